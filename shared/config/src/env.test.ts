@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { EnvError, envBool, envInt, envSecret, parseEnv } from "./env.ts";
+
+const schema = z.object({
+  PORT: envInt(8080),
+  DATABASE_URL: z.url(),
+  API_TOKEN: envSecret(),
+  VERBOSE: envBool(false),
+});
+
+describe("parseEnv", () => {
+  it("applies defaults and coerces types", () => {
+    const env = parseEnv("svc", schema, { DATABASE_URL: "postgres://x@h/db", API_TOKEN: "longenough" });
+    expect(env).toEqual({ PORT: 8080, DATABASE_URL: "postgres://x@h/db", API_TOKEN: "longenough", VERBOSE: false });
+  });
+
+  it("names every missing and invalid variable in one error, without echoing values", () => {
+    let caught: unknown;
+    try {
+      parseEnv("svc", schema, { PORT: "eighty", API_TOKEN: "short-s", VERBOSE: "maybe" });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(EnvError);
+    const err = caught as EnvError;
+    expect(err.problems).toHaveLength(4);
+    expect(err.message).toContain("DATABASE_URL is required");
+    expect(err.message).toMatch(/PORT: /);
+    expect(err.message).toMatch(/API_TOKEN: must be at least 8 characters/);
+    expect(err.message).toMatch(/VERBOSE: /);
+    expect(err.message).not.toContain("short-s");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(() => parseEnv("svc", schema, { DATABASE_URL: "", API_TOKEN: "longenough" })).toThrow(
+      /DATABASE_URL is required/,
+    );
+  });
+});

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+export class EnvError extends Error {
+  readonly problems: string[];
+  constructor(service: string, problems: string[]) {
+    super(`${service}: invalid environment\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment once, at start. Names every missing or invalid variable in one error, and never
+ * echoes a value (a value may be a secret).
+ */
+export function parseEnv<S extends z.ZodObject>(
+  service: string,
+  schema: S,
+  source: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  // Empty strings count as unset: `FOO=` in an env file means "not configured".
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== undefined && value !== "") cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join(".") || "(environment)";
+    const missing = issue.code === "invalid_type" && cleaned[String(issue.path[0])] === undefined;
+    return missing ? `${name} is required` : `${name}: ${issue.message}`;
+  });
+  throw new EnvError(service, problems);
+}
+
+/** Reusable field types for env schemas. */
+export const envInt = (fallback: number) => z.coerce.number().int().default(fallback);
+export const envBool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"])
+    .default(fallback ? "true" : "false")
+    .transform((v) => v === "true" || v === "1" || v === "yes");
+export const envUrl = () => z.url();
+export const envSecret = () => z.string().min(8, "must be at least 8 characters");
+export const envList = () =>
+  z.string().transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );

@@ -1,0 +1,60 @@
+import { pino, type Logger, type LoggerOptions } from "pino";
+
+export type { Logger } from "pino";
+
+/** Field names whose values are never printed, wherever they appear in a log object. */
+const REDACTED_KEYS = [
+  "token",
+  "apiToken",
+  "authorization",
+  "password",
+  "secret",
+  "apiKey",
+  "DATABASE_URL",
+  "FINNHUB_API_KEY",
+  "DISCORD_TOKEN",
+  "TELEGRAM_TOKEN",
+];
+const REDACT_PATHS = [
+  ...REDACTED_KEYS,
+  ...REDACTED_KEYS.map((k) => `*.${k}`),
+  "req.headers.authorization",
+  "headers.authorization",
+  "config.headers.Authorization",
+];
+
+const secrets = new Set<string>();
+
+/**
+ * Registers values that must never reach a log line (tokens, keys, passwords in URLs). Every logger made
+ * here scrubs them from messages and string fields, whatever key they sit under.
+ */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= 6) secrets.add(value);
+}
+
+export function scrubSecrets(text: string): string {
+  let out = text;
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join("[REDACTED]");
+  return out;
+}
+
+export interface LoggerConfig {
+  service: string;
+  level?: string;
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger({ service, level, destination }: LoggerConfig): Logger {
+  const options: LoggerOptions = {
+    level: level ?? process.env.LOG_LEVEL ?? "info",
+    base: { service },
+    redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    hooks: {
+      streamWrite: (line) => (secrets.size === 0 ? line : scrubSecrets(line)),
+    },
+  };
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
+}

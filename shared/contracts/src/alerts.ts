@@ -1,0 +1,195 @@
+import { z } from "zod";
+import { IdSchema, IsoDateTimeSchema, OriginSchema, PriceSchema, SymbolSchema } from "./common.ts";
+
+export const MAX_NOTE_LENGTH = 200;
+export const MAX_PERCENT_MOVE = 1000;
+export const MIN_COOLDOWN_SECONDS = 60;
+export const MAX_COOLDOWN_SECONDS = 30 * 24 * 3600;
+export const MAX_EXPIRY_DAYS = 366;
+
+export const AlertStatusSchema = z.enum(["active", "paused", "triggered", "expired", "cancelled"]);
+export type AlertStatus = z.infer<typeof AlertStatusSchema>;
+
+/** `above X` fires on price >= X, `below X` on price <= X, `cross X` on crossing X from the side price was on. */
+export const PriceConditionSchema = z
+  .object({
+    kind: z.literal("price"),
+    direction: z.enum(["above", "below", "cross"]),
+    target: PriceSchema,
+  })
+  .strict();
+export type PriceCondition = z.infer<typeof PriceConditionSchema>;
+
+/** A move of `percent` from the reference price: the last trade at creation, or the previous close. */
+export const PercentConditionSchema = z
+  .object({
+    kind: z.literal("percent"),
+    direction: z.enum(["up", "down", "move"]),
+    percent: z
+      .number()
+      .finite()
+      .positive("percent must be greater than 0")
+      .max(MAX_PERCENT_MOVE, `percent must be at most ${MAX_PERCENT_MOVE}`),
+    basis: z.enum(["last", "close"]).default("last"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.direction !== "up" && c.percent >= 100) {
+      ctx.addIssue({ code: "custom", path: ["percent"], message: "a fall must be less than 100%" });
+    }
+  });
+export type PercentCondition = z.infer<typeof PercentConditionSchema>;
+
+export const TrailingOffsetSchema = z.discriminatedUnion("unit", [
+  z
+    .object({
+      unit: z.literal("percent"),
+      value: z
+        .number()
+        .finite()
+        .positive("trailing percent must be greater than 0")
+        .lt(100, "trailing percent must be below 100"),
+    })
+    .strict(),
+  z.object({ unit: z.literal("amount"), value: PriceSchema }).strict(),
+]);
+export type TrailingOffset = z.infer<typeof TrailingOffsetSchema>;
+
+/** `down` fires when price falls the offset below the highest price since creation; `up` mirrors it from the lowest. */
+export const TrailingConditionSchema = z
+  .object({
+    kind: z.literal("trailing"),
+    direction: z.enum(["down", "up"]),
+    offset: TrailingOffsetSchema,
+  })
+  .strict();
+export type TrailingCondition = z.infer<typeof TrailingConditionSchema>;
+
+export const AlertConditionSchema = z.discriminatedUnion("kind", [
+  PriceConditionSchema,
+  PercentConditionSchema,
+  TrailingConditionSchema,
+]);
+export type AlertCondition = z.infer<typeof AlertConditionSchema>;
+export type AlertKind = AlertCondition["kind"];
+
+export const RepeatSchema = z
+  .object({
+    cooldownSeconds: z
+      .number()
+      .int("cooldownSeconds must be a whole number")
+      .min(MIN_COOLDOWN_SECONDS, `cooldown must be at least ${MIN_COOLDOWN_SECONDS} seconds`)
+      .max(MAX_COOLDOWN_SECONDS, "cooldown must be at most 30 days"),
+  })
+  .strict();
+export type Repeat = z.infer<typeof RepeatSchema>;
+
+// Control characters (other than none) are refused so a note cannot forge extra lines or terminal escapes.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const NoteSchema = z
+  .string()
+  .trim()
+  .min(1, "note must not be empty")
+  .max(MAX_NOTE_LENGTH, `note must be at most ${MAX_NOTE_LENGTH} characters`)
+  .refine((s) => !CONTROL_CHARACTERS.test(s), "note must not contain control characters");
+
+/** The market at the moment the alert is set, supplied by the bot from the pricing service's quote. */
+export const MarketContextSchema = z
+  .object({
+    last: PriceSchema,
+    previousClose: PriceSchema.optional(),
+  })
+  .strict();
+export type MarketContext = z.infer<typeof MarketContextSchema>;
+
+export const CreateAlertRequestSchema = z
+  .object({
+    symbol: SymbolSchema,
+    condition: AlertConditionSchema,
+    market: MarketContextSchema,
+    origin: OriginSchema,
+    repeat: RepeatSchema.nullable().default(null),
+    expiresAt: IsoDateTimeSchema.nullable().default(null),
+    note: NoteSchema.nullable().default(null),
+    regularHoursOnly: z.boolean().default(false),
+  })
+  .strict();
+export type CreateAlertRequest = z.input<typeof CreateAlertRequestSchema>;
+export type CreateAlertCommand = z.output<typeof CreateAlertRequestSchema>;
+
+/** Absolute levels a price or percent alert fires at; null where that side does not apply. */
+export const ThresholdsSchema = z.object({
+  upper: z.number().nullable(),
+  lower: z.number().nullable(),
+});
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+
+/** An alert as the API returns it and as `alerts.changes` carries it. */
+export const AlertSchema = z.object({
+  id: IdSchema,
+  userId: IdSchema,
+  symbol: z.string(),
+  condition: AlertConditionSchema,
+  referencePrice: z.number(),
+  thresholds: ThresholdsSchema,
+  /** Trailing alerts: the peak (`down`) or trough (`up`) seen since creation. */
+  extreme: z.number().nullable(),
+  status: AlertStatusSchema,
+  generation: z.number().int().nonnegative(),
+  repeat: RepeatSchema.nullable(),
+  expiresAt: IsoDateTimeSchema.nullable(),
+  note: z.string().nullable(),
+  regularHoursOnly: z.boolean(),
+  origin: OriginSchema,
+  createdAt: IsoDateTimeSchema,
+  updatedAt: IsoDateTimeSchema,
+  lastTriggeredAt: IsoDateTimeSchema.nullable(),
+  lastTriggerPrice: z.number().nullable(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const UpdateAlertRequestSchema = z
+  .object({
+    note: NoteSchema.nullable().optional(),
+    repeat: RepeatSchema.nullable().optional(),
+    expiresAt: IsoDateTimeSchema.nullable().optional(),
+    status: z.enum(["active", "paused"]).optional(),
+  })
+  .strict()
+  .refine((u) => Object.keys(u).length > 0, "nothing to update: give note, repeat, expiresAt or status");
+export type UpdateAlertRequest = z.input<typeof UpdateAlertRequestSchema>;
+
+export const ListAlertsQuerySchema = z
+  .object({
+    status: AlertStatusSchema.optional(),
+    symbol: SymbolSchema.optional(),
+  })
+  .strict();
+export type ListAlertsQuery = z.infer<typeof ListAlertsQuerySchema>;
+
+export const AlertListSchema = z.object({ alerts: z.array(AlertSchema) });
+export type AlertList = z.infer<typeof AlertListSchema>;
+
+/** `<alertId>:<generation>`: the one id every stage downstream de-duplicates on. */
+export const TriggerIdSchema = z.string().regex(/^[0-9a-f-]{36}:\d+$/, "triggerId is <alertId>:<generation>");
+export function triggerIdOf(alertId: string, generation: number): string {
+  return `${alertId}:${generation}`;
+}
+
+export const RecordTriggerRequestSchema = z
+  .object({
+    triggerId: TriggerIdSchema,
+    price: PriceSchema,
+    firedAt: IsoDateTimeSchema,
+  })
+  .strict();
+export type RecordTriggerRequest = z.infer<typeof RecordTriggerRequestSchema>;
+
+export const RecordTriggerResponseSchema = z.object({
+  /** `triggered`: one-shot alert done; `rearmed`: repeating alert on its next generation;
+   *  `duplicate`: this triggerId was recorded before; `stale`: the alert moved on (paused, cancelled, newer generation). */
+  outcome: z.enum(["triggered", "rearmed", "duplicate", "stale"]),
+  alert: AlertSchema,
+});
+export type RecordTriggerResponse = z.infer<typeof RecordTriggerResponseSchema>;

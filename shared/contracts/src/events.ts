@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { AlertConditionSchema, AlertSchema } from "./alerts.ts";
+import { IdSchema, IsoDateTimeSchema, OriginSchema } from "./common.ts";
+
+/** `alerts.changes`, keyed by symbol: the full alert after every change, in commit order per symbol. */
+export const AlertChangeEventSchema = z.object({
+  v: z.literal(1),
+  /** Outbox sequence number: strictly increasing in commit order; consumers may drop what they have seen. */
+  seq: z.string().regex(/^\d+$/),
+  change: z.enum(["created", "updated", "paused", "resumed", "cancelled", "triggered", "rearmed", "expired"]),
+  at: IsoDateTimeSchema,
+  alert: AlertSchema,
+});
+export type AlertChangeEvent = z.infer<typeof AlertChangeEventSchema>;
+
+/**
+ * `prices.ticks`, keyed by symbol. A conflated tick stands for a window of trades: `price` is the last,
+ * `high`/`low` the extremes within it, so no crossing inside the window is lost.
+ */
+export const PriceTickSchema = z.object({
+  v: z.literal(1),
+  symbol: z.string(),
+  price: z.number().positive().finite(),
+  /** Trade time, epoch milliseconds. */
+  ts: z.number().int().nonnegative(),
+  high: z.number().positive().finite().optional(),
+  low: z.number().positive().finite().optional(),
+  volume: z.number().nonnegative().optional(),
+  /** How many trades this tick stands for (1 when not conflated). */
+  count: z.number().int().positive().optional(),
+  /** Previous session close, when the source knows it. */
+  previousClose: z.number().positive().finite().optional(),
+});
+export type PriceTick = z.infer<typeof PriceTickSchema>;
+
+/** `notifications.<platform>`, keyed by user: everything a bot needs to write the DM. */
+export const NotificationSchema = z.object({
+  v: z.literal(1),
+  type: z.enum(["triggered", "expired"]),
+  triggerId: z.string(),
+  alertId: IdSchema,
+  generation: z.number().int().nonnegative(),
+  userId: IdSchema,
+  origin: OriginSchema,
+  symbol: z.string(),
+  condition: AlertConditionSchema,
+  /** Human-readable condition, e.g. "above 200.00" or "trailing 8% below the peak". */
+  description: z.string(),
+  price: z.number(),
+  referencePrice: z.number(),
+  moveAbs: z.number(),
+  movePercent: z.number(),
+  note: z.string().nullable(),
+  repeating: z.boolean(),
+  firedAt: IsoDateTimeSchema,
+});
+export type Notification = z.infer<typeof NotificationSchema>;

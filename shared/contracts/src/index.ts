@@ -1,0 +1,5 @@
+export * from "./alerts.ts";
+export * from "./common.ts";
+export * from "./events.ts";
+export * from "./topics.ts";
+export * from "./users.ts";

@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { IdSchema, IsoDateTimeSchema, PlatformSchema, SymbolSchema } from "./common.ts";
+
+export const PlatformUserIdSchema = z
+  .string()
+  .trim()
+  .min(1, "platformUserId must not be empty")
+  .max(64, "platformUserId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9_.@-]+$/, "platformUserId may hold letters, digits and _ . @ - only");
+
+export const IdentitySchema = z.object({
+  platform: PlatformSchema,
+  platformUserId: z.string(),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
+/** Resolve-or-register: the bot's platform comes from its token, the user id from the chat update. */
+export const ResolveUserRequestSchema = z
+  .object({
+    platformUserId: PlatformUserIdSchema,
+    displayName: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+export type ResolveUserRequest = z.input<typeof ResolveUserRequestSchema>;
+
+export const UserSchema = z.object({
+  id: IdSchema,
+  identities: z.array(IdentitySchema),
+  createdAt: IsoDateTimeSchema,
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const ResolveUserResponseSchema = z.object({
+  user: UserSchema,
+  created: z.boolean(),
+});
+export type ResolveUserResponse = z.infer<typeof ResolveUserResponseSchema>;
+
+export const MAX_WATCHLIST_BATCH = 20;
+export const MAX_WATCHLIST_SIZE = 200;
+
+export const WatchlistItemSchema = z.object({ symbol: z.string(), addedAt: IsoDateTimeSchema });
+export type WatchlistItem = z.infer<typeof WatchlistItemSchema>;
+
+export const WatchlistSchema = z.object({ items: z.array(WatchlistItemSchema) });
+export type Watchlist = z.infer<typeof WatchlistSchema>;
+
+export const AddToWatchlistRequestSchema = z
+  .object({
+    symbols: z
+      .array(SymbolSchema)
+      .min(1, "give at least one ticker")
+      .max(MAX_WATCHLIST_BATCH, `at most ${MAX_WATCHLIST_BATCH} tickers at once`),
+  })
+  .strict();
+export type AddToWatchlistRequest = z.input<typeof AddToWatchlistRequestSchema>;
+
+export const LINK_CODE_TTL_SECONDS = 600;
+export const LinkCodeSchema = z.object({ code: z.string(), expiresAt: IsoDateTimeSchema });
+export type LinkCode = z.infer<typeof LinkCodeSchema>;
+
+export const RedeemLinkCodeRequestSchema = z
+  .object({ code: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{8}$/, "a link code is 8 letters and digits") })
+  .strict();
+export type RedeemLinkCodeRequest = z.input<typeof RedeemLinkCodeRequestSchema>;
