@@ -12,7 +12,12 @@ const schema = z.object({
 describe("parseEnv", () => {
   it("applies defaults and coerces types", () => {
     const env = parseEnv("svc", schema, { DATABASE_URL: "postgres://x@h/db", API_TOKEN: "longenough" });
-    expect(env).toEqual({ PORT: 8080, DATABASE_URL: "postgres://x@h/db", API_TOKEN: "longenough", VERBOSE: false });
+    expect(env).toEqual({
+      PORT: 8080,
+      DATABASE_URL: "postgres://x@h/db",
+      API_TOKEN: "longenough",
+      VERBOSE: false,
+    });
   });
 
   it("names every missing and invalid variable in one error, without echoing values", () => {

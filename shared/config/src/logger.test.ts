@@ -16,9 +16,17 @@ function capture() {
 describe("logger", () => {
   it("writes structured JSON with the service name and child bindings", () => {
     const { lines, destination } = capture();
-    createLogger({ service: "alerts", destination }).child({ alertId: "a1" }).info({ symbol: "AAPL" }, "hello");
+    createLogger({ service: "alerts", destination })
+      .child({ alertId: "a1" })
+      .info({ symbol: "AAPL" }, "hello");
     const entry = JSON.parse(lines[0]!);
-    expect(entry).toMatchObject({ service: "alerts", alertId: "a1", symbol: "AAPL", msg: "hello", level: "info" });
+    expect(entry).toMatchObject({
+      service: "alerts",
+      alertId: "a1",
+      symbol: "AAPL",
+      msg: "hello",
+      level: "info",
+    });
   });
 
   it("redacts secret fields and registered secret values wherever they appear", () => {

@@ -60,6 +60,12 @@ export const LinkCodeSchema = z.object({ code: z.string(), expiresAt: IsoDateTim
 export type LinkCode = z.infer<typeof LinkCodeSchema>;
 
 export const RedeemLinkCodeRequestSchema = z
-  .object({ code: z.string().trim().toUpperCase().regex(/^[A-Z0-9]{8}$/, "a link code is 8 letters and digits") })
+  .object({
+    code: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9]{8}$/, "a link code is 8 letters and digits"),
+  })
   .strict();
 export type RedeemLinkCodeRequest = z.input<typeof RedeemLinkCodeRequestSchema>;
