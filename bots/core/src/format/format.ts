@@ -1,0 +1,98 @@
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
+
+/**
+ * Prices the way traders read them: cents for ordinary stocks, more digits below a dollar (penny stocks,
+ * crypto pairs) so a move is still visible.
+ */
+export function formatPrice(price: number): string {
+  const digits = price >= 1 ? 2 : price >= 0.01 ? 4 : 6;
+  return `$${price.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+/** `+5.20%`, `-0.35%`, always signed. */
+export function formatPercent(percent: number): string {
+  const sign = percent > 0 ? "+" : percent < 0 ? "-" : "±";
+  return `${sign}${Math.abs(percent).toFixed(2)}%`;
+}
+
+/** A signed dollar change: `+$12.40`, `-$0.0312`. */
+export function formatChange(amount: number): string {
+  const sign = amount > 0 ? "+" : amount < 0 ? "-" : "±";
+  return `${sign}${formatPrice(Math.abs(amount))}`;
+}
+
+const UNITS: ReadonlyArray<[string, number]> = [
+  ["year", 365 * 86400],
+  ["month", 30 * 86400],
+  ["week", 7 * 86400],
+  ["day", 86400],
+  ["hour", 3600],
+  ["minute", 60],
+  ["second", 1],
+];
+
+/** `in 3 days`, `2 hours ago`, `just now`. */
+export function formatRelative(when: Date | string, now: Date): string {
+  const at = typeof when === "string" ? new Date(when) : when;
+  const seconds = Math.round((at.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 5) return "just now";
+  for (const [unit, size] of UNITS) {
+    if (abs >= size) {
+      const n = Math.floor(abs / size);
+      const text = `${n} ${unit}${n === 1 ? "" : "s"}`;
+      return seconds > 0 ? `in ${text}` : `${text} ago`;
+    }
+  }
+  return "just now";
+}
+
+/** `1h`, `30m`, `2d`: compact durations for cooldowns. */
+export function formatDuration(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The condition in words, e.g. `above $200.00`, `down 3% from the previous close`, `trailing 8% below the peak`. */
+export function describeCondition(condition: AlertCondition): string {
+  switch (condition.kind) {
+    case "price":
+      return `${condition.direction === "cross" ? "crosses" : condition.direction} ${formatPrice(condition.target)}`;
+    case "percent": {
+      const what = condition.direction === "move" ? "moves" : condition.direction;
+      const from = condition.basis === "close" ? "from the previous close" : "from the price when set";
+      return `${what} ${condition.percent}% ${from}`;
+    }
+    case "trailing": {
+      const size =
+        condition.offset.unit === "percent"
+          ? `${condition.offset.value}%`
+          : formatPrice(condition.offset.value);
+      return condition.direction === "down"
+        ? `falls ${size} below its peak (trailing)`
+        : `rises ${size} above its low (trailing)`;
+    }
+  }
+}
+
+/** One line per alert for lists: `AAPL above $200.00 · repeats every 1h · expires in 6 days`. */
+export function describeAlert(alert: Alert, now: Date): string {
+  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}`];
+  if (alert.thresholds.upper !== null && alert.condition.kind === "percent") {
+    parts.push(`fires at ${formatPrice(alert.thresholds.upper)}`);
+  }
+  if (alert.thresholds.lower !== null && alert.condition.kind === "percent") {
+    parts.push(`fires at ${formatPrice(alert.thresholds.lower)}`);
+  }
+  if (alert.condition.kind === "trailing" && alert.extreme !== null) {
+    parts.push(`${alert.condition.direction === "down" ? "peak" : "low"} ${formatPrice(alert.extreme)}`);
+  }
+  if (alert.repeat) parts.push(`repeats every ${formatDuration(alert.repeat.cooldownSeconds)}`);
+  if (alert.expiresAt) parts.push(`expires ${formatRelative(alert.expiresAt, now)}`);
+  if (alert.regularHoursOnly) parts.push("regular hours only");
+  if (alert.status !== "active") parts.push(alert.status);
+  if (alert.note) parts.push(`“${alert.note}”`);
+  return parts.join(" · ");
+}

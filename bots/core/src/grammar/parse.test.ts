@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import type { Command } from "./commands.ts";
+import { parseCommand } from "./parse.ts";
+
+const now = new Date("2026-11-24T15:00:00Z");
+const parse = (text: string) => parseCommand(text, { now });
+function command(text: string): Command {
+  const result = parse(text);
+  if (!result.ok) throw new Error(`expected ${JSON.stringify(text)} to parse, got: ${result.error.message}`);
+  return result.command;
+}
+
+describe("the forms people type", () => {
+  it.each([
+    ["/alert AAPL above 200", { kind: "price", direction: "above", target: 200 }],
+    ["/alert $aapl > 200.50", { kind: "price", direction: "above", target: 200.5 }],
+    ["/alert aapl >200.50", { kind: "price", direction: "above", target: 200.5 }],
+    ["/alert MSFT >= $1,250.75", { kind: "price", direction: "above", target: 1250.75 }],
+    ["/alert TSLA below 150", { kind: "price", direction: "below", target: 150 }],
+    ["/alert TSLA < 150", { kind: "price", direction: "below", target: 150 }],
+    ["/alert SPY cross 600", { kind: "price", direction: "cross", target: 600 }],
+    ["/alert TSLA +5%", { kind: "percent", direction: "up", percent: 5, basis: "last" }],
+    ["/alert TSLA -5%", { kind: "percent", direction: "down", percent: 5, basis: "last" }],
+    ["/alert TSLA 5%", { kind: "percent", direction: "move", percent: 5, basis: "last" }],
+    ["/alert TSLA ±5%", { kind: "percent", direction: "move", percent: 5, basis: "last" }],
+    ["/alert TSLA down 3% from close", { kind: "percent", direction: "down", percent: 3, basis: "close" }],
+    [
+      "/alert TSLA up 2.5% from the close",
+      { kind: "percent", direction: "up", percent: 2.5, basis: "close" },
+    ],
+    ["/alert TSLA moves 4% today", { kind: "percent", direction: "move", percent: 4, basis: "close" }],
+    ["/alert TSLA above 5%", { kind: "percent", direction: "up", percent: 5, basis: "last" }],
+    ["/alert TSLA up 5 %", { kind: "percent", direction: "up", percent: 5, basis: "last" }],
+    ["/alert NVDA trail 8%", { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } }],
+    [
+      "/alert NVDA trailing stop 8%",
+      { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } },
+    ],
+    ["/alert NVDA trail up $5", { kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } }],
+    [
+      "/alert NVDA trail down $2.50",
+      { kind: "trailing", direction: "down", offset: { unit: "amount", value: 2.5 } },
+    ],
+    ["/alert@TickerbellBot AAPL above 200", { kind: "price", direction: "above", target: 200 }],
+    ["/ALERT ＡＡＰＬ ABOVE 200", { kind: "price", direction: "above", target: 200 }],
+    ["/alert TSLA \u22125%", { kind: "percent", direction: "down", percent: 5, basis: "last" }],
+    ["/alert BRK.B above 500", { kind: "price", direction: "above", target: 500 }],
+  ])("%s", (text, condition) => {
+    expect(command(text)).toMatchObject({ name: "alert", condition });
+  });
+
+  it("reads every option", () => {
+    expect(command('/alert MSFT cross 400 repeat 30m expires 7d note "earnings week" rth')).toEqual({
+      name: "alert",
+      symbol: "MSFT",
+      condition: { kind: "price", direction: "cross", target: 400 },
+      repeat: { cooldownSeconds: 1800 },
+      expiresAt: "2026-12-01T15:00:00.000Z",
+      note: "earnings week",
+      regularHoursOnly: true,
+    });
+  });
+
+  it("reads options in any order, spelled out, with smart quotes and an unquoted trailing note", () => {
+    expect(
+      command("/alert AAPL below 180 regular hours expires 2026-12-31 repeat every 2 hours note buy more"),
+    ).toMatchObject({
+      repeat: { cooldownSeconds: 7200 },
+      expiresAt: "2026-12-31T23:59:59.000Z",
+      regularHoursOnly: true,
+      note: "buy more",
+    });
+    expect(command("/alert AAPL above 200 note \u201cto the moon 🚀\u201d")).toMatchObject({
+      note: "to the moon 🚀",
+    });
+    expect(command("/alert AAPL above 200 repeat")).toMatchObject({ repeat: { cooldownSeconds: 3600 } });
+  });
+
+  it.each<[string, Command]>([
+    ["/start", { name: "start" }],
+    ["/help", { name: "help", topic: null }],
+    ["/help /alert", { name: "help", topic: "alert" }],
+    ["/alerts", { name: "alerts", symbol: null }],
+    ["/alerts $tsla", { name: "alerts", symbol: "TSLA" }],
+    ["/delete 2", { name: "delete", ref: { by: "position", position: 2 } }],
+    ["/pause #3", { name: "pause", ref: { by: "position", position: 3 } }],
+    ["/resume 0f8fad5b", { name: "resume", ref: { by: "id", id: "0f8fad5b" } }],
+    ["/watch AAPL msft, $NVDA", { name: "watch", symbols: ["AAPL", "MSFT", "NVDA"] }],
+    ["/watch AAPL AAPL", { name: "watch", symbols: ["AAPL"] }],
+    ["/unwatch TSLA", { name: "unwatch", symbols: ["TSLA"] }],
+    ["/watchlist", { name: "watchlist" }],
+    ["/price aapl", { name: "price", symbols: ["AAPL"] }],
+    ["/link", { name: "link", code: null }],
+    ["/link k7q2m9xa", { name: "link", code: "K7Q2M9XA" }],
+  ])("%s", (text, expected) => {
+    expect(command(text)).toEqual(expected);
+  });
+});
+
+describe("malformed and hostile input gets a specific, helpful reply", () => {
+  // Each row: what was typed, and what the reply must say. Every reply also carries a working example.
+  const table: Array<[string, RegExp]> = [
+    ["", /Send a command/],
+    ["   ", /Send a command/],
+    ["hello", /start with a slash/],
+    ["/frobnicate", /don't know the command "\/frobnicate"/],
+    ["/alert", /Which ticker and what condition/],
+    ["/alert AAPL", /What should I watch AAPL for/],
+    ["/alert AAPL 200", /Above or below 200\?/],
+    ["/alert AAPL above", /Above what price/],
+    ["/alert AAPL above -5", /can't be negative/],
+    ["/alert AAPL above 0", /greater than 0/],
+    ["/alert AAPL above 99999999", /above the highest price/],
+    ["/alert AAPL above abc", /"abc" is not a price/],
+    ["/alert AAPL above 1e5", /"1e5" is not a price/],
+    ["/alert AAPL above NaN", /"NaN" is not a price/],
+    ["/alert AAPL above Infinity", /"Infinity" is not a price/],
+    ["/alert AAPL above 0x10", /"0x10" is not a price/],
+    ["/alert AAPL above 1.2.3", /"1.2.3" is not a price/],
+    ["/alert AAPL -200", /can't be negative/],
+    ["/alert 200 AAPL above", /looks like a number, not a ticker/],
+    ["/alert 🚀 above 200", /is not a ticker/],
+    ["/alert AAPL;DROP above 200", /is not a ticker/],
+    ["/alert ' OR 1=1 -- above 5", /is not a ticker/],
+    ["/alert <script>alert(1)</script> above 5", /is not a ticker/],
+    [`/alert ${"A".repeat(30)} above 5`, /too long for a ticker/],
+    ["/alert AAPL sideways 200", /don't understand the condition "sideways"/],
+    ["/alert AAPL +0%", /greater than 0/],
+    ["/alert AAPL +5000%", /more than the 1000%/],
+    ["/alert AAPL down 100%", /can't fall 100% or more/],
+    ["/alert AAPL -150%", /can't fall 100% or more/],
+    ["/alert AAPL up five%", /is not a percentage/],
+    ["/alert AAPL up", /Up by how much/],
+    ["/alert AAPL up 5", /"5" is not a percentage/],
+    ["/alert AAPL up 5% from open", /last price or from the previous close/],
+    ["/alert AAPL up 5% from yesterday's high", /From what\?/],
+    ["/alert NVDA trail", /Trail by how much/],
+    ["/alert NVDA trail 5", /Trail by "5" what\?/],
+    ["/alert NVDA trail 150%", /below 100%/],
+    ["/alert NVDA trail $-5", /not a price/],
+    ["/alert AAPL above 200 repeat 10s", /at least 1 minute/],
+    ["/alert AAPL above 200 repeat 90d", /at most 30 days/],
+    ["/alert AAPL above 200 repeat 5 fortnights", /not a duration/],
+    ["/alert AAPL above 200 expires", /Expires when/],
+    ["/alert AAPL above 200 expires soon", /"soon" is not a duration or date/],
+    ["/alert AAPL above 200 expires 2020-01-01", /in the past/],
+    ["/alert AAPL above 200 expires 2026-02-30", /not a real date/],
+    ["/alert AAPL above 200 expires 900d", /at most 366 days/],
+    ["/alert AAPL above 200 note", /note is empty/],
+    [`/alert AAPL above 200 note "${"x".repeat(201)}"`, /keep it to 200/],
+    ['/alert AAPL above 200 note "bell\u0007"', /control characters/],
+    ['/alert AAPL above 200 note "unterminated', /never closed/],
+    ["/alert AAPL above 200 please", /don't understand "please"/],
+    ["/alert AAPL above 200; rm -rf /", /"200;" is not a price/],
+    [`/alert ${"x ".repeat(400)}`, /too long/],
+    ["/delete", /Which alert\?/],
+    ["/delete 0", /no alert number 0/],
+    ["/delete 1 2", /One alert at a time/],
+    ["/pause everything", /not an alert number or id/],
+    ["/watch", /Which ticker/],
+    [`/watch ${Array.from({ length: 21 }, (_, i) => `T${i}`).join(" ")}`, /At most 20 tickers/],
+    ["/price 123", /looks like a number/],
+    ["/link 123", /8 letters and digits/],
+    ["/alerts ???", /is not a ticker/],
+  ];
+
+  it(`covers at least 40 cases (${table.length})`, () => {
+    expect(table.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(table)("%j", (text, expected) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toMatch(expected);
+    expect(result.error.example).toMatch(/^\//);
+    // The reply must show the example as a command that itself parses (or is /help).
+    const example = result.error.example.split("  or  ")[0]!;
+    expect(parse(example).ok).toBe(true);
+  });
+});

@@ -1,0 +1,464 @@
+import {
+  type AlertCondition,
+  MAX_COOLDOWN_SECONDS,
+  MAX_EXPIRY_DAYS,
+  MAX_NOTE_LENGTH,
+  MAX_WATCHLIST_BATCH,
+  MIN_COOLDOWN_SECONDS,
+} from "@tickerbell/contracts";
+import type { AlertCommand, AlertRef, Command, CommandError, ParseResult } from "./commands.ts";
+import { normalizeInput, type Token, tokenize } from "./tokens.ts";
+import {
+  isDurationUnit,
+  looksLikePercent,
+  type Read,
+  readDate,
+  readDuration,
+  readPercent,
+  readPrice,
+  readSymbol,
+} from "./values.ts";
+
+export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
+/** Longer input is refused before any parsing: no command needs it. */
+export const MAX_COMMAND_LENGTH = 500;
+
+export interface ParseOptions {
+  /** Used to turn `expires 7d` into a date. */
+  now: Date;
+}
+
+class Refusal extends Error {
+  readonly example: string;
+  constructor(message: string, example: string) {
+    super(message);
+    this.example = example;
+  }
+}
+
+function refuse(message: string, example: string): never {
+  throw new Refusal(message, example);
+}
+
+function take<T>(read: Read<T>, example: string): T {
+  if (!read.ok) refuse(capitalize(read.reason), example);
+  return read.value;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const ALIASES: Record<string, Command["name"]> = {
+  start: "start",
+  help: "help",
+  alert: "alert",
+  a: "alert",
+  alerts: "alerts",
+  list: "alerts",
+  delete: "delete",
+  del: "delete",
+  remove: "delete",
+  rm: "delete",
+  cancel: "delete",
+  pause: "pause",
+  resume: "resume",
+  unpause: "resume",
+  watch: "watch",
+  unwatch: "unwatch",
+  watchlist: "watchlist",
+  wl: "watchlist",
+  price: "price",
+  p: "price",
+  quote: "price",
+  link: "link",
+};
+
+/**
+ * Parses one chat message into a command. Never throws: anything it cannot read becomes a specific message
+ * with an example that works.
+ */
+export function parseCommand(raw: string, options: ParseOptions): ParseResult {
+  try {
+    return { ok: true, command: parseOrRefuse(raw, options) };
+  } catch (error) {
+    if (error instanceof Refusal)
+      return { ok: false, error: { message: error.message, example: error.example } };
+    throw error;
+  }
+}
+
+function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
+  if (raw.length > MAX_COMMAND_LENGTH) {
+    refuse(
+      `That message is too long (${raw.length} characters; commands fit in ${MAX_COMMAND_LENGTH}).`,
+      "/help",
+    );
+  }
+  const text = normalizeInput(raw);
+  if (text.length === 0) refuse("Send a command to get started.", "/help");
+  const { tokens, unterminatedQuote } = tokenize(text);
+  if (unterminatedQuote)
+    refuse("A quote was opened but never closed.", '/alert AAPL above 200 note "take profit"');
+  const [head = "", ...args] = tokens.map((t) => t.text);
+  // Telegram appends the bot's name in groups: /alert@TickerbellBot.
+  const name = head.replace(/^\//, "").replace(/@\w+$/, "").toLowerCase();
+  const command = ALIASES[name];
+  if (!head.startsWith("/") && command === undefined) {
+    refuse("Commands start with a slash.", "/alert AAPL above 200");
+  }
+  switch (command) {
+    case "start":
+    case "watchlist":
+      return { name: command };
+    case "help":
+      return { name: "help", topic: args[0]?.replace(/^\//, "").toLowerCase() ?? null };
+    case "alert":
+      return parseAlert(tokens.slice(1), now);
+    case "alerts":
+      return { name: "alerts", symbol: args[0] ? take(readSymbol(args[0]), "/alerts AAPL") : null };
+    case "delete":
+    case "pause":
+    case "resume":
+      return { name: command, ref: parseAlertRef(command, args) };
+    case "watch":
+    case "unwatch":
+      return { name: command, symbols: parseSymbols(args, `/${command} AAPL MSFT`) };
+    case "price":
+      return { name: "price", symbols: parseSymbols(args, "/price AAPL") };
+    case "link":
+      return { name: "link", code: parseLinkCode(args) };
+    default:
+      return refuse(`I don't know the command "${head.slice(0, 32)}".`, "/help");
+  }
+}
+
+function parseSymbols(args: string[], example: string): string[] {
+  const words = args.flatMap((a) => a.split(",")).filter((w) => w.length > 0);
+  if (words.length === 0) refuse("Which ticker?", example);
+  if (words.length > MAX_WATCHLIST_BATCH) refuse(`At most ${MAX_WATCHLIST_BATCH} tickers at once.`, example);
+  const symbols = words.map((w) => take(readSymbol(w), example));
+  return [...new Set(symbols)];
+}
+
+function parseAlertRef(command: string, args: string[]): AlertRef {
+  const example = `/${command} 2`;
+  const [word, extra] = args;
+  if (word === undefined) refuse("Which alert? Send /alerts to see them numbered.", example);
+  if (extra !== undefined) refuse("One alert at a time, please.", example);
+  const cleaned = word.replace(/^#/, "");
+  if (/^\d+$/.test(cleaned)) {
+    const position = Number(cleaned);
+    if (position < 1 || position > 10_000) refuse(`There is no alert number ${cleaned}.`, example);
+    return { by: "position", position };
+  }
+  if (/^[0-9a-f-]{4,36}$/i.test(cleaned)) return { by: "id", id: cleaned.toLowerCase() };
+  return refuse(`"${word.slice(0, 40)}" is not an alert number or id.`, example);
+}
+
+function parseLinkCode(args: string[]): string | null {
+  const [word] = args;
+  if (word === undefined) return null;
+  const code = word.toUpperCase();
+  if (!/^[A-Z0-9]{8}$/.test(code)) refuse("A link code is 8 letters and digits.", "/link K7Q2M9XA");
+  return code;
+}
+
+// ---- /alert ---------------------------------------------------------------------------------------------------
+
+const ABOVE = new Set(["above", "over", ">", ">=", "=>", "gt", "gte", "hits", "reaches"]);
+const BELOW = new Set(["below", "under", "<", "<=", "=<", "lt", "lte"]);
+const CROSS = new Set(["cross", "crosses", "crossing", "at", "=", "=="]);
+const UP = new Set(["up", "rises", "rise", "gains", "gain", "jumps"]);
+const DOWN = new Set(["down", "falls", "fall", "drops", "drop", "loses"]);
+const MOVE = new Set(["move", "moves", "moving", "either"]);
+const TRAIL = new Set(["trail", "trailing", "ts"]);
+
+/** A cursor over the words after the ticker. */
+class Words {
+  private readonly tokens: Token[];
+  private index = 0;
+  constructor(tokens: Token[]) {
+    this.tokens = tokens;
+  }
+  peek(offset = 0): string | undefined {
+    return this.tokens[this.index + offset]?.text;
+  }
+  /** The next word if it was typed in quotes. */
+  peekQuoted(): string | undefined {
+    const token = this.tokens[this.index];
+    return token?.quoted ? token.text : undefined;
+  }
+  peekLower(offset = 0): string | undefined {
+    return this.peek(offset)?.toLowerCase();
+  }
+  next(): string | undefined {
+    return this.tokens[this.index++]?.text;
+  }
+  rest(): string[] {
+    const rest = this.tokens.slice(this.index).map((t) => t.text);
+    this.index = this.tokens.length;
+    return rest;
+  }
+  done(): boolean {
+    return this.index >= this.tokens.length;
+  }
+}
+
+/** Splits `>200`, `>=$5`, `<150` into operator and value; joins `5 %` into `5%`. */
+function splitAlertWords(args: Token[]): Token[] {
+  const out: Token[] = [];
+  for (const token of args) {
+    const op = token.quoted ? null : /^(>=|<=|=>|=<|==|>|<|=)([$\d.,-].*)$/.exec(token.text);
+    const last = out[out.length - 1];
+    if (op?.[1] && op[2]) {
+      out.push({ text: op[1], quoted: false }, { text: op[2], quoted: false });
+    } else if (token.text === "%" && !token.quoted && last && !last.quoted) {
+      last.text += "%";
+    } else {
+      out.push(token);
+    }
+  }
+  return out;
+}
+
+function parseAlert(args: Token[], now: Date): AlertCommand {
+  const [symbolToken, ...rest] = args;
+  const symbolWord = symbolToken?.text;
+  if (symbolWord === undefined) {
+    refuse("Which ticker and what condition?", "/alert AAPL above 200");
+  }
+  const symbol = take(readSymbol(symbolWord), "/alert AAPL above 200");
+  const words = new Words(splitAlertWords(rest));
+  if (words.done()) {
+    refuse(
+      `What should I watch ${symbol} for? Give a condition after the ticker.`,
+      `/alert ${symbol} above 200`,
+    );
+  }
+  const condition = parseCondition(symbol, words);
+  const alert: AlertCommand = {
+    name: "alert",
+    symbol,
+    condition,
+    repeat: null,
+    expiresAt: null,
+    note: null,
+    regularHoursOnly: false,
+  };
+  parseAlertOptions(alert, words, now);
+  return alert;
+}
+
+function parseCondition(symbol: string, words: Words): AlertCondition {
+  const first = words.peekLower() ?? "";
+  const priceExample = `/alert ${symbol} above 200`;
+
+  const priceDirection = ABOVE.has(first)
+    ? "above"
+    : BELOW.has(first)
+      ? "below"
+      : CROSS.has(first)
+        ? "cross"
+        : null;
+  if (priceDirection) {
+    words.next();
+    const value = words.next();
+    if (value === undefined) refuse(`${capitalize(first)} what price?`, priceExample);
+    if (looksLikePercent(value)) {
+      const percentDirection =
+        priceDirection === "above" ? "up" : priceDirection === "below" ? "down" : "move";
+      return percentCondition(
+        symbol,
+        percentDirection,
+        take(readPercent(value), `/alert ${symbol} up 5%`).value,
+        words,
+      );
+    }
+    return { kind: "price", direction: priceDirection, target: take(readPrice(value), priceExample) };
+  }
+
+  if (TRAIL.has(first)) {
+    words.next();
+    if (words.peekLower() === "stop") words.next();
+    let direction: "down" | "up" = "down";
+    const maybeDirection = words.peekLower();
+    if (maybeDirection && (UP.has(maybeDirection) || DOWN.has(maybeDirection))) {
+      direction = UP.has(maybeDirection) ? "up" : "down";
+      words.next();
+    }
+    const example = `/alert ${symbol} trail 8%  or  /alert ${symbol} trail up $5`;
+    const value = words.next();
+    if (value === undefined) refuse("Trail by how much? Give a percentage or a dollar amount.", example);
+    if (looksLikePercent(value)) {
+      const percent = take(readPercent(value.replace(/^[-+]/, "")), example).value;
+      if (percent >= 100) refuse("A trailing percentage must be below 100%.", example);
+      return { kind: "trailing", direction, offset: { unit: "percent", value: percent } };
+    }
+    if (!value.startsWith("$")) {
+      refuse(`Trail by "${value}" what? Write 8% for a percentage or $5 for dollars.`, example);
+    }
+    return {
+      kind: "trailing",
+      direction,
+      offset: { unit: "amount", value: take(readPrice(value), example) },
+    };
+  }
+
+  if (UP.has(first) || DOWN.has(first) || MOVE.has(first)) {
+    words.next();
+    const direction = UP.has(first) ? "up" : DOWN.has(first) ? "down" : "move";
+    const value = words.next();
+    const example = `/alert ${symbol} ${direction} 5%`;
+    if (value === undefined) refuse(`${capitalize(first)} by how much?`, example);
+    if (!looksLikePercent(value)) refuse(`"${value}" is not a percentage; write it like 5%.`, example);
+    return percentCondition(
+      symbol,
+      direction,
+      take(readPercent(value.replace(/^[-+]/, "")), example).value,
+      words,
+    );
+  }
+
+  if (looksLikePercent(first)) {
+    words.next();
+    const { value, sign } = take(readPercent(first), `/alert ${symbol} +5%`);
+    const direction = sign === "+" ? "up" : sign === "-" ? "down" : "move";
+    return percentCondition(symbol, direction, value, words);
+  }
+
+  if (readPrice(first).ok) {
+    refuse(`Above or below ${first}? Say which way.`, `/alert ${symbol} above ${first}`);
+  }
+  if (first.startsWith("-") && readPrice(first.slice(1)).ok)
+    refuse("Prices can't be negative.", priceExample);
+  return refuse(
+    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, or trail.`,
+    priceExample,
+  );
+}
+
+function percentCondition(
+  symbol: string,
+  direction: "up" | "down" | "move",
+  percent: number,
+  words: Words,
+): AlertCondition {
+  if (direction !== "up" && percent >= 100) {
+    refuse("A stock can't fall 100% or more; pick a smaller percentage.", `/alert ${symbol} down 20%`);
+  }
+  let basis: "last" | "close" = "last";
+  const next = words.peekLower();
+  if (next === "from" || next === "since") {
+    const what = words.peekLower(1) === "the" ? words.peekLower(2) : words.peekLower(1);
+    if (what === "close" || what === "yesterday" || what === "open") {
+      if (what === "open")
+        refuse(
+          "I can measure from the last price or from the previous close.",
+          `/alert ${symbol} up 3% from close`,
+        );
+      basis = "close";
+    } else if (what === "now" || what === "last" || what === "here") {
+      basis = "last";
+    } else {
+      refuse(`From what? Say "from close" for today's move.`, `/alert ${symbol} down 3% from close`);
+    }
+    words.next();
+    if (words.peekLower() === "the") words.next();
+    words.next();
+  } else if (next === "today") {
+    basis = "close";
+    words.next();
+  }
+  return { kind: "percent", direction, percent, basis };
+}
+
+function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
+  const example = `/alert ${alert.symbol} above 200 repeat 1h expires 7d note "why" rth`;
+  while (!words.done()) {
+    const word = words.next() ?? "";
+    const key = word.toLowerCase();
+    if (key === "repeat" || key === "repeating" || key === "every") {
+      if (words.peekLower() === "every") words.next();
+      const duration = readJoinedDuration(words);
+      const cooldownSeconds = duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : take(duration, example);
+      if (cooldownSeconds < MIN_COOLDOWN_SECONDS) {
+        refuse(`The repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute.`, example);
+      }
+      if (cooldownSeconds > MAX_COOLDOWN_SECONDS)
+        refuse("The repeat cooldown can be at most 30 days.", example);
+      alert.repeat = { cooldownSeconds };
+    } else if (key === "once") {
+      alert.repeat = null;
+    } else if (key === "expires" || key === "expire" || key === "exp" || key === "until" || key === "for") {
+      if (words.peekLower() === "in") words.next();
+      alert.expiresAt = parseExpiry(words, now, example);
+    } else if (key === "note" || key === "memo") {
+      alert.note = parseNote(words, example);
+    } else if (key === "rth" || key === "regular-hours" || key === "market-hours") {
+      alert.regularHoursOnly = true;
+    } else if ((key === "regular" || key === "market") && words.peekLower() === "hours") {
+      words.next();
+      alert.regularHoursOnly = true;
+    } else {
+      refuse(
+        `I don't understand "${word.slice(0, 40)}". After the condition you can add: repeat 1h, expires 7d, note "text", rth.`,
+        example,
+      );
+    }
+  }
+}
+
+/** Reads `1h` or `1 hour` if the next word(s) form a duration; returns null if they don't look like one. */
+function readJoinedDuration(words: Words): Read<number> | null {
+  const word = words.peek();
+  if (word === undefined) return null;
+  if (/^\d+(\.\d+)?$/.test(word) && words.peek(1) !== undefined && isDurationUnit(words.peek(1)!)) {
+    words.next();
+    return readDuration(`${word}${words.next()}`);
+  }
+  if (/^\d/.test(word)) {
+    words.next();
+    return readDuration(word);
+  }
+  return null;
+}
+
+function parseExpiry(words: Words, now: Date, example: string): string {
+  const word = words.peek();
+  if (word === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
+  let at: Date;
+  if (/^\d{4}-/.test(word)) {
+    words.next();
+    at = take(readDate(word), example);
+  } else {
+    const duration = readJoinedDuration(words);
+    if (duration === null) refuse(`"${word}" is not a duration or date; write 7d or 2026-12-31.`, example);
+    at = new Date(now.getTime() + take(duration, example) * 1000);
+  }
+  if (at.getTime() <= now.getTime()) refuse("That expiry is in the past.", example);
+  if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * 86400_000) {
+    refuse(`An alert can run for at most ${MAX_EXPIRY_DAYS} days.`, example);
+  }
+  return at.toISOString();
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** `note "text" rth` takes the quoted text; an unquoted note runs to the end of the message. */
+function parseNote(words: Words, example: string): string {
+  const quoted = words.peekQuoted();
+  if (quoted !== undefined) words.next();
+  const note = (quoted ?? words.rest().join(" ")).trim();
+  if (note.length === 0) refuse("The note is empty.", example);
+  if ([...note].length > MAX_NOTE_LENGTH) {
+    refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
+  }
+  if (CONTROL.test(note)) refuse("The note can't contain control characters.", example);
+  return note;
+}
+
+export function formatCommandError(error: CommandError): string {
+  return `${error.message}\nExample: ${error.example}`;
+}

@@ -1,0 +1,107 @@
+import { MAX_PERCENT_MOVE, MAX_PRICE, SYMBOL_PATTERN } from "@tickerbell/contracts";
+
+/** A value read from a word, or the reason it could not be. */
+export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const ok = <T>(value: T): Read<T> => ({ ok: true, value });
+const no = <T>(reason: string): Read<T> => ({ ok: false, reason });
+
+const PLAIN_NUMBER = /^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$/;
+
+/** `200`, `200.50`, `$1,250.5`: a positive price below the cap. */
+export function readPrice(word: string): Read<number> {
+  let text = word;
+  if (text.startsWith("-")) return no(`prices can't be negative ("${word}")`);
+  text = text.replace(/^\$/, "").replace(/\$$/, "");
+  if (!PLAIN_NUMBER.test(text)) return no(`"${word}" is not a price; write it like 200 or 187.50`);
+  const value = Number(text.replace(/,/g, ""));
+  if (!Number.isFinite(value)) return no(`"${word}" is not a price`);
+  if (value <= 0) return no("the price must be greater than 0");
+  if (value > MAX_PRICE)
+    return no(`${word} is above the highest price I accept (${MAX_PRICE.toLocaleString("en-US")})`);
+  return ok(value);
+}
+
+export interface SignedPercent {
+  value: number;
+  sign: "+" | "-" | "±" | null;
+}
+
+/** `5%`, `+5%`, `-2.5%`, `±3%`. The sign is kept: it decides up, down or either way. */
+export function readPercent(word: string): Read<SignedPercent> {
+  const match = /^(\+-|±|\+|-)?(\d+(\.\d+)?)%$/.exec(word);
+  if (!match) return no(`"${word}" is not a percentage; write it like 5% or +2.5%`);
+  const value = Number(match[2]);
+  if (value <= 0) return no("the percentage must be greater than 0");
+  if (value > MAX_PERCENT_MOVE) return no(`${word} is more than the ${MAX_PERCENT_MOVE}% I accept`);
+  const raw = match[1];
+  const sign = raw === "+" ? "+" : raw === "-" ? "-" : raw === "±" || raw === "+-" ? "±" : null;
+  return ok({ value, sign });
+}
+
+export function looksLikePercent(word: string): boolean {
+  return /^[-+±]*\d*(\.\d+)?%$/.test(word) && word !== "%";
+}
+
+const UNIT_SECONDS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  m: 60,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  h: 3600,
+  hr: 3600,
+  hrs: 3600,
+  hour: 3600,
+  hours: 3600,
+  d: 86400,
+  day: 86400,
+  days: 86400,
+  w: 604800,
+  week: 604800,
+  weeks: 604800,
+};
+
+/** `30m`, `1h`, `7d`, `2w` (also `7 days` when the caller joins the two words). */
+export function readDuration(word: string): Read<number> {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(word.toLowerCase());
+  const unit = match?.[2];
+  const seconds = unit === undefined ? undefined : UNIT_SECONDS[unit];
+  if (!match || seconds === undefined)
+    return no(`"${word}" is not a duration; write it like 30m, 4h, 7d or 2w`);
+  const total = Math.round(Number(match[1]) * seconds);
+  if (total <= 0) return no("the duration must be longer than 0");
+  return ok(total);
+}
+
+export function isDurationUnit(word: string): boolean {
+  return UNIT_SECONDS[word.toLowerCase()] !== undefined;
+}
+
+/** `2026-12-31`: the end of that day, UTC. */
+export function readDate(word: string): Read<Date> {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(word);
+  if (!match) return no(`"${word}" is not a date; write it like 2026-12-31`);
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59));
+  if (date.getUTCMonth() !== Number(match[2]) - 1 || date.getUTCDate() !== Number(match[3])) {
+    return no(`${word} is not a real date`);
+  }
+  return ok(date);
+}
+
+/** `aapl`, `$AAPL`, `brk.b`. Returns the normalised ticker. */
+export function readSymbol(word: string): Read<string> {
+  const symbol = word.replace(/^\$/, "").toUpperCase();
+  if (symbol.length === 0) return no("the ticker is missing");
+  if (SYMBOL_PATTERN.test(symbol)) return ok(symbol);
+  const shown = word.length > 20 ? `${word.slice(0, 20)}…` : word;
+  if (/^[\d.,]+$/.test(symbol))
+    return no(`"${shown}" looks like a number, not a ticker; the ticker comes first`);
+  if (/^[A-Z0-9.:-]+$/.test(symbol) && symbol.length > 10) return no(`"${shown}" is too long for a ticker`);
+  return no(`"${shown}" is not a ticker; tickers look like AAPL, BRK.B or $TSLA`);
+}
