@@ -1,0 +1,98 @@
+import type { Logger } from "@tickerbell/config";
+import type { Notification } from "@tickerbell/contracts";
+import { DeliveryError, type DeliveryLog, type Notifier } from "./ports.ts";
+import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
+
+export interface RetryPolicy {
+  /** Total attempts for a retryable failure before giving up (the message is then retried by the bus). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 15_000 };
+
+export type DeliveryOutcome =
+  | { status: "sent"; attempts: number }
+  | { status: "duplicate" }
+  | { status: "undeliverable"; reason: string };
+
+export interface DeliveryPipelineDeps {
+  notifier: Notifier;
+  log: DeliveryLog;
+  limiter: RateLimiter;
+  logger: Logger;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+  /** Told when a notification becomes undeliverable, e.g. to remember to tell the user on their next command. */
+  onUndeliverable?: (notification: Notification, reason: string) => Promise<void> | void;
+}
+
+/**
+ * Delivers a notification in stages: de-duplicate against the delivery log, wait for a rate-limit slot, send,
+ * retry transient failures with exponential backoff and jitter (honouring the platform's retry-after), record
+ * the result. A failure that survives every retry is thrown, so the bus retries or dead-letters the message.
+ */
+export class DeliveryPipeline {
+  private readonly deps: DeliveryPipelineDeps;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: Sleep;
+
+  constructor(deps: DeliveryPipelineDeps) {
+    this.deps = deps;
+    this.retry = deps.retry ?? DEFAULT_RETRY;
+    this.sleep = deps.sleep ?? realSleep;
+  }
+
+  async deliver(notification: Notification): Promise<DeliveryOutcome> {
+    const { notifier, log, limiter } = this.deps;
+    const logger = this.deps.logger.child({
+      triggerId: notification.triggerId,
+      alertId: notification.alertId,
+      platform: notifier.platform,
+    });
+    const state = await log.stateOf(notification.triggerId);
+    if (state !== "new") {
+      logger.debug({ state }, "already handled, not sending again");
+      return { status: "duplicate" };
+    }
+    for (let attempt = 1; ; attempt++) {
+      await limiter.acquire(notification.origin.chatId);
+      try {
+        await notifier.send(notification);
+        await log.markSent(notification);
+        logger.info({ attempt, symbol: notification.symbol }, "notification delivered");
+        return { status: "sent", attempts: attempt };
+      } catch (error) {
+        const failure =
+          error instanceof DeliveryError
+            ? error
+            : new DeliveryError(`send failed: ${(error as Error).message}`, {
+                retryable: true,
+                code: "unknown",
+                cause: error,
+              });
+        if (!failure.retryable) {
+          await log.markUndeliverable(notification, failure.code);
+          await this.deps.onUndeliverable?.(notification, failure.code);
+          logger.warn({ code: failure.code }, "notification undeliverable");
+          return { status: "undeliverable", reason: failure.code };
+        }
+        if (attempt >= this.retry.attempts) {
+          logger.error({ attempt, code: failure.code }, "giving up for now; the bus will retry");
+          throw failure;
+        }
+        const delay = failure.retryAfterMs ?? this.backoff(attempt);
+        if (failure.retryAfterMs !== undefined)
+          limiter.backOff(failure.retryAfterMs, notification.origin.chatId);
+        logger.warn({ attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+}

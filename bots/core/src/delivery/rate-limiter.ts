@@ -1,0 +1,52 @@
+/** Waits for a number of milliseconds; injectable so tests can drive time. */
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RateLimits {
+  /** Messages per second across all chats. */
+  globalPerSecond: number;
+  /** Messages per second to one chat. */
+  perChatPerSecond: number;
+}
+
+/**
+ * Paces sends to stay inside a platform's limits: a global rate and a per-chat rate, each as evenly spaced
+ * slots (no bursts that the platform would answer with 429). A 429's retry-after pushes the next slot out.
+ */
+export class RateLimiter {
+  private readonly globalGapMs: number;
+  private readonly chatGapMs: number;
+  private nextGlobalAt = 0;
+  private readonly nextChatAt = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly sleep: Sleep;
+
+  constructor(limits: RateLimits, now: () => number = Date.now, sleep: Sleep = realSleep) {
+    this.globalGapMs = 1000 / limits.globalPerSecond;
+    this.chatGapMs = 1000 / limits.perChatPerSecond;
+    this.now = now;
+    this.sleep = sleep;
+  }
+
+  /** Reserves the next slot for this chat and waits until it comes. */
+  async acquire(chatId: string): Promise<void> {
+    const now = this.now();
+    const at = Math.max(now, this.nextGlobalAt, this.nextChatAt.get(chatId) ?? 0);
+    this.nextGlobalAt = at + this.globalGapMs;
+    this.nextChatAt.set(chatId, at + this.chatGapMs);
+    this.forgetIdleChats(now);
+    if (at > now) await this.sleep(at - now);
+  }
+
+  /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
+  backOff(delayMs: number, chatId?: string): void {
+    const until = this.now() + delayMs;
+    if (chatId === undefined) this.nextGlobalAt = Math.max(this.nextGlobalAt, until);
+    else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
+  }
+
+  private forgetIdleChats(now: number): void {
+    if (this.nextChatAt.size < 10_000) return;
+    for (const [chat, at] of this.nextChatAt) if (at < now) this.nextChatAt.delete(chat);
+  }
+}
