@@ -1,1 +1,2 @@
+export * from "./kafka/index.ts";
 export * from "./postgres.ts";

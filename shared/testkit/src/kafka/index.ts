@@ -1,0 +1,3 @@
+export * from "./broker.ts";
+export * from "./classpath.ts";
+export * from "./env.ts";
