@@ -69,3 +69,11 @@ export const RedeemLinkCodeRequestSchema = z
   })
   .strict();
 export type RedeemLinkCodeRequest = z.input<typeof RedeemLinkCodeRequestSchema>;
+
+/** `POST /v1/link-codes/redeem`: the user the redeeming identity now belongs to. */
+export const RedeemLinkCodeResponseSchema = z.object({
+  user: UserSchema,
+  /** Alerts that moved over from the redeeming identity's former user. */
+  movedAlerts: z.number().int().nonnegative(),
+});
+export type RedeemLinkCodeResponse = z.infer<typeof RedeemLinkCodeResponseSchema>;
