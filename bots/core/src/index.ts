@@ -1,3 +1,5 @@
+export * from "./clients/alerts-client.ts";
+export * from "./clients/http.ts";
 export * from "./delivery/memory-log.ts";
 export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";
@@ -5,3 +7,5 @@ export * from "./delivery/rate-limiter.ts";
 export * from "./format/format.ts";
 export * from "./grammar/commands.ts";
 export * from "./grammar/parse.ts";
+export * from "./handler/command-handler.ts";
+export * from "./handler/ports.ts";

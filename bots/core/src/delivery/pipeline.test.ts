@@ -9,7 +9,12 @@ import { RateLimiter } from "./rate-limiter.ts";
 /** Virtual time: sleeping advances the clock instantly, so pacing is checked without waiting. */
 function virtualTime() {
   let now = 0;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 function notification(n: number, chatId = "chat-1"): Notification {

@@ -1,0 +1,376 @@
+import type { Logger } from "@tickerbell/config";
+import type { Alert } from "@tickerbell/contracts";
+import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
+import { describeAlert, formatChange, formatPercent, formatPrice } from "../format/format.ts";
+import {
+  ALERT_EXAMPLES,
+  type AlertCommand,
+  type AlertRef,
+  COMMAND_HELP,
+  type Command,
+} from "../grammar/commands.ts";
+import { formatCommandError, parseCommand } from "../grammar/parse.ts";
+import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
+
+export interface CommandHandlerDeps {
+  alerts: AlertsApi;
+  prices: PriceLookup;
+  logger: Logger;
+  now?: () => Date;
+  /** The product name users see, e.g. in /start. */
+  botName?: string;
+}
+
+/** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
+export type ActionVerb = "pause" | "resume" | "delete" | "rearm" | "snooze";
+export function actionOf(verb: ActionVerb, alertId: string): string {
+  return `${verb}:${alertId}`;
+}
+
+const LISTED_STATUSES = new Set(["active", "paused"]);
+
+/**
+ * Turns chat messages and button presses into alert-service calls and replies. Platform-neutral: the
+ * Telegram, Discord and console adapters only translate to and from their transport.
+ */
+export class CommandHandler {
+  private readonly deps: CommandHandlerDeps;
+  private readonly now: () => Date;
+
+  constructor(deps: CommandHandlerDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Handles one typed message. Never throws: every failure becomes a reply. */
+  async handleText(ctx: ChatContext, text: string): Promise<Reply> {
+    const parsed = parseCommand(text, { now: this.now() });
+    if (!parsed.ok) return { text: formatCommandError(parsed.error) };
+    return this.handle(ctx, parsed.command);
+  }
+
+  /** Handles a parsed command (Discord builds these from slash-command options). */
+  async handle(ctx: ChatContext, command: Command): Promise<Reply> {
+    const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
+    try {
+      await this.deps.alerts.resolveUser({
+        platformUserId: ctx.platformUserId,
+        ...(ctx.displayName ? { displayName: ctx.displayName.slice(0, 100) } : {}),
+      });
+      return await this.run(ctx, command);
+    } catch (error) {
+      return this.explain(error, logger);
+    }
+  }
+
+  /** Handles a button press (`actionOf`). */
+  async handleAction(ctx: ChatContext, action: string): Promise<Reply> {
+    const [verb, alertId] = action.split(":");
+    if (!alertId || !["pause", "resume", "delete", "rearm", "snooze"].includes(verb ?? "")) {
+      return { text: "That button is no longer valid." };
+    }
+    try {
+      switch (verb as ActionVerb) {
+        case "pause":
+          return this.changed(
+            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "paused" }),
+            "Paused",
+          );
+        case "resume":
+          return this.changed(
+            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" }),
+            "Resumed",
+          );
+        case "rearm":
+          return this.changed(
+            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" }),
+            "Re-armed",
+          );
+        case "snooze":
+          return this.changed(
+            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "paused" }),
+            "Snoozed",
+          );
+        case "delete":
+          return this.changed(await this.deps.alerts.cancelAlert(ctx.platformUserId, alertId), "Deleted");
+      }
+    } catch (error) {
+      return this.explain(error, this.deps.logger.child({ platform: ctx.platform, action: verb }));
+    }
+  }
+
+  private changed(alert: Alert, what: string): Reply {
+    return { text: `${what}: ${describeAlert(alert, this.now())}`, alerts: [alert] };
+  }
+
+  private async run(ctx: ChatContext, command: Command): Promise<Reply> {
+    switch (command.name) {
+      case "start":
+        return this.start();
+      case "help":
+        return this.help(command.topic);
+      case "alert":
+        return this.createAlert(ctx, command);
+      case "alerts":
+        return this.listAlerts(ctx, command.symbol);
+      case "delete": {
+        const alert = await this.findAlert(ctx, command.ref);
+        return this.changed(await this.deps.alerts.cancelAlert(ctx.platformUserId, alert.id), "Deleted");
+      }
+      case "pause": {
+        const alert = await this.findAlert(ctx, command.ref);
+        const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alert.id, {
+          status: "paused",
+        });
+        return this.changed(updated, "Paused");
+      }
+      case "resume": {
+        const alert = await this.findAlert(ctx, command.ref);
+        const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alert.id, {
+          status: "active",
+        });
+        return this.changed(updated, "Resumed");
+      }
+      case "watch":
+        return this.watch(ctx, command.symbols);
+      case "unwatch":
+        return this.unwatch(ctx, command.symbols);
+      case "watchlist":
+        return this.showWatchlist(ctx);
+      case "price":
+        return this.prices(command.symbols);
+      case "link":
+        return this.link(ctx, command.code);
+    }
+  }
+
+  private start(): Reply {
+    const name = this.deps.botName ?? "Tickerbell";
+    return {
+      text: [
+        `Welcome to ${name}! I message you the moment a stock hits your level — I watch every trade, not once a minute.`,
+        "",
+        "Try:",
+        ...ALERT_EXAMPLES.slice(0, 6).map((e) => `  ${e}`),
+        "",
+        "Then /alerts to see them, /watch AAPL MSFT for a watchlist, /price AAPL for a quote, /help for everything.",
+      ].join("\n"),
+    };
+  }
+
+  private help(topic: string | null): Reply {
+    if (topic === "alert") {
+      return {
+        text: [
+          "*/alert TICKER CONDITION [options]*",
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · trail 8% · trail up $5",
+          'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only)',
+          "",
+          ...ALERT_EXAMPLES.map((e) => `  ${e}`),
+        ].join("\n"),
+      };
+    }
+    const entry = COMMAND_HELP.find((c) => c.name === topic);
+    if (entry) return { text: `*${entry.usage}* — ${entry.summary}` };
+    return {
+      text: [
+        "*Commands*",
+        ...COMMAND_HELP.map((c) => `${c.usage} — ${c.summary}`),
+        "",
+        "/help alert for every kind of alert.",
+      ].join("\n"),
+    };
+  }
+
+  private async createAlert(ctx: ChatContext, command: AlertCommand): Promise<Reply> {
+    const quote = await this.deps.prices.quote(command.symbol);
+    if (!quote) return this.unknownSymbol(command.symbol);
+    if (
+      command.condition.kind === "percent" &&
+      command.condition.basis === "close" &&
+      quote.previousClose === null
+    ) {
+      return {
+        text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
+      };
+    }
+    const alert = await this.deps.alerts.createAlert(ctx.platformUserId, {
+      symbol: command.symbol,
+      condition: command.condition,
+      market: {
+        last: quote.price,
+        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
+      },
+      origin: { platform: ctx.platform, chatId: ctx.chatId },
+      repeat: command.repeat,
+      expiresAt: command.expiresAt,
+      note: command.note,
+      regularHoursOnly: command.regularHoursOnly,
+    });
+    return {
+      text: `✅ Alert set: ${describeAlert(alert, this.now())}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
+      alerts: [alert],
+      buttons: [
+        [
+          { label: "Pause", action: actionOf("pause", alert.id) },
+          { label: "Delete", action: actionOf("delete", alert.id) },
+        ],
+      ],
+    };
+  }
+
+  private async unknownSymbol(symbol: string): Promise<Reply> {
+    const matches = await this.deps.prices.search(symbol).catch(() => []);
+    const hint =
+      matches.length > 0
+        ? ` Did you mean ${matches
+            .slice(0, 3)
+            .map((m) => `${m.symbol} (${m.description})`)
+            .join(", ")}?`
+        : "";
+    return { text: `I don't know the ticker ${symbol}.${hint}` };
+  }
+
+  /** The user's live alerts in a stable order, which is what `/delete 2` counts in. */
+  private async liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
+    const alerts = await this.deps.alerts.listAlerts(ctx.platformUserId, symbol ? { symbol } : {});
+    return alerts
+      .filter((a) => LISTED_STATUSES.has(a.status))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  private async listAlerts(ctx: ChatContext, symbol: string | null): Promise<Reply> {
+    const alerts = await this.liveAlerts(ctx, symbol);
+    if (alerts.length === 0) {
+      return {
+        text: symbol
+          ? `You have no alerts on ${symbol}.`
+          : "You have no alerts yet. Try /alert AAPL above 200",
+      };
+    }
+    const now = this.now();
+    const lines = alerts.map((a, i) => `${i + 1}. ${describeAlert(a, now)}`);
+    const buttons: Button[][] = alerts
+      .slice(0, 10)
+      .map((a, i) => [
+        a.status === "paused"
+          ? { label: `▶ Resume ${i + 1}`, action: actionOf("resume", a.id) }
+          : { label: `⏸ Pause ${i + 1}`, action: actionOf("pause", a.id) },
+        { label: `🗑 Delete ${i + 1}`, action: actionOf("delete", a.id) },
+      ]);
+    return { text: [`*Your alerts* (${alerts.length})`, ...lines].join("\n"), buttons, alerts };
+  }
+
+  private async findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
+    const alerts = await this.liveAlerts(ctx);
+    if (ref.by === "position") {
+      const alert = alerts[ref.position - 1];
+      if (!alert)
+        throw new UserFacingError(
+          `You have ${alerts.length} alert(s); there is no number ${ref.position}. See /alerts.`,
+        );
+      return alert;
+    }
+    const matches = alerts.filter((a) => a.id.startsWith(ref.id));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1)
+      throw new UserFacingError(`More than one alert starts with ${ref.id}; give more of the id.`);
+    throw new UserFacingError(`I can't find an alert ${ref.id} among yours. See /alerts.`);
+  }
+
+  private async watch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
+    const quotes = await Promise.all(symbols.map((s) => this.deps.prices.quote(s)));
+    const unknown = symbols.filter((_, i) => quotes[i] === null);
+    const known = symbols.filter((_, i) => quotes[i] !== null);
+    const lines: string[] = [];
+    if (known.length > 0) {
+      await this.deps.alerts.watch(ctx.platformUserId, known);
+      lines.push(`👀 Watching ${known.join(", ")}.`);
+    }
+    if (unknown.length > 0) lines.push(`I don't know ${unknown.join(", ")}; not added.`);
+    return { text: lines.join("\n") };
+  }
+
+  private async unwatch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
+    const removed: string[] = [];
+    const missing: string[] = [];
+    for (const symbol of symbols) {
+      try {
+        await this.deps.alerts.unwatch(ctx.platformUserId, symbol);
+        removed.push(symbol);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) missing.push(symbol);
+        else throw error;
+      }
+    }
+    const lines: string[] = [];
+    if (removed.length > 0) lines.push(`Removed ${removed.join(", ")} from your watchlist.`);
+    if (missing.length > 0)
+      lines.push(`${missing.join(", ")} ${missing.length === 1 ? "was" : "were"} not on it.`);
+    return { text: lines.join("\n") };
+  }
+
+  private async showWatchlist(ctx: ChatContext): Promise<Reply> {
+    const { items } = await this.deps.alerts.watchlist(ctx.platformUserId);
+    if (items.length === 0) return { text: "Your watchlist is empty. Add tickers with /watch AAPL MSFT" };
+    const quotes = await Promise.all(items.map((i) => this.deps.prices.quote(i.symbol).catch(() => null)));
+    const lines = items.map((item, i) => {
+      const q = quotes[i];
+      if (!q) return `${item.symbol} — no price right now`;
+      return `${item.symbol} ${formatPrice(q.price)}${q.previousClose ? ` (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)} today)` : ""}`;
+    });
+    return { text: ["*Watchlist*", ...lines].join("\n") };
+  }
+
+  private async prices(symbols: string[]): Promise<Reply> {
+    const lines: string[] = [];
+    for (const symbol of symbols) {
+      const q = await this.deps.prices.quote(symbol);
+      if (!q) {
+        lines.push((await this.unknownSymbol(symbol)).text);
+        continue;
+      }
+      const change =
+        q.previousClose === null
+          ? ""
+          : ` ${formatChange(q.price - q.previousClose)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
+      lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
+    }
+    return { text: lines.join("\n") };
+  }
+
+  private async link(ctx: ChatContext, code: string | null): Promise<Reply> {
+    if (code === null) {
+      const link = await this.deps.alerts.createLinkCode(ctx.platformUserId);
+      return {
+        text: `Your link code is *${link.code}*. Within 10 minutes, send /link ${link.code} to Tickerbell on your other platform; both will then share the same alerts.`,
+      };
+    }
+    const user = await this.deps.alerts.redeemLinkCode(ctx.platformUserId, code);
+    const platforms = [...new Set(user.identities.map((i) => i.platform))].join(" and ");
+    return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.` };
+  }
+
+  private explain(error: unknown, logger: Logger): Reply {
+    if (error instanceof UserFacingError) return { text: error.message };
+    if (error instanceof ApiError) {
+      if (error.status >= 500) {
+        logger.error({ code: error.code, status: error.status }, "alert service error");
+        return { text: "Something went wrong on our side. Please try again in a moment." };
+      }
+      if (error.status === 404) return { text: "I can't find that alert among yours. See /alerts." };
+      return { text: error.message };
+    }
+    if (error instanceof ServiceUnavailableError) {
+      logger.error({ err: error }, "dependency unavailable");
+      return {
+        text: "Tickerbell is having trouble reaching its services. Your request was not applied; please retry shortly.",
+      };
+    }
+    logger.error({ err: error }, "unexpected failure handling a command");
+    return { text: "Something went wrong on our side. Please try again in a moment." };
+  }
+}
+
+/** A refusal whose message is meant for the user as it is. */
+class UserFacingError extends Error {}

@@ -1,0 +1,61 @@
+import type { Alert, Platform } from "@tickerbell/contracts";
+import type { AlertsClient } from "../clients/alerts-client.ts";
+
+/** Who is talking, and where to answer. */
+export interface ChatContext {
+  platform: Platform;
+  platformUserId: string;
+  /** Where replies and this user's notifications go (the DM channel or private chat). */
+  chatId: string;
+  displayName?: string;
+}
+
+export interface Quote {
+  symbol: string;
+  price: number;
+  previousClose: number | null;
+  /** Trade time of `price`, epoch ms. */
+  ts: number;
+}
+
+export interface SymbolMatch {
+  symbol: string;
+  description: string;
+}
+
+/** Prices and symbol lookup, from the pricing service. */
+export interface PriceLookup {
+  /** The latest quote, or null when the symbol is unknown. */
+  quote(symbol: string): Promise<Quote | null>;
+  search(query: string): Promise<SymbolMatch[]>;
+}
+
+/** The alert service operations the command handler uses (the AlertsClient's public surface). */
+export type AlertsApi = Pick<
+  AlertsClient,
+  | "resolveUser"
+  | "createAlert"
+  | "listAlerts"
+  | "getAlert"
+  | "updateAlert"
+  | "cancelAlert"
+  | "watchlist"
+  | "watch"
+  | "unwatch"
+  | "createLinkCode"
+  | "redeemLinkCode"
+>;
+
+/** A button under a reply. `action` comes back through `handleAction` when pressed. */
+export interface Button {
+  label: string;
+  action: string;
+}
+
+/** A platform-neutral reply: text with light markup (`*bold*` only) and optional rows of buttons. */
+export interface Reply {
+  text: string;
+  buttons?: Button[][];
+  /** Alerts this reply is about, for adapters that render richer cards (Discord embeds). */
+  alerts?: Alert[];
+}
