@@ -5,6 +5,7 @@ export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";
 export * from "./delivery/rate-limiter.ts";
 export * from "./format/format.ts";
+export * from "./format/notification.ts";
 export * from "./grammar/commands.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";
