@@ -1,0 +1,117 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Counter, Histogram, type Logger, type Registry } from "@tickerbell/config";
+import type { ErrorBody } from "@tickerbell/contracts";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AlertService } from "./domain/alert-service.ts";
+import { DomainError, type DomainErrorKind } from "./domain/errors.ts";
+import type { UserService } from "./domain/user-service.ts";
+import { type AppEnv, authenticate, type TokenDirectory } from "./http/auth.ts";
+import { renderDocsPage } from "./http/docs-page.ts";
+import { HttpProblem } from "./http/problems.ts";
+import { alertsRoutes } from "./http/routes/alerts.ts";
+import { internalRoutes } from "./http/routes/internal.ts";
+import { linkCodesRoutes } from "./http/routes/link-codes.ts";
+import { usersRoutes } from "./http/routes/users.ts";
+import { watchlistRoutes } from "./http/routes/watchlist.ts";
+
+export interface AppDependencies {
+  alerts: AlertService;
+  users: UserService;
+  tokens: TokenDirectory;
+  /** True when the database answers. */
+  databaseReachable(): Promise<boolean>;
+  metrics: Registry;
+  logger: Logger;
+}
+
+const STATUS_OF: Record<DomainErrorKind, ContentfulStatusCode> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  rate_limited: 429,
+};
+
+const OPENAPI_INFO = {
+  openapi: "3.0.3",
+  info: {
+    title: "Tickerbell alert service",
+    version: "1",
+    description:
+      "Users, watchlists and price alerts. Bot endpoints take the bot's bearer token and act for the chat user named in X-Platform-User-Id on that bot's platform; /v1/internal takes the internal token. Errors are always {error: {code, message, details}}.",
+  },
+};
+
+function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
+  const { logger } = deps;
+  const app = new OpenAPIHono<AppEnv>();
+  const requests = new Counter({
+    name: "alerts_http_requests_total",
+    help: "HTTP requests by route and status",
+    labelNames: ["method", "route", "status"],
+    registers: [deps.metrics],
+  });
+  const duration = new Histogram({
+    name: "alerts_http_request_duration_seconds",
+    help: "HTTP request duration by route",
+    labelNames: ["method", "route"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [deps.metrics],
+  });
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    duration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status }, "request");
+  });
+
+  // One error handler for the whole app: refusals become {error: {code, message, details}}, and anything
+  // unexpected is logged and answered with a generic 500 that reveals nothing.
+  app.onError((err, c: Context) => {
+    if (err instanceof DomainError) {
+      return c.json(errorBody(err.code, err.message, err.details), STATUS_OF[err.kind]);
+    }
+    if (err instanceof HttpProblem) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const malformed = status === 400 && /json/i.test(err.message);
+      const code = malformed ? "malformed_json" : status === 415 ? "unsupported_media_type" : "bad_request";
+      const message = malformed ? "the request body is not valid JSON" : err.message || "bad request";
+      return c.json(errorBody(code, message), status as ContentfulStatusCode);
+    }
+    logger.error({ err, method: c.req.method, path: c.req.path }, "request failed");
+    return c.json(errorBody("internal_error", "something went wrong on our side; please retry"), 500);
+  });
+  app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    const ok = await deps.databaseReachable().catch(() => false);
+    return ok ? c.json({ status: "ready" }) : c.json({ status: "unavailable", database: "unreachable" }, 503);
+  });
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", deps.metrics.contentType);
+    return c.body(await deps.metrics.metrics());
+  });
+  app.doc("/openapi.json", OPENAPI_INFO);
+  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
+
+  app.use("/v1/*", authenticate(deps.tokens));
+  app.route("/v1/users", usersRoutes(deps.users));
+  app.route("/v1/watchlist", watchlistRoutes(deps.users));
+  app.route("/v1/alerts", alertsRoutes(deps.alerts, deps.users));
+  app.route("/v1/link-codes", linkCodesRoutes(deps.users));
+  app.route("/v1/internal", internalRoutes(deps.alerts));
+  return app;
+}

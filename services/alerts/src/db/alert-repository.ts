@@ -1,0 +1,143 @@
+import { LockMode } from "@mikro-orm/core";
+import type { SqlEntityManager } from "@mikro-orm/postgresql";
+import type { Alert, AlertStatus, RecordTriggerResponse } from "@tickerbell/contracts";
+import type { FiringDecision } from "../domain/alert-rules.ts";
+import type { AlertChange, AlertRepository, RecordedFiring } from "../domain/ports.ts";
+import { AlertEntity, AlertTriggerEntity, UserEntity } from "./entities.ts";
+import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
+import { appendAlertChange } from "./outbox.ts";
+
+const OPEN: AlertStatus[] = ["active", "paused"];
+const EXPIRY_BATCH = 500;
+
+/** AlertRepository on MikroORM (PostgreSQL or PGlite). Each call runs on its own fork of the EntityManager. */
+export class MikroAlertRepository implements AlertRepository {
+  readonly #em: SqlEntityManager;
+
+  constructor(em: SqlEntityManager) {
+    this.#em = em;
+  }
+
+  createWithinLimit(alert: Alert, limit: number) {
+    return this.#em.fork().transactional(async (em) => {
+      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot.
+      await em.findOneOrFail(UserEntity, { id: alert.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const openCount = await em.count(AlertEntity, { userId: alert.userId, status: { $in: OPEN } });
+      if (openCount >= limit) return { created: false as const, openCount };
+      em.create(AlertEntity, toAlertRow(alert));
+      await em.flush();
+      await appendAlertChange(em, "created", alert, new Date(alert.updatedAt));
+      return { created: true as const };
+    });
+  }
+
+  async findOwned(userId: string, alertId: string): Promise<Alert | null> {
+    const row = await this.#em.fork().findOne(AlertEntity, { id: alertId, userId });
+    return row ? toAlert(row) : null;
+  }
+
+  async listOwned(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]> {
+    const rows = await this.#em.fork().find(
+      AlertEntity,
+      {
+        userId,
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.symbol ? { symbol: filter.symbol } : {}),
+      },
+      { orderBy: { createdAt: "asc", id: "asc" } },
+    );
+    return rows.map(toAlert);
+  }
+
+  modifyOwned(ownerId: string, alertId: string, decide: (current: Alert) => AlertChange | null) {
+    return this.#em.fork().transactional(async (em) => {
+      const row = await em.findOne(
+        AlertEntity,
+        { id: alertId, userId: ownerId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!row) return null;
+      const decision = decide(toAlert(row));
+      if (!decision) return toAlert(row);
+      await this.#write(em, row, decision);
+      return decision.alert;
+    });
+  }
+
+  recordFiring(firing: RecordedFiring, decide: (current: Alert) => FiringDecision) {
+    return this.#em.fork().transactional(async (em): Promise<RecordTriggerResponse | null> => {
+      const row = await em.findOne(
+        AlertEntity,
+        { id: firing.alertId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!row) return null;
+      // Checked under the alert's lock: a retried request waits for the first one and then sees its record.
+      const seen = await em.findOne(AlertTriggerEntity, { triggerId: firing.triggerId });
+      if (seen) return { outcome: "duplicate", alert: toAlert(row) };
+      const decision = decide(toAlert(row));
+      if (decision.outcome === "stale") return { outcome: "stale", alert: toAlert(row) };
+      em.create(AlertTriggerEntity, {
+        triggerId: firing.triggerId,
+        alertId: firing.alertId,
+        generation: firing.generation,
+        price: firing.price,
+        firedAt: new Date(firing.firedAt),
+        outcome: decision.outcome,
+        recordedAt: new Date(decision.alert.updatedAt),
+      });
+      await this.#write(em, row, decision);
+      return { outcome: decision.outcome, alert: decision.alert };
+    });
+  }
+
+  /** Works in batches of EXPIRY_BATCH, skipping rows another writer holds (the next sweep gets them). */
+  async expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { changed, seen } = await this.#em.fork().transactional(async (em) => {
+        const due = await em.find(
+          AlertEntity,
+          { status: { $in: OPEN }, expiresAt: { $ne: null, $lte: now } },
+          { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, orderBy: { id: "asc" }, limit: EXPIRY_BATCH },
+        );
+        let changed = 0;
+        for (const row of due) {
+          const decision = decide(toAlert(row));
+          if (!decision) continue;
+          await this.#write(em, row, decision);
+          changed++;
+        }
+        return { changed, seen: due.length };
+      });
+      total += changed;
+      if (seen < EXPIRY_BATCH || changed === 0) return total;
+    }
+  }
+
+  async page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]> {
+    const rows = await this.#em
+      .fork()
+      .find(
+        AlertEntity,
+        { status, ...(after ? { id: { $gt: after } } : {}) },
+        { orderBy: { id: "asc" }, limit },
+      );
+    return rows.map(toAlert);
+  }
+
+  async demandedSymbols(): Promise<string[]> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ symbol: string }[]>(
+        "select symbol from alerts where status = 'active' union select symbol from watchlist_items order by symbol",
+      );
+    return rows.map((r) => r.symbol);
+  }
+
+  async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<void> {
+    em.assign(row, toAlertRow(decision.alert));
+    await em.flush();
+    await appendAlertChange(em, decision.change, decision.alert, new Date(decision.alert.updatedAt));
+  }
+}

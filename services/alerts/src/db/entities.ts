@@ -1,0 +1,117 @@
+import { defineEntity, p } from "@mikro-orm/core";
+import type { AlertCondition, AlertStatus, Platform } from "@tickerbell/contracts";
+
+// Entities are plain schemas (no classes, no decorators) so Node's type stripping can load them. Columns
+// carry scalar foreign keys: the repository works with ids and never walks an object graph.
+
+export const UserEntity = defineEntity({
+  name: "User",
+  tableName: "users",
+  properties: {
+    id: p.uuid().primary(),
+    createdAt: p.datetime(),
+  },
+});
+
+export const PlatformIdentityEntity = defineEntity({
+  name: "PlatformIdentity",
+  tableName: "platform_identities",
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.uuid(),
+    platform: p.string().$type<Platform>(),
+    platformUserId: p.string(),
+    displayName: p.string().nullable(),
+    createdAt: p.datetime(),
+  },
+});
+
+export const WatchlistItemEntity = defineEntity({
+  name: "WatchlistItem",
+  tableName: "watchlist_items",
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.uuid(),
+    symbol: p.string(),
+    addedAt: p.datetime(),
+  },
+});
+
+export const AlertEntity = defineEntity({
+  name: "Alert",
+  tableName: "alerts",
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.uuid(),
+    symbol: p.string(),
+    kind: p.string().$type<AlertCondition["kind"]>(),
+    condition: p.json<AlertCondition>(),
+    referencePrice: p.double().runtimeType("number").$type<number>(),
+    thresholdUpper: p.double().runtimeType("number").$type<number>().nullable(),
+    thresholdLower: p.double().runtimeType("number").$type<number>().nullable(),
+    extreme: p.double().runtimeType("number").$type<number>().nullable(),
+    status: p.string().$type<AlertStatus>(),
+    generation: p.integer(),
+    repeatCooldownSeconds: p.integer().nullable(),
+    expiresAt: p.datetime().nullable(),
+    note: p.string().nullable(),
+    regularHoursOnly: p.boolean(),
+    originPlatform: p.string().$type<Platform>(),
+    originChatId: p.string(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+    lastTriggeredAt: p.datetime().nullable(),
+    lastTriggerPrice: p.double().runtimeType("number").$type<number>().nullable(),
+  },
+});
+
+/** Every firing the matcher reported, keyed by triggerId: what makes recording a trigger idempotent. */
+export const AlertTriggerEntity = defineEntity({
+  name: "AlertTrigger",
+  tableName: "alert_triggers",
+  properties: {
+    triggerId: p.string().primary(),
+    alertId: p.uuid(),
+    generation: p.integer(),
+    price: p.double().runtimeType("number").$type<number>(),
+    firedAt: p.datetime(),
+    outcome: p.string().$type<"triggered" | "rearmed">(),
+    recordedAt: p.datetime(),
+  },
+});
+
+/** One-time link codes, stored only as a SHA-256 hash. */
+export const LinkCodeEntity = defineEntity({
+  name: "LinkCode",
+  tableName: "link_codes",
+  properties: {
+    codeHash: p.string().primary(),
+    userId: p.uuid(),
+    createdAt: p.datetime(),
+    expiresAt: p.datetime(),
+    redeemedAt: p.datetime().nullable(),
+  },
+});
+
+export const OutboxEntity = defineEntity({
+  name: "Outbox",
+  tableName: "outbox",
+  properties: {
+    id: p.bigint("string").primary(),
+    topic: p.string(),
+    key: p.string(),
+    payload: p.json<unknown>(),
+    createdAt: p.datetime(),
+    publishedAt: p.datetime().nullable(),
+  },
+});
+
+export const entities = [
+  UserEntity,
+  PlatformIdentityEntity,
+  WatchlistItemEntity,
+  AlertEntity,
+  AlertTriggerEntity,
+  LinkCodeEntity,
+  OutboxEntity,
+];

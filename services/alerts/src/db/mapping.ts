@@ -1,0 +1,57 @@
+import type { InferEntity } from "@mikro-orm/core";
+import type { Alert } from "@tickerbell/contracts";
+import type { AlertEntity } from "./entities.ts";
+
+export type AlertRow = InferEntity<typeof AlertEntity>;
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+export function toAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    userId: row.userId,
+    symbol: row.symbol,
+    condition: row.condition,
+    referencePrice: row.referencePrice,
+    thresholds: { upper: row.thresholdUpper ?? null, lower: row.thresholdLower ?? null },
+    extreme: row.extreme ?? null,
+    status: row.status,
+    generation: row.generation,
+    repeat: row.repeatCooldownSeconds == null ? null : { cooldownSeconds: row.repeatCooldownSeconds },
+    expiresAt: iso(row.expiresAt),
+    note: row.note ?? null,
+    regularHoursOnly: row.regularHoursOnly,
+    origin: { platform: row.originPlatform, chatId: row.originChatId },
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    lastTriggeredAt: iso(row.lastTriggeredAt),
+    lastTriggerPrice: row.lastTriggerPrice ?? null,
+  };
+}
+
+/** The column values of `alert`, for both inserts and updates. */
+export function toAlertRow(alert: Alert): AlertRow {
+  return {
+    id: alert.id,
+    userId: alert.userId,
+    symbol: alert.symbol,
+    kind: alert.condition.kind,
+    condition: alert.condition,
+    referencePrice: alert.referencePrice,
+    thresholdUpper: alert.thresholds.upper,
+    thresholdLower: alert.thresholds.lower,
+    extreme: alert.extreme,
+    status: alert.status,
+    generation: alert.generation,
+    repeatCooldownSeconds: alert.repeat?.cooldownSeconds ?? null,
+    expiresAt: alert.expiresAt === null ? null : new Date(alert.expiresAt),
+    note: alert.note,
+    regularHoursOnly: alert.regularHoursOnly,
+    originPlatform: alert.origin.platform,
+    originChatId: alert.origin.chatId,
+    createdAt: new Date(alert.createdAt),
+    updatedAt: new Date(alert.updatedAt),
+    lastTriggeredAt: alert.lastTriggeredAt === null ? null : new Date(alert.lastTriggeredAt),
+    lastTriggerPrice: alert.lastTriggerPrice,
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { MikroORM } from "@mikro-orm/core";
+import { Migrator } from "@mikro-orm/migrations";
+import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
+import { MikroORM as PostgresORM, type SqlEntityManager } from "@mikro-orm/postgresql";
+import { migrationsList } from "../migrations/index.ts";
+import { entities } from "./entities.ts";
+
+export type Database =
+  | { kind: "postgres"; url: string }
+  /** Embedded PostgreSQL (PGlite) keeping its files under `dataDir`. */
+  | { kind: "pglite"; dataDir: string };
+
+export interface OpenedOrm {
+  orm: MikroORM;
+  em: SqlEntityManager;
+  close(): Promise<void>;
+}
+
+const shared = {
+  entities,
+  extensions: [Migrator],
+  // Migrations own the schema: never create the database or sync tables from metadata.
+  ensureDatabase: false,
+  discovery: { warnWhenNoEntities: false },
+  migrations: {
+    migrationsList,
+    tableName: "mikro_orm_migrations",
+    snapshot: false,
+    snapshotOnMigrate: false,
+    silent: true,
+    transactional: true,
+    allOrNothing: true,
+  },
+  debug: false,
+};
+
+/** Connects to the database and applies every pending migration before anything else touches it. */
+export async function openOrm(database: Database): Promise<OpenedOrm> {
+  let orm: MikroORM;
+  if (database.kind === "postgres") {
+    orm = await PostgresORM.init({ ...shared, clientUrl: database.url });
+  } else {
+    const dir = resolve(database.dataDir, "pglite");
+    mkdirSync(dir, { recursive: true });
+    orm = await PgliteORM.init({ ...shared, dbName: dir });
+  }
+  await orm.migrator.up();
+  return {
+    orm,
+    em: orm.em as SqlEntityManager,
+    close: () => orm.close(true),
+  };
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import { LockMode } from "@mikro-orm/core";
+import type { SqlEntityManager } from "@mikro-orm/postgresql";
+import type { User, WatchlistItem } from "@tickerbell/contracts";
+import type { Identity, RedeemOutcome, UserRepository } from "../domain/ports.ts";
+import {
+  AlertEntity,
+  LinkCodeEntity,
+  PlatformIdentityEntity,
+  UserEntity,
+  WatchlistItemEntity,
+} from "./entities.ts";
+import { toAlert } from "./mapping.ts";
+import { appendAlertChange } from "./outbox.ts";
+
+/** UserRepository on MikroORM. Each call runs on its own fork of the EntityManager. */
+export class MikroUserRepository implements UserRepository {
+  readonly #em: SqlEntityManager;
+
+  constructor(em: SqlEntityManager) {
+    this.#em = em;
+  }
+
+  async resolve(identity: Identity, displayName: string | undefined) {
+    const em = this.#em.fork();
+    const existing = await em.findOne(PlatformIdentityEntity, identity);
+    if (existing) {
+      if (displayName !== undefined && existing.displayName !== displayName) {
+        existing.displayName = displayName;
+        await em.flush();
+      }
+      return { user: await loadUser(em, existing.userId), created: false };
+    }
+    const now = new Date();
+    const userId = randomUUID();
+    // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one
+    // insert through; ON CONFLICT DO NOTHING turns the loser into a plain lookup instead of an error.
+    const inserted = await em.transactional(async (tx) => {
+      await tx.execute("insert into users (id, created_at) values (?, ?)", [userId, now]);
+      const rows = await tx.execute<{ id: string }[]>(
+        `insert into platform_identities (id, user_id, platform, platform_user_id, display_name, created_at)
+         values (?, ?, ?, ?, ?, ?) on conflict (platform, platform_user_id) do nothing returning id`,
+        [randomUUID(), userId, identity.platform, identity.platformUserId, displayName ?? null, now],
+      );
+      if (rows.length === 0) await tx.execute("delete from users where id = ?", [userId]);
+      return rows.length > 0;
+    });
+    if (inserted) return { user: await loadUser(em, userId), created: true };
+    const winner = await em.findOneOrFail(PlatformIdentityEntity, identity);
+    return { user: await loadUser(em, winner.userId), created: false };
+  }
+
+  async watchlist(userId: string): Promise<WatchlistItem[]> {
+    return listWatchlist(this.#em.fork(), userId);
+  }
+
+  addToWatchlist(userId: string, symbols: string[], max: number) {
+    return this.#em.fork().transactional(async (em) => {
+      await em.findOneOrFail(UserEntity, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const current = await listWatchlist(em, userId);
+      const have = new Set(current.map((i) => i.symbol));
+      const fresh = symbols.filter((s) => !have.has(s));
+      if (current.length + fresh.length > max) return { ok: false as const, size: current.length };
+      const now = new Date();
+      for (const symbol of fresh)
+        em.create(WatchlistItemEntity, { id: randomUUID(), userId, symbol, addedAt: now });
+      await em.flush();
+      return { ok: true as const, items: await listWatchlist(em, userId) };
+    });
+  }
+
+  async removeFromWatchlist(userId: string, symbol: string): Promise<boolean> {
+    const removed = await this.#em.fork().nativeDelete(WatchlistItemEntity, { userId, symbol });
+    return removed > 0;
+  }
+
+  async saveLinkCode(userId: string, codeHash: string, expiresAt: Date): Promise<void> {
+    const em = this.#em.fork();
+    em.create(LinkCodeEntity, { codeHash, userId, createdAt: new Date(), expiresAt, redeemedAt: null });
+    await em.flush();
+  }
+
+  redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome> {
+    return this.#em.fork().transactional(async (em): Promise<RedeemOutcome> => {
+      const code = await em.findOne(
+        LinkCodeEntity,
+        { codeHash, redeemedAt: null, expiresAt: { $gt: now } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!code) return { kind: "invalid_code" };
+      const ownerId = code.userId;
+      const redeemer = await em.findOne(PlatformIdentityEntity, identity);
+      if (redeemer?.userId === ownerId) return { kind: "already_linked", user: await loadUser(em, ownerId) };
+
+      // The redeeming identity's whole user (every identity, alert and watchlist entry) joins the owner.
+      const formerUserId = redeemer?.userId ?? null;
+      const ownerIdentities = await em.find(PlatformIdentityEntity, { userId: ownerId });
+      const joining = formerUserId ? await em.find(PlatformIdentityEntity, { userId: formerUserId }) : [];
+      const joiningPlatforms = formerUserId ? joining.map((i) => i.platform) : [identity.platform];
+      const clash = joiningPlatforms.find((p) => ownerIdentities.some((o) => o.platform === p));
+      if (clash) return { kind: "platform_taken", platform: clash };
+
+      code.redeemedAt = now;
+      let movedAlerts = 0;
+      if (formerUserId) {
+        for (const i of joining) i.userId = ownerId;
+        await em.flush();
+        const alerts = await em.find(AlertEntity, { userId: formerUserId }, { orderBy: { id: "asc" } });
+        for (const row of alerts) {
+          row.userId = ownerId;
+          row.updatedAt = now;
+          await em.flush();
+          await appendAlertChange(em, "updated", toAlert(row), now);
+        }
+        movedAlerts = alerts.length;
+        await em.execute(
+          `insert into watchlist_items (id, user_id, symbol, added_at)
+           select gen_random_uuid(), ?, symbol, added_at from watchlist_items where user_id = ?
+           on conflict (user_id, symbol) do nothing`,
+          [ownerId, formerUserId],
+        );
+        await em.execute("delete from users where id = ?", [formerUserId]);
+      } else {
+        em.create(PlatformIdentityEntity, {
+          id: randomUUID(),
+          userId: ownerId,
+          platform: identity.platform,
+          platformUserId: identity.platformUserId,
+          displayName: null,
+          createdAt: now,
+        });
+      }
+      await em.flush();
+      return { kind: "linked", user: await loadUser(em, ownerId), movedAlerts };
+    });
+  }
+}
+
+async function loadUser(em: SqlEntityManager, userId: string): Promise<User> {
+  const user = await em.findOneOrFail(UserEntity, { id: userId });
+  const identities = await em.find(
+    PlatformIdentityEntity,
+    { userId },
+    { orderBy: { createdAt: "asc", id: "asc" } },
+  );
+  return {
+    id: user.id,
+    identities: identities.map((i) => ({ platform: i.platform, platformUserId: i.platformUserId })),
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+async function listWatchlist(em: SqlEntityManager, userId: string): Promise<WatchlistItem[]> {
+  const items = await em.find(WatchlistItemEntity, { userId }, { orderBy: { symbol: "asc" } });
+  return items.map((i) => ({ symbol: i.symbol, addedAt: i.addedAt.toISOString() }));
+}

@@ -1,0 +1,101 @@
+import type {
+  Alert,
+  AlertStatus,
+  Platform,
+  RecordTriggerResponse,
+  User,
+  WatchlistItem,
+} from "@tickerbell/contracts";
+import type { AlertChangeKind, FiringDecision } from "./alert-rules.ts";
+
+/** A change to one alert, decided by the domain; the repository persists it with its outbox row. */
+export interface AlertChange {
+  alert: Alert;
+  change: AlertChangeKind;
+}
+
+export interface RecordedFiring {
+  triggerId: string;
+  alertId: string;
+  generation: number;
+  price: number;
+  firedAt: string;
+}
+
+/**
+ * Alert storage. Every method that changes an alert writes the alert and its `alerts.changes` outbox row in
+ * one transaction, holding the alert's row lock while `decide` runs, so concurrent writers serialise.
+ */
+export interface AlertRepository {
+  /** Inserts unless the user already has `limit` open (active or paused) alerts. */
+  createWithinLimit(
+    alert: Alert,
+    limit: number,
+  ): Promise<{ created: true } | { created: false; openCount: number }>;
+  findOwned(userId: string, alertId: string): Promise<Alert | null>;
+  listOwned(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]>;
+  /** Null when the alert does not exist or is not `ownerId`'s. `decide` returns null for "nothing to write". */
+  modifyOwned(
+    ownerId: string,
+    alertId: string,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<Alert | null>;
+  /** Null when the alert does not exist. A triggerId recorded before answers `duplicate` without writing. */
+  recordFiring(
+    firing: RecordedFiring,
+    decide: (current: Alert) => FiringDecision,
+  ): Promise<RecordTriggerResponse | null>;
+  /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
+  expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
+  page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
+  /** Distinct symbols of active alerts and of every watchlist. */
+  demandedSymbols(): Promise<string[]>;
+}
+
+export interface Identity {
+  platform: Platform;
+  platformUserId: string;
+}
+
+export type RedeemOutcome =
+  | { kind: "linked"; user: User; movedAlerts: number }
+  | { kind: "invalid_code" }
+  | { kind: "already_linked"; user: User }
+  | { kind: "platform_taken"; platform: Platform };
+
+/** Users, their platform identities, watchlists and link codes. */
+export interface UserRepository {
+  resolve(identity: Identity, displayName: string | undefined): Promise<{ user: User; created: boolean }>;
+  watchlist(userId: string): Promise<WatchlistItem[]>;
+  /** Adds what is not there yet; refuses the whole batch if the list would grow beyond `max`. */
+  addToWatchlist(
+    userId: string,
+    symbols: string[],
+    max: number,
+  ): Promise<{ ok: true; items: WatchlistItem[] } | { ok: false; size: number }>;
+  removeFromWatchlist(userId: string, symbol: string): Promise<boolean>;
+  saveLinkCode(userId: string, codeHash: string, expiresAt: Date): Promise<void>;
+  /** Joins `identity` (and everything of its current user) to the code's owner, consuming the code. */
+  redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome>;
+}
+
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+/** The drain side of the outbox, for the relay that publishes `alerts.changes`. Run one relay at a time. */
+export interface OutboxStore {
+  /** Unpublished rows, oldest first. */
+  claimBatch(limit: number): Promise<OutboxRow[]>;
+  markPublished(ids: string[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

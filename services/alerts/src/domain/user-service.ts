@@ -1,0 +1,98 @@
+import {
+  LINK_CODE_TTL_SECONDS,
+  type LinkCode,
+  MAX_WATCHLIST_SIZE,
+  type WatchlistItem,
+} from "@tickerbell/contracts";
+import { DomainError } from "./errors.ts";
+import { type FailedAttemptLimiter, generateLinkCode, hashLinkCode } from "./link-codes.ts";
+import type { Clock, Identity, UserRepository } from "./ports.ts";
+
+export interface UserServiceOptions {
+  repository: UserRepository;
+  clock: Clock;
+  redeemLimiter: FailedAttemptLimiter;
+}
+
+/** Users, watchlists and linking a second platform identity with a one-time code. */
+export class UserService {
+  readonly #repository: UserRepository;
+  readonly #clock: Clock;
+  readonly #limiter: FailedAttemptLimiter;
+
+  constructor(options: UserServiceOptions) {
+    this.#repository = options.repository;
+    this.#clock = options.clock;
+    this.#limiter = options.redeemLimiter;
+  }
+
+  resolve(identity: Identity, displayName?: string) {
+    return this.#repository.resolve(identity, displayName);
+  }
+
+  watchlist(userId: string): Promise<WatchlistItem[]> {
+    return this.#repository.watchlist(userId);
+  }
+
+  async addToWatchlist(userId: string, symbols: string[]): Promise<WatchlistItem[]> {
+    const result = await this.#repository.addToWatchlist(userId, [...new Set(symbols)], MAX_WATCHLIST_SIZE);
+    if (!result.ok) {
+      throw new DomainError(
+        "conflict",
+        "watchlist_full",
+        `a watchlist holds at most ${MAX_WATCHLIST_SIZE} tickers and yours has ${result.size}; remove some first`,
+        { limit: MAX_WATCHLIST_SIZE, size: result.size },
+      );
+    }
+    return result.items;
+  }
+
+  async removeFromWatchlist(userId: string, symbol: string): Promise<WatchlistItem[]> {
+    if (!(await this.#repository.removeFromWatchlist(userId, symbol))) {
+      throw new DomainError("not_found", "not_on_watchlist", `${symbol} is not on your watchlist`);
+    }
+    return this.#repository.watchlist(userId);
+  }
+
+  async createLinkCode(userId: string): Promise<LinkCode> {
+    const code = generateLinkCode();
+    const expiresAt = new Date(this.#clock.now().getTime() + LINK_CODE_TTL_SECONDS * 1000);
+    await this.#repository.saveLinkCode(userId, hashLinkCode(code), expiresAt);
+    return { code, expiresAt: expiresAt.toISOString() };
+  }
+
+  async redeemLinkCode(identity: Identity, code: string) {
+    const key = `${identity.platform}:${identity.platformUserId}`;
+    const waitMs = this.#limiter.retryAfterMs(key);
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      throw new DomainError(
+        "rate_limited",
+        "too_many_attempts",
+        `too many wrong link codes; try again in ${retryAfterSeconds} seconds`,
+        { retryAfterSeconds },
+      );
+    }
+    const outcome = await this.#repository.redeemLinkCode(hashLinkCode(code), identity, this.#clock.now());
+    switch (outcome.kind) {
+      case "linked":
+        return { user: outcome.user, movedAlerts: outcome.movedAlerts };
+      case "already_linked":
+        return { user: outcome.user, movedAlerts: 0 };
+      case "invalid_code":
+        this.#limiter.recordFailure(key);
+        throw new DomainError(
+          "not_found",
+          "invalid_link_code",
+          "this link code is unknown, already used or expired; create a new one with /link",
+        );
+      case "platform_taken":
+        throw new DomainError(
+          "conflict",
+          "platform_already_linked",
+          `that account already has a ${outcome.platform} identity linked; one identity per platform`,
+          { platform: outcome.platform },
+        );
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { envInt, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { z } from "zod";
+
+const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOLE"] as const;
+
+export const AlertsEnvSchema = z
+  .object({
+    PORT: envInt(8081).pipe(z.number().min(1).max(65535)),
+    /** Unset: embedded PGlite under DATA_DIR. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    DATA_DIR: z.string().default("./data"),
+    API_TOKEN_DISCORD: envSecret().optional(),
+    API_TOKEN_TELEGRAM: envSecret().optional(),
+    API_TOKEN_CONSOLE: envSecret().optional(),
+    API_TOKEN_INTERNAL: envSecret().optional(),
+    ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
+    ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (BOT_TOKENS.every((name) => env[name] === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_TOKEN_DISCORD"],
+        message: `at least one bot token is required (${BOT_TOKENS.join(", ")})`,
+      });
+    }
+  });
+
+export type AlertsEnv = z.output<typeof AlertsEnvSchema>;
+
+/** Parses the environment once; every token and the database URL are registered so no log line shows them. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): AlertsEnv {
+  const env = parseEnv("alerts", AlertsEnvSchema, source);
+  for (const name of [...BOT_TOKENS, "API_TOKEN_INTERNAL"] as const) registerSecret(env[name]);
+  if (env.DATABASE_URL) {
+    registerSecret(env.DATABASE_URL);
+    const password = safePassword(env.DATABASE_URL);
+    if (password) registerSecret(password);
+  }
+  return env;
+}
+
+function safePassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

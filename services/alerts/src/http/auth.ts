@@ -1,0 +1,103 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { type Platform, PlatformUserIdSchema } from "@tickerbell/contracts";
+import { createMiddleware } from "hono/factory";
+import type { UserService } from "../domain/user-service.ts";
+import { HttpProblem, validationProblem } from "./problems.ts";
+
+export type Caller = { kind: "bot"; platform: Platform } | { kind: "internal" };
+
+export interface ApiTokens {
+  discord?: string | undefined;
+  telegram?: string | undefined;
+  console?: string | undefined;
+  internal?: string | undefined;
+}
+
+export type AppEnv = {
+  Variables: {
+    caller: Caller;
+    /** Bot routes: the user behind `X-Platform-User-Id` on the caller's platform. */
+    userId: string;
+    platformUserId: string;
+  };
+};
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/** Maps a presented bearer token to who is calling. Compares digests in constant time. */
+export class TokenDirectory {
+  readonly #entries: { digest: Buffer; caller: Caller }[] = [];
+
+  constructor(tokens: ApiTokens) {
+    for (const platform of ["discord", "telegram", "console"] as const) {
+      const token = tokens[platform];
+      if (token) this.#entries.push({ digest: digest(token), caller: { kind: "bot", platform } });
+    }
+    if (tokens.internal)
+      this.#entries.push({ digest: digest(tokens.internal), caller: { kind: "internal" } });
+  }
+
+  identify(presented: string): Caller | null {
+    const d = digest(presented);
+    let found: Caller | null = null;
+    for (const entry of this.#entries) if (timingSafeEqual(entry.digest, d)) found = entry.caller;
+    return found;
+  }
+}
+
+export function authenticate(tokens: TokenDirectory) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const caller = match ? tokens.identify(match[1]!) : null;
+    if (!caller) {
+      c.header("WWW-Authenticate", 'Bearer realm="tickerbell-alerts"');
+      throw new HttpProblem(401, "unauthorized", "a valid bearer token is required");
+    }
+    c.set("caller", caller);
+    await next();
+  });
+}
+
+export const requireInternal = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("caller").kind !== "internal") {
+    throw new HttpProblem(403, "forbidden", "this endpoint is for internal services only");
+  }
+  await next();
+});
+
+export const requireBot = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("caller").kind !== "bot") {
+    throw new HttpProblem(403, "forbidden", "this endpoint is for chat bots, acting for one of their users");
+  }
+  await next();
+});
+
+export function botPlatform(caller: Caller): Platform {
+  if (caller.kind !== "bot") throw new HttpProblem(403, "forbidden", "this endpoint is for chat bots");
+  return caller.platform;
+}
+
+/**
+ * Bot routes act for the identity in `X-Platform-User-Id` on the token's own platform only, so a bot can
+ * never reach a user through another platform's identity. First contact registers the user.
+ */
+export function actAsPlatformUser(users: UserService) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const platform = botPlatform(c.get("caller"));
+    const parsed = PlatformUserIdSchema.safeParse(c.req.header("x-platform-user-id") ?? "");
+    if (!parsed.success) {
+      const problem = validationProblem(parsed.error, "header");
+      throw new HttpProblem(
+        400,
+        "invalid_platform_user",
+        `the X-Platform-User-Id header must name the chat user: ${parsed.error.issues[0]?.message}`,
+        problem.details,
+      );
+    }
+    const { user } = await users.resolve({ platform, platformUserId: parsed.data });
+    c.set("userId", user.id);
+    c.set("platformUserId", parsed.data);
+    await next();
+  });
+}

@@ -1,0 +1,114 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  AlertListSchema,
+  AlertSchema,
+  CreateAlertRequestSchema,
+  IdSchema,
+  ListAlertsQuerySchema,
+  UpdateAlertRequestSchema,
+} from "@tickerbell/contracts";
+import type { AlertService } from "../../domain/alert-service.ts";
+import type { UserService } from "../../domain/user-service.ts";
+import { actAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import {
+  BotHeadersSchema,
+  bearer,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  resourceRouter,
+} from "./common.ts";
+
+const AlertIdParams = z.object({ id: IdSchema });
+
+export function alertsRoutes(alerts: AlertService, users: UserService) {
+  const router = resourceRouter();
+  router.use(requireBot, actAsPlatformUser(users));
+  const one = jsonResponse(AlertSchema, "The alert");
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags: ["alerts"],
+      summary: "Create an alert (price, percent or trailing)",
+      description:
+        "Refused with 409 condition_already_met when the market already satisfies the condition, and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
+      security: bearer,
+      request: { headers: BotHeadersSchema, body: jsonBody(CreateAlertRequestSchema, "The alert to create") },
+      responses: { 201: jsonResponse(AlertSchema, "The new alert"), ...errorResponses(409) },
+    }),
+    async (c) => {
+      const command = c.req.valid("json");
+      const alert = await alerts.create(c.get("userId"), botPlatform(c.get("caller")), command);
+      return c.json(alert, 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["alerts"],
+      summary: "The user's alerts, oldest first, optionally filtered by status and symbol",
+      security: bearer,
+      request: { headers: BotHeadersSchema, query: ListAlertsQuerySchema },
+      responses: { 200: jsonResponse(AlertListSchema, "Matching alerts"), ...errorResponses() },
+    }),
+    async (c) => {
+      const { status, symbol } = c.req.valid("query");
+      const list = await alerts.list(c.get("userId"), {
+        ...(status ? { status } : {}),
+        ...(symbol ? { symbol } : {}),
+      });
+      return c.json({ alerts: list }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      tags: ["alerts"],
+      summary: "One of the user's alerts",
+      security: bearer,
+      request: { headers: BotHeadersSchema, params: AlertIdParams },
+      responses: { 200: one, ...errorResponses(404) },
+    }),
+    async (c) => c.json(await alerts.get(c.get("userId"), c.req.valid("param").id), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "patch",
+      path: "/{id}",
+      tags: ["alerts"],
+      summary: "Change note, repeat, expiry, or pause/resume",
+      security: bearer,
+      request: {
+        headers: BotHeadersSchema,
+        params: AlertIdParams,
+        body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change"),
+      },
+      responses: { 200: one, ...errorResponses(404, 409) },
+    }),
+    async (c) => {
+      const alert = await alerts.update(c.get("userId"), c.req.valid("param").id, c.req.valid("json"));
+      return c.json(alert, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/{id}",
+      tags: ["alerts"],
+      summary: "Cancel an alert (idempotent; the alert stays listed as cancelled)",
+      security: bearer,
+      request: { headers: BotHeadersSchema, params: AlertIdParams },
+      responses: { 200: one, ...errorResponses(404, 409) },
+    }),
+    async (c) => c.json(await alerts.cancel(c.get("userId"), c.req.valid("param").id), 200),
+  );
+  return router;
+}

@@ -1,0 +1,54 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { ErrorBodySchema, PlatformUserIdSchema } from "@tickerbell/contracts";
+import type { AppEnv } from "../auth.ts";
+import { validationProblem } from "../problems.ts";
+
+/** Every resource router: zod failures become one 400 shape, raised for app.onError to render. */
+export function resourceRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationProblem(result.error, result.target);
+    },
+  });
+}
+
+export const bearer = [{ bearerAuth: [] }];
+
+/** Documents the header bot routes act through; the actAsPlatformUser middleware enforces it. */
+export const BotHeadersSchema = z.object({
+  "x-platform-user-id": PlatformUserIdSchema.openapi({
+    description: "The chat user the bot acts for, on the bot token's own platform",
+    example: "123456789",
+  }),
+});
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid request: the details list every problem",
+  401: "Missing or unknown bearer token",
+  403: "The token is not allowed to use this endpoint",
+  404: "Not found (or not yours)",
+  409: "Refused in the current state",
+  429: "Too many attempts",
+};
+
+export function errorResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {
+  const out: Record<
+    number,
+    { description: string; content: { "application/json": { schema: typeof ErrorBodySchema } } }
+  > = {};
+  for (const status of [400, 401, 403, ...statuses]) {
+    out[status] = {
+      description: DESCRIPTIONS[status]!,
+      content: { "application/json": { schema: ErrorBodySchema } },
+    };
+  }
+  return out;
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
+  return { required: true, description, content: { "application/json": { schema } } };
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}

@@ -1,0 +1,57 @@
+import { createRoute } from "@hono/zod-openapi";
+import {
+  LinkCodeSchema,
+  RedeemLinkCodeRequestSchema,
+  RedeemLinkCodeResponseSchema,
+} from "@tickerbell/contracts";
+import type { UserService } from "../../domain/user-service.ts";
+import { actAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import {
+  BotHeadersSchema,
+  bearer,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  resourceRouter,
+} from "./common.ts";
+
+export function linkCodesRoutes(users: UserService) {
+  const router = resourceRouter();
+  router.use(requireBot, actAsPlatformUser(users));
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags: ["link codes"],
+      summary: "Create a one-time code (8 characters, valid 10 minutes) to link another platform",
+      security: bearer,
+      request: { headers: BotHeadersSchema },
+      responses: { 201: jsonResponse(LinkCodeSchema, "Show this code to the user"), ...errorResponses() },
+    }),
+    async (c) => c.json(await users.createLinkCode(c.get("userId")), 201),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/redeem",
+      tags: ["link codes"],
+      summary: "Join the calling identity to the code owner's user",
+      description:
+        "The caller's former user (identities, alerts, watchlist) merges into the code owner's. Wrong codes are limited to 5 per identity per 10 minutes (429 after that).",
+      security: bearer,
+      request: { headers: BotHeadersSchema, body: jsonBody(RedeemLinkCodeRequestSchema, "The code") },
+      responses: {
+        200: jsonResponse(RedeemLinkCodeResponseSchema, "Linked"),
+        ...errorResponses(404, 409, 429),
+      },
+    }),
+    async (c) => {
+      const { code } = c.req.valid("json");
+      const identity = { platform: botPlatform(c.get("caller")), platformUserId: c.get("platformUserId") };
+      return c.json(await users.redeemLinkCode(identity, code), 200);
+    },
+  );
+  return router;
+}

@@ -1,0 +1,64 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { AddToWatchlistRequestSchema, SymbolSchema, WatchlistSchema } from "@tickerbell/contracts";
+import type { UserService } from "../../domain/user-service.ts";
+import { actAsPlatformUser, requireBot } from "../auth.ts";
+import {
+  BotHeadersSchema,
+  bearer,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  resourceRouter,
+} from "./common.ts";
+
+export function watchlistRoutes(users: UserService) {
+  const router = resourceRouter();
+  router.use(requireBot, actAsPlatformUser(users));
+  const watchlist = jsonResponse(WatchlistSchema, "The whole watchlist, sorted by symbol");
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["watchlist"],
+      summary: "The user's watchlist",
+      security: bearer,
+      request: { headers: BotHeadersSchema },
+      responses: { 200: watchlist, ...errorResponses() },
+    }),
+    async (c) => c.json({ items: await users.watchlist(c.get("userId")) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags: ["watchlist"],
+      summary: "Add tickers (already present ones are kept as they are)",
+      security: bearer,
+      request: { headers: BotHeadersSchema, body: jsonBody(AddToWatchlistRequestSchema, "Tickers to add") },
+      responses: { 200: watchlist, ...errorResponses(409) },
+    }),
+    async (c) => {
+      const { symbols } = c.req.valid("json");
+      return c.json({ items: await users.addToWatchlist(c.get("userId"), symbols) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "delete",
+      path: "/{symbol}",
+      tags: ["watchlist"],
+      summary: "Remove a ticker",
+      security: bearer,
+      request: { headers: BotHeadersSchema, params: z.object({ symbol: SymbolSchema }) },
+      responses: { 200: watchlist, ...errorResponses(404) },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      return c.json({ items: await users.removeFromWatchlist(c.get("userId"), symbol) }, 200);
+    },
+  );
+  return router;
+}

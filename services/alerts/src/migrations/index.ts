@@ -1,0 +1,6 @@
+import { Migration20261124000000Initial } from "./Migration20261124000000_initial.ts";
+
+/** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
+export const migrationsList = [
+  { name: "Migration20261124000000_initial", class: Migration20261124000000Initial },
+];

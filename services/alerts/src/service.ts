@@ -1,0 +1,54 @@
+import type { Logger, Registry } from "@tickerbell/config";
+import { createApp } from "./app.ts";
+import { MikroAlertRepository } from "./db/alert-repository.ts";
+import { type Database, openOrm } from "./db/orm.ts";
+import { MikroOutboxStore } from "./db/outbox.ts";
+import { MikroUserRepository } from "./db/user-repository.ts";
+import { AlertService } from "./domain/alert-service.ts";
+import { FailedAttemptLimiter } from "./domain/link-codes.ts";
+import { type Clock, systemClock } from "./domain/ports.ts";
+import { UserService } from "./domain/user-service.ts";
+import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
+
+export interface AlertServiceConfig {
+  database: Database;
+  tokens: ApiTokens;
+  maxOpenAlertsPerUser: number;
+  logger: Logger;
+  metrics: Registry;
+  clock?: Clock;
+}
+
+/**
+ * Wires the whole service: database (migrated), repositories, domain services and the Hono app. main.ts
+ * serves it; tests drive `app.request()` against it.
+ */
+export async function startAlertService(config: AlertServiceConfig) {
+  const db = await openOrm(config.database);
+  const clock = config.clock ?? systemClock;
+  const alerts = new AlertService({
+    repository: new MikroAlertRepository(db.em),
+    clock,
+    maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
+  });
+  const users = new UserService({
+    repository: new MikroUserRepository(db.em),
+    clock,
+    redeemLimiter: new FailedAttemptLimiter({
+      maxFailures: 5,
+      windowMs: 10 * 60 * 1000,
+      now: () => clock.now().getTime(),
+    }),
+  });
+  const app = createApp({
+    alerts,
+    users,
+    tokens: new TokenDirectory(config.tokens),
+    databaseReachable: () => db.orm.isConnected(),
+    metrics: config.metrics,
+    logger: config.logger,
+  });
+  return { app, alerts, users, outbox: new MikroOutboxStore(db.em), em: db.em, close: db.close };
+}
+
+export type RunningAlertService = Awaited<ReturnType<typeof startAlertService>>;
