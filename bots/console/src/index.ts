@@ -1,0 +1,2 @@
+export * from "./console-chat.ts";
+export * from "./console-notifier.ts";

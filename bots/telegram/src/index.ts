@@ -1,0 +1,3 @@
+export * from "./keyboards.ts";
+export * from "./telegram-bot.ts";
+export * from "./telegram-notifier.ts";
