@@ -6,10 +6,10 @@ import {
   LinkCodeSchema,
   type ListAlertsQuery,
   type Platform,
+  RedeemLinkCodeResponseSchema,
   type ResolveUserRequest,
   ResolveUserResponseSchema,
   type UpdateAlertRequest,
-  UserSchema,
   WatchlistSchema,
 } from "@tickerbell/contracts";
 import { JsonClient } from "./http.ts";
@@ -94,7 +94,7 @@ export class AlertsClient {
   }
 
   redeemLinkCode(platformUserId: string, code: string) {
-    return this.http.call("POST", "/v1/link-codes/redeem", UserSchema, {
+    return this.http.call("POST", "/v1/link-codes/redeem", RedeemLinkCodeResponseSchema, {
       body: { code },
       headers: this.as(platformUserId),
     });

@@ -346,9 +346,10 @@ export class CommandHandler {
         text: `Your link code is *${link.code}*. Within 10 minutes, send /link ${link.code} to Tickerbell on your other platform; both will then share the same alerts.`,
       };
     }
-    const user = await this.deps.alerts.redeemLinkCode(ctx.platformUserId, code);
+    const { user, movedAlerts } = await this.deps.alerts.redeemLinkCode(ctx.platformUserId, code);
     const platforms = [...new Set(user.identities.map((i) => i.platform))].join(" and ");
-    return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.` };
+    const moved = movedAlerts > 0 ? ` ${movedAlerts} alert(s) from this account moved over.` : "";
+    return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.${moved}` };
   }
 
   private explain(error: unknown, logger: Logger): Reply {
