@@ -1,0 +1,71 @@
+import type { TopicCatalog } from "@tickerbell/contracts";
+import { deadLetterTopicOf } from "@tickerbell/contracts";
+import { type Decoded, decodeValue, fromDeadLetter, type RawMessage } from "./codec.ts";
+import {
+  DEFAULT_RETRY_POLICY,
+  type DeadLetterSubscribeOptions,
+  type PartitionsChange,
+  type RetryPolicy,
+  type SubscribeOptions,
+  type TopicOf,
+} from "./port.ts";
+
+/** What an adapter needs to run one group member, whatever the adapter. */
+export interface ConsumerSpec {
+  groupId: string;
+  topics: string[];
+  fromBeginning: boolean;
+  retry: RetryPolicy;
+  decode: (raw: RawMessage) => Decoded;
+  handle: (raw: RawMessage, value: unknown) => Promise<void>;
+  /** Whether messages that fail go to `<topic>.dlq` (false when reading the DLQs themselves). */
+  deadLetterFailures: boolean;
+  onPartitionsChanged: ((change: PartitionsChange) => void | Promise<void>) | undefined;
+}
+
+export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
+  catalog: C,
+  options: SubscribeOptions<C, T>,
+): ConsumerSpec {
+  for (const topic of options.topics) if (!catalog[topic]) throw new Error(`unknown topic ${topic}`);
+  return {
+    groupId: options.groupId,
+    topics: [...options.topics],
+    fromBeginning: options.fromBeginning ?? true,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    decode: (raw) => {
+      const spec = catalog[raw.topic];
+      return spec ? decodeValue(spec, raw.value) : { ok: false, error: `unknown topic ${raw.topic}` };
+    },
+    handle: (raw, value) =>
+      options.handler({
+        topic: raw.topic,
+        partition: raw.partition,
+        offset: raw.offset,
+        key: raw.key,
+        value,
+        headers: raw.headers,
+        timestamp: raw.timestamp,
+      } as Parameters<typeof options.handler>[0]),
+    deadLetterFailures: true,
+    onPartitionsChanged: options.onPartitionsChanged,
+  };
+}
+
+/** Dead letters are never dropped: a failing dead-letter handler is retried (capped backoff) until it succeeds. */
+export function deadLetterConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
+  catalog: C,
+  options: DeadLetterSubscribeOptions<C, T>,
+): ConsumerSpec {
+  for (const topic of options.topics) if (!catalog[topic]) throw new Error(`unknown topic ${topic}`);
+  return {
+    groupId: options.groupId,
+    topics: options.topics.map((t) => deadLetterTopicOf(t)),
+    fromBeginning: options.fromBeginning ?? true,
+    retry: { maxAttempts: Number.POSITIVE_INFINITY, initialBackoffMs: 200, maxBackoffMs: 10_000 },
+    decode: (raw) => ({ ok: true, value: fromDeadLetter(raw) }),
+    handle: (_raw, value) => options.handler(value as ReturnType<typeof fromDeadLetter>),
+    deadLetterFailures: false,
+    onPartitionsChanged: undefined,
+  };
+}

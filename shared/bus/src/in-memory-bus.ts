@@ -1,0 +1,338 @@
+import type { Logger, Registry } from "@tickerbell/config";
+import { deadLetterTopicOf, type TopicCatalog } from "@tickerbell/contracts";
+import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
+import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
+import { deliver, StopSignal } from "./delivery.ts";
+import { BusMetrics } from "./metrics.ts";
+import { partitionForKey } from "./partitioner.ts";
+import type {
+  Bus,
+  DeadLetterSubscribeOptions,
+  MessageHeaders,
+  OutgoingMessage,
+  PublishValueOf,
+  SubscribeOptions,
+  Subscription,
+  TopicOf,
+  TopicPartition,
+} from "./port.ts";
+
+export interface InMemoryBusOptions<C extends TopicCatalog> {
+  catalog: C;
+  /** Partition count per topic, overriding the catalog's default. */
+  partitions?: Partial<Record<TopicOf<C>, number>>;
+  metrics?: Registry;
+  logger?: Logger;
+}
+
+interface StoredMessage {
+  key: string | null;
+  value: string | null;
+  headers: MessageHeaders;
+  timestamp: number;
+}
+
+class PartitionLog {
+  readonly messages: StoredMessage[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  append(message: StoredMessage): void {
+    this.messages.push(message);
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  /** Resolves on the next append, or when the signal stops. */
+  waitForAppend(signal: StopSignal): Promise<void> {
+    if (signal.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#waiters.delete(wake);
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = signal.onStop(wake);
+      this.#waiters.add(wake);
+    });
+  }
+}
+
+/** One member working one partition: delivers in offset order, commits after each message is done. */
+class PartitionWorker {
+  readonly signal = new StopSignal();
+  readonly done: Promise<void>;
+
+  constructor(run: (signal: StopSignal) => Promise<void>) {
+    this.done = run(this.signal);
+  }
+
+  stop(): Promise<void> {
+    this.signal.stop();
+    return this.done;
+  }
+}
+
+interface Member {
+  id: string;
+  spec: ConsumerSpec;
+  owned: TopicPartition[];
+  workers: Map<string, PartitionWorker>;
+}
+
+class Group {
+  readonly members: Member[] = [];
+  /** Next offset to process, per topic:partition. */
+  readonly committed = new Map<string, number>();
+  memberSeq = 0;
+  /** Membership changes are applied one at a time, like a group coordinator would. */
+  queue: Promise<void> = Promise.resolve();
+}
+
+/**
+ * The bus for the standalone single-process mode, with Kafka's semantics: topics split into partitions by the
+ * same key hash, consumer groups whose members split the partitions (co-partitioned), offsets committed after
+ * the handler succeeded, a leaving member's partitions handed over at their committed offsets, DLQs.
+ * Nothing survives the process.
+ */
+export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
+  readonly catalog: C;
+  readonly #partitionOverrides: Partial<Record<string, number>>;
+  readonly #topics = new Map<string, PartitionLog[]>();
+  readonly #groups = new Map<string, Group>();
+  readonly #subscriptions = new Set<Subscription>();
+  readonly #metrics: BusMetrics;
+  readonly #logger: Logger | undefined;
+
+  constructor(options: InMemoryBusOptions<C>) {
+    this.catalog = options.catalog;
+    this.#partitionOverrides = options.partitions ?? {};
+    this.#metrics = new BusMetrics(options.metrics);
+    this.#logger = options.logger;
+  }
+
+  async start(): Promise<void> {
+    for (const name of Object.keys(this.catalog)) {
+      this.#ensureTopic(name, this.partitionsOf(name));
+      this.#ensureTopic(deadLetterTopicOf(name), 1);
+    }
+  }
+
+  partitionsOf(topic: TopicOf<C>): number {
+    const spec = this.catalog[topic];
+    if (!spec) throw new Error(`unknown topic ${topic}`);
+    return this.#partitionOverrides[topic] ?? spec.partitions;
+  }
+
+  partitionOf(topic: TopicOf<C>, key: string): number {
+    return partitionForKey(key, this.partitionsOf(topic));
+  }
+
+  async publish<T extends TopicOf<C>>(
+    topic: T,
+    messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
+  ): Promise<void> {
+    const spec = this.catalog[topic];
+    if (!spec) throw new Error(`unknown topic ${topic}`);
+    const encoded = encodeBatch(spec, messages);
+    this.#append(topic, encoded);
+    this.#metrics.published.inc({ topic }, encoded.length);
+  }
+
+  /**
+   * Appends payloads as they are, without validation, like a foreign or buggy producer would. For tests and
+   * tools that need to put a poison message on a topic.
+   */
+  async publishUnvalidated(
+    topic: string,
+    messages: readonly { key: string | null; value: string | null; headers?: MessageHeaders }[],
+  ): Promise<void> {
+    this.#append(
+      topic,
+      messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
+    );
+  }
+
+  subscribe<T extends TopicOf<C>>(options: SubscribeOptions<C, T>): Promise<Subscription> {
+    return this.#join(catalogConsumer(this.catalog, options));
+  }
+
+  subscribeDeadLetters<T extends TopicOf<C>>(
+    options: DeadLetterSubscribeOptions<C, T>,
+  ): Promise<Subscription> {
+    return this.#join(deadLetterConsumer(this.catalog, options));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+  }
+
+  #ensureTopic(name: string, partitions: number): PartitionLog[] {
+    let logs = this.#topics.get(name);
+    if (!logs) {
+      logs = Array.from({ length: partitions }, () => new PartitionLog());
+      this.#topics.set(name, logs);
+    }
+    return logs;
+  }
+
+  #logsOf(topic: string): PartitionLog[] {
+    const known = this.#topics.get(topic);
+    if (known) return known;
+    const spec = this.catalog[topic];
+    return this.#ensureTopic(topic, spec ? this.partitionsOf(topic) : 1);
+  }
+
+  #append(
+    topic: string,
+    messages: readonly { key: string | null; value: string | null; headers: MessageHeaders }[],
+  ) {
+    const logs = this.#logsOf(topic);
+    let roundRobin = 0;
+    for (const m of messages) {
+      const partition = m.key === null ? roundRobin++ % logs.length : partitionForKey(m.key, logs.length);
+      logs[partition]?.append({
+        key: m.key,
+        value: m.value,
+        headers: { ...m.headers },
+        timestamp: Date.now(),
+      });
+    }
+  }
+
+  async #join(spec: ConsumerSpec): Promise<Subscription> {
+    for (const topic of spec.topics) this.#logsOf(topic);
+    let group = this.#groups.get(spec.groupId);
+    if (!group) {
+      group = new Group();
+      this.#groups.set(spec.groupId, group);
+    }
+    const g = group;
+    const member: Member = {
+      id: `member-${String(++g.memberSeq).padStart(6, "0")}`,
+      spec,
+      owned: [],
+      workers: new Map(),
+    };
+    await this.#changeMembership(g, () => g.members.push(member));
+
+    let stopping: Promise<void> | undefined;
+    const subscription: Subscription = {
+      groupId: spec.groupId,
+      stop: () => {
+        stopping ??= (async () => {
+          await this.#changeMembership(g, () => g.members.splice(g.members.indexOf(member), 1));
+          this.#subscriptions.delete(subscription);
+        })();
+        return stopping;
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Applies a membership change and rebalances: revoked partitions drain first, then the new owners start. */
+  #changeMembership(group: Group, change: () => void): Promise<void> {
+    const next = group.queue.then(async () => {
+      const before = new Set(group.members);
+      change();
+      const leavers = [...before].filter((m) => !group.members.includes(m));
+      const counts = new Map<string, number>();
+      for (const m of group.members) for (const t of m.spec.topics) counts.set(t, this.#logsOf(t).length);
+      const assignment = assignCoPartitioned(
+        group.members.map((m) => ({ memberId: m.id, topics: m.spec.topics })),
+        counts,
+      );
+      const changes = [...group.members, ...leavers].map((member) => {
+        const owned = assignment.get(member.id) ?? [];
+        return { member, owned, ...diffAssignment(member.owned, owned) };
+      });
+      // Drain everything that moves before anyone starts on it, so no partition is worked twice at once.
+      await Promise.all(
+        changes.flatMap(({ member, revoked }) =>
+          revoked.map(async (tp) => {
+            const worker = member.workers.get(topicPartitionId(tp));
+            member.workers.delete(topicPartitionId(tp));
+            await worker?.stop();
+          }),
+        ),
+      );
+      await Promise.all(
+        changes.map(async ({ member, owned, assigned, revoked }) => {
+          member.owned = owned;
+          if (assigned.length === 0 && revoked.length === 0) return;
+          await member.spec.onPartitionsChanged?.({ assigned, revoked, owned });
+          for (const tp of assigned) {
+            member.workers.set(
+              topicPartitionId(tp),
+              new PartitionWorker((signal) => this.#work(group, member.spec, tp, signal)),
+            );
+          }
+        }),
+      );
+    });
+    // A failing hook must not wedge the group for everyone after it.
+    group.queue = next.catch((error: unknown) =>
+      this.#logger?.error({ err: error }, "in-memory rebalance failed"),
+    );
+    return next;
+  }
+
+  async #work(group: Group, spec: ConsumerSpec, tp: TopicPartition, signal: StopSignal): Promise<void> {
+    const log = this.#logsOf(tp.topic)[tp.partition];
+    if (!log) return;
+    const id = topicPartitionId(tp);
+    if (!group.committed.has(id)) group.committed.set(id, spec.fromBeginning ? 0 : log.messages.length);
+    const lag = { topic: tp.topic, partition: String(tp.partition), group: spec.groupId };
+    while (!signal.stopped) {
+      const position = group.committed.get(id) ?? 0;
+      const stored = log.messages[position];
+      this.#metrics.consumerLag.set(lag, log.messages.length - position);
+      if (!stored) {
+        await log.waitForAppend(signal);
+        continue;
+      }
+      const raw: RawMessage = {
+        topic: tp.topic,
+        partition: tp.partition,
+        offset: String(position),
+        ...stored,
+      };
+      const outcome = await deliver(raw, {
+        groupId: spec.groupId,
+        decode: spec.decode,
+        handle: spec.handle,
+        retry: spec.retry,
+        metrics: this.#metrics,
+        logger: this.#logger,
+        isStopping: () => signal.stopped,
+        pause: (ms) => signal.sleep(ms),
+      });
+      if (outcome.kind === "aborted") return;
+      if (outcome.kind === "dead-letter") {
+        if (spec.deadLetterFailures) {
+          const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
+          this.#append(deadLetterTopicOf(tp.topic), [dead]);
+          this.#metrics.deadLettered.inc({ topic: tp.topic, group: spec.groupId, reason: outcome.reason });
+        }
+        this.#logger?.error(
+          {
+            topic: tp.topic,
+            partition: tp.partition,
+            offset: raw.offset,
+            reason: outcome.reason,
+            error: outcome.error,
+          },
+          "message dead-lettered",
+        );
+      }
+      this.#metrics.consumed.inc({
+        topic: tp.topic,
+        group: spec.groupId,
+        outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
+      });
+      group.committed.set(id, position + 1);
+      this.#metrics.consumerLag.set(lag, log.messages.length - position - 1);
+    }
+  }
+}

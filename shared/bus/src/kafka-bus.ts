@@ -1,0 +1,407 @@
+import type { Logger, Registry } from "@tickerbell/config";
+import { deadLetterTopicOf, type TopicCatalog } from "@tickerbell/contracts";
+import {
+  type Admin,
+  AssignerProtocol,
+  type EachBatchPayload,
+  type IHeaders,
+  Kafka,
+  type KafkaMessage,
+  type LogEntry,
+  logLevel,
+  type PartitionAssigner,
+  Partitioners,
+  type Producer,
+} from "kafkajs";
+import { assignCoPartitioned, diffAssignment } from "./assignment.ts";
+import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
+import { deliver, StopSignal } from "./delivery.ts";
+import { BusMetrics } from "./metrics.ts";
+import { partitionForKey } from "./partitioner.ts";
+import type {
+  Bus,
+  DeadLetterSubscribeOptions,
+  MessageHeaders,
+  OutgoingMessage,
+  PublishValueOf,
+  SubscribeOptions,
+  Subscription,
+  TopicOf,
+  TopicPartition,
+} from "./port.ts";
+
+/**
+ * Consumer knobs that trade latency against throughput and broker load. The defaults favour latency (a tick
+ * should reach the matcher in milliseconds, not after a 5 s long-poll); issue 9 tunes them with measurements.
+ */
+export interface KafkaConsumerTuning {
+  /** Longest the broker holds a fetch when fewer than minBytes are ready (kafkajs default 5000; here 100). */
+  maxWaitTimeInMs?: number;
+  /** Bytes the broker waits for before answering a fetch (default 1: answer as soon as anything arrives). */
+  minBytes?: number;
+  /** Upper bound of one fetch per partition (default 1 MiB). */
+  maxBytesPerPartition?: number;
+  /** Group session timeout: how long a silent member keeps its partitions (default 30000). */
+  sessionTimeout?: number;
+  /** Heartbeat period; also how fast a member notices a rebalance (default 3000). */
+  heartbeatInterval?: number;
+  /** How long the coordinator waits for members to rejoin during a rebalance (default 60000). */
+  rebalanceTimeout?: number;
+  /** Partitions one member processes in parallel (order stays per partition; default 1 for a 2-core box). */
+  partitionsConsumedConcurrently?: number;
+  /** Within a long batch, commit at least this often (ms). Offsets are always committed after each batch. */
+  commitIntervalMs?: number;
+}
+
+export interface KafkaBusOptions<C extends TopicCatalog> {
+  catalog: C;
+  brokers: string[];
+  clientId?: string;
+  /** Partition count per topic when the bus creates it, overriding the catalog's default. */
+  partitions?: Partial<Record<TopicOf<C>, number>>;
+  /** Replication factor of the topics the bus creates (default 1, a single-broker cluster). */
+  replicationFactor?: number;
+  /** Partitions of each `<topic>.dlq` (default 1). */
+  deadLetterPartitions?: number;
+  /** Create missing topics on start (default true); false where topics are managed outside the services. */
+  createTopics?: boolean;
+  /** Producer acknowledgement: -1 = all in-sync replicas (default), 1 = leader only. */
+  acks?: -1 | 1;
+  consumer?: KafkaConsumerTuning;
+  metrics?: Registry;
+  /** kafkajs's own log lines go here at warn level and above; without a logger they are dropped. */
+  logger?: Logger;
+}
+
+const DEFAULT_TUNING: Required<KafkaConsumerTuning> = {
+  maxWaitTimeInMs: 100,
+  minBytes: 1,
+  maxBytesPerPartition: 1024 * 1024,
+  sessionTimeout: 30_000,
+  heartbeatInterval: 3_000,
+  rebalanceTimeout: 60_000,
+  partitionsConsumedConcurrently: 1,
+  commitIntervalMs: 1_000,
+};
+
+const ASSIGNER_NAME = "TickerbellCoPartitioned";
+
+/** The bus on Apache Kafka through kafkajs. */
+export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
+  readonly catalog: C;
+  readonly #options: KafkaBusOptions<C>;
+  readonly #tuning: Required<KafkaConsumerTuning>;
+  readonly #kafka: Kafka;
+  readonly #producer: Producer;
+  readonly #metrics: BusMetrics;
+  readonly #logger: Logger | undefined;
+  readonly #subscriptions = new Set<Subscription>();
+  /** Partition counts as found on the cluster at start (what the producer's partitioner uses). */
+  readonly #partitionCounts = new Map<string, number>();
+  #started: Promise<void> | undefined;
+
+  constructor(options: KafkaBusOptions<C>) {
+    this.catalog = options.catalog;
+    this.#options = options;
+    this.#tuning = { ...DEFAULT_TUNING, ...options.consumer };
+    this.#metrics = new BusMetrics(options.metrics);
+    this.#logger = options.logger;
+    const logger = options.logger;
+    this.#kafka = new Kafka({
+      clientId: options.clientId ?? "tickerbell",
+      brokers: options.brokers,
+      logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+      ...(logger ? { logCreator: () => (entry: LogEntry) => logKafkajs(logger, entry) } : {}),
+    });
+    this.#producer = this.#kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      try {
+        if (this.#options.createTopics ?? true) await this.#createTopics(admin);
+        const names = Object.keys(this.catalog);
+        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        for (const t of topics) this.#partitionCounts.set(t.name, t.partitions.length);
+      } finally {
+        await admin.disconnect();
+      }
+      await this.#producer.connect();
+    })();
+    this.#started.catch(() => {
+      this.#started = undefined;
+    });
+    return this.#started;
+  }
+
+  partitionsOf(topic: TopicOf<C>): number {
+    const spec = this.catalog[topic];
+    if (!spec) throw new Error(`unknown topic ${topic}`);
+    return this.#partitionCounts.get(topic) ?? this.#options.partitions?.[topic] ?? spec.partitions;
+  }
+
+  partitionOf(topic: TopicOf<C>, key: string): number {
+    return partitionForKey(key, this.partitionsOf(topic));
+  }
+
+  async publish<T extends TopicOf<C>>(
+    topic: T,
+    messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
+  ): Promise<void> {
+    const spec = this.catalog[topic];
+    if (!spec) throw new Error(`unknown topic ${topic}`);
+    const encoded = encodeBatch(spec, messages);
+    if (encoded.length === 0) return;
+    await this.start();
+    await this.#producer.send({ topic, messages: encoded, acks: this.#options.acks ?? -1 });
+    this.#metrics.published.inc({ topic }, encoded.length);
+  }
+
+  /**
+   * Sends payloads as they are, without validation, like a foreign or buggy producer would. For tests and
+   * tools that need to put a poison message on a topic.
+   */
+  async publishUnvalidated(
+    topic: string,
+    messages: readonly { key: string | null; value: string | null; headers?: MessageHeaders }[],
+  ): Promise<void> {
+    await this.start();
+    await this.#producer.send({
+      topic,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {} })),
+      acks: this.#options.acks ?? -1,
+    });
+  }
+
+  subscribe<T extends TopicOf<C>>(options: SubscribeOptions<C, T>): Promise<Subscription> {
+    return this.#run(catalogConsumer(this.catalog, options));
+  }
+
+  subscribeDeadLetters<T extends TopicOf<C>>(
+    options: DeadLetterSubscribeOptions<C, T>,
+  ): Promise<Subscription> {
+    return this.#run(deadLetterConsumer(this.catalog, options));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    if (this.#started) {
+      await this.#started.catch(() => {});
+      await this.#producer.disconnect();
+    }
+    this.#started = undefined;
+  }
+
+  async #createTopics(admin: Admin): Promise<void> {
+    const replicationFactor = this.#options.replicationFactor ?? 1;
+    const wanted = Object.entries(this.catalog).flatMap(([name, spec]) => [
+      { topic: name, numPartitions: this.#options.partitions?.[name as TopicOf<C>] ?? spec.partitions },
+      { topic: deadLetterTopicOf(name), numPartitions: this.#options.deadLetterPartitions ?? 1 },
+    ]);
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({
+        topics: missing.map((t) => ({ ...t, replicationFactor })),
+        waitForLeaders: true,
+      });
+    } catch (error) {
+      // Another process created them between listTopics and createTopics: that is the idempotent outcome.
+      if (!String((error as Error).message).includes("already exists")) throw error;
+    }
+  }
+
+  async #run(spec: ConsumerSpec): Promise<Subscription> {
+    await this.start();
+    const tuning = this.#tuning;
+    const consumer = this.#kafka.consumer({
+      groupId: spec.groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: tuning.sessionTimeout,
+      heartbeatInterval: tuning.heartbeatInterval,
+      rebalanceTimeout: tuning.rebalanceTimeout,
+      maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+      minBytes: tuning.minBytes,
+      maxBytesPerPartition: tuning.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+    });
+    const signal = new StopSignal();
+    let owned: TopicPartition[] = [];
+    let assignmentReady: Promise<void> = Promise.resolve();
+    const reportChange = (now: TopicPartition[]) => {
+      const { assigned, revoked } = diffAssignment(owned, now);
+      owned = now;
+      const hook = spec.onPartitionsChanged;
+      if (!hook || (assigned.length === 0 && revoked.length === 0)) return;
+      assignmentReady = assignmentReady
+        .then(() => hook({ assigned, revoked, owned: now }))
+        .catch((error: unknown) => this.#logger?.error({ err: error }, "onPartitionsChanged failed"));
+    };
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      reportChange(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        ),
+      );
+    });
+
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: spec.topics, fromBeginning: spec.fromBeginning });
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: tuning.commitIntervalMs,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+        eachBatch: async (payload) => {
+          await assignmentReady;
+          await this.#consumeBatch(spec, payload, signal);
+        },
+      });
+    } catch (error) {
+      await consumer.disconnect().catch(() => {});
+      throw error;
+    }
+
+    let stopping: Promise<void> | undefined;
+    const subscription: Subscription = {
+      groupId: spec.groupId,
+      stop: () => {
+        stopping ??= (async () => {
+          signal.stop();
+          // kafkajs waits for the in-flight batch handler, commits the resolved offsets, then leaves the group.
+          await consumer.disconnect();
+          reportChange([]);
+          await assignmentReady;
+          this.#subscriptions.delete(subscription);
+        })();
+        return stopping;
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async #consumeBatch(spec: ConsumerSpec, payload: EachBatchPayload, signal: StopSignal): Promise<void> {
+    const { batch } = payload;
+    const highWatermark = BigInt(batch.highWatermark);
+    const lagLabels = { topic: batch.topic, partition: String(batch.partition), group: spec.groupId };
+    const isStopping = () => signal.stopped || !payload.isRunning() || payload.isStale();
+    for (const message of batch.messages) {
+      if (isStopping()) return;
+      const raw = toRawMessage(batch.topic, batch.partition, message);
+      const outcome = await deliver(raw, {
+        groupId: spec.groupId,
+        decode: spec.decode,
+        handle: spec.handle,
+        retry: spec.retry,
+        metrics: this.#metrics,
+        logger: this.#logger,
+        isStopping,
+        pause: (ms) => signal.sleep(ms),
+        keepAlive: () => payload.heartbeat(),
+      });
+      if (outcome.kind === "aborted") return;
+      if (outcome.kind === "dead-letter") {
+        if (spec.deadLetterFailures) {
+          const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
+          // Must be acknowledged before the offset moves on, or the message would be lost.
+          await this.#producer.send({
+            topic: deadLetterTopicOf(batch.topic),
+            messages: [dead],
+            acks: this.#options.acks ?? -1,
+          });
+          this.#metrics.deadLettered.inc({ topic: batch.topic, group: spec.groupId, reason: outcome.reason });
+        }
+        this.#logger?.error(
+          {
+            topic: raw.topic,
+            partition: raw.partition,
+            offset: raw.offset,
+            reason: outcome.reason,
+            error: outcome.error,
+          },
+          "message dead-lettered",
+        );
+      }
+      payload.resolveOffset(message.offset);
+      this.#metrics.consumed.inc({
+        topic: batch.topic,
+        group: spec.groupId,
+        outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
+      });
+      this.#metrics.consumerLag.set(lagLabels, Number(highWatermark - BigInt(message.offset) - 1n));
+      await payload.heartbeat();
+      await payload.commitOffsetsIfNecessary();
+    }
+  }
+}
+
+function toRawMessage(topic: string, partition: number, message: KafkaMessage): RawMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString("utf8"),
+    value: message.value === null ? null : message.value.toString("utf8"),
+    headers: headersToStrings(message.headers),
+    timestamp: Number(message.timestamp),
+  };
+}
+
+function headersToStrings(headers: IHeaders | undefined): MessageHeaders {
+  const out: MessageHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+/** kafkajs side of {@link assignCoPartitioned}: partition p of every subscribed topic to the same member. */
+const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: ASSIGNER_NAME,
+  version: 0,
+  async assign({ members, topics }) {
+    const subscriptions = members.map((m) => ({
+      memberId: m.memberId,
+      topics: AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? topics,
+    }));
+    const counts = new Map(topics.map((t) => [t, cluster.findTopicPartitionMetadata(t).length]));
+    const assignment = assignCoPartitioned(subscriptions, counts);
+    return subscriptions.map(({ memberId }) => {
+      const byTopic: Record<string, number[]> = {};
+      for (const tp of assignment.get(memberId) ?? [])
+        byTopic[tp.topic] = [...(byTopic[tp.topic] ?? []), tp.partition];
+      return {
+        memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 0,
+          assignment: byTopic,
+          userData: Buffer.alloc(0),
+        }),
+      };
+    });
+  },
+  protocol({ topics }) {
+    return {
+      name: ASSIGNER_NAME,
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+    };
+  },
+});
+
+function logKafkajs(logger: Logger, { level, log, namespace }: LogEntry): void {
+  const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
+  const entry = { component: "kafkajs", namespace, ...fields };
+  if (level <= logLevel.ERROR) logger.error(entry, message);
+  else if (level === logLevel.WARN) logger.warn(entry, message);
+  else logger.debug(entry, message);
+}

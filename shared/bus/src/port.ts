@@ -1,0 +1,143 @@
+import type { TopicCatalog } from "@tickerbell/contracts";
+import type { z } from "zod";
+
+/** Message headers. Values are strings on the wire API; binary payloads do not belong in headers. */
+export type MessageHeaders = Record<string, string>;
+
+export type TopicOf<C extends TopicCatalog> = keyof C & string;
+/** What a producer hands in (before the schema's transforms). */
+export type PublishValueOf<C extends TopicCatalog, T extends TopicOf<C>> = z.input<C[T]["schema"]>;
+/** What a consumer gets (parsed by the schema). */
+export type ValueOf<C extends TopicCatalog, T extends TopicOf<C>> = z.output<C[T]["schema"]>;
+
+export interface OutgoingMessage<V> {
+  /** Defaults to the catalog's `keyOf(value)`; give it only when the key is not derivable from the value. */
+  key?: string;
+  value: V;
+  headers?: MessageHeaders;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface IncomingMessage<T extends string, V> {
+  topic: T;
+  partition: number;
+  /** Kafka offset as a decimal string (offsets are 64-bit). */
+  offset: string;
+  key: string | null;
+  value: V;
+  headers: MessageHeaders;
+  /** Broker/append time, epoch milliseconds. */
+  timestamp: number;
+}
+
+/** One message of any of the topics T, discriminated by `topic`. */
+export type IncomingMessageOf<C extends TopicCatalog, T extends TopicOf<C>> = {
+  [K in T]: IncomingMessage<K, ValueOf<C, K>>;
+}[T];
+
+/** A message that could not be parsed or handled, as it sits in `<topic>.dlq`. */
+export interface DeadLetter {
+  /** The dead-letter topic it was read from. */
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The original payload, unparsed. */
+  rawValue: string;
+  /** The original headers, without the dead-letter ones. */
+  headers: MessageHeaders;
+  originalTopic: string;
+  originalPartition: number;
+  originalOffset: string;
+  reason: DeadLetterReason;
+  error: string;
+  attempts: number;
+}
+
+/** `invalid`: the payload did not parse against the topic's schema. `failed`: the handler kept failing. */
+export type DeadLetterReason = "invalid" | "failed";
+
+export interface RetryPolicy {
+  /** Handler attempts before the message is dead-lettered (1 = no retry). */
+  maxAttempts: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  initialBackoffMs: 100,
+  maxBackoffMs: 5_000,
+};
+
+/**
+ * Which partitions a group member owns, reported after every (re)assignment and once more when it stops
+ * (everything revoked). Partitions listed in `revoked` may already be processed elsewhere by the time this
+ * runs; partitions in `assigned` are not delivered to the handler before the callback's promise settles.
+ */
+export interface PartitionsChange {
+  assigned: TopicPartition[];
+  revoked: TopicPartition[];
+  owned: TopicPartition[];
+}
+
+export interface SubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> {
+  /** Consumer group: members of one group split the partitions, each message goes to one of them. */
+  groupId: string;
+  topics: readonly T[];
+  /**
+   * Called once per message, in offset order per partition (so in order per key). Resolving marks the message
+   * done (its offset may be committed); throwing retries it with backoff, then dead-letters it.
+   */
+  handler: (message: IncomingMessageOf<C, T>) => Promise<void>;
+  /** Where a group without committed offsets starts: the earliest message (default) or only new ones. */
+  fromBeginning?: boolean;
+  retry?: Partial<RetryPolicy>;
+  onPartitionsChanged?: (change: PartitionsChange) => void | Promise<void>;
+}
+
+export interface DeadLetterSubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> {
+  groupId: string;
+  /** The original topics whose dead letters to read. */
+  topics: readonly T[];
+  handler: (deadLetter: DeadLetter) => Promise<void>;
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  readonly groupId: string;
+  /**
+   * Leaves the group gracefully: no new message is started, the in-flight ones finish, their offsets are
+   * committed, and the partitions pass to the remaining members. A message still being retried is not
+   * dead-lettered: it stays uncommitted and is delivered again later.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * The message bus. Publishing validates every message against the topic's schema and either accepts the whole
+ * batch or throws before sending anything. Consuming is at-least-once per consumer group.
+ */
+export interface Bus<C extends TopicCatalog> {
+  readonly catalog: C;
+  /** Creates missing topics (and their dead-letter topics) and connects. Idempotent. */
+  start(): Promise<void>;
+  publish<T extends TopicOf<C>>(
+    topic: T,
+    messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
+  ): Promise<void>;
+  subscribe<T extends TopicOf<C>>(options: SubscribeOptions<C, T>): Promise<Subscription>;
+  subscribeDeadLetters<T extends TopicOf<C>>(
+    options: DeadLetterSubscribeOptions<C, T>,
+  ): Promise<Subscription>;
+  /** The partition a key lands in (same function as Kafka's default partitioner). */
+  partitionOf(topic: TopicOf<C>, key: string): number;
+  /** Partition count of a topic as the bus uses it. */
+  partitionsOf(topic: TopicOf<C>): number;
+  /** Stops every subscription gracefully, then disconnects. */
+  close(): Promise<void>;
+}
