@@ -20,15 +20,19 @@ export const AlertsEnvSchema = z
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
-  .superRefine((env, ctx) => {
-    if (BOT_TOKENS.every((name) => env[name] === undefined)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["API_TOKEN_DISCORD"],
-        message: `at least one bot token is required (${BOT_TOKENS.join(", ")})`,
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (BOT_TOKENS.every((name) => env[name] === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["API_TOKEN_DISCORD"],
+          message: `at least one bot token is required (${BOT_TOKENS.join(", ")})`,
+        });
+      }
+    },
+    // Run even when other variables are invalid, so one start-up error names every problem.
+    { when: () => true },
+  );
 
 export type AlertsEnv = z.output<typeof AlertsEnvSchema>;
 

@@ -27,7 +27,11 @@ export function validationProblem(error: z.ZodError, target: string): HttpProble
   const issues = error.issues.map((issue) => ({
     path: issue.path.map(String).join("."),
     code: issue.code,
-    message: issue.message,
+    // zod's "expected string, received undefined" says less than "is required".
+    message:
+      issue.code === "invalid_type" && /received undefined/.test(issue.message)
+        ? "is required"
+        : issue.message,
     ...("keys" in issue ? { keys: issue.keys } : {}),
   }));
   const summary = issues

@@ -16,10 +16,9 @@ export const bearer = [{ bearerAuth: [] }];
 
 /** Documents the header bot routes act through; the actAsPlatformUser middleware enforces it. */
 export const BotHeadersSchema = z.object({
-  "x-platform-user-id": PlatformUserIdSchema.openapi({
-    description: "The chat user the bot acts for, on the bot token's own platform",
-    example: "123456789",
-  }),
+  "x-platform-user-id": PlatformUserIdSchema.describe(
+    "The chat user the bot acts for, on the bot token's own platform",
+  ),
 });
 
 const DESCRIPTIONS: Record<number, string> = {

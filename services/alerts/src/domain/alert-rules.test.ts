@@ -1,0 +1,257 @@
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { describe, expect, it } from "vitest";
+import {
+  applyFiring,
+  applyUpdate,
+  cancel,
+  checkExpiry,
+  expire,
+  parseTriggerId,
+  planAlert,
+} from "./alert-rules.ts";
+import { DomainError } from "./errors.ts";
+
+const now = new Date("2026-03-02T15:00:00Z");
+
+function refusal(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+function alertWith(condition: AlertCondition, overrides: Partial<Alert> = {}): Alert {
+  const baseline = planAlert({ condition, market: { last: 100, previousClose: 95 } });
+  return {
+    id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+    userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    symbol: "AAPL",
+    condition,
+    ...baseline,
+    status: "active",
+    generation: 0,
+    repeat: { cooldownSeconds: 300 },
+    expiresAt: null,
+    note: null,
+    regularHoursOnly: false,
+    origin: { platform: "telegram", chatId: "1" },
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    lastTriggeredAt: null,
+    lastTriggerPrice: null,
+    ...overrides,
+  };
+}
+
+describe("planAlert: price", () => {
+  it.each([
+    ["above", 110, { upper: 110, lower: null }],
+    ["below", 90, { upper: null, lower: 90 }],
+    ["cross", 110, { upper: 110, lower: null }],
+    ["cross", 90, { upper: null, lower: 90 }],
+  ] as const)("%s %d at last 100 watches %j", (direction, target, thresholds) => {
+    const plan = planAlert({ condition: { kind: "price", direction, target }, market: { last: 100 } });
+    expect(plan).toEqual({ referencePrice: 100, thresholds, extreme: null });
+  });
+
+  it.each([
+    ["above", 100],
+    ["above", 99.5],
+    ["below", 100],
+    ["below", 100.5],
+    ["cross", 100],
+  ] as const)("refuses %s %d when the last price is 100, showing the price", (direction, target) => {
+    const error = refusal(() =>
+      planAlert({ condition: { kind: "price", direction, target }, market: { last: 100 } }),
+    );
+    expect(error.code).toBe("condition_already_met");
+    expect(error.kind).toBe("conflict");
+    expect(error.message).toContain("current price 100.00");
+    expect(error.details).toMatchObject({ currentPrice: 100 });
+  });
+});
+
+describe("planAlert: percent", () => {
+  it("measures from the last price by default", () => {
+    const plan = planAlert({
+      condition: { kind: "percent", direction: "up", percent: 5, basis: "last" },
+      market: { last: 190 },
+    });
+    expect(plan).toEqual({ referencePrice: 190, thresholds: { upper: 199.5, lower: null }, extreme: null });
+  });
+
+  it("measures from the previous close with `from close`, both sides for `move`", () => {
+    const plan = planAlert({
+      condition: { kind: "percent", direction: "move", percent: 10, basis: "close" },
+      market: { last: 100, previousClose: 98 },
+    });
+    expect(plan.referencePrice).toBe(98);
+    expect(plan.thresholds).toEqual({ upper: 107.8, lower: 88.2 });
+  });
+
+  it("refuses `from close` without a previous close", () => {
+    const error = refusal(() =>
+      planAlert({
+        condition: { kind: "percent", direction: "down", percent: 3, basis: "close" },
+        market: { last: 100 },
+      }),
+    );
+    expect(error).toMatchObject({ kind: "invalid", code: "previous_close_unknown" });
+  });
+
+  it("refuses when today's move already exceeds the percentage", () => {
+    const error = refusal(() =>
+      planAlert({
+        condition: { kind: "percent", direction: "up", percent: 2, basis: "close" },
+        market: { last: 105, previousClose: 100 },
+      }),
+    );
+    expect(error.code).toBe("condition_already_met");
+    expect(error.message).toContain("105.00");
+    const down = refusal(() =>
+      planAlert({
+        condition: { kind: "percent", direction: "move", percent: 2, basis: "close" },
+        market: { last: 97, previousClose: 100 },
+      }),
+    );
+    expect(down.code).toBe("condition_already_met");
+  });
+});
+
+describe("planAlert: trailing", () => {
+  it("starts the extreme at the last price with no fixed thresholds", () => {
+    const plan = planAlert({
+      condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } },
+      market: { last: 250 },
+    });
+    expect(plan).toEqual({ referencePrice: 250, thresholds: { upper: null, lower: null }, extreme: 250 });
+  });
+
+  it("refuses a dollar trail down as large as the price itself", () => {
+    const error = refusal(() =>
+      planAlert({
+        condition: { kind: "trailing", direction: "down", offset: { unit: "amount", value: 300 } },
+        market: { last: 250 },
+      }),
+    );
+    expect(error.code).toBe("trailing_offset_too_large");
+  });
+});
+
+describe("checkExpiry", () => {
+  it("accepts null and dates within 366 days", () => {
+    expect(() => checkExpiry(null, now)).not.toThrow();
+    expect(() => checkExpiry("2027-03-01T00:00:00Z", now)).not.toThrow();
+  });
+  it.each(["2026-03-02T15:00:00Z", "2020-01-01T00:00:00Z", "2027-03-04T00:00:00Z"])("refuses %s", (at) => {
+    expect(refusal(() => checkExpiry(at, now)).code).toBe("invalid_expiry");
+  });
+});
+
+describe("applyUpdate / cancel / expire", () => {
+  const alert = alertWith({ kind: "price", direction: "above", target: 110 });
+
+  it("pauses and resumes with the matching change kind", () => {
+    const paused = applyUpdate(alert, { status: "paused" }, now);
+    expect(paused).toMatchObject({ change: "paused", alert: { status: "paused" } });
+    expect(applyUpdate(paused!.alert, { status: "active" }, now)?.change).toBe("resumed");
+  });
+
+  it("reports a no-op as null and other edits as updated", () => {
+    expect(applyUpdate(alert, { status: "active" }, now)).toBeNull();
+    expect(applyUpdate(alert, { note: "earnings" }, now)).toMatchObject({
+      change: "updated",
+      alert: { note: "earnings" },
+    });
+  });
+
+  it("refuses to edit a finished alert", () => {
+    const done = { ...alert, status: "triggered" as const };
+    expect(refusal(() => applyUpdate(done, { note: "x" }, now)).code).toBe("alert_not_modifiable");
+    expect(refusal(() => cancel(done, now)).code).toBe("alert_not_modifiable");
+  });
+
+  it("cancels once; cancelling again changes nothing", () => {
+    const cancelled = cancel(alert, now);
+    expect(cancelled).toMatchObject({ change: "cancelled", alert: { status: "cancelled" } });
+    expect(cancel(cancelled!.alert, now)).toBeNull();
+  });
+
+  it("expires only open alerts whose expiry has passed", () => {
+    const due = { ...alert, expiresAt: "2026-03-02T14:59:59.000Z" };
+    expect(expire(due, now)).toMatchObject({ change: "expired", alert: { status: "expired" } });
+    expect(expire({ ...due, expiresAt: "2026-03-02T15:00:01.000Z" }, now)).toBeNull();
+    expect(expire({ ...due, status: "cancelled" }, now)).toBeNull();
+    expect(expire(alert, now)).toBeNull();
+  });
+});
+
+describe("applyFiring", () => {
+  const firedAt = "2026-03-02T15:30:00.000Z";
+
+  it("ends a one-shot alert", () => {
+    const alert = alertWith({ kind: "price", direction: "above", target: 110 }, { repeat: null });
+    const decision = applyFiring(alert, { generation: 0, price: 110.2, firedAt }, now);
+    expect(decision).toMatchObject({
+      outcome: "triggered",
+      alert: { status: "triggered", generation: 0, lastTriggerPrice: 110.2, lastTriggeredAt: firedAt },
+    });
+  });
+
+  it("is stale for another generation or an alert that is not active", () => {
+    const alert = alertWith({ kind: "price", direction: "above", target: 110 });
+    expect(applyFiring(alert, { generation: 1, price: 111, firedAt }, now).outcome).toBe("stale");
+    expect(
+      applyFiring({ ...alert, status: "paused" }, { generation: 0, price: 111, firedAt }, now).outcome,
+    ).toBe("stale");
+  });
+
+  it("re-arms a repeating price alert on the next generation with the same level", () => {
+    const alert = alertWith({ kind: "price", direction: "above", target: 110 });
+    const decision = applyFiring(alert, { generation: 0, price: 111, firedAt }, now);
+    expect(decision).toMatchObject({
+      outcome: "rearmed",
+      alert: { status: "active", generation: 1, thresholds: { upper: 110, lower: null } },
+    });
+  });
+
+  it("flips a repeating cross to watch the crossing back", () => {
+    const alert = alertWith({ kind: "price", direction: "cross", target: 110 });
+    expect(alert.thresholds).toEqual({ upper: 110, lower: null });
+    const once = applyFiring(alert, { generation: 0, price: 110.5, firedAt }, now);
+    if (once.outcome === "stale") throw new Error("unexpected");
+    expect(once.alert.thresholds).toEqual({ upper: null, lower: 110 });
+    const twice = applyFiring(once.alert, { generation: 1, price: 109.5, firedAt }, now);
+    if (twice.outcome === "stale") throw new Error("unexpected");
+    expect(twice.alert.thresholds).toEqual({ upper: 110, lower: null });
+    expect(twice.alert.generation).toBe(2);
+  });
+
+  it("re-bases a repeating percent alert on the fire price", () => {
+    const alert = alertWith({ kind: "percent", direction: "move", percent: 10, basis: "last" });
+    const decision = applyFiring(alert, { generation: 0, price: 110, firedAt }, now);
+    expect(decision).toMatchObject({
+      outcome: "rearmed",
+      alert: { referencePrice: 110, thresholds: { upper: 121, lower: 99 }, generation: 1 },
+    });
+  });
+
+  it("re-bases a repeating trailing alert's reference and extreme on the fire price", () => {
+    const alert = alertWith(
+      { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
+      { extreme: 120 },
+    );
+    const decision = applyFiring(alert, { generation: 0, price: 114, firedAt }, now);
+    expect(decision).toMatchObject({ outcome: "rearmed", alert: { referencePrice: 114, extreme: 114 } });
+  });
+});
+
+it("parses trigger ids", () => {
+  expect(parseTriggerId("0f8fad5b-d9cb-469f-a165-70867728950e:12")).toEqual({
+    alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
+    generation: 12,
+  });
+});

@@ -1,0 +1,134 @@
+import { Writable } from "node:stream";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
+import pg from "pg";
+import type { Database } from "../src/db/orm.ts";
+import type { Clock } from "../src/domain/ports.ts";
+import { type RunningAlertService, startAlertService } from "../src/service.ts";
+
+export const TOKENS = {
+  discord: "discord-bot-token-0001",
+  telegram: "telegram-bot-token-0002",
+  console: "console-bot-token-0003",
+  internal: "internal-svc-token-0004",
+} as const;
+
+/** A clock the test moves by hand (expiry, link-code TTL, rate-limit windows). */
+export class ManualClock implements Clock {
+  current: Date;
+  constructor(start = new Date()) {
+    this.current = start;
+  }
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export interface Harness {
+  service: RunningAlertService;
+  clock: ManualClock;
+  logs: string[];
+  api: Api;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  token?: keyof typeof TOKENS | string | null;
+  /** X-Platform-User-Id */
+  as?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers
+export type Answer = { status: number; body: any; text: string; headers: Headers };
+
+export type Api = (method: string, path: string, options?: CallOptions) => Promise<Answer>;
+
+export function apiFor(service: RunningAlertService): Api {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token === undefined ? "telegram" : options.token;
+    if (token !== null) headers.authorization = `Bearer ${TOKENS[token as keyof typeof TOKENS] ?? token}`;
+    if (options.as !== undefined) headers["x-platform-user-id"] = options.as;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+    const res = await service.app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+}
+
+export async function startHarness(
+  database: Database,
+  options: { maxOpenAlertsPerUser?: number } = {},
+): Promise<Harness> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const clock = new ManualClock();
+  const service = await startAlertService({
+    database,
+    tokens: TOKENS,
+    maxOpenAlertsPerUser: options.maxOpenAlertsPerUser ?? 100,
+    logger: createLogger({ service: "alerts-test", level: "debug", destination }),
+    metrics: createMetricsRegistry("alerts"),
+    clock,
+  });
+  return { service, clock, logs, api: apiFor(service), close: service.close };
+}
+
+/** A fresh PostgreSQL database for one suite, migrated by the service itself; dropped on close. */
+export async function startPostgresHarness(options: { maxOpenAlertsPerUser?: number } = {}) {
+  const db: TestDatabase = await createTestDatabase("tb_alerts");
+  const harness = await startHarness({ kind: "postgres", url: db.url }, options);
+  return {
+    ...harness,
+    db,
+    async close() {
+      await harness.close();
+      await db.drop();
+    },
+  };
+}
+
+export const origin = (platform = "telegram", chatId = "chat-1") => ({ platform, chatId });
+
+/** A valid create-alert body: `above 200` with AAPL at 190, from Telegram. */
+export function priceAlert(overrides: Record<string, unknown> = {}) {
+  return {
+    symbol: "AAPL",
+    condition: { kind: "price", direction: "above", target: 200 },
+    market: { last: 190 },
+    origin: origin(),
+    ...overrides,
+  };
+}
+
+/** Runs one query against the suite's database from outside the service. */
+// biome-ignore lint/suspicious/noExplicitAny: rows are whatever the query selects
+export async function sql(url: string, text: string, params: unknown[] = []): Promise<any[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
