@@ -1,2 +1,3 @@
+export * from "./finnhub/index.ts";
 export * from "./kafka/index.ts";
 export * from "./postgres.ts";

@@ -1,0 +1,82 @@
+import type { Logger } from "@tickerbell/config";
+import type { AlertChangeEvent } from "@tickerbell/contracts";
+import type { DemandTracker } from "./demand.ts";
+import type { PriceSource } from "./ports.ts";
+import type { ConflatingPublisher } from "./publisher.ts";
+
+export interface PricingServiceOptions {
+  source: PriceSource;
+  demand: DemandTracker;
+  publisher: ConflatingPublisher;
+  log: Logger;
+  /** Re-read the demand snapshot this often (watchlist changes have no event; default 5 min). */
+  demandRefreshMs?: number;
+  onTick?: () => void;
+  onDemand?: (symbols: number) => void;
+}
+
+/**
+ * The pricing domain: keeps the price source subscribed to exactly the demanded symbols and sends what it
+ * delivers to the publisher.
+ */
+export class PricingService {
+  readonly #o: PricingServiceOptions;
+  #demandLoaded = false;
+  #refreshTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: PricingServiceOptions) {
+    this.#o = options;
+  }
+
+  async start(): Promise<void> {
+    const { source, demand, publisher, log } = this.#o;
+    demand.onChange(({ added, removed }) => {
+      if (removed.length > 0) source.unsubscribe(removed);
+      if (added.length > 0) source.subscribe(added);
+      this.#o.onDemand?.(demand.symbols().length);
+    });
+    await source.start((tick) => {
+      this.#o.onTick?.();
+      publisher.offer(tick);
+    });
+    await this.#loadDemand(1_000);
+    const refreshMs = this.#o.demandRefreshMs ?? 300_000;
+    this.#refreshTimer = setInterval(() => {
+      demand.refresh().catch((error: unknown) => log.warn({ err: error }, "periodic demand refresh failed"));
+    }, refreshMs);
+    this.#refreshTimer.unref();
+  }
+
+  /** An `alerts.changes` event. */
+  onAlertChange(event: AlertChangeEvent): void {
+    this.#o.demand.apply(event);
+  }
+
+  isReady(): boolean {
+    return this.#demandLoaded && this.#o.source.isReady();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#refreshTimer);
+    clearTimeout(this.#retryTimer);
+    this.#o.demand.stop();
+    await this.#o.source.stop();
+    await this.#o.publisher.stop();
+  }
+
+  /** The first snapshot is retried in the background until it succeeds; events still add demand meanwhile. */
+  async #loadDemand(retryMs: number): Promise<void> {
+    try {
+      await this.#o.demand.refresh();
+      this.#demandLoaded = true;
+    } catch (error) {
+      if (this.#stopped) return;
+      const next = Math.min(retryMs * 2, 30_000);
+      this.#o.log.warn({ err: error, retryInMs: retryMs }, "demand snapshot unavailable; retrying");
+      this.#retryTimer = setTimeout(() => void this.#loadDemand(next), retryMs);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { envInt, envSecret, envUrl, parseEnv } from "@tickerbell/config";
+import { z } from "zod";
+
+export const PricingEnvSchema = z.object({
+  PORT: envInt(8082),
+  /** Unset: the simulated feed answers everything (standalone demo mode). */
+  FINNHUB_API_KEY: z.string().min(1).optional(),
+  FINNHUB_WS_URL: envUrl().default("wss://ws.finnhub.io"),
+  FINNHUB_REST_URL: envUrl().default("https://finnhub.io/api/v1"),
+  /** Symbols one websocket may carry (Finnhub free tier: 50); the rest are polled over REST. */
+  FINNHUB_SYMBOL_CAP: envInt(50).pipe(z.number().int().min(1)),
+  /** REST budget shared by polling and the HTTP API (Finnhub free tier: 60 per minute). */
+  FINNHUB_REST_CALLS_PER_MINUTE: envInt(60).pipe(z.number().int().min(1)),
+  /** Comma-separated bootstrap brokers; unset: in-memory bus (only useful for a local try-out). */
+  KAFKA_BROKERS: z.string().optional(),
+  /** The alert service, for the demand snapshot (GET /v1/internal/demand). */
+  ALERTS_URL: envUrl().optional(),
+  API_TOKEN_INTERNAL: envSecret().optional(),
+  SIMULATION_SEED: envInt(42),
+  /** How often the demand snapshot is refreshed (watchlist changes have no event). */
+  DEMAND_REFRESH_SECONDS: envInt(300).pipe(z.number().int().min(5)),
+  LOG_LEVEL: z.string().optional(),
+});
+export type PricingEnv = z.output<typeof PricingEnvSchema>;
+
+export function loadPricingEnv(source: NodeJS.ProcessEnv = process.env): PricingEnv {
+  const env = parseEnv("pricing", PricingEnvSchema, source);
+  if (env.ALERTS_URL && !env.API_TOKEN_INTERNAL) {
+    throw new Error(
+      "pricing: invalid environment\n  - API_TOKEN_INTERNAL is required when ALERTS_URL is set",
+    );
+  }
+  return env;
+}

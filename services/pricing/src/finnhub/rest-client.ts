@@ -1,0 +1,132 @@
+import { z } from "zod";
+import type { MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type { CallBudget, CallPriority } from "./call-budget.ts";
+import { FinnhubNetworkError, FinnhubRateLimitedError, FinnhubRemoteError } from "./errors.ts";
+
+// Finnhub's bodies, as far as we read them. Unknown fields are ignored.
+const FinnhubQuoteSchema = z.object({
+  c: z.number(),
+  d: z.number().nullable().optional(),
+  dp: z.number().nullable().optional(),
+  h: z.number(),
+  l: z.number(),
+  o: z.number(),
+  pc: z.number(),
+  t: z.number(),
+});
+const FinnhubSearchSchema = z.object({
+  count: z.number().optional(),
+  result: z.array(
+    z.object({
+      description: z.string(),
+      displaySymbol: z.string().optional(),
+      symbol: z.string(),
+      type: z.string().optional(),
+    }),
+  ),
+});
+const FinnhubMarketStatusSchema = z.object({
+  exchange: z.string(),
+  holiday: z.string().nullable().optional(),
+  isOpen: z.boolean(),
+  session: z.string().nullable().optional(),
+  timezone: z.string().optional(),
+  t: z.number(),
+});
+
+/** Without Retry-After, a 429 pauses the budget this long. */
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
+
+export interface FinnhubRestClientOptions {
+  baseUrl: string;
+  apiKey: string;
+  budget: CallBudget;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Called on every answered call (for metrics). */
+  onCall?: (path: string, status: number) => void;
+}
+
+/** Finnhub's REST API within one shared call budget. Errors are typed and never carry the API key. */
+export class FinnhubRestClient {
+  readonly #options: FinnhubRestClientOptions;
+
+  constructor(options: FinnhubRestClientOptions) {
+    this.#options = options;
+  }
+
+  get budget(): CallBudget {
+    return this.#options.budget;
+  }
+
+  /** A quote, or null when Finnhub does not know the symbol (it answers those with 200 and zeros). */
+  async quote(symbol: string, priority: CallPriority): Promise<Quote | null> {
+    const q = FinnhubQuoteSchema.parse(await this.#get("/quote", { symbol }, priority));
+    if (q.c <= 0 || q.t <= 0) return null;
+    return {
+      symbol,
+      price: q.c,
+      change: q.d ?? q.c - q.pc,
+      changePercent: q.dp ?? (q.pc > 0 ? ((q.c - q.pc) / q.pc) * 100 : 0),
+      high: q.h,
+      low: q.l,
+      open: q.o,
+      previousClose: q.pc,
+      ts: q.t * 1000,
+    };
+  }
+
+  async search(query: string, priority: CallPriority): Promise<SymbolMatch[]> {
+    const body = FinnhubSearchSchema.parse(await this.#get("/search", { q: query }, priority));
+    return body.result.map((r) => ({ symbol: r.symbol, description: r.description, type: r.type ?? "" }));
+  }
+
+  async marketStatus(priority: CallPriority): Promise<MarketStatus> {
+    const s = FinnhubMarketStatusSchema.parse(
+      await this.#get("/stock/market-status", { exchange: "US" }, priority),
+    );
+    return {
+      exchange: s.exchange,
+      isOpen: s.isOpen,
+      session: s.session ?? null,
+      holiday: s.holiday ?? null,
+      timezone: s.timezone ?? "America/New_York",
+      ts: s.t * 1000,
+    };
+  }
+
+  async #get(path: string, params: Record<string, string>, priority: CallPriority): Promise<unknown> {
+    const { baseUrl, apiKey, budget, timeoutMs = 10_000, onCall } = this.#options;
+    budget.take(priority);
+    const url = new URL(`${baseUrl.replace(/\/$/, "")}${path}`);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    url.searchParams.set("token", apiKey);
+    let res: Response;
+    try {
+      res = await (this.#options.fetch ?? fetch)(url, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      throw new FinnhubNetworkError(path, error);
+    }
+    onCall?.(path, res.status);
+    if (res.status === 429) {
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      budget.pause(Date.now() + (retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS));
+      await res.body?.cancel();
+      throw new FinnhubRateLimitedError(path, retryAfterMs);
+    }
+    if (!res.ok) {
+      const text = (await res.text().catch(() => "")).slice(0, 200);
+      throw new FinnhubRemoteError(path, res.status, text.split(apiKey).join("[REDACTED]") || res.statusText);
+    }
+    return res.json();
+  }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

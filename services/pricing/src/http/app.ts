@@ -1,0 +1,206 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Logger, Registry } from "@tickerbell/config";
+import {
+  ErrorBodySchema,
+  MarketStatusSchema,
+  QuoteSchema,
+  SymbolSchema,
+  SymbolSearchResponseSchema,
+} from "@tickerbell/contracts";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { MarketData } from "../domain/ports.ts";
+import {
+  CallBudgetExhaustedError,
+  FinnhubNetworkError,
+  FinnhubRateLimitedError,
+  FinnhubRemoteError,
+} from "../finnhub/errors.ts";
+
+export interface PricingHttpDeps {
+  marketData: MarketData;
+  metrics: Registry;
+  log: Logger;
+  isReady: () => boolean;
+}
+
+/** A refusal with its HTTP status and stable code, rendered by the one onError. */
+export class HttpProblem extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly details: unknown;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    details?: unknown,
+    retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "HttpProblem";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+const errorBody = (code: string, message: string, details?: unknown) => ({
+  error: details === undefined ? { code, message } : { code, message, details },
+});
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: ErrorBodySchema } },
+});
+
+const OPENAPI_INFO = {
+  openapi: "3.0.0",
+  info: { title: "Tickerbell pricing API", version: "1.0.0" },
+};
+
+export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
+  const { marketData, log } = deps;
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        throw new HttpProblem(
+          400,
+          "validation_failed",
+          issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "),
+          { issues },
+        );
+      }
+    },
+  });
+
+  app.onError((err, c: Context) => {
+    const problem = toProblem(err);
+    if (problem) {
+      if (problem.retryAfterSeconds !== undefined) c.header("Retry-After", String(problem.retryAfterSeconds));
+      return c.json(errorBody(problem.code, problem.message, problem.details), problem.status);
+    }
+    log.error({ err, method: c.req.method, path: c.req.path }, "request failed");
+    return c.json(errorBody("internal_error", "something went wrong on our side; please retry"), 500);
+  });
+  app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) =>
+    deps.isReady() ? c.json({ status: "ready" }) : c.json({ status: "starting" }, 503),
+  );
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", deps.metrics.contentType);
+    return c.body(await deps.metrics.metrics());
+  });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/quote/{symbol}",
+      tags: ["market data"],
+      summary: "The latest quote for a symbol (cached for a few seconds)",
+      request: { params: z.object({ symbol: SymbolSchema }) },
+      responses: {
+        200: { description: "The quote", content: { "application/json": { schema: QuoteSchema } } },
+        400: errorResponse("Not a ticker"),
+        404: errorResponse("The market does not know this symbol"),
+        503: errorResponse("The market data provider is rate limiting us; retry after Retry-After seconds"),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      const quote = await marketData.quote(symbol);
+      if (!quote) {
+        throw new HttpProblem(
+          404,
+          "unknown_symbol",
+          `no quote for ${symbol}: the market does not know this symbol`,
+          {
+            symbol,
+          },
+        );
+      }
+      return c.json(quote, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/search",
+      tags: ["market data"],
+      summary: "Symbols matching a ticker prefix or company name (autocomplete and validation)",
+      request: { query: z.object({ q: z.string().trim().min(1).max(40) }) },
+      responses: {
+        200: {
+          description: "Matches",
+          content: { "application/json": { schema: SymbolSearchResponseSchema } },
+        },
+        400: errorResponse("Missing or too long query"),
+        503: errorResponse("The market data provider is rate limiting us"),
+      },
+    }),
+    async (c) => {
+      const { q } = c.req.valid("query");
+      return c.json({ query: q, results: await marketData.search(q) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/market-status",
+      tags: ["market data"],
+      summary: "Whether US equities trade now, and in which session",
+      responses: {
+        200: {
+          description: "Market status",
+          content: { "application/json": { schema: MarketStatusSchema } },
+        },
+        503: errorResponse("The market data provider is rate limiting us"),
+      },
+    }),
+    async (c) => c.json(await marketData.marketStatus(), 200),
+  );
+
+  app.doc("/openapi.json", OPENAPI_INFO);
+  return app;
+}
+
+function toProblem(err: unknown): HttpProblem | undefined {
+  if (err instanceof HttpProblem) return err;
+  if (err instanceof CallBudgetExhaustedError) {
+    const seconds = Math.max(1, Math.ceil((err.retryAtMs - Date.now()) / 1000));
+    return new HttpProblem(
+      503,
+      "upstream_busy",
+      "market data is rate limited right now; retry shortly",
+      undefined,
+      seconds,
+    );
+  }
+  if (err instanceof FinnhubRateLimitedError) {
+    const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 10_000) / 1000));
+    return new HttpProblem(
+      503,
+      "upstream_busy",
+      "market data is rate limited right now; retry shortly",
+      undefined,
+      seconds,
+    );
+  }
+  if (err instanceof FinnhubRemoteError || err instanceof FinnhubNetworkError) {
+    return new HttpProblem(
+      502,
+      "upstream_unavailable",
+      "the market data provider did not answer properly; retry later",
+    );
+  }
+  if (err instanceof HTTPException)
+    return new HttpProblem(err.status as ContentfulStatusCode, "bad_request", err.message || "bad request");
+  return undefined;
+}

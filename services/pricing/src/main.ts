@@ -1,0 +1,55 @@
+// The pricing service as its own process: Finnhub (or the simulated feed) -> prices.ticks, plus the HTTP API.
+import { serve } from "@hono/node-server";
+import { InMemoryBus, KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, registerSecret } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { AlertsDemandClient, NoDemandSnapshot } from "./adapters/alerts-demand-client.ts";
+import { loadPricingEnv } from "./env.ts";
+import { startPricing } from "./pricing.ts";
+
+const env = loadPricingEnv();
+registerSecret(env.FINNHUB_API_KEY);
+registerSecret(env.API_TOKEN_INTERNAL);
+const log = createLogger({ service: "pricing", ...(env.LOG_LEVEL ? { level: env.LOG_LEVEL } : {}) });
+const metrics = createMetricsRegistry("pricing");
+
+const brokers =
+  env.KAFKA_BROKERS?.split(",")
+    .map((b) => b.trim())
+    .filter(Boolean) ?? [];
+const bus =
+  brokers.length > 0
+    ? new KafkaBus({ catalog: TOPIC_CATALOG, brokers, clientId: "pricing", metrics, logger: log })
+    : new InMemoryBus({ catalog: TOPIC_CATALOG, metrics, logger: log });
+if (brokers.length === 0) log.warn("KAFKA_BROKERS not set: publishing to an in-memory bus nobody else reads");
+
+const demandSource =
+  env.ALERTS_URL && env.API_TOKEN_INTERNAL
+    ? new AlertsDemandClient({ alertsUrl: env.ALERTS_URL, internalToken: env.API_TOKEN_INTERNAL })
+    : new NoDemandSnapshot();
+if (!env.ALERTS_URL) log.warn("ALERTS_URL not set: demand comes from alerts.changes events only");
+
+const pricing = await startPricing({ config: env, bus, demandSource, log, metrics });
+const server = serve({ fetch: pricing.http.fetch, port: env.PORT }, (info) =>
+  log.info({ port: info.port }, "pricing service listening"),
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 15_000);
+  force.unref();
+  server.close();
+  try {
+    await pricing.stop();
+    await bus.close();
+  } catch (error) {
+    log.error({ err: error }, "unclean shutdown");
+    process.exitCode = 1;
+  }
+  log.info("stopped");
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

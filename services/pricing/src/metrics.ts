@@ -1,0 +1,132 @@
+import { Counter, Gauge, type Registry } from "@tickerbell/config";
+import type { PublishObserver } from "./domain/publisher.ts";
+import type { FinnhubObserver, PollOutcome } from "./finnhub/finnhub-source.ts";
+
+/** The pricing service's Prometheus metrics; also the observer its components report to. */
+export class PricingMetrics implements FinnhubObserver, PublishObserver {
+  readonly ticksReceived: Counter<"source">;
+  readonly ticksPublished: Counter;
+  readonly tradesPublished: Counter;
+  readonly publishFailures: Counter;
+  readonly pendingSymbolsGauge: Gauge;
+  readonly demandedSymbols: Gauge;
+  readonly streamedSymbols: Gauge;
+  readonly overflowSymbols: Gauge;
+  readonly socketConnected: Gauge;
+  readonly reconnects: Counter;
+  readonly framesDropped: Counter<"reason">;
+  readonly serverErrors: Counter;
+  readonly restCalls: Counter<"path" | "status">;
+  readonly polls: Counter<"outcome">;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.ticksReceived = new Counter({
+      name: "pricing_ticks_received_total",
+      help: "Ticks received from the price source",
+      labelNames: ["source"],
+      registers,
+    });
+    this.ticksPublished = new Counter({
+      name: "pricing_ticks_published_total",
+      help: "Messages published to prices.ticks",
+      registers,
+    });
+    this.tradesPublished = new Counter({
+      name: "pricing_trades_published_total",
+      help: "Source ticks the published messages stand for (higher than ticks when conflated)",
+      registers,
+    });
+    this.publishFailures = new Counter({
+      name: "pricing_publish_failures_total",
+      help: "Failed publish attempts (retried)",
+      registers,
+    });
+    this.pendingSymbolsGauge = new Gauge({
+      name: "pricing_pending_symbols",
+      help: "Symbols with ticks waiting to be published",
+      registers,
+    });
+    this.demandedSymbols = new Gauge({
+      name: "pricing_demanded_symbols",
+      help: "Symbols with active alerts or on a watchlist",
+      registers,
+    });
+    this.streamedSymbols = new Gauge({
+      name: "pricing_streamed_symbols",
+      help: "Symbols subscribed on the Finnhub websocket",
+      registers,
+    });
+    this.overflowSymbols = new Gauge({
+      name: "pricing_overflow_symbols",
+      help: "Demanded symbols beyond the websocket symbol cap, polled over REST",
+      registers,
+    });
+    this.socketConnected = new Gauge({
+      name: "pricing_finnhub_socket_connected",
+      help: "1 while the Finnhub websocket is open",
+      registers,
+    });
+    this.reconnects = new Counter({
+      name: "pricing_finnhub_reconnects_total",
+      help: "Websocket reconnects scheduled",
+      registers,
+    });
+    this.framesDropped = new Counter({
+      name: "pricing_finnhub_frames_dropped_total",
+      help: "Websocket frames skipped, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.serverErrors = new Counter({
+      name: "pricing_finnhub_server_errors_total",
+      help: "Error messages received on the websocket",
+      registers,
+    });
+    this.restCalls = new Counter({
+      name: "pricing_finnhub_rest_calls_total",
+      help: "Finnhub REST calls by path and status",
+      labelNames: ["path", "status"],
+      registers,
+    });
+    this.polls = new Counter({
+      name: "pricing_finnhub_polls_total",
+      help: "REST quote polls by outcome",
+      labelNames: ["outcome"],
+      registers,
+    });
+  }
+
+  connected(up: boolean): void {
+    this.socketConnected.set(up ? 1 : 0);
+  }
+  reconnectScheduled(): void {
+    this.reconnects.inc();
+  }
+  frameDropped(reason: "garbage" | "unexpected"): void {
+    this.framesDropped.inc({ reason });
+  }
+  serverError(): void {
+    this.serverErrors.inc();
+  }
+  symbols(streamed: number, overflow: number): void {
+    this.streamedSymbols.set(streamed);
+    this.overflowSymbols.set(overflow);
+  }
+  polled(outcome: PollOutcome): void {
+    this.polls.inc({ outcome });
+  }
+  published(ticks: number, trades: number): void {
+    this.ticksPublished.inc(ticks);
+    this.tradesPublished.inc(trades);
+  }
+  publishFailed(): void {
+    this.publishFailures.inc();
+  }
+  pendingSymbols(n: number): void {
+    this.pendingSymbolsGauge.set(n);
+  }
+  restCall(path: string, status: number): void {
+    this.restCalls.inc({ path, status: String(status) });
+  }
+}

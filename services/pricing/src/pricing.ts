@@ -1,0 +1,154 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Bus, Subscription } from "@tickerbell/bus";
+import { type Logger, type Registry, registerSecret } from "@tickerbell/config";
+import { TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
+import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
+import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
+import { DemandTracker } from "./domain/demand.ts";
+import type { DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
+import { PricingService } from "./domain/pricing-service.ts";
+import { ConflatingPublisher } from "./domain/publisher.ts";
+import type { PricingEnv } from "./env.ts";
+import { CallBudget } from "./finnhub/call-budget.ts";
+import { FinnhubMarketData } from "./finnhub/finnhub-market-data.ts";
+import { FinnhubSource } from "./finnhub/finnhub-source.ts";
+import { FinnhubRestClient } from "./finnhub/rest-client.ts";
+import { createHttpApp } from "./http/app.ts";
+import { PricingMetrics } from "./metrics.ts";
+import { SimulatedFeed } from "./simulated/simulated-feed.ts";
+import { SimulatedMarketData } from "./simulated/simulated-market-data.ts";
+import { SimulatedSource } from "./simulated/simulated-source.ts";
+
+/** Knobs tests and benchmarks turn; production uses the defaults. */
+export interface PricingTuning {
+  reconnect?: { initialMs: number; maxMs: number };
+  staleAfterMs?: number;
+  pollSpacingMs?: number;
+  /** The REST budget's window (default one minute, as Finnhub counts). */
+  restWindowMs?: number;
+  cacheTtls?: Partial<CacheTtls>;
+  /** Consumer group for alerts.changes (default "pricing"). */
+  groupId?: string;
+  /** Read alerts.changes from the beginning for a new group (default false: the snapshot covers the past). */
+  alertChangesFromBeginning?: boolean;
+  demandRecheckDelayMs?: number;
+  /** Replace the price source (e.g. a ReplaySource); the market data then follows FINNHUB_API_KEY as usual. */
+  source?: PriceSource;
+}
+
+export type PricingConfig = Pick<
+  PricingEnv,
+  | "FINNHUB_API_KEY"
+  | "FINNHUB_WS_URL"
+  | "FINNHUB_REST_URL"
+  | "FINNHUB_SYMBOL_CAP"
+  | "FINNHUB_REST_CALLS_PER_MINUTE"
+  | "SIMULATION_SEED"
+  | "DEMAND_REFRESH_SECONDS"
+>;
+
+export interface PricingDeps {
+  config: PricingConfig;
+  bus: Bus<typeof TOPIC_CATALOG>;
+  demandSource: DemandSnapshotSource;
+  log: Logger;
+  metrics: Registry;
+  tuning?: PricingTuning;
+}
+
+export interface RunningPricing {
+  service: PricingService;
+  source: PriceSource;
+  demand: DemandTracker;
+  publisher: ConflatingPublisher;
+  marketData: MarketData;
+  http: OpenAPIHono;
+  metrics: PricingMetrics;
+  /** Stops consuming, stops the source and publishes what is pending. The bus is the caller's to close. */
+  stop(): Promise<void>;
+}
+
+/** Wires the pricing service from its configuration and ports, starts it, and returns the running parts. */
+export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
+  const { config, bus, log, tuning = {} } = deps;
+  const metrics = new PricingMetrics(deps.metrics);
+  let source: PriceSource;
+  let upstream: MarketData;
+  if (config.FINNHUB_API_KEY) {
+    registerSecret(config.FINNHUB_API_KEY);
+    const perMinute = config.FINNHUB_REST_CALLS_PER_MINUTE;
+    const windowMs = tuning.restWindowMs ?? 60_000;
+    const budget = new CallBudget({ callsPerWindow: perMinute, windowMs });
+    const rest = new FinnhubRestClient({
+      baseUrl: config.FINNHUB_REST_URL,
+      apiKey: config.FINNHUB_API_KEY,
+      budget,
+      onCall: (path, status) => metrics.restCall(path, status),
+    });
+    // Polls are spread evenly over the share of the budget that interactive requests leave them.
+    const backgroundPerWindow = Math.max(1, Math.floor(perMinute * 0.8));
+    source =
+      tuning.source ??
+      new FinnhubSource({
+        wsUrl: config.FINNHUB_WS_URL,
+        apiKey: config.FINNHUB_API_KEY,
+        rest,
+        symbolCap: config.FINNHUB_SYMBOL_CAP,
+        log,
+        observer: metrics,
+        pollSpacingMs: tuning.pollSpacingMs ?? Math.ceil(windowMs / backgroundPerWindow),
+        ...(tuning.reconnect ? { reconnect: tuning.reconnect } : {}),
+        ...(tuning.staleAfterMs ? { staleAfterMs: tuning.staleAfterMs } : {}),
+      });
+    upstream = new CachedMarketData(new FinnhubMarketData(rest), tuning.cacheTtls);
+  } else {
+    const feed = new SimulatedFeed({ seed: config.SIMULATION_SEED, startMs: Date.now() });
+    source = tuning.source ?? new SimulatedSource(feed);
+    upstream = new SimulatedMarketData(feed);
+    log.info({ seed: config.SIMULATION_SEED }, "FINNHUB_API_KEY not set: serving the simulated feed");
+  }
+
+  const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
+  const demand = new DemandTracker(deps.demandSource, log, {
+    ...(tuning.demandRecheckDelayMs !== undefined ? { recheckDelayMs: tuning.demandRecheckDelayMs } : {}),
+  });
+  const service = new PricingService({
+    source,
+    demand,
+    publisher,
+    log,
+    demandRefreshMs: config.DEMAND_REFRESH_SECONDS * 1000,
+    onTick: () => metrics.ticksReceived.inc({ source: source.name }),
+    onDemand: (n) => metrics.demandedSymbols.set(n),
+  });
+
+  await bus.start();
+  // Subscribe before reading the snapshot, so no change between the two is missed.
+  const subscription: Subscription = await bus.subscribe({
+    groupId: tuning.groupId ?? "pricing",
+    topics: [TOPIC_ALERT_CHANGES],
+    fromBeginning: tuning.alertChangesFromBeginning ?? false,
+    handler: async (message) => service.onAlertChange(message.value),
+  });
+  await service.start();
+
+  const http = createHttpApp({
+    marketData: upstream,
+    metrics: deps.metrics,
+    log,
+    isReady: () => service.isReady(),
+  });
+  return {
+    service,
+    source,
+    demand,
+    publisher,
+    marketData: upstream,
+    http,
+    metrics,
+    async stop() {
+      await subscription.stop();
+      await service.stop();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { PriceTick } from "@tickerbell/contracts";
+import { usSessionAt } from "./market-hours.ts";
+import { SeededRandom, seedFor } from "./prng.ts";
+import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
+
+/** Milliseconds of regular trading in a year (252 days x 6.5 h): the unit annualised volatility refers to. */
+const TRADING_YEAR_MS = 252 * 6.5 * 3_600_000;
+/** Outside regular hours prices barely move and trade rarely; when the market is closed they do not at all. */
+const EXTENDED_HOURS_VOLATILITY = 0.15;
+const TRADE_PROBABILITY = { regular: 0.85, extended: 0.08 };
+/** After a long stall (a suspended laptop) the walk skips ahead instead of replaying hours of steps. */
+const MAX_CATCH_UP_STEPS = 3_600;
+
+export interface SimulatedFeedOptions {
+  seed: number;
+  /** Where every walk starts (epoch ms). Two feeds with the same seed and start produce the same ticks. */
+  startMs: number;
+  /** One step of every walk (default 1 s). */
+  stepMs?: number;
+}
+
+export interface SimulatedPrice {
+  symbol: string;
+  price: number;
+  open: number;
+  high: number;
+  low: number;
+  previousClose: number;
+  ts: number;
+}
+
+interface Walk {
+  state: SimulatedPrice;
+  volatility: number;
+  random: SeededRandom;
+}
+
+/**
+ * Geometric random walks, one per symbol, each seeded from (seed, symbol) so that a walk does not depend on
+ * which other symbols exist or when anyone subscribed. Time only moves forward through `advanceTo`, which
+ * makes the feed a pure function of the seed, the start time and the instants it is advanced to.
+ */
+export class SimulatedFeed {
+  readonly #seed: number;
+  readonly #stepMs: number;
+  readonly #walks = new Map<string, Walk>();
+  #step: number;
+
+  constructor(options: SimulatedFeedOptions) {
+    this.#seed = options.seed;
+    this.#stepMs = options.stepMs ?? 1_000;
+    this.#step = Math.floor(options.startMs / this.#stepMs);
+    for (const instrument of SIMULATED_UNIVERSE) this.track(instrument.symbol);
+  }
+
+  get stepMs(): number {
+    return this.#stepMs;
+  }
+
+  /** Starts a walk for a symbol outside the universe (at a seeded plausible price); universe symbols exist. */
+  track(symbol: string): void {
+    if (this.#walks.has(symbol)) return;
+    const random = new SeededRandom(seedFor(this.#seed, symbol));
+    const known = SIMULATED_BY_SYMBOL.get(symbol);
+    const price = known?.price ?? Math.round((10 + random.next() * 290) * 100) / 100;
+    const ts = this.#step * this.#stepMs;
+    this.#walks.set(symbol, {
+      state: { symbol, price, open: price, high: price, low: price, previousClose: price, ts },
+      volatility: known?.volatility ?? 0.35,
+      random,
+    });
+  }
+
+  current(symbol: string): SimulatedPrice | undefined {
+    const walk = this.#walks.get(symbol);
+    return walk ? { ...walk.state } : undefined;
+  }
+
+  /** Moves every walk forward to `nowMs` in whole steps and returns the trades that happened, in time order. */
+  advanceTo(nowMs: number): PriceTick[] {
+    const target = Math.floor(nowMs / this.#stepMs);
+    if (target - this.#step > MAX_CATCH_UP_STEPS) this.#step = target - MAX_CATCH_UP_STEPS;
+    const ticks: PriceTick[] = [];
+    while (this.#step < target) {
+      this.#step++;
+      const ts = this.#step * this.#stepMs;
+      const session = usSessionAt(ts);
+      if (session === null) continue;
+      const regular = session === "regular";
+      const sigma = Math.sqrt(this.#stepMs / TRADING_YEAR_MS) * (regular ? 1 : EXTENDED_HOURS_VOLATILITY);
+      const probability = regular ? TRADE_PROBABILITY.regular : TRADE_PROBABILITY.extended;
+      for (const walk of this.#walks.values()) {
+        // Draw both numbers every step so a walk's path does not depend on whether it traded.
+        const shock = walk.random.normal();
+        const trades = walk.random.next() < probability;
+        const volume = 1 + Math.floor(walk.random.next() * 500);
+        if (!trades) continue;
+        const s = walk.state;
+        const vol = walk.volatility * sigma;
+        s.price = Math.max(
+          0.01,
+          Math.round(s.price * Math.exp(vol * shock - (vol * vol) / 2) * 10_000) / 10_000,
+        );
+        s.high = Math.max(s.high, s.price);
+        s.low = Math.min(s.low, s.price);
+        s.ts = ts;
+        ticks.push({ v: 1, symbol: s.symbol, price: s.price, ts, volume, previousClose: s.previousClose });
+      }
+    }
+    return ticks;
+  }
+}
