@@ -10,8 +10,11 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType> {
   name: string;
   /** What the message key is, in words (for docs and operators). */
   key: string;
-  /** Derives the key from a (parsed) message so that producers cannot key a topic inconsistently. */
-  keyOf: (value: z.output<S>) => string;
+  /**
+   * Derives the key from a (parsed) message so that producers cannot key a topic inconsistently. (Method
+   * syntax on purpose: it lets a catalog of specific topics count as a TopicCatalog.)
+   */
+  keyOf(value: z.output<S>): string;
   schema: S;
   /** Partitions a bus creates the topic with unless configured otherwise. */
   partitions: number;
