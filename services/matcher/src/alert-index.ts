@@ -1,0 +1,698 @@
+// The matcher's index: every active alert of every symbol, arranged so that a tick costs O(log n + k).
+//
+// Per symbol and per trading-hours class (all hours / regular hours only) a Book holds:
+//   upper      min-heap of upper levels of armed price/percent alerts: fire while level <= tick high
+//   lower      min-heap of -level of lower levels: fire while level >= tick low
+//   rearmBelow repeating `above` alerts past their cooldown, keyed by -band level: re-arm when low <= band
+//   rearmAbove repeating `below` alerts past their cooldown, keyed by band level: re-arm when high >= band
+//   cooldown   repeating alerts that fired, keyed by the end of their cooldown
+//   trailing   four TrailingBooks (down/up x percent/amount), see trailing-book.ts
+// and the symbol keeps one min-heap of expiry times. A tick with nothing to do looks at the top of each heap.
+// Alert data lives in typed arrays indexed by slot (struct of arrays) to keep a million alerts small.
+//
+// Processing one tick (high H = max(price, high), low L = min(price, low); see also reference in the tests):
+//   1. alerts of the symbol whose expiresAt <= ts are removed and reported as expired;
+//   2. for the all-hours book, and for the regular-hours book when ts is inside US regular hours:
+//      a. trailing peaks rise to H (troughs fall to L) -- as if the window's high came before its low,
+//         the conservative reading of a conflated tick, so a drop after a new high is never missed;
+//      b. alerts whose cooldown ended by ts are armed (repeating above/below instead start waiting for the band);
+//      c. armed alerts fire: upper levels <= H, lower levels >= L, trailing levels crossed by L (up: H);
+//         a percent `move` alert hit on both sides fires once, on the upper side;
+//      d. alerts waiting for the band re-arm if the window reached it; they can fire from the next tick on.
+//   3. events are returned expirations first, then firings, each sorted by alertId.
+// After firing, a one-shot alert leaves the index; a repeating one moves to generation + 1 and cools down.
+
+import { type Alert, type AlertCondition, type PercentCondition, triggerIdOf } from "@tickerbell/contracts";
+import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
+import { cooldownMsOf, expiresAtMsOf, initialRuntimeState } from "./compile.ts";
+import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
+import { crossNextLevels, downFactor, percentThresholds, rearmBandLevel, upFactor } from "./levels.ts";
+import { isRegularHours } from "./market-hours.ts";
+import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
+import type { AlertPhase, AlertRuntimeState, Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
+
+// Condition codes (one byte per alert).
+const ABOVE = 0;
+const BELOW = 1;
+const CROSS = 2;
+const PERCENT_UP = 3;
+const PERCENT_DOWN = 4;
+const PERCENT_MOVE = 5;
+const TRAIL_DOWN_PERCENT = 6;
+const TRAIL_DOWN_AMOUNT = 7;
+const TRAIL_UP_PERCENT = 8;
+const TRAIL_UP_AMOUNT = 9;
+
+// Phases (one byte per alert).
+const FREE = 0;
+const ARMED = 1;
+const COOLING = 2;
+const AWAITING_BAND = 3;
+const PHASE_NAMES: readonly AlertPhase[] = ["armed", "armed", "cooling", "awaitingBand"];
+
+// Flag bits.
+const FLAG_REGULAR_HOURS = 1;
+const FLAG_BASIS_CLOSE = 2;
+
+const NONE = Number.NaN;
+const NO_EVENTS: readonly MatchEvent[] = Object.freeze([]);
+
+function codeOf(condition: AlertCondition): number {
+  switch (condition.kind) {
+    case "price":
+      return condition.direction === "above" ? ABOVE : condition.direction === "below" ? BELOW : CROSS;
+    case "percent":
+      return condition.direction === "up"
+        ? PERCENT_UP
+        : condition.direction === "down"
+          ? PERCENT_DOWN
+          : PERCENT_MOVE;
+    case "trailing":
+      if (condition.direction === "down")
+        return condition.offset.unit === "percent" ? TRAIL_DOWN_PERCENT : TRAIL_DOWN_AMOUNT;
+      return condition.offset.unit === "percent" ? TRAIL_UP_PERCENT : TRAIL_UP_AMOUNT;
+  }
+}
+
+function paramOf(condition: AlertCondition): number {
+  switch (condition.kind) {
+    case "price":
+      return condition.target;
+    case "percent":
+      return condition.percent;
+    case "trailing":
+      return condition.offset.value;
+  }
+}
+
+function conditionOf(code: number, param: number, flags: number): AlertCondition {
+  switch (code) {
+    case ABOVE:
+      return { kind: "price", direction: "above", target: param };
+    case BELOW:
+      return { kind: "price", direction: "below", target: param };
+    case CROSS:
+      return { kind: "price", direction: "cross", target: param };
+    case PERCENT_UP:
+    case PERCENT_DOWN:
+    case PERCENT_MOVE:
+      return {
+        kind: "percent",
+        direction: code === PERCENT_UP ? "up" : code === PERCENT_DOWN ? "down" : "move",
+        percent: param,
+        basis: flags & FLAG_BASIS_CLOSE ? "close" : "last",
+      };
+    default:
+      return {
+        kind: "trailing",
+        direction: code === TRAIL_DOWN_PERCENT || code === TRAIL_DOWN_AMOUNT ? "down" : "up",
+        offset: {
+          unit: code === TRAIL_DOWN_PERCENT || code === TRAIL_UP_PERCENT ? "percent" : "amount",
+          value: param,
+        },
+      };
+  }
+}
+
+const PERCENT_DIRECTIONS: readonly PercentCondition["direction"][] = ["up", "down", "move"];
+
+function isTrailing(code: number): boolean {
+  return code >= TRAIL_DOWN_PERCENT;
+}
+
+function isMirrored(code: number): boolean {
+  return code === TRAIL_UP_PERCENT || code === TRAIL_UP_AMOUNT;
+}
+
+/** Urgency key of a trailing alert inside its TrailingBook (see the constructor comment there). */
+function trailingKey(code: number, param: number): number {
+  if (code === TRAIL_DOWN_PERCENT) return -downFactor(param);
+  if (code === TRAIL_UP_PERCENT) return upFactor(param);
+  return param;
+}
+
+interface SymbolEntry {
+  symbol: string;
+  allHours: Book | null;
+  regularHours: Book | null;
+  expiry: IndexedMinHeap | null;
+}
+
+class Book {
+  readonly id: number;
+  readonly entry: SymbolEntry;
+  size = 0;
+  upper: IndexedMinHeap | null = null;
+  lower: IndexedMinHeap | null = null;
+  rearmBelow: IndexedMinHeap | null = null;
+  rearmAbove: IndexedMinHeap | null = null;
+  cooldown: IndexedMinHeap | null = null;
+  /** Indexed by code - TRAIL_DOWN_PERCENT. */
+  readonly trailing: (TrailingBook | null)[] = [null, null, null, null];
+
+  constructor(id: number, entry: SymbolEntry) {
+    this.id = id;
+    this.entry = entry;
+  }
+}
+
+function grow64(a: Float64Array, capacity: number): Float64Array {
+  const b = new Float64Array(capacity);
+  b.set(a);
+  return b;
+}
+function grow32(a: Int32Array, capacity: number): Int32Array {
+  const b = new Int32Array(capacity);
+  b.set(a);
+  return b;
+}
+function grow8(a: Uint8Array, capacity: number): Uint8Array {
+  const b = new Uint8Array(capacity);
+  b.set(a);
+  return b;
+}
+
+export interface AlertIndexOptions {
+  /** Answers whether a time is inside US regular trading hours (defaults to the NYSE calendar). */
+  isRegularHours?: (utcMs: number) => boolean;
+  /** Initial slot capacity, to avoid regrowth when the alert count is known. */
+  capacity?: number;
+}
+
+export class AlertIndex {
+  private capacity: number;
+  private highWater = 0;
+  private liveCount = 0;
+  private freeSlots: number[] = [];
+
+  // Struct of arrays, indexed by slot.
+  private idWords: Uint32Array;
+  private code: Uint8Array;
+  private phase: Uint8Array;
+  private flags: Uint8Array;
+  private bookOf: Int32Array;
+  private param: Float64Array;
+  private reference: Float64Array;
+  private upperLevel: Float64Array;
+  private lowerLevel: Float64Array;
+  private generation: Int32Array;
+  private cooldownSeconds: Int32Array;
+  private expiresAt: Float64Array;
+  private firedAt: Float64Array;
+  private firedPrice: Float64Array;
+
+  /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
+  private readonly levelPositions: PositionTable;
+  private readonly cooldownPositions: PositionTable;
+  private readonly expiryPositions: PositionTable;
+  private readonly trailingNodes: TrailingNodes;
+  private readonly ids: UuidSlotTable;
+
+  private readonly symbols = new Map<string, SymbolEntry>();
+  private readonly books: Book[] = [];
+  private readonly regularHours: (utcMs: number) => boolean;
+
+  // Per-tick scratch.
+  private readonly collected: number[] = [];
+
+  constructor(options: AlertIndexOptions = {}) {
+    this.regularHours = options.isRegularHours ?? isRegularHours;
+    const capacity = Math.max(16, options.capacity ?? 1024);
+    this.capacity = capacity;
+    this.idWords = new Uint32Array(capacity * 4);
+    this.code = new Uint8Array(capacity);
+    this.phase = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.bookOf = new Int32Array(capacity);
+    this.param = new Float64Array(capacity);
+    this.reference = new Float64Array(capacity);
+    this.upperLevel = new Float64Array(capacity);
+    this.lowerLevel = new Float64Array(capacity);
+    this.generation = new Int32Array(capacity);
+    this.cooldownSeconds = new Int32Array(capacity);
+    this.expiresAt = new Float64Array(capacity);
+    this.firedAt = new Float64Array(capacity);
+    this.firedPrice = new Float64Array(capacity);
+    this.levelPositions = new PositionTable(capacity * 2);
+    this.cooldownPositions = new PositionTable(capacity);
+    this.expiryPositions = new PositionTable(capacity);
+    this.trailingNodes = new TrailingNodes(capacity);
+    this.ids = new UuidSlotTable(() => this.idWords);
+  }
+
+  /** Number of alerts in the index. */
+  get size(): number {
+    return this.liveCount;
+  }
+
+  has(alertId: string): boolean {
+    return this.ids.find(alertId) >= 0;
+  }
+
+  /**
+   * Adds or replaces an alert. Alerts that are not active (paused, triggered, expired, cancelled) are removed:
+   * they never fire. Without `state`, an alert the index already holds keeps its runtime state (armed or
+   * cooling, trailing peak) unless the record is at a newer generation than the index, in which case it starts
+   * over from the record; a record at an older generation is stale and ignored. With `state` (restored after a
+   * restart), that state is used as is.
+   */
+  upsert(alert: Alert, state?: AlertRuntimeState): void {
+    const existing = this.ids.find(alert.id);
+    if (alert.status !== "active") {
+      if (existing >= 0) this.removeSlot(existing);
+      return;
+    }
+    let next = state;
+    if (!next && existing >= 0) {
+      const known = this.generation[existing]!;
+      if (alert.generation < known) return;
+      if (alert.generation === known) next = this.stateOf(existing);
+    }
+    next ??= initialRuntimeState(alert);
+    if (existing >= 0) this.removeSlot(existing);
+    // A one-shot alert past its firing has nothing left to do.
+    if (next.phase !== "armed" && alert.repeat === null) return;
+    this.insert(alert, next);
+  }
+
+  remove(alertId: string): boolean {
+    const slot = this.ids.find(alertId);
+    if (slot < 0) return false;
+    this.removeSlot(slot);
+    return true;
+  }
+
+  exportState(alertId: string): AlertRuntimeState | undefined {
+    const slot = this.ids.find(alertId);
+    return slot < 0 ? undefined : this.stateOf(slot);
+  }
+
+  /** Runtime state of every alert, for persistence. */
+  *exportAll(): IterableIterator<AlertRuntimeState> {
+    for (let slot = 0; slot < this.highWater; slot++) if (this.phase[slot] !== FREE) yield this.stateOf(slot);
+  }
+
+  /**
+   * Matches one tick. Returns expirations (sorted by alertId) then firings (sorted by alertId); the shared
+   * empty array when nothing happened.
+   */
+  onTick(tick: TickInput): readonly MatchEvent[] {
+    const entry = this.symbols.get(tick.symbol);
+    if (!entry) return NO_EVENTS;
+    const ts = tick.ts;
+    const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
+    const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
+    let expired: Expiration[] | null = null;
+    if (entry.expiry !== null && entry.expiry.peekKey() <= ts) expired = this.expireEntry(entry, ts);
+    let fired: Firing[] | null = null;
+    if (entry.allHours !== null && entry.allHours.size > 0) {
+      fired = this.matchBook(entry.allHours, tick, high, low, fired);
+    }
+    if (entry.regularHours !== null && entry.regularHours.size > 0 && this.regularHours(ts)) {
+      fired = this.matchBook(entry.regularHours, tick, high, low, fired);
+    }
+    if (expired === null && fired === null) return NO_EVENTS;
+    const events: MatchEvent[] = [];
+    if (expired !== null) events.push(...expired.sort(byAlertId));
+    if (fired !== null) events.push(...fired.sort(byAlertId));
+    return events;
+  }
+
+  /** Expires every alert whose expiresAt <= now, for symbols that have no ticks (e.g. a closed market). */
+  expireDue(now: number): Expiration[] {
+    const all: Expiration[] = [];
+    for (const entry of this.symbols.values()) {
+      if (entry.expiry !== null && entry.expiry.peekKey() <= now) all.push(...this.expireEntry(entry, now));
+    }
+    return all.sort(byAlertId);
+  }
+
+  // --- matching -------------------------------------------------------------------------------------------
+
+  private expireEntry(entry: SymbolEntry, now: number): Expiration[] {
+    const out: Expiration[] = [];
+    const heap = entry.expiry!;
+    while (heap.peekKey() <= now) {
+      const slot = heap.peekItem();
+      out.push({
+        type: "expired",
+        alertId: readUuid(this.idWords, slot * 4),
+        symbol: entry.symbol,
+        expiresAt: this.expiresAt[slot]!,
+        ts: now,
+      });
+      this.removeSlot(slot);
+    }
+    return out;
+  }
+
+  private matchBook(
+    book: Book,
+    tick: TickInput,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    const ts = tick.ts;
+    // a. trailing peaks and troughs
+    for (let t = 0; t < 4; t++) {
+      const trailing = book.trailing[t];
+      if (trailing && trailing.size > 0) trailing.advance(t < 2 ? high : -low);
+    }
+    // b. cooldowns that ended
+    const cooldown = book.cooldown;
+    if (cooldown !== null) while (cooldown.peekKey() <= ts) this.endCooldown(book, cooldown.pop());
+    // c. firing
+    const upper = book.upper;
+    if (upper !== null) {
+      while (upper.peekKey() <= high) {
+        const slot = upper.pop() >> 1;
+        if (!Number.isNaN(this.lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
+        fired = this.fire(book, slot, "upper", this.upperLevel[slot]!, high, tick, NONE, fired);
+      }
+    }
+    const lower = book.lower;
+    if (lower !== null) {
+      while (lower.peekKey() <= -low) {
+        const slot = lower.pop() >> 1;
+        if (!Number.isNaN(this.upperLevel[slot]!)) book.upper!.remove(slot * 2);
+        fired = this.fire(book, slot, "lower", this.lowerLevel[slot]!, low, tick, NONE, fired);
+      }
+    }
+    for (let t = 0; t < 4; t++) {
+      const trailing = book.trailing[t];
+      if (!trailing || trailing.size === 0) continue;
+      const mirrored = t >= 2;
+      const collected = this.collected;
+      collected.length = 0;
+      trailing.collect(mirrored ? -high : low, collected);
+      for (const slot of collected) {
+        const peak = trailing.peakOf(slot);
+        const key = this.trailingNodes.key[slot]!;
+        const level = trailing.level(peak, key);
+        fired = mirrored
+          ? this.fire(book, slot, "upper", -level, high, tick, -peak, fired)
+          : this.fire(book, slot, "lower", level, low, tick, peak, fired);
+      }
+    }
+    // d. re-arming past the hysteresis band
+    const rearmBelow = book.rearmBelow;
+    if (rearmBelow !== null) {
+      while (rearmBelow.peekKey() <= -low) {
+        const slot = rearmBelow.pop() >> 1;
+        this.phase[slot] = ARMED;
+        this.upperHeap(book).push(slot * 2, this.upperLevel[slot]!);
+      }
+    }
+    const rearmAbove = book.rearmAbove;
+    if (rearmAbove !== null) {
+      while (rearmAbove.peekKey() <= high) {
+        const slot = rearmAbove.pop() >> 1;
+        this.phase[slot] = ARMED;
+        this.lowerHeap(book).push(slot * 2 + 1, -this.lowerLevel[slot]!);
+      }
+    }
+    return fired;
+  }
+
+  /** The alert has already left its firing structure; record the firing and move it on. */
+  private fire(
+    book: Book,
+    slot: number,
+    side: "upper" | "lower",
+    level: number,
+    price: number,
+    tick: TickInput,
+    extreme: number,
+    fired: Firing[] | null,
+  ): Firing[] {
+    const code = this.code[slot]!;
+    const alertId = readUuid(this.idWords, slot * 4);
+    const generation = this.generation[slot]!;
+    const repeating = this.cooldownSeconds[slot]! > 0;
+    const firing: Firing = {
+      type: "fired",
+      alertId,
+      symbol: book.entry.symbol,
+      generation,
+      triggerId: triggerIdOf(alertId, generation),
+      condition: conditionOf(code, this.param[slot]!, this.flags[slot]!),
+      side,
+      level,
+      price,
+      tickPrice: tick.price,
+      referencePrice: this.reference[slot]!,
+      extreme: Number.isNaN(extreme) ? null : extreme,
+      repeating,
+      ts: tick.ts,
+    };
+    const out = fired ?? [];
+    out.push(firing);
+    if (!repeating) {
+      this.removeSlot(slot, true);
+      return out;
+    }
+    this.generation[slot] = generation + 1;
+    this.phase[slot] = COOLING;
+    this.firedAt[slot] = tick.ts;
+    this.firedPrice[slot] = price;
+    const param = this.param[slot]!;
+    if (code === CROSS) {
+      const next = crossNextLevels(param, side);
+      this.upperLevel[slot] = next.upper ?? NONE;
+      this.lowerLevel[slot] = next.lower ?? NONE;
+    } else if (code >= PERCENT_UP && code <= PERCENT_MOVE) {
+      const next = percentThresholds(price, PERCENT_DIRECTIONS[code - PERCENT_UP]!, param);
+      this.reference[slot] = price;
+      this.upperLevel[slot] = next.upper ?? NONE;
+      this.lowerLevel[slot] = next.lower ?? NONE;
+    } else if (isTrailing(code)) {
+      // A repeating trailing alert starts trailing again from the price that fired it.
+      this.reference[slot] = price;
+      this.trailingBook(book, code).insert(
+        slot,
+        isMirrored(code) ? -price : price,
+        trailingKey(code, param),
+        false,
+      );
+    }
+    this.cooldownHeap(book).push(slot, tick.ts + this.cooldownSeconds[slot]! * 1000);
+    return out;
+  }
+
+  private endCooldown(book: Book, slot: number): void {
+    const code = this.code[slot]!;
+    if (code === ABOVE || code === BELOW) {
+      this.phase[slot] = AWAITING_BAND;
+      this.placeAwaitingBand(book, slot);
+      return;
+    }
+    this.phase[slot] = ARMED;
+    if (isTrailing(code)) this.trailingBook(book, code).arm(slot);
+    else this.placeLevels(book, slot);
+  }
+
+  // --- placement ------------------------------------------------------------------------------------------
+
+  private insert(alert: Alert, state: AlertRuntimeState): void {
+    const slot = this.allocate();
+    writeUuidWords(alert.id.toLowerCase(), this.idWords, slot * 4);
+    this.ids.add(slot);
+    const code = codeOf(alert.condition);
+    const param = paramOf(alert.condition);
+    const cooldownMs = cooldownMsOf(alert);
+    const expiresAt = expiresAtMsOf(alert);
+    this.code[slot] = code;
+    this.param[slot] = param;
+    this.flags[slot] =
+      (alert.regularHoursOnly ? FLAG_REGULAR_HOURS : 0) |
+      (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0);
+    this.cooldownSeconds[slot] = cooldownMs === null ? 0 : cooldownMs / 1000;
+    this.expiresAt[slot] = expiresAt ?? NONE;
+    this.generation[slot] = state.generation;
+    this.reference[slot] = state.referencePrice;
+    this.upperLevel[slot] = state.upper ?? NONE;
+    this.lowerLevel[slot] = state.lower ?? NONE;
+    this.firedAt[slot] = state.lastFiredAt ?? NONE;
+    this.firedPrice[slot] = state.lastFirePrice ?? NONE;
+    const entry = this.entryFor(alert.symbol);
+    const book = this.bookFor(entry, alert.regularHoursOnly);
+    this.bookOf[slot] = book.id;
+    book.size++;
+    if (expiresAt !== null) {
+      entry.expiry ??= new IndexedMinHeap(this.expiryPositions);
+      entry.expiry.push(slot, expiresAt);
+    }
+    const phase = state.phase === "armed" ? ARMED : state.phase === "cooling" ? COOLING : AWAITING_BAND;
+    if (phase === AWAITING_BAND && code !== ABOVE && code !== BELOW) {
+      throw new Error(`alert ${alert.id}: only repeating above/below alerts wait for the hysteresis band`);
+    }
+    this.phase[slot] = phase;
+    if (isTrailing(code)) {
+      const extreme = state.extreme ?? state.referencePrice;
+      this.trailingBook(book, code).insert(
+        slot,
+        isMirrored(code) ? -extreme : extreme,
+        trailingKey(code, param),
+        phase === ARMED,
+      );
+    } else if (phase === ARMED) {
+      this.placeLevels(book, slot);
+    } else if (phase === AWAITING_BAND) {
+      this.placeAwaitingBand(book, slot);
+    }
+    if (phase === COOLING) {
+      if (cooldownMs === null || state.lastFiredAt === null) {
+        throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
+      }
+      this.cooldownHeap(book).push(slot, state.lastFiredAt + cooldownMs);
+    }
+  }
+
+  private placeLevels(book: Book, slot: number): void {
+    const upper = this.upperLevel[slot]!;
+    const lower = this.lowerLevel[slot]!;
+    if (!Number.isNaN(upper)) this.upperHeap(book).push(slot * 2, upper);
+    if (!Number.isNaN(lower)) this.lowerHeap(book).push(slot * 2 + 1, -lower);
+  }
+
+  private placeAwaitingBand(book: Book, slot: number): void {
+    const param = this.param[slot]!;
+    if (this.code[slot] === ABOVE) {
+      book.rearmBelow ??= new IndexedMinHeap(this.levelPositions);
+      book.rearmBelow.push(slot * 2 + 1, -rearmBandLevel("above", param));
+    } else {
+      book.rearmAbove ??= new IndexedMinHeap(this.levelPositions);
+      book.rearmAbove.push(slot * 2, rearmBandLevel("below", param));
+    }
+  }
+
+  /** Removes an alert from every structure. `fromFiring`: it already left its firing structure. */
+  private removeSlot(slot: number, fromFiring = false): void {
+    const book = this.books[this.bookOf[slot]!]!;
+    const code = this.code[slot]!;
+    const phase = this.phase[slot]!;
+    if (!fromFiring) {
+      if (phase === COOLING) book.cooldown!.remove(slot);
+      if (isTrailing(code)) {
+        this.trailingBook(book, code).remove(slot, phase === ARMED);
+      } else if (phase === ARMED) {
+        if (!Number.isNaN(this.upperLevel[slot]!)) book.upper!.remove(slot * 2);
+        if (!Number.isNaN(this.lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
+      } else if (phase === AWAITING_BAND) {
+        if (code === ABOVE) book.rearmBelow!.remove(slot * 2 + 1);
+        else book.rearmAbove!.remove(slot * 2);
+      }
+    }
+    if (!Number.isNaN(this.expiresAt[slot]!)) book.entry.expiry!.remove(slot);
+    book.size--;
+    this.ids.delete(slot);
+    this.phase[slot] = FREE;
+    this.freeSlots.push(slot);
+    this.liveCount--;
+  }
+
+  private stateOf(slot: number): AlertRuntimeState {
+    const code = this.code[slot]!;
+    const nullable = (x: number) => (Number.isNaN(x) ? null : x);
+    let extreme: number | null = null;
+    if (isTrailing(code)) {
+      const peak = this.trailingBook(this.books[this.bookOf[slot]!]!, code).peakOf(slot);
+      extreme = isMirrored(code) ? -peak : peak;
+    }
+    return {
+      alertId: readUuid(this.idWords, slot * 4),
+      generation: this.generation[slot]!,
+      phase: PHASE_NAMES[this.phase[slot]!]!,
+      referencePrice: this.reference[slot]!,
+      upper: isTrailing(code) ? null : nullable(this.upperLevel[slot]!),
+      lower: isTrailing(code) ? null : nullable(this.lowerLevel[slot]!),
+      extreme,
+      lastFiredAt: nullable(this.firedAt[slot]!),
+      lastFirePrice: nullable(this.firedPrice[slot]!),
+    };
+  }
+
+  // --- storage --------------------------------------------------------------------------------------------
+
+  private entryFor(symbol: string): SymbolEntry {
+    let entry = this.symbols.get(symbol);
+    if (!entry) {
+      entry = { symbol, allHours: null, regularHours: null, expiry: null };
+      this.symbols.set(symbol, entry);
+    }
+    return entry;
+  }
+
+  private bookFor(entry: SymbolEntry, regularHoursOnly: boolean): Book {
+    const existing = regularHoursOnly ? entry.regularHours : entry.allHours;
+    if (existing) return existing;
+    const book = new Book(this.books.length, entry);
+    this.books.push(book);
+    if (regularHoursOnly) entry.regularHours = book;
+    else entry.allHours = book;
+    return book;
+  }
+
+  private upperHeap(book: Book): IndexedMinHeap {
+    book.upper ??= new IndexedMinHeap(this.levelPositions);
+    return book.upper;
+  }
+
+  private lowerHeap(book: Book): IndexedMinHeap {
+    book.lower ??= new IndexedMinHeap(this.levelPositions);
+    return book.lower;
+  }
+
+  private cooldownHeap(book: Book): IndexedMinHeap {
+    book.cooldown ??= new IndexedMinHeap(this.cooldownPositions);
+    return book.cooldown;
+  }
+
+  private trailingBook(book: Book, code: number): TrailingBook {
+    const t = code - TRAIL_DOWN_PERCENT;
+    let trailing = book.trailing[t];
+    if (!trailing) {
+      const unit = code === TRAIL_DOWN_PERCENT || code === TRAIL_UP_PERCENT ? "percent" : "amount";
+      trailing = new TrailingBook(this.trailingNodes, unit, isMirrored(code));
+      book.trailing[t] = trailing;
+    }
+    return trailing;
+  }
+
+  private allocate(): number {
+    this.liveCount++;
+    const reused = this.freeSlots.pop();
+    if (reused !== undefined) return reused;
+    if (this.highWater === this.capacity) this.grow(this.capacity * 2);
+    return this.highWater++;
+  }
+
+  private grow(capacity: number): void {
+    const words = new Uint32Array(capacity * 4);
+    words.set(this.idWords);
+    this.idWords = words;
+    this.code = grow8(this.code, capacity);
+    this.phase = grow8(this.phase, capacity);
+    this.flags = grow8(this.flags, capacity);
+    this.bookOf = grow32(this.bookOf, capacity);
+    this.param = grow64(this.param, capacity);
+    this.reference = grow64(this.reference, capacity);
+    this.upperLevel = grow64(this.upperLevel, capacity);
+    this.lowerLevel = grow64(this.lowerLevel, capacity);
+    this.generation = grow32(this.generation, capacity);
+    this.cooldownSeconds = grow32(this.cooldownSeconds, capacity);
+    this.expiresAt = grow64(this.expiresAt, capacity);
+    this.firedAt = grow64(this.firedAt, capacity);
+    this.firedPrice = grow64(this.firedPrice, capacity);
+    this.levelPositions.ensure(capacity * 2);
+    this.cooldownPositions.ensure(capacity);
+    this.expiryPositions.ensure(capacity);
+    this.trailingNodes.grow(capacity);
+    this.capacity = capacity;
+  }
+}
+
+function byAlertId(a: MatchEvent, b: MatchEvent): number {
+  return a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0;
+}

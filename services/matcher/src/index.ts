@@ -1,0 +1,5 @@
+export { AlertIndex, type AlertIndexOptions } from "./alert-index.ts";
+export { cooldownMsOf, expiresAtMsOf, initialRuntimeState } from "./compile.ts";
+export * from "./levels.ts";
+export { isRegularHours, MarketClock, newYorkOffsetMs, nyseHolidays } from "./market-hours.ts";
+export type * from "./types.ts";

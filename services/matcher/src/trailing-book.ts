@@ -1,0 +1,275 @@
+// Trailing alerts of one symbol, one direction and one offset unit, arranged so that a new high moves the peak
+// of every affected alert at once.
+//
+// The book works in "down" form: an alert fires when the low reaches level(peak, key) below its peak. `up`
+// alerts use the same code on negated prices (a trough is a negated peak, a high a negated low); IEEE rounding
+// is symmetric in sign, so the levels equal the reference formulas in levels.ts bit for bit.
+//
+// INVARIANT. Alerts are partitioned into peak groups: every alert of group g has peak exactly peak[g].
+// A new high h lifts every alert whose peak is below h to h, i.e. it merges every group with peak < h into
+// one group with peak h: the groups sit in a min-heap by peak, so the tick pops exactly those groups and
+// melds their member heaps (pairing heaps, O(1) meld). Alerts created at different times with different
+// starting peaks therefore share the running maximum only from the moment the market lifts them to it, which
+// is what "the highest price seen since creation" means. Each group is created once and merged away once,
+// so merging is amortised O(1) per inserted alert; alerts are never visited one by one on a high.
+// Within a group the armed members sit in a pairing heap ordered by urgency (smallest key = highest level),
+// and the group's most urgent level sits in a second min-heap (`fire`), keyed by -level. A tick therefore
+// costs O(log g) to look at the best level plus O(log n) per firing alert.
+// Alerts in cooldown stay members of their group (in a separate dormant heap) so their peak keeps moving
+// while they cannot fire; arming moves them to the armed heap at their group's peak.
+// Group membership is a union-find forest (`parent`), so the peak of any alert is peak[find(group[slot])].
+
+import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
+
+/** Per-alert node fields, indexed by alert slot and owned by the alert index (they grow with it). */
+export class TrailingNodes {
+  child: Int32Array;
+  next: Int32Array;
+  prev: Int32Array;
+  group: Int32Array;
+  key: Float64Array;
+
+  constructor(capacity: number) {
+    this.child = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.group = new Int32Array(capacity);
+    this.key = new Float64Array(capacity);
+  }
+
+  grow(capacity: number): void {
+    const grow32 = (old: Int32Array) => {
+      const a = new Int32Array(capacity);
+      a.set(old);
+      return a;
+    };
+    this.child = grow32(this.child);
+    this.next = grow32(this.next);
+    this.prev = grow32(this.prev);
+    this.group = grow32(this.group);
+    const key = new Float64Array(capacity);
+    key.set(this.key);
+    this.key = key;
+  }
+}
+
+export class TrailingBook {
+  private readonly nodes: TrailingNodes;
+  private readonly percent: boolean;
+  private readonly mirrored: boolean;
+  private groupCount = 0;
+  private peak = new Float64Array(4);
+  private parent = new Int32Array(4);
+  private members = new Int32Array(4);
+  private armedRoot = new Int32Array(4);
+  private dormantRoot = new Int32Array(4);
+  private readonly peakTable = new PositionTable(4);
+  private readonly fireTable = new PositionTable(4);
+  private readonly peaks = new IndexedMinHeap(this.peakTable);
+  private readonly fire = new IndexedMinHeap(this.fireTable);
+  private lastGroup = -1;
+  private readonly scratch: number[] = [];
+
+  /**
+   * `unit` picks the level formula; `mirrored` marks an `up` book fed with negated prices.
+   * Node keys: percent down = -(1 - P/100), percent up = 1 + P/100, amount = A (smallest = most urgent).
+   */
+  constructor(nodes: TrailingNodes, unit: "percent" | "amount", mirrored: boolean) {
+    this.nodes = nodes;
+    this.percent = unit === "percent";
+    this.mirrored = mirrored;
+  }
+
+  /** Alerts (armed or dormant) in the book. */
+  size = 0;
+
+  level(peak: number, key: number): number {
+    if (!this.percent) return peak - key;
+    return peak * (this.mirrored ? key : -key);
+  }
+
+  insert(slot: number, peak: number, key: number, armed: boolean): void {
+    const nodes = this.nodes;
+    const g = this.groupFor(peak);
+    nodes.group[slot] = g;
+    nodes.key[slot] = key;
+    nodes.child[slot] = -1;
+    nodes.next[slot] = -1;
+    nodes.prev[slot] = -1;
+    this.members[g]!++;
+    this.size++;
+    if (armed) {
+      this.armedRoot[g] = this.meld(this.armedRoot[g]!, slot);
+      this.refreshFire(g);
+    } else {
+      this.dormantRoot[g] = this.meld(this.dormantRoot[g]!, slot);
+    }
+  }
+
+  remove(slot: number, armed: boolean): void {
+    const g = this.find(this.nodes.group[slot]!);
+    if (armed) {
+      this.armedRoot[g] = this.deleteNode(this.armedRoot[g]!, slot);
+      this.refreshFire(g);
+    } else {
+      this.dormantRoot[g] = this.deleteNode(this.dormantRoot[g]!, slot);
+    }
+    this.members[g]!--;
+    this.size--;
+  }
+
+  /** Cooldown over: the alert starts firing from its group's current peak. */
+  arm(slot: number): void {
+    const g = this.find(this.nodes.group[slot]!);
+    this.dormantRoot[g] = this.deleteNode(this.dormantRoot[g]!, slot);
+    this.armedRoot[g] = this.meld(this.armedRoot[g]!, slot);
+    this.refreshFire(g);
+  }
+
+  peakOf(slot: number): number {
+    return this.peak[this.find(this.nodes.group[slot]!)]!;
+  }
+
+  /** A high of `high` happened: every alert with a lower peak now has peak `high`. */
+  advance(high: number): void {
+    if (this.peaks.peekKey() >= high) return;
+    let rep = -1;
+    while (this.peaks.peekKey() < high) {
+      const g = this.peaks.pop();
+      this.fire.remove(g);
+      if (this.members[g] === 0) continue;
+      if (rep < 0) {
+        rep = g;
+        continue;
+      }
+      this.parent[g] = rep;
+      this.armedRoot[rep] = this.meld(this.armedRoot[rep]!, this.armedRoot[g]!);
+      this.dormantRoot[rep] = this.meld(this.dormantRoot[rep]!, this.dormantRoot[g]!);
+      this.members[rep]! += this.members[g]!;
+      this.members[g] = 0;
+    }
+    if (rep < 0) return;
+    this.peak[rep] = high;
+    this.peaks.push(rep, high);
+    this.refreshFire(rep);
+  }
+
+  /** Pops every armed alert whose level is at or above `low`, most urgent group first. */
+  collect(low: number, out: number[]): void {
+    const bound = -low;
+    while (this.fire.peekKey() <= bound) {
+      const g = this.fire.peekItem();
+      const root = this.armedRoot[g]!;
+      this.armedRoot[g] = this.deleteRoot(root);
+      this.members[g]!--;
+      this.size--;
+      out.push(root);
+      this.refreshFire(g);
+    }
+  }
+
+  private refreshFire(g: number): void {
+    const root = this.armedRoot[g]!;
+    if (root < 0) this.fire.remove(g);
+    else this.fire.set(g, -this.level(this.peak[g]!, this.nodes.key[root]!));
+  }
+
+  private groupFor(peak: number): number {
+    const last = this.lastGroup;
+    if (last >= 0 && this.parent[last] === last && this.peak[last] === peak && this.peaks.has(last))
+      return last;
+    if (this.groupCount === this.peak.length) this.growGroups();
+    const g = this.groupCount++;
+    this.peak[g] = peak;
+    this.parent[g] = g;
+    this.members[g] = 0;
+    this.armedRoot[g] = -1;
+    this.dormantRoot[g] = -1;
+    this.peaks.push(g, peak);
+    this.lastGroup = g;
+    return g;
+  }
+
+  private find(g: number): number {
+    const parent = this.parent;
+    let x = g;
+    while (parent[x] !== x) {
+      const up = parent[parent[x]!]!;
+      parent[x] = up;
+      x = up;
+    }
+    return x;
+  }
+
+  private growGroups(): void {
+    const capacity = this.peak.length * 2;
+    const peak = new Float64Array(capacity);
+    peak.set(this.peak);
+    this.peak = peak;
+    for (const name of ["parent", "members", "armedRoot", "dormantRoot"] as const) {
+      const a = new Int32Array(capacity);
+      a.set(this[name]);
+      this[name] = a;
+    }
+    this.peakTable.ensure(capacity);
+    this.fireTable.ensure(capacity);
+  }
+
+  // Pairing heap over alert slots. Roots have prev = next = -1; prev is the parent for a first child.
+
+  private meld(a: number, b: number): number {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    const { child, next, prev, key } = this.nodes;
+    if (key[b]! < key[a]!) {
+      const t = a;
+      a = b;
+      b = t;
+    }
+    const first = child[a]!;
+    next[b] = first;
+    if (first >= 0) prev[first] = b;
+    prev[b] = a;
+    child[a] = b;
+    return a;
+  }
+
+  private deleteRoot(root: number): number {
+    const { child, next, prev } = this.nodes;
+    let c = child[root]!;
+    child[root] = -1;
+    if (c < 0) return -1;
+    const pairs = this.scratch;
+    pairs.length = 0;
+    while (c >= 0) {
+      const a = c;
+      const b = next[a]!;
+      next[a] = -1;
+      prev[a] = -1;
+      if (b < 0) {
+        pairs.push(a);
+        break;
+      }
+      c = next[b]!;
+      next[b] = -1;
+      prev[b] = -1;
+      pairs.push(this.meld(a, b));
+    }
+    let result = pairs[pairs.length - 1]!;
+    for (let i = pairs.length - 2; i >= 0; i--) result = this.meld(pairs[i]!, result);
+    return result;
+  }
+
+  private deleteNode(root: number, x: number): number {
+    if (x === root) return this.deleteRoot(x);
+    const { child, next, prev } = this.nodes;
+    const p = prev[x]!;
+    const n = next[x]!;
+    if (child[p] === x) child[p] = n;
+    else next[p] = n;
+    if (n >= 0) prev[n] = p;
+    prev[x] = -1;
+    next[x] = -1;
+    return this.meld(root, this.deleteRoot(x));
+  }
+}

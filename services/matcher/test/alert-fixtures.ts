@@ -1,0 +1,57 @@
+// Builds alert records the way the alert service stores them, for tests and the benchmark.
+
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { percentThresholds } from "../src/levels.ts";
+
+export interface AlertSpec {
+  id: string;
+  symbol: string;
+  condition: AlertCondition;
+  /** Last price when the alert was set. */
+  referencePrice: number;
+  cooldownSeconds?: number | null;
+  expiresAt?: number | null;
+  regularHoursOnly?: boolean;
+  generation?: number;
+}
+
+const EPOCH = "2026-01-01T00:00:00.000Z";
+
+/** Thresholds as the alert service computes them at creation (cross watches the side away from the price). */
+export function thresholdsFor(condition: AlertCondition, reference: number): Alert["thresholds"] {
+  switch (condition.kind) {
+    case "price":
+      if (condition.direction === "above") return { upper: condition.target, lower: null };
+      if (condition.direction === "below") return { upper: null, lower: condition.target };
+      return reference < condition.target
+        ? { upper: condition.target, lower: null }
+        : { upper: null, lower: condition.target };
+    case "percent":
+      return percentThresholds(reference, condition.direction, condition.percent);
+    case "trailing":
+      return { upper: null, lower: null };
+  }
+}
+
+export function makeAlert(spec: AlertSpec): Alert {
+  return {
+    id: spec.id,
+    userId: "00000000-0000-4000-8000-000000000001",
+    symbol: spec.symbol,
+    condition: spec.condition,
+    referencePrice: spec.referencePrice,
+    thresholds: thresholdsFor(spec.condition, spec.referencePrice),
+    extreme: spec.condition.kind === "trailing" ? spec.referencePrice : null,
+    status: "active",
+    generation: spec.generation ?? 0,
+    repeat: spec.cooldownSeconds ? { cooldownSeconds: spec.cooldownSeconds } : null,
+    expiresAt: spec.expiresAt == null ? null : new Date(spec.expiresAt).toISOString(),
+    note: null,
+    regularHoursOnly: spec.regularHoursOnly ?? false,
+    origin: { platform: "telegram", chatId: "42" },
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    lastTriggeredAt: null,
+    lastTriggerPrice: null,
+  };
+}

@@ -1,0 +1,159 @@
+// The index must produce exactly the firings of the naive reference, in the same order, for random alert sets
+// (all kinds and directions, repeat with cooldown, expiry, regular-hours-only) on random price paths with
+// conflated ticks, alerts added and removed along the way, and restarts from exported state.
+
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AlertIndex } from "../src/alert-index.ts";
+import type { MatchEvent, TickInput } from "../src/types.ts";
+import { makeAlert } from "./alert-fixtures.ts";
+import { ReferenceMatcher } from "./reference-matcher.ts";
+
+const SYMBOLS = ["AAA", "BBB"];
+// Wednesday 1 July 2026, 09:00 New York: paths run through an opening, the 3 July holiday and a weekend.
+const START = Date.parse("2026-07-01T13:00:00Z");
+
+const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.oneof(
+  fc
+    .record({
+      direction: fc.constantFrom("above", "below", "cross"),
+      away: fc.double({ min: 0.001, max: 0.04, noNaN: true }),
+    })
+    .map(({ direction, away }) => (reference: number) => {
+      const up = direction === "above" || (direction === "cross" && away > 0.02);
+      const target = Math.round(reference * (up ? 1 + away : 1 - away) * 100) / 100;
+      return { kind: "price", direction, target } as AlertCondition;
+    }),
+  fc
+    .record({
+      direction: fc.constantFrom("up", "down", "move"),
+      percent: fc.double({ min: 0.1, max: 4, noNaN: true }),
+    })
+    .map(
+      ({ direction, percent }) =>
+        () =>
+          ({ kind: "percent", direction, percent, basis: "last" }) as AlertCondition,
+    ),
+  fc
+    .record({
+      direction: fc.constantFrom("down", "up"),
+      unit: fc.constantFrom("percent", "amount"),
+      value: fc.double({ min: 0.1, max: 4, noNaN: true }),
+    })
+    .map(
+      ({ direction, unit, value }) =>
+        () =>
+          ({ kind: "trailing", direction, offset: { unit, value } }) as AlertCondition,
+    ),
+);
+
+const alertArb = fc.record({
+  id: fc.uuid(),
+  symbol: fc.nat(SYMBOLS.length - 1),
+  condition: conditionArb,
+  cooldownSeconds: fc.option(fc.integer({ min: 60, max: 4 * 3600 }), { freq: 2 }),
+  expiresInMs: fc.option(fc.integer({ min: 0, max: 4 * 24 * 3600_000 }), { freq: 2 }),
+  regularHoursOnly: fc.boolean(),
+});
+type AlertDraft = typeof alertArb extends fc.Arbitrary<infer T> ? T : never;
+
+const stepArb = fc.oneof(
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      op: fc.constant("tick" as const),
+      symbol: fc.nat(SYMBOLS.length - 1),
+      dtMs: fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.integer({ min: 0, max: 12 * 3600_000 })),
+      move: fc.double({ min: -0.012, max: 0.012, noNaN: true }),
+      conflated: fc.option(
+        fc.record({
+          up: fc.double({ min: 0, max: 0.02, noNaN: true }),
+          down: fc.double({ min: 0, max: 0.02, noNaN: true }),
+        }),
+        { freq: 3 },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("add" as const), alert: alertArb }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("remove" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const) }) },
+);
+
+const stats = { runs: 0, fired: 0, steps: 0 };
+describe("AlertIndex against the naive reference", () => {
+  it("fires exactly the same alerts, in the same order, with the same state", () => {
+    fc.assert(
+      fc.property(
+        fc.array(alertArb, { minLength: 1, maxLength: 40, size: "max" }),
+        fc.array(stepArb, { minLength: 1, maxLength: 250, size: "max" }),
+        (initial, steps) => {
+          const prices = SYMBOLS.map(() => 100);
+          let now = START;
+          let index = new AlertIndex();
+          const reference = new ReferenceMatcher();
+          const alerts = new Map<string, Alert>();
+          const add = (draft: AlertDraft) => {
+            if (alerts.has(draft.id)) return;
+            const symbol = SYMBOLS[draft.symbol]!;
+            const referencePrice = prices[draft.symbol]!;
+            const alert = makeAlert({
+              id: draft.id,
+              symbol,
+              condition: draft.condition(referencePrice),
+              referencePrice,
+              cooldownSeconds: draft.cooldownSeconds,
+              expiresAt: draft.expiresInMs === null ? null : now + draft.expiresInMs,
+              regularHoursOnly: draft.regularHoursOnly,
+            });
+            alerts.set(alert.id, alert);
+            index.upsert(alert);
+            reference.upsert(alert);
+          };
+          for (const draft of initial) add(draft);
+          let fired = 0;
+          for (const step of steps) {
+            if (step.op === "add") add(step.alert);
+            else if (step.op === "remove") {
+              const ids = [...alerts.keys()];
+              const id = ids[step.pick % Math.max(1, ids.length)];
+              if (id !== undefined) {
+                index.remove(id);
+                reference.remove(id);
+                alerts.delete(id);
+              }
+            } else if (step.op === "restart") {
+              const restarted = new AlertIndex();
+              for (const alert of alerts.values()) {
+                const state = index.exportState(alert.id);
+                if (state) restarted.upsert(alert, state);
+              }
+              index = restarted;
+            } else {
+              now += step.dtMs;
+              const last = prices[step.symbol]! * (1 + step.move);
+              prices[step.symbol] = last;
+              const tick: TickInput = { symbol: SYMBOLS[step.symbol]!, price: last, ts: now };
+              if (step.conflated) {
+                tick.high = last * (1 + step.conflated.up);
+                tick.low = last * (1 - step.conflated.down);
+              }
+              const expected: readonly MatchEvent[] = reference.onTick(tick);
+              const actual = index.onTick(tick);
+              expect(actual).toEqual(expected);
+              fired += expected.length;
+            }
+            expect(index.size).toBe(reference.size);
+          }
+          for (const id of alerts.keys()) expect(index.exportState(id)).toEqual(reference.exportState(id));
+          stats.runs++;
+          stats.fired += fired;
+          stats.steps += steps.length;
+          return true;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    console.log(stats);
+  });
+});
