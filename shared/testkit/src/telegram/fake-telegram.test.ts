@@ -1,0 +1,423 @@
+import { Input, Markup, Telegraf, TelegramError } from "telegraf";
+import { afterEach, describe, expect, it } from "vitest";
+import { FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.ts";
+import type { Update } from "./types.ts";
+
+const ALICE = { id: 1001, first_name: "Alice", username: "alice" };
+const BOB = { id: 1002, first_name: "Bob" };
+
+const running: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of running.splice(0).reverse()) await cleanup();
+});
+
+async function startFake(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  const fake = await FakeTelegram.start(options);
+  running.push(() => fake.close());
+  return fake;
+}
+
+function botFor(fake: FakeTelegram, token = fake.token): Telegraf {
+  return new Telegraf(token, { telegram: { apiRoot: fake.apiRoot } });
+}
+
+/**
+ * Launches long polling and resolves once the bot's first getUpdates is open on the fake server. `stopped`
+ * settles when polling ends (telegraf's launch() promise only settles then).
+ */
+async function launch(fake: FakeTelegram, bot: Telegraf): Promise<{ stopped: Promise<void> }> {
+  let ended = false;
+  const stopped = bot.launch().finally(() => {
+    ended = true;
+  });
+  running.push(async () => {
+    if (!ended) bot.stop("test cleanup");
+    await stopped;
+  });
+  await until(() => fake.isPolling() || ended, "the bot to open a long poll");
+  return { stopped };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function telegramError(promise: Promise<unknown>): Promise<TelegramError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof TelegramError)) throw new Error(`Expected a TelegramError, got ${String(error)}`);
+  return error;
+}
+
+async function rawCall(fake: FakeTelegram, method: string, body: unknown, token = fake.token) {
+  const response = await fetch(`${fake.apiRoot}/bot${token}/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("FakeTelegram with the real telegraf client", () => {
+  it("answers getMe for its token and refuses an unknown token with 401 Unauthorized", async () => {
+    const fake = await startFake({
+      bots: [{ token: "123456:secret", username: "price_bot", firstName: "Price" }],
+    });
+
+    const me = await botFor(fake).telegram.getMe();
+    expect(me).toMatchObject({ id: 123456, is_bot: true, username: "price_bot", first_name: "Price" });
+
+    const error = await telegramError(botFor(fake, "123456:wrong").telegram.getMe());
+    expect(error.code).toBe(401);
+    expect(error.response).toEqual({ ok: false, error_code: 401, description: "Unauthorized" });
+  });
+
+  it("answers unknown methods and paths with 404 Not Found", async () => {
+    const fake = await startFake();
+    const unknownMethod = await rawCall(fake, "sendTelepathy", {});
+    expect(unknownMethod).toEqual({
+      status: 404,
+      body: { ok: false, error_code: 404, description: "Not Found" },
+    });
+    const response = await fetch(`${fake.apiRoot}/nothing-here`);
+    expect(response.status).toBe(404);
+  });
+
+  it("delivers a /start command to bot.command and records ctx.reply; bot.stop() ends polling", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    const seenPayloads: string[] = [];
+    bot.command("start", async (ctx) => {
+      seenPayloads.push(ctx.payload);
+      await ctx.reply(`Welcome, ${ctx.from.first_name}!`);
+    });
+    const { stopped } = await launch(fake, bot);
+
+    fake.userSends(ALICE, "/start from-ad");
+    const reply = await fake.waitForMessage((m) => m.chatId === ALICE.id);
+
+    expect(seenPayloads).toEqual(["from-ad"]);
+    expect(reply).toMatchObject({ method: "sendMessage", text: "Welcome, Alice!", messageId: 2 });
+    expect(reply.message.from.id).toBe(fake.botUser().id);
+    expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["Welcome, Alice!"]);
+    expect(fake.messagesTo(BOB.id)).toEqual([]);
+
+    bot.stop("test");
+    await stopped;
+    expect(fake.isPolling()).toBe(false);
+    // telegraf confirms what it handled on the way out, so nothing is redelivered to the next instance.
+    expect(fake.pendingUpdates()).toEqual([]);
+  });
+
+  it("runs bot.action for a pressed inline button and records answerCallbackQuery and the edit", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    bot.command("alerts", (ctx) =>
+      ctx.reply("AAPL above 200", Markup.inlineKeyboard([Markup.button.callback("Pause", "pause:42")])),
+    );
+    bot.action(/^pause:(\d+)$/, async (ctx) => {
+      await ctx.answerCbQuery(`Paused alert ${ctx.match[1]}`);
+      await ctx.editMessageText("AAPL above 200 (paused)");
+    });
+    await launch(fake, bot);
+
+    fake.userSends(ALICE, "/alerts");
+    const listing = await fake.waitForMessage((m) => m.method === "sendMessage");
+    expect(listing.replyMarkup).toEqual({
+      inline_keyboard: [[{ text: "Pause", callback_data: "pause:42" }]],
+    });
+
+    fake.userPresses(ALICE, listing, "pause:42");
+    const edit = await fake.waitForMessage((m) => m.method === "editMessageText");
+
+    expect(edit).toMatchObject({ messageId: listing.messageId, text: "AAPL above 200 (paused)" });
+    expect(edit.replyMarkup).toBeUndefined();
+    expect(fake.answeredCallbacks()).toMatchObject([
+      { userId: ALICE.id, data: "pause:42", text: "Paused alert 42", showAlert: false },
+    ]);
+    // The edit removed the keyboard, so a real user could no longer press the button.
+    expect(() => fake.userPresses(ALICE, listing, "pause:42")).toThrow(/no button/);
+  });
+
+  it("records setMyCommands and serves them back through getMyCommands", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    const commands = [
+      { command: "alert", description: "Set a price alert" },
+      { command: "alerts", description: "List your alerts" },
+    ];
+
+    await bot.telegram.setMyCommands(commands);
+
+    expect(fake.commands()).toEqual(commands);
+    expect(await bot.telegram.getMyCommands()).toEqual(commands);
+    const invalid = await telegramError(
+      bot.telegram.setMyCommands([{ command: "Bad Command", description: "x" }]),
+    );
+    expect(invalid.description).toBe("Bad Request: BOT_COMMAND_INVALID");
+  });
+
+  it("refuses messages to a user who blocked the bot with 403 and tells the bot through my_chat_member", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 10, windowMs: 1000 } } });
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "/start");
+    await bot.telegram.sendMessage(ALICE.id, "hello");
+
+    fake.blockBot(ALICE.id);
+    const error = await telegramError(bot.telegram.sendMessage(ALICE.id, "are you there?"));
+
+    expect(error.code).toBe(403);
+    expect(error.description).toBe("Forbidden: bot was blocked by the user");
+    expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["hello"]);
+    const lastUpdate = fake.pendingUpdates().at(-1);
+    expect(lastUpdate?.my_chat_member?.new_chat_member.status).toBe("kicked");
+
+    fake.userSends(ALICE, "/start");
+    await expect(bot.telegram.sendMessage(ALICE.id, "welcome back")).resolves.toMatchObject({
+      text: "welcome back",
+    });
+  });
+
+  it("refuses chats the bot has never seen with 400 chat not found", async () => {
+    const fake = await startFake();
+    const error = await telegramError(botFor(fake).telegram.sendMessage(424242, "hi"));
+    expect(error.code).toBe(400);
+    expect(error.description).toBe("Bad Request: chat not found");
+  });
+
+  it("answers 429 with retry_after when a chat exceeds its per-chat rate and keeps counting early retries", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 1, windowMs: 60_000 } } });
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+    fake.userSends(BOB, "hi");
+
+    await bot.telegram.sendMessage(ALICE.id, "first");
+    const limited = await telegramError(bot.telegram.sendMessage(ALICE.id, "second"));
+    await telegramError(bot.telegram.sendMessage(ALICE.id, "second, retried too early"));
+    await bot.telegram.sendMessage(BOB.id, "another chat is not limited");
+
+    expect(limited.code).toBe(429);
+    expect(limited.parameters?.retry_after).toBe(60);
+    expect(limited.description).toBe("Too Many Requests: retry after 60");
+    expect(fake.tooManyRequests()).toMatchObject([
+      { chatId: ALICE.id, reason: "rate-limit-chat", retryAfter: 60 },
+      { chatId: ALICE.id, reason: "rate-limit-chat" },
+    ]);
+    expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["first"]);
+  });
+
+  it("enforces the overall rate across chats", async () => {
+    const fake = await startFake({ rateLimits: { global: { limit: 2, windowMs: 30_000 } } });
+    const bot = botFor(fake);
+    const users = [1, 2, 3].map((n) => ({ id: 2000 + n }));
+    for (const user of users) fake.userSends(user, "hi");
+
+    await bot.telegram.sendMessage(2001, "one");
+    await bot.telegram.sendMessage(2002, "two");
+    const limited = await telegramError(bot.telegram.sendMessage(2003, "three"));
+
+    expect(limited.code).toBe(429);
+    expect(limited.parameters?.retry_after).toBe(30);
+    expect(fake.tooManyRequests()).toMatchObject([{ chatId: 2003, reason: "rate-limit-global" }]);
+  });
+
+  it("injects 5xx storms with failNext and 429s with rateLimitStorm", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+
+    fake.failNext(2, 502);
+    const first = await telegramError(bot.telegram.sendMessage(ALICE.id, "a"));
+    const second = await telegramError(bot.telegram.sendMessage(ALICE.id, "b"));
+    await bot.telegram.sendMessage(ALICE.id, "c");
+    expect([first.code, second.code]).toEqual([502, 502]);
+    expect(first.description).toBe("Bad Gateway");
+    expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["c"]);
+
+    fake.rateLimitStorm(5_000);
+    const stormed = await telegramError(bot.telegram.answerCbQuery("123", "x"));
+    expect(stormed.code).toBe(429);
+    expect(stormed.parameters?.retry_after).toBeGreaterThanOrEqual(1);
+    expect(fake.refusals().map((r) => r.reason)).toEqual(["injected", "injected", "storm"]);
+  });
+
+  it("keeps long polling alive through a 5xx on getUpdates when the failure targets it", async () => {
+    const fake = await startFake();
+    fake.failNext(1, 500, { methods: ["getUpdates"] });
+    const response = await rawCall(fake, "getUpdates", { timeout: 0 });
+    expect(response.status).toBe(500);
+    expect((await rawCall(fake, "getUpdates", { timeout: 0 })).body).toEqual({ ok: true, result: [] });
+  });
+
+  it("uploads a photo as multipart and accepts a photo URL as JSON", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "/chart");
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
+
+    const sent = await bot.telegram.sendPhoto(ALICE.id, Input.fromBuffer(png, "chart.png"), {
+      caption: "<b>AAPL</b> today",
+      parse_mode: "HTML",
+      ...Markup.inlineKeyboard([Markup.button.callback("Refresh", "chart:AAPL")]),
+    });
+    expect(sent.caption).toBe("AAPL today");
+    expect(sent.caption_entities).toEqual([{ type: "bold", offset: 0, length: 4 }]);
+    const [upload] = fake.messagesTo(ALICE.id);
+    expect(upload?.photo).toMatchObject({ source: "upload", filename: "chart.png" });
+    expect(upload?.photo?.data).toEqual(png);
+    expect(upload?.replyMarkup?.inline_keyboard[0]?.[0]?.callback_data).toBe("chart:AAPL");
+
+    fake.userSends(BOB, "/chart");
+    const byUrl = await bot.telegram.sendPhoto(BOB.id, "https://example.invalid/c.png");
+    expect(byUrl.photo?.length).toBeGreaterThan(0);
+    expect(fake.messagesTo(BOB.id)[0]?.photo).toMatchObject({
+      source: "url",
+      url: "https://example.invalid/c.png",
+    });
+
+    const reused = await telegramError(bot.telegram.sendPhoto(BOB.id, "never-issued-file-id"));
+    expect(reused.description).toBe("Bad Request: wrong file identifier/HTTP URL specified");
+  });
+
+  it("renders parse_mode like Telegram and refuses what Telegram cannot parse", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 100, windowMs: 1000 } } });
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+
+    const html = await bot.telegram.sendMessage(ALICE.id, "<b>AAPL</b> &gt; $200 <i>note</i>", {
+      parse_mode: "HTML",
+    });
+    expect(html.text).toBe("AAPL > $200 note");
+    expect(html.entities).toEqual([
+      { type: "bold", offset: 0, length: 4 },
+      { type: "italic", offset: 12, length: 4 },
+    ]);
+    expect(fake.messagesTo(ALICE.id)[0]?.rawText).toBe("<b>AAPL</b> &gt; $200 <i>note</i>");
+
+    const unescapedNote = await telegramError(
+      bot.telegram.sendMessage(ALICE.id, "note: <script>alert(1)</script>", { parse_mode: "HTML" }),
+    );
+    expect(unescapedNote.description).toBe(
+      'Bad Request: can\'t parse entities: Unsupported start tag "script" at byte offset 6',
+    );
+
+    const markdown = await telegramError(
+      bot.telegram.sendMessage(ALICE.id, "AAPL is up 2.5%", { parse_mode: "MarkdownV2" }),
+    );
+    expect(markdown.description).toBe(
+      "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'",
+    );
+    const escaped = await bot.telegram.sendMessage(ALICE.id, "*AAPL* is up 2\\.5%", {
+      parse_mode: "MarkdownV2",
+    });
+    expect(escaped.text).toBe("AAPL is up 2.5%");
+  });
+
+  it("validates inline keyboards like Telegram", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+    const tooLong = await telegramError(
+      bot.telegram.sendMessage(
+        ALICE.id,
+        "x",
+        Markup.inlineKeyboard([Markup.button.callback("Delete", `delete:${"x".repeat(64)}`)]),
+      ),
+    );
+    expect(tooLong.description).toBe("Bad Request: BUTTON_DATA_INVALID");
+  });
+
+  it("refuses an edit that changes nothing and an answer to an already answered callback", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+    const sent = await bot.telegram.sendMessage(
+      ALICE.id,
+      "AAPL",
+      Markup.inlineKeyboard([Markup.button.callback("Delete", "delete:1")]),
+    );
+
+    const unchanged = await telegramError(
+      bot.telegram.editMessageText(ALICE.id, sent.message_id, undefined, "AAPL", {
+        reply_markup: { inline_keyboard: [[{ text: "Delete", callback_data: "delete:1" }]] },
+      }),
+    );
+    expect(unchanged.description).toMatch(/^Bad Request: message is not modified/);
+
+    const press = fake.userPresses(ALICE, { chatId: ALICE.id, messageId: sent.message_id }, "delete:1");
+    const queryId = press.callback_query!.id;
+    await bot.telegram.answerCbQuery(queryId, "Deleted");
+    const again = await telegramError(bot.telegram.answerCbQuery(queryId, "Deleted"));
+    expect(again.code).toBe(400);
+    expect(fake.answeredCallbacks()).toHaveLength(1);
+  });
+});
+
+describe("FakeTelegram getUpdates semantics", () => {
+  it("redelivers updates until an offset above them confirms them", async () => {
+    const fake = await startFake();
+    fake.userSends(ALICE, "one");
+    fake.userSends(ALICE, "two");
+
+    const first = (await rawCall(fake, "getUpdates", {})).body.result as Update[];
+    const again = (await rawCall(fake, "getUpdates", { offset: first[0]!.update_id })).body
+      .result as Update[];
+    const afterConfirm = (await rawCall(fake, "getUpdates", { offset: first[1]!.update_id + 1 })).body
+      .result as Update[];
+
+    expect(first.map((u) => u.message?.text)).toEqual(["one", "two"]);
+    expect(again.map((u) => u.message?.text)).toEqual(["one", "two"]);
+    expect(afterConfirm).toEqual([]);
+    expect(fake.pendingUpdates()).toEqual([]);
+  });
+
+  it("answers a long poll as soon as an update is queued, and honours limit and allowed_updates", async () => {
+    const fake = await startFake();
+    const poll = rawCall(fake, "getUpdates", { timeout: 30 });
+    await until(() => fake.isPolling(), "the long poll to open");
+    fake.userSends(ALICE, "/price AAPL");
+
+    const result = (await poll).body.result as Update[];
+    expect(result).toHaveLength(1);
+    expect(result[0]?.message?.entities).toEqual([{ type: "bot_command", offset: 0, length: 6 }]);
+
+    fake.userSends(ALICE, "a");
+    fake.userSends(ALICE, "b");
+    const limited = (await rawCall(fake, "getUpdates", { offset: result[0]!.update_id + 1, limit: 1 })).body
+      .result as Update[];
+    expect(limited.map((u) => u.message?.text)).toEqual(["a"]);
+
+    fake.blockBot(ALICE.id);
+    const onlyMessages = (await rawCall(fake, "getUpdates", { allowed_updates: ["message"] })).body
+      .result as Update[];
+    expect(onlyMessages.every((u) => u.message !== undefined)).toBe(true);
+    expect(fake.pendingUpdates().some((u) => u.my_chat_member !== undefined)).toBe(false);
+  });
+
+  it("ends a long poll after its timeout with an empty result", async () => {
+    const fake = await startFake();
+    expect((await rawCall(fake, "getUpdates", { timeout: 1 })).body).toEqual({ ok: true, result: [] });
+  });
+
+  it("terminates the older of two concurrent long polls with 409 Conflict", async () => {
+    const fake = await startFake();
+    const older = rawCall(fake, "getUpdates", { timeout: 30 });
+    await until(() => fake.isPolling(), "the first long poll to open");
+    const newer = rawCall(fake, "getUpdates", { timeout: 30 });
+
+    const conflict = await older;
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.description).toBe(
+      "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+    );
+    fake.userSends(ALICE, "hello");
+    expect(((await newer).body.result as Update[]).map((u) => u.message?.text)).toEqual(["hello"]);
+  });
+});

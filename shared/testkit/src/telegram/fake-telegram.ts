@@ -1,0 +1,1001 @@
+import { randomBytes } from "node:crypto";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { isDeepStrictEqual } from "node:util";
+import { BotApiError, badRequest, tooManyRequests } from "./api-error.ts";
+import { formatText } from "./formatting.ts";
+import { type RateWindow, SlidingWindowLimiter } from "./rate-limiter.ts";
+import {
+  isUploadedFile,
+  optionalBoolean,
+  optionalInteger,
+  optionalJson,
+  optionalString,
+  type Params,
+  readParams,
+} from "./request.ts";
+import type {
+  BotCommand,
+  BotUser,
+  CallbackQuery,
+  Chat,
+  InlineKeyboardButton,
+  InlineKeyboardMarkup,
+  Message,
+  PhotoSize,
+  Update,
+  User,
+} from "./types.ts";
+import { UpdateQueue } from "./update-queue.ts";
+
+export interface FakeBotConfig {
+  /** `<bot id>:<secret>`, the bot id being the number before the colon, as in real tokens. */
+  token: string;
+  username?: string;
+  firstName?: string;
+}
+
+export interface FakeTelegramOptions {
+  /** Tokens (or bot descriptions) the server accepts; one generated bot when omitted. */
+  bots?: ReadonlyArray<string | FakeBotConfig>;
+  /** Per bot token. Defaults: 30 messages per 1000 ms overall, 1 message per 1000 ms per chat. */
+  rateLimits?: { global?: RateWindow; perChat?: RateWindow };
+  /** Milliseconds since the epoch; for rate limits, `date` fields and `receivedAt`. */
+  now?: () => number;
+  host?: string;
+}
+
+/** A Telegram user as tests describe one; omitted names are filled in. */
+export interface FakeUserInput {
+  id: number;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export interface MessageRef {
+  chatId: number;
+  messageId: number;
+}
+
+export interface RecordedPhoto {
+  source: "upload" | "url" | "file_id";
+  fileId: string;
+  /** The uploaded bytes, for `source: "upload"`. */
+  data?: Buffer;
+  filename?: string;
+  contentType?: string;
+  url?: string;
+}
+
+export type RecordedMethod = "sendMessage" | "sendPhoto" | "editMessageText" | "editMessageReplyMarkup";
+
+/** One accepted send or edit, as the user would see the message right after it. */
+export interface RecordedMessage extends MessageRef {
+  method: RecordedMethod;
+  botId: number;
+  /** Text (or photo caption) as displayed: parse_mode markup removed. */
+  text: string | undefined;
+  /** Text (or caption) exactly as the bot sent it. */
+  rawText: string | undefined;
+  parseMode: string | undefined;
+  replyMarkup: InlineKeyboardMarkup | undefined;
+  photo: RecordedPhoto | undefined;
+  /** Server clock (ms) when the request was accepted. */
+  receivedAt: number;
+  /** The Message object returned to the bot. */
+  message: Message;
+}
+
+export interface AnsweredCallback {
+  callbackQueryId: string;
+  botId: number;
+  userId: number;
+  data: string;
+  text: string | undefined;
+  showAlert: boolean;
+  url: string | undefined;
+  cacheTime: number | undefined;
+  answeredAt: number;
+}
+
+/** Why a request was refused: real API rules, a 429 limit, or a fault the test injected. */
+export type RefusalReason = "api" | "rate-limit-global" | "rate-limit-chat" | "storm" | "injected";
+
+export interface RecordedRefusal {
+  method: string;
+  botId: number;
+  chatId: number | undefined;
+  errorCode: number;
+  description: string;
+  retryAfter: number | undefined;
+  reason: RefusalReason;
+  at: number;
+}
+
+interface ChatState {
+  chat: Chat;
+  user: User;
+  nextMessageId: number;
+  messages: Map<number, Message>;
+  blocked: boolean;
+}
+
+interface BotState {
+  token: string;
+  user: BotUser;
+  updates: UpdateQueue;
+  chats: Map<number, ChatState>;
+  commands: Map<string, BotCommand[]>;
+  callbackQueries: Map<string, { query: CallbackQuery; answered: boolean }>;
+  globalLimiter: SlidingWindowLimiter;
+  chatLimiter: SlidingWindowLimiter;
+}
+
+interface InjectedFailure {
+  remaining: number;
+  status: number;
+  description: string;
+  methods: ReadonlySet<string> | undefined;
+}
+
+interface CallContext {
+  bot: BotState;
+  method: string;
+  params: Params;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+type MethodHandler = (call: CallContext) => unknown;
+
+interface MessageWaiter {
+  predicate: (message: RecordedMessage) => boolean;
+  resolve: (message: RecordedMessage) => void;
+}
+
+const DEFAULT_GLOBAL_WINDOW: RateWindow = { limit: 30, windowMs: 1000 };
+const DEFAULT_PER_CHAT_WINDOW: RateWindow = { limit: 1, windowMs: 1000 };
+const MAX_TEXT_LENGTH = 4096;
+const MAX_CAPTION_LENGTH = 1024;
+const QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid";
+const KEYBOARD_BUTTON_KINDS = [
+  "url",
+  "callback_data",
+  "web_app",
+  "login_url",
+  "switch_inline_query",
+  "switch_inline_query_current_chat",
+  "switch_inline_query_chosen_chat",
+  "copy_text",
+  "callback_game",
+  "pay",
+];
+
+/**
+ * A Telegram Bot API server for tests: real HTTP on a free port, so an unmodified bot library (telegraf) reaches
+ * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userPresses`,
+ * `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
+ * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ */
+export class FakeTelegram {
+  readonly #bots = new Map<string, BotState>();
+  readonly #now: () => number;
+  readonly #host: string;
+  readonly #server: Server;
+  readonly #handlers: ReadonlyMap<string, MethodHandler>;
+  readonly #recorded: RecordedMessage[] = [];
+  readonly #answered: AnsweredCallback[] = [];
+  readonly #refusals: RecordedRefusal[] = [];
+  readonly #waiters = new Set<MessageWaiter>();
+  readonly #failures: InjectedFailure[] = [];
+  #stormUntil = 0;
+  #nextCallbackQueryId = 1;
+  #nextFileId = 1;
+  #port: number | undefined;
+
+  constructor(options: FakeTelegramOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#host = options.host ?? "127.0.0.1";
+    const globalWindow = options.rateLimits?.global ?? DEFAULT_GLOBAL_WINDOW;
+    const perChatWindow = options.rateLimits?.perChat ?? DEFAULT_PER_CHAT_WINDOW;
+    const bots = options.bots ?? [generatedBot()];
+    if (bots.length === 0) throw new Error("FakeTelegram needs at least one bot token");
+    for (const entry of bots) {
+      const config = typeof entry === "string" ? { token: entry } : entry;
+      const id = Number(config.token.split(":")[0]);
+      if (!Number.isSafeInteger(id) || id <= 0 || !config.token.includes(":")) {
+        throw new Error(`Bot token must look like "<bot id>:<secret>", got ${JSON.stringify(config.token)}`);
+      }
+      this.#bots.set(config.token, {
+        token: config.token,
+        user: {
+          id,
+          is_bot: true,
+          first_name: config.firstName ?? "Fake Bot",
+          username: config.username ?? `fake_${id}_bot`,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        },
+        updates: new UpdateQueue(),
+        chats: new Map(),
+        commands: new Map(),
+        callbackQueries: new Map(),
+        globalLimiter: new SlidingWindowLimiter(globalWindow),
+        chatLimiter: new SlidingWindowLimiter(perChatWindow),
+      });
+    }
+    this.#handlers = this.#methodHandlers();
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+  }
+
+  /** Creates a server and starts listening on a free port. */
+  static async start(options: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+    const fake = new FakeTelegram(options);
+    await fake.listen();
+    return fake;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(0, this.#host, () => {
+        this.#server.off("error", reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+  }
+
+  /** Ends pending long polls, drops keep-alive connections and stops listening. */
+  async close(): Promise<void> {
+    for (const bot of this.#bots.values()) bot.updates.endPoll();
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  /** What to pass as telegraf's `telegram.apiRoot` (TELEGRAM_API_ROOT). */
+  get apiRoot(): string {
+    if (this.#port === undefined)
+      throw new Error("FakeTelegram is not listening: call start() or listen() first");
+    return `http://${this.#host}:${this.#port}`;
+  }
+
+  /** The first bot's token. */
+  get token(): string {
+    return this.#defaultBot().token;
+  }
+
+  get tokens(): string[] {
+    return [...this.#bots.keys()];
+  }
+
+  /** What getMe answers for a bot (the first one by default). */
+  botUser(token?: string): BotUser {
+    return structuredClone(this.#bot(token).user);
+  }
+
+  // ---- the test plays the users ----
+
+  /**
+   * A user writes to the bot in their private chat. A leading `/command` (and any later one) is marked with a
+   * `bot_command` entity as the Telegram clients do; telegraf's `bot.command()` matches on that entity.
+   * Writing to the bot unblocks it, as pressing "Restart" does.
+   */
+  userSends(user: FakeUserInput, text: string, options: { token?: string } = {}): Update {
+    if (text.length === 0) throw new Error("userSends: Telegram clients cannot send an empty message");
+    const bot = this.#bot(options.token);
+    const chat = this.#ensureChat(bot, user);
+    chat.blocked = false;
+    const entities = [...text.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map(
+      (match) => ({
+        type: "bot_command",
+        offset: match.index,
+        length: match[0].length,
+      }),
+    );
+    const message: Message = {
+      message_id: chat.nextMessageId++,
+      from: structuredClone(chat.user),
+      chat: structuredClone(chat.chat),
+      date: this.#unixTime(),
+      text,
+      ...(entities.length > 0 ? { entities } : {}),
+    };
+    chat.messages.set(message.message_id, message);
+    return bot.updates.push({ message: structuredClone(message) });
+  }
+
+  /**
+   * A user presses an inline button carrying `callbackData` on a message the bot sent them. Fails the test when
+   * the message (in its current, possibly edited, state) has no such button: a real user could not press it.
+   */
+  userPresses(
+    user: FakeUserInput,
+    message: MessageRef | RecordedMessage | Message,
+    callbackData: string,
+    options: { token?: string } = {},
+  ): Update {
+    const ref =
+      "message_id" in message ? { chatId: message.chat.id, messageId: message.message_id } : message;
+    const botToken =
+      options.token ??
+      ("botId" in message ? this.#botById(message.botId)?.token : undefined) ??
+      ("from" in message && message.from.is_bot ? this.#botById(message.from.id)?.token : undefined);
+    const bot = this.#bot(botToken);
+    if (ref.chatId !== user.id) {
+      throw new Error(`userPresses: user ${user.id} cannot press buttons in chat ${ref.chatId}`);
+    }
+    const chat = bot.chats.get(ref.chatId);
+    const current = chat?.messages.get(ref.messageId);
+    if (chat === undefined || current === undefined) {
+      throw new Error(`userPresses: message ${ref.messageId} does not exist in chat ${ref.chatId}`);
+    }
+    const buttons = current.reply_markup?.inline_keyboard.flat() ?? [];
+    if (!buttons.some((button) => button.callback_data === callbackData)) {
+      const available = buttons.map((button) => button.callback_data).filter((data) => data !== undefined);
+      throw new Error(
+        `userPresses: message ${ref.messageId} has no button with callback_data ${JSON.stringify(callbackData)}; it has ${JSON.stringify(available)}`,
+      );
+    }
+    const query: CallbackQuery = {
+      id: String(4_200_000_000_000 + this.#nextCallbackQueryId++),
+      from: structuredClone(chat.user),
+      message: structuredClone(current),
+      chat_instance: `${bot.user.id}${chat.chat.id}`,
+      data: callbackData,
+    };
+    bot.callbackQueries.set(query.id, { query, answered: false });
+    return bot.updates.push({ callback_query: structuredClone(query) });
+  }
+
+  /**
+   * The user blocks the bot: sends and edits to their chat now fail with 403, and the bot receives the
+   * `my_chat_member` update the real server sends.
+   */
+  blockBot(userId: number, options: { token?: string } = {}): void {
+    const bot = this.#bot(options.token);
+    const chat = this.#ensureChat(bot, { id: userId });
+    if (chat.blocked) return;
+    chat.blocked = true;
+    const botMember = {
+      user: { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username },
+    };
+    bot.updates.push({
+      my_chat_member: {
+        chat: structuredClone(chat.chat),
+        from: structuredClone(chat.user),
+        date: this.#unixTime(),
+        old_chat_member: { ...botMember, status: "member" },
+        new_chat_member: { ...botMember, status: "kicked", until_date: 0 },
+      },
+    });
+  }
+
+  unblockBot(userId: number, options: { token?: string } = {}): void {
+    const chat = this.#bot(options.token).chats.get(userId);
+    if (chat !== undefined) chat.blocked = false;
+  }
+
+  // ---- the test inspects what the bot did ----
+
+  /** Every accepted send and edit to a chat, oldest first. */
+  messagesTo(chatId: number): RecordedMessage[] {
+    return this.#recorded.filter((message) => message.chatId === chatId);
+  }
+
+  /** Every accepted send and edit, oldest first. */
+  allSent(): RecordedMessage[] {
+    return [...this.#recorded];
+  }
+
+  /** The message as the user sees it now (after edits), or undefined if it never existed or was deleted. */
+  currentMessage(ref: MessageRef, options: { token?: string } = {}): Message | undefined {
+    const message = this.#bot(options.token).chats.get(ref.chatId)?.messages.get(ref.messageId);
+    return message === undefined ? undefined : structuredClone(message);
+  }
+
+  /**
+   * The first recorded send or edit (already received or still to come) matching `predicate`; rejects after
+   * `timeoutMs` naming what did arrive.
+   */
+  waitForMessage(
+    predicate: (message: RecordedMessage) => boolean,
+    timeoutMs = 5000,
+  ): Promise<RecordedMessage> {
+    const already = this.#recorded.find(predicate);
+    if (already !== undefined) return Promise.resolve(already);
+    return new Promise((resolve, reject) => {
+      const waiter: MessageWaiter = {
+        predicate,
+        resolve: (message) => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve(message);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        const seen = this.#recorded.map((m) => `${m.method} to ${m.chatId}: ${JSON.stringify(m.text)}`);
+        reject(
+          new Error(`No matching message within ${timeoutMs} ms; received: ${seen.join("; ") || "nothing"}`),
+        );
+      }, timeoutMs);
+      this.#waiters.add(waiter);
+    });
+  }
+
+  answeredCallbacks(): AnsweredCallback[] {
+    return [...this.#answered];
+  }
+
+  /** What setMyCommands registered for a scope (default scope, no language, first bot unless told). */
+  commands(
+    options: { token?: string; scope?: Record<string, unknown>; languageCode?: string } = {},
+  ): BotCommand[] {
+    const bot = this.#bot(options.token);
+    return structuredClone(bot.commands.get(commandsKey(options.scope, options.languageCode)) ?? []);
+  }
+
+  /** Every refused request (4xx/5xx) with why it was refused. */
+  refusals(): RecordedRefusal[] {
+    return [...this.#refusals];
+  }
+
+  /** The 429s answered so far, whatever triggered them. */
+  tooManyRequests(): RecordedRefusal[] {
+    return this.#refusals.filter((refusal) => refusal.errorCode === 429);
+  }
+
+  /** Updates queued and not yet confirmed by the bot's getUpdates offset. */
+  pendingUpdates(token?: string): Update[] {
+    return structuredClone([...this.#bot(token).updates.pending]);
+  }
+
+  /** Whether the bot has a getUpdates long poll open right now. */
+  isPolling(token?: string): boolean {
+    return this.#bot(token).updates.isPolling;
+  }
+
+  // ---- fault injection ----
+
+  /**
+   * The next `count` calls (every method but getUpdates unless `methods` says otherwise) fail with `status`.
+   * For 5xx telegraf only sees the HTTP status line; 4xx answer with the usual envelope.
+   */
+  failNext(count: number, status = 500, options: { methods?: string[]; description?: string } = {}): void {
+    this.#failures.push({
+      remaining: count,
+      status,
+      description: options.description ?? STATUS_CODES[status] ?? "Error",
+      methods:
+        options.methods === undefined ? undefined : new Set(options.methods.map((m) => m.toLowerCase())),
+    });
+  }
+
+  /** For the next `durationMs`, every call but getUpdates is answered 429 with the remaining wait as retry_after. */
+  rateLimitStorm(durationMs: number): void {
+    this.#stormUntil = this.#now() + durationMs;
+  }
+
+  // ---- HTTP ----
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake-telegram");
+    const match = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/.exec(url.pathname);
+    const bot = match === null ? undefined : this.#bots.get(decodeURIComponent(match[1]!));
+    const method = match?.[2] ?? "";
+    let params: Params = {};
+    try {
+      if (match === null) throw new BotApiError(404, "Not Found");
+      if (bot === undefined) throw new BotApiError(401, "Unauthorized");
+      const handler = this.#handlers.get(method.toLowerCase());
+      if (handler === undefined) throw new BotApiError(404, "Not Found");
+      params = await readParams(req, url);
+      this.#injectFaults(method);
+      const result = await handler({ bot, method, params, req, res });
+      send(res, 200, { ok: true, result });
+    } catch (error) {
+      const refusal =
+        error instanceof BotApiError ? error : new BotApiError(500, `Internal Server Error: ${error}`);
+      if (bot !== undefined) this.#recordRefusal(bot, method, params, refusal, refusalReason(error));
+      send(res, refusal.errorCode, refusal.toEnvelope());
+    }
+  }
+
+  #injectFaults(method: string): void {
+    const key = method.toLowerCase();
+    const failure = this.#failures.find(
+      (f) => f.remaining > 0 && (f.methods?.has(key) ?? key !== "getupdates"),
+    );
+    if (failure !== undefined) {
+      failure.remaining -= 1;
+      throw new InjectedFault(failure.status, failure.description, "injected");
+    }
+    const now = this.#now();
+    if (key !== "getupdates" && now < this.#stormUntil) {
+      const seconds = Math.max(1, Math.ceil((this.#stormUntil - now) / 1000));
+      throw new InjectedFault(429, `Too Many Requests: retry after ${seconds}`, "storm", seconds);
+    }
+  }
+
+  #recordRefusal(
+    bot: BotState,
+    method: string,
+    params: Params,
+    error: BotApiError,
+    reason: RefusalReason,
+  ): void {
+    const chatId = Number(params.chat_id);
+    this.#refusals.push({
+      method,
+      botId: bot.user.id,
+      chatId: Number.isInteger(chatId) ? chatId : undefined,
+      errorCode: error.errorCode,
+      description: error.description,
+      retryAfter: error.parameters?.retry_after,
+      reason,
+      at: this.#now(),
+    });
+  }
+
+  // ---- Bot API methods ----
+
+  #methodHandlers(): Map<string, MethodHandler> {
+    const handlers: Record<string, MethodHandler> = {
+      getMe: ({ bot }) => bot.user,
+      logOut: () => true,
+      deleteWebhook: ({ bot, params }) => {
+        if (optionalBoolean(params, "drop_pending_updates") === true) bot.updates.dropPending();
+        return true;
+      },
+      getWebhookInfo: ({ bot }) => ({
+        url: "",
+        has_custom_certificate: false,
+        pending_update_count: bot.updates.pending.length,
+      }),
+      getUpdates: ({ bot, params, res }) => {
+        const limit = optionalInteger(params, "limit") ?? 100;
+        const allowed = optionalJson(params, "allowed_updates", "can't parse allowed updates");
+        return bot.updates.getUpdates({
+          offset: optionalInteger(params, "offset"),
+          limit: Math.min(100, Math.max(1, limit)),
+          timeoutSeconds: optionalInteger(params, "timeout") ?? 0,
+          allowedUpdates: Array.isArray(allowed) ? allowed.map(String) : undefined,
+          onClientGone: (listener) => res.once("close", listener),
+        });
+      },
+      sendMessage: ({ bot, params }) => {
+        const chat = this.#writableChat(bot, params);
+        const raw = optionalString(params, "text") ?? "";
+        const parseMode = optionalString(params, "parse_mode");
+        const formatted = formatText(
+          raw,
+          parseMode,
+          optionalJson(params, "entities", "can't parse entities JSON"),
+        );
+        if (formatted.text.trim().length === 0) throw badRequest("message text is empty");
+        if (formatted.text.length > MAX_TEXT_LENGTH) throw badRequest("message is too long");
+        const replyMarkup = parseReplyMarkup(params);
+        this.#checkRateLimits(bot, chat);
+        const message = this.#storeBotMessage(bot, chat, {
+          text: formatted.text,
+          ...(formatted.entities.length > 0 ? { entities: formatted.entities } : {}),
+          ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
+          ...this.#replyTo(chat, params),
+        });
+        this.#record(bot, "sendMessage", message, { rawText: raw, parseMode, photo: undefined });
+        return message;
+      },
+      sendPhoto: ({ bot, params }) => {
+        const chat = this.#writableChat(bot, params);
+        const photo = this.#receivePhoto(params.photo);
+        const raw = optionalString(params, "caption");
+        const parseMode = optionalString(params, "parse_mode");
+        const caption =
+          raw === undefined
+            ? undefined
+            : formatText(
+                raw,
+                parseMode,
+                optionalJson(params, "caption_entities", "can't parse entities JSON"),
+              );
+        if (caption !== undefined && caption.text.length > MAX_CAPTION_LENGTH) {
+          throw badRequest("message caption is too long");
+        }
+        const replyMarkup = parseReplyMarkup(params);
+        this.#checkRateLimits(bot, chat);
+        const message = this.#storeBotMessage(bot, chat, {
+          photo: photoSizes(photo.fileId),
+          ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
+          ...(caption === undefined || caption.entities.length === 0
+            ? {}
+            : { caption_entities: caption.entities }),
+          ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
+          ...this.#replyTo(chat, params),
+        });
+        this.#record(bot, "sendPhoto", message, { rawText: raw, parseMode, photo });
+        return message;
+      },
+      editMessageText: ({ bot, params }) => {
+        const { chat, message } = this.#editableMessage(bot, params);
+        const raw = optionalString(params, "text") ?? "";
+        const parseMode = optionalString(params, "parse_mode");
+        const formatted = formatText(
+          raw,
+          parseMode,
+          optionalJson(params, "entities", "can't parse entities JSON"),
+        );
+        if (formatted.text.trim().length === 0) throw badRequest("message text is empty");
+        if (formatted.text.length > MAX_TEXT_LENGTH) throw badRequest("message is too long");
+        if (message.text === undefined) throw badRequest("there is no text in the message to edit");
+        const replyMarkup = parseReplyMarkup(params);
+        const edited: Message = { ...structuredClone(message), text: formatted.text };
+        delete edited.entities;
+        delete edited.reply_markup;
+        if (formatted.entities.length > 0) edited.entities = formatted.entities;
+        if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
+        return this.#applyEdit(bot, chat, message, edited, "editMessageText", { rawText: raw, parseMode });
+      },
+      editMessageReplyMarkup: ({ bot, params }) => {
+        const { chat, message } = this.#editableMessage(bot, params);
+        const replyMarkup = parseReplyMarkup(params);
+        const edited: Message = structuredClone(message);
+        delete edited.reply_markup;
+        if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
+        return this.#applyEdit(bot, chat, message, edited, "editMessageReplyMarkup", {
+          rawText: message.text ?? message.caption,
+          parseMode: undefined,
+        });
+      },
+      deleteMessage: ({ bot, params }) => {
+        const chat = this.#knownChat(bot, params);
+        const messageId = optionalInteger(params, "message_id");
+        if (messageId === undefined || !chat.messages.delete(messageId)) {
+          throw badRequest("message to delete not found");
+        }
+        return true;
+      },
+      sendChatAction: ({ bot, params }) => {
+        this.#writableChat(bot, params);
+        return true;
+      },
+      answerCallbackQuery: ({ bot, params }) => {
+        const id = optionalString(params, "callback_query_id");
+        const entry = id === undefined ? undefined : bot.callbackQueries.get(id);
+        if (entry === undefined || entry.answered) throw badRequest(QUERY_TOO_OLD);
+        const text = optionalString(params, "text");
+        if (text !== undefined && text.length > 200) throw badRequest("MESSAGE_TOO_LONG");
+        entry.answered = true;
+        this.#answered.push({
+          callbackQueryId: entry.query.id,
+          botId: bot.user.id,
+          userId: entry.query.from.id,
+          data: entry.query.data,
+          text,
+          showAlert: optionalBoolean(params, "show_alert") ?? false,
+          url: optionalString(params, "url"),
+          cacheTime: optionalInteger(params, "cache_time"),
+          answeredAt: this.#now(),
+        });
+        return true;
+      },
+      setMyCommands: ({ bot, params }) => {
+        const commands = optionalJson(params, "commands", "can't parse commands JSON object");
+        if (!Array.isArray(commands)) throw badRequest('parameter "commands" is required');
+        if (commands.length > 100) throw badRequest("too many commands");
+        const validated = commands.map(validateCommand);
+        bot.commands.set(commandsKeyFromParams(params), validated);
+        return true;
+      },
+      getMyCommands: ({ bot, params }) => bot.commands.get(commandsKeyFromParams(params)) ?? [],
+      deleteMyCommands: ({ bot, params }) => {
+        bot.commands.delete(commandsKeyFromParams(params));
+        return true;
+      },
+    };
+    return new Map(Object.entries(handlers).map(([name, handler]) => [name.toLowerCase(), handler]));
+  }
+
+  /** A private chat the bot may write to: known (the user has talked to the bot) and not blocked. */
+  #writableChat(bot: BotState, params: Params): ChatState {
+    const chat = this.#knownChat(bot, params);
+    if (chat.blocked) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+    return chat;
+  }
+
+  #knownChat(bot: BotState, params: Params): ChatState {
+    const raw = params.chat_id;
+    if (raw === undefined || raw === null || raw === "") throw badRequest("chat_id is empty");
+    const chatId = typeof raw === "number" ? raw : Number(raw);
+    const chat = Number.isSafeInteger(chatId) ? bot.chats.get(chatId) : undefined;
+    if (chat === undefined) throw badRequest("chat not found");
+    return chat;
+  }
+
+  #editableMessage(bot: BotState, params: Params): { chat: ChatState; message: Message } {
+    if (params.inline_message_id !== undefined) throw badRequest("MESSAGE_ID_INVALID");
+    const chat = this.#writableChat(bot, params);
+    const messageId = optionalInteger(params, "message_id");
+    if (messageId === undefined) throw badRequest("message identifier is not specified");
+    const message = chat.messages.get(messageId);
+    if (message === undefined) throw badRequest("message to edit not found");
+    if (message.from.id !== bot.user.id) throw badRequest("message can't be edited");
+    return { chat, message };
+  }
+
+  #applyEdit(
+    bot: BotState,
+    chat: ChatState,
+    before: Message,
+    edited: Message,
+    method: RecordedMethod,
+    details: { rawText: string | undefined; parseMode: string | undefined },
+  ): Message {
+    const { edit_date: _before, ...beforeContent } = before;
+    const { edit_date: _after, ...afterContent } = edited;
+    if (isDeepStrictEqual(beforeContent, afterContent)) {
+      throw badRequest(
+        "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+      );
+    }
+    edited.edit_date = this.#unixTime();
+    chat.messages.set(edited.message_id, edited);
+    const result = structuredClone(edited);
+    this.#record(bot, method, result, { ...details, photo: undefined });
+    return result;
+  }
+
+  #replyTo(chat: ChatState, params: Params): Partial<Message> {
+    const replyParameters = optionalJson(
+      params,
+      "reply_parameters",
+      "can't parse reply parameters JSON object",
+    ) as { message_id?: number } | undefined;
+    const id = replyParameters?.message_id ?? optionalInteger(params, "reply_to_message_id");
+    if (id === undefined) return {};
+    const original = chat.messages.get(id);
+    if (original === undefined) throw badRequest("message to be replied not found");
+    return { reply_to_message: structuredClone(original) };
+  }
+
+  #receivePhoto(value: unknown): RecordedPhoto {
+    const fileId = `fake-photo-${this.#nextFileId++}-${randomBytes(6).toString("hex")}`;
+    if (isUploadedFile(value)) {
+      if (value.data.length === 0) throw badRequest("file must be non-empty");
+      return {
+        source: "upload",
+        fileId,
+        data: value.data,
+        filename: value.filename,
+        contentType: value.contentType,
+      };
+    }
+    if (typeof value !== "string" || value.length === 0) throw badRequest("there is no photo in the request");
+    if (/^https?:\/\//i.test(value)) return { source: "url", fileId, url: value };
+    const known = this.#recorded.some((message) => message.photo?.fileId === value);
+    if (!known) throw badRequest("wrong file identifier/HTTP URL specified");
+    return { source: "file_id", fileId: value };
+  }
+
+  #checkRateLimits(bot: BotState, chat: ChatState): void {
+    const now = this.#now();
+    const globalWait = bot.globalLimiter.retryAfterSeconds("all", now);
+    if (globalWait > 0) throw new RateLimited(globalWait, "rate-limit-global");
+    const chatKey = String(chat.chat.id);
+    const chatWait = bot.chatLimiter.retryAfterSeconds(chatKey, now);
+    if (chatWait > 0) throw new RateLimited(chatWait, "rate-limit-chat");
+    bot.globalLimiter.record("all", now);
+    bot.chatLimiter.record(chatKey, now);
+  }
+
+  #storeBotMessage(bot: BotState, chat: ChatState, content: Partial<Message>): Message {
+    const message: Message = {
+      message_id: chat.nextMessageId++,
+      from: { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username },
+      chat: structuredClone(chat.chat),
+      date: this.#unixTime(),
+      ...content,
+    };
+    chat.messages.set(message.message_id, message);
+    return structuredClone(message);
+  }
+
+  #record(
+    bot: BotState,
+    method: RecordedMethod,
+    message: Message,
+    details: { rawText: string | undefined; parseMode: string | undefined; photo: RecordedPhoto | undefined },
+  ): void {
+    const recorded: RecordedMessage = {
+      method,
+      botId: bot.user.id,
+      chatId: message.chat.id,
+      messageId: message.message_id,
+      text: message.text ?? message.caption,
+      rawText: details.rawText,
+      parseMode: details.parseMode,
+      replyMarkup: message.reply_markup === undefined ? undefined : structuredClone(message.reply_markup),
+      photo: details.photo,
+      receivedAt: this.#now(),
+      message: structuredClone(message),
+    };
+    this.#recorded.push(recorded);
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.predicate(recorded)) waiter.resolve(recorded);
+    }
+  }
+
+  #ensureChat(bot: BotState, input: FakeUserInput): ChatState {
+    if (!Number.isSafeInteger(input.id) || input.id <= 0)
+      throw new Error(`A user id must be a positive integer: ${input.id}`);
+    const existing = bot.chats.get(input.id);
+    const user: User = {
+      id: input.id,
+      is_bot: false,
+      first_name: input.first_name ?? existing?.user.first_name ?? `User ${input.id}`,
+      ...(input.last_name === undefined ? {} : { last_name: input.last_name }),
+      ...(input.username === undefined ? {} : { username: input.username }),
+      ...(input.language_code === undefined ? {} : { language_code: input.language_code }),
+    };
+    if (existing !== undefined && input.first_name === undefined) return existing;
+    const chat: Chat = {
+      id: user.id,
+      type: "private",
+      first_name: user.first_name,
+      ...(user.last_name === undefined ? {} : { last_name: user.last_name }),
+      ...(user.username === undefined ? {} : { username: user.username }),
+    };
+    const state: ChatState = existing ?? {
+      chat,
+      user,
+      nextMessageId: 1,
+      messages: new Map(),
+      blocked: false,
+    };
+    state.user = user;
+    state.chat = chat;
+    bot.chats.set(user.id, state);
+    return state;
+  }
+
+  #bot(token: string | undefined): BotState {
+    if (token === undefined) return this.#defaultBot();
+    const bot = this.#bots.get(token);
+    if (bot === undefined) throw new Error("FakeTelegram does not know that bot token");
+    return bot;
+  }
+
+  #botById(id: number): BotState | undefined {
+    return [...this.#bots.values()].find((bot) => bot.user.id === id);
+  }
+
+  #defaultBot(): BotState {
+    return this.#bots.values().next().value!;
+  }
+
+  #unixTime(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+}
+
+class RateLimited extends BotApiError {
+  readonly reason: RefusalReason;
+
+  constructor(retryAfterSeconds: number, reason: RefusalReason) {
+    const error = tooManyRequests(retryAfterSeconds);
+    super(error.errorCode, error.description, error.parameters);
+    this.reason = reason;
+  }
+}
+
+class InjectedFault extends BotApiError {
+  readonly reason: RefusalReason;
+
+  constructor(status: number, description: string, reason: RefusalReason, retryAfter?: number) {
+    super(status, description, retryAfter === undefined ? undefined : { retry_after: retryAfter });
+    this.reason = reason;
+  }
+}
+
+function refusalReason(error: unknown): RefusalReason {
+  return error instanceof RateLimited || error instanceof InjectedFault ? error.reason : "api";
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+function generatedBot(): FakeBotConfig {
+  return {
+    token: `7000000001:AA${randomBytes(24).toString("base64url")}`,
+    username: "tickerbell_test_bot",
+    firstName: "Tickerbell Test",
+  };
+}
+
+function photoSizes(fileId: string): PhotoSize[] {
+  return [
+    { file_id: `${fileId}-s`, file_unique_id: `${fileId}-us`, width: 90, height: 60, file_size: 1200 },
+    { file_id: fileId, file_unique_id: `${fileId}-u`, width: 800, height: 533, file_size: 48_000 },
+  ];
+}
+
+/** Inline keyboards are validated and kept on the message; other keyboards are accepted and not shown. */
+function parseReplyMarkup(params: Params): InlineKeyboardMarkup | undefined {
+  const markup = optionalJson(params, "reply_markup", "can't parse reply keyboard markup JSON object");
+  if (markup === undefined) return undefined;
+  if (typeof markup !== "object" || markup === null)
+    throw badRequest("can't parse reply keyboard markup JSON object");
+  if (!("inline_keyboard" in markup)) return undefined;
+  const rows = markup.inline_keyboard;
+  if (!Array.isArray(rows) || rows.some((row) => !Array.isArray(row))) {
+    throw badRequest('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+  }
+  const keyboard = (rows as unknown[][]).map((row) => row.map(validateButton));
+  return { inline_keyboard: keyboard };
+}
+
+function validateButton(button: unknown): InlineKeyboardButton {
+  if (typeof button !== "object" || button === null) throw badRequest("can't parse inline keyboard button");
+  const candidate = button as InlineKeyboardButton;
+  if (typeof candidate.text !== "string" || candidate.text.length === 0) {
+    throw badRequest("can't parse inline keyboard button: Text must be non-empty");
+  }
+  const kinds = KEYBOARD_BUTTON_KINDS.filter((kind) => candidate[kind] !== undefined);
+  if (kinds.length === 0) {
+    throw badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+  }
+  if (kinds.length > 1) throw badRequest("can't parse inline keyboard button: too many fields");
+  if (candidate.callback_data !== undefined) {
+    const bytes = Buffer.byteLength(String(candidate.callback_data), "utf8");
+    if (typeof candidate.callback_data !== "string" || bytes === 0 || bytes > 64) {
+      throw badRequest("BUTTON_DATA_INVALID");
+    }
+  }
+  if (candidate.url !== undefined && (typeof candidate.url !== "string" || !URL.canParse(candidate.url))) {
+    throw badRequest("BUTTON_URL_INVALID");
+  }
+  // Like the real server, keep only the fields Telegram knows (telegraf adds a client-side `hide`).
+  const known: InlineKeyboardButton = { text: candidate.text };
+  for (const kind of kinds) known[kind] = structuredClone(candidate[kind]);
+  return known;
+}
+
+function validateCommand(entry: unknown): BotCommand {
+  const { command, description } = (entry ?? {}) as Partial<BotCommand>;
+  if (typeof command !== "string" || !/^[a-z0-9_]{1,32}$/.test(command))
+    throw badRequest("BOT_COMMAND_INVALID");
+  if (typeof description !== "string" || description.length === 0 || description.length > 256) {
+    throw badRequest("BOT_COMMAND_DESCRIPTION_INVALID");
+  }
+  return { command, description };
+}
+
+function commandsKeyFromParams(params: Params): string {
+  const scope = optionalJson(params, "scope", "can't parse BotCommandScope JSON object");
+  return commandsKey(scope as Record<string, unknown> | undefined, optionalString(params, "language_code"));
+}
+
+function commandsKey(scope: Record<string, unknown> | undefined, languageCode: string | undefined): string {
+  const normalizedScope = scope ?? { type: "default" };
+  const sortedScope = Object.fromEntries(
+    Object.entries(normalizedScope).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return `${JSON.stringify(sortedScope)}|${languageCode ?? ""}`;
+}
