@@ -161,6 +161,7 @@ describe("listing, reading, updating and cancelling", () => {
   let ids: { aapl: string; msft: string };
   beforeAll(async () => {
     const a = await h.api("POST", "/v1/alerts", { as: "lister", body: priceAlert() });
+    h.clock.advance(1000); // listed oldest first: give the two distinct creation times
     const m = await h.api("POST", "/v1/alerts", {
       as: "lister",
       body: priceAlert({

@@ -21,7 +21,7 @@ export class MikroUserRepository implements UserRepository {
     this.#em = em;
   }
 
-  async resolve(identity: Identity, displayName: string | undefined) {
+  async resolve(identity: Identity, displayName: string | undefined, now: Date) {
     const em = this.#em.fork();
     const existing = await em.findOne(PlatformIdentityEntity, identity);
     if (existing) {
@@ -31,7 +31,6 @@ export class MikroUserRepository implements UserRepository {
       }
       return { user: await loadUser(em, existing.userId), created: false };
     }
-    const now = new Date();
     const userId = randomUUID();
     // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one
     // insert through; ON CONFLICT DO NOTHING turns the loser into a plain lookup instead of an error.
@@ -54,14 +53,13 @@ export class MikroUserRepository implements UserRepository {
     return listWatchlist(this.#em.fork(), userId);
   }
 
-  addToWatchlist(userId: string, symbols: string[], max: number) {
+  addToWatchlist(userId: string, symbols: string[], max: number, now: Date) {
     return this.#em.fork().transactional(async (em) => {
       await em.findOneOrFail(UserEntity, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const current = await listWatchlist(em, userId);
       const have = new Set(current.map((i) => i.symbol));
       const fresh = symbols.filter((s) => !have.has(s));
       if (current.length + fresh.length > max) return { ok: false as const, size: current.length };
-      const now = new Date();
       for (const symbol of fresh)
         em.create(WatchlistItemEntity, { id: randomUUID(), userId, symbol, addedAt: now });
       await em.flush();
@@ -74,9 +72,9 @@ export class MikroUserRepository implements UserRepository {
     return removed > 0;
   }
 
-  async saveLinkCode(userId: string, codeHash: string, expiresAt: Date): Promise<void> {
+  async saveLinkCode(userId: string, codeHash: string, createdAt: Date, expiresAt: Date): Promise<void> {
     const em = this.#em.fork();
-    em.create(LinkCodeEntity, { codeHash, userId, createdAt: new Date(), expiresAt, redeemedAt: null });
+    em.create(LinkCodeEntity, { codeHash, userId, createdAt, expiresAt, redeemedAt: null });
     await em.flush();
   }
 

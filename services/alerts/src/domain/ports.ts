@@ -65,16 +65,21 @@ export type RedeemOutcome =
 
 /** Users, their platform identities, watchlists and link codes. */
 export interface UserRepository {
-  resolve(identity: Identity, displayName: string | undefined): Promise<{ user: User; created: boolean }>;
+  resolve(
+    identity: Identity,
+    displayName: string | undefined,
+    now: Date,
+  ): Promise<{ user: User; created: boolean }>;
   watchlist(userId: string): Promise<WatchlistItem[]>;
   /** Adds what is not there yet; refuses the whole batch if the list would grow beyond `max`. */
   addToWatchlist(
     userId: string,
     symbols: string[],
     max: number,
+    now: Date,
   ): Promise<{ ok: true; items: WatchlistItem[] } | { ok: false; size: number }>;
   removeFromWatchlist(userId: string, symbol: string): Promise<boolean>;
-  saveLinkCode(userId: string, codeHash: string, expiresAt: Date): Promise<void>;
+  saveLinkCode(userId: string, codeHash: string, createdAt: Date, expiresAt: Date): Promise<void>;
   /** Joins `identity` (and everything of its current user) to the code's owner, consuming the code. */
   redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome>;
 }

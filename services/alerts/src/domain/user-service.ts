@@ -27,7 +27,7 @@ export class UserService {
   }
 
   resolve(identity: Identity, displayName?: string) {
-    return this.#repository.resolve(identity, displayName);
+    return this.#repository.resolve(identity, displayName, this.#clock.now());
   }
 
   watchlist(userId: string): Promise<WatchlistItem[]> {
@@ -35,7 +35,12 @@ export class UserService {
   }
 
   async addToWatchlist(userId: string, symbols: string[]): Promise<WatchlistItem[]> {
-    const result = await this.#repository.addToWatchlist(userId, [...new Set(symbols)], MAX_WATCHLIST_SIZE);
+    const result = await this.#repository.addToWatchlist(
+      userId,
+      [...new Set(symbols)],
+      MAX_WATCHLIST_SIZE,
+      this.#clock.now(),
+    );
     if (!result.ok) {
       throw new DomainError(
         "conflict",
@@ -56,8 +61,9 @@ export class UserService {
 
   async createLinkCode(userId: string): Promise<LinkCode> {
     const code = generateLinkCode();
-    const expiresAt = new Date(this.#clock.now().getTime() + LINK_CODE_TTL_SECONDS * 1000);
-    await this.#repository.saveLinkCode(userId, hashLinkCode(code), expiresAt);
+    const now = this.#clock.now();
+    const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_SECONDS * 1000);
+    await this.#repository.saveLinkCode(userId, hashLinkCode(code), now, expiresAt);
     return { code, expiresAt: expiresAt.toISOString() };
   }
 

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { priceAlert, startPostgresHarness } from "./harness.ts";
+
+let h: Awaited<ReturnType<typeof startPostgresHarness>>;
+beforeAll(async () => {
+  h = await startPostgresHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const ENDPOINTS = [
+  ["post", "/v1/users/resolve"],
+  ["get", "/v1/watchlist"],
+  ["post", "/v1/watchlist"],
+  ["delete", "/v1/watchlist/{symbol}"],
+  ["post", "/v1/alerts"],
+  ["get", "/v1/alerts"],
+  ["get", "/v1/alerts/{id}"],
+  ["patch", "/v1/alerts/{id}"],
+  ["delete", "/v1/alerts/{id}"],
+  ["post", "/v1/link-codes"],
+  ["post", "/v1/link-codes/redeem"],
+  ["post", "/v1/internal/triggers"],
+  ["get", "/v1/internal/alerts"],
+  ["get", "/v1/internal/demand"],
+] as const;
+
+describe("operations endpoints", () => {
+  it("healthz answers ok and readyz checks the database", async () => {
+    expect((await h.api("GET", "/healthz", { token: null })).body).toEqual({ status: "ok" });
+    expect((await h.api("GET", "/readyz", { token: null })).body).toEqual({ status: "ready" });
+  });
+
+  it("exports Prometheus metrics with request counts and process metrics", async () => {
+    await h.api("POST", "/v1/alerts", { as: "metrics", body: priceAlert() });
+    const res = await h.api("GET", "/metrics", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(res.text).toMatch(
+      /alerts_http_requests_total\{method="POST",route="\/v1\/alerts\/?",status="201",service="alerts"\} 1/,
+    );
+    expect(res.text).toContain("alerts_http_request_duration_seconds_bucket");
+    expect(res.text).toContain("process_cpu_user_seconds_total");
+  });
+
+  it("documents every endpoint in /openapi.json, from the zod schemas", async () => {
+    const res = await h.api("GET", "/openapi.json", { token: null });
+    expect(res.status).toBe(200);
+    const spec = res.body;
+    expect(spec.openapi).toMatch(/^3\./);
+    expect(spec.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer" });
+    for (const [method, path] of ENDPOINTS) {
+      expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+      expect(spec.paths[path][method].security).toEqual([{ bearerAuth: [] }]);
+    }
+    const create = spec.paths["/v1/alerts"].post;
+    const body = create.requestBody.content["application/json"].schema;
+    expect(body.required).toEqual(expect.arrayContaining(["symbol", "condition", "market", "origin"]));
+    expect(body.additionalProperties).toBe(false);
+    expect(create.responses["201"]).toBeDefined();
+    expect(create.responses["409"].content["application/json"].schema.properties.error).toBeDefined();
+    const header = create.parameters.find((p: { name: string }) => p.name === "x-platform-user-id");
+    expect(header).toMatchObject({ in: "header", required: true });
+  });
+
+  it("renders a self-contained docs page from the spec", async () => {
+    const res = await h.api("GET", "/docs", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    for (const [, path] of ENDPOINTS) expect(res.text).toContain(`<code>${path}</code>`);
+    expect(res.text).not.toMatch(/<script|<link|https?:\/\//i);
+  });
+});
+
+it("readyz answers 503 once the database is gone", async () => {
+  const other = await startPostgresHarness();
+  await other.service.close();
+  const res = await other.api("GET", "/readyz", { token: null });
+  expect(res.status).toBe(503);
+  expect(res.body.status).toBe("unavailable");
+  await other.db.drop();
+});

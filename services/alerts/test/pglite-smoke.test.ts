@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AlertChangeEventSchema } from "@tickerbell/contracts";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Harness, priceAlert, startHarness } from "./harness.ts";
+
+// The embedded default: the same service and migrations on PGlite under a data directory.
+const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-alerts-pglite-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("the API on PGlite", () => {
+  let alertId: string;
+
+  it("runs the main flows", async () => {
+    const h: Harness = await startHarness({ kind: "pglite", dataDir });
+    try {
+      const resolved = await h.api("POST", "/v1/users/resolve", { body: { platformUserId: "lite-1" } });
+      expect(resolved.status).toBe(201);
+      expect(
+        (await h.api("POST", "/v1/watchlist", { as: "lite-1", body: { symbols: ["nvda"] } })).status,
+      ).toBe(200);
+      const created = await h.api("POST", "/v1/alerts", {
+        as: "lite-1",
+        body: priceAlert({ repeat: { cooldownSeconds: 60 }, note: "lite" }),
+      });
+      expect(created.status).toBe(201);
+      alertId = created.body.id;
+      expect((await h.api("POST", "/v1/alerts", { as: "lite-1", body: { symbol: "AAPL" } })).status).toBe(
+        400,
+      );
+      expect((await h.api("GET", `/v1/alerts/${alertId}`, { as: "lite-2" })).status).toBe(404);
+      const paused = await h.api("PATCH", `/v1/alerts/${alertId}`, {
+        as: "lite-1",
+        body: { status: "paused" },
+      });
+      expect(paused.body.status).toBe("paused");
+      await h.api("PATCH", `/v1/alerts/${alertId}`, { as: "lite-1", body: { status: "active" } });
+      const fired = await h.api("POST", "/v1/internal/triggers", {
+        token: "internal",
+        body: { triggerId: `${alertId}:0`, price: 200.1, firedAt: new Date().toISOString() },
+      });
+      expect(fired.body).toMatchObject({ outcome: "rearmed", alert: { generation: 1 } });
+      const duplicate = await h.api("POST", "/v1/internal/triggers", {
+        token: "internal",
+        body: { triggerId: `${alertId}:0`, price: 200.1, firedAt: new Date().toISOString() },
+      });
+      expect(duplicate.body.outcome).toBe("duplicate");
+      expect((await h.api("GET", "/v1/internal/demand", { token: "internal" })).body.symbols).toEqual([
+        "AAPL",
+        "NVDA",
+      ]);
+      const page = await h.api("GET", "/v1/internal/alerts", { token: "internal" });
+      expect(page.body.alerts.map((a: { id: string }) => a.id)).toEqual([alertId]);
+      const code = await h.api("POST", "/v1/link-codes", { as: "lite-1" });
+      const linked = await h.api("POST", "/v1/link-codes/redeem", {
+        token: "discord",
+        as: "lite-dc",
+        body: { code: code.body.code },
+      });
+      expect(linked.body.user.identities).toHaveLength(2);
+      expect((await h.api("GET", "/readyz", { token: null })).status).toBe(200);
+      const outbox = await h.service.outbox.claimBatch(10);
+      expect(outbox.map((r) => AlertChangeEventSchema.parse(r.payload).change)).toEqual([
+        "created",
+        "paused",
+        "resumed",
+        "rearmed",
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("keeps its data across restarts without re-running migrations", async () => {
+    const h = await startHarness({ kind: "pglite", dataDir });
+    try {
+      const res = await h.api("GET", `/v1/alerts/${alertId}`, { token: "discord", as: "lite-dc" });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ note: "lite", generation: 1 });
+      const migrations = await h.service.em.execute("select count(*)::int as n from mikro_orm_migrations");
+      expect(migrations).toEqual([{ n: 1 }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
