@@ -28,7 +28,7 @@ export class SeededRandom {
 
 /** A stable 32-bit seed for one symbol under one run seed (FNV-1a over both). */
 export function seedFor(runSeed: number, symbol: string): number {
-  let h = 0x811c9dc5 ^ (runSeed >>> 0);
+  let h = 0x811c9dc5;
   for (const ch of `${runSeed}:${symbol}`) {
     h ^= ch.codePointAt(0) ?? 0;
     h = Math.imul(h, 0x01000193);

@@ -63,7 +63,7 @@ export const FINNHUB_LIMIT_REACHED_MSG = "API limit reached. Please try again la
 
 export type FakeFinnhubEvent =
   | { kind: "connect"; key: string; at: number }
-  | { kind: "refused"; key: string; reason: "invalid-key" | "already-connected"; at: number }
+  | { kind: "refused"; key: string; reason: "invalid-key" | "already-connected" | "outage"; at: number }
   | { kind: "disconnect"; key: string; at: number }
   | { kind: "subscribe"; key: string; symbol: string; at: number }
   | { kind: "subscribe-refused"; key: string; symbol: string; at: number }
@@ -110,6 +110,7 @@ export class FakeFinnhub {
   readonly #universe: FakeSymbolInfo[];
   #marketStatus: FakeMarketStatus;
   #pingTimer: NodeJS.Timeout | undefined;
+  #refusing = false;
 
   private constructor(http: Server, wss: WebSocketServer, port: number, options: FakeFinnhubOptions) {
     this.#http = http;
@@ -192,6 +193,11 @@ export class FakeFinnhub {
   }
 
   // ---- fault injection -------------------------------------------------------------------------------------
+
+  /** While on, websocket handshakes fail with 503 (an outage); REST keeps answering. */
+  refuseConnections(on: boolean): void {
+    this.#refusing = on;
+  }
 
   /** Cuts every socket without a closing handshake, as a network failure would. */
   dropSockets(): void {
@@ -361,6 +367,11 @@ export class FakeFinnhub {
     if (url.pathname !== "/" || !this.#keys.has(key)) {
       this.events.push({ kind: "refused", key, reason: "invalid-key", at });
       refuseUpgrade(socket, 401, "Unauthorized");
+      return;
+    }
+    if (this.#refusing) {
+      this.events.push({ kind: "refused", key, reason: "outage", at });
+      refuseUpgrade(socket, 503, "Service Unavailable");
       return;
     }
     // One socket per key: a second connection is refused while the first is open.

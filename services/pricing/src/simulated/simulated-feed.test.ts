@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { usSessionAt } from "./market-hours.ts";
+import { SimulatedFeed } from "./simulated-feed.ts";
+import { SimulatedMarketData } from "./simulated-market-data.ts";
+import { SIMULATED_UNIVERSE } from "./universe.ts";
+
+// Tuesday 2026-11-24 in New York (EST, UTC-5).
+const TUESDAY_10AM = Date.parse("2026-11-24T15:00:00Z");
+const TUESDAY_6PM = Date.parse("2026-11-24T23:00:00Z");
+const TUESDAY_11PM = Date.parse("2026-11-25T04:00:00Z");
+const SATURDAY_NOON = Date.parse("2026-11-28T17:00:00Z");
+
+function run(seed: number, startMs: number, seconds: number) {
+  const feed = new SimulatedFeed({ seed, startMs });
+  const ticks = [];
+  for (let s = 1; s <= seconds; s++) ticks.push(...feed.advanceTo(startMs + s * 1_000));
+  return { feed, ticks };
+}
+
+describe("SimulatedFeed", () => {
+  it("is deterministic for a seed, however time is advanced", () => {
+    const a = run(7, TUESDAY_10AM, 120).ticks;
+    const b = new SimulatedFeed({ seed: 7, startMs: TUESDAY_10AM }).advanceTo(TUESDAY_10AM + 120_000);
+    expect(a.length).toBeGreaterThan(100 * 60);
+    expect(b).toEqual(a);
+  });
+
+  it("walks differently for another seed", () => {
+    const a = run(7, TUESDAY_10AM, 30).ticks;
+    const b = run(8, TUESDAY_10AM, 30).ticks;
+    expect(b).not.toEqual(a);
+  });
+
+  it("does not let one symbol's walk depend on others being tracked", () => {
+    const plain = new SimulatedFeed({ seed: 3, startMs: TUESDAY_10AM });
+    const extra = new SimulatedFeed({ seed: 3, startMs: TUESDAY_10AM });
+    extra.track("ZZZZ");
+    const only = (ticks: ReturnType<SimulatedFeed["advanceTo"]>) => ticks.filter((t) => t.symbol === "AAPL");
+    expect(only(extra.advanceTo(TUESDAY_10AM + 60_000))).toEqual(
+      only(plain.advanceTo(TUESDAY_10AM + 60_000)),
+    );
+  });
+
+  it("starts from plausible prices and moves like a stock in regular hours", () => {
+    const { feed, ticks } = run(1, TUESDAY_10AM, 600);
+    const aapl = SIMULATED_UNIVERSE.find((i) => i.symbol === "AAPL");
+    const now = feed.current("AAPL");
+    expect(now?.previousClose).toBe(aapl?.price);
+    // Ten minutes of a ~28% annual volatility walk stays within a few percent.
+    expect(Math.abs((now?.price ?? 0) / (aapl?.price ?? 1) - 1)).toBeLessThan(0.05);
+    expect(ticks.every((t) => t.price > 0 && Number.isFinite(t.price))).toBe(true);
+    expect(new Set(ticks.map((t) => t.price)).size).toBeGreaterThan(1000);
+  });
+
+  it("barely trades after hours and not at all when the market is closed", () => {
+    const regular = run(1, TUESDAY_10AM, 300).ticks.length;
+    const after = run(1, TUESDAY_6PM, 300).ticks.length;
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThan(regular / 5);
+    expect(run(1, TUESDAY_11PM, 300).ticks).toEqual([]);
+    expect(run(1, SATURDAY_NOON, 300).ticks).toEqual([]);
+  });
+});
+
+describe("usSessionAt", () => {
+  it("follows New York wall-clock time, including daylight saving", () => {
+    expect(usSessionAt(TUESDAY_10AM)).toBe("regular");
+    expect(usSessionAt(Date.parse("2026-11-24T14:29:00Z"))).toBe("pre-market");
+    expect(usSessionAt(Date.parse("2026-11-24T14:30:00Z"))).toBe("regular");
+    expect(usSessionAt(TUESDAY_6PM)).toBe("post-market");
+    expect(usSessionAt(TUESDAY_11PM)).toBeNull();
+    expect(usSessionAt(SATURDAY_NOON)).toBeNull();
+    // July: EDT (UTC-4), so 13:30 UTC is the open.
+    expect(usSessionAt(Date.parse("2026-07-14T13:30:00Z"))).toBe("regular");
+    expect(usSessionAt(Date.parse("2026-07-14T13:29:00Z"))).toBe("pre-market");
+  });
+});
+
+describe("SimulatedMarketData", () => {
+  it("quotes universe symbols, knows nothing else, and searches by ticker and name", async () => {
+    const feed = new SimulatedFeed({ seed: 1, startMs: TUESDAY_10AM });
+    const market = new SimulatedMarketData(feed, () => TUESDAY_10AM);
+    expect(await market.quote("MSFT")).toMatchObject({ symbol: "MSFT", price: 415, previousClose: 415 });
+    expect(await market.quote("NOPE")).toBeNull();
+    expect((await market.search("aap"))[0]).toEqual({
+      symbol: "AAPL",
+      description: "APPLE INC",
+      type: "Common Stock",
+    });
+    expect((await market.search("tesla")).map((m) => m.symbol)).toEqual(["TSLA"]);
+    expect(await market.marketStatus()).toMatchObject({ isOpen: true, session: "regular" });
+  });
+});
