@@ -213,6 +213,36 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["first"]);
   });
 
+  it("defaults to 1 message per second per chat and 30 per second overall", async () => {
+    let now = Date.UTC(2026, 0, 5, 14, 30);
+    const fake = await startFake({ now: () => now });
+    const bot = botFor(fake);
+    const users = Array.from({ length: 31 }, (_, n) => ({ id: 3000 + n }));
+    for (const user of users) fake.userSends(user, "hi");
+
+    await bot.telegram.sendMessage(3000, "first");
+    const perChat = await telegramError(bot.telegram.sendMessage(3000, "second"));
+    expect(perChat.parameters?.retry_after).toBe(1);
+    now += 1000;
+    await bot.telegram.sendMessage(3000, "second, after retry_after");
+
+    for (const user of users.slice(1, 30)) await bot.telegram.sendMessage(user.id, "burst");
+    const overall = await telegramError(bot.telegram.sendMessage(3030, "31st in a second"));
+    expect(overall.code).toBe(429);
+    expect(fake.tooManyRequests().map((r) => r.reason)).toEqual(["rate-limit-chat", "rate-limit-global"]);
+    expect(fake.messagesTo(3000)[1]?.receivedAt).toBe(Date.UTC(2026, 0, 5, 14, 30, 1));
+  });
+
+  it("waits for several messages to arrive", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 10, windowMs: 1000 } } });
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+    const three = fake.waitForMessages((m) => m.chatId === ALICE.id, 3);
+    for (const text of ["a", "b", "c", "d"]) await bot.telegram.sendMessage(ALICE.id, text);
+    expect((await three).map((m) => m.text)).toEqual(["a", "b", "c"]);
+    await expect(fake.waitForMessages((m) => m.chatId === ALICE.id, 5, 50)).rejects.toThrow(/Only 4 of 5/);
+  });
+
   it("enforces the overall rate across chats", async () => {
     const fake = await startFake({ rateLimits: { global: { limit: 2, windowMs: 30_000 } } });
     const bot = botFor(fake);

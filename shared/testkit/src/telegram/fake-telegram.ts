@@ -158,6 +158,7 @@ type MethodHandler = (call: CallContext) => unknown;
 
 interface MessageWaiter {
   predicate: (message: RecordedMessage) => boolean;
+  /** Called with each new matching message; settles once enough have arrived. */
   resolve: (message: RecordedMessage) => void;
 }
 
@@ -411,26 +412,40 @@ export class FakeTelegram {
    * The first recorded send or edit (already received or still to come) matching `predicate`; rejects after
    * `timeoutMs` naming what did arrive.
    */
-  waitForMessage(
+  async waitForMessage(
     predicate: (message: RecordedMessage) => boolean,
     timeoutMs = 5000,
   ): Promise<RecordedMessage> {
-    const already = this.#recorded.find(predicate);
-    if (already !== undefined) return Promise.resolve(already);
+    const [first] = await this.waitForMessages(predicate, 1, timeoutMs);
+    return first!;
+  }
+
+  /** The first `count` recorded sends or edits matching `predicate`, waiting up to `timeoutMs` for them. */
+  waitForMessages(
+    predicate: (message: RecordedMessage) => boolean,
+    count: number,
+    timeoutMs = 5000,
+  ): Promise<RecordedMessage[]> {
+    const matching = () => this.#recorded.filter(predicate).slice(0, count);
+    if (matching().length >= count) return Promise.resolve(matching());
     return new Promise((resolve, reject) => {
       const waiter: MessageWaiter = {
         predicate,
-        resolve: (message) => {
+        resolve: () => {
+          const found = matching();
+          if (found.length < count) return;
           clearTimeout(timer);
           this.#waiters.delete(waiter);
-          resolve(message);
+          resolve(found);
         },
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
         const seen = this.#recorded.map((m) => `${m.method} to ${m.chatId}: ${JSON.stringify(m.text)}`);
         reject(
-          new Error(`No matching message within ${timeoutMs} ms; received: ${seen.join("; ") || "nothing"}`),
+          new Error(
+            `Only ${matching().length} of ${count} matching messages within ${timeoutMs} ms; received: ${seen.join("; ") || "nothing"}`,
+          ),
         );
       }, timeoutMs);
       this.#waiters.add(waiter);
