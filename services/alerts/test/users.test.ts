@@ -272,3 +272,20 @@ describe("link codes", () => {
     expect(later.status).toBe(200);
   });
 });
+
+it("keeps only a user's newest link code valid", async () => {
+  const first = await h.api("POST", "/v1/link-codes", { as: "two-codes" });
+  const second = await h.api("POST", "/v1/link-codes", { as: "two-codes" });
+  const stale = await h.api("POST", "/v1/link-codes/redeem", {
+    token: "discord",
+    as: "two-codes-dc",
+    body: { code: first.body.code },
+  });
+  expect(stale.status).toBe(404);
+  const fresh = await h.api("POST", "/v1/link-codes/redeem", {
+    token: "discord",
+    as: "two-codes-dc",
+    body: { code: second.body.code },
+  });
+  expect(fresh.status).toBe(200);
+});

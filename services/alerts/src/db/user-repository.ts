@@ -74,6 +74,8 @@ export class MikroUserRepository implements UserRepository {
 
   async saveLinkCode(userId: string, codeHash: string, createdAt: Date, expiresAt: Date): Promise<void> {
     const em = this.#em.fork();
+    // Only the newest code of a user is valid: asking again replaces it, and old rows do not pile up.
+    await em.nativeDelete(LinkCodeEntity, { userId });
     em.create(LinkCodeEntity, { codeHash, userId, createdAt, expiresAt, redeemedAt: null });
     await em.flush();
   }
