@@ -183,6 +183,8 @@ describe("FakeTelegram with the real telegraf client", () => {
     await expect(bot.telegram.sendMessage(ALICE.id, "welcome back")).resolves.toMatchObject({
       text: "welcome back",
     });
+    const memberships = fake.pendingUpdates().flatMap((u) => u.my_chat_member?.new_chat_member.status ?? []);
+    expect(memberships).toEqual(["kicked", "member"]);
   });
 
   it("refuses chats the bot has never seen with 400 chat not found", async () => {

@@ -299,7 +299,7 @@ export class FakeTelegram {
     if (text.length === 0) throw new Error("userSends: Telegram clients cannot send an empty message");
     const bot = this.#bot(options.token);
     const chat = this.#ensureChat(bot, user);
-    chat.blocked = false;
+    this.#setBlocked(bot, chat, false);
     const entities = [...text.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map(
       (match) => ({
         type: "bot_command",
@@ -368,26 +368,14 @@ export class FakeTelegram {
    */
   blockBot(userId: number, options: { token?: string } = {}): void {
     const bot = this.#bot(options.token);
-    const chat = this.#ensureChat(bot, { id: userId });
-    if (chat.blocked) return;
-    chat.blocked = true;
-    const botMember = {
-      user: { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username },
-    };
-    bot.updates.push({
-      my_chat_member: {
-        chat: structuredClone(chat.chat),
-        from: structuredClone(chat.user),
-        date: this.#unixTime(),
-        old_chat_member: { ...botMember, status: "member" },
-        new_chat_member: { ...botMember, status: "kicked", until_date: 0 },
-      },
-    });
+    this.#setBlocked(bot, this.#ensureChat(bot, { id: userId }), true);
   }
 
+  /** The user unblocks the bot (the bot gets `my_chat_member` back to "member"). */
   unblockBot(userId: number, options: { token?: string } = {}): void {
-    const chat = this.#bot(options.token).chats.get(userId);
-    if (chat !== undefined) chat.blocked = false;
+    const bot = this.#bot(options.token);
+    const chat = bot.chats.get(userId);
+    if (chat !== undefined) this.#setBlocked(bot, chat, false);
   }
 
   // ---- the test inspects what the bot did ----
@@ -884,6 +872,25 @@ export class FakeTelegram {
     state.chat = chat;
     bot.chats.set(user.id, state);
     return state;
+  }
+
+  #setBlocked(bot: BotState, chat: ChatState, blocked: boolean): void {
+    if (chat.blocked === blocked) return;
+    chat.blocked = blocked;
+    const botMember = {
+      user: { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username },
+    };
+    const member = { ...botMember, status: "member" as const };
+    const kicked = { ...botMember, status: "kicked" as const, until_date: 0 };
+    bot.updates.push({
+      my_chat_member: {
+        chat: structuredClone(chat.chat),
+        from: structuredClone(chat.user),
+        date: this.#unixTime(),
+        old_chat_member: blocked ? member : kicked,
+        new_chat_member: blocked ? kicked : member,
+      },
+    });
   }
 
   #bot(token: string | undefined): BotState {
