@@ -126,8 +126,14 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
       await admin.connect();
       try {
         if (this.#options.createTopics ?? true) await this.#createTopics(admin);
-        const names = Object.keys(this.catalog);
-        const { topics } = await admin.fetchTopicMetadata({ topics: names });
+        const existing = new Set(await admin.listTopics());
+        const names = Object.keys(this.catalog).filter((name) => existing.has(name));
+        const missing = Object.keys(this.catalog).filter((name) => !existing.has(name));
+        // Topics managed outside the services may appear later; until then the catalog's count is assumed.
+        if (missing.length > 0)
+          this.#logger?.warn({ topics: missing }, "topics do not exist (createTopics is off)");
+        const { topics } =
+          names.length > 0 ? await admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
         for (const t of topics) this.#partitionCounts.set(t.name, t.partitions.length);
       } finally {
         await admin.disconnect();

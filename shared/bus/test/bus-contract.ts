@@ -129,6 +129,64 @@ export function busContract(name: string, factory: BusFactory): void {
       }
     });
 
+    it("gives each member the same partitions of co-partitioned topics, and reports them before delivering", async () => {
+      const { topic: ticks } = catalogWith(4);
+      const changes = `${ticks}.changes`;
+      const spec = (name: string) => ({
+        name,
+        key: "key",
+        keyOf: (e: TestEvent) => e.key,
+        schema: TestEventSchema,
+        partitions: 4,
+      });
+      const fixture = await factory({ [ticks]: spec(ticks), [changes]: spec(changes) });
+      cleanups.push(() => fixture.close());
+      const groupId = newGroup("copartitioned");
+      const owned: TopicPartition[][] = [[], []];
+      const violations: string[] = [];
+      const seenBy = [new Set<string>(), new Set<string>()] as const;
+      const member = async (i: number) =>
+        (await fixture.connect()).subscribe({
+          groupId,
+          topics: [ticks, changes],
+          onPartitionsChanged: async (change) => {
+            // A slow hook (loading state) must finish before the partition's messages are delivered.
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            owned[i] = change.owned;
+          },
+          handler: async (m) => {
+            const mine = owned[i]?.some((tp) => tp.topic === m.topic && tp.partition === m.partition);
+            if (!mine) violations.push(`member ${i} got ${m.topic}:${m.partition} before owning it`);
+            seenBy[i]?.add(`${m.topic}:${m.value.key}`);
+          },
+        });
+      const [a, b] = [await member(0), await member(1)];
+      await waitFor("both members to own partitions", () => owned.every((o) => o.length > 0));
+      for (const [i, o] of owned.entries()) {
+        const of = (t: string) => o.filter((tp) => tp.topic === t).map((tp) => tp.partition);
+        expect(of(ticks), `member ${i}`).toEqual(of(changes));
+      }
+      const producer = await fixture.connect();
+      const keys = Array.from({ length: 16 }, (_, i) => `S${i}`);
+      await producer.publish(
+        ticks,
+        keys.flatMap((key) => events(key, 0, 1)),
+      );
+      await producer.publish(
+        changes,
+        keys.flatMap((key) => events(key, 0, 1)),
+      );
+      await waitFor("every key on both topics", () => seenBy[0].size + seenBy[1].size >= 32);
+      await a.stop();
+      await b.stop();
+      expect(violations).toEqual([]);
+      // Whoever got a key's ticks also got its alert changes.
+      for (const key of keys) {
+        const owner = seenBy[0].has(`${ticks}:${key}`) ? 0 : 1;
+        expect(seenBy[owner].has(`${changes}:${key}`), key).toBe(true);
+      }
+    });
+
     it("rejects a whole batch with an invalid message before sending any of it", async () => {
       const { topic, fixture } = await open(1);
       const bus = await fixture.connect();

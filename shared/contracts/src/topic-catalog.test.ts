@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { TOPIC_CATALOG } from "./topic-catalog.ts";
+import { notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
+
+describe("TOPIC_CATALOG", () => {
+  it("names every topic after its key in the catalog", () => {
+    for (const [name, spec] of Object.entries(TOPIC_CATALOG)) expect(spec.name).toBe(name);
+    expect(Object.keys(TOPIC_CATALOG).sort()).toEqual(
+      [
+        TOPIC_PRICE_TICKS,
+        TOPIC_ALERT_CHANGES,
+        notificationTopicOf("discord"),
+        notificationTopicOf("telegram"),
+        notificationTopicOf("console"),
+      ].sort(),
+    );
+  });
+
+  it("co-partitions prices.ticks and alerts.changes (same partition count, both keyed by symbol)", () => {
+    expect(TOPIC_CATALOG[TOPIC_PRICE_TICKS].partitions).toBe(TOPIC_CATALOG[TOPIC_ALERT_CHANGES].partitions);
+    const tick = TOPIC_CATALOG[TOPIC_PRICE_TICKS].schema.parse({ v: 1, symbol: "AAPL", price: 190.5, ts: 1 });
+    expect(TOPIC_CATALOG[TOPIC_PRICE_TICKS].keyOf(tick)).toBe("AAPL");
+  });
+
+  it("rejects a tick without its version field", () => {
+    expect(
+      TOPIC_CATALOG[TOPIC_PRICE_TICKS].schema.safeParse({ symbol: "AAPL", price: 1, ts: 1 }).success,
+    ).toBe(false);
+  });
+});
