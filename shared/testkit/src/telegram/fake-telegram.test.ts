@@ -39,7 +39,7 @@ async function launch(fake: FakeTelegram, bot: Telegraf): Promise<{ stopped: Pro
   return { stopped };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
@@ -243,6 +243,29 @@ describe("FakeTelegram with the real telegraf client", () => {
     for (const text of ["a", "b", "c", "d"]) await bot.telegram.sendMessage(ALICE.id, text);
     expect((await three).map((m) => m.text)).toEqual(["a", "b", "c"]);
     await expect(fake.waitForMessages((m) => m.chatId === ALICE.id, 5, 50)).rejects.toThrow(/Only 4 of 5/);
+  });
+
+  it("surfaces a per-chat 429 to the bot's error handler with retry_after", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 1, windowMs: 60_000 } } });
+    const bot = botFor(fake);
+    const errors: unknown[] = [];
+    bot.command("burst", async (ctx) => {
+      await ctx.reply("one");
+      await ctx.reply("two");
+    });
+    bot.catch((error) => {
+      errors.push(error);
+    });
+    await launch(fake, bot);
+
+    fake.userSends(ALICE, "/burst");
+    await until(() => errors.length > 0, "the handler to fail");
+
+    const [error] = errors;
+    expect(error).toBeInstanceOf(TelegramError);
+    expect((error as TelegramError).code).toBe(429);
+    expect((error as TelegramError).parameters?.retry_after).toBe(60);
+    expect(fake.messagesTo(ALICE.id).map((m) => m.text)).toEqual(["one"]);
   });
 
   it("enforces the overall rate across chats", async () => {

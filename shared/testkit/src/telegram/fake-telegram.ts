@@ -402,7 +402,7 @@ export class FakeTelegram {
    */
   async waitForMessage(
     predicate: (message: RecordedMessage) => boolean,
-    timeoutMs = 5000,
+    timeoutMs = 3000,
   ): Promise<RecordedMessage> {
     const [first] = await this.waitForMessages(predicate, 1, timeoutMs);
     return first!;
@@ -412,7 +412,7 @@ export class FakeTelegram {
   waitForMessages(
     predicate: (message: RecordedMessage) => boolean,
     count: number,
-    timeoutMs = 5000,
+    timeoutMs = 3000,
   ): Promise<RecordedMessage[]> {
     const matching = () => this.#recorded.filter(predicate).slice(0, count);
     if (matching().length >= count) return Promise.resolve(matching());
