@@ -1,0 +1,153 @@
+import { InMemoryBus } from "@tickerbell/bus";
+import { createMetricsRegistry } from "@tickerbell/config";
+import {
+  ErrorBodySchema,
+  MarketStatusSchema,
+  QuoteSchema,
+  SymbolSearchResponseSchema,
+  TOPIC_CATALOG,
+} from "@tickerbell/contracts";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
+import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
+import { pricingConfig } from "./fixtures.ts";
+import { type CapturedLog, captureLog, eventually } from "./helpers.ts";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function pricingOn(fake: FakeFinnhub | undefined, tuning: PricingTuning = {}) {
+  const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
+  const logs = captureLog();
+  const pricing = await startPricing({
+    config: pricingConfig(
+      fake
+        ? { FINNHUB_API_KEY: fake.apiKey, FINNHUB_WS_URL: fake.wsUrl, FINNHUB_REST_URL: fake.restUrl }
+        : {},
+    ),
+    bus,
+    demandSource: new NoDemandSnapshot(),
+    log: logs.log,
+    metrics: createMetricsRegistry("pricing-http-test"),
+    tuning: { groupId: "pricing-http-test", ...tuning },
+  });
+  cleanups.push(async () => {
+    await pricing.stop();
+    await bus.close();
+  });
+  return { pricing, logs };
+}
+
+async function get(pricing: RunningPricing, path: string) {
+  const res = await pricing.http.request(path);
+  return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
+}
+
+async function withFake(options: Parameters<typeof FakeFinnhub.start>[0] = {}) {
+  const fake = await FakeFinnhub.start(options);
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+describe("HTTP API on Finnhub", () => {
+  it("quotes a symbol, normalising how users type it, and caches the answer briefly", async () => {
+    const fake = await withFake();
+    fake.setQuote("AAPL", { c: 191.5, pc: 190, h: 192, l: 189.5, o: 190.2 });
+    const { pricing } = await pricingOn(fake);
+    const first = await get(pricing, "/v1/quote/%24aapl");
+    expect(first.status).toBe(200);
+    const quote = QuoteSchema.parse(first.body);
+    expect(quote).toMatchObject({ symbol: "AAPL", price: 191.5, previousClose: 190, change: 1.5, high: 192 });
+    expect(quote.changePercent).toBeCloseTo(0.7895, 3);
+    expect((await get(pricing, "/v1/quote/AAPL")).status).toBe(200);
+    expect(fake.restCalls.filter((c) => c.path === "/quote" && c.symbol === "AAPL")).toHaveLength(1);
+  });
+
+  it("answers an unknown symbol (Finnhub's 200 with zeros) with a clear 404", async () => {
+    const fake = await withFake();
+    const { pricing } = await pricingOn(fake);
+    const res = await get(pricing, "/v1/quote/ZZZZ");
+    expect(res.status).toBe(404);
+    expect(ErrorBodySchema.parse(res.body).error).toMatchObject({
+      code: "unknown_symbol",
+      message: "no quote for ZZZZ: the market does not know this symbol",
+    });
+  });
+
+  it("refuses something that is not a ticker with a 400 naming the problem", async () => {
+    const { pricing } = await pricingOn(await withFake());
+    const res = await get(pricing, "/v1/quote/1%3B%20DROP");
+    expect(res.status).toBe(400);
+    expect(ErrorBodySchema.parse(res.body).error.code).toBe("validation_failed");
+    expect((await get(pricing, "/v1/search")).status).toBe(400);
+  });
+
+  it("searches symbols and reports the market status", async () => {
+    const fake = await withFake();
+    fake.setMarketStatus({ isOpen: false, session: "pre-market", holiday: null });
+    const { pricing } = await pricingOn(fake);
+    const search = await get(pricing, "/v1/search?q=micro");
+    expect(search.status).toBe(200);
+    expect(SymbolSearchResponseSchema.parse(search.body).results.map((r) => r.symbol)).toEqual([
+      "MSFT",
+      "AMD",
+    ]);
+    const status = await get(pricing, "/v1/market-status");
+    expect(MarketStatusSchema.parse(status.body)).toMatchObject({
+      exchange: "US",
+      isOpen: false,
+      session: "pre-market",
+    });
+  });
+
+  it("answers 503 with Retry-After when Finnhub rate limits, without revealing the key", async () => {
+    const fake = await withFake({ restCallsPerWindow: 2 });
+    const { pricing, logs } = await pricingOn(fake);
+    expect((await get(pricing, "/v1/quote/AAPL")).status).toBe(200);
+    expect((await get(pricing, "/v1/quote/MSFT")).status).toBe(200);
+    const limited = await pricing.http.request("/v1/quote/TSLA");
+    expect(limited.status).toBe(503);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const text = await limited.text();
+    expect(ErrorBodySchema.parse(JSON.parse(text)).error.code).toBe("upstream_busy");
+    expect(text + logs.text()).not.toContain(fake.apiKey);
+    // The budget is paused now: the next request is refused without asking Finnhub.
+    const callsBefore = fake.restCalls.length;
+    expect((await get(pricing, "/v1/quote/NVDA")).status).toBe(503);
+    expect(fake.restCalls.length).toBe(callsBefore);
+  });
+
+  it("serves health, readiness, metrics and the OpenAPI document", async () => {
+    const fake = await withFake();
+    const { pricing } = await pricingOn(fake);
+    expect((await get(pricing, "/healthz")).status).toBe(200);
+    await eventually(() => pricing.service.isReady(), "ready");
+    expect((await get(pricing, "/readyz")).status).toBe(200);
+    const metrics = await (await pricing.http.request("/metrics")).text();
+    expect(metrics).toContain("pricing_overflow_symbols");
+    expect(metrics).toContain("pricing_finnhub_socket_connected 1");
+    const doc = (await get(pricing, "/openapi.json")).body as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/quote/{symbol}", "/v1/search", "/v1/market-status"]),
+    );
+    const notFound = await get(pricing, "/v1/nope");
+    expect(notFound.status).toBe(404);
+    expect(ErrorBodySchema.parse(notFound.body).error.code).toBe("not_found");
+  });
+});
+
+describe("HTTP API in simulated mode", () => {
+  it("answers from the simulated universe", async () => {
+    const { pricing } = await pricingOn(undefined);
+    const quote = await get(pricing, "/v1/quote/MSFT");
+    expect(quote.status).toBe(200);
+    expect(QuoteSchema.parse(quote.body)).toMatchObject({ symbol: "MSFT", previousClose: 415 });
+    expect((await get(pricing, "/v1/quote/ZZZZ")).status).toBe(404);
+    const search = SymbolSearchResponseSchema.parse((await get(pricing, "/v1/search?q=tesla")).body);
+    expect(search.results).toEqual([{ symbol: "TSLA", description: "TESLA INC", type: "Common Stock" }]);
+    expect((await get(pricing, "/readyz")).status).toBe(200);
+  });
+});
