@@ -185,6 +185,15 @@ const KEYBOARD_BUTTON_KINDS = [
  * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userPresses`,
  * `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
  * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ *
+ * @example
+ * const telegram = await FakeTelegram.start();
+ * const bot = new Telegraf(telegram.token, { telegram: { apiRoot: telegram.apiRoot } });
+ * void bot.launch(); // settles only when polling stops
+ * telegram.userSends({ id: 42, first_name: "Ada" }, "/start");
+ * const welcome = await telegram.waitForMessage((m) => m.chatId === 42);
+ * bot.stop();
+ * await telegram.close();
  */
 export class FakeTelegram {
   readonly #bots = new Map<string, BotState>();
