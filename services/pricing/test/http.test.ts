@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
 import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { pricingConfig } from "./fixtures.ts";
-import { type CapturedLog, captureLog, eventually } from "./helpers.ts";
+import { captureLog, eventually } from "./helpers.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

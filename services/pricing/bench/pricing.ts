@@ -1,0 +1,121 @@
+// Benchmark: how many ticks per second the pricing service publishes from the (fake) Finnhub feed.
+// The fake Finnhub pushes trade frames for 50 symbols as fast as the event loop allows for a fixed time; the
+// service receives them over its real websocket client, conflates under back-pressure and publishes to Kafka
+// (KAFKA_BROKERS, or a broker this script starts; the in-memory bus only if Kafka cannot be started).
+// Fake and service share this process, so the figures are a lower bound for the service alone.
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Bus, InMemoryBus, KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { FakeFinnhub, type KafkaBroker, startKafkaBroker } from "@tickerbell/testkit";
+import type { DemandSnapshotSource } from "../src/domain/ports.ts";
+import { startPricing } from "../src/pricing.ts";
+
+const SYMBOLS = Array.from({ length: 50 }, (_, i) => `B${String(i).padStart(3, "0")}`);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const TRADES_PER_FRAME = 100;
+const RESULTS = join(dirname(fileURLToPath(import.meta.url)), "../../../bench-results/pricing.json");
+
+class FixedDemand implements DemandSnapshotSource {
+  async fetchDemand(): Promise<string[]> {
+    return SYMBOLS;
+  }
+}
+
+async function openBus(): Promise<{ bus: Bus<typeof TOPIC_CATALOG>; kind: string; broker?: KafkaBroker }> {
+  let brokers = (process.env.KAFKA_BROKERS ?? "").split(",").filter(Boolean);
+  let broker: KafkaBroker | undefined;
+  if (brokers.length === 0) {
+    try {
+      console.error("bench: starting a Kafka broker...");
+      broker = await startKafkaBroker();
+      brokers = broker.brokers;
+    } catch (error) {
+      console.error("bench: Kafka could not be started, using the in-memory bus:", error);
+      return { bus: new InMemoryBus({ catalog: TOPIC_CATALOG }), kind: "in-memory" };
+    }
+  }
+  const bus = new KafkaBus({ catalog: TOPIC_CATALOG, brokers, clientId: "pricing-bench" });
+  return broker ? { bus, kind: "kafka", broker } : { bus, kind: "kafka" };
+}
+
+const counterValue = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
+  (await c.get()).values.reduce((n, v) => n + v.value, 0);
+
+const fake = await FakeFinnhub.start({ pingIntervalMs: 5_000 });
+const { bus, kind, broker } = await openBus();
+const pricing = await startPricing({
+  config: {
+    FINNHUB_API_KEY: fake.apiKey,
+    FINNHUB_WS_URL: fake.wsUrl,
+    FINNHUB_REST_URL: fake.restUrl,
+    FINNHUB_SYMBOL_CAP: 50,
+    FINNHUB_REST_CALLS_PER_MINUTE: 60,
+    SIMULATION_SEED: 1,
+    DEMAND_REFRESH_SECONDS: 300,
+  },
+  bus,
+  demandSource: new FixedDemand(),
+  log: createLogger({ service: "pricing-bench", level: "warn" }),
+  metrics: createMetricsRegistry("pricing-bench"),
+  tuning: { groupId: `pricing-bench-${Date.now()}` },
+});
+await fake.waitFor(() => fake.subscriptions().length === SYMBOLS.length, "all symbols subscribed", 60_000);
+
+// Warm-up: the producer's first sends fetch metadata and open connections.
+const m = pricing.metrics;
+fake.pushTrades(SYMBOLS.map((symbol) => ({ symbol, price: 100 })));
+while ((await counterValue(m.tradesPublished)) < SYMBOLS.length) await new Promise((r) => setTimeout(r, 20));
+const published0 = await counterValue(m.ticksPublished);
+const trades0 = await counterValue(m.tradesPublished);
+let sent = 0;
+let price = 100;
+const started = performance.now();
+while (performance.now() - started < DURATION_MS) {
+  const frame = [];
+  for (let i = 0; i < TRADES_PER_FRAME; i++) {
+    price = price > 150 ? 100 : price + 0.01;
+    frame.push({ symbol: SYMBOLS[(sent + i) % SYMBOLS.length] as string, price, volume: 1 });
+  }
+  fake.pushTrades(frame);
+  sent += TRADES_PER_FRAME;
+  await new Promise((r) => setImmediate(r));
+}
+const sendMs = performance.now() - started;
+const publishedDuring = (await counterValue(m.ticksPublished)) - published0;
+// Let the service catch up: every trade the fake sent is on the bus once trades published reach `sent`.
+while ((await counterValue(m.tradesPublished)) - trades0 < sent) await new Promise((r) => setTimeout(r, 20));
+const totalMs = performance.now() - started;
+const messages = (await counterValue(m.ticksPublished)) - published0;
+const trades = (await counterValue(m.tradesPublished)) - trades0;
+
+const result = {
+  benchmark: "pricing: fake Finnhub websocket -> pricing service -> prices.ticks",
+  date: new Date().toISOString(),
+  bus: kind,
+  machine: { cpus: cpus().length, node: process.version },
+  symbols: SYMBOLS.length,
+  tradesPerFrame: TRADES_PER_FRAME,
+  sendSeconds: Math.round(sendMs) / 1000,
+  tradesSent: sent,
+  tradesReceivedPerSecond: Math.round(sent / (sendMs / 1000)),
+  messagesPublishedWhileSending: publishedDuring,
+  ticksPublishedPerSecond: Math.round(publishedDuring / (sendMs / 1000)),
+  drainedAfterSeconds: Math.round(totalMs - sendMs) / 1000,
+  tradesAccountedFor: trades,
+  messagesPublished: messages,
+  tradesPerMessage: Math.round((trades / messages) * 100) / 100,
+  tradesPublishedPerSecond: Math.round(trades / (totalMs / 1000)),
+  note: "fake and service share one process (lower bound); tradesPerMessage > 1 means the bus was the bottleneck and ticks were conflated (high/low/count kept)",
+};
+await mkdir(dirname(RESULTS), { recursive: true });
+await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+console.log(JSON.stringify(result, null, 2));
+
+await pricing.stop();
+await bus.close();
+await fake.close();
+await broker?.stop();
