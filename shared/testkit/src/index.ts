@@ -1,3 +1,4 @@
+export * from "./discord/index.ts";
 export * from "./finnhub/index.ts";
 export * from "./kafka/index.ts";
 export * from "./postgres.ts";
