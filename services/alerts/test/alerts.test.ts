@@ -213,8 +213,11 @@ describe("listing, reading, updating and cancelling", () => {
       body: { note: null, repeat: null, expiresAt: null },
     });
     expect(cleared.body).toMatchObject({ note: null, repeat: null, expiresAt: null });
-    const changes = (await outboxFor(ids.aapl)).map((r) => r.payload.change);
-    expect(changes).toEqual(["created", "updated", "paused", "resumed", "updated"]);
+    const rows = await outboxFor(ids.aapl);
+    expect(rows.map((r) => r.payload.change)).toEqual(["created", "updated", "paused", "resumed", "updated"]);
+    // Each change is a new version, so a consumer can order snapshots of one alert.
+    expect(rows.map((r) => r.payload.alert.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(cleared.body.version).toBe(5);
   });
 
   it("writes nothing for a no-op update", async () => {

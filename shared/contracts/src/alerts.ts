@@ -137,6 +137,8 @@ export const AlertSchema = z.object({
   extreme: z.number().nullable(),
   status: AlertStatusSchema,
   generation: z.number().int().nonnegative(),
+  /** Starts at 1 and increments on every change: consumers apply a snapshot only if it is newer than theirs. */
+  version: z.number().int().positive(),
   repeat: RepeatSchema.nullable(),
   expiresAt: IsoDateTimeSchema.nullable(),
   note: z.string().nullable(),

@@ -59,8 +59,7 @@ export class MikroAlertRepository implements AlertRepository {
       if (!row) return null;
       const decision = decide(toAlert(row));
       if (!decision) return toAlert(row);
-      await this.#write(em, row, decision);
-      return decision.alert;
+      return this.#write(em, row, decision);
     });
   }
 
@@ -86,8 +85,7 @@ export class MikroAlertRepository implements AlertRepository {
         outcome: decision.outcome,
         recordedAt: new Date(decision.alert.updatedAt),
       });
-      await this.#write(em, row, decision);
-      return { outcome: decision.outcome, alert: decision.alert };
+      return { outcome: decision.outcome, alert: await this.#write(em, row, decision) };
     });
   }
 
@@ -135,9 +133,12 @@ export class MikroAlertRepository implements AlertRepository {
     return rows.map((r) => r.symbol);
   }
 
-  async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<void> {
-    em.assign(row, toAlertRow(decision.alert));
+  async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {
+    // Every write is a new version, so consumers holding an older snapshot can tell which one is newer.
+    const alert = { ...decision.alert, version: row.version + 1 };
+    em.assign(row, toAlertRow(alert));
     await em.flush();
-    await appendAlertChange(em, decision.change, decision.alert, new Date(decision.alert.updatedAt));
+    await appendAlertChange(em, decision.change, alert, new Date(alert.updatedAt));
+    return alert;
   }
 }

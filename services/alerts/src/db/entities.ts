@@ -52,6 +52,7 @@ export const AlertEntity = defineEntity({
     extreme: p.double().runtimeType("number").$type<number>().nullable(),
     status: p.string().$type<AlertStatus>(),
     generation: p.integer(),
+    version: p.integer(),
     repeatCooldownSeconds: p.integer().nullable(),
     expiresAt: p.datetime().nullable(),
     note: p.string().nullable(),

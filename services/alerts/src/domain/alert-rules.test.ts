@@ -33,6 +33,7 @@ function alertWith(condition: AlertCondition, overrides: Partial<Alert> = {}): A
     ...baseline,
     status: "active",
     generation: 0,
+    version: 1,
     repeat: { cooldownSeconds: 300 },
     expiresAt: null,
     note: null,

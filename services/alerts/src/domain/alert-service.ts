@@ -59,6 +59,7 @@ export class AlertService {
       extreme: baseline.extreme,
       status: "active",
       generation: 0,
+      version: 1,
       repeat: command.repeat,
       expiresAt: command.expiresAt === null ? null : new Date(command.expiresAt).toISOString(),
       note: command.note,

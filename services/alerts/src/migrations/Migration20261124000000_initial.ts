@@ -37,6 +37,7 @@ export class Migration20261124000000Initial extends Migration {
       extreme double precision null,
       status text not null check (status in ('active', 'paused', 'triggered', 'expired', 'cancelled')),
       generation integer not null default 0,
+      version integer not null default 1,
       repeat_cooldown_seconds integer null,
       expires_at timestamptz null,
       note text null,
