@@ -15,6 +15,7 @@ import { FakeDiscord, type FakeDiscordOptions } from "./fake-discord.ts";
 
 const ALICE = { id: "100000000000000001", username: "alice" };
 const BOB = { id: "100000000000000002", username: "bob" };
+const CAROL = { id: "100000000000000013", username: "carol", globalName: "Carol" };
 
 /** The options the Tickerbell bot passes to discord.js; nothing else is needed to run against the fake. */
 function clientFor(fake: FakeDiscord): Client {
@@ -256,6 +257,43 @@ describe("FakeDiscord with the real discord.js client", () => {
     expect(() => fake.pressButton(ALICE, notification, "delete:1")).toThrow(/no button/);
   });
 
+  it("supports deferUpdate then editReply on a button press, and reply({ withResponse })", async () => {
+    const dm = await client.users.createDM(CAROL.id);
+    const sent = await dm.send({
+      content: "MSFT crossed 400",
+      components: [
+        new ActionRowBuilder<ButtonBuilder>().addComponents(
+          new ButtonBuilder().setCustomId("rearm:7").setLabel("Re-arm").setStyle(ButtonStyle.Primary),
+        ),
+      ],
+    });
+    handler = async (interaction) => {
+      if (!interaction.isButton()) return;
+      await interaction.deferUpdate();
+      await interaction.editReply({ content: "Re-armed", components: [] });
+    };
+    const press = fake.pressButton(CAROL, sent.id, "rearm:7");
+    expect(await press.reply()).toMatchObject({ id: sent.id, content: "Re-armed", components: [] });
+    expect(press.responses.map((r) => (r.kind === "callback" ? `callback ${r.type}` : r.kind))).toEqual([
+      "callback 6",
+      "edit",
+    ]);
+
+    let responseMessageId: string | undefined;
+    handler = async (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      const response = await interaction.reply({
+        content: "with response",
+        flags: MessageFlags.Ephemeral,
+        withResponse: true,
+      });
+      responseMessageId = response.resource?.message?.id;
+    };
+    const command = fake.slashCommand(CAROL, "alert list");
+    const reply = await command.reply();
+    await expect.poll(() => responseMessageId).toBe(reply.id);
+  });
+
   it("answers 403 / 50007 for a user whose DMs are closed", async () => {
     fake.closeDms(BOB);
     const dm = await client.users.createDM(BOB.id);
@@ -359,6 +397,11 @@ describe("FakeDiscord with the real discord.js client", () => {
     const afterResume = fake.slashCommand(ALICE, "alert list");
     await afterResume.reply();
     expect(handled).toEqual([duringOutage.id, afterResume.id]);
+
+    fake.requestReconnect();
+    await fake.waitForGateway((s) => s.resumes > stats.resumes);
+    expect((await fake.slashCommand(ALICE, "alert list").reply()).content).toBe("still here");
+    expect(fake.stats().gateway.identifies).toBe(before.identifies);
   });
 });
 

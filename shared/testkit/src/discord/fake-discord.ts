@@ -179,7 +179,9 @@ function userId(ref: UserRef): string {
 
 /**
  * A local Discord: REST (`apiBase` is what the bot uses as DISCORD_API_BASE) and a gateway on the same port, so the
- * real discord.js client runs against it unmodified. Tests drive users through `slashCommand`, `autocomplete` and
+ * real discord.js client runs against it unmodified: `new Client({ intents: [], rest: { api: fake.apiBase } })` and
+ * `client.login(fake.token)` are all it takes (the gateway URL comes from GET /gateway/bot; frames are plain JSON
+ * text, which @discordjs/ws accepts whatever compression it asked for). Tests drive users through `slashCommand`, `autocomplete` and
  * `pressButton`, and read what the bot did through `interaction(...)`, `dmsTo`, `registeredCommands` and `stats`.
  */
 export class FakeDiscord {
@@ -263,7 +265,10 @@ export class FakeDiscord {
       }),
     });
     this.#server = createServer((request, response) => {
-      void this.#onRequest(request, response);
+      this.#onRequest(request, response).catch(() => {
+        // The client went away mid-request (aborted upload); there is nobody left to answer.
+        if (!response.headersSent) response.destroy();
+      });
     });
     this.#server.on("upgrade", (request, socket, head) => {
       if (new URL(request.url ?? "/", "http://fake").pathname === "/gateway")
