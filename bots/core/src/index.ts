@@ -10,3 +10,4 @@ export * from "./grammar/commands.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";
 export * from "./handler/ports.ts";
+export * from "./clients/pricing-client.ts";

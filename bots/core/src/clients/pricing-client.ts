@@ -1,0 +1,27 @@
+import { QuoteSchema, SymbolSearchResponseSchema } from "@tickerbell/contracts";
+import type { PriceLookup, Quote, SymbolMatch } from "../handler/ports.ts";
+import { ApiError, JsonClient } from "./http.ts";
+
+/** Quotes and symbol search from the pricing service. An unknown symbol is `null`, not an error. */
+export class PricingClient implements PriceLookup {
+  private readonly http: JsonClient;
+
+  constructor(options: { baseUrl: string; token?: string; timeoutMs?: number }) {
+    this.http = new JsonClient({ service: "the pricing service", token: options.token ?? "", ...options });
+  }
+
+  async quote(symbol: string): Promise<Quote | null> {
+    try {
+      const q = await this.http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteSchema);
+      return { symbol: q.symbol, price: q.price, previousClose: q.previousClose > 0 ? q.previousClose : null, ts: q.ts };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async search(query: string): Promise<SymbolMatch[]> {
+    const response = await this.http.call("GET", `/v1/search?q=${encodeURIComponent(query)}`, SymbolSearchResponseSchema);
+    return response.results.map((r) => ({ symbol: r.symbol, description: r.description }));
+  }
+}
