@@ -244,6 +244,14 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     const reportChange = (now: TopicPartition[]) => {
       const { assigned, revoked } = diffAssignment(owned, now);
       owned = now;
+      // Another member reports lag for these from now on.
+      for (const tp of revoked) {
+        this.#metrics.consumerLag.remove({
+          topic: tp.topic,
+          partition: String(tp.partition),
+          group: spec.groupId,
+        });
+      }
       const hook = spec.onPartitionsChanged;
       if (!hook || (assigned.length === 0 && revoked.length === 0)) return;
       assignmentReady = assignmentReady
