@@ -74,6 +74,7 @@ export function alertChange(id: string, symbol: string, status: Alert["status"])
       extreme: null,
       status,
       generation: 0,
+      version: seq,
       repeat: null,
       expiresAt: null,
       note: null,

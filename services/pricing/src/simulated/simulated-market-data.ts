@@ -19,12 +19,12 @@ export class SimulatedMarketData implements MarketData {
     if (!SIMULATED_BY_SYMBOL.has(symbol)) return null;
     const p = this.#feed.current(symbol);
     if (!p) return null;
-    const change = p.price - p.previousClose;
+    const change = round4(p.price - p.previousClose);
     return {
       symbol,
       price: p.price,
       change,
-      changePercent: (change / p.previousClose) * 100,
+      changePercent: round4((change / p.previousClose) * 100),
       high: p.high,
       low: p.low,
       open: p.open,
@@ -56,4 +56,8 @@ export class SimulatedMarketData implements MarketData {
       ts,
     };
   }
+}
+
+function round4(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
 }

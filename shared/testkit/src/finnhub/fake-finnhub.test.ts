@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { FakeFinnhub, FINNHUB_LIMIT_REACHED_MSG, FINNHUB_TOO_MANY_SYMBOLS_MSG } from "./fake-finnhub.ts";
+
+let fake: FakeFinnhub | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function json(url: string): Promise<{ status: number; body: unknown; retryAfter: string | null }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json(), retryAfter: res.headers.get("retry-after") };
+}
+
+/** A websocket client that records every frame it gets. */
+async function connect(url: string): Promise<{ ws: WebSocket; frames: unknown[] }> {
+  const ws = new WebSocket(url);
+  const frames: unknown[] = [];
+  ws.on("message", (data) => {
+    try {
+      frames.push(JSON.parse(String(data)));
+    } catch {
+      frames.push(String(data));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  return { ws, frames };
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(predicate()).toBe(true);
+}
+
+describe("fake Finnhub REST", () => {
+  it("checks the token, answers quotes like Finnhub (zeros for unknown symbols), search and market status", async () => {
+    fake = await FakeFinnhub.start();
+    expect((await json(`${fake.restUrl}/quote?symbol=AAPL`)).status).toBe(401);
+    expect((await json(`${fake.restUrl}/quote?symbol=AAPL&token=wrong-key`)).body).toEqual({
+      error: "Invalid API key",
+    });
+    fake.setQuote("AAPL", { c: 191, pc: 190 });
+    const quote = await json(`${fake.restUrl}/quote?symbol=AAPL&token=${fake.apiKey}`);
+    expect(quote.body).toMatchObject({ c: 191, pc: 190, d: 1 });
+    expect((await json(`${fake.restUrl}/quote?symbol=ZZZZ&token=${fake.apiKey}`)).body).toEqual({
+      c: 0,
+      d: null,
+      dp: null,
+      h: 0,
+      l: 0,
+      o: 0,
+      pc: 0,
+      t: 0,
+    });
+    const search = await json(`${fake.restUrl}/search?q=tesla&token=${fake.apiKey}`);
+    expect(search.body).toEqual({
+      count: 1,
+      result: [{ description: "TESLA INC", displaySymbol: "TSLA", symbol: "TSLA", type: "Common Stock" }],
+    });
+    const status = await json(`${fake.restUrl}/stock/market-status?exchange=US&token=${fake.apiKey}`);
+    expect(status.body).toMatchObject({
+      exchange: "US",
+      isOpen: true,
+      session: "regular",
+      timezone: "America/New_York",
+    });
+    expect(fake.restCalls.map((c) => c.status)).toEqual([401, 401, 200, 200, 200, 200]);
+  });
+
+  it("answers 429 with Retry-After once the window's calls are spent", async () => {
+    fake = await FakeFinnhub.start({ restCallsPerWindow: 2, restWindowMs: 5_000 });
+    const url = `${fake.restUrl}/quote?symbol=AAPL&token=${fake.apiKey}`;
+    expect((await json(url)).status).toBe(200);
+    expect((await json(url)).status).toBe(200);
+    const limited = await json(url);
+    expect(limited).toMatchObject({ status: 429, body: { error: FINNHUB_LIMIT_REACHED_MSG } });
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.retryAfter)).toBeLessThanOrEqual(5);
+    expect(fake.restCalls.at(-1)?.retryAt).toBeGreaterThan(Date.now());
+  });
+});
+
+describe("fake Finnhub websocket", () => {
+  it("delivers trades only for subscribed symbols and records subscriptions", async () => {
+    fake = await FakeFinnhub.start({ pingIntervalMs: 0 });
+    const { ws, frames } = await connect(`${fake.wsUrl}/?token=${fake.apiKey}`);
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "AAPL" }));
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "MSFT" }));
+    ws.send(JSON.stringify({ type: "unsubscribe", symbol: "MSFT" }));
+    await until(() => fake?.eventsOf("unsubscribe").length === 1);
+    expect(fake.subscriptions()).toEqual(["AAPL"]);
+    expect(
+      fake.pushTrades([
+        { symbol: "AAPL", price: 190.5, ts: 1_700_000_000_000, volume: 3 },
+        { symbol: "MSFT", price: 1 },
+      ]),
+    ).toBe(1);
+    fake.sendPing();
+    await until(() => frames.length === 2);
+    expect(frames).toEqual([
+      { data: [{ s: "AAPL", p: 190.5, t: 1_700_000_000_000, v: 3, c: ["1"] }], type: "trade" },
+      { type: "ping" },
+    ]);
+    ws.close();
+  });
+
+  it("refuses a bad key and a second socket for the same key, and enforces the symbol cap", async () => {
+    fake = await FakeFinnhub.start({ symbolCap: 1, pingIntervalMs: 0 });
+    await expect(connect(`${fake.wsUrl}/?token=nope-nope`)).rejects.toThrow(/401/);
+    const { ws, frames } = await connect(`${fake.wsUrl}/?token=${fake.apiKey}`);
+    await expect(connect(`${fake.wsUrl}/?token=${fake.apiKey}`)).rejects.toThrow(/429/);
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "AAPL" }));
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "MSFT" }));
+    await until(() => frames.length === 1);
+    expect(frames).toEqual([{ msg: FINNHUB_TOO_MANY_SYMBOLS_MSG, type: "error" }]);
+    expect(fake.subscriptions()).toEqual(["AAPL"]);
+    expect(fake.eventsOf("refused").map((e) => e.reason)).toEqual(["invalid-key", "already-connected"]);
+    ws.close();
+  });
+
+  it("drops sockets and injects garbage and error frames on request", async () => {
+    fake = await FakeFinnhub.start({ pingIntervalMs: 0 });
+    const { ws } = await connect(`${fake.wsUrl}/?token=${fake.apiKey}`);
+    const raw: string[] = [];
+    ws.on("message", (data) => raw.push(String(data)));
+    fake.sendGarbage("}{");
+    fake.sendError("boom");
+    await until(() => raw.length === 2);
+    expect(raw).toEqual(["}{", JSON.stringify({ msg: "boom", type: "error" })]);
+    const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+    fake.dropSockets();
+    expect(await closed).toBe(1006);
+    await until(() => fake?.openSockets === 0);
+  });
+});
