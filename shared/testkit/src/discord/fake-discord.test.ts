@@ -170,6 +170,9 @@ describe("FakeDiscord with the real discord.js client", () => {
     );
     expect(() => fake.slashCommand(ALICE, "alert nope")).toThrow(/no subcommand/);
     expect(() => fake.slashCommand(ALICE, "alert list", { extra: 1 })).toThrow(/no option "extra"/);
+    expect(() => fake.slashCommand(ALICE, "alrt list")).toThrow(/\/alrt is not registered/);
+    // validate: false sends what the test says, for checking how the bot copes with payloads Discord would not send.
+    expect(() => fake.slashCommand(ALICE, "alrt list", {}, { validate: false })).not.toThrow();
   });
 
   it("delivers guild interactions with a member", async () => {

@@ -353,8 +353,9 @@ export class FakeDiscord {
     options: OptionValues = {},
     place: InteractionPlace & { validate?: boolean } = {},
   ): FakeInteraction {
-    const data = buildCommandData(path, options, this.#findCommand(path, place.guildId), {
-      validate: place.validate ?? true,
+    const validate = place.validate ?? true;
+    const data = buildCommandData(path, options, this.#findCommand(path, place.guildId, validate), {
+      validate,
     });
     return this.#dispatchInteraction(user, 2, data, place);
   }
@@ -367,9 +368,10 @@ export class FakeDiscord {
     focused: string,
     place: InteractionPlace & { validate?: boolean } = {},
   ): FakeInteraction {
-    const data = buildCommandData(path, options, this.#findCommand(path, place.guildId), {
+    const validate = place.validate ?? true;
+    const data = buildCommandData(path, options, this.#findCommand(path, place.guildId, validate), {
       focused,
-      validate: place.validate ?? true,
+      validate,
     });
     return this.#dispatchInteraction(user, 4, data, place);
   }
@@ -551,13 +553,26 @@ export class FakeDiscord {
 
   // ---- interaction dispatch --------------------------------------------------------------------------------------
 
-  #findCommand(path: string, guildId: string | undefined): DeclaredCommand | undefined {
+  /**
+   * The registered declaration of the command `path` starts with. Once anything is registered where the user is, an
+   * unknown command is an error (Discord's client would not offer it) unless validation is off; with nothing
+   * registered the shape is inferred from the values.
+   */
+  #findCommand(path: string, guildId: string | undefined, validate: boolean): DeclaredCommand | undefined {
     const name = path.trim().split(/\s+/)[0];
     const isChatInput = (command: StoredCommand) =>
       command.name === name && ((command.type as number | undefined) ?? 1) === 1;
-    const found =
-      this.#globalCommands.find(isChatInput) ??
-      (guildId !== undefined ? this.#guildCommands.get(guildId)?.find(isChatInput) : undefined);
+    const visible = [
+      ...this.#globalCommands,
+      ...(guildId !== undefined ? (this.#guildCommands.get(guildId) ?? []) : []),
+    ];
+    const found = visible.find(isChatInput);
+    if (!found && validate && visible.length > 0) {
+      const names = visible.map((command) => `/${command.name}`).join(", ");
+      throw new Error(
+        `FakeDiscord: /${name} is not registered${guildId ? ` in guild ${guildId}` : ""} (registered: ${names})`,
+      );
+    }
     return found as DeclaredCommand | undefined;
   }
 
