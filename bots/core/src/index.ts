@@ -1,5 +1,6 @@
 export * from "./clients/alerts-client.ts";
 export * from "./clients/http.ts";
+export * from "./clients/pricing-client.ts";
 export * from "./delivery/memory-log.ts";
 export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";
@@ -10,4 +11,5 @@ export * from "./grammar/commands.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";
 export * from "./handler/ports.ts";
-export * from "./clients/pricing-client.ts";
+export * from "./runtime/notification-consumer.ts";
+export * from "./runtime/ops-server.ts";

@@ -13,7 +13,12 @@ export class PricingClient implements PriceLookup {
   async quote(symbol: string): Promise<Quote | null> {
     try {
       const q = await this.http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteSchema);
-      return { symbol: q.symbol, price: q.price, previousClose: q.previousClose > 0 ? q.previousClose : null, ts: q.ts };
+      return {
+        symbol: q.symbol,
+        price: q.price,
+        previousClose: q.previousClose > 0 ? q.previousClose : null,
+        ts: q.ts,
+      };
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
@@ -21,7 +26,11 @@ export class PricingClient implements PriceLookup {
   }
 
   async search(query: string): Promise<SymbolMatch[]> {
-    const response = await this.http.call("GET", `/v1/search?q=${encodeURIComponent(query)}`, SymbolSearchResponseSchema);
+    const response = await this.http.call(
+      "GET",
+      `/v1/search?q=${encodeURIComponent(query)}`,
+      SymbolSearchResponseSchema,
+    );
     return response.results.map((r) => ({ symbol: r.symbol, description: r.description }));
   }
 }

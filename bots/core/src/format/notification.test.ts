@@ -35,6 +35,8 @@ describe("notificationText", () => {
   });
 
   it("tells the user an alert expired", () => {
-    expect(notificationText({ ...fired, type: "expired", note: null })).toMatch(/^⌛ Your AAPL alert expired\n/);
+    expect(notificationText({ ...fired, type: "expired", note: null })).toMatch(
+      /^⌛ Your AAPL alert expired\n/,
+    );
   });
 });
