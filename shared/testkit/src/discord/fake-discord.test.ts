@@ -92,6 +92,7 @@ describe("FakeDiscord with the real discord.js client", () => {
     expect(client.user?.id).toBe(fake.applicationId);
     expect(client.user?.bot).toBe(true);
     expect(client.application?.id).toBe(fake.applicationId);
+    expect((await client.application?.fetch())?.name).toBe("Tickerbell");
     const stats = await fake.waitForGateway((s) => s.heartbeats >= 2);
     expect(stats.identifies).toBe(1);
     await expect.poll(() => client.ws.ping).toBeGreaterThanOrEqual(0);
