@@ -284,6 +284,23 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     const id = topicPartitionId(tp);
     if (!group.committed.has(id)) group.committed.set(id, spec.fromBeginning ? 0 : log.messages.length);
     const lag = { topic: tp.topic, partition: String(tp.partition), group: spec.groupId };
+    try {
+      await this.#consume(group, spec, tp, log, signal, lag);
+    } finally {
+      // The partition's next owner reports its lag from now on.
+      this.#metrics.consumerLag.remove(lag);
+    }
+  }
+
+  async #consume(
+    group: Group,
+    spec: ConsumerSpec,
+    tp: TopicPartition,
+    log: PartitionLog,
+    signal: StopSignal,
+    lag: { topic: string; partition: string; group: string },
+  ): Promise<void> {
+    const id = topicPartitionId(tp);
     while (!signal.stopped) {
       const position = group.committed.get(id) ?? 0;
       const stored = log.messages[position];
