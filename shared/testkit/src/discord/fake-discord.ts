@@ -714,15 +714,16 @@ export class FakeDiscord {
     };
   }
 
+  /** 20 (CHAT_INPUT_COMMAND) for the original response to a slash command, 0 (DEFAULT) for everything else. */
+  #messageType(message: StoredMessage): number {
+    if (message.interactionId === undefined || message.webhookId !== undefined) return 0;
+    return this.#interactions.get(message.interactionId)?.type === 2 ? 20 : 0;
+  }
+
   #messageJson(message: StoredMessage): Json {
     const json: Json = {
       id: message.id,
-      type:
-        message.interactionId &&
-        message.webhookId === undefined &&
-        this.#interactions.get(message.interactionId)?.type === 2
-          ? 20
-          : 0,
+      type: this.#messageType(message),
       channel_id: message.channelId,
       author: this.#users.get(message.authorId) ?? this.#botUser,
       content: message.content,
