@@ -17,6 +17,7 @@ import { startPricing } from "../src/pricing.ts";
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `B${String(i).padStart(3, "0")}`);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const TRADES_PER_FRAME = 100;
+const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 3_000);
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), "../../../bench-results/pricing.json");
 
 class FixedDemand implements DemandSnapshotSource {
@@ -92,6 +93,40 @@ const totalMs = performance.now() - started;
 const messages = (await counterValue(m.ticksPublished)) - published0;
 const trades = (await counterValue(m.tradesPublished)) - trades0;
 
+// Paced runs: at which offered rate does the service stop publishing every trade as its own tick?
+const paced: Array<{
+  offeredTradesPerSecond: number;
+  ticksPublishedPerSecond: number;
+  tradesPerMessage: number;
+}> = [];
+for (const rate of [2_000, 5_000, 10_000, 20_000, 40_000]) {
+  const p0 = await counterValue(m.ticksPublished);
+  const t0 = await counterValue(m.tradesPublished);
+  const begin = performance.now();
+  let offered = 0;
+  while (performance.now() - begin < PACED_MS) {
+    const due = Math.floor(((performance.now() - begin) / 1000) * rate);
+    if (due > offered) {
+      const frame = [];
+      for (let i = offered; i < due; i++) {
+        price = price > 150 ? 100 : price + 0.01;
+        frame.push({ symbol: SYMBOLS[i % SYMBOLS.length] as string, price, volume: 1 });
+      }
+      fake.pushTrades(frame);
+      offered = due;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  while ((await counterValue(m.tradesPublished)) - t0 < offered) await new Promise((r) => setTimeout(r, 20));
+  const secs = (performance.now() - begin) / 1000;
+  const msgs = (await counterValue(m.ticksPublished)) - p0;
+  paced.push({
+    offeredTradesPerSecond: rate,
+    ticksPublishedPerSecond: Math.round(msgs / secs),
+    tradesPerMessage: Math.round((offered / msgs) * 100) / 100,
+  });
+}
+
 const result = {
   benchmark: "pricing: fake Finnhub websocket -> pricing service -> prices.ticks",
   date: new Date().toISOString(),
@@ -109,6 +144,7 @@ const result = {
   messagesPublished: messages,
   tradesPerMessage: Math.round((trades / messages) * 100) / 100,
   tradesPublishedPerSecond: Math.round(trades / (totalMs / 1000)),
+  paced,
   note: "fake and service share one process (lower bound); tradesPerMessage > 1 means the bus was the bottleneck and ticks were conflated (high/low/count kept)",
 };
 await mkdir(dirname(RESULTS), { recursive: true });

@@ -19,26 +19,38 @@ const scenario = fc
       price: fc.double({ min: 1, max: 1000, noNaN: true }),
       volume: fc.integer({ min: 0, max: 1000 }),
       drainAfter: fc.boolean(),
+      /** The drained batch failed to publish and was folded back. */
+      failed: fc.boolean(),
     }),
     { minLength: 1, maxLength: 200 },
   )
   .map((steps) => steps.map((s, i) => ({ ...s, ts: 1_000 + i })));
 
-function conflate(
-  steps: Array<{ symbol: string; price: number; volume: number; ts: number; drainAfter: boolean }>,
-) {
+type Step = {
+  symbol: string;
+  price: number;
+  volume: number;
+  ts: number;
+  drainAfter: boolean;
+  failed: boolean;
+};
+
+function conflate(steps: Step[]) {
   const conflator = new TickConflator();
   const out: PriceTick[] = [];
   for (const s of steps) {
     conflator.add(trade(s.symbol, s.price, s.ts, s.volume));
-    if (s.drainAfter) out.push(...conflator.drain());
+    if (!s.drainAfter) continue;
+    const batch = conflator.drain();
+    if (s.failed) conflator.restore(batch);
+    else out.push(...batch);
   }
   out.push(...conflator.drain());
   return out;
 }
 
 describe("TickConflator", () => {
-  it("keeps every threshold any trade crossed: for any trades and any window split", () => {
+  it("keeps every threshold any trade crossed: for any trades, window split and failed batches", () => {
     fc.assert(
       fc.property(scenario, fc.double({ min: 1, max: 1000, noNaN: true }), (steps, threshold) => {
         const ticks = conflate(steps);

@@ -59,12 +59,10 @@ export class TickConflator {
    * newer window keeps its last price, the extremes and counts of both are kept.
    */
   restore(ticks: readonly PriceTick[]): void {
-    for (const tick of ticks) {
-      const newer = this.#windows.get(tick.symbol);
-      this.#windows.delete(tick.symbol);
-      this.add(tick);
-      if (newer) this.add(toTick(newer));
-    }
+    const newer = [...this.#windows.values()];
+    this.#windows.clear();
+    for (const tick of ticks) this.add(tick);
+    for (const w of newer) this.add(toTick(w));
   }
 
   /** Takes every open window as one tick per symbol, oldest window first, and starts new windows. */

@@ -51,6 +51,26 @@ describe("ConflatingPublisher", () => {
     expect(bus.batches).toEqual([[tick("AAPL", 100, 1)], [tick("AAPL", 101, 2)]]);
   });
 
+  it("does not conflate several trades of a symbol arriving together when the bus is idle", async () => {
+    const bus = new SlowBus();
+    const publisher = new ConflatingPublisher(bus, silent);
+    publisher.offer(tick("AAPL", 100, 1));
+    publisher.offer(tick("AAPL", 102, 2));
+    publisher.offer(tick("AAPL", 99, 3));
+    await publisher.flush();
+    expect(bus.batches).toEqual([[tick("AAPL", 100, 1), tick("AAPL", 102, 2), tick("AAPL", 99, 3)]]);
+  });
+
+  it("conflates once more than a batch arrives at once", async () => {
+    const bus = new SlowBus();
+    const publisher = new ConflatingPublisher(bus, silent, { maxBatch: 2 });
+    for (const [i, p] of [10, 12, 8, 11].entries()) publisher.offer(tick("AMD", p, i));
+    await publisher.flush();
+    expect(bus.batches).toEqual([
+      [{ v: 1, symbol: "AMD", price: 11, ts: 3, high: 12, low: 8, count: 4, volume: 40 }],
+    ]);
+  });
+
   it("conflates per symbol while a batch is in flight, keeping high, low and last", async () => {
     const bus = new SlowBus();
     const publisher = new ConflatingPublisher(bus, silent);

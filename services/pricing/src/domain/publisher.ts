@@ -19,14 +19,17 @@ export interface ConflatingPublisherOptions {
 }
 
 /**
- * Sends ticks to the bus one batch at a time. Ticks that arrive while a batch is in flight are conflated per
- * symbol, so a slow bus costs resolution, never memory, and never a high or low. One batch in flight at a
- * time keeps ticks of a symbol in order.
+ * Sends ticks to the bus one batch at a time. While the bus keeps up every tick goes out as it came; ticks that
+ * arrive while a batch is in flight are conflated per symbol, so a slow bus costs resolution, never memory,
+ * and never a high or low. One batch in flight at a time keeps ticks of a symbol in order.
  */
 export class ConflatingPublisher {
   readonly #publisher: TickPublisher;
   readonly #log: Logger;
   readonly #conflator = new TickConflator();
+  /** Ticks that arrived while nothing was in flight, in arrival order (newer than any conflated window). */
+  #direct: PriceTick[] = [];
+  #inFlight = false;
   readonly #maxBatch: number;
   readonly #retryDelayMs: number;
   readonly #observer: PublishObserver | undefined;
@@ -43,7 +46,15 @@ export class ConflatingPublisher {
 
   offer(tick: PriceTick): void {
     if (!(Number.isFinite(tick.price) && tick.price > 0)) return;
-    this.#conflator.add(tick);
+    if (this.#inFlight || this.#conflator.pendingSymbols > 0) {
+      this.#conflator.add(tick);
+    } else if (this.#direct.length >= this.#maxBatch) {
+      // More than a batch in one turn: the bus cannot keep up at this rate, so conflate from here on.
+      this.#foldDirect();
+      this.#conflator.add(tick);
+    } else {
+      this.#direct.push(tick);
+    }
     this.#pump ??= this.#run().finally(() => {
       this.#pump = undefined;
     });
@@ -65,16 +76,31 @@ export class ConflatingPublisher {
     ]);
     clearTimeout(timer);
     this.#stopped = true;
+    this.#foldDirect();
     if (this.#conflator.pendingSymbols > 0) {
       this.#log.warn({ pendingSymbols: this.#conflator.pendingSymbols }, "stopping with unpublished ticks");
     }
   }
 
+  #foldDirect(): void {
+    for (const tick of this.#direct) this.#conflator.add(tick);
+    this.#direct = [];
+  }
+
   async #run(): Promise<void> {
-    while (!this.#stopped && this.#conflator.pendingSymbols > 0) {
+    while (!this.#stopped && (this.#direct.length > 0 || this.#conflator.pendingSymbols > 0)) {
       // Let ticks that arrive in this same turn join the batch.
       await new Promise((resolve) => setImmediate(resolve));
-      const batch = this.#conflator.drain(this.#maxBatch);
+      let batch: PriceTick[];
+      if (this.#conflator.pendingSymbols > 0) {
+        // Windows are older than direct ticks: fold those in behind them to keep each symbol in order.
+        this.#foldDirect();
+        batch = this.#conflator.drain(this.#maxBatch);
+      } else {
+        batch = this.#direct;
+        this.#direct = [];
+      }
+      this.#inFlight = true;
       try {
         await this.#publisher.publish(batch);
         let trades = 0;
@@ -85,6 +111,8 @@ export class ConflatingPublisher {
         this.#log.error({ err: error, ticks: batch.length }, "publishing ticks failed; retrying");
         this.#conflator.restore(batch);
         await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
+      } finally {
+        this.#inFlight = false;
       }
       this.#observer?.pendingSymbols(this.#conflator.pendingSymbols);
     }
