@@ -99,7 +99,7 @@ const paced: Array<{
   ticksPublishedPerSecond: number;
   tradesPerMessage: number;
 }> = [];
-for (const rate of [2_000, 5_000, 10_000, 20_000, 40_000]) {
+for (const rate of [2_000, 10_000, 40_000, 80_000, 120_000]) {
   const p0 = await counterValue(m.ticksPublished);
   const t0 = await counterValue(m.tradesPublished);
   const begin = performance.now();
