@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,8 +71,11 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
     const out = createWriteStream(logFile);
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
-    // A test run that dies without calling stop() must not leave a JVM behind.
-    const killOnExit = () => child.kill("SIGKILL");
+    // A run that exits without calling stop() (Ctrl-C in vitest, a crash) must not leave a JVM or its data.
+    const killOnExit = () => {
+      child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    };
     process.once("exit", killOnExit);
 
     let stopped: Promise<void> | undefined;
