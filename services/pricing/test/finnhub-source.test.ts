@@ -85,15 +85,14 @@ describe("FinnhubSource against the fake Finnhub", () => {
     fake.dropSockets();
     await fake.waitFor(() => fake.eventsOf("connect").length === 2, "second connection");
     await fake.waitFor(() => fake.subscriptions().join() === "AAPL,TSLA", "resubscribed");
-    const sent: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const price = 200 + (i % 17) - i / 100;
-      sent.push(price);
-      fake.pushTrades([
-        { symbol: "AAPL", price },
-        { symbol: "TSLA", price: price + 40 },
-      ]);
-    }
+    const sent = Array.from({ length: 300 }, (_, i) => 200 + (i % 17) - i / 100);
+    await Promise.all([
+      fake.playPath("AAPL", sent),
+      fake.playPath(
+        "TSLA",
+        sent.map((p) => p + 40),
+      ),
+    ]);
     await eventually(() => prices(ticks, "AAPL").slice(-300).length === 300, "all scripted AAPL trades");
     expect(prices(ticks, "AAPL").slice(-300)).toEqual(sent);
     expect(prices(ticks, "TSLA").slice(-300)).toEqual(sent.map((p) => p + 40));

@@ -182,6 +182,16 @@ export class FakeFinnhub {
     return this.pushTrades([{ symbol, price, ...extra }]);
   }
 
+  /** Plays a price path for one symbol, one trade every `intervalMs` (0: one frame per trade, back to back). */
+  async playPath(symbol: string, prices: readonly number[], intervalMs = 0): Promise<number> {
+    let delivered = 0;
+    for (const price of prices) {
+      delivered += this.pushTrade(symbol, price);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    return delivered;
+  }
+
   /** Sets what /quote answers for a symbol (a symbol without a quote answers like an unknown one). */
   setQuote(symbol: string, quote: Partial<FakeQuote> & { c: number }): void {
     const t = quote.t ?? Math.floor(Date.now() / 1000);
