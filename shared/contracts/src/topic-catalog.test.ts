@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TOPIC_CATALOG } from "./topic-catalog.ts";
+import { TOPIC_CATALOG, type TopicName } from "./topic-catalog.ts";
 import { notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
 
 describe("TOPIC_CATALOG", () => {
@@ -26,5 +26,12 @@ describe("TOPIC_CATALOG", () => {
     expect(
       TOPIC_CATALOG[TOPIC_PRICE_TICKS].schema.safeParse({ symbol: "AAPL", price: 1, ts: 1 }).success,
     ).toBe(false);
+  });
+
+  it("keeps every topic name a literal key, so each topic keeps its own schema type", () => {
+    const name: TopicName = "notifications.discord";
+    // @ts-expect-error: not a topic of the catalog (TopicName must not widen to string)
+    const wrong: TopicName = "notifications.sms";
+    expect([name, wrong]).toEqual(["notifications.discord", "notifications.sms"]);
   });
 });

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { AlertChangeEventSchema, NotificationSchema, PriceTickSchema } from "./events.ts";
-import { notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
+import { type notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
 
 /**
  * One topic's contract: what its messages look like, what they are keyed by, and how many partitions it gets
@@ -33,6 +33,12 @@ function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
  */
 export const CO_PARTITIONED_PARTITIONS = 6;
 
+// Literal names: a computed key of the union type `notifications.${Platform}` would turn the catalog's keys
+// into `string` and lose each topic's schema type. The catalog test checks they match notificationTopicOf().
+const NOTIFICATIONS_DISCORD = "notifications.discord" satisfies ReturnType<typeof notificationTopicOf>;
+const NOTIFICATIONS_TELEGRAM = "notifications.telegram" satisfies ReturnType<typeof notificationTopicOf>;
+const NOTIFICATIONS_CONSOLE = "notifications.console" satisfies ReturnType<typeof notificationTopicOf>;
+
 export const TOPIC_CATALOG = {
   [TOPIC_PRICE_TICKS]: topic({
     name: TOPIC_PRICE_TICKS,
@@ -48,22 +54,22 @@ export const TOPIC_CATALOG = {
     schema: AlertChangeEventSchema,
     partitions: CO_PARTITIONED_PARTITIONS,
   }),
-  [notificationTopicOf("discord")]: topic({
-    name: notificationTopicOf("discord"),
+  [NOTIFICATIONS_DISCORD]: topic({
+    name: NOTIFICATIONS_DISCORD,
     key: "userId",
     keyOf: (notification) => notification.userId,
     schema: NotificationSchema,
     partitions: 3,
   }),
-  [notificationTopicOf("telegram")]: topic({
-    name: notificationTopicOf("telegram"),
+  [NOTIFICATIONS_TELEGRAM]: topic({
+    name: NOTIFICATIONS_TELEGRAM,
     key: "userId",
     keyOf: (notification) => notification.userId,
     schema: NotificationSchema,
     partitions: 3,
   }),
-  [notificationTopicOf("console")]: topic({
-    name: notificationTopicOf("console"),
+  [NOTIFICATIONS_CONSOLE]: topic({
+    name: NOTIFICATIONS_CONSOLE,
     key: "userId",
     keyOf: (notification) => notification.userId,
     schema: NotificationSchema,
