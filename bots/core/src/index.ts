@@ -8,6 +8,7 @@ export * from "./delivery/rate-limiter.ts";
 export * from "./format/format.ts";
 export * from "./format/notification.ts";
 export * from "./grammar/commands.ts";
+export * from "./grammar/options.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";
 export * from "./handler/ports.ts";

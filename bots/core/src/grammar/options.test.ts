@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import { type AlertOptionsInput, alertCommandFromOptions, commandFromArguments } from "./options.ts";
+import { parseCommand } from "./parse.ts";
+
+const now = new Date("2026-11-24T15:00:00Z");
+const build = (input: AlertOptionsInput) => alertCommandFromOptions(input, { now });
+
+describe("alertCommandFromOptions", () => {
+  it("builds the same command as the typed grammar for every kind and option", () => {
+    const cases: Array<[AlertOptionsInput, string]> = [
+      [
+        { kind: "price", symbol: "$aapl", direction: "above", value: "$1,250.50" },
+        "/alert AAPL above 1250.50",
+      ],
+      [{ kind: "price", symbol: "TSLA", direction: "cross", value: "150" }, "/alert TSLA cross 150"],
+      [
+        { kind: "percent", symbol: "TSLA", direction: "down", value: "3", basis: "close" },
+        "/alert TSLA down 3% from close",
+      ],
+      [{ kind: "percent", symbol: "TSLA", direction: "move", value: "4%" }, "/alert TSLA moves 4%"],
+      [{ kind: "trailing", symbol: "NVDA", direction: "down", value: "8%" }, "/alert NVDA trail 8%"],
+      [
+        { kind: "trailing", symbol: "NVDA", direction: "up", value: "5", unit: "amount" },
+        "/alert NVDA trail up $5",
+      ],
+      [
+        {
+          kind: "price",
+          symbol: "MSFT",
+          direction: "cross",
+          value: "400",
+          repeat: "30m",
+          expires: "7d",
+          note: "earnings week",
+          regularHoursOnly: true,
+        },
+        '/alert MSFT cross 400 repeat 30m expires 7d note "earnings week" rth',
+      ],
+      [
+        {
+          kind: "price",
+          symbol: "AAPL",
+          direction: "below",
+          value: "180",
+          expires: "2026-12-31",
+          repeat: "2 hours",
+        },
+        "/alert AAPL below 180 expires 2026-12-31 repeat 2h",
+      ],
+    ];
+    for (const [input, text] of cases) {
+      const typed = parseCommand(text, { now });
+      expect(typed.ok).toBe(true);
+      expect(build(input)).toEqual(typed);
+    }
+  });
+
+  // The same mistake through options and typed: the same message.
+  it.each<[AlertOptionsInput, string]>([
+    [{ kind: "price", symbol: "AAPL", direction: "above", value: "-5" }, "/alert AAPL above -5"],
+    [{ kind: "price", symbol: "AAPL", direction: "above", value: "0" }, "/alert AAPL above 0"],
+    [{ kind: "price", symbol: "AAPL", direction: "above", value: "99999999" }, "/alert AAPL above 99999999"],
+    [{ kind: "price", symbol: "AAPL", direction: "above", value: "1e5" }, "/alert AAPL above 1e5"],
+    [{ kind: "price", symbol: "AAPL", direction: "above" }, "/alert AAPL above"],
+    [{ kind: "price", symbol: "AAPL", value: "200" }, "/alert AAPL 200"],
+    [{ kind: "price", symbol: "AAPL" }, "/alert AAPL"],
+    [{ kind: "price", symbol: "AAPL", value: "-200" }, "/alert AAPL -200"],
+    [{ kind: "price" }, "/alert"],
+    [{ kind: "price", symbol: "200", direction: "above", value: "1" }, "/alert 200 above 1"],
+    [{ kind: "price", symbol: "🚀", direction: "above", value: "1" }, "/alert 🚀 above 1"],
+    [
+      { kind: "price", symbol: "A".repeat(30), direction: "above", value: "1" },
+      `/alert ${"A".repeat(30)} above 1`,
+    ],
+    [{ kind: "percent", symbol: "AAPL", direction: "up", value: "+0%" }, "/alert AAPL up +0%"],
+    [{ kind: "percent", symbol: "AAPL", direction: "up", value: "5000%" }, "/alert AAPL up 5000%"],
+    [{ kind: "percent", symbol: "AAPL", direction: "down", value: "100" }, "/alert AAPL down 100%"],
+    [{ kind: "percent", symbol: "AAPL", direction: "up", value: "five%" }, "/alert AAPL up five%"],
+    [{ kind: "percent", symbol: "AAPL", direction: "up" }, "/alert AAPL up"],
+    [
+      { kind: "percent", symbol: "AAPL", direction: "up", value: "5%", basis: "open" },
+      "/alert AAPL up 5% from open",
+    ],
+    [{ kind: "trailing", symbol: "NVDA", direction: "down" }, "/alert NVDA trail"],
+    [{ kind: "trailing", symbol: "NVDA", direction: "down", value: "5" }, "/alert NVDA trail 5"],
+    [{ kind: "trailing", symbol: "NVDA", direction: "down", value: "150%" }, "/alert NVDA trail 150%"],
+    [{ kind: "trailing", symbol: "NVDA", direction: "down", value: "$-5" }, "/alert NVDA trail $-5"],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", repeat: "10s" },
+      "/alert AAPL above 200 repeat 10s",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", repeat: "90d" },
+      "/alert AAPL above 200 repeat 90d",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", expires: "soon" },
+      "/alert AAPL above 200 expires soon",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", expires: "2020-01-01" },
+      "/alert AAPL above 200 expires 2020-01-01",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", expires: "2026-02-30" },
+      "/alert AAPL above 200 expires 2026-02-30",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", expires: "900d" },
+      "/alert AAPL above 200 expires 900d",
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", note: "x".repeat(201) },
+      `/alert AAPL above 200 note "${"x".repeat(201)}"`,
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", note: "bell\u0007" },
+      '/alert AAPL above 200 note "bell\u0007"',
+    ],
+    [
+      { kind: "price", symbol: "AAPL", direction: "above", value: "200", note: "  " },
+      "/alert AAPL above 200 note",
+    ],
+  ])("%j gets the typed grammar's message", (input, text) => {
+    const typed = parseCommand(text, { now });
+    const built = build(input);
+    expect(typed.ok).toBe(false);
+    expect(built.ok).toBe(false);
+    if (typed.ok || built.ok) return;
+    expect(built.error.message).toBe(typed.error.message);
+  });
+
+  it("refuses what only structured options can get wrong, with an example that parses", () => {
+    const wrongDirection = build({ kind: "percent", symbol: "AAPL", direction: "above", value: "5" });
+    expect(wrongDirection).toMatchObject({
+      ok: false,
+      error: { message: /For a percent alert use up, down, move/ },
+    });
+    const badUnit = build({
+      kind: "trailing",
+      symbol: "AAPL",
+      direction: "down",
+      value: "5",
+      unit: "shares",
+    });
+    expect(badUnit).toMatchObject({ ok: false, error: { message: /Pick percent or amount/ } });
+    const badRepeat = build({
+      kind: "price",
+      symbol: "AAPL",
+      direction: "above",
+      value: "200",
+      repeat: "5 fortnights",
+    });
+    expect(badRepeat).toMatchObject({ ok: false, error: { message: /"5 fortnights" is not a duration/ } });
+    const tooLong = build({
+      kind: "price",
+      symbol: "AAPL",
+      direction: "above",
+      value: "200",
+      note: "x ".repeat(300),
+    });
+    expect(tooLong).toMatchObject({ ok: false, error: { message: /too long/ } });
+    for (const result of [wrongDirection, badUnit, badRepeat]) {
+      if (result.ok) throw new Error("expected a refusal");
+      expect(parseCommand(result.error.example.split("  or  ")[0]!, { now }).ok).toBe(true);
+    }
+  });
+
+  it("keeps quotes in a note literally, as the option carries them", () => {
+    expect(
+      build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", note: 'say "hi"' }),
+    ).toMatchObject({
+      ok: true,
+      command: { note: 'say "hi"' },
+    });
+  });
+});
+
+describe("commandFromArguments", () => {
+  it("reads arguments with the typed grammar after a fixed command word", () => {
+    expect(commandFromArguments("delete", "2", { now })).toEqual({
+      ok: true,
+      command: { name: "delete", ref: { by: "position", position: 2 } },
+    });
+    expect(commandFromArguments("watch", "aapl, msft", { now })).toEqual({
+      ok: true,
+      command: { name: "watch", symbols: ["AAPL", "MSFT"] },
+    });
+    expect(commandFromArguments("pause", undefined, { now })).toMatchObject({
+      ok: false,
+      error: { message: /Which alert/ },
+    });
+    // Whatever the value holds, it stays an argument of the fixed command.
+    expect(commandFromArguments("price", "/link ABCDEFGH", { now })).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,269 @@
+import {
+  type AlertCondition,
+  MAX_COOLDOWN_SECONDS,
+  MAX_EXPIRY_DAYS,
+  MAX_NOTE_LENGTH,
+  MIN_COOLDOWN_SECONDS,
+} from "@tickerbell/contracts";
+import type { AlertCommand, ParseResult } from "./commands.ts";
+import { MAX_COMMAND_LENGTH, parseCommand } from "./parse.ts";
+import { normalizeInput } from "./tokens.ts";
+import {
+  looksLikePercent,
+  type Read,
+  readDate,
+  readDuration,
+  readPercent,
+  readPrice,
+  readSymbol,
+} from "./values.ts";
+
+/**
+ * An alert as structured options (Discord slash-command options, a form): each field is the raw text the user
+ * typed, or a choice. Missing fields are `undefined`. Checked with the same readers and limits as the typed
+ * grammar, so the same mistake gets the same message on every platform.
+ */
+export interface AlertOptionsInput {
+  kind: "price" | "percent" | "trailing";
+  symbol?: string | undefined;
+  /** price: above | below | cross; percent: up | down | move; trailing: down | up. */
+  direction?: string | undefined;
+  /** `200`, `$1,250.50`, `5%`, `5` (a percentage when the kind or unit says so), `$5`. */
+  value?: string | undefined;
+  /** percent: last (default) | close. */
+  basis?: string | undefined;
+  /** trailing: percent | amount; when missing, `8%` or `$5` in the value decides. */
+  unit?: string | undefined;
+  /** A cooldown like `1h`: the alert repeats. */
+  repeat?: string | undefined;
+  /** `7d` or `2026-12-31`. */
+  expires?: string | undefined;
+  note?: string | undefined;
+  regularHoursOnly?: boolean | undefined;
+}
+
+const DIRECTIONS = {
+  price: ["above", "below", "cross"],
+  percent: ["up", "down", "move"],
+  trailing: ["down", "up"],
+} as const;
+
+class Refusal extends Error {
+  readonly example: string;
+  constructor(message: string, example: string) {
+    super(message);
+    this.example = example;
+  }
+}
+
+function refuse(message: string, example: string): never {
+  throw new Refusal(message, example);
+}
+
+function take<T>(read: Read<T>, example: string): T {
+  if (!read.ok) refuse(read.reason.charAt(0).toUpperCase() + read.reason.slice(1), example);
+  return read.value;
+}
+
+function present(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const normalized = normalizeInput(text);
+  return normalized.length === 0 ? undefined : normalized;
+}
+
+/**
+ * Builds and checks an alert command from structured options. Never throws: a mistake becomes a message with a
+ * working example written in the typed grammar (adapters may render it in their own syntax).
+ */
+export function alertCommandFromOptions(input: AlertOptionsInput, options: { now: Date }): ParseResult {
+  try {
+    return { ok: true, command: build(input, options.now) };
+  } catch (error) {
+    if (error instanceof Refusal)
+      return { ok: false, error: { message: error.message, example: error.example } };
+    throw error;
+  }
+}
+
+function build(input: AlertOptionsInput, now: Date): AlertCommand {
+  const total = [input.symbol, input.value, input.repeat, input.expires, input.note].reduce(
+    (sum, text) => sum + (text?.length ?? 0),
+    0,
+  );
+  if (total > MAX_COMMAND_LENGTH) {
+    refuse(`That message is too long (${total} characters; commands fit in ${MAX_COMMAND_LENGTH}).`, "/help");
+  }
+  const symbolText = present(input.symbol);
+  if (symbolText === undefined) refuse("Which ticker and what condition?", "/alert AAPL above 200");
+  const symbol = take(readSymbol(symbolText), "/alert AAPL above 200");
+  const condition = buildCondition(input, symbol);
+  const example = `/alert ${symbol} above 200 repeat 1h expires 7d note "why" rth`;
+  return {
+    name: "alert",
+    symbol,
+    condition,
+    repeat: buildRepeat(present(input.repeat), example),
+    expiresAt: buildExpiry(present(input.expires), now, example),
+    note: input.note === undefined ? null : buildNote(input.note, example),
+    regularHoursOnly: input.regularHoursOnly ?? false,
+  };
+}
+
+function buildCondition(input: AlertOptionsInput, symbol: string): AlertCondition {
+  const direction = present(input.direction)?.toLowerCase();
+  const value = present(input.value);
+  const priceExample = `/alert ${symbol} above 200`;
+  if (direction === undefined) {
+    if (value === undefined) {
+      refuse(
+        `What should I watch ${symbol} for? Give a condition after the ticker.`,
+        `/alert ${symbol} above 200`,
+      );
+    }
+    if (readPrice(value).ok)
+      refuse(`Above or below ${value}? Say which way.`, `/alert ${symbol} above ${value}`);
+    if (value.startsWith("-") && readPrice(value.slice(1)).ok)
+      refuse("Prices can't be negative.", priceExample);
+    refuse(`Which way should ${symbol} move? Pick a condition.`, priceExample);
+  }
+  const allowed: readonly string[] = DIRECTIONS[input.kind];
+  if (!allowed.includes(direction)) {
+    refuse(
+      `I don't understand the condition "${direction.slice(0, 40)}". For a ${input.kind} alert use ${allowed.join(", ")}.`,
+      input.kind === "price"
+        ? priceExample
+        : input.kind === "percent"
+          ? `/alert ${symbol} up 5%`
+          : `/alert ${symbol} trail 8%`,
+    );
+  }
+  switch (input.kind) {
+    case "price": {
+      if (value === undefined) refuse(`${capitalize(direction)} what price?`, priceExample);
+      return {
+        kind: "price",
+        direction: direction as "above" | "below" | "cross",
+        target: take(readPrice(value), priceExample),
+      };
+    }
+    case "percent": {
+      const example = `/alert ${symbol} ${direction} 5%`;
+      if (value === undefined) refuse(`${capitalize(direction)} by how much?`, example);
+      if (!looksLikePercent(asPercent(value)))
+        refuse(`"${value}" is not a percentage; write it like 5%.`, example);
+      const percent = take(readPercent(asPercent(value).replace(/^[-+]/, "")), example).value;
+      if (direction !== "up" && percent >= 100) {
+        refuse("A stock can't fall 100% or more; pick a smaller percentage.", `/alert ${symbol} down 20%`);
+      }
+      return {
+        kind: "percent",
+        direction: direction as "up" | "down" | "move",
+        percent,
+        basis: readBasis(present(input.basis), symbol),
+      };
+    }
+    case "trailing": {
+      const example = `/alert ${symbol} trail 8%  or  /alert ${symbol} trail up $5`;
+      if (value === undefined) refuse("Trail by how much? Give a percentage or a dollar amount.", example);
+      const unit = present(input.unit)?.toLowerCase();
+      if (unit !== undefined && unit !== "percent" && unit !== "amount") {
+        refuse(`Trail by "${unit.slice(0, 40)}"? Pick percent or amount.`, example);
+      }
+      const isPercent = unit === "percent" || (unit === undefined && value.endsWith("%"));
+      const isAmount = unit === "amount" || (unit === undefined && value.startsWith("$"));
+      const trailDirection = direction as "down" | "up";
+      if (isPercent) {
+        const percent = take(readPercent(asPercent(value).replace(/^[-+]/, "")), example).value;
+        if (percent >= 100) refuse("A trailing percentage must be below 100%.", example);
+        return { kind: "trailing", direction: trailDirection, offset: { unit: "percent", value: percent } };
+      }
+      if (!isAmount) {
+        refuse(
+          `Trail by "${value.slice(0, 40)}" what? Write 8% for a percentage or $5 for dollars.`,
+          example,
+        );
+      }
+      return {
+        kind: "trailing",
+        direction: trailDirection,
+        offset: { unit: "amount", value: take(readPrice(value), example) },
+      };
+    }
+  }
+}
+
+/** A bare number where the option already says "percent" is a percentage: `5` reads as `5%`. */
+function asPercent(value: string): string {
+  return /^[-+±]?\d+(\.\d+)?$/.test(value) ? `${value}%` : value;
+}
+
+function readBasis(basis: string | undefined, symbol: string): "last" | "close" {
+  const what = basis?.toLowerCase();
+  if (what === undefined || what === "last" || what === "now" || what === "here") return "last";
+  if (what === "close" || what === "yesterday") return "close";
+  if (what === "open") {
+    refuse(
+      "I can measure from the last price or from the previous close.",
+      `/alert ${symbol} up 3% from close`,
+    );
+  }
+  return refuse(`From what? Say "from close" for today's move.`, `/alert ${symbol} down 3% from close`);
+}
+
+function buildRepeat(text: string | undefined, example: string): { cooldownSeconds: number } | null {
+  if (text === undefined) return null;
+  const cooldownSeconds = take(readDuration(text), example);
+  if (cooldownSeconds < MIN_COOLDOWN_SECONDS) {
+    refuse(`The repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute.`, example);
+  }
+  if (cooldownSeconds > MAX_COOLDOWN_SECONDS) refuse("The repeat cooldown can be at most 30 days.", example);
+  return { cooldownSeconds };
+}
+
+function buildExpiry(text: string | undefined, now: Date, example: string): string | null {
+  if (text === undefined) return null;
+  let at: Date;
+  if (/^\d{4}-/.test(text)) {
+    at = take(readDate(text), example);
+  } else if (/^\d/.test(text)) {
+    at = new Date(now.getTime() + take(readDuration(text), example) * 1000);
+  } else {
+    refuse(`"${text.slice(0, 40)}" is not a duration or date; write 7d or 2026-12-31.`, example);
+  }
+  if (at.getTime() <= now.getTime()) refuse("That expiry is in the past.", example);
+  if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * 86400_000) {
+    refuse(`An alert can run for at most ${MAX_EXPIRY_DAYS} days.`, example);
+  }
+  return at.toISOString();
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function buildNote(raw: string, example: string): string {
+  // Control characters are refused, not folded away, so check before normalizing.
+  if (CONTROL.test(raw)) refuse("The note can't contain control characters.", example);
+  const note = normalizeInput(raw);
+  if (note.length === 0) refuse("The note is empty.", example);
+  if ([...note].length > MAX_NOTE_LENGTH) {
+    refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
+  }
+  return note;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Reads the other commands from one structured value by running it through the typed grammar after a fixed
+ * command word, so `/delete 0`, `/watch` with 21 tickers or a bad link code get the same message everywhere.
+ * The value can only ever fill the command's arguments: the command word is not the user's.
+ */
+export function commandFromArguments(
+  name: "delete" | "pause" | "resume" | "watch" | "unwatch" | "price" | "link" | "alerts",
+  args: string | undefined,
+  options: { now: Date },
+): ParseResult {
+  return parseCommand(`/${name} ${args ?? ""}`.trimEnd(), options);
+}
