@@ -5,12 +5,15 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AlertService } from "./domain/alert-service.ts";
+import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
+import type { DeliveryService } from "./domain/delivery-service.ts";
 import { DomainError, type DomainErrorKind } from "./domain/errors.ts";
 import type { UserService } from "./domain/user-service.ts";
-import { type AppEnv, authenticate, type TokenDirectory } from "./http/auth.ts";
+import { type AppEnv, actAsPlatformUser, authenticate, type TokenDirectory } from "./http/auth.ts";
 import { renderDocsPage } from "./http/docs-page.ts";
 import { HttpProblem } from "./http/problems.ts";
 import { alertsRoutes } from "./http/routes/alerts.ts";
+import { deliveriesRoutes } from "./http/routes/deliveries.ts";
 import { internalRoutes } from "./http/routes/internal.ts";
 import { linkCodesRoutes } from "./http/routes/link-codes.ts";
 import { usersRoutes } from "./http/routes/users.ts";
@@ -19,6 +22,9 @@ import { watchlistRoutes } from "./http/routes/watchlist.ts";
 export interface AppDependencies {
   alerts: AlertService;
   users: UserService;
+  deliveries: DeliveryService;
+  /** Per-user allowance of commands (bot requests that act for a user). */
+  commands: CommandRateLimiter;
   tokens: TokenDirectory;
   /** True when the database answers. */
   databaseReachable(): Promise<boolean>;
@@ -40,7 +46,7 @@ const OPENAPI_INFO = {
     title: "Tickerbell alert service",
     version: "1",
     description:
-      "Users, watchlists and price alerts. Bot endpoints take the bot's bearer token and act for the chat user named in X-Platform-User-Id on that bot's platform; /v1/internal takes the internal token. Errors are always {error: {code, message, details}}.",
+      "Users, watchlists, price alerts and the bots' delivery log. Bot endpoints take the bot's bearer token and act for the chat user named in X-Platform-User-Id on that bot's platform; /v1/internal takes the internal token. Errors are always {error: {code, message, details}}.",
   },
 };
 
@@ -78,6 +84,9 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   // unexpected is logged and answered with a generic 500 that reveals nothing.
   app.onError((err, c: Context) => {
     if (err instanceof DomainError) {
+      // Every refusal for going too fast says when to come back, for clients that honour Retry-After.
+      const wait = err.details?.retryAfterSeconds;
+      if (err.kind === "rate_limited" && typeof wait === "number") c.header("Retry-After", String(wait));
       return c.json(errorBody(err.code, err.message, err.details), STATUS_OF[err.kind]);
     }
     if (err instanceof HttpProblem) return c.json(errorBody(err.code, err.message, err.details), err.status);
@@ -109,9 +118,11 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   app.use("/v1/*", authenticate(deps.tokens));
   app.route("/v1/users", usersRoutes(deps.users));
-  app.route("/v1/watchlist", watchlistRoutes(deps.users));
-  app.route("/v1/alerts", alertsRoutes(deps.alerts, deps.users));
-  app.route("/v1/link-codes", linkCodesRoutes(deps.users));
+  const actAs = actAsPlatformUser(deps.users, deps.commands);
+  app.route("/v1/watchlist", watchlistRoutes(deps.users, actAs));
+  app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
+  app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
+  app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
   app.route("/v1/internal", internalRoutes(deps.alerts));
   return app;
 }

@@ -9,6 +9,7 @@ describe("alerts env", () => {
       PORT: 8081,
       DATA_DIR: "./data",
       ALERTS_MAX_ACTIVE_PER_USER: 100,
+      ALERTS_USER_COMMANDS_PER_MINUTE: 30,
       LOG_LEVEL: "info",
       API_TOKEN_TELEGRAM: "telegram-token-value",
     });
@@ -23,6 +24,7 @@ describe("alerts env", () => {
         DATABASE_URL: "mysql://root:hunter2-secret@db/x",
         API_TOKEN_INTERNAL: "short",
         ALERTS_MAX_ACTIVE_PER_USER: "0",
+        ALERTS_USER_COMMANDS_PER_MINUTE: "lots",
       });
     } catch (error) {
       caught = error;
@@ -34,6 +36,7 @@ describe("alerts env", () => {
       "DATABASE_URL",
       "API_TOKEN_INTERNAL",
       "ALERTS_MAX_ACTIVE_PER_USER",
+      "ALERTS_USER_COMMANDS_PER_MINUTE",
       "at least one bot token",
     ]) {
       expect(message).toContain(name);

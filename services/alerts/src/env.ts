@@ -17,6 +17,7 @@ export const AlertsEnvSchema = z
     API_TOKEN_CONSOLE: envSecret().optional(),
     API_TOKEN_INTERNAL: envSecret().optional(),
     ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
+    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(30).pipe(z.number().min(1).max(100_000)),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })

@@ -26,6 +26,7 @@ const service = await startAlertService({
     internal: env.API_TOKEN_INTERNAL,
   },
   maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
+  userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
   logger,
   metrics: createMetricsRegistry("alerts"),
 });

@@ -1,19 +1,26 @@
 import type { Logger, Registry } from "@tickerbell/config";
 import { createApp } from "./app.ts";
 import { MikroAlertRepository } from "./db/alert-repository.ts";
+import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
 import { type Database, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { AlertService } from "./domain/alert-service.ts";
+import { CommandRateLimiter } from "./domain/command-rate-limit.ts";
+import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 
+export const DEFAULT_USER_COMMANDS_PER_MINUTE = 30;
+
 export interface AlertServiceConfig {
   database: Database;
   tokens: ApiTokens;
   maxOpenAlertsPerUser: number;
+  /** Commands (bot requests acting for a user) each user may send per minute; default 30. */
+  userCommandsPerMinute?: number;
   logger: Logger;
   metrics: Registry;
   clock?: Clock;
@@ -40,15 +47,21 @@ export async function startAlertService(config: AlertServiceConfig) {
       now: () => clock.now().getTime(),
     }),
   });
+  const deliveries = new DeliveryService({ repository: new MikroDeliveryRepository(db.em), clock });
   const app = createApp({
     alerts,
     users,
+    deliveries,
+    commands: new CommandRateLimiter({
+      perMinute: config.userCommandsPerMinute ?? DEFAULT_USER_COMMANDS_PER_MINUTE,
+      now: () => clock.now().getTime(),
+    }),
     tokens: new TokenDirectory(config.tokens),
     databaseReachable: () => db.orm.isConnected(),
     metrics: config.metrics,
     logger: config.logger,
   });
-  return { app, alerts, users, outbox: new MikroOutboxStore(db.em), em: db.em, close: db.close };
+  return { app, alerts, users, deliveries, outbox: new MikroOutboxStore(db.em), em: db.em, close: db.close };
 }
 
 export type RunningAlertService = Awaited<ReturnType<typeof startAlertService>>;

@@ -71,10 +71,12 @@ export function apiFor(service: RunningAlertService): Api {
   };
 }
 
-export async function startHarness(
-  database: Database,
-  options: { maxOpenAlertsPerUser?: number } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  maxOpenAlertsPerUser?: number;
+  userCommandsPerMinute?: number;
+}
+
+export async function startHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -87,6 +89,8 @@ export async function startHarness(
     database,
     tokens: TOKENS,
     maxOpenAlertsPerUser: options.maxOpenAlertsPerUser ?? 100,
+    // Suites send far more than a person would; the rate-limit suite sets its own, small allowance.
+    userCommandsPerMinute: options.userCommandsPerMinute ?? 100_000,
     logger: createLogger({ service: "alerts-test", level: "debug", destination }),
     metrics: createMetricsRegistry("alerts"),
     clock,
@@ -95,7 +99,7 @@ export async function startHarness(
 }
 
 /** A fresh PostgreSQL database for one suite, migrated by the service itself; dropped on close. */
-export async function startPostgresHarness(options: { maxOpenAlertsPerUser?: number } = {}) {
+export async function startPostgresHarness(options: HarnessOptions = {}) {
   const db: TestDatabase = await createTestDatabase("tb_alerts");
   const harness = await startHarness({ kind: "postgres", url: db.url }, options);
   return {

@@ -26,6 +26,7 @@ describe("migrations", () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       "alert_triggers",
       "alerts",
+      "deliveries",
       "link_codes",
       "mikro_orm_migrations",
       "outbox",

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AlertChangeEventSchema } from "@tickerbell/contracts";
 import { afterAll, describe, expect, it } from "vitest";
+import { migrationsList } from "../src/migrations/index.ts";
 import { type Harness, priceAlert, startHarness } from "./harness.ts";
 
 // The embedded default: the same service and migrations on PGlite under a data directory.
@@ -50,6 +51,20 @@ describe("the API on PGlite", () => {
         "AAPL",
         "NVDA",
       ]);
+      const undeliverable = { alertId, status: "undeliverable", reason: "blocked_by_user" };
+      expect((await h.api("PUT", `/v1/deliveries/${alertId}:0`, { body: undeliverable })).status).toBe(201);
+      expect(
+        (await h.api("PUT", `/v1/deliveries/${alertId}:0`, { body: { alertId, status: "sent" } })).body,
+      ).toMatchObject({ status: "undeliverable" });
+      expect((await h.api("GET", `/v1/deliveries/${alertId}:0`)).body.state).toBe("undeliverable");
+      const notices = await h.api("GET", "/v1/deliveries/undeliverable", { as: "lite-1" });
+      expect(notices.body).toMatchObject({
+        total: 1,
+        items: [{ symbol: "AAPL", reason: "blocked_by_user" }],
+      });
+      expect(
+        (await h.api("POST", "/v1/deliveries/undeliverable/ack", { as: "lite-1" })).body.acknowledged,
+      ).toBe(1);
       const page = await h.api("GET", "/v1/internal/alerts", { token: "internal" });
       expect(page.body.alerts.map((a: { id: string }) => a.id)).toEqual([alertId]);
       const code = await h.api("POST", "/v1/link-codes", { as: "lite-1" });
@@ -79,7 +94,7 @@ describe("the API on PGlite", () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ note: "lite", generation: 1 });
       const migrations = await h.service.em.execute("select count(*)::int as n from mikro_orm_migrations");
-      expect(migrations).toEqual([{ n: 1 }]);
+      expect(migrations).toEqual([{ n: migrationsList.length }]);
     } finally {
       await h.close();
     }

@@ -1,5 +1,6 @@
 export * from "./alerts.ts";
 export * from "./common.ts";
+export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./internal.ts";
 export * from "./pricing.ts";

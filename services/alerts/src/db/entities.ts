@@ -1,5 +1,5 @@
 import { defineEntity, p } from "@mikro-orm/core";
-import type { AlertCondition, AlertStatus, Platform } from "@tickerbell/contracts";
+import type { AlertCondition, AlertStatus, DeliveryStatus, Platform } from "@tickerbell/contracts";
 
 // Entities are plain schemas (no classes, no decorators) so Node's type stripping can load them. Columns
 // carry scalar foreign keys: the repository works with ids and never walks an object graph.
@@ -107,6 +107,25 @@ export const OutboxEntity = defineEntity({
   },
 });
 
+/**
+ * What each bot did with each notification, keyed by triggerId: the delivery log the bots de-duplicate
+ * against. `userId` is the alert's owner (kept current when users merge), for the undeliverable notice.
+ */
+export const DeliveryEntity = defineEntity({
+  name: "Delivery",
+  tableName: "deliveries",
+  properties: {
+    triggerId: p.string().primary(),
+    alertId: p.uuid(),
+    userId: p.uuid(),
+    platform: p.string().$type<Platform>(),
+    status: p.string().$type<DeliveryStatus>(),
+    reason: p.string().nullable(),
+    recordedAt: p.datetime(),
+    acknowledgedAt: p.datetime().nullable(),
+  },
+});
+
 export const entities = [
   UserEntity,
   PlatformIdentityEntity,
@@ -115,4 +134,5 @@ export const entities = [
   AlertTriggerEntity,
   LinkCodeEntity,
   OutboxEntity,
+  DeliveryEntity,
 ];

@@ -119,6 +119,8 @@ export class MikroUserRepository implements UserRepository {
            on conflict (user_id, symbol) do nothing`,
           [ownerId, formerUserId],
         );
+        // The delivery log follows the alerts: deleting the former user must not take its records along.
+        await em.execute("update deliveries set user_id = ? where user_id = ?", [ownerId, formerUserId]);
         await em.execute("delete from users where id = ?", [formerUserId]);
       } else {
         em.create(PlatformIdentityEntity, {

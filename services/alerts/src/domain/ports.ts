@@ -1,8 +1,11 @@
 import type {
   Alert,
   AlertStatus,
+  DeliveryRecord,
+  DeliveryStatus,
   Platform,
   RecordTriggerResponse,
+  UndeliverableNotice,
   User,
   WatchlistItem,
 } from "@tickerbell/contracts";
@@ -97,6 +100,31 @@ export interface OutboxStore {
   /** Unpublished rows, oldest first. */
   claimBatch(limit: number): Promise<OutboxRow[]>;
   markPublished(ids: string[]): Promise<void>;
+}
+
+export interface NewDelivery {
+  triggerId: string;
+  alertId: string;
+  /** The alert's owner. */
+  userId: string;
+  platform: Platform;
+  status: DeliveryStatus;
+  reason: string | null;
+  recordedAt: Date;
+}
+
+/** The delivery log: at most one record per triggerId, and the first write stands. */
+export interface DeliveryRepository {
+  /** Who owns the alert and where its notifications go; null when there is no such alert. */
+  alertTarget(alertId: string): Promise<{ userId: string; platform: Platform } | null>;
+  /** The record of `triggerId`, whichever platform wrote it; null when there is none. */
+  find(triggerId: string): Promise<DeliveryRecord | null>;
+  /** Inserts unless `triggerId` has a record already; answers the record that stands either way. */
+  recordFirst(delivery: NewDelivery): Promise<{ record: DeliveryRecord; created: boolean }>;
+  /** The user's newest `limit` undeliverable, unacknowledged records (returned oldest first) and their count. */
+  unacknowledged(userId: string, limit: number): Promise<{ items: UndeliverableNotice[]; total: number }>;
+  /** Acknowledges the user's undeliverable records (only `triggerIds`, or all when null); returns how many. */
+  acknowledge(userId: string, triggerIds: string[] | null, now: Date): Promise<number>;
 }
 
 export interface Clock {

@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { type Platform, PlatformUserIdSchema } from "@tickerbell/contracts";
 import { createMiddleware } from "hono/factory";
+import type { CommandRateLimiter } from "../domain/command-rate-limit.ts";
+import { DomainError } from "../domain/errors.ts";
 import type { UserService } from "../domain/user-service.ts";
 import { HttpProblem, validationProblem } from "./problems.ts";
 
@@ -80,9 +82,10 @@ export function botPlatform(caller: Caller): Platform {
 
 /**
  * Bot routes act for the identity in `X-Platform-User-Id` on the token's own platform only, so a bot can
- * never reach a user through another platform's identity. First contact registers the user.
+ * never reach a user through another platform's identity. First contact registers the user. Every request
+ * that acts for a user spends one of that user's commands (linked identities share one allowance).
  */
-export function actAsPlatformUser(users: UserService) {
+export function actAsPlatformUser(users: UserService, commands: CommandRateLimiter) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const platform = botPlatform(c.get("caller"));
     const parsed = PlatformUserIdSchema.safeParse(c.req.header("x-platform-user-id") ?? "");
@@ -96,8 +99,21 @@ export function actAsPlatformUser(users: UserService) {
       );
     }
     const { user } = await users.resolve({ platform, platformUserId: parsed.data });
+    const allowance = commands.take(user.id);
+    if (!allowance.allowed) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(allowance.retryAfterMs / 1000));
+      throw new DomainError(
+        "rate_limited",
+        "rate_limited",
+        `Too many commands; try again in ${retryAfterSeconds} seconds`,
+        { retryAfterSeconds },
+      );
+    }
     c.set("userId", user.id);
     c.set("platformUserId", parsed.data);
     await next();
   });
 }
+
+/** The middleware bot routes that act for a user run; built once per app so every router shares one limiter. */
+export type ActAsPlatformUser = ReturnType<typeof actAsPlatformUser>;

@@ -8,8 +8,7 @@ import {
   UpdateAlertRequestSchema,
 } from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
-import type { UserService } from "../../domain/user-service.ts";
-import { actAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
 import {
   BotHeadersSchema,
   bearer,
@@ -21,9 +20,9 @@ import {
 
 const AlertIdParams = z.object({ id: IdSchema });
 
-export function alertsRoutes(alerts: AlertService, users: UserService) {
+export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   const router = resourceRouter();
-  router.use(requireBot, actAsPlatformUser(users));
+  router.use(requireBot, actAs);
   const one = jsonResponse(AlertSchema, "The alert");
 
   router.openapi(
@@ -36,7 +35,7 @@ export function alertsRoutes(alerts: AlertService, users: UserService) {
         "Refused with 409 condition_already_met when the market already satisfies the condition, and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
       security: bearer,
       request: { headers: BotHeadersSchema, body: jsonBody(CreateAlertRequestSchema, "The alert to create") },
-      responses: { 201: jsonResponse(AlertSchema, "The new alert"), ...errorResponses(409) },
+      responses: { 201: jsonResponse(AlertSchema, "The new alert"), ...errorResponses(409, 429) },
     }),
     async (c) => {
       const command = c.req.valid("json");
@@ -53,7 +52,7 @@ export function alertsRoutes(alerts: AlertService, users: UserService) {
       summary: "The user's alerts, oldest first, optionally filtered by status and symbol",
       security: bearer,
       request: { headers: BotHeadersSchema, query: ListAlertsQuerySchema },
-      responses: { 200: jsonResponse(AlertListSchema, "Matching alerts"), ...errorResponses() },
+      responses: { 200: jsonResponse(AlertListSchema, "Matching alerts"), ...errorResponses(429) },
     }),
     async (c) => {
       const { status, symbol } = c.req.valid("query");
@@ -73,7 +72,7 @@ export function alertsRoutes(alerts: AlertService, users: UserService) {
       summary: "One of the user's alerts",
       security: bearer,
       request: { headers: BotHeadersSchema, params: AlertIdParams },
-      responses: { 200: one, ...errorResponses(404) },
+      responses: { 200: one, ...errorResponses(404, 429) },
     }),
     async (c) => c.json(await alerts.get(c.get("userId"), c.req.valid("param").id), 200),
   );
@@ -90,7 +89,7 @@ export function alertsRoutes(alerts: AlertService, users: UserService) {
         params: AlertIdParams,
         body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change"),
       },
-      responses: { 200: one, ...errorResponses(404, 409) },
+      responses: { 200: one, ...errorResponses(404, 409, 429) },
     }),
     async (c) => {
       const alert = await alerts.update(c.get("userId"), c.req.valid("param").id, c.req.valid("json"));
@@ -106,7 +105,7 @@ export function alertsRoutes(alerts: AlertService, users: UserService) {
       summary: "Cancel an alert (idempotent; the alert stays listed as cancelled)",
       security: bearer,
       request: { headers: BotHeadersSchema, params: AlertIdParams },
-      responses: { 200: one, ...errorResponses(404, 409) },
+      responses: { 200: one, ...errorResponses(404, 409, 429) },
     }),
     async (c) => c.json(await alerts.cancel(c.get("userId"), c.req.valid("param").id), 200),
   );

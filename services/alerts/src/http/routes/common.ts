@@ -27,7 +27,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "The token is not allowed to use this endpoint",
   404: "Not found (or not yours)",
   409: "Refused in the current state",
-  429: "Too many attempts",
+  429: "Too many attempts or commands: details.retryAfterSeconds (and Retry-After) say when to try again",
 };
 
 export function errorResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {

@@ -5,7 +5,7 @@ import {
   RedeemLinkCodeResponseSchema,
 } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
-import { actAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
 import {
   BotHeadersSchema,
   bearer,
@@ -15,9 +15,9 @@ import {
   resourceRouter,
 } from "./common.ts";
 
-export function linkCodesRoutes(users: UserService) {
+export function linkCodesRoutes(users: UserService, actAs: ActAsPlatformUser) {
   const router = resourceRouter();
-  router.use(requireBot, actAsPlatformUser(users));
+  router.use(requireBot, actAs);
 
   router.openapi(
     createRoute({
@@ -27,7 +27,7 @@ export function linkCodesRoutes(users: UserService) {
       summary: "Create a one-time code (8 characters, valid 10 minutes) to link another platform",
       security: bearer,
       request: { headers: BotHeadersSchema },
-      responses: { 201: jsonResponse(LinkCodeSchema, "Show this code to the user"), ...errorResponses() },
+      responses: { 201: jsonResponse(LinkCodeSchema, "Show this code to the user"), ...errorResponses(429) },
     }),
     async (c) => c.json(await users.createLinkCode(c.get("userId")), 201),
   );

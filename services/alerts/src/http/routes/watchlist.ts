@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AddToWatchlistRequestSchema, SymbolSchema, WatchlistSchema } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
-import { actAsPlatformUser, requireBot } from "../auth.ts";
+import { type ActAsPlatformUser, requireBot } from "../auth.ts";
 import {
   BotHeadersSchema,
   bearer,
@@ -11,9 +11,9 @@ import {
   resourceRouter,
 } from "./common.ts";
 
-export function watchlistRoutes(users: UserService) {
+export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
   const router = resourceRouter();
-  router.use(requireBot, actAsPlatformUser(users));
+  router.use(requireBot, actAs);
   const watchlist = jsonResponse(WatchlistSchema, "The whole watchlist, sorted by symbol");
 
   router.openapi(
@@ -24,7 +24,7 @@ export function watchlistRoutes(users: UserService) {
       summary: "The user's watchlist",
       security: bearer,
       request: { headers: BotHeadersSchema },
-      responses: { 200: watchlist, ...errorResponses() },
+      responses: { 200: watchlist, ...errorResponses(429) },
     }),
     async (c) => c.json({ items: await users.watchlist(c.get("userId")) }, 200),
   );
@@ -37,7 +37,7 @@ export function watchlistRoutes(users: UserService) {
       summary: "Add tickers (already present ones are kept as they are)",
       security: bearer,
       request: { headers: BotHeadersSchema, body: jsonBody(AddToWatchlistRequestSchema, "Tickers to add") },
-      responses: { 200: watchlist, ...errorResponses(409) },
+      responses: { 200: watchlist, ...errorResponses(409, 429) },
     }),
     async (c) => {
       const { symbols } = c.req.valid("json");
@@ -53,7 +53,7 @@ export function watchlistRoutes(users: UserService) {
       summary: "Remove a ticker",
       security: bearer,
       request: { headers: BotHeadersSchema, params: z.object({ symbol: SymbolSchema }) },
-      responses: { 200: watchlist, ...errorResponses(404) },
+      responses: { 200: watchlist, ...errorResponses(404, 429) },
     }),
     async (c) => {
       const { symbol } = c.req.valid("param");

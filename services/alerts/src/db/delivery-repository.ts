@@ -1,0 +1,106 @@
+import type { InferEntity } from "@mikro-orm/core";
+import type { SqlEntityManager } from "@mikro-orm/postgresql";
+import type { DeliveryRecord, Platform, UndeliverableNotice } from "@tickerbell/contracts";
+import type { DeliveryRepository, NewDelivery } from "../domain/ports.ts";
+import { AlertEntity, DeliveryEntity } from "./entities.ts";
+
+type DeliveryRow = InferEntity<typeof DeliveryEntity>;
+
+const toRecord = (row: DeliveryRow): DeliveryRecord => ({
+  triggerId: row.triggerId,
+  alertId: row.alertId,
+  platform: row.platform,
+  status: row.status,
+  reason: row.reason ?? null,
+  recordedAt: row.recordedAt.toISOString(),
+});
+
+/** DeliveryRepository on MikroORM. Each call runs on its own fork of the EntityManager. */
+export class MikroDeliveryRepository implements DeliveryRepository {
+  readonly #em: SqlEntityManager;
+
+  constructor(em: SqlEntityManager) {
+    this.#em = em;
+  }
+
+  async alertTarget(alertId: string): Promise<{ userId: string; platform: Platform } | null> {
+    const row = await this.#em
+      .fork()
+      .findOne(AlertEntity, { id: alertId }, { fields: ["userId", "originPlatform"] });
+    return row ? { userId: row.userId, platform: row.originPlatform } : null;
+  }
+
+  async find(triggerId: string): Promise<DeliveryRecord | null> {
+    const row = await this.#em.fork().findOne(DeliveryEntity, { triggerId });
+    return row ? toRecord(row) : null;
+  }
+
+  async recordFirst(delivery: NewDelivery): Promise<{ record: DeliveryRecord; created: boolean }> {
+    const em = this.#em.fork();
+    // Two deliveries of one triggerId can race (a redelivered message on a second bot instance): the primary
+    // key lets one insert through, and the other reads what the winner wrote.
+    const inserted = await em.execute<{ trigger_id: string }[]>(
+      `insert into deliveries (trigger_id, alert_id, user_id, platform, status, reason, recorded_at)
+       values (?, ?, ?, ?, ?, ?, ?) on conflict (trigger_id) do nothing returning trigger_id`,
+      [
+        delivery.triggerId,
+        delivery.alertId,
+        delivery.userId,
+        delivery.platform,
+        delivery.status,
+        delivery.reason,
+        delivery.recordedAt,
+      ],
+    );
+    const row = await em.findOneOrFail(DeliveryEntity, { triggerId: delivery.triggerId });
+    return { record: toRecord(row), created: inserted.length > 0 };
+  }
+
+  async unacknowledged(
+    userId: string,
+    limit: number,
+  ): Promise<{ items: UndeliverableNotice[]; total: number }> {
+    const em = this.#em.fork();
+    const rows = await em.execute<
+      {
+        trigger_id: string;
+        alert_id: string;
+        symbol: string;
+        platform: Platform;
+        reason: string;
+        recorded_at: Date;
+        total: string;
+      }[]
+    >(
+      `select d.trigger_id, d.alert_id, a.symbol, d.platform, d.reason, d.recorded_at, count(*) over () as total
+       from deliveries d join alerts a on a.id = d.alert_id
+       where d.user_id = ? and d.status = 'undeliverable' and d.acknowledged_at is null
+       order by d.recorded_at desc, d.trigger_id desc
+       limit ?`,
+      [userId, limit],
+    );
+    const total = rows.length === 0 ? 0 : Number(rows[0]!.total);
+    const items = rows.reverse().map((r) => ({
+      triggerId: r.trigger_id,
+      alertId: r.alert_id,
+      symbol: r.symbol,
+      platform: r.platform,
+      reason: r.reason,
+      recordedAt: new Date(r.recorded_at).toISOString(),
+    }));
+    return { items, total };
+  }
+
+  async acknowledge(userId: string, triggerIds: string[] | null, now: Date): Promise<number> {
+    return this.#em.fork().nativeUpdate(
+      DeliveryEntity,
+      {
+        userId,
+        status: "undeliverable",
+        acknowledgedAt: null,
+        ...(triggerIds === null ? {} : { triggerId: { $in: triggerIds } }),
+      },
+      { acknowledgedAt: now },
+    );
+  }
+}

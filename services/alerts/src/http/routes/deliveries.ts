@@ -1,0 +1,127 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  AcknowledgeUndeliverableRequestSchema,
+  AcknowledgeUndeliverableResponseSchema,
+  DeliveryRecordSchema,
+  DeliveryStateResponseSchema,
+  DeliveryTriggerIdSchema,
+  MAX_UNDELIVERABLE_LISTED,
+  RecordDeliveryRequestSchema,
+  UndeliverableListSchema,
+} from "@tickerbell/contracts";
+import type { DeliveryService } from "../../domain/delivery-service.ts";
+import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import {
+  BotHeadersSchema,
+  bearer,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  resourceRouter,
+} from "./common.ts";
+
+const TriggerParams = z.object({ triggerId: DeliveryTriggerIdSchema });
+
+/**
+ * The bots' delivery log. Reading and writing a triggerId's record is the bot's own business (its platform
+ * comes from its token, no user involved); the undeliverable notices act for a user, like the other bot routes.
+ */
+export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatformUser) {
+  const router = resourceRouter();
+  router.use(requireBot);
+
+  // Registered before /{triggerId} so "undeliverable" is never taken for a triggerId.
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/undeliverable",
+      middleware: [actAs] as const,
+      tags: ["deliveries"],
+      summary: "The user's notifications that could not be delivered and they have not been told about",
+      description: `Across all of the user's linked platforms: the newest ${MAX_UNDELIVERABLE_LISTED}, oldest first, and the total.`,
+      security: bearer,
+      request: { headers: BotHeadersSchema },
+      responses: {
+        200: jsonResponse(UndeliverableListSchema, "Unacknowledged undeliverable notifications"),
+        ...errorResponses(429),
+      },
+    }),
+    async (c) => c.json(await deliveries.undeliverable(c.get("userId")), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/undeliverable/ack",
+      middleware: [actAs] as const,
+      tags: ["deliveries"],
+      summary: "Mark undeliverable notifications as told to the user",
+      description:
+        "Only the given triggerIds (those the user was shown), or every one when the body has none.",
+      security: bearer,
+      request: {
+        headers: BotHeadersSchema,
+        body: {
+          required: false,
+          description: "Which ones; leave out for all",
+          content: { "application/json": { schema: AcknowledgeUndeliverableRequestSchema } },
+        },
+      },
+      responses: {
+        200: jsonResponse(AcknowledgeUndeliverableResponseSchema, "How many were acknowledged now"),
+        ...errorResponses(429),
+      },
+    }),
+    async (c) => {
+      const { triggerIds } = c.req.valid("json");
+      return c.json({ acknowledged: await deliveries.acknowledge(c.get("userId"), triggerIds ?? null) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/{triggerId}",
+      tags: ["deliveries"],
+      summary: "What this bot's platform did with a notification: new, sent or undeliverable",
+      description: "A record written by another platform's bot is not visible: the answer is then new.",
+      security: bearer,
+      request: { params: TriggerParams },
+      responses: { 200: jsonResponse(DeliveryStateResponseSchema, "The state"), ...errorResponses() },
+    }),
+    async (c) => {
+      const { triggerId } = c.req.valid("param");
+      const state = await deliveries.stateOf(botPlatform(c.get("caller")), triggerId);
+      return c.json({ triggerId, state }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "put",
+      path: "/{triggerId}",
+      tags: ["deliveries"],
+      summary:
+        "Record that a notification was sent, or is undeliverable (idempotent: the first record stands)",
+      description:
+        "The alert must exist and notify on the token's platform (404 otherwise), and the triggerId must start with its alertId. A later write, even of the other status, changes nothing and answers the record that stands with 200.",
+      security: bearer,
+      request: {
+        params: TriggerParams,
+        body: jsonBody(RecordDeliveryRequestSchema, "The outcome of the delivery"),
+      },
+      responses: {
+        200: jsonResponse(DeliveryRecordSchema, "Recorded before: the record that stands"),
+        201: jsonResponse(DeliveryRecordSchema, "Recorded now"),
+        ...errorResponses(404, 409),
+      },
+    }),
+    async (c) => {
+      const { triggerId } = c.req.valid("param");
+      const platform = botPlatform(c.get("caller"));
+      const { record, created } = await deliveries.record(platform, triggerId, c.req.valid("json"));
+      return created ? c.json(record, 201) : c.json(record, 200);
+    },
+  );
+  return router;
+}
