@@ -61,7 +61,8 @@ export class ReferenceMatcher {
     const open = this.regularHours(ts);
     const expired: Expiration[] = [];
     const fired: Firing[] = [];
-    for (const tracked of [...alerts.values()]) {
+    // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
+    for (const tracked of alerts.values()) {
       const { alert, state } = tracked;
       if (tracked.expiresAt !== null && ts >= tracked.expiresAt) {
         alerts.delete(alert.id);
