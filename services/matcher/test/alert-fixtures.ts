@@ -44,6 +44,7 @@ export function makeAlert(spec: AlertSpec): Alert {
     extreme: spec.condition.kind === "trailing" ? spec.referencePrice : null,
     status: "active",
     generation: spec.generation ?? 0,
+    version: 1,
     repeat: spec.cooldownSeconds ? { cooldownSeconds: spec.cooldownSeconds } : null,
     expiresAt: spec.expiresAt == null ? null : new Date(spec.expiresAt).toISOString(),
     note: null,
