@@ -22,9 +22,17 @@ export interface InMemoryBusOptions<C extends TopicCatalog> {
   catalog: C;
   /** Partition count per topic, overriding the catalog's default. */
   partitions?: Partial<Record<TopicOf<C>, number>>;
+  /**
+   * Messages kept per partition that no consumer group reads yet (default 10000), so a topic nobody consumes
+   * does not grow without bound. Once groups read a partition, what every one of them has committed is dropped.
+   */
+  retainUnconsumed?: number;
   metrics?: Registry;
   logger?: Logger;
 }
+
+/** How often (in commits per partition) consumed messages are dropped. */
+const TRIM_EVERY = 256;
 
 interface StoredMessage {
   key: string | null;
@@ -33,14 +41,45 @@ interface StoredMessage {
   timestamp: number;
 }
 
+/**
+ * One partition's messages. Offsets keep counting from 0 while consumed messages are dropped from the front,
+ * so a long-running standalone process does not keep every tick it ever saw.
+ */
 class PartitionLog {
-  readonly messages: StoredMessage[] = [];
+  /** Offset of the first retained message. */
+  #base = 0;
+  #messages: StoredMessage[] = [];
   readonly #waiters = new Set<() => void>();
 
+  get startOffset(): number {
+    return this.#base;
+  }
+
+  /** The offset the next appended message gets (Kafka's high watermark). */
+  get endOffset(): number {
+    return this.#base + this.#messages.length;
+  }
+
+  get retained(): number {
+    return this.#messages.length;
+  }
+
+  at(offset: number): StoredMessage | undefined {
+    return offset < this.#base ? undefined : this.#messages[offset - this.#base];
+  }
+
   append(message: StoredMessage): void {
-    this.messages.push(message);
+    this.#messages.push(message);
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
+  }
+
+  /** Drops every message before `offset`. */
+  trimBefore(offset: number): void {
+    const drop = Math.min(offset, this.endOffset) - this.#base;
+    if (drop <= 0) return;
+    this.#messages = this.#messages.slice(drop);
+    this.#base += drop;
   }
 
   /** Resolves on the next append, or when the signal stops. */
@@ -103,12 +142,14 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
   readonly #subscriptions = new Set<Subscription>();
   readonly #metrics: BusMetrics;
   readonly #logger: Logger | undefined;
+  readonly #retainUnconsumed: number;
 
   constructor(options: InMemoryBusOptions<C>) {
     this.catalog = options.catalog;
     this.#partitionOverrides = options.partitions ?? {};
     this.#metrics = new BusMetrics(options.metrics);
     this.#logger = options.logger;
+    this.#retainUnconsumed = options.retainUnconsumed ?? 10_000;
   }
 
   async start(): Promise<void> {
@@ -191,13 +232,39 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     let roundRobin = 0;
     for (const m of messages) {
       const partition = m.key === null ? roundRobin++ % logs.length : partitionForKey(m.key, logs.length);
-      logs[partition]?.append({
-        key: m.key,
-        value: m.value,
-        headers: { ...m.headers },
-        timestamp: Date.now(),
-      });
+      const log = logs[partition];
+      if (!log) continue;
+      log.append({ key: m.key, value: m.value, headers: { ...m.headers }, timestamp: Date.now() });
+      if (
+        log.retained > this.#retainUnconsumed + TRIM_EVERY &&
+        this.#committedByAll({ topic, partition }) === undefined
+      ) {
+        log.trimBefore(log.endOffset - this.#retainUnconsumed);
+      }
     }
+  }
+
+  /** Messages currently held for a topic (all partitions); for diagnostics and tests. */
+  retainedMessages(topic: string): number {
+    return (this.#topics.get(topic) ?? []).reduce((sum, log) => sum + log.retained, 0);
+  }
+
+  /** The lowest offset every group reading the partition has committed; undefined when no group reads it. */
+  #committedByAll(tp: TopicPartition): number | undefined {
+    const id = topicPartitionId(tp);
+    let lowest: number | undefined;
+    for (const group of this.#groups.values()) {
+      // A group with no members does not hold messages back; if it returns, it resumes at the oldest kept one.
+      if (group.members.length === 0) continue;
+      const committed = group.committed.get(id);
+      if (committed !== undefined && (lowest === undefined || committed < lowest)) lowest = committed;
+    }
+    return lowest;
+  }
+
+  #trim(tp: TopicPartition, log: PartitionLog): void {
+    const committed = this.#committedByAll(tp);
+    if (committed !== undefined) log.trimBefore(committed);
   }
 
   async #join(spec: ConsumerSpec): Promise<Subscription> {
@@ -282,7 +349,8 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     const log = this.#logsOf(tp.topic)[tp.partition];
     if (!log) return;
     const id = topicPartitionId(tp);
-    if (!group.committed.has(id)) group.committed.set(id, spec.fromBeginning ? 0 : log.messages.length);
+    if (!group.committed.has(id))
+      group.committed.set(id, spec.fromBeginning ? log.startOffset : log.endOffset);
     const lag = { topic: tp.topic, partition: String(tp.partition), group: spec.groupId };
     try {
       await this.#consume(group, spec, tp, log, signal, lag);
@@ -302,9 +370,9 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
   ): Promise<void> {
     const id = topicPartitionId(tp);
     while (!signal.stopped) {
-      const position = group.committed.get(id) ?? 0;
-      const stored = log.messages[position];
-      this.#metrics.consumerLag.set(lag, log.messages.length - position);
+      const position = Math.max(group.committed.get(id) ?? 0, log.startOffset);
+      const stored = log.at(position);
+      this.#metrics.consumerLag.set(lag, log.endOffset - position);
       if (!stored) {
         await log.waitForAppend(signal);
         continue;
@@ -349,7 +417,8 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
         outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
       });
       group.committed.set(id, position + 1);
-      this.#metrics.consumerLag.set(lag, log.messages.length - position - 1);
+      this.#metrics.consumerLag.set(lag, log.endOffset - position - 1);
+      if ((position + 1) % TRIM_EVERY === 0) this.#trim(tp, log);
     }
   }
 }

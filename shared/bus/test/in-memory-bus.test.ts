@@ -1,5 +1,6 @@
+import { describe, expect, it } from "vitest";
 import { InMemoryBus } from "../src/index.ts";
-import { busContract, type TestBus, type TestCatalog } from "./bus-contract.ts";
+import { busContract, type TestBus, type TestCatalog, TestEventSchema } from "./bus-contract.ts";
 
 busContract("InMemoryBus", async (catalog: TestCatalog) => {
   let bus: InMemoryBus<TestCatalog> | undefined;
@@ -15,3 +16,47 @@ busContract("InMemoryBus", async (catalog: TestCatalog) => {
     },
   };
 });
+
+describe("InMemoryBus retention", () => {
+  const topic = "retention.events";
+  const catalog: TestCatalog = {
+    [topic]: { name: topic, key: "key", keyOf: (e) => e.key, schema: TestEventSchema, partitions: 1 },
+  };
+  const batch = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ value: { v: 1 as const, key: "K", seq: from + i } }));
+
+  it("drops what every reading group has committed, and keeps a bounded tail nobody reads", async () => {
+    const bus = new InMemoryBus({ catalog, retainUnconsumed: 1_000 });
+    await bus.start();
+    await bus.publish(topic, batch(0, 5_000));
+    expect(bus.retainedMessages(topic)).toBeLessThanOrEqual(1_000 + 256);
+    expect(bus.retainedMessages(topic)).toBeGreaterThanOrEqual(1_000);
+
+    const seen: number[] = [];
+    const offsets: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: "reader",
+      topics: [topic],
+      handler: async (m) => {
+        seen.push(m.value.seq);
+        offsets.push(m.offset);
+      },
+    });
+    // The group starts at the oldest message still kept; offsets keep counting from the first publish.
+    await bus.publish(topic, batch(5_000, 3_000));
+    await waitUntil(() => seen.at(-1) === 7_999);
+    expect(offsets[0]).toBe(String(seen[0]));
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => (seen[0] ?? 0) + i));
+    expect(bus.retainedMessages(topic)).toBeLessThan(256);
+    await sub.stop();
+    await bus.close();
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
