@@ -56,6 +56,8 @@ const pricing = await startPricing({
     FINNHUB_SYMBOL_CAP: 50,
     FINNHUB_REST_CALLS_PER_MINUTE: 60,
     SIMULATION_SEED: 1,
+    SIMULATION_MARKET_HOURS: "real",
+    SIMULATION_SPEED: 1,
     DEMAND_REFRESH_SECONDS: 300,
   },
   bus,

@@ -10,6 +10,8 @@ describe("loadPricingEnv", () => {
       FINNHUB_SYMBOL_CAP: 50,
       FINNHUB_REST_CALLS_PER_MINUTE: 60,
       SIMULATION_SEED: 42,
+      SIMULATION_MARKET_HOURS: "real",
+      SIMULATION_SPEED: 1,
       DEMAND_REFRESH_SECONDS: 300,
     });
   });

@@ -17,6 +17,10 @@ export const PricingEnvSchema = z.object({
   ALERTS_URL: envUrl().optional(),
   API_TOKEN_INTERNAL: envSecret().optional(),
   SIMULATION_SEED: envInt(42),
+  /** `always-open` makes the simulated market trade around the clock (the standalone try-out uses it). */
+  SIMULATION_MARKET_HOURS: z.enum(["real", "always-open"]).default("real"),
+  /** Market time per wall-clock time of the simulated walks (1 = real pace). */
+  SIMULATION_SPEED: envInt(1).pipe(z.number().int().min(1).max(3600)),
   /** How often the demand snapshot is refreshed (watchlist changes have no event). */
   DEMAND_REFRESH_SECONDS: envInt(300).pipe(z.number().int().min(5)),
   LOG_LEVEL: z.string().optional(),

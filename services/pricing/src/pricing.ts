@@ -44,6 +44,8 @@ export type PricingConfig = Pick<
   | "FINNHUB_SYMBOL_CAP"
   | "FINNHUB_REST_CALLS_PER_MINUTE"
   | "SIMULATION_SEED"
+  | "SIMULATION_MARKET_HOURS"
+  | "SIMULATION_SPEED"
   | "DEMAND_REFRESH_SECONDS"
 >;
 
@@ -102,7 +104,12 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       });
     upstream = new CachedMarketData(new FinnhubMarketData(rest), tuning.cacheTtls);
   } else {
-    const feed = new SimulatedFeed({ seed: config.SIMULATION_SEED, startMs: Date.now() });
+    const feed = new SimulatedFeed({
+      seed: config.SIMULATION_SEED,
+      startMs: Date.now(),
+      marketHours: config.SIMULATION_MARKET_HOURS,
+      speed: config.SIMULATION_SPEED,
+    });
     source = tuning.source ?? new SimulatedSource(feed);
     upstream = new SimulatedMarketData(feed);
     log.info({ seed: config.SIMULATION_SEED }, "FINNHUB_API_KEY not set: serving the simulated feed");

@@ -48,6 +48,8 @@ export function pricingConfig(overrides: Partial<PricingConfig> = {}): PricingCo
     FINNHUB_SYMBOL_CAP: 50,
     FINNHUB_REST_CALLS_PER_MINUTE: 600,
     SIMULATION_SEED: 42,
+    SIMULATION_MARKET_HOURS: "real",
+    SIMULATION_SPEED: 1,
     DEMAND_REFRESH_SECONDS: 300,
     ...overrides,
   };

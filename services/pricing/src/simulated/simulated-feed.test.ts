@@ -60,6 +60,21 @@ describe("SimulatedFeed", () => {
     expect(run(1, TUESDAY_11PM, 300).ticks).toEqual([]);
     expect(run(1, SATURDAY_NOON, 300).ticks).toEqual([]);
   });
+
+  it("trades around the clock when always open, and moves further per minute when sped up", () => {
+    const open = new SimulatedFeed({ seed: 1, startMs: SATURDAY_NOON, marketHours: "always-open" });
+    expect(open.advanceTo(SATURDAY_NOON + 300_000).length).toBeGreaterThan(100 * 200);
+    // The same seeded shocks, scaled: a walk sped up 100x moves about 10x (sqrt) as far from its start.
+    const spread = (speed: number) => {
+      const feed = new SimulatedFeed({ seed: 5, startMs: TUESDAY_10AM, speed });
+      const ticks = feed.advanceTo(TUESDAY_10AM + 600_000).filter((t) => t.symbol === "AAPL");
+      const prices = ticks.map((t) => t.price);
+      return Math.max(...prices) - Math.min(...prices);
+    };
+    const ratio = spread(100) / spread(1);
+    expect(ratio).toBeGreaterThan(5);
+    expect(ratio).toBeLessThan(20);
+  });
 });
 
 describe("usSessionAt", () => {

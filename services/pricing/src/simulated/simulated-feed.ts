@@ -17,6 +17,16 @@ export interface SimulatedFeedOptions {
   startMs: number;
   /** One step of every walk (default 1 s). */
   stepMs?: number;
+  /**
+   * `real` (default): quiet outside US regular hours, still when closed. `always-open`: trade as in regular
+   * hours around the clock, so a try-out at night still sees prices move.
+   */
+  marketHours?: "real" | "always-open";
+  /**
+   * Market time per wall-clock time (default 1). At 60, a minute of walking moves prices as much as an hour of
+   * a real market does: still a realistic path, just fast-forwarded, so a try-out sees alerts fire.
+   */
+  speed?: number;
 }
 
 export interface SimulatedPrice {
@@ -43,12 +53,16 @@ interface Walk {
 export class SimulatedFeed {
   readonly #seed: number;
   readonly #stepMs: number;
+  readonly #alwaysOpen: boolean;
+  readonly #speed: number;
   readonly #walks = new Map<string, Walk>();
   #step: number;
 
   constructor(options: SimulatedFeedOptions) {
     this.#seed = options.seed;
     this.#stepMs = options.stepMs ?? 1_000;
+    this.#alwaysOpen = options.marketHours === "always-open";
+    this.#speed = options.speed ?? 1;
     this.#step = Math.floor(options.startMs / this.#stepMs);
     for (const instrument of SIMULATED_UNIVERSE) this.track(instrument.symbol);
   }
@@ -84,10 +98,11 @@ export class SimulatedFeed {
     while (this.#step < target) {
       this.#step++;
       const ts = this.#step * this.#stepMs;
-      const session = usSessionAt(ts);
+      const session = this.#alwaysOpen ? "regular" : usSessionAt(ts);
       if (session === null) continue;
       const regular = session === "regular";
-      const sigma = Math.sqrt(this.#stepMs / TRADING_YEAR_MS) * (regular ? 1 : EXTENDED_HOURS_VOLATILITY);
+      const sigma =
+        Math.sqrt((this.#stepMs * this.#speed) / TRADING_YEAR_MS) * (regular ? 1 : EXTENDED_HOURS_VOLATILITY);
       const probability = regular ? TRADE_PROBABILITY.regular : TRADE_PROBABILITY.extended;
       for (const walk of this.#walks.values()) {
         // Draw both numbers every step so a walk's path does not depend on whether it traded.
