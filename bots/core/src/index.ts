@@ -1,6 +1,7 @@
 export * from "./clients/alerts-client.ts";
 export * from "./clients/http.ts";
 export * from "./clients/pricing-client.ts";
+export * from "./delivery/http-log.ts";
 export * from "./delivery/memory-log.ts";
 export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";

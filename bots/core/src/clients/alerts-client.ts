@@ -1,4 +1,5 @@
 import {
+  AcknowledgeUndeliverableResponseSchema,
   type Alert,
   AlertListSchema,
   AlertSchema,
@@ -9,6 +10,7 @@ import {
   RedeemLinkCodeResponseSchema,
   type ResolveUserRequest,
   ResolveUserResponseSchema,
+  UndeliverableListSchema,
   type UpdateAlertRequest,
   WatchlistSchema,
 } from "@tickerbell/contracts";
@@ -98,5 +100,23 @@ export class AlertsClient {
       body: { code },
       headers: this.as(platformUserId),
     });
+  }
+
+  /** The user's notifications that could not be delivered and they have not been told about yet. */
+  undeliverable(platformUserId: string) {
+    return this.http.call("GET", "/v1/deliveries/undeliverable", UndeliverableListSchema, {
+      headers: this.as(platformUserId),
+    });
+  }
+
+  /** Marks them told: only `triggerIds` (those shown), or every one when left out. */
+  async acknowledgeUndeliverable(platformUserId: string, triggerIds?: string[]): Promise<number> {
+    const answer = await this.http.call(
+      "POST",
+      "/v1/deliveries/undeliverable/ack",
+      AcknowledgeUndeliverableResponseSchema,
+      { body: triggerIds === undefined ? {} : { triggerIds }, headers: this.as(platformUserId) },
+    );
+    return answer.acknowledged;
   }
 }

@@ -11,6 +11,7 @@ import {
 } from "../grammar/commands.ts";
 import { formatCommandError, parseCommand } from "../grammar/parse.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
+import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
 export interface CommandHandlerDeps {
   alerts: AlertsApi;
@@ -49,7 +50,10 @@ export class CommandHandler {
     return this.handle(ctx, parsed.command);
   }
 
-  /** Handles a parsed command (Discord builds these from slash-command options). */
+  /**
+   * Handles a parsed command (Discord builds these from slash-command options). Notifications that could not
+   * reach the user are told here, once, ahead of the reply.
+   */
   async handle(ctx: ChatContext, command: Command): Promise<Reply> {
     const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
     try {
@@ -57,9 +61,35 @@ export class CommandHandler {
         platformUserId: ctx.platformUserId,
         ...(ctx.displayName ? { displayName: ctx.displayName.slice(0, 100) } : {}),
       });
-      return await this.run(ctx, command);
     } catch (error) {
       return this.explain(error, logger);
+    }
+    const notice = await this.takeUndeliverableNotice(ctx, logger);
+    let reply: Reply;
+    try {
+      reply = await this.run(ctx, command);
+    } catch (error) {
+      reply = this.explain(error, logger);
+    }
+    return notice === null ? reply : { ...reply, text: `${notice}\n\n${reply.text}` };
+  }
+
+  /**
+   * The notice about undeliverable notifications, acknowledged so it is told once. Never fails the command:
+   * if the alert service cannot answer now, the notice waits for the next one.
+   */
+  private async takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
+    try {
+      const list = await this.deps.alerts.undeliverable(ctx.platformUserId);
+      const notice = formatUndeliverableNotice(list, ctx.platform);
+      if (notice === null) return null;
+      // Acknowledge what is shown; when the notice only counts older ones, those are told too.
+      const shown = list.total > list.items.length ? undefined : list.items.map((i) => i.triggerId);
+      await this.deps.alerts.acknowledgeUndeliverable(ctx.platformUserId, shown);
+      return notice;
+    } catch (error) {
+      logger.warn({ err: error }, "could not check for undeliverable notifications");
+      return null;
     }
   }
 
@@ -354,6 +384,12 @@ export class CommandHandler {
 
   private explain(error: unknown, logger: Logger): Reply {
     if (error instanceof UserFacingError) return { text: error.message };
+    if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
+      const seconds = retryAfterSeconds(error.details);
+      return {
+        text: `You're sending commands too fast; try again in ${seconds === null ? "a minute" : `${seconds} second${seconds === 1 ? "" : "s"}`}.`,
+      };
+    }
     if (error instanceof ApiError) {
       if (error.status >= 500) {
         logger.error({ code: error.code, status: error.status }, "alert service error");
@@ -371,6 +407,11 @@ export class CommandHandler {
     logger.error({ err: error }, "unexpected failure handling a command");
     return { text: "Something went wrong on our side. Please try again in a moment." };
   }
+}
+
+function retryAfterSeconds(details: unknown): number | null {
+  const value = (details as { retryAfterSeconds?: unknown } | null | undefined)?.retryAfterSeconds;
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.ceil(value) : null;
 }
 
 /** A refusal whose message is meant for the user as it is. */

@@ -44,6 +44,8 @@ export type AlertsApi = Pick<
   | "unwatch"
   | "createLinkCode"
   | "redeemLinkCode"
+  | "undeliverable"
+  | "acknowledgeUndeliverable"
 >;
 
 /** A button under a reply. `action` comes back through `handleAction` when pressed. */
