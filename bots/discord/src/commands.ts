@@ -1,0 +1,341 @@
+import {
+  alertCommandFromOptions,
+  type Command,
+  type CommandError,
+  commandFromArguments,
+  parseCommand,
+} from "@tickerbell/bot-core";
+import {
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  SlashCommandBuilder,
+  type SlashCommandSubcommandBuilder,
+} from "discord.js";
+
+// The slash commands the bot declares, and how their options become bots/core commands. Values a person types
+// (prices, durations, tickers) are string options read by the core grammar, so a mistake gets the same helpful
+// message as on Telegram; fixed sets (directions, basis, unit) are choices Discord's client offers.
+
+export type OptionValue = string | number | boolean;
+
+/** One slash-command invocation as plain data: `/alert price ticker:AAPL ...` → `{ command: "alert", subcommand: "price", options }`. */
+export interface SlashInvocation {
+  command: string;
+  subcommand: string | null;
+  options: Readonly<Record<string, OptionValue>>;
+}
+
+export type SlashRequest =
+  | { kind: "command"; command: Command }
+  | { kind: "help"; topic: string | null }
+  | { kind: "refused"; error: CommandError };
+
+const choices = (...values: string[]) => values.map((value) => ({ name: value, value }));
+
+function alertOptions(
+  sub: SlashCommandSubcommandBuilder,
+  conditions: string[],
+  valueHelp: string,
+): SlashCommandSubcommandBuilder {
+  return sub
+    .addStringOption((o) =>
+      o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+    )
+    .addStringOption((o) =>
+      o
+        .setName("condition")
+        .setDescription("Which way")
+        .setRequired(true)
+        .addChoices(...choices(...conditions)),
+    )
+    .addStringOption((o) => o.setName("value").setDescription(valueHelp).setRequired(true));
+}
+
+function alertExtras(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return sub
+    .addStringOption((o) =>
+      o.setName("repeat").setDescription("Re-arm after firing, with this cooldown, e.g. 1h"),
+    )
+    .addStringOption((o) =>
+      o.setName("expires").setDescription("A duration like 7d, or a date like 2026-12-31"),
+    )
+    .addStringOption((o) =>
+      o.setName("note").setDescription("Shown in the notification (up to 200 characters)"),
+    )
+    .addBooleanOption((o) =>
+      o.setName("regular-hours-only").setDescription("Only fire during regular trading hours"),
+    );
+}
+
+function alertRefOption(sub: SlashCommandSubcommandBuilder, what: string): SlashCommandSubcommandBuilder {
+  return sub.addStringOption((o) =>
+    o
+      .setName("alert")
+      .setDescription(`The alert to ${what}: pick one, or its number in /alert list`)
+      .setRequired(true)
+      .setAutocomplete(true),
+  );
+}
+
+const alert = new SlashCommandBuilder()
+  .setName("alert")
+  .setDescription("Set and manage price alerts")
+  .addSubcommand((sub) =>
+    alertExtras(
+      alertOptions(
+        sub.setName("price").setDescription("When the price goes above, below or through a level"),
+        ["above", "below", "cross"],
+        "The price, e.g. 200 or 187.50",
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    alertExtras(
+      alertOptions(
+        sub.setName("percent").setDescription("When the price moves by a percentage"),
+        ["up", "down", "move"],
+        "The move in percent, e.g. 5",
+      ).addStringOption((o) =>
+        o
+          .setName("basis")
+          .setDescription("Measured from the last price (default) or the previous close")
+          .addChoices(...choices("last", "close")),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    alertExtras(
+      alertOptions(
+        sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
+        ["down", "up"],
+        "How far: 8% or $5 (or a number with unit)",
+      ).addStringOption((o) =>
+        o
+          .setName("unit")
+          .setDescription("Whether the value is a percentage or a dollar amount")
+          .addChoices(...choices("percent", "amount")),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("list")
+      .setDescription("Your alerts")
+      .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
+  )
+  .addSubcommand((sub) => alertRefOption(sub.setName("remove").setDescription("Delete an alert"), "delete"))
+  .addSubcommand((sub) => alertRefOption(sub.setName("pause").setDescription("Pause an alert"), "pause"))
+  .addSubcommand((sub) =>
+    alertRefOption(sub.setName("resume").setDescription("Resume a paused alert"), "resume"),
+  );
+
+const watchlist = new SlashCommandBuilder()
+  .setName("watchlist")
+  .setDescription("Your watchlist")
+  .addSubcommand((sub) => sub.setName("show").setDescription("Your watchlist with current prices"))
+  .addSubcommand((sub) =>
+    sub
+      .setName("add")
+      .setDescription("Add tickers to your watchlist")
+      .addStringOption((o) =>
+        o.setName("tickers").setDescription("One or more, e.g. AAPL MSFT").setRequired(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("remove")
+      .setDescription("Remove a ticker from your watchlist")
+      .addStringOption((o) =>
+        o.setName("ticker").setDescription("The ticker").setRequired(true).setAutocomplete(true),
+      ),
+  );
+
+const price = new SlashCommandBuilder()
+  .setName("price")
+  .setDescription("Current price of a stock")
+  .addStringOption((o) =>
+    o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+  );
+
+const link = new SlashCommandBuilder()
+  .setName("link")
+  .setDescription("Link your Discord and Telegram accounts")
+  .addStringOption((o) =>
+    o.setName("code").setDescription("The code from your other platform; leave out to get one"),
+  );
+
+const help = new SlashCommandBuilder()
+  .setName("help")
+  .setDescription("How to use Tickerbell")
+  .addStringOption((o) =>
+    o
+      .setName("topic")
+      .setDescription("A command")
+      .addChoices(...choices("alert", "watchlist", "price", "link")),
+  );
+
+/** Exactly what `register` sends to Discord. */
+export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
+  alert,
+  watchlist,
+  price,
+  link,
+  help,
+].map((builder) => builder.toJSON());
+
+/** The option names each command (or subcommand) declares, keyed "alert price", "price". */
+const DECLARED_OPTIONS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  SLASH_COMMANDS.flatMap((command) => {
+    const options = command.options ?? [];
+    const subcommands = options.filter((o) => o.type === 1);
+    if (subcommands.length === 0) return [[command.name, new Set(options.map((o) => o.name))]];
+    return subcommands.map((sub) => [
+      `${command.name} ${sub.name}`,
+      new Set(("options" in sub ? (sub.options ?? []) : []).map((o) => o.name)),
+    ]);
+  }),
+);
+
+function text(value: OptionValue | undefined): string | undefined {
+  return value === undefined ? undefined : String(value);
+}
+
+/** Turns a slash-command invocation into a core command, or a refusal with a message. */
+export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashRequest {
+  const { command, subcommand, options } = invocation;
+  const path = subcommand === null ? command : `${command} ${subcommand}`;
+  const declared = DECLARED_OPTIONS.get(path);
+  if (declared === undefined) {
+    return refused(`I don't know the command "/${path.slice(0, 40)}".`, "/help");
+  }
+  const unknown = Object.keys(options).find((name) => !declared.has(name));
+  if (unknown !== undefined) {
+    return refused(`I don't understand "${unknown.slice(0, 40)}". Pick from the command's options.`, "/help");
+  }
+  const args = { now };
+  const fromResult = (result: ReturnType<typeof parseCommand>): SlashRequest =>
+    result.ok ? { kind: "command", command: result.command } : { kind: "refused", error: result.error };
+  switch (path) {
+    case "alert price":
+    case "alert percent":
+    case "alert trailing":
+      return fromResult(
+        alertCommandFromOptions(
+          {
+            kind: subcommand as "price" | "percent" | "trailing",
+            symbol: text(options.ticker),
+            direction: text(options.condition),
+            value: text(options.value),
+            basis: text(options.basis),
+            unit: text(options.unit),
+            repeat: text(options.repeat),
+            expires: text(options.expires),
+            note: text(options.note),
+            regularHoursOnly: options["regular-hours-only"] === true,
+          },
+          args,
+        ),
+      );
+    case "alert list":
+      return fromResult(commandFromArguments("alerts", text(options.ticker), args));
+    case "alert remove":
+      return fromResult(commandFromArguments("delete", text(options.alert) ?? "", args));
+    case "alert pause":
+    case "alert resume":
+      return fromResult(
+        commandFromArguments(subcommand as "pause" | "resume", text(options.alert) ?? "", args),
+      );
+    case "watchlist show":
+      return { kind: "command", command: { name: "watchlist" } };
+    case "watchlist add":
+      return fromResult(commandFromArguments("watch", text(options.tickers) ?? "", args));
+    case "watchlist remove":
+      return fromResult(commandFromArguments("unwatch", text(options.ticker) ?? "", args));
+    case "price":
+      return fromResult(commandFromArguments("price", text(options.ticker) ?? "", args));
+    case "link":
+      return fromResult(commandFromArguments("link", text(options.code), args));
+    case "help":
+      return { kind: "help", topic: text(options.topic) ?? null };
+    default:
+      return refused(`I don't know the command "/${path.slice(0, 40)}".`, "/help");
+  }
+}
+
+function refused(message: string, example: string): SlashRequest {
+  return { kind: "refused", error: { message, example } };
+}
+
+/**
+ * The core grammar's examples are typed commands (`/alert AAPL above 200`); on Discord they are shown as the
+ * slash command that does the same (`/alert price ticker:AAPL condition:above value:200`).
+ */
+export function slashExample(typed: string): string {
+  const parsed = parseCommand(typed, { now: new Date() });
+  if (!parsed.ok) return typed;
+  const command = parsed.command;
+  switch (command.name) {
+    case "alert": {
+      const c = command.condition;
+      const parts = [`/alert ${c.kind}`, `ticker:${command.symbol}`];
+      if (c.kind === "price") parts.push(`condition:${c.direction}`, `value:${c.target}`);
+      if (c.kind === "percent") {
+        parts.push(`condition:${c.direction}`, `value:${c.percent}`);
+        if (c.basis === "close") parts.push("basis:close");
+      }
+      if (c.kind === "trailing") {
+        parts.push(`condition:${c.direction}`, `value:${c.offset.value}`, `unit:${c.offset.unit}`);
+      }
+      const repeat = /\brepeat (\S+)/.exec(typed)?.[1];
+      if (repeat) parts.push(`repeat:${repeat}`);
+      const expires = /\bexpires (\S+)/.exec(typed)?.[1];
+      if (expires) parts.push(`expires:${expires}`);
+      if (command.note) parts.push(`note:${command.note}`);
+      if (command.regularHoursOnly) parts.push("regular-hours-only:True");
+      return parts.join(" ");
+    }
+    case "alerts":
+      return command.symbol ? `/alert list ticker:${command.symbol}` : "/alert list";
+    case "delete":
+    case "pause":
+    case "resume": {
+      const ref = command.ref.by === "position" ? String(command.ref.position) : command.ref.id;
+      return `/alert ${command.name === "delete" ? "remove" : command.name} alert:${ref}`;
+    }
+    case "watch":
+      return `/watchlist add tickers:${command.symbols.join(" ")}`;
+    case "unwatch":
+      return `/watchlist remove ticker:${command.symbols[0] ?? "AAPL"}`;
+    case "watchlist":
+      return "/watchlist show";
+    case "price":
+      return `/price ticker:${command.symbols[0] ?? "AAPL"}`;
+    case "link":
+      return command.code ? `/link code:${command.code}` : "/link";
+    case "start":
+    case "help":
+      return "/help";
+  }
+}
+
+/** Help written in slash commands, from the declarations themselves. */
+export function helpText(topic: string | null): string {
+  if (topic === "alert") {
+    return [
+      "**/alert** — price, percent or trailing alerts",
+      "`/alert price ticker:AAPL condition:above value:200` — above, below, or cross a level",
+      "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
+      "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
+      "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`",
+      "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows",
+    ].join("\n");
+  }
+  const lines: string[] = ["**Tickerbell commands**"];
+  for (const command of SLASH_COMMANDS) {
+    if (topic !== null && command.name !== topic) continue;
+    const subcommands = (command.options ?? []).filter((o) => o.type === 1);
+    if (subcommands.length === 0) lines.push(`\`/${command.name}\` — ${command.description}`);
+    for (const sub of subcommands) lines.push(`\`/${command.name} ${sub.name}\` — ${sub.description}`);
+  }
+  if (topic === null) lines.push("", "`/help topic:alert` for every kind of alert.");
+  return lines.join("\n");
+}

@@ -1,0 +1,262 @@
+import {
+  type AlertsApi,
+  type Button,
+  type ChatContext,
+  type CommandError,
+  type CommandHandler,
+  describeAlert,
+  type PriceLookup,
+  type Reply,
+} from "@tickerbell/bot-core";
+import type { Logger } from "@tickerbell/config";
+import type { Alert } from "@tickerbell/contracts";
+import {
+  ActionRowBuilder,
+  ApplicationCommandOptionType,
+  type AutocompleteInteraction,
+  ButtonBuilder,
+  type ButtonInteraction,
+  ButtonStyle,
+  type ChatInputCommandInteraction,
+  Client,
+  type CommandInteractionOption,
+  Events,
+  type Interaction,
+  MessageFlags,
+  type User,
+} from "discord.js";
+import { helpText, type OptionValue, requestFromSlash, slashExample } from "./commands.ts";
+
+export interface DiscordBotOptions {
+  token: string;
+  /** DISCORD_API_BASE: Discord's REST root, or a local fake's. */
+  apiBase: string;
+  handler: CommandHandler;
+  /** For autocomplete over the user's own alerts. */
+  alerts: Pick<AlertsApi, "listAlerts">;
+  /** For ticker autocomplete. */
+  prices: PriceLookup;
+  logger: Logger;
+  now?: () => Date;
+  /** Autocomplete must be answered within Discord's 3 s; a lookup slower than this answers with no choices. */
+  autocompleteDeadlineMs?: number;
+}
+
+const MAX_CONTENT = 2000;
+const MAX_CHOICES = 25;
+const MAX_ROWS = 5;
+const MAX_BUTTONS_PER_ROW = 5;
+
+/**
+ * The chat side of the Discord bot: answers slash commands, autocomplete and button presses over the gateway.
+ * Everything a command does is bots/core's CommandHandler; this class translates Discord's options into core
+ * commands and core replies into ephemeral Discord messages.
+ */
+export class DiscordBot {
+  readonly client: Client;
+  private readonly options: DiscordBotOptions;
+  private readonly now: () => Date;
+
+  constructor(options: DiscordBotOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    // Slash commands, autocomplete and buttons need no gateway intents; DMs are sent over REST.
+    this.client = new Client({ intents: [], rest: { api: options.apiBase } });
+    this.client.on(Events.InteractionCreate, (interaction) => {
+      this.onInteraction(interaction).catch((error: unknown) => {
+        options.logger.error({ err: error, interactionId: interaction.id }, "failed handling an interaction");
+      });
+    });
+    this.client.on(Events.Error, (error) => options.logger.error({ err: error }, "discord client error"));
+  }
+
+  /** Logs in and resolves once the gateway session is READY. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    await this.client.login(this.options.token);
+    await ready;
+    this.options.logger.info({ user: this.client.user?.tag }, "discord bot connected");
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy();
+  }
+
+  isReady(): boolean {
+    return this.client.isReady();
+  }
+
+  private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) return this.onAutocomplete(interaction);
+    if (interaction.isChatInputCommand()) return this.onSlashCommand(interaction);
+    if (interaction.isButton()) return this.onButton(interaction);
+  }
+
+  private chatOf(user: User): ChatContext {
+    const name = user.globalName ?? user.username;
+    return {
+      platform: "discord",
+      platformUserId: user.id,
+      // Notifications go to the user's DM (opened from the user id), wherever the command was typed.
+      chatId: user.id,
+      ...(name ? { displayName: name } : {}),
+    };
+  }
+
+  private async onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const request = requestFromSlash(
+      {
+        command: interaction.commandName,
+        subcommand: interaction.options.getSubcommand(false),
+        options: optionValues(interaction.options.data),
+      },
+      this.now(),
+    );
+    if (request.kind === "help") {
+      await interaction.reply({ content: clip(helpText(request.topic)), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (request.kind === "refused") {
+      await interaction.reply({ content: clip(refusalText(request.error)), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    // Every other path calls the services: acknowledge first so Discord's 3-second window is always met.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const reply = await this.options.handler.handle(this.chatOf(interaction.user), request.command);
+    await interaction.editReply(render(reply));
+  }
+
+  private async onButton(interaction: ButtonInteraction): Promise<void> {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const reply = await this.options.handler.handleAction(
+      this.chatOf(interaction.user),
+      interaction.customId,
+    );
+    await interaction.editReply({ content: clip(discordText(reply.text)) });
+  }
+
+  private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const focused = interaction.options.getFocused(true);
+    const query = String(focused.value).trim();
+    const lookup =
+      focused.name === "alert"
+        ? this.alertChoices(interaction.user.id, interaction.options.getSubcommand(false), query)
+        : this.tickerChoices(query);
+    const choices = await withDeadline(lookup, this.options.autocompleteDeadlineMs ?? 2000).catch(
+      (error: unknown) => {
+        this.options.logger.warn({ err: error, option: focused.name }, "autocomplete lookup failed");
+        return [];
+      },
+    );
+    await interaction.respond(choices ?? []);
+  }
+
+  private async tickerChoices(query: string): Promise<Choice[]> {
+    if (query.length === 0) return [];
+    const matches = await this.options.prices.search(query.replace(/^\$/, ""));
+    return matches.slice(0, MAX_CHOICES).map((m) => ({
+      name: clipTo(`${m.symbol} — ${m.description}`, 100),
+      value: m.symbol.slice(0, 100),
+    }));
+  }
+
+  /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
+  private async alertChoices(userId: string, subcommand: string | null, query: string): Promise<Choice[]> {
+    const alerts = (await this.options.alerts.listAlerts(userId))
+      .filter((a) => a.status === "active" || a.status === "paused")
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const now = this.now();
+    const wanted = (a: Alert) =>
+      subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;
+    // "2000" should find "$2,000.00": compare without the formatting.
+    const plain = (text: string) => text.toLowerCase().replace(/[$,]/g, "");
+    const needle = plain(query);
+    return alerts
+      .map((alert, index) => ({ alert, name: `${index + 1}. ${describeAlert(alert, now)}` }))
+      .filter(({ alert, name }) => wanted(alert) && (needle === "" || plain(name).includes(needle)))
+      .slice(0, MAX_CHOICES)
+      .map(({ alert, name }) => ({ name: clipTo(name, 100), value: alert.id }));
+  }
+}
+
+interface Choice {
+  name: string;
+  value: string;
+}
+
+/** Option values by name, the subcommand's own when there is one. */
+function optionValues(data: readonly CommandInteractionOption[]): Record<string, OptionValue> {
+  const values: Record<string, OptionValue> = {};
+  for (const option of data) {
+    if (
+      option.type === ApplicationCommandOptionType.Subcommand ||
+      option.type === ApplicationCommandOptionType.SubcommandGroup
+    ) {
+      Object.assign(values, optionValues(option.options ?? []));
+    } else if (option.value !== undefined) {
+      values[option.name] = option.value;
+    }
+  }
+  return values;
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function refusalText(error: CommandError): string {
+  return `${error.message}\nExample: \`${slashExample(error.example)}\``;
+}
+
+/** Core replies name the typed commands; on Discord those are slash commands with options. */
+const TYPED_TO_SLASH: Array<[RegExp, string]> = [
+  [/\/alerts\b/g, "/alert list"],
+  [/\/watch AAPL MSFT\b/g, "/watchlist add"],
+  [/\/alert AAPL above 200\b/g, "/alert price"],
+  [/\/help alert\b/g, "/help topic:alert"],
+];
+
+/** Core's light markup (`*bold*`) in Discord markdown (`**bold**`), with slash-command names. */
+export function discordText(text: string): string {
+  let out = text.replace(/\*([^*\n]+)\*/g, "**$1**");
+  for (const [typed, slash] of TYPED_TO_SLASH) out = out.replace(typed, slash);
+  return out;
+}
+
+function clipTo(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function clip(text: string): string {
+  return clipTo(text, MAX_CONTENT);
+}
+
+/** A core reply as an ephemeral message: text, and its buttons packed into Discord's five rows of five. */
+export function render(reply: Reply): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
+  return { content: clip(discordText(reply.text)), components: buttonRows(reply.buttons ?? []) };
+}
+
+/** Packs rows of buttons into at most five rows of five, keeping each core row together. */
+export function buttonRows(rows: Button[][]): ActionRowBuilder<ButtonBuilder>[] {
+  const packed: Button[][] = [];
+  for (const row of rows) {
+    const last = packed[packed.length - 1];
+    if (last && last.length + row.length <= MAX_BUTTONS_PER_ROW) last.push(...row);
+    else if (packed.length < MAX_ROWS) packed.push(row.slice(0, MAX_BUTTONS_PER_ROW));
+    else break;
+  }
+  return packed.map((row) =>
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      row.map((button) =>
+        new ButtonBuilder()
+          .setCustomId(button.action)
+          .setLabel(clipTo(button.label, 80))
+          .setStyle(button.action.startsWith("delete:") ? ButtonStyle.Danger : ButtonStyle.Secondary),
+      ),
+    ),
+  );
+}

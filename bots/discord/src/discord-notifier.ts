@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import {
+  actionOf,
+  type Button,
+  DeliveryError,
+  formatNotification,
+  type Notifier,
+} from "@tickerbell/bot-core";
+import type { Notification } from "@tickerbell/contracts";
+import {
+  type APIEmbed,
+  type Client,
+  DiscordAPIError,
+  HTTPError,
+  RateLimitError,
+  RESTJSONErrorCodes,
+} from "discord.js";
+import { buttonRows } from "./discord-bot.ts";
+
+const COLOR_UP = 0x2e9e5b;
+const COLOR_DOWN = 0xd14b4b;
+const COLOR_NEUTRAL = 0x7f8c8d;
+
+/**
+ * Sends notification DMs: opens (or reuses) the DM channel with the user and posts an embed with buttons.
+ * discord.js's REST manager already waits out 429s per route bucket and globally; what still fails is sorted
+ * here: DMs closed or the user gone never will succeed, a 429 surfaced anyway, 5xx and network failures will.
+ */
+export class DiscordNotifier implements Notifier {
+  readonly platform = "discord" as const;
+  private readonly client: Client;
+
+  constructor(client: Client) {
+    this.client = client;
+  }
+
+  async send(notification: Notification): Promise<void> {
+    try {
+      const channel = await this.client.users.createDM(notification.origin.chatId);
+      await channel.send({
+        embeds: [notificationEmbed(notification)],
+        components: buttonRows([notificationButtons(notification)]),
+        // Discord itself drops a second message with the same nonce: a redelivered notification is sent once.
+        nonce: nonceOf(notification.triggerId),
+        enforceNonce: true,
+      });
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+/** At most 25 characters, as Discord allows; the same triggerId always gives the same nonce. */
+export function nonceOf(triggerId: string): string {
+  return createHash("sha256").update(triggerId).digest("base64url").slice(0, 25);
+}
+
+/** Under a notification: Snooze 1h (repeating alerts) or Re-arm (one-shot alerts), and Delete. */
+export function notificationButtons(n: Notification): Button[] {
+  const first: Button = n.repeating
+    ? { label: "😴 Snooze 1h", action: actionOf("snooze", n.alertId) }
+    : { label: "🔁 Re-arm", action: actionOf("rearm", n.alertId) };
+  return [first, { label: "🗑 Delete", action: actionOf("delete", n.alertId) }];
+}
+
+/** What fired, the price now, the move since the alert was set, and the note: the core wording, as an embed. */
+export function notificationEmbed(n: Notification): APIEmbed {
+  const message = formatNotification(n);
+  const [priceLine, moveLine, ...rest] = message.lines;
+  const fields =
+    n.type === "triggered"
+      ? [
+          { name: "Price now", value: priceLine ?? "", inline: true },
+          { name: "Move since set", value: moveLine ?? "", inline: true },
+          ...rest.map((line) =>
+            line.startsWith("Note: ")
+              ? { name: "Note", value: line.slice("Note: ".length) }
+              : { name: "\u200b", value: line },
+          ),
+        ]
+      : [];
+  return {
+    title: message.title.slice(0, 256),
+    ...(n.type === "expired" ? { description: message.lines.join("\n") } : {}),
+    ...(fields.length > 0 ? { fields } : {}),
+    color: n.type === "expired" ? COLOR_NEUTRAL : n.moveAbs >= 0 ? COLOR_UP : COLOR_DOWN,
+    timestamp: n.firedAt,
+    footer: { text: `Tickerbell · ${n.symbol}` },
+  };
+}
+
+const UNREACHABLE: ReadonlySet<number | string> = new Set([
+  RESTJSONErrorCodes.CannotSendMessagesToThisUser,
+  RESTJSONErrorCodes.UnknownUser,
+]);
+
+export function classify(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  if (error instanceof DiscordAPIError) {
+    if (UNREACHABLE.has(error.code)) {
+      return new DeliveryError("the user does not accept DMs from the bot", {
+        retryable: false,
+        code: "dms_closed",
+        cause: error,
+      });
+    }
+    if (error.status === 429) {
+      return new DeliveryError("rate limited by Discord", { retryable: true, code: "429", cause: error });
+    }
+    if (error.status >= 500) {
+      return new DeliveryError(`Discord answered ${error.status}`, {
+        retryable: true,
+        code: String(error.status),
+        cause: error,
+      });
+    }
+    return new DeliveryError(`Discord refused the message (${error.status}/${error.code})`, {
+      retryable: false,
+      code: `discord_${error.code}`,
+      cause: error,
+    });
+  }
+  if (error instanceof RateLimitError) {
+    return new DeliveryError("rate limited by Discord", {
+      retryable: true,
+      code: "429",
+      retryAfterMs: error.retryAfter,
+      cause: error,
+    });
+  }
+  if (error instanceof HTTPError) {
+    return new DeliveryError(`Discord answered ${error.status}`, {
+      retryable: true,
+      code: String(error.status),
+      cause: error,
+    });
+  }
+  return new DeliveryError("network failure talking to Discord", {
+    retryable: true,
+    code: "network",
+    cause: error,
+  });
+}

@@ -1,0 +1,44 @@
+import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { z } from "zod";
+
+const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id (17 to 20 digits)");
+
+export const DiscordEnvSchema = z.object({
+  DISCORD_TOKEN: envSecret(),
+  /** Discord's REST root; the gateway URL comes from GET /gateway/bot. Tests point it at a local fake. */
+  DISCORD_API_BASE: z.url().default("https://discord.com/api"),
+  /** Optional: otherwise taken from the READY payload (bot) or GET /applications/@me (register). */
+  DISCORD_APPLICATION_ID: snowflake.optional(),
+  ALERTS_URL: z.url(),
+  /** This bot's token for the alert service (the service's API_TOKEN_DISCORD). */
+  ALERTS_API_TOKEN: envSecret(),
+  PRICING_URL: z.url(),
+  KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
+  /** Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
+  DISCORD_MESSAGES_PER_SECOND: envInt(50).pipe(z.number().min(1).max(50)),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type DiscordEnv = z.output<typeof DiscordEnvSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): DiscordEnv {
+  const env = parseEnv("discord-bot", DiscordEnvSchema, source);
+  registerSecret(env.DISCORD_TOKEN);
+  registerSecret(env.ALERTS_API_TOKEN);
+  return env;
+}
+
+/** What `npm run register` needs: only the Discord side. */
+export const RegisterEnvSchema = DiscordEnvSchema.pick({
+  DISCORD_TOKEN: true,
+  DISCORD_API_BASE: true,
+  DISCORD_APPLICATION_ID: true,
+  LOG_LEVEL: true,
+});
+export type RegisterEnv = z.output<typeof RegisterEnvSchema>;
+
+export function loadRegisterEnv(source: NodeJS.ProcessEnv = process.env): RegisterEnv {
+  const env = parseEnv("discord-register", RegisterEnvSchema, source);
+  registerSecret(env.DISCORD_TOKEN);
+  return env;
+}

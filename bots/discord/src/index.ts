@@ -1,0 +1,4 @@
+export * from "./commands.ts";
+export * from "./discord-bot.ts";
+export * from "./discord-notifier.ts";
+export * from "./registration.ts";

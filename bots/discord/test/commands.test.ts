@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SLASH_COMMANDS } from "../src/commands.ts";
+import { newUser, type Stack, startStack } from "./harness.ts";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe("registration", () => {
+  it("registers exactly what the bot declares", () => {
+    const [registration] = stack.fake.commandRegistrations();
+    expect(registration).toMatchObject({ method: "PUT", guildId: null });
+    expect(registration?.body).toEqual(JSON.parse(JSON.stringify(SLASH_COMMANDS)));
+    expect(stack.fake.registeredCommands().map((c) => c.name)).toEqual([
+      "alert",
+      "watchlist",
+      "price",
+      "link",
+      "help",
+    ]);
+  });
+});
+
+describe("/help", () => {
+  it("answers ephemerally in slash-command syntax", async () => {
+    const reply = await stack.fake.slashCommand(newUser(), "help").reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toContain("/alert price");
+    expect(reply.content).toContain("/watchlist add");
+  });
+});
+
+describe("/alert price", () => {
+  it("creates the alert in the alert service and says so ephemerally", async () => {
+    const user = newUser();
+    const sent = stack.fake.slashCommand(user, "alert price", {
+      ticker: "aapl",
+      condition: "above",
+      value: "$1,250.50",
+      repeat: "1h",
+      expires: "7d",
+      note: "take profit",
+      "regular-hours-only": true,
+    });
+    const callback = await sent.acknowledged();
+    expect(callback.type).toBe(5);
+    const reply = await sent.reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/Alert set: AAPL above \$1,250\.50/);
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    expect(alert).toMatchObject({
+      symbol: "AAPL",
+      condition: { kind: "price", direction: "above", target: 1250.5 },
+      repeat: { cooldownSeconds: 3600 },
+      note: "take profit",
+      regularHoursOnly: true,
+      origin: { platform: "discord", chatId: user.id },
+      status: "active",
+    });
+    expect(alert?.expiresAt).not.toBeNull();
+  });
+
+  it("refuses a level the price already satisfies, showing the price", async () => {
+    const reply = await stack.fake
+      .slashCommand(newUser(), "alert price", { ticker: "AAPL", condition: "above", value: "10" })
+      .reply();
+    expect(reply.content).toMatch(/190/);
+    expect(reply.content).not.toMatch(/Alert set/);
+  });
+
+  it("names an unknown ticker and suggests matches", async () => {
+    const reply = await stack.fake
+      .slashCommand(newUser(), "alert price", { ticker: "ZZZZ", condition: "above", value: "10" })
+      .reply();
+    expect(reply.content).toMatch(/don't know the ticker ZZZZ/);
+  });
+});
+
+describe("/alert percent and /alert trailing", () => {
+  it("creates a percent alert from the previous close", async () => {
+    const user = newUser();
+    const reply = await stack.fake
+      .slashCommand(user, "alert percent", { ticker: "TSLA", condition: "down", value: "3", basis: "close" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: TSLA down 3% from the previous close/);
+    expect((await stack.alerts.listAlerts(user.id))[0]?.condition).toEqual({
+      kind: "percent",
+      direction: "down",
+      percent: 3,
+      basis: "close",
+    });
+  });
+
+  it("creates a trailing alert in dollars", async () => {
+    const user = newUser();
+    const reply = await stack.fake
+      .slashCommand(user, "alert trailing", { ticker: "NVDA", condition: "up", value: "5", unit: "amount" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: NVDA rises \$5\.00 above its low/);
+    expect((await stack.alerts.listAlerts(user.id))[0]?.condition).toEqual({
+      kind: "trailing",
+      direction: "up",
+      offset: { unit: "amount", value: 5 },
+    });
+  });
+});
+
+describe("/alert list, pause, resume, remove", () => {
+  it("lists, pauses, resumes and removes the user's own alerts, with autocomplete over them", async () => {
+    const user = newUser();
+    const other = newUser();
+    for (const value of ["1000", "2000"]) {
+      await stack.fake
+        .slashCommand(user, "alert price", { ticker: "AAPL", condition: "above", value })
+        .reply();
+    }
+    await stack.fake
+      .slashCommand(other, "alert price", { ticker: "MSFT", condition: "above", value: "900" })
+      .reply();
+
+    const list = await stack.fake.slashCommand(user, "alert list").reply();
+    expect(list.content).toMatch(/Your alerts\*\* \(2\)/);
+    expect(list.content).toMatch(/1\. AAPL above \$1,000\.00/);
+    expect(list.content).not.toMatch(/MSFT/);
+    expect(list.components).toHaveLength(1);
+
+    const choices = await stack.fake.autocomplete(user, "alert pause", { alert: "2000" }, "alert").choices();
+    expect(choices).toHaveLength(1);
+    expect(choices[0]?.name).toMatch(/^2\. AAPL above \$2,000\.00/);
+    const [first, second] = await stack.alerts
+      .listAlerts(user.id)
+      .then((a) => a.sort((x, y) => x.createdAt.localeCompare(y.createdAt)));
+    expect(choices[0]?.value).toBe(second?.id);
+
+    const paused = await stack.fake
+      .slashCommand(user, "alert pause", { alert: String(choices[0]?.value) })
+      .reply();
+    expect(paused.content).toMatch(/^Paused: AAPL above \$2,000\.00/);
+    const resumeChoices = await stack.fake
+      .autocomplete(user, "alert resume", { alert: "" }, "alert")
+      .choices();
+    expect(resumeChoices.map((c) => c.value)).toEqual([second?.id]);
+    const resumed = await stack.fake.slashCommand(user, "alert resume", { alert: "2" }).reply();
+    expect(resumed.content).toMatch(/^Resumed: AAPL above \$2,000\.00/);
+
+    // Another user's alerts are not offered, and an id of theirs is not found.
+    const otherChoices = await stack.fake
+      .autocomplete(other, "alert remove", { alert: "" }, "alert")
+      .choices();
+    expect(otherChoices).toHaveLength(1);
+    expect(otherChoices[0]?.name).toMatch(/MSFT/);
+    const notTheirs = await stack.fake
+      .slashCommand(other, "alert remove", { alert: String(first?.id) })
+      .reply();
+    expect(notTheirs.content).toMatch(/can't find an alert/);
+
+    const removed = await stack.fake.slashCommand(user, "alert remove", { alert: "1" }).reply();
+    expect(removed.content).toMatch(/^Deleted: AAPL above \$1,000\.00/);
+    const after = await stack.fake.slashCommand(user, "alert list", { ticker: "aapl" }).reply();
+    expect(after.content).toMatch(/\(1\)/);
+  });
+
+  it("a button under the list acts", async () => {
+    const user = newUser();
+    await stack.fake
+      .slashCommand(user, "alert price", { ticker: "AAPL", condition: "below", value: "100" })
+      .reply();
+    const list = await stack.fake.slashCommand(user, "alert list").reply();
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    const pressed = await stack.fake.pressButton(user, list, `pause:${alert?.id}`).reply();
+    expect(pressed.flags & 64).toBe(64);
+    expect(pressed.content).toMatch(/^Paused: AAPL below \$100\.00/);
+    expect((await stack.alerts.getAlert(user.id, alert!.id)).status).toBe("paused");
+    const deleted = await stack.fake.pressButton(user, list, `delete:${alert?.id}`).reply();
+    expect(deleted.content).toMatch(/^Deleted/);
+    expect((await stack.alerts.getAlert(user.id, alert!.id)).status).toBe("cancelled");
+  });
+});
+
+describe("autocomplete", () => {
+  it("offers tickers from the pricing service's search, within the window", async () => {
+    const sent = stack.fake.autocomplete(newUser(), "alert price", { ticker: "NVD" }, "ticker");
+    const callback = await sent.acknowledged();
+    expect(callback.type).toBe(8);
+    const choices = await sent.choices();
+    expect(choices[0]).toEqual({ name: "NVDA — NVIDIA CORP", value: "NVDA" });
+    // The fake refuses a callback after the 3-second window with 10062; an accepted one is recorded.
+    expect(stack.fake.interactionResponses(sent.id)).toHaveLength(1);
+  });
+
+  it("answers an empty query with no choices rather than nothing at all", async () => {
+    const choices = await stack.fake.autocomplete(newUser(), "price", { ticker: "" }, "ticker").choices();
+    expect(choices).toEqual([]);
+  });
+});
+
+describe("/watchlist, /price, /link", () => {
+  it("adds, shows and removes watchlist tickers", async () => {
+    const user = newUser();
+    const added = await stack.fake
+      .slashCommand(user, "watchlist add", { tickers: "aapl, $msft ZZZZ" })
+      .reply();
+    expect(added.content).toMatch(/Watching AAPL, MSFT/);
+    expect(added.content).toMatch(/don't know ZZZZ/);
+    const shown = await stack.fake.slashCommand(user, "watchlist show").reply();
+    expect(shown.content).toMatch(/\*\*Watchlist\*\*/);
+    expect(shown.content).toMatch(/AAPL \$190\.00/);
+    const removed = await stack.fake.slashCommand(user, "watchlist remove", { ticker: "MSFT" }).reply();
+    expect(removed.content).toMatch(/Removed MSFT/);
+    const missing = await stack.fake.slashCommand(user, "watchlist remove", { ticker: "MSFT" }).reply();
+    expect(missing.content).toMatch(/MSFT was not on it/);
+  });
+
+  it("quotes a price", async () => {
+    const reply = await stack.fake.slashCommand(newUser(), "price", { ticker: "$tsla" }).reply();
+    expect(reply.content).toMatch(/^TSLA \$245\.00/);
+  });
+
+  it("gives a link code, and redeeming it on another account links them", async () => {
+    const user = newUser();
+    const code = await stack.fake.slashCommand(user, "link").reply();
+    const match = /link code is \*\*([A-Z0-9]{8})\*\*/.exec(code.content);
+    expect(match).not.toBeNull();
+    const telegram = new (await import("@tickerbell/bot-core")).AlertsClient({
+      baseUrl: stack.alertsUrl,
+      token: "telegram-bot-token-for-tests",
+      platform: "telegram",
+    });
+    await telegram.resolveUser({ platformUserId: "424242" });
+    const redeemed = await telegram.redeemLinkCode("424242", match![1]!);
+    expect(redeemed.user.identities.map((i) => i.platform).sort()).toEqual(["discord", "telegram"]);
+    const bad = await stack.fake.slashCommand(user, "link", { code: "nope" }).reply();
+    expect(bad.content).toMatch(/8 letters and digits/);
+    expect(bad.content).toMatch(/Example: `\/link code:K7Q2M9XA`/);
+  });
+});

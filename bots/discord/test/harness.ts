@@ -1,0 +1,154 @@
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { serve } from "@hono/node-server";
+import { startAlertService } from "@tickerbell/alerts";
+import { AlertsClient, CommandHandler, PricingClient } from "@tickerbell/bot-core";
+import { createLogger, createMetricsRegistry, type Logger } from "@tickerbell/config";
+import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import { createTestDatabase, FakeDiscord, type FakeDiscordOptions } from "@tickerbell/testkit";
+import { REST } from "discord.js";
+import { DiscordBot } from "../src/discord-bot.ts";
+import { registerCommands } from "../src/registration.ts";
+
+export const TOKENS = {
+  discord: "discord-bot-token-for-tests",
+  telegram: "telegram-bot-token-for-tests",
+  console: "console-bot-token-for-tests",
+  internal: "internal-token-for-tests",
+} as const;
+
+type HttpServer = ReturnType<typeof serve>;
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+): Promise<{ url: string; server: HttpServer }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, server }),
+    );
+  });
+}
+
+function close(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    if ("closeAllConnections" in server) server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** A logger whose lines the test can read (and which stays quiet on the console). */
+export function capturedLogger(service: string): {
+  logger: Logger;
+  lines: () => Array<Record<string, unknown>>;
+} {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return {
+    logger: createLogger({ service, level: "debug", destination }),
+    lines: () => lines.flatMap((l) => l.split("\n").filter(Boolean)).map((l) => JSON.parse(l)),
+  };
+}
+
+export interface Stack {
+  fake: FakeDiscord;
+  bot: DiscordBot;
+  alerts: AlertsClient;
+  alertsUrl: string;
+  pricingUrl: string;
+  feed: SimulatedFeed;
+  logs: () => Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole chat side for real: the alert service on a fresh PostgreSQL database and the pricing service's HTTP
+ * API (simulated prices) each on a real port, the fake Discord, and the bot logged in with the real discord.js
+ * client, its commands registered the way `npm run register` does.
+ */
+export async function startStack(
+  options: { fake?: FakeDiscordOptions; now?: () => Date } = {},
+): Promise<Stack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    while (cleanups.length > 0)
+      await cleanups
+        .pop()?.()
+        .catch(() => undefined);
+  };
+  try {
+    const database = await createTestDatabase("tb_discord");
+    cleanups.push(() => database.drop());
+    const service = await startAlertService({
+      database: { kind: "postgres", url: database.url },
+      tokens: TOKENS,
+      maxOpenAlertsPerUser: 100,
+      userCommandsPerMinute: 100_000,
+      logger: createLogger({ service: "alerts-test", level: "silent" }),
+      metrics: createMetricsRegistry("alerts"),
+    });
+    cleanups.push(() => service.close());
+    const alertsHttp = await listen(service.app.fetch);
+    cleanups.push(() => close(alertsHttp.server));
+
+    // Prices stay at the universe's starting prices (AAPL 190, TSLA 245, NVDA 122...) until the feed advances.
+    const feed = new SimulatedFeed({ seed: 7, startMs: Date.now() });
+    const pricingApp = createHttpApp({
+      marketData: new SimulatedMarketData(feed),
+      metrics: createMetricsRegistry("pricing"),
+      log: createLogger({ service: "pricing-test", level: "silent" }),
+      isReady: () => true,
+    });
+    const pricingHttp = await listen(pricingApp.fetch);
+    cleanups.push(() => close(pricingHttp.server));
+
+    const fake = await FakeDiscord.start({ heartbeatIntervalMs: 1000, ...options.fake });
+    cleanups.push(() => fake.close());
+    await registerCommands({ rest: new REST({ api: fake.apiBase }).setToken(fake.token) });
+
+    const { logger, lines } = capturedLogger("discord-test");
+    const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.discord, platform: "discord" });
+    const prices = new PricingClient({ baseUrl: pricingHttp.url });
+    const handler = new CommandHandler({
+      alerts,
+      prices,
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const bot = new DiscordBot({
+      token: fake.token,
+      apiBase: fake.apiBase,
+      handler,
+      alerts,
+      prices,
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    await bot.start();
+    cleanups.push(() => bot.stop());
+    return {
+      fake,
+      bot,
+      alerts,
+      alertsUrl: alertsHttp.url,
+      pricingUrl: pricingHttp.url,
+      feed,
+      logs: lines,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+let nextUser = 200000000000000000n;
+/** A fresh Discord user per test, so tests do not see each other's alerts. */
+export function newUser(name = "user"): { id: string; username: string } {
+  nextUser += 1n;
+  return { id: String(nextUser), username: `${name}${nextUser % 1000n}` };
+}
