@@ -130,4 +130,53 @@ describe("DeliveryPipeline", () => {
     const { pipeline } = setup([new Error("ECONNRESET") as DeliveryError]);
     expect(await pipeline.deliver(notification(3))).toEqual({ status: "sent", attempts: 2 });
   });
+
+  it("records a send whose log write failed without sending again", async () => {
+    const time = virtualTime();
+    const notifier = new ScriptedNotifier(time.now);
+    const log = new FlakyLog(2);
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log,
+      limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }, time.now, time.sleep),
+      logger,
+      sleep: time.sleep,
+      retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
+    });
+    expect(await pipeline.deliver(notification(4))).toEqual({ status: "sent", attempts: 1 });
+    expect(notifier.sentAt).toHaveLength(1);
+    expect(log.failuresLeft).toBe(0);
+    expect(await log.stateOf(notification(4).triggerId)).toBe("sent");
+  });
+
+  it("counts a send as delivered even when the log stays unreachable, and does not resend", async () => {
+    const time = virtualTime();
+    const notifier = new ScriptedNotifier(time.now);
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log: new FlakyLog(Number.POSITIVE_INFINITY),
+      limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }, time.now, time.sleep),
+      logger,
+      sleep: time.sleep,
+      retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+    });
+    expect(await pipeline.deliver(notification(5))).toEqual({ status: "sent", attempts: 1 });
+    expect(notifier.sentAt).toHaveLength(1);
+  });
 });
+
+/** A delivery log whose first `failures` writes of "sent" fail, like an alert service that is restarting. */
+class FlakyLog extends InMemoryDeliveryLog {
+  failuresLeft: number;
+  constructor(failures: number) {
+    super();
+    this.failuresLeft = failures;
+  }
+  override async markSent(n: Notification): Promise<void> {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error("ECONNREFUSED");
+    }
+    await super.markSent(n);
+  }
+}

@@ -60,9 +60,6 @@ export class DeliveryPipeline {
       await limiter.acquire(notification.origin.chatId);
       try {
         await notifier.send(notification);
-        await log.markSent(notification);
-        logger.info({ attempt, symbol: notification.symbol }, "notification delivered");
-        return { status: "sent", attempts: attempt };
       } catch (error) {
         const failure =
           error instanceof DeliveryError
@@ -87,6 +84,30 @@ export class DeliveryPipeline {
           limiter.backOff(failure.retryAfterMs, notification.origin.chatId);
         logger.warn({ attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
         await this.sleep(delay);
+        continue;
+      }
+      await this.recordSent(notification, logger);
+      logger.info({ attempt, symbol: notification.symbol }, "notification delivered");
+      return { status: "sent", attempts: attempt };
+    }
+  }
+
+  /**
+   * Records a send that happened. Its own retries, never a resend: a log that is briefly unreachable (the alert
+   * service restarting) must not make the user get the message twice. If it stays unreachable the message still
+   * counts as delivered, so the bus moves on; only a later redelivery of it could then be sent again.
+   */
+  private async recordSent(notification: Notification, logger: Logger): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.log.markSent(notification);
+        return;
+      } catch (error) {
+        if (attempt >= this.retry.attempts) {
+          logger.error({ err: error, attempt }, "sent, but could not record it in the delivery log");
+          return;
+        }
+        await this.sleep(this.backoff(attempt));
       }
     }
   }
