@@ -166,6 +166,22 @@ describe("alertCommandFromOptions", () => {
     }
   });
 
+  it("reads a blank repeat as the default cooldown and a blank expiry as a question, like the typed words alone", () => {
+    expect(build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", repeat: " " })).toEqual(
+      parseCommand("/alert AAPL above 200 repeat", { now }),
+    );
+    const blankExpiry = build({
+      kind: "price",
+      symbol: "AAPL",
+      direction: "above",
+      value: "200",
+      expires: "",
+    });
+    const typed = parseCommand("/alert AAPL above 200 expires", { now });
+    expect(blankExpiry.ok || typed.ok).toBe(false);
+    if (!blankExpiry.ok && !typed.ok) expect(blankExpiry.error.message).toBe(typed.error.message);
+  });
+
   it("keeps quotes in a note literally, as the option carries them", () => {
     expect(
       build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", note: 'say "hi"' }),

@@ -6,7 +6,7 @@ import {
   MIN_COOLDOWN_SECONDS,
 } from "@tickerbell/contracts";
 import type { AlertCommand, ParseResult } from "./commands.ts";
-import { MAX_COMMAND_LENGTH, parseCommand } from "./parse.ts";
+import { DEFAULT_REPEAT_COOLDOWN_SECONDS, MAX_COMMAND_LENGTH, parseCommand } from "./parse.ts";
 import { normalizeInput } from "./tokens.ts";
 import {
   looksLikePercent,
@@ -102,8 +102,8 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
     name: "alert",
     symbol,
     condition,
-    repeat: buildRepeat(present(input.repeat), example),
-    expiresAt: buildExpiry(present(input.expires), now, example),
+    repeat: buildRepeat(input.repeat, example),
+    expiresAt: buildExpiry(input.expires, now, example),
     note: input.note === undefined ? null : buildNote(input.note, example),
     regularHoursOnly: input.regularHoursOnly ?? false,
   };
@@ -210,8 +210,11 @@ function readBasis(basis: string | undefined, symbol: string): "last" | "close" 
   return refuse(`From what? Say "from close" for today's move.`, `/alert ${symbol} down 3% from close`);
 }
 
-function buildRepeat(text: string | undefined, example: string): { cooldownSeconds: number } | null {
-  if (text === undefined) return null;
+/** Given but blank means "repeat" on its own: the default cooldown, as in the typed grammar. */
+function buildRepeat(raw: string | undefined, example: string): { cooldownSeconds: number } | null {
+  if (raw === undefined) return null;
+  const text = present(raw);
+  if (text === undefined) return { cooldownSeconds: DEFAULT_REPEAT_COOLDOWN_SECONDS };
   const cooldownSeconds = take(readDuration(text), example);
   if (cooldownSeconds < MIN_COOLDOWN_SECONDS) {
     refuse(`The repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute.`, example);
@@ -220,8 +223,10 @@ function buildRepeat(text: string | undefined, example: string): { cooldownSecon
   return { cooldownSeconds };
 }
 
-function buildExpiry(text: string | undefined, now: Date, example: string): string | null {
-  if (text === undefined) return null;
+function buildExpiry(raw: string | undefined, now: Date, example: string): string | null {
+  if (raw === undefined) return null;
+  const text = present(raw);
+  if (text === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
   let at: Date;
   if (/^\d{4}-/.test(text)) {
     at = take(readDate(text), example);
