@@ -1,4 +1,4 @@
-import { envInt, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
 const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOLE"] as const;
@@ -19,6 +19,10 @@ export const AlertsEnvSchema = z
     ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
     ALERTS_USER_COMMANDS_PER_MINUTE: envInt(30).pipe(z.number().min(1).max(100_000)),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
+    /** Comma-separated Kafka bootstrap brokers: enables the outbox relay and the trigger consumer. */
+    KAFKA_BROKERS: envList()
+      .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))
+      .optional(),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine(

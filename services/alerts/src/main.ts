@@ -1,7 +1,10 @@
 import { serve } from "@hono/node-server";
+import { KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv } from "./env.ts";
 import { startAlertService } from "./service.ts";
+import { type AlertWorkers, startAlertWorkers } from "./workers.ts";
 
 let env: ReturnType<typeof loadEnv>;
 try {
@@ -14,6 +17,7 @@ try {
   throw error;
 }
 const logger = createLogger({ service: "alerts", level: env.LOG_LEVEL });
+const metrics = createMetricsRegistry("alerts");
 
 const service = await startAlertService({
   database: env.DATABASE_URL
@@ -28,7 +32,7 @@ const service = await startAlertService({
   maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
   userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
   logger,
-  metrics: createMetricsRegistry("alerts"),
+  metrics,
 });
 
 const server = serve({ fetch: service.app.fetch, port: env.PORT }, (info) =>
@@ -38,21 +42,44 @@ const server = serve({ fetch: service.app.fetch, port: env.PORT }, (info) =>
   ),
 );
 
-const sweep = setInterval(() => {
-  service.alerts
-    .expireDue()
-    .then((n) => n > 0 && logger.info({ expired: n }, "expired alerts"))
-    .catch((err) => logger.error({ err }, "expiry sweep failed"));
-}, env.ALERTS_EXPIRY_SWEEP_SECONDS * 1000);
+const sweepMs = env.ALERTS_EXPIRY_SWEEP_SECONDS * 1000;
+// With Kafka: relay the outbox to alerts.changes and record the matcher's firings. Without it (a local
+// try-out of this process alone) only the expiry sweep runs; the standalone mode wires its own in-memory bus.
+const bus = env.KAFKA_BROKERS
+  ? new KafkaBus({ catalog: TOPIC_CATALOG, brokers: env.KAFKA_BROKERS, clientId: "alerts", metrics, logger })
+  : undefined;
+let workers: AlertWorkers | undefined;
+let sweep: ReturnType<typeof setInterval> | undefined;
+if (bus) {
+  workers = await startAlertWorkers({ service, bus, logger, metrics, expirySweepMs: sweepMs });
+} else {
+  logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");
+  sweep = setInterval(() => {
+    service.alerts
+      .expireDue()
+      .then((n) => n > 0 && logger.info({ expired: n }, "expired alerts"))
+      .catch((err) => logger.error({ err }, "expiry sweep failed"));
+  }, sweepMs);
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down");
-  clearInterval(sweep);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await service.close();
+  const force = setTimeout(() => process.exit(1), 20_000);
+  force.unref();
+  try {
+    // Intake first, then the consumers drain, then the relay publishes what they wrote, then the database.
+    clearInterval(sweep);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await workers?.stop();
+    await bus?.close();
+    await service.close();
+  } catch (err) {
+    logger.error({ err }, "unclean shutdown");
+    process.exit(1);
+  }
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,6 +1,6 @@
 import { LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import type { Alert, AlertStatus, RecordTriggerResponse } from "@tickerbell/contracts";
+import type { Alert, AlertStatus, ExtremeUpdate, RecordTriggerResponse } from "@tickerbell/contracts";
 import type { FiringDecision } from "../domain/alert-rules.ts";
 import type { AlertChange, AlertRepository, RecordedFiring } from "../domain/ports.ts";
 import { AlertEntity, AlertTriggerEntity, UserEntity } from "./entities.ts";
@@ -131,6 +131,28 @@ export class MikroAlertRepository implements AlertRepository {
         "select symbol from alerts where status = 'active' union select symbol from watchlist_items order by symbol",
       );
     return rows.map((r) => r.symbol);
+  }
+
+  async raiseExtremes(updates: ExtremeUpdate[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    // One statement per batch (several updates of one alert collapse to the outermost). Its row locks
+    // serialise it with recordFiring, which re-bases the extreme and moves the generation on, so an update
+    // for the old generation then matches nothing.
+    const batch = updates.map((u) => ({ alert_id: u.alertId, generation: u.generation, extreme: u.extreme }));
+    const rows = await this.#em.fork().execute<{ id: string }[]>(
+      `update alerts a
+          set extreme = case when a.condition->>'direction' = 'down' then u.highest else u.lowest end
+         from (select alert_id, generation, max(extreme) as highest, min(extreme) as lowest
+                 from jsonb_to_recordset(?::jsonb) as r(alert_id uuid, generation int, extreme float8)
+                group by alert_id, generation) u
+        where a.id = u.alert_id and a.generation = u.generation and a.status = 'active' and a.kind = 'trailing'
+          and (a.extreme is null
+               or (a.condition->>'direction' = 'down' and u.highest > a.extreme)
+               or (a.condition->>'direction' = 'up' and u.lowest < a.extreme))
+        returning a.id`,
+      [JSON.stringify(batch)],
+    );
+    return rows.length;
   }
 
   async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {

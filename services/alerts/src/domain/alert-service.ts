@@ -3,6 +3,7 @@ import type {
   Alert,
   AlertStatus,
   CreateAlertCommand,
+  ExtremeUpdate,
   Platform,
   RecordTriggerRequest,
   RecordTriggerResponse,
@@ -128,6 +129,11 @@ export class AlertService {
     const alerts = await this.#repository.page(status, after, limit);
     const last = alerts.at(-1);
     return { alerts, nextAfter: alerts.length === limit && last ? last.id : null };
+  }
+
+  /** Persists trailing peaks and troughs reported by the matcher (see AlertRepository.raiseExtremes). */
+  raiseExtremes(updates: ExtremeUpdate[]): Promise<number> {
+    return this.#repository.raiseExtremes(updates);
   }
 
   demand(): Promise<string[]> {

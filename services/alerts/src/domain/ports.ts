@@ -3,6 +3,7 @@ import type {
   AlertStatus,
   DeliveryRecord,
   DeliveryStatus,
+  ExtremeUpdate,
   Platform,
   RecordTriggerResponse,
   UndeliverableNotice,
@@ -53,6 +54,11 @@ export interface AlertRepository {
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
   /** Distinct symbols of active alerts and of every watchlist. */
   demandedSymbols(): Promise<string[]>;
+  /**
+   * Moves trailing extremes outward (max for `down`, min for `up`) on active trailing alerts still on the
+   * update's generation; no version bump, no outbox row. Returns how many updates moved an extreme.
+   */
+  raiseExtremes(updates: ExtremeUpdate[]): Promise<number>;
 }
 
 export interface Identity {

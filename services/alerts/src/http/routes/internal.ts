@@ -1,6 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import {
   DemandSchema,
+  ExtremeUpdatesRequestSchema,
+  ExtremeUpdatesResponseSchema,
   InternalAlertPageSchema,
   InternalAlertsQuerySchema,
   RecordTriggerRequestSchema,
@@ -30,6 +32,24 @@ export function internalRoutes(alerts: AlertService) {
       },
     }),
     async (c) => c.json(await alerts.recordTrigger(c.req.valid("json")), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/extremes",
+      tags: ["internal"],
+      summary: "Persist trailing peaks and troughs (the matcher's runtime state)",
+      description:
+        "Each update applies only to an active trailing alert still on that generation, and only moves the extreme outward: up for a trailing `down` (the peak), down for a trailing `up` (the trough). Runtime state: no version bump, no alerts.changes event.",
+      security: bearer,
+      request: { body: jsonBody(ExtremeUpdatesRequestSchema, "Extremes seen by the matcher") },
+      responses: {
+        200: jsonResponse(ExtremeUpdatesResponseSchema, "How many extremes moved"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => c.json({ applied: await alerts.raiseExtremes(c.req.valid("json").updates) }, 200),
   );
 
   router.openapi(

@@ -1,0 +1,22 @@
+import { envInt, envList, envSecret, envUrl, parseEnv, registerSecret } from "@tickerbell/config";
+import { z } from "zod";
+
+export const MatcherEnvSchema = z.object({
+  /** Comma-separated Kafka bootstrap brokers (the matcher only runs on Kafka; standalone wires its own). */
+  KAFKA_BROKERS: envList().pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)")),
+  /** The alert service, for the start-up snapshot, trailing extremes and hand-over firings. */
+  ALERTS_URL: envUrl().default("http://localhost:8081"),
+  API_TOKEN_INTERNAL: envSecret(),
+  PORT: envInt(8083).pipe(z.number().min(1).max(65535)),
+  /** How often trailing peaks and troughs are persisted; keep it below the bus commit interval (1 s). */
+  MATCHER_EXTREME_FLUSH_MS: envInt(500).pipe(z.number().min(50).max(60_000)),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type MatcherEnv = z.output<typeof MatcherEnvSchema>;
+
+/** Parses the environment once; the internal token is registered so no log line shows it. */
+export function loadMatcherEnv(source: NodeJS.ProcessEnv = process.env): MatcherEnv {
+  const env = parseEnv("matcher", MatcherEnvSchema, source);
+  registerSecret(env.API_TOKEN_INTERNAL);
+  return env;
+}

@@ -1,0 +1,66 @@
+// The matcher as its own process: Kafka in and out, the alert service over HTTP, ops endpoints on PORT.
+import { serve } from "@hono/node-server";
+import { KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { loadMatcherEnv, type MatcherEnv } from "./env.ts";
+import { AlertsClient } from "./service/alerts-client.ts";
+import { createOpsApp } from "./service/http.ts";
+import { MatcherService } from "./service/matcher-service.ts";
+
+let env: MatcherEnv;
+try {
+  env = loadMatcherEnv();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+const logger = createLogger({ service: "matcher", level: env.LOG_LEVEL });
+const metrics = createMetricsRegistry("matcher");
+const bus = new KafkaBus({
+  catalog: TOPIC_CATALOG,
+  brokers: env.KAFKA_BROKERS,
+  clientId: "matcher",
+  metrics,
+  logger,
+});
+const alerts = new AlertsClient({ baseUrl: env.ALERTS_URL, internalToken: env.API_TOKEN_INTERNAL });
+const matcher = new MatcherService({
+  bus,
+  snapshots: alerts,
+  extremes: alerts,
+  triggers: alerts,
+  logger,
+  metrics,
+  extremeFlushMs: env.MATCHER_EXTREME_FLUSH_MS,
+});
+
+const server = serve({ fetch: createOpsApp({ matcher, metrics }).fetch, port: env.PORT }, (info) =>
+  logger.info({ port: info.port }, "matcher ops endpoints listening"),
+);
+await matcher.start();
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 20_000);
+  force.unref();
+  try {
+    // Hands the partitions over (flushing extremes and firings), then disconnects.
+    await matcher.stop();
+    await bus.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  } catch (err) {
+    logger.error({ err }, "unclean shutdown");
+    process.exit(1);
+  }
+  logger.info("stopped");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,15 @@
+export {
+  AlertsApiError,
+  AlertsClient,
+  type AlertsClientOptions,
+  AlertsUnreachableError,
+} from "./alerts-client.ts";
+export { createOpsApp } from "./http.ts";
+export {
+  DEFAULT_EXTREME_FLUSH_MS,
+  MATCHER_GROUP,
+  MatcherService,
+  type MatcherServiceOptions,
+} from "./matcher-service.ts";
+export { describeCondition, expiryNotification, firingNotification } from "./notifications.ts";
+export * from "./ports.ts";
