@@ -9,6 +9,7 @@ export * from "./delivery/rate-limiter.ts";
 export * from "./format/format.ts";
 export * from "./format/notification.ts";
 export * from "./grammar/commands.ts";
+export * from "./grammar/hostile-inputs.ts";
 export * from "./grammar/options.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";

@@ -7,6 +7,12 @@ export interface RateLimits {
   globalPerSecond: number;
   /** Messages per second to one chat. */
   perChatPerSecond: number;
+  /**
+   * Spaces slots this fraction further apart than the rates allow (default 0; 0.05 = 5%). Requests leave on
+   * time but arrive with some jitter, so a platform counting strictly in sliding windows (Telegram's 1 message
+   * per second per chat) would see exactly spaced slots as too close now and then.
+   */
+  headroom?: number;
 }
 
 /**
@@ -22,8 +28,9 @@ export class RateLimiter {
   private readonly sleep: Sleep;
 
   constructor(limits: RateLimits, now: () => number = Date.now, sleep: Sleep = realSleep) {
-    this.globalGapMs = 1000 / limits.globalPerSecond;
-    this.chatGapMs = 1000 / limits.perChatPerSecond;
+    const stretch = 1 + (limits.headroom ?? 0);
+    this.globalGapMs = (1000 / limits.globalPerSecond) * stretch;
+    this.chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
     this.now = now;
     this.sleep = sleep;
   }

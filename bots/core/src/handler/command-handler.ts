@@ -93,36 +93,39 @@ export class CommandHandler {
     }
   }
 
-  /** Handles a button press (`actionOf`). */
+  /** Handles a button press (`actionOf`). Never throws; the reply carries the buttons that still make sense. */
   async handleAction(ctx: ChatContext, action: string): Promise<Reply> {
     const [verb, alertId] = action.split(":");
     if (!alertId || !["pause", "resume", "delete", "rearm", "snooze"].includes(verb ?? "")) {
       return { text: "That button is no longer valid." };
     }
+    const user = ctx.platformUserId;
     try {
       switch (verb as ActionVerb) {
         case "pause":
-          return this.changed(
-            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "paused" }),
+          return this.acted(
+            await this.deps.alerts.updateAlert(user, alertId, { status: "paused" }),
             "Paused",
           );
         case "resume":
-          return this.changed(
-            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" }),
+          return this.acted(
+            await this.deps.alerts.updateAlert(user, alertId, { status: "active" }),
             "Resumed",
           );
         case "rearm":
-          return this.changed(
-            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" }),
-            "Re-armed",
-          );
-        case "snooze":
-          return this.changed(
-            await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "paused" }),
-            "Snoozed",
-          );
+          return await this.rearm(ctx, alertId);
+        case "snooze": {
+          // The alert model has no "snoozed until" yet, so a timed snooze would need a timer that dies with
+          // this process. Pausing is durable; the reply says plainly that resuming is up to the user.
+          const paused = await this.deps.alerts.updateAlert(user, alertId, { status: "paused" });
+          const reply = this.acted(paused, "Paused");
+          return {
+            ...reply,
+            text: `${reply.text}\nTimed snooze is not available yet, so this alert stays paused until you resume it.`,
+          };
+        }
         case "delete":
-          return this.changed(await this.deps.alerts.cancelAlert(ctx.platformUserId, alertId), "Deleted");
+          return this.acted(await this.deps.alerts.cancelAlert(user, alertId), "Deleted");
       }
     } catch (error) {
       return this.explain(error, this.deps.logger.child({ platform: ctx.platform, action: verb }));
@@ -131,6 +134,40 @@ export class CommandHandler {
 
   private changed(alert: Alert, what: string): Reply {
     return { text: `${what}: ${describeAlert(alert, this.now())}`, alerts: [alert] };
+  }
+
+  /** A changed alert, with the buttons that apply to its new state (an edited message keeps working). */
+  private acted(alert: Alert, what: string): Reply {
+    const reply = this.changed(alert, what);
+    const buttons = buttonsFor(alert);
+    return buttons.length > 0 ? { ...reply, buttons: [buttons] } : reply;
+  }
+
+  /**
+   * Re-arm from a notification: an alert that is still open is simply made active again; one that already
+   * fired (or expired) is set up afresh with the same condition and options from today's price, as a new alert.
+   */
+  private async rearm(ctx: ChatContext, alertId: string): Promise<Reply> {
+    const alert = await this.deps.alerts.getAlert(ctx.platformUserId, alertId);
+    if (alert.status === "active" || alert.status === "paused") {
+      const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" });
+      return this.acted(updated, "Re-armed");
+    }
+    if (alert.status === "cancelled") return { text: "That alert was deleted; set a new one with /alert." };
+    const expiresAt =
+      alert.expiresAt && Date.parse(alert.expiresAt) > this.now().getTime() ? alert.expiresAt : null;
+    const reply = await this.createAlert(ctx, {
+      name: "alert",
+      symbol: alert.symbol,
+      condition: alert.condition,
+      repeat: alert.repeat,
+      expiresAt,
+      note: alert.note,
+      regularHoursOnly: alert.regularHoursOnly,
+    });
+    return reply.alerts
+      ? { ...reply, text: reply.text.replace("✅ Alert set", "🔁 Re-armed as a new alert") }
+      : reply;
   }
 
   private async run(ctx: ChatContext, command: Command): Promise<Reply> {
@@ -407,6 +444,21 @@ export class CommandHandler {
     logger.error({ err: error }, "unexpected failure handling a command");
     return { text: "Something went wrong on our side. Please try again in a moment." };
   }
+}
+
+/** Pause or resume (whichever applies) and delete, for an alert that is still open. */
+function buttonsFor(alert: Alert): Button[] {
+  if (alert.status === "active")
+    return [
+      { label: "⏸ Pause", action: actionOf("pause", alert.id) },
+      { label: "🗑 Delete", action: actionOf("delete", alert.id) },
+    ];
+  if (alert.status === "paused")
+    return [
+      { label: "▶ Resume", action: actionOf("resume", alert.id) },
+      { label: "🗑 Delete", action: actionOf("delete", alert.id) },
+    ];
+  return [];
 }
 
 function retryAfterSeconds(details: unknown): number | null {
