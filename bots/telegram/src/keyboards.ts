@@ -8,10 +8,14 @@ export function inlineKeyboard(rows: Button[][]): InlineKeyboardMarkup {
     .reply_markup;
 }
 
-/** Under a notification: Snooze 1h (repeating alerts), Re-arm (one-shot alerts), Delete. */
+/**
+ * Under a notification: Snooze (repeating alerts), Re-arm (one-shot alerts), Delete. Snooze pauses the alert
+ * until the user resumes it (the alert model has no timed snooze yet), hence no "1h" on the label. An expired
+ * alert can only be set up again.
+ */
 export function notificationKeyboard(n: Notification): InlineKeyboardMarkup {
-  const first: Button = n.repeating
-    ? { label: "😴 Snooze 1h", action: actionOf("snooze", n.alertId) }
-    : { label: "🔁 Re-arm", action: actionOf("rearm", n.alertId) };
+  const rearm: Button = { label: "🔁 Re-arm", action: actionOf("rearm", n.alertId) };
+  if (n.type === "expired") return inlineKeyboard([[rearm]]);
+  const first: Button = n.repeating ? { label: "😴 Snooze", action: actionOf("snooze", n.alertId) } : rearm;
   return inlineKeyboard([[first, { label: "🗑 Delete", action: actionOf("delete", n.alertId) }]]);
 }

@@ -1,6 +1,13 @@
-import { type ChatContext, COMMAND_HELP, type CommandHandler, type Reply } from "@tickerbell/bot-core";
+import {
+  type ChatContext,
+  COMMAND_HELP,
+  type CommandHandler,
+  type RateLimiter,
+  type Reply,
+  realSleep,
+} from "@tickerbell/bot-core";
 import type { Logger } from "@tickerbell/config";
-import { type Context, Telegraf } from "telegraf";
+import { type Context, Telegraf, TelegramError } from "telegraf";
 import { callbackQuery, message } from "telegraf/filters";
 import { inlineKeyboard } from "./keyboards.ts";
 import { escapeHtml } from "./telegram-notifier.ts";
@@ -10,7 +17,15 @@ export interface TelegramBotOptions {
   apiRoot: string;
   handler: CommandHandler;
   logger: Logger;
+  /**
+   * Paces replies and edits. Share it with the notification pipeline: Telegram counts every message to a chat
+   * against one limit (about 1/s per chat, 30/s overall), whoever in this process sends it.
+   */
+  limiter?: RateLimiter;
 }
+
+/** Tries per reply when Telegram answers 429; each waits the retry_after it was given. */
+const REPLY_ATTEMPTS = 4;
 
 /** The chat side of the Telegram bot: long-polls updates and answers commands and button presses. */
 export class TelegramBot {
@@ -65,23 +80,51 @@ export class TelegramBot {
 
   private async onText(ctx: Context, text: string): Promise<void> {
     const chat = this.chatOf(ctx);
-    if (!chat) return;
+    if (!chat || ctx.chat === undefined) return;
     const reply = await this.options.handler.handleText(chat, text);
-    await ctx.reply(renderHtml(reply), {
-      parse_mode: "HTML",
-      ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
-    });
+    const chatId = ctx.chat.id;
+    await this.paced(String(chatId), () =>
+      ctx.telegram.sendMessage(chatId, renderHtml(reply), {
+        parse_mode: "HTML",
+        ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+      }),
+    );
   }
 
   private async onButton(ctx: Context, data: string): Promise<void> {
     const chat = this.chatOf(ctx);
     if (!chat) return;
     const reply = await this.options.handler.handleAction(chat, data);
-    await ctx.answerCbQuery(reply.text.slice(0, 190));
-    await ctx.editMessageText(renderHtml(reply), { parse_mode: "HTML" }).catch((error: unknown) => {
+    // Answer first: the client shows a spinner on the button until it is answered.
+    await ctx.answerCbQuery(reply.text.split("\n")[0]!.slice(0, 190));
+    const message = ctx.callbackQuery?.message;
+    if (!message) return;
+    await this.paced(String(message.chat.id), () =>
+      ctx.telegram.editMessageText(message.chat.id, message.message_id, undefined, renderHtml(reply), {
+        parse_mode: "HTML",
+        ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+      }),
+    ).catch((error: unknown) => {
       // The message may be too old to edit; the callback answer already told the user.
       this.options.logger.debug({ err: error }, "could not edit the message under a button");
     });
+  }
+
+  /** Sends within the rate limits, riding out a 429 by waiting the retry_after Telegram names. */
+  private async paced<T>(chatId: string, send: () => Promise<T>): Promise<T> {
+    const limiter = this.options.limiter;
+    for (let attempt = 1; ; attempt++) {
+      await limiter?.acquire(chatId);
+      try {
+        return await send();
+      } catch (error) {
+        if (!(error instanceof TelegramError) || error.code !== 429 || attempt >= REPLY_ATTEMPTS) throw error;
+        const waitMs = (error.parameters?.retry_after ?? 1) * 1000;
+        this.options.logger.warn({ chatId, waitMs, attempt }, "Telegram said too many requests; waiting");
+        if (limiter) limiter.backOff(waitMs, chatId);
+        else await realSleep(waitMs);
+      }
+    }
   }
 }
 

@@ -1,0 +1,26 @@
+import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { z } from "zod";
+
+export const TelegramEnvSchema = z.object({
+  TELEGRAM_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, "must look like 123456:ABC-DEF (the token BotFather gave)"),
+  TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  ALERTS_URL: z.url(),
+  /** This bot's token for the alert service (the service's API_TOKEN_TELEGRAM). */
+  ALERTS_API_TOKEN: envSecret(),
+  PRICING_URL: z.url(),
+  KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
+  TELEGRAM_MESSAGES_PER_SECOND: envInt(30).pipe(z.number().min(1).max(1000)),
+  TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: envInt(1).pipe(z.number().min(1).max(100)),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type TelegramEnv = z.output<typeof TelegramEnvSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): TelegramEnv {
+  const env = parseEnv("telegram-bot", TelegramEnvSchema, source);
+  registerSecret(env.TELEGRAM_TOKEN);
+  registerSecret(env.ALERTS_API_TOKEN);
+  return env;
+}

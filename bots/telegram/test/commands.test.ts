@@ -1,0 +1,217 @@
+import { COMMAND_HELP } from "@tickerbell/bot-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buttonsOf, labelsOf, startWorld, type World } from "./harness.ts";
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+/** The current price of a symbol, as the pricing service quotes it. */
+async function priceOf(symbol: string): Promise<number> {
+  const quote = await world.prices.quote(symbol);
+  if (!quote) throw new Error(`no quote for ${symbol}`);
+  return quote.price;
+}
+
+describe("the Telegram bot, driven through real chat updates", () => {
+  it("registers its commands with setMyCommands when it starts", () => {
+    const registered = world.telegram.commands();
+    expect(registered.map((c) => c.command)).toEqual(COMMAND_HELP.map((c) => c.name));
+    expect(registered.find((c) => c.command === "alert")?.description).toMatch(/price, percent or trailing/);
+  });
+
+  it("/start registers the user and gives the short tour", async () => {
+    const ada = { id: 1001, first_name: "Ada", last_name: "Lovelace" };
+    const reply = await world.say(ada, "/start");
+    expect(reply.text).toMatch(/^Welcome to Tickerbell!/);
+    expect(reply.text).toContain("/alert AAPL above 200");
+    expect(reply.text).toContain("/help");
+    // Registered: the alert service knows the identity (an empty list, not a 404).
+    const resolved = await world.alerts.resolveUser({ platformUserId: "1001" });
+    expect(resolved.created).toBe(false);
+    expect(resolved.user.identities).toEqual([{ platform: "telegram", platformUserId: "1001" }]);
+  });
+
+  it("sets every kind of alert, with options, from chat commands", async () => {
+    const bea = { id: 1002, first_name: "Bea" };
+    const aapl = await priceOf("AAPL");
+    const msft = await priceOf("MSFT");
+    const above = Math.ceil(aapl * 1.2);
+    const below = Math.floor(aapl * 0.8);
+    const cross = Math.ceil(msft * 1.1);
+    const commands = [
+      `/alert AAPL above ${above}`,
+      `/alert $aapl < ${below}.50`,
+      `/alert MSFT cross ${cross} repeat 1h expires 7d note "earnings week" rth`,
+      "/alert TSLA +5%",
+      "/alert TSLA down 3% from close",
+      "/alert NVDA trail 8%",
+      "/alert NVDA trail up $5",
+    ];
+    for (const command of commands) {
+      const reply = await world.say(bea, command);
+      expect(reply.text, command).toMatch(/^✅ Alert set: /);
+      expect(buttonsOf(reply)[0], command).toMatch(/^pause:/);
+    }
+    const alerts = await world.alertsOf(bea);
+    expect(alerts).toHaveLength(commands.length);
+    const bySymbol = (s: string) => alerts.filter((a) => a.symbol === s);
+    expect(bySymbol("AAPL").map((a) => a.condition)).toEqual(
+      expect.arrayContaining([
+        { kind: "price", direction: "above", target: above },
+        { kind: "price", direction: "below", target: below + 0.5 },
+      ]),
+    );
+    expect(bySymbol("MSFT")[0]).toMatchObject({
+      condition: { kind: "price", direction: "cross", target: cross },
+      repeat: { cooldownSeconds: 3600 },
+      note: "earnings week",
+      regularHoursOnly: true,
+      origin: { platform: "telegram", chatId: "1002" },
+    });
+    expect(Date.parse(bySymbol("MSFT")[0]!.expiresAt!) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600_000);
+    expect(bySymbol("TSLA").map((a) => a.condition)).toEqual(
+      expect.arrayContaining([
+        { kind: "percent", direction: "up", percent: 5, basis: "last" },
+        { kind: "percent", direction: "down", percent: 3, basis: "close" },
+      ]),
+    );
+    expect(bySymbol("NVDA").map((a) => a.condition)).toEqual(
+      expect.arrayContaining([
+        { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } },
+        { kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } },
+      ]),
+    );
+    // Percent alerts are stored as absolute levels from the quote the bot supplied.
+    const tsla = await world.prices.quote("TSLA");
+    const up = bySymbol("TSLA").find(
+      (a) => a.condition.kind === "percent" && a.condition.direction === "up",
+    )!;
+    expect(up.referencePrice).toBe(tsla!.price);
+    expect(up.thresholds.upper).toBeCloseTo(tsla!.price * 1.05, 2);
+  });
+
+  it("refuses an alert whose condition already holds, showing the price", async () => {
+    const cy = { id: 1003, first_name: "Cy" };
+    const aapl = await priceOf("AAPL");
+    const reply = await world.say(cy, `/alert AAPL above ${Math.floor(aapl * 0.5)}`);
+    expect(reply.text).toMatch(/already at or above/);
+    expect(await world.alertsOf(cy)).toEqual([]);
+  });
+
+  it("/alerts lists with inline buttons, and the pause, resume and delete buttons act", async () => {
+    const dee = { id: 1004, first_name: "Dee" };
+    const aapl = await priceOf("AAPL");
+    await world.say(dee, `/alert AAPL above ${Math.ceil(aapl * 1.3)}`);
+    await world.say(dee, `/alert AAPL below ${Math.floor(aapl * 0.7)}`);
+    const list = await world.say(dee, "/alerts");
+    expect(list.text).toMatch(/^Your alerts \(2\)\n1\. AAPL above .*\n2\. AAPL below /);
+    expect(labelsOf(list)).toEqual(["⏸ Pause 1", "🗑 Delete 1", "⏸ Pause 2", "🗑 Delete 2"]);
+    const [first, second] = (await world.alertsOf(dee)).sort((a, b) =>
+      a.createdAt.localeCompare(b.createdAt),
+    );
+    expect(buttonsOf(list)).toEqual([
+      `pause:${first!.id}`,
+      `delete:${first!.id}`,
+      `pause:${second!.id}`,
+      `delete:${second!.id}`,
+    ]);
+
+    const paused = await world.press(dee, list, `pause:${first!.id}`);
+    expect(paused.text).toMatch(/^Paused: AAPL above .* paused/);
+    expect(buttonsOf(paused)).toEqual([`resume:${first!.id}`, `delete:${first!.id}`]);
+    expect((await world.alerts.getAlert("1004", first!.id)).status).toBe("paused");
+    expect(world.telegram.answeredCallbacks().at(-1)).toMatchObject({
+      userId: 1004,
+      text: expect.stringMatching(/^Paused/),
+    });
+
+    const resumed = await world.press(dee, paused, `resume:${first!.id}`);
+    expect(resumed.text).toMatch(/^Resumed: AAPL above/);
+    expect((await world.alerts.getAlert("1004", first!.id)).status).toBe("active");
+
+    const deleted = await world.press(dee, resumed, `delete:${first!.id}`);
+    expect(deleted.text).toMatch(/^Deleted: AAPL above .* cancelled/);
+    expect(buttonsOf(deleted)).toEqual([]);
+    expect((await world.alerts.getAlert("1004", first!.id)).status).toBe("cancelled");
+
+    const after = await world.say(dee, "/alerts");
+    expect(after.text).toMatch(/^Your alerts \(1\)\n1\. AAPL below /);
+    const byNumber = await world.say(dee, "/pause 1");
+    expect(byNumber.text).toMatch(/^Paused: AAPL below/);
+    expect((await world.alerts.getAlert("1004", second!.id)).status).toBe("paused");
+    expect((await world.say(dee, "/resume 1")).text).toMatch(/^Resumed: AAPL below/);
+    expect((await world.say(dee, "/delete 1")).text).toMatch(/^Deleted: AAPL below/);
+    expect((await world.say(dee, "/alerts")).text).toMatch(/You have no alerts yet/);
+  });
+
+  it("/watch several tickers, /watchlist shows their prices, /unwatch removes them", async () => {
+    const eve = { id: 1005, first_name: "Eve" };
+    const watched = await world.say(eve, "/watch AAPL msft, $NVDA ZZZZQ");
+    expect(watched.text).toBe("👀 Watching AAPL, MSFT, NVDA.\nI don't know ZZZZQ; not added.");
+    const list = await world.say(eve, "/watchlist");
+    const lines = list.text!.split("\n");
+    expect(lines[0]).toBe("Watchlist");
+    for (const symbol of ["AAPL", "MSFT", "NVDA"]) {
+      const price = await priceOf(symbol);
+      const line = lines.find((l) => l.startsWith(`${symbol} `));
+      expect(line, symbol).toMatch(/^[A-Z]+ \$[\d,]+\.\d{2} \([+\-−]?\d+\.\d{2}% today\)$/);
+      expect(line).toContain(
+        `$${price.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+      );
+    }
+    const removed = await world.say(eve, "/unwatch MSFT TSLA");
+    expect(removed.text).toBe("Removed MSFT from your watchlist.\nTSLA was not on it.");
+    const after = await world.say(eve, "/watchlist");
+    expect(after.text).toMatch(/^Watchlist\nAAPL .*\nNVDA .*$/);
+  });
+
+  it("/price quotes one or more tickers with the day's change", async () => {
+    const fay = { id: 1006, first_name: "Fay" };
+    const reply = await world.say(fay, "/price aapl");
+    const quote = (await world.prices.quote("AAPL"))!;
+    expect(reply.text).toMatch(/^AAPL \$[\d,]+\.\d{2} [+\-−]\$?[\d,.]+ \([+\-−]?\d+\.\d{2}%\) today$/);
+    expect(reply.text).toContain(quote.price.toFixed(2));
+  });
+
+  it("catches an unknown ticker when the alert is created, suggesting close matches", async () => {
+    const gus = { id: 1007, first_name: "Gus" };
+    const reply = await world.say(gus, "/alert APPL above 200");
+    expect(reply.text).toMatch(/^I don't know the ticker APPL\./);
+    const noMatch = await world.say(gus, "/alert QQQQQ above 200");
+    expect(noMatch.text).toBe("I don't know the ticker QQQQQ.");
+    const suggested = await world.say(gus, "/alert AAP above 200");
+    expect(suggested.text).toMatch(/^I don't know the ticker AAP\. Did you mean AAPL \(/);
+    expect(await world.alertsOf(gus)).toEqual([]);
+    expect((await world.say(gus, "/price ZZZZQ")).text).toMatch(/^I don't know the ticker ZZZZQ/);
+  });
+
+  it("kept every reply inside Telegram's rate limits (no 429 answered)", () => {
+    expect(world.telegram.tooManyRequests()).toEqual([]);
+  });
+
+  it("/link gives a one-time code that links a Discord identity to the same alerts", async () => {
+    const hal = { id: 1008, first_name: "Hal" };
+    const aapl = await priceOf("AAPL");
+    await world.say(hal, `/alert AAPL above ${Math.ceil(aapl * 1.5)}`);
+    const reply = await world.say(hal, "/link");
+    const code = /Your link code is ([A-Z0-9]{8})\./.exec(reply.text ?? "")?.[1];
+    expect(code, reply.text).toBeDefined();
+    expect(reply.message.entities).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: "bold" })]),
+    );
+    // The user's Discord identity redeems it (through the Discord bot's token) and sees the Telegram alert.
+    const discord = new (await import("@tickerbell/bot-core")).AlertsClient({
+      baseUrl: world.alertsUrl,
+      token: "discord-bot-token-for-tests",
+      platform: "discord",
+    });
+    const redeemed = await discord.redeemLinkCode("555000111", code!);
+    expect(redeemed.user.identities.map((i) => i.platform).sort()).toEqual(["discord", "telegram"]);
+    expect((await discord.listAlerts("555000111")).map((a) => a.symbol)).toEqual(["AAPL"]);
+  });
+});

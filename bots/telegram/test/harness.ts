@@ -1,0 +1,226 @@
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { serve } from "@hono/node-server";
+import { startAlertService } from "@tickerbell/alerts";
+import {
+  AlertsClient,
+  CommandHandler,
+  DeliveryPipeline,
+  describeCondition,
+  HttpDeliveryLog,
+  PricingClient,
+  RateLimiter,
+} from "@tickerbell/bot-core";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import type { Alert, Notification } from "@tickerbell/contracts";
+import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import {
+  createTestDatabase,
+  FakeTelegram,
+  type FakeUserInput,
+  type RecordedMessage,
+} from "@tickerbell/testkit";
+import { TelegramBot } from "../src/telegram-bot.ts";
+import { TelegramNotifier } from "../src/telegram-notifier.ts";
+
+export const TOKENS = {
+  telegram: "telegram-bot-token-for-tests",
+  discord: "discord-bot-token-for-tests",
+  internal: "internal-token-for-tests",
+} as const;
+
+/** How long one reply may take: replies to a chat are paced at 1/s, and a 429 costs at least a second more. */
+const REPLY_TIMEOUT_MS = 15_000;
+
+type Server = ReturnType<typeof serve>;
+
+async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<{
+  server: Server;
+  url: string;
+}> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) =>
+      resolve({ server, url: `http://127.0.0.1:${info.port}` }),
+    );
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if ("closeAllConnections" in server) server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/**
+ * Everything a Telegram user touches, for real: the telegraf bot against the fake Bot API server, the alert
+ * service on a fresh PostgreSQL database, the pricing service's HTTP API on its simulated feed (prices hold
+ * still: nothing advances the feed), and the notification pipeline with the alert service's delivery log.
+ */
+export async function startWorld() {
+  const logLines: string[] = [];
+  const logger = createLogger({
+    service: "telegram-test",
+    level: (process.env.TEST_LOG_LEVEL as "debug" | undefined) ?? "warn",
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+
+  const db = await createTestDatabase("tb_telegram");
+  const alertService = await startAlertService({
+    database: { kind: "postgres", url: db.url },
+    tokens: TOKENS,
+    maxOpenAlertsPerUser: 100,
+    userCommandsPerMinute: 100_000,
+    logger,
+    metrics: createMetricsRegistry("alerts"),
+  });
+  const alertsHttp = await listen(alertService.app.fetch);
+
+  const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
+  const pricingApp = createHttpApp({
+    marketData: new SimulatedMarketData(feed),
+    metrics: createMetricsRegistry("pricing"),
+    log: logger,
+    isReady: () => true,
+  });
+  const pricingHttp = await listen(pricingApp.fetch);
+
+  const telegram = await FakeTelegram.start();
+  const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.telegram, platform: "telegram" });
+  const prices = new PricingClient({ baseUrl: pricingHttp.url });
+  const handler = new CommandHandler({ alerts, prices, logger });
+  // As in main.ts: one limiter for replies and notifications, a little slower than Telegram's limits.
+  const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05 });
+  const bot = new TelegramBot({ token: telegram.token, apiRoot: telegram.apiRoot, handler, logger, limiter });
+  const undeliverable: Array<{ triggerId: string; reason: string }> = [];
+  const pipeline = new DeliveryPipeline({
+    notifier: new TelegramNotifier(bot.bot.telegram),
+    log: new HttpDeliveryLog({ baseUrl: alertsHttp.url, token: TOKENS.telegram }),
+    limiter,
+    logger,
+    onUndeliverable: (n, reason) => void undeliverable.push({ triggerId: n.triggerId, reason }),
+  });
+  await bot.start();
+
+  /** What the user sees in their chat: every message the bot sent there, as it looks now. */
+  const sentTo = (user: FakeUserInput) =>
+    telegram.messagesTo(user.id).filter((m) => m.method === "sendMessage");
+
+  return {
+    telegram,
+    bot,
+    alerts,
+    prices,
+    pipeline,
+    limiter,
+    undeliverable,
+    logLines,
+    alertsUrl: alertsHttp.url,
+
+    /** The user sends `text`; resolves with the bot's reply (the next message in their chat). */
+    async say(user: FakeUserInput, text: string): Promise<RecordedMessage> {
+      const before = sentTo(user).length;
+      telegram.userSends(user, text);
+      const replies = await telegram.waitForMessages(
+        (m) => m.chatId === user.id && m.method === "sendMessage",
+        before + 1,
+        REPLY_TIMEOUT_MS,
+      );
+      return replies[before]!;
+    },
+
+    /** The user presses a button under `message`; resolves with the message as the bot edited it. */
+    async press(user: FakeUserInput, message: RecordedMessage, data: string): Promise<RecordedMessage> {
+      const isEdit = (m: RecordedMessage) =>
+        m.chatId === user.id && m.messageId === message.messageId && m.method === "editMessageText";
+      const before = telegram.messagesTo(user.id).filter(isEdit).length;
+      telegram.userPresses(user, message, data);
+      const edits = await telegram.waitForMessages(isEdit, before + 1, REPLY_TIMEOUT_MS);
+      return edits[before]!;
+    },
+
+    /** The alert service's view of this user's alerts. */
+    alertsOf(user: FakeUserInput): Promise<Alert[]> {
+      return alerts.listAlerts(String(user.id));
+    },
+
+    /** Records a firing the way the matcher does (POST /v1/internal/triggers) and returns the alert after it. */
+    async fire(alert: Alert, price: number): Promise<{ outcome: string; alert: Alert }> {
+      const res = await fetch(`${alertsHttp.url}/v1/internal/triggers`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKENS.internal}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          triggerId: `${alert.id}:${alert.generation}`,
+          price,
+          firedAt: new Date().toISOString(),
+        }),
+      });
+      if (res.status !== 200)
+        throw new Error(`recording the firing answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as { outcome: string; alert: Alert };
+    },
+
+    /** What the alert service's delivery log holds for a triggerId, as this bot sees it. */
+    async deliveryState(triggerId: string): Promise<string> {
+      const res = await fetch(`${alertsHttp.url}/v1/deliveries/${encodeURIComponent(triggerId)}`, {
+        headers: { authorization: `Bearer ${TOKENS.telegram}` },
+      });
+      const body = (await res.json()) as { state: string };
+      return body.state;
+    },
+
+    async close(): Promise<void> {
+      await bot.stop("test over");
+      await telegram.close();
+      await closeServer(pricingHttp.server);
+      await closeServer(alertsHttp.server);
+      await alertService.close();
+      await db.drop();
+    },
+  };
+}
+
+export type World = Awaited<ReturnType<typeof startWorld>>;
+
+/** The notification the matcher would publish for this firing of `alert`. */
+export function notificationFor(
+  alert: Alert,
+  options: { price: number; generation?: number; type?: Notification["type"] },
+): Notification {
+  const generation = options.generation ?? alert.generation;
+  const moveAbs = options.price - alert.referencePrice;
+  return {
+    v: 1,
+    type: options.type ?? "triggered",
+    triggerId: `${alert.id}:${generation}`,
+    alertId: alert.id,
+    generation,
+    userId: alert.userId,
+    origin: alert.origin,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    description: describeCondition(alert.condition),
+    price: options.price,
+    referencePrice: alert.referencePrice,
+    moveAbs,
+    movePercent: (moveAbs / alert.referencePrice) * 100,
+    note: alert.note,
+    repeating: alert.repeat !== null,
+    firedAt: new Date().toISOString(),
+  };
+}
+
+/** Callback data of every button under a message, row by row. */
+export function buttonsOf(message: RecordedMessage): string[] {
+  return (message.replyMarkup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? "");
+}
+
+/** Button labels under a message. */
+export function labelsOf(message: RecordedMessage): string[] {
+  return (message.replyMarkup?.inline_keyboard ?? []).flat().map((b) => b.text);
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Replies to one chat are paced at Telegram's 1 message/s, so a conversation takes seconds; these are
+    // limits, not expectations.
+    testTimeout: 90_000,
+    hookTimeout: 60_000,
+    // The machine has 2 cores shared with other engineers.
+    fileParallelism: false,
+  },
+});
