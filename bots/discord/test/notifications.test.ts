@@ -1,0 +1,174 @@
+import {
+  type DeliveryOutcome,
+  DeliveryPipeline,
+  InMemoryDeliveryLog,
+  RateLimiter,
+} from "@tickerbell/bot-core";
+import type { Alert, Notification } from "@tickerbell/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiscordNotifier, nonceOf } from "../src/discord-notifier.ts";
+import { capturedLogger, newUser, type Stack, startStack } from "./harness.ts";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+function pipeline(
+  log = new InMemoryDeliveryLog(),
+  onUndeliverable?: (n: Notification, reason: string) => void,
+) {
+  return new DeliveryPipeline({
+    notifier: new DiscordNotifier(stack.bot.client),
+    log,
+    limiter: new RateLimiter({ globalPerSecond: 50, perChatPerSecond: 5 }),
+    logger: capturedLogger("delivery-test").logger,
+    retry: { attempts: 6, baseDelayMs: 100, maxDelayMs: 2000 },
+    ...(onUndeliverable ? { onUndeliverable } : {}),
+  });
+}
+
+/** A user with one real alert, created through the slash command. */
+async function userWithAlert(
+  repeat = false,
+): Promise<{ user: { id: string; username: string }; alert: Alert }> {
+  const user = newUser();
+  await stack.fake
+    .slashCommand(user, "alert price", {
+      ticker: "AAPL",
+      condition: "above",
+      value: "200",
+      note: "take profit",
+      ...(repeat ? { repeat: "1h" } : {}),
+    })
+    .reply();
+  const [alert] = await stack.alerts.listAlerts(user.id);
+  if (!alert) throw new Error("the alert was not created");
+  return { user, alert };
+}
+
+function notificationFor(alert: Alert, generation = 1): Notification {
+  return {
+    v: 1,
+    type: "triggered",
+    triggerId: `${alert.id}:${generation}`,
+    alertId: alert.id,
+    generation,
+    userId: alert.userId,
+    origin: alert.origin,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    description: "above $200.00",
+    price: 201.25,
+    referencePrice: 190,
+    moveAbs: 11.25,
+    movePercent: 5.92,
+    note: alert.note,
+    repeating: alert.repeat !== null,
+    firedAt: "2026-11-24T15:00:00.000Z",
+  };
+}
+
+describe("DM notifications", () => {
+  it("sends exactly one DM with the embed and buttons, even when the notification is delivered twice", async () => {
+    const { user, alert } = await userWithAlert();
+    const notification = notificationFor(alert);
+    const log = new InMemoryDeliveryLog();
+    expect(await pipeline(log).deliver(notification)).toEqual({ status: "sent", attempts: 1 });
+    // Redelivered to the same process: the delivery log skips it.
+    expect(await pipeline(log).deliver(notification)).toEqual({ status: "duplicate" });
+    // Redelivered after a restart that lost the log: Discord drops it by its nonce.
+    expect(await pipeline(new InMemoryDeliveryLog()).deliver(notification)).toEqual({
+      status: "sent",
+      attempts: 1,
+    });
+
+    const dms = stack.fake.dmsTo(user);
+    expect(dms).toHaveLength(1);
+    const [dm] = dms;
+    expect(dm?.nonce).toBe(nonceOf(notification.triggerId));
+    expect(nonceOf(notification.triggerId)).toHaveLength(25);
+    expect(dm?.embeds).toEqual([
+      {
+        title: "🔔 AAPL above $200.00",
+        fields: [
+          { name: "Price now", value: "AAPL is at $201.25 now.", inline: true },
+          {
+            name: "Move since set",
+            value: "+$11.25 (+5.92%) since $190.00 when the alert was set.",
+            inline: true,
+          },
+          { name: "Note", value: "take profit" },
+        ],
+        color: 0x2e9e5b,
+        timestamp: "2026-11-24T15:00:00.000Z",
+        footer: { text: "Tickerbell · AAPL" },
+      },
+    ]);
+    const buttons = (dm?.components[0]?.components ?? []) as Array<{ custom_id: string; label: string }>;
+    expect(buttons.map((b) => [b.label, b.custom_id])).toEqual([
+      ["🔁 Re-arm", `rearm:${alert.id}`],
+      ["🗑 Delete", `delete:${alert.id}`],
+    ]);
+  });
+
+  it("the DM's buttons act: Snooze 1h pauses a repeating alert, Delete cancels it", async () => {
+    const { user, alert } = await userWithAlert(true);
+    await pipeline().deliver(notificationFor(alert));
+    const [dm] = await stack.fake.waitForDms(user, 1);
+    const snoozed = await stack.fake.pressButton(user, dm!, `snooze:${alert.id}`).reply();
+    expect(snoozed.flags & 64).toBe(64);
+    expect(snoozed.content).toMatch(/^(Snoozed|Paused): AAPL above \$200\.00/);
+    expect((await stack.alerts.getAlert(user.id, alert.id)).status).toBe("paused");
+    const deleted = await stack.fake.pressButton(user, dm!, `delete:${alert.id}`).reply();
+    expect(deleted.content).toMatch(/^Deleted/);
+    expect((await stack.alerts.getAlert(user.id, alert.id)).status).toBe("cancelled");
+  });
+
+  it("rides out a 429 storm with nothing lost and nothing sent twice", async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => userWithAlert()));
+    const before = stack.fake.tooManyRequestsSent;
+    stack.fake.rateLimitStorm(1500, { global: true });
+    const delivery = pipeline();
+    const outcomes: DeliveryOutcome[] = await Promise.all(
+      users.map(({ alert }) => delivery.deliver(notificationFor(alert, 3))),
+    );
+    expect(outcomes.every((o) => o.status === "sent")).toBe(true);
+    expect(stack.fake.tooManyRequestsSent).toBeGreaterThan(before);
+    for (const { user, alert } of users) {
+      const dms = stack.fake.dmsTo(user);
+      expect(dms).toHaveLength(1);
+      expect(dms[0]?.nonce).toBe(nonceOf(`${alert.id}:3`));
+    }
+  });
+
+  it("records a user with closed DMs as undeliverable, without retrying", async () => {
+    const { user, alert } = await userWithAlert();
+    stack.fake.closeDms(user);
+    const log = new InMemoryDeliveryLog();
+    const undeliverable: Array<[string, string]> = [];
+    const notification = notificationFor(alert);
+    const outcome = await pipeline(
+      log,
+      (n, reason) => void undeliverable.push([n.triggerId, reason]),
+    ).deliver(notification);
+    expect(outcome).toEqual({ status: "undeliverable", reason: "dms_closed" });
+    expect(await log.stateOf(notification.triggerId)).toBe("undeliverable");
+    expect(undeliverable).toEqual([[notification.triggerId, "dms_closed"]]);
+    expect(stack.fake.dmsTo(user)).toEqual([]);
+    const attempts = stack.fake
+      .requestLog()
+      .filter((r) => r.route === "POST /channels/:channel_id/messages" && r.status === 403);
+    expect(attempts).toHaveLength(1);
+  });
+
+  it("retries a 5xx that outlasts discord.js's own retries, then delivers", async () => {
+    const { user, alert } = await userWithAlert();
+    stack.fake.failNext(4, 502, { route: "POST /channels/:channel_id/messages" });
+    expect(await pipeline().deliver(notificationFor(alert))).toMatchObject({ status: "sent", attempts: 2 });
+    expect(stack.fake.dmsTo(user)).toHaveLength(1);
+  });
+});
