@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
-import { startAlertService } from "@tickerbell/alerts";
+import { type RunningAlertService, startAlertService } from "@tickerbell/alerts";
 import { AlertsClient, CommandHandler, PricingClient } from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry, type Logger } from "@tickerbell/config";
 import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
@@ -57,6 +57,8 @@ export function capturedLogger(service: string): {
 export interface Stack {
   fake: FakeDiscord;
   bot: DiscordBot;
+  /** The alert service in-process (for its workers in the Kafka suite). */
+  service: RunningAlertService;
   alerts: AlertsClient;
   alertsUrl: string;
   pricingUrl: string;
@@ -133,6 +135,7 @@ export async function startStack(
     return {
       fake,
       bot,
+      service,
       alerts,
       alertsUrl: alertsHttp.url,
       pricingUrl: pricingHttp.url,

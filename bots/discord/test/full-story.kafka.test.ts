@@ -1,0 +1,159 @@
+// The whole story on a real broker: a slash command creates the alert, the alert service's outbox relay
+// publishes it, the matcher indexes it, ticks on prices.ticks fire it, the bot consumes notifications.discord
+// and exactly one DM arrives, whose buttons act.
+import { randomBytes } from "node:crypto";
+import { type AlertWorkers, startAlertWorkers } from "@tickerbell/alerts";
+import {
+  consumeNotifications,
+  DeliveryPipeline,
+  InMemoryDeliveryLog,
+  RateLimiter,
+} from "@tickerbell/bot-core";
+import { KafkaBus, type Subscription } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import { TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
+import { AlertsClient as MatcherAlertsClient, MatcherService } from "@tickerbell/matcher/service";
+import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiscordNotifier } from "../src/discord-notifier.ts";
+import { newUser, type Stack, startStack, TOKENS } from "./harness.ts";
+
+type Bus = KafkaBus<typeof TOPIC_CATALOG>;
+
+const run = randomBytes(3).toString("hex");
+const logger = createLogger({ service: "discord-story", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+const buses: Bus[] = [];
+function newBus(clientId: string): Bus {
+  const bus = new KafkaBus({
+    catalog: TOPIC_CATALOG,
+    brokers: kafkaBrokersFromEnv(),
+    clientId: `${clientId}-${run}`,
+  });
+  buses.push(bus);
+  return bus;
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let stack: Stack;
+let workers: AlertWorkers;
+let matcher: MatcherService;
+let notifications: Subscription;
+let producer: Bus;
+
+beforeAll(async () => {
+  stack = await startStack();
+  workers = await startAlertWorkers({
+    service: stack.service,
+    bus: newBus("alerts-workers"),
+    logger,
+    expirySweepMs: null,
+    relayIdleWaitMs: 50,
+    triggerGroupId: `alerts-triggers-${run}`,
+  });
+  const matcherAlerts = new MatcherAlertsClient({ baseUrl: stack.alertsUrl, internalToken: TOKENS.internal });
+  matcher = new MatcherService({
+    bus: newBus("matcher"),
+    snapshots: matcherAlerts,
+    extremes: matcherAlerts,
+    triggers: matcherAlerts,
+    logger,
+    metrics: createMetricsRegistry("matcher"),
+    groupId: `matcher-${run}`,
+    // From the latest offsets: ticks other suites left on a shared broker must not fire this suite's alerts.
+    fromBeginning: false,
+  });
+  await matcher.start();
+  const botBus = newBus("discord-bot");
+  await botBus.start();
+  notifications = await consumeNotifications({
+    bus: botBus,
+    platform: "discord",
+    groupId: `discord-bot-${run}`,
+    pipeline: new DeliveryPipeline({
+      notifier: new DiscordNotifier(stack.bot.client),
+      log: new InMemoryDeliveryLog(),
+      limiter: new RateLimiter({ globalPerSecond: 50, perChatPerSecond: 5 }),
+      logger,
+    }),
+  });
+  producer = newBus("ticks");
+  await producer.start();
+  await waitFor("the matcher ready", () => matcher.ready);
+});
+
+afterAll(async () => {
+  await notifications?.stop().catch(() => undefined);
+  await matcher?.stop().catch(() => undefined);
+  await workers?.stop().catch(() => undefined);
+  for (const bus of buses) await bus.close().catch(() => undefined);
+  await stack?.close();
+});
+
+describe("slash command → matcher → DM", () => {
+  it("a price move produces exactly one DM with the right embed, and its Re-arm button acts", async () => {
+    const user = newUser("story");
+    // ZM starts at $62.00 in the simulated universe.
+    const created = await stack.fake
+      .slashCommand(user, "alert price", { ticker: "ZM", condition: "above", value: "70", note: "breakout" })
+      .reply();
+    expect(created.content).toMatch(/Alert set: ZM above \$70\.00/);
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    await waitFor("the alert in the matcher's index", () => matcher.holds(alert!.id));
+
+    const now = Date.now();
+    const ticks = [
+      { symbol: "ZM", price: 65, ts: now },
+      { symbol: "ZM", price: 71.5, ts: now + 1 },
+      { symbol: "ZM", price: 72, ts: now + 2 },
+    ];
+    await producer.publish(
+      TOPIC_PRICE_TICKS,
+      ticks.map((t) => ({ value: { v: 1 as const, ...t } })),
+    );
+    const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
+    expect(dm?.embeds[0]).toMatchObject({
+      title: "🔔 ZM above 70.00",
+      fields: [
+        { name: "Price now", value: "ZM is at $71.50 now." },
+        { name: "Move since set", value: "+$9.50 (+15.32%) since $62.00 when the alert was set." },
+        { name: "Note", value: "breakout" },
+      ],
+    });
+    await waitFor(
+      "the firing recorded",
+      async () => (await stack.alerts.getAlert(user.id, alert!.id)).status === "triggered",
+    );
+
+    // More ticks above the level: a one-shot alert does not fire again.
+    await producer.publish(TOPIC_PRICE_TICKS, [
+      { value: { v: 1 as const, symbol: "ZM", price: 75, ts: now + 3 } },
+    ]);
+    const sentinelUser = newUser("sentinel");
+    await stack.fake
+      .slashCommand(sentinelUser, "alert price", { ticker: "ZM", condition: "above", value: "80" })
+      .reply();
+    const [sentinel] = await stack.alerts.listAlerts(sentinelUser.id);
+    await waitFor("the sentinel in the index", () => matcher.holds(sentinel!.id));
+    await producer.publish(TOPIC_PRICE_TICKS, [
+      { value: { v: 1 as const, symbol: "ZM", price: 81, ts: now + 4 } },
+    ]);
+    // Once the later sentinel's DM is out, everything before it on the partition has been handled.
+    await stack.fake.waitForDms(sentinelUser, 1, 45_000);
+    expect(stack.fake.dmsTo(user)).toHaveLength(1);
+
+    // Re-arm sets the fired alert up again (as a new alert with the same condition and note).
+    const rearmed = await stack.fake.pressButton(user, dm!, `rearm:${alert!.id}`).reply();
+    expect(rearmed.content).toMatch(/Re-armed.*ZM above \$70\.00/);
+    const live = (await stack.alerts.listAlerts(user.id)).filter((a) => a.status === "active");
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({ symbol: "ZM", condition: alert!.condition, note: "breakout" });
+    expect((await stack.alerts.getAlert(user.id, alert!.id)).status).toBe("triggered");
+  });
+});
