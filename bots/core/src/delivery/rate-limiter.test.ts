@@ -50,3 +50,21 @@ describe("RateLimiter", () => {
     expect(time.now()).toBe(5000);
   });
 });
+
+describe("RateLimiter when timers fire late", () => {
+  it("spreads waiters that all wake at once instead of letting them go in a burst", async () => {
+    let now = 0;
+    // A busy event loop: every sleep overshoots to the same late instant (t = 500).
+    const lateSleep = async (ms: number) => {
+      now = Math.max(now + ms, 500);
+    };
+    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 10 }, () => now, lateSleep);
+    const granted: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await limiter.acquire(`chat-${i}`);
+      granted.push(now);
+    }
+    const gaps = granted.slice(1).map((t, i) => t - granted[i]!);
+    expect(gaps.every((gap) => gap >= 100)).toBe(true);
+  });
+});

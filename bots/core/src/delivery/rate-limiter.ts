@@ -24,6 +24,9 @@ export class RateLimiter {
   private readonly chatGapMs: number;
   private nextGlobalAt = 0;
   private readonly nextChatAt = new Map<string, number>();
+  /** When slots were actually taken: timers fire late when the event loop is busy, and late ones bunch up. */
+  private lastGlobalGrant = Number.NEGATIVE_INFINITY;
+  private readonly lastChatGrant = new Map<string, number>();
   private readonly now: () => number;
   private readonly sleep: Sleep;
 
@@ -35,7 +38,11 @@ export class RateLimiter {
     this.sleep = sleep;
   }
 
-  /** Reserves the next slot for this chat and waits until it comes. */
+  /**
+   * Reserves the next slot for this chat and waits until it comes. A waiter that wakes late (a busy event loop
+   * fires many timers at once) checks the slots actually taken and waits out the gap, so late sends never
+   * leave in a burst.
+   */
   async acquire(chatId: string): Promise<void> {
     const now = this.now();
     const at = Math.max(now, this.nextGlobalAt, this.nextChatAt.get(chatId) ?? 0);
@@ -43,6 +50,19 @@ export class RateLimiter {
     this.nextChatAt.set(chatId, at + this.chatGapMs);
     this.forgetIdleChats(now);
     if (at > now) await this.sleep(at - now);
+    for (;;) {
+      const current = this.now();
+      const free = Math.max(
+        this.lastGlobalGrant + this.globalGapMs,
+        (this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY) + this.chatGapMs,
+      );
+      if (current >= free) {
+        this.lastGlobalGrant = current;
+        this.lastChatGrant.set(chatId, current);
+        return;
+      }
+      await this.sleep(free - current);
+    }
   }
 
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
@@ -54,6 +74,11 @@ export class RateLimiter {
 
   private forgetIdleChats(now: number): void {
     if (this.nextChatAt.size < 10_000) return;
-    for (const [chat, at] of this.nextChatAt) if (at < now) this.nextChatAt.delete(chat);
+    for (const [chat, at] of this.nextChatAt) {
+      if (at < now) {
+        this.nextChatAt.delete(chat);
+        this.lastChatGrant.delete(chat);
+      }
+    }
   }
 }

@@ -432,8 +432,12 @@ export class CommandHandler {
         logger.error({ code: error.code, status: error.status }, "alert service error");
         return { text: "Something went wrong on our side. Please try again in a moment." };
       }
-      if (error.status === 404) return { text: "I can't find that alert among yours. See /alerts." };
-      return { text: error.message };
+      if (error.code === "alert_not_found")
+        return { text: "I can't find that alert among yours. See /alerts." };
+      if (error.code === "condition_already_met")
+        return { text: `That would fire right away: ${error.message}.` };
+      // The service's messages are written for people; only the sentence case is ours.
+      return { text: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
     }
     if (error instanceof ServiceUnavailableError) {
       logger.error({ err: error }, "dependency unavailable");
