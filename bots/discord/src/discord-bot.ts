@@ -132,7 +132,7 @@ export class DiscordBot {
       this.chatOf(interaction.user),
       interaction.customId,
     );
-    await interaction.editReply({ content: clip(discordText(reply.text)) });
+    await interaction.editReply(render(reply));
   }
 
   private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {

@@ -3,7 +3,7 @@ import {
   CommandHandler,
   consumeNotifications,
   DeliveryPipeline,
-  InMemoryDeliveryLog,
+  HttpDeliveryLog,
   PricingClient,
   RateLimiter,
   startOpsServer,
@@ -52,9 +52,9 @@ const bus = new KafkaBus({
 });
 const pipeline = new DeliveryPipeline({
   notifier: new DiscordNotifier(bot.client),
-  // TODO(delivery log): bots/core does not export HttpDeliveryLog yet; until it does, de-duplication across
-  // restarts rests on Discord's nonce (enforceNonce) and the bus's committed offsets.
-  log: new InMemoryDeliveryLog(),
+  // Kept by the alert service: survives restarts, and an undeliverable record is told to the user on their
+  // next command. Discord's nonce (enforceNonce) is the second line against a duplicate DM.
+  log: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
   // Per-route buckets and 429s are handled by discord.js's REST manager; this keeps DMs under the global limit.
   limiter: new RateLimiter({ globalPerSecond: env.DISCORD_MESSAGES_PER_SECOND, perChatPerSecond: 5 }),
   logger,

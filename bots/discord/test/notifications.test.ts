@@ -1,13 +1,15 @@
 import {
+  type DeliveryLog,
   type DeliveryOutcome,
   DeliveryPipeline,
+  HttpDeliveryLog,
   InMemoryDeliveryLog,
   RateLimiter,
 } from "@tickerbell/bot-core";
 import type { Alert, Notification } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier, nonceOf } from "../src/discord-notifier.ts";
-import { capturedLogger, newUser, type Stack, startStack } from "./harness.ts";
+import { capturedLogger, newUser, type Stack, startStack, TOKENS } from "./harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -17,8 +19,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** The delivery log the bot uses in production: the alert service's, shared by restarts and instances. */
+const serviceLog = () => new HttpDeliveryLog({ baseUrl: stack.alertsUrl, token: TOKENS.discord });
+
 function pipeline(
-  log = new InMemoryDeliveryLog(),
+  log: DeliveryLog = new InMemoryDeliveryLog(),
   onUndeliverable?: (n: Notification, reason: string) => void,
 ) {
   return new DeliveryPipeline({
@@ -76,10 +81,9 @@ describe("DM notifications", () => {
   it("sends exactly one DM with the embed and buttons, even when the notification is delivered twice", async () => {
     const { user, alert } = await userWithAlert();
     const notification = notificationFor(alert);
-    const log = new InMemoryDeliveryLog();
-    expect(await pipeline(log).deliver(notification)).toEqual({ status: "sent", attempts: 1 });
-    // Redelivered to the same process: the delivery log skips it.
-    expect(await pipeline(log).deliver(notification)).toEqual({ status: "duplicate" });
+    expect(await pipeline(serviceLog()).deliver(notification)).toEqual({ status: "sent", attempts: 1 });
+    // Redelivered, even to another instance or after a restart: the alert service's delivery log skips it.
+    expect(await pipeline(serviceLog()).deliver(notification)).toEqual({ status: "duplicate" });
     // Redelivered after a restart that lost the log: Discord drops it by its nonce.
     expect(await pipeline(new InMemoryDeliveryLog()).deliver(notification)).toEqual({
       status: "sent",
@@ -148,7 +152,7 @@ describe("DM notifications", () => {
   it("records a user with closed DMs as undeliverable, without retrying", async () => {
     const { user, alert } = await userWithAlert();
     stack.fake.closeDms(user);
-    const log = new InMemoryDeliveryLog();
+    const log = serviceLog();
     const undeliverable: Array<[string, string]> = [];
     const notification = notificationFor(alert);
     const outcome = await pipeline(
@@ -163,6 +167,16 @@ describe("DM notifications", () => {
       .requestLog()
       .filter((r) => r.route === "POST /channels/:channel_id/messages" && r.status === 403);
     expect(attempts).toHaveLength(1);
+
+    // The user's next command tells them, once, where they can be reached.
+    const next = await stack.fake.slashCommand(user, "alert list").reply();
+    expect(next.content).toMatch(
+      /I couldn't DM you about your AAPL alert on Discord \(your DMs are closed\)/,
+    );
+    expect(next.content).toMatch(/open your DMs on Discord/);
+    expect(next.content).toMatch(/Your alerts/);
+    const after = await stack.fake.slashCommand(user, "alert list").reply();
+    expect(after.content).not.toMatch(/couldn't DM you/);
   });
 
   it("retries a 5xx that outlasts discord.js's own retries, then delivers", async () => {
