@@ -73,7 +73,7 @@ export interface Stack {
  * client, its commands registered the way `npm run register` does.
  */
 export async function startStack(
-  options: { fake?: FakeDiscordOptions; now?: () => Date } = {},
+  options: { fake?: FakeDiscordOptions; now?: () => Date; pricingUrl?: string } = {},
 ): Promise<Stack> {
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -114,7 +114,7 @@ export async function startStack(
 
     const { logger, lines } = capturedLogger("discord-test");
     const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.discord, platform: "discord" });
-    const prices = new PricingClient({ baseUrl: pricingHttp.url });
+    const prices = new PricingClient({ baseUrl: options.pricingUrl ?? pricingHttp.url });
     const handler = new CommandHandler({
       alerts,
       prices,
