@@ -1,0 +1,176 @@
+// What the Compose schema cannot see: that every deployable is there with its own entry point, port and a
+// valid environment for its env.ts, that every service it talks to exists, listens on that port and is
+// waited for, and that every service has a healthcheck.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type ComposeFile,
+  commandOf,
+  dependsOnOf,
+  InterpolationError,
+  serviceEnvironment,
+} from "./compose.ts";
+import type { Deployable } from "./workspaces.ts";
+
+/** The part of a zod object schema these checks use (testkit does not depend on zod). */
+export interface EnvSchema {
+  shape: Record<string, unknown>;
+  safeParse(input: unknown): {
+    success: boolean;
+    error?: { issues: { path: PropertyKey[]; message: string }[] };
+  };
+}
+
+export interface ComposeCheckInput {
+  doc: ComposeFile;
+  /** Variables for `${VAR}` interpolation (the example env file). */
+  vars: Record<string, string>;
+  deployables: readonly Deployable[];
+  /** Each deployable's env schema, by compose service name. */
+  envSchemas: ReadonlyMap<string, EnvSchema>;
+  repoRoot: string;
+  /** The Kafka version the tests run on; the kafka service's image must carry it. */
+  kafkaVersion: string;
+}
+
+const HEALTHY = new Set(["service_healthy", "service_completed_successfully"]);
+
+export function checkCompose(input: ComposeCheckInput): string[] {
+  const { doc, vars, deployables, envSchemas, repoRoot } = input;
+  const problems: string[] = [];
+  const services = doc.services ?? {};
+  const names = new Set(Object.keys(services));
+
+  const environments = new Map<string, Record<string, string>>();
+  for (const [name, service] of Object.entries(services)) {
+    try {
+      environments.set(name, serviceEnvironment(service, vars));
+    } catch (error) {
+      if (!(error instanceof InterpolationError)) throw error;
+      problems.push(`${name}: environment does not interpolate with the example env file: ${error.message}`);
+      environments.set(name, {});
+    }
+  }
+
+  const kafka = services.kafka;
+  if (kafka === undefined) problems.push("kafka: no kafka service");
+  else if (kafka.image !== `apache/kafka:${input.kafkaVersion}`) {
+    problems.push(
+      `kafka: image must be apache/kafka:${input.kafkaVersion} (the broker the tests use), not ${kafka.image}`,
+    );
+  }
+
+  for (const [name, service] of Object.entries(services)) {
+    const test = service.healthcheck?.test;
+    if (test === undefined || (Array.isArray(test) && test[0] === "NONE"))
+      problems.push(`${name}: no healthcheck`);
+    for (const [target, condition] of Object.entries(dependsOnOf(service))) {
+      if (!names.has(target)) problems.push(`${name}: depends_on names ${target}, which is not a service`);
+      else if (condition === undefined || !HEALTHY.has(condition)) {
+        problems.push(`${name}: depends_on ${target} must wait for condition service_healthy`);
+      }
+    }
+  }
+
+  const listening = (service: string): number[] => {
+    const env = environments.get(service) ?? {};
+    if (env.PORT !== undefined) return [Number(env.PORT)];
+    const advertised = env.KAFKA_ADVERTISED_LISTENERS;
+    if (advertised !== undefined) return [...advertised.matchAll(/:(\d+)/g)].map((m) => Number(m[1]));
+    if (services[service]?.image?.startsWith("postgres:")) return [5432];
+    return [];
+  };
+
+  for (const deployable of deployables) {
+    const name = deployable.service;
+    const service = services[name];
+    if (service === undefined) {
+      problems.push(`${name}: missing (the ${deployable.workspace} deployable)`);
+      continue;
+    }
+    const command = commandOf(service);
+    const entry = `${deployable.workspace}/src/main.ts`;
+    if (JSON.stringify(command) !== JSON.stringify(["node", entry])) {
+      problems.push(`${name}: command must be ["node", "${entry}"], not ${JSON.stringify(command)}`);
+    } else if (!existsSync(join(repoRoot, entry))) {
+      problems.push(`${name}: command runs ${entry}, which does not exist`);
+    }
+
+    const env = environments.get(name) ?? {};
+    if (env.PORT !== String(deployable.port)) {
+      problems.push(`${name}: PORT must be ${deployable.port}, not ${env.PORT ?? "unset"}`);
+    }
+    for (const mapping of service.ports ?? []) {
+      const target =
+        typeof mapping === "string" ? mapping.split(":").at(-1)?.split("/")[0] : String(mapping.target);
+      if (target !== env.PORT)
+        problems.push(`${name}: publishes container port ${target}, but PORT is ${env.PORT}`);
+    }
+    const health = JSON.stringify(service.healthcheck?.test ?? "");
+    if (!health.includes("/readyz") && !health.includes("/healthz")) {
+      problems.push(`${name}: healthcheck does not call /readyz or /healthz`);
+    } else if (!health.includes("process.env.PORT") && !health.includes(`:${deployable.port}/`)) {
+      problems.push(`${name}: healthcheck does not call the service's own port ${deployable.port}`);
+    }
+
+    const schema = envSchemas.get(name);
+    if (schema === undefined) problems.push(`${name}: no env schema to check its environment against`);
+    else {
+      for (const key of Object.keys(env)) {
+        if (!(key in schema.shape))
+          problems.push(`${name}: sets ${key}, which ${deployable.workspace}/src/env.ts does not read`);
+      }
+      // As parseEnv does: an empty value counts as unset.
+      const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+      const result = schema.safeParse(cleaned);
+      for (const issue of result.success ? [] : (result.error?.issues ?? [])) {
+        problems.push(`${name}: env.ts refuses ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+      }
+    }
+
+    const waitsFor = dependsOnOf(service);
+    for (const [key, value] of Object.entries(env)) {
+      for (const [host, port] of endpoints(key, value)) {
+        if (!names.has(host)) {
+          if (!host.includes(".")) problems.push(`${name}: ${key} points at ${host}, which is not a service`);
+          continue;
+        }
+        if (!listening(host).includes(port)) {
+          problems.push(
+            `${name}: ${key} points at ${host}:${port}, but ${host} listens on ${listening(host).join(", ") || "no known port"}`,
+          );
+        }
+        if (!(host in waitsFor))
+          problems.push(`${name}: talks to ${host} (${key}) but does not depend_on it`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** host:port pairs named by a variable: URLs, and comma-separated host:port lists such as KAFKA_BROKERS. */
+function endpoints(key: string, value: string): [string, number][] {
+  const found: [string, number][] = [];
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^:/?#]+)(?::(\d+))?/i.exec(value);
+  if (url) {
+    const scheme = value.slice(0, value.indexOf(":")).toLowerCase();
+    const defaults: Record<string, number> = {
+      http: 80,
+      https: 443,
+      ws: 80,
+      wss: 443,
+      postgres: 5432,
+      postgresql: 5432,
+    };
+    const port = url[2] !== undefined ? Number(url[2]) : defaults[scheme];
+    if (port !== undefined) found.push([url[1]!, port]);
+    return found;
+  }
+  if (key.endsWith("BROKERS")) {
+    for (const broker of value.split(",")) {
+      const match = /^\s*([^:\s]+):(\d+)\s*$/.exec(broker);
+      if (match) found.push([match[1]!, Number(match[2])]);
+    }
+  }
+  return found;
+}
