@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { describeCondition, formatDuration, formatPercent, formatPrice, formatRelative } from "./format.ts";
+import {
+  describeCondition,
+  formatChange,
+  formatDuration,
+  formatPercent,
+  formatPrice,
+  formatRelative,
+} from "./format.ts";
 
 describe("formatting", () => {
   it.each([
@@ -15,6 +22,9 @@ describe("formatting", () => {
     expect(formatPercent(5.2)).toBe("+5.20%");
     expect(formatPercent(-0.345)).toBe("-0.34%");
     expect(formatPercent(0)).toBe("±0.00%");
+    // No change is shown in cents, not to six places.
+    expect(formatChange(0)).toBe("±$0.00");
+    expect(formatChange(-0.0312)).toBe("-$0.0312");
   });
 
   it("writes relative times both ways", () => {

@@ -5,7 +5,7 @@ import type { Alert, AlertCondition } from "@tickerbell/contracts";
  * crypto pairs) so a move is still visible.
  */
 export function formatPrice(price: number): string {
-  const digits = price >= 1 ? 2 : price >= 0.01 ? 4 : 6;
+  const digits = price >= 1 || price === 0 ? 2 : price >= 0.01 ? 4 : 6;
   return `$${price.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
