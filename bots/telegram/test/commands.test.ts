@@ -159,7 +159,7 @@ describe("the Telegram bot, driven through real chat updates", () => {
     for (const symbol of ["AAPL", "MSFT", "NVDA"]) {
       const price = await priceOf(symbol);
       const line = lines.find((l) => l.startsWith(`${symbol} `));
-      expect(line, symbol).toMatch(/^[A-Z]+ \$[\d,]+\.\d{2} \([+\-−]?\d+\.\d{2}% today\)$/);
+      expect(line, symbol).toMatch(/^[A-Z]+ \$[\d,]+\.\d{2} \([+\-−±]?\d+\.\d{2}% today\)$/);
       expect(line).toContain(
         `$${price.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
       );
@@ -174,7 +174,9 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const fay = { id: 1006, first_name: "Fay" };
     const reply = await world.say(fay, "/price aapl");
     const quote = (await world.prices.quote("AAPL"))!;
-    expect(reply.text).toMatch(/^AAPL \$[\d,]+\.\d{2} [+\-−]\$?[\d,.]+ \([+\-−]?\d+\.\d{2}%\) today$/);
+    expect(reply.text).toMatch(
+      /^AAPL \$[\d,]+\.\d{2} [+\-−±]\$[\d,]+\.\d{2,4} \([+\-−±]\d+\.\d{2}%\) today$/,
+    );
     expect(reply.text).toContain(quote.price.toFixed(2));
   });
 

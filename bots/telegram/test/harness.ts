@@ -121,6 +121,8 @@ export async function startWorld() {
     undeliverable,
     logLines,
     alertsUrl: alertsHttp.url,
+    /** The running alert service, for its Kafka workers (outbox relay, trigger consumer). */
+    alertService,
 
     /** The user sends `text`; resolves with the bot's reply (the next message in their chat). */
     async say(user: FakeUserInput, text: string): Promise<RecordedMessage> {

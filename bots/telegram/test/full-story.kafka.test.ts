@@ -1,0 +1,174 @@
+// The whole story on a real broker: chat commands create alerts, the alert service's outbox relay publishes
+// them, the matcher indexes them, ticks on prices.ticks fire them, the bot consumes notifications.telegram and
+// each user gets exactly one DM per firing, whose buttons act.
+import { randomBytes } from "node:crypto";
+import { type AlertWorkers, startAlertWorkers } from "@tickerbell/alerts";
+import { consumeNotifications } from "@tickerbell/bot-core";
+import { KafkaBus, type Subscription } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import { type Alert, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
+import { AlertsClient as MatcherAlertsClient, MatcherService } from "@tickerbell/matcher/service";
+import { type FakeUserInput, kafkaBrokersFromEnv, type RecordedMessage } from "@tickerbell/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buttonsOf, startWorld, TOKENS, type World } from "./harness.ts";
+
+type Bus = KafkaBus<typeof TOPIC_CATALOG>;
+
+const run = randomBytes(3).toString("hex");
+const logger = createLogger({ service: "telegram-story", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+const buses: Bus[] = [];
+function newBus(clientId: string): Bus {
+  const bus = new KafkaBus({
+    catalog: TOPIC_CATALOG,
+    brokers: kafkaBrokersFromEnv(),
+    clientId: `${clientId}-${run}`,
+  });
+  buses.push(bus);
+  return bus;
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let world: World;
+let workers: AlertWorkers;
+let matcher: MatcherService;
+let notifications: Subscription;
+let producer: Bus;
+
+beforeAll(async () => {
+  world = await startWorld();
+  workers = await startAlertWorkers({
+    service: world.alertService,
+    bus: newBus("alerts-workers"),
+    logger,
+    expirySweepMs: null,
+    relayIdleWaitMs: 50,
+    triggerGroupId: `alerts-triggers-${run}`,
+  });
+  const matcherAlerts = new MatcherAlertsClient({ baseUrl: world.alertsUrl, internalToken: TOKENS.internal });
+  matcher = new MatcherService({
+    bus: newBus("matcher"),
+    snapshots: matcherAlerts,
+    extremes: matcherAlerts,
+    triggers: matcherAlerts,
+    logger,
+    metrics: createMetricsRegistry("matcher"),
+    groupId: `matcher-${run}`,
+    // From the latest offsets: ticks other suites left on a shared broker must not fire this suite's alerts.
+    fromBeginning: false,
+  });
+  await matcher.start();
+  const botBus = newBus("telegram-bot");
+  await botBus.start();
+  // The bot's own pipeline: the Telegram notifier, the alert service's delivery log, the shared limiter.
+  notifications = await consumeNotifications({
+    bus: botBus,
+    platform: "telegram",
+    groupId: `telegram-bot-${run}`,
+    pipeline: world.pipeline,
+  });
+  producer = newBus("ticks");
+  await producer.start();
+  await waitFor("the matcher ready", () => matcher.ready);
+});
+
+afterAll(async () => {
+  await notifications?.stop().catch(() => undefined);
+  await matcher?.stop().catch(() => undefined);
+  await workers?.stop().catch(() => undefined);
+  for (const bus of buses) await bus.close().catch(() => undefined);
+  await world?.close();
+});
+
+async function alertBy(user: FakeUserInput, command: string): Promise<Alert> {
+  const reply = await world.say(user, command);
+  expect(reply.text, command).toMatch(/^✅ Alert set/);
+  const alerts = await world.alertsOf(user);
+  const alert = alerts.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]!;
+  await waitFor(`${command} in the matcher's index`, () => matcher.holds(alert.id));
+  return alert;
+}
+
+function dmsTo(user: FakeUserInput): RecordedMessage[] {
+  return world.telegram
+    .messagesTo(user.id)
+    .filter((m) => m.method === "sendMessage" && m.text?.startsWith("🔔"));
+}
+
+async function waitForDms(user: FakeUserInput, count: number): Promise<RecordedMessage[]> {
+  return world.telegram.waitForMessages(
+    (m) => m.chatId === user.id && m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false),
+    count,
+    45_000,
+  );
+}
+
+async function publishTicks(prices: number[]): Promise<void> {
+  const start = Date.now();
+  await producer.publish(
+    TOPIC_PRICE_TICKS,
+    prices.map((price, i) => ({ value: { v: 1 as const, symbol: "KO", price, ts: start + i } })),
+  );
+}
+
+describe("chat command → matcher → Telegram DM, on a real broker", () => {
+  it("price, percent and trailing alerts each fire once as the price moves, and the DM's Re-arm acts", async () => {
+    const ann = { id: 5001, first_name: "Ann" };
+    const bob = { id: 5002, first_name: "Bob" };
+    // KO starts at $63.00 in the simulated universe, and nothing moves the pricing service's feed.
+    const above = await alertBy(ann, '/alert KO above 70 note "breakout"');
+    const down = await alertBy(bob, "/alert KO -5%");
+    const trail = await alertBy(bob, "/alert KO trail 8%");
+    expect(down.thresholds.lower).toBeCloseTo(59.85, 2);
+
+    // Up through 70 (Ann's alert), a new peak at 81, then down 8% from it (Bob's trail), then 5% below 63.
+    await publishTicks([65, 71.5, 72, 81, 66, 59]);
+    const [annDm] = await waitForDms(ann, 1);
+    expect(annDm!.text).toBe(
+      [
+        "🔔 KO above 70.00",
+        "KO is at $71.50 now.",
+        "+$8.50 (+13.49%) since $63.00 when the alert was set.",
+        "Note: breakout",
+      ].join("\n"),
+    );
+    expect(buttonsOf(annDm!)).toEqual([`rearm:${above.id}`, `delete:${above.id}`]);
+    const bobDms = await waitForDms(bob, 2);
+    expect(bobDms.map((m) => m.text!.split("\n")[1])).toEqual([
+      "KO is at $66.00 now.",
+      "KO is at $59.00 now.",
+    ]);
+    expect(bobDms[0]!.text).toMatch(/^🔔 KO trail/);
+    expect(buttonsOf(bobDms[0]!)).toEqual([`rearm:${trail.id}`, `delete:${trail.id}`]);
+    expect(buttonsOf(bobDms[1]!)).toEqual([`rearm:${down.id}`, `delete:${down.id}`]);
+    await waitFor("the firings recorded", async () =>
+      (await world.alertsOf(ann)).every((a) => a.status === "triggered"),
+    );
+
+    // More ticks across every level, then a later alert's DM as a sentinel: once it is out, everything
+    // before it on the partition has been handled, and nobody got a second DM.
+    await publishTicks([75, 58, 82]);
+    const sentinelUser = { id: 5003, first_name: "Sentinel" };
+    await alertBy(sentinelUser, "/alert KO above 90");
+    await publishTicks([91]);
+    await waitForDms(sentinelUser, 1);
+    expect(dmsTo(ann)).toHaveLength(1);
+    expect(dmsTo(bob)).toHaveLength(2);
+    const firings = [...(await world.alertsOf(ann)), ...(await world.alertsOf(bob))];
+    for (const a of firings) expect(await world.deliveryState(`${a.id}:0`)).toBe("sent");
+
+    // Re-arm under Ann's DM sets the alert up again from today's price.
+    const rearmed = await world.press(ann, annDm!, `rearm:${above.id}`);
+    expect(rearmed.text).toMatch(/^🔁 Re-armed as a new alert: KO above \$70\.00 · “breakout”/);
+    const live = (await world.alertsOf(ann)).filter((a) => a.status === "active");
+    expect(live).toHaveLength(1);
+    expect(live[0]).toMatchObject({ symbol: "KO", condition: above.condition, note: "breakout" });
+    expect((await world.alerts.getAlert("5001", above.id)).status).toBe("triggered");
+  });
+});
