@@ -201,7 +201,7 @@ index = null;
 // --- naive scan on a prefix of the same ticks -----------------------------------------------------------
 gc();
 const naive = new ReferenceMatcher();
-forEachAlert((alert) => naive.upsert(alert));
+if (NAIVE_MAX_TICKS > 0) forEachAlert((alert) => naive.upsert(alert));
 let naiveTicks = 0;
 let naiveEvents = 0;
 const naiveStart = performance.now();

@@ -149,6 +149,14 @@ class Book {
   cooldown: IndexedMinHeap | null = null;
   /** Indexed by code - TRAIL_DOWN_PERCENT. */
   readonly trailing: (TrailingBook | null)[] = [null, null, null, null];
+  /**
+   * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
+   * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
+   * Recomputed after every change to the book.
+   */
+  highGate = Number.POSITIVE_INFINITY;
+  lowGate = Number.NEGATIVE_INFINITY;
+  timeGate = Number.POSITIVE_INFINITY;
 
   constructor(id: number, entry: SymbolEntry) {
     this.id = id;
@@ -305,11 +313,20 @@ export class AlertIndex {
     let expired: Expiration[] | null = null;
     if (entry.expiry !== null && entry.expiry.peekKey() <= ts) expired = this.expireEntry(entry, ts);
     let fired: Firing[] | null = null;
-    if (entry.allHours !== null && entry.allHours.size > 0) {
-      fired = this.matchBook(entry.allHours, tick, high, low, fired);
+    const allHours = entry.allHours;
+    if (
+      allHours !== null &&
+      (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate)
+    ) {
+      fired = this.matchBook(allHours, tick, high, low, fired);
     }
-    if (entry.regularHours !== null && entry.regularHours.size > 0 && this.regularHours(ts)) {
-      fired = this.matchBook(entry.regularHours, tick, high, low, fired);
+    const regular = entry.regularHours;
+    if (
+      regular !== null &&
+      (high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate) &&
+      this.regularHours(ts)
+    ) {
+      fired = this.matchBook(regular, tick, high, low, fired);
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -412,7 +429,29 @@ export class AlertIndex {
         this.lowerHeap(book).push(slot * 2 + 1, -this.lowerLevel[slot]!);
       }
     }
+    this.refreshGates(book);
     return fired;
+  }
+
+  private refreshGates(book: Book): void {
+    let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
+    let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
+    for (let t = 0; t < 4; t++) {
+      const trailing = book.trailing[t];
+      if (!trailing || trailing.size === 0) continue;
+      if (t < 2) {
+        // down: a high above the lowest peak moves peaks; a low at the highest level fires.
+        highGate = Math.min(highGate, trailing.lowestPeak());
+        lowGate = Math.max(lowGate, -trailing.fireKey());
+      } else {
+        // up, on negated prices: the same two gates mirrored.
+        highGate = Math.min(highGate, trailing.fireKey());
+        lowGate = Math.max(lowGate, -trailing.lowestPeak());
+      }
+    }
+    book.highGate = highGate;
+    book.lowGate = lowGate;
+    book.timeGate = book.cooldown?.peekKey() ?? Infinity;
   }
 
   /** The alert has already left its firing structure; record the firing and move it on. */
@@ -547,6 +586,7 @@ export class AlertIndex {
       }
       this.cooldownHeap(book).push(slot, state.lastFiredAt + cooldownMs);
     }
+    this.refreshGates(book);
   }
 
   private placeLevels(book: Book, slot: number): void {
@@ -590,6 +630,7 @@ export class AlertIndex {
     this.phase[slot] = FREE;
     this.freeSlots.push(slot);
     this.liveCount--;
+    if (!fromFiring) this.refreshGates(book);
   }
 
   private stateOf(slot: number): AlertRuntimeState {

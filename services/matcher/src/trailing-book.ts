@@ -126,6 +126,16 @@ export class TrailingBook {
     this.refreshFire(g);
   }
 
+  /** Lowest group peak: a high above it moves peaks (+Infinity when empty). */
+  lowestPeak(): number {
+    return this.peaks.peekKey();
+  }
+
+  /** -(highest armed level): a low at or below that level fires (+Infinity when nothing is armed). */
+  fireKey(): number {
+    return this.fire.peekKey();
+  }
+
   peakOf(slot: number): number {
     return this.peak[this.find(this.nodes.group[slot]!)]!;
   }

@@ -67,7 +67,7 @@ export class MatcherHarness {
   readonly brokers = kafkaBrokersFromEnv();
   readonly logger: Logger = createLogger({
     service: "matcher-test",
-    level: process.env.TEST_LOG_LEVEL ?? "warn",
+    level: process.env.TEST_LOG_LEVEL ?? "error",
   });
   readonly notifications: SeenNotification[] = [];
   db!: TestDatabase;

@@ -18,6 +18,7 @@ interface Tracked {
 
 export class ReferenceMatcher {
   private readonly bySymbol = new Map<string, Map<string, Tracked>>();
+  private readonly symbolOf = new Map<string, string>();
   private readonly regularHours: (ts: number) => boolean;
 
   constructor(regularHours: (ts: number) => boolean = isRegularHours) {
@@ -34,6 +35,7 @@ export class ReferenceMatcher {
       alerts = new Map();
       this.bySymbol.set(alert.symbol, alerts);
     }
+    this.symbolOf.set(alert.id, alert.symbol);
     alerts.set(alert.id, {
       alert,
       cooldownMs: cooldownMsOf(alert),
@@ -43,7 +45,9 @@ export class ReferenceMatcher {
   }
 
   remove(alertId: string): void {
-    for (const alerts of this.bySymbol.values()) alerts.delete(alertId);
+    const symbol = this.symbolOf.get(alertId);
+    if (symbol !== undefined) this.bySymbol.get(symbol)?.delete(alertId);
+    this.symbolOf.delete(alertId);
   }
 
   get size(): number {

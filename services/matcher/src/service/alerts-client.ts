@@ -1,7 +1,6 @@
 // The alert service's internal API, as the matcher uses it: the start-up snapshot, trailing extremes and
 // (on hand-over) firings. Bearer token = API_TOKEN_INTERNAL.
 import {
-  type Alert,
   type ExtremeUpdate,
   ExtremeUpdatesResponseSchema,
   InternalAlertPageSchema,
@@ -11,7 +10,7 @@ import {
   type RecordTriggerResponse,
   RecordTriggerResponseSchema,
 } from "@tickerbell/contracts";
-import type { AlertSnapshotSource, ExtremeStore, TriggerRecorder } from "./ports.ts";
+import type { AlertSnapshotPage, AlertSnapshotSource, ExtremeStore, TriggerRecorder } from "./ports.ts";
 
 /** The alert service answered, and the answer was not a success. */
 export class AlertsApiError extends Error {
@@ -58,7 +57,7 @@ export class AlertsClient implements AlertSnapshotSource, ExtremeStore, TriggerR
     this.#pageSize = Math.min(options.pageSize ?? MAX_INTERNAL_PAGE, MAX_INTERNAL_PAGE);
   }
 
-  async *activeAlerts(): AsyncIterable<readonly Alert[]> {
+  async *activeAlerts(): AsyncIterable<AlertSnapshotPage> {
     let after: string | null = null;
     do {
       const query = new URLSearchParams({ status: "active", limit: String(this.#pageSize) });
@@ -66,7 +65,7 @@ export class AlertsClient implements AlertSnapshotSource, ExtremeStore, TriggerR
       const page = InternalAlertPageSchema.parse(
         await this.#call("GET", `/v1/internal/alerts?${query}`, undefined),
       );
-      yield page.alerts;
+      yield { alerts: page.alerts, asOfSeq: page.asOfSeq ?? "0" };
       after = page.nextAfter;
     } while (after !== null);
   }

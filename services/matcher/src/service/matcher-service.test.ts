@@ -20,12 +20,19 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 import { makeAlert } from "../../test/alert-fixtures.ts";
 import { MatcherService } from "./matcher-service.ts";
-import type { AlertSnapshotSource, ExtremeStore, MatcherBus, TriggerRecorder } from "./ports.ts";
+import type {
+  AlertSnapshotPage,
+  AlertSnapshotSource,
+  ExtremeStore,
+  MatcherBus,
+  TriggerRecorder,
+} from "./ports.ts";
 
 class Snapshot implements AlertSnapshotSource {
   alerts: Alert[] = [];
-  async *activeAlerts(): AsyncIterable<readonly Alert[]> {
-    yield this.alerts.filter((a) => a.status === "active");
+  asOfSeq = "0";
+  async *activeAlerts(): AsyncIterable<AlertSnapshotPage> {
+    yield { alerts: this.alerts.filter((a) => a.status === "active"), asOfSeq: this.asOfSeq };
   }
 }
 
@@ -183,6 +190,24 @@ describe("MatcherService", () => {
     await t.ticks("SNAP", [201]);
     await waitFor("two firings", () => t.notifications.length === 2);
     expect(t.notifications.find((n) => n.alertId === edited.id)?.note).toBe("edited");
+  });
+
+  it("drops replayed changes the snapshot already reflects (seq up to its asOfSeq)", async () => {
+    const t = await setup();
+    t.snapshot.asOfSeq = "20";
+    const m = await t.startMember();
+    await waitFor("ready", () => m.ready);
+    // Created and triggered before the snapshot was taken: the snapshot (active alerts only) lacks it, and
+    // the replay of its creation must not bring it back.
+    const finished = alert("WMARK");
+    await t.change("created", finished, 19);
+    const later = alert("WMARK");
+    await t.change("created", later, 21);
+    await waitFor("the later change applied", () => m.holds(later.id));
+    expect(m.holds(finished.id)).toBe(false);
+    await t.ticks("WMARK", [201]);
+    await waitFor("the later alert fired", () => t.notifications.length === 1);
+    expect(t.notifications[0]?.alertId).toBe(later.id);
   });
 
   it("does not put a fired alert back at its generation before the alert service recorded the firing", async () => {

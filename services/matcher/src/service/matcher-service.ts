@@ -72,12 +72,20 @@ export interface MatcherServiceOptions {
   fromBeginning?: boolean;
 }
 
-/** The alert service's latest record the matcher applied; `alert` is null once it is no longer active. */
+/** The alert service's latest record of an active alert, as applied. */
 interface HeldRecord {
+  alert: Alert;
+  partition: number;
+}
+
+/** Version of an alert that is no longer active, so a late or re-published older change cannot revive it. */
+interface Tombstone {
   version: number;
   partition: number;
-  alert: Alert | null;
 }
+
+/** Tombstones kept (oldest dropped first): they only need to outlive re-published and replayed changes. */
+const MAX_TOMBSTONES = 100_000;
 
 interface UnconfirmedFiring {
   generation: number;
@@ -102,8 +110,13 @@ export class MatcherService {
 
   readonly #owned = new Set<number>();
   readonly #records = new Map<string, HeldRecord>();
-  /** Highest alerts.changes `seq` applied per partition: the relay may re-publish a batch after a crash. */
-  readonly #appliedSeq = new Map<number, bigint>();
+  readonly #tombstones = new Map<string, Tombstone>();
+  /**
+   * Per owned partition, the alerts.changes seq its snapshot reflects: replayed changes up to it are dropped.
+   * (Only the snapshot's value: seqs of changes applied later are not compared across alerts, so a duplicate
+   * re-published by the relay is dropped by its alert's version instead.)
+   */
+  readonly #snapshotSeq = new Map<number, bigint>();
   readonly #unconfirmed = new Map<string, UnconfirmedFiring>();
   readonly #lastPrice = new Map<string, number>();
   /** Trailing alerts per symbol, and the symbols that had a tick since their extremes were last flushed. */
@@ -244,22 +257,29 @@ export class MatcherService {
   async #load(partitions: Set<number>): Promise<void> {
     this.#loadsInFlight++;
     try {
-      for (const p of partitions) {
-        this.#owned.add(p);
-        this.#appliedSeq.set(p, 0n);
-      }
+      for (const p of partitions) this.#owned.add(p);
       let backoffMs = 200;
       for (;;) {
         try {
           let loaded = 0;
+          let asOfSeq: bigint | undefined;
           for await (const page of this.#snapshots.activeAlerts()) {
-            for (const alert of page) {
+            // The first page's seq: every later page reflects at least the changes up to it, so replayed
+            // changes up to it are in the snapshot already (or their alert is no longer active) and are dropped.
+            if (asOfSeq === undefined) {
+              asOfSeq = BigInt(page.asOfSeq);
+              for (const p of partitions) this.#snapshotSeq.set(p, asOfSeq);
+            }
+            for (const alert of page.alerts) {
               if (!partitions.has(this.#partitionOf(alert.symbol))) continue;
               this.#apply(alert);
               loaded++;
             }
           }
-          this.#logger.info({ partitions: [...partitions], loaded }, "alerts loaded");
+          this.#logger.info(
+            { partitions: [...partitions], loaded, asOfSeq: String(asOfSeq ?? 0n) },
+            "alerts loaded",
+          );
           return;
         } catch (error) {
           // Consuming these partitions without their alerts would lose firings: wait for the alert service.
@@ -285,6 +305,9 @@ export class MatcherService {
       this.#records.delete(alertId);
       this.#flushedExtreme.delete(alertId);
     }
+    for (const [alertId, tombstone] of this.#tombstones) {
+      if (partitions.has(tombstone.partition)) this.#tombstones.delete(alertId);
+    }
     for (const [alertId, firing] of this.#unconfirmed) {
       if (partitions.has(firing.partition)) this.#unconfirmed.delete(alertId);
     }
@@ -298,7 +321,7 @@ export class MatcherService {
     }
     for (const p of partitions) {
       this.#owned.delete(p);
-      this.#appliedSeq.delete(p);
+      this.#snapshotSeq.delete(p);
     }
   }
 
@@ -362,9 +385,7 @@ export class MatcherService {
 
   async #onChange(event: AlertChangeEvent, partition: number): Promise<void> {
     if (!this.#owned.has(partition)) return;
-    const seq = BigInt(event.seq);
-    if (seq <= (this.#appliedSeq.get(partition) ?? 0n)) return;
-    this.#appliedSeq.set(partition, seq);
+    if (BigInt(event.seq) <= (this.#snapshotSeq.get(partition) ?? 0n)) return;
     const applied = this.#apply(event.alert);
     if (applied && event.change === "expired") {
       this.#pending.push(
@@ -376,14 +397,22 @@ export class MatcherService {
 
   /** Applies the alert service's record if it is newer than the one held; returns whether it was. */
   #apply(alert: Alert): boolean {
-    const held = this.#records.get(alert.id);
-    if (held && alert.version <= held.version) return false;
+    const held = this.#records.get(alert.id)?.alert.version ?? this.#tombstones.get(alert.id)?.version;
+    if (held !== undefined && alert.version <= held) return false;
+    const partition = this.#partitionOf(alert.symbol);
     const active = alert.status === "active";
-    this.#records.set(alert.id, {
-      version: alert.version,
-      partition: this.#partitionOf(alert.symbol),
-      alert: active ? alert : null,
-    });
+    if (active) {
+      this.#tombstones.delete(alert.id);
+      this.#records.set(alert.id, { alert, partition });
+    } else {
+      this.#records.delete(alert.id);
+      this.#tombstones.delete(alert.id);
+      this.#tombstones.set(alert.id, { version: alert.version, partition });
+      if (this.#tombstones.size > MAX_TOMBSTONES) {
+        const oldest = this.#tombstones.keys().next();
+        if (!oldest.done) this.#tombstones.delete(oldest.value);
+      }
+    }
     const fired = this.#unconfirmed.get(alert.id);
     if (fired) {
       if (active && alert.generation <= fired.generation) {

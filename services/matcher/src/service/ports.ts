@@ -10,9 +10,15 @@ import type {
 
 export type MatcherBus = Bus<typeof TOPIC_CATALOG>;
 
+export interface AlertSnapshotPage {
+  alerts: readonly Alert[];
+  /** The highest alerts.changes seq the page reflects ("0" when unknown). */
+  asOfSeq: string;
+}
+
 /** The active alerts as the alert service has them now (GET /v1/internal/alerts), page by page. */
 export interface AlertSnapshotSource {
-  activeAlerts(): AsyncIterable<readonly Alert[]>;
+  activeAlerts(): AsyncIterable<AlertSnapshotPage>;
 }
 
 /** Where trailing peaks and troughs are persisted (POST /v1/internal/extremes). */
