@@ -1,7 +1,7 @@
 import { DeliveryError } from "@tickerbell/bot-core";
 import { DiscordAPIError, HTTPError, RateLimitError } from "discord.js";
 import { describe, expect, it } from "vitest";
-import { classify, nonceOf } from "./discord-notifier.ts";
+import { classify, nonceOf, notificationButtons, notificationEmbed } from "./discord-notifier.ts";
 
 function apiError(status: number, code: number): DiscordAPIError {
   return new DiscordAPIError(
@@ -61,5 +61,46 @@ describe("nonceOf", () => {
     expect(a).toBe(nonceOf("0f8fad5b-d9cb-469f-a165-70867728950e:1"));
     expect(a).not.toBe(nonceOf("0f8fad5b-d9cb-469f-a165-70867728950e:2"));
     expect(a).toHaveLength(25);
+  });
+});
+
+describe("notificationEmbed and notificationButtons", () => {
+  const base = {
+    v: 1 as const,
+    triggerId: "0f8fad5b-d9cb-469f-a165-70867728950e:4",
+    alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
+    generation: 4,
+    userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    origin: { platform: "discord" as const, chatId: "100000000000000001" },
+    symbol: "TSLA",
+    condition: { kind: "percent" as const, direction: "down" as const, percent: 3, basis: "close" as const },
+    description: "down 3% from the previous close",
+    price: 237.65,
+    referencePrice: 245,
+    moveAbs: -7.35,
+    movePercent: -3,
+    note: null,
+    repeating: true,
+    firedAt: "2026-11-24T15:00:00.000Z",
+  };
+
+  it("colours a fall red and offers Snooze for a repeating alert", () => {
+    const embed = notificationEmbed({ ...base, type: "triggered" });
+    expect(embed).toMatchObject({ title: "🔔 TSLA down 3% from the previous close", color: 0xd14b4b });
+    expect(embed.fields?.map((f) => f.name)).toEqual(["Price now", "Move since set", "\u200b"]);
+    expect(embed.fields?.[1]?.value).toBe("-$7.35 (-3.00%) since $245.00 when the alert was set.");
+    expect(notificationButtons({ ...base, type: "triggered" }).map((b) => b.action)).toEqual([
+      `snooze:${base.alertId}`,
+      `delete:${base.alertId}`,
+    ]);
+  });
+
+  it("says plainly when an alert expired, without fields", () => {
+    const embed = notificationEmbed({ ...base, type: "expired", note: "earnings" });
+    expect(embed.title).toBe("⌛ Your TSLA alert expired");
+    expect(embed.description).toMatch(
+      /did not happen before it expired\.\nLast price \$237\.65\.\nNote: earnings/,
+    );
+    expect(embed.fields).toBeUndefined();
   });
 });

@@ -25,12 +25,34 @@ describe("registration", () => {
   });
 });
 
+describe("in a guild channel", () => {
+  it("answers ephemerally and keeps the user's DM as the alert's destination", async () => {
+    const user = newUser();
+    const reply = await stack.fake
+      .slashCommand(
+        user,
+        "alert price",
+        { ticker: "MSFT", condition: "below", value: "300" },
+        { guildId: "900000000000000007" },
+      )
+      .reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/Alert set: MSFT below \$300\.00/);
+    expect((await stack.alerts.listAlerts(user.id))[0]?.origin).toEqual({
+      platform: "discord",
+      chatId: user.id,
+    });
+  });
+});
+
 describe("/help", () => {
   it("answers ephemerally in slash-command syntax", async () => {
     const reply = await stack.fake.slashCommand(newUser(), "help").reply();
     expect(reply.flags & 64).toBe(64);
     expect(reply.content).toContain("/alert price");
     expect(reply.content).toContain("/watchlist add");
+    const topic = await stack.fake.slashCommand(newUser(), "help", { topic: "alert" }).reply();
+    expect(topic.content).toContain("`/alert trailing ticker:NVDA condition:down value:8%`");
   });
 });
 

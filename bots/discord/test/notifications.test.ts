@@ -149,6 +149,24 @@ describe("DM notifications", () => {
     }
   });
 
+  it("keeps a burst of DMs under Discord's global limit: no 429 at all", async () => {
+    const { alert } = await userWithAlert();
+    const before = stack.fake.stats().tooManyRequestsByCause;
+    const delivery = pipeline();
+    const users = Array.from({ length: 60 }, () => newUser("burst"));
+    const outcomes = await Promise.all(
+      users.map((user, i) =>
+        delivery.deliver({
+          ...notificationFor(alert, 100 + i),
+          origin: { platform: "discord", chatId: user.id },
+        }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === "sent")).toHaveLength(60);
+    expect(users.every((user) => stack.fake.dmsTo(user).length === 1)).toBe(true);
+    expect(stack.fake.stats().tooManyRequestsByCause).toEqual(before);
+  });
+
   it("records a user with closed DMs as undeliverable, without retrying", async () => {
     const { user, alert } = await userWithAlert();
     stack.fake.closeDms(user);
