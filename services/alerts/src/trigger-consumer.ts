@@ -88,7 +88,7 @@ export class TriggerConsumer {
       // The alert service said no (unknown alert, invalid firing): retrying cannot change the answer.
       if (error instanceof DomainError) {
         this.#recorded.inc({ outcome: "refused" });
-        log.warn({ code: error.code, err: error }, "firing refused");
+        log.warn({ code: error.code, reason: error.message }, "firing refused");
         return;
       }
       throw error;

@@ -20,6 +20,12 @@ export const InternalAlertPageSchema = z.object({
   alerts: z.array(AlertSchema),
   /** Pass as `after` for the next page; null when this page was the last. */
   nextAfter: IdSchema.nullable(),
+  /**
+   * The highest alerts.changes `seq` committed before this page was read: the page reflects every change up to
+   * it, so a consumer that loaded the snapshot from the first page on may drop changes with `seq` <= the first
+   * page's value. Optional for older servers ("0" = unknown).
+   */
+  asOfSeq: z.string().regex(/^\d+$/).optional(),
 });
 export type InternalAlertPage = z.infer<typeof InternalAlertPageSchema>;
 

@@ -124,6 +124,16 @@ export class MikroAlertRepository implements AlertRepository {
     return rows.map(toAlert);
   }
 
+  async committedChangeSeq(): Promise<string> {
+    // Outbox writers draw their seq under a lock held to commit, so seq order is commit order and every row
+    // below the highest committed one is committed too. (The sequence's last_value would be wrong: it
+    // includes seqs of transactions that have not committed yet.)
+    const [row] = await this.#em
+      .fork()
+      .execute<{ seq: string }[]>("select coalesce(max(id), 0)::text as seq from outbox");
+    return String(row?.seq ?? "0");
+  }
+
   async demandedSymbols(): Promise<string[]> {
     const rows = await this.#em
       .fork()

@@ -126,9 +126,11 @@ export class AlertService {
   }
 
   async page(status: AlertStatus, after: string | null, limit: number) {
+    // Read before the rows: the page then reflects every change up to asOfSeq (see InternalAlertPageSchema).
+    const asOfSeq = await this.#repository.committedChangeSeq();
     const alerts = await this.#repository.page(status, after, limit);
     const last = alerts.at(-1);
-    return { alerts, nextAfter: alerts.length === limit && last ? last.id : null };
+    return { alerts, nextAfter: alerts.length === limit && last ? last.id : null, asOfSeq };
   }
 
   /** Persists trailing peaks and troughs reported by the matcher (see AlertRepository.raiseExtremes). */

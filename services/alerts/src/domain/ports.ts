@@ -52,6 +52,8 @@ export interface AlertRepository {
   /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
+  /** The highest outbox `seq` committed so far ("0" when none): every change up to it is visible. */
+  committedChangeSeq(): Promise<string>;
   /** Distinct symbols of active alerts and of every watchlist. */
   demandedSymbols(): Promise<string[]>;
   /**
