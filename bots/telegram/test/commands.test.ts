@@ -36,6 +36,19 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect(resolved.user.identities).toEqual([{ platform: "telegram", platformUserId: "1001" }]);
   });
 
+  it("/help lists every command, and /help alert every kind of alert", async () => {
+    const ivy = { id: 1009, first_name: "Ivy" };
+    const help = await world.say(ivy, "/help");
+    expect(help.text!.split("\n")[0]).toBe("Commands");
+    for (const c of COMMAND_HELP) expect(help.text).toContain(`${c.usage} — ${c.summary}`);
+    expect(help.message.entities).toContainEqual(
+      expect.objectContaining({ type: "bold", offset: 0, length: 8 }),
+    );
+    const alert = await world.say(ivy, "/help alert");
+    expect(alert.text).toMatch(/^\/alert TICKER CONDITION \[options\]\nConditions: above 200 · below 150/);
+    expect(alert.text).toContain("trail up $5");
+  });
+
   it("sets every kind of alert, with options, from chat commands", async () => {
     const bea = { id: 1002, first_name: "Bea" };
     const aapl = await priceOf("AAPL");

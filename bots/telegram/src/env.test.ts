@@ -1,0 +1,60 @@
+import { EnvError } from "@tickerbell/config";
+import { describe, expect, it } from "vitest";
+import { loadEnv } from "./env.ts";
+
+const minimal = {
+  TELEGRAM_TOKEN: "123456:ABC-def_ghi",
+  ALERTS_URL: "http://alerts:8081",
+  ALERTS_API_TOKEN: "telegram-token-value",
+  PRICING_URL: "http://pricing:8082",
+  KAFKA_BROKERS: "kafka-0:9092, kafka-1:9092",
+};
+
+describe("telegram bot env", () => {
+  it("applies defaults: the public Bot API, port 8084, Telegram's 30/s overall and 1/s per chat", () => {
+    expect(loadEnv(minimal)).toEqual({
+      ...minimal,
+      KAFKA_BROKERS: ["kafka-0:9092", "kafka-1:9092"],
+      TELEGRAM_API_ROOT: "https://api.telegram.org",
+      PORT: 8084,
+      TELEGRAM_MESSAGES_PER_SECOND: 30,
+      TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      LOG_LEVEL: "info",
+    });
+  });
+
+  it("takes TELEGRAM_API_ROOT, so tests and the acceptance harness can point the bot at a fake", () => {
+    expect(loadEnv({ ...minimal, TELEGRAM_API_ROOT: "http://127.0.0.1:9999" }).TELEGRAM_API_ROOT).toBe(
+      "http://127.0.0.1:9999",
+    );
+  });
+
+  it("names every missing or invalid variable at once and echoes no value", () => {
+    let caught: unknown;
+    try {
+      loadEnv({
+        TELEGRAM_TOKEN: "not-a-token-secret-value",
+        ALERTS_API_TOKEN: "short",
+        PRICING_URL: "pricing",
+        KAFKA_BROKERS: " , ",
+        PORT: "99999",
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(EnvError);
+    const message = (caught as EnvError).message;
+    for (const name of [
+      "TELEGRAM_TOKEN",
+      "ALERTS_URL is required",
+      "ALERTS_API_TOKEN",
+      "PRICING_URL",
+      "KAFKA_BROKERS",
+      "PORT",
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).toContain("the token BotFather gave");
+    expect(message).not.toContain("not-a-token-secret-value");
+  });
+});
