@@ -260,3 +260,13 @@ describe("/watchlist, /price, /link", () => {
     expect(bad.content).toMatch(/Example: `\/link code:K7Q2M9XA`/);
   });
 });
+
+describe("gateway interruptions", () => {
+  it("resumes after a dropped connection and answers the command sent while it was away", async () => {
+    const resumesBefore = stack.fake.stats().gateway.resumes;
+    expect(stack.fake.dropConnection()).toBeGreaterThan(0);
+    const sent = stack.fake.slashCommand(newUser(), "price", { ticker: "NVDA" });
+    await stack.fake.waitForGateway((s) => s.resumes > resumesBefore, 15_000);
+    expect((await sent.reply(15_000)).content).toMatch(/^NVDA \$122\.00/);
+  });
+});
