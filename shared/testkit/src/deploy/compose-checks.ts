@@ -5,12 +5,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   type ComposeFile,
+  type ComposeService,
   commandOf,
   dependsOnOf,
   InterpolationError,
   serviceEnvironment,
 } from "./compose.ts";
-import type { Deployable } from "./workspaces.ts";
+import type { ComposeJob, Deployable } from "./workspaces.ts";
 
 /** The part of a zod object schema these checks use (testkit does not depend on zod). */
 export interface EnvSchema {
@@ -26,7 +27,9 @@ export interface ComposeCheckInput {
   /** Variables for `${VAR}` interpolation (the example env file). */
   vars: Record<string, string>;
   deployables: readonly Deployable[];
-  /** Each deployable's env schema, by compose service name. */
+  /** One-shot processes (no healthcheck; waited for with service_completed_successfully). */
+  jobs: readonly ComposeJob[];
+  /** Each deployable's and job's env schema, by compose service name. */
   envSchemas: ReadonlyMap<string, EnvSchema>;
   repoRoot: string;
   /** The Kafka version the tests run on; the kafka service's image must carry it. */
@@ -36,7 +39,7 @@ export interface ComposeCheckInput {
 const HEALTHY = new Set(["service_healthy", "service_completed_successfully"]);
 
 export function checkCompose(input: ComposeCheckInput): string[] {
-  const { doc, vars, deployables, envSchemas, repoRoot } = input;
+  const { doc, vars, deployables, jobs, envSchemas, repoRoot } = input;
   const problems: string[] = [];
   const services = doc.services ?? {};
   const names = new Set(Object.keys(services));
@@ -60,13 +63,23 @@ export function checkCompose(input: ComposeCheckInput): string[] {
     );
   }
 
+  const jobNames = new Set(jobs.map((j) => j.service));
   for (const [name, service] of Object.entries(services)) {
     const test = service.healthcheck?.test;
-    if (test === undefined || (Array.isArray(test) && test[0] === "NONE"))
+    if (jobNames.has(name)) {
+      if (service.restart !== "no") problems.push(`${name}: a one-shot job must have restart "no"`);
+    } else if (test === undefined || (Array.isArray(test) && test[0] === "NONE")) {
       problems.push(`${name}: no healthcheck`);
+    }
     for (const [target, condition] of Object.entries(dependsOnOf(service))) {
       if (!names.has(target)) problems.push(`${name}: depends_on names ${target}, which is not a service`);
-      else if (condition === undefined || !HEALTHY.has(condition)) {
+      else if (jobNames.has(target)) {
+        if (condition !== "service_completed_successfully") {
+          problems.push(
+            `${name}: depends_on ${target} must wait for condition service_completed_successfully`,
+          );
+        }
+      } else if (condition === undefined || !HEALTHY.has(condition)) {
         problems.push(`${name}: depends_on ${target} must wait for condition service_healthy`);
       }
     }
@@ -81,6 +94,52 @@ export function checkCompose(input: ComposeCheckInput): string[] {
     return [];
   };
 
+  /** Entry point, environment against env.ts, and every service it talks to: for services and jobs alike. */
+  const checkProcess = (name: string, workspace: string, entry: string, service: ComposeService) => {
+    const command = commandOf(service);
+    if (JSON.stringify(command) !== JSON.stringify(["node", entry])) {
+      problems.push(`${name}: command must be ["node", "${entry}"], not ${JSON.stringify(command)}`);
+    } else if (!existsSync(join(repoRoot, entry))) {
+      problems.push(`${name}: command runs ${entry}, which does not exist`);
+    }
+    const env = environments.get(name) ?? {};
+    const schema = envSchemas.get(name);
+    if (schema === undefined) problems.push(`${name}: no env schema to check its environment against`);
+    else {
+      for (const key of Object.keys(env)) {
+        if (!(key in schema.shape))
+          problems.push(`${name}: sets ${key}, which ${workspace}/src/env.ts does not read`);
+      }
+      // As parseEnv does: an empty value counts as unset.
+      const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+      const result = schema.safeParse(cleaned);
+      for (const issue of result.success ? [] : (result.error?.issues ?? [])) {
+        problems.push(`${name}: env.ts refuses ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+      }
+    }
+    const waitsFor = dependsOnOf(service);
+    for (const [key, value] of Object.entries(env)) {
+      for (const [host, port] of endpoints(key, value)) {
+        if (!names.has(host)) {
+          if (!host.includes(".")) problems.push(`${name}: ${key} points at ${host}, which is not a service`);
+          continue;
+        }
+        if (!listening(host).includes(port)) {
+          const ports = listening(host).join(", ") || "no known port";
+          problems.push(`${name}: ${key} points at ${host}:${port}, but ${host} listens on ${ports}`);
+        }
+        if (!(host in waitsFor))
+          problems.push(`${name}: talks to ${host} (${key}) but does not depend_on it`);
+      }
+    }
+  };
+
+  for (const job of jobs) {
+    const service = services[job.service];
+    if (service === undefined) problems.push(`${job.service}: missing (the ${job.entry} job)`);
+    else checkProcess(job.service, job.workspace, job.entry, service);
+  }
+
   for (const deployable of deployables) {
     const name = deployable.service;
     const service = services[name];
@@ -88,14 +147,7 @@ export function checkCompose(input: ComposeCheckInput): string[] {
       problems.push(`${name}: missing (the ${deployable.workspace} deployable)`);
       continue;
     }
-    const command = commandOf(service);
-    const entry = `${deployable.workspace}/src/main.ts`;
-    if (JSON.stringify(command) !== JSON.stringify(["node", entry])) {
-      problems.push(`${name}: command must be ["node", "${entry}"], not ${JSON.stringify(command)}`);
-    } else if (!existsSync(join(repoRoot, entry))) {
-      problems.push(`${name}: command runs ${entry}, which does not exist`);
-    }
-
+    checkProcess(name, deployable.workspace, `${deployable.workspace}/src/main.ts`, service);
     const env = environments.get(name) ?? {};
     if (env.PORT !== String(deployable.port)) {
       problems.push(`${name}: PORT must be ${deployable.port}, not ${env.PORT ?? "unset"}`);
@@ -111,38 +163,6 @@ export function checkCompose(input: ComposeCheckInput): string[] {
       problems.push(`${name}: healthcheck does not call /readyz or /healthz`);
     } else if (!health.includes("process.env.PORT") && !health.includes(`:${deployable.port}/`)) {
       problems.push(`${name}: healthcheck does not call the service's own port ${deployable.port}`);
-    }
-
-    const schema = envSchemas.get(name);
-    if (schema === undefined) problems.push(`${name}: no env schema to check its environment against`);
-    else {
-      for (const key of Object.keys(env)) {
-        if (!(key in schema.shape))
-          problems.push(`${name}: sets ${key}, which ${deployable.workspace}/src/env.ts does not read`);
-      }
-      // As parseEnv does: an empty value counts as unset.
-      const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
-      const result = schema.safeParse(cleaned);
-      for (const issue of result.success ? [] : (result.error?.issues ?? [])) {
-        problems.push(`${name}: env.ts refuses ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-      }
-    }
-
-    const waitsFor = dependsOnOf(service);
-    for (const [key, value] of Object.entries(env)) {
-      for (const [host, port] of endpoints(key, value)) {
-        if (!names.has(host)) {
-          if (!host.includes(".")) problems.push(`${name}: ${key} points at ${host}, which is not a service`);
-          continue;
-        }
-        if (!listening(host).includes(port)) {
-          problems.push(
-            `${name}: ${key} points at ${host}:${port}, but ${host} listens on ${listening(host).join(", ") || "no known port"}`,
-          );
-        }
-        if (!(host in waitsFor))
-          problems.push(`${name}: talks to ${host} (${key}) but does not depend_on it`);
-      }
     }
   }
   return problems;

@@ -18,6 +18,7 @@ export interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>;
   ports?: (string | { target: number })[];
   build?: unknown;
+  restart?: string;
 }
 
 export interface ComposeFile {

@@ -23,6 +23,24 @@ export const DEPLOYABLES: readonly Deployable[] = [
   { workspace: "bots/discord", service: "discord-bot", port: 8085, envSchemaExport: "DiscordEnvSchema" },
 ];
 
+/** A one-shot process in docker-compose.yml: runs to completion before the services that depend on it. */
+export interface ComposeJob {
+  workspace: string;
+  service: string;
+  /** Entry point, relative to the repository root. */
+  entry: string;
+  envSchemaExport: string;
+}
+
+export const COMPOSE_JOBS: readonly ComposeJob[] = [
+  {
+    workspace: "bots/discord",
+    service: "discord-register",
+    entry: "bots/discord/src/register.ts",
+    envSchemaExport: "RegisterEnvSchema",
+  },
+];
+
 interface Manifest {
   name: string;
   dependencies?: Record<string, string>;

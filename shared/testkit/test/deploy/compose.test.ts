@@ -7,7 +7,7 @@ import {
   validateComposeSchema,
 } from "../../src/deploy/compose.ts";
 import { checkCompose, type EnvSchema } from "../../src/deploy/compose-checks.ts";
-import { DEPLOYABLES } from "../../src/deploy/workspaces.ts";
+import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 import { loadEnvSchemas, pinnedKafkaVersion, REPO_ROOT, repoFile } from "./repo.ts";
 
 const composeText = repoFile("docker-compose.yml");
@@ -27,6 +27,7 @@ function check(doc: ComposeFile, vars: Record<string, string> = exampleVars): st
     doc,
     vars,
     deployables: DEPLOYABLES,
+    jobs: COMPOSE_JOBS,
     envSchemas,
     repoRoot: REPO_ROOT,
     kafkaVersion: pinnedKafkaVersion(),
@@ -43,7 +44,9 @@ describe("docker-compose.yml", () => {
   });
 
   it("has an env schema for every deployable (from its env.ts)", () => {
-    expect([...envSchemas.keys()].sort()).toEqual(DEPLOYABLES.map((d) => d.service).sort());
+    expect([...envSchemas.keys()].sort()).toEqual(
+      [...DEPLOYABLES, ...COMPOSE_JOBS].map((d) => d.service).sort(),
+    );
   });
 
   it("commits no secret: every token comes from .env, and .env.example holds placeholders only", () => {
@@ -152,6 +155,25 @@ describe("docker-compose.yml checks catch a broken copy", () => {
     const doc = fresh();
     doc.services.matcher!.depends_on = { kafka: { condition: "service_healthy" } };
     expect(check(doc)).toContain("matcher: talks to alerts (ALERTS_URL) but does not depend_on it");
+  });
+
+  it("the command registration job: waited for as a healthy service, restarted, or given a wrong variable", () => {
+    const doc = fresh();
+    doc.services["discord-bot"]!.depends_on = {
+      ...(doc.services["discord-bot"]!.depends_on as Record<string, { condition: string }>),
+      "discord-register": { condition: "service_healthy" },
+    };
+    doc.services["discord-register"]!.restart = "unless-stopped";
+    (doc.services["discord-register"]!.environment as Record<string, string>).DISCORD_API_URL =
+      "http://x.example";
+    const problems = check(doc);
+    expect(problems).toContain(
+      "discord-bot: depends_on discord-register must wait for condition service_completed_successfully",
+    );
+    expect(problems).toContain('discord-register: a one-shot job must have restart "no"');
+    expect(problems).toContain(
+      "discord-register: sets DISCORD_API_URL, which bots/discord/src/env.ts does not read",
+    );
   });
 
   it("a command that is not the deployable's entry point", () => {

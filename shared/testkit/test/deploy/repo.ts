@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EnvSchema } from "../../src/deploy/compose-checks.ts";
-import { DEPLOYABLES } from "../../src/deploy/workspaces.ts";
+import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -26,10 +26,10 @@ export function pinnedNodeVersion(): string {
   return version;
 }
 
-/** Each deployable's env schema, imported from its own env.ts, by compose service name. */
+/** Each deployable's and compose job's env schema, imported from its own env.ts, by compose service name. */
 export async function loadEnvSchemas(): Promise<Map<string, EnvSchema>> {
   const schemas = new Map<string, EnvSchema>();
-  for (const deployable of DEPLOYABLES) {
+  for (const deployable of [...DEPLOYABLES, ...COMPOSE_JOBS]) {
     const path = join(REPO_ROOT, deployable.workspace, "src/env.ts");
     if (!existsSync(path)) continue;
     const module = (await import(path)) as Record<string, unknown>;
