@@ -10,6 +10,8 @@ describe("matcher env", () => {
       ALERTS_URL: "http://localhost:8081",
       PORT: 8083,
       MATCHER_EXTREME_FLUSH_MS: 500,
+      MATCHER_GROUP_ID: "matcher",
+      KAFKA_SESSION_TIMEOUT_MS: 30_000,
       LOG_LEVEL: "info",
     });
   });

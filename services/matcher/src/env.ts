@@ -8,6 +8,10 @@ export const MatcherEnvSchema = z.object({
   ALERTS_URL: envUrl().default("http://localhost:8081"),
   API_TOKEN_INTERNAL: envSecret(),
   PORT: envInt(8083).pipe(z.number().min(1).max(65535)),
+  /** Consumer group of the matcher instances (one group per deployment). */
+  MATCHER_GROUP_ID: z.string().min(1).default("matcher"),
+  /** How long a silent instance keeps its partitions: the fail-over time after a crash (broker minimum 6 s). */
+  KAFKA_SESSION_TIMEOUT_MS: envInt(30_000).pipe(z.number().min(6_000).max(300_000)),
   /** How often trailing peaks and troughs are persisted; keep it below the bus commit interval (1 s). */
   MATCHER_EXTREME_FLUSH_MS: envInt(500).pipe(z.number().min(50).max(60_000)),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -26,6 +26,10 @@ const bus = new KafkaBus({
   clientId: "matcher",
   metrics,
   logger,
+  consumer: {
+    sessionTimeout: env.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatInterval: Math.min(3_000, Math.floor(env.KAFKA_SESSION_TIMEOUT_MS / 3)),
+  },
 });
 const alerts = new AlertsClient({ baseUrl: env.ALERTS_URL, internalToken: env.API_TOKEN_INTERNAL });
 const matcher = new MatcherService({
@@ -36,6 +40,7 @@ const matcher = new MatcherService({
   logger,
   metrics,
   extremeFlushMs: env.MATCHER_EXTREME_FLUSH_MS,
+  groupId: env.MATCHER_GROUP_ID,
 });
 
 const server = serve({ fetch: createOpsApp({ matcher, metrics }).fetch, port: env.PORT }, (info) =>

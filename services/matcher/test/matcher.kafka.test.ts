@@ -2,7 +2,7 @@
 // (PostgreSQL), alerts.changes from its outbox relay, ticks on prices.ticks, notifications on
 // notifications.<platform>, firings recorded by the alert service's trigger consumer -- all on a real broker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countByTriggerId, MatcherHarness, symbolsPerPartition, tag, waitFor } from "./harness.ts";
+import { countByTriggerId, MatcherHarness, tag, waitFor } from "./harness.ts";
 
 const h = new MatcherHarness();
 beforeAll(async () => {
