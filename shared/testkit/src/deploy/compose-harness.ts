@@ -1,0 +1,269 @@
+// Runs docker-compose.yml without Docker: every service with a `command` starts as a local process from the
+// repository root, with its own compose environment translated from the compose network to this machine.
+// Compose hostnames become 127.0.0.1 on a free port per service, the kafka service becomes a real broker, a
+// postgres URL becomes a fresh test database. Services start in depends_on order; a service counts as
+// healthy when its own compose healthcheck command passes, a one-shot job when it exits 0. Anything in the
+// file that does not resolve (a service name, a port, a variable) fails the start with a message saying so.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import {
+  type ComposeFile,
+  type ComposeService,
+  commandOf,
+  dependsOnOf,
+  serviceEnvironment,
+} from "./compose.ts";
+
+export interface ComposeHarnessOptions {
+  doc: ComposeFile;
+  repoRoot: string;
+  /** Values for `${VAR}` interpolation (the role .env plays for docker compose). */
+  vars: Record<string, string>;
+  /** The broker that stands in for the kafka service. */
+  kafkaBrokers: string[];
+  /** The database that stands in for the postgres service. */
+  databaseUrl: string;
+  /** The Node binary that runs `node` in commands and healthchecks (the project's Node 24). */
+  nodeBinary: string;
+  /** How long a service may take to become healthy. */
+  startTimeoutMs?: number;
+}
+
+export class ComposeHarnessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ComposeHarnessError";
+  }
+}
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: string[];
+}
+
+const MAX_OUTPUT_LINES = 400;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function isKafka(service: ComposeService | undefined): boolean {
+  return service?.image?.startsWith("apache/kafka:") ?? false;
+}
+
+function isPostgres(service: ComposeService | undefined): boolean {
+  return service?.image?.startsWith("postgres:") ?? false;
+}
+
+export class ComposeHarness {
+  readonly #options: ComposeHarnessOptions;
+  readonly #running = new Map<string, Running>();
+  /** Local port of each service started here (its compose PORT is replaced by a free one). */
+  readonly ports = new Map<string, number>();
+  /** The translated environment each process got. */
+  readonly environments = new Map<string, Record<string, string>>();
+
+  constructor(options: ComposeHarnessOptions) {
+    this.#options = options;
+  }
+
+  /** Services the harness runs as processes: every one with a command. */
+  processServices(): string[] {
+    return Object.entries(this.#options.doc.services)
+      .filter(([, s]) => s.command !== undefined)
+      .map(([name]) => name);
+  }
+
+  /** Starts every process service in depends_on order and resolves once each is healthy (or a job is done). */
+  async start(): Promise<void> {
+    const { doc } = this.#options;
+    const order = this.#startOrder();
+    for (const name of order) {
+      const service = doc.services[name]!;
+      const compose = serviceEnvironment(service, this.#options.vars);
+      if (compose.PORT !== undefined) this.ports.set(name, await freePort());
+    }
+    // Every address is translated before anything starts: a broken file fails at once.
+    for (const name of order) {
+      this.environments.set(
+        name,
+        this.#translate(name, serviceEnvironment(doc.services[name]!, this.#options.vars)),
+      );
+    }
+    for (const name of order) {
+      const service = doc.services[name]!;
+      const env = this.environments.get(name)!;
+      const running = this.#spawn(name, service, env);
+      if (service.restart === "no") {
+        const code = await running.exited;
+        if (code !== 0) throw new ComposeHarnessError(`${name} exited with ${code}:\n${this.logs(name)}`);
+      } else {
+        await this.#waitHealthy(name, service, env, running);
+      }
+    }
+  }
+
+  /** What a process printed (the last few hundred lines). */
+  logs(name: string): string {
+    return this.#running.get(name)?.output.join("\n") ?? "";
+  }
+
+  /** SIGTERM to every running process, dependents first; resolves with each exit code (null: killed). */
+  async stop(graceMs = 25_000): Promise<Map<string, number | null>> {
+    const codes = new Map<string, number | null>();
+    for (const name of [...this.#running.keys()].reverse()) {
+      const running = this.#running.get(name)!;
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill("SIGTERM");
+      const timer = setTimeout(() => running.child.kill("SIGKILL"), graceMs);
+      codes.set(name, await running.exited);
+      clearTimeout(timer);
+    }
+    return codes;
+  }
+
+  #startOrder(): string[] {
+    const { services } = this.#options.doc;
+    const wanted = new Set(this.processServices());
+    const order: string[] = [];
+    const visiting = new Set<string>();
+    const visit = (name: string) => {
+      if (order.includes(name) || !wanted.has(name)) return;
+      if (visiting.has(name)) throw new ComposeHarnessError(`depends_on cycle through ${name}`);
+      visiting.add(name);
+      for (const dep of Object.keys(dependsOnOf(services[name]!))) {
+        if (services[dep] === undefined)
+          throw new ComposeHarnessError(`${name}: depends_on names ${dep}, which is not a service`);
+        visit(dep);
+      }
+      visiting.delete(name);
+      order.push(name);
+    };
+    for (const name of wanted) visit(name);
+    return order;
+  }
+
+  /** The compose environment as this machine needs it; refuses any address that names no real service port. */
+  #translate(name: string, env: Record<string, string>): Record<string, string> {
+    const { services } = this.#options.doc;
+    const out: Record<string, string> = {};
+    const localFor = (key: string, host: string, port: number): string => {
+      const target = services[host];
+      if (target === undefined)
+        throw new ComposeHarnessError(`${name}: ${key} points at ${host}, which is not a service`);
+      const targetPort = serviceEnvironment(target, this.#options.vars).PORT;
+      const local = this.ports.get(host);
+      if (local === undefined || targetPort !== String(port)) {
+        throw new ComposeHarnessError(
+          `${name}: ${key} points at ${host}:${port}, but ${host} listens on ${targetPort ?? "no PORT"}`,
+        );
+      }
+      return `127.0.0.1:${local}`;
+    };
+    for (const [key, value] of Object.entries(env)) {
+      if (key === "PORT") {
+        out[key] = String(this.ports.get(name));
+        continue;
+      }
+      const url = /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/]*@)?([^:/?#]+)(?::(\d+))?/i.exec(value);
+      if (url) {
+        const host = url[2]!;
+        if (host.includes(".") || host === "localhost") out[key] = value;
+        else if (isPostgres(services[host])) out[key] = this.#options.databaseUrl;
+        else {
+          const port = url[3] ? Number(url[3]) : url[1] === "https" ? 443 : 80;
+          out[key] = value.replace(url[0], `${url[1]}://${localFor(key, host, port)}`);
+        }
+        continue;
+      }
+      if (key.endsWith("BROKERS")) {
+        for (const broker of value.split(",")) {
+          const [host = "", port = ""] = broker.trim().split(":");
+          const target = services[host];
+          if (!isKafka(target))
+            throw new ComposeHarnessError(`${name}: ${key} names ${host}, which is not the kafka service`);
+          const advertised = serviceEnvironment(target!, this.#options.vars).KAFKA_ADVERTISED_LISTENERS ?? "";
+          if (!advertised.includes(`//${host}:${port}`)) {
+            throw new ComposeHarnessError(
+              `${name}: ${key} names ${host}:${port}, which kafka does not advertise (${advertised})`,
+            );
+          }
+        }
+        out[key] = this.#options.kafkaBrokers.join(",");
+        continue;
+      }
+      out[key] = value;
+    }
+    return out;
+  }
+
+  #spawn(name: string, service: ComposeService, env: Record<string, string>): Running {
+    const [program, ...args] = commandOf(service);
+    if (program !== "node")
+      throw new ComposeHarnessError(`${name}: command must start with node, not ${program}`);
+    // Only the service's compose environment (plus PATH/HOME for Node itself), as in its container.
+    const child = spawn(this.#options.nodeBinary, args, {
+      cwd: this.#options.repoRoot,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output: string[] = [];
+    const collect = (chunk: Buffer) => {
+      for (const line of String(chunk).split("\n")) if (line !== "") output.push(line);
+      if (output.length > MAX_OUTPUT_LINES) output.splice(0, output.length - MAX_OUTPUT_LINES);
+    };
+    child.stdout?.on("data", collect);
+    child.stderr?.on("data", collect);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const running = { name, child, exited, output };
+    this.#running.set(name, running);
+    return running;
+  }
+
+  async #waitHealthy(
+    name: string,
+    service: ComposeService,
+    env: Record<string, string>,
+    running: Running,
+  ): Promise<void> {
+    const test = service.healthcheck?.test;
+    if (!Array.isArray(test) || test[0] !== "CMD" || test[1] !== "node") {
+      throw new ComposeHarnessError(
+        `${name}: the harness runs healthchecks of the form ["CMD", "node", ...]`,
+      );
+    }
+    const deadline = Date.now() + (this.#options.startTimeoutMs ?? 90_000);
+    let exitCode: number | null | undefined;
+    void running.exited.then((code) => {
+      exitCode = code;
+    });
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined)
+        throw new ComposeHarnessError(
+          `${name} exited with ${exitCode} before it was healthy:\n${this.logs(name)}`,
+        );
+      if ((await this.#runOnce(test.slice(2), env)) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    throw new ComposeHarnessError(`${name} was not healthy in time:\n${this.logs(name)}`);
+  }
+
+  #runOnce(args: string[], env: Record<string, string>): Promise<number | null> {
+    return new Promise((resolve) => {
+      const check = spawn(this.#options.nodeBinary, args, {
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: "ignore",
+      });
+      check.once("exit", (code) => resolve(code));
+      check.once("error", () => resolve(null));
+    });
+  }
+}

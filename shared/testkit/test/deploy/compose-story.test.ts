@@ -1,0 +1,255 @@
+// The whole story on docker-compose.yml, without Docker: every application service starts as a local process
+// with its own compose command and environment (hostnames mapped to 127.0.0.1, the real Kafka broker and a
+// fresh PostgreSQL database underneath, fake Finnhub / Discord / Telegram as the upstreams). A Telegram user
+// and a Discord user each set an alert, prices move on the fake Finnhub socket, and each gets exactly one DM
+// from their own bot. A wrong service name, port or variable in the compose file breaks the start or the story.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ComposeFile, parseCompose } from "../../src/deploy/compose.ts";
+import { ComposeHarness, ComposeHarnessError } from "../../src/deploy/compose-harness.ts";
+import { FakeDiscord } from "../../src/discord/index.ts";
+import { FakeFinnhub } from "../../src/finnhub/index.ts";
+import { type KafkaBroker, startKafkaBroker } from "../../src/kafka/index.ts";
+import { createTestDatabase, type TestDatabase } from "../../src/postgres.ts";
+import { FakeTelegram, type RecordedMessage } from "../../src/telegram/index.ts";
+import { REPO_ROOT, repoFile } from "./repo.ts";
+
+// The image runs `node` = Node 24; so does the harness (the root devDependency, as every npm script uses).
+const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
+  ? join(REPO_ROOT, "node_modules/.bin/node")
+  : process.execPath;
+const TELEGRAM_SYMBOL = "TBTG";
+const DISCORD_SYMBOL = "TBDC";
+
+let broker: KafkaBroker | undefined;
+let kafkaBrokers: string[];
+let db: TestDatabase;
+let telegram: FakeTelegram;
+let discord: FakeDiscord;
+let finnhub: FakeFinnhub;
+let harness: ComposeHarness | undefined;
+
+function composeVars(): Record<string, string> {
+  const secret = () => randomBytes(16).toString("hex");
+  return {
+    // What an operator puts in .env, pointed at the fakes through the overridable upstream URLs.
+    API_TOKEN_DISCORD: secret(),
+    API_TOKEN_TELEGRAM: secret(),
+    API_TOKEN_INTERNAL: secret(),
+    POSTGRES_PASSWORD: secret(),
+    TELEGRAM_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_BASE: discord.apiBase,
+    FINNHUB_API_KEY: finnhub.apiKey,
+    FINNHUB_WS_URL: finnhub.wsUrl,
+    FINNHUB_REST_URL: finnhub.restUrl,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+  };
+}
+
+function harnessFor(doc: ComposeFile): ComposeHarness {
+  return new ComposeHarness({
+    doc,
+    repoRoot: REPO_ROOT,
+    vars: composeVars(),
+    kafkaBrokers,
+    databaseUrl: db.url,
+    nodeBinary: NODE,
+    startTimeoutMs: 120_000,
+  });
+}
+
+beforeAll(async () => {
+  if (process.env.KAFKA_BROKERS) kafkaBrokers = process.env.KAFKA_BROKERS.split(",");
+  else {
+    broker = await startKafkaBroker();
+    kafkaBrokers = broker.brokers;
+  }
+  db = await createTestDatabase("tb_compose");
+  telegram = await FakeTelegram.start();
+  discord = await FakeDiscord.start();
+  finnhub = await FakeFinnhub.start({
+    symbols: [
+      { symbol: TELEGRAM_SYMBOL, description: "TICKERBELL TELEGRAM TEST", price: 50 },
+      { symbol: DISCORD_SYMBOL, description: "TICKERBELL DISCORD TEST", price: 60 },
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.stop();
+  await finnhub?.close();
+  await discord?.close();
+  await telegram?.close();
+  await db?.drop();
+  await broker?.stop();
+}, 120_000);
+
+function bellsTo(userId: number): RecordedMessage[] {
+  return telegram
+    .messagesTo(userId)
+    .filter((m) => m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false));
+}
+
+/** Trades on the fake Finnhub socket until `done`, one round every half second (bounded). */
+async function tradeUntil(trades: [string, number][], done: () => boolean, what: string): Promise<void> {
+  for (let round = 0; round < 240 && !done(); round++) {
+    finnhub.pushTrades(trades.map(([symbol, price]) => ({ symbol, price })));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  if (!done()) throw new Error(`no ${what} after two minutes of trades`);
+}
+
+describe("docker-compose.yml run as local processes", () => {
+  it("starts every application service with its compose command and environment, in dependency order", async () => {
+    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")));
+    expect(harness.processServices().sort()).toEqual(
+      ["alerts", "discord-bot", "discord-register", "matcher", "pricing", "telegram-bot"].sort(),
+    );
+    try {
+      await harness.start();
+    } catch (error) {
+      throw error instanceof ComposeHarnessError ? new Error(error.message) : error;
+    }
+    // The Discord commands were registered by the one-shot job before the bot started.
+    expect(discord.registeredCommands().map((c) => (c as { name: string }).name)).toContain("alert");
+  }, 300_000);
+
+  it("a Telegram user and a Discord user set alerts; prices move; each gets exactly one DM from their own bot", async () => {
+    const tgUser = { id: 7001, first_name: "Tess" };
+    const dcUser = { id: "710000000000000001", username: "dana" };
+
+    telegram.userSends(tgUser, `/alert ${TELEGRAM_SYMBOL} above 55`);
+    const [created] = await telegram.waitForMessages(
+      (m) => m.chatId === tgUser.id && m.method === "sendMessage",
+      1,
+      30_000,
+    );
+    expect(created!.text).toMatch(/^✅ Alert set/);
+    const reply = await discord
+      .slashCommand(dcUser, "alert price", { ticker: DISCORD_SYMBOL, condition: "above", value: "65" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: TBDC above \$65\.00/);
+
+    // The pricing service follows demand: it subscribes both symbols on the Finnhub socket.
+    await finnhub.waitFor(
+      () => [TELEGRAM_SYMBOL, DISCORD_SYMBOL].every((s) => finnhub.subscriptions().includes(s)),
+      "pricing to subscribe both symbols",
+      60_000,
+    );
+    // Ticks below the levels, then above them, repeated until both DMs are out (the matcher may index the
+    // alerts a little after pricing subscribed); repetition also proves a one-shot alert fires once.
+    finnhub.pushTrades([
+      { symbol: TELEGRAM_SYMBOL, price: 51 },
+      { symbol: DISCORD_SYMBOL, price: 61 },
+    ]);
+    await tradeUntil(
+      [
+        [TELEGRAM_SYMBOL, 56],
+        [DISCORD_SYMBOL, 66],
+      ],
+      () => bellsTo(tgUser.id).length > 0 && discord.dmsTo(dcUser).length > 0,
+      "DMs",
+    );
+
+    // A later alert per user as a sentinel: once its DM is out, every tick before it has been handled.
+    telegram.userSends(tgUser, `/alert ${TELEGRAM_SYMBOL} above 58`);
+    await telegram.waitForMessages((m) => m.chatId === tgUser.id && m.method === "sendMessage", 3, 30_000);
+    await discord
+      .slashCommand(dcUser, "alert price", { ticker: DISCORD_SYMBOL, condition: "above", value: "68" })
+      .reply();
+    await tradeUntil(
+      [
+        [TELEGRAM_SYMBOL, 59],
+        [DISCORD_SYMBOL, 69],
+      ],
+      () => bellsTo(tgUser.id).length >= 2 && discord.dmsTo(dcUser).length >= 2,
+      "sentinel DMs",
+    );
+
+    const tgBells = bellsTo(tgUser.id);
+    expect(tgBells.map((m) => m.text!.split("\n")[0])).toEqual([
+      `🔔 ${TELEGRAM_SYMBOL} above 55.00`,
+      `🔔 ${TELEGRAM_SYMBOL} above 58.00`,
+    ]);
+    const dcDms = discord.dmsTo(dcUser);
+    expect(dcDms.map((m) => m.embeds[0]?.title)).toEqual([
+      `🔔 ${DISCORD_SYMBOL} above 65.00`,
+      `🔔 ${DISCORD_SYMBOL} above 68.00`,
+    ]);
+    // Each bot spoke only to its own user.
+    expect(JSON.stringify(dcDms)).not.toContain(TELEGRAM_SYMBOL);
+    expect(tgBells.every((m) => !m.text!.includes(DISCORD_SYMBOL))).toBe(true);
+  }, 300_000);
+
+  it("every service stops on SIGTERM with exit code 0 (graceful shutdown)", async () => {
+    const codes = await harness!.stop();
+    harness = undefined;
+    expect(Object.fromEntries(codes)).toEqual({
+      alerts: 0,
+      pricing: 0,
+      matcher: 0,
+      "telegram-bot": 0,
+      "discord-register": 0,
+      "discord-bot": 0,
+    });
+  }, 120_000);
+});
+
+describe("a broken compose file does not start", () => {
+  it.each([
+    [
+      "a wrong service name",
+      (doc: ComposeFile): void => {
+        env(doc, "matcher").ALERTS_URL = "http://alert:8081";
+      },
+      "matcher: ALERTS_URL points at alert, which is not a service",
+    ],
+    [
+      "a wrong port",
+      (doc: ComposeFile): void => {
+        env(doc, "telegram-bot").PRICING_URL = "http://pricing:8081";
+      },
+      "telegram-bot: PRICING_URL points at pricing:8081, but pricing listens on 8082",
+    ],
+    [
+      "a wrong broker",
+      (doc: ComposeFile): void => {
+        env(doc, "alerts").KAFKA_BROKERS = "kafka:29092";
+      },
+      "alerts: KAFKA_BROKERS names kafka:29092, which kafka does not advertise",
+    ],
+  ] as const)(
+    "%s",
+    async (_, mutate, message) => {
+      const doc = parseCompose(repoFile("docker-compose.yml"));
+      mutate(doc);
+      const broken = harnessFor(doc);
+      await expect(broken.start()).rejects.toThrow(message);
+      await broken.stop();
+    },
+    120_000,
+  );
+
+  it("a wrong variable name: the service refuses to start and names it", async () => {
+    const doc = parseCompose(repoFile("docker-compose.yml"));
+    const matcherEnv = env(doc, "matcher");
+    matcherEnv.API_TOKEN = matcherEnv.API_TOKEN_INTERNAL!;
+    delete matcherEnv.API_TOKEN_INTERNAL;
+    // Only the matcher and what it depends on.
+    for (const name of ["pricing", "telegram-bot", "discord-bot", "discord-register"])
+      delete doc.services[name];
+    const broken = harnessFor(doc);
+    await expect(broken.start()).rejects.toThrow(
+      /matcher exited with 1 before it was healthy:[\s\S]*API_TOKEN_INTERNAL is required/,
+    );
+    await broken.stop();
+  }, 120_000);
+});
+
+function env(doc: ComposeFile, service: string): Record<string, string> {
+  return doc.services[service]!.environment as Record<string, string>;
+}
