@@ -17,10 +17,6 @@ export function createOpsApp(deps: { matcher: Readiness; metrics: Registry }): H
     c.header("content-type", deps.metrics.contentType);
     return c.body(await deps.metrics.metrics());
   });
-  app.onError((error, c) =>
-    c.json({ error: { code: "internal", message: "internal error" } }, 500, {
-      "x-error": error.name,
-    }),
-  );
+  app.onError((_error, c) => c.json({ error: { code: "internal", message: "internal error" } }, 500));
   return app;
 }
