@@ -149,7 +149,8 @@ export async function startStack(
   }
 }
 
-let nextUser = 200000000000000000n;
+// Random per test file, so suites sharing a broker (or the fake's users) never meet each other's users.
+let nextUser = 200000000000000000n + BigInt(Math.floor(Math.random() * 1e12)) * 1000n;
 /** A fresh Discord user per test, so tests do not see each other's alerts. */
 export function newUser(name = "user"): { id: string; username: string } {
   nextUser += 1n;

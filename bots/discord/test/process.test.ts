@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
 import { type Notification, notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, type Stack, startStack, TOKENS } from "./harness.ts";
 
@@ -45,6 +46,20 @@ beforeAll(async () => {
   stack = await startStack();
   // The process is the only bot on the fake: the in-process one leaves the gateway first.
   await stack.bot.stop();
+  // The process consumes as the "discord-bot" group; start it at the end of the topic so notifications other
+  // suites left on a shared broker (for users and alerts this suite does not have) are not replayed here.
+  await producer.start();
+  const admin = new Kafka({ brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.resetOffsets({
+      groupId: "discord-bot",
+      topic: notificationTopicOf("discord"),
+      earliest: false,
+    });
+  } finally {
+    await admin.disconnect();
+  }
   port = await freePort();
   child = spawn(process.execPath, [main], {
     env: {
@@ -70,7 +85,6 @@ beforeAll(async () => {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null);
     return res?.status === 200;
   });
-  await producer.start();
 });
 
 afterAll(async () => {
