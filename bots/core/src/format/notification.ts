@@ -1,5 +1,5 @@
 import type { Notification } from "@tickerbell/contracts";
-import { formatChange, formatPercent, formatPrice } from "./format.ts";
+import { describeCondition, formatChange, formatPercent, formatPrice } from "./format.ts";
 
 export interface NotificationMessage {
   /** One line: what happened. */
@@ -10,18 +10,20 @@ export interface NotificationMessage {
 
 /** The words of a DM, shared by every platform so a Telegram and a Discord user read the same thing. */
 export function formatNotification(n: Notification): NotificationMessage {
+  // Worded from the condition itself, exactly as /alerts lists it, so the DM and the list read alike.
+  const condition = describeCondition(n.condition);
   if (n.type === "expired") {
     return {
       title: `⌛ Your ${n.symbol} alert expired`,
       lines: [
-        `${n.symbol} ${n.description} did not happen before it expired.`,
+        `${n.symbol} ${condition} did not happen before it expired.`,
         `Last price ${formatPrice(n.price)}.`,
         ...(n.note ? [`Note: ${n.note}`] : []),
       ],
     };
   }
   return {
-    title: `🔔 ${n.symbol} ${n.description}`,
+    title: `🔔 ${n.symbol} ${condition}`,
     lines: [
       `${n.symbol} is at ${formatPrice(n.price)} now.`,
       `${formatChange(n.moveAbs)} (${formatPercent(n.movePercent)}) since ${formatPrice(n.referencePrice)} when the alert was set.`,

@@ -1,0 +1,60 @@
+import { PassThrough } from "node:stream";
+import type { Notification } from "@tickerbell/contracts";
+import { describe, expect, it } from "vitest";
+import { ConsoleChat, renderReply } from "./console-chat.ts";
+import { ConsoleNotifier } from "./console-notifier.ts";
+
+describe("console chat", () => {
+  it("renders the light markup as plain text", () => {
+    expect(renderReply({ text: "*Your alerts* (1)\n1. AAPL above $200.00" })).toBe(
+      "Your alerts (1)\n1. AAPL above $200.00",
+    );
+  });
+
+  it("prompts, and closes on /quit without touching the services", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (c) => {
+      printed += String(c);
+    });
+    const chat = new ConsoleChat({
+      // /quit and blank lines never reach the handler, so none is needed here.
+      handler: undefined as never,
+      input,
+      output,
+      user: { platform: "console", platformUserId: "local", chatId: "console" },
+    });
+    chat.start();
+    input.write("\n/quit\n");
+    await chat.closed;
+    expect(printed).toBe("> > ");
+  });
+
+  it("prints notifications into the chat and prompts again", async () => {
+    const output: string[] = [];
+    const notifier = new ConsoleNotifier((text) => output.push(text));
+    await notifier.send({
+      v: 1,
+      type: "triggered",
+      triggerId: "0f8fad5b-d9cb-469f-a165-70867728950e:0",
+      alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
+      generation: 0,
+      userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+      origin: { platform: "console", chatId: "console" },
+      symbol: "AAPL",
+      condition: { kind: "price", direction: "above", target: 200 },
+      description: "above 200",
+      price: 200.5,
+      referencePrice: 190,
+      moveAbs: 10.5,
+      movePercent: 5.526,
+      note: null,
+      repeating: false,
+      firedAt: "2026-11-24T15:00:00.000Z",
+    } satisfies Notification);
+    expect(output).toEqual([
+      "🔔 AAPL above $200.00\nAAPL is at $200.50 now.\n+$10.50 (+5.53%) since $190.00 when the alert was set.",
+    ]);
+  });
+});

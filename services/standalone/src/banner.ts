@@ -1,0 +1,31 @@
+import type { StandaloneSummary } from "./standalone.ts";
+
+/** What is live and what to type, shown once at start. */
+export function renderBanner(summary: StandaloneSummary, logFile: string | null): string {
+  const lines = [
+    "",
+    "🔔 Tickerbell is running",
+    `   data:    ${summary.database}`,
+    `   bus:     ${summary.bus}`,
+    `   prices:  ${summary.prices}`,
+    `   chat:    ${summary.chats.join(", ")}`,
+    `   APIs:    alerts ${summary.alertsUrl}/docs · pricing ${summary.pricingUrl}/v1/market-status`,
+  ];
+  if (logFile) lines.push(`   logs:    ${logFile}`);
+  if (summary.chats.includes("console chat")) {
+    lines.push(
+      "",
+      "Type a command and press Enter. Try:",
+      "   /price AAPL",
+      "   /alert AAPL move 0.5%        (fires within a minute or so on the simulated feed)",
+      '   /alert AAPL above 200 note "new high"',
+      "   /alerts",
+      "   /help",
+      "Ctrl-D or /quit to stop; your alerts are kept for next time.",
+      "",
+    );
+  } else {
+    lines.push("", "Talk to your bot on " + summary.chats.join(" and ") + ". Ctrl-C to stop.", "");
+  }
+  return `${lines.join("\n")}\n`;
+}

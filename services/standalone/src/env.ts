@@ -1,0 +1,44 @@
+import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
+import { z } from "zod";
+
+/** Everything optional: with nothing set, `npm start` runs on PGlite, the in-memory bus and simulated prices. */
+export const StandaloneEnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().default("./data"),
+  KAFKA_BROKERS: envList()
+    .pipe(z.array(z.string().min(1)).min(1))
+    .optional(),
+  FINNHUB_API_KEY: z.string().min(1).optional(),
+  FINNHUB_WS_URL: z.url().default("wss://ws.finnhub.io"),
+  FINNHUB_REST_URL: z.url().default("https://finnhub.io/api/v1"),
+  FINNHUB_SYMBOL_CAP: envInt(50).pipe(z.number().int().min(1)),
+  FINNHUB_REST_CALLS_PER_MINUTE: envInt(60).pipe(z.number().int().min(1)),
+  TELEGRAM_TOKEN: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, "must look like 123456:ABC-DEF")
+    .optional(),
+  TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  DISCORD_TOKEN: z.string().min(20, "does not look like a Discord bot token").optional(),
+  DISCORD_API_BASE: z.url().default("https://discord.com/api"),
+  /** Where the alert and pricing APIs listen (on 127.0.0.1 only). */
+  ALERTS_PORT: envInt(8081).pipe(z.number().int().min(0).max(65535)),
+  PRICING_PORT: envInt(8082).pipe(z.number().int().min(0).max(65535)),
+  SIMULATION_SEED: envInt(42),
+  /** The try-out market trades around the clock, fast-forwarded so alerts fire while you watch. */
+  SIMULATION_MARKET_HOURS: z.enum(["real", "always-open"]).default("always-open"),
+  SIMULATION_SPEED: envInt(60).pipe(z.number().int().min(1).max(3600)),
+  ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().int().min(1)),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type StandaloneEnv = z.output<typeof StandaloneEnvSchema>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
+  const env = parseEnv("tickerbell", StandaloneEnvSchema, source);
+  for (const secret of [env.FINNHUB_API_KEY, env.TELEGRAM_TOKEN, env.DISCORD_TOKEN, env.DATABASE_URL]) {
+    registerSecret(secret);
+  }
+  return env;
+}

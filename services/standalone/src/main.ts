@@ -1,0 +1,44 @@
+// `npm start`: all of Tickerbell in one process. See README.md "Run it".
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createLogger, EnvError } from "@tickerbell/config";
+import { renderBanner } from "./banner.ts";
+import { loadEnv, type StandaloneEnv } from "./env.ts";
+import { startStandalone } from "./standalone.ts";
+
+let env: StandaloneEnv;
+try {
+  env = loadEnv();
+} catch (error) {
+  if (error instanceof EnvError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+// The console chat owns the terminal, so logs go to a file beside the data; with a chat platform they go to stdout.
+const chatting = !env.TELEGRAM_TOKEN && !env.DISCORD_TOKEN;
+mkdirSync(env.DATA_DIR, { recursive: true });
+const logFile = join(env.DATA_DIR, "tickerbell.log");
+const logger = createLogger({
+  service: "tickerbell",
+  level: env.LOG_LEVEL,
+  ...(chatting ? { destination: createWriteStream(logFile, { flags: "a" }) } : {}),
+});
+
+const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout });
+process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
+logger.info(running.summary, "tickerbell started");
+
+let stopping = false;
+async function shutdown(reason: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ reason }, "shutting down");
+  await running.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+void running.consoleClosed.then(() => shutdown("console closed"));

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Drives `npm start`'s process the way a newcomer does: typing into the console chat through piped stdin.
+const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
+const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-standalone-"));
+
+class ConsoleSession {
+  readonly child: ChildProcess;
+  output = "";
+  constructor() {
+    this.child = spawn(process.execPath, [MAIN], {
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        ALERTS_PORT: "0",
+        PRICING_PORT: "0",
+        KAFKA_BROKERS: "",
+        DATABASE_URL: "",
+        FINNHUB_API_KEY: "",
+        TELEGRAM_TOKEN: "",
+        DISCORD_TOKEN: "",
+        SIMULATION_SPEED: "600",
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child.stdout?.on("data", (chunk) => {
+      this.output += String(chunk);
+    });
+    this.child.stderr?.on("data", (chunk) => {
+      this.output += String(chunk);
+    });
+  }
+
+  type(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+  /** Waits until the output (from `from` on) matches, failing with what was printed. */
+  async waitFor(pattern: RegExp, timeoutMs = 60_000, from = 0): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(this.output.slice(from));
+      if (match) return match[0];
+      if (this.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`did not see ${pattern} in:\n${this.output.slice(from)}`);
+  }
+
+  async quit(): Promise<number | null> {
+    this.type("/quit");
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) resolve(this.child.exitCode);
+      else this.child.once("exit", (code) => resolve(code));
+    });
+  }
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("npm start with no configuration (console chat)", () => {
+  it("sets an alert that fires on the simulated feed, and keeps alerts across a restart", async () => {
+    const first = new ConsoleSession();
+    await first.waitFor(/Tickerbell is running[\s\S]*chat:\s+console chat/);
+    expect(first.output).toMatch(/embedded PGlite/);
+    expect(first.output).toMatch(/simulated feed/);
+
+    first.type("/alert AAPL move 0.1%");
+    await first.waitFor(/✅ Alert set: AAPL moves 0.1%/);
+    first.type('/alert MSFT above 9000 note "long shot"');
+    await first.waitFor(/✅ Alert set: MSFT above \$9,000\.00/);
+
+    // The percent alert fires on the moving simulated price and is printed into the chat.
+    await first.waitFor(/🔔 AAPL moves 0\.1% from the price when set\nAAPL is at \$[\d,.]+ now\./);
+    expect(await first.quit()).toBe(0);
+
+    const second = new ConsoleSession();
+    await second.waitFor(/Tickerbell is running/);
+    const mark = second.output.length;
+    second.type("/alerts");
+    const listing = await second.waitFor(/Your alerts \(\d+\)[\s\S]*?\n> /, 30_000, mark);
+    expect(listing).toContain("MSFT above $9,000.00");
+    expect(listing).toContain("long shot");
+    // The fired one-shot alert is done, so it is no longer listed.
+    expect(listing).not.toContain("AAPL");
+    expect(await second.quit()).toBe(0);
+  }, 180_000);
+});
