@@ -230,6 +230,36 @@ describe("MatcherService", () => {
     expect(t.notifications.map((n) => n.triggerId)).toEqual([`${oneShot.id}:0`]);
   });
 
+  it("tells the user of an expiry once, and not for a one-shot alert that fired first", async () => {
+    const t = await setup();
+    const m = await t.startMember();
+    await waitFor("ready", () => m.ready);
+    const waiting = alert("EXP");
+    const fired = alert("EXP", { condition: { kind: "price", direction: "above", target: 195 } });
+    await t.change("created", waiting);
+    await t.change("created", fired);
+    await waitFor("indexed", () => m.holds(waiting.id) && m.holds(fired.id));
+    await t.ticks("EXP", [196]);
+    await waitFor("fired", () => t.notifications.length === 1);
+    // The sweep expires both before the firing was recorded; the expiry of `waiting` arrives twice.
+    const expiredWaiting = { ...waiting, version: 2, status: "expired" as const };
+    await t.change("expired", expiredWaiting);
+    await t.change("expired", { ...fired, version: 2, status: "expired" });
+    await t.change("expired", expiredWaiting);
+    const barrier = alert("EXP");
+    await t.change("created", barrier);
+    await waitFor("the barrier applied", () => m.holds(barrier.id));
+    // Same user, same notification partition: once the barrier's firing is read, everything before it is.
+    await t.ticks("EXP", [201], T0 + 5000);
+    await waitFor("the barrier fired", () => t.notifications.some((n) => n.alertId === barrier.id));
+    expect(t.notifications.map((n) => [n.alertId, n.type])).toEqual([
+      [fired.id, "triggered"],
+      [waiting.id, "expired"],
+      [barrier.id, "triggered"],
+    ]);
+    expect(m.holds(waiting.id)).toBe(false);
+  });
+
   it("keeps notifications whose publish failed and sends them when the bus retries the tick", async () => {
     const t = await setup({ failures: 2 });
     const m = await t.startMember();

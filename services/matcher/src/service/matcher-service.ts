@@ -386,8 +386,11 @@ export class MatcherService {
   async #onChange(event: AlertChangeEvent, partition: number): Promise<void> {
     if (!this.#owned.has(partition)) return;
     if (BigInt(event.seq) <= (this.#snapshotSeq.get(partition) ?? 0n)) return;
+    // A one-shot alert that fired before the alert service recorded it and then swept it as expired: the
+    // user was told it fired, not that it expired.
+    const firedFirst = this.#unconfirmed.has(event.alert.id) && event.alert.repeat === null;
     const applied = this.#apply(event.alert);
-    if (applied && event.change === "expired") {
+    if (applied && event.change === "expired" && !firedFirst) {
       this.#pending.push(
         expiryNotification(event.alert, this.#lastPrice.get(event.alert.symbol), this.#clock.now()),
       );
