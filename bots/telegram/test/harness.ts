@@ -57,7 +57,7 @@ async function closeServer(server: Server): Promise<void> {
  * service on a fresh PostgreSQL database, the pricing service's HTTP API on its simulated feed (prices hold
  * still: nothing advances the feed), and the notification pipeline with the alert service's delivery log.
  */
-export async function startWorld() {
+export async function startWorld(options: { startBot?: boolean } = {}) {
   const logLines: string[] = [];
   const logger = createLogger({
     service: "telegram-test",
@@ -105,11 +105,14 @@ export async function startWorld() {
     logger,
     onUndeliverable: (n, reason) => void undeliverable.push({ triggerId: n.triggerId, reason }),
   });
-  await bot.start();
+  // Leave the bot unlaunched when a bot process of its own (main.ts) polls this fake: only one may poll a token.
+  if (options.startBot !== false) await bot.start();
 
   /** What the user sees in their chat: every message the bot sent there, as it looks now. */
   const sentTo = (user: FakeUserInput) =>
     telegram.messagesTo(user.id).filter((m) => m.method === "sendMessage");
+  /** Messages each user sent through `say`, to check that each got exactly one reply. */
+  const said = new Map<number, number>();
 
   return {
     telegram,
@@ -121,12 +124,14 @@ export async function startWorld() {
     undeliverable,
     logLines,
     alertsUrl: alertsHttp.url,
+    pricingUrl: pricingHttp.url,
     /** The running alert service, for its Kafka workers (outbox relay, trigger consumer). */
     alertService,
 
     /** The user sends `text`; resolves with the bot's reply (the next message in their chat). */
     async say(user: FakeUserInput, text: string): Promise<RecordedMessage> {
       const before = sentTo(user).length;
+      said.set(user.id, (said.get(user.id) ?? 0) + 1);
       telegram.userSends(user, text);
       const replies = await telegram.waitForMessages(
         (m) => m.chatId === user.id && m.method === "sendMessage",
@@ -134,6 +139,16 @@ export async function startWorld() {
         REPLY_TIMEOUT_MS,
       );
       return replies[before]!;
+    },
+
+    /**
+     * Chats where the number of bot messages differs from the number of messages the user sent through `say`
+     * (a lost or doubled reply); empty when every command got exactly one reply.
+     */
+    unevenChats(): Array<{ chatId: number; said: number; replies: number }> {
+      return [...said]
+        .map(([chatId, count]) => ({ chatId, said: count, replies: sentTo({ id: chatId }).length }))
+        .filter((c) => c.said !== c.replies);
     },
 
     /** The user presses a button under `message`; resolves with the message as the bot edited it. */
@@ -177,7 +192,7 @@ export async function startWorld() {
     },
 
     async close(): Promise<void> {
-      await bot.stop("test over");
+      if (options.startBot !== false) await bot.stop("test over");
       await telegram.close();
       await closeServer(pricingHttp.server);
       await closeServer(alertsHttp.server);
