@@ -15,6 +15,7 @@ import { type Bus, InMemoryBus, KafkaBus, type Subscription } from "@tickerbell/
 import { createMetricsRegistry, type Logger, registerSecret } from "@tickerbell/config";
 import { ConsoleChat, ConsoleNotifier } from "@tickerbell/console";
 import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/discord";
 import { MatcherAlertsClient, MatcherService } from "@tickerbell/matcher";
 import { AlertsDemandClient, startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
@@ -201,6 +202,32 @@ export async function startStandalone(
       });
       subscriptions.push(await consumeNotifications({ bus, platform: "telegram", pipeline }));
       chats.push("Telegram");
+    }
+
+    if (env.DISCORD_TOKEN) {
+      const alertsForDiscord = new AlertsClient({
+        baseUrl: alertsHttp.url,
+        token: tokens.discord,
+        platform: "discord",
+      });
+      const discord = new DiscordBot({
+        token: env.DISCORD_TOKEN,
+        apiBase: env.DISCORD_API_BASE,
+        handler: handlerFor("discord"),
+        alerts: alertsForDiscord,
+        prices,
+        logger: logger.child({ component: "discord" }),
+      });
+      await discord.start();
+      stops.push(() => discord.stop());
+      // One process, one operator: register the slash commands globally at every start (a bulk overwrite).
+      await registerCommands({ rest: discord.client.rest });
+      const pipeline = pipelineFor("discord", new DiscordNotifier(discord.client), {
+        globalPerSecond: 50,
+        perChatPerSecond: 5,
+      });
+      subscriptions.push(await consumeNotifications({ bus, platform: "discord", pipeline }));
+      chats.push("Discord");
     }
 
     let consoleClosed: Promise<void> = new Promise(() => {});

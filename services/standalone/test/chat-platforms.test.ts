@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { createLogger } from "@tickerbell/config";
+import { FakeDiscord, FakeTelegram } from "@tickerbell/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadEnv } from "../src/env.ts";
+import { type RunningStandalone, startStandalone } from "../src/standalone.ts";
+
+// npm start with both chat tokens set: the Telegram and Discord bots run in the one process (against local
+// fakes of both platforms), no console chat opens, and each user's alert fires back to their own platform.
+const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-platforms-"));
+let telegram: FakeTelegram;
+let discord: FakeDiscord;
+let running: RunningStandalone;
+
+beforeAll(async () => {
+  telegram = await FakeTelegram.start();
+  discord = await FakeDiscord.start();
+  const env = loadEnv({
+    DATA_DIR: dataDir,
+    ALERTS_PORT: "0",
+    PRICING_PORT: "0",
+    SIMULATION_SPEED: "600",
+    TELEGRAM_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_BASE: discord.apiBase,
+  });
+  const logger = createLogger({ service: "standalone-test", level: "silent" });
+  running = await startStandalone(env, logger, { input: new PassThrough(), output: new PassThrough() });
+}, 60_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await telegram?.close();
+  await discord?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
+  it("runs both bots instead of the console chat", () => {
+    expect(running.summary.chats).toEqual(["Telegram", "Discord"]);
+  });
+
+  it("delivers each user's firing to their own platform, once", async () => {
+    const ada = { id: 4242, first_name: "Ada" };
+    telegram.userSends(ada, "/alert NVDA move 0.1%");
+    await telegram.waitForMessage(
+      (m) => m.chatId === ada.id && /Alert set: NVDA moves 0\.1%/.test(m.text ?? ""),
+      15_000,
+    );
+
+    const grace = { id: "300000000000000042" };
+    const reply = await discord
+      .slashCommand(grace, "alert percent", { ticker: "TSLA", condition: "move", value: "0.1" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: TSLA moves 0\.1%/);
+
+    const dm = await telegram.waitForMessage(
+      (m) => m.chatId === ada.id && /🔔 NVDA moves 0\.1%/.test(m.text ?? ""),
+      60_000,
+    );
+    expect(dm.text).toMatch(/NVDA is at \$[\d,.]+ now\./);
+    const [discordDm] = await discord.waitForDms(grace, 1, 60_000);
+    expect(JSON.stringify(discordDm?.embeds)).toMatch(/TSLA moves 0\.1%/);
+
+    // Nothing further arrives for these one-shot alerts.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(telegram.messagesTo(ada.id).filter((m) => m.text?.includes("🔔"))).toHaveLength(1);
+    expect(discord.dmsTo(grace)).toHaveLength(1);
+  }, 120_000);
+});
