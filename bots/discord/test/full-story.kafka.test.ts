@@ -119,7 +119,7 @@ describe("slash command → matcher → DM", () => {
     );
     const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
     expect(dm?.embeds[0]).toMatchObject({
-      title: "🔔 ZM above 70.00",
+      title: "🔔 ZM above $70.00",
       fields: [
         { name: "Price now", value: "ZM is at $71.50 now." },
         { name: "Move since set", value: "+$9.50 (+15.32%) since $62.00 when the alert was set." },
