@@ -5,6 +5,8 @@ const GOOD = `# syntax=docker/dockerfile:1
 FROM node:24.21.0-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY services/alerts/package.json services/alerts/
+COPY shared/config/package.json shared/config/
 RUN npm ci --omit=dev -w services/alerts \\
     --ignore-scripts
 
@@ -38,7 +40,7 @@ describe("parseDockerfile", () => {
     expect(run).toEqual({
       keyword: "RUN",
       args: "npm ci --omit=dev -w services/alerts --ignore-scripts",
-      line: 5,
+      line: 7,
     });
   });
 });
@@ -73,7 +75,7 @@ CMD ["node", "services/alerts/src/main.ts"]`;
       EXPECT,
     );
     expect(violations).toHaveLength(1);
-    expect(violations[0]).toMatchObject({ rule: "pinned-base", line: 8 });
+    expect(violations[0]).toMatchObject({ rule: "pinned-base", line: 10 });
     expect(violations[0]!.message).toContain(message);
   });
 
@@ -129,7 +131,7 @@ CMD ["node", "services/alerts/src/main.ts"]`;
 
   it("no-secrets: a token in ENV or ARG, or a copied .env file, is refused", () => {
     const env = lintDockerfile(GOOD.replace("ENV NODE_ENV", "ENV DISCORD_TOKEN=abc NODE_ENV"), EXPECT);
-    expect(env).toEqual([expect.objectContaining({ rule: "no-secrets", line: 9 })]);
+    expect(env).toEqual([expect.objectContaining({ rule: "no-secrets", line: 11 })]);
     expect(env[0]!.message).toContain("DISCORD_TOKEN");
     expect(
       rulesOf(
@@ -148,6 +150,19 @@ CMD ["node", "services/alerts/src/main.ts"]`;
     const missing = lintDockerfile(GOOD.replace("COPY shared/config/src/ shared/config/src/\n", ""), EXPECT);
     expect(missing.map((v) => v.message)).toEqual([
       "the final stage does not copy shared/config/src/ (a workspace it runs)",
+    ]);
+  });
+
+  it("manifests: a builder without the lockfile or a workspace's package.json is refused", () => {
+    expect(rulesOf(GOOD.replace("COPY package.json package-lock.json ./", "COPY package.json ./"))).toEqual([
+      "manifests",
+    ]);
+    const missing = lintDockerfile(
+      GOOD.replace("COPY shared/config/package.json shared/config/\n", ""),
+      EXPECT,
+    );
+    expect(missing.map((v) => v.message)).toEqual([
+      "the builder does not copy shared/config/package.json (a workspace it runs)",
     ]);
   });
 

@@ -182,6 +182,29 @@ export function lintDockerfile(text: string, expect: DockerfileExpectations = {}
       );
     }
   }
+  // The builder installs from the lockfile and the manifests of exactly the workspaces the image runs.
+  const builderCopies = stages
+    .slice(0, -1)
+    .flatMap((stage) => stage.instructions)
+    .filter((i) => i.keyword === "COPY" && !/--from=/.test(i.args))
+    .flatMap((i) => copySources(i.args));
+  const hasBuilder = stages.length > 1;
+  if (hasBuilder && installs.length > 0 && !builderCopies.includes("package-lock.json")) {
+    report(
+      "manifests",
+      installs[0]!.line,
+      "the builder does not copy package-lock.json, so npm ci cannot install from it",
+    );
+  }
+  for (const source of hasBuilder ? (expect.sources ?? []) : []) {
+    if (!builderCopies.includes(`${source}/package.json`)) {
+      report(
+        "manifests",
+        installs[0]?.line ?? finalLine,
+        `the builder does not copy ${source}/package.json (a workspace it runs)`,
+      );
+    }
+  }
   for (const source of expect.sources ?? []) {
     const wanted = `${source}/src`;
     const copied = contextCopies.some((c) =>
