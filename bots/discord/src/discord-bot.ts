@@ -32,8 +32,8 @@ export interface DiscordBotOptions {
   /** DISCORD_API_BASE: Discord's REST root, or a local fake's. */
   apiBase: string;
   handler: CommandHandler;
-  /** For autocomplete over the user's own alerts. */
-  alerts: Pick<AlertsApi, "listAlerts">;
+  /** For autocomplete over the user's own alerts and watchlist. */
+  alerts: Pick<AlertsApi, "listAlerts" | "watchlist">;
   /** For ticker autocomplete. */
   prices: PriceLookup;
   logger: Logger;
@@ -138,10 +138,13 @@ export class DiscordBot {
   private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
     const query = String(focused.value).trim();
+    const subcommand = interaction.options.getSubcommand(false);
     const lookup =
       focused.name === "alert"
-        ? this.alertChoices(interaction.user.id, interaction.options.getSubcommand(false), query)
-        : this.tickerChoices(query);
+        ? this.alertChoices(interaction.user.id, subcommand, query)
+        : interaction.commandName === "watchlist" && subcommand === "remove"
+          ? this.watchlistChoices(interaction.user.id, query)
+          : this.tickerChoices(query);
     const choices = await withDeadline(lookup, this.options.autocompleteDeadlineMs ?? 2000).catch(
       (error: unknown) => {
         this.options.logger.warn({ err: error, option: focused.name }, "autocomplete lookup failed");
@@ -158,6 +161,16 @@ export class DiscordBot {
       name: clipTo(`${m.symbol} — ${m.description}`, 100),
       value: m.symbol.slice(0, 100),
     }));
+  }
+
+  /** Removing from the watchlist offers what is on it. */
+  private async watchlistChoices(userId: string, query: string): Promise<Choice[]> {
+    const { items } = await this.options.alerts.watchlist(userId);
+    const needle = query.replace(/^\$/, "").toUpperCase();
+    return items
+      .filter((item) => item.symbol.includes(needle))
+      .slice(0, MAX_CHOICES)
+      .map((item) => ({ name: item.symbol, value: item.symbol }));
   }
 
   /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */

@@ -231,6 +231,10 @@ describe("/watchlist, /price, /link", () => {
     const shown = await stack.fake.slashCommand(user, "watchlist show").reply();
     expect(shown.content).toMatch(/\*\*Watchlist\*\*/);
     expect(shown.content).toMatch(/AAPL \$190\.00/);
+    const offered = await stack.fake
+      .autocomplete(user, "watchlist remove", { ticker: "m" }, "ticker")
+      .choices();
+    expect(offered).toEqual([{ name: "MSFT", value: "MSFT" }]);
     const removed = await stack.fake.slashCommand(user, "watchlist remove", { ticker: "MSFT" }).reply();
     expect(removed.content).toMatch(/Removed MSFT/);
     const missing = await stack.fake.slashCommand(user, "watchlist remove", { ticker: "MSFT" }).reply();
