@@ -12,8 +12,15 @@ export function writeUuidWords(id: string, out: Uint32Array, at: number): void {
   out[at + 3] = Number.parseInt(id.slice(28, 36), 16);
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function hex8(word: number): string {
-  return word.toString(16).padStart(8, "0");
+  return (
+    HEX_BYTE[word >>> 24]! +
+    HEX_BYTE[(word >>> 16) & 0xff]! +
+    HEX_BYTE[(word >>> 8) & 0xff]! +
+    HEX_BYTE[word & 0xff]!
+  );
 }
 
 /** The lower-case UUID string of the words at `at`. */
