@@ -12,7 +12,11 @@
 //   firing sits in `unconfirmed`: an older record of the alert (a snapshot, or a change made meanwhile)
 //   cannot put it back at the fired generation. On hand-over (revoke, stop) the unconfirmed firings are
 //   recorded with the alert service directly (idempotent by triggerId), so the next owner's snapshot already
-//   shows them and it does not fire the same generation again.
+//   shows them and it does not fire the same generation again. The bus reports a revocation after the new
+//   assignment, so on a rebalance (another member joining) the next owner may load its snapshot while this
+//   runs; then a firing from just before the rebalance can fire once more on the new owner if the alert
+//   service's trigger consumer had not recorded it yet (same triggerId, de-duplicated downstream). stop()
+//   hands over before leaving the group, and a restart of a single instance is exact.
 // - Trailing peaks and troughs are flushed to the alert service every `extremeFlushMs` (shorter than the bus
 //   commit interval), on revoke and on stop. After a hard crash the next owner starts from the last flushed
 //   extreme and replays the ticks since the last committed offset, which re-derives the peak from them. What
@@ -93,6 +97,8 @@ interface UnconfirmedFiring {
   price: number;
   firedAt: string;
   partition: number;
+  /** Recorded with the alert service on a hand-over (the guard stays until alerts.changes confirms it). */
+  recorded: boolean;
 }
 
 export class MatcherService {
@@ -226,6 +232,10 @@ export class MatcherService {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#flushTimer);
+    // Once this member leaves, the others rejoin and load their snapshots, possibly while the revoke below is
+    // still flushing: hand over what is known now first, so only the last moments' state can be late.
+    await this.flushExtremes();
+    await this.#recordUnconfirmed(new Set(this.#owned));
     const subscription = this.#subscription;
     this.#subscription = undefined;
     await subscription?.stop();
@@ -328,13 +338,14 @@ export class MatcherService {
   async #recordUnconfirmed(partitions: Set<number>): Promise<void> {
     if (!this.#triggers) return;
     for (const [alertId, firing] of this.#unconfirmed) {
-      if (!partitions.has(firing.partition)) continue;
+      if (!partitions.has(firing.partition) || firing.recorded) continue;
       try {
         const { outcome } = await this.#triggers.recordTrigger({
           triggerId: firing.triggerId,
           price: firing.price,
           firedAt: firing.firedAt,
         });
+        firing.recorded = true;
         this.#logger.debug({ alertId, triggerId: firing.triggerId, outcome }, "firing recorded on hand-over");
       } catch (error) {
         // The trigger consumer of the alert service records it anyway; only the next owner may fire it again.
@@ -373,6 +384,7 @@ export class MatcherService {
         price: event.price,
         firedAt: new Date(event.ts).toISOString(),
         partition,
+        recorded: false,
       });
       if (!event.repeating) this.#untrack(event.alertId, event.symbol);
       this.#logger.info(
