@@ -83,12 +83,17 @@ export class TelegramBot {
     if (!chat || ctx.chat === undefined) return;
     const reply = await this.options.handler.handleText(chat, text);
     const chatId = ctx.chat.id;
-    await this.paced(String(chatId), () =>
-      ctx.telegram.sendMessage(chatId, renderHtml(reply), {
-        parse_mode: "HTML",
-        ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
-      }),
-    );
+    // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
+    const parts = renderMessages(reply);
+    for (const [i, part] of parts.entries()) {
+      const last = i === parts.length - 1;
+      await this.paced(String(chatId), () =>
+        ctx.telegram.sendMessage(chatId, part, {
+          parse_mode: "HTML",
+          ...(last && reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+        }),
+      );
+    }
   }
 
   private async onButton(ctx: Context, data: string): Promise<void> {
@@ -100,10 +105,16 @@ export class TelegramBot {
     const message = ctx.callbackQuery?.message;
     if (!message) return;
     await this.paced(String(message.chat.id), () =>
-      ctx.telegram.editMessageText(message.chat.id, message.message_id, undefined, renderHtml(reply), {
-        parse_mode: "HTML",
-        ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
-      }),
+      ctx.telegram.editMessageText(
+        message.chat.id,
+        message.message_id,
+        undefined,
+        renderMessages(reply)[0]!,
+        {
+          parse_mode: "HTML",
+          ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+        },
+      ),
     ).catch((error: unknown) => {
       // The message may be too old to edit; the callback answer already told the user.
       this.options.logger.debug({ err: error }, "could not edit the message under a button");
@@ -129,6 +140,34 @@ export class TelegramBot {
 }
 
 /** Light markup (`*bold*`) to Telegram HTML, escaping everything else. */
-export function renderHtml(reply: Reply): string {
+export function renderHtml(reply: Pick<Reply, "text">): string {
   return escapeHtml(reply.text).replace(/\*([^*\n]+)\*/g, "<b>$1</b>");
+}
+
+/** Telegram refuses a message longer than this (counted after the markup is parsed; we count before, safely). */
+export const MAX_MESSAGE_LENGTH = 4096;
+/** A line this long (raw) stays under the limit even if every character were escaped into `&amp;`. */
+const SAFE_PIECE = Math.floor(MAX_MESSAGE_LENGTH / 5);
+
+/** The reply as one or more Telegram HTML messages, split between lines, each within MAX_MESSAGE_LENGTH. */
+export function renderMessages(reply: Pick<Reply, "text">): string[] {
+  const lines = reply.text.split("\n").flatMap((line) => {
+    if (renderHtml({ text: line }).length <= MAX_MESSAGE_LENGTH) return [line];
+    const pieces: string[] = [];
+    for (let at = 0; at < line.length; at += SAFE_PIECE) pieces.push(line.slice(at, at + SAFE_PIECE));
+    return pieces;
+  });
+  const messages: string[] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    const candidate = renderHtml({ text: [...current, line].join("\n") });
+    if (current.length > 0 && candidate.length > MAX_MESSAGE_LENGTH) {
+      messages.push(renderHtml({ text: current.join("\n") }));
+      current = [line];
+    } else {
+      current.push(line);
+    }
+  }
+  messages.push(renderHtml({ text: current.join("\n") }));
+  return messages;
 }

@@ -1,4 +1,5 @@
 import { COMMAND_HELP } from "@tickerbell/bot-core";
+import type { RecordedMessage } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, labelsOf, startWorld, type World } from "./harness.ts";
 
@@ -160,6 +161,33 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect((await world.say(dee, "/resume 1")).text).toMatch(/^Resumed: AAPL below/);
     expect((await world.say(dee, "/delete 1")).text).toMatch(/^Deleted: AAPL below/);
     expect((await world.say(dee, "/alerts")).text).toMatch(/You have no alerts yet/);
+  });
+
+  it("/alerts with a hundred alerts arrives as several messages within Telegram's size limit", async () => {
+    const kit = { id: 1010, first_name: "Kit" };
+    await world.alerts.resolveUser({ platformUserId: "1010" });
+    const aapl = await priceOf("AAPL");
+    for (let i = 0; i < 100; i++) {
+      await world.alerts.createAlert("1010", {
+        symbol: "AAPL",
+        condition: { kind: "price", direction: "above", target: Math.ceil(aapl * 2) + i },
+        market: { last: aapl },
+        origin: { platform: "telegram", chatId: "1010" },
+        note: `${i + 1}: ${"a long note so the list outgrows one message ".repeat(4)}`.slice(0, 200),
+      });
+    }
+    world.telegram.userSends(kit, "/alerts");
+    const parts: RecordedMessage[] = [];
+    // Wait until the message with the buttons (the last part) has arrived.
+    await world.telegram.waitForMessage((m) => m.chatId === 1010 && m.replyMarkup !== undefined, 30_000);
+    parts.push(...world.telegram.messagesTo(1010));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(part.text!.length).toBeLessThanOrEqual(4096);
+    const text = parts.map((p) => p.text).join("\n");
+    expect(text.startsWith("Your alerts (100)\n1. AAPL above")).toBe(true);
+    for (let n = 1; n <= 100; n++) expect(text).toContain(`\n${n}. AAPL above`);
+    expect(parts.slice(0, -1).every((p) => p.replyMarkup === undefined)).toBe(true);
+    expect(buttonsOf(parts.at(-1)!)).toHaveLength(20);
   });
 
   it("/watch several tickers, /watchlist shows their prices, /unwatch removes them", async () => {
