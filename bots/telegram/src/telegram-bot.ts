@@ -101,7 +101,8 @@ export class TelegramBot {
     if (!chat) return;
     const reply = await this.options.handler.handleAction(chat, data);
     // Answer first: the client shows a spinner on the button until it is answered.
-    await ctx.answerCbQuery(reply.text.split("\n")[0]!.slice(0, 190));
+    // Its text is capped at 200 characters; cut by code point so an emoji is never split in half.
+    await ctx.answerCbQuery(Array.from(reply.text.split("\n")[0]!).slice(0, 190).join(""));
     const message = ctx.callbackQuery?.message;
     if (!message) return;
     await this.paced(String(message.chat.id), () =>
