@@ -1,5 +1,10 @@
 import type { Bus, Subscription } from "@tickerbell/bus";
-import { type Notification, notificationTopicOf, type Platform, type TOPIC_CATALOG } from "@tickerbell/contracts";
+import {
+  type Notification,
+  notificationTopicOf,
+  type Platform,
+  type TOPIC_CATALOG,
+} from "@tickerbell/contracts";
 import type { DeliveryPipeline } from "../delivery/pipeline.ts";
 
 /**
