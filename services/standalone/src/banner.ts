@@ -25,7 +25,7 @@ export function renderBanner(summary: StandaloneSummary, logFile: string | null)
       "",
     );
   } else {
-    lines.push("", "Talk to your bot on " + summary.chats.join(" and ") + ". Ctrl-C to stop.", "");
+    lines.push("", `Talk to your bot on ${summary.chats.join(" and ")}. Ctrl-C to stop.`, "");
   }
   return `${lines.join("\n")}\n`;
 }
