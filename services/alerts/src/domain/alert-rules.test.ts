@@ -172,7 +172,15 @@ describe("applyUpdate / cancel / expire", () => {
   it("refuses to edit a finished alert", () => {
     const done = { ...alert, status: "triggered" as const };
     expect(refusal(() => applyUpdate(done, { note: "x" }, now)).code).toBe("alert_not_modifiable");
-    expect(refusal(() => cancel(done, now)).code).toBe("alert_not_modifiable");
+  });
+
+  it("deletes a finished alert (the Delete button under its notification)", () => {
+    for (const status of ["triggered", "expired"] as const) {
+      expect(cancel({ ...alert, status }, now)).toMatchObject({
+        change: "cancelled",
+        alert: { status: "cancelled" },
+      });
+    }
   });
 
   it("cancels once; cancelling again changes nothing", () => {

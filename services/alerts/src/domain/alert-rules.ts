@@ -171,14 +171,12 @@ export function applyUpdate(
   return { alert: next, change };
 }
 
-/** Cancelling is idempotent: a cancelled alert stays as it is (null = nothing to write). */
+/**
+ * Cancelling is idempotent: a cancelled alert stays as it is (null = nothing to write). A finished alert
+ * (triggered, expired) can be deleted too — that is what the Delete button under its notification does.
+ */
 export function cancel(alert: Alert, now: Date): { alert: Alert; change: AlertChangeKind } | null {
   if (alert.status === "cancelled") return null;
-  if (!isOpen(alert)) {
-    throw new DomainError("conflict", "alert_not_modifiable", `this alert is already ${alert.status}`, {
-      status: alert.status,
-    });
-  }
   return { alert: { ...alert, status: "cancelled", updatedAt: now.toISOString() }, change: "cancelled" };
 }
 
