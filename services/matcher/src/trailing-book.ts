@@ -188,7 +188,12 @@ export class TrailingBook {
     const last = this.lastGroup;
     if (last >= 0 && this.parent[last] === last && this.peak[last] === peak && this.peaks.has(last))
       return last;
-    if (this.groupCount === this.peak.length) this.growGroups();
+    if (this.groupCount === this.peak.length) {
+      // Group ids are never reused while merged ids may still be on union-find paths; renumber instead of
+      // growing once most ids are dead, so a long-running book stays proportional to its alerts.
+      if (this.groupCount > 2 * this.size + 16) this.compactGroups();
+      else this.growGroups();
+    }
     const g = this.groupCount++;
     this.peak[g] = peak;
     this.parent[g] = g;
@@ -198,6 +203,57 @@ export class TrailingBook {
     this.peaks.push(g, peak);
     this.lastGroup = g;
     return g;
+  }
+
+  /** Number of group ids in use (live or dead), for tests. */
+  get groupIdsInUse(): number {
+    return this.groupCount;
+  }
+
+  /**
+   * Renumbers the live groups 0..k-1 and points every member straight at its group. Every member of a live
+   * group sits in that group's armed or dormant heap (merges meld both), so walking those heaps finds them all.
+   */
+  private compactGroups(): void {
+    const live: number[] = [];
+    this.peaks.forEachItem((g) => {
+      if (this.members[g]! > 0) live.push(g);
+    });
+    const peak = new Float64Array(this.peak.length);
+    const armed = new Int32Array(this.peak.length);
+    const dormant = new Int32Array(this.peak.length);
+    const members = new Int32Array(this.peak.length);
+    const group = this.nodes.group;
+    const { child, next } = this.nodes;
+    const stack: number[] = [];
+    live.forEach((g, id) => {
+      peak[id] = this.peak[g]!;
+      armed[id] = this.armedRoot[g]!;
+      dormant[id] = this.dormantRoot[g]!;
+      members[id] = this.members[g]!;
+      for (const root of [this.armedRoot[g]!, this.dormantRoot[g]!]) {
+        if (root >= 0) stack.push(root);
+        while (stack.length > 0) {
+          const x = stack.pop()!;
+          group[x] = id;
+          if (child[x]! >= 0) stack.push(child[x]!);
+          if (next[x]! >= 0) stack.push(next[x]!);
+        }
+      }
+    });
+    this.peak = peak;
+    this.armedRoot = armed;
+    this.dormantRoot = dormant;
+    this.members = members;
+    this.parent = Int32Array.from({ length: peak.length }, (_, i) => i);
+    this.groupCount = live.length;
+    this.lastGroup = -1;
+    while (this.peaks.size > 0) this.peaks.pop();
+    while (this.fire.size > 0) this.fire.pop();
+    for (let id = 0; id < live.length; id++) {
+      this.peaks.push(id, peak[id]!);
+      this.refreshFire(id);
+    }
   }
 
   private find(g: number): number {
