@@ -1,4 +1,7 @@
-// The matcher's index: every active alert of every symbol, arranged so that a tick costs O(log n + k).
+// The matcher's index: every active alert of every symbol, arranged so that a tick never scans alerts.
+// Cost of a tick: O(1) when it cannot change anything (the book's quiet-zone gates), otherwise O(log n) to
+// look at the heap tops plus O(log n) per alert that fires, re-arms or ends its cooldown, plus the trailing
+// peak merges, which are amortised O(1) per inserted alert (see trailing-book.ts). So O((1 + k) log n).
 //
 // Per symbol and per trading-hours class (all hours / regular hours only) a Book holds:
 //   upper      min-heap of upper levels of armed price/percent alerts: fire while level <= tick high
@@ -13,8 +16,9 @@
 // Processing one tick (high H = max(price, high), low L = min(price, low); see also reference in the tests):
 //   1. alerts of the symbol whose expiresAt <= ts are removed and reported as expired;
 //   2. for the all-hours book, and for the regular-hours book when ts is inside US regular hours:
-//      a. trailing peaks rise to H (troughs fall to L) -- as if the window's high came before its low,
-//         the conservative reading of a conflated tick, so a drop after a new high is never missed;
+//      a. trailing peaks rise to H (troughs fall to L) before any level is checked -- as if the window's
+//         high came before its low (for `up` alerts its low before its high), the conservative reading of a
+//         conflated tick: a reversal inside the window is never missed;
 //      b. alerts whose cooldown ended by ts are armed (repeating above/below instead start waiting for the band);
 //      c. armed alerts fire: upper levels <= H, lower levels >= L, trailing levels crossed by L (up: H);
 //         a percent `move` alert hit on both sides fires once, on the upper side;
