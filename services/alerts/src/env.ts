@@ -23,6 +23,8 @@ export const AlertsEnvSchema = z
     KAFKA_BROKERS: envList()
       .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))
       .optional(),
+    /** Consumer group of the trigger consumer (one per deployment; tests sharing a broker use their own). */
+    ALERTS_TRIGGER_GROUP_ID: z.string().min(1).default("alerts-triggers"),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine(

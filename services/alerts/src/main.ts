@@ -51,7 +51,14 @@ const bus = env.KAFKA_BROKERS
 let workers: AlertWorkers | undefined;
 let sweep: ReturnType<typeof setInterval> | undefined;
 if (bus) {
-  workers = await startAlertWorkers({ service, bus, logger, metrics, expirySweepMs: sweepMs });
+  workers = await startAlertWorkers({
+    service,
+    bus,
+    logger,
+    metrics,
+    expirySweepMs: sweepMs,
+    triggerGroupId: env.ALERTS_TRIGGER_GROUP_ID,
+  });
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");
   sweep = setInterval(() => {
