@@ -4,7 +4,7 @@
 // autoscalers stay within what Kafka partitions allow.
 import type { EnvSchema } from "./compose-checks.ts";
 import type { K8sObject } from "./kustomize.ts";
-import type { Deployable } from "./workspaces.ts";
+import type { ComposeJob, Deployable } from "./workspaces.ts";
 
 export interface K8sCheckInput {
   objects: K8sObject[];
@@ -19,11 +19,16 @@ export interface K8sCheckInput {
   singletons: readonly string[];
   /** Deployables that must have a HorizontalPodAutoscaler and a PodDisruptionBudget. */
   autoscaled: readonly string[];
+  /** One-shot Jobs run from a deployable's image (e.g. the Discord command registration). */
+  jobs: readonly ComposeJob[];
+  /** The deployable whose image each job runs, by job name. */
+  jobImages: ReadonlyMap<string, string>;
 }
 
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   ports?: { name?: string; containerPort: number }[];
   env?: {
     name: string;
@@ -124,6 +129,45 @@ export function checkK8s(input: K8sCheckInput): string[] {
       );
   }
 
+  /** The container's environment (ConfigMaps via envFrom, the secret template's placeholders), checked against env.ts. */
+  const environmentOf = (name: string, workspace: string, container: Container): Record<string, string> => {
+    const env: Record<string, string> = {};
+    for (const source of container.envFrom ?? []) {
+      const ref = source.configMapRef?.name ?? source.secretRef?.name;
+      const map = source.configMapRef ? find("ConfigMap", ref ?? "") : undefined;
+      if (source.secretRef) problems.push(`${name}: envFrom a whole secret; take each key with secretKeyRef`);
+      else if (map === undefined)
+        problems.push(`${name}: envFrom names ConfigMap ${ref}, which is not rendered`);
+      else Object.assign(env, (map as { data?: Record<string, string> }).data);
+    }
+    const schema = input.envSchemas.get(name);
+    for (const entry of container.env ?? []) {
+      if (schema !== undefined && !(entry.name in schema.shape)) {
+        problems.push(`${name}: sets ${entry.name}, which ${workspace}/src/env.ts does not read`);
+      }
+      const secretRef = entry.valueFrom?.secretKeyRef;
+      if (secretRef !== undefined) {
+        if (secretRef.name !== secretName || !secretKeys.has(secretRef.key)) {
+          problems.push(
+            `${name}: ${entry.name} reads secret ${secretRef.name} key ${secretRef.key}, which the secret template lacks`,
+          );
+        }
+        env[entry.name] = String(
+          (input.secretTemplate.stringData as Record<string, string>)?.[secretRef.key] ?? "",
+        );
+      } else if (entry.value !== undefined) env[entry.name] = entry.value;
+    }
+    if (schema === undefined) problems.push(`${name}: no env schema to check its environment against`);
+    else {
+      const known = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== ""));
+      const result = schema.safeParse(known);
+      for (const issue of result.success ? [] : (result.error?.issues ?? [])) {
+        problems.push(`${name}: env.ts refuses ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
+      }
+    }
+    return env;
+  };
+
   for (const deployable of deployables) {
     const name = deployable.service;
     const deployment = find("Deployment", name);
@@ -179,42 +223,9 @@ export function checkK8s(input: K8sCheckInput): string[] {
       }
     }
 
-    const env: Record<string, string> = {};
-    for (const source of container.envFrom ?? []) {
-      const ref = source.configMapRef?.name ?? source.secretRef?.name;
-      const map = source.configMapRef ? find("ConfigMap", ref ?? "") : undefined;
-      if (source.secretRef) problems.push(`${name}: envFrom a whole secret; take each key with secretKeyRef`);
-      else if (map === undefined)
-        problems.push(`${name}: envFrom names ConfigMap ${ref}, which is not rendered`);
-      else Object.assign(env, (map as { data?: Record<string, string> }).data);
-    }
-    const schema = input.envSchemas.get(name);
-    for (const entry of container.env ?? []) {
-      if (schema !== undefined && !(entry.name in schema.shape)) {
-        problems.push(`${name}: sets ${entry.name}, which ${deployable.workspace}/src/env.ts does not read`);
-      }
-      const secretRef = entry.valueFrom?.secretKeyRef;
-      if (secretRef !== undefined) {
-        if (secretRef.name !== secretName || !secretKeys.has(secretRef.key)) {
-          problems.push(
-            `${name}: ${entry.name} reads secret ${secretRef.name} key ${secretRef.key}, which the secret template lacks`,
-          );
-        }
-        env[entry.name] = String(
-          (input.secretTemplate.stringData as Record<string, string>)?.[secretRef.key] ?? "",
-        );
-      } else if (entry.value !== undefined) env[entry.name] = entry.value;
-    }
+    const env = environmentOf(name, deployable.workspace, container);
     if (env.PORT !== String(deployable.port))
       problems.push(`${name}: PORT must be ${deployable.port}, not ${env.PORT ?? "unset"}`);
-    if (schema === undefined) problems.push(`${name}: no env schema to check its environment against`);
-    else {
-      const known = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== ""));
-      const result = schema.safeParse(known);
-      for (const issue of result.success ? [] : (result.error?.issues ?? [])) {
-        problems.push(`${name}: env.ts refuses ${issue.path.join(".") || "(environment)"}: ${issue.message}`);
-      }
-    }
     for (const [key, value] of Object.entries(env)) {
       const url = /^https?:\/\/([^:/]+):(\d+)/.exec(value);
       const targets: [string, number][] = url
@@ -262,6 +273,25 @@ export function checkK8s(input: K8sCheckInput): string[] {
       }
       if (pdb === undefined) problems.push(`${name}: no PodDisruptionBudget selecting its pods`);
     }
+  }
+  for (const job of input.jobs) {
+    const object = find("Job", job.service);
+    const container = (object?.spec as DeploymentSpec | undefined)?.template.spec.containers[0];
+    if (container === undefined) {
+      problems.push(`${job.service}: no Job`);
+      continue;
+    }
+    if (JSON.stringify(container.command) !== JSON.stringify(["node", job.entry])) {
+      problems.push(`${job.service}: command must be ["node", "${job.entry}"]`);
+    }
+    const owner = find("Deployment", input.jobImages.get(job.service) ?? "");
+    const ownerImage = (owner?.spec as DeploymentSpec | undefined)?.template.spec.containers[0]?.image;
+    if (container.image !== ownerImage) {
+      problems.push(
+        `${job.service}: runs image ${container.image}, not its deployable's ${ownerImage ?? "(none)"}`,
+      );
+    }
+    environmentOf(job.service, job.workspace, container);
   }
   return problems;
 }

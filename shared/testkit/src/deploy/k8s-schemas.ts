@@ -4,6 +4,7 @@
 import * as strimziKafka from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2";
 import * as apps from "kubernetes-models/apps/v1";
 import * as autoscaling from "kubernetes-models/autoscaling/v2";
+import * as batch from "kubernetes-models/batch/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as core from "kubernetes-models/v1";
 import type { K8sObject } from "./kustomize.ts";
@@ -19,7 +20,7 @@ function isModel(value: unknown): value is ModelClass {
 }
 
 const MODELS = new Map<string, ModelClass>();
-for (const module of [core, apps, autoscaling, policy, strimziKafka] as Record<string, unknown>[]) {
+for (const module of [core, apps, autoscaling, batch, policy, strimziKafka] as Record<string, unknown>[]) {
   for (const value of Object.values(module)) {
     if (isModel(value)) MODELS.set(`${value.apiVersion}/${value.kind}`, value);
   }

@@ -8,7 +8,7 @@ import type { EnvSchema } from "../../src/deploy/compose-checks.ts";
 import { checkK8s } from "../../src/deploy/k8s-checks.ts";
 import { describeObject, validateK8sObject } from "../../src/deploy/k8s-schemas.ts";
 import { type K8sObject, readManifests, renderKustomization } from "../../src/deploy/kustomize.ts";
-import { DEPLOYABLES } from "../../src/deploy/workspaces.ts";
+import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 import { loadEnvSchemas, pinnedKafkaVersion, REPO_ROOT } from "./repo.ts";
 
 const K8S = join(REPO_ROOT, "k8s");
@@ -37,6 +37,8 @@ function check(objects: K8sObject[]): string[] {
     kafkaVersion: pinnedKafkaVersion(),
     singletons: ["pricing", "telegram-bot", "discord-bot"],
     autoscaled: ["alerts", "matcher"],
+    jobs: COMPOSE_JOBS,
+    jobImages: new Map([["discord-register", "discord-bot"]]),
   });
 }
 
@@ -200,6 +202,22 @@ describe("k8s checks catch a broken copy", () => {
         "telegram-bot: ALERTS_API_TOKEN reads secret tickerbell-secrets key API_TOKEN_TELEGRAMM, which the secret template lacks",
         "telegram-bot: sets ALERT_URL, which bots/telegram/src/env.ts does not read",
       ]),
+    );
+  });
+
+  it("a registration Job with another image or a variable its env.ts does not read", () => {
+    const objects = prod();
+    const job = objects.find((o) => o.kind === "Job" && o.metadata.name === "discord-register")!;
+    const jobContainer = (job.spec as { template: { spec: { containers: Record<string, unknown>[] } } })
+      .template.spec.containers[0]!;
+    jobContainer.image = "registry.example.com/tickerbell/discord-bot:0.0.9";
+    (jobContainer.env as { name: string; value?: string }[]).push({ name: "DISCORD_TOKN", value: "x" });
+    const problems = check(objects);
+    expect(problems).toContain(
+      "discord-register: runs image registry.example.com/tickerbell/discord-bot:0.0.9, not its deployable's registry.example.com/tickerbell/discord-bot:0.1.0",
+    );
+    expect(problems).toContain(
+      "discord-register: sets DISCORD_TOKN, which bots/discord/src/env.ts does not read",
     );
   });
 
