@@ -108,6 +108,8 @@ async function setup(options: { failures?: number } = {}) {
   });
   let seq = 0;
   const members: MatcherService[] = [];
+  // One registry for every member, as in a process that runs two.
+  const metrics = createMetricsRegistry("matcher");
   const startMember = async () => {
     const matcher = new MatcherService({
       bus: flakyBus(bus, failures),
@@ -115,7 +117,7 @@ async function setup(options: { failures?: number } = {}) {
       extremes,
       triggers,
       logger,
-      metrics: createMetricsRegistry("matcher"),
+      metrics,
       extremeFlushMs: 60_000,
       fromBeginning: true,
       retry: { maxAttempts: 5, initialBackoffMs: 1, maxBackoffMs: 5 },
@@ -131,6 +133,7 @@ async function setup(options: { failures?: number } = {}) {
   });
   return {
     bus,
+    metrics,
     snapshot,
     extremes,
     triggers,
@@ -340,5 +343,7 @@ describe("MatcherService", () => {
     );
     await waitFor("all fired", () => t.notifications.length === symbols.length);
     expect(new Set(t.notifications.map((n) => n.triggerId)).size).toBe(symbols.length);
+    const published = await t.metrics.getSingleMetric("tickerbell_matcher_notifications_total")?.get();
+    expect(published?.values.find((v) => v.labels.type === "triggered")?.value).toBe(symbols.length);
   });
 });

@@ -154,37 +154,51 @@ export class MatcherService {
     this.#retry = options.retry;
     this.#fromBeginning = options.fromBeginning ?? false;
     this.#index = new AlertIndex(options.index);
-    const registers = [options.metrics];
-    this.#ticks = new Counter({ name: "tickerbell_matcher_ticks_total", help: "Ticks matched", registers });
-    this.#published = new Counter({
-      name: "tickerbell_matcher_notifications_total",
-      help: "Notifications published, by type (triggered, expired)",
-      labelNames: ["type"],
-      registers,
-    });
-    this.#flushFailures = new Counter({
-      name: "tickerbell_matcher_extreme_flush_failures_total",
-      help: "Flushes of trailing extremes that failed (retried on the next interval)",
-      registers,
-    });
+    // One registry may hold the metrics of several instances (tests, a process running two): the counters
+    // are shared, the gauges report the instance that registered them first.
+    const registry = options.metrics;
+    const registers = [registry];
+    const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+    this.#ticks =
+      existing<Counter<never>>("tickerbell_matcher_ticks_total") ??
+      new Counter({ name: "tickerbell_matcher_ticks_total", help: "Ticks matched", registers });
+    this.#published =
+      existing<Counter<"type">>("tickerbell_matcher_notifications_total") ??
+      new Counter({
+        name: "tickerbell_matcher_notifications_total",
+        help: "Notifications published, by type (triggered, expired)",
+        labelNames: ["type"],
+        registers,
+      });
+    this.#flushFailures =
+      existing<Counter<never>>("tickerbell_matcher_extreme_flush_failures_total") ??
+      new Counter({
+        name: "tickerbell_matcher_extreme_flush_failures_total",
+        help: "Flushes of trailing extremes that failed (retried on the next interval)",
+        registers,
+      });
     const index = this.#index;
     const owned = this.#owned;
-    new Gauge({
-      name: "tickerbell_matcher_alerts",
-      help: "Alerts in this instance's index",
-      registers,
-      collect() {
-        this.set(index.size);
-      },
-    });
-    new Gauge({
-      name: "tickerbell_matcher_owned_partitions",
-      help: "Partitions of prices.ticks (and alerts.changes) this instance owns",
-      registers,
-      collect() {
-        this.set(owned.size);
-      },
-    });
+    if (!existing("tickerbell_matcher_alerts")) {
+      new Gauge({
+        name: "tickerbell_matcher_alerts",
+        help: "Alerts in this instance's index",
+        registers,
+        collect() {
+          this.set(index.size);
+        },
+      });
+    }
+    if (!existing("tickerbell_matcher_owned_partitions")) {
+      new Gauge({
+        name: "tickerbell_matcher_owned_partitions",
+        help: "Partitions of prices.ticks (and alerts.changes) this instance owns",
+        registers,
+        collect() {
+          this.set(owned.size);
+        },
+      });
+    }
   }
 
   /** True once subscribed and the alerts of the partitions assigned so far are loaded. */
