@@ -247,6 +247,46 @@ const naiveTicksPerSec = naiveTicks / (naiveMs / 1000);
 console.log(
   `naive: ${naiveTicks} ticks in ${naiveMs.toFixed(0)} ms = ${Math.round(naiveTicksPerSec)} ticks/s`,
 );
+
+// --- a tighter scan for context: levels in typed arrays, no state machine ---------------------------------
+// A lower bound on what any per-tick scan costs: every alert of the symbol is compared against the tick,
+// but nothing is removed or re-armed. Only for perspective next to the reference evaluator above.
+const levelsBySymbol: { upper: Float64Array; lower: Float64Array }[] = [];
+{
+  const upper: number[][] = symbolNames.map(() => []);
+  const lower: number[][] = symbolNames.map(() => []);
+  const symbolIndex = new Map(symbolNames.map((name, i) => [name, i]));
+  forEachAlert((alert) => {
+    const s = symbolIndex.get(alert.symbol)!;
+    const c = alert.condition;
+    const trailingLevel = c.kind === "trailing" ? alert.referencePrice * 0.9 : Number.NaN;
+    upper[s]!.push(
+      alert.thresholds.upper ?? (c.kind === "trailing" && c.direction === "up" ? trailingLevel : Number.NaN),
+    );
+    lower[s]!.push(
+      alert.thresholds.lower ??
+        (c.kind === "trailing" && c.direction === "down" ? trailingLevel : Number.NaN),
+    );
+  });
+  for (let s = 0; s < SYMBOLS; s++) {
+    levelsBySymbol.push({ upper: Float64Array.from(upper[s]!), lower: Float64Array.from(lower[s]!) });
+  }
+}
+let scanHits = 0;
+const scanTicks = Math.min(TICKS, naiveTicks * 20);
+const scanStart = performance.now();
+for (let i = 0; i < scanTicks; i++) {
+  const { upper, lower } = levelsBySymbol[ticks.symbol[i]!]!;
+  const high = ticks.high[i]!;
+  const low = ticks.low[i]!;
+  for (let a = 0; a < upper.length; a++) if (upper[a]! <= high || lower[a]! >= low) scanHits++;
+}
+const scanMs = performance.now() - scanStart;
+const typedScanTicksPerSec = scanTicks / (scanMs / 1000);
+console.log(
+  `typed-array scan: ${scanTicks} ticks in ${scanMs.toFixed(0)} ms = ${Math.round(typedScanTicksPerSec)} ticks/s (${scanHits} hits)`,
+);
+
 const prefixAgrees =
   naiveTicks === naivePrefix
     ? naiveEvents === naivePrefixEvents && naiveChecksum === naivePrefixChecksum
@@ -285,6 +325,8 @@ const result = {
     arrayBufferBytes: bufferDelta,
     naive: `reference evaluator (per-symbol Map of alert objects scanned on every tick) over the first ${naiveTicks} ticks, extrapolated per tick`,
     naiveTicks,
+    typedArrayScanTicksPerSec: Math.round(typedScanTicksPerSec),
+    typedArrayScan: `for perspective: a scan of per-symbol Float64Arrays of levels (compare only, no state) over ${scanTicks} ticks; the index is ${Math.round(ticksPerSec / typedScanTicksPerSec)}x faster than this lower bound`,
     naiveEventsMatchIndex: prefixAgrees,
     node: process.version,
     at: new Date().toISOString(),
