@@ -3,7 +3,8 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { CO_PARTITIONED_PARTITIONS } from "../../../contracts/src/topic-catalog.ts";
+import { CO_PARTITIONED_PARTITIONS, TOPIC_CATALOG } from "../../../contracts/src/topic-catalog.ts";
+import { deadLetterTopicOf } from "../../../contracts/src/topics.ts";
 import type { EnvSchema } from "../../src/deploy/compose-checks.ts";
 import { checkK8s } from "../../src/deploy/k8s-checks.ts";
 import { describeObject, validateK8sObject } from "../../src/deploy/k8s-schemas.ts";
@@ -128,6 +129,20 @@ describe("the overlays differ where they should", () => {
       (objects.find((o) => o.kind === "ConfigMap")!.data as Record<string, string>).KAFKA_BROKERS;
     expect(brokers(prod)).toBe("tickerbell-kafka-bootstrap:9092");
     expect(brokers(dev)).toMatch(/\.svc\.cluster\.local:9092$/);
+  });
+
+  it("prod declares every catalog topic and its dead-letter topic, replicated, with the catalog's partitions", () => {
+    const topics = renderKustomization(join(K8S, "overlays/prod")).filter((o) => o.kind === "KafkaTopic");
+    const declared = Object.fromEntries(
+      topics.map((t) => [t.metadata.name, (t.spec as { partitions: number; replicas: number }).partitions]),
+    );
+    const expected: Record<string, number> = {};
+    for (const [name, spec] of Object.entries(TOPIC_CATALOG)) {
+      expected[name] = spec.partitions;
+      expected[deadLetterTopicOf(name)] = 1;
+    }
+    expect(declared).toEqual(expected);
+    for (const t of topics) expect((t.spec as { replicas: number }).replicas, t.metadata.name).toBe(3);
   });
 
   it("prod scales the alert service and the matcher further than dev", () => {
