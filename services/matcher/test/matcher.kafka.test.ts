@@ -2,7 +2,8 @@
 // (PostgreSQL), alerts.changes from its outbox relay, ticks on prices.ticks, notifications on
 // notifications.<platform>, firings recorded by the alert service's trigger consumer -- all on a real broker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countByTriggerId, MatcherHarness, tag, waitFor } from "./harness.ts";
+import { AlertsClient } from "../src/service/alerts-client.ts";
+import { countByTriggerId, MatcherHarness, TOKENS, tag, waitFor } from "./harness.ts";
 
 const h = new MatcherHarness();
 beforeAll(async () => {
@@ -14,6 +15,49 @@ afterAll(async () => {
 
 /** Tick times: a fixed start well in the past of every cooldown, one synthetic second per step unless told. */
 const T0 = Date.parse("2026-03-02T15:00:00Z");
+
+describe("AlertsClient against the alert service", () => {
+  it("pages through every active alert with the seq each page reflects, and tells a refusal from an outage", async () => {
+    const run = tag();
+    for (let i = 0; i < 5; i++) {
+      await h.createAlert(`pg-${run}`, {
+        symbol: `${run}G${i}`,
+        condition: { kind: "price", direction: "above", target: 200 },
+        market: { last: 190 },
+      });
+    }
+    const client = new AlertsClient({ baseUrl: h.baseUrl, internalToken: TOKENS.internal, pageSize: 2 });
+    const ids: string[] = [];
+    const seqs: bigint[] = [];
+    let pages = 0;
+    for await (const page of client.activeAlerts()) {
+      pages++;
+      expect(page.alerts.length).toBeLessThanOrEqual(2);
+      ids.push(...page.alerts.map((a) => a.id));
+      seqs.push(BigInt(page.asOfSeq));
+    }
+    const [row] = await h.service.em
+      .fork()
+      .execute<{ n: number }[]>("select count(*)::int as n from alerts where status = 'active'");
+    const n = row?.n ?? -1;
+    expect(ids).toHaveLength(n);
+    expect(new Set(ids).size).toBe(n);
+    expect(pages).toBe(Math.floor(n / 2) + 1);
+    expect(seqs[0]).toBeGreaterThan(0n);
+    expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+
+    const refused = new AlertsClient({ baseUrl: h.baseUrl, internalToken: TOKENS.telegram });
+    await expect(
+      refused.saveExtremes([{ alertId: ids[0]!, generation: 0, extreme: 1 }]),
+    ).rejects.toMatchObject({ name: "AlertsApiError", status: 403 });
+    const closed = new AlertsClient({ baseUrl: "http://127.0.0.1:9", internalToken: TOKENS.internal });
+    await expect(
+      closed.saveExtremes([{ alertId: ids[0]!, generation: 0, extreme: 1 }]),
+    ).rejects.toMatchObject({
+      name: "AlertsUnreachableError",
+    });
+  });
+});
 
 describe("matcher service on Kafka", () => {
   it("routes a firing to its platform's topic exactly once and the alert service marks the alert triggered", async () => {

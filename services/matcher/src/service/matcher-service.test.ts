@@ -31,14 +31,27 @@ import type {
 class Snapshot implements AlertSnapshotSource {
   alerts: Alert[] = [];
   asOfSeq = "0";
+  /** The next `failures` loads fail, as when the alert service is down. */
+  failures = 0;
+  loads = 0;
   async *activeAlerts(): AsyncIterable<AlertSnapshotPage> {
+    this.loads++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("alert service unreachable");
+    }
     yield { alerts: this.alerts.filter((a) => a.status === "active"), asOfSeq: this.asOfSeq };
   }
 }
 
 class Extremes implements ExtremeStore {
   readonly saved: ExtremeUpdate[][] = [];
+  failures = 0;
   async saveExtremes(updates: readonly ExtremeUpdate[]): Promise<number> {
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error("alert service unreachable");
+    }
     this.saved.push([...updates]);
     return updates.length;
   }
@@ -308,6 +321,38 @@ describe("MatcherService", () => {
     await waitFor("the barrier applied", () => m.holds(barrier.id));
     await m.flushExtremes();
     expect(t.extremes.saved[1]).toEqual([{ alertId: trailing.id, generation: 1, extreme: 104 }]);
+  });
+
+  it("keeps loading the snapshot until the alert service answers, and is not ready before", async () => {
+    const t = await setup();
+    const a = alert("DOWN");
+    t.snapshot.alerts = [a];
+    t.snapshot.failures = 2;
+    const m = await t.startMember();
+    await waitFor("loaded", () => m.holds(a.id), 10_000);
+    expect(t.snapshot.loads).toBe(3);
+    expect(m.ready).toBe(true);
+    await t.ticks("DOWN", [201]);
+    await waitFor("fired", () => t.notifications.length === 1);
+  });
+
+  it("keeps extremes dirty when a flush fails and sends them with the next one", async () => {
+    const t = await setup();
+    const m = await t.startMember();
+    await waitFor("ready", () => m.ready);
+    const trailing = alert("TRAILF", {
+      condition: { kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } },
+      referencePrice: 100,
+    });
+    await t.change("created", trailing);
+    await waitFor("indexed", () => m.holds(trailing.id));
+    await t.ticks("TRAILF", [98, 96, 97]);
+    await waitFor("ticks seen", () => m.lastPriceOf("TRAILF") === 97);
+    t.extremes.failures = 1;
+    await m.flushExtremes();
+    expect(t.extremes.saved).toEqual([]);
+    await m.flushExtremes();
+    expect(t.extremes.saved).toEqual([[{ alertId: trailing.id, generation: 0, extreme: 96 }]]);
   });
 
   it("hands partitions over on a rebalance: state flushed, firings recorded, the new owner loads the snapshot", async () => {
