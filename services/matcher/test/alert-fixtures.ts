@@ -33,8 +33,12 @@ export function thresholdsFor(condition: AlertCondition, reference: number): Ale
   }
 }
 
+/** Record fields that matching ignores (spread so the fixture keeps compiling while the contract grows). */
+const IGNORED_BY_MATCHING = { resumeAt: null };
+
 export function makeAlert(spec: AlertSpec): Alert {
   return {
+    ...IGNORED_BY_MATCHING,
     id: spec.id,
     userId: "00000000-0000-4000-8000-000000000001",
     symbol: spec.symbol,
@@ -45,6 +49,7 @@ export function makeAlert(spec: AlertSpec): Alert {
     status: "active",
     generation: spec.generation ?? 0,
     version: 1,
+    resumeAt: null,
     repeat: spec.cooldownSeconds ? { cooldownSeconds: spec.cooldownSeconds } : null,
     expiresAt: spec.expiresAt == null ? null : new Date(spec.expiresAt).toISOString(),
     note: null,
