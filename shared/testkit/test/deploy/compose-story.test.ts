@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ComposeFile, parseCompose } from "../../src/deploy/compose.ts";
-import { ComposeHarness, ComposeHarnessError } from "../../src/deploy/compose-harness.ts";
+import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
 import { FakeDiscord } from "../../src/discord/index.ts";
 import { FakeFinnhub } from "../../src/finnhub/index.ts";
 import { type KafkaBroker, startKafkaBroker } from "../../src/kafka/index.ts";
@@ -109,10 +109,14 @@ describe("docker-compose.yml run as local processes", () => {
     expect(harness.processServices().sort()).toEqual(
       ["alerts", "discord-bot", "discord-register", "matcher", "pricing", "telegram-bot"].sort(),
     );
-    try {
-      await harness.start();
-    } catch (error) {
-      throw error instanceof ComposeHarnessError ? new Error(error.message) : error;
+    await harness.start();
+    // Every service answers its operations endpoints on the port compose gave it.
+    for (const [name, port] of harness.ports) {
+      for (const path of ["/healthz", "/readyz", "/metrics"]) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(res.status, `${name} ${path}`).toBe(200);
+        if (path === "/metrics") expect(await res.text(), `${name} ${path}`).toMatch(/^# HELP /m);
+      }
     }
     // The Discord commands were registered by the one-shot job before the bot started.
     expect(discord.registeredCommands().map((c) => (c as { name: string }).name)).toContain("alert");
