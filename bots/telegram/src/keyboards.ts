@@ -9,13 +9,14 @@ export function inlineKeyboard(rows: Button[][]): InlineKeyboardMarkup {
 }
 
 /**
- * Under a notification: Snooze (repeating alerts), Re-arm (one-shot alerts), Delete. Snooze pauses the alert
- * until the user resumes it (the alert model has no timed snooze yet), hence no "1h" on the label. An expired
- * alert can only be set up again.
+ * Under a notification: Snooze 1h (repeating alerts), Re-arm (one-shot alerts), Delete. An expired alert can
+ * only be set up again.
  */
 export function notificationKeyboard(n: Notification): InlineKeyboardMarkup {
   const rearm: Button = { label: "🔁 Re-arm", action: actionOf("rearm", n.alertId) };
   if (n.type === "expired") return inlineKeyboard([[rearm]]);
-  const first: Button = n.repeating ? { label: "😴 Snooze", action: actionOf("snooze", n.alertId) } : rearm;
+  const first: Button = n.repeating
+    ? { label: "😴 Snooze 1h", action: actionOf("snooze", n.alertId) }
+    : rearm;
   return inlineKeyboard([[first, { label: "🗑 Delete", action: actionOf("delete", n.alertId) }]]);
 }

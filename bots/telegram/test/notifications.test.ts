@@ -82,7 +82,7 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect(dmsTo(ann)).toHaveLength(1);
   });
 
-  it("a repeating alert's DM offers Snooze and Delete; Snooze pauses it and says so plainly, Delete cancels it", async () => {
+  it("a repeating alert's DM offers Snooze and Delete; Snooze 1h pauses it until the hour is up, Delete cancels it", async () => {
     const ben = { id: 4002, first_name: "Ben" };
     const msft = await priceOf("MSFT");
     const level = Math.ceil(msft * 1.05);
@@ -96,14 +96,15 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect(await world.pipeline.deliver(notification)).toMatchObject({ status: "sent" });
     const [dm] = dmsTo(ben);
     expect(dm!.text).toContain("This alert repeats; it re-arms after its cooldown.");
-    expect(labelsOf(dm!)).toEqual(["😴 Snooze", "🗑 Delete"]);
+    expect(labelsOf(dm!)).toEqual(["😴 Snooze 1h", "🗑 Delete"]);
 
     const snoozed = await world.press(ben, dm!, `snooze:${alert.id}`);
-    expect(snoozed.text).toMatch(/^Paused: MSFT crosses .* paused/);
-    expect(snoozed.text).toContain("stays paused until you resume it");
+    expect(snoozed.text).toMatch(/^Snoozed for 1 hour: MSFT crosses .* snoozed, resumes in 1 hour/);
     expect((await world.alerts.getAlert("4002", alert.id)).status).toBe("paused");
     expect(buttonsOf(snoozed)).toEqual([`resume:${alert.id}`, `delete:${alert.id}`]);
-    expect(world.telegram.answeredCallbacks().find((c) => c.userId === 4002)?.text).toMatch(/^Paused: MSFT/);
+    expect(world.telegram.answeredCallbacks().find((c) => c.userId === 4002)?.text).toMatch(
+      /^Snoozed for 1 hour: MSFT/,
+    );
 
     const deleted = await world.press(ben, snoozed, `delete:${alert.id}`);
     expect(deleted.text).toMatch(/^Deleted: MSFT/);

@@ -62,10 +62,12 @@ if (bus) {
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");
   sweep = setInterval(() => {
-    service.alerts
-      .expireDue()
-      .then((n) => n > 0 && logger.info({ expired: n }, "expired alerts"))
-      .catch((err) => logger.error({ err }, "expiry sweep failed"));
+    Promise.all([service.alerts.expireDue(), service.alerts.resumeDue()])
+      .then(
+        ([expired, resumed]) =>
+          expired + resumed > 0 && logger.info({ expired, resumed }, "swept due alerts"),
+      )
+      .catch((err) => logger.error({ err }, "due-alert sweep failed"));
   }, sweepMs);
 }
 

@@ -57,15 +57,15 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     options.expirySweepMs === null
       ? undefined
       : setInterval(() => {
-          sweeping = service.alerts
-            .expireDue()
-            .then((n) => {
-              if (n > 0) {
-                logger.info({ expired: n }, "expired alerts");
+          // One sweep for both clocks an alert can run on: its expiry and the end of a snooze.
+          sweeping = Promise.all([service.alerts.expireDue(), service.alerts.resumeDue()])
+            .then(([expired, resumed]) => {
+              if (expired + resumed > 0) {
+                logger.info({ expired, resumed }, "swept due alerts");
                 relay.notify();
               }
             })
-            .catch((err: unknown) => logger.error({ err }, "expiry sweep failed"));
+            .catch((err: unknown) => logger.error({ err }, "due-alert sweep failed"));
         }, options.expirySweepMs);
   return {
     relay,

@@ -207,3 +207,43 @@ describe("outbox drain", () => {
     expect(published.n).toBe(5);
   });
 });
+
+describe("snooze", () => {
+  it("pauses until the snooze ends, then the sweep resumes it once, with `paused` and `resumed` changes", async () => {
+    const a = await create("snoozer", {});
+    const snoozed = await h.api("PATCH", `/v1/alerts/${a.id}`, {
+      as: "snoozer",
+      body: { snoozeSeconds: 3600 },
+    });
+    expect(snoozed.status).toBe(200);
+    expect(snoozed.body).toMatchObject({
+      status: "paused",
+      resumeAt: new Date(h.clock.now().getTime() + 3600_000).toISOString(),
+    });
+    expect(await h.service.alerts.resumeDue(h.clock.now())).toBe(0);
+    h.clock.advance(3600_000);
+    expect(await h.service.alerts.resumeDue(h.clock.now())).toBe(1);
+    expect(await h.service.alerts.resumeDue(h.clock.now())).toBe(0);
+    const after = await h.api("GET", `/v1/alerts/${a.id}`, { as: "snoozer" });
+    expect(after.body).toMatchObject({ status: "active", resumeAt: null });
+    expect(await changesOf(a.id)).toEqual(["created", "paused", "resumed"]);
+  });
+
+  it("ends a snooze when the user pauses or resumes by hand, and refuses status with snoozeSeconds", async () => {
+    const a = await create("snoozer", {});
+    await h.api("PATCH", `/v1/alerts/${a.id}`, { as: "snoozer", body: { snoozeSeconds: 600 } });
+    const resumed = await h.api("PATCH", `/v1/alerts/${a.id}`, { as: "snoozer", body: { status: "active" } });
+    expect(resumed.body).toMatchObject({ status: "active", resumeAt: null });
+    const both = await h.api("PATCH", `/v1/alerts/${a.id}`, {
+      as: "snoozer",
+      body: { status: "paused", snoozeSeconds: 600 },
+    });
+    expect(both.status).toBe(400);
+    const tooShort = await h.api("PATCH", `/v1/alerts/${a.id}`, {
+      as: "snoozer",
+      body: { snoozeSeconds: 5 },
+    });
+    expect(tooShort.status).toBe(400);
+    expect(JSON.stringify(tooShort.body.error.details)).toContain("at least 60 seconds");
+  });
+});

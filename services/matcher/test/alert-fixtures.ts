@@ -49,7 +49,6 @@ export function makeAlert(spec: AlertSpec): Alert {
     status: "active",
     generation: spec.generation ?? 0,
     version: 1,
-    resumeAt: null,
     repeat: spec.cooldownSeconds ? { cooldownSeconds: spec.cooldownSeconds } : null,
     expiresAt: spec.expiresAt == null ? null : new Date(spec.expiresAt).toISOString(),
     note: null,

@@ -77,6 +77,7 @@ export function alertChange(id: string, symbol: string, status: Alert["status"])
       status,
       generation: 0,
       version: seq,
+      resumeAt: null,
       repeat: null,
       expiresAt: null,
       note: null,

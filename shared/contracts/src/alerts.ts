@@ -6,6 +6,7 @@ export const MAX_PERCENT_MOVE = 1000;
 export const MIN_COOLDOWN_SECONDS = 60;
 export const MAX_COOLDOWN_SECONDS = 30 * 24 * 3600;
 export const MAX_EXPIRY_DAYS = 366;
+export const MAX_SNOOZE_SECONDS = 7 * 24 * 3600;
 
 export const AlertStatusSchema = z.enum(["active", "paused", "triggered", "expired", "cancelled"]);
 export type AlertStatus = z.infer<typeof AlertStatusSchema>;
@@ -139,6 +140,8 @@ export const AlertSchema = z.object({
   generation: z.number().int().nonnegative(),
   /** Starts at 1 and increments on every change: consumers apply a snapshot only if it is newer than theirs. */
   version: z.number().int().positive(),
+  /** A snoozed alert is paused until then, and resumes by itself. */
+  resumeAt: IsoDateTimeSchema.nullable(),
   repeat: RepeatSchema.nullable(),
   expiresAt: IsoDateTimeSchema.nullable(),
   note: z.string().nullable(),
@@ -157,9 +160,23 @@ export const UpdateAlertRequestSchema = z
     repeat: RepeatSchema.nullable().optional(),
     expiresAt: IsoDateTimeSchema.nullable().optional(),
     status: z.enum(["active", "paused"]).optional(),
+    /** Pause now and resume by itself after this many seconds (the Snooze button). */
+    snoozeSeconds: z
+      .number()
+      .int("snoozeSeconds must be a whole number")
+      .min(60, "snooze for at least 60 seconds")
+      .max(MAX_SNOOZE_SECONDS, "snooze for at most 7 days")
+      .optional(),
   })
   .strict()
-  .refine((u) => Object.keys(u).length > 0, "nothing to update: give note, repeat, expiresAt or status");
+  .refine(
+    (u) => Object.keys(u).length > 0,
+    "nothing to update: give note, repeat, expiresAt, status or snoozeSeconds",
+  )
+  .refine((u) => !(u.snoozeSeconds !== undefined && u.status !== undefined), {
+    message: "give either status or snoozeSeconds, not both",
+    path: ["snoozeSeconds"],
+  });
 export type UpdateAlertRequest = z.input<typeof UpdateAlertRequestSchema>;
 
 export const ListAlertsQuerySchema = z

@@ -92,7 +92,9 @@ export function describeAlert(alert: Alert, now: Date): string {
   if (alert.repeat) parts.push(`repeats every ${formatDuration(alert.repeat.cooldownSeconds)}`);
   if (alert.expiresAt) parts.push(`expires ${formatRelative(alert.expiresAt, now)}`);
   if (alert.regularHoursOnly) parts.push("regular hours only");
-  if (alert.status !== "active") parts.push(alert.status);
+  if (alert.status === "paused" && alert.resumeAt)
+    parts.push(`snoozed, resumes ${formatRelative(alert.resumeAt, now)}`);
+  else if (alert.status !== "active") parts.push(alert.status);
   if (alert.note) parts.push(`“${alert.note}”`);
   return parts.join(" · ");
 }

@@ -23,6 +23,9 @@ export interface CommandHandlerDeps {
 }
 
 /** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
+/** How long the Snooze button under a notification silences a repeating alert. */
+export const SNOOZE_SECONDS = 3600;
+
 export type ActionVerb = "pause" | "resume" | "delete" | "rearm" | "snooze";
 export function actionOf(verb: ActionVerb, alertId: string): string {
   return `${verb}:${alertId}`;
@@ -115,14 +118,11 @@ export class CommandHandler {
         case "rearm":
           return await this.rearm(ctx, alertId);
         case "snooze": {
-          // The alert model has no "snoozed until" yet, so a timed snooze would need a timer that dies with
-          // this process. Pausing is durable; the reply says plainly that resuming is up to the user.
-          const paused = await this.deps.alerts.updateAlert(user, alertId, { status: "paused" });
-          const reply = this.acted(paused, "Paused");
-          return {
-            ...reply,
-            text: `${reply.text}\nTimed snooze is not available yet, so this alert stays paused until you resume it.`,
-          };
+          // The alert service pauses it and its sweep resumes it when the hour is up, surviving restarts.
+          const snoozed = await this.deps.alerts.updateAlert(user, alertId, {
+            snoozeSeconds: SNOOZE_SECONDS,
+          });
+          return this.acted(snoozed, "Snoozed for 1 hour");
         }
         case "delete":
           return this.acted(await this.deps.alerts.cancelAlert(user, alertId), "Deleted");

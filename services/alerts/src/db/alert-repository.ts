@@ -1,4 +1,4 @@
-import { LockMode } from "@mikro-orm/core";
+import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { Alert, AlertStatus, ExtremeUpdate, RecordTriggerResponse } from "@tickerbell/contracts";
 import type { FiringDecision } from "../domain/alert-rules.ts";
@@ -8,7 +8,7 @@ import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
 import { appendAlertChange } from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
-const EXPIRY_BATCH = 500;
+const DUE_BATCH = 500;
 
 /** AlertRepository on MikroORM (PostgreSQL or PGlite). Each call runs on its own fork of the EntityManager. */
 export class MikroAlertRepository implements AlertRepository {
@@ -89,16 +89,27 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
-  /** Works in batches of EXPIRY_BATCH, skipping rows another writer holds (the next sweep gets them). */
-  async expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
+  expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
+    return this.#applyToDue({ status: { $in: OPEN }, expiresAt: { $ne: null, $lte: now } }, decide);
+  }
+
+  resumeDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
+    return this.#applyToDue({ status: "paused", resumeAt: { $ne: null, $lte: now } }, decide);
+  }
+
+  /** Works in batches of DUE_BATCH, skipping rows another writer holds (the next sweep gets them). */
+  async #applyToDue(
+    where: FilterQuery<AlertRow>,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<number> {
     let total = 0;
     for (;;) {
       const { changed, seen } = await this.#em.fork().transactional(async (em) => {
-        const due = await em.find(
-          AlertEntity,
-          { status: { $in: OPEN }, expiresAt: { $ne: null, $lte: now } },
-          { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE, orderBy: { id: "asc" }, limit: EXPIRY_BATCH },
-        );
+        const due = await em.find(AlertEntity, where, {
+          lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+          orderBy: { id: "asc" },
+          limit: DUE_BATCH,
+        });
         let changed = 0;
         for (const row of due) {
           const decision = decide(toAlert(row));
@@ -109,7 +120,7 @@ export class MikroAlertRepository implements AlertRepository {
         return { changed, seen: due.length };
       });
       total += changed;
-      if (seen < EXPIRY_BATCH || changed === 0) return total;
+      if (seen < DUE_BATCH || changed === 0) return total;
     }
   }
 

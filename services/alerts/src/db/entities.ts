@@ -53,6 +53,7 @@ export const AlertEntity = defineEntity({
     status: p.string().$type<AlertStatus>(),
     generation: p.integer(),
     version: p.integer(),
+    resumeAt: p.datetime().nullable(),
     repeatCooldownSeconds: p.integer().nullable(),
     expiresAt: p.datetime().nullable(),
     note: p.string().nullable(),

@@ -34,6 +34,7 @@ function alertWith(condition: AlertCondition, overrides: Partial<Alert> = {}): A
     status: "active",
     generation: 0,
     version: 1,
+    resumeAt: null,
     repeat: { cooldownSeconds: 300 },
     expiresAt: null,
     note: null,

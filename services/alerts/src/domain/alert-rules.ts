@@ -163,7 +163,15 @@ export function applyUpdate(
     checkExpiry(update.expiresAt, now);
     next.expiresAt = update.expiresAt === null ? null : new Date(update.expiresAt).toISOString();
   }
-  if (update.status !== undefined) next.status = update.status;
+  if (update.status !== undefined) {
+    next.status = update.status;
+    // Pausing or resuming by hand ends a snooze.
+    next.resumeAt = null;
+  }
+  if (update.snoozeSeconds !== undefined) {
+    next.status = "paused";
+    next.resumeAt = new Date(now.getTime() + update.snoozeSeconds * 1000).toISOString();
+  }
   if (JSON.stringify(next) === JSON.stringify(alert)) return null;
   next.updatedAt = now.toISOString();
   let change: AlertChangeKind = "updated";
@@ -178,6 +186,16 @@ export function applyUpdate(
 export function cancel(alert: Alert, now: Date): { alert: Alert; change: AlertChangeKind } | null {
   if (alert.status === "cancelled") return null;
   return { alert: { ...alert, status: "cancelled", updatedAt: now.toISOString() }, change: "cancelled" };
+}
+
+/** A snoozed alert whose snooze is over becomes active again. */
+export function resumeSnoozed(alert: Alert, now: Date): { alert: Alert; change: AlertChangeKind } | null {
+  if (alert.status !== "paused" || alert.resumeAt === null || Date.parse(alert.resumeAt) > now.getTime())
+    return null;
+  return {
+    alert: { ...alert, status: "active", resumeAt: null, updatedAt: now.toISOString() },
+    change: "resumed",
+  };
 }
 
 export function expire(alert: Alert, now: Date): { alert: Alert; change: AlertChangeKind } | null {

@@ -17,6 +17,7 @@ import {
   expire,
   parseTriggerId,
   planAlert,
+  resumeSnoozed,
 } from "./alert-rules.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
 import type { AlertRepository, Clock } from "./ports.ts";
@@ -61,6 +62,7 @@ export class AlertService {
       status: "active",
       generation: 0,
       version: 1,
+      resumeAt: null,
       repeat: command.repeat,
       expiresAt: command.expiresAt === null ? null : new Date(command.expiresAt).toISOString(),
       note: command.note,
@@ -123,6 +125,11 @@ export class AlertService {
   /** Marks every open alert past its expiry as expired; main.ts runs this on an interval. */
   expireDue(now: Date = this.#clock.now()): Promise<number> {
     return this.#repository.expireDue(now, (current) => expire(current, now));
+  }
+
+  /** Resumes snoozed alerts whose snooze is over (run on an interval, like expireDue). */
+  resumeDue(now: Date = this.#clock.now()): Promise<number> {
+    return this.#repository.resumeDue(now, (current) => resumeSnoozed(current, now));
   }
 
   async page(status: AlertStatus, after: string | null, limit: number) {

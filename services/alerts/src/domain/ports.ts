@@ -51,6 +51,8 @@ export interface AlertRepository {
   ): Promise<RecordTriggerResponse | null>;
   /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
+  /** Applies `decide` to every paused alert whose snooze ended at or before `now`; returns how many changed. */
+  resumeDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
   /** The highest outbox `seq` committed so far ("0" when none): every change up to it is visible. */
   committedChangeSeq(): Promise<string>;
