@@ -1,0 +1,226 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ALERT_EXAMPLES, COMMAND_HELP } from "./commands.ts";
+import { HOSTILE_INPUTS } from "./hostile-inputs.ts";
+import { type ParseResult, parseCommand } from "./parse.ts";
+
+const now = new Date("2026-11-24T15:00:00Z");
+const RUNS = 10_000;
+
+/**
+ * What every answer of the parser must be: a command, or a refusal with something to read and an example that
+ * itself parses (a user who copies the example must not be refused again).
+ */
+function expectWellFormed(input: string, result: ParseResult): void {
+  if (result.ok) {
+    expect(typeof result.command.name).toBe("string");
+    return;
+  }
+  const { message, example } = result.error;
+  expect(message.trim().length, `empty message for ${JSON.stringify(input)}`).toBeGreaterThan(0);
+  // Some refusals offer alternatives ("A  or  B"); each one must work.
+  for (const alternative of example.split("  or  ")) {
+    const again = parseCommand(alternative, { now });
+    expect(
+      again.ok,
+      `example ${JSON.stringify(alternative)} for ${JSON.stringify(input)} does not parse`,
+    ).toBe(true);
+  }
+}
+
+/** True when the input parsed to a command. */
+function parseChecked(input: string): boolean {
+  let result: ParseResult;
+  try {
+    result = parseCommand(input, { now });
+  } catch (error) {
+    throw new Error(`parseCommand threw on ${JSON.stringify(input)}: ${String(error)}`);
+  }
+  expectWellFormed(input, result);
+  return result.ok;
+}
+
+// The grammar's own vocabulary: command names and aliases, condition words, options, symbols and quotes.
+const COMMANDS = [
+  ...COMMAND_HELP.map((c) => `/${c.name}`),
+  "/a",
+  "/list",
+  "/del",
+  "/rm",
+  "/remove",
+  "/cancel",
+  "/unpause",
+  "/wl",
+  "/p",
+  "/quote",
+  "/alert@TickerbellBot",
+  "alert",
+  "/",
+  "/ALERT",
+];
+const WORDS = [
+  "above",
+  "below",
+  "over",
+  "under",
+  "cross",
+  "crosses",
+  "up",
+  "down",
+  "move",
+  "moves",
+  "gains",
+  "drops",
+  "falls",
+  "rises",
+  "reaches",
+  "hits",
+  "trail",
+  "trailing",
+  "stop",
+  "from",
+  "the",
+  "close",
+  "last",
+  "open",
+  "today",
+  "since",
+  "yesterday",
+  "repeat",
+  "repeating",
+  "every",
+  "once",
+  "expires",
+  "expire",
+  "exp",
+  "in",
+  "until",
+  "for",
+  "note",
+  "memo",
+  "rth",
+  "regular",
+  "hours",
+  "market-hours",
+  "percent",
+  "amount",
+  "id",
+  "position",
+  "either",
+  "AAPL",
+  "$aapl",
+  "TSLA",
+  "BRK.B",
+  "NVDA",
+  "🚀",
+  "ABCDEFGHIJKLMNOP",
+  "2026-12-01",
+  "2026-02-30",
+  "1999-01-01",
+];
+const SYMBOLS = [
+  ">",
+  ">=",
+  "<",
+  "<=",
+  "=",
+  "==",
+  "=>",
+  "=<",
+  "gt",
+  "lt",
+  "gte",
+  "lte",
+  "+",
+  "-",
+  "±",
+  "+-",
+  "$",
+  "%",
+  '"',
+  "“",
+  "”",
+  "'",
+  "−",
+  "\u00a0",
+  ",",
+  ".",
+  "@",
+];
+const numberWord = fc.oneof(
+  fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }).map(String),
+  fc.double({ noNaN: false }).map(String),
+  fc
+    .tuple(
+      fc.constantFrom("", "+", "-", "$", "±"),
+      fc.nat(100_000),
+      fc.constantFrom("", "%", "h", "m", "d", "w", "s", "y"),
+    )
+    .map(([sign, n, unit]) => `${sign}${n}${unit}`),
+  fc.constantFrom(
+    "1e5",
+    "NaN",
+    "Infinity",
+    "-0",
+    "0x10",
+    "1.2.3",
+    "1,250.75",
+    "00000000001",
+    "9".repeat(40),
+    ".5",
+    "5.",
+  ),
+);
+const word = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...WORDS) },
+  { weight: 3, arbitrary: numberWord },
+  { weight: 2, arbitrary: fc.constantFrom(...SYMBOLS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+  { weight: 1, arbitrary: fc.stringMatching(/^[A-Z0-9]{8}$/) },
+);
+const separator = fc.constantFrom(" ", "  ", "\t", "\n", "", '"', ' "', '" ');
+const grammarLike = fc
+  .tuple(fc.constantFrom(...COMMANDS), fc.array(fc.tuple(separator, word), { maxLength: 12 }))
+  .map(([head, rest]) => head + rest.map(([sep, w]) => (sep === "" ? ` ${w}` : `${sep}${w}`)).join(""));
+
+describe("parseCommand under fuzzing", () => {
+  it(`never throws on arbitrary Unicode (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 600 }), (input) => {
+        parseChecked(input);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`never throws on arbitrary text after a command name (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...COMMANDS),
+        fc.string({ unit: "grapheme", maxLength: 200 }),
+        (head, tail) => {
+          parseChecked(`${head} ${tail}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`answers every sentence made of the grammar's own words, numbers, symbols and quotes (${RUNS} cases)`, () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(grammarLike, (input) => {
+        if (parseChecked(input)) accepted++;
+      }),
+      { numRuns: RUNS },
+    );
+    // The generator must reach deep into the grammar, not only bounce off its first word.
+    expect(accepted).toBeGreaterThan(RUNS / 50);
+  });
+
+  it("gives examples that parse for every hostile input and documented example (the seeds above)", () => {
+    for (const [text] of HOSTILE_INPUTS) parseChecked(text);
+    for (const text of ALERT_EXAMPLES) expect(parseCommand(text, { now }).ok, text).toBe(true);
+    for (const { usage } of COMMAND_HELP) parseChecked(usage);
+  });
+});
