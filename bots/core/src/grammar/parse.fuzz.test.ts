@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ALERT_EXAMPLES, COMMAND_HELP } from "./commands.ts";
+import { ALERT_EXAMPLES, COMMAND_HELP, type ParseResult } from "./commands.ts";
 import { HOSTILE_INPUTS } from "./hostile-inputs.ts";
-import { type ParseResult, parseCommand } from "./parse.ts";
+import { parseCommand } from "./parse.ts";
 
 const now = new Date("2026-11-24T15:00:00Z");
 const RUNS = 10_000;
