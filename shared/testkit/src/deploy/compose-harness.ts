@@ -27,6 +27,8 @@ export interface ComposeHarnessOptions {
   nodeBinary: string;
   /** How long a service may take to become healthy. */
   startTimeoutMs?: number;
+  /** Instances per service, as `docker compose up --scale matcher=2`; the second is named `matcher-2`. */
+  scale?: Record<string, number>;
 }
 
 export class ComposeHarnessError extends Error {
@@ -86,28 +88,32 @@ export class ComposeHarness {
   /** Starts every process service in depends_on order and resolves once each is healthy (or a job is done). */
   async start(): Promise<void> {
     const { doc } = this.#options;
-    const order = this.#startOrder();
-    for (const name of order) {
-      const service = doc.services[name]!;
-      const compose = serviceEnvironment(service, this.#options.vars);
-      if (compose.PORT !== undefined) this.ports.set(name, await freePort());
+    const instances = this.#startOrder().flatMap((name) =>
+      Array.from({ length: this.#options.scale?.[name] ?? 1 }, (_, i) => ({
+        name,
+        instance: i === 0 ? name : `${name}-${i + 1}`,
+      })),
+    );
+    for (const { name, instance } of instances) {
+      if (serviceEnvironment(doc.services[name]!, this.#options.vars).PORT !== undefined) {
+        this.ports.set(instance, await freePort());
+      }
     }
     // Every address is translated before anything starts: a broken file fails at once.
-    for (const name of order) {
-      this.environments.set(
-        name,
-        this.#translate(name, serviceEnvironment(doc.services[name]!, this.#options.vars)),
-      );
+    for (const { name, instance } of instances) {
+      const env = this.#translate(name, serviceEnvironment(doc.services[name]!, this.#options.vars));
+      if (env.PORT !== undefined) env.PORT = String(this.ports.get(instance));
+      this.environments.set(instance, env);
     }
-    for (const name of order) {
+    for (const { name, instance } of instances) {
       const service = doc.services[name]!;
-      const env = this.environments.get(name)!;
-      const running = this.#spawn(name, service, env);
+      const env = this.environments.get(instance)!;
+      const running = this.#spawn(instance, service, env);
       if (service.restart === "no") {
         const code = await running.exited;
-        if (code !== 0) throw new ComposeHarnessError(`${name} exited with ${code}:\n${this.logs(name)}`);
+        if (code !== 0) throw new ComposeHarnessError(`${instance} exited with ${code}:\n${this.logs(instance)}`);
       } else {
-        await this.#waitHealthy(name, service, env, running);
+        await this.#waitHealthy(instance, service, env, running);
       }
     }
   }

@@ -7,6 +7,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { partitionForKey } from "../../../bus/src/partitioner.ts";
+import { CO_PARTITIONED_PARTITIONS } from "../../../contracts/src/topic-catalog.ts";
 import { type ComposeFile, parseCompose } from "../../src/deploy/compose.ts";
 import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
 import { FakeDiscord } from "../../src/discord/index.ts";
@@ -22,6 +24,18 @@ const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
   : process.execPath;
 const TELEGRAM_SYMBOL = "TBTG";
 const DISCORD_SYMBOL = "TBDC";
+/** One symbol per partition of prices.ticks / alerts.changes, for the scaled-out matcher. */
+const SPREAD_SYMBOLS = symbolsOnEveryPartition();
+
+function symbolsOnEveryPartition(): string[] {
+  const byPartition = new Map<number, string>();
+  for (let i = 0; byPartition.size < CO_PARTITIONED_PARTITIONS; i++) {
+    const symbol = `TBS${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}`;
+    const partition = partitionForKey(symbol, CO_PARTITIONED_PARTITIONS);
+    if (!byPartition.has(partition)) byPartition.set(partition, symbol);
+  }
+  return [...byPartition.values()];
+}
 
 let broker: KafkaBroker | undefined;
 let kafkaBrokers: string[];
@@ -50,8 +64,9 @@ function composeVars(): Record<string, string> {
   };
 }
 
-function harnessFor(doc: ComposeFile): ComposeHarness {
+function harnessFor(doc: ComposeFile, scale: Record<string, number> = {}): ComposeHarness {
   return new ComposeHarness({
+    scale,
     doc,
     repoRoot: REPO_ROOT,
     vars: composeVars(),
@@ -75,6 +90,7 @@ beforeAll(async () => {
     symbols: [
       { symbol: TELEGRAM_SYMBOL, description: "TICKERBELL TELEGRAM TEST", price: 50 },
       { symbol: DISCORD_SYMBOL, description: "TICKERBELL DISCORD TEST", price: 60 },
+      ...SPREAD_SYMBOLS.map((symbol) => ({ symbol, description: `TICKERBELL SPREAD ${symbol}`, price: 20 })),
     ],
   });
 }, 180_000);
@@ -257,3 +273,59 @@ describe("a broken compose file does not start", () => {
 function env(doc: ComposeFile, service: string): Record<string, string> {
   return doc.services[service]!.environment as Record<string, string>;
 }
+
+/** One sample of a Prometheus text exposition (no labels). */
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+describe("docker-compose.yml with the matcher scaled out (docker compose up --scale matcher=2)", () => {
+  it("the two matchers split the partitions, and every alert on every partition fires exactly once", async () => {
+    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")), { matcher: 2 });
+    await harness.start();
+    const matcherPorts = [harness.ports.get("matcher")!, harness.ports.get("matcher-2")!];
+    // Co-partitioned assignment: both members own partitions, and together all of them.
+    const deadline = Date.now() + 60_000;
+    let owned: number[] = [];
+    while (Date.now() < deadline) {
+      owned = await Promise.all(
+        matcherPorts.map((port) => metric(port, "tickerbell_matcher_owned_partitions")),
+      );
+      if (owned.every((n) => n > 0) && owned[0]! + owned[1]! === CO_PARTITIONED_PARTITIONS) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(owned.every((n) => n > 0)).toBe(true);
+    expect(owned[0]! + owned[1]!).toBe(CO_PARTITIONED_PARTITIONS);
+
+    const user = { id: 7101, first_name: "Sam" };
+    for (const [i, symbol] of SPREAD_SYMBOLS.entries()) {
+      telegram.userSends(user, `/alert ${symbol} above 25`);
+      const replies = await telegram.waitForMessages(
+        (m) => m.chatId === user.id && m.method === "sendMessage",
+        i + 1,
+        30_000,
+      );
+      expect(replies[i]!.text).toMatch(/^✅ Alert set/);
+    }
+    await finnhub.waitFor(
+      () => SPREAD_SYMBOLS.every((s) => finnhub.subscriptions().includes(s)),
+      "pricing to subscribe every symbol",
+      60_000,
+    );
+    await tradeUntil(
+      SPREAD_SYMBOLS.map((symbol) => [symbol, 26] as [string, number]),
+      () => bellsTo(user.id).length >= SPREAD_SYMBOLS.length,
+      "DMs for every partition",
+    );
+    const fired = bellsTo(user.id).map((m) => m.text!.split("\n")[0]!.split(" ")[1]);
+    expect(fired.sort()).toEqual([...SPREAD_SYMBOLS].sort());
+    // Both matchers did part of the work.
+    const sent = await Promise.all(
+      matcherPorts.map((port) => metric(port, "tickerbell_matcher_notifications_total")),
+    );
+    expect(sent.every((n) => n > 0)).toBe(true);
+    expect(sent[0]! + sent[1]!).toBe(SPREAD_SYMBOLS.length);
+  }, 300_000);
+});
