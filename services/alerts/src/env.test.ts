@@ -9,7 +9,7 @@ describe("alerts env", () => {
       PORT: 8081,
       DATA_DIR: "./data",
       ALERTS_MAX_ACTIVE_PER_USER: 100,
-      ALERTS_USER_COMMANDS_PER_MINUTE: 30,
+      ALERTS_USER_COMMANDS_PER_MINUTE: 60,
       LOG_LEVEL: "info",
       API_TOKEN_TELEGRAM: "telegram-token-value",
     });

@@ -17,7 +17,7 @@ export const AlertsEnvSchema = z
     API_TOKEN_CONSOLE: envSecret().optional(),
     API_TOKEN_INTERNAL: envSecret().optional(),
     ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
-    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(30).pipe(z.number().min(1).max(100_000)),
+    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(60).pipe(z.number().min(1).max(100_000)),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     /** Comma-separated Kafka bootstrap brokers: enables the outbox relay and the trigger consumer. */
     KAFKA_BROKERS: envList()
