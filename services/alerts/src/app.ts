@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { Counter, Histogram, type Logger, type Registry } from "@tickerbell/config";
 import type { ErrorBody } from "@tickerbell/contracts";
 import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AlertService } from "./domain/alert-service.ts";
@@ -49,6 +50,9 @@ const OPENAPI_INFO = {
       "Users, watchlists, price alerts and the bots' delivery log. Bot endpoints take the bot's bearer token and act for the chat user named in X-Platform-User-Id on that bot's platform; /v1/internal takes the internal token. Errors are always {error: {code, message, details}}.",
   },
 };
+
+/** The largest request body accepted (1 MiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -116,6 +120,21 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.doc("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
 
+  // No request needs more than a few hundred KiB (a full page of extremes); anything larger is refused before it
+  // is buffered, so one client cannot make the service hold an arbitrarily large body in memory.
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpProblem(
+          413,
+          "payload_too_large",
+          `the request body is larger than ${MAX_BODY_BYTES} bytes`,
+        );
+      },
+    }),
+  );
   app.use("/v1/*", authenticate(deps.tokens));
   app.route("/v1/users", usersRoutes(deps.users));
   const actAs = actAsPlatformUser(deps.users, deps.commands);
