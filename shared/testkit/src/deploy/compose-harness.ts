@@ -111,7 +111,8 @@ export class ComposeHarness {
       const running = this.#spawn(instance, service, env);
       if (service.restart === "no") {
         const code = await running.exited;
-        if (code !== 0) throw new ComposeHarnessError(`${instance} exited with ${code}:\n${this.logs(instance)}`);
+        if (code !== 0)
+          throw new ComposeHarnessError(`${instance} exited with ${code}:\n${this.logs(instance)}`);
       } else {
         await this.#waitHealthy(instance, service, env, running);
       }
@@ -134,6 +135,32 @@ export class ComposeHarness {
       clearTimeout(timer);
     }
     return codes;
+  }
+
+  /** Sends `signal` to one running process (SIGKILL: a crash) and resolves with its exit once it is gone. */
+  async kill(name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
+    const running = this.#running.get(name);
+    if (running === undefined) throw new ComposeHarnessError(`${name} was never started`);
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+    return running.exited;
+  }
+
+  /**
+   * Starts one stopped (or killed) service again with the environment it had, as compose's restart policy
+   * would; resolves once its healthcheck passes. Its earlier output stays in front of the new one in logs().
+   */
+  async restart(name: string): Promise<void> {
+    const previous = this.#running.get(name);
+    const env = this.environments.get(name);
+    const { services } = this.#options.doc;
+    const service = services[name] ?? services[name.replace(/-\d+$/, "")];
+    if (previous === undefined || env === undefined || service === undefined)
+      throw new ComposeHarnessError(`${name} was never started`);
+    if (previous.child.exitCode === null && previous.child.signalCode === null)
+      throw new ComposeHarnessError(`${name} is still running`);
+    const running = this.#spawn(name, service, env);
+    running.output.unshift(...previous.output, `--- ${name} restarted ---`);
+    await this.#waitHealthy(name, service, env, running);
   }
 
   #startOrder(): string[] {

@@ -17,6 +17,11 @@ export interface KafkaBroker {
   dir: string;
   /** Stops the broker (SIGTERM, then SIGKILL after a grace period) and removes its directory. */
   stop(): Promise<void>;
+  /**
+   * Stops the broker process (`hard`: SIGKILL, as a crash) and starts it again on the same ports and data;
+   * resolves once a client can list topics again. For fault tests.
+   */
+  restart(options?: { hard?: boolean }): Promise<void>;
 }
 
 export interface StartKafkaBrokerOptions {
@@ -65,12 +70,16 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
     );
 
     const logFile = join(dir, "broker.log");
-    const child = spawn("java", [...jvm, "kafka.Kafka", propertiesFile], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     const out = createWriteStream(logFile);
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    const launch = (): ChildProcess => {
+      const started = spawn("java", [...jvm, "kafka.Kafka", propertiesFile], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      started.stdout?.pipe(out, { end: false });
+      started.stderr?.pipe(out, { end: false });
+      return started;
+    };
+    let child = launch();
     // A run that exits without calling stop() (Ctrl-C in vitest, a crash) must not leave a JVM or its data.
     const killOnExit = () => {
       child.kill("SIGKILL");
@@ -88,6 +97,12 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       })();
       return stopped;
     };
+    const restart = async (how: { hard?: boolean } = {}) => {
+      if (stopped) throw new Error("the broker was stopped");
+      await terminate(child, how.hard ? 0 : (options.stopGraceMs ?? 10_000));
+      child = launch();
+      await waitUntilReady(bootstrap, child, options.startTimeoutMs ?? 90_000);
+    };
 
     try {
       await waitUntilReady(bootstrap, child, options.startTimeoutMs ?? 90_000);
@@ -96,7 +111,7 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       await stop();
       throw new Error(`Kafka ${version} did not start on ${bootstrap}: ${(error as Error).message}\n${tail}`);
     }
-    return { brokers: [bootstrap], version, dir, stop };
+    return { brokers: [bootstrap], version, dir, stop, restart };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -234,7 +249,7 @@ async function waitUntilReady(bootstrap: string, child: ChildProcess, timeoutMs:
 async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
+  child.kill(graceMs === 0 ? "SIGKILL" : "SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
