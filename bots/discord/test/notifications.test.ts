@@ -125,7 +125,9 @@ describe("DM notifications", () => {
     const [dm] = await stack.fake.waitForDms(user, 1);
     const snoozed = await stack.fake.pressButton(user, dm!, `snooze:${alert.id}`).reply();
     expect(snoozed.flags & 64).toBe(64);
-    expect(snoozed.content).toMatch(/^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed, resumes in 1 hour/);
+    expect(snoozed.content).toMatch(
+      /^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed, resumes in 1 hour/,
+    );
     expect((await stack.alerts.getAlert(user.id, alert.id)).status).toBe("paused");
     const deleted = await stack.fake.pressButton(user, dm!, `delete:${alert.id}`).reply();
     expect(deleted.content).toMatch(/^Deleted/);
