@@ -5,3 +5,4 @@ export * from "./kafka-bus.ts";
 export * from "./metrics.ts";
 export * from "./partitioner.ts";
 export * from "./port.ts";
+export * from "./tuning-env.ts";

@@ -30,6 +30,7 @@ import type {
   TopicOf,
   TopicPartition,
 } from "./port.ts";
+import { consumerTuningFromEnv } from "./tuning-env.ts";
 
 /**
  * Consumer knobs that trade latency against throughput and broker load. The defaults favour latency (a tick
@@ -104,7 +105,8 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
   constructor(options: KafkaBusOptions<C>) {
     this.catalog = options.catalog;
     this.#options = options;
-    this.#tuning = { ...DEFAULT_TUNING, ...options.consumer };
+    // The operator's environment wins over what the service's code asks for, which wins over the defaults.
+    this.#tuning = { ...DEFAULT_TUNING, ...options.consumer, ...consumerTuningFromEnv(process.env) };
     this.#metrics = new BusMetrics(options.metrics);
     this.#logger = options.logger;
     const logger = options.logger;

@@ -329,6 +329,14 @@ export class FakeTelegram {
   }
 
   /**
+   * The user has talked to the bot before (the chat exists and the bot may write to it) without queuing any
+   * update: for benchmarks that need thousands of reachable users without the bot answering each of them.
+   */
+  knowUser(user: FakeUserInput, options: { token?: string } = {}): void {
+    this.#ensureChat(this.#bot(options.token), user);
+  }
+
+  /**
    * A user presses an inline button carrying `callbackData` on a message the bot sent them. Fails the test when
    * the message (in its current, possibly edited, state) has no such button: a real user could not press it.
    */

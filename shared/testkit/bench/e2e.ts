@@ -1,0 +1,412 @@
+// End-to-end benchmark: docker-compose.yml's services as separate processes (ComposeHarness) on a real Kafka
+// broker and a fresh PostgreSQL database; the fake Finnhub and the fake Telegram live in this process, so a
+// trade's send time and its DM's arrival are read on one clock.
+//   1. latency: ALERTS alerts (one per Telegram user, spread over SYMBOLS symbols), TICK_RATE trades/s of noise,
+//      a few of them per second crossing exactly one alert's level; trade sent -> DM received, p50/p99;
+//   2. sustained rate: trade rate stepped up until the matcher's lag on prices.ticks grows or pricing stops
+//      taking trades off the socket at the offered rate;
+//   3. burst: every alert still armed fires on one frame; delivery rate against the Telegram limit, lost and
+//      duplicated DMs counted per alert at the fake.
+// Writes bench-results/e2e.json. Starts its own broker unless KAFKA_BROKERS is set.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Kafka, logLevel } from "kafkajs";
+import { parseCompose } from "../src/deploy/compose.ts";
+import { ComposeHarness } from "../src/deploy/compose-harness.ts";
+import { FakeFinnhub } from "../src/finnhub/index.ts";
+import { type KafkaBroker, startKafkaBroker } from "../src/kafka/index.ts";
+import { createTestDatabase, type TestDatabase } from "../src/postgres.ts";
+import { FakeTelegram, type RecordedMessage } from "../src/telegram/index.ts";
+import { percentile, Ticker } from "./e2e-support.ts";
+
+const ALERTS = Number(process.env.BENCH_E2E_ALERTS ?? 10_000);
+const SYMBOLS = 40; // under Finnhub's 50 symbols per socket, so every symbol streams
+const TICK_RATE = Number(process.env.BENCH_E2E_TICK_RATE ?? 1_000);
+const LATENCY_SECONDS = Number(process.env.BENCH_E2E_LATENCY_SECONDS ?? 30);
+const CROSSINGS_PER_SECOND = 20; // DMs/s during the latency run: far below the send limit
+const RAMP = (process.env.BENCH_E2E_RAMP ?? "2000,5000,10000,20000,30000,40000").split(",").map(Number);
+const RAMP_STEP_SECONDS = 10;
+// Telegram's real limit is 30 msgs/s; the fake and the bot are both raised to this so the burst fits the run.
+const TELEGRAM_LIMIT_PER_SECOND = Number(process.env.BENCH_E2E_TELEGRAM_LIMIT ?? 300);
+const CREATE_CONCURRENCY = 64;
+const BASE_PRICE = 100;
+const FIRST_LEVEL = 150;
+const LEVEL_STEP = 0.5;
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const RESULT_FILE = join(REPO_ROOT, "bench-results/e2e.json");
+const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
+  ? join(REPO_ROOT, "node_modules/.bin/node")
+  : process.execPath;
+const symbols = Array.from({ length: SYMBOLS }, (_, i) => `E${String.fromCharCode(65 + (i % 26))}${i}`);
+const userIdOf = (alertIndex: number) => 900_000_000 + alertIndex;
+const symbolOf = (alertIndex: number) => symbols[alertIndex % SYMBOLS]!;
+const levelOf = (alertIndex: number) => FIRST_LEVEL + Math.floor(alertIndex / SYMBOLS) * LEVEL_STEP;
+const log = (line: string) => console.error(`e2e: ${line}`);
+
+let broker: KafkaBroker | undefined;
+if (!process.env.KAFKA_BROKERS) {
+  log("starting a Kafka broker...");
+  broker = await startKafkaBroker({ heapMb: 768 });
+}
+const brokers = broker?.brokers ?? (process.env.KAFKA_BROKERS ?? "").split(",");
+const db: TestDatabase = await createTestDatabase("tb_bench_e2e");
+const telegram = await FakeTelegram.start({
+  rateLimits: { global: { limit: TELEGRAM_LIMIT_PER_SECOND, windowMs: 1000 } },
+});
+const finnhub = await FakeFinnhub.start({
+  symbols: symbols.map((symbol) => ({ symbol, description: `BENCH ${symbol}`, price: BASE_PRICE })),
+  pingIntervalMs: 0,
+});
+const secret = () => randomBytes(16).toString("hex");
+const vars = {
+  API_TOKEN_DISCORD: secret(),
+  API_TOKEN_TELEGRAM: secret(),
+  API_TOKEN_INTERNAL: secret(),
+  POSTGRES_PASSWORD: secret(),
+  TELEGRAM_TOKEN: telegram.token,
+  TELEGRAM_API_ROOT: telegram.apiRoot,
+  DISCORD_TOKEN: "unused",
+  FINNHUB_API_KEY: finnhub.apiKey,
+  FINNHUB_WS_URL: finnhub.wsUrl,
+  FINNHUB_REST_URL: finnhub.restUrl,
+  LOG_LEVEL: "warn",
+};
+const doc = parseCompose(
+  await import("node:fs/promises").then((fs) => fs.readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8")),
+);
+// The Telegram path only: the Discord bot would only compete for the two cores.
+delete doc.services["discord-bot"];
+delete doc.services["discord-register"];
+const runId = randomBytes(3).toString("hex");
+Object.assign(doc.services["telegram-bot"]!.environment as Record<string, string>, {
+  TELEGRAM_MESSAGES_PER_SECOND: String(TELEGRAM_LIMIT_PER_SECOND),
+  // notifications.telegram has 3 partitions (keyed by user): one DM in flight per partition, not one overall.
+  KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: "3",
+});
+Object.assign(doc.services.matcher!.environment as Record<string, string>, {
+  MATCHER_GROUP_ID: `matcher-${runId}`,
+});
+Object.assign(doc.services.alerts!.environment as Record<string, string>, {
+  ALERTS_TRIGGER_GROUP_ID: `alerts-triggers-${runId}`,
+});
+const harness = new ComposeHarness({
+  doc,
+  repoRoot: REPO_ROOT,
+  vars,
+  kafkaBrokers: brokers,
+  databaseUrl: db.url,
+  nodeBinary: NODE,
+  startTimeoutMs: 180_000,
+});
+const admin = new Kafka({ clientId: "bench-e2e-admin", brokers, logLevel: logLevel.NOTHING }).admin();
+
+try {
+  const started = performance.now();
+  await harness.start();
+  await admin.connect();
+  log(`services up in ${Math.round(performance.now() - started)} ms (broker ${brokers.join(",")})`);
+  const alertsUrl = `http://127.0.0.1:${harness.ports.get("alerts")}`;
+  const matcherUrl = `http://127.0.0.1:${harness.ports.get("matcher")}`;
+  const pricingUrl = `http://127.0.0.1:${harness.ports.get("pricing")}`;
+
+  // ---- set-up: ALERTS users, one alert each, straight through the alert service API ----
+  const createStarted = performance.now();
+  await createAlerts(alertsUrl, vars.API_TOKEN_TELEGRAM);
+  const createSeconds = (performance.now() - createStarted) / 1000;
+  log(`${ALERTS} alerts created in ${createSeconds.toFixed(1)} s (${Math.round(ALERTS / createSeconds)}/s)`);
+  await waitUntil(
+    async () => (await metric(matcherUrl, "tickerbell_matcher_alerts")) >= ALERTS,
+    "matcher to index every alert",
+    120_000,
+  );
+  await finnhub.waitFor(
+    () => symbols.every((s) => finnhub.subscriptions().includes(s)),
+    "pricing to stream every symbol",
+    120_000,
+  );
+  const ticker = new Ticker(finnhub, symbols, BASE_PRICE);
+  // Warm-up: every process's hot path compiled before anything is timed.
+  await ticker.run(TICK_RATE, 5, () => undefined);
+
+  // ---- 1. latency at TICK_RATE ----
+  // Where the time goes: the matcher's notification, read off its topic, splits trade -> DM in two.
+  const published = new Map<number, number>(); // chat id -> Kafka timestamp of its notification
+  const tap = new Kafka({ clientId: "bench-e2e-tap", brokers, logLevel: logLevel.NOTHING }).consumer({
+    groupId: `bench-e2e-tap-${runId}`,
+    maxWaitTimeInMs: 20,
+  });
+  await tap.connect();
+  await tap.subscribe({ topic: "notifications.telegram", fromBeginning: true });
+  await tap.run({
+    eachMessage: async ({ message }) => {
+      const { origin } = JSON.parse(String(message.value)) as { origin: { chatId: string } };
+      published.set(Number(origin.chatId), Number(message.timestamp));
+    },
+  });
+  const sentAt = new Map<number, number>(); // chat id -> when its crossing trade was sent
+  const levelsUsed = new Array<number>(SYMBOLS).fill(0);
+  let crossings = 0;
+  const crossingEvery = Math.round(TICK_RATE / CROSSINGS_PER_SECOND);
+  await ticker.run(TICK_RATE, LATENCY_SECONDS, (tickNumber) => {
+    if (tickNumber % crossingEvery !== 0) return undefined;
+    const symbolIndex = crossings++ % SYMBOLS;
+    const alertIndex = levelsUsed[symbolIndex]!++ * SYMBOLS + symbolIndex;
+    if (alertIndex >= ALERTS) return undefined;
+    return {
+      symbol: symbolOf(alertIndex),
+      price: levelOf(alertIndex) + 0.01,
+      onSent: (at) => sentAt.set(userIdOf(alertIndex), at),
+    };
+  });
+  await waitUntil(async () => bells().length >= sentAt.size, "every latency DM", 60_000).catch(
+    () => undefined,
+  );
+  const latencies: number[] = [];
+  for (const bell of bells()) {
+    const sent = sentAt.get(bell.chatId);
+    if (sent !== undefined) latencies.push(bell.receivedAt - sent);
+  }
+  latencies.sort((a, b) => a - b);
+  const toPublished: number[] = [];
+  const toDm: number[] = [];
+  for (const bell of bells()) {
+    const sent = sentAt.get(bell.chatId);
+    const at = published.get(bell.chatId);
+    if (sent === undefined || at === undefined) continue;
+    toPublished.push(at - sent);
+    toDm.push(bell.receivedAt - at);
+  }
+  toPublished.sort((a, b) => a - b);
+  toDm.sort((a, b) => a - b);
+  const stages = {
+    tradeToNotificationPublishedP50Ms: percentile(toPublished, 0.5),
+    tradeToNotificationPublishedP99Ms: percentile(toPublished, 0.99),
+    notificationPublishedToDmP50Ms: percentile(toDm, 0.5),
+    notificationPublishedToDmP99Ms: percentile(toDm, 0.99),
+  };
+  log(`stages: ${JSON.stringify(stages)}`);
+  await tap.disconnect();
+  const p50Ms = percentile(latencies, 0.5);
+  const p99Ms = percentile(latencies, 0.99);
+  log(
+    `latency: ${latencies.length}/${sentAt.size} DMs, p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${latencies.at(-1)} ms`,
+  );
+
+  // ---- 2. highest sustained trade rate ----
+  const ramp: RampStep[] = [];
+  let maxSustainedTicksPerSec = 0;
+  for (const rate of RAMP) {
+    const step = await rampStep(ticker, rate, pricingUrl, `matcher-${runId}`);
+    ramp.push(step);
+    log(
+      `ramp ${rate}/s: offered ${step.offeredPerSec}/s, pricing took ${step.receivedPerSec}/s, published ${step.publishedPerSec} msgs/s, matcher lag ${step.lagSamples.join(" ")} -> ${step.steady ? "steady" : "GROWING"}`,
+    );
+    if (!step.steady) break;
+    maxSustainedTicksPerSec = step.offeredPerSec;
+    await drainLag(`matcher-${runId}`);
+  }
+  await drainLag(`matcher-${runId}`);
+
+  // ---- 3. burst: every alert still armed fires on one frame ----
+  const fired = new Set(bells().map((b) => b.chatId));
+  const armed = Array.from({ length: ALERTS }, (_, i) => i).filter((i) => !fired.has(userIdOf(i)));
+  const before = bells().length;
+  const refusalsBefore = telegram.tooManyRequests().length;
+  const burstSentAt = Date.now();
+  finnhub.pushTrades(symbols.map((symbol) => ({ symbol, price: FIRST_LEVEL + ALERTS * LEVEL_STEP })));
+  await waitUntil(
+    async () => bells().length - before >= armed.length,
+    "the burst to be delivered",
+    Math.max(60_000, (armed.length / TELEGRAM_LIMIT_PER_SECOND) * 3000),
+  ).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 5_000)); // late duplicates would show up here
+  const burstBells = bells().slice(before);
+  const perChat = new Map<number, number>();
+  for (const b of bells()) perChat.set(b.chatId, (perChat.get(b.chatId) ?? 0) + 1);
+  const lost = armed.filter((i) => !perChat.has(userIdOf(i))).length;
+  const duplicated = [...perChat.values()].filter((n) => n > 1).length;
+  const first = burstBells[0]?.receivedAt ?? burstSentAt;
+  const last = burstBells.at(-1)?.receivedAt ?? burstSentAt;
+  const deliveredPerSec =
+    burstBells.length > 1 ? Math.round(((burstBells.length - 1) / (last - first)) * 1000) : 0;
+  log(
+    `burst: ${burstBells.length}/${armed.length} delivered, ${deliveredPerSec}/s (limit ${TELEGRAM_LIMIT_PER_SECOND}/s), first DM ${first - burstSentAt} ms after the trade, lost ${lost}, duplicated ${duplicated}, 429s ${telegram.tooManyRequests().length - refusalsBefore}`,
+  );
+
+  const result = {
+    alerts: ALERTS,
+    tickRate: TICK_RATE,
+    p50Ms,
+    p99Ms,
+    maxSustainedTicksPerSec,
+    burst: {
+      notifications: armed.length,
+      platform: "telegram",
+      deliveredPerSec,
+      limitPerSec: TELEGRAM_LIMIT_PER_SECOND,
+      lost,
+      duplicated,
+    },
+    targets: {
+      p50Ms: { target: 25, met: p50Ms <= 25 },
+      p99Ms: { target: 100, met: p99Ms <= 100 },
+      maxSustainedTicksPerSec: { target: 20_000, met: maxSustainedTicksPerSec >= 20_000 },
+      burst: {
+        target: ">= 90% of the limit, 0 lost, 0 duplicated",
+        met: deliveredPerSec >= 0.9 * TELEGRAM_LIMIT_PER_SECOND && lost === 0 && duplicated === 0,
+      },
+    },
+    details: {
+      symbols: SYMBOLS,
+      latencySeconds: LATENCY_SECONDS,
+      latencySamples: latencies.length,
+      latencyCrossingsSent: sentAt.size,
+      latencyMaxMs: latencies.at(-1) ?? null,
+      latencyP90Ms: percentile(latencies, 0.9),
+      latencyStages: stages,
+      alertCreationPerSec: Math.round(ALERTS / createSeconds),
+      ramp,
+      burstFirstDmAfterTradeMs: first - burstSentAt,
+      burstSeconds: (last - first) / 1000,
+      burst429s: telegram.tooManyRequests().length - refusalsBefore,
+      loadAverage1m: loadavg()[0],
+      note:
+        `Services (alerts, pricing, matcher, telegram-bot) run as separate Node processes from docker-compose.yml ` +
+        `through ComposeHarness, on one Kafka broker and PostgreSQL, all on this 2-core machine together with the ` +
+        `fakes and the load generator. Telegram's real limit is 30 msgs/s; for the burst the fake's global limit ` +
+        `and the bot's TELEGRAM_MESSAGES_PER_SECOND were both raised to ${TELEGRAM_LIMIT_PER_SECOND}/s so ` +
+        `${armed.length} DMs fit the run. One alert per user, so duplicates are counted per chat (= per alert, ` +
+        `= per triggerId). Sustained: a step holds when the matcher's lag on prices.ticks stays bounded and pricing ` +
+        `takes trades off the socket at >= 95% of the offered rate (pricing conflates per symbol when the bus is busy).`,
+    },
+  };
+  await mkdir(dirname(RESULT_FILE), { recursive: true });
+  await writeFile(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `e2e bench (${ALERTS} alerts, ${SYMBOLS} symbols, services as processes on Kafka + PostgreSQL):\n` +
+      `  latency at ${TICK_RATE} trades/s: p50 ${p50Ms} ms (target <= 25: ${result.targets.p50Ms.met ? "met" : "NOT met"}), p99 ${p99Ms} ms (target <= 100: ${result.targets.p99Ms.met ? "met" : "NOT met"}), ${latencies.length} samples\n` +
+      `  highest sustained trade rate: ${maxSustainedTicksPerSec}/s (target >= 20000: ${result.targets.maxSustainedTicksPerSec.met ? "met" : "NOT met"})\n` +
+      `  burst of ${armed.length} on Telegram: ${deliveredPerSec}/s of ${TELEGRAM_LIMIT_PER_SECOND}/s, lost ${lost}, duplicated ${duplicated} (${result.targets.burst.met ? "met" : "NOT met"})\n` +
+      `  written to ${RESULT_FILE}`,
+  );
+} catch (error) {
+  for (const name of ["alerts", "pricing", "matcher", "telegram-bot"])
+    console.error(`--- ${name}\n${harness.logs(name).split("\n").slice(-30).join("\n")}`);
+  throw error;
+} finally {
+  await admin.disconnect().catch(() => undefined);
+  await harness.stop();
+  await finnhub.close();
+  await telegram.close();
+  await db.drop();
+  await broker?.stop();
+}
+
+function bells(): RecordedMessage[] {
+  return telegram.allSent().filter((m) => m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false));
+}
+
+async function createAlerts(alertsUrl: string, token: string): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < ALERTS) {
+      const i = next++;
+      telegram.knowUser({ id: userIdOf(i) });
+      const res = await fetch(`${alertsUrl}/v1/alerts`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "x-platform-user-id": String(userIdOf(i)),
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({
+          symbol: symbolOf(i),
+          market: { last: BASE_PRICE },
+          origin: { platform: "telegram", chatId: String(userIdOf(i)) },
+          condition: { kind: "price", direction: "above", target: levelOf(i) },
+        }),
+      });
+      if (res.status !== 201) throw new Error(`creating alert ${i}: ${res.status} ${await res.text()}`);
+      await res.body?.cancel();
+    }
+  };
+  await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, worker));
+}
+
+interface RampStep {
+  offeredPerSec: number;
+  receivedPerSec: number;
+  publishedPerSec: number;
+  lagSamples: number[];
+  steady: boolean;
+}
+
+async function rampStep(ticker: Ticker, rate: number, pricingUrl: string, group: string): Promise<RampStep> {
+  const receivedBefore = await metric(pricingUrl, "pricing_ticks_received_total");
+  const publishedBefore = await metric(pricingUrl, "pricing_ticks_published_total");
+  const lagSamples: number[] = [];
+  const sampler = setInterval(() => {
+    void matcherLag(group).then((lag) => lagSamples.push(lag));
+  }, 1000);
+  const { sent, seconds } = await ticker.run(rate, RAMP_STEP_SECONDS, () => undefined);
+  clearInterval(sampler);
+  // Whatever pricing still had to read off the socket counts against the step.
+  const receivedPerSec = Math.round(
+    ((await metric(pricingUrl, "pricing_ticks_received_total")) - receivedBefore) / seconds,
+  );
+  const publishedPerSec = Math.round(
+    ((await metric(pricingUrl, "pricing_ticks_published_total")) - publishedBefore) / seconds,
+  );
+  const offeredPerSec = Math.round(sent / seconds);
+  // Bounded: the second half of the step never exceeds what the first half reached (plus one second of
+  // published messages' worth of slack), and pricing took what was offered.
+  const half = Math.floor(lagSamples.length / 2);
+  const firstHalfMax = Math.max(0, ...lagSamples.slice(0, half));
+  const secondHalf = lagSamples.slice(half);
+  const lagBounded = secondHalf.every((lag) => lag <= firstHalfMax + Math.max(200, publishedPerSec * 0.25));
+  const steady = lagBounded && receivedPerSec >= offeredPerSec * 0.95;
+  return { offeredPerSec, receivedPerSec, publishedPerSec, lagSamples, steady };
+}
+
+/** Messages of prices.ticks the matcher's group has not committed yet, over all partitions. */
+async function matcherLag(group: string): Promise<number> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets("prices.ticks"),
+    admin.fetchOffsets({ groupId: group, topics: ["prices.ticks"] }),
+  ]);
+  const done = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+  return ends.reduce(
+    (sum, p) => sum + Math.max(0, Number(p.high) - Math.max(0, done.get(p.partition) ?? 0)),
+    0,
+  );
+}
+
+async function drainLag(group: string): Promise<void> {
+  await waitUntil(async () => (await matcherLag(group)) < 100, "the matcher to catch up", 120_000).catch(() =>
+    log("the matcher did not catch up within 2 minutes"),
+  );
+}
+
+async function metric(baseUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
