@@ -9,7 +9,7 @@ import {
   startOpsServer,
 } from "@tickerbell/bot-core";
 import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv, type TelegramEnv } from "./env.ts";
 import { TelegramBot } from "./telegram-bot.ts";
@@ -27,6 +27,8 @@ try {
 }
 
 const logger = createLogger({ service: "telegram-bot", level: env.LOG_LEVEL });
+// A failed start must not print the raw error: telegraf's errors can quote the API URL, token included.
+logFatalErrors(logger);
 const metrics = createMetricsRegistry("telegram-bot");
 const alerts = new AlertsClient({
   baseUrl: env.ALERTS_URL,

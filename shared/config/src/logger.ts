@@ -58,3 +58,17 @@ export function createLogger({ service, level, destination }: LoggerConfig): Log
   };
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }
+
+/**
+ * Sends a crash (an uncaught exception, an unhandled rejection, a failed top-level await in main.ts) through
+ * the logger, which scrubs registered secrets, instead of Node's default printout of the raw error: client
+ * errors quote URLs and API answers, and the Telegram Bot API URL holds the bot token. Then exits with 1.
+ */
+export function logFatalErrors(logger: Logger): void {
+  const die = (err: unknown) => {
+    logger.fatal({ err }, "fatal error, exiting");
+    process.exit(1);
+  };
+  process.on("uncaughtException", die);
+  process.on("unhandledRejection", die);
+}
