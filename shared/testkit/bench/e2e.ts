@@ -28,7 +28,9 @@ const SYMBOLS = 40; // under Finnhub's 50 symbols per socket, so every symbol st
 const TICK_RATE = Number(process.env.BENCH_E2E_TICK_RATE ?? 1_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_E2E_LATENCY_SECONDS ?? 30);
 const CROSSINGS_PER_SECOND = 20; // DMs/s during the latency run: far below the send limit
-const RAMP = (process.env.BENCH_E2E_RAMP ?? "2000,5000,10000,20000,30000,40000").split(",").map(Number);
+const RAMP = (process.env.BENCH_E2E_RAMP ?? "2000,5000,10000,20000,30000,40000,60000,80000")
+  .split(",")
+  .map(Number);
 const RAMP_STEP_SECONDS = 10;
 // Telegram's real limit is 30 msgs/s; the fake and the bot are both raised to this so the burst fits the run.
 const TELEGRAM_LIMIT_PER_SECOND = Number(process.env.BENCH_E2E_TELEGRAM_LIMIT ?? 300);
@@ -47,6 +49,11 @@ const userIdOf = (alertIndex: number) => 900_000_000 + alertIndex;
 const symbolOf = (alertIndex: number) => symbols[alertIndex % SYMBOLS]!;
 const levelOf = (alertIndex: number) => FIRST_LEVEL + Math.floor(alertIndex / SYMBOLS) * LEVEL_STEP;
 const log = (line: string) => console.error(`e2e: ${line}`);
+/** Experiments: BENCH_E2E_BOT_MAX_WAIT_MS sets the bot's fetch wait. */
+const botTuning = (): Record<string, string> =>
+  process.env.BENCH_E2E_BOT_MAX_WAIT_MS
+    ? { KAFKA_CONSUMER_MAX_WAIT_MS: process.env.BENCH_E2E_BOT_MAX_WAIT_MS }
+    : {};
 
 let broker: KafkaBroker | undefined;
 if (!process.env.KAFKA_BROKERS) {
@@ -76,9 +83,7 @@ const vars = {
   FINNHUB_REST_URL: finnhub.restUrl,
   LOG_LEVEL: "warn",
 };
-const doc = parseCompose(
-  await import("node:fs/promises").then((fs) => fs.readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8")),
-);
+const doc = parseCompose(await readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8"));
 // The Telegram path only: the Discord bot would only compete for the two cores.
 delete doc.services["discord-bot"];
 delete doc.services["discord-register"];
@@ -87,6 +92,7 @@ Object.assign(doc.services["telegram-bot"]!.environment as Record<string, string
   TELEGRAM_MESSAGES_PER_SECOND: String(TELEGRAM_LIMIT_PER_SECOND),
   // notifications.telegram has 3 partitions (keyed by user): one DM in flight per partition, not one overall.
   KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: "3",
+  ...botTuning(),
 });
 Object.assign(doc.services.matcher!.environment as Record<string, string>, {
   MATCHER_GROUP_ID: `matcher-${runId}`,
@@ -104,6 +110,25 @@ const harness = new ComposeHarness({
   startTimeoutMs: 180_000,
 });
 const admin = new Kafka({ clientId: "bench-e2e-admin", brokers, logLevel: logLevel.NOTHING }).admin();
+
+let cleaning: Promise<void> | undefined;
+/** Stops everything this run started; also on Ctrl-C, so no service process outlives the bench. */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await admin.disconnect().catch(() => undefined);
+    await harness.stop();
+    await finnhub.close();
+    await telegram.close();
+    await db.drop();
+    await broker?.stop();
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
 
 try {
   const started = performance.now();
@@ -166,6 +191,7 @@ try {
   await waitUntil(async () => bells().length >= sentAt.size, "every latency DM", 60_000).catch(
     () => undefined,
   );
+  const loadDuringLatency = loadavg()[0];
   const latencies: number[] = [];
   for (const bell of bells()) {
     const sent = sentAt.get(bell.chatId);
@@ -274,7 +300,10 @@ try {
       burstFirstDmAfterTradeMs: first - burstSentAt,
       burstSeconds: (last - first) / 1000,
       burst429s: telegram.tooManyRequests().length - refusalsBefore,
-      loadAverage1m: loadavg()[0],
+      loadAverage1mAfterLatencyRun: loadDuringLatency,
+      loadAverage1mAtEnd: loadavg()[0],
+      rampCeilingReached:
+        maxSustainedTicksPerSec === ramp.at(-1)?.offeredPerSec && ramp.length === RAMP.length,
       note:
         `Services (alerts, pricing, matcher, telegram-bot) run as separate Node processes from docker-compose.yml ` +
         `through ComposeHarness, on one Kafka broker and PostgreSQL, all on this 2-core machine together with the ` +
@@ -299,12 +328,7 @@ try {
     console.error(`--- ${name}\n${harness.logs(name).split("\n").slice(-30).join("\n")}`);
   throw error;
 } finally {
-  await admin.disconnect().catch(() => undefined);
-  await harness.stop();
-  await finnhub.close();
-  await telegram.close();
-  await db.drop();
-  await broker?.stop();
+  await cleanUp();
 }
 
 function bells(): RecordedMessage[] {
