@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
-import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notificationFor, startWorld, TOKENS, type World } from "./harness.ts";
 
@@ -42,6 +43,20 @@ const bus = new KafkaBus({
 
 beforeAll(async () => {
   world = await startWorld({ startBot: false });
+  // The process consumes as the "telegram-bot" group; start it at the end of the topic so notifications other
+  // suites left on a shared broker (for users and alerts this suite does not have) are not replayed here.
+  await bus.start();
+  const admin = new Kafka({ brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.resetOffsets({
+      groupId: "telegram-bot",
+      topic: notificationTopicOf("telegram"),
+      earliest: false,
+    });
+  } finally {
+    await admin.disconnect();
+  }
   const port = await freePort();
   opsUrl = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, ["src/main.ts"], {

@@ -16,11 +16,17 @@ export function consumeNotifications(options: {
   platform: Platform;
   pipeline: DeliveryPipeline;
   groupId?: string;
+  /**
+   * Where a group with no committed offsets starts: the oldest notification (default, so a new deployment
+   * delivers what is pending) or only new ones.
+   */
+  fromBeginning?: boolean;
 }): Promise<Subscription> {
   const topic = notificationTopicOf(options.platform);
   return options.bus.subscribe({
     groupId: options.groupId ?? `${options.platform}-bot`,
     topics: [topic],
+    fromBeginning: options.fromBeginning ?? true,
     handler: async (message) => {
       // The bus parsed it with this topic's schema; TypeScript cannot narrow a template-literal topic name.
       await options.pipeline.deliver(message.value as Notification);
