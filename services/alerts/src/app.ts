@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Counter, Histogram, type Logger, type Registry } from "@tickerbell/config";
+import { Counter, Histogram, type Logger, type Registry, scrubSecrets } from "@tickerbell/config";
 import type { ErrorBody } from "@tickerbell/contracts";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -55,7 +55,24 @@ const OPENAPI_INFO = {
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 function errorBody(code: string, message: string, details?: unknown): ErrorBody {
-  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  // Refusals may quote the request (an unknown route's path, an unknown field's name): a secret sent there
+  // is not sent back.
+  return {
+    error: {
+      code,
+      message: scrubSecrets(message),
+      ...(details === undefined ? {} : { details: scrubbed(details) }),
+    },
+  };
+}
+
+function scrubbed(value: unknown): unknown {
+  if (typeof value === "string") return scrubSecrets(value);
+  if (Array.isArray(value)) return value.map(scrubbed);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrubSecrets(k), scrubbed(v)]));
+  }
+  return value;
 }
 
 export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {

@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv } from "./env.ts";
 import { startAlertService } from "./service.ts";
@@ -17,6 +17,8 @@ try {
   throw error;
 }
 const logger = createLogger({ service: "alerts", level: env.LOG_LEVEL });
+// A failed start (database unreachable, migration error) goes through the scrubbing logger, not a raw printout.
+logFatalErrors(logger);
 const metrics = createMetricsRegistry("alerts");
 
 const service = await startAlertService({
