@@ -41,4 +41,19 @@ describe("logger", () => {
     expect(all).not.toContain("s3cr3t-bot-token-value");
     expect(all).toContain("[REDACTED]");
   });
+
+  it("redacts a secret with quotes, backslashes or URL characters however it is spelled in the line", () => {
+    const { lines, destination } = capture();
+    const secret = 'pa"ss\\w@rd/tok en';
+    registerSecret(secret);
+    const log = createLogger({ service: "x", destination });
+    log.info({ quoted: `value ${secret}` }, "as a field");
+    log.error({ err: new Error(`GET http://h/bot${encodeURIComponent(secret)}/getMe failed`) }, "in a URL");
+    log.info(`message with ${secret}`);
+    const all = lines.join("\n");
+    for (const spelling of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]) {
+      expect(all).not.toContain(spelling);
+    }
+    expect(all.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(4);
+  });
 });

@@ -30,7 +30,12 @@ const secrets = new Set<string>();
  * here scrubs them from messages and string fields, whatever key they sit under.
  */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 6) secrets.add(value);
+  if (!value || value.length < 6) return;
+  secrets.add(value);
+  // Log lines are scrubbed after serialization, where a quote or backslash in the secret is escaped; errors
+  // quote URLs, where it is percent-encoded. Those spellings are the same secret.
+  secrets.add(JSON.stringify(value).slice(1, -1));
+  secrets.add(encodeURIComponent(value));
 }
 
 export function scrubSecrets(text: string): string {
