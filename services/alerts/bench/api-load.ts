@@ -29,6 +29,7 @@ const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
   : process.execPath;
 const log = (line: string) => console.error(`api-load: ${line}`);
 
+const loadAtStart = loadavg()[0];
 const db = await createTestDatabase("tb_bench_api");
 const token = randomBytes(16).toString("hex");
 const port = await freePort();
@@ -101,7 +102,8 @@ try {
       connections: CONNECTIONS,
       users: USERS,
       alertsPerUserAtListTime: Math.round((create.requests.total + 500) / USERS),
-      loadAverage1m: loadavg()[0],
+      loadAverage1mAtStart: loadAtStart,
+      loadAverage1mAtEnd: loadavg()[0],
       note:
         "autocannon with overallRate against the alert service process (node services/alerts/src/main.ts) on " +
         "PostgreSQL 127.0.0.1, no Kafka (the outbox rows are written in the create transaction all the same). " +
