@@ -196,6 +196,17 @@ try {
     () => undefined,
   );
   const loadDuringLatency = loadavg()[0];
+  // Event-loop delay of each service since it started (prom-client's default metrics): a stalled loop is
+  // what a latency tail on a shared 2-core machine usually is.
+  const eventLoopDelay: Record<string, { p99Ms: number; maxMs: number }> = {};
+  for (const name of ["alerts", "pricing", "matcher", "telegram-bot"]) {
+    const url = `http://127.0.0.1:${harness.ports.get(name)}`;
+    eventLoopDelay[name] = {
+      p99Ms: Math.round((await metric(url, "nodejs_eventloop_lag_p99_seconds")) * 1000),
+      maxMs: Math.round((await metric(url, "nodejs_eventloop_lag_max_seconds")) * 1000),
+    };
+  }
+  log(`event-loop delay since start: ${JSON.stringify(eventLoopDelay)}`);
   const latencies: number[] = [];
   for (const bell of bells()) {
     const sent = sentAt.get(bell.chatId);
@@ -299,6 +310,7 @@ try {
       latencyMaxMs: latencies.at(-1) ?? null,
       latencyP90Ms: percentile(latencies, 0.9),
       latencyStages: stages,
+      eventLoopDelayAfterLatencyRun: eventLoopDelay,
       alertCreationPerSec: Math.round(ALERTS / createSeconds),
       ramp,
       burstFirstDmAfterTradeMs: first - burstSentAt,
