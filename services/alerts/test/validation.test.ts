@@ -110,6 +110,14 @@ describe("create-alert bodies", () => {
     ["note too long", priceAlert({ note: "x".repeat(201) }), "note", /at most 200/],
     ["note with a line break", priceAlert({ note: "line\nbreak" }), "note", /control characters/],
     ["empty note", priceAlert({ note: "   " }), "note", /must not be empty/],
+    // Found by fuzzing: PostgreSQL cannot store a lone surrogate, which used to answer 500.
+    ["note with a lone surrogate", priceAlert({ note: "\ud800" }), "note", /valid Unicode/],
+    [
+      "chat id with a lone surrogate",
+      priceAlert({ origin: { platform: "telegram", chatId: "\udfff" } }),
+      "origin.chatId",
+      /valid Unicode/,
+    ],
     [
       "cooldown too short",
       priceAlert({ repeat: { cooldownSeconds: 5 } }),

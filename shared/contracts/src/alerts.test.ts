@@ -75,6 +75,7 @@ describe("notes and updates", () => {
     expect(NoteSchema.safeParse("line\nbreak").success).toBe(false);
     expect(NoteSchema.safeParse("x".repeat(201)).success).toBe(false);
     expect(NoteSchema.parse("  earnings 🚀  ")).toBe("earnings 🚀");
+    expect(NoteSchema.safeParse("half a pair \ud83d").success).toBe(false);
   });
 
   it("refuses an empty update", () => {

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { IdSchema, IsoDateTimeSchema, OriginSchema, PriceSchema, SymbolSchema } from "./common.ts";
+import {
+  IdSchema,
+  IsoDateTimeSchema,
+  OriginSchema,
+  PriceSchema,
+  SymbolSchema,
+  wellFormed,
+} from "./common.ts";
 
 export const MAX_NOTE_LENGTH = 200;
 export const MAX_PERCENT_MOVE = 1000;
@@ -93,7 +100,8 @@ export const NoteSchema = z
   .trim()
   .min(1, "note must not be empty")
   .max(MAX_NOTE_LENGTH, `note must be at most ${MAX_NOTE_LENGTH} characters`)
-  .refine((s) => !CONTROL_CHARACTERS.test(s), "note must not contain control characters");
+  .refine((s) => !CONTROL_CHARACTERS.test(s), "note must not contain control characters")
+  .refine((s) => s.isWellFormed(), "note must be valid Unicode text");
 
 /** The market at the moment the alert is set, supplied by the bot from the pricing service's quote. */
 export const MarketContextSchema = z

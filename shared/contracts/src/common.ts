@@ -32,11 +32,19 @@ export const PriceSchema = z
 
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 
+/**
+ * Text that is valid Unicode: a lone UTF-16 surrogate (legal in a JS string and in JSON as `\ud800`) cannot be
+ * stored by PostgreSQL, so free text is refused at the boundary instead of failing in the database.
+ */
+export function wellFormed(schema: z.ZodString) {
+  return schema.refine((s) => s.isWellFormed(), "must be valid Unicode text (no lone surrogates)");
+}
+
 /** Where a notification goes back to: the chat the alert was created in. */
 export const OriginSchema = z
   .object({
     platform: PlatformSchema,
-    chatId: z.string().min(1).max(64),
+    chatId: wellFormed(z.string().min(1).max(64)),
   })
   .strict();
 export type Origin = z.infer<typeof OriginSchema>;

@@ -28,7 +28,8 @@ export const DeliveryReasonSchema = z
   .min(1, "reason must not be empty")
   .max(MAX_DELIVERY_REASON_LENGTH, `reason must be at most ${MAX_DELIVERY_REASON_LENGTH} characters`)
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "reason must not contain control characters");
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "reason must not contain control characters")
+  .refine((s) => s.isWellFormed(), "reason must be valid Unicode text");
 
 /** `PUT /v1/deliveries/{triggerId}`: the first write wins; `reason` belongs to (and is required by) undeliverable. */
 export const RecordDeliveryRequestSchema = z

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, IsoDateTimeSchema, PlatformSchema, SymbolSchema } from "./common.ts";
+import { IdSchema, IsoDateTimeSchema, PlatformSchema, SymbolSchema, wellFormed } from "./common.ts";
 
 export const PlatformUserIdSchema = z
   .string()
@@ -18,7 +18,7 @@ export type Identity = z.infer<typeof IdentitySchema>;
 export const ResolveUserRequestSchema = z
   .object({
     platformUserId: PlatformUserIdSchema,
-    displayName: z.string().trim().min(1).max(100).optional(),
+    displayName: wellFormed(z.string().trim().min(1).max(100)).optional(),
   })
   .strict();
 export type ResolveUserRequest = z.input<typeof ResolveUserRequestSchema>;
