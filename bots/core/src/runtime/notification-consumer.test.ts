@@ -1,0 +1,82 @@
+import { InMemoryBus } from "@tickerbell/bus";
+import { createLogger } from "@tickerbell/config";
+import { deadLetterTopicOf, type Notification, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { afterEach, describe, expect, it } from "vitest";
+import { InMemoryDeliveryLog } from "../delivery/memory-log.ts";
+import { DeliveryPipeline } from "../delivery/pipeline.ts";
+import type { Notifier } from "../delivery/ports.ts";
+import { RateLimiter } from "../delivery/rate-limiter.ts";
+import { consumeNotifications } from "./notification-consumer.ts";
+
+const logger = createLogger({ service: "test", level: "silent" });
+
+const NOTIFICATION: Notification = {
+  v: 1,
+  type: "triggered",
+  triggerId: "0f8fad5b-d9cb-469f-a165-70867728950e:0",
+  alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
+  generation: 0,
+  userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+  origin: { platform: "telegram", chatId: "42" },
+  symbol: "AAPL",
+  condition: { kind: "price", direction: "above", target: 200 },
+  description: "above $200.00",
+  price: 201,
+  referencePrice: 190,
+  moveAbs: 11,
+  movePercent: 5.79,
+  note: null,
+  repeating: false,
+  firedAt: "2026-11-24T15:00:00.000Z",
+};
+
+/** The delivery log while the alert service's database restarts: every call fails until `downUntil`. */
+class RestartingDeliveryLog extends InMemoryDeliveryLog {
+  readonly downUntil: number;
+  constructor(downForMs: number) {
+    super();
+    this.downUntil = Date.now() + downForMs;
+  }
+  override async stateOf(triggerId: string) {
+    if (Date.now() < this.downUntil) throw new Error("the alert service answered 500");
+    return super.stateOf(triggerId);
+  }
+}
+
+class RecordingNotifier implements Notifier {
+  readonly platform = "telegram" as const;
+  readonly sent: string[] = [];
+  async send(n: Notification): Promise<void> {
+    this.sent.push(n.triggerId);
+  }
+}
+
+let bus: InMemoryBus<typeof TOPIC_CATALOG> | undefined;
+afterEach(async () => {
+  await bus?.close();
+});
+
+describe("consumeNotifications", () => {
+  // Found by the fault suite (shared/testkit/test/faults): with the bus's default retries (about 1.5 s) a
+  // PostgreSQL restart under the alert service dead-lettered the notifications in flight, so they were lost.
+  it("rides out a delivery log that is down for a few seconds instead of dead-lettering the notification", async () => {
+    bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
+    await bus.start();
+    const notifier = new RecordingNotifier();
+    const log = new RestartingDeliveryLog(3_000);
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log,
+      limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }),
+      logger,
+    });
+    await consumeNotifications({ bus, platform: "telegram", pipeline });
+    await bus.publish("notifications.telegram", [{ key: NOTIFICATION.userId, value: NOTIFICATION }]);
+
+    const deadline = Date.now() + 15_000;
+    while (notifier.sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(notifier.sent).toEqual([NOTIFICATION.triggerId]);
+    expect(bus.retainedMessages(deadLetterTopicOf("notifications.telegram"))).toBe(0);
+    expect(await log.stateOf(NOTIFICATION.triggerId)).toBe("sent");
+  }, 20_000);
+});
