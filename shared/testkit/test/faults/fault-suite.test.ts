@@ -37,6 +37,8 @@ const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
 const USERS_PER_PLATFORM = 52;
 const ALERTS_PER_USER = 5;
 const TICK_EVERY_MS = 200;
+/** The plateaus during which a fault strikes (see the run below). */
+const FAULT_PLATEAUS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 type Platform = "telegram" | "discord";
@@ -50,6 +52,8 @@ interface FaultRecord {
   fault: string;
   /** What happened, e.g. how long the service took to be healthy again. */
   detail: string;
+  /** When the fault struck (epoch ms). */
+  at: number;
 }
 
 let broker: KafkaBroker | undefined;
@@ -166,20 +170,73 @@ function countsOf(ids: string[]): Map<string, number> {
   return counts;
 }
 
+interface DeliveryReport {
+  /** `<alertId> <platform>` of expected alerts with no DM. */
+  missing: string[];
+  /** `<alertId> xN` delivered more than once, beyond the documented Telegram bound. */
+  duplicated: string[];
+  /** DMs for alerts that must not have fired (or of the wrong platform). */
+  unexpected: string[];
+  /** Telegram duplicates inside the documented window: two sends straddling a SIGKILL of the bot. */
+  toleratedTelegram: string[];
+}
+
+function deliveryReport(): DeliveryReport {
+  const got = deliveredAlertIds();
+  const report: DeliveryReport = { missing: [], duplicated: [], unexpected: [], toleratedTelegram: [] };
+  const telegramKills = faults.filter((f) => f.fault === "SIGKILL telegram-bot").map((f) => f.at);
+  const telegramSends = telegram
+    .allSent()
+    .filter((m) => m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false));
+  for (const platform of ["telegram", "discord"] as const) {
+    const counts = countsOf(got[platform]);
+    const expectedIds = new Set(
+      created.filter((a) => a.platform === platform && a.firesAt !== null).map((a) => a.id),
+    );
+    for (const id of expectedIds) {
+      if (counts.has(id)) continue;
+      const a = created.find((c) => c.id === id)!;
+      report.missing.push(
+        `${id} ${platform} ${a.symbol} ${JSON.stringify(a.condition)} plateau ${a.firesAt}`,
+      );
+    }
+    for (const [id, n] of counts) {
+      if (!expectedIds.has(id)) report.unexpected.push(`${id} ${platform} x${n}`);
+      else if (n > 1) {
+        const times = telegramSends
+          .filter((m) => JSON.stringify(m.replyMarkup ?? {}).includes(id))
+          .map((m) => m.receivedAt);
+        const straddles =
+          platform === "telegram" &&
+          n === 2 &&
+          telegramKills.some((kill) => times[0]! <= kill && kill <= times[1]!);
+        (straddles ? report.toleratedTelegram : report.duplicated).push(`${id} x${n}`);
+      }
+    }
+  }
+  return report;
+}
+
 /** Pushes the current plateau of every symbol, as trades on the fake Finnhub socket. */
 function pushPlateau(): void {
   finnhub.pushTrades(SYMBOLS.map((symbol, i) => ({ symbol, price: levelOf(i, step) })));
 }
 
-/** Moves to the next plateau and resolves once pricing published it to prices.ticks for every symbol. */
+/**
+ * Moves to the next plateau and resolves once pricing published it to prices.ticks for every symbol that still
+ * has an alert to fire or to keep quiet (pricing rightly drops a symbol once all its alerts are done).
+ */
 async function advanceTo(next: number, timeoutMs = 90_000): Promise<void> {
   step = next;
   const from = observed.length;
+  const watched = SYMBOLS.map((symbol, i) => ({ symbol, level: levelOf(i, next) })).filter(({ symbol }) =>
+    created.some((a) => a.symbol === symbol && (a.firesAt === null || a.firesAt >= next)),
+  );
   pushPlateau();
   await until(
     () =>
-      SYMBOLS.every((symbol, i) =>
-        observed.slice(from).some((o) => o.symbol === symbol && o.price === levelOf(i, next)),
+      watched.every(({ symbol, level }) =>
+        observed.slice(from).some((o) => o.symbol === symbol && o.price === level),
       ),
     `plateau ${next} on prices.ticks`,
     timeoutMs,
@@ -198,6 +255,7 @@ async function crashAndRestart(name: string, withinMs: number): Promise<void> {
     step: atStep,
     fault: `SIGKILL ${name}`,
     detail: `killed ${delay} ms into the window, healthy again after ${Date.now() - killedAt} ms`,
+    at: killedAt,
   });
 }
 
@@ -327,7 +385,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     }
     await Promise.all(restarts);
 
-    // Step 6: the broker crashes (SIGKILL) and comes back on the same data.
+    // Plateau 6: the broker crashes (SIGKILL) and comes back on the same data.
     await advanceTo(6);
     await sleep(random() * stepWindowMs);
     let startedAt = Date.now();
@@ -336,11 +394,24 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       step: 6,
       fault: "Kafka broker SIGKILL + restart",
       detail: `back after ${Date.now() - startedAt} ms`,
+      at: startedAt,
     });
+
+    // Plateau 7: the Finnhub socket drops as the plateau starts; it must still reach prices.ticks.
+    step = 7;
+    finnhub.dropSockets();
+    startedAt = Date.now();
     await advanceTo(7);
+    await finnhub.waitFor(() => finnhub.openSockets > 0, "pricing to reconnect", 60_000);
+    faults.push({
+      step: 7,
+      fault: "Finnhub socket dropped",
+      detail: `reconnected after ${Date.now() - startedAt} ms`,
+      at: startedAt,
+    });
     await sleep(stepWindowMs);
 
-    // Step 8: PostgreSQL crashes (immediate stop, no checkpoint) and starts again.
+    // Plateau 8: PostgreSQL crashes (immediate stop, no checkpoint) and starts again.
     await advanceTo(8);
     await sleep(random() * stepWindowMs);
     startedAt = Date.now();
@@ -351,41 +422,56 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       step: 8,
       fault: "PostgreSQL crash + restart",
       detail: `down for ${Date.now() - startedAt} ms`,
+      at: startedAt,
     });
     await sleep(stepWindowMs);
 
-    // Step 9: the Finnhub socket drops; the plateau must still reach prices.ticks (reconnect or REST).
-    step = 9;
-    await sleep(random() * 500);
-    finnhub.dropSockets();
+    // Plateaus 9 and 10 fire many alerts on both platforms. Plateau 9: the next ten message sends on each
+    // platform answer 502, from the moment the plateau is played until the bots have met all ten.
+    telegram.failNext(10, 502);
+    discord.failNext(10, 502, { route: "POST /channels/:channel_id/messages" });
     startedAt = Date.now();
     await advanceTo(9);
-    await finnhub.waitFor(() => finnhub.openSockets > 0, "pricing to reconnect", 60_000);
+    const injected = () => telegram.refusals().filter((r) => r.reason === "injected").length;
+    await until(
+      () => injected() >= 10 && discord.stats().injectedFailures >= 10,
+      "the bots to meet the 5xx",
+      60_000,
+    );
     faults.push({
       step: 9,
-      fault: "Finnhub socket dropped",
-      detail: `reconnected after ${Date.now() - startedAt} ms`,
+      fault: "Telegram and Discord 5xx x10",
+      detail: `all met within ${Date.now() - startedAt} ms`,
+      at: startedAt,
     });
-    await advanceTo(10);
-    await sleep(stepWindowMs);
-
-    // Step 11: Telegram answers 5xx, then 429 for three seconds, while the plateau fires alerts.
-    await advanceTo(11);
-    telegram.failNext(15, 502);
+    // Plateau 10: both platforms answer every call 429 (retry-after up to 3 s), re-armed until each bot felt it.
+    const storms = () => ({
+      telegram: telegram.refusals().filter((r) => r.reason === "storm").length,
+      discord: discord.stats().tooManyRequestsByCause.storm,
+    });
+    startedAt = Date.now();
     telegram.rateLimitStorm(3_000);
-    faults.push({ step: 11, fault: "Telegram 5xx x15 + 429 storm 3 s", detail: "injected" });
-    await sleep(3_000);
-    // Step 12: the same on Discord.
-    await advanceTo(12);
-    discord.failNext(15, 502, { route: /\/messages$/ });
     discord.rateLimitStorm(3_000);
-    faults.push({ step: 12, fault: "Discord 5xx x15 + 429 storm 3 s", detail: "injected" });
-    await sleep(3_000);
-    await advanceTo(13);
+    await advanceTo(10);
+    for (let round = 0; round < 20; round++) {
+      await sleep(Math.max(0, startedAt + 3_000 * (round + 1) - Date.now()));
+      const felt = storms();
+      if (felt.telegram > 0 && felt.discord > 0) break;
+      if (felt.telegram === 0) telegram.rateLimitStorm(3_000);
+      if (felt.discord === 0) discord.rateLimitStorm(3_000);
+    }
+    faults.push({
+      step: 10,
+      fault: "Telegram and Discord 429 storms",
+      detail: `429s answered ${JSON.stringify(storms())} over ${Date.now() - startedAt} ms`,
+      at: startedAt,
+    });
+    for (let next = 11; next < STEPS; next++) await advanceTo(next);
 
     // Every expected notification arrives (bounded), then a quiet period shows nothing more comes.
     const expected = created.filter((a) => a.firesAt !== null);
-    await until(
+    // Not thrown here: the tests below name what is missing or duplicated.
+    const complete = await until(
       () => {
         const got = deliveredAlertIds();
         const all = new Set([...got.telegram, ...got.discord]);
@@ -393,54 +479,73 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       },
       "every expected notification",
       120_000,
+    ).then(
+      () => true,
+      () => false,
     );
     await sleep(3_000);
     ranToTheEnd = true;
+    const got = deliveredAlertIds();
+    const stats = discord.stats();
+    const messagePosts = discord
+      .requestLog()
+      .filter((r) => r.route === "POST /channels/:channel_id/messages" && r.status === 200).length;
+    const refusals = countsOf(telegram.refusals().map((r) => r.reason));
     console.info(
-      `fault suite seed ${SEED}: ${created.length} alerts, ${expected.length} expected to fire\n${faults
-        .map((f) => `  step ${f.step}: ${f.fault} — ${f.detail}`)
-        .join("\n")}`,
+      [
+        `fault suite seed ${SEED}: ${created.length} alerts, ${expected.length} expected to fire${complete ? "" : " (NOT all delivered within 120 s)"}`,
+        ...faults.map((f) => `  plateau ${f.step}: ${f.fault} — ${f.detail}`),
+        `  Telegram: ${got.telegram.length} notification DMs; refusals ${JSON.stringify(Object.fromEntries(refusals))}`,
+        `  Discord: ${got.discord.length} notification DMs from ${messagePosts} accepted sends (the rest were repeats the nonce absorbed); 429 ${JSON.stringify(stats.tooManyRequestsByCause)}, injected 5xx ${stats.injectedFailures}`,
+        `  tolerated Telegram duplicates: ${JSON.stringify(deliveryReport().toleratedTelegram)}`,
+      ].join("\n"),
     );
   }, 420_000);
 
-  it("each platform got exactly one DM per expected alert, none for the others", () => {
+  it("each platform got exactly one DM per expected alert, none for the others (Telegram: the documented bound)", () => {
     expect(ranToTheEnd).toBe(true);
-    const got = deliveredAlertIds();
-    for (const platform of ["telegram", "discord"] as const) {
-      const counts = countsOf(got[platform]);
-      const mine = created.filter((a) => a.platform === platform);
-      const expectedIds = mine.filter((a) => a.firesAt !== null).map((a) => a.id);
-      const missing = expectedIds.filter((id) => !counts.has(id));
-      const duplicated = [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
-      const unexpected = [...counts.keys()].filter((id) => !expectedIds.includes(id));
-      expect({ platform, missing, duplicated, unexpected }).toEqual({
-        platform,
+    const report = deliveryReport();
+    expect({ missing: report.missing, duplicated: report.duplicated, unexpected: report.unexpected }).toEqual(
+      {
         missing: [],
         duplicated: [],
         unexpected: [],
-      });
-    }
+      },
+    );
+    // The only duplicate the design allows: Telegram has no idempotency key, so a bot SIGKILLed after the Bot
+    // API accepted a message and before its delivery-log PUT resends that one message (its offset was not
+    // committed). The bus hands the bot one notification at a time, so at most one per crash, straddling it.
+    const telegramCrashes = faults.filter((f) => f.fault === "SIGKILL telegram-bot").length;
+    expect(report.toleratedTelegram.length).toBeLessThanOrEqual(telegramCrashes);
   });
 
-  it.each(Array.from({ length: STEPS - 1 }, (_, i) => i + 1))(
-    "plateau %i: its alerts were each delivered once",
-    (at) => {
-      expect(ranToTheEnd).toBe(true);
-      const got = deliveredAlertIds();
-      const counts = countsOf([...got.telegram, ...got.discord]);
-      const firing = created.filter((a) => a.firesAt === at);
-      const wrong = firing
-        .filter((a) => counts.get(a.id) !== 1)
-        .map((a) => `${a.id} x${counts.get(a.id) ?? 0}`);
-      expect(
-        wrong,
-        faults
-          .filter((f) => f.step === at)
-          .map((f) => f.fault)
-          .join(", "),
-      ).toEqual([]);
-    },
-  );
+  it.each(FAULT_PLATEAUS)("plateau %i: each of its alerts delivered once", (at) => {
+    expect(ranToTheEnd).toBe(true);
+    const firing = new Set(created.filter((a) => a.firesAt === at).map((a) => a.id));
+    const report = deliveryReport();
+    const wrong = [...report.missing, ...report.duplicated].filter((entry) => firing.has(entry.slice(0, 36)));
+    const during = faults.filter((f) => f.step === at).map((f) => f.fault);
+    expect(wrong, `faults during plateau ${at}: ${during.join(", ") || "none"}`).toEqual([]);
+  });
+
+  it("every injected fault reached the services", () => {
+    expect(ranToTheEnd).toBe(true);
+    const refusals = telegram.refusals();
+    expect(refusals.filter((r) => r.reason === "injected").length).toBe(10);
+    expect(refusals.filter((r) => r.reason === "storm").length).toBeGreaterThan(0);
+    const stats = discord.stats();
+    expect(stats.injectedFailures).toBe(10);
+    expect(stats.tooManyRequestsByCause.storm).toBeGreaterThan(0);
+    expect(finnhub.openSockets).toBeGreaterThan(0);
+    expect(faults.map((f) => f.fault)).toEqual([
+      ...["matcher", "telegram-bot", "discord-bot", "alerts", "pricing"].map((s) => `SIGKILL ${s}`),
+      "Kafka broker SIGKILL + restart",
+      "Finnhub socket dropped",
+      "PostgreSQL crash + restart",
+      "Telegram and Discord 5xx x10",
+      "Telegram and Discord 429 storms",
+    ]);
+  });
 
   it("nothing is left in the outbox, and every alert's final state matches the reference", async () => {
     expect(ranToTheEnd).toBe(true);
@@ -451,6 +556,26 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       "the outbox relay to publish every row",
       30_000,
     );
+    // Nothing was given up on: no message of any topic went to its dead-letter topic.
+    const admin = new Kafka({
+      clientId: "fault-suite-admin",
+      brokers: broker!.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      const deadLetters: Record<string, number> = {};
+      for (const topic of (await admin.listTopics()).filter((t) => t.endsWith(".dlq"))) {
+        const offsets = await admin.fetchTopicOffsets(topic);
+        deadLetters[topic] = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+      }
+      expect(
+        Object.values(deadLetters).every((n) => n === 0),
+        JSON.stringify(deadLetters),
+      ).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
     const rows = await query<{ id: string; status: string; generation: number }>(
       "select id, status, generation from alerts",
     );
