@@ -9,7 +9,7 @@ import {
   startOpsServer,
 } from "@tickerbell/bot-core";
 import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot } from "./discord-bot.ts";
 import { DiscordNotifier } from "./discord-notifier.ts";
@@ -27,6 +27,8 @@ try {
 }
 
 const logger = createLogger({ service: "discord-bot", level: env.LOG_LEVEL });
+// Crashes go through the scrubbing logger: a raw stack could quote the token.
+logFatalErrors(logger);
 const metrics = createMetricsRegistry("discord-bot");
 const alerts = new AlertsClient({
   baseUrl: env.ALERTS_URL,

@@ -1,7 +1,7 @@
 // The matcher as its own process: Kafka in and out, the alert service over HTTP, ops endpoints on PORT.
 import { serve } from "@hono/node-server";
 import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadMatcherEnv, type MatcherEnv } from "./env.ts";
 import { AlertsClient } from "./service/alerts-client.ts";
@@ -19,6 +19,7 @@ try {
   throw error;
 }
 const logger = createLogger({ service: "matcher", level: env.LOG_LEVEL });
+logFatalErrors(logger);
 const metrics = createMetricsRegistry("matcher");
 const bus = new KafkaBus({
   catalog: TOPIC_CATALOG,

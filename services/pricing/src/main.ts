@@ -1,7 +1,7 @@
 // The pricing service as its own process: Finnhub (or the simulated feed) -> prices.ticks, plus the HTTP API.
 import { serve } from "@hono/node-server";
 import { InMemoryBus, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, registerSecret } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry, logFatalErrors, registerSecret } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { AlertsDemandClient, NoDemandSnapshot } from "./adapters/alerts-demand-client.ts";
 import { loadPricingEnv } from "./env.ts";
@@ -11,6 +11,8 @@ const env = loadPricingEnv();
 registerSecret(env.FINNHUB_API_KEY);
 registerSecret(env.API_TOKEN_INTERNAL);
 const log = createLogger({ service: "pricing", ...(env.LOG_LEVEL ? { level: env.LOG_LEVEL } : {}) });
+// Crashes go through the scrubbing logger: a raw stack could quote the API key (it is in the websocket URL).
+logFatalErrors(log);
 const metrics = createMetricsRegistry("pricing");
 
 const brokers =

@@ -1,7 +1,7 @@
 // `npm start`: all of Tickerbell in one process. See README.md "Run it".
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, EnvError } from "@tickerbell/config";
+import { createLogger, EnvError, logFatalErrors } from "@tickerbell/config";
 import { renderBanner } from "./banner.ts";
 import { loadEnv, type StandaloneEnv } from "./env.ts";
 import { startStandalone } from "./standalone.ts";
@@ -26,6 +26,7 @@ const logger = createLogger({
   level: env.LOG_LEVEL,
   ...(chatting ? { destination: createWriteStream(logFile, { flags: "a" }) } : {}),
 });
+logFatalErrors(logger);
 
 const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout });
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
