@@ -27,6 +27,8 @@ const logger = createLogger({
   ...(chatting ? { destination: createWriteStream(logFile, { flags: "a" }) } : {}),
 });
 logFatalErrors(logger);
+// With the console, logs go to a file: say where to look if the process dies.
+if (chatting) process.on("exit", (code) => code !== 0 && console.error(`Tickerbell stopped; see ${logFile}`));
 
 const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout });
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
