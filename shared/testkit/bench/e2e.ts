@@ -258,6 +258,7 @@ try {
   const armed = Array.from({ length: ALERTS }, (_, i) => i).filter((i) => !fired.has(userIdOf(i)));
   const before = bells().length;
   const refusalsBefore = telegram.tooManyRequests().length;
+  const httpBefore = await httpTotals(alertsUrl);
   const burstSentAt = Date.now();
   finnhub.pushTrades(symbols.map((symbol) => ({ symbol, price: FIRST_LEVEL + ALERTS * LEVEL_STEP })));
   await waitUntil(
@@ -267,6 +268,9 @@ try {
   ).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 5_000)); // late duplicates would show up here
   const burstBells = bells().slice(before);
+  // What each DM costs at the alert service (the bot asks and records the delivery log around every send).
+  const alertsHttpDuringBurst = diffHttp(httpBefore, await httpTotals(alertsUrl));
+  log(`alert service during the burst: ${JSON.stringify(alertsHttpDuringBurst)}`);
   const perChat = new Map<number, number>();
   for (const b of bells()) perChat.set(b.chatId, (perChat.get(b.chatId) ?? 0) + 1);
   const lost = armed.filter((i) => !perChat.has(userIdOf(i))).length;
@@ -315,6 +319,7 @@ try {
       ramp,
       burstFirstDmAfterTradeMs: first - burstSentAt,
       burstSeconds: (last - first) / 1000,
+      alertsHttpDuringBurst,
       burst429s: telegram.tooManyRequests().length - refusalsBefore,
       loadAverage1mAfterLatencyRun: loadDuringLatency,
       loadAverage1mAtEnd: loadavg()[0],
@@ -432,6 +437,36 @@ async function drainLag(group: string): Promise<void> {
   await waitUntil(async () => (await matcherLag(group)) < 100, "the matcher to catch up", 120_000).catch(() =>
     log("the matcher did not catch up within 2 minutes"),
   );
+}
+
+/** Count and summed seconds of alerts_http_request_duration_seconds per "METHOD route". */
+async function httpTotals(baseUrl: string): Promise<Map<string, { count: number; seconds: number }>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const totals = new Map<string, { count: number; seconds: number }>();
+  for (const match of text.matchAll(
+    /^alerts_http_request_duration_seconds_(sum|count)\{[^}]*?method="([^"]+)",route="([^"]+)"[^}]*\} (\S+)$/gm,
+  )) {
+    const key = `${match[2]} ${match[3]}`;
+    const entry = totals.get(key) ?? { count: 0, seconds: 0 };
+    if (match[1] === "count") entry.count = Number(match[4]);
+    else entry.seconds = Number(match[4]);
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
+function diffHttp(
+  before: Map<string, { count: number; seconds: number }>,
+  after: Map<string, { count: number; seconds: number }>,
+): Record<string, { requests: number; meanMs: number }> {
+  const out: Record<string, { requests: number; meanMs: number }> = {};
+  for (const [key, now] of after) {
+    const then = before.get(key) ?? { count: 0, seconds: 0 };
+    const requests = now.count - then.count;
+    if (requests > 0)
+      out[key] = { requests, meanMs: Math.round(((now.seconds - then.seconds) / requests) * 10_000) / 10 };
+  }
+  return out;
 }
 
 async function metric(baseUrl: string, name: string): Promise<number> {
