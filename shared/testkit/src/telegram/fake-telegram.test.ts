@@ -194,6 +194,14 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(error.description).toBe("Bad Request: chat not found");
   });
 
+  it("knowUser opens a chat the bot may write to without queuing an update for the bot", async () => {
+    const fake = await startFake();
+    fake.knowUser({ id: 424243 });
+    expect(fake.pendingUpdates()).toEqual([]);
+    await botFor(fake).telegram.sendMessage(424243, "hi");
+    expect(fake.messagesTo(424243).map((m) => m.text)).toEqual(["hi"]);
+  });
+
   it("answers 429 with retry_after when a chat exceeds its per-chat rate and keeps counting early retries", async () => {
     const fake = await startFake({ rateLimits: { perChat: { limit: 1, windowMs: 60_000 } } });
     const bot = botFor(fake);
