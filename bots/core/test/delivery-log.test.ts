@@ -129,6 +129,22 @@ const chat = (platformUserId: string): ChatContext => ({
 });
 
 describe("HttpDeliveryLog with the delivery pipeline", () => {
+  it("does not hold up the partition for a notification whose alert the service does not know", async () => {
+    const known = await createAlert("ghost-user", "GHST");
+    const ghost = notificationOf({ ...known, id: "0f8fad5b-d9cb-469f-a165-70867728950e" });
+    const blocked = new DeliveryError("chat not found", { retryable: false, code: "chat_not_found" });
+    // Neither the undeliverable record nor the sent record can be written (404): both finish, none throws.
+    expect(await pipeline(alerts.url, new RecordingNotifier("telegram", blocked)).deliver(ghost)).toEqual({
+      status: "undeliverable",
+      reason: "chat_not_found",
+    });
+    const other = { ...ghost, triggerId: `${ghost.alertId}:1`, generation: 1 };
+    expect(await pipeline(alerts.url, new RecordingNotifier("telegram")).deliver(other)).toEqual({
+      status: "sent",
+      attempts: 1,
+    });
+  });
+
   it("does not send a redelivered triggerId twice, across a bot restart", async () => {
     const alert = await createAlert("restart-user", "AAPL");
     const notification = notificationOf(alert);

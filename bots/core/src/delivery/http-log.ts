@@ -4,7 +4,7 @@ import {
   type Notification,
   type RecordDeliveryRequest,
 } from "@tickerbell/contracts";
-import { JsonClient } from "../clients/http.ts";
+import { ApiError, JsonClient } from "../clients/http.ts";
 import type { DeliveryLog, DeliveryState } from "./ports.ts";
 
 export interface HttpDeliveryLogOptions {
@@ -49,8 +49,15 @@ export class HttpDeliveryLog implements DeliveryLog {
   }
 
   private async record(triggerId: string, body: RecordDeliveryRequest): Promise<void> {
-    await this.http.call("PUT", `/v1/deliveries/${encodeURIComponent(triggerId)}`, DeliveryRecordSchema, {
-      body,
-    });
+    try {
+      await this.http.call("PUT", `/v1/deliveries/${encodeURIComponent(triggerId)}`, DeliveryRecordSchema, {
+        body,
+      });
+    } catch (error) {
+      // The alert service does not know this alert (gone, or never on this platform): there is nothing to
+      // record, and retrying would only hold up the partition behind it.
+      if (error instanceof ApiError && error.status === 404) return;
+      throw error;
+    }
   }
 }
