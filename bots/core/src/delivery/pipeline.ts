@@ -1,6 +1,7 @@
 import type { Logger } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
-import { DeliveryError, type DeliveryLog, type Notifier } from "./ports.ts";
+import { ApiError } from "../clients/http.ts";
+import { DeliveryError, type DeliveryLog, type DeliveryState, type Notifier } from "./ports.ts";
 import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
 
 export interface RetryPolicy {
@@ -51,7 +52,7 @@ export class DeliveryPipeline {
       alertId: notification.alertId,
       platform: notifier.platform,
     });
-    const state = await log.stateOf(notification.triggerId);
+    const state = await this.stateOf(notification, logger);
     if (state !== "new") {
       logger.debug({ state }, "already handled, not sending again");
       return { status: "duplicate" };
@@ -89,6 +90,25 @@ export class DeliveryPipeline {
       await this.recordSent(notification, logger);
       logger.info({ attempt, symbol: notification.symbol }, "notification delivered");
       return { status: "sent", attempts: attempt };
+    }
+  }
+
+  /**
+   * Asks the delivery log, riding out an alert service that is restarting or whose database is (unreachable or
+   * 5xx) with the same backoff as sends, so the bus's few quick retries do not dead-letter, i.e. lose, the
+   * notification. A refusal (4xx) is not retried: it would only hold up the partition behind it.
+   */
+  private async stateOf(notification: Notification, logger: Logger): Promise<DeliveryState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.log.stateOf(notification.triggerId);
+      } catch (error) {
+        const refused = error instanceof ApiError && error.status < 500 && error.status !== 429;
+        if (refused || attempt >= this.retry.attempts) throw error;
+        const delayMs = this.backoff(attempt);
+        logger.warn({ err: error, attempt, delayMs }, "delivery log unavailable, retrying");
+        await this.sleep(delayMs);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ import { InMemoryBus } from "@tickerbell/bus";
 import { createLogger } from "@tickerbell/config";
 import { deadLetterTopicOf, type Notification, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { afterEach, describe, expect, it } from "vitest";
+import { ApiError } from "../clients/http.ts";
 import { InMemoryDeliveryLog } from "../delivery/memory-log.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { Notifier } from "../delivery/ports.ts";
@@ -30,15 +31,18 @@ const NOTIFICATION: Notification = {
   firedAt: "2026-11-24T15:00:00.000Z",
 };
 
-/** The delivery log while the alert service's database restarts: every call fails until `downUntil`. */
-class RestartingDeliveryLog extends InMemoryDeliveryLog {
+/** The delivery log answering `status` until `downUntil` (a 500 while the alert service's database restarts). */
+class FailingDeliveryLog extends InMemoryDeliveryLog {
   readonly downUntil: number;
-  constructor(downForMs: number) {
+  readonly status: number;
+  constructor(downForMs: number, status: number) {
     super();
     this.downUntil = Date.now() + downForMs;
+    this.status = status;
   }
   override async stateOf(triggerId: string) {
-    if (Date.now() < this.downUntil) throw new Error("the alert service answered 500");
+    if (Date.now() < this.downUntil)
+      throw new ApiError("GET", `/v1/deliveries/${triggerId}`, this.status, "x", `answered ${this.status}`);
     return super.stateOf(triggerId);
   }
 }
@@ -56,27 +60,44 @@ afterEach(async () => {
   await bus?.close();
 });
 
-describe("consumeNotifications", () => {
-  // Found by the fault suite (shared/testkit/test/faults): with the bus's default retries (about 1.5 s) a
-  // PostgreSQL restart under the alert service dead-lettered the notifications in flight, so they were lost.
-  it("rides out a delivery log that is down for a few seconds instead of dead-lettering the notification", async () => {
-    bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
-    await bus.start();
-    const notifier = new RecordingNotifier();
-    const log = new RestartingDeliveryLog(3_000);
-    const pipeline = new DeliveryPipeline({
-      notifier,
-      log,
-      limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }),
-      logger,
-    });
-    await consumeNotifications({ bus, platform: "telegram", pipeline });
-    await bus.publish("notifications.telegram", [{ key: NOTIFICATION.userId, value: NOTIFICATION }]);
+async function consumeWith(log: InMemoryDeliveryLog): Promise<RecordingNotifier> {
+  bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
+  await bus.start();
+  const notifier = new RecordingNotifier();
+  const pipeline = new DeliveryPipeline({
+    notifier,
+    log,
+    limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }),
+    logger,
+  });
+  await consumeNotifications({ bus, platform: "telegram", pipeline });
+  await bus.publish("notifications.telegram", [{ key: NOTIFICATION.userId, value: NOTIFICATION }]);
+  return notifier;
+}
 
-    const deadline = Date.now() + 15_000;
-    while (notifier.sent.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+const deadLetters = () => bus!.retainedMessages(deadLetterTopicOf("notifications.telegram"));
+
+describe("consumeNotifications", () => {
+  // Found by the fault suite (shared/testkit/test/faults): with only the bus's quick retries (about 1.5 s) a
+  // PostgreSQL restart under the alert service dead-lettered the notifications in flight, so they were lost.
+  it("rides out a delivery log that answers 500 for a few seconds instead of dead-lettering the notification", async () => {
+    const log = new FailingDeliveryLog(3_000, 500);
+    const notifier = await consumeWith(log);
+    await until(() => notifier.sent.length > 0 || deadLetters() > 0);
     expect(notifier.sent).toEqual([NOTIFICATION.triggerId]);
-    expect(bus.retainedMessages(deadLetterTopicOf("notifications.telegram"))).toBe(0);
+    expect(deadLetters()).toBe(0);
     expect(await log.stateOf(NOTIFICATION.triggerId)).toBe("sent");
+  }, 20_000);
+
+  it("dead-letters at once what the delivery log refuses (4xx), so it does not hold up the partition", async () => {
+    const notifier = await consumeWith(new FailingDeliveryLog(60_000, 404));
+    await until(() => deadLetters() > 0);
+    expect(deadLetters()).toBe(1);
+    expect(notifier.sent).toEqual([]);
   }, 20_000);
 });

@@ -8,14 +8,6 @@ import {
 import type { DeliveryPipeline } from "../delivery/pipeline.ts";
 
 /**
- * How long the bus retries one notification before dead-lettering it. A notification is never a poison message
- * (the bus already validated it): what fails is the alert service (the delivery log) or the platform, and both
- * come back. The bus default (5 attempts, about 1.5 s) dead-lettered, i.e. lost, notifications during a
- * PostgreSQL restart; this rides out about ten minutes, like the alert service's trigger consumer.
- */
-export const NOTIFICATION_RETRY = { maxAttempts: 25, initialBackoffMs: 200, maxBackoffMs: 30_000 };
-
-/**
  * Feeds `notifications.<platform>` into the delivery pipeline. The topic is keyed by user, so one user's
  * notifications arrive in order; a send that keeps failing is retried by the bus, then dead-lettered.
  */
@@ -35,7 +27,6 @@ export function consumeNotifications(options: {
     groupId: options.groupId ?? `${options.platform}-bot`,
     topics: [topic],
     fromBeginning: options.fromBeginning ?? true,
-    retry: NOTIFICATION_RETRY,
     handler: async (message) => {
       // The bus parsed it with this topic's schema; TypeScript cannot narrow a template-literal topic name.
       await options.pipeline.deliver(message.value as Notification);
