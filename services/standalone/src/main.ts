@@ -32,6 +32,7 @@ if (chatting) process.on("exit", (code) => code !== 0 && console.error(`Tickerbe
 
 const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout });
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
+running.openConsole();
 logger.info(running.summary, "tickerbell started");
 
 let stopping = false;

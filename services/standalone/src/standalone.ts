@@ -31,6 +31,8 @@ export interface RunningStandalone {
   summary: StandaloneSummary;
   /** Resolves when the console chat is closed (Ctrl-D or /quit); never resolves without a console. */
   consoleClosed: Promise<void>;
+  /** Starts reading the console chat (after the banner is out); nothing without a console. */
+  openConsole(): void;
   stop(): Promise<void>;
 }
 
@@ -231,6 +233,7 @@ export async function startStandalone(
     }
 
     let consoleClosed: Promise<void> = new Promise(() => {});
+    let openConsole = () => {};
     if (chats.length === 0) {
       const chat = new ConsoleChat({
         handler: handlerFor("console"),
@@ -243,7 +246,7 @@ export async function startStandalone(
         perChatPerSecond: 100,
       });
       subscriptions.push(await consumeNotifications({ bus, platform: "console", pipeline }));
-      chat.start();
+      openConsole = () => chat.start();
       stops.push(async () => chat.stop());
       consoleClosed = chat.closed;
       chats.push("console chat");
@@ -264,6 +267,7 @@ export async function startStandalone(
         pricingUrl: pricingHttp.url,
       },
       consoleClosed,
+      openConsole,
       stop: stopAll,
     };
   } catch (error) {

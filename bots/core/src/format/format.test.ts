@@ -18,6 +18,12 @@ describe("formatting", () => {
     expect(formatPrice(price)).toBe(text);
   });
 
+  it("writes a change with the precision of the price that moved", () => {
+    expect(formatChange(-0.6133, 189.39)).toBe("-$0.61");
+    expect(formatChange(-0.0312, 0.41)).toBe("-$0.0312");
+    expect(formatChange(12.4)).toBe("+$12.40");
+  });
+
   it("signs percentages", () => {
     expect(formatPercent(5.2)).toBe("+5.20%");
     expect(formatPercent(-0.345)).toBe("-0.34%");

@@ -4,9 +4,13 @@ import type { Alert, AlertCondition } from "@tickerbell/contracts";
  * Prices the way traders read them: cents for ordinary stocks, more digits below a dollar (penny stocks,
  * crypto pairs) so a move is still visible.
  */
-export function formatPrice(price: number): string {
-  const digits = price >= 1 || price === 0 ? 2 : price >= 0.01 ? 4 : 6;
+export function formatPrice(price: number, scale: number = price): string {
+  const digits = digitsFor(scale);
   return `$${price.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+function digitsFor(scale: number): number {
+  return scale >= 1 || scale === 0 ? 2 : scale >= 0.01 ? 4 : 6;
 }
 
 /** `+5.20%`, `-0.35%`, always signed. */
@@ -15,10 +19,13 @@ export function formatPercent(percent: number): string {
   return `${sign}${Math.abs(percent).toFixed(2)}%`;
 }
 
-/** A signed dollar change: `+$12.40`, `-$0.0312`. */
-export function formatChange(amount: number): string {
+/**
+ * A signed dollar change, with the precision of the price it moved (`price`): `+$12.40`, `-$0.61` for a $190
+ * stock, `-$0.0312` for a 40-cent one.
+ */
+export function formatChange(amount: number, price: number = Math.abs(amount)): string {
   const sign = amount > 0 ? "+" : amount < 0 ? "-" : "±";
-  return `${sign}${formatPrice(Math.abs(amount))}`;
+  return `${sign}${formatPrice(Math.abs(amount), price)}`;
 }
 
 const UNITS: ReadonlyArray<[string, number]> = [

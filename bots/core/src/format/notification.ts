@@ -26,7 +26,7 @@ export function formatNotification(n: Notification): NotificationMessage {
     title: `🔔 ${n.symbol} ${condition}`,
     lines: [
       `${n.symbol} is at ${formatPrice(n.price)} now.`,
-      `${formatChange(n.moveAbs)} (${formatPercent(n.movePercent)}) since ${formatPrice(n.referencePrice)} when the alert was set.`,
+      `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)}) since ${formatPrice(n.referencePrice)} when the alert was set.`,
       ...(n.note ? [`Note: ${n.note}`] : []),
       ...(n.repeating ? ["This alert repeats; it re-arms after its cooldown."] : []),
     ],

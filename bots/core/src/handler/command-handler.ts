@@ -400,7 +400,7 @@ export class CommandHandler {
       const change =
         q.previousClose === null
           ? ""
-          : ` ${formatChange(q.price - q.previousClose)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
+          : ` ${formatChange(q.price - q.previousClose, q.price)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
       lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
     }
     return { text: lines.join("\n") };
