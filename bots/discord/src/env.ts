@@ -14,6 +14,8 @@ export const DiscordEnvSchema = z.object({
   ALERTS_API_TOKEN: envSecret(),
   PRICING_URL: z.url(),
   KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  /** Consumer group of notifications.discord: every instance of this bot shares it. */
+  DISCORD_GROUP_ID: z.string().min(1).default("discord-bot"),
   PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
   /** Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
   DISCORD_MESSAGES_PER_SECOND: envInt(50).pipe(z.number().min(1).max(50)),

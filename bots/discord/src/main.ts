@@ -66,7 +66,12 @@ let ready = false;
 const ops = await startOpsServer({ port: env.PORT, metrics, ready: () => ready && bot.isReady() });
 await bus.start();
 await bot.start();
-const subscription = await consumeNotifications({ bus, platform: "discord", pipeline });
+const subscription = await consumeNotifications({
+  bus,
+  platform: "discord",
+  pipeline,
+  groupId: env.DISCORD_GROUP_ID,
+});
 ready = true;
 logger.info({ port: env.PORT }, "discord bot ready");
 

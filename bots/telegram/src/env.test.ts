@@ -19,6 +19,7 @@ describe("telegram bot env", () => {
       PORT: 8084,
       TELEGRAM_MESSAGES_PER_SECOND: 30,
       TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      TELEGRAM_GROUP_ID: "telegram-bot",
       LOG_LEVEL: "info",
     });
   });

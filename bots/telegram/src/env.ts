@@ -11,6 +11,8 @@ export const TelegramEnvSchema = z.object({
   ALERTS_API_TOKEN: envSecret(),
   PRICING_URL: z.url(),
   KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  /** Consumer group of notifications.telegram: every instance of this bot shares it. */
+  TELEGRAM_GROUP_ID: z.string().min(1).default("telegram-bot"),
   PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
   TELEGRAM_MESSAGES_PER_SECOND: envInt(30).pipe(z.number().min(1).max(1000)),
   TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: envInt(1).pipe(z.number().min(1).max(100)),

@@ -71,7 +71,12 @@ let ready = false;
 const ops = await startOpsServer({ port: env.PORT, metrics, ready: () => ready });
 await bus.start();
 await bot.start();
-const subscription = await consumeNotifications({ bus, platform: "telegram", pipeline });
+const subscription = await consumeNotifications({
+  bus,
+  platform: "telegram",
+  pipeline,
+  groupId: env.TELEGRAM_GROUP_ID,
+});
 ready = true;
 logger.info({ port: env.PORT }, "telegram bot ready");
 

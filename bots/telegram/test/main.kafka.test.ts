@@ -30,6 +30,7 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
   }
 }
 
+const GROUP_ID = `telegram-bot-main-${randomBytes(3).toString("hex")}`;
 let world: World;
 let child: ChildProcess;
 let output = "";
@@ -50,7 +51,7 @@ beforeAll(async () => {
   await admin.connect();
   try {
     await admin.resetOffsets({
-      groupId: "telegram-bot",
+      groupId: GROUP_ID,
       topic: notificationTopicOf("telegram"),
       earliest: false,
     });
@@ -69,6 +70,8 @@ beforeAll(async () => {
       ALERTS_API_TOKEN: TOKENS.telegram,
       PRICING_URL: world.pricingUrl,
       KAFKA_BROKERS: kafkaBrokersFromEnv().join(","),
+      // Its own group: other suites run bot processes on the same broker at the same time.
+      TELEGRAM_GROUP_ID: GROUP_ID,
       PORT: String(port),
       LOG_LEVEL: "info",
     },

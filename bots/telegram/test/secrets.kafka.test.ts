@@ -44,6 +44,8 @@ async function runBot(apiRoot: string, alertsUrl: string, forMs: number): Promis
       ALERTS_URL: alertsUrl,
       PRICING_URL: alertsUrl,
       KAFKA_BROKERS: kafkaBrokersFromEnv().join(","),
+      // Its own group, so it never takes notification partitions from another suite's bot process.
+      TELEGRAM_GROUP_ID: `telegram-bot-secrets-${process.pid}`,
       PORT: String(await freePort()),
       LOG_LEVEL: "trace",
     },
