@@ -14,5 +14,6 @@ export * from "./grammar/options.ts";
 export * from "./grammar/parse.ts";
 export * from "./handler/command-handler.ts";
 export * from "./handler/ports.ts";
+export * from "./runtime/bot-process.ts";
 export * from "./runtime/notification-consumer.ts";
 export * from "./runtime/ops-server.ts";

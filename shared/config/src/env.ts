@@ -49,3 +49,19 @@ export const envList = () =>
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   );
+
+/**
+ * For a process entry point: loads the environment, or prints the EnvError (every bad variable, no values)
+ * and exits 1. Anything else thrown is a bug and propagates.
+ */
+export function loadEnvOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
