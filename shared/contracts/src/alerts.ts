@@ -1,7 +1,9 @@
 import { z } from "zod";
 import {
+  AlertPhaseSchema,
   IdSchema,
   IsoDateTimeSchema,
+  OffsetSchema,
   OriginSchema,
   PriceSchema,
   SymbolSchema,
@@ -159,6 +161,10 @@ export const AlertSchema = z.object({
   updatedAt: IsoDateTimeSchema,
   lastTriggeredAt: IsoDateTimeSchema.nullable(),
   lastTriggerPrice: z.number().nullable(),
+  /** Where the alert is in its firing cycle (runtime state written by the matcher; see runtime.ts). */
+  phase: AlertPhaseSchema,
+  /** The prices.ticks offset after which the runtime fields hold (null: not touched by a tick yet). */
+  stateAsOfTick: OffsetSchema.nullable(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

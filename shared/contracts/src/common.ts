@@ -60,3 +60,14 @@ export const ErrorBodySchema = z.object({
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/**
+ * Where an alert stands between firings: `armed` can fire; `cooling` fired and waits out its cooldown;
+ * `awaitingBand` (repeating above/below only) waited the cooldown and now waits for price to move back across
+ * its level by the hysteresis band.
+ */
+export const AlertPhaseSchema = z.enum(["armed", "cooling", "awaitingBand"]);
+export type AlertPhase = z.infer<typeof AlertPhaseSchema>;
+
+/** A Kafka offset as a decimal string (offsets are 64-bit). */
+export const OffsetSchema = z.string().regex(/^\d+$/, "an offset is a non-negative integer in decimal");

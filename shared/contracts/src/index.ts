@@ -4,6 +4,7 @@ export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./internal.ts";
 export * from "./pricing.ts";
+export * from "./runtime.ts";
 export * from "./topic-catalog.ts";
 export * from "./topics.ts";
 export * from "./users.ts";

@@ -1,6 +1,12 @@
 import type { z } from "zod";
 import { AlertChangeEventSchema, NotificationSchema, PriceTickSchema } from "./events.ts";
-import { type notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
+import { AlertRuntimeEventSchema } from "./runtime.ts";
+import {
+  type notificationTopicOf,
+  TOPIC_ALERT_CHANGES,
+  TOPIC_ALERT_RUNTIME,
+  TOPIC_PRICE_TICKS,
+} from "./topics.ts";
 
 /**
  * One topic's contract: what its messages look like, what they are keyed by, and how many partitions it gets
@@ -28,8 +34,9 @@ function topic<S extends z.ZodType>(spec: TopicSpec<S>): TopicSpec<S> {
 }
 
 /**
- * prices.ticks and alerts.changes are co-partitioned (same key, same partition count, same partitioner) so a
- * matcher instance that owns partition p of both sees every tick and every alert change of its symbols.
+ * prices.ticks, alerts.changes and alerts.runtime are co-partitioned (same key, same partition count, same
+ * partitioner) so a matcher instance that owns partition p sees every tick and every alert change of its symbols,
+ * and the runtime state it writes for them lands in partition p too.
  */
 export const CO_PARTITIONED_PARTITIONS = 6;
 
@@ -52,6 +59,13 @@ export const TOPIC_CATALOG = {
     key: "symbol of the alert",
     keyOf: (event) => event.alert.symbol,
     schema: AlertChangeEventSchema,
+    partitions: CO_PARTITIONED_PARTITIONS,
+  }),
+  [TOPIC_ALERT_RUNTIME]: topic({
+    name: TOPIC_ALERT_RUNTIME,
+    key: "symbol of the alert",
+    keyOf: (event) => event.symbol,
+    schema: AlertRuntimeEventSchema,
     partitions: CO_PARTITIONED_PARTITIONS,
   }),
   [NOTIFICATIONS_DISCORD]: topic({

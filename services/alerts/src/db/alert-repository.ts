@@ -24,7 +24,7 @@ export class MikroAlertRepository implements AlertRepository {
       await em.findOneOrFail(UserEntity, { id: alert.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const openCount = await em.count(AlertEntity, { userId: alert.userId, status: { $in: OPEN } });
       if (openCount >= limit) return { created: false as const, openCount };
-      em.create(AlertEntity, toAlertRow(alert));
+      em.create(AlertEntity, { ...toAlertRow(alert), runtimeOffset: null });
       await em.flush();
       await appendAlertChange(em, "created", alert, new Date(alert.updatedAt));
       return { created: true as const };
@@ -84,6 +84,9 @@ export class MikroAlertRepository implements AlertRepository {
         firedAt: new Date(firing.firedAt),
         outcome: decision.outcome,
         recordedAt: new Date(decision.alert.updatedAt),
+        notification: null,
+        reemittedAt: null,
+        reemits: 0,
       });
       return { outcome: decision.outcome, alert: await this.#write(em, row, decision) };
     });

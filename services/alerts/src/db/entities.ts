@@ -1,5 +1,12 @@
 import { defineEntity, p } from "@mikro-orm/core";
-import type { AlertCondition, AlertStatus, DeliveryStatus, Platform } from "@tickerbell/contracts";
+import type {
+  AlertCondition,
+  AlertPhase,
+  AlertStatus,
+  DeliveryStatus,
+  Notification,
+  Platform,
+} from "@tickerbell/contracts";
 
 // Entities are plain schemas (no classes, no decorators) so Node's type stripping can load them. Columns
 // carry scalar foreign keys: the repository works with ids and never walks an object graph.
@@ -64,6 +71,10 @@ export const AlertEntity = defineEntity({
     updatedAt: p.datetime(),
     lastTriggeredAt: p.datetime().nullable(),
     lastTriggerPrice: p.double().runtimeType("number").$type<number>().nullable(),
+    phase: p.string().$type<AlertPhase>(),
+    stateAsOfTick: p.bigint("string").nullable(),
+    /** The alerts.runtime offset of the event that last wrote the runtime fields (older ones are skipped). */
+    runtimeOffset: p.bigint("string").nullable(),
   },
 });
 
@@ -79,6 +90,9 @@ export const AlertTriggerEntity = defineEntity({
     firedAt: p.datetime(),
     outcome: p.string().$type<"triggered" | "rearmed">(),
     recordedAt: p.datetime(),
+    notification: p.json<Notification>().nullable(),
+    reemittedAt: p.datetime().nullable(),
+    reemits: p.integer(),
   },
 });
 

@@ -28,11 +28,16 @@ export function toAlert(row: AlertRow): Alert {
     updatedAt: row.updatedAt.toISOString(),
     lastTriggeredAt: iso(row.lastTriggeredAt),
     lastTriggerPrice: row.lastTriggerPrice ?? null,
+    phase: row.phase,
+    stateAsOfTick: row.stateAsOfTick ?? null,
   };
 }
 
-/** The column values of `alert`, for both inserts and updates. */
-export function toAlertRow(alert: Alert): AlertRow {
+/**
+ * The column values of `alert`, for both inserts and updates. `runtimeOffset` is not part of the record: only
+ * the runtime consumer writes it.
+ */
+export function toAlertRow(alert: Alert): Omit<AlertRow, "runtimeOffset"> {
   return {
     id: alert.id,
     userId: alert.userId,
@@ -57,5 +62,7 @@ export function toAlertRow(alert: Alert): AlertRow {
     updatedAt: new Date(alert.updatedAt),
     lastTriggeredAt: alert.lastTriggeredAt === null ? null : new Date(alert.lastTriggeredAt),
     lastTriggerPrice: alert.lastTriggerPrice,
+    phase: alert.phase,
+    stateAsOfTick: alert.stateAsOfTick,
   };
 }

@@ -72,6 +72,8 @@ export class AlertService {
       updatedAt: now.toISOString(),
       lastTriggeredAt: null,
       lastTriggerPrice: null,
+      phase: "armed",
+      stateAsOfTick: null,
     };
     const result = await this.#repository.createWithinLimit(alert, this.#maxOpen);
     if (!result.created) {

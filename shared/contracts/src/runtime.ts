@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { AlertPhaseSchema, IdSchema, IsoDateTimeSchema, OffsetSchema } from "./common.ts";
+import { NotificationSchema } from "./events.ts";
+
+/**
+ * What the matcher knows about an alert beyond its definition: the levels it watches now and where it is in its
+ * firing cycle. The matcher owns it; the alert service stores the latest copy (from `alerts.runtime`) so a
+ * matcher that takes the alert over starts from it. Rules: @tickerbell/rules.
+ */
+export const AlertRuntimeStateSchema = z
+  .object({
+    /** Generation of the NEXT firing: a repeating alert moves to generation + 1 when it fires. */
+    generation: z.number().int().nonnegative(),
+    phase: AlertPhaseSchema,
+    /** Moves are reported against this; a repeating percent or trailing alert restarts from its last firing. */
+    referencePrice: z.number().positive().finite(),
+    /** Absolute levels of price and percent alerts (null: that side does not fire). */
+    upper: z.number().positive().finite().nullable(),
+    lower: z.number().positive().finite().nullable(),
+    /** Trailing alerts: the peak (`down`) or trough (`up`) since creation or the last firing. */
+    extreme: z.number().positive().finite().nullable(),
+    /** Epoch milliseconds of the last firing (the start of its cooldown). */
+    lastFiredAt: z.number().int().nonnegative().nullable(),
+    lastFirePrice: z.number().positive().finite().nullable(),
+  })
+  .strict();
+export type AlertRuntimeState = z.infer<typeof AlertRuntimeStateSchema>;
+
+/**
+ * `alerts.runtime`, keyed by symbol (co-partitioned with prices.ticks): the matcher's record of an alert's
+ * runtime state, written when the alert fires (with the firing) and at checkpoints (band re-arms, cooldown ends,
+ * trailing peaks). The alert service applies them in order and records firings idempotently by triggerId.
+ */
+export const AlertRuntimeEventSchema = z.object({
+  v: z.literal(1),
+  alertId: IdSchema,
+  symbol: z.string(),
+  /**
+   * The prices.ticks offset (in the symbol's partition) after which `state` holds: a matcher that takes the
+   * partition over applies only later ticks to it. Null: before any tick of this matcher's run.
+   */
+  asOfTick: OffsetSchema.nullable(),
+  state: AlertRuntimeStateSchema,
+  /** The alert fired on that tick; `state` is the state after the firing. */
+  firing: z
+    .object({
+      triggerId: z.string(),
+      price: z.number().positive().finite(),
+      firedAt: IsoDateTimeSchema,
+      /** What was published to notifications.<platform>: kept so an undelivered firing can be sent again. */
+      notification: NotificationSchema,
+    })
+    .strict()
+    .optional(),
+  /** A one-shot alert that fired: it is done. */
+  done: z.boolean(),
+});
+export type AlertRuntimeEvent = z.infer<typeof AlertRuntimeEventSchema>;

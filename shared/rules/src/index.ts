@@ -1,0 +1,5 @@
+export * from "./levels.ts";
+export * from "./market-hours.ts";
+export * from "./plan.ts";
+export * from "./runtime.ts";
+export * from "./step.ts";

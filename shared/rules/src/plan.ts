@@ -1,0 +1,109 @@
+// Where a new alert starts: its reference price and levels from the market at creation, or a refusal when the
+// condition already holds (an alert that would fire on the very next tick is almost always a typo).
+import type { AlertCondition, MarketContext } from "@tickerbell/contracts";
+import { type Levels, percentThresholds } from "./levels.ts";
+
+export interface AlertBaseline {
+  referencePrice: number;
+  thresholds: Levels;
+  /** Trailing alerts: the starting peak (`down`) or trough (`up`). */
+  extreme: number | null;
+}
+
+export type PlanRefusal = {
+  ok: false;
+  code: "condition_already_met" | "previous_close_unknown" | "trailing_offset_too_large";
+  message: string;
+  details: Record<string, unknown>;
+};
+
+export type PlanResult = { ok: true; baseline: AlertBaseline } | PlanRefusal;
+
+function formatPrice(value: number): string {
+  return value >= 1 ? value.toFixed(2) : String(value);
+}
+
+function alreadyMet(last: number, what: string, thresholds: Levels): PlanRefusal {
+  return {
+    ok: false,
+    code: "condition_already_met",
+    message: `${what} (current price ${formatPrice(last)})`,
+    details: { currentPrice: last, thresholds },
+  };
+}
+
+export function planAlert(condition: AlertCondition, market: MarketContext): PlanResult {
+  const last = market.last;
+  switch (condition.kind) {
+    case "price": {
+      const x = condition.target;
+      const ok = (thresholds: Levels): PlanResult => ({
+        ok: true,
+        baseline: { referencePrice: last, thresholds, extreme: null },
+      });
+      if (condition.direction === "above") {
+        const thresholds = { upper: x, lower: null };
+        return last >= x
+          ? alreadyMet(last, `price is already at or above ${formatPrice(x)}`, thresholds)
+          : ok(thresholds);
+      }
+      if (condition.direction === "below") {
+        const thresholds = { upper: null, lower: x };
+        return last <= x
+          ? alreadyMet(last, `price is already at or below ${formatPrice(x)}`, thresholds)
+          : ok(thresholds);
+      }
+      // `cross` watches the side price is not on yet.
+      const thresholds = last < x ? { upper: x, lower: null } : { upper: null, lower: x };
+      return last === x
+        ? alreadyMet(last, `price is exactly at ${formatPrice(x)}`, thresholds)
+        : ok(thresholds);
+    }
+    case "percent": {
+      let reference = last;
+      if (condition.basis === "close") {
+        if (market.previousClose === undefined) {
+          return {
+            ok: false,
+            code: "previous_close_unknown",
+            message:
+              "the previous close is not known for this symbol, so a move `from close` cannot be set; use the last price instead",
+            details: {},
+          };
+        }
+        reference = market.previousClose;
+      }
+      const thresholds = percentThresholds(reference, condition.direction, condition.percent);
+      if (thresholds.upper !== null && last >= thresholds.upper) {
+        return alreadyMet(
+          last,
+          `price is already ${condition.percent}% or more above ${formatPrice(reference)}`,
+          thresholds,
+        );
+      }
+      if (thresholds.lower !== null && last <= thresholds.lower) {
+        return alreadyMet(
+          last,
+          `price is already ${condition.percent}% or more below ${formatPrice(reference)}`,
+          thresholds,
+        );
+      }
+      return { ok: true, baseline: { referencePrice: reference, thresholds, extreme: null } };
+    }
+    case "trailing": {
+      const { direction, offset } = condition;
+      if (direction === "down" && offset.unit === "amount" && offset.value >= last) {
+        return {
+          ok: false,
+          code: "trailing_offset_too_large",
+          message: `a trailing stop of ${formatPrice(offset.value)} below a price of ${formatPrice(last)} can never fire`,
+          details: { currentPrice: last },
+        };
+      }
+      return {
+        ok: true,
+        baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: last },
+      };
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// The alert state machine between firings, as pure functions of an alert's rule and its runtime state.
+//
+//   armed --fires--> (one-shot: done)
+//         --fires--> cooling (repeating: generation + 1, levels re-based by afterFiring)
+//   cooling --cooldown over--> armed, or awaitingBand for `above`/`below`
+//   awaitingBand --price back across the hysteresis band--> armed
+//
+// A tick that reaches an alert's expiry ends it, whatever its phase. The runtime state is what the matcher owns;
+// the alert service stores its latest copy in the alert's record, and runtimeStateOf reads it back from there
+// (the path a matcher takes when it starts or takes a partition over).
+import type { Alert, AlertCondition, AlertPhase, AlertRuntimeState } from "@tickerbell/contracts";
+import { crossNextLevels, percentThresholds, rearmBandLevel } from "./levels.ts";
+
+/** The parts of an alert's definition that decide when it fires. */
+export interface AlertRule {
+  condition: AlertCondition;
+  /** The repeat cooldown in milliseconds; null for a one-shot alert. */
+  cooldownMs: number | null;
+  /** Epoch milliseconds; the first tick at or after it ends the alert. */
+  expiresAtMs: number | null;
+  /** Fires only on ticks inside US regular trading hours. */
+  regularHoursOnly: boolean;
+}
+
+export function ruleOf(
+  alert: Pick<Alert, "condition" | "repeat" | "expiresAt" | "regularHoursOnly">,
+): AlertRule {
+  return {
+    condition: alert.condition,
+    cooldownMs: alert.repeat ? alert.repeat.cooldownSeconds * 1000 : null,
+    expiresAtMs: alert.expiresAt === null ? null : Date.parse(alert.expiresAt),
+    regularHoursOnly: alert.regularHoursOnly,
+  };
+}
+
+export function isTrailing(condition: AlertCondition): boolean {
+  return condition.kind === "trailing";
+}
+
+/** Repeating `above`/`below` alerts wait for the hysteresis band after their cooldown; others re-arm at once. */
+export function waitsForBand(condition: AlertCondition): condition is AlertCondition & {
+  kind: "price";
+  direction: "above" | "below";
+} {
+  return condition.kind === "price" && condition.direction !== "cross";
+}
+
+/** Where an awaiting `above`/`below` alert re-arms: price at or below (above: at or above) this level. */
+export function bandLevelOf(condition: AlertCondition): number | null {
+  return waitsForBand(condition) ? rearmBandLevel(condition.direction, condition.target) : null;
+}
+
+/** The phase a repeating alert enters when its cooldown is over. */
+export function phaseAfterCooldown(condition: AlertCondition): AlertPhase {
+  return waitsForBand(condition) ? "awaitingBand" : "armed";
+}
+
+/** When a cooling alert's cooldown ends (epoch ms); null when it is not cooling. */
+export function cooldownEndsAt(rule: AlertRule, state: AlertRuntimeState): number | null {
+  if (state.phase !== "cooling" || rule.cooldownMs === null || state.lastFiredAt === null) return null;
+  return state.lastFiredAt + rule.cooldownMs;
+}
+
+export function isExpiredAt(rule: AlertRule, ts: number): boolean {
+  return rule.expiresAtMs !== null && ts >= rule.expiresAtMs;
+}
+
+/**
+ * The state of a repeating alert after it fired on `side` at `price` (the window's high for an upper level, its
+ * low for a lower one) at `ts`: the next generation, cooling, and its levels re-based so it watches for the next
+ * move rather than the one that just happened.
+ */
+export function afterFiring(
+  rule: AlertRule,
+  state: AlertRuntimeState,
+  side: "upper" | "lower",
+  price: number,
+  ts: number,
+): AlertRuntimeState {
+  const next: AlertRuntimeState = {
+    ...state,
+    generation: state.generation + 1,
+    phase: "cooling",
+    lastFiredAt: ts,
+    lastFirePrice: price,
+  };
+  const condition = rule.condition;
+  switch (condition.kind) {
+    case "price":
+      // `above`/`below` keep their level (the band wait follows the cooldown); `cross` watches the other side.
+      return condition.direction === "cross" ? { ...next, ...crossNextLevels(condition.target, side) } : next;
+    case "percent":
+      return {
+        ...next,
+        referencePrice: price,
+        ...percentThresholds(price, condition.direction, condition.percent),
+      };
+    case "trailing":
+      // Trails again from the price that fired it.
+      return { ...next, referencePrice: price, extreme: price };
+  }
+}
+
+/**
+ * The runtime state kept in a stored alert record. A record the matcher never touched is armed at its creation
+ * levels; an inconsistent one (a phase its definition no longer allows, e.g. `repeat` removed while cooling)
+ * is read as armed rather than refused, so a definition change can never wedge an alert.
+ */
+export function runtimeStateOf(
+  alert: Pick<
+    Alert,
+    | "condition"
+    | "repeat"
+    | "generation"
+    | "phase"
+    | "referencePrice"
+    | "thresholds"
+    | "extreme"
+    | "lastTriggeredAt"
+    | "lastTriggerPrice"
+  >,
+): AlertRuntimeState {
+  const trailing = isTrailing(alert.condition);
+  const lastFiredAt = alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt);
+  let phase = alert.phase;
+  if (phase === "cooling" && (alert.repeat === null || lastFiredAt === null)) phase = "armed";
+  if (phase === "awaitingBand" && (alert.repeat === null || !waitsForBand(alert.condition))) phase = "armed";
+  return {
+    generation: alert.generation,
+    phase,
+    referencePrice: alert.referencePrice,
+    upper: trailing ? null : alert.thresholds.upper,
+    lower: trailing ? null : alert.thresholds.lower,
+    extreme: trailing ? (alert.extreme ?? alert.referencePrice) : null,
+    lastFiredAt,
+    lastFirePrice: alert.lastTriggerPrice,
+  };
+}
+
+/** The record fields that hold a runtime state (what the alert service writes when the matcher reports one). */
+export function recordFieldsOf(
+  state: AlertRuntimeState,
+): Pick<
+  Alert,
+  | "generation"
+  | "phase"
+  | "referencePrice"
+  | "thresholds"
+  | "extreme"
+  | "lastTriggeredAt"
+  | "lastTriggerPrice"
+> {
+  return {
+    generation: state.generation,
+    phase: state.phase,
+    referencePrice: state.referencePrice,
+    thresholds: { upper: state.upper, lower: state.lower },
+    extreme: state.extreme,
+    lastTriggeredAt: state.lastFiredAt === null ? null : new Date(state.lastFiredAt).toISOString(),
+    lastTriggerPrice: state.lastFirePrice,
+  };
+}

@@ -1,0 +1,101 @@
+// One alert, one tick: the whole state machine written plainly. This is the definition the matcher's index must
+// reproduce (its property test compares the two on random streams); the index is the same rules arranged so a
+// tick never scans alerts.
+import type { AlertRuntimeState } from "@tickerbell/contracts";
+import { trailingLevel } from "./levels.ts";
+import {
+  type AlertRule,
+  afterFiring,
+  bandLevelOf,
+  cooldownEndsAt,
+  isExpiredAt,
+  phaseAfterCooldown,
+} from "./runtime.ts";
+
+/** A price tick as the rules read it: the last price and, for a conflated window, its high and low. */
+export interface TickWindow {
+  price: number;
+  ts: number;
+  high?: number | undefined;
+  low?: number | undefined;
+}
+
+export interface Hit {
+  /** `upper`: price rose to the level; `lower`: it fell to it. */
+  side: "upper" | "lower";
+  level: number;
+  /** The price that crossed it: the window's high for an upper level, its low for a lower one. */
+  price: number;
+}
+
+export type StepResult =
+  | { kind: "expired" }
+  /** `next` is null for a one-shot alert: it is done. */
+  | { kind: "fired"; hit: Hit; before: AlertRuntimeState; next: AlertRuntimeState | null }
+  | { kind: "none"; next: AlertRuntimeState };
+
+/** The window's extremes, the conservative reading of a conflated tick: a reversal inside it is never missed. */
+export function windowOf(tick: TickWindow): { high: number; low: number } {
+  return {
+    high: Math.max(tick.price, tick.high ?? tick.price),
+    low: Math.min(tick.price, tick.low ?? tick.price),
+  };
+}
+
+/**
+ * Applies one tick to one alert, in this order: expiry; outside regular hours a regular-hours-only alert is
+ * untouched; a trailing peak (trough) moves to the window's high (low) first, as if the high came before the low;
+ * a cooldown that ended arms the alert (or starts its band wait); an awaiting alert re-arms if the window reached
+ * the band and can fire from the next tick on; an armed alert fires on its upper level first (a two-sided move
+ * hit on both sides fires once, upward), then its lower level.
+ */
+export function stepAlert(
+  rule: AlertRule,
+  state: AlertRuntimeState,
+  tick: TickWindow,
+  regularHoursOpen: boolean,
+): StepResult {
+  const ts = tick.ts;
+  if (isExpiredAt(rule, ts)) return { kind: "expired" };
+  if (rule.regularHoursOnly && !regularHoursOpen) return { kind: "none", next: state };
+  const { high, low } = windowOf(tick);
+  const condition = rule.condition;
+  let next = state;
+  if (condition.kind === "trailing" && next.extreme !== null) {
+    const extreme =
+      condition.direction === "down" ? Math.max(next.extreme, high) : Math.min(next.extreme, low);
+    if (extreme !== next.extreme) next = { ...next, extreme };
+  }
+  const cooldownEnd = cooldownEndsAt(rule, next);
+  if (cooldownEnd !== null && ts >= cooldownEnd) next = { ...next, phase: phaseAfterCooldown(condition) };
+  if (next.phase === "awaitingBand") {
+    const band = bandLevelOf(condition);
+    if (band === null) throw new Error("only repeating above/below alerts wait for the band");
+    const reached =
+      condition.kind === "price" && condition.direction === "above" ? low <= band : high >= band;
+    return { kind: "none", next: reached ? { ...next, phase: "armed" } : next };
+  }
+  if (next.phase !== "armed") return { kind: "none", next };
+  let hit: Hit | null = null;
+  if (condition.kind === "trailing") {
+    const level = trailingLevel(
+      condition.direction,
+      condition.offset.unit,
+      condition.offset.value,
+      next.extreme!,
+    );
+    if (condition.direction === "down" && low <= level) hit = { side: "lower", level, price: low };
+    if (condition.direction === "up" && high >= level) hit = { side: "upper", level, price: high };
+  } else if (next.upper !== null && high >= next.upper) {
+    hit = { side: "upper", level: next.upper, price: high };
+  } else if (next.lower !== null && low <= next.lower) {
+    hit = { side: "lower", level: next.lower, price: low };
+  }
+  if (!hit) return { kind: "none", next };
+  return {
+    kind: "fired",
+    hit,
+    before: next,
+    next: rule.cooldownMs === null ? null : afterFiring(rule, next, hit.side, hit.price, ts),
+  };
+}
