@@ -1,8 +1,8 @@
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { HYSTERESIS_FRACTION, roundPrice } from "@tickerbell/rules";
 import { describe, expect, it } from "vitest";
 import { type AlertSpec, makeAlert } from "../test/alert-fixtures.ts";
 import { AlertIndex } from "./alert-index.ts";
-import { HYSTERESIS_FRACTION } from "./levels.ts";
 import type { Firing, MatchEvent, TickInput } from "./types.ts";
 
 const T0 = Date.parse("2026-03-03T15:00:00Z"); // a Tuesday, 10:00 New York
@@ -105,7 +105,7 @@ describe("percent alerts", () => {
     // The next step (110.01 * 1.1) is reached during the cooldown: nothing; once the cooldown is over it fires.
     expect(index.onTick(tick(121.5, T0 + 4 * MIN))).toEqual([]);
     const [next] = fired(index.onTick(tick(121.5, T0 + 5 * MIN)));
-    expect(next).toMatchObject({ triggerId: `${id(1)}:1`, referencePrice: 110.01, level: 110.01 * 1.1 });
+    expect(next).toMatchObject({ triggerId: `${id(1)}:1`, referencePrice: 110.01, level: roundPrice(110.01 * 1.1) });
   });
 });
 
@@ -309,22 +309,31 @@ describe("ordering, removal and state", () => {
     const restarted = new AlertIndex();
     restarted.upsert(above, index.exportState(id(1)));
     restarted.upsert(trail, index.exportState(id(2)));
-    expect([...restarted.exportAll()]).toEqual([...index.exportAll()]);
+    expect(restarted.exportState(id(1))).toEqual(index.exportState(id(1)));
+    expect(restarted.exportState(id(2))).toEqual(index.exportState(id(2)));
     expect(restarted.onTick(tick(115, T0 + MIN))).toEqual([]);
     expect(fired(restarted.onTick(tick(103, T0 + 2 * MIN))).map((f) => f.alertId)).toEqual([id(2)]); // 103.5 = 115 * 0.9
   });
 
-  it("keeps its runtime state for a record at the same generation, ignores an older one, restarts for a newer one", () => {
+  it("keeps its runtime state when only the definition changes; takes a given state as is", () => {
     const index = new AlertIndex();
     const above = alert(1, { kind: "price", direction: "above", target: 110 }, { cooldownSeconds: 3600 });
     index.upsert(above);
     index.onTick(tick(111, T0)); // fired generation 0, now cooling at generation 1
-    index.upsert({ ...above, generation: 1, note: "edited" });
+    index.upsert({ ...above, note: "edited", version: 2 });
     expect(index.exportState(id(1))).toMatchObject({ generation: 1, phase: "cooling", lastFiredAt: T0 });
-    index.upsert({ ...above, generation: 0 });
-    expect(index.exportState(id(1))).toMatchObject({ generation: 1, phase: "cooling" });
-    index.upsert({ ...above, generation: 2 });
-    expect(index.exportState(id(1))).toMatchObject({ generation: 2, phase: "armed" });
+    const cooling = index.exportState(id(1))!;
+    index.upsert(above, { ...cooling, generation: 7, phase: "armed" });
+    expect(index.exportState(id(1))).toMatchObject({ generation: 7, phase: "armed" });
+  });
+
+  it("arms a cooling alert whose repeat was removed instead of refusing it", () => {
+    const index = new AlertIndex();
+    const above = alert(1, { kind: "price", direction: "above", target: 110 }, { cooldownSeconds: 3600 });
+    index.upsert(above);
+    index.onTick(tick(111, T0));
+    index.upsert({ ...above, repeat: null, version: 2 });
+    expect(index.exportState(id(1))).toMatchObject({ generation: 1, phase: "armed" });
   });
 
   it("a repeating alert that fired before and is new to the index starts in its cooldown", () => {
@@ -337,6 +346,7 @@ describe("ordering, removal and state", () => {
       ),
       lastTriggeredAt: new Date(T0).toISOString(),
       lastTriggerPrice: 111,
+      phase: "cooling" as const,
     };
     index.upsert(record);
     expect(index.onTick(tick(112, T0 + MIN))).toEqual([]);

@@ -26,14 +26,28 @@
 //   3. events are returned expirations first, then firings, each sorted by alertId.
 // After firing, a one-shot alert leaves the index; a repeating one moves to generation + 1 and cools down.
 
-import { type Alert, type AlertCondition, type PercentCondition, triggerIdOf } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertCondition,
+  type AlertPhase,
+  type AlertRuntimeState,
+  triggerIdOf,
+} from "@tickerbell/contracts";
+import {
+  type AlertRule,
+  afterFiring,
+  bandLevelOf,
+  consistentState,
+  isRegularHours,
+  phaseAfterCooldown,
+  ruleOf,
+  runtimeStateOf,
+  trailingPercentFactor,
+} from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
-import { cooldownMsOf, expiresAtMsOf, initialRuntimeState } from "./compile.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
-import { crossNextLevels, downFactor, percentThresholds, rearmBandLevel, upFactor } from "./levels.ts";
-import { isRegularHours } from "./market-hours.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
-import type { AlertPhase, AlertRuntimeState, Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
+import type { Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
 
 // Condition codes (one byte per alert).
 const ABOVE = 0;
@@ -118,8 +132,6 @@ function conditionOf(code: number, param: number, flags: number): AlertCondition
   }
 }
 
-const PERCENT_DIRECTIONS: readonly PercentCondition["direction"][] = ["up", "down", "move"];
-
 function isTrailing(code: number): boolean {
   return code >= TRAIL_DOWN_PERCENT;
 }
@@ -130,8 +142,8 @@ function isMirrored(code: number): boolean {
 
 /** Urgency key of a trailing alert inside its TrailingBook (see the constructor comment there). */
 function trailingKey(code: number, param: number): number {
-  if (code === TRAIL_DOWN_PERCENT) return -downFactor(param);
-  if (code === TRAIL_UP_PERCENT) return upFactor(param);
+  if (code === TRAIL_DOWN_PERCENT) return -trailingPercentFactor("down", param);
+  if (code === TRAIL_UP_PERCENT) return trailingPercentFactor("up", param);
   return param;
 }
 
@@ -226,6 +238,7 @@ export class AlertIndex {
 
   // Per-tick scratch.
   private readonly collected: number[] = [];
+  private touched = false;
 
   constructor(options: AlertIndexOptions = {}) {
     this.regularHours = options.isRegularHours ?? isRegularHours;
@@ -262,11 +275,9 @@ export class AlertIndex {
   }
 
   /**
-   * Adds or replaces an alert. Alerts that are not active (paused, triggered, expired, cancelled) are removed:
-   * they never fire. Without `state`, an alert the index already holds keeps its runtime state (armed or
-   * cooling, trailing peak) unless the record is at a newer generation than the index, in which case it starts
-   * over from the record; a record at an older generation is stale and ignored. With `state` (restored after a
-   * restart), that state is used as is.
+   * Adds an alert or replaces its definition. Alerts that are not active (paused, triggered, expired,
+   * cancelled) are removed: they never fire. The runtime state is `state` when given; otherwise an alert the
+   * index holds keeps its own (armed or cooling, trailing peak) and a new one starts from its record's.
    */
   upsert(alert: Alert, state?: AlertRuntimeState): void {
     const existing = this.ids.find(alert.id);
@@ -274,17 +285,9 @@ export class AlertIndex {
       if (existing >= 0) this.removeSlot(existing);
       return;
     }
-    let next = state;
-    if (!next && existing >= 0) {
-      const known = this.generation[existing]!;
-      if (alert.generation < known) return;
-      if (alert.generation === known) next = this.stateOf(existing);
-    }
-    next ??= initialRuntimeState(alert);
+    const next = state ?? (existing >= 0 ? this.stateOf(existing) : runtimeStateOf(alert));
     if (existing >= 0) this.removeSlot(existing);
-    // A one-shot alert past its firing has nothing left to do.
-    if (next.phase !== "armed" && alert.repeat === null) return;
-    this.insert(alert, next);
+    this.insert(alert, consistentState(ruleOf(alert), next));
   }
 
   remove(alertId: string): boolean {
@@ -299,9 +302,12 @@ export class AlertIndex {
     return slot < 0 ? undefined : this.stateOf(slot);
   }
 
-  /** Runtime state of every alert, for persistence. */
-  *exportAll(): IterableIterator<AlertRuntimeState> {
-    for (let slot = 0; slot < this.highWater; slot++) if (this.phase[slot] !== FREE) yield this.stateOf(slot);
+  /**
+   * Whether the last onTick() could have changed any state of its symbol (it got past the quiet-zone gates):
+   * a trailing peak, a cooldown, a band, a firing. False for the common tick that changes nothing.
+   */
+  get lastTickChangedState(): boolean {
+    return this.touched;
   }
 
   /**
@@ -309,13 +315,17 @@ export class AlertIndex {
    * empty array when nothing happened.
    */
   onTick(tick: TickInput): readonly MatchEvent[] {
+    this.touched = false;
     const entry = this.symbols.get(tick.symbol);
     if (!entry) return NO_EVENTS;
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
     let expired: Expiration[] | null = null;
-    if (entry.expiry !== null && entry.expiry.peekKey() <= ts) expired = this.expireEntry(entry, ts);
+    if (entry.expiry !== null && entry.expiry.peekKey() <= ts) {
+      expired = this.expireEntry(entry, ts);
+      this.touched = true;
+    }
     let fired: Firing[] | null = null;
     const allHours = entry.allHours;
     if (
@@ -323,6 +333,7 @@ export class AlertIndex {
       (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate)
     ) {
       fired = this.matchBook(allHours, tick, high, low, fired);
+      this.touched = true;
     }
     const regular = entry.regularHours;
     if (
@@ -331,6 +342,7 @@ export class AlertIndex {
       this.regularHours(ts)
     ) {
       fired = this.matchBook(regular, tick, high, low, fired);
+      this.touched = true;
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -495,29 +507,40 @@ export class AlertIndex {
       this.removeSlot(slot, true);
       return out;
     }
-    this.generation[slot] = generation + 1;
+    // The rule book decides the next state; the index only stores it.
+    const nullable = (x: number) => (Number.isNaN(x) ? null : x);
+    const next = afterFiring(
+      this.ruleOfSlot(slot),
+      {
+        generation,
+        phase: "armed",
+        referencePrice: this.reference[slot]!,
+        upper: nullable(this.upperLevel[slot]!),
+        lower: nullable(this.lowerLevel[slot]!),
+        extreme: nullable(extreme),
+        lastFiredAt: nullable(this.firedAt[slot]!),
+        lastFirePrice: nullable(this.firedPrice[slot]!),
+      },
+      side,
+      price,
+      tick.ts,
+    );
+    this.generation[slot] = next.generation;
     this.phase[slot] = COOLING;
     this.firedAt[slot] = tick.ts;
     this.firedPrice[slot] = price;
-    const param = this.param[slot]!;
-    if (code === CROSS) {
-      const next = crossNextLevels(param, side);
-      this.upperLevel[slot] = next.upper ?? NONE;
-      this.lowerLevel[slot] = next.lower ?? NONE;
-    } else if (code >= PERCENT_UP && code <= PERCENT_MOVE) {
-      const next = percentThresholds(price, PERCENT_DIRECTIONS[code - PERCENT_UP]!, param);
-      this.reference[slot] = price;
-      this.upperLevel[slot] = next.upper ?? NONE;
-      this.lowerLevel[slot] = next.lower ?? NONE;
-    } else if (isTrailing(code)) {
-      // A repeating trailing alert starts trailing again from the price that fired it.
-      this.reference[slot] = price;
+    this.reference[slot] = next.referencePrice;
+    if (isTrailing(code)) {
+      const restart = next.extreme ?? price;
       this.trailingBook(book, code).insert(
         slot,
-        isMirrored(code) ? -price : price,
-        trailingKey(code, param),
+        isMirrored(code) ? -restart : restart,
+        trailingKey(code, this.param[slot]!),
         false,
       );
+    } else {
+      this.upperLevel[slot] = next.upper ?? NONE;
+      this.lowerLevel[slot] = next.lower ?? NONE;
     }
     this.cooldownHeap(book).push(slot, tick.ts + this.cooldownSeconds[slot]! * 1000);
     return out;
@@ -525,7 +548,7 @@ export class AlertIndex {
 
   private endCooldown(book: Book, slot: number): void {
     const code = this.code[slot]!;
-    if (code === ABOVE || code === BELOW) {
+    if (phaseAfterCooldown(conditionOf(code, this.param[slot]!, this.flags[slot]!)) === "awaitingBand") {
       this.phase[slot] = AWAITING_BAND;
       this.placeAwaitingBand(book, slot);
       return;
@@ -543,8 +566,9 @@ export class AlertIndex {
     this.ids.add(slot);
     const code = codeOf(alert.condition);
     const param = paramOf(alert.condition);
-    const cooldownMs = cooldownMsOf(alert);
-    const expiresAt = expiresAtMsOf(alert);
+    const rule = ruleOf(alert);
+    const cooldownMs = rule.cooldownMs;
+    const expiresAt = rule.expiresAtMs;
     this.code[slot] = code;
     this.param[slot] = param;
     this.flags[slot] =
@@ -601,14 +625,25 @@ export class AlertIndex {
   }
 
   private placeAwaitingBand(book: Book, slot: number): void {
-    const param = this.param[slot]!;
+    const band = bandLevelOf(conditionOf(this.code[slot]!, this.param[slot]!, this.flags[slot]!))!;
     if (this.code[slot] === ABOVE) {
       book.rearmBelow ??= new IndexedMinHeap(this.levelPositions);
-      book.rearmBelow.push(slot * 2 + 1, -rearmBandLevel("above", param));
+      book.rearmBelow.push(slot * 2 + 1, -band);
     } else {
       book.rearmAbove ??= new IndexedMinHeap(this.levelPositions);
-      book.rearmAbove.push(slot * 2, rearmBandLevel("below", param));
+      book.rearmAbove.push(slot * 2, band);
     }
+  }
+
+  private ruleOfSlot(slot: number): AlertRule {
+    const cooldownSeconds = this.cooldownSeconds[slot]!;
+    const expiresAt = this.expiresAt[slot]!;
+    return {
+      condition: conditionOf(this.code[slot]!, this.param[slot]!, this.flags[slot]!),
+      cooldownMs: cooldownSeconds > 0 ? cooldownSeconds * 1000 : null,
+      expiresAtMs: Number.isNaN(expiresAt) ? null : expiresAt,
+      regularHoursOnly: (this.flags[slot]! & FLAG_REGULAR_HOURS) !== 0,
+    };
   }
 
   /** Removes an alert from every structure. `fromFiring`: it already left its firing structure. */
@@ -646,7 +681,6 @@ export class AlertIndex {
       extreme = isMirrored(code) ? -peak : peak;
     }
     return {
-      alertId: readUuid(this.idWords, slot * 4),
       generation: this.generation[slot]!,
       phase: PHASE_NAMES[this.phase[slot]!]!,
       referencePrice: this.reference[slot]!,

@@ -1,7 +1,4 @@
 export { AlertIndex, type AlertIndexOptions } from "./alert-index.ts";
-export { cooldownMsOf, expiresAtMsOf, initialRuntimeState } from "./compile.ts";
-export * from "./levels.ts";
-export { isRegularHours, MarketClock, newYorkOffsetMs, nyseHolidays } from "./market-hours.ts";
 export { AlertsClient as MatcherAlertsClient } from "./service/alerts-client.ts";
 export { MATCHER_GROUP, MatcherService, type MatcherServiceOptions } from "./service/matcher-service.ts";
 export type * from "./types.ts";

@@ -1,32 +1,5 @@
 import type { AlertCondition } from "@tickerbell/contracts";
 
-/**
- * Where an alert stands between firings: `armed` can fire; `cooling` fired and waits out its cooldown;
- * `awaitingBand` (repeating above/below only) has waited the cooldown and now waits for price to move back
- * across its level by the hysteresis band.
- */
-export type AlertPhase = "armed" | "cooling" | "awaitingBand";
-
-/**
- * What the matcher knows about an alert beyond the alert service's record: enough to rebuild the index after
- * a restart so that nothing is missed and no generation fires twice. All times are epoch milliseconds.
- */
-export interface AlertRuntimeState {
-  alertId: string;
-  /** Generation of the NEXT firing: a repeating alert moves to generation + 1 when it fires. */
-  generation: number;
-  phase: AlertPhase;
-  /** Price moves are reported against this; a repeating percent or trailing alert restarts from its last firing. */
-  referencePrice: number;
-  /** Current absolute levels (price and percent alerts). */
-  upper: number | null;
-  lower: number | null;
-  /** Trailing alerts: peak (`down`) or trough (`up`) since creation or the last firing. */
-  extreme: number | null;
-  lastFiredAt: number | null;
-  lastFirePrice: number | null;
-}
-
 export interface Firing {
   type: "fired";
   alertId: string;

@@ -1,7 +1,7 @@
 // Builds alert records the way the alert service stores them, for tests and the benchmark.
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
-import { percentThresholds } from "../src/levels.ts";
+import { planAlert } from "@tickerbell/rules";
 
 export interface AlertSpec {
   id: string;
@@ -17,20 +17,12 @@ export interface AlertSpec {
 
 const EPOCH = "2026-01-01T00:00:00.000Z";
 
-/** Thresholds as the alert service computes them at creation (cross watches the side away from the price). */
+/** Thresholds as the alert service computes them at creation: through the rule book's plan. */
 export function thresholdsFor(condition: AlertCondition, reference: number): Alert["thresholds"] {
-  switch (condition.kind) {
-    case "price":
-      if (condition.direction === "above") return { upper: condition.target, lower: null };
-      if (condition.direction === "below") return { upper: null, lower: condition.target };
-      return reference < condition.target
-        ? { upper: condition.target, lower: null }
-        : { upper: null, lower: condition.target };
-    case "percent":
-      return percentThresholds(reference, condition.direction, condition.percent);
-    case "trailing":
-      return { upper: null, lower: null };
-  }
+  const plan = planAlert(condition, { last: reference, previousClose: reference });
+  // Fixtures may set levels the creation check would refuse (already met); their levels are still the plan's.
+  if (plan.ok) return plan.baseline.thresholds;
+  return (plan.details.thresholds as Alert["thresholds"] | undefined) ?? { upper: null, lower: null };
 }
 
 /** Record fields that matching ignores (spread so the fixture keeps compiling while the contract grows). */
@@ -58,5 +50,7 @@ export function makeAlert(spec: AlertSpec): Alert {
     updatedAt: EPOCH,
     lastTriggeredAt: null,
     lastTriggerPrice: null,
+    phase: "armed",
+    stateAsOfTick: null,
   };
 }

@@ -102,9 +102,20 @@ export function afterFiring(
 }
 
 /**
- * The runtime state kept in a stored alert record. A record the matcher never touched is armed at its creation
- * levels; an inconsistent one (a phase its definition no longer allows, e.g. `repeat` removed while cooling)
- * is read as armed rather than refused, so a definition change can never wedge an alert.
+ * A state its definition allows. A definition change can leave a phase behind that no longer applies (`repeat`
+ * removed while cooling): such an alert is armed again rather than refused, so an edit can never wedge an alert.
+ */
+export function consistentState(rule: AlertRule, state: AlertRuntimeState): AlertRuntimeState {
+  if (state.phase === "cooling" && (rule.cooldownMs === null || state.lastFiredAt === null))
+    return { ...state, phase: "armed" };
+  if (state.phase === "awaitingBand" && (rule.cooldownMs === null || !waitsForBand(rule.condition)))
+    return { ...state, phase: "armed" };
+  return state;
+}
+
+/**
+ * The runtime state kept in a stored alert record: what a matcher that takes the alert over starts from. A
+ * record the matcher never touched is armed at its creation levels.
  */
 export function runtimeStateOf(
   alert: Pick<
@@ -118,23 +129,29 @@ export function runtimeStateOf(
     | "extreme"
     | "lastTriggeredAt"
     | "lastTriggerPrice"
-  >,
+  > &
+    Partial<Pick<Alert, "expiresAt" | "regularHoursOnly">>,
 ): AlertRuntimeState {
   const trailing = isTrailing(alert.condition);
-  const lastFiredAt = alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt);
-  let phase = alert.phase;
-  if (phase === "cooling" && (alert.repeat === null || lastFiredAt === null)) phase = "armed";
-  if (phase === "awaitingBand" && (alert.repeat === null || !waitsForBand(alert.condition))) phase = "armed";
-  return {
+  const state: AlertRuntimeState = {
     generation: alert.generation,
-    phase,
+    phase: alert.phase,
     referencePrice: alert.referencePrice,
     upper: trailing ? null : alert.thresholds.upper,
     lower: trailing ? null : alert.thresholds.lower,
     extreme: trailing ? (alert.extreme ?? alert.referencePrice) : null,
-    lastFiredAt,
+    lastFiredAt: alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt),
     lastFirePrice: alert.lastTriggerPrice,
   };
+  return consistentState(
+    ruleOf({
+      condition: alert.condition,
+      repeat: alert.repeat,
+      expiresAt: alert.expiresAt ?? null,
+      regularHoursOnly: alert.regularHoursOnly ?? false,
+    }),
+    state,
+  );
 }
 
 /** The record fields that hold a runtime state (what the alert service writes when the matcher reports one). */
