@@ -3,6 +3,9 @@ import {
   AcknowledgeUndeliverableResponseSchema,
   DeliveryRecordSchema,
   DeliveryStateResponseSchema,
+  LookupDeliveriesResponseSchema,
+  MAX_DELIVERY_BATCH,
+  RecordDeliveriesResponseSchema,
   UndeliverableListSchema,
 } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -172,6 +175,224 @@ describe("PUT /v1/deliveries/{triggerId}", () => {
   });
 });
 
+function expectValidation(res: Answer, path: string, message?: RegExp) {
+  expect(res.status, res.text).toBe(400);
+  expect(res.body.error.code).toBe("validation_failed");
+  const issue = res.body.error.details.issues.find((i: { path: string }) => i.path === path);
+  expect(issue, JSON.stringify(res.body.error.details.issues)).toBeDefined();
+  if (message) expect(`${issue.message} ${res.body.error.message}`).toMatch(message);
+}
+const lookup = (triggerIds: unknown, token: "telegram" | "discord" | "console" = "telegram") =>
+  api("POST", "/v1/deliveries/lookup", { token, body: { triggerIds } });
+const putMany = (records: unknown, token: "telegram" | "discord" | "console" = "telegram") =>
+  api("PUT", "/v1/deliveries", { token, body: { records } });
+const sentRecord = (triggerId: string) => ({ triggerId, alertId: triggerId.split(":")[0], status: "sent" });
+
+describe("POST /v1/deliveries/lookup", () => {
+  it("answers every triggerId asked, new when never recorded (or the alert does not exist)", async () => {
+    const sent = nextTrigger(telegramAlert);
+    const blocked = nextTrigger(telegramAlert);
+    const fresh = nextTrigger(telegramAlert);
+    const ghost = `${randomUUID()}:0`;
+    await put(sent, { alertId: telegramAlert, status: "sent" });
+    await put(blocked, { alertId: telegramAlert, status: "undeliverable", reason: "blocked_by_user" });
+    const res = await lookup([sent, blocked, fresh, ghost, sent]);
+    expect(res.status, res.text).toBe(200);
+    expect(LookupDeliveriesResponseSchema.parse(res.body)).toEqual({
+      states: { [sent]: "sent", [blocked]: "undeliverable", [fresh]: "new", [ghost]: "new" },
+    });
+  });
+
+  it("shows each bot only its own platform's records", async () => {
+    const triggerId = nextTrigger(telegramAlert);
+    await put(triggerId, { alertId: telegramAlert, status: "sent" });
+    expect((await lookup([triggerId], "discord")).body).toEqual({ states: { [triggerId]: "new" } });
+    expect((await lookup([triggerId], "console")).body).toEqual({ states: { [triggerId]: "new" } });
+    expect((await lookup([triggerId], "telegram")).body).toEqual({ states: { [triggerId]: "sent" } });
+  });
+
+  it.each<[string, unknown, string]>([
+    ["an empty list", [], "triggerIds"],
+    ["a malformed triggerId", ["nope"], "triggerIds.0"],
+    ["not a list", "x", "triggerIds"],
+    [
+      "too many",
+      Array.from({ length: MAX_DELIVERY_BATCH + 1 }, (_, i) => `${telegramUser}:${i}`),
+      "triggerIds",
+    ],
+  ])("refuses %s with 400", async (_name, triggerIds, path) => {
+    expectValidation(await lookup(triggerIds), path);
+  });
+});
+
+describe("PUT /v1/deliveries (a batch of outcomes)", () => {
+  it("records a batch in one request and answers each record in order", async () => {
+    const a = nextTrigger(telegramAlert);
+    const b = nextTrigger(telegramAlert);
+    const res = await putMany([
+      sentRecord(a),
+      { triggerId: b, alertId: telegramAlert, status: "undeliverable", reason: "blocked_by_user" },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(RecordDeliveriesResponseSchema.parse(res.body)).toEqual({
+      results: [
+        { triggerId: a, result: "recorded", status: "sent" },
+        { triggerId: b, result: "recorded", status: "undeliverable" },
+      ],
+    });
+    const rows = await sql(
+      h.db.url,
+      "select trigger_id, user_id, platform, status, reason from deliveries where trigger_id = any($1) order by trigger_id",
+      [[a, b]],
+    );
+    expect(rows).toEqual(
+      [
+        { trigger_id: a, user_id: telegramUser, platform: "telegram", status: "sent", reason: null },
+        {
+          trigger_id: b,
+          user_id: telegramUser,
+          platform: "telegram",
+          status: "undeliverable",
+          reason: "blocked_by_user",
+        },
+      ].sort((x, y) => x.trigger_id.localeCompare(y.trigger_id)),
+    );
+    expect((await lookup([a, b])).body.states).toEqual({ [a]: "sent", [b]: "undeliverable" });
+  });
+
+  it("lets the first write win: over a single PUT, over an earlier batch, and within one batch", async () => {
+    const single = nextTrigger(telegramAlert);
+    const batched = nextTrigger(telegramAlert);
+    const twice = nextTrigger(telegramAlert);
+    await put(single, { alertId: telegramAlert, status: "undeliverable", reason: "chat_not_found" });
+    await putMany([sentRecord(batched)]);
+    const res = await putMany([
+      sentRecord(single),
+      { triggerId: batched, alertId: telegramAlert, status: "undeliverable", reason: "blocked_by_user" },
+      { triggerId: twice, alertId: telegramAlert, status: "undeliverable", reason: "blocked_by_user" },
+      sentRecord(twice),
+    ]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.results).toEqual([
+      { triggerId: single, result: "already_recorded", status: "undeliverable" },
+      { triggerId: batched, result: "already_recorded", status: "sent" },
+      { triggerId: twice, result: "recorded", status: "undeliverable" },
+      { triggerId: twice, result: "already_recorded", status: "undeliverable" },
+    ]);
+    expect((await lookup([single, batched, twice])).body.states).toEqual({
+      [single]: "undeliverable",
+      [batched]: "sent",
+      [twice]: "undeliverable",
+    });
+  });
+
+  it("lets exactly one of many concurrent batches with the same triggerId through", async () => {
+    const triggerId = nextTrigger(telegramAlert);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        putMany([
+          i % 2 === 0
+            ? sentRecord(triggerId)
+            : { triggerId, alertId: telegramAlert, status: "undeliverable", reason: "chat_not_found" },
+        ]),
+      ),
+    );
+    const results = answers.map((a) => a.body.results[0]);
+    expect(results.filter((r) => r.result === "recorded")).toHaveLength(1);
+    const winner = results.find((r) => r.result === "recorded").status;
+    expect(results.every((r) => r.status === winner)).toBe(true);
+    const rows = await sql(h.db.url, "select count(*)::int as n from deliveries where trigger_id = $1", [
+      triggerId,
+    ]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it("refuses the records of alerts that do not notify on the token's platform, and records the rest", async () => {
+    const own = nextTrigger(telegramAlert);
+    const foreign = nextTrigger(discordAlert);
+    const ghostAlert = randomUUID();
+    const res = await putMany([sentRecord(foreign), sentRecord(own), sentRecord(`${ghostAlert}:0`)]);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.results).toEqual([
+      {
+        triggerId: foreign,
+        result: "refused",
+        error: { code: "alert_not_found", message: `no alert ${discordAlert} notifying on telegram` },
+      },
+      { triggerId: own, result: "recorded", status: "sent" },
+      {
+        triggerId: `${ghostAlert}:0`,
+        result: "refused",
+        error: { code: "alert_not_found", message: `no alert ${ghostAlert} notifying on telegram` },
+      },
+    ]);
+    expect(await sql(h.db.url, "select * from deliveries where trigger_id = $1", [foreign])).toEqual([]);
+    // The Discord bot may record its own alert's notification: not one of the Telegram bot's.
+    const discordOwn = nextTrigger((await createAlert("discord", "778", "AMD")).id);
+    expect((await putMany([sentRecord(discordOwn)], "discord")).body.results).toEqual([
+      { triggerId: discordOwn, result: "recorded", status: "sent" },
+    ]);
+  });
+
+  it.each<[string, unknown, string, RegExp | undefined]>([
+    ["no records", [], "records", /at least one/],
+    ["not a list", { triggerId: "x" }, "records", undefined],
+    [
+      "undeliverable without a reason",
+      [{ triggerId: "T", alertId: "A", status: "undeliverable" }],
+      "records.0.reason",
+      /needs a reason/,
+    ],
+    [
+      "sent with a reason",
+      [{ triggerId: "T", alertId: "A", status: "sent", reason: "x" }],
+      "records.0.reason",
+      /no reason/,
+    ],
+    [
+      "a malformed triggerId",
+      [{ triggerId: "nope", alertId: "A", status: "sent" }],
+      "records.0.triggerId",
+      undefined,
+    ],
+    [
+      "a triggerId of another alert",
+      [{ triggerId: `${randomUUID()}:1`, alertId: "A", status: "sent" }],
+      "records.0.triggerId",
+      /start with its alertId/,
+    ],
+    [
+      "an unknown field",
+      [{ triggerId: "T", alertId: "A", status: "sent", userId: "x" }],
+      "records.0",
+      /userId/,
+    ],
+  ])("refuses a batch with %s (400) and records none of it", async (_name, records, path, message) => {
+    const good = nextTrigger(telegramAlert);
+    const body =
+      Array.isArray(records) && records.length > 0
+        ? [
+            sentRecord(good),
+            ...records.map((r: Record<string, unknown>) => ({
+              ...r,
+              ...(r.alertId === "A" ? { alertId: telegramAlert } : {}),
+              ...(r.triggerId === "T" ? { triggerId: nextTrigger(telegramAlert) } : {}),
+            })),
+          ]
+        : records;
+    const shifted =
+      Array.isArray(records) && records.length > 0 ? path.replace(/^records\.0/, "records.1") : path;
+    expectValidation(await putMany(body), shifted, message);
+    expect((await lookup([good])).body.states[good]).toBe("new");
+  });
+
+  it("answers malformed JSON with 400 malformed_json", async () => {
+    const res = await api("PUT", "/v1/deliveries", { rawBody: '{"records":[' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("malformed_json");
+  });
+});
+
 describe("platform isolation", () => {
   it("does not show a Telegram record to the Discord bot", async () => {
     const triggerId = nextTrigger(telegramAlert);
@@ -325,14 +546,6 @@ describe("undeliverable notices", () => {
 });
 
 describe("validation", () => {
-  function expectValidation(res: Answer, path: string, message?: RegExp) {
-    expect(res.status, res.text).toBe(400);
-    expect(res.body.error.code).toBe("validation_failed");
-    const issue = res.body.error.details.issues.find((i: { path: string }) => i.path === path);
-    expect(issue, JSON.stringify(res.body.error.details.issues)).toBeDefined();
-    if (message) expect(`${issue.message} ${res.body.error.message}`).toMatch(message);
-  }
-
   it.each([
     ["not an alert id", "not-a-trigger"],
     ["no generation", "0f8fad5b-d9cb-469f-a165-70867728950e"],
@@ -414,6 +627,12 @@ describe("access", () => {
     ["PUT", () => `/v1/deliveries/${telegramAlert}:0`, { alertId: "x", status: "sent" }],
     ["GET", () => "/v1/deliveries/undeliverable", undefined],
     ["POST", () => "/v1/deliveries/undeliverable/ack", undefined],
+    ["POST", () => "/v1/deliveries/lookup", { triggerIds: [`${telegramAlert}:0`] }],
+    [
+      "PUT",
+      () => "/v1/deliveries",
+      { records: [{ triggerId: `${telegramAlert}:0`, alertId: telegramAlert, status: "sent" }] },
+    ],
   ];
 
   it.each(routes)(
@@ -434,6 +653,8 @@ describe("access", () => {
     expect(Object.keys(spec.body.paths)).toEqual(
       expect.arrayContaining([
         "/v1/deliveries/{triggerId}",
+        "/v1/deliveries",
+        "/v1/deliveries/lookup",
         "/v1/deliveries/undeliverable",
         "/v1/deliveries/undeliverable/ack",
       ]),

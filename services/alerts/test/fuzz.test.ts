@@ -73,6 +73,8 @@ const ROUTES: Route[] = [
   { method: "POST", path: () => "/v1/users/resolve", group: "bot", writes: ["users", "platform_identities"] },
   { method: "GET", path: () => `/v1/deliveries/${alertId}:0`, group: "bot" },
   { method: "PUT", path: () => `/v1/deliveries/${alertId}:0`, group: "bot", writes: ["deliveries"] },
+  { method: "POST", path: () => "/v1/deliveries/lookup", group: "bot" },
+  { method: "PUT", path: () => "/v1/deliveries", group: "bot", writes: ["deliveries"] },
   {
     method: "POST",
     path: () => "/v1/internal/triggers",

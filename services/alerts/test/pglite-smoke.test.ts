@@ -57,6 +57,26 @@ describe("the API on PGlite", () => {
         (await h.api("PUT", `/v1/deliveries/${alertId}:0`, { body: { alertId, status: "sent" } })).body,
       ).toMatchObject({ status: "undeliverable" });
       expect((await h.api("GET", `/v1/deliveries/${alertId}:0`)).body.state).toBe("undeliverable");
+      const batch = await h.api("PUT", "/v1/deliveries", {
+        body: {
+          records: [
+            { triggerId: `${alertId}:0`, alertId, status: "sent" },
+            { triggerId: `${alertId}:1`, alertId, status: "sent" },
+          ],
+        },
+      });
+      expect(batch.body.results.map((r: { result: string }) => r.result)).toEqual([
+        "already_recorded",
+        "recorded",
+      ]);
+      const lookup = await h.api("POST", "/v1/deliveries/lookup", {
+        body: { triggerIds: [`${alertId}:0`, `${alertId}:1`, `${alertId}:2`] },
+      });
+      expect(lookup.body.states).toEqual({
+        [`${alertId}:0`]: "undeliverable",
+        [`${alertId}:1`]: "sent",
+        [`${alertId}:2`]: "new",
+      });
       const notices = await h.api("GET", "/v1/deliveries/undeliverable", { as: "lite-1" });
       expect(notices.body).toMatchObject({
         total: 1,

@@ -62,6 +62,18 @@ const ROUTES: { group: Group; method: string; path: () => string; body?: () => u
     body: () => ({ alertId: aliceAlert, status: "sent" }),
   },
   {
+    group: "bot",
+    method: "POST",
+    path: () => "/v1/deliveries/lookup",
+    body: () => ({ triggerIds: [`${aliceAlert}:0`] }),
+  },
+  {
+    group: "bot",
+    method: "PUT",
+    path: () => "/v1/deliveries",
+    body: () => ({ records: [{ triggerId: `${aliceAlert}:1`, alertId: aliceAlert, status: "sent" }] }),
+  },
+  {
     group: "internal",
     method: "POST",
     path: () => "/v1/internal/triggers",

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryTriggerIdSchema, RecordDeliveryRequestSchema } from "./deliveries.ts";
+import {
+  DeliveryTriggerIdSchema,
+  LookupDeliveriesRequestSchema,
+  MAX_DELIVERY_BATCH,
+  RecordDeliveriesRequestSchema,
+  RecordDeliveryRequestSchema,
+} from "./deliveries.ts";
 
 const alertId = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
@@ -34,5 +40,46 @@ describe("RecordDeliveryRequestSchema", () => {
     const result = RecordDeliveryRequestSchema.safeParse(body);
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join("."))).toContain(path);
+  });
+});
+
+describe("RecordDeliveriesRequestSchema", () => {
+  it("takes a batch of sent and undeliverable records", () => {
+    const records = [
+      { triggerId: `${alertId}:0`, alertId, status: "sent" },
+      { triggerId: `${alertId}:1`, alertId, status: "undeliverable", reason: "blocked_by_user" },
+    ];
+    expect(RecordDeliveriesRequestSchema.parse({ records })).toEqual({ records });
+  });
+  it.each([
+    [{ records: [] }, "records"],
+    [{ records: [{ triggerId: `${alertId}:0`, alertId, status: "undeliverable" }] }, "records.0.reason"],
+    [
+      { records: [{ triggerId: "0f8fad5b-d9cb-469f-a165-000000000000:0", alertId, status: "sent" }] },
+      "records.0.triggerId",
+    ],
+    [{ records: [{ triggerId: `${alertId}:0`, alertId, status: "sent", extra: 1 }] }, "records.0"],
+    [
+      {
+        records: Array.from({ length: MAX_DELIVERY_BATCH + 1 }, (_, i) => ({
+          triggerId: `${alertId}:${i}`,
+          alertId,
+          status: "sent",
+        })),
+      },
+      "records",
+    ],
+  ])("refuses %# at %s", (body, path) => {
+    const result = RecordDeliveriesRequestSchema.safeParse(body);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join("."))).toContain(path);
+  });
+});
+
+describe("LookupDeliveriesRequestSchema", () => {
+  it("takes triggerIds and refuses an empty list or a malformed id", () => {
+    expect(LookupDeliveriesRequestSchema.safeParse({ triggerIds: [`${alertId}:3`] }).success).toBe(true);
+    expect(LookupDeliveriesRequestSchema.safeParse({ triggerIds: [] }).success).toBe(false);
+    expect(LookupDeliveriesRequestSchema.safeParse({ triggerIds: ["nope"] }).success).toBe(false);
   });
 });

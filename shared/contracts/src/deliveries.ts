@@ -31,6 +31,19 @@ export const DeliveryReasonSchema = z
   .regex(/^[^\u0000-\u001f\u007f]*$/, "reason must not contain control characters")
   .refine((s) => s.isWellFormed(), "reason must be valid Unicode text");
 
+/** `reason` belongs to (and is required by) an undeliverable record. */
+function checkReason(
+  body: { status: DeliveryStatus; reason?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (body.status === "undeliverable" && body.reason === undefined) {
+    ctx.addIssue({ code: "custom", path: ["reason"], message: "an undeliverable record needs a reason" });
+  }
+  if (body.status === "sent" && body.reason !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["reason"], message: "a sent record has no reason" });
+  }
+}
+
 /** `PUT /v1/deliveries/{triggerId}`: the first write wins; `reason` belongs to (and is required by) undeliverable. */
 export const RecordDeliveryRequestSchema = z
   .object({
@@ -39,15 +52,82 @@ export const RecordDeliveryRequestSchema = z
     reason: DeliveryReasonSchema.optional(),
   })
   .strict()
-  .superRefine((body, ctx) => {
-    if (body.status === "undeliverable" && body.reason === undefined) {
-      ctx.addIssue({ code: "custom", path: ["reason"], message: "an undeliverable record needs a reason" });
-    }
-    if (body.status === "sent" && body.reason !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["reason"], message: "a sent record has no reason" });
+  .superRefine(checkReason);
+export type RecordDeliveryRequest = z.input<typeof RecordDeliveryRequestSchema>;
+
+/** Most records in one `PUT /v1/deliveries` and most triggerIds in one `POST /v1/deliveries/lookup`. */
+export const MAX_DELIVERY_BATCH = 500;
+
+/** One outcome of a batch: which notification, of which alert, and what became of it. */
+export const DeliveryOutcomeRecordSchema = z
+  .object({
+    triggerId: DeliveryTriggerIdSchema,
+    alertId: IdSchema,
+    status: DeliveryStatusSchema,
+    reason: DeliveryReasonSchema.optional(),
+  })
+  .strict()
+  .superRefine((record, ctx) => {
+    checkReason(record, ctx);
+    if (!record.triggerId.startsWith(`${record.alertId}:`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["triggerId"],
+        message: "triggerId must start with its alertId (<alertId>:<generation>)",
+      });
     }
   });
-export type RecordDeliveryRequest = z.input<typeof RecordDeliveryRequestSchema>;
+export type DeliveryOutcomeRecord = z.input<typeof DeliveryOutcomeRecordSchema>;
+
+/**
+ * `PUT /v1/deliveries`: many outcomes in one request (the bots record in groups, not one request per DM).
+ * Each record is taken or refused on its own; the first write of a triggerId wins.
+ */
+export const RecordDeliveriesRequestSchema = z
+  .object({
+    records: z
+      .array(DeliveryOutcomeRecordSchema)
+      .min(1, "give at least one record")
+      .max(MAX_DELIVERY_BATCH, `at most ${MAX_DELIVERY_BATCH} records at once`),
+  })
+  .strict();
+export type RecordDeliveriesRequest = z.input<typeof RecordDeliveriesRequestSchema>;
+
+/**
+ * What became of one record: `recorded` now, `already_recorded` (the record that stands is in `status`), or
+ * `refused` with the reason (no such alert on the bot's platform, or recorded by another platform's bot).
+ */
+export const RecordDeliveryResultSchema = z.object({
+  triggerId: z.string(),
+  result: z.enum(["recorded", "already_recorded", "refused"]),
+  /** The status that stands, unless refused. */
+  status: DeliveryStatusSchema.optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type RecordDeliveryResult = z.infer<typeof RecordDeliveryResultSchema>;
+
+/** The answer to `PUT /v1/deliveries`: one result per record, in the order given. */
+export const RecordDeliveriesResponseSchema = z.object({
+  results: z.array(RecordDeliveryResultSchema),
+});
+export type RecordDeliveriesResponse = z.infer<typeof RecordDeliveriesResponseSchema>;
+
+/** `POST /v1/deliveries/lookup`: the states of many triggerIds at once, as the bot's platform sees them. */
+export const LookupDeliveriesRequestSchema = z
+  .object({
+    triggerIds: z
+      .array(DeliveryTriggerIdSchema)
+      .min(1, "give at least one triggerId")
+      .max(MAX_DELIVERY_BATCH, `at most ${MAX_DELIVERY_BATCH} triggerIds at once`),
+  })
+  .strict();
+export type LookupDeliveriesRequest = z.input<typeof LookupDeliveriesRequestSchema>;
+
+/** Every triggerId asked for, with its state (`new` when this platform has no record of it). */
+export const LookupDeliveriesResponseSchema = z.object({
+  states: z.record(z.string(), DeliveryStateSchema),
+});
+export type LookupDeliveriesResponse = z.infer<typeof LookupDeliveriesResponseSchema>;
 
 export const DeliveryRecordSchema = z.object({
   triggerId: z.string(),

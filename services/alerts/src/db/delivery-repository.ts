@@ -56,6 +56,47 @@ export class MikroDeliveryRepository implements DeliveryRepository {
     return { record: toRecord(row), created: inserted.length > 0 };
   }
 
+  async alertTargets(alertIds: string[]): Promise<Map<string, { userId: string; platform: Platform }>> {
+    const rows = await this.#em
+      .fork()
+      .find(AlertEntity, { id: { $in: alertIds } }, { fields: ["id", "userId", "originPlatform"] });
+    return new Map(rows.map((row) => [row.id, { userId: row.userId, platform: row.originPlatform }]));
+  }
+
+  async findMany(
+    triggerIds: string[],
+  ): Promise<Map<string, { platform: Platform; status: DeliveryRecord["status"] }>> {
+    const rows = await this.#em
+      .fork()
+      .find(
+        DeliveryEntity,
+        { triggerId: { $in: triggerIds } },
+        { fields: ["triggerId", "platform", "status"] },
+      );
+    return new Map(rows.map((row) => [row.triggerId, { platform: row.platform, status: row.status }]));
+  }
+
+  async recordAllFirst(deliveries: NewDelivery[]): Promise<Set<string>> {
+    if (deliveries.length === 0) return new Set();
+    // One statement for the whole group: a bot records its outcomes in batches, and concurrent batches (another
+    // instance, a redelivery) settle each triggerId on its primary key, the first insert standing.
+    const inserted = await this.#em.fork().execute<{ trigger_id: string }[]>(
+      `insert into deliveries (trigger_id, alert_id, user_id, platform, status, reason, recorded_at)
+       values ${deliveries.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}
+       on conflict (trigger_id) do nothing returning trigger_id`,
+      deliveries.flatMap((d) => [
+        d.triggerId,
+        d.alertId,
+        d.userId,
+        d.platform,
+        d.status,
+        d.reason,
+        d.recordedAt,
+      ]),
+    );
+    return new Set(inserted.map((row) => row.trigger_id));
+  }
+
   async unacknowledged(
     userId: string,
     limit: number,

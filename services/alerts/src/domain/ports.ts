@@ -131,6 +131,12 @@ export interface DeliveryRepository {
   find(triggerId: string): Promise<DeliveryRecord | null>;
   /** Inserts unless `triggerId` has a record already; answers the record that stands either way. */
   recordFirst(delivery: NewDelivery): Promise<{ record: DeliveryRecord; created: boolean }>;
+  /** Owner and platform of each of these alerts that exists. */
+  alertTargets(alertIds: string[]): Promise<Map<string, { userId: string; platform: Platform }>>;
+  /** The records of these triggerIds that exist, whichever platform wrote them. */
+  findMany(triggerIds: string[]): Promise<Map<string, { platform: Platform; status: DeliveryStatus }>>;
+  /** Inserts each delivery whose triggerId has no record yet, in one statement; answers the triggerIds inserted. */
+  recordAllFirst(deliveries: NewDelivery[]): Promise<Set<string>>;
   /** The user's newest `limit` undeliverable, unacknowledged records (returned oldest first) and their count. */
   unacknowledged(userId: string, limit: number): Promise<{ items: UndeliverableNotice[]; total: number }>;
   /** Acknowledges the user's undeliverable records (only `triggerIds`, or all when null); returns how many. */

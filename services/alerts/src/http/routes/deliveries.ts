@@ -5,7 +5,12 @@ import {
   DeliveryRecordSchema,
   DeliveryStateResponseSchema,
   DeliveryTriggerIdSchema,
+  LookupDeliveriesRequestSchema,
+  LookupDeliveriesResponseSchema,
+  MAX_DELIVERY_BATCH,
   MAX_UNDELIVERABLE_LISTED,
+  RecordDeliveriesRequestSchema,
+  RecordDeliveriesResponseSchema,
   RecordDeliveryRequestSchema,
   UndeliverableListSchema,
 } from "@tickerbell/contracts";
@@ -75,6 +80,48 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     async (c) => {
       const { triggerIds } = c.req.valid("json");
       return c.json({ acknowledged: await deliveries.acknowledge(c.get("userId"), triggerIds ?? null) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/lookup",
+      tags: ["deliveries"],
+      summary: "What this bot's platform did with many notifications: new, sent or undeliverable",
+      description: `Up to ${MAX_DELIVERY_BATCH} triggerIds; every one is answered. A record written by another platform's bot reads as new. A bot asks this only for notifications an earlier owner of its partition may have handled.`,
+      security: bearer,
+      request: { body: jsonBody(LookupDeliveriesRequestSchema, "The triggerIds to look up") },
+      responses: {
+        200: jsonResponse(LookupDeliveriesResponseSchema, "Each one's state"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { triggerIds } = c.req.valid("json");
+      const states = await deliveries.lookup(botPlatform(c.get("caller")), triggerIds);
+      return c.json({ states }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "put",
+      path: "/",
+      tags: ["deliveries"],
+      summary: "Record many outcomes at once (idempotent per triggerId: the first record stands)",
+      description: `Up to ${MAX_DELIVERY_BATCH} records, each taken or refused on its own and answered in order: recorded, already_recorded (with the status that stands), or refused (the alert does not exist or does not notify on the token's platform: alert_not_found; another platform's bot recorded it: delivery_recorded_elsewhere). A body that does not validate is refused whole (400).`,
+      security: bearer,
+      request: { body: jsonBody(RecordDeliveriesRequestSchema, "The outcomes") },
+      responses: {
+        200: jsonResponse(RecordDeliveriesResponseSchema, "One result per record, in order"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { records } = c.req.valid("json");
+      const results = await deliveries.recordMany(botPlatform(c.get("caller")), records);
+      return c.json({ results }, 200);
     },
   );
 
