@@ -21,6 +21,8 @@ export interface ConsumerSpec {
   /** Whether messages that fail go to `<topic>.dlq` (false when reading the DLQs themselves). */
   deadLetterFailures: boolean;
   onPartitionsChanged: ((change: PartitionsChange) => void | Promise<void>) | undefined;
+  /** Messages of one partition handled at the same time (1 = strictly one after the other). */
+  maxInFlight: number;
 }
 
 export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
@@ -28,6 +30,9 @@ export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
   options: SubscribeOptions<C, T>,
 ): ConsumerSpec {
   for (const topic of options.topics) if (!catalog[topic]) throw new Error(`unknown topic ${topic}`);
+  const maxInFlight = options.maxInFlight ?? 1;
+  if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
+    throw new Error(`maxInFlight must be a positive integer, got ${String(options.maxInFlight)}`);
   return {
     groupId: options.groupId,
     topics: [...options.topics],
@@ -49,6 +54,7 @@ export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
       } as Parameters<typeof options.handler>[0]),
     deadLetterFailures: true,
     onPartitionsChanged: options.onPartitionsChanged,
+    maxInFlight,
   };
 }
 
@@ -67,5 +73,6 @@ export function deadLetterConsumer<C extends TopicCatalog, T extends TopicOf<C>>
     handle: (_raw, value) => options.handler(value as ReturnType<typeof fromDeadLetter>),
     deadLetterFailures: false,
     onPartitionsChanged: undefined,
+    maxInFlight: 1,
   };
 }

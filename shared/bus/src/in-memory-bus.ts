@@ -4,6 +4,7 @@ import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignm
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
 import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
 import { deliver, StopSignal } from "./delivery.ts";
+import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type {
@@ -33,6 +34,8 @@ export interface InMemoryBusOptions<C extends TopicCatalog> {
 
 /** How often (in commits per partition) consumed messages are dropped. */
 const TRIM_EVERY = 256;
+/** With maxInFlight > 1: how far past the first unfinished message a partition reads ahead at most. */
+const MAX_LOOK_AHEAD = 1_000;
 
 interface StoredMessage {
   key: string | null;
@@ -360,6 +363,10 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     }
   }
 
+  /**
+   * Delivers one partition from the group's committed offset on: up to `maxInFlight` at once, started in offset
+   * order, committing the contiguous done prefix. On stop nothing new starts and the running ones finish.
+   */
   async #consume(
     group: Group,
     spec: ConsumerSpec,
@@ -369,56 +376,78 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     lag: { topic: string; partition: string; group: string },
   ): Promise<void> {
     const id = topicPartitionId(tp);
-    while (!signal.stopped) {
-      const position = Math.max(group.committed.get(id) ?? 0, log.startOffset);
-      const stored = log.at(position);
-      this.#metrics.consumerLag.set(lag, log.endOffset - position);
-      if (!stored) {
-        await log.waitForAppend(signal);
+    let next = Math.max(group.committed.get(id) ?? 0, log.startOffset);
+    let doneUpTo = next;
+    const dispatcher = new PartitionDispatcher({
+      limit: spec.maxInFlight,
+      parent: signal,
+      onPrefix: (lastDone) => {
+        const before = doneUpTo;
+        doneUpTo = Number(lastDone) + 1;
+        group.committed.set(id, doneUpTo);
+        this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
+        if (Math.floor(doneUpTo / TRIM_EVERY) > Math.floor(before / TRIM_EVERY)) this.#trim(tp, log);
+      },
+    });
+    let appended: Promise<void> | undefined;
+    while (!dispatcher.signal.stopped) {
+      // Like a fetched Kafka batch, the look-ahead behind an unfinished message is bounded.
+      if (!dispatcher.hasRoom() || next - doneUpTo >= MAX_LOOK_AHEAD) {
+        await dispatcher.whenOneSettles();
         continue;
       }
-      const raw: RawMessage = {
-        topic: tp.topic,
-        partition: tp.partition,
-        offset: String(position),
-        ...stored,
-      };
-      const outcome = await deliver(raw, {
-        groupId: spec.groupId,
-        decode: spec.decode,
-        handle: spec.handle,
-        retry: spec.retry,
-        metrics: this.#metrics,
-        logger: this.#logger,
-        isStopping: () => signal.stopped,
-        pause: (ms) => signal.sleep(ms),
-      });
-      if (outcome.kind === "aborted") return;
-      if (outcome.kind === "dead-letter") {
-        if (spec.deadLetterFailures) {
-          const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
-          this.#append(deadLetterTopicOf(tp.topic), [dead]);
-          this.#metrics.deadLettered.inc({ topic: tp.topic, group: spec.groupId, reason: outcome.reason });
-        }
-        this.#logger?.error(
-          {
-            topic: tp.topic,
-            partition: tp.partition,
-            offset: raw.offset,
-            reason: outcome.reason,
-            error: outcome.error,
-          },
-          "message dead-lettered",
-        );
+      next = Math.max(next, log.startOffset);
+      const stored = log.at(next);
+      if (dispatcher.inFlight === 0) this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
+      if (!stored) {
+        appended ??= log.waitForAppend(dispatcher.signal).then(() => {
+          appended = undefined;
+        });
+        await dispatcher.whenOneSettles(undefined, appended);
+        continue;
       }
-      this.#metrics.consumed.inc({
-        topic: tp.topic,
-        group: spec.groupId,
-        outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
-      });
-      group.committed.set(id, position + 1);
-      this.#metrics.consumerLag.set(lag, log.endOffset - position - 1);
-      if ((position + 1) % TRIM_EVERY === 0) this.#trim(tp, log);
+      const raw: RawMessage = { topic: tp.topic, partition: tp.partition, offset: String(next), ...stored };
+      dispatcher.start(raw.offset, () => this.#deliverOne(spec, raw, dispatcher.signal));
+      next++;
     }
+    await dispatcher.drain();
+  }
+
+  /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
+  async #deliverOne(spec: ConsumerSpec, raw: RawMessage, signal: StopSignal): Promise<boolean> {
+    const outcome = await deliver(raw, {
+      groupId: spec.groupId,
+      decode: spec.decode,
+      handle: spec.handle,
+      retry: spec.retry,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      isStopping: () => signal.stopped,
+      pause: (ms) => signal.sleep(ms),
+    });
+    if (outcome.kind === "aborted") return false;
+    if (outcome.kind === "dead-letter") {
+      if (spec.deadLetterFailures) {
+        const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
+        this.#append(deadLetterTopicOf(raw.topic), [dead]);
+        this.#metrics.deadLettered.inc({ topic: raw.topic, group: spec.groupId, reason: outcome.reason });
+      }
+      this.#logger?.error(
+        {
+          topic: raw.topic,
+          partition: raw.partition,
+          offset: raw.offset,
+          reason: outcome.reason,
+          error: outcome.error,
+        },
+        "message dead-lettered",
+      );
+    }
+    this.#metrics.consumed.inc({
+      topic: raw.topic,
+      group: spec.groupId,
+      outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
+    });
+    return true;
   }
 }

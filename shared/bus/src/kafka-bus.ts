@@ -17,6 +17,7 @@ import { assignCoPartitioned, diffAssignment } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
 import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
 import { deliver, StopSignal } from "./delivery.ts";
+import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type {
@@ -305,58 +306,101 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     return subscription;
   }
 
+  /**
+   * Works one fetched batch of one partition: up to `maxInFlight` deliveries at once, started in offset order;
+   * only the contiguous done prefix is resolved (so only that can be committed). Returns when every message of
+   * the batch is done, or, once stopping, when the running ones have finished; a heartbeat that reports a
+   * rebalance (or a failed dead-letter send) stops the batch the same way, then comes out of here so kafkajs
+   * rejoins the group.
+   */
   async #consumeBatch(spec: ConsumerSpec, payload: EachBatchPayload, signal: StopSignal): Promise<void> {
     const { batch } = payload;
     const highWatermark = BigInt(batch.highWatermark);
     const lagLabels = { topic: batch.topic, partition: String(batch.partition), group: spec.groupId };
-    const isStopping = () => signal.stopped || !payload.isRunning() || payload.isStale();
+    const dispatcher = new PartitionDispatcher({
+      limit: spec.maxInFlight,
+      parent: signal,
+      onPrefix: (lastDone) => {
+        // kafkajs maps the batch's last message to its last offset (transaction markers after it).
+        payload.resolveOffset(lastDone);
+        this.#metrics.consumerLag.set(lagLabels, Number(highWatermark - BigInt(lastDone) - 1n));
+      },
+    });
+    const isStopping = () => dispatcher.signal.stopped || !payload.isRunning() || payload.isStale();
+    // After each message (and while waiting on slow ones): keep the membership alive, commit now and then.
+    const tick = {
+      everyMs: Math.max(100, Math.floor(this.#tuning.heartbeatInterval / 2)),
+      run: async () => {
+        await payload.heartbeat();
+        await payload.commitOffsetsIfNecessary();
+      },
+    };
     for (const message of batch.messages) {
-      if (isStopping()) return;
-      const raw = toRawMessage(batch.topic, batch.partition, message);
-      const outcome = await deliver(raw, {
-        groupId: spec.groupId,
-        decode: spec.decode,
-        handle: spec.handle,
-        retry: spec.retry,
-        metrics: this.#metrics,
-        logger: this.#logger,
-        isStopping,
-        pause: (ms) => signal.sleep(ms),
-        keepAlive: () => payload.heartbeat(),
-      });
-      if (outcome.kind === "aborted") return;
-      if (outcome.kind === "dead-letter") {
-        if (spec.deadLetterFailures) {
-          const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
-          // Must be acknowledged before the offset moves on, or the message would be lost.
-          await this.#producer.send({
-            topic: deadLetterTopicOf(batch.topic),
-            messages: [dead],
-            acks: this.#options.acks ?? -1,
-          });
-          this.#metrics.deadLettered.inc({ topic: batch.topic, group: spec.groupId, reason: outcome.reason });
-        }
-        this.#logger?.error(
-          {
-            topic: raw.topic,
-            partition: raw.partition,
-            offset: raw.offset,
-            reason: outcome.reason,
-            error: outcome.error,
-          },
-          "message dead-lettered",
-        );
+      while (!dispatcher.hasRoom() && !isStopping()) {
+        await dispatcher.whenOneSettles(tick.everyMs);
+        await tick.run().catch((error: unknown) => dispatcher.fail(error));
       }
-      payload.resolveOffset(message.offset);
-      this.#metrics.consumed.inc({
-        topic: batch.topic,
-        group: spec.groupId,
-        outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
-      });
-      this.#metrics.consumerLag.set(lagLabels, Number(highWatermark - BigInt(message.offset) - 1n));
-      await payload.heartbeat();
-      await payload.commitOffsetsIfNecessary();
+      if (isStopping()) break;
+      const raw = toRawMessage(batch.topic, batch.partition, message);
+      dispatcher.start(message.offset, () =>
+        this.#deliverOne(spec, raw, {
+          isStopping,
+          pause: (ms) => dispatcher.signal.sleep(ms),
+          keepAlive: () => payload.heartbeat(),
+        }),
+      );
     }
+    await dispatcher.drain(tick);
+  }
+
+  /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
+  async #deliverOne(
+    spec: ConsumerSpec,
+    raw: RawMessage,
+    control: {
+      isStopping: () => boolean;
+      pause: (ms: number) => Promise<void>;
+      keepAlive: () => Promise<void>;
+    },
+  ): Promise<boolean> {
+    const outcome = await deliver(raw, {
+      groupId: spec.groupId,
+      decode: spec.decode,
+      handle: spec.handle,
+      retry: spec.retry,
+      metrics: this.#metrics,
+      logger: this.#logger,
+      ...control,
+    });
+    if (outcome.kind === "aborted") return false;
+    if (outcome.kind === "dead-letter") {
+      if (spec.deadLetterFailures) {
+        const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
+        // Must be acknowledged before the offset moves on, or the message would be lost.
+        await this.#producer.send({
+          topic: deadLetterTopicOf(raw.topic),
+          messages: [dead],
+          acks: this.#options.acks ?? -1,
+        });
+        this.#metrics.deadLettered.inc({ topic: raw.topic, group: spec.groupId, reason: outcome.reason });
+      }
+      this.#logger?.error(
+        {
+          topic: raw.topic,
+          partition: raw.partition,
+          offset: raw.offset,
+          reason: outcome.reason,
+          error: outcome.error,
+        },
+        "message dead-lettered",
+      );
+    }
+    this.#metrics.consumed.inc({
+      topic: raw.topic,
+      group: spec.groupId,
+      outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
+    });
+    return true;
   }
 }
 

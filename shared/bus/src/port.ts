@@ -90,14 +90,23 @@ export interface SubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> 
   groupId: string;
   topics: readonly T[];
   /**
-   * Called once per message, in offset order per partition (so in order per key). Resolving marks the message
-   * done (its offset may be committed); throwing retries it with backoff, then dead-letters it.
+   * Called once per message, started in offset order per partition (with the default `maxInFlight` of 1 one at a
+   * time, so in order per key). Resolving marks the message done (its offset may be committed); throwing retries
+   * it with backoff, then dead-letters it (a dead-lettered message is done too).
    */
   handler: (message: IncomingMessageOf<C, T>) => Promise<void>;
   /** Where a group without committed offsets starts: the earliest message (default) or only new ones. */
   fromBeginning?: boolean;
   retry?: Partial<RetryPolicy>;
   onPartitionsChanged?: (change: PartitionsChange) => void | Promise<void>;
+  /**
+   * How many messages of one partition may be handled at the same time (default 1; a positive integer).
+   * Handlers start in offset order; each message is validated, retried and dead-lettered on its own. Above 1,
+   * messages of one key may overlap and finish out of order: a consumer that needs per-key order serializes
+   * per key itself. Offsets still become committable only up to the first message that is not done, so a crash
+   * never skips one; a restart redelivers everything from there, including later messages that were done.
+   */
+  maxInFlight?: number;
 }
 
 export interface DeadLetterSubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> {
@@ -111,9 +120,9 @@ export interface DeadLetterSubscribeOptions<C extends TopicCatalog, T extends To
 export interface Subscription {
   readonly groupId: string;
   /**
-   * Leaves the group gracefully: no new message is started, the in-flight ones finish, their offsets are
-   * committed, and the partitions pass to the remaining members. A message still being retried is not
-   * dead-lettered: it stays uncommitted and is delivered again later.
+   * Leaves the group gracefully: no new message is started, the in-flight ones finish, the offsets up to the
+   * first message that is not done are committed, and the partitions pass to the remaining members. A message
+   * still being retried is not dead-lettered: it stays uncommitted and is delivered again later.
    */
   stop(): Promise<void>;
 }

@@ -81,6 +81,14 @@ async function waitForAsync(
   }
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = () => {};
   const promise = new Promise<void>((r) => {
@@ -420,6 +428,110 @@ export function busContract(name: string, factory: BusFactory): void {
       await waitFor("the remaining messages", () => next.length >= 2);
       await again.stop();
       expect(next).toEqual([1, 2]);
+    });
+
+    it("with maxInFlight, works a partition's messages side by side but commits only up to the first unfinished one", async () => {
+      const { topic, fixture } = await open(1);
+      const groupId = newGroup("in-flight");
+      const bus = await fixture.connect();
+      await bus.publish(topic, events("AAPL", 0, 30));
+      const handled: number[] = [];
+      const running = { now: 0, most: 0 };
+      let failures = 0;
+      const first = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        maxInFlight: 10,
+        retry: { maxAttempts: 1_000, initialBackoffMs: 10, maxBackoffMs: 50 },
+        handler: async (m) => {
+          running.now++;
+          running.most = Math.max(running.most, running.now);
+          try {
+            if (m.value.seq === 3) {
+              failures++;
+              throw new Error("seq 3 keeps failing");
+            }
+            // Later messages of a window tend to finish first.
+            await sleep((10 - (m.value.seq % 10)) * 2);
+            handled.push(m.value.seq);
+          } finally {
+            running.now--;
+          }
+        },
+      });
+      await waitFor("every message but seq 3", () => handled.length >= 29);
+      await waitFor("seq 3 to fail again and again", () => failures >= 3);
+      // Seq 3 is still retrying: stopping abandons it, and what comes after it must not count as committed.
+      await first.stop();
+      expect([...handled].sort((a, b) => a - b)).toEqual(range(0, 30).filter((seq) => seq !== 3));
+      expect(running.most).toBeGreaterThan(1);
+      expect(running.most).toBeLessThanOrEqual(10);
+
+      const second: number[] = [];
+      const again = await (await fixture.connect()).subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (m) => {
+          second.push(m.value.seq);
+        },
+      });
+      await waitFor("the redelivery", () => second.length >= 27);
+      await again.stop();
+      expect(second).toEqual(range(3, 30));
+    });
+
+    it("with maxInFlight, dead-letters a poison message without holding up the others, and commits past it", async () => {
+      const { topic, fixture } = await open(1);
+      const groupId = newGroup("in-flight-poison");
+      const bus = await fixture.connect();
+      const key = "POISON";
+      await bus.publish(topic, events(key, 0, 5));
+      await bus.publishUnvalidated(topic, [{ key, value: "not json at all" }]);
+      await bus.publish(topic, events(key, 5, 10));
+      const handled: number[] = [];
+      const sub = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        maxInFlight: 10,
+        retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 },
+        handler: async (m) => {
+          if (m.value.seq === 7) throw new Error("cannot handle seq 7");
+          await sleep((10 - m.value.seq) * 2);
+          handled.push(m.value.seq);
+        },
+      });
+      const dead: DeadLetter[] = [];
+      const dlq = await bus.subscribeDeadLetters({
+        groupId: newGroup("in-flight-dlq"),
+        topics: [topic],
+        handler: async (d) => {
+          dead.push(d);
+        },
+      });
+      await waitFor("every valid message", () => handled.length >= 9);
+      await waitFor("two dead letters", () => dead.length >= 2);
+      await sub.stop();
+      await dlq.stop();
+      expect([...handled].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 8, 9]);
+      const byOffset = [...dead].sort((a, b) => Number(a.originalOffset) - Number(b.originalOffset));
+      expect(byOffset.map((d) => [d.originalOffset, d.reason])).toEqual([
+        ["5", "invalid"],
+        ["8", "failed"],
+      ]);
+
+      // Dead-lettered counts as done: the group resumes after everything, not at a poison message.
+      await bus.publish(topic, events(key, 10, 11));
+      const next: number[] = [];
+      const again = await (await fixture.connect()).subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (m) => {
+          next.push(m.value.seq);
+        },
+      });
+      await waitFor("the message after the restart", () => next.includes(10));
+      await again.stop();
+      expect(next).toEqual([10]);
     });
   });
 }
