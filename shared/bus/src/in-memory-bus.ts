@@ -172,6 +172,11 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     return partitionForKey(key, this.partitionsOf(topic));
   }
 
+  async endOffsets(topic: TopicOf<C>): Promise<Map<number, string>> {
+    if (!this.catalog[topic]) throw new Error(`unknown topic ${topic}`);
+    return new Map(this.#logsOf(topic).map((log, partition) => [partition, String(log.endOffset)]));
+  }
+
   async publish<T extends TopicOf<C>>(
     topic: T,
     messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],

@@ -102,6 +102,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
   /** Partition counts as found on the cluster at start (what the producer's partitioner uses). */
   readonly #partitionCounts = new Map<string, number>();
   #started: Promise<void> | undefined;
+  #adminClient: Promise<Admin> | undefined;
 
   constructor(options: KafkaBusOptions<C>) {
     this.catalog = options.catalog;
@@ -159,6 +160,29 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     return partitionForKey(key, this.partitionsOf(topic));
   }
 
+  async endOffsets(topic: TopicOf<C>): Promise<Map<number, string>> {
+    if (!this.catalog[topic]) throw new Error(`unknown topic ${topic}`);
+    const offsets = await (await this.#admin()).fetchTopicOffsets(topic);
+    return new Map(offsets.map(({ partition, high }) => [partition, high]));
+  }
+
+  /** One admin connection for the bus's lifetime (offset look-ups), opened on first use. */
+  #admin(): Promise<Admin> {
+    if (!this.#adminClient) {
+      const connecting = (async () => {
+        await this.start();
+        const admin = this.#kafka.admin();
+        await admin.connect();
+        return admin;
+      })();
+      this.#adminClient = connecting;
+      connecting.catch(() => {
+        if (this.#adminClient === connecting) this.#adminClient = undefined;
+      });
+    }
+    return this.#adminClient;
+  }
+
   async publish<T extends TopicOf<C>>(
     topic: T,
     messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
@@ -200,6 +224,9 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
 
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((s) => s.stop()));
+    const admin = this.#adminClient;
+    this.#adminClient = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect();
     if (this.#started) {
       await this.#started.catch(() => {});
       await this.#producer.disconnect();

@@ -147,6 +147,11 @@ export interface Bus<C extends TopicCatalog> {
   partitionOf(topic: TopicOf<C>, key: string): number;
   /** Partition count of a topic as the bus uses it. */
   partitionsOf(topic: TopicOf<C>): number;
+  /**
+   * Per partition, the offset the next appended message gets (Kafka's high watermark; "0" on an empty
+   * partition), as a decimal string.
+   */
+  endOffsets(topic: TopicOf<C>): Promise<Map<number, string>>;
   /** Stops every subscription gracefully, then disconnects. */
   close(): Promise<void>;
 }

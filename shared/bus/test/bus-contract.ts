@@ -430,6 +430,26 @@ export function busContract(name: string, factory: BusFactory): void {
       expect(next).toEqual([1, 2]);
     });
 
+    it("reports each partition's end offset: where the next message will land", async () => {
+      const { topic, fixture } = await open(3);
+      const bus = await fixture.connect();
+      expect(await bus.endOffsets(topic)).toEqual(
+        new Map([
+          [0, "0"],
+          [1, "0"],
+          [2, "0"],
+        ]),
+      );
+      await bus.publish(topic, events("AAPL", 0, 7));
+      const partition = bus.partitionOf(topic, "AAPL");
+      const after = await bus.endOffsets(topic);
+      expect(after.size).toBe(3);
+      for (const [p, end] of after) expect(end, `partition ${p}`).toBe(p === partition ? "7" : "0");
+      await bus.publish(topic, events("AAPL", 7, 9));
+      expect((await bus.endOffsets(topic)).get(partition)).toBe("9");
+      await expect(bus.endOffsets(`${topic}.unknown`)).rejects.toThrow(/unknown topic/);
+    });
+
     it("with maxInFlight, works a partition's messages side by side but commits only up to the first unfinished one", async () => {
       const { topic, fixture } = await open(1);
       const groupId = newGroup("in-flight");
