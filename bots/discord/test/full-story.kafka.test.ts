@@ -55,7 +55,7 @@ beforeAll(async () => {
     logger,
     expirySweepMs: null,
     relayIdleWaitMs: 50,
-    triggerGroupId: `alerts-triggers-${run}`,
+    runtimeGroupId: `alerts-runtime-${run}`,
   });
   const matcherAlerts = new MatcherAlertsClient({ baseUrl: stack.alertsUrl, internalToken: TOKENS.internal });
   matcher = new MatcherService({

@@ -49,7 +49,7 @@ beforeAll(async () => {
     logger,
     expirySweepMs: null,
     relayIdleWaitMs: 50,
-    triggerGroupId: `alerts-triggers-${run}`,
+    runtimeGroupId: `alerts-runtime-${run}`,
   });
   const matcherAlerts = new MatcherAlertsClient({ baseUrl: world.alertsUrl, internalToken: TOKENS.internal });
   matcher = new MatcherService({

@@ -9,6 +9,7 @@ import type { AlertService } from "./domain/alert-service.ts";
 import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
 import type { DeliveryService } from "./domain/delivery-service.ts";
 import { DomainError, type DomainErrorKind } from "./domain/errors.ts";
+import type { RuntimeService } from "./domain/runtime-service.ts";
 import type { UserService } from "./domain/user-service.ts";
 import { type AppEnv, actAsPlatformUser, authenticate, type TokenDirectory } from "./http/auth.ts";
 import { renderDocsPage } from "./http/docs-page.ts";
@@ -22,6 +23,8 @@ import { watchlistRoutes } from "./http/routes/watchlist.ts";
 
 export interface AppDependencies {
   alerts: AlertService;
+  /** The matcher's runtime state (the snapshot barrier of GET /v1/internal/alerts). */
+  runtime: RuntimeService;
   users: UserService;
   deliveries: DeliveryService;
   /** Per-user allowance of commands (bot requests that act for a user). */
@@ -39,6 +42,7 @@ const STATUS_OF: Record<DomainErrorKind, ContentfulStatusCode> = {
   conflict: 409,
   forbidden: 403,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 const OPENAPI_INFO = {
@@ -159,6 +163,6 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
   app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
-  app.route("/v1/internal", internalRoutes(deps.alerts));
+  app.route("/v1/internal", internalRoutes(deps.alerts, deps.runtime));
   return app;
 }

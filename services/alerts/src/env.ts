@@ -19,12 +19,12 @@ export const AlertsEnvSchema = z
     ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
     ALERTS_USER_COMMANDS_PER_MINUTE: envInt(60).pipe(z.number().min(1).max(100_000)),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
-    /** Comma-separated Kafka bootstrap brokers: enables the outbox relay and the trigger consumer. */
+    /** Comma-separated Kafka bootstrap brokers: enables the outbox relay, the runtime consumer and the re-emitter. */
     KAFKA_BROKERS: envList()
       .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))
       .optional(),
-    /** Consumer group of the trigger consumer (one per deployment; tests sharing a broker use their own). */
-    ALERTS_TRIGGER_GROUP_ID: z.string().min(1).default("alerts-triggers"),
+    /** Consumer group of the runtime consumer (one per deployment; tests sharing a broker use their own). */
+    ALERTS_RUNTIME_GROUP_ID: z.string().min(1).default("alerts-runtime"),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine(

@@ -59,7 +59,7 @@ if (bus) {
     logger,
     metrics,
     expirySweepMs: sweepMs,
-    triggerGroupId: env.ALERTS_TRIGGER_GROUP_ID,
+    runtimeGroupId: env.ALERTS_RUNTIME_GROUP_ID,
   });
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");

@@ -12,12 +12,23 @@ export interface AlertChangePublisher {
   ): Promise<void>;
 }
 
+/** What wakes an idle relay: commits of outbox rows, in this process or (through the database) in another. */
+export interface RelayWakeups {
+  /** Calls `wake` after such commits from now on; resolves to the function that stops it. */
+  subscribe(wake: () => void): Promise<() => Promise<void>>;
+}
+
 export interface OutboxRelayOptions {
   store: OutboxStore;
   publisher: AlertChangePublisher;
+  /** Without it the relay only polls (and wakes on notify()). */
+  wakeups?: RelayWakeups;
   /** Rows per claim and per publish (default 200). */
   batchSize?: number;
-  /** How long an idle relay waits before looking again, unless notify() wakes it (default 250 ms). */
+  /**
+   * How long an idle relay, or one that found another relay holding the lease, waits before looking again
+   * (default 2 s). Wake-ups end an idle wait early; this poll only covers a wake-up that got lost.
+   */
   idleWaitMs?: number;
   /** Cap of the backoff after failures (default 10 s; it starts at 100 ms and doubles). */
   maxBackoffMs?: number;
@@ -30,11 +41,13 @@ export interface OutboxRelayOptions {
  * after the bus acknowledged them. A crash between the two re-publishes the batch on the next run: consumers
  * see duplicates (and drop them by `seq`), never a gap, and per symbol the order stays the commit order
  * because batches go out one after the other and a failed batch is retried before anything after it.
- * Run one relay per database (the store's claim is not exclusive).
+ * Every replica may run one: each batch is published under the store's lease, so only one relay of the
+ * database publishes at a time; the others stand by and poll.
  */
 export class OutboxRelay {
   readonly #store: OutboxStore;
   readonly #publisher: AlertChangePublisher;
+  readonly #wakeups: RelayWakeups | undefined;
   readonly #batchSize: number;
   readonly #idleWaitMs: number;
   readonly #maxBackoffMs: number;
@@ -44,12 +57,18 @@ export class OutboxRelay {
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** A wake-up that came while the relay was busy: its next wait ends at once. */
+  #woken = false;
+  /** False while standing by or backing off: wake-ups then do not cut the wait short. */
+  #wakeable = true;
+  #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#store = options.store;
     this.#publisher = options.publisher;
+    this.#wakeups = options.wakeups;
     this.#batchSize = options.batchSize ?? 200;
-    this.#idleWaitMs = options.idleWaitMs ?? 250;
+    this.#idleWaitMs = options.idleWaitMs ?? 2000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.#logger = options.logger;
     const registers = options.metrics ? [options.metrics] : [];
@@ -72,34 +91,44 @@ export class OutboxRelay {
   }
 
   /**
-   * One round: claim the oldest unpublished rows, publish them, mark them. Returns how many were relayed.
-   * Throws when publishing or marking fails; the rows then stay unpublished and the next round retries them.
+   * One round under the lease: publish the oldest unpublished rows, then mark them. Returns how many were
+   * relayed, or null when another relay holds the lease. Throws when publishing or marking fails; the rows then
+   * stay unpublished and the next round retries them.
    */
-  async drainOnce(): Promise<number> {
-    const rows = await this.#store.claimBatch(this.#batchSize);
-    if (rows.length === 0) return 0;
-    await this.#publisher.publish(TOPIC_ALERT_CHANGES, rows.map(toMessage));
-    await this.#store.markPublished(rows.map((r) => r.id));
-    this.#relayed.inc(rows.length);
-    return rows.length;
+  async drainOnce(): Promise<number | null> {
+    const relayed = await this.#store.relayBatch(this.#batchSize, (rows) =>
+      this.#publisher.publish(TOPIC_ALERT_CHANGES, rows.map(toMessage)),
+    );
+    if (relayed) this.#relayed.inc(relayed);
+    return relayed;
   }
 
-  /** Relays until stop(): drains while there is a backlog, then polls (or waits for notify()). */
-  start(): void {
+  /** Relays until stop(): drains while there is a backlog, then waits for a wake-up (or the next poll). */
+  async start(): Promise<void> {
     if (this.#running) return;
     this.#stopping = false;
     this.#running = this.#loop();
+    try {
+      this.#unsubscribe = await this.#wakeups?.subscribe(() => this.notify());
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
   }
 
   /** Wakes an idle relay at once, e.g. right after the service committed a change. */
   notify(): void {
-    this.#wake?.();
+    this.#woken = true;
+    if (this.#wakeable) this.#wake?.();
   }
 
   /** Finishes the round in progress and stops. */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    await unsubscribe?.();
     await this.#running;
     this.#running = undefined;
   }
@@ -108,20 +137,27 @@ export class OutboxRelay {
     let backoff = 100;
     while (!this.#stopping) {
       try {
+        this.#woken = false;
         const relayed = await this.drainOnce();
         backoff = 100;
-        if (relayed < this.#batchSize) await this.#sleep(this.#idleWaitMs);
+        if (relayed === null) {
+          // Standing by: the relay holding the lease publishes what the wake-ups announce.
+          await this.#sleep(this.#idleWaitMs, { wakeable: false });
+        } else if (relayed < this.#batchSize) {
+          await this.#sleep(this.#idleWaitMs);
+        }
       } catch (error) {
         this.#failures.inc();
         this.#logger?.error({ err: error, retryInMs: backoff }, "outbox relay round failed; retrying");
-        await this.#sleep(backoff);
+        await this.#sleep(backoff, { wakeable: false });
         backoff = Math.min(this.#maxBackoffMs, backoff * 2);
       }
     }
   }
 
-  #sleep(ms: number): Promise<void> {
-    if (this.#stopping) return Promise.resolve();
+  #sleep(ms: number, { wakeable = true } = {}): Promise<void> {
+    if (this.#stopping || (wakeable && this.#woken)) return Promise.resolve();
+    this.#wakeable = wakeable;
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const relay = this;

@@ -4,12 +4,15 @@ import { MikroAlertRepository } from "./db/alert-repository.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
 import { type Database, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
+import { OutboxWakeups } from "./db/outbox-wakeup.ts";
+import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { AlertService } from "./domain/alert-service.ts";
 import { CommandRateLimiter } from "./domain/command-rate-limit.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
+import { RuntimeService } from "./domain/runtime-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 
@@ -32,6 +35,15 @@ export interface AlertServiceConfig {
  */
 export async function startAlertService(config: AlertServiceConfig) {
   const db = await openOrm(config.database);
+  // Every process that writes tells the relays (whichever replica they run in) when outbox rows committed.
+  const outboxWakeups = new OutboxWakeups({
+    database: config.database,
+    orm: db.orm,
+    em: db.em,
+    commits: db.outboxCommits,
+    logger: config.logger.child({ component: "outbox-wakeups" }),
+  });
+  outboxWakeups.startNotifying();
   const clock = config.clock ?? systemClock;
   const alerts = new AlertService({
     repository: new MikroAlertRepository(db.em),
@@ -47,9 +59,11 @@ export async function startAlertService(config: AlertServiceConfig) {
       now: () => clock.now().getTime(),
     }),
   });
+  const runtime = new RuntimeService({ repository: new MikroRuntimeRepository(db.em), clock });
   const deliveries = new DeliveryService({ repository: new MikroDeliveryRepository(db.em), clock });
   const app = createApp({
     alerts,
+    runtime,
     users,
     deliveries,
     commands: new CommandRateLimiter({
@@ -61,7 +75,20 @@ export async function startAlertService(config: AlertServiceConfig) {
     metrics: config.metrics,
     logger: config.logger,
   });
-  return { app, alerts, users, deliveries, outbox: new MikroOutboxStore(db.em), em: db.em, close: db.close };
+  return {
+    app,
+    alerts,
+    users,
+    deliveries,
+    runtime,
+    outbox: new MikroOutboxStore(db.em),
+    outboxWakeups,
+    em: db.em,
+    async close() {
+      outboxWakeups.stopNotifying();
+      await db.close();
+    },
+  };
 }
 
 export type RunningAlertService = Awaited<ReturnType<typeof startAlertService>>;

@@ -1,30 +1,36 @@
-// The alert service's background work in the microservices mode: the outbox relay (alerts.changes), the
-// trigger consumer (notifications.* -> recorded firings) and the expiry sweep. main.ts starts it when
-// KAFKA_BROKERS is set; tests start it in-process next to startAlertService.
+// The alert service's background work next to its API: the outbox relay (alerts.changes), the runtime consumer
+// (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again)
+// and the expiry sweep. main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { OutboxRelay } from "./outbox-relay.ts";
+import { Reemitter } from "./reemitter.ts";
+import { RuntimeConsumer } from "./runtime-consumer.ts";
 import type { RunningAlertService } from "./service.ts";
-import { TriggerConsumer } from "./trigger-consumer.ts";
 
 export interface AlertWorkersOptions {
-  service: Pick<RunningAlertService, "alerts" | "outbox">;
+  service: Pick<RunningAlertService, "alerts" | "runtime" | "outbox" | "outboxWakeups">;
   bus: Bus<typeof TOPIC_CATALOG>;
   logger: Logger;
   metrics?: Registry;
   /** How often alerts past their expiry are marked expired (null: no sweep, e.g. a test drives it). */
   expirySweepMs: number | null;
-  /** Idle poll of the outbox relay (default 250 ms). */
+  /** Safety poll of the outbox relay, which otherwise wakes on commits (default 2 s). */
   relayIdleWaitMs?: number;
-  /** Consumer group of the trigger consumer (default "alerts-triggers"; tests sharing a broker set their own). */
-  triggerGroupId?: string;
+  /** Consumer group of the runtime consumer (default "alerts-runtime"; tests sharing a broker set their own). */
+  runtimeGroupId?: string;
+  /** How long a firing may go without a delivery outcome before it is sent again (default 60 s). */
+  reemitGraceMs?: number;
+  /** How often the re-emitter looks (default 15 s). */
+  reemitIntervalMs?: number;
 }
 
 export interface AlertWorkers {
   relay: OutboxRelay;
-  triggers: TriggerConsumer;
-  /** Stops in dependency order: sweep and trigger consumer first (both write outbox rows), then the relay. */
+  runtime: RuntimeConsumer;
+  reemitter: Reemitter;
+  /** Stops in dependency order: sweep, re-emitter and runtime consumer first (they write), then the relay. */
   stop(): Promise<void>;
 }
 
@@ -34,24 +40,33 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
   const relay = new OutboxRelay({
     store: service.outbox,
     publisher: bus,
+    wakeups: service.outboxWakeups,
     logger: logger.child({ component: "outbox-relay" }),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.relayIdleWaitMs === undefined ? {} : { idleWaitMs: options.relayIdleWaitMs }),
   });
-  relay.start();
-  const triggers = new TriggerConsumer({
+  await relay.start();
+  const runtime = new RuntimeConsumer({
     bus,
-    recorder: service.alerts,
-    ...(options.triggerGroupId === undefined ? {} : { groupId: options.triggerGroupId }),
-    logger: logger.child({ component: "trigger-consumer" }),
+    runtime: service.runtime,
+    ...(options.runtimeGroupId === undefined ? {} : { groupId: options.runtimeGroupId }),
+    logger: logger.child({ component: "runtime-consumer" }),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   try {
-    await triggers.start();
+    await runtime.start();
   } catch (error) {
     await relay.stop();
     throw error;
   }
+  const reemitter = new Reemitter({
+    bus,
+    runtime: service.runtime,
+    logger: logger.child({ component: "reemitter" }),
+    ...(options.reemitGraceMs === undefined ? {} : { graceMs: options.reemitGraceMs }),
+    ...(options.reemitIntervalMs === undefined ? {} : { intervalMs: options.reemitIntervalMs }),
+  });
+  reemitter.start();
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep =
     options.expirySweepMs === null
@@ -69,11 +84,13 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
         }, options.expirySweepMs);
   return {
     relay,
-    triggers,
+    runtime,
+    reemitter,
     async stop() {
       if (sweep) clearInterval(sweep);
       await sweeping;
-      await triggers.stop();
+      await reemitter.stop();
+      await runtime.stop();
       // Last: the relay publishes what the consumer and the sweep wrote before they stopped.
       await relay.stop();
       await relay.drainOnce().catch((err: unknown) => logger.warn({ err }, "final outbox drain failed"));

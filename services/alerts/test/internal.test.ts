@@ -1,8 +1,13 @@
+import { partitionForKey } from "@tickerbell/bus";
 import {
+  type Alert,
   AlertChangeEventSchema,
+  type AlertRuntimeEvent,
+  type AlertRuntimeState,
   InternalAlertPageSchema,
-  RecordTriggerResponseSchema,
+  type Notification,
 } from "@tickerbell/contracts";
+import { runtimeStateOf } from "@tickerbell/rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
@@ -20,12 +25,58 @@ async function create(as: string, overrides: Record<string, unknown> = {}) {
   return res.body as { id: string; generation: number };
 }
 
-function fire(alertId: string, generation: number, price: number) {
-  return h.api("POST", "/v1/internal/triggers", {
-    token: "internal",
-    body: { triggerId: `${alertId}:${generation}`, price, firedAt: h.clock.now().toISOString() },
-  });
+let nextOffset = 0n;
+
+/** An alerts.runtime event as the matcher writes it, applied through the runtime service (as its consumer does). */
+async function applyRuntime(
+  alert: { id: string; symbol?: string },
+  event: Partial<AlertRuntimeEvent> & Pick<AlertRuntimeEvent, "state" | "done">,
+  partition = 0,
+  offset = nextOffset++,
+) {
+  return h.service.runtime.apply([
+    {
+      event: { v: 1, alertId: alert.id, symbol: alert.symbol ?? "AAPL", asOfTick: "10", ...event },
+      partition,
+      offset,
+    },
+  ]);
 }
+
+function firing(alert: Alert, generation: number, price: number, repeating: boolean) {
+  const firedAt = h.clock.now().toISOString();
+  const notification: Notification = {
+    v: 1,
+    type: "triggered",
+    triggerId: `${alert.id}:${generation}`,
+    alertId: alert.id,
+    generation,
+    userId: alert.userId,
+    origin: alert.origin,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    description: "above 200.00",
+    price,
+    referencePrice: alert.referencePrice,
+    moveAbs: price - alert.referencePrice,
+    movePercent: 1,
+    note: null,
+    repeating,
+    firedAt,
+  };
+  return { triggerId: notification.triggerId, price, firedAt, notification };
+}
+
+const cooling = (generation: number, lastFiredAt: number, lastFirePrice: number): AlertRuntimeState => ({
+  generation,
+  phase: "cooling",
+  referencePrice: 190,
+  upper: 200,
+  lower: null,
+  extreme: null,
+  lastFiredAt,
+  lastFirePrice,
+});
 
 async function changesOf(alertId: string): Promise<string[]> {
   const rows = await sql(
@@ -36,87 +87,166 @@ async function changesOf(alertId: string): Promise<string[]> {
   return rows.map((r) => r.change);
 }
 
-describe("recording triggers", () => {
-  it("ends a one-shot alert, and a repeat of the same triggerId is a duplicate with the same alert", async () => {
-    const alert = await create("firer");
-    const first = await fire(alert.id, 0, 200.5);
-    expect(first.status).toBe(200);
-    const recorded = RecordTriggerResponseSchema.parse(first.body);
-    expect(recorded).toMatchObject({
-      outcome: "triggered",
-      alert: { status: "triggered", generation: 0, lastTriggerPrice: 200.5 },
+describe("storing the matcher's runtime state (alerts.runtime)", () => {
+  it("ends a one-shot alert that fired, records the firing once, and tells the others by alerts.changes", async () => {
+    const created = await create("firer");
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const fired = firing(alert, 0, 200.5, false);
+    const first = await applyRuntime(alert, { state: null, done: true, firing: fired });
+    expect(first).toMatchObject({ firings: 1, finished: 1 });
+    // The same event again (a replay after the matcher's crash) and the same firing at a later offset: nothing new.
+    expect(
+      await applyRuntime(alert, { state: null, done: true, firing: fired }, 0, nextOffset - 1n),
+    ).toMatchObject({ firings: 0, finished: 0, skipped: 1 });
+    expect(await applyRuntime(alert, { state: null, done: true, firing: fired })).toMatchObject({
+      firings: 0,
     });
-    const again = await fire(alert.id, 0, 200.5);
-    expect(again.body).toEqual({ outcome: "duplicate", alert: first.body.alert });
-    expect(await changesOf(alert.id)).toEqual(["created", "triggered"]);
     const owned = await h.api("GET", `/v1/alerts/${alert.id}`, { as: "firer" });
-    expect(owned.body.status).toBe("triggered");
-  });
-
-  it("re-arms a repeating alert on generation+1; the old triggerId stays a duplicate", async () => {
-    const alert = await create("firer", { repeat: { cooldownSeconds: 60 } });
-    const first = await fire(alert.id, 0, 201);
-    expect(first.body).toMatchObject({ outcome: "rearmed", alert: { status: "active", generation: 1 } });
-    expect((await fire(alert.id, 0, 201)).body.outcome).toBe("duplicate");
-    const second = await fire(alert.id, 1, 202);
-    expect(second.body).toMatchObject({
-      outcome: "rearmed",
-      alert: { generation: 2, lastTriggerPrice: 202 },
-    });
-    expect(await changesOf(alert.id)).toEqual(["created", "rearmed", "rearmed"]);
-  });
-
-  it("re-bases repeating percent, cross and trailing alerts on the fire price", async () => {
-    const percent = await create("firer", {
-      repeat: { cooldownSeconds: 60 },
-      condition: { kind: "percent", direction: "move", percent: 10 },
-    });
-    expect((await fire(percent.id, 0, 210)).body.alert).toMatchObject({
-      referencePrice: 210,
-      thresholds: { upper: 231, lower: 189 },
-    });
-    const cross = await create("firer", {
-      repeat: { cooldownSeconds: 60 },
-      condition: { kind: "price", direction: "cross", target: 195 },
-    });
-    expect((await fire(cross.id, 0, 195.1)).body.alert.thresholds).toEqual({ upper: null, lower: 195 });
-    const trailing = await create("firer", {
-      repeat: { cooldownSeconds: 60 },
-      condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
-    });
-    expect((await fire(trailing.id, 0, 180.5)).body.alert).toMatchObject({
-      referencePrice: 180.5,
-      extreme: 180.5,
-    });
-  });
-
-  it("answers stale for an alert that is not active or a generation it is not on, writing nothing", async () => {
-    const paused = await create("firer");
-    await h.api("PATCH", `/v1/alerts/${paused.id}`, { as: "firer", body: { status: "paused" } });
-    const res = await fire(paused.id, 0, 201);
-    expect(res.body).toMatchObject({ outcome: "stale", alert: { status: "paused" } });
-    const ahead = await create("firer");
-    expect((await fire(ahead.id, 3, 201)).body.outcome).toBe("stale");
-    const [count] = await sql(
+    expect(owned.body).toMatchObject({ status: "triggered", lastTriggerPrice: 200.5, version: 2 });
+    expect(await changesOf(alert.id)).toEqual(["created", "triggered"]);
+    const [row] = await sql(
       h.db.url,
-      "select count(*)::int as n from alert_triggers where alert_id in ($1, $2)",
-      [paused.id, ahead.id],
+      "select notification->>'triggerId' as t from alert_triggers where alert_id = $1",
+      [alert.id],
     );
-    expect(count.n).toBe(0);
-    expect(await changesOf(ahead.id)).toEqual(["created"]);
+    expect(row.t).toBe(`${alert.id}:0`);
   });
 
-  it("records a burst of the same triggerId exactly once", async () => {
-    const alert = await create("firer", { repeat: { cooldownSeconds: 60 } });
-    const answers = await Promise.all(Array.from({ length: 6 }, () => fire(alert.id, 0, 205)));
-    const outcomes = answers.map((a) => a.body.outcome).sort();
-    expect(outcomes).toEqual(["duplicate", "duplicate", "duplicate", "duplicate", "duplicate", "rearmed"]);
-    expect(await changesOf(alert.id)).toEqual(["created", "rearmed"]);
+  it("stores a repeating alert's state as the matcher wrote it, with no version bump and no change event", async () => {
+    const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const at = h.clock.now().getTime();
+    await applyRuntime(alert, {
+      state: cooling(1, at, 201),
+      done: false,
+      firing: firing(alert, 0, 201, true),
+    });
+    const stored = (await h.api("GET", `/v1/alerts/${alert.id}`, { as: "firer" })).body as Alert;
+    expect(stored).toMatchObject({
+      status: "active",
+      version: 1,
+      generation: 1,
+      phase: "cooling",
+      lastTriggerPrice: 201,
+      lastTriggeredAt: new Date(at).toISOString(),
+      stateAsOfTick: "10",
+    });
+    expect(runtimeStateOf(stored)).toEqual(cooling(1, at, 201));
+    expect(await changesOf(alert.id)).toEqual(["created"]);
   });
 
-  it("answers 404 for an unknown alert", async () => {
-    const res = await fire("0f8fad5b-d9cb-469f-a165-70867728950e", 0, 1);
-    expect(res.status).toBe(404);
+  it("keeps the newest state when events arrive out of order (a batch retried after a later one)", async () => {
+    const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const at = h.clock.now().getTime();
+    const newer = nextOffset + 5n;
+    await applyRuntime(alert, { state: cooling(2, at, 205), done: false }, 0, newer);
+    await applyRuntime(
+      alert,
+      { state: cooling(1, at, 201), done: false, firing: firing(alert, 0, 201, true) },
+      0,
+      newer - 1n,
+    );
+    const stored = (await h.api("GET", `/v1/alerts/${alert.id}`, { as: "firer" })).body as Alert;
+    expect(stored).toMatchObject({ generation: 2, lastTriggerPrice: 205 });
+    // The older event's firing is still recorded: it happened.
+    const [count] = await sql(h.db.url, "select count(*)::int as n from alert_triggers where alert_id = $1", [
+      alert.id,
+    ]);
+    expect(count.n).toBe(1);
+    nextOffset = newer + 1n;
+  });
+
+  it("records the firing of an alert cancelled meanwhile, but leaves it cancelled", async () => {
+    const created = await create("firer");
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    await h.api("DELETE", `/v1/alerts/${alert.id}`, { as: "firer" });
+    expect(
+      await applyRuntime(alert, { state: null, done: true, firing: firing(alert, 0, 201, false) }),
+    ).toMatchObject({
+      firings: 1,
+      finished: 0,
+    });
+    expect((await h.api("GET", `/v1/alerts/${alert.id}`, { as: "firer" })).body.status).toBe("cancelled");
+  });
+
+  it("answers a matcher's snapshot only once alerts.runtime is applied up to the offsets it asks for", async () => {
+    const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const offset = nextOffset + 1000n;
+    const query = `/v1/internal/alerts?status=active&limit=1000&runtimeOffsets=5:${offset + 1n}`;
+    const asked = h.api("GET", query, { token: "internal" });
+    let answered = false;
+    void asked.then(() => {
+      answered = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    const at = h.clock.now().getTime();
+    await applyRuntime(alert, { state: cooling(1, at, 202), done: false }, 5, offset);
+    const page = InternalAlertPageSchema.parse((await asked).body);
+    expect(page.alerts.find((a) => a.id === alert.id)).toMatchObject({
+      generation: 1,
+      lastTriggerPrice: 202,
+    });
+  });
+
+  it("lists only the alerts of the partitions asked for", async () => {
+    const symbols = ["AAPL", "MSFT", "TSLA", "NVDA", "AMZN", "META"];
+    for (const symbol of symbols) await create("partitioned", { symbol });
+    const wanted = new Set([0, 2]);
+    const res = await h.api(
+      "GET",
+      "/v1/internal/alerts?status=active&limit=1000&partitions=0,2&partitionCount=6",
+      {
+        token: "internal",
+      },
+    );
+    const page = InternalAlertPageSchema.parse(res.body);
+    expect(page.alerts.length).toBeGreaterThan(0);
+    expect(page.alerts.every((a) => wanted.has(partitionForKey(a.symbol, 6)))).toBe(true);
+    const all = InternalAlertPageSchema.parse(
+      (await h.api("GET", "/v1/internal/alerts?status=active&limit=1000", { token: "internal" })).body,
+    );
+    expect(page.alerts.length).toBe(
+      all.alerts.filter((a) => wanted.has(partitionForKey(a.symbol, 6))).length,
+    );
+    const refused = await h.api("GET", "/v1/internal/alerts?partitions=7&partitionCount=6", {
+      token: "internal",
+    });
+    expect(refused.status).toBe(400);
+  });
+
+  it("hands out firings that no bot reported on after the grace period, once per grace period", async () => {
+    const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const fired = firing(alert, 0, 201, true);
+    await applyRuntime(alert, {
+      state: cooling(1, Date.parse(fired.firedAt), 201),
+      done: false,
+      firing: fired,
+    });
+    // Within the grace period: nothing. The firing time is the clock's; the claim compares with the clock too.
+    expect((await h.service.runtime.claimUndelivered(60_000, 100)).map((n) => n.triggerId)).not.toContain(
+      fired.triggerId,
+    );
+    h.clock.advance(61_000);
+    const due = await h.service.runtime.claimUndelivered(60_000, 100);
+    expect(due.map((n) => n.triggerId)).toContain(fired.triggerId);
+    expect(due.find((n) => n.triggerId === fired.triggerId)).toEqual(fired.notification);
+    // Claimed: not again until another grace period has passed.
+    expect((await h.service.runtime.claimUndelivered(60_000, 100)).map((n) => n.triggerId)).not.toContain(
+      fired.triggerId,
+    );
+    // A bot reports it delivered: never again.
+    await h.api("PUT", "/v1/deliveries", {
+      token: "telegram",
+      body: { records: [{ triggerId: fired.triggerId, alertId: alert.id, status: "sent" }] },
+    });
+    h.clock.advance(61_000);
+    expect((await h.service.runtime.claimUndelivered(60_000, 100)).map((n) => n.triggerId)).not.toContain(
+      fired.triggerId,
+    );
   });
 });
 

@@ -9,7 +9,7 @@ describe("matcher env", () => {
       KAFKA_BROKERS: ["k1:9092", "k2:9092"],
       ALERTS_URL: "http://localhost:8081",
       PORT: 8083,
-      MATCHER_EXTREME_FLUSH_MS: 500,
+      MATCHER_CHECKPOINT_MS: 500,
       MATCHER_GROUP_ID: "matcher",
       KAFKA_SESSION_TIMEOUT_MS: 30_000,
       LOG_LEVEL: "info",

@@ -4,7 +4,7 @@ import { z } from "zod";
 export const MatcherEnvSchema = z.object({
   /** Comma-separated Kafka bootstrap brokers (the matcher only runs on Kafka; standalone wires its own). */
   KAFKA_BROKERS: envList().pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)")),
-  /** The alert service, for the start-up snapshot, trailing extremes and hand-over firings. */
+  /** The alert service, for the alerts of the partitions this instance takes over (never per tick). */
   ALERTS_URL: envUrl().default("http://localhost:8081"),
   API_TOKEN_INTERNAL: envSecret(),
   PORT: envInt(8083).pipe(z.number().min(1).max(65535)),
@@ -12,8 +12,11 @@ export const MatcherEnvSchema = z.object({
   MATCHER_GROUP_ID: z.string().min(1).default("matcher"),
   /** How long a silent instance keeps its partitions: the fail-over time after a crash (broker minimum 6 s). */
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000).pipe(z.number().min(6_000).max(300_000)),
-  /** How often trailing peaks and troughs are persisted; keep it below the bus commit interval (1 s). */
-  MATCHER_EXTREME_FLUSH_MS: envInt(500).pipe(z.number().min(50).max(60_000)),
+  /**
+   * How often changed runtime state is written to alerts.runtime and offsets are committed: at most this much
+   * of the stream is replayed by the next owner after a crash.
+   */
+  MATCHER_CHECKPOINT_MS: envInt(500).pipe(z.number().min(50).max(60_000)),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 export type MatcherEnv = z.output<typeof MatcherEnvSchema>;

@@ -36,11 +36,9 @@ const alerts = new AlertsClient({ baseUrl: env.ALERTS_URL, internalToken: env.AP
 const matcher = new MatcherService({
   bus,
   snapshots: alerts,
-  extremes: alerts,
-  triggers: alerts,
   logger,
   metrics,
-  extremeFlushMs: env.MATCHER_EXTREME_FLUSH_MS,
+  checkpointMs: env.MATCHER_CHECKPOINT_MS,
   groupId: env.MATCHER_GROUP_ID,
 });
 
@@ -57,7 +55,7 @@ async function shutdown(signal: string): Promise<void> {
   const force = setTimeout(() => process.exit(1), 20_000);
   force.unref();
   try {
-    // Hands the partitions over (flushing extremes and firings), then disconnects.
+    // Checkpoints and hands the partitions over, then disconnects.
     await matcher.stop();
     await bus.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));

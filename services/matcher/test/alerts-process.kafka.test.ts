@@ -61,7 +61,7 @@ describe("alert service process with KAFKA_BROKERS", () => {
         API_TOKEN_TELEGRAM: TELEGRAM_TOKEN,
         API_TOKEN_INTERNAL: INTERNAL_TOKEN,
         KAFKA_BROKERS: kafkaBrokersFromEnv().join(","),
-        ALERTS_TRIGGER_GROUP_ID: `alerts-triggers-${tag()}`,
+        ALERTS_RUNTIME_GROUP_ID: `alerts-runtime-${tag()}`,
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "pipe", "pipe"],

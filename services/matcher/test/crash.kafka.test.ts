@@ -49,7 +49,7 @@ async function spawnMatcher(group: string): Promise<MatcherProcess> {
       PORT: String(port),
       MATCHER_GROUP_ID: group,
       KAFKA_SESSION_TIMEOUT_MS: "6000",
-      MATCHER_EXTREME_FLUSH_MS: "200",
+      MATCHER_CHECKPOINT_MS: "200",
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -100,7 +100,7 @@ export class MatcherHarness {
       logger: this.logger.child({ component: "alerts-workers" }),
       expirySweepMs: null,
       relayIdleWaitMs: 50,
-      triggerGroupId: `alerts-triggers-${tag()}`,
+      runtimeGroupId: `alerts-runtime-${tag()}`,
     });
     this.#producer = this.newBus("ticks-producer");
     await this.#producer.start();

@@ -12,8 +12,34 @@ export const InternalAlertsQuerySchema = z
     status: AlertStatusSchema.default("active"),
     after: IdSchema.optional(),
     limit: z.coerce.number().int().min(1).max(MAX_INTERNAL_PAGE).default(500),
+    /** Only alerts whose symbol is in these partitions of the co-partitioned topics, e.g. "0,3". */
+    partitions: z
+      .string()
+      .regex(/^\d{1,5}(,\d{1,5})*$/, "partitions is a comma-separated list of partition numbers")
+      .optional(),
+    /** How many partitions `partitions` counts from (the co-partitioned topics' partition count). */
+    partitionCount: z.coerce.number().int().min(1).max(10_000).optional(),
+    /**
+     * Read-your-writes for a matcher taking partitions over: answer only once the alert service has applied
+     * alerts.runtime up to these end offsets, "partition:offset,..." (the offsets the next messages will get).
+     */
+    runtimeOffsets: z
+      .string()
+      .regex(/^\d{1,5}:\d{1,19}(,\d{1,5}:\d{1,19})*$/, "runtimeOffsets is partition:offset,...")
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.partitions === undefined || q.partitionCount !== undefined, {
+    message: "partitions needs partitionCount",
+    path: ["partitionCount"],
+  })
+  .refine(
+    (q) =>
+      q.partitions === undefined ||
+      q.partitionCount === undefined ||
+      q.partitions.split(",").every((p) => Number(p) < (q.partitionCount ?? 0)),
+    { message: "every partition must be below partitionCount", path: ["partitions"] },
+  );
 export type InternalAlertsQuery = z.input<typeof InternalAlertsQuerySchema>;
 
 export const InternalAlertPageSchema = z.object({
@@ -21,11 +47,12 @@ export const InternalAlertPageSchema = z.object({
   /** Pass as `after` for the next page; null when this page was the last. */
   nextAfter: IdSchema.nullable(),
   /**
-   * The highest alerts.changes `seq` committed before this page was read: the page reflects every change up to
-   * it, so a consumer that loaded the snapshot from the first page on may drop changes with `seq` <= the first
-   * page's value. Optional for older servers ("0" = unknown).
+   * First page only (requested without `after`; later pages carry `{}`): per symbol, the highest alerts.changes
+   * `seq` committed before the page's rows were read. The snapshot reflects every change of a symbol up to it,
+   * so a consumer that loads the snapshot from the first page on may drop replayed alerts.changes events whose
+   * `seq` is at most `changeSeqs[symbol]`. A symbol without an entry has had no change yet.
    */
-  asOfSeq: z.string().regex(/^\d+$/).optional(),
+  changeSeqs: z.record(z.string(), z.string().regex(/^\d+$/)),
 });
 export type InternalAlertPage = z.infer<typeof InternalAlertPageSchema>;
 

@@ -40,7 +40,8 @@ export const AlertRuntimeEventSchema = z.object({
    * partition over applies only later ticks to it. Null: before any tick of this matcher's run.
    */
   asOfTick: OffsetSchema.nullable(),
-  state: AlertRuntimeStateSchema,
+  /** The state after that tick; null once `done`. */
+  state: AlertRuntimeStateSchema.nullable(),
   /** The alert fired on that tick; `state` is the state after the firing. */
   firing: z
     .object({

@@ -98,7 +98,7 @@ Object.assign(doc.services.matcher!.environment as Record<string, string>, {
   MATCHER_GROUP_ID: `matcher-${runId}`,
 });
 Object.assign(doc.services.alerts!.environment as Record<string, string>, {
-  ALERTS_TRIGGER_GROUP_ID: `alerts-triggers-${runId}`,
+  ALERTS_RUNTIME_GROUP_ID: `alerts-runtime-${runId}`,
 });
 const harness = new ComposeHarness({
   doc,

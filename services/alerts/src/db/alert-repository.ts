@@ -1,11 +1,10 @@
 import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import type { Alert, AlertStatus, ExtremeUpdate, RecordTriggerResponse } from "@tickerbell/contracts";
-import type { FiringDecision } from "../domain/alert-rules.ts";
-import type { AlertChange, AlertRepository, RecordedFiring } from "../domain/ports.ts";
-import { AlertEntity, AlertTriggerEntity, UserEntity } from "./entities.ts";
+import type { Alert, AlertStatus } from "@tickerbell/contracts";
+import type { AlertChange, AlertRepository } from "../domain/ports.ts";
+import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
-import { appendAlertChange } from "./outbox.ts";
+import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
 const DUE_BATCH = 500;
@@ -19,14 +18,20 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   createWithinLimit(alert: Alert, limit: number) {
+    // The hot path of the API: plain statements, no identity map or flush.
     return this.#em.fork().transactional(async (em) => {
-      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot.
-      await em.findOneOrFail(UserEntity, { id: alert.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      const openCount = await em.count(AlertEntity, { userId: alert.userId, status: { $in: OPEN } });
+      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot. The
+      // count is the next statement, so its snapshot sees every create committed before the lock was granted.
+      const locked = await em.execute("select 1 from users where id = ? for update", [alert.userId]);
+      if (locked.length === 0) throw new Error(`no user ${alert.userId}`);
+      const [open] = await em.execute<{ n: number }[]>(
+        "select count(*)::int as n from alerts where user_id = ? and status in ('active', 'paused')",
+        [alert.userId],
+      );
+      const openCount = Number(open?.n ?? 0);
       if (openCount >= limit) return { created: false as const, openCount };
-      em.create(AlertEntity, { ...toAlertRow(alert), runtimeOffset: null });
-      await em.flush();
-      await appendAlertChange(em, "created", alert, new Date(alert.updatedAt));
+      await em.insert(AlertEntity, { ...toAlertRow(alert), runtimeOffset: null });
+      await appendAlertChanges(em, [{ change: "created", alert, at: new Date(alert.updatedAt) }]);
       return { created: true as const };
     });
   }
@@ -63,35 +68,6 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
-  recordFiring(firing: RecordedFiring, decide: (current: Alert) => FiringDecision) {
-    return this.#em.fork().transactional(async (em): Promise<RecordTriggerResponse | null> => {
-      const row = await em.findOne(
-        AlertEntity,
-        { id: firing.alertId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (!row) return null;
-      // Checked under the alert's lock: a retried request waits for the first one and then sees its record.
-      const seen = await em.findOne(AlertTriggerEntity, { triggerId: firing.triggerId });
-      if (seen) return { outcome: "duplicate", alert: toAlert(row) };
-      const decision = decide(toAlert(row));
-      if (decision.outcome === "stale") return { outcome: "stale", alert: toAlert(row) };
-      em.create(AlertTriggerEntity, {
-        triggerId: firing.triggerId,
-        alertId: firing.alertId,
-        generation: firing.generation,
-        price: firing.price,
-        firedAt: new Date(firing.firedAt),
-        outcome: decision.outcome,
-        recordedAt: new Date(decision.alert.updatedAt),
-        notification: null,
-        reemittedAt: null,
-        reemits: 0,
-      });
-      return { outcome: decision.outcome, alert: await this.#write(em, row, decision) };
-    });
-  }
-
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
     return this.#applyToDue({ status: { $in: OPEN }, expiresAt: { $ne: null, $lte: now } }, decide);
   }
@@ -113,14 +89,15 @@ export class MikroAlertRepository implements AlertRepository {
           orderBy: { id: "asc" },
           limit: DUE_BATCH,
         });
-        let changed = 0;
+        // Several symbols in one transaction: every change goes to the outbox in one call, after the writes.
+        const changes: PendingAlertChange[] = [];
         for (const row of due) {
           const decision = decide(toAlert(row));
-          if (!decision) continue;
-          await this.#write(em, row, decision);
-          changed++;
+          if (decision) changes.push(this.#update(em, row, decision));
         }
-        return { changed, seen: due.length };
+        await em.flush();
+        await appendAlertChanges(em, changes);
+        return { changed: changes.length, seen: due.length };
       });
       total += changed;
       if (seen < DUE_BATCH || changed === 0) return total;
@@ -138,14 +115,13 @@ export class MikroAlertRepository implements AlertRepository {
     return rows.map(toAlert);
   }
 
-  async committedChangeSeq(): Promise<string> {
-    // Outbox writers draw their seq under a lock held to commit, so seq order is commit order and every row
-    // below the highest committed one is committed too. (The sequence's last_value would be wrong: it
-    // includes seqs of transactions that have not committed yet.)
-    const [row] = await this.#em
+  async changeSeqs(): Promise<Record<string, string>> {
+    // Writers bump their symbol's row and keep it locked to commit, so a committed seq means every change of
+    // the symbol up to it has committed too.
+    const rows = await this.#em
       .fork()
-      .execute<{ seq: string }[]>("select coalesce(max(id), 0)::text as seq from outbox");
-    return String(row?.seq ?? "0");
+      .execute<{ symbol: string; seq: string }[]>("select symbol, seq::text as seq from change_sequences");
+    return Object.fromEntries(rows.map((r) => [r.symbol, String(r.seq)]));
   }
 
   async demandedSymbols(): Promise<string[]> {
@@ -157,34 +133,18 @@ export class MikroAlertRepository implements AlertRepository {
     return rows.map((r) => r.symbol);
   }
 
-  async raiseExtremes(updates: ExtremeUpdate[]): Promise<number> {
-    if (updates.length === 0) return 0;
-    // One statement per batch (several updates of one alert collapse to the outermost). Its row locks
-    // serialise it with recordFiring, which re-bases the extreme and moves the generation on, so an update
-    // for the old generation then matches nothing.
-    const batch = updates.map((u) => ({ alert_id: u.alertId, generation: u.generation, extreme: u.extreme }));
-    const rows = await this.#em.fork().execute<{ id: string }[]>(
-      `update alerts a
-          set extreme = case when a.condition->>'direction' = 'down' then u.highest else u.lowest end
-         from (select alert_id, generation, max(extreme) as highest, min(extreme) as lowest
-                 from jsonb_to_recordset(?::jsonb) as r(alert_id uuid, generation int, extreme float8)
-                group by alert_id, generation) u
-        where a.id = u.alert_id and a.generation = u.generation and a.status = 'active' and a.kind = 'trailing'
-          and (a.extreme is null
-               or (a.condition->>'direction' = 'down' and u.highest > a.extreme)
-               or (a.condition->>'direction' = 'up' and u.lowest < a.extreme))
-        returning a.id`,
-      [JSON.stringify(batch)],
-    );
-    return rows.length;
+  async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {
+    const change = this.#update(em, row, decision);
+    await em.flush();
+    await appendAlertChanges(em, [change]);
+    return change.alert;
   }
 
-  async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {
+  /** Assigns the new version to `row` (flushed by the caller) and answers its change for appendAlertChanges. */
+  #update(em: SqlEntityManager, row: AlertRow, decision: AlertChange): PendingAlertChange {
     // Every write is a new version, so consumers holding an older snapshot can tell which one is newer.
     const alert = { ...decision.alert, version: row.version + 1 };
     em.assign(row, toAlertRow(alert));
-    await em.flush();
-    await appendAlertChange(em, decision.change, alert, new Date(alert.updatedAt));
-    return alert;
+    return { change: decision.change, alert, at: new Date(alert.updatedAt) };
   }
 }

@@ -6,6 +6,7 @@ import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM, type SqlEntityManager } from "@mikro-orm/postgresql";
 import { migrationsList } from "../migrations/index.ts";
 import { entities } from "./entities.ts";
+import { OutboxCommitSignal } from "./outbox.ts";
 
 export type Database =
   | { kind: "postgres"; url: string }
@@ -15,6 +16,8 @@ export type Database =
 export interface OpenedOrm {
   orm: MikroORM;
   em: SqlEntityManager;
+  /** Fires after every commit that added outbox rows (see OutboxCommitSignal). */
+  outboxCommits: OutboxCommitSignal;
   close(): Promise<void>;
 }
 
@@ -38,18 +41,20 @@ const shared = {
 
 /** Connects to the database and applies every pending migration before anything else touches it. */
 export async function openOrm(database: Database): Promise<OpenedOrm> {
+  const outboxCommits = new OutboxCommitSignal();
   let orm: MikroORM;
   if (database.kind === "postgres") {
-    orm = await PostgresORM.init({ ...shared, clientUrl: database.url });
+    orm = await PostgresORM.init({ ...shared, subscribers: [outboxCommits], clientUrl: database.url });
   } else {
     const dir = resolve(database.dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
-    orm = await PgliteORM.init({ ...shared, dbName: dir });
+    orm = await PgliteORM.init({ ...shared, subscribers: [outboxCommits], dbName: dir });
   }
   await orm.migrator.up();
   return {
     orm,
     em: orm.em as SqlEntityManager,
+    outboxCommits,
     close: () => orm.close(true),
   };
 }

@@ -11,7 +11,7 @@ import {
   WatchlistItemEntity,
 } from "./entities.ts";
 import { toAlert } from "./mapping.ts";
-import { appendAlertChange } from "./outbox.ts";
+import { appendAlertChanges } from "./outbox.ts";
 
 /** UserRepository on MikroORM. Each call runs on its own fork of the EntityManager. */
 export class MikroUserRepository implements UserRepository {
@@ -105,13 +105,24 @@ export class MikroUserRepository implements UserRepository {
       if (formerUserId) {
         for (const i of joining) i.userId = ownerId;
         await em.flush();
-        const alerts = await em.find(AlertEntity, { userId: formerUserId }, { orderBy: { id: "asc" } });
+        // Locked, so a concurrent change of one of them cannot be overwritten with what was read here.
+        const alerts = await em.find(
+          AlertEntity,
+          { userId: formerUserId },
+          { orderBy: { id: "asc" }, lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
         for (const row of alerts) {
           row.userId = ownerId;
           row.updatedAt = now;
-          await em.flush();
-          await appendAlertChange(em, "updated", toAlert(row), now);
+          // A new version: consumers keep the newest version of an alert and drop the rest.
+          row.version += 1;
         }
+        await em.flush();
+        // Alerts of several symbols: their changes go to the outbox in one call, which locks symbols in order.
+        await appendAlertChanges(
+          em,
+          alerts.map((row) => ({ change: "updated" as const, alert: toAlert(row), at: now })),
+        );
         movedAlerts = alerts.length;
         await em.execute(
           `insert into watchlist_items (id, user_id, symbol, added_at)

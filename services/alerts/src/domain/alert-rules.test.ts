@@ -1,14 +1,6 @@
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import {
-  applyFiring,
-  applyUpdate,
-  cancel,
-  checkExpiry,
-  expire,
-  parseTriggerId,
-  planAlert,
-} from "./alert-rules.ts";
+import { applyUpdate, cancel, checkExpiry, expire, planAlert } from "./alert-rules.ts";
 import { DomainError } from "./errors.ts";
 
 const now = new Date("2026-03-02T15:00:00Z");
@@ -44,6 +36,8 @@ function alertWith(condition: AlertCondition, overrides: Partial<Alert> = {}): A
     updatedAt: now.toISOString(),
     lastTriggeredAt: null,
     lastTriggerPrice: null,
+    phase: "armed",
+    stateAsOfTick: null,
     ...overrides,
   };
 }
@@ -196,72 +190,5 @@ describe("applyUpdate / cancel / expire", () => {
     expect(expire({ ...due, expiresAt: "2026-03-02T15:00:01.000Z" }, now)).toBeNull();
     expect(expire({ ...due, status: "cancelled" }, now)).toBeNull();
     expect(expire(alert, now)).toBeNull();
-  });
-});
-
-describe("applyFiring", () => {
-  const firedAt = "2026-03-02T15:30:00.000Z";
-
-  it("ends a one-shot alert", () => {
-    const alert = alertWith({ kind: "price", direction: "above", target: 110 }, { repeat: null });
-    const decision = applyFiring(alert, { generation: 0, price: 110.2, firedAt }, now);
-    expect(decision).toMatchObject({
-      outcome: "triggered",
-      alert: { status: "triggered", generation: 0, lastTriggerPrice: 110.2, lastTriggeredAt: firedAt },
-    });
-  });
-
-  it("is stale for another generation or an alert that is not active", () => {
-    const alert = alertWith({ kind: "price", direction: "above", target: 110 });
-    expect(applyFiring(alert, { generation: 1, price: 111, firedAt }, now).outcome).toBe("stale");
-    expect(
-      applyFiring({ ...alert, status: "paused" }, { generation: 0, price: 111, firedAt }, now).outcome,
-    ).toBe("stale");
-  });
-
-  it("re-arms a repeating price alert on the next generation with the same level", () => {
-    const alert = alertWith({ kind: "price", direction: "above", target: 110 });
-    const decision = applyFiring(alert, { generation: 0, price: 111, firedAt }, now);
-    expect(decision).toMatchObject({
-      outcome: "rearmed",
-      alert: { status: "active", generation: 1, thresholds: { upper: 110, lower: null } },
-    });
-  });
-
-  it("flips a repeating cross to watch the crossing back", () => {
-    const alert = alertWith({ kind: "price", direction: "cross", target: 110 });
-    expect(alert.thresholds).toEqual({ upper: 110, lower: null });
-    const once = applyFiring(alert, { generation: 0, price: 110.5, firedAt }, now);
-    if (once.outcome === "stale") throw new Error("unexpected");
-    expect(once.alert.thresholds).toEqual({ upper: null, lower: 110 });
-    const twice = applyFiring(once.alert, { generation: 1, price: 109.5, firedAt }, now);
-    if (twice.outcome === "stale") throw new Error("unexpected");
-    expect(twice.alert.thresholds).toEqual({ upper: 110, lower: null });
-    expect(twice.alert.generation).toBe(2);
-  });
-
-  it("re-bases a repeating percent alert on the fire price", () => {
-    const alert = alertWith({ kind: "percent", direction: "move", percent: 10, basis: "last" });
-    const decision = applyFiring(alert, { generation: 0, price: 110, firedAt }, now);
-    expect(decision).toMatchObject({
-      outcome: "rearmed",
-      alert: { referencePrice: 110, thresholds: { upper: 121, lower: 99 }, generation: 1 },
-    });
-  });
-
-  it("re-bases a repeating trailing alert's reference and extreme on the fire price", () => {
-    const alert = alertWith(
-      { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
-      { extreme: 120 },
-    );
-    const decision = applyFiring(alert, { generation: 0, price: 114, firedAt }, now);
-    expect(decision).toMatchObject({ outcome: "rearmed", alert: { referencePrice: 114, extreme: 114 } });
-  });
-});
-
-it("parses trigger ids", () => {
-  expect(parseTriggerId("0f8fad5b-d9cb-469f-a165-70867728950e:12")).toEqual({
-    alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
-    generation: 12,
   });
 });

@@ -1,21 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type {
-  Alert,
-  AlertStatus,
-  CreateAlertCommand,
-  ExtremeUpdate,
-  Platform,
-  RecordTriggerRequest,
-  RecordTriggerResponse,
-} from "@tickerbell/contracts";
+import { partitionForKey } from "@tickerbell/bus";
+import type { Alert, AlertStatus, CreateAlertCommand, Platform } from "@tickerbell/contracts";
 import {
   type AlertUpdate,
-  applyFiring,
   applyUpdate,
   cancel,
   checkExpiry,
   expire,
-  parseTriggerId,
   planAlert,
   resumeSnoozed,
 } from "./alert-rules.ts";
@@ -113,17 +104,6 @@ export class AlertService {
     return alert;
   }
 
-  async recordTrigger(request: RecordTriggerRequest): Promise<RecordTriggerResponse> {
-    const { alertId, generation } = parseTriggerId(request.triggerId);
-    const now = this.#clock.now();
-    const result = await this.#repository.recordFiring(
-      { triggerId: request.triggerId, alertId, generation, price: request.price, firedAt: request.firedAt },
-      (current) => applyFiring(current, { generation, price: request.price, firedAt: request.firedAt }, now),
-    );
-    if (!result) throw new DomainError("not_found", "alert_not_found", `no alert ${alertId}`);
-    return result;
-  }
-
   /** Marks every open alert past its expiry as expired; main.ts runs this on an interval. */
   expireDue(now: Date = this.#clock.now()): Promise<number> {
     return this.#repository.expireDue(now, (current) => expire(current, now));
@@ -134,17 +114,34 @@ export class AlertService {
     return this.#repository.resumeDue(now, (current) => resumeSnoozed(current, now));
   }
 
-  async page(status: AlertStatus, after: string | null, limit: number) {
-    // Read before the rows: the page then reflects every change up to asOfSeq (see InternalAlertPageSchema).
-    const asOfSeq = await this.#repository.committedChangeSeq();
-    const alerts = await this.#repository.page(status, after, limit);
-    const last = alerts.at(-1);
-    return { alerts, nextAfter: alerts.length === limit && last ? last.id : null, asOfSeq };
-  }
-
-  /** Persists trailing peaks and troughs reported by the matcher (see AlertRepository.raiseExtremes). */
-  raiseExtremes(updates: ExtremeUpdate[]): Promise<number> {
-    return this.#repository.raiseExtremes(updates);
+  /**
+   * One page of alerts in id order; with `partitions`, only alerts whose symbol falls in them (a matcher's
+   * share). `nextAfter` continues after the last row read, whether or not it was in the share.
+   */
+  async page(
+    status: AlertStatus,
+    after: string | null,
+    limit: number,
+    partitions: { partitions: ReadonlySet<number>; count: number } | null = null,
+  ) {
+    // First page only, and read before the rows: the snapshot then reflects every change of each symbol up to
+    // its seq (see InternalAlertPageSchema).
+    const changeSeqs = after === null ? await this.#repository.changeSeqs() : {};
+    const rows = await this.#repository.page(status, after, limit);
+    const last = rows.at(-1);
+    const alerts =
+      partitions === null
+        ? rows
+        : rows.filter((a) => partitions.partitions.has(partitionForKey(a.symbol, partitions.count)));
+    const shared =
+      partitions === null
+        ? changeSeqs
+        : Object.fromEntries(
+            Object.entries(changeSeqs).filter(([symbol]) =>
+              partitions.partitions.has(partitionForKey(symbol, partitions.count)),
+            ),
+          );
+    return { alerts, nextAfter: rows.length === limit && last ? last.id : null, changeSeqs: shared };
   }
 
   demand(): Promise<string[]> {

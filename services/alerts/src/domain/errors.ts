@@ -1,5 +1,11 @@
 /** What went wrong, in terms the HTTP layer maps to a status; the code is the stable, machine-readable part. */
-export type DomainErrorKind = "invalid" | "not_found" | "conflict" | "forbidden" | "rate_limited";
+export type DomainErrorKind =
+  | "invalid"
+  | "not_found"
+  | "conflict"
+  | "forbidden"
+  | "rate_limited"
+  | "unavailable";
 
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;

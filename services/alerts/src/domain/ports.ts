@@ -1,29 +1,21 @@
 import type {
   Alert,
+  AlertRuntimeEvent,
   AlertStatus,
   DeliveryRecord,
   DeliveryStatus,
-  ExtremeUpdate,
+  Notification,
   Platform,
-  RecordTriggerResponse,
   UndeliverableNotice,
   User,
   WatchlistItem,
 } from "@tickerbell/contracts";
-import type { AlertChangeKind, FiringDecision } from "./alert-rules.ts";
+import type { AlertChangeKind } from "./alert-rules.ts";
 
 /** A change to one alert, decided by the domain; the repository persists it with its outbox row. */
 export interface AlertChange {
   alert: Alert;
   change: AlertChangeKind;
-}
-
-export interface RecordedFiring {
-  triggerId: string;
-  alertId: string;
-  generation: number;
-  price: number;
-  firedAt: string;
 }
 
 /**
@@ -44,25 +36,18 @@ export interface AlertRepository {
     alertId: string,
     decide: (current: Alert) => AlertChange | null,
   ): Promise<Alert | null>;
-  /** Null when the alert does not exist. A triggerId recorded before answers `duplicate` without writing. */
-  recordFiring(
-    firing: RecordedFiring,
-    decide: (current: Alert) => FiringDecision,
-  ): Promise<RecordTriggerResponse | null>;
   /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   /** Applies `decide` to every paused alert whose snooze ended at or before `now`; returns how many changed. */
   resumeDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
-  /** The highest outbox `seq` committed so far ("0" when none): every change up to it is visible. */
-  committedChangeSeq(): Promise<string>;
+  /**
+   * Each symbol's highest committed alerts.changes `seq` (symbols without a change are absent): every change
+   * of a symbol up to its seq is visible to a read that starts after this one.
+   */
+  changeSeqs(): Promise<Record<string, string>>;
   /** Distinct symbols of active alerts and of every watchlist. */
   demandedSymbols(): Promise<string[]>;
-  /**
-   * Moves trailing extremes outward (max for `down`, min for `up`) on active trailing alerts still on the
-   * update's generation; no version bump, no outbox row. Returns how many updates moved an extreme.
-   */
-  raiseExtremes(updates: ExtremeUpdate[]): Promise<number>;
 }
 
 export interface Identity {
@@ -105,11 +90,17 @@ export interface OutboxRow {
   createdAt: Date;
 }
 
-/** The drain side of the outbox, for the relay that publishes `alerts.changes`. Run one relay at a time. */
+/** The drain side of the outbox, for the relay that publishes `alerts.changes`. */
 export interface OutboxStore {
-  /** Unpublished rows, oldest first. */
-  claimBatch(limit: number): Promise<OutboxRow[]>;
-  markPublished(ids: string[]): Promise<void>;
+  /**
+   * One batch under the relay lease, which at most one relay of the database holds at a time: hands the oldest
+   * unpublished rows (at most `limit`, in id order) to `publish` and marks them published once it resolved, all
+   * in one transaction that holds the lease. Answers how many rows were relayed, or null when another relay
+   * holds the lease. When `publish` throws, the rows stay unpublished.
+   */
+  relayBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number | null>;
+  /** Unpublished rows, oldest first (read only: for tests and operators). */
+  pending(limit: number): Promise<OutboxRow[]>;
 }
 
 export interface NewDelivery {
@@ -148,3 +139,36 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** One alerts.runtime event with where it sits in its partition. */
+export interface RuntimeRecord {
+  event: AlertRuntimeEvent;
+  partition: number;
+  offset: bigint;
+}
+
+export interface AppliedRuntime {
+  states: number;
+  firings: number;
+  /** One-shot alerts that became triggered. */
+  finished: number;
+  /** Events already applied (replays) or for alerts that no longer exist. */
+  skipped: number;
+}
+
+/** Where the matcher's runtime state and firings are kept (the alert service stores, the matcher decides). */
+export interface RuntimeRepository {
+  /**
+   * Applies a batch in one transaction, in the order given: per alert only events newer (by offset) than the
+   * last applied, firings recorded once per triggerId, one-shot firings end their alert (with an
+   * alerts.changes event), and the partitions' progress is recorded with them.
+   */
+  applyBatch(records: readonly RuntimeRecord[], now: Date): Promise<AppliedRuntime>;
+  /** Per partition, the offset the next unapplied alerts.runtime event has. */
+  appliedOffsets(): Promise<Map<number, bigint>>;
+  /**
+   * Firings fired before `firedBefore` that no bot reported an outcome for, not sent again since `retryBefore`:
+   * claimed (marked re-emitted now) and returned as their notifications.
+   */
+  claimUndelivered(firedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]>;
+}

@@ -1,6 +1,7 @@
 import { Migration20261124000000Initial } from "./Migration20261124000000_initial.ts";
 import { Migration20261124200000Deliveries } from "./Migration20261124200000_deliveries.ts";
 import { Migration20261124210000Snooze } from "./Migration20261124210000_snooze.ts";
+import { Migration20261202100000ChangeSequences } from "./Migration20261202100000_change_sequences.ts";
 import { Migration20261202120000Runtime } from "./Migration20261202120000_runtime.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
@@ -8,5 +9,6 @@ export const migrationsList = [
   { name: "Migration20261124000000_initial", class: Migration20261124000000Initial },
   { name: "Migration20261124200000_deliveries", class: Migration20261124200000Deliveries },
   { name: "Migration20261124210000_snooze", class: Migration20261124210000Snooze },
+  { name: "Migration20261202100000_change_sequences", class: Migration20261202100000ChangeSequences },
   { name: "Migration20261202120000_runtime", class: Migration20261202120000Runtime },
 ];

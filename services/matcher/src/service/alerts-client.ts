@@ -1,16 +1,7 @@
-// The alert service's internal API, as the matcher uses it: the start-up snapshot, trailing extremes and
-// (on hand-over) firings. Bearer token = API_TOKEN_INTERNAL.
-import {
-  type ExtremeUpdate,
-  ExtremeUpdatesResponseSchema,
-  InternalAlertPageSchema,
-  MAX_EXTREME_UPDATES,
-  MAX_INTERNAL_PAGE,
-  type RecordTriggerRequest,
-  type RecordTriggerResponse,
-  RecordTriggerResponseSchema,
-} from "@tickerbell/contracts";
-import type { AlertSnapshotPage, AlertSnapshotSource, ExtremeStore, TriggerRecorder } from "./ports.ts";
+// The alert service's internal API, as the matcher uses it: the alerts (with their stored runtime state) of the
+// partitions it takes over. Bearer token = API_TOKEN_INTERNAL. Nothing here is called per tick or per firing.
+import { InternalAlertPageSchema, MAX_INTERNAL_PAGE } from "@tickerbell/contracts";
+import type { AlertSnapshotPage, AlertSnapshotSource, SnapshotRequest } from "./ports.ts";
 
 /** The alert service answered, and the answer was not a success. */
 export class AlertsApiError extends Error {
@@ -39,12 +30,13 @@ export class AlertsUnreachableError extends Error {
 export interface AlertsClientOptions {
   baseUrl: string;
   internalToken: string;
+  /** Per request; the first page may wait for the alert service to catch up with alerts.runtime (default 60 s). */
   timeoutMs?: number;
   /** Alerts per snapshot page (default and maximum: the API's maximum). */
   pageSize?: number;
 }
 
-export class AlertsClient implements AlertSnapshotSource, ExtremeStore, TriggerRecorder {
+export class AlertsClient implements AlertSnapshotSource {
   readonly #baseUrl: string;
   readonly #token: string;
   readonly #timeoutMs: number;
@@ -53,39 +45,32 @@ export class AlertsClient implements AlertSnapshotSource, ExtremeStore, TriggerR
   constructor(options: AlertsClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/$/, "");
     this.#token = options.internalToken;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#pageSize = Math.min(options.pageSize ?? MAX_INTERNAL_PAGE, MAX_INTERNAL_PAGE);
   }
 
-  async *activeAlerts(): AsyncIterable<AlertSnapshotPage> {
+  async *activeAlerts(request: SnapshotRequest): AsyncIterable<AlertSnapshotPage> {
     let after: string | null = null;
+    let first = true;
     do {
-      const query = new URLSearchParams({ status: "active", limit: String(this.#pageSize) });
+      const query = new URLSearchParams({
+        status: "active",
+        limit: String(this.#pageSize),
+        partitions: request.partitions.join(","),
+        partitionCount: String(request.partitionCount),
+      });
       if (after) query.set("after", after);
-      const page = InternalAlertPageSchema.parse(
-        await this.#call("GET", `/v1/internal/alerts?${query}`, undefined),
-      );
-      yield { alerts: page.alerts, asOfSeq: page.asOfSeq ?? "0" };
+      // The barrier is the first page's: later pages only continue the same listing.
+      if (first && request.runtimeOffsets.size > 0)
+        query.set("runtimeOffsets", [...request.runtimeOffsets].map(([p, o]) => `${p}:${o}`).join(","));
+      const page = InternalAlertPageSchema.parse(await this.#call("GET", `/v1/internal/alerts?${query}`));
+      yield { alerts: page.alerts, changeSeqs: first ? page.changeSeqs : {} };
+      first = false;
       after = page.nextAfter;
     } while (after !== null);
   }
 
-  async saveExtremes(updates: readonly ExtremeUpdate[]): Promise<number> {
-    let applied = 0;
-    for (let i = 0; i < updates.length; i += MAX_EXTREME_UPDATES) {
-      const body = { updates: updates.slice(i, i + MAX_EXTREME_UPDATES) };
-      applied += ExtremeUpdatesResponseSchema.parse(
-        await this.#call("POST", "/v1/internal/extremes", body),
-      ).applied;
-    }
-    return applied;
-  }
-
-  async recordTrigger(request: RecordTriggerRequest): Promise<RecordTriggerResponse> {
-    return RecordTriggerResponseSchema.parse(await this.#call("POST", "/v1/internal/triggers", request));
-  }
-
-  async #call(method: "GET" | "POST", path: string, body: unknown): Promise<unknown> {
+  async #call(method: "GET", path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(`${this.#baseUrl}${path}`, {

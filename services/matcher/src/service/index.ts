@@ -6,7 +6,7 @@ export {
 } from "./alerts-client.ts";
 export { createOpsApp } from "./http.ts";
 export {
-  DEFAULT_EXTREME_FLUSH_MS,
+  DEFAULT_CHECKPOINT_MS,
   MATCHER_GROUP,
   MatcherService,
   type MatcherServiceOptions,

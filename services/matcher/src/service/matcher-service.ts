@@ -1,73 +1,53 @@
-// The matcher as a service: one consumer group on prices.ticks + alerts.changes (co-partitioned by symbol, so
-// a member owning partition p sees every tick and every change of p's symbols), an AlertIndex holding the
-// active alerts of the owned partitions, and notifications published to notifications.<platform>.
+// The matcher as a service: one consumer group on prices.ticks + alerts.changes (co-partitioned by symbol, so a
+// member owning partition p sees every tick and every change of p's symbols), an AlertIndex holding the active
+// alerts of the owned partitions, notifications published to notifications.<platform>, and the runtime state of
+// those alerts written to alerts.runtime. Its firing is authoritative: nothing waits for the alert service.
 //
-// Delivery guarantees, and what survives a restart:
-// - Ticks are at-least-once: an offset is committed after its handler resolved, and the handler resolves only
-//   after the notifications it produced were acknowledged by the bus (a failed publish keeps them pending and
-//   fails the handler, so the bus retries; the index has already moved on, so the retry fires nothing new
-//   and only re-sends the pending ones).
-// - A one-shot alert leaves the index when it fires; a repeating one moves to generation + 1 and cools down.
-//   Until alerts.changes brings the alert service's record of that firing ("triggered"/"rearmed"), the
-//   firing sits in `unconfirmed`: an older record of the alert (a snapshot, or a change made meanwhile)
-//   cannot put it back at the fired generation. On hand-over (revoke, stop) the unconfirmed firings are
-//   recorded with the alert service directly (idempotent by triggerId), so the next owner's snapshot already
-//   shows them and it does not fire the same generation again. The bus reports a revocation after the new
-//   assignment, so on a rebalance (another member joining) the next owner may load its snapshot while this
-//   runs; then a firing from just before the rebalance can fire once more on the new owner if the alert
-//   service's trigger consumer had not recorded it yet (same triggerId, de-duplicated downstream). stop()
-//   hands over before leaving the group, and a restart of a single instance is exact.
-// - Trailing peaks and troughs are flushed to the alert service every `extremeFlushMs` (shorter than the bus
-//   commit interval), on revoke and on stop. After a hard crash the next owner starts from the last flushed
-//   extreme and replays the ticks since the last committed offset, which re-derives the peak from them. What
-//   is lost is only a peak reached by ticks whose offsets were committed after the last successful flush:
-//   at most `extremeFlushMs` of ticks (longer while the alert service is unreachable).
-// - What a hard crash can still duplicate on a notification topic: a firing published before the crash whose
-//   tick offset was not committed yet and that the alert service had not recorded yet (its trigger consumer
-//   lags by a few hundred ms): the replayed tick fires the same generation again, with the same triggerId.
-//   The alert service answers `duplicate` to the second record and the bots de-duplicate on triggerId.
+// Nothing lost, nothing doubled (the design is in ../../README.md, "Restarts, hand-overs, crashes"):
+// - Offsets are committed by hand, only at a checkpoint: first every runtime state that changed since the last
+//   one is published to alerts.runtime (with the tick offset it holds after), then the offsets of what was
+//   handled are committed. A firing's notification and its runtime event are published before its tick's
+//   handler resolves.
+// - A matcher that takes a partition over loads the alerts from the alert service, which answers only once it
+//   has applied alerts.runtime up to the partition's end offset; each alert joins the index only when the
+//   replayed ticks pass the offset its stored state holds after. Replaying the ticks since the last commit then
+//   reproduces exactly what the previous owner did: the same firings (same triggerIds, de-duplicated by the
+//   bots), the same peaks, the same re-arms.
 
-import type { PartitionsChange, RetryPolicy, Subscription } from "@tickerbell/bus";
+import type { PartitionsChange, Subscription } from "@tickerbell/bus";
 import type { Logger } from "@tickerbell/config";
 import { Counter, Gauge, type Registry } from "@tickerbell/config";
 import {
   type Alert,
   type AlertChangeEvent,
-  type ExtremeUpdate,
+  type AlertRuntimeEvent,
+  type AlertRuntimeState,
   type Notification,
   notificationTopicOf,
   type PriceTick,
   TOPIC_ALERT_CHANGES,
+  TOPIC_ALERT_RUNTIME,
   TOPIC_PRICE_TICKS,
 } from "@tickerbell/contracts";
+import { runtimeStateOf } from "@tickerbell/rules";
 import { AlertIndex, type AlertIndexOptions } from "../alert-index.ts";
+import type { Firing } from "../types.ts";
 import { expiryNotification, firingNotification } from "./notifications.ts";
-import {
-  type AlertSnapshotSource,
-  type ExtremeStore,
-  type MatcherBus,
-  type MatcherClock,
-  systemClock,
-  type TriggerRecorder,
-} from "./ports.ts";
+import { type AlertSnapshotSource, type MatcherBus, type MatcherClock, systemClock } from "./ports.ts";
 
 export const MATCHER_GROUP = "matcher";
-/** Shorter than the bus's commit interval (1 s by default), see the comment at the top. */
-export const DEFAULT_EXTREME_FLUSH_MS = 500;
+/** How often changed runtime state is written and offsets committed: the most a crash makes the next owner replay. */
+export const DEFAULT_CHECKPOINT_MS = 500;
 
 export interface MatcherServiceOptions {
   bus: MatcherBus;
   snapshots: AlertSnapshotSource;
-  extremes: ExtremeStore;
-  /** Records firings on hand-over; without it the next owner relies on the alert service's trigger consumer. */
-  triggers?: TriggerRecorder;
   logger: Logger;
   metrics: Registry;
   clock?: MatcherClock;
   groupId?: string;
-  extremeFlushMs?: number;
+  checkpointMs?: number;
   index?: AlertIndexOptions;
-  retry?: Partial<RetryPolicy>;
   /**
    * Where a group without committed offsets starts. Default false: the snapshot stands for the history of
    * alerts.changes, and replaying days of retained ticks would fire alerts on stale prices. Tests that start
@@ -76,89 +56,78 @@ export interface MatcherServiceOptions {
   fromBeginning?: boolean;
 }
 
-/** The alert service's latest record of an active alert, as applied. */
-interface HeldRecord {
+/** An alert of an owned partition: its latest definition and, while it is outside the index, its state. */
+interface Tracked {
   alert: Alert;
   partition: number;
+  /** Runtime state while the alert is out of the index: paused, or waiting to join (see joinAfterTick). */
+  parked: AlertRuntimeState | null;
+  /** Joins the index before the first replayed tick after this offset (its stored state holds after it). */
+  joinAfterTick: bigint | null;
+  /** A one-shot alert that fired: out of the index for good, waiting for the alert service's record of it. */
+  done: boolean;
+  /** The state alerts.runtime last got for it (or the stored one): a checkpoint writes only what differs. */
+  persisted: AlertRuntimeState | null;
 }
 
-/** Version of an alert that is no longer active, so a late or re-published older change cannot revive it. */
-interface Tombstone {
-  version: number;
-  partition: number;
+interface OwnedPartition {
+  /** Offset of the last tick and the last change handled: what the next checkpoint commits. */
+  lastTick: bigint | null;
+  lastChange: bigint | null;
+  committedTick: bigint | null;
+  committedChange: bigint | null;
+  /** Alerts waiting for the replay to pass their stored state's tick, earliest first. */
+  joining: Tracked[];
+  /** Symbols whose alerts may have changed state since the last checkpoint, and alerts that left the index. */
+  dirtySymbols: Set<string>;
+  dirtyAlerts: Set<string>;
 }
 
-/** Tombstones kept (oldest dropped first): they only need to outlive re-published and replayed changes. */
-const MAX_TOMBSTONES = 100_000;
-
-interface UnconfirmedFiring {
-  generation: number;
-  triggerId: string;
-  price: number;
-  firedAt: string;
-  partition: number;
-  /** Recorded with the alert service on a hand-over (the guard stays until alerts.changes confirms it). */
-  recorded: boolean;
+/** What a tick produced that the bus has not acknowledged yet (kept across the bus's retries of the tick). */
+interface Pending {
+  notifications: Notification[];
+  runtime: AlertRuntimeEvent[];
 }
 
 export class MatcherService {
   readonly #bus: MatcherBus;
   readonly #snapshots: AlertSnapshotSource;
-  readonly #extremes: ExtremeStore;
-  readonly #triggers: TriggerRecorder | undefined;
   readonly #logger: Logger;
   readonly #clock: MatcherClock;
   readonly #groupId: string;
-  readonly #extremeFlushMs: number;
-  readonly #retry: Partial<RetryPolicy> | undefined;
+  readonly #checkpointMs: number;
   readonly #fromBeginning: boolean;
   readonly #index: AlertIndex;
-
-  readonly #owned = new Set<number>();
-  readonly #records = new Map<string, HeldRecord>();
-  readonly #tombstones = new Map<string, Tombstone>();
-  /**
-   * Per owned partition, the alerts.changes seq its snapshot reflects: replayed changes up to it are dropped.
-   * (Only the snapshot's value: seqs of changes applied later are not compared across alerts, so a duplicate
-   * re-published by the relay is dropped by its alert's version instead.)
-   */
-  readonly #snapshotSeq = new Map<number, bigint>();
-  readonly #unconfirmed = new Map<string, UnconfirmedFiring>();
+  readonly #tracked = new Map<string, Tracked>();
+  readonly #bySymbol = new Map<string, Set<string>>();
+  readonly #owned = new Map<number, OwnedPartition>();
+  /** Per symbol, the highest alerts.changes seq applied (or reflected by the snapshot): older ones are replays. */
+  readonly #changeSeqs = new Map<string, bigint>();
   readonly #lastPrice = new Map<string, number>();
-  /** Trailing alerts per symbol, and the symbols that had a tick since their extremes were last flushed. */
-  readonly #trailing = new Map<string, Set<string>>();
-  readonly #dirtySymbols = new Set<string>();
-  readonly #flushedExtreme = new Map<string, { generation: number; extreme: number }>();
-  #pending: Notification[] = [];
-
+  #pending: Pending = { notifications: [], runtime: [] };
   #subscription: Subscription | undefined;
-  #flushTimer: ReturnType<typeof setInterval> | undefined;
-  #flushing: Promise<void> = Promise.resolve();
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  /** Handlers, checkpoints and partition changes run one at a time, in this chain. */
+  #serial: Promise<unknown> = Promise.resolve();
   #loadsInFlight = 0;
   #assignmentsHandled = 0;
   #stopping = false;
-
   readonly #ticks: Counter<never>;
   readonly #published: Counter<"type">;
-  readonly #flushFailures: Counter<never>;
+  readonly #checkpoints: Counter<"outcome">;
+  readonly #stateWrites: Counter<never>;
 
   constructor(options: MatcherServiceOptions) {
     this.#bus = options.bus;
     this.#snapshots = options.snapshots;
-    this.#extremes = options.extremes;
-    this.#triggers = options.triggers;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#groupId = options.groupId ?? MATCHER_GROUP;
-    this.#extremeFlushMs = options.extremeFlushMs ?? DEFAULT_EXTREME_FLUSH_MS;
-    this.#retry = options.retry;
+    this.#checkpointMs = options.checkpointMs ?? DEFAULT_CHECKPOINT_MS;
     this.#fromBeginning = options.fromBeginning ?? false;
     this.#index = new AlertIndex(options.index);
-    // One registry may hold the metrics of several instances (tests, a process running two): the counters
-    // are shared, the gauges report the instance that registered them first.
-    const registry = options.metrics;
-    const registers = [registry];
-    const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+    const registers = [options.metrics];
+    const existing = <M>(name: string) => options.metrics.getSingleMetric(name) as M | undefined;
     this.#ticks =
       existing<Counter<never>>("tickerbell_matcher_ticks_total") ??
       new Counter({ name: "tickerbell_matcher_ticks_total", help: "Ticks matched", registers });
@@ -170,11 +139,19 @@ export class MatcherService {
         labelNames: ["type"],
         registers,
       });
-    this.#flushFailures =
-      existing<Counter<never>>("tickerbell_matcher_extreme_flush_failures_total") ??
+    this.#checkpoints =
+      existing<Counter<"outcome">>("tickerbell_matcher_checkpoints_total") ??
       new Counter({
-        name: "tickerbell_matcher_extreme_flush_failures_total",
-        help: "Flushes of trailing extremes that failed (retried on the next interval)",
+        name: "tickerbell_matcher_checkpoints_total",
+        help: "Checkpoints (runtime state written, offsets committed), by outcome (ok, failed)",
+        labelNames: ["outcome"],
+        registers,
+      });
+    this.#stateWrites =
+      existing<Counter<never>>("tickerbell_matcher_runtime_events_total") ??
+      new Counter({
+        name: "tickerbell_matcher_runtime_events_total",
+        help: "alerts.runtime events written (firings and checkpointed states)",
         registers,
       });
     const index = this.#index;
@@ -208,7 +185,7 @@ export class MatcherService {
 
   /** Partitions owned right now (for tests and operators). */
   get ownedPartitions(): number[] {
-    return [...this.#owned].sort((a, b) => a - b);
+    return [...this.#owned.keys()].sort((a, b) => a - b);
   }
 
   get indexedAlerts(): number {
@@ -225,49 +202,76 @@ export class MatcherService {
     return this.#index.has(alertId);
   }
 
+  /** The runtime state the matcher holds for an alert (index or parked), for tests and operators. */
+  stateOf(alertId: string): AlertRuntimeState | undefined {
+    return this.#index.exportState(alertId) ?? this.#tracked.get(alertId)?.parked ?? undefined;
+  }
+
   async start(): Promise<void> {
     await this.#bus.start();
     this.#subscription = await this.#bus.subscribe({
       groupId: this.#groupId,
       topics: [TOPIC_PRICE_TICKS, TOPIC_ALERT_CHANGES],
       fromBeginning: this.#fromBeginning,
-      ...(this.#retry ? { retry: this.#retry } : {}),
-      onPartitionsChanged: (change) => this.#onPartitionsChanged(change),
-      handler: async (message) => {
-        if (message.topic === TOPIC_PRICE_TICKS) await this.#onTick(message.value, message.partition);
-        else await this.#onChange(message.value, message.partition);
-      },
+      commit: "manual",
+      // A failing publish is retried for a long time rather than dead-lettering a tick: a dead-lettered tick
+      // would skip a crossing. The pending firings stay pending meanwhile (see #onTick).
+      retry: { maxAttempts: 1_000, initialBackoffMs: 100, maxBackoffMs: 5_000 },
+      onPartitionsChanged: (change) => this.#inSeries(() => this.#onPartitionsChanged(change)),
+      handler: (message) =>
+        this.#inSeries(() =>
+          message.topic === TOPIC_PRICE_TICKS
+            ? this.#onTick(message.value, message.partition, BigInt(message.offset))
+            : this.#onChange(message.value, message.partition, BigInt(message.offset)),
+        ),
     });
-    this.#flushTimer = setInterval(() => void this.flushExtremes(), this.#extremeFlushMs);
-    this.#flushTimer.unref();
+    this.#checkpointTimer = setInterval(() => void this.checkpoint().catch(() => {}), this.#checkpointMs);
+    this.#checkpointTimer.unref();
   }
 
-  /** Drains the message in flight, hands every partition over (flushing its state) and leaves the group. */
+  /** Checkpoints every owned partition, then leaves the group (a restart then replays nothing). */
   async stop(): Promise<void> {
+    if (this.#stopping) return;
     this.#stopping = true;
-    clearInterval(this.#flushTimer);
-    // Once this member leaves, the others rejoin and load their snapshots, possibly while the revoke below is
-    // still flushing: hand over what is known now first, so only the last moments' state can be late.
-    await this.flushExtremes();
-    await this.#recordUnconfirmed(new Set(this.#owned));
+    clearInterval(this.#checkpointTimer);
+    await this.checkpoint().catch((err: unknown) => this.#logger.warn({ err }, "final checkpoint failed"));
     const subscription = this.#subscription;
     this.#subscription = undefined;
     await subscription?.stop();
-    await this.#flushing;
   }
 
-  /** Persists the extremes of trailing alerts that moved since the last flush (serialised with other flushes). */
-  flushExtremes(symbols?: (symbol: string) => boolean): Promise<void> {
-    const run = this.#flushing.then(() => this.#flushExtremesNow(symbols));
-    this.#flushing = run.catch(() => {});
-    return this.#flushing;
+  /** Waits until every tick and change published so far to the owned partitions is handled. */
+  async caughtUp(): Promise<void> {
+    await this.#subscription?.caughtUp();
+  }
+
+  /** Writes the runtime state that changed, then commits what was handled (see the top of the file). */
+  checkpoint(partitions?: ReadonlySet<number>): Promise<void> {
+    return this.#inSeries(async () => {
+      try {
+        await this.#checkpointNow(partitions);
+        this.#checkpoints.inc({ outcome: "ok" });
+      } catch (error) {
+        this.#checkpoints.inc({ outcome: "failed" });
+        this.#logger.warn({ err: error }, "checkpoint failed; the next one retries");
+        throw error;
+      }
+    });
+  }
+
+  #inSeries<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#serial.then(work);
+    this.#serial = run.catch(() => {});
+    return run;
   }
 
   // --- partitions -----------------------------------------------------------------------------------------
 
   async #onPartitionsChanged(change: PartitionsChange): Promise<void> {
-    const lost = new Set(change.revoked.map((tp) => tp.partition).filter((p) => this.#owned.has(p)));
-    const gained = new Set(change.assigned.map((tp) => tp.partition).filter((p) => !this.#owned.has(p)));
+    const partitionsOf = (list: PartitionsChange["assigned"]) =>
+      new Set(list.filter((tp) => tp.topic === TOPIC_PRICE_TICKS).map((tp) => tp.partition));
+    const lost = new Set([...partitionsOf(change.revoked)].filter((p) => this.#owned.has(p)));
+    const gained = new Set([...partitionsOf(change.assigned)].filter((p) => !this.#owned.has(p)));
     if (lost.size > 0) await this.#release(lost);
     if (gained.size > 0) await this.#load(gained);
     this.#assignmentsHandled++;
@@ -277,31 +281,35 @@ export class MatcherService {
     );
   }
 
-  /** Builds the index of the symbols of `partitions` from the alert service's snapshot, retrying until it has it. */
+  /** Takes partitions over: their alerts and stored runtime state, once the alert service has applied it all. */
   async #load(partitions: Set<number>): Promise<void> {
     this.#loadsInFlight++;
     try {
-      for (const p of partitions) this.#owned.add(p);
       let backoffMs = 200;
       for (;;) {
         try {
-          let loaded = 0;
-          let asOfSeq: bigint | undefined;
-          for await (const page of this.#snapshots.activeAlerts()) {
-            // The first page's seq: every later page reflects at least the changes up to it, so replayed
-            // changes up to it are in the snapshot already (or their alert is no longer active) and are dropped.
-            if (asOfSeq === undefined) {
-              asOfSeq = BigInt(page.asOfSeq);
-              for (const p of partitions) this.#snapshotSeq.set(p, asOfSeq);
-            }
-            for (const alert of page.alerts) {
-              if (!partitions.has(this.#partitionOf(alert.symbol))) continue;
-              this.#apply(alert);
-              loaded++;
-            }
+          const ends = await this.#bus.endOffsets(TOPIC_ALERT_RUNTIME);
+          const runtimeOffsets = new Map([...partitions].map((p) => [p, ends.get(p) ?? "0"] as const));
+          const loaded: Alert[] = [];
+          let changeSeqs: Readonly<Record<string, string>> = {};
+          let first = true;
+          for await (const page of this.#snapshots.activeAlerts({
+            partitions: [...partitions],
+            partitionCount: this.#bus.partitionsOf(TOPIC_PRICE_TICKS),
+            runtimeOffsets,
+          })) {
+            if (first) changeSeqs = page.changeSeqs;
+            first = false;
+            for (const alert of page.alerts) if (partitions.has(this.#partitionOf(alert.symbol))) loaded.push(alert);
           }
+          for (const p of partitions) this.#owned.set(p, emptyPartition());
+          for (const [symbol, seq] of Object.entries(changeSeqs)) {
+            if (partitions.has(this.#partitionOf(symbol))) this.#changeSeqs.set(symbol, BigInt(seq));
+          }
+          for (const alert of loaded) this.#track(alert, runtimeStateOf(alert));
+          for (const p of partitions) this.#owned.get(p)!.joining.sort(byJoinTick);
           this.#logger.info(
-            { partitions: [...partitions], loaded, asOfSeq: String(asOfSeq ?? 0n) },
+            { partitions: [...partitions], loaded: loaded.length, runtimeOffsets: Object.fromEntries(runtimeOffsets) },
             "alerts loaded",
           );
           return;
@@ -318,221 +326,314 @@ export class MatcherService {
     }
   }
 
-  /** Hands `partitions` over: their state goes to the alert service, then leaves this instance. */
+  /**
+   * Hands partitions over: writes their changed state (best effort: the new owner may already be replaying
+   * from the last checkpoint, which is just as exact), then forgets them.
+   */
   async #release(partitions: Set<number>): Promise<void> {
-    const ofPartitions = (symbol: string) => partitions.has(this.#partitionOf(symbol));
-    await this.flushExtremes(ofPartitions);
-    await this.#recordUnconfirmed(partitions);
-    for (const [alertId, record] of this.#records) {
-      if (!partitions.has(record.partition)) continue;
-      this.#index.remove(alertId);
-      this.#records.delete(alertId);
-      this.#flushedExtreme.delete(alertId);
+    await this.#checkpointNow(partitions, { commit: false }).catch((err: unknown) =>
+      this.#logger.warn({ err, partitions: [...partitions] }, "hand-over checkpoint failed"),
+    );
+    for (const [alertId, tracked] of this.#tracked) {
+      if (partitions.has(tracked.partition)) this.#untrack(alertId);
     }
-    for (const [alertId, tombstone] of this.#tombstones) {
-      if (partitions.has(tombstone.partition)) this.#tombstones.delete(alertId);
+    for (const symbol of [...this.#changeSeqs.keys(), ...this.#lastPrice.keys()]) {
+      if (!partitions.has(this.#partitionOf(symbol))) continue;
+      this.#changeSeqs.delete(symbol);
+      this.#lastPrice.delete(symbol);
     }
-    for (const [alertId, firing] of this.#unconfirmed) {
-      if (partitions.has(firing.partition)) this.#unconfirmed.delete(alertId);
-    }
-    for (const symbols of [this.#trailing.keys(), this.#lastPrice.keys()]) {
-      for (const symbol of symbols) {
-        if (!ofPartitions(symbol)) continue;
-        this.#trailing.delete(symbol);
-        this.#lastPrice.delete(symbol);
-        this.#dirtySymbols.delete(symbol);
-      }
-    }
-    for (const p of partitions) {
-      this.#owned.delete(p);
-      this.#snapshotSeq.delete(p);
-    }
-  }
-
-  async #recordUnconfirmed(partitions: Set<number>): Promise<void> {
-    if (!this.#triggers) return;
-    for (const [alertId, firing] of this.#unconfirmed) {
-      if (!partitions.has(firing.partition) || firing.recorded) continue;
-      try {
-        const { outcome } = await this.#triggers.recordTrigger({
-          triggerId: firing.triggerId,
-          price: firing.price,
-          firedAt: firing.firedAt,
-        });
-        firing.recorded = true;
-        this.#logger.debug({ alertId, triggerId: firing.triggerId, outcome }, "firing recorded on hand-over");
-      } catch (error) {
-        // The trigger consumer of the alert service records it anyway; only the next owner may fire it again.
-        this.#logger.warn({ err: error, alertId, triggerId: firing.triggerId }, "recording a firing failed");
-      }
-    }
+    for (const p of partitions) this.#owned.delete(p);
   }
 
   #partitionOf(symbol: string): number {
-    return this.#bus.partitionOf(TOPIC_ALERT_CHANGES, symbol);
+    return this.#bus.partitionOf(TOPIC_PRICE_TICKS, symbol);
   }
 
   // --- messages -------------------------------------------------------------------------------------------
 
-  async #onTick(tick: PriceTick, partition: number): Promise<void> {
-    if (!this.#owned.has(partition)) return;
+  async #onTick(tick: PriceTick, partition: number, offset: bigint): Promise<void> {
+    const owned = this.#owned.get(partition);
+    if (!owned) return;
+    // The bus retries a tick whose publish failed: the index has applied it already, only re-send.
+    if (owned.lastTick !== null && offset <= owned.lastTick) return this.#publishPending();
+    this.#join(owned, offset);
     this.#ticks.inc();
     this.#lastPrice.set(tick.symbol, tick.price);
     const events = this.#index.onTick(tick);
-    if (this.#trailing.has(tick.symbol)) this.#dirtySymbols.add(tick.symbol);
+    if (this.#index.lastTickChangedState) owned.dirtySymbols.add(tick.symbol);
+    owned.lastTick = offset;
     for (const event of events) {
-      if (event.type === "expired") {
-        // The alert service's expiry sweep sends the "expired" change; the user is told from there, once.
-        this.#untrack(event.alertId, event.symbol);
-        continue;
-      }
-      const alert = this.#records.get(event.alertId)?.alert;
-      if (!alert) {
-        this.#logger.error({ alertId: event.alertId }, "fired an alert without a record; not notified");
-        continue;
-      }
-      this.#pending.push(firingNotification(event, alert));
-      this.#unconfirmed.set(event.alertId, {
-        generation: event.generation,
-        triggerId: event.triggerId,
-        price: event.price,
-        firedAt: new Date(event.ts).toISOString(),
-        partition,
-        recorded: false,
-      });
-      if (!event.repeating) this.#untrack(event.alertId, event.symbol);
-      this.#logger.info(
-        { alertId: event.alertId, symbol: event.symbol, triggerId: event.triggerId, price: event.price },
-        "alert fired",
-      );
+      const tracked = this.#tracked.get(event.alertId);
+      if (!tracked) continue;
+      // An expiry reached by a tick: the alert service's expiry sweep sends the "expired" change and the user is
+      // told from there, once.
+      if (event.type === "expired") this.#untrack(event.alertId);
+      else this.#fired(event, tracked, offset);
     }
     await this.#publishPending();
   }
 
-  async #onChange(event: AlertChangeEvent, partition: number): Promise<void> {
-    if (!this.#owned.has(partition)) return;
-    if (BigInt(event.seq) <= (this.#snapshotSeq.get(partition) ?? 0n)) return;
-    // A one-shot alert that fired before the alert service recorded it and then swept it as expired: the
-    // user was told it fired, not that it expired.
-    const firedFirst = this.#unconfirmed.has(event.alert.id) && event.alert.repeat === null;
-    const applied = this.#apply(event.alert);
-    if (applied && event.change === "expired" && !firedFirst) {
-      this.#pending.push(
-        expiryNotification(event.alert, this.#lastPrice.get(event.alert.symbol), this.#clock.now()),
+  #fired(firing: Firing, tracked: Tracked, offset: bigint): void {
+    const notification = firingNotification(firing, tracked.alert);
+    const state = firing.repeating ? (this.#index.exportState(firing.alertId) ?? null) : null;
+    if (!firing.repeating) tracked.done = true;
+    tracked.persisted = state;
+    this.#pending.notifications.push(notification);
+    this.#pending.runtime.push({
+      v: 1,
+      alertId: firing.alertId,
+      symbol: firing.symbol,
+      asOfTick: String(offset),
+      state,
+      firing: {
+        triggerId: firing.triggerId,
+        price: firing.price,
+        firedAt: notification.firedAt,
+        notification,
+      },
+      done: !firing.repeating,
+    });
+    this.#logger.info(
+      { alertId: firing.alertId, symbol: firing.symbol, triggerId: firing.triggerId, price: firing.price },
+      "alert fired",
+    );
+  }
+
+  async #onChange(event: AlertChangeEvent, partition: number, offset: bigint): Promise<void> {
+    const owned = this.#owned.get(partition);
+    if (!owned) return;
+    owned.lastChange = offset;
+    const { alert } = event;
+    // Per symbol, seq is commit order: what the snapshot reflects, or a relay's duplicate, is behind us.
+    const seq = BigInt(event.seq);
+    if (seq <= (this.#changeSeqs.get(alert.symbol) ?? -1n)) return;
+    this.#changeSeqs.set(alert.symbol, seq);
+    const tracked = this.#tracked.get(alert.id);
+    if (tracked && alert.version <= tracked.alert.version) return;
+    if (alert.status === "active" || alert.status === "paused") {
+      if (!tracked) this.#track(alert, runtimeStateOf(alert));
+      else this.#redefine(tracked, alert);
+      return;
+    }
+    // Finished (cancelled, expired, triggered): the user hears of an expiry unless the alert fired first.
+    if (event.change === "expired" && !tracked?.done) {
+      this.#pending.notifications.push(
+        expiryNotification(alert, this.#lastPrice.get(alert.symbol), this.#clock.now()),
       );
     }
+    this.#untrack(alert.id);
     await this.#publishPending();
   }
 
-  /** Applies the alert service's record if it is newer than the one held; returns whether it was. */
-  #apply(alert: Alert): boolean {
-    const held = this.#records.get(alert.id)?.alert.version ?? this.#tombstones.get(alert.id)?.version;
-    if (held !== undefined && alert.version <= held) return false;
+  /** Starts tracking an alert from a record: into the index now, or once the replay passes its state's tick. */
+  #track(alert: Alert, state: AlertRuntimeState): void {
     const partition = this.#partitionOf(alert.symbol);
-    const active = alert.status === "active";
-    if (active) {
-      this.#tombstones.delete(alert.id);
-      this.#records.set(alert.id, { alert, partition });
+    const owned = this.#owned.get(partition);
+    if (!owned) return;
+    const asOf = alert.stateAsOfTick === null ? null : BigInt(alert.stateAsOfTick);
+    const waits = asOf !== null && (owned.lastTick === null || asOf > owned.lastTick);
+    const tracked: Tracked = {
+      alert,
+      partition,
+      parked: null,
+      joinAfterTick: waits ? asOf : null,
+      done: false,
+      persisted: state,
+    };
+    this.#tracked.set(alert.id, tracked);
+    let ids = this.#bySymbol.get(alert.symbol);
+    if (!ids) {
+      ids = new Set();
+      this.#bySymbol.set(alert.symbol, ids);
+    }
+    ids.add(alert.id);
+    if (waits) {
+      tracked.parked = state;
+      owned.joining.push(tracked);
+      if (owned.joining.length > 1 && byJoinTick(owned.joining.at(-2)!, tracked) > 0) owned.joining.sort(byJoinTick);
+    } else if (alert.status === "active") {
+      this.#index.upsert(alert, state);
     } else {
-      this.#records.delete(alert.id);
-      this.#tombstones.delete(alert.id);
-      this.#tombstones.set(alert.id, { version: alert.version, partition });
-      if (this.#tombstones.size > MAX_TOMBSTONES) {
-        const oldest = this.#tombstones.keys().next();
-        if (!oldest.done) this.#tombstones.delete(oldest.value);
-      }
+      tracked.parked = state;
     }
-    const fired = this.#unconfirmed.get(alert.id);
-    if (fired) {
-      if (active && alert.generation <= fired.generation) {
-        // The alert service has not recorded our firing yet; this record is behind the index. Keep the record
-        // (its note may have changed) but do not put the alert back at the generation that fired.
-        return true;
-      }
-      this.#unconfirmed.delete(alert.id);
-    }
-    if (!active) {
+  }
+
+  /** A new definition of a tracked alert; its runtime state stays the matcher's own. */
+  #redefine(tracked: Tracked, alert: Alert): void {
+    tracked.alert = alert;
+    if (tracked.done || tracked.joinAfterTick !== null) return;
+    const inIndex = this.#index.has(alert.id);
+    if (alert.status === "active") {
+      this.#index.upsert(alert, inIndex ? undefined : (tracked.parked ?? undefined));
+      tracked.parked = null;
+    } else if (inIndex) {
+      tracked.parked = this.#index.exportState(alert.id) ?? null;
       this.#index.remove(alert.id);
-      this.#untrack(alert.id, alert.symbol);
-      return true;
+      this.#owned.get(tracked.partition)?.dirtyAlerts.add(alert.id);
     }
-    this.#index.upsert(alert);
-    if (alert.condition.kind === "trailing" && this.#index.has(alert.id)) {
-      let ids = this.#trailing.get(alert.symbol);
-      if (!ids) {
-        ids = new Set();
-        this.#trailing.set(alert.symbol, ids);
+  }
+
+  /** Alerts whose stored state holds after a tick before `offset` join the index before that tick. */
+  #join(owned: OwnedPartition, offset: bigint): void {
+    while (owned.joining.length > 0 && owned.joining[0]!.joinAfterTick! < offset) {
+      const tracked = owned.joining.shift()!;
+      tracked.joinAfterTick = null;
+      if (this.#tracked.get(tracked.alert.id) !== tracked) continue;
+      if (tracked.alert.status === "active" && !tracked.done) {
+        this.#index.upsert(tracked.alert, tracked.parked ?? undefined);
+        tracked.parked = null;
       }
-      ids.add(alert.id);
     }
-    return true;
   }
 
-  #untrack(alertId: string, symbol: string): void {
-    const ids = this.#trailing.get(symbol);
-    if (!ids?.delete(alertId)) return;
-    this.#flushedExtreme.delete(alertId);
-    if (ids.size === 0) this.#trailing.delete(symbol);
+  #untrack(alertId: string): void {
+    const tracked = this.#tracked.get(alertId);
+    this.#index.remove(alertId);
+    if (!tracked) return;
+    this.#tracked.delete(alertId);
+    const ids = this.#bySymbol.get(tracked.alert.symbol);
+    ids?.delete(alertId);
+    if (ids?.size === 0) this.#bySymbol.delete(tracked.alert.symbol);
   }
 
-  /** Publishes what is pending, per platform topic; what was not sent stays pending and the handler fails. */
+  /** Publishes what is pending; what the bus did not take stays pending and the handler fails (and is retried). */
   async #publishPending(): Promise<void> {
-    if (this.#pending.length === 0) return;
+    const { notifications, runtime } = this.#pending;
+    if (notifications.length === 0 && runtime.length === 0) return;
+    this.#pending = { notifications: [], runtime: [] };
     const byTopic = new Map<ReturnType<typeof notificationTopicOf>, Notification[]>();
-    for (const n of this.#pending) {
+    for (const n of notifications) {
       const topic = notificationTopicOf(n.origin.platform);
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), n]);
     }
-    this.#pending = [];
-    const topics = [...byTopic.keys()];
-    for (const [i, topic] of topics.entries()) {
-      const notifications = byTopic.get(topic) ?? [];
-      try {
+    // The DM path and the state path go out together: one round trip of latency, not two.
+    const sends = [
+      ...[...byTopic].map(async ([topic, batch]) => {
         await this.#bus.publish(
           topic,
-          notifications.map((value) => ({ value })),
+          batch.map((value) => ({ value })),
+        );
+        for (const n of batch) this.#published.inc({ type: n.type });
+        return { notifications: batch, runtime: [] as AlertRuntimeEvent[] };
+      }),
+      ...(runtime.length === 0
+        ? []
+        : [
+            (async () => {
+              await this.#bus.publish(
+                TOPIC_ALERT_RUNTIME,
+                runtime.map((value) => ({ value })),
+              );
+              this.#stateWrites.inc(runtime.length);
+              return { notifications: [] as Notification[], runtime };
+            })(),
+          ]),
+    ];
+    const failed: Pending = { notifications: [], runtime: [] };
+    const results = await Promise.allSettled(sends);
+    let error: unknown;
+    results.forEach((result, i) => {
+      if (result.status === "fulfilled") return;
+      error = result.reason;
+      if (i < byTopic.size) failed.notifications.push(...[...byTopic.values()][i]!);
+      else failed.runtime.push(...runtime);
+    });
+    if (error === undefined) return;
+    this.#pending = {
+      notifications: [...failed.notifications, ...this.#pending.notifications],
+      runtime: [...failed.runtime, ...this.#pending.runtime],
+    };
+    throw error;
+  }
+
+  // --- checkpoints ----------------------------------------------------------------------------------------
+
+  async #checkpointNow(only?: ReadonlySet<number>, options: { commit: boolean } = { commit: true }): Promise<void> {
+    // A tick whose publish failed is still pending: its firings must be out before anything is committed.
+    await this.#publishPending();
+    const positions: { topic: string; partition: number; offset: string }[] = [];
+    const events: AlertRuntimeEvent[] = [];
+    const written: [Tracked, AlertRuntimeState][] = [];
+    for (const [partition, owned] of this.#owned) {
+      if (only && !only.has(partition)) continue;
+      const consider = (alertId: string) => {
+        const tracked = this.#tracked.get(alertId);
+        if (!tracked || tracked.done || tracked.joinAfterTick !== null) return;
+        const state = this.#index.exportState(alertId) ?? tracked.parked;
+        if (!state || sameState(state, tracked.persisted)) return;
+        events.push({
+          v: 1,
+          alertId,
+          symbol: tracked.alert.symbol,
+          asOfTick: owned.lastTick === null ? null : String(owned.lastTick),
+          state,
+          done: false,
+        });
+        written.push([tracked, state]);
+      };
+      for (const symbol of owned.dirtySymbols) for (const alertId of this.#bySymbol.get(symbol) ?? []) consider(alertId);
+      for (const alertId of owned.dirtyAlerts) consider(alertId);
+      owned.dirtySymbols.clear();
+      owned.dirtyAlerts.clear();
+      if (owned.lastTick !== null && owned.lastTick !== owned.committedTick)
+        positions.push({ topic: TOPIC_PRICE_TICKS, partition, offset: String(owned.lastTick + 1n) });
+      if (owned.lastChange !== null && owned.lastChange !== owned.committedChange)
+        positions.push({ topic: TOPIC_ALERT_CHANGES, partition, offset: String(owned.lastChange + 1n) });
+    }
+    if (events.length > 0) {
+      try {
+        await this.#bus.publish(
+          TOPIC_ALERT_RUNTIME,
+          events.map((value) => ({ value })),
         );
       } catch (error) {
-        this.#pending = [...topics.slice(i).flatMap((t) => byTopic.get(t) ?? []), ...this.#pending];
+        // Nothing committed: mark them dirty again so the next checkpoint writes them.
+        for (const [tracked] of written) this.#owned.get(tracked.partition)?.dirtyAlerts.add(tracked.alert.id);
         throw error;
       }
-      for (const n of notifications) this.#published.inc({ type: n.type });
+      this.#stateWrites.inc(events.length);
+      for (const [tracked, state] of written) tracked.persisted = state;
+    }
+    if (!options.commit || positions.length === 0 || !this.#subscription) return;
+    await this.#subscription.commit(positions);
+    for (const position of positions) {
+      const owned = this.#owned.get(position.partition);
+      if (!owned) continue;
+      const handled = BigInt(position.offset) - 1n;
+      if (position.topic === TOPIC_PRICE_TICKS) owned.committedTick = handled;
+      else owned.committedChange = handled;
     }
   }
+}
 
-  // --- extremes -------------------------------------------------------------------------------------------
+function emptyPartition(): OwnedPartition {
+  return {
+    lastTick: null,
+    lastChange: null,
+    committedTick: null,
+    committedChange: null,
+    joining: [],
+    dirtySymbols: new Set(),
+    dirtyAlerts: new Set(),
+  };
+}
 
-  async #flushExtremesNow(symbols?: (symbol: string) => boolean): Promise<void> {
-    const updates: ExtremeUpdate[] = [];
-    const flushed: string[] = [];
-    for (const symbol of [...this.#dirtySymbols]) {
-      if (symbols && !symbols(symbol)) continue;
-      this.#dirtySymbols.delete(symbol);
-      flushed.push(symbol);
-      for (const alertId of this.#trailing.get(symbol) ?? []) {
-        const state = this.#index.exportState(alertId);
-        if (!state || state.extreme === null) continue;
-        const record = this.#records.get(alertId)?.alert;
-        if (!record || record.generation !== state.generation) {
-          // The alert service is not on this generation yet (a firing not recorded yet): try again later.
-          this.#dirtySymbols.add(symbol);
-          continue;
-        }
-        const last = this.#flushedExtreme.get(alertId);
-        if (last && last.generation === state.generation && last.extreme === state.extreme) continue;
-        updates.push({ alertId, generation: state.generation, extreme: state.extreme });
-      }
-    }
-    if (updates.length === 0) return;
-    try {
-      await this.#extremes.saveExtremes(updates);
-      for (const u of updates)
-        this.#flushedExtreme.set(u.alertId, { generation: u.generation, extreme: u.extreme });
-    } catch (error) {
-      this.#flushFailures.inc();
-      for (const symbol of flushed) this.#dirtySymbols.add(symbol);
-      this.#logger.warn({ err: error, updates: updates.length }, "flushing trailing extremes failed");
-      throw error;
-    }
-  }
+function byJoinTick(a: Tracked, b: Tracked): number {
+  const x = a.joinAfterTick ?? -1n;
+  const y = b.joinAfterTick ?? -1n;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sameState(a: AlertRuntimeState, b: AlertRuntimeState | null): boolean {
+  return (
+    b !== null &&
+    a.generation === b.generation &&
+    a.phase === b.phase &&
+    a.referencePrice === b.referencePrice &&
+    a.upper === b.upper &&
+    a.lower === b.lower &&
+    a.extreme === b.extreme &&
+    a.lastFiredAt === b.lastFiredAt &&
+    a.lastFirePrice === b.lastFirePrice
+  );
 }

@@ -1,39 +1,28 @@
 // The matcher service's ports: everything it needs from the outside, injected through its constructor.
 import type { Bus } from "@tickerbell/bus";
-import type {
-  Alert,
-  ExtremeUpdate,
-  RecordTriggerRequest,
-  RecordTriggerResponse,
-  TOPIC_CATALOG,
-} from "@tickerbell/contracts";
+import type { Alert, TOPIC_CATALOG } from "@tickerbell/contracts";
 
 export type MatcherBus = Bus<typeof TOPIC_CATALOG>;
 
+/** Which alerts a matcher taking partitions over needs, and what the alert service must have applied first. */
+export interface SnapshotRequest {
+  partitions: readonly number[];
+  /** Partition count of the co-partitioned topics. */
+  partitionCount: number;
+  /** End offsets of alerts.runtime for those partitions when they were assigned (read-your-writes barrier). */
+  runtimeOffsets: ReadonlyMap<number, string>;
+}
+
 export interface AlertSnapshotPage {
+  /** Active alerts of the requested partitions, with their stored runtime state. */
   alerts: readonly Alert[];
-  /** The highest alerts.changes seq the page reflects ("0" when unknown). */
-  asOfSeq: string;
+  /** First page only: per symbol, the alerts.changes seq the snapshot reflects (replays up to it are stale). */
+  changeSeqs: Readonly<Record<string, string>>;
 }
 
-/** The active alerts as the alert service has them now (GET /v1/internal/alerts), page by page. */
+/** The alert service's record of the active alerts (GET /v1/internal/alerts), page by page. */
 export interface AlertSnapshotSource {
-  activeAlerts(): AsyncIterable<AlertSnapshotPage>;
-}
-
-/** Where trailing peaks and troughs are persisted (POST /v1/internal/extremes). */
-export interface ExtremeStore {
-  /** Returns how many updates moved an extreme; the rest were stale or not outward. */
-  saveExtremes(updates: readonly ExtremeUpdate[]): Promise<number>;
-}
-
-/**
- * Records a firing with the alert service (POST /v1/internal/triggers, idempotent by triggerId). The alert
- * service's trigger consumer records every firing from the notification topics anyway; the matcher calls this
- * only when it hands partitions over, so that the next owner's snapshot already shows its latest firings.
- */
-export interface TriggerRecorder {
-  recordTrigger(request: RecordTriggerRequest): Promise<RecordTriggerResponse>;
+  activeAlerts(request: SnapshotRequest): AsyncIterable<AlertSnapshotPage>;
 }
 
 export interface MatcherClock {

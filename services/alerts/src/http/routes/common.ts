@@ -28,6 +28,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: "Not found (or not yours)",
   409: "Refused in the current state",
   429: "Too many attempts or commands: details.retryAfterSeconds (and Retry-After) say when to try again",
+  503: "Not able to answer yet (e.g. still catching up); retry",
 };
 
 export function errorResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {

@@ -1,56 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
-import {
-  DemandSchema,
-  ExtremeUpdatesRequestSchema,
-  ExtremeUpdatesResponseSchema,
-  InternalAlertPageSchema,
-  InternalAlertsQuerySchema,
-  RecordTriggerRequestSchema,
-  RecordTriggerResponseSchema,
-} from "@tickerbell/contracts";
+import { DemandSchema, InternalAlertPageSchema, InternalAlertsQuerySchema } from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
+import { parseOffsets, type RuntimeService } from "../../domain/runtime-service.ts";
 import { requireInternal } from "../auth.ts";
 import { bearer, errorResponses, jsonBody, jsonResponse, resourceRouter } from "./common.ts";
 
-export function internalRoutes(alerts: AlertService) {
+export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
   const router = resourceRouter();
   router.use(requireInternal);
-
-  router.openapi(
-    createRoute({
-      method: "post",
-      path: "/triggers",
-      tags: ["internal"],
-      summary: "Record a firing by triggerId (idempotent)",
-      description:
-        "One-shot alerts become triggered; repeating ones re-arm on generation+1. A triggerId seen before answers duplicate; one for an older generation or an alert no longer active answers stale.",
-      security: bearer,
-      request: { body: jsonBody(RecordTriggerRequestSchema, "The firing") },
-      responses: {
-        200: jsonResponse(RecordTriggerResponseSchema, "What the firing did"),
-        ...errorResponses(404),
-      },
-    }),
-    async (c) => c.json(await alerts.recordTrigger(c.req.valid("json")), 200),
-  );
-
-  router.openapi(
-    createRoute({
-      method: "post",
-      path: "/extremes",
-      tags: ["internal"],
-      summary: "Persist trailing peaks and troughs (the matcher's runtime state)",
-      description:
-        "Each update applies only to an active trailing alert still on that generation, and only moves the extreme outward: up for a trailing `down` (the peak), down for a trailing `up` (the trough). Runtime state: no version bump, no alerts.changes event.",
-      security: bearer,
-      request: { body: jsonBody(ExtremeUpdatesRequestSchema, "Extremes seen by the matcher") },
-      responses: {
-        200: jsonResponse(ExtremeUpdatesResponseSchema, "How many extremes moved"),
-        ...errorResponses(),
-      },
-    }),
-    async (c) => c.json({ applied: await alerts.raiseExtremes(c.req.valid("json").updates) }, 200),
-  );
 
   router.openapi(
     createRoute({
@@ -58,13 +15,21 @@ export function internalRoutes(alerts: AlertService) {
       path: "/alerts",
       tags: ["internal"],
       summary: "A page of alerts by status in id order (the matcher's start-up snapshot)",
+      description:
+        "The first page (no `after`) carries changeSeqs: per symbol, the highest alerts.changes seq committed before the page was read, so a consumer that loads the snapshot from the first page on may drop replayed changes with a seq at most that of their symbol. Later pages carry {}. With `partitions` and `partitionCount`, only alerts whose symbol falls in those partitions of the co-partitioned topics. With `runtimeOffsets`, the first page is answered only once alerts.runtime is applied up to those offsets (503 `runtime_not_applied` after 30 s): every alert then carries the runtime state its matcher last wrote.",
       security: bearer,
       request: { query: InternalAlertsQuerySchema },
-      responses: { 200: jsonResponse(InternalAlertPageSchema, "One page"), ...errorResponses() },
+      responses: { 200: jsonResponse(InternalAlertPageSchema, "One page"), ...errorResponses(503) },
     }),
     async (c) => {
-      const { status, after, limit } = c.req.valid("query");
-      return c.json(await alerts.page(status, after ?? null, limit), 200);
+      const { status, after, limit, partitions, partitionCount, runtimeOffsets } = c.req.valid("query");
+      if (after === undefined && runtimeOffsets !== undefined)
+        await runtime.awaitApplied(parseOffsets(runtimeOffsets));
+      const wanted =
+        partitions === undefined || partitionCount === undefined
+          ? null
+          : { partitions: new Set(partitions.split(",").map(Number)), count: partitionCount };
+      return c.json(await alerts.page(status, after ?? null, limit, wanted), 200);
     },
   );
 

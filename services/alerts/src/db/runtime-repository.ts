@@ -1,0 +1,162 @@
+import { LockMode } from "@mikro-orm/core";
+import type { SqlEntityManager } from "@mikro-orm/postgresql";
+import type { Alert, Notification } from "@tickerbell/contracts";
+import { recordFieldsOf } from "@tickerbell/rules";
+import type { AppliedRuntime, RuntimeRecord, RuntimeRepository } from "../domain/ports.ts";
+import { AlertEntity } from "./entities.ts";
+import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
+import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
+
+const OPEN = new Set(["active", "paused"]);
+/** A firing no bot reports on (its platform's bot is not running) is not sent again forever. */
+export const MAX_REEMITS = 20;
+
+/**
+ * The matcher's runtime state and firings (from alerts.runtime) on MikroORM: one transaction per batch, and
+ * the consumer's progress per partition in the same transaction, so what a matcher is told has been applied
+ * has been applied.
+ */
+export class MikroRuntimeRepository implements RuntimeRepository {
+  readonly #em: SqlEntityManager;
+
+  constructor(em: SqlEntityManager) {
+    this.#em = em;
+  }
+
+  applyBatch(records: readonly RuntimeRecord[], now: Date): Promise<AppliedRuntime> {
+    return this.#em.fork().transactional(async (em) => {
+      const ids = [...new Set(records.map((r) => r.event.alertId))].sort();
+      // Locked in id order (every writer of several alerts does the same), so batches cannot deadlock.
+      const rows = await em.find(
+        AlertEntity,
+        { id: { $in: ids } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const changes: PendingAlertChange[] = [];
+      const applied: AppliedRuntime = { states: 0, firings: 0, finished: 0, skipped: 0 };
+      const firings: Record<string, unknown>[] = [];
+      for (const { event, partition, offset } of records) {
+        const row = byId.get(event.alertId);
+        if (!row) {
+          applied.skipped++;
+          continue;
+        }
+        // A firing happened whatever came after it: recorded even when a newer state was applied first.
+        if (event.firing) {
+          firings.push({
+            trigger_id: event.firing.triggerId,
+            alert_id: event.alertId,
+            generation: event.firing.notification.generation,
+            price: event.firing.price,
+            fired_at: event.firing.firedAt,
+            outcome: event.done ? "triggered" : "rearmed",
+            notification: event.firing.notification,
+          });
+        }
+        // Replayed, or older than what was applied: the state stays the newer one.
+        if (row.runtimeOffset != null && BigInt(row.runtimeOffset) >= offset) {
+          applied.skipped++;
+          continue;
+        }
+        row.runtimeOffset = String(offset);
+        if (!OPEN.has(row.status)) continue;
+        if (event.done && event.firing) {
+          // A one-shot alert that fired is done: a change of the record the others hear of (pricing's demand).
+          const alert: Alert = {
+            ...toAlert(row),
+            status: "triggered",
+            lastTriggeredAt: event.firing.firedAt,
+            lastTriggerPrice: event.firing.price,
+            stateAsOfTick: event.asOfTick,
+            version: row.version + 1,
+            updatedAt: now.toISOString(),
+          };
+          em.assign(row, toAlertRow(alert) as Partial<AlertRow>);
+          changes.push({ change: "triggered", alert, at: now });
+          applied.finished++;
+        } else if (event.state) {
+          // Runtime state is the matcher's, not a change of the alert: no version bump, no alerts.changes event.
+          const fields = recordFieldsOf(event.state);
+          em.assign(row, {
+            generation: fields.generation,
+            phase: fields.phase,
+            referencePrice: fields.referencePrice,
+            thresholdUpper: fields.thresholds.upper,
+            thresholdLower: fields.thresholds.lower,
+            extreme: fields.extreme,
+            lastTriggeredAt: fields.lastTriggeredAt === null ? null : new Date(fields.lastTriggeredAt),
+            lastTriggerPrice: fields.lastTriggerPrice,
+            stateAsOfTick: event.asOfTick,
+          });
+          applied.states++;
+        }
+      }
+      await em.flush();
+      await appendAlertChanges(em, changes);
+      if (firings.length > 0) {
+        // Idempotent by triggerId: a firing replayed (the matcher's replay after a crash) is recorded once.
+        const inserted = await em.execute<{ trigger_id: string }[]>(
+          `insert into alert_triggers
+             (trigger_id, alert_id, generation, price, fired_at, outcome, recorded_at, notification)
+           select r.trigger_id, r.alert_id, r.generation, r.price, r.fired_at, r.outcome, ?, r.notification
+             from jsonb_to_recordset(?::jsonb) as r(trigger_id text, alert_id uuid, generation int, price float8,
+                                                   fired_at timestamptz, outcome text, notification jsonb)
+           on conflict (trigger_id) do nothing
+           returning trigger_id`,
+          [now, JSON.stringify(firings)],
+        );
+        applied.firings = inserted.length;
+      }
+      const progress = new Map<number, bigint>();
+      for (const { partition, offset } of records) {
+        if (offset + 1n > (progress.get(partition) ?? -1n)) progress.set(partition, offset + 1n);
+      }
+      if (progress.size > 0) {
+        await em.execute(
+          `insert into runtime_offsets ("partition", applied, updated_at)
+           select p, a, ? from jsonb_to_recordset(?::jsonb) as r(p int, a bigint)
+           on conflict ("partition") do update
+             set applied = greatest(runtime_offsets.applied, excluded.applied), updated_at = excluded.updated_at`,
+          [now, JSON.stringify([...progress].map(([p, a]) => ({ p, a: a.toString() })))],
+        );
+      }
+      return applied;
+    });
+  }
+
+  async appliedOffsets(): Promise<Map<number, bigint>> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ partition: number; applied: string }[]>(
+        `select "partition", applied::text as applied from runtime_offsets`,
+      );
+    return new Map(rows.map((r) => [Number(r.partition), BigInt(r.applied)]));
+  }
+
+  claimUndelivered(firedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]> {
+    return this.#em.fork().transactional(async (em) => {
+      // Skip what another replica is claiming; a claim is its re-emission timestamp, so each waits a grace period.
+      const rows = await em.execute<{ trigger_id: string; notification: Notification }[]>(
+        `select t.trigger_id, t.notification
+           from alert_triggers t
+          where t.notification is not null
+            and t.fired_at < ?
+            and (t.reemitted_at is null or t.reemitted_at < ?)
+            and t.reemits < ?
+            and not exists (select 1 from deliveries d where d.trigger_id = t.trigger_id)
+          order by t.fired_at
+          limit ?
+          for update of t skip locked`,
+        [firedBefore, retryBefore, MAX_REEMITS, limit],
+      );
+      if (rows.length === 0) return [];
+      await em.execute(
+        `update alert_triggers set reemitted_at = ?, reemits = reemits + 1
+          where trigger_id in (select jsonb_array_elements_text(?::jsonb))`,
+        [now, JSON.stringify(rows.map((r) => r.trigger_id))],
+      );
+      return rows.map((r) => r.notification);
+    });
+  }
+}
