@@ -1,7 +1,9 @@
 import type { TopicCatalog } from "@tickerbell/contracts";
 import { deadLetterTopicOf } from "@tickerbell/contracts";
+import { topicPartitionId } from "./assignment.ts";
 import { type Decoded, decodeValue, fromDeadLetter, type RawMessage } from "./codec.ts";
 import {
+  type CommitPosition,
   DEFAULT_RETRY_POLICY,
   type DeadLetterSubscribeOptions,
   type PartitionsChange,
@@ -23,6 +25,8 @@ export interface ConsumerSpec {
   onPartitionsChanged: ((change: PartitionsChange) => void | Promise<void>) | undefined;
   /** Messages of one partition handled at the same time (1 = strictly one after the other). */
   maxInFlight: number;
+  /** Who commits offsets: the bus (`auto`) or the consumer through `Subscription.commit` (`manual`). */
+  commit: "auto" | "manual";
 }
 
 export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
@@ -33,6 +37,9 @@ export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
   const maxInFlight = options.maxInFlight ?? 1;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
     throw new Error(`maxInFlight must be a positive integer, got ${String(options.maxInFlight)}`);
+  const commit = options.commit ?? "auto";
+  if (commit !== "auto" && commit !== "manual")
+    throw new Error(`commit must be "auto" or "manual", got ${String(options.commit)}`);
   return {
     groupId: options.groupId,
     topics: [...options.topics],
@@ -55,6 +62,7 @@ export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
     deadLetterFailures: true,
     onPartitionsChanged: options.onPartitionsChanged,
     maxInFlight,
+    commit,
   };
 }
 
@@ -74,5 +82,41 @@ export function deadLetterConsumer<C extends TopicCatalog, T extends TopicOf<C>>
     deadLetterFailures: false,
     onPartitionsChanged: undefined,
     maxInFlight: 1,
+    commit: "auto",
   };
+}
+
+const MAX_OFFSET = 2n ** 63n - 1n;
+
+/**
+ * What `Subscription.commit` may send: it rejects in auto mode and on malformed offsets, and keeps only the
+ * partitions the member owns (the last position per partition wins).
+ */
+export function commitPositionsFor(
+  spec: ConsumerSpec,
+  positions: readonly CommitPosition[],
+  owned: readonly { topic: string; partition: number }[],
+): CommitPosition[] {
+  if (spec.commit !== "manual")
+    throw new Error(
+      `commit() needs the subscription option commit: "manual" (group ${spec.groupId} commits by itself)`,
+    );
+  for (const { topic, partition, offset } of positions) {
+    if (typeof offset !== "string" || !/^\d{1,19}$/.test(offset) || BigInt(offset) > MAX_OFFSET)
+      throw new Error(
+        `cannot commit ${topic}:${partition} at offset ${String(offset)}: not a non-negative integer`,
+      );
+  }
+  const ownedIds = new Set(owned.map(topicPartitionId));
+  const byPartition = new Map<string, CommitPosition>();
+  for (const position of positions) {
+    const id = topicPartitionId(position);
+    if (ownedIds.has(id))
+      byPartition.set(id, {
+        topic: position.topic,
+        partition: position.partition,
+        offset: BigInt(position.offset).toString(),
+      });
+  }
+  return [...byPartition.values()];
 }

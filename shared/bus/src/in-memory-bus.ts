@@ -2,7 +2,12 @@ import type { Logger, Registry } from "@tickerbell/config";
 import { deadLetterTopicOf, type TopicCatalog } from "@tickerbell/contracts";
 import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
-import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
+import {
+  type ConsumerSpec,
+  catalogConsumer,
+  commitPositionsFor,
+  deadLetterConsumer,
+} from "./consumer-spec.ts";
 import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
@@ -301,6 +306,16 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
         })();
         return stopping;
       },
+      commit: async (positions) => {
+        const mine = commitPositionsFor(spec, positions, member.owned);
+        if (stopping) return;
+        for (const { topic, partition, offset } of mine) {
+          const tp = { topic, partition };
+          g.committed.set(topicPartitionId(tp), Number(offset));
+          const log = this.#topics.get(topic)?.[partition];
+          if (log) this.#trim(tp, log);
+        }
+      },
     };
     this.#subscriptions.add(subscription);
     return subscription;
@@ -389,8 +404,9 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       onPrefix: (lastDone) => {
         const before = doneUpTo;
         doneUpTo = Number(lastDone) + 1;
-        group.committed.set(id, doneUpTo);
         this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
+        if (spec.commit === "manual") return;
+        group.committed.set(id, doneUpTo);
         if (Math.floor(doneUpTo / TRIM_EVERY) > Math.floor(before / TRIM_EVERY)) this.#trim(tp, log);
       },
     });

@@ -15,7 +15,12 @@ import {
 } from "kafkajs";
 import { assignCoPartitioned, diffAssignment } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
-import { type ConsumerSpec, catalogConsumer, deadLetterConsumer } from "./consumer-spec.ts";
+import {
+  type ConsumerSpec,
+  catalogConsumer,
+  commitPositionsFor,
+  deadLetterConsumer,
+} from "./consumer-spec.ts";
 import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
@@ -299,9 +304,12 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: spec.topics, fromBeginning: spec.fromBeginning });
+      // Manual mode: kafkajs never commits (not on interval, after a batch or on a rebalance); resolved offsets
+      // only move this member's fetch position on.
+      const autoCommit = spec.commit === "auto";
       await consumer.run({
-        autoCommit: true,
-        autoCommitInterval: tuning.commitIntervalMs,
+        autoCommit,
+        autoCommitInterval: autoCommit ? tuning.commitIntervalMs : null,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
         eachBatch: async (payload) => {
@@ -327,6 +335,11 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
           this.#subscriptions.delete(subscription);
         })();
         return stopping;
+      },
+      commit: async (positions) => {
+        const mine = commitPositionsFor(spec, positions, owned);
+        if (stopping || mine.length === 0) return;
+        await consumer.commitOffsets(mine);
       },
     };
     this.#subscriptions.add(subscription);
@@ -359,7 +372,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
       everyMs: Math.max(100, Math.floor(this.#tuning.heartbeatInterval / 2)),
       run: async () => {
         await payload.heartbeat();
-        await payload.commitOffsetsIfNecessary();
+        if (spec.commit === "auto") await payload.commitOffsetsIfNecessary();
       },
     };
     for (const message of batch.messages) {

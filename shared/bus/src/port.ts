@@ -107,6 +107,22 @@ export interface SubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> 
    * never skips one; a restart redelivers everything from there, including later messages that were done.
    */
   maxInFlight?: number;
+  /**
+   * `"auto"` (default): the bus commits done offsets by itself (periodically, after each batch, on stop and on
+   * a rebalance). `"manual"`: the bus never commits; the consumer calls {@link Subscription.commit} with the
+   * positions it has made durable. Until then a restart or a partition hand-over redelivers from the last
+   * commit (or from the group's start position when nothing was committed yet). Kafka also rewinds a partition
+   * this member keeps through a rebalance to its last commit. The member itself reads on past what it handled.
+   */
+  commit?: "auto" | "manual";
+}
+
+/** A consumer position to commit: `offset` is the NEXT offset to read (the handled message's offset + 1). */
+export interface CommitPosition {
+  topic: string;
+  partition: number;
+  /** Decimal string, as {@link IncomingMessage.offset}. */
+  offset: string;
 }
 
 export interface DeadLetterSubscribeOptions<C extends TopicCatalog, T extends TopicOf<C>> {
@@ -125,6 +141,13 @@ export interface Subscription {
    * still being retried is not dead-lettered: it stays uncommitted and is delivered again later.
    */
   stop(): Promise<void>;
+  /**
+   * Commits positions for the group; only with `commit: "manual"` (in `"auto"` mode it rejects: the bus commits
+   * by itself and a manual commit would race it). Positions of partitions this member does not own right now
+   * are ignored, and so is every call once `stop()` has begun (kafkajs cannot commit for a member that is
+   * leaving: commit before stopping). Rejects when an offset is not a non-negative integer.
+   */
+  commit(positions: readonly CommitPosition[]): Promise<void>;
 }
 
 /**

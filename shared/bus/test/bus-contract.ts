@@ -450,6 +450,96 @@ export function busContract(name: string, factory: BusFactory): void {
       await expect(bus.endOffsets(`${topic}.unknown`)).rejects.toThrow(/unknown topic/);
     });
 
+    it("in manual commit mode, commits only what the consumer commits: a new member resumes right after it", async () => {
+      const { topic, fixture } = await open(1);
+      const groupId = newGroup("manual");
+      const bus = await fixture.connect();
+      await bus.publish(topic, events("AAPL", 0, 10));
+      const seen: number[] = [];
+      let subscribed: (sub: Subscription) => void = () => {};
+      const subscription = new Promise<Subscription>((resolve) => {
+        subscribed = resolve;
+      });
+      const first = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        commit: "manual",
+        handler: async (m) => {
+          seen.push(m.value.seq);
+          // After the fifth message: the group is to resume at the sixth, whatever is handled after this.
+          if (m.value.seq === 4) {
+            await (await subscription).commit([
+              { topic, partition: m.partition, offset: String(Number(m.offset) + 1) },
+              // Not this member's: ignored, not an error.
+              { topic, partition: 1, offset: "9" },
+              { topic: `${topic}.other`, partition: 0, offset: "9" },
+            ]);
+          }
+        },
+      });
+      subscribed(first);
+      await waitFor("all ten messages", () => seen.length >= 10);
+      await expect(first.commit([{ topic, partition: 0, offset: "-1" }])).rejects.toThrow(/non-negative/);
+      await expect(first.commit([{ topic, partition: 0, offset: "5x" }])).rejects.toThrow(/non-negative/);
+      await first.stop();
+      expect(seen).toEqual(range(0, 10));
+
+      const second: number[] = [];
+      const again = await (await fixture.connect()).subscribe({
+        groupId,
+        topics: [topic],
+        commit: "manual",
+        handler: async (m) => {
+          second.push(m.value.seq);
+        },
+      });
+      await waitFor("the uncommitted messages", () => second.length >= 5);
+      await again.stop();
+      expect(second).toEqual(range(5, 10));
+    });
+
+    it("in manual commit mode without a commit, a new member starts where the group starts", async () => {
+      const { topic, fixture } = await open(1);
+      const groupId = newGroup("manual-none");
+      const bus = await fixture.connect();
+      await bus.publish(topic, events("AAPL", 0, 10));
+      const first: number[] = [];
+      const sub = await bus.subscribe({
+        groupId,
+        topics: [topic],
+        commit: "manual",
+        maxInFlight: 4,
+        handler: async (m) => {
+          first.push(m.value.seq);
+        },
+      });
+      await waitFor("all ten messages", () => first.length >= 10);
+      await sub.stop();
+      const second: number[] = [];
+      const again = await (await fixture.connect()).subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (m) => {
+          second.push(m.value.seq);
+        },
+      });
+      await waitFor("all ten again", () => second.length >= 10);
+      await again.stop();
+      expect(second).toEqual(range(0, 10));
+    });
+
+    it("in auto commit mode, commit() rejects: the bus commits by itself", async () => {
+      const { topic, fixture } = await open(1);
+      const bus = await fixture.connect();
+      const sub = await bus.subscribe({
+        groupId: newGroup("auto"),
+        topics: [topic],
+        handler: async () => {},
+      });
+      await expect(sub.commit([{ topic, partition: 0, offset: "1" }])).rejects.toThrow(/commit: "manual"/);
+      await sub.stop();
+    });
+
     it("with maxInFlight, works a partition's messages side by side but commits only up to the first unfinished one", async () => {
       const { topic, fixture } = await open(1);
       const groupId = newGroup("in-flight");
