@@ -1,6 +1,7 @@
 export { createApp } from "./app.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
 export { type AlertsEnv, loadEnv } from "./env.ts";
+export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";
 export { type RunningAlertService, startAlertService } from "./service.ts";

@@ -105,7 +105,11 @@ describe("percent alerts", () => {
     // The next step (110.01 * 1.1) is reached during the cooldown: nothing; once the cooldown is over it fires.
     expect(index.onTick(tick(121.5, T0 + 4 * MIN))).toEqual([]);
     const [next] = fired(index.onTick(tick(121.5, T0 + 5 * MIN)));
-    expect(next).toMatchObject({ triggerId: `${id(1)}:1`, referencePrice: 110.01, level: roundPrice(110.01 * 1.1) });
+    expect(next).toMatchObject({
+      triggerId: `${id(1)}:1`,
+      referencePrice: 110.01,
+      level: roundPrice(110.01 * 1.1),
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 // The matcher's integration harness: the real alert service (PostgreSQL, served over HTTP on a free port)
-// with its outbox relay and trigger consumer, a real Kafka broker (testkit globalSetup), matcher instances on
+// with its outbox relay and runtime consumer, a real Kafka broker (testkit globalSetup), matcher instances on
 // their own KafkaBus clients, and a recorder of everything that lands on the notification topics.
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -135,21 +135,18 @@ export class MatcherHarness {
   }
 
   /** A matcher instance in `groupId`, talking to the alert service over HTTP; started, not necessarily ready. */
-  async startMatcher(groupId: string, options: { extremeFlushMs?: number } = {}): Promise<RunningMatcher> {
+  async startMatcher(groupId: string, options: { checkpointMs?: number } = {}): Promise<RunningMatcher> {
     const bus = this.newBus(`matcher-${groupId}`);
     const alerts = new AlertsClient({ baseUrl: this.baseUrl, internalToken: TOKENS.internal });
     const matcher = new MatcherService({
       bus,
       snapshots: alerts,
-      extremes: alerts,
-      triggers: alerts,
       logger: this.logger.child({ component: "matcher", groupId }),
       metrics: createMetricsRegistry("matcher"),
       groupId,
       // Each test starts a fresh group and publishes at once: nothing may be skipped before the first fetch.
       fromBeginning: true,
-      // Every test tick is inside or outside regular hours by accident of the wall clock; alerts here are all-hours.
-      ...(options.extremeFlushMs === undefined ? {} : { extremeFlushMs: options.extremeFlushMs }),
+      ...(options.checkpointMs === undefined ? {} : { checkpointMs: options.checkpointMs }),
     });
     await matcher.start();
     let stopped: Promise<void> | undefined;

@@ -134,21 +134,21 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     return new Map(rows.map((r) => [Number(r.partition), BigInt(r.applied)]));
   }
 
-  claimUndelivered(firedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]> {
+  claimUndelivered(recordedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]> {
     return this.#em.fork().transactional(async (em) => {
       // Skip what another replica is claiming; a claim is its re-emission timestamp, so each waits a grace period.
       const rows = await em.execute<{ trigger_id: string; notification: Notification }[]>(
         `select t.trigger_id, t.notification
            from alert_triggers t
           where t.notification is not null
-            and t.fired_at < ?
+            and t.recorded_at < ?
             and (t.reemitted_at is null or t.reemitted_at < ?)
             and t.reemits < ?
             and not exists (select 1 from deliveries d where d.trigger_id = t.trigger_id)
-          order by t.fired_at
+          order by t.recorded_at
           limit ?
           for update of t skip locked`,
-        [firedBefore, retryBefore, MAX_REEMITS, limit],
+        [recordedBefore, retryBefore, MAX_REEMITS, limit],
       );
       if (rows.length === 0) return [];
       await em.execute(

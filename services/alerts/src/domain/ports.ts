@@ -167,8 +167,8 @@ export interface RuntimeRepository {
   /** Per partition, the offset the next unapplied alerts.runtime event has. */
   appliedOffsets(): Promise<Map<number, bigint>>;
   /**
-   * Firings fired before `firedBefore` that no bot reported an outcome for, not sent again since `retryBefore`:
-   * claimed (marked re-emitted now) and returned as their notifications.
+   * Firings recorded before `recordedBefore` that no bot reported an outcome for, not sent again since
+   * `retryBefore`: claimed (marked re-emitted now) and returned as their notifications.
    */
-  claimUndelivered(firedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]>;
+  claimUndelivered(recordedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]>;
 }

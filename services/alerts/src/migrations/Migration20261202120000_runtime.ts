@@ -20,7 +20,7 @@ export class Migration20261202120000Runtime extends Migration {
     this.addSql("alter table alert_triggers add column reemits integer not null default 0");
     // What the re-emitter asks for: firings with a notification and (joined) no delivery outcome yet.
     this.addSql(
-      "create index alert_triggers_pending_idx on alert_triggers (fired_at) where notification is not null",
+      "create index alert_triggers_pending_idx on alert_triggers (recorded_at) where notification is not null",
     );
     this.addSql(
       'create table runtime_offsets ("partition" integer primary key, applied bigint not null, updated_at timestamptz not null)',

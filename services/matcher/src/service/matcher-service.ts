@@ -112,6 +112,7 @@ export class MatcherService {
   #loadsInFlight = 0;
   #assignmentsHandled = 0;
   #stopping = false;
+  #abandoned = false;
   readonly #ticks: Counter<never>;
   readonly #published: Counter<"type">;
   readonly #checkpoints: Counter<"outcome">;
@@ -240,6 +241,19 @@ export class MatcherService {
     await subscription?.stop();
   }
 
+  /**
+   * Leaves the group without a checkpoint, as a crash would: the next owner replays from the last checkpoint.
+   * For fault tests; a process that is going away calls stop().
+   */
+  async abandon(): Promise<void> {
+    this.#stopping = true;
+    this.#abandoned = true;
+    clearInterval(this.#checkpointTimer);
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await subscription?.stop();
+  }
+
   /** Waits until every tick and change published so far to the owned partitions is handled. */
   async caughtUp(): Promise<void> {
     await this.#subscription?.caughtUp();
@@ -300,7 +314,8 @@ export class MatcherService {
           })) {
             if (first) changeSeqs = page.changeSeqs;
             first = false;
-            for (const alert of page.alerts) if (partitions.has(this.#partitionOf(alert.symbol))) loaded.push(alert);
+            for (const alert of page.alerts)
+              if (partitions.has(this.#partitionOf(alert.symbol))) loaded.push(alert);
           }
           for (const p of partitions) this.#owned.set(p, emptyPartition());
           for (const [symbol, seq] of Object.entries(changeSeqs)) {
@@ -309,7 +324,11 @@ export class MatcherService {
           for (const alert of loaded) this.#track(alert, runtimeStateOf(alert));
           for (const p of partitions) this.#owned.get(p)!.joining.sort(byJoinTick);
           this.#logger.info(
-            { partitions: [...partitions], loaded: loaded.length, runtimeOffsets: Object.fromEntries(runtimeOffsets) },
+            {
+              partitions: [...partitions],
+              loaded: loaded.length,
+              runtimeOffsets: Object.fromEntries(runtimeOffsets),
+            },
             "alerts loaded",
           );
           return;
@@ -331,9 +350,10 @@ export class MatcherService {
    * from the last checkpoint, which is just as exact), then forgets them.
    */
   async #release(partitions: Set<number>): Promise<void> {
-    await this.#checkpointNow(partitions, { commit: false }).catch((err: unknown) =>
-      this.#logger.warn({ err, partitions: [...partitions] }, "hand-over checkpoint failed"),
-    );
+    if (!this.#abandoned)
+      await this.#checkpointNow(partitions, { commit: false }).catch((err: unknown) =>
+        this.#logger.warn({ err, partitions: [...partitions] }, "hand-over checkpoint failed"),
+      );
     for (const [alertId, tracked] of this.#tracked) {
       if (partitions.has(tracked.partition)) this.#untrack(alertId);
     }
@@ -450,7 +470,8 @@ export class MatcherService {
     if (waits) {
       tracked.parked = state;
       owned.joining.push(tracked);
-      if (owned.joining.length > 1 && byJoinTick(owned.joining.at(-2)!, tracked) > 0) owned.joining.sort(byJoinTick);
+      if (owned.joining.length > 1 && byJoinTick(owned.joining.at(-2)!, tracked) > 0)
+        owned.joining.sort(byJoinTick);
     } else if (alert.status === "active") {
       this.#index.upsert(alert, state);
     } else {
@@ -548,7 +569,10 @@ export class MatcherService {
 
   // --- checkpoints ----------------------------------------------------------------------------------------
 
-  async #checkpointNow(only?: ReadonlySet<number>, options: { commit: boolean } = { commit: true }): Promise<void> {
+  async #checkpointNow(
+    only?: ReadonlySet<number>,
+    options: { commit: boolean } = { commit: true },
+  ): Promise<void> {
     // A tick whose publish failed is still pending: its firings must be out before anything is committed.
     await this.#publishPending();
     const positions: { topic: string; partition: number; offset: string }[] = [];
@@ -571,7 +595,8 @@ export class MatcherService {
         });
         written.push([tracked, state]);
       };
-      for (const symbol of owned.dirtySymbols) for (const alertId of this.#bySymbol.get(symbol) ?? []) consider(alertId);
+      for (const symbol of owned.dirtySymbols)
+        for (const alertId of this.#bySymbol.get(symbol) ?? []) consider(alertId);
       for (const alertId of owned.dirtyAlerts) consider(alertId);
       owned.dirtySymbols.clear();
       owned.dirtyAlerts.clear();
@@ -588,7 +613,8 @@ export class MatcherService {
         );
       } catch (error) {
         // Nothing committed: mark them dirty again so the next checkpoint writes them.
-        for (const [tracked] of written) this.#owned.get(tracked.partition)?.dirtyAlerts.add(tracked.alert.id);
+        for (const [tracked] of written)
+          this.#owned.get(tracked.partition)?.dirtyAlerts.add(tracked.alert.id);
         throw error;
       }
       this.#stateWrites.inc(events.length);
