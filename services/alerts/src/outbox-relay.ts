@@ -26,10 +26,15 @@ export interface OutboxRelayOptions {
   /** Rows per claim and per publish (default 200). */
   batchSize?: number;
   /**
-   * How long an idle relay, or one that found another relay holding the lease, waits before looking again
-   * (default 2 s). Wake-ups end an idle wait early; this poll only covers a wake-up that got lost.
+   * How long an idle relay waits before looking again (default 2 s). Wake-ups end the wait early; this poll
+   * only covers a wake-up that got lost.
    */
   idleWaitMs?: number;
+  /**
+   * How long a relay that found another one holding the lease stands by before trying again (default: as
+   * idleWaitMs). Wake-ups do not end it: the relay holding the lease publishes what they announce.
+   */
+  standbyWaitMs?: number;
   /** Cap of the backoff after failures (default 10 s; it starts at 100 ms and doubles). */
   maxBackoffMs?: number;
   logger?: Logger;
@@ -50,6 +55,7 @@ export class OutboxRelay {
   readonly #wakeups: RelayWakeups | undefined;
   readonly #batchSize: number;
   readonly #idleWaitMs: number;
+  readonly #standbyWaitMs: number;
   readonly #maxBackoffMs: number;
   readonly #logger: Logger | undefined;
   readonly #relayed: Counter<never>;
@@ -69,6 +75,7 @@ export class OutboxRelay {
     this.#wakeups = options.wakeups;
     this.#batchSize = options.batchSize ?? 200;
     this.#idleWaitMs = options.idleWaitMs ?? 2000;
+    this.#standbyWaitMs = options.standbyWaitMs ?? this.#idleWaitMs;
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.#logger = options.logger;
     const registers = options.metrics ? [options.metrics] : [];
@@ -142,7 +149,7 @@ export class OutboxRelay {
         backoff = 100;
         if (relayed === null) {
           // Standing by: the relay holding the lease publishes what the wake-ups announce.
-          await this.#sleep(this.#idleWaitMs, { wakeable: false });
+          await this.#sleep(this.#standbyWaitMs, { wakeable: false });
         } else if (relayed < this.#batchSize) {
           await this.#sleep(this.#idleWaitMs);
         }

@@ -9,6 +9,7 @@ import {
 } from "@tickerbell/contracts";
 import { runtimeStateOf } from "@tickerbell/rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { OutboxRow } from "../src/domain/ports.ts";
 import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
@@ -315,19 +316,21 @@ describe("expiry sweep", () => {
 });
 
 describe("outbox drain", () => {
-  it("hands out unpublished rows in id order until they are marked published", async () => {
-    const first = await h.service.outbox.claimBatch(5);
+  it("hands out unpublished rows in id order, under the lease, until they are marked published", async () => {
+    let first: OutboxRow[] = [];
+    const relayed = await h.service.outbox.relayBatch(5, async (rows) => {
+      first = rows;
+    });
+    expect(relayed).toBe(5);
     expect(first).toHaveLength(5);
     const ids = first.map((r) => BigInt(r.id));
     expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : 1)));
     for (const row of first) {
       const event = AlertChangeEventSchema.parse(row.payload);
-      expect(event.seq).toBe(row.id);
       expect(row.key).toBe(event.alert.symbol);
       expect(row.topic).toBe("alerts.changes");
     }
-    await h.service.outbox.markPublished(first.map((r) => r.id));
-    const next = await h.service.outbox.claimBatch(5);
+    const next = await h.service.outbox.pending(5);
     expect(next.map((r) => r.id)).not.toContain(first[0]!.id);
     expect(BigInt(next[0]!.id)).toBeGreaterThan(ids.at(-1)!);
     const [published] = await sql(
@@ -335,6 +338,28 @@ describe("outbox drain", () => {
       "select count(*)::int as n from outbox where published_at is not null",
     );
     expect(published.n).toBe(5);
+  });
+
+  it("leaves the rows unpublished when publishing fails", async () => {
+    const before = await h.service.outbox.pending(1000);
+    await expect(
+      h.service.outbox.relayBatch(5, async () => {
+        throw new Error("bus down");
+      }),
+    ).rejects.toThrow("bus down");
+    expect(await h.service.outbox.pending(1000)).toEqual(before);
+  });
+
+  it("answers null, relaying nothing, while another relay holds the lease", async () => {
+    const before = await h.service.outbox.pending(1000);
+    let inner: number | null | undefined;
+    await h.service.outbox.relayBatch(1, async () => {
+      inner = await h.service.outbox.relayBatch(1000, async () => {
+        throw new Error("must not be called");
+      });
+    });
+    expect(inner).toBeNull();
+    expect(await h.service.outbox.pending(1000)).toHaveLength(before.length - 1);
   });
 });
 

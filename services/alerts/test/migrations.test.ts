@@ -26,11 +26,14 @@ describe("migrations", () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       "alert_triggers",
       "alerts",
+      "change_sequences",
       "deliveries",
       "link_codes",
       "mikro_orm_migrations",
       "outbox",
+      "outbox_relay",
       "platform_identities",
+      "runtime_offsets",
       "users",
       "watchlist_items",
     ]);

@@ -95,7 +95,7 @@ describe("the API on PGlite", () => {
       });
       expect(linked.body.user.identities).toHaveLength(2);
       expect((await h.api("GET", "/readyz", { token: null })).status).toBe(200);
-      const outbox = await h.service.outbox.claimBatch(10);
+      const outbox = await h.service.outbox.pending(10);
       expect(outbox.map((r) => AlertChangeEventSchema.parse(r.payload).change)).toEqual([
         "created",
         "paused",

@@ -5,7 +5,11 @@ import { IdSchema, IsoDateTimeSchema, OriginSchema } from "./common.ts";
 /** `alerts.changes`, keyed by symbol: the full alert after every change, in commit order per symbol. */
 export const AlertChangeEventSchema = z.object({
   v: z.literal(1),
-  /** Outbox sequence number: strictly increasing in commit order; consumers may drop what they have seen. */
+  /**
+   * Per-symbol sequence number: strictly increasing in commit order among the changes of one symbol (the
+   * topic's key), not comparable across symbols. A consumer may drop a change whose seq is at most the last it
+   * applied for that symbol.
+   */
   seq: z.string().regex(/^\d+$/),
   change: z.enum(["created", "updated", "paused", "resumed", "cancelled", "triggered", "rearmed", "expired"]),
   at: IsoDateTimeSchema,

@@ -110,7 +110,7 @@ export class MikroOutboxStore implements OutboxStore {
       if (lease.length === 0) return null;
       const rows = await em.execute<OutboxRecord[]>(
         `select id::text as id, topic, key, payload, created_at from outbox
-          where published_at is null order by id limit ?`,
+          where published_at is null order by outbox.id limit ?`,
         [limit],
       );
       if (rows.length === 0) return 0;
@@ -126,7 +126,7 @@ export class MikroOutboxStore implements OutboxStore {
     const rows = await this.#em
       .fork()
       .execute<OutboxRecord[]>(
-        "select id::text as id, topic, key, payload, created_at from outbox where published_at is null order by id limit ?",
+        "select id::text as id, topic, key, payload, created_at from outbox where published_at is null order by outbox.id limit ?",
         [limit],
       );
     return rows.map(toOutboxRow);
