@@ -20,14 +20,22 @@ class ScriptedSnapshot implements DemandSnapshotSource {
   }
 }
 
-function change(id: string, symbol: string, status: AlertChangeEvent["alert"]["status"]): AlertChangeEvent {
+/** Each alert's events get the next version unless the test names one (a replay of an older event). */
+const versions = new Map<string, number>();
+function change(
+  id: string,
+  symbol: string,
+  status: AlertChangeEvent["alert"]["status"],
+  version = (versions.get(id) ?? 0) + 1,
+): AlertChangeEvent {
+  versions.set(id, Math.max(version, versions.get(id) ?? 0));
   // Only the fields the tracker reads matter; the rest is a plausible alert.
   return {
     v: 1,
-    seq: "1",
+    seq: String(version),
     change: status === "active" ? "created" : "cancelled",
     at: new Date().toISOString(),
-    alert: { id, symbol, status } as AlertChangeEvent["alert"],
+    alert: { id, symbol, status, version } as AlertChangeEvent["alert"],
   };
 }
 
@@ -77,6 +85,52 @@ describe("DemandTracker", () => {
     tracker.apply(change("a2", "AAPL", "paused"));
     await until(() => !tracker.symbols().includes("AAPL"));
     expect(tracker.symbols()).toEqual(["NVDA"]);
+    tracker.stop();
+  });
+
+  it("ignores an event whose alert version is not newer than the one applied (a replay or a duplicate)", async () => {
+    const tracker = new DemandTracker(new ScriptedSnapshot(), silent, { recheckDelayMs: 1 });
+    const changes: DemandChange[] = [];
+    tracker.onChange((c) => changes.push(c));
+    const created = change("r1", "AMD", "active");
+    const cancelled = change("r1", "AMD", "cancelled");
+    tracker.apply(created);
+    tracker.apply(cancelled);
+    expect(tracker.symbols()).toEqual([]);
+    // The relay published the batch again after a crash: the old "active" must not bring AMD back.
+    tracker.apply(created);
+    expect(tracker.symbols()).toEqual([]);
+    // The same version twice, and an older one after a newer one, change nothing either.
+    const resumed = change("r2", "INTC", "active", 5);
+    tracker.apply(resumed);
+    tracker.apply(change("r2", "INTC", "paused", 4));
+    tracker.apply(resumed);
+    expect(tracker.symbols()).toEqual(["INTC"]);
+    tracker.apply(change("r2", "INTC", "paused", 6));
+    expect(tracker.symbols()).toEqual([]);
+    expect(changes).toEqual([
+      { added: ["AMD"], removed: [] },
+      { added: [], removed: ["AMD"] },
+      { added: ["INTC"], removed: [] },
+      { added: [], removed: ["INTC"] },
+    ]);
+    tracker.stop();
+  });
+
+  it("forgets the versions of the oldest stopped alerts past its cap, never those of active ones", async () => {
+    const tracker = new DemandTracker(new ScriptedSnapshot(), silent, { recheckDelayMs: 1, versionCap: 3 });
+    tracker.apply(change("k1", "KEEP", "active"));
+    for (const id of ["s1", "s2", "s3", "s4"]) {
+      tracker.apply(change(id, "GONE", "active"));
+      tracker.apply(change(id, "GONE", "cancelled"));
+    }
+    expect(tracker.trackedVersions).toBeLessThanOrEqual(3);
+    expect(tracker.symbols()).toEqual(["KEEP"]);
+    // The active alert's version was kept: its replayed creation still counts as stale after its cancel.
+    const cancel = change("k1", "KEEP", "cancelled");
+    tracker.apply(cancel);
+    tracker.apply(change("k1", "KEEP", "active", 1));
+    expect(tracker.symbols()).toEqual([]);
     tracker.stop();
   });
 

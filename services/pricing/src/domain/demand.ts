@@ -12,6 +12,11 @@ export type DemandListener = (change: DemandChange) => void;
 export interface DemandTrackerOptions {
   /** Wait after an alert stopped being active before re-reading the snapshot (batches bursts; default 250 ms). */
   recheckDelayMs?: number;
+  /**
+   * How many alert versions to remember at most (default 200,000). Past it the oldest alerts that are not
+   * active are forgotten: a replay old enough to reach past them is rare, and the periodic snapshot corrects it.
+   */
+  versionCap?: number;
 }
 
 /**
@@ -27,6 +32,9 @@ export class DemandTracker {
   #snapshot = new Set<string>();
   /** Active alerts seen in events since start, by id. */
   readonly #activeAlerts = new Map<string, string>();
+  /** The version applied per alert, least recently changed first: older or equal versions are stale. */
+  readonly #versions = new Map<string, number>();
+  readonly #versionCap: number;
   #current = new Set<string>();
   #recheckTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -36,6 +44,7 @@ export class DemandTracker {
     this.#snapshotSource = snapshotSource;
     this.#log = log;
     this.#recheckDelayMs = options.recheckDelayMs ?? 250;
+    this.#versionCap = options.versionCap ?? 200_000;
   }
 
   onChange(listener: DemandListener): () => void {
@@ -61,8 +70,23 @@ export class DemandTracker {
     return this.#refreshing;
   }
 
+  /** Alerts whose version is remembered (for tests of the cap). */
+  get trackedVersions(): number {
+    return this.#versions.size;
+  }
+
+  /**
+   * Applies an `alerts.changes` event, unless its alert version is not newer than the one already applied: the
+   * relay re-publishes after a crash and consumers re-read after a rebalance, and an old "active" must not bring
+   * back the demand of an alert cancelled since.
+   */
   apply(event: AlertChangeEvent): void {
-    const { id, symbol, status } = event.alert;
+    const { id, symbol, status, version } = event.alert;
+    const applied = this.#versions.get(id);
+    if (applied !== undefined && version <= applied) return;
+    this.#versions.delete(id);
+    this.#versions.set(id, version);
+    if (this.#versions.size > this.#versionCap) this.#forgetOldVersions(id);
     if (status === "active") {
       this.#activeAlerts.set(id, symbol);
       this.#recompute();
@@ -73,6 +97,15 @@ export class DemandTracker {
     // The snapshot may hold the symbol because of this alert: ask again unless an event-known alert keeps it.
     if (this.#snapshot.has(symbol) && ![...this.#activeAlerts.values()].includes(symbol))
       this.#scheduleRecheck();
+  }
+
+  /** Drops the least recently changed versions of alerts that are not active (nor `current`), down to 90% of the cap. */
+  #forgetOldVersions(current: string): void {
+    const target = Math.floor(this.#versionCap * 0.9);
+    for (const id of this.#versions.keys()) {
+      if (this.#versions.size <= target) return;
+      if (id !== current && !this.#activeAlerts.has(id)) this.#versions.delete(id);
+    }
   }
 
   stop(): void {
