@@ -125,6 +125,25 @@ interface Member {
   spec: ConsumerSpec;
   owned: TopicPartition[];
   workers: Map<string, PartitionWorker>;
+  /** Per owned partition: every message below this offset is done (handled or dead-lettered). */
+  doneUpTo: Map<string, number>;
+  /** Wakes `caughtUp()` callers when `doneUpTo` or the ownership changes. */
+  progressed: Wakeup;
+}
+
+/** Resolves everyone waiting in `next()` on each `wake()`. */
+class Wakeup {
+  #waiters: (() => void)[] = [];
+
+  wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
 }
 
 class Group {
@@ -293,6 +312,8 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       spec,
       owned: [],
       workers: new Map(),
+      doneUpTo: new Map(),
+      progressed: new Wakeup(),
     };
     await this.#changeMembership(g, () => g.members.push(member));
 
@@ -301,10 +322,28 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       groupId: spec.groupId,
       stop: () => {
         stopping ??= (async () => {
+          member.progressed.wake();
           await this.#changeMembership(g, () => g.members.splice(g.members.indexOf(member), 1));
           this.#subscriptions.delete(subscription);
         })();
         return stopping;
+      },
+      caughtUp: async () => {
+        const targets = member.owned.map((tp) => ({
+          id: topicPartitionId(tp),
+          end: this.#logsOf(tp.topic)[tp.partition]?.endOffset ?? 0,
+        }));
+        for (;;) {
+          if (stopping)
+            throw new Error(`the subscription of group ${spec.groupId} stopped before it caught up`);
+          const owned = new Set(member.owned.map(topicPartitionId));
+          // A partition whose worker has not started yet counts from the group's committed offset.
+          const behind = targets.filter(
+            ({ id, end }) => owned.has(id) && (member.doneUpTo.get(id) ?? g.committed.get(id) ?? -1) < end,
+          );
+          if (behind.length === 0) return;
+          await member.progressed.next();
+        }
       },
       commit: async (positions) => {
         const mine = commitPositionsFor(spec, positions, member.owned);
@@ -350,12 +389,14 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       await Promise.all(
         changes.map(async ({ member, owned, assigned, revoked }) => {
           member.owned = owned;
+          for (const tp of revoked) member.doneUpTo.delete(topicPartitionId(tp));
+          member.progressed.wake();
           if (assigned.length === 0 && revoked.length === 0) return;
           await member.spec.onPartitionsChanged?.({ assigned, revoked, owned });
           for (const tp of assigned) {
             member.workers.set(
               topicPartitionId(tp),
-              new PartitionWorker((signal) => this.#work(group, member.spec, tp, signal)),
+              new PartitionWorker((signal) => this.#work(group, member, tp, signal)),
             );
           }
         }),
@@ -368,7 +409,8 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     return next;
   }
 
-  async #work(group: Group, spec: ConsumerSpec, tp: TopicPartition, signal: StopSignal): Promise<void> {
+  async #work(group: Group, member: Member, tp: TopicPartition, signal: StopSignal): Promise<void> {
+    const { spec } = member;
     const log = this.#logsOf(tp.topic)[tp.partition];
     if (!log) return;
     const id = topicPartitionId(tp);
@@ -376,7 +418,7 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       group.committed.set(id, spec.fromBeginning ? log.startOffset : log.endOffset);
     const lag = { topic: tp.topic, partition: String(tp.partition), group: spec.groupId };
     try {
-      await this.#consume(group, spec, tp, log, signal, lag);
+      await this.#consume(group, member, tp, log, signal, lag);
     } finally {
       // The partition's next owner reports its lag from now on.
       this.#metrics.consumerLag.remove(lag);
@@ -389,21 +431,26 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
    */
   async #consume(
     group: Group,
-    spec: ConsumerSpec,
+    member: Member,
     tp: TopicPartition,
     log: PartitionLog,
     signal: StopSignal,
     lag: { topic: string; partition: string; group: string },
   ): Promise<void> {
+    const { spec } = member;
     const id = topicPartitionId(tp);
     let next = Math.max(group.committed.get(id) ?? 0, log.startOffset);
     let doneUpTo = next;
+    member.doneUpTo.set(id, doneUpTo);
+    member.progressed.wake();
     const dispatcher = new PartitionDispatcher({
       limit: spec.maxInFlight,
       parent: signal,
       onPrefix: (lastDone) => {
         const before = doneUpTo;
         doneUpTo = Number(lastDone) + 1;
+        member.doneUpTo.set(id, doneUpTo);
+        member.progressed.wake();
         this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
         if (spec.commit === "manual") return;
         group.committed.set(id, doneUpTo);

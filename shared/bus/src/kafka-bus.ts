@@ -13,7 +13,7 @@ import {
   Partitioners,
   type Producer,
 } from "kafkajs";
-import { assignCoPartitioned, diffAssignment } from "./assignment.ts";
+import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
 import {
   type ConsumerSpec,
@@ -93,6 +93,8 @@ const DEFAULT_TUNING: Required<KafkaConsumerTuning> = {
 };
 
 const ASSIGNER_NAME = "TickerbellCoPartitioned";
+/** How often `caughtUp` looks at the partitions' progress. */
+const CAUGHT_UP_POLL_MS = 25;
 
 /** The bus on Apache Kafka through kafkajs. */
 export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
@@ -169,6 +171,34 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     if (!this.catalog[topic]) throw new Error(`unknown topic ${topic}`);
     const offsets = await (await this.#admin()).fetchTopicOffsets(topic);
     return new Map(offsets.map(({ partition, high }) => [partition, high]));
+  }
+
+  /**
+   * For `caughtUp`: each partition's end offset now, and where the group stands on it before this member
+   * handled anything there (its committed offset, else where a group without one starts).
+   */
+  async #startPositions(
+    spec: ConsumerSpec,
+    targets: readonly { topic: string; partition: number; id: string }[],
+  ): Promise<{ ends: Map<string, bigint>; positions: Map<string, bigint> }> {
+    const admin = await this.#admin();
+    const topics = [...new Set(targets.map((tp) => tp.topic))];
+    const ends = new Map<string, bigint>();
+    const starts = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        const id = topicPartitionId({ topic, partition });
+        ends.set(id, BigInt(high));
+        starts.set(id, BigInt(spec.fromBeginning ? low : high));
+      }
+    }
+    const positions = new Map(starts);
+    for (const { topic, partitions } of await admin.fetchOffsets({ groupId: spec.groupId, topics })) {
+      for (const { partition, offset } of partitions) {
+        if (BigInt(offset) >= 0n) positions.set(topicPartitionId({ topic, partition }), BigInt(offset));
+      }
+    }
+    return { ends, positions };
   }
 
   /** One admin connection for the bus's lifetime (offset look-ups), opened on first use. */
@@ -275,10 +305,13 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     });
     const signal = new StopSignal();
     let owned: TopicPartition[] = [];
+    /** Per owned partition: every message below this offset is done (what `caughtUp` waits for). */
+    const doneUpTo = new Map<string, bigint>();
     let assignmentReady: Promise<void> = Promise.resolve();
     const reportChange = (now: TopicPartition[]) => {
       const { assigned, revoked } = diffAssignment(owned, now);
       owned = now;
+      for (const tp of revoked) doneUpTo.delete(topicPartitionId(tp));
       // Another member reports lag for these from now on.
       for (const tp of revoked) {
         this.#metrics.consumerLag.remove({
@@ -314,7 +347,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
         partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
         eachBatch: async (payload) => {
           await assignmentReady;
-          await this.#consumeBatch(spec, payload, signal);
+          await this.#consumeBatch(spec, payload, signal, doneUpTo);
         },
       });
     } catch (error) {
@@ -341,6 +374,25 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
         if (stopping || mine.length === 0) return;
         await consumer.commitOffsets(mine);
       },
+      caughtUp: async () => {
+        const targets = owned.map((tp) => ({ ...tp, id: topicPartitionId(tp) }));
+        if (targets.length === 0) return;
+        const stopped = () =>
+          new Error(`the subscription of group ${spec.groupId} stopped before it caught up`);
+        if (stopping) throw stopped();
+        const { ends, positions } = await this.#startPositions(spec, targets);
+        for (;;) {
+          if (stopping) throw stopped();
+          const ownedNow = new Set(owned.map(topicPartitionId));
+          // What this member handled, else where the group stood when this was called.
+          const behind = targets.filter(
+            ({ id }) =>
+              ownedNow.has(id) && (doneUpTo.get(id) ?? positions.get(id) ?? 0n) < (ends.get(id) ?? 0n),
+          );
+          if (behind.length === 0) return;
+          await signal.sleep(CAUGHT_UP_POLL_MS);
+        }
+      },
     };
     this.#subscriptions.add(subscription);
     return subscription;
@@ -353,8 +405,15 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
    * rebalance (or a failed dead-letter send) stops the batch the same way, then comes out of here so kafkajs
    * rejoins the group.
    */
-  async #consumeBatch(spec: ConsumerSpec, payload: EachBatchPayload, signal: StopSignal): Promise<void> {
+  async #consumeBatch(
+    spec: ConsumerSpec,
+    payload: EachBatchPayload,
+    signal: StopSignal,
+    doneUpTo: Map<string, bigint>,
+  ): Promise<void> {
     const { batch } = payload;
+    const id = topicPartitionId(batch);
+    const lastInBatch = batch.messages.at(-1)?.offset;
     const highWatermark = BigInt(batch.highWatermark);
     const lagLabels = { topic: batch.topic, partition: String(batch.partition), group: spec.groupId };
     const dispatcher = new PartitionDispatcher({
@@ -363,6 +422,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
       onPrefix: (lastDone) => {
         // kafkajs maps the batch's last message to its last offset (transaction markers after it).
         payload.resolveOffset(lastDone);
+        doneUpTo.set(id, BigInt(lastDone === lastInBatch ? batch.lastOffset() : lastDone) + 1n);
         this.#metrics.consumerLag.set(lagLabels, Number(highWatermark - BigInt(lastDone) - 1n));
       },
     });

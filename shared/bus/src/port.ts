@@ -148,6 +148,16 @@ export interface Subscription {
    * leaving: commit before stopping). Rejects when an offset is not a non-negative integer.
    */
   commit(positions: readonly CommitPosition[]): Promise<void>;
+  /**
+   * Resolves once, for every partition this member owns at the time of the call, every message below the
+   * partition's end offset read at call time is done (handled or dead-lettered; in manual commit mode whether
+   * or not it was committed). For an orderly shutdown: `await sub.caughtUp(); await sub.stop()`. Resolves at
+   * once when nothing is owned or nothing is pending; a partition revoked meanwhile no longer counts (its new
+   * owner carries on). Rejects when the subscription stops first. Kafka polls (every 25 ms); a group without
+   * committed offsets that starts at the end (`fromBeginning: false`) counts there as caught up until it has
+   * handled a message of the partition.
+   */
+  caughtUp(): Promise<void>;
 }
 
 /**

@@ -540,6 +540,105 @@ export function busContract(name: string, factory: BusFactory): void {
       await sub.stop();
     });
 
+    it("caughtUp resolves once everything published before the call is done, dead letters included", async () => {
+      const { topic, fixture } = await open(2);
+      const bus = await fixture.connect();
+      const keys = ["AAPL", "MSFT", "TSLA"];
+      await bus.publish(
+        topic,
+        keys.flatMap((key) => events(key, 0, 10)),
+      );
+      await bus.publishUnvalidated(topic, [{ key: "AAPL", value: "not json at all" }]);
+      await bus.publish(topic, events("AAPL", 10, 20));
+      const handled = new Set<string>();
+      const gate = deferred();
+      const entered = deferred();
+      const sub = await bus.subscribe({
+        groupId: newGroup("caught-up"),
+        topics: [topic],
+        maxInFlight: 5,
+        handler: async (m) => {
+          if (m.value.key === "AAPL" && m.value.seq === 12) {
+            entered.resolve();
+            await gate.promise;
+          }
+          handled.add(`${m.value.key}:${m.value.seq}`);
+        },
+      });
+      await entered.promise;
+      let caughtUp = false;
+      const waiting = sub.caughtUp().then(() => {
+        caughtUp = true;
+        return new Set(handled);
+      });
+      await sleep(100);
+      expect(caughtUp).toBe(false);
+      gate.resolve();
+      const handledWhenCaughtUp = await waiting;
+      expect(handledWhenCaughtUp.size).toBe(40);
+      // Nothing pending any more: at once.
+      await sub.caughtUp();
+      await sub.stop();
+    });
+
+    it("caughtUp resolves at once on an empty topic, and counts handled messages that are not committed", async () => {
+      const { topic, fixture } = await open(2);
+      const bus = await fixture.connect();
+      const idle = await bus.subscribe({
+        groupId: newGroup("idle"),
+        topics: [topic],
+        handler: async () => {},
+      });
+      await idle.caughtUp();
+      await idle.stop();
+
+      await bus.publish(topic, events("AAPL", 0, 5));
+      const seen: number[] = [];
+      const gate = deferred();
+      const manual = await bus.subscribe({
+        groupId: newGroup("caught-up-manual"),
+        topics: [topic],
+        commit: "manual",
+        handler: async (m) => {
+          if (m.value.seq === 3) await gate.promise;
+          seen.push(m.value.seq);
+        },
+      });
+      let caughtUp = false;
+      const waiting = manual.caughtUp().then(() => {
+        caughtUp = true;
+        return [...seen];
+      });
+      await sleep(100);
+      expect(caughtUp).toBe(false);
+      gate.resolve();
+      expect(await waiting).toEqual(range(0, 5));
+      await manual.stop();
+    });
+
+    it("caughtUp rejects when the subscription stops before it caught up", async () => {
+      const { topic, fixture } = await open(1);
+      const bus = await fixture.connect();
+      await bus.publish(topic, events("AAPL", 0, 3));
+      let failures = 0;
+      const sub = await bus.subscribe({
+        groupId: newGroup("caught-up-stop"),
+        topics: [topic],
+        retry: { maxAttempts: 1_000, initialBackoffMs: 10, maxBackoffMs: 50 },
+        handler: async (m) => {
+          if (m.value.seq === 1) {
+            failures++;
+            throw new Error("seq 1 keeps failing");
+          }
+        },
+      });
+      await waitFor("seq 1 to fail", () => failures >= 1);
+      const waiting = sub.caughtUp();
+      waiting.catch(() => {});
+      await sub.stop();
+      await expect(waiting).rejects.toThrow(/stopped before it caught up/);
+    });
+
     it("with maxInFlight, works a partition's messages side by side but commits only up to the first unfinished one", async () => {
       const { topic, fixture } = await open(1);
       const groupId = newGroup("in-flight");

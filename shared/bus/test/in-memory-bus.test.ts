@@ -53,6 +53,39 @@ describe("InMemoryBus retention", () => {
   });
 });
 
+describe("InMemoryBus caughtUp", () => {
+  const topic = "caught-up.events";
+  const catalog: TestCatalog = {
+    [topic]: { name: topic, key: "key", keyOf: (e) => e.key, schema: TestEventSchema, partitions: 1 },
+  };
+
+  it("resolves at once for a member that owns no partition while another member is busy", async () => {
+    const bus = new InMemoryBus({ catalog });
+    await bus.start();
+    await bus.publish(topic, [{ value: { v: 1, key: "K", seq: 0 } }]);
+    let release = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = false;
+    const busy = await bus.subscribe({
+      groupId: "pair",
+      topics: [topic],
+      handler: async () => {
+        entered = true;
+        await blocked;
+      },
+    });
+    await waitUntil(() => entered);
+    const idle = await bus.subscribe({ groupId: "pair", topics: [topic], handler: async () => {} });
+    // The busy member keeps partition 0 (members are ordered by id), so the idle one owns nothing.
+    await idle.caughtUp();
+    release();
+    await busy.caughtUp();
+    await bus.close();
+  });
+});
+
 async function waitUntil(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!condition()) {
