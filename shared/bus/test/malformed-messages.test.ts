@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import {
   type Alert,
   type AlertChangeEvent,
+  type AlertRuntimeEvent,
   type Notification,
   type PriceTick,
   TOPIC_CATALOG,
@@ -53,6 +54,8 @@ const alert: Alert = {
   updatedAt: at,
   lastTriggeredAt: null,
   lastTriggerPrice: null,
+  phase: "armed",
+  stateAsOfTick: null,
 };
 const tick: PriceTick = { v: 1, symbol: KEY, price: 201, ts: Date.parse(at) };
 const change: AlertChangeEvent = { v: 1, seq: "1", change: "created", at, alert };
@@ -75,9 +78,27 @@ const notification: Notification = {
   repeating: false,
   firedAt: at,
 };
+const runtime: AlertRuntimeEvent = {
+  v: 1,
+  alertId: alert.id,
+  symbol: KEY,
+  asOfTick: "7",
+  state: {
+    generation: 1,
+    phase: "armed",
+    referencePrice: 190,
+    upper: 200,
+    lower: null,
+    extreme: null,
+    lastFiredAt: null,
+    lastFirePrice: null,
+  },
+  done: false,
+};
 function validFor(topic: string): unknown {
   if (topic.endsWith("prices.ticks")) return tick;
   if (topic.endsWith("alerts.changes")) return change;
+  if (topic.endsWith("alerts.runtime")) return runtime;
   return notification;
 }
 
