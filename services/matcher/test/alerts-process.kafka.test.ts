@@ -1,5 +1,5 @@
-// The other half of the trigger loop as a deployable: the alert service's main.ts with KAFKA_BROKERS set
-// relays its outbox to alerts.changes, records firings from notifications.<platform>, and stops cleanly.
+// The other half of the firing path as a deployable: the alert service's main.ts with KAFKA_BROKERS set relays
+// its outbox to alerts.changes, stores the firings the matcher writes to alerts.runtime, and stops cleanly.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -7,8 +7,9 @@ import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import {
   type AlertChangeEvent,
   AlertSchema,
-  notificationTopicOf,
+  type Notification,
   TOPIC_ALERT_CHANGES,
+  TOPIC_ALERT_RUNTIME,
   TOPIC_CATALOG,
 } from "@tickerbell/contracts";
 import { createTestDatabase, kafkaBrokersFromEnv, type TestDatabase } from "@tickerbell/testkit";
@@ -50,7 +51,7 @@ async function freePort(): Promise<number> {
 }
 
 describe("alert service process with KAFKA_BROKERS", () => {
-  it("relays changes, records firings from the notification topics, and exits 0 on SIGTERM", async () => {
+  it("relays changes, stores firings from alerts.runtime, and exits 0 on SIGTERM", async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [MAIN], {
@@ -102,26 +103,40 @@ describe("alert service process with KAFKA_BROKERS", () => {
     });
     await waitFor("the created change relayed", () => seen.some((e) => e.change === "created"));
 
-    await bus.publish(notificationTopicOf("telegram"), [
+    const notification: Notification = {
+      v: 1,
+      type: "triggered",
+      triggerId: `${alert.id}:0`,
+      alertId: alert.id,
+      generation: 0,
+      userId: alert.userId,
+      origin: alert.origin,
+      symbol: alert.symbol,
+      condition: alert.condition,
+      description: "above 200.00",
+      price: 200.25,
+      referencePrice: 190,
+      moveAbs: 10.25,
+      movePercent: 5.3947,
+      note: null,
+      repeating: false,
+      firedAt: new Date().toISOString(),
+    };
+    await bus.publish(TOPIC_ALERT_RUNTIME, [
       {
         value: {
           v: 1,
-          type: "triggered",
-          triggerId: `${alert.id}:0`,
           alertId: alert.id,
-          generation: 0,
-          userId: alert.userId,
-          origin: alert.origin,
           symbol: alert.symbol,
-          condition: alert.condition,
-          description: "above 200.00",
-          price: 200.25,
-          referencePrice: 190,
-          moveAbs: 10.25,
-          movePercent: 5.3947,
-          note: null,
-          repeating: false,
-          firedAt: new Date().toISOString(),
+          asOfTick: "7",
+          state: null,
+          done: true,
+          firing: {
+            triggerId: notification.triggerId,
+            price: 200.25,
+            firedAt: notification.firedAt,
+            notification,
+          },
         },
       },
     ]);

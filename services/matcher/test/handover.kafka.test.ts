@@ -1,5 +1,5 @@
-// Restarts and rebalances on a real broker: a matcher restarted mid-stream, two instances splitting the
-// symbols and one leaving, trailing extremes surviving a restart. "Exactly once" is checked on the topics
+// Restarts and rebalances on a real broker: a matcher restarted mid-stream while the alert service's runtime
+// consumer lags, two instances splitting the symbols and one leaving, trailing extremes surviving a restart. "Exactly once" is checked on the topics
 // themselves: every expected triggerId appears, and each appears in exactly one message.
 import type { Alert } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,7 +46,7 @@ async function settle(symbols: readonly string[], user: string, at: number, owne
 }
 
 describe("matcher hand-over", () => {
-  it("neither loses nor duplicates a firing when the matcher restarts mid-stream, even with the trigger consumer behind", async () => {
+  it("neither loses nor duplicates a firing when the matcher restarts mid-stream, even with the alert service's runtime consumer behind", async () => {
     const run = tag();
     const group = `matcher-${run}`;
     const user = `s-${run}`;
@@ -98,15 +98,15 @@ describe("matcher hand-over", () => {
       "a few firings before the restart",
       () => h.notificationsOf(alerts.map((a) => a.id)).length >= 4,
     );
-    // The alert service's trigger consumer lags behind (stopped here): what the first matcher fired since is
-    // recorded only by its hand-over, and the second one must still not fire those generations again.
-    await h.workers.triggers.stop();
+    // The alert service's runtime consumer lags behind (stopped here): the second matcher's snapshot must wait
+    // for it to store what the first one wrote, so it does not fire those generations again.
+    await h.workers.runtime.stop();
     await first.stop();
     const publishedAtStop = published;
     first = await h.startMatcher(group);
     await publisher;
+    await h.workers.runtime.start();
     await waitFor("the second matcher ready", () => first.matcher.ready);
-    await h.workers.triggers.start();
     await waitFor(
       "every alert fired",
       () =>
@@ -202,13 +202,13 @@ describe("matcher hand-over", () => {
     await b.stop();
   });
 
-  it("keeps a trailing peak and trough across a restart (flushed on the interval and on stop)", async () => {
+  it("keeps a trailing peak and trough across a restart (checkpointed on the interval and on stop)", async () => {
     const run = tag();
     const group = `matcher-${run}`;
     const user = `t-${run}`;
     const peakSymbol = `${run}K`;
     const troughSymbol = `${run}H`;
-    let m = await h.startMatcher(group, { extremeFlushMs: 200 });
+    let m = await h.startMatcher(group, { checkpointMs: 200 });
     await waitFor("the matcher ready", () => m.matcher.ready);
     const trailDown = await h.createAlert(user, {
       symbol: peakSymbol,
@@ -225,7 +225,7 @@ describe("matcher hand-over", () => {
       ...[104, 110, 120].map((price, i) => ({ symbol: peakSymbol, price, ts: T0 + i * 1000 })),
       ...[98, 95, 92].map((price, i) => ({ symbol: troughSymbol, price, ts: T0 + i * 1000 })),
     ]);
-    await waitFor("the extremes flushed on the interval", async () => {
+    await waitFor("the extremes checkpointed on the interval", async () => {
       const [down, up] = await Promise.all([h.getAlert(trailDown, user), h.getAlert(trailUp, user)]);
       return down.extreme === 120 && up.extreme === 92;
     });
@@ -238,11 +238,14 @@ describe("matcher hand-over", () => {
       () => m.matcher.lastPriceOf(peakSymbol) === 121 && m.matcher.lastPriceOf(troughSymbol) === 91.5,
     );
     await m.stop();
-    // Flushed on stop, before the next owner loads its snapshot.
-    expect((await h.getAlert(trailDown, user)).extreme).toBe(121);
-    expect((await h.getAlert(trailUp, user)).extreme).toBe(91.5);
+    // Checkpointed on stop; the alert service stores it from alerts.runtime (the next owner's snapshot waits
+    // for that).
+    await waitFor("the last extremes stored", async () => {
+      const [down, up] = await Promise.all([h.getAlert(trailDown, user), h.getAlert(trailUp, user)]);
+      return down.extreme === 121 && up.extreme === 91.5;
+    });
 
-    m = await h.startMatcher(group, { extremeFlushMs: 200 });
+    m = await h.startMatcher(group, { checkpointMs: 200 });
     await waitFor("the restarted matcher ready", () => m.matcher.ready && m.matcher.holds(trailDown.id));
     // From a peak of 121 the stop is at 114.95; from the reference 100 it would be 95. From a trough of 91.5
     // the trigger is at 94.5; from 100 it would be 103.

@@ -63,7 +63,7 @@ const conditionArb: fc.Arbitrary<AlertCondition> = fc.oneof(
       away: fc.integer({ min: 20, max: 300 }).map((bp) => bp / 10_000),
       up: fc.boolean(),
     })
-    .map(({ direction, away, up }) => {
+    .map(({ direction, away, up }): AlertCondition => {
       const above = direction === "above" || (direction === "cross" && up);
       return {
         kind: "price",

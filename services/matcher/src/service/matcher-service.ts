@@ -198,9 +198,14 @@ export class MatcherService {
     return this.#lastPrice.get(symbol);
   }
 
-  /** Whether the alert is in this instance's index (armed, cooling or waiting for its band). */
+  /**
+   * Whether this instance watches the alert: in its index (armed, cooling or waiting for its band), or joining
+   * it with the next tick after the one its stored state holds after.
+   */
   holds(alertId: string): boolean {
-    return this.#index.has(alertId);
+    if (this.#index.has(alertId)) return true;
+    const tracked = this.#tracked.get(alertId);
+    return tracked?.joinAfterTick != null && tracked.alert.status === "active" && !tracked.done;
   }
 
   /** The runtime state the matcher holds for an alert (index or parked), for tests and operators. */
