@@ -31,10 +31,10 @@ describe("console chat", () => {
     expect(printed).toBe("> > ");
   });
 
-  it("prints notifications into the chat and prompts again", async () => {
+  it("prints notifications into the chat, several in the order they came", async () => {
     const output: string[] = [];
     const notifier = new ConsoleNotifier((text) => output.push(text));
-    await notifier.send({
+    const fired = {
       v: 1,
       type: "triggered",
       triggerId: "0f8fad5b-d9cb-469f-a165-70867728950e:0",
@@ -52,9 +52,15 @@ describe("console chat", () => {
       note: null,
       repeating: false,
       firedAt: "2026-11-24T15:00:00.000Z",
-    } satisfies Notification);
+    } satisfies Notification;
+    await notifier.send([fired]);
     expect(output).toEqual([
       "🔔 AAPL above $200.00\nAAPL is at $200.50 now.\n+$10.50 (+5.53%) since $190.00 when the alert was set.",
     ]);
+    await notifier.send([
+      { ...fired, triggerId: `${fired.alertId}:1`, price: 201 },
+      { ...fired, triggerId: `${fired.alertId}:2`, price: 202 },
+    ]);
+    expect(output.slice(1).map((text) => /is at (\S+) now/.exec(text)?.[1])).toEqual(["$201.00", "$202.00"]);
   });
 });

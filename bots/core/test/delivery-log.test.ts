@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AlertsClient } from "../src/clients/alerts-client.ts";
 import { HttpDeliveryLog } from "../src/delivery/http-log.ts";
 import { DeliveryPipeline } from "../src/delivery/pipeline.ts";
-import { DeliveryError, type Notifier } from "../src/delivery/ports.ts";
+import { DeliveryError, type NotificationBatch, type Notifier } from "../src/delivery/ports.ts";
 import { RateLimiter } from "../src/delivery/rate-limiter.ts";
 import { CommandHandler } from "../src/handler/command-handler.ts";
 import type { ChatContext, PriceLookup } from "../src/handler/ports.ts";
@@ -51,15 +51,16 @@ async function serveAlerts(db: TestDatabase, userCommandsPerMinute = 10_000): Pr
 /** The Notifier port for this test: records what it sent, or refuses for good like a blocked chat. */
 class RecordingNotifier implements Notifier {
   readonly platform: Platform;
+  readonly maxBatch = 10;
   readonly sent: string[] = [];
   private readonly refusal: DeliveryError | null;
   constructor(platform: Platform, refusal: DeliveryError | null = null) {
     this.platform = platform;
     this.refusal = refusal;
   }
-  async send(notification: Notification): Promise<void> {
+  async send(batch: NotificationBatch): Promise<void> {
     if (this.refusal) throw this.refusal;
-    this.sent.push(notification.triggerId);
+    this.sent.push(...batch.map((n) => n.triggerId));
   }
 }
 
@@ -128,6 +129,38 @@ const chat = (platformUserId: string): ChatContext => ({
   chatId: `chat-${platformUserId}`,
 });
 
+describe("HttpDeliveryLog", () => {
+  it("looks up and records many triggerIds per request, and reports the records it refused", async () => {
+    const alert = await createAlert("batch-user", "AMZN");
+    const log = new HttpDeliveryLog({ baseUrl: alerts.url, token: TOKENS.telegram });
+    const ghost = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    const refused = await log.record([
+      { triggerId: `${alert.id}:0`, alertId: alert.id, status: "sent" },
+      { triggerId: `${alert.id}:1`, alertId: alert.id, status: "undeliverable", reason: "blocked_by_user" },
+      { triggerId: `${ghost}:0`, alertId: ghost, status: "sent" },
+      { triggerId: "not-a-trigger", alertId: alert.id, status: "sent" },
+    ]);
+    expect(refused.map((r) => [r.triggerId, r.code])).toEqual([
+      ["not-a-trigger", "invalid_record"],
+      [`${ghost}:0`, "alert_not_found"],
+    ]);
+    const ids = [`${alert.id}:0`, `${alert.id}:1`, `${alert.id}:2`, "not-a-trigger"];
+    expect(await log.lookup(ids)).toEqual(
+      new Map([
+        ["not-a-trigger", "new"],
+        [`${alert.id}:0`, "sent"],
+        [`${alert.id}:1`, "undeliverable"],
+        [`${alert.id}:2`, "new"],
+      ]),
+    );
+    // More than the service takes per request: split, every one answered.
+    const many = Array.from({ length: 1200 }, (_, i) => `${alert.id}:${i}`);
+    const states = await log.lookup(many);
+    expect(states.size).toBe(1200);
+    expect(states.get(`${alert.id}:1`)).toBe("undeliverable");
+  });
+});
+
 describe("HttpDeliveryLog with the delivery pipeline", () => {
   it("does not hold up the partition for a notification whose alert the service does not know", async () => {
     const known = await createAlert("ghost-user", "GHST");
@@ -169,12 +202,14 @@ describe("HttpDeliveryLog with the delivery pipeline", () => {
     const notification = notificationOf(alert);
     await pipeline(alerts.url, new RecordingNotifier("telegram")).deliver(notification);
     const discordLog = new HttpDeliveryLog({ baseUrl: alerts.url, token: TOKENS.discord });
-    expect(await discordLog.stateOf(notification.triggerId)).toBe("new");
+    expect(await discordLog.lookup([notification.triggerId])).toEqual(
+      new Map([[notification.triggerId, "new"]]),
+    );
     expect(
-      await new HttpDeliveryLog({ baseUrl: alerts.url, token: TOKENS.telegram }).stateOf(
+      await new HttpDeliveryLog({ baseUrl: alerts.url, token: TOKENS.telegram }).lookup([
         notification.triggerId,
-      ),
-    ).toBe("sent");
+      ]),
+    ).toEqual(new Map([[notification.triggerId, "sent"]]));
   });
 
   it("tells the user about an undeliverable notification on their next command, once", async () => {

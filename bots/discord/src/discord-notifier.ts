@@ -4,6 +4,7 @@ import {
   type Button,
   DeliveryError,
   formatNotification,
+  type NotificationBatch,
   type Notifier,
 } from "@tickerbell/bot-core";
 import type { Notification } from "@tickerbell/contracts";
@@ -21,27 +22,34 @@ const COLOR_UP = 0x2e9e5b;
 const COLOR_DOWN = 0xd14b4b;
 const COLOR_NEUTRAL = 0x7f8c8d;
 
+/** Discord takes up to 10 embeds per message; more notifications for one chat go in the next message. */
+export const DISCORD_MAX_EMBEDS_PER_MESSAGE = 10;
+
 /**
- * Sends notification DMs: opens (or reuses) the DM channel with the user and posts an embed with buttons.
- * discord.js's REST manager already waits out 429s per route bucket and globally; what still fails is sorted
- * here: DMs closed or the user gone never will succeed, a 429 surfaced anyway, 5xx and network failures will.
+ * Sends notification DMs: opens (or reuses) the DM channel with the user and posts one message with an embed per
+ * notification and their buttons. discord.js's REST manager already waits out 429s per route bucket and
+ * globally; what still fails is sorted here: DMs closed or the user gone never will succeed, a 429 surfaced
+ * anyway, 5xx and network failures will.
  */
 export class DiscordNotifier implements Notifier {
   readonly platform = "discord" as const;
+  readonly maxBatch = DISCORD_MAX_EMBEDS_PER_MESSAGE;
   private readonly client: Client;
 
   constructor(client: Client) {
     this.client = client;
   }
 
-  async send(notification: Notification): Promise<void> {
+  async send(batch: NotificationBatch): Promise<void> {
     try {
-      const channel = await this.client.users.createDM(notification.origin.chatId);
+      const channel = await this.client.users.createDM(batch[0].origin.chatId);
       await channel.send({
-        embeds: [notificationEmbed(notification)],
-        components: buttonRows([notificationButtons(notification)]),
-        // Discord itself drops a second message with the same nonce: a redelivered notification is sent once.
-        nonce: nonceOf(notification.triggerId),
+        embeds: batch.map(notificationEmbed),
+        components: buttonRows(
+          batch.length === 1 ? [notificationButtons(batch[0])] : compactNotificationButtons(batch),
+        ),
+        // Discord itself drops a second message with the same nonce: a redelivered batch is sent once.
+        nonce: nonceOf(batch.map((n) => n.triggerId).join(",")),
         enforceNonce: true,
       });
     } catch (error) {
@@ -61,6 +69,21 @@ export function notificationButtons(n: Notification): Button[] {
     ? { label: "😴 Snooze 1h", action: actionOf("snooze", n.alertId) }
     : { label: "🔁 Re-arm", action: actionOf("rearm", n.alertId) };
   return [first, { label: "🗑 Delete", action: actionOf("delete", n.alertId) }];
+}
+
+/**
+ * Under a message with several notifications: per alert its buttons named by symbol (two alerts share a row, so
+ * ten alerts fit Discord's five rows).
+ */
+export function compactNotificationButtons(batch: readonly Notification[]): Button[][] {
+  const seen = new Set<string>();
+  const rows: Button[][] = [];
+  for (const n of batch) {
+    if (seen.has(n.alertId)) continue;
+    seen.add(n.alertId);
+    rows.push(notificationButtons(n).map((button) => ({ ...button, label: `${button.label} ${n.symbol}` })));
+  }
+  return rows;
 }
 
 /** What fired, the price now, the move since the alert was set, and the note: the core wording, as an embed. */

@@ -1,3 +1,4 @@
+import { DiscordDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
@@ -17,8 +18,8 @@ export const DiscordEnvSchema = z.object({
   /** Consumer group of notifications.discord: every instance of this bot shares it. */
   DISCORD_GROUP_ID: z.string().min(1).default("discord-bot"),
   PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
-  /** Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
-  DISCORD_MESSAGES_PER_SECOND: envInt(50).pipe(z.number().min(1).max(50)),
+  /** DISCORD_MESSAGES_PER_SECOND: Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
+  ...DiscordDeliveryEnvShape,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;

@@ -1,11 +1,15 @@
 import {
   AlertsClient,
   CommandHandler,
+  discordDeliverySettings,
+  HttpDeliveryLog,
   PricingClient,
   RateLimiter,
   runBotProcess,
 } from "@tickerbell/bot-core";
+import { KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot } from "./discord-bot.ts";
 import { DiscordNotifier } from "./discord-notifier.ts";
 import { loadEnv } from "./env.ts";
@@ -14,6 +18,7 @@ const env = loadEnvOrExit(() => loadEnv());
 const logger = createLogger({ service: "discord-bot", level: env.LOG_LEVEL });
 // Crashes go through the scrubbing logger: a raw stack could quote the token.
 logFatalErrors(logger);
+const metrics = createMetricsRegistry("discord-bot");
 const alerts = new AlertsClient({
   baseUrl: env.ALERTS_URL,
   token: env.ALERTS_API_TOKEN,
@@ -28,19 +33,42 @@ const bot = new DiscordBot({
   prices,
   logger,
 });
-await runBotProcess({
-  platform: "discord",
-  service: "discord-bot",
+const bus = new KafkaBus({
+  catalog: TOPIC_CATALOG,
+  brokers: env.KAFKA_BROKERS,
+  clientId: "discord-bot",
+  metrics,
   logger,
-  metrics: createMetricsRegistry("discord-bot"),
+});
+const running = await runBotProcess({
+  platform: "discord",
+  logger,
+  metrics,
   port: env.PORT,
-  kafkaBrokers: env.KAFKA_BROKERS,
+  bus,
   groupId: env.DISCORD_GROUP_ID,
-  alertsUrl: env.ALERTS_URL,
-  alertsToken: env.ALERTS_API_TOKEN,
+  deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
   bot,
   notifier: new DiscordNotifier(bot.client),
-  // Per-route buckets and 429s are handled by discord.js's REST manager; this keeps DMs under the global
-  // limit. Discord's nonce (enforceNonce) is the second line against a duplicate DM.
-  limiter: new RateLimiter({ globalPerSecond: env.DISCORD_MESSAGES_PER_SECOND, perChatPerSecond: 5 }),
+  // discord.js's REST manager handles per-route buckets and 429s; this keeps DMs under the global limit.
+  // Discord's nonce (enforceNonce) is the second line against a duplicate DM.
+  limiter: new RateLimiter(discordDeliverySettings(env).limits),
 });
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void running
+      .stop(signal)
+      .then(() => bus.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "error while stopping");
+          process.exit(1);
+        },
+      );
+  });
+}

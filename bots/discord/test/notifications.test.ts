@@ -169,6 +169,54 @@ describe("DM notifications", () => {
     expect(stack.fake.stats().tooManyRequestsByCause).toEqual(before);
   });
 
+  it("puts several firings for one user into one DM: an embed each, buttons named by symbol; past ten, a second DM", async () => {
+    const { user, alert } = await userWithAlert(true);
+    const second = await userWithAlert();
+    // Another alert of the same user, on another symbol.
+    await stack.fake
+      .slashCommand(user, "alert price", { ticker: "MSFT", condition: "below", value: "100" })
+      .reply();
+    const msft = (await stack.alerts.listAlerts(user.id)).find((a) => a.symbol === "MSFT")!;
+    const firings = [
+      ...Array.from({ length: 11 }, (_, i) => notificationFor(alert, 10 + i)),
+      notificationFor(msft, 1),
+    ];
+    const delivery = pipeline(serviceLog());
+    const outcomes = await Promise.all(firings.map((n) => delivery.deliver(n)));
+    expect(outcomes.every((o) => o.status === "sent")).toBe(true);
+
+    const dms = stack.fake.dmsTo(user);
+    expect(dms.map((dm) => dm.embeds.length)).toEqual([10, 2]);
+    expect(dms.flatMap((dm) => dm.embeds.map((e) => (e as { title: string }).title))).toEqual([
+      ...Array(11).fill("🔔 AAPL above $200.00"),
+      "🔔 MSFT below $100.00",
+    ]);
+    const labels = (dm: (typeof dms)[number]) =>
+      dm.components.flatMap((row) =>
+        ((row as { components: Array<{ label: string; custom_id: string }> }).components ?? []).map((b) => [
+          b.label,
+          b.custom_id,
+        ]),
+      );
+    // The first DM carries one alert's firings: its buttons, named by symbol.
+    expect(labels(dms[0]!)).toEqual([
+      ["😴 Snooze 1h AAPL", `snooze:${alert.id}`],
+      ["🗑 Delete AAPL", `delete:${alert.id}`],
+    ]);
+    expect(labels(dms[1]!)).toEqual([
+      ["😴 Snooze 1h AAPL", `snooze:${alert.id}`],
+      ["🗑 Delete AAPL", `delete:${alert.id}`],
+      ["🔁 Re-arm MSFT", `rearm:${msft.id}`],
+      ["🗑 Delete MSFT", `delete:${msft.id}`],
+    ]);
+    // Each DM has its own nonce; every firing is recorded.
+    expect(new Set(dms.map((dm) => dm.nonce)).size).toBe(2);
+    const states = await serviceLog().lookup(firings.map((n) => n.triggerId));
+    expect([...states.values()].every((state) => state === "sent")).toBe(true);
+    // The other user heard nothing of it.
+    expect(stack.fake.dmsTo(second.user)).toEqual([]);
+  });
+
   it("records a user with closed DMs as undeliverable, without retrying", async () => {
     const { user, alert } = await userWithAlert();
     stack.fake.closeDms(user);
@@ -180,7 +228,7 @@ describe("DM notifications", () => {
       (n, reason) => void undeliverable.push([n.triggerId, reason]),
     ).deliver(notification);
     expect(outcome).toEqual({ status: "undeliverable", reason: "dms_closed" });
-    expect(await log.stateOf(notification.triggerId)).toBe("undeliverable");
+    expect((await log.lookup([notification.triggerId])).get(notification.triggerId)).toBe("undeliverable");
     expect(undeliverable).toEqual([[notification.triggerId, "dms_closed"]]);
     expect(stack.fake.dmsTo(user)).toEqual([]);
     const attempts = stack.fake

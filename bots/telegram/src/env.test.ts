@@ -1,3 +1,4 @@
+import { telegramDeliverySettings } from "@tickerbell/bot-core";
 import { EnvError } from "@tickerbell/config";
 import { describe, expect, it } from "vitest";
 import { loadEnv } from "./env.ts";
@@ -12,16 +13,44 @@ const minimal = {
 
 describe("telegram bot env", () => {
   it("applies defaults: the public Bot API, port 8084, Telegram's 30/s overall and 1/s per chat", () => {
-    expect(loadEnv(minimal)).toEqual({
+    const env = loadEnv(minimal);
+    expect(env).toEqual({
       ...minimal,
       KAFKA_BROKERS: ["kafka-0:9092", "kafka-1:9092"],
       TELEGRAM_API_ROOT: "https://api.telegram.org",
       PORT: 8084,
-      TELEGRAM_MESSAGES_PER_SECOND: 30,
       TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      TELEGRAM_ALLOW_PAID_BROADCAST: false,
       TELEGRAM_GROUP_ID: "telegram-bot",
       LOG_LEVEL: "info",
     });
+    expect(telegramDeliverySettings(env)).toEqual({
+      limits: { globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05 },
+      allowPaidBroadcast: false,
+    });
+  });
+
+  it("with TELEGRAM_ALLOW_PAID_BROADCAST paces at 1,000/s unless TELEGRAM_MESSAGES_PER_SECOND says otherwise", () => {
+    const paid = loadEnv({ ...minimal, TELEGRAM_ALLOW_PAID_BROADCAST: "true" });
+    expect(telegramDeliverySettings(paid)).toEqual({
+      limits: { globalPerSecond: 1000, perChatPerSecond: 1, headroom: 0.05 },
+      allowPaidBroadcast: true,
+    });
+    const capped = loadEnv({
+      ...minimal,
+      TELEGRAM_ALLOW_PAID_BROADCAST: "yes",
+      TELEGRAM_MESSAGES_PER_SECOND: "400",
+    });
+    expect(telegramDeliverySettings(capped).limits.globalPerSecond).toBe(400);
+    expect(
+      telegramDeliverySettings(loadEnv({ ...minimal, TELEGRAM_MESSAGES_PER_SECOND: "300" })).limits,
+    ).toEqual({ globalPerSecond: 300, perChatPerSecond: 1, headroom: 0.05 });
+    expect(() => loadEnv({ ...minimal, TELEGRAM_ALLOW_PAID_BROADCAST: "maybe" })).toThrow(
+      /TELEGRAM_ALLOW_PAID_BROADCAST/,
+    );
+    expect(() => loadEnv({ ...minimal, TELEGRAM_MESSAGES_PER_SECOND: "1001" })).toThrow(
+      /TELEGRAM_MESSAGES_PER_SECOND/,
+    );
   });
 
   it("takes TELEGRAM_API_ROOT, so tests and the acceptance harness can point the bot at a fake", () => {

@@ -1,3 +1,4 @@
+import { TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
@@ -14,8 +15,8 @@ export const TelegramEnvSchema = z.object({
   /** Consumer group of notifications.telegram: every instance of this bot shares it. */
   TELEGRAM_GROUP_ID: z.string().min(1).default("telegram-bot"),
   PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
-  TELEGRAM_MESSAGES_PER_SECOND: envInt(30).pipe(z.number().min(1).max(1000)),
-  TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: envInt(1).pipe(z.number().min(1).max(100)),
+  /** TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND, TELEGRAM_ALLOW_PAID_BROADCAST. */
+  ...TelegramDeliveryEnvShape,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 export type TelegramEnv = z.output<typeof TelegramEnvSchema>;

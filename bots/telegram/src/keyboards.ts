@@ -20,3 +20,26 @@ export function notificationKeyboard(n: Notification): InlineKeyboardMarkup {
     : rearm;
   return inlineKeyboard([[first, { label: "🗑 Delete", action: actionOf("delete", n.alertId) }]]);
 }
+
+/**
+ * Under a message that carries several notifications: one row per alert, its buttons named by symbol, since
+ * the alerts cannot be told apart by position.
+ */
+export function compactNotificationKeyboard(batch: readonly Notification[]): InlineKeyboardMarkup {
+  const rows: Button[][] = [];
+  const seen = new Set<string>();
+  for (const n of batch) {
+    if (seen.has(n.alertId)) continue;
+    seen.add(n.alertId);
+    const first: Button =
+      n.type === "triggered" && n.repeating
+        ? { label: `😴 Snooze ${n.symbol}`, action: actionOf("snooze", n.alertId) }
+        : { label: `🔁 Re-arm ${n.symbol}`, action: actionOf("rearm", n.alertId) };
+    rows.push(
+      n.type === "expired"
+        ? [first]
+        : [first, { label: `🗑 Delete ${n.symbol}`, action: actionOf("delete", n.alertId) }],
+    );
+  }
+  return inlineKeyboard(rows);
+}

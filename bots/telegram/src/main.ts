@@ -1,11 +1,15 @@
 import {
   AlertsClient,
   CommandHandler,
+  HttpDeliveryLog,
   PricingClient,
   RateLimiter,
   runBotProcess,
+  telegramDeliverySettings,
 } from "@tickerbell/bot-core";
+import { KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv } from "./env.ts";
 import { TelegramBot } from "./telegram-bot.ts";
 import { TelegramNotifier } from "./telegram-notifier.ts";
@@ -14,17 +18,15 @@ const env = loadEnvOrExit(() => loadEnv());
 const logger = createLogger({ service: "telegram-bot", level: env.LOG_LEVEL });
 // A failed start must not print the raw error: telegraf's errors can quote the API URL, token included.
 logFatalErrors(logger);
+const metrics = createMetricsRegistry("telegram-bot");
+const delivery = telegramDeliverySettings(env);
 const handler = new CommandHandler({
   alerts: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform: "telegram" }),
   prices: new PricingClient({ baseUrl: env.PRICING_URL }),
   logger,
 });
 // One limiter for command replies and notifications alike: Telegram counts both against the same limits.
-const limiter = new RateLimiter({
-  globalPerSecond: env.TELEGRAM_MESSAGES_PER_SECOND,
-  perChatPerSecond: env.TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND,
-  headroom: 0.05,
-});
+const limiter = new RateLimiter(delivery.limits);
 const bot = new TelegramBot({
   token: env.TELEGRAM_TOKEN,
   apiRoot: env.TELEGRAM_API_ROOT,
@@ -32,17 +34,40 @@ const bot = new TelegramBot({
   logger,
   limiter,
 });
-await runBotProcess({
-  platform: "telegram",
-  service: "telegram-bot",
+const bus = new KafkaBus({
+  catalog: TOPIC_CATALOG,
+  brokers: env.KAFKA_BROKERS,
+  clientId: "telegram-bot",
+  metrics,
   logger,
-  metrics: createMetricsRegistry("telegram-bot"),
+});
+const running = await runBotProcess({
+  platform: "telegram",
+  logger,
+  metrics,
   port: env.PORT,
-  kafkaBrokers: env.KAFKA_BROKERS,
+  bus,
   groupId: env.TELEGRAM_GROUP_ID,
-  alertsUrl: env.ALERTS_URL,
-  alertsToken: env.ALERTS_API_TOKEN,
+  deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
   bot,
-  notifier: new TelegramNotifier(bot.bot.telegram),
+  notifier: new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: delivery.allowPaidBroadcast }),
   limiter,
 });
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void running
+      .stop(signal)
+      .then(() => bus.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "error while stopping");
+          process.exit(1);
+        },
+      );
+  });
+}

@@ -105,6 +105,16 @@ export class TelegramBot {
     await ctx.answerCbQuery(Array.from(reply.text.split("\n")[0]!).slice(0, 190).join(""));
     const message = ctx.callbackQuery?.message;
     if (!message) return;
+    // A message that carries several notifications keeps them: the answer goes below it instead of over it.
+    if (isCoalescedNotification(message)) {
+      await this.paced(String(message.chat.id), () =>
+        ctx.telegram.sendMessage(message.chat.id, renderMessages(reply)[0]!, {
+          parse_mode: "HTML",
+          ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+        }),
+      );
+      return;
+    }
     await this.paced(String(message.chat.id), () =>
       ctx.telegram.editMessageText(
         message.chat.id,
@@ -171,4 +181,21 @@ export function renderMessages(reply: Pick<Reply, "text">): string[] {
   }
   messages.push(renderHtml({ text: current.join("\n") }));
   return messages;
+}
+
+/** A notification DM (it starts with 🔔 or ⌛) whose buttons act on several alerts: several firings in one. */
+function isCoalescedNotification(message: object): boolean {
+  const { text, reply_markup: markup } = message as {
+    text?: string;
+    reply_markup?: { inline_keyboard?: Array<Array<{ callback_data?: string }>> };
+  };
+  if (!text || !/^(🔔|⌛)/u.test(text)) return false;
+  const alerts = new Set<string>();
+  for (const row of markup?.inline_keyboard ?? []) {
+    for (const button of row) {
+      const id = button.callback_data?.split(":")[1];
+      if (id) alerts.add(id);
+    }
+  }
+  return alerts.size > 1;
 }

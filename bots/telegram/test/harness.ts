@@ -10,9 +10,10 @@ import {
   HttpDeliveryLog,
   PricingClient,
   RateLimiter,
+  telegramDeliverySettings,
 } from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import type { Alert, Notification } from "@tickerbell/contracts";
+import type { Alert, AlertRuntimeState, Notification } from "@tickerbell/contracts";
 import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
 import {
   createTestDatabase,
@@ -105,8 +106,24 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
     logger,
     onUndeliverable: (n, reason) => void undeliverable.push({ triggerId: n.triggerId, reason }),
   });
+  // The operator's paid-broadcast mode (TELEGRAM_ALLOW_PAID_BROADCAST=true): the same bot, paced at 1,000/s.
+  const paidPipeline = new DeliveryPipeline({
+    notifier: new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: true }),
+    log: new HttpDeliveryLog({ baseUrl: alertsHttp.url, token: TOKENS.telegram }),
+    limiter: new RateLimiter(
+      telegramDeliverySettings({
+        TELEGRAM_ALLOW_PAID_BROADCAST: true,
+        TELEGRAM_MESSAGES_PER_SECOND: undefined,
+        TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      }).limits,
+    ),
+    logger,
+  });
   // Leave the bot unlaunched when a bot process of its own (main.ts) polls this fake: only one may poll a token.
   if (options.startBot !== false) await bot.start();
+
+  /** Offsets of the alerts.runtime events this world applies (the service keeps only newer ones per alert). */
+  let nextRuntimeOffset = 1n;
 
   /** What the user sees in their chat: every message the bot sent there, as it looks now. */
   const sentTo = (user: FakeUserInput) =>
@@ -120,6 +137,7 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
     alerts,
     prices,
     pipeline,
+    paidPipeline,
     limiter,
     undeliverable,
     logLines,
@@ -166,20 +184,55 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
       return alerts.listAlerts(String(user.id));
     },
 
-    /** Records a firing the way the matcher does (POST /v1/internal/triggers) and returns the alert after it. */
-    async fire(alert: Alert, price: number): Promise<{ outcome: string; alert: Alert }> {
-      const res = await fetch(`${alertsHttp.url}/v1/internal/triggers`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKENS.internal}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          triggerId: `${alert.id}:${alert.generation}`,
-          price,
-          firedAt: new Date().toISOString(),
-        }),
-      });
-      if (res.status !== 200)
-        throw new Error(`recording the firing answered ${res.status}: ${await res.text()}`);
-      return (await res.json()) as { outcome: string; alert: Alert };
+    /**
+     * Records a firing the way the matcher does now: an alerts.runtime event (the firing and the state after it)
+     * applied by the alert service, as its runtime consumer would. Returns the alert after it.
+     */
+    async fire(user: FakeUserInput, alert: Alert, price: number): Promise<{ outcome: string; alert: Alert }> {
+      const repeating = alert.repeat !== null;
+      const firedAt = new Date();
+      const before: AlertRuntimeState = {
+        generation: alert.generation,
+        phase: alert.phase,
+        referencePrice: alert.referencePrice,
+        upper: alert.thresholds.upper,
+        lower: alert.thresholds.lower,
+        extreme: alert.extreme,
+        lastFiredAt: alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt),
+        lastFirePrice: alert.lastTriggerPrice,
+      };
+      // A repeating alert cools down into its next generation; a one-shot one is done.
+      const after: AlertRuntimeState = repeating
+        ? {
+            ...before,
+            generation: alert.generation + 1,
+            phase: "cooling",
+            lastFiredAt: firedAt.getTime(),
+            lastFirePrice: price,
+          }
+        : before;
+      await alertService.runtime.apply([
+        {
+          event: {
+            v: 1,
+            alertId: alert.id,
+            symbol: alert.symbol,
+            asOfTick: null,
+            state: after,
+            firing: {
+              triggerId: `${alert.id}:${alert.generation}`,
+              price,
+              firedAt: firedAt.toISOString(),
+              notification: notificationFor(alert, { price }),
+            },
+            done: !repeating,
+          },
+          partition: 0,
+          offset: nextRuntimeOffset++,
+        },
+      ]);
+      const updated = await alerts.getAlert(String(user.id), alert.id);
+      return { outcome: updated.status === "triggered" ? "triggered" : "rearmed", alert: updated };
     },
 
     /** What the alert service's delivery log holds for a triggerId, as this bot sees it. */

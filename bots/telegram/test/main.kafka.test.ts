@@ -50,10 +50,14 @@ beforeAll(async () => {
   const admin = new Kafka({ brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.resetOffsets({
+    // Explicit end offsets: resetOffsets(latest) commits nothing for a group that never ran, and the process
+    // would then replay the topic from the beginning.
+    const topic = notificationTopicOf("telegram");
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
       groupId: GROUP_ID,
-      topic: notificationTopicOf("telegram"),
-      earliest: false,
+      topic,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
     });
   } finally {
     await admin.disconnect();

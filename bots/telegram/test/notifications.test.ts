@@ -36,7 +36,7 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     const aapl = await priceOf("AAPL");
     const target = Math.ceil(aapl * 1.1);
     const alert = await alertBy(ann, `/alert AAPL above ${target} note "take profits <50%> & run"`);
-    const fired = await world.fire(alert, target + 1.25);
+    const fired = await world.fire(ann, alert, target + 1.25);
     expect(fired.outcome).toBe("triggered");
 
     const notification = notificationFor(alert, { price: target + 1.25 });
@@ -87,7 +87,7 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     const msft = await priceOf("MSFT");
     const level = Math.ceil(msft * 1.05);
     const alert = await alertBy(ben, `/alert MSFT cross ${level} repeat 1h`);
-    const fired = await world.fire(alert, level);
+    const fired = await world.fire(ben, alert, level);
     expect(fired.outcome).toBe("rearmed");
     expect(fired.alert).toMatchObject({ status: "active", generation: alert.generation + 1 });
 
@@ -111,30 +111,61 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect((await world.alerts.getAlert("4002", alert.id)).status).toBe("cancelled");
   });
 
-  it("a burst to one chat is paced at the per-chat limit: every notification arrives exactly once", async () => {
+  it("several firings for one chat within a second go out as one message: a block each, buttons named by symbol", async () => {
     const cat = { id: 4003, first_name: "Cat" };
     const nvda = await priceOf("NVDA");
-    const alert = await alertBy(cat, `/alert NVDA above ${Math.ceil(nvda * 1.2)} repeat 1m`);
-    const burst = Array.from({ length: 6 }, (_, i) =>
-      notificationFor(alert, { price: nvda * 1.2 + i, generation: i + 1 }),
-    );
+    const repeating = await alertBy(cat, `/alert NVDA above ${Math.ceil(nvda * 1.2)} repeat 1m`);
+    const amd = await priceOf("AMD");
+    const oneShot = await alertBy(cat, `/alert AMD below ${Math.floor(amd * 0.8)} note "buy <some>"`);
+    const first = notificationFor(repeating, { price: nvda * 1.2, generation: 1 });
+    const burst = [
+      ...Array.from({ length: 3 }, (_, i) =>
+        notificationFor(repeating, { price: nvda * 1.2 + i + 1, generation: i + 2 }),
+      ),
+      notificationFor(oneShot, { price: amd * 0.8 - 1 }),
+    ];
     const refusedBefore = world.telegram.tooManyRequests().length;
-    // All at once, as a consumer handling several partitions would hand them over.
-    const outcomes = await Promise.all(burst.map((n) => world.pipeline.deliver(n)));
-    expect(outcomes.map((o) => o.status)).toEqual(burst.map(() => "sent"));
+    // The first goes out at once; what comes within the next second waits for the chat's next slot.
+    const firstOutcome = world.pipeline.deliver(first);
+    await world.telegram.waitForMessage((m) => m.chatId === cat.id && m.text?.startsWith("🔔") === true);
+    const outcomes = await Promise.all([firstOutcome, ...burst.map((n) => world.pipeline.deliver(n))]);
+    expect(outcomes.map((o) => o.status)).toEqual([first, ...burst].map(() => "sent"));
 
     const dms = dmsTo(cat);
-    expect(dms).toHaveLength(burst.length);
-    const prices = dms.map((m) => /is at \$([\d,.]+) now/.exec(m.text!)?.[1]);
-    expect(new Set(prices).size).toBe(burst.length);
-    for (const n of burst) expect(await world.deliveryState(n.triggerId)).toBe("sent");
-    // The fake refuses anything faster than 1 message per second per chat. Unpaced, all but the first of the
-    // burst would be refused on their first try; paced, a 429 only happens when a busy machine delays one
-    // request and not the next (then the retry_after is waited out).
-    const refused = world.telegram.tooManyRequests().slice(refusedBefore);
-    console.info(`burst of ${burst.length} to one chat: ${refused.length} answered 429`);
-    expect(refused.length).toBeLessThan(burst.length - 1);
-    expect(outcomes.filter((o) => o.status === "sent" && o.attempts === 1).length).toBeGreaterThan(1);
+    expect(dms).toHaveLength(2);
+    const [single, coalesced] = dms as [RecordedMessage, RecordedMessage];
+    expect(labelsOf(single)).toEqual(["😴 Snooze 1h", "🗑 Delete"]);
+    const blocks = coalesced.text!.split("\n\n");
+    expect(blocks.map((b) => b.split("\n")[0])).toEqual([
+      ...Array(3).fill(`🔔 NVDA above $${Math.ceil(nvda * 1.2).toLocaleString("en-US")}.00`),
+      `🔔 AMD below $${Math.floor(amd * 0.8).toLocaleString("en-US")}.00`,
+    ]);
+    expect(blocks[3]).toContain("Note: buy <some>");
+    // One bold title per block.
+    expect(coalesced.message.entities?.filter((e) => e.type === "bold")).toHaveLength(4);
+    expect(labelsOf(coalesced)).toEqual(["😴 Snooze NVDA", "🗑 Delete NVDA", "🔁 Re-arm AMD", "🗑 Delete AMD"]);
+    expect(buttonsOf(coalesced)).toEqual([
+      `snooze:${repeating.id}`,
+      `delete:${repeating.id}`,
+      `rearm:${oneShot.id}`,
+      `delete:${oneShot.id}`,
+    ]);
+    expect(coalesced.receivedAt - single.receivedAt).toBeGreaterThanOrEqual(1000);
+    for (const n of [first, ...burst]) expect(await world.deliveryState(n.triggerId)).toBe("sent");
+    expect(world.telegram.tooManyRequests().length).toBe(refusedBefore);
+
+    // A button under the coalesced message answers below it and leaves the firings in place.
+    const messagesBefore = world.telegram.messagesTo(cat.id).length;
+    world.telegram.userPresses(cat, coalesced, `delete:${oneShot.id}`);
+    const [answer] = await world.telegram.waitForMessages(
+      (m) => m.chatId === cat.id && m.method === "sendMessage" && m.text?.startsWith("Deleted") === true,
+      1,
+      15_000,
+    );
+    expect(answer!.text).toMatch(/^Deleted: AMD/);
+    expect(world.telegram.messagesTo(cat.id).filter((m) => m.method === "editMessageText")).toEqual([]);
+    expect(world.telegram.messagesTo(cat.id)).toHaveLength(messagesBefore + 1);
+    expect((await world.alerts.getAlert("4003", oneShot.id)).status).toBe("cancelled");
   });
 
   it("rides out a 429 storm (honouring retry_after): nothing lost, nothing sent twice", async () => {
@@ -153,14 +184,40 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     console.info(`storm: ${refused.length} answered 429, all ridden out`);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((r) => r.reason === "storm")).toBe(true);
-    expect(dmsTo(dot)).toHaveLength(burst.length);
+    // Arrived together, so sent together, once.
+    const dms = dmsTo(dot);
+    expect(dms).toHaveLength(1);
+    expect(dms[0]!.text!.split("\n\n")).toHaveLength(burst.length);
+  });
+
+  it("in paid-broadcast mode sends with allow_paid_broadcast, past the free 30/s, without a 429", async () => {
+    const users = Array.from({ length: 90 }, (_, i) => ({ id: 4100 + i }));
+    const eve = { id: 4099, first_name: "Eve" };
+    const msft = await priceOf("MSFT");
+    const alert = await alertBy(eve, `/alert MSFT above ${Math.ceil(msft * 1.5)} repeat 1m`);
+    for (const user of users) world.telegram.knowUser(user);
+    const refusedBefore = world.telegram.tooManyRequests().length;
+    // One notification per chat: ninety chats, more than the free limit takes in a second.
+    const burst = users.map((user, i) => ({
+      ...notificationFor(alert, { price: msft * 1.5, generation: 100 + i }),
+      origin: { platform: "telegram" as const, chatId: String(user.id) },
+    }));
+    const outcomes = await Promise.all(burst.map((n) => world.paidPipeline.deliver(n)));
+    expect(outcomes.every((o) => o.status === "sent")).toBe(true);
+    const sent = users.flatMap((user) => dmsTo(user));
+    expect(sent).toHaveLength(users.length);
+    expect(sent.every((m) => m.paidBroadcast)).toBe(true);
+    expect(world.telegram.tooManyRequests().slice(refusedBefore)).toEqual([]);
+    // The free limit (30 in any second) would have refused this many this fast.
+    const span = sent.at(-1)!.receivedAt - sent[0]!.receivedAt;
+    console.info(`paid broadcast: ${sent.length} DMs in ${span} ms`);
   });
 
   it("a user who blocked the bot is recorded as undeliverable, without retrying, and told on their next command", async () => {
     const eli = { id: 4005, first_name: "Eli" };
     const tsla = await priceOf("TSLA");
     const alert = await alertBy(eli, `/alert TSLA above ${Math.ceil(tsla * 1.3)}`);
-    await world.fire(alert, Math.ceil(tsla * 1.3));
+    await world.fire(eli, alert, Math.ceil(tsla * 1.3));
     world.telegram.blockBot(eli.id);
 
     const notification = notificationFor(alert, { price: Math.ceil(tsla * 1.3) });

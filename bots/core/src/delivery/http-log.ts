@@ -1,11 +1,12 @@
 import {
-  DeliveryRecordSchema,
-  DeliveryStateResponseSchema,
-  type Notification,
-  type RecordDeliveryRequest,
+  DeliveryOutcomeRecordSchema,
+  DeliveryTriggerIdSchema,
+  LookupDeliveriesResponseSchema,
+  MAX_DELIVERY_BATCH,
+  RecordDeliveriesResponseSchema,
 } from "@tickerbell/contracts";
-import { ApiError, JsonClient } from "../clients/http.ts";
-import type { DeliveryLog, DeliveryState } from "./ports.ts";
+import { JsonClient } from "../clients/http.ts";
+import type { DeliveryLog, DeliveryOutcomeRecord, DeliveryState, RefusedRecord } from "./ports.ts";
 
 export interface HttpDeliveryLogOptions {
   /** The alert service. */
@@ -16,9 +17,9 @@ export interface HttpDeliveryLogOptions {
 }
 
 /**
- * The delivery log kept by the alert service, so it survives bot restarts and is shared by every instance of
- * the bot. A write of a triggerId recorded before changes nothing (the first record stands). Failures throw
- * (ApiError, ServiceUnavailableError), which leaves the message to the bus's retry.
+ * The delivery log kept by the alert service (`POST /v1/deliveries/lookup`, `PUT /v1/deliveries`), so it
+ * survives bot restarts and is shared by every instance of the bot. Failures throw (ApiError,
+ * ServiceUnavailableError); the callers retry.
  */
 export class HttpDeliveryLog implements DeliveryLog {
   private readonly http: JsonClient;
@@ -27,37 +28,52 @@ export class HttpDeliveryLog implements DeliveryLog {
     this.http = new JsonClient({ service: "the alert service", ...options });
   }
 
-  async stateOf(triggerId: string): Promise<DeliveryState> {
-    const answer = await this.http.call(
-      "GET",
-      `/v1/deliveries/${encodeURIComponent(triggerId)}`,
-      DeliveryStateResponseSchema,
-    );
-    return answer.state;
-  }
-
-  async markSent(notification: Notification): Promise<void> {
-    await this.record(notification.triggerId, { alertId: notification.alertId, status: "sent" });
-  }
-
-  async markUndeliverable(notification: Notification, reason: string): Promise<void> {
-    await this.record(notification.triggerId, {
-      alertId: notification.alertId,
-      status: "undeliverable",
-      reason,
+  async lookup(triggerIds: readonly string[]): Promise<Map<string, DeliveryState>> {
+    const states = new Map<string, DeliveryState>();
+    // A triggerId the service would refuse as malformed cannot have a record there.
+    const asked = [...new Set(triggerIds)].filter((id) => {
+      const wellFormed = DeliveryTriggerIdSchema.safeParse(id).success;
+      if (!wellFormed) states.set(id, "new");
+      return wellFormed;
     });
+    for (const chunk of chunks(asked, MAX_DELIVERY_BATCH)) {
+      const answer = await this.http.call("POST", "/v1/deliveries/lookup", LookupDeliveriesResponseSchema, {
+        body: { triggerIds: chunk },
+      });
+      for (const id of chunk) states.set(id, answer.states[id] ?? "new");
+    }
+    return states;
   }
 
-  private async record(triggerId: string, body: RecordDeliveryRequest): Promise<void> {
-    try {
-      await this.http.call("PUT", `/v1/deliveries/${encodeURIComponent(triggerId)}`, DeliveryRecordSchema, {
-        body,
+  async record(records: readonly DeliveryOutcomeRecord[]): Promise<RefusedRecord[]> {
+    const refused: RefusedRecord[] = [];
+    const valid = records.filter((record) => {
+      const parsed = DeliveryOutcomeRecordSchema.safeParse(record);
+      if (!parsed.success) {
+        refused.push({ triggerId: record.triggerId, code: "invalid_record", message: parsed.error.message });
+      }
+      return parsed.success;
+    });
+    for (const chunk of chunks(valid, MAX_DELIVERY_BATCH)) {
+      const answer = await this.http.call("PUT", "/v1/deliveries", RecordDeliveriesResponseSchema, {
+        body: { records: chunk },
       });
-    } catch (error) {
-      // The alert service does not know this alert (gone, or never on this platform): there is nothing to
-      // record, and retrying would only hold up the partition behind it.
-      if (error instanceof ApiError && error.status === 404) return;
-      throw error;
+      for (const result of answer.results) {
+        if (result.result === "refused") {
+          refused.push({
+            triggerId: result.triggerId,
+            code: result.error?.code ?? "refused",
+            message: result.error?.message ?? "refused",
+          });
+        }
+      }
     }
+    return refused;
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

@@ -1,15 +1,11 @@
 import type { Logger } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
-import { ApiError } from "../clients/http.ts";
-import { DeliveryError, type DeliveryLog, type DeliveryState, type Notifier } from "./ports.ts";
+import { backoffMs, type RetryPolicy, StopLatch, StoppedError } from "./backoff.ts";
+import { KnownDeliveries } from "./known-deliveries.ts";
+import { LookupBatcher } from "./lookup-batcher.ts";
+import { OutcomeRecorder } from "./outcome-recorder.ts";
+import { DeliveryError, type DeliveryLog, type NotificationBatch, type Notifier } from "./ports.ts";
 import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
-
-export interface RetryPolicy {
-  /** Total attempts for a retryable failure before giving up (the message is then retried by the bus). */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 15_000 };
 
@@ -18,8 +14,21 @@ export type DeliveryOutcome =
   | { status: "duplicate" }
   | { status: "undeliverable"; reason: string };
 
+/** Where a notification was read: its partition of `notifications.<platform>` and its offset there. */
+export interface NotificationSource {
+  partition: number;
+  offset: string;
+}
+
+/** A partition this process now owns, and where it ended when it was assigned (unknown: undefined). */
+export interface InheritedPartition {
+  partition: number;
+  endOffset: string | undefined;
+}
+
 export interface DeliveryPipelineDeps {
   notifier: Notifier;
+  /** The shared delivery log (the alert service's): asked after a hand-over, written in groups. */
   log: DeliveryLog;
   limiter: RateLimiter;
   logger: Logger;
@@ -27,40 +36,223 @@ export interface DeliveryPipelineDeps {
   sleep?: Sleep;
   /** Told when a notification becomes undeliverable, e.g. to remember to tell the user on their next command. */
   onUndeliverable?: (notification: Notification, reason: string) => Promise<void> | void;
+  /** How many triggerIds this process remembers having handled (default 200,000). */
+  knownCapacity?: number;
+  /** Group commit of outcomes: at most this long or this many records per write (default 50 ms, 200). */
+  recording?: { flushEveryMs?: number; maxBatch?: number };
+  /** Lookups asked within this window go in one request (default 5 ms). */
+  lookupWindowMs?: number;
 }
 
+interface Entry {
+  notification: Notification;
+  /** Whether to send it; undefined while the delivery log is being asked. */
+  verdict: "send" | "skip" | undefined;
+  /** Settles (never rejects) once `verdict` is known. */
+  checked: Promise<void>;
+  resolve: (outcome: DeliveryOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const DUPLICATE: DeliveryOutcome = { status: "duplicate" };
+const SETTLED = Promise.resolve();
+
 /**
- * Delivers a notification in stages: de-duplicate against the delivery log, wait for a rate-limit slot, send,
- * retry transient failures with exponential backoff and jitter (honouring the platform's retry-after), record
- * the result. A failure that survives every retry is thrown, so the bus retries or dead-letters the message.
+ * Delivers notifications at the platform's limit, one chat's in order, several chats at once:
+ *
+ * - De-duplication from its own knowledge: the triggerIds this process sent or found undeliverable. The shared
+ *   delivery log is asked (in batches) only about notifications an earlier owner of the partition may have
+ *   handled, those below the partition's end offset when it was assigned; in the steady state nobody is asked.
+ * - A mailbox per chat: notifications queue in arrival order; when the chat's rate-limit slot comes, its sender
+ *   takes everything queued (up to what one message carries) and sends it as ONE message, so firings that come
+ *   within the per-chat interval (Telegram: about a second) are coalesced. Different chats go concurrently,
+ *   paced by the limiter.
+ * - Transient failures are retried with backoff (honouring the platform's retry-after); permanent ones make the
+ *   whole message undeliverable. A failure that survives every retry is thrown, so the bus retries later.
+ * - Outcomes are recorded in groups (one write per ~50 ms); `deliver` resolves only once its outcome is
+ *   recorded, so the bus commits the offset after that. A crash between the send and the write may send that
+ *   message again on redelivery: the one duplicate a crash can cause.
  */
 export class DeliveryPipeline {
   private readonly deps: DeliveryPipelineDeps;
   private readonly retry: RetryPolicy;
-  private readonly sleep: Sleep;
+  private readonly stopLatch: StopLatch;
+  private readonly known: KnownDeliveries;
+  private readonly lookups: LookupBatcher;
+  private readonly recorder: OutcomeRecorder;
+  private readonly mailboxes = new Map<string, Entry[]>();
+  private readonly inFlight = new Map<string, Promise<DeliveryOutcome>>();
+  /** Per owned partition: offsets below this may have been handled by its previous owner. */
+  private readonly inherited = new Map<number, bigint>();
+  private closing = false;
 
   constructor(deps: DeliveryPipelineDeps) {
     this.deps = deps;
     this.retry = deps.retry ?? DEFAULT_RETRY;
-    this.sleep = deps.sleep ?? realSleep;
+    this.stopLatch = new StopLatch(deps.sleep ?? realSleep);
+    this.known = new KnownDeliveries(deps.knownCapacity);
+    this.lookups = new LookupBatcher({
+      log: deps.log,
+      logger: deps.logger,
+      stop: this.stopLatch,
+      ...(deps.lookupWindowMs === undefined ? {} : { windowMs: deps.lookupWindowMs }),
+    });
+    this.recorder = new OutcomeRecorder({
+      log: deps.log,
+      logger: deps.logger,
+      stop: this.stopLatch,
+      ...deps.recording,
+    });
   }
 
-  async deliver(notification: Notification): Promise<DeliveryOutcome> {
-    const { notifier, log, limiter } = this.deps;
-    const logger = this.deps.logger.child({
-      triggerId: notification.triggerId,
-      alertId: notification.alertId,
-      platform: notifier.platform,
-    });
-    const state = await this.stateOf(notification, logger);
-    if (state !== "new") {
-      logger.debug({ state }, "already handled, not sending again");
-      return { status: "duplicate" };
+  /** Requests made to the delivery log so far (lookups and outcome writes). */
+  get logRequests(): { lookups: number; writes: number } {
+    return { lookups: this.lookups.requests, writes: this.recorder.requests };
+  }
+
+  /**
+   * Partitions just assigned to this process, with their end offsets at that moment: what lies below may have
+   * been sent by the previous owner, so it is checked against the delivery log. An unknown end offset makes
+   * every notification of that partition checked.
+   */
+  partitionsAssigned(partitions: readonly InheritedPartition[]): void {
+    for (const { partition, endOffset } of partitions) {
+      if (endOffset === undefined) this.inherited.delete(partition);
+      else this.inherited.set(partition, BigInt(endOffset));
     }
+  }
+
+  partitionsRevoked(partitions: readonly number[]): void {
+    for (const partition of partitions) this.inherited.delete(partition);
+  }
+
+  /**
+   * Delivers one notification; resolves once its outcome is recorded. Without a `source` the notification is
+   * treated as possibly handled elsewhere (the delivery log is asked). Must be called in arrival order per
+   * chat: the chat's mailbox takes it synchronously.
+   */
+  deliver(notification: Notification, source?: NotificationSource): Promise<DeliveryOutcome> {
+    const { triggerId } = notification;
+    if (this.closing) return Promise.reject(new StoppedError(`delivering ${triggerId}`));
+    if (this.known.get(triggerId) !== undefined) {
+      this.deps.logger.debug({ triggerId }, "already handled, not sending again");
+      return Promise.resolve(DUPLICATE);
+    }
+    // The same notification twice in a row (a redelivery, a re-emitted firing): the second waits for the first.
+    const running = this.inFlight.get(triggerId);
+    if (running) return running.then(() => DUPLICATE);
+
+    const { promise, resolve, reject } = Promise.withResolvers<DeliveryOutcome>();
+    const entry: Entry = { notification, verdict: "send", checked: SETTLED, resolve, reject };
+    if (this.mayHaveBeenHandled(source)) {
+      entry.verdict = undefined;
+      entry.checked = this.lookups.stateOf(triggerId).then(
+        (state) => {
+          if (state === "new") {
+            entry.verdict = "send";
+            return;
+          }
+          this.known.remember(triggerId, state);
+          entry.verdict = "skip";
+          this.deps.logger.debug({ triggerId, state }, "handled before the hand-over, not sending again");
+          resolve(DUPLICATE);
+        },
+        (error: unknown) => {
+          entry.verdict = "skip";
+          reject(error);
+        },
+      );
+    }
+    this.inFlight.set(triggerId, promise);
+    const forget = () => {
+      if (this.inFlight.get(triggerId) === promise) this.inFlight.delete(triggerId);
+    };
+    promise.then(forget, forget);
+    this.enqueue(entry);
+    return promise;
+  }
+
+  /**
+   * Stops: what is in flight gets up to `graceMs` to be sent and recorded; after that, retries give up and
+   * what is still queued is not sent (it stays uncommitted, so the next owner of the partition delivers it).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    this.closing = true;
+    const pending = () => Promise.allSettled([...this.inFlight.values()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pending(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stopLatch.stop();
+    await pending();
+  }
+
+  private mayHaveBeenHandled(source: NotificationSource | undefined): boolean {
+    if (source === undefined) return true;
+    const end = this.inherited.get(source.partition);
+    return end === undefined || BigInt(source.offset) < end;
+  }
+
+  private enqueue(entry: Entry): void {
+    const chat = entry.notification.origin.chatId;
+    const box = this.mailboxes.get(chat);
+    if (box) {
+      box.push(entry);
+      return;
+    }
+    const fresh = [entry];
+    this.mailboxes.set(chat, fresh);
+    void this.drain(chat, fresh);
+  }
+
+  /** The chat's sender: runs while its mailbox has anything, one message per rate-limit slot. */
+  private async drain(chat: string, box: Entry[]): Promise<void> {
+    try {
+      while (box.length > 0 && !this.stopLatch.stopped) {
+        const head = box[0]!;
+        if (head.verdict === undefined) await head.checked;
+        if (head.verdict === "skip") {
+          box.shift();
+          continue;
+        }
+        await this.untilStopped(this.deps.limiter.acquire(chat));
+        if (this.stopLatch.stopped) break;
+        const batch: Entry[] = [];
+        while (box.length > 0 && batch.length < this.deps.notifier.maxBatch) {
+          const next = box[0]!;
+          if (next.verdict === undefined) break; // keeps the chat's order: later ones wait for it
+          box.shift();
+          if (next.verdict === "send") batch.push(next);
+        }
+        await this.send(chat, batch);
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error }, "delivery mailbox failed");
+    } finally {
+      // Stopped (or a bug): what is left is not sent; its messages stay uncommitted and come again.
+      for (const entry of box.splice(0))
+        entry.reject(new StoppedError(`delivering ${entry.notification.triggerId}`));
+      this.mailboxes.delete(chat);
+    }
+  }
+
+  private async send(chat: string, batch: Entry[]): Promise<void> {
+    const { notifier, limiter, logger } = this.deps;
+    const notifications = batch.map((e) => e.notification) as unknown as NotificationBatch;
+    const triggerIds = notifications.map((n) => n.triggerId);
     for (let attempt = 1; ; attempt++) {
-      await limiter.acquire(notification.origin.chatId);
+      if (attempt > 1) await this.untilStopped(limiter.acquire(chat));
+      if (this.stopLatch.stopped) {
+        for (const entry of batch)
+          entry.reject(new StoppedError(`delivering ${entry.notification.triggerId}`));
+        return;
+      }
       try {
-        await notifier.send(notification);
+        await notifier.send(notifications);
       } catch (error) {
         const failure =
           error instanceof DeliveryError
@@ -71,69 +263,54 @@ export class DeliveryPipeline {
                 cause: error,
               });
         if (!failure.retryable) {
-          await log.markUndeliverable(notification, failure.code);
-          await this.deps.onUndeliverable?.(notification, failure.code);
-          logger.warn({ code: failure.code }, "notification undeliverable");
-          return { status: "undeliverable", reason: failure.code };
-        }
-        if (attempt >= this.retry.attempts) {
-          logger.error({ attempt, code: failure.code }, "giving up for now; the bus will retry");
-          throw failure;
-        }
-        const delay = failure.retryAfterMs ?? this.backoff(attempt);
-        if (failure.retryAfterMs !== undefined)
-          limiter.backOff(failure.retryAfterMs, notification.origin.chatId);
-        logger.warn({ attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
-        await this.sleep(delay);
-        continue;
-      }
-      await this.recordSent(notification, logger);
-      logger.info({ attempt, symbol: notification.symbol }, "notification delivered");
-      return { status: "sent", attempts: attempt };
-    }
-  }
-
-  /**
-   * Asks the delivery log, riding out an alert service that is restarting or whose database is (unreachable or
-   * 5xx) with the same backoff as sends, so the bus's few quick retries do not dead-letter, i.e. lose, the
-   * notification. A refusal (4xx) is not retried: it would only hold up the partition behind it.
-   */
-  private async stateOf(notification: Notification, logger: Logger): Promise<DeliveryState> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.deps.log.stateOf(notification.triggerId);
-      } catch (error) {
-        const refused = error instanceof ApiError && error.status < 500 && error.status !== 429;
-        if (refused || attempt >= this.retry.attempts) throw error;
-        const delayMs = this.backoff(attempt);
-        logger.warn({ err: error, attempt, delayMs }, "delivery log unavailable, retrying");
-        await this.sleep(delayMs);
-      }
-    }
-  }
-
-  /**
-   * Records a send that happened. Its own retries, never a resend: a log that is briefly unreachable (the alert
-   * service restarting) must not make the user get the message twice. If it stays unreachable the message still
-   * counts as delivered, so the bus moves on; only a later redelivery of it could then be sent again.
-   */
-  private async recordSent(notification: Notification, logger: Logger): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.deps.log.markSent(notification);
-        return;
-      } catch (error) {
-        if (attempt >= this.retry.attempts) {
-          logger.error({ err: error, attempt }, "sent, but could not record it in the delivery log");
+          logger.warn({ triggerIds, code: failure.code }, "notification undeliverable");
+          this.finish(batch, { status: "undeliverable", reason: failure.code });
           return;
         }
-        await this.sleep(this.backoff(attempt));
+        if (attempt >= this.retry.attempts) {
+          logger.error({ triggerIds, attempt, code: failure.code }, "giving up for now; the bus will retry");
+          for (const entry of batch) entry.reject(failure);
+          return;
+        }
+        const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
+        if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs, chat);
+        logger.warn({ triggerIds, attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
+        await this.stopLatch.sleep(delay);
+        continue;
       }
+      logger.info({ triggerIds, attempt }, "notification delivered");
+      this.finish(batch, { status: "sent", attempts: attempt });
+      return;
     }
   }
 
-  private backoff(attempt: number): number {
-    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return exp / 2 + Math.random() * (exp / 2);
+  /** Remembers the outcome at once (a redelivery is skipped from now on) and resolves each once recorded. */
+  private finish(batch: Entry[], outcome: Exclude<DeliveryOutcome, { status: "duplicate" }>): void {
+    for (const entry of batch) {
+      const n = entry.notification;
+      this.known.remember(n.triggerId, outcome.status);
+      if (outcome.status === "undeliverable") void this.tellUndeliverable(n, outcome.reason);
+      this.recorder
+        .record({
+          triggerId: n.triggerId,
+          alertId: n.alertId,
+          status: outcome.status,
+          ...(outcome.status === "undeliverable" ? { reason: outcome.reason } : {}),
+        })
+        .then(() => entry.resolve(outcome), entry.reject);
+    }
+  }
+
+  private async tellUndeliverable(notification: Notification, reason: string): Promise<void> {
+    try {
+      await this.deps.onUndeliverable?.(notification, reason);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, triggerId: notification.triggerId }, "onUndeliverable failed");
+    }
+  }
+
+  /** Waits for `promise`, or until the pipeline is stopped (a rate-limit slot far ahead must not hold a stop). */
+  private async untilStopped(promise: Promise<void>): Promise<void> {
+    await Promise.race([promise, this.stopLatch.whenStopped]);
   }
 }

@@ -21,18 +21,46 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Sends one notification to its chat. Throws DeliveryError; anything else thrown counts as retryable. */
+/** Notifications for one chat, in order, to go out as one message: never empty. */
+export type NotificationBatch = readonly [Notification, ...Notification[]];
+
+/**
+ * Sends DMs. One call is one message to one chat, carrying one or several notifications (firings that came
+ * within a moment of each other: Telegram allows about one message per second per chat). Throws DeliveryError;
+ * anything else thrown counts as retryable. The whole batch shares the outcome.
+ */
 export interface Notifier {
   readonly platform: Notification["origin"]["platform"];
-  send(notification: Notification): Promise<void>;
+  /** The most notifications one message can carry (the platform's length and embed limits). */
+  readonly maxBatch: number;
+  send(batch: NotificationBatch): Promise<void>;
 }
 
 export type DeliveryState = "new" | "sent" | "undeliverable";
 
-/** Remembers what was delivered, so a redelivered message (Kafka is at-least-once) is not sent twice. */
+/** An outcome to remember: the first one recorded for a triggerId stands. */
+export interface DeliveryOutcomeRecord {
+  triggerId: string;
+  alertId: string;
+  status: "sent" | "undeliverable";
+  /** Why it is undeliverable (a platform refusal code); only for undeliverable. */
+  reason?: string;
+}
+
+/** A record the log would not take, and why (e.g. the alert is gone): there is nothing to retry. */
+export interface RefusedRecord {
+  triggerId: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * What was delivered, kept where every instance and restart of the bot sees it (the alert service), so a
+ * notification handed over by an earlier owner of its partition is not sent twice. Asked and written in batches.
+ */
 export interface DeliveryLog {
-  /** The state of this triggerId; "new" if never seen. */
-  stateOf(triggerId: string): Promise<DeliveryState>;
-  markSent(notification: Notification): Promise<void>;
-  markUndeliverable(notification: Notification, reason: string): Promise<void>;
+  /** The state of each triggerId ("new" if never recorded); every one asked is answered. */
+  lookup(triggerIds: readonly string[]): Promise<Map<string, DeliveryState>>;
+  /** Records outcomes (the first record of a triggerId stands); answers the ones it refused. */
+  record(records: readonly DeliveryOutcomeRecord[]): Promise<RefusedRecord[]>;
 }

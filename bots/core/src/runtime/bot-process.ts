@@ -1,9 +1,8 @@
-import { KafkaBus } from "@tickerbell/bus";
+import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
-import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
-import { HttpDeliveryLog } from "../delivery/http-log.ts";
+import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
-import type { Notifier } from "../delivery/ports.ts";
+import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import { consumeNotifications } from "./notification-consumer.ts";
 import { startOpsServer } from "./ops-server.ts";
@@ -18,37 +17,39 @@ export interface ChatBot {
 
 export interface BotProcessOptions {
   platform: Platform;
-  /** Kafka client id and log name, e.g. "telegram-bot". */
-  service: string;
   logger: Logger;
   metrics: Registry;
+  /** Port of /healthz, /readyz and /metrics. */
   port: number;
-  kafkaBrokers: string[];
+  /** The bus to read notifications from; started here if it is not yet, never closed here (the caller owns it). */
+  bus: Bus<typeof TOPIC_CATALOG>;
   groupId: string;
-  alertsUrl: string;
-  alertsToken: string;
+  /** Where outcomes are recorded and, after a partition hand-over, looked up (the alert service's log). */
+  deliveryLog: DeliveryLog;
   bot: ChatBot;
   notifier: Notifier;
   limiter: RateLimiter;
+  /** Notifications of one partition in delivery at once (default: the consumer's). */
+  maxInFlight?: number;
+}
+
+export interface RunningBotProcess {
+  /**
+   * Stops in order: no new notification is taken, those in flight are sent and recorded (with a grace period),
+   * then the bot leaves its platform and the ops server closes. The bus stays open for its owner to close.
+   */
+  stop(reason?: string): Promise<void>;
 }
 
 /**
- * What every bot process does around its platform adapter: ops endpoints, the bus, notifications delivered
- * through the pipeline with the alert service's delivery log, and a graceful shutdown on SIGINT/SIGTERM.
+ * What every bot process does around its platform adapter: ops endpoints, notifications delivered through the
+ * pipeline, and an ordered stop. Signals and the bus belong to the caller (main.ts, or the standalone).
  */
-export async function runBotProcess(options: BotProcessOptions): Promise<void> {
-  const { logger, metrics, bot } = options;
-  const bus = new KafkaBus({
-    catalog: TOPIC_CATALOG,
-    brokers: options.kafkaBrokers,
-    clientId: options.service,
-    metrics,
-    logger,
-  });
+export async function runBotProcess(options: BotProcessOptions): Promise<RunningBotProcess> {
+  const { logger, metrics, bot, bus } = options;
   const pipeline = new DeliveryPipeline({
     notifier: options.notifier,
-    // Kept by the alert service: survives restarts and is shared by every instance of the bot.
-    log: new HttpDeliveryLog({ baseUrl: options.alertsUrl, token: options.alertsToken }),
+    log: options.deliveryLog,
     limiter: options.limiter,
     logger,
   });
@@ -59,31 +60,36 @@ export async function runBotProcess(options: BotProcessOptions): Promise<void> {
     metrics,
     ready: () => ready && (bot.isReady?.() ?? true),
   });
-  await bus.start();
-  await bot.start();
+  try {
+    await bus.start();
+    await bot.start();
+  } catch (error) {
+    ops.close();
+    throw error;
+  }
   const subscription = await consumeNotifications({
     bus,
     platform: options.platform,
     pipeline,
     groupId: options.groupId,
+    ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
   ready = true;
   logger.info({ port: options.port }, `${options.platform} bot ready`);
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    ready = false;
-    logger.info({ signal }, "shutting down");
-    // In-flight notifications finish and commit first (the platform client is still up to send them), then
-    // the bot leaves its platform, then the bus disconnects.
-    await subscription.stop();
-    await bot.stop(signal);
-    await bus.close();
-    ops.close();
-    process.exit(0);
+  let stopping: Promise<void> | undefined;
+  return {
+    stop(reason = "stop") {
+      stopping ??= (async () => {
+        ready = false;
+        logger.info({ reason }, "shutting down");
+        // In-flight notifications finish (the platform client is still up to send them) and are recorded while
+        // the subscription stops taking new ones and commits; then the bot leaves its platform.
+        await Promise.all([subscription.stop(), pipeline.close()]);
+        await bot.stop(reason);
+        await new Promise<void>((resolve) => ops.close(() => resolve()));
+      })();
+      return stopping;
+    },
   };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }

@@ -5,33 +5,37 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../clients/http.ts";
 import { InMemoryDeliveryLog } from "../delivery/memory-log.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
-import type { Notifier } from "../delivery/ports.ts";
+import type { DeliveryOutcomeRecord, NotificationBatch, Notifier, RefusedRecord } from "../delivery/ports.ts";
 import { RateLimiter } from "../delivery/rate-limiter.ts";
 import { consumeNotifications } from "./notification-consumer.ts";
 
 const logger = createLogger({ service: "test", level: "silent" });
+const USERS = ["7c9e6679-7425-40de-944b-e07fc1f90ae7", "16fd2706-8baf-433b-82eb-8c7fada847da"];
 
-const NOTIFICATION: Notification = {
-  v: 1,
-  type: "triggered",
-  triggerId: "0f8fad5b-d9cb-469f-a165-70867728950e:0",
-  alertId: "0f8fad5b-d9cb-469f-a165-70867728950e",
-  generation: 0,
-  userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-  origin: { platform: "telegram", chatId: "42" },
-  symbol: "AAPL",
-  condition: { kind: "price", direction: "above", target: 200 },
-  description: "above $200.00",
-  price: 201,
-  referencePrice: 190,
-  moveAbs: 11,
-  movePercent: 5.79,
-  note: null,
-  repeating: false,
-  firedAt: "2026-11-24T15:00:00.000Z",
-};
+function notification(generation: number, user = 0): Notification {
+  const alertId = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  return {
+    v: 1,
+    type: "triggered",
+    triggerId: `${alertId}:${generation}`,
+    alertId,
+    generation,
+    userId: USERS[user]!,
+    origin: { platform: "telegram", chatId: `chat-${user}` },
+    symbol: "AAPL",
+    condition: { kind: "price", direction: "above", target: 200 },
+    description: "above $200.00",
+    price: 201,
+    referencePrice: 190,
+    moveAbs: 11,
+    movePercent: 5.79,
+    note: null,
+    repeating: false,
+    firedAt: "2026-11-24T15:00:00.000Z",
+  };
+}
 
-/** The delivery log answering `status` until `downUntil` (a 500 while the alert service's database restarts). */
+/** The delivery log answering `status` to writes until `downUntil` (a 500 while the alert service restarts). */
 class FailingDeliveryLog extends InMemoryDeliveryLog {
   readonly downUntil: number;
   readonly status: number;
@@ -40,18 +44,22 @@ class FailingDeliveryLog extends InMemoryDeliveryLog {
     this.downUntil = Date.now() + downForMs;
     this.status = status;
   }
-  override async stateOf(triggerId: string) {
+  override async record(records: readonly DeliveryOutcomeRecord[]): Promise<RefusedRecord[]> {
     if (Date.now() < this.downUntil)
-      throw new ApiError("GET", `/v1/deliveries/${triggerId}`, this.status, "x", `answered ${this.status}`);
-    return super.stateOf(triggerId);
+      throw new ApiError("PUT", "/v1/deliveries", this.status, "x", `answered ${this.status}`);
+    return super.record(records);
   }
 }
 
 class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
-  readonly sent: string[] = [];
-  async send(n: Notification): Promise<void> {
-    this.sent.push(n.triggerId);
+  readonly maxBatch = 10;
+  readonly messages: string[][] = [];
+  async send(batch: NotificationBatch): Promise<void> {
+    this.messages.push(batch.map((n) => n.triggerId));
+  }
+  sent(): string[] {
+    return this.messages.flat();
   }
 }
 
@@ -60,44 +68,76 @@ afterEach(async () => {
   await bus?.close();
 });
 
-async function consumeWith(log: InMemoryDeliveryLog): Promise<RecordingNotifier> {
-  bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
+async function consumeWith(
+  log: InMemoryDeliveryLog,
+  limits = { globalPerSecond: 1000, perChatPerSecond: 1000 },
+) {
+  bus ??= new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
   await bus.start();
   const notifier = new RecordingNotifier();
-  const pipeline = new DeliveryPipeline({
-    notifier,
-    log,
-    limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }),
-    logger,
-  });
-  await consumeNotifications({ bus, platform: "telegram", pipeline });
-  await bus.publish("notifications.telegram", [{ key: NOTIFICATION.userId, value: NOTIFICATION }]);
-  return notifier;
+  const pipeline = new DeliveryPipeline({ notifier, log, limiter: new RateLimiter(limits), logger });
+  const subscription = await consumeNotifications({ bus, platform: "telegram", pipeline });
+  return { notifier, pipeline, subscription };
 }
+
+const publish = (notifications: Notification[]) =>
+  bus!.publish(
+    "notifications.telegram",
+    notifications.map((value) => ({ key: value.userId, value })),
+  );
 
 async function until(done: () => boolean): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 const deadLetters = () => bus!.retainedMessages(deadLetterTopicOf("notifications.telegram"));
 
 describe("consumeNotifications", () => {
-  // Found by the fault suite (shared/testkit/test/faults): with only the bus's quick retries (about 1.5 s) a
-  // PostgreSQL restart under the alert service dead-lettered the notifications in flight, so they were lost.
   it("rides out a delivery log that answers 500 for a few seconds instead of dead-lettering the notification", async () => {
-    const log = new FailingDeliveryLog(3_000, 500);
-    const notifier = await consumeWith(log);
-    await until(() => notifier.sent.length > 0 || deadLetters() > 0);
-    expect(notifier.sent).toEqual([NOTIFICATION.triggerId]);
+    const log = new FailingDeliveryLog(2_000, 500);
+    const { notifier } = await consumeWith(log);
+    await publish([notification(1)]);
+    await until(() => log.states.size > 0 || deadLetters() > 0);
+    expect(notifier.sent()).toEqual([notification(1).triggerId]);
+    expect(log.states.get(notification(1).triggerId)).toBe("sent");
     expect(deadLetters()).toBe(0);
-    expect(await log.stateOf(NOTIFICATION.triggerId)).toBe("sent");
   }, 20_000);
 
-  it("dead-letters at once what the delivery log refuses (4xx), so it does not hold up the partition", async () => {
-    const notifier = await consumeWith(new FailingDeliveryLog(60_000, 404));
-    await until(() => deadLetters() > 0);
-    expect(deadLetters()).toBe(1);
-    expect(notifier.sent).toEqual([]);
+  it("checks with the delivery log only what was on the partition before it was assigned", async () => {
+    bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
+    await bus.start();
+    const log = new InMemoryDeliveryLog();
+    // The previous owner sent generation 1; generation 2 was left over.
+    log.states.set(notification(1).triggerId, "sent");
+    await publish([notification(1), notification(2)]);
+    const { notifier } = await consumeWith(log);
+    await until(() => log.states.size === 2);
+    expect(notifier.sent()).toEqual([notification(2).triggerId]);
+    expect(log.calls.lookup).toBe(1);
+
+    // From now on this process is the owner: a new notification is sent without asking.
+    await publish([notification(3)]);
+    await until(() => log.states.size === 3);
+    expect(notifier.sent()).toEqual([notification(2).triggerId, notification(3).triggerId]);
+    expect(log.calls.lookup).toBe(1);
+  }, 20_000);
+
+  it("delivers many notifications of a partition at once, each chat's in order", async () => {
+    const log = new InMemoryDeliveryLog();
+    const { notifier } = await consumeWith(log, { globalPerSecond: 1000, perChatPerSecond: 20 });
+    const batch = Array.from({ length: 20 }, (_, i) => notification(10 + i, i % 2));
+    await publish(batch);
+    await until(() => log.states.size === batch.length);
+    const sent = notifier.sent();
+    expect(sent.sort()).toEqual(batch.map((n) => n.triggerId).sort());
+    for (const user of [0, 1]) {
+      const chat = notifier.messages
+        .flat()
+        .filter((id) => batch.find((n) => n.triggerId === id)!.userId === USERS[user]);
+      expect(chat).toEqual(batch.filter((n) => n.userId === USERS[user]).map((n) => n.triggerId));
+    }
+    // Several firings per chat, so fewer messages than notifications.
+    expect(notifier.messages.length).toBeLessThan(batch.length);
   }, 20_000);
 });

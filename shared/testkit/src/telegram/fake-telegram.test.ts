@@ -243,6 +243,45 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(fake.messagesTo(3000)[1]?.receivedAt).toBe(Date.UTC(2026, 0, 5, 14, 30, 1));
   });
 
+  it("counts paid broadcasts (allow_paid_broadcast) against their own 1,000/s limit instead of the 30/s one", async () => {
+    const now = Date.UTC(2026, 0, 5, 14, 30);
+    const fake = await startFake({ now: () => now });
+    const bot = botFor(fake);
+    const users = Array.from({ length: 1031 }, (_, n) => ({ id: 50_000 + n }));
+    for (const user of users) fake.knowUser(user);
+    const paid = { allow_paid_broadcast: true } as Record<string, unknown>;
+
+    // The free limit used up within the same second does not hold up paid messages, and they do not use it up.
+    for (const user of users.slice(0, 30)) await bot.telegram.sendMessage(user.id, "free");
+    expect((await telegramError(bot.telegram.sendMessage(users[30]!.id, "free"))).code).toBe(429);
+    for (const user of users.slice(30, 1030)) await bot.telegram.sendMessage(user.id, "paid", paid);
+    const over = await telegramError(bot.telegram.sendMessage(users[1030]!.id, "paid, 1001st", paid));
+    expect(over.code).toBe(429);
+    expect(fake.tooManyRequests().map((r) => r.reason)).toEqual([
+      "rate-limit-global",
+      "rate-limit-paid-broadcast",
+    ]);
+    const sent = fake.allSent();
+    expect(sent.filter((m) => m.paidBroadcast)).toHaveLength(1000);
+    expect(sent.filter((m) => !m.paidBroadcast)).toHaveLength(30);
+  });
+
+  it("still paces paid broadcasts per chat, and takes a custom paid limit", async () => {
+    const fake = await startFake({ rateLimits: { paidBroadcast: { limit: 2, windowMs: 1000 } } });
+    const bot = botFor(fake);
+    for (const id of [6001, 6002, 6003]) fake.knowUser({ id });
+    const paid = { allow_paid_broadcast: true } as Record<string, unknown>;
+    await bot.telegram.sendMessage(6001, "a", paid);
+    const sameChat = await telegramError(bot.telegram.sendMessage(6001, "b", paid));
+    expect(sameChat.parameters?.retry_after).toBe(1);
+    await bot.telegram.sendMessage(6002, "c", paid);
+    expect((await telegramError(bot.telegram.sendMessage(6003, "d", paid))).code).toBe(429);
+    expect(fake.tooManyRequests().map((r) => r.reason)).toEqual([
+      "rate-limit-chat",
+      "rate-limit-paid-broadcast",
+    ]);
+  });
+
   it("waits for several messages to arrive", async () => {
     const fake = await startFake({ rateLimits: { perChat: { limit: 10, windowMs: 1000 } } });
     const bot = botFor(fake);

@@ -44,8 +44,11 @@ export interface FakeBotConfig {
 export interface FakeTelegramOptions {
   /** Tokens (or bot descriptions) the server accepts; one generated bot when omitted. */
   bots?: ReadonlyArray<string | FakeBotConfig>;
-  /** Per bot token. Defaults: 30 messages per 1000 ms overall, 1 message per 1000 ms per chat. */
-  rateLimits?: { global?: RateWindow; perChat?: RateWindow };
+  /**
+   * Per bot token. Defaults: 30 messages per 1000 ms overall, 1 message per 1000 ms per chat, and 1,000 per
+   * 1000 ms overall for messages sent with `allow_paid_broadcast` (which count against that limit instead).
+   */
+  rateLimits?: { global?: RateWindow; perChat?: RateWindow; paidBroadcast?: RateWindow };
   /** Milliseconds since the epoch; for rate limits, `date` fields and `receivedAt`. */
   now?: () => number;
   host?: string;
@@ -90,6 +93,8 @@ export interface RecordedMessage extends MessageRef {
   photo: RecordedPhoto | undefined;
   /** Server clock (ms) when the request was accepted. */
   receivedAt: number;
+  /** Sent with `allow_paid_broadcast: true` (counted against the paid broadcast limit). */
+  paidBroadcast: boolean;
   /** The Message object returned to the bot. */
   message: Message;
 }
@@ -107,7 +112,13 @@ export interface AnsweredCallback {
 }
 
 /** Why a request was refused: real API rules, a 429 limit, or a fault the test injected. */
-export type RefusalReason = "api" | "rate-limit-global" | "rate-limit-chat" | "storm" | "injected";
+export type RefusalReason =
+  | "api"
+  | "rate-limit-global"
+  | "rate-limit-paid-broadcast"
+  | "rate-limit-chat"
+  | "storm"
+  | "injected";
 
 export interface RecordedRefusal {
   method: string;
@@ -136,6 +147,7 @@ interface BotState {
   commands: Map<string, BotCommand[]>;
   callbackQueries: Map<string, { query: CallbackQuery; answered: boolean }>;
   globalLimiter: SlidingWindowLimiter;
+  paidBroadcastLimiter: SlidingWindowLimiter;
   chatLimiter: SlidingWindowLimiter;
 }
 
@@ -164,6 +176,8 @@ interface MessageWaiter {
 
 const DEFAULT_GLOBAL_WINDOW: RateWindow = { limit: 30, windowMs: 1000 };
 const DEFAULT_PER_CHAT_WINDOW: RateWindow = { limit: 1, windowMs: 1000 };
+/** Bot API: `allow_paid_broadcast` allows up to 1000 messages per second, for a fee in Telegram Stars. */
+const DEFAULT_PAID_BROADCAST_WINDOW: RateWindow = { limit: 1000, windowMs: 1000 };
 const MAX_TEXT_LENGTH = 4096;
 const MAX_CAPTION_LENGTH = 1024;
 const QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid";
@@ -216,6 +230,7 @@ export class FakeTelegram {
     this.#host = options.host ?? "127.0.0.1";
     const globalWindow = options.rateLimits?.global ?? DEFAULT_GLOBAL_WINDOW;
     const perChatWindow = options.rateLimits?.perChat ?? DEFAULT_PER_CHAT_WINDOW;
+    const paidBroadcastWindow = options.rateLimits?.paidBroadcast ?? DEFAULT_PAID_BROADCAST_WINDOW;
     const bots = options.bots ?? [generatedBot()];
     if (bots.length === 0) throw new Error("FakeTelegram needs at least one bot token");
     for (const entry of bots) {
@@ -240,6 +255,7 @@ export class FakeTelegram {
         commands: new Map(),
         callbackQueries: new Map(),
         globalLimiter: new SlidingWindowLimiter(globalWindow),
+        paidBroadcastLimiter: new SlidingWindowLimiter(paidBroadcastWindow),
         chatLimiter: new SlidingWindowLimiter(perChatWindow),
       });
     }
@@ -609,14 +625,20 @@ export class FakeTelegram {
         if (formatted.text.trim().length === 0) throw badRequest("message text is empty");
         if (formatted.text.length > MAX_TEXT_LENGTH) throw badRequest("message is too long");
         const replyMarkup = parseReplyMarkup(params);
-        this.#checkRateLimits(bot, chat);
+        const paidBroadcast = optionalBoolean(params, "allow_paid_broadcast") === true;
+        this.#checkRateLimits(bot, chat, paidBroadcast);
         const message = this.#storeBotMessage(bot, chat, {
           text: formatted.text,
           ...(formatted.entities.length > 0 ? { entities: formatted.entities } : {}),
           ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
           ...this.#replyTo(chat, params),
         });
-        this.#record(bot, "sendMessage", message, { rawText: raw, parseMode, photo: undefined });
+        this.#record(bot, "sendMessage", message, {
+          rawText: raw,
+          parseMode,
+          photo: undefined,
+          paidBroadcast,
+        });
         return message;
       },
       sendPhoto: ({ bot, params }) => {
@@ -636,7 +658,8 @@ export class FakeTelegram {
           throw badRequest("message caption is too long");
         }
         const replyMarkup = parseReplyMarkup(params);
-        this.#checkRateLimits(bot, chat);
+        const paidBroadcast = optionalBoolean(params, "allow_paid_broadcast") === true;
+        this.#checkRateLimits(bot, chat, paidBroadcast);
         const message = this.#storeBotMessage(bot, chat, {
           photo: photoSizes(photo.fileId),
           ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
@@ -646,7 +669,7 @@ export class FakeTelegram {
           ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
           ...this.#replyTo(chat, params),
         });
-        this.#record(bot, "sendPhoto", message, { rawText: raw, parseMode, photo });
+        this.#record(bot, "sendPhoto", message, { rawText: raw, parseMode, photo, paidBroadcast });
         return message;
       },
       editMessageText: ({ bot, params }) => {
@@ -810,14 +833,17 @@ export class FakeTelegram {
     return { source: "file_id", fileId: value };
   }
 
-  #checkRateLimits(bot: BotState, chat: ChatState): void {
+  /** A paid broadcast counts against its own, higher overall limit instead of the free one; per chat alike. */
+  #checkRateLimits(bot: BotState, chat: ChatState, paidBroadcast: boolean): void {
     const now = this.#now();
-    const globalWait = bot.globalLimiter.retryAfterSeconds("all", now);
-    if (globalWait > 0) throw new RateLimited(globalWait, "rate-limit-global");
+    const overall = paidBroadcast ? bot.paidBroadcastLimiter : bot.globalLimiter;
+    const globalWait = overall.retryAfterSeconds("all", now);
+    if (globalWait > 0)
+      throw new RateLimited(globalWait, paidBroadcast ? "rate-limit-paid-broadcast" : "rate-limit-global");
     const chatKey = String(chat.chat.id);
     const chatWait = bot.chatLimiter.retryAfterSeconds(chatKey, now);
     if (chatWait > 0) throw new RateLimited(chatWait, "rate-limit-chat");
-    bot.globalLimiter.record("all", now);
+    overall.record("all", now);
     bot.chatLimiter.record(chatKey, now);
   }
 
@@ -837,7 +863,12 @@ export class FakeTelegram {
     bot: BotState,
     method: RecordedMethod,
     message: Message,
-    details: { rawText: string | undefined; parseMode: string | undefined; photo: RecordedPhoto | undefined },
+    details: {
+      rawText: string | undefined;
+      parseMode: string | undefined;
+      photo: RecordedPhoto | undefined;
+      paidBroadcast?: boolean;
+    },
   ): void {
     const recorded: RecordedMessage = {
       method,
@@ -850,6 +881,7 @@ export class FakeTelegram {
       replyMarkup: message.reply_markup === undefined ? undefined : structuredClone(message.reply_markup),
       photo: details.photo,
       receivedAt: this.#now(),
+      paidBroadcast: details.paidBroadcast ?? false,
       message: structuredClone(message),
     };
     this.#recorded.push(recorded);

@@ -10,7 +10,8 @@ export interface RateWindow {
  */
 export class SlidingWindowLimiter {
   readonly #window: RateWindow;
-  readonly #accepted = new Map<string, number[]>();
+  /** Accepted times per key, oldest first; `head` skips those already out of the window (cheap at 1,000/s). */
+  readonly #accepted = new Map<string, { times: number[]; head: number }>();
   readonly #floodWaitUntil = new Map<string, number>();
 
   constructor(window: RateWindow) {
@@ -22,21 +23,30 @@ export class SlidingWindowLimiter {
     const waitUntil = this.#floodWaitUntil.get(key) ?? 0;
     if (now < waitUntil) return Math.max(1, Math.ceil((waitUntil - now) / 1000));
     const recent = this.#recent(key, now);
-    if (recent.length < this.#window.limit) return 0;
-    const freeAt = recent[recent.length - this.#window.limit]! + this.#window.windowMs;
+    const count = recent.times.length - recent.head;
+    if (count < this.#window.limit) return 0;
+    const freeAt = recent.times[recent.times.length - this.#window.limit]! + this.#window.windowMs;
     const seconds = Math.max(1, Math.ceil((freeAt - now) / 1000));
     this.#floodWaitUntil.set(key, now + seconds * 1000);
     return seconds;
   }
 
   record(key: string, now: number): void {
-    const recent = this.#recent(key, now);
-    recent.push(now);
-    this.#accepted.set(key, recent);
+    this.#recent(key, now).times.push(now);
   }
 
-  #recent(key: string, now: number): number[] {
+  #recent(key: string, now: number): { times: number[]; head: number } {
     const since = now - this.#window.windowMs;
-    return (this.#accepted.get(key) ?? []).filter((at) => at > since);
+    let entry = this.#accepted.get(key);
+    if (!entry) {
+      entry = { times: [], head: 0 };
+      this.#accepted.set(key, entry);
+    }
+    while (entry.head < entry.times.length && entry.times[entry.head]! <= since) entry.head++;
+    if (entry.head > 1024 && entry.head * 2 > entry.times.length) {
+      entry.times = entry.times.slice(entry.head);
+      entry.head = 0;
+    }
+    return entry;
   }
 }
