@@ -49,19 +49,33 @@ export class PartitionDispatcher {
   readonly signal = new StopSignal();
   readonly #limit: number;
   readonly #order = new CompletionOrder();
-  readonly #running = new Set<Promise<void>>();
+  #running = 0;
+  /** Callers of `whenOneSettles`; each settle (and each `wakeEveryMs` tick) wakes them all. */
+  readonly #waiters = new Set<() => void>();
   readonly #onPrefix: (lastDoneOffset: string) => void;
   readonly #unlink: () => void;
+  readonly #ticker: ReturnType<typeof setInterval> | undefined;
   #failure: { error: unknown } | undefined;
 
-  constructor(options: { limit: number; parent: StopSignal; onPrefix: (lastDoneOffset: string) => void }) {
+  constructor(options: {
+    limit: number;
+    parent: StopSignal;
+    onPrefix: (lastDoneOffset: string) => void;
+    /** Also wake waiters this often (the Kafka adapter heartbeats while slow handlers run). */
+    wakeEveryMs?: number;
+  }) {
     this.#limit = options.limit;
     this.#onPrefix = options.onPrefix;
     this.#unlink = options.parent.onStop(() => this.signal.stop());
+    this.signal.onStop(() => this.#wake());
+    if (options.wakeEveryMs !== undefined) {
+      this.#ticker = setInterval(() => this.#wake(), options.wakeEveryMs);
+      this.#ticker.unref?.();
+    }
   }
 
   get inFlight(): number {
-    return this.#running.size;
+    return this.#running;
   }
 
   /** Started messages not yet inside the done prefix (running, or done behind an unfinished one). */
@@ -74,7 +88,7 @@ export class PartitionDispatcher {
   }
 
   hasRoom(): boolean {
-    return this.#running.size < this.#limit;
+    return this.#running < this.#limit;
   }
 
   /** Records a failure from outside the deliveries (a heartbeat that reports a rebalance): stop and drain. */
@@ -85,7 +99,8 @@ export class PartitionDispatcher {
 
   start(offset: string, deliver: () => Promise<boolean>): void {
     this.#order.start(offset);
-    const task: Promise<void> = deliver()
+    this.#running++;
+    deliver()
       .then(
         (done) => {
           if (!done) return;
@@ -94,42 +109,46 @@ export class PartitionDispatcher {
         },
         (error: unknown) => this.fail(error),
       )
-      .finally(() => this.#running.delete(task));
-    this.#running.add(task);
-  }
-
-  /** Resolves when a running delivery settles, the dispatcher stops, or after `timeoutMs` if given. */
-  async whenOneSettles(timeoutMs?: number, also?: Promise<unknown>): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let unsubscribe = () => {};
-    const waits: Promise<unknown>[] = [...this.#running];
-    if (also) waits.push(also);
-    if (timeoutMs !== undefined)
-      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))));
-    if (!this.signal.stopped)
-      waits.push(new Promise<void>((resolve) => (unsubscribe = this.signal.onStop(resolve))));
-    if (waits.length === 0) return;
-    try {
-      await Promise.race(waits);
-    } finally {
-      clearTimeout(timer);
-      unsubscribe();
-    }
+      .finally(() => {
+        this.#running--;
+        this.#wake();
+      });
   }
 
   /**
-   * Waits for every running delivery (calling `tick.run` after each settles and at least every `tick.everyMs`
-   * until something failed), then throws the first failure if there was one.
+   * Resolves when a running delivery settles, the dispatcher stops, `also` settles, or the next
+   * `wakeEveryMs` tick. Resolves at once when there is nothing to wait for.
    */
-  async drain(tick?: { everyMs: number; run: () => Promise<void> }): Promise<void> {
+  whenOneSettles(also?: Promise<unknown>): Promise<void> {
+    if (this.#running === 0 && this.signal.stopped && !also) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      also?.then(wake, wake);
+    });
+  }
+
+  /**
+   * Waits for every running delivery (calling `afterEach` after each wake-up until something failed), then
+   * throws the first failure if there was one.
+   */
+  async drain(afterEach?: () => Promise<void>): Promise<void> {
     try {
-      while (this.#running.size > 0) {
-        await this.whenOneSettles(tick?.everyMs);
-        if (tick && !this.failed) await tick.run().catch((error: unknown) => this.fail(error));
+      while (this.#running > 0) {
+        await this.whenOneSettles();
+        if (afterEach && !this.failed) await afterEach().catch((error: unknown) => this.fail(error));
       }
     } finally {
       this.#unlink();
+      clearInterval(this.#ticker);
     }
     if (this.#failure) throw this.#failure.error;
+  }
+
+  #wake(): void {
+    for (const wake of [...this.#waiters]) wake();
   }
 }

@@ -105,7 +105,7 @@ class PartitionLog {
   }
 }
 
-/** One member working one partition: delivers in offset order, commits after each message is done. */
+/** One member working one partition: starts messages in offset order, commits the contiguous done prefix. */
 class PartitionWorker {
   readonly signal = new StopSignal();
   readonly done: Promise<void>;
@@ -458,27 +458,30 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
       },
     });
     let appended: Promise<void> | undefined;
-    while (!dispatcher.signal.stopped) {
-      // Like a fetched Kafka batch, the look-ahead behind an unfinished message is bounded.
-      if (!dispatcher.hasRoom() || next - doneUpTo >= MAX_LOOK_AHEAD) {
-        await dispatcher.whenOneSettles();
-        continue;
+    try {
+      while (!dispatcher.signal.stopped) {
+        // Like a fetched Kafka batch, the look-ahead behind an unfinished message is bounded.
+        if (!dispatcher.hasRoom() || next - doneUpTo >= MAX_LOOK_AHEAD) {
+          await dispatcher.whenOneSettles();
+          continue;
+        }
+        next = Math.max(next, log.startOffset);
+        const stored = log.at(next);
+        if (dispatcher.inFlight === 0) this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
+        if (!stored) {
+          appended ??= log.waitForAppend(dispatcher.signal).then(() => {
+            appended = undefined;
+          });
+          await dispatcher.whenOneSettles(appended);
+          continue;
+        }
+        const raw: RawMessage = { topic: tp.topic, partition: tp.partition, offset: String(next), ...stored };
+        dispatcher.start(raw.offset, () => this.#deliverOne(spec, raw, dispatcher.signal));
+        next++;
       }
-      next = Math.max(next, log.startOffset);
-      const stored = log.at(next);
-      if (dispatcher.inFlight === 0) this.#metrics.consumerLag.set(lag, log.endOffset - doneUpTo);
-      if (!stored) {
-        appended ??= log.waitForAppend(dispatcher.signal).then(() => {
-          appended = undefined;
-        });
-        await dispatcher.whenOneSettles(undefined, appended);
-        continue;
-      }
-      const raw: RawMessage = { topic: tp.topic, partition: tp.partition, offset: String(next), ...stored };
-      dispatcher.start(raw.offset, () => this.#deliverOne(spec, raw, dispatcher.signal));
-      next++;
+    } finally {
+      await dispatcher.drain();
     }
-    await dispatcher.drain();
   }
 
   /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */

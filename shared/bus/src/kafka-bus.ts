@@ -416,9 +416,12 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     const lastInBatch = batch.messages.at(-1)?.offset;
     const highWatermark = BigInt(batch.highWatermark);
     const lagLabels = { topic: batch.topic, partition: String(batch.partition), group: spec.groupId };
+    // While slow handlers run, wake up now and then to heartbeat.
+    const heartbeatEveryMs = Math.max(100, Math.floor(this.#tuning.heartbeatInterval / 2));
     const dispatcher = new PartitionDispatcher({
       limit: spec.maxInFlight,
       parent: signal,
+      wakeEveryMs: heartbeatEveryMs,
       onPrefix: (lastDone) => {
         // kafkajs maps the batch's last message to its last offset (transaction markers after it).
         payload.resolveOffset(lastDone);
@@ -428,29 +431,30 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     });
     const isStopping = () => dispatcher.signal.stopped || !payload.isRunning() || payload.isStale();
     // After each message (and while waiting on slow ones): keep the membership alive, commit now and then.
-    const tick = {
-      everyMs: Math.max(100, Math.floor(this.#tuning.heartbeatInterval / 2)),
-      run: async () => {
-        await payload.heartbeat();
-        if (spec.commit === "auto") await payload.commitOffsetsIfNecessary();
-      },
+    const tick = async () => {
+      await payload.heartbeat();
+      if (spec.commit === "auto") await payload.commitOffsetsIfNecessary();
     };
-    for (const message of batch.messages) {
-      while (!dispatcher.hasRoom() && !isStopping()) {
-        await dispatcher.whenOneSettles(tick.everyMs);
-        await tick.run().catch((error: unknown) => dispatcher.fail(error));
+    try {
+      for (const message of batch.messages) {
+        while (!dispatcher.hasRoom() && !isStopping()) {
+          await dispatcher.whenOneSettles();
+          await tick().catch((error: unknown) => dispatcher.fail(error));
+        }
+        if (isStopping()) break;
+        const raw = toRawMessage(batch.topic, batch.partition, message);
+        dispatcher.start(message.offset, () =>
+          this.#deliverOne(spec, raw, {
+            isStopping,
+            pause: (ms) => dispatcher.signal.sleep(ms),
+            keepAlive: () => payload.heartbeat(),
+          }),
+        );
       }
-      if (isStopping()) break;
-      const raw = toRawMessage(batch.topic, batch.partition, message);
-      dispatcher.start(message.offset, () =>
-        this.#deliverOne(spec, raw, {
-          isStopping,
-          pause: (ms) => dispatcher.signal.sleep(ms),
-          keepAlive: () => payload.heartbeat(),
-        }),
-      );
+    } finally {
+      // Also when starting failed: the running ones finish, and the ticker stops.
+      await dispatcher.drain(tick);
     }
-    await dispatcher.drain(tick);
   }
 
   /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
