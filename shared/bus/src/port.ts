@@ -137,8 +137,9 @@ export interface Subscription {
   readonly groupId: string;
   /**
    * Leaves the group gracefully: no new message is started, the in-flight ones finish, the offsets up to the
-   * first message that is not done are committed, and the partitions pass to the remaining members. A message
-   * still being retried is not dead-lettered: it stays uncommitted and is delivered again later.
+   * first message that is not done are committed (auto commit mode; manual mode commits nothing), and the
+   * partitions pass to the remaining members. A message still being retried is not dead-lettered: it stays
+   * uncommitted and is delivered again later.
    */
   stop(): Promise<void>;
   /**
