@@ -163,6 +163,8 @@ describe("a matcher restarted from the stored record", () => {
             .toUpperCase()
             .replace(/^[0-9]/, "R");
           const symbols = [`A${tag}`, `B${tag}`];
+          // A fresh in-memory bus starts its offsets over, as the standalone's does at every start.
+          await service.runtime.forgetStreamPositions();
           const bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
           await bus.start();
           const workers = await startAlertWorkers({
@@ -207,7 +209,10 @@ describe("a matcher restarted from the stored record", () => {
               alerts.push(alert);
               reference.upsert(alert);
             }
-            await workers.relay.drainOnce();
+            // The relay publishes the creations on commit; the stream starts once the matcher holds them all.
+            for (let i = 0; i < 500 && !alerts.every((a) => run.matcher.holds(a.id)); i++)
+              await new Promise((r) => setTimeout(r, 10));
+            expect(alerts.every((a) => run.matcher.holds(a.id))).toBe(true);
             await settle(run);
             const prices = [BASE, BASE];
             let ts = START;

@@ -125,6 +125,15 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     });
   }
 
+  forgetStreamPositions(): Promise<void> {
+    return this.#em.fork().transactional(async (em) => {
+      await em.execute(
+        "update alerts set state_as_of_tick = null, runtime_offset = null where runtime_offset is not null or state_as_of_tick is not null",
+      );
+      await em.execute("delete from runtime_offsets");
+    });
+  }
+
   async appliedOffsets(): Promise<Map<number, bigint>> {
     const rows = await this.#em
       .fork()
@@ -134,7 +143,12 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     return new Map(rows.map((r) => [Number(r.partition), BigInt(r.applied)]));
   }
 
-  claimUndelivered(recordedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]> {
+  claimUndelivered(
+    recordedBefore: Date,
+    retryBefore: Date,
+    limit: number,
+    now: Date,
+  ): Promise<Notification[]> {
     return this.#em.fork().transactional(async (em) => {
       // Skip what another replica is claiming; a claim is its re-emission timestamp, so each waits a grace period.
       const rows = await em.execute<{ trigger_id: string; notification: Notification }[]>(

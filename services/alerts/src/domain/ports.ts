@@ -63,6 +63,8 @@ export type RedeemOutcome =
 
 /** Users, their platform identities, watchlists and link codes. */
 export interface UserRepository {
+  /** The user of `identity`, or null before its first contact (one lookup, for every bot request). */
+  findUserId(identity: Identity): Promise<string | null>;
   resolve(
     identity: Identity,
     displayName: string | undefined,
@@ -164,11 +166,21 @@ export interface RuntimeRepository {
    * alerts.changes event), and the partitions' progress is recorded with them.
    */
   applyBatch(records: readonly RuntimeRecord[], now: Date): Promise<AppliedRuntime>;
+  /**
+   * Forgets every stream position (alerts' `stateAsOfTick`, the applied runtime offsets) and keeps the states:
+   * for a bus whose offsets start over (the standalone's in-memory bus), where nothing can be replayed.
+   */
+  forgetStreamPositions(): Promise<void>;
   /** Per partition, the offset the next unapplied alerts.runtime event has. */
   appliedOffsets(): Promise<Map<number, bigint>>;
   /**
    * Firings recorded before `recordedBefore` that no bot reported an outcome for, not sent again since
    * `retryBefore`: claimed (marked re-emitted now) and returned as their notifications.
    */
-  claimUndelivered(recordedBefore: Date, retryBefore: Date, limit: number, now: Date): Promise<Notification[]>;
+  claimUndelivered(
+    recordedBefore: Date,
+    retryBefore: Date,
+    limit: number,
+    now: Date,
+  ): Promise<Notification[]>;
 }

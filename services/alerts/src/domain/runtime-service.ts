@@ -33,6 +33,14 @@ export class RuntimeService {
     return this.#repository.applyBatch(records, this.#clock.now());
   }
 
+  /**
+   * For a bus whose offsets start over with the process (the in-memory bus): the stored runtime states stay, the
+   * stream positions they refer to go, so alerts join the matcher at once and new events are applied.
+   */
+  forgetStreamPositions(): Promise<void> {
+    return this.#repository.forgetStreamPositions();
+  }
+
   /** Resolves once every partition has been applied up to its given end offset; a 503 refusal after the timeout. */
   async awaitApplied(endOffsets: ReadonlyMap<number, bigint>): Promise<void> {
     const deadline = Date.now() + this.#timeoutMs;
