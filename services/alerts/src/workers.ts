@@ -24,6 +24,8 @@ export interface AlertWorkersOptions {
   reemitGraceMs?: number;
   /** How often the re-emitter looks (default 15 s). */
   reemitIntervalMs?: number;
+  /** At stop, how long to wait for the runtime consumer to store what is published (default 10 s). */
+  drainTimeoutMs?: number;
 }
 
 export interface AlertWorkers {
@@ -90,6 +92,12 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
       if (sweep) clearInterval(sweep);
       await sweeping;
       await reemitter.stop();
+      // What the matcher wrote before it stopped is stored before this process goes (bounded: a long backlog is
+      // left to the next start, the offsets say where).
+      await Promise.race([
+        runtime.caughtUp().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref()),
+      ]);
       await runtime.stop();
       // Last: the relay publishes what the consumer and the sweep wrote before they stopped.
       await relay.stop();

@@ -1,23 +1,34 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
-import { type RunningAlertService, startAlertService, startAlertWorkers } from "@tickerbell/alerts";
+import {
+  inProcessDemand,
+  inProcessSnapshots,
+  type RunningAlertService,
+  startAlertService,
+  startAlertWorkers,
+} from "@tickerbell/alerts";
 import {
   AlertsClient,
+  type ChatBot,
   CommandHandler,
-  consumeNotifications,
-  DeliveryPipeline,
+  discordDeliverySettings,
+  type Fetch,
   HttpDeliveryLog,
+  type Notifier,
   PricingClient,
   RateLimiter,
+  type RunningBotProcess,
+  runBotProcess,
+  telegramDeliverySettings,
 } from "@tickerbell/bot-core";
-import { type Bus, InMemoryBus, KafkaBus, type Subscription } from "@tickerbell/bus";
+import { type Bus, InMemoryBus, KafkaBus } from "@tickerbell/bus";
 import { createMetricsRegistry, type Logger, registerSecret } from "@tickerbell/config";
 import { ConsoleChat, ConsoleNotifier } from "@tickerbell/console";
 import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/discord";
-import { MatcherAlertsClient, MatcherService } from "@tickerbell/matcher";
-import { AlertsDemandClient, startPricing } from "@tickerbell/pricing";
+import { MatcherService } from "@tickerbell/matcher";
+import { startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
 import type { StandaloneEnv } from "./env.ts";
 
@@ -33,6 +44,7 @@ export interface RunningStandalone {
   consoleClosed: Promise<void>;
   /** Starts reading the console chat (after the banner is out); nothing without a console. */
   openConsole(): void;
+  /** Stops in order (see stopInOrder) and resolves once everything is down. */
   stop(): Promise<void>;
 }
 
@@ -52,10 +64,7 @@ function localToken(): string {
   return token;
 }
 
-function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
-  port: number,
-): Promise<{ server: Server; url: string }> {
+function listen(fetch: Fetch, port: number): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: "127.0.0.1" }, (info) =>
       resolve({ server: server as Server, url: `http://127.0.0.1:${info.port}` }),
@@ -68,10 +77,15 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** The base URL the in-process clients address: requests never leave the process (see `fetch`). */
+const IN_PROCESS = "http://in-process.local";
+
 /**
  * All of Tickerbell in one process: the alert service on PGlite (or PostgreSQL), the in-memory bus (or Kafka),
  * the pricing service on the simulated feed (or Finnhub), the matcher, and the chat adapters whose tokens are
- * set — or the console chat when none is. The same domain code as the microservices; only adapters differ.
+ * set — or the console chat when none is. The same domain code as the microservices; only adapters differ:
+ * the matcher and pricing read the alert service through in-process adapters, and the bots call its API and
+ * the pricing API through their handlers, in process. The HTTP listeners are for people (API docs, quotes).
  */
 export async function startStandalone(
   env: StandaloneEnv,
@@ -85,13 +99,11 @@ export async function startStandalone(
     discord: localToken(),
     internal: localToken(),
   };
-  const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      await stop().catch((err: unknown) => logger.error({ err }, "error while stopping"));
-    }
-    stops.length = 0;
-  };
+  // Stages in start order; stopped in the order stopInOrder gives, whatever started.
+  const stages: Partial<Record<Stage, () => Promise<void>>> = {};
+  const stopAll = () => stopInOrder(stages, logger);
+  // One source for every platform's pace, the same variables as the bot processes read.
+  const delivery = { telegram: telegramDeliverySettings(env), discord: discordDeliverySettings(env) };
 
   try {
     const alerts: RunningAlertService = await startAlertService({
@@ -103,9 +115,9 @@ export async function startStandalone(
       logger: logger.child({ component: "alerts" }),
       metrics,
     });
-    stops.push(() => alerts.close());
+    stages.database = () => alerts.close();
     const alertsHttp = await listen(alerts.app.fetch, env.ALERTS_PORT);
-    stops.push(() => close(alertsHttp.server));
+    stages.alertsHttp = () => close(alertsHttp.server);
 
     const bus: Bus<typeof TOPIC_CATALOG> = env.KAFKA_BROKERS
       ? new KafkaBus({
@@ -117,7 +129,10 @@ export async function startStandalone(
         })
       : new InMemoryBus({ catalog: TOPIC_CATALOG, metrics, logger });
     await bus.start();
-    stops.push(() => bus.close());
+    stages.bus = () => bus.close();
+    // The in-memory bus starts its offsets over with the process: stored runtime states stay, the stream
+    // positions they refer to go (nothing from before can be replayed).
+    if (!env.KAFKA_BROKERS) await alerts.runtime.forgetStreamPositions();
 
     const workers = await startAlertWorkers({
       service: alerts,
@@ -126,7 +141,7 @@ export async function startStandalone(
       metrics,
       expirySweepMs: 10_000,
     });
-    stops.push(() => workers.stop());
+    stages.workers = () => workers.stop();
 
     const pricing = await startPricing({
       config: {
@@ -141,94 +156,106 @@ export async function startStandalone(
         DEMAND_REFRESH_SECONDS: 60,
       },
       bus,
-      demandSource: new AlertsDemandClient({ alertsUrl: alertsHttp.url, internalToken: tokens.internal }),
+      demandSource: inProcessDemand(alerts),
       log: logger.child({ component: "pricing" }),
       metrics,
     });
-    stops.push(() => pricing.stop());
+    stages.pricing = () => pricing.stop();
     const pricingHttp = await listen(pricing.http.fetch, env.PRICING_PORT);
-    stops.push(() => close(pricingHttp.server));
+    stages.pricingHttp = () => close(pricingHttp.server);
 
-    const matcherClient = new MatcherAlertsClient({
-      baseUrl: alertsHttp.url,
-      internalToken: tokens.internal,
-    });
     const matcher = new MatcherService({
       bus,
-      snapshots: matcherClient,
-      extremes: matcherClient,
-      triggers: matcherClient,
+      snapshots: inProcessSnapshots(alerts),
       logger: logger.child({ component: "matcher" }),
       metrics,
     });
     await matcher.start();
-    stops.push(() => matcher.stop());
+    stages.matcher = async () => {
+      // What pricing published before it stopped is matched, its firings published, then the matcher leaves.
+      await withTimeout(matcher.caughtUp(), 10_000, () =>
+        logger.warn("the matcher did not catch up in 10 s"),
+      );
+      await matcher.stop();
+    };
 
-    const prices = new PricingClient({ baseUrl: pricingHttp.url });
-    const chats: string[] = [];
-    const subscriptions: Subscription[] = [];
-    const pipelineFor = (
-      platform: Platform,
-      notifier: ConstructorParameters<typeof DeliveryPipeline>[0]["notifier"],
-      limits: { globalPerSecond: number; perChatPerSecond: number },
-    ) =>
-      new DeliveryPipeline({
-        notifier,
-        log: new HttpDeliveryLog({ baseUrl: alertsHttp.url, token: tokens[platform as keyof typeof tokens] }),
-        limiter: new RateLimiter(limits),
-        logger: logger.child({ component: `${platform}-delivery` }),
-      });
+    const alertsFetch: Fetch = (request) => alerts.app.fetch(request);
+    const pricingFetch: Fetch = (request) => pricing.http.fetch(request);
+    const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
+    const alertsFor = (platform: Platform) =>
+      new AlertsClient({ baseUrl: IN_PROCESS, token: tokens[platform], platform, fetch: alertsFetch });
     const handlerFor = (platform: Platform) =>
       new CommandHandler({
-        alerts: new AlertsClient({
-          baseUrl: alertsHttp.url,
-          token: tokens[platform as keyof typeof tokens],
-          platform,
-        }),
+        alerts: alertsFor(platform),
         prices,
         logger: logger.child({ component: `${platform}-commands` }),
       });
+    const bots: RunningBotProcess[] = [];
+    const runBot = async (
+      platform: Platform,
+      bot: ChatBot,
+      notifier: Notifier,
+      limiter: RateLimiter,
+    ): Promise<void> => {
+      bots.push(
+        await runBotProcess({
+          platform,
+          logger: logger.child({ component: `${platform}-bot` }),
+          metrics,
+          port: null,
+          bus,
+          groupId: `${platform}-bot`,
+          deliveryLog: new HttpDeliveryLog({
+            baseUrl: IN_PROCESS,
+            token: tokens[platform],
+            fetch: alertsFetch,
+          }),
+          bot,
+          notifier,
+          limiter,
+        }),
+      );
+    };
+    stages.bots = async () => {
+      // Every notification published before the matcher stopped is delivered, then the bots leave.
+      await Promise.all(bots.map((b) => b.stop("shutdown", { drain: true })));
+    };
+    const chats: string[] = [];
 
     if (env.TELEGRAM_TOKEN) {
+      // One limiter for replies and notifications: Telegram counts both against the same limits.
+      const limiter = new RateLimiter(delivery.telegram.limits);
       const telegram = new TelegramBot({
         token: env.TELEGRAM_TOKEN,
         apiRoot: env.TELEGRAM_API_ROOT,
         handler: handlerFor("telegram"),
         logger: logger.child({ component: "telegram" }),
+        limiter,
       });
-      await telegram.start();
-      stops.push(() => telegram.stop());
-      const pipeline = pipelineFor("telegram", new TelegramNotifier(telegram.bot.telegram), {
-        globalPerSecond: 30,
-        perChatPerSecond: 1,
+      const notifier = new TelegramNotifier(telegram.bot.telegram, {
+        allowPaidBroadcast: delivery.telegram.allowPaidBroadcast,
       });
-      subscriptions.push(await consumeNotifications({ bus, platform: "telegram", pipeline }));
+      await runBot("telegram", telegram, notifier, limiter);
       chats.push("Telegram");
     }
 
     if (env.DISCORD_TOKEN) {
-      const alertsForDiscord = new AlertsClient({
-        baseUrl: alertsHttp.url,
-        token: tokens.discord,
-        platform: "discord",
-      });
       const discord = new DiscordBot({
         token: env.DISCORD_TOKEN,
         apiBase: env.DISCORD_API_BASE,
         handler: handlerFor("discord"),
-        alerts: alertsForDiscord,
+        alerts: alertsFor("discord"),
         prices,
         logger: logger.child({ component: "discord" }),
       });
-      await discord.start();
-      stops.push(() => discord.stop());
+      await runBot(
+        "discord",
+        discord,
+        new DiscordNotifier(discord.client),
+        new RateLimiter(delivery.discord.limits),
+      );
       // One process, one operator: register the slash commands globally at every start (a bulk overwrite).
       await registerCommands({ rest: discord.client.rest });
-      const pipeline = pipelineFor("discord", new DiscordNotifier(discord.client), {
-        globalPerSecond: 50,
-        perChatPerSecond: 5,
-      });
-      subscriptions.push(await consumeNotifications({ bus, platform: "discord", pipeline }));
       chats.push("Discord");
     }
 
@@ -241,19 +268,18 @@ export async function startStandalone(
         output: io.output,
         user: { platform: "console", platformUserId: "local", chatId: "console", displayName: "You" },
       });
-      const pipeline = pipelineFor("console", new ConsoleNotifier((text) => chat.print(text)), {
-        globalPerSecond: 100,
-        perChatPerSecond: 100,
-      });
-      subscriptions.push(await consumeNotifications({ bus, platform: "console", pipeline }));
+      // The console starts reading only after the banner (openConsole); as a ChatBot it just stops.
+      const consoleBot: ChatBot = { start: async () => {}, stop: async () => chat.stop() };
+      await runBot(
+        "console",
+        consoleBot,
+        new ConsoleNotifier((text) => chat.print(text)),
+        new RateLimiter({ globalPerSecond: 100, perChatPerSecond: 100 }),
+      );
       openConsole = () => chat.start();
-      stops.push(async () => chat.stop());
       consoleClosed = chat.closed;
       chats.push("console chat");
     }
-    stops.push(async () => {
-      await Promise.all(subscriptions.map((s) => s.stop()));
-    });
 
     return {
       summary: {
@@ -274,4 +300,49 @@ export async function startStandalone(
     await stopAll();
     throw error;
   }
+}
+
+/** The parts of a running standalone, named for the stop order. */
+type Stage = "pricing" | "pricingHttp" | "matcher" | "bots" | "workers" | "alertsHttp" | "bus" | "database";
+
+/**
+ * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds), then the matcher matches
+ * what was published and checkpoints, then the bots deliver every notification published, then the alert
+ * service's workers store the last runtime events and publish the last outbox rows, then the bus, then the
+ * database. A firing during shutdown is therefore delivered before the process exits, or replayed after it.
+ */
+const STOP_ORDER: readonly Stage[] = [
+  "pricing",
+  "pricingHttp",
+  "matcher",
+  "bots",
+  "workers",
+  "alertsHttp",
+  "bus",
+  "database",
+];
+
+async function stopInOrder(
+  stages: Partial<Record<Stage, () => Promise<void>>>,
+  logger: Logger,
+): Promise<void> {
+  for (const stage of STOP_ORDER) {
+    const stop = stages[stage];
+    if (!stop) continue;
+    delete stages[stage];
+    await stop().catch((err: unknown) => logger.error({ err, stage }, "error while stopping"));
+  }
+}
+
+async function withTimeout(work: Promise<unknown>, ms: number, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  const outcome = await Promise.race([
+    work.then(() => "done" as const).catch(() => "done" as const),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (outcome === "timeout") onTimeout();
 }

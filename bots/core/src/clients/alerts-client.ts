@@ -14,7 +14,7 @@ import {
   type UpdateAlertRequest,
   WatchlistSchema,
 } from "@tickerbell/contracts";
-import { JsonClient } from "./http.ts";
+import { type Fetch, JsonClient } from "./http.ts";
 
 /**
  * The alert service as one bot sees it: every call acts for one identity of the bot's own platform (the
@@ -24,7 +24,13 @@ export class AlertsClient {
   readonly platform: Platform;
   private readonly http: JsonClient;
 
-  constructor(options: { baseUrl: string; token: string; platform: Platform; timeoutMs?: number }) {
+  constructor(options: {
+    baseUrl: string;
+    token: string;
+    platform: Platform;
+    timeoutMs?: number;
+    fetch?: Fetch;
+  }) {
     this.platform = options.platform;
     this.http = new JsonClient({ service: "the alert service", ...options });
   }

@@ -36,11 +36,19 @@ export class ServiceUnavailableError extends Error {
   }
 }
 
+/** A fetch: the platform's, or a service's own handler called in process (Hono's `app.fetch`). */
+export type Fetch = (request: Request) => Response | Promise<Response>;
+
 export interface JsonClientOptions {
   service: string;
   baseUrl: string;
   token: string;
   timeoutMs?: number;
+  /**
+   * Sends the request (default: the global fetch, over the network). A process that runs the service itself
+   * (the standalone) passes the service's handler: the same API, no socket.
+   */
+  fetch?: Fetch;
 }
 
 /** A small JSON-over-HTTP client that validates every answer against its zod schema. */
@@ -57,19 +65,22 @@ export class JsonClient {
     init: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<z.output<S>> {
     const { service, baseUrl, token, timeoutMs = 5000 } = this.options;
+    const send = this.options.fetch ?? fetch;
     let response: Response;
     try {
-      response = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: "application/json",
-          ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-          ...init.headers,
-        },
-        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await send(
+        new Request(new URL(path, baseUrl), {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: "application/json",
+            ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+            ...init.headers,
+          },
+          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+          signal: AbortSignal.timeout(timeoutMs),
+        }),
+      );
     } catch (error) {
       throw new ServiceUnavailableError(service, `${method} ${path}: ${(error as Error).message}`, error);
     }

@@ -1,12 +1,12 @@
 import { QuoteSchema, SymbolSearchResponseSchema } from "@tickerbell/contracts";
 import type { PriceLookup, Quote, SymbolMatch } from "../handler/ports.ts";
-import { ApiError, JsonClient } from "./http.ts";
+import { ApiError, type Fetch, JsonClient } from "./http.ts";
 
 /** Quotes and symbol search from the pricing service. An unknown symbol is `null`, not an error. */
 export class PricingClient implements PriceLookup {
   private readonly http: JsonClient;
 
-  constructor(options: { baseUrl: string; token?: string; timeoutMs?: number }) {
+  constructor(options: { baseUrl: string; token?: string; timeoutMs?: number; fetch?: Fetch }) {
     this.http = new JsonClient({ service: "the pricing service", token: options.token ?? "", ...options });
   }
 

@@ -5,7 +5,7 @@ import {
   MAX_DELIVERY_BATCH,
   RecordDeliveriesResponseSchema,
 } from "@tickerbell/contracts";
-import { JsonClient } from "../clients/http.ts";
+import { type Fetch, JsonClient } from "../clients/http.ts";
 import type { DeliveryLog, DeliveryOutcomeRecord, DeliveryState, RefusedRecord } from "./ports.ts";
 
 export interface HttpDeliveryLogOptions {
@@ -14,6 +14,8 @@ export interface HttpDeliveryLogOptions {
   /** The bot's own token: it decides which platform's records this log reads and writes. */
   token: string;
   timeoutMs?: number;
+  /** The alert service's handler, called in process (the standalone); default: over the network. */
+  fetch?: Fetch;
 }
 
 /**

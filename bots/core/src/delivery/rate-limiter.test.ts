@@ -52,17 +52,65 @@ describe("RateLimiter", () => {
 });
 
 describe("RateLimiter when timers fire late", () => {
-  it("spreads waiters that all wake at once instead of letting them go in a burst", async () => {
+  /**
+   * Virtual timers on a busy event loop: nothing fires before t = 500, then everything due fires at once. The
+   * clock jumps to the next timer once everything runnable has run.
+   */
+  function lateTime() {
     let now = 0;
-    // A busy event loop: every sleep overshoots to the same late instant (t = 500).
-    const lateSleep = async (ms: number) => {
-      now = Math.max(now + ms, 500);
+    const timers: Array<{ at: number; wake: () => void }> = [];
+    let scheduled = false;
+    const fireNext = () => {
+      scheduled = false;
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers.shift();
+      if (!next) return;
+      now = Math.max(now, next.at, 500);
+      next.wake();
+      if (timers.length > 0) schedule();
     };
-    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 10 }, () => now, lateSleep);
+    const schedule = () => {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(fireNext);
+    };
+    return {
+      now: () => now,
+      sleep: (ms: number) =>
+        new Promise<void>((wake) => {
+          timers.push({ at: now + ms, wake });
+          schedule();
+        }),
+    };
+  }
+
+  it("lets late waiters of different chats go together, but never more in any second than the rate", async () => {
+    const time = lateTime();
+    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 1 }, time.now, time.sleep);
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 25 }, async (_, i) => {
+        await limiter.acquire(`chat-${i}`);
+        granted.push(time.now());
+      }),
+    );
+    granted.sort((a, b) => a - b);
+    for (const [i, t] of granted.entries()) {
+      const inWindow = granted.slice(i).filter((u) => u < t + 1000).length;
+      expect(inWindow).toBeLessThanOrEqual(10);
+    }
+    // The first went on time; those due by 500 (slots 100 to 500) all went together when the loop woke.
+    expect(granted[0]).toBe(0);
+    expect(granted.filter((t) => t === 500)).toHaveLength(5);
+  });
+
+  it("spreads one chat's late waiters by the chat's gap", async () => {
+    const time = lateTime();
+    const limiter = new RateLimiter({ globalPerSecond: 100, perChatPerSecond: 10 }, time.now, time.sleep);
     const granted: number[] = [];
     for (let i = 0; i < 4; i++) {
-      await limiter.acquire(`chat-${i}`);
-      granted.push(now);
+      await limiter.acquire("chat-1");
+      granted.push(time.now());
     }
     const gaps = granted.slice(1).map((t, i) => t - granted[i]!);
     expect(gaps.every((gap) => gap >= 100)).toBe(true);

@@ -24,8 +24,13 @@ export class RateLimiter {
   private readonly chatGapMs: number;
   private nextGlobalAt = 0;
   private readonly nextChatAt = new Map<string, number>();
-  /** When slots were actually taken: timers fire late when the event loop is busy, and late ones bunch up. */
-  private lastGlobalGrant = Number.NEGATIVE_INFINITY;
+  /**
+   * The last `windowBudget` grants overall (a ring, oldest at `ringAt`): timers fire late when the event loop is
+   * busy, and late waiters may then go together, but never more of them in any second than the rate allows.
+   */
+  private readonly recentGrants: number[];
+  private ringAt = 0;
+  /** When each chat's last slot was actually taken: one chat's late sends are spread, never bunched. */
   private readonly lastChatGrant = new Map<string, number>();
   private readonly now: () => number;
   private readonly sleep: Sleep;
@@ -34,14 +39,16 @@ export class RateLimiter {
     const stretch = 1 + (limits.headroom ?? 0);
     this.globalGapMs = (1000 / limits.globalPerSecond) * stretch;
     this.chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
+    const windowBudget = Math.max(1, Math.floor(limits.globalPerSecond / stretch));
+    this.recentGrants = new Array<number>(windowBudget).fill(Number.NEGATIVE_INFINITY);
     this.now = now;
     this.sleep = sleep;
   }
 
   /**
    * Reserves the next slot for this chat and waits until it comes. A waiter that wakes late (a busy event loop
-   * fires many timers at once) checks the slots actually taken and waits out the gap, so late sends never
-   * leave in a burst.
+   * fires many timers at once) checks the slots actually taken: the chat's own gap, and no more grants in the
+   * last second than the global rate allows, so late sends never exceed what the platform counts.
    */
   async acquire(chatId: string): Promise<void> {
     const now = this.now();
@@ -53,11 +60,13 @@ export class RateLimiter {
     for (;;) {
       const current = this.now();
       const free = Math.max(
-        this.lastGlobalGrant + this.globalGapMs,
+        // The oldest of the last `windowBudget` grants must have left the one-second window.
+        this.recentGrants[this.ringAt]! + 1000,
         (this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY) + this.chatGapMs,
       );
       if (current >= free) {
-        this.lastGlobalGrant = current;
+        this.recentGrants[this.ringAt] = current;
+        this.ringAt = (this.ringAt + 1) % this.recentGrants.length;
         this.lastChatGrant.set(chatId, current);
         return;
       }

@@ -19,8 +19,8 @@ export interface BotProcessOptions {
   platform: Platform;
   logger: Logger;
   metrics: Registry;
-  /** Port of /healthz, /readyz and /metrics. */
-  port: number;
+  /** Port of /healthz, /readyz and /metrics; null for none (the standalone has its own endpoints). */
+  port: number | null;
   /** The bus to read notifications from; started here if it is not yet, never closed here (the caller owns it). */
   bus: Bus<typeof TOPIC_CATALOG>;
   groupId: string;
@@ -35,10 +35,11 @@ export interface BotProcessOptions {
 
 export interface RunningBotProcess {
   /**
-   * Stops in order: no new notification is taken, those in flight are sent and recorded (with a grace period),
-   * then the bot leaves its platform and the ops server closes. The bus stays open for its owner to close.
+   * Stops in order: with `drain`, first every notification published so far is delivered (at most
+   * `drainTimeoutMs`, default 30 s); then no new notification is taken, those in flight are sent and recorded,
+   * the bot leaves its platform and the ops server closes. The bus stays open for its owner to close.
    */
-  stop(reason?: string): Promise<void>;
+  stop(reason?: string, options?: { drain?: boolean; drainTimeoutMs?: number }): Promise<void>;
 }
 
 /**
@@ -55,16 +56,19 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
   });
 
   let ready = false;
-  const ops = await startOpsServer({
-    port: options.port,
-    metrics,
-    ready: () => ready && (bot.isReady?.() ?? true),
-  });
+  const ops =
+    options.port === null
+      ? null
+      : await startOpsServer({
+          port: options.port,
+          metrics,
+          ready: () => ready && (bot.isReady?.() ?? true),
+        });
   try {
     await bus.start();
     await bot.start();
   } catch (error) {
-    ops.close();
+    ops?.close();
     throw error;
   }
   const subscription = await consumeNotifications({
@@ -79,15 +83,30 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
 
   let stopping: Promise<void> | undefined;
   return {
-    stop(reason = "stop") {
+    stop(reason = "stop", stopOptions = {}) {
       stopping ??= (async () => {
         ready = false;
         logger.info({ reason }, "shutting down");
+        if (stopOptions.drain) {
+          // What the matcher published before it stopped reaches its users before the bot leaves.
+          const timeoutMs = stopOptions.drainTimeoutMs ?? 30_000;
+          let timer: NodeJS.Timeout | undefined;
+          const timedOut = new Promise<"timeout">((resolve) => {
+            timer = setTimeout(() => resolve("timeout"), timeoutMs);
+          });
+          const outcome = await Promise.race([
+            subscription.caughtUp().then(() => "drained" as const),
+            timedOut,
+          ]);
+          clearTimeout(timer);
+          if (outcome === "timeout")
+            logger.warn({ timeoutMs }, "notifications not all delivered before stopping");
+        }
         // In-flight notifications finish (the platform client is still up to send them) and are recorded while
         // the subscription stops taking new ones and commits; then the bot leaves its platform.
         await Promise.all([subscription.stop(), pipeline.close()]);
         await bot.stop(reason);
-        await new Promise<void>((resolve) => ops.close(() => resolve()));
+        if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
       })();
       return stopping;
     },
