@@ -39,6 +39,9 @@ const bus = new KafkaBus({
   clientId: "discord-bot",
   metrics,
   logger,
+  // Every owned partition of notifications.discord at once (each with many messages in flight), so one
+  // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
+  consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.discord"].partitions },
 });
 const running = await runBotProcess({
   platform: "discord",

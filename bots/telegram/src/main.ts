@@ -40,6 +40,9 @@ const bus = new KafkaBus({
   clientId: "telegram-bot",
   metrics,
   logger,
+  // Every owned partition of notifications.telegram at once (each with many messages in flight), so one
+  // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
+  consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.telegram"].partitions },
 });
 const running = await runBotProcess({
   platform: "telegram",

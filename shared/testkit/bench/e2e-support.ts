@@ -66,3 +66,74 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
+
+/** Count and summed seconds of the alert service's alerts_http_request_duration_seconds per "METHOD route". */
+export async function alertServiceRequests(
+  baseUrl: string,
+): Promise<Map<string, { count: number; seconds: number }>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const totals = new Map<string, { count: number; seconds: number }>();
+  for (const match of text.matchAll(
+    /^alerts_http_request_duration_seconds_(sum|count)\{[^}]*?method="([^"]+)",route="([^"]+)"[^}]*\} (\S+)$/gm,
+  )) {
+    const key = `${match[2]} ${match[3]}`;
+    const entry = totals.get(key) ?? { count: 0, seconds: 0 };
+    if (match[1] === "count") entry.count = Number(match[4]);
+    else entry.seconds = Number(match[4]);
+    totals.set(key, entry);
+  }
+  return totals;
+}
+
+/** Requests per route between two `alertServiceRequests` readings, with their mean duration. */
+export function requestsBetween(
+  before: Map<string, { count: number; seconds: number }>,
+  after: Map<string, { count: number; seconds: number }>,
+): Record<string, { requests: number; meanMs: number }> {
+  const out: Record<string, { requests: number; meanMs: number }> = {};
+  for (const [key, now] of after) {
+    const then = before.get(key) ?? { count: 0, seconds: 0 };
+    const requests = now.count - then.count;
+    if (requests > 0)
+      out[key] = { requests, meanMs: Math.round(((now.seconds - then.seconds) / requests) * 10_000) / 10 };
+  }
+  return out;
+}
+
+/** Alert-service requests per DM over a burst (every route: what delivering those DMs cost it). */
+export function requestsPerDm(requests: Record<string, { requests: number }>, dms: number): number {
+  const total = Object.values(requests).reduce((sum, r) => sum + r.requests, 0);
+  return dms === 0 ? 0 : Math.round((total / dms) * 1000) / 1000;
+}
+
+/**
+ * What a burst of DMs (one expected per chat) came to at the fake: how many arrived, the rate from the first to
+ * the last, chats that got none (lost) or more than one (duplicated), and when the first arrived.
+ */
+export function burstFigures(
+  dms: ReadonlyArray<{ chatId: number; receivedAt: number }>,
+  chats: readonly number[],
+  startedAt: number,
+): {
+  delivered: number;
+  deliveredPerSec: number;
+  lost: number;
+  duplicated: number;
+  firstDmAfterMs: number | null;
+  seconds: number;
+} {
+  const perChat = new Map<number, number>();
+  for (const dm of dms) perChat.set(dm.chatId, (perChat.get(dm.chatId) ?? 0) + 1);
+  const times = dms.map((dm) => dm.receivedAt).sort((a, b) => a - b);
+  const first = times[0];
+  const last = times.at(-1);
+  const span = first === undefined || last === undefined ? 0 : last - first;
+  return {
+    delivered: dms.length,
+    deliveredPerSec: dms.length > 1 && span > 0 ? Math.round(((dms.length - 1) / span) * 1000) : 0,
+    lost: chats.filter((chat) => !perChat.has(chat)).length,
+    duplicated: [...perChat.values()].filter((n) => n > 1).length,
+    firstDmAfterMs: first === undefined ? null : first - startedAt,
+    seconds: span / 1000,
+  };
+}

@@ -273,7 +273,9 @@ export class DeliveryPipeline {
           return;
         }
         const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
-        if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs, chat);
+        // A platform's flood wait usually holds for every chat (Telegram's overall limit): sending on would only
+        // collect more 429s, so everything waits it out.
+        if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs);
         logger.warn({ triggerIds, attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
         await this.stopLatch.sleep(delay);
         continue;

@@ -1,6 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "./rate-limiter.ts";
 
+/** Virtual timers: the clock jumps to the next timer once everything runnable has run. */
+function virtualTimers() {
+  let now = 0;
+  const timers: Array<{ at: number; seq: number; wake: () => void }> = [];
+  let seq = 0;
+  let scheduled = false;
+  const fireNext = () => {
+    scheduled = false;
+    timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    const next = timers.shift();
+    if (!next) return;
+    now = Math.max(now, next.at);
+    next.wake();
+    if (timers.length > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(fireNext);
+  };
+  return {
+    now: () => now,
+    sleep: (ms: number) =>
+      new Promise<void>((wake) => {
+        timers.push({ at: now + ms, seq: seq++, wake });
+        schedule();
+      }),
+  };
+}
+
 /** Virtual time: sleeping advances the clock instantly. */
 function virtualTime() {
   let now = 0;
@@ -48,6 +78,24 @@ describe("RateLimiter", () => {
     expect(time.now()).toBeLessThan(100);
     await limiter.acquire("chat-1");
     expect(time.now()).toBe(5000);
+  });
+});
+
+describe("RateLimiter after a global back-off", () => {
+  it("holds every send, also those already waiting for a slot, and spaces them again after it", async () => {
+    const time = virtualTimers();
+    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 1 }, time.now, time.sleep);
+    const granted: number[] = [];
+    const waiting = Array.from({ length: 4 }, async (_, i) => {
+      await limiter.acquire(`chat-${i}`);
+      granted.push(time.now());
+    });
+    // Slot 0 is taken at once; the platform then says wait two seconds.
+    await Promise.resolve();
+    limiter.backOff(2000);
+    await Promise.all(waiting);
+    expect(granted[0]).toBe(0);
+    expect(granted.slice(1)).toEqual([2000, 2100, 2200]);
   });
 });
 

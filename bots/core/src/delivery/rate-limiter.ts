@@ -23,6 +23,8 @@ export class RateLimiter {
   private readonly globalGapMs: number;
   private readonly chatGapMs: number;
   private nextGlobalAt = 0;
+  /** No send at all before this (the platform answered a 429 that holds for every chat). */
+  private pausedUntil = 0;
   private readonly nextChatAt = new Map<string, number>();
   /**
    * The last `windowBudget` grants overall (a ring, oldest at `ringAt`): timers fire late when the event loop is
@@ -59,6 +61,14 @@ export class RateLimiter {
     if (at > now) await this.sleep(at - now);
     for (;;) {
       const current = this.now();
+      if (current < this.pausedUntil) {
+        // Every send waits out a global back-off; slots that fell inside it are taken again, evenly spaced after
+        // it, so the waiters do not all go at once when it ends.
+        const later = Math.max(this.pausedUntil, this.nextGlobalAt);
+        this.nextGlobalAt = later + this.globalGapMs;
+        await this.sleep(later - current);
+        continue;
+      }
       const free = Math.max(
         // The oldest of the last `windowBudget` grants must have left the one-second window.
         this.recentGrants[this.ringAt]! + 1000,
@@ -77,8 +87,10 @@ export class RateLimiter {
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
   backOff(delayMs: number, chatId?: string): void {
     const until = this.now() + delayMs;
-    if (chatId === undefined) this.nextGlobalAt = Math.max(this.nextGlobalAt, until);
-    else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
+    if (chatId === undefined) {
+      this.pausedUntil = Math.max(this.pausedUntil, until);
+      this.nextGlobalAt = Math.max(this.nextGlobalAt, until);
+    } else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
   }
 
   private forgetIdleChats(now: number): void {

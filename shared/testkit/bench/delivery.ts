@@ -1,0 +1,278 @@
+// Delivery benchmark, the bot side alone: the alert service and the Telegram bot as processes (from
+// docker-compose.yml, through ComposeHarness) on a real broker and PostgreSQL; this process publishes a burst of
+// notifications straight onto notifications.telegram (one per chat, as the matcher would) and counts the DMs at
+// the fake Telegram. Two phases: the free limit raised to TELEGRAM_LIMIT/s, then paid-broadcast mode
+// (TELEGRAM_ALLOW_PAID_BROADCAST=true, 1,000/s). Prints DMs/s, lost, duplicated, 429s and the alert-service
+// requests per DM; writes bench-results/delivery.json. Starts its own broker unless KAFKA_BROKERS is set.
+//   node shared/testkit/bench/delivery.ts      (BENCH_DELIVERY_NOTIFICATIONS, BENCH_DELIVERY_TELEGRAM_LIMIT)
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { parseCompose } from "../src/deploy/compose.ts";
+import { ComposeHarness } from "../src/deploy/compose-harness.ts";
+import { type KafkaBroker, startKafkaBroker } from "../src/kafka/index.ts";
+import { createTestDatabase, type TestDatabase } from "../src/postgres.ts";
+import { FakeTelegram } from "../src/telegram/index.ts";
+import { alertServiceRequests, burstFigures, requestsBetween, requestsPerDm } from "./e2e-support.ts";
+
+const NOTIFICATIONS = Number(process.env.BENCH_DELIVERY_NOTIFICATIONS ?? 9_400);
+const TELEGRAM_LIMIT = Number(process.env.BENCH_DELIVERY_TELEGRAM_LIMIT ?? 300);
+const PAID_LIMIT = 1000;
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const RESULT_FILE = join(REPO_ROOT, "bench-results/delivery.json");
+const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
+  ? join(REPO_ROOT, "node_modules/.bin/node")
+  : process.execPath;
+const log = (line: string) => console.error(`delivery: ${line}`);
+
+let broker: KafkaBroker | undefined;
+if (!process.env.KAFKA_BROKERS) {
+  log("starting a Kafka broker...");
+  broker = await startKafkaBroker({ heapMb: 768 });
+}
+const brokers = broker?.brokers ?? (process.env.KAFKA_BROKERS ?? "").split(",");
+const db: TestDatabase = await createTestDatabase("tb_bench_delivery");
+const telegram = await FakeTelegram.start({
+  rateLimits: {
+    global: { limit: TELEGRAM_LIMIT, windowMs: 1000 },
+    paidBroadcast: { limit: PAID_LIMIT, windowMs: 1000 },
+  },
+});
+const secret = () => randomBytes(16).toString("hex");
+const vars = {
+  API_TOKEN_DISCORD: secret(),
+  API_TOKEN_TELEGRAM: secret(),
+  API_TOKEN_INTERNAL: secret(),
+  POSTGRES_PASSWORD: secret(),
+  TELEGRAM_TOKEN: telegram.token,
+  TELEGRAM_API_ROOT: telegram.apiRoot,
+  LOG_LEVEL: "warn",
+};
+const doc = parseCompose(await readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8"));
+// The alert service (the delivery log) and the Telegram bot only.
+for (const name of Object.keys(doc.services)) {
+  if (!["kafka", "postgres", "alerts", "telegram-bot"].includes(name)) delete doc.services[name];
+}
+const bot = doc.services["telegram-bot"]!;
+delete (bot.depends_on as Record<string, unknown>).pricing;
+const runId = randomBytes(3).toString("hex");
+Object.assign(bot.environment as Record<string, string>, {
+  // Only commands ask for prices; the burst never does.
+  PRICING_URL: "http://127.0.0.1:9",
+  TELEGRAM_MESSAGES_PER_SECOND: String(TELEGRAM_LIMIT),
+  TELEGRAM_GROUP_ID: `telegram-bot-${runId}`,
+});
+const harness = new ComposeHarness({
+  doc,
+  repoRoot: REPO_ROOT,
+  vars,
+  kafkaBrokers: brokers,
+  databaseUrl: db.url,
+  nodeBinary: NODE,
+  startTimeoutMs: 180_000,
+});
+const producer = new Kafka({
+  clientId: `bench-delivery-${runId}`,
+  brokers,
+  logLevel: logLevel.NOTHING,
+}).producer({
+  createPartitioner: Partitioners.DefaultPartitioner,
+});
+
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    await producer.disconnect().catch(() => undefined);
+    await harness.stop();
+    await telegram.close();
+    await db.drop();
+    await broker?.stop();
+  })();
+  return cleaning;
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+try {
+  await startAtTheEnd(`telegram-bot-${runId}`);
+  await harness.start();
+  await producer.connect();
+  const alertsUrl = `http://127.0.0.1:${harness.ports.get("alerts")}`;
+  // One real alert: the delivery log records outcomes only for alerts it knows on the bot's platform. Each
+  // notification of the burst is another generation of it, to its own chat.
+  const alert = await createAlert(alertsUrl);
+
+  const free = await burst("free", 100_000_000, TELEGRAM_LIMIT, alertsUrl, alert);
+  // Paid-broadcast mode: the operator's switch; the pace defaults to 1,000/s.
+  await harness.kill("telegram-bot", "SIGTERM");
+  const env = harness.environments.get("telegram-bot")!;
+  delete env.TELEGRAM_MESSAGES_PER_SECOND;
+  env.TELEGRAM_ALLOW_PAID_BROADCAST = "true";
+  await harness.restart("telegram-bot");
+  const paid = await burst("paid", 200_000_000, PAID_LIMIT, alertsUrl, alert);
+
+  const result = {
+    notifications: NOTIFICATIONS,
+    free,
+    paid,
+    targets: {
+      free: {
+        target: `>= ${0.9 * TELEGRAM_LIMIT}/s, 0 lost, 0 duplicated`,
+        met: meets(free, TELEGRAM_LIMIT),
+      },
+      paid: { target: `>= ${0.9 * PAID_LIMIT}/s, 0 lost, 0 duplicated`, met: meets(paid, PAID_LIMIT) },
+    },
+    loadAverage1mAtEnd: loadavg()[0],
+    note:
+      "The alert service and the Telegram bot run as processes from docker-compose.yml on one Kafka broker and " +
+      "PostgreSQL; this process publishes one notification per chat onto notifications.telegram after the bot " +
+      "owns its partitions, and the fake Telegram counts DMs. Rates are first to last DM.",
+  };
+  await mkdir(dirname(RESULT_FILE), { recursive: true });
+  await writeFile(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(
+    `delivery bench (bot side, ${NOTIFICATIONS} notifications, one per chat):\n` +
+      `  free limit ${TELEGRAM_LIMIT}/s: ${free.deliveredPerSec}/s, lost ${free.lost}, duplicated ${free.duplicated}, 429s ${free.tooManyRequests}, alert-service requests per DM ${free.alertServiceRequestsPerDm} (${result.targets.free.met ? "met" : "NOT met"})\n` +
+      `  paid broadcast ${PAID_LIMIT}/s: ${paid.deliveredPerSec}/s, lost ${paid.lost}, duplicated ${paid.duplicated}, 429s ${paid.tooManyRequests}, alert-service requests per DM ${paid.alertServiceRequestsPerDm} (${result.targets.paid.met ? "met" : "NOT met"})\n` +
+      `  written to ${RESULT_FILE}`,
+  );
+} catch (error) {
+  for (const name of ["alerts", "telegram-bot"])
+    console.error(`--- ${name}\n${harness.logs(name).split("\n").slice(-30).join("\n")}`);
+  throw error;
+} finally {
+  await cleanUp();
+}
+
+/** The bot's new group starts at the end of the topic: other suites' notifications on a shared broker stay unread. */
+async function startAtTheEnd(groupId: string): Promise<void> {
+  const admin = new Kafka({
+    clientId: `bench-delivery-admin-${runId}`,
+    brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const topic = "notifications.telegram";
+    if (!(await admin.listTopics()).includes(topic)) return;
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function meets(
+  figures: { deliveredPerSec: number; lost: number; duplicated: number },
+  limit: number,
+): boolean {
+  return figures.deliveredPerSec >= 0.9 * limit && figures.lost === 0 && figures.duplicated === 0;
+}
+
+async function createAlert(alertsUrl: string): Promise<{ id: string; userId: string }> {
+  const res = await fetch(`${alertsUrl}/v1/alerts`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${vars.API_TOKEN_TELEGRAM}`,
+      "x-platform-user-id": "42",
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({
+      symbol: "BNCH",
+      market: { last: 100 },
+      origin: { platform: "telegram", chatId: "42" },
+      condition: { kind: "price", direction: "above", target: 150 },
+    }),
+  });
+  if (res.status !== 201) throw new Error(`creating the alert: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; userId: string };
+}
+
+/** Publishes one notification per chat (chat ids from `firstChat`) and waits until every DM is in. */
+async function burst(
+  phase: string,
+  firstChat: number,
+  limit: number,
+  alertsUrl: string,
+  alert: { id: string },
+) {
+  const chats = Array.from({ length: NOTIFICATIONS }, (_, i) => firstChat + i);
+  for (const id of chats) telegram.knowUser({ id });
+  const notifications = chats.map((chatId, i) => ({
+    v: 1,
+    type: "triggered",
+    triggerId: `${alert.id}:${firstChat + i}`,
+    alertId: alert.id,
+    generation: firstChat + i,
+    // Keyed by user: a user per chat spreads the burst over the partitions, as real users do.
+    userId: randomUUID(),
+    origin: { platform: "telegram", chatId: String(chatId) },
+    symbol: "BNCH",
+    condition: { kind: "price", direction: "above", target: 150 },
+    description: "above $150.00",
+    price: 151,
+    referencePrice: 100,
+    moveAbs: 51,
+    movePercent: 51,
+    note: null,
+    repeating: false,
+    firedAt: new Date().toISOString(),
+  }));
+  const refusalsBefore = telegram.tooManyRequests().length;
+  const sentBefore = telegram.allSent().length;
+  const httpBefore = await alertServiceRequests(alertsUrl);
+  const startedAt = Date.now();
+  for (let i = 0; i < notifications.length; i += 500) {
+    // As the matcher publishes them: keyed by user, JSON (notifications.telegram's schema).
+    await producer.send({
+      topic: "notifications.telegram",
+      messages: notifications
+        .slice(i, i + 500)
+        .map((value) => ({ key: value.userId, value: JSON.stringify(value) })),
+    });
+  }
+  const chatSet = new Set(chats);
+  const dms = () =>
+    telegram
+      .allSent()
+      .slice(sentBefore)
+      .filter((m) => chatSet.has(m.chatId));
+  const deadline = Date.now() + Math.max(60_000, (NOTIFICATIONS / limit) * 3000);
+  while (dms().length < NOTIFICATIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 3_000)); // late duplicates would show up here
+  const received = dms();
+  const figures = burstFigures(received, chats, startedAt);
+  const http = requestsBetween(httpBefore, await alertServiceRequests(alertsUrl));
+  const tooManyRequests = telegram.tooManyRequests().length - refusalsBefore;
+  const refusedAt = telegram
+    .tooManyRequests()
+    .slice(refusalsBefore)
+    .map((r) => r.at - (received[0]?.receivedAt ?? startedAt));
+  const perSecond = new Map<number, number>();
+  for (const m of received) {
+    const second = Math.floor((m.receivedAt - (received[0]?.receivedAt ?? 0)) / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+  }
+  log(`${phase}: DMs per second ${[...perSecond.values()].join(" ")}; 429s at ${refusedAt.slice(0, 20).join(" ")}`);
+  const out = {
+    ...figures,
+    limitPerSec: limit,
+    tooManyRequests,
+    paidBroadcastDms: received.filter((m) => m.paidBroadcast).length,
+    alertServiceRequests: http,
+    alertServiceRequestsPerDm: requestsPerDm(http, received.length),
+  };
+  log(`${phase}: ${JSON.stringify(out)}`);
+  return out;
+}
