@@ -7,7 +7,7 @@
 // open alerts per user limit holds (USERS x 100 is far above what the run creates).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
@@ -34,7 +34,10 @@ const db = await createTestDatabase("tb_bench_api");
 const token = randomBytes(16).toString("hex");
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
-const service = spawn(NODE, ["services/alerts/src/main.ts"], {
+// BENCH_API_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it exits (open it in DevTools).
+const profileDir = process.env.BENCH_API_CPU_PROFILE;
+const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+const service = spawn(NODE, [...nodeArgs, "services/alerts/src/main.ts"], {
   cwd: REPO_ROOT,
   env: {
     PATH: process.env.PATH ?? "",
@@ -88,9 +91,9 @@ try {
   await load([createRequest], 100, 5);
   await load([listRequest], 100, 5);
 
-  const create = await load([createRequest], RATE, SECONDS);
+  const create = await measured(() => load([createRequest], RATE, SECONDS));
   log(summary("create", create));
-  const list = await load([listRequest], RATE, SECONDS);
+  const list = await measured(() => load([listRequest], RATE, SECONDS));
   log(summary("list", list));
 
   const result = {
@@ -137,7 +140,53 @@ function load(requests: autocannon.Request[], rate: number, seconds: number): Pr
   });
 }
 
-function figures(r: autocannon.Result) {
+type Measured = autocannon.Result & { serviceCpuMs: number | null; machineBusyPercent: number | null };
+
+/** Runs a load phase and notes the CPU the service process used and how busy the whole machine was meanwhile. */
+async function measured(phase: () => Promise<autocannon.Result>): Promise<Measured> {
+  const cpuBefore = processCpuMs(service.pid);
+  const machineBefore = machineCpu();
+  const result = await phase();
+  const cpuAfter = processCpuMs(service.pid);
+  const machineAfter = machineCpu();
+  return {
+    ...result,
+    serviceCpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+    machineBusyPercent:
+      machineBefore === null || machineAfter === null
+        ? null
+        : Math.round(
+            (100 * (machineAfter.busy - machineBefore.busy)) / (machineAfter.total - machineBefore.total),
+          ),
+  };
+}
+
+/** User + system CPU time of a process in ms (Linux /proc; null elsewhere). */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and total CPU time of the whole machine, in clock ticks (Linux /proc/stat; null elsewhere). */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+    const values = ticks.map(Number);
+    const total = values.reduce((a, b) => a + b, 0);
+    const idle = (values[3] ?? 0) + (values[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+function figures(r: Measured) {
   return {
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
@@ -147,12 +196,17 @@ function figures(r: autocannon.Result) {
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
+    serviceCpuMsPerRequest:
+      r.serviceCpuMs === null || r.requests.total === 0
+        ? null
+        : Math.round((100 * r.serviceCpuMs) / r.requests.total) / 100,
+    machineCpuBusyPercent: r.machineBusyPercent,
   };
 }
 
-function summary(name: string, r: autocannon.Result): string {
+function summary(name: string, r: Measured): string {
   const f = figures(r);
-  return `${name}: p99 ${f.p99Ms} ms (p50 ${f.p50Ms} ms, max ${f.maxMs} ms) at ${f.achievedPerSec} requests/s achieved, ${f.requests} requests, ${f.non2xx} non-2xx, ${f.errors} errors`;
+  return `${name}: p99 ${f.p99Ms} ms (p50 ${f.p50Ms} ms, max ${f.maxMs} ms) at ${f.achievedPerSec} requests/s achieved, ${f.requests} requests, ${f.non2xx} non-2xx, ${f.errors} errors; service CPU ${f.serviceCpuMsPerRequest} ms per request, machine ${f.machineCpuBusyPercent}% busy`;
 }
 
 async function freePort(): Promise<number> {

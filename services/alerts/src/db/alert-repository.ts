@@ -12,28 +12,51 @@ const DUE_BATCH = 500;
 /** AlertRepository on MikroORM (PostgreSQL or PGlite). Each call runs on its own fork of the EntityManager. */
 export class MikroAlertRepository implements AlertRepository {
   readonly #em: SqlEntityManager;
+  #columnNames: Map<string, string> | undefined;
 
   constructor(em: SqlEntityManager) {
     this.#em = em;
   }
 
   createWithinLimit(alert: Alert, limit: number) {
-    // The hot path of the API: plain statements, no identity map or flush.
+    // The hot path of the API: three plain statements in the transaction, no identity map or flush.
+    const columns = this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null });
     return this.#em.fork().transactional(async (em) => {
-      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot. The
-      // count is the next statement, so its snapshot sees every create committed before the lock was granted.
+      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot.
       const locked = await em.execute("select 1 from users where id = ? for update", [alert.userId]);
       if (locked.length === 0) throw new Error(`no user ${alert.userId}`);
-      const [open] = await em.execute<{ n: number }[]>(
-        "select count(*)::int as n from alerts where user_id = ? and status in ('active', 'paused')",
-        [alert.userId],
+      // The insert counts the open alerts itself; as the statement after the lock, it sees every create that
+      // committed before the lock was granted.
+      const created = await em.execute<{ id: string }[]>(
+        `insert into alerts select * from jsonb_populate_record(null::alerts, ?::jsonb)
+          where (select count(*) from alerts where user_id = ? and status in ('active', 'paused')) < ?
+         returning id`,
+        [JSON.stringify(columns), alert.userId, limit],
       );
-      const openCount = Number(open?.n ?? 0);
-      if (openCount >= limit) return { created: false as const, openCount };
-      await em.insert(AlertEntity, { ...toAlertRow(alert), runtimeOffset: null });
+      if (created.length === 0) {
+        const [open] = await em.execute<{ n: number }[]>(
+          "select count(*)::int as n from alerts where user_id = ? and status in ('active', 'paused')",
+          [alert.userId],
+        );
+        return { created: false as const, openCount: Number(open?.n ?? limit) };
+      }
       await appendAlertChanges(em, [{ change: "created", alert, at: new Date(alert.updatedAt) }]);
       return { created: true as const };
     });
+  }
+
+  /** `row` keyed by column name (from the entity's metadata), for jsonb_populate_record. */
+  #columnsOf(row: AlertRow): Record<string, unknown> {
+    this.#columnNames ??= new Map(
+      Object.values(this.#em.getMetadata(AlertEntity).properties).map((p) => [p.name, p.fieldNames[0]!]),
+    );
+    const columns: Record<string, unknown> = {};
+    for (const [property, value] of Object.entries(row)) {
+      const column = this.#columnNames.get(property);
+      if (!column) throw new Error(`alerts has no column for ${property}`);
+      columns[column] = value;
+    }
+    return columns;
   }
 
   async findOwned(userId: string, alertId: string): Promise<Alert | null> {

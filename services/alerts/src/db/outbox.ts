@@ -30,10 +30,27 @@ export async function appendAlertChanges(em: SqlEntityManager, changes: PendingA
   const rows = changes.map(({ change, alert, at }, ord) => ({
     ord,
     symbol: alert.symbol,
-    // The seq is filled in by the statement below, from the symbol's sequence.
+    // The seq is filled in by the statements below, from the symbol's sequence.
     payload: AlertChangeEventSchema.parse({ v: 1, seq: "0", change, at: at.toISOString(), alert }),
     created_at: at.toISOString(),
   }));
+  const [single] = rows;
+  if (rows.length === 1 && single) {
+    // The common case (one change, e.g. every API write) in a statement PostgreSQL plans and runs faster.
+    await em.execute(
+      `with bumped as (
+         insert into change_sequences as s (symbol, seq) values (?, 1)
+         on conflict (symbol) do update set seq = s.seq + 1
+         returning s.seq
+       )
+       insert into outbox (id, topic, key, payload, created_at)
+       select nextval('outbox_id_seq'), ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(bumped.seq::text)), ?
+         from bumped`,
+      [single.symbol, TOPIC_ALERT_CHANGES, single.symbol, JSON.stringify(single.payload), single.created_at],
+    );
+    appendedIn.add(transaction);
+    return;
+  }
   // PostgreSQL evaluates nextval() after the ORDER BY, so ids follow `ord` (and so each symbol's seq order).
   await em.execute(
     `with input as (

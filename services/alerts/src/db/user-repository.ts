@@ -21,6 +21,16 @@ export class MikroUserRepository implements UserRepository {
     this.#em = em;
   }
 
+  async findUserId(identity: Identity): Promise<string | null> {
+    const [row] = await this.#em
+      .fork()
+      .execute<{ user_id: string }[]>(
+        "select user_id from platform_identities where platform = ? and platform_user_id = ?",
+        [identity.platform, identity.platformUserId],
+      );
+    return row?.user_id ?? null;
+  }
+
   async resolve(identity: Identity, displayName: string | undefined, now: Date) {
     const em = this.#em.fork();
     const existing = await em.findOne(PlatformIdentityEntity, identity);

@@ -30,6 +30,11 @@ export class UserService {
     return this.#repository.resolve(identity, displayName, this.#clock.now());
   }
 
+  /** The id of the user behind `identity`, registering it on first contact. */
+  async resolveId(identity: Identity): Promise<string> {
+    return (await this.#repository.findUserId(identity)) ?? (await this.resolve(identity)).user.id;
+  }
+
   watchlist(userId: string): Promise<WatchlistItem[]> {
     return this.#repository.watchlist(userId);
   }

@@ -98,8 +98,8 @@ export function actAsPlatformUser(users: UserService, commands: CommandRateLimit
         problem.details,
       );
     }
-    const { user } = await users.resolve({ platform, platformUserId: parsed.data });
-    const allowance = commands.take(user.id);
+    const userId = await users.resolveId({ platform, platformUserId: parsed.data });
+    const allowance = commands.take(userId);
     if (!allowance.allowed) {
       const retryAfterSeconds = Math.max(1, Math.ceil(allowance.retryAfterMs / 1000));
       throw new DomainError(
@@ -109,7 +109,7 @@ export function actAsPlatformUser(users: UserService, commands: CommandRateLimit
         { retryAfterSeconds },
       );
     }
-    c.set("userId", user.id);
+    c.set("userId", userId);
     c.set("platformUserId", parsed.data);
     await next();
   });
