@@ -87,6 +87,8 @@ export function alertChange(id: string, symbol: string, status: Alert["status"])
       updatedAt: now,
       lastTriggeredAt: null,
       lastTriggerPrice: null,
+      phase: "armed",
+      stateAsOfTick: null,
     },
   };
 }

@@ -36,7 +36,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
       const changes: PendingAlertChange[] = [];
       const applied: AppliedRuntime = { states: 0, firings: 0, finished: 0, skipped: 0 };
       const firings: Record<string, unknown>[] = [];
-      for (const { event, partition, offset } of records) {
+      for (const { event, offset } of records) {
         const row = byId.get(event.alertId);
         if (!row) {
           applied.skipped++;
