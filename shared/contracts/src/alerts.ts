@@ -7,7 +7,6 @@ import {
   OriginSchema,
   PriceSchema,
   SymbolSchema,
-  wellFormed,
 } from "./common.ts";
 
 export const MAX_NOTE_LENGTH = 200;

@@ -3,7 +3,7 @@ import { DemandSchema, InternalAlertPageSchema, InternalAlertsQuerySchema } from
 import type { AlertService } from "../../domain/alert-service.ts";
 import { parseOffsets, type RuntimeService } from "../../domain/runtime-service.ts";
 import { requireInternal } from "../auth.ts";
-import { bearer, errorResponses, jsonBody, jsonResponse, resourceRouter } from "./common.ts";
+import { bearer, errorResponses, jsonResponse, resourceRouter } from "./common.ts";
 
 export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
   const router = resourceRouter();
