@@ -65,6 +65,10 @@ Object.assign(bot.environment as Record<string, string>, {
   PRICING_URL: "http://127.0.0.1:9",
   TELEGRAM_MESSAGES_PER_SECOND: String(TELEGRAM_LIMIT),
   TELEGRAM_GROUP_ID: `telegram-bot-${runId}`,
+  // Experiments: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot spends its time.
+  ...(process.env.BENCH_DELIVERY_BOT_NODE_OPTIONS
+    ? { NODE_OPTIONS: process.env.BENCH_DELIVERY_BOT_NODE_OPTIONS }
+    : {}),
 });
 const harness = new ComposeHarness({
   doc,

