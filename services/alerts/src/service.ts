@@ -46,7 +46,7 @@ export async function startAlertService(config: AlertServiceConfig) {
   outboxWakeups.startNotifying();
   const clock = config.clock ?? systemClock;
   const alerts = new AlertService({
-    repository: new MikroAlertRepository(db.em),
+    repository: new MikroAlertRepository(db.em, db.outboxCommits),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
   });

@@ -9,8 +9,12 @@ let h: Awaited<ReturnType<typeof startPostgresHarness>>;
 let existing: string;
 beforeAll(async () => {
   h = await startPostgresHarness();
-  existing = (await h.api("POST", "/v1/alerts", { as: "atomic", body: priceAlert({ note: "before" }) })).body
-    .id;
+  // Both expire within the hour: the sweep later changes them, two symbols, in one transaction.
+  const expiresAt = new Date(h.clock.now().getTime() + 3600_000).toISOString();
+  existing = (
+    await h.api("POST", "/v1/alerts", { as: "atomic", body: priceAlert({ note: "before", expiresAt }) })
+  ).body.id;
+  await h.api("POST", "/v1/alerts", { as: "atomic", body: priceAlert({ symbol: "MSFT", expiresAt }) });
 });
 afterAll(async () => {
   await h?.close();
@@ -43,11 +47,9 @@ describe("outbox atomicity", () => {
         body: { note: "after" },
       });
       expect(updated.status).toBe(500);
-      const fired = await h.api("POST", "/v1/internal/triggers", {
-        token: "internal",
-        body: { triggerId: `${existing}:0`, price: 201, firedAt: new Date().toISOString() },
-      });
-      expect(fired.status).toBe(500);
+      // A transaction over several alerts (the expiry sweep) rolls back whole too.
+      h.clock.advance(3 * 3600_000);
+      await expect(h.service.alerts.expireDue()).rejects.toThrow();
     } finally {
       await repairOutbox();
     }
@@ -56,21 +58,19 @@ describe("outbox atomicity", () => {
     expect(await sql(h.db.url, "select 1 from alerts where symbol = 'ROLLBK'")).toEqual([]);
     const [row] = await sql(h.db.url, "select note, status from alerts where id = $1", [existing]);
     expect(row).toEqual({ note: "before", status: "active" });
-    expect(await count("alert_triggers")).toBe(0);
+    expect(await sql(h.db.url, "select 1 from alerts where status = 'expired'")).toEqual([]);
     expect(h.logs.join("\n")).toContain("request failed");
   });
 
-  it("works again once the outbox accepts rows, the trigger included", async () => {
-    const fired = await h.api("POST", "/v1/internal/triggers", {
-      token: "internal",
-      body: { triggerId: `${existing}:0`, price: 201, firedAt: new Date().toISOString() },
-    });
-    expect(fired.body.outcome).toBe("triggered");
+  it("works again once the outbox accepts rows, the sweep included", async () => {
+    const updated = await h.api("PATCH", `/v1/alerts/${existing}`, { as: "atomic", body: { note: "after" } });
+    expect(updated.status).toBe(200);
+    expect(await h.service.alerts.expireDue()).toBe(2);
     const changes = await sql(
       h.db.url,
-      "select payload->>'change' as c from outbox where payload->'alert'->>'id' = $1 order by id",
+      "select payload->>'change' as c from outbox where payload->'alert'->>'id' = $1 order by outbox.id",
       [existing],
     );
-    expect(changes.map((r) => r.c)).toEqual(["created", "triggered"]);
+    expect(changes.map((r) => r.c)).toEqual(["created", "updated", "expired"]);
   });
 });

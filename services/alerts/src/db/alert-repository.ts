@@ -1,10 +1,15 @@
 import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import type { Alert, AlertStatus } from "@tickerbell/contracts";
+import { type Alert, type AlertStatus, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { AlertChange, AlertRepository } from "../domain/ports.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
-import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
+import {
+  appendAlertChanges,
+  changePayload,
+  type OutboxCommitSignal,
+  type PendingAlertChange,
+} from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
 const DUE_BATCH = 500;
@@ -12,37 +17,33 @@ const DUE_BATCH = 500;
 /** AlertRepository on MikroORM (PostgreSQL or PGlite). Each call runs on its own fork of the EntityManager. */
 export class MikroAlertRepository implements AlertRepository {
   readonly #em: SqlEntityManager;
+  readonly #commits: OutboxCommitSignal;
   #columnNames: Map<string, string> | undefined;
 
-  constructor(em: SqlEntityManager) {
+  /** `commits` hears of the writes that commit outside an ORM transaction. */
+  constructor(em: SqlEntityManager, commits: OutboxCommitSignal) {
     this.#em = em;
+    this.#commits = commits;
   }
 
-  createWithinLimit(alert: Alert, limit: number) {
-    // The hot path of the API: three plain statements in the transaction, no identity map or flush.
-    const columns = this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null });
-    return this.#em.fork().transactional(async (em) => {
-      // The user's row lock serialises concurrent creates, so two requests cannot both take the last slot.
-      const locked = await em.execute("select 1 from users where id = ? for update", [alert.userId]);
-      if (locked.length === 0) throw new Error(`no user ${alert.userId}`);
-      // The insert counts the open alerts itself; as the statement after the lock, it sees every create that
-      // committed before the lock was granted.
-      const created = await em.execute<{ id: string }[]>(
-        `insert into alerts select * from jsonb_populate_record(null::alerts, ?::jsonb)
-          where (select count(*) from alerts where user_id = ? and status in ('active', 'paused')) < ?
-         returning id`,
-        [JSON.stringify(columns), alert.userId, limit],
-      );
-      if (created.length === 0) {
-        const [open] = await em.execute<{ n: number }[]>(
-          "select count(*)::int as n from alerts where user_id = ? and status in ('active', 'paused')",
-          [alert.userId],
-        );
-        return { created: false as const, openCount: Number(open?.n ?? limit) };
-      }
-      await appendAlertChanges(em, [{ change: "created", alert, at: new Date(alert.updatedAt) }]);
-      return { created: true as const };
-    });
+  async createWithinLimit(alert: Alert, limit: number) {
+    // The hot path of the API: one statement (lock the user, count, insert, outbox row; see the migration of
+    // create_alert_within_limit), no identity map, no transaction round trips.
+    const at = new Date(alert.updatedAt);
+    const [row] = await this.#em
+      .fork()
+      .execute<{ open: number }[]>("select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as open", [
+        JSON.stringify(this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null })),
+        limit,
+        TOPIC_ALERT_CHANGES,
+        JSON.stringify(changePayload("created", alert, at)),
+        at.toISOString(),
+      ]);
+    const openCount = Number(row?.open ?? Number.NaN);
+    if (!Number.isInteger(openCount)) throw new Error("create_alert_within_limit answered no count");
+    if (openCount >= limit) return { created: false as const, openCount };
+    this.#commits.committed();
+    return { created: true as const };
   }
 
   /** `row` keyed by column name (from the entity's metadata), for jsonb_populate_record. */

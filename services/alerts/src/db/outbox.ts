@@ -1,6 +1,11 @@
 import type { EventSubscriber, TransactionEventArgs } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import { type Alert, AlertChangeEventSchema, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertChangeEvent,
+  AlertChangeEventSchema,
+  TOPIC_ALERT_CHANGES,
+} from "@tickerbell/contracts";
 import type { AlertChangeKind } from "../domain/alert-rules.ts";
 import type { OutboxRow, OutboxStore } from "../domain/ports.ts";
 
@@ -16,12 +21,18 @@ export interface PendingAlertChange {
 /** Transactions that appended outbox rows and have not committed yet (see OutboxCommitSignal). */
 const appendedIn = new WeakSet<object>();
 
+/** The payload of an alerts.changes row, validated, before the database gives it its seq. */
+export function changePayload(change: AlertChangeKind, alert: Alert, at: Date): AlertChangeEvent {
+  return AlertChangeEventSchema.parse({ v: 1, seq: "0", change, at: at.toISOString(), alert });
+}
+
 /**
  * Adds the `alerts.changes` rows of `changes` to the transaction `em` is in, in one statement. Call it once per
- * transaction, after the alert writes: it bumps each symbol's row of `change_sequences` (in symbol order, so
- * two transactions writing several symbols cannot deadlock) and holds those row locks to commit. Per symbol,
- * writers therefore take turns, and `seq` as well as the outbox id (drawn after the lock) follow commit order;
- * writers of other symbols do not wait. Changes of one symbol get consecutive seqs in the order given.
+ * transaction, after the alert writes. Each row goes through the database function append_alert_change, which
+ * bumps the symbol's row of `change_sequences` and holds that row lock to commit: per symbol, writers take
+ * turns, and `seq` as well as the outbox id (drawn after the lock) follow commit order, while writers of other
+ * symbols do not wait. The rows go in symbol order, so two transactions writing several symbols lock them in
+ * the same order and cannot deadlock; the changes of one symbol keep the order given.
  */
 export async function appendAlertChanges(em: SqlEntityManager, changes: PendingAlertChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -30,46 +41,15 @@ export async function appendAlertChanges(em: SqlEntityManager, changes: PendingA
   const rows = changes.map(({ change, alert, at }, ord) => ({
     ord,
     symbol: alert.symbol,
-    // The seq is filled in by the statements below, from the symbol's sequence.
-    payload: AlertChangeEventSchema.parse({ v: 1, seq: "0", change, at: at.toISOString(), alert }),
+    payload: changePayload(change, alert, at),
     created_at: at.toISOString(),
   }));
-  const [single] = rows;
-  if (rows.length === 1 && single) {
-    // The common case (one change, e.g. every API write) in a statement PostgreSQL plans and runs faster.
-    await em.execute(
-      `with bumped as (
-         insert into change_sequences as s (symbol, seq) values (?, 1)
-         on conflict (symbol) do update set seq = s.seq + 1
-         returning s.seq
-       )
-       insert into outbox (id, topic, key, payload, created_at)
-       select nextval('outbox_id_seq'), ?, ?, jsonb_set(?::jsonb, '{seq}', to_jsonb(bumped.seq::text)), ?
-         from bumped`,
-      [single.symbol, TOPIC_ALERT_CHANGES, single.symbol, JSON.stringify(single.payload), single.created_at],
-    );
-    appendedIn.add(transaction);
-    return;
-  }
-  // PostgreSQL evaluates nextval() after the ORDER BY, so ids follow `ord` (and so each symbol's seq order).
+  // PostgreSQL evaluates the function after the ORDER BY, so the rows are written in that order.
   await em.execute(
-    `with input as (
-       select r.ord, r.symbol, r.payload, r.created_at,
-              count(*) over (partition by r.symbol) as n,
-              row_number() over (partition by r.symbol order by r.ord) as k
-         from jsonb_to_recordset(?::jsonb) as r(ord int, symbol text, payload jsonb, created_at timestamptz)
-     ), bumped as (
-       insert into change_sequences as s (symbol, seq)
-       select symbol, count(*) from input group by symbol order by symbol
-       on conflict (symbol) do update set seq = s.seq + excluded.seq
-       returning s.symbol, s.seq
-     )
-     insert into outbox (id, topic, key, payload, created_at)
-     select nextval('outbox_id_seq'), ?, i.symbol,
-            jsonb_set(i.payload, '{seq}', to_jsonb((b.seq - i.n + i.k)::text)), i.created_at
-       from input i join bumped b on b.symbol = i.symbol
-      order by i.ord`,
-    [JSON.stringify(rows), TOPIC_ALERT_CHANGES],
+    `select append_alert_change(?, c.symbol, c.payload, c.created_at)
+       from jsonb_to_recordset(?::jsonb) as c(ord int, symbol text, payload jsonb, created_at timestamptz)
+      order by c.symbol, c.ord`,
+    [TOPIC_ALERT_CHANGES, JSON.stringify(rows)],
   );
   appendedIn.add(transaction);
 }
@@ -87,7 +67,8 @@ export function appendAlertChange(
 /**
  * Tells its listeners after every commit of a transaction that appended outbox rows, whichever code ran it:
  * the relay wakes on that instead of polling, and other processes hear of it through a NOTIFY. Registered
- * with the ORM as an event subscriber.
+ * with the ORM as an event subscriber; a write that commits outside an ORM transaction (one statement) calls
+ * committed() itself.
  */
 export class OutboxCommitSignal implements EventSubscriber {
   readonly #listeners = new Set<() => void>();
@@ -99,7 +80,11 @@ export class OutboxCommitSignal implements EventSubscriber {
   }
 
   afterTransactionCommit(args: TransactionEventArgs): void {
-    if (!args.transaction || !appendedIn.delete(args.transaction)) return;
+    if (args.transaction && appendedIn.delete(args.transaction)) this.committed();
+  }
+
+  /** Outbox rows have just committed. */
+  committed(): void {
     for (const listener of this.#listeners) listener();
   }
 }
