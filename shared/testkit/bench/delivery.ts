@@ -17,7 +17,13 @@ import { ComposeHarness } from "../src/deploy/compose-harness.ts";
 import { type KafkaBroker, startKafkaBroker } from "../src/kafka/index.ts";
 import { createTestDatabase, type TestDatabase } from "../src/postgres.ts";
 import { FakeTelegram } from "../src/telegram/index.ts";
-import { alertServiceRequests, burstFigures, requestsBetween, requestsPerDm } from "./e2e-support.ts";
+import {
+  alertServiceRequests,
+  burstFigures,
+  requestsBetween,
+  requestsPerDm,
+  startGroupAtTheEnd,
+} from "./e2e-support.ts";
 
 const NOTIFICATIONS = Number(process.env.BENCH_DELIVERY_NOTIFICATIONS ?? 9_400);
 const TELEGRAM_LIMIT = Number(process.env.BENCH_DELIVERY_TELEGRAM_LIMIT ?? 300);
@@ -105,7 +111,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
-  await startAtTheEnd(`telegram-bot-${runId}`);
+  await startGroupAtTheEnd(brokers, `telegram-bot-${runId}`, "notifications.telegram");
   await harness.start();
   await producer.connect();
   const alertsUrl = `http://127.0.0.1:${harness.ports.get("alerts")}`;
@@ -153,28 +159,6 @@ try {
   throw error;
 } finally {
   await cleanUp();
-}
-
-/** The bot's new group starts at the end of the topic: other suites' notifications on a shared broker stay unread. */
-async function startAtTheEnd(groupId: string): Promise<void> {
-  const admin = new Kafka({
-    clientId: `bench-delivery-admin-${runId}`,
-    brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    const topic = "notifications.telegram";
-    if (!(await admin.listTopics()).includes(topic)) return;
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 function meets(
@@ -268,7 +252,9 @@ async function burst(
     const second = Math.floor((m.receivedAt - (received[0]?.receivedAt ?? 0)) / 1000);
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
   }
-  log(`${phase}: DMs per second ${[...perSecond.values()].join(" ")}; 429s at ${refusedAt.slice(0, 20).join(" ")}`);
+  log(
+    `${phase}: DMs per second ${[...perSecond.values()].join(" ")}; 429s at ${refusedAt.slice(0, 20).join(" ")}`,
+  );
   const out = {
     ...figures,
     limitPerSec: limit,
