@@ -11,7 +11,7 @@ import {
   WatchlistItemEntity,
 } from "./entities.ts";
 import { toAlert } from "./mapping.ts";
-import { appendAlertChanges } from "./outbox.ts";
+import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
 
 /** UserRepository on MikroORM. Each call runs on its own fork of the EntityManager. */
 export class MikroUserRepository implements UserRepository {
@@ -111,7 +111,7 @@ export class MikroUserRepository implements UserRepository {
       if (clash) return { kind: "platform_taken", platform: clash };
 
       code.redeemedAt = now;
-      let movedAlerts = 0;
+      let moved: PendingAlertChange[] = [];
       if (formerUserId) {
         for (const i of joining) i.userId = ownerId;
         await em.flush();
@@ -128,12 +128,7 @@ export class MikroUserRepository implements UserRepository {
           row.version += 1;
         }
         await em.flush();
-        // Alerts of several symbols: their changes go to the outbox in one call, which locks symbols in order.
-        await appendAlertChanges(
-          em,
-          alerts.map((row) => ({ change: "updated" as const, alert: toAlert(row), at: now })),
-        );
-        movedAlerts = alerts.length;
+        moved = alerts.map((row) => ({ change: "updated" as const, alert: toAlert(row), at: now }));
         await em.execute(
           `insert into watchlist_items (id, user_id, symbol, added_at)
            select gen_random_uuid(), ?, symbol, added_at from watchlist_items where user_id = ?
@@ -154,7 +149,10 @@ export class MikroUserRepository implements UserRepository {
         });
       }
       await em.flush();
-      return { kind: "linked", user: await loadUser(em, ownerId), movedAlerts };
+      // Last, as in every writer: the symbols' sequence locks (taken in sorted order) are the last locks it takes,
+      // so a writer holding one never waits for anything but another symbol.
+      await appendAlertChanges(em, moved);
+      return { kind: "linked", user: await loadUser(em, ownerId), movedAlerts: moved.length };
     });
   }
 }
