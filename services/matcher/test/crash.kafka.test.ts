@@ -138,7 +138,8 @@ async function crashScenario(consumerDown: boolean) {
   // The second process's snapshot waits until the alert service has stored what the first one wrote to
   // alerts.runtime: with the runtime consumer down for a while, it waits that long.
   if (consumerDown) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await waitFor("the second process answering", async () => (await second.get("/readyz")).status !== 0);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await second.get("/readyz")).status).toBe(503);
     await h.workers.runtime.start();
   }
