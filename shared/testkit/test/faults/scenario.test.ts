@@ -1,10 +1,25 @@
-// The fault suite's reference: hand-worked cases for each kind on a small path, and the plan's guarantees.
+// The fault suite's reference: hand-worked cases for each kind on a small path, one-shot and repeating, and the
+// plan's guarantees.
 import { describe, expect, it } from "vitest";
-import { firingStep, levelOf, pathOf, planAlerts, STEPS, SYMBOLS } from "./scenario.ts";
+import {
+  type ExpectedFiring,
+  evaluate,
+  firingStep,
+  kindOf,
+  levelOf,
+  PLATEAU_SPREAD_MS,
+  PLATEAU_TRADE_MS,
+  pathOf,
+  planAlerts,
+  REPEATING_KINDS,
+  STEPS,
+  SYMBOLS,
+  tradeTimeOf,
+} from "./scenario.ts";
 
 const PATH = [100, 104, 110, 103, 95, 101];
 
-describe("firingStep (the reference the fault suite expects)", () => {
+describe("firingStep (the reference the fault suite expects of one-shot alerts)", () => {
   it.each([
     ["above 105", { kind: "price", direction: "above", target: 105 }, 2],
     ["above 111 never", { kind: "price", direction: "above", target: 111 }, null],
@@ -38,22 +53,173 @@ describe("firingStep (the reference the fault suite expects)", () => {
     ).toBe(3);
   });
 
-  it("refuses to decide a threshold within a cent of a visited price", () => {
+  it("refuses to decide a threshold within a few cents of a visited price", () => {
     expect(firingStep({ kind: "price", direction: "above", target: 110.01 }, PATH)).toBeUndefined();
   });
 });
 
-describe("planAlerts", () => {
-  it("is reproducible from its seed, covers every symbol, and never plans an alert met at the reference", () => {
-    const plan = planAlerts(520, 42);
-    expect(planAlerts(520, 42)).toEqual(plan);
-    expect(new Set(plan.map((a) => a.symbol))).toEqual(new Set(SYMBOLS));
-    expect(plan.every((a) => a.firesAt === null || (a.firesAt > 0 && a.firesAt < STEPS))).toBe(true);
-    for (const a of plan) expect(firingStep(a.condition, pathOf(a.symbolIndex))).toBe(a.firesAt);
+/** The plateaus and prices of an outcome's firings, `step@price`. */
+const fired = (firings: ExpectedFiring[] | undefined) => firings?.map((f) => `${f.step}@${f.price}`);
+/** A cooldown that re-arms after `plateaus` plateaus (60 s is one, 200 s two, 300 s three). */
+const cooldown = (plateaus: 1 | 2 | 3) => ({ cooldownSeconds: [60, 200, 300][plateaus - 1]! });
+
+describe("evaluate (the reference the fault suite expects of repeating alerts)", () => {
+  it("above: fires again only once price went back below the band and the cooldown is over", () => {
+    // above 105, band 104.475: 106 fires; 104.8 is inside the band (no re-arm) so 106.5 does not fire; 104 re-arms
+    // and 107 fires generation 1.
+    const path = [100, 106, 104.8, 106.5, 104, 107];
+    const outcome = evaluate({ kind: "price", direction: "above", target: 105 }, cooldown(1), path);
+    expect(fired(outcome?.firings)).toEqual(["1@106", "5@107"]);
+    expect(outcome?.firings.map((f) => f.generation)).toEqual([0, 1]);
+    expect(outcome?.final).toMatchObject({ generation: 2, phase: "cooling", lastFirePrice: 107 });
   });
 
-  it("consecutive plateaus differ, so a plateau can be recognised on prices.ticks", () => {
-    for (let i = 0; i < SYMBOLS.length; i++)
+  it("above: a cooldown of three plateaus re-arms after them, not before", () => {
+    // Fired at 1; cooling through 2 and 3, the band wait starts at 4: 103 (step 2) does not re-arm it, 104 does.
+    const path = [100, 106, 103, 106.2, 104, 107];
+    expect(
+      fired(evaluate({ kind: "price", direction: "above", target: 105 }, cooldown(3), path)?.firings),
+    ).toEqual(["1@106", "5@107"]);
+    expect(
+      fired(evaluate({ kind: "price", direction: "above", target: 105 }, cooldown(1), path)?.firings),
+    ).toEqual(["1@106", "3@106.2", "5@107"]);
+  });
+
+  it("below: waits for the band above its level", () => {
+    const path = [100, 94, 95.3, 93.9, 95.6, 93];
+    // below 95, band 95.475: 95.3 keeps it waiting, 95.6 re-arms it.
+    const outcome = evaluate({ kind: "price", direction: "below", target: 95 }, cooldown(1), path);
+    expect(fired(outcome?.firings)).toEqual(["1@94", "5@93"]);
+    expect(outcome?.final.phase).toBe("cooling");
+  });
+
+  it("cross: having crossed up it next fires at or below X(1-0.5%), and the other way round", () => {
+    // cross 104 from below: 104.3 fires up; 103.7 is above 103.48 (no fire); 103.4 fires down; then it watches
+    // 104.52: 104.45 does not fire, 104.6 does.
+    const path = [100, 104.3, 103.7, 103.4, 104.45, 104.6];
+    const outcome = evaluate({ kind: "price", direction: "cross", target: 104 }, cooldown(1), path);
+    expect(fired(outcome?.firings)).toEqual(["1@104.3", "3@103.4", "5@104.6"]);
+    // Without the band, a price hovering at the level fires every time it passes it.
+    const bandless = evaluate({ kind: "price", direction: "cross", target: 104 }, cooldown(1), path, {
+      hysteresis: 0,
+    });
+    expect(fired(bandless?.firings)).toEqual(["1@104.3", "2@103.7", "4@104.45"]);
+  });
+
+  it("cross from above starts on the lower side", () => {
+    // cross 96.2: 96 fires down, then it watches 96.681: 97 fires up, then 95.719: 95 fires down, 96.5 does not.
+    const path = [100, 96, 97, 95, 96.5];
+    expect(
+      fired(evaluate({ kind: "price", direction: "cross", target: 96.2 }, cooldown(1), path)?.firings),
+    ).toEqual(["1@96", "2@97", "3@95"]);
+  });
+
+  it("percent: a repeating alert re-bases on the price that fired it", () => {
+    // up 5% from 100 is 105: 106 fires; next 5% above 106 is 111.3: 110 does not fire, 112 does.
+    const path = [100, 106, 110, 112];
+    expect(
+      fired(
+        evaluate({ kind: "percent", direction: "up", percent: 5, basis: "last" }, cooldown(1), path)?.firings,
+      ),
+    ).toEqual(["1@106", "3@112"]);
+    // move 4%: 104.5 fires (upper), then 4% around 104.5 is 108.68 / 100.32: 100 fires (lower).
+    expect(
+      fired(
+        evaluate(
+          { kind: "percent", direction: "move", percent: 4, basis: "last" },
+          cooldown(1),
+          [100, 104.5, 103, 100],
+        )?.firings,
+      ),
+    ).toEqual(["1@104.5", "3@100"]);
+  });
+
+  it("trailing: trails again from the fire price, and the peak moves while it cools down", () => {
+    // trail down $3: peak 105 -> fires at 101.5 (level 102); trails from 101.5; cooling at 106 (peak 106, level
+    // 103) for two plateaus; at 102.5 it is armed again and fires.
+    const path = [100, 105, 101.5, 106, 102.5];
+    const outcome = evaluate(
+      { kind: "trailing", direction: "down", offset: { unit: "amount", value: 3 } },
+      cooldown(2),
+      path,
+    );
+    expect(fired(outcome?.firings)).toEqual(["2@101.5", "4@102.5"]);
+    expect(outcome?.final).toMatchObject({ generation: 2, extreme: 102.5 });
+    // trail up 4%: trough 100, level 104: 105 fires; it trails from 105, the trough falls to 98 (level 101.92):
+    // 102.5 fires.
+    expect(
+      fired(
+        evaluate(
+          { kind: "trailing", direction: "up", offset: { unit: "percent", value: 4 } },
+          cooldown(1),
+          [100, 105, 98, 102.5],
+        )?.firings,
+      ),
+    ).toEqual(["1@105", "3@102.5"]);
+  });
+
+  it("refuses a cooldown that could end inside a plateau's trade times", () => {
+    const inside = (PLATEAU_TRADE_MS + PLATEAU_SPREAD_MS / 2) / 1000;
+    expect(
+      evaluate(
+        { kind: "price", direction: "cross", target: 102 },
+        { cooldownSeconds: inside },
+        [100, 103, 101],
+      ),
+    ).toBeUndefined();
+  });
+});
+
+describe("planAlerts", () => {
+  const plan = planAlerts(520, 312, 42);
+
+  it("is reproducible from its seed, covers every symbol, and never plans an alert met at the reference", () => {
+    expect(planAlerts(520, 312, 42)).toEqual(plan);
+    expect(new Set(plan.map((a) => a.symbol))).toEqual(new Set(SYMBOLS));
+    for (const a of plan) {
+      expect(a.expected.every((f) => f.step > 0 && f.step < STEPS)).toBe(true);
+      expect(evaluate(a.condition, a.repeat, pathOf(a.symbolIndex))?.firings).toEqual(a.expected);
+    }
+  });
+
+  it("has repeating alerts of every kind on every symbol, and each kind fires more than once somewhere", () => {
+    const repeating = plan.filter((a) => a.repeat !== null);
+    expect(new Set(repeating.map((a) => kindOf(a.condition))).size).toBe(REPEATING_KINDS);
+    for (const symbol of SYMBOLS) expect(repeating.some((a) => a.symbol === symbol)).toBe(true);
+    const kinds = new Set(repeating.filter((a) => a.expected.length >= 2).map((a) => kindOf(a.condition)));
+    expect(kinds.size).toBe(REPEATING_KINDS);
+    // Cooldowns of one, two and three plateaus.
+    const plateaus = new Set(
+      repeating.map((a) => Math.ceil((a.repeat!.cooldownSeconds * 1000) / PLATEAU_TRADE_MS)),
+    );
+    expect(plateaus).toEqual(new Set([1, 2, 3]));
+  });
+
+  it("has alerts that the hysteresis band holds back: without it they would fire otherwise", () => {
+    const held = plan.filter(
+      (a) =>
+        a.repeat !== null &&
+        a.condition.kind === "price" &&
+        JSON.stringify(evaluate(a.condition, a.repeat, pathOf(a.symbolIndex), { hysteresis: 0 })?.firings) !==
+          JSON.stringify(a.expected),
+    );
+    expect(held.length).toBeGreaterThan(20);
+    expect(new Set(held.map((a) => kindOf(a.condition)))).toEqual(
+      new Set(["price above", "price below", "cross from below", "cross from above"]),
+    );
+  });
+
+  it("consecutive plateaus differ and a symbol never visits a price twice, so a DM's price names its plateau", () => {
+    for (let i = 0; i < SYMBOLS.length; i++) {
+      const path = pathOf(i);
+      expect(new Set(path).size).toBe(STEPS);
       for (let step = 1; step < STEPS; step++) expect(levelOf(i, step)).not.toBe(levelOf(i, step - 1));
+    }
+  });
+
+  it("stamps each plateau's trades inside its own window of trade time", () => {
+    expect(tradeTimeOf(1_000, 3, 0)).toBe(1_000 + 3 * PLATEAU_TRADE_MS);
+    expect(tradeTimeOf(1_000, 3, 5)).toBe(1_000 + 3 * PLATEAU_TRADE_MS + 5);
+    expect(() => tradeTimeOf(1_000, 3, PLATEAU_SPREAD_MS)).toThrow();
   });
 });
