@@ -24,9 +24,10 @@ interface Waiting {
 }
 
 /**
- * Group commit for delivery outcomes: records gather for up to `flushEveryMs` (or until `maxBatch` wait) and go
- * to the delivery log in one write. `record` resolves once its write was taken, so the caller acknowledges the
- * notification (commits its offset) only after its outcome is durable. While the log is unreachable writes are
+ * Group commit for delivery outcomes: at most one write per `flushEveryMs` (the first after a quiet spell at
+ * once), or sooner when `maxBatch` records wait; up to `maxConcurrentWrites` writes in flight. `record` resolves
+ * once its write was taken, so the caller acknowledges the notification (commits its offset) only after its
+ * outcome is durable. While the log is unreachable writes are
  * retried with backoff; a stop gives up on them (their notifications stay uncommitted and come again).
  */
 export class OutcomeRecorder {
@@ -39,6 +40,8 @@ export class OutcomeRecorder {
   readonly #backoff: { baseDelayMs: number; maxDelayMs: number };
   #waiting: Waiting[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #soon: ReturnType<typeof setImmediate> | undefined;
+  #lastFlushAt = Number.NEGATIVE_INFINITY;
   #writes = 0;
   /** Writes attempted, for tests and metrics. */
   requests = 0;
@@ -56,22 +59,48 @@ export class OutcomeRecorder {
   record(record: DeliveryOutcomeRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ record, resolve, reject });
-      if (this.#waiting.length >= this.#maxBatch) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#flushEveryMs);
+      this.#schedule();
     });
+  }
+
+  /** Writes what waits now, window or not: the caller knows nothing else is about to be recorded. */
+  flushSoon(): void {
+    if (this.#waiting.length === 0 || this.#soon) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#soon = setImmediate(() => this.#flush());
+  }
+
+  /**
+   * The next write: at once when the last one started at least `flushEveryMs` ago (a quiet bot records right
+   * away, with whatever else this turn of the event loop records), else when that much time has passed since;
+   * as soon as `maxBatch` wait in any case.
+   */
+  #schedule(): void {
+    if (this.#waiting.length === 0) return;
+    if (this.#waiting.length >= this.#maxBatch) {
+      this.#flush();
+      return;
+    }
+    if (this.#timer || this.#soon) return;
+    const wait = this.#lastFlushAt + this.#flushEveryMs - Date.now();
+    if (wait <= 0) this.#soon = setImmediate(() => this.#flush());
+    else this.#timer = setTimeout(() => this.#flush(), wait);
   }
 
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearImmediate(this.#soon);
+    this.#soon = undefined;
+    this.#lastFlushAt = Date.now();
     while (this.#waiting.length > 0 && this.#writes < this.#maxWrites) {
       const batch = this.#waiting.splice(0, this.#maxBatch);
       this.#writes++;
       void this.#write(batch).finally(() => {
         this.#writes--;
-        // Records that came while every write was busy go now (their timer may have fired meanwhile).
-        if (this.#waiting.length >= this.#maxBatch || (this.#waiting.length > 0 && !this.#timer))
-          this.#flush();
+        // Records that waited for a free write (all were busy) get their turn.
+        this.#schedule();
       });
     }
   }

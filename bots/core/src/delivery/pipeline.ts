@@ -237,6 +237,9 @@ export class DeliveryPipeline {
       for (const entry of box.splice(0))
         entry.reject(new StoppedError(`delivering ${entry.notification.triggerId}`));
       this.mailboxes.delete(chat);
+      // Nothing else is being sent: no outcome is about to join the write, so waiting for the window would only
+      // hold back the offsets (and the bus's next batch).
+      if (this.mailboxes.size === 0) this.recorder.flushSoon();
     }
   }
 
