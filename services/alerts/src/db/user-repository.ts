@@ -41,22 +41,26 @@ export class MikroUserRepository implements UserRepository {
       }
       return { user: await loadUser(em, existing.userId), created: false };
     }
-    const userId = randomUUID();
-    // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one
-    // insert through; ON CONFLICT DO NOTHING turns the loser into a plain lookup instead of an error.
-    const inserted = await em.transactional(async (tx) => {
-      await tx.execute("insert into users (id, created_at) values (?, ?)", [userId, now]);
-      const rows = await tx.execute<{ id: string }[]>(
-        `insert into platform_identities (id, user_id, platform, platform_user_id, display_name, created_at)
-         values (?, ?, ?, ?, ?, ?) on conflict (platform, platform_user_id) do nothing returning id`,
-        [randomUUID(), userId, identity.platform, identity.platformUserId, displayName ?? null, now],
-      );
-      if (rows.length === 0) await tx.execute("delete from users where id = ?", [userId]);
-      return rows.length > 0;
-    });
-    if (inserted) return { user: await loadUser(em, userId), created: true };
-    const winner = await em.findOneOrFail(PlatformIdentityEntity, identity);
-    return { user: await loadUser(em, winner.userId), created: false };
+    const { userId, created } = await this.register(identity, displayName, now);
+    return { user: await loadUser(em, userId), created };
+  }
+
+  async register(identity: Identity, displayName: string | undefined, now: Date) {
+    // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one identity
+    // in, and its user is inserted by the same statement only then (the foreign key is checked at the end of
+    // the statement). The loser finds the winner's user.
+    const [row] = await this.#em.fork().execute<{ user_id: string }[]>(
+      `with joined as (
+         insert into platform_identities (id, user_id, platform, platform_user_id, display_name, created_at)
+         values (?, ?, ?, ?, ?, ?) on conflict (platform, platform_user_id) do nothing returning user_id
+       ), registered as (insert into users (id, created_at) select user_id, ? from joined)
+       select user_id from joined`,
+      [randomUUID(), randomUUID(), identity.platform, identity.platformUserId, displayName ?? null, now, now],
+    );
+    if (row) return { userId: row.user_id, created: true };
+    const winner = await this.findUserId(identity);
+    if (!winner) throw new Error(`identity ${identity.platform} was neither inserted nor found`);
+    return { userId: winner, created: false };
   }
 
   async watchlist(userId: string): Promise<WatchlistItem[]> {

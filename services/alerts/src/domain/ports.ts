@@ -65,6 +65,12 @@ export type RedeemOutcome =
 export interface UserRepository {
   /** The user of `identity`, or null before its first contact (one lookup, for every bot request). */
   findUserId(identity: Identity): Promise<string | null>;
+  /** First contact: a new user with `identity`, or the user another request registered it for meanwhile. */
+  register(
+    identity: Identity,
+    displayName: string | undefined,
+    now: Date,
+  ): Promise<{ userId: string; created: boolean }>;
   resolve(
     identity: Identity,
     displayName: string | undefined,

@@ -32,7 +32,8 @@ export class UserService {
 
   /** The id of the user behind `identity`, registering it on first contact. */
   async resolveId(identity: Identity): Promise<string> {
-    return (await this.#repository.findUserId(identity)) ?? (await this.resolve(identity)).user.id;
+    const known = await this.#repository.findUserId(identity);
+    return known ?? (await this.#repository.register(identity, undefined, this.#clock.now())).userId;
   }
 
   watchlist(userId: string): Promise<WatchlistItem[]> {
