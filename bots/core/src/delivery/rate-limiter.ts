@@ -26,6 +26,7 @@ export class RateLimiter {
   /** No send at all before this (the platform answered a 429 that holds for every chat). */
   private pausedUntil = 0;
   private readonly nextChatAt = new Map<string, number>();
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
   /**
    * A token bucket over the grants actually made: timers fire late when the event loop is busy, and late waiters
    * may then catch up together, but at most `burst` at once (1 at 30/s, 6 at 300/s, 20 at 1,000/s), so what
@@ -96,8 +97,10 @@ export class RateLimiter {
     } else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
   }
 
+  /** Drops chats whose slots are past; at most once a second (a burst to 10,000 chats keeps them all busy). */
   private forgetIdleChats(now: number): void {
-    if (this.nextChatAt.size < 10_000) return;
+    if (this.nextChatAt.size < 10_000 || now < this.nextSweepAt) return;
+    this.nextSweepAt = now + 1000;
     for (const [chat, at] of this.nextChatAt) {
       if (at < now) {
         this.nextChatAt.delete(chat);
