@@ -69,9 +69,9 @@ const SETTLED = Promise.resolve();
  *   paced by the limiter.
  * - Transient failures are retried with backoff (honouring the platform's retry-after); permanent ones make the
  *   whole message undeliverable. A failure that survives every retry is thrown, so the bus retries later.
- * - Outcomes are recorded in groups (one write per ~50 ms); `deliver` resolves only once its outcome is
- *   recorded, so the bus commits the offset after that. A crash between the send and the write may send that
- *   message again on redelivery: the one duplicate a crash can cause.
+ * - Outcomes are recorded in groups (at most one write per ~50 ms); `deliver` resolves only once its outcome is
+ *   recorded, so the bus commits the offset after that. A crash between a send and its write sends that message
+ *   again on redelivery: the duplicates a crash can cause are the DMs of one write window.
  */
 export class DeliveryPipeline {
   private readonly deps: DeliveryPipelineDeps;
