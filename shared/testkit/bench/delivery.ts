@@ -149,8 +149,8 @@ try {
   await writeFile(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `delivery bench (bot side, ${NOTIFICATIONS} notifications, one per chat):\n` +
-      `  free limit ${TELEGRAM_LIMIT}/s: ${free.deliveredPerSec}/s, lost ${free.lost}, duplicated ${free.duplicated}, 429s ${free.tooManyRequests}, alert-service requests per DM ${free.alertServiceRequestsPerDm} (${result.targets.free.met ? "met" : "NOT met"})\n` +
-      `  paid broadcast ${PAID_LIMIT}/s: ${paid.deliveredPerSec}/s, lost ${paid.lost}, duplicated ${paid.duplicated}, 429s ${paid.tooManyRequests}, alert-service requests per DM ${paid.alertServiceRequestsPerDm} (${result.targets.paid.met ? "met" : "NOT met"})\n` +
+      `  free limit ${TELEGRAM_LIMIT}/s: ${free.deliveredPerSec}/s, lost ${free.lost}, duplicated ${free.duplicated}, 429s ${free.tooManyRequests}, alert-service requests per DM ${free.alertServiceRequestsPerDm}, bot CPU ${free.botCpuMsPerDm} ms per DM (${result.targets.free.met ? "met" : "NOT met"})\n` +
+      `  paid broadcast ${PAID_LIMIT}/s: ${paid.deliveredPerSec}/s, lost ${paid.lost}, duplicated ${paid.duplicated}, 429s ${paid.tooManyRequests}, alert-service requests per DM ${paid.alertServiceRequestsPerDm}, bot CPU ${paid.botCpuMsPerDm} ms per DM (${result.targets.paid.met ? "met" : "NOT met"})\n` +
       `  written to ${RESULT_FILE}`,
   );
 } catch (error) {
@@ -159,6 +159,13 @@ try {
   throw error;
 } finally {
   await cleanUp();
+}
+
+/** process_cpu_seconds_total of a process's /metrics. */
+async function cpuSeconds(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("process_cpu_seconds_total"));
+  return Number(line?.split(" ").at(-1) ?? Number.NaN);
 }
 
 function meets(
@@ -220,6 +227,8 @@ async function burst(
   const refusalsBefore = telegram.tooManyRequests().length;
   const sentBefore = telegram.allSent().length;
   const httpBefore = await alertServiceRequests(alertsUrl);
+  const botUrl = `http://127.0.0.1:${harness.ports.get("telegram-bot")}`;
+  const botCpuBefore = await cpuSeconds(botUrl);
   const startedAt = Date.now();
   for (let i = 0; i < notifications.length; i += 500) {
     // As the matcher publishes them: keyed by user, JSON (notifications.telegram's schema).
@@ -255,8 +264,12 @@ async function burst(
   log(
     `${phase}: DMs per second ${[...perSecond.values()].join(" ")}; 429s at ${refusedAt.slice(0, 20).join(" ")}`,
   );
+  // What each DM costs the bot in CPU: unlike the rate, it hardly depends on what else the machine runs.
+  const botCpuMsPerDm =
+    Math.round((((await cpuSeconds(botUrl)) - botCpuBefore) / received.length) * 1e6) / 1000;
   const out = {
     ...figures,
+    botCpuMsPerDm,
     limitPerSec: limit,
     tooManyRequests,
     paidBroadcastDms: received.filter((m) => m.paidBroadcast).length,

@@ -16,27 +16,29 @@ export interface RateLimits {
 }
 
 /**
- * Paces sends to stay inside a platform's limits: a global rate and a per-chat rate, each as evenly spaced
- * slots (no bursts that the platform would answer with 429). A 429's retry-after pushes the next slot out.
+ * Paces sends to stay inside a platform's limits: a global rate and a per-chat rate. Each chat waits for its own
+ * slot (evenly spaced), then joins one queue for the global rate, served in order by a single timer at the
+ * global pace (a token bucket: after a busy moment of the event loop, at most a small burst catches up). A 429's
+ * retry-after holds one chat's next slot, or every send.
  */
 export class RateLimiter {
   private readonly globalGapMs: number;
   private readonly chatGapMs: number;
-  private nextGlobalAt = 0;
-  /** No send at all before this (the platform answered a 429 that holds for every chat). */
-  private pausedUntil = 0;
-  private readonly nextChatAt = new Map<string, number>();
-  private nextSweepAt = Number.NEGATIVE_INFINITY;
-  /**
-   * A token bucket over the grants actually made: timers fire late when the event loop is busy, and late waiters
-   * may then catch up together, but at most `burst` at once (1 at 30/s, 6 at 300/s, 20 at 1,000/s), so what
-   * reaches the platform in any second stays under its limit even with some jitter on the way.
-   */
+  /** Grants the global pace allows at once after the event loop was busy: 1 at 30/s, 6 at 300/s, 20 at 1,000/s. */
   private readonly burst: number;
   private tokens: number;
   private tokensAt: number;
-  /** When each chat's last slot was actually taken: one chat's late sends are spread, never bunched. */
+  /** No send at all before this (the platform answered a 429 that holds for every chat). */
+  private pausedUntil = 0;
+  /** Senders waiting for a global slot, oldest first (from `head`). */
+  private queue: Array<() => void> = [];
+  private head = 0;
+  private pumpScheduled = false;
+  /** Each chat's next free slot (reserved when asked, so two senders to one chat are spaced too). */
+  private readonly nextChatAt = new Map<string, number>();
+  /** When each chat's last slot was actually taken: one chat's sends are never closer than its gap. */
   private readonly lastChatGrant = new Map<string, number>();
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
   private readonly now: () => number;
   private readonly sleep: Sleep;
 
@@ -51,50 +53,63 @@ export class RateLimiter {
     this.tokensAt = now();
   }
 
-  /**
-   * Reserves the next slot for this chat and waits until it comes. A waiter that wakes late (a busy event loop
-   * fires many timers at once) checks the slots actually taken: the chat's own gap, and the overall token bucket,
-   * so late sends never bunch beyond a small burst.
-   */
+  /** Waits for this chat's next slot, then for a global one; resolves when the send may go. */
   async acquire(chatId: string): Promise<void> {
     const now = this.now();
-    const at = Math.max(now, this.nextGlobalAt, this.nextChatAt.get(chatId) ?? 0);
-    this.nextGlobalAt = at + this.globalGapMs;
-    this.nextChatAt.set(chatId, at + this.chatGapMs);
+    const chatAt = Math.max(now, this.nextChatAt.get(chatId) ?? 0);
+    this.nextChatAt.set(chatId, chatAt + this.chatGapMs);
     this.forgetIdleChats(now);
-    if (at > now) await this.sleep(at - now);
-    for (;;) {
-      const current = this.now();
-      if (current < this.pausedUntil) {
-        // Every send waits out a global back-off; slots that fell inside it are taken again, evenly spaced after
-        // it, so the waiters do not all go at once when it ends.
-        const later = Math.max(this.pausedUntil, this.nextGlobalAt);
-        this.nextGlobalAt = later + this.globalGapMs;
-        await this.sleep(later - current);
-        continue;
-      }
-      this.tokens = Math.min(this.burst, this.tokens + (current - this.tokensAt) / this.globalGapMs);
-      this.tokensAt = current;
-      const free = Math.max(
-        current + (this.tokens >= 1 ? 0 : (1 - this.tokens) * this.globalGapMs),
-        (this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY) + this.chatGapMs,
-      );
-      if (current >= free) {
-        this.tokens -= 1;
-        this.lastChatGrant.set(chatId, current);
-        return;
-      }
-      await this.sleep(free - current);
-    }
+    if (chatAt > now) await this.sleep(chatAt - now);
+    await new Promise<void>((resolve) => {
+      this.queue.push(resolve);
+      this.pump();
+    });
+    // The global queue may have held this send past its chat slot while another sender to the same chat (a
+    // reply next to a DM) went: its gap still comes first.
+    const last = this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY;
+    const early = last + this.chatGapMs - this.now();
+    if (early > 0) await this.sleep(early);
+    const granted = this.now();
+    this.lastChatGrant.set(chatId, granted);
+    this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, granted + this.chatGapMs));
   }
 
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
   backOff(delayMs: number, chatId?: string): void {
     const until = this.now() + delayMs;
-    if (chatId === undefined) {
-      this.pausedUntil = Math.max(this.pausedUntil, until);
-      this.nextGlobalAt = Math.max(this.nextGlobalAt, until);
-    } else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
+    if (chatId === undefined) this.pausedUntil = Math.max(this.pausedUntil, until);
+    else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
+  }
+
+  /** Lets waiting senders go as far as the tokens allow, and sets one timer for the next token. */
+  private pump(): void {
+    if (this.pumpScheduled) return;
+    const now = this.now();
+    if (now < this.pausedUntil) {
+      this.pumpAfter(this.pausedUntil - now);
+      return;
+    }
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.tokensAt) / this.globalGapMs);
+    this.tokensAt = now;
+    while (this.head < this.queue.length && this.tokens >= 1) {
+      this.tokens -= 1;
+      const next = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as unknown as () => void;
+      next();
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head < this.queue.length) this.pumpAfter((1 - this.tokens) * this.globalGapMs);
+  }
+
+  private pumpAfter(ms: number): void {
+    this.pumpScheduled = true;
+    void this.sleep(ms).then(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
   /** Drops chats whose slots are past; at most once a second (a burst to 10,000 chats keeps them all busy). */
