@@ -54,16 +54,6 @@ export async function appendAlertChanges(em: SqlEntityManager, changes: PendingA
   appendedIn.add(transaction);
 }
 
-/** One change; see appendAlertChanges (a transaction writing several changes appends them in one call). */
-export function appendAlertChange(
-  em: SqlEntityManager,
-  change: AlertChangeKind,
-  alert: Alert,
-  at: Date,
-): Promise<void> {
-  return appendAlertChanges(em, [{ change, alert, at }]);
-}
-
 /**
  * Tells its listeners after every commit of a transaction that appended outbox rows, whichever code ran it:
  * the relay wakes on that instead of polling, and other processes hear of it through a NOTIFY. Registered
@@ -110,6 +100,7 @@ export class MikroOutboxStore implements OutboxStore {
       // another relay holds it, so a standby never queues behind the active relay.
       const lease = await em.execute("select id from outbox_relay where id = 1 for update skip locked");
       if (lease.length === 0) return null;
+      // Ordered by the bigint column (`id` alone would name the text alias: '10' before '2').
       const rows = await em.execute<OutboxRecord[]>(
         `select id::text as id, topic, key, payload, created_at from outbox
           where published_at is null order by outbox.id limit ?`,
