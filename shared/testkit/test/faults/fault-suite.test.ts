@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { CO_PARTITIONED_PARTITIONS } from "@tickerbell/contracts";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { parseCompose } from "../../src/deploy/compose.ts";
 import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
 import { FakeDiscord } from "../../src/discord/index.ts";
@@ -120,6 +120,12 @@ let tickerPaused = false;
 /** When the delivery log recorded each triggerId (epoch ms), read once the run is over. */
 let recordedAt = new Map<string, number>();
 let ranToTheEnd = false;
+/** Any test failed: the processes' last output is printed at the end. */
+let failed = false;
+const printLogsIfThisFails = () =>
+  onTestFailed(() => {
+    failed = true;
+  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -190,7 +196,7 @@ afterAll(async () => {
   if (ticker) clearInterval(ticker);
   await tickConsumer?.disconnect().catch(() => {});
   const codes = await harness?.stop();
-  if (!ranToTheEnd && harness) {
+  if ((failed || !ranToTheEnd) && harness) {
     for (const name of codes?.keys() ?? []) console.error(`--- ${name} ---\n${harness.logs(name)}`);
   }
   await finnhub?.close();
@@ -433,6 +439,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   const repeating = USERS_PER_PLATFORM * 2 * REPEATING_PER_USER;
 
   it(`sets ${oneShots} one-shot and ${repeating} repeating alerts of every kind for Telegram and Discord users (seed ${SEED})`, async () => {
+    printLogsIfThisFails();
     const doc = parseCompose(repoFile("docker-compose.yml"));
     const env = (service: string) => doc.services[service]!.environment as Record<string, string>;
     // A matcher taking over a killed one's partitions waits for that one's session to end: keep it short.
@@ -551,6 +558,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   }, 600_000);
 
   it("plays every plateau while services crash, the broker and the database restart, sockets drop, the platforms storm and the matchers hand over", async () => {
+    printLogsIfThisFails();
     const background: Promise<void>[] = [];
     // Plateaus 1-5: each service is SIGKILLed at a random moment and restarted at once; their restarts overlap the
     // following plateaus (the matcher's partitions wait for the killed member's session to end, then the new owner
@@ -718,6 +726,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   }, 1_200_000);
 
   it("each platform got exactly one DM per expected firing, none for any other (Telegram: the documented bound)", () => {
+    printLogsIfThisFails();
     expect(ranToTheEnd).toBe(true);
     const report = deliveryReport();
     expect({ missing: report.missing, duplicated: report.duplicated, unexpected: report.unexpected }).toEqual(
@@ -737,6 +746,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   });
 
   it("hysteresis kept: alerts held back by their band fired exactly the generations the reference predicts", async () => {
+    printLogsIfThisFails();
     expect(ranToTheEnd).toBe(true);
     // Repeating price alerts whose firings would differ without the band (a price hovering at the level).
     const held = created.filter(
@@ -761,6 +771,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   });
 
   it.each(FAULT_PLATEAUS)("plateau %i: each of its firings delivered once", (at) => {
+    printLogsIfThisFails();
     expect(ranToTheEnd).toBe(true);
     const firing = new Set(
       expectedFirings()
@@ -776,6 +787,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   });
 
   it("every injected fault reached the services", () => {
+    printLogsIfThisFails();
     expect(ranToTheEnd).toBe(true);
     const refusals = telegram.refusals();
     expect(refusals.filter((r) => r.reason === "injected").length).toBe(10);
@@ -801,6 +813,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
   });
 
   it("nothing is left in the outbox or in any dead-letter topic, and every alert's stored state matches the reference", async () => {
+    printLogsIfThisFails();
     expect(ranToTheEnd).toBe(true);
     await until(
       async () =>
