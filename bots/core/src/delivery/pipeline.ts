@@ -44,15 +44,33 @@ export interface DeliveryPipelineDeps {
   lookupWindowMs?: number;
 }
 
+/**
+ * What becomes of a notification taken in: `handled` once it is sent, found undeliverable or found to be a
+ * duplicate; `durable` once that is recorded where the next owner of its partition would find it (at once for a
+ * duplicate). Both reject when the pipeline gives up on it (retries used up, or stopping): it must come again.
+ */
+export interface Acceptance {
+  handled: Promise<DeliveryOutcome>;
+  durable: Promise<void>;
+}
+
 interface Entry {
   notification: Notification;
   /** Whether to send it; undefined while the delivery log is being asked. */
   verdict: "send" | "skip" | undefined;
   /** Settles (never rejects) once `verdict` is known. */
   checked: Promise<void>;
-  resolve: (outcome: DeliveryOutcome) => void;
-  reject: (error: unknown) => void;
+  handled: PromiseWithResolvers<DeliveryOutcome>;
+  durable: PromiseWithResolvers<void>;
 }
+
+/** Gives up on an entry: neither handled nor durable (settling twice is a no-op). */
+function fail(entry: Entry, error: unknown): void {
+  entry.handled.reject(error);
+  entry.durable.reject(error);
+}
+
+const ignore = () => {};
 
 const DUPLICATE: DeliveryOutcome = { status: "duplicate" };
 const SETTLED = Promise.resolve();
@@ -81,7 +99,7 @@ export class DeliveryPipeline {
   private readonly lookups: LookupBatcher;
   private readonly recorder: OutcomeRecorder;
   private readonly mailboxes = new Map<string, Entry[]>();
-  private readonly inFlight = new Map<string, Promise<DeliveryOutcome>>();
+  private readonly inFlight = new Map<string, Acceptance>();
   /** Per owned partition: offsets below this may have been handled by its previous owner. */
   private readonly inherited = new Map<number, bigint>();
   private closing = false;
@@ -132,18 +150,44 @@ export class DeliveryPipeline {
    * chat: the chat's mailbox takes it synchronously.
    */
   deliver(notification: Notification, source?: NotificationSource): Promise<DeliveryOutcome> {
+    const { handled, durable } = this.accept(notification, source);
+    return durable.then(() => handled);
+  }
+
+  /**
+   * Takes a notification in (synchronously into its chat's mailbox, so call in arrival order) and tells when it
+   * is handled and when that is durable: a consumer may move on once it is handled and commit its offset once
+   * it is durable.
+   */
+  accept(notification: Notification, source?: NotificationSource): Acceptance {
     const { triggerId } = notification;
-    if (this.closing) return Promise.reject(new StoppedError(`delivering ${triggerId}`));
+    if (this.closing) {
+      const stopped = Promise.reject(new StoppedError(`delivering ${triggerId}`));
+      stopped.catch(ignore);
+      return { handled: stopped, durable: stopped };
+    }
     if (this.known.get(triggerId) !== undefined) {
       this.deps.logger.debug({ triggerId }, "already handled, not sending again");
-      return Promise.resolve(DUPLICATE);
+      return { handled: Promise.resolve(DUPLICATE), durable: SETTLED };
     }
     // The same notification twice in a row (a redelivery, a re-emitted firing): the second waits for the first.
     const running = this.inFlight.get(triggerId);
-    if (running) return running.then(() => DUPLICATE);
+    if (running) {
+      const handled = running.handled.then(() => DUPLICATE);
+      handled.catch(ignore);
+      return { handled, durable: running.durable };
+    }
 
-    const { promise, resolve, reject } = Promise.withResolvers<DeliveryOutcome>();
-    const entry: Entry = { notification, verdict: "send", checked: SETTLED, resolve, reject };
+    const entry: Entry = {
+      notification,
+      verdict: "send",
+      checked: SETTLED,
+      handled: Promise.withResolvers<DeliveryOutcome>(),
+      durable: Promise.withResolvers<void>(),
+    };
+    // Whoever takes the notification in may look at only one of the two; neither is an unhandled rejection.
+    entry.handled.promise.catch(ignore);
+    entry.durable.promise.catch(ignore);
     if (this.mayHaveBeenHandled(source)) {
       entry.verdict = undefined;
       entry.checked = this.lookups.stateOf(triggerId).then(
@@ -155,21 +199,23 @@ export class DeliveryPipeline {
           this.known.remember(triggerId, state);
           entry.verdict = "skip";
           this.deps.logger.debug({ triggerId, state }, "handled before the hand-over, not sending again");
-          resolve(DUPLICATE);
+          entry.handled.resolve(DUPLICATE);
+          entry.durable.resolve();
         },
         (error: unknown) => {
           entry.verdict = "skip";
-          reject(error);
+          fail(entry, error);
         },
       );
     }
-    this.inFlight.set(triggerId, promise);
+    const acceptance: Acceptance = { handled: entry.handled.promise, durable: entry.durable.promise };
+    this.inFlight.set(triggerId, acceptance);
     const forget = () => {
-      if (this.inFlight.get(triggerId) === promise) this.inFlight.delete(triggerId);
+      if (this.inFlight.get(triggerId) === acceptance) this.inFlight.delete(triggerId);
     };
-    promise.then(forget, forget);
+    entry.durable.promise.then(forget, forget);
     this.enqueue(entry);
-    return promise;
+    return acceptance;
   }
 
   /**
@@ -177,18 +223,21 @@ export class DeliveryPipeline {
    * what is still queued is not sent (it stays uncommitted, so the next owner of the partition delivers it).
    */
   async close(graceMs = 10_000): Promise<void> {
+    // What arrives meanwhile (the bus stops starting messages only once its own stop has begun) joins in.
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.values()].map((a) => a.durable)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, deadline - Date.now());
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.closing = true;
-    const pending = () => Promise.allSettled([...this.inFlight.values()]);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      pending(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
     this.stopLatch.stop();
-    await pending();
+    await Promise.allSettled([...this.inFlight.values()].map((a) => a.durable));
   }
 
   private mayHaveBeenHandled(source: NotificationSource | undefined): boolean {
@@ -235,7 +284,7 @@ export class DeliveryPipeline {
     } finally {
       // Stopped (or a bug): what is left is not sent; its messages stay uncommitted and come again.
       for (const entry of box.splice(0))
-        entry.reject(new StoppedError(`delivering ${entry.notification.triggerId}`));
+        fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
       this.mailboxes.delete(chat);
       // Nothing else is being sent: no outcome is about to join the write, so waiting for the window would only
       // hold back the offsets (and the bus's next batch).
@@ -251,7 +300,7 @@ export class DeliveryPipeline {
       if (attempt > 1) await this.untilStopped(limiter.acquire(chat));
       if (this.stopLatch.stopped) {
         for (const entry of batch)
-          entry.reject(new StoppedError(`delivering ${entry.notification.triggerId}`));
+          fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
         return;
       }
       try {
@@ -272,7 +321,7 @@ export class DeliveryPipeline {
         }
         if (attempt >= this.retry.attempts) {
           logger.error({ triggerIds, attempt, code: failure.code }, "giving up for now; the bus will retry");
-          for (const entry of batch) entry.reject(failure);
+          for (const entry of batch) fail(entry, failure);
           return;
         }
         const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
@@ -289,7 +338,7 @@ export class DeliveryPipeline {
     }
   }
 
-  /** Remembers the outcome at once (a redelivery is skipped from now on) and resolves each once recorded. */
+  /** Remembers the outcome at once (a redelivery is skipped from now on): handled now, durable once recorded. */
   private finish(batch: Entry[], outcome: Exclude<DeliveryOutcome, { status: "duplicate" }>): void {
     for (const entry of batch) {
       const n = entry.notification;
@@ -302,7 +351,8 @@ export class DeliveryPipeline {
           status: outcome.status,
           ...(outcome.status === "undeliverable" ? { reason: outcome.reason } : {}),
         })
-        .then(() => entry.resolve(outcome), entry.reject);
+        .then(entry.durable.resolve, entry.durable.reject);
+      entry.handled.resolve(outcome);
     }
   }
 

@@ -51,6 +51,20 @@ class FailingDeliveryLog extends InMemoryDeliveryLog {
   }
 }
 
+/** The delivery log in memory, whose writes a test can hold back, and which keeps what it was asked. */
+class GatedLog extends InMemoryDeliveryLog {
+  gate: Promise<void> | undefined;
+  readonly asked: string[] = [];
+  override async lookup(triggerIds: readonly string[]) {
+    this.asked.push(...triggerIds);
+    return super.lookup(triggerIds);
+  }
+  override async record(records: readonly DeliveryOutcomeRecord[]): Promise<RefusedRecord[]> {
+    await this.gate;
+    return super.record(records);
+  }
+}
+
 class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 10;
@@ -66,6 +80,7 @@ class RecordingNotifier implements Notifier {
 let bus: InMemoryBus<typeof TOPIC_CATALOG> | undefined;
 afterEach(async () => {
   await bus?.close();
+  bus = undefined;
 });
 
 async function consumeWith(
@@ -121,6 +136,29 @@ describe("consumeNotifications", () => {
     await until(() => log.states.size === 3);
     expect(notifier.sent()).toEqual([notification(2).triggerId, notification(3).triggerId]);
     expect(log.calls.lookup).toBe(1);
+  }, 20_000);
+
+  it("commits an offset only once its outcome is recorded: the next owner gets what was not, and finds it in the log", async () => {
+    const log = new GatedLog();
+    const first = await consumeWith(log);
+    await publish([notification(40)]);
+    await until(() => log.states.size === 1);
+    await new Promise((r) => setTimeout(r, 500)); // a commit round
+    // The next one is sent, but its outcome cannot be written before this member leaves.
+    const gate = Promise.withResolvers<void>();
+    log.gate = gate.promise;
+    await publish([notification(41)]);
+    await until(() => first.notifier.sent().length === 2);
+    await first.subscription.stop();
+    gate.resolve();
+    await until(() => log.states.size === 2);
+
+    const next = await consumeWith(log);
+    await until(() => log.asked.length > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    // Only the unrecorded one came again; the log knew it was sent, so nobody got it twice.
+    expect(log.asked).toEqual([notification(41).triggerId]);
+    expect(next.notifier.sent()).toEqual([]);
   }, 20_000);
 
   it("delivers many notifications of a partition at once, each chat's in order", async () => {

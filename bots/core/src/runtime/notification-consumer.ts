@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from "@tickerbell/bus";
+import type { Bus, RetryPolicy, Subscription } from "@tickerbell/bus";
 import {
   type Notification,
   notificationTopicOf,
@@ -6,21 +6,33 @@ import {
   type TOPIC_CATALOG,
 } from "@tickerbell/contracts";
 import type { DeliveryPipeline } from "../delivery/pipeline.ts";
+import { CommitTracker } from "./commit-tracker.ts";
 
 /**
- * Messages of one partition handled at once. Each waits for its chat's rate-limit slot and then for its outcome's
- * group write (about 50 ms), so the partition needs many in flight to keep the platform's limit busy; one chat's
- * order is kept by the pipeline's mailboxes.
+ * Messages of one partition in delivery at once: each waits for its chat's rate-limit slot, so the partition
+ * needs many in flight to keep the platform's limit busy; one chat's order is kept by the pipeline's mailboxes.
  */
 export const DEFAULT_NOTIFICATIONS_IN_FLIGHT = 500;
 
+/** How often durable offsets are committed (a crash redelivers at most this much more, found in the log). */
+const COMMIT_EVERY_MS = 200;
+
+/**
+ * Handler attempts before the bus dead-letters a notification. Each attempt is the pipeline's own retries of
+ * the send (about half a minute of backoff), so this is minutes of a platform failing.
+ */
+const RETRY: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1_000, maxBackoffMs: 30_000 };
+
 /**
  * Feeds `notifications.<platform>` into the delivery pipeline, many messages of a partition at once (the topic
- * is keyed by user; the pipeline keeps each chat's order). On every assignment it tells the pipeline where the
- * new partitions ended, so only what their previous owner may have handled is checked against the delivery log.
- * A send that keeps failing is retried by the bus, then dead-lettered.
+ * is keyed by user; the pipeline keeps each chat's order). A message is done for the bus once it is sent (so the
+ * next one is not held up by the delivery log's write), and its offset is committed only once its outcome is
+ * recorded (manual commits): after a crash or a hand-over, the next owner starts at the first message whose
+ * outcome may be missing. On every assignment the pipeline learns where the new partitions ended, so only what
+ * their previous owner may have handled is checked against the delivery log. A send that keeps failing is
+ * retried by the bus, then dead-lettered.
  */
-export function consumeNotifications(options: {
+export async function consumeNotifications(options: {
   bus: Bus<typeof TOPIC_CATALOG>;
   platform: Platform;
   pipeline: DeliveryPipeline;
@@ -34,12 +46,18 @@ export function consumeNotifications(options: {
 }): Promise<Subscription> {
   const { bus, pipeline } = options;
   const topic = notificationTopicOf(options.platform);
-  return bus.subscribe({
+  const tracker = new CommitTracker();
+  /** Failed handler attempts per message still being retried by the bus ("partition:offset"). */
+  const failures = new Map<string, number>();
+  const subscription = await bus.subscribe({
     groupId: options.groupId ?? `${options.platform}-bot`,
     topics: [topic],
     fromBeginning: options.fromBeginning ?? true,
     maxInFlight: options.maxInFlight ?? DEFAULT_NOTIFICATIONS_IN_FLIGHT,
+    commit: "manual",
+    retry: RETRY,
     onPartitionsChanged: async ({ assigned, revoked }) => {
+      for (const tp of [...revoked, ...assigned]) tracker.forget(tp.partition);
       pipeline.partitionsRevoked(revoked.map((tp) => tp.partition));
       if (assigned.length === 0) return;
       // Read after the assignment: anything below was written before this process owned the partition. If the
@@ -50,10 +68,59 @@ export function consumeNotifications(options: {
       );
     },
     // Not async: the pipeline must take the message into its chat's mailbox in the order the bus starts them.
-    handler: (message) =>
+    handler: (message) => {
+      const { partition, offset } = message;
+      tracker.started(partition, offset);
       // The bus parsed it with this topic's schema; TypeScript cannot narrow a template-literal topic name.
-      pipeline
-        .deliver(message.value as Notification, { partition: message.partition, offset: message.offset })
-        .then(() => undefined),
+      const { handled, durable } = pipeline.accept(message.value as Notification, { partition, offset });
+      durable.then(
+        () => tracker.done(partition, offset),
+        () => {},
+      );
+      const key = `${partition}:${offset}`;
+      return handled.then(
+        () => {
+          failures.delete(key);
+        },
+        (error: unknown) => {
+          const failed = (failures.get(key) ?? 0) + 1;
+          failures.set(key, failed);
+          // The bus dead-letters it now (before the next commit): done, so the partition's commits go on.
+          if (failed >= RETRY.maxAttempts) {
+            failures.delete(key);
+            tracker.done(partition, offset);
+          }
+          throw error;
+        },
+      );
+    },
   });
+
+  let committing: Promise<void> = Promise.resolve();
+  const commitDurable = () => {
+    committing = committing.then(async () => {
+      const positions = tracker.takePositions();
+      if (positions.length === 0) return;
+      await subscription
+        .commit(positions.map((p) => ({ topic, ...p })))
+        // A failed commit only widens what a restart redelivers (and finds in the delivery log).
+        .catch(() => {});
+    });
+    return committing;
+  };
+  const timer = setInterval(() => void commitDurable(), COMMIT_EVERY_MS);
+  timer.unref();
+
+  return {
+    groupId: subscription.groupId,
+    commit: (positions) => subscription.commit(positions),
+    caughtUp: () => subscription.caughtUp(),
+    // Commits once more before leaving: the bus takes no commit once its stop has begun. What is recorded only
+    // after that is found in the delivery log by the next owner.
+    stop: async () => {
+      clearInterval(timer);
+      await commitDurable();
+      await subscription.stop();
+    },
+  };
 }
