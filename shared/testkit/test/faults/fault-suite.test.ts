@@ -317,7 +317,7 @@ function deliveryReport(): DeliveryReport {
       report.toleratedTelegram.push({ triggerId: f.triggerId, kill });
     else
       report.duplicated.push(
-        `${f.triggerId} ${f.alert.platform} x${got.length} at ${got.map((s) => s.at).join(", ")}`,
+        `${f.triggerId} ${f.alert.platform} x${got.length} at ${got.map((s) => new Date(s.at).toISOString()).join(", ")}`,
       );
   }
   return report;
@@ -716,7 +716,9 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     console.info(
       [
         `fault suite seed ${SEED}: ${created.length} alerts, ${expected.length} expected firings (${expected.filter((f) => f.alert.repeat).length} of repeating alerts)${complete ? "" : " (NOT all delivered and recorded in time)"}`,
-        ...faults.map((f) => `  plateau ${f.step}: ${f.fault} — ${f.detail}`),
+        ...faults.map(
+          (f) => `  plateau ${f.step}: ${f.fault} at ${new Date(f.at).toISOString()} — ${f.detail}`,
+        ),
         `  Telegram: ${seen.filter((s) => s.platform === "telegram").length} firings in ${telegramMessages} messages; refusals ${JSON.stringify(Object.fromEntries(refusals))}`,
         `  Discord: ${seen.filter((s) => s.platform === "discord").length} firings in ${discordMessages} messages; 429 ${JSON.stringify(stats.tooManyRequestsByCause)}, injected 5xx ${stats.injectedFailures}`,
         `  re-emitted by the alert service: ${reemits[0]?.n}`,
