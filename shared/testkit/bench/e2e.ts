@@ -407,6 +407,24 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
   const burstBells = () => telegram.allSent().slice(before).filter(isBell);
   const refusalsBefore = telegram.tooManyRequests().length;
   const httpBefore = await alertServiceRequests(alertsUrl);
+  // Where the time goes: how fast the matcher published the burst (notifications.telegram's end offsets) and
+  // how fast the DMs arrived, per second.
+  const notificationsEnd = async () =>
+    (await admin.fetchTopicOffsets("notifications.telegram")).reduce((sum, p) => sum + Number(p.high), 0);
+  const publishedBefore = await notificationsEnd();
+  const publishedPerSecond: number[] = [];
+  const dmsPerSecond: number[] = [];
+  let lastPublished = publishedBefore;
+  let lastDms = 0;
+  const sampler = setInterval(() => {
+    void notificationsEnd().then((end) => {
+      publishedPerSecond.push(end - lastPublished);
+      lastPublished = end;
+      const dms = burstBells().length;
+      dmsPerSecond.push(dms - lastDms);
+      lastDms = dms;
+    });
+  }, 1000);
   const sentAt = Date.now();
   finnhub.pushTrades(symbols.map((symbol) => ({ symbol, price })));
   await waitUntil(
@@ -414,6 +432,10 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
     `the ${name} to be delivered`,
     Math.max(60_000, (chats.length / limit) * 3000),
   ).catch(() => undefined);
+  clearInterval(sampler);
+  log(
+    `${name}: notifications published per second ${publishedPerSecond.join(" ")}; DMs per second ${dmsPerSecond.join(" ")}`,
+  );
   await new Promise((r) => setTimeout(r, 5_000)); // late duplicates would show up here
   const dms = burstBells();
   const alertServiceRequestsDuringBurst = requestsBetween(httpBefore, await alertServiceRequests(alertsUrl));
@@ -424,6 +446,8 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
     limitPerSec: limit,
     ...figures,
     tooManyRequests: telegram.tooManyRequests().length - refusalsBefore,
+    publishedPerSecond,
+    dmsPerSecond,
     paidBroadcastDms: dms.filter((m) => m.paidBroadcast).length,
     alertServiceRequestsDuringBurst,
     alertServiceRequestsPerDm: requestsPerDm(alertServiceRequestsDuringBurst, dms.length),
