@@ -287,7 +287,7 @@ export class DeliveryPipeline {
         fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
       this.mailboxes.delete(chat);
       // Nothing else is being sent: no outcome is about to join the write, so waiting for the window would only
-      // hold back the offsets (and the bus's next batch).
+      // hold back the commit of these offsets.
       if (this.mailboxes.size === 0) this.recorder.flushSoon();
     }
   }
