@@ -61,8 +61,6 @@ beforeAll(async () => {
   matcher = new MatcherService({
     bus: newBus("matcher"),
     snapshots: matcherAlerts,
-    extremes: matcherAlerts,
-    triggers: matcherAlerts,
     logger,
     metrics: createMetricsRegistry("matcher"),
     groupId: `matcher-${run}`,
