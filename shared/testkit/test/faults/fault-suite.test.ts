@@ -555,6 +555,29 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       "the reference plateau on prices.ticks",
       PLATEAU_TIMEOUT_MS,
     );
+    // Steady state before anything breaks: the matchers have checkpointed every partition that carries ticks. A
+    // partition whose owner never committed a position is resumed by its next owner at the latest tick (a cold
+    // start, as for a brand-new group): what this suite breaks is a matcher in mid-stream.
+    const admin = new Kafka({
+      clientId: "fault-suite-setup",
+      brokers: broker!.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      await until(
+        async () => {
+          const ends = await admin.fetchTopicOffsets("prices.ticks");
+          const [group] = await admin.fetchOffsets({ groupId: "matcher", topics: ["prices.ticks"] });
+          const committed = new Map(group!.partitions.map((p) => [p.partition, Number(p.offset)]));
+          return ends.every((e) => Number(e.high) === 0 || (committed.get(e.partition) ?? -1) > 0);
+        },
+        "the matchers to checkpoint every partition that carries ticks",
+        120_000,
+      );
+    } finally {
+      await admin.disconnect();
+    }
   }, 600_000);
 
   it("plays every plateau while services crash, the broker and the database restart, sockets drop, the platforms storm and the matchers hand over", async () => {
