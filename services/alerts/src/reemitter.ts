@@ -63,7 +63,7 @@ export class Reemitter {
       for (const [topic, notifications] of byTopic) {
         await this.#options.bus.publish(
           topic,
-          notifications.map((value) => ({ value })),
+          notifications.map((value) => ({ value: { ...value, again: true } })),
         );
       }
       total += due.length;

@@ -158,6 +158,24 @@ describe("storing the matcher's runtime state (alerts.runtime)", () => {
     nextOffset = newer + 1n;
   });
 
+  it("keeps the state of the later tick when a former owner's late write comes after the next owner's", async () => {
+    const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;
+    const at = h.clock.now().getTime();
+    await applyRuntime(alert, { asOfTick: "40", state: cooling(3, at, 207), done: false });
+    // Published after it (a later offset) but holding after an earlier tick: the stored state stays.
+    expect(
+      await applyRuntime(alert, { asOfTick: "30", state: cooling(2, at, 205), done: false }),
+    ).toMatchObject({
+      states: 0,
+      skipped: 1,
+    });
+    expect((await h.api("GET", `/v1/alerts/${alert.id}`, { as: "firer" })).body).toMatchObject({
+      generation: 3,
+      stateAsOfTick: "40",
+    });
+  });
+
   it("records the firing of an alert cancelled meanwhile, but leaves it cancelled", async () => {
     const created = await create("firer");
     const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;

@@ -326,7 +326,12 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
         .then(() => hook({ assigned, revoked, owned: now }))
         .catch((error: unknown) => this.#logger?.error({ err: error }, "onPartitionsChanged failed"));
     };
+    let memberId: string | undefined;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A new member id means this member was expelled (e.g. a session timeout) and joined again: others may
+      // have owned its partitions in between, so everything it held counts as lost before the new assignment.
+      if (memberId !== undefined && payload.memberId !== memberId) reportChange([]);
+      memberId = payload.memberId;
       reportChange(
         Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
           partitions.map((partition) => ({ topic, partition })),
@@ -346,7 +351,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
         eachBatch: async (payload) => {
-          await assignmentReady;
+          await this.#untilAssignmentReady(() => assignmentReady, payload, signal);
           await this.#consumeBatch(spec, payload, signal, doneUpTo);
         },
       });
@@ -396,6 +401,29 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     };
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * Waits for the consumer's partition hook (e.g. the matcher loading its alerts) while heartbeating, so a slow
+   * hook does not get this member expelled from its group while it still thinks it owns the partitions.
+   */
+  async #untilAssignmentReady(
+    ready: () => Promise<void>,
+    payload: EachBatchPayload,
+    signal: StopSignal,
+  ): Promise<void> {
+    const heartbeatEveryMs = Math.max(100, Math.floor(this.#tuning.heartbeatInterval / 2));
+    for (;;) {
+      const current = ready();
+      let done = false;
+      void current.then(() => {
+        done = true;
+      });
+      await Promise.race([current, signal.sleep(heartbeatEveryMs)]);
+      if (done || signal.stopped) return;
+      // The hook may take long (the alert service down); the next round waits on the latest chained change.
+      await payload.heartbeat();
+    }
   }
 
   /**

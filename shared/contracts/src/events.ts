@@ -57,5 +57,11 @@ export const NotificationSchema = z.object({
   note: z.string().nullable(),
   repeating: z.boolean(),
   firedAt: IsoDateTimeSchema,
+  /**
+   * Published again: by a matcher replaying the ticks its predecessor may have handled, or by the alert service's
+   * re-emitter. A bot may have delivered it already, so a bot that does not know the triggerId asks its delivery
+   * log before sending.
+   */
+  again: z.boolean().optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;

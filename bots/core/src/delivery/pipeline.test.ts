@@ -215,6 +215,21 @@ describe("DeliveryPipeline: de-duplication", () => {
     expect(log.lookedUp).toHaveLength(1);
   });
 
+  it("asks about a notification published again (a matcher's replay, a re-emission) even in the steady state", async () => {
+    const { pipeline, notifier, log } = setup();
+    // This process restarted since it sent 5: its memory is empty, the log knows.
+    log.states.set(idOf(5), "sent");
+    expect(await pipeline.deliver({ ...notification(5), again: true }, steady())).toEqual({
+      status: "duplicate",
+    });
+    expect(await pipeline.deliver({ ...notification(6, "chat-2"), again: true }, steady())).toEqual({
+      status: "sent",
+      attempts: 1,
+    });
+    expect(log.lookedUp.flat().sort()).toEqual([idOf(5), idOf(6)].sort());
+    expect(notifier.sentIds()).toEqual([idOf(6)]);
+  });
+
   it("asks about every notification of a partition whose end offset is unknown, and when the source is unknown", async () => {
     const { pipeline, log } = setup();
     pipeline.partitionsAssigned([{ partition: 1, endOffset: undefined }]);

@@ -188,7 +188,7 @@ export class DeliveryPipeline {
     // Whoever takes the notification in may look at only one of the two; neither is an unhandled rejection.
     entry.handled.promise.catch(ignore);
     entry.durable.promise.catch(ignore);
-    if (this.mayHaveBeenHandled(source)) {
+    if (notification.again === true || this.mayHaveBeenHandled(source)) {
       entry.verdict = undefined;
       entry.checked = this.lookups.stateOf(triggerId).then(
         (state) => {

@@ -75,6 +75,10 @@ export class MikroRuntimeRepository implements RuntimeRepository {
           em.assign(row, toAlertRow(alert) as Partial<AlertRow>);
           changes.push({ change: "triggered", alert, at: now });
           applied.finished++;
+        } else if (event.state && olderThanStored(event.asOfTick, row.stateAsOfTick)) {
+          // A state that holds after an earlier tick than the stored one (a late write of a former owner of
+          // the partition, published after the next owner's): the stored one is newer.
+          applied.skipped++;
         } else if (event.state) {
           // Runtime state is the matcher's, not a change of the alert: no version bump, no alerts.changes event.
           const fields = recordFieldsOf(event.state);
@@ -173,4 +177,8 @@ export class MikroRuntimeRepository implements RuntimeRepository {
       return rows.map((r) => r.notification);
     });
   }
+}
+
+function olderThanStored(asOfTick: string | null, stored: string | null | undefined): boolean {
+  return asOfTick !== null && stored != null && BigInt(asOfTick) < BigInt(stored);
 }

@@ -279,6 +279,9 @@ describe("MatcherService", () => {
       cooldownSeconds: 60,
     });
     const quiet = alert("TRAIL", { condition: { kind: "price", direction: "above", target: 500 } });
+    // A partition's first tick is committed at once (its first checkpoint); what follows waits for the interval.
+    await t.ticks("TRAIL", [100], T0 - 60_000);
+    await waitFor("the first tick", () => m.lastPriceOf("TRAIL") === 100);
     await t.change("created", trailing);
     await t.change("created", quiet);
     await waitFor("indexed", () => m.holds(trailing.id) && m.holds(quiet.id));
@@ -330,6 +333,8 @@ describe("MatcherService", () => {
       condition: { kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } },
       referencePrice: 100,
     });
+    await t.ticks("TRAILF", [100], T0 - 60_000);
+    await waitFor("the first tick (committed at once)", () => m.lastPriceOf("TRAILF") === 100);
     await t.change("created", trailing);
     await waitFor("indexed", () => m.holds(trailing.id));
     await t.ticks("TRAILF", [98, 96, 97]);

@@ -70,7 +70,6 @@ export class MatcherService {
   #loadsInFlight = 0;
   #assignmentsHandled = 0;
   #stopping = false;
-  #abandoned = false;
 
   constructor(options: MatcherServiceOptions) {
     this.#bus = options.bus;
@@ -160,7 +159,6 @@ export class MatcherService {
    */
   async abandon(): Promise<void> {
     this.#stopping = true;
-    this.#abandoned = true;
     clearInterval(this.#checkpointTimer);
     await this.#leave();
   }
@@ -218,6 +216,8 @@ export class MatcherService {
     try {
       for (let backoffMs = 200; ; backoffMs = Math.min(backoffMs * 2, 10_000)) {
         try {
+          // Read before the alerts: ticks below these may be replays of what a predecessor handled.
+          const tickEnds = await this.#bus.endOffsets(TOPIC_PRICE_TICKS);
           const ends = await this.#bus.endOffsets(TOPIC_ALERT_RUNTIME);
           const runtimeOffsets = new Map([...partitions].map((p) => [p, ends.get(p) ?? "0"] as const));
           const alerts: Alert[] = [];
@@ -230,7 +230,7 @@ export class MatcherService {
             changeSeqs ??= page.changeSeqs;
             alerts.push(...page.alerts);
           }
-          this.#alerts.takeOver(partitions, alerts, changeSeqs ?? {});
+          this.#alerts.takeOver(partitions, alerts, changeSeqs ?? {}, tickEnds);
           this.#logger.info(
             {
               partitions: [...partitions],
@@ -253,15 +253,11 @@ export class MatcherService {
   }
 
   /**
-   * Hands partitions over: writes their changed state (best effort: the new owner may already be replaying
-   * from the last checkpoint, which is just as exact), then forgets them.
+   * Forgets partitions. Nothing is written for them: the bus reports a revocation after the next owner was
+   * assigned, which may already replay from the last checkpoint (exactly), and a late write of this instance's
+   * state would race it. stop() checkpoints before leaving, while it still owns them.
    */
   async #release(partitions: Set<number>): Promise<void> {
-    if (!this.#abandoned) {
-      await this.#checkpointNow(partitions, { commit: false }).catch((err: unknown) =>
-        this.#logger.warn({ err, partitions: [...partitions] }, "hand-over checkpoint failed"),
-      );
-    }
     this.#alerts.release(partitions);
   }
 
@@ -270,8 +266,8 @@ export class MatcherService {
   async #onTick(tick: PriceTick, partition: number, offset: bigint): Promise<void> {
     const fired = this.#alerts.onTick(tick, partition, offset);
     if (fired) this.#metrics.ticks.inc();
-    for (const { firing, alert, stateAfter } of fired ?? []) {
-      const notification = firingNotification(firing, alert);
+    for (const { firing, alert, stateAfter, again } of fired ?? []) {
+      const notification = { ...firingNotification(firing, alert), ...(again ? { again } : {}) };
       this.#outgoing.notify(notification);
       this.#outgoing.record({
         v: 1,
@@ -294,6 +290,9 @@ export class MatcherService {
     }
     // Also what a failed earlier attempt of this tick left pending (the bus retries the handler).
     await this.#outgoing.flush();
+    // A partition's first commit at once: a group without one resumes a crashed owner's partition at its latest
+    // tick, which would skip what this instance handled so far.
+    if (this.#alerts.uncommitted(partition)) await this.#checkpointNow(new Set([partition]));
   }
 
   async #onChange(event: AlertChangeEvent, partition: number, offset: bigint): Promise<void> {

@@ -38,6 +38,8 @@ interface OwnedPartition {
   lastChange: bigint | null;
   committedTick: bigint | null;
   committedChange: bigint | null;
+  /** The end of prices.ticks when the partition was taken over: ticks before it may replay a predecessor's. */
+  replayUntil: bigint;
   /** Alerts waiting for the replay to pass their stored state's tick, earliest first. */
   joining: Tracked[];
   /** Symbols whose alerts may have changed state since the last checkpoint, and alerts that left the index. */
@@ -50,6 +52,8 @@ export interface FiredAlert {
   firing: Firing;
   alert: Alert;
   stateAfter: AlertRuntimeState | null;
+  /** Fired on a tick a previous owner may have handled: its notification may have gone out already. */
+  again: boolean;
 }
 
 /** What a change did that someone must hear of. */
@@ -101,6 +105,12 @@ export class OwnedAlerts {
     return this.#owned.has(partition);
   }
 
+  /** Handled ticks on the partition but committed none yet (a crash now would resume it at the latest tick). */
+  uncommitted(partition: number): boolean {
+    const owned = this.#owned.get(partition);
+    return owned !== undefined && owned.lastTick !== null && owned.committedTick === null;
+  }
+
   lastPriceOf(symbol: string): number | undefined {
     return this.#lastPrice.get(symbol);
   }
@@ -123,8 +133,9 @@ export class OwnedAlerts {
     partitions: ReadonlySet<number>,
     alerts: readonly Alert[],
     changeSeqs: Readonly<Record<string, string>>,
+    tickEnds: ReadonlyMap<number, string> = new Map(),
   ) {
-    for (const p of partitions) this.#owned.set(p, emptyPartition());
+    for (const p of partitions) this.#owned.set(p, emptyPartition(BigInt(tickEnds.get(p) ?? "0")));
     for (const [symbol, seq] of Object.entries(changeSeqs)) {
       if (partitions.has(this.#partitionOf(symbol))) this.#changeSeqs.set(symbol, BigInt(seq));
     }
@@ -170,7 +181,7 @@ export class OwnedAlerts {
       const stateAfter = event.repeating ? (this.#index.exportState(event.alertId) ?? null) : null;
       if (!event.repeating) tracked.done = true;
       tracked.persisted = stateAfter;
-      fired.push({ firing: event, alert: tracked.alert, stateAfter });
+      fired.push({ firing: event, alert: tracked.alert, stateAfter, again: offset < owned.replayUntil });
     }
     return fired;
   }
@@ -332,12 +343,13 @@ export class OwnedAlerts {
   }
 }
 
-function emptyPartition(): OwnedPartition {
+function emptyPartition(replayUntil: bigint): OwnedPartition {
   return {
     lastTick: null,
     lastChange: null,
     committedTick: null,
     committedChange: null,
+    replayUntil,
     joining: [],
     dirtySymbols: new Set(),
     dirtyAlerts: new Set(),
