@@ -54,7 +54,6 @@ describe("authentication", () => {
   it.each([
     ["GET", "/v1/internal/alerts"],
     ["GET", "/v1/internal/demand"],
-    ["POST", "/v1/internal/triggers"],
   ])("refuses bot tokens on internal route %s %s with 403", async (method, path) => {
     for (const token of ["telegram", "discord", "console"] as const) {
       const res = await h.api(method, path, {

@@ -75,18 +75,6 @@ const ROUTES: Route[] = [
   { method: "PUT", path: () => `/v1/deliveries/${alertId}:0`, group: "bot", writes: ["deliveries"] },
   { method: "POST", path: () => "/v1/deliveries/lookup", group: "bot" },
   { method: "PUT", path: () => "/v1/deliveries", group: "bot", writes: ["deliveries"] },
-  {
-    method: "POST",
-    path: () => "/v1/internal/triggers",
-    group: "internal",
-    writes: ["alert_triggers", "alerts", "outbox"],
-  },
-  {
-    method: "POST",
-    path: () => "/v1/internal/extremes",
-    group: "internal",
-    writes: ["alerts", "outbox", "alert_triggers"],
-  },
   { method: "GET", path: () => "/v1/internal/alerts", group: "internal" },
   { method: "GET", path: () => "/v1/internal/demand", group: "internal" },
 ];
@@ -215,8 +203,6 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
   "/v1/watchlist": { symbols: ["MSFT"] },
   "/v1/link-codes/redeem": { code: "ABCDEFGH" },
   "/v1/users/resolve": { platformUserId: "someone" },
-  "/v1/internal/triggers": { triggerId: "x:0", price: 201, firedAt: new Date().toISOString() },
-  "/v1/internal/extremes": { updates: [] },
   "/v1/deliveries/undeliverable/ack": { triggerIds: [] },
 };
 

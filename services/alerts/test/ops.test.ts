@@ -21,7 +21,6 @@ const ENDPOINTS = [
   ["delete", "/v1/alerts/{id}"],
   ["post", "/v1/link-codes"],
   ["post", "/v1/link-codes/redeem"],
-  ["post", "/v1/internal/triggers"],
   ["get", "/v1/internal/alerts"],
   ["get", "/v1/internal/demand"],
 ] as const;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AlertChangeEventSchema } from "@tickerbell/contracts";
+import { type Alert, AlertChangeEventSchema, type Notification } from "@tickerbell/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrationsList } from "../src/migrations/index.ts";
 import { type Harness, priceAlert, startHarness } from "./harness.ts";
@@ -37,16 +37,40 @@ describe("the API on PGlite", () => {
       });
       expect(paused.body.status).toBe("paused");
       await h.api("PATCH", `/v1/alerts/${alertId}`, { as: "lite-1", body: { status: "active" } });
-      const fired = await h.api("POST", "/v1/internal/triggers", {
-        token: "internal",
-        body: { triggerId: `${alertId}:0`, price: 200.1, firedAt: new Date().toISOString() },
+      // The matcher's firing of the (repeating) alert, stored from alerts.runtime: once, however often it comes.
+      const firedAt = new Date().toISOString();
+      const event = {
+        v: 1 as const,
+        alertId,
+        symbol: "AAPL",
+        asOfTick: "3",
+        state: {
+          generation: 1,
+          phase: "cooling" as const,
+          referencePrice: 190,
+          upper: 200,
+          lower: null,
+          extreme: null,
+          lastFiredAt: Date.parse(firedAt),
+          lastFirePrice: 200.1,
+        },
+        firing: {
+          triggerId: `${alertId}:0`,
+          price: 200.1,
+          firedAt,
+          notification: notificationFor(created.body, firedAt),
+        },
+        done: false,
+      };
+      expect(await h.service.runtime.apply([{ event, partition: 0, offset: 0n }])).toMatchObject({
+        firings: 1,
       });
-      expect(fired.body).toMatchObject({ outcome: "rearmed", alert: { generation: 1 } });
-      const duplicate = await h.api("POST", "/v1/internal/triggers", {
-        token: "internal",
-        body: { triggerId: `${alertId}:0`, price: 200.1, firedAt: new Date().toISOString() },
+      expect(await h.service.runtime.apply([{ event, partition: 0, offset: 1n }])).toMatchObject({
+        firings: 0,
       });
-      expect(duplicate.body.outcome).toBe("duplicate");
+      expect((await h.api("GET", `/v1/alerts/${alertId}`, { as: "lite-1" })).body).toMatchObject({
+        generation: 1,
+      });
       expect((await h.api("GET", "/v1/internal/demand", { token: "internal" })).body.symbols).toEqual([
         "AAPL",
         "NVDA",
@@ -100,7 +124,7 @@ describe("the API on PGlite", () => {
         "created",
         "paused",
         "resumed",
-        "rearmed",
+        // A re-arm is the matcher's runtime state: stored, not a change of the alert.
       ]);
     } finally {
       await h.close();
@@ -120,3 +144,25 @@ describe("the API on PGlite", () => {
     }
   });
 });
+
+function notificationFor(alert: Alert, firedAt: string): Notification {
+  return {
+    v: 1,
+    type: "triggered",
+    triggerId: `${alert.id}:0`,
+    alertId: alert.id,
+    generation: 0,
+    userId: alert.userId,
+    origin: alert.origin,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    description: "above 200.00",
+    price: 200.1,
+    referencePrice: alert.referencePrice,
+    moveAbs: 10.1,
+    movePercent: 5.3158,
+    note: alert.note,
+    repeating: true,
+    firedAt,
+  };
+}

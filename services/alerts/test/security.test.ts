@@ -73,18 +73,6 @@ const ROUTES: { group: Group; method: string; path: () => string; body?: () => u
     path: () => "/v1/deliveries",
     body: () => ({ records: [{ triggerId: `${aliceAlert}:1`, alertId: aliceAlert, status: "sent" }] }),
   },
-  {
-    group: "internal",
-    method: "POST",
-    path: () => "/v1/internal/triggers",
-    body: () => ({ triggerId: `${aliceAlert}:0`, price: 201, firedAt: new Date().toISOString() }),
-  },
-  {
-    group: "internal",
-    method: "POST",
-    path: () => "/v1/internal/extremes",
-    body: () => ({ updates: [{ alertId: aliceAlert, generation: 0, extreme: 500 }] }),
-  },
   { group: "internal", method: "GET", path: () => "/v1/internal/alerts" },
   { group: "internal", method: "GET", path: () => "/v1/internal/demand" },
 ];

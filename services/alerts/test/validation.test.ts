@@ -283,23 +283,12 @@ describe("transport and other bodies", () => {
   });
 
   it.each([
-    ["a malformed triggerId", { triggerId: "abc", price: 1, firedAt: new Date().toISOString() }, "triggerId"],
-    [
-      "a negative price",
-      {
-        triggerId: `${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}:0`,
-        price: -1,
-        firedAt: new Date().toISOString(),
-      },
-      "price",
-    ],
-    [
-      "a bad firedAt",
-      { triggerId: `${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}:0`, price: 1, firedAt: "yesterday" },
-      "firedAt",
-    ],
-  ])("triggers refuse %s", async (_name, body, path) => {
-    expectValidation(await h.api("POST", "/v1/internal/triggers", { token: "internal", body }), path);
+    ["partitions without partitionCount", "?partitions=0,1", "partitionCount"],
+    ["a partition beyond partitionCount", "?partitions=6&partitionCount=6", "partitions"],
+    ["malformed partitions", "?partitions=a&partitionCount=6", "partitions"],
+    ["malformed runtimeOffsets", "?runtimeOffsets=0-12", "runtimeOffsets"],
+  ])("the matcher's snapshot refuses %s", async (_name, query, path) => {
+    expectValidation(await h.api("GET", `/v1/internal/alerts${query}`, { token: "internal" }), path);
   });
 
   it.each([

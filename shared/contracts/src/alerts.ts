@@ -208,20 +208,3 @@ export const TriggerIdSchema = z.string().regex(/^[0-9a-f-]{36}:\d+$/, "triggerI
 export function triggerIdOf(alertId: string, generation: number): string {
   return `${alertId}:${generation}`;
 }
-
-export const RecordTriggerRequestSchema = z
-  .object({
-    triggerId: TriggerIdSchema,
-    price: PriceSchema,
-    firedAt: IsoDateTimeSchema,
-  })
-  .strict();
-export type RecordTriggerRequest = z.infer<typeof RecordTriggerRequestSchema>;
-
-export const RecordTriggerResponseSchema = z.object({
-  /** `triggered`: one-shot alert done; `rearmed`: repeating alert on its next generation;
-   *  `duplicate`: this triggerId was recorded before; `stale`: the alert moved on (paused, cancelled, newer generation). */
-  outcome: z.enum(["triggered", "rearmed", "duplicate", "stale"]),
-  alert: AlertSchema,
-});
-export type RecordTriggerResponse = z.infer<typeof RecordTriggerResponseSchema>;

@@ -59,30 +59,3 @@ export type InternalAlertPage = z.infer<typeof InternalAlertPageSchema>;
 /** `GET /v1/internal/demand`: every symbol someone needs prices for (active alerts and watchlists). */
 export const DemandSchema = z.object({ symbols: z.array(z.string()) });
 export type Demand = z.infer<typeof DemandSchema>;
-
-/**
- * `POST /v1/internal/extremes`: the matcher persists trailing peaks (`down`) and troughs (`up`) so they survive
- * its restarts. Runtime state, not a change of the alert: no version bump, no `alerts.changes` event.
- */
-export const ExtremeUpdateSchema = z
-  .object({
-    alertId: IdSchema,
-    /** Applied only while the alert is on this generation (a firing re-bases the extreme). */
-    generation: z.number().int().nonnegative(),
-    extreme: z.number().positive().finite(),
-  })
-  .strict();
-export type ExtremeUpdate = z.infer<typeof ExtremeUpdateSchema>;
-
-export const MAX_EXTREME_UPDATES = 1000;
-
-export const ExtremeUpdatesRequestSchema = z
-  .object({ updates: z.array(ExtremeUpdateSchema).max(MAX_EXTREME_UPDATES) })
-  .strict();
-export type ExtremeUpdatesRequest = z.infer<typeof ExtremeUpdatesRequestSchema>;
-
-export const ExtremeUpdatesResponseSchema = z.object({
-  /** Updates that moved an extreme outward; the rest were stale (other generation, not active) or not outward. */
-  applied: z.number().int().nonnegative(),
-});
-export type ExtremeUpdatesResponse = z.infer<typeof ExtremeUpdatesResponseSchema>;
