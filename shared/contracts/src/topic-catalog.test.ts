@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { TOPIC_CATALOG, type TopicName } from "./topic-catalog.ts";
-import { notificationTopicOf, TOPIC_ALERT_CHANGES, TOPIC_PRICE_TICKS } from "./topics.ts";
+import {
+  notificationTopicOf,
+  TOPIC_ALERT_CHANGES,
+  TOPIC_ALERT_RUNTIME,
+  TOPIC_PRICE_TICKS,
+} from "./topics.ts";
 
 describe("TOPIC_CATALOG", () => {
   it("names every topic after its key in the catalog", () => {
@@ -9,6 +14,7 @@ describe("TOPIC_CATALOG", () => {
       [
         TOPIC_PRICE_TICKS,
         TOPIC_ALERT_CHANGES,
+        TOPIC_ALERT_RUNTIME,
         notificationTopicOf("discord"),
         notificationTopicOf("telegram"),
         notificationTopicOf("console"),
@@ -16,8 +22,9 @@ describe("TOPIC_CATALOG", () => {
     );
   });
 
-  it("co-partitions prices.ticks and alerts.changes (same partition count, both keyed by symbol)", () => {
+  it("co-partitions prices.ticks, alerts.changes and alerts.runtime (same partition count, keyed by symbol)", () => {
     expect(TOPIC_CATALOG[TOPIC_PRICE_TICKS].partitions).toBe(TOPIC_CATALOG[TOPIC_ALERT_CHANGES].partitions);
+    expect(TOPIC_CATALOG[TOPIC_PRICE_TICKS].partitions).toBe(TOPIC_CATALOG[TOPIC_ALERT_RUNTIME].partitions);
     const tick = TOPIC_CATALOG[TOPIC_PRICE_TICKS].schema.parse({ v: 1, symbol: "AAPL", price: 190.5, ts: 1 });
     expect(TOPIC_CATALOG[TOPIC_PRICE_TICKS].keyOf(tick)).toBe("AAPL");
   });
