@@ -71,6 +71,25 @@ describe("DemandTracker", () => {
     ]);
   });
 
+  it("counts alerts per symbol: thousands on one symbol, the symbol goes only with the last of them", async () => {
+    const tracker = new DemandTracker(new ScriptedSnapshot(), silent, { recheckDelayMs: 1 });
+    const changes: DemandChange[] = [];
+    tracker.onChange((c) => changes.push(c));
+    for (let i = 0; i < 5000; i++) tracker.apply(change(`m${i}`, i % 2 ? "META" : "AMZN", "active"));
+    // An alert seen again as active on another symbol moves its demand with it.
+    tracker.apply(change("m0", "ORCL", "active"));
+    for (let i = 1; i < 5000; i++) tracker.apply(change(`m${i}`, i % 2 ? "META" : "AMZN", "triggered"));
+    expect(tracker.symbols()).toEqual(["ORCL"]);
+    expect(changes).toEqual([
+      { added: ["AMZN"], removed: [] },
+      { added: ["META"], removed: [] },
+      { added: ["ORCL"], removed: [] },
+      { added: [], removed: ["AMZN"] },
+      { added: [], removed: ["META"] },
+    ]);
+    tracker.stop();
+  });
+
   it("asks the alert service again when an alert on a snapshot symbol stops, and follows its answer", async () => {
     const snapshot = new ScriptedSnapshot();
     snapshot.symbols = ["AAPL", "NVDA"];

@@ -32,6 +32,8 @@ export class DemandTracker {
   #snapshot = new Set<string>();
   /** Active alerts seen in events since start, by id. */
   readonly #activeAlerts = new Map<string, string>();
+  /** How many of `#activeAlerts` are on each symbol: an event costs O(1), not a walk over every alert. */
+  readonly #activeCountBySymbol = new Map<string, number>();
   /** The version applied per alert, least recently changed first: older or equal versions are stale. */
   readonly #versions = new Map<string, number>();
   readonly #versionCap: number;
@@ -87,16 +89,26 @@ export class DemandTracker {
     this.#versions.delete(id);
     this.#versions.set(id, version);
     if (this.#versions.size > this.#versionCap) this.#forgetOldVersions(id);
+    // Demand changes only when a symbol gains its first or loses its last event-known active alert.
+    let symbolsChanged = false;
+    const before = this.#activeAlerts.get(id);
+    if (before !== undefined) symbolsChanged = this.#countActive(before, -1);
     if (status === "active") {
       this.#activeAlerts.set(id, symbol);
-      this.#recompute();
-      return;
-    }
-    const wasKnownActive = this.#activeAlerts.delete(id);
-    if (wasKnownActive) this.#recompute();
+      symbolsChanged = this.#countActive(symbol, +1) || symbolsChanged;
+    } else this.#activeAlerts.delete(id);
+    if (symbolsChanged) this.#recompute();
+    if (status === "active") return;
     // The snapshot may hold the symbol because of this alert: ask again unless an event-known alert keeps it.
-    if (this.#snapshot.has(symbol) && ![...this.#activeAlerts.values()].includes(symbol))
-      this.#scheduleRecheck();
+    if (this.#snapshot.has(symbol) && !this.#activeCountBySymbol.has(symbol)) this.#scheduleRecheck();
+  }
+
+  /** Adds or removes one active alert of `symbol`; true when the symbol appeared or disappeared. */
+  #countActive(symbol: string, delta: 1 | -1): boolean {
+    const count = (this.#activeCountBySymbol.get(symbol) ?? 0) + delta;
+    if (count > 0) this.#activeCountBySymbol.set(symbol, count);
+    else this.#activeCountBySymbol.delete(symbol);
+    return count === 0 || (count === 1 && delta === 1);
   }
 
   /** Drops the least recently changed versions of alerts that are not active (nor `current`), down to 90% of the cap. */
@@ -126,7 +138,7 @@ export class DemandTracker {
 
   #recompute(): void {
     const next = new Set(this.#snapshot);
-    for (const symbol of this.#activeAlerts.values()) next.add(symbol);
+    for (const symbol of this.#activeCountBySymbol.keys()) next.add(symbol);
     const added = [...next].filter((s) => !this.#current.has(s));
     const removed = [...this.#current].filter((s) => !next.has(s));
     this.#current = next;
