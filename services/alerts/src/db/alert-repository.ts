@@ -2,6 +2,7 @@ import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { AlertChange, AlertRepository } from "../domain/ports.ts";
+import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
 import {
@@ -18,7 +19,7 @@ const DUE_BATCH = 500;
 export class MikroAlertRepository implements AlertRepository {
   readonly #em: SqlEntityManager;
   readonly #commits: OutboxCommitSignal;
-  #columnNames: Map<string, string> | undefined;
+  #columns: AlertColumns | undefined;
 
   /** `commits` hears of the writes that commit outside an ORM transaction. */
   constructor(em: SqlEntityManager, commits: OutboxCommitSignal) {
@@ -46,18 +47,10 @@ export class MikroAlertRepository implements AlertRepository {
     return { created: true as const };
   }
 
-  /** `row` keyed by column name (from the entity's metadata), for jsonb_populate_record. */
+  /** `row` keyed by column name, for jsonb_populate_record. */
   #columnsOf(row: AlertRow): Record<string, unknown> {
-    this.#columnNames ??= new Map(
-      Object.values(this.#em.getMetadata(AlertEntity).properties).map((p) => [p.name, p.fieldNames[0]!]),
-    );
-    const columns: Record<string, unknown> = {};
-    for (const [property, value] of Object.entries(row)) {
-      const column = this.#columnNames.get(property);
-      if (!column) throw new Error(`alerts has no column for ${property}`);
-      columns[column] = value;
-    }
-    return columns;
+    this.#columns ??= new AlertColumns(this.#em);
+    return this.#columns.toColumns(row);
   }
 
   async findOwned(userId: string, alertId: string): Promise<Alert | null> {

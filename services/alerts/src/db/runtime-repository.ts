@@ -1,9 +1,8 @@
-import { LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { Alert, Notification } from "@tickerbell/contracts";
 import { recordFieldsOf } from "@tickerbell/rules";
 import type { AppliedRuntime, RuntimeRecord, RuntimeRepository } from "../domain/ports.ts";
-import { AlertEntity } from "./entities.ts";
+import { AlertColumns } from "./alert-columns.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
 import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
 
@@ -18,21 +17,27 @@ export const MAX_REEMITS = 20;
  */
 export class MikroRuntimeRepository implements RuntimeRepository {
   readonly #em: SqlEntityManager;
+  #columns: AlertColumns | undefined;
 
   constructor(em: SqlEntityManager) {
     this.#em = em;
   }
 
   applyBatch(records: readonly RuntimeRecord[], now: Date): Promise<AppliedRuntime> {
+    // Plain SQL throughout (a burst brings thousands of events): read the rows, work on plain objects, write
+    // every changed row back in one statement; entity hydration and change tracking cost more than the writes.
+    this.#columns ??= new AlertColumns(this.#em);
+    const columns = this.#columns;
     return this.#em.fork().transactional(async (em) => {
       const ids = [...new Set(records.map((r) => r.event.alertId))].sort();
       // Locked in id order (every writer of several alerts does the same), so batches cannot deadlock.
-      const rows = await em.find(
-        AlertEntity,
-        { id: { $in: ids } },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+      const raw = await em.execute<Record<string, unknown>[]>(
+        `select * from alerts where id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+          order by id for update`,
+        [JSON.stringify(ids)],
       );
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const byId = new Map(raw.map((r) => [String(r.id), columns.fromColumns(r)]));
+      const changed = new Set<AlertRow>();
       const changes: PendingAlertChange[] = [];
       const applied: AppliedRuntime = { states: 0, firings: 0, finished: 0, skipped: 0 };
       const firings: Record<string, unknown>[] = [];
@@ -60,6 +65,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
           continue;
         }
         row.runtimeOffset = String(offset);
+        changed.add(row);
         if (!OPEN.has(row.status)) continue;
         if (event.done && event.firing) {
           // A one-shot alert that fired is done: a change of the record the others hear of (pricing's demand).
@@ -72,7 +78,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
             version: row.version + 1,
             updatedAt: now.toISOString(),
           };
-          em.assign(row, toAlertRow(alert) as Partial<AlertRow>);
+          Object.assign(row, toAlertRow(alert));
           changes.push({ change: "triggered", alert, at: now });
           applied.finished++;
         } else if (event.state && olderThanStored(event.asOfTick, row.stateAsOfTick)) {
@@ -82,7 +88,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
         } else if (event.state) {
           // Runtime state is the matcher's, not a change of the alert: no version bump, no alerts.changes event.
           const fields = recordFieldsOf(event.state);
-          em.assign(row, {
+          Object.assign(row, {
             generation: fields.generation,
             phase: fields.phase,
             referencePrice: fields.referencePrice,
@@ -92,11 +98,24 @@ export class MikroRuntimeRepository implements RuntimeRepository {
             lastTriggeredAt: fields.lastTriggeredAt === null ? null : new Date(fields.lastTriggeredAt),
             lastTriggerPrice: fields.lastTriggerPrice,
             stateAsOfTick: event.asOfTick,
-          });
+          } satisfies Partial<AlertRow>);
           applied.states++;
         }
       }
-      await em.flush();
+      if (changed.size > 0) {
+        // What this consumer writes: the runtime fields, and status/version/updatedAt of a finished one-shot.
+        await em.execute(
+          `update alerts a
+              set status = r.status, version = r.version, updated_at = r.updated_at,
+                  generation = r.generation, phase = r.phase, reference_price = r.reference_price,
+                  threshold_upper = r.threshold_upper, threshold_lower = r.threshold_lower, extreme = r.extreme,
+                  last_triggered_at = r.last_triggered_at, last_trigger_price = r.last_trigger_price,
+                  state_as_of_tick = r.state_as_of_tick, runtime_offset = r.runtime_offset
+             from jsonb_populate_recordset(null::alerts, ?::jsonb) as r
+            where a.id = r.id`,
+          [JSON.stringify([...changed].map((row) => columns.toColumns(row)))],
+        );
+      }
       await appendAlertChanges(em, changes);
       if (firings.length > 0) {
         // Idempotent by triggerId: a firing replayed (the matcher's replay after a crash) is recorded once.
