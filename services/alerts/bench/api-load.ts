@@ -1,6 +1,12 @@
-// API load benchmark: the alert service as its own process on a fresh PostgreSQL database, driven by
-// autocannon at a fixed request rate. Alert creation first (which also fills the table), then listing; p99
-// latency and the achieved rate for each. Writes bench-results/api-load.json.
+// API load benchmark: the alert service as its own process on a fresh PostgreSQL database, driven open-loop at
+// an even request rate. Alert creation first (which also fills the table), then listing; p99 latency and the
+// achieved rate for each. Writes bench-results/api-load.json.
+//
+// Why not autocannon's overallRate: it lets each connection send its per-second quota back to back at the start
+// of every second (500/s over 50 connections arrives as bursts of 500), and its latency correction records each
+// response once per millisecond it took (expected interval ceil(1/rate) = 1 ms). Here request i leaves at
+// start + i/rate whatever the earlier answers did, and its latency counts from that moment, so a service that
+// stalls still shows the queue it built (coordinated omission corrected as wrk2 does).
 //
 // The per-user command limit (ALERTS_USER_COMMANDS_PER_MINUTE, 30 by default) would refuse almost everything
 // at this rate, so the requests are spread over USERS users and the limit is raised for the run; the 100
@@ -9,16 +15,18 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "@tickerbell/testkit";
-import autocannon from "autocannon";
 
 const RATE = Number(process.env.BENCH_API_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 20);
+/** Keep-alive connections the generator may open; more requests than this queue for a free one. */
 const CONNECTIONS = 50;
+const REQUEST_TIMEOUT_MS = 10_000;
 const USERS = 2_000;
 const SYMBOLS = ["AAPL", "MSFT", "TSLA", "NVDA", "AMZN", "GOOG", "META", "AMD", "NFLX", "JPM"];
 
@@ -73,27 +81,24 @@ try {
       origin: { platform: "telegram", chatId: user },
       condition: { kind: "price", direction: "above", target: 150 + (n % 500) / 10 },
     });
-  const createRequest = {
-    method: "POST" as const,
-    path: "/v1/alerts",
-    setupRequest: (request: autocannon.Request) => {
-      const user = nextUser();
-      return { ...request, headers: headers(user), body: createBody(user, userCounter) };
-    },
+  let created = 0;
+  const createRequest = (): PacedRequest => {
+    const user = nextUser();
+    return { method: "POST", path: "/v1/alerts", headers: headers(user), body: createBody(user, created++) };
   };
-  const listRequest = {
-    method: "GET" as const,
+  const listRequest = (): PacedRequest => ({
+    method: "GET",
     path: "/v1/alerts",
-    setupRequest: (request: autocannon.Request) => ({ ...request, headers: headers(nextUser()) }),
-  };
+    headers: headers(nextUser()),
+  });
 
   log("warm-up (5 s at 100 requests/s of each)");
-  await load([createRequest], 100, 5);
-  await load([listRequest], 100, 5);
+  await paced(createRequest, 100, 5);
+  await paced(listRequest, 100, 5);
 
-  const create = await measured(() => load([createRequest], RATE, SECONDS));
+  const create = await measured(() => paced(createRequest, RATE, SECONDS));
   log(summary("create", create));
-  const list = await measured(() => load([listRequest], RATE, SECONDS));
+  const list = await measured(() => paced(listRequest, RATE, SECONDS));
   log(summary("list", list));
 
   const result = {
@@ -104,15 +109,16 @@ try {
       seconds: SECONDS,
       connections: CONNECTIONS,
       users: USERS,
-      alertsPerUserAtListTime: Math.round((create.requests.total + 500) / USERS),
+      alertsPerUserAtListTime: Math.round(created / USERS),
       loadAverage1mAtStart: loadAtStart,
       loadAverage1mAtEnd: loadavg()[0],
       note:
-        "autocannon with overallRate against the alert service process (node services/alerts/src/main.ts) on " +
-        "PostgreSQL 127.0.0.1, no Kafka (the outbox rows are written in the create transaction all the same). " +
+        "Open-loop load at an even pace (request i due at start + i/rate, over at most " +
+        `${CONNECTIONS} keep-alive connections) against the alert service process (node services/alerts/src/main.ts) ` +
+        "on PostgreSQL 127.0.0.1, no Kafka (the outbox rows are written in the create transaction all the same). " +
         `Requests spread over ${USERS} Telegram users; ALERTS_USER_COMMANDS_PER_MINUTE raised to 100000 for the ` +
-        "run. Latency is corrected for coordinated omission (autocannon's default with a fixed rate). Same " +
-        "2-core machine as the load generator and the other engineers' work.",
+        "run. Latency counts from when each request was due, not when it left (coordinated omission corrected). " +
+        "Same 2-core machine as the load generator.",
     },
   };
   await mkdir(dirname(RESULT_FILE), { recursive: true });
@@ -130,20 +136,80 @@ try {
   await db.drop();
 }
 
-function load(requests: autocannon.Request[], rate: number, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: baseUrl,
-    connections: CONNECTIONS,
-    overallRate: rate,
-    duration: seconds,
-    requests,
-  });
+interface PacedRequest {
+  method: "GET" | "POST";
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
 }
 
-type Measured = autocannon.Result & { serviceCpuMs: number | null; machineBusyPercent: number | null };
+interface PhaseResult {
+  /** Latency of each answered request in ms, from when it was due, sorted. */
+  latencies: number[];
+  /** Requests due in the phase. */
+  sent: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** From the first request's due time to the last answer, in seconds. */
+  seconds: number;
+}
+
+/** Sends `rate` requests a second for `seconds` at an even pace, whatever the answers do; see the header. */
+async function paced(next: () => PacedRequest, rate: number, seconds: number): Promise<PhaseResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const result: PhaseResult = { latencies, sent: 0, non2xx: 0, errors: 0, timeouts: 0, seconds: 0 };
+  const start = performance.now();
+  let lastAnswer = start;
+  const answers: Promise<void>[] = [];
+  const send = (dueAt: number) =>
+    new Promise<void>((settle) => {
+      const spec = next();
+      const req = httpRequest(
+        { host: "127.0.0.1", port, method: spec.method, path: spec.path, headers: spec.headers, agent },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            lastAnswer = performance.now();
+            latencies.push(lastAnswer - dueAt);
+            if ((res.statusCode ?? 0) >= 300) result.non2xx++;
+            settle();
+          });
+        },
+      );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => {
+        result.timeouts++;
+        req.destroy();
+      });
+      req.on("error", () => {
+        result.errors++;
+        settle();
+      });
+      req.end(spec.body);
+    });
+  while (result.sent < total) {
+    const now = performance.now();
+    // Everything due by now leaves now (the timer wakes about every millisecond).
+    while (result.sent < total && start + (result.sent * 1000) / rate <= now) {
+      answers.push(send(start + (result.sent * 1000) / rate));
+      result.sent++;
+    }
+    const nextDue = start + (result.sent * 1000) / rate;
+    await new Promise((r) => setTimeout(r, Math.max(0, nextDue - performance.now())));
+  }
+  await Promise.all(answers);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  result.seconds = (lastAnswer - start) / 1000;
+  return result;
+}
+
+type Measured = PhaseResult & { serviceCpuMs: number | null; machineBusyPercent: number | null };
 
 /** Runs a load phase and notes the CPU the service process used and how busy the whole machine was meanwhile. */
-async function measured(phase: () => Promise<autocannon.Result>): Promise<Measured> {
+async function measured(phase: () => Promise<PhaseResult>): Promise<Measured> {
   const cpuBefore = processCpuMs(service.pid);
   const machineBefore = machineCpu();
   const result = await phase();
@@ -186,20 +252,24 @@ function machineCpu(): { busy: number; total: number } | null {
   }
 }
 
+function percentileOf(sorted: number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! * 10) / 10;
+}
+
 function figures(r: Measured) {
+  const answered = r.latencies.length;
   return {
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    maxMs: r.latency.max,
-    achievedPerSec: Math.round(r.requests.total / r.duration),
-    requests: r.requests.total,
+    p50Ms: percentileOf(r.latencies, 0.5),
+    p99Ms: percentileOf(r.latencies, 0.99),
+    maxMs: percentileOf(r.latencies, 1),
+    achievedPerSec: Math.round((answered - r.non2xx) / Math.max(r.seconds, SECONDS)),
+    requests: r.sent,
     non2xx: r.non2xx,
     errors: r.errors,
     timeouts: r.timeouts,
     serviceCpuMsPerRequest:
-      r.serviceCpuMs === null || r.requests.total === 0
-        ? null
-        : Math.round((100 * r.serviceCpuMs) / r.requests.total) / 100,
+      r.serviceCpuMs === null || r.sent === 0 ? null : Math.round((100 * r.serviceCpuMs) / r.sent) / 100,
     machineCpuBusyPercent: r.machineBusyPercent,
   };
 }

@@ -407,6 +407,7 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
   const burstBells = () => telegram.allSent().slice(before).filter(isBell);
   const refusalsBefore = telegram.tooManyRequests().length;
   const httpBefore = await alertServiceRequests(alertsUrl);
+  const cpuBefore = await serviceCpuSeconds();
   // Where the time goes: how fast the matcher published the burst (notifications.telegram's end offsets) and
   // how fast the DMs arrived, per second.
   const notificationsEnd = async () =>
@@ -439,6 +440,14 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
   await new Promise((r) => setTimeout(r, 5_000)); // late duplicates would show up here
   const dms = burstBells();
   const alertServiceRequestsDuringBurst = requestsBetween(httpBefore, await alertServiceRequests(alertsUrl));
+  const cpuAfter = await serviceCpuSeconds();
+  // What each firing cost each process (CPU ms per notification, burst and the 5 s after it together).
+  const cpuMsPerFiring = Object.fromEntries(
+    Object.entries(cpuAfter).map(([name, seconds]) => [
+      name,
+      Math.round(((seconds - (cpuBefore[name] ?? 0)) * 1e6) / chats.length) / 1000,
+    ]),
+  );
   const figures = burstFigures(dms, chats, sentAt);
   const measured = {
     notifications: chats.length,
@@ -451,11 +460,21 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
     paidBroadcastDms: dms.filter((m) => m.paidBroadcast).length,
     alertServiceRequestsDuringBurst,
     alertServiceRequestsPerDm: requestsPerDm(alertServiceRequestsDuringBurst, dms.length),
+    cpuMsPerFiring,
   };
+  log(`${name}: CPU ms per firing ${JSON.stringify(cpuMsPerFiring)}`);
   log(
     `${name}: ${dms.length}/${chats.length} delivered, ${figures.deliveredPerSec}/s (limit ${limit}/s), first DM ${figures.firstDmAfterMs} ms after the trade, lost ${figures.lost}, duplicated ${figures.duplicated}, 429s ${measured.tooManyRequests}, alert service ${JSON.stringify(alertServiceRequestsDuringBurst)} = ${measured.alertServiceRequestsPerDm} requests per DM`,
   );
   return measured;
+}
+
+/** process_cpu_seconds_total of each service process. */
+async function serviceCpuSeconds(): Promise<Record<string, number>> {
+  const seconds: Record<string, number> = {};
+  for (const name of ["alerts", "pricing", "matcher", "telegram-bot"])
+    seconds[name] = await metric(`http://127.0.0.1:${harness.ports.get(name)}`, "process_cpu_seconds_total");
+  return seconds;
 }
 
 function summaryOf(b: BurstMeasurement) {

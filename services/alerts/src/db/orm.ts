@@ -39,12 +39,25 @@ const shared = {
   debug: false,
 };
 
+/**
+ * PostgreSQL connections per process, all kept open: pg-pool closes a connection idle for 10 s, and under a
+ * steady load the least used ones idle out and come back at the next spike, each costing a backend start (the
+ * API bench saw 50-100 ms stalls every ~10 s from that). Ten is pg-pool's own maximum; six replicas stay well
+ * inside PostgreSQL's default 100 connections.
+ */
+const POOL_SIZE = 10;
+
 /** Connects to the database and applies every pending migration before anything else touches it. */
 export async function openOrm(database: Database): Promise<OpenedOrm> {
   const outboxCommits = new OutboxCommitSignal();
   let orm: MikroORM;
   if (database.kind === "postgres") {
-    orm = await PostgresORM.init({ ...shared, subscribers: [outboxCommits], clientUrl: database.url });
+    orm = await PostgresORM.init({
+      ...shared,
+      subscribers: [outboxCommits],
+      clientUrl: database.url,
+      pool: { min: POOL_SIZE, max: POOL_SIZE },
+    });
   } else {
     const dir = resolve(database.dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
