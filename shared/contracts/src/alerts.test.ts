@@ -73,6 +73,8 @@ describe("CreateAlertRequestSchema", () => {
 describe("notes and updates", () => {
   it("refuses control characters and over-long notes", () => {
     expect(NoteSchema.safeParse("line\nbreak").success).toBe(false);
+    expect(NoteSchema.safeParse("sell\u202eyub").success).toBe(false);
+    expect(NoteSchema.safeParse("one\u2028two").success).toBe(false);
     expect(NoteSchema.safeParse("x".repeat(201)).success).toBe(false);
     expect(NoteSchema.parse("  earnings 🚀  ")).toBe("earnings 🚀");
     expect(NoteSchema.safeParse("half a pair \ud83d").success).toBe(false);

@@ -6,6 +6,7 @@ import {
   OffsetSchema,
   OriginSchema,
   PriceSchema,
+  plainText,
   SymbolSchema,
 } from "./common.ts";
 
@@ -93,16 +94,11 @@ export const RepeatSchema = z
   .strict();
 export type Repeat = z.infer<typeof RepeatSchema>;
 
-// Control characters (other than none) are refused so a note cannot forge extra lines or terminal escapes.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to match control characters
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-export const NoteSchema = z
-  .string()
+/** One line of the user's own words; control, bidi and separator characters are refused (see plainText). */
+export const NoteSchema = plainText()
   .trim()
   .min(1, "note must not be empty")
-  .max(MAX_NOTE_LENGTH, `note must be at most ${MAX_NOTE_LENGTH} characters`)
-  .refine((s) => !CONTROL_CHARACTERS.test(s), "note must not contain control characters")
-  .refine((s) => s.isWellFormed(), "note must be valid Unicode text");
+  .max(MAX_NOTE_LENGTH, `note must be at most ${MAX_NOTE_LENGTH} characters`);
 
 /** The market at the moment the alert is set, supplied by the bot from the pricing service's quote. */
 export const MarketContextSchema = z

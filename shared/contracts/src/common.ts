@@ -7,13 +7,135 @@ export type Platform = z.infer<typeof PlatformSchema>;
 /** Highest price (USD) any threshold may take; anything above is a typo, not a stock. */
 export const MAX_PRICE = 1_000_000;
 
+// Characters no string the alert service takes may hold. PostgreSQL cannot store U+0000 or a lone UTF-16 surrogate
+// (legal in a JS string, and in JSON as `\ud800`): either used to answer 500. The others are never legitimately
+// part of a one-line note or an identifier, and in a chat they forge extra lines, terminal escapes, or text that
+// reads backwards (a bidi override makes `sell` display as `lles`).
+const C0_NAMES = [
+  "NULL",
+  "START OF HEADING",
+  "START OF TEXT",
+  "END OF TEXT",
+  "END OF TRANSMISSION",
+  "ENQUIRY",
+  "ACKNOWLEDGE",
+  "BELL",
+  "BACKSPACE",
+  "CHARACTER TABULATION",
+  "LINE FEED",
+  "LINE TABULATION",
+  "FORM FEED",
+  "CARRIAGE RETURN",
+  "SHIFT OUT",
+  "SHIFT IN",
+  "DATA LINK ESCAPE",
+  "DEVICE CONTROL ONE",
+  "DEVICE CONTROL TWO",
+  "DEVICE CONTROL THREE",
+  "DEVICE CONTROL FOUR",
+  "NEGATIVE ACKNOWLEDGE",
+  "SYNCHRONOUS IDLE",
+  "END OF TRANSMISSION BLOCK",
+  "CANCEL",
+  "END OF MEDIUM",
+  "SUBSTITUTE",
+  "ESCAPE",
+  "INFORMATION SEPARATOR FOUR",
+  "INFORMATION SEPARATOR THREE",
+  "INFORMATION SEPARATOR TWO",
+  "INFORMATION SEPARATOR ONE",
+];
+const OTHER_NAMES: Record<number, string> = {
+  127: "DELETE",
+  133: "NEXT LINE",
+  155: "CONTROL SEQUENCE INTRODUCER",
+  8232: "LINE SEPARATOR",
+  8233: "PARAGRAPH SEPARATOR",
+  8234: "LEFT-TO-RIGHT EMBEDDING",
+  8235: "RIGHT-TO-LEFT EMBEDDING",
+  8236: "POP DIRECTIONAL FORMATTING",
+  8237: "LEFT-TO-RIGHT OVERRIDE",
+  8238: "RIGHT-TO-LEFT OVERRIDE",
+  8294: "LEFT-TO-RIGHT ISOLATE",
+  8295: "RIGHT-TO-LEFT ISOLATE",
+  8296: "FIRST STRONG ISOLATE",
+  8297: "POP DIRECTIONAL ISOLATE",
+};
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\p{Cs}/u;
+/** Control characters that separate words: a cleaned text keeps a space where they were. */
+const SPACE_LIKE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x85, 0x2028, 0x2029]);
+
+const isSurrogate = (cp: number) => cp >= 0xd800 && cp <= 0xdfff;
+const isUnsafe = (cp: number) => UNSAFE_CHARACTER.test(String.fromCodePoint(cp));
+
+/** `U+202E (RIGHT-TO-LEFT OVERRIDE)`. */
+export function describeCodePoint(cp: number): string {
+  const name =
+    C0_NAMES[cp] ??
+    OTHER_NAMES[cp] ??
+    (isSurrogate(cp) ? "UNPAIRED SURROGATE" : cp >= 0x80 && cp <= 0x9f ? "C1 CONTROL" : undefined);
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  return name ? `${hex} (${name})` : hex;
+}
+
+/**
+ * The first character of `text` no text field may hold (C0 and C1 controls, DEL, bidi overrides and isolates,
+ * line and paragraph separators, lone surrogates), with its position counted in characters (code points) from 1.
+ */
+export function findUnsafeCharacter(text: string): { codePoint: number; position: number } | null {
+  if (!UNSAFE_CHARACTER.test(text)) return null;
+  let position = 0;
+  for (const char of text) {
+    position += 1;
+    const codePoint = char.codePointAt(0) ?? 0;
+    if (isUnsafe(codePoint)) return { codePoint, position };
+  }
+  return null;
+}
+
+/**
+ * A string field that refuses every unsafe character (see findUnsafeCharacter) with a message naming it and where
+ * it is, e.g. `contains U+202E (RIGHT-TO-LEFT OVERRIDE) at position 5; control and bidi characters are not
+ * allowed`. The check sees the text as sent, before any `.trim()` chained after it, so a trailing line feed is
+ * refused rather than quietly dropped. Use it for everything a user types and every identifier from a platform.
+ */
+export function plainText(): z.ZodString {
+  return z.string().superRefine((text, ctx) => {
+    const found = findUnsafeCharacter(text);
+    if (!found) return;
+    const rule = isSurrogate(found.codePoint)
+      ? "text must be valid Unicode"
+      : "control and bidi characters are not allowed";
+    ctx.addIssue({
+      code: "custom",
+      message: `contains ${describeCodePoint(found.codePoint)} at position ${found.position}; ${rule}`,
+      params: { codePoint: found.codePoint, position: found.position },
+    });
+  });
+}
+
+/**
+ * Text a platform supplies about someone (a display name) with every unsafe character removed (a space where a
+ * line break or tab was) and the ends trimmed: the platform's text is cleaned, never refused.
+ */
+export function cleanText(text: string): string {
+  if (!UNSAFE_CHARACTER.test(text)) return text.trim();
+  let out = "";
+  for (const char of text) {
+    const cp = char.codePointAt(0) ?? 0;
+    if (!isUnsafe(cp)) out += char;
+    else if (SPACE_LIKE.has(cp)) out += " ";
+  }
+  return out.trim();
+}
+
 /**
  * A ticker as users type it: `aapl`, `$AAPL`, ` brk.b `. Normalised to upper case without the `$`.
  * Exchange-prefixed symbols (`BINANCE:BTCUSDT`) are allowed because Finnhub uses them.
  */
 export const SYMBOL_PATTERN = /^[A-Z][A-Z0-9]{0,9}([.:-][A-Z0-9]{1,12})?$/;
-export const SymbolSchema = z
-  .string()
+export const SymbolSchema = plainText()
   .trim()
   .transform((raw) => raw.replace(/^\$/, "").toUpperCase())
   .pipe(
@@ -32,19 +154,11 @@ export const PriceSchema = z
 
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 
-/**
- * Text that is valid Unicode: a lone UTF-16 surrogate (legal in a JS string and in JSON as `\ud800`) cannot be
- * stored by PostgreSQL, so free text is refused at the boundary instead of failing in the database.
- */
-export function wellFormed(schema: z.ZodString) {
-  return schema.refine((s) => s.isWellFormed(), "must be valid Unicode text (no lone surrogates)");
-}
-
 /** Where a notification goes back to: the chat the alert was created in. */
 export const OriginSchema = z
   .object({
     platform: PlatformSchema,
-    chatId: wellFormed(z.string().min(1).max(64)),
+    chatId: plainText().min(1).max(64),
   })
   .strict();
 export type Origin = z.infer<typeof OriginSchema>;

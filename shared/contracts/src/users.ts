@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { IdSchema, IsoDateTimeSchema, PlatformSchema, SymbolSchema, wellFormed } from "./common.ts";
+import { cleanText, IdSchema, IsoDateTimeSchema, PlatformSchema, plainText, SymbolSchema } from "./common.ts";
 
-export const PlatformUserIdSchema = z
-  .string()
+export const PlatformUserIdSchema = plainText()
   .trim()
   .min(1, "platformUserId must not be empty")
   .max(64, "platformUserId must be at most 64 characters")
@@ -14,11 +13,26 @@ export const IdentitySchema = z.object({
 });
 export type Identity = z.infer<typeof IdentitySchema>;
 
+export const MAX_DISPLAY_NAME_LENGTH = 100;
+
 /** Resolve-or-register: the bot's platform comes from its token, the user id from the chat update. */
 export const ResolveUserRequestSchema = z
   .object({
     platformUserId: PlatformUserIdSchema,
-    displayName: wellFormed(z.string().trim().min(1).max(100)).optional(),
+    /**
+     * The platform's name for the user, cleaned (see cleanText), never refused for its characters: it comes with
+     * every command. Null when nothing is left once cleaned.
+     */
+    displayName: z
+      .string()
+      .transform(cleanText)
+      .pipe(
+        z
+          .string()
+          .max(MAX_DISPLAY_NAME_LENGTH, `displayName must be at most ${MAX_DISPLAY_NAME_LENGTH} characters`),
+      )
+      .transform((name) => (name === "" ? null : name))
+      .optional(),
   })
   .strict();
 export type ResolveUserRequest = z.input<typeof ResolveUserRequestSchema>;
@@ -61,8 +75,7 @@ export type LinkCode = z.infer<typeof LinkCodeSchema>;
 
 export const RedeemLinkCodeRequestSchema = z
   .object({
-    code: z
-      .string()
+    code: plainText()
       .trim()
       .toUpperCase()
       .regex(/^[A-Z0-9]{8}$/, "a link code is 8 letters and digits"),

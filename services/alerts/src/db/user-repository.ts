@@ -31,7 +31,7 @@ export class MikroUserRepository implements UserRepository {
     return row?.user_id ?? null;
   }
 
-  async resolve(identity: Identity, displayName: string | undefined, now: Date) {
+  async resolve(identity: Identity, displayName: string | null | undefined, now: Date) {
     const em = this.#em.fork();
     const existing = await em.findOne(PlatformIdentityEntity, identity);
     if (existing) {
@@ -45,7 +45,7 @@ export class MikroUserRepository implements UserRepository {
     return { user: await loadUser(em, userId), created };
   }
 
-  async register(identity: Identity, displayName: string | undefined, now: Date) {
+  async register(identity: Identity, displayName: string | null | undefined, now: Date) {
     // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one identity
     // in, and its user is inserted by the same statement only then (the foreign key is checked at the end of
     // the statement). The loser finds the winner's user.

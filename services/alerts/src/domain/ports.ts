@@ -68,12 +68,12 @@ export interface UserRepository {
   /** First contact: a new user with `identity`, or the user another request registered it for meanwhile. */
   register(
     identity: Identity,
-    displayName: string | undefined,
+    displayName: string | null | undefined,
     now: Date,
   ): Promise<{ userId: string; created: boolean }>;
   resolve(
     identity: Identity,
-    displayName: string | undefined,
+    displayName: string | null | undefined,
     now: Date,
   ): Promise<{ user: User; created: boolean }>;
   watchlist(userId: string): Promise<WatchlistItem[]>;

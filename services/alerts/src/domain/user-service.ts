@@ -26,7 +26,8 @@ export class UserService {
     this.#limiter = options.redeemLimiter;
   }
 
-  resolve(identity: Identity, displayName?: string) {
+  /** `displayName`: the platform's name, already cleaned; null when it has none left, undefined when not sent. */
+  resolve(identity: Identity, displayName?: string | null) {
     return this.#repository.resolve(identity, displayName, this.#clock.now());
   }
 
