@@ -44,6 +44,24 @@ describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
     expect(running.summary.chats).toEqual(["Telegram", "Discord"]);
   });
 
+  it("answers an expiry past any date on both platforms, and keeps serving", async () => {
+    const eve = { id: 4343, first_name: "Eve" };
+    telegram.userSends(eve, "/alert AAPL above 200 expires 9999999999d");
+    await telegram.waitForMessage((m) => m.chatId === eve.id && /far too long/.test(m.text ?? ""), 15_000);
+    const mallory = { id: "300000000000000043" };
+    const refused = await discord
+      .slashCommand(mallory, "alert price", {
+        ticker: "AAPL",
+        condition: "above",
+        value: "200",
+        expires: "9999999999d",
+      })
+      .reply();
+    expect(refused.content).toMatch(/far too long/);
+    telegram.userSends(eve, "/help");
+    await telegram.waitForMessage((m) => m.chatId === eve.id && /\/alert/.test(m.text ?? ""), 15_000);
+  }, 60_000);
+
   it("delivers each user's firing to their own platform, once", async () => {
     const ada = { id: 4242, first_name: "Ada" };
     telegram.userSends(ada, "/alert NVDA move 0.1%");

@@ -73,6 +73,10 @@ describe("npm start with no configuration (console chat)", () => {
     await first.waitFor(/✅ Alert set: AAPL moves 0.1%/);
     first.type('/alert MSFT above 9000 note "long shot"');
     await first.waitFor(/✅ Alert set: MSFT above \$9,000\.00/);
+    // A line that once took the whole process down (an expiry past any date) gets a reason; the chat goes on.
+    const before = first.output.length;
+    first.type("/alert AAPL above 200 expires 9999999999d");
+    await first.waitFor(/far too long[\s\S]*Example: /, 30_000, before);
 
     // The percent alert fires on the moving simulated price and is printed into the chat.
     await first.waitFor(/🔔 AAPL moves 0\.1% from the price when set\nAAPL is at \$[\d,.]+ now\./);

@@ -182,6 +182,31 @@ describe("alertCommandFromOptions", () => {
     if (!blankExpiry.ok && !typed.ok) expect(blankExpiry.error.message).toBe(typed.error.message);
   });
 
+  it("refuses expiries and cooldowns at any extreme with the typed grammar's message, never an invalid date", () => {
+    const extremes: Array<[keyof AlertOptionsInput, string, RegExp]> = [
+      ["expires", "9999999999d", /far too long/],
+      ["expires", `1${"0".repeat(400)}d`, /far too long/],
+      ["expires", "0099-01-01", /in the past/],
+      ["expires", "9999-12-31", /at most 366 days/],
+      ["repeat", "9999999999w", /far too long/],
+      ["repeat", "0m", /longer than 0/],
+    ];
+    for (const [option, value, reason] of extremes) {
+      const result = build({
+        kind: "price",
+        symbol: "AAPL",
+        direction: "above",
+        value: "200",
+        [option]: value,
+      });
+      const typed = parseCommand(`/alert AAPL above 200 ${option} ${value}`, { now });
+      expect(result.ok, `${option} ${value}`).toBe(false);
+      if (result.ok || typed.ok) continue;
+      expect(result.error.message).toMatch(reason);
+      expect(result.error.message).toBe(typed.error.message);
+    }
+  });
+
   it("keeps quotes in a note literally, as the option carries them", () => {
     expect(
       build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", note: 'say "hi"' }),

@@ -1,18 +1,12 @@
-import {
-  type AlertCondition,
-  MAX_COOLDOWN_SECONDS,
-  MAX_EXPIRY_DAYS,
-  MAX_NOTE_LENGTH,
-  MIN_COOLDOWN_SECONDS,
-} from "@tickerbell/contracts";
+import { type AlertCondition, MAX_NOTE_LENGTH } from "@tickerbell/contracts";
 import type { AlertCommand, ParseResult } from "./commands.ts";
 import { DEFAULT_REPEAT_COOLDOWN_SECONDS, MAX_COMMAND_LENGTH, parseCommand } from "./parse.ts";
 import { normalizeInput } from "./tokens.ts";
 import {
   looksLikePercent,
   type Read,
-  readDate,
-  readDuration,
+  readCooldown,
+  readExpiry,
   readPercent,
   readPrice,
   readSymbol,
@@ -215,31 +209,14 @@ function buildRepeat(raw: string | undefined, example: string): { cooldownSecond
   if (raw === undefined) return null;
   const text = present(raw);
   if (text === undefined) return { cooldownSeconds: DEFAULT_REPEAT_COOLDOWN_SECONDS };
-  const cooldownSeconds = take(readDuration(text), example);
-  if (cooldownSeconds < MIN_COOLDOWN_SECONDS) {
-    refuse(`The repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute.`, example);
-  }
-  if (cooldownSeconds > MAX_COOLDOWN_SECONDS) refuse("The repeat cooldown can be at most 30 days.", example);
-  return { cooldownSeconds };
+  return { cooldownSeconds: take(readCooldown(text), example) };
 }
 
 function buildExpiry(raw: string | undefined, now: Date, example: string): string | null {
   if (raw === undefined) return null;
   const text = present(raw);
   if (text === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
-  let at: Date;
-  if (/^\d{4}-/.test(text)) {
-    at = take(readDate(text), example);
-  } else if (/^\d/.test(text)) {
-    at = new Date(now.getTime() + take(readDuration(text), example) * 1000);
-  } else {
-    refuse(`"${text.slice(0, 40)}" is not a duration or date; write 7d or 2026-12-31.`, example);
-  }
-  if (at.getTime() <= now.getTime()) refuse("That expiry is in the past.", example);
-  if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * 86400_000) {
-    refuse(`An alert can run for at most ${MAX_EXPIRY_DAYS} days.`, example);
-  }
-  return at.toISOString();
+  return take(readExpiry(text, now), example);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point

@@ -183,7 +183,53 @@ const grammarLike = fc
   .tuple(fc.constantFrom(...COMMANDS), fc.array(fc.tuple(separator, word), { maxLength: 12 }))
   .map(([head, rest]) => head + rest.map(([sep, w]) => (sep === "" ? ` ${w}` : `${sep}${w}`)).join(""));
 
+/** Numbers at the edges: zero, negative, fractional, huge, and digit strings past what a double holds. */
+const extremeNumber = fc.oneof(
+  fc.constantFrom("0", "-1", "0.0001", "1e3", "9999999999", "99999999999999999999", `1${"0".repeat(320)}`),
+  fc.integer({ min: 0, max: 1_000_000_000 }).map(String),
+  fc.double({ min: 0, max: 1e30, noNaN: true }).map((n) => String(n)),
+  fc.bigInt({ min: 0n, max: 10n ** 400n }).map(String),
+);
+const durationUnit = fc.constantFrom("s", "m", "min", "h", "d", "w", "days", " days", " weeks", "", "y");
+const extremeDuration = fc.tuple(extremeNumber, durationUnit).map(([n, unit]) => `${n}${unit}`);
+/** Dates from year 0 to 9999, real and impossible. */
+const extremeDate = fc
+  .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }))
+  .map(
+    ([y, m, d]) =>
+      `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`,
+  );
+
 describe("parseCommand under fuzzing", () => {
+  it(`answers durations, dates and repeats at their extremes with a command or a reason (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("expires", "expires in", "for", "until", "repeat", "repeat every", "every"),
+        fc.oneof(extremeDuration, extremeDate),
+        fc.constantFrom("", " once", " rth", ' note "x"', " expires 7d", " repeat 1h"),
+        (option, value, rest) => {
+          const input = `/alert AAPL above 200 ${option} ${value}${rest}`;
+          const ok = parseChecked(input);
+          if (!ok) return;
+          // Whatever is accepted is within the alert service's limits.
+          const result = parseCommand(input, { now });
+          if (!result.ok || result.command.name !== "alert") throw new Error(`not an alert: ${input}`);
+          const { expiresAt, repeat } = result.command;
+          if (expiresAt !== null) {
+            const at = Date.parse(expiresAt);
+            expect(at).toBeGreaterThan(now.getTime());
+            expect(at - now.getTime()).toBeLessThanOrEqual(366 * 86_400_000);
+          }
+          if (repeat !== null) {
+            expect(repeat.cooldownSeconds).toBeGreaterThanOrEqual(60);
+            expect(repeat.cooldownSeconds).toBeLessThanOrEqual(30 * 86_400);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it(`never throws on arbitrary Unicode (${RUNS} cases)`, () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 600 }), (input) => {

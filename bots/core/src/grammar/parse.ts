@@ -1,19 +1,12 @@
-import {
-  type AlertCondition,
-  MAX_COOLDOWN_SECONDS,
-  MAX_EXPIRY_DAYS,
-  MAX_NOTE_LENGTH,
-  MAX_WATCHLIST_BATCH,
-  MIN_COOLDOWN_SECONDS,
-} from "@tickerbell/contracts";
+import { type AlertCondition, MAX_NOTE_LENGTH, MAX_WATCHLIST_BATCH } from "@tickerbell/contracts";
 import type { AlertCommand, AlertRef, Command, CommandError, ParseResult } from "./commands.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
   looksLikePercent,
   type Read,
-  readDate,
-  readDuration,
+  readCooldown,
+  readExpiry,
   readPercent,
   readPrice,
   readSymbol,
@@ -380,13 +373,9 @@ function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
     const key = word.toLowerCase();
     if (key === "repeat" || key === "repeating" || key === "every") {
       if (words.peekLower() === "every") words.next();
-      const duration = readJoinedDuration(words);
-      const cooldownSeconds = duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : take(duration, example);
-      if (cooldownSeconds < MIN_COOLDOWN_SECONDS) {
-        refuse(`The repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute.`, example);
-      }
-      if (cooldownSeconds > MAX_COOLDOWN_SECONDS)
-        refuse("The repeat cooldown can be at most 30 days.", example);
+      const duration = takeDurationText(words);
+      const cooldownSeconds =
+        duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : take(readCooldown(duration), example);
       alert.repeat = { cooldownSeconds };
     } else if (key === "once") {
       alert.repeat = null;
@@ -409,17 +398,17 @@ function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
   }
 }
 
-/** Reads `1h` or `1 hour` if the next word(s) form a duration; returns null if they don't look like one. */
-function readJoinedDuration(words: Words): Read<number> | null {
+/** The next word(s) if they form a duration (`1h`, or `1 hour` joined), taken; null if they don't look like one. */
+function takeDurationText(words: Words): string | null {
   const word = words.peek();
   if (word === undefined) return null;
   if (/^\d+(\.\d+)?$/.test(word) && words.peek(1) !== undefined && isDurationUnit(words.peek(1)!)) {
     words.next();
-    return readDuration(`${word}${words.next()}`);
+    return `${word}${words.next()}`;
   }
   if (/^\d/.test(word)) {
     words.next();
-    return readDuration(word);
+    return word;
   }
   return null;
 }
@@ -427,20 +416,9 @@ function readJoinedDuration(words: Words): Read<number> | null {
 function parseExpiry(words: Words, now: Date, example: string): string {
   const word = words.peek();
   if (word === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
-  let at: Date;
-  if (/^\d{4}-/.test(word)) {
-    words.next();
-    at = take(readDate(word), example);
-  } else {
-    const duration = readJoinedDuration(words);
-    if (duration === null) refuse(`"${word}" is not a duration or date; write 7d or 2026-12-31.`, example);
-    at = new Date(now.getTime() + take(duration, example) * 1000);
-  }
-  if (at.getTime() <= now.getTime()) refuse("That expiry is in the past.", example);
-  if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * 86400_000) {
-    refuse(`An alert can run for at most ${MAX_EXPIRY_DAYS} days.`, example);
-  }
-  return at.toISOString();
+  // A word that is neither is left to readExpiry, so both grammars say the same.
+  const text = /^\d{4}-/.test(word) ? (words.next() ?? word) : (takeDurationText(words) ?? word);
+  return take(readExpiry(text, now), example);
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point

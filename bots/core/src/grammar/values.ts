@@ -1,4 +1,11 @@
-import { MAX_PERCENT_MOVE, MAX_PRICE, SYMBOL_PATTERN } from "@tickerbell/contracts";
+import {
+  MAX_COOLDOWN_SECONDS,
+  MAX_EXPIRY_DAYS,
+  MAX_PERCENT_MOVE,
+  MAX_PRICE,
+  MIN_COOLDOWN_SECONDS,
+  SYMBOL_PATTERN,
+} from "@tickerbell/contracts";
 
 /** A value read from a word, or the reason it could not be. */
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -67,6 +74,12 @@ const UNIT_SECONDS: Record<string, number> = {
   weeks: 604800,
 };
 
+/**
+ * The longest duration read at all (ten years): far above every limit a caller checks, so those say their own
+ * limit, and small enough that adding it to a date stays a date.
+ */
+const MAX_DURATION_SECONDS = 10 * 366 * 86400;
+
 /** `30m`, `1h`, `7d`, `2w` (also `7 days` when the caller joins the two words). */
 export function readDuration(word: string): Read<number> {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(word.toLowerCase());
@@ -75,8 +88,47 @@ export function readDuration(word: string): Read<number> {
   if (!match || seconds === undefined)
     return no(`"${word}" is not a duration; write it like 30m, 4h, 7d or 2w`);
   const total = Math.round(Number(match[1]) * seconds);
+  if (!Number.isFinite(total) || total > MAX_DURATION_SECONDS) return no(`${shorten(word)} is far too long`);
   if (total <= 0) return no("the duration must be longer than 0");
   return ok(total);
+}
+
+/** A repeat cooldown: a duration within the limits the alert service accepts. */
+export function readCooldown(word: string): Read<number> {
+  const read = readDuration(word);
+  if (!read.ok) return read;
+  if (read.value < MIN_COOLDOWN_SECONDS)
+    return no(`the repeat cooldown must be at least ${MIN_COOLDOWN_SECONDS / 60} minute`);
+  if (read.value > MAX_COOLDOWN_SECONDS)
+    return no(`the repeat cooldown can be at most ${MAX_COOLDOWN_SECONDS / 86400} days`);
+  return ok(read.value);
+}
+
+/**
+ * When an alert set at `now` expires, as an ISO time: `7d` from now, or `2026-12-31` (the end of that day, UTC).
+ * Refused when it is not in the future or further than the alert service allows.
+ */
+export function readExpiry(word: string, now: Date): Read<string> {
+  let at: Date;
+  if (/^\d{4}-/.test(word)) {
+    const date = readDate(word);
+    if (!date.ok) return date;
+    at = date.value;
+  } else if (/^\d/.test(word)) {
+    const seconds = readDuration(word);
+    if (!seconds.ok) return seconds;
+    at = new Date(now.getTime() + seconds.value * 1000);
+  } else {
+    return no(`"${shorten(word)}" is not a duration or date; write 7d or 2026-12-31`);
+  }
+  if (at.getTime() <= now.getTime()) return no("that expiry is in the past");
+  if (at.getTime() - now.getTime() > MAX_EXPIRY_DAYS * 86400_000)
+    return no(`an alert can run for at most ${MAX_EXPIRY_DAYS} days`);
+  return ok(at.toISOString());
+}
+
+function shorten(word: string): string {
+  return word.length > 40 ? `${word.slice(0, 40)}…` : word;
 }
 
 export function isDurationUnit(word: string): boolean {
@@ -86,9 +138,15 @@ export function isDurationUnit(word: string): boolean {
 /** `2026-12-31`: the end of that day, UTC. */
 export function readDate(word: string): Read<Date> {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(word);
-  if (!match) return no(`"${word}" is not a date; write it like 2026-12-31`);
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), 23, 59, 59));
-  if (date.getUTCMonth() !== Number(match[2]) - 1 || date.getUTCDate() !== Number(match[3])) {
+  if (!match) return no(`"${shorten(word)}" is not a date; write it like 2026-12-31`);
+  const date = new Date(Date.UTC(2000, Number(match[2]) - 1, Number(match[3]), 23, 59, 59));
+  // Set apart: Date.UTC reads the years 0-99 as 1900-1999.
+  date.setUTCFullYear(Number(match[1]));
+  if (
+    date.getUTCFullYear() !== Number(match[1]) ||
+    date.getUTCMonth() !== Number(match[2]) - 1 ||
+    date.getUTCDate() !== Number(match[3])
+  ) {
     return no(`${word} is not a real date`);
   }
   return ok(date);

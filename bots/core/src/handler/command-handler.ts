@@ -37,6 +37,8 @@ const LISTED_STATUSES = new Set(["active", "paused"]);
  * Turns chat messages and button presses into alert-service calls and replies. Platform-neutral: the
  * Telegram, Discord and console adapters only translate to and from their transport.
  */
+const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
+
 export class CommandHandler {
   private readonly deps: CommandHandlerDeps;
   private readonly now: () => Date;
@@ -48,9 +50,28 @@ export class CommandHandler {
 
   /** Handles one typed message. Never throws: every failure becomes a reply. */
   async handleText(ctx: ChatContext, text: string): Promise<Reply> {
-    const parsed = parseCommand(text, { now: this.now() });
-    if (!parsed.ok) return { text: formatCommandError(parsed.error) };
-    return this.handle(ctx, parsed.command);
+    return this.answering(ctx, "text", async () => {
+      const parsed = parseCommand(text, { now: this.now() });
+      if (!parsed.ok) return { text: formatCommandError(parsed.error) };
+      return this.handle(ctx, parsed.command);
+    });
+  }
+
+  /**
+   * The last line of defence of one command: a failure nobody foresaw (a bug, a value no check bounded) answers
+   * that user with an apology and is logged once. It never reaches the adapter or the process, and never
+   * leaves the user without a reply.
+   */
+  private async answering(ctx: ChatContext, what: string, run: () => Promise<Reply>): Promise<Reply> {
+    try {
+      return await run();
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error, platform: ctx.platform, handling: what },
+        "unexpected failure handling a command",
+      );
+      return { text: APOLOGY };
+    }
   }
 
   /**
@@ -58,6 +79,10 @@ export class CommandHandler {
    * reach the user are told here, once, ahead of the reply.
    */
   async handle(ctx: ChatContext, command: Command): Promise<Reply> {
+    return this.answering(ctx, command.name, () => this.handleCommand(ctx, command));
+  }
+
+  private async handleCommand(ctx: ChatContext, command: Command): Promise<Reply> {
     const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
     try {
       await this.deps.alerts.resolveUser({
@@ -98,6 +123,10 @@ export class CommandHandler {
 
   /** Handles a button press (`actionOf`). Never throws; the reply carries the buttons that still make sense. */
   async handleAction(ctx: ChatContext, action: string): Promise<Reply> {
+    return this.answering(ctx, "action", () => this.handleButton(ctx, action));
+  }
+
+  private async handleButton(ctx: ChatContext, action: string): Promise<Reply> {
     const [verb, alertId] = action.split(":");
     if (!alertId || !["pause", "resume", "delete", "rearm", "snooze"].includes(verb ?? "")) {
       return { text: "That button is no longer valid." };
@@ -430,7 +459,7 @@ export class CommandHandler {
     if (error instanceof ApiError) {
       if (error.status >= 500) {
         logger.error({ code: error.code, status: error.status }, "alert service error");
-        return { text: "Something went wrong on our side. Please try again in a moment." };
+        return { text: APOLOGY };
       }
       if (error.code === "alert_not_found")
         return { text: "I can't find that alert among yours. See /alerts." };
@@ -446,7 +475,7 @@ export class CommandHandler {
       };
     }
     logger.error({ err: error }, "unexpected failure handling a command");
-    return { text: "Something went wrong on our side. Please try again in a moment." };
+    return { text: APOLOGY };
   }
 }
 
