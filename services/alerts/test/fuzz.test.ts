@@ -474,4 +474,87 @@ describe("the alert service under fuzzing", () => {
     expect(fits.status).toBe(400);
     expect(fits.body.error.code).toBe("validation_failed");
   });
+
+  it("carries no U+0000, lone surrogate or bidi control in any string field to PostgreSQL", async () => {
+    // A valid body for every body route with every string field filled; each string in turn gets each poison at
+    // its start, middle and end. PostgreSQL cannot store the first two (they used to answer 500); the display
+    // name is the platform's text and is cleaned, every other field refuses them with a 400.
+    const triggerId = `${alertId}:0`;
+    const bodies: { method: string; path: string; group: Group; body: unknown }[] = [
+      { method: "POST", path: "/v1/alerts", group: "user", body: priceAlert({ note: "buy the dip" }) },
+      { method: "PATCH", path: `/v1/alerts/${alertId}`, group: "user", body: { note: "buy the dip" } },
+      { method: "POST", path: "/v1/watchlist", group: "user", body: { symbols: ["MSFT"] } },
+      { method: "POST", path: "/v1/link-codes/redeem", group: "user", body: { code: "ABCDEFGH" } },
+      {
+        method: "POST",
+        path: "/v1/deliveries/undeliverable/ack",
+        group: "user",
+        body: { triggerIds: [triggerId] },
+      },
+      {
+        method: "POST",
+        path: "/v1/users/resolve",
+        group: "bot",
+        body: { platformUserId: "poisoned", displayName: "Ann Smith" },
+      },
+      { method: "POST", path: "/v1/deliveries/lookup", group: "bot", body: { triggerIds: [triggerId] } },
+      {
+        method: "PUT",
+        path: `/v1/deliveries/${triggerId}`,
+        group: "bot",
+        body: { alertId, status: "undeliverable", reason: "chat_not_found" },
+      },
+      {
+        method: "PUT",
+        path: "/v1/deliveries",
+        group: "bot",
+        body: { records: [{ triggerId, alertId, status: "undeliverable", reason: "chat_not_found" }] },
+      },
+    ];
+    /** Every string leaf of `value`, as a path and a way to rebuild the value with that leaf replaced. */
+    function leaves(value: unknown, path: string[] = []): { path: string; with(s: string): unknown }[] {
+      if (typeof value === "string") return [{ path: path.join("."), with: (s) => s }];
+      if (value === null || typeof value !== "object") return [];
+      return Object.entries(value).flatMap(([key, child]) =>
+        leaves(child, [...path, key]).map((leaf) => ({
+          path: leaf.path,
+          with: (s: string) =>
+            Array.isArray(value)
+              ? value.map((item, i) => (String(i) === key ? leaf.with(s) : item))
+              : { ...value, [key]: leaf.with(s) },
+        })),
+      );
+    }
+    const poisons = ["\u0000", "\ud800", "\udfff", "\u202e", "\u2028"];
+    let checked = 0;
+    for (const { method, path, group, body } of bodies) {
+      for (const leaf of leaves(body)) {
+        const original = String(getAt(body, leaf.path));
+        for (const poison of poisons) {
+          const middle = Math.floor(original.length / 2);
+          for (const value of [
+            poison + original,
+            original.slice(0, middle) + poison + original.slice(middle),
+            original + poison,
+          ]) {
+            const sent = leaf.with(value);
+            const request = `${method} ${path} ${leaf.path}=${JSON.stringify(value)}`;
+            const res = await h.api(method, path, { ...authFor(group), body: sent });
+            expectProperAnswer(res, request);
+            if (leaf.path === "displayName") expect(res.status, request).toBeLessThan(300);
+            else {
+              expect(res.status, `${request} -> ${res.text}`).toBe(400);
+              expect(res.body.error.code, request).toBe("validation_failed");
+            }
+            checked += 1;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
 });
+
+function getAt(value: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value);
+}
