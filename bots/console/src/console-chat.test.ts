@@ -11,6 +11,14 @@ describe("console chat", () => {
     );
   });
 
+  it("never writes control characters, bidi overrides or line separators to the terminal raw", () => {
+    const typed = 'I don\'t understand "\u001b[2J\u001b]0;owned\u0007\u202e\u2028x"';
+    const shown = renderReply({ text: typed });
+    expect(shown).toBe('I don\'t understand "\\u{1b}[2J\\u{1b}]0;owned\\u{7}\\u{202e}\\u{2028}x"');
+    // Line breaks and tabs of the replies themselves stay.
+    expect(renderReply({ text: "a\n\tb" })).toBe("a\n\tb");
+  });
+
   it("prompts, and closes on /quit without touching the services", async () => {
     const input = new PassThrough();
     const output = new PassThrough();

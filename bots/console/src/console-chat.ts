@@ -32,7 +32,13 @@ export class ConsoleChat {
     this.lines = lines;
     this.prompt();
     lines.on("line", (line) => {
-      this.queue = this.queue.then(() => this.handleLine(line));
+      // One line's failure (the handler never throws; writing might) must not stop the chat or the process.
+      this.queue = this.queue
+        .then(() => this.handleLine(line))
+        .catch(() => {
+          this.options.output.write("Sorry, something went wrong with that line.\n");
+          this.prompt();
+        });
     });
     lines.on("close", () => {
       void this.queue.then(() => this.closedResolve?.());
@@ -41,7 +47,7 @@ export class ConsoleChat {
 
   /** Prints something that happened outside a command (a notification), then the prompt again. */
   print(text: string): void {
-    this.options.output.write(`\n${text}\n`);
+    this.options.output.write(`\n${terminalSafe(text)}\n`);
     this.prompt();
   }
 
@@ -71,5 +77,17 @@ export class ConsoleChat {
 
 /** Console rendering: the light `*bold*` markup becomes plain text; buttons are left out (commands do the same). */
 export function renderReply(reply: Reply): string {
-  return reply.text.replace(/\*([^*\n]+)\*/g, "$1");
+  return terminalSafe(reply.text.replace(/\*([^*\n]+)\*/g, "$1"));
+}
+
+const UNSAFE_FOR_TERMINAL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what must not reach the terminal raw
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text as the terminal may show it: control characters, bidi overrides and line separators (a reply can quote
+ * what the user typed) are written as visible escapes like \u{1b}, so no escape sequence reaches the terminal.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

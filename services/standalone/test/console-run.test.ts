@@ -77,6 +77,12 @@ describe("npm start with no configuration (console chat)", () => {
     const before = first.output.length;
     first.type("/alert AAPL above 200 expires 9999999999d");
     await first.waitFor(/far too long[\s\S]*Example: /, 30_000, before);
+    // What the user typed comes back quoted in a refusal, with no escape sequence reaching the terminal.
+    const quoted = first.output.length;
+    first.type("/alert AAPL above 200 \u001b[2J\u001b]0;owned\u0007");
+    await first.waitFor(/don't understand "\\u\{1b\}\[2J/, 30_000, quoted);
+    expect(first.output.slice(quoted)).not.toContain("\u001b");
+    expect(first.output.slice(quoted)).not.toContain("\u0007");
 
     // The percent alert fires on the moving simulated price and is printed into the chat.
     await first.waitFor(/🔔 AAPL moves 0\.1% from the price when set\nAAPL is at \$[\d,.]+ now\./);
