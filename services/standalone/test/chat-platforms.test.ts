@@ -58,6 +58,11 @@ describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
       })
       .reply();
     expect(refused.content).toMatch(/far too long/);
+    // A sign that contradicts the condition is refused, not dropped (up -5 once became "up 5%").
+    const contradicted = await discord
+      .slashCommand(mallory, "alert percent", { ticker: "AAPL", condition: "up", value: "-5" })
+      .reply();
+    expect(contradicted.content).toMatch(/"-5%" does not go up/);
     telegram.userSends(eve, "/help");
     await telegram.waitForMessage((m) => m.chatId === eve.id && /\/alert/.test(m.text ?? ""), 15_000);
   }, 60_000);

@@ -207,6 +207,27 @@ describe("alertCommandFromOptions", () => {
     }
   });
 
+  it("refuses a percentage whose sign says the other way, with the typed grammar's message; an agreeing sign is fine", () => {
+    const cases: Array<[string, string, RegExp | null]> = [
+      ["up", "-5", /"-5%" does not go up/],
+      ["up", "-5%", /"-5%" does not go up/],
+      ["down", "+3", /"\+3%" does not go down/],
+      ["move", "-2", /either way/],
+      ["up", "+5", null],
+      ["down", "-3%", null],
+    ];
+    for (const [condition, value, reason] of cases) {
+      const result = build({ kind: "percent", symbol: "AAPL", direction: condition, value });
+      const typed = parseCommand(`/alert AAPL ${condition} ${value.endsWith("%") ? value : `${value}%`}`, {
+        now,
+      });
+      expect(result, `${condition} ${value}`).toEqual(typed);
+      if (reason === null) expect(result.ok, `${condition} ${value}`).toBe(true);
+      else if (!result.ok) expect(result.error.message).toMatch(reason);
+      else throw new Error(`${condition} ${value} was accepted`);
+    }
+  });
+
   it("keeps quotes in a note literally, as the option carries them", () => {
     expect(
       build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", note: 'say "hi"' }),

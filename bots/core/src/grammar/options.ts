@@ -6,10 +6,11 @@ import {
   looksLikePercent,
   type Read,
   readCooldown,
+  readDirectedPercent,
   readExpiry,
-  readPercent,
   readPrice,
   readSymbol,
+  unsafeCharacterIn,
 } from "./values.ts";
 
 /**
@@ -145,7 +146,10 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       if (value === undefined) refuse(`${capitalize(direction)} by how much?`, example);
       if (!looksLikePercent(asPercent(value)))
         refuse(`"${value}" is not a percentage; write it like 5%.`, example);
-      const percent = take(readPercent(asPercent(value).replace(/^[-+]/, "")), example).value;
+      const percent = take(
+        readDirectedPercent(asPercent(value), direction as "up" | "down" | "move"),
+        example,
+      );
       if (direction !== "up" && percent >= 100) {
         refuse("A stock can't fall 100% or more; pick a smaller percentage.", `/alert ${symbol} down 20%`);
       }
@@ -167,7 +171,10 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       const isAmount = unit === "amount" || (unit === undefined && value.startsWith("$"));
       const trailDirection = direction as "down" | "up";
       if (isPercent) {
-        const percent = take(readPercent(asPercent(value).replace(/^[-+]/, "")), example).value;
+        const percent = take(
+          readDirectedPercent(asPercent(value), direction as "up" | "down" | "move"),
+          example,
+        );
         if (percent >= 100) refuse("A trailing percentage must be below 100%.", example);
         return { kind: "trailing", direction: trailDirection, offset: { unit: "percent", value: percent } };
       }
@@ -219,12 +226,10 @@ function buildExpiry(raw: string | undefined, now: Date, example: string): strin
   return take(readExpiry(text, now), example);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 function buildNote(raw: string, example: string): string {
   // Control characters are refused, not folded away, so check before normalizing.
-  if (CONTROL.test(raw)) refuse("The note can't contain control characters.", example);
+  const unsafe = unsafeCharacterIn(raw);
+  if (unsafe !== null) refuse(capitalize(unsafe), example);
   const note = normalizeInput(raw);
   if (note.length === 0) refuse("The note is empty.", example);
   if ([...note].length > MAX_NOTE_LENGTH) {

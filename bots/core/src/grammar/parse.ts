@@ -6,10 +6,12 @@ import {
   looksLikePercent,
   type Read,
   readCooldown,
+  readDirectedPercent,
   readExpiry,
   readPercent,
   readPrice,
   readSymbol,
+  unsafeCharacterIn,
 } from "./values.ts";
 
 export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
@@ -264,7 +266,7 @@ function parseCondition(symbol: string, words: Words): AlertCondition {
       return percentCondition(
         symbol,
         percentDirection,
-        take(readPercent(value), `/alert ${symbol} up 5%`).value,
+        take(readDirectedPercent(value, percentDirection), `/alert ${symbol} ${percentDirection} 5%`),
         words,
       );
     }
@@ -305,12 +307,7 @@ function parseCondition(symbol: string, words: Words): AlertCondition {
     const example = `/alert ${symbol} ${direction} 5%`;
     if (value === undefined) refuse(`${capitalize(first)} by how much?`, example);
     if (!looksLikePercent(value)) refuse(`"${value}" is not a percentage; write it like 5%.`, example);
-    return percentCondition(
-      symbol,
-      direction,
-      take(readPercent(value.replace(/^[-+]/, "")), example).value,
-      words,
-    );
+    return percentCondition(symbol, direction, take(readDirectedPercent(value, direction), example), words);
   }
 
   if (looksLikePercent(first)) {
@@ -421,9 +418,6 @@ function parseExpiry(words: Words, now: Date, example: string): string {
   return take(readExpiry(text, now), example);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
 /** `note "text" rth` takes the quoted text; an unquoted note runs to the end of the message. */
 function parseNote(words: Words, example: string): string {
   const quoted = words.peekQuoted();
@@ -433,7 +427,8 @@ function parseNote(words: Words, example: string): string {
   if ([...note].length > MAX_NOTE_LENGTH) {
     refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
   }
-  if (CONTROL.test(note)) refuse("The note can't contain control characters.", example);
+  const unsafe = unsafeCharacterIn(note);
+  if (unsafe !== null) refuse(capitalize(unsafe), example);
   return note;
 }
 

@@ -1,4 +1,6 @@
 import {
+  describeCodePoint,
+  findUnsafeCharacter,
   MAX_COOLDOWN_SECONDS,
   MAX_EXPIRY_DAYS,
   MAX_PERCENT_MOVE,
@@ -46,6 +48,27 @@ export function readPercent(word: string): Read<SignedPercent> {
   return ok({ value, sign });
 }
 
+/**
+ * A percentage for a move in `direction`: its sign may agree (`up +5%`, `down -3%`) or be left out, but a sign
+ * that says the other way (`up -5%`, `down +3%`, a one-way sign on `move`) is refused, never dropped.
+ */
+export function readDirectedPercent(word: string, direction: "up" | "down" | "move"): Read<number> {
+  const read = readPercent(word);
+  if (!read.ok) return read;
+  const { value, sign } = read.value;
+  if (sign === null) return ok(value);
+  const oneWay = (d: "up" | "down") => `write ${d} ${value}% for ${d === "up" ? "a rise" : "a fall"}`;
+  if (direction === "move" && sign !== "±")
+    return no(
+      `"${word}" goes one way but the condition is either way; ${oneWay(sign === "+" ? "up" : "down")}`,
+    );
+  if (direction !== "move" && sign !== (direction === "up" ? "+" : "-"))
+    return no(
+      `"${word}" does not go ${direction}; ${oneWay(direction)}, or ${oneWay(direction === "up" ? "down" : "up")}`,
+    );
+  return ok(value);
+}
+
 export function looksLikePercent(word: string): boolean {
   return /^[-+±]*\d*(\.\d+)?%$/.test(word) && word !== "%";
 }
@@ -91,6 +114,17 @@ export function readDuration(word: string): Read<number> {
   if (!Number.isFinite(total) || total > MAX_DURATION_SECONDS) return no(`${shorten(word)} is far too long`);
   if (total <= 0) return no("the duration must be longer than 0");
   return ok(total);
+}
+
+/**
+ * The characters a note may not hold: the alert service's own rule (control and bidi characters, line
+ * separators), so the bot says which character before the service would refuse it.
+ */
+export function unsafeCharacterIn(text: string): string | null {
+  const found = findUnsafeCharacter(text);
+  return found === null
+    ? null
+    : `the note can't contain ${describeCodePoint(found.codePoint)} (character ${found.position}); control and bidi characters are not allowed`;
 }
 
 /** A repeat cooldown: a duration within the limits the alert service accepts. */
