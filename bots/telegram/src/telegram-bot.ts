@@ -87,6 +87,7 @@ export class TelegramBot {
   private async onText(ctx: Context, text: string): Promise<void> {
     const chat = this.chatOf(ctx);
     if (!chat || ctx.chat === undefined) return;
+    if (this.addressedToAnotherBot(text, ctx.botInfo?.username)) return;
     const reply = await this.options.handler.handleText(chat, text);
     const chatId = ctx.chat.id;
     // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
@@ -100,6 +101,12 @@ export class TelegramBot {
         }),
       );
     }
+  }
+
+  /** In a group, `/alert@other_bot …` is for that bot: only a bare command or one naming this bot is ours. */
+  private addressedToAnotherBot(text: string, username: string | undefined): boolean {
+    const addressee = /^\/[A-Za-z0-9_]+@([A-Za-z0-9_]+)/.exec(text.trimStart())?.[1];
+    return addressee !== undefined && addressee.toLowerCase() !== username?.toLowerCase();
   }
 
   private async onButton(ctx: Context, data: string): Promise<void> {

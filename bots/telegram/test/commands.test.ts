@@ -25,6 +25,19 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect(registered.find((c) => c.command === "alert")?.description).toMatch(/price, percent or trailing/);
   });
 
+  it("ignores a command addressed to another bot, and answers one addressed to it by name", async () => {
+    const gus = { id: 1099, first_name: "Gus" };
+    const before = world.telegram.messagesTo(gus.id).length;
+    world.telegram.userSends(gus, "/alert@some_other_bot AAPL above 200");
+    world.telegram.userSends(gus, "/help@Some_Other_Bot");
+    const ours = world.telegram.botUser().username;
+    const reply = await world.say(gus, `/help@${ours.toUpperCase()}`);
+    expect(reply.text!.split("\n")[0]).toBe("Commands");
+    // The bot answers its updates in order: the two before it were read and left alone.
+    expect(world.telegram.messagesTo(gus.id).slice(before)).toHaveLength(1);
+    expect(await world.alerts.listAlerts("1099").catch(() => [])).toHaveLength(0);
+  });
+
   it("/start registers the user and gives the short tour", async () => {
     const ada = { id: 1001, first_name: "Ada", last_name: "Lovelace" };
     const reply = await world.say(ada, "/start");
