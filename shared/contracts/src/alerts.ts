@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   AlertPhaseSchema,
+  GenerationSchema,
   IdSchema,
   IsoDateTimeSchema,
   OffsetSchema,
@@ -142,7 +143,7 @@ export const AlertSchema = z.object({
   /** Trailing alerts: the peak (`down`) or trough (`up`) seen since creation. */
   extreme: z.number().nullable(),
   status: AlertStatusSchema,
-  generation: z.number().int().nonnegative(),
+  generation: GenerationSchema,
   /** Starts at 1 and increments on every change: consumers apply a snapshot only if it is newer than theirs. */
   version: z.number().int().positive(),
   /** A snoozed alert is paused until then, and resumes by itself. */
@@ -200,7 +201,12 @@ export const AlertListSchema = z.object({ alerts: z.array(AlertSchema) });
 export type AlertList = z.infer<typeof AlertListSchema>;
 
 /** `<alertId>:<generation>`: the one id every stage downstream de-duplicates on. */
-export const TriggerIdSchema = z.string().regex(/^[0-9a-f-]{36}:\d+$/, "triggerId is <alertId>:<generation>");
+export const TriggerIdSchema = z
+  .string()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:\d{1,10}$/,
+    "triggerId is <alertId>:<generation>",
+  );
 export function triggerIdOf(alertId: string, generation: number): string {
   return `${alertId}:${generation}`;
 }

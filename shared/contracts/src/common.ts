@@ -165,6 +165,20 @@ export type Origin = z.infer<typeof OriginSchema>;
 
 export const IdSchema = z.uuid();
 
+/** An alert's firing count: stored in an integer column, so bounded to what it holds. */
+export const GenerationSchema = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2_147_483_647, "a generation fits in 32 bits");
+
+/** Epoch milliseconds a Date can hold (±8.64e15). */
+export const EpochMillisSchema = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(8.64e15, "past the last representable date");
+
 /** The body of every 4xx/5xx answer of every Tickerbell HTTP API. */
 export const ErrorBodySchema = z.object({
   error: z.object({

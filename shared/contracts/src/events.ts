@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AlertConditionSchema, AlertSchema } from "./alerts.ts";
-import { IdSchema, IsoDateTimeSchema, OriginSchema } from "./common.ts";
+import { GenerationSchema, IdSchema, IsoDateTimeSchema, OriginSchema, plainText } from "./common.ts";
 
 /** `alerts.changes`, keyed by symbol: the full alert after every change, in commit order per symbol. */
 export const AlertChangeEventSchema = z.object({
@@ -41,9 +41,9 @@ export type PriceTick = z.infer<typeof PriceTickSchema>;
 export const NotificationSchema = z.object({
   v: z.literal(1),
   type: z.enum(["triggered", "expired"]),
-  triggerId: z.string(),
+  triggerId: plainText().min(1).max(100),
   alertId: IdSchema,
-  generation: z.number().int().nonnegative(),
+  generation: GenerationSchema,
   userId: IdSchema,
   origin: OriginSchema,
   symbol: z.string(),

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { AlertPhaseSchema, IdSchema, IsoDateTimeSchema, OffsetSchema } from "./common.ts";
+import { TriggerIdSchema } from "./alerts.ts";
+import {
+  AlertPhaseSchema,
+  EpochMillisSchema,
+  GenerationSchema,
+  IdSchema,
+  IsoDateTimeSchema,
+  OffsetSchema,
+} from "./common.ts";
 import { NotificationSchema } from "./events.ts";
 
 /**
@@ -10,7 +18,7 @@ import { NotificationSchema } from "./events.ts";
 export const AlertRuntimeStateSchema = z
   .object({
     /** Generation of the NEXT firing: a repeating alert moves to generation + 1 when it fires. */
-    generation: z.number().int().nonnegative(),
+    generation: GenerationSchema,
     phase: AlertPhaseSchema,
     /** Moves are reported against this; a repeating percent or trailing alert restarts from its last firing. */
     referencePrice: z.number().positive().finite(),
@@ -20,7 +28,7 @@ export const AlertRuntimeStateSchema = z
     /** Trailing alerts: the peak (`down`) or trough (`up`) since creation or the last firing. */
     extreme: z.number().positive().finite().nullable(),
     /** Epoch milliseconds of the last firing (the start of its cooldown). */
-    lastFiredAt: z.number().int().nonnegative().nullable(),
+    lastFiredAt: EpochMillisSchema.nullable(),
     lastFirePrice: z.number().positive().finite().nullable(),
   })
   .strict();
@@ -45,7 +53,7 @@ export const AlertRuntimeEventSchema = z.object({
   /** The alert fired on that tick; `state` is the state after the firing. */
   firing: z
     .object({
-      triggerId: z.string(),
+      triggerId: TriggerIdSchema,
       price: z.number().positive().finite(),
       firedAt: IsoDateTimeSchema,
       /** What was published to notifications.<platform>: kept so an undelivered firing can be sent again. */
