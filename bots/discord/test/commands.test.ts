@@ -183,7 +183,7 @@ describe("/alert list, pause, resume, remove", () => {
     const removed = await stack.fake.slashCommand(user, "alert remove", { alert: "1" }).reply();
     expect(removed.content).toMatch(/^Deleted: AAPL above \$1,000\.00/);
     const after = await stack.fake.slashCommand(user, "alert list", { ticker: "aapl" }).reply();
-    expect(after.content).toMatch(/\(1\)/);
+    expect(after.content).toMatch(/Your alerts on AAPL\*\* \(1;/);
   });
 
   it("a button under the list acts", async () => {

@@ -214,7 +214,7 @@ const table: Row[] = [
     '/alert AAPL above 200 note "bell\u0007"',
     "alert price",
     price("200", { note: "bell\u0007" }),
-    /control characters/,
+    /U\+0007 \(BELL\)/,
   ),
   row(
     "/alert AAPL above 200 please",

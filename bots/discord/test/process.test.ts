@@ -5,8 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
 import { type Notification, notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
-import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
-import { Kafka, logLevel } from "kafkajs";
+import { kafkaBrokersFromEnv, startGroupAtTheEnd } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, type Stack, startStack, TOKENS } from "./harness.ts";
 
@@ -49,21 +48,7 @@ beforeAll(async () => {
   // The process consumes as the "discord-bot" group; start it at the end of the topic so notifications other
   // suites left on a shared broker (for users and alerts this suite does not have) are not replayed here.
   await producer.start();
-  const admin = new Kafka({ brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    // Explicit end offsets: resetOffsets(latest) commits nothing for a group that never ran, and the process
-    // would then replay the topic from the beginning.
-    const topic = notificationTopicOf("discord");
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId: "discord-bot",
-      topic,
-      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await startGroupAtTheEnd(kafkaBrokersFromEnv(), "discord-bot", notificationTopicOf("discord"));
   port = await freePort();
   child = spawn(process.execPath, [main], {
     env: {

@@ -176,6 +176,32 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect((await world.say(dee, "/alerts")).text).toMatch(/You have no alerts yet/);
   });
 
+  it("acts on the number the last list showed: a filtered list numbers its own alerts, until the next list", async () => {
+    const eli = { id: 1011, first_name: "Eli" };
+    const tsla = await priceOf("TSLA");
+    const msft = await priceOf("MSFT");
+    await world.say(eli, `/alert TSLA above ${Math.ceil(tsla * 1.3)}`);
+    await world.say(eli, `/alert MSFT above ${Math.ceil(msft * 1.3)}`);
+    await world.say(eli, `/alert MSFT below ${Math.floor(msft * 0.7)}`);
+    const filtered = await world.say(eli, "/alerts MSFT");
+    expect(filtered.text).toMatch(
+      /^Your alerts on MSFT \(2; \/alerts shows all\)\n1\. MSFT above .*\n2\. MSFT below /,
+    );
+    // Number 1 of that list is the MSFT alert, not the TSLA alert that is first overall.
+    expect((await world.say(eli, "/delete 1")).text).toMatch(/^Deleted: MSFT above/);
+    // The list's numbers still hold after the delete: 2 is still MSFT below, and 1 is gone.
+    expect((await world.say(eli, "/pause 2")).text).toMatch(/^Paused: MSFT below/);
+    expect((await world.say(eli, "/resume 1")).text).toMatch(
+      /^Alert 1 of your last list .* has fired, expired or been deleted/,
+    );
+    expect((await world.say(eli, "/delete 3")).text).toMatch(
+      /^Your last list had 2 alert\(s\); there is no number 3/,
+    );
+    const all = await world.say(eli, "/alerts");
+    expect(all.text).toMatch(/^Your alerts \(2\)\n1\. TSLA above .*\n2\. MSFT below /);
+    expect((await world.say(eli, "/delete 1")).text).toMatch(/^Deleted: TSLA above/);
+  });
+
   it("/alerts with a hundred alerts arrives as several messages within Telegram's size limit", async () => {
     const kit = { id: 1010, first_name: "Kit" };
     await world.alerts.resolveUser({ platformUserId: "1010" });

@@ -39,9 +39,17 @@ const LISTED_STATUSES = new Set(["active", "paused"]);
  */
 const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
 
+/** Users whose last listed numbering is remembered (least recently listed forgotten first). */
+const LISTS_REMEMBERED = 10_000;
+
 export class CommandHandler {
   private readonly deps: CommandHandlerDeps;
   private readonly now: () => Date;
+  /**
+   * The alert ids of each user's last `/alerts`, in the order shown: `/delete 2` acts on the second alert of
+   * the list the user saw (a filtered list numbers only its own), until the user lists again.
+   */
+  private readonly lastListed = new Map<string, string[]>();
 
   constructor(deps: CommandHandlerDeps) {
     this.deps = deps;
@@ -344,6 +352,7 @@ export class CommandHandler {
           : "You have no alerts yet. Try /alert AAPL above 200",
       };
     }
+    this.rememberListed(ctx, alerts);
     const now = this.now();
     const lines = alerts.map((a, i) => `${i + 1}. ${describeAlert(a, now)}`);
     const buttons: Button[][] = alerts
@@ -354,12 +363,39 @@ export class CommandHandler {
           : { label: `⏸ Pause ${i + 1}`, action: actionOf("pause", a.id) },
         { label: `🗑 Delete ${i + 1}`, action: actionOf("delete", a.id) },
       ]);
-    return { text: [`*Your alerts* (${alerts.length})`, ...lines].join("\n"), buttons, alerts };
+    const title = symbol
+      ? `*Your alerts on ${symbol}* (${alerts.length}; /alerts shows all)`
+      : `*Your alerts* (${alerts.length})`;
+    return { text: [title, ...lines].join("\n"), buttons, alerts };
+  }
+
+  private rememberListed(ctx: ChatContext, alerts: Alert[]): void {
+    const key = `${ctx.platform}:${ctx.platformUserId}`;
+    this.lastListed.delete(key);
+    this.lastListed.set(
+      key,
+      alerts.map((a) => a.id),
+    );
+    if (this.lastListed.size > LISTS_REMEMBERED) this.lastListed.delete(this.lastListed.keys().next().value!);
   }
 
   private async findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
     const alerts = await this.liveAlerts(ctx);
     if (ref.by === "position") {
+      const listed = this.lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
+      if (listed !== undefined) {
+        const id = listed[ref.position - 1];
+        if (id === undefined)
+          throw new UserFacingError(
+            `Your last list had ${listed.length} alert(s); there is no number ${ref.position}. See /alerts.`,
+          );
+        const alert = alerts.find((a) => a.id === id);
+        if (!alert)
+          throw new UserFacingError(
+            `Alert ${ref.position} of your last list (${id.slice(0, 8)}) has fired, expired or been deleted since. See /alerts.`,
+          );
+        return alert;
+      }
       const alert = alerts[ref.position - 1];
       if (!alert)
         throw new UserFacingError(
