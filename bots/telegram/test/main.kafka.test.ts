@@ -7,8 +7,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
 import { notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
-import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
-import { Kafka, logLevel } from "kafkajs";
+import { kafkaBrokersFromEnv, startGroupAtTheEnd } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notificationFor, startWorld, TOKENS, type World } from "./harness.ts";
 
@@ -47,21 +46,7 @@ beforeAll(async () => {
   // The process consumes as the "telegram-bot" group; start it at the end of the topic so notifications other
   // suites left on a shared broker (for users and alerts this suite does not have) are not replayed here.
   await bus.start();
-  const admin = new Kafka({ brokers: kafkaBrokersFromEnv(), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    // Explicit end offsets: resetOffsets(latest) commits nothing for a group that never ran, and the process
-    // would then replay the topic from the beginning.
-    const topic = notificationTopicOf("telegram");
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId: GROUP_ID,
-      topic,
-      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await startGroupAtTheEnd(kafkaBrokersFromEnv(), GROUP_ID, notificationTopicOf("telegram"));
   const port = await freePort();
   opsUrl = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, ["src/main.ts"], {

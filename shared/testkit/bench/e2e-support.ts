@@ -1,5 +1,4 @@
 // Load generation for the end-to-end benchmark: trades at a steady rate on the fake Finnhub socket.
-import { Kafka, logLevel } from "kafkajs";
 import type { FakeFinnhub, FakeTrade } from "../src/finnhub/index.ts";
 
 /** A trade that replaces one noise trade; `onSent` gets the wall clock just before its frame went out. */
@@ -139,23 +138,4 @@ export function burstFigures(
   };
 }
 
-/**
- * Commits a new consumer group's offsets at the end of `topic`, so a service starting in it reads only what comes
- * after (other suites' messages on a shared broker stay unread). kafkajs's resetOffsets(latest) commits nothing
- * for a group that never ran, hence the explicit offsets.
- */
-export async function startGroupAtTheEnd(brokers: string[], groupId: string, topic: string): Promise<void> {
-  const admin = new Kafka({ clientId: `${groupId}-admin`, brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return;
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ends.map(({ partition, high }) => ({ partition, offset: high })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
+export { startGroupAtTheEnd } from "../src/kafka/group-offsets.ts";
