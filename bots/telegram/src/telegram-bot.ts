@@ -115,7 +115,14 @@ export class TelegramBot {
     const reply = await this.options.handler.handleAction(chat, data);
     // Answer first: the client shows a spinner on the button until it is answered.
     // Its text is capped at 200 characters; cut by code point so an emoji is never split in half.
-    await ctx.answerCbQuery(Array.from(reply.text.split("\n")[0]!).slice(0, 190).join(""));
+    const answer = Array.from(reply.text.split("\n")[0]!).slice(0, 190).join("");
+    // A press that changed nothing (the alert was deleted since, the button is stale) is answered on its own,
+    // as a pop-up: the message it sits under (a whole /alerts list, say) stays as it was.
+    if (!reply.alerts?.length) {
+      await ctx.answerCbQuery(answer, { show_alert: true });
+      return;
+    }
+    await ctx.answerCbQuery(answer);
     const message = ctx.callbackQuery?.message;
     if (!message) return;
     // A message that carries several notifications keeps them: the answer goes below it instead of over it.

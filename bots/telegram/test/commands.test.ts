@@ -176,6 +176,31 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect((await world.say(dee, "/alerts")).text).toMatch(/You have no alerts yet/);
   });
 
+  it("answers a button under an old list on its own when it cannot act, and leaves the list as it was", async () => {
+    const fay = { id: 1012, first_name: "Fay" };
+    const aapl = await priceOf("AAPL");
+    await world.say(fay, `/alert AAPL above ${Math.ceil(aapl * 1.3)}`);
+    await world.say(fay, `/alert AAPL below ${Math.floor(aapl * 0.7)}`);
+    const list = await world.say(fay, "/alerts");
+    const [first] = (await world.alertsOf(fay)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    await world.say(fay, "/delete 1");
+    const answered = world.telegram.answeredCallbacks().length;
+    world.telegram.userPresses(fay, list.message, `pause:${first!.id}`);
+    for (let i = 0; i < 100 && world.telegram.answeredCallbacks().length === answered; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(world.telegram.answeredCallbacks().at(-1)).toMatchObject({
+      userId: 1012,
+      showAlert: true,
+      text: expect.stringMatching(/cancelled/),
+    });
+    // Give an edit time to arrive if one were coming: none does, the list stays.
+    await new Promise((r) => setTimeout(r, 500));
+    const edits = world.telegram
+      .messagesTo(fay.id)
+      .filter((m) => m.messageId === list.messageId && m.method === "editMessageText");
+    expect(edits).toEqual([]);
+  });
+
   it("acts on the number the last list showed: a filtered list numbers its own alerts, until the next list", async () => {
     const eli = { id: 1011, first_name: "Eli" };
     const tsla = await priceOf("TSLA");
