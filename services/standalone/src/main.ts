@@ -30,7 +30,14 @@ logFatalErrors(logger);
 // With the console, logs go to a file: say where to look if the process dies.
 if (chatting) process.on("exit", (code) => code !== 0 && console.error(`Tickerbell stopped; see ${logFile}`));
 
-const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout });
+const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout }).catch(
+  (error: unknown) => {
+    // Said on the terminal, not only in the log file: the newcomer is looking at the terminal.
+    logger.fatal({ err: error }, "could not start");
+    console.error(`Tickerbell could not start: ${startFailure(error)}`);
+    process.exit(1);
+  },
+);
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
 logger.info(running.summary, "tickerbell started");
@@ -46,3 +53,12 @@ async function shutdown(reason: string): Promise<void> {
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 void running.consoleClosed.then(() => shutdown("console closed"));
+
+/** One line a person can act on, for the usual reasons a start fails. */
+function startFailure(error: unknown): string {
+  const { code, port, message } = error as { code?: string; port?: number; message?: string };
+  if (code === "EADDRINUSE")
+    return `port ${port ?? "?"} is already in use (is Tickerbell already running? ALERTS_PORT and PRICING_PORT choose others)`;
+  if (code === "EACCES") return `not allowed to listen on port ${port ?? "?"} (choose one above 1024)`;
+  return message ?? String(error);
+}
