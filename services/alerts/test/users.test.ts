@@ -211,16 +211,40 @@ describe("link codes", () => {
     expect(res.status).toBe(404);
   });
 
-  it("answers an identity that already belongs to the code's user without changing anything", async () => {
+  it("refuses the code's own account, and leaves the code for the account it was meant for", async () => {
     const c = await code("telegram", "self-linker");
-    const res = await h.api("POST", "/v1/link-codes/redeem", {
-      token: "telegram",
-      as: "self-linker",
+    for (let i = 0; i < 2; i++) {
+      const res = await h.api("POST", "/v1/link-codes/redeem", {
+        token: "telegram",
+        as: "self-linker",
+        body: { code: c },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: "own_link_code" });
+      expect(res.body.error.message).toMatch(/your own account's/);
+    }
+    const meant = await h.api("POST", "/v1/link-codes/redeem", {
+      token: "discord",
+      as: "self-linker-dc",
       body: { code: c },
     });
-    expect(res.status).toBe(200);
-    expect(res.body.movedAlerts).toBe(0);
-    expect(res.body.user.identities).toHaveLength(1);
+    expect(meant.status).toBe(200);
+    expect(meant.body.user.identities).toHaveLength(2);
+  });
+
+  it("counts wrong codes sent in parallel against the limit: 40 at once, 5 checked", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        h.api("POST", "/v1/link-codes/redeem", {
+          token: "discord",
+          as: "parallel-guesser",
+          body: { code: `PARA${String(i).padStart(4, "0")}`.replace(/[01]/g, "Z") },
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(35);
   });
 
   it("refuses a second identity of a platform the user already has", async () => {
@@ -271,6 +295,19 @@ describe("link codes", () => {
     });
     expect(later.status).toBe(200);
   });
+});
+
+it("leaves one live link code when a user asks for ten at once", async () => {
+  const codes = await Promise.all(
+    Array.from({ length: 10 }, () => h.api("POST", "/v1/link-codes", { as: "ten-codes" })),
+  );
+  expect(codes.map((c) => c.status)).toEqual(Array(10).fill(201));
+  const [row] = await sql(
+    h.db.url,
+    `select count(*)::int as n from link_codes l join platform_identities p on p.user_id = l.user_id
+      where p.platform_user_id = 'ten-codes'`,
+  );
+  expect(row.n).toBe(1);
 });
 
 it("keeps only a user's newest link code valid", async () => {

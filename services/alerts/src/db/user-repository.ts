@@ -87,11 +87,14 @@ export class MikroUserRepository implements UserRepository {
   }
 
   async saveLinkCode(userId: string, codeHash: string, createdAt: Date, expiresAt: Date): Promise<void> {
-    const em = this.#em.fork();
-    // Only the newest code of a user is valid: asking again replaces it, and old rows do not pile up.
-    await em.nativeDelete(LinkCodeEntity, { userId });
-    em.create(LinkCodeEntity, { codeHash, userId, createdAt, expiresAt, redeemedAt: null });
-    await em.flush();
+    // Only the newest code of a user is valid: asking again replaces it, and old rows do not pile up. The
+    // user's row lock makes concurrent requests take turns, so each one's delete sees the code before it.
+    await this.#em.fork().transactional(async (em) => {
+      await em.execute("select 1 from users where id = ? for update", [userId]);
+      await em.nativeDelete(LinkCodeEntity, { userId });
+      em.create(LinkCodeEntity, { codeHash, userId, createdAt, expiresAt, redeemedAt: null });
+      await em.flush();
+    });
   }
 
   redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome> {
@@ -104,7 +107,8 @@ export class MikroUserRepository implements UserRepository {
       if (!code) return { kind: "invalid_code" };
       const ownerId = code.userId;
       const redeemer = await em.findOne(PlatformIdentityEntity, identity);
-      if (redeemer?.userId === ownerId) return { kind: "already_linked", user: await loadUser(em, ownerId) };
+      // Not consumed: the code still works from the account it was meant for.
+      if (redeemer?.userId === ownerId) return { kind: "own_code" };
 
       // The redeeming identity's whole user (every identity, alert and watchlist entry) joins the owner.
       const formerUserId = redeemer?.userId ?? null;

@@ -37,6 +37,28 @@ export class FailedAttemptLimiter {
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * Counts an attempt for `key` before it is checked, in one step, so attempts sent in parallel cannot all pass
+   * the limit before any failure is recorded. Refused (with the wait) past the limit; otherwise the attempt
+   * counts as a failure unless `forgive` is called once it turned out to be right.
+   */
+  attempt(key: string): { allowed: false; retryAfterMs: number } | { allowed: true; forgive: () => void } {
+    const waitMs = this.retryAfterMs(key);
+    if (waitMs > 0) return { allowed: false, retryAfterMs: waitMs };
+    const at = this.#now();
+    const recent = this.#recent(key);
+    recent.push(at);
+    this.#failures.set(key, recent);
+    return {
+      allowed: true,
+      forgive: () => {
+        const current = this.#failures.get(key);
+        const index = current?.indexOf(at) ?? -1;
+        if (current && index >= 0) current.splice(index, 1);
+      },
+    };
+  }
+
   /** Milliseconds until `key` may try again, or 0 when it may try now. */
   retryAfterMs(key: string): number {
     const recent = this.#recent(key);

@@ -58,7 +58,8 @@ export interface Identity {
 export type RedeemOutcome =
   | { kind: "linked"; user: User; movedAlerts: number }
   | { kind: "invalid_code" }
-  | { kind: "already_linked"; user: User }
+  /** The code is the redeemer's own user's: nothing to link. */
+  | { kind: "own_code" }
   | { kind: "platform_taken"; platform: Platform };
 
 /** Users, their platform identities, watchlists and link codes. */

@@ -76,9 +76,9 @@ export class UserService {
 
   async redeemLinkCode(identity: Identity, code: string) {
     const key = `${identity.platform}:${identity.platformUserId}`;
-    const waitMs = this.#limiter.retryAfterMs(key);
-    if (waitMs > 0) {
-      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    const attempt = this.#limiter.attempt(key);
+    if (!attempt.allowed) {
+      const retryAfterSeconds = Math.ceil(attempt.retryAfterMs / 1000);
       throw new DomainError(
         "rate_limited",
         "too_many_attempts",
@@ -86,14 +86,24 @@ export class UserService {
         { retryAfterSeconds },
       );
     }
-    const outcome = await this.#repository.redeemLinkCode(hashLinkCode(code), identity, this.#clock.now());
+    let outcome: Awaited<ReturnType<UserRepository["redeemLinkCode"]>>;
+    try {
+      outcome = await this.#repository.redeemLinkCode(hashLinkCode(code), identity, this.#clock.now());
+    } catch (error) {
+      attempt.forgive(); // the database failed, not the guess
+      throw error;
+    }
+    if (outcome.kind !== "invalid_code") attempt.forgive();
     switch (outcome.kind) {
       case "linked":
         return { user: outcome.user, movedAlerts: outcome.movedAlerts };
-      case "already_linked":
-        return { user: outcome.user, movedAlerts: 0 };
+      case "own_code":
+        throw new DomainError(
+          "conflict",
+          "own_link_code",
+          "that link code is your own account's (already linked to this one); send it from the account you want to link",
+        );
       case "invalid_code":
-        this.#limiter.recordFailure(key);
         throw new DomainError(
           "not_found",
           "invalid_link_code",
