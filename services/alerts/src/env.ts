@@ -1,5 +1,6 @@
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
+import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 
 const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOLE"] as const;
 
@@ -17,7 +18,9 @@ export const AlertsEnvSchema = z
     API_TOKEN_CONSOLE: envSecret().optional(),
     API_TOKEN_INTERNAL: envSecret().optional(),
     ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
-    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(60).pipe(z.number().min(1).max(100_000)),
+    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
+      z.number().min(1).max(100_000),
+    ),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     /** Comma-separated Kafka bootstrap brokers: enables the outbox relay, the runtime consumer and the re-emitter. */
     KAFKA_BROKERS: envList()

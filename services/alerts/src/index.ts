@@ -4,5 +4,5 @@ export { type AlertsEnv, loadEnv } from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";
-export { type RunningAlertService, startAlertService } from "./service.ts";
+export { DEFAULT_USER_COMMANDS_PER_MINUTE, type RunningAlertService, startAlertService } from "./service.ts";
 export { type AlertWorkers, type AlertWorkersOptions, startAlertWorkers } from "./workers.ts";

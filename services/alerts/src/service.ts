@@ -8,7 +8,7 @@ import { OutboxWakeups } from "./db/outbox-wakeup.ts";
 import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { AlertService } from "./domain/alert-service.ts";
-import { CommandRateLimiter } from "./domain/command-rate-limit.ts";
+import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
@@ -16,13 +16,13 @@ import { RuntimeService } from "./domain/runtime-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 
-export const DEFAULT_USER_COMMANDS_PER_MINUTE = 30;
+export { DEFAULT_USER_COMMANDS_PER_MINUTE };
 
 export interface AlertServiceConfig {
   database: Database;
   tokens: ApiTokens;
   maxOpenAlertsPerUser: number;
-  /** Commands (bot requests acting for a user) each user may send per minute; default 30. */
+  /** Requests acting for a user (a bot command makes 2–3) each user may send per minute; default 60. */
   userCommandsPerMinute?: number;
   logger: Logger;
   metrics: Registry;

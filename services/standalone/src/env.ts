@@ -1,3 +1,4 @@
+import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
@@ -32,6 +33,9 @@ export const StandaloneEnvSchema = z.object({
   SIMULATION_MARKET_HOURS: z.enum(["real", "always-open"]).default("always-open"),
   SIMULATION_SPEED: envInt(60).pipe(z.number().int().min(1).max(3600)),
   ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().int().min(1)),
+  ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
+    z.number().int().min(1).max(100_000),
+  ),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   // The bots' delivery pace: the same variables, and defaults, as the bot processes.
   ...TelegramDeliveryEnvShape,

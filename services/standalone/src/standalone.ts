@@ -112,6 +112,7 @@ export async function startStandalone(
         : { kind: "pglite", dataDir: env.DATA_DIR },
       tokens,
       maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
+      userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
       logger: logger.child({ component: "alerts" }),
       metrics,
     });

@@ -1,3 +1,6 @@
+/** The one default of ALERTS_USER_COMMANDS_PER_MINUTE, in every mode (a bot command costs 2–3 requests). */
+export const DEFAULT_USER_COMMANDS_PER_MINUTE = 60;
+
 export interface CommandRateLimiterOptions {
   /** Sustained commands per minute; also the burst a rested user may send at once. */
   perMinute: number;

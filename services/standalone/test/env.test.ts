@@ -1,0 +1,17 @@
+import { loadEnv as loadAlertsEnv } from "@tickerbell/alerts";
+import { describe, expect, it } from "vitest";
+import { loadEnv } from "../src/env.ts";
+
+// One default for the per-user command allowance, whichever way Tickerbell runs, and a variable for it in the
+// standalone too (it once had none and a different default from the alert service's).
+describe("ALERTS_USER_COMMANDS_PER_MINUTE", () => {
+  it("has the alert service's default in the standalone, and can be set there", () => {
+    const alerts = loadAlertsEnv({ API_TOKEN_TELEGRAM: "telegram-token-0001" });
+    expect(loadEnv({}).ALERTS_USER_COMMANDS_PER_MINUTE).toBe(alerts.ALERTS_USER_COMMANDS_PER_MINUTE);
+    expect(alerts.ALERTS_USER_COMMANDS_PER_MINUTE).toBe(60);
+    expect(loadEnv({ ALERTS_USER_COMMANDS_PER_MINUTE: "7" }).ALERTS_USER_COMMANDS_PER_MINUTE).toBe(7);
+    expect(() => loadEnv({ ALERTS_USER_COMMANDS_PER_MINUTE: "lots" })).toThrow(
+      /ALERTS_USER_COMMANDS_PER_MINUTE/,
+    );
+  });
+});
