@@ -53,6 +53,7 @@ export async function startAlertService(config: AlertServiceConfig) {
   const users = new UserService({
     repository: new MikroUserRepository(db.em),
     clock,
+    maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
     redeemLimiter: new FailedAttemptLimiter({
       maxFailures: 5,
       windowMs: 10 * 60 * 1000,

@@ -97,7 +97,12 @@ export class MikroUserRepository implements UserRepository {
     });
   }
 
-  redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome> {
+  redeemLinkCode(
+    codeHash: string,
+    identity: Identity,
+    now: Date,
+    limits: { openAlerts: number; watchlist: number },
+  ): Promise<RedeemOutcome> {
     return this.#em.fork().transactional(async (em): Promise<RedeemOutcome> => {
       const code = await em.findOne(
         LinkCodeEntity,
@@ -118,6 +123,25 @@ export class MikroUserRepository implements UserRepository {
       const clash = joiningPlatforms.find((p) => ownerIdentities.some((o) => o.platform === p));
       if (clash) return { kind: "platform_taken", platform: clash };
 
+      if (formerUserId) {
+        // Both users' rows locked (in id order), so neither gains alerts or tickers while the sums are taken.
+        await em.execute("select 1 from users where id in (?, ?) order by id for update", [
+          ownerId,
+          formerUserId,
+        ]);
+        const [sums] = await em.execute<{ alerts: number; tickers: number }[]>(
+          `select (select count(*)::int from alerts where user_id in (?, ?) and status in ('active', 'paused'))
+                    as alerts,
+                  (select count(distinct symbol)::int from watchlist_items where user_id in (?, ?)) as tickers`,
+          [ownerId, formerUserId, ownerId, formerUserId],
+        );
+        const alerts = Number(sums?.alerts ?? 0);
+        const tickers = Number(sums?.tickers ?? 0);
+        if (alerts > limits.openAlerts)
+          return { kind: "over_limit", what: "alerts", total: alerts, limit: limits.openAlerts };
+        if (tickers > limits.watchlist)
+          return { kind: "over_limit", what: "watchlist", total: tickers, limit: limits.watchlist };
+      }
       code.redeemedAt = now;
       let moved: PendingAlertChange[] = [];
       if (formerUserId) {

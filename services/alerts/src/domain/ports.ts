@@ -60,6 +60,8 @@ export type RedeemOutcome =
   | { kind: "invalid_code" }
   /** The code is the redeemer's own user's: nothing to link. */
   | { kind: "own_code" }
+  /** Joined, the user would hold more than a cap allows: nothing was changed. */
+  | { kind: "over_limit"; what: "alerts" | "watchlist"; total: number; limit: number }
   | { kind: "platform_taken"; platform: Platform };
 
 /** Users, their platform identities, watchlists and link codes. */
@@ -88,7 +90,12 @@ export interface UserRepository {
   removeFromWatchlist(userId: string, symbol: string): Promise<boolean>;
   saveLinkCode(userId: string, codeHash: string, createdAt: Date, expiresAt: Date): Promise<void>;
   /** Joins `identity` (and everything of its current user) to the code's owner, consuming the code. */
-  redeemLinkCode(codeHash: string, identity: Identity, now: Date): Promise<RedeemOutcome>;
+  redeemLinkCode(
+    codeHash: string,
+    identity: Identity,
+    now: Date,
+    limits: { openAlerts: number; watchlist: number },
+  ): Promise<RedeemOutcome>;
 }
 
 export interface OutboxRow {

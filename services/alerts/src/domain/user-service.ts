@@ -12,6 +12,8 @@ export interface UserServiceOptions {
   repository: UserRepository;
   clock: Clock;
   redeemLimiter: FailedAttemptLimiter;
+  /** The cap on a user's active and paused alerts, which linking two users must respect too. */
+  maxOpenAlertsPerUser: number;
 }
 
 /** Users, watchlists and linking a second platform identity with a one-time code. */
@@ -19,11 +21,13 @@ export class UserService {
   readonly #repository: UserRepository;
   readonly #clock: Clock;
   readonly #limiter: FailedAttemptLimiter;
+  readonly #maxOpenAlerts: number;
 
   constructor(options: UserServiceOptions) {
     this.#repository = options.repository;
     this.#clock = options.clock;
     this.#limiter = options.redeemLimiter;
+    this.#maxOpenAlerts = options.maxOpenAlertsPerUser;
   }
 
   /** `displayName`: the platform's name, already cleaned; null when it has none left, undefined when not sent. */
@@ -88,7 +92,10 @@ export class UserService {
     }
     let outcome: Awaited<ReturnType<UserRepository["redeemLinkCode"]>>;
     try {
-      outcome = await this.#repository.redeemLinkCode(hashLinkCode(code), identity, this.#clock.now());
+      outcome = await this.#repository.redeemLinkCode(hashLinkCode(code), identity, this.#clock.now(), {
+        openAlerts: this.#maxOpenAlerts,
+        watchlist: MAX_WATCHLIST_SIZE,
+      });
     } catch (error) {
       attempt.forgive(); // the database failed, not the guess
       throw error;
@@ -102,6 +109,15 @@ export class UserService {
           "conflict",
           "own_link_code",
           "that link code is your own account's (already linked to this one); send it from the account you want to link",
+        );
+      case "over_limit":
+        throw new DomainError(
+          "conflict",
+          "link_over_limit",
+          outcome.what === "alerts"
+            ? `linked, you would have ${outcome.total} active or paused alerts and the most allowed is ${outcome.limit}; cancel ${outcome.total - outcome.limit} first, then use the code again`
+            : `linked, your watchlist would hold ${outcome.total} tickers and the most is ${outcome.limit}; remove ${outcome.total - outcome.limit} first, then use the code again`,
+          { what: outcome.what, total: outcome.total, limit: outcome.limit },
         );
       case "invalid_code":
         throw new DomainError(
