@@ -1,5 +1,6 @@
 import { createInterface, type Interface } from "node:readline";
 import type { ChatContext, CommandHandler, Reply } from "@tickerbell/bot-core";
+import { escapeUnsafeCharacters } from "@tickerbell/contracts";
 
 export interface ConsoleChatOptions {
   handler: CommandHandler;
@@ -80,14 +81,11 @@ export function renderReply(reply: Reply): string {
   return terminalSafe(reply.text.replace(/\*([^*\n]+)\*/g, "$1"));
 }
 
-const UNSAFE_FOR_TERMINAL =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what must not reach the terminal raw
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
 /**
  * Text as the terminal may show it: control characters, bidi overrides and line separators (a reply can quote
  * what the user typed) are written as visible escapes like \u{1b}, so no escape sequence reaches the terminal.
+ * The replies' own line breaks and tabs stay.
  */
 export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE_FOR_TERMINAL, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return escapeUnsafeCharacters(text, "\n\t");
 }

@@ -95,6 +95,20 @@ export function findUnsafeCharacter(text: string): { codePoint: number; position
 }
 
 /**
+ * `text` with every unsafe character (see findUnsafeCharacter) written as a visible escape like `\u{1b}`, except
+ * those in `keep` (a terminal keeps its own line breaks and tabs): for echoing text somewhere it could act.
+ */
+export function escapeUnsafeCharacters(text: string, keep = ""): string {
+  if (!UNSAFE_CHARACTER.test(text)) return text;
+  let out = "";
+  for (const char of text) {
+    const cp = char.codePointAt(0) ?? 0;
+    out += isUnsafe(cp) && !keep.includes(char) ? `\\u{${cp.toString(16)}}` : char;
+  }
+  return out;
+}
+
+/**
  * A string field that refuses every unsafe character (see findUnsafeCharacter) with a message naming it and where
  * it is, e.g. `contains U+202E (RIGHT-TO-LEFT OVERRIDE) at position 5; control and bidi characters are not
  * allowed`. The check sees the text as sent, before any `.trim()` chained after it, so a trailing line feed is
