@@ -13,7 +13,7 @@ import type { ChatContext, PriceLookup } from "../src/handler/ports.ts";
 // saying so, nothing is created by a refused command, and other users are not affected.
 
 const TOKENS = { telegram: "telegram-bot-token-limits-01", discord: "discord-bot-token-limits-02" } as const;
-// Each chat command costs the user two or more requests (the undeliverable-notice check, then the command).
+/** Commands per minute for each user. */
 const ALLOWANCE = 20;
 const logger = createLogger({ service: "bot-core-limits", level: "silent" });
 /** Time stands still, so the allowance never refills during the test. */
@@ -86,22 +86,26 @@ async function alertCount(): Promise<number> {
 }
 
 describe("per-user limits, as the user meets them in the chat", () => {
-  it("answers a user who sends commands too fast with when to try again, and creates nothing", async () => {
+  it("counts commands, not requests: the whole allowance is served, then the user is told when to retry", async () => {
     const replies: string[] = [];
-    for (let i = 0; i < ALLOWANCE; i++) {
+    // A command takes two to four requests (the undeliverable check, a lookup, the change); each counts once.
+    for (let i = 0; i < ALLOWANCE - 2; i++) {
       replies.push((await telegramBot.handleText(chat("flooder"), `/alert AAPL above ${200 + i}`)).text);
     }
-    const accepted = replies.filter((r) => r.startsWith("✅"));
-    const refused = replies.filter((r) =>
-      /^You're sending commands too fast; try again in \d+ seconds?\.$/.test(r),
-    );
-    expect(accepted.length).toBeGreaterThan(0);
-    expect(accepted.length).toBeLessThanOrEqual(ALLOWANCE);
-    expect(refused.length).toBeGreaterThan(0);
-    expect(accepted.length + refused.length).toBe(replies.length);
-    // Once refused, every later command is refused too (time stands still).
-    expect(replies.findIndex((r) => !r.startsWith("✅"))).toBe(accepted.length);
-    expect(await alertCount()).toBe(accepted.length);
+    replies.push((await telegramBot.handleText(chat("flooder"), "/pause 1")).text);
+    replies.push((await telegramBot.handleText(chat("flooder"), "/alerts")).text);
+    for (let i = 0; i < 3; i++) {
+      replies.push((await telegramBot.handleText(chat("flooder"), `/alert AAPL above ${300 + i}`)).text);
+    }
+    expect(
+      replies.slice(0, ALLOWANCE - 2).every((r) => r.startsWith("✅")),
+      replies.join("\n"),
+    ).toBe(true);
+    expect(replies[ALLOWANCE - 2]).toMatch(/^Paused: /);
+    expect(replies[ALLOWANCE - 1]).toMatch(/^\*Your alerts\* \(18\)/);
+    for (const refused of replies.slice(ALLOWANCE))
+      expect(refused).toMatch(/^You're sending commands too fast; try again in \d+ seconds?\.$/);
+    expect(await alertCount()).toBe(ALLOWANCE - 3);
     // Not spent by anyone else: another user, and the same id on Discord, are served.
     expect((await telegramBot.handleText(chat("neighbour"), "/alerts")).text).not.toMatch(/too fast/);
     expect((await discordBot.handleText(chat("flooder", "discord"), "/alerts")).text).not.toMatch(/too fast/);

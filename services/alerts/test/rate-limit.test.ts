@@ -82,6 +82,33 @@ describe("per-user command rate limit", () => {
     expect((await h.api("GET", "/v1/alerts", { token: "discord", as: "noisy" })).status).toBe(200);
   });
 
+  it("counts a command once: requests with the same X-Command-Id share one token", async () => {
+    const as = "commander";
+    for (let command = 1; command <= PER_MINUTE; command++) {
+      const headers = { "x-command-id": `command-000${command}` };
+      // What a bot's /alert takes: the undeliverable check, its acknowledgement, the create.
+      expect((await h.api("GET", "/v1/deliveries/undeliverable", { as, headers })).status).toBe(200);
+      expect((await h.api("POST", "/v1/deliveries/undeliverable/ack", { as, headers })).status).toBe(200);
+      expect((await h.api("POST", "/v1/alerts", { as, headers, body: priceAlert() })).status).toBe(201);
+    }
+    expectLimited(await h.api("GET", "/v1/alerts", { as, headers: { "x-command-id": "command-0004" } }), 20);
+    // A command that already took its token finishes even though the allowance is spent.
+    expect(
+      (await h.api("GET", "/v1/alerts", { as, headers: { "x-command-id": "command-0003" } })).status,
+    ).toBe(200);
+  });
+
+  it("refuses a malformed X-Command-Id with 400, spending nothing", async () => {
+    for (const bad of ["short", "has space in it", "x".repeat(65), "émoji-command"]) {
+      const res = await h.api("GET", "/v1/alerts", { as: "odd-ids", headers: { "x-command-id": bad } });
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code).toBe("invalid_command_id");
+      expect(res.body.error.message).toMatch(/X-Command-Id/);
+    }
+    for (let i = 0; i < PER_MINUTE; i++)
+      expect((await h.api("GET", "/v1/alerts", { as: "odd-ids" })).status).toBe(200);
+  });
+
   it("does not limit /v1/users/resolve, the internal routes or the bot's own delivery log", async () => {
     for (let i = 0; i < PER_MINUTE + 1; i++) await h.api("GET", "/v1/alerts", { as: "exhausted" });
     expect((await h.api("GET", "/v1/alerts", { as: "exhausted" })).status).toBe(429);

@@ -97,6 +97,15 @@ describe("npm start with no configuration (console chat)", () => {
     expect(listing).toContain("long shot");
     // The fired one-shot alert is done, so it is no longer listed.
     expect(listing).not.toContain("AAPL");
+
+    // Forty commands pasted at once are all answered: the allowance (60 a minute) counts commands, not the
+    // two or more requests each one makes.
+    const pasted = second.output.length;
+    second.type(Array.from({ length: 40 }, (_, i) => `/alert MSFT above ${9100 + i}`).join("\n"));
+    await second.waitFor(/MSFT above \$9,139\.00/, 60_000, pasted);
+    const answers = second.output.slice(pasted);
+    expect(answers.match(/✅ Alert set: MSFT above/g)?.length, answers).toBe(40);
+    expect(answers).not.toMatch(/too fast/);
     expect(await second.quit()).toBe(0);
   }, 180_000);
 });

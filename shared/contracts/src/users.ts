@@ -7,6 +7,14 @@ export const PlatformUserIdSchema = plainText()
   .max(64, "platformUserId must be at most 64 characters")
   .regex(/^[A-Za-z0-9_.@-]+$/, "platformUserId may hold letters, digits and _ . @ - only");
 
+/**
+ * `X-Command-Id`: one chat command, as the bot names it. Every request a bot makes for the same command carries
+ * the same id, so the user's command allowance counts the command once, not each request it takes.
+ */
+export const CommandIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,64}$/, "a command id is 8 to 64 letters, digits, _ or -");
+
 export const IdentitySchema = z.object({
   platform: PlatformSchema,
   platformUserId: z.string(),

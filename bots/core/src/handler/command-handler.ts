@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
 import type { Alert } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
@@ -58,10 +59,10 @@ export class CommandHandler {
 
   /** Handles one typed message. Never throws: every failure becomes a reply. */
   async handleText(ctx: ChatContext, text: string): Promise<Reply> {
-    return this.answering(ctx, "text", async () => {
+    return this.answering(ctx, "text", async (turn) => {
       const parsed = parseCommand(text, { now: this.now() });
       if (!parsed.ok) return { text: formatCommandError(parsed.error) };
-      return this.handle(ctx, parsed.command);
+      return this.handle(turn, parsed.command);
     });
   }
 
@@ -70,9 +71,14 @@ export class CommandHandler {
    * that user with an apology and is logged once. It never reaches the adapter or the process, and never
    * leaves the user without a reply.
    */
-  private async answering(ctx: ChatContext, what: string, run: () => Promise<Reply>): Promise<Reply> {
+  private async answering(
+    ctx: ChatContext,
+    what: string,
+    run: (ctx: ChatContext) => Promise<Reply>,
+  ): Promise<Reply> {
     try {
-      return await run();
+      // Every alert-service call made for this command carries its id, so the command counts once.
+      return await run({ ...ctx, commandId: ctx.commandId ?? randomUUID() });
     } catch (error) {
       this.deps.logger.error(
         { err: error, platform: ctx.platform, handling: what },
@@ -87,7 +93,7 @@ export class CommandHandler {
    * reach the user are told here, once, ahead of the reply.
    */
   async handle(ctx: ChatContext, command: Command): Promise<Reply> {
-    return this.answering(ctx, command.name, () => this.handleCommand(ctx, command));
+    return this.answering(ctx, command.name, (turn) => this.handleCommand(turn, command));
   }
 
   private async handleCommand(ctx: ChatContext, command: Command): Promise<Reply> {
@@ -116,12 +122,12 @@ export class CommandHandler {
    */
   private async takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
     try {
-      const list = await this.deps.alerts.undeliverable(ctx.platformUserId);
+      const list = await this.deps.alerts.undeliverable(ctx);
       const notice = formatUndeliverableNotice(list, ctx.platform);
       if (notice === null) return null;
       // Acknowledge what is shown; when the notice only counts older ones, those are told too.
       const shown = list.total > list.items.length ? undefined : list.items.map((i) => i.triggerId);
-      await this.deps.alerts.acknowledgeUndeliverable(ctx.platformUserId, shown);
+      await this.deps.alerts.acknowledgeUndeliverable(ctx, shown);
       return notice;
     } catch (error) {
       logger.warn({ err: error }, "could not check for undeliverable notifications");
@@ -131,7 +137,7 @@ export class CommandHandler {
 
   /** Handles a button press (`actionOf`). Never throws; the reply carries the buttons that still make sense. */
   async handleAction(ctx: ChatContext, action: string): Promise<Reply> {
-    return this.answering(ctx, "action", () => this.handleButton(ctx, action));
+    return this.answering(ctx, "action", (turn) => this.handleButton(turn, action));
   }
 
   private async handleButton(ctx: ChatContext, action: string): Promise<Reply> {
@@ -139,7 +145,7 @@ export class CommandHandler {
     if (!alertId || !["pause", "resume", "delete", "rearm", "snooze"].includes(verb ?? "")) {
       return { text: "That button is no longer valid." };
     }
-    const user = ctx.platformUserId;
+    const user = ctx;
     try {
       switch (verb as ActionVerb) {
         case "pause":
@@ -185,9 +191,9 @@ export class CommandHandler {
    * fired (or expired) is set up afresh with the same condition and options from today's price, as a new alert.
    */
   private async rearm(ctx: ChatContext, alertId: string): Promise<Reply> {
-    const alert = await this.deps.alerts.getAlert(ctx.platformUserId, alertId);
+    const alert = await this.deps.alerts.getAlert(ctx, alertId);
     if (alert.status === "active" || alert.status === "paused") {
-      const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alertId, { status: "active" });
+      const updated = await this.deps.alerts.updateAlert(ctx, alertId, { status: "active" });
       return this.acted(updated, "Re-armed");
     }
     if (alert.status === "cancelled") return { text: "That alert was deleted; set a new one with /alert." };
@@ -219,18 +225,18 @@ export class CommandHandler {
         return this.listAlerts(ctx, command.symbol);
       case "delete": {
         const alert = await this.findAlert(ctx, command.ref);
-        return this.changed(await this.deps.alerts.cancelAlert(ctx.platformUserId, alert.id), "Deleted");
+        return this.changed(await this.deps.alerts.cancelAlert(ctx, alert.id), "Deleted");
       }
       case "pause": {
         const alert = await this.findAlert(ctx, command.ref);
-        const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alert.id, {
+        const updated = await this.deps.alerts.updateAlert(ctx, alert.id, {
           status: "paused",
         });
         return this.changed(updated, "Paused");
       }
       case "resume": {
         const alert = await this.findAlert(ctx, command.ref);
-        const updated = await this.deps.alerts.updateAlert(ctx.platformUserId, alert.id, {
+        const updated = await this.deps.alerts.updateAlert(ctx, alert.id, {
           status: "active",
         });
         return this.changed(updated, "Resumed");
@@ -298,7 +304,7 @@ export class CommandHandler {
         text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
       };
     }
-    const alert = await this.deps.alerts.createAlert(ctx.platformUserId, {
+    const alert = await this.deps.alerts.createAlert(ctx, {
       symbol: command.symbol,
       condition: command.condition,
       market: {
@@ -337,7 +343,7 @@ export class CommandHandler {
 
   /** The user's live alerts in a stable order, which is what `/delete 2` counts in. */
   private async liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
-    const alerts = await this.deps.alerts.listAlerts(ctx.platformUserId, symbol ? { symbol } : {});
+    const alerts = await this.deps.alerts.listAlerts(ctx, symbol ? { symbol } : {});
     return alerts
       .filter((a) => LISTED_STATUSES.has(a.status))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
@@ -416,7 +422,7 @@ export class CommandHandler {
     const known = symbols.filter((_, i) => quotes[i] !== null);
     const lines: string[] = [];
     if (known.length > 0) {
-      await this.deps.alerts.watch(ctx.platformUserId, known);
+      await this.deps.alerts.watch(ctx, known);
       lines.push(`👀 Watching ${known.join(", ")}.`);
     }
     if (unknown.length > 0) lines.push(`I don't know ${unknown.join(", ")}; not added.`);
@@ -428,7 +434,7 @@ export class CommandHandler {
     const missing: string[] = [];
     for (const symbol of symbols) {
       try {
-        await this.deps.alerts.unwatch(ctx.platformUserId, symbol);
+        await this.deps.alerts.unwatch(ctx, symbol);
         removed.push(symbol);
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) missing.push(symbol);
@@ -443,7 +449,7 @@ export class CommandHandler {
   }
 
   private async showWatchlist(ctx: ChatContext): Promise<Reply> {
-    const { items } = await this.deps.alerts.watchlist(ctx.platformUserId);
+    const { items } = await this.deps.alerts.watchlist(ctx);
     if (items.length === 0) return { text: "Your watchlist is empty. Add tickers with /watch AAPL MSFT" };
     const quotes = await Promise.all(items.map((i) => this.deps.prices.quote(i.symbol).catch(() => null)));
     const lines = items.map((item, i) => {
@@ -473,12 +479,12 @@ export class CommandHandler {
 
   private async link(ctx: ChatContext, code: string | null): Promise<Reply> {
     if (code === null) {
-      const link = await this.deps.alerts.createLinkCode(ctx.platformUserId);
+      const link = await this.deps.alerts.createLinkCode(ctx);
       return {
         text: `Your link code is *${link.code}*. Within 10 minutes, send /link ${link.code} to Tickerbell on your other platform; both will then share the same alerts.`,
       };
     }
-    const { user, movedAlerts } = await this.deps.alerts.redeemLinkCode(ctx.platformUserId, code);
+    const { user, movedAlerts } = await this.deps.alerts.redeemLinkCode(ctx, code);
     const platforms = [...new Set(user.identities.map((i) => i.platform))].join(" and ");
     const moved = movedAlerts > 0 ? ` ${movedAlerts} alert(s) from this account moved over.` : "";
     return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.${moved}` };

@@ -8,6 +8,8 @@ export interface ChatContext {
   /** Where replies and this user's notifications go (the DM channel or private chat). */
   chatId: string;
   displayName?: string;
+  /** The command being handled (set by the CommandHandler): the alert service counts its calls as one. */
+  commandId?: string;
 }
 
 export interface Quote {

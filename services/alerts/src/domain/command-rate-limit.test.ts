@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CommandRateLimiter } from "./command-rate-limit.ts";
+import { CommandRateLimiter, MAX_REQUESTS_PER_COMMAND } from "./command-rate-limit.ts";
 
 function limiter(perMinute: number) {
   let now = 1_000_000;
@@ -50,5 +50,40 @@ describe("CommandRateLimiter", () => {
     advance(60_000);
     l.take("fresh");
     expect(l.size).toBe(1);
+  });
+
+  it("counts a command once, however many requests it takes", () => {
+    const { l } = limiter(3);
+    for (const command of ["cmd-0001", "cmd-0002", "cmd-0003"])
+      for (let request = 0; request < 4; request++) expect(l.take("u1", command).allowed).toBe(true);
+    expect(l.take("u1", "cmd-0004").allowed).toBe(false);
+    expect(l.take("u1").allowed).toBe(false);
+  });
+
+  it("a command id covers a bounded number of requests, then the next one counts again", () => {
+    const { l } = limiter(2);
+    for (let i = 0; i < MAX_REQUESTS_PER_COMMAND; i++) expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true); // a second token
+    expect(l.take("u1", "cmd-0002").allowed).toBe(false);
+  });
+
+  it("a command id is known for a minute and per user only", () => {
+    const { l, advance } = limiter(1);
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    expect(l.take("u2", "cmd-0001").allowed).toBe(true);
+    advance(30_000);
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    advance(30_000);
+    // A minute on, the id is forgotten and the request takes the token the minute refilled.
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    expect(l.take("u1", "cmd-0002").allowed).toBe(false);
+  });
+
+  it("a refused command is not remembered as having taken its token", () => {
+    const { l } = limiter(1);
+    expect(l.take("u1", "cmd-0001").allowed).toBe(true);
+    expect(l.take("u1", "cmd-0002").allowed).toBe(false);
+    expect(l.take("u1", "cmd-0002").allowed).toBe(false);
   });
 });

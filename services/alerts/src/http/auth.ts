@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { type Platform, PlatformUserIdSchema } from "@tickerbell/contracts";
+import { CommandIdSchema, type Platform, PlatformUserIdSchema } from "@tickerbell/contracts";
 import { createMiddleware } from "hono/factory";
 import type { CommandRateLimiter } from "../domain/command-rate-limit.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -82,8 +82,9 @@ export function botPlatform(caller: Caller): Platform {
 
 /**
  * Bot routes act for the identity in `X-Platform-User-Id` on the token's own platform only, so a bot can
- * never reach a user through another platform's identity. First contact registers the user. Every request
- * that acts for a user spends one of that user's commands (linked identities share one allowance).
+ * never reach a user through another platform's identity. First contact registers the user. Every command
+ * spends one of that user's commands (linked identities share one allowance): the requests that carry the same
+ * `X-Command-Id` are one command; a request without one is a command of its own.
  */
 export function actAsPlatformUser(users: UserService, commands: CommandRateLimiter) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -98,8 +99,17 @@ export function actAsPlatformUser(users: UserService, commands: CommandRateLimit
         problem.details,
       );
     }
+    const commandId = c.req.header("x-command-id");
+    const command = commandId === undefined ? undefined : CommandIdSchema.safeParse(commandId);
+    if (command !== undefined && !command.success) {
+      throw new HttpProblem(
+        400,
+        "invalid_command_id",
+        `the X-Command-Id header must name one command: ${command.error.issues[0]?.message}`,
+      );
+    }
     const userId = await users.resolveId({ platform, platformUserId: parsed.data });
-    const allowance = commands.take(userId);
+    const allowance = commands.take(userId, command?.data);
     if (!allowance.allowed) {
       const retryAfterSeconds = Math.max(1, Math.ceil(allowance.retryAfterMs / 1000));
       throw new DomainError(

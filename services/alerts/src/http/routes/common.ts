@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { ErrorBodySchema, PlatformUserIdSchema } from "@tickerbell/contracts";
+import { CommandIdSchema, ErrorBodySchema, PlatformUserIdSchema } from "@tickerbell/contracts";
 import type { AppEnv } from "../auth.ts";
 import { validationProblem } from "../problems.ts";
 
@@ -18,6 +18,9 @@ export const bearer = [{ bearerAuth: [] }];
 export const BotHeadersSchema = z.object({
   "x-platform-user-id": PlatformUserIdSchema.describe(
     "The chat user the bot acts for, on the bot token's own platform",
+  ),
+  "x-command-id": CommandIdSchema.optional().describe(
+    "The chat command this request is part of: requests with the same id count once against the user's command allowance",
   ),
 });
 
