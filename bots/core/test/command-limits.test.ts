@@ -111,6 +111,18 @@ describe("per-user limits, as the user meets them in the chat", () => {
     expect((await discordBot.handleText(chat("flooder", "discord"), "/alerts")).text).not.toMatch(/too fast/);
   });
 
+  it("refuses a twin of an open alert, showing the one that exists with its buttons", async () => {
+    const first = await telegramBot.handleText(chat("twin-setter"), "/alert AAPL above 250");
+    expect(first.text).toMatch(/^✅ Alert set: AAPL above \$250\.00/);
+    const twin = await telegramBot.handleText(chat("twin-setter"), '/alert AAPL above 250 note "again"');
+    expect(twin.text).toMatch(/^You already have this alert: AAPL above \$250\.00/);
+    expect(twin.text).toMatch(/Nothing new was set/);
+    expect(twin.alerts?.map((a) => a.id)).toEqual(first.alerts?.map((a) => a.id));
+    expect(twin.buttons?.[0]?.map((b) => b.label)).toEqual(["⏸ Pause", "🗑 Delete"]);
+    const listed = await telegramBot.handleText(chat("twin-setter"), "/alerts");
+    expect(listed.text).toMatch(/^\*Your alerts\* \(1\)/);
+  });
+
   it("stops a link-code guesser after 5 wrong codes, even when the 6th is right", async () => {
     const issued = (await discordBot.handleText(chat("code-owner", "discord"), "/link")).text;
     const code = /\*([A-Z0-9]{8})\*/.exec(issued)?.[1];

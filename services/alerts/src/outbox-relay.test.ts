@@ -6,7 +6,7 @@ import { createMetricsRegistry } from "@tickerbell/config";
 import { type AlertChangeEvent, TOPIC_ALERT_CHANGES, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { type KafkaBroker, startKafkaBroker } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, priceAlert, sql, startHarness, startPostgresHarness } from "../test/harness.ts";
+import { anotherPriceAlert, type Harness, sql, startHarness, startPostgresHarness } from "../test/harness.ts";
 import { type AlertChangePublisher, OutboxRelay } from "./outbox-relay.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
@@ -92,7 +92,7 @@ describe("OutboxRelay", () => {
       }
     };
     for (const symbol of symbols) {
-      const created = await h.api("POST", "/v1/alerts", { as: user, body: priceAlert({ symbol }) });
+      const created = await h.api("POST", "/v1/alerts", { as: user, body: anotherPriceAlert({ symbol }) });
       expect(created.status, h.logs.join("\n")).toBe(201);
       ids.push(created.body.id);
     }
@@ -161,7 +161,10 @@ describe("OutboxRelay", () => {
 
   it("keeps rows unpublished while the bus is unreachable, and catches up once it is back", async () => {
     const user = `relay-${randomBytes(3).toString("hex")}`;
-    const created = await h.api("POST", "/v1/alerts", { as: user, body: priceAlert({ symbol: "NVDA" }) });
+    const created = await h.api("POST", "/v1/alerts", {
+      as: user,
+      body: anotherPriceAlert({ symbol: "NVDA" }),
+    });
     expect(created.status).toBe(201);
     const refusing = {
       publish: async () => {
@@ -224,7 +227,7 @@ describe("three relays on one database (one per replica)", () => {
           for (let n = 0; n < 15; n++) {
             const created = await api("POST", "/v1/alerts", {
               as: user,
-              body: priceAlert({ symbol: symbols[(w + n) % symbols.length] }),
+              body: anotherPriceAlert({ symbol: symbols[(w + n) % symbols.length] }),
             });
             expect(created.status).toBe(201);
             const patched = await api("PATCH", `/v1/alerts/${created.body.id}`, {
@@ -279,7 +282,7 @@ describe("three relays on one database (one per replica)", () => {
       for (let n = 0; n < 40; n++) {
         const created = await writer!.api("POST", "/v1/alerts", {
           as: `latency-${label}`,
-          body: priceAlert({ symbol: "LAT" }),
+          body: anotherPriceAlert({ symbol: "LAT" }),
         });
         expect(created.status).toBe(201);
         committed.set(created.body.id, performance.now());

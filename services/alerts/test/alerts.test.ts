@@ -1,6 +1,6 @@
 import { AlertChangeEventSchema, AlertSchema } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
 beforeAll(async () => {
@@ -133,12 +133,12 @@ describe("the alert cap", () => {
   it("counts active and paused alerts, refuses the next one clearly, and frees a slot on cancel", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await h.api("POST", "/v1/alerts", { as: "capped", body: priceAlert() });
+      const res = await h.api("POST", "/v1/alerts", { as: "capped", body: anotherPriceAlert() });
       expect(res.status).toBe(201);
       ids.push(res.body.id);
     }
     await h.api("PATCH", `/v1/alerts/${ids[0]}`, { as: "capped", body: { status: "paused" } });
-    const refused = await h.api("POST", "/v1/alerts", { as: "capped", body: priceAlert() });
+    const refused = await h.api("POST", "/v1/alerts", { as: "capped", body: anotherPriceAlert() });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({
       code: "alert_limit_reached",
@@ -146,12 +146,14 @@ describe("the alert cap", () => {
     });
     expect(refused.body.error.message).toMatch(/3 active or paused alerts.*most allowed is 3/);
     expect((await h.api("DELETE", `/v1/alerts/${ids[0]}`, { as: "capped" })).status).toBe(200);
-    expect((await h.api("POST", "/v1/alerts", { as: "capped", body: priceAlert() })).status).toBe(201);
+    expect((await h.api("POST", "/v1/alerts", { as: "capped", body: anotherPriceAlert() })).status).toBe(201);
   });
 
   it("holds under concurrent creates", async () => {
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => h.api("POST", "/v1/alerts", { as: "capped-race", body: priceAlert() })),
+      Array.from({ length: 6 }, () =>
+        h.api("POST", "/v1/alerts", { as: "capped-race", body: anotherPriceAlert() }),
+      ),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     expect(results.filter((r) => r.status === 409)).toHaveLength(3);
@@ -161,7 +163,7 @@ describe("the alert cap", () => {
 describe("listing, reading, updating and cancelling", () => {
   let ids: { aapl: string; msft: string };
   beforeAll(async () => {
-    const a = await h.api("POST", "/v1/alerts", { as: "lister", body: priceAlert() });
+    const a = await h.api("POST", "/v1/alerts", { as: "lister", body: anotherPriceAlert() });
     h.clock.advance(1000); // listed oldest first: give the two distinct creation times
     const m = await h.api("POST", "/v1/alerts", {
       as: "lister",

@@ -125,6 +125,17 @@ export function priceAlert(overrides: Record<string, unknown> = {}) {
   };
 }
 
+let targetsHandedOut = 0;
+/**
+ * A price alert whose target no earlier call gave (200.01, 200.02, …): a user may not hold two identical open
+ * alerts, so tests that create several for one user and do not care about the level use this.
+ */
+export function anotherPriceAlert(overrides: Record<string, unknown> = {}) {
+  targetsHandedOut += 1;
+  const target = Math.round((200 + targetsHandedOut / 100) * 100) / 100;
+  return priceAlert({ condition: { kind: "price", direction: "above", target }, ...overrides });
+}
+
 /** Runs one query against the suite's database from outside the service. */
 // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the query selects
 export async function sql(url: string, text: string, params: unknown[] = []): Promise<any[]> {

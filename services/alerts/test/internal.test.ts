@@ -10,7 +10,7 @@ import {
 import { runtimeStateOf } from "@tickerbell/rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutboxRow } from "../src/domain/ports.ts";
-import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 async function create(as: string, overrides: Record<string, unknown> = {}) {
-  const res = await h.api("POST", "/v1/alerts", { as, body: priceAlert(overrides) });
+  const res = await h.api("POST", "/v1/alerts", { as, body: anotherPriceAlert(overrides) });
   expect(res.status, res.text).toBe(201);
   return res.body as { id: string; generation: number };
 }

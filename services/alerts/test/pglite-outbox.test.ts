@@ -7,7 +7,7 @@ import { type AlertChangeEvent, InternalAlertPageSchema } from "@tickerbell/cont
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTBOX_CHANNEL } from "../src/db/outbox.ts";
 import { OutboxRelay } from "../src/outbox-relay.ts";
-import { type Harness, priceAlert, startHarness } from "./harness.ts";
+import { anotherPriceAlert, type Harness, startHarness } from "./harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-alerts-pglite-outbox-"));
 let h: Harness;
@@ -45,7 +45,10 @@ describe("the outbox on PGlite", () => {
     try {
       const created = [];
       for (const symbol of ["AAPL", "MSFT", "AAPL"]) {
-        const res = await h.api("POST", "/v1/alerts", { as: "lite-outbox", body: priceAlert({ symbol }) });
+        const res = await h.api("POST", "/v1/alerts", {
+          as: "lite-outbox",
+          body: anotherPriceAlert({ symbol }),
+        });
         expect(res.status).toBe(201);
         created.push(res.body.id as string);
       }

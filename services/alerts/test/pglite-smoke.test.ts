@@ -27,6 +27,11 @@ describe("the API on PGlite", () => {
       });
       expect(created.status).toBe(201);
       alertId = created.body.id;
+      const twin = await h.api("POST", "/v1/alerts", { as: "lite-1", body: priceAlert() });
+      expect(twin.body.error).toMatchObject({
+        code: "duplicate_alert",
+        details: { existingAlertId: alertId },
+      });
       expect((await h.api("POST", "/v1/alerts", { as: "lite-1", body: { symbol: "AAPL" } })).status).toBe(
         400,
       );

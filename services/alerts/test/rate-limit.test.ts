@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, priceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { type Answer, anotherPriceAlert, priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 // Three commands a minute: one token comes back every 20 seconds.
 const PER_MINUTE = 3;
@@ -55,7 +55,7 @@ describe("per-user command rate limit", () => {
     expect((await h.api("GET", "/v1/deliveries/undeliverable", { as })).status).toBe(200);
     for (const [method, path, body] of [
       ["GET", "/v1/alerts", undefined],
-      ["POST", "/v1/alerts", priceAlert()],
+      ["POST", "/v1/alerts", anotherPriceAlert()],
       ["GET", `/v1/alerts/${alertId}`, undefined],
       ["GET", "/v1/watchlist", undefined],
       ["POST", "/v1/watchlist", { symbols: ["AAPL"] }],
@@ -89,7 +89,9 @@ describe("per-user command rate limit", () => {
       // What a bot's /alert takes: the undeliverable check, its acknowledgement, the create.
       expect((await h.api("GET", "/v1/deliveries/undeliverable", { as, headers })).status).toBe(200);
       expect((await h.api("POST", "/v1/deliveries/undeliverable/ack", { as, headers })).status).toBe(200);
-      expect((await h.api("POST", "/v1/alerts", { as, headers, body: priceAlert() })).status).toBe(201);
+      expect((await h.api("POST", "/v1/alerts", { as, headers, body: anotherPriceAlert() })).status).toBe(
+        201,
+      );
     }
     expectLimited(await h.api("GET", "/v1/alerts", { as, headers: { "x-command-id": "command-0004" } }), 20);
     // A command that already took its token finishes even though the allowance is spent.

@@ -4,7 +4,15 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Answer, origin, priceAlert, sql, startPostgresHarness, TOKENS } from "./harness.ts";
+import {
+  type Answer,
+  anotherPriceAlert,
+  origin,
+  priceAlert,
+  sql,
+  startPostgresHarness,
+  TOKENS,
+} from "./harness.ts";
 
 /**
  * Nobody reaches what is not theirs: every route group refuses missing, wrong and out-of-scope tokens; alerts
@@ -330,7 +338,9 @@ describe("per-user command rate limit", () => {
   it("refuses a user's commands past the allowance with 429 and Retry-After, creating nothing, and spares others", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
-      statuses.push((await limited.api("POST", "/v1/alerts", { as: "spammer", body: priceAlert() })).status);
+      statuses.push(
+        (await limited.api("POST", "/v1/alerts", { as: "spammer", body: anotherPriceAlert() })).status,
+      );
     }
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
     const refused = await limited.api("GET", "/v1/alerts", { as: "spammer" });

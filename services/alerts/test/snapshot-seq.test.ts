@@ -1,7 +1,7 @@
 import { InternalAlertPageSchema } from "@tickerbell/contracts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { priceAlert, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, startPostgresHarness } from "./harness.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
 beforeAll(async () => {
@@ -30,7 +30,7 @@ async function waitForLockWaiters(client: pg.Client, n: number): Promise<void> {
 }
 
 async function create(symbol: string) {
-  const res = await h.api("POST", "/v1/alerts", { as: "seq", body: priceAlert({ symbol }) });
+  const res = await h.api("POST", "/v1/alerts", { as: "seq", body: anotherPriceAlert({ symbol }) });
   expect(res.status).toBe(201);
   return res.body as { id: string };
 }

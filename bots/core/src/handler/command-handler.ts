@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
-import type { Alert } from "@tickerbell/contracts";
+import { type Alert, AlertSchema } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
 import { describeAlert, formatChange, formatPercent, formatPrice } from "../format/format.ts";
 import {
@@ -490,6 +490,18 @@ export class CommandHandler {
     return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.${moved}` };
   }
 
+  /** The refusal of a twin: the alert that exists, with its buttons, so the user can act on it at once. */
+  private duplicateOf(error: ApiError): Reply {
+    const existing = AlertSchema.safeParse((error.details as { existing?: unknown } | null)?.existing);
+    if (!existing.success) return { text: "You already have this alert; see /alerts." };
+    const buttons = buttonsFor(existing.data);
+    return {
+      text: `You already have this alert: ${describeAlert(existing.data, this.now())}\nNothing new was set; pause, change or delete that one instead.`,
+      alerts: [existing.data],
+      ...(buttons.length > 0 ? { buttons: [buttons] } : {}),
+    };
+  }
+
   private explain(error: unknown, logger: Logger): Reply {
     if (error instanceof UserFacingError) return { text: error.message };
     if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
@@ -507,6 +519,7 @@ export class CommandHandler {
         return { text: "I can't find that alert among yours. See /alerts." };
       if (error.code === "condition_already_met")
         return { text: `That would fire right away: ${error.message}.` };
+      if (error.code === "duplicate_alert") return this.duplicateOf(error);
       // The service's messages are written for people; only the sentence case is ours.
       return { text: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
     }

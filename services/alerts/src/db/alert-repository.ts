@@ -1,7 +1,7 @@
 import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
-import type { AlertChange, AlertRepository } from "../domain/ports.ts";
+import type { AlertChange, AlertRepository, CreateOutcome } from "../domain/ports.ts";
 import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
@@ -27,24 +27,29 @@ export class MikroAlertRepository implements AlertRepository {
     this.#commits = commits;
   }
 
-  async createWithinLimit(alert: Alert, limit: number) {
-    // The hot path of the API: one statement (lock the user, count, insert, outbox row; see the migration of
-    // create_alert_within_limit), no identity map, no transaction round trips.
+  async createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome> {
+    // The hot path of the API: one statement (lock the user, look for a duplicate, count, insert, outbox row;
+    // see the migrations of create_alert_within_limit), no identity map, no transaction round trips.
     const at = new Date(alert.updatedAt);
     const [row] = await this.#em
       .fork()
-      .execute<{ open: number }[]>("select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as open", [
-        JSON.stringify(this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null })),
-        limit,
-        TOPIC_ALERT_CHANGES,
-        JSON.stringify(changePayload("created", alert, at)),
-        at.toISOString(),
-      ]);
-    const openCount = Number(row?.open ?? Number.NaN);
+      .execute<{ outcome: { open?: number; duplicate?: string } }[]>(
+        "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as outcome",
+        [
+          JSON.stringify(this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null })),
+          limit,
+          TOPIC_ALERT_CHANGES,
+          JSON.stringify(changePayload("created", alert, at)),
+          at.toISOString(),
+        ],
+      );
+    const outcome = typeof row?.outcome === "string" ? JSON.parse(row.outcome) : row?.outcome;
+    if (typeof outcome?.duplicate === "string") return { created: false, duplicateOf: outcome.duplicate };
+    const openCount = Number(outcome?.open ?? Number.NaN);
     if (!Number.isInteger(openCount)) throw new Error("create_alert_within_limit answered no count");
-    if (openCount >= limit) return { created: false as const, openCount };
+    if (openCount >= limit) return { created: false, openCount };
     this.#commits.committed();
-    return { created: true as const };
+    return { created: true };
   }
 
   /** `row` keyed by column name, for jsonb_populate_record. */

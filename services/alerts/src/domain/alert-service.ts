@@ -67,6 +67,15 @@ export class AlertService {
       stateAsOfTick: null,
     };
     const result = await this.#repository.createWithinLimit(alert, this.#maxOpen);
+    if ("duplicateOf" in result) {
+      const existing = await this.#repository.findOwned(userId, result.duplicateOf);
+      throw new DomainError(
+        "conflict",
+        "duplicate_alert",
+        `you already have this alert on ${command.symbol} (${result.duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
+        { existingAlertId: result.duplicateOf, ...(existing ? { existing } : {}) },
+      );
+    }
     if (!result.created) {
       throw new DomainError(
         "conflict",

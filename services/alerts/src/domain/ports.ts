@@ -22,12 +22,17 @@ export interface AlertChange {
  * Alert storage. Every method that changes an alert writes the alert and its `alerts.changes` outbox row in
  * one transaction, holding the alert's row lock while `decide` runs, so concurrent writers serialise.
  */
+export type CreateOutcome =
+  | { created: true }
+  | { created: false; openCount: number }
+  | { created: false; duplicateOf: string };
+
 export interface AlertRepository {
-  /** Inserts unless the user already has `limit` open (active or paused) alerts. */
-  createWithinLimit(
-    alert: Alert,
-    limit: number,
-  ): Promise<{ created: true } | { created: false; openCount: number }>;
+  /**
+   * Inserts unless the user already has `limit` open (active or paused) alerts, or an open alert on the same
+   * symbol with the same condition and levels (`duplicateOf` names it).
+   */
+  createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome>;
   findOwned(userId: string, alertId: string): Promise<Alert | null>;
   listOwned(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]>;
   /** Null when the alert does not exist or is not `ownerId`'s. `decide` returns null for "nothing to write". */

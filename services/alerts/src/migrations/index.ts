@@ -3,6 +3,7 @@ import { Migration20261124200000Deliveries } from "./Migration20261124200000_del
 import { Migration20261124210000Snooze } from "./Migration20261124210000_snooze.ts";
 import { Migration20261202100000ChangeSequences } from "./Migration20261202100000_change_sequences.ts";
 import { Migration20261202120000Runtime } from "./Migration20261202120000_runtime.ts";
+import { Migration20261203000000Duplicates } from "./Migration20261203000000_duplicates.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: "Migration20261124210000_snooze", class: Migration20261124210000Snooze },
   { name: "Migration20261202100000_change_sequences", class: Migration20261202100000ChangeSequences },
   { name: "Migration20261202120000_runtime", class: Migration20261202120000Runtime },
+  { name: "Migration20261203000000_duplicates", class: Migration20261203000000Duplicates },
 ];
