@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
@@ -84,5 +85,59 @@ describe("duplicates", () => {
     expect(refused).toHaveLength(7);
     const winner = results.find((r) => r.status === 201)!.body.id;
     for (const r of refused) expect(r.body.error.details.existingAlertId).toBe(winner);
+  });
+});
+
+describe("duplicates, as a property", () => {
+  type Step =
+    | { op: "create"; symbol: string; direction: "above" | "below"; target: number }
+    | { op: "delete"; pick: number };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    fc.record({
+      op: fc.constant("create" as const),
+      symbol: fc.constantFrom("AAPL", "MSFT"),
+      direction: fc.constantFrom("above" as const, "below" as const),
+      target: fc.constantFrom(200, 210),
+    }),
+    fc.record({ op: fc.constant("delete" as const), pick: fc.nat(20) }),
+  );
+
+  it("holds one open alert per symbol, condition and level, whatever the order of creates and deletes", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 14 }), async (steps) => {
+        const as = `dup-property-${run++}`;
+        const open = new Map<string, string>();
+        for (const s of steps) {
+          if (s.op === "delete") {
+            const ids = [...open.entries()];
+            if (ids.length === 0) continue;
+            const [key, id] = ids[s.pick % ids.length]!;
+            expect((await h.api("DELETE", `/v1/alerts/${id}`, { as })).status).toBe(200);
+            open.delete(key);
+            continue;
+          }
+          const key = `${s.symbol} ${s.direction} ${s.target}`;
+          // The market sits between the two levels, so both directions can be set on both.
+          const body = priceAlert({
+            symbol: s.symbol,
+            condition: { kind: "price", direction: s.direction, target: s.target },
+            market: { last: s.direction === "above" ? s.target - 5 : s.target + 5 },
+          });
+          const res = await h.api("POST", "/v1/alerts", { as, body });
+          const existing = open.get(key);
+          if (existing === undefined) {
+            expect(res.status, res.text).toBe(201);
+            open.set(key, res.body.id);
+          } else {
+            expect(res.status, res.text).toBe(409);
+            expect(res.body.error.details.existingAlertId).toBe(existing);
+          }
+        }
+        const listed = await h.api("GET", "/v1/alerts?status=active", { as });
+        expect(new Set(listed.body.alerts.map((a: { id: string }) => a.id))).toEqual(new Set(open.values()));
+      }),
+      { numRuns: 30 },
+    );
   });
 });
