@@ -10,6 +10,7 @@ describe("alerts env", () => {
       DATA_DIR: "./data",
       ALERTS_MAX_ACTIVE_PER_USER: 100,
       ALERTS_USER_COMMANDS_PER_MINUTE: 60,
+      ALERTS_HISTORY_DAYS: 90,
       LOG_LEVEL: "info",
       API_TOKEN_TELEGRAM: "telegram-token-value",
     });
@@ -25,6 +26,7 @@ describe("alerts env", () => {
         API_TOKEN_INTERNAL: "short",
         ALERTS_MAX_ACTIVE_PER_USER: "0",
         ALERTS_USER_COMMANDS_PER_MINUTE: "lots",
+        ALERTS_HISTORY_DAYS: "forever",
       });
     } catch (error) {
       caught = error;
@@ -37,11 +39,29 @@ describe("alerts env", () => {
       "API_TOKEN_INTERNAL",
       "ALERTS_MAX_ACTIVE_PER_USER",
       "ALERTS_USER_COMMANDS_PER_MINUTE",
+      "ALERTS_HISTORY_DAYS",
       "at least one bot token",
     ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("hunter2-secret");
     expect(message).not.toContain("short");
+  });
+
+  it.each([
+    ["0", /at least 1 day/],
+    ["3651", /at most 3650 days/],
+    ["1.5", /ALERTS_HISTORY_DAYS/],
+  ])("refuses ALERTS_HISTORY_DAYS=%s", (value, message) => {
+    const load = () => loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", ALERTS_HISTORY_DAYS: value });
+    expect(load).toThrow(/ALERTS_HISTORY_DAYS/);
+    expect(load).toThrow(message);
+  });
+
+  it("takes ALERTS_HISTORY_DAYS from 1 to 3650", () => {
+    for (const days of [1, 30, 3650]) {
+      const env = loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", ALERTS_HISTORY_DAYS: String(days) });
+      expect(env.ALERTS_HISTORY_DAYS).toBe(days);
+    }
   });
 });

@@ -1,6 +1,16 @@
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
+import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
+
+/** ALERTS_HISTORY_DAYS, read the same way by the alert service and the standalone. */
+export const alertHistoryDaysEnv = () =>
+  envInt(DEFAULT_ALERT_HISTORY_DAYS).pipe(
+    z
+      .number()
+      .min(1, "keep finished alerts at least 1 day")
+      .max(MAX_ALERT_HISTORY_DAYS, `keep finished alerts at most ${MAX_ALERT_HISTORY_DAYS} days`),
+  );
 
 const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOLE"] as const;
 
@@ -22,6 +32,8 @@ export const AlertsEnvSchema = z
       z.number().min(1).max(100_000),
     ),
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
+    /** Finished alerts (triggered, expired, cancelled) are deleted this many days after their last change. */
+    ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
     /** Comma-separated Kafka bootstrap brokers: enables the outbox relay, the runtime consumer and the re-emitter. */
     KAFKA_BROKERS: envList()
       .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))

@@ -1,8 +1,13 @@
 export { createApp } from "./app.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
-export { type AlertsEnv, loadEnv } from "./env.ts";
+export { type AlertsEnv, alertHistoryDaysEnv, loadEnv } from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";
-export { DEFAULT_USER_COMMANDS_PER_MINUTE, type RunningAlertService, startAlertService } from "./service.ts";
+export {
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_USER_COMMANDS_PER_MINUTE,
+  type RunningAlertService,
+  startAlertService,
+} from "./service.ts";
 export { type AlertWorkers, type AlertWorkersOptions, startAlertWorkers } from "./workers.ts";

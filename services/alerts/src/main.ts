@@ -33,6 +33,7 @@ const service = await startAlertService({
   },
   maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
   userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
+  historyDays: env.ALERTS_HISTORY_DAYS,
   logger,
   metrics,
 });
@@ -46,7 +47,7 @@ const server = serve({ fetch: service.app.fetch, port: env.PORT }, (info) =>
 
 const sweepMs = env.ALERTS_EXPIRY_SWEEP_SECONDS * 1000;
 // With Kafka: relay the outbox to alerts.changes and record the matcher's firings. Without it (a local
-// try-out of this process alone) only the expiry sweep runs; the standalone mode wires its own in-memory bus.
+// try-out of this process alone) only the sweep runs; the standalone mode wires its own in-memory bus.
 const bus = env.KAFKA_BROKERS
   ? new KafkaBus({ catalog: TOPIC_CATALOG, brokers: env.KAFKA_BROKERS, clientId: "alerts", metrics, logger })
   : undefined;
@@ -63,13 +64,21 @@ if (bus) {
   });
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");
+  let sweeping = false;
   sweep = setInterval(() => {
-    Promise.all([service.alerts.expireDue(), service.alerts.resumeDue()])
+    // A sweep still at work (a long history backlog) is not joined by a second one.
+    if (sweeping) return;
+    sweeping = true;
+    service.alerts
+      .sweep()
       .then(
-        ([expired, resumed]) =>
-          expired + resumed > 0 && logger.info({ expired, resumed }, "swept due alerts"),
+        ({ expired, resumed, purged }) =>
+          expired + resumed + purged > 0 && logger.info({ expired, resumed, purged }, "swept due alerts"),
       )
-      .catch((err) => logger.error({ err }, "due-alert sweep failed"));
+      .catch((err) => logger.error({ err }, "due-alert sweep failed"))
+      .finally(() => {
+        sweeping = false;
+      });
   }, sweepMs);
 }
 

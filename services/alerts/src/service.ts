@@ -7,7 +7,7 @@ import { MikroOutboxStore } from "./db/outbox.ts";
 import { OutboxWakeups } from "./db/outbox-wakeup.ts";
 import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
-import { AlertService } from "./domain/alert-service.ts";
+import { AlertService, DEFAULT_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
@@ -16,7 +16,7 @@ import { RuntimeService } from "./domain/runtime-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 
-export { DEFAULT_USER_COMMANDS_PER_MINUTE };
+export { DEFAULT_ALERT_HISTORY_DAYS, DEFAULT_USER_COMMANDS_PER_MINUTE };
 
 export interface AlertServiceConfig {
   database: Database;
@@ -24,6 +24,8 @@ export interface AlertServiceConfig {
   maxOpenAlertsPerUser: number;
   /** Requests acting for a user (a bot command makes 2–3) each user may send per minute; default 60. */
   userCommandsPerMinute?: number;
+  /** Days finished alerts are kept from their last change before the sweep deletes them; default 90. */
+  historyDays?: number;
   logger: Logger;
   metrics: Registry;
   clock?: Clock;
@@ -49,6 +51,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     repository: new MikroAlertRepository(db.em, db.outboxCommits),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
+    historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,
   });
   const users = new UserService({
     repository: new MikroUserRepository(db.em),

@@ -1,6 +1,6 @@
 // The alert service's background work next to its API: the outbox relay (alerts.changes), the runtime consumer
 // (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again)
-// and the expiry sweep. main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
+// and the sweep (expiries, ends of snoozes, history past ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { TOPIC_CATALOG } from "@tickerbell/contracts";
@@ -14,7 +14,10 @@ export interface AlertWorkersOptions {
   bus: Bus<typeof TOPIC_CATALOG>;
   logger: Logger;
   metrics?: Registry;
-  /** How often alerts past their expiry are marked expired (null: no sweep, e.g. a test drives it). */
+  /**
+   * How often the sweep runs: alerts past their expiry are marked expired, snoozes that ended resume, and
+   * history past its retention is deleted (null: no sweep, e.g. a test drives it).
+   */
   expirySweepMs: number | null;
   /** Safety poll of the outbox relay, which otherwise wakes on commits (default 2 s). */
   relayIdleWaitMs?: number;
@@ -69,20 +72,26 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     ...(options.reemitIntervalMs === undefined ? {} : { intervalMs: options.reemitIntervalMs }),
   });
   reemitter.start();
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweeping: Promise<void> | null = null;
   const sweep =
     options.expirySweepMs === null
       ? undefined
       : setInterval(() => {
-          // One sweep for both clocks an alert can run on: its expiry and the end of a snooze.
-          sweeping = Promise.all([service.alerts.expireDue(), service.alerts.resumeDue()])
-            .then(([expired, resumed]) => {
-              if (expired + resumed > 0) {
-                logger.info({ expired, resumed }, "swept due alerts");
-                relay.notify();
-              }
+          // A sweep still at work (a long history backlog) is not joined by a second one.
+          if (sweeping) return;
+          // Every clock an alert runs on: its expiry, the end of a snooze, the end of its time as history.
+          sweeping = service.alerts
+            .sweep()
+            .then(({ expired, resumed, purged }) => {
+              if (expired + resumed + purged > 0)
+                logger.info({ expired, resumed, purged }, "swept due alerts");
+              // Purging writes no change event; expiries and resumes do.
+              if (expired + resumed > 0) relay.notify();
             })
-            .catch((err: unknown) => logger.error({ err }, "due-alert sweep failed"));
+            .catch((err: unknown) => logger.error({ err }, "due-alert sweep failed"))
+            .finally(() => {
+              sweeping = null;
+            });
         }, options.expirySweepMs);
   return {
     relay,

@@ -335,6 +335,7 @@ describe("the alert service under fuzzing", () => {
         "symbol",
         "after",
         "limit",
+        "cursor",
         "__proto__",
         "constructor",
         "status[]",
@@ -343,7 +344,23 @@ describe("the alert service under fuzzing", () => {
       fc.string({ maxLength: 8 }),
     );
     const value = fc.oneof(
-      fc.constantFrom("active", "paused", "AAPL", "0", "-1", "1e3", "5000", "NaN", "", alertId ?? "x"),
+      fc.constantFrom(
+        "active",
+        "paused",
+        "open",
+        "AAPL",
+        "0",
+        "-1",
+        "1e3",
+        "500",
+        "501",
+        "5000",
+        "NaN",
+        "",
+        alertId ?? "x",
+        // A cursor as the service hands them out: base64url of JSON.
+        Buffer.from(JSON.stringify({ t: 0, i: alertId ?? "x" })).toString("base64url"),
+      ),
       fc.string({ unit: "binary", maxLength: 40 }),
       fc.uuid(),
     );

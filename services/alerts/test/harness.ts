@@ -74,6 +74,7 @@ export function apiFor(service: RunningAlertService): Api {
 export interface HarnessOptions {
   maxOpenAlertsPerUser?: number;
   userCommandsPerMinute?: number;
+  historyDays?: number;
 }
 
 export async function startHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
@@ -91,6 +92,7 @@ export async function startHarness(database: Database, options: HarnessOptions =
     maxOpenAlertsPerUser: options.maxOpenAlertsPerUser ?? 100,
     // Suites send far more than a person would; the rate-limit suite sets its own, small allowance.
     userCommandsPerMinute: options.userCommandsPerMinute ?? 100_000,
+    ...(options.historyDays === undefined ? {} : { historyDays: options.historyDays }),
     logger: createLogger({ service: "alerts-test", level: "debug", destination }),
     metrics: createMetricsRegistry("alerts"),
     clock,

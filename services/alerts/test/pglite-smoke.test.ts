@@ -148,6 +148,30 @@ describe("the API on PGlite", () => {
       await h.close();
     }
   });
+
+  it("pages the list and purges old history the same way", async () => {
+    const h = await startHarness({ kind: "pglite", dataDir });
+    try {
+      const user = "lite-pager";
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        h.clock.advance(1);
+        ids.push((await h.api("POST", "/v1/alerts", { as: user, body: priceAlert() })).body.id);
+      }
+      await h.api("DELETE", `/v1/alerts/${ids[0]}`, { as: user });
+      const first = await h.api("GET", "/v1/alerts?status=open&limit=3", { as: user });
+      const rest = await h.api("GET", `/v1/alerts?status=open&limit=3&cursor=${first.body.nextCursor}`, {
+        as: user,
+      });
+      expect([...first.body.alerts, ...rest.body.alerts].map((a: Alert) => a.id)).toEqual(ids.slice(1));
+      expect(rest.body.nextCursor).toBeNull();
+      h.clock.advance(91 * 24 * 3600 * 1000);
+      expect((await h.service.alerts.sweep(h.clock.now())).purged).toBe(1);
+      expect((await h.api("GET", "/v1/alerts", { as: user })).body.alerts).toHaveLength(4);
+    } finally {
+      await h.close();
+    }
+  });
 });
 
 function notificationFor(alert: Alert, firedAt: string): Notification {

@@ -238,6 +238,9 @@ describe("transport and other bodies", () => {
   it.each([
     ["/v1/alerts?status=done", "status"],
     ["/v1/alerts?symbol=a;b", "symbol"],
+    ["/v1/alerts?limit=0", "limit"],
+    ["/v1/alerts?limit=501", "limit"],
+    ["/v1/alerts?limit=some", "limit"],
     ["/v1/alerts?owner=someone", ""],
   ])("list refuses %s", async (url, path) => {
     expectValidation(await h.api("GET", url, { as: "validator" }), path);

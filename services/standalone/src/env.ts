@@ -1,4 +1,4 @@
-import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
+import { alertHistoryDaysEnv, DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
@@ -36,6 +36,8 @@ export const StandaloneEnvSchema = z.object({
   ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
     z.number().int().min(1).max(100_000),
   ),
+  /** Days finished alerts stay listed (from their last change) before the sweep deletes them. */
+  ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   // The bots' delivery pace: the same variables, and defaults, as the bot processes.
   ...TelegramDeliveryEnvShape,

@@ -113,6 +113,7 @@ export async function startStandalone(
       tokens,
       maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
       userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
+      historyDays: env.ALERTS_HISTORY_DAYS,
       logger: logger.child({ component: "alerts" }),
       metrics,
     });

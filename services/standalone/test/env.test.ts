@@ -15,3 +15,15 @@ describe("ALERTS_USER_COMMANDS_PER_MINUTE", () => {
     );
   });
 });
+
+describe("ALERTS_HISTORY_DAYS", () => {
+  it("has the alert service's default and bounds in the standalone, and can be set there", () => {
+    const alerts = loadAlertsEnv({ API_TOKEN_TELEGRAM: "telegram-token-0001" });
+    expect(loadEnv({}).ALERTS_HISTORY_DAYS).toBe(alerts.ALERTS_HISTORY_DAYS);
+    expect(alerts.ALERTS_HISTORY_DAYS).toBe(90);
+    expect(loadEnv({ ALERTS_HISTORY_DAYS: "7" }).ALERTS_HISTORY_DAYS).toBe(7);
+    for (const bad of ["0", "3651", "a while"]) {
+      expect(() => loadEnv({ ALERTS_HISTORY_DAYS: bad })).toThrow(/ALERTS_HISTORY_DAYS/);
+    }
+  });
+});

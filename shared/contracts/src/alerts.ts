@@ -189,15 +189,35 @@ export const UpdateAlertRequestSchema = z
   });
 export type UpdateAlertRequest = z.input<typeof UpdateAlertRequestSchema>;
 
+/** A status to list by, or `open`: active and paused, the alerts that can still fire (what the bots show). */
+export const AlertListStatusSchema = z.enum([...AlertStatusSchema.options, "open"]);
+export type AlertListStatus = z.infer<typeof AlertListStatusSchema>;
+
+export const DEFAULT_ALERT_PAGE = 100;
+export const MAX_ALERT_PAGE = 500;
+
 export const ListAlertsQuerySchema = z
   .object({
-    status: AlertStatusSchema.optional(),
+    status: AlertListStatusSchema.optional(),
     symbol: SymbolSchema.optional(),
+    limit: z.coerce
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(MAX_ALERT_PAGE, `limit must be at most ${MAX_ALERT_PAGE}`)
+      .default(DEFAULT_ALERT_PAGE),
+    /** The previous page's `nextCursor`: continue after its last alert. Opaque; a malformed one is refused. */
+    cursor: z.string().optional(),
   })
   .strict();
-export type ListAlertsQuery = z.infer<typeof ListAlertsQuerySchema>;
+export type ListAlertsQuery = z.input<typeof ListAlertsQuerySchema>;
 
-export const AlertListSchema = z.object({ alerts: z.array(AlertSchema) });
+/** One page of alerts, oldest first (by creation, then id). */
+export const AlertListSchema = z.object({
+  alerts: z.array(AlertSchema),
+  /** Pass as `cursor` for the next page; null when this page was the last. */
+  nextCursor: z.string().nullable(),
+});
 export type AlertList = z.infer<typeof AlertListSchema>;
 
 /** `<alertId>:<generation>`: the one id every stage downstream de-duplicates on. */

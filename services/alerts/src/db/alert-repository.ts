@@ -1,7 +1,8 @@
 import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
-import type { AlertChange, AlertRepository, CreateOutcome } from "../domain/ports.ts";
+import type { ListPosition } from "../domain/list-cursor.ts";
+import type { AlertChange, AlertListFilter, AlertRepository, CreateOutcome } from "../domain/ports.ts";
 import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
@@ -14,6 +15,38 @@ import {
 
 const OPEN: AlertStatus[] = ["active", "paused"];
 const DUE_BATCH = 500;
+/** Finished alerts deleted per statement: a big backlog goes in short statements that hold few locks. */
+export const PURGE_BATCH = 1000;
+
+/**
+ * The statement behind `GET /v1/alerts`: one range scan of an index in (created_at, id) order, stopping after
+ * `limit` rows (see the paging migration: one index per filter shape). `open` is spelled as the open-alerts
+ * index's predicate, so the planner can match that partial index.
+ */
+export function listOwnedStatement(
+  userId: string,
+  filter: AlertListFilter,
+  after: ListPosition | null,
+  limit: number,
+): { sql: string; params: unknown[] } {
+  const where = ["user_id = ?"];
+  const params: unknown[] = [userId];
+  if (filter.status === "open") where.push("status in ('active', 'paused')");
+  else if (filter.status) {
+    where.push("status = ?");
+    params.push(filter.status);
+  }
+  if (filter.symbol) {
+    where.push("symbol = ?");
+    params.push(filter.symbol);
+  }
+  if (after) {
+    where.push("(created_at, id) > (?::timestamptz, ?::uuid)");
+    params.push(new Date(after.createdAt).toISOString(), after.id);
+  }
+  params.push(limit);
+  return { sql: `select * from alerts where ${where.join(" and ")} order by created_at, id limit ?`, params };
+}
 
 /** AlertRepository on MikroORM (PostgreSQL or PGlite). Each call runs on its own fork of the EntityManager. */
 export class MikroAlertRepository implements AlertRepository {
@@ -63,17 +96,17 @@ export class MikroAlertRepository implements AlertRepository {
     return row ? toAlert(row) : null;
   }
 
-  async listOwned(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]> {
-    const rows = await this.#em.fork().find(
-      AlertEntity,
-      {
-        userId,
-        ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.symbol ? { symbol: filter.symbol } : {}),
-      },
-      { orderBy: { createdAt: "asc", id: "asc" } },
-    );
-    return rows.map(toAlert);
+  async listOwned(
+    userId: string,
+    filter: AlertListFilter,
+    after: ListPosition | null,
+    limit: number,
+  ): Promise<Alert[]> {
+    const { sql, params } = listOwnedStatement(userId, filter, after, limit);
+    this.#columns ??= new AlertColumns(this.#em);
+    const columns = this.#columns;
+    const rows = await this.#em.fork().execute<Record<string, unknown>[]>(sql, params);
+    return rows.map((raw) => toAlert(columns.fromColumns(raw)));
   }
 
   modifyOwned(ownerId: string, alertId: string, decide: (current: Alert) => AlertChange | null) {
@@ -123,6 +156,27 @@ export class MikroAlertRepository implements AlertRepository {
       });
       total += changed;
       if (seen < DUE_BATCH || changed === 0) return total;
+    }
+  }
+
+  async purgeFinished(changedBefore: Date): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      // A statement per batch, committed on its own. Rows another writer holds are skipped (the next sweep
+      // gets them); alert_triggers and deliveries rows go with their alert (on delete cascade).
+      const [row] = await this.#em.fork().execute<{ purged: number }[]>(
+        `with gone as (
+           delete from alerts where id in (
+             select id from alerts
+              where status in ('triggered', 'expired', 'cancelled') and updated_at < ?
+              order by updated_at limit ? for update skip locked)
+           returning 1)
+         select count(*)::int as purged from gone`,
+        [changedBefore.toISOString(), PURGE_BATCH],
+      );
+      const batch = Number(row?.purged ?? 0);
+      purged += batch;
+      if (batch < PURGE_BATCH) return purged;
     }
   }
 

@@ -11,12 +11,33 @@ import {
   resumeSnoozed,
 } from "./alert-rules.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
-import type { AlertRepository, Clock } from "./ports.ts";
+import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
+import type { AlertListFilter, AlertRepository, Clock } from "./ports.ts";
+
+/** The one default of ALERTS_HISTORY_DAYS, in every mode. */
+export const DEFAULT_ALERT_HISTORY_DAYS = 90;
+export const MAX_ALERT_HISTORY_DAYS = 3650;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface AlertServiceOptions {
   repository: AlertRepository;
   clock: Clock;
   maxOpenAlertsPerUser: number;
+  /** How long finished alerts stay listed as history, counted from their last change (ALERTS_HISTORY_DAYS). */
+  historyDays: number;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  /** Continues after this page's last alert; null when it was the last page. */
+  nextCursor: string | null;
+}
+
+/** What one sweep did: open alerts expired and snoozes ended (each with a change event), history purged. */
+export interface SweepOutcome {
+  expired: number;
+  resumed: number;
+  purged: number;
 }
 
 /** The alert use cases: the rules live in alert-rules.ts, storage behind AlertRepository. */
@@ -24,11 +45,13 @@ export class AlertService {
   readonly #repository: AlertRepository;
   readonly #clock: Clock;
   readonly #maxOpen: number;
+  readonly #historyMs: number;
 
   constructor(options: AlertServiceOptions) {
     this.#repository = options.repository;
     this.#clock = options.clock;
     this.#maxOpen = options.maxOpenAlertsPerUser;
+    this.#historyMs = options.historyDays * DAY_MS;
   }
 
   async create(userId: string, callerPlatform: Platform, command: CreateAlertCommand): Promise<Alert> {
@@ -87,8 +110,18 @@ export class AlertService {
     return alert;
   }
 
-  list(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]> {
-    return this.#repository.listOwned(userId, filter);
+  /** One page of the user's alerts, oldest first; `cursor` is the previous page's nextCursor. */
+  async list(userId: string, filter: AlertListFilter, limit: number, cursor?: string): Promise<AlertPage> {
+    const after = cursor === undefined ? null : decodeListCursor(cursor);
+    // One row more than the page tells whether another page follows, without a count.
+    const rows = await this.#repository.listOwned(userId, filter, after, limit + 1);
+    const alerts = rows.slice(0, limit);
+    const last = alerts.at(-1);
+    const nextCursor =
+      rows.length > limit && last
+        ? encodeListCursor({ createdAt: Date.parse(last.createdAt), id: last.id })
+        : null;
+    return { alerts, nextCursor };
   }
 
   async get(userId: string, alertId: string): Promise<Alert> {
@@ -121,6 +154,21 @@ export class AlertService {
   /** Resumes snoozed alerts whose snooze is over (run on an interval, like expireDue). */
   resumeDue(now: Date = this.#clock.now()): Promise<number> {
     return this.#repository.resumeDue(now, (current) => resumeSnoozed(current, now));
+  }
+
+  /** Deletes finished alerts whose last change is older than the history kept (ALERTS_HISTORY_DAYS). */
+  purgeHistory(now: Date = this.#clock.now()): Promise<number> {
+    return this.#repository.purgeFinished(new Date(now.getTime() - this.#historyMs));
+  }
+
+  /** Everything that is due by the clock; main.ts, the workers and the standalone run it on an interval. */
+  async sweep(now: Date = this.#clock.now()): Promise<SweepOutcome> {
+    const [expired, resumed, purged] = await Promise.all([
+      this.expireDue(now),
+      this.resumeDue(now),
+      this.purgeHistory(now),
+    ]);
+    return { expired, resumed, purged };
   }
 
   /**

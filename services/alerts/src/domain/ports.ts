@@ -1,5 +1,6 @@
 import type {
   Alert,
+  AlertListStatus,
   AlertRuntimeEvent,
   AlertStatus,
   DeliveryRecord,
@@ -11,11 +12,18 @@ import type {
   WatchlistItem,
 } from "@tickerbell/contracts";
 import type { AlertChangeKind } from "./alert-rules.ts";
+import type { ListPosition } from "./list-cursor.ts";
 
 /** A change to one alert, decided by the domain; the repository persists it with its outbox row. */
 export interface AlertChange {
   alert: Alert;
   change: AlertChangeKind;
+}
+
+/** Which of a user's alerts to list: one status, or `open` (active and paused); one symbol. */
+export interface AlertListFilter {
+  status?: AlertListStatus;
+  symbol?: string;
 }
 
 /**
@@ -34,7 +42,13 @@ export interface AlertRepository {
    */
   createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome>;
   findOwned(userId: string, alertId: string): Promise<Alert | null>;
-  listOwned(userId: string, filter: { status?: AlertStatus; symbol?: string }): Promise<Alert[]>;
+  /** Up to `limit` of the user's alerts matching `filter` in (createdAt, id) order, after `after` when given. */
+  listOwned(
+    userId: string,
+    filter: AlertListFilter,
+    after: ListPosition | null,
+    limit: number,
+  ): Promise<Alert[]>;
   /** Null when the alert does not exist or is not `ownerId`'s. `decide` returns null for "nothing to write". */
   modifyOwned(
     ownerId: string,
@@ -45,6 +59,12 @@ export interface AlertRepository {
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   /** Applies `decide` to every paused alert whose snooze ended at or before `now`; returns how many changed. */
   resumeDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
+  /**
+   * Deletes finished alerts (triggered, expired, cancelled) last changed before `changedBefore`, with their
+   * firings and delivery records, a bounded batch per statement; returns how many alerts went. No change event:
+   * consumers dropped finished alerts when they finished.
+   */
+  purgeFinished(changedBefore: Date): Promise<number>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
   /**
    * Each symbol's highest committed alerts.changes `seq` (symbols without a change are absent): every change

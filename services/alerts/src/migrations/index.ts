@@ -4,6 +4,7 @@ import { Migration20261124210000Snooze } from "./Migration20261124210000_snooze.
 import { Migration20261202100000ChangeSequences } from "./Migration20261202100000_change_sequences.ts";
 import { Migration20261202120000Runtime } from "./Migration20261202120000_runtime.ts";
 import { Migration20261203000000Duplicates } from "./Migration20261203000000_duplicates.ts";
+import { Migration20261203100000AlertLists } from "./Migration20261203100000_alert_lists.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: "Migration20261202100000_change_sequences", class: Migration20261202100000ChangeSequences },
   { name: "Migration20261202120000_runtime", class: Migration20261202120000Runtime },
   { name: "Migration20261203000000_duplicates", class: Migration20261203000000Duplicates },
+  { name: "Migration20261203100000_alert_lists", class: Migration20261203100000AlertLists },
 ];

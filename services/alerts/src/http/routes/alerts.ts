@@ -49,18 +49,20 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       method: "get",
       path: "/",
       tags: ["alerts"],
-      summary: "The user's alerts, oldest first, optionally filtered by status and symbol",
+      summary: "A page of the user's alerts, oldest first, optionally filtered by status and symbol",
+      description:
+        "Oldest first (by creation, then id). `status` is one status or `open` (active and paused: what can still fire). Pages hold `limit` alerts (1–500, default 100); pass a page's `nextCursor` as `cursor` to get the next one (null: that was the last). A cursor this service did not hand out is refused with 400 invalid_cursor. Finished alerts (triggered, expired, cancelled) stay listed for ALERTS_HISTORY_DAYS after their last change, then are deleted.",
       security: bearer,
       request: { headers: BotHeadersSchema, query: ListAlertsQuerySchema },
-      responses: { 200: jsonResponse(AlertListSchema, "Matching alerts"), ...errorResponses(429) },
+      responses: {
+        200: jsonResponse(AlertListSchema, "One page of matching alerts"),
+        ...errorResponses(429),
+      },
     }),
     async (c) => {
-      const { status, symbol } = c.req.valid("query");
-      const list = await alerts.list(c.get("userId"), {
-        ...(status ? { status } : {}),
-        ...(symbol ? { symbol } : {}),
-      });
-      return c.json({ alerts: list }, 200);
+      const { status, symbol, limit, cursor } = c.req.valid("query");
+      const filter = { ...(status ? { status } : {}), ...(symbol ? { symbol } : {}) };
+      return c.json(await alerts.list(c.get("userId"), filter, limit, cursor), 200);
     },
   );
 
@@ -102,7 +104,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       method: "delete",
       path: "/{id}",
       tags: ["alerts"],
-      summary: "Cancel an alert (idempotent; the alert stays listed as cancelled)",
+      summary: "Cancel an alert (idempotent; the alert stays listed as cancelled, as history)",
       security: bearer,
       request: { headers: BotHeadersSchema, params: AlertIdParams },
       responses: { 200: one, ...errorResponses(404, 409, 429) },
