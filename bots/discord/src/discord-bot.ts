@@ -175,9 +175,8 @@ export class DiscordBot {
 
   /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
   private async alertChoices(userId: string, subcommand: string | null, query: string): Promise<Choice[]> {
-    const alerts = (await this.options.alerts.listAlerts(userId))
-      .filter((a) => a.status === "active" || a.status === "paused")
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
+    const alerts = await this.options.alerts.listAlerts(userId, { status: "open" });
     const now = this.now();
     const wanted = (a: Alert) =>
       subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;

@@ -186,6 +186,26 @@ describe("/alert list, pause, resume, remove", () => {
     expect(after.content).toMatch(/Your alerts on AAPL\*\* \(1;/);
   });
 
+  it("autocomplete offers only the open alerts, and asks the alert service for only those", async () => {
+    const user = newUser();
+    for (const value of ["1000", "2000", "3000"]) {
+      await stack.fake
+        .slashCommand(user, "alert price", { ticker: "AAPL", condition: "above", value })
+        .reply();
+    }
+    const [, gone] = await stack.alerts.listAlerts(user.id);
+    await stack.alerts.cancelAlert(user.id, gone!.id);
+    const from = stack.alertRequests.length;
+    const choices = await stack.fake.autocomplete(user, "alert remove", { alert: "" }, "alert").choices();
+    expect(choices.map((c) => c.name)).toEqual([
+      expect.stringMatching(/^1\. AAPL above \$1,000\.00/),
+      expect.stringMatching(/^2\. AAPL above \$3,000\.00/),
+    ]);
+    const lists = stack.alertRequests.slice(from).filter((r) => r.startsWith("GET /v1/alerts?"));
+    expect(lists).toHaveLength(1);
+    expect(new URLSearchParams(lists[0]!.split("?")[1]).get("status")).toBe("open");
+  });
+
   it("a button under the list acts", async () => {
     const user = newUser();
     await stack.fake

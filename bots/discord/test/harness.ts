@@ -61,6 +61,8 @@ export interface Stack {
   service: RunningAlertService;
   alerts: AlertsClient;
   alertsUrl: string;
+  /** Every request that reached the alert service's HTTP API, in arrival order ("GET /v1/alerts?..."). */
+  alertRequests: string[];
   pricingUrl: string;
   feed: SimulatedFeed;
   logs: () => Array<Record<string, unknown>>;
@@ -94,7 +96,12 @@ export async function startStack(
       metrics: createMetricsRegistry("alerts"),
     });
     cleanups.push(() => service.close());
-    const alertsHttp = await listen(service.app.fetch);
+    const alertRequests: string[] = [];
+    const alertsHttp = await listen((request) => {
+      const url = new URL(request.url);
+      alertRequests.push(`${request.method} ${url.pathname}${url.search}`);
+      return service.app.fetch(request);
+    });
     cleanups.push(() => close(alertsHttp.server));
 
     // Prices stay at the universe's starting prices (AAPL 190, TSLA 245, NVDA 122...) until the feed advances.
@@ -138,6 +145,7 @@ export async function startStack(
       service,
       alerts,
       alertsUrl: alertsHttp.url,
+      alertRequests,
       pricingUrl: pricingHttp.url,
       feed,
       logs: lines,

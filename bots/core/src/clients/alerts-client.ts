@@ -1,11 +1,13 @@
 import {
   AcknowledgeUndeliverableResponseSchema,
   type Alert,
+  type AlertList,
   AlertListSchema,
+  type AlertListStatus,
   AlertSchema,
   type CreateAlertRequest,
   LinkCodeSchema,
-  type ListAlertsQuery,
+  MAX_ALERT_PAGE,
   type Platform,
   RedeemLinkCodeResponseSchema,
   type ResolveUserRequest,
@@ -25,6 +27,12 @@ export interface Actor {
   commandId?: string | undefined;
 }
 
+/** Which alerts to list: one status or `open` (active and paused, what the bots show), one symbol. */
+export interface AlertFilter {
+  status?: AlertListStatus | undefined;
+  symbol?: string | undefined;
+}
+
 /**
  * The alert service as one bot sees it: every call acts for one identity of the bot's own platform (the
  * token decides the platform, the header the user). A bare platform user id is a call of its own.
@@ -32,6 +40,7 @@ export interface Actor {
 export class AlertsClient {
   readonly platform: Platform;
   private readonly http: JsonClient;
+  private readonly pageSize: number;
 
   constructor(options: {
     baseUrl: string;
@@ -39,9 +48,12 @@ export class AlertsClient {
     platform: Platform;
     timeoutMs?: number;
     fetch?: Fetch;
+    /** Alerts asked for per page when listing (default: the most the service gives, 500). */
+    pageSize?: number;
   }) {
     this.platform = options.platform;
     this.http = new JsonClient({ service: "the alert service", ...options });
+    this.pageSize = options.pageSize ?? MAX_ALERT_PAGE;
   }
 
   private as(actor: string | Actor): Record<string, string> {
@@ -62,15 +74,28 @@ export class AlertsClient {
     });
   }
 
-  async listAlerts(actor: string | Actor, query: ListAlertsQuery = {}): Promise<Alert[]> {
-    const params = new URLSearchParams();
-    if (query.status) params.set("status", query.status);
-    if (query.symbol) params.set("symbol", query.symbol);
-    const suffix = params.size > 0 ? `?${params}` : "";
-    const list = await this.http.call("GET", `/v1/alerts${suffix}`, AlertListSchema, {
-      headers: this.as(actor),
-    });
-    return list.alerts;
+  /**
+   * Every alert matching `filter`, oldest first, page after page. Ask for what is shown: `status: "open"` is
+   * bounded by the per-user cap, everything (the default) includes the whole history kept.
+   */
+  async listAlerts(actor: string | Actor, filter: AlertFilter = {}): Promise<Alert[]> {
+    const alerts: Alert[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: AlertList = await this.listAlertsPage(actor, filter, cursor);
+      alerts.push(...page.alerts);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return alerts;
+  }
+
+  /** One page of `listAlerts`: from the start, or from a page's `nextCursor`. */
+  listAlertsPage(actor: string | Actor, filter: AlertFilter = {}, cursor: string | null = null) {
+    const params = new URLSearchParams({ limit: String(this.pageSize) });
+    if (filter.status) params.set("status", filter.status);
+    if (filter.symbol) params.set("symbol", filter.symbol);
+    if (cursor !== null) params.set("cursor", cursor);
+    return this.http.call("GET", `/v1/alerts?${params}`, AlertListSchema, { headers: this.as(actor) });
   }
 
   getAlert(actor: string | Actor, alertId: string): Promise<Alert> {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
-import { type Alert, AlertSchema } from "@tickerbell/contracts";
+import { type Alert, AlertSchema, IdSchema } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
 import { describeAlert, formatChange, formatPercent, formatPrice } from "../format/format.ts";
 import {
@@ -31,8 +31,6 @@ export type ActionVerb = "pause" | "resume" | "delete" | "rearm" | "snooze";
 export function actionOf(verb: ActionVerb, alertId: string): string {
   return `${verb}:${alertId}`;
 }
-
-const LISTED_STATUSES = new Set(["active", "paused"]);
 
 /**
  * Turns chat messages and button presses into alert-service calls and replies. Platform-neutral: the
@@ -341,12 +339,12 @@ export class CommandHandler {
     return { text: `I don't know the ticker ${symbol}.${hint}` };
   }
 
-  /** The user's live alerts in a stable order, which is what `/delete 2` counts in. */
-  private async liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
-    const alerts = await this.deps.alerts.listAlerts(ctx, symbol ? { symbol } : {});
-    return alerts
-      .filter((a) => LISTED_STATUSES.has(a.status))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  /**
+   * The user's open alerts (active and paused), oldest first: what /alerts shows and `/delete 2` counts in.
+   * Only those are asked for; the finished history (however long) never leaves the alert service.
+   */
+  private liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
+    return this.deps.alerts.listAlerts(ctx, { status: "open", ...(symbol ? { symbol } : {}) });
   }
 
   private async listAlerts(ctx: ChatContext, symbol: string | null): Promise<Reply> {
@@ -386,34 +384,57 @@ export class CommandHandler {
   }
 
   private async findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
+    if (ref.by === "id") return this.findById(ctx, ref.id);
+    const listed = this.lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
+    if (listed === undefined) return this.findByPosition(ctx, ref.position);
+    const id = listed[ref.position - 1];
+    if (id === undefined)
+      throw new UserFacingError(
+        `Your last list had ${listed.length} alert(s); there is no number ${ref.position}. See /alerts.`,
+      );
+    // The list the user saw names the alert: fetch that one, not the list again.
+    const alert = await this.openAlert(ctx, id);
+    if (!alert)
+      throw new UserFacingError(
+        `Alert ${ref.position} of your last list (${id.slice(0, 8)}) has fired, expired or been deleted since. See /alerts.`,
+      );
+    return alert;
+  }
+
+  /** No list seen (in this process): the number counts in the open alerts as they are now. */
+  private async findByPosition(ctx: ChatContext, position: number): Promise<Alert> {
     const alerts = await this.liveAlerts(ctx);
-    if (ref.by === "position") {
-      const listed = this.lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
-      if (listed !== undefined) {
-        const id = listed[ref.position - 1];
-        if (id === undefined)
-          throw new UserFacingError(
-            `Your last list had ${listed.length} alert(s); there is no number ${ref.position}. See /alerts.`,
-          );
-        const alert = alerts.find((a) => a.id === id);
-        if (!alert)
-          throw new UserFacingError(
-            `Alert ${ref.position} of your last list (${id.slice(0, 8)}) has fired, expired or been deleted since. See /alerts.`,
-          );
-        return alert;
-      }
-      const alert = alerts[ref.position - 1];
-      if (!alert)
-        throw new UserFacingError(
-          `You have ${alerts.length} alert(s); there is no number ${ref.position}. See /alerts.`,
-        );
-      return alert;
+    const alert = alerts[position - 1];
+    if (!alert)
+      throw new UserFacingError(
+        `You have ${alerts.length} alert(s); there is no number ${position}. See /alerts.`,
+      );
+    return alert;
+  }
+
+  /** A whole id is fetched on its own; a prefix (the 8 characters a list shows) is looked up among the open alerts. */
+  private async findById(ctx: ChatContext, idOrPrefix: string): Promise<Alert> {
+    if (IdSchema.safeParse(idOrPrefix).success) {
+      const alert = await this.openAlert(ctx, idOrPrefix);
+      if (alert) return alert;
+    } else {
+      const matches = (await this.liveAlerts(ctx)).filter((a) => a.id.startsWith(idOrPrefix));
+      if (matches.length === 1) return matches[0]!;
+      if (matches.length > 1)
+        throw new UserFacingError(`More than one alert starts with ${idOrPrefix}; give more of the id.`);
     }
-    const matches = alerts.filter((a) => a.id.startsWith(ref.id));
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1)
-      throw new UserFacingError(`More than one alert starts with ${ref.id}; give more of the id.`);
-    throw new UserFacingError(`I can't find an alert ${ref.id} among yours. See /alerts.`);
+    throw new UserFacingError(`I can't find an alert ${idOrPrefix} among yours. See /alerts.`);
+  }
+
+  /** The user's alert `id` while it is open; null once it fired, expired, was deleted or is gone. */
+  private async openAlert(ctx: ChatContext, id: string): Promise<Alert | null> {
+    try {
+      const alert = await this.deps.alerts.getAlert(ctx, id);
+      return alert.status === "active" || alert.status === "paused" ? alert : null;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   private async watch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
