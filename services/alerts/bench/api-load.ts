@@ -1,6 +1,9 @@
 // API load benchmark: the alert service as its own process on a fresh PostgreSQL database, driven open-loop at
 // an even request rate. Alert creation first (which also fills the table), then listing; p99 latency and the
-// achieved rate for each. Writes bench-results/api-load.json.
+// achieved rate for each. Then what a long history costs a bot (issue 13 item 8): users with 2,000 finished alerts
+// and 3 open ones, listed the way the bots do now (status=open) and the way they used to (every alert, here page
+// after page), one fetch after another: bytes and requests per fetch, latency, the service's memory.
+// Writes bench-results/api-load.json.
 //
 // Why not autocannon's overallRate: it lets each connection send its per-second quota back to back at the start
 // of every second (500/s over 50 connections arrives as bursts of 500), and its latency correction records each
@@ -22,6 +25,7 @@ import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase } from "@tickerbell/testkit";
+import pg from "pg";
 
 const RATE = Number(process.env.BENCH_API_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 20);
@@ -30,6 +34,11 @@ const CONNECTIONS = 50;
 const REQUEST_TIMEOUT_MS = 10_000;
 const USERS = 2_000;
 const SYMBOLS = ["AAPL", "MSFT", "TSLA", "NVDA", "AMZN", "GOOG", "META", "AMD", "NFLX", "JPM"];
+/** The history phase: users with a long history of finished alerts and a few open ones, fetched in turn. */
+const HISTORY_USERS = 20;
+const FINISHED_PER_USER = 2_000;
+const OPEN_PER_USER = 3;
+const HISTORY_FETCHES = 200;
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const RESULT_FILE = join(REPO_ROOT, "bench-results/api-load.json");
@@ -102,10 +111,34 @@ try {
   const list = await measured(() => paced(listRequest, RATE, SECONDS));
   log(summary("list", list));
 
+  log(
+    `history: ${HISTORY_USERS} users with ${FINISHED_PER_USER} finished and ${OPEN_PER_USER} open alerts each`,
+  );
+  const historyUsers = await seedHistory(createBody);
+  const rssBefore = serviceRssMiB();
+  const openFetch = await fetchesOf(historyUsers, "status=open");
+  const rssAfterOpen = serviceRssMiB();
+  const everyFetch = await fetchesOf(historyUsers, "");
+  const rssAfterEvery = serviceRssMiB();
+  const history = {
+    users: HISTORY_USERS,
+    finishedPerUser: FINISHED_PER_USER,
+    openPerUser: OPEN_PER_USER,
+    open: openFetch,
+    everyAlert: everyFetch,
+    serviceRssMiB: {
+      before: rssBefore,
+      afterOpenFetches: rssAfterOpen,
+      afterEveryAlertFetches: rssAfterEvery,
+    },
+  };
+  log(historySummary(history));
+
   const result = {
     targetRatePerSec: RATE,
     create: figures(create),
     list: figures(list),
+    history,
     details: {
       seconds: SECONDS,
       connections: CONNECTIONS,
@@ -126,7 +159,8 @@ try {
   await writeFile(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `api load bench (alert service on PostgreSQL, ${RATE} requests/s for ${SECONDS} s each):\n` +
-      `  ${summary("create", create)}\n  ${summary("list", list)}\n  written to ${RESULT_FILE}`,
+      `  ${summary("create", create)}\n  ${summary("list", list)}\n  ${historySummary(history)}\n` +
+      `  written to ${RESULT_FILE}`,
   );
 } catch (error) {
   console.error(serviceOutput.join("").slice(-5000));
@@ -278,6 +312,113 @@ function figures(r: Measured) {
 function summary(name: string, r: Measured): string {
   const f = figures(r);
   return `${name}: p99 ${f.p99Ms} ms (p50 ${f.p50Ms} ms, max ${f.maxMs} ms) at ${f.achievedPerSec} requests/s achieved, ${f.requests} requests, ${f.non2xx} non-2xx, ${f.errors} errors; service CPU ${f.serviceCpuMsPerRequest} ms per request, machine ${f.machineCpuBusyPercent}% busy`;
+}
+
+/**
+ * Users with a long history: each creates its open alerts through the API (which registers the user), and its
+ * finished alerts are copied from the first one straight into the table (the API would take minutes).
+ */
+async function seedHistory(createBody: (user: string, n: number) => string): Promise<string[]> {
+  const users = Array.from({ length: HISTORY_USERS }, (_, i) => String(800_000_000 + i));
+  for (const user of users) {
+    for (let n = 0; n < OPEN_PER_USER; n++) {
+      const res = await fetch(`${baseUrl}/v1/alerts`, {
+        method: "POST",
+        headers: headers(user),
+        body: createBody(user, n),
+      });
+      if (res.status !== 201) throw new Error(`seeding ${user}: ${res.status} ${await res.text()}`);
+    }
+  }
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into alerts
+         select (jsonb_populate_record(a, jsonb_build_object(
+           'id', gen_random_uuid(),
+           'status', (array['triggered', 'expired', 'cancelled'])[1 + g % 3],
+           'created_at', a.created_at - make_interval(secs => $1 + 1 - g),
+           'updated_at', a.created_at - make_interval(secs => $1 + 1 - g)))).*
+         from alerts a
+         join (select distinct on (user_id) id from alerts
+                where user_id in (select user_id from platform_identities where platform_user_id = any($2))
+                order by user_id, created_at) first using (id),
+              generate_series(1, $1) g`,
+      [FINISHED_PER_USER, users],
+    );
+    await client.query("analyze alerts");
+  } finally {
+    await client.end();
+  }
+  return users;
+}
+
+interface FetchFigures {
+  /** Requests one fetch of the whole list took (following nextCursor). */
+  requestsPerFetch: number;
+  alertsPerFetch: number;
+  bytesPerFetch: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** HISTORY_FETCHES fetches of a whole list (every page), one after another, across the history users. */
+async function fetchesOf(users: string[], query: string): Promise<FetchFigures> {
+  const latencies: number[] = [];
+  let requests = 0;
+  let alerts = 0;
+  let bytes = 0;
+  for (let i = 0; i < HISTORY_FETCHES; i++) {
+    const user = users[i % users.length]!;
+    const started = performance.now();
+    let cursor: string | null = null;
+    do {
+      const params = new URLSearchParams(query);
+      params.set("limit", "500");
+      if (cursor !== null) params.set("cursor", cursor);
+      const res = await fetch(`${baseUrl}/v1/alerts?${params}`, { headers: headers(user) });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`listing ${user}: ${res.status} ${text.slice(0, 200)}`);
+      const page = JSON.parse(text) as { alerts: unknown[]; nextCursor: string | null };
+      requests++;
+      alerts += page.alerts.length;
+      bytes += Buffer.byteLength(text);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    requestsPerFetch: requests / HISTORY_FETCHES,
+    alertsPerFetch: alerts / HISTORY_FETCHES,
+    bytesPerFetch: Math.round(bytes / HISTORY_FETCHES),
+    p50Ms: percentileOf(latencies, 0.5),
+    p99Ms: percentileOf(latencies, 0.99),
+  };
+}
+
+/** The service process's resident memory in MiB (Linux /proc; null elsewhere). */
+function serviceRssMiB(): number | null {
+  try {
+    const line = readFileSync(`/proc/${service.pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("VmRSS:"));
+    return line ? Math.round(Number(line.split(/\s+/)[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function historySummary(h: {
+  open: FetchFigures;
+  everyAlert: FetchFigures;
+  serviceRssMiB: Record<string, number | null>;
+}): string {
+  const one = (name: string, f: FetchFigures) =>
+    `${name}: ${f.alertsPerFetch} alerts, ${Math.round(f.bytesPerFetch / 1024)} KiB in ${f.requestsPerFetch} request(s), p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms`;
+  const rss = h.serviceRssMiB;
+  return `history (per fetch of a user's list): ${one("open alerts (the bots now)", h.open)}; ${one("every alert (before)", h.everyAlert)}; service RSS ${rss.before} -> ${rss.afterOpenFetches} -> ${rss.afterEveryAlertFetches} MiB`;
 }
 
 async function freePort(): Promise<number> {
