@@ -61,6 +61,20 @@ describe("operations endpoints", () => {
     expect(create.responses["409"].content["application/json"].schema.properties.error).toBeDefined();
     const header = create.parameters.find((p: { name: string }) => p.name === "x-platform-user-id");
     expect(header).toMatchObject({ in: "header", required: true });
+    // The list is paged: limit and cursor in, nextCursor out, and `open` among the statuses.
+    const list = spec.paths["/v1/alerts"].get;
+    const query = Object.fromEntries(
+      list.parameters
+        .filter((p: { in: string }) => p.in === "query")
+        .map((p: { name: string; schema: unknown }) => [p.name, p.schema]),
+    );
+    expect(query.limit).toMatchObject({ minimum: 1, maximum: 500, default: 100 });
+    expect(query.cursor).toMatchObject({ type: "string" });
+    expect(query.status.enum).toContain("open");
+    expect(list.description).toMatch(/nextCursor/);
+    const page = list.responses["200"].content["application/json"].schema;
+    expect(page.properties.nextCursor).toBeDefined();
+    expect(page.required).toEqual(expect.arrayContaining(["alerts", "nextCursor"]));
   });
 
   it("renders a self-contained docs page from the spec", async () => {
