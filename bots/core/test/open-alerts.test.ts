@@ -135,10 +135,11 @@ describe("a user with 2,000 finished alerts and three open ones", () => {
     let next = 0;
     const worker = async () => {
       while (next < HISTORY) {
-        next++;
+        // Each its own level: the service refuses an open twin, and eight run at once.
+        const target = 500 + next++ / 100;
         const alert = await direct.createAlert(USER, {
           symbol: "MSFT",
-          condition: { kind: "price", direction: "above", target: 500 },
+          condition: { kind: "price", direction: "above", target },
           market: { last: 400 },
           origin: { platform: "telegram", chatId: `chat-${USER}` },
         });

@@ -1,7 +1,7 @@
 import type { Alert, Notification } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PURGE_BATCH } from "../src/db/alert-repository.ts";
-import { priceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 /**
  * Finished alerts (triggered, expired, cancelled) stay listed as history for ALERTS_HISTORY_DAYS after their last
@@ -13,7 +13,7 @@ const DAY = 24 * 3600 * 1000;
 type Running = Awaited<ReturnType<typeof startPostgresHarness>>;
 
 async function create(h: Running, as: string, overrides: Record<string, unknown> = {}): Promise<Alert> {
-  const res = await h.api("POST", "/v1/alerts", { as, body: priceAlert(overrides) });
+  const res = await h.api("POST", "/v1/alerts", { as, body: anotherPriceAlert(overrides) });
   expect(res.status, res.text).toBe(201);
   return res.body;
 }

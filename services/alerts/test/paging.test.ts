@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listOwnedStatement } from "../src/db/alert-repository.ts";
 import { encodeListCursor } from "../src/domain/list-cursor.ts";
-import { type Answer, priceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { type Answer, anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 /** GET /v1/alerts a page at a time, over HTTP on real PostgreSQL. */
 
@@ -24,7 +24,7 @@ interface Listed {
 const idsOf = (res: Answer): string[] => res.body.alerts.map((a: Listed) => a.id);
 
 async function create(as: string, overrides: Record<string, unknown> = {}): Promise<Listed> {
-  const res = await h.api("POST", "/v1/alerts", { as, body: priceAlert(overrides) });
+  const res = await h.api("POST", "/v1/alerts", { as, body: anotherPriceAlert(overrides) });
   expect(res.status, res.text).toBe(201);
   return res.body;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Alert, AlertChangeEventSchema, type Notification } from "@tickerbell/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import { migrationsList } from "../src/migrations/index.ts";
-import { type Harness, priceAlert, startHarness } from "./harness.ts";
+import { anotherPriceAlert, type Harness, priceAlert, startHarness } from "./harness.ts";
 
 // The embedded default: the same service and migrations on PGlite under a data directory.
 const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-alerts-pglite-"));
@@ -156,7 +156,7 @@ describe("the API on PGlite", () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
         h.clock.advance(1);
-        ids.push((await h.api("POST", "/v1/alerts", { as: user, body: priceAlert() })).body.id);
+        ids.push((await h.api("POST", "/v1/alerts", { as: user, body: anotherPriceAlert() })).body.id);
       }
       await h.api("DELETE", `/v1/alerts/${ids[0]}`, { as: user });
       const first = await h.api("GET", "/v1/alerts?status=open&limit=3", { as: user });
