@@ -1,4 +1,5 @@
 import {
+  type Actor,
   type AlertsApi,
   type Button,
   type ChatContext,
@@ -44,6 +45,8 @@ export interface DiscordBotOptions {
 
 const MAX_CONTENT = 2000;
 const MAX_CHOICES = 25;
+/** Autocomplete lookups of one user within this window count as one command. */
+const AUTOCOMPLETE_WINDOW_MS = 10_000;
 const MAX_ROWS = 5;
 const MAX_BUTTONS_PER_ROW = 5;
 
@@ -141,9 +144,9 @@ export class DiscordBot {
     const subcommand = interaction.options.getSubcommand(false);
     const lookup =
       focused.name === "alert"
-        ? this.alertChoices(interaction.user.id, subcommand, query)
+        ? this.alertChoices(this.autocompleteActor(interaction.user.id), subcommand, query)
         : interaction.commandName === "watchlist" && subcommand === "remove"
-          ? this.watchlistChoices(interaction.user.id, query)
+          ? this.watchlistChoices(this.autocompleteActor(interaction.user.id), query)
           : this.tickerChoices(query);
     const choices = await withDeadline(lookup, this.options.autocompleteDeadlineMs ?? 2000).catch(
       (error: unknown) => {
@@ -152,6 +155,15 @@ export class DiscordBot {
       },
     );
     await interaction.respond(choices ?? []);
+  }
+
+  /**
+   * Discord asks for choices on every keystroke: the lookups of one user within a few seconds share one command
+   * id, so typing into an option costs the user's command allowance about one command, not one per key.
+   */
+  private autocompleteActor(userId: string): Actor {
+    const window = Math.floor(this.now().getTime() / AUTOCOMPLETE_WINDOW_MS);
+    return { platformUserId: userId, commandId: `autocomplete-${window}` };
   }
 
   private async tickerChoices(query: string): Promise<Choice[]> {
@@ -164,8 +176,8 @@ export class DiscordBot {
   }
 
   /** Removing from the watchlist offers what is on it. */
-  private async watchlistChoices(userId: string, query: string): Promise<Choice[]> {
-    const { items } = await this.options.alerts.watchlist(userId);
+  private async watchlistChoices(actor: Actor, query: string): Promise<Choice[]> {
+    const { items } = await this.options.alerts.watchlist(actor);
     const needle = query.replace(/^\$/, "").toUpperCase();
     return items
       .filter((item) => item.symbol.includes(needle))
@@ -174,9 +186,9 @@ export class DiscordBot {
   }
 
   /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
-  private async alertChoices(userId: string, subcommand: string | null, query: string): Promise<Choice[]> {
+  private async alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
     // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
-    const alerts = await this.options.alerts.listAlerts(userId, { status: "open" });
+    const alerts = await this.options.alerts.listAlerts(actor, { status: "open" });
     const now = this.now();
     const wanted = (a: Alert) =>
       subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;

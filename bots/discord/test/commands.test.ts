@@ -206,6 +206,21 @@ describe("/alert list, pause, resume, remove", () => {
     expect(new URLSearchParams(lists[0]!.split("?")[1]).get("status")).toBe("open");
   });
 
+  it("autocomplete counts against the user's allowance as one command per few seconds, not one per keystroke", async () => {
+    const user = newUser();
+    await stack.fake
+      .slashCommand(user, "alert price", { ticker: "AAPL", condition: "above", value: "1000" })
+      .reply();
+    const from = stack.alertRequests.length;
+    for (const typed of ["", "1", "10", "100", "1000"])
+      await stack.fake.autocomplete(user, "alert remove", { alert: typed }, "alert").choices();
+    const ids = stack.alertCommandIds.slice(from);
+    expect(ids).toHaveLength(5);
+    expect(ids.every((id) => id?.startsWith("autocomplete-"))).toBe(true);
+    // Five keystrokes fall in one window, or two when they straddle its edge.
+    expect(new Set(ids).size).toBeLessThanOrEqual(2);
+  });
+
   it("a button under the list acts", async () => {
     const user = newUser();
     await stack.fake

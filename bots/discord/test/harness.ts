@@ -63,6 +63,8 @@ export interface Stack {
   alertsUrl: string;
   /** Every request that reached the alert service's HTTP API, in arrival order ("GET /v1/alerts?..."). */
   alertRequests: string[];
+  /** The X-Command-Id of each of those requests (null when it had none), in the same order. */
+  alertCommandIds: (string | null)[];
   pricingUrl: string;
   feed: SimulatedFeed;
   logs: () => Array<Record<string, unknown>>;
@@ -97,9 +99,11 @@ export async function startStack(
     });
     cleanups.push(() => service.close());
     const alertRequests: string[] = [];
+    const alertCommandIds: (string | null)[] = [];
     const alertsHttp = await listen((request) => {
       const url = new URL(request.url);
       alertRequests.push(`${request.method} ${url.pathname}${url.search}`);
+      alertCommandIds.push(request.headers.get("x-command-id"));
       return service.app.fetch(request);
     });
     cleanups.push(() => close(alertsHttp.server));
@@ -146,6 +150,7 @@ export async function startStack(
       alerts,
       alertsUrl: alertsHttp.url,
       alertRequests,
+      alertCommandIds,
       pricingUrl: pricingHttp.url,
       feed,
       logs: lines,
