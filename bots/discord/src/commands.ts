@@ -311,6 +311,10 @@ export function slashExample(typed: string): string {
       return `/price ticker:${command.symbols[0] ?? "AAPL"}`;
     case "link":
       return command.code ? `/link code:${command.code}` : "/link";
+    case "snooze":
+    case "rearm":
+      // Discord offers these as the Snooze and Re-arm buttons under a notification and a list.
+      return "/alert list";
     case "start":
     case "help":
       return "/help";

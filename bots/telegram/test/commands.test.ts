@@ -227,6 +227,44 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect((await world.say(eli, "/delete 1")).text).toMatch(/^Deleted: TSLA above/);
   });
 
+  it("/snooze N [duration] and /rearm N work as typed commands, with the buttons that apply after them", async () => {
+    const fay = { id: 1014, first_name: "Fay" };
+    const nvda = await priceOf("NVDA");
+    await world.say(fay, `/alert NVDA above ${Math.ceil(nvda * 1.3)} repeat 1h`);
+    await world.say(fay, `/alert NVDA below ${Math.floor(nvda * 0.7)}`);
+    await world.say(fay, "/alerts");
+    const snoozed = await world.say(fay, "/snooze 1 2h");
+    expect(snoozed.text).toMatch(/^Snoozed for 2h: NVDA above .*snoozed, resumes in 2 hours/);
+    expect(labelsOf(snoozed)).toEqual(["▶ Resume", "🗑 Delete"]);
+    const [first, second] = await world.alerts.listAlerts("1014");
+    expect(first!.status).toBe("paused");
+    expect(Date.parse(first!.resumeAt!) - Date.now()).toBeGreaterThan(7_100_000);
+    expect((await world.say(fay, "/snooze 2")).text).toMatch(/^Snoozed for 1h: NVDA below/);
+    // Re-arm by number makes an open alert active again; by its id, a fired one is set up afresh.
+    const rearmedOpen = await world.say(fay, "/rearm 1");
+    expect(rearmedOpen.text).toMatch(/^Re-armed: NVDA above /);
+    expect(rearmedOpen.text).not.toMatch(/snoozed/);
+    const fired = await world.fire(fay, second!, Math.floor(nvda * 0.7) - 1);
+    expect(fired.alert.status).toBe("triggered");
+    const rearmed = await world.say(fay, `/rearm ${second!.id}`);
+    expect(rearmed.text).toMatch(/^🔁 Re-armed as a new alert: NVDA below/);
+    expect((await world.alerts.listAlerts("1014", { status: "open" })).map((a) => a.status)).toEqual([
+      "active",
+      "active",
+    ]);
+    expect((await world.say(fay, "/snooze 1 8d")).text).toMatch(/at most 7 days; pause the alert instead/);
+  });
+
+  it("answers a mistyped command with the one it meant, and an unknown help topic with the topics", async () => {
+    const gil = { id: 1015, first_name: "Gil" };
+    const typo = await world.say(gil, "/alrt AAPL above 200");
+    expect(typo.text).toMatch(/^I don't know the command "\/alrt"\. Did you mean \/alert\?/);
+    expect(typo.text).toContain("/alert AAPL above 200");
+    const topic = await world.say(gil, "/help frobnicate");
+    expect(topic.text).toMatch(/^There is no help on "frobnicate"\. Topics: start, help, alert, alerts/);
+    expect(topic.text).toContain("snooze, rearm");
+  });
+
   it("/alerts with a hundred alerts arrives as several messages within Telegram's size limit", async () => {
     const kit = { id: 1010, first_name: "Kit" };
     await world.alerts.resolveUser({ platformUserId: "1010" });

@@ -106,6 +106,21 @@ describe("npm start with no configuration (console chat)", () => {
     const answers = second.output.slice(pasted);
     expect(answers.match(/✅ Alert set: MSFT above/g)?.length, answers).toBe(40);
     expect(answers).not.toMatch(/too fast/);
+
+    // The commands that were buttons only: typed on the console, which has none.
+    const typed = second.output.length;
+    second.type("/alerts");
+    await second.waitFor(/Your alerts \(41\)/, 30_000, typed);
+    second.type("/snooze 1 30m");
+    await second.waitFor(
+      /Snoozed for 30m: MSFT above \$9,000\.00 · .*snoozed, resumes in 30 minutes/,
+      30_000,
+      typed,
+    );
+    second.type("/rearm 1");
+    await second.waitFor(/Re-armed: MSFT above \$9,000\.00/, 30_000, typed);
+    second.type("/alrt MSFT above 9500");
+    await second.waitFor(/Did you mean \/alert\?/, 30_000, typed);
     expect(await second.quit()).toBe(0);
   }, 180_000);
 });

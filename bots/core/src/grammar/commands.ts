@@ -6,7 +6,8 @@ export type Command =
   | { name: "help"; topic: string | null }
   | AlertCommand
   | { name: "alerts"; symbol: string | null }
-  | { name: "delete" | "pause" | "resume"; ref: AlertRef }
+  | { name: "delete" | "pause" | "resume" | "rearm"; ref: AlertRef }
+  | { name: "snooze"; ref: AlertRef; seconds: number }
   | { name: "watch" | "unwatch"; symbols: string[] }
   | { name: "watchlist" }
   | { name: "price"; symbols: string[] }
@@ -44,6 +45,16 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "delete", usage: "/delete 2", summary: "Delete an alert (its number in /alerts)" },
   { name: "pause", usage: "/pause 2", summary: "Pause an alert" },
   { name: "resume", usage: "/resume 2", summary: "Resume a paused alert" },
+  {
+    name: "snooze",
+    usage: "/snooze 2 [1h]",
+    summary: "Silence an alert for a while (1 hour unless you say)",
+  },
+  {
+    name: "rearm",
+    usage: "/rearm 2",
+    summary: "Make an alert active again (a fired one by its id: set up afresh)",
+  },
   { name: "watch", usage: "/watch AAPL MSFT", summary: "Add tickers to your watchlist" },
   { name: "unwatch", usage: "/unwatch AAPL", summary: "Remove tickers from your watchlist" },
   { name: "watchlist", usage: "/watchlist", summary: "Your watchlist with current prices" },

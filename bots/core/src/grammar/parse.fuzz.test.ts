@@ -53,6 +53,12 @@ const COMMANDS = [
   "/wl",
   "/p",
   "/quote",
+  "/mute",
+  "/re-arm",
+  // Typos, answered with the command they are closest to.
+  "/alrt",
+  "/pasue",
+  "/snoze",
   "/alert@TickerbellBot",
   "alert",
   "/",
@@ -226,6 +232,20 @@ describe("parseCommand under fuzzing", () => {
           }
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`answers snooze durations at their extremes with a command or a reason, never past 7 days (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(fc.constantFrom("1", "#2", "3f2a9c1e"), extremeDuration, (ref, duration) => {
+        const input = `/snooze ${ref} ${duration}`;
+        if (!parseChecked(input)) return;
+        const result = parseCommand(input, { now });
+        if (!result.ok || result.command.name !== "snooze") throw new Error(`not a snooze: ${input}`);
+        expect(result.command.seconds).toBeGreaterThanOrEqual(60);
+        expect(result.command.seconds).toBeLessThanOrEqual(7 * 86_400);
+      }),
       { numRuns: RUNS },
     );
   });

@@ -116,3 +116,52 @@ describe("malformed and hostile input gets a specific, helpful reply", () => {
     expect(parse(example).ok).toBe(true);
   });
 });
+
+describe("snooze, re-arm and typos", () => {
+  it.each([
+    ["/snooze 2", { name: "snooze", ref: { by: "position", position: 2 }, seconds: 3600 }],
+    ["/snooze #3 4h", { name: "snooze", ref: { by: "position", position: 3 }, seconds: 4 * 3600 }],
+    ["/mute 3f2a9c1e 30m", { name: "snooze", ref: { by: "id", id: "3f2a9c1e" }, seconds: 1800 }],
+    ["/snooze 1 7d", { name: "snooze", ref: { by: "position", position: 1 }, seconds: 7 * 86_400 }],
+    ["/rearm 2", { name: "rearm", ref: { by: "position", position: 2 } }],
+    ["/re-arm 3F2A9C1E", { name: "rearm", ref: { by: "id", id: "3f2a9c1e" } }],
+  ])("%s", (text, expected) => {
+    expect(command(text)).toEqual(expected);
+  });
+
+  it.each([
+    ["/snooze", /Which alert\?/],
+    ["/snooze 2 8d", /at most 7 days; pause the alert instead/],
+    ["/snooze 2 30s", /at least 1 minute/],
+    ["/snooze 2 soon", /"soon" is not a duration/],
+    ["/snooze 2 1h more", /One alert and one duration/],
+    ["/rearm", /Which alert\?/],
+  ])("refuses %s with a reason", (text, reason) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(reason);
+  });
+
+  it.each([
+    ["/alrt AAPL above 200", "alert", "/alert AAPL above 200"],
+    ["/alret AAPL above 200", "alert", "/alert AAPL above 200"],
+    ["/pasue 2", "pause", "/pause 2"],
+    ["/snoze 2", "snooze", "/snooze 2"],
+    ["/watchlsit", "watchlist", "/watchlist"],
+    ["/hlep", "help", "/help"],
+  ])("suggests the command a typo meant: %s", (text, meant, example) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toContain(`Did you mean /${meant}?`);
+    expect(result.error.example).toBe(example);
+  });
+
+  it("suggests nothing for a word that is no command's typo", () => {
+    const result = parse("/frobnicate");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toBe('I don\'t know the command "/frobnicate".');
+    expect(result.error.example).toBe("/help");
+  });
+});

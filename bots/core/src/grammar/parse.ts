@@ -1,5 +1,17 @@
-import { type AlertCondition, MAX_NOTE_LENGTH, MAX_WATCHLIST_BATCH } from "@tickerbell/contracts";
-import type { AlertCommand, AlertRef, Command, CommandError, ParseResult } from "./commands.ts";
+import {
+  type AlertCondition,
+  MAX_NOTE_LENGTH,
+  MAX_SNOOZE_SECONDS,
+  MAX_WATCHLIST_BATCH,
+} from "@tickerbell/contracts";
+import {
+  type AlertCommand,
+  type AlertRef,
+  COMMAND_HELP,
+  type Command,
+  type CommandError,
+  type ParseResult,
+} from "./commands.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
@@ -7,6 +19,7 @@ import {
   type Read,
   readCooldown,
   readDirectedPercent,
+  readDuration,
   readExpiry,
   readPercent,
   readPrice,
@@ -15,6 +28,8 @@ import {
 } from "./values.ts";
 
 export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
+/** `/snooze 2` without a duration, the same hour as the Snooze button. */
+export const DEFAULT_SNOOZE_SECONDS = 3600;
 /** Longer input is refused before any parsing: no command needs it. */
 export const MAX_COMMAND_LENGTH = 500;
 
@@ -59,6 +74,10 @@ const ALIASES: Record<string, Command["name"]> = {
   pause: "pause",
   resume: "resume",
   unpause: "resume",
+  snooze: "snooze",
+  mute: "snooze",
+  rearm: "rearm",
+  "re-arm": "rearm",
   watch: "watch",
   unwatch: "unwatch",
   watchlist: "watchlist",
@@ -115,7 +134,10 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "delete":
     case "pause":
     case "resume":
+    case "rearm":
       return { name: command, ref: parseAlertRef(command, args) };
+    case "snooze":
+      return parseSnooze(args);
     case "watch":
     case "unwatch":
       return { name: command, symbols: parseSymbols(args, `/${command} AAPL MSFT`) };
@@ -124,8 +146,68 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "link":
       return { name: "link", code: parseLinkCode(args) };
     default:
-      return refuse(`I don't know the command "${head.slice(0, 32)}".`, "/help");
+      return refuseUnknown(head, name);
   }
+}
+
+/** An unknown command, with the command the user most likely meant when one is a typo away. */
+function refuseUnknown(head: string, name: string): never {
+  const meant = closestCommand(name);
+  const shown = `I don't know the command "${head.slice(0, 32)}".`;
+  if (meant === null) return refuse(shown, "/help");
+  // The usage without its optional parts is a command that works as it is.
+  const usage = COMMAND_HELP.find((c) => c.name === meant)?.usage ?? `/${meant}`;
+  return refuse(`${shown} Did you mean /${meant}?`, usage.replace(/\s*\[[^\]]*\]/g, ""));
+}
+
+/** The command whose name or alias is within two edits of `typed` (the closest; none when it is a tie). */
+function closestCommand(typed: string): Command["name"] | null {
+  if (typed.length < 2 || typed.length > 20) return null;
+  let best: { name: Command["name"]; distance: number } | null = null;
+  let tie = false;
+  for (const [alias, name] of Object.entries(ALIASES)) {
+    if (alias.length < 3) continue;
+    const distance = editDistance(typed, alias);
+    if (distance > 2 || distance >= typed.length) continue;
+    if (best === null || distance < best.distance) {
+      best = { name, distance };
+      tie = false;
+    } else if (distance === best.distance && name !== best.name) tie = true;
+  }
+  return best === null || tie ? null : best.name;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit ("alret" is one from "alert"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        value = Math.min(value, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = value;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** `/snooze 2 [4h]`: an hour unless a duration says otherwise, at most MAX_SNOOZE_SECONDS. */
+function parseSnooze(args: string[]): Command {
+  const example = "/snooze 2 4h";
+  const [refWord, durationWord, extra] = args;
+  if (extra !== undefined) refuse("One alert and one duration, please.", example);
+  const ref = parseAlertRef("snooze", refWord === undefined ? [] : [refWord]);
+  if (durationWord === undefined) return { name: "snooze", ref, seconds: DEFAULT_SNOOZE_SECONDS };
+  const seconds = take(readDuration(durationWord), example);
+  if (seconds < 60) refuse("A snooze lasts at least 1 minute.", example);
+  if (seconds > MAX_SNOOZE_SECONDS)
+    refuse(
+      `A snooze lasts at most ${MAX_SNOOZE_SECONDS / 86_400} days; pause the alert instead.`,
+      "/pause 2",
+    );
+  return { name: "snooze", ref, seconds };
 }
 
 function parseSymbols(args: string[], example: string): string[] {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
 import { type Alert, AlertSchema, IdSchema } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
-import { describeAlert, formatChange, formatPercent, formatPrice } from "../format/format.ts";
+import { describeAlert, formatChange, formatDuration, formatPercent, formatPrice } from "../format/format.ts";
 import {
   ALERT_EXAMPLES,
   type AlertCommand,
@@ -10,7 +10,7 @@ import {
   COMMAND_HELP,
   type Command,
 } from "../grammar/commands.ts";
-import { formatCommandError, parseCommand } from "../grammar/parse.ts";
+import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
@@ -25,7 +25,7 @@ export interface CommandHandlerDeps {
 
 /** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
 /** How long the Snooze button under a notification silences a repeating alert. */
-export const SNOOZE_SECONDS = 3600;
+export const SNOOZE_SECONDS = DEFAULT_SNOOZE_SECONDS;
 
 export type ActionVerb = "pause" | "resume" | "delete" | "rearm" | "snooze";
 export function actionOf(verb: ActionVerb, alertId: string): string {
@@ -239,6 +239,22 @@ export class CommandHandler {
         });
         return this.changed(updated, "Resumed");
       }
+      case "snooze": {
+        const alert = await this.findAlert(ctx, command.ref);
+        // The alert service pauses it and its sweep resumes it when the time is up, surviving restarts.
+        const snoozed = await this.deps.alerts.updateAlert(ctx, alert.id, { snoozeSeconds: command.seconds });
+        return this.acted(snoozed, `Snoozed for ${formatDuration(command.seconds)}`);
+      }
+      case "rearm": {
+        // A whole id may name an alert that already fired (the id a notification shows); the rest count in
+        // the open alerts.
+        const ref = command.ref;
+        const id =
+          ref.by === "id" && IdSchema.safeParse(ref.id).success
+            ? ref.id
+            : (await this.findAlert(ctx, ref)).id;
+        return this.rearm(ctx, id);
+      }
       case "watch":
         return this.watch(ctx, command.symbols);
       case "unwatch":
@@ -280,6 +296,14 @@ export class CommandHandler {
     }
     const entry = COMMAND_HELP.find((c) => c.name === topic);
     if (entry) return { text: `*${entry.usage}* — ${entry.summary}` };
+    if (topic !== null) {
+      return {
+        text: [
+          `There is no help on "${topic.slice(0, 32)}". Topics: ${COMMAND_HELP.map((c) => c.name).join(", ")}.`,
+          "For example /help alert, or /help on its own for every command.",
+        ].join("\n"),
+      };
+    }
     return {
       text: [
         "*Commands*",
