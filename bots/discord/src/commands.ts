@@ -311,6 +311,8 @@ export function slashExample(typed: string): string {
       return `/price ticker:${command.symbols[0] ?? "AAPL"}`;
     case "link":
       return command.code ? `/link code:${command.code}` : "/link";
+    case "alert-levels":
+      return "/alert price";
     case "snooze":
     case "rearm":
       // Discord offers these as the Snooze and Re-arm buttons under a notification and a list.

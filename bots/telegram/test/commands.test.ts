@@ -255,6 +255,29 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect((await world.say(fay, "/snooze 1 8d")).text).toMatch(/at most 7 days; pause the alert instead/);
   });
 
+  it("sets several levels in one command, each its own alert, and says which could not be set and why", async () => {
+    const hal = { id: 1016, first_name: "Hal" };
+    const amd = await priceOf("AMD");
+    const [a, b, c] = [1.2, 1.3, 1.4].map((f) => Math.ceil(amd * f));
+    await world.say(hal, `/alert AMD above ${b}`);
+    const reply = await world.say(hal, `/alert AMD above ${a} ${b} ${c} repeat 1h`);
+    const lines = reply.text!.split("\n");
+    expect(lines[0]).toBe("2 of 3 alerts set on AMD");
+    expect(lines[1]).toMatch(new RegExp(`^✅ AMD above \\$${a}\\.00 · repeats every 1h`));
+    expect(lines[2]).toMatch(new RegExp(`^✗ AMD above \\$${b}\\.00: You already have this alert`));
+    expect(lines[3]).toMatch(new RegExp(`^✅ AMD above \\$${c}\\.00 · repeats every 1h`));
+    expect(labelsOf(reply)).toEqual([
+      `⏸ Pause $${a}.00`,
+      `🗑 Delete $${a}.00`,
+      `⏸ Pause $${c}.00`,
+      `🗑 Delete $${c}.00`,
+    ]);
+    const open = await world.alerts.listAlerts("1016", { status: "open" });
+    expect(open.map((x) => (x.condition.kind === "price" ? x.condition.target : 0)).sort()).toEqual(
+      [a, b, c].sort(),
+    );
+  });
+
   it("answers a mistyped command with the one it meant, and an unknown help topic with the topics", async () => {
     const gil = { id: 1015, first_name: "Gil" };
     const typo = await world.say(gil, "/alrt AAPL above 200");

@@ -5,6 +5,7 @@ export type Command =
   | { name: "start" }
   | { name: "help"; topic: string | null }
   | AlertCommand
+  | AlertLevelsCommand
   | { name: "alerts"; symbol: string | null }
   | { name: "delete" | "pause" | "resume" | "rearm"; ref: AlertRef }
   | { name: "snooze"; ref: AlertRef; seconds: number }
@@ -23,6 +24,12 @@ export interface AlertCommand {
   expiresAt: string | null;
   note: string | null;
   regularHoursOnly: boolean;
+}
+
+/** `/alert AAPL above 200 210 220`: one alert per level, the same options on each, confirmed in one reply. */
+export interface AlertLevelsCommand {
+  name: "alert-levels";
+  alerts: AlertCommand[];
 }
 
 /** How a user points at one of their alerts: its number in the last /alerts list, or an id (prefix). */

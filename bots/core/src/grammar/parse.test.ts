@@ -165,3 +165,31 @@ describe("snooze, re-arm and typos", () => {
     expect(result.error.example).toBe("/help");
   });
 });
+
+describe("several levels in one command", () => {
+  it("sets one alert per level with the same options, each level once", () => {
+    const parsed = command('/alert AAPL above 200 $210 220.5 210 repeat 1h note "ladder"');
+    expect(parsed.name).toBe("alert-levels");
+    if (parsed.name !== "alert-levels") return;
+    expect(parsed.alerts.map((a) => a.condition)).toEqual([
+      { kind: "price", direction: "above", target: 200 },
+      { kind: "price", direction: "above", target: 210 },
+      { kind: "price", direction: "above", target: 220.5 },
+    ]);
+    for (const alert of parsed.alerts) {
+      expect(alert).toMatchObject({ symbol: "AAPL", repeat: { cooldownSeconds: 3600 }, note: "ladder" });
+    }
+  });
+
+  it("keeps a single level a plain alert, and a number before a duration unit an option", () => {
+    expect(command("/alert AAPL below 150").name).toBe("alert");
+    const withExpiry = command("/alert AAPL below 150 expires 7 days");
+    expect(withExpiry.name).toBe("alert");
+  });
+
+  it("refuses more than ten levels", () => {
+    const result = parse(`/alert AAPL above ${Array.from({ length: 11 }, (_, i) => 200 + i).join(" ")}`);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/At most 10 levels/);
+  });
+});

@@ -6,6 +6,7 @@ import {
 } from "@tickerbell/contracts";
 import {
   type AlertCommand,
+  type AlertLevelsCommand,
   type AlertRef,
   COMMAND_HELP,
   type Command,
@@ -30,6 +31,8 @@ import {
 export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
 /** `/snooze 2` without a duration, the same hour as the Snooze button. */
 export const DEFAULT_SNOOZE_SECONDS = 3600;
+/** The most price levels one `/alert` may set at once. */
+export const MAX_LEVELS_PER_COMMAND = 10;
 /** Longer input is refused before any parsing: no command needs it. */
 export const MAX_COMMAND_LENGTH = 500;
 
@@ -299,7 +302,7 @@ function splitAlertWords(args: Token[]): Token[] {
   return out;
 }
 
-function parseAlert(args: Token[], now: Date): AlertCommand {
+function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand {
   const [symbolToken, ...rest] = args;
   const symbolWord = symbolToken?.text;
   if (symbolWord === undefined) {
@@ -314,6 +317,7 @@ function parseAlert(args: Token[], now: Date): AlertCommand {
     );
   }
   const condition = parseCondition(symbol, words);
+  const levels = condition.kind === "price" ? [condition.target, ...moreLevels(symbol, words)] : [];
   const alert: AlertCommand = {
     name: "alert",
     symbol,
@@ -324,7 +328,30 @@ function parseAlert(args: Token[], now: Date): AlertCommand {
     regularHoursOnly: false,
   };
   parseAlertOptions(alert, words, now);
-  return alert;
+  if (condition.kind !== "price" || levels.length === 1) return alert;
+  const targets = [...new Set(levels)];
+  return {
+    name: "alert-levels",
+    alerts: targets.map((target) => ({ ...alert, condition: { ...condition, target } })),
+  };
+}
+
+/** The prices typed after a price condition's first one (`above 200 210 220`), up to MAX_LEVELS_PER_COMMAND. */
+function moreLevels(symbol: string, words: Words): number[] {
+  const levels: number[] = [];
+  for (let word = words.peek(); word !== undefined && /^\$?\d/.test(word); word = words.peek()) {
+    if (words.peek(1) !== undefined && isDurationUnit(words.peek(1)!)) break;
+    const price = readPrice(word.replace(/,$/, ""));
+    if (!price.ok) break;
+    words.next();
+    levels.push(price.value);
+    if (levels.length >= MAX_LEVELS_PER_COMMAND)
+      refuse(
+        `At most ${MAX_LEVELS_PER_COMMAND} levels in one alert command.`,
+        `/alert ${symbol} above 200 210 220`,
+      );
+  }
+  return levels;
 }
 
 function parseCondition(symbol: string, words: Words): AlertCondition {

@@ -1,8 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
-import { type Alert, AlertSchema, IdSchema } from "@tickerbell/contracts";
+import { type Alert, AlertSchema, type CreateAlertRequest, IdSchema } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
-import { describeAlert, formatChange, formatDuration, formatPercent, formatPrice } from "../format/format.ts";
+import {
+  describeAlert,
+  describeCondition,
+  formatChange,
+  formatDuration,
+  formatPercent,
+  formatPrice,
+} from "../format/format.ts";
 import {
   ALERT_EXAMPLES,
   type AlertCommand,
@@ -11,7 +18,7 @@ import {
   type Command,
 } from "../grammar/commands.ts";
 import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
-import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
+import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
 export interface CommandHandlerDeps {
@@ -219,6 +226,8 @@ export class CommandHandler {
         return this.help(command.topic);
       case "alert":
         return this.createAlert(ctx, command);
+      case "alert-levels":
+        return this.createAlertLevels(ctx, command.alerts);
       case "alerts":
         return this.listAlerts(ctx, command.symbol);
       case "delete": {
@@ -326,7 +335,21 @@ export class CommandHandler {
         text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
       };
     }
-    const alert = await this.deps.alerts.createAlert(ctx, {
+    const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
+    return {
+      text: `✅ Alert set: ${describeAlert(alert, this.now())}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
+      alerts: [alert],
+      buttons: [
+        [
+          { label: "Pause", action: actionOf("pause", alert.id) },
+          { label: "Delete", action: actionOf("delete", alert.id) },
+        ],
+      ],
+    };
+  }
+
+  private createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
+    return {
       symbol: command.symbol,
       condition: command.condition,
       market: {
@@ -338,16 +361,44 @@ export class CommandHandler {
       expiresAt: command.expiresAt,
       note: command.note,
       regularHoursOnly: command.regularHoursOnly,
-    });
+    };
+  }
+
+  /**
+   * Several levels of one ticker: each is its own alert (counted against the cap, refused on its own), and one
+   * reply says what became of each.
+   */
+  private async createAlertLevels(ctx: ChatContext, commands: AlertCommand[]): Promise<Reply> {
+    const symbol = commands[0]?.symbol ?? "";
+    const quote = await this.deps.prices.quote(symbol);
+    if (!quote) return this.unknownSymbol(symbol);
+    const created: Alert[] = [];
+    const lines: string[] = [];
+    for (const command of commands) {
+      try {
+        const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
+        created.push(alert);
+        lines.push(`✅ ${describeAlert(alert, this.now())}`);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
+        const level = `${command.symbol} ${describeCondition(command.condition)}`;
+        lines.push(`✗ ${level}: ${this.explain(error, this.deps.logger).text.split("\n")[0]}`);
+      }
+    }
+    const title =
+      created.length === commands.length
+        ? `✅ ${created.length} alerts set on ${symbol}`
+        : `${created.length} of ${commands.length} alerts set on ${symbol}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.now())}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
-      alerts: [alert],
-      buttons: [
-        [
-          { label: "Pause", action: actionOf("pause", alert.id) },
-          { label: "Delete", action: actionOf("delete", alert.id) },
-        ],
-      ],
+      text: [title, ...lines, `${symbol} is at ${formatPrice(quote.price)} now.`].join("\n"),
+      alerts: created,
+      buttons: created.slice(0, 10).map((alert) => {
+        const level = alert.condition.kind === "price" ? formatPrice(alert.condition.target) : alert.symbol;
+        return [
+          { label: `⏸ Pause ${level}`, action: actionOf("pause", alert.id) },
+          { label: `🗑 Delete ${level}`, action: actionOf("delete", alert.id) },
+        ];
+      }),
     };
   }
 
