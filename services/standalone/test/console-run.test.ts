@@ -121,6 +121,12 @@ describe("npm start with no configuration (console chat)", () => {
     await second.waitFor(/Re-armed: MSFT above \$9,000\.00/, 30_000, typed);
     second.type("/alrt MSFT above 9500");
     await second.waitFor(/Did you mean \/alert\?/, 30_000, typed);
+    second.type("/alert MSFT above 9600 9700 9800");
+    await second.waitFor(
+      /✅ 3 alerts set on MSFT\n✅ MSFT above \$9,600\.00\n✅ MSFT above \$9,700\.00\n✅ MSFT above \$9,800\.00/,
+      30_000,
+      typed,
+    );
     expect(await second.quit()).toBe(0);
   }, 180_000);
 });
