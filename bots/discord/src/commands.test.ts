@@ -4,10 +4,19 @@ import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample } from "./comm
 const now = new Date("2026-11-24T15:00:00Z");
 
 describe("SLASH_COMMANDS", () => {
-  it("declares /alert with its seven subcommands and value as a string option read by the core grammar", () => {
+  it("declares /alert with its eight subcommands and value as a string option read by the core grammar", () => {
     const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
     const subcommands = (alert?.options ?? []).map((o) => o.name);
-    expect(subcommands).toEqual(["price", "percent", "trailing", "list", "remove", "pause", "resume"]);
+    expect(subcommands).toEqual([
+      "price",
+      "percent",
+      "trailing",
+      "list",
+      "history",
+      "remove",
+      "pause",
+      "resume",
+    ]);
     const price = alert?.options?.[0];
     const options = price && "options" in price ? (price.options ?? []) : [];
     expect(options.map((o) => [o.name, o.type, o.required ?? false])).toEqual([

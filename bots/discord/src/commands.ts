@@ -122,6 +122,12 @@ const alert = new SlashCommandBuilder()
       .setDescription("Your alerts")
       .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
   )
+  .addSubcommand((sub) =>
+    sub
+      .setName("history")
+      .setDescription("Your alerts' last firings, with price and time")
+      .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
+  )
   .addSubcommand((sub) => alertRefOption(sub.setName("remove").setDescription("Delete an alert"), "delete"))
   .addSubcommand((sub) => alertRefOption(sub.setName("pause").setDescription("Pause an alert"), "pause"))
   .addSubcommand((sub) =>
@@ -237,6 +243,8 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       );
     case "alert list":
       return fromResult(commandFromArguments("alerts", text(options.ticker), args));
+    case "alert history":
+      return fromResult(commandFromArguments("history", text(options.ticker), args));
     case "alert remove":
       return fromResult(commandFromArguments("delete", text(options.alert) ?? "", args));
     case "alert pause":
@@ -313,6 +321,8 @@ export function slashExample(typed: string): string {
       return command.code ? `/link code:${command.code}` : "/link";
     case "alert-levels":
       return "/alert price";
+    case "history":
+      return command.symbol ? `/alert history ticker:${command.symbol}` : "/alert history";
     case "snooze":
     case "rearm":
       // Discord offers these as the Snooze and Re-arm buttons under a notification and a list.
@@ -333,6 +343,7 @@ export function helpText(topic: string | null): string {
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows",
+      "`/alert history` — your alerts' last firings, with price and time",
     ].join("\n");
   }
   const lines: string[] = ["**Tickerbell commands**"];

@@ -239,6 +239,7 @@ export function refusalText(error: CommandError): string {
 /** Core replies name the typed commands; on Discord those are slash commands with options. */
 const TYPED_TO_SLASH: Array<[RegExp, string]> = [
   [/\/alerts\b/g, "/alert list"],
+  [/\/history\b/g, "/alert history"],
   [/\/watch AAPL MSFT\b/g, "/watchlist add"],
   [/\/alert AAPL above 200\b/g, "/alert price"],
   [/\/help alert\b/g, "/help topic:alert"],

@@ -221,6 +221,17 @@ describe("/alert list, pause, resume, remove", () => {
     expect(new Set(ids).size).toBeLessThanOrEqual(2);
   });
 
+  it("/alert history answers with the last firings, or says none has fired, as an ephemeral reply", async () => {
+    const user = newUser();
+    const none = await stack.fake.slashCommand(user, "alert history").reply();
+    expect(none.flags & 64).toBe(64);
+    expect(none.content).toBe("No alert of yours has fired yet.");
+    const one = await stack.fake.slashCommand(user, "alert history", { ticker: "aapl" }).reply();
+    expect(one.content).toBe("No alert of yours on AAPL has fired yet.");
+    const declared = SLASH_COMMANDS.find((c) => c.name === "alert")?.options?.map((o) => o.name);
+    expect(declared).toContain("history");
+  });
+
   it("a button under the list acts", async () => {
     const user = newUser();
     await stack.fake

@@ -278,6 +278,30 @@ describe("the Telegram bot, driven through real chat updates", () => {
     );
   });
 
+  it("/history lists the last firings newest first, with price and time, all or of one ticker", async () => {
+    const ida = { id: 1017, first_name: "Ida" };
+    expect((await world.say(ida, "/history")).text).toBe("No alert of yours has fired yet.");
+    const meta = await priceOf("META");
+    const intc = await priceOf("INTC");
+    await world.say(ida, `/alert META above ${Math.ceil(meta * 1.2)}`);
+    await world.say(ida, `/alert INTC below ${Math.floor(intc * 0.8)}`);
+    const [metaAlert, intcAlert] = await world.alerts.listAlerts("1017");
+    await world.fire(ida, metaAlert!, Math.ceil(meta * 1.2) + 0.5);
+    await world.fire(ida, intcAlert!, Math.floor(intc * 0.8) - 0.25);
+    const all = await world.say(ida, "/history");
+    const lines = all.text!.split("\n");
+    expect(lines[0]).toBe("Your last firings (2)");
+    expect(lines[1]).toMatch(
+      /^INTC below \$[\d,.]+ — \$[\d,.]+ · just now \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/,
+    );
+    expect(lines[2]).toMatch(/^META above \$[\d,.]+ — \$[\d,.]+ · just now/);
+    const one = await world.say(ida, "/history meta");
+    expect(one.text!.split("\n")).toEqual([
+      "Last firings on META (1; /history shows all)",
+      expect.stringMatching(/^META above /),
+    ]);
+  });
+
   it("answers a mistyped command with the one it meant, and an unknown help topic with the topics", async () => {
     const gil = { id: 1015, first_name: "Gil" };
     const typo = await world.say(gil, "/alrt AAPL above 200");

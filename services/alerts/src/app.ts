@@ -16,6 +16,7 @@ import { renderDocsPage } from "./http/docs-page.ts";
 import { HttpProblem } from "./http/problems.ts";
 import { alertsRoutes } from "./http/routes/alerts.ts";
 import { deliveriesRoutes } from "./http/routes/deliveries.ts";
+import { firingsRoutes } from "./http/routes/firings.ts";
 import { internalRoutes } from "./http/routes/internal.ts";
 import { linkCodesRoutes } from "./http/routes/link-codes.ts";
 import { usersRoutes } from "./http/routes/users.ts";
@@ -161,6 +162,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   const actAs = actAsPlatformUser(deps.users, deps.commands);
   app.route("/v1/watchlist", watchlistRoutes(deps.users, actAs));
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
+  app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
   app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
   app.route("/v1/internal", internalRoutes(deps.alerts, deps.runtime));

@@ -220,6 +220,37 @@ export const AlertListSchema = z.object({
 });
 export type AlertList = z.infer<typeof AlertListSchema>;
 
+export const DEFAULT_FIRINGS_LISTED = 10;
+export const MAX_FIRINGS_LISTED = 50;
+
+export const ListFiringsQuerySchema = z
+  .object({
+    symbol: SymbolSchema.optional(),
+    limit: z.coerce
+      .number({ error: "limit must be a number" })
+      .int("limit must be a whole number")
+      .min(1, "limit must be at least 1")
+      .max(MAX_FIRINGS_LISTED, `limit must be at most ${MAX_FIRINGS_LISTED}`)
+      .default(DEFAULT_FIRINGS_LISTED),
+  })
+  .strict();
+export type ListFiringsQuery = z.input<typeof ListFiringsQuerySchema>;
+
+/** One firing of one of the user's alerts: what fired, at what price, when. */
+export const FiringSchema = z.object({
+  triggerId: z.string(),
+  alertId: IdSchema,
+  symbol: z.string(),
+  condition: AlertConditionSchema,
+  price: z.number(),
+  firedAt: IsoDateTimeSchema,
+});
+export type Firing = z.infer<typeof FiringSchema>;
+
+/** The user's most recent firings, newest first. */
+export const FiringListSchema = z.object({ firings: z.array(FiringSchema) });
+export type FiringList = z.infer<typeof FiringListSchema>;
+
 /** `<alertId>:<generation>`: the one id every stage downstream de-duplicates on. */
 export const TriggerIdSchema = z
   .string()

@@ -6,6 +6,8 @@ import {
   type AlertListStatus,
   AlertSchema,
   type CreateAlertRequest,
+  type Firing,
+  FiringListSchema,
   LinkCodeSchema,
   MAX_ALERT_PAGE,
   type Platform,
@@ -96,6 +98,18 @@ export class AlertsClient {
     if (filter.symbol) params.set("symbol", filter.symbol);
     if (cursor !== null) params.set("cursor", cursor);
     return this.http.call("GET", `/v1/alerts?${params}`, AlertListSchema, { headers: this.as(actor) });
+  }
+
+  /** The user's most recent firings, newest first (what /history shows). */
+  async firings(actor: string | Actor, query: { symbol?: string; limit?: number } = {}): Promise<Firing[]> {
+    const params = new URLSearchParams();
+    if (query.symbol) params.set("symbol", query.symbol);
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    const suffix = params.size > 0 ? `?${params}` : "";
+    const list = await this.http.call("GET", `/v1/firings${suffix}`, FiringListSchema, {
+      headers: this.as(actor),
+    });
+    return list.firings;
   }
 
   getAlert(actor: string | Actor, alertId: string): Promise<Alert> {

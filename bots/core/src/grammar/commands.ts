@@ -7,6 +7,7 @@ export type Command =
   | AlertCommand
   | AlertLevelsCommand
   | { name: "alerts"; symbol: string | null }
+  | { name: "history"; symbol: string | null }
   | { name: "delete" | "pause" | "resume" | "rearm"; ref: AlertRef }
   | { name: "snooze"; ref: AlertRef; seconds: number }
   | { name: "watch" | "unwatch"; symbols: string[] }
@@ -49,6 +50,7 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "help", usage: "/help [command]", summary: "How to use Tickerbell" },
   { name: "alert", usage: "/alert AAPL above 200", summary: "Set a price, percent or trailing alert" },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
+  { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
   { name: "delete", usage: "/delete 2", summary: "Delete an alert (its number in /alerts)" },
   { name: "pause", usage: "/pause 2", summary: "Pause an alert" },
   { name: "resume", usage: "/resume 2", summary: "Resume a paused alert" },

@@ -248,7 +248,7 @@ function capitalize(text: string): string {
  * The value can only ever fill the command's arguments: the command word is not the user's.
  */
 export function commandFromArguments(
-  name: "delete" | "pause" | "resume" | "watch" | "unwatch" | "price" | "link" | "alerts",
+  name: "delete" | "pause" | "resume" | "watch" | "unwatch" | "price" | "link" | "alerts" | "history",
   args: string | undefined,
   options: { now: Date },
 ): ParseResult {

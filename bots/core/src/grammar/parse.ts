@@ -69,6 +69,8 @@ const ALIASES: Record<string, Command["name"]> = {
   a: "alert",
   alerts: "alerts",
   list: "alerts",
+  history: "history",
+  fired: "history",
   delete: "delete",
   del: "delete",
   remove: "delete",
@@ -133,7 +135,9 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "alert":
       return parseAlert(tokens.slice(1), now);
     case "alerts":
-      return { name: "alerts", symbol: args[0] ? take(readSymbol(args[0]), "/alerts AAPL") : null };
+    case "history":
+      if (args.length > 1) refuse("One ticker at most.", `/${command} AAPL`);
+      return { name: command, symbol: args[0] ? take(readSymbol(args[0]), `/${command} AAPL`) : null };
     case "delete":
     case "pause":
     case "resume":

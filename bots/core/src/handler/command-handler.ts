@@ -9,6 +9,7 @@ import {
   formatDuration,
   formatPercent,
   formatPrice,
+  formatRelative,
 } from "../format/format.ts";
 import {
   ALERT_EXAMPLES,
@@ -230,6 +231,8 @@ export class CommandHandler {
         return this.createAlertLevels(ctx, command.alerts);
       case "alerts":
         return this.listAlerts(ctx, command.symbol);
+      case "history":
+        return this.history(ctx, command.symbol);
       case "delete": {
         const alert = await this.findAlert(ctx, command.ref);
         return this.changed(await this.deps.alerts.cancelAlert(ctx, alert.id), "Deleted");
@@ -446,6 +449,23 @@ export class CommandHandler {
       ? `*Your alerts on ${symbol}* (${alerts.length}; /alerts shows all)`
       : `*Your alerts* (${alerts.length})`;
     return { text: [title, ...lines].join("\n"), buttons, alerts };
+  }
+
+  /** The last firings, newest first: what fired, at what price, and when (relative and in UTC). */
+  private async history(ctx: ChatContext, symbol: string | null): Promise<Reply> {
+    const firings = await this.deps.alerts.firings(ctx, symbol ? { symbol } : {});
+    if (firings.length === 0) {
+      return { text: symbol ? `No alert of yours on ${symbol} has fired yet.` : "No alert of yours has fired yet." };
+    }
+    const now = this.now();
+    const lines = firings.map(
+      (f) =>
+        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${f.firedAt.slice(0, 16).replace("T", " ")} UTC)`,
+    );
+    const title = symbol
+      ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
+      : `*Your last firings* (${firings.length})`;
+    return { text: [title, ...lines].join("\n") };
   }
 
   private rememberListed(ctx: ChatContext, alerts: Alert[]): void {

@@ -39,6 +39,7 @@ export type AlertsApi = Pick<
   | "createAlert"
   | "listAlerts"
   | "getAlert"
+  | "firings"
   | "updateAlert"
   | "cancelAlert"
   | "watchlist"

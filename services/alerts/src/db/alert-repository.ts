@@ -1,6 +1,6 @@
 import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import { type Alert, type AlertStatus, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
+import { type Alert, type AlertStatus, type Firing, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { ListPosition } from "../domain/list-cursor.ts";
 import type { AlertChange, AlertListFilter, AlertRepository, CreateOutcome } from "../domain/ports.ts";
 import { AlertColumns } from "./alert-columns.ts";
@@ -157,6 +157,38 @@ export class MikroAlertRepository implements AlertRepository {
       total += changed;
       if (seen < DUE_BATCH || changed === 0) return total;
     }
+  }
+
+  async recentFirings(userId: string, symbol: string | null, limit: number): Promise<Firing[]> {
+    const rows = await this.#em
+      .fork()
+      .execute<
+        {
+          trigger_id: string;
+          alert_id: string;
+          symbol: string;
+          condition: unknown;
+          price: number;
+          fired_at: unknown;
+        }[]
+      >(
+        `select t.trigger_id, t.alert_id, a.symbol, a.condition, t.price, t.fired_at
+         from alert_triggers t join alerts a on a.id = t.alert_id
+        where a.user_id = ?${symbol === null ? "" : " and a.symbol = ?"}
+        order by t.fired_at desc, t.trigger_id
+        limit ?`,
+        symbol === null ? [userId, limit] : [userId, symbol, limit],
+      );
+    return rows.map((row) => ({
+      triggerId: row.trigger_id,
+      alertId: row.alert_id,
+      symbol: row.symbol,
+      condition: (typeof row.condition === "string"
+        ? JSON.parse(row.condition)
+        : row.condition) as Firing["condition"],
+      price: Number(row.price),
+      firedAt: new Date(row.fired_at as string | Date).toISOString(),
+    }));
   }
 
   async purgeFinished(changedBefore: Date): Promise<number> {

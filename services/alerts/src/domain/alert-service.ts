@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { partitionForKey } from "@tickerbell/bus";
-import type { Alert, AlertStatus, CreateAlertCommand, Platform } from "@tickerbell/contracts";
+import type { Alert, AlertStatus, CreateAlertCommand, Firing, Platform } from "@tickerbell/contracts";
 import {
   type AlertUpdate,
   applyUpdate,
@@ -111,6 +111,11 @@ export class AlertService {
   }
 
   /** One page of the user's alerts, oldest first; `cursor` is the previous page's nextCursor. */
+  /** The user's last firings, newest first: what `/history` shows. */
+  recentFirings(userId: string, symbol: string | null, limit: number): Promise<Firing[]> {
+    return this.#repository.recentFirings(userId, symbol, limit);
+  }
+
   async list(userId: string, filter: AlertListFilter, limit: number, cursor?: string): Promise<AlertPage> {
     const after = cursor === undefined ? null : decodeListCursor(cursor);
     // One row more than the page tells whether another page follows, without a count.

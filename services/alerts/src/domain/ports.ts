@@ -5,6 +5,7 @@ import type {
   AlertStatus,
   DeliveryRecord,
   DeliveryStatus,
+  Firing,
   Notification,
   Platform,
   UndeliverableNotice,
@@ -65,6 +66,8 @@ export interface AlertRepository {
    * consumers dropped finished alerts when they finished.
    */
   purgeFinished(changedBefore: Date): Promise<number>;
+  /** The user's most recent firings (of any of their alerts, finished ones included), newest first. */
+  recentFirings(userId: string, symbol: string | null, limit: number): Promise<Firing[]>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
   /**
    * Each symbol's highest committed alerts.changes `seq` (symbols without a change are absent): every change
