@@ -455,7 +455,9 @@ export class CommandHandler {
   private async history(ctx: ChatContext, symbol: string | null): Promise<Reply> {
     const firings = await this.deps.alerts.firings(ctx, symbol ? { symbol } : {});
     if (firings.length === 0) {
-      return { text: symbol ? `No alert of yours on ${symbol} has fired yet.` : "No alert of yours has fired yet." };
+      return {
+        text: symbol ? `No alert of yours on ${symbol} has fired yet.` : "No alert of yours has fired yet.",
+      };
     }
     const now = this.now();
     const lines = firings.map(

@@ -160,25 +160,23 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   async recentFirings(userId: string, symbol: string | null, limit: number): Promise<Firing[]> {
-    const rows = await this.#em
-      .fork()
-      .execute<
-        {
-          trigger_id: string;
-          alert_id: string;
-          symbol: string;
-          condition: unknown;
-          price: number;
-          fired_at: unknown;
-        }[]
-      >(
-        `select t.trigger_id, t.alert_id, a.symbol, a.condition, t.price, t.fired_at
+    const rows = await this.#em.fork().execute<
+      {
+        trigger_id: string;
+        alert_id: string;
+        symbol: string;
+        condition: unknown;
+        price: number;
+        fired_at: unknown;
+      }[]
+    >(
+      `select t.trigger_id, t.alert_id, a.symbol, a.condition, t.price, t.fired_at
          from alert_triggers t join alerts a on a.id = t.alert_id
         where a.user_id = ?${symbol === null ? "" : " and a.symbol = ?"}
         order by t.fired_at desc, t.trigger_id
         limit ?`,
-        symbol === null ? [userId, limit] : [userId, symbol, limit],
-      );
+      symbol === null ? [userId, limit] : [userId, symbol, limit],
+    );
     return rows.map((row) => ({
       triggerId: row.trigger_id,
       alertId: row.alert_id,
