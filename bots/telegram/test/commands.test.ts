@@ -302,6 +302,29 @@ describe("the Telegram bot, driven through real chat updates", () => {
     ]);
   });
 
+  it("/alerts says of each alert whether it can fire now, when it last fired, and its id", async () => {
+    const jon = { id: 1018, first_name: "Jon" };
+    const orcl = await priceOf("ORCL");
+    await world.say(jon, `/alert ORCL above ${Math.ceil(orcl * 1.2)} repeat 2h`);
+    await world.say(jon, `/alert ORCL below ${Math.floor(orcl * 0.8)}`);
+    await world.say(jon, `/alert ORCL below ${Math.floor(orcl * 0.7)}`);
+    const [repeating, plain, paused] = await world.alerts.listAlerts("1018");
+    await world.say(jon, `/pause ${paused!.id}`);
+    const fired = await world.fire(jon, repeating!, Math.ceil(orcl * 1.2) + 1);
+    const cooledAt = Date.parse(fired.alert.lastTriggeredAt!) + 2 * 3600_000;
+    const until = new Date(cooledAt).toISOString().slice(0, 16).replace("T", " ");
+    const lines = (await world.say(jon, "/alerts")).text!.split("\n");
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^1\\. ORCL above .* · cooling down until ${until} UTC · last fired just now · id ${repeating!.id.slice(0, 8)}$`,
+      ),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^2\\. ORCL below .* · active · id ${plain!.id.slice(0, 8)}$`));
+    expect(lines[3]).toMatch(new RegExp(`^3\\. ORCL below .* · paused · id ${paused!.id.slice(0, 8)}$`));
+    // The id a list shows is one the commands take.
+    expect((await world.say(jon, `/delete ${plain!.id.slice(0, 8)}`)).text).toMatch(/^Deleted: ORCL below/);
+  });
+
   it("answers a mistyped command with the one it meant, and an unknown help topic with the topics", async () => {
     const gil = { id: 1015, first_name: "Gil" };
     const typo = await world.say(gil, "/alrt AAPL above 200");

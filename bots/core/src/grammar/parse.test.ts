@@ -193,3 +193,14 @@ describe("several levels in one command", () => {
     if (!result.ok) expect(result.error.message).toMatch(/At most 10 levels/);
   });
 });
+
+describe("pointing at an alert", () => {
+  it.each([
+    ["/pause 3", { by: "position", position: 3 }],
+    ["/pause #10000", { by: "position", position: 10_000 }],
+    ["/pause 12345678", { by: "id", id: "12345678" }],
+    ["/delete 0042a1b2", { by: "id", id: "0042a1b2" }],
+  ])("%s", (text, ref) => {
+    expect(command(text)).toMatchObject({ ref });
+  });
+});

@@ -231,7 +231,9 @@ function parseAlertRef(command: string, args: string[]): AlertRef {
   if (word === undefined) refuse("Which alert? Send /alerts to see them numbered.", example);
   if (extra !== undefined) refuse("One alert at a time, please.", example);
   const cleaned = word.replace(/^#/, "");
-  if (/^\d+$/.test(cleaned)) {
+  // Up to five digits is a number in the list; longer is an id prefix that happens to be all digits (a list
+  // shows 8 characters of the id, and 2% of those are digits only).
+  if (/^\d{1,5}$/.test(cleaned)) {
     const position = Number(cleaned);
     if (position < 1 || position > 10_000) refuse(`There is no alert number ${cleaned}.`, example);
     return { by: "position", position };

@@ -436,7 +436,9 @@ export class CommandHandler {
     }
     this.rememberListed(ctx, alerts);
     const now = this.now();
-    const lines = alerts.map((a, i) => `${i + 1}. ${describeAlert(a, now)}`);
+    const lines = alerts.map(
+      (a, i) => `${i + 1}. ${describeAlert(a, now)}${listedState(a, now)} · id ${a.id.slice(0, 8)}`,
+    );
     const buttons: Button[][] = alerts
       .slice(0, 10)
       .map((a, i) => [
@@ -462,7 +464,7 @@ export class CommandHandler {
     const now = this.now();
     const lines = firings.map(
       (f) =>
-        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${f.firedAt.slice(0, 16).replace("T", " ")} UTC)`,
+        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${utcTime(new Date(f.firedAt))})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -650,6 +652,33 @@ export class CommandHandler {
     logger.error({ err: error }, "unexpected failure handling a command");
     return { text: APOLOGY };
   }
+}
+
+/**
+ * What a list adds to an alert's description: whether it can fire now (active, or cooling down until when) and
+ * when it last fired. Paused and snoozed are in the description already.
+ */
+function listedState(alert: Alert, now: Date): string {
+  const parts: string[] = [];
+  if (alert.status === "active") {
+    const lastFired = alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt);
+    const coolsUntil =
+      alert.phase === "cooling" && lastFired !== null && alert.repeat !== null
+        ? lastFired + alert.repeat.cooldownSeconds * 1000
+        : null;
+    parts.push(
+      coolsUntil !== null && coolsUntil > now.getTime()
+        ? `cooling down until ${utcTime(new Date(coolsUntil))}`
+        : "active",
+    );
+  }
+  if (alert.lastTriggeredAt !== null) parts.push(`last fired ${formatRelative(alert.lastTriggeredAt, now)}`);
+  return parts.length === 0 ? "" : ` · ${parts.join(" · ")}`;
+}
+
+/** `2026-12-03 14:05 UTC`: the user's time zone is not known yet, so times are said in UTC. */
+function utcTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** Pause or resume (whichever applies) and delete, for an alert that is still open. */
