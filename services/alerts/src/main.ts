@@ -72,8 +72,9 @@ if (bus) {
     service.alerts
       .sweep()
       .then(
-        ({ expired, resumed, purged }) =>
-          expired + resumed + purged > 0 && logger.info({ expired, resumed, purged }, "swept due alerts"),
+        ({ expired, resumed, purged, outboxPruned }) =>
+          expired + resumed + purged + outboxPruned > 0 &&
+          logger.info({ expired, resumed, purged, outboxPruned }, "swept due alerts"),
       )
       .catch((err) => logger.error({ err }, "due-alert sweep failed"))
       .finally(() => {

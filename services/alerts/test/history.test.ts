@@ -120,7 +120,7 @@ describe("history retention (default: 90 days)", () => {
     h.clock.advance(DAY + 1);
 
     const outboxBefore = await outboxRows(h);
-    expect(await h.service.alerts.sweep(h.clock.now())).toEqual({ expired: 0, resumed: 0, purged: 3 });
+    expect(await h.service.alerts.sweep(h.clock.now())).toEqual({ expired: 0, resumed: 0, purged: 3, outboxPruned: 0 });
     expect((await listedIds(h, user)).sort()).toEqual(
       [oldActive.id, oldPaused.id, oldRepeating.id, recentCancelled.id].sort(),
     );
@@ -226,5 +226,40 @@ describe("history retention, configured (ALERTS_HISTORY_DAYS=1)", () => {
     h.clock.advance(2);
     expect((await h.service.alerts.sweep(h.clock.now())).purged).toBe(1);
     expect(await listedIds(h, user)).toEqual([kept.id]);
+  });
+});
+
+describe("pruning the published outbox", () => {
+  it("deletes rows published more than a day ago, in batches, and never an unpublished one", async () => {
+    const h = await startPostgresHarness();
+    try {
+      const now = h.clock.now().getTime();
+      const old = new Date(now - 2 * DAY).toISOString();
+      const recent = new Date(now - DAY / 2).toISOString();
+      // More old published rows than one statement deletes, some recent ones, and old ones never published.
+      const insert = (count: number, publishedAt: string | null, key: string) =>
+        sql(
+          h.db.url,
+          `insert into outbox (id, topic, key, payload, created_at, published_at)
+           select nextval('outbox_id_seq'), 'alerts.changes', $1, '{}'::jsonb, $2, $3 from generate_series(1, $4)`,
+          [key, old, publishedAt, count],
+        );
+      await insert(PURGE_BATCH + 250, old, "OLD");
+      await insert(40, recent, "RECENT");
+      await insert(30, null, "PENDING");
+      const outcome = await h.service.alerts.sweep();
+      expect(outcome.outboxPruned).toBe(PURGE_BATCH + 250);
+      const left = await sql(
+        h.db.url,
+        "select key, count(*)::int as n from outbox group by key order by key",
+      );
+      expect(left).toEqual([
+        { key: "PENDING", n: 30 },
+        { key: "RECENT", n: 40 },
+      ]);
+      expect((await h.service.alerts.sweep()).outboxPruned).toBe(0);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -189,6 +189,25 @@ export class MikroAlertRepository implements AlertRepository {
     }));
   }
 
+  async prunePublishedOutbox(publishedBefore: Date): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      // Oldest ids first along the primary key: published rows are the table's old end, so each batch stops
+      // after PURGE_BATCH of them without reading the rest. Unpublished rows are never touched.
+      const [row] = await this.#em.fork().execute<{ pruned: number }[]>(
+        `with gone as (
+           delete from outbox where id in (
+             select id from outbox where published_at < ? order by id limit ?)
+           returning 1)
+         select count(*)::int as pruned from gone`,
+        [publishedBefore.toISOString(), PURGE_BATCH],
+      );
+      const batch = Number(row?.pruned ?? 0);
+      pruned += batch;
+      if (batch < PURGE_BATCH) return pruned;
+    }
+  }
+
   async purgeFinished(changedBefore: Date): Promise<number> {
     let purged = 0;
     for (;;) {

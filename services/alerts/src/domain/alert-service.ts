@@ -38,7 +38,12 @@ export interface SweepOutcome {
   expired: number;
   resumed: number;
   purged: number;
+  /** Published outbox rows deleted. */
+  outboxPruned: number;
 }
+
+/** How long a published outbox row is kept (for an operator looking into a change); Kafka holds it after that. */
+export const PUBLISHED_OUTBOX_RETENTION_MS = 24 * 3600 * 1000;
 
 /** The alert use cases: the rules live in alert-rules.ts, storage behind AlertRepository. */
 export class AlertService {
@@ -168,12 +173,13 @@ export class AlertService {
 
   /** Everything that is due by the clock; main.ts, the workers and the standalone run it on an interval. */
   async sweep(now: Date = this.#clock.now()): Promise<SweepOutcome> {
-    const [expired, resumed, purged] = await Promise.all([
+    const [expired, resumed, purged, outboxPruned] = await Promise.all([
       this.expireDue(now),
       this.resumeDue(now),
       this.purgeHistory(now),
+      this.#repository.prunePublishedOutbox(new Date(now.getTime() - PUBLISHED_OUTBOX_RETENTION_MS)),
     ]);
-    return { expired, resumed, purged };
+    return { expired, resumed, purged, outboxPruned };
   }
 
   /**

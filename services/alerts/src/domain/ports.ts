@@ -66,6 +66,8 @@ export interface AlertRepository {
    * consumers dropped finished alerts when they finished.
    */
   purgeFinished(changedBefore: Date): Promise<number>;
+  /** Deletes outbox rows published before `publishedBefore` (Kafka has them), in batches; answers how many. */
+  prunePublishedOutbox(publishedBefore: Date): Promise<number>;
   /** The user's most recent firings (of any of their alerts, finished ones included), newest first. */
   recentFirings(userId: string, symbol: string | null, limit: number): Promise<Firing[]>;
   page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]>;
