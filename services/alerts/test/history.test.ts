@@ -120,7 +120,12 @@ describe("history retention (default: 90 days)", () => {
     h.clock.advance(DAY + 1);
 
     const outboxBefore = await outboxRows(h);
-    expect(await h.service.alerts.sweep(h.clock.now())).toEqual({ expired: 0, resumed: 0, purged: 3, outboxPruned: 0 });
+    expect(await h.service.alerts.sweep(h.clock.now())).toEqual({
+      expired: 0,
+      resumed: 0,
+      purged: 3,
+      outboxPruned: 0,
+    });
     expect((await listedIds(h, user)).sort()).toEqual(
       [oldActive.id, oldPaused.id, oldRepeating.id, recentCancelled.id].sort(),
     );
