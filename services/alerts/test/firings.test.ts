@@ -1,6 +1,6 @@
-import type { Alert, AlertRuntimeState } from "@tickerbell/contracts";
+import type { Alert } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { priceAlert, startPostgresHarness } from "./harness.ts";
+import { applyFiring, priceAlert, startPostgresHarness } from "./harness.ts";
 
 // GET /v1/firings: what `/history` shows. Firings are stored the way production stores them, from the
 // matcher's alerts.runtime events applied by the runtime service.
@@ -13,7 +13,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-let offset = 0n;
 const MINUTE = 60_000;
 
 async function create(as: string, body: Record<string, unknown>): Promise<Alert> {
@@ -25,54 +24,7 @@ async function create(as: string, body: Record<string, unknown>): Promise<Alert>
 /** The matcher's firing of generation `generation` at `price`, `minutesAgo` before now. */
 async function fire(alert: Alert, generation: number, price: number, minutesAgo: number, done = false) {
   const firedAt = new Date(h.clock.now().getTime() - minutesAgo * MINUTE);
-  const state: AlertRuntimeState = {
-    generation: generation + 1,
-    phase: "cooling",
-    referencePrice: alert.referencePrice,
-    upper: alert.thresholds.upper,
-    lower: alert.thresholds.lower,
-    extreme: alert.extreme,
-    lastFiredAt: firedAt.getTime(),
-    lastFirePrice: price,
-  };
-  await h.service.runtime.apply([
-    {
-      event: {
-        v: 1,
-        alertId: alert.id,
-        symbol: alert.symbol,
-        asOfTick: null,
-        state,
-        firing: {
-          triggerId: `${alert.id}:${generation}`,
-          price,
-          firedAt: firedAt.toISOString(),
-          notification: {
-            v: 1,
-            type: "triggered",
-            triggerId: `${alert.id}:${generation}`,
-            alertId: alert.id,
-            generation,
-            userId: alert.userId,
-            origin: alert.origin,
-            symbol: alert.symbol,
-            condition: alert.condition,
-            description: "test",
-            price,
-            referencePrice: alert.referencePrice,
-            moveAbs: price - alert.referencePrice,
-            movePercent: 1,
-            note: null,
-            repeating: !done,
-            firedAt: firedAt.toISOString(),
-          },
-        },
-        done,
-      },
-      partition: 0,
-      offset: offset++,
-    },
-  ]);
+  await applyFiring(h, alert, { generation, price, firedAt, done });
 }
 
 describe("GET /v1/firings", () => {

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import type { Alert, AlertRuntimeState, Notification } from "@tickerbell/contracts";
 import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
 import pg from "pg";
 import type { Database } from "../src/db/orm.ts";
@@ -148,4 +149,68 @@ export async function sql(url: string, text: string, params: unknown[] = []): Pr
   } finally {
     await client.end();
   }
+}
+
+let runtimeOffset = 0n;
+
+/**
+ * The matcher's firing of `alert` (generation `generation`, at `price`, at `firedAt`), stored the way production
+ * stores it: an alerts.runtime event applied by the runtime service. A repeating alert cools down into its
+ * next generation; a `done` one-shot ends. Answers the triggerId.
+ */
+export async function applyFiring(
+  h: Harness,
+  alert: Alert,
+  firing: { generation: number; price: number; firedAt: Date; done: boolean },
+): Promise<string> {
+  const { generation, price, done } = firing;
+  const firedAt = firing.firedAt.toISOString();
+  const triggerId = `${alert.id}:${generation}`;
+  const notification: Notification = {
+    v: 1,
+    type: "triggered",
+    triggerId,
+    alertId: alert.id,
+    generation,
+    userId: alert.userId,
+    origin: alert.origin,
+    symbol: alert.symbol,
+    condition: alert.condition,
+    description: "a test firing",
+    price,
+    referencePrice: alert.referencePrice,
+    moveAbs: price - alert.referencePrice,
+    movePercent: 1,
+    note: null,
+    repeating: !done,
+    firedAt,
+  };
+  const state: AlertRuntimeState | null = done
+    ? null
+    : {
+        generation: generation + 1,
+        phase: "cooling",
+        referencePrice: alert.referencePrice,
+        upper: alert.thresholds.upper,
+        lower: alert.thresholds.lower,
+        extreme: alert.extreme,
+        lastFiredAt: firing.firedAt.getTime(),
+        lastFirePrice: price,
+      };
+  await h.service.runtime.apply([
+    {
+      event: {
+        v: 1,
+        alertId: alert.id,
+        symbol: alert.symbol,
+        asOfTick: "1",
+        state,
+        done,
+        firing: { triggerId, price, firedAt, notification },
+      },
+      partition: 0,
+      offset: runtimeOffset++,
+    },
+  ]);
+  return triggerId;
 }

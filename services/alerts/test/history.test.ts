@@ -1,7 +1,7 @@
-import type { Alert, Notification } from "@tickerbell/contracts";
+import type { Alert } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PURGE_BATCH } from "../src/db/alert-repository.ts";
-import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, applyFiring, sql, startPostgresHarness } from "./harness.ts";
 
 /**
  * Finished alerts (triggered, expired, cancelled) stay listed as history for ALERTS_HISTORY_DAYS after their last
@@ -24,58 +24,9 @@ async function listedIds(h: Running, as: string): Promise<string[]> {
   return res.body.alerts.map((a: Alert) => a.id);
 }
 
-let offset = 0n;
-
-/** The matcher's firing of `alert`, stored as the runtime consumer stores alerts.runtime; one-shot ones end. */
+/** The matcher's firing of `alert` at 201, now, and the bot's report of the DM sent; one-shot ones end. */
 async function fire(h: Running, alert: Alert, generation: number, done: boolean): Promise<string> {
-  const firedAt = h.clock.now().toISOString();
-  const triggerId = `${alert.id}:${generation}`;
-  const notification: Notification = {
-    v: 1,
-    type: "triggered",
-    triggerId,
-    alertId: alert.id,
-    generation,
-    userId: alert.userId,
-    origin: alert.origin,
-    symbol: alert.symbol,
-    condition: alert.condition,
-    description: "above 200.00",
-    price: 201,
-    referencePrice: alert.referencePrice,
-    moveAbs: 201 - alert.referencePrice,
-    movePercent: 1,
-    note: null,
-    repeating: !done,
-    firedAt,
-  };
-  const state = done
-    ? null
-    : {
-        generation: generation + 1,
-        phase: "cooling" as const,
-        referencePrice: alert.referencePrice,
-        upper: 200,
-        lower: null,
-        extreme: null,
-        lastFiredAt: Date.parse(firedAt),
-        lastFirePrice: 201,
-      };
-  await h.service.runtime.apply([
-    {
-      event: {
-        v: 1,
-        alertId: alert.id,
-        symbol: alert.symbol,
-        asOfTick: "1",
-        state,
-        done,
-        firing: { triggerId, price: 201, firedAt, notification },
-      },
-      partition: 0,
-      offset: offset++,
-    },
-  ]);
+  const triggerId = await applyFiring(h, alert, { generation, price: 201, firedAt: h.clock.now(), done });
   // The bot reports the DM sent: a delivery record that references the alert.
   const sent = await h.api("PUT", `/v1/deliveries/${triggerId}`, {
     body: { alertId: alert.id, status: "sent" },
