@@ -12,6 +12,7 @@ export * from "./delivery/ports.ts";
 export * from "./delivery/rate-limiter.ts";
 export * from "./format/format.ts";
 export * from "./format/notification.ts";
+export * from "./format/time.ts";
 export * from "./grammar/commands.ts";
 export * from "./grammar/hostile-inputs.ts";
 export * from "./grammar/options.ts";

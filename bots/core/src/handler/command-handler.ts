@@ -11,6 +11,7 @@ import {
   formatPrice,
   formatRelative,
 } from "../format/format.ts";
+import { formatTime, UTC_DISPLAY } from "../format/time.ts";
 import {
   ALERT_EXAMPLES,
   type AlertCommand,
@@ -464,7 +465,7 @@ export class CommandHandler {
     const now = this.now();
     const lines = firings.map(
       (f) =>
-        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${utcTime(new Date(f.firedAt))})`,
+        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, UTC_DISPLAY)})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -668,17 +669,12 @@ function listedState(alert: Alert, now: Date): string {
         : null;
     parts.push(
       coolsUntil !== null && coolsUntil > now.getTime()
-        ? `cooling down until ${utcTime(new Date(coolsUntil))}`
+        ? `cooling down until ${formatTime(coolsUntil, UTC_DISPLAY)}`
         : "active",
     );
   }
   if (alert.lastTriggeredAt !== null) parts.push(`last fired ${formatRelative(alert.lastTriggeredAt, now)}`);
   return parts.length === 0 ? "" : ` · ${parts.join(" · ")}`;
-}
-
-/** `2026-12-03 14:05 UTC`: the user's time zone is not known yet, so times are said in UTC. */
-function utcTime(at: Date): string {
-  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** Pause or resume (whichever applies) and delete, for an alert that is still open. */
