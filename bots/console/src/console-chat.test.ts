@@ -52,7 +52,6 @@ describe("console chat", () => {
       origin: { platform: "console", chatId: "console" },
       symbol: "AAPL",
       condition: { kind: "price", direction: "above", target: 200 },
-      description: "above 200",
       price: 200.5,
       referencePrice: 190,
       moveAbs: 10.5,
@@ -60,15 +59,19 @@ describe("console chat", () => {
       note: null,
       repeating: false,
       firedAt: "2026-11-24T15:00:00.000Z",
+      side: "upper",
+      level: 200,
+      lastPrice: 200.5,
+      referenceKind: "whenSet",
     } satisfies Notification;
     await notifier.send([fired]);
     expect(output).toEqual([
-      "🔔 AAPL above $200.00\nAAPL is at $200.50 now.\n+$10.50 (+5.53%) since $190.00 when the alert was set.",
+      "🔔 AAPL rose above $200.00\nPrice: $200.50 · 2026-11-24 15:00 UTC\nMove: +$10.50 (+5.53%) since it was set ($190.00)",
     ]);
     await notifier.send([
-      { ...fired, triggerId: `${fired.alertId}:1`, price: 201 },
-      { ...fired, triggerId: `${fired.alertId}:2`, price: 202 },
+      { ...fired, triggerId: `${fired.alertId}:1`, price: 201, lastPrice: 201 },
+      { ...fired, triggerId: `${fired.alertId}:2`, price: 202, lastPrice: 202 },
     ]);
-    expect(output.slice(1).map((text) => /is at (\S+) now/.exec(text)?.[1])).toEqual(["$201.00", "$202.00"]);
+    expect(output.slice(1).map((text) => /Price: (\S+)/.exec(text)?.[1])).toEqual(["$201.00", "$202.00"]);
   });
 });

@@ -89,7 +89,6 @@ function notificationOf(alert: Alert, generation = 0): Notification {
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "above $200.00",
     price: 201,
     referencePrice: 190,
     moveAbs: 11,

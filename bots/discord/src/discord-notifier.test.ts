@@ -74,7 +74,6 @@ describe("notificationEmbed and notificationButtons", () => {
     origin: { platform: "discord" as const, chatId: "100000000000000001" },
     symbol: "TSLA",
     condition: { kind: "percent" as const, direction: "down" as const, percent: 3, basis: "close" as const },
-    description: "down 3% from the previous close",
     price: 237.65,
     referencePrice: 245,
     moveAbs: -7.35,
@@ -82,25 +81,38 @@ describe("notificationEmbed and notificationButtons", () => {
     note: null,
     repeating: true,
     firedAt: "2026-11-24T15:00:00.000Z",
+    side: "lower" as const,
+    level: 237.65,
+    lastPrice: 237.7,
+    referenceKind: "previousClose" as const,
+    extreme: null,
+    rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: 230.52, band: null, extreme: null },
   };
 
   it("colours a fall red and offers Snooze for a repeating alert", () => {
     const embed = notificationEmbed({ ...base, type: "triggered" });
-    expect(embed).toMatchObject({ title: "🔔 TSLA down 3% from the previous close", color: 0xd14b4b });
-    expect(embed.fields?.map((f) => f.name)).toEqual(["Price now", "Move since set", "\u200b"]);
-    expect(embed.fields?.[1]?.value).toBe("-$7.35 (-3.00%) since $245.00 when the alert was set.");
+    expect(embed).toMatchObject({ title: "🔔 TSLA is down 3% from the previous close", color: 0xd14b4b });
+    // The formatter's fields as embed fields, times as Discord timestamps each reader sees in their own zone.
+    expect(embed.fields).toEqual([
+      { name: "Price", value: "$237.70 (reached $237.65) · <t:1795532400:f>", inline: true },
+      { name: "Level", value: "$237.65", inline: true },
+      { name: "Move", value: "-$7.35 (-3.00%) since the previous close ($245.00)", inline: true },
+      { name: "Repeats", value: "after <t:1795536000:f>, on a fall to $230.52", inline: false },
+    ]);
     expect(notificationButtons({ ...base, type: "triggered" }).map((b) => b.action)).toEqual([
       `snooze:${base.alertId}`,
       `delete:${base.alertId}`,
     ]);
   });
 
-  it("says plainly when an alert expired, without fields", () => {
+  it("says plainly when an alert expired: what it waited for, the last price, the note", () => {
     const embed = notificationEmbed({ ...base, type: "expired", note: "earnings" });
     expect(embed.title).toBe("⌛ Your TSLA alert expired");
-    expect(embed.description).toMatch(
-      /did not happen before it expired\.\nLast price \$237\.65\.\nNote: earnings/,
-    );
-    expect(embed.fields).toBeUndefined();
+    expect(embed.color).toBe(0x7f8c8d);
+    expect(embed.fields?.map((f) => [f.name, f.value])).toEqual([
+      ["Condition", "down 3% from the previous close, not met before it expired"],
+      ["Last price", "$237.65 · <t:1795532400:f>"],
+      ["Note", "earnings"],
+    ]);
   });
 });

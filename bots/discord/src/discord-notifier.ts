@@ -86,27 +86,18 @@ export function compactNotificationButtons(batch: readonly Notification[]): Butt
   return rows;
 }
 
-/** What fired, the price now, the move since the alert was set, and the note: the core wording, as an embed. */
+/** The core wording as an embed: its title, and its fields as embed fields (times as Discord timestamps). */
 export function notificationEmbed(n: Notification): APIEmbed {
-  const message = formatNotification(n);
-  const [priceLine, moveLine, ...rest] = message.lines;
-  const fields =
-    n.type === "triggered"
-      ? [
-          { name: "Price now", value: priceLine ?? "", inline: true },
-          { name: "Move since set", value: moveLine ?? "", inline: true },
-          ...rest.map((line) =>
-            line.startsWith("Note: ")
-              ? { name: "Note", value: line.slice("Note: ".length) }
-              : { name: "\u200b", value: line },
-          ),
-        ]
-      : [];
+  const message = formatNotification(n, { kind: "discord" });
   return {
     title: message.title.slice(0, 256),
-    ...(n.type === "expired" ? { description: message.lines.join("\n") } : {}),
-    ...(fields.length > 0 ? { fields } : {}),
-    color: n.type === "expired" ? COLOR_NEUTRAL : n.moveAbs >= 0 ? COLOR_UP : COLOR_DOWN,
+    fields: message.fields.map((field) => ({ name: field.label, value: field.value, inline: field.inline })),
+    color:
+      n.type === "expired"
+        ? COLOR_NEUTRAL
+        : (n.side ?? (n.moveAbs >= 0 ? "upper" : "lower")) === "upper"
+          ? COLOR_UP
+          : COLOR_DOWN,
     timestamp: n.firedAt,
     footer: { text: `Tickerbell · ${n.symbol}` },
   };

@@ -117,11 +117,12 @@ describe("slash command → matcher → DM", () => {
     );
     const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
     expect(dm?.embeds[0]).toMatchObject({
-      title: "🔔 ZM above $70.00",
+      title: "🔔 ZM rose above $70.00",
+      // The facts the matcher knew, worded by the one formatter; the trade time as a Discord timestamp.
       fields: [
-        { name: "Price now", value: "ZM is at $71.50 now." },
-        { name: "Move since set", value: "+$9.50 (+15.32%) since $62.00 when the alert was set." },
-        { name: "Note", value: "breakout" },
+        { name: "Price", value: `$71.50 · <t:${Math.floor((now + 1) / 1000)}:f>`, inline: true },
+        { name: "Move", value: "+$9.50 (+15.32%) since it was set ($62.00)", inline: true },
+        { name: "Note", value: "breakout", inline: false },
       ],
     });
     await waitFor(

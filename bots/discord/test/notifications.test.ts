@@ -66,7 +66,6 @@ function notificationFor(alert: Alert, generation = 1): Notification {
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "above $200.00",
     price: 201.25,
     referencePrice: 190,
     moveAbs: 11.25,
@@ -74,6 +73,12 @@ function notificationFor(alert: Alert, generation = 1): Notification {
     note: alert.note,
     repeating: alert.repeat !== null,
     firedAt: "2026-11-24T15:00:00.000Z",
+    side: alert.condition.kind === "price" && alert.condition.direction === "below" ? "lower" : "upper",
+    level: alert.condition.kind === "price" ? alert.condition.target : 201.25,
+    lastPrice: 201.25,
+    referenceKind: "whenSet",
+    extreme: null,
+    rearm: null,
   };
 }
 
@@ -97,15 +102,11 @@ describe("DM notifications", () => {
     expect(nonceOf(notification.triggerId)).toHaveLength(25);
     expect(dm?.embeds).toEqual([
       {
-        title: "🔔 AAPL above $200.00",
+        title: "🔔 AAPL rose above $200.00",
         fields: [
-          { name: "Price now", value: "AAPL is at $201.25 now.", inline: true },
-          {
-            name: "Move since set",
-            value: "+$11.25 (+5.92%) since $190.00 when the alert was set.",
-            inline: true,
-          },
-          { name: "Note", value: "take profit" },
+          { name: "Price", value: "$201.25 · <t:1795532400:f>", inline: true },
+          { name: "Move", value: "+$11.25 (+5.92%) since it was set ($190.00)", inline: true },
+          { name: "Note", value: "take profit", inline: false },
         ],
         color: 0x2e9e5b,
         timestamp: "2026-11-24T15:00:00.000Z",
@@ -126,7 +127,7 @@ describe("DM notifications", () => {
     const snoozed = await stack.fake.pressButton(user, dm!, `snooze:${alert.id}`).reply();
     expect(snoozed.flags & 64).toBe(64);
     expect(snoozed.content).toMatch(
-      /^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed, resumes in 1 hour/,
+      /^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1 hour\)/,
     );
     expect((await stack.alerts.getAlert(user.id, alert.id)).status).toBe("paused");
     const deleted = await stack.fake.pressButton(user, dm!, `delete:${alert.id}`).reply();
@@ -188,8 +189,8 @@ describe("DM notifications", () => {
     const dms = stack.fake.dmsTo(user);
     expect(dms.map((dm) => dm.embeds.length)).toEqual([10, 2]);
     expect(dms.flatMap((dm) => dm.embeds.map((e) => (e as { title: string }).title))).toEqual([
-      ...Array(11).fill("🔔 AAPL above $200.00"),
-      "🔔 MSFT below $100.00",
+      ...Array(11).fill("🔔 AAPL rose above $200.00"),
+      "🔔 MSFT fell below $100.00",
     ]);
     const labels = (dm: (typeof dms)[number]) =>
       dm.components.flatMap((row) =>

@@ -100,7 +100,6 @@ describe("the discord bot process", () => {
       origin: alert!.origin,
       symbol: "AAPL",
       condition: alert!.condition,
-      description: "above 250.00",
       price: 250.1,
       referencePrice: 190,
       moveAbs: 60.1,
@@ -114,7 +113,7 @@ describe("the discord bot process", () => {
       await producer.publish(notificationTopicOf("discord"), [{ key: alert!.userId, value: notification }]);
     }
     const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
-    expect(dm?.embeds[0]).toMatchObject({ title: "🔔 AAPL above $250.00" });
+    expect(dm?.embeds[0]).toMatchObject({ title: "🔔 AAPL rose above $250.00" });
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     expect(metrics.length).toBeGreaterThan(0);
 

@@ -59,7 +59,10 @@ export function notificationsHtml(batch: readonly Notification[]): string {
   return batch
     .map((notification) => {
       const message = formatNotification(notification);
-      return [`<b>${escapeHtml(message.title)}</b>`, ...message.lines.map(escapeHtml)].join("\n");
+      return [
+        `<b>${escapeHtml(message.title)}</b>`,
+        ...message.fields.map((field) => `${escapeHtml(field.label)}: ${escapeHtml(field.value)}`),
+      ].join("\n");
     })
     .join("\n\n");
 }

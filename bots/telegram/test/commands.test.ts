@@ -234,7 +234,9 @@ describe("the Telegram bot, driven through real chat updates", () => {
     await world.say(fay, `/alert NVDA below ${Math.floor(nvda * 0.7)}`);
     await world.say(fay, "/alerts");
     const snoozed = await world.say(fay, "/snooze 1 2h");
-    expect(snoozed.text).toMatch(/^Snoozed for 2h: NVDA above .*snoozed, resumes in 2 hours/);
+    expect(snoozed.text).toMatch(
+      /^Snoozed for 2h: NVDA above .*snoozed until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 2 hours\)/,
+    );
     expect(labelsOf(snoozed)).toEqual(["▶ Resume", "🗑 Delete"]);
     const [first, second] = await world.alerts.listAlerts("1014");
     expect(first!.status).toBe("paused");
@@ -312,11 +314,14 @@ describe("the Telegram bot, driven through real chat updates", () => {
     await world.say(jon, `/pause ${paused!.id}`);
     const fired = await world.fire(jon, repeating!, Math.ceil(orcl * 1.2) + 1);
     const cooledAt = Date.parse(fired.alert.lastTriggeredAt!) + 2 * 3600_000;
-    const until = new Date(cooledAt).toISOString().slice(0, 16).replace("T", " ");
+    const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+    const until = minute(cooledAt);
+    const firedAt = minute(Date.parse(fired.alert.lastTriggeredAt!));
+    const firePrice = (Math.ceil(orcl * 1.2) + 1).toLocaleString("en-US", { minimumFractionDigits: 2 });
     const lines = (await world.say(jon, "/alerts")).text!.split("\n");
     expect(lines[1]).toMatch(
       new RegExp(
-        `^1\\. ORCL above .* · cooling down until ${until} UTC · last fired just now · id ${repeating!.id.slice(0, 8)}$`,
+        `^1\\. ORCL above .* · cooling down until ${until} UTC · last fired just now at \\$${firePrice} \\(${firedAt} UTC\\) · id ${repeating!.id.slice(0, 8)}$`,
       ),
     );
     expect(lines[2]).toMatch(new RegExp(`^2\\. ORCL below .* · active · id ${plain!.id.slice(0, 8)}$`));

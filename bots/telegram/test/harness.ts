@@ -6,7 +6,6 @@ import {
   AlertsClient,
   CommandHandler,
   DeliveryPipeline,
-  describeCondition,
   HttpDeliveryLog,
   PricingClient,
   RateLimiter,
@@ -274,7 +273,6 @@ export function notificationFor(
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: describeCondition(alert.condition),
     price: options.price,
     referencePrice: alert.referencePrice,
     moveAbs,
@@ -282,6 +280,14 @@ export function notificationFor(
     note: alert.note,
     repeating: alert.repeat !== null,
     firedAt: new Date().toISOString(),
+    ...(alert.condition.kind === "price"
+      ? {
+          side: options.price >= alert.condition.target ? "upper" : "lower",
+          level: alert.condition.target,
+        }
+      : {}),
+    lastPrice: options.price,
+    referenceKind: "whenSet",
   };
 }
 

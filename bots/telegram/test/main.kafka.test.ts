@@ -113,7 +113,7 @@ describe("the telegram bot process (main.ts)", () => {
       1,
       45_000,
     );
-    expect(dm!.text).toMatch(/^🔔 AAPL above/);
+    expect(dm!.text).toMatch(/^🔔 AAPL rose above/);
     await waitFor(
       "the delivery recorded",
       async () => (await world.deliveryState(notification.triggerId)) === "sent",
@@ -127,7 +127,7 @@ describe("the telegram bot process (main.ts)", () => {
       45_000,
     );
     const dms = world.telegram.messagesTo(6001).filter((m) => m.text?.startsWith("🔔"));
-    expect(dms.map((m) => /is at \$([\d,.]+) now/.exec(m.text!)?.[1])).toEqual([
+    expect(dms.map((m) => /^Price: \$([\d,.]+)/m.exec(m.text!)?.[1])).toEqual([
       (Math.ceil(aapl * 1.1) + 1).toFixed(2),
       (Math.ceil(aapl * 1.1) + 2).toFixed(2),
     ]);

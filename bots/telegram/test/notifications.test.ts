@@ -51,9 +51,9 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     const move = target + 1.25 - alert.referencePrice;
     expect(dm.text).toBe(
       [
-        `🔔 AAPL above $${target.toLocaleString("en-US")}.00`,
-        `AAPL is at $${(target + 1.25).toLocaleString("en-US", { minimumFractionDigits: 2 })} now.`,
-        `+$${move.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} (+${((move / alert.referencePrice) * 100).toFixed(2)}%) since $${alert.referencePrice.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} when the alert was set.`,
+        `🔔 AAPL rose above $${target.toLocaleString("en-US")}.00`,
+        `Price: $${(target + 1.25).toLocaleString("en-US", { minimumFractionDigits: 2 })} · ${notification.firedAt.slice(0, 10)} ${notification.firedAt.slice(11, 16)} UTC`,
+        `Move: +$${move.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} (+${((move / alert.referencePrice) * 100).toFixed(2)}%) since it was set ($${alert.referencePrice.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })})`,
         "Note: take profits <50%> & run",
       ].join("\n"),
     );
@@ -95,11 +95,13 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect(notification.repeating).toBe(true);
     expect(await world.pipeline.deliver(notification)).toMatchObject({ status: "sent" });
     const [dm] = dmsTo(ben);
-    expect(dm!.text).toContain("This alert repeats; it re-arms after its cooldown.");
+    expect(dm!.text).toContain("Repeats: yes, after its cooldown");
     expect(labelsOf(dm!)).toEqual(["😴 Snooze 1h", "🗑 Delete"]);
 
     const snoozed = await world.press(ben, dm!, `snooze:${alert.id}`);
-    expect(snoozed.text).toMatch(/^Snoozed for 1 hour: MSFT crosses .* snoozed, resumes in 1 hour/);
+    expect(snoozed.text).toMatch(
+      /^Snoozed for 1 hour: MSFT crosses .* snoozed until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1 hour\)/,
+    );
     expect((await world.alerts.getAlert("4002", alert.id)).status).toBe("paused");
     expect(buttonsOf(snoozed)).toEqual([`resume:${alert.id}`, `delete:${alert.id}`]);
     expect(world.telegram.answeredCallbacks().find((c) => c.userId === 4002)?.text).toMatch(
@@ -137,8 +139,8 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect(labelsOf(single)).toEqual(["😴 Snooze 1h", "🗑 Delete"]);
     const blocks = coalesced.text!.split("\n\n");
     expect(blocks.map((b) => b.split("\n")[0])).toEqual([
-      ...Array(3).fill(`🔔 NVDA above $${Math.ceil(nvda * 1.2).toLocaleString("en-US")}.00`),
-      `🔔 AMD below $${Math.floor(amd * 0.8).toLocaleString("en-US")}.00`,
+      ...Array(3).fill(`🔔 NVDA rose above $${Math.ceil(nvda * 1.2).toLocaleString("en-US")}.00`),
+      `🔔 AMD fell below $${Math.floor(amd * 0.8).toLocaleString("en-US")}.00`,
     ]);
     expect(blocks[3]).toContain("Note: buy <some>");
     // One bold title per block.

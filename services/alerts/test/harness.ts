@@ -176,7 +176,6 @@ export async function applyFiring(
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "a test firing",
     price,
     referencePrice: alert.referencePrice,
     moveAbs: price - alert.referencePrice,

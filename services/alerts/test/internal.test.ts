@@ -56,7 +56,6 @@ function firing(alert: Alert, generation: number, price: number, repeating: bool
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "above 200.00",
     price,
     referencePrice: alert.referencePrice,
     moveAbs: price - alert.referencePrice,

@@ -185,7 +185,6 @@ function notificationFor(alert: Alert, firedAt: string): Notification {
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "above 200.00",
     price: 200.1,
     referencePrice: alert.referencePrice,
     moveAbs: 10.1,

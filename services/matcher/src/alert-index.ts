@@ -485,6 +485,7 @@ export class AlertIndex {
     const alertId = readUuid(this.idWords, slot * 4);
     const generation = this.generation[slot]!;
     const repeating = this.cooldownSeconds[slot]! > 0;
+    const firedBefore = !Number.isNaN(this.firedAt[slot]!);
     const firing: Firing = {
       type: "fired",
       alertId,
@@ -498,7 +499,9 @@ export class AlertIndex {
       tickPrice: tick.price,
       referencePrice: this.reference[slot]!,
       extreme: Number.isNaN(extreme) ? null : extreme,
+      firedBefore,
       repeating,
+      next: null,
       ts: tick.ts,
     };
     const out = fired ?? [];
@@ -525,6 +528,12 @@ export class AlertIndex {
       price,
       tick.ts,
     );
+    firing.next = {
+      cooldownEndsAt: tick.ts + this.cooldownSeconds[slot]! * 1000,
+      upper: next.upper,
+      lower: next.lower,
+      extreme: next.extreme,
+    };
     this.generation[slot] = next.generation;
     this.phase[slot] = COOLING;
     this.firedAt[slot] = tick.ts;

@@ -19,9 +19,21 @@ export interface Firing {
   referencePrice: number;
   /** Trailing alerts: the peak or trough the level was computed from. */
   extreme: number | null;
+  /** It fired before (a repeating alert): `referencePrice` is then its last firing price. */
+  firedBefore: boolean;
   repeating: boolean;
+  /** Repeating alerts: the state it re-arms into (from the rule book's afterFiring); null for a one-shot alert. */
+  next: FiringNext | null;
   /** Tick time, epoch ms. */
   ts: number;
+}
+
+export interface FiringNext {
+  /** End of the cooldown, epoch ms. */
+  cooldownEndsAt: number;
+  upper: number | null;
+  lower: number | null;
+  extreme: number | null;
 }
 
 export interface Expiration {

@@ -113,7 +113,6 @@ describe("alert service process with KAFKA_BROKERS", () => {
       origin: alert.origin,
       symbol: alert.symbol,
       condition: alert.condition,
-      description: "above 200.00",
       price: 200.25,
       referencePrice: 190,
       moveAbs: 10.25,

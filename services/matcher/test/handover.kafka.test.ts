@@ -256,10 +256,13 @@ describe("matcher hand-over", () => {
     await waitFor("both fired", () => h.notificationsOf([trailDown.id, trailUp.id]).length >= 2);
     await settle([peakSymbol, troughSymbol], user, T0 + 60_000, () => [m]);
     const seen = h.notificationsOf([trailDown.id, trailUp.id]);
-    expect(seen.map((n) => [n.value.triggerId, n.value.price, n.value.description]).sort()).toEqual(
+    // The notification says the peak (trough) the new owner carried over, and the level it fired at.
+    expect(
+      seen.map((n) => [n.value.triggerId, n.value.price, n.value.extreme, n.value.level?.toFixed(2)]).sort(),
+    ).toEqual(
       [
-        [`${trailDown.id}:0`, 114.9, "trailing 5% below the peak"],
-        [`${trailUp.id}:0`, 94.6, "trailing 3.00 above the low"],
+        [`${trailDown.id}:0`, 114.9, 121, "114.95"],
+        [`${trailUp.id}:0`, 94.6, 91.5, "94.50"],
       ].sort(),
     );
     await m.stop();

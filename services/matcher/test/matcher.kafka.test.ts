@@ -118,7 +118,6 @@ describe("matcher service on Kafka", () => {
       origin: { platform: "telegram", chatId: `chat-u-${run}` },
       symbol,
       condition: { kind: "price", direction: "above", target: 200 },
-      description: "above 200.00",
       price: 201,
       referencePrice: 190,
       moveAbs: 11,
@@ -129,7 +128,7 @@ describe("matcher service on Kafka", () => {
     });
     const discord = seen.find((n) => n.value.alertId === below.id)!;
     expect(discord.topic).toBe("notifications.discord");
-    expect(discord.value).toMatchObject({ description: "below 180.00", price: 179, moveAbs: -11 });
+    expect(discord.value).toMatchObject({ side: "lower", level: 180, price: 179, moveAbs: -11 });
     const stored = await h.getAlert(above, `u-${run}`);
     expect(stored).toMatchObject({ status: "triggered", lastTriggerPrice: 201 });
     expect(m.matcher.holds(above.id)).toBe(false);
@@ -216,7 +215,6 @@ describe("matcher service on Kafka", () => {
       type: "expired",
       triggerId: `${alert.id}:expired`,
       price: 193.25,
-      description: "above 200.00",
     });
     await m.stop();
   });

@@ -94,7 +94,17 @@ export class ReferenceMatcher {
         tickPrice: tick.price,
         referencePrice: before.referencePrice,
         extreme: alert.condition.kind === "trailing" ? before.extreme : null,
+        firedBefore: before.lastFiredAt !== null,
         repeating: alert.repeat !== null,
+        next:
+          result.next === null || rule.cooldownMs === null
+            ? null
+            : {
+                cooldownEndsAt: tick.ts + rule.cooldownMs,
+                upper: result.next.upper,
+                lower: result.next.lower,
+                extreme: result.next.extreme,
+              },
         ts: tick.ts,
       });
       if (result.next === null) alerts.delete(alert.id);

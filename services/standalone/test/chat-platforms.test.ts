@@ -82,12 +82,17 @@ describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
     expect(reply.content).toMatch(/Alert set: TSLA moves 0\.1%/);
 
     const dm = await telegram.waitForMessage(
-      (m) => m.chatId === ada.id && /🔔 NVDA moves 0\.1%/.test(m.text ?? ""),
+      (m) => m.chatId === ada.id && /🔔 NVDA moved (up|down) 0\.1%/.test(m.text ?? ""),
       60_000,
     );
-    expect(dm.text).toMatch(/NVDA is at \$[\d,.]+ now\./);
+    expect(dm.text).toMatch(/\nPrice: \$[\d,.]+.* · \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
     const [discordDm] = await discord.waitForDms(grace, 1, 60_000);
-    expect(JSON.stringify(discordDm?.embeds)).toMatch(/TSLA moves 0\.1%/);
+    expect(discordDm?.embeds[0]).toMatchObject({
+      title: expect.stringMatching(/^🔔 TSLA moved (up|down) 0\.1% from the price when set$/),
+      fields: expect.arrayContaining([
+        expect.objectContaining({ name: "Price", value: expect.stringMatching(/ · <t:\d+:f>$/) }),
+      ]),
+    });
 
     // Nothing further arrives for these one-shot alerts.
     await new Promise((r) => setTimeout(r, 2_000));

@@ -85,7 +85,9 @@ describe("npm start with no configuration (console chat)", () => {
     expect(first.output.slice(quoted)).not.toContain("\u0007");
 
     // The percent alert fires on the moving simulated price and is printed into the chat.
-    await first.waitFor(/🔔 AAPL moves 0\.1% from the price when set\nAAPL is at \$[\d,.]+ now\./);
+    await first.waitFor(
+      /🔔 AAPL moved (up|down) 0\.1% from the price when set\nPrice: \$[\d,.]+( \(reached \$[\d,.]+\))? · \d{4}-\d\d-\d\d \d\d:\d\d UTC\nLevel: \$[\d,.]+\nMove: [+-]\$[\d,.]+ \([+-][\d.]+%\) since it was set/,
+    );
     expect(await first.quit()).toBe(0);
 
     const second = new ConsoleSession();
@@ -113,7 +115,7 @@ describe("npm start with no configuration (console chat)", () => {
     await second.waitFor(/Your alerts \(41\)/, 30_000, typed);
     second.type("/snooze 1 30m");
     await second.waitFor(
-      /Snoozed for 30m: MSFT above \$9,000\.00 · .*snoozed, resumes in 30 minutes/,
+      /Snoozed for 30m: MSFT above \$9,000\.00 · .*snoozed until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 30 minutes\)/,
       30_000,
       typed,
     );

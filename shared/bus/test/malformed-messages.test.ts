@@ -69,7 +69,6 @@ const notification: Notification = {
   origin: alert.origin,
   symbol: KEY,
   condition: alert.condition,
-  description: "above 200.00",
   price: 201,
   referencePrice: 190,
   moveAbs: 11,

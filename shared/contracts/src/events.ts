@@ -37,6 +37,22 @@ export const PriceTickSchema = z.object({
 });
 export type PriceTick = z.infer<typeof PriceTickSchema>;
 
+export const ReferenceKindSchema = z.enum(["previousClose", "whenSet", "lastFiring"]);
+export type ReferenceKind = z.infer<typeof ReferenceKindSchema>;
+
+/** Where a repeating alert stands after it fired: its next levels and when its cooldown ends. */
+export const RearmSchema = z.object({
+  /** End of the cooldown. */
+  at: IsoDateTimeSchema,
+  upper: z.number().nullable(),
+  lower: z.number().nullable(),
+  /** `above`/`below`: price must come back to this level after the cooldown before it can fire again. */
+  band: z.number().nullable(),
+  /** Trailing alerts: the peak or trough it trails from again. */
+  extreme: z.number().nullable(),
+});
+export type Rearm = z.infer<typeof RearmSchema>;
+
 /** `notifications.<platform>`, keyed by user: everything a bot needs to write the DM. */
 export const NotificationSchema = z.object({
   v: z.literal(1),
@@ -48,15 +64,30 @@ export const NotificationSchema = z.object({
   origin: OriginSchema,
   symbol: z.string(),
   condition: AlertConditionSchema,
-  /** Human-readable condition, e.g. "above 200.00" or "trailing 8% below the peak". */
-  description: z.string(),
+  /** Fired: the price that crossed the level (the window's high or low). Expired: the last price seen. */
   price: z.number(),
   referencePrice: z.number(),
+  /** `price` against the reference (trailing alerts: against the peak or trough). */
   moveAbs: z.number(),
   movePercent: z.number(),
   note: z.string().nullable(),
   repeating: z.boolean(),
+  /** The time of the trade that fired it (expired: when the expiry was noticed). */
   firedAt: IsoDateTimeSchema,
+  // The facts below are what the matcher knew when it fired; bots word them, never recompute them. Optional:
+  // a notification published before they existed still reads, with fewer lines.
+  /** Which way price went through the level: `upper` rose to it, `lower` fell to it. */
+  side: z.enum(["upper", "lower"]).optional(),
+  /** The level that fired. */
+  level: z.number().optional(),
+  /** The last trade of the window that fired it: the price now. */
+  lastPrice: z.number().optional(),
+  /** What `referencePrice` is: the previous close, the price when the alert was set, or its last firing. */
+  referenceKind: ReferenceKindSchema.optional(),
+  /** Trailing alerts: the peak (trailing down) or trough (trailing up) the level was computed from. */
+  extreme: z.number().nullable().optional(),
+  /** Repeating alerts: when and where it can fire next; null once it is done. */
+  rearm: RearmSchema.nullable().optional(),
   /**
    * Published again: by a matcher replaying the ticks its predecessor may have handled, or by the alert service's
    * re-emitter. A bot may have delivered it already, so a bot that does not know the triggerId asks its delivery

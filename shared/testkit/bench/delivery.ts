@@ -215,7 +215,6 @@ async function burst(
     origin: { platform: "telegram", chatId: String(chatId) },
     symbol: "BNCH",
     condition: { kind: "price", direction: "above", target: 150 },
-    description: "above $150.00",
     price: 151,
     referencePrice: 100,
     moveAbs: 51,

@@ -60,7 +60,6 @@ function notification(n: number, chatId = "chat-1"): Notification {
     origin: { platform: "telegram", chatId },
     symbol: "AAPL",
     condition: { kind: "price", direction: "above", target: 200 },
-    description: "above $200.00",
     price: 201,
     referencePrice: 190,
     moveAbs: 11,

@@ -1,5 +1,7 @@
+import type { Alert } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import {
+  describeAlert,
   describeCondition,
   formatChange,
   formatDuration,
@@ -59,5 +61,78 @@ describe("formatting", () => {
     expect(
       describeCondition({ kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } }),
     ).toBe("rises $5.00 above its low (trailing)");
+  });
+});
+
+describe("describeAlert", () => {
+  const now = new Date("2026-12-03T14:05:00Z");
+  const alert: Alert = {
+    id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+    userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    symbol: "AAPL",
+    condition: { kind: "price", direction: "above", target: 200 },
+    referencePrice: 190,
+    thresholds: { upper: 200, lower: null },
+    extreme: null,
+    status: "active",
+    generation: 0,
+    version: 1,
+    resumeAt: null,
+    repeat: null,
+    expiresAt: null,
+    note: null,
+    regularHoursOnly: false,
+    origin: { platform: "telegram", chatId: "1" },
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    lastTriggeredAt: null,
+    lastTriggerPrice: null,
+    phase: "armed",
+    stateAsOfTick: null,
+  };
+
+  it("labels each level of a two-sided move once", () => {
+    const move = describeAlert(
+      {
+        ...alert,
+        condition: { kind: "percent", direction: "move", percent: 5, basis: "last" },
+        thresholds: { upper: 199.5, lower: 180.5 },
+      },
+      now,
+    );
+    expect(move).toBe("AAPL moves 5% from the price when set · fires at $199.50 (up) or $180.50 (down)");
+  });
+
+  it("says a trailing alert's peak and the level it fires at now", () => {
+    const trailing = describeAlert(
+      {
+        ...alert,
+        condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } },
+        thresholds: { upper: null, lower: null },
+        extreme: 220,
+      },
+      now,
+    );
+    expect(trailing).toBe("AAPL falls 8% below its peak (trailing) · peak $220.00, fires at $202.40");
+    const fromLow = describeAlert(
+      {
+        ...alert,
+        condition: { kind: "trailing", direction: "up", offset: { unit: "amount", value: 2.5 } },
+        thresholds: { upper: null, lower: null },
+        extreme: 180,
+      },
+      now,
+    );
+    expect(fromLow).toBe("AAPL rises $2.50 above its low (trailing) · low $180.00, fires at $182.50");
+  });
+
+  it("says an expiry both relative and absolute, in the reader's zone", () => {
+    const expiring = { ...alert, expiresAt: "2026-12-09T14:05:00.000Z" };
+    expect(describeAlert(expiring, now)).toBe(
+      "AAPL above $200.00 · expires in 6 days (2026-12-09 14:05 UTC)",
+    );
+    expect(describeAlert(expiring, now, { kind: "zone", timeZone: "America/New_York" })).toBe(
+      "AAPL above $200.00 · expires in 6 days (2026-12-09 09:05 EST)",
+    );
   });
 });

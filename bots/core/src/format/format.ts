@@ -1,4 +1,6 @@
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { roundPrice, trailingLevel } from "@tickerbell/rules";
+import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
 /**
  * Prices the way traders read them: cents for ordinary stocks, more digits below a dollar (penny stocks,
@@ -94,23 +96,34 @@ export function describeCondition(condition: AlertCondition): string {
   }
 }
 
-/** One line per alert for lists: `AAPL above $200.00 · repeats every 1h · expires in 6 days`. */
-export function describeAlert(alert: Alert, now: Date): string {
+/**
+ * One line per alert for lists and confirmations: `AAPL above $200.00 · repeats every 1h · expires in 6 days
+ * (2026-12-09 14:05 UTC)`. It says the level that will fire: a percent alert's price (a two-sided one's two,
+ * labelled), a trailing alert's peak or low and the level it trails at.
+ */
+export function describeAlert(alert: Alert, now: Date, display: TimeDisplay = UTC_DISPLAY): string {
   const parts = [`${alert.symbol} ${describeCondition(alert.condition)}`];
-  if (alert.thresholds.upper !== null && alert.condition.kind === "percent") {
-    parts.push(`fires at ${formatPrice(alert.thresholds.upper)}`);
-  }
-  if (alert.thresholds.lower !== null && alert.condition.kind === "percent") {
-    parts.push(`fires at ${formatPrice(alert.thresholds.lower)}`);
+  const { upper, lower } = alert.thresholds;
+  if (alert.condition.kind === "percent") {
+    if (upper !== null && lower !== null)
+      parts.push(`fires at ${formatPrice(upper)} (up) or ${formatPrice(lower)} (down)`);
+    else if (upper !== null || lower !== null) parts.push(`fires at ${formatPrice((upper ?? lower)!)}`);
   }
   if (alert.condition.kind === "trailing" && alert.extreme !== null) {
-    parts.push(`${alert.condition.direction === "down" ? "peak" : "low"} ${formatPrice(alert.extreme)}`);
+    const { direction, offset } = alert.condition;
+    const level = roundPrice(trailingLevel(direction, offset.unit, offset.value, alert.extreme));
+    parts.push(
+      `${direction === "down" ? "peak" : "low"} ${formatPrice(alert.extreme)}, fires at ${formatPrice(level)}`,
+    );
   }
   if (alert.repeat) parts.push(`repeats every ${formatDuration(alert.repeat.cooldownSeconds)}`);
-  if (alert.expiresAt) parts.push(`expires ${formatRelative(alert.expiresAt, now)}`);
+  if (alert.expiresAt)
+    parts.push(`expires ${formatRelative(alert.expiresAt, now)} (${formatTime(alert.expiresAt, display)})`);
   if (alert.regularHoursOnly) parts.push("regular hours only");
   if (alert.status === "paused" && alert.resumeAt)
-    parts.push(`snoozed, resumes ${formatRelative(alert.resumeAt, now)}`);
+    parts.push(
+      `snoozed until ${formatTime(alert.resumeAt, display)} (${formatRelative(alert.resumeAt, now)})`,
+    );
   else if (alert.status !== "active") parts.push(alert.status);
   if (alert.note) parts.push(`“${alert.note}”`);
   return parts.join(" · ");

@@ -1,6 +1,6 @@
 import type { Notification } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import { notificationText } from "./notification.ts";
+import { formatNotification, notificationText } from "./notification.ts";
 
 const fired: Notification = {
   v: 1,
@@ -12,7 +12,6 @@ const fired: Notification = {
   origin: { platform: "telegram", chatId: "1" },
   symbol: "AAPL",
   condition: { kind: "price", direction: "above", target: 200 },
-  description: "above $200.00",
   price: 201.5,
   referencePrice: 190,
   moveAbs: 11.5,
@@ -20,23 +19,191 @@ const fired: Notification = {
   note: "take profit",
   repeating: false,
   firedAt: "2026-11-24T15:00:00.000Z",
+  side: "upper",
+  level: 200,
+  lastPrice: 201.5,
+  referenceKind: "whenSet",
+  extreme: null,
+  rearm: null,
 };
 
 describe("notificationText", () => {
-  it("says what fired, the price now, the move since it was set and the note", () => {
+  it("says what fired with its threshold, the price and trade time, the move since it was set, and the note", () => {
     expect(notificationText(fired)).toBe(
       [
-        "🔔 AAPL above $200.00",
-        "AAPL is at $201.50 now.",
-        "+$11.50 (+6.05%) since $190.00 when the alert was set.",
+        "🔔 AAPL rose above $200.00",
+        "Price: $201.50 · 2026-11-24 15:00 UTC",
+        "Move: +$11.50 (+6.05%) since it was set ($190.00)",
         "Note: take profit",
       ].join("\n"),
     );
   });
 
-  it("tells the user an alert expired", () => {
-    expect(notificationText({ ...fired, type: "expired", note: null })).toMatch(
-      /^⌛ Your AAPL alert expired\n/,
+  it("says the time of the trade in the reader's zone", () => {
+    expect(notificationText(fired, { kind: "zone", timeZone: "Europe/Berlin" })).toContain(
+      "Price: $201.50 · 2026-11-24 16:00 GMT+1",
     );
+    expect(notificationText(fired, { kind: "discord" })).toContain(
+      `Price: $201.50 · <t:${Date.parse(fired.firedAt) / 1000}:f>`,
+    );
+  });
+
+  it("says which way a cross went, and where a repeating one fires next", () => {
+    const text = notificationText({
+      ...fired,
+      condition: { kind: "price", direction: "cross", target: 200 },
+      side: "lower",
+      price: 199.8,
+      lastPrice: 199.9,
+      moveAbs: 9.8,
+      movePercent: 5.16,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: 201, lower: null, band: null, extreme: null },
+      note: null,
+    });
+    expect(text).toBe(
+      [
+        "🔔 AAPL crossed $200.00 going down",
+        "Price: $199.90 (reached $199.80) · 2026-11-24 15:00 UTC",
+        "Move: +$9.80 (+5.16%) since it was set ($190.00)",
+        "Repeats: after 2026-11-24 16:00 UTC, on a rise to $201.00",
+      ].join("\n"),
+    );
+  });
+
+  it("says a repeating above alert waits for price to come back through its band", () => {
+    expect(
+      notificationText({
+        ...fired,
+        repeating: true,
+        rearm: { at: "2026-11-24T16:00:00.000Z", upper: 200, lower: null, band: 199, extreme: null },
+      }),
+    ).toContain("Repeats: after 2026-11-24 16:00 UTC, once AAPL has been back at or below $199.00");
+  });
+
+  it("names a percent alert's reference: the previous close is not the price when set", () => {
+    const fromClose: Notification = {
+      ...fired,
+      condition: { kind: "percent", direction: "down", percent: 3, basis: "close" },
+      side: "lower",
+      level: 237.65,
+      price: 237.6,
+      lastPrice: 237.6,
+      referencePrice: 245,
+      moveAbs: -7.4,
+      movePercent: -3.0204,
+      referenceKind: "previousClose",
+      note: null,
+    };
+    expect(notificationText(fromClose)).toBe(
+      [
+        "🔔 AAPL is down 3% from the previous close",
+        "Price: $237.60 · 2026-11-24 15:00 UTC",
+        "Level: $237.65",
+        "Move: -$7.40 (-3.02%) since the previous close ($245.00)",
+      ].join("\n"),
+    );
+    const again = notificationText({ ...fromClose, referenceKind: "lastFiring", referencePrice: 244.9 });
+    expect(again).toContain("🔔 AAPL is down 3% since its last alert");
+    expect(again).toContain("since its last alert ($244.90)");
+  });
+
+  it("says which way a two-sided move went, and both next levels", () => {
+    const text = notificationText({
+      ...fired,
+      condition: { kind: "percent", direction: "move", percent: 5, basis: "last" },
+      side: "upper",
+      level: 210,
+      price: 210.2,
+      lastPrice: 210.2,
+      referencePrice: 200,
+      moveAbs: 10.2,
+      movePercent: 5.1,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: 220.71, lower: 199.69, band: null, extreme: null },
+      note: null,
+    });
+    expect(text.split("\n")[0]).toBe("🔔 AAPL moved up 5% from the price when set");
+    expect(text).toContain("Repeats: after 2026-11-24 16:00 UTC, at $220.71 (up) or $199.69 (down)");
+  });
+
+  it("gives a trailing alert the direction that happened, its peak, its level and the move from the peak", () => {
+    const trailingUp: Notification = {
+      ...fired,
+      condition: { kind: "trailing", direction: "up", offset: { unit: "percent", value: 0.3 } },
+      side: "upper",
+      level: 188.8,
+      price: 188.82,
+      lastPrice: 188.82,
+      referencePrice: 190.34,
+      extreme: 188.24,
+      moveAbs: 0.58,
+      movePercent: 0.3081,
+      note: null,
+    };
+    // What a user saw before: "rises 0.3% above its low" over "-$2.10 (-1.10%) since $190.34", the low unsaid.
+    expect(notificationText(trailingUp)).toBe(
+      [
+        "🔔 AAPL rose 0.3% from its low (trailing)",
+        "Price: $188.82 · 2026-11-24 15:00 UTC",
+        "Low: $188.24",
+        "Level: $188.80",
+        "Move: +$0.58 (+0.31%) from the low",
+      ].join("\n"),
+    );
+    const trailingDown = notificationText({
+      ...trailingUp,
+      condition: { kind: "trailing", direction: "down", offset: { unit: "amount", value: 5 } },
+      side: "lower",
+      level: 215,
+      price: 214.9,
+      lastPrice: 214.9,
+      extreme: 220,
+      moveAbs: -5.1,
+      movePercent: -2.3182,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: null, band: null, extreme: 214.9 },
+    });
+    expect(trailingDown).toContain("🔔 AAPL fell $5.00 from its peak (trailing)");
+    expect(trailingDown).toContain("Peak: $220.00");
+    expect(trailingDown).toContain("Move: -$5.10 (-2.32%) from the peak");
+    expect(trailingDown).toContain("Repeats: after 2026-11-24 16:00 UTC, trailing again from $214.90");
+  });
+
+  it("still reads a notification published before the facts existed", () => {
+    const { side, level, lastPrice, referenceKind, extreme, rearm, ...older } = fired;
+    expect(notificationText({ ...older, repeating: true })).toBe(
+      [
+        "🔔 AAPL rose above $200.00",
+        "Price: $201.50 · 2026-11-24 15:00 UTC",
+        "Move: +$11.50 (+6.05%) since $190.00",
+        "Repeats: yes, after its cooldown",
+        "Note: take profit",
+      ].join("\n"),
+    );
+  });
+
+  it("tells the user an alert expired, what it waited for and the last price", () => {
+    expect(notificationText({ ...fired, type: "expired", price: 190.5, note: null })).toBe(
+      [
+        "⌛ Your AAPL alert expired",
+        "Condition: above $200.00, not met before it expired",
+        "Last price: $190.50 · 2026-11-24 15:00 UTC",
+      ].join("\n"),
+    );
+  });
+
+  it("marks the short facts inline and the sentences full width", () => {
+    const message = formatNotification({
+      ...fired,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: 200, lower: null, band: 199, extreme: null },
+    });
+    expect(message.fields.map((f) => [f.label, f.inline])).toEqual([
+      ["Price", true],
+      ["Move", true],
+      ["Repeats", false],
+      ["Note", false],
+    ]);
   });
 });

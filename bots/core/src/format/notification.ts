@@ -1,40 +1,152 @@
-import type { Notification } from "@tickerbell/contracts";
+// The one wording of a notification. The matcher states the facts (level, side, reference, peak, what comes
+// next); this turns them into a title and labelled fields, which each platform lays out its own way: Telegram as
+// HTML lines, Discord as embed fields, the console as plain lines.
+import type { AlertCondition, Notification, ReferenceKind } from "@tickerbell/contracts";
 import { describeCondition, formatChange, formatPercent, formatPrice } from "./format.ts";
+import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
+
+export interface NotificationField {
+  label: string;
+  value: string;
+  /** Short enough to sit beside its neighbours (Discord lays inline fields out in columns). */
+  inline: boolean;
+}
 
 export interface NotificationMessage {
   /** One line: what happened. */
   title: string;
-  /** The details, one fact per line. */
-  lines: string[];
+  /** The details, one fact per field. */
+  fields: NotificationField[];
 }
 
-/** The words of a DM, shared by every platform so a Telegram and a Discord user read the same thing. */
-export function formatNotification(n: Notification): NotificationMessage {
-  // Worded from the condition itself, exactly as /alerts lists it, so the DM and the list read alike.
-  const condition = describeCondition(n.condition);
-  if (n.type === "expired") {
-    return {
-      title: `⌛ Your ${n.symbol} alert expired`,
-      lines: [
-        `${n.symbol} ${condition} did not happen before it expired.`,
-        `Last price ${formatPrice(n.price)}.`,
-        ...(n.note ? [`Note: ${n.note}`] : []),
-      ],
-    };
+/** What a notification says, for any platform. Times are said as `display` asks (the reader's zone, or Discord's). */
+export function formatNotification(n: Notification, display: TimeDisplay = UTC_DISPLAY): NotificationMessage {
+  return n.type === "expired" ? expiredMessage(n, display) : firedMessage(n, display);
+}
+
+/** Title and `Label: value` lines as plain text (the console; Telegram escapes the same lines as HTML). */
+export function notificationText(n: Notification, display: TimeDisplay = UTC_DISPLAY): string {
+  return messageText(formatNotification(n, display));
+}
+
+export function messageText(message: NotificationMessage): string {
+  return [message.title, ...message.fields.map((field) => `${field.label}: ${field.value}`)].join("\n");
+}
+
+function firedMessage(n: Notification, display: TimeDisplay): NotificationMessage {
+  const now = n.lastPrice ?? n.price;
+  // The level was crossed inside a window of trades; when the last of them is elsewhere, say both.
+  const reached = now !== n.price ? ` (reached ${formatPrice(n.price)})` : "";
+  const fields: NotificationField[] = [
+    field("Price", `${formatPrice(now)}${reached} · ${formatTime(n.firedAt, display)}`, true),
+  ];
+  const condition = n.condition;
+  if (condition.kind === "trailing") {
+    if (n.extreme != null) fields.push(field(extremeName(condition), formatPrice(n.extreme), true));
+    if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
+    const from = n.extreme != null ? ` from the ${extremeName(condition).toLowerCase()}` : "";
+    fields.push(
+      field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
+    );
+  } else {
+    if (condition.kind === "percent" && n.level !== undefined)
+      fields.push(field("Level", formatPrice(n.level), true));
+    fields.push(
+      field(
+        "Move",
+        `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)}) ${sinceReference(n.referenceKind, n.referencePrice)}`,
+        true,
+      ),
+    );
   }
-  return {
-    title: `🔔 ${n.symbol} ${condition}`,
-    lines: [
-      `${n.symbol} is at ${formatPrice(n.price)} now.`,
-      `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)}) since ${formatPrice(n.referencePrice)} when the alert was set.`,
-      ...(n.note ? [`Note: ${n.note}`] : []),
-      ...(n.repeating ? ["This alert repeats; it re-arms after its cooldown."] : []),
-    ],
-  };
+  const again = n.rearm ? fireAgain(n, n.rearm, display) : null;
+  if (again) fields.push(field("Repeats", again, false));
+  else if (n.repeating) fields.push(field("Repeats", "yes, after its cooldown", false));
+  if (n.note) fields.push(field("Note", n.note, false));
+  return { title: `🔔 ${firedTitle(n)}`, fields };
 }
 
-/** Title and lines as plain text. */
-export function notificationText(n: Notification): string {
-  const message = formatNotification(n);
-  return [message.title, ...message.lines].join("\n");
+function expiredMessage(n: Notification, display: TimeDisplay): NotificationMessage {
+  const fields = [
+    field("Condition", `${describeCondition(n.condition)}, not met before it expired`, false),
+    field("Last price", `${formatPrice(n.price)} · ${formatTime(n.firedAt, display)}`, true),
+  ];
+  if (n.note) fields.push(field("Note", n.note, false));
+  return { title: `⌛ Your ${n.symbol} alert expired`, fields };
+}
+
+function field(label: string, value: string, inline: boolean): NotificationField {
+  return { label, value, inline };
+}
+
+/** What happened, in the past tense, with the threshold: `AAPL crossed $200.00 going down`. */
+function firedTitle(n: Notification): string {
+  const condition = n.condition;
+  const { symbol, side } = n;
+  switch (condition.kind) {
+    case "price": {
+      const target = formatPrice(condition.target);
+      if (condition.direction === "above") return `${symbol} rose above ${target}`;
+      if (condition.direction === "below") return `${symbol} fell below ${target}`;
+      return side
+        ? `${symbol} crossed ${target} going ${side === "upper" ? "up" : "down"}`
+        : `${symbol} crossed ${target}`;
+    }
+    case "percent": {
+      const reference = referenceName(n.referenceKind, condition.basis);
+      if (condition.direction === "move") {
+        const way = side === undefined ? "" : side === "upper" ? " up" : " down";
+        return `${symbol} moved${way} ${condition.percent}% ${reference}`;
+      }
+      return `${symbol} is ${condition.direction} ${condition.percent}% ${reference}`;
+    }
+    case "trailing": {
+      const size =
+        condition.offset.unit === "percent"
+          ? `${condition.offset.value}%`
+          : formatPrice(condition.offset.value);
+      return condition.direction === "down"
+        ? `${symbol} fell ${size} from its peak (trailing)`
+        : `${symbol} rose ${size} from its low (trailing)`;
+    }
+  }
+}
+
+function extremeName(condition: AlertCondition & { kind: "trailing" }): string {
+  return condition.direction === "down" ? "Peak" : "Low";
+}
+
+/** The reference of a percent alert in a title: `from the previous close`, `since its last alert`. */
+function referenceName(kind: ReferenceKind | undefined, basis: "last" | "close"): string {
+  const known = kind ?? (basis === "close" ? "previousClose" : "whenSet");
+  if (known === "previousClose") return "from the previous close";
+  if (known === "lastFiring") return "since its last alert";
+  return "from the price when set";
+}
+
+/** `since the previous close ($200.00)`; an older notification that does not say which reference it is. */
+function sinceReference(kind: ReferenceKind | undefined, price: number): string {
+  const at = formatPrice(price);
+  if (kind === "previousClose") return `since the previous close (${at})`;
+  if (kind === "lastFiring") return `since its last alert (${at})`;
+  if (kind === "whenSet") return `since it was set (${at})`;
+  return `since ${at}`;
+}
+
+/** When and where a repeating alert can fire next, from the state the matcher re-armed it into. */
+function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, display: TimeDisplay): string {
+  const after = `after ${formatTime(rearm.at, display)}`;
+  const condition = n.condition;
+  if (condition.kind === "trailing") {
+    return rearm.extreme === null ? after : `${after}, trailing again from ${formatPrice(rearm.extreme)}`;
+  }
+  if (rearm.band !== null && condition.kind === "price") {
+    const back = condition.direction === "above" ? "at or below" : "at or above";
+    return `${after}, once ${n.symbol} has been back ${back} ${formatPrice(rearm.band)}`;
+  }
+  if (rearm.upper !== null && rearm.lower !== null)
+    return `${after}, at ${formatPrice(rearm.upper)} (up) or ${formatPrice(rearm.lower)} (down)`;
+  if (rearm.upper !== null) return `${after}, on a rise to ${formatPrice(rearm.upper)}`;
+  if (rearm.lower !== null) return `${after}, on a fall to ${formatPrice(rearm.lower)}`;
+  return after;
 }

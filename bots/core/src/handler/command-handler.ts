@@ -673,7 +673,12 @@ function listedState(alert: Alert, now: Date): string {
         : "active",
     );
   }
-  if (alert.lastTriggeredAt !== null) parts.push(`last fired ${formatRelative(alert.lastTriggeredAt, now)}`);
+  if (alert.lastTriggeredAt !== null) {
+    const price = alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice)}`;
+    parts.push(
+      `last fired ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, UTC_DISPLAY)})`,
+    );
+  }
   return parts.length === 0 ? "" : ` · ${parts.join(" · ")}`;
 }
 

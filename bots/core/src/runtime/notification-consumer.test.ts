@@ -24,7 +24,6 @@ function notification(generation: number, user = 0): Notification {
     origin: { platform: "telegram", chatId: `chat-${user}` },
     symbol: "AAPL",
     condition: { kind: "price", direction: "above", target: 200 },
-    description: "above $200.00",
     price: 201,
     referencePrice: 190,
     moveAbs: 11,

@@ -11,5 +11,5 @@ export {
   MatcherService,
   type MatcherServiceOptions,
 } from "./matcher-service.ts";
-export { describeCondition, expiryNotification, firingNotification } from "./notifications.ts";
+export { expiryNotification, firingNotification } from "./notifications.ts";
 export * from "./ports.ts";

@@ -2,26 +2,7 @@ import { NotificationSchema } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import { makeAlert } from "../../test/alert-fixtures.ts";
 import type { Firing } from "../types.ts";
-import { describeCondition, expiryNotification, firingNotification } from "./notifications.ts";
-
-describe("describeCondition", () => {
-  it("puts every kind in words", () => {
-    expect(describeCondition({ kind: "price", direction: "above", target: 200 }, 190)).toBe("above 200.00");
-    expect(describeCondition({ kind: "price", direction: "cross", target: 0.5 }, 0.4)).toBe("crossing 0.5");
-    expect(describeCondition({ kind: "percent", direction: "down", percent: 5, basis: "last" }, 190)).toBe(
-      "down 5% from 190.00",
-    );
-    expect(describeCondition({ kind: "percent", direction: "move", percent: 3, basis: "close" }, 50)).toBe(
-      "moving 3% from the previous close 50.00",
-    );
-    expect(
-      describeCondition({ kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } }, 1),
-    ).toBe("trailing 8% below the peak");
-    expect(
-      describeCondition({ kind: "trailing", direction: "up", offset: { unit: "amount", value: 2.5 } }, 1),
-    ).toBe("trailing 2.50 above the low");
-  });
-});
+import { expiryNotification, firingNotification } from "./notifications.ts";
 
 describe("notifications", () => {
   const alert = {
@@ -49,7 +30,9 @@ describe("notifications", () => {
       tickPrice: 209,
       referencePrice: 200,
       extreme: null,
+      firedBefore: true,
       repeating: true,
+      next: { cooldownEndsAt: Date.parse("2026-03-02T16:00:00Z"), upper: 221.03, lower: null, extreme: null },
       ts: Date.parse("2026-03-02T15:00:00Z"),
     };
     const n = NotificationSchema.parse(firingNotification(firing, alert));
@@ -63,10 +46,77 @@ describe("notifications", () => {
       movePercent: 5.25,
       note: "sell half",
       repeating: true,
-      description: "up 5% from 200.00",
       firedAt: "2026-03-02T15:00:00.000Z",
       origin: alert.origin,
       userId: alert.userId,
+      side: "upper",
+      level: 210,
+      lastPrice: 209,
+      // It fired before, so its reference is that firing's price, not the price when it was set.
+      referenceKind: "lastFiring",
+      rearm: { at: "2026-03-02T16:00:00.000Z", upper: 221.03, lower: null, band: null, extreme: null },
+    });
+  });
+
+  const base: Firing = {
+    type: "fired",
+    alertId: alert.id,
+    symbol: "AAPL",
+    generation: 1,
+    triggerId: `${alert.id}:1`,
+    condition: { kind: "price", direction: "above", target: 200 },
+    side: "upper",
+    level: 200,
+    price: 200.5,
+    tickPrice: 200.5,
+    referencePrice: 190,
+    extreme: null,
+    firedBefore: false,
+    repeating: false,
+    next: null,
+    ts: Date.parse("2026-03-02T15:00:00Z"),
+  };
+
+  it("names the reference: the previous close, the price when set, or the last firing", () => {
+    const kindOf = (firing: Partial<Firing>) =>
+      firingNotification({ ...base, ...firing }, alert).referenceKind;
+    expect(kindOf({})).toBe("whenSet");
+    // A price alert keeps its reference when it repeats.
+    expect(kindOf({ firedBefore: true })).toBe("whenSet");
+    const fromClose = { kind: "percent", direction: "down", percent: 3, basis: "close" } as const;
+    expect(kindOf({ condition: fromClose })).toBe("previousClose");
+    expect(kindOf({ condition: fromClose, firedBefore: true })).toBe("lastFiring");
+  });
+
+  it("gives a trailing alert's move from its peak, and a repeating above alert its re-arm band", () => {
+    const trailing = firingNotification(
+      {
+        ...base,
+        condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } },
+        side: "lower",
+        level: 202.4,
+        price: 202.4,
+        tickPrice: 203,
+        extreme: 220,
+      },
+      alert,
+    );
+    expect(trailing).toMatchObject({ extreme: 220, moveAbs: -17.6, movePercent: -8, side: "lower" });
+
+    const above = firingNotification(
+      {
+        ...base,
+        repeating: true,
+        next: { cooldownEndsAt: base.ts + 3_600_000, upper: 200, lower: null, extreme: null },
+      },
+      alert,
+    );
+    expect(above.rearm).toEqual({
+      at: "2026-03-02T16:00:00.000Z",
+      upper: 200,
+      lower: null,
+      band: 199,
+      extreme: null,
     });
   });
 

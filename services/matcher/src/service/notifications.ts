@@ -1,31 +1,9 @@
 // What the bots need to write a DM, built from the index's firing (or the alert service's expiry) and the
 // alert record the matcher holds.
-import type { Alert, AlertCondition, Notification } from "@tickerbell/contracts";
+// The matcher states facts (levels, side, reference, what comes next); the bots' one formatter words them.
+import type { Alert, Notification, ReferenceKind } from "@tickerbell/contracts";
+import { bandLevelOf } from "@tickerbell/rules";
 import type { Firing } from "../types.ts";
-
-function price(value: number): string {
-  return value >= 1 ? value.toFixed(2) : String(value);
-}
-
-/** The condition in words, e.g. "above 200.00", "down 5% from 190.00", "trailing 8% below the peak". */
-export function describeCondition(condition: AlertCondition, referencePrice: number): string {
-  switch (condition.kind) {
-    case "price":
-      return `${condition.direction === "cross" ? "crossing" : condition.direction} ${price(condition.target)}`;
-    case "percent": {
-      const what = condition.direction === "move" ? "moving" : condition.direction;
-      const from = condition.basis === "close" ? "the previous close" : "";
-      return `${what} ${condition.percent}% from ${from ? `${from} ` : ""}${price(referencePrice)}`;
-    }
-    case "trailing": {
-      const size =
-        condition.offset.unit === "percent" ? `${condition.offset.value}%` : price(condition.offset.value);
-      return condition.direction === "down"
-        ? `trailing ${size} below the peak`
-        : `trailing ${size} above the low`;
-    }
-  }
-}
 
 function move(priceNow: number, reference: number): { moveAbs: number; movePercent: number } {
   const moveAbs = Number((priceNow - reference).toPrecision(12));
@@ -33,7 +11,18 @@ function move(priceNow: number, reference: number): { moveAbs: number; movePerce
   return { moveAbs, movePercent };
 }
 
+/** What the reference price of a firing is: a repeating alert re-bases on each firing's price. */
+function referenceKindOf(firing: Firing): ReferenceKind {
+  if (firing.firedBefore && firing.condition.kind !== "price") return "lastFiring";
+  return firing.condition.kind === "percent" && firing.condition.basis === "close"
+    ? "previousClose"
+    : "whenSet";
+}
+
 export function firingNotification(firing: Firing, alert: Alert): Notification {
+  // A trailing alert's move is the one from its peak (trough): that is what it watches.
+  const from =
+    firing.condition.kind === "trailing" && firing.extreme !== null ? firing.extreme : firing.referencePrice;
   return {
     v: 1,
     type: "triggered",
@@ -44,15 +33,27 @@ export function firingNotification(firing: Firing, alert: Alert): Notification {
     origin: alert.origin,
     symbol: firing.symbol,
     condition: firing.condition,
-    description: describeCondition(firing.condition, firing.referencePrice),
-    // The price that crossed the level (the window's high or low): the alert service re-bases a repeating
-    // alert on it exactly as the index does.
     price: firing.price,
     referencePrice: firing.referencePrice,
-    ...move(firing.price, firing.referencePrice),
+    ...move(firing.price, from),
     note: alert.note,
     repeating: firing.repeating,
     firedAt: new Date(firing.ts).toISOString(),
+    side: firing.side,
+    level: firing.level,
+    lastPrice: firing.tickPrice,
+    referenceKind: referenceKindOf(firing),
+    extreme: firing.extreme,
+    rearm:
+      firing.next === null
+        ? null
+        : {
+            at: new Date(firing.next.cooldownEndsAt).toISOString(),
+            upper: firing.next.upper,
+            lower: firing.next.lower,
+            band: bandLevelOf(firing.condition),
+            extreme: firing.next.extreme,
+          },
   };
 }
 
@@ -74,7 +75,6 @@ export function expiryNotification(alert: Alert, lastPrice: number | undefined, 
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: describeCondition(alert.condition, alert.referencePrice),
     price: now,
     referencePrice: alert.referencePrice,
     ...move(now, alert.referencePrice),

@@ -200,13 +200,13 @@ describe("docker-compose.yml run as local processes", () => {
     // One DM per alert, in order (the wording of the notification belongs to bots/core).
     const tgBells = bellsTo(tgUser.id).map((m) => m.text!.split("\n")[0]!);
     expect(tgBells).toHaveLength(2);
-    expect(tgBells[0]).toMatch(new RegExp(`^🔔 ${TELEGRAM_SYMBOL} above \\$?55\\.00$`));
-    expect(tgBells[1]).toMatch(new RegExp(`^🔔 ${TELEGRAM_SYMBOL} above \\$?58\\.00$`));
+    expect(tgBells[0]).toMatch(new RegExp(`^🔔 ${TELEGRAM_SYMBOL} rose above \\$?55\\.00$`));
+    expect(tgBells[1]).toMatch(new RegExp(`^🔔 ${TELEGRAM_SYMBOL} rose above \\$?58\\.00$`));
     const dcDms = discord.dmsTo(dcUser);
     const dcTitles = dcDms.map((m) => m.embeds[0]?.title ?? "");
     expect(dcTitles).toHaveLength(2);
-    expect(dcTitles[0]).toMatch(new RegExp(`^🔔 ${DISCORD_SYMBOL} above \\$?65\\.00$`));
-    expect(dcTitles[1]).toMatch(new RegExp(`^🔔 ${DISCORD_SYMBOL} above \\$?68\\.00$`));
+    expect(dcTitles[0]).toMatch(new RegExp(`^🔔 ${DISCORD_SYMBOL} rose above \\$?65\\.00$`));
+    expect(dcTitles[1]).toMatch(new RegExp(`^🔔 ${DISCORD_SYMBOL} rose above \\$?68\\.00$`));
     // Each bot spoke only to its own user.
     expect(JSON.stringify(dcDms)).not.toContain(TELEGRAM_SYMBOL);
     expect(tgBells.every((line) => !line.includes(DISCORD_SYMBOL))).toBe(true);

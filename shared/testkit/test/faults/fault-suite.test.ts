@@ -59,7 +59,8 @@ const DELIVERY_TIMEOUT_MS = 300_000;
 const FAULT_PLATEAUS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14];
 const MATCHERS = ["matcher", "matcher-2"] as const;
 const NOTE = /^Note: fault plan (\d+)$/m;
-const PRICE = /is at \$([\d,]+\.\d+) now\./;
+/** The price a firing crossed at: the one said, or the one it "reached" within a window that ended elsewhere. */
+const PRICE = /^Price: \$([\d,]+\.\d+)(?: \(reached \$([\d,]+\.\d+)\))?/m;
 
 type Platform = "telegram" | "discord";
 interface CreatedAlert extends PlannedAlert {
@@ -237,7 +238,8 @@ function seenFirings(): SeenFiring[] {
   const seen: SeenFiring[] = [];
   const add = (platform: Platform, text: string, at: number) => {
     const tag = NOTE.exec(text)?.[1];
-    const price = PRICE.exec(text)?.[1];
+    const said = PRICE.exec(text);
+    const price = said?.[2] ?? said?.[1];
     seen.push({
       platform,
       tag: tag === undefined ? -1 : Number(tag),
@@ -256,9 +258,9 @@ function seenFirings(): SeenFiring[] {
       for (const embed of m.embeds as { title?: string; fields?: { name: string; value: string }[] }[]) {
         if (!String(embed.title ?? "").startsWith("🔔")) continue;
         const fields = embed.fields ?? [];
-        const price = fields.find((f) => f.name === "Price now")?.value ?? "";
+        const price = fields.find((f) => f.name === "Price")?.value ?? "";
         const note = fields.find((f) => f.name === "Note")?.value;
-        add("discord", `${price}\n${note === undefined ? "" : `Note: ${note}`}`, m.createdAt);
+        add("discord", `Price: ${price}\n${note === undefined ? "" : `Note: ${note}`}`, m.createdAt);
       }
     }
   }
