@@ -1,42 +1,71 @@
 /**
- * Many callers, one write: `add()` queues an item and resolves once the batch it went into is written. One
- * write runs at a time; items that arrive while it runs go into the next one, so batches grow with the load and
- * an idle queue writes at once (no fixed wait). A failed write rejects every caller of that batch.
+ * Many callers, one write: `add()` queues an item and resolves, with the item's own result, once the batch it
+ * went into is written. At most `concurrency` writes run at a time (default one); items that arrive while they
+ * run go into the next batch, so batches grow with the load and an idle queue writes at once (no fixed wait).
+ * More than one write at a time keeps a batch that waits (on a lock) from holding up everything behind it.
+ * A failed write rejects every caller of that batch; a write that can fail item by item answers an Error in
+ * that item's place instead.
  */
-export class GroupCommit<T> {
-  readonly #write: (items: T[]) => Promise<void>;
-  readonly #maxBatch: number;
-  #queue: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  #running = false;
+interface Pending<T, R> {
+  item: T;
+  resolve: (result: R) => void;
+  reject: (error: unknown) => void;
+}
 
-  constructor(write: (items: T[]) => Promise<void>, options: { maxBatch?: number } = {}) {
+export class GroupCommit<T, R = void> {
+  /** Answers one result per item, in order, when R is not void. */
+  readonly #write: (items: T[]) => Promise<readonly R[] | unknown>;
+  readonly #maxBatch: number;
+  readonly #concurrency: number;
+  #queue: Pending<T, R>[] = [];
+  #running = 0;
+  #scheduled = false;
+
+  constructor(
+    write: (items: T[]) => Promise<readonly R[] | unknown>,
+    options: { maxBatch?: number; concurrency?: number } = {},
+  ) {
     this.#write = write;
     this.#maxBatch = options.maxBatch ?? 500;
+    this.#concurrency = options.concurrency ?? 1;
   }
 
-  add(item: T): Promise<void> {
+  add(item: T): Promise<R> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       // A microtask later, so the callers of the same moment (one fetched batch) share the write.
-      if (!this.#running) queueMicrotask(() => void this.#drain());
+      if (!this.#scheduled && this.#running < this.#concurrency) {
+        this.#scheduled = true;
+        queueMicrotask(() => {
+          this.#scheduled = false;
+          this.#startWrites();
+        });
+      }
     });
   }
 
-  async #drain(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
+  #startWrites(): void {
+    while (this.#queue.length > 0 && this.#running < this.#concurrency) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#running += 1;
+      void this.#writeBatch(batch).finally(() => {
+        this.#running -= 1;
+        this.#startWrites();
+      });
+    }
+  }
+
+  async #writeBatch(batch: Pending<T, R>[]): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        try {
-          await this.#write(batch.map((entry) => entry.item));
-          for (const entry of batch) entry.resolve();
-        } catch (error) {
-          for (const entry of batch) entry.reject(error);
-        }
-      }
-    } finally {
-      this.#running = false;
+      const written = await this.#write(batch.map((entry) => entry.item));
+      const results: readonly unknown[] = Array.isArray(written) ? written : [];
+      batch.forEach((entry, i) => {
+        const result = results[i];
+        if (result instanceof Error) entry.reject(result);
+        else entry.resolve(result as R);
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, type Firing, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { ListPosition } from "../domain/list-cursor.ts";
 import type { AlertChange, AlertListFilter, AlertRepository, CreateOutcome } from "../domain/ports.ts";
+import { GroupCommit } from "../group-commit.ts";
 import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
@@ -14,6 +15,23 @@ import {
 } from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
+
+interface PendingCreate {
+  alert: Record<string, unknown>;
+  payload: unknown;
+  /** ISO time of the create. */
+  at: string;
+  limit: number;
+}
+
+/** create_alert_within_limit's jsonb answer: `{"duplicate": id}`, or `{"open": n}` (created when n < limit). */
+function outcomeOf(outcome: unknown, limit: number): CreateOutcome | Error {
+  const answer = outcome as { open?: unknown; duplicate?: unknown } | null | undefined;
+  if (typeof answer?.duplicate === "string") return { created: false, duplicateOf: answer.duplicate };
+  const openCount = Number(answer?.open ?? Number.NaN);
+  if (!Number.isInteger(openCount)) return new Error("create_alert_within_limit answered no count");
+  return openCount >= limit ? { created: false, openCount } : { created: true };
+}
 const DUE_BATCH = 500;
 /** Finished alerts deleted per statement: a big backlog goes in short statements that hold few locks. */
 export const PURGE_BATCH = 1000;
@@ -61,28 +79,68 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   async createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome> {
-    // The hot path of the API: one statement (lock the user, look for a duplicate, count, insert, outbox row;
-    // see the migrations of create_alert_within_limit), no identity map, no transaction round trips.
-    const at = new Date(alert.updatedAt);
+    const outcome = await this.#creates.add(this.#pendingCreate(alert, limit));
+    if (outcome instanceof Error) throw outcome;
+    return outcome;
+  }
+
+  /** One item of create_alert(s)_within_limit: the row, its outbox payload, the limit. */
+  #pendingCreate(alert: Alert, limit: number): PendingCreate {
+    const at = new Date(alert.updatedAt).toISOString();
+    return {
+      alert: this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null }),
+      payload: changePayload("created", alert, new Date(at)),
+      at,
+      limit,
+    };
+  }
+
+  // The hot path of the API. Creates that arrive while one batch is being written go together into the next:
+  // one statement (see create_alerts_within_limit), one commit, one WAL flush for all of them, instead of one
+  // each; under no load a batch is one create, written at once.
+  readonly #creates = new GroupCommit<PendingCreate, CreateOutcome | Error>(
+    (items) => this.#createBatch(items),
+    // A batch waiting on a symbol's lock holds up only its own creates; four keep most of the pool for the rest.
+    { maxBatch: 100, concurrency: 4 },
+  );
+
+  async #createBatch(items: PendingCreate[]): Promise<(CreateOutcome | Error)[]> {
+    let raw: unknown[];
+    try {
+      const [row] = await this.#em
+        .fork()
+        .execute<{ outcomes: unknown }[]>("select create_alerts_within_limit(?::jsonb, ?) as outcomes", [
+          JSON.stringify(items),
+          TOPIC_ALERT_CHANGES,
+        ]);
+      const outcomes = typeof row?.outcomes === "string" ? JSON.parse(row.outcomes) : row?.outcomes;
+      if (!Array.isArray(outcomes) || outcomes.length !== items.length)
+        throw new Error("create_alerts_within_limit answered no outcome per item");
+      raw = outcomes;
+    } catch (error) {
+      // One item failed the statement (its user gone, a deadlock with another replica's batch): alone, each
+      // succeeds or fails by itself.
+      if (items.length === 1) return [error instanceof Error ? error : new Error(String(error))];
+      return Promise.all(items.map((item) => this.#createOne(item).catch((e: unknown) => e as Error)));
+    }
+    const outcomes = raw.map((outcome, i) => outcomeOf(outcome, items[i]!.limit));
+    if (outcomes.some((o) => !(o instanceof Error) && o.created)) this.#commits.committed();
+    return outcomes;
+  }
+
+  async #createOne(item: PendingCreate): Promise<CreateOutcome | Error> {
     const [row] = await this.#em
       .fork()
-      .execute<{ outcome: { open?: number; duplicate?: string } }[]>(
+      .execute<{ outcome: unknown }[]>(
         "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as outcome",
-        [
-          JSON.stringify(this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null })),
-          limit,
-          TOPIC_ALERT_CHANGES,
-          JSON.stringify(changePayload("created", alert, at)),
-          at.toISOString(),
-        ],
+        [JSON.stringify(item.alert), item.limit, TOPIC_ALERT_CHANGES, JSON.stringify(item.payload), item.at],
       );
-    const outcome = typeof row?.outcome === "string" ? JSON.parse(row.outcome) : row?.outcome;
-    if (typeof outcome?.duplicate === "string") return { created: false, duplicateOf: outcome.duplicate };
-    const openCount = Number(outcome?.open ?? Number.NaN);
-    if (!Number.isInteger(openCount)) throw new Error("create_alert_within_limit answered no count");
-    if (openCount >= limit) return { created: false, openCount };
-    this.#commits.committed();
-    return { created: true };
+    const outcome = outcomeOf(
+      typeof row?.outcome === "string" ? JSON.parse(row.outcome) : row?.outcome,
+      item.limit,
+    );
+    if (!(outcome instanceof Error) && outcome.created) this.#commits.committed();
+    return outcome;
   }
 
   /** `row` keyed by column name, for jsonb_populate_record. */

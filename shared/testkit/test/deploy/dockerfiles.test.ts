@@ -62,6 +62,7 @@ describe("the build context", () => {
       "shared/bus",
       "shared/config",
       "shared/contracts",
+      "shared/rules",
     ]);
     expect(productionClosure(REPO_ROOT, "services/alerts")).not.toContain("shared/testkit");
   });
