@@ -2,7 +2,9 @@
 // an even request rate. Alert creation first (which also fills the table), then listing; p99 latency and the
 // achieved rate for each. Then what a long history costs a bot (issue 13 item 8): users with 2,000 finished alerts
 // and 3 open ones, listed the way the bots do now (status=open) and the way they used to (every alert, here page
-// after page), one fetch after another: bytes and requests per fetch, latency, the service's memory.
+// after page), one fetch after another: bytes and requests per fetch, latency, the service's memory. Last, the
+// baseline of the create phase in the same run: the same load on a fresh database with ALERTS_CREATE_BATCH_MAX=1,
+// each create its own statement and commit, as before creates that arrive together were written together.
 // Writes bench-results/api-load.json.
 //
 // Why not autocannon's overallRate: it lets each connection send its per-second quota back to back at the start
@@ -55,24 +57,38 @@ const baseUrl = `http://127.0.0.1:${port}`;
 // BENCH_API_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it exits (open it in DevTools).
 const profileDir = process.env.BENCH_API_CPU_PROFILE;
 const nodeArgs = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(profileDir)}`] : [];
-const service = spawn(NODE, [...nodeArgs, "services/alerts/src/main.ts"], {
-  cwd: REPO_ROOT,
-  env: {
-    PATH: process.env.PATH ?? "",
-    NODE_ENV: "production",
-    PORT: String(port),
-    DATABASE_URL: db.url,
-    API_TOKEN_TELEGRAM: token,
-    API_TOKEN_INTERNAL: randomBytes(16).toString("hex"),
-    ALERTS_USER_COMMANDS_PER_MINUTE: "100000",
-    LOG_LEVEL: "warn",
-  },
-  stdio: ["ignore", "pipe", "pipe"],
-});
-// Kept for a failure report only; the service logs warnings of its own shutdown under load.
+/** Starts the alert service on `databaseUrl`; `env` adds to (or overrides) the bench's settings. */
+function startService(databaseUrl: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(NODE, [...nodeArgs, "services/alerts/src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "production",
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      API_TOKEN_TELEGRAM: token,
+      API_TOKEN_INTERNAL: randomBytes(16).toString("hex"),
+      ALERTS_USER_COMMANDS_PER_MINUTE: "100000",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Kept for a failure report only; the service logs warnings of its own shutdown under load.
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on("data", (chunk: Buffer) => serviceOutput.push(String(chunk)));
+  return child;
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+}
+
 const serviceOutput: string[] = [];
-for (const stream of [service.stdout, service.stderr])
-  stream?.on("data", (chunk: Buffer) => serviceOutput.push(String(chunk)));
+let service = startService(db.url);
+let baselineDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 
 let userCounter = 0;
 const nextUser = () => String(700_000_000 + (userCounter++ % USERS));
@@ -134,9 +150,21 @@ try {
   };
   log(historySummary(history));
 
+  // The baseline, in the same run: the same create load on a fresh database, each create written alone (one
+  // statement, one commit each), as before creates were batched.
+  await stopService(service);
+  baselineDb = await createTestDatabase("tb_bench_api_baseline");
+  service = startService(baselineDb.url, { ALERTS_CREATE_BATCH_MAX: "1" });
+  await waitReady(service);
+  created = 0;
+  await paced(createRequest, 100, 5);
+  const createAlone = await measured(() => paced(createRequest, RATE, SECONDS));
+  log(summary("create, baseline (each create its own statement)", createAlone));
+
   const result = {
     targetRatePerSec: RATE,
     create: figures(create),
+    createBaselineUnbatched: figures(createAlone),
     list: figures(list),
     history,
     details: {
@@ -159,16 +187,17 @@ try {
   await writeFile(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `api load bench (alert service on PostgreSQL, ${RATE} requests/s for ${SECONDS} s each):\n` +
-      `  ${summary("create", create)}\n  ${summary("list", list)}\n  ${historySummary(history)}\n` +
+      `  ${summary("create", create)}\n  ${summary("create, baseline (each create its own statement)", createAlone)}\n` +
+      `  ${summary("list", list)}\n  ${historySummary(history)}\n` +
       `  written to ${RESULT_FILE}`,
   );
 } catch (error) {
   console.error(serviceOutput.join("").slice(-5000));
   throw error;
 } finally {
-  service.kill("SIGTERM");
-  await new Promise((r) => service.once("exit", r));
+  await stopService(service);
   await db.drop();
+  await baselineDb?.drop();
 }
 
 interface PacedRequest {

@@ -11,6 +11,7 @@ describe("alerts env", () => {
       ALERTS_MAX_ACTIVE_PER_USER: 100,
       ALERTS_USER_COMMANDS_PER_MINUTE: 60,
       ALERTS_HISTORY_DAYS: 90,
+      ALERTS_CREATE_BATCH_MAX: 100,
       LOG_LEVEL: "info",
       API_TOKEN_TELEGRAM: "telegram-token-value",
     });
@@ -63,5 +64,16 @@ describe("alerts env", () => {
       const env = loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", ALERTS_HISTORY_DAYS: String(days) });
       expect(env.ALERTS_HISTORY_DAYS).toBe(days);
     }
+  });
+
+  it.each([
+    ["0", /at least 1 create/],
+    ["1001", /at most 1000 creates/],
+    ["many", /ALERTS_CREATE_BATCH_MAX/],
+  ])("refuses ALERTS_CREATE_BATCH_MAX=%s", (value, message) => {
+    const load = () =>
+      loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", ALERTS_CREATE_BATCH_MAX: value });
+    expect(load).toThrow(/ALERTS_CREATE_BATCH_MAX/);
+    expect(load).toThrow(message);
   });
 });

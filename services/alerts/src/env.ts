@@ -1,5 +1,6 @@
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
+import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
 import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 
@@ -34,6 +35,13 @@ export const AlertsEnvSchema = z
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     /** Finished alerts (triggered, expired, cancelled) are deleted this many days after their last change. */
     ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
+    /** Creates that arrive together are written in one statement, up to this many (1: each alone). */
+    ALERTS_CREATE_BATCH_MAX: envInt(DEFAULT_CREATE_BATCH_MAX).pipe(
+      z
+        .number()
+        .min(1, "write at least 1 create a statement")
+        .max(1000, "write at most 1000 creates a statement"),
+    ),
     /** Comma-separated Kafka bootstrap brokers: enables the outbox relay, the runtime consumer and the re-emitter. */
     KAFKA_BROKERS: envList()
       .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))

@@ -34,6 +34,7 @@ const service = await startAlertService({
   maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
   userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
   historyDays: env.ALERTS_HISTORY_DAYS,
+  createBatchMax: env.ALERTS_CREATE_BATCH_MAX,
   logger,
   metrics,
 });

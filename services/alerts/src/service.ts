@@ -26,6 +26,8 @@ export interface AlertServiceConfig {
   userCommandsPerMinute?: number;
   /** Days finished alerts are kept from their last change before the sweep deletes them; default 90. */
   historyDays?: number;
+  /** Creates written in one statement at most (1: each alone). */
+  createBatchMax?: number;
   logger: Logger;
   metrics: Registry;
   clock?: Clock;
@@ -48,7 +50,7 @@ export async function startAlertService(config: AlertServiceConfig) {
   outboxWakeups.startNotifying();
   const clock = config.clock ?? systemClock;
   const alerts = new AlertService({
-    repository: new MikroAlertRepository(db.em, db.outboxCommits),
+    repository: new MikroAlertRepository(db.em, db.outboxCommits, { createBatchMax: config.createBatchMax }),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
     historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,

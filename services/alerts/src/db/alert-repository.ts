@@ -7,6 +7,7 @@ import { GroupCommit } from "../group-commit.ts";
 import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
+import { POOL_SIZE } from "./orm.ts";
 import {
   appendAlertChanges,
   changePayload,
@@ -15,6 +16,7 @@ import {
 } from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
+export const DEFAULT_CREATE_BATCH_MAX = 100;
 
 interface PendingCreate {
   alert: Record<string, unknown>;
@@ -73,9 +75,19 @@ export class MikroAlertRepository implements AlertRepository {
   #columns: AlertColumns | undefined;
 
   /** `commits` hears of the writes that commit outside an ORM transaction. */
-  constructor(em: SqlEntityManager, commits: OutboxCommitSignal) {
+  constructor(
+    em: SqlEntityManager,
+    commits: OutboxCommitSignal,
+    options: { createBatchMax?: number | undefined } = {},
+  ) {
     this.#em = em;
     this.#commits = commits;
+    const maxBatch = options.createBatchMax ?? DEFAULT_CREATE_BATCH_MAX;
+    this.#creates = new GroupCommit((items) => this.#createBatch(items), {
+      maxBatch,
+      // One create a statement: as many at once as the pool has connections, as before creates were batched.
+      concurrency: maxBatch === 1 ? POOL_SIZE : 4,
+    });
   }
 
   async createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome> {
@@ -97,12 +109,9 @@ export class MikroAlertRepository implements AlertRepository {
 
   // The hot path of the API. Creates that arrive while one batch is being written go together into the next:
   // one statement (see create_alerts_within_limit), one commit, one WAL flush for all of them, instead of one
-  // each; under no load a batch is one create, written at once.
-  readonly #creates = new GroupCommit<PendingCreate, CreateOutcome | Error>(
-    (items) => this.#createBatch(items),
-    // A batch waiting on a symbol's lock holds up only its own creates; four keep most of the pool for the rest.
-    { maxBatch: 100, concurrency: 4 },
-  );
+  // each; under no load a batch is one create, written at once. A batch waiting on a symbol's lock holds up only
+  // its own creates: four may be written at once, which leaves most of the pool to the rest.
+  readonly #creates: GroupCommit<PendingCreate, CreateOutcome | Error>;
 
   async #createBatch(items: PendingCreate[]): Promise<(CreateOutcome | Error)[]> {
     let raw: unknown[];

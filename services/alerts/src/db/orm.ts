@@ -45,7 +45,7 @@ const shared = {
  * API bench saw 50-100 ms stalls every ~10 s from that). Ten is pg-pool's own maximum; six replicas stay well
  * inside PostgreSQL's default 100 connections.
  */
-const POOL_SIZE = 10;
+export const POOL_SIZE = 10;
 
 /** Connects to the database and applies every pending migration before anything else touches it. */
 export async function openOrm(database: Database): Promise<OpenedOrm> {
