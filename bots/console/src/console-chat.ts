@@ -38,7 +38,8 @@ const DEFAULT_HISTORY_SIZE = 500;
  */
 export class ConsoleChat {
   private readonly options: ConsoleChatOptions;
-  private readonly terminal: boolean;
+  /** Line editing is on: arrow keys, history and Tab completion (a terminal, not a pipe). */
+  readonly lineEditing: boolean;
   private readonly completer: ConsoleCompleter;
   private lines: Interface | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -51,7 +52,7 @@ export class ConsoleChat {
 
   constructor(options: ConsoleChatOptions) {
     this.options = options;
-    this.terminal = options.terminal ?? (isTerminal(options.input) && isTerminal(options.output));
+    this.lineEditing = options.terminal ?? (isTerminal(options.input) && isTerminal(options.output));
     this.completer = new ConsoleCompleter(options.tickers ?? null, options.user.platformUserId);
     this.closed = new Promise((resolve) => {
       this.closedResolve = resolve;
@@ -60,7 +61,7 @@ export class ConsoleChat {
 
   start(): void {
     const { input, output } = this.options;
-    const lines = this.terminal
+    const lines = this.lineEditing
       ? createInterface({
           input,
           output,
@@ -75,7 +76,7 @@ export class ConsoleChat {
         })
       : createInterface({ input, terminal: false });
     this.lines = lines;
-    if (this.terminal) {
+    if (this.lineEditing) {
       lines.on("history", (history: string[]) => this.saveHistory(history));
       // Ctrl-C drops the half-typed line, as in a shell; on an empty line it leaves, as Ctrl-D does.
       lines.on("SIGINT", () => {
@@ -91,7 +92,7 @@ export class ConsoleChat {
     lines.on("line", (line) => {
       this.unanswered += 1;
       // Nothing shown on the line below until the answer comes (the prompt returns after it).
-      if (this.terminal) lines.setPrompt("");
+      if (this.lineEditing) lines.setPrompt("");
       // One line's failure (the handler never throws; writing might) must not stop the chat or the process.
       this.queue = this.queue
         .then(() => this.handleLine(line))
@@ -106,7 +107,7 @@ export class ConsoleChat {
       this.isClosed = true;
       void this.queue.then(() => {
         // The cursor is after a prompt, except on a terminal after /quit (whose Enter ended the line).
-        const afterPrompt = !this.terminal || !this.quitting;
+        const afterPrompt = !this.lineEditing || !this.quitting;
         this.options.output.write(`${afterPrompt ? "\n" : ""}${GOODBYE}\n`);
         this.closedResolve?.();
       });
@@ -181,7 +182,7 @@ export class ConsoleChat {
 
   /** Line editing is on: a terminal whose readline is open. */
   private interactive(): boolean {
-    return this.terminal && this.lines !== null && !this.isClosed;
+    return this.lineEditing && this.lines !== null && !this.isClosed;
   }
 
   /** The history file's lines, newest first as readline wants them; none when there is no file yet. */
