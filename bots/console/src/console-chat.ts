@@ -71,7 +71,11 @@ export class ConsoleChat {
           historySize: this.options.historySize ?? DEFAULT_HISTORY_SIZE,
           removeHistoryDuplicates: true,
           completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
-            void this.completer.complete(line).then((result) => done(null, result));
+            // readline waits for this answer with the input paused: there is always one.
+            void this.completer.complete(line).then(
+              (result) => done(null, result),
+              () => done(null, [[], line]),
+            );
           },
         })
       : createInterface({ input, terminal: false });

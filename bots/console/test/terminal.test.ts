@@ -174,6 +174,18 @@ describe("console chat on a terminal", () => {
     expect(rows.slice(-3)).toEqual(["> ", "Goodbye! Your alerts are kept for the next start.", ""]);
   }, 60_000);
 
+  it("says goodbye on /quit, on the line after it", async () => {
+    const session = open();
+    await session.waitFor((rows) => rows.at(-1) === "> ", "the prompt");
+    session.press(`/quit${KEY.enter}`);
+    await session.chat.closed;
+    expect((await session.screen()).slice(-3)).toEqual([
+      "> /quit",
+      "Goodbye! Your alerts are kept for the next start.",
+      "",
+    ]);
+  }, 60_000);
+
   it("keeps the history in a file, for the next start", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tickerbell-history-"));
     try {
