@@ -53,7 +53,6 @@ const fired = {
   origin: { platform: "console", chatId: "console" },
   symbol: "AAPL",
   condition: { kind: "price", direction: "above", target: 200 },
-  description: "above 200",
   price: 200.5,
   referencePrice: 190,
   moveAbs: 10.5,
