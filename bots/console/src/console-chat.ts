@@ -134,7 +134,8 @@ export class ConsoleChat {
 
   private async handleLine(line: string): Promise<void> {
     const text = line.trim();
-    if (text.length === 0 || this.isClosed) return;
+    // Lines after /quit are left; lines before the end of the input are all answered (`… | npm start`).
+    if (text.length === 0 || this.quitting) return;
     if (text === "/quit" || text === "/exit") {
       this.quitting = true;
       this.stop();

@@ -62,7 +62,7 @@ class ConsoleSession {
     return this.exited();
   }
 
-  private exited(): Promise<number | null> {
+  exited(): Promise<number | null> {
     return new Promise((resolve) => {
       if (this.child.exitCode !== null) resolve(this.child.exitCode);
       else this.child.once("exit", (code) => resolve(code));
@@ -148,4 +148,14 @@ describe("npm start with no configuration (console chat)", () => {
     expect(await second.quit()).toBe(0);
     expect(second.output.slice(quitting)).toMatch(/Goodbye! Your alerts are kept for the next start\.\n$/);
   }, 180_000);
+
+  it("answers every line of a script piped in, then stops at its end", async () => {
+    const scripted = new ConsoleSession();
+    // The whole script and its end arrive before the chat even starts, as with `… | npm start`.
+    scripted.child.stdin?.end("/price AAPL\n/watch NFLX\n/watchlist\n");
+    expect(await scripted.exited()).toBe(0);
+    expect(scripted.output).toMatch(
+      /\n> AAPL [^\n]*\$[\d,.]+[^\n]*\n> 👀 Watching NFLX\.\n> [^\n]*\nNFLX \$[\d,.]+[^\n]*\n> \nGoodbye! Your alerts are kept for the next start\.\n/,
+    );
+  }, 120_000);
 });
