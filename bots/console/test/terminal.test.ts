@@ -173,6 +173,18 @@ describe("console chat on a terminal", () => {
     expect(rows.slice(-3)).toEqual(["> ", "Goodbye! Your alerts are kept for the next start.", ""]);
   }, 60_000);
 
+  it("leaves on Ctrl-C at an empty line too, as a signal would have stopped it", async () => {
+    const session = open();
+    await session.waitFor((rows) => rows.at(-1) === "> ", "the prompt");
+    session.press(KEY.ctrlC);
+    await session.chat.closed;
+    expect((await session.screen()).slice(-3)).toEqual([
+      "> ",
+      "Goodbye! Your alerts are kept for the next start.",
+      "",
+    ]);
+  }, 60_000);
+
   it("says goodbye on /quit, on the line after it", async () => {
     const session = open();
     await session.waitFor((rows) => rows.at(-1) === "> ", "the prompt");
