@@ -36,7 +36,26 @@ describe("console chat", () => {
     chat.start();
     input.write("\n/quit\n");
     await chat.closed;
-    expect(printed).toBe("> > ");
+    expect(printed).toBe("> > \nGoodbye! Your alerts are kept for the next start.\n");
+  });
+
+  it("says goodbye and closes at the end of its input, as Ctrl-D ends a terminal's", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (c) => {
+      printed += String(c);
+    });
+    const chat = new ConsoleChat({
+      handler: undefined as never,
+      input,
+      output,
+      user: { platform: "console", platformUserId: "local", chatId: "console" },
+    });
+    chat.start();
+    input.end();
+    await chat.closed;
+    expect(printed).toBe("> \nGoodbye! Your alerts are kept for the next start.\n");
   });
 
   it("prints notifications into the chat, several in the order they came", async () => {

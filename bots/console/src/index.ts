@@ -1,2 +1,3 @@
+export * from "./completion.ts";
 export * from "./console-chat.ts";
 export * from "./console-notifier.ts";

@@ -21,6 +21,9 @@ export function renderBanner(summary: StandaloneSummary, logFile: string | null)
       '   /alert AAPL above 200 note "new high"',
       "   /alerts",
       "   /help",
+      ...(summary.consoleLineEditing
+        ? ["Tab completes commands and tickers; the up and down arrows bring back earlier lines."]
+        : []),
       "Ctrl-D or /quit to stop; your alerts are kept for next time.",
       "",
     );

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { alertHistoryDaysEnv, DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
@@ -38,12 +39,25 @@ export const StandaloneEnvSchema = z.object({
   ),
   /** Days finished alerts stay listed (from their last change) before the sweep deletes them. */
   ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
+  /**
+   * Where the console chat keeps the lines typed, for the up arrow in the next run (default: `console-history`
+   * in DATA_DIR); `off` keeps them for the session only.
+   */
+  CONSOLE_HISTORY_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   // The bots' delivery pace: the same variables, and defaults, as the bot processes.
   ...TelegramDeliveryEnvShape,
   ...DiscordDeliveryEnvShape,
 });
 export type StandaloneEnv = z.output<typeof StandaloneEnvSchema>;
+
+/** The console's history file, or none when CONSOLE_HISTORY_FILE is `off`. */
+export function consoleHistoryFile(
+  env: Pick<StandaloneEnv, "CONSOLE_HISTORY_FILE" | "DATA_DIR">,
+): string | null {
+  if (env.CONSOLE_HISTORY_FILE?.toLowerCase() === "off") return null;
+  return env.CONSOLE_HISTORY_FILE ?? join(env.DATA_DIR, "console-history");
+}
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
   const env = parseEnv("tickerbell", StandaloneEnvSchema, source);

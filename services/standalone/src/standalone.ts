@@ -30,11 +30,13 @@ import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/disco
 import { MatcherService } from "@tickerbell/matcher";
 import { startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
-import type { StandaloneEnv } from "./env.ts";
+import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
 
 export interface StandaloneIo {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
+  /** Line editing in the console chat; default: on when input and output are both terminals. */
+  terminal?: boolean;
 }
 
 export interface RunningStandalone {
@@ -53,6 +55,8 @@ export interface StandaloneSummary {
   bus: string;
   prices: string;
   chats: string[];
+  /** The console chat edits lines (a terminal): arrow keys, history, Tab completion. */
+  consoleLineEditing: boolean;
   alertsUrl: string;
   pricingUrl: string;
 }
@@ -263,12 +267,18 @@ export async function startStandalone(
 
     let consoleClosed: Promise<void> = new Promise(() => {});
     let openConsole = () => {};
+    let consoleLineEditing = false;
     if (chats.length === 0) {
+      const historyFile = consoleHistoryFile(env);
       const chat = new ConsoleChat({
         handler: handlerFor("console"),
         input: io.input,
         output: io.output,
+        ...(io.terminal !== undefined ? { terminal: io.terminal } : {}),
         user: { platform: "console", platformUserId: "local", chatId: "console", displayName: "You" },
+        // Tab completes the user's own tickers and those the pricing service's search finds.
+        tickers: { alerts: alertsFor("console"), prices },
+        ...(historyFile ? { historyFile } : {}),
       });
       // The console starts reading only after the banner (openConsole); as a ChatBot it just stops.
       const consoleBot: ChatBot = { start: async () => {}, stop: async () => chat.stop() };
@@ -280,6 +290,7 @@ export async function startStandalone(
       );
       openConsole = () => chat.start();
       consoleClosed = chat.closed;
+      consoleLineEditing = chat.lineEditing;
       chats.push("console chat");
     }
 
@@ -291,6 +302,7 @@ export async function startStandalone(
           ? "Finnhub (live trades)"
           : `simulated feed (seed ${env.SIMULATION_SEED}, ${env.SIMULATION_MARKET_HOURS}, ${env.SIMULATION_SPEED}x speed)`,
         chats,
+        consoleLineEditing,
         alertsUrl: alertsHttp.url,
         pricingUrl: pricingHttp.url,
       },

@@ -53,6 +53,16 @@ class ConsoleSession {
 
   async quit(): Promise<number | null> {
     this.type("/quit");
+    return this.exited();
+  }
+
+  /** Ends the input, as Ctrl-D does on a terminal. */
+  async endInput(): Promise<number | null> {
+    this.child.stdin?.end();
+    return this.exited();
+  }
+
+  exited(): Promise<number | null> {
     return new Promise((resolve) => {
       if (this.child.exitCode !== null) resolve(this.child.exitCode);
       else this.child.once("exit", (code) => resolve(code));
@@ -88,7 +98,12 @@ describe("npm start with no configuration (console chat)", () => {
     await first.waitFor(
       /🔔 AAPL moved (up|down) 0\.1% from the price when set\nPrice: \$[\d,.]+( \(reached \$[\d,.]+\))? · \d{4}-\d\d-\d\d \d\d:\d\d UTC\nLevel: \$[\d,.]+\nMove: [+-]\$[\d,.]+ \([+-][\d.]+%\) since it was set/,
     );
-    expect(await first.quit()).toBe(0);
+    // The end of the input (Ctrl-D): a goodbye, then the whole process stops in order and exits cleanly.
+    const ending = first.output.length;
+    expect(await first.endInput()).toBe(0);
+    expect(first.output.slice(ending)).toMatch(/^\nGoodbye! Your alerts are kept for the next start\.\n/);
+    // Through a pipe there is no line editing to announce.
+    expect(first.output).not.toMatch(/Tab completes/);
 
     const second = new ConsoleSession();
     await second.waitFor(/Tickerbell is running/);
@@ -129,6 +144,18 @@ describe("npm start with no configuration (console chat)", () => {
       30_000,
       typed,
     );
+    const quitting = second.output.length;
     expect(await second.quit()).toBe(0);
+    expect(second.output.slice(quitting)).toMatch(/Goodbye! Your alerts are kept for the next start\.\n$/);
   }, 180_000);
+
+  it("answers every line of a script piped in, then stops at its end", async () => {
+    const scripted = new ConsoleSession();
+    // The whole script and its end arrive before the chat even starts, as with `… | npm start`.
+    scripted.child.stdin?.end("/price AAPL\n/watch NFLX\n/watchlist\n");
+    expect(await scripted.exited()).toBe(0);
+    expect(scripted.output).toMatch(
+      /\n> AAPL [^\n]*\$[\d,.]+[^\n]*\n> 👀 Watching NFLX\.\n> [^\n]*\nNFLX \$[\d,.]+[^\n]*\n> \nGoodbye! Your alerts are kept for the next start\.\n/,
+    );
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { loadEnv as loadAlertsEnv } from "@tickerbell/alerts";
 import { describe, expect, it } from "vitest";
-import { loadEnv } from "../src/env.ts";
+import { consoleHistoryFile, loadEnv } from "../src/env.ts";
 
 // One default for the per-user command allowance, whichever way Tickerbell runs, and a variable for it in the
 // standalone too (it once had none and a different default from the alert service's).
@@ -25,5 +25,17 @@ describe("ALERTS_HISTORY_DAYS", () => {
     for (const bad of ["0", "3651", "a while"]) {
       expect(() => loadEnv({ ALERTS_HISTORY_DAYS: bad })).toThrow(/ALERTS_HISTORY_DAYS/);
     }
+  });
+});
+
+describe("CONSOLE_HISTORY_FILE", () => {
+  it("keeps the console's history in DATA_DIR unless told where, or off", () => {
+    expect(consoleHistoryFile(loadEnv({ DATA_DIR: "/var/tickerbell" }))).toBe(
+      "/var/tickerbell/console-history",
+    );
+    expect(consoleHistoryFile(loadEnv({ CONSOLE_HISTORY_FILE: "/home/me/.tickerbell_history" }))).toBe(
+      "/home/me/.tickerbell_history",
+    );
+    expect(consoleHistoryFile(loadEnv({ CONSOLE_HISTORY_FILE: "off" }))).toBeNull();
   });
 });
