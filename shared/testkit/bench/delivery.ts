@@ -2,7 +2,8 @@
 // docker-compose.yml, through ComposeHarness) on a real broker and PostgreSQL; this process publishes a burst of
 // notifications straight onto notifications.telegram (one per chat, as the matcher would) and counts the DMs at
 // the fake Telegram. Two phases: the free limit raised to TELEGRAM_LIMIT/s, then paid-broadcast mode
-// (TELEGRAM_ALLOW_PAID_BROADCAST=true, 1,000/s). Prints DMs/s, lost, duplicated, 429s and the alert-service
+// (TELEGRAM_ALLOW_PAID_BROADCAST=true, 1,000/s), each measured after a warm-up burst of 1,000 to other chats (the
+// bot restarts between the phases). Prints DMs/s, lost, duplicated, 429s and the alert-service
 // requests per DM; writes bench-results/delivery.json. Starts its own broker unless KAFKA_BROKERS is set.
 //   node shared/testkit/bench/delivery.ts      (BENCH_DELIVERY_NOTIFICATIONS, BENCH_DELIVERY_TELEGRAM_LIMIT)
 import { randomBytes, randomUUID } from "node:crypto";
@@ -28,6 +29,8 @@ import {
 const NOTIFICATIONS = Number(process.env.BENCH_DELIVERY_NOTIFICATIONS ?? 9_400);
 const TELEGRAM_LIMIT = Number(process.env.BENCH_DELIVERY_TELEGRAM_LIMIT ?? 300);
 const PAID_LIMIT = 1000;
+/** Notifications of the warm-up burst before each measured one. */
+const WARMUP = Number(process.env.BENCH_DELIVERY_WARMUP ?? 1_000);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const RESULT_FILE = join(REPO_ROOT, "bench-results/delivery.json");
 const NODE = existsSync(join(REPO_ROOT, "node_modules/.bin/node"))
@@ -194,7 +197,10 @@ async function createAlert(alertsUrl: string): Promise<{ id: string; userId: str
   return (await res.json()) as { id: string; userId: string };
 }
 
-/** Publishes one notification per chat (chat ids from `firstChat`) and waits until every DM is in. */
+/**
+ * After a warm-up burst, publishes one notification per chat (chat ids from `firstChat`) and waits until every
+ * DM is in.
+ */
 async function burst(
   phase: string,
   firstChat: number,
@@ -202,55 +208,19 @@ async function burst(
   alertsUrl: string,
   alert: { id: string },
 ) {
+  // A bot that has just started runs cold code for its first seconds: a warm-up burst to other chats first, as
+  // a bot in service is warm when a burst comes (the figures below count only the measured burst).
+  const warmChats = Array.from({ length: WARMUP }, (_, i) => firstChat + 50_000_000 + i);
+  await publishBurst(warmChats, alert);
+  await waitForDms(new Set(warmChats), limit);
   const chats = Array.from({ length: NOTIFICATIONS }, (_, i) => firstChat + i);
-  for (const id of chats) telegram.knowUser({ id });
-  const notifications = chats.map((chatId, i) => ({
-    v: 1,
-    type: "triggered",
-    triggerId: `${alert.id}:${firstChat + i}`,
-    alertId: alert.id,
-    generation: firstChat + i,
-    // Keyed by user: a user per chat spreads the burst over the partitions, as real users do.
-    userId: randomUUID(),
-    origin: { platform: "telegram", chatId: String(chatId) },
-    symbol: "BNCH",
-    condition: { kind: "price", direction: "above", target: 150 },
-    price: 151,
-    referencePrice: 100,
-    moveAbs: 51,
-    movePercent: 51,
-    note: null,
-    repeating: false,
-    firedAt: new Date().toISOString(),
-  }));
   const refusalsBefore = telegram.tooManyRequests().length;
-  const sentBefore = telegram.allSent().length;
   const httpBefore = await alertServiceRequests(alertsUrl);
   const botUrl = `http://127.0.0.1:${harness.ports.get("telegram-bot")}`;
   const botCpuBefore = await cpuSeconds(botUrl);
   const startedAt = Date.now();
-  // As the matcher publishes them: keyed by user, JSON (notifications.telegram's schema), all at once (the matcher
-  // publishes a tick's notifications together, and a burst is many ticks at the same moment).
-  const chunks: Array<typeof notifications> = [];
-  for (let i = 0; i < notifications.length; i += 500) chunks.push(notifications.slice(i, i + 500));
-  await Promise.all(
-    chunks.map((chunk) =>
-      producer.send({
-        topic: "notifications.telegram",
-        messages: chunk.map((value) => ({ key: value.userId, value: JSON.stringify(value) })),
-      }),
-    ),
-  );
-  const chatSet = new Set(chats);
-  const dms = () =>
-    telegram
-      .allSent()
-      .slice(sentBefore)
-      .filter((m) => chatSet.has(m.chatId));
-  const deadline = Date.now() + Math.max(60_000, (NOTIFICATIONS / limit) * 3000);
-  while (dms().length < NOTIFICATIONS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  await new Promise((r) => setTimeout(r, 3_000)); // late duplicates would show up here
-  const received = dms();
+  await publishBurst(chats, alert);
+  const received = await waitForDms(new Set(chats), limit);
   const figures = burstFigures(received, chats, startedAt);
   const http = requestsBetween(httpBefore, await alertServiceRequests(alertsUrl));
   const tooManyRequests = telegram.tooManyRequests().length - refusalsBefore;
@@ -280,4 +250,49 @@ async function burst(
   };
   log(`${phase}: ${JSON.stringify(out)}`);
   return out;
+}
+
+/** One notification per chat, each another generation of `alert`, published as the matcher would: all at once. */
+async function publishBurst(chats: readonly number[], alert: { id: string }): Promise<void> {
+  for (const id of chats) telegram.knowUser({ id });
+  const notifications = chats.map((chatId) => ({
+    v: 1,
+    type: "triggered",
+    triggerId: `${alert.id}:${chatId}`,
+    alertId: alert.id,
+    generation: chatId,
+    // Keyed by user: a user per chat spreads the burst over the partitions, as real users do.
+    userId: randomUUID(),
+    origin: { platform: "telegram", chatId: String(chatId) },
+    symbol: "BNCH",
+    condition: { kind: "price", direction: "above", target: 150 },
+    price: 151,
+    referencePrice: 100,
+    moveAbs: 51,
+    movePercent: 51,
+    note: null,
+    repeating: false,
+    firedAt: new Date().toISOString(),
+  }));
+  // Keyed by user, JSON (notifications.telegram's schema), all at once (the matcher publishes a tick's
+  // notifications together, and a burst is many ticks at the same moment).
+  const chunks: Array<typeof notifications> = [];
+  for (let i = 0; i < notifications.length; i += 500) chunks.push(notifications.slice(i, i + 500));
+  await Promise.all(
+    chunks.map((chunk) =>
+      producer.send({
+        topic: "notifications.telegram",
+        messages: chunk.map((value) => ({ key: value.userId, value: JSON.stringify(value) })),
+      }),
+    ),
+  );
+}
+
+/** The DMs to `chats` once each has one (or the deadline passed), and 3 s more for late duplicates. */
+async function waitForDms(chats: ReadonlySet<number>, limit: number) {
+  const dms = () => telegram.allSent().filter((m) => chats.has(m.chatId));
+  const deadline = Date.now() + Math.max(60_000, (chats.size / limit) * 3000);
+  while (dms().length < chats.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 3_000));
+  return dms();
 }
