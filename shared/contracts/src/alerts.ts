@@ -161,11 +161,26 @@ export const AlertSchema = z.object({
   phase: AlertPhaseSchema,
   /** The prices.ticks offset after which the runtime fields hold (null: not touched by a tick yet). */
   stateAsOfTick: OffsetSchema.nullable(),
+  /**
+   * How many times the alert's condition was edited (0: as created). An edit re-bases the levels from the market
+   * at that moment and re-arms the alert: a matcher that sees it grow takes the record's runtime state instead of
+   * its own, and a runtime state computed under an older revision no longer overwrites the record's levels.
+   * Absent in messages from before edits existed: read as 0.
+   */
+  levelsRevision: z.number().int().nonnegative().optional(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
 export const UpdateAlertRequestSchema = z
   .object({
+    /**
+     * A new condition (any kind, same symbol): the levels are re-based from `market` as for a new alert, and the
+     * alert is re-armed; its id, firings and last firing stay. Refused like a create when the market already
+     * meets it (409 condition_already_met) or another open alert of the user is the same (409 duplicate_alert).
+     */
+    condition: AlertConditionSchema.optional(),
+    /** The market now, required with `condition` (the bot supplies it from the pricing service's quote). */
+    market: MarketContextSchema.optional(),
     note: NoteSchema.nullable().optional(),
     repeat: RepeatSchema.nullable().optional(),
     expiresAt: IsoDateTimeSchema.nullable().optional(),
@@ -181,13 +196,51 @@ export const UpdateAlertRequestSchema = z
   .strict()
   .refine(
     (u) => Object.keys(u).length > 0,
-    "nothing to update: give note, repeat, expiresAt, status or snoozeSeconds",
+    "nothing to update: give condition, note, repeat, expiresAt, status or snoozeSeconds",
   )
+  .refine((u) => u.condition === undefined || u.market !== undefined, {
+    message: "a new condition needs the market it is set at: give market.last",
+    path: ["market"],
+  })
+  .refine((u) => u.market === undefined || u.condition !== undefined, {
+    message: "market is only read with a new condition",
+    path: ["market"],
+  })
   .refine((u) => !(u.snoozeSeconds !== undefined && u.status !== undefined), {
     message: "give either status or snoozeSeconds, not both",
     path: ["snoozeSeconds"],
   });
 export type UpdateAlertRequest = z.input<typeof UpdateAlertRequestSchema>;
+
+/** The most alerts one bulk request may name (the default cap of open alerts per user is 100). */
+export const MAX_BULK_ALERTS = 500;
+
+/**
+ * `POST /v1/alerts/bulk`: pause, resume or cancel several of the user's alerts in one transaction (one
+ * alerts.changes event per alert that changed). The ids are the alerts the user was shown and agreed to: alerts
+ * not named are never touched, and named ones that are no longer open (fired, expired, deleted since) are left
+ * as they are.
+ */
+export const BulkAlertActionRequestSchema = z
+  .object({
+    action: z.enum(["pause", "resume", "cancel"]),
+    alertIds: z
+      .array(IdSchema)
+      .min(1, "name at least one alert")
+      .max(MAX_BULK_ALERTS, `at most ${MAX_BULK_ALERTS} alerts at once`),
+  })
+  .strict();
+export type BulkAlertActionRequest = z.infer<typeof BulkAlertActionRequestSchema>;
+
+export const BulkAlertActionResponseSchema = z.object({
+  /** The alerts the action changed, after the change, oldest first. */
+  changed: z.array(AlertSchema),
+  /** Named alerts that were already as asked (paused ones for pause), oldest first. */
+  unchanged: z.array(AlertSchema),
+  /** Named ids that are not open alerts of the user (fired, expired, deleted, or not theirs). */
+  notOpen: z.array(IdSchema),
+});
+export type BulkAlertActionResponse = z.infer<typeof BulkAlertActionResponseSchema>;
 
 /** A status to list by, or `open`: active and paused, the alerts that can still fire (what the bots show). */
 export const AlertListStatusSchema = z.enum([...AlertStatusSchema.options, "open"]);

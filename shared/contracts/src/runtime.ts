@@ -63,5 +63,10 @@ export const AlertRuntimeEventSchema = z.object({
     .optional(),
   /** A one-shot alert that fired: it is done. */
   done: z.boolean(),
+  /**
+   * The alert's `levelsRevision` the state was computed under (absent: 0). The alert service does not store a
+   * state older than the record's levels (an edit re-based them meanwhile); a firing is recorded regardless.
+   */
+  levelsRevision: z.number().int().nonnegative().optional(),
 });
 export type AlertRuntimeEvent = z.infer<typeof AlertRuntimeEventSchema>;

@@ -190,6 +190,74 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
+  reviseOwned(ownerId: string, alertId: string, decide: (current: Alert) => AlertChange | null) {
+    return this.#em
+      .fork()
+      .transactional(async (em): Promise<{ alert: Alert } | { duplicateOf: string } | null> => {
+        // The owner's row first, as create_alert_within_limit takes it: a create and an edit of the same user
+        // cannot both pass the duplicate check.
+        await em.execute("select 1 from users where id = ? for update", [ownerId]);
+        const row = await em.findOne(
+          AlertEntity,
+          { id: alertId, userId: ownerId },
+          { lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        if (!row) return null;
+        const before = toAlert(row);
+        const decision = decide(before);
+        if (!decision) return { alert: before };
+        const after = decision.alert;
+        if (OPEN.includes(after.status) && (after.levelsRevision ?? 0) !== (before.levelsRevision ?? 0)) {
+          const [twin] = await em.execute<{ id: string }[]>(
+            `select id from alerts
+              where user_id = ? and id <> ? and status in ('active', 'paused') and symbol = ?
+                and condition = ?::jsonb
+                and threshold_upper is not distinct from ?::double precision
+                and threshold_lower is not distinct from ?::double precision
+              order by created_at, id
+              limit 1`,
+            [
+              ownerId,
+              alertId,
+              after.symbol,
+              JSON.stringify(after.condition),
+              after.thresholds.upper,
+              after.thresholds.lower,
+            ],
+          );
+          if (twin) return { duplicateOf: String(twin.id) };
+        }
+        return { alert: await this.#write(em, row, decision) };
+      });
+  }
+
+  modifyManyOwned(ownerId: string, alertIds: readonly string[], decide: (current: Alert) => AlertChange | null) {
+    return this.#em.fork().transactional(async (em) => {
+      // Locked in id order, as every writer of several alerts does, so two of them cannot deadlock.
+      const rows = await em.find(
+        AlertEntity,
+        { userId: ownerId, id: { $in: [...new Set(alertIds)] } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+      );
+      const found: Array<{ before: Alert; after: Alert | null }> = [];
+      const changes: PendingAlertChange[] = [];
+      for (const row of rows) {
+        const before = toAlert(row);
+        const decision = decide(before);
+        if (!decision) {
+          found.push({ before, after: null });
+          continue;
+        }
+        const change = this.#update(em, row, decision);
+        changes.push(change);
+        found.push({ before, after: change.alert });
+      }
+      await em.flush();
+      await appendAlertChanges(em, changes);
+      return { found };
+    });
+  }
+
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number> {
     return this.#applyToDue({ status: { $in: OPEN }, expiresAt: { $ne: null, $lte: now } }, decide);
   }
@@ -237,7 +305,9 @@ export class MikroAlertRepository implements AlertRepository {
         fired_at: unknown;
       }[]
     >(
-      `select t.trigger_id, t.alert_id, a.symbol, a.condition, t.price, t.fired_at
+      // The condition it fired under (its notification's): an edit since changed the alert's, not the firing's.
+      `select t.trigger_id, t.alert_id, a.symbol, coalesce(t.notification->'condition', a.condition) as condition,
+              t.price, t.fired_at
          from alert_triggers t join alerts a on a.id = t.alert_id
         where a.user_id = ?${symbol === null ? "" : " and a.symbol = ?"}
         order by t.fired_at desc, t.trigger_id

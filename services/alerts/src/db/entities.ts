@@ -75,6 +75,8 @@ export const AlertEntity = defineEntity({
     stateAsOfTick: p.bigint("string").nullable(),
     /** The alerts.runtime offset of the event that last wrote the runtime fields (older ones are skipped). */
     runtimeOffset: p.bigint("string").nullable(),
+    /** Edits of the condition so far (see AlertSchema.levelsRevision). */
+    levelsRevision: p.integer().default(0),
   },
 });
 

@@ -30,6 +30,7 @@ export function toAlert(row: AlertRow): Alert {
     lastTriggerPrice: row.lastTriggerPrice ?? null,
     phase: row.phase,
     stateAsOfTick: row.stateAsOfTick ?? null,
+    levelsRevision: row.levelsRevision ?? 0,
   };
 }
 
@@ -64,5 +65,6 @@ export function toAlertRow(alert: Alert): Omit<AlertRow, "runtimeOffset"> {
     lastTriggerPrice: alert.lastTriggerPrice,
     phase: alert.phase,
     stateAsOfTick: alert.stateAsOfTick,
+    levelsRevision: alert.levelsRevision ?? 0,
   };
 }

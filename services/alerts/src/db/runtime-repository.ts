@@ -81,6 +81,11 @@ export class MikroRuntimeRepository implements RuntimeRepository {
           Object.assign(row, toAlertRow(alert));
           changes.push({ change: "triggered", alert, at: now });
           applied.finished++;
+        } else if (event.state && (event.levelsRevision ?? 0) < (row.levelsRevision ?? 0)) {
+          // Computed under levels an edit has replaced since (the matcher had not heard of it yet): the record
+          // keeps the re-based levels. Only the generation is carried on, so no later firing reuses a triggerId.
+          row.generation = Math.max(row.generation, event.state.generation);
+          applied.skipped++;
         } else if (event.state && olderThanStored(event.asOfTick, row.stateAsOfTick)) {
           // A state that holds after an earlier tick than the stored one (a late write of a former owner of
           // the partition, published after the next owner's): the stored one is newer.

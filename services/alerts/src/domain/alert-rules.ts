@@ -1,8 +1,10 @@
 import {
   type Alert,
   type AlertChangeEvent,
+  type AlertCondition,
   type CreateAlertCommand,
   MAX_EXPIRY_DAYS,
+  type MarketContext,
   type UpdateAlertRequestSchema,
 } from "@tickerbell/contracts";
 import { type AlertBaseline, planAlert as rulesPlanAlert } from "@tickerbell/rules";
@@ -63,6 +65,8 @@ export function applyUpdate(
     );
   }
   const next: Alert = { ...alert };
+  if (update.condition !== undefined && update.market !== undefined)
+    Object.assign(next, rebased(alert, update.condition, update.market));
   if (update.note !== undefined) next.note = update.note;
   if (update.repeat !== undefined) next.repeat = update.repeat;
   if (update.expiresAt !== undefined) {
@@ -83,6 +87,46 @@ export function applyUpdate(
   let change: AlertChangeKind = "updated";
   if (alert.status !== next.status) change = next.status === "paused" ? "paused" : "resumed";
   return { alert: next, change };
+}
+
+/**
+ * An alert whose condition is edited: its levels as a new alert's would be from `market` (refused the same way
+ * when the market already meets them), armed again under the next generation, and the next levels revision, so
+ * the matcher takes these levels instead of the ones it held. Id, status, options, firings and the last firing
+ * stay. The same condition again changes nothing (and re-arms nothing).
+ */
+export function rebased(
+  alert: Alert,
+  condition: AlertCondition,
+  market: MarketContext,
+): Partial<Alert> & Pick<Alert, "condition"> {
+  if (sameCondition(alert.condition, condition)) return { condition: alert.condition };
+  const baseline = planAlert({ condition, market });
+  return {
+    condition,
+    referencePrice: baseline.referencePrice,
+    thresholds: baseline.thresholds,
+    extreme: baseline.extreme,
+    phase: "armed",
+    generation: alert.generation + 1,
+    levelsRevision: (alert.levelsRevision ?? 0) + 1,
+  };
+}
+
+/** Two conditions that say the same, whatever order their fields were written in. */
+export function sameCondition(a: AlertCondition, b: AlertCondition): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+}
+
+/** Whether a change re-based the alert's levels (an edited condition): the duplicate rule applies to it. */
+export function levelsChanged(before: Alert, after: Alert): boolean {
+  return (after.levelsRevision ?? 0) !== (before.levelsRevision ?? 0);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   cancel,
   checkExpiry,
   expire,
+  isOpen,
   planAlert,
   resumeSnoozed,
 } from "./alert-rules.ts";
@@ -142,11 +143,53 @@ export class AlertService {
 
   async update(userId: string, alertId: string, update: AlertUpdate): Promise<Alert> {
     const now = this.#clock.now();
-    const alert = await this.#repository.modifyOwned(userId, alertId, (current) =>
-      applyUpdate(current, update, now),
+    const decide = (current: Alert) => applyUpdate(current, update, now);
+    if (update.condition === undefined) {
+      const alert = await this.#repository.modifyOwned(userId, alertId, decide);
+      if (!alert) throw alertNotFound(alertId);
+      return alert;
+    }
+    // A new condition may make it the twin of another open alert: refused as a create would be.
+    const result = await this.#repository.reviseOwned(userId, alertId, decide);
+    if (!result) throw alertNotFound(alertId);
+    if ("duplicateOf" in result) throw await this.#duplicate(userId, result.duplicateOf);
+    return result.alert;
+  }
+
+  /**
+   * Pauses, resumes or cancels the named alerts of the user at once (one transaction, one change event per alert
+   * that changed). Named alerts that are not open, or not the user's, are answered in `notOpen` and left alone.
+   */
+  async bulk(
+    userId: string,
+    action: "pause" | "resume" | "cancel",
+    alertIds: readonly string[],
+  ): Promise<{ changed: Alert[]; unchanged: Alert[]; notOpen: string[] }> {
+    const now = this.#clock.now();
+    const { found } = await this.#repository.modifyManyOwned(userId, alertIds, (current) => {
+      if (!isOpen(current)) return null;
+      if (action === "cancel") return cancel(current, now);
+      return applyUpdate(current, { status: action === "pause" ? "paused" : "active" }, now);
+    });
+    const byAge = (a: Alert, b: Alert) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1;
+    const open = found.filter((f) => isOpen(f.before));
+    const openIds = new Set(open.map((f) => f.before.id));
+    return {
+      changed: open.flatMap((f) => (f.after ? [f.after] : [])).sort(byAge),
+      unchanged: open.flatMap((f) => (f.after ? [] : [f.before])).sort(byAge),
+      notOpen: [...new Set(alertIds)].filter((id) => !openIds.has(id)),
+    };
+  }
+
+  async #duplicate(userId: string, duplicateOf: string): Promise<DomainError> {
+    const existing = await this.#repository.findOwned(userId, duplicateOf);
+    return new DomainError(
+      "conflict",
+      "duplicate_alert",
+      `you already have this alert on ${existing?.symbol ?? "this symbol"} (${duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
+      { existingAlertId: duplicateOf, ...(existing ? { existing } : {}) },
     );
-    if (!alert) throw alertNotFound(alertId);
-    return alert;
   }
 
   async cancel(userId: string, alertId: string): Promise<Alert> {

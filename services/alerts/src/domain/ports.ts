@@ -56,6 +56,26 @@ export interface AlertRepository {
     alertId: string,
     decide: (current: Alert) => AlertChange | null,
   ): Promise<Alert | null>;
+  /**
+   * modifyOwned for a change that may make the alert the twin of another of the owner's open alerts (an edited
+   * condition): under the owner's lock, the one a create takes, a decided change whose levels changed is refused
+   * when another open alert of the owner has the same symbol, condition and levels (`duplicateOf` names it; nothing
+   * is written).
+   */
+  reviseOwned(
+    ownerId: string,
+    alertId: string,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<{ alert: Alert } | { duplicateOf: string } | null>;
+  /**
+   * Applies `decide` to each of these alerts of the owner, in one transaction (one outbox row per change). Ids that
+   * are not the owner's are left out of `found`; `decide` null means that one stays as it is.
+   */
+  modifyManyOwned(
+    ownerId: string,
+    alertIds: readonly string[],
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<{ found: Array<{ before: Alert; after: Alert | null }> }>;
   /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   /** Applies `decide` to every paused alert whose snooze ended at or before `now`; returns how many changed. */

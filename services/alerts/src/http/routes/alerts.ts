@@ -2,6 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   AlertListSchema,
   AlertSchema,
+  BulkAlertActionRequestSchema,
+  BulkAlertActionResponseSchema,
   CreateAlertRequestSchema,
   IdSchema,
   ListAlertsQuerySchema,
@@ -68,6 +70,27 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
 
   router.openapi(
     createRoute({
+      method: "post",
+      path: "/bulk",
+      tags: ["alerts"],
+      summary: "Pause, resume or cancel several of the user's alerts at once",
+      description:
+        "One transaction, one alerts.changes event per alert that changed. Only the named alerts are touched: those that are no longer open (fired, expired, deleted) or not the user's come back in `notOpen`, those already as asked in `unchanged`.",
+      security: bearer,
+      request: {
+        headers: BotHeadersSchema,
+        body: jsonBody(BulkAlertActionRequestSchema, "The action and the alerts it is for"),
+      },
+      responses: { 200: jsonResponse(BulkAlertActionResponseSchema, "What the action did"), ...errorResponses(429) },
+    }),
+    async (c) => {
+      const { action, alertIds } = c.req.valid("json");
+      return c.json(await alerts.bulk(c.get("userId"), action, alertIds), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
       method: "get",
       path: "/{id}",
       tags: ["alerts"],
@@ -84,7 +107,9 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       method: "patch",
       path: "/{id}",
       tags: ["alerts"],
-      summary: "Change note, repeat, expiry, or pause/resume",
+      summary: "Change the condition, note, repeat or expiry, or pause/resume",
+      description:
+        "Only the fields given change. A new `condition` (with the `market` now) re-bases the levels as a create would and re-arms the alert, keeping its id, firings and last firing; it is refused with 409 condition_already_met or 409 duplicate_alert as a create is. Changing only the note, repeat or expiry leaves where the alert is in its firing cycle as it is.",
       security: bearer,
       request: {
         headers: BotHeadersSchema,
