@@ -28,9 +28,11 @@ async function create(as: string, overrides: Record<string, unknown> = {}): Prom
 }
 
 async function changesOf(alertId: string): Promise<AlertChangeEvent[]> {
-  const rows = await sql(h.db.url, "select payload from outbox where payload->'alert'->>'id' = $1 order by id", [
-    alertId,
-  ]);
+  const rows = await sql(
+    h.db.url,
+    "select payload from outbox where payload->'alert'->>'id' = $1 order by id",
+    [alertId],
+  );
   return rows.map((r) => r.payload);
 }
 
@@ -66,7 +68,12 @@ describe("editing an alert's condition", () => {
     // The matcher hears the whole alert, with the new revision.
     const last = (await changesOf(alert.id)).at(-1)!;
     expect(last.change).toBe("updated");
-    expect(last.alert).toMatchObject({ condition: above(210), levelsRevision: 1, generation: 2, phase: "armed" });
+    expect(last.alert).toMatchObject({
+      condition: above(210),
+      levelsRevision: 1,
+      generation: 2,
+      phase: "armed",
+    });
     // The firing stays in the history, under the condition it fired at.
     const firings = await h.api("GET", "/v1/firings", { as: user });
     expect(firings.body.firings).toEqual([
@@ -87,7 +94,12 @@ describe("editing an alert's condition", () => {
       body: { condition: above(200), market: { last: 195 } },
     });
     expect(same.status, same.text).toBe(200);
-    expect(same.body).toMatchObject({ phase: "cooling", generation: 1, levelsRevision: 0, referencePrice: 190 });
+    expect(same.body).toMatchObject({
+      phase: "cooling",
+      generation: 1,
+      levelsRevision: 0,
+      referencePrice: 190,
+    });
   });
 
   it("re-bases a percent alert from the price now, and a trailing one's peak", async () => {
@@ -95,7 +107,10 @@ describe("editing an alert's condition", () => {
     const alert = await create(user);
     const percent = await h.api("PATCH", `/v1/alerts/${alert.id}`, {
       as: user,
-      body: { condition: { kind: "percent", direction: "up", percent: 5, basis: "last" }, market: { last: 200 } },
+      body: {
+        condition: { kind: "percent", direction: "up", percent: 5, basis: "last" },
+        market: { last: 200 },
+      },
     });
     expect(percent.status, percent.text).toBe(200);
     expect(percent.body).toMatchObject({ referencePrice: 200, thresholds: { upper: 210, lower: null } });
@@ -128,7 +143,10 @@ describe("editing an alert's condition", () => {
     expect(twin.body.error.code).toBe("duplicate_alert");
     expect(twin.body.error.details.existingAlertId).toBe(first.id);
     expect(twin.body.error.details.existing).toMatchObject({ id: first.id, condition: above(200) });
-    const noMarket = await h.api("PATCH", `/v1/alerts/${second.id}`, { as: user, body: { condition: above(230) } });
+    const noMarket = await h.api("PATCH", `/v1/alerts/${second.id}`, {
+      as: user,
+      body: { condition: above(230) },
+    });
     expect(noMarket.status, noMarket.text).toBe(400);
     expect(noMarket.text).toMatch(/market/);
     // Nothing of that changed the alert.
@@ -197,7 +215,12 @@ describe("editing an alert's condition", () => {
       },
     ]);
     const later = (await h.api("GET", `/v1/alerts/${alert.id}`, { as: user })).body as Alert;
-    expect(later).toMatchObject({ thresholds: { upper: 230 }, phase: "cooling", generation: 4, lastTriggerPrice: 231 });
+    expect(later).toMatchObject({
+      thresholds: { upper: 230 },
+      phase: "cooling",
+      generation: 4,
+      lastTriggerPrice: 231,
+    });
   });
 });
 
@@ -244,11 +267,19 @@ describe("bulk actions", () => {
       [c.id, "cancelled"],
     ]);
     expect(cancelled.body.notOpen).toEqual([a.id]);
-    expect((await changesOf(a.id)).map((e) => e.change)).toEqual(["created", "paused", "resumed", "cancelled"]);
+    expect((await changesOf(a.id)).map((e) => e.change)).toEqual([
+      "created",
+      "paused",
+      "resumed",
+      "cancelled",
+    ]);
   });
 
   it("refuses an empty or oversized request", async () => {
-    const empty = await h.api("POST", "/v1/alerts/bulk", { as: "bulker-3", body: { action: "pause", alertIds: [] } });
+    const empty = await h.api("POST", "/v1/alerts/bulk", {
+      as: "bulker-3",
+      body: { action: "pause", alertIds: [] },
+    });
     expect(empty.status).toBe(400);
     const bad = await h.api("POST", "/v1/alerts/bulk", {
       as: "bulker-3",

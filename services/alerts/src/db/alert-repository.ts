@@ -231,7 +231,11 @@ export class MikroAlertRepository implements AlertRepository {
       });
   }
 
-  modifyManyOwned(ownerId: string, alertIds: readonly string[], decide: (current: Alert) => AlertChange | null) {
+  modifyManyOwned(
+    ownerId: string,
+    alertIds: readonly string[],
+    decide: (current: Alert) => AlertChange | null,
+  ) {
     return this.#em.fork().transactional(async (em) => {
       // Locked in id order, as every writer of several alerts does, so two of them cannot deadlock.
       const rows = await em.find(

@@ -282,6 +282,7 @@ export class MatcherService {
           notification,
         },
         done: stateAfter === null,
+        ...(alert.levelsRevision ? { levelsRevision: alert.levelsRevision } : {}),
       });
       this.#logger.info(
         { alertId: firing.alertId, symbol: firing.symbol, triggerId: firing.triggerId, price: firing.price },

@@ -232,6 +232,7 @@ export class OwnedAlerts {
           asOfTick: owned.lastTick === null ? null : String(owned.lastTick),
           state,
           done: false,
+          ...(tracked.alert.levelsRevision ? { levelsRevision: tracked.alert.levelsRevision } : {}),
         });
         written.push([tracked, state]);
       };
@@ -304,14 +305,34 @@ export class OwnedAlerts {
     }
   }
 
-  /** A new definition of a tracked alert; its runtime state stays the matcher's own. */
+  /**
+   * A new definition of a tracked alert; its runtime state stays the matcher's own, except after an edit of the
+   * condition (a higher levelsRevision): then the record's re-based, re-armed state replaces it, under a
+   * generation past every one this matcher used, so no firing after the edit reuses a triggerId.
+   */
   #redefine(tracked: Tracked, alert: Alert): void {
+    const rebased = (alert.levelsRevision ?? 0) > (tracked.alert.levelsRevision ?? 0);
     tracked.alert = alert;
-    if (tracked.done || tracked.joinAfterTick !== null) return;
+    if (tracked.done) return;
     const inIndex = this.#index.has(alert.id);
+    let fresh: AlertRuntimeState | undefined;
+    if (rebased) {
+      const own = this.#index.exportState(alert.id) ?? tracked.parked;
+      const record = runtimeStateOf(alert);
+      fresh = { ...record, generation: Math.max(record.generation, own?.generation ?? 0) };
+      tracked.persisted = record;
+      this.#owned.get(tracked.partition)?.dirtyAlerts.add(alert.id);
+    }
+    if (tracked.joinAfterTick !== null) {
+      if (fresh) tracked.parked = fresh;
+      return;
+    }
     if (alert.status === "active") {
-      this.#index.upsert(alert, inIndex ? undefined : (tracked.parked ?? undefined));
+      this.#index.upsert(alert, fresh ?? (inIndex ? undefined : (tracked.parked ?? undefined)));
       tracked.parked = null;
+    } else if (fresh) {
+      this.#index.remove(alert.id);
+      tracked.parked = fresh;
     } else if (inIndex) {
       tracked.parked = this.#index.exportState(alert.id) ?? null;
       this.#index.remove(alert.id);

@@ -81,7 +81,10 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
         headers: BotHeadersSchema,
         body: jsonBody(BulkAlertActionRequestSchema, "The action and the alerts it is for"),
       },
-      responses: { 200: jsonResponse(BulkAlertActionResponseSchema, "What the action did"), ...errorResponses(429) },
+      responses: {
+        200: jsonResponse(BulkAlertActionResponseSchema, "What the action did"),
+        ...errorResponses(429),
+      },
     }),
     async (c) => {
       const { action, alertIds } = c.req.valid("json");
