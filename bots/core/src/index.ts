@@ -14,6 +14,7 @@ export * from "./format/format.ts";
 export * from "./format/notification.ts";
 export * from "./format/time.ts";
 export * from "./grammar/commands.ts";
+export * from "./grammar/edit.ts";
 export * from "./grammar/hostile-inputs.ts";
 export * from "./grammar/options.ts";
 export * from "./grammar/parse.ts";

@@ -5,6 +5,9 @@ import {
   AlertListSchema,
   type AlertListStatus,
   AlertSchema,
+  type BulkAlertActionRequest,
+  type BulkAlertActionResponse,
+  BulkAlertActionResponseSchema,
   type CreateAlertRequest,
   type Firing,
   FiringListSchema,
@@ -121,6 +124,18 @@ export class AlertsClient {
   updateAlert(actor: string | Actor, alertId: string, update: UpdateAlertRequest): Promise<Alert> {
     return this.http.call("PATCH", `/v1/alerts/${encodeURIComponent(alertId)}`, AlertSchema, {
       body: update,
+      headers: this.as(actor),
+    });
+  }
+
+  /** Pauses, resumes or cancels these alerts of the user in one request (see POST /v1/alerts/bulk). */
+  bulkAction(
+    actor: string | Actor,
+    action: BulkAlertActionRequest["action"],
+    alertIds: string[],
+  ): Promise<BulkAlertActionResponse> {
+    return this.http.call("POST", "/v1/alerts/bulk", BulkAlertActionResponseSchema, {
+      body: { action, alertIds },
       headers: this.as(actor),
     });
   }

@@ -13,7 +13,9 @@ export type Command =
   | { name: "watch" | "unwatch"; symbols: string[] }
   | { name: "watchlist" }
   | { name: "price"; symbols: string[] }
-  | { name: "link"; code: string | null };
+  | { name: "link"; code: string | null }
+  | EditCommand
+  | BulkCommand;
 
 export type CommandName = Command["name"];
 
@@ -33,8 +35,42 @@ export interface AlertLevelsCommand {
   alerts: AlertCommand[];
 }
 
-/** How a user points at one of their alerts: its number in the last /alerts list, or an id (prefix). */
-export type AlertRef = { by: "position"; position: number } | { by: "id"; id: string };
+/**
+ * How a user points at one of their alerts: its number in the last /alerts list, or an id (prefix). A word that
+ * could be either an id prefix or a ticker (`/delete ADBE`) carries both: the ticker wins when the user has
+ * alerts on it.
+ */
+export type AlertRef = { by: "position"; position: number } | { by: "id"; id: string; orSymbol?: string };
+
+/**
+ * `/edit 2 above 210 note "trim"`: changes one alert in place. Only what is given changes. `level` is a whole
+ * condition, or a bare value that keeps the alert's kind and direction (`/edit 2 210`, `/edit 3 5%`).
+ */
+export interface EditCommand {
+  name: "edit";
+  ref: AlertRef;
+  level: EditLevel | null;
+  note?: string;
+  repeat?: { cooldownSeconds: number } | null;
+  expiresAt?: string | null;
+}
+
+export type EditLevel =
+  | { kind: "condition"; condition: AlertCondition }
+  /** `210` or `$5` as typed (a `$` marks a trailing amount). */
+  | { kind: "price"; value: number; text: string }
+  | { kind: "percent"; value: number };
+
+/**
+ * `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`: one verb over every open alert (of one ticker, or
+ * all). Deleting asks first.
+ */
+export interface BulkCommand {
+  name: "bulk";
+  verb: "pause" | "resume" | "delete";
+  /** null: all of the user's alerts. */
+  symbol: string | null;
+}
 
 export interface CommandError {
   message: string;
@@ -51,9 +87,18 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "alert", usage: "/alert AAPL above 200", summary: "Set a price, percent or trailing alert" },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
   { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
-  { name: "delete", usage: "/delete 2", summary: "Delete an alert (its number in /alerts)" },
-  { name: "pause", usage: "/pause 2", summary: "Pause an alert" },
-  { name: "resume", usage: "/resume 2", summary: "Resume a paused alert" },
+  {
+    name: "edit",
+    usage: "/edit 2 above 210",
+    summary: 'Change an alert\'s level, note, repeat or expiry in place (/edit 2 210, /edit 2 note "trim")',
+  },
+  {
+    name: "delete",
+    usage: "/delete 2",
+    summary: "Delete an alert (its number in /alerts); /delete AAPL or /delete all asks first",
+  },
+  { name: "pause", usage: "/pause 2", summary: "Pause an alert, or all of them: /pause all" },
+  { name: "resume", usage: "/resume 2", summary: "Resume a paused alert, or all of them: /resume all" },
   {
     name: "snooze",
     usage: "/snooze 2 [1h]",

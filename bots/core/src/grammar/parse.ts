@@ -4,6 +4,7 @@ import {
   MAX_SNOOZE_SECONDS,
   MAX_WATCHLIST_BATCH,
 } from "@tickerbell/contracts";
+import { parseManyOrOne } from "./bulk.ts";
 import {
   type AlertCommand,
   type AlertLevelsCommand,
@@ -13,6 +14,7 @@ import {
   type CommandError,
   type ParseResult,
 } from "./commands.ts";
+import { parseEdit } from "./edit.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
@@ -41,7 +43,8 @@ export interface ParseOptions {
   now: Date;
 }
 
-class Refusal extends Error {
+/** A command refused with a message and a working example (thrown inside the parsers, caught by parseCommand). */
+export class Refusal extends Error {
   readonly example: string;
   constructor(message: string, example: string) {
     super(message);
@@ -49,11 +52,11 @@ class Refusal extends Error {
   }
 }
 
-function refuse(message: string, example: string): never {
+export function refuse(message: string, example: string): never {
   throw new Refusal(message, example);
 }
 
-function take<T>(read: Read<T>, example: string): T {
+export function take<T>(read: Read<T>, example: string): T {
   if (!read.ok) refuse(capitalize(read.reason), example);
   return read.value;
 }
@@ -91,6 +94,9 @@ const ALIASES: Record<string, Command["name"]> = {
   p: "price",
   quote: "price",
   link: "link",
+  edit: "edit",
+  change: "edit",
+  modify: "edit",
 };
 
 /**
@@ -141,8 +147,12 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "delete":
     case "pause":
     case "resume":
+      // One alert, or several at once: `/pause all`, `/delete AAPL` (see bulk.ts).
+      return parseManyOrOne(command, args);
     case "rearm":
       return { name: command, ref: parseAlertRef(command, args) };
+    case "edit":
+      return parseEdit(tokens.slice(1), now);
     case "snooze":
       return parseSnooze(args);
     case "watch":
@@ -225,7 +235,7 @@ function parseSymbols(args: string[], example: string): string[] {
   return [...new Set(symbols)];
 }
 
-function parseAlertRef(command: string, args: string[]): AlertRef {
+export function parseAlertRef(command: string, args: string[]): AlertRef {
   const example = `/${command} 2`;
   const [word, extra] = args;
   if (word === undefined) refuse("Which alert? Send /alerts to see them numbered.", example);
@@ -261,7 +271,7 @@ const MOVE = new Set(["move", "moves", "moving", "either"]);
 const TRAIL = new Set(["trail", "trailing", "ts"]);
 
 /** A cursor over the words after the ticker. */
-class Words {
+export class Words {
   private readonly tokens: Token[];
   private index = 0;
   constructor(tokens: Token[]) {
@@ -292,7 +302,7 @@ class Words {
 }
 
 /** Splits `>200`, `>=$5`, `<150` into operator and value; joins `5 %` into `5%`. */
-function splitAlertWords(args: Token[]): Token[] {
+export function splitAlertWords(args: Token[]): Token[] {
   const out: Token[] = [];
   for (const token of args) {
     const op = token.quoted ? null : /^(>=|<=|=>|=<|==|>|<|=)([$\d.,-].*)$/.exec(token.text);
@@ -360,7 +370,7 @@ function moreLevels(symbol: string, words: Words): number[] {
   return levels;
 }
 
-function parseCondition(symbol: string, words: Words): AlertCondition {
+export function parseCondition(symbol: string, words: Words): AlertCondition {
   const first = words.peekLower() ?? "";
   const priceExample = `/alert ${symbol} above 200`;
 
@@ -480,6 +490,40 @@ function percentCondition(
 
 function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
   const example = `/alert ${alert.symbol} above 200 repeat 1h expires 7d note "why" rth`;
+  Object.assign(alert, readAlertOptions(words, now, example));
+}
+
+/** The options a command gave after its condition: only those typed are present (an edit changes just those). */
+export interface AlertOptionsGiven {
+  repeat?: { cooldownSeconds: number } | null;
+  expiresAt?: string | null;
+  note?: string;
+  regularHoursOnly?: boolean;
+}
+
+/** The words that start an option (an edit without a new level starts with one). */
+export const OPTION_WORDS: ReadonlySet<string> = new Set([
+  "repeat",
+  "repeating",
+  "every",
+  "once",
+  "expires",
+  "expire",
+  "exp",
+  "until",
+  "for",
+  "note",
+  "memo",
+  "rth",
+  "regular-hours",
+  "market-hours",
+  "regular",
+  "market",
+]);
+
+/** Reads `repeat 1h`, `once`, `expires 7d` (or `never`), `note "text"` and `rth` to the end of the words. */
+export function readAlertOptions(words: Words, now: Date, example: string): AlertOptionsGiven {
+  const given: AlertOptionsGiven = {};
   while (!words.done()) {
     const word = words.next() ?? "";
     const key = word.toLowerCase();
@@ -488,19 +532,22 @@ function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
       const duration = takeDurationText(words);
       const cooldownSeconds =
         duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : take(readCooldown(duration), example);
-      alert.repeat = { cooldownSeconds };
+      given.repeat = { cooldownSeconds };
     } else if (key === "once") {
-      alert.repeat = null;
+      given.repeat = null;
     } else if (key === "expires" || key === "expire" || key === "exp" || key === "until" || key === "for") {
       if (words.peekLower() === "in") words.next();
-      alert.expiresAt = parseExpiry(words, now, example);
+      if (words.peekLower() === "never") {
+        words.next();
+        given.expiresAt = null;
+      } else given.expiresAt = parseExpiry(words, now, example);
     } else if (key === "note" || key === "memo") {
-      alert.note = parseNote(words, example);
+      given.note = parseNote(words, example);
     } else if (key === "rth" || key === "regular-hours" || key === "market-hours") {
-      alert.regularHoursOnly = true;
+      given.regularHoursOnly = true;
     } else if ((key === "regular" || key === "market") && words.peekLower() === "hours") {
       words.next();
-      alert.regularHoursOnly = true;
+      given.regularHoursOnly = true;
     } else {
       refuse(
         `I don't understand "${word.slice(0, 40)}". After the condition you can add: repeat 1h, expires 7d, note "text", rth.`,
@@ -508,6 +555,7 @@ function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
       );
     }
   }
+  return given;
 }
 
 /** The next word(s) if they form a duration (`1h`, or `1 hour` joined), taken; null if they don't look like one. */

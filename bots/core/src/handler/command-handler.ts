@@ -20,6 +20,8 @@ import {
   type Command,
 } from "../grammar/commands.ts";
 import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
+import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
+import { editAlert } from "./edit-alert.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
@@ -59,9 +61,13 @@ export class CommandHandler {
    */
   private readonly lastListed = new Map<string, string[]>();
 
+  /** `/pause all`, `/delete AAPL` and their buttons (bulk-actions.ts). */
+  private readonly bulk: BulkActions;
+
   constructor(deps: CommandHandlerDeps) {
     this.deps = deps;
     this.now = deps.now ?? (() => new Date());
+    this.bulk = new BulkActions({ alerts: deps.alerts, now: this.now });
   }
 
   /** Handles one typed message. Never throws: every failure becomes a reply. */
@@ -148,6 +154,13 @@ export class CommandHandler {
   }
 
   private async handleButton(ctx: ChatContext, action: string): Promise<Reply> {
+    if (action.startsWith(BULK_ACTION_PREFIX)) {
+      try {
+        return await this.bulk.action(ctx, action);
+      } catch (error) {
+        return this.explain(error, this.deps.logger.child({ platform: ctx.platform, action: "bulk" }));
+      }
+    }
     const [verb, alertId] = action.split(":");
     if (!alertId || !["pause", "resume", "delete", "rearm", "snooze"].includes(verb ?? "")) {
       return { text: "That button is no longer valid." };
@@ -221,7 +234,30 @@ export class CommandHandler {
   }
 
   private async run(ctx: ChatContext, command: Command): Promise<Reply> {
+    if (
+      (command.name === "delete" || command.name === "pause" || command.name === "resume") &&
+      command.ref.by === "id" &&
+      command.ref.orSymbol !== undefined
+    ) {
+      // `/delete ADBE`: the ticker's alerts when the user has some, else the id prefix it also spells.
+      const many = await this.bulk.commandIfHeld(ctx, command.name, command.ref.orSymbol);
+      if (many !== null) return many;
+    }
     switch (command.name) {
+      case "edit":
+        return editAlert(
+          {
+            alerts: this.deps.alerts,
+            prices: this.deps.prices,
+            now: this.now,
+            findAlert: (c, ref) => this.findAlert(c, ref),
+            acted: (alert, what) => this.acted(alert, what),
+          },
+          ctx,
+          command,
+        );
+      case "bulk":
+        return this.bulk.command(ctx, command);
       case "start":
         return this.start();
       case "help":

@@ -42,6 +42,7 @@ export type AlertsApi = Pick<
   | "firings"
   | "updateAlert"
   | "cancelAlert"
+  | "bulkAction"
   | "watchlist"
   | "watch"
   | "unwatch"
@@ -63,4 +64,9 @@ export interface Reply {
   buttons?: Button[][];
   /** Alerts this reply is about, for adapters that render richer cards (Discord embeds). */
   alerts?: Alert[];
+  /**
+   * A yes/no question (its buttons are among `buttons` too): where there are no buttons (the console) the next
+   * line answers it, `yes` or `no`, and is handled as that button's action.
+   */
+  confirm?: { yes: string; no: string };
 }

@@ -1,0 +1,178 @@
+import { MAX_NOTE_LENGTH } from "@tickerbell/contracts";
+import type { AlertRef, EditCommand, EditLevel, ParseResult } from "./commands.ts";
+import {
+  type AlertOptionsGiven,
+  OPTION_WORDS,
+  parseAlertRef,
+  parseCondition,
+  Refusal,
+  readAlertOptions,
+  refuse,
+  splitAlertWords,
+  take,
+  Words,
+} from "./parse.ts";
+import { normalizeInput, type Token, tokenize } from "./tokens.ts";
+import {
+  looksLikePercent,
+  readCooldown,
+  readExpiry,
+  readPercent,
+  readPrice,
+  unsafeCharacterIn,
+} from "./values.ts";
+
+// `/edit N …`: the create grammar's own readers (conditions from parse.ts, options from readAlertOptions, values
+// from values.ts) after an alert reference, so a level or an option reads the same in both commands.
+
+const EXAMPLE = "/edit 2 above 210";
+
+/** `/edit 2 above 210`, `/edit 2 210`, `/edit 3 5%`, `/edit 2 note "trim" repeat 1h`, `/edit 2 expires never`. */
+export function parseEdit(args: Token[], now: Date): EditCommand {
+  const [refToken, ...rest] = args;
+  if (refToken === undefined)
+    refuse("Which alert, and what should change? Send /alerts to see them numbered.", EXAMPLE);
+  const ref = withExample(EXAMPLE, () => parseAlertRef("edit", [refToken.text]));
+  const words = new Words(splitAlertWords(rest));
+  if (words.done()) {
+    refuse(
+      'What should change? Give a level (above 210, 210, 5%), note "text", repeat 1h, once, expires 3d or expires never.',
+      editExample(ref),
+    );
+  }
+  const level = readLevel(words, ref);
+  const options = withEditExample(ref, () => readAlertOptions(words, now, `${editExample(ref)} repeat 1h`));
+  return editCommand(ref, level, options);
+}
+
+function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptionsGiven): EditCommand {
+  if (options.regularHoursOnly !== undefined) {
+    refuse(
+      "The trading hours of an alert can't be changed; delete it and set it again with rth.",
+      "/delete 2",
+    );
+  }
+  return {
+    name: "edit",
+    ref,
+    level,
+    ...(options.note === undefined ? {} : { note: options.note }),
+    ...(options.repeat === undefined ? {} : { repeat: options.repeat }),
+    ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+  };
+}
+
+/** The new level, when the words after the alert start with one (they may start with an option instead). */
+function readLevel(words: Words, ref: AlertRef): EditLevel | null {
+  const first = words.peek() ?? "";
+  if (OPTION_WORDS.has(first.toLowerCase())) return null;
+  let level: EditLevel;
+  if (/^\$?\d/.test(first) && !looksLikePercent(first)) {
+    words.next();
+    level = {
+      kind: "price",
+      value: withEditExample(ref, () => take(readPrice(first), editExample(ref))),
+      text: first,
+    };
+  } else if (/^\d/.test(first) && looksLikePercent(first)) {
+    // An unsigned percentage keeps the alert's direction; a signed one (+5%) is a whole condition.
+    words.next();
+    level = {
+      kind: "percent",
+      value: withEditExample(ref, () => take(readPercent(first), `${editExample(ref, "5%")}`)).value,
+    };
+  } else {
+    level = { kind: "condition", condition: withEditExample(ref, () => parseCondition("AAPL", words)) };
+  }
+  const next = words.peek();
+  if (next !== undefined && /^\$?\d/.test(next) && readPrice(next.replace(/,$/, "")).ok)
+    refuse("One level per edit; set more levels with /alert.", editExample(ref));
+  return level;
+}
+
+function editExample(ref: AlertRef, level = "above 210"): string {
+  return `/edit ${ref.by === "position" ? ref.position : ref.id.slice(0, 8)} ${level}`;
+}
+
+/** Runs a create-grammar reader; its refusal keeps its message and shows an /edit example instead. */
+function withEditExample<T>(ref: AlertRef, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Refusal && error.example.startsWith("/alert ")) {
+      const level = error.example.replace(/^\/alert \S+ /, "").split("  or  ")[0]!;
+      throw new Refusal(error.message, editExample(ref, level));
+    }
+    throw error;
+  }
+}
+
+/** parseAlertRef's refusal with an edit that works as its example (`/edit 2` alone changes nothing). */
+function withExample<T>(example: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Refusal) throw new Refusal(error.message, example);
+    throw error;
+  }
+}
+
+/** `/alert edit` on Discord: each field as typed (a level like `above 210` or `210`), missing ones unchanged. */
+export interface EditOptionsInput {
+  alert?: string | undefined;
+  level?: string | undefined;
+  note?: string | undefined;
+  /** A cooldown like `1h`, or `off` (fire once). */
+  repeat?: string | undefined;
+  /** `3d`, `2026-12-31`, or `never`. */
+  expires?: string | undefined;
+}
+
+/** Builds and checks an edit from structured options, with the same readers and messages as the typed grammar. */
+export function editCommandFromOptions(input: EditOptionsInput, options: { now: Date }): ParseResult {
+  try {
+    return { ok: true, command: buildEdit(input, options.now) };
+  } catch (error) {
+    if (error instanceof Refusal)
+      return { ok: false, error: { message: error.message, example: error.example } };
+    throw error;
+  }
+}
+
+function buildEdit(input: EditOptionsInput, now: Date): EditCommand {
+  const ref = withExample(EXAMPLE, () =>
+    parseAlertRef("edit", input.alert === undefined ? [] : [normalizeInput(input.alert)]),
+  );
+  const levelText = input.level === undefined ? "" : normalizeInput(input.level);
+  let level: EditLevel | null = null;
+  if (levelText.length > 0) {
+    const words = new Words(splitAlertWords(tokenize(levelText).tokens));
+    level = readLevel(words, ref);
+    if (!words.done())
+      refuse(`I don't understand "${(words.peek() ?? "").slice(0, 40)}" in the level.`, editExample(ref));
+  }
+  const given: AlertOptionsGiven = {};
+  const example = `${editExample(ref)} repeat 1h`;
+  if (input.note !== undefined) {
+    const unsafe = unsafeCharacterIn(input.note);
+    if (unsafe !== null) refuse(unsafe.charAt(0).toUpperCase() + unsafe.slice(1), example);
+    const note = normalizeInput(input.note);
+    if (note.length === 0) refuse("The note is empty.", example);
+    if ([...note].length > MAX_NOTE_LENGTH)
+      refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
+    given.note = note;
+  }
+  if (input.repeat !== undefined) {
+    const text = normalizeInput(input.repeat).toLowerCase();
+    given.repeat = ["off", "once", "no", "none", "never"].includes(text)
+      ? null
+      : { cooldownSeconds: take(readCooldown(text), example) };
+  }
+  if (input.expires !== undefined) {
+    const text = normalizeInput(input.expires).toLowerCase();
+    given.expiresAt = text === "never" ? null : take(readExpiry(text, now), example);
+  }
+  if (level === null && Object.keys(given).length === 0)
+    refuse("What should change? Give a level, a note, a repeat or an expiry.", editExample(ref));
+  return editCommand(ref, level, given);
+}

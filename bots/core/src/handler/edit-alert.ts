@@ -1,0 +1,106 @@
+import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
+import { ApiError } from "../clients/http.ts";
+import { describeAlert, describeCondition, formatPrice } from "../format/format.ts";
+import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
+import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
+
+// `/edit N …`: one PATCH of the alert the user points at. A new level goes with the market now (the alert service
+// re-bases it from there, as for a new alert, and re-arms it); a note, repeat or expiry alone changes only that.
+
+export interface AlertEditorDeps {
+  alerts: Pick<AlertsApi, "updateAlert">;
+  prices: PriceLookup;
+  now: () => Date;
+  /** The alert a reference points at (the handler's own lookup: list numbers, id prefixes). */
+  findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert>;
+  /** A changed alert as the handler shows one, with the buttons for its state. */
+  acted(alert: Alert, what: string): Reply;
+}
+
+export async function editAlert(
+  deps: AlertEditorDeps,
+  ctx: ChatContext,
+  command: EditCommand,
+): Promise<Reply> {
+  const alert = await deps.findAlert(ctx, command.ref);
+  const update: UpdateAlertRequest = {
+    ...(command.note === undefined ? {} : { note: command.note }),
+    ...(command.repeat === undefined ? {} : { repeat: command.repeat }),
+    ...(command.expiresAt === undefined ? {} : { expiresAt: command.expiresAt }),
+  };
+  let priceNow: number | null = null;
+  if (command.level !== null) {
+    const condition = conditionFor(alert, command.level);
+    if (typeof condition === "string") return { text: condition };
+    if (JSON.stringify(condition) !== JSON.stringify(alert.condition)) {
+      const quote = await deps.prices.quote(alert.symbol);
+      if (!quote)
+        return {
+          text: `I have no price for ${alert.symbol} right now, so I can't set a new level; try again shortly.`,
+        };
+      if (condition.kind === "percent" && condition.basis === "close" && quote.previousClose === null)
+        return {
+          text: `I don't have ${alert.symbol}'s previous close yet; try a move from the current price.`,
+        };
+      priceNow = quote.price;
+      update.condition = condition;
+      update.market = {
+        last: quote.price,
+        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
+      };
+    }
+  }
+  if (Object.keys(update).length === 0)
+    return { text: `Nothing to change: ${describeAlert(alert, deps.now())}` };
+  let updated: Alert;
+  try {
+    updated = await deps.alerts.updateAlert(ctx, alert.id, update);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "duplicate_alert") {
+      const existing = (error.details as { existing?: Alert } | null)?.existing;
+      const twin = existing ? `: ${describeAlert(existing, deps.now())}` : "";
+      return { text: `You already have that alert${twin}\nThis one was not changed.` };
+    }
+    throw error;
+  }
+  if (updated.version === alert.version)
+    return { text: `Nothing to change: ${describeAlert(updated, deps.now())}` };
+  const reply = deps.acted(updated, "✏️ Changed");
+  const lines = [reply.text];
+  if (update.condition !== undefined) {
+    lines.push(
+      `Was ${describeCondition(alert.condition)}; armed again at the new level${alert.lastTriggeredAt ? " (its firings stay in /history)" : ""}.`,
+    );
+  }
+  if (priceNow !== null) lines.push(`${alert.symbol} is at ${formatPrice(priceNow)} now.`);
+  return { ...reply, text: lines.join("\n") };
+}
+
+/** The condition a level means for this alert: a whole one as typed, a bare value in the alert's own kind. */
+function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
+  const c = alert.condition;
+  if (level.kind === "condition") return level.condition;
+  if (level.kind === "price") {
+    if (c.kind === "price") return { ...c, target: level.value };
+    if (c.kind === "trailing") {
+      if (!level.text.startsWith("$"))
+        return `Trail by ${level.text} what? Write 8% for a percentage or $5 for dollars.\nExample: /edit ${shortRef(alert)} $5`;
+      return { ...c, offset: { unit: "amount", value: level.value } };
+    }
+    return `That alert moves by a percentage (${describeCondition(c)}); give one like 5%, or a whole condition like above ${level.text.replace(/^\$/, "")}.\nExample: /edit ${shortRef(alert)} 5%`;
+  }
+  if (c.kind === "percent") {
+    if (c.direction !== "up" && level.value >= 100)
+      return "A stock can't fall 100% or more; pick a smaller percentage.";
+    return { ...c, percent: level.value };
+  }
+  if (c.kind === "trailing") {
+    if (level.value >= 100) return "A trailing percentage must be below 100%.";
+    return { ...c, offset: { unit: "percent", value: level.value } };
+  }
+  return `That alert is at a price (${describeCondition(c)}); give a price like 210, or a whole condition like up ${level.value}%.\nExample: /edit ${shortRef(alert)} 210`;
+}
+
+function shortRef(alert: Alert): string {
+  return alert.id.slice(0, 8);
+}
