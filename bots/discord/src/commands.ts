@@ -3,6 +3,7 @@ import {
   type Command,
   type CommandError,
   commandFromArguments,
+  editCommandFromOptions,
   parseCommand,
 } from "@tickerbell/bot-core";
 import {
@@ -128,10 +129,37 @@ const alert = new SlashCommandBuilder()
       .setDescription("Your alerts' last firings, with price and time")
       .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
   )
-  .addSubcommand((sub) => alertRefOption(sub.setName("remove").setDescription("Delete an alert"), "delete"))
-  .addSubcommand((sub) => alertRefOption(sub.setName("pause").setDescription("Pause an alert"), "pause"))
   .addSubcommand((sub) =>
-    alertRefOption(sub.setName("resume").setDescription("Resume a paused alert"), "resume"),
+    alertRefOption(
+      sub.setName("remove").setDescription("Delete an alert, all of a ticker's (AAPL) or all (asks first)"),
+      "delete",
+    ),
+  )
+  .addSubcommand((sub) =>
+    alertRefOption(sub.setName("pause").setDescription("Pause an alert, or all of them"), "pause"),
+  )
+  .addSubcommand((sub) =>
+    alertRefOption(sub.setName("resume").setDescription("Resume a paused alert, or all of them"), "resume"),
+  )
+  .addSubcommand((sub) =>
+    alertRefOption(
+      sub.setName("edit").setDescription("Change an alert's level, note, repeat or expiry in place"),
+      "change",
+    )
+      .addStringOption((o) =>
+        o
+          .setName("level")
+          .setDescription("New level: 210 (same direction), above 210, 5%, down 3% from close, trail 8%"),
+      )
+      .addStringOption((o) => o.setName("note").setDescription("New note (up to 200 characters)"))
+      .addStringOption((o) =>
+        o
+          .setName("repeat")
+          .setDescription("Re-arm after firing with this cooldown, e.g. 1h; off to fire once"),
+      )
+      .addStringOption((o) =>
+        o.setName("expires").setDescription("A duration like 3d, a date like 2026-12-31, or never"),
+      ),
   );
 
 const watchlist = new SlashCommandBuilder()
@@ -252,6 +280,19 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(
         commandFromArguments(subcommand as "pause" | "resume", text(options.alert) ?? "", args),
       );
+    case "alert edit":
+      return fromResult(
+        editCommandFromOptions(
+          {
+            alert: text(options.alert),
+            level: text(options.level),
+            note: text(options.note),
+            repeat: text(options.repeat),
+            expires: text(options.expires),
+          },
+          args,
+        ),
+      );
     case "watchlist show":
       return { kind: "command", command: { name: "watchlist" } };
     case "watchlist add":
@@ -323,6 +364,15 @@ export function slashExample(typed: string): string {
       return "/alert price";
     case "history":
       return command.symbol ? `/alert history ticker:${command.symbol}` : "/alert history";
+    case "edit": {
+      const ref = command.ref.by === "position" ? String(command.ref.position) : command.ref.id;
+      const level = /^\/edit \S+ (.+?)(?: repeat .*)?$/.exec(typed)?.[1];
+      return level ? `/alert edit alert:${ref} level:${level}` : `/alert edit alert:${ref}`;
+    }
+    case "bulk": {
+      const sub = command.verb === "delete" ? "remove" : command.verb;
+      return `/alert ${sub} alert:${command.symbol ?? "all"}`;
+    }
     case "snooze":
     case "rearm":
       // Discord offers these as the Snooze and Re-arm buttons under a notification and a list.
@@ -342,7 +392,8 @@ export function helpText(topic: string | null): string {
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`",
-      "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows",
+      "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
+      "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note`, `repeat` (`off` to fire once), `expires` (`never`)",
       "`/alert history` — your alerts' last firings, with price and time",
     ].join("\n");
   }

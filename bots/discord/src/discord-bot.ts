@@ -195,17 +195,28 @@ export class DiscordBot {
     // "2000" should find "$2,000.00": compare without the formatting.
     const plain = (text: string) => text.toLowerCase().replace(/[$,]/g, "");
     const needle = plain(query);
-    return alerts
+    const matching = alerts
       .map((alert, index) => ({ alert, name: `${index + 1}. ${describeAlert(alert, now)}` }))
       .filter(({ alert, name }) => wanted(alert) && (needle === "" || plain(name).includes(needle)))
-      .slice(0, MAX_CHOICES)
       .map(({ alert, name }) => ({ name: clipTo(name, 100), value: alert.id }));
+    // Pause, resume and remove also act on all of them at once (removing asks first).
+    const several = subcommand !== "edit" && alerts.filter(wanted).length > 1;
+    const all =
+      several && (needle === "" || "all".startsWith(needle))
+        ? [allChoice(subcommand, alerts.filter(wanted).length)]
+        : [];
+    return [...all, ...matching].slice(0, MAX_CHOICES);
   }
 }
 
 interface Choice {
   name: string;
   value: string;
+}
+
+function allChoice(subcommand: string | null, count: number): Choice {
+  const verb = subcommand === "remove" ? "Delete" : subcommand === "resume" ? "Resume" : "Pause";
+  return { name: `${verb} all ${count} of them`, value: "all" };
 }
 
 /** Option values by name, the subcommand's own when there is one. */
@@ -280,7 +291,11 @@ export function buttonRows(rows: Button[][]): ActionRowBuilder<ButtonBuilder>[] 
         new ButtonBuilder()
           .setCustomId(button.action)
           .setLabel(clipTo(button.label, 80))
-          .setStyle(button.action.startsWith("delete:") ? ButtonStyle.Danger : ButtonStyle.Secondary),
+          .setStyle(
+            button.action.startsWith("delete:") || button.action.startsWith("bulk:delete:")
+              ? ButtonStyle.Danger
+              : ButtonStyle.Secondary,
+          ),
       ),
     ),
   );

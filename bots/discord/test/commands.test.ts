@@ -198,6 +198,7 @@ describe("/alert list, pause, resume, remove", () => {
     const from = stack.alertRequests.length;
     const choices = await stack.fake.autocomplete(user, "alert remove", { alert: "" }, "alert").choices();
     expect(choices.map((c) => c.name)).toEqual([
+      "Delete all 2 of them",
       expect.stringMatching(/^1\. AAPL above \$1,000\.00/),
       expect.stringMatching(/^2\. AAPL above \$3,000\.00/),
     ]);
