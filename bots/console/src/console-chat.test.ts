@@ -11,6 +11,22 @@ describe("console chat", () => {
     );
   });
 
+  it("asks a yes/no question as a line, the console having no buttons", () => {
+    const question = {
+      text: "*Delete all 2 AAPL alerts?*\n• AAPL above $200.00\n• AAPL above $210.00",
+      buttons: [
+        [
+          { label: "🗑 Yes, delete 2", action: "bulk:delete:x" },
+          { label: "No", action: "bulk:keep:x" },
+        ],
+      ],
+      confirm: { yes: "bulk:delete:x", no: "bulk:keep:x" },
+    };
+    expect(renderReply(question)).toBe(
+      "Delete all 2 AAPL alerts?\n• AAPL above $200.00\n• AAPL above $210.00\nType yes or no.",
+    );
+  });
+
   it("never writes control characters, bidi overrides or line separators to the terminal raw", () => {
     const typed = 'I don\'t understand "\u001b[2J\u001b]0;owned\u0007\u202e\u2028x"';
     const shown = renderReply({ text: typed });

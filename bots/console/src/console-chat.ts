@@ -47,6 +47,8 @@ export class ConsoleChat {
   private unanswered = 0;
   private quitting = false;
   private isClosed = false;
+  /** The yes/no question the last reply asked (the console has no buttons): the next line may answer it. */
+  private question: NonNullable<Reply["confirm"]> | null = null;
   private closedResolve: (() => void) | null = null;
   readonly closed: Promise<void>;
 
@@ -141,10 +143,15 @@ export class ConsoleChat {
       this.stop();
       return;
     }
-    const reply = await this.options.handler.handleText(
-      this.options.user,
-      text.startsWith("/") ? text : `/${text}`,
-    );
+    const question = this.question;
+    this.question = null;
+    const answer = question === null ? null : yesOrNo(text);
+    // A yes or no answers the question as its button would; any other line is a command, and drops it.
+    const reply =
+      question !== null && answer !== null
+        ? await this.options.handler.handleAction(this.options.user, answer ? question.yes : question.no)
+        : await this.options.handler.handleText(this.options.user, text.startsWith("/") ? text : `/${text}`);
+    this.question = reply.confirm ?? null;
     this.show(renderReply(reply), { safe: true });
   }
 
@@ -237,9 +244,21 @@ function drawnRows(lines: Interface): number {
   return typeof prevRows === "number" ? prevRows : lines.getCursorPos().rows;
 }
 
-/** Console rendering: the light `*bold*` markup becomes plain text; buttons are left out (commands do the same). */
+/**
+ * Console rendering: the light `*bold*` markup becomes plain text; buttons are left out (commands do the same),
+ * and a yes/no question asks for the answer as a line.
+ */
 export function renderReply(reply: Reply): string {
-  return terminalSafe(reply.text.replace(/\*([^*\n]+)\*/g, "$1"));
+  const text = terminalSafe(reply.text.replace(/\*([^*\n]+)\*/g, "$1"));
+  return reply.confirm ? `${text}\nType yes or no.` : text;
+}
+
+/** true for yes, false for no, null for anything else. */
+function yesOrNo(line: string): boolean | null {
+  const word = line.trim().toLowerCase().replace(/^\//, "");
+  if (["y", "yes", "yep", "sure", "ok"].includes(word)) return true;
+  if (["n", "no", "nope", "cancel"].includes(word)) return false;
+  return null;
 }
 
 /**

@@ -144,6 +144,33 @@ describe("npm start with no configuration (console chat)", () => {
       30_000,
       typed,
     );
+
+    // Issue 14 items 5 and 6: an alert edited in place, and the bulk commands with their yes/no line.
+    const edits = second.output.length;
+    second.type("/alerts");
+    await second.waitFor(/Your alerts \(44\)/, 30_000, edits);
+    second.type("/edit 1 above 9050");
+    await second.waitFor(
+      /✏️ Changed: MSFT above \$9,050\.00 · “long shot”\nWas above \$9,000\.00; armed again at the new level\.\nMSFT is at \$[\d,.]+ now\./,
+      30_000,
+      edits,
+    );
+    second.type("/delete MSFT");
+    await second.waitFor(
+      /Delete all 44 MSFT alerts\?\n• MSFT above \$9,050\.00 · “long shot”\n[\s\S]*…and 29 more\nType yes or no\.\n> /,
+      30_000,
+      edits,
+    );
+    second.type("no");
+    await second.waitFor(/Kept your 44 MSFT alerts; nothing was deleted\./, 30_000, edits);
+    second.type("/pause all");
+    await second.waitFor(/⏸ Paused 44 alerts\./, 30_000, edits);
+    second.type("/delete all");
+    await second.waitFor(/Delete all 44 of your alerts\?[\s\S]*Type yes or no\./, 30_000, edits);
+    second.type("yes");
+    await second.waitFor(/🗑 Deleted 44 alerts\./, 30_000, edits);
+    second.type("/alerts");
+    await second.waitFor(/You have no alerts yet/, 30_000, edits);
     const quitting = second.output.length;
     expect(await second.quit()).toBe(0);
     expect(second.output.slice(quitting)).toMatch(/Goodbye! Your alerts are kept for the next start\.\n$/);
