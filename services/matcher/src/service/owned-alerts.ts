@@ -220,7 +220,11 @@ export class OwnedAlerts {
     const positions: Position[] = [];
     for (const [partition, owned] of this.#owned) {
       if (only && !only.has(partition)) continue;
+      const considered = new Set<string>();
       const consider = (alertId: string) => {
+        // Dirty both by its symbol and on its own (a pause, an edit): written once.
+        if (considered.has(alertId)) return;
+        considered.add(alertId);
         const tracked = this.#tracked.get(alertId);
         if (!tracked || tracked.done || tracked.joinAfterTick !== null) return;
         const state = this.#index.exportState(alertId) ?? tracked.parked;
