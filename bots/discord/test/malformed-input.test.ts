@@ -233,7 +233,31 @@ const table: Row[] = [
   row("/delete", "alert remove", {}, /Which alert\?/, false),
   row("/delete 0", "alert remove", { alert: "0" }, /no alert number 0/),
   row("/delete 1 2", "alert remove", { alert: "1 2" }, /One alert at a time/),
-  row("/pause everything", "alert pause", { alert: "everything" }, /not an alert number or id/),
+  row("/pause #x!", "alert pause", { alert: "#x!" }, /not an alert number or id/),
+  row("/delete AAPL MSFT", "alert remove", { alert: "AAPL MSFT" }, /One ticker, or all/),
+  row("/edit", "alert edit", {}, /Which alert, and what should change/, false),
+  row("/edit 2", "alert edit", { alert: "2" }, /What should change\?/),
+  row("/edit 0 above 210", "alert edit", { alert: "0", level: "above 210" }, /no alert number 0/),
+  row("/edit 2 above", "alert edit", { alert: "2", level: "above" }, /Above what price/),
+  row("/edit 2 above 210 220", "alert edit", { alert: "2", level: "above 210 220" }, /One level per edit/),
+  row(
+    "/edit 2 sideways",
+    "alert edit",
+    { alert: "2", level: "sideways" },
+    /don't understand the condition "sideways"/,
+  ),
+  row(
+    "/edit 2 210 repeat 10s",
+    "alert edit",
+    { alert: "2", level: "210", repeat: "10s" },
+    /at least 1 minute/,
+  ),
+  row(
+    "/edit 2 expires soon",
+    "alert edit",
+    { alert: "2", expires: "soon" },
+    /"soon" is not a duration or date/,
+  ),
   row("/watch", "watchlist add", {}, /Which ticker/, false),
   row(
     `/watch ${Array.from({ length: 21 }, (_, i) => `T${i}`).join(" ")}`,
@@ -248,9 +272,16 @@ const table: Row[] = [
 
 /**
  * Rows of the typed table that cannot arise on Discord: the bot receives no typed messages (no message-content
- * intent), and a quote in an option is taken literally.
+ * intent), a quote in an option is taken literally, and an option that is not declared cannot be given.
  */
-const NOT_ON_DISCORD = ["", "   ", "hello", '/alert AAPL above 200 note "unterminated'];
+const NOT_ON_DISCORD = [
+  "",
+  "   ",
+  "hello",
+  '/alert AAPL above 200 note "unterminated',
+  // `/alert edit` has no trading-hours option.
+  "/edit 2 rth",
+];
 
 let stack: Stack;
 beforeAll(async () => {
@@ -262,7 +293,7 @@ afterAll(async () => {
 
 describe("the typed table's malformed input, through slash-command options", () => {
   it(`covers every row of the typed table (${table.length} here + ${NOT_ON_DISCORD.length} that cannot arise)`, () => {
-    expect(table.length + NOT_ON_DISCORD.length).toBe(62);
+    expect(table.length + NOT_ON_DISCORD.length).toBe(72);
     expect(new Set(table.map((r) => r.typed)).size).toBe(table.length);
   });
 

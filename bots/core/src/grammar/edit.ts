@@ -140,6 +140,8 @@ export function editCommandFromOptions(input: EditOptionsInput, options: { now: 
 }
 
 function buildEdit(input: EditOptionsInput, now: Date): EditCommand {
+  if (input.alert === undefined || normalizeInput(input.alert).length === 0)
+    refuse("Which alert, and what should change? Send /alerts to see them numbered.", EXAMPLE);
   const ref = withExample(EXAMPLE, () =>
     parseAlertRef("edit", input.alert === undefined ? [] : [normalizeInput(input.alert)]),
   );
