@@ -199,13 +199,17 @@ export class DiscordBot {
       .map((alert, index) => ({ alert, name: `${index + 1}. ${describeAlert(alert, now)}` }))
       .filter(({ alert, name }) => wanted(alert) && (needle === "" || plain(name).includes(needle)))
       .map(({ alert, name }) => ({ name: clipTo(name, 100), value: alert.id }));
-    // Pause, resume and remove also act on all of them at once (removing asks first).
-    const several = subcommand !== "edit" && alerts.filter(wanted).length > 1;
-    const all =
-      several && (needle === "" || "all".startsWith(needle))
-        ? [allChoice(subcommand, alerts.filter(wanted).length)]
-        : [];
-    return [...all, ...matching].slice(0, MAX_CHOICES);
+    // Pause, resume and remove also act on all of them at once, or on all of one ticker (removing asks first).
+    const candidates = alerts.filter(wanted);
+    const bulk: Choice[] = [];
+    if (subcommand !== "edit" && candidates.length > 1) {
+      if (needle === "" || "all".startsWith(needle))
+        bulk.push(allChoice(subcommand, candidates.length, null));
+      const ticker = query.trim().replace(/^\$/, "").toUpperCase();
+      const ofTicker = candidates.filter((a) => a.symbol === ticker).length;
+      if (ofTicker > 1) bulk.push(allChoice(subcommand, ofTicker, ticker));
+    }
+    return [...bulk, ...matching].slice(0, MAX_CHOICES);
   }
 }
 
@@ -214,9 +218,11 @@ interface Choice {
   value: string;
 }
 
-function allChoice(subcommand: string | null, count: number): Choice {
+function allChoice(subcommand: string | null, count: number, ticker: string | null): Choice {
   const verb = subcommand === "remove" ? "Delete" : subcommand === "resume" ? "Resume" : "Pause";
-  return { name: `${verb} all ${count} of them`, value: "all" };
+  return ticker === null
+    ? { name: `${verb} all ${count} of them`, value: "all" }
+    : { name: `${verb} all ${count} ${ticker} alerts`, value: ticker };
 }
 
 /** Option values by name, the subcommand's own when there is one. */

@@ -88,6 +88,13 @@ describe("bulk remove, pause and resume", () => {
     await setAlerts(user, "MSFT", ["9000"]);
     const choices = await stack.fake.autocomplete(user, "alert remove", { alert: "" }, "alert").choices();
     expect(choices[0]).toEqual({ name: "Delete all 3 of them", value: "all" });
+    const typed = await stack.fake.autocomplete(user, "alert remove", { alert: "aapl" }, "alert").choices();
+    expect(typed.map((c) => c.name)).toEqual([
+      "Delete all 2 AAPL alerts",
+      expect.stringMatching(/^1\. AAPL above \$2,000\.00/),
+      expect.stringMatching(/^2\. AAPL above \$3,000\.00/),
+    ]);
+    expect(typed[0]?.value).toBe("AAPL");
 
     const ask = await stack.fake.slashCommand(user, "alert remove", { alert: "AAPL" }).reply();
     expect(ask.content).toBe("**Delete all 2 AAPL alerts?**\n• AAPL above $2,000.00\n• AAPL above $3,000.00");
