@@ -105,7 +105,9 @@ describe("/edit", () => {
       /^✏️ Changed: AAPL above \$215\.00 · repeats every 1h\n/,
     );
     const noted = await say(user, '/edit 1 note "trim here" once expires 3d');
-    expect(noted.text).toBe("✏️ Changed: AAPL above $215.00 · expires in 3 days (2026-06-04 14:00 UTC) · “trim here”");
+    expect(noted.text).toBe(
+      "✏️ Changed: AAPL above $215.00 · expires in 3 days (2026-06-04 14:00 UTC) · “trim here”",
+    );
     expect((await say(user, "/edit 1 expires never")).text).toBe(
       "✏️ Changed: AAPL above $215.00 · “trim here”",
     );
