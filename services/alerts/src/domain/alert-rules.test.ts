@@ -192,3 +192,57 @@ describe("applyUpdate / cancel / expire", () => {
     expect(expire(alert, now)).toBeNull();
   });
 });
+
+describe("an edited condition", () => {
+  const cooling = (condition: AlertCondition) =>
+    alertWith(condition, {
+      phase: "cooling",
+      generation: 3,
+      lastTriggeredAt: now.toISOString(),
+      lastTriggerPrice: 99,
+    });
+
+  it("is re-based from the market like a new alert and re-armed under the next generation and revision", () => {
+    const alert = cooling({ kind: "price", direction: "above", target: 110 });
+    const result = applyUpdate(
+      alert,
+      {
+        condition: { kind: "percent", direction: "move", percent: 5, basis: "close" },
+        market: { last: 101, previousClose: 100 },
+      },
+      now,
+    );
+    expect(result?.alert).toMatchObject({
+      referencePrice: 100,
+      thresholds: { upper: expect.closeTo(105, 9), lower: expect.closeTo(95, 9) },
+      phase: "armed",
+      generation: 4,
+      levelsRevision: 1,
+      lastTriggeredAt: now.toISOString(),
+      lastTriggerPrice: 99,
+    });
+    expect(result?.change).toBe("updated");
+  });
+
+  it("changes nothing when it is the same condition, written in another order", () => {
+    const alert = cooling({ kind: "trailing", direction: "down", offset: { unit: "percent", value: 8 } });
+    const same = {
+      offset: { value: 8, unit: "percent" },
+      direction: "down",
+      kind: "trailing",
+    } as AlertCondition;
+    expect(applyUpdate(alert, { condition: same, market: { last: 120 } }, now)).toBeNull();
+  });
+
+  it("is refused when the market already meets it, as a create is", () => {
+    const alert = cooling({ kind: "price", direction: "above", target: 110 });
+    const error = refusal(() =>
+      applyUpdate(
+        alert,
+        { condition: { kind: "price", direction: "below", target: 101 }, market: { last: 100 } },
+        now,
+      ),
+    );
+    expect(error.code).toBe("condition_already_met");
+  });
+});
