@@ -10,6 +10,7 @@ import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
 import type { DeliveryService } from "./domain/delivery-service.ts";
 import { DomainError, type DomainErrorKind } from "./domain/errors.ts";
 import type { RuntimeService } from "./domain/runtime-service.ts";
+import type { SettingsService } from "./domain/settings-service.ts";
 import type { UserService } from "./domain/user-service.ts";
 import { type AppEnv, actAsPlatformUser, authenticate, type TokenDirectory } from "./http/auth.ts";
 import { renderDocsPage } from "./http/docs-page.ts";
@@ -19,6 +20,7 @@ import { deliveriesRoutes } from "./http/routes/deliveries.ts";
 import { firingsRoutes } from "./http/routes/firings.ts";
 import { internalRoutes } from "./http/routes/internal.ts";
 import { linkCodesRoutes } from "./http/routes/link-codes.ts";
+import { heldRoutes, settingsRoutes } from "./http/routes/settings.ts";
 import { usersRoutes } from "./http/routes/users.ts";
 import { watchlistRoutes } from "./http/routes/watchlist.ts";
 
@@ -28,6 +30,8 @@ export interface AppDependencies {
   runtime: RuntimeService;
   users: UserService;
   deliveries: DeliveryService;
+  /** Per-user settings and the notifications held during quiet hours. */
+  settings: SettingsService;
   /** Per-user allowance of commands (bot requests that act for a user). */
   commands: CommandRateLimiter;
   tokens: TokenDirectory;
@@ -165,6 +169,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
   app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
+  app.route("/v1/settings", settingsRoutes(deps.settings, actAs));
+  app.route("/v1/held", heldRoutes(deps.settings));
   app.route("/v1/internal", internalRoutes(deps.alerts, deps.runtime));
   return app;
 }

@@ -6,6 +6,7 @@ import { type Database, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
 import { OutboxWakeups } from "./db/outbox-wakeup.ts";
 import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
+import { MikroHeldRepository, MikroSettingsRepository } from "./db/settings-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { AlertService, DEFAULT_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
@@ -13,6 +14,7 @@ import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
 import { RuntimeService } from "./domain/runtime-service.ts";
+import { SettingsService } from "./domain/settings-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 
@@ -67,7 +69,13 @@ export async function startAlertService(config: AlertServiceConfig) {
   });
   const runtime = new RuntimeService({ repository: new MikroRuntimeRepository(db.em), clock });
   const deliveries = new DeliveryService({ repository: new MikroDeliveryRepository(db.em), clock });
+  const settings = new SettingsService({
+    settings: new MikroSettingsRepository(db.em),
+    held: new MikroHeldRepository(db.em),
+    clock,
+  });
   const app = createApp({
+    settings,
     alerts,
     runtime,
     users,
@@ -86,6 +94,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     alerts,
     users,
     deliveries,
+    settings,
     runtime,
     outbox: new MikroOutboxStore(db.em),
     outboxWakeups,

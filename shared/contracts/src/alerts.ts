@@ -120,6 +120,8 @@ export const CreateAlertRequestSchema = z
     expiresAt: IsoDateTimeSchema.nullable().default(null),
     note: NoteSchema.nullable().default(null),
     regularHoursOnly: z.boolean().default(false),
+    /** Notifies even during the user's quiet hours (never held for the digest). */
+    urgent: z.boolean().default(false),
   })
   .strict();
 export type CreateAlertRequest = z.input<typeof CreateAlertRequestSchema>;
@@ -152,6 +154,11 @@ export const AlertSchema = z.object({
   expiresAt: IsoDateTimeSchema.nullable(),
   note: z.string().nullable(),
   regularHoursOnly: z.boolean(),
+  /**
+   * Notifies even during the user's quiet hours. The alert service always sends it; absent (alerts recorded
+   * before the option, producers that predate it) means false.
+   */
+  urgent: z.boolean().optional(),
   origin: OriginSchema,
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,

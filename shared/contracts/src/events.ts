@@ -94,5 +94,7 @@ export const NotificationSchema = z.object({
    * log before sending.
    */
   again: z.boolean().optional(),
+  /** The alert is `urgent`: delivered at once even during the user's quiet hours (absent: false). */
+  urgent: z.boolean().optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;

@@ -5,6 +5,7 @@ export * from "./events.ts";
 export * from "./internal.ts";
 export * from "./pricing.ts";
 export * from "./runtime.ts";
+export * from "./settings.ts";
 export * from "./topic-catalog.ts";
 export * from "./topics.ts";
 export * from "./users.ts";

@@ -52,6 +52,7 @@ export class MikroDeliveryRepository implements DeliveryRepository {
         delivery.recordedAt,
       ],
     );
+    await releaseHeld(em, [delivery.triggerId]);
     const row = await em.findOneOrFail(DeliveryEntity, { triggerId: delivery.triggerId });
     return { record: toRecord(row), created: inserted.length > 0 };
   }
@@ -80,7 +81,8 @@ export class MikroDeliveryRepository implements DeliveryRepository {
     if (deliveries.length === 0) return new Set();
     // One statement for the whole group: a bot records its outcomes in batches, and concurrent batches (another
     // instance, a redelivery) settle each triggerId on its primary key, the first insert standing.
-    const inserted = await this.#em.fork().execute<{ trigger_id: string }[]>(
+    const em = this.#em.fork();
+    const inserted = await em.execute<{ trigger_id: string }[]>(
       `insert into deliveries (trigger_id, alert_id, user_id, platform, status, reason, recorded_at)
        values ${deliveries.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}
        on conflict (trigger_id) do nothing returning trigger_id`,
@@ -93,6 +95,10 @@ export class MikroDeliveryRepository implements DeliveryRepository {
         d.reason,
         d.recordedAt,
       ]),
+    );
+    await releaseHeld(
+      em,
+      deliveries.map((d) => d.triggerId),
     );
     return new Set(inserted.map((row) => row.trigger_id));
   }
@@ -144,4 +150,15 @@ export class MikroDeliveryRepository implements DeliveryRepository {
       { acknowledgedAt: now },
     );
   }
+}
+
+/**
+ * A notification held during quiet hours is done once the delivery log has it (the digest that carried it was
+ * sent, or it was undeliverable): it is no longer held.
+ */
+async function releaseHeld(em: SqlEntityManager, triggerIds: string[]): Promise<void> {
+  await em.execute(
+    "delete from held_notifications where trigger_id in (select jsonb_array_elements_text(?::jsonb))",
+    [JSON.stringify(triggerIds)],
+  );
 }

@@ -65,6 +65,7 @@ export const AlertEntity = defineEntity({
     expiresAt: p.datetime().nullable(),
     note: p.string().nullable(),
     regularHoursOnly: p.boolean(),
+    urgent: p.boolean(),
     originPlatform: p.string().$type<Platform>(),
     originChatId: p.string(),
     createdAt: p.datetime(),

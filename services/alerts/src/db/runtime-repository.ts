@@ -187,6 +187,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
             and (t.reemitted_at is null or t.reemitted_at < ?)
             and t.reemits < ?
             and not exists (select 1 from deliveries d where d.trigger_id = t.trigger_id)
+            and not exists (select 1 from held_notifications h where h.trigger_id = t.trigger_id)
           order by t.recorded_at
           limit ?
           for update of t skip locked`,

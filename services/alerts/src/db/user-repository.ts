@@ -169,6 +169,10 @@ export class MikroUserRepository implements UserRepository {
         );
         // The delivery log follows the alerts: deleting the former user must not take its records along.
         await em.execute("update deliveries set user_id = ? where user_id = ?", [ownerId, formerUserId]);
+        await em.execute("update held_notifications set user_id = ? where user_id = ?", [
+          ownerId,
+          formerUserId,
+        ]);
         await em.execute("delete from users where id = ?", [formerUserId]);
       } else {
         em.create(PlatformIdentityEntity, {

@@ -1,0 +1,155 @@
+import { createRoute } from "@hono/zod-openapi";
+import {
+  ClaimHeldRequestSchema,
+  ClaimHeldResponseSchema,
+  HeldUserListSchema,
+  HoldNotificationsRequestSchema,
+  HoldNotificationsResponseSchema,
+  LookupSettingsRequestSchema,
+  LookupSettingsResponseSchema,
+  MAX_HELD_BATCH,
+  UpdateSettingsRequestSchema,
+  UserSettingsSchema,
+} from "@tickerbell/contracts";
+import type { SettingsService } from "../../domain/settings-service.ts";
+import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import {
+  BotHeadersSchema,
+  bearer,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  resourceRouter,
+} from "./common.ts";
+
+/** `/v1/settings`: the user's own settings (acting for a user), and the delivery side's lookup (the bot's own). */
+export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUser) {
+  const router = resourceRouter();
+  router.use(requireBot);
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      middleware: [actAs] as const,
+      tags: ["settings"],
+      summary: "The user's settings: time zone (null: UTC) and quiet hours (null: off)",
+      security: bearer,
+      request: { headers: BotHeadersSchema },
+      responses: { 200: jsonResponse(UserSettingsSchema, "The settings"), ...errorResponses(429) },
+    }),
+    async (c) => c.json(await settings.get(c.get("userId")), 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "patch",
+      path: "/",
+      middleware: [actAs] as const,
+      tags: ["settings"],
+      summary: "Change the user's settings",
+      description:
+        "timeZone is an IANA name (answered in its canonical spelling); quietHours {start, end} are HH:MM in that zone and may wrap midnight. Null resets a setting (UTC, no quiet hours).",
+      security: bearer,
+      request: { headers: BotHeadersSchema, body: jsonBody(UpdateSettingsRequestSchema, "What to change") },
+      responses: { 200: jsonResponse(UserSettingsSchema, "The settings now"), ...errorResponses(429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      return c.json(await settings.update(c.get("userId"), body), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/lookup",
+      tags: ["settings"],
+      summary: "The settings of many users the bot is notifying",
+      description:
+        "Every userId is answered; a user without an identity on the token's platform reads as the defaults.",
+      security: bearer,
+      request: { body: jsonBody(LookupSettingsRequestSchema, "The users") },
+      responses: {
+        200: jsonResponse(LookupSettingsResponseSchema, "Each one's settings"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { userIds } = c.req.valid("json");
+      return c.json({ settings: await settings.lookup(botPlatform(c.get("caller")), userIds) }, 200);
+    },
+  );
+  return router;
+}
+
+/**
+ * `/v1/held`: notifications a bot holds during its users' quiet hours. The bot's own business (its platform
+ * comes from its token): it holds, lists who has held ones, and claims a user's for the digest; recording them
+ * in the delivery log releases them.
+ */
+export function heldRoutes(settings: SettingsService) {
+  const router = resourceRouter();
+  router.use(requireBot);
+
+  router.openapi(
+    createRoute({
+      method: "put",
+      path: "/",
+      tags: ["held"],
+      summary: "Hold notifications until the user's quiet hours end (idempotent per triggerId)",
+      description: `Up to ${MAX_HELD_BATCH}, each taken or refused on its own and answered in order: held, already_held, already_delivered (the delivery log has it), or refused (no such alert notifying on the token's platform).`,
+      security: bearer,
+      request: { body: jsonBody(HoldNotificationsRequestSchema, "The notifications") },
+      responses: {
+        200: jsonResponse(HoldNotificationsResponseSchema, "One result per notification, in order"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { notifications } = c.req.valid("json");
+      const results = await settings.hold(botPlatform(c.get("caller")), notifications);
+      return c.json({ results }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["held"],
+      summary:
+        "Users of the token's platform with held notifications, longest waiting first, with their settings",
+      security: bearer,
+      responses: { 200: jsonResponse(HeldUserListSchema, "The users"), ...errorResponses() },
+    }),
+    async (c) => c.json({ users: await settings.heldUsers(botPlatform(c.get("caller"))) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: "post",
+      path: "/claim",
+      tags: ["held"],
+      summary: "Claim one user's held notifications for the digest",
+      description: `Oldest first, at most ${MAX_HELD_BATCH}; none already claimed by a lease that is still running. Record them in the delivery log once the digest is sent.`,
+      security: bearer,
+      request: { body: jsonBody(ClaimHeldRequestSchema, "Whose, and for how long") },
+      responses: {
+        200: jsonResponse(ClaimHeldResponseSchema, "The claimed notifications"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { userId, leaseSeconds } = c.req.valid("json");
+      const notifications = await settings.claim(
+        botPlatform(c.get("caller")),
+        userId,
+        leaseSeconds,
+        MAX_HELD_BATCH,
+      );
+      return c.json({ notifications }, 200);
+    },
+  );
+  return router;
+}
