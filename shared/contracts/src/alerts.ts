@@ -120,8 +120,8 @@ export const CreateAlertRequestSchema = z
     expiresAt: IsoDateTimeSchema.nullable().default(null),
     note: NoteSchema.nullable().default(null),
     regularHoursOnly: z.boolean().default(false),
-    /** Notifies even during the user's quiet hours (never held for the digest). */
-    urgent: z.boolean().default(false),
+    /** Notifies even during the user's quiet hours (never held for the digest); absent: false. */
+    urgent: z.boolean().optional(),
   })
   .strict();
 export type CreateAlertRequest = z.input<typeof CreateAlertRequestSchema>;

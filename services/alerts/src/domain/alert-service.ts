@@ -87,7 +87,7 @@ export class AlertService {
       expiresAt: command.expiresAt === null ? null : new Date(command.expiresAt).toISOString(),
       note: command.note,
       regularHoursOnly: command.regularHoursOnly,
-      urgent: command.urgent,
+      urgent: command.urgent ?? false,
       origin: command.origin,
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),

@@ -136,3 +136,34 @@ describe("notifications", () => {
     });
   });
 });
+
+describe("urgent alerts", () => {
+  it("mark their firings and expiries urgent, so a bot sends them during quiet hours; others carry no mark", () => {
+    const base = makeAlert({
+      id: "1f8fad5b-d9cb-469f-a165-70867728950e",
+      symbol: "MSFT",
+      condition: { kind: "price", direction: "above", target: 400 },
+      referencePrice: 390,
+    });
+    const firing: Firing = {
+      type: "fired",
+      alertId: base.id,
+      symbol: "MSFT",
+      generation: 0,
+      triggerId: `${base.id}:0`,
+      condition: base.condition,
+      side: "upper",
+      level: 400,
+      price: 400.5,
+      tickPrice: 400.5,
+      referencePrice: 390,
+      extreme: null,
+      repeating: false,
+      ts: Date.parse("2026-03-02T15:00:00Z"),
+    };
+    const urgent = { ...base, urgent: true };
+    expect(NotificationSchema.parse(firingNotification(firing, urgent)).urgent).toBe(true);
+    expect(NotificationSchema.parse(expiryNotification(urgent, 395, Date.now())).urgent).toBe(true);
+    expect(firingNotification(firing, base)).not.toHaveProperty("urgent");
+  });
+});

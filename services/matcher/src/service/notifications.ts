@@ -54,6 +54,7 @@ export function firingNotification(firing: Firing, alert: Alert): Notification {
             band: bandLevelOf(firing.condition),
             extreme: firing.next.extreme,
           },
+    ...urgency(alert),
   };
 }
 
@@ -81,5 +82,11 @@ export function expiryNotification(alert: Alert, lastPrice: number | undefined, 
     note: alert.note,
     repeating: alert.repeat !== null,
     firedAt: new Date(at).toISOString(),
+    ...urgency(alert),
   };
+}
+
+/** An urgent alert's notifications say so: the bots send them even during the user's quiet hours. */
+function urgency(alert: Alert): { urgent?: true } {
+  return alert.urgent === true ? { urgent: true } : {};
 }
