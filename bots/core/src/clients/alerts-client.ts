@@ -19,6 +19,8 @@ import {
   ResolveUserResponseSchema,
   UndeliverableListSchema,
   type UpdateAlertRequest,
+  type UpdateSettingsRequest,
+  UserSettingsSchema,
   WatchlistSchema,
 } from "@tickerbell/contracts";
 import { type Fetch, JsonClient } from "./http.ts";
@@ -190,5 +192,18 @@ export class AlertsClient {
       { body: triggerIds === undefined ? {} : { triggerIds }, headers: this.as(actor) },
     );
     return answer.acknowledged;
+  }
+
+  /** The user's time zone (null: UTC) and quiet hours (null: off). */
+  settings(actor: string | Actor) {
+    return this.http.call("GET", "/v1/settings", UserSettingsSchema, { headers: this.as(actor) });
+  }
+
+  /** Changes them (null resets one); answers the settings now. */
+  updateSettings(actor: string | Actor, change: UpdateSettingsRequest) {
+    return this.http.call("PATCH", "/v1/settings", UserSettingsSchema, {
+      body: change,
+      headers: this.as(actor),
+    });
   }
 }

@@ -1,10 +1,17 @@
 import type { Logger } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
+import type { TimeDisplay } from "../format/time.ts";
 import { backoffMs, type RetryPolicy, StopLatch, StoppedError } from "./backoff.ts";
 import { KnownDeliveries } from "./known-deliveries.ts";
 import { LookupBatcher } from "./lookup-batcher.ts";
 import { OutcomeRecorder } from "./outcome-recorder.ts";
-import { DeliveryError, type DeliveryLog, type NotificationBatch, type Notifier } from "./ports.ts";
+import {
+  DeliveryError,
+  type DeliveryLog,
+  type NotificationBatch,
+  type Notifier,
+  type QuietHoursGate,
+} from "./ports.ts";
 import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 15_000 };
@@ -12,6 +19,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDe
 export type DeliveryOutcome =
   | { status: "sent"; attempts: number }
   | { status: "duplicate" }
+  /** Held for the user's quiet-hours digest (durably, in the alert service). */
+  | { status: "held" }
   | { status: "undeliverable"; reason: string };
 
 /** Where a notification was read: its partition of `notifications.<platform>` and its offset there. */
@@ -42,6 +51,11 @@ export interface DeliveryPipelineDeps {
   recording?: { flushEveryMs?: number; maxBatch?: number };
   /** Lookups asked within this window go in one request (default 5 ms). */
   lookupWindowMs?: number;
+  /**
+   * Quiet hours: asked about every notification before it is sent (an urgent one is never held), and tells how
+   * its reader wants times shown. Without it everything is sent at once, times in UTC.
+   */
+  quietHours?: QuietHoursGate;
 }
 
 /**
@@ -62,6 +76,8 @@ interface Entry {
   checked: Promise<void>;
   handled: PromiseWithResolvers<DeliveryOutcome>;
   durable: PromiseWithResolvers<void>;
+  /** How the reader wants times shown, once the quiet-hours gate said (unset: the notifier's default). */
+  display?: TimeDisplay;
 }
 
 /** Gives up on an entry: neither handled nor durable (settling twice is a no-op). */
@@ -73,6 +89,7 @@ function fail(entry: Entry, error: unknown): void {
 const ignore = () => {};
 
 const DUPLICATE: DeliveryOutcome = { status: "duplicate" };
+const HELD: DeliveryOutcome = { status: "held" };
 const SETTLED = Promise.resolve();
 
 /**
@@ -188,17 +205,25 @@ export class DeliveryPipeline {
     // Whoever takes the notification in may look at only one of the two; neither is an unhandled rejection.
     entry.handled.promise.catch(ignore);
     entry.durable.promise.catch(ignore);
-    if (notification.again === true || this.mayHaveBeenHandled(source)) {
+    const mayHaveBeenHandled = notification.again === true || this.mayHaveBeenHandled(source);
+    if (mayHaveBeenHandled || this.deps.quietHours) {
       entry.verdict = undefined;
-      entry.checked = this.lookups.stateOf(triggerId).then(
-        (state) => {
-          if (state === "new") {
+      entry.checked = this.verdictOf(entry, mayHaveBeenHandled).then(
+        (verdict) => {
+          if (verdict === "send") {
             entry.verdict = "send";
             return;
           }
-          this.known.remember(triggerId, state);
           entry.verdict = "skip";
-          this.deps.logger.debug({ triggerId, state }, "handled before the hand-over, not sending again");
+          if (verdict === "hold") {
+            this.holdForDigest(entry);
+            return;
+          }
+          this.known.remember(triggerId, verdict);
+          this.deps.logger.debug(
+            { triggerId, state: verdict },
+            "handled before the hand-over, not sending again",
+          );
           entry.handled.resolve(DUPLICATE);
           entry.durable.resolve();
         },
@@ -238,6 +263,42 @@ export class DeliveryPipeline {
     this.closing = true;
     this.stopLatch.stop();
     await Promise.allSettled([...this.inFlight.values()].map((a) => a.durable));
+  }
+
+  /**
+   * Whether to send: a notification an earlier owner of its partition may have handled is looked up in the
+   * delivery log first (a recorded one is skipped); then the quiet-hours gate may hold it for the digest.
+   */
+  private async verdictOf(
+    entry: Entry,
+    mayHaveBeenHandled: boolean,
+  ): Promise<"send" | "hold" | "sent" | "undeliverable"> {
+    const { notification } = entry;
+    if (mayHaveBeenHandled) {
+      const state = await this.lookups.stateOf(notification.triggerId);
+      if (state !== "new") return state;
+    }
+    const gate = this.deps.quietHours;
+    if (!gate) return "send";
+    const decision = await gate.decide(notification);
+    entry.display = decision.display;
+    return decision.hold && notification.urgent !== true ? "hold" : "send";
+  }
+
+  /** Held in the alert service until the user's quiet hours end: handled and durable once it is stored there. */
+  private holdForDigest(entry: Entry): void {
+    const { notification } = entry;
+    this.deps.quietHours!.hold(notification).then(
+      () => {
+        this.deps.logger.info(
+          { triggerId: notification.triggerId, userId: notification.userId },
+          "quiet hours: held for the digest",
+        );
+        entry.handled.resolve(HELD);
+        entry.durable.resolve();
+      },
+      (error: unknown) => fail(entry, error),
+    );
   }
 
   private mayHaveBeenHandled(source: NotificationSource | undefined): boolean {
@@ -304,7 +365,10 @@ export class DeliveryPipeline {
         return;
       }
       try {
-        await notifier.send(notifications);
+        const display = batch[0]?.display;
+        await (display === undefined
+          ? notifier.send(notifications)
+          : notifier.send(notifications, { display }));
       } catch (error) {
         const failure =
           error instanceof DeliveryError
@@ -339,7 +403,10 @@ export class DeliveryPipeline {
   }
 
   /** Remembers the outcome at once (a redelivery is skipped from now on): handled now, durable once recorded. */
-  private finish(batch: Entry[], outcome: Exclude<DeliveryOutcome, { status: "duplicate" }>): void {
+  private finish(
+    batch: Entry[],
+    outcome: Exclude<DeliveryOutcome, { status: "duplicate" } | { status: "held" }>,
+  ): void {
     for (const entry of batch) {
       const n = entry.notification;
       this.known.remember(n.triggerId, outcome.status);

@@ -1,4 +1,6 @@
 import type { Notification } from "@tickerbell/contracts";
+import type { Digest } from "../format/digest.ts";
+import type { TimeDisplay } from "../format/time.ts";
 
 /**
  * Why a send failed. `retryable` failures (network, 5xx, 429) are tried again with backoff; the others
@@ -33,7 +35,24 @@ export interface Notifier {
   readonly platform: Notification["origin"]["platform"];
   /** The most notifications one message can carry (the platform's length and embed limits). */
   readonly maxBatch: number;
-  send(batch: NotificationBatch): Promise<void>;
+  /** `options.display`: how the reader wants times shown (their zone, or Discord's `<t:…>`); unset: UTC. */
+  send(batch: NotificationBatch, options?: NotifyOptions): Promise<void>;
+  /** Sends the digest of what was held during a user's quiet hours to one chat, as one message. */
+  sendDigest?(chatId: string, digest: Digest): Promise<void>;
+}
+
+/** How one message is rendered for its reader. */
+export interface NotifyOptions {
+  display?: TimeDisplay;
+}
+
+/**
+ * Quiet hours on the delivery path: whether a notification is sent now or held for the user's digest, and how
+ * its reader wants times shown. `hold` resolves once the notification is held durably.
+ */
+export interface QuietHoursGate {
+  decide(notification: Notification): Promise<{ hold: boolean; display: TimeDisplay }>;
+  hold(notification: Notification): Promise<void>;
 }
 
 export type DeliveryState = "new" | "sent" | "undeliverable";

@@ -1,4 +1,5 @@
 import type { AlertCondition } from "@tickerbell/contracts";
+import type { SettingsChange } from "./settings.ts";
 
 /** What a person asked for, platform-neutral. Produced by `parseCommand`, executed by the command handler. */
 export type Command =
@@ -15,7 +16,9 @@ export type Command =
   | { name: "price"; symbols: string[] }
   | { name: "link"; code: string | null }
   | EditCommand
-  | BulkCommand;
+  | BulkCommand
+  /** `/settings` shows them (change null); `/settings tz …` and `/settings quiet …` change one. */
+  | { name: "settings"; change: SettingsChange | null };
 
 export type CommandName = Command["name"];
 
@@ -27,6 +30,8 @@ export interface AlertCommand {
   expiresAt: string | null;
   note: string | null;
   regularHoursOnly: boolean;
+  /** Notifies even during the user's quiet hours (absent: false). */
+  urgent?: boolean;
 }
 
 /** `/alert AAPL above 200 210 220`: one alert per level, the same options on each, confirmed in one reply. */
@@ -114,6 +119,11 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "watchlist", usage: "/watchlist", summary: "Your watchlist with current prices" },
   { name: "price", usage: "/price AAPL", summary: "Current price of a ticker" },
   { name: "link", usage: "/link [CODE]", summary: "Link your Discord and Telegram accounts" },
+  {
+    name: "settings",
+    usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off]",
+    summary: "Your time zone and quiet hours (firings then wait for one digest)",
+  },
 ];
 
 export const ALERT_EXAMPLES = [

@@ -52,6 +52,9 @@ function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptio
       "/delete 2",
     );
   }
+  if (options.urgent !== undefined) {
+    refuse("Whether an alert is urgent can't be changed; delete it and set it again with urgent.", "/delete 2");
+  }
   return {
     name: "edit",
     ref,

@@ -35,6 +35,8 @@ export interface AlertOptionsInput {
   expires?: string | undefined;
   note?: string | undefined;
   regularHoursOnly?: boolean | undefined;
+  /** Notifies even during the user's quiet hours. */
+  urgent?: boolean | undefined;
 }
 
 const DIRECTIONS = {
@@ -101,6 +103,7 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
     expiresAt: buildExpiry(input.expires, now, example),
     note: input.note === undefined ? null : buildNote(input.note, example),
     regularHoursOnly: input.regularHoursOnly ?? false,
+    ...(input.urgent === true ? { urgent: true } : {}),
   };
 }
 
@@ -248,7 +251,17 @@ function capitalize(text: string): string {
  * The value can only ever fill the command's arguments: the command word is not the user's.
  */
 export function commandFromArguments(
-  name: "delete" | "pause" | "resume" | "watch" | "unwatch" | "price" | "link" | "alerts" | "history",
+  name:
+    | "delete"
+    | "pause"
+    | "resume"
+    | "watch"
+    | "unwatch"
+    | "price"
+    | "link"
+    | "alerts"
+    | "history"
+    | "settings",
   args: string | undefined,
   options: { now: Date },
 ): ParseResult {

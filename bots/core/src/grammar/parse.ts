@@ -15,6 +15,7 @@ import {
   type ParseResult,
 } from "./commands.ts";
 import { parseEdit } from "./edit.ts";
+import { parseSettingsArgs } from "./settings.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
@@ -97,6 +98,9 @@ const ALIASES: Record<string, Command["name"]> = {
   edit: "edit",
   change: "edit",
   modify: "edit",
+  settings: "settings",
+  setting: "settings",
+  prefs: "settings",
 };
 
 /**
@@ -162,6 +166,11 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
       return { name: "price", symbols: parseSymbols(args, "/price AAPL") };
     case "link":
       return { name: "link", code: parseLinkCode(args) };
+    case "settings": {
+      const settings = parseSettingsArgs(args);
+      if (!settings.ok) refuse(settings.message, settings.example);
+      return { name: "settings", change: settings.change };
+    }
     default:
       return refuseUnknown(head, name);
   }
@@ -499,6 +508,8 @@ export interface AlertOptionsGiven {
   expiresAt?: string | null;
   note?: string;
   regularHoursOnly?: boolean;
+  /** Notifies even during the user's quiet hours. */
+  urgent?: boolean;
 }
 
 /** The words that start an option (an edit without a new level starts with one). */
@@ -514,6 +525,8 @@ export const OPTION_WORDS: ReadonlySet<string> = new Set([
   "for",
   "note",
   "memo",
+  "urgent",
+  "always",
   "rth",
   "regular-hours",
   "market-hours",
@@ -543,6 +556,8 @@ export function readAlertOptions(words: Words, now: Date, example: string): Aler
       } else given.expiresAt = parseExpiry(words, now, example);
     } else if (key === "note" || key === "memo") {
       given.note = parseNote(words, example);
+    } else if (key === "urgent" || key === "always") {
+      given.urgent = true;
     } else if (key === "rth" || key === "regular-hours" || key === "market-hours") {
       given.regularHoursOnly = true;
     } else if ((key === "regular" || key === "market") && words.peekLower() === "hours") {
@@ -550,7 +565,7 @@ export function readAlertOptions(words: Words, now: Date, example: string): Aler
       given.regularHoursOnly = true;
     } else {
       refuse(
-        `I don't understand "${word.slice(0, 40)}". After the condition you can add: repeat 1h, expires 7d, note "text", rth.`,
+        `I don't understand "${word.slice(0, 40)}". After the condition you can add: repeat 1h, expires 7d, note "text", rth, urgent.`,
         example,
       );
     }

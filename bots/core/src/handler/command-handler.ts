@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@tickerbell/config";
-import { type Alert, AlertSchema, type CreateAlertRequest, IdSchema } from "@tickerbell/contracts";
+import {
+  type Alert,
+  AlertSchema,
+  type CreateAlertRequest,
+  IdSchema,
+  type UserSettings,
+} from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
 import {
   describeAlert,
@@ -11,7 +17,7 @@ import {
   formatPrice,
   formatRelative,
 } from "../format/format.ts";
-import { formatTime, UTC_DISPLAY } from "../format/time.ts";
+import { formatTime, type TimeDisplay, UTC_DISPLAY } from "../format/time.ts";
 import {
   ALERT_EXAMPLES,
   type AlertCommand,
@@ -22,7 +28,9 @@ import {
 import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
+import { displayFor } from "../quiet/quiet-hours.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
+import { describeSettings } from "./settings-reply.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
 export interface CommandHandlerDeps {
@@ -32,6 +40,8 @@ export interface CommandHandlerDeps {
   now?: () => Date;
   /** The product name users see, e.g. in /start. */
   botName?: string;
+  /** Told when a user changed their settings here (the delivery side's settings cache takes them at once). */
+  onSettingsChanged?: (userId: string, settings: UserSettings) => void;
 }
 
 /** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
@@ -112,10 +122,11 @@ export class CommandHandler {
   private async handleCommand(ctx: ChatContext, command: Command): Promise<Reply> {
     const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
     try {
-      await this.deps.alerts.resolveUser({
+      const resolved = await this.deps.alerts.resolveUser({
         platformUserId: ctx.platformUserId,
         ...(ctx.displayName ? { displayName: ctx.displayName.slice(0, 100) } : {}),
       });
+      ctx = { ...ctx, userId: resolved.user.id };
     } catch (error) {
       return this.explain(error, logger);
     }
@@ -227,6 +238,7 @@ export class CommandHandler {
       expiresAt,
       note: alert.note,
       regularHoursOnly: alert.regularHoursOnly,
+      ...(alert.urgent === true ? { urgent: true } : {}),
     });
     return reply.alerts
       ? { ...reply, text: reply.text.replace("✅ Alert set", "🔁 Re-armed as a new alert") }
@@ -314,6 +326,31 @@ export class CommandHandler {
         return this.prices(command.symbols);
       case "link":
         return this.link(ctx, command.code);
+      case "settings":
+        return this.settings(ctx, command);
+    }
+  }
+
+  /** `/settings` shows them; `/settings tz …` or `/settings quiet …` changes one and shows them all. */
+  private async settings(ctx: ChatContext, command: Extract<Command, { name: "settings" }>): Promise<Reply> {
+    const { change } = command;
+    const settings =
+      change === null
+        ? await this.deps.alerts.settings(ctx)
+        : await this.deps.alerts.updateSettings(ctx, change);
+    if (change !== null && ctx.userId !== undefined) this.deps.onSettingsChanged?.(ctx.userId, settings);
+    return { text: describeSettings(settings, ctx.platform, change, this.now()) };
+  }
+
+  /** How this user reads times: Discord's `<t:…>`; elsewhere the zone of their settings (UTC unless set). */
+  private async displayOf(ctx: ChatContext): Promise<TimeDisplay> {
+    if (ctx.platform === "discord") return { kind: "discord" };
+    try {
+      return displayFor(ctx.platform, await this.deps.alerts.settings(ctx));
+    } catch (error) {
+      // Times in UTC (they say so) rather than no answer at all.
+      this.deps.logger.warn({ err: error, platform: ctx.platform }, "could not read the user's settings");
+      return UTC_DISPLAY;
     }
   }
 
@@ -377,7 +414,7 @@ export class CommandHandler {
     }
     const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.now())}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
+      text: `✅ Alert set: ${describeAlert(alert, this.now())}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
       alerts: [alert],
       buttons: [
         [
@@ -401,6 +438,7 @@ export class CommandHandler {
       expiresAt: command.expiresAt,
       note: command.note,
       regularHoursOnly: command.regularHoursOnly,
+      ...(command.urgent === true ? { urgent: true } : {}),
     };
   }
 
@@ -473,8 +511,9 @@ export class CommandHandler {
     }
     this.rememberListed(ctx, alerts);
     const now = this.now();
+    const display = await this.displayOf(ctx);
     const lines = alerts.map(
-      (a, i) => `${i + 1}. ${describeAlert(a, now)}${listedState(a, now)} · id ${a.id.slice(0, 8)}`,
+      (a, i) => `${i + 1}. ${describeAlert(a, now)}${listedState(a, now, display)} · id ${a.id.slice(0, 8)}`,
     );
     const buttons: Button[][] = alerts
       .slice(0, 10)
@@ -490,7 +529,7 @@ export class CommandHandler {
     return { text: [title, ...lines].join("\n"), buttons, alerts };
   }
 
-  /** The last firings, newest first: what fired, at what price, and when (relative and in UTC). */
+  /** The last firings, newest first: what fired, at what price, and when (relative, and in the user's time). */
   private async history(ctx: ChatContext, symbol: string | null): Promise<Reply> {
     const firings = await this.deps.alerts.firings(ctx, symbol ? { symbol } : {});
     if (firings.length === 0) {
@@ -499,9 +538,10 @@ export class CommandHandler {
       };
     }
     const now = this.now();
+    const display = await this.displayOf(ctx);
     const lines = firings.map(
       (f) =>
-        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, UTC_DISPLAY)})`,
+        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -695,7 +735,7 @@ export class CommandHandler {
  * What a list adds to an alert's description: whether it can fire now (active, or cooling down until when) and
  * when it last fired. Paused and snoozed are in the description already.
  */
-function listedState(alert: Alert, now: Date): string {
+function listedState(alert: Alert, now: Date, display: TimeDisplay): string {
   const parts: string[] = [];
   if (alert.status === "active") {
     const lastFired = alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt);
@@ -705,16 +745,17 @@ function listedState(alert: Alert, now: Date): string {
         : null;
     parts.push(
       coolsUntil !== null && coolsUntil > now.getTime()
-        ? `cooling down until ${formatTime(coolsUntil, UTC_DISPLAY)}`
+        ? `cooling down until ${formatTime(coolsUntil, display)}`
         : "active",
     );
   }
   if (alert.lastTriggeredAt !== null) {
     const price = alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice)}`;
     parts.push(
-      `last fired ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, UTC_DISPLAY)})`,
+      `last fired ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
     );
   }
+  if (alert.urgent === true) parts.push("urgent");
   return parts.length === 0 ? "" : ` · ${parts.join(" · ")}`;
 }
 

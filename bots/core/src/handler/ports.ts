@@ -10,6 +10,8 @@ export interface ChatContext {
   displayName?: string;
   /** The command being handled (set by the CommandHandler): the alert service counts its calls as one. */
   commandId?: string;
+  /** The alert service's id of the user (set by the CommandHandler once the identity is resolved). */
+  userId?: string;
 }
 
 export interface Quote {
@@ -50,6 +52,8 @@ export type AlertsApi = Pick<
   | "redeemLinkCode"
   | "undeliverable"
   | "acknowledgeUndeliverable"
+  | "settings"
+  | "updateSettings"
 >;
 
 /** A button under a reply. `action` comes back through `handleAction` when pressed. */

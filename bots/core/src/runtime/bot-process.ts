@@ -4,6 +4,7 @@ import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
+import type { QuietHours } from "../quiet/quiet-delivery.ts";
 import { consumeNotifications } from "./notification-consumer.ts";
 import { startOpsServer } from "./ops-server.ts";
 
@@ -31,6 +32,8 @@ export interface BotProcessOptions {
   limiter: RateLimiter;
   /** Notifications of one partition in delivery at once (default: the consumer's). */
   maxInFlight?: number;
+  /** Quiet hours: the pipeline holds what fires during them, and the digest loop runs while the bot does. */
+  quietHours?: QuietHours;
 }
 
 export interface RunningBotProcess {
@@ -53,6 +56,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     log: options.deliveryLog,
     limiter: options.limiter,
     logger,
+    ...(options.quietHours ? { quietHours: options.quietHours } : {}),
   });
 
   let ready = false;
@@ -78,6 +82,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     groupId: options.groupId,
     ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
   });
+  options.quietHours?.start();
   ready = true;
   logger.info({ port: options.port }, `${options.platform} bot ready`);
 
@@ -104,7 +109,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
         }
         // In-flight notifications finish (the platform client is still up to send them) and are recorded while
         // the subscription stops taking new ones and commits; then the bot leaves its platform.
-        await Promise.all([subscription.stop(), pipeline.close()]);
+        await Promise.all([subscription.stop(), pipeline.close(), options.quietHours?.stop()]);
         await bot.stop(reason);
         if (ops) await new Promise<void>((resolve) => ops.close(() => resolve()));
       })();

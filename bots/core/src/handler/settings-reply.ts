@@ -1,0 +1,42 @@
+import { DEFAULT_TIME_ZONE, type Platform, type UserSettings } from "@tickerbell/contracts";
+import { formatTime } from "../format/time.ts";
+import type { SettingsChange } from "../grammar/settings.ts";
+import { isQuietAt } from "../quiet/quiet-hours.ts";
+
+/** What /settings answers: what changed (if anything), then every setting as it is now and how to change it. */
+export function describeSettings(
+  settings: UserSettings,
+  platform: Platform,
+  change: SettingsChange | null,
+  now: Date,
+): string {
+  const zone = settings.timeZone ?? DEFAULT_TIME_ZONE;
+  const lines: string[] = [];
+  if (change !== null && "timeZone" in change) {
+    lines.push(change.timeZone === null ? "✅ Time zone reset to UTC." : `✅ Time zone set to ${zone}.`);
+  } else if (change !== null) {
+    lines.push(
+      settings.quietHours === null
+        ? "✅ Quiet hours off: every alert notifies at once."
+        : `✅ Quiet hours set: ${settings.quietHours.start}–${settings.quietHours.end}.`,
+    );
+  }
+  lines.push("*Your settings*");
+  const localNow = formatTime(now, { kind: "zone", timeZone: zone });
+  lines.push(
+    settings.timeZone === null
+      ? `Time zone: UTC (the default; set yours with /settings tz Europe/Berlin). Now: ${localNow}`
+      : `Time zone: ${zone}. Now: ${localNow}`,
+  );
+  if (platform === "discord") lines.push("Discord shows every time in your own device's time.");
+  if (settings.quietHours === null) {
+    lines.push("Quiet hours: off (set with /settings quiet 22:00-07:00)");
+  } else {
+    const { start, end } = settings.quietHours;
+    const state = isQuietAt(settings, now) ? " — on now" : "";
+    lines.push(
+      `Quiet hours: ${start}–${end} ${zone} time${state}. Firings meanwhile wait and arrive as one digest when they end; an alert set with urgent always notifies. /settings quiet off turns them off.`,
+    );
+  }
+  return lines.join("\n");
+}
