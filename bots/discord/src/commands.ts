@@ -64,6 +64,9 @@ function alertExtras(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommand
     )
     .addBooleanOption((o) =>
       o.setName("regular-hours-only").setDescription("Only fire during regular trading hours"),
+    )
+    .addBooleanOption((o) =>
+      o.setName("urgent").setDescription("Notify even during your quiet hours (see /settings)"),
     );
 }
 
@@ -197,6 +200,33 @@ const link = new SlashCommandBuilder()
     o.setName("code").setDescription("The code from your other platform; leave out to get one"),
   );
 
+const settings = new SlashCommandBuilder()
+  .setName("settings")
+  .setDescription("Your time zone and quiet hours")
+  .addSubcommand((sub) => sub.setName("show").setDescription("Your settings"))
+  .addSubcommand((sub) =>
+    sub
+      .setName("timezone")
+      .setDescription("Your time zone, for quiet hours (Discord shows times in your device's time)")
+      .addStringOption((o) =>
+        o
+          .setName("zone")
+          .setDescription("An IANA name, e.g. Europe/Berlin or America/New_York")
+          .setRequired(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("quiet")
+      .setDescription("Quiet hours: firings wait and arrive as one digest when they end")
+      .addStringOption((o) =>
+        o
+          .setName("hours")
+          .setDescription("From-to on a 24-hour clock, e.g. 22:00-07:00, or off")
+          .setRequired(true),
+      ),
+  );
+
 const help = new SlashCommandBuilder()
   .setName("help")
   .setDescription("How to use Tickerbell")
@@ -213,6 +243,7 @@ export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] =
   watchlist,
   price,
   link,
+  settings,
   help,
 ].map((builder) => builder.toJSON());
 
@@ -265,6 +296,7 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
             expires: text(options.expires),
             note: text(options.note),
             regularHoursOnly: options["regular-hours-only"] === true,
+            urgent: options.urgent === true,
           },
           args,
         ),
@@ -303,6 +335,12 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("price", text(options.ticker) ?? "", args));
     case "link":
       return fromResult(commandFromArguments("link", text(options.code), args));
+    case "settings show":
+      return { kind: "command", command: { name: "settings", change: null } };
+    case "settings timezone":
+      return fromResult(commandFromArguments("settings", `tz ${text(options.zone) ?? ""}`, args));
+    case "settings quiet":
+      return fromResult(commandFromArguments("settings", `quiet ${text(options.hours) ?? ""}`, args));
     case "help":
       return { kind: "help", topic: text(options.topic) ?? null };
     default:
@@ -340,6 +378,7 @@ export function slashExample(typed: string): string {
       if (expires) parts.push(`expires:${expires}`);
       if (command.note) parts.push(`note:${command.note}`);
       if (command.regularHoursOnly) parts.push("regular-hours-only:True");
+      if (command.urgent === true) parts.push("urgent:True");
       return parts.join(" ");
     }
     case "alerts":
@@ -377,6 +416,12 @@ export function slashExample(typed: string): string {
     case "rearm":
       // Discord offers these as the Snooze and Re-arm buttons under a notification and a list.
       return "/alert list";
+    case "settings": {
+      const change = command.change;
+      if (change === null) return "/settings show";
+      if ("timeZone" in change) return `/settings timezone zone:${change.timeZone ?? "UTC"}`;
+      return `/settings quiet hours:${change.quietHours ? `${change.quietHours.start}-${change.quietHours.end}` : "off"}`;
+    }
     case "start":
     case "help":
       return "/help";
@@ -391,7 +436,7 @@ export function helpText(topic: string | null): string {
       "`/alert price ticker:AAPL condition:above value:200` — above, below, or cross a level",
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
-      "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`",
+      "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
       "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note`, `repeat` (`off` to fire once), `expires` (`never`)",
       "`/alert history` — your alerts' last firings, with price and time",

@@ -3,9 +3,11 @@ import {
   actionOf,
   type Button,
   DeliveryError,
+  type Digest,
   formatNotification,
   type NotificationBatch,
   type Notifier,
+  type NotifyOptions,
 } from "@tickerbell/bot-core";
 import type { Notification } from "@tickerbell/contracts";
 import {
@@ -40,7 +42,8 @@ export class DiscordNotifier implements Notifier {
     this.client = client;
   }
 
-  async send(batch: NotificationBatch): Promise<void> {
+  /** `_options.display` is `<t:…>` on Discord, for the times the notification formatter shows. */
+  async send(batch: NotificationBatch, _options: NotifyOptions = {}): Promise<void> {
     try {
       const channel = await this.client.users.createDM(batch[0].origin.chatId);
       await channel.send({
@@ -56,6 +59,34 @@ export class DiscordNotifier implements Notifier {
       throw classify(error);
     }
   }
+
+  /**
+   * The quiet-hours digest: one embed, a field per ticker with its firings (times as `<t:…>`). Its nonce comes
+   * from the triggerIds it carries, so a digest sent again after a crash within Discord's nonce window is dropped.
+   */
+  async sendDigest(chatId: string, digest: Digest): Promise<void> {
+    try {
+      const channel = await this.client.users.createDM(chatId);
+      await channel.send({
+        embeds: [digestEmbed(digest)],
+        nonce: nonceOf(`digest:${digest.key}`),
+        enforceNonce: true,
+      });
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+export function digestEmbed(digest: Digest): APIEmbed {
+  return {
+    title: digest.title.slice(0, 256),
+    fields: digest.groups
+      .slice(0, 25)
+      .map((g) => ({ name: g.symbol, value: g.lines.join("\n").slice(0, 1024) })),
+    ...(digest.omitted > 0 ? { footer: { text: `…and ${digest.omitted} more` } } : {}),
+    color: COLOR_NEUTRAL,
+  };
 }
 
 /** At most 25 characters, as Discord allows; the same triggerId always gives the same nonce. */

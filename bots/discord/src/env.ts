@@ -1,4 +1,4 @@
-import { DiscordDeliveryEnvShape } from "@tickerbell/bot-core";
+import { DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
@@ -20,6 +20,8 @@ export const DiscordEnvSchema = z.object({
   PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
   /** DISCORD_MESSAGES_PER_SECOND: Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
   ...DiscordDeliveryEnvShape,
+  /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
+  ...QuietHoursEnvShape,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;

@@ -3,7 +3,9 @@ import {
   CommandHandler,
   discordDeliverySettings,
   HttpDeliveryLog,
+  HttpHeldStore,
   PricingClient,
+  QuietHours,
   RateLimiter,
   runBotProcess,
 } from "@tickerbell/bot-core";
@@ -25,10 +27,17 @@ const alerts = new AlertsClient({
   platform: "discord",
 });
 const prices = new PricingClient({ baseUrl: env.PRICING_URL });
+let quietHours: QuietHours | undefined;
 const bot = new DiscordBot({
   token: env.DISCORD_TOKEN,
   apiBase: env.DISCORD_API_BASE,
-  handler: new CommandHandler({ alerts, prices, logger }),
+  handler: new CommandHandler({
+    alerts,
+    prices,
+    logger,
+    // A user's new settings reach the delivery side at once, not after the cache's minute.
+    onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
+  }),
   alerts,
   prices,
   logger,
@@ -43,6 +52,20 @@ const bus = new KafkaBus({
   // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
   consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.discord"].partitions },
 });
+const deliveryLog = new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN });
+const notifier = new DiscordNotifier(bot.client);
+// discord.js's REST manager handles per-route buckets and 429s; this keeps DMs under the global limit.
+// Discord's nonce (enforceNonce) is the second line against a duplicate DM.
+const limiter = new RateLimiter(discordDeliverySettings(env).limits);
+quietHours = new QuietHours({
+  platform: "discord",
+  store: new HttpHeldStore({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
+  log: deliveryLog,
+  sendDigest: (chatId, digest) => notifier.sendDigest(chatId, digest),
+  limiter,
+  logger,
+  digestEveryMs: env.QUIET_HOURS_DIGEST_EVERY_SECONDS * 1000,
+});
 const running = await runBotProcess({
   platform: "discord",
   logger,
@@ -50,12 +73,11 @@ const running = await runBotProcess({
   port: env.PORT,
   bus,
   groupId: env.DISCORD_GROUP_ID,
-  deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
+  deliveryLog,
   bot,
-  notifier: new DiscordNotifier(bot.client),
-  // discord.js's REST manager handles per-route buckets and 429s; this keeps DMs under the global limit.
-  // Discord's nonce (enforceNonce) is the second line against a duplicate DM.
-  limiter: new RateLimiter(discordDeliverySettings(env).limits),
+  notifier,
+  limiter,
+  quietHours,
 });
 
 let stopping = false;

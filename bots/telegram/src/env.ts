@@ -1,4 +1,4 @@
-import { TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
+import { QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
@@ -17,6 +17,8 @@ export const TelegramEnvSchema = z.object({
   PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
   /** TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND, TELEGRAM_ALLOW_PAID_BROADCAST. */
   ...TelegramDeliveryEnvShape,
+  /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
+  ...QuietHoursEnvShape,
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 export type TelegramEnv = z.output<typeof TelegramEnvSchema>;

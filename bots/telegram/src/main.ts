@@ -2,7 +2,9 @@ import {
   AlertsClient,
   CommandHandler,
   HttpDeliveryLog,
+  HttpHeldStore,
   PricingClient,
+  QuietHours,
   RateLimiter,
   runBotProcess,
   telegramDeliverySettings,
@@ -20,13 +22,17 @@ const logger = createLogger({ service: "telegram-bot", level: env.LOG_LEVEL });
 logFatalErrors(logger);
 const metrics = createMetricsRegistry("telegram-bot");
 const delivery = telegramDeliverySettings(env);
+// One limiter for command replies and notifications alike: Telegram counts both against the same limits.
+const limiter = new RateLimiter(delivery.limits);
+const deliveryLog = new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN });
+let quietHours: QuietHours | undefined;
 const handler = new CommandHandler({
   alerts: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform: "telegram" }),
   prices: new PricingClient({ baseUrl: env.PRICING_URL }),
   logger,
+  // A user's new settings reach the delivery side at once, not after the cache's minute.
+  onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
 });
-// One limiter for command replies and notifications alike: Telegram counts both against the same limits.
-const limiter = new RateLimiter(delivery.limits);
 const bot = new TelegramBot({
   token: env.TELEGRAM_TOKEN,
   apiRoot: env.TELEGRAM_API_ROOT,
@@ -44,6 +50,16 @@ const bus = new KafkaBus({
   // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
   consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.telegram"].partitions },
 });
+const notifier = new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: delivery.allowPaidBroadcast });
+quietHours = new QuietHours({
+  platform: "telegram",
+  store: new HttpHeldStore({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
+  log: deliveryLog,
+  sendDigest: (chatId, digest) => notifier.sendDigest(chatId, digest),
+  limiter,
+  logger,
+  digestEveryMs: env.QUIET_HOURS_DIGEST_EVERY_SECONDS * 1000,
+});
 const running = await runBotProcess({
   platform: "telegram",
   logger,
@@ -51,10 +67,11 @@ const running = await runBotProcess({
   port: env.PORT,
   bus,
   groupId: env.TELEGRAM_GROUP_ID,
-  deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
+  deliveryLog,
   bot,
-  notifier: new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: delivery.allowPaidBroadcast }),
+  notifier,
   limiter,
+  quietHours,
 });
 
 let stopping = false;

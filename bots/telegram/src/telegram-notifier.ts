@@ -1,8 +1,10 @@
 import {
   DeliveryError,
+  type Digest,
   formatNotification,
   type NotificationBatch,
   type Notifier,
+  type NotifyOptions,
 } from "@tickerbell/bot-core";
 import type { Notification } from "@tickerbell/contracts";
 import { type Telegram, TelegramError } from "telegraf";
@@ -39,9 +41,10 @@ export class TelegramNotifier implements Notifier {
     this.allowPaidBroadcast = options.allowPaidBroadcast ?? false;
   }
 
-  async send(batch: NotificationBatch): Promise<void> {
+  /** `options.display` is the reader's zone, for the times the notification formatter shows. */
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
     try {
-      await this.telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch), {
+      await this.telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch, options), {
         parse_mode: "HTML",
         reply_markup:
           batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
@@ -52,10 +55,31 @@ export class TelegramNotifier implements Notifier {
       throw classify(error);
     }
   }
+
+  /** The quiet-hours digest: one HTML message, a bold title, then each ticker in bold with its firings. */
+  async sendDigest(chatId: string, digest: Digest): Promise<void> {
+    try {
+      await this.telegram.sendMessage(chatId, digestHtml(digest), {
+        parse_mode: "HTML",
+        ...(this.allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
+      });
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+}
+
+export function digestHtml(digest: Digest): string {
+  return [
+    `<b>${escapeHtml(digest.title)}</b>`,
+    ...digest.groups.flatMap((g) => ["", `<b>${escapeHtml(g.symbol)}</b>`, ...g.lines.map(escapeHtml)]),
+    ...(digest.omitted > 0 ? ["", `…and ${digest.omitted} more`] : []),
+  ].join("\n");
 }
 
 /** A block per notification (bold title, then its lines), separated by an empty line. */
-export function notificationsHtml(batch: readonly Notification[]): string {
+export function notificationsHtml(batch: readonly Notification[], _options: NotifyOptions = {}): string {
+  // _options.display goes to the notification formatter once it shows the trade time.
   return batch
     .map((notification) => {
       const message = formatNotification(notification);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { alertHistoryDaysEnv, DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
-import { DiscordDeliveryEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
+import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
@@ -48,6 +48,7 @@ export const StandaloneEnvSchema = z.object({
   // The bots' delivery pace: the same variables, and defaults, as the bot processes.
   ...TelegramDeliveryEnvShape,
   ...DiscordDeliveryEnvShape,
+  ...QuietHoursEnvShape,
 });
 export type StandaloneEnv = z.output<typeof StandaloneEnvSchema>;
 

@@ -15,8 +15,10 @@ import {
   discordDeliverySettings,
   type Fetch,
   HttpDeliveryLog,
+  HttpHeldStore,
   type Notifier,
   PricingClient,
+  QuietHours,
   RateLimiter,
   type RunningBotProcess,
   runBotProcess,
@@ -190,11 +192,14 @@ export async function startStandalone(
     const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
     const alertsFor = (platform: Platform) =>
       new AlertsClient({ baseUrl: IN_PROCESS, token: tokens[platform], platform, fetch: alertsFetch });
+    /** Each bot's quiet hours (its settings cache and digest loop), once its bot runs. */
+    const quietHoursOf = new Map<Platform, QuietHours>();
     const handlerFor = (platform: Platform) =>
       new CommandHandler({
         alerts: alertsFor(platform),
         prices,
         logger: logger.child({ component: `${platform}-commands` }),
+        onSettingsChanged: (userId, settings) => quietHoursOf.get(platform)?.cache.set(userId, settings),
       });
     const bots: RunningBotProcess[] = [];
     const runBot = async (
@@ -203,22 +208,38 @@ export async function startStandalone(
       notifier: Notifier,
       limiter: RateLimiter,
     ): Promise<void> => {
+      const botLogger = logger.child({ component: `${platform}-bot` });
+      const deliveryLog = new HttpDeliveryLog({
+        baseUrl: IN_PROCESS,
+        token: tokens[platform],
+        fetch: alertsFetch,
+      });
+      const sendDigest = notifier.sendDigest?.bind(notifier);
+      const quietHours = sendDigest
+        ? new QuietHours({
+            platform,
+            store: new HttpHeldStore({ baseUrl: IN_PROCESS, token: tokens[platform], fetch: alertsFetch }),
+            log: deliveryLog,
+            sendDigest,
+            limiter,
+            logger: botLogger,
+            digestEveryMs: env.QUIET_HOURS_DIGEST_EVERY_SECONDS * 1000,
+          })
+        : undefined;
+      if (quietHours) quietHoursOf.set(platform, quietHours);
       bots.push(
         await runBotProcess({
           platform,
-          logger: logger.child({ component: `${platform}-bot` }),
+          logger: botLogger,
           metrics,
           port: null,
           bus,
           groupId: `${platform}-bot`,
-          deliveryLog: new HttpDeliveryLog({
-            baseUrl: IN_PROCESS,
-            token: tokens[platform],
-            fetch: alertsFetch,
-          }),
+          deliveryLog,
           bot,
           notifier,
           limiter,
+          ...(quietHours ? { quietHours } : {}),
         }),
       );
     };

@@ -13,6 +13,8 @@ export interface Digest {
   groups: { symbol: string; lines: string[] }[];
   /** How many firings did not fit (they are counted, and delivered with the digest all the same). */
   omitted: number;
+  /** The triggerIds it carries, joined: the same held firings always give the same key (a send's nonce). */
+  key: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export function formatDigest(notifications: readonly Notification[], display: Ti
     fired === count
       ? `🌙 ${count} alert${count === 1 ? "" : "s"} fired during your quiet hours`
       : `🌙 During your quiet hours: ${fired} firing${fired === 1 ? "" : "s"}, ${count - fired} expired`;
-  return { title, groups, omitted: count - shown };
+  return { title, groups, omitted: count - shown, key: sorted.map((n) => n.triggerId).join(",") };
 }
 
 function digestLine(n: Notification, display: TimeDisplay): string {

@@ -12,6 +12,10 @@ export function describeSettings(
 ): string {
   const zone = settings.timeZone ?? DEFAULT_TIME_ZONE;
   const lines: string[] = [];
+  const discord = platform === "discord";
+  const setZone = discord ? "/settings timezone zone:Europe/Berlin" : "/settings tz Europe/Berlin";
+  const setQuiet = discord ? "/settings quiet hours:22:00-07:00" : "/settings quiet 22:00-07:00";
+  const quietOff = discord ? "/settings quiet hours:off" : "/settings quiet off";
   if (change !== null && "timeZone" in change) {
     lines.push(change.timeZone === null ? "✅ Time zone reset to UTC." : `✅ Time zone set to ${zone}.`);
   } else if (change !== null) {
@@ -25,17 +29,17 @@ export function describeSettings(
   const localNow = formatTime(now, { kind: "zone", timeZone: zone });
   lines.push(
     settings.timeZone === null
-      ? `Time zone: UTC (the default; set yours with /settings tz Europe/Berlin). Now: ${localNow}`
+      ? `Time zone: UTC (the default; set yours with ${setZone}). Now: ${localNow}`
       : `Time zone: ${zone}. Now: ${localNow}`,
   );
-  if (platform === "discord") lines.push("Discord shows every time in your own device's time.");
+  if (discord) lines.push("Discord shows every time in your own device's time.");
   if (settings.quietHours === null) {
-    lines.push("Quiet hours: off (set with /settings quiet 22:00-07:00)");
+    lines.push(`Quiet hours: off (set with ${setQuiet})`);
   } else {
     const { start, end } = settings.quietHours;
     const state = isQuietAt(settings, now) ? " — on now" : "";
     lines.push(
-      `Quiet hours: ${start}–${end} ${zone} time${state}. Firings meanwhile wait and arrive as one digest when they end; an alert set with urgent always notifies. /settings quiet off turns them off.`,
+      `Quiet hours: ${start}–${end} ${zone} time${state}. Firings meanwhile wait and arrive as one digest when they end; an alert set with urgent always notifies. ${quietOff} turns them off.`,
     );
   }
   return lines.join("\n");

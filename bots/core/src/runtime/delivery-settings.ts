@@ -24,7 +24,16 @@ export const DiscordDeliveryEnvShape = {
   DISCORD_MESSAGES_PER_SECOND: envInt(50).pipe(z.number().min(1).max(50)),
 };
 
-export const DeliveryEnvSchema = z.object({ ...TelegramDeliveryEnvShape, ...DiscordDeliveryEnvShape });
+/** Quiet hours: how often each bot looks for users whose quiet hours ended, to send their digest. */
+export const QuietHoursEnvShape = {
+  QUIET_HOURS_DIGEST_EVERY_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
+};
+
+export const DeliveryEnvSchema = z.object({
+  ...TelegramDeliveryEnvShape,
+  ...DiscordDeliveryEnvShape,
+  ...QuietHoursEnvShape,
+});
 export type DeliveryEnv = z.output<typeof DeliveryEnvSchema>;
 
 export interface TelegramDeliverySettings {
