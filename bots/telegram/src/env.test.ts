@@ -21,6 +21,7 @@ describe("telegram bot env", () => {
       PORT: 8084,
       TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
       TELEGRAM_ALLOW_PAID_BROADCAST: false,
+      QUIET_HOURS_DIGEST_EVERY_SECONDS: 30,
       TELEGRAM_GROUP_ID: "telegram-bot",
       LOG_LEVEL: "info",
     });

@@ -12,7 +12,7 @@ import {
   telegramDeliverySettings,
 } from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import type { Alert, AlertRuntimeState, Notification } from "@tickerbell/contracts";
+import type { Alert, AlertRuntimeState, Notification, UserSettings } from "@tickerbell/contracts";
 import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
 import {
   createTestDatabase,
@@ -93,7 +93,16 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
   const telegram = await FakeTelegram.start();
   const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.telegram, platform: "telegram" });
   const prices = new PricingClient({ baseUrl: pricingHttp.url });
-  const handler = new CommandHandler({ alerts, prices, logger });
+  /** Told when a user changes their settings (as main.ts tells the quiet-hours settings cache). */
+  const settingsListeners: Array<(userId: string, settings: UserSettings) => void> = [];
+  const handler = new CommandHandler({
+    alerts,
+    prices,
+    logger,
+    onSettingsChanged: (userId, settings) => {
+      for (const listener of settingsListeners) listener(userId, settings);
+    },
+  });
   // As in main.ts: one limiter for replies and notifications, a little slower than Telegram's limits.
   const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05 });
   const bot = new TelegramBot({ token: telegram.token, apiRoot: telegram.apiRoot, handler, logger, limiter });
@@ -140,6 +149,7 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
     limiter,
     undeliverable,
     logLines,
+    settingsListeners,
     alertsUrl: alertsHttp.url,
     pricingUrl: pricingHttp.url,
     /** The running alert service, for its Kafka workers (outbox relay, trigger consumer). */
