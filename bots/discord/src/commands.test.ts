@@ -28,6 +28,7 @@ describe("SLASH_COMMANDS", () => {
       ["expires", 3, false],
       ["note", 3, false],
       ["regular-hours-only", 5, false],
+      ["urgent", 5, false],
     ]);
   });
 });

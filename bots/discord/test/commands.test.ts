@@ -20,6 +20,7 @@ describe("registration", () => {
       "watchlist",
       "price",
       "link",
+      "settings",
       "help",
     ]);
   });
