@@ -46,6 +46,10 @@ export interface QuietHoursOptions {
   settingsTtlMs?: number;
 }
 
+/** Holds asked within this window go in one request, up to HOLD_BATCH. */
+const HOLD_WINDOW_MS = 10;
+const HOLD_BATCH = 500;
+
 /** Quiet hours for one bot process: the pipeline's gate, the settings cache and the digest loop. */
 export class QuietHours implements QuietHoursGate {
   readonly cache: SettingsCache;
@@ -54,6 +58,9 @@ export class QuietHours implements QuietHoursGate {
   #timer: ReturnType<typeof setInterval> | undefined;
   #running: Promise<number> = Promise.resolve(0);
   #stopped = false;
+  readonly #holds: { notification: Notification; resolve: () => void; reject: (error: unknown) => void }[] =
+    [];
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: QuietHoursOptions) {
     this.#options = options;
@@ -73,12 +80,34 @@ export class QuietHours implements QuietHoursGate {
     };
   }
 
-  async hold(notification: Notification): Promise<void> {
-    const refused = await this.#options.store.hold([notification]);
-    if (refused.length > 0) {
-      // The alert is gone (or never notified here): there is nothing to hold, as there would be nothing to send.
-      this.#options.logger.warn({ triggerId: notification.triggerId }, "alert service refused to hold it");
-    }
+  /**
+   * Holds it durably. Holds asked within a few milliseconds go in one `PUT /v1/held` (a busy night holds many
+   * at once): no request per notification.
+   */
+  hold(notification: Notification): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#holds.push({ notification, resolve, reject });
+    if (this.#holds.length >= HOLD_BATCH) this.#flushHolds();
+    else this.#holdTimer ??= setTimeout(() => this.#flushHolds(), HOLD_WINDOW_MS);
+    return promise;
+  }
+
+  #flushHolds(): void {
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = undefined;
+    const batch = this.#holds.splice(0);
+    if (batch.length === 0) return;
+    this.#options.store.hold(batch.map((h) => h.notification)).then(
+      (refused) => {
+        // The alert is gone (or never notified here): nothing to hold, as there would be nothing to send.
+        for (const triggerId of refused)
+          this.#options.logger.warn({ triggerId }, "alert service refused to hold it");
+        for (const h of batch) h.resolve();
+      },
+      (error: unknown) => {
+        for (const h of batch) h.reject(error);
+      },
+    );
   }
 
   /** Starts the digest loop (one pass at once, then every `digestEveryMs`). */
