@@ -16,9 +16,9 @@ export class ConsoleNotifier implements Notifier {
   constructor(print: (text: string) => void) {
     this.print = print;
   }
-  /** `_options.display` (the user's zone) goes to the notification formatter once it shows the trade time. */
-  async send(batch: NotificationBatch, _options: NotifyOptions = {}): Promise<void> {
-    for (const notification of batch) this.print(notificationText(notification));
+  /** Times in `options.display`: the user's zone (UTC unless they set one). */
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+    for (const notification of batch) this.print(notificationText(notification, options.display));
   }
   /** The quiet-hours digest, printed as one block. */
   async sendDigest(_chatId: string, digest: Digest): Promise<void> {

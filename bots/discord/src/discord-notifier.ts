@@ -42,7 +42,7 @@ export class DiscordNotifier implements Notifier {
     this.client = client;
   }
 
-  /** `_options.display` is `<t:…>` on Discord, for the times the notification formatter shows. */
+  /** Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `_options` says. */
   async send(batch: NotificationBatch, _options: NotifyOptions = {}): Promise<void> {
     try {
       const channel = await this.client.users.createDM(batch[0].origin.chatId);

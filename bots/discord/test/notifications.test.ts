@@ -127,7 +127,7 @@ describe("DM notifications", () => {
     const snoozed = await stack.fake.pressButton(user, dm!, `snooze:${alert.id}`).reply();
     expect(snoozed.flags & 64).toBe(64);
     expect(snoozed.content).toMatch(
-      /^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 1 hour\)/,
+      /^Snoozed for 1 hour: AAPL above \$200\.00 .* snoozed until <t:\d+:f> \(in 1 hour\)/,
     );
     expect((await stack.alerts.getAlert(user.id, alert.id)).status).toBe("paused");
     const deleted = await stack.fake.pressButton(user, dm!, `delete:${alert.id}`).reply();

@@ -110,7 +110,6 @@ function notificationFor(alert: Alert, price: number, firedAt: string): Notifica
     origin: alert.origin,
     symbol: alert.symbol,
     condition: alert.condition,
-    description: "",
     price,
     referencePrice: alert.referencePrice,
     moveAbs: price - alert.referencePrice,

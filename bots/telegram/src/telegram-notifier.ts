@@ -41,7 +41,7 @@ export class TelegramNotifier implements Notifier {
     this.allowPaidBroadcast = options.allowPaidBroadcast ?? false;
   }
 
-  /** `options.display` is the reader's zone, for the times the notification formatter shows. */
+  /** `options.display` is the reader's zone, for the times the notification shows. */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
     try {
       await this.telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch, options), {
@@ -78,11 +78,11 @@ export function digestHtml(digest: Digest): string {
 }
 
 /** A block per notification (bold title, then its lines), separated by an empty line. */
-export function notificationsHtml(batch: readonly Notification[], _options: NotifyOptions = {}): string {
-  // _options.display goes to the notification formatter once it shows the trade time.
+export function notificationsHtml(batch: readonly Notification[], options: NotifyOptions = {}): string {
   return batch
     .map((notification) => {
-      const message = formatNotification(notification);
+      // Times in the reader's zone (UTC unless they set one).
+      const message = formatNotification(notification, options.display);
       return [
         `<b>${escapeHtml(message.title)}</b>`,
         ...message.fields.map((field) => `${escapeHtml(field.label)}: ${escapeHtml(field.value)}`),

@@ -171,7 +171,9 @@ describe("quiet hours on Telegram", () => {
     expect(await bot.pipeline.deliver(n2)).toEqual({ status: "held" });
     expect(await bot.pipeline.deliver(nu)).toEqual({ status: "sent", attempts: 1 });
     const urgentDm = world.telegram.messagesTo(fay.id).slice(chatBefore);
-    expect(urgentDm.map((m) => m.text?.split("\n")[0])).toEqual([expect.stringMatching(/^🔔 NVDA above/)]);
+    expect(urgentDm.map((m) => m.text?.split("\n")[0])).toEqual([expect.stringMatching(/^🔔 NVDA /)]);
+    // The trade's time in the reader's zone: the pipeline hands the user's display to the notifier.
+    expect(urgentDm[0]!.text).toContain("2026-12-03 23:41 GMT+1");
     // Still quiet: the digest loop sends nothing.
     expect(await bot.quietHours.runOnce()).toBe(0);
 

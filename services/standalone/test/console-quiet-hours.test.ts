@@ -82,7 +82,7 @@ describe("the console chat's settings and quiet hours", () => {
     await first.waitFor(/✅ Alert set: MSFT moves 0\.1%.* · urgent: notifies even in quiet hours/);
 
     // The urgent alert notifies in quiet hours; the other fires (it is in /history) but is not printed.
-    await first.waitFor(/🔔 MSFT moves 0\.1%/, 90_000);
+    await first.waitFor(/🔔 MSFT moved (up|down) 0\.1%/, 90_000);
     for (;;) {
       const mark = first.output.length;
       first.type("/history AAPL");

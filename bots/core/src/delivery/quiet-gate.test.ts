@@ -20,7 +20,6 @@ function notification(n: number, extra: Partial<Notification> = {}): Notificatio
     origin: { platform: "telegram", chatId: "chat-1" },
     symbol: "AAPL",
     condition: { kind: "price", direction: "above", target: 200 },
-    description: "above 200.00",
     price: 201,
     referencePrice: 190,
     moveAbs: 11,

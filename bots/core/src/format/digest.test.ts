@@ -16,7 +16,6 @@ function fired(symbol: string, target: number, price: number, firedAt: string): 
     origin: { platform: "telegram", chatId: "1" },
     symbol,
     condition: { kind: "price", direction: "above", target },
-    description: "",
     price,
     referencePrice: target - 10,
     moveAbs: 10,

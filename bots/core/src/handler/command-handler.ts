@@ -196,7 +196,7 @@ export class CommandHandler {
           const snoozed = await this.deps.alerts.updateAlert(user, alertId, {
             snoozeSeconds: SNOOZE_SECONDS,
           });
-          return this.acted(snoozed, "Snoozed for 1 hour");
+          return this.acted(snoozed, "Snoozed for 1 hour", await this.displayOf(ctx));
         }
         case "delete":
           return this.acted(await this.deps.alerts.cancelAlert(user, alertId), "Deleted");
@@ -206,13 +206,13 @@ export class CommandHandler {
     }
   }
 
-  private changed(alert: Alert, what: string): Reply {
-    return { text: `${what}: ${describeAlert(alert, this.now())}`, alerts: [alert] };
+  private changed(alert: Alert, what: string, display?: TimeDisplay): Reply {
+    return { text: `${what}: ${describeAlert(alert, this.now(), display)}`, alerts: [alert] };
   }
 
   /** A changed alert, with the buttons that apply to its new state (an edited message keeps working). */
-  private acted(alert: Alert, what: string): Reply {
-    const reply = this.changed(alert, what);
+  private acted(alert: Alert, what: string, display?: TimeDisplay): Reply {
+    const reply = this.changed(alert, what, display);
     const buttons = buttonsFor(alert);
     return buttons.length > 0 ? { ...reply, buttons: [buttons] } : reply;
   }
@@ -304,7 +304,11 @@ export class CommandHandler {
         const alert = await this.findAlert(ctx, command.ref);
         // The alert service pauses it and its sweep resumes it when the time is up, surviving restarts.
         const snoozed = await this.deps.alerts.updateAlert(ctx, alert.id, { snoozeSeconds: command.seconds });
-        return this.acted(snoozed, `Snoozed for ${formatDuration(command.seconds)}`);
+        return this.acted(
+          snoozed,
+          `Snoozed for ${formatDuration(command.seconds)}`,
+          await this.displayOf(ctx),
+        );
       }
       case "rearm": {
         // A whole id may name an alert that already fired (the id a notification shows); the rest count in
@@ -414,7 +418,7 @@ export class CommandHandler {
     }
     const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.now())}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
+      text: `✅ Alert set: ${describeAlert(alert, this.now(), await this.displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
       alerts: [alert],
       buttons: [
         [
@@ -452,11 +456,12 @@ export class CommandHandler {
     if (!quote) return this.unknownSymbol(symbol);
     const created: Alert[] = [];
     const lines: string[] = [];
+    const display = await this.displayOf(ctx);
     for (const command of commands) {
       try {
         const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
         created.push(alert);
-        lines.push(`✅ ${describeAlert(alert, this.now())}`);
+        lines.push(`✅ ${describeAlert(alert, this.now(), display)}`);
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
         const level = `${command.symbol} ${describeCondition(command.condition)}`;
@@ -513,7 +518,8 @@ export class CommandHandler {
     const now = this.now();
     const display = await this.displayOf(ctx);
     const lines = alerts.map(
-      (a, i) => `${i + 1}. ${describeAlert(a, now)}${listedState(a, now, display)} · id ${a.id.slice(0, 8)}`,
+      (a, i) =>
+        `${i + 1}. ${describeAlert(a, now, display)}${listedState(a, now, display)} · id ${a.id.slice(0, 8)}`,
     );
     const buttons: Button[][] = alerts
       .slice(0, 10)

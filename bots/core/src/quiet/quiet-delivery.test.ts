@@ -21,7 +21,6 @@ function notification(n: number): Notification {
     origin: { platform: "telegram", chatId: "chat-1" },
     symbol: "AAPL",
     condition: { kind: "price", direction: "above", target: 200 + n },
-    description: "",
     price: 201 + n,
     referencePrice: 190,
     moveAbs: 11,

@@ -159,6 +159,8 @@ describe("urgent alerts", () => {
       referencePrice: 390,
       extreme: null,
       repeating: false,
+      firedBefore: false,
+      next: null,
       ts: Date.parse("2026-03-02T15:00:00Z"),
     };
     const urgent = { ...base, urgent: true };
