@@ -53,7 +53,10 @@ function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptio
     );
   }
   if (options.urgent !== undefined) {
-    refuse("Whether an alert is urgent can't be changed; delete it and set it again with urgent.", "/delete 2");
+    refuse(
+      "Whether an alert is urgent can't be changed; delete it and set it again with urgent.",
+      "/delete 2",
+    );
   }
   return {
     name: "edit",

@@ -26,9 +26,9 @@ import {
   type Command,
 } from "../grammar/commands.ts";
 import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
+import { displayFor } from "../quiet/quiet-hours.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
-import { displayFor } from "../quiet/quiet-hours.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
