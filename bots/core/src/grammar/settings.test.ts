@@ -72,4 +72,13 @@ describe("urgent", () => {
     const plain = parse("/alert AAPL above 200");
     expect(plain.ok && plain.command.name === "alert" && plain.command.urgent).toBeFalsy();
   });
+
+  it("cannot be changed by /edit (the edit request has no such field): it says how instead", () => {
+    expect(parse("/edit 2 urgent")).toMatchObject({
+      ok: false,
+      error: {
+        message: expect.stringMatching(/urgent can't be changed; delete it and set it again with urgent/),
+      },
+    });
+  });
 });
