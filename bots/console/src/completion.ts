@@ -17,10 +17,14 @@ const CONSOLE_COMMANDS = ["quit", "exit"] as const;
  * Which words of a command are tickers: `first` = only the word after the command name, `all` = every word
  * after it (`/watch AAPL MSFT`).
  */
-const TICKER_WORDS: Readonly<Record<string, "first" | "all">> = {
+const TICKER_WORDS: Readonly<Record<string, "first" | "byLetter" | "all">> = {
   alert: "first",
   alerts: "first",
   history: "first",
+  // `/delete AAPL`, `/pause AAPL`: every alert on a ticker (a list number or an id prefix is no ticker).
+  delete: "byLetter",
+  pause: "byLetter",
+  resume: "byLetter",
   price: "all",
   watch: "all",
   unwatch: "all",
@@ -61,7 +65,13 @@ export class ConsoleCompleter {
     const command = (words[0] ?? "").replace(/^\//, "").toLowerCase();
     const position = TICKER_WORDS[command];
     const wordIndex = words.length - 1;
-    if (!position || (position === "first" && wordIndex !== 1) || !TICKER_PREFIX.test(current)) {
+    const firstOnly = position === "first" || position === "byLetter";
+    if (
+      !position ||
+      (firstOnly && wordIndex !== 1) ||
+      !TICKER_PREFIX.test(current) ||
+      (position === "byLetter" && !/^\$?[A-Za-z]/.test(current))
+    ) {
       return [[], current];
     }
     const dollar = current.startsWith("$") ? "$" : "";

@@ -35,6 +35,9 @@ describe("console completion", () => {
     // The condition of an alert is no ticker; neither is a number.
     expect(await completer.complete("/alert AAPL ab")).toEqual([[], "ab"]);
     expect(await completer.complete("/delete 2")).toEqual([[], "2"]);
+    // `/delete AAPL` deletes every alert on a ticker.
+    expect(await completer.complete("/delete aap")).toEqual([["AAPL "], "aap"]);
+    expect(await completer.complete("/pause nfl")).toEqual([["NFLX "], "nfl"]);
   });
 
   it("offers the user's own tickers first, looked up again after a command", async () => {

@@ -108,6 +108,11 @@ describe("/edit", () => {
     expect(noted.text).toBe(
       "✏️ Changed: AAPL above $215.00 · expires in 3 days (2026-06-04 14:00 UTC) · “trim here”",
     );
+    // In the user's own zone once they set one.
+    await say(user, "/settings tz Asia/Tokyo");
+    expect((await say(user, "/edit 1 expires 3d")).text).toBe(
+      "✏️ Changed: AAPL above $215.00 · expires in 3 days (2026-06-04 23:00 GMT+9) · “trim here”",
+    );
     expect((await say(user, "/edit 1 expires never")).text).toBe(
       "✏️ Changed: AAPL above $215.00 · “trim here”",
     );

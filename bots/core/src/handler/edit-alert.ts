@@ -1,6 +1,7 @@
 import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
 import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatPrice } from "../format/format.ts";
+import type { TimeDisplay } from "../format/time.ts";
 import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
 
@@ -11,10 +12,12 @@ export interface AlertEditorDeps {
   alerts: Pick<AlertsApi, "updateAlert">;
   prices: PriceLookup;
   now: () => Date;
+  /** How the user reads times (their zone, or Discord's timestamps). */
+  display: TimeDisplay;
   /** The alert a reference points at (the handler's own lookup: list numbers, id prefixes). */
   findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert>;
   /** A changed alert as the handler shows one, with the buttons for its state. */
-  acted(alert: Alert, what: string): Reply;
+  acted(alert: Alert, what: string, display: TimeDisplay): Reply;
 }
 
 export async function editAlert(
@@ -51,21 +54,21 @@ export async function editAlert(
     }
   }
   if (Object.keys(update).length === 0)
-    return { text: `Nothing to change: ${describeAlert(alert, deps.now())}` };
+    return { text: `Nothing to change: ${describeAlert(alert, deps.now(), deps.display)}` };
   let updated: Alert;
   try {
     updated = await deps.alerts.updateAlert(ctx, alert.id, update);
   } catch (error) {
     if (error instanceof ApiError && error.code === "duplicate_alert") {
       const existing = (error.details as { existing?: Alert } | null)?.existing;
-      const twin = existing ? `: ${describeAlert(existing, deps.now())}` : "";
+      const twin = existing ? `: ${describeAlert(existing, deps.now(), deps.display)}` : "";
       return { text: `You already have that alert${twin}\nThis one was not changed.` };
     }
     throw error;
   }
   if (updated.version === alert.version)
-    return { text: `Nothing to change: ${describeAlert(updated, deps.now())}` };
-  const reply = deps.acted(updated, "✏️ Changed");
+    return { text: `Nothing to change: ${describeAlert(updated, deps.now(), deps.display)}` };
+  const reply = deps.acted(updated, "✏️ Changed", deps.display);
   const lines = [reply.text];
   if (update.condition !== undefined) {
     lines.push(
