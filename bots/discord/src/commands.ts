@@ -88,7 +88,7 @@ const alert = new SlashCommandBuilder()
       alertOptions(
         sub.setName("price").setDescription("When the price goes above, below or through a level"),
         ["above", "below", "cross"],
-        "The price, e.g. 200 or 187.50",
+        "The price, e.g. 200 or 187.50; several levels set one alert each: 200 210 220",
       ),
     ),
   )

@@ -87,6 +87,33 @@ describe("/alert price", () => {
     expect(alert?.expiresAt).not.toBeNull();
   });
 
+  it("sets several levels from one value, one alert each, confirmed in one reply", async () => {
+    const user = newUser();
+    const reply = await stack.fake
+      .slashCommand(user, "alert price", {
+        ticker: "AAPL",
+        condition: "above",
+        value: "200 210, 220",
+        repeat: "1h",
+      })
+      .reply();
+    const lines = (reply.content ?? "").split("\n");
+    expect(lines[0]).toBe("✅ 3 alerts set on AAPL");
+    expect(lines.slice(1, 4).map((line) => line.replace(/ · .*/, ""))).toEqual([
+      "✅ AAPL above $200.00",
+      "✅ AAPL above $210.00",
+      "✅ AAPL above $220.00",
+    ]);
+    const alerts = await stack.alerts.listAlerts(user.id);
+    expect(
+      alerts.map((a) => [a.condition.kind === "price" && a.condition.target, a.repeat?.cooldownSeconds]),
+    ).toEqual([
+      [200, 3600],
+      [210, 3600],
+      [220, 3600],
+    ]);
+  });
+
   it("refuses a level the price already satisfies, showing the price", async () => {
     const reply = await stack.fake
       .slashCommand(newUser(), "alert price", { ticker: "AAPL", condition: "above", value: "10" })

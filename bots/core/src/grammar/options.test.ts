@@ -228,6 +228,39 @@ describe("alertCommandFromOptions", () => {
     }
   });
 
+  it("reads several levels in one value as the typed grammar does: one alert each, same options", () => {
+    const many = build({
+      kind: "price",
+      symbol: "AAPL",
+      direction: "above",
+      value: "200 210, $1,220.50 210",
+      repeat: "1h",
+    });
+    expect(many).toEqual(parseCommand("/alert AAPL above 200 210, $1,220.50 210 repeat 1h", { now }));
+    expect(many).toMatchObject({
+      ok: true,
+      command: {
+        name: "alert-levels",
+        alerts: [
+          { condition: { target: 200 } },
+          { condition: { target: 210 } },
+          { condition: { target: 1220.5 } },
+        ],
+      },
+    });
+    const tooMany = build({
+      kind: "price",
+      symbol: "AAPL",
+      direction: "above",
+      value: "1 2 3 4 5 6 7 8 9 10 11",
+    });
+    expect(tooMany).toMatchObject({
+      ok: false,
+      error: { message: "At most 10 levels in one alert command." },
+    });
+    expect(build({ kind: "price", symbol: "AAPL", direction: "above", value: "200 soon" }).ok).toBe(false);
+  });
+
   it("keeps quotes in a note literally, as the option carries them", () => {
     expect(
       build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", note: 'say "hi"' }),

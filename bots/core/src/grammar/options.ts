@@ -1,6 +1,11 @@
 import { type AlertCondition, MAX_NOTE_LENGTH } from "@tickerbell/contracts";
 import type { AlertCommand, ParseResult } from "./commands.ts";
-import { DEFAULT_REPEAT_COOLDOWN_SECONDS, MAX_COMMAND_LENGTH, parseCommand } from "./parse.ts";
+import {
+  DEFAULT_REPEAT_COOLDOWN_SECONDS,
+  MAX_COMMAND_LENGTH,
+  MAX_LEVELS_PER_COMMAND,
+  parseCommand,
+} from "./parse.ts";
 import { normalizeInput } from "./tokens.ts";
 import {
   looksLikePercent,
@@ -74,12 +79,45 @@ function present(text: string | undefined): string | undefined {
  */
 export function alertCommandFromOptions(input: AlertOptionsInput, options: { now: Date }): ParseResult {
   try {
-    return { ok: true, command: build(input, options.now) };
+    const levels = input.kind === "price" ? priceLevels(input.value) : [];
+    // Anything but a list of prices is read whole, so a refusal quotes what was typed.
+    if (levels.length <= 1 || !levels.every((level) => readPrice(level).ok))
+      return { ok: true, command: build(input, options.now) };
+    if (levels.length > MAX_LEVELS_PER_COMMAND)
+      refuse(
+        `At most ${MAX_LEVELS_PER_COMMAND} levels in one alert command.`,
+        "/alert AAPL above 200 210 220",
+      );
+    // `value:200 210 220`: one alert per level, each with the same options, as `/alert AAPL above 200 210 220`.
+    const alert = build({ ...input, value: levels[0] }, options.now);
+    const condition = alert.condition;
+    if (condition.kind !== "price") return { ok: true, command: alert };
+    const targets = [
+      ...new Set(levels.map((level) => take(readPrice(level), `/alert ${alert.symbol} above 200 210 220`))),
+    ];
+    return {
+      ok: true,
+      command: {
+        name: "alert-levels",
+        alerts: targets.map((target) => ({ ...alert, condition: { ...condition, target } })),
+      },
+    };
   } catch (error) {
     if (error instanceof Refusal)
       return { ok: false, error: { message: error.message, example: error.example } };
     throw error;
   }
+}
+
+/** The prices of a price alert's value: several when it holds several (`200 210 220`), read as typed ones are. */
+function priceLevels(value: string | undefined): string[] {
+  // Separated by spaces, a comma after a level allowed (`200, 210`); a comma inside one is a thousands separator.
+  const levels =
+    present(value)
+      ?.split(/\s+/)
+      .map((word) => word.replace(/,$/, ""))
+      .filter((word) => word !== "") ?? [];
+  return levels;
 }
 
 function build(input: AlertOptionsInput, now: Date): AlertCommand {
