@@ -181,6 +181,17 @@ describe("several levels in one command", () => {
     }
   });
 
+  it("takes commas between the levels, after the first one too", () => {
+    const parsed = command("/alert AAPL below 180, 170, 160");
+    expect(parsed.name).toBe("alert-levels");
+    if (parsed.name !== "alert-levels") return;
+    expect(parsed.alerts.map((a) => a.condition.kind === "price" && a.condition.target)).toEqual([
+      180, 170, 160,
+    ]);
+    // A lone level with a comma is still no price.
+    expect(parse("/alert AAPL below 180,").ok).toBe(false);
+  });
+
   it("keeps a single level a plain alert, and a number before a duration unit an option", () => {
     expect(command("/alert AAPL below 150").name).toBe("alert");
     const withExpiry = command("/alert AAPL below 150 expires 7 days");

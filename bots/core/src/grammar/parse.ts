@@ -404,7 +404,9 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
         words,
       );
     }
-    return { kind: "price", direction: priceDirection, target: take(readPrice(value), priceExample) };
+    // `above 200, 210`: a comma after the first of several levels, as after the others.
+    const listed = value.endsWith(",") && words.peek() !== undefined ? value.slice(0, -1) : value;
+    return { kind: "price", direction: priceDirection, target: take(readPrice(listed), priceExample) };
   }
 
   if (TRAIL.has(first)) {
