@@ -37,8 +37,10 @@ describe("a pricing service that does not answer", () => {
   it("a command is deferred at once and then told the service is unreachable", async () => {
     const sent = stack.fake.slashCommand(newUser(), "price", { ticker: "AAPL" });
     expect((await sent.acknowledged()).type).toBe(5);
-    const reply = await sent.reply(15_000);
+    // The pricing client gives up after 5 s; on a machine busy with other suites that can take far longer, and
+    // only the outcome is asserted here (the deferral inside Discord's window is, above).
+    const reply = await sent.reply(60_000);
     expect(reply.flags & 64).toBe(64);
     expect(reply.content).toMatch(/trouble reaching its services/);
-  });
+  }, 90_000);
 });
