@@ -95,6 +95,51 @@ describe("GET and PATCH /v1/settings", () => {
   });
 });
 
+describe("GET /v1/settings/changes", () => {
+  it("lists the token's platform's users' settings in the order they changed, from a position, ties by user", async () => {
+    h.clock.advance(3_600_000);
+    const before = h.clock.now().toISOString();
+    h.clock.advance(1_000);
+    const set = (as: string, body: object, token?: "discord") =>
+      h.api("PATCH", "/v1/settings", { as, body, ...(token ? { token } : {}) });
+    await set("chg-1", { timeZone: "Asia/Tokyo" });
+    await set("chg-2", { quietHours: { start: "22:00", end: "07:00" } });
+    await set("chg-dc", { timeZone: "Europe/Paris" }, "discord");
+    h.clock.advance(1_000);
+    await set("chg-3", { timeZone: "America/New_York" });
+    const idOf = async (who: string) =>
+      (await h.api("POST", "/v1/users/resolve", { body: { platformUserId: who } })).body.user.id as string;
+    const [one, two, three] = [await idOf("chg-1"), await idOf("chg-2"), await idOf("chg-3")];
+
+    const all = await h.api("GET", `/v1/settings/changes?since=${encodeURIComponent(before)}`);
+    expect(all.status).toBe(200);
+    // The Discord user's settings are not the Telegram bot's business.
+    expect(all.body.changes.map((c: { userId: string }) => c.userId)).toEqual([...[one, two].sort(), three]);
+    expect(all.body.more).toBe(false);
+    expect(all.body.changes.at(-1)).toMatchObject({
+      userId: three,
+      settings: { timeZone: "America/New_York", quietHours: null },
+    });
+    // From the first of two changes at the same moment: the second, then the later one.
+    const [first] = all.body.changes;
+    const next = await h.api(
+      "GET",
+      `/v1/settings/changes?${new URLSearchParams({ since: first.updatedAt, afterUserId: first.userId })}`,
+    );
+    expect(next.body.changes.map((c: { userId: string }) => c.userId)).toEqual(
+      all.body.changes.slice(1).map((c: { userId: string }) => c.userId),
+    );
+    const dc = await h.api("GET", `/v1/settings/changes?since=${encodeURIComponent(before)}`, {
+      token: "discord",
+    });
+    expect(dc.body.changes.map((c: { settings: { timeZone: string } }) => c.settings.timeZone)).toEqual([
+      "Europe/Paris",
+    ]);
+    expect((await h.api("GET", "/v1/settings/changes?since=yesterday")).status).toBe(400);
+    expect((await h.api("GET", `/v1/settings/changes?afterUserId=${one}`)).status).toBe(400);
+  });
+});
+
 describe("urgent alerts", () => {
   it("are stored and answered with urgent: true; other alerts say false", async () => {
     const urgent = await h.api("POST", "/v1/alerts", {

@@ -109,6 +109,39 @@ export const LookupSettingsResponseSchema = z.object({
 });
 export type LookupSettingsResponse = z.infer<typeof LookupSettingsResponseSchema>;
 
+export const MAX_SETTINGS_CHANGES_PAGE = 1000;
+
+/**
+ * `GET /v1/settings/changes`: the settings of the token's platform's users, in the order they last changed, after
+ * a position (`since` and, for ties, `afterUserId`). A bot keeps a copy of them all this way and needs no request
+ * per notification; users absent from it have the defaults.
+ */
+export const SettingsChangesQuerySchema = z
+  .object({
+    since: IsoDateTimeSchema.optional(),
+    afterUserId: IdSchema.optional(),
+  })
+  .strict()
+  .refine((q) => q.afterUserId === undefined || q.since !== undefined, {
+    message: "afterUserId goes with since",
+    path: ["afterUserId"],
+  });
+export type SettingsChangesQuery = z.input<typeof SettingsChangesQuerySchema>;
+
+export const SettingsChangeSchema = z.object({
+  userId: IdSchema,
+  settings: UserSettingsSchema,
+  updatedAt: IsoDateTimeSchema,
+});
+export type SettingsChange = z.infer<typeof SettingsChangeSchema>;
+
+export const SettingsChangesResponseSchema = z.object({
+  changes: z.array(SettingsChangeSchema),
+  /** More follow: ask again from the last change's position. */
+  more: z.boolean(),
+});
+export type SettingsChangesResponse = z.infer<typeof SettingsChangesResponseSchema>;
+
 // ---- held notifications (quiet hours) -------------------------------------------------------------------------
 
 /** Most notifications in one `PUT /v1/held`, and most handed out by one claim. */

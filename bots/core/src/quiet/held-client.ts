@@ -7,6 +7,8 @@ import {
   MAX_HELD_BATCH,
   MAX_SETTINGS_LOOKUP,
   type Notification,
+  type SettingsChangesResponse,
+  SettingsChangesResponseSchema,
   type UserSettings,
 } from "@tickerbell/contracts";
 import { type Fetch, JsonClient } from "../clients/http.ts";
@@ -14,6 +16,8 @@ import { type Fetch, JsonClient } from "../clients/http.ts";
 /** The users' settings, as the delivery side needs them (many users at once). */
 export interface SettingsSource {
   lookupSettings(userIds: readonly string[]): Promise<Map<string, UserSettings>>;
+  /** One page of the platform's users' settings in the order they changed, after a position (all: none given). */
+  settingsChanges?(after: { since: string; afterUserId: string } | null): Promise<SettingsChangesResponse>;
 }
 
 /** Where notifications wait during quiet hours (the alert service, so they survive restarts of either side). */
@@ -51,6 +55,13 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
       }
     }
     return out;
+  }
+
+  async settingsChanges(
+    after: { since: string; afterUserId: string } | null,
+  ): Promise<SettingsChangesResponse> {
+    const query = after === null ? "" : `?${new URLSearchParams(after).toString()}`;
+    return this.http.call("GET", `/v1/settings/changes${query}`, SettingsChangesResponseSchema);
   }
 
   async hold(notifications: readonly Notification[]): Promise<string[]> {

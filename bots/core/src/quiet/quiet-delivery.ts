@@ -138,6 +138,10 @@ export class QuietHours implements QuietHoursGate {
 
   async #pass(): Promise<number> {
     const { store, platform, logger } = this.#options;
+    // The copy of the users' settings follows their changes, so delivering asks nothing per notification.
+    await this.cache.sync().catch((err: unknown) => {
+      logger.warn({ err }, "could not read the users' settings changes; the next pass retries");
+    });
     const now = this.#now();
     let sent = 0;
     for (const user of await store.heldUsers()) {

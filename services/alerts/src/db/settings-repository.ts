@@ -72,6 +72,18 @@ export class MikroSettingsRepository implements SettingsRepository {
     );
     return new Set(rows.map((r) => r.user_id));
   }
+
+  async changedSince(platform: Platform, after: { at: Date; userId: string } | null, limit: number) {
+    const rows = await this.#em.fork().execute<(SettingsRow & { updated_at: Date | string })[]>(
+      `select s.user_id, s.time_zone, s.quiet_start, s.quiet_end, s.updated_at from user_settings s
+        where (s.updated_at, s.user_id) > (?::timestamptz, ?::uuid)
+          and exists (select 1 from platform_identities i where i.user_id = s.user_id and i.platform = ?)
+        order by s.updated_at, s.user_id
+        limit ?`,
+      [after?.at ?? new Date(0), after?.userId ?? "00000000-0000-0000-0000-000000000000", platform, limit],
+    );
+    return rows.map((r) => ({ userId: r.user_id, settings: stored(r), updatedAt: new Date(r.updated_at) }));
+  }
 }
 
 /** HeldRepository on MikroORM: held notifications, keyed by triggerId. */

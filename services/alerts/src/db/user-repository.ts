@@ -185,6 +185,8 @@ export class MikroUserRepository implements UserRepository {
         });
       }
       await em.flush();
+      // The kept user's settings now concern a platform more: a changed row is what the bots' copies read.
+      await em.execute("update user_settings set updated_at = ? where user_id = ?", [now, ownerId]);
       // Last, as in every writer: the symbols' sequence locks (taken in sorted order) are the last locks it takes,
       // so a writer holding one never waits for anything but another symbol.
       await appendAlertChanges(em, moved);

@@ -1,6 +1,7 @@
 import {
   clockTimeOfMinutes,
   DEFAULT_USER_SETTINGS,
+  MAX_SETTINGS_CHANGES_PAGE,
   type Notification,
   type Platform,
   type QuietHours,
@@ -27,6 +28,12 @@ export interface SettingsRepository {
   ): Promise<StoredSettings>;
   /** Of `userIds`, those with an identity on `platform`. */
   onPlatform(platform: Platform, userIds: readonly string[]): Promise<Set<string>>;
+  /** Up to `limit` rows of users with an identity on `platform`, in (updatedAt, userId) order after `after`. */
+  changedSince(
+    platform: Platform,
+    after: { at: Date; userId: string } | null,
+    limit: number,
+  ): Promise<{ userId: string; settings: StoredSettings; updatedAt: Date }[]>;
 }
 
 export interface NewHeld {
@@ -115,6 +122,26 @@ export class SettingsService {
     for (const userId of unique)
       out[userId] = toUserSettings(visible.has(userId) ? stored.get(userId) : null);
     return out;
+  }
+
+  /**
+   * The settings of `platform`'s users in the order they changed, after a position: how a bot keeps a copy of
+   * them all instead of asking per notification.
+   */
+  async changes(platform: Platform, since: string | undefined, afterUserId: string | undefined) {
+    const after =
+      since === undefined
+        ? null
+        : { at: new Date(since), userId: afterUserId ?? "00000000-0000-0000-0000-000000000000" };
+    const rows = await this.#settings.changedSince(platform, after, MAX_SETTINGS_CHANGES_PAGE + 1);
+    return {
+      changes: rows.slice(0, MAX_SETTINGS_CHANGES_PAGE).map((row) => ({
+        userId: row.userId,
+        settings: toUserSettings(row.settings),
+        updatedAt: row.updatedAt.toISOString(),
+      })),
+      more: rows.length > MAX_SETTINGS_CHANGES_PAGE,
+    };
   }
 
   /** Holds notifications of alerts that notify on `platform`; each is taken or refused on its own. */

@@ -8,6 +8,9 @@ import {
   LookupSettingsRequestSchema,
   LookupSettingsResponseSchema,
   MAX_HELD_BATCH,
+  MAX_SETTINGS_CHANGES_PAGE,
+  SettingsChangesQuerySchema,
+  SettingsChangesResponseSchema,
   UpdateSettingsRequestSchema,
   UserSettingsSchema,
 } from "@tickerbell/contracts";
@@ -78,6 +81,26 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
     async (c) => {
       const { userIds } = c.req.valid("json");
       return c.json({ settings: await settings.lookup(botPlatform(c.get("caller")), userIds) }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: "get",
+      path: "/changes",
+      tags: ["settings"],
+      summary: "The settings of the token's platform's users, in the order they last changed",
+      description: `After a position (\`since\`, and \`afterUserId\` for ties), up to ${MAX_SETTINGS_CHANGES_PAGE} at a time. A bot keeps a copy of them all this way, so it asks nothing per notification; a user absent from it has the defaults.`,
+      security: bearer,
+      request: { query: SettingsChangesQuerySchema },
+      responses: {
+        200: jsonResponse(SettingsChangesResponseSchema, "The changes, oldest first"),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => {
+      const { since, afterUserId } = c.req.valid("query");
+      return c.json(await settings.changes(botPlatform(c.get("caller")), since, afterUserId), 200);
     },
   );
   return router;
