@@ -49,6 +49,34 @@ describe("resolve-or-register", () => {
     expect(users.n).toBe(1);
   });
 
+  it("registers many first contacts that arrive together, each identity its own user once", async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `crowd-${i}`);
+    // Each identity twice, with a display name that needs quoting, all at the same moment.
+    const answers = await Promise.all(
+      [...names, ...names].map((platformUserId) =>
+        h.api("POST", "/v1/users/resolve", {
+          body: { platformUserId, displayName: `O'Brien "${platformUserId}" ✓` },
+        }),
+      ),
+    );
+    const userOf = new Map<string, Set<string>>();
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBeLessThan(300);
+      const id = names[i % names.length]!;
+      userOf.set(id, (userOf.get(id) ?? new Set()).add(answer.body.user.id));
+    }
+    expect([...userOf.values()].every((ids) => ids.size === 1)).toBe(true);
+    expect(new Set([...userOf.values()].map((ids) => [...ids][0])).size).toBe(names.length);
+    expect(answers.filter((a) => a.body.created)).toHaveLength(names.length);
+    const rows = await sql(
+      h.db.url,
+      `select i.platform_user_id, i.display_name from platform_identities i join users u on u.id = i.user_id
+        where i.platform_user_id like 'crowd-%'`,
+    );
+    expect(rows).toHaveLength(names.length);
+    expect(rows.find((r) => r.platform_user_id === "crowd-7")?.display_name).toBe(`O'Brien "crowd-7" ✓`);
+  });
+
   it("keeps the display name up to date", async () => {
     await h.api("POST", "/v1/users/resolve", { body: { platformUserId: "1001", displayName: "Annie" } });
     const [row] = await sql(

@@ -3,6 +3,7 @@ import { LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { User, WatchlistItem } from "@tickerbell/contracts";
 import type { Identity, RedeemOutcome, UserRepository } from "../domain/ports.ts";
+import { GroupCommit } from "../group-commit.ts";
 import {
   AlertEntity,
   LinkCodeEntity,
@@ -13,22 +14,57 @@ import {
 import { toAlert } from "./mapping.ts";
 import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
 
+interface PendingRegistration {
+  identity: Identity;
+  displayName: string | null;
+  now: Date;
+}
+
+interface Registration {
+  userId: string;
+  created: boolean;
+}
+
+const identityKey = (identity: Identity) => `${identity.platform}:${identity.platformUserId}`;
+
 /** UserRepository on MikroORM. Each call runs on its own fork of the EntityManager. */
 export class MikroUserRepository implements UserRepository {
   readonly #em: SqlEntityManager;
+  // Every bot request starts by finding its user, and a first contact registers one: the lookups (and the
+  // registrations) that arrive together go as one statement, so a crowd of commands, or of new users, costs a
+  // few round trips and commits instead of one each; alone, a lookup is sent at once.
+  readonly #lookups: GroupCommit<Identity, string | null>;
+  readonly #registrations: GroupCommit<PendingRegistration, Registration>;
 
   constructor(em: SqlEntityManager) {
     this.#em = em;
+    this.#lookups = new GroupCommit((identities) => this.#findUserIds(identities), { concurrency: 2 });
+    this.#registrations = new GroupCommit((items) => this.#registerBatch(items), { concurrency: 2 });
   }
 
-  async findUserId(identity: Identity): Promise<string | null> {
-    const [row] = await this.#em
+  findUserId(identity: Identity): Promise<string | null> {
+    return this.#lookups.add(identity);
+  }
+
+  async #findUserIds(identities: Identity[]): Promise<(string | null)[]> {
+    const rows = await this.#em
       .fork()
-      .execute<{ user_id: string }[]>(
-        "select user_id from platform_identities where platform = ? and platform_user_id = ?",
-        [identity.platform, identity.platformUserId],
+      .execute<{ platform: string; platform_user_id: string; user_id: string }[]>(
+        // Lateral with a limit: one index probe per wanted identity (a plain join plans a scan of the table).
+        `select w.platform, w.platform_user_id, i.user_id
+         from jsonb_to_recordset(?::jsonb) as w(platform text, platform_user_id text)
+         cross join lateral (
+           select user_id from platform_identities i
+            where i.platform = w.platform and i.platform_user_id = w.platform_user_id limit 1
+         ) i`,
+        [
+          JSON.stringify(
+            identities.map((i) => ({ platform: i.platform, platform_user_id: i.platformUserId })),
+          ),
+        ],
       );
-    return row?.user_id ?? null;
+    const found = new Map(rows.map((row) => [`${row.platform}:${row.platform_user_id}`, row.user_id]));
+    return identities.map((identity) => found.get(identityKey(identity)) ?? null);
   }
 
   async resolve(identity: Identity, displayName: string | null | undefined, now: Date) {
@@ -46,21 +82,64 @@ export class MikroUserRepository implements UserRepository {
   }
 
   async register(identity: Identity, displayName: string | null | undefined, now: Date) {
+    return this.#registrations.add({ identity, displayName: displayName ?? null, now });
+  }
+
+  async #registerBatch(items: PendingRegistration[]): Promise<Registration[]> {
+    try {
+      return await this.#registerTogether(items);
+    } catch (error) {
+      // Whatever failed the statement (a deadlock with another replica's batch) fails each item alone at most.
+      if (items.length === 1) throw error;
+      return Promise.all(items.map((item) => this.#registerTogether([item]).then(([one]) => one!)));
+    }
+  }
+
+  /** Answers each item's user, and whether this batch registered it or found it there before. */
+  async #registerTogether(items: PendingRegistration[]): Promise<Registration[]> {
     // Two first contacts of one identity can race: the unique (platform, platformUserId) lets only one identity
     // in, and its user is inserted by the same statement only then (the foreign key is checked at the end of
-    // the statement). The loser finds the winner's user.
-    const [row] = await this.#em.fork().execute<{ user_id: string }[]>(
-      `with joined as (
+    // the statement). The loser, and a second item of the same identity in this batch, finds the winner's user.
+    const rows = await this.#em
+      .fork()
+      .execute<{ platform: string; platform_user_id: string; user_id: string }[]>(
+        `with wanted as (
+         select * from jsonb_to_recordset(?::jsonb)
+           as w(platform text, platform_user_id text, display_name text, created_at timestamptz)
+       ), joined as (
          insert into platform_identities (id, user_id, platform, platform_user_id, display_name, created_at)
-         values (?, ?, ?, ?, ?, ?) on conflict (platform, platform_user_id) do nothing returning user_id
-       ), registered as (insert into users (id, created_at) select user_id, ? from joined)
-       select user_id from joined`,
-      [randomUUID(), randomUUID(), identity.platform, identity.platformUserId, displayName ?? null, now, now],
+         select gen_random_uuid(), gen_random_uuid(), platform, platform_user_id, display_name, created_at
+           from wanted
+         on conflict (platform, platform_user_id) do nothing
+         returning user_id, platform, platform_user_id, created_at
+       ), registered as (insert into users (id, created_at) select user_id, created_at from joined)
+       select platform, platform_user_id, user_id from joined`,
+        [
+          JSON.stringify(
+            items.map((i) => ({
+              platform: i.identity.platform,
+              platform_user_id: i.identity.platformUserId,
+              display_name: i.displayName,
+              created_at: i.now.toISOString(),
+            })),
+          ),
+        ],
+      );
+    const registered = new Map(rows.map((row) => [`${row.platform}:${row.platform_user_id}`, row.user_id]));
+    const answered = new Set<string>();
+    return Promise.all(
+      items.map(async (item) => {
+        const key = identityKey(item.identity);
+        const mine = registered.get(key);
+        if (mine !== undefined && !answered.has(key)) {
+          answered.add(key);
+          return { userId: mine, created: true };
+        }
+        const winner = await this.findUserId(item.identity);
+        if (!winner) throw new Error(`identity ${item.identity.platform} was neither inserted nor found`);
+        return { userId: winner, created: false };
+      }),
     );
-    if (row) return { userId: row.user_id, created: true };
-    const winner = await this.findUserId(identity);
-    if (!winner) throw new Error(`identity ${identity.platform} was neither inserted nor found`);
-    return { userId: winner, created: false };
   }
 
   async watchlist(userId: string): Promise<WatchlistItem[]> {

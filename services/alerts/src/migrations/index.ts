@@ -9,6 +9,7 @@ import { Migration20261203150000CreateBatches } from "./Migration20261203150000_
 import { Migration20261203170000AlertEdits } from "./Migration20261203170000_alert_edits.ts";
 import { Migration20261203200000SettingsQuietHours } from "./Migration20261203200000_settings_quiet_hours.ts";
 import { Migration20261203210000SettingsChanges } from "./Migration20261203210000_settings_changes.ts";
+import { Migration20261204000000BatchUserLocks } from "./Migration20261204000000_batch_user_locks.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -23,4 +24,5 @@ export const migrationsList = [
   { name: "Migration20261203170000_alert_edits", class: Migration20261203170000AlertEdits },
   { name: "Migration20261203200000_settings_quiet_hours", class: Migration20261203200000SettingsQuietHours },
   { name: "Migration20261203210000_settings_changes", class: Migration20261203210000SettingsChanges },
+  { name: "Migration20261204000000_batch_user_locks", class: Migration20261204000000BatchUserLocks },
 ];
