@@ -1,7 +1,9 @@
 import type { Logger, Registry } from "@tickerbell/config";
 import { createApp } from "./app.ts";
 import { MikroAlertRepository } from "./db/alert-repository.ts";
+import { channelListener } from "./db/channel-listener.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
+import { IDENTITIES_CHANNEL, IdentityCache } from "./db/identity-cache.ts";
 import { type Database, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
 import { OutboxWakeups } from "./db/outbox-wakeup.ts";
@@ -50,6 +52,17 @@ export async function startAlertService(config: AlertServiceConfig) {
     logger: config.logger.child({ component: "outbox-wakeups" }),
   });
   outboxWakeups.startNotifying();
+  // Who each platform identity is, remembered while this process hears every link (see IdentityCache).
+  const identities = new IdentityCache();
+  const identityListener = channelListener(config.database, db.orm, {
+    channel: IDENTITIES_CHANNEL,
+    onNotification: () => identities.forgetAll(),
+    onListening: () => identities.trust(),
+    onLost: () => identities.distrust(),
+    logger: config.logger.child({ component: "identity-cache" }),
+    lostMessage: "identity LISTEN connection lost; looking every identity up until it is back",
+  });
+  await identityListener.start();
   const clock = config.clock ?? systemClock;
   const alerts = new AlertService({
     repository: new MikroAlertRepository(db.em, db.outboxCommits, { createBatchMax: config.createBatchMax }),
@@ -58,7 +71,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,
   });
   const users = new UserService({
-    repository: new MikroUserRepository(db.em),
+    repository: new MikroUserRepository(db.em, identities),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
     redeemLimiter: new FailedAttemptLimiter({
@@ -101,6 +114,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     em: db.em,
     async close() {
       outboxWakeups.stopNotifying();
+      await identityListener.stop();
       await db.close();
     },
   };

@@ -11,6 +11,7 @@ import {
   UserEntity,
   WatchlistItemEntity,
 } from "./entities.ts";
+import { IDENTITIES_CHANNEL, IdentityCache } from "./identity-cache.ts";
 import { toAlert } from "./mapping.ts";
 import { appendAlertChanges, type PendingAlertChange } from "./outbox.ts";
 
@@ -36,14 +37,23 @@ export class MikroUserRepository implements UserRepository {
   readonly #lookups: GroupCommit<Identity, string | null>;
   readonly #registrations: GroupCommit<PendingRegistration, Registration>;
 
-  constructor(em: SqlEntityManager) {
+  readonly #identities: IdentityCache;
+
+  /** `identities`: who each identity is, remembered; without one, every lookup asks the database. */
+  constructor(em: SqlEntityManager, identities: IdentityCache = new IdentityCache()) {
     this.#em = em;
+    this.#identities = identities;
     this.#lookups = new GroupCommit((identities) => this.#findUserIds(identities), { concurrency: 2 });
     this.#registrations = new GroupCommit((items) => this.#registerBatch(items), { concurrency: 2 });
   }
 
-  findUserId(identity: Identity): Promise<string | null> {
-    return this.#lookups.add(identity);
+  async findUserId(identity: Identity): Promise<string | null> {
+    const known = this.#identities.get(identity);
+    if (known !== undefined) return known;
+    const epoch = this.#identities.epoch();
+    const userId = await this.#lookups.add(identity);
+    if (userId !== null) this.#identities.remember(identity, userId, epoch);
+    return userId;
   }
 
   async #findUserIds(identities: Identity[]): Promise<(string | null)[]> {
@@ -82,7 +92,10 @@ export class MikroUserRepository implements UserRepository {
   }
 
   async register(identity: Identity, displayName: string | null | undefined, now: Date) {
-    return this.#registrations.add({ identity, displayName: displayName ?? null, now });
+    const epoch = this.#identities.epoch();
+    const registration = await this.#registrations.add({ identity, displayName: displayName ?? null, now });
+    this.#identities.remember(identity, registration.userId, epoch);
+    return registration;
   }
 
   async #registerBatch(items: PendingRegistration[]): Promise<Registration[]> {
@@ -176,7 +189,19 @@ export class MikroUserRepository implements UserRepository {
     });
   }
 
-  redeemLinkCode(
+  async redeemLinkCode(
+    codeHash: string,
+    identity: Identity,
+    now: Date,
+    limits: { openAlerts: number; watchlist: number },
+  ): Promise<RedeemOutcome> {
+    const outcome = await this.#redeem(codeHash, identity, now, limits);
+    // Committed: identities of the redeemer's former user now name the owner.
+    if (outcome.kind === "linked") this.#identities.forgetAll();
+    return outcome;
+  }
+
+  #redeem(
     codeHash: string,
     identity: Identity,
     now: Date,
@@ -253,6 +278,9 @@ export class MikroUserRepository implements UserRepository {
           formerUserId,
         ]);
         await em.execute("delete from users where id = ?", [formerUserId]);
+        // Every other process forgets which user these identities were, when (and only if) this commits.
+        // A notifying commit takes a database-wide lock; links are rare enough for that.
+        await em.execute("select pg_notify(?, '')", [IDENTITIES_CHANNEL]);
       } else {
         em.create(PlatformIdentityEntity, {
           id: randomUUID(),
