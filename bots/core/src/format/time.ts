@@ -26,14 +26,25 @@ function zoneFormat(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/** The last minute each zone formatted: a burst of notifications names the same few minutes again and again. */
+const LAST_MINUTE = new Map<string, { minute: number; text: string }>();
+
 /** `2026-12-03 15:05 GMT+1` (or `… UTC`) in a zone; `<t:1796310300:f>` on Discord. */
 export function formatTime(at: Date | string | number, display: TimeDisplay): string {
   const when = at instanceof Date ? at : new Date(at);
+  // A time that is no time (an older or damaged message) is said as such, never a thrown RangeError.
+  if (Number.isNaN(when.getTime())) return "an unknown time";
   if (display.kind === "discord") return `<t:${Math.floor(when.getTime() / 1000)}:f>`;
+  // Every zone's offset is a whole number of minutes, so one minute reads the same throughout.
+  const minute = Math.floor(when.getTime() / 60_000);
+  const last = LAST_MINUTE.get(display.timeZone);
+  if (last?.minute === minute) return last.text;
   const parts = Object.fromEntries(
     zoneFormat(display.timeZone)
       .formatToParts(when)
       .map((p) => [p.type, p.value]),
   );
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+  const text = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+  LAST_MINUTE.set(display.timeZone, { minute, text });
+  return text;
 }
