@@ -73,9 +73,9 @@ if (bus) {
     service.alerts
       .sweep()
       .then(
-        ({ expired, resumed, purged, outboxPruned }) =>
-          expired + resumed + purged + outboxPruned > 0 &&
-          logger.info({ expired, resumed, purged, outboxPruned }, "swept due alerts"),
+        ({ expired, resumed, purged, firingsPurged, outboxPruned }) =>
+          expired + resumed + purged + firingsPurged + outboxPruned > 0 &&
+          logger.info({ expired, resumed, purged, firingsPurged, outboxPruned }, "swept due alerts"),
       )
       .catch((err) => logger.error({ err }, "due-alert sweep failed"))
       .finally(() => {

@@ -82,9 +82,9 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
           // Every clock an alert runs on: its expiry, the end of a snooze, the end of its time as history.
           sweeping = service.alerts
             .sweep()
-            .then(({ expired, resumed, purged, outboxPruned }) => {
-              if (expired + resumed + purged + outboxPruned > 0)
-                logger.info({ expired, resumed, purged, outboxPruned }, "swept due alerts");
+            .then(({ expired, resumed, purged, firingsPurged, outboxPruned }) => {
+              if (expired + resumed + purged + firingsPurged + outboxPruned > 0)
+                logger.info({ expired, resumed, purged, firingsPurged, outboxPruned }, "swept due alerts");
               // Purging writes no change event; expiries and resumes do.
               if (expired + resumed > 0) relay.notify();
             })

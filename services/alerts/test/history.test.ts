@@ -68,6 +68,7 @@ describe("history retention (default: 90 days)", () => {
     h.clock.advance(89 * DAY);
     const recentCancelled = await create(h, user);
     await h.api("DELETE", `/v1/alerts/${recentCancelled.id}`, { as: user });
+    const recentRepeatFiring = await fire(h, oldRepeating, 1, false);
     h.clock.advance(DAY + 1);
 
     const outboxBefore = await outboxRows(h);
@@ -75,6 +76,8 @@ describe("history retention (default: 90 days)", () => {
       expired: 0,
       resumed: 0,
       purged: 3,
+      // The open repeating alert's first firing, now older than the retention: the alert itself stays.
+      firingsPurged: 1,
       outboxPruned: 0,
     });
     expect((await listedIds(h, user)).sort()).toEqual(
@@ -89,7 +92,15 @@ describe("history retention (default: 90 days)", () => {
     expect(await rowsOf(h, "deliveries", oldTriggered.id)).toBe(0);
     expect((await h.api("GET", `/v1/deliveries/${oneShotFiring}`)).body.state).toBe("new");
     expect(await rowsOf(h, "alert_triggers", oldRepeating.id)).toBe(1);
-    expect((await h.api("GET", `/v1/deliveries/${repeatFiring}`)).body.state).toBe("sent");
+    expect(await rowsOf(h, "deliveries", oldRepeating.id)).toBe(1);
+    expect((await h.api("GET", `/v1/deliveries/${recentRepeatFiring}`)).body.state).toBe("sent");
+    expect((await h.api("GET", `/v1/deliveries/${repeatFiring}`)).body.state).toBe("new");
+    // /history shows the firings kept: the recent one, not the purged one.
+    const history = await h.api("GET", "/v1/firings", { as: user });
+    expect(history.status, history.text).toBe(200);
+    const shown = history.body.firings.map((f: { triggerId: string }) => f.triggerId);
+    expect(shown).toContain(recentRepeatFiring);
+    expect(shown).not.toContain(repeatFiring);
     // No change event: consumers dropped these alerts when they finished.
     expect(await outboxRows(h)).toBe(outboxBefore);
     expect((await h.service.alerts.sweep(h.clock.now())).purged).toBe(0);
@@ -154,11 +165,21 @@ describe("history retention (default: 90 days)", () => {
             + (select count(*)::int from deliveries d where not exists (select 1 from alerts a where a.id = d.alert_id)) as n`,
     );
     expect(orphans.n).toBe(0);
+    // The old open alerts stay, but their firings of 100 days ago went too: only the template's recent one is left.
     expect(
       (
         await sql(h.db.url, "select count(*)::int as n from deliveries where user_id = $1", [template.userId])
       )[0].n,
-    ).toBe(11);
+    ).toBe(1);
+    expect(
+      (
+        await sql(
+          h.db.url,
+          "select count(*)::int as n from alert_triggers t join alerts a on a.id = t.alert_id where a.user_id = $1",
+          [template.userId],
+        )
+      )[0].n,
+    ).toBe(1);
     expect(await listedIds(h, user)).toHaveLength(11);
   });
 });

@@ -265,8 +265,56 @@ describe("storing the matcher's runtime state (alerts.runtime)", () => {
     expect((await h.service.runtime.claimUndelivered(60_000, 100)).map((n) => n.triggerId)).not.toContain(
       fired.triggerId,
     );
+    // And the pass stopped counting it among the firings still waiting, so later passes do not read it again.
+    expect(await awaiting(fired.triggerId)).toBe(false);
+  });
+
+  it("keeps only what still waits for an outcome in the re-emitter's reading, however many firings were delivered", async () => {
+    const created = await create("busy-firer", { repeat: { cooldownSeconds: 60 } });
+    const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "busy-firer" })).body as Alert;
+    const delivered: string[] = [];
+    let generation = 0;
+    for (; generation < 30; generation++) {
+      const fired = firing(alert, generation, 201, true);
+      await applyRuntime(alert, {
+        state: cooling(generation + 1, Date.parse(fired.firedAt), 201),
+        done: false,
+        firing: fired,
+      });
+      delivered.push(fired.triggerId);
+    }
+    await h.api("PUT", "/v1/deliveries", {
+      token: "telegram",
+      body: { records: delivered.map((triggerId) => ({ triggerId, alertId: alert.id, status: "sent" })) },
+    });
+    const undelivered = firing(alert, generation, 202, true);
+    await applyRuntime(alert, {
+      state: cooling(generation + 1, Date.parse(undelivered.firedAt), 202),
+      done: false,
+      firing: undelivered,
+    });
+    // Just recorded, every firing with a notification waits; the delivered ones until a pass past the grace.
+    expect(await awaiting(undelivered.triggerId)).toBe(true);
+    h.clock.advance(61_000);
+    const due = await h.service.runtime.claimUndelivered(60_000, 100);
+    expect(due.map((n) => n.triggerId)).toEqual(expect.arrayContaining([undelivered.triggerId]));
+    expect(due.map((n) => n.triggerId)).not.toEqual(expect.arrayContaining([delivered[0]]));
+    const [waiting] = await sql(
+      h.db.url,
+      "select count(*)::int as n from alert_triggers where alert_id = $1 and awaiting_outcome",
+      [alert.id],
+    );
+    expect(waiting.n).toBe(1);
+    expect(await awaiting(undelivered.triggerId)).toBe(true);
   });
 });
+
+async function awaiting(triggerId: string): Promise<boolean> {
+  const [row] = await sql(h.db.url, "select awaiting_outcome from alert_triggers where trigger_id = $1", [
+    triggerId,
+  ]);
+  return row.awaiting_outcome;
+}
 
 describe("snapshot paging and demand", () => {
   it("pages through alerts by status in id order", async () => {

@@ -370,6 +370,27 @@ export class MikroAlertRepository implements AlertRepository {
     }
   }
 
+  async purgeFirings(firedBefore: Date): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      // Oldest first along alert_triggers_fired_idx, a committed batch per statement, as purgeFinished.
+      const [row] = await this.#em.fork().execute<{ purged: number }[]>(
+        `with gone as (
+           delete from alert_triggers where trigger_id in (
+             select trigger_id from alert_triggers
+              where fired_at < ?
+              order by fired_at limit ? for update skip locked)
+           returning trigger_id),
+         records as (delete from deliveries where trigger_id in (select trigger_id from gone))
+         select count(*)::int as purged from gone`,
+        [firedBefore.toISOString(), PURGE_BATCH],
+      );
+      const batch = Number(row?.purged ?? 0);
+      purged += batch;
+      if (batch < PURGE_BATCH) return purged;
+    }
+  }
+
   async page(status: AlertStatus, after: string | null, limit: number): Promise<Alert[]> {
     const rows = await this.#em
       .fork()

@@ -96,6 +96,8 @@ export const AlertTriggerEntity = defineEntity({
     notification: p.json<Notification>().nullable(),
     reemittedAt: p.datetime().nullable(),
     reemits: p.integer(),
+    /** A notification no bot reported an outcome for yet, as of the re-emitter's last look. */
+    awaitingOutcome: p.boolean().default(false),
   },
 });
 

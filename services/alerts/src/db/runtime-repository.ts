@@ -126,8 +126,9 @@ export class MikroRuntimeRepository implements RuntimeRepository {
         // Idempotent by triggerId: a firing replayed (the matcher's replay after a crash) is recorded once.
         const inserted = await em.execute<{ trigger_id: string }[]>(
           `insert into alert_triggers
-             (trigger_id, alert_id, generation, price, fired_at, outcome, recorded_at, notification)
-           select r.trigger_id, r.alert_id, r.generation, r.price, r.fired_at, r.outcome, ?, r.notification
+             (trigger_id, alert_id, generation, price, fired_at, outcome, recorded_at, notification, awaiting_outcome)
+           select r.trigger_id, r.alert_id, r.generation, r.price, r.fired_at, r.outcome, ?, r.notification,
+                  r.notification is not null
              from jsonb_to_recordset(?::jsonb) as r(trigger_id text, alert_id uuid, generation int, price float8,
                                                    fired_at timestamptz, outcome text, notification jsonb)
            on conflict (trigger_id) do nothing
@@ -178,11 +179,22 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     now: Date,
   ): Promise<Notification[]> {
     return this.#em.fork().transactional(async (em) => {
+      // Firings past the grace period that got their outcome (or used up their re-emits) wait no longer: what
+      // stays marked is only what is still to deliver, so this pass reads that, however long the history.
+      await em.execute(
+        `update alert_triggers set awaiting_outcome = false
+          where trigger_id in (
+            select t.trigger_id from alert_triggers t
+             where t.awaiting_outcome and t.recorded_at < ?
+               and (t.reemits >= ? or exists (select 1 from deliveries d where d.trigger_id = t.trigger_id))
+             for update of t skip locked)`,
+        [recordedBefore, MAX_REEMITS],
+      );
       // Skip what another replica is claiming; a claim is its re-emission timestamp, so each waits a grace period.
       const rows = await em.execute<{ trigger_id: string; notification: Notification }[]>(
         `select t.trigger_id, t.notification
            from alert_triggers t
-          where t.notification is not null
+          where t.awaiting_outcome
             and t.recorded_at < ?
             and (t.reemitted_at is null or t.reemitted_at < ?)
             and t.reemits < ?

@@ -39,6 +39,8 @@ export interface SweepOutcome {
   expired: number;
   resumed: number;
   purged: number;
+  /** Firings of alerts still open that passed the history retention, deleted (the alerts stay). */
+  firingsPurged: number;
   /** Published outbox rows deleted. */
   outboxPruned: number;
 }
@@ -217,13 +219,20 @@ export class AlertService {
 
   /** Everything that is due by the clock; main.ts, the workers and the standalone run it on an interval. */
   async sweep(now: Date = this.#clock.now()): Promise<SweepOutcome> {
-    const [expired, resumed, purged, outboxPruned] = await Promise.all([
+    const [expired, resumed, [purged, firingsPurged], outboxPruned] = await Promise.all([
       this.expireDue(now),
       this.resumeDue(now),
-      this.purgeHistory(now),
+      // One after the other: both delete firings (the first with their finished alerts), and together they
+      // would take the same rows' locks in different orders.
+      this.purgeHistory(now).then(
+        async (alerts): Promise<[number, number]> => [
+          alerts,
+          await this.#repository.purgeFirings(new Date(now.getTime() - this.#historyMs)),
+        ],
+      ),
       this.#repository.prunePublishedOutbox(new Date(now.getTime() - PUBLISHED_OUTBOX_RETENTION_MS)),
     ]);
-    return { expired, resumed, purged, outboxPruned };
+    return { expired, resumed, purged, firingsPurged, outboxPruned };
   }
 
   /**

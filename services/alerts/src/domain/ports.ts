@@ -86,6 +86,11 @@ export interface AlertRepository {
    * consumers dropped finished alerts when they finished.
    */
   purgeFinished(changedBefore: Date): Promise<number>;
+  /**
+   * Deletes firings (of any alert, open ones included) fired before `firedBefore`, with their delivery records,
+   * in batches; answers how many firings went.
+   */
+  purgeFirings(firedBefore: Date): Promise<number>;
   /** Deletes outbox rows published before `publishedBefore` (Kafka has them), in batches; answers how many. */
   prunePublishedOutbox(publishedBefore: Date): Promise<number>;
   /** The user's most recent firings (of any of their alerts, finished ones included), newest first. */
