@@ -10,7 +10,11 @@ import { anotherPriceAlert, type Harness, priceAlert, startHarness } from "./har
 const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-alerts-pglite-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe("the API on PGlite", () => {
+// PGlite is PostgreSQL compiled to WebAssembly, in this process: starting it and migrating a fresh database takes
+// seconds on a quiet machine and far longer on a busy one.
+const PGLITE_TEST_MS = 180_000;
+
+describe("the API on PGlite", { timeout: PGLITE_TEST_MS }, () => {
   let alertId: string;
 
   it("runs the main flows", async () => {
