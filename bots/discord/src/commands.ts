@@ -154,7 +154,9 @@ const alert = new SlashCommandBuilder()
           .setName("level")
           .setDescription("New level: 210 (same direction), above 210, 5%, down 3% from close, trail 8%"),
       )
-      .addStringOption((o) => o.setName("note").setDescription("New note (up to 200 characters)"))
+      .addStringOption((o) =>
+        o.setName("note").setDescription("New note (up to 200 characters); - removes the note"),
+      )
       .addStringOption((o) =>
         o
           .setName("repeat")
@@ -438,7 +440,7 @@ export function helpText(topic: string | null): string {
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
-      "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note`, `repeat` (`off` to fire once), `expires` (`never`)",
+      "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`)",
       "`/alert history` — your alerts' last firings, with price and time",
     ].join("\n");
   }

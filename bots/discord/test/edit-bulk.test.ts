@@ -69,6 +69,11 @@ describe("/alert edit", () => {
     expect(buttonsOf(reply).map((b) => b.label)).toEqual(["⏸ Pause", "🗑 Delete"]);
     const edited = await stack.alerts.getAlert(user.id, String(typed[0]?.value));
     expect(edited).toMatchObject({ condition: { target: 2500 }, note: "trim here", levelsRevision: 1 });
+    const unnoted = await stack.fake
+      .slashCommand(user, "alert edit", { alert: String(typed[0]?.value), note: "-" })
+      .reply();
+    expect(unnoted.content).toBe("✏️ Changed: AAPL above $2,500.00");
+    expect(await stack.alerts.getAlert(user.id, String(typed[0]?.value))).toMatchObject({ note: null });
 
     const refused = await stack.fake
       .slashCommand(user, "alert edit", { alert: "1", level: "above abc" })

@@ -42,6 +42,9 @@ describe("/edit on Telegram", () => {
 
     const noted = await world.say(ann, '/edit 1 note "take half" expires never');
     expect(noted.text).toBe(`✏️ Changed: AAPL above ${money(second)} · repeats every 1h · “take half”`);
+    const unnoted = await world.say(ann, "/edit 1 note -");
+    expect(unnoted.text).toBe(`✏️ Changed: AAPL above ${money(second)} · repeats every 1h`);
+    expect((await world.alertsOf(ann))[0]).toMatchObject({ note: null });
     expect((await world.say(ann, "/edit 1 trail 5")).text).toMatch(
       /^That alert is at a price|Trail by "5" what\?/,
     );

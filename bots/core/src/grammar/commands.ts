@@ -55,7 +55,8 @@ export interface EditCommand {
   name: "edit";
   ref: AlertRef;
   level: EditLevel | null;
-  note?: string;
+  /** null removes the note. */
+  note?: string | null;
   repeat?: { cooldownSeconds: number } | null;
   expiresAt?: string | null;
 }
@@ -95,7 +96,8 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   {
     name: "edit",
     usage: "/edit 2 above 210",
-    summary: 'Change an alert\'s level, note, repeat or expiry in place (/edit 2 210, /edit 2 note "trim")',
+    summary:
+      'Change an alert\'s level, note, repeat or expiry in place (/edit 2 210, /edit 2 note "trim", /edit 2 no note)',
   },
   {
     name: "delete",

@@ -40,6 +40,10 @@ describe("/edit", () => {
       { level: { kind: "condition", condition: { kind: "price", direction: "above", target: 210 } } },
     ],
     ['/edit 2 note "trim here"', { level: null, note: "trim here" }],
+    ["/edit 2 note -", { level: null, note: null }],
+    ['/edit 2 note "-"', { level: null, note: null }],
+    ["/edit 2 no note", { level: null, note: null }],
+    ["/edit 2 no note repeat 1h", { level: null, note: null, repeat: { cooldownSeconds: 3600 } }],
     ["/edit 2 repeat 1h", { level: null, repeat: { cooldownSeconds: 3600 } }],
     ["/edit 2 once", { level: null, repeat: null }],
     ["/edit 2 expires 3d", { level: null, expiresAt: "2026-06-04T12:00:00.000Z" }],
@@ -82,6 +86,10 @@ describe("/edit", () => {
     expect(editCommandFromOptions({ alert: "2", repeat: "off", note: "why" }, { now })).toMatchObject({
       ok: true,
       command: { repeat: null, note: "why", level: null },
+    });
+    expect(editCommandFromOptions({ alert: "2", note: " - " }, { now })).toMatchObject({
+      ok: true,
+      command: { note: null, level: null },
     });
     expect(editCommandFromOptions({ alert: "2", level: "above abc" }, { now })).toEqual({
       ok: false,

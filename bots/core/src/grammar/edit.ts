@@ -33,7 +33,9 @@ export function parseEdit(args: Token[], now: Date): EditCommand {
   if (refToken === undefined)
     refuse("Which alert, and what should change? Send /alerts to see them numbered.", EXAMPLE);
   const ref = withExample(EXAMPLE, () => parseAlertRef("edit", [refToken.text]));
-  const words = new Words(splitAlertWords(rest));
+  const { tokens, noNote } = withoutNoNote(rest);
+  const words = new Words(splitAlertWords(tokens));
+  if (noNote && words.done()) return { name: "edit", ref, level: null, note: null };
   if (words.done()) {
     refuse(
       'What should change? Give a level (above 210, 210, 5%), note "text", repeat 1h, once, expires 3d or expires never.',
@@ -42,7 +44,26 @@ export function parseEdit(args: Token[], now: Date): EditCommand {
   }
   const level = readLevel(words, ref);
   const options = withEditExample(ref, () => readAlertOptions(words, now, `${editExample(ref)} repeat 1h`));
-  return editCommand(ref, level, options);
+  if (noNote && options.note !== undefined)
+    refuse("Give a new note or no note, not both.", `${editExample(ref, "no note")}`);
+  const command = editCommand(ref, level, options);
+  return noNote ? { ...command, note: null } : command;
+}
+
+/** `note -` (or Discord's `note:-`) removes the note: a note of a single dash is no note. */
+const NO_NOTE = "-";
+
+/** Takes `no note` (two unquoted words, anywhere after the alert) out of the words: it removes the note. */
+function withoutNoNote(tokens: Token[]): { tokens: Token[]; noNote: boolean } {
+  const at = tokens.findIndex(
+    (t, i) =>
+      !t.quoted &&
+      t.text.toLowerCase() === "no" &&
+      tokens[i + 1]?.quoted === false &&
+      tokens[i + 1]?.text.toLowerCase() === "note",
+  );
+  if (at === -1) return { tokens, noNote: false };
+  return { tokens: [...tokens.slice(0, at), ...tokens.slice(at + 2)], noNote: true };
 }
 
 function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptionsGiven): EditCommand {
@@ -62,7 +83,7 @@ function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptio
     name: "edit",
     ref,
     level,
-    ...(options.note === undefined ? {} : { note: options.note }),
+    ...(options.note === undefined ? {} : { note: options.note === NO_NOTE ? null : options.note }),
     ...(options.repeat === undefined ? {} : { repeat: options.repeat }),
     ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
   };
