@@ -13,6 +13,24 @@ export const alertHistoryDaysEnv = () =>
       .max(MAX_ALERT_HISTORY_DAYS, `keep finished alerts at most ${MAX_ALERT_HISTORY_DAYS} days`),
   );
 
+/** The per-user limits, read the same way by the alert service and the standalone. */
+export const UserLimitsEnvShape = {
+  ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "allow each user at least 1 open alert")
+      .max(100_000, "allow each user at most 100000 open alerts"),
+  ),
+  ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "allow each user at least 1 command a minute")
+      .max(100_000, "allow each user at most 100000 commands a minute"),
+  ),
+};
+
 const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOLE"] as const;
 
 export const AlertsEnvSchema = z
@@ -28,10 +46,7 @@ export const AlertsEnvSchema = z
     API_TOKEN_TELEGRAM: envSecret().optional(),
     API_TOKEN_CONSOLE: envSecret().optional(),
     API_TOKEN_INTERNAL: envSecret().optional(),
-    ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().min(1).max(100_000)),
-    ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
-      z.number().min(1).max(100_000),
-    ),
+    ...UserLimitsEnvShape,
     ALERTS_EXPIRY_SWEEP_SECONDS: envInt(30).pipe(z.number().min(1).max(3600)),
     /** Finished alerts (triggered, expired, cancelled) are deleted this many days after their last change. */
     ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),

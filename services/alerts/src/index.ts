@@ -1,6 +1,6 @@
 export { createApp } from "./app.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
-export { type AlertsEnv, alertHistoryDaysEnv, loadEnv } from "./env.ts";
+export { type AlertsEnv, alertHistoryDaysEnv, loadEnv, UserLimitsEnvShape } from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";

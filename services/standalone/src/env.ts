@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { alertHistoryDaysEnv, DEFAULT_USER_COMMANDS_PER_MINUTE } from "@tickerbell/alerts";
+import { alertHistoryDaysEnv, UserLimitsEnvShape } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
@@ -33,10 +33,7 @@ export const StandaloneEnvSchema = z.object({
   /** The try-out market trades around the clock, fast-forwarded so alerts fire while you watch. */
   SIMULATION_MARKET_HOURS: z.enum(["real", "always-open"]).default("always-open"),
   SIMULATION_SPEED: envInt(60).pipe(z.number().int().min(1).max(3600)),
-  ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(z.number().int().min(1)),
-  ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
-    z.number().int().min(1).max(100_000),
-  ),
+  ...UserLimitsEnvShape,
   /** Days finished alerts stay listed (from their last change) before the sweep deletes them. */
   ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
   /**

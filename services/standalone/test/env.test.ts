@@ -28,6 +28,20 @@ describe("ALERTS_HISTORY_DAYS", () => {
   });
 });
 
+describe("ALERTS_MAX_ACTIVE_PER_USER", () => {
+  it("has the alert service's default and bounds in the standalone", () => {
+    const alerts = loadAlertsEnv({ API_TOKEN_TELEGRAM: "telegram-token-0001" });
+    expect(loadEnv({}).ALERTS_MAX_ACTIVE_PER_USER).toBe(alerts.ALERTS_MAX_ACTIVE_PER_USER);
+    expect(loadEnv({ ALERTS_MAX_ACTIVE_PER_USER: "100000" }).ALERTS_MAX_ACTIVE_PER_USER).toBe(100_000);
+    for (const bad of ["0", "100001", "2.5", "plenty"]) {
+      expect(() => loadEnv({ ALERTS_MAX_ACTIVE_PER_USER: bad })).toThrow(/ALERTS_MAX_ACTIVE_PER_USER/);
+      expect(() =>
+        loadAlertsEnv({ API_TOKEN_TELEGRAM: "telegram-token-0001", ALERTS_MAX_ACTIVE_PER_USER: bad }),
+      ).toThrow(/ALERTS_MAX_ACTIVE_PER_USER/);
+    }
+  });
+});
+
 describe("CONSOLE_HISTORY_FILE", () => {
   it("keeps the console's history in DATA_DIR unless told where, or off", () => {
     expect(consoleHistoryFile(loadEnv({ DATA_DIR: "/var/tickerbell" }))).toBe(
