@@ -164,6 +164,16 @@ const alert = new SlashCommandBuilder()
       )
       .addStringOption((o) =>
         o.setName("expires").setDescription("A duration like 3d, a date like 2026-12-31, or never"),
+      )
+      .addBooleanOption((o) =>
+        o
+          .setName("regular-hours-only")
+          .setDescription("True: fire only during regular trading hours; False: at any hour"),
+      )
+      .addBooleanOption((o) =>
+        o
+          .setName("urgent")
+          .setDescription("True: notify even during your quiet hours; False: hold like others"),
       ),
   );
 
@@ -266,6 +276,11 @@ function text(value: OptionValue | undefined): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
+/** A boolean option: left out means unchanged. */
+function flag(value: OptionValue | undefined): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
 /** Turns a slash-command invocation into a core command, or a refusal with a message. */
 export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashRequest {
   const { command, subcommand, options } = invocation;
@@ -323,6 +338,8 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
             note: text(options.note),
             repeat: text(options.repeat),
             expires: text(options.expires),
+            regularHoursOnly: flag(options["regular-hours-only"]),
+            urgent: flag(options.urgent),
           },
           args,
         ),
@@ -440,7 +457,7 @@ export function helpText(topic: string | null): string {
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
-      "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`)",
+      "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`), `regular-hours-only`, `urgent`",
       "`/alert history` — your alerts' last firings, with price and time",
     ].join("\n");
   }

@@ -35,7 +35,15 @@ describe("/alert edit", () => {
     const edit = alert?.options?.find((o) => o.name === "edit") as
       | { options?: Array<{ name: string; required?: boolean; autocomplete?: boolean }> }
       | undefined;
-    expect(edit?.options?.map((o) => o.name)).toEqual(["alert", "level", "note", "repeat", "expires"]);
+    expect(edit?.options?.map((o) => o.name)).toEqual([
+      "alert",
+      "level",
+      "note",
+      "repeat",
+      "expires",
+      "regular-hours-only",
+      "urgent",
+    ]);
     expect(edit?.options?.[0]).toMatchObject({ required: true, autocomplete: true });
     const registered = stack.fake.registeredCommands().find((c) => c.name === "alert") as
       | { options?: Array<{ name: string }> }
@@ -74,6 +82,18 @@ describe("/alert edit", () => {
       .reply();
     expect(unnoted.content).toBe("✏️ Changed: AAPL above $2,500.00");
     expect(await stack.alerts.getAlert(user.id, String(typed[0]?.value))).toMatchObject({ note: null });
+    await stack.fake
+      .slashCommand(user, "alert edit", {
+        alert: String(typed[0]?.value),
+        "regular-hours-only": true,
+        urgent: true,
+      })
+      .reply();
+    expect(await stack.alerts.getAlert(user.id, String(typed[0]?.value))).toMatchObject({
+      regularHoursOnly: true,
+      urgent: true,
+      condition: { target: 2500 },
+    });
 
     const refused = await stack.fake
       .slashCommand(user, "alert edit", { alert: "1", level: "above abc" })

@@ -45,6 +45,11 @@ describe("/edit on Telegram", () => {
     const unnoted = await world.say(ann, "/edit 1 note -");
     expect(unnoted.text).toBe(`✏️ Changed: AAPL above ${money(second)} · repeats every 1h`);
     expect((await world.alertsOf(ann))[0]).toMatchObject({ note: null });
+    const hours = await world.say(ann, "/edit 1 rth urgent");
+    expect(hours.text).toMatch(/^✏️ Changed: AAPL above/);
+    expect((await world.alertsOf(ann))[0]).toMatchObject({ regularHoursOnly: true, urgent: true });
+    await world.say(ann, "/edit 1 no rth no urgent");
+    expect((await world.alertsOf(ann))[0]).toMatchObject({ regularHoursOnly: false, urgent: false });
     expect((await world.say(ann, "/edit 1 trail 5")).text).toMatch(
       /^That alert is at a price|Trail by "5" what\?/,
     );

@@ -223,6 +223,33 @@ describe("listing, reading, updating and cancelling", () => {
     expect(cleared.body.version).toBe(5);
   });
 
+  it("turns regular-hours-only and urgent on and off, keeping the alert's levels", async () => {
+    const before = (await h.api("GET", `/v1/alerts/${ids.aapl}`, { as: "lister" })).body;
+    const on = await h.api("PATCH", `/v1/alerts/${ids.aapl}`, {
+      as: "lister",
+      body: { regularHoursOnly: true, urgent: true },
+    });
+    expect(on.status, on.text).toBe(200);
+    expect(on.body).toMatchObject({ regularHoursOnly: true, urgent: true });
+    expect(on.body).toMatchObject({
+      thresholds: before.thresholds,
+      generation: before.generation,
+      levelsRevision: before.levelsRevision,
+    });
+    const off = await h.api("PATCH", `/v1/alerts/${ids.aapl}`, {
+      as: "lister",
+      body: { regularHoursOnly: false, urgent: false },
+    });
+    expect(off.body).toMatchObject({ regularHoursOnly: false, urgent: false });
+    const rows = await outboxFor(ids.aapl);
+    expect(rows.at(-1)?.payload).toMatchObject({ change: "updated", alert: { regularHoursOnly: false } });
+    const refused = await h.api("PATCH", `/v1/alerts/${ids.aapl}`, {
+      as: "lister",
+      body: { urgent: "yes" },
+    });
+    expect(refused.status).toBe(400);
+  });
+
   it("writes nothing for a no-op update", async () => {
     const before = await outboxFor(ids.msft);
     const res = await h.api("PATCH", `/v1/alerts/${ids.msft}`, { as: "lister", body: { status: "active" } });

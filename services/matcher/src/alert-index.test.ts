@@ -284,6 +284,19 @@ describe("expiry, pause, regular hours", () => {
   });
 });
 
+describe("an alert redefined with the same levels (/edit rth, no rth)", () => {
+  it("follows the new regular-hours-only flag at once, keeping its state", () => {
+    const index = new AlertIndex();
+    const anyHour = alert(1, { kind: "price", direction: "above", target: 110 });
+    index.upsert(anyHour);
+    const preMarket = Date.parse("2026-03-03T14:00:00Z"); // 09:00 New York
+    index.upsert({ ...anyHour, regularHoursOnly: true });
+    expect(index.onTick(tick(150, preMarket))).toEqual([]);
+    index.upsert({ ...anyHour, regularHoursOnly: false });
+    expect(fired(index.onTick(tick(150, preMarket + MIN))).map((f) => f.alertId)).toEqual([id(1)]);
+  });
+});
+
 describe("ordering, removal and state", () => {
   it("returns simultaneous firings sorted by alertId", () => {
     const index = new AlertIndex();

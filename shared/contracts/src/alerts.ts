@@ -191,6 +191,10 @@ export const UpdateAlertRequestSchema = z
     note: NoteSchema.nullable().optional(),
     repeat: RepeatSchema.nullable().optional(),
     expiresAt: IsoDateTimeSchema.nullable().optional(),
+    /** Fire only in regular US trading hours (on) or at any hour (off); the levels and state stay. */
+    regularHoursOnly: z.boolean().optional(),
+    /** Notify even in the user's quiet hours. */
+    urgent: z.boolean().optional(),
     status: z.enum(["active", "paused"]).optional(),
     /** Pause now and resume by itself after this many seconds (the Snooze button). */
     snoozeSeconds: z
@@ -203,7 +207,7 @@ export const UpdateAlertRequestSchema = z
   .strict()
   .refine(
     (u) => Object.keys(u).length > 0,
-    "nothing to update: give condition, note, repeat, expiresAt, status or snoozeSeconds",
+    "nothing to update: give condition, note, repeat, expiresAt, regularHoursOnly, urgent, status or snoozeSeconds",
   )
   .refine((u) => u.condition === undefined || u.market !== undefined, {
     message: "a new condition needs the market it is set at: give market.last",

@@ -59,6 +59,8 @@ export interface EditCommand {
   note?: string | null;
   repeat?: { cooldownSeconds: number } | null;
   expiresAt?: string | null;
+  regularHoursOnly?: boolean;
+  urgent?: boolean;
 }
 
 export type EditLevel =

@@ -43,6 +43,11 @@ describe("/edit", () => {
     ["/edit 2 note -", { level: null, note: null }],
     ['/edit 2 note "-"', { level: null, note: null }],
     ["/edit 2 no note", { level: null, note: null }],
+    ["/edit 2 rth", { level: null, regularHoursOnly: true }],
+    ["/edit 2 no rth", { level: null, regularHoursOnly: false }],
+    ["/edit 2 urgent", { level: null, urgent: true }],
+    ["/edit 2 no urgent rth", { level: null, urgent: false, regularHoursOnly: true }],
+    ["/edit 2 210 no rth", { level: { kind: "price", value: 210, text: "210" }, regularHoursOnly: false }],
     ["/edit 2 no note repeat 1h", { level: null, note: null, repeat: { cooldownSeconds: 3600 } }],
     ["/edit 2 repeat 1h", { level: null, repeat: { cooldownSeconds: 3600 } }],
     ["/edit 2 once", { level: null, repeat: null }],
@@ -87,6 +92,9 @@ describe("/edit", () => {
       ok: true,
       command: { repeat: null, note: "why", level: null },
     });
+    expect(
+      editCommandFromOptions({ alert: "2", regularHoursOnly: false, urgent: true }, { now }),
+    ).toMatchObject({ ok: true, command: { regularHoursOnly: false, urgent: true, level: null } });
     expect(editCommandFromOptions({ alert: "2", note: " - " }, { now })).toMatchObject({
       ok: true,
       command: { note: null, level: null },

@@ -33,52 +33,64 @@ export function parseEdit(args: Token[], now: Date): EditCommand {
   if (refToken === undefined)
     refuse("Which alert, and what should change? Send /alerts to see them numbered.", EXAMPLE);
   const ref = withExample(EXAMPLE, () => parseAlertRef("edit", [refToken.text]));
-  const { tokens, noNote } = withoutNoNote(rest);
+  const { tokens, turnedOff } = withoutTurnedOff(rest);
   const words = new Words(splitAlertWords(tokens));
-  if (noNote && words.done()) return { name: "edit", ref, level: null, note: null };
+  if (turnedOff.size > 0 && words.done()) return withTurnedOff(editCommand(ref, null, {}), turnedOff);
   if (words.done()) {
     refuse(
-      'What should change? Give a level (above 210, 210, 5%), note "text", repeat 1h, once, expires 3d or expires never.',
+      'What should change? Give a level (above 210, 210, 5%), note "text" or no note, repeat 1h, once, expires 3d or expires never, rth or no rth, urgent or no urgent.',
       editExample(ref),
     );
   }
   const level = readLevel(words, ref);
   const options = withEditExample(ref, () => readAlertOptions(words, now, `${editExample(ref)} repeat 1h`));
-  if (noNote && options.note !== undefined)
-    refuse("Give a new note or no note, not both.", `${editExample(ref, "no note")}`);
-  const command = editCommand(ref, level, options);
-  return noNote ? { ...command, note: null } : command;
+  const both =
+    (turnedOff.has("note") && options.note !== undefined) ||
+    (turnedOff.has("rth") && options.regularHoursOnly !== undefined) ||
+    (turnedOff.has("urgent") && options.urgent !== undefined);
+  if (both) refuse("Say each option once: either turn it on or say no.", editExample(ref, "no rth"));
+  return withTurnedOff(editCommand(ref, level, options), turnedOff);
 }
 
 /** `note -` (or Discord's `note:-`) removes the note: a note of a single dash is no note. */
 const NO_NOTE = "-";
 
-/** Takes `no note` (two unquoted words, anywhere after the alert) out of the words: it removes the note. */
-function withoutNoNote(tokens: Token[]): { tokens: Token[]; noNote: boolean } {
-  const at = tokens.findIndex(
-    (t, i) =>
-      !t.quoted &&
-      t.text.toLowerCase() === "no" &&
-      tokens[i + 1]?.quoted === false &&
-      tokens[i + 1]?.text.toLowerCase() === "note",
-  );
-  if (at === -1) return { tokens, noNote: false };
-  return { tokens: [...tokens.slice(0, at), ...tokens.slice(at + 2)], noNote: true };
+/** What `no …` turns off in an edit. */
+type TurnedOff = "note" | "rth" | "urgent";
+const TURNS_OFF = new Set<string>(["note", "rth", "urgent"]);
+
+/**
+ * Takes each `no note`, `no rth`, `no urgent` (two unquoted words, anywhere after the alert) out of the words:
+ * the note removed, any hour again, not urgent.
+ */
+function withoutTurnedOff(tokens: Token[]): { tokens: Token[]; turnedOff: Set<TurnedOff> } {
+  const kept: Token[] = [];
+  const turnedOff = new Set<TurnedOff>();
+  for (let i = 0; i < tokens.length; i++) {
+    const what = tokens[i + 1];
+    if (!tokens[i]!.quoted && tokens[i]!.text.toLowerCase() === "no" && what && !what.quoted) {
+      const name = what.text.toLowerCase();
+      if (TURNS_OFF.has(name)) {
+        turnedOff.add(name as TurnedOff);
+        i++;
+        continue;
+      }
+    }
+    kept.push(tokens[i]!);
+  }
+  return { tokens: kept, turnedOff };
+}
+
+function withTurnedOff(command: EditCommand, turnedOff: Set<TurnedOff>): EditCommand {
+  return {
+    ...command,
+    ...(turnedOff.has("note") ? { note: null } : {}),
+    ...(turnedOff.has("rth") ? { regularHoursOnly: false } : {}),
+    ...(turnedOff.has("urgent") ? { urgent: false } : {}),
+  };
 }
 
 function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptionsGiven): EditCommand {
-  if (options.regularHoursOnly !== undefined) {
-    refuse(
-      "The trading hours of an alert can't be changed; delete it and set it again with rth.",
-      "/delete 2",
-    );
-  }
-  if (options.urgent !== undefined) {
-    refuse(
-      "Whether an alert is urgent can't be changed; delete it and set it again with urgent.",
-      "/delete 2",
-    );
-  }
   return {
     name: "edit",
     ref,
@@ -86,6 +98,8 @@ function editCommand(ref: AlertRef, level: EditLevel | null, options: AlertOptio
     ...(options.note === undefined ? {} : { note: options.note === NO_NOTE ? null : options.note }),
     ...(options.repeat === undefined ? {} : { repeat: options.repeat }),
     ...(options.expiresAt === undefined ? {} : { expiresAt: options.expiresAt }),
+    ...(options.regularHoursOnly === undefined ? {} : { regularHoursOnly: options.regularHoursOnly }),
+    ...(options.urgent === undefined ? {} : { urgent: options.urgent }),
   };
 }
 
@@ -153,6 +167,8 @@ export interface EditOptionsInput {
   repeat?: string | undefined;
   /** `3d`, `2026-12-31`, or `never`. */
   expires?: string | undefined;
+  regularHoursOnly?: boolean | undefined;
+  urgent?: boolean | undefined;
 }
 
 /** Builds and checks an edit from structured options, with the same readers and messages as the typed grammar. */
@@ -201,7 +217,12 @@ function buildEdit(input: EditOptionsInput, now: Date): EditCommand {
     const text = normalizeInput(input.expires).toLowerCase();
     given.expiresAt = text === "never" ? null : take(readExpiry(text, now), example);
   }
+  if (input.regularHoursOnly !== undefined) given.regularHoursOnly = input.regularHoursOnly;
+  if (input.urgent !== undefined) given.urgent = input.urgent;
   if (level === null && Object.keys(given).length === 0)
-    refuse("What should change? Give a level, a note, a repeat or an expiry.", editExample(ref));
+    refuse(
+      "What should change? Give a level, a note, a repeat, an expiry, regular hours only or urgent.",
+      editExample(ref),
+    );
   return editCommand(ref, level, given);
 }

@@ -73,12 +73,8 @@ describe("urgent", () => {
     expect(plain.ok && plain.command.name === "alert" && plain.command.urgent).toBeFalsy();
   });
 
-  it("cannot be changed by /edit (the edit request has no such field): it says how instead", () => {
-    expect(parse("/edit 2 urgent")).toMatchObject({
-      ok: false,
-      error: {
-        message: expect.stringMatching(/urgent can't be changed; delete it and set it again with urgent/),
-      },
-    });
+  it("is turned on and off by /edit", () => {
+    expect(parse("/edit 2 urgent")).toMatchObject({ ok: true, command: { name: "edit", urgent: true } });
+    expect(parse("/edit 2 no urgent")).toMatchObject({ ok: true, command: { name: "edit", urgent: false } });
   });
 });

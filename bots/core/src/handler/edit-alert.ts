@@ -30,6 +30,8 @@ export async function editAlert(
     ...(command.note === undefined ? {} : { note: command.note }),
     ...(command.repeat === undefined ? {} : { repeat: command.repeat }),
     ...(command.expiresAt === undefined ? {} : { expiresAt: command.expiresAt }),
+    ...(command.regularHoursOnly === undefined ? {} : { regularHoursOnly: command.regularHoursOnly }),
+    ...(command.urgent === undefined ? {} : { urgent: command.urgent }),
   };
   let priceNow: number | null = null;
   if (command.level !== null) {

@@ -69,6 +69,8 @@ export function applyUpdate(
     Object.assign(next, rebased(alert, update.condition, update.market));
   if (update.note !== undefined) next.note = update.note;
   if (update.repeat !== undefined) next.repeat = update.repeat;
+  if (update.regularHoursOnly !== undefined) next.regularHoursOnly = update.regularHoursOnly;
+  if (update.urgent !== undefined) next.urgent = update.urgent;
   if (update.expiresAt !== undefined) {
     checkExpiry(update.expiresAt, now);
     next.expiresAt = update.expiresAt === null ? null : new Date(update.expiresAt).toISOString();
