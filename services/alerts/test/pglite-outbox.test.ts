@@ -27,7 +27,8 @@ async function waitFor(what: string, condition: () => boolean): Promise<void> {
   }
 }
 
-describe("the outbox on PGlite", () => {
+// PGlite (WebAssembly, in this process) starts and migrates slowly on a busy machine.
+describe("the outbox on PGlite", { timeout: 180_000 }, () => {
   it("numbers changes per symbol, reports them in the snapshot, and relays them woken by the commits", async () => {
     const published: AlertChangeEvent[] = [];
     const relay = new OutboxRelay({

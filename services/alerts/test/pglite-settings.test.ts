@@ -9,7 +9,8 @@ import { anotherPriceAlert, applyFiring, startHarness } from "./harness.ts";
 const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-alerts-pglite-settings-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describe("settings and held notifications on PGlite", () => {
+// PGlite (WebAssembly, in this process) starts and migrates slowly on a busy machine.
+describe("settings and held notifications on PGlite", { timeout: 180_000 }, () => {
   let alert: Alert;
   let notification: Notification;
 

@@ -158,7 +158,7 @@ export class MikroDeliveryRepository implements DeliveryRepository {
  */
 async function releaseHeld(em: SqlEntityManager, triggerIds: string[]): Promise<void> {
   await em.execute(
-    "delete from held_notifications where trigger_id in (select jsonb_array_elements_text(?::jsonb))",
+    "delete from held_notifications where trigger_id = any(array(select jsonb_array_elements_text(?::jsonb)))",
     [JSON.stringify(triggerIds)],
   );
 }

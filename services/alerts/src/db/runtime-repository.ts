@@ -31,8 +31,10 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     return this.#em.fork().transactional(async (em) => {
       const ids = [...new Set(records.map((r) => r.event.alertId))].sort();
       // Locked in id order (every writer of several alerts does the same), so batches cannot deadlock.
+      // `= any(array(…))` probes the primary key; `in (select … jsonb)` is planned as 100 rows and, on a table of
+      // some thousands, as a scan of all of it (this file and the other repositories write their id lists so).
       const raw = await em.execute<Record<string, unknown>[]>(
-        `select * from alerts where id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+        `select * from alerts where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))
           order by id for update`,
         [JSON.stringify(ids)],
       );
@@ -208,7 +210,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
       if (rows.length === 0) return [];
       await em.execute(
         `update alert_triggers set reemitted_at = ?, reemits = reemits + 1
-          where trigger_id in (select jsonb_array_elements_text(?::jsonb))`,
+          where trigger_id = any(array(select jsonb_array_elements_text(?::jsonb)))`,
         [now, JSON.stringify(rows.map((r) => r.trigger_id))],
       );
       return rows.map((r) => r.notification);

@@ -32,7 +32,7 @@ export class MikroSettingsRepository implements SettingsRepository {
     if (userIds.length === 0) return new Map();
     const rows = await this.#em.fork().execute<SettingsRow[]>(
       `select user_id, time_zone, quiet_start, quiet_end from user_settings
-          where user_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+          where user_id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`,
       [JSON.stringify(userIds)],
     );
     return new Map(rows.map((r) => [r.user_id, stored(r)]));
@@ -67,7 +67,7 @@ export class MikroSettingsRepository implements SettingsRepository {
     if (userIds.length === 0) return new Set();
     const rows = await this.#em.fork().execute<{ user_id: string }[]>(
       `select distinct user_id from platform_identities
-        where platform = ? and user_id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+        where platform = ? and user_id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`,
       [platform, JSON.stringify(userIds)],
     );
     return new Set(rows.map((r) => r.user_id));
@@ -98,7 +98,7 @@ export class MikroHeldRepository implements HeldRepository {
     if (alertIds.length === 0) return new Map();
     const rows = await this.#em.fork().execute<{ id: string; user_id: string; origin_platform: Platform }[]>(
       `select id, user_id, origin_platform from alerts
-        where id in (select jsonb_array_elements_text(?::jsonb)::uuid)`,
+        where id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`,
       [JSON.stringify(alertIds)],
     );
     return new Map(rows.map((r) => [r.id, { userId: r.user_id, platform: r.origin_platform }]));
@@ -109,7 +109,7 @@ export class MikroHeldRepository implements HeldRepository {
     const rows = await this.#em
       .fork()
       .execute<{ trigger_id: string }[]>(
-        `select trigger_id from deliveries where trigger_id in (select jsonb_array_elements_text(?::jsonb))`,
+        `select trigger_id from deliveries where trigger_id = any(array(select jsonb_array_elements_text(?::jsonb)))`,
         [JSON.stringify(triggerIds)],
       );
     return new Set(rows.map((r) => r.trigger_id));
@@ -167,7 +167,7 @@ export class MikroHeldRepository implements HeldRepository {
       if (rows.length === 0) return [];
       await em.execute(
         `update held_notifications set claimed_until = ?
-          where trigger_id in (select jsonb_array_elements_text(?::jsonb))`,
+          where trigger_id = any(array(select jsonb_array_elements_text(?::jsonb)))`,
         [until, JSON.stringify(rows.map((r) => r.trigger_id))],
       );
       return rows.map((r) =>
