@@ -32,6 +32,7 @@ import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/disco
 import { MatcherService } from "@tickerbell/matcher";
 import { startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
+import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
 import { chatFailure, databaseFailure, listenFailure } from "./start-failure.ts";
 
@@ -120,6 +121,11 @@ export async function startStandalone(
   const progress = io.progress ?? (() => {});
 
   try {
+    // DATA_DIR holds the embedded database (and the console's log and history): one process at a time.
+    if (!env.DATABASE_URL) {
+      const release = claimDataDir(env.DATA_DIR);
+      stages.dataDir = async () => release();
+    }
     progress(
       "database",
       env.DATABASE_URL
@@ -388,13 +394,23 @@ function postgresLocation(url: string): string {
 }
 
 /** The parts of a running standalone, named for the stop order. */
-type Stage = "pricing" | "pricingHttp" | "matcher" | "bots" | "workers" | "alertsHttp" | "bus" | "database";
+type Stage =
+  | "pricing"
+  | "pricingHttp"
+  | "matcher"
+  | "bots"
+  | "workers"
+  | "alertsHttp"
+  | "bus"
+  | "database"
+  | "dataDir";
 
 /**
  * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds), then the matcher matches
  * what was published and checkpoints, then the bots deliver every notification published, then the alert
  * service's workers store the last runtime events and publish the last outbox rows, then the bus, then the
- * database. A firing during shutdown is therefore delivered before the process exits, or replayed after it.
+ * database, and last DATA_DIR is let go. A firing during shutdown is therefore delivered before the process
+ * exits, or replayed after it.
  */
 const STOP_ORDER: readonly Stage[] = [
   "pricing",
@@ -405,6 +421,7 @@ const STOP_ORDER: readonly Stage[] = [
   "alertsHttp",
   "bus",
   "database",
+  "dataDir",
 ];
 
 async function stopInOrder(

@@ -214,6 +214,40 @@ describe("npm start", () => {
     }
   }, 120_000);
 
+  it("refuses a second start on the same DATA_DIR before it opens the database, and takes over a stale claim", async () => {
+    const dataDir = freshDataDir();
+    const first = startMain({ DATA_DIR: dataDir });
+    try {
+      await first.waitFor(/Tickerbell is running/);
+      const second = startMain({ DATA_DIR: dataDir });
+      await expectFailedStart(
+        second,
+        new RegExp(
+          `another Tickerbell \\(process ${first.child.pid}\\) is already running on ${dataDir} \\(DATA_DIR\\)`,
+        ),
+      );
+      // The embedded database was left alone: the second never got as far as opening it.
+      expect(second.output).not.toMatch(/migrations/);
+    } finally {
+      first.child.kill("SIGTERM");
+      await first.exited;
+    }
+
+    // A claim left by a process that died without cleaning up (its pid is gone) does not block the next start.
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => gone.once("exit", resolve));
+    writeFileSync(join(dataDir, "tickerbell.pid"), `${gone.pid}\n`);
+    const next = startMain({ DATA_DIR: dataDir });
+    try {
+      await next.waitFor(/Tickerbell is running/);
+      expect(readFileSync(join(dataDir, "tickerbell.pid"), "utf8").trim()).toBe(String(next.child.pid));
+    } finally {
+      next.child.kill("SIGTERM");
+      await next.exited;
+    }
+    expect(() => readFileSync(join(dataDir, "tickerbell.pid"))).toThrow(/ENOENT/);
+  }, 180_000);
+
   it("says plainly when PostgreSQL cannot be reached or has no such database", async () => {
     await expectFailedStart(
       startMain({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/tickerbell` }),
