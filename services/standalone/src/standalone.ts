@@ -34,7 +34,7 @@ import { startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
 import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
-import { chatFailure, databaseFailure, listenFailure } from "./start-failure.ts";
+import { chatFailure, databaseFailure, finnhubKeyCheck, listenFailure } from "./start-failure.ts";
 
 /** The steps of a start, as the progress lines name them. */
 export type StartStep = "database" | "migrations" | "bus" | "price feed" | "chat";
@@ -210,6 +210,8 @@ export async function startStandalone(
       metrics,
     });
     stages.pricing = () => pricing.stop();
+    // A wrong key would otherwise show only later, as a feed that never connects: ask once (within the budget).
+    if (env.FINNHUB_API_KEY) await pricing.marketData.marketStatus().catch(finnhubKeyCheck);
     const pricingHttp = await listen(pricing.http.fetch, env.PRICING_PORT, "PRICING_PORT");
     stages.pricingHttp = () => close(pricingHttp.server);
 

@@ -1,4 +1,5 @@
 import { ChatLoginError } from "@tickerbell/bot-core";
+import { FinnhubRemoteError } from "@tickerbell/pricing";
 
 /**
  * A start that failed for a reason a person can fix, said in one sentence that names what to change. main.ts
@@ -31,6 +32,19 @@ export function listenFailure(error: unknown, port: number, variable: string): u
 /** A chat platform that would not let the bot in (ChatLoginError's sentence names the variable). */
 export function chatFailure(error: unknown): unknown {
   return error instanceof ChatLoginError ? new StartFailure(error.message, { cause: error }) : error;
+}
+
+/**
+ * The start's one Finnhub call failed: a refused key stops the start; anything else (a network hiccup, a 429)
+ * does not, as the feed reconnects and falls back on its own.
+ */
+export function finnhubKeyCheck(error: unknown): void {
+  if (error instanceof FinnhubRemoteError && (error.status === 401 || error.status === 403)) {
+    throw new StartFailure(
+      `Finnhub refused FINNHUB_API_KEY (${error.status}): copy the key from https://finnhub.io/dashboard, or leave it empty for the simulated feed`,
+      { cause: error },
+    );
+  }
 }
 
 const UNREACHABLE: Record<string, string> = {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, FakeDiscord, FakeTelegram } from "@tickerbell/testkit";
+import { createTestDatabase, FakeDiscord, FakeFinnhub, FakeTelegram } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // What a person sees on the terminal while `npm start` comes up, and when it cannot: real processes, against
@@ -18,7 +18,11 @@ beforeAll(async () => {
   telegram = await FakeTelegram.start();
   discord = await FakeDiscord.start();
 });
+/** Every process a test started, killed at the end whatever the test's outcome. */
+const started: Run[] = [];
 afterAll(async () => {
+  for (const run of started) if (run.child.exitCode === null) run.child.kill("SIGKILL");
+  await Promise.all(started.map((run) => run.exited));
   await telegram?.close();
   await discord?.close();
   rmSync(scratch, { recursive: true, force: true });
@@ -62,6 +66,7 @@ class Run {
       });
     }
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    started.push(this);
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 90_000): Promise<RegExpExecArray> {
@@ -189,6 +194,22 @@ describe("npm start", () => {
     });
     await expectFailedStart(run, /Discord refused DISCORD_TOKEN \(401 Unauthorized\)/);
     expect(run.output).not.toContain("not-the-token-discord-knows");
+  }, 120_000);
+
+  it("says plainly that Finnhub refused FINNHUB_API_KEY", async () => {
+    const finnhub = await FakeFinnhub.start();
+    try {
+      const run = startMain({
+        FINNHUB_API_KEY: "not-the-key-finnhub-knows",
+        FINNHUB_REST_URL: finnhub.restUrl,
+        FINNHUB_WS_URL: finnhub.wsUrl,
+      });
+      await expectFailedStart(run, /Finnhub refused FINNHUB_API_KEY \(401\)/);
+      expect(run.output).not.toContain("not-the-key-finnhub-knows");
+      expect(run.output).toMatch(/price feed +connecting to Finnhub/);
+    } finally {
+      await finnhub.close();
+    }
   }, 120_000);
 
   it("says plainly when Telegram cannot be reached at all", async () => {
