@@ -269,7 +269,7 @@ describe("npm start", () => {
     expect(() => readFileSync(join(dataDir, "tickerbell.pid"))).toThrow(/ENOENT/);
   }, 180_000);
 
-  it("says plainly when PostgreSQL cannot be reached or has no such database", async () => {
+  it("says plainly when PostgreSQL cannot be reached, has no such database or refuses the login", async () => {
     await expectFailedStart(
       startMain({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/tickerbell` }),
       /could not reach PostgreSQL at 127\.0\.0\.1:\d+ \(DATABASE_URL\): connection refused/,
@@ -280,6 +280,17 @@ describe("npm start", () => {
       startMain({ DATABASE_URL: db.url }),
       new RegExp(`PostgreSQL has no database "${db.name}" \\(DATABASE_URL\\)`),
     );
+    // A role the server does not know (the password stays out of the sentence).
+    const stranger = new URL(db.url);
+    stranger.username = "tickerbell_nobody";
+    stranger.password = "secret-password-1234";
+    stranger.pathname = "/postgres";
+    const refused = startMain({ DATABASE_URL: stranger.toString() });
+    await expectFailedStart(
+      refused,
+      /PostgreSQL at [\w.:]+ refused the login in DATABASE_URL \(role "tickerbell_nobody" does not exist\)/,
+    );
+    expect(refused.output).not.toContain("secret-password-1234");
   }, 120_000);
 });
 
