@@ -27,7 +27,13 @@ export function claimDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as { code?: unknown }).code !== "EEXIST") throw error;
     }
-    const pid = Number(readFileSync(file, "utf8").trim());
+    let pid: number;
+    try {
+      pid = Number(readFileSync(file, "utf8").trim());
+    } catch {
+      // Released between our attempt and this read: try again.
+      continue;
+    }
     // Our own pid in a stale file happens in containers, where every start is pid 1.
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
       throw new StartFailure(
