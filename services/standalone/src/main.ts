@@ -63,6 +63,10 @@ const running = await startStandalone(env, logger, {
   console.error(`Tickerbell could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+// Before the banner: whoever reads it (a test, a supervisor) may signal at once, and a signal that arrives before
+// its handler kills the process outright, skipping the ordered stop (seen on a loaded machine).
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
 logger.info(running.summary, "tickerbell started");
@@ -75,6 +79,4 @@ async function shutdown(reason: string): Promise<void> {
   await running.stop();
   process.exit(0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
 void running.consoleClosed.then(() => shutdown("console closed"));

@@ -264,8 +264,9 @@ describe("npm start", () => {
       expect(readFileSync(join(dataDir, "tickerbell.pid"), "utf8").trim()).toBe(String(next.child.pid));
     } finally {
       next.child.kill("SIGTERM");
-      await next.exited;
     }
+    // An ordered stop (not death by the signal), which lets DATA_DIR go last.
+    expect(await next.exited).toBe(0);
     expect(() => readFileSync(join(dataDir, "tickerbell.pid"))).toThrow(/ENOENT/);
   }, 180_000);
 
