@@ -28,6 +28,7 @@ export * from "./quiet/quiet-delivery.ts";
 export * from "./quiet/quiet-hours.ts";
 export * from "./quiet/settings-cache.ts";
 export * from "./runtime/bot-process.ts";
+export * from "./runtime/chat-login-error.ts";
 export * from "./runtime/delivery-settings.ts";
 export * from "./runtime/notification-consumer.ts";
 export * from "./runtime/ops-server.ts";

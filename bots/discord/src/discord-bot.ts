@@ -3,9 +3,11 @@ import {
   type AlertsApi,
   type Button,
   type ChatContext,
+  ChatLoginError,
   type CommandError,
   type CommandHandler,
   describeAlert,
+  networkErrorCode,
   type PriceLookup,
   type Reply,
 } from "@tickerbell/bot-core";
@@ -76,13 +78,40 @@ export class DiscordBot {
   /** Logs in and resolves once the gateway session is READY. */
   async start(): Promise<void> {
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-    await this.client.login(this.options.token);
+    try {
+      await this.client.login(this.options.token);
+    } catch (error) {
+      throw this.loginError(error);
+    }
     await ready;
     this.options.logger.info({ user: this.client.user?.tag }, "discord bot connected");
   }
 
   async stop(): Promise<void> {
     await this.client.destroy();
+  }
+
+  /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
+  private loginError(error: unknown): unknown {
+    // discord.js turns the 401 on GET /gateway/bot into its TokenInvalid error.
+    if ((error as { code?: unknown }).code === "TokenInvalid") {
+      return new ChatLoginError(
+        "discord",
+        "token-refused",
+        "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Discord Developer Portal (your application → Bot → Reset Token)",
+        { cause: error },
+      );
+    }
+    const code = networkErrorCode(error);
+    if (code) {
+      return new ChatLoginError(
+        "discord",
+        "unreachable",
+        `could not reach Discord at ${this.options.apiBase} (${code}): check the network, or DISCORD_API_BASE if set`,
+        { cause: error },
+      );
+    }
+    return error;
   }
 
   isReady(): boolean {

@@ -1,8 +1,10 @@
 import { Agent as HttpAgent } from "node:http";
 import {
   type ChatContext,
+  ChatLoginError,
   COMMAND_HELP,
   type CommandHandler,
+  networkErrorCode,
   type RateLimiter,
   type Reply,
   realSleep,
@@ -51,14 +53,40 @@ export class TelegramBot {
 
   /** Registers the command menu and starts long polling; resolves once polling has begun. */
   async start(): Promise<void> {
-    await this.bot.telegram.setMyCommands(
-      COMMAND_HELP.map((c) => ({ command: c.name, description: c.summary.slice(0, 256) })),
-    );
-    await new Promise<void>((resolve, reject) => {
-      this.running = this.bot.launch({ dropPendingUpdates: false }, () => resolve());
-      this.running.catch(reject);
-    });
+    try {
+      await this.bot.telegram.setMyCommands(
+        COMMAND_HELP.map((c) => ({ command: c.name, description: c.summary.slice(0, 256) })),
+      );
+      await new Promise<void>((resolve, reject) => {
+        this.running = this.bot.launch({ dropPendingUpdates: false }, () => resolve());
+        this.running.catch(reject);
+      });
+    } catch (error) {
+      throw this.loginError(error);
+    }
     this.options.logger.info({ username: this.bot.botInfo?.username }, "telegram bot polling");
+  }
+
+  /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
+  private loginError(error: unknown): unknown {
+    if (error instanceof TelegramError && error.code === 401) {
+      return new ChatLoginError(
+        "telegram",
+        "token-refused",
+        "Telegram refused TELEGRAM_TOKEN (401 Unauthorized): check it against the token @BotFather gave you (/mybots → API Token)",
+        { cause: error },
+      );
+    }
+    const code = networkErrorCode(error);
+    if (code) {
+      return new ChatLoginError(
+        "telegram",
+        "unreachable",
+        `could not reach Telegram at ${this.options.apiRoot} (${code}): check the network, or TELEGRAM_API_ROOT if set`,
+        { cause: error },
+      );
+    }
+    return error;
   }
 
   async stop(reason = "shutdown"): Promise<void> {

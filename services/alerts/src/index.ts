@@ -1,4 +1,5 @@
 export { createApp } from "./app.ts";
+export { MIGRATION_LOCK_KEY, type OrmStartupEvent } from "./db/orm.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
 export { type AlertsEnv, alertHistoryDaysEnv, loadEnv, UserLimitsEnvShape } from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";

@@ -37,6 +37,12 @@ const service = await startAlertService({
   createBatchMax: env.ALERTS_CREATE_BATCH_MAX,
   logger,
   metrics,
+  onStartup: (event) => {
+    if (event.step === "waiting-for-migration-lock")
+      logger.info("another replica is migrating the database: waiting for it to finish");
+    if (event.step === "migrated")
+      logger.info({ applied: event.applied, total: event.total }, "database schema up to date");
+  },
 });
 
 const server = serve({ fetch: service.app.fetch, port: env.PORT }, (info) =>

@@ -4,7 +4,7 @@ import { MikroAlertRepository } from "./db/alert-repository.ts";
 import { channelListener } from "./db/channel-listener.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
 import { IDENTITIES_CHANNEL, IdentityCache } from "./db/identity-cache.ts";
-import { type Database, openOrm } from "./db/orm.ts";
+import { type Database, type OrmStartupEvent, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
 import { OutboxWakeups } from "./db/outbox-wakeup.ts";
 import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
@@ -35,6 +35,8 @@ export interface AlertServiceConfig {
   logger: Logger;
   metrics: Registry;
   clock?: Clock;
+  /** Told as the database connects and migrates (a start-up's progress lines). */
+  onStartup?: (event: OrmStartupEvent) => void;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface AlertServiceConfig {
  * serves it; tests drive `app.request()` against it.
  */
 export async function startAlertService(config: AlertServiceConfig) {
-  const db = await openOrm(config.database);
+  const db = await openOrm(config.database, config.onStartup);
   // Every process that writes tells the relays (whichever replica they run in) when outbox rows committed.
   const outboxWakeups = new OutboxWakeups({
     database: config.database,

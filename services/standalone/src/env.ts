@@ -57,8 +57,28 @@ export function consoleHistoryFile(
   return env.CONSOLE_HISTORY_FILE ?? join(env.DATA_DIR, "console-history");
 }
 
+/** The variables .env.example ships with a placeholder, and the platform each one turns on. */
+export const PLACEHOLDER_VARIABLES = {
+  TELEGRAM_TOKEN: "Telegram",
+  DISCORD_TOKEN: "Discord",
+  FINNHUB_API_KEY: "Finnhub",
+} as const;
+
+/**
+ * The variables still holding .env.example's placeholder ("replace-with-…"). A .env copied from the example
+ * and only partly filled in means "not configured" there, so those count as unset rather than fail a login.
+ */
+export function placeholdersIn(source: NodeJS.ProcessEnv): (keyof typeof PLACEHOLDER_VARIABLES)[] {
+  return (Object.keys(PLACEHOLDER_VARIABLES) as (keyof typeof PLACEHOLDER_VARIABLES)[]).filter((name) =>
+    /replace-with/i.test(source[name] ?? ""),
+  );
+}
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
-  const env = parseEnv("tickerbell", StandaloneEnvSchema, source);
+  const placeholders = placeholdersIn(source);
+  const cleaned = { ...source };
+  for (const name of placeholders) delete cleaned[name];
+  const env = parseEnv("tickerbell", StandaloneEnvSchema, cleaned);
   for (const secret of [env.FINNHUB_API_KEY, env.TELEGRAM_TOKEN, env.DISCORD_TOKEN, env.DATABASE_URL]) {
     registerSecret(secret);
   }

@@ -3,8 +3,9 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger, EnvError, logFatalErrors } from "@tickerbell/config";
 import { renderBanner } from "./banner.ts";
-import { loadEnv, type StandaloneEnv } from "./env.ts";
-import { startStandalone } from "./standalone.ts";
+import { loadEnv, PLACEHOLDER_VARIABLES, placeholdersIn, type StandaloneEnv } from "./env.ts";
+import { type StartStep, startStandalone } from "./standalone.ts";
+import { StartFailure } from "./start-failure.ts";
 
 let env: StandaloneEnv;
 try {
@@ -27,17 +28,45 @@ const logger = createLogger({
   ...(chatting ? { destination: createWriteStream(logFile, { flags: "a" }) } : {}),
 });
 logFatalErrors(logger);
-// With the console, logs go to a file: say where to look if the process dies.
-if (chatting) process.on("exit", (code) => code !== 0 && console.error(`Tickerbell stopped; see ${logFile}`));
+// With the console, logs go to a file: say where to look if the process dies (unless it said why itself).
+let explained = false;
+if (chatting)
+  process.on(
+    "exit",
+    (code) => code !== 0 && !explained && console.error(`Tickerbell stopped; see ${logFile}`),
+  );
 
-const running = await startStandalone(env, logger, { input: process.stdin, output: process.stdout }).catch(
-  (error: unknown) => {
-    // Said on the terminal, not only in the log file: the newcomer is looking at the terminal.
+// Progress on stderr, beside the failure sentence: stdout carries the banner and the chat (or the JSON logs).
+const progress = (step: StartStep, text: string) => process.stderr.write(`  ${step.padEnd(11)}${text}\n`);
+process.stderr.write("Starting Tickerbell\n");
+for (const name of placeholdersIn(process.env)) {
+  const platform = PLACEHOLDER_VARIABLES[name];
+  const off = name === "FINNHUB_API_KEY" ? "the simulated feed runs instead" : `${platform} stays off`;
+  progress(
+    name === "FINNHUB_API_KEY" ? "price feed" : "chat",
+    `${name} is still the placeholder from .env.example: ${off}`,
+  );
+}
+const running = await startStandalone(env, logger, {
+  input: process.stdin,
+  output: process.stdout,
+  progress,
+}).catch((error: unknown) => {
+  // Said on the terminal, not only in the log file: the newcomer is looking at the terminal. A failure a person
+  // can fix is one sentence and no stack trace; anything else is a bug and the log keeps its stack.
+  if (error instanceof StartFailure) {
+    logger.fatal({ failure: error.message }, "could not start");
+    explained = true;
+  } else {
     logger.fatal({ err: error }, "could not start");
-    console.error(`Tickerbell could not start: ${startFailure(error)}`);
-    process.exit(1);
-  },
-);
+  }
+  console.error(`Tickerbell could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+// Before the banner: whoever reads it (a test, a supervisor) may signal at once, and a signal that arrives before
+// its handler kills the process outright, skipping the ordered stop (seen on a loaded machine).
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
 logger.info(running.summary, "tickerbell started");
@@ -50,15 +79,4 @@ async function shutdown(reason: string): Promise<void> {
   await running.stop();
   process.exit(0);
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
 void running.consoleClosed.then(() => shutdown("console closed"));
-
-/** One line a person can act on, for the usual reasons a start fails. */
-function startFailure(error: unknown): string {
-  const { code, port, message } = error as { code?: string; port?: number; message?: string };
-  if (code === "EADDRINUSE")
-    return `port ${port ?? "?"} is already in use (is Tickerbell already running? ALERTS_PORT and PRICING_PORT choose others)`;
-  if (code === "EACCES") return `not allowed to listen on port ${port ?? "?"} (choose one above 1024)`;
-  return message ?? String(error);
-}

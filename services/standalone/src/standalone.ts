@@ -32,13 +32,20 @@ import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/disco
 import { MatcherService } from "@tickerbell/matcher";
 import { startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
+import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
+import { chatFailure, databaseFailure, finnhubKeyCheck, listenFailure } from "./start-failure.ts";
+
+/** The steps of a start, as the progress lines name them. */
+export type StartStep = "database" | "migrations" | "bus" | "price feed" | "chat";
 
 export interface StandaloneIo {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   /** Line editing in the console chat; default: on when input and output are both terminals. */
   terminal?: boolean;
+  /** Told as each step of the start begins (and how the migrations went), for the progress lines. */
+  progress?: (step: StartStep, text: string) => void;
 }
 
 export interface RunningStandalone {
@@ -70,12 +77,13 @@ function localToken(): string {
   return token;
 }
 
-function listen(fetch: Fetch, port: number): Promise<{ server: Server; url: string }> {
+/** Listens on 127.0.0.1:`port`; a port in use fails with a sentence naming `variable`, the setting to change. */
+function listen(fetch: Fetch, port: number, variable: string): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port, hostname: "127.0.0.1" }, (info) =>
       resolve({ server: server as Server, url: `http://127.0.0.1:${info.port}` }),
     ) as Server;
-    server.once("error", reject);
+    server.once("error", (error) => reject(listenFailure(error, port, variable)));
   });
 }
 
@@ -110,8 +118,20 @@ export async function startStandalone(
   const stopAll = () => stopInOrder(stages, logger);
   // One source for every platform's pace, the same variables as the bot processes read.
   const delivery = { telegram: telegramDeliverySettings(env), discord: discordDeliverySettings(env) };
+  const progress = io.progress ?? (() => {});
 
   try {
+    // DATA_DIR holds the embedded database (and the console's log and history): one process at a time.
+    if (!env.DATABASE_URL) {
+      const release = claimDataDir(env.DATA_DIR);
+      stages.dataDir = async () => release();
+    }
+    progress(
+      "database",
+      env.DATABASE_URL
+        ? `connecting to PostgreSQL at ${postgresLocation(env.DATABASE_URL)}`
+        : `opening embedded PGlite in ${env.DATA_DIR}`,
+    );
     const alerts: RunningAlertService = await startAlertService({
       database: env.DATABASE_URL
         ? { kind: "postgres", url: env.DATABASE_URL }
@@ -122,11 +142,26 @@ export async function startStandalone(
       historyDays: env.ALERTS_HISTORY_DAYS,
       logger: logger.child({ component: "alerts" }),
       metrics,
+      onStartup: (event) => {
+        if (event.step === "waiting-for-migration-lock")
+          progress("migrations", "waiting for another process to finish migrating this database");
+        if (event.step === "migrated")
+          progress(
+            "migrations",
+            `${event.applied.length > 0 ? `applied ${event.applied.length}` : "none pending"}, the schema is up to date`,
+          );
+      },
+    }).catch((error: unknown) => {
+      throw env.DATABASE_URL ? databaseFailure(error, env.DATABASE_URL) : error;
     });
     stages.database = () => alerts.close();
-    const alertsHttp = await listen(alerts.app.fetch, env.ALERTS_PORT);
+    const alertsHttp = await listen(alerts.app.fetch, env.ALERTS_PORT, "ALERTS_PORT");
     stages.alertsHttp = () => close(alertsHttp.server);
 
+    progress(
+      "bus",
+      env.KAFKA_BROKERS ? `connecting to Kafka at ${env.KAFKA_BROKERS.join(",")}` : "in-memory",
+    );
     const bus: Bus<typeof TOPIC_CATALOG> = env.KAFKA_BROKERS
       ? new KafkaBus({
           catalog: TOPIC_CATALOG,
@@ -151,6 +186,12 @@ export async function startStandalone(
     });
     stages.workers = () => workers.stop();
 
+    progress(
+      "price feed",
+      env.FINNHUB_API_KEY
+        ? "connecting to Finnhub"
+        : `starting the simulated feed (seed ${env.SIMULATION_SEED}, ${env.SIMULATION_MARKET_HOURS}, ${env.SIMULATION_SPEED}x speed)`,
+    );
     const pricing = await startPricing({
       config: {
         FINNHUB_API_KEY: env.FINNHUB_API_KEY,
@@ -169,7 +210,9 @@ export async function startStandalone(
       metrics,
     });
     stages.pricing = () => pricing.stop();
-    const pricingHttp = await listen(pricing.http.fetch, env.PRICING_PORT);
+    // A wrong key would otherwise show only later, as a feed that never connects: ask once (within the budget).
+    if (env.FINNHUB_API_KEY) await pricing.marketData.marketStatus().catch(finnhubKeyCheck);
+    const pricingHttp = await listen(pricing.http.fetch, env.PRICING_PORT, "PRICING_PORT");
     stages.pricingHttp = () => close(pricingHttp.server);
 
     const matcher = new MatcherService({
@@ -240,6 +283,8 @@ export async function startStandalone(
           notifier,
           limiter,
           ...(quietHours ? { quietHours } : {}),
+        }).catch((error: unknown) => {
+          throw chatFailure(error);
         }),
       );
     };
@@ -250,6 +295,7 @@ export async function startStandalone(
     const chats: string[] = [];
 
     if (env.TELEGRAM_TOKEN) {
+      progress("chat", "connecting to Telegram");
       // One limiter for replies and notifications: Telegram counts both against the same limits.
       const limiter = new RateLimiter(delivery.telegram.limits);
       const telegram = new TelegramBot({
@@ -267,6 +313,7 @@ export async function startStandalone(
     }
 
     if (env.DISCORD_TOKEN) {
+      progress("chat", "connecting to Discord");
       const discord = new DiscordBot({
         token: env.DISCORD_TOKEN,
         apiBase: env.DISCORD_API_BASE,
@@ -290,6 +337,7 @@ export async function startStandalone(
     let openConsole = () => {};
     let consoleLineEditing = false;
     if (chats.length === 0) {
+      progress("chat", "opening the console chat");
       const historyFile = consoleHistoryFile(env);
       const chat = new ConsoleChat({
         handler: handlerFor("console"),
@@ -337,14 +385,34 @@ export async function startStandalone(
   }
 }
 
+/** Where DATABASE_URL points, without its user and password. */
+function postgresLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host || "localhost"}${parsed.pathname}`;
+  } catch {
+    return "DATABASE_URL";
+  }
+}
+
 /** The parts of a running standalone, named for the stop order. */
-type Stage = "pricing" | "pricingHttp" | "matcher" | "bots" | "workers" | "alertsHttp" | "bus" | "database";
+type Stage =
+  | "pricing"
+  | "pricingHttp"
+  | "matcher"
+  | "bots"
+  | "workers"
+  | "alertsHttp"
+  | "bus"
+  | "database"
+  | "dataDir";
 
 /**
  * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds), then the matcher matches
  * what was published and checkpoints, then the bots deliver every notification published, then the alert
  * service's workers store the last runtime events and publish the last outbox rows, then the bus, then the
- * database. A firing during shutdown is therefore delivered before the process exits, or replayed after it.
+ * database, and last DATA_DIR is let go. A firing during shutdown is therefore delivered before the process
+ * exits, or replayed after it.
  */
 const STOP_ORDER: readonly Stage[] = [
   "pricing",
@@ -355,6 +423,7 @@ const STOP_ORDER: readonly Stage[] = [
   "alertsHttp",
   "bus",
   "database",
+  "dataDir",
 ];
 
 async function stopInOrder(

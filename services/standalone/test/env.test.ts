@@ -1,6 +1,6 @@
 import { loadEnv as loadAlertsEnv } from "@tickerbell/alerts";
 import { describe, expect, it } from "vitest";
-import { consoleHistoryFile, loadEnv } from "../src/env.ts";
+import { consoleHistoryFile, loadEnv, placeholdersIn } from "../src/env.ts";
 
 // One default for the per-user command allowance, whichever way Tickerbell runs, and a variable for it in the
 // standalone too (it once had none and a different default from the alert service's).
@@ -51,5 +51,23 @@ describe("CONSOLE_HISTORY_FILE", () => {
       "/home/me/.tickerbell_history",
     );
     expect(consoleHistoryFile(loadEnv({ CONSOLE_HISTORY_FILE: "off" }))).toBeNull();
+  });
+});
+
+describe("placeholders from .env.example", () => {
+  it("count as not set, so a copied .env.example still starts (on the console chat)", () => {
+    const env = loadEnv({
+      TELEGRAM_TOKEN: "123456:replace-with-telegram-bot-token",
+      DISCORD_TOKEN: "replace-with-discord-bot-token",
+      FINNHUB_API_KEY: "replace-with-finnhub-key",
+    });
+    expect(env.TELEGRAM_TOKEN).toBeUndefined();
+    expect(env.DISCORD_TOKEN).toBeUndefined();
+    expect(env.FINNHUB_API_KEY).toBeUndefined();
+    expect(
+      placeholdersIn({ TELEGRAM_TOKEN: "123456:replace-with-telegram-bot-token", DISCORD_TOKEN: "real" }),
+    ).toEqual(["TELEGRAM_TOKEN"]);
+    // A real token is kept.
+    expect(loadEnv({ TELEGRAM_TOKEN: "123456:AAH-real_token" }).TELEGRAM_TOKEN).toBe("123456:AAH-real_token");
   });
 });

@@ -4,6 +4,7 @@ import type { MikroORM } from "@mikro-orm/core";
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM, type SqlEntityManager } from "@mikro-orm/postgresql";
+import pg from "pg";
 import { migrationsList } from "../migrations/index.ts";
 import { entities } from "./entities.ts";
 import { OutboxCommitSignal } from "./outbox.ts";
@@ -47,8 +48,29 @@ const shared = {
  */
 export const POOL_SIZE = 10;
 
+/** What openOrm does as it goes, for a start-up's progress lines and logs. */
+export type OrmStartupEvent =
+  | { step: "connected" }
+  /** Another process holds the migration lock (a replica starting alongside): this one waits for it. */
+  | { step: "waiting-for-migration-lock" }
+  /** `applied`: the migrations this process ran (none when another had already); `total`: all there are. */
+  | { step: "migrated"; applied: string[]; total: number };
+
+/**
+ * The key of the session-level advisory lock (pg_advisory_lock) held around every migration run on PostgreSQL:
+ * the ASCII of "tbmigr", a constant no other tool takes by chance. Replicas starting together queue on it, so
+ * the first applies the migrations and the others then find none pending.
+ */
+export const MIGRATION_LOCK_KEY = 0x74626d696772n;
+
+/** The application_name of the lock's connection, so an operator sees in pg_stat_activity who waits on what. */
+export const MIGRATION_LOCK_APPLICATION = "tickerbell-migrations";
+
 /** Connects to the database and applies every pending migration before anything else touches it. */
-export async function openOrm(database: Database): Promise<OpenedOrm> {
+export async function openOrm(
+  database: Database,
+  onStartup: (event: OrmStartupEvent) => void = () => {},
+): Promise<OpenedOrm> {
   const outboxCommits = new OutboxCommitSignal();
   let orm: MikroORM;
   if (database.kind === "postgres") {
@@ -63,11 +85,54 @@ export async function openOrm(database: Database): Promise<OpenedOrm> {
     mkdirSync(dir, { recursive: true });
     orm = await PgliteORM.init({ ...shared, subscribers: [outboxCommits], dbName: dir });
   }
-  await orm.migrator.up();
+  onStartup({ step: "connected" });
+  let applied: string[];
+  try {
+    const migrate = async () => (await orm.migrator.up()).map((m) => m.name);
+    // PGlite belongs to this one process; PostgreSQL is shared by every replica of the service.
+    applied =
+      database.kind === "postgres"
+        ? await withMigrationLock(
+            database.url,
+            () => onStartup({ step: "waiting-for-migration-lock" }),
+            migrate,
+          )
+        : await migrate();
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+  onStartup({ step: "migrated", applied, total: migrationsList.length });
   return {
     orm,
     em: orm.em as SqlEntityManager,
     outboxCommits,
     close: () => orm.close(true),
   };
+}
+
+/**
+ * Runs `work` holding the migration lock. The lock lives on a connection of its own: a session lock is held by
+ * one connection, and the pool's connections are lent to whatever query comes next. It is released when `work`
+ * ends, or by PostgreSQL when the connection goes (a replica killed mid-migration does not block the others).
+ */
+async function withMigrationLock<T>(url: string, onWaiting: () => void, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: MIGRATION_LOCK_APPLICATION });
+  // A dropped connection fails the pending query; without a listener it would also crash the process.
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(
+      "select pg_try_advisory_lock($1::bigint) as locked",
+      [MIGRATION_LOCK_KEY.toString()],
+    );
+    if (!rows[0]?.locked) {
+      onWaiting();
+      await client.query("select pg_advisory_lock($1::bigint)", [MIGRATION_LOCK_KEY.toString()]);
+    }
+    return await work();
+  } finally {
+    // Closing the session releases the lock: no explicit unlock to forget on an error path.
+    await client.end().catch(() => {});
+  }
 }
