@@ -10,6 +10,7 @@ import {
   validateComposeSchema,
 } from "../../src/deploy/compose.ts";
 import { checkCompose, type EnvSchema } from "../../src/deploy/compose-checks.ts";
+import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
 import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 import { loadEnvSchemas, pinnedKafkaVersion, REPO_ROOT, repoFile } from "./repo.ts";
 
@@ -17,10 +18,9 @@ const composeText = repoFile("docker-compose.yml");
 const exampleVars = parseEnvFile(repoFile(".env.example"));
 let envSchemas: Map<string, EnvSchema>;
 
-// Imports every deployable's env.ts: slow on a busy machine.
 beforeAll(async () => {
   envSchemas = await loadEnvSchemas();
-}, 60_000);
+});
 
 function fresh(): ComposeFile {
   return parseCompose(composeText);
@@ -94,6 +94,28 @@ describe("docker-compose.yml profiles", () => {
   ])("%s", (_, profiles, services) => {
     expect(started(profiles)).toEqual([...services].sort());
   });
+
+  it.each([
+    ["telegram", ["alerts", "matcher", "pricing", "telegram-bot"]],
+    ["discord", ["alerts", "discord-bot", "discord-register", "matcher", "pricing"]],
+    [
+      "telegram,discord,monitoring",
+      ["alerts", "discord-bot", "discord-register", "matcher", "pricing", "telegram-bot"],
+    ],
+  ])(
+    "the compose harness runs, for COMPOSE_PROFILES=%s, the project's services compose would start",
+    (profiles, processes) => {
+      const harness = new ComposeHarness({
+        doc: fresh(),
+        repoRoot: REPO_ROOT,
+        vars: { ...exampleVars, COMPOSE_PROFILES: profiles },
+        kafkaBrokers: [],
+        databaseUrl: "postgres://unused",
+        nodeBinary: process.execPath,
+      });
+      expect(harness.processServices().sort()).toEqual(processes);
+    },
+  );
 
   it("the example .env starts both bots", () => {
     expect(profilesFrom(exampleVars)).toEqual(["telegram", "discord"]);

@@ -12,8 +12,7 @@ import { REPO_ROOT, repoFile } from "./repo.ts";
 
 const NODE = join(REPO_ROOT, "node_modules/.bin/node");
 const out = mkdtempSync(join(tmpdir(), "image-dry-run-"));
-// Four stages per image, two of them with node_modules: removing it all takes a while.
-afterAll(() => rmSync(out, { recursive: true, force: true }), 120_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.each(DEPLOYABLES.map((d) => [d.workspace, d] as const))("the %s image", (_, deployable) => {
   it("holds production dependencies only, no tests, and everything its CMD loads", () => {
@@ -64,7 +63,7 @@ describe("the Dockerfile without its build arguments", () => {
         WORKSPACE: "services/alerts",
       }),
     ).toThrow(/PORT must be given/);
-  }, 60_000);
+  });
 });
 
 describe("dockerignore", () => {

@@ -16,10 +16,9 @@ const OVERLAYS = ["dev", "prod"] as const;
 const SECRET_TEMPLATE = readManifests(join(K8S, "base/secret.template.yaml"))[0]!;
 let envSchemas: Map<string, EnvSchema>;
 
-// Imports every deployable's env.ts: slow on a busy machine.
 beforeAll(async () => {
   envSchemas = await loadEnvSchemas();
-}, 60_000);
+});
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
