@@ -81,9 +81,10 @@ describe("PromQL names", () => {
 });
 
 describe("the alert rules (shared/monitoring/prometheus/rules.yml)", () => {
-  it("cover lag growing, dead letters, Finnhub disconnected and a stuck outbox", () => {
+  it("cover lag growing (and a stalled consumer), dead letters, Finnhub disconnected and a stuck outbox", () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([
       "TickerbellConsumerLagGrowing",
+      "TickerbellConsumerStalled",
       "TickerbellDeadLetters",
       "TickerbellFinnhubDisconnected",
       "TickerbellOutboxStuck",
@@ -336,6 +337,49 @@ describe.runIf(promtoolAvailable() || process.env.CI === "true")("promtool", () 
                 },
               ],
             },
+          ],
+        },
+        {
+          // A consumer stuck on a batch: its lag gauge stays flat (it moves only per handled batch) and it
+          // handles nothing. Another group with a backlog keeps handling messages.
+          interval: "1m",
+          input_series: [
+            {
+              series: 'tickerbell_bus_consumer_lag{topic="alerts.changes",partition="0",group="matcher"}',
+              values: "500x30",
+            },
+            {
+              series:
+                'tickerbell_bus_consumed_messages_total{topic="alerts.changes",group="matcher",outcome="handled"}',
+              values: "100x30",
+            },
+            {
+              series:
+                'tickerbell_bus_consumer_lag{topic="notifications.telegram",partition="0",group="telegram-bot"}',
+              values: "500x30",
+            },
+            {
+              series:
+                'tickerbell_bus_consumed_messages_total{topic="notifications.telegram",group="telegram-bot",outcome="handled"}',
+              values: "0+30x30",
+            },
+          ],
+          alert_rule_test: [
+            {
+              eval_time: "20m",
+              alertname: "TickerbellConsumerStalled",
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "critical", topic: "alerts.changes", group: "matcher" },
+                  exp_annotations: {
+                    summary: "matcher handles nothing on alerts.changes",
+                    description:
+                      "500 messages wait and none was handled for 15 minutes: the consumer is stuck.",
+                  },
+                },
+              ],
+            },
+            { eval_time: "20m", alertname: "TickerbellConsumerLagGrowing", exp_alerts: [] },
           ],
         },
       ],
