@@ -3,14 +3,17 @@
 // fresh PostgreSQL database underneath, fake Finnhub / Discord / Telegram as the upstreams). A Telegram user
 // and a Discord user each set an alert, prices move on the fake Finnhub socket, and each gets exactly one DM
 // from their own bot. A wrong service name, port or variable in the compose file breaks the start or the story.
+// The running services' /metrics also carry every metric the Grafana dashboard and the alert rules name.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { partitionForKey } from "../../../bus/src/partitioner.ts";
 import { CO_PARTITIONED_PARTITIONS } from "../../../contracts/src/topic-catalog.ts";
 import { type ComposeFile, parseCompose, parseEnvFile } from "../../src/deploy/compose.ts";
 import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
+import { dashboardExpressions, promqlNames } from "../../src/deploy/monitoring.ts";
 import { FakeDiscord } from "../../src/discord/index.ts";
 import { FakeFinnhub } from "../../src/finnhub/index.ts";
 import { type KafkaBroker, startKafkaBroker } from "../../src/kafka/index.ts";
@@ -44,6 +47,18 @@ let telegram: FakeTelegram;
 let discord: FakeDiscord;
 let finnhub: FakeFinnhub;
 let harness: ComposeHarness | undefined;
+
+/** Every PromQL expression of the provisioned dashboard and the alert rules. */
+function monitoringExpressions(): string[] {
+  const dashboard = JSON.parse(repoFile("shared/monitoring/grafana/dashboards/tickerbell.json")) as unknown;
+  const rules = parse(repoFile("shared/monitoring/prometheus/rules.yml")) as {
+    groups: { rules: { expr: string }[] }[];
+  };
+  return [
+    ...dashboardExpressions(dashboard).map((e) => e.expr),
+    ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+  ];
+}
 
 function composeVars(overrides: Record<string, string> = {}): Record<string, string> {
   const secret = () => randomBytes(16).toString("hex");
@@ -147,6 +162,18 @@ describe("docker-compose.yml run as local processes", () => {
         if (path === "/metrics") expect(await res.text(), `${name} ${path}`).toMatch(/^# HELP /m);
       }
     }
+    // Every metric the Grafana dashboard and the alert rules name is on some running service's /metrics.
+    const exposed = new Set<string>();
+    for (const port of harness.ports.values()) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const match of text.matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
+        exposed.add(match[1]!);
+        if (match[2] === "histogram")
+          for (const suffix of ["_bucket", "_sum", "_count"]) exposed.add(`${match[1]}${suffix}`);
+      }
+    }
+    const named = monitoringExpressions().flatMap((expr) => promqlNames(expr).metrics);
+    expect(named.filter((name) => !exposed.has(name))).toEqual([]);
     // The Discord commands were registered by the one-shot job before the bot started.
     expect(discord.registeredCommands().map((c) => (c as { name: string }).name)).toContain("alert");
   }, 300_000);
