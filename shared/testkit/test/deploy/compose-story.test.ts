@@ -377,3 +377,35 @@ describe("docker-compose.yml, Telegram only, with the matcher scaled out (docker
     expect(sent[0]! + sent[1]!).toBe(SPREAD_SYMBOLS.length);
   }, 300_000);
 });
+
+describe("docker-compose.yml, Discord only", () => {
+  it("starts the Discord side alone with the Telegram lines of .env.example left in, and answers a command", async () => {
+    await harness?.stop();
+    const example = parseEnvFile(repoFile(".env.example"));
+    const vars = composeVars({
+      COMPOSE_PROFILES: "discord",
+      TELEGRAM_TOKEN: example.TELEGRAM_TOKEN!,
+      API_TOKEN_TELEGRAM: example.API_TOKEN_TELEGRAM!,
+    });
+    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")), {}, vars);
+    expect(harness.processServices().sort()).toEqual([
+      "alerts",
+      "discord-bot",
+      "discord-register",
+      "matcher",
+      "pricing",
+    ]);
+    await harness.start();
+    const reply = await discord
+      .slashCommand({ id: "710000000000000009", username: "solo" }, "alert price", {
+        ticker: DISCORD_SYMBOL,
+        condition: "above",
+        value: "90",
+      })
+      .reply();
+    expect(reply.content).toMatch(new RegExp(`Alert set: ${DISCORD_SYMBOL} above \\$?90\\.00`));
+    const codes = await harness.stop();
+    harness = undefined;
+    expect([...codes.values()].every((code) => code === 0)).toBe(true);
+  });
+});
