@@ -6,6 +6,7 @@ export * from "./delivery/http-log.ts";
 export * from "./delivery/known-deliveries.ts";
 export * from "./delivery/lookup-batcher.ts";
 export * from "./delivery/memory-log.ts";
+export * from "./delivery/metrics.ts";
 export * from "./delivery/outcome-recorder.ts";
 export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";

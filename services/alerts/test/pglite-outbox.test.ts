@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createMetricsRegistry } from "@tickerbell/config";
 import { type AlertChangeEvent, InternalAlertPageSchema } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTBOX_CHANNEL } from "../src/db/outbox.ts";
@@ -71,6 +72,29 @@ describe("the outbox on PGlite", { timeout: 180_000 }, () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it("exports the outbox backlog for /metrics: unpublished rows and the age of the oldest", async () => {
+    const registry = createMetricsRegistry("alerts");
+    const relay = new OutboxRelay({
+      store: h.service.outbox,
+      publisher: { publish: async () => {} },
+      metrics: registry,
+    });
+    const sample = async (name: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, "m").exec(await registry.metrics())?.[1]);
+    await relay.drainOnce();
+    expect(await sample("tickerbell_outbox_pending_rows")).toBe(0);
+    expect(await sample("tickerbell_outbox_oldest_pending_age_seconds")).toBe(0);
+    const res = await h.api("POST", "/v1/alerts", {
+      as: "lite-backlog",
+      body: anotherPriceAlert({ symbol: "NVDA" }),
+    });
+    expect(res.status).toBe(201);
+    expect(await sample("tickerbell_outbox_pending_rows")).toBe(1);
+    expect(await sample("tickerbell_outbox_oldest_pending_age_seconds")).toBeGreaterThanOrEqual(0);
+    await relay.drainOnce();
+    expect(await sample("tickerbell_outbox_pending_rows")).toBe(0);
   });
 
   it("hears a NOTIFY through PGlite's listen", async () => {

@@ -1,8 +1,9 @@
-import { createLogger } from "@tickerbell/config";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import { StoppedError } from "./backoff.ts";
 import { InMemoryDeliveryLog } from "./memory-log.ts";
+import { DeliveryMetrics } from "./metrics.ts";
 import { type DeliveryOutcome, DeliveryPipeline, type DeliveryPipelineDeps } from "./pipeline.ts";
 import {
   DeliveryError,
@@ -422,6 +423,38 @@ describe("DeliveryPipeline: failures", () => {
   it("treats unknown errors (network) as retryable", async () => {
     const { pipeline } = setup({ script: [new Error("ECONNRESET")] });
     expect(await pipeline.deliver(notification(91), steady())).toEqual({ status: "sent", attempts: 2 });
+  });
+});
+
+describe("DeliveryPipeline: metrics", () => {
+  it("counts DMs sent, undeliverable and given up per platform, and times trade to DM for fresh firings", async () => {
+    const registry = createMetricsRegistry("test");
+    const metrics = new DeliveryMetrics(registry, "telegram");
+    const blocked = new DeliveryError("blocked", { retryable: false, code: "blocked_by_user" });
+    const down = new DeliveryError("503", { retryable: true, code: "503" });
+    const firedAt = Date.parse(notification(0).firedAt);
+    const { pipeline } = setup({
+      script: ["ok", "ok", blocked, down, down, down, down],
+      deps: { metrics, now: () => firedAt + 2500 },
+    });
+    await pipeline.deliver(notification(100), steady());
+    // Published again (a replay): sent, but its trade-to-DM time would measure the replay, not the path.
+    await pipeline.deliver({ ...notification(101, "chat-2"), again: true }, steady());
+    await pipeline.deliver(notification(102, "chat-3"), steady());
+    await expect(pipeline.deliver(notification(103, "chat-4"), steady())).rejects.toThrow("503");
+
+    const text = await registry.metrics();
+    const sample = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
+    expect(sample('tickerbell_bot_dms_total{platform="telegram",outcome="sent",service="test"}')).toBe(2);
+    expect(
+      sample('tickerbell_bot_dms_total{platform="telegram",outcome="undeliverable",service="test"}'),
+    ).toBe(1);
+    expect(sample('tickerbell_bot_dms_total{platform="telegram",outcome="failed",service="test"}')).toBe(1);
+    expect(sample('tickerbell_trade_to_dm_seconds_count{service="test",platform="telegram"}')).toBe(1);
+    expect(sample('tickerbell_trade_to_dm_seconds_sum{service="test",platform="telegram"}')).toBe(2.5);
+    // A second bot in the same process (the standalone) shares the metrics under its own platform label.
+    expect(() => new DeliveryMetrics(registry, "discord")).not.toThrow();
   });
 });
 

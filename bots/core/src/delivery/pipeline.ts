@@ -4,6 +4,7 @@ import type { TimeDisplay } from "../format/time.ts";
 import { backoffMs, type RetryPolicy, StopLatch, StoppedError } from "./backoff.ts";
 import { KnownDeliveries } from "./known-deliveries.ts";
 import { LookupBatcher } from "./lookup-batcher.ts";
+import type { DeliveryMetrics } from "./metrics.ts";
 import { OutcomeRecorder } from "./outcome-recorder.ts";
 import {
   DeliveryError,
@@ -56,6 +57,10 @@ export interface DeliveryPipelineDeps {
    * its reader wants times shown. Without it everything is sent at once, times in UTC.
    */
   quietHours?: QuietHoursGate;
+  /** DMs per outcome and the trade-to-DM time, for /metrics. */
+  metrics?: DeliveryMetrics;
+  /** The wall clock the trade-to-DM time is measured on (default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -385,6 +390,7 @@ export class DeliveryPipeline {
         }
         if (attempt >= this.retry.attempts) {
           logger.error({ triggerIds, attempt, code: failure.code }, "giving up for now; the bus will retry");
+          this.deps.metrics?.dms("failed", batch.length);
           for (const entry of batch) fail(entry, failure);
           return;
         }
@@ -407,6 +413,15 @@ export class DeliveryPipeline {
     batch: Entry[],
     outcome: Exclude<DeliveryOutcome, { status: "duplicate" } | { status: "held" }>,
   ): void {
+    const { metrics } = this.deps;
+    metrics?.dms(outcome.status, batch.length);
+    if (metrics && outcome.status === "sent") {
+      const now = (this.deps.now ?? Date.now)();
+      for (const { notification: n } of batch) {
+        // A replay or re-emission would time the replay, and an expiry has no trade behind it.
+        if (n.type === "triggered" && !n.again) metrics.tradeToDm((now - Date.parse(n.firedAt)) / 1000);
+      }
+    }
     for (const entry of batch) {
       const n = entry.notification;
       this.known.remember(n.triggerId, outcome.status);

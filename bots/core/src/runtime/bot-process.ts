@@ -1,6 +1,7 @@
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { DeliveryMetrics } from "../delivery/metrics.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
@@ -56,6 +57,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     log: options.deliveryLog,
     limiter: options.limiter,
     logger,
+    metrics: new DeliveryMetrics(metrics, options.platform),
     ...(options.quietHours ? { quietHours: options.quietHours } : {}),
   });
 

@@ -115,6 +115,19 @@ export class MikroOutboxStore implements OutboxStore {
     });
   }
 
+  async backlog(): Promise<{ rows: number; oldestCreatedAt: Date | null }> {
+    // The partial index on unpublished rows keeps this cheap however long the published history is.
+    const [row] = await this.#em
+      .fork()
+      .execute<{ rows: string | number; oldest: Date | string | null }[]>(
+        "select count(*) as rows, min(created_at) as oldest from outbox where published_at is null",
+      );
+    return {
+      rows: Number(row?.rows ?? 0),
+      oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest),
+    };
+  }
+
   async pending(limit: number): Promise<OutboxRow[]> {
     const rows = await this.#em
       .fork()

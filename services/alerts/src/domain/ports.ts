@@ -172,6 +172,8 @@ export interface OutboxStore {
   relayBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<void>): Promise<number | null>;
   /** Unpublished rows, oldest first (read only: for tests and operators). */
   pending(limit: number): Promise<OutboxRow[]>;
+  /** How many rows are unpublished and when the oldest of them was written (null: none), for /metrics. */
+  backlog(): Promise<{ rows: number; oldestCreatedAt: Date | null }>;
 }
 
 export interface NewDelivery {

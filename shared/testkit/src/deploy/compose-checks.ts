@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
+  activeServices,
   type ComposeFile,
   type ComposeService,
   commandOf,
@@ -34,6 +35,11 @@ export interface ComposeCheckInput {
   repoRoot: string;
   /** The Kafka version the tests run on; the kafka service's image must carry it. */
   kafkaVersion: string;
+  /**
+   * The enabled profiles (COMPOSE_PROFILES); default every profile. Every deployable must be in the file, but
+   * only the services these profiles start must work with `vars`.
+   */
+  profiles?: readonly string[];
 }
 
 const HEALTHY = new Set(["service_healthy", "service_completed_successfully"]);
@@ -44,8 +50,17 @@ export function checkCompose(input: ComposeCheckInput): string[] {
   const services = doc.services ?? {};
   const names = new Set(Object.keys(services));
 
+  let active: Set<string>;
+  try {
+    active = new Set(activeServices(doc, input.profiles ?? ["*"]));
+  } catch (error) {
+    problems.push((error as Error).message);
+    active = new Set(Object.keys(services));
+  }
+
   const environments = new Map<string, Record<string, string>>();
   for (const [name, service] of Object.entries(services)) {
+    if (!active.has(name)) continue;
     try {
       environments.set(name, serviceEnvironment(service, vars));
     } catch (error) {
@@ -137,7 +152,7 @@ export function checkCompose(input: ComposeCheckInput): string[] {
   for (const job of jobs) {
     const service = services[job.service];
     if (service === undefined) problems.push(`${job.service}: missing (the ${job.entry} job)`);
-    else checkProcess(job.service, job.workspace, job.entry, service);
+    else if (active.has(job.service)) checkProcess(job.service, job.workspace, job.entry, service);
   }
 
   for (const deployable of deployables) {
@@ -147,6 +162,7 @@ export function checkCompose(input: ComposeCheckInput): string[] {
       problems.push(`${name}: missing (the ${deployable.workspace} deployable)`);
       continue;
     }
+    if (!active.has(name)) continue;
     checkProcess(name, deployable.workspace, `${deployable.workspace}/src/main.ts`, service);
     const env = environments.get(name) ?? {};
     if (env.PORT !== String(deployable.port)) {

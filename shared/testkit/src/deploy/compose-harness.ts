@@ -7,17 +7,19 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import {
+  activeServices,
   type ComposeFile,
   type ComposeService,
   commandOf,
   dependsOnOf,
+  profilesFrom,
   serviceEnvironment,
 } from "./compose.ts";
 
 export interface ComposeHarnessOptions {
   doc: ComposeFile;
   repoRoot: string;
-  /** Values for `${VAR}` interpolation (the role .env plays for docker compose). */
+  /** Values for `${VAR}` interpolation (the role .env plays for docker compose); COMPOSE_PROFILES included. */
   vars: Record<string, string>;
   /** The broker that stands in for the kafka service. */
   kafkaBrokers: string[];
@@ -78,11 +80,13 @@ export class ComposeHarness {
     this.#options = options;
   }
 
-  /** Services the harness runs as processes: every one with a command. */
+  /**
+   * Services the harness runs as processes: those built from this repository (the project's own images) that
+   * the profiles in COMPOSE_PROFILES enable, as `docker compose up` would pick them.
+   */
   processServices(): string[] {
-    return Object.entries(this.#options.doc.services)
-      .filter(([, s]) => s.command !== undefined)
-      .map(([name]) => name);
+    const { doc, vars } = this.#options;
+    return activeServices(doc, profilesFrom(vars)).filter((name) => doc.services[name]!.build !== undefined);
   }
 
   /** Starts every process service in depends_on order and resolves once each is healthy (or a job is done). */

@@ -19,6 +19,8 @@ export interface ComposeService {
   ports?: (string | { target: number })[];
   build?: unknown;
   restart?: string;
+  profiles?: string[];
+  volumes?: (string | { type?: string; source?: string; target: string })[];
 }
 
 export interface ComposeFile {
@@ -86,6 +88,43 @@ export function serviceEnvironment(
     : Object.entries(raw).map(([k, v]) => [k, v === null ? (vars[k] ?? "") : String(v)]);
   for (const [key, value] of entries) env[key] = interpolate(value, vars);
   return env;
+}
+
+export class ProfileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProfileError";
+  }
+}
+
+/** The profiles `docker compose` enables from COMPOSE_PROFILES (what .env sets), comma-separated. */
+export function profilesFrom(vars: Record<string, string | undefined>): string[] {
+  return (vars.COMPOSE_PROFILES ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+}
+
+/**
+ * The services `docker compose up` starts with these profiles enabled: every service without `profiles`, and
+ * those sharing a profile with the enabled ones ("*" enables all). A started service that depends on one the
+ * profiles leave out is an error, as Compose refuses it too.
+ */
+export function activeServices(doc: ComposeFile, profiles: readonly string[]): string[] {
+  const all = profiles.includes("*");
+  const active = Object.entries(doc.services)
+    .filter(([, s]) => s.profiles === undefined || all || s.profiles.some((p) => profiles.includes(p)))
+    .map(([name]) => name);
+  for (const name of active) {
+    for (const dep of Object.keys(dependsOnOf(doc.services[name]!))) {
+      if (doc.services[dep] !== undefined && !active.includes(dep)) {
+        throw new ProfileError(
+          `${name} depends on ${dep}, which profiles ${JSON.stringify(profiles)} do not enable`,
+        );
+      }
+    }
+  }
+  return active;
 }
 
 export function commandOf(service: ComposeService): string[] {

@@ -182,3 +182,58 @@ CMD ["node", "services/alerts/src/main.ts"]`;
     ]);
   });
 });
+
+/** GOOD with the workspace and port taken from build arguments, as the repository's one Dockerfile does. */
+const PARAMETERIZED = `FROM node:24.21.0-trixie-slim AS deps
+ARG WORKSPACE
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev -w "$WORKSPACE" --ignore-scripts
+
+FROM node:24.21.0-trixie-slim AS runtime
+ARG WORKSPACE
+ARG PORT
+ENV NODE_ENV=production WORKSPACE=\${WORKSPACE} PORT=\${PORT}
+WORKDIR /app
+COPY --from=deps /app/ ./
+USER node
+EXPOSE \${PORT}
+HEALTHCHECK CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz')"]
+CMD ["sh", "-c", "exec node \\"$WORKSPACE/src/main.ts\\""]
+`;
+
+describe("lintDockerfile with build arguments", () => {
+  const args = { WORKSPACE: "services/alerts", PORT: "8081" };
+  const lint = (text: string, buildArgs: Record<string, string> = args) =>
+    lintDockerfile(text, { workspace: "services/alerts", port: 8081, nodeVersion: "24.21.0", buildArgs }).map(
+      (v) => `${v.rule}:${v.line}`,
+    );
+
+  it("reads every ARG with the build's value: install, port and the command the shell execs", () => {
+    expect(lint(PARAMETERIZED)).toEqual([]);
+  });
+
+  it("another workspace or port given is refused like a written one", () => {
+    expect(lint(PARAMETERIZED, { WORKSPACE: "services/pricing", PORT: "8082" })).toEqual([
+      "workspace:5",
+      "expose:7",
+      "expose:7",
+      "cmd:16",
+    ]);
+  });
+
+  it("an ARG the build does not give, without a default, is refused", () => {
+    expect(lint(PARAMETERIZED, { WORKSPACE: "services/alerts" })).toEqual([
+      "expose:7",
+      "expose:7",
+      "build-arg:9",
+    ]);
+    expect(
+      lint(PARAMETERIZED.replace("ARG PORT", "ARG PORT=8081"), { WORKSPACE: "services/alerts" }),
+    ).toEqual([]);
+  });
+
+  it("a shell command that does not exec (node would not get the stop signal) is refused", () => {
+    expect(lint(PARAMETERIZED.replace('"exec node', '"node'))).toEqual(["cmd:16"]);
+  });
+});

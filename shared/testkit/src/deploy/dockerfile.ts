@@ -32,6 +32,11 @@ export interface DockerfileExpectations {
   sources?: string[];
   /** The Node version the project runs on; node base images must carry exactly this version in their tag. */
   nodeVersion?: string;
+  /**
+   * The `--build-arg`s of the build: every `$NAME` of a declared ARG is read with its value, as the build would.
+   * An ARG the file uses without a default that is not given here is a violation.
+   */
+  buildArgs?: Record<string, string>;
 }
 
 export function parseDockerfile(text: string): DockerInstruction[] {
@@ -77,10 +82,10 @@ export function splitStages(instructions: DockerInstruction[]): DockerStage[] {
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|API_KEY|PRIVATE_KEY|CREDENTIALS?)$|^DATABASE_URL$/i;
 
 export function lintDockerfile(text: string, expect: DockerfileExpectations = {}): DockerfileViolation[] {
-  const instructions = parseDockerfile(text);
-  const stages = splitStages(instructions);
   const violations: DockerfileViolation[] = [];
   const report = (rule: string, line: number, message: string) => violations.push({ rule, line, message });
+  const stages = withBuildArgs(splitStages(parseDockerfile(text)), expect.buildArgs, report);
+  const instructions = stages.flatMap((s) => s.instructions);
   const final = stages.at(-1);
   if (final === undefined) {
     report("multi-stage", 1, "no FROM instruction");
@@ -226,11 +231,86 @@ export function lintDockerfile(text: string, expect: DockerfileExpectations = {}
   const cmd = inFinal("CMD").at(-1);
   if (expect.workspace !== undefined) {
     const wanted = ["node", `${expect.workspace}/src/main.ts`];
-    if (cmd === undefined || JSON.stringify(execForm(cmd.args)) !== JSON.stringify(wanted)) {
-      report("cmd", cmd?.line ?? finalLine, `the final stage must run CMD ${JSON.stringify(wanted)}`);
+    const runs = cmd === undefined ? undefined : resolveCmd(cmd.args, stageEnv(final));
+    if (JSON.stringify(runs) !== JSON.stringify(wanted)) {
+      report(
+        "cmd",
+        cmd?.line ?? finalLine,
+        `the final stage must run ${JSON.stringify(wanted)} (as CMD, or \`sh -c "exec ..."\`)`,
+      );
     }
   }
   return violations.sort((a, b) => a.line - b.line);
+}
+
+const ARG_REFERENCE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/** `$NAME` and `${NAME}` replaced where `values` has NAME; anything else is left as written. */
+export function substitute(text: string, values: Record<string, string>): string {
+  return text.replace(ARG_REFERENCE, (whole, braced?: string, bare?: string) => {
+    const name = (braced ?? bare)!;
+    return Object.hasOwn(values, name) ? values[name]! : whole;
+  });
+}
+
+/**
+ * Each stage with its declared ARGs read (from the build arguments, else the ARG's default, else empty, as the
+ * build does), in the instructions after the ARG. An ARG the file uses that has neither is reported.
+ */
+function withBuildArgs(
+  stages: DockerStage[],
+  buildArgs: Record<string, string> | undefined,
+  report: (rule: string, line: number, message: string) => void,
+): DockerStage[] {
+  return stages.map((stage) => {
+    const values: Record<string, string> = {};
+    const instructions = stage.instructions.map((instruction) => {
+      const substituted = { ...instruction, args: substitute(instruction.args, values) };
+      if (instruction.keyword === "ARG") {
+        const [, name = "", fallback] =
+          /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(instruction.args.trim()) ?? [];
+        const given = buildArgs?.[name];
+        if (buildArgs !== undefined && given === undefined && fallback === undefined) {
+          report("build-arg", instruction.line, `ARG ${name} has no default and the build does not give it`);
+        }
+        values[name] = given ?? fallback ?? "";
+      }
+      return substituted;
+    });
+    return { ...stage, instructions };
+  });
+}
+
+/** The ENV values a stage sets (as the container sees them). */
+export function stageEnv(stage: DockerStage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const i of stage.instructions.filter((i) => i.keyword === "ENV")) {
+    for (const match of i.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|\S*)/g))
+      env[match[1]!] = match[2]!.replace(/^"|"$/g, "");
+  }
+  return env;
+}
+
+/**
+ * What a CMD runs: its exec form, or for `["sh", "-c", "exec prog args"]` the program the shell execs, with the
+ * container's environment expanded in its words (so `exec node "$WORKSPACE/src/main.ts"` reads as node on that
+ * file). Undefined for anything else.
+ */
+export function resolveCmd(args: string, env: Record<string, string>): string[] | undefined {
+  const form = execForm(args);
+  if (form === undefined) return undefined;
+  const [program, flag, script] = form;
+  if (
+    (program === "sh" || program === "/bin/sh") &&
+    flag === "-c" &&
+    script !== undefined &&
+    form.length === 3
+  ) {
+    const match = /^exec\s+(.+)$/.exec(script.trim());
+    if (!match) return undefined;
+    return [...match[1]!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => substitute(m[1] ?? m[2]!, env));
+  }
+  return form;
 }
 
 function checkPinned(

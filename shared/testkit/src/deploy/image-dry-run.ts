@@ -1,11 +1,12 @@
 // Builds what a Dockerfile's final stage would contain, without Docker: each stage is a folder, COPY copies
-// from the build context (minus .dockerignore) or from an earlier stage's folder, RUN runs its npm commands in
-// the stage's WORKDIR. Only the instructions our Dockerfiles use are understood; anything else is refused.
+// from the build context (minus .dockerignore) or from an earlier stage's folder, RUN runs its npm, node and
+// find commands in the stage's WORKDIR with the build arguments in their environment. Only the instructions
+// our Dockerfile uses are understood; anything else is refused.
 // The result answers "does the image hold everything its CMD loads?" on a machine without a Docker engine.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { parseDockerfile, splitStages } from "./dockerfile.ts";
+import { parseDockerfile, resolveCmd, splitStages, substitute } from "./dockerfile.ts";
 
 export interface DryRunImage {
   /** The final stage's filesystem root. */
@@ -14,6 +15,8 @@ export interface DryRunImage {
   workdir: string;
   env: Record<string, string>;
   cmd: string[];
+  /** What the CMD runs: the program a `sh -c "exec ..."` CMD execs, with the image's environment expanded. */
+  command: string[];
 }
 
 export class DryRunError extends Error {
@@ -81,11 +84,39 @@ function words(args: string): string[] {
   return trimmed.split(/\s+/);
 }
 
+/** The commands of a shell `a && b` list; an `&&` inside quotes (a `node -e` script) belongs to its command. */
+function splitAndList(script: string): string[] {
+  const commands: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!;
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === "&" && script[i + 1] === "&") {
+      commands.push(script.slice(start, i));
+      start = i + 2;
+      i++;
+    }
+  }
+  commands.push(script.slice(start));
+  return commands;
+}
+
+/** Programs a RUN may start here: each runs inside the stage's folder, never on this machine's own paths. */
+const RUNNABLE = /^(npm (ci|install)|node -e|find) /;
+
 /**
- * Lays out every stage of `dockerfile` under `outDir` and returns the final one. `npm cache clean` is
- * skipped (it would empty this machine's cache, not an image's).
+ * Lays out every stage of `dockerfile` under `outDir` with the given `--build-arg`s and returns the final one.
+ * `npm cache clean` is skipped (it would empty this machine's cache, not an image's).
  */
-export function dryRunDockerfile(dockerfile: string, contextRoot: string, outDir: string): DryRunImage {
+export function dryRunDockerfile(
+  dockerfile: string,
+  contextRoot: string,
+  outDir: string,
+  buildArgs: Record<string, string> = {},
+): DryRunImage {
   const ignored = dockerignore(
     existsSync(join(contextRoot, ".dockerignore"))
       ? readFileSync(join(contextRoot, ".dockerignore"), "utf8")
@@ -97,21 +128,31 @@ export function dryRunDockerfile(dockerfile: string, contextRoot: string, outDir
   for (const [index, stage] of stages.entries()) {
     const root = join(outDir, `stage-${index}`);
     mkdirSync(root, { recursive: true });
-    image = { root, workdir: "/", env: {}, cmd: [] };
+    image = { root, workdir: "/", env: {}, cmd: [], command: [] };
     const inRoot = (path: string) => join(root, path.startsWith("/") ? path : join(image!.workdir, path));
+    const argValues: Record<string, string> = {};
     for (const instruction of stage.instructions.slice(1)) {
-      const { keyword, args } = instruction;
+      const { keyword } = instruction;
+      // The build reads ARGs in every instruction but RUN, whose shell reads them from its environment.
+      const raw = instruction.args;
+      const expanded = substitute(raw, argValues);
+      if (keyword === "ARG") {
+        const [, name = "", fallback] = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(raw.trim()) ?? [];
+        argValues[name] = buildArgs[name] ?? fallback ?? "";
+        continue;
+      }
+      const text = keyword === "RUN" ? raw : expanded;
       if (keyword === "WORKDIR") {
-        image.workdir = args.trim();
+        image.workdir = text.trim();
         mkdirSync(inRoot("."), { recursive: true });
       } else if (keyword === "ENV") {
-        for (const match of args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g))
+        for (const match of text.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S+)/g))
           image.env[match[1]!] = match[2]!;
       } else if (keyword === "CMD") {
-        image.cmd = words(args);
+        image.cmd = words(text);
       } else if (keyword === "COPY") {
-        const from = /--from=(\S+)/.exec(args)?.[1];
-        const parts = words(args.replace(/--\S+/g, ""));
+        const from = /--from=(\S+)/.exec(text)?.[1];
+        const parts = words(text.replace(/--\S+/g, ""));
         const dest = parts.pop()!;
         const base = from === undefined ? contextRoot : roots.get(from.toLowerCase());
         if (base === undefined) throw new DryRunError(`line ${instruction.line}: no stage ${from}`);
@@ -126,17 +167,25 @@ export function dryRunDockerfile(dockerfile: string, contextRoot: string, outDir
           else cpSync(path, target, { recursive: true, verbatimSymlinks: true });
         }
       } else if (keyword === "RUN") {
-        for (const command of args.split("&&").map((c) => c.trim())) {
-          if (/^npm cache clean\b/.test(command)) continue;
-          if (!/^npm (ci|install)\b/.test(command))
-            throw new DryRunError(`line ${instruction.line}: only npm steps can be dry-run, not: ${command}`);
-          const result = spawnSync("sh", ["-c", `${command} --prefer-offline`], {
-            cwd: inRoot("."),
-            encoding: "utf8",
-          });
-          if (result.status !== 0)
-            throw new DryRunError(`line ${instruction.line}: ${command} failed:\n${result.stderr}`);
+        const commands = splitAndList(text)
+          .map((c) => c.trim())
+          .filter((c) => !/^npm cache clean\b/.test(c));
+        for (const command of commands) {
+          if (!RUNNABLE.test(command))
+            throw new DryRunError(
+              `line ${instruction.line}: only npm, node -e and find steps can be dry-run, not: ${command.slice(0, 80)}`,
+            );
         }
+        const script = commands
+          .map((c) => c.replace(/^npm (ci|install)\b/, "npm $1 --prefer-offline"))
+          .join(" && ");
+        const result = spawnSync("sh", ["-c", script], {
+          cwd: inRoot("."),
+          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...argValues },
+          encoding: "utf8",
+        });
+        if (result.status !== 0)
+          throw new DryRunError(`line ${instruction.line}: RUN failed:\n${result.stderr}`);
       } else if (!["USER", "EXPOSE", "HEALTHCHECK", "ARG", "LABEL"].includes(keyword)) {
         throw new DryRunError(`line ${instruction.line}: ${keyword} is not understood by the dry run`);
       }
@@ -144,5 +193,7 @@ export function dryRunDockerfile(dockerfile: string, contextRoot: string, outDir
     if (stage.name) roots.set(stage.name, root);
   }
   if (image === undefined) throw new DryRunError("no stages");
-  return image;
+  const command = resolveCmd(JSON.stringify(image.cmd), image.env);
+  if (command === undefined) throw new DryRunError(`CMD ${JSON.stringify(image.cmd)} is not understood`);
+  return { ...image, command };
 }

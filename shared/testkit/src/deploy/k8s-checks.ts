@@ -3,7 +3,7 @@
 // accepts, and reach the Services and the Kafka cluster that exist; the singletons stay single; the
 // autoscalers stay within what Kafka partitions allow.
 import type { EnvSchema } from "./compose-checks.ts";
-import type { K8sObject } from "./kustomize.ts";
+import type { K8sObject } from "./kubectl.ts";
 import type { ComposeJob, Deployable } from "./workspaces.ts";
 
 export interface K8sCheckInput {

@@ -1,13 +1,15 @@
 // Validates Kubernetes objects against the Kubernetes OpenAPI schemas (kubernetes-models) and Strimzi's CRD
-// schemas (@kubernetes-models/strimzi-kafka-operator), picking the model by apiVersion and kind. A kind with
+// schemas (@kubernetes-models/strimzi-kafka-operator) and the Prometheus operator's
+// (@kubernetes-models/prometheus-operator), picking the model by apiVersion and kind. A kind with
 // no model is a problem, not a pass.
+import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import * as strimziKafka from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2";
 import * as apps from "kubernetes-models/apps/v1";
 import * as autoscaling from "kubernetes-models/autoscaling/v2";
 import * as batch from "kubernetes-models/batch/v1";
 import * as policy from "kubernetes-models/policy/v1";
 import * as core from "kubernetes-models/v1";
-import type { K8sObject } from "./kustomize.ts";
+import type { K8sObject } from "./kubectl.ts";
 
 interface ModelClass {
   apiVersion: string;
@@ -20,7 +22,10 @@ function isModel(value: unknown): value is ModelClass {
 }
 
 const MODELS = new Map<string, ModelClass>();
-for (const module of [core, apps, autoscaling, batch, policy, strimziKafka] as Record<string, unknown>[]) {
+for (const module of [core, apps, autoscaling, batch, policy, strimziKafka, monitoring] as Record<
+  string,
+  unknown
+>[]) {
   for (const value of Object.values(module)) {
     if (isModel(value)) MODELS.set(`${value.apiVersion}/${value.kind}`, value);
   }

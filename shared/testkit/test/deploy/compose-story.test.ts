@@ -3,14 +3,17 @@
 // fresh PostgreSQL database underneath, fake Finnhub / Discord / Telegram as the upstreams). A Telegram user
 // and a Discord user each set an alert, prices move on the fake Finnhub socket, and each gets exactly one DM
 // from their own bot. A wrong service name, port or variable in the compose file breaks the start or the story.
+// The running services' /metrics also carry every metric the Grafana dashboard and the alert rules name.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { partitionForKey } from "../../../bus/src/partitioner.ts";
 import { CO_PARTITIONED_PARTITIONS } from "../../../contracts/src/topic-catalog.ts";
-import { type ComposeFile, parseCompose } from "../../src/deploy/compose.ts";
+import { type ComposeFile, parseCompose, parseEnvFile } from "../../src/deploy/compose.ts";
 import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
+import { dashboardExpressions, promqlNames } from "../../src/deploy/monitoring.ts";
 import { FakeDiscord } from "../../src/discord/index.ts";
 import { FakeFinnhub } from "../../src/finnhub/index.ts";
 import { type KafkaBroker, startKafkaBroker } from "../../src/kafka/index.ts";
@@ -45,10 +48,23 @@ let discord: FakeDiscord;
 let finnhub: FakeFinnhub;
 let harness: ComposeHarness | undefined;
 
-function composeVars(): Record<string, string> {
+/** Every PromQL expression of the provisioned dashboard and the alert rules. */
+function monitoringExpressions(): string[] {
+  const dashboard = JSON.parse(repoFile("shared/monitoring/grafana/dashboards/tickerbell.json")) as unknown;
+  const rules = parse(repoFile("shared/monitoring/prometheus/rules.yml")) as {
+    groups: { rules: { expr: string }[] }[];
+  };
+  return [
+    ...dashboardExpressions(dashboard).map((e) => e.expr),
+    ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+  ];
+}
+
+function composeVars(overrides: Record<string, string> = {}): Record<string, string> {
   const secret = () => randomBytes(16).toString("hex");
   return {
     // What an operator puts in .env, pointed at the fakes through the overridable upstream URLs.
+    COMPOSE_PROFILES: "telegram,discord",
     API_TOKEN_DISCORD: secret(),
     API_TOKEN_TELEGRAM: secret(),
     API_TOKEN_INTERNAL: secret(),
@@ -61,15 +77,20 @@ function composeVars(): Record<string, string> {
     FINNHUB_WS_URL: finnhub.wsUrl,
     FINNHUB_REST_URL: finnhub.restUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    ...overrides,
   };
 }
 
-function harnessFor(doc: ComposeFile, scale: Record<string, number> = {}): ComposeHarness {
+function harnessFor(
+  doc: ComposeFile,
+  scale: Record<string, number> = {},
+  vars: Record<string, string> = composeVars(),
+): ComposeHarness {
   return new ComposeHarness({
     scale,
     doc,
     repoRoot: REPO_ROOT,
-    vars: composeVars(),
+    vars,
     kafkaBrokers,
     databaseUrl: db.url,
     nodeBinary: NODE,
@@ -141,6 +162,18 @@ describe("docker-compose.yml run as local processes", () => {
         if (path === "/metrics") expect(await res.text(), `${name} ${path}`).toMatch(/^# HELP /m);
       }
     }
+    // Every metric the Grafana dashboard and the alert rules name is on some running service's /metrics.
+    const exposed = new Set<string>();
+    for (const port of harness.ports.values()) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const match of text.matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
+        exposed.add(match[1]!);
+        if (match[2] === "histogram")
+          for (const suffix of ["_bucket", "_sum", "_count"]) exposed.add(`${match[1]}${suffix}`);
+      }
+    }
+    const named = monitoringExpressions().flatMap((expr) => promqlNames(expr).metrics);
+    expect(named.filter((name) => !exposed.has(name))).toEqual([]);
     // The Discord commands were registered by the one-shot job before the bot started.
     expect(discord.registeredCommands().map((c) => (c as { name: string }).name)).toContain("alert");
   }, 300_000);
@@ -288,9 +321,18 @@ async function metric(port: number, name: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-describe("docker-compose.yml with the matcher scaled out (docker compose up --scale matcher=2)", () => {
+describe("docker-compose.yml, Telegram only, with the matcher scaled out (docker compose up --scale matcher=2)", () => {
   it("the two matchers split the partitions, and every alert on every partition fires exactly once", async () => {
-    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")), { matcher: 2 });
+    // COMPOSE_PROFILES=telegram, and the Discord lines of .env.example left as they were: nothing Discord starts,
+    // and its placeholders stop nothing.
+    const example = parseEnvFile(repoFile(".env.example"));
+    const vars = composeVars({
+      COMPOSE_PROFILES: "telegram",
+      DISCORD_TOKEN: example.DISCORD_TOKEN!,
+      API_TOKEN_DISCORD: example.API_TOKEN_DISCORD!,
+    });
+    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")), { matcher: 2 }, vars);
+    expect(harness.processServices().sort()).toEqual(["alerts", "matcher", "pricing", "telegram-bot"]);
     await harness.start();
     const matcherPorts = [harness.ports.get("matcher")!, harness.ports.get("matcher-2")!];
     // Co-partitioned assignment: both members own partitions, and together all of them.
@@ -334,4 +376,36 @@ describe("docker-compose.yml with the matcher scaled out (docker compose up --sc
     expect(sent.every((n) => n > 0)).toBe(true);
     expect(sent[0]! + sent[1]!).toBe(SPREAD_SYMBOLS.length);
   }, 300_000);
+});
+
+describe("docker-compose.yml, Discord only", () => {
+  it("starts the Discord side alone with the Telegram lines of .env.example left in, and answers a command", async () => {
+    await harness?.stop();
+    const example = parseEnvFile(repoFile(".env.example"));
+    const vars = composeVars({
+      COMPOSE_PROFILES: "discord",
+      TELEGRAM_TOKEN: example.TELEGRAM_TOKEN!,
+      API_TOKEN_TELEGRAM: example.API_TOKEN_TELEGRAM!,
+    });
+    harness = harnessFor(parseCompose(repoFile("docker-compose.yml")), {}, vars);
+    expect(harness.processServices().sort()).toEqual([
+      "alerts",
+      "discord-bot",
+      "discord-register",
+      "matcher",
+      "pricing",
+    ]);
+    await harness.start();
+    const reply = await discord
+      .slashCommand({ id: "710000000000000009", username: "solo" }, "alert price", {
+        ticker: DISCORD_SYMBOL,
+        condition: "above",
+        value: "90",
+      })
+      .reply();
+    expect(reply.content).toMatch(new RegExp(`Alert set: ${DISCORD_SYMBOL} above \\$?90\\.00`));
+    const codes = await harness.stop();
+    harness = undefined;
+    expect([...codes.values()].every((code) => code === 0)).toBe(true);
+  });
 });

@@ -1,12 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  activeServices,
   type ComposeFile,
   interpolate,
   parseCompose,
   parseEnvFile,
+  profilesFrom,
+  serviceEnvironment,
   validateComposeSchema,
 } from "../../src/deploy/compose.ts";
 import { checkCompose, type EnvSchema } from "../../src/deploy/compose-checks.ts";
+import { ComposeHarness } from "../../src/deploy/compose-harness.ts";
 import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 import { loadEnvSchemas, pinnedKafkaVersion, REPO_ROOT, repoFile } from "./repo.ts";
 
@@ -22,10 +26,15 @@ function fresh(): ComposeFile {
   return parseCompose(composeText);
 }
 
-function check(doc: ComposeFile, vars: Record<string, string> = exampleVars): string[] {
+function check(
+  doc: ComposeFile,
+  vars: Record<string, string> = exampleVars,
+  profiles?: readonly string[],
+): string[] {
   return checkCompose({
     doc,
     vars,
+    ...(profiles === undefined ? {} : { profiles }),
     deployables: DEPLOYABLES,
     jobs: COMPOSE_JOBS,
     envSchemas,
@@ -61,6 +70,87 @@ describe("docker-compose.yml", () => {
           expect(String(value), `${name}.${key}`).toMatch(/^\$\{[A-Z_]+(:[-?][^}]*)?\}$/);
       }
     }
+  });
+});
+
+describe("docker-compose.yml profiles", () => {
+  const CORE = ["kafka", "postgres", "alerts", "pricing", "matcher"];
+  const started = (profiles: string[]) => activeServices(fresh(), profiles).sort();
+
+  it.each([
+    ["no profile: the core services only", [], CORE],
+    ["telegram: the Telegram bot", ["telegram"], [...CORE, "telegram-bot"]],
+    [
+      "discord: the Discord bot and its command registration",
+      ["discord"],
+      [...CORE, "discord-register", "discord-bot"],
+    ],
+    [
+      "telegram and discord: both bots",
+      ["telegram", "discord"],
+      [...CORE, "telegram-bot", "discord-register", "discord-bot"],
+    ],
+    ["monitoring: Prometheus and Grafana", ["monitoring"], [...CORE, "prometheus", "grafana"]],
+  ])("%s", (_, profiles, services) => {
+    expect(started(profiles)).toEqual([...services].sort());
+  });
+
+  it.each([
+    ["telegram", ["alerts", "matcher", "pricing", "telegram-bot"]],
+    ["discord", ["alerts", "discord-bot", "discord-register", "matcher", "pricing"]],
+    [
+      "telegram,discord,monitoring",
+      ["alerts", "discord-bot", "discord-register", "matcher", "pricing", "telegram-bot"],
+    ],
+  ])(
+    "the compose harness runs, for COMPOSE_PROFILES=%s, the project's services compose would start",
+    (profiles, processes) => {
+      const harness = new ComposeHarness({
+        doc: fresh(),
+        repoRoot: REPO_ROOT,
+        vars: { ...exampleVars, COMPOSE_PROFILES: profiles },
+        kafkaBrokers: [],
+        databaseUrl: "postgres://unused",
+        nodeBinary: process.execPath,
+      });
+      expect(harness.processServices().sort()).toEqual(processes);
+    },
+  );
+
+  it("the example .env starts both bots", () => {
+    expect(profilesFrom(exampleVars)).toEqual(["telegram", "discord"]);
+  });
+
+  it.each([
+    ["telegram", "DISCORD"],
+    ["discord", "TELEGRAM"],
+  ])("%s only: the other platform's variables may be missing or left as placeholders", (profile, other) => {
+    const missing = Object.fromEntries(Object.entries(exampleVars).filter(([key]) => !key.includes(other)));
+    expect(check(fresh(), missing, [profile])).toEqual([]);
+    expect(check(fresh(), exampleVars, [profile])).toEqual([]);
+    // With every profile on, the same .env names what the absent platform lacks.
+    expect(check(fresh(), missing).some((p) => p.includes(`${other}_TOKEN`))).toBe(true);
+  });
+
+  it("an always-on service may not depend on a service of a profile", () => {
+    const doc = fresh();
+    doc.services.matcher!.depends_on = {
+      ...(doc.services.matcher!.depends_on as Record<string, { condition: string }>),
+      "telegram-bot": { condition: "service_healthy" },
+    };
+    expect(() => activeServices(doc, ["discord"])).toThrow(
+      'matcher depends on telegram-bot, which profiles ["discord"] do not enable',
+    );
+    expect(check(doc, exampleVars, ["discord"])).toContain(
+      'matcher depends on telegram-bot, which profiles ["discord"] do not enable',
+    );
+  });
+
+  it("keeps Kafka's data on a named volume", () => {
+    const kafka = fresh().services.kafka!;
+    const logDirs = serviceEnvironment(kafka, exampleVars).KAFKA_LOG_DIRS;
+    expect(kafka.volumes).toContain(`kafka-data:${logDirs}`);
+    expect(Object.keys(fresh().volumes as Record<string, unknown>)).toContain("kafka-data");
   });
 });
 
@@ -133,9 +223,14 @@ describe("docker-compose.yml checks catch a broken copy", () => {
   });
 
   it("a variable missing from the example env file", () => {
-    const { TELEGRAM_TOKEN: _, ...vars } = exampleVars;
+    const { API_TOKEN_INTERNAL: _, ...vars } = exampleVars;
     expect(check(fresh(), vars)).toContain(
-      "telegram-bot: environment does not interpolate with the example env file: TELEGRAM_TOKEN: set TELEGRAM_TOKEN in .env",
+      "matcher: environment does not interpolate with the example env file: API_TOKEN_INTERNAL: set API_TOKEN_INTERNAL in .env",
+    );
+    // A bot's own token is not required by the file (its profile may be off), but by the bot when it runs.
+    const { TELEGRAM_TOKEN: __, ...noTelegram } = exampleVars;
+    expect(check(fresh(), noTelegram)).toContain(
+      "telegram-bot: env.ts refuses TELEGRAM_TOKEN: Invalid input: expected string, received undefined",
     );
   });
 

@@ -2,32 +2,56 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commandOf, parseCompose } from "../../src/deploy/compose.ts";
-import { lintDockerfile, parseDockerfile } from "../../src/deploy/dockerfile.ts";
+import {
+  lintDockerfile,
+  parseDockerfile,
+  resolveCmd,
+  splitStages,
+  stageEnv,
+} from "../../src/deploy/dockerfile.ts";
 import { DEPLOYABLES, productionClosure, undeclaredImports } from "../../src/deploy/workspaces.ts";
 import { pinnedNodeVersion, REPO_ROOT, repoFile } from "./repo.ts";
 
 const compose = parseCompose(repoFile("docker-compose.yml"));
 
-describe.each(DEPLOYABLES.map((d) => [d.workspace, d] as const))("%s/Dockerfile", (_, deployable) => {
-  const path = `${deployable.workspace}/Dockerfile`;
+/** The build arguments docker-compose.yml builds a deployable's image with. */
+function buildArgsOf(service: string): Record<string, string> {
+  const build = compose.services[service]?.build as { args?: Record<string, string> } | undefined;
+  return build?.args ?? {};
+}
 
-  it("follows the image rules and copies every workspace it runs", () => {
-    const violations = lintDockerfile(repoFile(path), {
+describe("one Dockerfile for every deployable", () => {
+  it("is the only Dockerfile: no workspace carries its own", () => {
+    for (const { workspace } of DEPLOYABLES)
+      expect(existsSync(join(REPO_ROOT, workspace, "Dockerfile")), workspace).toBe(false);
+  });
+});
+
+describe.each(DEPLOYABLES.map((d) => [d.workspace, d] as const))("Dockerfile for %s", (_, deployable) => {
+  it("follows the image rules with the build arguments docker-compose.yml gives", () => {
+    const violations = lintDockerfile(repoFile("Dockerfile"), {
       workspace: deployable.workspace,
       port: deployable.port,
-      sources: productionClosure(REPO_ROOT, deployable.workspace),
       nodeVersion: pinnedNodeVersion(),
+      buildArgs: buildArgsOf(deployable.service),
     });
-    expect(violations.map((v) => `${path}:${v.line} [${v.rule}] ${v.message}`)).toEqual([]);
+    expect(violations.map((v) => `Dockerfile:${v.line} [${v.rule}] ${v.message}`)).toEqual([]);
   });
 
-  it("is what docker-compose.yml builds, with the same command", () => {
+  it("is what docker-compose.yml builds, naming the workspace and its port, with the same command", () => {
     const service = compose.services[deployable.service];
-    expect(service?.build).toEqual({ context: ".", dockerfile: path });
-    const cmd = parseDockerfile(repoFile(path))
-      .filter((i) => i.keyword === "CMD")
+    expect(service?.build).toEqual({
+      context: ".",
+      dockerfile: "Dockerfile",
+      args: { WORKSPACE: deployable.workspace, PORT: String(deployable.port) },
+    });
+    const stages = splitStages(parseDockerfile(repoFile("Dockerfile")));
+    const env = { ...stageEnv(stages.at(-1)!), WORKSPACE: deployable.workspace };
+    const cmd = stages
+      .at(-1)!
+      .instructions.filter((i) => i.keyword === "CMD")
       .at(-1);
-    expect(JSON.parse(cmd!.args)).toEqual(commandOf(service!));
+    expect(resolveCmd(cmd!.args, env)).toEqual(commandOf(service!));
   });
 
   it("declares every package its sources import as a production dependency (or the image lacks it)", () => {

@@ -1,0 +1,45 @@
+import { Counter, Histogram, type Registry } from "@tickerbell/config";
+import type { Platform } from "@tickerbell/contracts";
+
+/** What became of a notification's DM: sent, refused for good, or given up for now (the bus retries it). */
+export type DmOutcome = "sent" | "undeliverable" | "failed";
+
+/**
+ * The delivery pipeline's Prometheus metrics, labelled with the bot's platform. Registered once per registry:
+ * the standalone runs several bots on one registry, each under its own label.
+ */
+export class DeliveryMetrics {
+  readonly #dms: Counter<"platform" | "outcome">;
+  readonly #tradeToDm: Histogram<"platform">;
+  readonly #platform: Platform;
+
+  constructor(registry: Registry, platform: Platform) {
+    this.#platform = platform;
+    const registers = [registry];
+    this.#dms =
+      (registry.getSingleMetric("tickerbell_bot_dms_total") as Counter<"platform" | "outcome"> | undefined) ??
+      new Counter({
+        name: "tickerbell_bot_dms_total",
+        help: "Notifications per platform and outcome (sent, undeliverable, failed: gave up for now, retried later)",
+        labelNames: ["platform", "outcome"],
+        registers,
+      });
+    this.#tradeToDm =
+      (registry.getSingleMetric("tickerbell_trade_to_dm_seconds") as Histogram<"platform"> | undefined) ??
+      new Histogram({
+        name: "tickerbell_trade_to_dm_seconds",
+        help: "From the trade that fired an alert to its DM being sent (first publications only)",
+        labelNames: ["platform"],
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+        registers,
+      });
+  }
+
+  dms(outcome: DmOutcome, count: number): void {
+    if (count > 0) this.#dms.inc({ platform: this.#platform, outcome }, count);
+  }
+
+  tradeToDm(seconds: number): void {
+    this.#tradeToDm.observe({ platform: this.#platform }, Math.max(0, seconds));
+  }
+}
