@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { zodToOpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import {
+  AcknowledgeUndeliverableRequestSchema,
+  AcknowledgeUndeliverableResponseSchema,
+  AlertConditionSchema,
+  AlertListSchema,
+  AlertSchema,
+  BulkAlertActionRequestSchema,
+  BulkAlertActionResponseSchema,
+  CreateAlertRequestSchema,
+  DeliveryRecordSchema,
+  ErrorBodySchema,
+  FiringListSchema,
+  FiringSchema,
+  LinkCodeSchema,
+  MarketContextSchema,
+  OriginSchema,
+  RedeemLinkCodeRequestSchema,
+  RedeemLinkCodeResponseSchema,
+  RepeatSchema,
+  ResolveUserRequestSchema,
+  ResolveUserResponseSchema,
+  UpdateAlertRequestSchema,
+  UpdateSettingsRequestSchema,
+  UserSchema,
+  UserSettingsSchema,
+  WatchlistSchema,
+} from "@tickerbell/contracts";
+import { Hono } from "hono";
+import type { z } from "zod";
+
+/**
+ * The schemas the API reference shows as named components: every route that uses one of these very schema
+ * objects gets a `$ref` instead of a copy. Named here, where the document is made, rather than in the contracts,
+ * which other consumers read without any OpenAPI in mind.
+ */
+const COMPONENTS: Record<string, z.ZodType> = {
+  Alert: AlertSchema,
+  AlertList: AlertListSchema,
+  AlertCondition: AlertConditionSchema,
+  CreateAlertRequest: CreateAlertRequestSchema,
+  UpdateAlertRequest: UpdateAlertRequestSchema,
+  BulkAlertActionRequest: BulkAlertActionRequestSchema,
+  BulkAlertActionResponse: BulkAlertActionResponseSchema,
+  MarketContext: MarketContextSchema,
+  Origin: OriginSchema,
+  Repeat: RepeatSchema,
+  Firing: FiringSchema,
+  FiringList: FiringListSchema,
+  Error: ErrorBodySchema,
+  User: UserSchema,
+  ResolveUserRequest: ResolveUserRequestSchema,
+  ResolveUserResponse: ResolveUserResponseSchema,
+  Watchlist: WatchlistSchema,
+  LinkCode: LinkCodeSchema,
+  RedeemLinkCodeRequest: RedeemLinkCodeRequestSchema,
+  RedeemLinkCodeResponse: RedeemLinkCodeResponseSchema,
+  UserSettings: UserSettingsSchema,
+  UpdateSettingsRequest: UpdateSettingsRequestSchema,
+  DeliveryRecord: DeliveryRecordSchema,
+  AcknowledgeUndeliverableRequest: AcknowledgeUndeliverableRequestSchema,
+  AcknowledgeUndeliverableResponse: AcknowledgeUndeliverableResponseSchema,
+};
+
+/**
+ * Gives each shared schema its component name on the schema object itself, as `.openapi(name)` does on a copy:
+ * the contracts' schemas are nested in one another, so only the originals make every use a `$ref`. Idempotent.
+ */
+export function nameComponents(): void {
+  for (const [refId, schema] of Object.entries(COMPONENTS)) {
+    const meta = zodToOpenAPIRegistry.get(schema);
+    if (meta?._internal?.refId === refId) continue;
+    zodToOpenAPIRegistry.add(schema, { ...meta, _internal: { ...meta?._internal, refId } });
+  }
+}
+
+/** The chat user the examples act for: the standalone's console user, so they work there as they are. */
+export const EXAMPLE_PLATFORM_USER = "local";
+
+const example = (summary: string, value: unknown) => ({ summary, value });
+
+export const EXAMPLES = {
+  createAlert: {
+    above: example("AAPL above 200 (a price alert)", {
+      symbol: "AAPL",
+      condition: { kind: "price", direction: "above", target: 200 },
+      market: { last: 190.5 },
+      origin: { platform: "console", chatId: "console" },
+      note: "new high",
+    }),
+    percent: example("MSFT moves 2% from the close, repeating every hour", {
+      symbol: "MSFT",
+      condition: { kind: "percent", direction: "move", percent: 2, basis: "close" },
+      market: { last: 410.2, previousClose: 405 },
+      origin: { platform: "console", chatId: "console" },
+      repeat: { cooldownSeconds: 3600 },
+    }),
+    trailing: example("NVDA trails down 5% from its high, until the end of the year", {
+      symbol: "NVDA",
+      condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
+      market: { last: 120 },
+      origin: { platform: "console", chatId: "console" },
+      expiresAt: "2026-12-31T21:00:00.000Z",
+    }),
+  },
+  updateAlert: {
+    note: example("Change the note", { note: "earnings next week" }),
+    pause: example("Pause", { status: "paused" }),
+    snooze: example("Snooze for an hour", { snoozeSeconds: 3600 }),
+  },
+  addToWatchlist: {
+    some: example("Watch two tickers", { symbols: ["AAPL", "TSLA"] }),
+  },
+} as const;
+
+/** The document's `servers`: where it was fetched from (the reference page sends its requests there). */
+export function serversFor(requestUrl: string): { url: string; description: string }[] {
+  return [{ url: new URL(requestUrl).origin, description: "This alert service" }];
+}
+
+const require = createRequire(import.meta.url);
+/** Scalar's single-file browser bundle, shipped inside its npm package. */
+const SCALAR_PACKAGE_DIR = join(dirname(require.resolve("@scalar/api-reference")), "..");
+const SCALAR_VERSION = (
+  JSON.parse(readFileSync(join(SCALAR_PACKAGE_DIR, "package.json"), "utf8")) as { version: string }
+).version;
+/** Versioned, so a browser may keep it for long and still gets a new one after an upgrade. */
+export const API_REFERENCE_SCRIPT = `/docs/api-reference-${SCALAR_VERSION}.js`;
+let scalarBundle: Buffer | undefined;
+
+/**
+ * GET /docs: Scalar's interactive reference of /openapi.json, and its script, served from here. Nothing comes from
+ * a CDN and nothing goes to Scalar's services (no fonts, telemetry, request proxy, agent or MCP), so the page
+ * works on a machine without internet and a token typed into it only ever goes to this service.
+ */
+export function apiReferenceRoutes(): Hono {
+  const app = new Hono();
+  app.get(API_REFERENCE_SCRIPT, (c) => {
+    scalarBundle ??= readFileSync(join(SCALAR_PACKAGE_DIR, "dist/browser/standalone.js"));
+    c.header("Content-Type", "text/javascript; charset=utf-8");
+    c.header("Cache-Control", "public, max-age=86400, immutable");
+    return c.body(new Uint8Array(scalarBundle));
+  });
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      cdn: API_REFERENCE_SCRIPT,
+      pageTitle: "Tickerbell alert service API",
+      withDefaultFonts: false,
+      telemetry: false,
+      // An empty proxy: requests go straight to the service (same origin), never through a third party.
+      proxyUrl: "",
+      hideClientButton: true,
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      authentication: { preferredSecurityScheme: "bearerAuth" },
+      persistAuth: false,
+      defaultOpenAllTags: false,
+      documentDownloadType: "json",
+    }),
+  );
+  return app;
+}
