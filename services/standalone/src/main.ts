@@ -40,7 +40,9 @@ const running = await startStandalone(env, logger, { input: process.stdin, outpu
 );
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
-logger.info(running.summary, "tickerbell started");
+// The banner shows the API token; the log does not.
+const { apiToken: _apiToken, ...summary } = running.summary;
+logger.info(summary, "tickerbell started");
 
 let stopping = false;
 async function shutdown(reason: string): Promise<void> {
