@@ -129,10 +129,9 @@ export class DlqTool {
    */
   async redrive(topic: string): Promise<RedriveReport> {
     const names = dlqTopicNames(topic);
-    const admin = await this.#connectAdmin();
-    if (!(await admin.listTopics()).includes(names.topic))
-      throw new DlqToolError(`the original topic ${names.topic} does not exist on the broker`);
     const ranges = await this.#ranges(names.deadLetterTopic, "redrive");
+    if (!(await (await this.#connectAdmin()).listTopics()).includes(names.topic))
+      throw new DlqToolError(`the original topic ${names.topic} does not exist on the broker`);
     const redriven: DeadLetterEntry[] = [];
     if (ranges.every((r) => r.from >= r.end)) return { ...names, redriven };
     const producer = this.#kafka.producer({ allowAutoTopicCreation: false });
@@ -200,7 +199,7 @@ export class DlqTool {
     return offsets
       .map(({ partition, low, high }) => {
         const committed = positions.get(partition) ?? -1n;
-        // Retention may have dropped messages below the committed position's successor, or below it.
+        // Retention may have dropped messages the redrive never reached: those are gone, start at the oldest kept.
         const start = committed > BigInt(low) ? committed : BigInt(low);
         return { partition, from: start, end: BigInt(high) };
       })

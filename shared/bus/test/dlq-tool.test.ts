@@ -202,6 +202,10 @@ describe("npm run dlq against a real broker", () => {
     expect(unknown.stderr).toContain("no dead-letter topic no-such-topic.dlq on the broker");
     expect(unknown.stderr).toContain(`${TICKS}.dlq`);
 
+    const unknownRedrive = await dlq(["redrive", "no-such-topic.dlq"]);
+    expect(unknownRedrive.code).toBe(1);
+    expect(unknownRedrive.stderr).toContain("no dead-letter topic no-such-topic.dlq on the broker");
+
     const unreachable = await dlq(["list", TICKS], { KAFKA_BROKERS: "127.0.0.1:1" });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain("cannot reach Kafka at 127.0.0.1:1");
