@@ -146,7 +146,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.metrics());
   });
-  app.doc("/openapi.json", (c) => ({ ...OPENAPI_INFO, servers: serversFor(c.req.url) }));
+  app.doc("/openapi.json", (c) => ({
+    ...OPENAPI_INFO,
+    servers: serversFor(c.req.url, (name) => c.req.header(name)),
+  }));
   app.route("/", apiReferenceRoutes());
 
   // No request needs more than a few hundred KiB (a full page of extremes); anything larger is refused before it

@@ -134,5 +134,12 @@ describe("the OpenAPI document", () => {
       servers: { url: string }[];
     };
     expect(other.servers[0]?.url).toBe("http://localhost:9999");
+    // Behind a reverse proxy (an ingress terminating TLS), the address the browser used.
+    const proxied = (await (
+      await h.service.app.request("http://alerts:8081/openapi.json", {
+        headers: { "x-forwarded-proto": "https", "x-forwarded-host": "alerts.example.org" },
+      })
+    ).json()) as { servers: { url: string }[] };
+    expect(proxied.servers[0]?.url).toBe("https://alerts.example.org");
   });
 });

@@ -117,9 +117,20 @@ export const EXAMPLES = {
   },
 } as const;
 
-/** The document's `servers`: where it was fetched from (the reference page sends its requests there). */
-export function serversFor(requestUrl: string): { url: string; description: string }[] {
-  return [{ url: new URL(requestUrl).origin, description: "This alert service" }];
+/**
+ * The document's `servers`: where it was fetched from, which is where the reference page sends its requests. Behind
+ * a reverse proxy that is the address the browser used (X-Forwarded-Proto and -Host; they only steer this field).
+ */
+export function serversFor(
+  requestUrl: string,
+  header: (name: string) => string | undefined,
+): { url: string; description: string }[] {
+  const url = new URL(requestUrl);
+  const proto = header("x-forwarded-proto")?.split(",")[0]?.trim();
+  const host = header("x-forwarded-host")?.split(",")[0]?.trim();
+  const scheme = proto === "http" || proto === "https" ? proto : url.protocol.slice(0, -1);
+  const validHost = host && /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host);
+  return [{ url: `${scheme}://${validHost ? host : url.host}`, description: "This alert service" }];
 }
 
 const require = createRequire(import.meta.url);
