@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { zodToOpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import {
@@ -133,15 +133,27 @@ export function serversFor(
   return [{ url: `${scheme}://${validHost ? host : url.host}`, description: "This alert service" }];
 }
 
-const require = createRequire(import.meta.url);
-/** Scalar's single-file browser bundle, shipped inside its npm package. */
-const SCALAR_PACKAGE_DIR = join(dirname(require.resolve("@scalar/api-reference")), "..");
-const SCALAR_VERSION = (
-  JSON.parse(readFileSync(join(SCALAR_PACKAGE_DIR, "package.json"), "utf8")) as { version: string }
-).version;
+/**
+ * Scalar's single-file browser app, shipped inside its npm package. Only that file is read, so the images carry it
+ * alone (the Dockerfile copies it out of a side install) rather than the package's whole dependency tree; it is found
+ * the way Node finds packages, through the node_modules folders from here up.
+ */
+const SCALAR_PACKAGE = "@scalar/api-reference";
+function scalarBundle(): { version: string; path: string } | undefined {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const root = join(dir, "node_modules", SCALAR_PACKAGE);
+    const path = join(root, "dist/browser/standalone.js");
+    if (existsSync(path)) {
+      const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+      return { version: manifest.version, path };
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+const SCALAR = scalarBundle();
 /** Versioned, so a browser may keep it for long and still gets a new one after an upgrade. */
-export const API_REFERENCE_SCRIPT = `/docs/api-reference-${SCALAR_VERSION}.js`;
-let scalarBundle: Buffer | undefined;
+export const API_REFERENCE_SCRIPT = `/docs/api-reference-${SCALAR?.version ?? "missing"}.js`;
+let scalarScript: Buffer | undefined;
 
 /**
  * GET /docs: Scalar's interactive reference of /openapi.json, and its script, served from here. Nothing comes from
@@ -151,10 +163,14 @@ let scalarBundle: Buffer | undefined;
 export function apiReferenceRoutes(): Hono {
   const app = new Hono();
   app.get(API_REFERENCE_SCRIPT, (c) => {
-    scalarBundle ??= readFileSync(join(SCALAR_PACKAGE_DIR, "dist/browser/standalone.js"));
+    if (!SCALAR) {
+      // An install without it (npm ci --omit=dev outside the images): the API works, its reference page cannot.
+      return c.text(`the API reference needs ${SCALAR_PACKAGE}, which is not installed`, 503);
+    }
+    scalarScript ??= readFileSync(SCALAR.path);
     c.header("Content-Type", "text/javascript; charset=utf-8");
     c.header("Cache-Control", "public, max-age=86400, immutable");
-    return c.body(new Uint8Array(scalarBundle));
+    return c.body(new Uint8Array(scalarScript));
   });
   app.get(
     "/docs",
