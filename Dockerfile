@@ -61,6 +61,16 @@ WORKDIR /app
 COPY --from=manifests /app/ ./
 RUN npm ci --omit=dev -w "$WORKSPACE" --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
+# The alert service's API reference page (/docs) runs Scalar's browser app, one self-contained script of the
+# @scalar/api-reference package. npm pack fetches the package alone, none of its dependencies (Vue, editors,
+# build tools the server never runs), and only the script and the manifest are kept. Every image carries it (about
+# 3 MB), so this stage does not depend on WORKSPACE and is built once. Keep the version equal to the alert
+# service's devDependency (the image test checks both).
+FROM node:24.21.0-trixie-slim AS scalar
+WORKDIR /scalar
+RUN npm pack @scalar/api-reference@1.76.0 --silent \
+  && tar -xzf scalar-api-reference-1.76.0.tgz package/package.json package/dist/browser/standalone.js
+
 FROM node:24.21.0-trixie-slim AS runtime
 ARG WORKSPACE
 ARG PORT
@@ -68,6 +78,7 @@ ENV NODE_ENV=production WORKSPACE=${WORKSPACE} PORT=${PORT}
 WORKDIR /app
 COPY --from=deps /app/ ./
 COPY --from=context /app/ ./
+COPY --from=scalar /scalar/package/ node_modules/@scalar/api-reference/
 USER node
 EXPOSE ${PORT}
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -13,7 +13,7 @@ import type { RuntimeService } from "./domain/runtime-service.ts";
 import type { SettingsService } from "./domain/settings-service.ts";
 import type { UserService } from "./domain/user-service.ts";
 import { type AppEnv, actAsPlatformUser, authenticate, type TokenDirectory } from "./http/auth.ts";
-import { renderDocsPage } from "./http/docs-page.ts";
+import { apiReferenceRoutes, nameComponents, serversFor } from "./http/openapi.ts";
 import { HttpProblem } from "./http/problems.ts";
 import { alertsRoutes } from "./http/routes/alerts.ts";
 import { deliveriesRoutes } from "./http/routes/deliveries.ts";
@@ -59,6 +59,9 @@ const OPENAPI_INFO = {
       "Users, watchlists, price alerts and the bots' delivery log. Bot endpoints take the bot's bearer token and act for the chat user named in X-Platform-User-Id on that bot's platform; /v1/internal takes the internal token. Errors are always {error: {code, message, details}}.",
   },
 };
+
+// Before any route is declared: routes that use a named schema refer to its component.
+nameComponents();
 
 /** The largest request body accepted (1 MiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -143,8 +146,11 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     c.header("Content-Type", deps.metrics.contentType);
     return c.body(await deps.metrics.metrics());
   });
-  app.doc("/openapi.json", OPENAPI_INFO);
-  app.get("/docs", (c) => c.html(renderDocsPage(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
+  app.doc("/openapi.json", (c) => ({
+    ...OPENAPI_INFO,
+    servers: serversFor(c.req.url, (name) => c.req.header(name)),
+  }));
+  app.route("/", apiReferenceRoutes());
 
   // No request needs more than a few hundred KiB (a full page of extremes); anything larger is refused before it
   // is buffered, so one client cannot make the service hold an arbitrarily large body in memory.

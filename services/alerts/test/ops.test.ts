@@ -53,12 +53,15 @@ describe("operations endpoints", () => {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       expect(spec.paths[path][method].security).toEqual([{ bearerAuth: [] }]);
     }
+    // Shared schemas are components: follow a $ref to what it names.
+    const deref = (schema: { $ref?: string }) =>
+      schema.$ref ? spec.components.schemas[schema.$ref.replace("#/components/schemas/", "")] : schema;
     const create = spec.paths["/v1/alerts"].post;
-    const body = create.requestBody.content["application/json"].schema;
+    const body = deref(create.requestBody.content["application/json"].schema);
     expect(body.required).toEqual(expect.arrayContaining(["symbol", "condition", "market", "origin"]));
     expect(body.additionalProperties).toBe(false);
     expect(create.responses["201"]).toBeDefined();
-    expect(create.responses["409"].content["application/json"].schema.properties.error).toBeDefined();
+    expect(deref(create.responses["409"].content["application/json"].schema).properties.error).toBeDefined();
     const header = create.parameters.find((p: { name: string }) => p.name === "x-platform-user-id");
     expect(header).toMatchObject({ in: "header", required: true });
     // The list is paged: limit and cursor in, nextCursor out, and `open` among the statuses.
@@ -72,17 +75,29 @@ describe("operations endpoints", () => {
     expect(query.cursor).toMatchObject({ type: "string" });
     expect(query.status.enum).toContain("open");
     expect(list.description).toMatch(/nextCursor/);
-    const page = list.responses["200"].content["application/json"].schema;
+    const page = deref(list.responses["200"].content["application/json"].schema);
     expect(page.properties.nextCursor).toBeDefined();
     expect(page.required).toEqual(expect.arrayContaining(["alerts", "nextCursor"]));
   });
 
-  it("renders a self-contained docs page from the spec", async () => {
+  it("serves the interactive API reference with its script from this service, nothing from a CDN", async () => {
     const res = await h.api("GET", "/docs", { token: null });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
-    for (const [, path] of ENDPOINTS) expect(res.text).toContain(`<code>${path}</code>`);
-    expect(res.text).not.toMatch(/<script|<link|https?:\/\//i);
+    expect(res.text).toContain("/openapi.json");
+    const sources = [...res.text.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/gi)].map(
+      (m) => m[1],
+    );
+    expect(sources).toEqual([expect.stringMatching(/^\/docs\/api-reference-[\d.]+\.js$/)]);
+    // Scalar's services stay out of it: no request proxy, no telemetry, no fonts from elsewhere.
+    expect(res.text).not.toMatch(/https?:\/\//i);
+    expect(res.text).toMatch(/"proxyUrl":\s*""/);
+    expect(res.text).toMatch(/"telemetry":\s*false/);
+    expect(res.text).toMatch(/"withDefaultFonts":\s*false/);
+    const script = await h.api("GET", sources[0]!, { token: null });
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect(script.text).toContain("createApiReference");
   });
 });
 

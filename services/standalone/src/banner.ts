@@ -10,6 +10,8 @@ export function renderBanner(summary: StandaloneSummary, logFile: string | null)
     `   prices:  ${summary.prices}`,
     `   chat:    ${summary.chats.join(", ")}`,
     `   APIs:    alerts ${summary.alertsUrl}/docs · pricing ${summary.pricingUrl}/v1/market-status`,
+    // For trying the alert API from its reference page: a bearer token acting as console users (`local` is you).
+    `   API token: ${"value" in summary.apiToken ? summary.apiToken.value : `from ${summary.apiToken.variable}`} (X-Platform-User-Id: local)`,
   ];
   if (logFile) lines.push(`   logs:    ${logFile}`);
   if (summary.chats.includes("console chat")) {

@@ -26,6 +26,14 @@ export const StandaloneEnvSchema = z.object({
   TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
   DISCORD_TOKEN: z.string().min(20, "does not look like a Discord bot token").optional(),
   DISCORD_API_BASE: z.url().default("https://discord.com/api"),
+  /**
+   * The bearer token for trying the alert API (its reference page at /docs): it acts for console users. Unset: a
+   * fresh one each run, printed in the banner.
+   */
+  ALERTS_API_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, "must be at least 16 characters without spaces")
+    .optional(),
   /** Where the alert and pricing APIs listen (on 127.0.0.1 only). */
   ALERTS_PORT: envInt(8081).pipe(z.number().int().min(0).max(65535)),
   PRICING_PORT: envInt(8082).pipe(z.number().int().min(0).max(65535)),
@@ -79,7 +87,13 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv 
   const cleaned = { ...source };
   for (const name of placeholders) delete cleaned[name];
   const env = parseEnv("tickerbell", StandaloneEnvSchema, cleaned);
-  for (const secret of [env.FINNHUB_API_KEY, env.TELEGRAM_TOKEN, env.DISCORD_TOKEN, env.DATABASE_URL]) {
+  for (const secret of [
+    env.FINNHUB_API_KEY,
+    env.TELEGRAM_TOKEN,
+    env.DISCORD_TOKEN,
+    env.DATABASE_URL,
+    env.ALERTS_API_TOKEN,
+  ]) {
     registerSecret(secret);
   }
   return env;

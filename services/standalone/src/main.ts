@@ -69,7 +69,9 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
-logger.info(running.summary, "tickerbell started");
+// The banner shows the API token; the log does not.
+const { apiToken: _apiToken, ...summary } = running.summary;
+logger.info(summary, "tickerbell started");
 
 let stopping = false;
 async function shutdown(reason: string): Promise<void> {

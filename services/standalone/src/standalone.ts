@@ -68,6 +68,8 @@ export interface StandaloneSummary {
   consoleLineEditing: boolean;
   alertsUrl: string;
   pricingUrl: string;
+  /** The token for trying the alert API as a console user: the value when made up for this run, else its variable. */
+  apiToken: { value: string } | { variable: "ALERTS_API_TOKEN" };
 }
 
 /** A fresh random token per run: in one process nobody outside needs to know it. */
@@ -108,7 +110,8 @@ export async function startStandalone(
 ): Promise<RunningStandalone> {
   const metrics = createMetricsRegistry("tickerbell");
   const tokens = {
-    console: localToken(),
+    // The console bot's token doubles as the person's API token: it acts for console users only.
+    console: env.ALERTS_API_TOKEN ?? localToken(),
     telegram: localToken(),
     discord: localToken(),
     internal: localToken(),
@@ -374,6 +377,7 @@ export async function startStandalone(
         consoleLineEditing,
         alertsUrl: alertsHttp.url,
         pricingUrl: pricingHttp.url,
+        apiToken: env.ALERTS_API_TOKEN ? { variable: "ALERTS_API_TOKEN" } : { value: tokens.console },
       },
       consoleClosed,
       openConsole,

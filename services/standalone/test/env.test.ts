@@ -1,5 +1,6 @@
 import { loadEnv as loadAlertsEnv } from "@tickerbell/alerts";
 import { describe, expect, it } from "vitest";
+import { renderBanner } from "../src/banner.ts";
 import { consoleHistoryFile, loadEnv, placeholdersIn } from "../src/env.ts";
 
 // One default for the per-user command allowance, whichever way Tickerbell runs, and a variable for it in the
@@ -69,5 +70,34 @@ describe("placeholders from .env.example", () => {
     ).toEqual(["TELEGRAM_TOKEN"]);
     // A real token is kept.
     expect(loadEnv({ TELEGRAM_TOKEN: "123456:AAH-real_token" }).TELEGRAM_TOKEN).toBe("123456:AAH-real_token");
+  });
+});
+
+describe("ALERTS_API_TOKEN", () => {
+  it("is optional, and refused when short or with spaces", () => {
+    expect(loadEnv({}).ALERTS_API_TOKEN).toBeUndefined();
+    expect(loadEnv({ ALERTS_API_TOKEN: "a-token-of-my-own-1234" }).ALERTS_API_TOKEN).toBe(
+      "a-token-of-my-own-1234",
+    );
+    for (const bad of ["short", "has a space in it, 1234"]) {
+      expect(() => loadEnv({ ALERTS_API_TOKEN: bad })).toThrow(/ALERTS_API_TOKEN/);
+    }
+  });
+
+  it("is named in the banner when set, and printed when made up for the run", () => {
+    const summary = {
+      database: "embedded PGlite in ./data",
+      bus: "in-memory bus",
+      prices: "simulated feed",
+      chats: ["console chat"],
+      consoleLineEditing: false,
+      alertsUrl: "http://127.0.0.1:8081",
+      pricingUrl: "http://127.0.0.1:8082",
+    };
+    const made = renderBanner({ ...summary, apiToken: { value: "f".repeat(48) } }, null);
+    expect(made).toContain(`API token: ${"f".repeat(48)} (X-Platform-User-Id: local)`);
+    expect(made).toContain("alerts http://127.0.0.1:8081/docs");
+    const own = renderBanner({ ...summary, apiToken: { variable: "ALERTS_API_TOKEN" } }, null);
+    expect(own).toContain("API token: from ALERTS_API_TOKEN");
   });
 });

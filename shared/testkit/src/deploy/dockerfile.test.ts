@@ -114,6 +114,17 @@ CMD ["node", "services/alerts/src/main.ts"]`;
     expect(rulesOf(GOOD.replace("-w services/alerts", "-w services/pricing"))).toEqual(["workspace"]);
   });
 
+  it("workspace: an install aside (--prefix DIR, for files copied out of it) names no workspace, and still omits dev", () => {
+    const aside = GOOD.replace(
+      "    --ignore-scripts\n",
+      "    --ignore-scripts\nRUN npm install --prefix assets --omit=dev --no-save @scalar/api-reference@1.76.0\n",
+    );
+    expect(rulesOf(aside)).toEqual([]);
+    expect(rulesOf(aside.replace("--prefix assets --omit=dev", "--prefix assets"))).toEqual(["omit-dev"]);
+    // --prefix . is the app's own node_modules again: the workspace rule applies.
+    expect(rulesOf(aside.replace("--prefix assets", "--prefix ."))).toEqual(["workspace"]);
+  });
+
   it("node-env: a final stage without NODE_ENV=production is refused", () => {
     expect(rulesOf(GOOD.replace("NODE_ENV=production ", ""))).toEqual(["node-env"]);
     expect(rulesOf(GOOD.replace("NODE_ENV=production", "NODE_ENV=development"))).toEqual(["node-env"]);

@@ -132,7 +132,10 @@ export function lintDockerfile(text: string, expect: DockerfileExpectations = {}
         "npm installs without --omit=dev: devDependencies would ship in the image",
       );
     }
-    if (expect.workspace !== undefined && !workspaceFlags(run.args).includes(expect.workspace)) {
+    // An install aside (`--prefix DIR`) fills another node_modules, which the image takes files from (the alert
+    // service's browser app), not the app's: it has no workspace to name.
+    const aside = /(?:^|\s)--prefix(?:=|\s+)(?!\.\/?(?:\s|$))\S+/.test(run.args);
+    if (expect.workspace !== undefined && !aside && !workspaceFlags(run.args).includes(expect.workspace)) {
       report(
         "workspace",
         run.line,

@@ -105,7 +105,7 @@ function splitAndList(script: string): string[] {
 }
 
 /** Programs a RUN may start here: each runs inside the stage's folder, never on this machine's own paths. */
-const RUNNABLE = /^(npm (ci|install)|node -e|find) /;
+const RUNNABLE = /^(npm (ci|install|pack)|node -e|find|tar -xzf) /;
 
 /**
  * Lays out every stage of `dockerfile` under `outDir` with the given `--build-arg`s and returns the final one.
@@ -173,11 +173,11 @@ export function dryRunDockerfile(
         for (const command of commands) {
           if (!RUNNABLE.test(command))
             throw new DryRunError(
-              `line ${instruction.line}: only npm, node -e and find steps can be dry-run, not: ${command.slice(0, 80)}`,
+              `line ${instruction.line}: only npm, node -e, find and tar -xzf steps can be dry-run, not: ${command.slice(0, 80)}`,
             );
         }
         const script = commands
-          .map((c) => c.replace(/^npm (ci|install)\b/, "npm $1 --prefer-offline"))
+          .map((c) => c.replace(/^npm (ci|install|pack)\b/, "npm $1 --prefer-offline"))
           .join(" && ");
         const result = spawnSync("sh", ["-c", script], {
           cwd: inRoot("."),

@@ -37,6 +37,20 @@ describe.each(DEPLOYABLES.map((d) => [d.workspace, d] as const))("the %s image",
     expect(present.sort()).toEqual([...closure].sort());
     for (const workspace of closure)
       expect(readdirSync(join(app, workspace)).sort(), workspace).toEqual(["package.json", "src"]);
+    // The alert service's /docs serves Scalar's browser app: its one script, without the package's dependencies.
+    if (deployable.workspace === "services/alerts") {
+      expect(existsSync(join(app, "node_modules/@scalar/api-reference/dist/browser/standalone.js"))).toBe(
+        true,
+      );
+      expect(readdirSync(join(app, "node_modules/@scalar/api-reference")).sort()).toEqual([
+        "dist",
+        "package.json",
+      ]);
+      expect(modules).not.toContain("vue");
+      const inDockerfile = /@scalar\/api-reference@(\S+)/.exec(repoFile("Dockerfile"))?.[1];
+      const manifest = JSON.parse(repoFile("services/alerts/package.json"));
+      expect(inDockerfile).toBe(manifest.devDependencies["@scalar/api-reference"]);
+    }
 
     const [program, ...args] = image.command;
     expect(image.command).toEqual(["node", `${deployable.workspace}/src/main.ts`]);

@@ -174,7 +174,8 @@ describe.runIf(RENDER)("k8s/overlays/prod monitoring (Prometheus operator)", () 
     ) as {
       groups: unknown[];
     };
-    expect((rule?.spec as { groups: unknown[] }).groups).toEqual(composeRules.groups);
+    expect(rule).toBeDefined();
+    expect((rule?.spec as { groups: unknown[] } | undefined)?.groups).toEqual(composeRules.groups);
   });
 
   it("dev has neither (no Prometheus operator assumed)", () => {

@@ -11,6 +11,7 @@ import {
 } from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import { EXAMPLES } from "../openapi.ts";
 import {
   BotHeadersSchema,
   bearer,
@@ -31,12 +32,16 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "post",
       path: "/",
+      operationId: "createAlert",
       tags: ["alerts"],
       summary: "Create an alert (price, percent or trailing)",
       description:
         "Refused with 409 condition_already_met when the market already satisfies the condition, with 409 duplicate_alert (details.existingAlertId and details.existing) when the user already has an active or paused alert on the symbol with the same condition and levels, and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
       security: bearer,
-      request: { headers: BotHeadersSchema, body: jsonBody(CreateAlertRequestSchema, "The alert to create") },
+      request: {
+        headers: BotHeadersSchema,
+        body: jsonBody(CreateAlertRequestSchema, "The alert to create", EXAMPLES.createAlert),
+      },
       responses: { 201: jsonResponse(AlertSchema, "The new alert"), ...errorResponses(409, 429) },
     }),
     async (c) => {
@@ -50,6 +55,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "get",
       path: "/",
+      operationId: "listAlerts",
       tags: ["alerts"],
       summary: "A page of the user's alerts, oldest first, optionally filtered by status and symbol",
       description:
@@ -72,6 +78,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "post",
       path: "/bulk",
+      operationId: "bulkAlertAction",
       tags: ["alerts"],
       summary: "Pause, resume or cancel several of the user's alerts at once",
       description:
@@ -96,6 +103,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "get",
       path: "/{id}",
+      operationId: "getAlert",
       tags: ["alerts"],
       summary: "One of the user's alerts",
       security: bearer,
@@ -109,6 +117,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "patch",
       path: "/{id}",
+      operationId: "updateAlert",
       tags: ["alerts"],
       summary: "Change the condition, note, repeat or expiry, or pause/resume",
       description:
@@ -117,7 +126,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       request: {
         headers: BotHeadersSchema,
         params: AlertIdParams,
-        body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change"),
+        body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change", EXAMPLES.updateAlert),
       },
       responses: { 200: one, ...errorResponses(404, 409, 429) },
     }),
@@ -131,6 +140,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "delete",
       path: "/{id}",
+      operationId: "cancelAlert",
       tags: ["alerts"],
       summary: "Cancel an alert (idempotent; the alert stays listed as cancelled, as history)",
       security: bearer,

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { CommandIdSchema, ErrorBodySchema, PlatformUserIdSchema } from "@tickerbell/contracts";
 import type { AppEnv } from "../auth.ts";
+import { EXAMPLE_PLATFORM_USER } from "../openapi.ts";
 import { validationProblem } from "../problems.ts";
 
 /** Every resource router: zod failures become one 400 shape, raised for app.onError to render. */
@@ -17,8 +18,8 @@ export const bearer = [{ bearerAuth: [] }];
 /** Documents the header bot routes act through; the actAsPlatformUser middleware enforces it. */
 export const BotHeadersSchema = z.object({
   "x-platform-user-id": PlatformUserIdSchema.describe(
-    "The chat user the bot acts for, on the bot token's own platform",
-  ),
+    "The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`)",
+  ).meta({ example: EXAMPLE_PLATFORM_USER }),
   "x-command-id": CommandIdSchema.optional().describe(
     "The chat command this request is part of: requests with the same id count once against the user's command allowance",
   ),
@@ -48,8 +49,16 @@ export function errorResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {
   return out;
 }
 
-export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
-  return { required: true, description, content: { "application/json": { schema } } };
+export function jsonBody<T extends z.ZodType>(
+  schema: T,
+  description: string,
+  examples?: Record<string, { summary: string; value: unknown }>,
+) {
+  return {
+    required: true,
+    description,
+    content: { "application/json": { schema, ...(examples ? { examples } : {}) } },
+  };
 }
 
 export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {

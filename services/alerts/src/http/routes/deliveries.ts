@@ -40,6 +40,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "get",
       path: "/undeliverable",
+      operationId: "listUndeliverable",
       middleware: [actAs] as const,
       tags: ["deliveries"],
       summary: "The user's notifications that could not be delivered and they have not been told about",
@@ -58,6 +59,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "post",
       path: "/undeliverable/ack",
+      operationId: "acknowledgeUndeliverable",
       middleware: [actAs] as const,
       tags: ["deliveries"],
       summary: "Mark undeliverable notifications as told to the user",
@@ -87,6 +89,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "post",
       path: "/lookup",
+      operationId: "lookUpDeliveries",
       tags: ["deliveries"],
       summary: "What this bot's platform did with many notifications: new, sent or undeliverable",
       description: `Up to ${MAX_DELIVERY_BATCH} triggerIds; every one is answered. A record written by another platform's bot reads as new. A bot asks this only for notifications an earlier owner of its partition may have handled.`,
@@ -108,6 +111,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "put",
       path: "/",
+      operationId: "recordDeliveries",
       tags: ["deliveries"],
       summary: "Record many outcomes at once (idempotent per triggerId: the first record stands)",
       description: `Up to ${MAX_DELIVERY_BATCH} records, each taken or refused on its own and answered in order: recorded, already_recorded (with the status that stands), or refused (the alert does not exist or does not notify on the token's platform: alert_not_found; another platform's bot recorded it: delivery_recorded_elsewhere). A body that does not validate is refused whole (400).`,
@@ -129,6 +133,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "get",
       path: "/{triggerId}",
+      operationId: "getDelivery",
       tags: ["deliveries"],
       summary: "What this bot's platform did with a notification: new, sent or undeliverable",
       description: "A record written by another platform's bot is not visible: the answer is then new.",
@@ -147,6 +152,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
     createRoute({
       method: "put",
       path: "/{triggerId}",
+      operationId: "recordDelivery",
       tags: ["deliveries"],
       summary:
         "Record that a notification was sent, or is undeliverable (idempotent: the first record stands)",

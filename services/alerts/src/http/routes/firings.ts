@@ -12,6 +12,7 @@ export function firingsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "get",
       path: "/",
+      operationId: "listFirings",
       tags: ["alerts"],
       summary: "The user's most recent firings, newest first, optionally of one symbol",
       description:

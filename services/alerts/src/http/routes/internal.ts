@@ -13,6 +13,7 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
     createRoute({
       method: "get",
       path: "/alerts",
+      operationId: "listAlertsInternal",
       tags: ["internal"],
       summary: "A page of alerts by status in id order (the matcher's start-up snapshot)",
       description:
@@ -37,6 +38,7 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
     createRoute({
       method: "get",
       path: "/demand",
+      operationId: "getDemand",
       tags: ["internal"],
       summary: "Every symbol with an active alert or on a watchlist (what the pricing service subscribes)",
       security: bearer,

@@ -23,6 +23,7 @@ export function linkCodesRoutes(users: UserService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "post",
       path: "/",
+      operationId: "createLinkCode",
       tags: ["link codes"],
       summary: "Create a one-time code (8 characters, valid 10 minutes) to link another platform",
       security: bearer,
@@ -36,6 +37,7 @@ export function linkCodesRoutes(users: UserService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "post",
       path: "/redeem",
+      operationId: "redeemLinkCode",
       tags: ["link codes"],
       summary: "Join the calling identity to the code owner's user",
       description:

@@ -34,6 +34,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
     createRoute({
       method: "get",
       path: "/",
+      operationId: "getSettings",
       middleware: [actAs] as const,
       tags: ["settings"],
       summary: "The user's settings: time zone (null: UTC) and quiet hours (null: off)",
@@ -48,6 +49,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
     createRoute({
       method: "patch",
       path: "/",
+      operationId: "updateSettings",
       middleware: [actAs] as const,
       tags: ["settings"],
       summary: "Change the user's settings",
@@ -67,6 +69,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
     createRoute({
       method: "post",
       path: "/lookup",
+      operationId: "lookUpSettings",
       tags: ["settings"],
       summary: "The settings of many users the bot is notifying",
       description:
@@ -88,6 +91,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
     createRoute({
       method: "get",
       path: "/changes",
+      operationId: "listSettingsChanges",
       tags: ["settings"],
       summary: "The settings of the token's platform's users, in the order they last changed",
       description: `After a position (\`since\`, and \`afterUserId\` for ties), up to ${MAX_SETTINGS_CHANGES_PAGE} at a time. A bot keeps a copy of them all this way, so it asks nothing per notification; a user absent from it has the defaults.`,
@@ -119,6 +123,7 @@ export function heldRoutes(settings: SettingsService) {
     createRoute({
       method: "put",
       path: "/",
+      operationId: "holdNotifications",
       tags: ["held"],
       summary: "Hold notifications until the user's quiet hours end (idempotent per triggerId)",
       description: `Up to ${MAX_HELD_BATCH}, each taken or refused on its own and answered in order: held, already_held, already_delivered (the delivery log has it), or refused (no such alert notifying on the token's platform).`,
@@ -140,6 +145,7 @@ export function heldRoutes(settings: SettingsService) {
     createRoute({
       method: "get",
       path: "/",
+      operationId: "listHeld",
       tags: ["held"],
       summary:
         "Users of the token's platform with held notifications, longest waiting first, with their settings",
@@ -153,6 +159,7 @@ export function heldRoutes(settings: SettingsService) {
     createRoute({
       method: "post",
       path: "/claim",
+      operationId: "claimHeld",
       tags: ["held"],
       summary: "Claim one user's held notifications for the digest",
       description: `Oldest first, at most ${MAX_HELD_BATCH}; none already claimed by a lease that is still running. Record them in the delivery log once the digest is sent.`,

@@ -12,6 +12,7 @@ export function usersRoutes(users: UserService) {
     createRoute({
       method: "post",
       path: "/resolve",
+      operationId: "resolveUser",
       tags: ["users"],
       summary: "Resolve or register the user behind a chat identity (idempotent)",
       security: bearer,

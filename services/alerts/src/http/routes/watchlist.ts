@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { AddToWatchlistRequestSchema, SymbolSchema, WatchlistSchema } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
 import { type ActAsPlatformUser, requireBot } from "../auth.ts";
+import { EXAMPLES } from "../openapi.ts";
 import {
   BotHeadersSchema,
   bearer,
@@ -20,6 +21,7 @@ export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "get",
       path: "/",
+      operationId: "getWatchlist",
       tags: ["watchlist"],
       summary: "The user's watchlist",
       security: bearer,
@@ -33,10 +35,14 @@ export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "post",
       path: "/",
+      operationId: "addToWatchlist",
       tags: ["watchlist"],
       summary: "Add tickers (already present ones are kept as they are)",
       security: bearer,
-      request: { headers: BotHeadersSchema, body: jsonBody(AddToWatchlistRequestSchema, "Tickers to add") },
+      request: {
+        headers: BotHeadersSchema,
+        body: jsonBody(AddToWatchlistRequestSchema, "Tickers to add", EXAMPLES.addToWatchlist),
+      },
       responses: { 200: watchlist, ...errorResponses(409, 429) },
     }),
     async (c) => {
@@ -49,6 +55,7 @@ export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
     createRoute({
       method: "delete",
       path: "/{symbol}",
+      operationId: "removeFromWatchlist",
       tags: ["watchlist"],
       summary: "Remove a ticker",
       security: bearer,
