@@ -60,6 +60,8 @@ const vars = {
   TELEGRAM_TOKEN: telegram.token,
   TELEGRAM_API_ROOT: telegram.apiRoot,
   LOG_LEVEL: "warn",
+  // The Telegram bot's profile (docker-compose.yml starts a bot only in its own profile).
+  COMPOSE_PROFILES: "telegram",
 };
 const doc = parseCompose(await readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8"));
 // The alert service (the delivery log) and the Telegram bot only.

@@ -114,6 +114,8 @@ const vars = {
   FINNHUB_WS_URL: finnhub.wsUrl,
   FINNHUB_REST_URL: finnhub.restUrl,
   LOG_LEVEL: "warn",
+  // The Telegram bot's profile (docker-compose.yml starts a bot only in its own profile).
+  COMPOSE_PROFILES: "telegram",
 };
 const doc = parseCompose(await readFile(join(REPO_ROOT, "docker-compose.yml"), "utf8"));
 // The Telegram path only: the Discord bot would only compete for the two cores.

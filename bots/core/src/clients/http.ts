@@ -64,27 +64,57 @@ export class JsonClient {
     schema: S,
     init: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<z.output<S>> {
-    const { service, baseUrl, token, timeoutMs = 5000 } = this.options;
-    const send = this.options.fetch ?? fetch;
+    const { timeoutMs = 5000 } = this.options;
+    // The timer holds the controller, so the abort comes whatever the garbage collector does meanwhile: an
+    // AbortSignal.timeout reaches fetch through the Request it copies, weakly, and once collected it never fired.
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
+      timeoutMs,
+    );
+    try {
+      return await this.#exchange(method, path, schema, init, deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchange<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    init: { body?: unknown; headers?: Record<string, string> },
+    signal: AbortSignal,
+  ): Promise<z.output<S>> {
+    const { service, baseUrl, token } = this.options;
+    const url = new URL(path, baseUrl);
+    const request: RequestInit = {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...init.headers,
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal,
+    };
     let response: Response;
     try {
-      response = await send(
-        new Request(new URL(path, baseUrl), {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: "application/json",
-            ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-            ...init.headers,
-          },
-          ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-          signal: AbortSignal.timeout(timeoutMs),
-        }),
-      );
+      // Over the network the URL and options go to fetch as they are: a Request built here would be copied by
+      // fetch, and the copy follows our signal only weakly (after a garbage collection, never).
+      response = await (this.options.fetch
+        ? this.options.fetch(new Request(url, request))
+        : fetch(url, request));
     } catch (error) {
       throw new ServiceUnavailableError(service, `${method} ${path}: ${(error as Error).message}`, error);
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new ServiceUnavailableError(service, `${method} ${path}: ${(error as Error).message}`, error);
+    }
     let json: unknown;
     try {
       json = text.length === 0 ? null : JSON.parse(text);

@@ -19,7 +19,6 @@ import {
   unknownNames,
 } from "../../src/deploy/monitoring.ts";
 import { DEPLOYABLES } from "../../src/deploy/workspaces.ts";
-import { TICKERBELL_DASHBOARD } from "./grafana-model.ts";
 import { REPO_ROOT, repoFile } from "./repo.ts";
 
 const MONITORING = join(REPO_ROOT, "shared/monitoring");

@@ -224,6 +224,8 @@ function composeVars(): Record<string, string> {
     FINNHUB_WS_URL: finnhub.wsUrl,
     FINNHUB_REST_URL: finnhub.restUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+    // Both bots, as an operator running both platforms sets it in .env.
+    COMPOSE_PROFILES: "telegram,discord",
   };
 }
 
