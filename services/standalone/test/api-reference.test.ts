@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleOnlyEnv } from "./console-only-env.ts";
 
 // The API reference as a user of the standalone meets it: `npm start` prints the alert service's reference page
 // and a local API token; the page, opened in headless Chromium (Debian's package, driven by playwright-core),
@@ -28,18 +29,7 @@ describe.runIf(haveChromium || process.env.CI === "true")("the API reference pag
     // Under CI a missing browser is a failure (installed by .ci/run), never a skip.
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
     child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        ALERTS_PORT: "0",
-        PRICING_PORT: "0",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        FINNHUB_API_KEY: "",
-        TELEGRAM_TOKEN: "",
-        DISCORD_TOKEN: "",
-        ALERTS_API_TOKEN: "",
-      },
+      env: consoleOnlyEnv(dataDir, { ALERTS_API_TOKEN: "" }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     child.stdout?.on("data", (c) => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { consoleOnlyEnv } from "./console-only-env.ts";
 
 // /settings, times in the user's zone and quiet hours on the console chat, through piped stdin of `npm start`'s
 // process: held firings survive a restart of the whole process (bot and alert service alike, on PGlite).
@@ -15,19 +16,7 @@ class ConsoleSession {
   output = "";
   constructor() {
     this.child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        ALERTS_PORT: "0",
-        PRICING_PORT: "0",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        FINNHUB_API_KEY: "",
-        TELEGRAM_TOKEN: "",
-        DISCORD_TOKEN: "",
-        SIMULATION_SPEED: "600",
-        QUIET_HOURS_DIGEST_EVERY_SECONDS: "1",
-      },
+      env: consoleOnlyEnv(dataDir, { SIMULATION_SPEED: "600", QUIET_HOURS_DIGEST_EVERY_SECONDS: "1" }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.child.stdout?.on("data", (chunk) => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { consoleOnlyEnv } from "./console-only-env.ts";
 
 // Drives `npm start`'s process the way a newcomer does: typing into the console chat through piped stdin.
 const MAIN = join(import.meta.dirname, "..", "src", "main.ts");
@@ -13,18 +14,7 @@ class ConsoleSession {
   output = "";
   constructor() {
     this.child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        ALERTS_PORT: "0",
-        PRICING_PORT: "0",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        FINNHUB_API_KEY: "",
-        TELEGRAM_TOKEN: "",
-        DISCORD_TOKEN: "",
-        SIMULATION_SPEED: "600",
-      },
+      env: consoleOnlyEnv(dataDir, { SIMULATION_SPEED: "600" }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     this.child.stdout?.on("data", (chunk) => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import xterm from "@xterm/headless";
 import { afterAll, describe, expect, it } from "vitest";
+import { consoleOnlyEnv } from "./console-only-env.ts";
 
 // `npm start` on a terminal, as a newcomer sees it: the process runs on a pseudo-terminal (util-linux `script`
 // allocates one, no native module needed), keys go in as a terminal sends them, and the test reads the screen
@@ -24,20 +25,11 @@ class TerminalRun {
     // The pty gets a size, as a terminal window has one; `exec` leaves node alone on it.
     const command = `stty cols ${COLS} rows 50 && exec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)}`;
     this.child = spawn("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        ALERTS_PORT: "0",
-        PRICING_PORT: "0",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        FINNHUB_API_KEY: "",
-        TELEGRAM_TOKEN: "",
-        DISCORD_TOKEN: "",
+      env: consoleOnlyEnv(dataDir, {
         SIMULATION_SPEED: "600",
         CONSOLE_HISTORY_FILE: "",
         TERM: "xterm-256color",
-      },
+      }),
       stdio: ["pipe", "pipe", "pipe"],
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
