@@ -1,6 +1,6 @@
 import { EnvError } from "@tickerbell/config";
 import { describe, expect, it } from "vitest";
-import { loadEnv } from "./env.ts";
+import { loadEnv, placeholderTokensIn } from "./env.ts";
 
 describe("alerts env", () => {
   it("applies defaults: PGlite under ./data, port 8081, 100 alerts per user", () => {
@@ -47,6 +47,22 @@ describe("alerts env", () => {
     }
     expect(message).not.toContain("hunter2-secret");
     expect(message).not.toContain("short");
+  });
+
+  it("accepts no token still holding the placeholder of .env.example: that bot is simply not there", () => {
+    const source = {
+      API_TOKEN_TELEGRAM: "telegram-token-value",
+      API_TOKEN_DISCORD: "replace-with-random-discord-bot-token",
+      API_TOKEN_INTERNAL: "replace-with-random-internal-token",
+    };
+    expect(placeholderTokensIn(source)).toEqual(["API_TOKEN_DISCORD", "API_TOKEN_INTERNAL"]);
+    const env = loadEnv(source);
+    expect(env.API_TOKEN_TELEGRAM).toBe("telegram-token-value");
+    expect(env.API_TOKEN_DISCORD).toBeUndefined();
+    expect(env.API_TOKEN_INTERNAL).toBeUndefined();
+    expect(() => loadEnv({ API_TOKEN_TELEGRAM: "replace-with-random-telegram-bot-token" })).toThrow(
+      /at least one bot token is required/,
+    );
   });
 
   it.each([

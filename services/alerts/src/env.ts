@@ -1,4 +1,4 @@
-import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { envInt, envList, envSecret, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
 import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
@@ -81,10 +81,23 @@ export const AlertsEnvSchema = z
 
 export type AlertsEnv = z.output<typeof AlertsEnvSchema>;
 
+const TOKEN_VARIABLES = [...BOT_TOKENS, "API_TOKEN_INTERNAL"] as const;
+
+/**
+ * The token variables still holding .env.example's placeholder. They count as unset: a bot left out of
+ * COMPOSE_PROFILES must not stop the alert service, and a token every copy of the example knows must never
+ * be accepted as a credential.
+ */
+export function placeholderTokensIn(source: NodeJS.ProcessEnv): (typeof TOKEN_VARIABLES)[number][] {
+  return TOKEN_VARIABLES.filter((name) => isPlaceholder(source[name]));
+}
+
 /** Parses the environment once; every token and the database URL are registered so no log line shows them. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): AlertsEnv {
-  const env = parseEnv("alerts", AlertsEnvSchema, source);
-  for (const name of [...BOT_TOKENS, "API_TOKEN_INTERNAL"] as const) registerSecret(env[name]);
+  const cleaned = { ...source };
+  for (const name of placeholderTokensIn(source)) delete cleaned[name];
+  const env = parseEnv("alerts", AlertsEnvSchema, cleaned);
+  for (const name of TOKEN_VARIABLES) registerSecret(env[name]);
   if (env.DATABASE_URL) {
     registerSecret(env.DATABASE_URL);
     const password = safePassword(env.DATABASE_URL);

@@ -2,7 +2,7 @@ import { serve } from "@hono/node-server";
 import { KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
-import { loadEnv } from "./env.ts";
+import { loadEnv, placeholderTokensIn } from "./env.ts";
 import { startAlertService } from "./service.ts";
 import { type AlertWorkers, startAlertWorkers } from "./workers.ts";
 
@@ -20,6 +20,9 @@ const logger = createLogger({ service: "alerts", level: env.LOG_LEVEL });
 // A failed start (database unreachable, migration error) goes through the scrubbing logger, not a raw printout.
 logFatalErrors(logger);
 const metrics = createMetricsRegistry("alerts");
+for (const name of placeholderTokensIn(process.env)) {
+  logger.warn(`${name} still holds the placeholder of .env.example: no caller is accepted with it`);
+}
 
 const service = await startAlertService({
   database: env.DATABASE_URL

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { alertHistoryDaysEnv, UserLimitsEnvShape } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
-import { envInt, envList, parseEnv, registerSecret } from "@tickerbell/config";
+import { envInt, envList, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
 /** Everything optional: with nothing set, `npm start` runs on PGlite, the in-memory bus and simulated prices. */
@@ -78,7 +78,7 @@ export const PLACEHOLDER_VARIABLES = {
  */
 export function placeholdersIn(source: NodeJS.ProcessEnv): (keyof typeof PLACEHOLDER_VARIABLES)[] {
   return (Object.keys(PLACEHOLDER_VARIABLES) as (keyof typeof PLACEHOLDER_VARIABLES)[]).filter((name) =>
-    /replace-with/i.test(source[name] ?? ""),
+    isPlaceholder(source[name]),
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EnvError, envBool, envInt, envSecret, parseEnv } from "./env.ts";
+import { EnvError, envBool, envInt, envSecret, isPlaceholder, parseEnv } from "./env.ts";
 
 const schema = z.object({
   PORT: envInt(8080),
@@ -41,5 +41,25 @@ describe("parseEnv", () => {
     expect(() => parseEnv("svc", schema, { DATABASE_URL: "", API_TOKEN: "longenough" })).toThrow(
       /DATABASE_URL is required/,
     );
+  });
+
+  it("refuses a secret still holding the .env.example placeholder, and says how to make one", () => {
+    expect(() =>
+      parseEnv("svc", schema, {
+        DATABASE_URL: "postgres://x@h/db",
+        API_TOKEN: "replace-with-random-internal-token",
+      }),
+    ).toThrow(
+      /API_TOKEN: still holds the placeholder of \.env\.example: set a long random value \(openssl rand -hex 24\)/,
+    );
+  });
+});
+
+describe("isPlaceholder", () => {
+  it("knows .env.example's placeholders, whatever their case or prefix", () => {
+    expect(isPlaceholder("replace-with-random-discord-bot-token")).toBe(true);
+    expect(isPlaceholder("123456:Replace-With-telegram-bot-token")).toBe(true);
+    expect(isPlaceholder("3f9a1c0e7b2d4a6f8e1c3b5d7a9f0e2c")).toBe(false);
+    expect(isPlaceholder(undefined)).toBe(false);
   });
 });

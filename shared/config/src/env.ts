@@ -41,7 +41,23 @@ export const envBool = (fallback: boolean) =>
     .default(fallback ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
 export const envUrl = () => z.url();
-export const envSecret = () => z.string().min(8, "must be at least 8 characters");
+/**
+ * A value still reading like .env.example's placeholders ("replace-with-…"): an env file copied from the
+ * example and only partly filled in. Where a variable turns something optional on, callers treat it as unset;
+ * a secret that must be set refuses it, since every copy of the example knows it.
+ */
+export function isPlaceholder(value: string | undefined): boolean {
+  return value !== undefined && /replace-with/i.test(value);
+}
+
+export const envSecret = () =>
+  z
+    .string()
+    .min(8, "must be at least 8 characters")
+    .refine(
+      (value) => !isPlaceholder(value),
+      "still holds the placeholder of .env.example: set a long random value (openssl rand -hex 24)",
+    );
 export const envList = () =>
   z.string().transform((v) =>
     v

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isPlaceholder } from "@tickerbell/config";
 import type { EnvSchema } from "../../src/deploy/compose-checks.ts";
 import { COMPOSE_JOBS, DEPLOYABLES } from "../../src/deploy/workspaces.ts";
 
@@ -26,6 +27,25 @@ export function pinnedNodeVersion(): string {
   return version;
 }
 
+/**
+ * A schema that reads an example environment as the operator fills it in: every placeholder of .env.example
+ * or the k8s secret template stands for a real value (the services refuse the placeholders themselves).
+ */
+function readingPlaceholdersAsFilledIn(schema: EnvSchema): EnvSchema {
+  return {
+    shape: schema.shape,
+    safeParse: (input) =>
+      schema.safeParse(
+        Object.fromEntries(
+          Object.entries(input as Record<string, string>).map(([key, value]) => [
+            key,
+            isPlaceholder(value) ? value.replace(/replace-with/gi, "filled-in") : value,
+          ]),
+        ),
+      ),
+  };
+}
+
 /** Each deployable's and compose job's env schema, imported from its own env.ts, by compose service name. */
 export async function loadEnvSchemas(): Promise<Map<string, EnvSchema>> {
   const schemas = new Map<string, EnvSchema>();
@@ -34,7 +54,8 @@ export async function loadEnvSchemas(): Promise<Map<string, EnvSchema>> {
     if (!existsSync(path)) continue;
     const module = (await import(path)) as Record<string, unknown>;
     const schema = module[deployable.envSchemaExport];
-    if (schema !== undefined) schemas.set(deployable.service, schema as EnvSchema);
+    if (schema !== undefined)
+      schemas.set(deployable.service, readingPlaceholdersAsFilledIn(schema as EnvSchema));
   }
   return schemas;
 }
