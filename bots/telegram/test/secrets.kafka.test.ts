@@ -104,4 +104,20 @@ describe("the telegram bot process never prints its secrets", () => {
     expect(output).toContain("Bad Request: no such bot");
     expectNoSecret(output);
   });
+
+  it("when the Bot API refuses the token: one sentence naming the variable, no stack trace", async () => {
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: false, error_code: 401, description: "Unauthorized" }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const root = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const output = await runBot(root, root, 30_000);
+    const fatal = output.split("\n").filter((line) => line.includes('"level":"fatal"'));
+    expect(fatal).toHaveLength(1);
+    expect(JSON.parse(fatal[0]!).msg).toMatch(/^Telegram refused TELEGRAM_TOKEN \(401 Unauthorized\)/);
+    expect(output).not.toContain('"stack"');
+    expectNoSecret(output);
+  });
 });

@@ -64,6 +64,14 @@ export function createLogger({ service, level, destination }: LoggerConfig): Log
   return destination ? pino(options, destination as pino.DestinationStream) : pino(options);
 }
 
+/** An error whose message is one sentence a person can act on (naming what to fix); logged without a stack. */
+export class ActionableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ActionableError";
+  }
+}
+
 /**
  * Sends a crash (an uncaught exception, an unhandled rejection, a failed top-level await in main.ts) through
  * the logger, which scrubs registered secrets, instead of Node's default printout of the raw error: client
@@ -71,7 +79,10 @@ export function createLogger({ service, level, destination }: LoggerConfig): Log
  */
 export function logFatalErrors(logger: Logger): void {
   const die = (err: unknown) => {
-    logger.fatal({ err }, "fatal error, exiting");
+    // A start a person can fix (a refused token, an unreachable platform) is told in its one sentence; a stack
+    // trace there only buries it.
+    if (err instanceof ActionableError) logger.fatal(err.message);
+    else logger.fatal({ err }, "fatal error, exiting");
     process.exit(1);
   };
   process.on("uncaughtException", die);

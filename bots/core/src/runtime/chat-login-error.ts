@@ -1,3 +1,5 @@
+import { ActionableError } from "@tickerbell/config";
+
 /** Why a chat platform did not let the bot in at start. */
 export type ChatLoginFailure = "token-refused" | "unreachable";
 
@@ -6,7 +8,7 @@ export type ChatLoginFailure = "token-refused" | "unreachable";
  * reached at all. The message is one sentence a person can act on, naming the variable to fix; it never quotes
  * the token (the platform clients' own errors can carry it in the request URL).
  */
-export class ChatLoginError extends Error {
+export class ChatLoginError extends ActionableError {
   readonly platform: "telegram" | "discord";
   readonly failure: ChatLoginFailure;
 
