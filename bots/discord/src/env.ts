@@ -1,5 +1,6 @@
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
-import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
+import { envBrokers, envInt, envLogLevel, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
 const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id (17 to 20 digits)");
@@ -14,7 +15,8 @@ export const DiscordEnvSchema = z.object({
   /** This bot's token for the alert service (the service's API_TOKEN_DISCORD). */
   ALERTS_API_TOKEN: envSecret(),
   PRICING_URL: z.url(),
-  KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  KAFKA_BROKERS: envBrokers(),
+  ...KafkaConsumerTuningEnvShape,
   /** Consumer group of notifications.discord: every instance of this bot shares it. */
   DISCORD_GROUP_ID: z.string().min(1).default("discord-bot"),
   PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
@@ -22,7 +24,7 @@ export const DiscordEnvSchema = z.object({
   ...DiscordDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
   ...QuietHoursEnvShape,
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_LEVEL: envLogLevel(),
 });
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;
 

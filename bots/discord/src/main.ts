@@ -9,7 +9,7 @@ import {
   RateLimiter,
   runBotProcess,
 } from "@tickerbell/bot-core";
-import { KafkaBus } from "@tickerbell/bus";
+import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot } from "./discord-bot.ts";
@@ -50,7 +50,10 @@ const bus = new KafkaBus({
   logger,
   // Every owned partition of notifications.discord at once (each with many messages in flight), so one
   // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
-  consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.discord"].partitions },
+  consumer: {
+    partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.discord"].partitions,
+    ...consumerTuningOf(env),
+  },
 });
 const deliveryLog = new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN });
 const notifier = new DiscordNotifier(bot.client);

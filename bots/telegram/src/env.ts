@@ -1,5 +1,6 @@
 import { QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
-import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
+import { envBrokers, envInt, envLogLevel, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
 export const TelegramEnvSchema = z.object({
@@ -11,7 +12,8 @@ export const TelegramEnvSchema = z.object({
   /** This bot's token for the alert service (the service's API_TOKEN_TELEGRAM). */
   ALERTS_API_TOKEN: envSecret(),
   PRICING_URL: z.url(),
-  KAFKA_BROKERS: envList().pipe(z.array(z.string().min(1)).min(1, "give at least one host:port")),
+  KAFKA_BROKERS: envBrokers(),
+  ...KafkaConsumerTuningEnvShape,
   /** Consumer group of notifications.telegram: every instance of this bot shares it. */
   TELEGRAM_GROUP_ID: z.string().min(1).default("telegram-bot"),
   PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
@@ -19,7 +21,7 @@ export const TelegramEnvSchema = z.object({
   ...TelegramDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
   ...QuietHoursEnvShape,
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_LEVEL: envLogLevel(),
 });
 export type TelegramEnv = z.output<typeof TelegramEnvSchema>;
 

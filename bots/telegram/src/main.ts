@@ -9,7 +9,7 @@ import {
   runBotProcess,
   telegramDeliverySettings,
 } from "@tickerbell/bot-core";
-import { KafkaBus } from "@tickerbell/bus";
+import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv } from "./env.ts";
@@ -48,7 +48,10 @@ const bus = new KafkaBus({
   logger,
   // Every owned partition of notifications.telegram at once (each with many messages in flight), so one
   // partition's batch finishing does not leave the rate limit idle; KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY wins.
-  consumer: { partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.telegram"].partitions },
+  consumer: {
+    partitionsConsumedConcurrently: TOPIC_CATALOG["notifications.telegram"].partitions,
+    ...consumerTuningOf(env),
+  },
 });
 const notifier = new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: delivery.allowPaidBroadcast });
 quietHours = new QuietHours({

@@ -1,4 +1,13 @@
-import { envInt, envList, envSecret, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
+import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
+import {
+  envBrokers,
+  envInt,
+  envLogLevel,
+  envSecret,
+  isPlaceholder,
+  parseEnv,
+  registerSecret,
+} from "@tickerbell/config";
 import { z } from "zod";
 import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
 import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
@@ -58,12 +67,11 @@ export const AlertsEnvSchema = z
         .max(1000, "write at most 1000 creates a statement"),
     ),
     /** Comma-separated Kafka bootstrap brokers: enables the outbox relay, the runtime consumer and the re-emitter. */
-    KAFKA_BROKERS: envList()
-      .pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"))
-      .optional(),
+    KAFKA_BROKERS: envBrokers().optional(),
+    ...KafkaConsumerTuningEnvShape,
     /** Consumer group of the runtime consumer (one per deployment; tests sharing a broker use their own). */
     ALERTS_RUNTIME_GROUP_ID: z.string().min(1).default("alerts-runtime"),
-    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    LOG_LEVEL: envLogLevel(),
   })
   .superRefine(
     (env, ctx) => {

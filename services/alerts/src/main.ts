@@ -1,21 +1,12 @@
 import { serve } from "@hono/node-server";
-import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
+import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv, placeholderTokensIn } from "./env.ts";
 import { startAlertService } from "./service.ts";
 import { type AlertWorkers, startAlertWorkers } from "./workers.ts";
 
-let env: ReturnType<typeof loadEnv>;
-try {
-  env = loadEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit(() => loadEnv());
 const logger = createLogger({ service: "alerts", level: env.LOG_LEVEL });
 // A failed start (database unreachable, migration error) goes through the scrubbing logger, not a raw printout.
 logFatalErrors(logger);
@@ -59,7 +50,14 @@ const sweepMs = env.ALERTS_EXPIRY_SWEEP_SECONDS * 1000;
 // With Kafka: relay the outbox to alerts.changes and record the matcher's firings. Without it (a local
 // try-out of this process alone) only the sweep runs; the standalone mode wires its own in-memory bus.
 const bus = env.KAFKA_BROKERS
-  ? new KafkaBus({ catalog: TOPIC_CATALOG, brokers: env.KAFKA_BROKERS, clientId: "alerts", metrics, logger })
+  ? new KafkaBus({
+      catalog: TOPIC_CATALOG,
+      brokers: env.KAFKA_BROKERS,
+      clientId: "alerts",
+      metrics,
+      logger,
+      consumer: consumerTuningOf(env),
+    })
   : undefined;
 let workers: AlertWorkers | undefined;
 let sweep: ReturnType<typeof setInterval> | undefined;

@@ -1,9 +1,19 @@
-import { envInt, envList, envSecret, envUrl, parseEnv, registerSecret } from "@tickerbell/config";
+import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
+import {
+  envBrokers,
+  envInt,
+  envLogLevel,
+  envSecret,
+  envUrl,
+  parseEnv,
+  registerSecret,
+} from "@tickerbell/config";
 import { z } from "zod";
 
 export const MatcherEnvSchema = z.object({
   /** Comma-separated Kafka bootstrap brokers (the matcher only runs on Kafka; standalone wires its own). */
-  KAFKA_BROKERS: envList().pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)")),
+  KAFKA_BROKERS: envBrokers(),
+  ...KafkaConsumerTuningEnvShape,
   /** The alert service, for the alerts of the partitions this instance takes over (never per tick). */
   ALERTS_URL: envUrl().default("http://localhost:8081"),
   API_TOKEN_INTERNAL: envSecret(),
@@ -17,7 +27,7 @@ export const MatcherEnvSchema = z.object({
    * of the stream is replayed by the next owner after a crash.
    */
   MATCHER_CHECKPOINT_MS: envInt(500).pipe(z.number().min(50).max(60_000)),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_LEVEL: envLogLevel(),
 });
 export type MatcherEnv = z.output<typeof MatcherEnvSchema>;
 

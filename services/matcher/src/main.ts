@@ -1,23 +1,14 @@
 // The matcher as its own process: Kafka in and out, the alert service over HTTP, ops endpoints on PORT.
 import { serve } from "@hono/node-server";
-import { KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
+import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
-import { loadMatcherEnv, type MatcherEnv } from "./env.ts";
+import { loadMatcherEnv } from "./env.ts";
 import { AlertsClient } from "./service/alerts-client.ts";
 import { createOpsApp } from "./service/http.ts";
 import { MatcherService } from "./service/matcher-service.ts";
 
-let env: MatcherEnv;
-try {
-  env = loadMatcherEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit(() => loadMatcherEnv());
 const logger = createLogger({ service: "matcher", level: env.LOG_LEVEL });
 logFatalErrors(logger);
 const metrics = createMetricsRegistry("matcher");
@@ -30,6 +21,7 @@ const bus = new KafkaBus({
   consumer: {
     sessionTimeout: env.KAFKA_SESSION_TIMEOUT_MS,
     heartbeatInterval: Math.min(3_000, Math.floor(env.KAFKA_SESSION_TIMEOUT_MS / 3)),
+    ...consumerTuningOf(env),
   },
 });
 const alerts = new AlertsClient({ baseUrl: env.ALERTS_URL, internalToken: env.API_TOKEN_INTERNAL });

@@ -1,3 +1,4 @@
+import { EnvError } from "@tickerbell/config";
 import { describe, expect, it } from "vitest";
 import { loadPricingEnv } from "./env.ts";
 
@@ -13,6 +14,7 @@ describe("loadPricingEnv", () => {
       SIMULATION_MARKET_HOURS: "real",
       SIMULATION_SPEED: 1,
       DEMAND_REFRESH_SECONDS: 300,
+      LOG_LEVEL: "info",
     });
   });
 
@@ -29,9 +31,28 @@ describe("loadPricingEnv", () => {
     expect(message).not.toContain("short");
   });
 
+  it("takes LOG_LEVEL from the same levels as every service, and refuses others", () => {
+    expect(loadPricingEnv({ LOG_LEVEL: "debug" }).LOG_LEVEL).toBe("debug");
+    expect(() => loadPricingEnv({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
+  });
+
+  it("reads KAFKA_BROKERS and the consumer tuning like every Kafka-using service", () => {
+    const env = loadPricingEnv({
+      KAFKA_BROKERS: " kafka-1:9092, kafka-2:9092 ",
+      KAFKA_CONSUMER_MIN_BYTES: "1",
+    });
+    expect(env.KAFKA_BROKERS).toEqual(["kafka-1:9092", "kafka-2:9092"]);
+    expect(env.KAFKA_CONSUMER_MIN_BYTES).toBe(1);
+    expect(() => loadPricingEnv({ KAFKA_BROKERS: " , " })).toThrow(
+      /KAFKA_BROKERS: must name at least one broker/,
+    );
+  });
+
   it("needs the internal token when the alert service is configured", () => {
-    expect(() => loadPricingEnv({ ALERTS_URL: "http://alerts:8080" })).toThrow(
-      /API_TOKEN_INTERNAL is required/,
+    // An EnvError like any other bad variable (main.ts prints it and exits 1), with the others named alongside.
+    expect(() => loadPricingEnv({ ALERTS_URL: "http://alerts:8080", PORT: "http" })).toThrow(EnvError);
+    expect(() => loadPricingEnv({ ALERTS_URL: "http://alerts:8080", PORT: "http" })).toThrow(
+      /API_TOKEN_INTERNAL: is required when ALERTS_URL is set[\s\S]*PORT|PORT[\s\S]*API_TOKEN_INTERNAL: is required when ALERTS_URL is set/,
     );
     expect(
       loadPricingEnv({ ALERTS_URL: "http://alerts:8080", API_TOKEN_INTERNAL: "long-enough-token" })

@@ -1,29 +1,29 @@
 // The pricing service as its own process: Finnhub (or the simulated feed) -> prices.ticks, plus the HTTP API.
 import { serve } from "@hono/node-server";
-import { InMemoryBus, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, logFatalErrors, registerSecret } from "@tickerbell/config";
+import { consumerTuningOf, InMemoryBus, KafkaBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { AlertsDemandClient, NoDemandSnapshot } from "./adapters/alerts-demand-client.ts";
 import { loadPricingEnv } from "./env.ts";
 import { startPricing } from "./pricing.ts";
 
-const env = loadPricingEnv();
-registerSecret(env.FINNHUB_API_KEY);
-registerSecret(env.API_TOKEN_INTERNAL);
-const log = createLogger({ service: "pricing", ...(env.LOG_LEVEL ? { level: env.LOG_LEVEL } : {}) });
+const env = loadEnvOrExit(() => loadPricingEnv());
+const log = createLogger({ service: "pricing", level: env.LOG_LEVEL });
 // Crashes go through the scrubbing logger: a raw stack could quote the API key (it is in the websocket URL).
 logFatalErrors(log);
 const metrics = createMetricsRegistry("pricing");
 
-const brokers =
-  env.KAFKA_BROKERS?.split(",")
-    .map((b) => b.trim())
-    .filter(Boolean) ?? [];
-const bus =
-  brokers.length > 0
-    ? new KafkaBus({ catalog: TOPIC_CATALOG, brokers, clientId: "pricing", metrics, logger: log })
-    : new InMemoryBus({ catalog: TOPIC_CATALOG, metrics, logger: log });
-if (brokers.length === 0) log.warn("KAFKA_BROKERS not set: publishing to an in-memory bus nobody else reads");
+const bus = env.KAFKA_BROKERS
+  ? new KafkaBus({
+      catalog: TOPIC_CATALOG,
+      brokers: env.KAFKA_BROKERS,
+      clientId: "pricing",
+      metrics,
+      logger: log,
+      consumer: consumerTuningOf(env),
+    })
+  : new InMemoryBus({ catalog: TOPIC_CATALOG, metrics, logger: log });
+if (!env.KAFKA_BROKERS) log.warn("KAFKA_BROKERS not set: publishing to an in-memory bus nobody else reads");
 
 const demandSource =
   env.ALERTS_URL && env.API_TOKEN_INTERNAL

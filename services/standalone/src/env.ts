@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { alertHistoryDaysEnv, UserLimitsEnvShape } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
-import { envInt, envList, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
+import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
+import { envBrokers, envInt, envLogLevel, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 
 /** Everything optional: with nothing set, `npm start` runs on PGlite, the in-memory bus and simulated prices. */
@@ -11,9 +12,8 @@ export const StandaloneEnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   DATA_DIR: z.string().default("./data"),
-  KAFKA_BROKERS: envList()
-    .pipe(z.array(z.string().min(1)).min(1))
-    .optional(),
+  KAFKA_BROKERS: envBrokers().optional(),
+  ...KafkaConsumerTuningEnvShape,
   FINNHUB_API_KEY: z.string().min(1).optional(),
   FINNHUB_WS_URL: z.url().default("wss://ws.finnhub.io"),
   FINNHUB_REST_URL: z.url().default("https://finnhub.io/api/v1"),
@@ -49,7 +49,7 @@ export const StandaloneEnvSchema = z.object({
    * in DATA_DIR); `off` keeps them for the session only.
    */
   CONSOLE_HISTORY_FILE: z.string().optional(),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_LEVEL: envLogLevel(),
   // The bots' delivery pace: the same variables, and defaults, as the bot processes.
   ...TelegramDeliveryEnvShape,
   ...DiscordDeliveryEnvShape,

@@ -1,22 +1,13 @@
 // `npm start`: all of Tickerbell in one process. See README.md "Run it".
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createLogger, EnvError, logFatalErrors } from "@tickerbell/config";
+import { createLogger, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
 import { renderBanner } from "./banner.ts";
-import { loadEnv, PLACEHOLDER_VARIABLES, placeholdersIn, type StandaloneEnv } from "./env.ts";
+import { loadEnv, PLACEHOLDER_VARIABLES, placeholdersIn } from "./env.ts";
 import { type StartStep, startStandalone } from "./standalone.ts";
 import { StartFailure } from "./start-failure.ts";
 
-let env: StandaloneEnv;
-try {
-  env = loadEnv();
-} catch (error) {
-  if (error instanceof EnvError) {
-    console.error(error.message);
-    process.exit(1);
-  }
-  throw error;
-}
+const env = loadEnvOrExit(() => loadEnv());
 
 // The console chat owns the terminal, so logs go to a file beside the data; with a chat platform they go to stdout.
 const chatting = !env.TELEGRAM_TOKEN && !env.DISCORD_TOKEN;

@@ -24,7 +24,7 @@ import {
   runBotProcess,
   telegramDeliverySettings,
 } from "@tickerbell/bot-core";
-import { type Bus, InMemoryBus, KafkaBus } from "@tickerbell/bus";
+import { type Bus, consumerTuningOf, InMemoryBus, KafkaBus } from "@tickerbell/bus";
 import { createMetricsRegistry, type Logger, registerSecret } from "@tickerbell/config";
 import { ConsoleChat, ConsoleNotifier } from "@tickerbell/console";
 import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
@@ -172,6 +172,7 @@ export async function startStandalone(
           clientId: "tickerbell",
           metrics,
           logger,
+          consumer: consumerTuningOf(env),
         })
       : new InMemoryBus({ catalog: TOPIC_CATALOG, metrics, logger });
     await bus.start();

@@ -36,7 +36,6 @@ import type {
   TopicOf,
   TopicPartition,
 } from "./port.ts";
-import { consumerTuningFromEnv } from "./tuning-env.ts";
 
 /**
  * Consumer knobs that trade latency against throughput and broker load. The defaults favour latency (a tick
@@ -75,6 +74,7 @@ export interface KafkaBusOptions<C extends TopicCatalog> {
   createTopics?: boolean;
   /** Producer acknowledgement: -1 = all in-sync replicas (default), 1 = leader only. */
   acks?: -1 | 1;
+  /** The service's choice, with the operator's overrides (consumerTuningOf its env) spread over it. */
   consumer?: KafkaConsumerTuning;
   metrics?: Registry;
   /** kafkajs's own log lines go here at warn level and above; without a logger they are dropped. */
@@ -114,8 +114,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
   constructor(options: KafkaBusOptions<C>) {
     this.catalog = options.catalog;
     this.#options = options;
-    // The operator's environment wins over what the service's code asks for, which wins over the defaults.
-    this.#tuning = { ...DEFAULT_TUNING, ...options.consumer, ...consumerTuningFromEnv(process.env) };
+    this.#tuning = { ...DEFAULT_TUNING, ...options.consumer };
     this.#metrics = new BusMetrics(options.metrics);
     this.#logger = options.logger;
     const logger = options.logger;

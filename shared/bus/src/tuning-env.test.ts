@@ -1,14 +1,19 @@
+import { EnvError, parseEnv } from "@tickerbell/config";
 import { describe, expect, it } from "vitest";
-import { consumerTuningFromEnv } from "./tuning-env.ts";
+import { z } from "zod";
+import { consumerTuningOf, KafkaConsumerTuningEnvShape } from "./tuning-env.ts";
 
-describe("consumerTuningFromEnv", () => {
-  it("changes nothing when no variable is set", () => {
-    expect(consumerTuningFromEnv({ KAFKA_BROKERS: "kafka:9092" })).toEqual({});
+const schema = z.object(KafkaConsumerTuningEnvShape);
+const tuningFrom = (source: Record<string, string>) => consumerTuningOf(parseEnv("svc", schema, source));
+
+describe("the consumer tuning variables (KafkaConsumerTuningEnvShape, read by every service's env.ts)", () => {
+  it("change nothing when none is set", () => {
+    expect(tuningFrom({ KAFKA_BROKERS: "kafka:9092" })).toEqual({});
   });
 
-  it("maps each variable to its consumer setting", () => {
+  it("map each variable to its consumer setting", () => {
     expect(
-      consumerTuningFromEnv({
+      tuningFrom({
         KAFKA_CONSUMER_MAX_WAIT_MS: "20",
         KAFKA_CONSUMER_MIN_BYTES: "1",
         KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: "3",
@@ -16,13 +21,24 @@ describe("consumerTuningFromEnv", () => {
     ).toEqual({ maxWaitTimeInMs: 20, minBytes: 1, partitionsConsumedConcurrently: 3 });
   });
 
-  it("treats an empty value as unset", () => {
-    expect(consumerTuningFromEnv({ KAFKA_CONSUMER_MAX_WAIT_MS: " " })).toEqual({});
+  it("treat an empty value as unset", () => {
+    expect(tuningFrom({ KAFKA_CONSUMER_MAX_WAIT_MS: "" })).toEqual({});
   });
 
-  it.each(["0", "-5", "2.5", "fast"])("refuses %j and names the variable", (raw) => {
-    expect(() => consumerTuningFromEnv({ KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: raw })).toThrow(
-      /KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY must be a positive integer/,
-    );
-  });
+  it.each(["0", "-5", "2.5", "fast"])(
+    "refuse %j in the start-up error that names every bad variable",
+    (raw) => {
+      let caught: unknown;
+      try {
+        tuningFrom({ KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: raw, KAFKA_CONSUMER_MIN_BYTES: "none" });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(EnvError);
+      expect((caught as EnvError).problems).toEqual([
+        expect.stringMatching(/^KAFKA_CONSUMER_MIN_BYTES: must be a positive integer/),
+        expect.stringMatching(/^KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: must be a positive integer/),
+      ]);
+    },
+  );
 });

@@ -58,6 +58,11 @@ export const envSecret = () =>
       (value) => !isPlaceholder(value),
       "still holds the placeholder of .env.example: set a long random value (openssl rand -hex 24)",
     );
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const envLogLevel = () => z.enum(LOG_LEVELS).default("info");
+/** KAFKA_BROKERS: comma-separated bootstrap brokers, at least one. */
+export const envBrokers = () =>
+  envList().pipe(z.array(z.string()).min(1, "must name at least one broker (host:port)"));
 export const envList = () =>
   z.string().transform((v) =>
     v
