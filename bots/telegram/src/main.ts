@@ -10,7 +10,13 @@ import {
   telegramDeliverySettings,
 } from "@tickerbell/bot-core";
 import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import {
+  createLogger,
+  createMetricsRegistry,
+  loadEnvOrExit,
+  logFatalErrors,
+  stopOnSignals,
+} from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv } from "./env.ts";
 import { TelegramBot } from "./telegram-bot.ts";
@@ -77,20 +83,7 @@ const running = await runBotProcess({
   quietHours,
 });
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void running
-      .stop(signal)
-      .then(() => bus.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, "error while stopping");
-          process.exit(1);
-        },
-      );
-  });
-}
+stopOnSignals(logger, async (signal) => {
+  await running.stop(signal);
+  await bus.close();
+});

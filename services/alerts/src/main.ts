@@ -1,6 +1,12 @@
 import { serve } from "@hono/node-server";
 import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import {
+  createLogger,
+  createMetricsRegistry,
+  loadEnvOrExit,
+  logFatalErrors,
+  stopOnSignals,
+} from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadEnv, placeholderTokensIn } from "./env.ts";
 import { startAlertService } from "./service.ts";
@@ -91,25 +97,11 @@ if (bus) {
   }, sweepMs);
 }
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 20_000);
-  force.unref();
-  try {
-    // Intake first, then the consumers drain, then the relay publishes what they wrote, then the database.
-    clearInterval(sweep);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await workers?.stop();
-    await bus?.close();
-    await service.close();
-  } catch (err) {
-    logger.error({ err }, "unclean shutdown");
-    process.exit(1);
-  }
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals(logger, async () => {
+  // Intake first, then the consumers drain, then the relay publishes what they wrote, then the database.
+  clearInterval(sweep);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await workers?.stop();
+  await bus?.close();
+  await service.close();
+});

@@ -1,7 +1,13 @@
 // The matcher as its own process: Kafka in and out, the alert service over HTTP, ops endpoints on PORT.
 import { serve } from "@hono/node-server";
 import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import {
+  createLogger,
+  createMetricsRegistry,
+  loadEnvOrExit,
+  logFatalErrors,
+  stopOnSignals,
+} from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadMatcherEnv } from "./env.ts";
 import { AlertsClient } from "./service/alerts-client.ts";
@@ -39,24 +45,9 @@ const server = serve({ fetch: createOpsApp({ matcher, metrics }).fetch, port: en
 );
 await matcher.start();
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 20_000);
-  force.unref();
-  try {
-    // Checkpoints and hands the partitions over, then disconnects.
-    await matcher.stop();
-    await bus.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  } catch (err) {
-    logger.error({ err }, "unclean shutdown");
-    process.exit(1);
-  }
-  logger.info("stopped");
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals(logger, async () => {
+  // Checkpoints and hands the partitions over, then disconnects.
+  await matcher.stop();
+  await bus.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});

@@ -1,7 +1,13 @@
 // The pricing service as its own process: Finnhub (or the simulated feed) -> prices.ticks, plus the HTTP API.
 import { serve } from "@hono/node-server";
 import { consumerTuningOf, InMemoryBus, KafkaBus } from "@tickerbell/bus";
-import { createLogger, createMetricsRegistry, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
+import {
+  createLogger,
+  createMetricsRegistry,
+  loadEnvOrExit,
+  logFatalErrors,
+  stopOnSignals,
+} from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { AlertsDemandClient, NoDemandSnapshot } from "./adapters/alerts-demand-client.ts";
 import { loadPricingEnv } from "./env.ts";
@@ -36,22 +42,8 @@ const server = serve({ fetch: pricing.http.fetch, port: env.PORT }, (info) =>
   log.info({ port: info.port }, "pricing service listening"),
 );
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 15_000);
-  force.unref();
+stopOnSignals(log, async () => {
   server.close();
-  try {
-    await pricing.stop();
-    await bus.close();
-  } catch (error) {
-    log.error({ err: error }, "unclean shutdown");
-    process.exitCode = 1;
-  }
-  log.info("stopped");
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+  await pricing.stop();
+  await bus.close();
+});
