@@ -16,7 +16,6 @@ export { createHttpApp } from "./http/app.ts";
 export * from "./metrics.ts";
 export * from "./pricing.ts";
 export * from "./replay/replay-source.ts";
-export * from "./simulated/market-hours.ts";
 export * from "./simulated/simulated-feed.ts";
 export * from "./simulated/simulated-market-data.ts";
 export * from "./simulated/simulated-source.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRegularHours, MarketClock, newYorkOffsetMs, nyseHolidays } from "./market-hours.ts";
+import { isRegularHours, MarketClock, newYorkOffsetMs, nyseHolidays, usSessionAt } from "./market-hours.ts";
 
 // NYSE's published full-day closures.
 const PUBLISHED: Record<number, string[]> = {
@@ -137,6 +137,35 @@ describe("isRegularHours", () => {
         minute >= 570 &&
         minute < 960;
       expect(clock.isRegularHours(t), new Date(t).toISOString()).toBe(expected);
+    }
+  });
+});
+
+describe("usSessionAt (the session the simulated feed trades in)", () => {
+  it("follows New York wall-clock time, including daylight saving", () => {
+    expect(usSessionAt(Date.parse("2026-11-24T15:00:00Z"))).toBe("regular");
+    expect(usSessionAt(Date.parse("2026-11-24T09:00:00Z"))).toBe("pre-market");
+    expect(usSessionAt(Date.parse("2026-11-24T14:29:00Z"))).toBe("pre-market");
+    expect(usSessionAt(Date.parse("2026-11-24T14:30:00Z"))).toBe("regular");
+    expect(usSessionAt(Date.parse("2026-11-24T21:00:00Z"))).toBe("post-market");
+    expect(usSessionAt(Date.parse("2026-11-24T23:00:00Z"))).toBe("post-market");
+    expect(usSessionAt(Date.parse("2026-11-25T01:00:00Z"))).toBeNull();
+    expect(usSessionAt(Date.parse("2026-11-25T04:00:00Z"))).toBeNull();
+    expect(usSessionAt(Date.parse("2026-11-28T17:00:00Z"))).toBeNull();
+    // July: EDT (UTC-4), so 13:30 UTC is the open.
+    expect(usSessionAt(Date.parse("2026-07-14T13:30:00Z"))).toBe("regular");
+    expect(usSessionAt(Date.parse("2026-07-14T13:29:00Z"))).toBe("pre-market");
+  });
+
+  it("agrees with isRegularHours, holidays included (the market is shut all day on Thanksgiving)", () => {
+    expect(usSessionAt(Date.parse("2026-11-26T15:00:00Z"))).toBeNull();
+    expect(usSessionAt(Date.parse("2026-11-26T10:00:00Z"))).toBeNull();
+    for (
+      let t = Date.parse("2026-11-20T00:00:00Z");
+      t < Date.parse("2026-12-02T00:00:00Z");
+      t += 7 * 60_000
+    ) {
+      expect(usSessionAt(t) === "regular", new Date(t).toISOString()).toBe(isRegularHours(t));
     }
   });
 });

@@ -1,4 +1,5 @@
-// US regular trading hours: 9:30-16:00 America/New_York, Monday to Friday, except NYSE full-day closures.
+// US trading hours: the regular session 9:30-16:00 America/New_York (pre-market from 4:00, post-market to 20:00),
+// Monday to Friday, except NYSE full-day closures.
 // Computed from the exchange's holiday rules (no time zone database needed), plus a table of one-off closures.
 // Early closes (13:00 on some holiday eves) are not modelled: no regular-session trades print after them.
 
@@ -139,4 +140,22 @@ export class MarketClock {
 const sharedClock = new MarketClock();
 export function isRegularHours(utcMs: number): boolean {
   return sharedClock.isRegularHours(utcMs);
+}
+
+export type UsSession = "pre-market" | "regular" | "post-market" | null;
+
+const PRE_MARKET_MINUTE = 4 * 60;
+const POST_MARKET_END_MINUTE = 20 * 60;
+
+/** The US equity session at an instant (null: no session, as at night, at weekends and on NYSE holidays). */
+export function usSessionAt(utcMs: number): UsSession {
+  const local = new Date(utcMs + newYorkOffsetMs(utcMs));
+  const y = local.getUTCFullYear();
+  const weekday = local.getUTCDay();
+  if (weekday === 0 || weekday === 6 || isHoliday(y, isoDate(y, local.getUTCMonth(), local.getUTCDate())))
+    return null;
+  const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
+  if (minute < PRE_MARKET_MINUTE || minute >= POST_MARKET_END_MINUTE) return null;
+  if (minute < OPEN_MINUTE) return "pre-market";
+  return minute < CLOSE_MINUTE ? "regular" : "post-market";
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { usSessionAt } from "./market-hours.ts";
 import { SimulatedFeed } from "./simulated-feed.ts";
 import { SimulatedMarketData } from "./simulated-market-data.ts";
 import { SIMULATED_UNIVERSE } from "./universe.ts";
@@ -74,20 +73,6 @@ describe("SimulatedFeed", () => {
     const ratio = spread(100) / spread(1);
     expect(ratio).toBeGreaterThan(5);
     expect(ratio).toBeLessThan(20);
-  });
-});
-
-describe("usSessionAt", () => {
-  it("follows New York wall-clock time, including daylight saving", () => {
-    expect(usSessionAt(TUESDAY_10AM)).toBe("regular");
-    expect(usSessionAt(Date.parse("2026-11-24T14:29:00Z"))).toBe("pre-market");
-    expect(usSessionAt(Date.parse("2026-11-24T14:30:00Z"))).toBe("regular");
-    expect(usSessionAt(TUESDAY_6PM)).toBe("post-market");
-    expect(usSessionAt(TUESDAY_11PM)).toBeNull();
-    expect(usSessionAt(SATURDAY_NOON)).toBeNull();
-    // July: EDT (UTC-4), so 13:30 UTC is the open.
-    expect(usSessionAt(Date.parse("2026-07-14T13:30:00Z"))).toBe("regular");
-    expect(usSessionAt(Date.parse("2026-07-14T13:29:00Z"))).toBe("pre-market");
   });
 });
 

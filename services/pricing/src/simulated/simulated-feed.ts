@@ -1,5 +1,5 @@
 import type { PriceTick } from "@tickerbell/contracts";
-import { usSessionAt } from "./market-hours.ts";
+import { usSessionAt } from "@tickerbell/rules";
 import { SeededRandom, seedFor } from "./prng.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 

@@ -1,5 +1,5 @@
+import { usSessionAt } from "@tickerbell/rules";
 import type { MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
-import { usSessionAt } from "./market-hours.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
