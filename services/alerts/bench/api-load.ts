@@ -1,6 +1,6 @@
 // API load benchmark: the alert service as its own process on a fresh PostgreSQL database, driven open-loop at
 // an even request rate. Alert creation first (which also fills the table), then listing; p99 latency and the
-// achieved rate for each. Then what a long history costs a bot (issue 13 item 8): users with 2,000 finished alerts
+// achieved rate for each. Then what a long history costs a bot: users with 2,000 finished alerts
 // and 3 open ones, listed the way the bots do now (status=open) and the way they used to (every alert, here page
 // after page), one fetch after another: bytes and requests per fetch, latency, the service's memory. Last, the
 // baseline of the create phase in the same run: the same load on a fresh database with ALERTS_CREATE_BATCH_MAX=1,

@@ -246,16 +246,6 @@ describe("expiry, pause, regular hours", () => {
     expect(index.has(id(1))).toBe(false);
   });
 
-  it("expireDue expires alerts of symbols that get no ticks", () => {
-    const index = new AlertIndex();
-    index.upsert(alert(1, { kind: "price", direction: "above", target: 110 }, { expiresAt: T0 }));
-    expect(index.expireDue(T0 - 1)).toEqual([]);
-    expect(index.expireDue(T0)).toEqual([
-      { type: "expired", alertId: id(1), symbol: "AAPL", expiresAt: T0, ts: T0 },
-    ]);
-    expect(index.size).toBe(0);
-  });
-
   it("paused alerts never fire; resuming puts them back", () => {
     const index = new AlertIndex();
     const active = alert(1, { kind: "price", direction: "above", target: 110 });

@@ -351,15 +351,6 @@ export class AlertIndex {
     return events;
   }
 
-  /** Expires every alert whose expiresAt <= now, for symbols that have no ticks (e.g. a closed market). */
-  expireDue(now: number): Expiration[] {
-    const all: Expiration[] = [];
-    for (const entry of this.symbols.values()) {
-      if (entry.expiry !== null && entry.expiry.peekKey() <= now) all.push(...this.expireEntry(entry, now));
-    }
-    return all.sort(byAlertId);
-  }
-
   // --- matching -------------------------------------------------------------------------------------------
 
   private expireEntry(entry: SymbolEntry, now: number): Expiration[] {

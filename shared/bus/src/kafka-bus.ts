@@ -39,7 +39,7 @@ import type {
 
 /**
  * Consumer knobs that trade latency against throughput and broker load. The defaults favour latency (a tick
- * should reach the matcher in milliseconds, not after a 5 s long-poll); issue 9 tunes them with measurements.
+ * should reach the matcher in milliseconds, not after a 5 s long-poll); the e2e bench measures them.
  */
 export interface KafkaConsumerTuning {
   /** Longest the broker holds a fetch when fewer than minBytes are ready (kafkajs default 5000; here 100). */

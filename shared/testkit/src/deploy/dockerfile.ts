@@ -1,4 +1,4 @@
-// A small Dockerfile linter for the rules every Tickerbell image follows (issue 8): multi-stage, pinned
+// A small Dockerfile linter for the rules every Tickerbell image follows: multi-stage, pinned
 // base images, production dependencies only, non-root, NODE_ENV=production, a HEALTHCHECK on /healthz, no
 // secrets baked in. It reads the instructions only; it does not build anything.
 
