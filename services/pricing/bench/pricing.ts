@@ -1,20 +1,28 @@
-// Benchmark: how many ticks per second the pricing service publishes from the (fake) Finnhub feed.
+// Benchmark: how many trades per second the pricing service takes from the (fake) Finnhub feed onto Kafka.
 // The fake Finnhub pushes trade frames for 50 symbols as fast as the event loop allows for a fixed time; the
 // service receives them over its real websocket client, conflates under back-pressure and publishes to Kafka
-// (KAFKA_BROKERS, or a broker this script starts; the in-memory bus only if Kafka cannot be started).
+// (KAFKA_BROKERS, or a broker this script starts; without Kafka the bench fails, it measures nothing else).
 // Fake and service share this process, so the figures are a lower bound for the service alone.
+// "Offered" is what the fake pushed; "taken" is what reached prices.ticks. After the measured phases every
+// published tick is read back and checked against the trades sent: each stands for the next `count` trades of
+// its symbol, with their last price, their highest and their lowest. A window that does not is a crossing the
+// matcher could miss, and the bench fails.
+
+import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Bus, InMemoryBus, KafkaBus } from "@tickerbell/bus";
+import { type Bus, KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { FakeFinnhub, type KafkaBroker, startKafkaBroker } from "@tickerbell/testkit";
 import type { DemandSnapshotSource } from "../src/domain/ports.ts";
 import { startPricing } from "../src/pricing.ts";
 
-const SYMBOLS = Array.from({ length: 50 }, (_, i) => `B${String(i).padStart(3, "0")}`);
+// This run's own symbols, so ticks an earlier run left on a long-lived broker are not read back as this run's.
+const RUN = Array.from(randomBytes(2), (b) => String.fromCharCode(65 + (b % 26))).join("");
+const SYMBOLS = Array.from({ length: 50 }, (_, i) => `B${RUN}${String(i).padStart(2, "0")}`);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const TRADES_PER_FRAME = 100;
 const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 3_000);
@@ -26,28 +34,30 @@ class FixedDemand implements DemandSnapshotSource {
   }
 }
 
-async function openBus(): Promise<{ bus: Bus<typeof TOPIC_CATALOG>; kind: string; broker?: KafkaBroker }> {
+async function openBus(): Promise<{ bus: Bus<typeof TOPIC_CATALOG>; broker?: KafkaBroker }> {
   let brokers = (process.env.KAFKA_BROKERS ?? "").split(",").filter(Boolean);
   let broker: KafkaBroker | undefined;
   if (brokers.length === 0) {
-    try {
-      console.error("bench: starting a Kafka broker...");
-      broker = await startKafkaBroker();
-      brokers = broker.brokers;
-    } catch (error) {
-      console.error("bench: Kafka could not be started, using the in-memory bus:", error);
-      return { bus: new InMemoryBus({ catalog: TOPIC_CATALOG }), kind: "in-memory" };
-    }
+    console.error("bench: starting a Kafka broker...");
+    broker = await startKafkaBroker();
+    brokers = broker.brokers;
   }
   const bus = new KafkaBus({ catalog: TOPIC_CATALOG, brokers, clientId: "pricing-bench" });
-  return broker ? { bus, kind: "kafka", broker } : { bus, kind: "kafka" };
+  return broker ? { bus, broker } : { bus };
 }
 
 const counterValue = async (c: { get(): Promise<{ values: Array<{ value: number }> }> }) =>
   (await c.get()).values.reduce((n, v) => n + v.value, 0);
 
+/** Every trade the fake pushed, per symbol, in order: what the published windows are checked against. */
+const sentPrices = new Map<string, number[]>(SYMBOLS.map((symbol) => [symbol, []]));
+function push(trades: { symbol: string; price: number; volume: number }[]): void {
+  for (const trade of trades) sentPrices.get(trade.symbol)!.push(trade.price);
+  fake.pushTrades(trades);
+}
+
 const fake = await FakeFinnhub.start({ pingIntervalMs: 5_000 });
-const { bus, kind, broker } = await openBus();
+const { bus, broker } = await openBus();
 const pricing = await startPricing({
   config: {
     FINNHUB_API_KEY: fake.apiKey,
@@ -70,7 +80,7 @@ await fake.waitFor(() => fake.subscriptions().length === SYMBOLS.length, "all sy
 
 // Warm-up: the producer's first sends fetch metadata and open connections.
 const m = pricing.metrics;
-fake.pushTrades(SYMBOLS.map((symbol) => ({ symbol, price: 100 })));
+push(SYMBOLS.map((symbol) => ({ symbol, price: 100, volume: 1 })));
 while ((await counterValue(m.tradesPublished)) < SYMBOLS.length) await new Promise((r) => setTimeout(r, 20));
 const published0 = await counterValue(m.ticksPublished);
 const trades0 = await counterValue(m.tradesPublished);
@@ -83,7 +93,7 @@ while (performance.now() - started < DURATION_MS) {
     price = price > 150 ? 100 : price + 0.01;
     frame.push({ symbol: SYMBOLS[(sent + i) % SYMBOLS.length] as string, price, volume: 1 });
   }
-  fake.pushTrades(frame);
+  push(frame);
   sent += TRADES_PER_FRAME;
   await new Promise((r) => setImmediate(r));
 }
@@ -114,7 +124,7 @@ for (const rate of [2_000, 10_000, 40_000, 80_000, 120_000]) {
         price = price > 150 ? 100 : price + 0.01;
         frame.push({ symbol: SYMBOLS[i % SYMBOLS.length] as string, price, volume: 1 });
       }
-      fake.pushTrades(frame);
+      push(frame);
       offered = due;
     }
     await new Promise((r) => setTimeout(r, 5));
@@ -129,25 +139,78 @@ for (const rate of [2_000, 10_000, 40_000, 80_000, 120_000]) {
   });
 }
 
+// ---- every published window, read back and checked against the trades sent ----
+const totalSent = [...sentPrices.values()].reduce((n, prices) => n + prices.length, 0);
+const cursor = new Map<string, number>(SYMBOLS.map((symbol) => [symbol, 0]));
+const wrongWindows: string[] = [];
+let windows = 0;
+let covered = 0;
+const checker = await bus.subscribe({
+  groupId: `pricing-bench-check-${RUN}-${Date.now()}`,
+  topics: ["prices.ticks"],
+  fromBeginning: true,
+  handler: async ({ value: tick }) => {
+    const prices = sentPrices.get(tick.symbol);
+    if (prices === undefined) return; // another run's or another bench's symbol
+    const from = cursor.get(tick.symbol)!;
+    const count = tick.count ?? 1;
+    const window = prices.slice(from, from + count);
+    cursor.set(tick.symbol, from + count);
+    windows += 1;
+    covered += count;
+    let high = -Infinity;
+    let low = Infinity;
+    for (const price of window) {
+      high = Math.max(high, price);
+      low = Math.min(low, price);
+    }
+    const expected = { price: window.at(-1), high, low };
+    const got = { price: tick.price, high: tick.high ?? tick.price, low: tick.low ?? tick.price };
+    if (
+      window.length !== count ||
+      got.price !== expected.price ||
+      got.high !== expected.high ||
+      got.low !== expected.low
+    ) {
+      if (wrongWindows.length < 5)
+        wrongWindows.push(
+          `${tick.symbol} trades ${from}-${from + count - 1}: published ${JSON.stringify(got)}, sent ${JSON.stringify(expected)}`,
+        );
+      else wrongWindows.push("");
+    }
+  },
+});
+const checkDeadline = Date.now() + 120_000;
+while (covered < totalSent && Date.now() < checkDeadline) await new Promise((r) => setTimeout(r, 100));
+await checker.stop();
+const windowCheck = {
+  tradesSent: totalSent,
+  tradesCovered: covered,
+  windowsChecked: windows,
+  windowsWrong: wrongWindows.length,
+};
+console.error(`bench: window check ${JSON.stringify(windowCheck)}`);
+
 const result = {
   benchmark: "pricing: fake Finnhub websocket -> pricing service -> prices.ticks",
   date: new Date().toISOString(),
-  bus: kind,
+  bus: "kafka",
   machine: { cpus: cpus().length, node: process.version },
   symbols: SYMBOLS.length,
   tradesPerFrame: TRADES_PER_FRAME,
   sendSeconds: Math.round(sendMs) / 1000,
   tradesSent: sent,
-  tradesReceivedPerSecond: Math.round(sent / (sendMs / 1000)),
+  tradesOfferedPerSecond: Math.round(sent / (sendMs / 1000)),
   messagesPublishedWhileSending: publishedDuring,
   ticksPublishedPerSecond: Math.round(publishedDuring / (sendMs / 1000)),
   drainedAfterSeconds: Math.round(totalMs - sendMs) / 1000,
   tradesAccountedFor: trades,
   messagesPublished: messages,
   tradesPerMessage: Math.round((trades / messages) * 100) / 100,
-  tradesPublishedPerSecond: Math.round(trades / (totalMs / 1000)),
+  tradesTakenPerSecond: Math.round(trades / (totalMs / 1000)),
   paced,
-  note: "fake and service share one process (lower bound); tradesPerMessage > 1 means the bus was the bottleneck and ticks were conflated (high/low/count kept)",
+  windowCheck,
+  note: "fake and service share one process (lower bound); offered = what the fake pushed, taken = trades that reached prices.ticks (drain included); tradesPerMessage > 1 means the bus was the bottleneck and ticks were conflated; windowCheck = every published tick read back against the trades it stands for (last, high, low)",
 };
 await mkdir(dirname(RESULTS), { recursive: true });
 await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
@@ -157,3 +220,9 @@ await pricing.stop();
 await bus.close();
 await fake.close();
 await broker?.stop();
+if (covered !== totalSent || wrongWindows.length > 0) {
+  console.error(
+    `bench: FAILED: ${covered} of ${totalSent} trades read back in published windows; ${wrongWindows.length} windows wrong${wrongWindows.length ? `, e.g.\n  ${wrongWindows.filter(Boolean).join("\n  ")}` : ""}`,
+  );
+  process.exit(1);
+}
