@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Logger, type Registry } from "@tickerbell/config";
+import { Backoff, Counter, Gauge, type Logger, type Registry } from "@tickerbell/config";
 import { type AlertChangeEvent, AlertChangeEventSchema, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { z } from "zod";
 import type { OutboxRow, OutboxStore } from "./domain/ports.ts";
@@ -164,12 +164,12 @@ export class OutboxRelay {
   }
 
   async #loop(): Promise<void> {
-    let backoff = 100;
+    const backoff = new Backoff({ baseDelayMs: 100, maxDelayMs: this.#maxBackoffMs });
     while (!this.#stopping) {
       try {
         this.#woken = false;
         const relayed = await this.drainOnce();
-        backoff = 100;
+        backoff.reset();
         if (relayed === null) {
           // Standing by: the relay holding the lease publishes what the wake-ups announce.
           await this.#sleep(this.#standbyWaitMs, { wakeable: false });
@@ -178,9 +178,9 @@ export class OutboxRelay {
         }
       } catch (error) {
         this.#failures.inc();
-        this.#logger?.error({ err: error, retryInMs: backoff }, "outbox relay round failed; retrying");
-        await this.#sleep(backoff, { wakeable: false });
-        backoff = Math.min(this.#maxBackoffMs, backoff * 2);
+        const retryInMs = backoff.next();
+        this.#logger?.error({ err: error, retryInMs }, "outbox relay round failed; retrying");
+        await this.#sleep(retryInMs, { wakeable: false });
       }
     }
   }

@@ -55,7 +55,7 @@ export class RuntimeConsumer {
       // Many events of a partition in flight at once is what lets them share a transaction.
       maxInFlight: 1_000,
       // A database outage must not dead-letter a firing: about ten minutes of retries before giving up.
-      retry: { maxAttempts: 25, initialBackoffMs: 200, maxBackoffMs: 30_000 },
+      retry: { attempts: 25, baseDelayMs: 200, maxDelayMs: 30_000 },
       handler: (message) =>
         this.#writer.add({
           event: message.value,

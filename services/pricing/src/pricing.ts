@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Bus, Subscription } from "@tickerbell/bus";
-import { type Logger, type Registry, registerSecret } from "@tickerbell/config";
+import { type BackoffPolicy, type Logger, type Registry, registerSecret } from "@tickerbell/config";
 import { TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
@@ -21,7 +21,7 @@ import { SimulatedSource } from "./simulated/simulated-source.ts";
 
 /** Knobs tests and benchmarks turn; production uses the defaults. */
 export interface PricingTuning {
-  reconnect?: { initialMs: number; maxMs: number };
+  reconnect?: BackoffPolicy;
   staleAfterMs?: number;
   pollSpacingMs?: number;
   /** The REST budget's window (default one minute, as Finnhub counts). */

@@ -52,7 +52,7 @@ function startSource(
     rest,
     symbolCap: 50,
     log: logs.log,
-    reconnect: { initialMs: 50, maxMs: 400 },
+    reconnect: { baseDelayMs: 50, maxDelayMs: 400 },
     pollSpacingMs: 20,
     ...options,
   });

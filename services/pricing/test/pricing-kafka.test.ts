@@ -55,7 +55,7 @@ beforeAll(async () => {
     tuning: {
       groupId: `pricing-test-${run}`,
       alertChangesFromBeginning: true,
-      reconnect: { initialMs: 50, maxMs: 500 },
+      reconnect: { baseDelayMs: 50, maxDelayMs: 500 },
       demandRecheckDelayMs: 50,
     },
   });

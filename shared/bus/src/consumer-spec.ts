@@ -76,7 +76,7 @@ export function deadLetterConsumer<C extends TopicCatalog, T extends TopicOf<C>>
     groupId: options.groupId,
     topics: options.topics.map((t) => deadLetterTopicOf(t)),
     fromBeginning: options.fromBeginning ?? true,
-    retry: { maxAttempts: Number.POSITIVE_INFINITY, initialBackoffMs: 200, maxBackoffMs: 10_000 },
+    retry: { attempts: Number.POSITIVE_INFINITY, baseDelayMs: 200, maxDelayMs: 10_000 },
     decode: (raw) => ({ ok: true, value: fromDeadLetter(raw) }),
     handle: (_raw, value) => options.handler(value as ReturnType<typeof fromDeadLetter>),
     deadLetterFailures: false,

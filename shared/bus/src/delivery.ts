@@ -1,4 +1,4 @@
-import type { Logger } from "@tickerbell/config";
+import { backoffMs, type Logger } from "@tickerbell/config";
 import type { Decoded, RawMessage } from "./codec.ts";
 import type { BusMetrics } from "./metrics.ts";
 import type { DeadLetterReason, RetryPolicy } from "./port.ts";
@@ -25,13 +25,13 @@ export interface DeliveryContext {
 
 /**
  * The consume pipeline shared by both buses: decode and validate (an invalid payload is dead-lettered at
- * once), run the handler with bounded exponential backoff, and report what to do with the offset.
+ * once), run the handler with bounded exponential backoff (jittered), and report what to do with the offset.
  */
 export async function deliver(raw: RawMessage, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   const decoded = ctx.decode(raw);
   if (!decoded.ok) return { kind: "dead-letter", reason: "invalid", error: decoded.error, attempts: 0 };
   let lastError = "";
-  for (let attempt = 1; attempt <= ctx.retry.maxAttempts; attempt++) {
+  for (let attempt = 1; attempt <= ctx.retry.attempts; attempt++) {
     try {
       await ctx.handle(raw, decoded.value);
       return { kind: "handled" };
@@ -42,19 +42,14 @@ export async function deliver(raw: RawMessage, ctx: DeliveryContext): Promise<De
         { topic: raw.topic, partition: raw.partition, offset: raw.offset, attempt, err: error },
         "bus handler failed",
       );
-      if (attempt === ctx.retry.maxAttempts) break;
+      if (attempt === ctx.retry.attempts) break;
       if (ctx.isStopping()) return { kind: "aborted" };
       await ctx.pause(backoffMs(ctx.retry, attempt));
       if (ctx.isStopping()) return { kind: "aborted" };
       await ctx.keepAlive?.();
     }
   }
-  return { kind: "dead-letter", reason: "failed", error: lastError, attempts: ctx.retry.maxAttempts };
-}
-
-/** Exponential backoff: initial, 2x initial, 4x initial, ... capped. */
-export function backoffMs(policy: RetryPolicy, attempt: number): number {
-  return Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 1));
+  return { kind: "dead-letter", reason: "failed", error: lastError, attempts: ctx.retry.attempts };
 }
 
 /** A sleep that a stop can cut short. */

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "@tickerbell/config";
 import type { TopicCatalog } from "@tickerbell/contracts";
 import type { z } from "zod";
 
@@ -61,17 +62,13 @@ export interface DeadLetter {
 /** `invalid`: the payload did not parse against the topic's schema. `failed`: the handler kept failing. */
 export type DeadLetterReason = "invalid" | "failed";
 
-export interface RetryPolicy {
-  /** Handler attempts before the message is dead-lettered (1 = no retry). */
-  maxAttempts: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-}
+/** A subscription's retry: `attempts` handler attempts before the message is dead-lettered (1 = no retry). */
+export type { RetryPolicy };
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 5,
-  initialBackoffMs: 100,
-  maxBackoffMs: 5_000,
+  attempts: 5,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
 };
 
 /**

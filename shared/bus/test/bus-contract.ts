@@ -319,7 +319,7 @@ export function busContract(name: string, factory: BusFactory): void {
       const sub = await bus.subscribe({
         groupId: newGroup("poison"),
         topics: [topic],
-        retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 },
+        retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
         handler: async (m) => {
           attempts.set(m.value.seq, (attempts.get(m.value.seq) ?? 0) + 1);
           if (m.value.seq === 1) throw new Error("cannot handle seq 1");
@@ -365,7 +365,7 @@ export function busContract(name: string, factory: BusFactory): void {
       const first = await bus.subscribe({
         groupId,
         topics: [topic],
-        retry: { maxAttempts: 1_000, initialBackoffMs: 10, maxBackoffMs: 50 },
+        retry: { attempts: 1_000, baseDelayMs: 10, maxDelayMs: 50 },
         handler: async (m) => {
           if (m.value.seq === 2) {
             failures++;
@@ -624,7 +624,7 @@ export function busContract(name: string, factory: BusFactory): void {
       const sub = await bus.subscribe({
         groupId: newGroup("caught-up-stop"),
         topics: [topic],
-        retry: { maxAttempts: 1_000, initialBackoffMs: 10, maxBackoffMs: 50 },
+        retry: { attempts: 1_000, baseDelayMs: 10, maxDelayMs: 50 },
         handler: async (m) => {
           if (m.value.seq === 1) {
             failures++;
@@ -651,7 +651,7 @@ export function busContract(name: string, factory: BusFactory): void {
         groupId,
         topics: [topic],
         maxInFlight: 10,
-        retry: { maxAttempts: 1_000, initialBackoffMs: 10, maxBackoffMs: 50 },
+        retry: { attempts: 1_000, baseDelayMs: 10, maxDelayMs: 50 },
         handler: async (m) => {
           running.now++;
           running.most = Math.max(running.most, running.now);
@@ -702,7 +702,7 @@ export function busContract(name: string, factory: BusFactory): void {
         groupId,
         topics: [topic],
         maxInFlight: 10,
-        retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 },
+        retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
         handler: async (m) => {
           if (m.value.seq === 7) throw new Error("cannot handle seq 7");
           await sleep((10 - m.value.seq) * 2);

@@ -71,7 +71,7 @@ describe("npm run dlq against a real broker", () => {
     consumer = await bus.subscribe({
       groupId: `dlqtool-${run}-matcher`,
       topics: [TICKS],
-      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 10 },
+      retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 },
       handler: async (m) => {
         // The catalog is keyed by run-specific names, so TypeScript cannot narrow the value.
         const value = m.value as PriceTick;

@@ -170,7 +170,7 @@ describe("malformed messages on every consumed topic (real broker)", () => {
     const subscription = await bus.subscribe({
       groupId: `malformed-${run}`,
       topics: TOPICS,
-      retry: { maxAttempts: 2, initialBackoffMs: 5, maxBackoffMs: 20 },
+      retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
       handler: async (m) => {
         handled.push({ topic: m.topic, offset: m.offset, partition: m.partition });
       },

@@ -2,3 +2,4 @@ export * from "./env.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./process.ts";
+export * from "./retry.ts";

@@ -1,18 +1,5 @@
 import { realSleep, type Sleep } from "./rate-limiter.ts";
 
-export interface RetryPolicy {
-  /** Total attempts for a retryable failure before giving up (the message is then retried by the bus). */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** Exponential backoff with jitter: somewhere in the upper half of base * 2^(attempt - 1), capped. */
-export function backoffMs(policy: Omit<RetryPolicy, "attempts">, attempt: number): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return exp / 2 + Math.random() * (exp / 2);
-}
-
 /** Thrown to the waiters a stopping pipeline gives up on; their messages stay uncommitted. */
 export class StoppedError extends Error {
   constructor(what: string) {

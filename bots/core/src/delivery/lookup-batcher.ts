@@ -1,5 +1,5 @@
-import type { Logger } from "@tickerbell/config";
-import { backoffMs, type StopLatch, StoppedError } from "./backoff.ts";
+import { backoffMs, type Logger } from "@tickerbell/config";
+import { type StopLatch, StoppedError } from "./backoff.ts";
 import type { DeliveryLog, DeliveryState } from "./ports.ts";
 
 export interface LookupBatcherOptions {

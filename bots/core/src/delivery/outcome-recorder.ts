@@ -1,6 +1,6 @@
-import type { Logger } from "@tickerbell/config";
+import { backoffMs, type Logger } from "@tickerbell/config";
 import { ApiError } from "../clients/http.ts";
-import { backoffMs, type StopLatch, StoppedError } from "./backoff.ts";
+import { type StopLatch, StoppedError } from "./backoff.ts";
 import type { DeliveryLog, DeliveryOutcomeRecord } from "./ports.ts";
 
 export interface OutcomeRecorderOptions {

@@ -1,7 +1,7 @@
-import type { Logger } from "@tickerbell/config";
+import { backoffMs, type Logger, type RetryPolicy } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
 import type { TimeDisplay } from "../format/time.ts";
-import { backoffMs, type RetryPolicy, StopLatch, StoppedError } from "./backoff.ts";
+import { StopLatch, StoppedError } from "./backoff.ts";
 import { KnownDeliveries } from "./known-deliveries.ts";
 import { LookupBatcher } from "./lookup-batcher.ts";
 import type { DeliveryMetrics } from "./metrics.ts";

@@ -21,7 +21,7 @@ const COMMIT_EVERY_MS = 200;
  * Handler attempts before the bus dead-letters a notification. Each attempt is the pipeline's own retries of
  * the send (about half a minute of backoff), so this is minutes of a platform failing.
  */
-const RETRY: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1_000, maxBackoffMs: 30_000 };
+const RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
 /**
  * Feeds `notifications.<platform>` into the delivery pipeline, many messages of a partition at once (the topic
@@ -86,7 +86,7 @@ export async function consumeNotifications(options: {
           const failed = (failures.get(key) ?? 0) + 1;
           failures.set(key, failed);
           // The bus dead-letters it now (before the next commit): done, so the partition's commits go on.
-          if (failed >= RETRY.maxAttempts) {
+          if (failed >= RETRY.attempts) {
             failures.delete(key);
             tracker.done(partition, offset);
           }

@@ -14,7 +14,7 @@
 //   reproduces exactly what the previous owner did (the same triggerIds, de-duplicated by the bots).
 
 import type { PartitionsChange, Subscription } from "@tickerbell/bus";
-import type { Logger, Registry } from "@tickerbell/config";
+import { Backoff, type Logger, type Registry } from "@tickerbell/config";
 import {
   type Alert,
   type AlertChangeEvent,
@@ -131,7 +131,7 @@ export class MatcherService {
       commit: "manual",
       // A failing publish is retried for a long time rather than dead-lettering a tick: a dead-lettered tick
       // would skip a crossing. What the tick produced stays pending meanwhile (Outgoing).
-      retry: { maxAttempts: 1_000, initialBackoffMs: 100, maxBackoffMs: 5_000 },
+      retry: { attempts: 1_000, baseDelayMs: 100, maxDelayMs: 5_000 },
       onPartitionsChanged: (change) => this.#inSeries(() => this.#onPartitionsChanged(change)),
       handler: (message) =>
         this.#inSeries(() =>
@@ -214,7 +214,8 @@ export class MatcherService {
   async #load(partitions: Set<number>): Promise<void> {
     this.#loadsInFlight++;
     try {
-      for (let backoffMs = 200; ; backoffMs = Math.min(backoffMs * 2, 10_000)) {
+      const backoff = new Backoff({ baseDelayMs: 200, maxDelayMs: 10_000 });
+      for (;;) {
         try {
           // Read before the alerts: ticks below these may be replays of what a predecessor handled.
           const tickEnds = await this.#bus.endOffsets(TOPIC_PRICE_TICKS);
@@ -243,8 +244,9 @@ export class MatcherService {
         } catch (error) {
           // Consuming these partitions without their alerts would lose firings: wait for the alert service.
           if (this.#stopping) throw error;
-          this.#logger.error({ err: error, retryInMs: backoffMs }, "loading the alert snapshot failed");
-          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+          const retryInMs = backoff.next();
+          this.#logger.error({ err: error, retryInMs }, "loading the alert snapshot failed");
+          await new Promise((resolve) => setTimeout(resolve, retryInMs));
         }
       }
     } finally {

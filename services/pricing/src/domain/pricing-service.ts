@@ -1,4 +1,4 @@
-import type { Logger } from "@tickerbell/config";
+import { Backoff, type Logger } from "@tickerbell/config";
 import type { AlertChangeEvent } from "@tickerbell/contracts";
 import type { DemandTracker } from "./demand.ts";
 import type { PriceSource } from "./ports.ts";
@@ -41,7 +41,7 @@ export class PricingService {
       this.#o.onTick?.();
       publisher.offer(tick);
     });
-    await this.#loadDemand(1_000);
+    await this.#loadDemand();
     const refreshMs = this.#o.demandRefreshMs ?? 300_000;
     this.#refreshTimer = setInterval(() => {
       demand.refresh().catch((error: unknown) => log.warn({ err: error }, "periodic demand refresh failed"));
@@ -68,15 +68,15 @@ export class PricingService {
   }
 
   /** The first snapshot is retried in the background until it succeeds; events still add demand meanwhile. */
-  async #loadDemand(retryMs: number): Promise<void> {
+  async #loadDemand(backoff = new Backoff({ baseDelayMs: 1_000, maxDelayMs: 30_000 })): Promise<void> {
     try {
       await this.#o.demand.refresh();
       this.#demandLoaded = true;
     } catch (error) {
       if (this.#stopped) return;
-      const next = Math.min(retryMs * 2, 30_000);
-      this.#o.log.warn({ err: error, retryInMs: retryMs }, "demand snapshot unavailable; retrying");
-      this.#retryTimer = setTimeout(() => void this.#loadDemand(next), retryMs);
+      const retryInMs = backoff.next();
+      this.#o.log.warn({ err: error, retryInMs }, "demand snapshot unavailable; retrying");
+      this.#retryTimer = setTimeout(() => void this.#loadDemand(backoff), retryInMs);
     }
   }
 }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "./backoff.ts";
 import { CallBudget } from "./call-budget.ts";
 import { CallBudgetExhaustedError } from "./errors.ts";
 
@@ -33,18 +32,5 @@ describe("CallBudget", () => {
     expect(() => budget.take("interactive")).toThrow(CallBudgetExhaustedError);
     now = 30_000;
     budget.take("interactive");
-  });
-});
-
-describe("Backoff", () => {
-  it("grows exponentially within [d/2, d], capped, and starts over after reset", () => {
-    const low = new Backoff({ initialMs: 100, maxMs: 1_000, random: () => 0 });
-    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([50, 100, 200, 400, 500]);
-    const high = new Backoff({ initialMs: 100, maxMs: 1_000, random: () => 0.999999 });
-    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([
-      100, 200, 400, 800, 1_000,
-    ]);
-    high.reset();
-    expect(high.next()).toBe(100);
   });
 });

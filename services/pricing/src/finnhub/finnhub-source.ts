@@ -1,9 +1,8 @@
-import type { Logger } from "@tickerbell/config";
+import { Backoff, type BackoffPolicy, type Logger } from "@tickerbell/config";
 import type { PriceTick } from "@tickerbell/contracts";
 import WebSocket from "ws";
 import { z } from "zod";
 import type { PriceSource, TickSink } from "../domain/ports.ts";
-import { Backoff } from "./backoff.ts";
 import { CallBudgetExhaustedError, FinnhubRateLimitedError } from "./errors.ts";
 import type { FinnhubRestClient } from "./rest-client.ts";
 
@@ -36,7 +35,7 @@ export interface FinnhubSourceOptions {
   /** Symbols one socket may carry; the rest are polled over REST. */
   symbolCap: number;
   log: Logger;
-  reconnect?: { initialMs: number; maxMs: number };
+  reconnect?: BackoffPolicy;
   /** A socket silent this long (no trade, no ping) is presumed dead and replaced (default 60 s). */
   staleAfterMs?: number;
   /** Spacing of background REST polls, so the budget is spread over the minute (default 1.25 s). */
@@ -76,7 +75,7 @@ export class FinnhubSource implements PriceSource {
     this.#o = options;
     this.#log = options.log.child({ source: "finnhub" });
     this.#cap = options.symbolCap;
-    this.#backoff = new Backoff(options.reconnect ?? { initialMs: 1_000, maxMs: 30_000 });
+    this.#backoff = new Backoff(options.reconnect ?? { baseDelayMs: 1_000, maxDelayMs: 30_000 });
   }
 
   async start(sink: TickSink): Promise<void> {
