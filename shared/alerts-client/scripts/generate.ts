@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAlertService } from "@tickerbell/alerts";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import { GENERATED_FILE, generatedSource, type OpenApiDocument } from "../codegen.ts";
+import { GENERATED_FILE, generatedSource, type OpenApiDocument } from "../src/codegen.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-openapi-"));
 try {
