@@ -54,9 +54,17 @@ describe("AlertsClient against the alert service", () => {
       }
     };
     const refused = new AlertsClient({ baseUrl: h.baseUrl, internalToken: TOKENS.telegram });
-    await expect(drain(refused)).rejects.toMatchObject({ name: "AlertsApiError", status: 403 });
+    await expect(drain(refused)).rejects.toMatchObject({
+      name: "ApiError",
+      method: "GET",
+      path: "/v1/internal/alerts",
+      status: 403,
+    });
     const closed = new AlertsClient({ baseUrl: "http://127.0.0.1:9", internalToken: TOKENS.internal });
-    await expect(drain(closed)).rejects.toMatchObject({ name: "AlertsUnreachableError" });
+    await expect(drain(closed)).rejects.toMatchObject({
+      name: "ServiceUnavailableError",
+      reason: "unreachable",
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { AlertsApi } from "@tickerbell/alerts-client";
 import {
   AcknowledgeUndeliverableResponseSchema,
   type Alert,
@@ -23,7 +24,7 @@ import {
   UserSettingsSchema,
   WatchlistSchema,
 } from "@tickerbell/contracts";
-import { type Fetch, JsonClient } from "./http.ts";
+import type { Fetch } from "./http.ts";
 
 /**
  * Who a call acts for: an identity on the bot's platform, and the chat command the call is part of (the
@@ -42,11 +43,12 @@ export interface AlertFilter {
 
 /**
  * The alert service as one bot sees it: every call acts for one identity of the bot's own platform (the
- * token decides the platform, the header the user). A bare platform user id is a call of its own.
+ * token decides the platform, the header the user). A bare platform user id is a call of its own. The calls go
+ * through the typed client (`AlertsApi`): refusals are ApiError, an unreachable service ServiceUnavailableError.
  */
 export class AlertsClient {
   readonly platform: Platform;
-  private readonly http: JsonClient;
+  private readonly api: AlertsApi;
   private readonly pageSize: number;
 
   constructor(options: {
@@ -59,26 +61,22 @@ export class AlertsClient {
     pageSize?: number;
   }) {
     this.platform = options.platform;
-    this.http = new JsonClient({ service: "the alert service", ...options });
+    this.api = new AlertsApi(options);
     this.pageSize = options.pageSize ?? MAX_ALERT_PAGE;
   }
 
-  private as(actor: string | Actor): Record<string, string> {
-    if (typeof actor === "string") return { "x-platform-user-id": actor };
-    const headers: Record<string, string> = { "x-platform-user-id": actor.platformUserId };
-    if (actor.commandId !== undefined) headers["x-command-id"] = actor.commandId;
-    return headers;
+  /** The headers a bot acts through: the platform user, and the chat command the call is part of. */
+  private as(actor: string | Actor) {
+    if (typeof actor === "string") return { header: { "x-platform-user-id": actor } };
+    return { header: { "x-platform-user-id": actor.platformUserId, "x-command-id": actor.commandId } };
   }
 
   resolveUser(request: ResolveUserRequest) {
-    return this.http.call("POST", "/v1/users/resolve", ResolveUserResponseSchema, { body: request });
+    return this.api.call("post", "/v1/users/resolve", ResolveUserResponseSchema, { body: request });
   }
 
   async createAlert(actor: string | Actor, request: CreateAlertRequest): Promise<Alert> {
-    return this.http.call("POST", "/v1/alerts", AlertSchema, {
-      body: request,
-      headers: this.as(actor),
-    });
+    return this.api.call("post", "/v1/alerts", AlertSchema, { ...this.as(actor), body: request });
   }
 
   /**
@@ -98,35 +96,35 @@ export class AlertsClient {
 
   /** One page of `listAlerts`: from the start, or from a page's `nextCursor`. */
   listAlertsPage(actor: string | Actor, filter: AlertFilter = {}, cursor: string | null = null) {
-    const params = new URLSearchParams({ limit: String(this.pageSize) });
-    if (filter.status) params.set("status", filter.status);
-    if (filter.symbol) params.set("symbol", filter.symbol);
-    if (cursor !== null) params.set("cursor", cursor);
-    return this.http.call("GET", `/v1/alerts?${params}`, AlertListSchema, { headers: this.as(actor) });
+    return this.api.call("get", "/v1/alerts", AlertListSchema, {
+      ...this.as(actor),
+      query: {
+        limit: this.pageSize,
+        status: filter.status || undefined,
+        symbol: filter.symbol || undefined,
+        cursor: cursor ?? undefined,
+      },
+    });
   }
 
   /** The user's most recent firings, newest first (what /history shows). */
   async firings(actor: string | Actor, query: { symbol?: string; limit?: number } = {}): Promise<Firing[]> {
-    const params = new URLSearchParams();
-    if (query.symbol) params.set("symbol", query.symbol);
-    if (query.limit !== undefined) params.set("limit", String(query.limit));
-    const suffix = params.size > 0 ? `?${params}` : "";
-    const list = await this.http.call("GET", `/v1/firings${suffix}`, FiringListSchema, {
-      headers: this.as(actor),
+    const list = await this.api.call("get", "/v1/firings", FiringListSchema, {
+      ...this.as(actor),
+      query: { symbol: query.symbol || undefined, limit: query.limit },
     });
     return list.firings;
   }
 
   getAlert(actor: string | Actor, alertId: string): Promise<Alert> {
-    return this.http.call("GET", `/v1/alerts/${encodeURIComponent(alertId)}`, AlertSchema, {
-      headers: this.as(actor),
-    });
+    return this.api.call("get", "/v1/alerts/{id}", AlertSchema, { ...this.as(actor), path: { id: alertId } });
   }
 
   updateAlert(actor: string | Actor, alertId: string, update: UpdateAlertRequest): Promise<Alert> {
-    return this.http.call("PATCH", `/v1/alerts/${encodeURIComponent(alertId)}`, AlertSchema, {
+    return this.api.call("patch", "/v1/alerts/{id}", AlertSchema, {
+      ...this.as(actor),
+      path: { id: alertId },
       body: update,
-      headers: this.as(actor),
     });
   }
 
@@ -136,74 +134,68 @@ export class AlertsClient {
     action: BulkAlertActionRequest["action"],
     alertIds: string[],
   ): Promise<BulkAlertActionResponse> {
-    return this.http.call("POST", "/v1/alerts/bulk", BulkAlertActionResponseSchema, {
+    return this.api.call("post", "/v1/alerts/bulk", BulkAlertActionResponseSchema, {
+      ...this.as(actor),
       body: { action, alertIds },
-      headers: this.as(actor),
     });
   }
 
   cancelAlert(actor: string | Actor, alertId: string): Promise<Alert> {
-    return this.http.call("DELETE", `/v1/alerts/${encodeURIComponent(alertId)}`, AlertSchema, {
-      headers: this.as(actor),
+    return this.api.call("delete", "/v1/alerts/{id}", AlertSchema, {
+      ...this.as(actor),
+      path: { id: alertId },
     });
   }
 
   watchlist(actor: string | Actor) {
-    return this.http.call("GET", "/v1/watchlist", WatchlistSchema, { headers: this.as(actor) });
+    return this.api.call("get", "/v1/watchlist", WatchlistSchema, this.as(actor));
   }
 
   watch(actor: string | Actor, symbols: string[]) {
-    return this.http.call("POST", "/v1/watchlist", WatchlistSchema, {
-      body: { symbols },
-      headers: this.as(actor),
-    });
+    return this.api.call("post", "/v1/watchlist", WatchlistSchema, { ...this.as(actor), body: { symbols } });
   }
 
   unwatch(actor: string | Actor, symbol: string) {
-    return this.http.call("DELETE", `/v1/watchlist/${encodeURIComponent(symbol)}`, WatchlistSchema, {
-      headers: this.as(actor),
+    return this.api.call("delete", "/v1/watchlist/{symbol}", WatchlistSchema, {
+      ...this.as(actor),
+      path: { symbol },
     });
   }
 
   createLinkCode(actor: string | Actor) {
-    return this.http.call("POST", "/v1/link-codes", LinkCodeSchema, { headers: this.as(actor) });
+    return this.api.call("post", "/v1/link-codes", LinkCodeSchema, this.as(actor));
   }
 
   redeemLinkCode(actor: string | Actor, code: string) {
-    return this.http.call("POST", "/v1/link-codes/redeem", RedeemLinkCodeResponseSchema, {
+    return this.api.call("post", "/v1/link-codes/redeem", RedeemLinkCodeResponseSchema, {
+      ...this.as(actor),
       body: { code },
-      headers: this.as(actor),
     });
   }
 
   /** The user's notifications that could not be delivered and they have not been told about yet. */
   undeliverable(actor: string | Actor) {
-    return this.http.call("GET", "/v1/deliveries/undeliverable", UndeliverableListSchema, {
-      headers: this.as(actor),
-    });
+    return this.api.call("get", "/v1/deliveries/undeliverable", UndeliverableListSchema, this.as(actor));
   }
 
   /** Marks them told: only `triggerIds` (those shown), or every one when left out. */
   async acknowledgeUndeliverable(actor: string | Actor, triggerIds?: string[]): Promise<number> {
-    const answer = await this.http.call(
-      "POST",
+    const answer = await this.api.call(
+      "post",
       "/v1/deliveries/undeliverable/ack",
       AcknowledgeUndeliverableResponseSchema,
-      { body: triggerIds === undefined ? {} : { triggerIds }, headers: this.as(actor) },
+      { ...this.as(actor), body: triggerIds === undefined ? {} : { triggerIds } },
     );
     return answer.acknowledged;
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */
   settings(actor: string | Actor) {
-    return this.http.call("GET", "/v1/settings", UserSettingsSchema, { headers: this.as(actor) });
+    return this.api.call("get", "/v1/settings", UserSettingsSchema, this.as(actor));
   }
 
   /** Changes them (null resets one); answers the settings now. */
   updateSettings(actor: string | Actor, change: UpdateSettingsRequest) {
-    return this.http.call("PATCH", "/v1/settings", UserSettingsSchema, {
-      body: change,
-      headers: this.as(actor),
-    });
+    return this.api.call("patch", "/v1/settings", UserSettingsSchema, { ...this.as(actor), body: change });
   }
 }

@@ -1,3 +1,4 @@
+import { AlertsApi } from "@tickerbell/alerts-client";
 import {
   DeliveryOutcomeRecordSchema,
   DeliveryTriggerIdSchema,
@@ -5,7 +6,7 @@ import {
   MAX_DELIVERY_BATCH,
   RecordDeliveriesResponseSchema,
 } from "@tickerbell/contracts";
-import { type Fetch, JsonClient } from "../clients/http.ts";
+import type { Fetch } from "../clients/http.ts";
 import type { DeliveryLog, DeliveryOutcomeRecord, DeliveryState, RefusedRecord } from "./ports.ts";
 
 export interface HttpDeliveryLogOptions {
@@ -24,10 +25,10 @@ export interface HttpDeliveryLogOptions {
  * ServiceUnavailableError); the callers retry.
  */
 export class HttpDeliveryLog implements DeliveryLog {
-  private readonly http: JsonClient;
+  private readonly api: AlertsApi;
 
   constructor(options: HttpDeliveryLogOptions) {
-    this.http = new JsonClient({ service: "the alert service", ...options });
+    this.api = new AlertsApi(options);
   }
 
   async lookup(triggerIds: readonly string[]): Promise<Map<string, DeliveryState>> {
@@ -39,7 +40,7 @@ export class HttpDeliveryLog implements DeliveryLog {
       return wellFormed;
     });
     for (const chunk of chunks(asked, MAX_DELIVERY_BATCH)) {
-      const answer = await this.http.call("POST", "/v1/deliveries/lookup", LookupDeliveriesResponseSchema, {
+      const answer = await this.api.call("post", "/v1/deliveries/lookup", LookupDeliveriesResponseSchema, {
         body: { triggerIds: chunk },
       });
       for (const id of chunk) states.set(id, answer.states[id] ?? "new");
@@ -57,7 +58,7 @@ export class HttpDeliveryLog implements DeliveryLog {
       return parsed.success;
     });
     for (const chunk of chunks(valid, MAX_DELIVERY_BATCH)) {
-      const answer = await this.http.call("PUT", "/v1/deliveries", RecordDeliveriesResponseSchema, {
+      const answer = await this.api.call("put", "/v1/deliveries", RecordDeliveriesResponseSchema, {
         body: { records: chunk },
       });
       for (const result of answer.results) {

@@ -1,3 +1,4 @@
+import { AlertsApi } from "@tickerbell/alerts-client";
 import {
   ClaimHeldResponseSchema,
   type HeldUser,
@@ -11,7 +12,7 @@ import {
   SettingsChangesResponseSchema,
   type UserSettings,
 } from "@tickerbell/contracts";
-import { type Fetch, JsonClient } from "../clients/http.ts";
+import type { Fetch } from "../clients/http.ts";
 
 /** The users' settings, as the delivery side needs them (many users at once). */
 export interface SettingsSource {
@@ -35,10 +36,10 @@ export interface HeldStore {
  * own token: its platform decides whose. Failures throw (ApiError, ServiceUnavailableError); callers retry.
  */
 export class HttpHeldStore implements SettingsSource, HeldStore {
-  private readonly http: JsonClient;
+  private readonly api: AlertsApi;
 
   constructor(options: { baseUrl: string; token: string; timeoutMs?: number; fetch?: Fetch }) {
-    this.http = new JsonClient({ service: "the alert service", ...options });
+    this.api = new AlertsApi(options);
   }
 
   async lookupSettings(userIds: readonly string[]): Promise<Map<string, UserSettings>> {
@@ -46,7 +47,7 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
     const unique = [...new Set(userIds)];
     for (let i = 0; i < unique.length; i += MAX_SETTINGS_LOOKUP) {
       const chunk = unique.slice(i, i + MAX_SETTINGS_LOOKUP);
-      const answer = await this.http.call("POST", "/v1/settings/lookup", LookupSettingsResponseSchema, {
+      const answer = await this.api.call("post", "/v1/settings/lookup", LookupSettingsResponseSchema, {
         body: { userIds: chunk },
       });
       for (const id of chunk) {
@@ -60,14 +61,15 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
   async settingsChanges(
     after: { since: string; afterUserId: string } | null,
   ): Promise<SettingsChangesResponse> {
-    const query = after === null ? "" : `?${new URLSearchParams(after).toString()}`;
-    return this.http.call("GET", `/v1/settings/changes${query}`, SettingsChangesResponseSchema);
+    return this.api.call("get", "/v1/settings/changes", SettingsChangesResponseSchema, {
+      query: after ?? {},
+    });
   }
 
   async hold(notifications: readonly Notification[]): Promise<string[]> {
     const refused: string[] = [];
     for (let i = 0; i < notifications.length; i += MAX_HELD_BATCH) {
-      const answer = await this.http.call("PUT", "/v1/held", HoldNotificationsResponseSchema, {
+      const answer = await this.api.call("put", "/v1/held", HoldNotificationsResponseSchema, {
         body: { notifications: notifications.slice(i, i + MAX_HELD_BATCH) },
       });
       for (const r of answer.results) if (r.result === "refused") refused.push(r.triggerId);
@@ -76,11 +78,11 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
   }
 
   async heldUsers(): Promise<HeldUser[]> {
-    return (await this.http.call("GET", "/v1/held", HeldUserListSchema)).users;
+    return (await this.api.call("get", "/v1/held", HeldUserListSchema)).users;
   }
 
   async claim(userId: string, leaseSeconds: number): Promise<Notification[]> {
-    const answer = await this.http.call("POST", "/v1/held/claim", ClaimHeldResponseSchema, {
+    const answer = await this.api.call("post", "/v1/held/claim", ClaimHeldResponseSchema, {
       body: { userId, leaseSeconds },
     });
     return answer.notifications;

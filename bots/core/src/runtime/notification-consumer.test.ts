@@ -45,7 +45,14 @@ class FailingDeliveryLog extends InMemoryDeliveryLog {
   }
   override async record(records: readonly DeliveryOutcomeRecord[]): Promise<RefusedRecord[]> {
     if (Date.now() < this.downUntil)
-      throw new ApiError("PUT", "/v1/deliveries", this.status, "x", `answered ${this.status}`);
+      throw new ApiError({
+        service: "the alert service",
+        method: "PUT",
+        path: "/v1/deliveries",
+        status: this.status,
+        code: "x",
+        message: `answered ${this.status}`,
+      });
     return super.record(records);
   }
 }

@@ -1,9 +1,5 @@
-export {
-  AlertsApiError,
-  AlertsClient,
-  type AlertsClientOptions,
-  AlertsUnreachableError,
-} from "./alerts-client.ts";
+export { ApiError, ServiceUnavailableError } from "@tickerbell/alerts-client";
+export { AlertsClient, type AlertsClientOptions } from "./alerts-client.ts";
 export { createOpsApp } from "./http.ts";
 export {
   DEFAULT_CHECKPOINT_MS,

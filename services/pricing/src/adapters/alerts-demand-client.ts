@@ -1,3 +1,4 @@
+import { AlertsApi } from "@tickerbell/alerts-client";
 import { DemandSchema } from "@tickerbell/contracts";
 import type { DemandSnapshotSource } from "../domain/ports.ts";
 
@@ -7,25 +8,23 @@ export interface AlertsDemandClientOptions {
   timeoutMs?: number;
 }
 
-/** `GET /v1/internal/demand` on the alert service, with the internal bearer token. */
+/**
+ * `GET /v1/internal/demand` on the alert service, with the internal bearer token, through the typed client:
+ * failures are ApiError (the service said no) or ServiceUnavailableError (unreachable, no answer in time).
+ */
 export class AlertsDemandClient implements DemandSnapshotSource {
-  readonly #options: AlertsDemandClientOptions;
+  readonly #api: AlertsApi;
 
   constructor(options: AlertsDemandClientOptions) {
-    this.#options = options;
+    this.#api = new AlertsApi({
+      baseUrl: options.alertsUrl,
+      token: options.internalToken,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
   }
 
   async fetchDemand(): Promise<string[]> {
-    const url = `${this.#options.alertsUrl.replace(/\/$/, "")}/v1/internal/demand`;
-    const res = await fetch(url, {
-      headers: { authorization: `Bearer ${this.#options.internalToken}` },
-      signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`alert service GET /v1/internal/demand answered ${res.status}`);
-    }
-    return DemandSchema.parse(await res.json()).symbols;
+    return (await this.#api.call("get", "/v1/internal/demand", DemandSchema)).symbols;
   }
 }
 

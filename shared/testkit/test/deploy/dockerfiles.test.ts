@@ -83,6 +83,7 @@ describe("the build context", () => {
     expect(productionClosure(REPO_ROOT, "bots/telegram")).toEqual([
       "bots/telegram",
       "bots/core",
+      "shared/alerts-client",
       "shared/bus",
       "shared/config",
       "shared/contracts",
