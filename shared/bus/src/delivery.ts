@@ -42,8 +42,9 @@ export async function deliver(raw: RawMessage, ctx: DeliveryContext): Promise<De
         { topic: raw.topic, partition: raw.partition, offset: raw.offset, attempt, err: error },
         "bus handler failed",
       );
-      if (attempt === ctx.retry.attempts) break;
+      // Stopping: the message stays uncommitted for the next owner, even if this was its last attempt.
       if (ctx.isStopping()) return { kind: "aborted" };
+      if (attempt === ctx.retry.attempts) break;
       await ctx.pause(backoffMs(ctx.retry, attempt));
       if (ctx.isStopping()) return { kind: "aborted" };
       await ctx.keepAlive?.();

@@ -5,6 +5,8 @@ export interface RetryPolicy {
   /** The delay before the first retry (before jitter); each further retry doubles it. */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The whole budget's deadline: no retry is started once this long has passed since the first attempt. */
+  withinMs?: number;
 }
 
 export type BackoffPolicy = Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs">;

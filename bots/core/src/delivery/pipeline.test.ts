@@ -160,6 +160,7 @@ function setup(
     ),
     logger,
     sleep: time.sleep,
+    now: time.now,
     retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 },
     onUndeliverable: (n) => void undeliverable.push(n.triggerId),
     recording: { flushEveryMs: 1 },
@@ -412,7 +413,22 @@ describe("DeliveryPipeline: failures", () => {
     expect(await pipeline.deliver(notification(81), steady())).toEqual({ status: "duplicate" });
   });
 
-  it("gives up after the retry budget and rejects so the bus can retry later", async () => {
+  it("gives up when its deadline would pass, however many attempts are left", async () => {
+    const down = new DeliveryError("503", { retryable: true, code: "503" });
+    const { pipeline, notifier, time } = setup({
+      script: Array.from({ length: 50 }, () => down),
+      deps: {
+        retry: { attempts: Number.POSITIVE_INFINITY, baseDelayMs: 100, maxDelayMs: 1000, withinMs: 5_000 },
+      },
+    });
+    await expect(pipeline.deliver(notification(92), steady())).rejects.toThrow("503");
+    // Waits of 50-100, 100-200, 200-400, 400-800 ms, then at most 1 s each: some 6 to 12 sends in 5 s, no more.
+    expect(notifier.attempts.length).toBeGreaterThanOrEqual(6);
+    expect(notifier.attempts.length).toBeLessThanOrEqual(12);
+    expect(time.now()).toBeLessThanOrEqual(5_000);
+  });
+
+  it("gives up after the retry budget and rejects (the bus dead-letters it)", async () => {
     const down = new DeliveryError("503", { retryable: true, code: "503" });
     const { pipeline, log } = setup({ script: [down, down, down, down] });
     await expect(pipeline.deliver(notification(90), steady())).rejects.toThrow("503");

@@ -15,7 +15,13 @@ import {
 } from "./ports.ts";
 import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 15_000 };
+/** A send's whole retry budget (the bus does not retry it again): two minutes of a platform failing. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: Number.POSITIVE_INFINITY,
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+  withinMs: 120_000,
+};
 
 export type DeliveryOutcome =
   | { status: "sent"; attempts: number }
@@ -59,7 +65,7 @@ export interface DeliveryPipelineDeps {
   quietHours?: QuietHoursGate;
   /** DMs per outcome and the trade-to-DM time, for /metrics. */
   metrics?: DeliveryMetrics;
-  /** The wall clock the trade-to-DM time is measured on (default Date.now). */
+  /** The wall clock of the trade-to-DM time and of the retry deadline (default Date.now). */
   now?: () => number;
 }
 
@@ -108,7 +114,7 @@ const SETTLED = Promise.resolve();
  *   within the per-chat interval (Telegram: about a second) are coalesced. Different chats go concurrently,
  *   paced by the limiter.
  * - Transient failures are retried with backoff (honouring the platform's retry-after); permanent ones make the
- *   whole message undeliverable. A failure that survives every retry is thrown, so the bus retries later.
+ *   whole message undeliverable. A failure that survives the retry budget is thrown, and the bus dead-letters it.
  * - Outcomes are recorded in groups (at most one write per ~50 ms); `deliver` resolves only once its outcome is
  *   recorded, so the bus commits the offset after that. A crash between a send and its write sends that message
  *   again on redelivery: the duplicates a crash can cause are the DMs of one write window.
@@ -362,6 +368,8 @@ export class DeliveryPipeline {
     const { notifier, limiter, logger } = this.deps;
     const notifications = batch.map((e) => e.notification) as unknown as NotificationBatch;
     const triggerIds = notifications.map((n) => n.triggerId);
+    const now = this.deps.now ?? Date.now;
+    const giveUpAt = now() + (this.retry.withinMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await this.untilStopped(limiter.acquire(chat));
       if (this.stopLatch.stopped) {
@@ -388,13 +396,13 @@ export class DeliveryPipeline {
           this.finish(batch, { status: "undeliverable", reason: failure.code });
           return;
         }
-        if (attempt >= this.retry.attempts) {
-          logger.error({ triggerIds, attempt, code: failure.code }, "giving up for now; the bus will retry");
+        const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
+        if (attempt >= this.retry.attempts || now() + delay > giveUpAt) {
+          logger.error({ triggerIds, attempt, code: failure.code }, "giving up: the bus dead-letters it");
           this.deps.metrics?.dms("failed", batch.length);
           for (const entry of batch) fail(entry, failure);
           return;
         }
-        const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
         // A platform's flood wait usually holds for every chat (Telegram's overall limit): sending on would only
         // collect more 429s, so everything waits it out.
         if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs);

@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../clients/http.ts";
 import { InMemoryDeliveryLog } from "../delivery/memory-log.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
-import type { DeliveryOutcomeRecord, NotificationBatch, Notifier, RefusedRecord } from "../delivery/ports.ts";
+import {
+  DeliveryError,
+  type DeliveryOutcomeRecord,
+  type NotificationBatch,
+  type Notifier,
+  type RefusedRecord,
+} from "../delivery/ports.ts";
 import { RateLimiter } from "../delivery/rate-limiter.ts";
 import { consumeNotifications } from "./notification-consumer.ts";
 
@@ -71,6 +77,17 @@ class GatedLog extends InMemoryDeliveryLog {
   }
 }
 
+/** A platform that answers 503 to every send. */
+class DownNotifier implements Notifier {
+  readonly platform = "telegram" as const;
+  readonly maxBatch = 10;
+  sends = 0;
+  async send(): Promise<void> {
+    this.sends += 1;
+    throw new DeliveryError("503", { retryable: true, code: "503" });
+  }
+}
+
 class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 10;
@@ -115,6 +132,24 @@ async function until(done: () => boolean): Promise<void> {
 const deadLetters = () => bus!.retainedMessages(deadLetterTopicOf("notifications.telegram"));
 
 describe("consumeNotifications", () => {
+  it("spends one retry budget on a send that keeps failing, then dead-letters it (no retries nested in retries)", async () => {
+    bus = new InMemoryBus({ catalog: TOPIC_CATALOG, logger });
+    await bus.start();
+    const notifier = new DownNotifier();
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log: new InMemoryDeliveryLog(),
+      limiter: new RateLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000 }),
+      logger,
+      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    await consumeNotifications({ bus, platform: "telegram", pipeline });
+    await publish([notification(1)]);
+    await until(() => deadLetters() > 0);
+    expect(deadLetters()).toBe(1);
+    expect(notifier.sends).toBe(3);
+  }, 20_000);
+
   it("rides out a delivery log that answers 500 for a few seconds instead of dead-lettering the notification", async () => {
     const log = new FailingDeliveryLog(2_000, 500);
     const { notifier } = await consumeWith(log);

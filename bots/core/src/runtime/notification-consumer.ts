@@ -18,10 +18,11 @@ export const DEFAULT_NOTIFICATIONS_IN_FLIGHT = 500;
 const COMMIT_EVERY_MS = 200;
 
 /**
- * Handler attempts before the bus dead-letters a notification. Each attempt is the pipeline's own retries of
- * the send (about half a minute of backoff), so this is minutes of a platform failing.
+ * The bus does not retry a notification: the pipeline's retries of its send (DEFAULT_RETRY: up to two minutes
+ * of a platform failing) are its whole budget, and a send that fails through them is dead-lettered for a redrive.
+ * Retrying here too would multiply the sends (five bus attempts of six sends each).
  */
-const RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000 };
+const RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 /**
  * Feeds `notifications.<platform>` into the delivery pipeline, many messages of a partition at once (the topic
@@ -29,8 +30,8 @@ const RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000
  * next one is not held up by the delivery log's write), and its offset is committed only once its outcome is
  * recorded (manual commits): after a crash or a hand-over, the next owner starts at the first message whose
  * outcome may be missing. On every assignment the pipeline learns where the new partitions ended, so only what
- * their previous owner may have handled is checked against the delivery log. A send that keeps failing is
- * retried by the bus, then dead-lettered.
+ * their previous owner may have handled is checked against the delivery log. A send that keeps failing through
+ * the pipeline's retries is dead-lettered.
  */
 export async function consumeNotifications(options: {
   bus: Bus<typeof TOPIC_CATALOG>;
