@@ -1,7 +1,7 @@
 import { Counter, Histogram, type Registry } from "@tickerbell/config";
 import type { Platform } from "@tickerbell/contracts";
 
-/** What became of a notification's DM: sent, refused for good, or given up for now (the bus retries it). */
+/** What became of a notification's DM: sent, refused for good, or given up after the retry budget (dead-lettered). */
 export type DmOutcome = "sent" | "undeliverable" | "failed";
 
 /**

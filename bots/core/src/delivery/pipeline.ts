@@ -219,7 +219,9 @@ export class DeliveryPipeline {
     const mayHaveBeenHandled = notification.again === true || this.mayHaveBeenHandled(source);
     if (mayHaveBeenHandled || this.deps.quietHours) {
       entry.verdict = undefined;
-      entry.checked = this.verdictOf(entry, mayHaveBeenHandled).then(
+      entry.checked = this.withinBudget("the quiet-hours check", triggerId, () =>
+        this.verdictOf(entry, mayHaveBeenHandled),
+      ).then(
         (verdict) => {
           if (verdict === "send") {
             entry.verdict = "send";
@@ -299,7 +301,8 @@ export class DeliveryPipeline {
   /** Held in the alert service until the user's quiet hours end: handled and durable once it is stored there. */
   private holdForDigest(entry: Entry): void {
     const { notification } = entry;
-    this.deps.quietHours!.hold(notification).then(
+    const gate = this.deps.quietHours!;
+    this.withinBudget("holding for the digest", notification.triggerId, () => gate.hold(notification)).then(
       () => {
         this.deps.logger.info(
           { triggerId: notification.triggerId, userId: notification.userId },
@@ -310,6 +313,25 @@ export class DeliveryPipeline {
       },
       (error: unknown) => fail(entry, error),
     );
+  }
+
+  /**
+   * Runs a step on the alert service (the quiet-hours check, a hold) within the same retry budget as a send:
+   * the bus does not retry a notification, so a blip of the alert service is ridden out here.
+   */
+  private async withinBudget<T>(what: string, triggerId: string, step: () => Promise<T>): Promise<T> {
+    const now = this.deps.now ?? Date.now;
+    const giveUpAt = now() + (this.retry.withinMs ?? Number.POSITIVE_INFINITY);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        const delay = backoffMs(this.retry, attempt);
+        if (this.stopLatch.stopped || attempt >= this.retry.attempts || now() + delay > giveUpAt) throw error;
+        this.deps.logger.warn({ triggerId, attempt, err: error, delayMs: delay }, `${what} failed, retrying`);
+        await this.stopLatch.sleep(delay);
+      }
+    }
   }
 
   private mayHaveBeenHandled(source: NotificationSource | undefined): boolean {

@@ -44,14 +44,17 @@ class RecordingNotifier implements Notifier {
 /** A gate with quiet hours on or off, holding in memory (the real one holds in the alert service). */
 class Gate implements QuietHoursGate {
   quiet = true;
-  failHolds = false;
+  /** How many of the next holds fail, and of the next decisions (the alert service down for a while). */
+  failHolds = 0;
+  failDecisions = 0;
   readonly held: string[] = [];
   readonly display: TimeDisplay = { kind: "zone", timeZone: "Europe/Berlin" };
   async decide() {
+    if (this.failDecisions-- > 0) throw new Error("the alert service is down");
     return { hold: this.quiet, display: this.display };
   }
   async hold(n: Notification): Promise<void> {
-    if (this.failHolds) throw new Error("the alert service is down");
+    if (this.failHolds-- > 0) throw new Error("the alert service is down");
     this.held.push(n.triggerId);
   }
 }
@@ -63,6 +66,7 @@ function pipeline(gate: Gate, notifier: RecordingNotifier) {
     limiter: new RateLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000 }),
     logger: createLogger({ service: "test", level: "silent" }),
     quietHours: gate,
+    retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 },
   });
 }
 
@@ -82,9 +86,19 @@ describe("the delivery pipeline with quiet hours", () => {
     ]);
   });
 
-  it("a hold that cannot be stored fails the notification (the bus retries it): never dropped, never sent", async () => {
+  it("rides out an alert service that fails holds and quiet-hours checks for a while, within the retry budget", async () => {
     const gate = new Gate();
-    gate.failHolds = true;
+    gate.failHolds = 3;
+    gate.failDecisions = 3;
+    const notifier = new RecordingNotifier();
+    expect(await pipeline(gate, notifier).deliver(notification(5))).toEqual({ status: "held" });
+    expect(gate.held).toEqual([`${ALERT}:5`]);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it("a hold that cannot be stored through the budget fails the notification (dead-lettered): never dropped, never sent", async () => {
+    const gate = new Gate();
+    gate.failHolds = 4;
     const notifier = new RecordingNotifier();
     await expect(pipeline(gate, notifier).deliver(notification(4))).rejects.toThrow(/down/);
     expect(notifier.sent).toEqual([]);

@@ -48,8 +48,6 @@ export async function consumeNotifications(options: {
   const { bus, pipeline } = options;
   const topic = notificationTopicOf(options.platform);
   const tracker = new CommitTracker();
-  /** Failed handler attempts per message still being retried by the bus ("partition:offset"). */
-  const failures = new Map<string, number>();
   const subscription = await bus.subscribe({
     groupId: options.groupId ?? `${options.platform}-bot`,
     topics: [topic],
@@ -78,19 +76,12 @@ export async function consumeNotifications(options: {
         () => tracker.done(partition, offset),
         () => {},
       );
-      const key = `${partition}:${offset}`;
       return handled.then(
-        () => {
-          failures.delete(key);
-        },
+        () => {},
         (error: unknown) => {
-          const failed = (failures.get(key) ?? 0) + 1;
-          failures.set(key, failed);
-          // The bus dead-letters it now (before the next commit): done, so the partition's commits go on.
-          if (failed >= RETRY.attempts) {
-            failures.delete(key);
-            tracker.done(partition, offset);
-          }
+          // The bus dead-letters it now (before the next commit): done, so the partition's commits go on. A
+          // subscription that is stopping leaves it uncommitted instead, and commits nothing after that.
+          tracker.done(partition, offset);
           throw error;
         },
       );
