@@ -72,7 +72,7 @@ const REPORT_MONTHS = [0, 3, 6, 9];
  */
 export function simulatedEarnings(symbol: string, from: string, to: string): EarningsEvent[] {
   const instrument = SIMULATED_BY_SYMBOL.get(symbol);
-  if (!instrument || instrument.type !== "Common Stock") return [];
+  if (instrument?.type !== "Common Stock") return [];
   let hash = 0;
   for (const ch of symbol) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   const events: EarningsEvent[] = [];
