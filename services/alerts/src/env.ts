@@ -1,4 +1,4 @@
-import { envInt, envList, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { envInt, envList, envSecret, envUrl, parseEnv, registerSecret } from "@tickerbell/config";
 import { z } from "zod";
 import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
 import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
@@ -63,6 +63,8 @@ export const AlertsEnvSchema = z
       .optional(),
     /** Consumer group of the runtime consumer (one per deployment; tests sharing a broker use their own). */
     ALERTS_RUNTIME_GROUP_ID: z.string().min(1).default("alerts-runtime"),
+    /** The pricing service, where earnings alerts read upcoming releases (unset: they send nothing). */
+    PRICING_URL: envUrl().optional(),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .superRefine(

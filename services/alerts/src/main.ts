@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, EnvError, logFatalErrors } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { PricingEarningsCalendar } from "./earnings-calendar-client.ts";
 import { loadEnv } from "./env.ts";
 import { startAlertService } from "./service.ts";
 import { type AlertWorkers, startAlertWorkers } from "./workers.ts";
@@ -68,6 +69,9 @@ if (bus) {
     metrics,
     expirySweepMs: sweepMs,
     runtimeGroupId: env.ALERTS_RUNTIME_GROUP_ID,
+    ...(env.PRICING_URL
+      ? { earningsCalendar: new PricingEarningsCalendar({ baseUrl: env.PRICING_URL }) }
+      : {}),
   });
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");

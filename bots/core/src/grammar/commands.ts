@@ -138,5 +138,6 @@ export const ALERT_EXAMPLES = [
   "/alert TSLA down 3% from close",
   "/alert NVDA trail 8%",
   "/alert NVDA trail up $5",
+  "/alert AAPL earnings",
   '/alert MSFT cross 400 expires 7d note "earnings week" rth',
 ] as const;
