@@ -116,8 +116,11 @@ describe("earnings alerts against the fake Finnhub", () => {
       "📅 AAPL reports earnings tomorrow before the open",
     );
 
-    // Listed and deleted like any alert: then silent.
-    expect((await world.say(ann, "/alerts")).text).toContain("AAPL earnings");
+    // In the history, listed and deleted like any alert: then silent.
+    expect((await world.say(ann, "/history")).text).toContain(
+      "AAPL earnings (the evening before and when results are due) — message sent",
+    );
+    expect((await world.say(ann, "/alerts")).text).toMatch(/AAPL earnings .*last message/);
     expect((await world.say(ann, "/delete 1")).text).toMatch(/deleted/i);
     now = Date.parse("2027-04-29T12:00:00Z");
     expect((await earnings.runOnce()).sent).toBe(0);

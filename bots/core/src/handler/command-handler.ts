@@ -566,7 +566,8 @@ export class CommandHandler {
     const display = await this.displayOf(ctx);
     const lines = firings.map(
       (f) =>
-        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
+        // An earnings message has no price: it was due by the calendar.
+        `${f.symbol} ${describeCondition(f.condition)} — ${f.condition.kind === "earnings" ? "message sent" : formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -777,7 +778,7 @@ function listedState(alert: Alert, now: Date, display: TimeDisplay): string {
   if (alert.lastTriggeredAt !== null) {
     const price = alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice)}`;
     parts.push(
-      `last fired ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
+      `${alert.condition.kind === "earnings" ? "last message" : "last fired"} ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
     );
   }
   if (alert.urgent === true) parts.push("urgent");
