@@ -165,6 +165,16 @@ describe("HTTP API on Finnhub", () => {
     expect((await get(pricing, "/v1/earnings/not%20a%20ticker")).status).toBe(400);
   });
 
+  it("answers 502 with a clear message when Finnhub's earnings calendar cannot be read", async () => {
+    const fake = await withFake();
+    // In the day range the fake filters by, but not a day.
+    fake.setEarnings([{ symbol: "AAPL", date: "2026-12-31T00", hour: "amc", quarter: 1, year: 2027 }]);
+    const { pricing } = await pricingOn(fake, { now: () => Date.parse("2026-12-10T15:00:00Z") });
+    const res = await get(pricing, "/v1/earnings/AAPL");
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ error: { code: "upstream_unavailable" } });
+  });
+
   it("answers an earnings calendar Finnhub rate limits with 503 and Retry-After, and caches no failure", async () => {
     const fake = await withFake({ restCallsPerWindow: 0 });
     const { pricing } = await pricingOn(fake);

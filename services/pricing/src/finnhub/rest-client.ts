@@ -112,10 +112,15 @@ export class FinnhubRestClient {
 
   /** One symbol's earnings releases between two days (inclusive); Finnhub's empty hour reads as unknown. */
   async earnings(symbol: string, from: string, to: string, priority: CallPriority): Promise<EarningsEvent[]> {
-    const body = FinnhubEarningsSchema.parse(
+    const parsed = FinnhubEarningsSchema.safeParse(
       await this.#get("/calendar/earnings", { from, to, symbol }, priority),
     );
-    return body.earningsCalendar
+    // A body we cannot read is Finnhub's fault, said as such (502), never a crash of the request.
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") ?? "";
+      throw new FinnhubRemoteError("/calendar/earnings", 200, `unreadable earnings calendar (at ${where})`);
+    }
+    return parsed.data.earningsCalendar
       .filter((e) => e.symbol === symbol)
       .map((e) => ({
         symbol: e.symbol,
