@@ -4,13 +4,14 @@ import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample } from "./comm
 const now = new Date("2026-11-24T15:00:00Z");
 
 describe("SLASH_COMMANDS", () => {
-  it("declares /alert with its nine subcommands and value as a string option read by the core grammar", () => {
+  it("declares /alert with its ten subcommands and value as a string option read by the core grammar", () => {
     const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
     const subcommands = (alert?.options ?? []).map((o) => o.name);
     expect(subcommands).toEqual([
       "price",
       "percent",
       "trailing",
+      "earnings",
       "list",
       "history",
       "remove",

@@ -122,6 +122,23 @@ const alert = new SlashCommandBuilder()
   )
   .addSubcommand((sub) =>
     sub
+      .setName("earnings")
+      .setDescription("A message the evening before each earnings release and when its results are due")
+      .addStringOption((o) =>
+        o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+      )
+      .addStringOption((o) =>
+        o.setName("expires").setDescription("A duration like 90d, or a date like 2027-12-31"),
+      )
+      .addStringOption((o) =>
+        o.setName("note").setDescription("Shown in the messages (up to 200 characters)"),
+      )
+      .addBooleanOption((o) =>
+        o.setName("urgent").setDescription("Notify even during your quiet hours (see /settings)"),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
       .setName("list")
       .setDescription("Your alerts")
       .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
@@ -318,6 +335,19 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
           args,
         ),
       );
+    case "alert earnings":
+      return fromResult(
+        alertCommandFromOptions(
+          {
+            kind: "earnings",
+            symbol: text(options.ticker),
+            expires: text(options.expires),
+            note: text(options.note),
+            urgent: options.urgent === true,
+          },
+          args,
+        ),
+      );
     case "alert list":
       return fromResult(commandFromArguments("alerts", text(options.ticker), args));
     case "alert history":
@@ -391,6 +421,7 @@ export function slashExample(typed: string): string {
       if (c.kind === "trailing") {
         parts.push(`condition:${c.direction}`, `value:${c.offset.value}`, `unit:${c.offset.unit}`);
       }
+      // `/alert earnings ticker:AAPL`: the kind is the subcommand, it has no condition or value.
       const repeat = /\brepeat (\S+)/.exec(typed)?.[1];
       if (repeat) parts.push(`repeat:${repeat}`);
       const expires = /\bexpires (\S+)/.exec(typed)?.[1];
@@ -451,10 +482,11 @@ export function slashExample(typed: string): string {
 export function helpText(topic: string | null): string {
   if (topic === "alert") {
     return [
-      "**/alert** — price, percent or trailing alerts",
+      "**/alert** — price, percent, trailing or earnings alerts",
       "`/alert price ticker:AAPL condition:above value:200` — above, below, or cross a level",
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
+      "`/alert earnings ticker:AAPL` — a message the evening before each earnings release and when results are due",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
       "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`), `regular-hours-only`, `urgent`",

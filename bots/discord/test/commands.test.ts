@@ -159,6 +159,22 @@ describe("/alert percent and /alert trailing", () => {
   });
 });
 
+describe("/alert earnings", () => {
+  it("creates an earnings alert with its note, naming the next release from the pricing calendar", async () => {
+    const user = newUser();
+    const reply = await stack.fake
+      .slashCommand(user, "alert earnings", { ticker: "AAPL", note: "trim before" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: AAPL earnings \(the evening before and when results are due\)/);
+    expect(reply.content).toMatch(
+      /Next earnings: \w{3} \d{4}-\d{2}-\d{2}, (before the open|after the close)/,
+    );
+    expect(await stack.alerts.listAlerts(user.id)).toMatchObject([
+      { symbol: "AAPL", condition: { kind: "earnings" }, note: "trim before" },
+    ]);
+  });
+});
+
 describe("/alert list, pause, resume, remove", () => {
   it("lists, pauses, resumes and removes the user's own alerts, with autocomplete over them", async () => {
     const user = newUser();

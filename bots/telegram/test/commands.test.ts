@@ -22,7 +22,9 @@ describe("the Telegram bot, driven through real chat updates", () => {
   it("registers its commands with setMyCommands when it starts", () => {
     const registered = world.telegram.commands();
     expect(registered.map((c) => c.command)).toEqual(COMMAND_HELP.map((c) => c.name));
-    expect(registered.find((c) => c.command === "alert")?.description).toMatch(/price, percent or trailing/);
+    expect(registered.find((c) => c.command === "alert")?.description).toMatch(
+      /price, percent, trailing or earnings/,
+    );
   });
 
   it("ignores a command addressed to another bot, and answers one addressed to it by name", async () => {

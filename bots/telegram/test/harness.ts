@@ -13,7 +13,7 @@ import {
 } from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import type { Alert, AlertRuntimeState, Notification, UserSettings } from "@tickerbell/contracts";
-import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import { createHttpApp, type MarketData, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
 import {
   createTestDatabase,
   FakeTelegram,
@@ -57,7 +57,17 @@ async function closeServer(server: Server): Promise<void> {
  * service on a fresh PostgreSQL database, the pricing service's HTTP API on its simulated feed (prices hold
  * still: nothing advances the feed), and the notification pipeline with the alert service's delivery log.
  */
-export async function startWorld(options: { startBot?: boolean } = {}) {
+export async function startWorld(
+  options: {
+    startBot?: boolean;
+    /** The pricing API's market data (default: the simulated feed), e.g. Finnhub's through the fake. */
+    marketData?: MarketData;
+    /** The pricing API's clock (which day its earnings calendar starts at). */
+    pricingNow?: () => number;
+    /** The alert service's clock (default: the system's). */
+    alertsClock?: { now(): Date };
+  } = {},
+) {
   const logLines: string[] = [];
   const logger = createLogger({
     service: "telegram-test",
@@ -78,15 +88,17 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
     userCommandsPerMinute: 100_000,
     logger,
     metrics: createMetricsRegistry("alerts"),
+    ...(options.alertsClock ? { clock: options.alertsClock } : {}),
   });
   const alertsHttp = await listen(alertService.app.fetch);
 
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
   const pricingApp = createHttpApp({
-    marketData: new SimulatedMarketData(feed),
+    marketData: options.marketData ?? new SimulatedMarketData(feed),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
     isReady: () => true,
+    ...(options.pricingNow ? { now: options.pricingNow } : {}),
   });
   const pricingHttp = await listen(pricingApp.fetch);
 

@@ -18,6 +18,16 @@ describe("alerts env", () => {
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
+  it("takes PRICING_URL for the earnings calendar, and refuses one that is not a URL", () => {
+    expect(loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value" }).PRICING_URL).toBeUndefined();
+    expect(
+      loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", PRICING_URL: "http://pricing:8082" }).PRICING_URL,
+    ).toBe("http://pricing:8082");
+    expect(() => loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value", PRICING_URL: "pricing" })).toThrow(
+      /PRICING_URL/,
+    );
+  });
+
   it("names every bad variable at once and echoes no value", () => {
     let caught: unknown;
     try {

@@ -4,6 +4,7 @@ import {
   envInt,
   envLogLevel,
   envSecret,
+  envUrl,
   isPlaceholder,
   parseEnv,
   registerSecret,
@@ -71,6 +72,8 @@ export const AlertsEnvSchema = z
     ...KafkaConsumerTuningEnvShape,
     /** Consumer group of the runtime consumer (one per deployment; tests sharing a broker use their own). */
     ALERTS_RUNTIME_GROUP_ID: z.string().min(1).default("alerts-runtime"),
+    /** The pricing service, where earnings alerts read upcoming releases (unset: they send nothing). */
+    PRICING_URL: envUrl().optional(),
     LOG_LEVEL: envLogLevel(),
   })
   .superRefine(

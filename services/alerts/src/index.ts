@@ -1,6 +1,12 @@
 export { createApp } from "./app.ts";
 export { MIGRATION_LOCK_KEY, type OrmStartupEvent } from "./db/orm.ts";
+export {
+  type EarningsCalendarSource,
+  type EarningsPass,
+  EarningsScheduler,
+} from "./domain/earnings-scheduler.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
+export { PricingEarningsCalendar } from "./earnings-calendar-client.ts";
 export { type AlertsEnv, alertHistoryDaysEnv, loadEnv, UserLimitsEnvShape } from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";

@@ -8,6 +8,7 @@ import {
   stopOnSignals,
 } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { PricingEarningsCalendar } from "./earnings-calendar-client.ts";
 import { loadEnv, placeholderTokensIn } from "./env.ts";
 import { startAlertService } from "./service.ts";
 import { type AlertWorkers, startAlertWorkers } from "./workers.ts";
@@ -75,6 +76,9 @@ if (bus) {
     metrics,
     expirySweepMs: sweepMs,
     runtimeGroupId: env.ALERTS_RUNTIME_GROUP_ID,
+    ...(env.PRICING_URL
+      ? { earningsCalendar: new PricingEarningsCalendar({ baseUrl: env.PRICING_URL }) }
+      : {}),
   });
 } else {
   logger.warn("KAFKA_BROKERS not set: alert changes stay in the outbox and no firings are consumed");

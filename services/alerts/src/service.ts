@@ -3,6 +3,7 @@ import { createApp } from "./app.ts";
 import { MikroAlertRepository } from "./db/alert-repository.ts";
 import { channelListener } from "./db/channel-listener.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
+import { MikroEarningsRepository } from "./db/earnings-repository.ts";
 import { IDENTITIES_CHANNEL, IdentityCache } from "./db/identity-cache.ts";
 import { type Database, type OrmStartupEvent, openOrm } from "./db/orm.ts";
 import { MikroOutboxStore } from "./db/outbox.ts";
@@ -113,6 +114,8 @@ export async function startAlertService(config: AlertServiceConfig) {
     runtime,
     outbox: new MikroOutboxStore(db.em),
     outboxWakeups,
+    earnings: new MikroEarningsRepository(db.em),
+    clock,
     em: db.em,
     async close() {
       outboxWakeups.stopNotifying();

@@ -1,16 +1,20 @@
 // The alert service's background work next to its API: the outbox relay (alerts.changes), the runtime consumer
 // (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again)
-// and the sweep (expiries, ends of snoozes, history past ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
+// the earnings scheduler (earnings alerts' messages, when a calendar is given) and the sweep (expiries, ends of snoozes, history past ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { type EarningsCalendarSource, EarningsScheduler } from "./domain/earnings-scheduler.ts";
 import { OutboxRelay } from "./outbox-relay.ts";
 import { Reemitter } from "./reemitter.ts";
 import { RuntimeConsumer } from "./runtime-consumer.ts";
 import type { RunningAlertService } from "./service.ts";
 
 export interface AlertWorkersOptions {
-  service: Pick<RunningAlertService, "alerts" | "runtime" | "outbox" | "outboxWakeups">;
+  service: Pick<
+    RunningAlertService,
+    "alerts" | "runtime" | "outbox" | "outboxWakeups" | "earnings" | "clock"
+  >;
   bus: Bus<typeof TOPIC_CATALOG>;
   logger: Logger;
   metrics?: Registry;
@@ -27,6 +31,13 @@ export interface AlertWorkersOptions {
   reemitGraceMs?: number;
   /** How often the re-emitter looks (default 15 s). */
   reemitIntervalMs?: number;
+  /**
+   * Where earnings alerts read upcoming releases (the pricing service); without it earnings alerts can be set
+   * but send nothing, and the start says so.
+   */
+  earningsCalendar?: EarningsCalendarSource;
+  /** How often the earnings scheduler looks (default 60 s). */
+  earningsIntervalMs?: number;
   /** At stop, how long to wait for the runtime consumer to store what is published (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -35,6 +46,7 @@ export interface AlertWorkers {
   relay: OutboxRelay;
   runtime: RuntimeConsumer;
   reemitter: Reemitter;
+  earnings: EarningsScheduler | undefined;
   /** Stops in dependency order: sweep, re-emitter and runtime consumer first (they write), then the relay. */
   stop(): Promise<void>;
 }
@@ -72,6 +84,20 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     ...(options.reemitIntervalMs === undefined ? {} : { intervalMs: options.reemitIntervalMs }),
   });
   reemitter.start();
+  let earnings: EarningsScheduler | undefined;
+  if (options.earningsCalendar) {
+    earnings = new EarningsScheduler({
+      repository: service.earnings,
+      calendar: options.earningsCalendar,
+      bus,
+      clock: service.clock,
+      logger: logger.child({ component: "earnings" }),
+      ...(options.earningsIntervalMs === undefined ? {} : { intervalMs: options.earningsIntervalMs }),
+    });
+    earnings.start();
+  } else {
+    logger.warn("no earnings calendar (PRICING_URL not set): earnings alerts send nothing");
+  }
   let sweeping: Promise<void> | null = null;
   const sweep =
     options.expirySweepMs === null
@@ -97,9 +123,11 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     relay,
     runtime,
     reemitter,
+    earnings,
     async stop() {
       if (sweep) clearInterval(sweep);
       await sweeping;
+      await earnings?.stop();
       await reemitter.stop();
       // What the matcher wrote before it stopped is stored before this process goes (bounded: a long backlog is
       // left to the next start, the offsets say where).

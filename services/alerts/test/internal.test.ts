@@ -348,12 +348,15 @@ describe("snapshot paging and demand", () => {
     await h.api("DELETE", `/v1/alerts/${gone.id}`, { as: "demander" });
     const paused = await create("demander", { symbol: "PAUSD" });
     await h.api("PATCH", `/v1/alerts/${paused.id}`, { as: "demander", body: { status: "paused" } });
+    // An earnings alert is due by the calendar: it needs no price stream.
+    await create("demander", { symbol: "EARNS", condition: { kind: "earnings" } });
     const res = await h.api("GET", "/v1/internal/demand", { token: "internal" });
     expect(res.status).toBe(200);
     expect(res.body.symbols).toContain("WATCHD");
     expect(res.body.symbols).toContain("P0");
     expect(res.body.symbols).not.toContain("GONE");
     expect(res.body.symbols).not.toContain("PAUSD");
+    expect(res.body.symbols).not.toContain("EARNS");
     expect(res.body.symbols).toEqual([...new Set(res.body.symbols)].sort());
   });
 });

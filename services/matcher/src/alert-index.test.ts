@@ -180,6 +180,19 @@ describe("trailing alerts", () => {
   });
 });
 
+describe("earnings alerts", () => {
+  it("are never indexed, so no price fires them; one redefined as earnings leaves the index", () => {
+    const index = new AlertIndex();
+    index.upsert(alert(1, { kind: "earnings" }));
+    expect(index.has(id(1))).toBe(false);
+    expect(index.size).toBe(0);
+    index.upsert(alert(2, { kind: "price", direction: "above", target: 110 }));
+    index.upsert(alert(2, { kind: "earnings" }));
+    expect(index.has(id(2))).toBe(false);
+    expect(run(index, [100, 0.5, 1e6])).toEqual([[], [], []]);
+  });
+});
+
 describe("repeat with cooldown and hysteresis", () => {
   it("does not spam while price hovers at the level", () => {
     const index = new AlertIndex();

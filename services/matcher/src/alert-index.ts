@@ -89,6 +89,8 @@ function codeOf(condition: AlertCondition): number {
       if (condition.direction === "down")
         return condition.offset.unit === "percent" ? TRAIL_DOWN_PERCENT : TRAIL_DOWN_AMOUNT;
       return condition.offset.unit === "percent" ? TRAIL_UP_PERCENT : TRAIL_UP_AMOUNT;
+    case "earnings":
+      throw new Error("earnings alerts have no level and are never indexed");
   }
 }
 
@@ -100,6 +102,8 @@ function paramOf(condition: AlertCondition): number {
       return condition.percent;
     case "trailing":
       return condition.offset.value;
+    case "earnings":
+      throw new Error("earnings alerts have no level and are never indexed");
   }
 }
 
@@ -276,12 +280,13 @@ export class AlertIndex {
 
   /**
    * Adds an alert or replaces its definition. Alerts that are not active (paused, triggered, expired,
-   * cancelled) are removed: they never fire. The runtime state is `state` when given; otherwise an alert the
+   * cancelled) are removed: they never fire; so are earnings alerts, which no price fires (the alert service's
+   * earnings scheduler sends them, and its sweep expires them). The runtime state is `state` when given; otherwise an alert the
    * index holds keeps its own (armed or cooling, trailing peak) and a new one starts from its record's.
    */
   upsert(alert: Alert, state?: AlertRuntimeState): void {
     const existing = this.ids.find(alert.id);
-    if (alert.status !== "active") {
+    if (alert.status !== "active" || alert.condition.kind === "earnings") {
       if (existing >= 0) this.removeSlot(existing);
       return;
     }

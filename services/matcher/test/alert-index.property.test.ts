@@ -1,5 +1,5 @@
 // The index must produce exactly the firings of the naive reference, in the same order, for random alert sets
-// (all kinds and directions, repeat with cooldown, expiry, regular-hours-only) on random price paths with
+// (all kinds and directions, earnings alerts that never fire on a price, repeat with cooldown, expiry, regular-hours-only) on random price paths with
 // conflated ticks, alerts added and removed along the way, and restarts from exported state.
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
@@ -46,6 +46,8 @@ const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.one
         () =>
           ({ kind: "trailing", direction, offset: { unit, value } }) as AlertCondition,
     ),
+  // Earnings alerts share the symbols but no price fires them: they must not disturb the others.
+  fc.constant(() => ({ kind: "earnings" }) as AlertCondition),
 );
 
 const alertArb = fc.record({

@@ -31,7 +31,8 @@ export class ReferenceMatcher {
   upsert(alert: Alert, state?: AlertRuntimeState): void {
     const held = this.exportState(alert.id);
     this.remove(alert.id);
-    if (alert.status !== "active") return;
+    // Earnings alerts are due by the calendar (the alert service's scheduler), never by a tick.
+    if (alert.status !== "active" || alert.condition.kind === "earnings") return;
     const rule = ruleOf(alert);
     const next = consistentState(rule, state ?? held ?? runtimeStateOf(alert));
     let alerts = this.bySymbol.get(alert.symbol);

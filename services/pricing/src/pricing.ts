@@ -34,6 +34,8 @@ export interface PricingTuning {
   demandRecheckDelayMs?: number;
   /** Replace the price source (e.g. a ReplaySource); the market data then follows FINNHUB_API_KEY as usual. */
   source?: PriceSource;
+  /** The clock the HTTP API's earnings calendar takes today from. */
+  now?: () => number;
 }
 
 export type PricingConfig = Pick<
@@ -144,6 +146,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     metrics: deps.metrics,
     log,
     isReady: () => service.isReady(),
+    ...(tuning.now ? { now: tuning.now } : {}),
   });
   return {
     service,

@@ -120,6 +120,70 @@ describe("HTTP API on Finnhub", () => {
     expect(fake.restCalls.length).toBe(callsBefore);
   });
 
+  it("answers a symbol's earnings calendar from today (US/Eastern) on, one background call cached for hours", async () => {
+    const fake = await withFake({
+      earnings: [
+        { symbol: "AAPL", date: "2027-01-12", hour: "bmo", quarter: 4, year: 2026 },
+        { symbol: "AAPL", date: "2027-01-28", hour: "amc", quarter: 1, year: 2027, epsEstimate: 2.35 },
+        { symbol: "AAPL", date: "2027-04-29", hour: "", quarter: 2, year: 2027 },
+        { symbol: "AAPL", date: "2027-08-01", hour: "amc", quarter: 3, year: 2027 },
+        { symbol: "MSFT", date: "2027-01-27", hour: "amc", quarter: 2, year: 2027 },
+      ],
+    });
+    // 02:00 UTC on 13 January is still the 12th in New York: the release of that morning is today's.
+    const { pricing } = await pricingOn(fake, { now: () => Date.parse("2027-01-13T02:00:00Z") });
+    const first = await get(pricing, "/v1/earnings/aapl");
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      symbol: "AAPL",
+      from: "2027-01-12",
+      to: "2027-04-22",
+      events: [
+        {
+          symbol: "AAPL",
+          date: "2027-01-12",
+          hour: "bmo",
+          quarter: 4,
+          year: 2026,
+          epsEstimate: null,
+          revenueEstimate: null,
+        },
+        {
+          symbol: "AAPL",
+          date: "2027-01-28",
+          hour: "amc",
+          quarter: 1,
+          year: 2027,
+          epsEstimate: 2.35,
+          revenueEstimate: null,
+        },
+      ],
+    });
+    expect((await get(pricing, "/v1/earnings/AAPL")).body).toEqual(first.body);
+    const calls = fake.restCalls.filter((c) => c.path === "/calendar/earnings");
+    expect(calls.map((c) => [c.symbol, c.status])).toEqual([["AAPL", 200]]);
+    expect((await get(pricing, "/v1/earnings/not%20a%20ticker")).status).toBe(400);
+  });
+
+  it("answers 502 with a clear message when Finnhub's earnings calendar cannot be read", async () => {
+    const fake = await withFake();
+    // In the day range the fake filters by, but not a day.
+    fake.setEarnings([{ symbol: "AAPL", date: "2026-12-31T00", hour: "amc", quarter: 1, year: 2027 }]);
+    const { pricing } = await pricingOn(fake, { now: () => Date.parse("2026-12-10T15:00:00Z") });
+    const res = await get(pricing, "/v1/earnings/AAPL");
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({ error: { code: "upstream_unavailable" } });
+  });
+
+  it("answers an earnings calendar Finnhub rate limits with 503 and Retry-After, and caches no failure", async () => {
+    const fake = await withFake({ restCallsPerWindow: 0 });
+    const { pricing } = await pricingOn(fake);
+    const limited = await get(pricing, "/v1/earnings/AAPL");
+    expect(limited.status).toBe(503);
+    expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(limited.body).toMatchObject({ error: { code: "upstream_busy" } });
+  });
+
   it("serves health, readiness, metrics and the OpenAPI document", async () => {
     const fake = await withFake();
     const { pricing } = await pricingOn(fake);
@@ -140,6 +204,18 @@ describe("HTTP API on Finnhub", () => {
 });
 
 describe("HTTP API in simulated mode", () => {
+  it("answers a simulated earnings calendar: stocks report each quarter, ETPs never", async () => {
+    const { pricing } = await pricingOn(undefined, { now: () => Date.parse("2027-01-02T15:00:00Z") });
+    const aapl = (await get(pricing, "/v1/earnings/AAPL")).body as {
+      events: Array<{ date: string; hour: string; quarter: number; year: number }>;
+    };
+    // 100 days from 2 January reach into April, before its second half: January's release alone.
+    expect(aapl.events).toEqual([expect.objectContaining({ quarter: 4, year: 2026 })]);
+    expect(aapl.events[0]?.date).toMatch(/^2027-01-(1[5-9]|2\d|3[01])$/);
+    expect(["bmo", "amc"]).toContain(aapl.events[0]?.hour);
+    expect((await get(pricing, "/v1/earnings/SPY")).body).toMatchObject({ events: [] });
+  });
+
   it("answers from the simulated universe", async () => {
     const { pricing } = await pricingOn(undefined);
     const quote = await get(pricing, "/v1/quote/MSFT");

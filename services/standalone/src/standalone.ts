@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import {
   inProcessDemand,
   inProcessSnapshots,
+  PricingEarningsCalendar,
   type RunningAlertService,
   startAlertService,
   startAlertWorkers,
@@ -181,12 +182,22 @@ export async function startStandalone(
     // positions they refer to go (nothing from before can be replayed).
     if (!env.KAFKA_BROKERS) await alerts.runtime.forgetStreamPositions();
 
+    // Earnings alerts read the calendar from pricing's API in process; pricing starts after the workers.
+    let pricingApi: Fetch | undefined;
+    const earningsCalendar = new PricingEarningsCalendar({
+      baseUrl: IN_PROCESS,
+      fetch: async (request) => {
+        if (!pricingApi) throw new Error("the pricing service has not started yet");
+        return pricingApi(request);
+      },
+    });
     const workers = await startAlertWorkers({
       service: alerts,
       bus,
       logger: logger.child({ component: "alert-workers" }),
       metrics,
       expirySweepMs: 10_000,
+      earningsCalendar,
     });
     stages.workers = () => workers.stop();
 
@@ -236,6 +247,7 @@ export async function startStandalone(
 
     const alertsFetch: Fetch = (request) => alerts.app.fetch(request);
     const pricingFetch: Fetch = (request) => pricing.http.fetch(request);
+    pricingApi = pricingFetch;
     const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
     const alertsFor = (platform: Platform) =>
       new AlertsClient({ baseUrl: IN_PROCESS, token: tokens[platform], platform, fetch: alertsFetch });

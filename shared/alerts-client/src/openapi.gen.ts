@@ -600,6 +600,18 @@ export interface paths {
           } | null | undefined;
           again?: boolean | undefined;
           urgent?: boolean | undefined;
+          earnings?: {
+            moment: "eve" | "due";
+            event: {
+              symbol: string;
+              date: string;
+              hour: "bmo" | "amc" | "dmh" | "unknown";
+              quarter: number | null;
+              year: number | null;
+              epsEstimate: number | null;
+              revenueEstimate: number | null;
+            };
+          } | undefined;
         })[];
       };
       responses: {
@@ -661,6 +673,18 @@ export interface paths {
             } | null | undefined;
             again?: boolean | undefined;
             urgent?: boolean | undefined;
+            earnings?: {
+              moment: "eve" | "due";
+              event: {
+                symbol: string;
+                date: string;
+                hour: "bmo" | "amc" | "dmh" | "unknown";
+                quarter: number | null;
+                year: number | null;
+                epsEstimate: number | null;
+                revenueEstimate: number | null;
+              };
+            } | undefined;
           })[];
         };
         "400": components["schemas"]["Error"];
@@ -796,6 +820,8 @@ export interface components {
         unit: "amount";
         value: number;
       });
+    }) | ({
+      kind: "earnings";
     });
     Repeat: {
       cooldownSeconds: number;

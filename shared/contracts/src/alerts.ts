@@ -76,10 +76,18 @@ export const TrailingConditionSchema = z
   .strict();
 export type TrailingCondition = z.infer<typeof TrailingConditionSchema>;
 
+/**
+ * Earnings releases, not a price: a message the evening before each release and one when its results are due,
+ * quarter after quarter until cancelled. Never fires on a tick; the alert service's earnings scheduler sends it.
+ */
+export const EarningsConditionSchema = z.object({ kind: z.literal("earnings") }).strict();
+export type EarningsCondition = z.infer<typeof EarningsConditionSchema>;
+
 export const AlertConditionSchema = z.discriminatedUnion("kind", [
   PriceConditionSchema,
   PercentConditionSchema,
   TrailingConditionSchema,
+  EarningsConditionSchema,
 ]);
 export type AlertCondition = z.infer<typeof AlertConditionSchema>;
 export type AlertKind = AlertCondition["kind"];

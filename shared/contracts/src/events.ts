@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AlertConditionSchema, AlertSchema } from "./alerts.ts";
 import { GenerationSchema, IdSchema, IsoDateTimeSchema, OriginSchema, plainText } from "./common.ts";
+import { EarningsEventSchema } from "./pricing.ts";
 
 /** `alerts.changes`, keyed by symbol: the full alert after every change, in commit order per symbol. */
 export const AlertChangeEventSchema = z.object({
@@ -53,6 +54,13 @@ export const RearmSchema = z.object({
 });
 export type Rearm = z.infer<typeof RearmSchema>;
 
+/** An earnings alert's message: the evening before the release, or when its results are due. */
+export const EarningsNoticeSchema = z.object({
+  moment: z.enum(["eve", "due"]),
+  event: EarningsEventSchema,
+});
+export type EarningsNotice = z.infer<typeof EarningsNoticeSchema>;
+
 /** `notifications.<platform>`, keyed by user: everything a bot needs to write the DM. */
 export const NotificationSchema = z.object({
   v: z.literal(1),
@@ -96,5 +104,7 @@ export const NotificationSchema = z.object({
   again: z.boolean().optional(),
   /** The alert is `urgent`: delivered at once even during the user's quiet hours (absent: false). */
   urgent: z.boolean().optional(),
+  /** Earnings alerts: which release and which of its two messages (price, move and levels are then 0). */
+  earnings: EarningsNoticeSchema.optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;

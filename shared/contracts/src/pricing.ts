@@ -43,3 +43,35 @@ export const MarketStatusSchema = z.object({
   ts: z.number().int().nonnegative(),
 });
 export type MarketStatus = z.infer<typeof MarketStatusSchema>;
+
+/** A US/Eastern calendar day, `YYYY-MM-DD`. */
+export const CalendarDaySchema = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, "a day is YYYY-MM-DD");
+
+/** When in the day results come: before the open, after the close, during market hours, or not said. */
+export const EarningsHourSchema = z.enum(["bmo", "amc", "dmh", "unknown"]);
+export type EarningsHour = z.infer<typeof EarningsHourSchema>;
+
+/** One scheduled (or reported) earnings release. */
+export const EarningsEventSchema = z.object({
+  symbol: z.string(),
+  /** The report day, US/Eastern. */
+  date: CalendarDaySchema,
+  hour: EarningsHourSchema,
+  /** Fiscal quarter and year the results are for, when known. */
+  quarter: z.number().int().nullable(),
+  year: z.number().int().nullable(),
+  epsEstimate: z.number().nullable(),
+  revenueEstimate: z.number().nullable(),
+});
+export type EarningsEvent = z.infer<typeof EarningsEventSchema>;
+
+/** `GET /v1/earnings/{symbol}`: the symbol's releases from today (US/Eastern) on, soonest first. */
+export const EarningsCalendarSchema = z.object({
+  symbol: z.string(),
+  from: CalendarDaySchema,
+  to: CalendarDaySchema,
+  events: z.array(EarningsEventSchema),
+});
+export type EarningsCalendar = z.infer<typeof EarningsCalendarSchema>;

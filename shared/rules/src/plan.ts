@@ -105,5 +105,11 @@ export function planAlert(condition: AlertCondition, market: MarketContext): Pla
         baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: last },
       };
     }
+    case "earnings":
+      // No level: it is due by the calendar, never by a price, so it cannot already hold.
+      return {
+        ok: true,
+        baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: null },
+      };
   }
 }

@@ -103,6 +103,17 @@ describe("trailing", () => {
   });
 });
 
+describe("earnings", () => {
+  it("is set at any price and never fires on one, however far it moves; a tick past its expiry ends it", () => {
+    const rule = ruleFor({ kind: "earnings" });
+    const state = startState(rule.condition, 100);
+    expect(state).toMatchObject({ upper: null, lower: null, extreme: null });
+    expect(run(rule, state, [100, 0.01, 1e6, 100, 50, 200], 2)).toEqual([]);
+    const expiring: AlertRule = { ...rule, expiresAtMs: T0 };
+    expect(stepAlert(expiring, state, { price: 100, ts: T0 }, true).kind).toBe("expired");
+  });
+});
+
 describe("expiry and regular hours", () => {
   it("ends the alert on the first tick at or after its expiry", () => {
     const rule: AlertRule = {

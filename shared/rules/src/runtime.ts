@@ -98,6 +98,9 @@ export function afterFiring(
     case "trailing":
       // Trails again from the price that fired it.
       return { ...next, referencePrice: price, extreme: price };
+    case "earnings":
+      // Never fires on a price (stepAlert); its firings are the earnings scheduler's.
+      return next;
   }
 }
 

@@ -58,6 +58,8 @@ export function stepAlert(
   const ts = tick.ts;
   if (isExpiredAt(rule, ts)) return { kind: "expired" };
   if (rule.regularHoursOnly && !regularHoursOpen) return { kind: "none", next: state };
+  // Due by the earnings calendar, never by a price: a tick only expires it.
+  if (rule.condition.kind === "earnings") return { kind: "none", next: state };
   const { high, low } = windowOf(tick);
   const condition = rule.condition;
   let next = state;

@@ -1,4 +1,9 @@
-import { QuoteSchema, SymbolSearchResponseSchema } from "@tickerbell/contracts";
+import {
+  EarningsCalendarSchema,
+  type EarningsEvent,
+  QuoteSchema,
+  SymbolSearchResponseSchema,
+} from "@tickerbell/contracts";
 import type { PriceLookup, Quote, SymbolMatch } from "../handler/ports.ts";
 import { ApiError, type Fetch, JsonClient } from "./http.ts";
 
@@ -23,6 +28,15 @@ export class PricingClient implements PriceLookup {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  async earnings(symbol: string): Promise<EarningsEvent[]> {
+    const calendar = await this.http.call(
+      "GET",
+      `/v1/earnings/${encodeURIComponent(symbol)}`,
+      EarningsCalendarSchema,
+    );
+    return calendar.events;
   }
 
   async search(query: string): Promise<SymbolMatch[]> {

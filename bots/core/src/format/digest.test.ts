@@ -61,3 +61,34 @@ describe("the quiet-hours digest", () => {
     expect(digestText(digest)).toMatch(/…and 3 more$/);
   });
 });
+
+describe("an earnings message in the digest", () => {
+  it("says which release and which message, without a price", () => {
+    const base = fired("AAPL", 200, 0, "2027-01-27T23:00:00Z");
+    const eve: Notification = {
+      ...base,
+      condition: { kind: "earnings" },
+      earnings: {
+        moment: "eve",
+        event: {
+          symbol: "AAPL",
+          date: "2027-01-28",
+          hour: "amc",
+          quarter: 1,
+          year: 2027,
+          epsEstimate: null,
+          revenueEstimate: null,
+        },
+      },
+    };
+    const digest = formatDigest([eve], { kind: "zone", timeZone: "UTC" });
+    expect(digest.groups).toEqual([
+      {
+        symbol: "AAPL",
+        lines: [
+          "earnings 2027-01-28 — results due tomorrow, after the close (due 16:00 ET) · 2027-01-27 23:00 UTC",
+        ],
+      },
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Notification } from "@tickerbell/contracts";
 import { describeCondition, formatPrice } from "./format.ts";
+import { earningsHourText } from "./notification.ts";
 import { formatTime, type TimeDisplay } from "./time.ts";
 
 /** Lines one digest shows at most (Telegram's 4,096 characters, Discord's 2,000 with room to spare). */
@@ -50,6 +51,10 @@ export function formatDigest(notifications: readonly Notification[], display: Ti
 function digestLine(n: Notification, display: TimeDisplay): string {
   const when = formatTime(n.firedAt, display);
   if (n.type === "expired") return `${describeCondition(n.condition)} — expired · ${when}`;
+  if (n.earnings) {
+    const day = n.earnings.moment === "eve" ? "tomorrow" : "now";
+    return `earnings ${n.earnings.event.date} — results due ${day}, ${earningsHourText(n.earnings.event.hour)} · ${when}`;
+  }
   return `${describeCondition(n.condition)} — ${formatPrice(n.price)} · ${when}`;
 }
 

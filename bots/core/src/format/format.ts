@@ -93,6 +93,8 @@ export function describeCondition(condition: AlertCondition): string {
         ? `falls ${size} below its peak (trailing)`
         : `rises ${size} above its low (trailing)`;
     }
+    case "earnings":
+      return "earnings (the evening before and when results are due)";
   }
 }
 

@@ -207,3 +207,48 @@ describe("notificationText", () => {
     ]);
   });
 });
+
+describe("earnings notifications", () => {
+  const earnings = (moment: "eve" | "due", hour: "bmo" | "amc" | "unknown"): Notification => ({
+    ...fired,
+    condition: { kind: "earnings" },
+    price: 0,
+    referencePrice: 0,
+    moveAbs: 0,
+    movePercent: 0,
+    repeating: true,
+    note: null,
+    earnings: {
+      moment,
+      event: {
+        symbol: "AAPL",
+        date: "2027-01-28",
+        hour,
+        quarter: 1,
+        year: 2027,
+        epsEstimate: 2.35,
+        revenueEstimate: 124_130_000_000,
+      },
+    },
+  });
+
+  it("the evening before says which day, when in it, the quarter and the estimates", () => {
+    expect(notificationText(earnings("eve", "amc"))).toBe(
+      [
+        "📅 AAPL reports earnings tomorrow after the close",
+        "Date: Thu 2027-01-28 · after the close (due 16:00 ET)",
+        "Quarter: Q1 2027",
+        "EPS estimate: $2.35",
+        "Revenue estimate: $124.1B",
+        "Repeats: every quarter, until you delete it",
+      ].join("\n"),
+    );
+  });
+
+  it("when due says the results are due now, or that the day has come when the hour is not known", () => {
+    expect(formatNotification(earnings("due", "bmo")).title).toBe(
+      "📣 AAPL earnings: results due now (before the open)",
+    );
+    expect(formatNotification(earnings("due", "unknown")).title).toBe("📣 AAPL reports earnings today");
+  });
+});

@@ -1,7 +1,13 @@
 // The one wording of a notification. The matcher states the facts (level, side, reference, peak, what comes
 // next); this turns them into a title and labelled fields, which each platform lays out its own way: Telegram as
 // HTML lines, Discord as embed fields, the console as plain lines.
-import type { AlertCondition, Notification, ReferenceKind } from "@tickerbell/contracts";
+import type {
+  AlertCondition,
+  EarningsEvent,
+  EarningsNotice,
+  Notification,
+  ReferenceKind,
+} from "@tickerbell/contracts";
 import { describeCondition, formatChange, formatPercent, formatPrice } from "./format.ts";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
@@ -21,7 +27,70 @@ export interface NotificationMessage {
 
 /** What a notification says, for any platform. Times are said as `display` asks (the reader's zone, or Discord's). */
 export function formatNotification(n: Notification, display: TimeDisplay = UTC_DISPLAY): NotificationMessage {
-  return n.type === "expired" ? expiredMessage(n, display) : firedMessage(n, display);
+  if (n.type === "expired") return expiredMessage(n, display);
+  return n.earnings ? earningsMessage(n, n.earnings) : firedMessage(n, display);
+}
+
+/** `after the close (16:00 ET)`: when in the day results come, and when Tickerbell says they are due. */
+export function earningsHourText(hour: EarningsEvent["hour"]): string {
+  switch (hour) {
+    case "bmo":
+      return "before the open (due 08:00 ET)";
+    case "amc":
+      return "after the close (due 16:00 ET)";
+    case "dmh":
+      return "during market hours (due 09:30 ET)";
+    case "unknown":
+      return "time not announced";
+  }
+}
+
+/** `$2.35`, `$124.1B`: estimates as analysts quote them. */
+function compactDollars(value: number): string {
+  const abs = Math.abs(value);
+  for (const [size, suffix] of [
+    [1e12, "T"],
+    [1e9, "B"],
+    [1e6, "M"],
+  ] as const) {
+    if (abs >= size) return `${value < 0 ? "-" : ""}$${(abs / size).toFixed(1)}${suffix}`;
+  }
+  return formatPrice(value);
+}
+
+/** The evening before: what is coming and when; when due: that the results are out (or about to be). */
+function earningsMessage(n: Notification, notice: EarningsNotice): NotificationMessage {
+  const { event } = notice;
+  const weekday = new Date(`${event.date}T12:00:00Z`).toLocaleDateString("en-US", {
+    weekday: "short",
+    timeZone: "UTC",
+  });
+  const fields: NotificationField[] = [
+    field("Date", `${weekday} ${event.date} · ${earningsHourText(event.hour)}`, false),
+  ];
+  if (event.quarter !== null && event.year !== null)
+    fields.push(field("Quarter", `Q${event.quarter} ${event.year}`, true));
+  if (event.epsEstimate !== null) fields.push(field("EPS estimate", formatPrice(event.epsEstimate), true));
+  if (event.revenueEstimate !== null)
+    fields.push(field("Revenue estimate", compactDollars(event.revenueEstimate), true));
+  fields.push(field("Repeats", "every quarter, until you delete it", false));
+  if (n.note) fields.push(field("Note", n.note, false));
+  return { title: earningsTitle(n.symbol, notice), fields };
+}
+
+function earningsTitle(symbol: string, { moment, event }: EarningsNotice): string {
+  const when =
+    event.hour === "bmo"
+      ? " before the open"
+      : event.hour === "amc"
+        ? " after the close"
+        : event.hour === "dmh"
+          ? " during market hours"
+          : "";
+  if (moment === "eve") return `📅 ${symbol} reports earnings tomorrow${when}`;
+  return event.hour === "unknown"
+    ? `📣 ${symbol} reports earnings today`
+    : `📣 ${symbol} earnings: results due now (${when.trim()})`;
 }
 
 /** Title and `Label: value` lines as plain text (the console; Telegram escapes the same lines as HTML). */
@@ -109,6 +178,8 @@ function firedTitle(n: Notification): string {
         ? `${symbol} fell ${size} from its peak (trailing)`
         : `${symbol} rose ${size} from its low (trailing)`;
     }
+    case "earnings":
+      return `${symbol} earnings`;
   }
 }
 

@@ -92,7 +92,11 @@ export type ParseResult = { ok: true; command: Command } | { ok: false; error: C
 export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; summary: string }> = [
   { name: "start", usage: "/start", summary: "Register and take the short tour" },
   { name: "help", usage: "/help [command]", summary: "How to use Tickerbell" },
-  { name: "alert", usage: "/alert AAPL above 200", summary: "Set a price, percent or trailing alert" },
+  {
+    name: "alert",
+    usage: "/alert AAPL above 200",
+    summary: "Set a price, percent, trailing or earnings alert",
+  },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
   { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
   {
@@ -138,5 +142,6 @@ export const ALERT_EXAMPLES = [
   "/alert TSLA down 3% from close",
   "/alert NVDA trail 8%",
   "/alert NVDA trail up $5",
+  "/alert AAPL earnings",
   '/alert MSFT cross 400 expires 7d note "earnings week" rth',
 ] as const;

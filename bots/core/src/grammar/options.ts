@@ -24,7 +24,7 @@ import {
  * grammar, so the same mistake gets the same message on every platform.
  */
 export interface AlertOptionsInput {
-  kind: "price" | "percent" | "trailing";
+  kind: "price" | "percent" | "trailing" | "earnings";
   symbol?: string | undefined;
   /** price: above | below | cross; percent: up | down | move; trailing: down | up. */
   direction?: string | undefined;
@@ -146,6 +146,14 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
 }
 
 function buildCondition(input: AlertOptionsInput, symbol: string): AlertCondition {
+  if (input.kind === "earnings") {
+    if (present(input.repeat) !== undefined || input.regularHoursOnly === true)
+      refuse(
+        "An earnings alert already comes back every quarter, at set times: leave out repeat and rth.",
+        `/alert ${symbol} earnings`,
+      );
+    return { kind: "earnings" };
+  }
   const direction = present(input.direction)?.toLowerCase();
   const value = present(input.value);
   const priceExample = `/alert ${symbol} above 200`;

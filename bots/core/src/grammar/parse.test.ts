@@ -46,6 +46,8 @@ describe("the forms people type", () => {
     ["/ALERT ＡＡＰＬ ABOVE 200", { kind: "price", direction: "above", target: 200 }],
     ["/alert TSLA \u22125%", { kind: "percent", direction: "down", percent: 5, basis: "last" }],
     ["/alert BRK.B above 500", { kind: "price", direction: "above", target: 500 }],
+    ["/alert AAPL earnings", { kind: "earnings" }],
+    ['/alert $msft Earnings note "trim before"', { kind: "earnings" }],
   ])("%s", (text, condition) => {
     expect(command(text)).toMatchObject({ name: "alert", condition });
   });
@@ -163,6 +165,23 @@ describe("snooze, re-arm and typos", () => {
     if (result.ok) return;
     expect(result.error.message).toBe('I don\'t know the command "/frobnicate".');
     expect(result.error.example).toBe("/help");
+  });
+});
+
+describe("earnings alerts", () => {
+  it("take a note, an expiry and urgent, and refuse repeat and rth with the reason", () => {
+    expect(command('/alert AAPL earnings expires 90d urgent note "sell half"')).toMatchObject({
+      name: "alert",
+      condition: { kind: "earnings" },
+      note: "sell half",
+      urgent: true,
+      repeat: null,
+    });
+    for (const text of ["/alert AAPL earnings repeat 1h", "/alert AAPL earnings rth"]) {
+      const result = parse(text);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error.message).toMatch(/already comes back every quarter/);
+    }
   });
 });
 

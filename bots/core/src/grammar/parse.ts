@@ -278,6 +278,7 @@ const UP = new Set(["up", "rises", "rise", "gains", "gain", "jumps"]);
 const DOWN = new Set(["down", "falls", "fall", "drops", "drop", "loses"]);
 const MOVE = new Set(["move", "moves", "moving", "either"]);
 const TRAIL = new Set(["trail", "trailing", "ts"]);
+const EARNINGS = new Set(["earnings", "earning", "results"]);
 
 /** A cursor over the words after the ticker. */
 export class Words {
@@ -353,6 +354,12 @@ function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand
     regularHoursOnly: false,
   };
   parseAlertOptions(alert, words, now);
+  if (condition.kind === "earnings" && (alert.repeat !== null || alert.regularHoursOnly)) {
+    refuse(
+      "An earnings alert already comes back every quarter, at set times: leave out repeat and rth.",
+      `/alert ${symbol} earnings`,
+    );
+  }
   if (condition.kind !== "price" || levels.length === 1) return alert;
   const targets = [...new Set(levels)];
   return {
@@ -409,6 +416,11 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     return { kind: "price", direction: priceDirection, target: take(readPrice(listed), priceExample) };
   }
 
+  if (EARNINGS.has(first)) {
+    words.next();
+    return { kind: "earnings" };
+  }
+
   if (TRAIL.has(first)) {
     words.next();
     if (words.peekLower() === "stop") words.next();
@@ -459,7 +471,7 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
   if (first.startsWith("-") && readPrice(first.slice(1)).ok)
     refuse("Prices can't be negative.", priceExample);
   return refuse(
-    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, or trail.`,
+    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, trail, or earnings.`,
     priceExample,
   );
 }

@@ -17,6 +17,7 @@ import {
   formatPrice,
   formatRelative,
 } from "../format/format.ts";
+import { earningsHourText } from "../format/notification.ts";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "../format/time.ts";
 import {
   ALERT_EXAMPLES,
@@ -378,7 +379,7 @@ export class CommandHandler {
       return {
         text: [
           "*/alert TICKER CONDITION [options]*",
-          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · trail 8% · trail up $5",
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
           'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only)',
           "",
           ...ALERT_EXAMPLES.map((e) => `  ${e}`),
@@ -418,8 +419,9 @@ export class CommandHandler {
       };
     }
     const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
+    const next = alert.condition.kind === "earnings" ? await this.nextEarningsLine(alert.symbol) : "";
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.now(), await this.displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.`,
+      text: `✅ Alert set: ${describeAlert(alert, this.now(), await this.displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
       alerts: [alert],
       buttons: [
         [
@@ -428,6 +430,22 @@ export class CommandHandler {
         ],
       ],
     };
+  }
+
+  /** The release an earnings alert speaks about next; nothing when the calendar cannot be read right now. */
+  private async nextEarningsLine(symbol: string): Promise<string> {
+    const events = await this.deps.prices.earnings?.(symbol).catch((err: unknown) => {
+      this.deps.logger.warn({ err, symbol }, "earnings calendar unavailable for a confirmation");
+      return null;
+    });
+    if (!events) return "";
+    const event = events[0];
+    if (!event) return `\nNo ${symbol} earnings date is announced yet: I'll tell you once there is one.`;
+    const weekday = new Date(`${event.date}T12:00:00Z`).toLocaleDateString("en-US", {
+      weekday: "short",
+      timeZone: "UTC",
+    });
+    return `\nNext earnings: ${weekday} ${event.date}, ${earningsHourText(event.hour)}.`;
   }
 
   private createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
@@ -548,7 +566,8 @@ export class CommandHandler {
     const display = await this.displayOf(ctx);
     const lines = firings.map(
       (f) =>
-        `${f.symbol} ${describeCondition(f.condition)} — ${formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
+        // An earnings message has no price: it was due by the calendar.
+        `${f.symbol} ${describeCondition(f.condition)} — ${f.condition.kind === "earnings" ? "message sent" : formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -759,7 +778,7 @@ function listedState(alert: Alert, now: Date, display: TimeDisplay): string {
   if (alert.lastTriggeredAt !== null) {
     const price = alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice)}`;
     parts.push(
-      `last fired ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
+      `${alert.condition.kind === "earnings" ? "last message" : "last fired"} ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
     );
   }
   if (alert.urgent === true) parts.push("urgent");

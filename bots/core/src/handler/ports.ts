@@ -1,4 +1,4 @@
-import type { Alert, Platform } from "@tickerbell/contracts";
+import type { Alert, EarningsEvent, Platform } from "@tickerbell/contracts";
 import type { AlertsClient } from "../clients/alerts-client.ts";
 
 /** Who is talking, and where to answer. */
@@ -32,6 +32,8 @@ export interface PriceLookup {
   /** The latest quote, or null when the symbol is unknown. */
   quote(symbol: string): Promise<Quote | null>;
   search(query: string): Promise<SymbolMatch[]>;
+  /** Upcoming earnings releases, soonest first (for the confirmation of an earnings alert). */
+  earnings?(symbol: string): Promise<EarningsEvent[]>;
 }
 
 /** The alert service operations the command handler uses (the AlertsClient's public surface). */

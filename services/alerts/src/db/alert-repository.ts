@@ -412,11 +412,10 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   async demandedSymbols(): Promise<string[]> {
-    const rows = await this.#em
-      .fork()
-      .execute<{ symbol: string }[]>(
-        "select symbol from alerts where status = 'active' union select symbol from watchlist_items order by symbol",
-      );
+    const rows = await this.#em.fork().execute<{ symbol: string }[]>(
+      // Earnings alerts are due by the calendar, not a price: they need no price stream.
+      "select symbol from alerts where status = 'active' and kind <> 'earnings' union select symbol from watchlist_items order by symbol",
+    );
     return rows.map((r) => r.symbol);
   }
 

@@ -1,4 +1,4 @@
-import type { MarketData, MarketStatus, Quote, SymbolMatch } from "./ports.ts";
+import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "./ports.ts";
 
 export interface CacheTtls {
   quoteMs: number;
@@ -6,6 +6,8 @@ export interface CacheTtls {
   unknownQuoteMs: number;
   searchMs: number;
   marketStatusMs: number;
+  /** Release dates change rarely: one call per symbol and day range every few hours is plenty. */
+  earningsMs: number;
 }
 
 export const DEFAULT_CACHE_TTLS: CacheTtls = {
@@ -13,6 +15,7 @@ export const DEFAULT_CACHE_TTLS: CacheTtls = {
   unknownQuoteMs: 60_000,
   searchMs: 10 * 60_000,
   marketStatusMs: 60_000,
+  earningsMs: 6 * 3600_000,
 };
 
 const MAX_ENTRIES = 5_000;
@@ -60,6 +63,14 @@ export class CachedMarketData implements MarketData {
       "market-status",
       () => this.#inner.marketStatus(),
       () => this.#ttls.marketStatusMs,
+    );
+  }
+
+  earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]> {
+    return this.#cached(
+      `earnings:${symbol}:${from}:${to}`,
+      () => this.#inner.earnings(symbol, from, to),
+      () => this.#ttls.earningsMs,
     );
   }
 

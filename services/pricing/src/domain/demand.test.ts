@@ -27,6 +27,7 @@ function change(
   symbol: string,
   status: AlertChangeEvent["alert"]["status"],
   version = (versions.get(id) ?? 0) + 1,
+  condition: AlertChangeEvent["alert"]["condition"] = { kind: "price", direction: "above", target: 1 },
 ): AlertChangeEvent {
   versions.set(id, Math.max(version, versions.get(id) ?? 0));
   // Only the fields the tracker reads matter; the rest is a plausible alert.
@@ -35,7 +36,7 @@ function change(
     seq: String(version),
     change: status === "active" ? "created" : "cancelled",
     at: new Date().toISOString(),
-    alert: { id, symbol, status, version } as AlertChangeEvent["alert"],
+    alert: { id, symbol, status, version, condition } as AlertChangeEvent["alert"],
   };
 }
 
@@ -69,6 +70,17 @@ describe("DemandTracker", () => {
       { added: ["TSLA"], removed: [] },
       { added: [], removed: ["TSLA"] },
     ]);
+  });
+
+  it("adds no demand for an earnings alert: it is due by the calendar, not a price", async () => {
+    const tracker = new DemandTracker(new ScriptedSnapshot(), silent, { recheckDelayMs: 1 });
+    tracker.apply(change("e1", "NFLX", "active", undefined, { kind: "earnings" }));
+    expect(tracker.symbols()).toEqual([]);
+    // Edited into a price alert, it streams prices; back to earnings, it stops.
+    tracker.apply(change("e1", "NFLX", "active"));
+    expect(tracker.symbols()).toEqual(["NFLX"]);
+    tracker.apply(change("e1", "NFLX", "active", undefined, { kind: "earnings" }));
+    expect(tracker.symbols()).toEqual([]);
   });
 
   it("counts alerts per symbol: thousands on one symbol, the symbol goes only with the last of them", async () => {

@@ -83,7 +83,9 @@ export class DemandTracker {
    * back the demand of an alert cancelled since.
    */
   apply(event: AlertChangeEvent): void {
-    const { id, symbol, status, version } = event.alert;
+    const { id, symbol, version } = event.alert;
+    // An earnings alert is due by the calendar: it needs no price stream (nor a slot of the symbol cap).
+    const status = event.alert.condition.kind === "earnings" ? "inactive" : event.alert.status;
     const applied = this.#versions.get(id);
     if (applied !== undefined && version <= applied) return;
     this.#versions.delete(id);

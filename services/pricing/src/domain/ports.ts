@@ -1,6 +1,13 @@
-import type { MarketStatus, PriceTick, Quote, SymbolMatch } from "@tickerbell/contracts";
+import type {
+  EarningsCalendar,
+  EarningsEvent,
+  MarketStatus,
+  PriceTick,
+  Quote,
+  SymbolMatch,
+} from "@tickerbell/contracts";
 
-export type { MarketStatus, Quote, SymbolMatch };
+export type { EarningsCalendar, EarningsEvent, MarketStatus, Quote, SymbolMatch };
 
 /** Where a source delivers ticks. Called synchronously from the source's event loop turn; must not throw. */
 export type TickSink = (tick: PriceTick) => void;
@@ -34,4 +41,6 @@ export interface MarketData {
   quote(symbol: string): Promise<Quote | null>;
   search(query: string): Promise<SymbolMatch[]>;
   marketStatus(): Promise<MarketStatus>;
+  /** The symbol's earnings releases from `from` to `to` (US/Eastern days, inclusive), soonest first. */
+  earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]>;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type { EarningsEvent, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
 import type { CallBudget, CallPriority } from "./call-budget.ts";
 import { FinnhubNetworkError, FinnhubRateLimitedError, FinnhubRemoteError } from "./errors.ts";
 
@@ -33,6 +33,21 @@ const FinnhubMarketStatusSchema = z.object({
   timezone: z.string().optional(),
   t: z.number(),
 });
+
+const FinnhubEarningsSchema = z.object({
+  earningsCalendar: z.array(
+    z.object({
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      hour: z.string().nullable().optional(),
+      quarter: z.number().int().nullable().optional(),
+      year: z.number().int().nullable().optional(),
+      epsEstimate: z.number().nullable().optional(),
+      revenueEstimate: z.number().nullable().optional(),
+      symbol: z.string(),
+    }),
+  ),
+});
+const KNOWN_HOURS = new Set(["bmo", "amc", "dmh"]);
 
 /** Without Retry-After, a 429 pauses the budget this long. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
@@ -93,6 +108,30 @@ export class FinnhubRestClient {
       timezone: s.timezone ?? "America/New_York",
       ts: s.t * 1000,
     };
+  }
+
+  /** One symbol's earnings releases between two days (inclusive); Finnhub's empty hour reads as unknown. */
+  async earnings(symbol: string, from: string, to: string, priority: CallPriority): Promise<EarningsEvent[]> {
+    const parsed = FinnhubEarningsSchema.safeParse(
+      await this.#get("/calendar/earnings", { from, to, symbol }, priority),
+    );
+    // A body we cannot read is Finnhub's fault, said as such (502), never a crash of the request.
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") ?? "";
+      throw new FinnhubRemoteError("/calendar/earnings", 200, `unreadable earnings calendar (at ${where})`);
+    }
+    return parsed.data.earningsCalendar
+      .filter((e) => e.symbol === symbol)
+      .map((e) => ({
+        symbol: e.symbol,
+        date: e.date,
+        hour: KNOWN_HOURS.has(e.hour ?? "") ? (e.hour as EarningsEvent["hour"]) : "unknown",
+        quarter: e.quarter ?? null,
+        year: e.year ?? null,
+        epsEstimate: e.epsEstimate ?? null,
+        revenueEstimate: e.revenueEstimate ?? null,
+      }))
+      .sort((a, b) => a.date.localeCompare(b.date));
   }
 
   async #get(path: string, params: Record<string, string>, priority: CallPriority): Promise<unknown> {

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Logger, Registry } from "@tickerbell/config";
 import {
+  EarningsCalendarSchema,
   ErrorBodySchema,
   MarketStatusSchema,
   QuoteSchema,
@@ -23,6 +24,27 @@ export interface PricingHttpDeps {
   metrics: Registry;
   log: Logger;
   isReady: () => boolean;
+  /** The clock that says which US/Eastern day it is (tests move it). */
+  now?: () => number;
+}
+
+/** How far ahead an earnings calendar looks: past the next quarter's release, whatever the day. */
+export const EARNINGS_LOOKAHEAD_DAYS = 100;
+
+const EASTERN_DAY = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "America/New_York",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** The US/Eastern calendar day of an instant, `YYYY-MM-DD`. */
+export function easternDay(ms: number): string {
+  return EASTERN_DAY.format(ms);
+}
+
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /** A refusal with its HTTP status and stable code, rendered by the one onError. */
@@ -165,6 +187,32 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
       },
     }),
     async (c) => c.json(await marketData.marketStatus(), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/earnings/{symbol}",
+      tags: ["market data"],
+      summary: `The symbol's earnings releases from today (US/Eastern) to ${EARNINGS_LOOKAHEAD_DAYS} days ahead (cached for hours)`,
+      request: { params: z.object({ symbol: SymbolSchema }) },
+      responses: {
+        200: {
+          description: "Releases, soonest first (none for a symbol that does not report)",
+          content: { "application/json": { schema: EarningsCalendarSchema } },
+        },
+        400: errorResponse("Not a ticker"),
+        502: errorResponse("The market data provider did not answer properly"),
+        503: errorResponse("The market data provider is rate limiting us; retry after Retry-After seconds"),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      // The same day range all day long, so every ask of a day shares one cached upstream call.
+      const from = easternDay((deps.now ?? Date.now)());
+      const to = addDays(from, EARNINGS_LOOKAHEAD_DAYS);
+      return c.json({ symbol, from, to, events: await marketData.earnings(symbol, from, to) }, 200);
+    },
   );
 
   app.doc("/openapi.json", OPENAPI_INFO);

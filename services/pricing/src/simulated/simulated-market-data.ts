@@ -1,5 +1,5 @@
 import { usSessionAt } from "@tickerbell/rules";
-import type { MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
@@ -44,6 +44,10 @@ export class SimulatedMarketData implements MarketData {
       .map((i) => ({ symbol: i.symbol, description: i.description, type: i.type }));
   }
 
+  async earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]> {
+    return simulatedEarnings(symbol, from, to);
+  }
+
   async marketStatus(): Promise<MarketStatus> {
     const ts = this.#now();
     const session = usSessionAt(ts);
@@ -56,6 +60,43 @@ export class SimulatedMarketData implements MarketData {
       ts,
     };
   }
+}
+
+/** Months a simulated company reports in (January reports the previous year's fourth quarter). */
+const REPORT_MONTHS = [0, 3, 6, 9];
+
+/**
+ * A made-up but stable earnings calendar: every stock of the universe reports four times a year on its own
+ * weekday in the second half of January, April, July and October, before the open or after the close (from a
+ * hash of its ticker), so a simulated run can show earnings alerts; ETPs do not report.
+ */
+export function simulatedEarnings(symbol: string, from: string, to: string): EarningsEvent[] {
+  const instrument = SIMULATED_BY_SYMBOL.get(symbol);
+  if (instrument?.type !== "Common Stock") return [];
+  let hash = 0;
+  for (const ch of symbol) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  const events: EarningsEvent[] = [];
+  const firstYear = Number(from.slice(0, 4));
+  const lastYear = Number(to.slice(0, 4));
+  for (let year = firstYear; year <= lastYear; year++) {
+    for (const month of REPORT_MONTHS) {
+      const day = new Date(Date.UTC(year, month, 15 + (hash % 12)));
+      // Companies report on weekdays.
+      while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+      const date = day.toISOString().slice(0, 10);
+      if (date < from || date > to) continue;
+      events.push({
+        symbol,
+        date,
+        hour: hash % 2 === 0 ? "amc" : "bmo",
+        quarter: month === 0 ? 4 : month / 3,
+        year: month === 0 ? year - 1 : year,
+        epsEstimate: Math.round(instrument.price * 4) / 100,
+        revenueEstimate: Math.round(instrument.price * (1 + (hash % 50))) * 10_000_000,
+      });
+    }
+  }
+  return events;
 }
 
 function round4(n: number): number {

@@ -44,6 +44,12 @@ export interface ComposeCheckInput {
 
 const HEALTHY = new Set(["service_healthy", "service_completed_successfully"]);
 
+/**
+ * Links a service uses only from a background pass that retries on its own, where a depends_on would close a
+ * cycle: the alert service's earnings scheduler asks pricing, and pricing waits for the alert service.
+ */
+const LATE_LINKS: ReadonlySet<string> = new Set(["alerts:PRICING_URL"]);
+
 export function checkCompose(input: ComposeCheckInput): string[] {
   const { doc, vars, deployables, jobs, envSchemas, repoRoot } = input;
   const problems: string[] = [];
@@ -143,7 +149,7 @@ export function checkCompose(input: ComposeCheckInput): string[] {
           const ports = listening(host).join(", ") || "no known port";
           problems.push(`${name}: ${key} points at ${host}:${port}, but ${host} listens on ${ports}`);
         }
-        if (!(host in waitsFor))
+        if (!(host in waitsFor) && !LATE_LINKS.has(`${name}:${key}`))
           problems.push(`${name}: talks to ${host} (${key}) but does not depend_on it`);
       }
     }

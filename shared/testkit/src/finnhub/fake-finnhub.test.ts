@@ -71,6 +71,43 @@ describe("fake Finnhub REST", () => {
     expect(fake.restCalls.map((c) => c.status)).toEqual([401, 401, 200, 200, 200, 200]);
   });
 
+  it("answers /calendar/earnings in Finnhub's shape, by day range and symbol, and refuses a malformed date", async () => {
+    fake = await FakeFinnhub.start({
+      earnings: [
+        { symbol: "MSFT", date: "2027-01-27", hour: "amc", quarter: 2, year: 2027, epsEstimate: 3.1 },
+        { symbol: "AAPL", date: "2027-01-28", hour: "amc", quarter: 1, year: 2027, revenueEstimate: 1.2e11 },
+        { symbol: "AAPL", date: "2027-04-30", hour: "bmo", quarter: 2, year: 2027 },
+      ],
+    });
+    const url = (q: string) => `${fake?.restUrl}/calendar/earnings?${q}&token=${fake?.apiKey}`;
+    const aapl = await json(url("from=2027-01-01&to=2027-03-01&symbol=AAPL"));
+    expect(aapl.body).toEqual({
+      earningsCalendar: [
+        {
+          date: "2027-01-28",
+          epsActual: null,
+          epsEstimate: null,
+          hour: "amc",
+          quarter: 1,
+          revenueActual: null,
+          revenueEstimate: 1.2e11,
+          symbol: "AAPL",
+          year: 2027,
+        },
+      ],
+    });
+    const all = (await json(url("from=2027-01-27&to=2027-12-31"))).body as { earningsCalendar: unknown[] };
+    expect(all.earningsCalendar).toHaveLength(3);
+    const bad = await json(url("from=tomorrow"));
+    expect(bad.status).toBe(422);
+    expect(bad.body).toEqual({ error: "Wrong date format. Please use YYYY-MM-DD." });
+    expect(fake.restCalls.map((c) => [c.path, c.symbol, c.status])).toEqual([
+      ["/calendar/earnings", "AAPL", 200],
+      ["/calendar/earnings", undefined, 200],
+      ["/calendar/earnings", undefined, 422],
+    ]);
+  });
+
   it("answers 429 with Retry-After once the window's calls are spent", async () => {
     fake = await FakeFinnhub.start({ restCallsPerWindow: 2, restWindowMs: 5_000 });
     const url = `${fake.restUrl}/quote?symbol=AAPL&token=${fake.apiKey}`;

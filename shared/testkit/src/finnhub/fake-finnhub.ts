@@ -40,6 +40,21 @@ export interface FakeMarketStatus {
   holiday: string | null;
 }
 
+/** One row of Finnhub's `/calendar/earnings` (`earningsCalendar[]`), as Finnhub sends it. */
+export interface FakeEarnings {
+  symbol: string;
+  /** The report day, `YYYY-MM-DD` (US/Eastern). */
+  date: string;
+  /** `bmo` before the open, `amc` after the close, `dmh` during market hours; empty when Finnhub does not know. */
+  hour: "bmo" | "amc" | "dmh" | "";
+  quarter: number;
+  year: number;
+  epsEstimate?: number | null;
+  epsActual?: number | null;
+  revenueEstimate?: number | null;
+  revenueActual?: number | null;
+}
+
 export interface FakeFinnhubOptions {
   /** API keys the fake accepts (default: one, `DEFAULT_FAKE_FINNHUB_KEY`). */
   apiKeys?: string[];
@@ -55,6 +70,8 @@ export interface FakeFinnhubOptions {
   /** The symbol universe for /search and the starting quotes for /quote. */
   symbols?: Array<FakeSymbolInfo & { price?: number }>;
   marketStatus?: FakeMarketStatus;
+  /** What /calendar/earnings answers from (filtered by its from, to and symbol parameters). */
+  earnings?: FakeEarnings[];
 }
 
 export const DEFAULT_FAKE_FINNHUB_KEY = "fake-finnhub-key-0001";
@@ -108,6 +125,7 @@ export class FakeFinnhub {
   readonly #callTimes = new Map<string, number[]>();
   readonly #quotes = new Map<string, FakeQuote>();
   readonly #universe: FakeSymbolInfo[];
+  #earnings: FakeEarnings[];
   #marketStatus: FakeMarketStatus;
   #pingTimer: NodeJS.Timeout | undefined;
   #refusing = false;
@@ -125,6 +143,7 @@ export class FakeFinnhub {
     this.#restWindowMs = options.restWindowMs ?? 60_000;
     this.#retryAfterHeader = options.retryAfterHeader ?? true;
     this.#marketStatus = options.marketStatus ?? { isOpen: true, session: "regular", holiday: null };
+    this.#earnings = [...(options.earnings ?? [])];
     this.#universe = (options.symbols ?? DEFAULT_SYMBOLS).map(({ symbol, description, type }) => ({
       symbol,
       description,
@@ -196,6 +215,11 @@ export class FakeFinnhub {
   setQuote(symbol: string, quote: Partial<FakeQuote> & { c: number }): void {
     const t = quote.t ?? Math.floor(Date.now() / 1000);
     this.#quotes.set(symbol, { h: quote.c, l: quote.c, o: quote.c, pc: quote.c, ...quote, t });
+  }
+
+  /** Replaces what /calendar/earnings answers from. */
+  setEarnings(rows: FakeEarnings[]): void {
+    this.#earnings = [...rows];
   }
 
   setMarketStatus(status: FakeMarketStatus): void {
@@ -339,6 +363,34 @@ export class FakeFinnhub {
             t: Math.floor(now / 1000),
           },
         };
+      }
+      case "/calendar/earnings": {
+        // Finnhub's shape: every row in the inclusive [from, to] day range, of one symbol when asked; a
+        // malformed date is refused as Finnhub does, with 422 and a message.
+        const from = url.searchParams.get("from");
+        const to = url.searchParams.get("to");
+        const day = /^\d{4}-\d{2}-\d{2}$/;
+        if ((from !== null && !day.test(from)) || (to !== null && !day.test(to))) {
+          record(422);
+          return { status: 422, body: { error: "Wrong date format. Please use YYYY-MM-DD." } };
+        }
+        record(200);
+        const earningsCalendar = this.#earnings
+          .filter((e) => (from === null || e.date >= from) && (to === null || e.date <= to))
+          .filter((e) => symbol === undefined || symbol === "" || e.symbol === symbol)
+          .sort((a, b) => a.date.localeCompare(b.date))
+          .map((e) => ({
+            date: e.date,
+            epsActual: e.epsActual ?? null,
+            epsEstimate: e.epsEstimate ?? null,
+            hour: e.hour,
+            quarter: e.quarter,
+            revenueActual: e.revenueActual ?? null,
+            revenueEstimate: e.revenueEstimate ?? null,
+            symbol: e.symbol,
+            year: e.year,
+          }));
+        return { status: 200, body: { earningsCalendar } };
       }
       default:
         record(404);

@@ -435,5 +435,7 @@ export function kindOf(condition: AlertCondition): string {
       return `percent ${condition.direction}`;
     case "trailing":
       return `trailing ${condition.direction} ${condition.offset.unit}`;
+    case "earnings":
+      return "earnings";
   }
 }
