@@ -441,6 +441,10 @@ export function slashExample(typed: string): string {
       if ("timeZone" in change) return `/settings timezone zone:${change.timeZone ?? "UTC"}`;
       return `/settings quiet hours:${change.quietHours ? `${change.quietHours.start}-${change.quietHours.end}` : "off"}`;
     }
+    case "export":
+      return `/export format:${command.format}`;
+    case "import":
+      return "/import";
     case "start":
     case "help":
       return "/help";
