@@ -25,7 +25,6 @@ import type {
   BotUser,
   CallbackQuery,
   Chat,
-  Document,
   File,
   InlineKeyboardButton,
   InlineKeyboardMarkup,
