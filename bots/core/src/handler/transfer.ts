@@ -66,7 +66,12 @@ export class Transfers {
     } catch (error) {
       if (error instanceof FileTooLargeError) return tooLarge(error.bytes);
       if (error instanceof FileUnavailableError)
-        return { text: "I couldn't download that file; send it again in a moment." };
+        return {
+          text:
+            ctx.platform === "console"
+              ? `Nothing was imported: ${error.message}.`
+              : "I couldn't download that file; send it again in a moment.",
+        };
       throw error;
     }
     const read = readImportFile(bytes, file.name, this.deps.now());
