@@ -143,8 +143,17 @@ export class Transfers {
       }
       try {
         const alert = await this.deps.alerts.createAlert(ctx, this.deps.createRequest(ctx, command, quote));
-        if (line.paused) await this.deps.alerts.updateAlert(ctx, alert.id, { status: "paused" });
-        set("created", `${what}${line.paused ? " (paused)" : ""}`);
+        // Created is created: a pause that fails leaves it active, and the line says so.
+        const paused =
+          line.paused &&
+          (await this.deps.alerts.updateAlert(ctx, alert.id, { status: "paused" }).then(
+            () => true,
+            () => false,
+          ));
+        set(
+          "created",
+          `${what}${paused ? " (paused)" : line.paused ? " (active: it could not be paused)" : ""}`,
+        );
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) {
           failed = "not imported: the alert service failed; import the file again later";
