@@ -225,8 +225,8 @@ const KEYBOARD_BUTTON_KINDS = [
 
 /**
  * A Telegram Bot API server for tests: real HTTP on a free port, so an unmodified bot library (telegraf) reaches
- * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userPresses`,
- * `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
+ * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userSendsDocument`,
+ * `userPresses`, `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
  * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
  *
  * @example
