@@ -163,7 +163,7 @@ describe("hostile files on Telegram", () => {
         filename: "x.csv",
         data: Buffer.from("type,symbol,condition,note\nalert,AAPL,above 900000,caf\xe9\n", "latin1"),
       },
-      /^Nothing was imported\. That file is not UTF-8 text\./,
+      /^Nothing was imported\. That file is not UTF-8 text \(a spreadsheet saves it as "CSV UTF-8"\)\./,
     ],
   ];
   it.each(cases)("%s: refused whole, saying why", async (name, document, reply) => {

@@ -66,6 +66,18 @@ describe("reading an import file", () => {
     ]);
   });
 
+  it("says when a spreadsheet separated the cells with semicolons or tabs", () => {
+    expect(read("type;symbol;condition\nalert;AAPL;above 200\n")).toEqual({
+      ok: false,
+      message:
+        'The cells of line 1 are separated by ";"; /import reads comma-separated files (a spreadsheet saves them as "CSV UTF-8").',
+    });
+    expect(read("type\tsymbol\tcondition\n")).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("separated by tabs"),
+    });
+  });
+
   it("names wrong, missing and doubled columns", () => {
     expect(read("type,ticker,price\nalert,AAPL,200\n")).toEqual({
       ok: false,

@@ -42,7 +42,9 @@ export function readImportFile(bytes: Uint8Array, name: string, now: Date): Impo
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return refuse(`That file is not UTF-8 text. ${WHAT_IMPORT_READS}`);
+    return refuse(
+      `That file is not UTF-8 text (a spreadsheet saves it as "CSV UTF-8"). ${WHAT_IMPORT_READS}`,
+    );
   }
   text = text.replace(/^\uFEFF/, "");
   const json = /\.json$/i.test(name) || /^\s*[{[]/.test(text);
@@ -67,6 +69,11 @@ function readCsvFile(text: string, now: Date): ImportRead {
   const [header, ...rows] = read.rows;
   if (header === undefined) return refuse("That file is empty.");
   const names = header.cells.map((cell) => unguardFormula(cell).trim().toLowerCase());
+  const separator = names.length === 1 ? /[;\t|]/.exec(names[0] ?? "")?.[0] : undefined;
+  if (separator !== undefined)
+    return refuse(
+      `The cells of line ${header.line} are separated by ${separator === "\t" ? "tabs" : `"${separator}"`}; /import reads comma-separated files (a spreadsheet saves them as "CSV UTF-8").`,
+    );
   const unknown = names.filter((n) => !(TRANSFER_CSV_COLUMNS as readonly string[]).includes(n));
   if (unknown.length > 0) {
     const shown = unknown.map((n) => `"${n.slice(0, 30)}"`).join(", ");
