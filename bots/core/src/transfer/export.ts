@@ -10,10 +10,17 @@ import {
 import { writeCsv } from "./csv.ts";
 import type { ReplyFile } from "./files.ts";
 
-/** A number as the grammar reads it: plain digits, never `1e-7`. */
-function plainNumber(value: number): string {
+/** A number as the grammar reads it: plain digits (`0.000000123`, never `1.23e-7`), the same number back. */
+export function plainNumber(value: number): string {
   const text = String(value);
-  return /e/i.test(text) ? value.toFixed(12).replace(/0+$/, "").replace(/\.$/, "") : text;
+  const exponent = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (exponent === null) return text;
+  const digits = `${exponent[1]}${exponent[2] ?? ""}`;
+  const shift = Number(exponent[3]);
+  if (shift < 0) return `0.${"0".repeat(-shift - 1)}${digits}`;
+  return digits.length > shift + 1
+    ? `${digits.slice(0, shift + 1)}.${digits.slice(shift + 1)}`
+    : digits.padEnd(shift + 1, "0");
 }
 
 /** The condition in the words a user types after the ticker: `above 200`, `down 3% from close`, `trail up $5`. */
