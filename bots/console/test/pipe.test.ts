@@ -102,7 +102,9 @@ describe("export and import on the console", () => {
     expect(second).toContain(
       "Imported: 2 created, 0 duplicates, 0 refused\n✅ line 2: created — AAPL above $900,000.00\n✅ line 3: created — MSFT on your watchlist",
     );
-    expect(second).toContain("Give the file's path: /import ./tickerbell-2026-12-03.csv");
+    expect(second).toMatch(
+      /Give the file's path: \/import \.\/data\/exports\/tickerbell-\d{4}-\d{2}-\d{2}\.csv/,
+    );
     expect(second).toContain(
       `Nothing was imported: there is no file at ${join(world.dataDir, "missing.csv")}.`,
     );

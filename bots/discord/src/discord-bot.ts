@@ -296,6 +296,7 @@ const TYPED_TO_SLASH: Array<[RegExp, string]> = [
   [/\/watch AAPL MSFT\b/g, "/watchlist add"],
   [/\/alert AAPL above 200\b/g, "/alert price"],
   [/\/help alert\b/g, "/help topic:alert"],
+  [/\/help import\b/g, "/help topic:import"],
 ];
 
 /** Core's light markup (`*bold*`) in Discord markdown (`**bold**`), with slash-command names. */

@@ -52,7 +52,7 @@ export class Transfers {
         ? "Send the file as a document with the caption /import, or answer /import to a file you sent."
         : ctx.platform === "discord"
           ? "Use /import and attach the file to its file option."
-          : "Give the file's path: /import ./tickerbell-2026-12-03.csv";
+          : `Give the file's path: /import ./data/exports/tickerbell-${this.deps.now().toISOString().slice(0, 10)}.csv`;
     return {
       text: `${how}\nIt reads the CSV or JSON file /export writes (up to ${formatBytes(MAX_IMPORT_BYTES)}); /help import shows the columns.`,
     };
