@@ -78,6 +78,13 @@ describe("reading an import file", () => {
     });
   });
 
+  it("leaves a column without a name unread (a spreadsheet's trailing comma)", () => {
+    expect(read("type,symbol,condition,,\nwatch,AAPL,,,\n")).toMatchObject({
+      ok: true,
+      lines: [{ label: "line 2", kind: "watch", symbol: "AAPL" }],
+    });
+  });
+
   it("names wrong, missing and doubled columns", () => {
     expect(read("type,ticker,price\nalert,AAPL,200\n")).toEqual({
       ok: false,

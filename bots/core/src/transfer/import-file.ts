@@ -74,14 +74,15 @@ function readCsvFile(text: string, now: Date): ImportRead {
     return refuse(
       `The cells of line ${header.line} are separated by ${separator === "\t" ? "tabs" : `"${separator}"`}; /import reads comma-separated files (a spreadsheet saves them as "CSV UTF-8").`,
     );
-  const unknown = names.filter((n) => !(TRANSFER_CSV_COLUMNS as readonly string[]).includes(n));
+  // A column without a name (a spreadsheet's trailing comma) is left unread.
+  const unknown = names.filter((n) => n !== "" && !(TRANSFER_CSV_COLUMNS as readonly string[]).includes(n));
   if (unknown.length > 0) {
     const shown = unknown.map((n) => `"${n.slice(0, 30)}"`).join(", ");
     return refuse(
       `Line ${header.line} should name the columns; ${unknown.length === 1 ? "this one is" : "these are"} not known: ${shown}. The columns are: ${COLUMNS_LIST}.`,
     );
   }
-  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  const twice = names.filter((n, i) => n !== "" && names.indexOf(n) !== i);
   if (twice.length > 0) return refuse(`The column "${twice[0]}" is named twice in line ${header.line}.`);
   const missing = REQUIRED_COLUMNS.filter((c) => !names.includes(c));
   if (missing.length > 0)
