@@ -4,6 +4,7 @@ import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor 
 import type { ChatContext, CommandHandler, Reply } from "@tickerbell/bot-core";
 import { escapeUnsafeCharacters } from "@tickerbell/contracts";
 import { ConsoleCompleter, type TickerSource } from "./completion.ts";
+import { importFileAt, saveExport } from "./files.ts";
 
 export interface ConsoleChatOptions {
   handler: CommandHandler;
@@ -22,6 +23,8 @@ export interface ConsoleChatOptions {
   historyFile?: string;
   /** Lines kept in the history (default 500). */
   historySize?: number;
+  /** Where /export writes its file (default ./data/exports). */
+  exportDir?: string;
 }
 
 const PROMPT = "> ";
@@ -147,10 +150,18 @@ export class ConsoleChat {
     this.question = null;
     const answer = question === null ? null : yesOrNo(text);
     // A yes or no answers the question as its button would; any other line is a command, and drops it.
-    const reply =
+    // `/import <path>`: the console's file is a path on this machine.
+    const importPath = /^\/?import\s+(.+)$/i.exec(text)?.[1];
+    let reply =
       question !== null && answer !== null
         ? await this.options.handler.handleAction(this.options.user, answer ? question.yes : question.no)
-        : await this.options.handler.handleText(this.options.user, text.startsWith("/") ? text : `/${text}`);
+        : importPath !== undefined
+          ? await this.options.handler.handleImport(this.options.user, importFileAt(importPath))
+          : await this.options.handler.handleText(
+              this.options.user,
+              text.startsWith("/") ? text : `/${text}`,
+            );
+    if (reply.file !== undefined) reply = saveExport(reply, this.options.exportDir ?? "./data/exports");
     this.question = reply.confirm ?? null;
     this.show(renderReply(reply), { safe: true });
   }

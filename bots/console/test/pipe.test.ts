@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleChat } from "../src/console-chat.ts";
@@ -48,5 +50,69 @@ describe("console chat through a pipe", () => {
     await chat.closed;
     expect(printed()).toBe("> \nGoodbye! Your alerts are kept for the next start.\n");
     expect((await world.alerts.watchlist("piped")).items.map((i) => i.symbol)).not.toContain("TSLA");
+  });
+});
+
+// /export writes a file under the export folder and prints its path; /import <path> reads one, within the cap.
+async function session(user: string, lines: string[]): Promise<string> {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = "";
+  output.on("data", (chunk) => {
+    printed += String(chunk);
+  });
+  const chat = new ConsoleChat({
+    handler: world.handler,
+    input,
+    output,
+    user: { platform: "console", platformUserId: user, chatId: "console" },
+    exportDir: join(world.dataDir, "exports"),
+  });
+  chat.start();
+  input.end(`${lines.join("\n")}\n`);
+  await chat.closed;
+  return printed;
+}
+
+describe("export and import on the console", () => {
+  it("writes the export to a file it names, and imports a file by its path", async () => {
+    const first = await session("ann", [
+      '/alert AAPL above 900000 note "=1+1"',
+      "/watch MSFT",
+      "/export",
+      "/export",
+    ]);
+    const paths = [...first.matchAll(/Saved to (\S+\.csv)/g)].map((m) => m[1]!);
+    expect(paths).toHaveLength(2);
+    expect(paths[1]).toMatch(/-2\.csv$/); // a second export never writes over the first
+    expect(readFileSync(paths[0]!, "utf8")).toContain(`alert,AAPL,above 900000,,,'=1+1,,,active`);
+
+    const big = join(world.dataDir, "big.csv");
+    writeFileSync(big, Buffer.alloc(10 * 1024 * 1024, "a"));
+    const bin = join(world.dataDir, "photo.csv");
+    writeFileSync(bin, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]));
+    const second = await session("bob", [
+      `/import ${paths[0]}`,
+      "/import",
+      `/import ${join(world.dataDir, "missing.csv")}`,
+      `/import ${world.dataDir}`,
+      `/import ${big}`,
+      `/import "${bin}"`,
+    ]);
+    expect(second).toContain(
+      "Imported: 2 created, 0 duplicates, 0 refused\n✅ line 2: created — AAPL above $900,000.00\n✅ line 3: created — MSFT on your watchlist",
+    );
+    expect(second).toMatch(
+      /Give the file's path: \/import \.\/data\/exports\/tickerbell-\d{4}-\d{2}-\d{2}\.csv/,
+    );
+    expect(second).toContain(
+      `Nothing was imported: there is no file at ${join(world.dataDir, "missing.csv")}.`,
+    );
+    expect(second).toContain(`Nothing was imported: ${world.dataDir} is not a file.`);
+    expect(second).toContain(
+      "Nothing was imported: that file is over 1 MB (10 MB); /import takes files up to 1 MB.",
+    );
+    expect(second).toContain("Nothing was imported. That file is binary, not text.");
+    expect((await world.alerts.listAlerts("bob")).map((a) => a.note)).toEqual(["=1+1"]);
   });
 });

@@ -33,3 +33,7 @@ export * from "./runtime/chat-login-error.ts";
 export * from "./runtime/delivery-settings.ts";
 export * from "./runtime/notification-consumer.ts";
 export * from "./runtime/ops-server.ts";
+export * from "./transfer/csv.ts";
+export * from "./transfer/export.ts";
+export * from "./transfer/files.ts";
+export * from "./transfer/import-file.ts";

@@ -256,6 +256,23 @@ const settings = new SlashCommandBuilder()
       ),
   );
 
+const exportCommand = new SlashCommandBuilder()
+  .setName("export")
+  .setDescription("Your alerts and watchlist as a file, to keep or to /import elsewhere")
+  .addStringOption((o) =>
+    o
+      .setName("format")
+      .setDescription("CSV (a spreadsheet opens it; the default) or JSON")
+      .addChoices(...choices("csv", "json")),
+  );
+
+const importCommand = new SlashCommandBuilder()
+  .setName("import")
+  .setDescription("Set the alerts and watchlist of a file from /export (CSV or JSON, up to 1 MB)")
+  .addAttachmentOption((o) =>
+    o.setName("file").setDescription("The CSV or JSON file /export made").setRequired(true),
+  );
+
 const help = new SlashCommandBuilder()
   .setName("help")
   .setDescription("How to use Tickerbell")
@@ -263,7 +280,7 @@ const help = new SlashCommandBuilder()
     o
       .setName("topic")
       .setDescription("A command")
-      .addChoices(...choices("alert", "watchlist", "price", "link")),
+      .addChoices(...choices("alert", "watchlist", "price", "link", "import")),
   );
 
 /** Exactly what `register` sends to Discord. */
@@ -273,6 +290,8 @@ export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] =
   price,
   link,
   settings,
+  exportCommand,
+  importCommand,
   help,
 ].map((builder) => builder.toJSON());
 
@@ -390,6 +409,11 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("settings", `tz ${text(options.zone) ?? ""}`, args));
     case "settings quiet":
       return fromResult(commandFromArguments("settings", `quiet ${text(options.hours) ?? ""}`, args));
+    case "export":
+      return fromResult(commandFromArguments("export", text(options.format) ?? "", args));
+    case "import":
+      // The file itself is read by the adapter (DiscordBot), from the attachment Discord resolved.
+      return { kind: "command", command: { name: "import", path: null } };
     case "help":
       return { kind: "help", topic: text(options.topic) ?? null };
     default:
@@ -472,6 +496,10 @@ export function slashExample(typed: string): string {
       if ("timeZone" in change) return `/settings timezone zone:${change.timeZone ?? "UTC"}`;
       return `/settings quiet hours:${change.quietHours ? `${change.quietHours.start}-${change.quietHours.end}` : "off"}`;
     }
+    case "export":
+      return `/export format:${command.format}`;
+    case "import":
+      return "/import";
     case "start":
     case "help":
       return "/help";
@@ -480,6 +508,13 @@ export function slashExample(typed: string): string {
 
 /** Help written in slash commands, from the declarations themselves. */
 export function helpText(topic: string | null): string {
+  if (topic === "import") {
+    return [
+      "**/export** `format:csv` or `format:json` — your open alerts and watchlist as a file",
+      "**/import** `file:` — attach a file /export made (or one you wrote): up to 1 MB and 500 lines; the reply says for each line whether it was created, a duplicate of one you have, or refused and why",
+      "CSV columns: `type,symbol,condition,repeat,expires,note,rth,urgent,status` — type `alert` or `watch`; condition as in a typed alert (`above 200`, `down 3% from close`, `trail up $5`); repeat a cooldown like `1h` (empty: once); expires a date, date-time or `7d`; rth and urgent `yes` or empty; status `active` or `paused`",
+    ].join("\n");
+  }
   if (topic === "alert") {
     return [
       "**/alert** — price, percent, trailing or earnings alerts",

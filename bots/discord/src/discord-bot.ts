@@ -7,6 +7,8 @@ import {
   type CommandError,
   type CommandHandler,
   describeAlert,
+  downloadCapped,
+  type IncomingFile,
   networkErrorCode,
   type PriceLookup,
   type Reply,
@@ -16,6 +18,7 @@ import type { Alert } from "@tickerbell/contracts";
 import {
   ActionRowBuilder,
   ApplicationCommandOptionType,
+  type Attachment,
   type AutocompleteInteraction,
   ButtonBuilder,
   type ButtonInteraction,
@@ -154,7 +157,11 @@ export class DiscordBot {
     }
     // Every other path calls the services: acknowledge first so Discord's 3-second window is always met.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const reply = await this.options.handler.handle(this.chatOf(interaction.user), request.command);
+    const attachment = request.command.name === "import" ? interaction.options.getAttachment("file") : null;
+    const reply =
+      attachment === null
+        ? await this.options.handler.handle(this.chatOf(interaction.user), request.command)
+        : await this.options.handler.handleImport(this.chatOf(interaction.user), incomingFile(attachment));
     await interaction.editReply(render(reply));
   }
 
@@ -289,6 +296,7 @@ const TYPED_TO_SLASH: Array<[RegExp, string]> = [
   [/\/watch AAPL MSFT\b/g, "/watchlist add"],
   [/\/alert AAPL above 200\b/g, "/alert price"],
   [/\/help alert\b/g, "/help topic:alert"],
+  [/\/help import\b/g, "/help topic:import"],
 ];
 
 /** Core's light markup (`*bold*`) in Discord markdown (`**bold**`), with slash-command names. */
@@ -306,9 +314,40 @@ function clip(text: string): string {
   return clipTo(text, MAX_CONTENT);
 }
 
-/** A core reply as an ephemeral message: text, and its buttons packed into Discord's five rows of five. */
-export function render(reply: Reply): { content: string; components: ActionRowBuilder<ButtonBuilder>[] } {
-  return { content: clip(discordText(reply.text)), components: buttonRows(reply.buttons ?? []) };
+/**
+ * A core reply as an ephemeral message: text, and its buttons packed into Discord's five rows of five. A reply's
+ * file is attached; a text longer than a message (an import's per-line result) is cut, and attached whole.
+ */
+export function render(reply: Reply): {
+  content: string;
+  components: ActionRowBuilder<ButtonBuilder>[];
+  files?: Array<{ attachment: Buffer; name: string }>;
+} {
+  const text = discordText(reply.text);
+  const rendered = { content: clip(text), components: buttonRows(reply.buttons ?? []) };
+  if (reply.file !== undefined)
+    return { ...rendered, files: [{ attachment: Buffer.from(reply.file.data), name: reply.file.name }] };
+  if (text.length > MAX_CONTENT) {
+    const cut = text.lastIndexOf("\n", MAX_CONTENT - 60);
+    return {
+      ...rendered,
+      content: `${text.slice(0, cut > 0 ? cut : MAX_CONTENT - 60)}\n… the whole reply is attached.`,
+      files: [{ attachment: Buffer.from(reply.text), name: "reply.txt" }],
+    };
+  }
+  return rendered;
+}
+
+/**
+ * The file a user attached to /import, read only when the handler asks: Discord states its size, checked
+ * first, and the download from Discord's CDN stops at the cap.
+ */
+function incomingFile(attachment: Attachment): IncomingFile {
+  return {
+    name: attachment.name,
+    size: attachment.size,
+    read: (maxBytes) => downloadCapped(attachment.url, maxBytes),
+  };
 }
 
 /** Packs rows of buttons into at most five rows of five, keeping each core row together. */

@@ -21,6 +21,8 @@ describe("registration", () => {
       "price",
       "link",
       "settings",
+      "export",
+      "import",
       "help",
     ]);
   });

@@ -4,6 +4,10 @@ import {
   ChatLoginError,
   COMMAND_HELP,
   type CommandHandler,
+  downloadCapped,
+  FileTooLargeError,
+  FileUnavailableError,
+  type IncomingFile,
   networkErrorCode,
   type RateLimiter,
   type Reply,
@@ -45,6 +49,9 @@ export class TelegramBot {
       this.bot.telegram.options.agent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 10_000 });
     }
     this.bot.on(message("text"), (ctx) => this.onText(ctx, ctx.message.text));
+    this.bot.on(message("document"), (ctx) =>
+      this.onDocument(ctx, ctx.message.document, ctx.message.caption),
+    );
     this.bot.on(callbackQuery("data"), (ctx) => this.onButton(ctx, ctx.callbackQuery.data));
     this.bot.catch((error, ctx) => {
       this.options.logger.error({ err: error, updateId: ctx.update.update_id }, "failed handling an update");
@@ -116,8 +123,68 @@ export class TelegramBot {
     const chat = this.chatOf(ctx);
     if (!chat || ctx.chat === undefined) return;
     if (this.addressedToAnotherBot(text, ctx.botInfo?.username)) return;
-    const reply = await this.options.handler.handleText(chat, text);
-    const chatId = ctx.chat.id;
+    // `/import` answering a file the user sent imports that file.
+    const replied = (ctx.message as { reply_to_message?: { document?: TelegramDocument } } | undefined)
+      ?.reply_to_message?.document;
+    const reply =
+      replied !== undefined && isImportCommand(text)
+        ? await this.options.handler.handleImport(chat, this.incomingFile(replied))
+        : await this.options.handler.handleText(chat, text);
+    await this.send(ctx, ctx.chat.id, reply);
+  }
+
+  /** A file with the caption `/import` is imported; in a private chat, any other file gets told how. */
+  private async onDocument(
+    ctx: Context,
+    document: TelegramDocument,
+    caption: string | undefined,
+  ): Promise<void> {
+    const chat = this.chatOf(ctx);
+    if (!chat || ctx.chat === undefined) return;
+    if (caption !== undefined && this.addressedToAnotherBot(caption, ctx.botInfo?.username)) return;
+    if (caption !== undefined && isImportCommand(caption)) {
+      await this.send(
+        ctx,
+        ctx.chat.id,
+        await this.options.handler.handleImport(chat, this.incomingFile(document)),
+      );
+    } else if (ctx.chat.type === "private") {
+      await this.send(ctx, ctx.chat.id, {
+        text: "To import this file, answer it with /import (or send it with the caption /import).",
+      });
+    }
+  }
+
+  /**
+   * The document, read only when the handler asks: its declared size is checked first, getFile's next, and the
+   * download stops at the cap. The file URL holds the token: it is never logged or shown.
+   */
+  private incomingFile(document: TelegramDocument): IncomingFile {
+    const telegram = this.bot.telegram;
+    return {
+      name: document.file_name ?? "file",
+      size: document.file_size ?? null,
+      read: async (maxBytes) => {
+        let file: Awaited<ReturnType<typeof telegram.getFile>>;
+        try {
+          file = await telegram.getFile(document.file_id);
+        } catch (error) {
+          if (error instanceof TelegramError && /too big/i.test(error.description))
+            throw new FileTooLargeError(null, maxBytes);
+          throw new FileUnavailableError("getFile failed", error);
+        }
+        if (file.file_size !== undefined && file.file_size > maxBytes)
+          throw new FileTooLargeError(file.file_size, maxBytes);
+        const link = await telegram.getFileLink(file);
+        if (link.protocol !== "http:" && link.protocol !== "https:")
+          throw new FileUnavailableError("the Bot API server keeps files locally");
+        return downloadCapped(link.href, maxBytes);
+      },
+    };
+  }
+
+  /** A reply: its text (in as many messages as it takes, buttons under the last), and its file as a document. */
+  private async send(ctx: Context, chatId: number, reply: Reply): Promise<void> {
     // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
     const parts = renderMessages(reply);
     for (const [i, part] of parts.entries()) {
@@ -127,6 +194,12 @@ export class TelegramBot {
           parse_mode: "HTML",
           ...(last && reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
         }),
+      );
+    }
+    const file = reply.file;
+    if (file !== undefined) {
+      await this.paced(String(chatId), () =>
+        ctx.telegram.sendDocument(chatId, { source: Buffer.from(file.data), filename: file.name }),
       );
     }
   }
@@ -196,6 +269,17 @@ export class TelegramBot {
       }
     }
   }
+}
+
+interface TelegramDocument {
+  file_id: string;
+  file_name?: string;
+  file_size?: number;
+}
+
+/** `/import`, `/import@this_bot`, with anything after it. */
+function isImportCommand(text: string): boolean {
+  return /^\/import(@[A-Za-z0-9_]+)?(\s|$)/i.test(text.trim());
 }
 
 /** Light markup (`*bold*`) to Telegram HTML, escaping everything else. */

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import {
   inProcessDemand,
@@ -364,6 +365,7 @@ export async function startStandalone(
         // Tab completes the user's own tickers and those the pricing service's search finds.
         tickers: { alerts: alertsFor("console"), prices },
         ...(historyFile ? { historyFile } : {}),
+        exportDir: join(env.DATA_DIR, "exports"),
       });
       // The console starts reading only after the banner (openConsole); as a ChatBot it just stops.
       const consoleBot: ChatBot = { start: async () => {}, stop: async () => chat.stop() };

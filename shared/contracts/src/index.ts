@@ -8,4 +8,5 @@ export * from "./runtime.ts";
 export * from "./settings.ts";
 export * from "./topic-catalog.ts";
 export * from "./topics.ts";
+export * from "./transfer.ts";
 export * from "./users.ts";

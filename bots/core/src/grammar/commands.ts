@@ -18,7 +18,11 @@ export type Command =
   | EditCommand
   | BulkCommand
   /** `/settings` shows them (change null); `/settings tz …` and `/settings quiet …` change one. */
-  | { name: "settings"; change: SettingsChange | null };
+  | { name: "settings"; change: SettingsChange | null }
+  /** `/export [csv|json]`: the user's open alerts and watchlist as a file. */
+  | { name: "export"; format: "csv" | "json" }
+  /** `/import`: the file comes with the message (a path on the console); without one the reply says how. */
+  | { name: "import"; path: string | null };
 
 export type CommandName = Command["name"];
 
@@ -127,6 +131,16 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "watchlist", usage: "/watchlist", summary: "Your watchlist with current prices" },
   { name: "price", usage: "/price AAPL", summary: "Current price of a ticker" },
   { name: "link", usage: "/link [CODE]", summary: "Link your Discord and Telegram accounts" },
+  {
+    name: "export",
+    usage: "/export [csv|json]",
+    summary: "Your alerts and watchlist as a file (CSV unless you say json)",
+  },
+  {
+    name: "import",
+    usage: "/import (with a file)",
+    summary: "Set the alerts and watchlist of an exported (or hand-written) CSV or JSON file",
+  },
   {
     name: "settings",
     usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off]",

@@ -307,7 +307,8 @@ export function commandFromArguments(
     | "link"
     | "alerts"
     | "history"
-    | "settings",
+    | "settings"
+    | "export",
   args: string | undefined,
   options: { now: Date },
 ): ParseResult {

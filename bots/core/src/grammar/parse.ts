@@ -101,6 +101,8 @@ const ALIASES: Record<string, Command["name"]> = {
   settings: "settings",
   setting: "settings",
   prefs: "settings",
+  export: "export",
+  import: "import",
 };
 
 /**
@@ -171,6 +173,14 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
       if (!settings.ok) refuse(settings.message, settings.example);
       return { name: "settings", change: settings.change };
     }
+    case "export": {
+      const format = args[0]?.toLowerCase() ?? "csv";
+      if (args.length > 1 || (format !== "csv" && format !== "json"))
+        refuse("Export as csv or json.", "/export json");
+      return { name: "export", format };
+    }
+    case "import":
+      return { name: "import", path: args.length > 0 ? args.join(" ") : null };
     default:
       return refuseUnknown(head, name);
   }
@@ -326,6 +336,23 @@ export function splitAlertWords(args: Token[]): Token[] {
     }
   }
   return out;
+}
+
+/**
+ * The words after `/alert` as tokens (an imported line: its note is one quoted token, so no quoting is needed),
+ * read by the same grammar as a typed command.
+ */
+export function parseAlertTokens(
+  args: Token[],
+  now: Date,
+): { ok: true; command: AlertCommand | AlertLevelsCommand } | { ok: false; error: CommandError } {
+  try {
+    return { ok: true, command: parseAlert(args, now) };
+  } catch (error) {
+    if (error instanceof Refusal)
+      return { ok: false, error: { message: error.message, example: error.example } };
+    throw error;
+  }
 }
 
 function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand {

@@ -169,8 +169,14 @@ export function isDurationUnit(word: string): boolean {
   return UNIT_SECONDS[word.toLowerCase()] !== undefined;
 }
 
-/** `2026-12-31`: the end of that day, UTC. */
+/** `2026-12-31`: the end of that day, UTC; or a moment in UTC, `2026-12-31T15:30:00Z` (what /export writes). */
 export function readDate(word: string): Read<Date> {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/.test(word)) {
+    const at = new Date(word);
+    if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 10) !== word.slice(0, 10))
+      return no(`${shorten(word)} is not a real date and time`);
+    return ok(at);
+  }
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(word);
   if (!match) return no(`"${shorten(word)}" is not a date; write it like 2026-12-31`);
   const date = new Date(Date.UTC(2000, Number(match[2]) - 1, Number(match[3]), 23, 59, 59));

@@ -5,6 +5,8 @@ import {
   AlertSchema,
   type CreateAlertRequest,
   IdSchema,
+  MAX_IMPORT_ROWS,
+  TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
@@ -28,10 +30,12 @@ import {
 } from "../grammar/commands.ts";
 import { DEFAULT_SNOOZE_SECONDS, formatCommandError, parseCommand } from "../grammar/parse.ts";
 import { displayFor } from "../quiet/quiet-hours.ts";
+import type { IncomingFile } from "../transfer/files.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
+import { Transfers } from "./transfer.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
 
 export interface CommandHandlerDeps {
@@ -74,11 +78,26 @@ export class CommandHandler {
 
   /** `/pause all`, `/delete AAPL` and their buttons (bulk-actions.ts). */
   private readonly bulk: BulkActions;
+  /** `/export` and `/import` (transfer.ts). */
+  private readonly transfers: Transfers;
 
   constructor(deps: CommandHandlerDeps) {
     this.deps = deps;
     this.now = deps.now ?? (() => new Date());
     this.bulk = new BulkActions({ alerts: deps.alerts, now: this.now });
+    this.transfers = new Transfers({
+      alerts: deps.alerts,
+      prices: deps.prices,
+      now: this.now,
+      createRequest: (ctx, command, quote) => this.createRequest(ctx, command, quote),
+    });
+  }
+
+  /** `/import` with the file the user sent (the adapter reads it only when asked, within the cap). */
+  async handleImport(ctx: ChatContext, file: IncomingFile): Promise<Reply> {
+    return this.answering(ctx, "import", (turn) =>
+      this.handleCommand(turn, { name: "import", path: null }, file),
+    );
   }
 
   /** Handles one typed message. Never throws: every failure becomes a reply. */
@@ -120,7 +139,7 @@ export class CommandHandler {
     return this.answering(ctx, command.name, (turn) => this.handleCommand(turn, command));
   }
 
-  private async handleCommand(ctx: ChatContext, command: Command): Promise<Reply> {
+  private async handleCommand(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
     const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
     try {
       const resolved = await this.deps.alerts.resolveUser({
@@ -134,7 +153,7 @@ export class CommandHandler {
     const notice = await this.takeUndeliverableNotice(ctx, logger);
     let reply: Reply;
     try {
-      reply = await this.run(ctx, command);
+      reply = await this.run(ctx, command, file);
     } catch (error) {
       reply = this.explain(error, logger);
     }
@@ -246,7 +265,7 @@ export class CommandHandler {
       : reply;
   }
 
-  private async run(ctx: ChatContext, command: Command): Promise<Reply> {
+  private async run(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
     if (
       (command.name === "delete" || command.name === "pause" || command.name === "resume") &&
       command.ref.by === "id" &&
@@ -334,6 +353,10 @@ export class CommandHandler {
         return this.link(ctx, command.code);
       case "settings":
         return this.settings(ctx, command);
+      case "export":
+        return this.transfers.export(ctx, command.format);
+      case "import":
+        return file === undefined ? this.transfers.howToImport(ctx) : this.transfers.import(ctx, file);
     }
   }
 
@@ -383,6 +406,15 @@ export class CommandHandler {
           'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only)',
           "",
           ...ALERT_EXAMPLES.map((e) => `  ${e}`),
+        ].join("\n"),
+      };
+    }
+    if (topic === "import" || topic === "export") {
+      return {
+        text: [
+          "*/export [csv|json]* — your open alerts and watchlist as a file; */import* with that file sets them again",
+          `CSV columns: ${TRANSFER_CSV_COLUMNS.join(", ")}. type is alert or watch; condition as after /alert TICKER (above 200, down 3% from close, trail up $5); repeat a cooldown like 1h (empty: once); expires a date, date-time or 7d; rth and urgent yes or no; status active or paused.`,
+          `Up to 1 MB and ${MAX_IMPORT_ROWS} lines; each line is created, a duplicate of one you have, or refused with the reason.`,
         ].join("\n"),
       };
     }

@@ -1,5 +1,6 @@
 import type { Alert, EarningsEvent, Platform } from "@tickerbell/contracts";
 import type { AlertsClient } from "../clients/alerts-client.ts";
+import type { ReplyFile } from "../transfer/files.ts";
 
 /** Who is talking, and where to answer. */
 export interface ChatContext {
@@ -75,4 +76,6 @@ export interface Reply {
    * line answers it, `yes` or `no`, and is handled as that button's action.
    */
   confirm?: { yes: string; no: string };
+  /** A file sent with the reply (`/export`): a Telegram document, a Discord attachment, a path on the console. */
+  file?: ReplyFile;
 }

@@ -60,6 +60,11 @@ const alertCommand = new SlashCommandBuilder()
   )
   .addSubcommand((sub) => sub.setName("list").setDescription("Your alerts"));
 
+const uploadCommand = new SlashCommandBuilder()
+  .setName("upload")
+  .setDescription("Send a file")
+  .addAttachmentOption((o) => o.setName("file").setDescription("The file").setRequired(true));
+
 describe("FakeDiscord with the real discord.js client", () => {
   let fake: FakeDiscord;
   let client: Client;
@@ -467,4 +472,42 @@ describe("FakeDiscord edge cases", () => {
     expect(stats.invalidSessions).toBe(1);
     expect((await fake.slashCommand(ALICE, "ping").reply()).content).toBe("new session");
   }, 20_000);
+});
+
+describe("FakeDiscord attachments with the real discord.js client", () => {
+  it("resolves an attachment option, serves its file, and keeps the files a reply uploads", async () => {
+    const fake = await FakeDiscord.start({ heartbeatIntervalMs: 250 });
+    const client = clientFor(fake);
+    try {
+      const seen = new Promise<{ name: string; size: number; url: string }>((resolve) => {
+        client.on(Events.InteractionCreate, async (interaction) => {
+          if (!interaction.isChatInputCommand()) return;
+          const file = interaction.options.getAttachment("file", true);
+          resolve({ name: file.name, size: file.size, url: file.url });
+          await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+          await interaction.editReply({
+            content: "got it",
+            files: [{ attachment: Buffer.from("a,b\r\n"), name: "out.csv" }],
+          });
+        });
+      });
+      await login(fake, client);
+      await client.application?.commands.set([uploadCommand.toJSON()]);
+      const id = fake.attachFile({ filename: "in.csv", data: Buffer.from("x,y\n"), contentType: "text/csv" });
+      const reply = fake.slashCommand(ALICE, "upload", { file: id }).reply();
+      const file = await seen;
+      expect(file).toMatchObject({ name: "in.csv", size: 4 });
+      const download = await fetch(file.url);
+      expect([download.headers.get("content-length"), await download.text()]).toEqual(["4", "x,y\n"]);
+      const message = await reply;
+      expect(message.content).toBe("got it");
+      expect(message.attachments.map((a) => [a.filename, a.data.toString()])).toEqual([
+        ["out.csv", "a,b\r\n"],
+      ]);
+      expect(() => fake.slashCommand(ALICE, "upload", { file: "123" })).toThrow(/no attached file 123/);
+    } finally {
+      await client.destroy();
+      await fake.close();
+    }
+  });
 });

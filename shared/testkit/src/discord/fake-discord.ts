@@ -54,9 +54,21 @@ export interface DiscordMessageRecord {
   nonce?: string | number;
   /** The interaction whose response or follow-up this message is, if any. */
   interactionId?: string;
+  /** Files the bot uploaded with the message (multipart `files[n]`), bytes included. */
+  attachments: DiscordAttachmentRecord[];
   createdAt: number;
   editedAt: number | null;
   deleted: boolean;
+}
+
+/** An attachment: what Discord's API shows of it, and its bytes (served at `url`, as the CDN serves them). */
+export interface DiscordAttachmentRecord {
+  id: string;
+  filename: string;
+  size: number;
+  url: string;
+  contentType: string | undefined;
+  data: Buffer;
 }
 
 export type InteractionResponseRecord =
@@ -201,6 +213,8 @@ export class FakeDiscord {
   readonly #dmChannelByUser = new Map<string, string>();
   readonly #closedDms = new Set<string>();
   readonly #messages = new Map<string, StoredMessage>();
+  /** Every attachment by id: uploads of the bot and files users attached to commands, served under /attachments. */
+  readonly #attachments = new Map<string, DiscordAttachmentRecord>();
   readonly #nonces = new Map<string, string>();
   readonly #interactions = new Map<string, InteractionState>();
   readonly #interactionByToken = new Map<string, InteractionState>();
@@ -209,6 +223,7 @@ export class FakeDiscord {
   readonly #registrations: CommandRegistration[] = [];
   readonly #failures: InjectedFailure[] = [];
   readonly #requestLog: RequestLogEntry[] = [];
+  #attachmentDownloads = 0;
   readonly #stats: Omit<FakeDiscordStats, "gateway"> = {
     requests: 0,
     tooManyRequests: 0,
@@ -357,7 +372,30 @@ export class FakeDiscord {
     const data = buildCommandData(path, options, this.#findCommand(path, place.guildId, validate), {
       validate,
     });
+    const attached = attachmentOptionIds(data.options);
+    if (attached.length > 0) {
+      const attachments: Json = {};
+      for (const id of attached) {
+        const file = this.#attachments.get(id);
+        if (file === undefined) throw new Error(`FakeDiscord: no attached file ${id}; use attachFile first`);
+        attachments[id] = attachmentJson(file);
+      }
+      data.resolved = { attachments };
+    }
     return this.#dispatchInteraction(user, 2, data, place);
+  }
+
+  /**
+   * A user picks a file for a command's attachment option: Discord's client uploads it first, and the command
+   * carries its id (pass the returned id as the option's value). The file is served at its `url` like the CDN.
+   */
+  attachFile(file: { filename: string; data: Buffer; contentType?: string }): string {
+    return this.#storeAttachment(file.filename, file.data, file.contentType).id;
+  }
+
+  /** Requests for attachment files (GET /attachments/…), for tests that check a file was not fetched. */
+  get attachmentDownloads(): number {
+    return this.#attachmentDownloads;
   }
 
   /** A user types in option `focused` of a command; the bot should answer with choices (callback type 8). */
@@ -733,7 +771,7 @@ export class FakeDiscord {
       mention_everyone: false,
       mentions: [],
       mention_roles: [],
-      attachments: [],
+      attachments: message.attachments.map(attachmentJson),
       embeds: message.embeds,
       components: message.components,
       pinned: false,
@@ -768,6 +806,7 @@ export class FakeDiscord {
       embeds: Array.isArray(body.embeds) ? (body.embeds as Json[]) : [],
       components: Array.isArray(body.components) ? (body.components as Json[]) : [],
       flags: typeof body.flags === "number" ? body.flags : 0,
+      attachments: this.#uploadedWith(body),
       createdAt: now,
       editedAt: null,
       deleted: false,
@@ -784,9 +823,55 @@ export class FakeDiscord {
     if ("embeds" in body) message.embeds = Array.isArray(body.embeds) ? (body.embeds as Json[]) : [];
     if ("components" in body)
       message.components = Array.isArray(body.components) ? (body.components as Json[]) : [];
+    // `attachments` lists those to keep (by snowflake) and the new uploads (by their index in `files[n]`).
+    if ("attachments" in body || UPLOADS.has(body)) {
+      const keep = new Set(
+        (Array.isArray(body.attachments) ? (body.attachments as Json[]) : []).map((a) => String(a.id)),
+      );
+      const kept =
+        "attachments" in body ? message.attachments.filter((a) => keep.has(a.id)) : message.attachments;
+      message.attachments = [...kept, ...this.#uploadedWith(body)];
+    }
     message.flags &= ~MessageFlag.Loading;
     message.editedAt = Date.now();
     this.#signal.changed();
+  }
+
+  /** The files uploaded with a request body, stored as attachments. */
+  #uploadedWith(body: Json): DiscordAttachmentRecord[] {
+    return (UPLOADS.get(body) ?? []).map((file) =>
+      this.#storeAttachment(file.filename, file.data, file.contentType),
+    );
+  }
+
+  #storeAttachment(filename: string, data: Buffer, contentType: string | undefined): DiscordAttachmentRecord {
+    const id = nextSnowflake(Date.now());
+    const record: DiscordAttachmentRecord = {
+      id,
+      filename,
+      size: data.length,
+      url: `${this.apiBase.replace(/\/api$/, "")}/attachments/${id}/${encodeURIComponent(filename)}`,
+      contentType,
+      data,
+    };
+    this.#attachments.set(id, record);
+    return record;
+  }
+
+  /** GET /attachments/:id/:filename: the file's bytes with their length, as the CDN serves them. */
+  #serveAttachment(path: string, response: ServerResponse): void {
+    this.#attachmentDownloads += 1;
+    const id = /^\/attachments\/(\d+)\/[^/]+$/.exec(path)?.[1];
+    const file = id === undefined ? undefined : this.#attachments.get(id);
+    if (file === undefined) {
+      response.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
+      return;
+    }
+    response.writeHead(200, {
+      "Content-Type": file.contentType ?? "application/octet-stream",
+      "Content-Length": String(file.data.length),
+    });
+    response.end(file.data);
   }
 
   // ---- HTTP ------------------------------------------------------------------------------------------------------
@@ -802,6 +887,7 @@ export class FakeDiscord {
 
   async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://fake");
+    if (url.pathname.startsWith("/attachments/")) return this.#serveAttachment(url.pathname, response);
     const method = (request.method ?? "GET").toUpperCase();
     const path = url.pathname.replace(/^\/api(\/v\d+)?/, "");
     const raw = await readBody(request);
@@ -1367,7 +1453,10 @@ export class FakeInteraction {
 
 function snapshot(message: StoredMessage): DiscordMessageRecord {
   const { webhookId: _webhookId, ...record } = message;
-  return structuredClone(record);
+  const copy = structuredClone(record);
+  // structuredClone turns a Buffer into a bare Uint8Array: give the bytes back as a Buffer.
+  for (const attachment of copy.attachments) attachment.data = Buffer.from(attachment.data);
+  return copy;
 }
 
 function findComponent(rows: Json[], customId: string): Json | undefined {
@@ -1393,6 +1482,36 @@ function failureMatches(failure: InjectedFailure, routeName: string, concrete: s
   return failure.route.test(concrete);
 }
 
+interface Upload {
+  filename: string;
+  contentType: string | undefined;
+  data: Buffer;
+}
+
+/** Files of a multipart body, by the JSON payload they came with. */
+const UPLOADS = new WeakMap<object, Upload[]>();
+
+function attachmentJson(file: DiscordAttachmentRecord): Json {
+  return {
+    id: file.id,
+    filename: file.filename,
+    size: file.size,
+    url: file.url,
+    proxy_url: file.url,
+    ...(file.contentType === undefined ? {} : { content_type: file.contentType }),
+  };
+}
+
+/** The values of attachment options (type 11), subcommands included. */
+function attachmentOptionIds(options: unknown): string[] {
+  if (!Array.isArray(options)) return [];
+  return (options as Json[]).flatMap((option) =>
+    option.type === 11 && typeof option.value === "string"
+      ? [option.value]
+      : attachmentOptionIds(option.options),
+  );
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -1411,11 +1530,16 @@ async function parseBody(
     }).formData();
     const payload = form.get("payload_json");
     const json = typeof payload === "string" ? asJson(JSON.parse(payload)) : {};
-    const files = [...form.entries()]
-      .filter(([key]) => key.startsWith("files["))
-      .map(([, value]) => (value instanceof File ? value.name : String(value)));
-    if (files.length > 0 && !Array.isArray(json.attachments))
-      json.attachments = files.map((filename, id) => ({ id, filename }));
+    const uploads: Upload[] = [];
+    for (const [key, value] of form.entries()) {
+      if (!/^files\[\d+\]$/.test(key) || typeof value === "string") continue;
+      uploads.push({
+        filename: value.name,
+        contentType: value.type || undefined,
+        data: Buffer.from(await value.arrayBuffer()),
+      });
+    }
+    if (uploads.length > 0) UPLOADS.set(json, uploads);
     return json;
   }
   try {

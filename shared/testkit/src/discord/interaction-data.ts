@@ -12,6 +12,7 @@ const OptionType = {
   Integer: 4,
   Boolean: 5,
   Number: 10,
+  Attachment: 11,
 } as const;
 
 interface DeclaredOption {
@@ -69,6 +70,10 @@ function checkValue(where: string, declared: DeclaredOption, value: OptionValue)
       break;
     case OptionType.Boolean:
       if (typeof value !== "boolean") fail("is a boolean option");
+      break;
+    case OptionType.Attachment:
+      // The id of a file the user attached (FakeDiscord.attachFile); its details go in `resolved.attachments`.
+      if (typeof value !== "string") fail("is an attachment option: give FakeDiscord.attachFile's id");
       break;
     default:
       fail(`has type ${declared.type}, which the fake cannot fill in yet`);

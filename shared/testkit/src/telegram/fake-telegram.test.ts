@@ -523,3 +523,57 @@ describe("FakeTelegram getUpdates semantics", () => {
     expect(((await newer).body.result as Update[]).map((u) => u.message?.text)).toEqual(["hello"]);
   });
 });
+
+describe("files: documents both ways", () => {
+  it("serves a user's document through getFile and the file URL, and takes the bot's upload", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    const received = new Promise<{ fileId: string; caption: string | undefined; size: number | undefined }>(
+      (resolve) =>
+        bot.on("document", (ctx) =>
+          resolve({
+            fileId: ctx.message.document.file_id,
+            caption: ctx.message.caption,
+            size: ctx.message.document.file_size,
+          }),
+        ),
+    );
+    await launch(fake, bot);
+    fake.userSendsDocument(ALICE, { filename: "a.csv", data: Buffer.from("x,y\n"), caption: "/import" });
+    const doc = await received;
+    expect(doc).toMatchObject({ caption: "/import", size: 4 });
+    const link = await bot.telegram.getFileLink(doc.fileId);
+    expect(link.href).toMatch(
+      new RegExp(`^${fake.apiRoot}/file/bot${fake.token}/documents/file_\\d+\\.csv$`),
+    );
+    const download = await fetch(link);
+    expect([download.headers.get("content-length"), await download.text()]).toEqual(["4", "x,y\n"]);
+    expect((await fetch(`${fake.apiRoot}/file/bot${fake.token}/documents/nope.csv`)).status).toBe(404);
+    expect((await telegramError(bot.telegram.getFile("unknown"))).code).toBe(400);
+
+    await bot.telegram.sendDocument(
+      ALICE.id,
+      { source: Buffer.from("a,b\r\n"), filename: "out.csv" },
+      { caption: "here" },
+    );
+    const sent = await fake.waitForMessage((m) => m.method === "sendDocument");
+    expect(sent).toMatchObject({
+      chatId: ALICE.id,
+      text: "here",
+      document: { source: "upload", filename: "out.csv" },
+    });
+    expect(sent.document?.data.toString()).toBe("a,b\r\n");
+  });
+
+  it("refuses getFile for a document over the 20 MB bots may download", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    const received = new Promise<string>((resolve) =>
+      bot.on("document", (ctx) => resolve(ctx.message.document.file_id)),
+    );
+    await launch(fake, bot);
+    fake.userSendsDocument(ALICE, { filename: "big.bin", data: Buffer.alloc(20 * 1024 * 1024 + 1) });
+    const error = await telegramError(bot.telegram.getFile(await received));
+    expect(error.description).toBe("Bad Request: file is too big");
+  });
+});

@@ -25,6 +25,7 @@ import type {
   BotUser,
   CallbackQuery,
   Chat,
+  File,
   InlineKeyboardButton,
   InlineKeyboardMarkup,
   Message,
@@ -78,7 +79,32 @@ export interface RecordedPhoto {
   url?: string;
 }
 
-export type RecordedMethod = "sendMessage" | "sendPhoto" | "editMessageText" | "editMessageReplyMarkup";
+/** A document the bot sent (`sendDocument`): uploaded bytes, or a file_id it was given before. */
+export interface RecordedDocument {
+  source: "upload" | "file_id";
+  fileId: string;
+  data: Buffer;
+  filename: string | undefined;
+  contentType: string | undefined;
+}
+
+/** A document a user sends; `omitFileSize` leaves `file_size` out, which the Bot API allows. */
+export interface FakeDocumentInput {
+  filename: string;
+  data: Buffer;
+  mimeType?: string;
+  caption?: string;
+  /** The message it answers (a reply to the bot's message or to another of the user's). */
+  replyTo?: number;
+  omitFileSize?: boolean;
+}
+
+export type RecordedMethod =
+  | "sendMessage"
+  | "sendPhoto"
+  | "sendDocument"
+  | "editMessageText"
+  | "editMessageReplyMarkup";
 
 /** One accepted send or edit, as the user would see the message right after it. */
 export interface RecordedMessage extends MessageRef {
@@ -91,6 +117,7 @@ export interface RecordedMessage extends MessageRef {
   parseMode: string | undefined;
   replyMarkup: InlineKeyboardMarkup | undefined;
   photo: RecordedPhoto | undefined;
+  document?: RecordedDocument;
   /** Server clock (ms) when the request was accepted. */
   receivedAt: number;
   /** Sent with `allow_paid_broadcast: true` (counted against the paid broadcast limit). */
@@ -180,6 +207,8 @@ const DEFAULT_PER_CHAT_WINDOW: RateWindow = { limit: 1, windowMs: 1000 };
 const DEFAULT_PAID_BROADCAST_WINDOW: RateWindow = { limit: 1000, windowMs: 1000 };
 const MAX_TEXT_LENGTH = 4096;
 const MAX_CAPTION_LENGTH = 1024;
+/** Bot API: bots download files of up to 20 MB (getFile refuses larger ones) and upload up to 50 MB. */
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid";
 const KEYBOARD_BUTTON_KINDS = [
   "url",
@@ -196,8 +225,8 @@ const KEYBOARD_BUTTON_KINDS = [
 
 /**
  * A Telegram Bot API server for tests: real HTTP on a free port, so an unmodified bot library (telegraf) reaches
- * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userPresses`,
- * `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
+ * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userSendsDocument`,
+ * `userPresses`, `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
  * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
  *
  * @example
@@ -223,7 +252,10 @@ export class FakeTelegram {
   #stormUntil = 0;
   #nextCallbackQueryId = 1;
   #nextFileId = 1;
+  /** Files users sent or the bot uploaded, by file_id: what getFile and the file download serve. */
+  readonly #files = new Map<string, { data: Buffer; path: string; uniqueId: string }>();
   #port: number | undefined;
+  #fileDownloads = 0;
 
   constructor(options: FakeTelegramOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -320,7 +352,7 @@ export class FakeTelegram {
    * `bot_command` entity as the Telegram clients do; telegraf's `bot.command()` matches on that entity.
    * Writing to the bot unblocks it, as pressing "Restart" does.
    */
-  userSends(user: FakeUserInput, text: string, options: { token?: string } = {}): Update {
+  userSends(user: FakeUserInput, text: string, options: { token?: string; replyTo?: number } = {}): Update {
     if (text.length === 0) throw new Error("userSends: Telegram clients cannot send an empty message");
     const bot = this.#bot(options.token);
     const chat = this.#ensureChat(bot, user);
@@ -339,9 +371,66 @@ export class FakeTelegram {
       date: this.#unixTime(),
       text,
       ...(entities.length > 0 ? { entities } : {}),
+      ...this.#userReplyTo(chat, options.replyTo),
     };
     chat.messages.set(message.message_id, message);
     return bot.updates.push({ message: structuredClone(message) });
+  }
+
+  /**
+   * A user sends a file (a Telegram "document"), with a caption that may carry a command (marked with a
+   * `bot_command` caption entity as the clients do), or in answer to an earlier message.
+   */
+  userSendsDocument(
+    user: FakeUserInput,
+    document: FakeDocumentInput,
+    options: { token?: string } = {},
+  ): Update {
+    const bot = this.#bot(options.token);
+    const chat = this.#ensureChat(bot, user);
+    this.#setBlocked(bot, chat, false);
+    const fileId = this.#storeFile(document.data, document.filename);
+    const caption = document.caption;
+    const entities =
+      caption === undefined
+        ? []
+        : [...caption.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map((match) => ({
+            type: "bot_command",
+            offset: match.index,
+            length: match[0].length,
+          }));
+    const message: Message = {
+      message_id: chat.nextMessageId++,
+      from: structuredClone(chat.user),
+      chat: structuredClone(chat.chat),
+      date: this.#unixTime(),
+      document: {
+        file_id: fileId,
+        file_unique_id: this.#files.get(fileId)!.uniqueId,
+        file_name: document.filename,
+        mime_type: document.mimeType ?? "application/octet-stream",
+        ...(document.omitFileSize === true ? {} : { file_size: document.data.length }),
+      },
+      ...(caption === undefined ? {} : { caption }),
+      ...(entities.length > 0 ? { caption_entities: entities } : {}),
+      ...this.#userReplyTo(chat, document.replyTo),
+    };
+    chat.messages.set(message.message_id, message);
+    return bot.updates.push({ message: structuredClone(message) });
+  }
+
+  /** A user's message answering an earlier one of the chat (`reply_to_message`, as the clients send it). */
+  #userReplyTo(chat: ChatState, messageId: number | undefined): Partial<Message> {
+    if (messageId === undefined) return {};
+    const replied = chat.messages.get(messageId);
+    if (replied === undefined)
+      throw new Error(`a reply to message ${messageId}, which does not exist in chat ${chat.chat.id}`);
+    return { reply_to_message: structuredClone(replied) };
+  }
+
+  /** Requests for file downloads (`/file/bot<token>/<path>`), for tests that count what was fetched. */
+  get fileDownloads(): number {
+    return this.#fileDownloads;
   }
 
   /**
@@ -530,6 +619,10 @@ export class FakeTelegram {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake-telegram");
+    if (url.pathname.startsWith("/file/")) {
+      this.#serveFile(url, res);
+      return;
+    }
     const match = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/.exec(url.pathname);
     const bot = match === null ? undefined : this.#bots.get(decodeURIComponent(match[1]!));
     const method = match?.[2] ?? "";
@@ -549,6 +642,31 @@ export class FakeTelegram {
       if (bot !== undefined) this.#recordRefusal(bot, method, params, refusal, refusalReason(error));
       send(res, refusal.errorCode, refusal.toEnvelope());
     }
+  }
+
+  /** `GET /file/bot<token>/<file_path>`: the file's bytes, with their length, as the real server serves them. */
+  #serveFile(url: URL, res: ServerResponse): void {
+    this.#fileDownloads++;
+    const match = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    const bot = match === null ? undefined : this.#bots.get(decodeURIComponent(match[1]!));
+    const file =
+      bot === undefined
+        ? undefined
+        : [...this.#files.values()].find((f) => f.path === decodeURIComponent(match![2]!));
+    if (file === undefined) {
+      send(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": file.data.length });
+    res.end(file.data);
+  }
+
+  #storeFile(data: Buffer, filename: string | undefined): string {
+    const n = this.#nextFileId++;
+    const fileId = `fake-document-${n}-${randomBytes(6).toString("hex")}`;
+    const extension = /\.[A-Za-z0-9]{1,8}$/.exec(filename ?? "")?.[0] ?? "";
+    this.#files.set(fileId, { data, path: `documents/file_${n}${extension}`, uniqueId: `${fileId}-u` });
+    return fileId;
   }
 
   #injectFaults(method: string): void {
@@ -671,6 +789,55 @@ export class FakeTelegram {
         });
         this.#record(bot, "sendPhoto", message, { rawText: raw, parseMode, photo, paidBroadcast });
         return message;
+      },
+      sendDocument: ({ bot, params }) => {
+        const chat = this.#writableChat(bot, params);
+        const document = this.#receiveDocument(params.document);
+        const raw = optionalString(params, "caption");
+        const parseMode = optionalString(params, "parse_mode");
+        const caption =
+          raw === undefined
+            ? undefined
+            : formatText(
+                raw,
+                parseMode,
+                optionalJson(params, "caption_entities", "can't parse entities JSON"),
+              );
+        if (caption !== undefined && caption.text.length > MAX_CAPTION_LENGTH) {
+          throw badRequest("message caption is too long");
+        }
+        const replyMarkup = parseReplyMarkup(params);
+        this.#checkRateLimits(bot, chat, false);
+        const message = this.#storeBotMessage(bot, chat, {
+          document: {
+            file_id: document.fileId,
+            file_unique_id: this.#files.get(document.fileId)!.uniqueId,
+            ...(document.filename === undefined ? {} : { file_name: document.filename }),
+            ...(document.contentType === undefined ? {} : { mime_type: document.contentType }),
+            file_size: document.data.length,
+          },
+          ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
+          ...(caption === undefined || caption.entities.length === 0
+            ? {}
+            : { caption_entities: caption.entities }),
+          ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
+          ...this.#replyTo(chat, params),
+        });
+        this.#record(bot, "sendDocument", message, { rawText: raw, parseMode, photo: undefined, document });
+        return message;
+      },
+      getFile: ({ params }): File => {
+        const fileId = optionalString(params, "file_id");
+        const file = fileId === undefined ? undefined : this.#files.get(fileId);
+        if (fileId === undefined || file === undefined)
+          throw badRequest("wrong file_id or the file is temporarily unavailable");
+        if (file.data.length > MAX_DOWNLOAD_BYTES) throw badRequest("file is too big");
+        return {
+          file_id: fileId,
+          file_unique_id: file.uniqueId,
+          file_size: file.data.length,
+          file_path: file.path,
+        };
       },
       editMessageText: ({ bot, params }) => {
         const { chat, message } = this.#editableMessage(bot, params);
@@ -833,6 +1000,30 @@ export class FakeTelegram {
     return { source: "file_id", fileId: value };
   }
 
+  #receiveDocument(value: unknown): RecordedDocument {
+    if (isUploadedFile(value)) {
+      if (value.data.length === 0) throw badRequest("file must be non-empty");
+      return {
+        source: "upload",
+        fileId: this.#storeFile(value.data, value.filename),
+        data: value.data,
+        filename: value.filename,
+        contentType: value.contentType,
+      };
+    }
+    if (typeof value !== "string" || value.length === 0)
+      throw badRequest("there is no document in the request");
+    const known = this.#files.get(value);
+    if (known === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+    return {
+      source: "file_id",
+      fileId: value,
+      data: known.data,
+      filename: undefined,
+      contentType: undefined,
+    };
+  }
+
   /** A paid broadcast counts against its own, higher overall limit instead of the free one; per chat alike. */
   #checkRateLimits(bot: BotState, chat: ChatState, paidBroadcast: boolean): void {
     const now = this.#now();
@@ -869,6 +1060,7 @@ export class FakeTelegram {
       rawText: string | undefined;
       parseMode: string | undefined;
       photo: RecordedPhoto | undefined;
+      document?: RecordedDocument;
       paidBroadcast?: boolean;
     },
   ): void {
@@ -882,6 +1074,7 @@ export class FakeTelegram {
       parseMode: details.parseMode,
       replyMarkup: message.reply_markup === undefined ? undefined : structuredClone(message.reply_markup),
       photo: details.photo,
+      ...(details.document === undefined ? {} : { document: details.document }),
       receivedAt: this.#now(),
       paidBroadcast: details.paidBroadcast ?? false,
       message: structuredClone(message),

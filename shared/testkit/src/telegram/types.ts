@@ -57,6 +57,23 @@ export interface PhotoSize {
   file_size?: number;
 }
 
+/** A general file (Bot API `Document`); `file_size` is optional there too. */
+export interface Document {
+  file_id: string;
+  file_unique_id: string;
+  file_name?: string;
+  mime_type?: string;
+  file_size?: number;
+}
+
+/** What getFile answers: the path to download from `<api root>/file/bot<token>/<file_path>`. */
+export interface File {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+  file_path?: string;
+}
+
 export interface Message {
   message_id: number;
   from: User;
@@ -68,6 +85,7 @@ export interface Message {
   caption?: string;
   caption_entities?: MessageEntity[];
   photo?: PhotoSize[];
+  document?: Document;
   reply_markup?: InlineKeyboardMarkup;
   reply_to_message?: Message;
 }
