@@ -19,22 +19,31 @@ export class PricingEarningsCalendar implements EarningsCalendarSource {
   async upcoming(symbol: string): Promise<EarningsEvent[]> {
     const { baseUrl, timeoutMs = 10_000 } = this.#options;
     const url = `${baseUrl.replace(/\/$/, "")}/v1/earnings/${encodeURIComponent(symbol)}`;
-    const request = new Request(url, { signal: AbortSignal.timeout(timeoutMs) });
-    let res: Response;
+    // The timer holds the controller, so the call gives up whatever the garbage collector does: a timeout signal
+    // reaches the global fetch through the Request it copies only weakly, and once collected it never fires.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      res = await (this.#options.fetch ?? fetch)(request);
-    } catch (error) {
-      throw new Error(`could not reach the pricing service for ${symbol}'s earnings calendar`, {
-        cause: error,
-      });
+      let res: Response;
+      try {
+        res = await (this.#options.fetch
+          ? this.#options.fetch(new Request(url, { signal: deadline.signal }))
+          : fetch(url, { signal: deadline.signal }));
+      } catch (error) {
+        throw new Error(`could not reach the pricing service for ${symbol}'s earnings calendar`, {
+          cause: error,
+        });
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new Error(`the pricing service answered ${res.status} to ${symbol}'s earnings calendar`);
+      }
+      const parsed = EarningsCalendarSchema.safeParse(await res.json().catch(() => null));
+      if (!parsed.success)
+        throw new Error(`the pricing service sent an unreadable earnings calendar for ${symbol}`);
+      return parsed.data.events;
+    } finally {
+      clearTimeout(timer);
     }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new Error(`the pricing service answered ${res.status} to ${symbol}'s earnings calendar`);
-    }
-    const parsed = EarningsCalendarSchema.safeParse(await res.json().catch(() => null));
-    if (!parsed.success)
-      throw new Error(`the pricing service sent an unreadable earnings calendar for ${symbol}`);
-    return parsed.data.events;
   }
 }
