@@ -1,3 +1,4 @@
+import { withDeadline } from "@tickerbell/config";
 import { EarningsCalendarSchema, type EarningsEvent } from "@tickerbell/contracts";
 import type { EarningsCalendarSource } from "./domain/earnings-scheduler.ts";
 
@@ -19,16 +20,12 @@ export class PricingEarningsCalendar implements EarningsCalendarSource {
   async upcoming(symbol: string): Promise<EarningsEvent[]> {
     const { baseUrl, timeoutMs = 10_000 } = this.#options;
     const url = `${baseUrl.replace(/\/$/, "")}/v1/earnings/${encodeURIComponent(symbol)}`;
-    // The timer holds the controller, so the call gives up whatever the garbage collector does: a timeout signal
-    // reaches the global fetch through the Request it copies only weakly, and once collected it never fires.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    try {
+    return withDeadline(timeoutMs, async (signal) => {
       let res: Response;
       try {
         res = await (this.#options.fetch
-          ? this.#options.fetch(new Request(url, { signal: deadline.signal }))
-          : fetch(url, { signal: deadline.signal }));
+          ? this.#options.fetch(new Request(url, { signal }))
+          : fetch(url, { signal }));
       } catch (error) {
         throw new Error(`could not reach the pricing service for ${symbol}'s earnings calendar`, {
           cause: error,
@@ -42,8 +39,6 @@ export class PricingEarningsCalendar implements EarningsCalendarSource {
       if (!parsed.success)
         throw new Error(`the pricing service sent an unreadable earnings calendar for ${symbol}`);
       return parsed.data.events;
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 }

@@ -1,3 +1,4 @@
+export * from "./deadline.ts";
 export * from "./env.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
