@@ -23,6 +23,8 @@ import { linkCodesRoutes } from "./http/routes/link-codes.ts";
 import { heldRoutes, settingsRoutes } from "./http/routes/settings.ts";
 import { usersRoutes } from "./http/routes/users.ts";
 import { watchlistRoutes } from "./http/routes/watchlist.ts";
+import { webhooksRoutes } from "./http/routes/webhooks.ts";
+import type { WebhookService } from "./webhooks/webhook-service.ts";
 
 export interface AppDependencies {
   alerts: AlertService;
@@ -32,6 +34,8 @@ export interface AppDependencies {
   deliveries: DeliveryService;
   /** Per-user settings and the notifications held during quiet hours. */
   settings: SettingsService;
+  /** Each user's outbound webhooks. */
+  webhooks: WebhookService;
   /** Per-user allowance of commands (bot requests that act for a user). */
   commands: CommandRateLimiter;
   tokens: TokenDirectory;
@@ -174,9 +178,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
   app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
-  app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
+  app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs, deps.webhooks));
   app.route("/v1/settings", settingsRoutes(deps.settings, actAs));
   app.route("/v1/held", heldRoutes(deps.settings));
+  app.route("/v1/webhooks", webhooksRoutes(deps.webhooks, actAs));
   app.route("/v1/internal", internalRoutes(deps.alerts, deps.runtime));
   return app;
 }

@@ -1,7 +1,13 @@
 export { createApp } from "./app.ts";
 export { MIGRATION_LOCK_KEY, type OrmStartupEvent } from "./db/orm.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
-export { type AlertsEnv, alertHistoryDaysEnv, loadEnv, UserLimitsEnvShape } from "./env.ts";
+export {
+  type AlertsEnv,
+  alertHistoryDaysEnv,
+  loadEnv,
+  UserLimitsEnvShape,
+  webhookAllowHostsEnv,
+} from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";
@@ -11,4 +17,12 @@ export {
   type RunningAlertService,
   startAlertService,
 } from "./service.ts";
+export {
+  AddressGuard,
+  type AllowList,
+  type HostResolver,
+  parseAllowList,
+  type ResolvedAddress,
+} from "./webhooks/address-guard.ts";
+export { signatureOf } from "./webhooks/sender.ts";
 export { type AlertWorkers, type AlertWorkersOptions, startAlertWorkers } from "./workers.ts";

@@ -1,5 +1,6 @@
 // The alert service's background work next to its API: the outbox relay (alerts.changes), the runtime consumer
-// (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again)
+// (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again),
+// the webhook deliverer (notifications.<platform> -> each user's webhooks)
 // and the sweep (expiries, ends of snoozes, history past ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
@@ -8,9 +9,10 @@ import { OutboxRelay } from "./outbox-relay.ts";
 import { Reemitter } from "./reemitter.ts";
 import { RuntimeConsumer } from "./runtime-consumer.ts";
 import type { RunningAlertService } from "./service.ts";
+import { WebhookDeliverer, type WebhookRetry } from "./webhooks/deliverer.ts";
 
 export interface AlertWorkersOptions {
-  service: Pick<RunningAlertService, "alerts" | "runtime" | "outbox" | "outboxWakeups">;
+  service: Pick<RunningAlertService, "alerts" | "runtime" | "outbox" | "outboxWakeups" | "webhookDelivery">;
   bus: Bus<typeof TOPIC_CATALOG>;
   logger: Logger;
   metrics?: Registry;
@@ -27,6 +29,11 @@ export interface AlertWorkersOptions {
   reemitGraceMs?: number;
   /** How often the re-emitter looks (default 15 s). */
   reemitIntervalMs?: number;
+  /** Consumer group of the webhook deliverer (default `<runtimeGroupId>.webhooks`, or "alerts-webhooks"). */
+  webhookGroupId?: string;
+  /** Webhook retries (default 5 attempts from 1 s, up to 60 s apart) and failures in a row before disabling (5). */
+  webhookRetry?: WebhookRetry;
+  webhookDisableAfter?: number;
   /** At stop, how long to wait for the runtime consumer to store what is published (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -35,6 +42,7 @@ export interface AlertWorkers {
   relay: OutboxRelay;
   runtime: RuntimeConsumer;
   reemitter: Reemitter;
+  webhooks: WebhookDeliverer;
   /** Stops in dependency order: sweep, re-emitter and runtime consumer first (they write), then the relay. */
   stop(): Promise<void>;
 }
@@ -72,6 +80,21 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     ...(options.reemitIntervalMs === undefined ? {} : { intervalMs: options.reemitIntervalMs }),
   });
   reemitter.start();
+  const webhooks = new WebhookDeliverer({
+    bus,
+    ...service.webhookDelivery,
+    logger: logger.child({ component: "webhooks" }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    // Beside a runtime group of its own (a test sharing a broker) goes a webhook group of its own.
+    ...(options.webhookGroupId !== undefined
+      ? { groupId: options.webhookGroupId }
+      : options.runtimeGroupId !== undefined
+        ? { groupId: `${options.runtimeGroupId}.webhooks` }
+        : {}),
+    ...(options.webhookRetry === undefined ? {} : { retry: options.webhookRetry }),
+    ...(options.webhookDisableAfter === undefined ? {} : { disableAfter: options.webhookDisableAfter }),
+  });
+  await webhooks.start();
   let sweeping: Promise<void> | null = null;
   const sweep =
     options.expirySweepMs === null
@@ -97,10 +120,12 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     relay,
     runtime,
     reemitter,
+    webhooks,
     async stop() {
       if (sweep) clearInterval(sweep);
       await sweeping;
       await reemitter.stop();
+      await webhooks.stop();
       // What the matcher wrote before it stopped is stored before this process goes (bounded: a long backlog is
       // left to the next start, the offsets say where).
       await Promise.race([

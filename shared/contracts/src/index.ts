@@ -9,3 +9,4 @@ export * from "./settings.ts";
 export * from "./topic-catalog.ts";
 export * from "./topics.ts";
 export * from "./users.ts";
+export * from "./webhooks.ts";

@@ -1,0 +1,114 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  type CreatedWebhook,
+  type DisabledWebhookNotice,
+  MAX_WEBHOOKS_PER_USER,
+  type Webhook,
+  type WebhookTestResult,
+} from "@tickerbell/contracts";
+import { DomainError } from "../domain/errors.ts";
+import type { Clock } from "../domain/ports.ts";
+import { testPayload } from "./payload.ts";
+import type { WebhookRepository } from "./ports.ts";
+import { WebhookDeliveryError, type WebhookSender } from "./sender.ts";
+
+export interface WebhookServiceOptions {
+  repository: WebhookRepository;
+  sender: WebhookSender;
+  clock: Clock;
+  maxPerUser?: number;
+}
+
+const notFound = (id: string) =>
+  new DomainError("not_found", "webhook_not_found", `no webhook ${id} for this user`);
+
+/** Each user's webhooks: add (refusing addresses inside the operator's network), list, remove, test. */
+export class WebhookService {
+  readonly #repository: WebhookRepository;
+  readonly #sender: WebhookSender;
+  readonly #clock: Clock;
+  readonly #max: number;
+
+  constructor(options: WebhookServiceOptions) {
+    this.#repository = options.repository;
+    this.#sender = options.sender;
+    this.#clock = options.clock;
+    this.#max = options.maxPerUser ?? MAX_WEBHOOKS_PER_USER;
+  }
+
+  async create(userId: string, url: string): Promise<CreatedWebhook> {
+    try {
+      await this.#sender.check(url);
+    } catch (error) {
+      if (error instanceof WebhookDeliveryError)
+        throw new DomainError("invalid", error.code, `${error.message}`, { url });
+      throw error;
+    }
+    const now = this.#clock.now();
+    // The secret is shown once; "whsec_" tells it apart from other tokens in an integrator's config.
+    const secret = `whsec_${randomBytes(32).toString("base64url")}`;
+    const webhook: Webhook = {
+      id: randomUUID(),
+      url,
+      status: "active",
+      createdAt: now.toISOString(),
+      consecutiveFailures: 0,
+      lastDeliveryAt: null,
+      lastError: null,
+      disabledAt: null,
+    };
+    const created = await this.#repository.create({ ...webhook, userId, secret }, this.#max);
+    if (!created) {
+      throw new DomainError(
+        "conflict",
+        "webhook_limit_reached",
+        `you have ${this.#max} webhooks already, the most allowed; remove one first`,
+        { limit: this.#max },
+      );
+    }
+    return { webhook, secret };
+  }
+
+  list(userId: string): Promise<Webhook[]> {
+    return this.#repository.list(userId);
+  }
+
+  async remove(userId: string, id: string): Promise<void> {
+    if (!(await this.#repository.remove(userId, id))) throw notFound(id);
+  }
+
+  /** Sends a `webhook.test` delivery at once, no retries; success re-enables a disabled webhook. */
+  async test(userId: string, id: string): Promise<WebhookTestResult> {
+    const stored = await this.#repository.find(userId, id);
+    if (!stored) throw notFound(id);
+    const now = this.#clock.now();
+    const payload = testPayload(stored.id, now);
+    let result: { ok: boolean; status: number | null; error: string | null };
+    try {
+      const status = await this.#sender.send({
+        url: stored.url,
+        secret: stored.secret,
+        body: JSON.stringify(payload),
+        event: payload.type,
+        deliveryId: payload.id,
+      });
+      result = { ok: true, status, error: null };
+    } catch (error) {
+      if (!(error instanceof WebhookDeliveryError)) throw error;
+      result = { ok: false, status: error.status, error: `${error.code}: ${error.message}` };
+    }
+    await this.#repository.recordTest(stored.id, result.ok, result.error, now);
+    const webhook = await this.#repository.find(userId, id);
+    if (!webhook) throw notFound(id);
+    const { userId: _owner, secret: _secret, ...shown } = webhook;
+    return { ...result, webhook: shown };
+  }
+
+  untold(userId: string): Promise<DisabledWebhookNotice[]> {
+    return this.#repository.untold(userId);
+  }
+
+  markTold(userId: string, webhookIds: string[] | null): Promise<number> {
+    return this.#repository.markTold(userId, webhookIds, this.#clock.now());
+  }
+}
