@@ -80,21 +80,23 @@ function rangeOf(address: string): string | null {
     return null;
   }
   if (family !== 6) return "not an IP address";
-  const embedded = embeddedIpv4(address);
-  if (embedded !== null) return rangeOf(embedded);
   for (const [net, prefix, name] of FORBIDDEN_V6) {
     const list = new BlockList();
     list.addSubnet(net, prefix, "ipv6");
     if (list.check(address, "ipv6")) return name;
   }
-  return null;
+  const embedded = embeddedIpv4(address);
+  return embedded === null ? null : rangeOf(embedded);
 }
 
 /** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) or NAT64 (64:ff9b::/96) one. */
 export function embeddedIpv4(address: string): string | null {
   const hextets = expandIpv6(address);
   if (hextets === null) return null;
-  const head = hextets.slice(0, 6).join(":");
+  const head = hextets
+    .slice(0, 6)
+    .map((h) => h.toString(16))
+    .join(":");
   const mapped = head === "0:0:0:0:0:ffff" || head === "0:0:0:0:0:0" || head === "64:ff9b:0:0:0:0";
   if (!mapped) return null;
   const hi = hextets[6]!;
@@ -144,7 +146,7 @@ export function parseAllowList(entries: readonly string[]): AllowList {
       .replace(/^\[|\]$/g, "");
     if (entry === "") continue;
     const slash = entry.indexOf("/");
-    if (slash >= 0) {
+    if (slash >= 0 && isIP(entry.slice(0, slash)) !== 0) {
       const net = entry.slice(0, slash);
       const prefix = Number(entry.slice(slash + 1));
       const family = isIP(net);

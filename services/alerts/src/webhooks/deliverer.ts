@@ -201,6 +201,11 @@ export class WebhookDeliverer {
     });
   }
 
+  /** Resolves once every notification published so far is handled (see Subscription.caughtUp). */
+  async caughtUp(): Promise<void> {
+    await this.#subscription?.caughtUp();
+  }
+
   /** Cuts retry waits short, finishes what is in flight, commits, leaves the group. */
   async stop(): Promise<void> {
     this.#stopping.abort();
