@@ -6,6 +6,7 @@ import {
   editCommandFromOptions,
   parseCommand,
 } from "@tickerbell/bot-core";
+import { MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
 import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder,
@@ -239,6 +240,39 @@ const settings = new SlashCommandBuilder()
       ),
   );
 
+const webhook = new SlashCommandBuilder()
+  .setName("webhook")
+  .setDescription("Also POST every firing of your alerts, signed, to a URL of yours")
+  .addSubcommand((sub) =>
+    sub
+      .setName("add")
+      .setDescription("Add a webhook; its signing secret is shown once")
+      .addStringOption((o) =>
+        o
+          .setName("url")
+          .setDescription("The https:// address to POST to")
+          .setRequired(true)
+          .setMaxLength(MAX_WEBHOOK_URL_LENGTH),
+      ),
+  )
+  .addSubcommand((sub) => sub.setName("list").setDescription("Your webhooks and how they are doing"))
+  .addSubcommand((sub) =>
+    sub
+      .setName("remove")
+      .setDescription("Remove a webhook")
+      .addStringOption((o) =>
+        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("test")
+      .setDescription("Send a signed test delivery now (turns a webhook that was turned off on again)")
+      .addStringOption((o) =>
+        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
+      ),
+  );
+
 const help = new SlashCommandBuilder()
   .setName("help")
   .setDescription("How to use Tickerbell")
@@ -256,6 +290,7 @@ export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] =
   price,
   link,
   settings,
+  webhook,
   help,
 ].map((builder) => builder.toJSON());
 
@@ -360,6 +395,15 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("settings", `tz ${text(options.zone) ?? ""}`, args));
     case "settings quiet":
       return fromResult(commandFromArguments("settings", `quiet ${text(options.hours) ?? ""}`, args));
+    case "webhook add":
+      return fromResult(commandFromArguments("webhook", `add ${text(options.url) ?? ""}`, args));
+    case "webhook list":
+      return { kind: "command", command: { name: "webhook", action: "list" } };
+    case "webhook remove":
+    case "webhook test":
+      return fromResult(
+        commandFromArguments("webhook", `${subcommand} ${text(options.webhook) ?? ""}`, args),
+      );
     case "help":
       return { kind: "help", topic: text(options.topic) ?? null };
     default:
@@ -440,6 +484,12 @@ export function slashExample(typed: string): string {
       if (change === null) return "/settings show";
       if ("timeZone" in change) return `/settings timezone zone:${change.timeZone ?? "UTC"}`;
       return `/settings quiet hours:${change.quietHours ? `${change.quietHours.start}-${change.quietHours.end}` : "off"}`;
+    }
+    case "webhook": {
+      if (command.action === "add") return `/webhook add url:${command.url}`;
+      if (command.action === "list") return "/webhook list";
+      const ref = command.ref.by === "position" ? String(command.ref.position) : command.ref.id;
+      return `/webhook ${command.action} webhook:${ref}`;
     }
     case "start":
     case "help":

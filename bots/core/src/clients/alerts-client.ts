@@ -9,6 +9,7 @@ import {
   type BulkAlertActionResponse,
   BulkAlertActionResponseSchema,
   type CreateAlertRequest,
+  CreatedWebhookSchema,
   type Firing,
   FiringListSchema,
   LinkCodeSchema,
@@ -22,7 +23,10 @@ import {
   type UpdateSettingsRequest,
   UserSettingsSchema,
   WatchlistSchema,
+  WebhookListSchema,
+  WebhookTestResultSchema,
 } from "@tickerbell/contracts";
+import { z } from "zod";
 import { type Fetch, JsonClient } from "./http.ts";
 
 /**
@@ -183,15 +187,55 @@ export class AlertsClient {
     });
   }
 
-  /** Marks them told: only `triggerIds` (those shown), or every one when left out. */
-  async acknowledgeUndeliverable(actor: string | Actor, triggerIds?: string[]): Promise<number> {
+  /**
+   * Marks them told: only `triggerIds` and `webhookIds` (those shown), or every one when both are left out.
+   */
+  async acknowledgeUndeliverable(
+    actor: string | Actor,
+    triggerIds?: string[],
+    webhookIds?: string[],
+  ): Promise<number> {
+    const body = {
+      ...(triggerIds === undefined ? {} : { triggerIds }),
+      ...(webhookIds === undefined ? {} : { webhookIds }),
+    };
     const answer = await this.http.call(
       "POST",
       "/v1/deliveries/undeliverable/ack",
       AcknowledgeUndeliverableResponseSchema,
-      { body: triggerIds === undefined ? {} : { triggerIds }, headers: this.as(actor) },
+      { body, headers: this.as(actor) },
     );
     return answer.acknowledged;
+  }
+
+  /** Adds a webhook; the answer carries its secret, shown this once. */
+  createWebhook(actor: string | Actor, url: string) {
+    return this.http.call("POST", "/v1/webhooks", CreatedWebhookSchema, {
+      body: { url },
+      headers: this.as(actor),
+    });
+  }
+
+  async listWebhooks(actor: string | Actor) {
+    return (await this.http.call("GET", "/v1/webhooks", WebhookListSchema, { headers: this.as(actor) }))
+      .items;
+  }
+
+  async deleteWebhook(actor: string | Actor, webhookId: string): Promise<void> {
+    await this.http.call("DELETE", `/v1/webhooks/${encodeURIComponent(webhookId)}`, z.null(), {
+      headers: this.as(actor),
+    });
+  }
+
+  testWebhook(actor: string | Actor, webhookId: string) {
+    return this.http.call(
+      "POST",
+      `/v1/webhooks/${encodeURIComponent(webhookId)}/test`,
+      WebhookTestResultSchema,
+      {
+        headers: this.as(actor),
+      },
+    );
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */

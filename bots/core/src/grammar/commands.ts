@@ -18,7 +18,17 @@ export type Command =
   | EditCommand
   | BulkCommand
   /** `/settings` shows them (change null); `/settings tz …` and `/settings quiet …` change one. */
-  | { name: "settings"; change: SettingsChange | null };
+  | { name: "settings"; change: SettingsChange | null }
+  | WebhookCommand;
+
+/** A webhook by its number in `/webhook list` (oldest first) or an id (prefix). */
+export type WebhookRef = { by: "position"; position: number } | { by: "id"; id: string };
+
+/** `/webhook add URL`, `/webhook list`, `/webhook remove 1`, `/webhook test 1`. */
+export type WebhookCommand =
+  | { name: "webhook"; action: "list" }
+  | { name: "webhook"; action: "add"; url: string }
+  | { name: "webhook"; action: "remove" | "test"; ref: WebhookRef };
 
 export type CommandName = Command["name"];
 
@@ -127,6 +137,11 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
     name: "settings",
     usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off]",
     summary: "Your time zone and quiet hours (firings then wait for one digest)",
+  },
+  {
+    name: "webhook",
+    usage: "/webhook [add URL | list | remove 1 | test 1]",
+    summary: "Also POST every firing of your alerts, signed, to a URL of yours",
   },
 ];
 

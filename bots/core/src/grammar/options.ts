@@ -299,7 +299,8 @@ export function commandFromArguments(
     | "link"
     | "alerts"
     | "history"
-    | "settings",
+    | "settings"
+    | "webhook",
   args: string | undefined,
   options: { now: Date },
 ): ParseResult {

@@ -32,6 +32,7 @@ import { editAlert } from "./edit-alert.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
+import { formatDisabledWebhooksNotice, isWebhookNotFound, webhookCommand } from "./webhooks.ts";
 
 export interface CommandHandlerDeps {
   alerts: AlertsApi;
@@ -147,12 +148,19 @@ export class CommandHandler {
   private async takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
     try {
       const list = await this.deps.alerts.undeliverable(ctx);
-      const notice = formatUndeliverableNotice(list, ctx.platform);
-      if (notice === null) return null;
+      const notices = [
+        formatUndeliverableNotice(list, ctx.platform),
+        formatDisabledWebhooksNotice(list.webhooks ?? []),
+      ].filter((n) => n !== null);
+      if (notices.length === 0) return null;
       // Acknowledge what is shown; when the notice only counts older ones, those are told too.
-      const shown = list.total > list.items.length ? undefined : list.items.map((i) => i.triggerId);
-      await this.deps.alerts.acknowledgeUndeliverable(ctx, shown);
-      return notice;
+      const webhookIds = list.webhooks?.length ? list.webhooks.map((w) => w.webhookId) : undefined;
+      if (list.total > list.items.length) await this.deps.alerts.acknowledgeUndeliverable(ctx);
+      else {
+        const triggerIds = list.items.length > 0 ? list.items.map((i) => i.triggerId) : undefined;
+        await this.deps.alerts.acknowledgeUndeliverable(ctx, triggerIds, webhookIds);
+      }
+      return notices.join("\n\n");
     } catch (error) {
       logger.warn({ err: error }, "could not check for undeliverable notifications");
       return null;
@@ -333,6 +341,8 @@ export class CommandHandler {
         return this.link(ctx, command.code);
       case "settings":
         return this.settings(ctx, command);
+      case "webhook":
+        return webhookCommand(this.deps.alerts, ctx, command);
     }
   }
 
@@ -707,7 +717,7 @@ export class CommandHandler {
   }
 
   private explain(error: unknown, logger: Logger): Reply {
-    if (error instanceof UserFacingError) return { text: error.message };
+    if (error instanceof UserFacingError || isWebhookNotFound(error)) return { text: error.message };
     if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
       const seconds = retryAfterSeconds(error.details);
       return {

@@ -68,7 +68,8 @@ export class WebhookSender {
     await this.#vet(new URL(url));
   }
 
-  async send(request: WebhookRequest): Promise<number> {
+  /** `timeoutMs` overrides the per-hop timeout (a test delivery answers a waiting chat command). */
+  async send(request: WebhookRequest, timeoutMs = this.#timeoutMs): Promise<number> {
     const timestamp = Math.floor(this.#now() / 1000);
     const headers = {
       "content-type": "application/json",
@@ -82,7 +83,7 @@ export class WebhookSender {
     let url = new URL(request.url);
     for (let hop = 0; ; hop++) {
       const address = await this.#vet(url);
-      const answer = await this.#post(url, address, headers, request.body);
+      const answer = await this.#post(url, address, headers, request.body, timeoutMs);
       if (answer.status >= 200 && answer.status < 300) return answer.status;
       if (answer.status >= 300 && answer.status < 400 && answer.location !== undefined) {
         if (hop >= MAX_REDIRECTS)
@@ -137,6 +138,7 @@ export class WebhookSender {
     address: ResolvedAddress,
     headers: Record<string, string>,
     body: string,
+    timeoutMs: number,
   ): Promise<{ status: number; location: string | undefined; retryAfterMs: number | undefined }> {
     // The vetted address, whatever the resolver would say now; TLS still checks the certificate for the name.
     const pinned: LookupFunction = (_hostname, options, callback) => {
@@ -152,7 +154,7 @@ export class WebhookSender {
           headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
           lookup: pinned,
           agent: false,
-          timeout: this.#timeoutMs,
+          timeout: timeoutMs,
         },
         (res) => {
           // The receiver's answer body is not ours to keep; read at most a little and drop it.
@@ -169,7 +171,7 @@ export class WebhookSender {
       );
       req.on("timeout", () => {
         req.destroy(
-          new WebhookDeliveryError(`no answer within ${this.#timeoutMs} ms`, {
+          new WebhookDeliveryError(`no answer within ${timeoutMs} ms`, {
             retryable: true,
             code: "timeout",
           }),

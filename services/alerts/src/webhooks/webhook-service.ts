@@ -19,6 +19,9 @@ export interface WebhookServiceOptions {
   maxPerUser?: number;
 }
 
+/** A test delivery answers a chat command that waits for it (the bots give up on the service after 5 s). */
+const TEST_TIMEOUT_MS = 3_000;
+
 const notFound = (id: string) =>
   new DomainError("not_found", "webhook_not_found", `no webhook ${id} for this user`);
 
@@ -85,13 +88,16 @@ export class WebhookService {
     const payload = testPayload(stored.id, now);
     let result: { ok: boolean; status: number | null; error: string | null };
     try {
-      const status = await this.#sender.send({
-        url: stored.url,
-        secret: stored.secret,
-        body: JSON.stringify(payload),
-        event: payload.type,
-        deliveryId: payload.id,
-      });
+      const status = await this.#sender.send(
+        {
+          url: stored.url,
+          secret: stored.secret,
+          body: JSON.stringify(payload),
+          event: payload.type,
+          deliveryId: payload.id,
+        },
+        TEST_TIMEOUT_MS,
+      );
       result = { ok: true, status, error: null };
     } catch (error) {
       if (!(error instanceof WebhookDeliveryError)) throw error;
