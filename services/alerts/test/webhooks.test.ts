@@ -379,7 +379,7 @@ describe("address refusals at delivery", () => {
     expect(trap.received).toEqual([]);
     expect(await webhookNamed(webhook.id)).toMatchObject({
       lastError: expect.stringMatching(
-        /^address_refused: rebind\.test resolves to 127\.0\.0\.1, a loopback address/,
+        /^address_refused: the host rebind\.test resolves to 127\.0\.0\.1, a loopback address/,
       ),
     });
   });

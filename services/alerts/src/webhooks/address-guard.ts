@@ -202,8 +202,8 @@ export class AddressGuard {
       if (range !== null) {
         throw new AddressRefused(
           literal
-            ? `${host} is a ${range} address; webhooks may only reach public addresses`
-            : `${host} resolves to ${answer.address}, a ${range} address; webhooks may only reach public addresses`,
+            ? `the address ${host} is a ${range} address; webhooks may only reach public addresses`
+            : `the host ${host} resolves to ${answer.address}, a ${range} address; webhooks may only reach public addresses`,
         );
       }
     }
