@@ -21,6 +21,7 @@ describe("registration", () => {
       "price",
       "link",
       "settings",
+      "webhook",
       "help",
     ]);
   });
