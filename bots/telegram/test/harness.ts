@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
-import { startAlertService } from "@tickerbell/alerts";
+import { parseAllowList, startAlertService } from "@tickerbell/alerts";
 import {
   AlertsClient,
   CommandHandler,
@@ -57,7 +57,7 @@ async function closeServer(server: Server): Promise<void> {
  * service on a fresh PostgreSQL database, the pricing service's HTTP API on its simulated feed (prices hold
  * still: nothing advances the feed), and the notification pipeline with the alert service's delivery log.
  */
-export async function startWorld(options: { startBot?: boolean } = {}) {
+export async function startWorld(options: { startBot?: boolean; webhookAllowHosts?: string[] } = {}) {
   const logLines: string[] = [];
   const logger = createLogger({
     service: "telegram-test",
@@ -76,6 +76,7 @@ export async function startWorld(options: { startBot?: boolean } = {}) {
     tokens: TOKENS,
     maxOpenAlertsPerUser: 100,
     userCommandsPerMinute: 100_000,
+    ...(options.webhookAllowHosts ? { webhooks: { allow: parseAllowList(options.webhookAllowHosts) } } : {}),
     logger,
     metrics: createMetricsRegistry("alerts"),
   });
