@@ -148,7 +148,7 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     // Ann also has a webhook: her firing is POSTed there too, signed, once.
     const port = (receiver.address() as AddressInfo).port;
     const hookReply = await world.say(ann, `/webhook add http://127.0.0.1:${port}/ann`);
-    const secret = /whsec_[A-Za-z0-9_-]+/.exec(hookReply.text)?.[0];
+    const secret = /whsec_[A-Za-z0-9_-]+/.exec(hookReply.text ?? "")?.[0];
     expect(secret, hookReply.text).toBeDefined();
     // KO starts at $63.00 in the simulated universe, and nothing moves the pricing service's feed.
     const above = await alertBy(ann, '/alert KO above 70 note "breakout"');
