@@ -21,6 +21,7 @@ import { SettingsService } from "./domain/settings-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
 import { AddressGuard, type AllowList, type HostResolver } from "./webhooks/address-guard.ts";
+import { WebhookOwners } from "./webhooks/owners.ts";
 import { WebhookSender } from "./webhooks/sender.ts";
 import { WebhookService } from "./webhooks/webhook-service.ts";
 
@@ -103,10 +104,12 @@ export async function startAlertService(config: AlertServiceConfig) {
     }),
     ...(config.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: config.webhooks.timeoutMs }),
   });
+  const webhookOwners = new WebhookOwners(() => webhookRepository.activeOwners());
   const webhooks = new WebhookService({
     repository: webhookRepository,
     sender: webhookSender,
     clock,
+    onActive: (userId) => webhookOwners.add(userId),
     ...(config.webhooks?.maxPerUser === undefined ? {} : { maxPerUser: config.webhooks.maxPerUser }),
   });
   const app = createApp({
@@ -134,7 +137,17 @@ export async function startAlertService(config: AlertServiceConfig) {
     runtime,
     webhooks,
     /** What the webhook deliverer (workers.ts) needs. */
-    webhookDelivery: { repository: webhookRepository, sender: webhookSender, clock },
+    webhookDelivery: {
+      repository: webhookRepository,
+      sender: webhookSender,
+      clock,
+      owners: webhookOwners,
+      /** Webhook delivery records kept as long as the alerts' history (ALERTS_HISTORY_DAYS). */
+      purge: () =>
+        webhookRepository.purgeDeliveries(
+          new Date(clock.now().getTime() - (config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS) * 86_400_000),
+        ),
+    },
     outbox: new MikroOutboxStore(db.em),
     outboxWakeups,
     em: db.em,

@@ -82,7 +82,10 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
   reemitter.start();
   const webhooks = new WebhookDeliverer({
     bus,
-    ...service.webhookDelivery,
+    repository: service.webhookDelivery.repository,
+    sender: service.webhookDelivery.sender,
+    clock: service.webhookDelivery.clock,
+    owners: service.webhookDelivery.owners,
     logger: logger.child({ component: "webhooks" }),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     // Beside a runtime group of its own (a test sharing a broker) goes a webhook group of its own.
@@ -103,8 +106,16 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
           // A sweep still at work (a long history backlog) is not joined by a second one.
           if (sweeping) return;
           // Every clock an alert runs on: its expiry, the end of a snooze, the end of its time as history.
-          sweeping = service.alerts
-            .sweep()
+          sweeping = service.webhookDelivery
+            .purge()
+            .then(
+              (webhookDeliveriesPurged) => {
+                if (webhookDeliveriesPurged > 0)
+                  logger.info({ webhookDeliveriesPurged }, "purged webhook deliveries");
+              },
+              (err: unknown) => logger.error({ err }, "webhook delivery purge failed"),
+            )
+            .then(() => service.alerts.sweep())
             .then(({ expired, resumed, purged, firingsPurged, outboxPruned }) => {
               if (expired + resumed + purged + firingsPurged + outboxPruned > 0)
                 logger.info({ expired, resumed, purged, firingsPurged, outboxPruned }, "swept due alerts");

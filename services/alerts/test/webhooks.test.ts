@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostResolver, ResolvedAddress } from "../src/webhooks/address-guard.ts";
 import { parseAllowList } from "../src/webhooks/address-guard.ts";
 import { type AlertWorkers, startAlertWorkers } from "../src/workers.ts";
-import { anotherPriceAlert, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 interface Received {
   path: string;
@@ -331,6 +331,17 @@ describe("delivering firings", () => {
       consecutiveFailures: 1,
       lastError: expect.stringMatching(/^http_500/),
     });
+  });
+});
+
+describe("retention", () => {
+  it("forgets webhook delivery records after the history retention, as the alerts' own", async () => {
+    const [{ n: before }] = await sql(h.db.url, "select count(*)::int as n from webhook_deliveries");
+    expect(before).toBeGreaterThan(0);
+    expect(await h.service.webhookDelivery.purge()).toBe(0);
+    h.clock.advance(91 * 86_400_000);
+    expect(await h.service.webhookDelivery.purge()).toBe(before);
+    h.clock.advance(-91 * 86_400_000);
   });
 });
 

@@ -85,6 +85,23 @@ export class MikroWebhookRepository implements WebhookRepository {
     return rows.length > 0;
   }
 
+  async activeOwners(): Promise<string[]> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ user_id: string }[]>("select distinct user_id from webhooks where status = 'active'");
+    return rows.map((r) => r.user_id);
+  }
+
+  async purgeDeliveries(before: Date): Promise<number> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ n: string }[]>(
+        "with gone as (delete from webhook_deliveries where recorded_at < ? returning 1) select count(*) as n from gone",
+        [before],
+      );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async activeFor(userId: string): Promise<StoredWebhook[]> {
     const rows = await this.#em
       .fork()

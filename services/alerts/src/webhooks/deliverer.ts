@@ -7,6 +7,7 @@ import type { Bus, Subscription } from "@tickerbell/bus";
 import { Counter, type Logger, type Registry } from "@tickerbell/config";
 import type { Notification, TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { Clock } from "../domain/ports.ts";
+import type { WebhookOwners } from "./owners.ts";
 import { firingPayload } from "./payload.ts";
 import type { StoredWebhook, WebhookRepository } from "./ports.ts";
 import { WebhookDeliveryError, type WebhookSender } from "./sender.ts";
@@ -34,6 +35,8 @@ export interface WebhookDelivererOptions {
   repository: WebhookRepository;
   sender: WebhookSender;
   clock: Clock;
+  /** Who has an active webhook (without it, every notification asks the database). */
+  owners?: WebhookOwners;
   logger: Logger;
   metrics?: Registry;
   groupId?: string;
@@ -70,6 +73,9 @@ export class WebhookDeliverer {
 
   async start(): Promise<void> {
     if (this.#subscription) return;
+    this.#options.owners?.start((err) =>
+      this.#options.logger.warn({ err }, "could not refresh who has webhooks; keeping the last answer"),
+    );
     this.#subscription = await this.#options.bus.subscribe({
       groupId: this.#options.groupId ?? WEBHOOK_CONSUMER_GROUP,
       topics: NOTIFICATION_TOPICS,
@@ -87,6 +93,8 @@ export class WebhookDeliverer {
 
   /** Delivers one notification to every active webhook of its user; resolves once every outcome is recorded. */
   async deliver(notification: Notification): Promise<WebhookOutcome[]> {
+    const { owners } = this.#options;
+    if (owners && !(await owners.has(notification.userId))) return [];
     const webhooks = await this.#options.repository.activeFor(notification.userId);
     return Promise.all(webhooks.map((webhook) => this.#deliverOnce(webhook, notification)));
   }
@@ -208,6 +216,7 @@ export class WebhookDeliverer {
 
   /** Cuts retry waits short, finishes what is in flight, commits, leaves the group. */
   async stop(): Promise<void> {
+    this.#options.owners?.stop();
     this.#stopping.abort();
     const subscription = this.#subscription;
     this.#subscription = undefined;

@@ -21,6 +21,10 @@ export interface WebhookRepository {
   list(userId: string): Promise<Webhook[]>;
   find(userId: string, id: string): Promise<StoredWebhook | null>;
   remove(userId: string, id: string): Promise<boolean>;
+  /** Users with at least one active webhook. */
+  activeOwners(): Promise<string[]>;
+  /** Deletes delivery records older than `before`; answers how many. */
+  purgeDeliveries(before: Date): Promise<number>;
   /** The user's active webhooks, with secrets, for a delivery. */
   activeFor(userId: string): Promise<StoredWebhook[]>;
   /** Whether this webhook has an outcome for the triggerId. */

@@ -17,6 +17,8 @@ export interface WebhookServiceOptions {
   sender: WebhookSender;
   clock: Clock;
   maxPerUser?: number;
+  /** Told when a user has an active webhook (again): the deliverer's copy of who does. */
+  onActive?: (userId: string) => void;
 }
 
 /** A test delivery answers a chat command that waits for it (the bots give up on the service after 5 s). */
@@ -31,12 +33,14 @@ export class WebhookService {
   readonly #sender: WebhookSender;
   readonly #clock: Clock;
   readonly #max: number;
+  readonly #onActive: (userId: string) => void;
 
   constructor(options: WebhookServiceOptions) {
     this.#repository = options.repository;
     this.#sender = options.sender;
     this.#clock = options.clock;
     this.#max = options.maxPerUser ?? MAX_WEBHOOKS_PER_USER;
+    this.#onActive = options.onActive ?? (() => {});
   }
 
   async create(userId: string, url: string): Promise<CreatedWebhook> {
@@ -69,6 +73,7 @@ export class WebhookService {
         { limit: this.#max },
       );
     }
+    this.#onActive(userId);
     return { webhook, secret };
   }
 
@@ -104,6 +109,7 @@ export class WebhookService {
       result = { ok: false, status: error.status, error: `${error.code}: ${error.message}` };
     }
     await this.#repository.recordTest(stored.id, result.ok, result.error, now);
+    if (result.ok) this.#onActive(userId);
     const webhook = await this.#repository.find(userId, id);
     if (!webhook) throw notFound(id);
     const { userId: _owner, secret: _secret, ...shown } = webhook;
