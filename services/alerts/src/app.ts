@@ -1,10 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Counter, Histogram, type Logger, type Registry, scrubSecrets } from "@tickerbell/config";
-import type { ErrorBody } from "@tickerbell/contracts";
+import { type ErrorBody, WebhookPayloadSchema } from "@tickerbell/contracts";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import type { AlertService } from "./domain/alert-service.ts";
 import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
 import type { DeliveryService } from "./domain/delivery-service.ts";
@@ -140,6 +141,14 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  // What webhooks receive is no route's answer; it is in the document for integrators all the same.
+  app.openAPIRegistry.registerComponent(
+    "schemas",
+    "WebhookPayload",
+    z.toJSONSchema(WebhookPayloadSchema, { target: "openapi-3.0", io: "output" }) as Parameters<
+      typeof app.openAPIRegistry.registerComponent<"schemas">
+    >[2],
+  );
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
