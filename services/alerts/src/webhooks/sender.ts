@@ -147,6 +147,12 @@ export class WebhookSender {
     };
     const client = url.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
+      // The whole exchange, not just each idle gap: a receiver trickling bytes must not hold a delivery open.
+      const deadline = setTimeout(() => {
+        req.destroy(
+          new WebhookDeliveryError(`no answer within ${timeoutMs} ms`, { retryable: true, code: "timeout" }),
+        );
+      }, timeoutMs);
       const req = client.request(
         url,
         {
@@ -154,30 +160,22 @@ export class WebhookSender {
           headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
           lookup: pinned,
           agent: false,
-          timeout: timeoutMs,
         },
         (res) => {
-          // The receiver's answer body is not ours to keep; read at most a little and drop it.
-          res.resume();
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              location: res.headers.location,
-              retryAfterMs: retryAfterMs(res.headers["retry-after"]),
-            }),
-          );
-          res.on("error", (err) => reject(networkError(err)));
+          clearTimeout(deadline);
+          // The status and headers are the answer; the receiver's body is not ours to read.
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            retryAfterMs: retryAfterMs(res.headers["retry-after"]),
+          });
+          res.destroy();
         },
       );
-      req.on("timeout", () => {
-        req.destroy(
-          new WebhookDeliveryError(`no answer within ${timeoutMs} ms`, {
-            retryable: true,
-            code: "timeout",
-          }),
-        );
+      req.on("error", (err) => {
+        clearTimeout(deadline);
+        reject(err instanceof WebhookDeliveryError ? err : networkError(err));
       });
-      req.on("error", (err) => reject(err instanceof WebhookDeliveryError ? err : networkError(err)));
       req.end(body);
     });
   }
