@@ -280,7 +280,7 @@ const help = new SlashCommandBuilder()
     o
       .setName("topic")
       .setDescription("A command")
-      .addChoices(...choices("alert", "watchlist", "price", "link")),
+      .addChoices(...choices("alert", "watchlist", "price", "link", "webhook")),
   );
 
 /** Exactly what `register` sends to Discord. */
