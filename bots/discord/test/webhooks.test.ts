@@ -19,7 +19,7 @@ describe("/webhook on Discord", () => {
     const added = await stack.fake.slashCommand(user, "webhook add", { url }).reply();
     expect(added.flags & 64).toBe(64);
     expect(added.content).toMatch(
-      /^✅ Webhook added: https:\/\/93\.184\.215\.14\/tickerbell\n.*\nwhsec_[A-Za-z0-9_-]{43}\nCheck it with \/webhook test 1\.$/,
+      /^✅ Webhook added: https:\/\/93\.184\.215\.14\/tickerbell\n.*\nwhsec_[0-9a-f]{64}\nCheck it with \/webhook test 1\.$/,
     );
     const listed = await stack.fake.slashCommand(user, "webhook list").reply();
     expect(listed.content).toContain(`1. ${url} · on, nothing delivered yet`);

@@ -52,8 +52,8 @@ export class WebhookService {
       throw error;
     }
     const now = this.#clock.now();
-    // The secret is shown once; "whsec_" tells it apart from other tokens in an integrator's config.
-    const secret = `whsec_${randomBytes(32).toString("base64url")}`;
+    // Shown once; "whsec_" tells it apart from other tokens, and hex survives every chat's markdown.
+    const secret = `whsec_${randomBytes(32).toString("hex")}`;
     const webhook: Webhook = {
       id: randomUUID(),
       url,
