@@ -6,6 +6,7 @@ import {
   editCommandFromOptions,
   parseCommand,
 } from "@tickerbell/bot-core";
+import { MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
 import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder,
@@ -273,6 +274,39 @@ const importCommand = new SlashCommandBuilder()
     o.setName("file").setDescription("The CSV or JSON file /export made").setRequired(true),
   );
 
+const webhook = new SlashCommandBuilder()
+  .setName("webhook")
+  .setDescription("Also POST every firing of your alerts, signed, to a URL of yours")
+  .addSubcommand((sub) =>
+    sub
+      .setName("add")
+      .setDescription("Add a webhook; its signing secret is shown once")
+      .addStringOption((o) =>
+        o
+          .setName("url")
+          .setDescription("The https:// address to POST to")
+          .setRequired(true)
+          .setMaxLength(MAX_WEBHOOK_URL_LENGTH),
+      ),
+  )
+  .addSubcommand((sub) => sub.setName("list").setDescription("Your webhooks and how they are doing"))
+  .addSubcommand((sub) =>
+    sub
+      .setName("remove")
+      .setDescription("Remove a webhook")
+      .addStringOption((o) =>
+        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("test")
+      .setDescription("Send a signed test delivery now (turns a webhook that was turned off on again)")
+      .addStringOption((o) =>
+        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
+      ),
+  );
+
 const help = new SlashCommandBuilder()
   .setName("help")
   .setDescription("How to use Tickerbell")
@@ -280,7 +314,7 @@ const help = new SlashCommandBuilder()
     o
       .setName("topic")
       .setDescription("A command")
-      .addChoices(...choices("alert", "watchlist", "price", "link", "import")),
+      .addChoices(...choices("alert", "watchlist", "price", "link", "import", "webhook")),
   );
 
 /** Exactly what `register` sends to Discord. */
@@ -292,6 +326,7 @@ export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] =
   settings,
   exportCommand,
   importCommand,
+  webhook,
   help,
 ].map((builder) => builder.toJSON());
 
@@ -414,6 +449,15 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
     case "import":
       // The file itself is read by the adapter (DiscordBot), from the attachment Discord resolved.
       return { kind: "command", command: { name: "import", path: null } };
+    case "webhook add":
+      return fromResult(commandFromArguments("webhook", `add ${text(options.url) ?? ""}`, args));
+    case "webhook list":
+      return { kind: "command", command: { name: "webhook", action: "list" } };
+    case "webhook remove":
+    case "webhook test":
+      return fromResult(
+        commandFromArguments("webhook", `${subcommand} ${text(options.webhook) ?? ""}`, args),
+      );
     case "help":
       return { kind: "help", topic: text(options.topic) ?? null };
     default:
@@ -500,6 +544,12 @@ export function slashExample(typed: string): string {
       return `/export format:${command.format}`;
     case "import":
       return "/import";
+    case "webhook": {
+      if (command.action === "add") return `/webhook add url:${command.url}`;
+      if (command.action === "list") return "/webhook list";
+      const ref = command.ref.by === "position" ? String(command.ref.position) : command.ref.id;
+      return `/webhook ${command.action} webhook:${ref}`;
+    }
     case "start":
     case "help":
       return "/help";

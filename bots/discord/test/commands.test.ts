@@ -23,6 +23,7 @@ describe("registration", () => {
       "settings",
       "export",
       "import",
+      "webhook",
       "help",
     ]);
   });

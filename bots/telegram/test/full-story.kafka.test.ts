@@ -1,7 +1,9 @@
 // The whole story on a real broker: chat commands create alerts, the alert service's outbox relay publishes
 // them, the matcher indexes them, ticks on prices.ticks fire them, the bot consumes notifications.telegram and
-// each user gets exactly one DM per firing, whose buttons act.
-import { randomBytes } from "node:crypto";
+// each user gets exactly one DM per firing, whose buttons act; a webhook of the user gets the firing too, signed.
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type AlertWorkers, startAlertWorkers } from "@tickerbell/alerts";
 import { consumeNotifications } from "@tickerbell/bot-core";
 import { KafkaBus, type Subscription } from "@tickerbell/bus";
@@ -40,9 +42,25 @@ let workers: AlertWorkers;
 let matcher: MatcherService;
 let notifications: Subscription;
 let producer: Bus;
+/** Ann's webhook receiver: what arrived, with whether its signature checked out. */
+let receiver: Server;
+const hooked: Array<{ body: string; timestamp: string; signature: string }> = [];
 
 beforeAll(async () => {
-  world = await startWorld();
+  receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString("utf8");
+    });
+    req.on("end", () => {
+      const timestamp = String(req.headers["x-tickerbell-timestamp"]);
+      hooked.push({ body, timestamp, signature: String(req.headers["x-tickerbell-signature"]) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  // The receiver is on loopback: allowed by the operator, as WEBHOOK_ALLOW_HOSTS would.
+  world = await startWorld({ webhookAllowHosts: ["127.0.0.1"] });
   workers = await startAlertWorkers({
     service: world.alertService,
     bus: newBus("alerts-workers"),
@@ -84,6 +102,7 @@ afterAll(async () => {
   await workers?.stop().catch(() => undefined);
   for (const bus of buses) await bus.close().catch(() => undefined);
   await world?.close();
+  if (receiver) await new Promise<void>((resolve) => receiver.close(() => resolve()));
 });
 
 async function alertBy(user: FakeUserInput, command: string): Promise<Alert> {
@@ -126,6 +145,11 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
   it("price, percent and trailing alerts each fire once as the price moves, and the DM's Re-arm acts", async () => {
     const ann = { id: 5001, first_name: "Ann" };
     const bob = { id: 5002, first_name: "Bob" };
+    // Ann also has a webhook: her firing is POSTed there too, signed, once.
+    const port = (receiver.address() as AddressInfo).port;
+    const hookReply = await world.say(ann, `/webhook add http://127.0.0.1:${port}/ann`);
+    const secret = /whsec_[A-Za-z0-9_-]+/.exec(hookReply.text ?? "")?.[0];
+    expect(secret, hookReply.text).toBeDefined();
     // KO starts at $63.00 in the simulated universe, and nothing moves the pricing service's feed.
     const above = await alertBy(ann, '/alert KO above 70 note "breakout"');
     const down = await alertBy(bob, "/alert KO -5%");
@@ -135,6 +159,18 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     // Up through 70 (Ann's alert), a new peak at 81, then down 8% from it (Bob's trail), then 5% below 63.
     await publishTicks([65, 71.5, 72, 81, 66, 59]);
     const [annDm] = await waitForDms(ann, 1);
+    await waitFor("Ann's webhook delivery", () => hooked.length > 0);
+    const [delivery] = hooked;
+    const signed = createHmac("sha256", secret!)
+      .update(`${delivery!.timestamp}.${delivery!.body}`)
+      .digest("hex");
+    expect(delivery!.signature).toBe(`v1=${signed}`);
+    expect(JSON.parse(delivery!.body)).toMatchObject({
+      v: 1,
+      type: "alert.triggered",
+      alert: { id: above.id, symbol: "KO", note: "breakout", platform: "telegram" },
+      firing: { triggerId: `${above.id}:0`, level: 70 },
+    });
     // The matcher's facts in the one formatter's words; the time is the trade's, in UTC (Ann set no zone).
     const withoutTime = (block: string) => block.replace(/ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/g, " · <time>");
     expect(withoutTime(annDm!.text!).split("\n")).toEqual([
@@ -182,6 +218,7 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     await waitForDms(sentinelUser, 1);
     expect(firingsTo(ann)).toHaveLength(1);
     expect(firingsTo(bob)).toHaveLength(2);
+    expect(hooked).toHaveLength(1);
     const firings = [...(await world.alertsOf(ann)), ...(await world.alertsOf(bob))];
     for (const a of firings) expect(await world.deliveryState(`${a.id}:0`)).toBe("sent");
 

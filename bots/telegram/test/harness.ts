@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
-import { startAlertService } from "@tickerbell/alerts";
+import { parseAllowList, startAlertService } from "@tickerbell/alerts";
 import {
   AlertsClient,
   CommandHandler,
@@ -66,6 +66,7 @@ export async function startWorld(
     pricingNow?: () => number;
     /** The alert service's clock (default: the system's). */
     alertsClock?: { now(): Date };
+    webhookAllowHosts?: string[];
   } = {},
 ) {
   const logLines: string[] = [];
@@ -86,6 +87,7 @@ export async function startWorld(
     tokens: TOKENS,
     maxOpenAlertsPerUser: 100,
     userCommandsPerMinute: 100_000,
+    ...(options.webhookAllowHosts ? { webhooks: { allow: parseAllowList(options.webhookAllowHosts) } } : {}),
     logger,
     metrics: createMetricsRegistry("alerts"),
     ...(options.alertsClock ? { clock: options.alertsClock } : {}),

@@ -1,10 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Counter, Histogram, type Logger, type Registry, scrubSecrets } from "@tickerbell/config";
-import type { ErrorBody } from "@tickerbell/contracts";
+import { type ErrorBody, WebhookPayloadSchema } from "@tickerbell/contracts";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import type { AlertService } from "./domain/alert-service.ts";
 import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
 import type { DeliveryService } from "./domain/delivery-service.ts";
@@ -23,6 +24,8 @@ import { linkCodesRoutes } from "./http/routes/link-codes.ts";
 import { heldRoutes, settingsRoutes } from "./http/routes/settings.ts";
 import { usersRoutes } from "./http/routes/users.ts";
 import { watchlistRoutes } from "./http/routes/watchlist.ts";
+import { webhooksRoutes } from "./http/routes/webhooks.ts";
+import type { WebhookService } from "./webhooks/webhook-service.ts";
 
 export interface AppDependencies {
   alerts: AlertService;
@@ -32,6 +35,8 @@ export interface AppDependencies {
   deliveries: DeliveryService;
   /** Per-user settings and the notifications held during quiet hours. */
   settings: SettingsService;
+  /** Each user's outbound webhooks. */
+  webhooks: WebhookService;
   /** Per-user allowance of commands (bot requests that act for a user). */
   commands: CommandRateLimiter;
   tokens: TokenDirectory;
@@ -136,6 +141,14 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+  // What webhooks receive is no route's answer; it is in the document for integrators all the same.
+  app.openAPIRegistry.registerComponent(
+    "schemas",
+    "WebhookPayload",
+    z.toJSONSchema(WebhookPayloadSchema, { target: "openapi-3.0", io: "output" }) as Parameters<
+      typeof app.openAPIRegistry.registerComponent<"schemas">
+    >[2],
+  );
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
@@ -174,9 +187,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
   app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
-  app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs));
+  app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs, deps.webhooks));
   app.route("/v1/settings", settingsRoutes(deps.settings, actAs));
   app.route("/v1/held", heldRoutes(deps.settings));
+  app.route("/v1/webhooks", webhooksRoutes(deps.webhooks, actAs));
   app.route("/v1/internal", internalRoutes(deps.alerts, deps.runtime));
   return app;
 }

@@ -102,4 +102,20 @@ describe("alerts env", () => {
     expect(load).toThrow(/ALERTS_CREATE_BATCH_MAX/);
     expect(load).toThrow(message);
   });
+
+  it("reads WEBHOOK_ALLOW_HOSTS as host names, addresses and ranges, and names an entry that is none", () => {
+    const env = loadEnv({
+      API_TOKEN_TELEGRAM: "telegram-token-value",
+      WEBHOOK_ALLOW_HOSTS: "hooks.internal, 10.20.0.0/16,127.0.0.1",
+    });
+    expect([...env.WEBHOOK_ALLOW_HOSTS.hosts]).toEqual(["hooks.internal"]);
+    expect(env.WEBHOOK_ALLOW_HOSTS.addresses.check("10.20.3.4", "ipv4")).toBe(true);
+    expect(loadEnv({ API_TOKEN_TELEGRAM: "telegram-token-value" }).WEBHOOK_ALLOW_HOSTS.entries).toEqual([]);
+    expect(() =>
+      loadEnv({
+        API_TOKEN_TELEGRAM: "telegram-token-value",
+        WEBHOOK_ALLOW_HOSTS: "hooks.internal,10.0.0.0/99",
+      }),
+    ).toThrow(/WEBHOOK_ALLOW_HOSTS.*"10\.0\.0\.0\/99" is not a CIDR range/);
+  });
 });

@@ -2,6 +2,7 @@ import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import {
   envBrokers,
   envInt,
+  envList,
   envLogLevel,
   envSecret,
   envUrl,
@@ -13,6 +14,24 @@ import { z } from "zod";
 import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
 import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
+import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from "./webhooks/address-guard.ts";
+
+/**
+ * WEBHOOK_ALLOW_HOSTS, read the same way by the alert service and the standalone: host names, addresses or CIDR
+ * ranges webhooks may reach although they are loopback, private or link-local (a receiver on the operator's own
+ * network, or the tests' local receiver).
+ */
+export const webhookAllowHostsEnv = () =>
+  envList()
+    .transform((entries, ctx): AllowList => {
+      try {
+        return parseAllowList(entries);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default(EMPTY_ALLOW_LIST);
 
 /** ALERTS_HISTORY_DAYS, read the same way by the alert service and the standalone. */
 export const alertHistoryDaysEnv = () =>
@@ -74,6 +93,7 @@ export const AlertsEnvSchema = z
     ALERTS_RUNTIME_GROUP_ID: z.string().min(1).default("alerts-runtime"),
     /** The pricing service, where earnings alerts read upcoming releases (unset: they send nothing). */
     PRICING_URL: envUrl().optional(),
+    WEBHOOK_ALLOW_HOSTS: webhookAllowHostsEnv(),
     LOG_LEVEL: envLogLevel(),
   })
   .superRefine(

@@ -7,7 +7,13 @@ export {
 } from "./domain/earnings-scheduler.ts";
 export type { OutboxRow, OutboxStore } from "./domain/ports.ts";
 export { PricingEarningsCalendar } from "./earnings-calendar-client.ts";
-export { type AlertsEnv, alertHistoryDaysEnv, loadEnv, UserLimitsEnvShape } from "./env.ts";
+export {
+  type AlertsEnv,
+  alertHistoryDaysEnv,
+  loadEnv,
+  UserLimitsEnvShape,
+  webhookAllowHostsEnv,
+} from "./env.ts";
 export { inProcessDemand, inProcessSnapshots } from "./in-process.ts";
 export { Reemitter } from "./reemitter.ts";
 export { RUNTIME_CONSUMER_GROUP, RuntimeConsumer } from "./runtime-consumer.ts";
@@ -17,4 +23,12 @@ export {
   type RunningAlertService,
   startAlertService,
 } from "./service.ts";
+export {
+  AddressGuard,
+  type AllowList,
+  type HostResolver,
+  parseAllowList,
+  type ResolvedAddress,
+} from "./webhooks/address-guard.ts";
+export { signatureOf } from "./webhooks/sender.ts";
 export { type AlertWorkers, type AlertWorkersOptions, startAlertWorkers } from "./workers.ts";

@@ -36,6 +36,7 @@ const service = await startAlertService({
   userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
   historyDays: env.ALERTS_HISTORY_DAYS,
   createBatchMax: env.ALERTS_CREATE_BATCH_MAX,
+  webhooks: { allow: env.WEBHOOK_ALLOW_HOSTS },
   logger,
   metrics,
   onStartup: (event) => {

@@ -11,6 +11,7 @@ import { OutboxWakeups } from "./db/outbox-wakeup.ts";
 import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroHeldRepository, MikroSettingsRepository } from "./db/settings-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
+import { MikroWebhookRepository } from "./db/webhook-repository.ts";
 import { AlertService, DEFAULT_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
@@ -20,6 +21,10 @@ import { RuntimeService } from "./domain/runtime-service.ts";
 import { SettingsService } from "./domain/settings-service.ts";
 import { UserService } from "./domain/user-service.ts";
 import { type ApiTokens, TokenDirectory } from "./http/auth.ts";
+import { AddressGuard, type AllowList, type HostResolver } from "./webhooks/address-guard.ts";
+import { WebhookOwners } from "./webhooks/owners.ts";
+import { WebhookSender } from "./webhooks/sender.ts";
+import { WebhookService } from "./webhooks/webhook-service.ts";
 
 export { DEFAULT_ALERT_HISTORY_DAYS, DEFAULT_USER_COMMANDS_PER_MINUTE };
 
@@ -36,6 +41,8 @@ export interface AlertServiceConfig {
   logger: Logger;
   metrics: Registry;
   clock?: Clock;
+  /** Outbound webhooks: the operator's allow list (WEBHOOK_ALLOW_HOSTS), DNS (tests bring a fake), timeout. */
+  webhooks?: { allow?: AllowList; resolver?: HostResolver; timeoutMs?: number; maxPerUser?: number };
   /** Told as the database connects and migrates (a start-up's progress lines). */
   onStartup?: (event: OrmStartupEvent) => void;
 }
@@ -90,7 +97,24 @@ export async function startAlertService(config: AlertServiceConfig) {
     held: new MikroHeldRepository(db.em),
     clock,
   });
+  const webhookRepository = new MikroWebhookRepository(db.em);
+  const webhookSender = new WebhookSender({
+    guard: new AddressGuard({
+      ...(config.webhooks?.allow ? { allow: config.webhooks.allow } : {}),
+      ...(config.webhooks?.resolver ? { resolver: config.webhooks.resolver } : {}),
+    }),
+    ...(config.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: config.webhooks.timeoutMs }),
+  });
+  const webhookOwners = new WebhookOwners(() => webhookRepository.activeOwners());
+  const webhooks = new WebhookService({
+    repository: webhookRepository,
+    sender: webhookSender,
+    clock,
+    onActive: (userId) => webhookOwners.add(userId),
+    ...(config.webhooks?.maxPerUser === undefined ? {} : { maxPerUser: config.webhooks.maxPerUser }),
+  });
   const app = createApp({
+    webhooks,
     settings,
     alerts,
     runtime,
@@ -112,6 +136,19 @@ export async function startAlertService(config: AlertServiceConfig) {
     deliveries,
     settings,
     runtime,
+    webhooks,
+    /** What the webhook deliverer (workers.ts) needs. */
+    webhookDelivery: {
+      repository: webhookRepository,
+      sender: webhookSender,
+      clock,
+      owners: webhookOwners,
+      /** Webhook delivery records kept as long as the alerts' history (ALERTS_HISTORY_DAYS). */
+      purge: () =>
+        webhookRepository.purgeDeliveries(
+          new Date(clock.now().getTime() - (config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS) * 86_400_000),
+        ),
+    },
     outbox: new MikroOutboxStore(db.em),
     outboxWakeups,
     earnings: new MikroEarningsRepository(db.em),

@@ -1,6 +1,8 @@
 // The alert service's background work next to its API: the outbox relay (alerts.changes), the runtime consumer
-// (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again)
-// the earnings scheduler (earnings alerts' messages, when a calendar is given) and the sweep (expiries, ends of snoozes, history past ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
+// (alerts.runtime -> stored runtime state and firings), the re-emitter (firings no bot reported on, sent again),
+// the earnings scheduler (earnings alerts' messages, when a calendar is given), the webhook deliverer
+// (notifications.<platform> -> each user's webhooks) and the sweep (expiries, ends of snoozes, history past
+// ALERTS_HISTORY_DAYS). main.ts starts it when KAFKA_BROKERS is set; the standalone starts it on its bus.
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { TOPIC_CATALOG } from "@tickerbell/contracts";
@@ -9,11 +11,12 @@ import { OutboxRelay } from "./outbox-relay.ts";
 import { Reemitter } from "./reemitter.ts";
 import { RuntimeConsumer } from "./runtime-consumer.ts";
 import type { RunningAlertService } from "./service.ts";
+import { WebhookDeliverer, type WebhookRetry } from "./webhooks/deliverer.ts";
 
 export interface AlertWorkersOptions {
   service: Pick<
     RunningAlertService,
-    "alerts" | "runtime" | "outbox" | "outboxWakeups" | "earnings" | "clock"
+    "alerts" | "runtime" | "outbox" | "outboxWakeups" | "earnings" | "clock" | "webhookDelivery"
   >;
   bus: Bus<typeof TOPIC_CATALOG>;
   logger: Logger;
@@ -38,6 +41,11 @@ export interface AlertWorkersOptions {
   earningsCalendar?: EarningsCalendarSource;
   /** How often the earnings scheduler looks (default 60 s). */
   earningsIntervalMs?: number;
+  /** Consumer group of the webhook deliverer (default `<runtimeGroupId>.webhooks`, or "alerts-webhooks"). */
+  webhookGroupId?: string;
+  /** Webhook retries (default 5 attempts from 1 s, up to 60 s apart) and failures in a row before disabling (5). */
+  webhookRetry?: WebhookRetry;
+  webhookDisableAfter?: number;
   /** At stop, how long to wait for the runtime consumer to store what is published (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -47,6 +55,7 @@ export interface AlertWorkers {
   runtime: RuntimeConsumer;
   reemitter: Reemitter;
   earnings: EarningsScheduler | undefined;
+  webhooks: WebhookDeliverer;
   /** Stops in dependency order: sweep, re-emitter and runtime consumer first (they write), then the relay. */
   stop(): Promise<void>;
 }
@@ -98,6 +107,24 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
   } else {
     logger.warn("no earnings calendar (PRICING_URL not set): earnings alerts send nothing");
   }
+  const webhooks = new WebhookDeliverer({
+    bus,
+    repository: service.webhookDelivery.repository,
+    sender: service.webhookDelivery.sender,
+    clock: service.webhookDelivery.clock,
+    owners: service.webhookDelivery.owners,
+    logger: logger.child({ component: "webhooks" }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    // Beside a runtime group of its own (a test sharing a broker) goes a webhook group of its own.
+    ...(options.webhookGroupId !== undefined
+      ? { groupId: options.webhookGroupId }
+      : options.runtimeGroupId !== undefined
+        ? { groupId: `${options.runtimeGroupId}.webhooks` }
+        : {}),
+    ...(options.webhookRetry === undefined ? {} : { retry: options.webhookRetry }),
+    ...(options.webhookDisableAfter === undefined ? {} : { disableAfter: options.webhookDisableAfter }),
+  });
+  await webhooks.start();
   let sweeping: Promise<void> | null = null;
   const sweep =
     options.expirySweepMs === null
@@ -106,8 +133,16 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
           // A sweep still at work (a long history backlog) is not joined by a second one.
           if (sweeping) return;
           // Every clock an alert runs on: its expiry, the end of a snooze, the end of its time as history.
-          sweeping = service.alerts
-            .sweep()
+          sweeping = service.webhookDelivery
+            .purge()
+            .then(
+              (webhookDeliveriesPurged) => {
+                if (webhookDeliveriesPurged > 0)
+                  logger.info({ webhookDeliveriesPurged }, "purged webhook deliveries");
+              },
+              (err: unknown) => logger.error({ err }, "webhook delivery purge failed"),
+            )
+            .then(() => service.alerts.sweep())
             .then(({ expired, resumed, purged, firingsPurged, outboxPruned }) => {
               if (expired + resumed + purged + firingsPurged + outboxPruned > 0)
                 logger.info({ expired, resumed, purged, firingsPurged, outboxPruned }, "swept due alerts");
@@ -124,11 +159,13 @@ export async function startAlertWorkers(options: AlertWorkersOptions): Promise<A
     runtime,
     reemitter,
     earnings,
+    webhooks,
     async stop() {
       if (sweep) clearInterval(sweep);
       await sweeping;
       await earnings?.stop();
       await reemitter.stop();
+      await webhooks.stop();
       // What the matcher wrote before it stopped is stored before this process goes (bounded: a long backlog is
       // left to the next start, the offsets say where).
       await Promise.race([

@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
 import pg from "pg";
 import type { Database } from "../src/db/orm.ts";
 import type { Clock } from "../src/domain/ports.ts";
-import { type RunningAlertService, startAlertService } from "../src/service.ts";
+import { type AlertServiceConfig, type RunningAlertService, startAlertService } from "../src/service.ts";
 
 export const TOKENS = {
   discord: "discord-bot-token-0001",
@@ -73,6 +73,7 @@ export function apiFor(service: RunningAlertService): Api {
 }
 
 export interface HarnessOptions {
+  webhooks?: AlertServiceConfig["webhooks"];
   maxOpenAlertsPerUser?: number;
   userCommandsPerMinute?: number;
   historyDays?: number;
@@ -94,6 +95,7 @@ export async function startHarness(database: Database, options: HarnessOptions =
     // Suites send far more than a person would; the rate-limit suite sets its own, small allowance.
     userCommandsPerMinute: options.userCommandsPerMinute ?? 100_000,
     ...(options.historyDays === undefined ? {} : { historyDays: options.historyDays }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
     logger: createLogger({ service: "alerts-test", level: "debug", destination }),
     metrics: createMetricsRegistry("alerts"),
     clock,

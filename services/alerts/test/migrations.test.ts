@@ -38,6 +38,8 @@ describe("migrations", () => {
       "user_settings",
       "users",
       "watchlist_items",
+      "webhook_deliveries",
+      "webhooks",
     ]);
     const second = await openOrm({ kind: "postgres", url: db.url });
     await second.close();

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { alertHistoryDaysEnv, UserLimitsEnvShape } from "@tickerbell/alerts";
+import { alertHistoryDaysEnv, UserLimitsEnvShape, webhookAllowHostsEnv } from "@tickerbell/alerts";
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import { envBrokers, envInt, envLogLevel, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
@@ -44,6 +44,8 @@ export const StandaloneEnvSchema = z.object({
   ...UserLimitsEnvShape,
   /** Days finished alerts stay listed (from their last change) before the sweep deletes them. */
   ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
+  /** Loopback/private hosts, addresses or ranges webhooks may reach anyway (comma-separated). */
+  WEBHOOK_ALLOW_HOSTS: webhookAllowHostsEnv(),
   /**
    * Where the console chat keeps the lines typed, for the up arrow in the next run (default: `console-history`
    * in DATA_DIR); `off` keeps them for the session only.

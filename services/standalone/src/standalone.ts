@@ -145,6 +145,7 @@ export async function startStandalone(
       maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
       userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
       historyDays: env.ALERTS_HISTORY_DAYS,
+      webhooks: { allow: env.WEBHOOK_ALLOW_HOSTS },
       logger: logger.child({ component: "alerts" }),
       metrics,
       onStartup: (event) => {

@@ -13,9 +13,9 @@ export type RouteOf<M extends Method> = {
 /** One operation of the document: its parameters, request body and answers by status. */
 export type Operation<M extends Method, P extends RouteOf<M>> = paths[P][M & keyof paths[P]];
 
-/** The JSON of the operation's successful answers. */
+/** The JSON of the operation's successful answers (null for a 204 No Content). */
 export type SuccessOf<O> = O extends { responses: infer R }
-  ? R[Extract<keyof R, "200" | "201" | "202">]
+  ? R[Extract<keyof R, "200" | "201" | "202">] | ("204" extends keyof R ? null : never)
   : never;
 
 type BodyOf<O> = O extends { requestBody: infer B }

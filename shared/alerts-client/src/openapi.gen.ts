@@ -331,6 +331,12 @@ export interface paths {
             recordedAt: string;
           })[];
           total: number;
+          webhooks?: ({
+            webhookId: string;
+            url: string;
+            lastError: string | null;
+            disabledAt: string;
+          })[] | undefined;
         };
         "400": components["schemas"]["Error"];
         "401": components["schemas"]["Error"];
@@ -693,6 +699,101 @@ export interface paths {
       };
     };
   };
+  "/v1/webhooks": {
+    /** The user's webhooks, oldest first (never their secrets) */
+    get: {
+      operationId: "listWebhooks";
+      parameters: {
+        header: {
+          /** The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`) */
+          "x-platform-user-id": string;
+          /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
+          "x-command-id"?: string | undefined;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        "200": components["schemas"]["WebhookList"];
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+        "429": components["schemas"]["Error"];
+      };
+    };
+    /** Add a webhook: every firing of the user's alerts is also POSTed to it */
+    post: {
+      operationId: "createWebhook";
+      parameters: {
+        header: {
+          /** The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`) */
+          "x-platform-user-id": string;
+          /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
+          "x-command-id"?: string | undefined;
+        };
+      };
+      requestBody: components["schemas"]["CreateWebhookRequest"];
+      responses: {
+        "201": components["schemas"]["CreatedWebhook"];
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+        "409": components["schemas"]["Error"];
+        "429": components["schemas"]["Error"];
+      };
+    };
+  };
+  "/v1/webhooks/{id}": {
+    /** Remove a webhook */
+    delete: {
+      operationId: "deleteWebhook";
+      parameters: {
+        path: {
+          id: string;
+        };
+        header: {
+          /** The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`) */
+          "x-platform-user-id": string;
+          /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
+          "x-command-id"?: string | undefined;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        "204": null;
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+        "404": components["schemas"]["Error"];
+        "429": components["schemas"]["Error"];
+      };
+    };
+  };
+  "/v1/webhooks/{id}/test": {
+    /** Send a signed webhook.test delivery now and say what the receiver answered */
+    post: {
+      operationId: "testWebhook";
+      parameters: {
+        path: {
+          id: string;
+        };
+        header: {
+          /** The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`) */
+          "x-platform-user-id": string;
+          /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
+          "x-command-id"?: string | undefined;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        "200": components["schemas"]["WebhookTestResult"];
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+        "404": components["schemas"]["Error"];
+        "429": components["schemas"]["Error"];
+      };
+    };
+  };
   "/v1/internal/alerts": {
     /** A page of alerts by status in id order (the matcher's start-up snapshot) */
     get: {
@@ -743,6 +844,64 @@ export interface paths {
 
 export interface components {
   schemas: {
+    WebhookPayload: {
+      v: 1;
+      type: "alert.triggered" | "alert.expired" | "webhook.test";
+      id: string;
+      webhookId: string;
+      sentAt: string;
+      alert: {
+        id: string;
+        symbol: string;
+        condition: ({
+          kind: "price";
+          direction: "above" | "below" | "cross";
+          target: number;
+        }) | ({
+          kind: "percent";
+          direction: "up" | "down" | "move";
+          percent: number;
+          basis: "last" | "close";
+        }) | ({
+          kind: "trailing";
+          direction: "down" | "up";
+          offset: ({
+            unit: "percent";
+            value: number;
+          }) | ({
+            unit: "amount";
+            value: number;
+          });
+        }) | ({
+          kind: "earnings";
+        });
+        note: string | null;
+        repeating: boolean;
+        urgent: boolean;
+        platform: "discord" | "telegram" | "console";
+      } | null;
+      firing: {
+        triggerId: string;
+        generation: number;
+        price: number;
+        firedAt: string;
+        referencePrice: number;
+        referenceKind: "previousClose" | "whenSet" | "lastFiring" | null;
+        moveAbs: number;
+        movePercent: number;
+        level: number | null;
+        side: "upper" | "lower" | null;
+        lastPrice: number | null;
+        extreme: number | null;
+        rearm: {
+          at: string;
+          upper: number | null;
+          lower: number | null;
+          band: number | null;
+          extreme: number | null;
+        } | null;
+      } | null;
+    };
     ResolveUserResponse: {
       user: components["schemas"]["User"];
       created: boolean;
@@ -896,6 +1055,7 @@ export interface components {
     };
     AcknowledgeUndeliverableRequest: {
       triggerIds?: (string)[] | undefined;
+      webhookIds?: (string)[] | undefined;
     };
     DeliveryRecord: {
       triggerId: string;
@@ -918,6 +1078,32 @@ export interface components {
         start: string;
         end: string;
       } | null | undefined;
+    };
+    CreatedWebhook: {
+      webhook: components["schemas"]["Webhook"];
+      secret: string;
+    };
+    Webhook: {
+      id: string;
+      url: string;
+      status: "active" | "disabled";
+      createdAt: string;
+      consecutiveFailures: number;
+      lastDeliveryAt: string | null;
+      lastError: string | null;
+      disabledAt: string | null;
+    };
+    CreateWebhookRequest: {
+      url: string;
+    };
+    WebhookList: {
+      items: (components["schemas"]["Webhook"])[];
+    };
+    WebhookTestResult: {
+      ok: boolean;
+      status: number | null;
+      error: string | null;
+      webhook: components["schemas"]["Webhook"];
     };
   };
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IdSchema, IsoDateTimeSchema, PlatformSchema, plainText } from "./common.ts";
+import { DisabledWebhookNoticeSchema, MAX_WEBHOOKS_PER_USER } from "./webhooks.ts";
 
 // Bodies of the alert service's delivery log: what each bot delivered, so a redelivered notification is not
 // sent twice across restarts, and what could not be delivered, so the user hears about it on their next command.
@@ -159,16 +160,27 @@ export type UndeliverableNotice = z.infer<typeof UndeliverableNoticeSchema>;
 export const UndeliverableListSchema = z.object({
   items: z.array(UndeliverableNoticeSchema),
   total: z.number().int().nonnegative(),
+  /** The user's webhooks disabled after repeated failures that they have not been told about (absent: none). */
+  webhooks: z.array(DisabledWebhookNoticeSchema).optional(),
 });
 export type UndeliverableList = z.infer<typeof UndeliverableListSchema>;
 
-/** `POST /v1/deliveries/undeliverable/ack`: the ones the user was shown; without `triggerIds`, all of them. */
+/**
+ * `POST /v1/deliveries/undeliverable/ack`: the ones the user was shown; without `triggerIds` and `webhookIds`, all of
+ * them.
+ */
 export const AcknowledgeUndeliverableRequestSchema = z
   .object({
     triggerIds: z
       .array(DeliveryTriggerIdSchema)
       .min(1, "give at least one triggerId, or leave the field out to acknowledge all")
       .max(100, "at most 100 triggerIds at once")
+      .optional(),
+    /** Disabled webhooks the user was told about. With only these, no triggerId is acknowledged. */
+    webhookIds: z
+      .array(IdSchema)
+      .min(1, "give at least one webhookId, or leave the field out")
+      .max(MAX_WEBHOOKS_PER_USER * 10, "too many webhookIds at once")
       .optional(),
   })
   .strict();

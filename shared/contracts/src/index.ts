@@ -10,3 +10,4 @@ export * from "./topic-catalog.ts";
 export * from "./topics.ts";
 export * from "./transfer.ts";
 export * from "./users.ts";
+export * from "./webhooks.ts";

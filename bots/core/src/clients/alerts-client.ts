@@ -10,6 +10,7 @@ import {
   type BulkAlertActionResponse,
   BulkAlertActionResponseSchema,
   type CreateAlertRequest,
+  CreatedWebhookSchema,
   type Firing,
   FiringListSchema,
   LinkCodeSchema,
@@ -23,7 +24,10 @@ import {
   type UpdateSettingsRequest,
   UserSettingsSchema,
   WatchlistSchema,
+  WebhookListSchema,
+  WebhookTestResultSchema,
 } from "@tickerbell/contracts";
+import { z } from "zod";
 import type { Fetch } from "./http.ts";
 
 /**
@@ -178,15 +182,48 @@ export class AlertsClient {
     return this.api.call("get", "/v1/deliveries/undeliverable", UndeliverableListSchema, this.as(actor));
   }
 
-  /** Marks them told: only `triggerIds` (those shown), or every one when left out. */
-  async acknowledgeUndeliverable(actor: string | Actor, triggerIds?: string[]): Promise<number> {
+  /**
+   * Marks them told: only `triggerIds` and `webhookIds` (those shown), or every one when both are left out.
+   */
+  async acknowledgeUndeliverable(
+    actor: string | Actor,
+    triggerIds?: string[],
+    webhookIds?: string[],
+  ): Promise<number> {
+    const body = {
+      ...(triggerIds === undefined ? {} : { triggerIds }),
+      ...(webhookIds === undefined ? {} : { webhookIds }),
+    };
     const answer = await this.api.call(
       "post",
       "/v1/deliveries/undeliverable/ack",
       AcknowledgeUndeliverableResponseSchema,
-      { ...this.as(actor), body: triggerIds === undefined ? {} : { triggerIds } },
+      { ...this.as(actor), body },
     );
     return answer.acknowledged;
+  }
+
+  /** Adds a webhook; the answer carries its secret, shown this once. */
+  createWebhook(actor: string | Actor, url: string) {
+    return this.api.call("post", "/v1/webhooks", CreatedWebhookSchema, { ...this.as(actor), body: { url } });
+  }
+
+  async listWebhooks(actor: string | Actor) {
+    return (await this.api.call("get", "/v1/webhooks", WebhookListSchema, this.as(actor))).items;
+  }
+
+  async deleteWebhook(actor: string | Actor, webhookId: string): Promise<void> {
+    await this.api.call("delete", "/v1/webhooks/{id}", z.null(), {
+      ...this.as(actor),
+      path: { id: webhookId },
+    });
+  }
+
+  testWebhook(actor: string | Actor, webhookId: string) {
+    return this.api.call("post", "/v1/webhooks/{id}/test", WebhookTestResultSchema, {
+      ...this.as(actor),
+      path: { id: webhookId },
+    });
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */

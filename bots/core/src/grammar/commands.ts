@@ -22,7 +22,17 @@ export type Command =
   /** `/export [csv|json]`: the user's open alerts and watchlist as a file. */
   | { name: "export"; format: "csv" | "json" }
   /** `/import`: the file comes with the message (a path on the console); without one the reply says how. */
-  | { name: "import"; path: string | null };
+  | { name: "import"; path: string | null }
+  | WebhookCommand;
+
+/** A webhook by its number in `/webhook list` (oldest first) or an id (prefix). */
+export type WebhookRef = { by: "position"; position: number } | { by: "id"; id: string };
+
+/** `/webhook add URL`, `/webhook list`, `/webhook remove 1`, `/webhook test 1`. */
+export type WebhookCommand =
+  | { name: "webhook"; action: "list" }
+  | { name: "webhook"; action: "add"; url: string }
+  | { name: "webhook"; action: "remove" | "test"; ref: WebhookRef };
 
 export type CommandName = Command["name"];
 
@@ -145,6 +155,11 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
     name: "settings",
     usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off]",
     summary: "Your time zone and quiet hours (firings then wait for one digest)",
+  },
+  {
+    name: "webhook",
+    usage: "/webhook [add URL | list | remove 1 | test 1]",
+    summary: "Also POST every firing of your alerts, signed, to a URL of yours",
   },
 ];
 

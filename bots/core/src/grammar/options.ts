@@ -308,7 +308,8 @@ export function commandFromArguments(
     | "alerts"
     | "history"
     | "settings"
-    | "export",
+    | "export"
+    | "webhook",
   args: string | undefined,
   options: { now: Date },
 ): ParseResult {

@@ -3,6 +3,7 @@ import {
   MAX_NOTE_LENGTH,
   MAX_SNOOZE_SECONDS,
   MAX_WATCHLIST_BATCH,
+  MAX_WEBHOOK_URL_LENGTH,
 } from "@tickerbell/contracts";
 import { parseManyOrOne } from "./bulk.ts";
 import {
@@ -103,6 +104,9 @@ const ALIASES: Record<string, Command["name"]> = {
   prefs: "settings",
   export: "export",
   import: "import",
+  webhook: "webhook",
+  webhooks: "webhook",
+  hook: "webhook",
 };
 
 /**
@@ -181,9 +185,62 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     }
     case "import":
       return { name: "import", path: args.length > 0 ? args.join(" ") : null };
+    case "webhook":
+      return parseWebhook(args);
     default:
       return refuseUnknown(head, name);
   }
+}
+
+const WEBHOOK_ACTIONS: Record<string, "add" | "list" | "remove" | "test"> = {
+  add: "add",
+  new: "add",
+  list: "list",
+  show: "list",
+  ls: "list",
+  remove: "remove",
+  delete: "remove",
+  del: "remove",
+  rm: "remove",
+  test: "test",
+  ping: "test",
+};
+
+/** `/webhook`, `/webhook add URL`, `/webhook list`, `/webhook remove 1`, `/webhook test 1`. */
+function parseWebhook(args: readonly string[]): Command {
+  const [word, ...rest] = args;
+  if (word === undefined) return { name: "webhook", action: "list" };
+  // `/webhook https://…` is an add: the URL says what is meant.
+  if (/^https?:\/\//i.test(word)) return parseWebhook(["add", ...args]);
+  const action = WEBHOOK_ACTIONS[word.toLowerCase()];
+  if (action === undefined) {
+    refuse(
+      `I can add, list, remove or test webhooks, not "${word.slice(0, 40)}".`,
+      "/webhook add https://example.com/tickerbell",
+    );
+  }
+  if (action === "list") {
+    if (rest.length > 0) refuse("/webhook list takes nothing after it.", "/webhook list");
+    return { name: "webhook", action };
+  }
+  if (action === "add") {
+    const example = "/webhook add https://example.com/tickerbell";
+    if (rest.length === 0) refuse("Add which URL? Give the address to POST to.", example);
+    if (rest.length > 1) refuse("One URL at a time (spaces are not allowed in it).", example);
+    const url = rest[0]!;
+    if (!/^https?:\/\//i.test(url)) refuse("A webhook URL starts with https:// (or http://).", example);
+    if (url.length > MAX_WEBHOOK_URL_LENGTH)
+      refuse(`That URL is too long (at most ${MAX_WEBHOOK_URL_LENGTH} characters).`, example);
+    return { name: "webhook", action, url };
+  }
+  const example = `/webhook ${action} 1`;
+  if (rest.length !== 1) refuse(`Which webhook? Give its number from /webhook list.`, example);
+  const ref = rest[0]!;
+  if (/^\d{1,3}$/.test(ref) && Number(ref) >= 1)
+    return { name: "webhook", action, ref: { by: "position", position: Number(ref) } };
+  if (/^[0-9a-f-]{4,36}$/i.test(ref))
+    return { name: "webhook", action, ref: { by: "id", id: ref.toLowerCase() } };
+  return refuse(`"${ref.slice(0, 40)}" is not a webhook number from /webhook list.`, example);
 }
 
 /** An unknown command, with the command the user most likely meant when one is a typo away. */

@@ -37,6 +37,7 @@ import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "
 import { describeSettings } from "./settings-reply.ts";
 import { Transfers } from "./transfer.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
+import { formatDisabledWebhooksNotice, isWebhookNotFound, webhookCommand } from "./webhooks.ts";
 
 export interface CommandHandlerDeps {
   alerts: AlertsApi;
@@ -167,12 +168,19 @@ export class CommandHandler {
   private async takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
     try {
       const list = await this.deps.alerts.undeliverable(ctx);
-      const notice = formatUndeliverableNotice(list, ctx.platform);
-      if (notice === null) return null;
+      const notices = [
+        formatUndeliverableNotice(list, ctx.platform),
+        formatDisabledWebhooksNotice(list.webhooks ?? []),
+      ].filter((n) => n !== null);
+      if (notices.length === 0) return null;
       // Acknowledge what is shown; when the notice only counts older ones, those are told too.
-      const shown = list.total > list.items.length ? undefined : list.items.map((i) => i.triggerId);
-      await this.deps.alerts.acknowledgeUndeliverable(ctx, shown);
-      return notice;
+      const webhookIds = list.webhooks?.length ? list.webhooks.map((w) => w.webhookId) : undefined;
+      if (list.total > list.items.length) await this.deps.alerts.acknowledgeUndeliverable(ctx);
+      else {
+        const triggerIds = list.items.length > 0 ? list.items.map((i) => i.triggerId) : undefined;
+        await this.deps.alerts.acknowledgeUndeliverable(ctx, triggerIds, webhookIds);
+      }
+      return notices.join("\n\n");
     } catch (error) {
       logger.warn({ err: error }, "could not check for undeliverable notifications");
       return null;
@@ -357,6 +365,8 @@ export class CommandHandler {
         return this.transfers.export(ctx, command.format);
       case "import":
         return file === undefined ? this.transfers.howToImport(ctx) : this.transfers.import(ctx, file);
+      case "webhook":
+        return webhookCommand(this.deps.alerts, ctx, command);
     }
   }
 
@@ -758,7 +768,7 @@ export class CommandHandler {
   }
 
   private explain(error: unknown, logger: Logger): Reply {
-    if (error instanceof UserFacingError) return { text: error.message };
+    if (error instanceof UserFacingError || isWebhookNotFound(error)) return { text: error.message };
     if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
       const seconds = retryAfterSeconds(error.details);
       return {

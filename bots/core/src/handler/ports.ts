@@ -57,6 +57,10 @@ export type AlertsApi = Pick<
   | "acknowledgeUndeliverable"
   | "settings"
   | "updateSettings"
+  | "createWebhook"
+  | "listWebhooks"
+  | "deleteWebhook"
+  | "testWebhook"
 >;
 
 /** A button under a reply. `action` comes back through `handleAction` when pressed. */

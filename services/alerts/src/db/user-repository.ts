@@ -277,6 +277,8 @@ export class MikroUserRepository implements UserRepository {
           ownerId,
           formerUserId,
         ]);
+        // Webhooks follow their owner (the per-user cap is checked on the next add, not here).
+        await em.execute("update webhooks set user_id = ? where user_id = ?", [ownerId, formerUserId]);
         await em.execute("delete from users where id = ?", [formerUserId]);
         // Every other process forgets which user these identities were, when (and only if) this commits.
         // A notifying commit takes a database-wide lock; links are rare enough for that.

@@ -12,6 +12,8 @@ import {
   BulkAlertActionRequestSchema,
   BulkAlertActionResponseSchema,
   CreateAlertRequestSchema,
+  CreatedWebhookSchema,
+  CreateWebhookRequestSchema,
   DeliveryRecordSchema,
   ErrorBodySchema,
   FiringListSchema,
@@ -29,6 +31,10 @@ import {
   UserSchema,
   UserSettingsSchema,
   WatchlistSchema,
+  WebhookListSchema,
+  WebhookPayloadSchema,
+  WebhookSchema,
+  WebhookTestResultSchema,
 } from "@tickerbell/contracts";
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -64,6 +70,12 @@ const COMPONENTS: Record<string, z.ZodType> = {
   DeliveryRecord: DeliveryRecordSchema,
   AcknowledgeUndeliverableRequest: AcknowledgeUndeliverableRequestSchema,
   AcknowledgeUndeliverableResponse: AcknowledgeUndeliverableResponseSchema,
+  Webhook: WebhookSchema,
+  WebhookList: WebhookListSchema,
+  CreateWebhookRequest: CreateWebhookRequestSchema,
+  CreatedWebhook: CreatedWebhookSchema,
+  WebhookTestResult: WebhookTestResultSchema,
+  WebhookPayload: WebhookPayloadSchema,
 };
 
 /**

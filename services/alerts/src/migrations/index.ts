@@ -11,6 +11,7 @@ import { Migration20261203200000SettingsQuietHours } from "./Migration2026120320
 import { Migration20261203210000SettingsChanges } from "./Migration20261203210000_settings_changes.ts";
 import { Migration20261204000000BatchUserLocks } from "./Migration20261204000000_batch_user_locks.ts";
 import { Migration20261204010000FiringRetention } from "./Migration20261204010000_firing_retention.ts";
+import { Migration20261204100000Webhooks } from "./Migration20261204100000_webhooks.ts";
 import { Migration20261205000000Earnings } from "./Migration20261205000000_earnings.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
@@ -28,5 +29,6 @@ export const migrationsList = [
   { name: "Migration20261203210000_settings_changes", class: Migration20261203210000SettingsChanges },
   { name: "Migration20261204000000_batch_user_locks", class: Migration20261204000000BatchUserLocks },
   { name: "Migration20261204010000_firing_retention", class: Migration20261204010000FiringRetention },
+  { name: "Migration20261204100000_webhooks", class: Migration20261204100000Webhooks },
   { name: "Migration20261205000000_earnings", class: Migration20261205000000Earnings },
 ];

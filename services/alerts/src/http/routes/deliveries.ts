@@ -15,6 +15,7 @@ import {
   UndeliverableListSchema,
 } from "@tickerbell/contracts";
 import type { DeliveryService } from "../../domain/delivery-service.ts";
+import type { WebhookService } from "../../webhooks/webhook-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
 import {
   BotHeadersSchema,
@@ -31,7 +32,11 @@ const TriggerParams = z.object({ triggerId: DeliveryTriggerIdSchema });
  * The bots' delivery log. Reading and writing a triggerId's record is the bot's own business (its platform
  * comes from its token, no user involved); the undeliverable notices act for a user, like the other bot routes.
  */
-export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatformUser) {
+export function deliveriesRoutes(
+  deliveries: DeliveryService,
+  actAs: ActAsPlatformUser,
+  webhooks: Pick<WebhookService, "untold" | "markTold">,
+) {
   const router = resourceRouter();
   router.use(requireBot);
 
@@ -44,7 +49,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
       middleware: [actAs] as const,
       tags: ["deliveries"],
       summary: "The user's notifications that could not be delivered and they have not been told about",
-      description: `Across all of the user's linked platforms: the newest ${MAX_UNDELIVERABLE_LISTED}, oldest first, and the total.`,
+      description: `Across all of the user's linked platforms: the newest ${MAX_UNDELIVERABLE_LISTED}, oldest first, and the total; \`webhooks\`: the user's webhooks disabled after repeated failures that they were not told about yet.`,
       security: bearer,
       request: { headers: BotHeadersSchema },
       responses: {
@@ -52,7 +57,11 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
         ...errorResponses(429),
       },
     }),
-    async (c) => c.json(await deliveries.undeliverable(c.get("userId")), 200),
+    async (c) => {
+      const userId = c.get("userId");
+      const [list, disabled] = await Promise.all([deliveries.undeliverable(userId), webhooks.untold(userId)]);
+      return c.json(disabled.length === 0 ? list : { ...list, webhooks: disabled }, 200);
+    },
   );
 
   router.openapi(
@@ -64,7 +73,7 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
       tags: ["deliveries"],
       summary: "Mark undeliverable notifications as told to the user",
       description:
-        "Only the given triggerIds (those the user was shown), or every one when the body has none.",
+        "Only the given triggerIds and disabled webhooks (those the user was shown), or every one when the body names none.",
       security: bearer,
       request: {
         headers: BotHeadersSchema,
@@ -80,8 +89,13 @@ export function deliveriesRoutes(deliveries: DeliveryService, actAs: ActAsPlatfo
       },
     }),
     async (c) => {
-      const { triggerIds } = c.req.valid("json");
-      return c.json({ acknowledged: await deliveries.acknowledge(c.get("userId"), triggerIds ?? null) }, 200);
+      const { triggerIds, webhookIds } = c.req.valid("json");
+      const userId = c.get("userId");
+      const all = triggerIds === undefined && webhookIds === undefined;
+      const notifications =
+        all || triggerIds !== undefined ? await deliveries.acknowledge(userId, triggerIds ?? null) : 0;
+      const told = all || webhookIds !== undefined ? await webhooks.markTold(userId, webhookIds ?? null) : 0;
+      return c.json({ acknowledged: notifications + told }, 200);
     },
   );
 
