@@ -12,8 +12,9 @@
 // Afterwards each platform holds exactly one DM per expected firing (a DM may carry several firings) and none for
 // any other, the outbox has nothing unpublished, no dead-letter topic holds anything, and every alert's stored
 // status, generation, phase and last firing match the reference.
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { CO_PARTITIONED_PARTITIONS } from "@tickerbell/contracts";
 import { Kafka, logLevel } from "kafkajs";
@@ -125,6 +126,14 @@ let recordedAt = new Map<string, number>();
 let ranToTheEnd = false;
 /** Any test failed: the processes' last output is printed at the end. */
 let failed = false;
+/** Users whose firings also go to a webhook: a few of each platform. */
+const WEBHOOK_USERS_PER_PLATFORM = 6;
+/** The webhook receiver: each POST it got, checked against its webhook's secret. */
+let receiver: Server | undefined;
+let receiverUrl = "";
+const webhookSecrets = new Map<string, string>();
+const webhookDeliveries: { userRef: string; triggerId: string; type: string; at: number; signed: boolean }[] =
+  [];
 const printLogsIfThisFails = () =>
   onTestFailed(() => {
     failed = true;
@@ -193,6 +202,29 @@ beforeAll(async () => {
       price: REFERENCE_PRICE,
     })),
   });
+  // A webhook receiver as an integrator writes one: it checks the signature (HMAC-SHA256 over "<timestamp>.<body>"
+  // with the webhook's secret) and answers 200.
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const userRef = (req.url ?? "").split("/").at(-1) ?? "";
+      const secret = webhookSecrets.get(userRef) ?? "";
+      const expected = `v1=${createHmac("sha256", secret).update(`${req.headers["x-tickerbell-timestamp"]}.${body}`).digest("hex")}`;
+      const payload = JSON.parse(body) as { type: string; firing: { triggerId: string } | null };
+      webhookDeliveries.push({
+        userRef,
+        triggerId: payload.firing?.triggerId ?? "",
+        type: payload.type,
+        at: Date.now(),
+        signed: req.headers["x-tickerbell-signature"] === expected,
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
 }, 180_000);
 
 afterAll(async () => {
@@ -202,12 +234,26 @@ afterAll(async () => {
   if ((failed || !ranToTheEnd) && harness) {
     for (const name of codes?.keys() ?? []) console.error(`--- ${name} ---\n${harness.logs(name)}`);
   }
+  receiver?.closeAllConnections();
+  receiver?.close();
   await finnhub?.close();
   await discord?.close();
   await telegram?.close();
   await broker?.stop();
   await postgres?.destroy();
 }, 120_000);
+
+/** The users given a webhook: the first WEBHOOK_USERS_PER_PLATFORM of each platform. */
+function webhookUsers(jobs: readonly { platform: Platform; userRef: string }[]) {
+  const users = new Map<string, { platform: Platform; userRef: string }>();
+  for (const { platform, userRef } of jobs) users.set(userRef, { platform, userRef });
+  return (["telegram", "discord"] as const).flatMap((platform) =>
+    [...users.values()]
+      .filter((u) => u.platform === platform)
+      .sort((a, b) => (BigInt(a.userRef) < BigInt(b.userRef) ? -1 : 1))
+      .slice(0, WEBHOOK_USERS_PER_PLATFORM),
+  );
+}
 
 function composeVars(): Record<string, string> {
   const secret = () => randomBytes(16).toString("hex");
@@ -226,6 +272,8 @@ function composeVars(): Record<string, string> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
     // Both bots, as an operator running both platforms sets it in .env.
     COMPOSE_PROFILES: "telegram,discord",
+    // The webhook receiver listens on loopback, which webhooks may reach only when the operator says so.
+    WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
   };
 }
 
@@ -513,6 +561,21 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     };
     await Promise.all(Array.from({ length: 6 }, worker));
     expect(created.filter(Boolean)).toHaveLength(jobs.length);
+    // A webhook for the first users of each platform (users 0, 2, 4… are Telegram's, 1, 3, 5… Discord's).
+    for (const { platform, userRef } of webhookUsers(jobs)) {
+      const res = await fetch(`${alertsUrl}/v1/webhooks`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${platform === "telegram" ? vars.API_TOKEN_TELEGRAM : vars.API_TOKEN_DISCORD}`,
+          "x-platform-user-id": userRef,
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ url: `${receiverUrl}/hook/${userRef}` }),
+      });
+      const body = (await res.json()) as { secret?: string };
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      webhookSecrets.set(userRef, body.secret!);
+    }
     const kinds = (list: CreatedAlert[]) => new Set(list.map((a) => kindOf(a.condition)));
     // Both populations hold every kind: above, below, cross from either side, three percent and four trailing.
     expect(kinds(created.filter((a) => a.repeat === null)).size).toBe(REPEATING_KINDS);
@@ -781,6 +844,39 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     // bot, the second after the kill, and the delivery log recorded it only after that kill (see deliveryReport).
     for (const t of report.toleratedTelegram)
       expect(faults.some((f) => f.fault === "SIGKILL telegram-bot" && f.at === t.kill)).toBe(true);
+  });
+
+  it("each webhook got every firing of its user's alerts, signed, once (a second copy only across a kill of the alert service or the database)", async () => {
+    printLogsIfThisFails();
+    expect(ranToTheEnd).toBe(true);
+    const hooked = new Set(webhookSecrets.keys());
+    expect(hooked.size).toBe(WEBHOOK_USERS_PER_PLATFORM * 2);
+    const expected = new Set(
+      expectedFirings()
+        .filter((f) => hooked.has(f.alert.userRef))
+        .map((f) => f.triggerId),
+    );
+    expect(expected.size).toBeGreaterThan(0);
+    const firings = () => webhookDeliveries.filter((d) => d.type === "alert.triggered");
+    await until(
+      () => [...expected].every((id) => firings().some((d) => d.triggerId === id)),
+      "every expected firing at its webhook",
+      DELIVERY_TIMEOUT_MS,
+    );
+    expect(webhookDeliveries.filter((d) => !d.signed)).toEqual([]);
+    const received = new Map<string, number[]>();
+    for (const d of firings()) received.set(d.triggerId, [...(received.get(d.triggerId) ?? []), d.at]);
+    const unexpected = [...received.keys()].filter((id) => !expected.has(id));
+    // A POST the receiver took just before the alert service (or its database) died, and whose outcome was not yet
+    // written, is sent again after the restart: that is the only second copy allowed.
+    const crashes = faults.filter(
+      (f) => f.fault === "SIGKILL alerts" || f.fault === "PostgreSQL crash + restart",
+    );
+    const duplicated = [...received]
+      .filter(([, at]) => at.length > 1)
+      .filter(([, at]) => at.length > 2 || !crashes.some((f) => f.at >= at[0]! - 1_000 && f.at <= at[1]!))
+      .map(([id, at]) => `${id} at ${at.map((t) => new Date(t).toISOString()).join(", ")}`);
+    expect({ unexpected, duplicated }).toEqual({ unexpected: [], duplicated: [] });
   });
 
   it("hysteresis kept: alerts held back by their band fired exactly the generations the reference predicts", async () => {
