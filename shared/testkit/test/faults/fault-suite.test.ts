@@ -876,6 +876,10 @@ describe("fault suite: microservices on a broker and a database that fail", () =
       .filter(([, at]) => at.length > 1)
       .filter(([, at]) => at.length > 2 || !crashes.some((f) => f.at >= at[0]! - 1_000 && f.at <= at[1]!))
       .map(([id, at]) => `${id} at ${at.map((t) => new Date(t).toISOString()).join(", ")}`);
+    const copies = [...received.values()].filter((at) => at.length > 1).length;
+    console.log(
+      `webhooks: ${expected.size} firings expected for ${hooked.size} users, ${received.size} received, ${copies} sent twice across a crash`,
+    );
     expect({ unexpected, duplicated }).toEqual({ unexpected: [], duplicated: [] });
   });
 
