@@ -299,9 +299,10 @@ describe("a broken compose file does not start", () => {
     const matcherEnv = env(doc, "matcher");
     matcherEnv.API_TOKEN = matcherEnv.API_TOKEN_INTERNAL!;
     delete matcherEnv.API_TOKEN_INTERNAL;
-    // Only the matcher and what it depends on.
+    // Only the matcher and what it depends on (the alert service then has no pricing to read calendars from).
     for (const name of ["pricing", "telegram-bot", "discord-bot", "discord-register"])
       delete doc.services[name];
+    delete env(doc, "alerts").PRICING_URL;
     const broken = harnessFor(doc);
     await expect(broken.start()).rejects.toThrow(
       /matcher exited with 1 before it was healthy:[\s\S]*API_TOKEN_INTERNAL is required/,
