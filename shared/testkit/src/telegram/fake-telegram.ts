@@ -762,28 +762,13 @@ export class FakeTelegram {
       sendPhoto: ({ bot, params }) => {
         const chat = this.#writableChat(bot, params);
         const photo = this.#receivePhoto(params.photo);
-        const raw = optionalString(params, "caption");
-        const parseMode = optionalString(params, "parse_mode");
-        const caption =
-          raw === undefined
-            ? undefined
-            : formatText(
-                raw,
-                parseMode,
-                optionalJson(params, "caption_entities", "can't parse entities JSON"),
-              );
-        if (caption !== undefined && caption.text.length > MAX_CAPTION_LENGTH) {
-          throw badRequest("message caption is too long");
-        }
+        const { raw, parseMode, fields: captionFields } = readCaption(params);
         const replyMarkup = parseReplyMarkup(params);
         const paidBroadcast = optionalBoolean(params, "allow_paid_broadcast") === true;
         this.#checkRateLimits(bot, chat, paidBroadcast);
         const message = this.#storeBotMessage(bot, chat, {
           photo: photoSizes(photo.fileId),
-          ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
-          ...(caption === undefined || caption.entities.length === 0
-            ? {}
-            : { caption_entities: caption.entities }),
+          ...captionFields,
           ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
           ...this.#replyTo(chat, params),
         });
@@ -793,19 +778,7 @@ export class FakeTelegram {
       sendDocument: ({ bot, params }) => {
         const chat = this.#writableChat(bot, params);
         const document = this.#receiveDocument(params.document);
-        const raw = optionalString(params, "caption");
-        const parseMode = optionalString(params, "parse_mode");
-        const caption =
-          raw === undefined
-            ? undefined
-            : formatText(
-                raw,
-                parseMode,
-                optionalJson(params, "caption_entities", "can't parse entities JSON"),
-              );
-        if (caption !== undefined && caption.text.length > MAX_CAPTION_LENGTH) {
-          throw badRequest("message caption is too long");
-        }
+        const { raw, parseMode, fields: captionFields } = readCaption(params);
         const replyMarkup = parseReplyMarkup(params);
         this.#checkRateLimits(bot, chat, false);
         const message = this.#storeBotMessage(bot, chat, {
@@ -816,10 +789,7 @@ export class FakeTelegram {
             ...(document.contentType === undefined ? {} : { mime_type: document.contentType }),
             file_size: document.data.length,
           },
-          ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
-          ...(caption === undefined || caption.entities.length === 0
-            ? {}
-            : { caption_entities: caption.entities }),
+          ...captionFields,
           ...(replyMarkup === undefined ? {} : { reply_markup: replyMarkup }),
           ...this.#replyTo(chat, params),
         });
@@ -1264,4 +1234,27 @@ function commandsKey(scope: Record<string, unknown> | undefined, languageCode: s
     Object.entries(normalizedScope).sort(([a], [b]) => a.localeCompare(b)),
   );
   return `${JSON.stringify(sortedScope)}|${languageCode ?? ""}`;
+}
+
+/** A media message's caption as the Bot API reads it (text and entities), refused when too long. */
+function readCaption(params: Record<string, unknown>) {
+  const raw = optionalString(params, "caption");
+  const parseMode = optionalString(params, "parse_mode");
+  const caption =
+    raw === undefined
+      ? undefined
+      : formatText(raw, parseMode, optionalJson(params, "caption_entities", "can't parse entities JSON"));
+  if (caption !== undefined && caption.text.length > MAX_CAPTION_LENGTH) {
+    throw badRequest("message caption is too long");
+  }
+  return {
+    raw,
+    parseMode,
+    fields: {
+      ...(caption === undefined || caption.text.length === 0 ? {} : { caption: caption.text }),
+      ...(caption === undefined || caption.entities.length === 0
+        ? {}
+        : { caption_entities: caption.entities }),
+    },
+  };
 }
