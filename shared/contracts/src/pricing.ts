@@ -75,3 +75,38 @@ export const EarningsCalendarSchema = z.object({
   events: z.array(EarningsEventSchema),
 });
 export type EarningsCalendar = z.infer<typeof EarningsCalendarSchema>;
+
+/** How long one bar of price history spans. */
+export const BarResolutionSchema = z.enum(["1m", "1d"]);
+export type BarResolution = z.infer<typeof BarResolutionSchema>;
+
+/**
+ * One bar of recorded price history (open, high, low, close, volume, trade count). A gap in trading is a gap in
+ * the bars: no bar is made up for a minute (or day) without trades.
+ */
+export const BarSchema = z.object({
+  /** Start of the bar, epoch milliseconds: a whole minute, or 00:00 UTC of the trading day. */
+  t: z.number().int().nonnegative(),
+  o: z.number().positive().finite(),
+  h: z.number().positive().finite(),
+  l: z.number().positive().finite(),
+  c: z.number().positive().finite(),
+  /** Shares traded; 0 where the source reports no volume. */
+  v: z.number().nonnegative(),
+  /** Trades the bar was built from. */
+  n: z.number().int().nonnegative(),
+});
+export type Bar = z.infer<typeof BarSchema>;
+
+/** `GET /v1/bars/{symbol}?resolution=1m|1d&from&to`: bars in time order, oldest first. */
+export const BarsResponseSchema = z.object({
+  symbol: z.string(),
+  resolution: BarResolutionSchema,
+  /** The range asked for (or defaulted), epoch milliseconds, from inclusive, to exclusive. */
+  from: z.number().int().nonnegative(),
+  to: z.number().int().nonnegative(),
+  bars: z.array(BarSchema),
+  /** Previous session close, when known: charts draw it as a line. */
+  previousClose: z.number().positive().finite().nullable(),
+});
+export type BarsResponse = z.infer<typeof BarsResponseSchema>;
