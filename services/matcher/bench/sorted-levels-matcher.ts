@@ -83,6 +83,14 @@ class SortedWakes {
     this.keys.splice(at, 0, key);
     this.slots.splice(at, 0, slot);
   }
+
+  /** Removes the entry (key, slot), found by binary search and then among equal keys. */
+  remove(key: number, slot: number): void {
+    let at = this.firstAtLeast(key);
+    while (this.slots[at] !== slot) at++;
+    this.keys.splice(at, 1);
+    this.slots.splice(at, 1);
+  }
 }
 
 interface Tracked {
@@ -96,6 +104,7 @@ interface Tracked {
 }
 
 const SIDES = ["up", "down", "at"] as const;
+const SPLICE_AT_MOST = 64;
 const NOWHERE = { up: Number.NaN, down: Number.NaN, at: Number.NaN };
 
 interface SymbolWakes {
@@ -192,6 +201,7 @@ export class SortedLevelsMatcher {
     const fired: Firing[] = [];
     const refiled = { up: [] as number[][], down: [] as number[][], at: [] as number[][] };
     const leaving = { up: [] as number[], down: [] as number[], at: [] as number[] };
+    const oldKeys = { up: [] as number[], down: [] as number[], at: [] as number[] };
     for (const slot of woken) {
       const tracked = this.#tracked[slot]!;
       const result = stepAlert(tracked.rule, tracked.state, tick, open);
@@ -211,13 +221,25 @@ export class SortedLevelsMatcher {
       else tracked.state = next;
       for (const side of SIDES) {
         if (Object.is(after[side], tracked[side])) continue;
-        if (!Number.isNaN(tracked[side])) leaving[side].push(slot);
+        if (!Number.isNaN(tracked[side])) {
+          leaving[side].push(slot);
+          oldKeys[side].push(tracked[side]);
+        }
         if (!Number.isNaN(after[side])) refiled[side].push([after[side], slot]);
         tracked[side] = after[side];
       }
     }
     for (const side of SIDES) {
-      if (leaving[side].length + refiled[side].length === 0) continue;
+      const moves = leaving[side].length + refiled[side].length;
+      if (moves === 0) continue;
+      // A few moves: in place (binary search, splice); many: one merge pass over the array.
+      if (moves <= SPLICE_AT_MOST) {
+        for (let i = 0; i < leaving[side].length; i++) {
+          wakes[side].remove(oldKeys[side][i]!, leaving[side][i]!);
+        }
+        for (const [key, slot] of refiled[side]) wakes[side].insert(key!, slot!);
+        continue;
+      }
       const stamp = ++this.#tickNumber;
       for (const slot of leaving[side]) this.#wokenAt[slot] = stamp;
       wakes[side].refile((slot) => this.#wokenAt[slot] === stamp, refiled[side]);
