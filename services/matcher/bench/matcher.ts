@@ -211,6 +211,30 @@ baseline = null;
 if (baselineAgrees === false)
   throw new Error("the sorted-levels baseline and the index disagree: one of them is wrong");
 
+// --- the same two designs without trailing alerts ------------------------------------------------------
+// A trailing alert's level moves with every new peak, so in the baseline each new high re-files every trailing
+// alert under it; the index merges their peaks. Without them, this shows what the index gains on fixed levels.
+const withoutTrailing = (visit: (alert: Alert) => void) =>
+  forEachAlert((alert) => {
+    if (alert.condition.kind !== "trailing") visit(alert);
+  });
+gc();
+let fixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
+withoutTrailing((alert) => fixedIndex!.upsert(alert));
+const fixedIndexRun = runTicks(fixedIndex, ticks, TICKS);
+fixedIndex = null;
+gc();
+let fixedBaseline: SortedLevelsMatcher | null = new SortedLevelsMatcher();
+withoutTrailing((alert) => fixedBaseline!.add(alert));
+const fixedBaselineRun = runTicks(fixedBaseline, ticks, TICKS, BASELINE_MAX_MS);
+fixedBaseline = null;
+const fixedAgrees = agrees(fixedBaselineRun, fixedIndexRun);
+console.log(
+  `without trailing alerts: index ${Math.round(rate(fixedIndexRun))} ticks/s, baseline ${Math.round(rate(fixedBaselineRun))} ticks/s over ${fixedBaselineRun.ticks} ticks, events match: ${fixedAgrees}`,
+);
+if (!fixedAgrees)
+  throw new Error("without trailing alerts, the sorted-levels baseline and the index disagree");
+
 // --- naive scan on a prefix of the same ticks -----------------------------------------------------------
 gc();
 const naive = new ReferenceMatcher();
@@ -233,6 +257,11 @@ const result = {
   baselineTicksPerSec: Math.round(baselineTicksPerSec),
   speedupOverBaseline: Math.round((ticksPerSec / baselineTicksPerSec) * 10) / 10,
   naiveTicksPerSec: naiveTicksPerSec === null ? null : Math.round(naiveTicksPerSec),
+  withoutTrailing: {
+    ticksPerSec: Math.round(rate(fixedIndexRun)),
+    baselineTicksPerSec: Math.round(rate(fixedBaselineRun)),
+    speedupOverBaseline: Math.round((rate(fixedIndexRun) / rate(fixedBaselineRun)) * 10) / 10,
+  },
   bytesPerAlert: Math.round(indexMemory.perAlert * 10) / 10,
   serviceBytesPerAlert: Math.round(serviceMemory.perAlert * 10) / 10,
   buildMs: Math.round(buildMs),
@@ -267,6 +296,9 @@ const result = {
     baselineBuildMs: Math.round(baselineBuildMs),
     baselineRunCpuMs: Math.round(baselineRun.cpuMs),
     baselineEventsMatchIndex: baselineAgrees,
+    withoutTrailing:
+      "the 80% price and percent alerts alone (the same alerts minus the trailing ones), both designs over the same ticks; the baseline's events checked against the index's",
+    withoutTrailingBaselineTicks: fixedBaselineRun.ticks,
     naive: `reference evaluator (every alert of the symbol stepped on every tick) over the first ${naiveRun.ticks} ticks, extrapolated per tick`,
     naiveTicks: naiveRun.ticks,
     naiveEventsMatchIndex: naiveAgrees,
