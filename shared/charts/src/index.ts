@@ -1,0 +1,4 @@
+export * from "./chart-data.ts";
+export * from "./sparkline.ts";
+export * from "./time-labels.ts";
+export * from "./windows.ts";
