@@ -156,7 +156,11 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
     mustShow.push(input.alert.level.price, input.alert.trigger.price);
     if (input.alert.reference) mustShow.push(input.alert.reference.price);
   }
-  const range = priceRange(base, mustShow);
+  const range = priceRange(
+    base,
+    mustShow,
+    (input.levels ?? []).map((level) => level.price),
+  );
   const inView = (price: number) => price >= range.min && price <= range.max;
 
   const lines: LevelLine[] = [];
@@ -255,7 +259,10 @@ function intradayWindow(
   const lastBar = merged.at(-1);
   const triggerInWindow = triggerAt !== undefined && dayOf(triggerAt) >= firstDay ? triggerAt : undefined;
   const from = Math.min(firstBar?.t ?? triggerInWindow ?? now, triggerInWindow ?? Number.POSITIVE_INFINITY);
-  const to = Math.max(lastBar ? lastBar.t + bucketMs : from + bucketMs, (triggerInWindow ?? 0) + MINUTE_MS);
+  // Whole minutes, so alerts fired within one minute share the axis (and the cached base chart).
+  const triggerMinuteEnd =
+    triggerInWindow === undefined ? 0 : Math.floor(triggerInWindow / MINUTE_MS + 1) * MINUTE_MS;
+  const to = Math.max(lastBar ? lastBar.t + bucketMs : from + bucketMs, triggerMinuteEnd);
   return { from, to, bars: merged };
 }
 
@@ -269,7 +276,7 @@ function dailyWindow(
   const lastBar = bars.at(-1);
   const end = Math.max(
     lastBar ? lastBar.t + DAY_MS : now,
-    triggerAt === undefined ? 0 : triggerAt + MINUTE_MS,
+    triggerAt === undefined ? 0 : Math.floor(triggerAt / DAY_MS + 1) * DAY_MS,
   );
   const from = end - calendarDays * DAY_MS;
   return { from, to: end, bars: bars.filter((bar) => bar.t >= from) };
@@ -306,16 +313,23 @@ function splitAtGaps(bars: Bar[], gapBreakMs: number): PricePoint[][] {
 }
 
 /**
- * The price axis: every price and the must-show values (the alert's level, reference and trigger), padded.
- * User levels are not in it: one far away would flatten the line; those off the axis are marked not in view.
+ * The price axis: every price and the must-show values (the alert's level, reference and trigger), padded, and
+ * the user's levels that lie within half that span of it. One far away would flatten the line: those are left
+ * off the axis and marked not in view.
  */
-function priceRange(base: number[], mustShow: number[]): { min: number; max: number } {
+function priceRange(base: number[], mustShow: number[], levels: number[]): { min: number; max: number } {
   const all = [...base, ...mustShow];
+  if (all.length === 0) all.push(...levels);
   if (all.length === 0) return { min: 0, max: 1 };
   let min = Math.min(...all);
   let max = Math.max(...all);
+  const reach = (max - min || max * 0.01) / 2;
+  for (const level of levels) {
+    if (level >= min - reach && level <= max + reach) {
+      min = Math.min(min, level);
+      max = Math.max(max, level);
+    }
+  }
   const span = max - min || max * 0.01;
-  min = Math.max(0, min - span * 0.08);
-  max += span * 0.08;
-  return { min, max };
+  return { min: Math.max(0, min - span * 0.08), max: max + span * 0.08 };
 }
