@@ -59,6 +59,14 @@ describe("buildChartSpec", () => {
     expect(() => buildChartSpec(request({ levels: [{ price: -3, label: "below -3" }] }))).toThrow(
       /levels\.0\.price/,
     );
+    const broken = response("AAPL", minuteBars(WED_OPEN, 3));
+    broken.bars[1] = { ...broken.bars[1]!, c: Number.NaN };
+    expect(() => buildChartSpec(request({ bars: broken }))).toThrow(
+      "bad chart request: bars: bars.bars.1.c must be a positive price",
+    );
+    expect(() => buildChartSpec(request({ bars: { ...broken, bars: "none" } as never }))).toThrow(
+      /bars\.bars must be an array/,
+    );
   });
 
   it("1d keeps only the latest trading day and leaves bars after `now` out", () => {

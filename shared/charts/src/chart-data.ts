@@ -1,12 +1,13 @@
 // The chart's data, apart from pixels: which bars, which lines, which points, which axis labels. Pure, so what a
 // chart claims (the right symbol, the right window, the trigger where it happened) is tested on its own.
-import { type Bar, BarsResponseSchema, TimeZoneSchema } from "@tickerbell/contracts";
+import { type Bar, BarResolutionSchema, type BarsResponse, TimeZoneSchema } from "@tickerbell/contracts";
 import { z } from "zod";
 import { dailyTicks, formatClock, intradayTicks, type TimeTick } from "./time-labels.ts";
 import { type ChartWindow, ChartWindowSchema, WINDOWS } from "./windows.ts";
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 24 * 60 * MINUTE_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 /** What the reference price of a notification is; trailing alerts trail from a peak or a trough. */
 export const ChartReferenceKindSchema = z.enum(["previousClose", "whenSet", "lastFiring", "peak", "trough"]);
@@ -42,7 +43,13 @@ export const ChartRequestSchema = z.object({
     .max(20, "symbol is at most 20 characters")
     .transform((symbol) => symbol.toUpperCase()),
   window: ChartWindowSchema,
-  bars: BarsResponseSchema,
+  /**
+   * Checked bar by bar rather than by BarsResponseSchema: the bots' client has parsed the response with it at
+   * the boundary already, and zod over thousands of bars costs more than drawing them.
+   */
+  bars: z.custom<BarsResponse>((value) => barsProblem(value) === null, {
+    error: (issue) => barsProblem(issue.input) ?? "bad bars",
+  }),
   /** When the chart is drawn (a notification: when the alert fired), epoch ms: later bars are left out. */
   now: z.number().int().nonnegative(),
   timeZone: TimeZoneSchema,
@@ -53,6 +60,41 @@ export const ChartRequestSchema = z.object({
   alert: ChartAlertSchema.optional(),
 });
 export type ChartRequest = z.input<typeof ChartRequestSchema>;
+
+/** What is wrong with a bars response, or null: the shape of BarsResponseSchema, checked in one pass. */
+function barsProblem(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return "bars must be a bars response";
+  const response = value as Record<string, unknown>;
+  if (typeof response.symbol !== "string") return "bars.symbol must be a string";
+  if (!BarResolutionSchema.safeParse(response.resolution).success) return "bars.resolution must be 1m or 1d";
+  const previousClose = response.previousClose;
+  if (
+    previousClose !== null &&
+    !(typeof previousClose === "number" && previousClose > 0 && Number.isFinite(previousClose))
+  ) {
+    return "bars.previousClose must be a positive price or null";
+  }
+  if (!Array.isArray(response.bars)) return "bars.bars must be an array";
+  for (const [index, bar] of (response.bars as unknown[]).entries()) {
+    if (typeof bar !== "object" || bar === null) return `bars.bars.${index} must be a bar`;
+    const { t, o, h, l, c, v } = bar as Record<string, unknown>;
+    if (!Number.isSafeInteger(t) || (t as number) < 0)
+      return `bars.bars.${index}.t must be epoch milliseconds`;
+    for (const [name, price] of [
+      ["o", o],
+      ["h", h],
+      ["l", l],
+      ["c", c],
+    ] as const) {
+      if (!(typeof price === "number" && price > 0 && Number.isFinite(price))) {
+        return `bars.bars.${index}.${name} must be a positive price`;
+      }
+    }
+    if (!(typeof v === "number" && v >= 0 && Number.isFinite(v)))
+      return `bars.bars.${index}.v must be 0 or more`;
+  }
+  return null;
+}
 
 export class ChartInputError extends Error {
   override name = "ChartInputError";
@@ -246,7 +288,17 @@ function intradayWindow(
   now: number,
   triggerAt: number | undefined,
 ): { from: number; to: number; bars: Bar[] } {
-  const dayOf = (t: number) => NEW_YORK_DAY.format(t);
+  // New York's date changes only on a whole UTC hour (its offsets are whole hours): format once per hour.
+  const dayByHour = new Map<number, string>();
+  const dayOf = (t: number) => {
+    const hour = Math.floor(t / HOUR_MS);
+    let day = dayByHour.get(hour);
+    if (day === undefined) {
+      day = NEW_YORK_DAY.format(hour * HOUR_MS);
+      dayByHour.set(hour, day);
+    }
+    return day;
+  };
   const seen = new Set<string>(bars.map((bar) => dayOf(bar.t)));
   if (triggerAt !== undefined) seen.add(dayOf(triggerAt));
   const kept = [...seen].sort().slice(-days);

@@ -251,6 +251,9 @@ function drawBase(spec: ChartSpec, width: number, height: number): BaseChart {
           xAxisIndex: 1,
           yAxisIndex: 1,
           data: spec.volume.map((point) => [point.t, point.volume]),
+          // One path for all bars instead of one element each: a third of the SVG, and faster to rasterise.
+          large: true,
+          largeThreshold: 100,
           barWidth,
           itemStyle: { color: CHART_COLOURS.volume },
         },
