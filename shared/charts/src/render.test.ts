@@ -169,8 +169,25 @@ describe("ChartRenderer", () => {
     await expect(renderer.render(buildChartSpec(request()), controller.signal)).rejects.toThrow("too late");
   });
 
+  it("draws at most `concurrency` charts at once; one whose signal aborts while queued is never drawn", async () => {
+    const single = new ChartRenderer({ concurrency: 1 });
+    const first = single.render(buildChartSpec(request()));
+    const controller = new AbortController();
+    const queued = single.render(buildChartSpec(request({ timeZone: "Asia/Tokyo" })), controller.signal);
+    controller.abort(new Error("deadline passed"));
+    await expect(queued).rejects.toThrow("deadline passed");
+    await first;
+    expect(single.stats).toEqual({ hits: 0, misses: 1, entries: 1 });
+    // The slot is free again afterwards.
+    await single.render(buildChartSpec(request({ timeZone: "Asia/Tokyo" })));
+    expect(single.stats.misses).toBe(2);
+  });
+
   it("refuses a size too small to read and a font that is not there", () => {
     expect(() => new ChartRenderer({ width: 100, height: 50 })).toThrow(/at least 320x200/);
+    expect(() => new ChartRenderer({ concurrency: 0 })).toThrow(
+      /concurrency is a whole number of 1 or more, got 0/,
+    );
     expect(() => new ChartRenderer({ fontFile: "/nowhere/font.ttf" })).toThrow(
       /chart font \/nowhere\/font.ttf not found/,
     );

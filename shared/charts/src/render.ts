@@ -42,6 +42,8 @@ export interface ChartRendererOptions {
   height?: number;
   /** How many base charts to keep; each is one SVG of 100-300 KB. */
   cacheEntries?: number;
+  /** How many charts are drawn at once (default 2); more wait their turn. */
+  concurrency?: number;
   /** A TrueType/OpenType font; default DejaVu Sans from `dejavu-fonts-ttf`, else the system's fonts. */
   fontFile?: string;
 }
@@ -77,6 +79,9 @@ export class ChartRenderer {
   #hits = 0;
   #misses = 0;
   #resvgOptions: ResvgRenderOptions;
+  #concurrency: number;
+  #busy = 0;
+  #waiting: (() => void)[] = [];
 
   constructor(options: ChartRendererOptions = {}) {
     this.width = options.width ?? 800;
@@ -90,6 +95,10 @@ export class ChartRenderer {
       throw new RangeError(`a chart is at least 320x200 whole pixels, got ${this.width}x${this.height}`);
     }
     this.#cacheEntries = options.cacheEntries ?? 64;
+    this.#concurrency = options.concurrency ?? 2;
+    if (!Number.isInteger(this.#concurrency) || this.#concurrency < 1) {
+      throw new RangeError(`chart concurrency is a whole number of 1 or more, got ${this.#concurrency}`);
+    }
     const fontFile = options.fontFile ?? bundledFontFile();
     if (options.fontFile !== undefined && !existsSync(fontFile)) {
       throw new Error(`chart font ${fontFile} not found: give a .ttf or .otf file`);
@@ -108,6 +117,45 @@ export class ChartRenderer {
   /** The chart as a PNG. Gives up with the signal's reason between stages once the signal aborts. */
   async render(spec: ChartSpec, signal?: AbortSignal): Promise<Buffer> {
     signal?.throwIfAborted();
+    await this.#acquireSlot(signal);
+    try {
+      return await this.#draw(spec, signal);
+    } finally {
+      this.#releaseSlot();
+    }
+  }
+
+  /**
+   * At most `concurrency` charts are drawn at once: a burst of alerts queues here instead of taking every core
+   * from the process, and a chart whose deadline passes while queued is dropped without being drawn.
+   */
+  async #acquireSlot(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#busy < this.#concurrency) {
+      this.#busy += 1;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.push(waiter);
+    });
+  }
+
+  #releaseSlot(): void {
+    const next = this.#waiting.shift();
+    // The slot passes straight to the next waiter; only when none waits is it freed.
+    if (next) next();
+    else this.#busy -= 1;
+  }
+
+  async #draw(spec: ChartSpec, signal: AbortSignal | undefined): Promise<Buffer> {
     const base = this.#base(spec);
     signal?.throwIfAborted();
     const overlay = [
