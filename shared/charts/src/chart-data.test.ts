@@ -18,7 +18,7 @@ function response(symbol: string, bars: Bar[], resolution: "1m" | "1d" = "1m"): 
   return { symbol, resolution, from: 0, to: Date.UTC(2030, 0, 1), bars, previousClose: 99.5 };
 }
 
-// Wednesday 3 Dec 2026 and Tuesday 2 Dec: regular sessions 14:30-21:00 UTC (9:30-16:00 New York).
+// Thursday 3 Dec 2026 and Wednesday 2 Dec: regular sessions 14:30-21:00 UTC (9:30-16:00 New York).
 const WED_OPEN = Date.UTC(2026, 11, 3, 14, 30);
 const TUE_OPEN = Date.UTC(2026, 11, 2, 14, 30);
 const SESSION = 390;
@@ -164,6 +164,20 @@ describe("buildChartSpec", () => {
     );
     expect(spec.to).toBeGreaterThan(at);
     expect(spec.points[0]!.t).toBe(at);
+  });
+
+  it("a trigger on a day with no bars yet shows the latest day's path up to the trigger", () => {
+    const at = Date.UTC(2026, 11, 4, 9, 1); // Friday 04:01 New York, before any Friday bar is recorded
+    const spec = buildChartSpec(
+      request({
+        now: at,
+        alert: { level: { price: 104, label: "above 104" }, trigger: { at, price: 104.2 } },
+      }),
+    );
+    expect(spec.from).toBe(WED_OPEN);
+    expect(spec.volume).toHaveLength(SESSION);
+    expect(spec.to).toBe(at + MINUTE);
+    expect(spec.points[0]).toMatchObject({ t: at, price: 104.2 });
   });
 
   it("refuses a trigger outside the window", () => {

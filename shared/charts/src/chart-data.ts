@@ -280,7 +280,7 @@ const NEW_YORK_DAY = new Intl.DateTimeFormat("en-CA", {
   day: "2-digit",
 });
 
-/** The last `days` US/Eastern trading days that have bars (the trigger's day counts even before its bar lands). */
+/** The last `days` US/Eastern trading days that have bars; a later trigger stretches the axis to it. */
 function intradayWindow(
   bars: Bar[],
   days: number,
@@ -300,7 +300,6 @@ function intradayWindow(
     return day;
   };
   const seen = new Set<string>(bars.map((bar) => dayOf(bar.t)));
-  if (triggerAt !== undefined) seen.add(dayOf(triggerAt));
   const kept = [...seen].sort().slice(-days);
   const firstDay = kept[0];
   if (firstDay === undefined) return { from: now - days * DAY_MS, to: now, bars: [] };
