@@ -70,23 +70,23 @@ function response(symbol: string, resolution: "1m" | "1d", bars: Bar[]): BarsRes
   return { symbol, resolution, from: 0, to: NOW + MINUTE, bars, previousClose: bars[0]!.c };
 }
 
-function notification(symbol: string, bars: Bar[], index: number): ChartRequest {
-  const last = bars.at(-1)!;
-  const at = NOW - (index % 50) * 1_000;
+/** Alert `variant` on a symbol: levels and triggers vary, all at prices of the day (so the axis stays the same). */
+function notification(symbol: string, bars: Bar[], variant: number): ChartRequest {
+  const index = variant % 50;
+  const level = bars[bars.length - 1 - index * 5]!.c;
+  const reference = bars[bars.length - 300]!.c;
+  const at = NOW - index * 1_000;
   return {
     symbol,
     window: "1d",
     bars: response(symbol, "1m", bars),
     now: NOW,
     timeZone: "America/New_York",
-    levels: [{ price: last.c * 1.01, label: `above ${(last.c * 1.01).toFixed(2)}` }],
+    levels: [{ price: reference, label: `above ${reference.toFixed(2)}` }],
     alert: {
-      level: {
-        price: last.c * (1 - index / 10_000),
-        label: `below ${(last.c * (1 - index / 10_000)).toFixed(2)}`,
-      },
-      reference: { kind: "whenSet", price: last.c * 1.002 },
-      trigger: { at, price: last.c },
+      level: { price: level, label: `below ${level.toFixed(2)}` },
+      reference: { kind: "whenSet", price: reference },
+      trigger: { at, price: level },
     },
   };
 }
@@ -167,6 +167,20 @@ for (let i = 0; i < ROUNDS; i++) {
 loopDelay.disable();
 const renderLoopDelay = { p50: round(loopDelay.percentile(50) / 1e6), max: round(loopDelay.max / 1e6) };
 
+// Where the time goes: the SVG (ECharts base + marks) cold and cached, and resvg's rasterising + PNG encoding.
+const breakdown = { svgCold: [] as number[], svgCached: [] as number[], rasterise: [] as number[] };
+for (let i = 0; i < ROUNDS; i++) {
+  const coldSpec = buildChartSpec(notification(`S${i}`, intraday, i));
+  let started = performance.now();
+  const svg = renderer.svg(coldSpec);
+  breakdown.svgCold.push(performance.now() - started);
+  const hotSpec = buildChartSpec(notification("HOT", intraday, i + 1_000));
+  started = performance.now();
+  renderer.svg(hotSpec);
+  breakdown.svgCached.push(performance.now() - started);
+  breakdown.rasterise.push(await timed(() => renderer.rasterise(svg)));
+}
+
 // Burst: BURST alerts on one symbol fired in one minute, all rendered at once under a 2 s budget each.
 const burstStarted = performance.now();
 const burst = await Promise.all(
@@ -210,6 +224,11 @@ const result = {
   renderColdMs: { "1d": summary(cold["1d"]), "5d": summary(cold["5d"]), "1y": summary(cold["1y"]) },
   renderCachedMs: summary(cached),
   renderEventLoopDelayMs: renderLoopDelay,
+  breakdownMs: {
+    svgCold: summary(breakdown.svgCold),
+    svgCached: summary(breakdown.svgCached),
+    rasterise: summary(breakdown.rasterise),
+  },
   burst: {
     alerts: BURST,
     totalMs: round(burstMs),
@@ -235,6 +254,9 @@ console.log(
     `  render cold p50/p99 ms: 1d ${result.renderColdMs["1d"].p50}/${result.renderColdMs["1d"].p99}, ` +
     `5d ${result.renderColdMs["5d"].p50}/${result.renderColdMs["5d"].p99}, 1y ${result.renderColdMs["1y"].p50}/${result.renderColdMs["1y"].p99}\n` +
     `  render cached p50/p99 ms: ${result.renderCachedMs.p50}/${result.renderCachedMs.p99}\n` +
+    `  of which (1d, p50/p99 ms): SVG cold ${result.breakdownMs.svgCold.p50}/${result.breakdownMs.svgCold.p99}, ` +
+    `SVG cached ${result.breakdownMs.svgCached.p50}/${result.breakdownMs.svgCached.p99}, ` +
+    `resvg raster+PNG ${result.breakdownMs.rasterise.p50}/${result.breakdownMs.rasterise.p99}\n` +
     `  event-loop delay while rendering: p50 ${renderLoopDelay.p50} ms, max ${renderLoopDelay.max} ms\n` +
     `  burst of ${BURST} on one symbol: ${result.burst.totalMs} ms, ${result.burst.charted} charted, ${result.burst.withoutChart} without\n` +
     `  PNG bytes: ${JSON.stringify(result.pngBytes)}\n` +

@@ -163,6 +163,13 @@ describe("ChartRenderer", () => {
     expect(small.stats).toEqual({ hits: 0, misses: 3, entries: 1 });
   });
 
+  it("draws labels holding XML's special characters as text", async () => {
+    const spec = buildChartSpec(request({ levels: [{ price: 193, label: `R&D <"pivot"> 'x'` }] }));
+    expect(renderer.svg(spec)).toContain("R&#38;D &#60;&#34;pivot&#34;&#62; &#39;x&#39;");
+    const png = PNG.sync.read(await renderer.render(spec));
+    expect(png.width).toBe(800);
+  });
+
   it("stops before rasterising once the signal has aborted", async () => {
     const controller = new AbortController();
     controller.abort(new Error("too late"));

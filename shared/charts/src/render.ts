@@ -156,8 +156,16 @@ export class ChartRenderer {
   }
 
   async #draw(spec: ChartSpec, signal: AbortSignal | undefined): Promise<Buffer> {
-    const base = this.#base(spec);
+    const svg = this.svg(spec);
     signal?.throwIfAborted();
+    const image = await renderAsync(svg, this.#resvgOptions, signal ?? null);
+    signal?.throwIfAborted();
+    return image.asPng();
+  }
+
+  /** The chart as SVG: the (cached) base with the request's own marks on top. What `render` rasterises. */
+  svg(spec: ChartSpec): string {
+    const base = this.#base(spec);
     const overlay = [
       ...spec.lines
         .filter((line) => line.kind !== "previousClose" && line.inView)
@@ -168,10 +176,12 @@ export class ChartRenderer {
       ),
       ...spec.points.map((point) => drawTrigger(point.t, point.price, point.label, base.layout)),
     ].join("");
-    const svg = `${base.svg.slice(0, base.svg.lastIndexOf("</svg>"))}${overlay}</svg>`;
-    const image = await renderAsync(svg, this.#resvgOptions, signal ?? null);
-    signal?.throwIfAborted();
-    return image.asPng();
+    return `${base.svg.slice(0, base.svg.lastIndexOf("</svg>"))}${overlay}</svg>`;
+  }
+
+  /** Rasterises an SVG from `svg` with the chart font: the other half of `render`, apart for measuring. */
+  async rasterise(svg: string): Promise<Buffer> {
+    return (await renderAsync(svg, this.#resvgOptions)).asPng();
   }
 
   #base(spec: ChartSpec): BaseChart {
@@ -383,12 +393,12 @@ function drawTrigger(t: number, price: number, label: string, layout: Layout): s
   );
 }
 
-/** Text on a white plate so it stays readable over the line; the plate's width estimated from the glyph count. */
+/** Text on a see-through white plate: readable over the grid, the price line still showing through it. */
 function plate(text: string, x: number, y: number, anchor: "start" | "end", colour: string): string {
   const width = text.length * 6.6 + 6;
   const left = anchor === "end" ? x - width + 3 : x - 3;
   return (
-    `<rect x="${left.toFixed(1)}" y="${(y - 11).toFixed(1)}" width="${width.toFixed(1)}" height="15" rx="2" fill="#ffffff" fill-opacity="0.85"/>` +
+    `<rect x="${left.toFixed(1)}" y="${(y - 11).toFixed(1)}" width="${width.toFixed(1)}" height="15" rx="2" fill="#ffffff" fill-opacity="0.6"/>` +
     `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="${FONT_FAMILY}" font-size="11" fill="${colour}" text-anchor="${anchor}">${escapeXml(text)}</text>`
   );
 }
