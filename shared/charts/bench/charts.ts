@@ -104,9 +104,15 @@ function summary(samples: number[]) {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), max: round(Math.max(...samples)) };
 }
 
+/** CPU time (all threads: resvg rasterises on libuv's pool) of the last `timed` call, ms. */
+let lastCpuMs = 0;
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await work();
+  const used = process.cpuUsage(cpu);
+  lastCpuMs = (used.user + used.system) / 1000;
   return performance.now() - started;
 }
 
@@ -142,6 +148,9 @@ for (let i = 0; i < ROUNDS; i++) {
 // what other work in the process (a bot's gateway, the next DM) waits meanwhile: ECharts' drawing is synchronous.
 const cold: Record<"1d" | "5d" | "1y", number[]> = { "1d": [], "5d": [], "1y": [] };
 const cached: number[] = [];
+// Wall time on a shared machine mostly measures the other processes; CPU time is what a chart itself costs.
+const coldCpu: number[] = [];
+const cachedCpu: number[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 for (let i = 0; i < ROUNDS; i++) {
@@ -160,8 +169,10 @@ for (let i = 0; i < ROUNDS; i++) {
               timeZone: "UTC",
             });
     cold[window].push(await timed(() => renderer.render(spec)));
+    if (window === "1d") coldCpu.push(lastCpuMs);
     const hot = buildChartSpec(notification("HOT", intraday, cached.length + 1));
     cached.push(await timed(() => renderer.render(hot)));
+    cachedCpu.push(lastCpuMs);
   }
 }
 loopDelay.disable();
@@ -223,6 +234,7 @@ const result = {
   specBuildMs: Object.fromEntries(Object.entries(specBuild).map(([window, s]) => [window, summary(s)])),
   renderColdMs: { "1d": summary(cold["1d"]), "5d": summary(cold["5d"]), "1y": summary(cold["1y"]) },
   renderCachedMs: summary(cached),
+  renderCpuMs: { cold1d: summary(coldCpu), cached: summary(cachedCpu) },
   renderEventLoopDelayMs: renderLoopDelay,
   breakdownMs: {
     svgCold: summary(breakdown.svgCold),
@@ -254,6 +266,8 @@ console.log(
     `  render cold p50/p99 ms: 1d ${result.renderColdMs["1d"].p50}/${result.renderColdMs["1d"].p99}, ` +
     `5d ${result.renderColdMs["5d"].p50}/${result.renderColdMs["5d"].p99}, 1y ${result.renderColdMs["1y"].p50}/${result.renderColdMs["1y"].p99}\n` +
     `  render cached p50/p99 ms: ${result.renderCachedMs.p50}/${result.renderCachedMs.p99}\n` +
+    `  render CPU time p50/p99 ms: cold 1d ${result.renderCpuMs.cold1d.p50}/${result.renderCpuMs.cold1d.p99}, ` +
+    `cached ${result.renderCpuMs.cached.p50}/${result.renderCpuMs.cached.p99}\n` +
     `  of which (1d, p50/p99 ms): SVG cold ${result.breakdownMs.svgCold.p50}/${result.breakdownMs.svgCold.p99}, ` +
     `SVG cached ${result.breakdownMs.svgCached.p50}/${result.breakdownMs.svgCached.p99}, ` +
     `resvg raster+PNG ${result.breakdownMs.rasterise.p50}/${result.breakdownMs.rasterise.p99}\n` +
