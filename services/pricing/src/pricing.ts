@@ -3,9 +3,10 @@ import type { Bus, Subscription } from "@tickerbell/bus";
 import { type BackoffPolicy, type Logger, type Registry, registerSecret } from "@tickerbell/config";
 import { TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
+import { BarRecorder } from "./domain/bar-recorder.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
 import { DemandTracker } from "./domain/demand.ts";
-import type { DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
+import type { BarStore, DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
 import { PricingService } from "./domain/pricing-service.ts";
 import { ConflatingPublisher } from "./domain/publisher.ts";
 import type { PricingEnv } from "./env.ts";
@@ -36,6 +37,8 @@ export interface PricingTuning {
   source?: PriceSource;
   /** The clock the HTTP API's earnings calendar takes today from. */
   now?: () => number;
+  /** How often built bars are written (default 2 s). */
+  barFlushMs?: number;
 }
 
 export type PricingConfig = Pick<
@@ -49,7 +52,9 @@ export type PricingConfig = Pick<
   | "SIMULATION_MARKET_HOURS"
   | "SIMULATION_SPEED"
   | "DEMAND_REFRESH_SECONDS"
->;
+> &
+  /** Retention of price history (defaults: 30 days of minute bars, 400 of daily). */
+  Partial<Pick<PricingEnv, "PRICE_HISTORY_MINUTE_DAYS" | "PRICE_HISTORY_DAILY_DAYS">>;
 
 export interface PricingDeps {
   config: PricingConfig;
@@ -57,6 +62,8 @@ export interface PricingDeps {
   demandSource: DemandSnapshotSource;
   log: Logger;
   metrics: Registry;
+  /** Where price history is recorded; none: no history (the bars API answers 503). Closing it is the caller's. */
+  barStore?: BarStore;
   tuning?: PricingTuning;
 }
 
@@ -68,6 +75,8 @@ export interface RunningPricing {
   marketData: MarketData;
   http: OpenAPIHono;
   metrics: PricingMetrics;
+  /** Records minute bars from the ticks, when there is a bar store. */
+  bars: BarRecorder | undefined;
   /** Stops consuming, stops the source and publishes what is pending. The bus is the caller's to close. */
   stop(): Promise<void>;
 }
@@ -117,6 +126,20 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     log.info({ seed: config.SIMULATION_SEED }, "FINNHUB_API_KEY not set: serving the simulated feed");
   }
 
+  const bars = deps.barStore
+    ? new BarRecorder({
+        store: deps.barStore,
+        log: log.child({ component: "price-history" }),
+        retention: {
+          minuteDays: config.PRICE_HISTORY_MINUTE_DAYS ?? 30,
+          dailyDays: config.PRICE_HISTORY_DAILY_DAYS ?? 400,
+        },
+        observer: metrics,
+        ...(tuning.barFlushMs !== undefined ? { flushEveryMs: tuning.barFlushMs } : {}),
+      })
+    : undefined;
+  bars?.start();
+
   const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
   const demand = new DemandTracker(deps.demandSource, log, {
     ...(tuning.demandRecheckDelayMs !== undefined ? { recheckDelayMs: tuning.demandRecheckDelayMs } : {}),
@@ -127,7 +150,10 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     publisher,
     log,
     demandRefreshMs: config.DEMAND_REFRESH_SECONDS * 1000,
-    onTick: () => metrics.ticksReceived.inc({ source: source.name }),
+    onTick: (tick) => {
+      metrics.ticksReceived.inc({ source: source.name });
+      bars?.offer(tick);
+    },
     onDemand: (n) => metrics.demandedSymbols.set(n),
   });
 
@@ -156,9 +182,11 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     marketData: upstream,
     http,
     metrics,
+    bars,
     async stop() {
       await subscription.stop();
       await service.stop();
+      await bars?.stop();
     },
   };
 }
