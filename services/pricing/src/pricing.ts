@@ -173,6 +173,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     log,
     isReady: () => service.isReady(),
     ...(tuning.now ? { now: tuning.now } : {}),
+    ...(deps.barStore ? { bars: deps.barStore } : {}),
   });
   return {
     service,

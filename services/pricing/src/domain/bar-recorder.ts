@@ -48,6 +48,7 @@ export class BarRecorder {
   #flushTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #failing = false;
+  #written = 0;
 
   constructor(options: BarRecorderOptions) {
     this.#o = options;
@@ -64,6 +65,11 @@ export class BarRecorder {
     this.#sweepTimer = setInterval(() => void this.sweep(), this.#o.sweepEveryMs ?? 3_600_000);
     this.#sweepTimer.unref();
     void this.sweep();
+  }
+
+  /** Parts the store has accepted since start. */
+  get written(): number {
+    return this.#written;
   }
 
   get buffered(): number {
@@ -153,6 +159,7 @@ export class BarRecorder {
       }
       try {
         await this.#o.store.write(batch);
+        this.#written += batch.length;
         this.#o.observer?.barsWritten(batch.length);
         if (this.#failing) this.#o.log.info("writing price history again");
         this.#failing = false;
