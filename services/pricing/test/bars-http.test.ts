@@ -119,7 +119,9 @@ describe("GET /v1/bars/{symbol}", () => {
         closeTs: tuesday,
       },
     ]);
-    const pricing = await pricingWith(store);
+    // No back-fill here: the simulated past would roll Tuesday up from its own minutes.
+    const nothing = { name: "none", minutes: async () => [], days: async () => [] };
+    const pricing = await pricingWith(store, undefined, { history: nothing });
     const res = await get(pricing, "/v1/bars/PREVC");
     expect(res.status).toBe(200);
     expect(BarsResponseSchema.parse(res.body)).toMatchObject({
