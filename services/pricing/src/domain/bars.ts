@@ -122,25 +122,51 @@ export function toBar(part: BarPart): Bar {
  * (a minute drained half-way is completed by the next drain). A minute without trades gets no bar.
  */
 export class MinuteBarBuilder {
-  readonly #open = new Map<string, BarPart>();
+  /** Open parts per symbol, then per minute: no key strings to build on the tick path. */
+  readonly #open = new Map<string, Map<number, BarPart>>();
+  #pending = 0;
 
   /** Symbol-minutes with trades not yet drained. */
   get pending(): number {
-    return this.#open.size;
+    return this.#pending;
   }
 
   add(tick: PriceTick): void {
     if (!(Number.isFinite(tick.price) && tick.price > 0)) return;
-    const part = partOfTick(tick);
-    const key = keyOf(part);
-    const before = this.#open.get(key);
-    this.#open.set(key, before ? mergeBarParts(before, part) : part);
+    let minutes = this.#open.get(tick.symbol);
+    if (!minutes) {
+      minutes = new Map();
+      this.#open.set(tick.symbol, minutes);
+    }
+    const t = minuteStart(tick.ts);
+    const part = minutes.get(t);
+    if (!part) {
+      minutes.set(t, partOfTick(tick));
+      this.#pending++;
+      return;
+    }
+    // In place: the part is not handed out before the next drain.
+    const o = tick.open ?? tick.price;
+    if (tick.ts < part.openTs) {
+      part.o = o;
+      part.openTs = tick.ts;
+    }
+    if (tick.ts >= part.closeTs) {
+      part.c = tick.price;
+      part.closeTs = tick.ts;
+    }
+    part.h = Math.max(part.h, tick.high ?? tick.price, tick.price, o);
+    part.l = Math.min(part.l, tick.low ?? tick.price, tick.price, o);
+    part.v += tick.volume ?? 0;
+    part.n += tick.count ?? 1;
   }
 
   /** Everything added since the last drain, and a fresh start. */
   drain(): BarPart[] {
-    const out = [...this.#open.values()];
+    const out: BarPart[] = [];
+    for (const minutes of this.#open.values()) for (const part of minutes.values()) out.push(part);
     this.#open.clear();
+    this.#pending = 0;
     return out;
   }
 }
