@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { Bar, BarResolution } from "@tickerbell/contracts";
-import { type BarPart, mergeAll, tradingDay, tradingDayBounds } from "../domain/bars.ts";
+import { type BarPart, mergeAll, rollUpDaily, tradingDay, tradingDayBounds } from "../domain/bars.ts";
 import type { BarStore } from "../domain/ports.ts";
 import type { OpenedPricingDb } from "./orm.ts";
 
@@ -42,15 +42,15 @@ export class SqlBarStore implements BarStore {
     // One statement may not touch a row twice: parts of the same minute are merged first.
     const minutes = mergeAll(parts.filter((p) => p.resolution === "1m"));
     if (minutes.length === 0) return;
-    await this.#em.fork().transactional(async (em) => {
-      await em.execute(
-        `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
-         select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
-         on conflict (symbol, resolution, t) do update set ${MERGE}`,
-        [JSON.stringify(minutes.map(toRecord))],
-      );
-      await rollUpDays(em, minutes);
-    });
+    // The parts are exact pieces of their days too: merged into the daily bars the same way, a write costs
+    // what it carries, however many minutes the day already has.
+    const withDays = [...minutes, ...rollUpDaily(minutes)];
+    await this.#em.fork().execute(
+      `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
+       select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
+       on conflict (symbol, resolution, t) do update set ${MERGE}`,
+      [JSON.stringify(withDays.map(toRecord))],
+    );
   }
 
   async writeHistory(bars: readonly BarPart[]): Promise<void> {
@@ -114,8 +114,8 @@ export class SqlBarStore implements BarStore {
 }
 
 /**
- * Rebuilds the daily bar of every (symbol, trading day) these minutes fall in from all that day's stored
- * minute bars: the same answer however the minutes arrived, and a back-filled day stays whole.
+ * Rebuilds the daily bar of every (symbol, trading day) these back-filled minutes fall in from all that day's
+ * stored minute bars (history is not a delta to merge: a minute already stored was kept, not added to).
  */
 async function rollUpDays(em: SqlEntityManager, minutes: readonly BarPart[]): Promise<void> {
   const days = new Map<string, { symbol: string; day: number; start: number; end: number }>();
