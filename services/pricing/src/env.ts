@@ -10,6 +10,26 @@ import {
 } from "@tickerbell/config";
 import { z } from "zod";
 
+/** How long price history is kept; shared with the standalone, which records it too. */
+export const PriceHistoryEnvShape = {
+  /** Minute bars older than this many days are deleted. */
+  PRICE_HISTORY_MINUTE_DAYS: envInt(30).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "keep minute bars at least 1 day")
+      .max(3650, "keep minute bars at most 3650 days"),
+  ),
+  /** Daily bars older than this many days are deleted. */
+  PRICE_HISTORY_DAILY_DAYS: envInt(400).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "keep daily bars at least 1 day")
+      .max(36500, "keep daily bars at most 36500 days"),
+  ),
+};
+
 export const PricingEnvSchema = z
   .object({
     PORT: envInt(8082),
@@ -34,6 +54,12 @@ export const PricingEnvSchema = z
     SIMULATION_SPEED: envInt(1).pipe(z.number().int().min(1).max(3600)),
     /** How often the demand snapshot is refreshed (watchlist changes have no event). */
     DEMAND_REFRESH_SECONDS: envInt(300).pipe(z.number().int().min(5)),
+    /** PostgreSQL for recorded price history (its own table and migrations; may share the alert service's database). Unset: no history. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    ...PriceHistoryEnvShape,
     LOG_LEVEL: envLogLevel(),
   })
   .superRefine(
@@ -56,5 +82,18 @@ export function loadPricingEnv(source: NodeJS.ProcessEnv = process.env): Pricing
   const env = parseEnv("pricing", PricingEnvSchema, source);
   registerSecret(env.FINNHUB_API_KEY);
   registerSecret(env.API_TOKEN_INTERNAL);
+  if (env.DATABASE_URL) {
+    registerSecret(env.DATABASE_URL);
+    const password = passwordOf(env.DATABASE_URL);
+    if (password) registerSecret(password);
+  }
   return env;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
