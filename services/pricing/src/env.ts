@@ -1,18 +1,10 @@
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
-import {
-  envBrokers,
-  envInt,
-  envLogLevel,
-  envSecret,
-  envUrl,
-  parseEnv,
-  registerSecret,
-} from "@tickerbell/config";
+import { envBrokers, envInt, envLogLevel, envPort, envSecret, envUrl, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
 
 export const PricingEnvSchema = z
   .object({
-    PORT: envInt(8082),
+    PORT: envPort(8082),
     /** Unset: the simulated feed answers everything (standalone demo mode). */
     FINNHUB_API_KEY: z.string().min(1).optional(),
     FINNHUB_WS_URL: envUrl().default("wss://ws.finnhub.io"),
@@ -51,10 +43,9 @@ export const PricingEnvSchema = z
   );
 export type PricingEnv = z.output<typeof PricingEnvSchema>;
 
-/** Parses the environment once; the Finnhub key and the internal token are registered so no log line shows them. */
+/** Parses the environment once; no log line shows the Finnhub key or the internal token. */
 export function loadPricingEnv(source: NodeJS.ProcessEnv = process.env): PricingEnv {
-  const env = parseEnv("pricing", PricingEnvSchema, source);
-  registerSecret(env.FINNHUB_API_KEY);
-  registerSecret(env.API_TOKEN_INTERNAL);
-  return env;
+  return parseEnv("pricing", PricingEnvSchema, source, {
+    secrets: ["FINNHUB_API_KEY", "API_TOKEN_INTERNAL"],
+  });
 }
