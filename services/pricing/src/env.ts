@@ -3,6 +3,7 @@ import {
   envBrokers,
   envInt,
   envLogLevel,
+  envPort,
   envSecret,
   envUrl,
   parseEnv,
@@ -32,7 +33,7 @@ export const PriceHistoryEnvShape = {
 
 export const PricingEnvSchema = z
   .object({
-    PORT: envInt(8082),
+    PORT: envPort(8082),
     /** Unset: the simulated feed answers everything (standalone demo mode). */
     FINNHUB_API_KEY: z.string().min(1).optional(),
     FINNHUB_WS_URL: envUrl().default("wss://ws.finnhub.io"),
@@ -77,16 +78,13 @@ export const PricingEnvSchema = z
   );
 export type PricingEnv = z.output<typeof PricingEnvSchema>;
 
-/** Parses the environment once; the Finnhub key and the internal token are registered so no log line shows them. */
+/** Parses the environment once; no log line shows the Finnhub key, the internal token or the database password. */
 export function loadPricingEnv(source: NodeJS.ProcessEnv = process.env): PricingEnv {
-  const env = parseEnv("pricing", PricingEnvSchema, source);
-  registerSecret(env.FINNHUB_API_KEY);
-  registerSecret(env.API_TOKEN_INTERNAL);
-  if (env.DATABASE_URL) {
-    registerSecret(env.DATABASE_URL);
-    const password = passwordOf(env.DATABASE_URL);
-    if (password) registerSecret(password);
-  }
+  const env = parseEnv("pricing", PricingEnvSchema, source, {
+    secrets: ["FINNHUB_API_KEY", "API_TOKEN_INTERNAL", "DATABASE_URL"],
+  });
+  const password = env.DATABASE_URL ? passwordOf(env.DATABASE_URL) : undefined;
+  if (password) registerSecret(password);
   return env;
 }
 

@@ -299,26 +299,17 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
 
 function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof CallBudgetExhaustedError) {
-    const seconds = Math.max(1, Math.ceil((err.retryAtMs - Date.now()) / 1000));
-    return new HttpProblem(
+  // Our own REST budget or Finnhub's 429: either way, busy for a while (Retry-After in whole seconds, at least 1).
+  const busyFor = (ms: number) =>
+    new HttpProblem(
       503,
       "upstream_busy",
       "market data is rate limited right now; retry shortly",
       undefined,
-      seconds,
+      Math.max(1, Math.ceil(ms / 1000)),
     );
-  }
-  if (err instanceof FinnhubRateLimitedError) {
-    const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 10_000) / 1000));
-    return new HttpProblem(
-      503,
-      "upstream_busy",
-      "market data is rate limited right now; retry shortly",
-      undefined,
-      seconds,
-    );
-  }
+  if (err instanceof CallBudgetExhaustedError) return busyFor(err.retryAtMs - Date.now());
+  if (err instanceof FinnhubRateLimitedError) return busyFor(err.retryAfterMs ?? 10_000);
   if (err instanceof FinnhubRemoteError || err instanceof FinnhubNetworkError) {
     return new HttpProblem(
       502,
