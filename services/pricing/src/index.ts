@@ -7,6 +7,7 @@ export * from "./domain/bar-recorder.ts";
 export * from "./domain/bars.ts";
 export * from "./domain/cached-market-data.ts";
 export * from "./domain/conflation.ts";
+export * from "./domain/deferred-bar-store.ts";
 export * from "./domain/demand.ts";
 export * from "./domain/ports.ts";
 export * from "./domain/pricing-service.ts";

@@ -32,7 +32,7 @@ import { ConsoleChat, ConsoleNotifier } from "@tickerbell/console";
 import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/discord";
 import { MatcherService } from "@tickerbell/matcher";
-import { openPricingDb, SqlBarStore, startPricing } from "@tickerbell/pricing";
+import { DeferredBarStore, openPricingDb, SqlBarStore, startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
 import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
@@ -210,15 +210,20 @@ export async function startStandalone(
         : `starting the simulated feed (seed ${env.SIMULATION_SEED}, ${env.SIMULATION_MARKET_HOURS}, ${env.SIMULATION_SPEED}x speed)`,
     );
     // Price history sits beside the alerts: in the same PostgreSQL database (its own table and migrations
-    // table), or in an embedded PGlite of its own under DATA_DIR.
-    const barStore = new SqlBarStore(
-      await openPricingDb(
+    // table), or in an embedded PGlite of its own under DATA_DIR. It opens while the rest starts (creating an
+    // embedded database takes seconds); until then bars wait in the recorder's buffer.
+    const barStore = new DeferredBarStore(
+      openPricingDb(
         env.DATABASE_URL
           ? { kind: "postgres", url: env.DATABASE_URL }
           : { kind: "pglite", dataDir: env.DATA_DIR },
-      ).catch((error: unknown) => {
-        throw env.DATABASE_URL ? databaseFailure(error, env.DATABASE_URL) : error;
-      }),
+      ).then(
+        (db) => new SqlBarStore(db),
+        (error: unknown) => {
+          logger.error({ err: error }, "the price history database did not open: no price history this run");
+          throw error;
+        },
+      ),
     );
     stages.priceHistory = () => barStore.close();
     const pricing = await startPricing({

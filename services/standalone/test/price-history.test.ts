@@ -76,7 +76,8 @@ describe("price history in the standalone", () => {
     const second = await start();
     child = second.process;
     const kept = await minuteBars(second.pricingUrl, from);
-    expect(kept.slice(0, bars.length).map((b) => b.t)).toEqual(bars.map((b) => b.t));
+    // Everything seen before the restart is still there (the last flush and the new run may add minutes).
+    expect(kept.map((b) => b.t)).toEqual(expect.arrayContaining(bars.map((b) => b.t)));
     await stop(second.process);
   }, 300_000);
 });
