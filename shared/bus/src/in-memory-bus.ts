@@ -2,13 +2,13 @@ import type { Logger, Registry } from "@tickerbell/config";
 import { deadLetterTopicOf, type TopicCatalog } from "@tickerbell/contracts";
 import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { consumeOne, StopSignal } from "./consume.ts";
 import {
   type ConsumerSpec,
   catalogConsumer,
   commitPositionsFor,
   deadLetterConsumer,
 } from "./consumer-spec.ts";
-import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
@@ -486,7 +486,7 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
 
   /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
   async #deliverOne(spec: ConsumerSpec, raw: RawMessage, signal: StopSignal): Promise<boolean> {
-    const outcome = await deliver(raw, {
+    const outcome = await consumeOne(raw, {
       groupId: spec.groupId,
       decode: spec.decode,
       handle: spec.handle,

@@ -15,13 +15,13 @@ import {
 } from "kafkajs";
 import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
 import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { consumeOne, StopSignal } from "./consume.ts";
 import {
   type ConsumerSpec,
   catalogConsumer,
   commitPositionsFor,
   deadLetterConsumer,
 } from "./consumer-spec.ts";
-import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
@@ -494,7 +494,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
       keepAlive: () => Promise<void>;
     },
   ): Promise<boolean> {
-    const outcome = await deliver(raw, {
+    const outcome = await consumeOne(raw, {
       groupId: spec.groupId,
       decode: spec.decode,
       handle: spec.handle,

@@ -3,13 +3,13 @@ import type { Decoded, RawMessage } from "./codec.ts";
 import type { BusMetrics } from "./metrics.ts";
 import type { DeadLetterReason, RetryPolicy } from "./port.ts";
 
-export type DeliveryOutcome =
+export type ConsumeOutcome =
   | { kind: "handled" }
   | { kind: "dead-letter"; reason: DeadLetterReason; error: string; attempts: number }
   /** Stopped while retrying: the message stays uncommitted and is delivered again later. */
   | { kind: "aborted" };
 
-export interface DeliveryContext {
+export interface ConsumeContext {
   groupId: string;
   decode: (raw: RawMessage) => Decoded;
   handle: (raw: RawMessage, value: unknown) => Promise<void>;
@@ -27,7 +27,7 @@ export interface DeliveryContext {
  * The consume pipeline shared by both buses: decode and validate (an invalid payload is dead-lettered at
  * once), run the handler with bounded exponential backoff (jittered), and report what to do with the offset.
  */
-export async function deliver(raw: RawMessage, ctx: DeliveryContext): Promise<DeliveryOutcome> {
+export async function consumeOne(raw: RawMessage, ctx: ConsumeContext): Promise<ConsumeOutcome> {
   const decoded = ctx.decode(raw);
   if (!decoded.ok) return { kind: "dead-letter", reason: "invalid", error: decoded.error, attempts: 0 };
   let lastError = "";
