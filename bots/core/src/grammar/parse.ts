@@ -323,32 +323,32 @@ const EARNINGS = new Set(["earnings", "earning", "results"]);
 
 /** A cursor over the words after the ticker. */
 export class Words {
-  private readonly tokens: Token[];
-  private index = 0;
+  readonly #tokens: Token[];
+  #index = 0;
   constructor(tokens: Token[]) {
-    this.tokens = tokens;
+    this.#tokens = tokens;
   }
   peek(offset = 0): string | undefined {
-    return this.tokens[this.index + offset]?.text;
+    return this.#tokens[this.#index + offset]?.text;
   }
   /** The next word if it was typed in quotes. */
   peekQuoted(): string | undefined {
-    const token = this.tokens[this.index];
+    const token = this.#tokens[this.#index];
     return token?.quoted ? token.text : undefined;
   }
   peekLower(offset = 0): string | undefined {
     return this.peek(offset)?.toLowerCase();
   }
   next(): string | undefined {
-    return this.tokens[this.index++]?.text;
+    return this.#tokens[this.#index++]?.text;
   }
   rest(): string[] {
-    const rest = this.tokens.slice(this.index).map((t) => t.text);
-    this.index = this.tokens.length;
+    const rest = this.#tokens.slice(this.#index).map((t) => t.text);
+    this.#index = this.#tokens.length;
     return rest;
   }
   done(): boolean {
-    return this.index >= this.tokens.length;
+    return this.#index >= this.#tokens.length;
   }
 }
 
