@@ -1,4 +1,13 @@
-import { collectDefaultMetrics, Registry } from "prom-client";
+import {
+  Counter,
+  type CounterConfiguration,
+  collectDefaultMetrics,
+  Gauge,
+  type GaugeConfiguration,
+  Histogram,
+  type HistogramConfiguration,
+  Registry,
+} from "prom-client";
 
 export { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
@@ -8,4 +17,40 @@ export function createMetricsRegistry(service: string): Registry {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+// Metrics registered once per registry: a second user of the name on the same registry (the standalone runs two
+// buses and several bots on one) gets the metric already there. Without a registry it is registered nowhere and
+// still counts, so a component can be tested without one.
+
+type Config<C> = Omit<C, "registers">;
+
+export function counterOn<L extends string = string>(
+  registry: Registry | undefined,
+  config: Config<CounterConfiguration<L>>,
+): Counter<L> {
+  return (
+    (registry?.getSingleMetric(config.name) as Counter<L> | undefined) ??
+    new Counter({ ...config, registers: registry ? [registry] : [] })
+  );
+}
+
+export function gaugeOn<L extends string = string>(
+  registry: Registry | undefined,
+  config: Config<GaugeConfiguration<L>>,
+): Gauge<L> {
+  return (
+    (registry?.getSingleMetric(config.name) as Gauge<L> | undefined) ??
+    new Gauge({ ...config, registers: registry ? [registry] : [] })
+  );
+}
+
+export function histogramOn<L extends string = string>(
+  registry: Registry | undefined,
+  config: Config<HistogramConfiguration<L>>,
+): Histogram<L> {
+  return (
+    (registry?.getSingleMetric(config.name) as Histogram<L> | undefined) ??
+    new Histogram({ ...config, registers: registry ? [registry] : [] })
+  );
 }
