@@ -1,19 +1,18 @@
 import { backoffMs, type Logger } from "@tickerbell/config";
-import type { Decoded, RawMessage } from "./codec.ts";
+import { deadLetterTopicOf } from "@tickerbell/contracts";
+import { type RawMessage, toDeadLetter } from "./codec.ts";
+import type { ConsumerSpec } from "./consumer-spec.ts";
 import type { BusMetrics } from "./metrics.ts";
-import type { DeadLetterReason, RetryPolicy } from "./port.ts";
+import type { DeadLetterReason } from "./port.ts";
 
-export type ConsumeOutcome =
+type HandlingOutcome =
   | { kind: "handled" }
   | { kind: "dead-letter"; reason: DeadLetterReason; error: string; attempts: number }
   /** Stopped while retrying: the message stays uncommitted and is delivered again later. */
   | { kind: "aborted" };
 
+/** What a bus lends the consume step: its metrics and logger, its way to stop and wait, where dead letters go. */
 export interface ConsumeContext {
-  groupId: string;
-  decode: (raw: RawMessage) => Decoded;
-  handle: (raw: RawMessage, value: unknown) => Promise<void>;
-  retry: RetryPolicy;
   metrics: BusMetrics;
   logger: Logger | undefined;
   isStopping: () => boolean;
@@ -21,36 +20,73 @@ export interface ConsumeContext {
   pause: (ms: number) => Promise<void>;
   /** Keeps group membership alive during long retries (kafkajs heartbeat); may throw on a rebalance. */
   keepAlive?: () => Promise<void>;
+  /** Appends to a dead-letter topic; resolves once it is durable, since the offset moves on after it. */
+  deadLetter: (topic: string, message: ReturnType<typeof toDeadLetter>) => Promise<void>;
 }
 
 /**
- * The consume pipeline shared by both buses: decode and validate (an invalid payload is dead-lettered at
- * once), run the handler with bounded exponential backoff (jittered), and report what to do with the offset.
+ * One consumed message through the pipeline shared by both buses: decode and validate (an invalid payload is
+ * dead-lettered at once), run the handler with bounded exponential backoff (jittered), dead-letter it when that
+ * fails, and count it. True when it is done (handled or dead-lettered), false when abandoned on a stop.
  */
-export async function consumeOne(raw: RawMessage, ctx: ConsumeContext): Promise<ConsumeOutcome> {
-  const decoded = ctx.decode(raw);
+export async function consumeOne(spec: ConsumerSpec, raw: RawMessage, ctx: ConsumeContext): Promise<boolean> {
+  const outcome = await handleWithRetries(spec, raw, ctx);
+  if (outcome.kind === "aborted") return false;
+  if (outcome.kind === "dead-letter") {
+    if (spec.deadLetterFailures) {
+      await ctx.deadLetter(
+        deadLetterTopicOf(raw.topic),
+        toDeadLetter(raw, { ...outcome, groupId: spec.groupId }),
+      );
+      ctx.metrics.deadLettered.inc({ topic: raw.topic, group: spec.groupId, reason: outcome.reason });
+    }
+    ctx.logger?.error(
+      {
+        topic: raw.topic,
+        partition: raw.partition,
+        offset: raw.offset,
+        reason: outcome.reason,
+        error: outcome.error,
+      },
+      "message dead-lettered",
+    );
+  }
+  ctx.metrics.consumed.inc({
+    topic: raw.topic,
+    group: spec.groupId,
+    outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
+  });
+  return true;
+}
+
+async function handleWithRetries(
+  spec: ConsumerSpec,
+  raw: RawMessage,
+  ctx: ConsumeContext,
+): Promise<HandlingOutcome> {
+  const decoded = spec.decode(raw);
   if (!decoded.ok) return { kind: "dead-letter", reason: "invalid", error: decoded.error, attempts: 0 };
   let lastError = "";
-  for (let attempt = 1; attempt <= ctx.retry.attempts; attempt++) {
+  for (let attempt = 1; attempt <= spec.retry.attempts; attempt++) {
     try {
-      await ctx.handle(raw, decoded.value);
+      await spec.handle(raw, decoded.value);
       return { kind: "handled" };
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
-      ctx.metrics.handlerFailures.inc({ topic: raw.topic, group: ctx.groupId });
+      ctx.metrics.handlerFailures.inc({ topic: raw.topic, group: spec.groupId });
       ctx.logger?.warn(
         { topic: raw.topic, partition: raw.partition, offset: raw.offset, attempt, err: error },
         "bus handler failed",
       );
       // Stopping: the message stays uncommitted for the next owner, even if this was its last attempt.
       if (ctx.isStopping()) return { kind: "aborted" };
-      if (attempt === ctx.retry.attempts) break;
-      await ctx.pause(backoffMs(ctx.retry, attempt));
+      if (attempt === spec.retry.attempts) break;
+      await ctx.pause(backoffMs(spec.retry, attempt));
       if (ctx.isStopping()) return { kind: "aborted" };
       await ctx.keepAlive?.();
     }
   }
-  return { kind: "dead-letter", reason: "failed", error: lastError, attempts: ctx.retry.attempts };
+  return { kind: "dead-letter", reason: "failed", error: lastError, attempts: spec.retry.attempts };
 }
 
 /** A sleep that a stop can cut short. */
