@@ -25,32 +25,31 @@ export function createMetricsRegistry(service: string): Registry {
 
 type Config<C> = Omit<C, "registers">;
 
+function registeredOnce<M>(
+  registry: Registry | undefined,
+  name: string,
+  create: (registers: Registry[]) => M,
+): M {
+  return (registry?.getSingleMetric(name) as M | undefined) ?? create(registry ? [registry] : []);
+}
+
 export function counterOn<L extends string = string>(
   registry: Registry | undefined,
   config: Config<CounterConfiguration<L>>,
 ): Counter<L> {
-  return (
-    (registry?.getSingleMetric(config.name) as Counter<L> | undefined) ??
-    new Counter({ ...config, registers: registry ? [registry] : [] })
-  );
+  return registeredOnce(registry, config.name, (registers) => new Counter({ ...config, registers }));
 }
 
 export function gaugeOn<L extends string = string>(
   registry: Registry | undefined,
   config: Config<GaugeConfiguration<L>>,
 ): Gauge<L> {
-  return (
-    (registry?.getSingleMetric(config.name) as Gauge<L> | undefined) ??
-    new Gauge({ ...config, registers: registry ? [registry] : [] })
-  );
+  return registeredOnce(registry, config.name, (registers) => new Gauge({ ...config, registers }));
 }
 
 export function histogramOn<L extends string = string>(
   registry: Registry | undefined,
   config: Config<HistogramConfiguration<L>>,
 ): Histogram<L> {
-  return (
-    (registry?.getSingleMetric(config.name) as Histogram<L> | undefined) ??
-    new Histogram({ ...config, registers: registry ? [registry] : [] })
-  );
+  return registeredOnce(registry, config.name, (registers) => new Histogram({ ...config, registers }));
 }

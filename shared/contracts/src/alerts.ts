@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   AlertPhaseSchema,
+  batchOf,
   GenerationSchema,
   IdSchema,
   IsoDateTimeSchema,
@@ -243,10 +244,7 @@ export const MAX_BULK_ALERTS = 500;
 export const BulkAlertActionRequestSchema = z
   .object({
     action: z.enum(["pause", "resume", "cancel"]),
-    alertIds: z
-      .array(IdSchema)
-      .min(1, "name at least one alert")
-      .max(MAX_BULK_ALERTS, `at most ${MAX_BULK_ALERTS} alerts at once`),
+    alertIds: batchOf(IdSchema, MAX_BULK_ALERTS, "alert"),
   })
   .strict();
 export type BulkAlertActionRequest = z.infer<typeof BulkAlertActionRequestSchema>;
