@@ -3,13 +3,12 @@ import {
   type AlertsApi,
   type Button,
   type ChatContext,
-  ChatLoginError,
   type CommandError,
   type CommandHandler,
+  chatLoginErrorOf,
   describeAlert,
   downloadCapped,
   type IncomingFile,
-  networkErrorCode,
   type PriceLookup,
   type Reply,
 } from "@tickerbell/bot-core";
@@ -96,25 +95,14 @@ export class DiscordBot {
 
   /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
   #loginError(error: unknown): unknown {
-    // discord.js turns the 401 on GET /gateway/bot into its TokenInvalid error.
-    if ((error as { code?: unknown }).code === "TokenInvalid") {
-      return new ChatLoginError(
-        "discord",
-        "token-refused",
+    return chatLoginErrorOf(error, "discord", {
+      // discord.js turns the 401 on GET /gateway/bot into its TokenInvalid error.
+      refused: (error as { code?: unknown }).code === "TokenInvalid",
+      refusedMessage:
         "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Discord Developer Portal (your application → Bot → Reset Token)",
-        { cause: error },
-      );
-    }
-    const code = networkErrorCode(error);
-    if (code) {
-      return new ChatLoginError(
-        "discord",
-        "unreachable",
+      unreachableMessage: (code) =>
         `could not reach Discord at ${this.#options.apiBase} (${code}): check the network, or DISCORD_API_BASE if set`,
-        { cause: error },
-      );
-    }
-    return error;
+    });
   }
 
   isReady(): boolean {

@@ -1,14 +1,13 @@
 import { Agent as HttpAgent } from "node:http";
 import {
   type ChatContext,
-  ChatLoginError,
   COMMAND_HELP,
   type CommandHandler,
+  chatLoginErrorOf,
   downloadCapped,
   FileTooLargeError,
   FileUnavailableError,
   type IncomingFile,
-  networkErrorCode,
   type RateLimiter,
   type Reply,
   realSleep,
@@ -76,24 +75,13 @@ export class TelegramBot {
 
   /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
   #loginError(error: unknown): unknown {
-    if (error instanceof TelegramError && error.code === 401) {
-      return new ChatLoginError(
-        "telegram",
-        "token-refused",
+    return chatLoginErrorOf(error, "telegram", {
+      refused: error instanceof TelegramError && error.code === 401,
+      refusedMessage:
         "Telegram refused TELEGRAM_TOKEN (401 Unauthorized): check it against the token @BotFather gave you (/mybots → API Token)",
-        { cause: error },
-      );
-    }
-    const code = networkErrorCode(error);
-    if (code) {
-      return new ChatLoginError(
-        "telegram",
-        "unreachable",
+      unreachableMessage: (code) =>
         `could not reach Telegram at ${this.#options.apiRoot} (${code}): check the network, or TELEGRAM_API_ROOT if set`,
-        { cause: error },
-      );
-    }
-    return error;
+    });
   }
 
   async stop(reason = "shutdown"): Promise<void> {
