@@ -263,6 +263,16 @@ export type BulkAlertActionResponse = z.infer<typeof BulkAlertActionResponseSche
 export const AlertListStatusSchema = z.enum([...AlertStatusSchema.options, "open"]);
 export type AlertListStatus = z.infer<typeof AlertListStatusSchema>;
 
+/** A query's `limit`: a whole number from 1 to `max`, `fallback` when left out. */
+function pageLimit(max: number, fallback: number) {
+  return z.coerce
+    .number({ error: "limit must be a number" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(max, `limit must be at most ${max}`)
+    .default(fallback);
+}
+
 export const DEFAULT_ALERT_PAGE = 100;
 export const MAX_ALERT_PAGE = 500;
 
@@ -270,12 +280,7 @@ export const ListAlertsQuerySchema = z
   .object({
     status: AlertListStatusSchema.optional(),
     symbol: SymbolSchema.optional(),
-    limit: z.coerce
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(MAX_ALERT_PAGE, `limit must be at most ${MAX_ALERT_PAGE}`)
-      .default(DEFAULT_ALERT_PAGE),
+    limit: pageLimit(MAX_ALERT_PAGE, DEFAULT_ALERT_PAGE),
     /** The previous page's `nextCursor`: continue after its last alert. Opaque; a malformed one is refused. */
     cursor: z.string().optional(),
   })
@@ -296,12 +301,7 @@ export const MAX_FIRINGS_LISTED = 50;
 export const ListFiringsQuerySchema = z
   .object({
     symbol: SymbolSchema.optional(),
-    limit: z.coerce
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(MAX_FIRINGS_LISTED, `limit must be at most ${MAX_FIRINGS_LISTED}`)
-      .default(DEFAULT_FIRINGS_LISTED),
+    limit: pageLimit(MAX_FIRINGS_LISTED, DEFAULT_FIRINGS_LISTED),
   })
   .strict();
 export type ListFiringsQuery = z.input<typeof ListFiringsQuerySchema>;
