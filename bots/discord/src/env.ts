@@ -1,6 +1,6 @@
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
-import { envBrokers, envInt, envLogLevel, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { envBrokers, envLogLevel, envPort, envSecret, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
 
 const snowflake = z.string().regex(/^\d{17,20}$/, "must be a Discord id (17 to 20 digits)");
@@ -19,7 +19,7 @@ export const DiscordEnvSchema = z.object({
   ...KafkaConsumerTuningEnvShape,
   /** Consumer group of notifications.discord: every instance of this bot shares it. */
   DISCORD_GROUP_ID: z.string().min(1).default("discord-bot"),
-  PORT: envInt(8085).pipe(z.number().min(1).max(65535)),
+  PORT: envPort(8085),
   /** DISCORD_MESSAGES_PER_SECOND: Discord's global limit is 50 requests/s per bot; DMs are paced below it. */
   ...DiscordDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
@@ -29,10 +29,9 @@ export const DiscordEnvSchema = z.object({
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): DiscordEnv {
-  const env = parseEnv("discord-bot", DiscordEnvSchema, source);
-  registerSecret(env.DISCORD_TOKEN);
-  registerSecret(env.ALERTS_API_TOKEN);
-  return env;
+  return parseEnv("discord-bot", DiscordEnvSchema, source, {
+    secrets: ["DISCORD_TOKEN", "ALERTS_API_TOKEN"],
+  });
 }
 
 /** What `npm run register` needs: only the Discord side. */
@@ -45,7 +44,5 @@ export const RegisterEnvSchema = DiscordEnvSchema.pick({
 export type RegisterEnv = z.output<typeof RegisterEnvSchema>;
 
 export function loadRegisterEnv(source: NodeJS.ProcessEnv = process.env): RegisterEnv {
-  const env = parseEnv("discord-register", RegisterEnvSchema, source);
-  registerSecret(env.DISCORD_TOKEN);
-  return env;
+  return parseEnv("discord-register", RegisterEnvSchema, source, { secrets: ["DISCORD_TOKEN"] });
 }

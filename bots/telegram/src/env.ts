@@ -1,6 +1,6 @@
 import { QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
-import { envBrokers, envInt, envLogLevel, envSecret, parseEnv, registerSecret } from "@tickerbell/config";
+import { envBrokers, envLogLevel, envPort, envSecret, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
 
 export const TelegramEnvSchema = z.object({
@@ -16,7 +16,7 @@ export const TelegramEnvSchema = z.object({
   ...KafkaConsumerTuningEnvShape,
   /** Consumer group of notifications.telegram: every instance of this bot shares it. */
   TELEGRAM_GROUP_ID: z.string().min(1).default("telegram-bot"),
-  PORT: envInt(8084).pipe(z.number().min(1).max(65535)),
+  PORT: envPort(8084),
   /** TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND, TELEGRAM_ALLOW_PAID_BROADCAST. */
   ...TelegramDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
@@ -26,8 +26,7 @@ export const TelegramEnvSchema = z.object({
 export type TelegramEnv = z.output<typeof TelegramEnvSchema>;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): TelegramEnv {
-  const env = parseEnv("telegram-bot", TelegramEnvSchema, source);
-  registerSecret(env.TELEGRAM_TOKEN);
-  registerSecret(env.ALERTS_API_TOKEN);
-  return env;
+  return parseEnv("telegram-bot", TelegramEnvSchema, source, {
+    secrets: ["TELEGRAM_TOKEN", "ALERTS_API_TOKEN"],
+  });
 }

@@ -4,6 +4,7 @@ import {
   envInt,
   envList,
   envLogLevel,
+  envPort,
   envSecret,
   envUrl,
   isPlaceholder,
@@ -64,7 +65,7 @@ const BOT_TOKENS = ["API_TOKEN_DISCORD", "API_TOKEN_TELEGRAM", "API_TOKEN_CONSOL
 
 export const AlertsEnvSchema = z
   .object({
-    PORT: envInt(8081).pipe(z.number().min(1).max(65535)),
+    PORT: envPort(8081),
     /** Unset: embedded PGlite under DATA_DIR. */
     DATABASE_URL: z
       .string()

@@ -1,4 +1,4 @@
-import { Backoff, Counter, Gauge, type Logger, type Registry } from "@tickerbell/config";
+import { Backoff, type Counter, counterIn, Gauge, type Logger, type Registry } from "@tickerbell/config";
 import { type AlertChangeEvent, AlertChangeEventSchema, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { z } from "zod";
 import type { OutboxRow, OutboxStore } from "./domain/ports.ts";
@@ -78,30 +78,21 @@ export class OutboxRelay {
     this.#standbyWaitMs = options.standbyWaitMs ?? this.#idleWaitMs;
     this.#maxBackoffMs = options.maxBackoffMs ?? 10_000;
     this.#logger = options.logger;
-    const registers = options.metrics ? [options.metrics] : [];
-    this.#relayed =
-      (options.metrics?.getSingleMetric("tickerbell_outbox_relayed_total") as Counter<never> | undefined) ??
-      new Counter({
-        name: "tickerbell_outbox_relayed_total",
-        help: "Outbox rows published and marked",
-        registers,
-      });
-    this.#failures =
-      (options.metrics?.getSingleMetric("tickerbell_outbox_relay_failures_total") as
-        | Counter<never>
-        | undefined) ??
-      new Counter({
-        name: "tickerbell_outbox_relay_failures_total",
-        help: "Relay rounds that failed (publish or mark) and will be retried",
-        registers,
-      });
+    this.#relayed = counterIn(options.metrics, {
+      name: "tickerbell_outbox_relayed_total",
+      help: "Outbox rows published and marked",
+    });
+    this.#failures = counterIn(options.metrics, {
+      name: "tickerbell_outbox_relay_failures_total",
+      help: "Relay rounds that failed (publish or mark) and will be retried",
+    });
     // Read from the database at each scrape: every replica reports the same backlog, whichever holds the lease.
     if (options.metrics && !options.metrics.getSingleMetric("tickerbell_outbox_pending_rows")) {
       const store = this.#store;
       new Gauge({
         name: "tickerbell_outbox_pending_rows",
         help: "Outbox rows not yet published to alerts.changes",
-        registers,
+        registers: [options.metrics],
         async collect() {
           this.set((await store.backlog()).rows);
         },
@@ -109,7 +100,7 @@ export class OutboxRelay {
       new Gauge({
         name: "tickerbell_outbox_oldest_pending_age_seconds",
         help: "Age of the oldest unpublished outbox row (0: none); growing means the relay is stuck",
-        registers,
+        registers: [options.metrics],
         async collect() {
           const { oldestCreatedAt } = await store.backlog();
           this.set(

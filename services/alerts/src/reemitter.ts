@@ -3,7 +3,7 @@
 // did deliver it drops it). Runs at start and then periodically; replicas claim disjoint firings.
 
 import type { Bus } from "@tickerbell/bus";
-import type { Logger } from "@tickerbell/config";
+import { type Logger, PeriodicPass } from "@tickerbell/config";
 import { type Notification, notificationTopicOf, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { RuntimeService } from "./domain/runtime-service.ts";
 
@@ -19,35 +19,29 @@ export interface ReemitterOptions {
 
 export class Reemitter {
   readonly #options: ReemitterOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<number> = Promise.resolve(0);
+  readonly #passes: PeriodicPass<number>;
 
   constructor(options: ReemitterOptions) {
     this.#options = options;
+    this.#passes = new PeriodicPass(() => this.#pass(), {
+      intervalMs: options.intervalMs ?? 15_000,
+      fallback: 0,
+      logger: options.logger,
+      failure: "re-emitting undelivered firings failed; the next pass retries",
+    });
   }
 
   start(): void {
-    if (this.#timer) return;
-    void this.runOnce();
-    this.#timer = setInterval(() => void this.runOnce(), this.#options.intervalMs ?? 15_000);
-    this.#timer.unref();
+    this.#passes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
   /** One pass: claims and re-publishes, batch by batch; returns how many were sent again. */
   runOnce(): Promise<number> {
-    this.#running = this.#running
-      .then(() => this.#pass())
-      .catch((err: unknown) => {
-        this.#options.logger.warn({ err }, "re-emitting undelivered firings failed; the next pass retries");
-        return 0;
-      });
-    return this.#running;
+    return this.#passes.runOnce();
   }
 
   async #pass(): Promise<number> {

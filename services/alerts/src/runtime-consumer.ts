@@ -3,7 +3,7 @@
 // firing is authoritative; this is what a matcher taking the partition over starts from, what /alerts shows,
 // and what the re-emitter sends again when no bot reported a delivery.
 import type { Bus, Subscription } from "@tickerbell/bus";
-import { Counter, type Logger, type Registry } from "@tickerbell/config";
+import { type Counter, counterIn, type Logger, type Registry } from "@tickerbell/config";
 import { TOPIC_ALERT_RUNTIME, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { RuntimeRecord } from "./domain/ports.ts";
 import type { RuntimeService } from "./domain/runtime-service.ts";
@@ -29,15 +29,11 @@ export class RuntimeConsumer {
 
   constructor(options: RuntimeConsumerOptions) {
     this.#options = options;
-    const name = "alerts_runtime_applied_total";
-    this.#applied =
-      (options.metrics?.getSingleMetric(name) as Counter<"what"> | undefined) ??
-      new Counter({
-        name,
-        help: "alerts.runtime events stored, by what they did (states, firings, finished, skipped)",
-        labelNames: ["what"],
-        registers: options.metrics ? [options.metrics] : [],
-      });
+    this.#applied = counterIn(options.metrics, {
+      name: "alerts_runtime_applied_total",
+      help: "alerts.runtime events stored, by what they did (states, firings, finished, skipped)",
+      labelNames: ["what"],
+    });
     this.#writer = new GroupCommit(
       async (records) => {
         const applied = await options.runtime.apply(records);

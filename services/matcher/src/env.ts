@@ -1,13 +1,5 @@
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
-import {
-  envBrokers,
-  envInt,
-  envLogLevel,
-  envSecret,
-  envUrl,
-  parseEnv,
-  registerSecret,
-} from "@tickerbell/config";
+import { envBrokers, envInt, envLogLevel, envPort, envSecret, envUrl, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
 
 export const MatcherEnvSchema = z.object({
@@ -17,7 +9,7 @@ export const MatcherEnvSchema = z.object({
   /** The alert service, for the alerts of the partitions this instance takes over (never per tick). */
   ALERTS_URL: envUrl().default("http://localhost:8081"),
   API_TOKEN_INTERNAL: envSecret(),
-  PORT: envInt(8083).pipe(z.number().min(1).max(65535)),
+  PORT: envPort(8083),
   /** Consumer group of the matcher instances (one group per deployment). */
   MATCHER_GROUP_ID: z.string().min(1).default("matcher"),
   /** How long a silent instance keeps its partitions: the fail-over time after a crash (broker minimum 6 s). */
@@ -31,9 +23,7 @@ export const MatcherEnvSchema = z.object({
 });
 export type MatcherEnv = z.output<typeof MatcherEnvSchema>;
 
-/** Parses the environment once; the internal token is registered so no log line shows it. */
+/** Parses the environment once; no log line shows the internal token. */
 export function loadMatcherEnv(source: NodeJS.ProcessEnv = process.env): MatcherEnv {
-  const env = parseEnv("matcher", MatcherEnvSchema, source);
-  registerSecret(env.API_TOKEN_INTERNAL);
-  return env;
+  return parseEnv("matcher", MatcherEnvSchema, source, { secrets: ["API_TOKEN_INTERNAL"] });
 }

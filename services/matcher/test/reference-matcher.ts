@@ -9,6 +9,7 @@ import {
   isRegularHours,
   ruleOf,
   runtimeStateOf,
+  type StepResult,
   stepAlert,
 } from "@tickerbell/rules";
 import type { Expiration, Firing, MatchEvent, TickInput } from "../src/types.ts";
@@ -68,52 +69,18 @@ export class ReferenceMatcher {
       const result = stepAlert(rule, tracked.state, tick, open);
       if (result.kind === "expired") {
         alerts.delete(alert.id);
-        expired.push({
-          type: "expired",
-          alertId: alert.id,
-          symbol: alert.symbol,
-          expiresAt: rule.expiresAtMs!,
-          ts: tick.ts,
-        });
+        expired.push(expirationOf(alert, rule, tick.ts));
         continue;
       }
       if (result.kind === "none") {
         tracked.state = result.next;
         continue;
       }
-      const { hit, before } = result;
-      fired.push({
-        type: "fired",
-        alertId: alert.id,
-        symbol: alert.symbol,
-        generation: before.generation,
-        triggerId: triggerIdOf(alert.id, before.generation),
-        condition: alert.condition,
-        side: hit.side,
-        level: hit.level,
-        price: hit.price,
-        tickPrice: tick.price,
-        referencePrice: before.referencePrice,
-        extreme: alert.condition.kind === "trailing" ? before.extreme : null,
-        firedBefore: before.lastFiredAt !== null,
-        repeating: alert.repeat !== null,
-        next:
-          result.next === null || rule.cooldownMs === null
-            ? null
-            : {
-                cooldownEndsAt: tick.ts + rule.cooldownMs,
-                upper: result.next.upper,
-                lower: result.next.lower,
-                extreme: result.next.extreme,
-              },
-        ts: tick.ts,
-      });
+      fired.push(firingOf(alert, rule, tick, result));
       if (result.next === null) alerts.delete(alert.id);
       else tracked.state = result.next;
     }
-    const byId = (a: MatchEvent, b: MatchEvent) =>
-      a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0;
-    return [...expired.sort(byId), ...fired.sort(byId)];
+    return inEventOrder(expired, fired);
   }
 
   exportState(alertId: string): AlertRuntimeState | undefined {
@@ -121,4 +88,50 @@ export class ReferenceMatcher {
     const tracked = symbol === undefined ? undefined : this.bySymbol.get(symbol)?.get(alertId);
     return tracked ? { ...tracked.state } : undefined;
   }
+}
+
+/** The index's event order: expirations, then firings, each by alertId. */
+export function inEventOrder(expired: Expiration[], fired: Firing[]): MatchEvent[] {
+  const byId = (a: MatchEvent, b: MatchEvent) => (a.alertId < b.alertId ? -1 : a.alertId > b.alertId ? 1 : 0);
+  return [...expired.sort(byId), ...fired.sort(byId)];
+}
+
+export function expirationOf(alert: Alert, rule: AlertRule, ts: number): Expiration {
+  return { type: "expired", alertId: alert.id, symbol: alert.symbol, expiresAt: rule.expiresAtMs!, ts };
+}
+
+/** The event of a step that fired, as the index reports it. */
+export function firingOf(
+  alert: Alert,
+  rule: AlertRule,
+  tick: TickInput,
+  result: Extract<StepResult, { kind: "fired" }>,
+): Firing {
+  const { hit, before } = result;
+  return {
+    type: "fired",
+    alertId: alert.id,
+    symbol: alert.symbol,
+    generation: before.generation,
+    triggerId: triggerIdOf(alert.id, before.generation),
+    condition: alert.condition,
+    side: hit.side,
+    level: hit.level,
+    price: hit.price,
+    tickPrice: tick.price,
+    referencePrice: before.referencePrice,
+    extreme: alert.condition.kind === "trailing" ? before.extreme : null,
+    firedBefore: before.lastFiredAt !== null,
+    repeating: alert.repeat !== null,
+    next:
+      result.next === null || rule.cooldownMs === null
+        ? null
+        : {
+            cooldownEndsAt: tick.ts + rule.cooldownMs,
+            upper: result.next.upper,
+            lower: result.next.lower,
+            extreme: result.next.extreme,
+          },
+    ts: tick.ts,
+  };
 }

@@ -14,8 +14,26 @@ describe("loadPricingEnv", () => {
       SIMULATION_MARKET_HOURS: "real",
       SIMULATION_SPEED: 1,
       DEMAND_REFRESH_SECONDS: 300,
+      PRICE_HISTORY_MINUTE_DAYS: 30,
+      PRICE_HISTORY_DAILY_DAYS: 400,
       LOG_LEVEL: "info",
     });
+  });
+
+  it("takes a PostgreSQL URL for price history, and says what is wrong with anything else", () => {
+    expect(loadPricingEnv({ DATABASE_URL: "postgres://pricing@db:5432/tickerbell" }).DATABASE_URL).toBe(
+      "postgres://pricing@db:5432/tickerbell",
+    );
+    expect(() => loadPricingEnv({ DATABASE_URL: "mysql://db/x" })).toThrow(
+      /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
+  it("refuses retention periods that keep nothing", () => {
+    expect(loadPricingEnv({ PRICE_HISTORY_MINUTE_DAYS: "7" }).PRICE_HISTORY_MINUTE_DAYS).toBe(7);
+    expect(() => loadPricingEnv({ PRICE_HISTORY_MINUTE_DAYS: "0", PRICE_HISTORY_DAILY_DAYS: "0" })).toThrow(
+      /PRICE_HISTORY_MINUTE_DAYS: keep minute bars at least 1 day[\s\S]*PRICE_HISTORY_DAILY_DAYS: keep daily bars at least 1 day/,
+    );
   });
 
   it("names every invalid variable without echoing values", () => {

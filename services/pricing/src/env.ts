@@ -3,6 +3,7 @@ import {
   envBrokers,
   envInt,
   envLogLevel,
+  envPort,
   envSecret,
   envUrl,
   parseEnv,
@@ -10,9 +11,29 @@ import {
 } from "@tickerbell/config";
 import { z } from "zod";
 
+/** How long price history is kept; shared with the standalone, which records it too. */
+export const PriceHistoryEnvShape = {
+  /** Minute bars older than this many days are deleted. */
+  PRICE_HISTORY_MINUTE_DAYS: envInt(30).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "keep minute bars at least 1 day")
+      .max(3650, "keep minute bars at most 3650 days"),
+  ),
+  /** Daily bars older than this many days are deleted. */
+  PRICE_HISTORY_DAILY_DAYS: envInt(400).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "keep daily bars at least 1 day")
+      .max(36500, "keep daily bars at most 36500 days"),
+  ),
+};
+
 export const PricingEnvSchema = z
   .object({
-    PORT: envInt(8082),
+    PORT: envPort(8082),
     /** Unset: the simulated feed answers everything (standalone demo mode). */
     FINNHUB_API_KEY: z.string().min(1).optional(),
     FINNHUB_WS_URL: envUrl().default("wss://ws.finnhub.io"),
@@ -34,6 +55,12 @@ export const PricingEnvSchema = z
     SIMULATION_SPEED: envInt(1).pipe(z.number().int().min(1).max(3600)),
     /** How often the demand snapshot is refreshed (watchlist changes have no event). */
     DEMAND_REFRESH_SECONDS: envInt(300).pipe(z.number().int().min(5)),
+    /** PostgreSQL for recorded price history (its own table and migrations; may share the alert service's database). Unset: no history. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    ...PriceHistoryEnvShape,
     LOG_LEVEL: envLogLevel(),
   })
   .superRefine(
@@ -51,10 +78,20 @@ export const PricingEnvSchema = z
   );
 export type PricingEnv = z.output<typeof PricingEnvSchema>;
 
-/** Parses the environment once; the Finnhub key and the internal token are registered so no log line shows them. */
+/** Parses the environment once; no log line shows the Finnhub key, the internal token or the database password. */
 export function loadPricingEnv(source: NodeJS.ProcessEnv = process.env): PricingEnv {
-  const env = parseEnv("pricing", PricingEnvSchema, source);
-  registerSecret(env.FINNHUB_API_KEY);
-  registerSecret(env.API_TOKEN_INTERNAL);
+  const env = parseEnv("pricing", PricingEnvSchema, source, {
+    secrets: ["FINNHUB_API_KEY", "API_TOKEN_INTERNAL", "DATABASE_URL"],
+  });
+  const password = env.DATABASE_URL ? passwordOf(env.DATABASE_URL) : undefined;
+  if (password) registerSecret(password);
   return env;
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,9 +1,10 @@
 import { Counter, Gauge, type Registry } from "@tickerbell/config";
+import type { BarRecorderObserver } from "./domain/bar-recorder.ts";
 import type { PublishObserver } from "./domain/publisher.ts";
 import type { FinnhubObserver, PollOutcome } from "./finnhub/finnhub-source.ts";
 
 /** The pricing service's Prometheus metrics; also the observer its components report to. */
-export class PricingMetrics implements FinnhubObserver, PublishObserver {
+export class PricingMetrics implements FinnhubObserver, PublishObserver, BarRecorderObserver {
   readonly ticksReceived: Counter<"source">;
   readonly ticksPublished: Counter;
   readonly tradesPublished: Counter;
@@ -18,6 +19,11 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver {
   readonly serverErrors: Counter;
   readonly restCalls: Counter<"path" | "status">;
   readonly polls: Counter<"outcome">;
+  readonly barPartsWritten: Counter;
+  readonly barWriteFailures: Counter;
+  readonly barPartsDropped: Counter;
+  readonly barPartsBuffered: Gauge;
+  readonly barsSweptTotal: Counter<"resolution">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -95,6 +101,48 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver {
       labelNames: ["outcome"],
       registers,
     });
+    this.barPartsWritten = new Counter({
+      name: "pricing_bar_parts_written_total",
+      help: "Minute bar parts written to the price history store",
+      registers,
+    });
+    this.barWriteFailures = new Counter({
+      name: "pricing_bar_write_failures_total",
+      help: "Failed price history writes (kept in the buffer and retried)",
+      registers,
+    });
+    this.barPartsDropped = new Counter({
+      name: "pricing_bar_parts_dropped_total",
+      help: "Minute bar parts dropped because the write buffer was full (the database too slow or away)",
+      registers,
+    });
+    this.barPartsBuffered = new Gauge({
+      name: "pricing_bar_parts_buffered",
+      help: "Minute bar parts waiting to be written",
+      registers,
+    });
+    this.barsSweptTotal = new Counter({
+      name: "pricing_bars_swept_total",
+      help: "Bars deleted by the retention sweep, by resolution",
+      labelNames: ["resolution"],
+      registers,
+    });
+  }
+
+  barsWritten(parts: number): void {
+    this.barPartsWritten.inc(parts);
+  }
+  barWriteFailed(): void {
+    this.barWriteFailures.inc();
+  }
+  barsDropped(parts: number): void {
+    this.barPartsDropped.inc(parts);
+  }
+  barsBuffered(parts: number): void {
+    this.barPartsBuffered.set(parts);
+  }
+  barsSwept(resolution: "1m" | "1d", bars: number): void {
+    this.barsSweptTotal.inc({ resolution }, bars);
   }
 
   connected(up: boolean): void {

@@ -3,19 +3,23 @@ import type { Bus, Subscription } from "@tickerbell/bus";
 import { type BackoffPolicy, type Logger, type Registry, registerSecret } from "@tickerbell/config";
 import { TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
+import { Backfiller, type HistorySource } from "./domain/backfill.ts";
+import { BarRecorder } from "./domain/bar-recorder.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
 import { DemandTracker } from "./domain/demand.ts";
-import type { DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
+import type { BarStore, DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
 import { PricingService } from "./domain/pricing-service.ts";
 import { ConflatingPublisher } from "./domain/publisher.ts";
 import type { PricingEnv } from "./env.ts";
 import { CallBudget } from "./finnhub/call-budget.ts";
+import { FinnhubHistory } from "./finnhub/finnhub-history.ts";
 import { FinnhubMarketData } from "./finnhub/finnhub-market-data.ts";
 import { FinnhubSource } from "./finnhub/finnhub-source.ts";
 import { FinnhubRestClient } from "./finnhub/rest-client.ts";
 import { createHttpApp } from "./http/app.ts";
 import { PricingMetrics } from "./metrics.ts";
 import { SimulatedFeed } from "./simulated/simulated-feed.ts";
+import { SimulatedHistory } from "./simulated/simulated-history.ts";
 import { SimulatedMarketData } from "./simulated/simulated-market-data.ts";
 import { SimulatedSource } from "./simulated/simulated-source.ts";
 
@@ -36,6 +40,12 @@ export interface PricingTuning {
   source?: PriceSource;
   /** The clock the HTTP API's earnings calendar takes today from. */
   now?: () => number;
+  /** How often built bars are written (default 2 s). */
+  barFlushMs?: number;
+  /** How long GET /v1/bars waits for a symbol's first back-fill before answering what there is (default 3 s). */
+  backfillWaitMs?: number;
+  /** Replace where history is back-filled from (default: Finnhub candles, or the simulated feed's past). */
+  history?: HistorySource;
 }
 
 export type PricingConfig = Pick<
@@ -49,7 +59,9 @@ export type PricingConfig = Pick<
   | "SIMULATION_MARKET_HOURS"
   | "SIMULATION_SPEED"
   | "DEMAND_REFRESH_SECONDS"
->;
+> &
+  /** Retention of price history (defaults: 30 days of minute bars, 400 of daily). */
+  Partial<Pick<PricingEnv, "PRICE_HISTORY_MINUTE_DAYS" | "PRICE_HISTORY_DAILY_DAYS">>;
 
 export interface PricingDeps {
   config: PricingConfig;
@@ -57,6 +69,8 @@ export interface PricingDeps {
   demandSource: DemandSnapshotSource;
   log: Logger;
   metrics: Registry;
+  /** Where price history is recorded; none: no history (the bars API answers 503). Closing it is the caller's. */
+  barStore?: BarStore;
   tuning?: PricingTuning;
 }
 
@@ -68,6 +82,10 @@ export interface RunningPricing {
   marketData: MarketData;
   http: OpenAPIHono;
   metrics: PricingMetrics;
+  /** Records minute bars from the ticks, when there is a bar store. */
+  bars: BarRecorder | undefined;
+  /** Fetches a symbol's history on its first demand, when there is a bar store. */
+  backfiller: Backfiller | undefined;
   /** Stops consuming, stops the source and publishes what is pending. The bus is the caller's to close. */
   stop(): Promise<void>;
 }
@@ -78,6 +96,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
   const metrics = new PricingMetrics(deps.metrics);
   let source: PriceSource;
   let upstream: MarketData;
+  let history: HistorySource;
   if (config.FINNHUB_API_KEY) {
     registerSecret(config.FINNHUB_API_KEY);
     const perMinute = config.FINNHUB_REST_CALLS_PER_MINUTE;
@@ -105,6 +124,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         ...(tuning.staleAfterMs ? { staleAfterMs: tuning.staleAfterMs } : {}),
       });
     upstream = new CachedMarketData(new FinnhubMarketData(rest), tuning.cacheTtls);
+    history = new FinnhubHistory(rest);
   } else {
     const feed = new SimulatedFeed({
       seed: config.SIMULATION_SEED,
@@ -114,8 +134,37 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     });
     source = tuning.source ?? new SimulatedSource(feed);
     upstream = new SimulatedMarketData(feed);
+    history = new SimulatedHistory(feed, {
+      seed: config.SIMULATION_SEED,
+      marketHours: config.SIMULATION_MARKET_HOURS,
+    });
     log.info({ seed: config.SIMULATION_SEED }, "FINNHUB_API_KEY not set: serving the simulated feed");
   }
+
+  const bars = deps.barStore
+    ? new BarRecorder({
+        store: deps.barStore,
+        log: log.child({ component: "price-history" }),
+        retention: {
+          minuteDays: config.PRICE_HISTORY_MINUTE_DAYS ?? 30,
+          dailyDays: config.PRICE_HISTORY_DAILY_DAYS ?? 400,
+        },
+        observer: metrics,
+        ...(tuning.barFlushMs !== undefined ? { flushEveryMs: tuning.barFlushMs } : {}),
+      })
+    : undefined;
+  bars?.start();
+  const backfiller = deps.barStore
+    ? new Backfiller({
+        source: tuning.history ?? history,
+        store: deps.barStore,
+        log: log.child({ component: "price-history" }),
+        // The simulated past is made up per symbol on its first demand (a chart asks, an alert is set), not
+        // for the whole universe at start: a few days of it for a hundred symbols would be half a million rows.
+        minuteDays: config.FINNHUB_API_KEY ? 5 : 3,
+        ...(tuning.now ? { now: tuning.now } : {}),
+      })
+    : undefined;
 
   const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
   const demand = new DemandTracker(deps.demandSource, log, {
@@ -127,9 +176,19 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     publisher,
     log,
     demandRefreshMs: config.DEMAND_REFRESH_SECONDS * 1000,
-    onTick: () => metrics.ticksReceived.inc({ source: source.name }),
+    onTick: (tick) => {
+      metrics.ticksReceived.inc({ source: source.name });
+      bars?.offer(tick);
+    },
     onDemand: (n) => metrics.demandedSymbols.set(n),
   });
+
+  // The first demand of a symbol back-fills its history (within the REST budget, in the background).
+  if (backfiller) {
+    demand.onChange(({ added }) => {
+      for (const symbol of added) void backfiller.request(symbol);
+    });
+  }
 
   await bus.start();
   // Subscribe before reading the snapshot, so no change between the two is missed.
@@ -147,6 +206,13 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     log,
     isReady: () => service.isReady(),
     ...(tuning.now ? { now: tuning.now } : {}),
+    ...(deps.barStore ? { bars: deps.barStore } : {}),
+    ...(backfiller
+      ? {
+          onBarsDemand: (symbol: string) =>
+            waitAtMost(backfiller.request(symbol), tuning.backfillWaitMs ?? 3_000),
+        }
+      : {}),
   });
   return {
     service,
@@ -156,9 +222,19 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     marketData: upstream,
     http,
     metrics,
+    bars,
+    backfiller,
     async stop() {
       await subscription.stop();
       await service.stop();
+      await bars?.stop();
     },
   };
+}
+
+/** Waits for `work` at most `ms` (it carries on after); never rejects. */
+async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

@@ -3,6 +3,7 @@ import { alertHistoryDaysEnv, UserLimitsEnvShape, webhookAllowHostsEnv } from "@
 import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import { envBrokers, envInt, envLogLevel, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
+import { PriceHistoryEnvShape } from "@tickerbell/pricing";
 import { z } from "zod";
 
 /** Everything optional: with nothing set, `npm start` runs on PGlite, the in-memory bus and simulated prices. */
@@ -44,6 +45,8 @@ export const StandaloneEnvSchema = z.object({
   ...UserLimitsEnvShape,
   /** Days finished alerts stay listed (from their last change) before the sweep deletes them. */
   ALERTS_HISTORY_DAYS: alertHistoryDaysEnv(),
+  /** How many days of minute and daily price history are kept (the charts' data). */
+  ...PriceHistoryEnvShape,
   /** Loopback/private hosts, addresses or ranges webhooks may reach anyway (comma-separated). */
   WEBHOOK_ALLOW_HOSTS: webhookAllowHostsEnv(),
   /**

@@ -32,7 +32,7 @@ import { ConsoleChat, ConsoleNotifier } from "@tickerbell/console";
 import { type Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { DiscordBot, DiscordNotifier, registerCommands } from "@tickerbell/discord";
 import { MatcherService } from "@tickerbell/matcher";
-import { startPricing } from "@tickerbell/pricing";
+import { openPricingDb, SqlBarStore, startPricing } from "@tickerbell/pricing";
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
 import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
@@ -209,6 +209,18 @@ export async function startStandalone(
         ? "connecting to Finnhub"
         : `starting the simulated feed (seed ${env.SIMULATION_SEED}, ${env.SIMULATION_MARKET_HOURS}, ${env.SIMULATION_SPEED}x speed)`,
     );
+    // Price history sits beside the alerts: in the same PostgreSQL database (its own table and migrations
+    // table), or in an embedded PGlite of its own under DATA_DIR.
+    const barStore = new SqlBarStore(
+      await openPricingDb(
+        env.DATABASE_URL
+          ? { kind: "postgres", url: env.DATABASE_URL }
+          : { kind: "pglite", dataDir: env.DATA_DIR },
+      ).catch((error: unknown) => {
+        throw env.DATABASE_URL ? databaseFailure(error, env.DATABASE_URL) : error;
+      }),
+    );
+    stages.priceHistory = () => barStore.close();
     const pricing = await startPricing({
       config: {
         FINNHUB_API_KEY: env.FINNHUB_API_KEY,
@@ -220,11 +232,14 @@ export async function startStandalone(
         SIMULATION_MARKET_HOURS: env.SIMULATION_MARKET_HOURS,
         SIMULATION_SPEED: env.SIMULATION_SPEED,
         DEMAND_REFRESH_SECONDS: 60,
+        PRICE_HISTORY_MINUTE_DAYS: env.PRICE_HISTORY_MINUTE_DAYS,
+        PRICE_HISTORY_DAILY_DAYS: env.PRICE_HISTORY_DAILY_DAYS,
       },
       bus,
       demandSource: inProcessDemand(alerts),
       log: logger.child({ component: "pricing" }),
       metrics,
+      barStore,
     });
     stages.pricing = () => pricing.stop();
     // A wrong key would otherwise show only later, as a feed that never connects: ask once (within the budget).
@@ -419,6 +434,7 @@ function postgresLocation(url: string): string {
 type Stage =
   | "pricing"
   | "pricingHttp"
+  | "priceHistory"
   | "matcher"
   | "bots"
   | "workers"
@@ -428,7 +444,8 @@ type Stage =
   | "dataDir";
 
 /**
- * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds), then the matcher matches
+ * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds and writes its last bars,
+ * then the price history store closes once its API is down), then the matcher matches
  * what was published and checkpoints, then the bots deliver every notification published, then the alert
  * service's workers store the last runtime events and publish the last outbox rows, then the bus, then the
  * database, and last DATA_DIR is let go. A firing during shutdown is therefore delivered before the process
@@ -437,6 +454,7 @@ type Stage =
 const STOP_ORDER: readonly Stage[] = [
   "pricing",
   "pricingHttp",
+  "priceHistory",
   "matcher",
   "bots",
   "workers",

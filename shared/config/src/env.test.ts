@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EnvError, envBool, envInt, envSecret, isPlaceholder, parseEnv } from "./env.ts";
+import { EnvError, envBool, envInt, envPort, envSecret, isPlaceholder, parseEnv } from "./env.ts";
+import { scrubSecrets } from "./logger.ts";
 
 const schema = z.object({
   PORT: envInt(8080),
@@ -52,6 +53,32 @@ describe("parseEnv", () => {
     ).toThrow(
       /API_TOKEN: still holds the placeholder of \.env\.example: set a long random value \(openssl rand -hex 24\)/,
     );
+  });
+});
+
+describe("parseEnv's secrets", () => {
+  it("registers the named variables' values with the scrubber, and only those", () => {
+    const token = "token-registered-by-parseEnv";
+    const url = "postgres://not-a-secret@h/db";
+    parseEnv("svc", schema, { DATABASE_URL: url, API_TOKEN: token }, { secrets: ["API_TOKEN"] });
+    expect(scrubSecrets(`calling with ${token}`)).toBe("calling with [REDACTED]");
+    expect(scrubSecrets(url)).toBe(url);
+  });
+
+  it("registers nothing when the environment is refused", () => {
+    const token = "token-of-a-refused-environment";
+    expect(() => parseEnv("svc", schema, { API_TOKEN: token }, { secrets: ["API_TOKEN"] })).toThrow(EnvError);
+    expect(scrubSecrets(token)).toBe(token);
+  });
+});
+
+describe("envPort", () => {
+  const ports = z.object({ PORT: envPort(8080) });
+  it("defaults, and refuses a port outside 1-65535 by name", () => {
+    expect(parseEnv("svc", ports, {})).toEqual({ PORT: 8080 });
+    expect(parseEnv("svc", ports, { PORT: "65535" })).toEqual({ PORT: 65535 });
+    expect(() => parseEnv("svc", ports, { PORT: "0" })).toThrow(/PORT/);
+    expect(() => parseEnv("svc", ports, { PORT: "70000" })).toThrow(/PORT/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { registerSecret } from "./logger.ts";
 
 export class EnvError extends Error {
   readonly problems: string[];
@@ -17,6 +18,10 @@ export function parseEnv<S extends z.ZodObject>(
   service: string,
   schema: S,
   source: NodeJS.ProcessEnv = process.env,
+  options: {
+    /** Variables whose values no log line may show: registered with the loggers' scrubber once parsed. */
+    secrets?: readonly (keyof z.output<S> & string)[];
+  } = {},
 ): z.output<S> {
   // Empty strings count as unset: `FOO=` in an env file means "not configured".
   const cleaned: Record<string, string> = {};
@@ -24,7 +29,10 @@ export function parseEnv<S extends z.ZodObject>(
     if (value !== undefined && value !== "") cleaned[key] = value;
   }
   const result = schema.safeParse(cleaned);
-  if (result.success) return result.data;
+  if (result.success) {
+    for (const name of options.secrets ?? []) registerSecret(result.data[name] as string | undefined);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".") || "(environment)";
     const missing = issue.code === "invalid_type" && cleaned[String(issue.path[0])] === undefined;
@@ -41,6 +49,8 @@ export const envBool = (fallback: boolean) =>
     .default(fallback ? "true" : "false")
     .transform((v) => v === "true" || v === "1" || v === "yes");
 export const envUrl = () => z.url();
+/** A TCP port to listen on. */
+export const envPort = (fallback: number) => envInt(fallback).pipe(z.number().min(1).max(65535));
 /**
  * A value still reading like .env.example's placeholders ("replace-with-…"): an env file copied from the
  * example and only partly filled in. Where a variable turns something optional on, callers treat it as unset;

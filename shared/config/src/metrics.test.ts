@@ -1,35 +1,39 @@
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { counterOn, gaugeOn, histogramOn } from "./metrics.ts";
+import { Counter, counterIn, createMetricsRegistry, gaugeIn, histogramIn } from "./metrics.ts";
 
-describe("metrics registered once per registry", () => {
-  it("gives the second user of a name the metric already there, so both count into one series", async () => {
-    const registry = new Registry();
-    const config = { name: "test_things_total", help: "things", labelNames: ["kind"] as const };
-    counterOn(registry, config).inc({ kind: "a" });
-    counterOn(registry, config).inc({ kind: "a" }, 2);
-    const text = await registry.metrics();
-    expect(text).toContain('test_things_total{kind="a"} 3');
-    expect(text.match(/# TYPE test_things_total counter/g)).toHaveLength(1);
+describe("counterIn", () => {
+  it("makes the counter in the registry once; a second component counting the same thing adds to it", async () => {
+    const registry = createMetricsRegistry("svc");
+    const config = { name: "things_total", help: "Things", labelNames: ["kind"] as const };
+    const first = counterIn(registry, config);
+    const second = counterIn(registry, config);
+    first.inc({ kind: "a" });
+    second.inc({ kind: "a" }, 2);
+    expect(second).toBe(first);
+    expect(await registry.getSingleMetricAsString("things_total")).toContain(
+      'things_total{kind="a",service="svc"} 3',
+    );
   });
 
-  it("registers gauges and histograms the same way", async () => {
-    const registry = new Registry();
-    gaugeOn(registry, { name: "test_level", help: "level" }).set(4);
-    expect(gaugeOn(registry, { name: "test_level", help: "level" })).toBe(
+  it("counts for no one without a registry", () => {
+    const counter = counterIn(undefined, { name: "loose_total", help: "Loose" });
+    expect(counter).toBeInstanceOf(Counter);
+    expect(() => counter.inc()).not.toThrow();
+    expect(counterIn(undefined, { name: "loose_total", help: "Loose" })).not.toBe(counter);
+  });
+});
+
+describe("gaugeIn and histogramIn", () => {
+  it("make theirs once per registry the same way", async () => {
+    const registry = createMetricsRegistry("svc");
+    gaugeIn(registry, { name: "test_level", help: "level" }).set(4);
+    expect(gaugeIn(registry, { name: "test_level", help: "level" })).toBe(
       registry.getSingleMetric("test_level"),
     );
-    histogramOn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(5);
-    histogramOn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(50);
+    histogramIn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(5);
+    histogramIn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(50);
     const text = await registry.metrics();
-    expect(text).toContain("test_level 4");
-    expect(text).toContain("test_seconds_count 2");
-  });
-
-  it("still counts without a registry, registered nowhere", async () => {
-    const counter = counterOn(undefined, { name: "test_unregistered_total", help: "unregistered" });
-    counter.inc(5);
-    expect((await counter.get()).values[0]?.value).toBe(5);
-    expect(new Registry().getSingleMetric("test_unregistered_total")).toBeUndefined();
+    expect(text).toContain('test_level{service="svc"} 4');
+    expect(text).toContain('test_seconds_count{service="svc"} 2');
   });
 });

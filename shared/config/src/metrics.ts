@@ -19,9 +19,9 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
-// Metrics registered once per registry: a second user of the name on the same registry (the standalone runs two
-// buses and several bots on one) gets the metric already there. Without a registry it is registered nowhere and
-// still counts, so a component can be tested without one.
+// The metric `name` of `registry`, made there on first use: components of one process that count the same thing
+// (or one started again) add to the same series instead of failing on a second registration. Without a registry
+// it counts for no one.
 
 type Config<C> = Omit<C, "registers">;
 
@@ -33,23 +33,23 @@ function registeredOnce<M>(
   return (registry?.getSingleMetric(name) as M | undefined) ?? create(registry ? [registry] : []);
 }
 
-export function counterOn<L extends string = string>(
+export function counterIn<L extends string = never>(
   registry: Registry | undefined,
   config: Config<CounterConfiguration<L>>,
 ): Counter<L> {
-  return registeredOnce(registry, config.name, (registers) => new Counter({ ...config, registers }));
+  return registeredOnce(registry, config.name, (registers) => new Counter<L>({ ...config, registers }));
 }
 
-export function gaugeOn<L extends string = string>(
+export function gaugeIn<L extends string = never>(
   registry: Registry | undefined,
   config: Config<GaugeConfiguration<L>>,
 ): Gauge<L> {
-  return registeredOnce(registry, config.name, (registers) => new Gauge({ ...config, registers }));
+  return registeredOnce(registry, config.name, (registers) => new Gauge<L>({ ...config, registers }));
 }
 
-export function histogramOn<L extends string = string>(
+export function histogramIn<L extends string = never>(
   registry: Registry | undefined,
   config: Config<HistogramConfiguration<L>>,
 ): Histogram<L> {
-  return registeredOnce(registry, config.name, (registers) => new Histogram({ ...config, registers }));
+  return registeredOnce(registry, config.name, (registers) => new Histogram<L>({ ...config, registers }));
 }

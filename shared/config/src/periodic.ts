@@ -1,53 +1,54 @@
 import type { Logger } from "./logger.ts";
 
 export interface PeriodicPassOptions<T> {
-  /** One pass over the work; may throw (the next pass retries). */
-  pass: () => Promise<T>;
-  /** How often a pass starts after the first. */
-  everyMs: number;
-  logger: Pick<Logger, "warn">;
-  /** What a failed pass answers, and the warning logged with its error. */
-  failure: { result: T; message: string };
+  /** How long from one pass's start to the next. */
+  intervalMs: number;
+  /** What a failed pass answers. */
+  fallback: T;
+  logger: Logger;
+  /** The warning a failed pass logs, e.g. "earnings pass failed; the next pass retries". */
+  failure: string;
 }
 
 /**
- * Work done in passes (a digest loop, a sweep of overdue records): one at start, then one every `everyMs`, never
- * two at a time; a pass asked for while one runs starts after it. A failed pass is logged and the next retries.
+ * A pass that runs at start and then every `intervalMs`, one at a time: a pass asked for while another is at
+ * work runs after it. A failed pass is logged and answers the fallback; the next one tries again. The timer does
+ * not keep the process alive.
  */
 export class PeriodicPass<T> {
+  readonly #pass: () => Promise<T>;
   readonly #options: PeriodicPassOptions<T>;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #running: Promise<T | undefined> = Promise.resolve(undefined);
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<T>;
 
-  constructor(options: PeriodicPassOptions<T>) {
+  constructor(pass: () => Promise<T>, options: PeriodicPassOptions<T>) {
+    this.#pass = pass;
     this.#options = options;
+    this.#running = Promise.resolve(options.fallback);
   }
 
   start(): void {
     if (this.#timer) return;
     void this.runOnce();
-    this.#timer = setInterval(() => void this.runOnce(), this.#options.everyMs);
-    // A timer alone never keeps the process alive: stopping is the owner's.
+    this.#timer = setInterval(() => void this.runOnce(), this.#options.intervalMs);
     this.#timer.unref();
   }
 
-  /** No further passes; resolves once the pass at work (if any) is done. */
+  /** No pass starts any more; resolves once the one at work (if any) is over. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running;
   }
 
-  /** One pass, after any still at work; never rejects (a failure answers `failure.result`). */
+  /** One pass, after any pass still at work. */
   runOnce(): Promise<T> {
-    const { pass, logger, failure } = this.#options;
-    const next = this.#running
-      .then(() => pass())
+    this.#running = this.#running
+      .then(() => this.#pass())
       .catch((err: unknown) => {
-        logger.warn({ err }, failure.message);
-        return failure.result;
+        this.#options.logger.warn({ err }, this.#options.failure);
+        return this.#options.fallback;
       });
-    this.#running = next;
-    return next;
+    return this.#running;
   }
 }

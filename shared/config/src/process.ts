@@ -1,4 +1,7 @@
-import type { Logger } from "./logger.ts";
+import type { Registry } from "prom-client";
+import { loadEnvOrExit } from "./env.ts";
+import { createLogger, type Logger, logFatalErrors } from "./logger.ts";
+import { createMetricsRegistry } from "./metrics.ts";
 
 /**
  * How long a stop may take before the process gives up on it: under the 30 s compose and Kubernetes give
@@ -39,4 +42,32 @@ export function stopOnSignals(
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+}
+
+/** What a service's start gets from runService. */
+export interface ServiceContext<Env> {
+  env: Env;
+  /** The service's logger (it scrubs every registered secret). */
+  logger: Logger;
+  /** The service's metrics registry, labelled with its name. */
+  metrics: Registry;
+}
+
+/**
+ * The whole of a service's main.ts around its wiring: loads the environment (a bad one is named and the process
+ * exits 1), makes the logger and sends crashes through it (a raw stack could quote a token), makes the metrics
+ * registry, runs `start`, says it started, and stops with what `start` returned on the first SIGINT or SIGTERM.
+ */
+export async function runService<Env extends { LOG_LEVEL: string }>(
+  service: string,
+  loadEnv: () => Env,
+  start: (context: ServiceContext<Env>) => Promise<(signal: NodeJS.Signals) => Promise<void>>,
+  options: { graceMs?: number } = {},
+): Promise<void> {
+  const env = loadEnvOrExit(loadEnv);
+  const logger = createLogger({ service, level: env.LOG_LEVEL });
+  logFatalErrors(logger);
+  const stop = await start({ env, logger, metrics: createMetricsRegistry(service) });
+  logger.info("started");
+  stopOnSignals(logger, stop, options);
 }

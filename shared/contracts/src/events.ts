@@ -20,7 +20,8 @@ export type AlertChangeEvent = z.infer<typeof AlertChangeEventSchema>;
 
 /**
  * `prices.ticks`, keyed by symbol. A conflated tick stands for a window of trades: `price` is the last,
- * `high`/`low` the extremes within it, so no crossing inside the window is lost.
+ * `open` the first, `high`/`low` the extremes within it, so no crossing inside the window is lost and price
+ * history built from conflated ticks is exact.
  */
 export const PriceTickSchema = z.object({
   v: z.literal(1),
@@ -28,6 +29,8 @@ export const PriceTickSchema = z.object({
   price: z.number().positive().finite(),
   /** Trade time, epoch milliseconds. */
   ts: z.number().int().nonnegative(),
+  /** A conflated tick: the price of the window's first trade. */
+  open: z.number().positive().finite().optional(),
   high: z.number().positive().finite().optional(),
   low: z.number().positive().finite().optional(),
   volume: z.number().nonnegative().optional(),

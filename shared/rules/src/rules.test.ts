@@ -1,7 +1,7 @@
 import type { Alert, AlertCondition, AlertRuntimeState } from "@tickerbell/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HYSTERESIS_FRACTION, percentThresholds } from "./levels.ts";
+import { HYSTERESIS_FRACTION } from "./levels.ts";
 import { planAlert } from "./plan.ts";
 import { type AlertRule, recordFieldsOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
@@ -89,7 +89,8 @@ describe("percent with repeat", () => {
     expect(result.kind).toBe("fired");
     if (result.kind !== "fired") return;
     expect(result.next?.referencePrice).toBe(199.5);
-    expect(result.next?.upper).toBe(percentThresholds(199.5, "up", 5).upper);
+    // 5% above 199.5, rounded to 12 significant digits (the raw product is 209.47500000000002).
+    expect(result.next?.upper).toBe(209.475);
     expect(result.next?.generation).toBe(1);
   });
 });

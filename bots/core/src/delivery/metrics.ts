@@ -1,4 +1,4 @@
-import { type Counter, counterOn, type Histogram, histogramOn, type Registry } from "@tickerbell/config";
+import { type Counter, counterIn, type Histogram, histogramIn, type Registry } from "@tickerbell/config";
 import type { Platform } from "@tickerbell/contracts";
 
 /** What became of a notification's DM: sent, refused for good, or given up after the retry budget (dead-lettered). */
@@ -15,12 +15,12 @@ export class DeliveryMetrics {
 
   constructor(registry: Registry, platform: Platform) {
     this.#platform = platform;
-    this.#dms = counterOn(registry, {
+    this.#dms = counterIn(registry, {
       name: "tickerbell_bot_dms_total",
       help: "Notifications per platform and outcome (sent, undeliverable, failed: gave up for now, retried later)",
       labelNames: ["platform", "outcome"],
     });
-    this.#tradeToDm = histogramOn(registry, {
+    this.#tradeToDm = histogramIn(registry, {
       name: "tickerbell_trade_to_dm_seconds",
       help: "From the trade that fired an alert to its DM being sent (first publications only)",
       labelNames: ["platform"],

@@ -69,11 +69,11 @@ export class QuietHours implements QuietHoursGate {
       ...(options.settingsTtlMs === undefined ? {} : { ttlMs: options.settingsTtlMs }),
       now: () => this.#now().getTime(),
     });
-    this.#digests = new PeriodicPass({
-      pass: () => this.#pass(),
-      everyMs: options.digestEveryMs ?? 30_000,
+    this.#digests = new PeriodicPass(() => this.#pass(), {
+      intervalMs: options.digestEveryMs ?? 30_000,
+      fallback: 0,
       logger: options.logger,
-      failure: { result: 0, message: "quiet-hours digest pass failed; the next pass retries" },
+      failure: "quiet-hours digest pass failed; the next pass retries",
     });
   }
 

@@ -331,63 +331,61 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   async prunePublishedOutbox(publishedBefore: Date): Promise<number> {
-    let pruned = 0;
-    for (;;) {
-      // Oldest ids first along the primary key: published rows are the table's old end, so each batch stops
-      // after PURGE_BATCH of them without reading the rest. Unpublished rows are never touched.
-      const [row] = await this.#em.fork().execute<{ pruned: number }[]>(
-        `with gone as (
-           delete from outbox where id in (
-             select id from outbox where published_at < ? order by id limit ?)
-           returning 1)
-         select count(*)::int as pruned from gone`,
-        [publishedBefore.toISOString(), PURGE_BATCH],
-      );
-      const batch = Number(row?.pruned ?? 0);
-      pruned += batch;
-      if (batch < PURGE_BATCH) return pruned;
-    }
+    // Oldest ids first along the primary key: published rows are the table's old end, so each batch stops after
+    // PURGE_BATCH of them without reading the rest. Unpublished rows are never touched.
+    return this.#deleteInBatches(
+      `with gone as (
+         delete from outbox where id in (
+           select id from outbox where published_at < ? order by id limit ?)
+         returning 1)`,
+      publishedBefore,
+    );
   }
 
   async purgeFinished(changedBefore: Date): Promise<number> {
-    let purged = 0;
-    for (;;) {
-      // A statement per batch, committed on its own. Rows another writer holds are skipped (the next sweep
-      // gets them); alert_triggers and deliveries rows go with their alert (on delete cascade).
-      const [row] = await this.#em.fork().execute<{ purged: number }[]>(
-        `with gone as (
-           delete from alerts where id in (
-             select id from alerts
-              where status in ('triggered', 'expired', 'cancelled') and updated_at < ?
-              order by updated_at limit ? for update skip locked)
-           returning 1)
-         select count(*)::int as purged from gone`,
-        [changedBefore.toISOString(), PURGE_BATCH],
-      );
-      const batch = Number(row?.purged ?? 0);
-      purged += batch;
-      if (batch < PURGE_BATCH) return purged;
-    }
+    // Rows another writer holds are skipped (the next sweep gets them); alert_triggers and deliveries rows go with
+    // their alert (on delete cascade).
+    return this.#deleteInBatches(
+      `with gone as (
+         delete from alerts where id in (
+           select id from alerts
+            where status in ('triggered', 'expired', 'cancelled') and updated_at < ?
+            order by updated_at limit ? for update skip locked)
+         returning 1)`,
+      changedBefore,
+    );
   }
 
   async purgeFirings(firedBefore: Date): Promise<number> {
-    let purged = 0;
+    // Oldest first along alert_triggers_fired_idx, with their delivery records.
+    return this.#deleteInBatches(
+      `with gone as (
+         delete from alert_triggers where trigger_id in (
+           select trigger_id from alert_triggers
+            where fired_at < ?
+            order by fired_at limit ? for update skip locked)
+         returning trigger_id),
+       records as (delete from deliveries where trigger_id in (select trigger_id from gone))`,
+      firedBefore,
+    );
+  }
+
+  /**
+   * Runs `deleteGone` (a `with gone as (delete … returning …)` taking the cut-off and the batch size) one batch of
+   * PURGE_BATCH per statement, each committed on its own, until a batch comes back short; returns the rows gone.
+   */
+  async #deleteInBatches(deleteGone: string, before: Date): Promise<number> {
+    let gone = 0;
     for (;;) {
-      // Oldest first along alert_triggers_fired_idx, a committed batch per statement, as purgeFinished.
-      const [row] = await this.#em.fork().execute<{ purged: number }[]>(
-        `with gone as (
-           delete from alert_triggers where trigger_id in (
-             select trigger_id from alert_triggers
-              where fired_at < ?
-              order by fired_at limit ? for update skip locked)
-           returning trigger_id),
-         records as (delete from deliveries where trigger_id in (select trigger_id from gone))
-         select count(*)::int as purged from gone`,
-        [firedBefore.toISOString(), PURGE_BATCH],
-      );
-      const batch = Number(row?.purged ?? 0);
-      purged += batch;
-      if (batch < PURGE_BATCH) return purged;
+      const [row] = await this.#em
+        .fork()
+        .execute<{ gone: number }[]>(`${deleteGone} select count(*)::int as gone from gone`, [
+          before.toISOString(),
+          PURGE_BATCH,
+        ]);
+      const batch = Number(row?.gone ?? 0);
+      gone += batch;
+      if (batch < PURGE_BATCH) return gone;
     }
   }
 

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { DeliveryRecord, Platform, UndeliverableNotice } from "@tickerbell/contracts";
 import type { DeliveryRepository, NewDelivery } from "../domain/ports.ts";
 import { AlertEntity, DeliveryEntity } from "./entities.ts";
+import { insertFirstPerTrigger } from "./insert-first.ts";
 
 type DeliveryRow = InferEntity<typeof DeliveryEntity>;
 
@@ -79,28 +80,19 @@ export class MikroDeliveryRepository implements DeliveryRepository {
 
   async recordAllFirst(deliveries: NewDelivery[]): Promise<Set<string>> {
     if (deliveries.length === 0) return new Set();
-    // One statement for the whole group: a bot records its outcomes in batches, and concurrent batches (another
-    // instance, a redelivery) settle each triggerId on its primary key, the first insert standing.
+    // One statement for the whole group: a bot records its outcomes in batches.
     const em = this.#em.fork();
-    const inserted = await em.execute<{ trigger_id: string }[]>(
-      `insert into deliveries (trigger_id, alert_id, user_id, platform, status, reason, recorded_at)
-       values ${deliveries.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}
-       on conflict (trigger_id) do nothing returning trigger_id`,
-      deliveries.flatMap((d) => [
-        d.triggerId,
-        d.alertId,
-        d.userId,
-        d.platform,
-        d.status,
-        d.reason,
-        d.recordedAt,
-      ]),
+    const inserted = await insertFirstPerTrigger(
+      em,
+      "deliveries (trigger_id, alert_id, user_id, platform, status, reason, recorded_at)",
+      "(?, ?, ?, ?, ?, ?, ?)",
+      deliveries.map((d) => [d.triggerId, d.alertId, d.userId, d.platform, d.status, d.reason, d.recordedAt]),
     );
     await releaseHeld(
       em,
       deliveries.map((d) => d.triggerId),
     );
-    return new Set(inserted.map((row) => row.trigger_id));
+    return inserted;
   }
 
   async unacknowledged(

@@ -6,6 +6,7 @@ import type {
   SettingsRepository,
   StoredSettings,
 } from "../domain/settings-service.ts";
+import { insertFirstPerTrigger } from "./insert-first.ts";
 
 interface SettingsRow {
   user_id: string;
@@ -116,12 +117,11 @@ export class MikroHeldRepository implements HeldRepository {
   }
 
   async holdAll(rows: NewHeld[]): Promise<Set<string>> {
-    if (rows.length === 0) return new Set();
-    const inserted = await this.#em.fork().execute<{ trigger_id: string }[]>(
-      `insert into held_notifications (trigger_id, alert_id, user_id, platform, notification, held_at)
-       values ${rows.map(() => "(?, ?, ?, ?, ?::jsonb, ?)").join(", ")}
-       on conflict (trigger_id) do nothing returning trigger_id`,
-      rows.flatMap((r) => [
+    return insertFirstPerTrigger(
+      this.#em.fork(),
+      "held_notifications (trigger_id, alert_id, user_id, platform, notification, held_at)",
+      "(?, ?, ?, ?, ?::jsonb, ?)",
+      rows.map((r) => [
         r.triggerId,
         r.alertId,
         r.userId,
@@ -130,7 +130,6 @@ export class MikroHeldRepository implements HeldRepository {
         r.heldAt,
       ]),
     );
-    return new Set(inserted.map((r) => r.trigger_id));
   }
 
   async users(platform: Platform, limit: number) {

@@ -4,7 +4,7 @@
 // (`<alertId>:<yyyymmdd><1|2>`), recorded before it is published: a message recorded once is never published
 // by a later pass (a restart sends nothing twice), and one recorded but not delivered is sent again by the
 // re-emitter (nothing is lost between the record and the publish).
-import type { Logger } from "@tickerbell/config";
+import { type Logger, PeriodicPass } from "@tickerbell/config";
 import {
   type EarningsEvent,
   type Notification,
@@ -64,35 +64,29 @@ export interface EarningsPass {
 
 export class EarningsScheduler {
   readonly #options: EarningsSchedulerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<EarningsPass> = Promise.resolve({ sent: 0, unavailable: [] });
+  readonly #passes: PeriodicPass<EarningsPass>;
 
   constructor(options: EarningsSchedulerOptions) {
     this.#options = options;
+    this.#passes = new PeriodicPass(() => this.#pass(), {
+      intervalMs: options.intervalMs ?? 60_000,
+      fallback: { sent: 0, unavailable: [] },
+      logger: options.logger,
+      failure: "earnings pass failed; the next pass retries",
+    });
   }
 
   start(): void {
-    if (this.#timer) return;
-    void this.runOnce();
-    this.#timer = setInterval(() => void this.runOnce(), this.#options.intervalMs ?? 60_000);
-    this.#timer.unref();
+    this.#passes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#passes.stop();
   }
 
   /** One pass, after any pass still at work; a failure is logged and left to the next pass. */
   runOnce(): Promise<EarningsPass> {
-    this.#running = this.#running
-      .then(() => this.#pass())
-      .catch((err: unknown) => {
-        this.#options.logger.warn({ err }, "earnings pass failed; the next pass retries");
-        return { sent: 0, unavailable: [] };
-      });
-    return this.#running;
+    return this.#passes.runOnce();
   }
 
   async #pass(): Promise<EarningsPass> {

@@ -4,7 +4,14 @@
 // outcome. A failure that survives its retries is recorded (not re-driven through the bus: a dead receiver must
 // not stall a partition or fill the dead-letter topic) and counts towards disabling the webhook.
 import type { Bus, Subscription } from "@tickerbell/bus";
-import { backoffMs, Counter, type Logger, type Registry, type RetryPolicy } from "@tickerbell/config";
+import {
+  backoffMs,
+  type Counter,
+  counterIn,
+  type Logger,
+  type Registry,
+  type RetryPolicy,
+} from "@tickerbell/config";
 import type { Notification, TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { Clock } from "../domain/ports.ts";
 import type { WebhookOwners } from "./owners.ts";
@@ -56,15 +63,11 @@ export class WebhookDeliverer {
     this.#options = options;
     this.#retry = options.retry ?? DEFAULT_WEBHOOK_RETRY;
     this.#disableAfter = options.disableAfter ?? DEFAULT_DISABLE_AFTER;
-    const name = "tickerbell_webhook_deliveries_total";
-    this.#deliveries =
-      (options.metrics?.getSingleMetric(name) as Counter<"outcome"> | undefined) ??
-      new Counter({
-        name,
-        help: "Webhook deliveries by outcome (sent, failed after retries, duplicate, disabled)",
-        labelNames: ["outcome"],
-        registers: options.metrics ? [options.metrics] : [],
-      });
+    this.#deliveries = counterIn(options.metrics, {
+      name: "tickerbell_webhook_deliveries_total",
+      help: "Webhook deliveries by outcome (sent, failed after retries, duplicate, disabled)",
+      labelNames: ["outcome"],
+    });
   }
 
   async start(): Promise<void> {

@@ -268,8 +268,8 @@ export class MatcherService {
   async #onTick(tick: PriceTick, partition: number, offset: bigint): Promise<void> {
     const fired = this.#alerts.onTick(tick, partition, offset);
     if (fired) this.#metrics.ticks.inc();
-    for (const { firing, alert, stateAfter, again } of fired ?? []) {
-      const notification = { ...firingNotification(firing, alert), ...(again ? { again } : {}) };
+    for (const { firing, recipient, levelsRevision, stateAfter, again } of fired ?? []) {
+      const notification = { ...firingNotification(firing, recipient), ...(again ? { again } : {}) };
       this.#outgoing.notify(notification);
       this.#outgoing.record({
         v: 1,
@@ -284,7 +284,7 @@ export class MatcherService {
           notification,
         },
         done: stateAfter === null,
-        ...(alert.levelsRevision ? { levelsRevision: alert.levelsRevision } : {}),
+        ...(levelsRevision ? { levelsRevision } : {}),
       });
       this.#logger.info(
         { alertId: firing.alertId, symbol: firing.symbol, triggerId: firing.triggerId, price: firing.price },

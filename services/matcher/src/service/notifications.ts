@@ -4,6 +4,7 @@
 import type { Alert, Notification, ReferenceKind } from "@tickerbell/contracts";
 import { bandLevelOf } from "@tickerbell/rules";
 import type { Firing } from "../types.ts";
+import type { AlertRecipient } from "./owned-alerts.ts";
 
 function move(priceNow: number, reference: number): { moveAbs: number; movePercent: number } {
   const moveAbs = Number((priceNow - reference).toPrecision(12));
@@ -19,7 +20,7 @@ function referenceKindOf(firing: Firing): ReferenceKind {
     : "whenSet";
 }
 
-export function firingNotification(firing: Firing, alert: Alert): Notification {
+export function firingNotification(firing: Firing, alert: AlertRecipient): Notification {
   // A trailing alert's move is the one from its peak (trough): that is what it watches.
   const from =
     firing.condition.kind === "trailing" && firing.extreme !== null ? firing.extreme : firing.referencePrice;
@@ -87,6 +88,6 @@ export function expiryNotification(alert: Alert, lastPrice: number | undefined, 
 }
 
 /** An urgent alert's notifications say so: the bots send them even during the user's quiet hours. */
-function urgency(alert: Alert): { urgent?: true } {
+function urgency(alert: Pick<Alert, "urgent">): { urgent?: true } {
   return alert.urgent === true ? { urgent: true } : {};
 }

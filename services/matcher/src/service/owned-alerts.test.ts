@@ -1,7 +1,7 @@
-import type { Alert, AlertChangeEvent } from "@tickerbell/contracts";
+import type { Alert, AlertChangeEvent, AlertRuntimeState } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import { makeAlert } from "../../test/alert-fixtures.ts";
-import { OwnedAlerts } from "./owned-alerts.ts";
+import { fingerprintOf, OwnedAlerts } from "./owned-alerts.ts";
 
 const T0 = Date.parse("2026-03-02T15:00:00Z");
 const tick = (price: number, ts = T0) => ({ v: 1 as const, symbol: "OWN", price, ts });
@@ -80,5 +80,112 @@ describe("OwnedAlerts", () => {
     // Re-armed after its cooldown and the band: the checkpoint says which revision the state was computed under.
     expect(owned.onTick(tick(100, T0 + 7_200_000), 0, 4n)).toEqual([]);
     expect(owned.checkpoint().events.map((e) => [e.state?.phase, e.levelsRevision])).toEqual([["armed", 1]]);
+  });
+
+  it("carries each alert's own recipient and note, while users share one copy across their alerts", () => {
+    const owned = new OwnedAlerts({ partitionOf: () => 0 });
+    const alertOf = (n: number, userId: string, chatId: string, note: string | null): Alert => ({
+      ...makeAlert({
+        id: `00000000-0000-4000-8000-00000000010${n}`,
+        symbol: "OWN",
+        condition: { kind: "price", direction: "above", target: 101 + n },
+        referencePrice: 100,
+      }),
+      userId,
+      origin: { platform: n % 2 === 0 ? "telegram" : "discord", chatId },
+      note,
+      urgent: n === 2,
+    });
+    const ann = "00000000-0000-4000-8000-00000000a001";
+    const bob = "00000000-0000-4000-8000-00000000b002";
+    owned.takeOver(
+      new Set([0]),
+      [alertOf(1, ann, "11", "first"), alertOf(2, ann, "12", null), alertOf(3, bob, "21", "third")],
+      {},
+    );
+    const fired = owned.onTick(tick(110), 0, 0n)!;
+    expect(fired.map((f) => [f.firing.alertId.slice(-1), f.recipient])).toEqual([
+      ["1", { userId: ann, origin: { platform: "discord", chatId: "11" }, note: "first" }],
+      ["2", { userId: ann, origin: { platform: "telegram", chatId: "12" }, note: null, urgent: true }],
+      ["3", { userId: bob, origin: { platform: "discord", chatId: "21" }, note: "third" }],
+    ]);
+  });
+
+  it("writes a state again after a checkpoint whose write failed, and not again once one succeeded", () => {
+    const owned = new OwnedAlerts({ partitionOf: () => 0 });
+    const trailing = makeAlert({
+      id: "00000000-0000-4000-8000-000000000201",
+      symbol: "OWN",
+      condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
+      referencePrice: 100,
+    });
+    owned.takeOver(new Set([0]), [trailing], {});
+    owned.onTick(tick(104), 0, 0n);
+    const first = owned.checkpoint();
+    expect(first.events.map((e) => e.state?.extreme)).toEqual([104]);
+    first.failed();
+    const second = owned.checkpoint();
+    expect(second.events.map((e) => e.state?.extreme)).toEqual([104]);
+    second.written();
+    owned.onTick(tick(103), 0, 1n);
+    expect(owned.checkpoint().events).toEqual([]);
+  });
+
+  it("does not count a write as another alert's when the row was reused while the write was under way", () => {
+    const owned = new OwnedAlerts({ partitionOf: () => 0 });
+    const trailing = (n: number) =>
+      makeAlert({
+        id: `00000000-0000-4000-8000-00000000030${n}`,
+        symbol: "OWN",
+        condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
+        referencePrice: 100,
+      });
+    let seq = 0;
+    const change = (alert: Alert, kind: AlertChangeEvent["change"]): AlertChangeEvent => ({
+      v: 1,
+      seq: String(++seq),
+      change: kind,
+      at: new Date(T0).toISOString(),
+      alert,
+    });
+    owned.takeOver(new Set([0]), [trailing(1)], {});
+    owned.onTick(tick(104), 0, 0n);
+    const pending = owned.checkpoint();
+    // The alert is cancelled and a new one takes its row before the write completes.
+    owned.onChange(change({ ...trailing(1), status: "cancelled", version: 2 }, "cancelled"), 0, 0n);
+    owned.onChange(change(trailing(2), "created"), 0, 1n);
+    // The same state the first one had: counted as written, it would never be.
+    owned.onTick(tick(104), 0, 1n);
+    pending.written();
+    expect(owned.checkpoint().events.map((e) => [e.alertId, e.state?.extreme])).toEqual([
+      [trailing(2).id, 104],
+    ]);
+  });
+
+  it("fingerprints every field of a runtime state", () => {
+    const base: AlertRuntimeState = {
+      generation: 3,
+      phase: "cooling",
+      referencePrice: 100,
+      upper: 105,
+      lower: null,
+      extreme: null,
+      lastFiredAt: T0,
+      lastFirePrice: 104.5,
+    };
+    const variants: AlertRuntimeState[] = [
+      { ...base, generation: 4 },
+      { ...base, phase: "armed" },
+      { ...base, referencePrice: 100.01 },
+      { ...base, upper: null },
+      { ...base, lower: 95 },
+      { ...base, extreme: 106 },
+      { ...base, lastFiredAt: T0 + 1 },
+      { ...base, lastFirePrice: null },
+    ];
+    expect(fingerprintOf({ ...base })).toBe(fingerprintOf(base));
+    const prints = new Set([base, ...variants].map(fingerprintOf));
+    expect(prints.size).toBe(variants.length + 1);
+    expect(fingerprintOf(null)).toBeNaN();
   });
 });

@@ -17,20 +17,9 @@ import type {
 import { runtimeStateOf } from "@tickerbell/rules";
 import { AlertIndex, type AlertIndexOptions } from "../alert-index.ts";
 import type { Firing } from "../types.ts";
+import { type AlertRecipient, type Joining, TrackedAlerts } from "./tracked-alerts.ts";
 
-/** An alert of an owned partition: its latest definition and, while it is outside the index, its state. */
-interface Tracked {
-  alert: Alert;
-  partition: number;
-  /** Runtime state while the alert is out of the index: paused, or waiting to join (see joinAfterTick). */
-  parked: AlertRuntimeState | null;
-  /** Joins the index before the first replayed tick after this offset (its stored state holds after it). */
-  joinAfterTick: bigint | null;
-  /** A one-shot alert that fired: out of the index for good, waiting for the alert service's record of it. */
-  done: boolean;
-  /** The state alerts.runtime last got for it (or the stored one): a checkpoint writes only what differs. */
-  persisted: AlertRuntimeState | null;
-}
+export type { AlertRecipient } from "./tracked-alerts.ts";
 
 interface OwnedPartition {
   /** Offset of the last tick and the last change handled: what the next checkpoint commits. */
@@ -41,7 +30,7 @@ interface OwnedPartition {
   /** The end of prices.ticks when the partition was taken over: ticks before it may replay a predecessor's. */
   replayUntil: bigint;
   /** Alerts waiting for the replay to pass their stored state's tick, earliest first. */
-  joining: Tracked[];
+  joining: Joining[];
   /** Symbols whose alerts may have changed state since the last checkpoint, and alerts that left the index. */
   dirtySymbols: Set<string>;
   dirtyAlerts: Set<string>;
@@ -50,7 +39,9 @@ interface OwnedPartition {
 /** A firing, with the definition it fired under and the state after it (null for a one-shot alert: done). */
 export interface FiredAlert {
   firing: Firing;
-  alert: Alert;
+  recipient: AlertRecipient;
+  /** The definition's edit count (0: never edited), carried by its alerts.runtime event. */
+  levelsRevision: number;
   stateAfter: AlertRuntimeState | null;
   /** Fired on a tick a previous owner may have handled: its notification may have gone out already. */
   again: boolean;
@@ -81,8 +72,7 @@ export interface Checkpoint {
 export class OwnedAlerts {
   readonly #index: AlertIndex;
   readonly #partitionOf: (symbol: string) => number;
-  readonly #tracked = new Map<string, Tracked>();
-  readonly #bySymbol = new Map<string, Set<string>>();
+  readonly #tracked = new TrackedAlerts();
   readonly #owned = new Map<number, OwnedPartition>();
   /** Per symbol, the highest alerts.changes seq applied (or reflected by the snapshot): older ones are replays. */
   readonly #changeSeqs = new Map<string, bigint>();
@@ -118,12 +108,20 @@ export class OwnedAlerts {
   /** In the index, or joining it with the next tick after the one its stored state holds after. */
   holds(alertId: string): boolean {
     if (this.#index.has(alertId)) return true;
-    const tracked = this.#tracked.get(alertId);
-    return tracked?.joinAfterTick != null && tracked.alert.status === "active" && !tracked.done;
+    const row = this.#tracked.find(alertId);
+    return (
+      row >= 0 &&
+      this.#tracked.joiningOf(row) !== null &&
+      this.#tracked.isActive(row) &&
+      !this.#tracked.isDone(row)
+    );
   }
 
   stateOf(alertId: string): AlertRuntimeState | undefined {
-    return this.#index.exportState(alertId) ?? this.#tracked.get(alertId)?.parked ?? undefined;
+    const row = this.#tracked.find(alertId);
+    return (
+      this.#index.exportState(alertId) ?? (row < 0 ? undefined : (this.#tracked.parkedOf(row) ?? undefined))
+    );
   }
 
   // --- partitions -----------------------------------------------------------------------------------------
@@ -144,8 +142,7 @@ export class OwnedAlerts {
   }
 
   release(partitions: ReadonlySet<number>): void {
-    for (const [alertId, tracked] of this.#tracked)
-      if (partitions.has(tracked.partition)) this.#untrack(alertId);
+    for (const row of this.#tracked.rowsOfPartitions(partitions)) this.#untrack(row);
     for (const symbol of [...this.#changeSeqs.keys(), ...this.#lastPrice.keys()]) {
       if (!partitions.has(this.#partitionOf(symbol))) continue;
       this.#changeSeqs.delete(symbol);
@@ -170,18 +167,24 @@ export class OwnedAlerts {
     owned.lastTick = offset;
     const fired: FiredAlert[] = [];
     for (const event of events) {
-      const tracked = this.#tracked.get(event.alertId);
-      if (!tracked) continue;
+      const row = this.#tracked.find(event.alertId);
+      if (row < 0) continue;
       // An expiry reached by a tick: the alert service's expiry sweep sends the "expired" change, and the user
       // is told from there, once.
       if (event.type === "expired") {
-        this.#untrack(event.alertId);
+        this.#untrack(row);
         continue;
       }
       const stateAfter = event.repeating ? (this.#index.exportState(event.alertId) ?? null) : null;
-      if (!event.repeating) tracked.done = true;
-      tracked.persisted = stateAfter;
-      fired.push({ firing: event, alert: tracked.alert, stateAfter, again: offset < owned.replayUntil });
+      if (!event.repeating) this.#tracked.markDone(row);
+      this.#tracked.setPersisted(row, fingerprintOf(stateAfter));
+      fired.push({
+        firing: event,
+        recipient: this.#tracked.recipientOf(row),
+        levelsRevision: this.#tracked.levelsRevisionOf(row),
+        stateAfter,
+        again: offset < owned.replayUntil,
+      });
     }
     return fired;
   }
@@ -195,16 +198,17 @@ export class OwnedAlerts {
     const seq = BigInt(event.seq);
     if (seq <= (this.#changeSeqs.get(alert.symbol) ?? -1n)) return { kind: "none" };
     this.#changeSeqs.set(alert.symbol, seq);
-    const tracked = this.#tracked.get(alert.id);
-    if (tracked && alert.version <= tracked.alert.version) return { kind: "none" };
+    const row = this.#tracked.find(alert.id);
+    if (row >= 0 && alert.version <= this.#tracked.versionOf(row)) return { kind: "none" };
     if (alert.status === "active" || alert.status === "paused") {
-      if (!tracked) this.#track(alert);
-      else this.#redefine(tracked, alert);
+      if (row < 0) this.#track(alert);
+      else this.#redefine(row, alert);
       return { kind: "none" };
     }
     // Finished (cancelled, expired, triggered): the user hears of an expiry unless the alert fired first.
-    const told = event.change === "expired" && !tracked?.done;
-    this.#untrack(alert.id);
+    const told = event.change === "expired" && !(row >= 0 && this.#tracked.isDone(row));
+    if (row >= 0) this.#untrack(row);
+    else this.#index.remove(alert.id);
     return told ? { kind: "expired", alert } : { kind: "none" };
   }
 
@@ -215,34 +219,33 @@ export class OwnedAlerts {
    * positions to commit once they are written.
    */
   checkpoint(only?: ReadonlySet<number>): Checkpoint {
+    const tracked = this.#tracked;
     const events: AlertRuntimeEvent[] = [];
-    const written: [Tracked, AlertRuntimeState][] = [];
     const positions: Position[] = [];
     for (const [partition, owned] of this.#owned) {
       if (only && !only.has(partition)) continue;
-      const considered = new Set<string>();
-      const consider = (alertId: string) => {
+      const considered = new Set<number>();
+      const consider = (row: number) => {
         // Dirty both by its symbol and on its own (a pause, an edit): written once.
-        if (considered.has(alertId)) return;
-        considered.add(alertId);
-        const tracked = this.#tracked.get(alertId);
-        if (!tracked || tracked.done || tracked.joinAfterTick !== null) return;
-        const state = this.#index.exportState(alertId) ?? tracked.parked;
-        if (!state || sameState(state, tracked.persisted)) return;
+        if (row < 0 || considered.has(row)) return;
+        considered.add(row);
+        if (tracked.isDone(row) || tracked.joiningOf(row) !== null) return;
+        const alertId = tracked.idOf(row);
+        const state = this.#index.exportState(alertId) ?? tracked.parkedOf(row);
+        if (!state || fingerprintOf(state) === tracked.persistedOf(row)) return;
+        const levelsRevision = tracked.levelsRevisionOf(row);
         events.push({
           v: 1,
           alertId,
-          symbol: tracked.alert.symbol,
+          symbol: tracked.symbolOf(row),
           asOfTick: owned.lastTick === null ? null : String(owned.lastTick),
           state,
           done: false,
-          ...(tracked.alert.levelsRevision ? { levelsRevision: tracked.alert.levelsRevision } : {}),
+          ...(levelsRevision ? { levelsRevision } : {}),
         });
-        written.push([tracked, state]);
       };
-      for (const symbol of owned.dirtySymbols)
-        for (const alertId of this.#bySymbol.get(symbol) ?? []) consider(alertId);
-      for (const alertId of owned.dirtyAlerts) consider(alertId);
+      for (const symbol of owned.dirtySymbols) for (const row of tracked.rowsOf(symbol)) consider(row);
+      for (const alertId of owned.dirtyAlerts) consider(tracked.find(alertId));
       owned.dirtySymbols.clear();
       owned.dirtyAlerts.clear();
       if (owned.lastTick !== null && owned.lastTick !== owned.committedTick)
@@ -253,12 +256,18 @@ export class OwnedAlerts {
     return {
       events,
       positions,
+      // By id, not row: while the write was under way an alert may have left and its row gone to another.
       written: () => {
-        for (const [tracked, state] of written) tracked.persisted = state;
+        for (const event of events) {
+          const row = tracked.find(event.alertId);
+          if (row >= 0) tracked.setPersisted(row, fingerprintOf(event.state));
+        }
       },
       failed: () => {
-        for (const [tracked] of written)
-          this.#owned.get(tracked.partition)?.dirtyAlerts.add(tracked.alert.id);
+        for (const event of events) {
+          const row = tracked.find(event.alertId);
+          if (row >= 0) this.#owned.get(tracked.partitionOf(row))?.dirtyAlerts.add(event.alertId);
+        }
       },
       committed: () => {
         for (const position of positions) {
@@ -282,30 +291,18 @@ export class OwnedAlerts {
     const state = runtimeStateOf(alert);
     const asOf = alert.stateAsOfTick === null ? null : BigInt(alert.stateAsOfTick);
     const waits = asOf !== null && (owned.lastTick === null || asOf > owned.lastTick);
-    const tracked: Tracked = {
-      alert,
-      partition,
-      parked: null,
-      joinAfterTick: waits ? asOf : null,
-      done: false,
-      persisted: state,
-    };
-    this.#tracked.set(alert.id, tracked);
-    let ids = this.#bySymbol.get(alert.symbol);
-    if (!ids) {
-      ids = new Set();
-      this.#bySymbol.set(alert.symbol, ids);
-    }
-    ids.add(alert.id);
+    const row = this.#tracked.add(alert, partition, fingerprintOf(state));
     if (waits) {
-      tracked.parked = state;
-      owned.joining.push(tracked);
-      if (owned.joining.length > 1 && byJoinTick(owned.joining.at(-2)!, tracked) > 0)
+      const joining: Joining = { row, afterTick: asOf, alert };
+      this.#tracked.setJoining(row, joining);
+      this.#tracked.park(row, state);
+      owned.joining.push(joining);
+      if (owned.joining.length > 1 && byJoinTick(owned.joining.at(-2)!, joining) > 0)
         owned.joining.sort(byJoinTick);
     } else if (alert.status === "active") {
       this.#index.upsert(alert, state);
     } else {
-      tracked.parked = state;
+      this.#tracked.park(row, state);
     }
   }
 
@@ -314,57 +311,58 @@ export class OwnedAlerts {
    * condition (a higher levelsRevision): then the record's re-based, re-armed state replaces it, under a
    * generation past every one this matcher used, so no firing after the edit reuses a triggerId.
    */
-  #redefine(tracked: Tracked, alert: Alert): void {
-    const rebased = (alert.levelsRevision ?? 0) > (tracked.alert.levelsRevision ?? 0);
-    tracked.alert = alert;
-    if (tracked.done) return;
+  #redefine(row: number, alert: Alert): void {
+    const tracked = this.#tracked;
+    const rebased = (alert.levelsRevision ?? 0) > tracked.levelsRevisionOf(row);
+    tracked.redefine(row, alert);
+    if (tracked.isDone(row)) return;
     const inIndex = this.#index.has(alert.id);
     let fresh: AlertRuntimeState | undefined;
     if (rebased) {
-      const own = this.#index.exportState(alert.id) ?? tracked.parked;
+      const own = this.#index.exportState(alert.id) ?? tracked.parkedOf(row);
       const record = runtimeStateOf(alert);
       fresh = { ...record, generation: Math.max(record.generation, own?.generation ?? 0) };
-      tracked.persisted = record;
-      this.#owned.get(tracked.partition)?.dirtyAlerts.add(alert.id);
+      tracked.setPersisted(row, fingerprintOf(record));
+      this.#owned.get(tracked.partitionOf(row))?.dirtyAlerts.add(alert.id);
     }
-    if (tracked.joinAfterTick !== null) {
-      if (fresh) tracked.parked = fresh;
+    const joining = tracked.joiningOf(row);
+    if (joining !== null) {
+      joining.alert = alert;
+      if (fresh) tracked.park(row, fresh);
       return;
     }
     if (alert.status === "active") {
-      this.#index.upsert(alert, fresh ?? (inIndex ? undefined : (tracked.parked ?? undefined)));
-      tracked.parked = null;
+      this.#index.upsert(alert, fresh ?? (inIndex ? undefined : (tracked.parkedOf(row) ?? undefined)));
+      tracked.park(row, null);
     } else if (fresh) {
       this.#index.remove(alert.id);
-      tracked.parked = fresh;
+      tracked.park(row, fresh);
     } else if (inIndex) {
-      tracked.parked = this.#index.exportState(alert.id) ?? null;
+      tracked.park(row, this.#index.exportState(alert.id) ?? null);
       this.#index.remove(alert.id);
-      this.#owned.get(tracked.partition)?.dirtyAlerts.add(alert.id);
+      this.#owned.get(tracked.partitionOf(row))?.dirtyAlerts.add(alert.id);
     }
   }
 
   /** Alerts whose stored state holds after a tick before `offset` join the index before that tick. */
   #join(owned: OwnedPartition, offset: bigint): void {
-    while (owned.joining.length > 0 && owned.joining[0]!.joinAfterTick! < offset) {
-      const tracked = owned.joining.shift()!;
-      tracked.joinAfterTick = null;
-      if (this.#tracked.get(tracked.alert.id) !== tracked) continue;
-      if (tracked.alert.status === "active" && !tracked.done) {
-        this.#index.upsert(tracked.alert, tracked.parked ?? undefined);
-        tracked.parked = null;
+    const tracked = this.#tracked;
+    while (owned.joining.length > 0 && owned.joining[0]!.afterTick < offset) {
+      const joining = owned.joining.shift()!;
+      // Untracked while it waited (a finished alert, a released partition): its row is gone or another's.
+      if (tracked.joiningOf(joining.row) !== joining) continue;
+      const { row, alert } = joining;
+      tracked.setJoining(row, null);
+      if (tracked.isActive(row) && !tracked.isDone(row)) {
+        this.#index.upsert(alert, tracked.parkedOf(row) ?? undefined);
+        tracked.park(row, null);
       }
     }
   }
 
-  #untrack(alertId: string): void {
-    const tracked = this.#tracked.get(alertId);
-    this.#index.remove(alertId);
-    if (!tracked) return;
-    this.#tracked.delete(alertId);
-    const ids = this.#bySymbol.get(tracked.alert.symbol);
-    ids?.delete(alertId);
-    if (ids?.size === 0) this.#bySymbol.delete(tracked.alert.symbol);
+  #untrack(row: number): void {
+    this.#index.remove(this.#tracked.idOf(row));
+    this.#tracked.delete(row);
   }
 }
 
@@ -381,22 +379,39 @@ function emptyPartition(replayUntil: bigint): OwnedPartition {
   };
 }
 
-function byJoinTick(a: Tracked, b: Tracked): number {
-  const x = a.joinAfterTick ?? -1n;
-  const y = b.joinAfterTick ?? -1n;
-  return x < y ? -1 : x > y ? 1 : 0;
+function byJoinTick(a: Joining, b: Joining): number {
+  return a.afterTick < b.afterTick ? -1 : a.afterTick > b.afterTick ? 1 : 0;
 }
 
-function sameState(a: AlertRuntimeState, b: AlertRuntimeState | null): boolean {
-  return (
-    b !== null &&
-    a.generation === b.generation &&
-    a.phase === b.phase &&
-    a.referencePrice === b.referencePrice &&
-    a.upper === b.upper &&
-    a.lower === b.lower &&
-    a.extreme === b.extreme &&
-    a.lastFiredAt === b.lastFiredAt &&
-    a.lastFirePrice === b.lastFirePrice
-  );
+const PHASE_CODES: Record<AlertRuntimeState["phase"], number> = { armed: 1, cooling: 2, awaitingBand: 3 };
+const fingerprintScratch = new Float64Array(8);
+const fingerprintWords = new Uint32Array(fingerprintScratch.buffer);
+
+/**
+ * A 53-bit hash of every field of a runtime state (NaN for none), from two independent 32-bit lanes over the
+ * fields' bits. Two different states share one with probability about 2^-53: then one checkpoint skips a changed
+ * state, and the next change of that alert writes it.
+ */
+export function fingerprintOf(state: AlertRuntimeState | null): number {
+  if (state === null) return Number.NaN;
+  const f = fingerprintScratch;
+  f[0] = state.generation;
+  f[1] = PHASE_CODES[state.phase];
+  f[2] = state.referencePrice;
+  f[3] = state.upper ?? -1;
+  f[4] = state.lower ?? -1;
+  f[5] = state.extreme ?? -1;
+  f[6] = state.lastFiredAt ?? -1;
+  f[7] = state.lastFirePrice ?? -1;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (const word of fingerprintWords) {
+    a = Math.imul(a ^ word, 0x01000193);
+    b = Math.imul(b ^ word, 0x85ebca6b);
+    b ^= b >>> 13;
+  }
+  a ^= a >>> 16;
+  a = Math.imul(a, 0x7feb352d);
+  a ^= a >>> 15;
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) >>> 11);
 }

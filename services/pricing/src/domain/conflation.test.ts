@@ -105,7 +105,7 @@ describe("TickConflator", () => {
     conflator.add(trade("AAPL", 105, 3));
     conflator.restore(failed);
     expect(conflator.drain()).toEqual([
-      { v: 1, symbol: "AAPL", price: 105, ts: 3, high: 105, low: 90, count: 3, volume: 3 },
+      { v: 1, symbol: "AAPL", price: 105, ts: 3, open: 100, high: 105, low: 90, count: 3, volume: 3 },
     ]);
   });
 });

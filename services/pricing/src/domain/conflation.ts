@@ -13,8 +13,8 @@ interface Window {
 }
 
 /**
- * Per-symbol windows of ticks that have not been published yet. Each window keeps the last price plus the
- * high, low, volume and trade count of everything folded into it, so a matcher that checks `high`/`low` sees
+ * Per-symbol windows of ticks that have not been published yet. Each window keeps the first and last price plus
+ * the high, low, volume and trade count of everything folded into it, so a matcher that checks `high`/`low` sees
  * every threshold any trade in the window crossed. Memory is bounded by the number of symbols.
  */
 export class TickConflator {
@@ -84,6 +84,7 @@ function toTick(w: Window): PriceTick {
     symbol: w.symbol,
     price: w.last.price,
     ts: w.last.ts,
+    open: w.first.open ?? w.first.price,
     high: w.high,
     low: w.low,
     count: w.count,

@@ -1,4 +1,6 @@
 import type {
+  Bar,
+  BarResolution,
   EarningsCalendar,
   EarningsEvent,
   MarketStatus,
@@ -6,6 +8,7 @@ import type {
   Quote,
   SymbolMatch,
 } from "@tickerbell/contracts";
+import type { BarPart } from "./bars.ts";
 
 export type { EarningsCalendar, EarningsEvent, MarketStatus, Quote, SymbolMatch };
 
@@ -43,4 +46,26 @@ export interface MarketData {
   marketStatus(): Promise<MarketStatus>;
   /** The symbol's earnings releases from `from` to `to` (US/Eastern days, inclusive), soonest first. */
   earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]>;
+}
+
+/** Recorded price history. Implementations must be safe to call while a previous call is still running. */
+export interface BarStore {
+  /**
+   * Merges minute bar parts (what a builder drained, possibly half a minute) into the stored minute bars, and
+   * rolls the daily bars of the trading days they touch up again from their minute bars.
+   */
+  write(parts: readonly BarPart[]): Promise<void>;
+  /**
+   * Complete bars from a history source (a back-fill). A bar is kept only where none is stored for its symbol,
+   * resolution and time, so streamed bars win and writing the same history twice changes nothing; minute bars
+   * roll up into their days as `write`'s do.
+   */
+  writeHistory(bars: readonly BarPart[]): Promise<void>;
+  /** Bars with `from <= t < to`, oldest first. */
+  read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]>;
+  /** The close of the symbol's last daily bar before the trading day `at` falls in, or null. */
+  previousClose(symbol: string, at: number): Promise<number | null>;
+  /** Deletes minute bars older than `minuteBefore` and daily bars older than `dailyBefore`; answers the counts. */
+  sweep(cutoffs: { minuteBefore: number; dailyBefore: number }): Promise<{ minute: number; daily: number }>;
+  close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Backoff, type Logger } from "@tickerbell/config";
-import type { AlertChangeEvent } from "@tickerbell/contracts";
+import type { AlertChangeEvent, PriceTick } from "@tickerbell/contracts";
 import type { DemandTracker } from "./demand.ts";
 import type { PriceSource } from "./ports.ts";
 import type { ConflatingPublisher } from "./publisher.ts";
@@ -11,7 +11,8 @@ export interface PricingServiceOptions {
   log: Logger;
   /** Re-read the demand snapshot this often (watchlist changes have no event; default 5 min). */
   demandRefreshMs?: number;
-  onTick?: () => void;
+  /** Every tick the source delivers, before conflation (metrics, price history); must not block. */
+  onTick?: (tick: PriceTick) => void;
   onDemand?: (symbols: number) => void;
 }
 
@@ -38,7 +39,7 @@ export class PricingService {
       this.#o.onDemand?.(demand.symbols().length);
     });
     await source.start((tick) => {
-      this.#o.onTick?.();
+      this.#o.onTick?.(tick);
       publisher.offer(tick);
     });
     await this.#loadDemand();

@@ -67,7 +67,7 @@ describe("ConflatingPublisher", () => {
     for (const [i, p] of [10, 12, 8, 11].entries()) publisher.offer(tick("AMD", p, i));
     await publisher.flush();
     expect(bus.batches).toEqual([
-      [{ v: 1, symbol: "AMD", price: 11, ts: 3, high: 12, low: 8, count: 4, volume: 40 }],
+      [{ v: 1, symbol: "AMD", price: 11, ts: 3, open: 10, high: 12, low: 8, count: 4, volume: 40 }],
     ]);
   });
 
@@ -84,7 +84,7 @@ describe("ConflatingPublisher", () => {
     expect(bus.batches).toEqual([
       [tick("AAPL", 100, 1)],
       [
-        { v: 1, symbol: "AAPL", price: 99, ts: 4, high: 105, low: 95, count: 3, volume: 30 },
+        { v: 1, symbol: "AAPL", price: 99, ts: 4, open: 105, high: 105, low: 95, count: 3, volume: 30 },
         tick("MSFT", 400, 5),
       ],
     ]);
@@ -98,7 +98,7 @@ describe("ConflatingPublisher", () => {
     publisher.offer(tick("TSLA", 240, 2));
     await publisher.flush();
     expect(bus.batches).toEqual([
-      [{ v: 1, symbol: "TSLA", price: 240, ts: 2, high: 250, low: 240, count: 2, volume: 20 }],
+      [{ v: 1, symbol: "TSLA", price: 240, ts: 2, open: 250, high: 250, low: 240, count: 2, volume: 20 }],
     ]);
   });
 

@@ -49,6 +49,30 @@ const FinnhubEarningsSchema = z.object({
 });
 const KNOWN_HOURS = new Set(["bmo", "amc", "dmh"]);
 
+/** `/stock/candle`: parallel arrays, `t` in epoch seconds; `s: "no_data"` (and no arrays) when there is nothing. */
+const FinnhubCandlesSchema = z.union([
+  z.object({
+    s: z.literal("ok"),
+    t: z.array(z.number()),
+    o: z.array(z.number()),
+    h: z.array(z.number()),
+    l: z.array(z.number()),
+    c: z.array(z.number()),
+    v: z.array(z.number()),
+  }),
+  z.object({ s: z.literal("no_data") }),
+]);
+
+/** One candle as Finnhub sends it, `t` in epoch milliseconds. */
+export interface Candle {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
 /** Without Retry-After, a 429 pauses the budget this long. */
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 10_000;
 
@@ -132,6 +156,41 @@ export class FinnhubRestClient {
         revenueEstimate: e.revenueEstimate ?? null,
       }))
       .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  /** Candles of one resolution (`1`: minutes, `D`: days) between two instants, epoch seconds, oldest first. */
+  async candles(
+    symbol: string,
+    resolution: "1" | "D",
+    fromSec: number,
+    toSec: number,
+    priority: CallPriority,
+  ): Promise<Candle[]> {
+    const parsed = FinnhubCandlesSchema.safeParse(
+      await this.#get(
+        "/stock/candle",
+        { symbol, resolution, from: String(fromSec), to: String(toSec) },
+        priority,
+      ),
+    );
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") ?? "";
+      throw new FinnhubRemoteError("/stock/candle", 200, `unreadable candles (at ${where})`);
+    }
+    const body = parsed.data;
+    if (body.s === "no_data") return [];
+    const candles: Candle[] = [];
+    body.t.forEach((t, i) => {
+      const o = body.o[i];
+      const h = body.h[i];
+      const l = body.l[i];
+      const c = body.c[i];
+      // Arrays of unequal length or prices that are not prices: skip the candle rather than invent one.
+      if (o === undefined || h === undefined || l === undefined || c === undefined) return;
+      if (!(o > 0 && h > 0 && l > 0 && c > 0)) return;
+      candles.push({ t: t * 1000, o, h, l, c, v: body.v[i] ?? 0 });
+    });
+    return candles.sort((a, b) => a.t - b.t);
   }
 
   async #get(path: string, params: Record<string, string>, priority: CallPriority): Promise<unknown> {

@@ -1,6 +1,8 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Logger, Registry } from "@tickerbell/config";
 import {
+  BarResolutionSchema,
+  BarsResponseSchema,
   EarningsCalendarSchema,
   ErrorBodySchema,
   MarketStatusSchema,
@@ -11,7 +13,7 @@ import {
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { MarketData } from "../domain/ports.ts";
+import type { BarStore, MarketData } from "../domain/ports.ts";
 import {
   CallBudgetExhaustedError,
   FinnhubNetworkError,
@@ -26,7 +28,31 @@ export interface PricingHttpDeps {
   isReady: () => boolean;
   /** The clock that says which US/Eastern day it is (tests move it). */
   now?: () => number;
+  /** Recorded price history; absent: GET /v1/bars answers 503. */
+  bars?: BarStore;
+  /** Called when bars of a symbol are asked for (a back-fill may start); never awaited for long. */
+  onBarsDemand?: (symbol: string) => Promise<void>;
 }
+
+/** The widest range one request may ask for, and the range given when none is asked. */
+export const BAR_RANGES = {
+  "1m": { maxMs: 7 * 86_400_000, defaultMs: 86_400_000, name: "7 days of minute bars" },
+  "1d": { maxMs: 731 * 86_400_000, defaultMs: 366 * 86_400_000, name: "2 years of daily bars" },
+} as const;
+
+const epochMs = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `${what} is a time in epoch milliseconds, like 1764770400000`)
+    .transform(Number)
+    .optional()
+    .openapi({ description: `${what}, epoch milliseconds`, example: "1764770400000" });
+
+const BarsQuerySchema = z.object({
+  resolution: BarResolutionSchema.default("1m").openapi({ description: "1m: minute bars, 1d: daily bars" }),
+  from: epochMs("from (inclusive)"),
+  to: epochMs("to (exclusive)"),
+});
 
 /** How far ahead an earnings calendar looks: past the next quarter's release, whatever the day. */
 export const EARNINGS_LOOKAHEAD_DAYS = 100;
@@ -215,32 +241,75 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/bars/{symbol}",
+      tags: ["price history"],
+      summary:
+        "Recorded bars of a symbol, oldest first (at most 7 days of minute bars or 2 years of daily bars)",
+      description:
+        "Minute bars are recorded from the stream; daily bars are rolled up from them per New York trading day " +
+        "(00:00 UTC of its date as `t`). A minute or day without trades has no bar. Without `to` the range ends " +
+        "now; without `from` it spans a day of minute bars or a year of daily bars.",
+      request: { params: z.object({ symbol: SymbolSchema }), query: BarsQuerySchema },
+      responses: {
+        200: { description: "The bars", content: { "application/json": { schema: BarsResponseSchema } } },
+        400: errorResponse("Not a ticker, or a bad or too wide range"),
+        503: errorResponse("Price history is not recorded by this deployment"),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      const { resolution, from: askedFrom, to: askedTo } = c.req.valid("query");
+      const range = BAR_RANGES[resolution];
+      const to = askedTo ?? (deps.now ?? Date.now)();
+      const from = askedFrom ?? Math.max(0, to - range.defaultMs);
+      if (from >= to) {
+        throw new HttpProblem(400, "bad_range", `from (${from}) must be before to (${to})`, { from, to });
+      }
+      if (to - from > range.maxMs) {
+        throw new HttpProblem(
+          400,
+          "range_too_wide",
+          `at most ${range.name} at a time: from ${from} to ${to} spans ${Math.ceil((to - from) / 86_400_000)} days`,
+          { from, to, maxMs: range.maxMs },
+        );
+      }
+      const store = deps.bars;
+      if (!store) {
+        throw new HttpProblem(
+          503,
+          "history_off",
+          "price history is not recorded here: the pricing service runs without DATABASE_URL",
+        );
+      }
+      if (deps.onBarsDemand) await deps.onBarsDemand(symbol);
+      const [bars, previousClose] = await Promise.all([
+        store.read(symbol, resolution, from, to),
+        store.previousClose(symbol, Math.min(to, (deps.now ?? Date.now)()) - 1),
+      ]);
+      return c.json({ symbol, resolution, from, to, bars, previousClose }, 200);
+    },
+  );
+
   app.doc("/openapi.json", OPENAPI_INFO);
   return app;
 }
 
 function toProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof CallBudgetExhaustedError) {
-    const seconds = Math.max(1, Math.ceil((err.retryAtMs - Date.now()) / 1000));
-    return new HttpProblem(
+  // Our own REST budget or Finnhub's 429: either way, busy for a while (Retry-After in whole seconds, at least 1).
+  const busyFor = (ms: number) =>
+    new HttpProblem(
       503,
       "upstream_busy",
       "market data is rate limited right now; retry shortly",
       undefined,
-      seconds,
+      Math.max(1, Math.ceil(ms / 1000)),
     );
-  }
-  if (err instanceof FinnhubRateLimitedError) {
-    const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 10_000) / 1000));
-    return new HttpProblem(
-      503,
-      "upstream_busy",
-      "market data is rate limited right now; retry shortly",
-      undefined,
-      seconds,
-    );
-  }
+  if (err instanceof CallBudgetExhaustedError) return busyFor(err.retryAtMs - Date.now());
+  if (err instanceof FinnhubRateLimitedError) return busyFor(err.retryAfterMs ?? 10_000);
   if (err instanceof FinnhubRemoteError || err instanceof FinnhubNetworkError) {
     return new HttpProblem(
       502,

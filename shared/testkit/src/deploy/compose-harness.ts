@@ -47,6 +47,17 @@ interface Running {
   output: string[];
 }
 
+/** How one process of a service ended, as the operating system reported it. */
+export interface ProcessExit {
+  pid: number | undefined;
+  /** The exit code; null when a signal ended it. */
+  code: number | null;
+  /** The signal that ended it (`SIGKILL` for a crash); null when it exited by itself. */
+  signal: NodeJS.Signals | null;
+  /** When the exit was reported (epoch ms). */
+  at: number;
+}
+
 const MAX_OUTPUT_LINES = 400;
 
 async function freePort(): Promise<number> {
@@ -71,6 +82,7 @@ function isPostgres(service: ComposeService | undefined): boolean {
 export class ComposeHarness {
   readonly #options: ComposeHarnessOptions;
   readonly #running = new Map<string, Running>();
+  readonly #exits = new Map<string, ProcessExit[]>();
   /** Local port of each service started here (its compose PORT is replaced by a free one). */
   readonly ports = new Map<string, number>();
   /** The translated environment each process got. */
@@ -121,6 +133,11 @@ export class ComposeHarness {
         await this.#waitHealthy(instance, service, env, running);
       }
     }
+  }
+
+  /** Every process of a service that ended so far, oldest first: what the OS says happened to it. */
+  exits(name: string): readonly ProcessExit[] {
+    return this.#exits.get(name) ?? [];
   }
 
   /** What a process printed (the last few hundred lines). */
@@ -259,7 +276,14 @@ export class ComposeHarness {
     };
     child.stdout?.on("data", collect);
     child.stderr?.on("data", collect);
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once("exit", (code, signal) => {
+        const exits = this.#exits.get(name) ?? [];
+        exits.push({ pid: child.pid, code, signal, at: Date.now() });
+        this.#exits.set(name, exits);
+        resolve(code);
+      }),
+    );
     const running = { name, child, exited, output };
     this.#running.set(name, running);
     return running;

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { FakeFinnhub, FINNHUB_LIMIT_REACHED_MSG, FINNHUB_TOO_MANY_SYMBOLS_MSG } from "./fake-finnhub.ts";
+import {
+  FakeFinnhub,
+  FINNHUB_LIMIT_REACHED_MSG,
+  FINNHUB_NO_ACCESS_MSG,
+  FINNHUB_TOO_MANY_SYMBOLS_MSG,
+} from "./fake-finnhub.ts";
 
 let fake: FakeFinnhub | undefined;
 afterEach(async () => {
@@ -105,6 +110,36 @@ describe("fake Finnhub REST", () => {
       ["/calendar/earnings", "AAPL", 200],
       ["/calendar/earnings", undefined, 200],
       ["/calendar/earnings", undefined, 422],
+    ]);
+  });
+
+  it("answers /stock/candle in Finnhub's shape (arrays, t in seconds, from and to inclusive), no_data, and 403 without access", async () => {
+    fake = await FakeFinnhub.start();
+    fake.setCandles("AAPL", "1", [
+      { t: 1_780_000_120, o: 2, h: 3, l: 1.5, c: 2.5, v: 20 },
+      { t: 1_780_000_060, o: 1, h: 2, l: 0.5, c: 1.5, v: 10 },
+      { t: 1_780_000_180, o: 9, h: 9, l: 9, c: 9, v: 1 },
+    ]);
+    const url = (q: string) => `${fake?.restUrl}/stock/candle?${q}&token=${fake?.apiKey}`;
+    const ok = await json(url("symbol=AAPL&resolution=1&from=1780000060&to=1780000120"));
+    expect(ok.body).toEqual({
+      c: [1.5, 2.5],
+      h: [2, 3],
+      l: [0.5, 1.5],
+      o: [1, 2],
+      s: "ok",
+      t: [1_780_000_060, 1_780_000_120],
+      v: [10, 20],
+    });
+    expect((await json(url("symbol=AAPL&resolution=D&from=0&to=1780000120"))).body).toEqual({ s: "no_data" });
+    fake.setCandleAccess(false);
+    const refused = await json(url("symbol=AAPL&resolution=1&from=0&to=1780000120"));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ error: FINNHUB_NO_ACCESS_MSG });
+    expect(fake.restCalls.map((c) => [c.path, c.status])).toEqual([
+      ["/stock/candle", 200],
+      ["/stock/candle", 200],
+      ["/stock/candle", 403],
     ]);
   });
 

@@ -55,6 +55,16 @@ export interface FakeEarnings {
   revenueActual?: number | null;
 }
 
+/** One candle as Finnhub's `/stock/candle` holds it: `t` the start of the bar in epoch seconds. */
+export interface FakeCandle {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+}
+
 export interface FakeFinnhubOptions {
   /** API keys the fake accepts (default: one, `DEFAULT_FAKE_FINNHUB_KEY`). */
   apiKeys?: string[];
@@ -72,7 +82,12 @@ export interface FakeFinnhubOptions {
   marketStatus?: FakeMarketStatus;
   /** What /calendar/earnings answers from (filtered by its from, to and symbol parameters). */
   earnings?: FakeEarnings[];
+  /** Whether the key may read `/stock/candle` (default true); Finnhub's free plan answers it with 403. */
+  candleAccess?: boolean;
 }
+
+/** What Finnhub answers a key whose plan does not include a resource. */
+export const FINNHUB_NO_ACCESS_MSG = "You don't have access to this resource.";
 
 export const DEFAULT_FAKE_FINNHUB_KEY = "fake-finnhub-key-0001";
 export const FINNHUB_TOO_MANY_SYMBOLS_MSG = "Subscribing to too many symbols";
@@ -129,10 +144,13 @@ export class FakeFinnhub {
   #marketStatus: FakeMarketStatus;
   #pingTimer: NodeJS.Timeout | undefined;
   #refusing = false;
+  #candleAccess: boolean;
+  readonly #candles = new Map<string, FakeCandle[]>();
 
   private constructor(http: Server, wss: WebSocketServer, port: number, options: FakeFinnhubOptions) {
     this.#http = http;
     this.#wss = wss;
+    this.#candleAccess = options.candleAccess ?? true;
     this.restUrl = `http://127.0.0.1:${port}/api/v1`;
     this.wsUrl = `ws://127.0.0.1:${port}`;
     const keys = options.apiKeys ?? [DEFAULT_FAKE_FINNHUB_KEY];
@@ -220,6 +238,19 @@ export class FakeFinnhub {
   /** Replaces what /calendar/earnings answers from. */
   setEarnings(rows: FakeEarnings[]): void {
     this.#earnings = [...rows];
+  }
+
+  /** The candles `/stock/candle` answers for a symbol and resolution (`1`, `5`, ..., `D`), any order. */
+  setCandles(symbol: string, resolution: string, candles: FakeCandle[]): void {
+    this.#candles.set(
+      `${symbol} ${resolution}`,
+      [...candles].sort((a, b) => a.t - b.t),
+    );
+  }
+
+  /** Grants or takes away the key's access to `/stock/candle` (without it: 403, as on the free plan). */
+  setCandleAccess(allowed: boolean): void {
+    this.#candleAccess = allowed;
   }
 
   setMarketStatus(status: FakeMarketStatus): void {
@@ -391,6 +422,37 @@ export class FakeFinnhub {
             year: e.year,
           }));
         return { status: 200, body: { earningsCalendar } };
+      }
+      case "/stock/candle": {
+        if (!this.#candleAccess) {
+          record(403);
+          return { status: 403, body: { error: FINNHUB_NO_ACCESS_MSG } };
+        }
+        const resolution = url.searchParams.get("resolution") ?? "";
+        const from = Number(url.searchParams.get("from"));
+        const to = Number(url.searchParams.get("to"));
+        if (!symbol || !resolution || !Number.isFinite(from) || !Number.isFinite(to)) {
+          record(422);
+          return { status: 422, body: { error: "Wrong resolution, symbol, from or to." } };
+        }
+        record(200);
+        // Finnhub's shape: parallel arrays, t in epoch seconds, every candle with from <= t <= to.
+        const rows = (this.#candles.get(`${symbol} ${resolution}`) ?? []).filter(
+          (k) => k.t >= from && k.t <= to,
+        );
+        if (rows.length === 0) return { status: 200, body: { s: "no_data" } };
+        return {
+          status: 200,
+          body: {
+            c: rows.map((k) => k.c),
+            h: rows.map((k) => k.h),
+            l: rows.map((k) => k.l),
+            o: rows.map((k) => k.o),
+            s: "ok",
+            t: rows.map((k) => k.t),
+            v: rows.map((k) => k.v),
+          },
+        };
       }
       default:
         record(404);

@@ -22,6 +22,8 @@ export interface KafkaBroker {
    * resolves once a client can list topics again. For fault tests.
    */
   restart(options?: { hard?: boolean }): Promise<void>;
+  /** How each broker process that ended did, as the operating system reported it (a crash: `SIGKILL`). */
+  readonly exits: readonly { code: number | null; signal: NodeJS.Signals | null; at: number }[];
 }
 
 export interface StartKafkaBrokerOptions {
@@ -71,10 +73,12 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
 
     const logFile = join(dir, "broker.log");
     const out = createWriteStream(logFile);
+    const exits: { code: number | null; signal: NodeJS.Signals | null; at: number }[] = [];
     const launch = (): ChildProcess => {
       const started = spawn("java", [...jvm, "kafka.Kafka", propertiesFile], {
         stdio: ["ignore", "pipe", "pipe"],
       });
+      started.once("exit", (code, signal) => exits.push({ code, signal, at: Date.now() }));
       started.stdout?.pipe(out, { end: false });
       started.stderr?.pipe(out, { end: false });
       return started;
@@ -111,7 +115,7 @@ export async function startKafkaBroker(options: StartKafkaBrokerOptions = {}): P
       await stop();
       throw new Error(`Kafka ${version} did not start on ${bootstrap}: ${(error as Error).message}\n${tail}`);
     }
-    return { brokers: [bootstrap], version, dir, stop, restart };
+    return { brokers: [bootstrap], version, dir, stop, restart, exits };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -1,5 +1,6 @@
 // The fault suite's reference: hand-worked cases for each kind on a small path, one-shot and repeating, and the
 // plan's guarantees.
+import { planAlert, ruleOf, runtimeStateOf, stepAlert } from "@tickerbell/rules";
 import { describe, expect, it } from "vitest";
 import {
   type ExpectedFiring,
@@ -9,8 +10,10 @@ import {
   levelOf,
   PLATEAU_SPREAD_MS,
   PLATEAU_TRADE_MS,
+  type PlannedAlert,
   pathOf,
   planAlerts,
+  REFERENCE_PRICE,
   REPEATING_KINDS,
   STEPS,
   SYMBOLS,
@@ -53,8 +56,11 @@ describe("firingStep (the reference the fault suite expects of one-shot alerts)"
     ).toBe(3);
   });
 
-  it("refuses to decide a threshold within a few cents of a visited price", () => {
-    expect(firingStep({ kind: "price", direction: "above", target: 110.01 }, PATH)).toBeUndefined();
+  it("refuses to decide a threshold within five cents of a visited price, and decides one just beyond", () => {
+    expect(firingStep({ kind: "price", direction: "above", target: 110.049 }, PATH)).toBeUndefined();
+    expect(firingStep({ kind: "price", direction: "above", target: 110.051 }, PATH)).toBeNull();
+    expect(firingStep({ kind: "price", direction: "below", target: 95.049 }, PATH)).toBeUndefined();
+    expect(firingStep({ kind: "price", direction: "below", target: 94.949 }, PATH)).toBeNull();
   });
 });
 
@@ -170,6 +176,54 @@ describe("evaluate (the reference the fault suite expects of repeating alerts)",
   });
 });
 
+/**
+ * The firings of a planned alert by the product's rule book (@tickerbell/rules, which the oracle deliberately does
+ * not import): the alert planned at the reference price as the alert service plans it, then every plateau's
+ * price stepped through it as one trade, the `push`-th of its plateau. Two implementations written apart must
+ * agree on every firing and on where the alert ends.
+ */
+function byTheRuleBook(alert: PlannedAlert, push: number) {
+  const planned = planAlert(alert.condition, { last: REFERENCE_PRICE });
+  if (!planned.ok)
+    throw new Error(`the rule book refuses ${JSON.stringify(alert.condition)}: ${planned.message}`);
+  const { referencePrice, thresholds, extreme } = planned.baseline;
+  const rule = ruleOf({
+    condition: alert.condition,
+    repeat: alert.repeat,
+    expiresAt: null,
+    regularHoursOnly: false,
+  });
+  let state = runtimeStateOf({
+    condition: alert.condition,
+    repeat: alert.repeat,
+    generation: 0,
+    phase: "armed",
+    referencePrice,
+    thresholds,
+    extreme,
+    lastTriggeredAt: null,
+    lastTriggerPrice: null,
+  });
+  const firings: ExpectedFiring[] = [];
+  for (const [step, price] of pathOf(alert.symbolIndex).entries()) {
+    const result = stepAlert(rule, state, { price, ts: tradeTimeOf(0, step, push) }, true);
+    if (result.kind === "expired") throw new Error("no planned alert expires");
+    if (result.kind === "fired")
+      firings.push({ generation: result.before.generation, step, price: result.hit.price });
+    if (result.kind === "fired" && result.next === null) return { firings, final: null };
+    state = result.next!;
+  }
+  return {
+    firings,
+    final: {
+      generation: state.generation,
+      phase: state.phase,
+      lastFirePrice: state.lastFirePrice,
+      extreme: alert.condition.kind === "trailing" ? state.extreme : null,
+    },
+  };
+}
+
 describe("planAlerts", () => {
   const plan = planAlerts(520, 312, 42);
 
@@ -178,8 +232,36 @@ describe("planAlerts", () => {
     expect(new Set(plan.map((a) => a.symbol))).toEqual(new Set(SYMBOLS));
     for (const a of plan) {
       expect(a.expected.every((f) => f.step > 0 && f.step < STEPS)).toBe(true);
-      expect(evaluate(a.condition, a.repeat, pathOf(a.symbolIndex))?.firings).toEqual(a.expected);
+      expect(planAlert(a.condition, { last: REFERENCE_PRICE }).ok).toBe(true);
     }
+  });
+
+  it("predicts what the product's rule book fires, whichever trade of a plateau a firing or a cooldown meets", () => {
+    const disagreements = plan.flatMap((a) =>
+      [0, PLATEAU_SPREAD_MS - 1].flatMap((push) => {
+        const book = byTheRuleBook(a, push);
+        const want = {
+          firings: a.expected,
+          final:
+            a.repeat === null
+              ? null
+              : {
+                  generation: a.final.generation,
+                  phase: a.final.phase,
+                  lastFirePrice: a.final.lastFirePrice,
+                  extreme: a.condition.kind === "trailing" ? a.final.extreme : null,
+                },
+        };
+        // A one-shot alert that never fires stays armed at generation 0 in both.
+        const got = a.repeat === null && book.final !== null ? { ...book, final: null } : book;
+        return JSON.stringify(got) === JSON.stringify(want)
+          ? []
+          : [
+              `${a.symbol} ${JSON.stringify(a.condition)} ${JSON.stringify(a.repeat)} push ${push}: oracle ${JSON.stringify(want)}, rule book ${JSON.stringify(got)}`,
+            ];
+      }),
+    );
+    expect(disagreements).toEqual([]);
   });
 
   it("has repeating alerts of every kind on every symbol, and each kind fires more than once somewhere", () => {

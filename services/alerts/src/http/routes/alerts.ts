@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   AlertListSchema,
   AlertSchema,
@@ -12,24 +12,16 @@ import {
 import type { AlertService } from "../../domain/alert-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
 import { EXAMPLES } from "../openapi.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 const AlertIdParams = z.object({ id: IdSchema });
 
 export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot, actAs);
+  const router = resourceRouter(requireBot, actAs);
   const one = jsonResponse(AlertSchema, "The alert");
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/",
       operationId: "createAlert",
@@ -37,9 +29,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       summary: "Create an alert (price, percent or trailing)",
       description:
         "Refused with 409 condition_already_met when the market already satisfies the condition, with 409 duplicate_alert (details.existingAlertId and details.existing) when the user already has an active or paused alert on the symbol with the same condition and levels, and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         body: jsonBody(CreateAlertRequestSchema, "The alert to create", EXAMPLES.createAlert),
       },
       responses: { 201: jsonResponse(AlertSchema, "The new alert"), ...errorResponses(409, 429) },
@@ -52,7 +42,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/",
       operationId: "listAlerts",
@@ -60,8 +50,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       summary: "A page of the user's alerts, oldest first, optionally filtered by status and symbol",
       description:
         "Oldest first (by creation, then id). `status` is one status or `open` (active and paused: what can still fire). Pages hold `limit` alerts (1–500, default 100); pass a page's `nextCursor` as `cursor` to get the next one (null: that was the last). A cursor this service did not hand out is refused with 400 invalid_cursor. Finished alerts (triggered, expired, cancelled) stay listed for ALERTS_HISTORY_DAYS after their last change, then are deleted.",
-      security: bearer,
-      request: { headers: BotHeadersSchema, query: ListAlertsQuerySchema },
+      request: { query: ListAlertsQuerySchema },
       responses: {
         200: jsonResponse(AlertListSchema, "One page of matching alerts"),
         ...errorResponses(429),
@@ -75,7 +64,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/bulk",
       operationId: "bulkAlertAction",
@@ -83,9 +72,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       summary: "Pause, resume or cancel several of the user's alerts at once",
       description:
         "One transaction, one alerts.changes event per alert that changed. Only the named alerts are touched: those that are no longer open (fired, expired, deleted) or not the user's come back in `notOpen`, those already as asked in `unchanged`.",
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         body: jsonBody(BulkAlertActionRequestSchema, "The action and the alerts it is for"),
       },
       responses: {
@@ -100,21 +87,20 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/{id}",
       operationId: "getAlert",
       tags: ["alerts"],
       summary: "One of the user's alerts",
-      security: bearer,
-      request: { headers: BotHeadersSchema, params: AlertIdParams },
+      request: { params: AlertIdParams },
       responses: { 200: one, ...errorResponses(404, 429) },
     }),
     async (c) => c.json(await alerts.get(c.get("userId"), c.req.valid("param").id), 200),
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "patch",
       path: "/{id}",
       operationId: "updateAlert",
@@ -122,9 +108,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       summary: "Change the condition, note, repeat or expiry, or pause/resume",
       description:
         "Only the fields given change. A new `condition` (with the `market` now) re-bases the levels as a create would and re-arms the alert, keeping its id, firings and last firing; it is refused with 409 condition_already_met or 409 duplicate_alert as a create is. Changing only the note, repeat or expiry leaves where the alert is in its firing cycle as it is.",
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         params: AlertIdParams,
         body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change", EXAMPLES.updateAlert),
       },
@@ -137,14 +121,13 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "delete",
       path: "/{id}",
       operationId: "cancelAlert",
       tags: ["alerts"],
       summary: "Cancel an alert (idempotent; the alert stays listed as cancelled, as history)",
-      security: bearer,
-      request: { headers: BotHeadersSchema, params: AlertIdParams },
+      request: { params: AlertIdParams },
       responses: { 200: one, ...errorResponses(404, 409, 429) },
     }),
     async (c) => c.json(await alerts.cancel(c.get("userId"), c.req.valid("param").id), 200),

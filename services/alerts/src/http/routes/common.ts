@@ -1,19 +1,45 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { CommandIdSchema, ErrorBodySchema, PlatformUserIdSchema } from "@tickerbell/contracts";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../auth.ts";
 import { EXAMPLE_PLATFORM_USER } from "../openapi.ts";
 import { validationProblem } from "../problems.ts";
 
-/** Every resource router: zod failures become one 400 shape, raised for app.onError to render. */
-export function resourceRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
+/**
+ * Every resource router: zod failures become one 400 shape, raised for app.onError to render. `guards` run before
+ * each of its routes: who may call (requireBot), and for whom (actAs).
+ */
+export function resourceRouter(...guards: MiddlewareHandler<AppEnv>[]): OpenAPIHono<AppEnv> {
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationProblem(result.error, result.target);
     },
   });
+  if (guards.length > 0) router.use(...guards);
+  return router;
 }
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** What createRoute takes: a route whose path is a literal, so its handler's parameters are typed. */
+type RouteOf<P extends string> = Omit<RouteConfig, "path"> & { path: P };
+
+/** A route called with a bearer token. */
+export function tokenRoute<P extends string, R extends RouteOf<P>>(route: R) {
+  return createRoute({ ...route, security: bearer });
+}
+
+/** What userRoute makes of a route: its own request parts keep their types beside the headers. */
+type WithUserHeaders<R> = R & {
+  security: typeof bearer;
+  request: (R extends { request: infer Q } ? Q : unknown) & { headers: typeof BotHeadersSchema };
+};
+
+/** A route a bot calls for one of its users: its bearer token, and the user it acts for in the headers. */
+export function userRoute<P extends string, R extends RouteOf<P>>(route: R) {
+  const config = { ...route, security: bearer, request: { ...route.request, headers: BotHeadersSchema } };
+  return createRoute(config as WithUserHeaders<R>);
+}
 
 /** Documents the header bot routes act through; the actAsPlatformUser middleware enforces it. */
 export const BotHeadersSchema = z.object({

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   AcknowledgeUndeliverableRequestSchema,
   AcknowledgeUndeliverableResponseSchema,
@@ -17,14 +17,7 @@ import {
 import type { DeliveryService } from "../../domain/delivery-service.ts";
 import type { WebhookService } from "../../webhooks/webhook-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, tokenRoute, userRoute } from "./common.ts";
 
 const TriggerParams = z.object({ triggerId: DeliveryTriggerIdSchema });
 
@@ -37,12 +30,11 @@ export function deliveriesRoutes(
   actAs: ActAsPlatformUser,
   webhooks: Pick<WebhookService, "untold" | "markTold">,
 ) {
-  const router = resourceRouter();
-  router.use(requireBot);
+  const router = resourceRouter(requireBot);
 
   // Registered before /{triggerId} so "undeliverable" is never taken for a triggerId.
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/undeliverable",
       operationId: "listUndeliverable",
@@ -50,8 +42,6 @@ export function deliveriesRoutes(
       tags: ["deliveries"],
       summary: "The user's notifications that could not be delivered and they have not been told about",
       description: `Across all of the user's linked platforms: the newest ${MAX_UNDELIVERABLE_LISTED}, oldest first, and the total; \`webhooks\`: the user's webhooks disabled after repeated failures that they were not told about yet.`,
-      security: bearer,
-      request: { headers: BotHeadersSchema },
       responses: {
         200: jsonResponse(UndeliverableListSchema, "Unacknowledged undeliverable notifications"),
         ...errorResponses(429),
@@ -65,7 +55,7 @@ export function deliveriesRoutes(
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/undeliverable/ack",
       operationId: "acknowledgeUndeliverable",
@@ -74,9 +64,7 @@ export function deliveriesRoutes(
       summary: "Mark undeliverable notifications as told to the user",
       description:
         "Only the given triggerIds and disabled webhooks (those the user was shown), or every one when the body names none.",
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         body: {
           required: false,
           description: "Which ones; leave out for all",
@@ -100,14 +88,13 @@ export function deliveriesRoutes(
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "post",
       path: "/lookup",
       operationId: "lookUpDeliveries",
       tags: ["deliveries"],
       summary: "What this bot's platform did with many notifications: new, sent or undeliverable",
       description: `Up to ${MAX_DELIVERY_BATCH} triggerIds; every one is answered. A record written by another platform's bot reads as new. A bot asks this only for notifications an earlier owner of its partition may have handled.`,
-      security: bearer,
       request: { body: jsonBody(LookupDeliveriesRequestSchema, "The triggerIds to look up") },
       responses: {
         200: jsonResponse(LookupDeliveriesResponseSchema, "Each one's state"),
@@ -122,14 +109,13 @@ export function deliveriesRoutes(
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "put",
       path: "/",
       operationId: "recordDeliveries",
       tags: ["deliveries"],
       summary: "Record many outcomes at once (idempotent per triggerId: the first record stands)",
       description: `Up to ${MAX_DELIVERY_BATCH} records, each taken or refused on its own and answered in order: recorded, already_recorded (with the status that stands), or refused (the alert does not exist or does not notify on the token's platform: alert_not_found; another platform's bot recorded it: delivery_recorded_elsewhere). A body that does not validate is refused whole (400).`,
-      security: bearer,
       request: { body: jsonBody(RecordDeliveriesRequestSchema, "The outcomes") },
       responses: {
         200: jsonResponse(RecordDeliveriesResponseSchema, "One result per record, in order"),
@@ -144,14 +130,13 @@ export function deliveriesRoutes(
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "get",
       path: "/{triggerId}",
       operationId: "getDelivery",
       tags: ["deliveries"],
       summary: "What this bot's platform did with a notification: new, sent or undeliverable",
       description: "A record written by another platform's bot is not visible: the answer is then new.",
-      security: bearer,
       request: { params: TriggerParams },
       responses: { 200: jsonResponse(DeliveryStateResponseSchema, "The state"), ...errorResponses() },
     }),
@@ -163,7 +148,7 @@ export function deliveriesRoutes(
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "put",
       path: "/{triggerId}",
       operationId: "recordDelivery",
@@ -172,7 +157,6 @@ export function deliveriesRoutes(
         "Record that a notification was sent, or is undeliverable (idempotent: the first record stands)",
       description:
         "The alert must exist and notify on the token's platform (404 otherwise), and the triggerId must start with its alertId. A later write, even of the other status, changes nothing and answers the record that stands with 200.",
-      security: bearer,
       request: {
         params: TriggerParams,
         body: jsonBody(RecordDeliveryRequestSchema, "The outcome of the delivery"),

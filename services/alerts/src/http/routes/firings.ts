@@ -1,15 +1,13 @@
-import { createRoute } from "@hono/zod-openapi";
 import { FiringListSchema, ListFiringsQuerySchema } from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
 import { type ActAsPlatformUser, requireBot } from "../auth.ts";
-import { BotHeadersSchema, bearer, errorResponses, jsonResponse, resourceRouter } from "./common.ts";
+import { errorResponses, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 /** What fired: the user's firings, newest first, for `/history`. */
 export function firingsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot, actAs);
+  const router = resourceRouter(requireBot, actAs);
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/",
       operationId: "listFirings",
@@ -17,8 +15,7 @@ export function firingsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       summary: "The user's most recent firings, newest first, optionally of one symbol",
       description:
         "Each firing of any of the user's alerts (finished ones included, until the history is purged): the condition, the trade price and its time. `limit` 1-50, default 10.",
-      security: bearer,
-      request: { headers: BotHeadersSchema, query: ListFiringsQuerySchema },
+      request: { query: ListFiringsQuerySchema },
       responses: { 200: jsonResponse(FiringListSchema, "Recent firings"), ...errorResponses(429) },
     }),
     async (c) => {

@@ -1,16 +1,14 @@
-import { createRoute } from "@hono/zod-openapi";
 import { DemandSchema, InternalAlertPageSchema, InternalAlertsQuerySchema } from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
 import { parseOffsets, type RuntimeService } from "../../domain/runtime-service.ts";
 import { requireInternal } from "../auth.ts";
-import { bearer, errorResponses, jsonResponse, resourceRouter } from "./common.ts";
+import { errorResponses, jsonResponse, resourceRouter, tokenRoute } from "./common.ts";
 
 export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
-  const router = resourceRouter();
-  router.use(requireInternal);
+  const router = resourceRouter(requireInternal);
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "get",
       path: "/alerts",
       operationId: "listAlertsInternal",
@@ -18,7 +16,6 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
       summary: "A page of alerts by status in id order (the matcher's start-up snapshot)",
       description:
         "The first page (no `after`) carries changeSeqs: per symbol, the highest alerts.changes seq committed before the page was read, so a consumer that loads the snapshot from the first page on may drop replayed changes with a seq at most that of their symbol. Later pages carry {}. With `partitions` and `partitionCount`, only alerts whose symbol falls in those partitions of the co-partitioned topics. With `runtimeOffsets`, the first page is answered only once alerts.runtime is applied up to those offsets (503 `runtime_not_applied` after 30 s): every alert then carries the runtime state its matcher last wrote.",
-      security: bearer,
       request: { query: InternalAlertsQuerySchema },
       responses: { 200: jsonResponse(InternalAlertPageSchema, "One page"), ...errorResponses(503) },
     }),
@@ -35,13 +32,12 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "get",
       path: "/demand",
       operationId: "getDemand",
       tags: ["internal"],
       summary: "Every symbol with an active alert or on a watchlist (what the pricing service subscribes)",
-      security: bearer,
       responses: { 200: jsonResponse(DemandSchema, "Symbols, sorted"), ...errorResponses() },
     }),
     async (c) => c.json({ symbols: await alerts.demand() }, 200),

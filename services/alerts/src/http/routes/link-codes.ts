@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import {
   LinkCodeSchema,
   RedeemLinkCodeRequestSchema,
@@ -6,35 +5,25 @@ import {
 } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 export function linkCodesRoutes(users: UserService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot, actAs);
+  const router = resourceRouter(requireBot, actAs);
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/",
       operationId: "createLinkCode",
       tags: ["link codes"],
       summary: "Create a one-time code (8 characters, valid 10 minutes) to link another platform",
-      security: bearer,
-      request: { headers: BotHeadersSchema },
       responses: { 201: jsonResponse(LinkCodeSchema, "Show this code to the user"), ...errorResponses(429) },
     }),
     async (c) => c.json(await users.createLinkCode(c.get("userId")), 201),
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/redeem",
       operationId: "redeemLinkCode",
@@ -42,8 +31,7 @@ export function linkCodesRoutes(users: UserService, actAs: ActAsPlatformUser) {
       summary: "Join the calling identity to the code owner's user",
       description:
         "The caller's former user (identities, alerts, watchlist) merges into the code owner's. Wrong codes are limited to 5 per identity per 10 minutes (429 after that).",
-      security: bearer,
-      request: { headers: BotHeadersSchema, body: jsonBody(RedeemLinkCodeRequestSchema, "The code") },
+      request: { body: jsonBody(RedeemLinkCodeRequestSchema, "The code") },
       responses: {
         200: jsonResponse(RedeemLinkCodeResponseSchema, "Linked"),
         ...errorResponses(404, 409, 429),

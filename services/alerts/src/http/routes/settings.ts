@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import {
   ClaimHeldRequestSchema,
   ClaimHeldResponseSchema,
@@ -16,37 +15,27 @@ import {
 } from "@tickerbell/contracts";
 import type { SettingsService } from "../../domain/settings-service.ts";
 import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, tokenRoute, userRoute } from "./common.ts";
 
 /** `/v1/settings`: the user's own settings (acting for a user), and the delivery side's lookup (the bot's own). */
 export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot);
+  const router = resourceRouter(requireBot);
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/",
       operationId: "getSettings",
       middleware: [actAs] as const,
       tags: ["settings"],
       summary: "The user's settings: time zone (null: UTC) and quiet hours (null: off)",
-      security: bearer,
-      request: { headers: BotHeadersSchema },
       responses: { 200: jsonResponse(UserSettingsSchema, "The settings"), ...errorResponses(429) },
     }),
     async (c) => c.json(await settings.get(c.get("userId")), 200),
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "patch",
       path: "/",
       operationId: "updateSettings",
@@ -55,8 +44,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
       summary: "Change the user's settings",
       description:
         "timeZone is an IANA name (answered in its canonical spelling); quietHours {start, end} are HH:MM in that zone and may wrap midnight. Null resets a setting (UTC, no quiet hours).",
-      security: bearer,
-      request: { headers: BotHeadersSchema, body: jsonBody(UpdateSettingsRequestSchema, "What to change") },
+      request: { body: jsonBody(UpdateSettingsRequestSchema, "What to change") },
       responses: { 200: jsonResponse(UserSettingsSchema, "The settings now"), ...errorResponses(429) },
     }),
     async (c) => {
@@ -66,7 +54,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "post",
       path: "/lookup",
       operationId: "lookUpSettings",
@@ -74,7 +62,6 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
       summary: "The settings of many users the bot is notifying",
       description:
         "Every userId is answered; a user without an identity on the token's platform reads as the defaults.",
-      security: bearer,
       request: { body: jsonBody(LookupSettingsRequestSchema, "The users") },
       responses: {
         200: jsonResponse(LookupSettingsResponseSchema, "Each one's settings"),
@@ -88,14 +75,13 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "get",
       path: "/changes",
       operationId: "listSettingsChanges",
       tags: ["settings"],
       summary: "The settings of the token's platform's users, in the order they last changed",
       description: `After a position (\`since\`, and \`afterUserId\` for ties), up to ${MAX_SETTINGS_CHANGES_PAGE} at a time. A bot keeps a copy of them all this way, so it asks nothing per notification; a user absent from it has the defaults.`,
-      security: bearer,
       request: { query: SettingsChangesQuerySchema },
       responses: {
         200: jsonResponse(SettingsChangesResponseSchema, "The changes, oldest first"),
@@ -116,18 +102,16 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
  * in the delivery log releases them.
  */
 export function heldRoutes(settings: SettingsService) {
-  const router = resourceRouter();
-  router.use(requireBot);
+  const router = resourceRouter(requireBot);
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "put",
       path: "/",
       operationId: "holdNotifications",
       tags: ["held"],
       summary: "Hold notifications until the user's quiet hours end (idempotent per triggerId)",
       description: `Up to ${MAX_HELD_BATCH}, each taken or refused on its own and answered in order: held, already_held, already_delivered (the delivery log has it), or refused (no such alert notifying on the token's platform).`,
-      security: bearer,
       request: { body: jsonBody(HoldNotificationsRequestSchema, "The notifications") },
       responses: {
         200: jsonResponse(HoldNotificationsResponseSchema, "One result per notification, in order"),
@@ -142,28 +126,26 @@ export function heldRoutes(settings: SettingsService) {
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "get",
       path: "/",
       operationId: "listHeld",
       tags: ["held"],
       summary:
         "Users of the token's platform with held notifications, longest waiting first, with their settings",
-      security: bearer,
       responses: { 200: jsonResponse(HeldUserListSchema, "The users"), ...errorResponses() },
     }),
     async (c) => c.json({ users: await settings.heldUsers(botPlatform(c.get("caller"))) }, 200),
   );
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "post",
       path: "/claim",
       operationId: "claimHeld",
       tags: ["held"],
       summary: "Claim one user's held notifications for the digest",
       description: `Oldest first, at most ${MAX_HELD_BATCH}; none already claimed by a lease that is still running. Record them in the delivery log once the digest is sent.`,
-      security: bearer,
       request: { body: jsonBody(ClaimHeldRequestSchema, "Whose, and for how long") },
       responses: {
         200: jsonResponse(ClaimHeldResponseSchema, "The claimed notifications"),

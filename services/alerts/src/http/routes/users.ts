@@ -1,21 +1,18 @@
-import { createRoute } from "@hono/zod-openapi";
 import { ResolveUserRequestSchema, ResolveUserResponseSchema } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
 import { botPlatform, requireBot } from "../auth.ts";
-import { bearer, errorResponses, jsonBody, jsonResponse, resourceRouter } from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, tokenRoute } from "./common.ts";
 
 export function usersRoutes(users: UserService) {
-  const router = resourceRouter();
-  router.use(requireBot);
+  const router = resourceRouter(requireBot);
 
   router.openapi(
-    createRoute({
+    tokenRoute({
       method: "post",
       path: "/resolve",
       operationId: "resolveUser",
       tags: ["users"],
       summary: "Resolve or register the user behind a chat identity (idempotent)",
-      security: bearer,
       request: { body: jsonBody(ResolveUserRequestSchema, "The chat user, on the bot token's platform") },
       responses: {
         200: jsonResponse(ResolveUserResponseSchema, "The existing user"),

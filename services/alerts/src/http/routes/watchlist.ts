@@ -1,46 +1,34 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { AddToWatchlistRequestSchema, SymbolSchema, WatchlistSchema } from "@tickerbell/contracts";
 import type { UserService } from "../../domain/user-service.ts";
 import { type ActAsPlatformUser, requireBot } from "../auth.ts";
 import { EXAMPLES } from "../openapi.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot, actAs);
+  const router = resourceRouter(requireBot, actAs);
   const watchlist = jsonResponse(WatchlistSchema, "The whole watchlist, sorted by symbol");
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/",
       operationId: "getWatchlist",
       tags: ["watchlist"],
       summary: "The user's watchlist",
-      security: bearer,
-      request: { headers: BotHeadersSchema },
       responses: { 200: watchlist, ...errorResponses(429) },
     }),
     async (c) => c.json({ items: await users.watchlist(c.get("userId")) }, 200),
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/",
       operationId: "addToWatchlist",
       tags: ["watchlist"],
       summary: "Add tickers (already present ones are kept as they are)",
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         body: jsonBody(AddToWatchlistRequestSchema, "Tickers to add", EXAMPLES.addToWatchlist),
       },
       responses: { 200: watchlist, ...errorResponses(409, 429) },
@@ -52,14 +40,13 @@ export function watchlistRoutes(users: UserService, actAs: ActAsPlatformUser) {
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "delete",
       path: "/{symbol}",
       operationId: "removeFromWatchlist",
       tags: ["watchlist"],
       summary: "Remove a ticker",
-      security: bearer,
-      request: { headers: BotHeadersSchema, params: z.object({ symbol: SymbolSchema }) },
+      request: { params: z.object({ symbol: SymbolSchema }) },
       responses: { 200: watchlist, ...errorResponses(404, 429) },
     }),
     async (c) => {

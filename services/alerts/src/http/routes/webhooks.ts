@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
   CreatedWebhookSchema,
   CreateWebhookRequestSchema,
@@ -9,33 +9,23 @@ import {
 } from "@tickerbell/contracts";
 import type { WebhookService } from "../../webhooks/webhook-service.ts";
 import { type ActAsPlatformUser, requireBot } from "../auth.ts";
-import {
-  BotHeadersSchema,
-  bearer,
-  errorResponses,
-  jsonBody,
-  jsonResponse,
-  resourceRouter,
-} from "./common.ts";
+import { errorResponses, jsonBody, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 const WebhookParamsSchema = z.object({ id: IdSchema });
 
 /** `/v1/webhooks`: the user's outbound webhooks (acting for a user). */
 export function webhooksRoutes(webhooks: WebhookService, actAs: ActAsPlatformUser) {
-  const router = resourceRouter();
-  router.use(requireBot, actAs);
+  const router = resourceRouter(requireBot, actAs);
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/",
       operationId: "createWebhook",
       tags: ["webhooks"],
       summary: "Add a webhook: every firing of the user's alerts is also POSTed to it",
       description: `An http(s) URL whose host does not resolve to a loopback, private, link-local, CGNAT or metadata address (unless the operator allows it in WEBHOOK_ALLOW_HOSTS); at most ${MAX_WEBHOOKS_PER_USER} per user. The answer carries the signing secret, the only time it is shown.`,
-      security: bearer,
       request: {
-        headers: BotHeadersSchema,
         body: jsonBody(CreateWebhookRequestSchema, "Where to POST", {
           example: { summary: "A receiver of yours", value: { url: "https://example.com/tickerbell" } },
         }),
@@ -52,28 +42,25 @@ export function webhooksRoutes(webhooks: WebhookService, actAs: ActAsPlatformUse
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "get",
       path: "/",
       operationId: "listWebhooks",
       tags: ["webhooks"],
       summary: "The user's webhooks, oldest first (never their secrets)",
-      security: bearer,
-      request: { headers: BotHeadersSchema },
       responses: { 200: jsonResponse(WebhookListSchema, "The webhooks"), ...errorResponses(429) },
     }),
     async (c) => c.json({ items: await webhooks.list(c.get("userId")) }, 200),
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "delete",
       path: "/{id}",
       operationId: "deleteWebhook",
       tags: ["webhooks"],
       summary: "Remove a webhook",
-      security: bearer,
-      request: { headers: BotHeadersSchema, params: WebhookParamsSchema },
+      request: { params: WebhookParamsSchema },
       responses: { 204: { description: "Removed" }, ...errorResponses(404, 429) },
     }),
     async (c) => {
@@ -83,7 +70,7 @@ export function webhooksRoutes(webhooks: WebhookService, actAs: ActAsPlatformUse
   );
 
   router.openapi(
-    createRoute({
+    userRoute({
       method: "post",
       path: "/{id}/test",
       operationId: "testWebhook",
@@ -91,8 +78,7 @@ export function webhooksRoutes(webhooks: WebhookService, actAs: ActAsPlatformUse
       summary: "Send a signed webhook.test delivery now and say what the receiver answered",
       description:
         "One attempt, no retries. A success re-enables a webhook that was disabled after failures.",
-      security: bearer,
-      request: { headers: BotHeadersSchema, params: WebhookParamsSchema },
+      request: { params: WebhookParamsSchema },
       responses: {
         200: jsonResponse(WebhookTestResultSchema, "What happened"),
         ...errorResponses(404, 429),

@@ -1,0 +1,151 @@
+// The matcher benchmark's workload, generated from a seed so that every design under test sees exactly the same
+// alerts and ticks: 1,000,000 alerts over 5,000 symbols (Zipf popularity for both alerts and ticks), a
+// 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low).
+
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { readUuid } from "../src/alert-id.ts";
+import type { MatchEvent } from "../src/types.ts";
+import { makeAlert } from "../test/alert-fixtures.ts";
+
+export const ALERTS = Number(process.env.BENCH_ALERTS ?? 1_000_000);
+export const SYMBOLS = Number(process.env.BENCH_SYMBOLS ?? 5_000);
+export const TICKS = Number(process.env.BENCH_TICKS ?? 5_000_000);
+const SEED = 20261124;
+// Tuesday 3 March 2026, 09:30 New York: one tick per millisecond keeps the whole run inside regular hours.
+export const START_MS = Date.parse("2026-03-03T14:30:00Z");
+
+/** Small deterministic PRNG (mulberry32), so every design sees exactly the same alerts. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function zipfSampler(n: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += 1 / (i + 1);
+    cdf[i] = total;
+  }
+  return () => {
+    const x = random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+export const symbolNames = Array.from({ length: SYMBOLS }, (_, i) => `S${i.toString(36).toUpperCase()}`);
+const openingPrices = (() => {
+  const random = rng(SEED + 1);
+  return Float64Array.from({ length: SYMBOLS }, () => Math.round((5 + random() * 495) * 100) / 100);
+})();
+
+function uuidFrom(random: () => number): string {
+  const word = () => Math.floor(random() * 4294967296);
+  const a = word();
+  const b = word();
+  const c = word();
+  const d = word();
+  // Version 4, variant 10xx, as the alert service's ids.
+  return readUuid(Uint32Array.of(a, (b & 0xffff0fff) | 0x4000, (c & 0x3fffffff) | 0x80000000, d), 0);
+}
+
+/** Calls `visit` with each of the ALERTS alerts, generated one at a time from the seed. */
+export function forEachAlert(visit: (alert: Alert) => void): void {
+  const random = rng(SEED);
+  const symbolOf = zipfSampler(SYMBOLS, random);
+  const runMs = TICKS; // one tick per ms
+  for (let i = 0; i < ALERTS; i++) {
+    const s = symbolOf();
+    const reference = openingPrices[s]!;
+    const kindRoll = random();
+    let condition: AlertCondition;
+    if (kindRoll < 0.5) {
+      const dirRoll = random();
+      const away = 0.002 + random() * 0.2;
+      const direction = dirRoll < 1 / 3 ? "above" : dirRoll < 2 / 3 ? "below" : "cross";
+      const up = direction === "above" || (direction === "cross" && random() < 0.5);
+      condition = {
+        kind: "price",
+        direction,
+        target: Math.round(reference * (up ? 1 + away : 1 - away) * 100) / 100,
+      };
+    } else if (kindRoll < 0.8) {
+      const dirRoll = random();
+      condition = {
+        kind: "percent",
+        direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
+        percent: Math.round((0.5 + random() * 14.5) * 10) / 10,
+        basis: "last",
+      };
+    } else {
+      const percent = Math.round((1 + random() * 14) * 10) / 10;
+      condition = {
+        kind: "trailing",
+        direction: random() < 0.7 ? "down" : "up",
+        offset:
+          random() < 0.7
+            ? { unit: "percent", value: percent }
+            : { unit: "amount", value: Math.round(reference * percent) / 100 },
+      };
+    }
+    visit(
+      makeAlert({
+        id: uuidFrom(random),
+        symbol: symbolNames[s]!,
+        condition,
+        referencePrice: reference,
+        cooldownSeconds: random() < 0.2 ? 60 + Math.floor(random() * 3540) : null,
+        expiresAt: random() < 0.05 ? START_MS + Math.floor(random() * runMs * 2) : null,
+        regularHoursOnly: random() < 0.1,
+      }),
+    );
+  }
+}
+
+/** The ticks, generated up front into typed arrays (symbol as an index into symbolNames). */
+export function generateTicks() {
+  const random = rng(SEED + 2);
+  const symbolOf = zipfSampler(SYMBOLS, random);
+  const symbol = new Int32Array(TICKS);
+  const price = new Float64Array(TICKS);
+  const high = new Float64Array(TICKS);
+  const low = new Float64Array(TICKS);
+  const last = Float64Array.from(openingPrices);
+  for (let i = 0; i < TICKS; i++) {
+    const s = symbolOf();
+    // Roughly normal step with a 2 basis point standard deviation per tick.
+    const step = (random() + random() + random() - 1.5) * 0.0004;
+    const p = last[s]! * (1 + step);
+    last[s] = p;
+    symbol[i] = s;
+    price[i] = p;
+    const conflated = random() < 0.1;
+    high[i] = conflated ? p * (1 + random() * 0.001) : p;
+    low[i] = conflated ? p * (1 - random() * 0.001) : p;
+  }
+  return { symbol, price, high, low };
+}
+export type Ticks = ReturnType<typeof generateTicks>;
+
+/** Order-sensitive digest of a tick's events: two designs agree when their digests over the same ticks agree. */
+export function checksum(events: readonly MatchEvent[]): number {
+  let sum = 0;
+  events.forEach((event, i) => {
+    sum += (i + 1) * (event.type === "fired" ? event.price + event.generation : event.expiresAt / 1e9);
+    sum += Number.parseInt(event.alertId.slice(0, 6), 16) / 1e6;
+  });
+  return sum;
+}

@@ -1,0 +1,6 @@
+import { Migration20261203160000PriceBars } from "./Migration20261203160000_price_bars.ts";
+
+/** The pricing service's migrations, oldest first, listed explicitly (no globbing) so every mode runs the same set. */
+export const pricingMigrations = [
+  { name: "Migration20261203160000_price_bars", class: Migration20261203160000PriceBars },
+];

@@ -1,0 +1,158 @@
+import type { SqlEntityManager } from "@mikro-orm/postgresql";
+import type { Bar, BarResolution } from "@tickerbell/contracts";
+import { type BarPart, mergeAll, rollUpDaily, tradingDay, tradingDayBounds } from "../domain/bars.ts";
+import type { BarStore } from "../domain/ports.ts";
+import type { OpenedPricingDb } from "./orm.ts";
+
+const RECORD_COLUMNS = `r(symbol text, resolution text, t bigint, o float8, h float8, l float8, c float8,
+                           v float8, n int, open_ts bigint, close_ts bigint)`;
+
+/** Merging a part into a stored bar, the way mergeBarParts does: earliest open, latest close, extremes, sums. */
+const MERGE = `
+  o = case when excluded.open_ts < price_bars.open_ts then excluded.o else price_bars.o end,
+  open_ts = least(price_bars.open_ts, excluded.open_ts),
+  h = greatest(price_bars.h, excluded.h),
+  l = least(price_bars.l, excluded.l),
+  c = case when excluded.close_ts >= price_bars.close_ts then excluded.c else price_bars.c end,
+  close_ts = greatest(price_bars.close_ts, excluded.close_ts),
+  v = price_bars.v + excluded.v,
+  n = price_bars.n + excluded.n`;
+
+interface BarRow {
+  t: string | number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  n: number;
+}
+
+/** Price history in PostgreSQL (or PGlite), in plain SQL: one table, upserts per (symbol, resolution, t). */
+export class SqlBarStore implements BarStore {
+  readonly #em: SqlEntityManager;
+  readonly #close: () => Promise<void>;
+
+  constructor(db: OpenedPricingDb) {
+    this.#em = db.em;
+    this.#close = db.close;
+  }
+
+  async write(parts: readonly BarPart[]): Promise<void> {
+    // One statement may not touch a row twice: parts of the same minute are merged first.
+    const minutes = mergeAll(parts.filter((p) => p.resolution === "1m"));
+    if (minutes.length === 0) return;
+    // The parts are exact pieces of their days too: merged into the daily bars the same way, a write costs
+    // what it carries, however many minutes the day already has.
+    const withDays = [...minutes, ...rollUpDaily(minutes)];
+    await this.#em.fork().execute(
+      `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
+       select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
+       on conflict (symbol, resolution, t) do update set ${MERGE}`,
+      [JSON.stringify(withDays.map(toRecord))],
+    );
+  }
+
+  async writeHistory(bars: readonly BarPart[]): Promise<void> {
+    const unique = mergeAll(bars);
+    if (unique.length === 0) return;
+    await this.#em.fork().transactional(async (em) => {
+      await em.execute(
+        `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
+         select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
+         on conflict (symbol, resolution, t) do nothing`,
+        [JSON.stringify(unique.map(toRecord))],
+      );
+      await rollUpDays(
+        em,
+        unique.filter((b) => b.resolution === "1m"),
+      );
+    });
+  }
+
+  async read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]> {
+    const rows = await this.#em.fork().execute<BarRow[]>(
+      `select t, o, h, l, c, v, n from price_bars
+        where symbol = ? and resolution = ? and t >= ? and t < ?
+        order by t`,
+      [symbol, resolution, from, to],
+    );
+    return rows.map((r) => ({ t: Number(r.t), o: r.o, h: r.h, l: r.l, c: r.c, v: r.v, n: r.n }));
+  }
+
+  async previousClose(symbol: string, at: number): Promise<number | null> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ c: number }[]>(
+        `select c from price_bars where symbol = ? and resolution = '1d' and t < ? order by t desc limit 1`,
+        [symbol, tradingDay(at)],
+      );
+    return rows[0]?.c ?? null;
+  }
+
+  async sweep(cutoffs: {
+    minuteBefore: number;
+    dailyBefore: number;
+  }): Promise<{ minute: number; daily: number }> {
+    const em = this.#em.fork();
+    const minute = await em.execute<{ n: number }[]>(
+      `with gone as (delete from price_bars where resolution = '1m' and t < ? returning 1)
+       select count(*)::int as n from gone`,
+      [cutoffs.minuteBefore],
+    );
+    const daily = await em.execute<{ n: number }[]>(
+      `with gone as (delete from price_bars where resolution = '1d' and t < ? returning 1)
+       select count(*)::int as n from gone`,
+      [cutoffs.dailyBefore],
+    );
+    return { minute: minute[0]?.n ?? 0, daily: daily[0]?.n ?? 0 };
+  }
+
+  close(): Promise<void> {
+    return this.#close();
+  }
+}
+
+/**
+ * Rebuilds the daily bar of every (symbol, trading day) these back-filled minutes fall in from all that day's
+ * stored minute bars (history is not a delta to merge: a minute already stored was kept, not added to).
+ */
+async function rollUpDays(em: SqlEntityManager, minutes: readonly BarPart[]): Promise<void> {
+  const days = new Map<string, { symbol: string; day: number; start: number; end: number }>();
+  for (const m of minutes) {
+    const day = tradingDay(m.t);
+    const key = `${m.symbol} ${day}`;
+    if (!days.has(key)) days.set(key, { symbol: m.symbol, day, ...tradingDayBounds(day) });
+  }
+  if (days.size === 0) return;
+  await em.execute(
+    `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
+     select d.symbol, '1d', d.day,
+            (array_agg(m.o order by m.open_ts, m.t))[1], max(m.h), min(m.l),
+            (array_agg(m.c order by m.close_ts desc, m.t desc))[1], sum(m.v), sum(m.n),
+            min(m.open_ts), max(m.close_ts)
+       from jsonb_to_recordset(?::jsonb) as d(symbol text, day bigint, start bigint, "end" bigint)
+       join price_bars m on m.symbol = d.symbol and m.resolution = '1m' and m.t >= d.start and m.t < d."end"
+      group by d.symbol, d.day
+     on conflict (symbol, resolution, t) do update set
+       o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c, v = excluded.v, n = excluded.n,
+       open_ts = excluded.open_ts, close_ts = excluded.close_ts`,
+    [JSON.stringify([...days.values()])],
+  );
+}
+
+function toRecord(p: BarPart) {
+  return {
+    symbol: p.symbol,
+    resolution: p.resolution,
+    t: p.t,
+    o: p.o,
+    h: p.h,
+    l: p.l,
+    c: p.c,
+    v: p.v,
+    n: p.n,
+    open_ts: p.openTs,
+    close_ts: p.closeTs,
+  };
+}

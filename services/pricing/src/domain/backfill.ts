@@ -1,0 +1,100 @@
+import type { Logger } from "@tickerbell/config";
+import { type BarPart, DAY_MS, minuteStart, tradingDay, tradingDayBounds } from "./bars.ts";
+import type { BarStore } from "./ports.ts";
+
+/** The history provider will not give history with these credentials (Finnhub's free plan answers 403). */
+export class HistoryUnavailableError extends Error {
+  constructor(detail: string) {
+    super(`price history is not available from the provider: ${detail}`);
+    this.name = "HistoryUnavailableError";
+  }
+}
+
+/** Complete bars from before the stream, oldest first. */
+export interface HistorySource {
+  readonly name: string;
+  /** Minute bars with `from <= t < to`. */
+  minutes(symbol: string, from: number, to: number): Promise<BarPart[]>;
+  /** Daily bars (`t` at 00:00 UTC of the trading day) with `from <= t < to`. */
+  days(symbol: string, from: number, to: number): Promise<BarPart[]>;
+}
+
+export interface BackfillerOptions {
+  source: HistorySource;
+  store: BarStore;
+  log: Logger;
+  /** Trading days of minute history to fetch, today included (default 5). */
+  minuteDays?: number;
+  /** Days of daily history to fetch (default 400). */
+  dailyDays?: number;
+  now?: () => number;
+}
+
+/**
+ * Fetches a symbol's history the first time it is asked for, one symbol at a time, and stores it under what
+ * the stream records: only minutes before the one being streamed, only days before the first minute fetched
+ * (those days are rolled up from their minutes). Once the provider refuses history for the key, it stops
+ * asking: history then starts when a symbol is first watched.
+ */
+export class Backfiller {
+  readonly #o: BackfillerOptions;
+  readonly #done = new Map<string, Promise<void>>();
+  #queue: Promise<void> = Promise.resolve();
+  #unavailable = false;
+
+  constructor(options: BackfillerOptions) {
+    this.#o = options;
+  }
+
+  /** True once the provider said no: nothing more is asked. */
+  get unavailable(): boolean {
+    return this.#unavailable;
+  }
+
+  /** The symbol's back-fill (started now if it was not yet); resolves when it is stored, failed or skipped. */
+  request(symbol: string): Promise<void> {
+    const known = this.#done.get(symbol);
+    if (known) return known;
+    const run = this.#queue.then(() => this.#backfill(symbol));
+    this.#queue = run;
+    this.#done.set(symbol, run);
+    return run;
+  }
+
+  async #backfill(symbol: string): Promise<void> {
+    if (this.#unavailable) return;
+    const { source, store, log } = this.#o;
+    const now = (this.#o.now ?? Date.now)();
+    const today = tradingDay(now);
+    const minuteFrom = tradingDayBounds(today - ((this.#o.minuteDays ?? 5) - 1) * DAY_MS).start;
+    const minuteTo = minuteStart(now);
+    try {
+      const minutes = await source.minutes(symbol, minuteFrom, minuteTo);
+      const firstDay = minutes.length > 0 ? tradingDay(Math.min(...minutes.map((m) => m.t))) : today;
+      const days = await source.days(symbol, firstDay - (this.#o.dailyDays ?? 400) * DAY_MS, firstDay);
+      await store.writeHistory([
+        ...minutes.filter((m) => m.t >= minuteFrom && m.t < minuteTo),
+        ...days.filter((d) => d.t < firstDay),
+      ]);
+      log.info(
+        { symbol, minutes: minutes.length, days: days.length, source: source.name },
+        "back-filled price history",
+      );
+    } catch (error) {
+      if (error instanceof HistoryUnavailableError) {
+        this.#unavailable = true;
+        log.warn(
+          { err: error },
+          "the market data key has no access to candles: no back-fill, price history starts when a symbol is first watched",
+        );
+        return;
+      }
+      // Asked again on the next demand (e.g. after a restart or when the network is back).
+      this.#done.delete(symbol);
+      log.warn(
+        { err: error, symbol },
+        "back-filling price history failed; it is tried again on the next demand",
+      );
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { usSessionAt } from "@tickerbell/rules";
+import type { HistorySource } from "../domain/backfill.ts";
+import { type BarPart, DAY_MS, MINUTE_MS } from "../domain/bars.ts";
+import { SeededRandom, seedFor } from "./prng.ts";
+import type { SimulatedFeed } from "./simulated-feed.ts";
+import { SIMULATED_BY_SYMBOL } from "./universe.ts";
+
+const TRADING_YEAR_MINUTES = 252 * 390;
+
+/**
+ * A plausible past for the simulated feed's walks, so a try-out has charts from the first minute: a seeded
+ * random walk run backwards from the symbol's current simulated price, so history and stream meet. Minutes
+ * trade when the simulated market does (regular hours, or around the clock when always open); days are
+ * trading days (weekdays that are not NYSE holidays).
+ */
+export class SimulatedHistory implements HistorySource {
+  readonly name = "simulated";
+  readonly #feed: SimulatedFeed;
+  readonly #seed: number;
+  readonly #alwaysOpen: boolean;
+  /** Where each symbol's minute history began: its daily history walks back from there. */
+  readonly #earliestOpen = new Map<string, number>();
+
+  constructor(feed: SimulatedFeed, options: { seed: number; marketHours: "real" | "always-open" }) {
+    this.#feed = feed;
+    this.#seed = options.seed;
+    this.#alwaysOpen = options.marketHours === "always-open";
+  }
+
+  async minutes(symbol: string, from: number, to: number): Promise<BarPart[]> {
+    this.#feed.track(symbol);
+    const random = new SeededRandom(seedFor(this.#seed, `${symbol}:minutes:${to}`));
+    const sigma = volatilityOf(symbol) / Math.sqrt(TRADING_YEAR_MINUTES);
+    const out: BarPart[] = [];
+    let close = this.#feed.current(symbol)?.price ?? 100;
+    for (let t = to - MINUTE_MS; t >= from; t -= MINUTE_MS) {
+      if (!this.#alwaysOpen && usSessionAt(t) !== "regular") continue;
+      const bar = backwardBar(symbol, "1m", t, MINUTE_MS, close, sigma, random);
+      out.push(bar);
+      close = bar.o;
+    }
+    this.#earliestOpen.set(symbol, close);
+    return out.reverse();
+  }
+
+  async days(symbol: string, from: number, to: number): Promise<BarPart[]> {
+    const random = new SeededRandom(seedFor(this.#seed, `${symbol}:days:${to}`));
+    const sigma = volatilityOf(symbol) / Math.sqrt(252);
+    const out: BarPart[] = [];
+    let close = this.#earliestOpen.get(symbol) ?? this.#feed.current(symbol)?.price ?? 100;
+    for (let t = to - DAY_MS; t >= from; t -= DAY_MS) {
+      // 15:00 UTC is inside New York's regular session on every trading day, summer or winter.
+      if (!this.#alwaysOpen && usSessionAt(t + 15 * 3_600_000) !== "regular") continue;
+      const bar = backwardBar(symbol, "1d", t, DAY_MS, close, sigma, random);
+      out.push(bar);
+      close = bar.o;
+    }
+    return out.reverse();
+  }
+}
+
+function volatilityOf(symbol: string): number {
+  return SIMULATED_BY_SYMBOL.get(symbol)?.volatility ?? 0.35;
+}
+
+/** A bar that closes at `close`, its open one random step earlier, with wicks and volume to match. */
+function backwardBar(
+  symbol: string,
+  resolution: "1m" | "1d",
+  t: number,
+  spanMs: number,
+  close: number,
+  sigma: number,
+  random: SeededRandom,
+): BarPart {
+  const round = (p: number) => Math.max(0.01, Math.round(p * 10_000) / 10_000);
+  const c = round(close);
+  const o = round(close * Math.exp(-sigma * random.normal()));
+  const h = round(Math.max(o, c) * (1 + Math.abs(random.normal()) * sigma * 0.5));
+  const l = round(Math.min(o, c) * (1 - Math.abs(random.normal()) * sigma * 0.5));
+  const n =
+    resolution === "1m" ? 1 + Math.floor(random.next() * 60) : 20_000 + Math.floor(random.next() * 40_000);
+  const v = n * (1 + Math.floor(random.next() * 300));
+  return { symbol, resolution, t, o, h, l, c, v, n, openTs: t, closeTs: t + spanMs - 1 };
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { InMemoryBus } from "@tickerbell/bus";
+import { createMetricsRegistry } from "@tickerbell/config";
+import { type BarsResponse, BarsResponseSchema, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { usSessionAt } from "@tickerbell/rules";
+import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
+import { openPricingDb } from "../src/db/orm.ts";
+import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import { DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
+import { type PricingConfig, type RunningPricing, startPricing } from "../src/pricing.ts";
+import { alertChange, pricingConfig } from "./fixtures.ts";
+import { captureLog } from "./helpers.ts";
+
+const NOW = Date.UTC(2026, 5, 3, 15, 0, 30); // Wednesday 11:00:30 New York
+const TODAY = Date.UTC(2026, 5, 3);
+const sec = (ms: number) => ms / 1000;
+
+let database: TestDatabase;
+let store: SqlBarStore;
+beforeAll(async () => {
+  database = await createTestDatabase("tb_pricing_backfill");
+  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
+});
+afterAll(async () => {
+  await store?.close();
+  await database?.drop();
+});
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function start(config: Partial<PricingConfig>) {
+  const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
+  const logs = captureLog();
+  const pricing = await startPricing({
+    config: pricingConfig(config),
+    bus,
+    demandSource: new NoDemandSnapshot(),
+    log: logs.log,
+    metrics: createMetricsRegistry("pricing-backfill-test"),
+    barStore: store,
+    tuning: { groupId: "pricing-backfill-test", now: () => NOW, backfillWaitMs: 30_000 },
+  });
+  cleanups.push(async () => {
+    await pricing.stop();
+    await bus.close();
+  });
+  return { pricing, logs };
+}
+
+async function fakeFinnhub(candleAccess: boolean) {
+  const fake = await FakeFinnhub.start({ candleAccess });
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+const onFake = (fake: FakeFinnhub) => ({
+  FINNHUB_API_KEY: fake.apiKey,
+  FINNHUB_WS_URL: fake.wsUrl,
+  FINNHUB_REST_URL: fake.restUrl,
+});
+
+async function bars(pricing: RunningPricing, path: string): Promise<BarsResponse> {
+  const res = await pricing.http.request(path);
+  expect(res.status).toBe(200);
+  return BarsResponseSchema.parse(await res.json());
+}
+
+describe("back-fill from Finnhub candles", () => {
+  it("stores minute history before the streamed minute and daily history before it, on first demand", async () => {
+    const fake = await fakeFinnhub(true);
+    const yesterday = TODAY - DAY_MS;
+    const tenAm = Date.UTC(2026, 5, 2, 14, 0); // Tuesday 10:00 New York
+    fake.setCandles("HISTA", "1", [
+      { t: sec(tenAm), o: 10, h: 11, l: 9, c: 10.5, v: 100 },
+      { t: sec(tenAm + MINUTE_MS), o: 10.5, h: 12, l: 10, c: 11, v: 50 },
+      { t: sec(NOW - 30_000 - MINUTE_MS), o: 20, h: 20, l: 20, c: 20, v: 1 },
+      // The current minute is the stream's: not taken from history.
+      { t: sec(NOW - 30_000), o: 99, h: 99, l: 99, c: 99, v: 1 },
+    ]);
+    fake.setCandles("HISTA", "D", [
+      { t: sec(yesterday - 7 * DAY_MS), o: 7, h: 8, l: 6, c: 7.5, v: 1000 },
+      { t: sec(yesterday - DAY_MS), o: 8, h: 9, l: 7, c: 8.5, v: 1000 },
+      // A day the minute history covers: rolled up from its minutes instead.
+      { t: sec(yesterday), o: 1, h: 1, l: 1, c: 1, v: 1 },
+    ]);
+    const { pricing } = await start(onFake(fake));
+    pricing.service.onAlertChange(alertChange(randomUUID(), "HISTA", "active"));
+    await pricing.backfiller?.request("HISTA");
+
+    const minutes = await bars(pricing, `/v1/bars/HISTA?from=${tenAm}&to=${NOW + MINUTE_MS}`);
+    expect(minutes.bars).toEqual([
+      { t: tenAm, o: 10, h: 11, l: 9, c: 10.5, v: 100, n: 0 },
+      { t: tenAm + MINUTE_MS, o: 10.5, h: 12, l: 10, c: 11, v: 50, n: 0 },
+      { t: NOW - 30_000 - MINUTE_MS, o: 20, h: 20, l: 20, c: 20, v: 1, n: 0 },
+    ]);
+    const days = await bars(pricing, `/v1/bars/HISTA?resolution=1d&to=${TODAY + DAY_MS}`);
+    expect(days.bars).toEqual([
+      { t: yesterday - 7 * DAY_MS, o: 7, h: 8, l: 6, c: 7.5, v: 1000, n: 0 },
+      { t: yesterday - DAY_MS, o: 8, h: 9, l: 7, c: 8.5, v: 1000, n: 0 },
+      { t: yesterday, o: 10, h: 12, l: 9, c: 11, v: 150, n: 0 },
+      { t: TODAY, o: 20, h: 20, l: 20, c: 20, v: 1, n: 0 },
+    ]);
+    expect(days.previousClose).toBe(11);
+    expect(fake.restCalls.filter((c) => c.path === "/stock/candle").map((c) => [c.symbol, c.status])).toEqual(
+      [
+        ["HISTA", 200],
+        ["HISTA", 200],
+      ],
+    );
+    // Asked again (the chart, another alert): no second fetch.
+    await bars(pricing, "/v1/bars/HISTA");
+    expect(fake.restCalls.filter((c) => c.path === "/stock/candle")).toHaveLength(2);
+  });
+
+  it("on 403 remembers that the key has no candles and stops asking", async () => {
+    const fake = await fakeFinnhub(false);
+    const { pricing, logs } = await start(onFake(fake));
+    await pricing.backfiller?.request("NOHIST1");
+    await pricing.backfiller?.request("NOHIST2");
+    const empty = await bars(pricing, "/v1/bars/NOHIST3");
+    expect(empty.bars).toEqual([]);
+    expect(pricing.backfiller?.unavailable).toBe(true);
+    expect(fake.restCalls.filter((c) => c.path === "/stock/candle").map((c) => c.status)).toEqual([403]);
+    expect(logs.text()).toMatch(
+      /no access to candles: no back-fill, price history starts when a symbol is first watched/,
+    );
+  });
+});
+
+describe("back-fill of the simulated feed", () => {
+  it("gives a symbol a plausible past that meets the live price", async () => {
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });
+    const minutes = await bars(pricing, `/v1/bars/AAPL?from=${NOW - 3 * DAY_MS}&to=${NOW}`);
+    expect(minutes.bars.length).toBeGreaterThan(390);
+    for (const b of minutes.bars) {
+      expect(usSessionAt(b.t)).toBe("regular");
+      expect(b.h).toBeGreaterThanOrEqual(Math.max(b.o, b.c));
+      expect(b.l).toBeLessThanOrEqual(Math.min(b.o, b.c));
+    }
+    const live = pricing.marketData.quote("AAPL");
+    expect(minutes.bars.at(-1)?.c).toBeCloseTo((await live)?.price ?? 0, 2);
+    const days = await bars(pricing, `/v1/bars/AAPL?resolution=1d&to=${NOW}`);
+    expect(days.bars.length).toBeGreaterThan(240);
+    expect(days.bars.every((b) => usSessionAt(b.t + 15 * 3_600_000) === "regular")).toBe(true);
+    expect(days.previousClose).not.toBeNull();
+  });
+});

@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPricingDb } from "../src/db/orm.ts";
+import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import {
+  type BarPart,
+  MINUTE_MS,
+  MinuteBarBuilder,
+  mergeAll,
+  rollUpDaily,
+  toBar,
+} from "../src/domain/bars.ts";
+
+const T0 = Date.UTC(2026, 5, 2, 13, 30); // a Tuesday, 09:30 New York
+const DAY = 86_400_000;
+
+function part(
+  symbol: string,
+  t: number,
+  o: number,
+  h: number,
+  l: number,
+  c: number,
+  v: number,
+  n = 1,
+): BarPart {
+  return { symbol, resolution: "1m", t, o, h, l, c, v, n, openTs: t + 1, closeTs: t + 59_000 };
+}
+
+/** The same behaviour on PostgreSQL and on PGlite. */
+function storeSuite(name: string, open: () => Promise<{ store: SqlBarStore; cleanup(): Promise<void> }>) {
+  describe(name, () => {
+    let store: SqlBarStore;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await open());
+    });
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it("merges a minute written in parts into the bar of all its trades, and rolls the day up", async () => {
+      const builder = new MinuteBarBuilder();
+      builder.add({ v: 1, symbol: "AAPL", price: 100, ts: T0 + 1_000, volume: 10 });
+      builder.add({ v: 1, symbol: "AAPL", price: 104, ts: T0 + 20_000, volume: 5 });
+      await store.write(builder.drain());
+      builder.add({ v: 1, symbol: "AAPL", price: 98, ts: T0 + 40_000, volume: 1 });
+      builder.add({ v: 1, symbol: "AAPL", price: 101, ts: T0 + 59_999, volume: 2 });
+      builder.add({ v: 1, symbol: "AAPL", price: 102, ts: T0 + MINUTE_MS + 5, volume: 3 });
+      await store.write(builder.drain());
+      expect(await store.read("AAPL", "1m", T0, T0 + 10 * MINUTE_MS)).toEqual([
+        { t: T0, o: 100, h: 104, l: 98, c: 101, v: 18, n: 4 },
+        { t: T0 + MINUTE_MS, o: 102, h: 102, l: 102, c: 102, v: 3, n: 1 },
+      ]);
+      const day = Date.UTC(2026, 5, 2);
+      expect(await store.read("AAPL", "1d", day, day + DAY)).toEqual([
+        { t: day, o: 100, h: 104, l: 98, c: 102, v: 21, n: 5 },
+      ]);
+    });
+
+    it("stores what the pure builder and roll-up compute, however the writes were cut", async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              price: fc.integer({ min: 100, max: 10_000 }).map((c) => c / 100),
+              step: fc.oneof(
+                fc.integer({ min: 0, max: 30_000 }),
+                fc.integer({ min: 0, max: 10 * 3_600_000 }),
+              ),
+              volume: fc.integer({ min: 0, max: 100 }),
+              cut: fc.boolean(),
+            }),
+            { minLength: 1, maxLength: 60 },
+          ),
+          async (steps) => {
+            const symbol = `P${run++}`;
+            const builder = new MinuteBarBuilder();
+            const all: BarPart[] = [];
+            let ts = T0;
+            for (const s of steps) {
+              ts += s.step;
+              builder.add({ v: 1, symbol, price: s.price, ts, volume: s.volume });
+              if (s.cut) {
+                const parts = builder.drain();
+                all.push(...parts);
+                await store.write(parts);
+              }
+            }
+            const rest = builder.drain();
+            all.push(...rest);
+            await store.write(rest);
+            const byT = (a: { t: number }, b: { t: number }) => a.t - b.t;
+            expect(await store.read(symbol, "1m", 0, ts + DAY)).toEqual(mergeAll(all).map(toBar).sort(byT));
+            expect(await store.read(symbol, "1d", 0, ts + DAY)).toEqual(
+              rollUpDaily(all).map(toBar).sort(byT),
+            );
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
+
+    it("keeps streamed bars over history, and writing the same history twice changes nothing", async () => {
+      await store.write([part("HIST", T0 + 5 * MINUTE_MS, 50, 51, 49, 50, 7)]);
+      const history = [
+        part("HIST", T0, 40, 42, 39, 41, 100, 10),
+        part("HIST", T0 + MINUTE_MS, 41, 43, 40, 42, 100, 10),
+        part("HIST", T0 + 5 * MINUTE_MS, 1, 1, 1, 1, 1, 1),
+      ];
+      await store.writeHistory(history);
+      await store.writeHistory(history);
+      expect(await store.read("HIST", "1m", T0, T0 + DAY)).toEqual([
+        { t: T0, o: 40, h: 42, l: 39, c: 41, v: 100, n: 10 },
+        { t: T0 + MINUTE_MS, o: 41, h: 43, l: 40, c: 42, v: 100, n: 10 },
+        { t: T0 + 5 * MINUTE_MS, o: 50, h: 51, l: 49, c: 50, v: 7, n: 1 },
+      ]);
+      const day = Date.UTC(2026, 5, 2);
+      expect(await store.read("HIST", "1d", day, day + 1)).toEqual([
+        { t: day, o: 40, h: 51, l: 39, c: 50, v: 207, n: 21 },
+      ]);
+    });
+
+    it("answers the close of the last day before, and reads from inclusive to exclusive", async () => {
+      const monday = Date.UTC(2026, 5, 1);
+      await store.writeHistory([
+        { ...part("PREV", monday, 10, 12, 9, 11, 1000, 50), resolution: "1d" },
+        { ...part("PREV", monday - 3 * DAY, 8, 9, 7, 8.5, 1000, 50), resolution: "1d" },
+      ]);
+      expect(await store.previousClose("PREV", T0)).toBe(11);
+      expect(await store.previousClose("PREV", monday + 3_600_000 * 15)).toBe(8.5);
+      expect(await store.previousClose("PREV", monday - 3 * DAY)).toBeNull();
+      expect((await store.read("PREV", "1d", monday - 3 * DAY, monday)).map((b) => b.t)).toEqual([
+        monday - 3 * DAY,
+      ]);
+    });
+
+    it("sweeps minute and daily bars past their cutoffs and counts them", async () => {
+      await store.writeHistory([
+        part("OLD", T0 - 40 * DAY, 1, 1, 1, 1, 1),
+        part("OLD", T0 - 10 * DAY, 2, 2, 2, 2, 1),
+        { ...part("OLD", Date.UTC(2024, 0, 2), 3, 3, 3, 3, 1), resolution: "1d" },
+      ]);
+      const gone = await store.sweep({ minuteBefore: T0 - 30 * DAY, dailyBefore: T0 - 400 * DAY });
+      expect(gone).toEqual({ minute: 1, daily: 1 });
+      expect((await store.read("OLD", "1m", 0, T0)).map((b) => b.o)).toEqual([2]);
+      // The day of the swept minute keeps its daily bar: daily bars outlive minute bars.
+      expect((await store.read("OLD", "1d", T0 - 41 * DAY, T0)).length).toBe(2);
+    });
+  });
+}
+
+let database: TestDatabase | undefined;
+storeSuite("SqlBarStore on PostgreSQL", async () => {
+  database = await createTestDatabase("tb_pricing_bars");
+  const store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
+  return { store, cleanup: async () => database?.drop() };
+});
+
+storeSuite("SqlBarStore on PGlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tickerbell-pricing-pglite-"));
+  const store = new SqlBarStore(await openPricingDb({ kind: "pglite", dataDir: dir }));
+  return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});

@@ -1,0 +1,163 @@
+import { randomUUID } from "node:crypto";
+import { InMemoryBus } from "@tickerbell/bus";
+import { createMetricsRegistry } from "@tickerbell/config";
+import { BarsResponseSchema, ErrorBodySchema, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
+import { openPricingDb } from "../src/db/orm.ts";
+import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import { MINUTE_MS } from "../src/domain/bars.ts";
+import type { BarStore } from "../src/domain/ports.ts";
+import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
+import { alertChange, pricingConfig } from "./fixtures.ts";
+import { captureLog } from "./helpers.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 5, 3, 15, 0); // Wednesday 11:00 New York
+
+let database: TestDatabase;
+let store: SqlBarStore;
+beforeAll(async () => {
+  database = await createTestDatabase("tb_pricing_bars_http");
+  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
+});
+afterAll(async () => {
+  await store?.close();
+  await database?.drop();
+});
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function pricingWith(bars: BarStore | undefined, fake?: FakeFinnhub, tuning: PricingTuning = {}) {
+  const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
+  const logs = captureLog();
+  const pricing = await startPricing({
+    config: pricingConfig(
+      fake
+        ? { FINNHUB_API_KEY: fake.apiKey, FINNHUB_WS_URL: fake.wsUrl, FINNHUB_REST_URL: fake.restUrl }
+        : {},
+    ),
+    bus,
+    demandSource: new NoDemandSnapshot(),
+    log: logs.log,
+    metrics: createMetricsRegistry("pricing-bars-test"),
+    ...(bars ? { barStore: bars } : {}),
+    tuning: { groupId: "pricing-bars-test", now: () => NOW, ...tuning },
+  });
+  cleanups.push(async () => {
+    await pricing.stop();
+    await bus.close();
+  });
+  return pricing;
+}
+
+async function get(pricing: RunningPricing, path: string) {
+  const res = await pricing.http.request(path);
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+describe("GET /v1/bars/{symbol}", () => {
+  it("records the streamed trades as minute and daily bars and serves them", async () => {
+    const fake = await FakeFinnhub.start();
+    cleanups.push(() => fake.close());
+    const pricing = await pricingWith(store, fake, { barFlushMs: 50 });
+    pricing.service.onAlertChange(alertChange(randomUUID(), "BARS1", "active"));
+    await fake.waitFor(() => fake.subscriptions().includes("BARS1"), "the BARS1 subscription");
+    const m = NOW - 10 * MINUTE_MS;
+    fake.pushTrades([
+      { symbol: "BARS1", price: 10, ts: m + 1_000, volume: 5 },
+      { symbol: "BARS1", price: 12, ts: m + 2_000, volume: 1 },
+      { symbol: "BARS1", price: 11, ts: m + 3_000, volume: 2 },
+      { symbol: "BARS1", price: 13, ts: m + 2 * MINUTE_MS, volume: 4 },
+    ]);
+    // The recorder writes every 50 ms: ask until all four trades are in.
+    let body: unknown;
+    for (let tries = 0; tries < 300; tries++) {
+      ({ body } = await get(pricing, `/v1/bars/bars1?from=${m}&to=${NOW}`));
+      const bars = (body as { bars?: Array<{ n: number }> }).bars ?? [];
+      if (bars.reduce((sum, b) => sum + b.n, 0) === 4) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(BarsResponseSchema.parse(body)).toEqual({
+      symbol: "BARS1",
+      resolution: "1m",
+      from: m,
+      to: NOW,
+      bars: [
+        { t: m, o: 10, h: 12, l: 10, c: 11, v: 8, n: 3 },
+        { t: m + 2 * MINUTE_MS, o: 13, h: 13, l: 13, c: 13, v: 4, n: 1 },
+      ],
+      previousClose: null,
+    });
+    const daily = await get(pricing, "/v1/bars/BARS1?resolution=1d");
+    expect(daily.status).toBe(200);
+    expect(BarsResponseSchema.parse(daily.body)).toMatchObject({
+      from: NOW - 366 * DAY,
+      to: NOW,
+      bars: [{ t: Date.UTC(2026, 5, 3), o: 10, h: 13, l: 10, c: 13, v: 12, n: 4 }],
+    });
+  });
+
+  it("answers the previous session's close from the daily bars", async () => {
+    const tuesday = Date.UTC(2026, 5, 2);
+    await store.writeHistory([
+      {
+        symbol: "PREVC",
+        resolution: "1d",
+        t: tuesday,
+        o: 5,
+        h: 6,
+        l: 4,
+        c: 5.5,
+        v: 100,
+        n: 10,
+        openTs: tuesday,
+        closeTs: tuesday,
+      },
+    ]);
+    // No back-fill here: the simulated past would roll Tuesday up from its own minutes.
+    const nothing = { name: "none", minutes: async () => [], days: async () => [] };
+    const pricing = await pricingWith(store, undefined, { history: nothing });
+    const res = await get(pricing, "/v1/bars/PREVC");
+    expect(res.status).toBe(200);
+    expect(BarsResponseSchema.parse(res.body)).toMatchObject({
+      from: NOW - DAY,
+      to: NOW,
+      previousClose: 5.5,
+    });
+  });
+
+  it("refuses bad and too wide ranges with a message that says what is wrong", async () => {
+    const pricing = await pricingWith(store);
+    const cases: Array<[string, RegExp]> = [
+      [`/v1/bars/AAPL?from=${NOW}&to=${NOW - 1}`, /from \(\d+\) must be before to/],
+      [`/v1/bars/AAPL?from=${NOW - 8 * DAY}&to=${NOW}`, /at most 7 days of minute bars/],
+      [`/v1/bars/AAPL?resolution=1d&from=${NOW - 800 * DAY}&to=${NOW}`, /at most 2 years of daily bars/],
+      ["/v1/bars/AAPL?resolution=5m", /resolution/],
+      ["/v1/bars/AAPL?from=yesterday", /from \(inclusive\) is a time in epoch milliseconds/],
+      ["/v1/bars/not%20a%20ticker", /a ticker is 1-10 letters/],
+    ];
+    for (const [path, message] of cases) {
+      const res = await get(pricing, path);
+      expect(res.status, path).toBe(400);
+      expect(ErrorBodySchema.parse(res.body).error.message, path).toMatch(message);
+    }
+  });
+
+  it("answers 503 when no history is recorded", async () => {
+    const pricing = await pricingWith(undefined);
+    const res = await get(pricing, "/v1/bars/AAPL");
+    expect(res.status).toBe(503);
+    expect(ErrorBodySchema.parse(res.body).error.message).toMatch(/without DATABASE_URL/);
+  });
+
+  it("is in the OpenAPI document", async () => {
+    const pricing = await pricingWith(undefined);
+    const doc = (await get(pricing, "/openapi.json")).body as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain("/v1/bars/{symbol}");
+  });
+});
