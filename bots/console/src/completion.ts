@@ -42,19 +42,19 @@ const SEARCH_DEADLINE_MS = 1500;
  * search answers are kept per prefix, so repeated Tabs cost the pricing service (and Finnhub's allowance) once.
  */
 export class ConsoleCompleter {
-  private readonly source: TickerSource | null;
-  private readonly platformUserId: string;
-  private ownTickers: Promise<string[]> | null = null;
-  private readonly searched = new Map<string, Promise<string[]>>();
+  readonly #source: TickerSource | null;
+  readonly #platformUserId: string;
+  #ownTickers: Promise<string[]> | null = null;
+  readonly #searched = new Map<string, Promise<string[]>>();
 
   constructor(source: TickerSource | null, platformUserId: string) {
-    this.source = source;
-    this.platformUserId = platformUserId;
+    this.#source = source;
+    this.#platformUserId = platformUserId;
   }
 
   /** The user's tickers may have changed (a command ran): look them up again at the next Tab. */
   forget(): void {
-    this.ownTickers = null;
+    this.#ownTickers = null;
   }
 
   /** Completes `line` (the text before the cursor). Never rejects: a failed lookup completes nothing. */
@@ -76,15 +76,15 @@ export class ConsoleCompleter {
     }
     const dollar = current.startsWith("$") ? "$" : "";
     const prefix = current.slice(dollar.length).toUpperCase();
-    const tickers = await this.tickers(prefix);
+    const tickers = await this.#tickers(prefix);
     return [finished(tickers.map((t) => `${dollar}${t}`)), current];
   }
 
   /** Tickers starting with `prefix`: the user's own first, then the rest of what search found, each once. */
-  private async tickers(prefix: string): Promise<string[]> {
+  async #tickers(prefix: string): Promise<string[]> {
     const [own, found] = await Promise.all([
-      this.own(),
-      prefix.length > 0 ? this.search(prefix) : Promise.resolve([]),
+      this.#own(),
+      prefix.length > 0 ? this.#search(prefix) : Promise.resolve([]),
     ]);
     const matching = [
       ...own.filter((t) => t.startsWith(prefix)),
@@ -93,36 +93,36 @@ export class ConsoleCompleter {
     return [...new Set(matching)];
   }
 
-  private own(): Promise<string[]> {
-    const source = this.source;
+  #own(): Promise<string[]> {
+    const source = this.#source;
     if (!source) return Promise.resolve([]);
-    if (!this.ownTickers) {
+    if (!this.#ownTickers) {
       // One lookup counts as one command against the user's allowance, like a typed one.
-      const actor = { platformUserId: this.platformUserId, commandId: `completion-${randomUUID()}` };
+      const actor = { platformUserId: this.#platformUserId, commandId: `completion-${randomUUID()}` };
       const lookup = Promise.all([
         source.alerts.listAlerts(actor, { status: "open" }),
         source.alerts.watchlist(actor),
       ]).then(([alerts, watchlist]) =>
         [...new Set([...alerts.map((a) => a.symbol), ...watchlist.items.map((i) => i.symbol)])].sort(),
       );
-      this.ownTickers = lookup;
+      this.#ownTickers = lookup;
       // A failure (the user has never used a command, the service is down) is tried again at the next Tab.
       lookup.catch(() => {
-        if (this.ownTickers === lookup) this.ownTickers = null;
+        if (this.#ownTickers === lookup) this.#ownTickers = null;
       });
     }
-    return withDeadline(this.ownTickers, []);
+    return withDeadline(this.#ownTickers, []);
   }
 
-  private search(prefix: string): Promise<string[]> {
-    const source = this.source;
+  #search(prefix: string): Promise<string[]> {
+    const source = this.#source;
     if (!source) return Promise.resolve([]);
-    let found = this.searched.get(prefix);
+    let found = this.#searched.get(prefix);
     if (!found) {
       const lookup = source.prices.search(prefix).then((matches) => matches.map((m) => m.symbol));
       found = lookup;
-      this.searched.set(prefix, lookup);
-      lookup.catch(() => this.searched.delete(prefix));
+      this.#searched.set(prefix, lookup);
+      lookup.catch(() => this.#searched.delete(prefix));
     }
     return withDeadline(found, []);
   }

@@ -40,53 +40,53 @@ const DEFAULT_HISTORY_SIZE = 500;
  * it as it was, cursor included. Through a pipe it reads plain lines and prints a prompt after each answer.
  */
 export class ConsoleChat {
-  private readonly options: ConsoleChatOptions;
+  readonly #options: ConsoleChatOptions;
   /** Line editing is on: arrow keys, history and Tab completion (a terminal, not a pipe). */
   readonly lineEditing: boolean;
-  private readonly completer: ConsoleCompleter;
-  private lines: Interface | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  readonly #completer: ConsoleCompleter;
+  #lines: Interface | null = null;
+  #queue: Promise<void> = Promise.resolve();
   /** Lines taken in and not yet answered: on a terminal no prompt is shown while any is (typing ahead is echoed). */
-  private unanswered = 0;
-  private quitting = false;
-  private isClosed = false;
+  #unanswered = 0;
+  #quitting = false;
+  #isClosed = false;
   /** The yes/no question the last reply asked (the console has no buttons): the next line may answer it. */
-  private question: NonNullable<Reply["confirm"]> | null = null;
-  private closedResolve: (() => void) | null = null;
+  #question: NonNullable<Reply["confirm"]> | null = null;
+  #closedResolve: (() => void) | null = null;
   readonly closed: Promise<void>;
 
   constructor(options: ConsoleChatOptions) {
-    this.options = options;
+    this.#options = options;
     this.lineEditing = options.terminal ?? (isTerminal(options.input) && isTerminal(options.output));
-    this.completer = new ConsoleCompleter(options.tickers ?? null, options.user.platformUserId);
+    this.#completer = new ConsoleCompleter(options.tickers ?? null, options.user.platformUserId);
     this.closed = new Promise((resolve) => {
-      this.closedResolve = resolve;
+      this.#closedResolve = resolve;
     });
   }
 
   start(): void {
-    const { input, output } = this.options;
+    const { input, output } = this.#options;
     const lines = this.lineEditing
       ? createInterface({
           input,
           output,
           terminal: true,
           prompt: PROMPT,
-          history: this.loadHistory(),
-          historySize: this.options.historySize ?? DEFAULT_HISTORY_SIZE,
+          history: this.#loadHistory(),
+          historySize: this.#options.historySize ?? DEFAULT_HISTORY_SIZE,
           removeHistoryDuplicates: true,
           completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
             // readline waits for this answer with the input paused: there is always one.
-            void this.completer.complete(line).then(
+            void this.#completer.complete(line).then(
               (result) => done(null, result),
               () => done(null, [[], line]),
             );
           },
         })
       : createInterface({ input, terminal: false });
-    this.lines = lines;
+    this.#lines = lines;
     if (this.lineEditing) {
-      lines.on("history", (history: string[]) => this.saveHistory(history));
+      lines.on("history", (history: string[]) => this.#saveHistory(history));
       // Ctrl-C drops the half-typed line, as in a shell; on an empty line it leaves, as Ctrl-D does.
       lines.on("SIGINT", () => {
         if (lines.line.length === 0) {
@@ -97,87 +97,87 @@ export class ConsoleChat {
         lines.write(null, { ctrl: true, name: "u" });
       });
     }
-    this.prompt();
+    this.#prompt();
     lines.on("line", (line) => {
-      this.unanswered += 1;
+      this.#unanswered += 1;
       // Nothing shown on the line below until the answer comes (the prompt returns after it).
       if (this.lineEditing) lines.setPrompt("");
       // One line's failure (the handler never throws; writing might) must not stop the chat or the process.
-      this.queue = this.queue
-        .then(() => this.handleLine(line))
-        .catch(() => this.show("Sorry, something went wrong with that line."))
+      this.#queue = this.#queue
+        .then(() => this.#handleLine(line))
+        .catch(() => this.#show("Sorry, something went wrong with that line."))
         .finally(() => {
-          this.unanswered -= 1;
-          this.completer.forget();
-          this.prompt();
+          this.#unanswered -= 1;
+          this.#completer.forget();
+          this.#prompt();
         });
     });
     lines.on("close", () => {
-      this.isClosed = true;
-      void this.queue.then(() => {
+      this.#isClosed = true;
+      void this.#queue.then(() => {
         // The cursor is after a prompt, except on a terminal after /quit (whose Enter ended the line).
-        const afterPrompt = !this.lineEditing || !this.quitting;
-        this.options.output.write(`${afterPrompt ? "\n" : ""}${GOODBYE}\n`);
-        this.closedResolve?.();
+        const afterPrompt = !this.lineEditing || !this.#quitting;
+        this.#options.output.write(`${afterPrompt ? "\n" : ""}${GOODBYE}\n`);
+        this.#closedResolve?.();
       });
     });
   }
 
   /** Prints something that happened outside a command (a notification), then the prompt again. */
   print(text: string): void {
-    if (this.interactive()) {
-      this.show(text);
+    if (this.#interactive()) {
+      this.#show(text);
       return;
     }
-    this.options.output.write(`\n${terminalSafe(text)}\n`);
-    this.prompt();
+    this.#options.output.write(`\n${terminalSafe(text)}\n`);
+    this.#prompt();
   }
 
   stop(): void {
-    this.lines?.close();
+    this.#lines?.close();
   }
 
-  private async handleLine(line: string): Promise<void> {
+  async #handleLine(line: string): Promise<void> {
     const text = line.trim();
     // Lines after /quit are left; lines before the end of the input are all answered (`… | npm start`).
-    if (text.length === 0 || this.quitting) return;
+    if (text.length === 0 || this.#quitting) return;
     if (text === "/quit" || text === "/exit") {
-      this.quitting = true;
+      this.#quitting = true;
       this.stop();
       return;
     }
-    const question = this.question;
-    this.question = null;
+    const question = this.#question;
+    this.#question = null;
     const answer = question === null ? null : yesOrNo(text);
     // A yes or no answers the question as its button would; any other line is a command, and drops it.
     // `/import <path>`: the console's file is a path on this machine.
     const importPath = /^\/?import\s+(.+)$/i.exec(text)?.[1];
     let reply =
       question !== null && answer !== null
-        ? await this.options.handler.handleAction(this.options.user, answer ? question.yes : question.no)
+        ? await this.#options.handler.handleAction(this.#options.user, answer ? question.yes : question.no)
         : importPath !== undefined
-          ? await this.options.handler.handleImport(this.options.user, importFileAt(importPath))
-          : await this.options.handler.handleText(
-              this.options.user,
+          ? await this.#options.handler.handleImport(this.#options.user, importFileAt(importPath))
+          : await this.#options.handler.handleText(
+              this.#options.user,
               text.startsWith("/") ? text : `/${text}`,
             );
-    if (reply.file !== undefined) reply = saveExport(reply, this.options.exportDir ?? "./data/exports");
-    this.question = reply.confirm ?? null;
-    this.show(renderReply(reply), { safe: true });
+    if (reply.file !== undefined) reply = saveExport(reply, this.#options.exportDir ?? "./data/exports");
+    this.#question = reply.confirm ?? null;
+    this.#show(renderReply(reply), { safe: true });
   }
 
   /**
    * Writes `text` on lines of its own. On a terminal the line being typed is taken off the screen first and
    * drawn again below, as it was: the text never lands in the middle of it.
    */
-  private show(text: string, { safe = false }: { safe?: boolean } = {}): void {
+  #show(text: string, { safe = false }: { safe?: boolean } = {}): void {
     const shown = safe ? text : terminalSafe(text);
-    const lines = this.lines;
-    if (!this.interactive() || !lines) {
-      this.options.output.write(`${shown}\n`);
+    const lines = this.#lines;
+    if (!this.#interactive() || !lines) {
+      this.#options.output.write(`${shown}\n`);
       return;
     }
-    const output = this.options.output;
+    const output = this.#options.output;
     // Up to the row the prompt is on (a long line wraps over several), and clear from there down.
     moveCursor(output, 0, -lines.getCursorPos().rows);
     cursorTo(output, 0);
@@ -192,39 +192,39 @@ export class ConsoleChat {
    * The prompt: through a pipe after every answer, as it always was; on a terminal once no line waits for its
    * answer (while one does, the prompt would only sit between the answers).
    */
-  private prompt(): void {
-    if (this.isClosed) return;
-    if (!this.interactive()) {
-      this.options.output.write(PROMPT);
+  #prompt(): void {
+    if (this.#isClosed) return;
+    if (!this.#interactive()) {
+      this.#options.output.write(PROMPT);
       return;
     }
-    if (this.unanswered > 0) return;
-    this.lines?.setPrompt(PROMPT);
-    this.lines?.prompt(true);
+    if (this.#unanswered > 0) return;
+    this.#lines?.setPrompt(PROMPT);
+    this.#lines?.prompt(true);
   }
 
   /** Line editing is on: a terminal whose readline is open. */
-  private interactive(): boolean {
-    return this.lineEditing && this.lines !== null && !this.isClosed;
+  #interactive(): boolean {
+    return this.lineEditing && this.#lines !== null && !this.#isClosed;
   }
 
   /** The history file's lines, newest first as readline wants them; none when there is no file yet. */
-  private loadHistory(): string[] {
-    const file = this.options.historyFile;
+  #loadHistory(): string[] {
+    const file = this.#options.historyFile;
     if (!file) return [];
     try {
       const lines = readFileSync(file, "utf8")
         .split("\n")
         .filter((l) => l.trim().length > 0);
-      return lines.slice(-(this.options.historySize ?? DEFAULT_HISTORY_SIZE)).reverse();
+      return lines.slice(-(this.#options.historySize ?? DEFAULT_HISTORY_SIZE)).reverse();
     } catch {
       return [];
     }
   }
 
   /** Keeps the history (newest first) in the file, oldest line first; a failure only loses the history. */
-  private saveHistory(history: string[]): void {
-    const file = this.options.historyFile;
+  #saveHistory(history: string[]): void {
+    const file = this.#options.historyFile;
     if (!file) return;
     try {
       mkdirSync(dirname(file), { recursive: true });

@@ -12,16 +12,16 @@ export class ConsoleNotifier implements Notifier {
   readonly platform = "console" as const;
   /** Nothing limits a console; a batch is only what arrived together. */
   readonly maxBatch = 100;
-  private readonly print: (text: string) => void;
+  readonly #print: (text: string) => void;
   constructor(print: (text: string) => void) {
-    this.print = print;
+    this.#print = print;
   }
   /** Times in `options.display`: the user's zone (UTC unless they set one). */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
-    for (const notification of batch) this.print(notificationText(notification, options.display));
+    for (const notification of batch) this.#print(notificationText(notification, options.display));
   }
   /** The quiet-hours digest, printed as one block. */
   async sendDigest(_chatId: string, digest: Digest): Promise<void> {
-    this.print(digestText(digest));
+    this.#print(digestText(digest));
   }
 }

@@ -80,20 +80,20 @@ export class TerminalSession {
   readonly input = new PassThrough();
   readonly output = new PassThrough();
   readonly chat: ConsoleChat;
-  private readonly term: InstanceType<typeof xterm.Terminal>;
-  private parsed: Promise<void> = Promise.resolve();
+  readonly #term: InstanceType<typeof xterm.Terminal>;
+  #parsed: Promise<void> = Promise.resolve();
   /** Everything written, raw, for failure messages. */
   raw = "";
 
   constructor(options: Omit<ConsoleChatOptions, "input" | "output" | "user" | "terminal">, cols = 80) {
     // A pty translates "\n" to "\r\n" on the way out (ONLCR, kept in raw mode); the emulator does the same.
-    this.term = new xterm.Terminal({ cols, rows: 40, convertEol: true, allowProposedApi: true });
+    this.#term = new xterm.Terminal({ cols, rows: 40, convertEol: true, allowProposedApi: true });
     // readline lays out long lines by the output's width, as it does on a real terminal.
     Object.assign(this.output, { columns: cols, rows: 40 });
     this.output.on("data", (chunk: Buffer) => {
       const text = String(chunk);
       this.raw += text;
-      this.parsed = this.parsed.then(() => new Promise<void>((resolve) => this.term.write(text, resolve)));
+      this.#parsed = this.#parsed.then(() => new Promise<void>((resolve) => this.#term.write(text, resolve)));
     });
     this.chat = new ConsoleChat({
       ...options,
@@ -119,8 +119,8 @@ export class TerminalSession {
    * wraps over are joined back into one, without the cells never written to.
    */
   async screen(): Promise<string[]> {
-    await this.parsed;
-    const buffer = this.term.buffer.active;
+    await this.#parsed;
+    const buffer = this.#term.buffer.active;
     const lines: string[] = [];
     for (let y = 0; y <= buffer.baseY + buffer.cursorY; y++) {
       const row = buffer.getLine(y);
@@ -134,8 +134,8 @@ export class TerminalSession {
 
   /** The cursor: its row (from the top of the scrollback) and column. */
   async cursor(): Promise<{ row: number; col: number }> {
-    await this.parsed;
-    const buffer = this.term.buffer.active;
+    await this.#parsed;
+    const buffer = this.#term.buffer.active;
     return { row: buffer.baseY + buffer.cursorY, col: buffer.cursorX };
   }
 

@@ -53,13 +53,13 @@ class RecordingNotifier implements Notifier {
   readonly platform: Platform;
   readonly maxBatch = 10;
   readonly sent: string[] = [];
-  private readonly refusal: DeliveryError | null;
+  readonly #refusal: DeliveryError | null;
   constructor(platform: Platform, refusal: DeliveryError | null = null) {
     this.platform = platform;
-    this.refusal = refusal;
+    this.#refusal = refusal;
   }
   async send(batch: NotificationBatch): Promise<void> {
-    if (this.refusal) throw this.refusal;
+    if (this.#refusal) throw this.#refusal;
     this.sent.push(...batch.map((n) => n.triggerId));
   }
 }

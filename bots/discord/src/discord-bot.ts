@@ -3,13 +3,12 @@ import {
   type AlertsApi,
   type Button,
   type ChatContext,
-  ChatLoginError,
   type CommandError,
   type CommandHandler,
+  chatLoginErrorOf,
   describeAlert,
   downloadCapped,
   type IncomingFile,
-  networkErrorCode,
   type PriceLookup,
   type Reply,
 } from "@tickerbell/bot-core";
@@ -62,16 +61,16 @@ const MAX_BUTTONS_PER_ROW = 5;
  */
 export class DiscordBot {
   readonly client: Client;
-  private readonly options: DiscordBotOptions;
-  private readonly now: () => Date;
+  readonly #options: DiscordBotOptions;
+  readonly #now: () => Date;
 
   constructor(options: DiscordBotOptions) {
-    this.options = options;
-    this.now = options.now ?? (() => new Date());
+    this.#options = options;
+    this.#now = options.now ?? (() => new Date());
     // Slash commands, autocomplete and buttons need no gateway intents; DMs are sent over REST.
     this.client = new Client({ intents: [], rest: { api: options.apiBase } });
     this.client.on(Events.InteractionCreate, (interaction) => {
-      this.onInteraction(interaction).catch((error: unknown) => {
+      this.#onInteraction(interaction).catch((error: unknown) => {
         options.logger.error({ err: error, interactionId: interaction.id }, "failed handling an interaction");
       });
     });
@@ -82,12 +81,12 @@ export class DiscordBot {
   async start(): Promise<void> {
     const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     try {
-      await this.client.login(this.options.token);
+      await this.client.login(this.#options.token);
     } catch (error) {
-      throw this.loginError(error);
+      throw this.#loginError(error);
     }
     await ready;
-    this.options.logger.info({ user: this.client.user?.tag }, "discord bot connected");
+    this.#options.logger.info({ user: this.client.user?.tag }, "discord bot connected");
   }
 
   async stop(): Promise<void> {
@@ -95,39 +94,28 @@ export class DiscordBot {
   }
 
   /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
-  private loginError(error: unknown): unknown {
-    // discord.js turns the 401 on GET /gateway/bot into its TokenInvalid error.
-    if ((error as { code?: unknown }).code === "TokenInvalid") {
-      return new ChatLoginError(
-        "discord",
-        "token-refused",
+  #loginError(error: unknown): unknown {
+    return chatLoginErrorOf(error, "discord", {
+      // discord.js turns the 401 on GET /gateway/bot into its TokenInvalid error.
+      refused: (error as { code?: unknown }).code === "TokenInvalid",
+      refusedMessage:
         "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Discord Developer Portal (your application → Bot → Reset Token)",
-        { cause: error },
-      );
-    }
-    const code = networkErrorCode(error);
-    if (code) {
-      return new ChatLoginError(
-        "discord",
-        "unreachable",
-        `could not reach Discord at ${this.options.apiBase} (${code}): check the network, or DISCORD_API_BASE if set`,
-        { cause: error },
-      );
-    }
-    return error;
+      unreachableMessage: (code) =>
+        `could not reach Discord at ${this.#options.apiBase} (${code}): check the network, or DISCORD_API_BASE if set`,
+    });
   }
 
   isReady(): boolean {
     return this.client.isReady();
   }
 
-  private async onInteraction(interaction: Interaction): Promise<void> {
-    if (interaction.isAutocomplete()) return this.onAutocomplete(interaction);
-    if (interaction.isChatInputCommand()) return this.onSlashCommand(interaction);
-    if (interaction.isButton()) return this.onButton(interaction);
+  async #onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) return this.#onAutocomplete(interaction);
+    if (interaction.isChatInputCommand()) return this.#onSlashCommand(interaction);
+    if (interaction.isButton()) return this.#onButton(interaction);
   }
 
-  private chatOf(user: User): ChatContext {
+  #chatOf(user: User): ChatContext {
     const name = user.globalName ?? user.username;
     return {
       platform: "discord",
@@ -138,14 +126,14 @@ export class DiscordBot {
     };
   }
 
-  private async onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+  async #onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const request = requestFromSlash(
       {
         command: interaction.commandName,
         subcommand: interaction.options.getSubcommand(false),
         options: optionValues(interaction.options.data),
       },
-      this.now(),
+      this.#now(),
     );
     if (request.kind === "help") {
       await interaction.reply({ content: clip(helpText(request.topic)), flags: MessageFlags.Ephemeral });
@@ -160,33 +148,33 @@ export class DiscordBot {
     const attachment = request.command.name === "import" ? interaction.options.getAttachment("file") : null;
     const reply =
       attachment === null
-        ? await this.options.handler.handle(this.chatOf(interaction.user), request.command)
-        : await this.options.handler.handleImport(this.chatOf(interaction.user), incomingFile(attachment));
+        ? await this.#options.handler.handle(this.#chatOf(interaction.user), request.command)
+        : await this.#options.handler.handleImport(this.#chatOf(interaction.user), incomingFile(attachment));
     await interaction.editReply(render(reply));
   }
 
-  private async onButton(interaction: ButtonInteraction): Promise<void> {
+  async #onButton(interaction: ButtonInteraction): Promise<void> {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const reply = await this.options.handler.handleAction(
-      this.chatOf(interaction.user),
+    const reply = await this.#options.handler.handleAction(
+      this.#chatOf(interaction.user),
       interaction.customId,
     );
     await interaction.editReply(render(reply));
   }
 
-  private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+  async #onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
     const query = String(focused.value).trim();
     const subcommand = interaction.options.getSubcommand(false);
     const lookup =
       focused.name === "alert"
-        ? this.alertChoices(this.autocompleteActor(interaction.user.id), subcommand, query)
+        ? this.#alertChoices(this.#autocompleteActor(interaction.user.id), subcommand, query)
         : interaction.commandName === "watchlist" && subcommand === "remove"
-          ? this.watchlistChoices(this.autocompleteActor(interaction.user.id), query)
-          : this.tickerChoices(query);
-    const choices = await withDeadline(lookup, this.options.autocompleteDeadlineMs ?? 2000).catch(
+          ? this.#watchlistChoices(this.#autocompleteActor(interaction.user.id), query)
+          : this.#tickerChoices(query);
+    const choices = await withDeadline(lookup, this.#options.autocompleteDeadlineMs ?? 2000).catch(
       (error: unknown) => {
-        this.options.logger.warn({ err: error, option: focused.name }, "autocomplete lookup failed");
+        this.#options.logger.warn({ err: error, option: focused.name }, "autocomplete lookup failed");
         return [];
       },
     );
@@ -197,14 +185,14 @@ export class DiscordBot {
    * Discord asks for choices on every keystroke: the lookups of one user within a few seconds share one command
    * id, so typing into an option costs the user's command allowance about one command, not one per key.
    */
-  private autocompleteActor(userId: string): Actor {
-    const window = Math.floor(this.now().getTime() / AUTOCOMPLETE_WINDOW_MS);
+  #autocompleteActor(userId: string): Actor {
+    const window = Math.floor(this.#now().getTime() / AUTOCOMPLETE_WINDOW_MS);
     return { platformUserId: userId, commandId: `autocomplete-${window}` };
   }
 
-  private async tickerChoices(query: string): Promise<Choice[]> {
+  async #tickerChoices(query: string): Promise<Choice[]> {
     if (query.length === 0) return [];
-    const matches = await this.options.prices.search(query.replace(/^\$/, ""));
+    const matches = await this.#options.prices.search(query.replace(/^\$/, ""));
     return matches.slice(0, MAX_CHOICES).map((m) => ({
       name: clipTo(`${m.symbol} — ${m.description}`, 100),
       value: m.symbol.slice(0, 100),
@@ -212,8 +200,8 @@ export class DiscordBot {
   }
 
   /** Removing from the watchlist offers what is on it. */
-  private async watchlistChoices(actor: Actor, query: string): Promise<Choice[]> {
-    const { items } = await this.options.alerts.watchlist(actor);
+  async #watchlistChoices(actor: Actor, query: string): Promise<Choice[]> {
+    const { items } = await this.#options.alerts.watchlist(actor);
     const needle = query.replace(/^\$/, "").toUpperCase();
     return items
       .filter((item) => item.symbol.includes(needle))
@@ -222,10 +210,10 @@ export class DiscordBot {
   }
 
   /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
-  private async alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
+  async #alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
     // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
-    const alerts = await this.options.alerts.listAlerts(actor, { status: "open" });
-    const now = this.now();
+    const alerts = await this.#options.alerts.listAlerts(actor, { status: "open" });
+    const now = this.#now();
     const wanted = (a: Alert) =>
       subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;
     // "2000" should find "$2,000.00": compare without the formatting.

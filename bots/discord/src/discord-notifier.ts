@@ -36,16 +36,16 @@ export const DISCORD_MAX_EMBEDS_PER_MESSAGE = 10;
 export class DiscordNotifier implements Notifier {
   readonly platform = "discord" as const;
   readonly maxBatch = DISCORD_MAX_EMBEDS_PER_MESSAGE;
-  private readonly client: Client;
+  readonly #client: Client;
 
   constructor(client: Client) {
-    this.client = client;
+    this.#client = client;
   }
 
   /** Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `_options` says. */
   async send(batch: NotificationBatch, _options: NotifyOptions = {}): Promise<void> {
     try {
-      const channel = await this.client.users.createDM(batch[0].origin.chatId);
+      const channel = await this.#client.users.createDM(batch[0].origin.chatId);
       await channel.send({
         embeds: batch.map(notificationEmbed),
         components: buttonRows(
@@ -66,7 +66,7 @@ export class DiscordNotifier implements Notifier {
    */
   async sendDigest(chatId: string, digest: Digest): Promise<void> {
     try {
-      const channel = await this.client.users.createDM(chatId);
+      const channel = await this.#client.users.createDM(chatId);
       await channel.send({
         embeds: [digestEmbed(digest)],
         nonce: nonceOf(`digest:${digest.key}`),

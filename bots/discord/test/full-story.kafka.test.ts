@@ -12,7 +12,7 @@ import {
 import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
-import { AlertsClient as MatcherAlertsClient, MatcherService } from "@tickerbell/matcher/service";
+import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
 import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier } from "../src/discord-notifier.ts";
@@ -57,10 +57,13 @@ beforeAll(async () => {
     relayIdleWaitMs: 50,
     runtimeGroupId: `alerts-runtime-${run}`,
   });
-  const matcherAlerts = new MatcherAlertsClient({ baseUrl: stack.alertsUrl, internalToken: TOKENS.internal });
+  const matcherSnapshots = new AlertSnapshotClient({
+    baseUrl: stack.alertsUrl,
+    internalToken: TOKENS.internal,
+  });
   matcher = new MatcherService({
     bus: newBus("matcher"),
-    snapshots: matcherAlerts,
+    snapshots: matcherSnapshots,
     logger,
     metrics: createMetricsRegistry("matcher"),
     groupId: `matcher-${run}`,

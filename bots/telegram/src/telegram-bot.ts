@@ -1,14 +1,13 @@
 import { Agent as HttpAgent } from "node:http";
 import {
   type ChatContext,
-  ChatLoginError,
   COMMAND_HELP,
   type CommandHandler,
+  chatLoginErrorOf,
   downloadCapped,
   FileTooLargeError,
   FileUnavailableError,
   type IncomingFile,
-  networkErrorCode,
   type RateLimiter,
   type Reply,
   realSleep,
@@ -37,24 +36,24 @@ const REPLY_ATTEMPTS = 4;
 /** The chat side of the Telegram bot: long-polls updates and answers commands and button presses. */
 export class TelegramBot {
   readonly bot: Telegraf;
-  private readonly options: TelegramBotOptions;
-  private running: Promise<void> | null = null;
+  readonly #options: TelegramBotOptions;
+  #running: Promise<void> | null = null;
 
   constructor(options: TelegramBotOptions) {
-    this.options = options;
+    this.#options = options;
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot } });
     // For an http:// API root (a local Bot API server, the fakes) telegraf drops its keep-alive agent and every
     // request opens and closes a connection; at hundreds of DMs a second that costs more than the sends.
     if (options.apiRoot.startsWith("http://")) {
       this.bot.telegram.options.agent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 10_000 });
     }
-    this.bot.on(message("text"), (ctx) => this.onText(ctx, ctx.message.text));
+    this.bot.on(message("text"), (ctx) => this.#onText(ctx, ctx.message.text));
     this.bot.on(message("document"), (ctx) =>
-      this.onDocument(ctx, ctx.message.document, ctx.message.caption),
+      this.#onDocument(ctx, ctx.message.document, ctx.message.caption),
     );
-    this.bot.on(callbackQuery("data"), (ctx) => this.onButton(ctx, ctx.callbackQuery.data));
+    this.bot.on(callbackQuery("data"), (ctx) => this.#onButton(ctx, ctx.callbackQuery.data));
     this.bot.catch((error, ctx) => {
-      this.options.logger.error({ err: error, updateId: ctx.update.update_id }, "failed handling an update");
+      this.#options.logger.error({ err: error, updateId: ctx.update.update_id }, "failed handling an update");
     });
   }
 
@@ -65,35 +64,24 @@ export class TelegramBot {
         COMMAND_HELP.map((c) => ({ command: c.name, description: c.summary.slice(0, 256) })),
       );
       await new Promise<void>((resolve, reject) => {
-        this.running = this.bot.launch({ dropPendingUpdates: false }, () => resolve());
-        this.running.catch(reject);
+        this.#running = this.bot.launch({ dropPendingUpdates: false }, () => resolve());
+        this.#running.catch(reject);
       });
     } catch (error) {
-      throw this.loginError(error);
+      throw this.#loginError(error);
     }
-    this.options.logger.info({ username: this.bot.botInfo?.username }, "telegram bot polling");
+    this.#options.logger.info({ username: this.bot.botInfo?.username }, "telegram bot polling");
   }
 
   /** A refused token or an unreachable API as a ChatLoginError; anything else as it was. */
-  private loginError(error: unknown): unknown {
-    if (error instanceof TelegramError && error.code === 401) {
-      return new ChatLoginError(
-        "telegram",
-        "token-refused",
+  #loginError(error: unknown): unknown {
+    return chatLoginErrorOf(error, "telegram", {
+      refused: error instanceof TelegramError && error.code === 401,
+      refusedMessage:
         "Telegram refused TELEGRAM_TOKEN (401 Unauthorized): check it against the token @BotFather gave you (/mybots → API Token)",
-        { cause: error },
-      );
-    }
-    const code = networkErrorCode(error);
-    if (code) {
-      return new ChatLoginError(
-        "telegram",
-        "unreachable",
-        `could not reach Telegram at ${this.options.apiRoot} (${code}): check the network, or TELEGRAM_API_ROOT if set`,
-        { cause: error },
-      );
-    }
-    return error;
+      unreachableMessage: (code) =>
+        `could not reach Telegram at ${this.#options.apiRoot} (${code}): check the network, or TELEGRAM_API_ROOT if set`,
+    });
   }
 
   async stop(reason = "shutdown"): Promise<void> {
@@ -102,10 +90,10 @@ export class TelegramBot {
     } catch {
       // Not running (start failed or never called): nothing to stop.
     }
-    await this.running?.catch(() => undefined);
+    await this.#running?.catch(() => undefined);
   }
 
-  private chatOf(ctx: Context): ChatContext | null {
+  #chatOf(ctx: Context): ChatContext | null {
     const from = ctx.from;
     const chat = ctx.chat;
     if (!from || !chat) return null;
@@ -119,37 +107,33 @@ export class TelegramBot {
     };
   }
 
-  private async onText(ctx: Context, text: string): Promise<void> {
-    const chat = this.chatOf(ctx);
+  async #onText(ctx: Context, text: string): Promise<void> {
+    const chat = this.#chatOf(ctx);
     if (!chat || ctx.chat === undefined) return;
-    if (this.addressedToAnotherBot(text, ctx.botInfo?.username)) return;
+    if (this.#addressedToAnotherBot(text, ctx.botInfo?.username)) return;
     // `/import` answering a file the user sent imports that file.
     const replied = (ctx.message as { reply_to_message?: { document?: TelegramDocument } } | undefined)
       ?.reply_to_message?.document;
     const reply =
       replied !== undefined && isImportCommand(text)
-        ? await this.options.handler.handleImport(chat, this.incomingFile(replied))
-        : await this.options.handler.handleText(chat, text);
-    await this.send(ctx, ctx.chat.id, reply);
+        ? await this.#options.handler.handleImport(chat, this.#incomingFile(replied))
+        : await this.#options.handler.handleText(chat, text);
+    await this.#send(ctx, ctx.chat.id, reply);
   }
 
   /** A file with the caption `/import` is imported; in a private chat, any other file gets told how. */
-  private async onDocument(
-    ctx: Context,
-    document: TelegramDocument,
-    caption: string | undefined,
-  ): Promise<void> {
-    const chat = this.chatOf(ctx);
+  async #onDocument(ctx: Context, document: TelegramDocument, caption: string | undefined): Promise<void> {
+    const chat = this.#chatOf(ctx);
     if (!chat || ctx.chat === undefined) return;
-    if (caption !== undefined && this.addressedToAnotherBot(caption, ctx.botInfo?.username)) return;
+    if (caption !== undefined && this.#addressedToAnotherBot(caption, ctx.botInfo?.username)) return;
     if (caption !== undefined && isImportCommand(caption)) {
-      await this.send(
+      await this.#send(
         ctx,
         ctx.chat.id,
-        await this.options.handler.handleImport(chat, this.incomingFile(document)),
+        await this.#options.handler.handleImport(chat, this.#incomingFile(document)),
       );
     } else if (ctx.chat.type === "private") {
-      await this.send(ctx, ctx.chat.id, {
+      await this.#send(ctx, ctx.chat.id, {
         text: "To import this file, answer it with /import (or send it with the caption /import).",
       });
     }
@@ -159,7 +143,7 @@ export class TelegramBot {
    * The document, read only when the handler asks: its declared size is checked first, getFile's next, and the
    * download stops at the cap. The file URL holds the token: it is never logged or shown.
    */
-  private incomingFile(document: TelegramDocument): IncomingFile {
+  #incomingFile(document: TelegramDocument): IncomingFile {
     const telegram = this.bot.telegram;
     return {
       name: document.file_name ?? "file",
@@ -184,12 +168,12 @@ export class TelegramBot {
   }
 
   /** A reply: its text (in as many messages as it takes, buttons under the last), and its file as a document. */
-  private async send(ctx: Context, chatId: number, reply: Reply): Promise<void> {
+  async #send(ctx: Context, chatId: number, reply: Reply): Promise<void> {
     // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
     const parts = renderMessages(reply);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
-      await this.paced(String(chatId), () =>
+      await this.#paced(String(chatId), () =>
         ctx.telegram.sendMessage(chatId, part, {
           parse_mode: "HTML",
           ...(last && reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
@@ -198,22 +182,22 @@ export class TelegramBot {
     }
     const file = reply.file;
     if (file !== undefined) {
-      await this.paced(String(chatId), () =>
+      await this.#paced(String(chatId), () =>
         ctx.telegram.sendDocument(chatId, { source: Buffer.from(file.data), filename: file.name }),
       );
     }
   }
 
   /** In a group, `/alert@other_bot …` is for that bot: only a bare command or one naming this bot is ours. */
-  private addressedToAnotherBot(text: string, username: string | undefined): boolean {
+  #addressedToAnotherBot(text: string, username: string | undefined): boolean {
     const addressee = /^\/[A-Za-z0-9_]+@([A-Za-z0-9_]+)/.exec(text.trimStart())?.[1];
     return addressee !== undefined && addressee.toLowerCase() !== username?.toLowerCase();
   }
 
-  private async onButton(ctx: Context, data: string): Promise<void> {
-    const chat = this.chatOf(ctx);
+  async #onButton(ctx: Context, data: string): Promise<void> {
+    const chat = this.#chatOf(ctx);
     if (!chat) return;
-    const reply = await this.options.handler.handleAction(chat, data);
+    const reply = await this.#options.handler.handleAction(chat, data);
     // Answer first: the client shows a spinner on the button until it is answered.
     // Its text is capped at 200 characters; cut by code point so an emoji is never split in half.
     const answer = Array.from(reply.text.split("\n")[0]!).slice(0, 190).join("");
@@ -228,7 +212,7 @@ export class TelegramBot {
     if (!message) return;
     // A message that carries several notifications keeps them: the answer goes below it instead of over it.
     if (isCoalescedNotification(message)) {
-      await this.paced(String(message.chat.id), () =>
+      await this.#paced(String(message.chat.id), () =>
         ctx.telegram.sendMessage(message.chat.id, renderMessages(reply)[0]!, {
           parse_mode: "HTML",
           ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
@@ -236,7 +220,7 @@ export class TelegramBot {
       );
       return;
     }
-    await this.paced(String(message.chat.id), () =>
+    await this.#paced(String(message.chat.id), () =>
       ctx.telegram.editMessageText(
         message.chat.id,
         message.message_id,
@@ -249,13 +233,13 @@ export class TelegramBot {
       ),
     ).catch((error: unknown) => {
       // The message may be too old to edit; the callback answer already told the user.
-      this.options.logger.debug({ err: error }, "could not edit the message under a button");
+      this.#options.logger.debug({ err: error }, "could not edit the message under a button");
     });
   }
 
   /** Sends within the rate limits, riding out a 429 by waiting the retry_after Telegram names. */
-  private async paced<T>(chatId: string, send: () => Promise<T>): Promise<T> {
-    const limiter = this.options.limiter;
+  async #paced<T>(chatId: string, send: () => Promise<T>): Promise<T> {
+    const limiter = this.#options.limiter;
     for (let attempt = 1; ; attempt++) {
       await limiter?.acquire(chatId);
       try {
@@ -263,7 +247,7 @@ export class TelegramBot {
       } catch (error) {
         if (!(error instanceof TelegramError) || error.code !== 429 || attempt >= REPLY_ATTEMPTS) throw error;
         const waitMs = (error.parameters?.retry_after ?? 1) * 1000;
-        this.options.logger.warn({ chatId, waitMs, attempt }, "Telegram said too many requests; waiting");
+        this.#options.logger.warn({ chatId, waitMs, attempt }, "Telegram said too many requests; waiting");
         if (limiter) limiter.backOff(waitMs, chatId);
         else await realSleep(waitMs);
       }

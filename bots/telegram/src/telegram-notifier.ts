@@ -33,23 +33,23 @@ export interface TelegramNotifierOptions {
 export class TelegramNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = TELEGRAM_MAX_NOTIFICATIONS_PER_MESSAGE;
-  private readonly telegram: Telegram;
-  private readonly allowPaidBroadcast: boolean;
+  readonly #telegram: Telegram;
+  readonly #allowPaidBroadcast: boolean;
 
   constructor(telegram: Telegram, options: TelegramNotifierOptions = {}) {
-    this.telegram = telegram;
-    this.allowPaidBroadcast = options.allowPaidBroadcast ?? false;
+    this.#telegram = telegram;
+    this.#allowPaidBroadcast = options.allowPaidBroadcast ?? false;
   }
 
   /** `options.display` is the reader's zone, for the times the notification shows. */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
     try {
-      await this.telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch, options), {
+      await this.#telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch, options), {
         parse_mode: "HTML",
         reply_markup:
           batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
         // Not in telegraf's types yet (Bot API 7.11); telegraf passes the extra fields through as they are.
-        ...(this.allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
+        ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
       });
     } catch (error) {
       throw classify(error);
@@ -59,9 +59,9 @@ export class TelegramNotifier implements Notifier {
   /** The quiet-hours digest: one HTML message, a bold title, then each ticker in bold with its firings. */
   async sendDigest(chatId: string, digest: Digest): Promise<void> {
     try {
-      await this.telegram.sendMessage(chatId, digestHtml(digest), {
+      await this.#telegram.sendMessage(chatId, digestHtml(digest), {
         parse_mode: "HTML",
-        ...(this.allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
+        ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
       });
     } catch (error) {
       throw classify(error);

@@ -9,7 +9,7 @@ import { consumeNotifications } from "@tickerbell/bot-core";
 import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { type Alert, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
-import { AlertsClient as MatcherAlertsClient, MatcherService } from "@tickerbell/matcher/service";
+import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
 import { type FakeUserInput, kafkaBrokersFromEnv, type RecordedMessage } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, startWorld, TOKENS, type World } from "./harness.ts";
@@ -69,10 +69,13 @@ beforeAll(async () => {
     relayIdleWaitMs: 50,
     runtimeGroupId: `alerts-runtime-${run}`,
   });
-  const matcherAlerts = new MatcherAlertsClient({ baseUrl: world.alertsUrl, internalToken: TOKENS.internal });
+  const matcherSnapshots = new AlertSnapshotClient({
+    baseUrl: world.alertsUrl,
+    internalToken: TOKENS.internal,
+  });
   matcher = new MatcherService({
     bus: newBus("matcher"),
-    snapshots: matcherAlerts,
+    snapshots: matcherSnapshots,
     logger,
     metrics: createMetricsRegistry("matcher"),
     groupId: `matcher-${run}`,

@@ -40,22 +40,22 @@ function hashWords(w0: number, w1: number, w2: number, w3: number): number {
 
 /** Maps UUID words (stored by the owner at slot*4 in `words`) to slots. Linear probing, backward-shift delete. */
 export class UuidSlotTable {
-  private table = new Int32Array(1024).fill(-1);
-  private count = 0;
-  private readonly probe = new Uint32Array(4);
-  private readonly wordsOf: () => Uint32Array;
+  #table = new Int32Array(1024).fill(-1);
+  #count = 0;
+  readonly #probe = new Uint32Array(4);
+  readonly #wordsOf: () => Uint32Array;
 
   constructor(wordsOf: () => Uint32Array) {
-    this.wordsOf = wordsOf;
+    this.#wordsOf = wordsOf;
   }
 
   find(id: string): number {
-    writeUuidWords(id.toLowerCase(), this.probe, 0);
-    const p = this.probe;
-    const words = this.wordsOf();
-    const mask = this.table.length - 1;
+    writeUuidWords(id.toLowerCase(), this.#probe, 0);
+    const p = this.#probe;
+    const words = this.#wordsOf();
+    const mask = this.#table.length - 1;
     for (let i = hashWords(p[0]!, p[1]!, p[2]!, p[3]!) & mask; ; i = (i + 1) & mask) {
-      const slot = this.table[i]!;
+      const slot = this.#table[i]!;
       if (slot < 0) return -1;
       const at = slot * 4;
       if (words[at] === p[0] && words[at + 1] === p[1] && words[at + 2] === p[2] && words[at + 3] === p[3]) {
@@ -66,20 +66,20 @@ export class UuidSlotTable {
 
   /** Adds a slot whose words are already written and whose id is not in the table. */
   add(slot: number): void {
-    if ((this.count + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
-    this.place(slot);
-    this.count++;
+    if ((this.#count + 1) * 2 > this.#table.length) this.#rehash(this.#table.length * 2);
+    this.#place(slot);
+    this.#count++;
   }
 
   delete(slot: number): void {
-    const table = this.table;
+    const table = this.#table;
     const mask = table.length - 1;
-    let i = this.home(slot);
+    let i = this.#home(slot);
     while (table[i] !== slot) i = (i + 1) & mask;
     // Backward-shift deletion: pull later entries of the probe run into the hole when their home allows it.
     let hole = i;
     for (let j = (hole + 1) & mask; table[j]! >= 0; j = (j + 1) & mask) {
-      const k = this.home(table[j]!);
+      const k = this.#home(table[j]!);
       const between = hole <= j ? hole < k && k <= j : hole < k || k <= j;
       if (!between) {
         table[hole] = table[j]!;
@@ -87,25 +87,25 @@ export class UuidSlotTable {
       }
     }
     table[hole] = -1;
-    this.count--;
+    this.#count--;
   }
 
-  private home(slot: number): number {
-    const words = this.wordsOf();
+  #home(slot: number): number {
+    const words = this.#wordsOf();
     const at = slot * 4;
-    return hashWords(words[at]!, words[at + 1]!, words[at + 2]!, words[at + 3]!) & (this.table.length - 1);
+    return hashWords(words[at]!, words[at + 1]!, words[at + 2]!, words[at + 3]!) & (this.#table.length - 1);
   }
 
-  private place(slot: number): void {
-    const mask = this.table.length - 1;
-    let i = this.home(slot);
-    while (this.table[i]! >= 0) i = (i + 1) & mask;
-    this.table[i] = slot;
+  #place(slot: number): void {
+    const mask = this.#table.length - 1;
+    let i = this.#home(slot);
+    while (this.#table[i]! >= 0) i = (i + 1) & mask;
+    this.#table[i] = slot;
   }
 
-  private rehash(capacity: number): void {
-    const old = this.table;
-    this.table = new Int32Array(capacity).fill(-1);
-    for (const slot of old) if (slot >= 0) this.place(slot);
+  #rehash(capacity: number): void {
+    const old = this.#table;
+    this.#table = new Int32Array(capacity).fill(-1);
+    for (const slot of old) if (slot >= 0) this.#place(slot);
   }
 }

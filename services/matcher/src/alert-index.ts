@@ -208,74 +208,74 @@ export interface AlertIndexOptions {
 }
 
 export class AlertIndex {
-  private capacity: number;
-  private highWater = 0;
-  private liveCount = 0;
-  private freeSlots: number[] = [];
+  #capacity: number;
+  #highWater = 0;
+  #liveCount = 0;
+  #freeSlots: number[] = [];
 
   // Struct of arrays, indexed by slot.
-  private idWords: Uint32Array;
-  private code: Uint8Array;
-  private phase: Uint8Array;
-  private flags: Uint8Array;
-  private bookOf: Int32Array;
-  private param: Float64Array;
-  private reference: Float64Array;
-  private upperLevel: Float64Array;
-  private lowerLevel: Float64Array;
-  private generation: Int32Array;
-  private cooldownSeconds: Int32Array;
-  private expiresAt: Float64Array;
-  private firedAt: Float64Array;
-  private firedPrice: Float64Array;
+  #idWords: Uint32Array;
+  #code: Uint8Array;
+  #phase: Uint8Array;
+  #flags: Uint8Array;
+  #bookOf: Int32Array;
+  #param: Float64Array;
+  #reference: Float64Array;
+  #upperLevel: Float64Array;
+  #lowerLevel: Float64Array;
+  #generation: Int32Array;
+  #cooldownSeconds: Int32Array;
+  #expiresAt: Float64Array;
+  #firedAt: Float64Array;
+  #firedPrice: Float64Array;
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
-  private readonly levelPositions: PositionTable;
-  private readonly cooldownPositions: PositionTable;
-  private readonly expiryPositions: PositionTable;
-  private readonly trailingNodes: TrailingNodes;
-  private readonly ids: UuidSlotTable;
+  readonly #levelPositions: PositionTable;
+  readonly #cooldownPositions: PositionTable;
+  readonly #expiryPositions: PositionTable;
+  readonly #trailingNodes: TrailingNodes;
+  readonly #ids: UuidSlotTable;
 
-  private readonly symbols = new Map<string, SymbolEntry>();
-  private readonly books: Book[] = [];
-  private readonly regularHours: (utcMs: number) => boolean;
+  readonly #symbols = new Map<string, SymbolEntry>();
+  readonly #books: Book[] = [];
+  readonly #regularHours: (utcMs: number) => boolean;
 
   // Per-tick scratch.
-  private readonly collected: number[] = [];
-  private touched = false;
+  readonly #collected: number[] = [];
+  #touched = false;
 
   constructor(options: AlertIndexOptions = {}) {
-    this.regularHours = options.isRegularHours ?? isRegularHours;
+    this.#regularHours = options.isRegularHours ?? isRegularHours;
     const capacity = Math.max(16, options.capacity ?? 1024);
-    this.capacity = capacity;
-    this.idWords = new Uint32Array(capacity * 4);
-    this.code = new Uint8Array(capacity);
-    this.phase = new Uint8Array(capacity);
-    this.flags = new Uint8Array(capacity);
-    this.bookOf = new Int32Array(capacity);
-    this.param = new Float64Array(capacity);
-    this.reference = new Float64Array(capacity);
-    this.upperLevel = new Float64Array(capacity);
-    this.lowerLevel = new Float64Array(capacity);
-    this.generation = new Int32Array(capacity);
-    this.cooldownSeconds = new Int32Array(capacity);
-    this.expiresAt = new Float64Array(capacity);
-    this.firedAt = new Float64Array(capacity);
-    this.firedPrice = new Float64Array(capacity);
-    this.levelPositions = new PositionTable(capacity * 2);
-    this.cooldownPositions = new PositionTable(capacity);
-    this.expiryPositions = new PositionTable(capacity);
-    this.trailingNodes = new TrailingNodes(capacity);
-    this.ids = new UuidSlotTable(() => this.idWords);
+    this.#capacity = capacity;
+    this.#idWords = new Uint32Array(capacity * 4);
+    this.#code = new Uint8Array(capacity);
+    this.#phase = new Uint8Array(capacity);
+    this.#flags = new Uint8Array(capacity);
+    this.#bookOf = new Int32Array(capacity);
+    this.#param = new Float64Array(capacity);
+    this.#reference = new Float64Array(capacity);
+    this.#upperLevel = new Float64Array(capacity);
+    this.#lowerLevel = new Float64Array(capacity);
+    this.#generation = new Int32Array(capacity);
+    this.#cooldownSeconds = new Int32Array(capacity);
+    this.#expiresAt = new Float64Array(capacity);
+    this.#firedAt = new Float64Array(capacity);
+    this.#firedPrice = new Float64Array(capacity);
+    this.#levelPositions = new PositionTable(capacity * 2);
+    this.#cooldownPositions = new PositionTable(capacity);
+    this.#expiryPositions = new PositionTable(capacity);
+    this.#trailingNodes = new TrailingNodes(capacity);
+    this.#ids = new UuidSlotTable(() => this.#idWords);
   }
 
   /** Number of alerts in the index. */
   get size(): number {
-    return this.liveCount;
+    return this.#liveCount;
   }
 
   has(alertId: string): boolean {
-    return this.ids.find(alertId) >= 0;
+    return this.#ids.find(alertId) >= 0;
   }
 
   /**
@@ -285,26 +285,26 @@ export class AlertIndex {
    * index holds keeps its own (armed or cooling, trailing peak) and a new one starts from its record's.
    */
   upsert(alert: Alert, state?: AlertRuntimeState): void {
-    const existing = this.ids.find(alert.id);
+    const existing = this.#ids.find(alert.id);
     if (alert.status !== "active" || alert.condition.kind === "earnings") {
-      if (existing >= 0) this.removeSlot(existing);
+      if (existing >= 0) this.#removeSlot(existing);
       return;
     }
-    const next = state ?? (existing >= 0 ? this.stateOf(existing) : runtimeStateOf(alert));
-    if (existing >= 0) this.removeSlot(existing);
-    this.insert(alert, consistentState(ruleOf(alert), next));
+    const next = state ?? (existing >= 0 ? this.#stateOf(existing) : runtimeStateOf(alert));
+    if (existing >= 0) this.#removeSlot(existing);
+    this.#insert(alert, consistentState(ruleOf(alert), next));
   }
 
   remove(alertId: string): boolean {
-    const slot = this.ids.find(alertId);
+    const slot = this.#ids.find(alertId);
     if (slot < 0) return false;
-    this.removeSlot(slot);
+    this.#removeSlot(slot);
     return true;
   }
 
   exportState(alertId: string): AlertRuntimeState | undefined {
-    const slot = this.ids.find(alertId);
-    return slot < 0 ? undefined : this.stateOf(slot);
+    const slot = this.#ids.find(alertId);
+    return slot < 0 ? undefined : this.#stateOf(slot);
   }
 
   /**
@@ -312,7 +312,7 @@ export class AlertIndex {
    * a trailing peak, a cooldown, a band, a firing. False for the common tick that changes nothing.
    */
   get lastTickChangedState(): boolean {
-    return this.touched;
+    return this.#touched;
   }
 
   /**
@@ -320,16 +320,16 @@ export class AlertIndex {
    * empty array when nothing happened.
    */
   onTick(tick: TickInput): readonly MatchEvent[] {
-    this.touched = false;
-    const entry = this.symbols.get(tick.symbol);
+    this.#touched = false;
+    const entry = this.#symbols.get(tick.symbol);
     if (!entry) return NO_EVENTS;
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
     let expired: Expiration[] | null = null;
     if (entry.expiry !== null && entry.expiry.peekKey() <= ts) {
-      expired = this.expireEntry(entry, ts);
-      this.touched = true;
+      expired = this.#expireEntry(entry, ts);
+      this.#touched = true;
     }
     let fired: Firing[] | null = null;
     const allHours = entry.allHours;
@@ -337,17 +337,17 @@ export class AlertIndex {
       allHours !== null &&
       (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate)
     ) {
-      fired = this.matchBook(allHours, tick, high, low, fired);
-      this.touched = true;
+      fired = this.#matchBook(allHours, tick, high, low, fired);
+      this.#touched = true;
     }
     const regular = entry.regularHours;
     if (
       regular !== null &&
       (high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate) &&
-      this.regularHours(ts)
+      this.#regularHours(ts)
     ) {
-      fired = this.matchBook(regular, tick, high, low, fired);
-      this.touched = true;
+      fired = this.#matchBook(regular, tick, high, low, fired);
+      this.#touched = true;
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -358,24 +358,24 @@ export class AlertIndex {
 
   // --- matching -------------------------------------------------------------------------------------------
 
-  private expireEntry(entry: SymbolEntry, now: number): Expiration[] {
+  #expireEntry(entry: SymbolEntry, now: number): Expiration[] {
     const out: Expiration[] = [];
     const heap = entry.expiry!;
     while (heap.peekKey() <= now) {
       const slot = heap.peekItem();
       out.push({
         type: "expired",
-        alertId: readUuid(this.idWords, slot * 4),
+        alertId: readUuid(this.#idWords, slot * 4),
         symbol: entry.symbol,
-        expiresAt: this.expiresAt[slot]!,
+        expiresAt: this.#expiresAt[slot]!,
         ts: now,
       });
-      this.removeSlot(slot);
+      this.#removeSlot(slot);
     }
     return out;
   }
 
-  private matchBook(
+  #matchBook(
     book: Book,
     tick: TickInput,
     high: number,
@@ -390,38 +390,38 @@ export class AlertIndex {
     }
     // b. cooldowns that ended
     const cooldown = book.cooldown;
-    if (cooldown !== null) while (cooldown.peekKey() <= ts) this.endCooldown(book, cooldown.pop());
+    if (cooldown !== null) while (cooldown.peekKey() <= ts) this.#endCooldown(book, cooldown.pop());
     // c. firing
     const upper = book.upper;
     if (upper !== null) {
       while (upper.peekKey() <= high) {
         const slot = upper.pop() >> 1;
-        if (!Number.isNaN(this.lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
-        fired = this.fire(book, slot, "upper", this.upperLevel[slot]!, high, tick, NONE, fired);
+        if (!Number.isNaN(this.#lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
+        fired = this.#fire(book, slot, "upper", this.#upperLevel[slot]!, high, tick, NONE, fired);
       }
     }
     const lower = book.lower;
     if (lower !== null) {
       while (lower.peekKey() <= -low) {
         const slot = lower.pop() >> 1;
-        if (!Number.isNaN(this.upperLevel[slot]!)) book.upper!.remove(slot * 2);
-        fired = this.fire(book, slot, "lower", this.lowerLevel[slot]!, low, tick, NONE, fired);
+        if (!Number.isNaN(this.#upperLevel[slot]!)) book.upper!.remove(slot * 2);
+        fired = this.#fire(book, slot, "lower", this.#lowerLevel[slot]!, low, tick, NONE, fired);
       }
     }
     for (let t = 0; t < 4; t++) {
       const trailing = book.trailing[t];
       if (!trailing || trailing.size === 0) continue;
       const mirrored = t >= 2;
-      const collected = this.collected;
+      const collected = this.#collected;
       collected.length = 0;
       trailing.collect(mirrored ? -high : low, collected);
       for (const slot of collected) {
         const peak = trailing.peakOf(slot);
-        const key = this.trailingNodes.key[slot]!;
+        const key = this.#trailingNodes.key[slot]!;
         const level = trailing.level(peak, key);
         fired = mirrored
-          ? this.fire(book, slot, "upper", -level, high, tick, -peak, fired)
-          : this.fire(book, slot, "lower", level, low, tick, peak, fired);
+          ? this.#fire(book, slot, "upper", -level, high, tick, -peak, fired)
+          : this.#fire(book, slot, "lower", level, low, tick, peak, fired);
       }
     }
     // d. re-arming past the hysteresis band
@@ -429,23 +429,23 @@ export class AlertIndex {
     if (rearmBelow !== null) {
       while (rearmBelow.peekKey() <= -low) {
         const slot = rearmBelow.pop() >> 1;
-        this.phase[slot] = ARMED;
-        this.upperHeap(book).push(slot * 2, this.upperLevel[slot]!);
+        this.#phase[slot] = ARMED;
+        this.#upperHeap(book).push(slot * 2, this.#upperLevel[slot]!);
       }
     }
     const rearmAbove = book.rearmAbove;
     if (rearmAbove !== null) {
       while (rearmAbove.peekKey() <= high) {
         const slot = rearmAbove.pop() >> 1;
-        this.phase[slot] = ARMED;
-        this.lowerHeap(book).push(slot * 2 + 1, -this.lowerLevel[slot]!);
+        this.#phase[slot] = ARMED;
+        this.#lowerHeap(book).push(slot * 2 + 1, -this.#lowerLevel[slot]!);
       }
     }
-    this.refreshGates(book);
+    this.#refreshGates(book);
     return fired;
   }
 
-  private refreshGates(book: Book): void {
+  #refreshGates(book: Book): void {
     let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
     let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
     for (let t = 0; t < 4; t++) {
@@ -467,7 +467,7 @@ export class AlertIndex {
   }
 
   /** The alert has already left its firing structure; record the firing and move it on. */
-  private fire(
+  #fire(
     book: Book,
     slot: number,
     side: "upper" | "lower",
@@ -477,23 +477,23 @@ export class AlertIndex {
     extreme: number,
     fired: Firing[] | null,
   ): Firing[] {
-    const code = this.code[slot]!;
-    const alertId = readUuid(this.idWords, slot * 4);
-    const generation = this.generation[slot]!;
-    const repeating = this.cooldownSeconds[slot]! > 0;
-    const firedBefore = !Number.isNaN(this.firedAt[slot]!);
+    const code = this.#code[slot]!;
+    const alertId = readUuid(this.#idWords, slot * 4);
+    const generation = this.#generation[slot]!;
+    const repeating = this.#cooldownSeconds[slot]! > 0;
+    const firedBefore = !Number.isNaN(this.#firedAt[slot]!);
     const firing: Firing = {
       type: "fired",
       alertId,
       symbol: book.entry.symbol,
       generation,
       triggerId: triggerIdOf(alertId, generation),
-      condition: conditionOf(code, this.param[slot]!, this.flags[slot]!),
+      condition: conditionOf(code, this.#param[slot]!, this.#flags[slot]!),
       side,
       level,
       price,
       tickPrice: tick.price,
-      referencePrice: this.reference[slot]!,
+      referencePrice: this.#reference[slot]!,
       extreme: Number.isNaN(extreme) ? null : extreme,
       firedBefore,
       repeating,
@@ -503,277 +503,277 @@ export class AlertIndex {
     const out = fired ?? [];
     out.push(firing);
     if (!repeating) {
-      this.removeSlot(slot, true);
+      this.#removeSlot(slot, true);
       return out;
     }
     // The rule book decides the next state; the index only stores it.
     const nullable = (x: number) => (Number.isNaN(x) ? null : x);
     const next = afterFiring(
-      this.ruleOfSlot(slot),
+      this.#ruleOfSlot(slot),
       {
         generation,
         phase: "armed",
-        referencePrice: this.reference[slot]!,
-        upper: nullable(this.upperLevel[slot]!),
-        lower: nullable(this.lowerLevel[slot]!),
+        referencePrice: this.#reference[slot]!,
+        upper: nullable(this.#upperLevel[slot]!),
+        lower: nullable(this.#lowerLevel[slot]!),
         extreme: nullable(extreme),
-        lastFiredAt: nullable(this.firedAt[slot]!),
-        lastFirePrice: nullable(this.firedPrice[slot]!),
+        lastFiredAt: nullable(this.#firedAt[slot]!),
+        lastFirePrice: nullable(this.#firedPrice[slot]!),
       },
       side,
       price,
       tick.ts,
     );
     firing.next = {
-      cooldownEndsAt: tick.ts + this.cooldownSeconds[slot]! * 1000,
+      cooldownEndsAt: tick.ts + this.#cooldownSeconds[slot]! * 1000,
       upper: next.upper,
       lower: next.lower,
       extreme: next.extreme,
     };
-    this.generation[slot] = next.generation;
-    this.phase[slot] = COOLING;
-    this.firedAt[slot] = tick.ts;
-    this.firedPrice[slot] = price;
-    this.reference[slot] = next.referencePrice;
+    this.#generation[slot] = next.generation;
+    this.#phase[slot] = COOLING;
+    this.#firedAt[slot] = tick.ts;
+    this.#firedPrice[slot] = price;
+    this.#reference[slot] = next.referencePrice;
     if (isTrailing(code)) {
       const restart = next.extreme ?? price;
-      this.trailingBook(book, code).insert(
+      this.#trailingBook(book, code).insert(
         slot,
         isMirrored(code) ? -restart : restart,
-        trailingKey(code, this.param[slot]!),
+        trailingKey(code, this.#param[slot]!),
         false,
       );
     } else {
-      this.upperLevel[slot] = next.upper ?? NONE;
-      this.lowerLevel[slot] = next.lower ?? NONE;
+      this.#upperLevel[slot] = next.upper ?? NONE;
+      this.#lowerLevel[slot] = next.lower ?? NONE;
     }
-    this.cooldownHeap(book).push(slot, tick.ts + this.cooldownSeconds[slot]! * 1000);
+    this.#cooldownHeap(book).push(slot, tick.ts + this.#cooldownSeconds[slot]! * 1000);
     return out;
   }
 
-  private endCooldown(book: Book, slot: number): void {
-    const code = this.code[slot]!;
-    if (phaseAfterCooldown(conditionOf(code, this.param[slot]!, this.flags[slot]!)) === "awaitingBand") {
-      this.phase[slot] = AWAITING_BAND;
-      this.placeAwaitingBand(book, slot);
+  #endCooldown(book: Book, slot: number): void {
+    const code = this.#code[slot]!;
+    if (phaseAfterCooldown(conditionOf(code, this.#param[slot]!, this.#flags[slot]!)) === "awaitingBand") {
+      this.#phase[slot] = AWAITING_BAND;
+      this.#placeAwaitingBand(book, slot);
       return;
     }
-    this.phase[slot] = ARMED;
-    if (isTrailing(code)) this.trailingBook(book, code).arm(slot);
-    else this.placeLevels(book, slot);
+    this.#phase[slot] = ARMED;
+    if (isTrailing(code)) this.#trailingBook(book, code).arm(slot);
+    else this.#placeLevels(book, slot);
   }
 
   // --- placement ------------------------------------------------------------------------------------------
 
-  private insert(alert: Alert, state: AlertRuntimeState): void {
-    const slot = this.allocate();
-    writeUuidWords(alert.id.toLowerCase(), this.idWords, slot * 4);
-    this.ids.add(slot);
+  #insert(alert: Alert, state: AlertRuntimeState): void {
+    const slot = this.#allocate();
+    writeUuidWords(alert.id.toLowerCase(), this.#idWords, slot * 4);
+    this.#ids.add(slot);
     const code = codeOf(alert.condition);
     const param = paramOf(alert.condition);
     const rule = ruleOf(alert);
     const cooldownMs = rule.cooldownMs;
     const expiresAt = rule.expiresAtMs;
-    this.code[slot] = code;
-    this.param[slot] = param;
-    this.flags[slot] =
+    this.#code[slot] = code;
+    this.#param[slot] = param;
+    this.#flags[slot] =
       (alert.regularHoursOnly ? FLAG_REGULAR_HOURS : 0) |
       (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0);
-    this.cooldownSeconds[slot] = cooldownMs === null ? 0 : cooldownMs / 1000;
-    this.expiresAt[slot] = expiresAt ?? NONE;
-    this.generation[slot] = state.generation;
-    this.reference[slot] = state.referencePrice;
-    this.upperLevel[slot] = state.upper ?? NONE;
-    this.lowerLevel[slot] = state.lower ?? NONE;
-    this.firedAt[slot] = state.lastFiredAt ?? NONE;
-    this.firedPrice[slot] = state.lastFirePrice ?? NONE;
-    const entry = this.entryFor(alert.symbol);
-    const book = this.bookFor(entry, alert.regularHoursOnly);
-    this.bookOf[slot] = book.id;
+    this.#cooldownSeconds[slot] = cooldownMs === null ? 0 : cooldownMs / 1000;
+    this.#expiresAt[slot] = expiresAt ?? NONE;
+    this.#generation[slot] = state.generation;
+    this.#reference[slot] = state.referencePrice;
+    this.#upperLevel[slot] = state.upper ?? NONE;
+    this.#lowerLevel[slot] = state.lower ?? NONE;
+    this.#firedAt[slot] = state.lastFiredAt ?? NONE;
+    this.#firedPrice[slot] = state.lastFirePrice ?? NONE;
+    const entry = this.#entryFor(alert.symbol);
+    const book = this.#bookFor(entry, alert.regularHoursOnly);
+    this.#bookOf[slot] = book.id;
     book.size++;
     if (expiresAt !== null) {
-      entry.expiry ??= new IndexedMinHeap(this.expiryPositions);
+      entry.expiry ??= new IndexedMinHeap(this.#expiryPositions);
       entry.expiry.push(slot, expiresAt);
     }
     const phase = state.phase === "armed" ? ARMED : state.phase === "cooling" ? COOLING : AWAITING_BAND;
     if (phase === AWAITING_BAND && code !== ABOVE && code !== BELOW) {
       throw new Error(`alert ${alert.id}: only repeating above/below alerts wait for the hysteresis band`);
     }
-    this.phase[slot] = phase;
+    this.#phase[slot] = phase;
     if (isTrailing(code)) {
       const extreme = state.extreme ?? state.referencePrice;
-      this.trailingBook(book, code).insert(
+      this.#trailingBook(book, code).insert(
         slot,
         isMirrored(code) ? -extreme : extreme,
         trailingKey(code, param),
         phase === ARMED,
       );
     } else if (phase === ARMED) {
-      this.placeLevels(book, slot);
+      this.#placeLevels(book, slot);
     } else if (phase === AWAITING_BAND) {
-      this.placeAwaitingBand(book, slot);
+      this.#placeAwaitingBand(book, slot);
     }
     if (phase === COOLING) {
       if (cooldownMs === null || state.lastFiredAt === null) {
         throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
       }
-      this.cooldownHeap(book).push(slot, state.lastFiredAt + cooldownMs);
+      this.#cooldownHeap(book).push(slot, state.lastFiredAt + cooldownMs);
     }
-    this.refreshGates(book);
+    this.#refreshGates(book);
   }
 
-  private placeLevels(book: Book, slot: number): void {
-    const upper = this.upperLevel[slot]!;
-    const lower = this.lowerLevel[slot]!;
-    if (!Number.isNaN(upper)) this.upperHeap(book).push(slot * 2, upper);
-    if (!Number.isNaN(lower)) this.lowerHeap(book).push(slot * 2 + 1, -lower);
+  #placeLevels(book: Book, slot: number): void {
+    const upper = this.#upperLevel[slot]!;
+    const lower = this.#lowerLevel[slot]!;
+    if (!Number.isNaN(upper)) this.#upperHeap(book).push(slot * 2, upper);
+    if (!Number.isNaN(lower)) this.#lowerHeap(book).push(slot * 2 + 1, -lower);
   }
 
-  private placeAwaitingBand(book: Book, slot: number): void {
-    const band = bandLevelOf(conditionOf(this.code[slot]!, this.param[slot]!, this.flags[slot]!))!;
-    if (this.code[slot] === ABOVE) {
-      book.rearmBelow ??= new IndexedMinHeap(this.levelPositions);
+  #placeAwaitingBand(book: Book, slot: number): void {
+    const band = bandLevelOf(conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!))!;
+    if (this.#code[slot] === ABOVE) {
+      book.rearmBelow ??= new IndexedMinHeap(this.#levelPositions);
       book.rearmBelow.push(slot * 2 + 1, -band);
     } else {
-      book.rearmAbove ??= new IndexedMinHeap(this.levelPositions);
+      book.rearmAbove ??= new IndexedMinHeap(this.#levelPositions);
       book.rearmAbove.push(slot * 2, band);
     }
   }
 
-  private ruleOfSlot(slot: number): AlertRule {
-    const cooldownSeconds = this.cooldownSeconds[slot]!;
-    const expiresAt = this.expiresAt[slot]!;
+  #ruleOfSlot(slot: number): AlertRule {
+    const cooldownSeconds = this.#cooldownSeconds[slot]!;
+    const expiresAt = this.#expiresAt[slot]!;
     return {
-      condition: conditionOf(this.code[slot]!, this.param[slot]!, this.flags[slot]!),
+      condition: conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!),
       cooldownMs: cooldownSeconds > 0 ? cooldownSeconds * 1000 : null,
       expiresAtMs: Number.isNaN(expiresAt) ? null : expiresAt,
-      regularHoursOnly: (this.flags[slot]! & FLAG_REGULAR_HOURS) !== 0,
+      regularHoursOnly: (this.#flags[slot]! & FLAG_REGULAR_HOURS) !== 0,
     };
   }
 
   /** Removes an alert from every structure. `fromFiring`: it already left its firing structure. */
-  private removeSlot(slot: number, fromFiring = false): void {
-    const book = this.books[this.bookOf[slot]!]!;
-    const code = this.code[slot]!;
-    const phase = this.phase[slot]!;
+  #removeSlot(slot: number, fromFiring = false): void {
+    const book = this.#books[this.#bookOf[slot]!]!;
+    const code = this.#code[slot]!;
+    const phase = this.#phase[slot]!;
     if (!fromFiring) {
       if (phase === COOLING) book.cooldown!.remove(slot);
       if (isTrailing(code)) {
-        this.trailingBook(book, code).remove(slot, phase === ARMED);
+        this.#trailingBook(book, code).remove(slot, phase === ARMED);
       } else if (phase === ARMED) {
-        if (!Number.isNaN(this.upperLevel[slot]!)) book.upper!.remove(slot * 2);
-        if (!Number.isNaN(this.lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
+        if (!Number.isNaN(this.#upperLevel[slot]!)) book.upper!.remove(slot * 2);
+        if (!Number.isNaN(this.#lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
       } else if (phase === AWAITING_BAND) {
         if (code === ABOVE) book.rearmBelow!.remove(slot * 2 + 1);
         else book.rearmAbove!.remove(slot * 2);
       }
     }
-    if (!Number.isNaN(this.expiresAt[slot]!)) book.entry.expiry!.remove(slot);
+    if (!Number.isNaN(this.#expiresAt[slot]!)) book.entry.expiry!.remove(slot);
     book.size--;
-    this.ids.delete(slot);
-    this.phase[slot] = FREE;
-    this.freeSlots.push(slot);
-    this.liveCount--;
-    if (!fromFiring) this.refreshGates(book);
+    this.#ids.delete(slot);
+    this.#phase[slot] = FREE;
+    this.#freeSlots.push(slot);
+    this.#liveCount--;
+    if (!fromFiring) this.#refreshGates(book);
   }
 
-  private stateOf(slot: number): AlertRuntimeState {
-    const code = this.code[slot]!;
+  #stateOf(slot: number): AlertRuntimeState {
+    const code = this.#code[slot]!;
     const nullable = (x: number) => (Number.isNaN(x) ? null : x);
     let extreme: number | null = null;
     if (isTrailing(code)) {
-      const peak = this.trailingBook(this.books[this.bookOf[slot]!]!, code).peakOf(slot);
+      const peak = this.#trailingBook(this.#books[this.#bookOf[slot]!]!, code).peakOf(slot);
       extreme = isMirrored(code) ? -peak : peak;
     }
     return {
-      generation: this.generation[slot]!,
-      phase: PHASE_NAMES[this.phase[slot]!]!,
-      referencePrice: this.reference[slot]!,
-      upper: isTrailing(code) ? null : nullable(this.upperLevel[slot]!),
-      lower: isTrailing(code) ? null : nullable(this.lowerLevel[slot]!),
+      generation: this.#generation[slot]!,
+      phase: PHASE_NAMES[this.#phase[slot]!]!,
+      referencePrice: this.#reference[slot]!,
+      upper: isTrailing(code) ? null : nullable(this.#upperLevel[slot]!),
+      lower: isTrailing(code) ? null : nullable(this.#lowerLevel[slot]!),
       extreme,
-      lastFiredAt: nullable(this.firedAt[slot]!),
-      lastFirePrice: nullable(this.firedPrice[slot]!),
+      lastFiredAt: nullable(this.#firedAt[slot]!),
+      lastFirePrice: nullable(this.#firedPrice[slot]!),
     };
   }
 
   // --- storage --------------------------------------------------------------------------------------------
 
-  private entryFor(symbol: string): SymbolEntry {
-    let entry = this.symbols.get(symbol);
+  #entryFor(symbol: string): SymbolEntry {
+    let entry = this.#symbols.get(symbol);
     if (!entry) {
       entry = { symbol, allHours: null, regularHours: null, expiry: null };
-      this.symbols.set(symbol, entry);
+      this.#symbols.set(symbol, entry);
     }
     return entry;
   }
 
-  private bookFor(entry: SymbolEntry, regularHoursOnly: boolean): Book {
+  #bookFor(entry: SymbolEntry, regularHoursOnly: boolean): Book {
     const existing = regularHoursOnly ? entry.regularHours : entry.allHours;
     if (existing) return existing;
-    const book = new Book(this.books.length, entry);
-    this.books.push(book);
+    const book = new Book(this.#books.length, entry);
+    this.#books.push(book);
     if (regularHoursOnly) entry.regularHours = book;
     else entry.allHours = book;
     return book;
   }
 
-  private upperHeap(book: Book): IndexedMinHeap {
-    book.upper ??= new IndexedMinHeap(this.levelPositions);
+  #upperHeap(book: Book): IndexedMinHeap {
+    book.upper ??= new IndexedMinHeap(this.#levelPositions);
     return book.upper;
   }
 
-  private lowerHeap(book: Book): IndexedMinHeap {
-    book.lower ??= new IndexedMinHeap(this.levelPositions);
+  #lowerHeap(book: Book): IndexedMinHeap {
+    book.lower ??= new IndexedMinHeap(this.#levelPositions);
     return book.lower;
   }
 
-  private cooldownHeap(book: Book): IndexedMinHeap {
-    book.cooldown ??= new IndexedMinHeap(this.cooldownPositions);
+  #cooldownHeap(book: Book): IndexedMinHeap {
+    book.cooldown ??= new IndexedMinHeap(this.#cooldownPositions);
     return book.cooldown;
   }
 
-  private trailingBook(book: Book, code: number): TrailingBook {
+  #trailingBook(book: Book, code: number): TrailingBook {
     const t = code - TRAIL_DOWN_PERCENT;
     let trailing = book.trailing[t];
     if (!trailing) {
       const unit = code === TRAIL_DOWN_PERCENT || code === TRAIL_UP_PERCENT ? "percent" : "amount";
-      trailing = new TrailingBook(this.trailingNodes, unit, isMirrored(code));
+      trailing = new TrailingBook(this.#trailingNodes, unit, isMirrored(code));
       book.trailing[t] = trailing;
     }
     return trailing;
   }
 
-  private allocate(): number {
-    this.liveCount++;
-    const reused = this.freeSlots.pop();
+  #allocate(): number {
+    this.#liveCount++;
+    const reused = this.#freeSlots.pop();
     if (reused !== undefined) return reused;
-    if (this.highWater === this.capacity) this.grow(this.capacity * 2);
-    return this.highWater++;
+    if (this.#highWater === this.#capacity) this.#grow(this.#capacity * 2);
+    return this.#highWater++;
   }
 
-  private grow(capacity: number): void {
+  #grow(capacity: number): void {
     const words = new Uint32Array(capacity * 4);
-    words.set(this.idWords);
-    this.idWords = words;
-    this.code = grow8(this.code, capacity);
-    this.phase = grow8(this.phase, capacity);
-    this.flags = grow8(this.flags, capacity);
-    this.bookOf = grow32(this.bookOf, capacity);
-    this.param = grow64(this.param, capacity);
-    this.reference = grow64(this.reference, capacity);
-    this.upperLevel = grow64(this.upperLevel, capacity);
-    this.lowerLevel = grow64(this.lowerLevel, capacity);
-    this.generation = grow32(this.generation, capacity);
-    this.cooldownSeconds = grow32(this.cooldownSeconds, capacity);
-    this.expiresAt = grow64(this.expiresAt, capacity);
-    this.firedAt = grow64(this.firedAt, capacity);
-    this.firedPrice = grow64(this.firedPrice, capacity);
-    this.levelPositions.ensure(capacity * 2);
-    this.cooldownPositions.ensure(capacity);
-    this.expiryPositions.ensure(capacity);
-    this.trailingNodes.grow(capacity);
-    this.capacity = capacity;
+    words.set(this.#idWords);
+    this.#idWords = words;
+    this.#code = grow8(this.#code, capacity);
+    this.#phase = grow8(this.#phase, capacity);
+    this.#flags = grow8(this.#flags, capacity);
+    this.#bookOf = grow32(this.#bookOf, capacity);
+    this.#param = grow64(this.#param, capacity);
+    this.#reference = grow64(this.#reference, capacity);
+    this.#upperLevel = grow64(this.#upperLevel, capacity);
+    this.#lowerLevel = grow64(this.#lowerLevel, capacity);
+    this.#generation = grow32(this.#generation, capacity);
+    this.#cooldownSeconds = grow32(this.#cooldownSeconds, capacity);
+    this.#expiresAt = grow64(this.#expiresAt, capacity);
+    this.#firedAt = grow64(this.#firedAt, capacity);
+    this.#firedPrice = grow64(this.#firedPrice, capacity);
+    this.#levelPositions.ensure(capacity * 2);
+    this.#cooldownPositions.ensure(capacity);
+    this.#expiryPositions.ensure(capacity);
+    this.#trailingNodes.grow(capacity);
+    this.#capacity = capacity;
   }
 }
 

@@ -22,87 +22,87 @@ const EMPTY_ITEMS = new Int32Array(0);
 
 export class IndexedMinHeap {
   size = 0;
-  private keys: Float64Array = EMPTY_KEYS;
-  private items: Int32Array = EMPTY_ITEMS;
-  private readonly table: PositionTable;
+  #keys: Float64Array = EMPTY_KEYS;
+  #items: Int32Array = EMPTY_ITEMS;
+  readonly #table: PositionTable;
 
   constructor(table: PositionTable) {
-    this.table = table;
+    this.#table = table;
   }
 
   /** Smallest key, or +Infinity when empty: callers compare against it without a size check. */
   peekKey(): number {
-    return this.size === 0 ? Number.POSITIVE_INFINITY : this.keys[0]!;
+    return this.size === 0 ? Number.POSITIVE_INFINITY : this.#keys[0]!;
   }
 
   peekItem(): number {
-    return this.items[0]!;
+    return this.#items[0]!;
   }
 
   has(item: number): boolean {
-    return this.table.positions[item]! >= 0;
+    return this.#table.positions[item]! >= 0;
   }
 
   keyOf(item: number): number {
-    return this.keys[this.table.positions[item]!]!;
+    return this.#keys[this.#table.positions[item]!]!;
   }
 
   push(item: number, key: number): void {
-    if (this.size === this.keys.length) this.grow();
+    if (this.size === this.#keys.length) this.#grow();
     const i = this.size++;
-    this.keys[i] = key;
-    this.items[i] = item;
-    this.table.positions[item] = i;
-    this.siftUp(i);
+    this.#keys[i] = key;
+    this.#items[i] = item;
+    this.#table.positions[item] = i;
+    this.#siftUp(i);
   }
 
   pop(): number {
-    const top = this.items[0]!;
-    this.removeAt(0);
+    const top = this.#items[0]!;
+    this.#removeAt(0);
     return top;
   }
 
   remove(item: number): void {
-    const i = this.table.positions[item]!;
-    if (i >= 0) this.removeAt(i);
+    const i = this.#table.positions[item]!;
+    if (i >= 0) this.#removeAt(i);
   }
 
   /** Insert, or move to a new key if present. */
   set(item: number, key: number): void {
-    const i = this.table.positions[item]!;
+    const i = this.#table.positions[item]!;
     if (i < 0) {
       this.push(item, key);
       return;
     }
-    const old = this.keys[i]!;
-    this.keys[i] = key;
-    if (key < old) this.siftUp(i);
-    else this.siftDown(i);
+    const old = this.#keys[i]!;
+    this.#keys[i] = key;
+    if (key < old) this.#siftUp(i);
+    else this.#siftDown(i);
   }
 
   /** Items in storage order (not sorted). */
   forEachItem(visit: (item: number) => void): void {
-    for (let i = 0; i < this.size; i++) visit(this.items[i]!);
+    for (let i = 0; i < this.size; i++) visit(this.#items[i]!);
   }
 
-  private removeAt(i: number): void {
-    const positions = this.table.positions;
-    positions[this.items[i]!] = -1;
+  #removeAt(i: number): void {
+    const positions = this.#table.positions;
+    positions[this.#items[i]!] = -1;
     const last = --this.size;
     if (i === last) return;
-    const key = this.keys[last]!;
-    const item = this.items[last]!;
-    this.keys[i] = key;
-    this.items[i] = item;
+    const key = this.#keys[last]!;
+    const item = this.#items[last]!;
+    this.#keys[i] = key;
+    this.#items[i] = item;
     positions[item] = i;
-    if (i > 0 && key < this.keys[(i - 1) >> 1]!) this.siftUp(i);
-    else this.siftDown(i);
+    if (i > 0 && key < this.#keys[(i - 1) >> 1]!) this.#siftUp(i);
+    else this.#siftDown(i);
   }
 
-  private siftUp(start: number): void {
-    const keys = this.keys;
-    const items = this.items;
-    const positions = this.table.positions;
+  #siftUp(start: number): void {
+    const keys = this.#keys;
+    const items = this.#items;
+    const positions = this.#table.positions;
     const key = keys[start]!;
     const item = items[start]!;
     let i = start;
@@ -121,10 +121,10 @@ export class IndexedMinHeap {
     positions[item] = i;
   }
 
-  private siftDown(start: number): void {
-    const keys = this.keys;
-    const items = this.items;
-    const positions = this.table.positions;
+  #siftDown(start: number): void {
+    const keys = this.#keys;
+    const items = this.#items;
+    const positions = this.#table.positions;
     const size = this.size;
     const key = keys[start]!;
     const item = items[start]!;
@@ -146,14 +146,14 @@ export class IndexedMinHeap {
     positions[item] = i;
   }
 
-  private grow(): void {
+  #grow(): void {
     // 1.5x growth keeps the average slack of many small per-symbol heaps near 20%.
-    const capacity = this.keys.length < 4 ? 4 : Math.ceil(this.keys.length * 1.5);
+    const capacity = this.#keys.length < 4 ? 4 : Math.ceil(this.#keys.length * 1.5);
     const keys = new Float64Array(capacity);
-    keys.set(this.keys);
+    keys.set(this.#keys);
     const items = new Int32Array(capacity);
-    items.set(this.items);
-    this.keys = keys;
-    this.items = items;
+    items.set(this.#items);
+    this.#keys = keys;
+    this.#items = items;
   }
 }

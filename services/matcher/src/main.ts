@@ -4,7 +4,7 @@ import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import { runService } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import { loadMatcherEnv } from "./env.ts";
-import { AlertsClient } from "./service/alerts-client.ts";
+import { AlertSnapshotClient } from "./service/alert-snapshot-client.ts";
 import { createOpsApp } from "./service/http.ts";
 import { MatcherService } from "./service/matcher-service.ts";
 
@@ -24,10 +24,13 @@ await runService(
         ...consumerTuningOf(env),
       },
     });
-    const alerts = new AlertsClient({ baseUrl: env.ALERTS_URL, internalToken: env.API_TOKEN_INTERNAL });
+    const snapshots = new AlertSnapshotClient({
+      baseUrl: env.ALERTS_URL,
+      internalToken: env.API_TOKEN_INTERNAL,
+    });
     const matcher = new MatcherService({
       bus,
-      snapshots: alerts,
+      snapshots,
       logger,
       metrics,
       checkpointMs: env.MATCHER_CHECKPOINT_MS,

@@ -54,184 +54,184 @@ export class TrailingNodes {
 }
 
 export class TrailingBook {
-  private readonly nodes: TrailingNodes;
-  private readonly percent: boolean;
-  private readonly mirrored: boolean;
-  private groupCount = 0;
-  private peak = new Float64Array(4);
-  private parent = new Int32Array(4);
-  private members = new Int32Array(4);
-  private armedRoot = new Int32Array(4);
-  private dormantRoot = new Int32Array(4);
-  private readonly peakTable = new PositionTable(4);
-  private readonly fireTable = new PositionTable(4);
-  private readonly peaks = new IndexedMinHeap(this.peakTable);
-  private readonly fire = new IndexedMinHeap(this.fireTable);
-  private lastGroup = -1;
-  private readonly scratch: number[] = [];
+  readonly #nodes: TrailingNodes;
+  readonly #percent: boolean;
+  readonly #mirrored: boolean;
+  #groupCount = 0;
+  #peak = new Float64Array(4);
+  #parent = new Int32Array(4);
+  #members = new Int32Array(4);
+  #armedRoot = new Int32Array(4);
+  #dormantRoot = new Int32Array(4);
+  readonly #peakTable = new PositionTable(4);
+  readonly #fireTable = new PositionTable(4);
+  readonly #peaks = new IndexedMinHeap(this.#peakTable);
+  readonly #fire = new IndexedMinHeap(this.#fireTable);
+  #lastGroup = -1;
+  readonly #scratch: number[] = [];
 
   /**
    * `unit` picks the level formula; `mirrored` marks an `up` book fed with negated prices.
    * Node keys: percent down = -(1 - P/100), percent up = 1 + P/100, amount = A (smallest = most urgent).
    */
   constructor(nodes: TrailingNodes, unit: "percent" | "amount", mirrored: boolean) {
-    this.nodes = nodes;
-    this.percent = unit === "percent";
-    this.mirrored = mirrored;
+    this.#nodes = nodes;
+    this.#percent = unit === "percent";
+    this.#mirrored = mirrored;
   }
 
   /** Alerts (armed or dormant) in the book. */
   size = 0;
 
   level(peak: number, key: number): number {
-    if (!this.percent) return peak - key;
-    return peak * (this.mirrored ? key : -key);
+    if (!this.#percent) return peak - key;
+    return peak * (this.#mirrored ? key : -key);
   }
 
   insert(slot: number, peak: number, key: number, armed: boolean): void {
-    const nodes = this.nodes;
-    const g = this.groupFor(peak);
+    const nodes = this.#nodes;
+    const g = this.#groupFor(peak);
     nodes.group[slot] = g;
     nodes.key[slot] = key;
     nodes.child[slot] = -1;
     nodes.next[slot] = -1;
     nodes.prev[slot] = -1;
-    this.members[g]!++;
+    this.#members[g]!++;
     this.size++;
     if (armed) {
-      this.armedRoot[g] = this.meld(this.armedRoot[g]!, slot);
-      this.refreshFire(g);
+      this.#armedRoot[g] = this.#meld(this.#armedRoot[g]!, slot);
+      this.#refreshFire(g);
     } else {
-      this.dormantRoot[g] = this.meld(this.dormantRoot[g]!, slot);
+      this.#dormantRoot[g] = this.#meld(this.#dormantRoot[g]!, slot);
     }
   }
 
   remove(slot: number, armed: boolean): void {
-    const g = this.find(this.nodes.group[slot]!);
+    const g = this.#find(this.#nodes.group[slot]!);
     if (armed) {
-      this.armedRoot[g] = this.deleteNode(this.armedRoot[g]!, slot);
-      this.refreshFire(g);
+      this.#armedRoot[g] = this.#deleteNode(this.#armedRoot[g]!, slot);
+      this.#refreshFire(g);
     } else {
-      this.dormantRoot[g] = this.deleteNode(this.dormantRoot[g]!, slot);
+      this.#dormantRoot[g] = this.#deleteNode(this.#dormantRoot[g]!, slot);
     }
-    this.members[g]!--;
+    this.#members[g]!--;
     this.size--;
   }
 
   /** Cooldown over: the alert starts firing from its group's current peak. */
   arm(slot: number): void {
-    const g = this.find(this.nodes.group[slot]!);
-    this.dormantRoot[g] = this.deleteNode(this.dormantRoot[g]!, slot);
-    this.armedRoot[g] = this.meld(this.armedRoot[g]!, slot);
-    this.refreshFire(g);
+    const g = this.#find(this.#nodes.group[slot]!);
+    this.#dormantRoot[g] = this.#deleteNode(this.#dormantRoot[g]!, slot);
+    this.#armedRoot[g] = this.#meld(this.#armedRoot[g]!, slot);
+    this.#refreshFire(g);
   }
 
   /** Lowest group peak: a high above it moves peaks (+Infinity when empty). */
   lowestPeak(): number {
-    return this.peaks.peekKey();
+    return this.#peaks.peekKey();
   }
 
   /** -(highest armed level): a low at or below that level fires (+Infinity when nothing is armed). */
   fireKey(): number {
-    return this.fire.peekKey();
+    return this.#fire.peekKey();
   }
 
   peakOf(slot: number): number {
-    return this.peak[this.find(this.nodes.group[slot]!)]!;
+    return this.#peak[this.#find(this.#nodes.group[slot]!)]!;
   }
 
   /** A high of `high` happened: every alert with a lower peak now has peak `high`. */
   advance(high: number): void {
-    if (this.peaks.peekKey() >= high) return;
+    if (this.#peaks.peekKey() >= high) return;
     let rep = -1;
-    while (this.peaks.peekKey() < high) {
-      const g = this.peaks.pop();
-      this.fire.remove(g);
-      if (this.members[g] === 0) continue;
+    while (this.#peaks.peekKey() < high) {
+      const g = this.#peaks.pop();
+      this.#fire.remove(g);
+      if (this.#members[g] === 0) continue;
       if (rep < 0) {
         rep = g;
         continue;
       }
-      this.parent[g] = rep;
-      this.armedRoot[rep] = this.meld(this.armedRoot[rep]!, this.armedRoot[g]!);
-      this.dormantRoot[rep] = this.meld(this.dormantRoot[rep]!, this.dormantRoot[g]!);
-      this.members[rep]! += this.members[g]!;
-      this.members[g] = 0;
+      this.#parent[g] = rep;
+      this.#armedRoot[rep] = this.#meld(this.#armedRoot[rep]!, this.#armedRoot[g]!);
+      this.#dormantRoot[rep] = this.#meld(this.#dormantRoot[rep]!, this.#dormantRoot[g]!);
+      this.#members[rep]! += this.#members[g]!;
+      this.#members[g] = 0;
     }
     if (rep < 0) return;
-    this.peak[rep] = high;
-    this.peaks.push(rep, high);
-    this.refreshFire(rep);
+    this.#peak[rep] = high;
+    this.#peaks.push(rep, high);
+    this.#refreshFire(rep);
   }
 
   /** Pops every armed alert whose level is at or above `low`, most urgent group first. */
   collect(low: number, out: number[]): void {
     const bound = -low;
-    while (this.fire.peekKey() <= bound) {
-      const g = this.fire.peekItem();
-      const root = this.armedRoot[g]!;
-      this.armedRoot[g] = this.deleteRoot(root);
-      this.members[g]!--;
+    while (this.#fire.peekKey() <= bound) {
+      const g = this.#fire.peekItem();
+      const root = this.#armedRoot[g]!;
+      this.#armedRoot[g] = this.#deleteRoot(root);
+      this.#members[g]!--;
       this.size--;
       out.push(root);
-      this.refreshFire(g);
+      this.#refreshFire(g);
     }
   }
 
-  private refreshFire(g: number): void {
-    const root = this.armedRoot[g]!;
-    if (root < 0) this.fire.remove(g);
-    else this.fire.set(g, -this.level(this.peak[g]!, this.nodes.key[root]!));
+  #refreshFire(g: number): void {
+    const root = this.#armedRoot[g]!;
+    if (root < 0) this.#fire.remove(g);
+    else this.#fire.set(g, -this.level(this.#peak[g]!, this.#nodes.key[root]!));
   }
 
-  private groupFor(peak: number): number {
-    const last = this.lastGroup;
-    if (last >= 0 && this.parent[last] === last && this.peak[last] === peak && this.peaks.has(last))
+  #groupFor(peak: number): number {
+    const last = this.#lastGroup;
+    if (last >= 0 && this.#parent[last] === last && this.#peak[last] === peak && this.#peaks.has(last))
       return last;
-    if (this.groupCount === this.peak.length) {
+    if (this.#groupCount === this.#peak.length) {
       // Group ids are never reused while merged ids may still be on union-find paths; renumber instead of
       // growing once most ids are dead, so a long-running book stays proportional to its alerts.
-      if (this.groupCount > 2 * this.size + 16) this.compactGroups();
-      else this.growGroups();
+      if (this.#groupCount > 2 * this.size + 16) this.#compactGroups();
+      else this.#growGroups();
     }
-    const g = this.groupCount++;
-    this.peak[g] = peak;
-    this.parent[g] = g;
-    this.members[g] = 0;
-    this.armedRoot[g] = -1;
-    this.dormantRoot[g] = -1;
-    this.peaks.push(g, peak);
-    this.lastGroup = g;
+    const g = this.#groupCount++;
+    this.#peak[g] = peak;
+    this.#parent[g] = g;
+    this.#members[g] = 0;
+    this.#armedRoot[g] = -1;
+    this.#dormantRoot[g] = -1;
+    this.#peaks.push(g, peak);
+    this.#lastGroup = g;
     return g;
   }
 
   /** Number of group ids in use (live or dead), for tests. */
   get groupIdsInUse(): number {
-    return this.groupCount;
+    return this.#groupCount;
   }
 
   /**
    * Renumbers the live groups 0..k-1 and points every member straight at its group. Every member of a live
    * group sits in that group's armed or dormant heap (merges meld both), so walking those heaps finds them all.
    */
-  private compactGroups(): void {
+  #compactGroups(): void {
     const live: number[] = [];
-    this.peaks.forEachItem((g) => {
-      if (this.members[g]! > 0) live.push(g);
+    this.#peaks.forEachItem((g) => {
+      if (this.#members[g]! > 0) live.push(g);
     });
-    const peak = new Float64Array(this.peak.length);
-    const armed = new Int32Array(this.peak.length);
-    const dormant = new Int32Array(this.peak.length);
-    const members = new Int32Array(this.peak.length);
-    const group = this.nodes.group;
-    const { child, next } = this.nodes;
+    const peak = new Float64Array(this.#peak.length);
+    const armed = new Int32Array(this.#peak.length);
+    const dormant = new Int32Array(this.#peak.length);
+    const members = new Int32Array(this.#peak.length);
+    const group = this.#nodes.group;
+    const { child, next } = this.#nodes;
     const stack: number[] = [];
     live.forEach((g, id) => {
-      peak[id] = this.peak[g]!;
-      armed[id] = this.armedRoot[g]!;
-      dormant[id] = this.dormantRoot[g]!;
-      members[id] = this.members[g]!;
-      for (const root of [this.armedRoot[g]!, this.dormantRoot[g]!]) {
+      peak[id] = this.#peak[g]!;
+      armed[id] = this.#armedRoot[g]!;
+      dormant[id] = this.#dormantRoot[g]!;
+      members[id] = this.#members[g]!;
+      for (const root of [this.#armedRoot[g]!, this.#dormantRoot[g]!]) {
         if (root >= 0) stack.push(root);
         while (stack.length > 0) {
           const x = stack.pop()!;
@@ -241,23 +241,23 @@ export class TrailingBook {
         }
       }
     });
-    this.peak = peak;
-    this.armedRoot = armed;
-    this.dormantRoot = dormant;
-    this.members = members;
-    this.parent = Int32Array.from({ length: peak.length }, (_, i) => i);
-    this.groupCount = live.length;
-    this.lastGroup = -1;
-    while (this.peaks.size > 0) this.peaks.pop();
-    while (this.fire.size > 0) this.fire.pop();
+    this.#peak = peak;
+    this.#armedRoot = armed;
+    this.#dormantRoot = dormant;
+    this.#members = members;
+    this.#parent = Int32Array.from({ length: peak.length }, (_, i) => i);
+    this.#groupCount = live.length;
+    this.#lastGroup = -1;
+    while (this.#peaks.size > 0) this.#peaks.pop();
+    while (this.#fire.size > 0) this.#fire.pop();
     for (let id = 0; id < live.length; id++) {
-      this.peaks.push(id, peak[id]!);
-      this.refreshFire(id);
+      this.#peaks.push(id, peak[id]!);
+      this.#refreshFire(id);
     }
   }
 
-  private find(g: number): number {
-    const parent = this.parent;
+  #find(g: number): number {
+    const parent = this.#parent;
     let x = g;
     while (parent[x] !== x) {
       const up = parent[parent[x]!]!;
@@ -267,26 +267,25 @@ export class TrailingBook {
     return x;
   }
 
-  private growGroups(): void {
-    const capacity = this.peak.length * 2;
+  #growGroups(): void {
+    const capacity = this.#peak.length * 2;
     const peak = new Float64Array(capacity);
-    peak.set(this.peak);
-    this.peak = peak;
-    for (const name of ["parent", "members", "armedRoot", "dormantRoot"] as const) {
-      const a = new Int32Array(capacity);
-      a.set(this[name]);
-      this[name] = a;
-    }
-    this.peakTable.ensure(capacity);
-    this.fireTable.ensure(capacity);
+    peak.set(this.#peak);
+    this.#peak = peak;
+    this.#parent = grownCopy(this.#parent, capacity);
+    this.#members = grownCopy(this.#members, capacity);
+    this.#armedRoot = grownCopy(this.#armedRoot, capacity);
+    this.#dormantRoot = grownCopy(this.#dormantRoot, capacity);
+    this.#peakTable.ensure(capacity);
+    this.#fireTable.ensure(capacity);
   }
 
   // Pairing heap over alert slots. Roots have prev = next = -1; prev is the parent for a first child.
 
-  private meld(a: number, b: number): number {
+  #meld(a: number, b: number): number {
     if (a < 0) return b;
     if (b < 0) return a;
-    const { child, next, prev, key } = this.nodes;
+    const { child, next, prev, key } = this.#nodes;
     if (key[b]! < key[a]!) {
       const t = a;
       a = b;
@@ -300,12 +299,12 @@ export class TrailingBook {
     return a;
   }
 
-  private deleteRoot(root: number): number {
-    const { child, next, prev } = this.nodes;
+  #deleteRoot(root: number): number {
+    const { child, next, prev } = this.#nodes;
     let c = child[root]!;
     child[root] = -1;
     if (c < 0) return -1;
-    const pairs = this.scratch;
+    const pairs = this.#scratch;
     pairs.length = 0;
     while (c >= 0) {
       const a = c;
@@ -319,16 +318,16 @@ export class TrailingBook {
       c = next[b]!;
       next[b] = -1;
       prev[b] = -1;
-      pairs.push(this.meld(a, b));
+      pairs.push(this.#meld(a, b));
     }
     let result = pairs[pairs.length - 1]!;
-    for (let i = pairs.length - 2; i >= 0; i--) result = this.meld(pairs[i]!, result);
+    for (let i = pairs.length - 2; i >= 0; i--) result = this.#meld(pairs[i]!, result);
     return result;
   }
 
-  private deleteNode(root: number, x: number): number {
-    if (x === root) return this.deleteRoot(x);
-    const { child, next, prev } = this.nodes;
+  #deleteNode(root: number, x: number): number {
+    if (x === root) return this.#deleteRoot(x);
+    const { child, next, prev } = this.#nodes;
     const p = prev[x]!;
     const n = next[x]!;
     if (child[p] === x) child[p] = n;
@@ -336,6 +335,12 @@ export class TrailingBook {
     if (n >= 0) prev[n] = p;
     prev[x] = -1;
     next[x] = -1;
-    return this.meld(root, this.deleteRoot(x));
+    return this.#meld(root, this.#deleteRoot(x));
   }
+}
+
+function grownCopy(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(capacity);
+  grown.set(array);
+  return grown;
 }

@@ -22,7 +22,7 @@ import {
   TOPIC_PRICE_TICKS,
 } from "@tickerbell/contracts";
 import { createTestDatabase, kafkaBrokersFromEnv, type TestDatabase } from "@tickerbell/testkit";
-import { AlertsClient } from "../src/service/alerts-client.ts";
+import { AlertSnapshotClient } from "../src/service/alert-snapshot-client.ts";
 import { MatcherService } from "../src/service/matcher-service.ts";
 
 export const TOKENS = {
@@ -137,7 +137,7 @@ export class MatcherHarness {
   /** A matcher instance in `groupId`, talking to the alert service over HTTP; started, not necessarily ready. */
   async startMatcher(groupId: string, options: { checkpointMs?: number } = {}): Promise<RunningMatcher> {
     const bus = this.newBus(`matcher-${groupId}`);
-    const alerts = new AlertsClient({ baseUrl: this.baseUrl, internalToken: TOKENS.internal });
+    const alerts = new AlertSnapshotClient({ baseUrl: this.baseUrl, internalToken: TOKENS.internal });
     const matcher = new MatcherService({
       bus,
       snapshots: alerts,

@@ -2,7 +2,7 @@
 // (PostgreSQL), alerts.changes from its outbox relay, ticks on prices.ticks, notifications on
 // notifications.<platform>, firings recorded by the alert service's trigger consumer -- all on a real broker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AlertsClient } from "../src/service/alerts-client.ts";
+import { AlertSnapshotClient } from "../src/service/alert-snapshot-client.ts";
 import { countByTriggerId, MatcherHarness, TOKENS, tag, waitFor } from "./harness.ts";
 
 const h = new MatcherHarness();
@@ -16,7 +16,7 @@ afterAll(async () => {
 /** Tick times: a fixed start well in the past of every cooldown, one synthetic second per step unless told. */
 const T0 = Date.parse("2026-03-02T15:00:00Z");
 
-describe("AlertsClient against the alert service", () => {
+describe("AlertSnapshotClient against the alert service", () => {
   it("pages through every active alert of the partitions asked for, and tells a refusal from an outage", async () => {
     const run = tag();
     for (let i = 0; i < 5; i++) {
@@ -26,7 +26,11 @@ describe("AlertsClient against the alert service", () => {
         market: { last: 190 },
       });
     }
-    const client = new AlertsClient({ baseUrl: h.baseUrl, internalToken: TOKENS.internal, pageSize: 2 });
+    const client = new AlertSnapshotClient({
+      baseUrl: h.baseUrl,
+      internalToken: TOKENS.internal,
+      pageSize: 2,
+    });
     const everything = { partitions: [0, 1, 2, 3, 4, 5], partitionCount: 6, runtimeOffsets: new Map() };
     const ids: string[] = [];
     const seqs: Record<string, string>[] = [];
@@ -48,19 +52,19 @@ describe("AlertsClient against the alert service", () => {
     expect(BigInt(seqs[0]?.[`${run}G0`] ?? "0")).toBeGreaterThan(0n);
     expect(seqs.slice(1).every((s) => Object.keys(s).length === 0)).toBe(true);
 
-    const drain = async (c: AlertsClient) => {
+    const drain = async (c: AlertSnapshotClient) => {
       for await (const _ of c.activeAlerts(everything)) {
         // pages are only fetched
       }
     };
-    const refused = new AlertsClient({ baseUrl: h.baseUrl, internalToken: TOKENS.telegram });
+    const refused = new AlertSnapshotClient({ baseUrl: h.baseUrl, internalToken: TOKENS.telegram });
     await expect(drain(refused)).rejects.toMatchObject({
       name: "ApiError",
       method: "GET",
       path: "/v1/internal/alerts",
       status: 403,
     });
-    const closed = new AlertsClient({ baseUrl: "http://127.0.0.1:9", internalToken: TOKENS.internal });
+    const closed = new AlertSnapshotClient({ baseUrl: "http://127.0.0.1:9", internalToken: TOKENS.internal });
     await expect(drain(closed)).rejects.toMatchObject({
       name: "ServiceUnavailableError",
       reason: "unreachable",

@@ -12,6 +12,13 @@ import {
   type TopicOf,
 } from "./port.ts";
 
+/** The catalog's entry for a topic; a topic outside the catalog is a programming error, thrown at once. */
+export function knownTopic<C extends TopicCatalog>(catalog: C, topic: string): NonNullable<C[keyof C]> {
+  const spec = catalog[topic];
+  if (!spec) throw new Error(`unknown topic ${topic}`);
+  return spec as NonNullable<C[keyof C]>;
+}
+
 /** What an adapter needs to run one group member, whatever the adapter. */
 export interface ConsumerSpec {
   groupId: string;
@@ -33,7 +40,7 @@ export function catalogConsumer<C extends TopicCatalog, T extends TopicOf<C>>(
   catalog: C,
   options: SubscribeOptions<C, T>,
 ): ConsumerSpec {
-  for (const topic of options.topics) if (!catalog[topic]) throw new Error(`unknown topic ${topic}`);
+  for (const topic of options.topics) knownTopic(catalog, topic);
   const maxInFlight = options.maxInFlight ?? 1;
   if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
     throw new Error(`maxInFlight must be a positive integer, got ${String(options.maxInFlight)}`);
@@ -71,7 +78,7 @@ export function deadLetterConsumer<C extends TopicCatalog, T extends TopicOf<C>>
   catalog: C,
   options: DeadLetterSubscribeOptions<C, T>,
 ): ConsumerSpec {
-  for (const topic of options.topics) if (!catalog[topic]) throw new Error(`unknown topic ${topic}`);
+  for (const topic of options.topics) knownTopic(catalog, topic);
   return {
     groupId: options.groupId,
     topics: options.topics.map((t) => deadLetterTopicOf(t)),

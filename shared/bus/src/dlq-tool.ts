@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { deadLetterTopicOf } from "@tickerbell/contracts";
-import { type Admin, type IHeaders, Kafka, type KafkaMessage, logLevel } from "kafkajs";
+import { type Admin, Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { DLQ_HEADERS } from "./codec.ts";
+import { headersToStrings } from "./kafka-message.ts";
 import type { MessageHeaders } from "./port.ts";
 
 /**
@@ -334,15 +335,6 @@ function toEntry(partition: number, m: KafkaMessage, redriven: boolean): DeadLet
 function ownHeaders(headers: MessageHeaders): MessageHeaders {
   const dlq = new Set<string>(Object.values(DLQ_HEADERS));
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !dlq.has(name)));
-}
-
-function headersToStrings(headers: IHeaders | undefined): MessageHeaders {
-  const out: MessageHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 /** kafkajs wraps the network error a few times; the innermost says what actually happened. */

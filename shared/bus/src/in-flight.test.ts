@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StopSignal } from "./delivery.ts";
+import { StopSignal } from "./consume.ts";
 import { CompletionOrder, PartitionDispatcher } from "./in-flight.ts";
 
 describe("CompletionOrder", () => {

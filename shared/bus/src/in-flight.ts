@@ -1,4 +1,4 @@
-import { StopSignal } from "./delivery.ts";
+import { StopSignal } from "./consume.ts";
 
 /**
  * One partition's started messages in start (offset) order, and which of them are done. `finish` reports how far

@@ -1,14 +1,15 @@
 import type { Logger, Registry } from "@tickerbell/config";
 import { deadLetterTopicOf, type TopicCatalog } from "@tickerbell/contracts";
 import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
-import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { encodeBatch, type RawMessage } from "./codec.ts";
+import { consumeOne, StopSignal } from "./consume.ts";
 import {
   type ConsumerSpec,
   catalogConsumer,
   commitPositionsFor,
   deadLetterConsumer,
+  knownTopic,
 } from "./consumer-spec.ts";
-import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
@@ -187,9 +188,8 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
   }
 
   partitionsOf(topic: TopicOf<C>): number {
-    const spec = this.catalog[topic];
-    if (!spec) throw new Error(`unknown topic ${topic}`);
-    return this.#partitionOverrides[topic] ?? spec.partitions;
+    const { partitions } = knownTopic(this.catalog, topic);
+    return this.#partitionOverrides[topic] ?? partitions;
   }
 
   partitionOf(topic: TopicOf<C>, key: string): number {
@@ -197,7 +197,7 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
   }
 
   async endOffsets(topic: TopicOf<C>): Promise<Map<number, string>> {
-    if (!this.catalog[topic]) throw new Error(`unknown topic ${topic}`);
+    knownTopic(this.catalog, topic);
     return new Map(this.#logsOf(topic).map((log, partition) => [partition, String(log.endOffset)]));
   }
 
@@ -205,9 +205,7 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
     topic: T,
     messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
   ): Promise<void> {
-    const spec = this.catalog[topic];
-    if (!spec) throw new Error(`unknown topic ${topic}`);
-    const encoded = encodeBatch(spec, messages);
+    const encoded = encodeBatch(knownTopic(this.catalog, topic), messages);
     this.#append(topic, encoded);
     this.#metrics.published.inc({ topic }, encoded.length);
   }
@@ -476,49 +474,19 @@ export class InMemoryBus<C extends TopicCatalog> implements Bus<C> {
           continue;
         }
         const raw: RawMessage = { topic: tp.topic, partition: tp.partition, offset: String(next), ...stored };
-        dispatcher.start(raw.offset, () => this.#deliverOne(spec, raw, dispatcher.signal));
+        dispatcher.start(raw.offset, () =>
+          consumeOne(spec, raw, {
+            metrics: this.#metrics,
+            logger: this.#logger,
+            isStopping: () => dispatcher.signal.stopped,
+            pause: (ms) => dispatcher.signal.sleep(ms),
+            deadLetter: async (topic, message) => this.#append(topic, [message]),
+          }),
+        );
         next++;
       }
     } finally {
       await dispatcher.drain();
     }
-  }
-
-  /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
-  async #deliverOne(spec: ConsumerSpec, raw: RawMessage, signal: StopSignal): Promise<boolean> {
-    const outcome = await deliver(raw, {
-      groupId: spec.groupId,
-      decode: spec.decode,
-      handle: spec.handle,
-      retry: spec.retry,
-      metrics: this.#metrics,
-      logger: this.#logger,
-      isStopping: () => signal.stopped,
-      pause: (ms) => signal.sleep(ms),
-    });
-    if (outcome.kind === "aborted") return false;
-    if (outcome.kind === "dead-letter") {
-      if (spec.deadLetterFailures) {
-        const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
-        this.#append(deadLetterTopicOf(raw.topic), [dead]);
-        this.#metrics.deadLettered.inc({ topic: raw.topic, group: spec.groupId, reason: outcome.reason });
-      }
-      this.#logger?.error(
-        {
-          topic: raw.topic,
-          partition: raw.partition,
-          offset: raw.offset,
-          reason: outcome.reason,
-          error: outcome.error,
-        },
-        "message dead-lettered",
-      );
-    }
-    this.#metrics.consumed.inc({
-      topic: raw.topic,
-      group: spec.groupId,
-      outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
-    });
-    return true;
   }
 }

@@ -4,9 +4,7 @@ import {
   type Admin,
   AssignerProtocol,
   type EachBatchPayload,
-  type IHeaders,
   Kafka,
-  type KafkaMessage,
   type LogEntry,
   logLevel,
   type PartitionAssigner,
@@ -14,15 +12,17 @@ import {
   type Producer,
 } from "kafkajs";
 import { assignCoPartitioned, diffAssignment, topicPartitionId } from "./assignment.ts";
-import { encodeBatch, type RawMessage, toDeadLetter } from "./codec.ts";
+import { encodeBatch } from "./codec.ts";
+import { consumeOne, StopSignal } from "./consume.ts";
 import {
   type ConsumerSpec,
   catalogConsumer,
   commitPositionsFor,
   deadLetterConsumer,
+  knownTopic,
 } from "./consumer-spec.ts";
-import { deliver, StopSignal } from "./delivery.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
+import { toRawMessage } from "./kafka-message.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type {
@@ -157,9 +157,8 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
   }
 
   partitionsOf(topic: TopicOf<C>): number {
-    const spec = this.catalog[topic];
-    if (!spec) throw new Error(`unknown topic ${topic}`);
-    return this.#partitionCounts.get(topic) ?? this.#options.partitions?.[topic] ?? spec.partitions;
+    const { partitions } = knownTopic(this.catalog, topic);
+    return this.#partitionCounts.get(topic) ?? this.#options.partitions?.[topic] ?? partitions;
   }
 
   partitionOf(topic: TopicOf<C>, key: string): number {
@@ -167,7 +166,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
   }
 
   async endOffsets(topic: TopicOf<C>): Promise<Map<number, string>> {
-    if (!this.catalog[topic]) throw new Error(`unknown topic ${topic}`);
+    knownTopic(this.catalog, topic);
     const offsets = await (await this.#admin()).fetchTopicOffsets(topic);
     return new Map(offsets.map(({ partition, high }) => [partition, high]));
   }
@@ -221,9 +220,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     topic: T,
     messages: readonly OutgoingMessage<PublishValueOf<C, T>>[],
   ): Promise<void> {
-    const spec = this.catalog[topic];
-    if (!spec) throw new Error(`unknown topic ${topic}`);
-    const encoded = encodeBatch(spec, messages);
+    const encoded = encodeBatch(knownTopic(this.catalog, topic), messages);
     if (encoded.length === 0) return;
     await this.start();
     await this.#producer.send({ topic, messages: encoded, acks: this.#options.acks ?? -1 });
@@ -471,10 +468,15 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
         if (isStopping()) break;
         const raw = toRawMessage(batch.topic, batch.partition, message);
         dispatcher.start(message.offset, () =>
-          this.#deliverOne(spec, raw, {
+          consumeOne(spec, raw, {
+            metrics: this.#metrics,
+            logger: this.#logger,
             isStopping,
             pause: (ms) => dispatcher.signal.sleep(ms),
             keepAlive: () => payload.heartbeat(),
+            deadLetter: async (topic, message) => {
+              await this.#producer.send({ topic, messages: [message], acks: this.#options.acks ?? -1 });
+            },
           }),
         );
       }
@@ -483,77 +485,6 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
       await dispatcher.drain(tick);
     }
   }
-
-  /** One message through the pipeline; true when it is done (handled or dead-lettered), false when abandoned. */
-  async #deliverOne(
-    spec: ConsumerSpec,
-    raw: RawMessage,
-    control: {
-      isStopping: () => boolean;
-      pause: (ms: number) => Promise<void>;
-      keepAlive: () => Promise<void>;
-    },
-  ): Promise<boolean> {
-    const outcome = await deliver(raw, {
-      groupId: spec.groupId,
-      decode: spec.decode,
-      handle: spec.handle,
-      retry: spec.retry,
-      metrics: this.#metrics,
-      logger: this.#logger,
-      ...control,
-    });
-    if (outcome.kind === "aborted") return false;
-    if (outcome.kind === "dead-letter") {
-      if (spec.deadLetterFailures) {
-        const dead = toDeadLetter(raw, { ...outcome, groupId: spec.groupId });
-        // Must be acknowledged before the offset moves on, or the message would be lost.
-        await this.#producer.send({
-          topic: deadLetterTopicOf(raw.topic),
-          messages: [dead],
-          acks: this.#options.acks ?? -1,
-        });
-        this.#metrics.deadLettered.inc({ topic: raw.topic, group: spec.groupId, reason: outcome.reason });
-      }
-      this.#logger?.error(
-        {
-          topic: raw.topic,
-          partition: raw.partition,
-          offset: raw.offset,
-          reason: outcome.reason,
-          error: outcome.error,
-        },
-        "message dead-lettered",
-      );
-    }
-    this.#metrics.consumed.inc({
-      topic: raw.topic,
-      group: spec.groupId,
-      outcome: outcome.kind === "handled" ? "handled" : "dead_lettered",
-    });
-    return true;
-  }
-}
-
-function toRawMessage(topic: string, partition: number, message: KafkaMessage): RawMessage {
-  return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key === null ? null : message.key.toString("utf8"),
-    value: message.value === null ? null : message.value.toString("utf8"),
-    headers: headersToStrings(message.headers),
-    timestamp: Number(message.timestamp),
-  };
-}
-
-function headersToStrings(headers: IHeaders | undefined): MessageHeaders {
-  const out: MessageHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
 }
 
 /** kafkajs side of {@link assignCoPartitioned}: partition p of every subscribed topic to the same member. */

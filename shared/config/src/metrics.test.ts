@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Counter, counterIn, createMetricsRegistry } from "./metrics.ts";
+import { Counter, counterIn, createMetricsRegistry, gaugeIn, histogramIn } from "./metrics.ts";
 
 describe("counterIn", () => {
   it("makes the counter in the registry once; a second component counting the same thing adds to it", async () => {
@@ -20,5 +20,20 @@ describe("counterIn", () => {
     expect(counter).toBeInstanceOf(Counter);
     expect(() => counter.inc()).not.toThrow();
     expect(counterIn(undefined, { name: "loose_total", help: "Loose" })).not.toBe(counter);
+  });
+});
+
+describe("gaugeIn and histogramIn", () => {
+  it("make theirs once per registry the same way", async () => {
+    const registry = createMetricsRegistry("svc");
+    gaugeIn(registry, { name: "test_level", help: "level" }).set(4);
+    expect(gaugeIn(registry, { name: "test_level", help: "level" })).toBe(
+      registry.getSingleMetric("test_level"),
+    );
+    histogramIn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(5);
+    histogramIn(registry, { name: "test_seconds", help: "seconds", buckets: [1, 10] }).observe(50);
+    const text = await registry.metrics();
+    expect(text).toContain('test_level{service="svc"} 4');
+    expect(text).toContain('test_seconds_count{service="svc"} 2');
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   AlertPhaseSchema,
+  batchOf,
   GenerationSchema,
   IdSchema,
   IsoDateTimeSchema,
@@ -243,10 +244,7 @@ export const MAX_BULK_ALERTS = 500;
 export const BulkAlertActionRequestSchema = z
   .object({
     action: z.enum(["pause", "resume", "cancel"]),
-    alertIds: z
-      .array(IdSchema)
-      .min(1, "name at least one alert")
-      .max(MAX_BULK_ALERTS, `at most ${MAX_BULK_ALERTS} alerts at once`),
+    alertIds: batchOf(IdSchema, MAX_BULK_ALERTS, "alert"),
   })
   .strict();
 export type BulkAlertActionRequest = z.infer<typeof BulkAlertActionRequestSchema>;
@@ -265,6 +263,16 @@ export type BulkAlertActionResponse = z.infer<typeof BulkAlertActionResponseSche
 export const AlertListStatusSchema = z.enum([...AlertStatusSchema.options, "open"]);
 export type AlertListStatus = z.infer<typeof AlertListStatusSchema>;
 
+/** A query's `limit`: a whole number from 1 to `max`, `fallback` when left out. */
+function pageLimit(max: number, fallback: number) {
+  return z.coerce
+    .number({ error: "limit must be a number" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(max, `limit must be at most ${max}`)
+    .default(fallback);
+}
+
 export const DEFAULT_ALERT_PAGE = 100;
 export const MAX_ALERT_PAGE = 500;
 
@@ -272,12 +280,7 @@ export const ListAlertsQuerySchema = z
   .object({
     status: AlertListStatusSchema.optional(),
     symbol: SymbolSchema.optional(),
-    limit: z.coerce
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(MAX_ALERT_PAGE, `limit must be at most ${MAX_ALERT_PAGE}`)
-      .default(DEFAULT_ALERT_PAGE),
+    limit: pageLimit(MAX_ALERT_PAGE, DEFAULT_ALERT_PAGE),
     /** The previous page's `nextCursor`: continue after its last alert. Opaque; a malformed one is refused. */
     cursor: z.string().optional(),
   })
@@ -298,12 +301,7 @@ export const MAX_FIRINGS_LISTED = 50;
 export const ListFiringsQuerySchema = z
   .object({
     symbol: SymbolSchema.optional(),
-    limit: z.coerce
-      .number({ error: "limit must be a number" })
-      .int("limit must be a whole number")
-      .min(1, "limit must be at least 1")
-      .max(MAX_FIRINGS_LISTED, `limit must be at most ${MAX_FIRINGS_LISTED}`)
-      .default(DEFAULT_FIRINGS_LISTED),
+    limit: pageLimit(MAX_FIRINGS_LISTED, DEFAULT_FIRINGS_LISTED),
   })
   .strict();
 export type ListFiringsQuery = z.input<typeof ListFiringsQuerySchema>;

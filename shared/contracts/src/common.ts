@@ -179,6 +179,11 @@ export type Origin = z.infer<typeof OriginSchema>;
 
 export const IdSchema = z.uuid();
 
+/** The items of one batch request: at least one, at most `max`, a refusal naming them (`noun` and `noun`s). */
+export function batchOf<T extends z.ZodType>(item: T, max: number, noun: string) {
+  return z.array(item).min(1, `give at least one ${noun}`).max(max, `at most ${max} ${noun}s at once`);
+}
+
 /** An alert's firing count: stored in an integer column, so bounded to what it holds. */
 export const GenerationSchema = z
   .number()

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, IsoDateTimeSchema, PlatformSchema, plainText } from "./common.ts";
+import { batchOf, IdSchema, IsoDateTimeSchema, PlatformSchema, plainText } from "./common.ts";
 import { DisabledWebhookNoticeSchema, MAX_WEBHOOKS_PER_USER } from "./webhooks.ts";
 
 // Bodies of the alert service's delivery log: what each bot delivered, so a redelivered notification is not
@@ -83,10 +83,7 @@ export type DeliveryOutcomeRecord = z.input<typeof DeliveryOutcomeRecordSchema>;
  */
 export const RecordDeliveriesRequestSchema = z
   .object({
-    records: z
-      .array(DeliveryOutcomeRecordSchema)
-      .min(1, "give at least one record")
-      .max(MAX_DELIVERY_BATCH, `at most ${MAX_DELIVERY_BATCH} records at once`),
+    records: batchOf(DeliveryOutcomeRecordSchema, MAX_DELIVERY_BATCH, "record"),
   })
   .strict();
 export type RecordDeliveriesRequest = z.input<typeof RecordDeliveriesRequestSchema>;
@@ -113,10 +110,7 @@ export type RecordDeliveriesResponse = z.infer<typeof RecordDeliveriesResponseSc
 /** `POST /v1/deliveries/lookup`: the states of many triggerIds at once, as the bot's platform sees them. */
 export const LookupDeliveriesRequestSchema = z
   .object({
-    triggerIds: z
-      .array(DeliveryTriggerIdSchema)
-      .min(1, "give at least one triggerId")
-      .max(MAX_DELIVERY_BATCH, `at most ${MAX_DELIVERY_BATCH} triggerIds at once`),
+    triggerIds: batchOf(DeliveryTriggerIdSchema, MAX_DELIVERY_BATCH, "triggerId"),
   })
   .strict();
 export type LookupDeliveriesRequest = z.input<typeof LookupDeliveriesRequestSchema>;

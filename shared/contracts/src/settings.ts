@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { IdSchema, IsoDateTimeSchema } from "./common.ts";
+import { batchOf, IdSchema, IsoDateTimeSchema } from "./common.ts";
 import { NotificationSchema } from "./events.ts";
 
 // Per-user settings (owned by the alert service) and the notifications a bot holds during quiet hours.
@@ -95,10 +95,7 @@ export const MAX_SETTINGS_LOOKUP = 500;
 /** `POST /v1/settings/lookup`: the delivery side asks for the settings of the users it is notifying. */
 export const LookupSettingsRequestSchema = z
   .object({
-    userIds: z
-      .array(IdSchema)
-      .min(1, "give at least one userId")
-      .max(MAX_SETTINGS_LOOKUP, `at most ${MAX_SETTINGS_LOOKUP} userIds at once`),
+    userIds: batchOf(IdSchema, MAX_SETTINGS_LOOKUP, "userId"),
   })
   .strict();
 export type LookupSettingsRequest = z.input<typeof LookupSettingsRequestSchema>;
@@ -150,10 +147,7 @@ export const MAX_HELD_BATCH = 500;
 /** `PUT /v1/held`: notifications the bot did not send because their user's quiet hours were on. */
 export const HoldNotificationsRequestSchema = z
   .object({
-    notifications: z
-      .array(NotificationSchema)
-      .min(1, "give at least one notification")
-      .max(MAX_HELD_BATCH, `at most ${MAX_HELD_BATCH} notifications at once`),
+    notifications: batchOf(NotificationSchema, MAX_HELD_BATCH, "notification"),
   })
   .strict();
 export type HoldNotificationsRequest = z.input<typeof HoldNotificationsRequestSchema>;

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { cleanText, IdSchema, IsoDateTimeSchema, PlatformSchema, plainText, SymbolSchema } from "./common.ts";
+import {
+  batchOf,
+  cleanText,
+  IdSchema,
+  IsoDateTimeSchema,
+  PlatformSchema,
+  plainText,
+  SymbolSchema,
+} from "./common.ts";
 
 export const PlatformUserIdSchema = plainText()
   .trim()
@@ -69,10 +77,7 @@ export type Watchlist = z.infer<typeof WatchlistSchema>;
 
 export const AddToWatchlistRequestSchema = z
   .object({
-    symbols: z
-      .array(SymbolSchema)
-      .min(1, "give at least one ticker")
-      .max(MAX_WATCHLIST_BATCH, `at most ${MAX_WATCHLIST_BATCH} tickers at once`),
+    symbols: batchOf(SymbolSchema, MAX_WATCHLIST_BATCH, "ticker"),
   })
   .strict();
 export type AddToWatchlistRequest = z.input<typeof AddToWatchlistRequestSchema>;

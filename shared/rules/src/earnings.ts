@@ -3,6 +3,7 @@
 // come: 08:00 ET for a release before the open, 09:30 ET (the open) during market hours, 16:00 ET after the close,
 // and 08:00 ET when the hour is not announced.
 import type { EarningsHour } from "@tickerbell/contracts";
+import { isKnownZone, wallClock } from "./wall-clock.ts";
 
 export const MARKET_TIME_ZONE = "America/New_York";
 /** Local time of the evening-before message, in the reader's zone. */
@@ -53,45 +54,15 @@ export function previousDay(date: string): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
-const FORMATS = new Map<string, Intl.DateTimeFormat>();
-function formatOf(timeZone: string): Intl.DateTimeFormat {
-  let format = FORMATS.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    FORMATS.set(timeZone, format);
-  }
-  return format;
-}
-
 /** A zone the runtime knows; a stored one it does not (an older tz database) reads as market time. */
 function usableZone(timeZone: string | null): string {
-  if (timeZone === null) return MARKET_TIME_ZONE;
-  try {
-    formatOf(timeZone);
-    return timeZone;
-  } catch {
-    return MARKET_TIME_ZONE;
-  }
+  return timeZone !== null && isKnownZone(timeZone) ? timeZone : MARKET_TIME_ZONE;
 }
 
 /** How far `timeZone` is ahead of UTC at `ms`. */
 function offsetMs(ms: number, timeZone: string): number {
-  const p = Object.fromEntries(
-    formatOf(timeZone)
-      .formatToParts(ms)
-      .map((x) => [x.type, Number(x.value)]),
-  ) as Record<string, number>;
-  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return asUtc - Math.floor(ms / 1000) * 1000;
+  const c = wallClock(ms, timeZone);
+  return Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The instant a wall-clock time of a day has in a zone (twice corrected, so DST days come out right). */

@@ -4,3 +4,4 @@ export * from "./market-hours.ts";
 export * from "./plan.ts";
 export * from "./runtime.ts";
 export * from "./step.ts";
+export * from "./wall-clock.ts";

@@ -103,17 +103,17 @@ function isHoliday(year: number, date: string): boolean {
  * cached for the New York day of the last question: a tick costs two comparisons.
  */
 export class MarketClock {
-  private dayStart = 0;
-  private dayEnd = -1;
-  private open = 0;
-  private close = 0;
+  #dayStart = 0;
+  #dayEnd = -1;
+  #open = 0;
+  #close = 0;
 
   isRegularHours(utcMs: number): boolean {
-    if (utcMs < this.dayStart || utcMs >= this.dayEnd) this.loadDay(utcMs);
-    return utcMs >= this.open && utcMs < this.close;
+    if (utcMs < this.#dayStart || utcMs >= this.#dayEnd) this.#loadDay(utcMs);
+    return utcMs >= this.#open && utcMs < this.#close;
   }
 
-  private loadDay(utcMs: number): void {
+  #loadDay(utcMs: number): void {
     const offset = newYorkOffsetMs(utcMs);
     const local = new Date(utcMs + offset);
     const y = local.getUTCFullYear();
@@ -123,17 +123,17 @@ export class MarketClock {
     // The session is far from the 02:00 DST switch, so the offset at noon holds for the open and the close.
     // The day bounds may be an hour off on a switch day; both sides of such an error are closed hours anyway.
     const noonOffset = newYorkOffsetMs(localMidnight + 12 * HOUR_MS - offset);
-    this.dayStart = localMidnight - noonOffset;
-    this.dayEnd = this.dayStart + DAY_MS;
-    if (utcMs < this.dayStart) this.dayStart = utcMs;
-    if (utcMs >= this.dayEnd) this.dayEnd = utcMs + 1;
+    this.#dayStart = localMidnight - noonOffset;
+    this.#dayEnd = this.#dayStart + DAY_MS;
+    if (utcMs < this.#dayStart) this.#dayStart = utcMs;
+    if (utcMs >= this.#dayEnd) this.#dayEnd = utcMs + 1;
     const weekday = local.getUTCDay();
     if (weekday === 0 || weekday === 6 || isHoliday(y, isoDate(y, m, d))) {
-      this.open = this.close = 0;
+      this.#open = this.#close = 0;
       return;
     }
-    this.open = localMidnight + OPEN_MINUTE * MINUTE_MS - noonOffset;
-    this.close = localMidnight + CLOSE_MINUTE * MINUTE_MS - noonOffset;
+    this.#open = localMidnight + OPEN_MINUTE * MINUTE_MS - noonOffset;
+    this.#close = localMidnight + CLOSE_MINUTE * MINUTE_MS - noonOffset;
   }
 }
 

@@ -116,23 +116,25 @@ export function consistentState(rule: AlertRule, state: AlertRuntimeState): Aler
   return state;
 }
 
+/** The fields of an alert record that hold its runtime state. */
+export type RuntimeRecordFields = Pick<
+  Alert,
+  | "generation"
+  | "phase"
+  | "referencePrice"
+  | "thresholds"
+  | "extreme"
+  | "lastTriggeredAt"
+  | "lastTriggerPrice"
+>;
+
 /**
  * The runtime state kept in a stored alert record: what a matcher that takes the alert over starts from. A
  * record the matcher never touched is armed at its creation levels.
  */
 export function runtimeStateOf(
-  alert: Pick<
-    Alert,
-    | "condition"
-    | "repeat"
-    | "generation"
-    | "phase"
-    | "referencePrice"
-    | "thresholds"
-    | "extreme"
-    | "lastTriggeredAt"
-    | "lastTriggerPrice"
-  > &
+  alert: RuntimeRecordFields &
+    Pick<Alert, "condition" | "repeat"> &
     Partial<Pick<Alert, "expiresAt" | "regularHoursOnly">>,
 ): AlertRuntimeState {
   const trailing = isTrailing(alert.condition);
@@ -158,18 +160,7 @@ export function runtimeStateOf(
 }
 
 /** The record fields that hold a runtime state (what the alert service writes when the matcher reports one). */
-export function recordFieldsOf(
-  state: AlertRuntimeState,
-): Pick<
-  Alert,
-  | "generation"
-  | "phase"
-  | "referencePrice"
-  | "thresholds"
-  | "extreme"
-  | "lastTriggeredAt"
-  | "lastTriggerPrice"
-> {
+export function recordFieldsOf(state: AlertRuntimeState): RuntimeRecordFields {
   return {
     generation: state.generation,
     phase: state.phase,

@@ -52,8 +52,8 @@ export interface AlertFilter {
  */
 export class AlertsClient {
   readonly platform: Platform;
-  private readonly api: AlertsApi;
-  private readonly pageSize: number;
+  readonly #api: AlertsApi;
+  readonly #pageSize: number;
 
   constructor(options: {
     baseUrl: string;
@@ -65,22 +65,22 @@ export class AlertsClient {
     pageSize?: number;
   }) {
     this.platform = options.platform;
-    this.api = new AlertsApi(options);
-    this.pageSize = options.pageSize ?? MAX_ALERT_PAGE;
+    this.#api = new AlertsApi(options);
+    this.#pageSize = options.pageSize ?? MAX_ALERT_PAGE;
   }
 
   /** The headers a bot acts through: the platform user, and the chat command the call is part of. */
-  private as(actor: string | Actor) {
+  #as(actor: string | Actor) {
     if (typeof actor === "string") return { header: { "x-platform-user-id": actor } };
     return { header: { "x-platform-user-id": actor.platformUserId, "x-command-id": actor.commandId } };
   }
 
   resolveUser(request: ResolveUserRequest) {
-    return this.api.call("post", "/v1/users/resolve", ResolveUserResponseSchema, { body: request });
+    return this.#api.call("post", "/v1/users/resolve", ResolveUserResponseSchema, { body: request });
   }
 
   async createAlert(actor: string | Actor, request: CreateAlertRequest): Promise<Alert> {
-    return this.api.call("post", "/v1/alerts", AlertSchema, { ...this.as(actor), body: request });
+    return this.#api.call("post", "/v1/alerts", AlertSchema, { ...this.#as(actor), body: request });
   }
 
   /**
@@ -100,10 +100,10 @@ export class AlertsClient {
 
   /** One page of `listAlerts`: from the start, or from a page's `nextCursor`. */
   listAlertsPage(actor: string | Actor, filter: AlertFilter = {}, cursor: string | null = null) {
-    return this.api.call("get", "/v1/alerts", AlertListSchema, {
-      ...this.as(actor),
+    return this.#api.call("get", "/v1/alerts", AlertListSchema, {
+      ...this.#as(actor),
       query: {
-        limit: this.pageSize,
+        limit: this.#pageSize,
         status: filter.status || undefined,
         symbol: filter.symbol || undefined,
         cursor: cursor ?? undefined,
@@ -113,20 +113,23 @@ export class AlertsClient {
 
   /** The user's most recent firings, newest first (what /history shows). */
   async firings(actor: string | Actor, query: { symbol?: string; limit?: number } = {}): Promise<Firing[]> {
-    const list = await this.api.call("get", "/v1/firings", FiringListSchema, {
-      ...this.as(actor),
+    const list = await this.#api.call("get", "/v1/firings", FiringListSchema, {
+      ...this.#as(actor),
       query: { symbol: query.symbol || undefined, limit: query.limit },
     });
     return list.firings;
   }
 
   getAlert(actor: string | Actor, alertId: string): Promise<Alert> {
-    return this.api.call("get", "/v1/alerts/{id}", AlertSchema, { ...this.as(actor), path: { id: alertId } });
+    return this.#api.call("get", "/v1/alerts/{id}", AlertSchema, {
+      ...this.#as(actor),
+      path: { id: alertId },
+    });
   }
 
   updateAlert(actor: string | Actor, alertId: string, update: UpdateAlertRequest): Promise<Alert> {
-    return this.api.call("patch", "/v1/alerts/{id}", AlertSchema, {
-      ...this.as(actor),
+    return this.#api.call("patch", "/v1/alerts/{id}", AlertSchema, {
+      ...this.#as(actor),
       path: { id: alertId },
       body: update,
     });
@@ -138,48 +141,51 @@ export class AlertsClient {
     action: BulkAlertActionRequest["action"],
     alertIds: string[],
   ): Promise<BulkAlertActionResponse> {
-    return this.api.call("post", "/v1/alerts/bulk", BulkAlertActionResponseSchema, {
-      ...this.as(actor),
+    return this.#api.call("post", "/v1/alerts/bulk", BulkAlertActionResponseSchema, {
+      ...this.#as(actor),
       body: { action, alertIds },
     });
   }
 
   cancelAlert(actor: string | Actor, alertId: string): Promise<Alert> {
-    return this.api.call("delete", "/v1/alerts/{id}", AlertSchema, {
-      ...this.as(actor),
+    return this.#api.call("delete", "/v1/alerts/{id}", AlertSchema, {
+      ...this.#as(actor),
       path: { id: alertId },
     });
   }
 
   watchlist(actor: string | Actor) {
-    return this.api.call("get", "/v1/watchlist", WatchlistSchema, this.as(actor));
+    return this.#api.call("get", "/v1/watchlist", WatchlistSchema, this.#as(actor));
   }
 
   watch(actor: string | Actor, symbols: string[]) {
-    return this.api.call("post", "/v1/watchlist", WatchlistSchema, { ...this.as(actor), body: { symbols } });
+    return this.#api.call("post", "/v1/watchlist", WatchlistSchema, {
+      ...this.#as(actor),
+      body: { symbols },
+    });
   }
 
   unwatch(actor: string | Actor, symbol: string) {
-    return this.api.call("delete", "/v1/watchlist/{symbol}", WatchlistSchema, {
-      ...this.as(actor),
+    return this.#api.call("delete", "/v1/watchlist/{symbol}", WatchlistSchema, {
+      ...this.#as(actor),
       path: { symbol },
     });
   }
 
   createLinkCode(actor: string | Actor) {
-    return this.api.call("post", "/v1/link-codes", LinkCodeSchema, this.as(actor));
+    return this.#api.call("post", "/v1/link-codes", LinkCodeSchema, this.#as(actor));
   }
 
   redeemLinkCode(actor: string | Actor, code: string) {
-    return this.api.call("post", "/v1/link-codes/redeem", RedeemLinkCodeResponseSchema, {
-      ...this.as(actor),
+    return this.#api.call("post", "/v1/link-codes/redeem", RedeemLinkCodeResponseSchema, {
+      ...this.#as(actor),
       body: { code },
     });
   }
 
   /** The user's notifications that could not be delivered and they have not been told about yet. */
   undeliverable(actor: string | Actor) {
-    return this.api.call("get", "/v1/deliveries/undeliverable", UndeliverableListSchema, this.as(actor));
+    return this.#api.call("get", "/v1/deliveries/undeliverable", UndeliverableListSchema, this.#as(actor));
   }
 
   /**
@@ -194,45 +200,48 @@ export class AlertsClient {
       ...(triggerIds === undefined ? {} : { triggerIds }),
       ...(webhookIds === undefined ? {} : { webhookIds }),
     };
-    const answer = await this.api.call(
+    const answer = await this.#api.call(
       "post",
       "/v1/deliveries/undeliverable/ack",
       AcknowledgeUndeliverableResponseSchema,
-      { ...this.as(actor), body },
+      { ...this.#as(actor), body },
     );
     return answer.acknowledged;
   }
 
   /** Adds a webhook; the answer carries its secret, shown this once. */
   createWebhook(actor: string | Actor, url: string) {
-    return this.api.call("post", "/v1/webhooks", CreatedWebhookSchema, { ...this.as(actor), body: { url } });
+    return this.#api.call("post", "/v1/webhooks", CreatedWebhookSchema, {
+      ...this.#as(actor),
+      body: { url },
+    });
   }
 
   async listWebhooks(actor: string | Actor) {
-    return (await this.api.call("get", "/v1/webhooks", WebhookListSchema, this.as(actor))).items;
+    return (await this.#api.call("get", "/v1/webhooks", WebhookListSchema, this.#as(actor))).items;
   }
 
   async deleteWebhook(actor: string | Actor, webhookId: string): Promise<void> {
-    await this.api.call("delete", "/v1/webhooks/{id}", z.null(), {
-      ...this.as(actor),
+    await this.#api.call("delete", "/v1/webhooks/{id}", z.null(), {
+      ...this.#as(actor),
       path: { id: webhookId },
     });
   }
 
   testWebhook(actor: string | Actor, webhookId: string) {
-    return this.api.call("post", "/v1/webhooks/{id}/test", WebhookTestResultSchema, {
-      ...this.as(actor),
+    return this.#api.call("post", "/v1/webhooks/{id}/test", WebhookTestResultSchema, {
+      ...this.#as(actor),
       path: { id: webhookId },
     });
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */
   settings(actor: string | Actor) {
-    return this.api.call("get", "/v1/settings", UserSettingsSchema, this.as(actor));
+    return this.#api.call("get", "/v1/settings", UserSettingsSchema, this.#as(actor));
   }
 
   /** Changes them (null resets one); answers the settings now. */
   updateSettings(actor: string | Actor, change: UpdateSettingsRequest) {
-    return this.api.call("patch", "/v1/settings", UserSettingsSchema, { ...this.as(actor), body: change });
+    return this.#api.call("patch", "/v1/settings", UserSettingsSchema, { ...this.#as(actor), body: change });
   }
 }

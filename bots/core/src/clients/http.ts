@@ -29,9 +29,9 @@ export interface JsonClientOptions {
  * client (the pricing service); the alert service has one (`AlertsApi` from @tickerbell/alerts-client).
  */
 export class JsonClient {
-  private readonly endpoint: Endpoint;
+  readonly #endpoint: Endpoint;
   constructor(options: JsonClientOptions) {
-    this.endpoint = options;
+    this.#endpoint = options;
   }
 
   async call<S extends z.ZodType>(
@@ -41,7 +41,7 @@ export class JsonClient {
     init: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<z.output<S>> {
     const route = path.split("?")[0] ?? path;
-    const json = await exchangeJson(this.endpoint, { method, route, target: path, ...init });
-    return parseAnswer({ service: this.endpoint.service, method, path: route }, schema, json);
+    const json = await exchangeJson(this.#endpoint, { method, route, target: path, ...init });
+    return parseAnswer({ service: this.#endpoint.service, method, path: route }, schema, json);
   }
 }

@@ -9,15 +9,15 @@ import { ApiError, type Fetch, JsonClient } from "./http.ts";
 
 /** Quotes and symbol search from the pricing service. An unknown symbol is `null`, not an error. */
 export class PricingClient implements PriceLookup {
-  private readonly http: JsonClient;
+  readonly #http: JsonClient;
 
   constructor(options: { baseUrl: string; token?: string; timeoutMs?: number; fetch?: Fetch }) {
-    this.http = new JsonClient({ service: "the pricing service", token: options.token ?? "", ...options });
+    this.#http = new JsonClient({ service: "the pricing service", token: options.token ?? "", ...options });
   }
 
   async quote(symbol: string): Promise<Quote | null> {
     try {
-      const q = await this.http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteSchema);
+      const q = await this.#http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteSchema);
       return {
         symbol: q.symbol,
         price: q.price,
@@ -31,7 +31,7 @@ export class PricingClient implements PriceLookup {
   }
 
   async earnings(symbol: string): Promise<EarningsEvent[]> {
-    const calendar = await this.http.call(
+    const calendar = await this.#http.call(
       "GET",
       `/v1/earnings/${encodeURIComponent(symbol)}`,
       EarningsCalendarSchema,
@@ -40,7 +40,7 @@ export class PricingClient implements PriceLookup {
   }
 
   async search(query: string): Promise<SymbolMatch[]> {
-    const response = await this.http.call(
+    const response = await this.#http.call(
       "GET",
       `/v1/search?q=${encodeURIComponent(query)}`,
       SymbolSearchResponseSchema,

@@ -25,10 +25,10 @@ export interface HttpDeliveryLogOptions {
  * ServiceUnavailableError); the callers retry.
  */
 export class HttpDeliveryLog implements DeliveryLog {
-  private readonly api: AlertsApi;
+  readonly #api: AlertsApi;
 
   constructor(options: HttpDeliveryLogOptions) {
-    this.api = new AlertsApi(options);
+    this.#api = new AlertsApi(options);
   }
 
   async lookup(triggerIds: readonly string[]): Promise<Map<string, DeliveryState>> {
@@ -40,7 +40,7 @@ export class HttpDeliveryLog implements DeliveryLog {
       return wellFormed;
     });
     for (const chunk of chunks(asked, MAX_DELIVERY_BATCH)) {
-      const answer = await this.api.call("post", "/v1/deliveries/lookup", LookupDeliveriesResponseSchema, {
+      const answer = await this.#api.call("post", "/v1/deliveries/lookup", LookupDeliveriesResponseSchema, {
         body: { triggerIds: chunk },
       });
       for (const id of chunk) states.set(id, answer.states[id] ?? "new");
@@ -58,7 +58,7 @@ export class HttpDeliveryLog implements DeliveryLog {
       return parsed.success;
     });
     for (const chunk of chunks(valid, MAX_DELIVERY_BATCH)) {
-      const answer = await this.api.call("put", "/v1/deliveries", RecordDeliveriesResponseSchema, {
+      const answer = await this.#api.call("put", "/v1/deliveries", RecordDeliveriesResponseSchema, {
         body: { records: chunk },
       });
       for (const result of answer.results) {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "@tickerbell/config";
+import { type Counter, counterIn, type Histogram, histogramIn, type Registry } from "@tickerbell/config";
 import type { Platform } from "@tickerbell/contracts";
 
 /** What became of a notification's DM: sent, refused for good, or given up after the retry budget (dead-lettered). */
@@ -15,24 +15,17 @@ export class DeliveryMetrics {
 
   constructor(registry: Registry, platform: Platform) {
     this.#platform = platform;
-    const registers = [registry];
-    this.#dms =
-      (registry.getSingleMetric("tickerbell_bot_dms_total") as Counter<"platform" | "outcome"> | undefined) ??
-      new Counter({
-        name: "tickerbell_bot_dms_total",
-        help: "Notifications per platform and outcome (sent, undeliverable, failed: gave up for now, retried later)",
-        labelNames: ["platform", "outcome"],
-        registers,
-      });
-    this.#tradeToDm =
-      (registry.getSingleMetric("tickerbell_trade_to_dm_seconds") as Histogram<"platform"> | undefined) ??
-      new Histogram({
-        name: "tickerbell_trade_to_dm_seconds",
-        help: "From the trade that fired an alert to its DM being sent (first publications only)",
-        labelNames: ["platform"],
-        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-        registers,
-      });
+    this.#dms = counterIn(registry, {
+      name: "tickerbell_bot_dms_total",
+      help: "Notifications per platform and outcome (sent, undeliverable, failed: gave up for now, retried later)",
+      labelNames: ["platform", "outcome"],
+    });
+    this.#tradeToDm = histogramIn(registry, {
+      name: "tickerbell_trade_to_dm_seconds",
+      help: "From the trade that fired an alert to its DM being sent (first publications only)",
+      labelNames: ["platform"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    });
   }
 
   dms(outcome: DmOutcome, count: number): void {

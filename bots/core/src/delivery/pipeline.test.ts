@@ -79,13 +79,13 @@ class ScriptedNotifier implements Notifier {
   readonly maxBatch: number;
   readonly messages: Array<{ chatId: string; triggerIds: string[]; at: number }> = [];
   readonly attempts: string[][] = [];
-  private readonly script: Array<DeliveryError | Error | "ok">;
-  private readonly clock: () => number;
+  readonly #script: Array<DeliveryError | Error | "ok">;
+  readonly #clock: () => number;
   /** Chats whose sends hang until released. */
   readonly held = new Map<string, PromiseWithResolvers<void>>();
   constructor(clock: () => number, script: Array<DeliveryError | Error | "ok"> = [], maxBatch = 10) {
-    this.clock = clock;
-    this.script = script;
+    this.#clock = clock;
+    this.#script = script;
     this.maxBatch = maxBatch;
   }
   hold(chatId: string): () => void {
@@ -97,9 +97,9 @@ class ScriptedNotifier implements Notifier {
     const chatId = batch[0].origin.chatId;
     this.attempts.push(batch.map((n) => n.triggerId));
     await this.held.get(chatId)?.promise;
-    const next = this.script.shift() ?? "ok";
+    const next = this.#script.shift() ?? "ok";
     if (next !== "ok") throw next;
-    this.messages.push({ chatId, triggerIds: batch.map((n) => n.triggerId), at: this.clock() });
+    this.messages.push({ chatId, triggerIds: batch.map((n) => n.triggerId), at: this.#clock() });
   }
   sentIds(): string[] {
     return this.messages.flatMap((m) => m.triggerIds);

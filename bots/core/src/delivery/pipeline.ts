@@ -120,40 +120,40 @@ const SETTLED = Promise.resolve();
  *   again on redelivery: the duplicates a crash can cause are the DMs of one write window.
  */
 export class DeliveryPipeline {
-  private readonly deps: DeliveryPipelineDeps;
-  private readonly retry: RetryPolicy;
-  private readonly stopLatch: StopLatch;
-  private readonly known: KnownDeliveries;
-  private readonly lookups: LookupBatcher;
-  private readonly recorder: OutcomeRecorder;
-  private readonly mailboxes = new Map<string, Entry[]>();
-  private readonly inFlight = new Map<string, Acceptance>();
+  readonly #deps: DeliveryPipelineDeps;
+  readonly #retry: RetryPolicy;
+  readonly #stopLatch: StopLatch;
+  readonly #known: KnownDeliveries;
+  readonly #lookups: LookupBatcher;
+  readonly #recorder: OutcomeRecorder;
+  readonly #mailboxes = new Map<string, Entry[]>();
+  readonly #inFlight = new Map<string, Acceptance>();
   /** Per owned partition: offsets below this may have been handled by its previous owner. */
-  private readonly inherited = new Map<number, bigint>();
-  private closing = false;
+  readonly #inherited = new Map<number, bigint>();
+  #closing = false;
 
   constructor(deps: DeliveryPipelineDeps) {
-    this.deps = deps;
-    this.retry = deps.retry ?? DEFAULT_RETRY;
-    this.stopLatch = new StopLatch(deps.sleep ?? realSleep);
-    this.known = new KnownDeliveries(deps.knownCapacity);
-    this.lookups = new LookupBatcher({
+    this.#deps = deps;
+    this.#retry = deps.retry ?? DEFAULT_RETRY;
+    this.#stopLatch = new StopLatch(deps.sleep ?? realSleep);
+    this.#known = new KnownDeliveries(deps.knownCapacity);
+    this.#lookups = new LookupBatcher({
       log: deps.log,
       logger: deps.logger,
-      stop: this.stopLatch,
+      stop: this.#stopLatch,
       ...(deps.lookupWindowMs === undefined ? {} : { windowMs: deps.lookupWindowMs }),
     });
-    this.recorder = new OutcomeRecorder({
+    this.#recorder = new OutcomeRecorder({
       log: deps.log,
       logger: deps.logger,
-      stop: this.stopLatch,
+      stop: this.#stopLatch,
       ...deps.recording,
     });
   }
 
   /** Requests made to the delivery log so far (lookups and outcome writes). */
   get logRequests(): { lookups: number; writes: number } {
-    return { lookups: this.lookups.requests, writes: this.recorder.requests };
+    return { lookups: this.#lookups.requests, writes: this.#recorder.requests };
   }
 
   /**
@@ -163,13 +163,13 @@ export class DeliveryPipeline {
    */
   partitionsAssigned(partitions: readonly InheritedPartition[]): void {
     for (const { partition, endOffset } of partitions) {
-      if (endOffset === undefined) this.inherited.delete(partition);
-      else this.inherited.set(partition, BigInt(endOffset));
+      if (endOffset === undefined) this.#inherited.delete(partition);
+      else this.#inherited.set(partition, BigInt(endOffset));
     }
   }
 
   partitionsRevoked(partitions: readonly number[]): void {
-    for (const partition of partitions) this.inherited.delete(partition);
+    for (const partition of partitions) this.#inherited.delete(partition);
   }
 
   /**
@@ -189,17 +189,17 @@ export class DeliveryPipeline {
    */
   accept(notification: Notification, source?: NotificationSource): Acceptance {
     const { triggerId } = notification;
-    if (this.closing) {
+    if (this.#closing) {
       const stopped = Promise.reject(new StoppedError(`delivering ${triggerId}`));
       stopped.catch(ignore);
       return { handled: stopped, durable: stopped };
     }
-    if (this.known.get(triggerId) !== undefined) {
-      this.deps.logger.debug({ triggerId }, "already handled, not sending again");
+    if (this.#known.get(triggerId) !== undefined) {
+      this.#deps.logger.debug({ triggerId }, "already handled, not sending again");
       return { handled: Promise.resolve(DUPLICATE), durable: SETTLED };
     }
     // The same notification twice in a row (a redelivery, a re-emitted firing): the second waits for the first.
-    const running = this.inFlight.get(triggerId);
+    const running = this.#inFlight.get(triggerId);
     if (running) {
       const handled = running.handled.then(() => DUPLICATE);
       handled.catch(ignore);
@@ -216,11 +216,11 @@ export class DeliveryPipeline {
     // Whoever takes the notification in may look at only one of the two; neither is an unhandled rejection.
     entry.handled.promise.catch(ignore);
     entry.durable.promise.catch(ignore);
-    const mayHaveBeenHandled = notification.again === true || this.mayHaveBeenHandled(source);
-    if (mayHaveBeenHandled || this.deps.quietHours) {
+    const mayHaveBeenHandled = notification.again === true || this.#mayHaveBeenHandled(source);
+    if (mayHaveBeenHandled || this.#deps.quietHours) {
       entry.verdict = undefined;
-      entry.checked = this.withinBudget("the quiet-hours check", triggerId, () =>
-        this.verdictOf(entry, mayHaveBeenHandled),
+      entry.checked = this.#withinBudget("the quiet-hours check", triggerId, () =>
+        this.#verdictOf(entry, mayHaveBeenHandled),
       ).then(
         (verdict) => {
           if (verdict === "send") {
@@ -229,11 +229,11 @@ export class DeliveryPipeline {
           }
           entry.verdict = "skip";
           if (verdict === "hold") {
-            this.holdForDigest(entry);
+            this.#holdForDigest(entry);
             return;
           }
-          this.known.remember(triggerId, verdict);
-          this.deps.logger.debug(
+          this.#known.remember(triggerId, verdict);
+          this.#deps.logger.debug(
             { triggerId, state: verdict },
             "handled before the hand-over, not sending again",
           );
@@ -247,12 +247,12 @@ export class DeliveryPipeline {
       );
     }
     const acceptance: Acceptance = { handled: entry.handled.promise, durable: entry.durable.promise };
-    this.inFlight.set(triggerId, acceptance);
+    this.#inFlight.set(triggerId, acceptance);
     const forget = () => {
-      if (this.inFlight.get(triggerId) === acceptance) this.inFlight.delete(triggerId);
+      if (this.#inFlight.get(triggerId) === acceptance) this.#inFlight.delete(triggerId);
     };
     entry.durable.promise.then(forget, forget);
-    this.enqueue(entry);
+    this.#enqueue(entry);
     return acceptance;
   }
 
@@ -263,35 +263,35 @@ export class DeliveryPipeline {
   async close(graceMs = 10_000): Promise<void> {
     // What arrives meanwhile (the bus stops starting messages only once its own stop has begun) joins in.
     const deadline = Date.now() + graceMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
+    while (this.#inFlight.size > 0 && Date.now() < deadline) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.allSettled([...this.inFlight.values()].map((a) => a.durable)),
+        Promise.allSettled([...this.#inFlight.values()].map((a) => a.durable)),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, deadline - Date.now());
         }),
       ]);
       clearTimeout(timer);
     }
-    this.closing = true;
-    this.stopLatch.stop();
-    await Promise.allSettled([...this.inFlight.values()].map((a) => a.durable));
+    this.#closing = true;
+    this.#stopLatch.stop();
+    await Promise.allSettled([...this.#inFlight.values()].map((a) => a.durable));
   }
 
   /**
    * Whether to send: a notification an earlier owner of its partition may have handled is looked up in the
    * delivery log first (a recorded one is skipped); then the quiet-hours gate may hold it for the digest.
    */
-  private async verdictOf(
+  async #verdictOf(
     entry: Entry,
     mayHaveBeenHandled: boolean,
   ): Promise<"send" | "hold" | "sent" | "undeliverable"> {
     const { notification } = entry;
     if (mayHaveBeenHandled) {
-      const state = await this.lookups.stateOf(notification.triggerId);
+      const state = await this.#lookups.stateOf(notification.triggerId);
       if (state !== "new") return state;
     }
-    const gate = this.deps.quietHours;
+    const gate = this.#deps.quietHours;
     if (!gate) return "send";
     const decision = await gate.decide(notification);
     entry.display = decision.display;
@@ -299,12 +299,12 @@ export class DeliveryPipeline {
   }
 
   /** Held in the alert service until the user's quiet hours end: handled and durable once it is stored there. */
-  private holdForDigest(entry: Entry): void {
+  #holdForDigest(entry: Entry): void {
     const { notification } = entry;
-    const gate = this.deps.quietHours!;
-    this.withinBudget("holding for the digest", notification.triggerId, () => gate.hold(notification)).then(
+    const gate = this.#deps.quietHours!;
+    this.#withinBudget("holding for the digest", notification.triggerId, () => gate.hold(notification)).then(
       () => {
-        this.deps.logger.info(
+        this.#deps.logger.info(
           { triggerId: notification.triggerId, userId: notification.userId },
           "quiet hours: held for the digest",
         );
@@ -319,82 +319,86 @@ export class DeliveryPipeline {
    * Runs a step on the alert service (the quiet-hours check, a hold) within the same retry budget as a send:
    * the bus does not retry a notification, so a blip of the alert service is ridden out here.
    */
-  private async withinBudget<T>(what: string, triggerId: string, step: () => Promise<T>): Promise<T> {
-    const now = this.deps.now ?? Date.now;
-    const giveUpAt = now() + (this.retry.withinMs ?? Number.POSITIVE_INFINITY);
+  async #withinBudget<T>(what: string, triggerId: string, step: () => Promise<T>): Promise<T> {
+    const now = this.#deps.now ?? Date.now;
+    const giveUpAt = now() + (this.#retry.withinMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
       } catch (error) {
-        const delay = backoffMs(this.retry, attempt);
-        if (this.stopLatch.stopped || attempt >= this.retry.attempts || now() + delay > giveUpAt) throw error;
-        this.deps.logger.warn({ triggerId, attempt, err: error, delayMs: delay }, `${what} failed, retrying`);
-        await this.stopLatch.sleep(delay);
+        const delay = backoffMs(this.#retry, attempt);
+        if (this.#stopLatch.stopped || attempt >= this.#retry.attempts || now() + delay > giveUpAt)
+          throw error;
+        this.#deps.logger.warn(
+          { triggerId, attempt, err: error, delayMs: delay },
+          `${what} failed, retrying`,
+        );
+        await this.#stopLatch.sleep(delay);
       }
     }
   }
 
-  private mayHaveBeenHandled(source: NotificationSource | undefined): boolean {
+  #mayHaveBeenHandled(source: NotificationSource | undefined): boolean {
     if (source === undefined) return true;
-    const end = this.inherited.get(source.partition);
+    const end = this.#inherited.get(source.partition);
     return end === undefined || BigInt(source.offset) < end;
   }
 
-  private enqueue(entry: Entry): void {
+  #enqueue(entry: Entry): void {
     const chat = entry.notification.origin.chatId;
-    const box = this.mailboxes.get(chat);
+    const box = this.#mailboxes.get(chat);
     if (box) {
       box.push(entry);
       return;
     }
     const fresh = [entry];
-    this.mailboxes.set(chat, fresh);
-    void this.drain(chat, fresh);
+    this.#mailboxes.set(chat, fresh);
+    void this.#drain(chat, fresh);
   }
 
   /** The chat's sender: runs while its mailbox has anything, one message per rate-limit slot. */
-  private async drain(chat: string, box: Entry[]): Promise<void> {
+  async #drain(chat: string, box: Entry[]): Promise<void> {
     try {
-      while (box.length > 0 && !this.stopLatch.stopped) {
+      while (box.length > 0 && !this.#stopLatch.stopped) {
         const head = box[0]!;
         if (head.verdict === undefined) await head.checked;
         if (head.verdict === "skip") {
           box.shift();
           continue;
         }
-        await this.untilStopped(this.deps.limiter.acquire(chat));
-        if (this.stopLatch.stopped) break;
+        await this.#untilStopped(this.#deps.limiter.acquire(chat));
+        if (this.#stopLatch.stopped) break;
         const batch: Entry[] = [];
-        while (box.length > 0 && batch.length < this.deps.notifier.maxBatch) {
+        while (box.length > 0 && batch.length < this.#deps.notifier.maxBatch) {
           const next = box[0]!;
           if (next.verdict === undefined) break; // keeps the chat's order: later ones wait for it
           box.shift();
           if (next.verdict === "send") batch.push(next);
         }
-        await this.send(chat, batch);
+        await this.#send(chat, batch);
       }
     } catch (error) {
-      this.deps.logger.error({ err: error }, "delivery mailbox failed");
+      this.#deps.logger.error({ err: error }, "delivery mailbox failed");
     } finally {
       // Stopped (or a bug): what is left is not sent; its messages stay uncommitted and come again.
       for (const entry of box.splice(0))
         fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
-      this.mailboxes.delete(chat);
+      this.#mailboxes.delete(chat);
       // Nothing else is being sent: no outcome is about to join the write, so waiting for the window would only
       // hold back the commit of these offsets.
-      if (this.mailboxes.size === 0) this.recorder.flushSoon();
+      if (this.#mailboxes.size === 0) this.#recorder.flushSoon();
     }
   }
 
-  private async send(chat: string, batch: Entry[]): Promise<void> {
-    const { notifier, limiter, logger } = this.deps;
+  async #send(chat: string, batch: Entry[]): Promise<void> {
+    const { notifier, limiter, logger } = this.#deps;
     const notifications = batch.map((e) => e.notification) as unknown as NotificationBatch;
     const triggerIds = notifications.map((n) => n.triggerId);
-    const now = this.deps.now ?? Date.now;
-    const giveUpAt = now() + (this.retry.withinMs ?? Number.POSITIVE_INFINITY);
+    const now = this.#deps.now ?? Date.now;
+    const giveUpAt = now() + (this.#retry.withinMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 1) await this.untilStopped(limiter.acquire(chat));
-      if (this.stopLatch.stopped) {
+      if (attempt > 1) await this.#untilStopped(limiter.acquire(chat));
+      if (this.#stopLatch.stopped) {
         for (const entry of batch)
           fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
         return;
@@ -415,13 +419,13 @@ export class DeliveryPipeline {
               });
         if (!failure.retryable) {
           logger.warn({ triggerIds, code: failure.code }, "notification undeliverable");
-          this.finish(batch, { status: "undeliverable", reason: failure.code });
+          this.#finish(batch, { status: "undeliverable", reason: failure.code });
           return;
         }
-        const delay = failure.retryAfterMs ?? backoffMs(this.retry, attempt);
-        if (attempt >= this.retry.attempts || now() + delay > giveUpAt) {
+        const delay = failure.retryAfterMs ?? backoffMs(this.#retry, attempt);
+        if (attempt >= this.#retry.attempts || now() + delay > giveUpAt) {
           logger.error({ triggerIds, attempt, code: failure.code }, "giving up: the bus dead-letters it");
-          this.deps.metrics?.dms("failed", batch.length);
+          this.#deps.metrics?.dms("failed", batch.length);
           for (const entry of batch) fail(entry, failure);
           return;
         }
@@ -429,24 +433,24 @@ export class DeliveryPipeline {
         // collect more 429s, so everything waits it out.
         if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs);
         logger.warn({ triggerIds, attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
-        await this.stopLatch.sleep(delay);
+        await this.#stopLatch.sleep(delay);
         continue;
       }
       logger.info({ triggerIds, attempt }, "notification delivered");
-      this.finish(batch, { status: "sent", attempts: attempt });
+      this.#finish(batch, { status: "sent", attempts: attempt });
       return;
     }
   }
 
   /** Remembers the outcome at once (a redelivery is skipped from now on): handled now, durable once recorded. */
-  private finish(
+  #finish(
     batch: Entry[],
     outcome: Exclude<DeliveryOutcome, { status: "duplicate" } | { status: "held" }>,
   ): void {
-    const { metrics } = this.deps;
+    const { metrics } = this.#deps;
     metrics?.dms(outcome.status, batch.length);
     if (metrics && outcome.status === "sent") {
-      const now = (this.deps.now ?? Date.now)();
+      const now = (this.#deps.now ?? Date.now)();
       for (const { notification: n } of batch) {
         // A replay or re-emission would time the replay, and an expiry has no trade behind it.
         if (n.type === "triggered" && !n.again) metrics.tradeToDm((now - Date.parse(n.firedAt)) / 1000);
@@ -454,9 +458,9 @@ export class DeliveryPipeline {
     }
     for (const entry of batch) {
       const n = entry.notification;
-      this.known.remember(n.triggerId, outcome.status);
-      if (outcome.status === "undeliverable") void this.tellUndeliverable(n, outcome.reason);
-      this.recorder
+      this.#known.remember(n.triggerId, outcome.status);
+      if (outcome.status === "undeliverable") void this.#tellUndeliverable(n, outcome.reason);
+      this.#recorder
         .record({
           triggerId: n.triggerId,
           alertId: n.alertId,
@@ -468,16 +472,16 @@ export class DeliveryPipeline {
     }
   }
 
-  private async tellUndeliverable(notification: Notification, reason: string): Promise<void> {
+  async #tellUndeliverable(notification: Notification, reason: string): Promise<void> {
     try {
-      await this.deps.onUndeliverable?.(notification, reason);
+      await this.#deps.onUndeliverable?.(notification, reason);
     } catch (error) {
-      this.deps.logger.warn({ err: error, triggerId: notification.triggerId }, "onUndeliverable failed");
+      this.#deps.logger.warn({ err: error, triggerId: notification.triggerId }, "onUndeliverable failed");
     }
   }
 
   /** Waits for `promise`, or until the pipeline is stopped (a rate-limit slot far ahead must not hold a stop). */
-  private async untilStopped(promise: Promise<void>): Promise<void> {
-    await Promise.race([promise, this.stopLatch.whenStopped]);
+  async #untilStopped(promise: Promise<void>): Promise<void> {
+    await Promise.race([promise, this.#stopLatch.whenStopped]);
   }
 }

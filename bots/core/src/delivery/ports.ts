@@ -1,4 +1,4 @@
-import type { Notification } from "@tickerbell/contracts";
+import type { DeliveryOutcomeRecord, DeliveryState, Notification } from "@tickerbell/contracts";
 import type { Digest } from "../format/digest.ts";
 import type { TimeDisplay } from "../format/time.ts";
 
@@ -55,16 +55,8 @@ export interface QuietHoursGate {
   hold(notification: Notification): Promise<void>;
 }
 
-export type DeliveryState = "new" | "sent" | "undeliverable";
-
-/** An outcome to remember: the first one recorded for a triggerId stands. */
-export interface DeliveryOutcomeRecord {
-  triggerId: string;
-  alertId: string;
-  status: "sent" | "undeliverable";
-  /** Why it is undeliverable (a platform refusal code); only for undeliverable. */
-  reason?: string;
-}
+// The delivery log's own words, as the alert service's API defines them: the first record of a triggerId stands.
+export type { DeliveryOutcomeRecord, DeliveryState };
 
 /** A record the log would not take, and why (e.g. the alert is gone): there is nothing to retry. */
 export interface RefusedRecord {

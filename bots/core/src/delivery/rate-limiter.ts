@@ -22,104 +22,104 @@ export interface RateLimits {
  * retry-after holds one chat's next slot, or every send.
  */
 export class RateLimiter {
-  private readonly globalGapMs: number;
-  private readonly chatGapMs: number;
+  readonly #globalGapMs: number;
+  readonly #chatGapMs: number;
   /** Grants the global pace allows at once after the event loop was busy: 1 at 30/s, 6 at 300/s, 20 at 1,000/s. */
-  private readonly burst: number;
-  private tokens: number;
-  private tokensAt: number;
+  readonly #burst: number;
+  #tokens: number;
+  #tokensAt: number;
   /** No send at all before this (the platform answered a 429 that holds for every chat). */
-  private pausedUntil = 0;
+  #pausedUntil = 0;
   /** Senders waiting for a global slot, oldest first (from `head`). */
-  private queue: Array<() => void> = [];
-  private head = 0;
-  private pumpScheduled = false;
+  #queue: Array<() => void> = [];
+  #head = 0;
+  #pumpScheduled = false;
   /** Each chat's next free slot (reserved when asked, so two senders to one chat are spaced too). */
-  private readonly nextChatAt = new Map<string, number>();
+  readonly #nextChatAt = new Map<string, number>();
   /** When each chat's last slot was actually taken: one chat's sends are never closer than its gap. */
-  private readonly lastChatGrant = new Map<string, number>();
-  private nextSweepAt = Number.NEGATIVE_INFINITY;
-  private readonly now: () => number;
-  private readonly sleep: Sleep;
+  readonly #lastChatGrant = new Map<string, number>();
+  #nextSweepAt = Number.NEGATIVE_INFINITY;
+  readonly #now: () => number;
+  readonly #sleep: Sleep;
 
   constructor(limits: RateLimits, now: () => number = Date.now, sleep: Sleep = realSleep) {
     const stretch = 1 + (limits.headroom ?? 0);
-    this.globalGapMs = (1000 / limits.globalPerSecond) * stretch;
-    this.chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
-    this.burst = Math.max(1, Math.round(limits.globalPerSecond / 50));
-    this.tokens = this.burst;
-    this.now = now;
-    this.sleep = sleep;
-    this.tokensAt = now();
+    this.#globalGapMs = (1000 / limits.globalPerSecond) * stretch;
+    this.#chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
+    this.#burst = Math.max(1, Math.round(limits.globalPerSecond / 50));
+    this.#tokens = this.#burst;
+    this.#now = now;
+    this.#sleep = sleep;
+    this.#tokensAt = now();
   }
 
   /** Waits for this chat's next slot, then for a global one; resolves when the send may go. */
   async acquire(chatId: string): Promise<void> {
-    const now = this.now();
-    const chatAt = Math.max(now, this.nextChatAt.get(chatId) ?? 0);
-    this.nextChatAt.set(chatId, chatAt + this.chatGapMs);
-    this.forgetIdleChats(now);
-    if (chatAt > now) await this.sleep(chatAt - now);
+    const now = this.#now();
+    const chatAt = Math.max(now, this.#nextChatAt.get(chatId) ?? 0);
+    this.#nextChatAt.set(chatId, chatAt + this.#chatGapMs);
+    this.#forgetIdleChats(now);
+    if (chatAt > now) await this.#sleep(chatAt - now);
     await new Promise<void>((resolve) => {
-      this.queue.push(resolve);
-      this.pump();
+      this.#queue.push(resolve);
+      this.#pump();
     });
     // The global queue may have held this send past its chat slot while another sender to the same chat (a
     // reply next to a DM) went: its gap still comes first.
-    const last = this.lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY;
-    const early = last + this.chatGapMs - this.now();
-    if (early > 0) await this.sleep(early);
-    const granted = this.now();
-    this.lastChatGrant.set(chatId, granted);
-    this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, granted + this.chatGapMs));
+    const last = this.#lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY;
+    const early = last + this.#chatGapMs - this.#now();
+    if (early > 0) await this.#sleep(early);
+    const granted = this.#now();
+    this.#lastChatGrant.set(chatId, granted);
+    this.#nextChatAt.set(chatId, Math.max(this.#nextChatAt.get(chatId) ?? 0, granted + this.#chatGapMs));
   }
 
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
   backOff(delayMs: number, chatId?: string): void {
-    const until = this.now() + delayMs;
-    if (chatId === undefined) this.pausedUntil = Math.max(this.pausedUntil, until);
-    else this.nextChatAt.set(chatId, Math.max(this.nextChatAt.get(chatId) ?? 0, until));
+    const until = this.#now() + delayMs;
+    if (chatId === undefined) this.#pausedUntil = Math.max(this.#pausedUntil, until);
+    else this.#nextChatAt.set(chatId, Math.max(this.#nextChatAt.get(chatId) ?? 0, until));
   }
 
   /** Lets waiting senders go as far as the tokens allow, and sets one timer for the next token. */
-  private pump(): void {
-    if (this.pumpScheduled) return;
-    const now = this.now();
-    if (now < this.pausedUntil) {
-      this.pumpAfter(this.pausedUntil - now);
+  #pump(): void {
+    if (this.#pumpScheduled) return;
+    const now = this.#now();
+    if (now < this.#pausedUntil) {
+      this.#pumpAfter(this.#pausedUntil - now);
       return;
     }
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.tokensAt) / this.globalGapMs);
-    this.tokensAt = now;
-    while (this.head < this.queue.length && this.tokens >= 1) {
-      this.tokens -= 1;
-      const next = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as () => void;
+    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#tokensAt) / this.#globalGapMs);
+    this.#tokensAt = now;
+    while (this.#head < this.#queue.length && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      const next = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined as unknown as () => void;
       next();
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
     }
-    if (this.head < this.queue.length) this.pumpAfter((1 - this.tokens) * this.globalGapMs);
+    if (this.#head < this.#queue.length) this.#pumpAfter((1 - this.#tokens) * this.#globalGapMs);
   }
 
-  private pumpAfter(ms: number): void {
-    this.pumpScheduled = true;
-    void this.sleep(ms).then(() => {
-      this.pumpScheduled = false;
-      this.pump();
+  #pumpAfter(ms: number): void {
+    this.#pumpScheduled = true;
+    void this.#sleep(ms).then(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
     });
   }
 
   /** Drops chats whose slots are past; at most once a second (a burst to 10,000 chats keeps them all busy). */
-  private forgetIdleChats(now: number): void {
-    if (this.nextChatAt.size < 10_000 || now < this.nextSweepAt) return;
-    this.nextSweepAt = now + 1000;
-    for (const [chat, at] of this.nextChatAt) {
+  #forgetIdleChats(now: number): void {
+    if (this.#nextChatAt.size < 10_000 || now < this.#nextSweepAt) return;
+    this.#nextSweepAt = now + 1000;
+    for (const [chat, at] of this.#nextChatAt) {
       if (at < now) {
-        this.nextChatAt.delete(chat);
-        this.lastChatGrant.delete(chat);
+        this.#nextChatAt.delete(chat);
+        this.#lastChatGrant.delete(chat);
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import type { Alert, AlertCondition, TrailingCondition } from "@tickerbell/contracts";
 import { roundPrice, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
@@ -74,6 +74,11 @@ export function formatDuration(seconds: number): string {
   return `${seconds}s`;
 }
 
+/** How far a trailing alert trails: `8%` or `$5.00`. */
+export function formatTrailingOffset(offset: TrailingCondition["offset"]): string {
+  return offset.unit === "percent" ? `${offset.value}%` : formatPrice(offset.value);
+}
+
 /** The condition in words, e.g. `above $200.00`, `down 3% from the previous close`, `trailing 8% below the peak`. */
 export function describeCondition(condition: AlertCondition): string {
   switch (condition.kind) {
@@ -85,10 +90,7 @@ export function describeCondition(condition: AlertCondition): string {
       return `${what} ${condition.percent}% ${from}`;
     }
     case "trailing": {
-      const size =
-        condition.offset.unit === "percent"
-          ? `${condition.offset.value}%`
-          : formatPrice(condition.offset.value);
+      const size = formatTrailingOffset(condition.offset);
       return condition.direction === "down"
         ? `falls ${size} below its peak (trailing)`
         : `rises ${size} above its low (trailing)`;

@@ -8,7 +8,13 @@ import type {
   Notification,
   ReferenceKind,
 } from "@tickerbell/contracts";
-import { describeCondition, formatChange, formatPercent, formatPrice } from "./format.ts";
+import {
+  describeCondition,
+  formatChange,
+  formatPercent,
+  formatPrice,
+  formatTrailingOffset,
+} from "./format.ts";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
 export interface NotificationField {
@@ -170,10 +176,7 @@ function firedTitle(n: Notification): string {
       return `${symbol} is ${condition.direction} ${condition.percent}% ${reference}`;
     }
     case "trailing": {
-      const size =
-        condition.offset.unit === "percent"
-          ? `${condition.offset.value}%`
-          : formatPrice(condition.offset.value);
+      const size = formatTrailingOffset(condition.offset);
       return condition.direction === "down"
         ? `${symbol} fell ${size} from its peak (trailing)`
         : `${symbol} rose ${size} from its low (trailing)`;

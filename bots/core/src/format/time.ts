@@ -1,3 +1,5 @@
+import { wallClock } from "@tickerbell/rules";
+
 /**
  * How a reader sees a point in time. Telegram and the console say it in the user's IANA zone (UTC until the user
  * picks one); Discord sends `<t:…>` timestamps that each Discord client renders in its own user's local time.
@@ -5,26 +7,6 @@
 export type TimeDisplay = { kind: "zone"; timeZone: string } | { kind: "discord" };
 
 export const UTC_DISPLAY: TimeDisplay = { kind: "zone", timeZone: "UTC" };
-
-/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one. */
-const ZONE_FORMATS = new Map<string, Intl.DateTimeFormat>();
-function zoneFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = ZONE_FORMATS.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "short",
-    });
-    ZONE_FORMATS.set(timeZone, format);
-  }
-  return format;
-}
 
 /** The last minute each zone formatted: a burst of notifications names the same few minutes again and again. */
 const LAST_MINUTE = new Map<string, { minute: number; text: string }>();
@@ -39,12 +21,12 @@ export function formatTime(at: Date | string | number, display: TimeDisplay): st
   const minute = Math.floor(when.getTime() / 60_000);
   const last = LAST_MINUTE.get(display.timeZone);
   if (last?.minute === minute) return last.text;
-  const parts = Object.fromEntries(
-    zoneFormat(display.timeZone)
-      .formatToParts(when)
-      .map((p) => [p.type, p.value]),
-  );
-  const text = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+  const c = wallClock(when, display.timeZone);
+  const text = `${c.year}-${twoDigits(c.month)}-${twoDigits(c.day)} ${twoDigits(c.hour)}:${twoDigits(c.minute)} ${c.zoneName}`;
   LAST_MINUTE.set(display.timeZone, { minute, text });
   return text;
+}
+
+function twoDigits(n: number): string {
+  return String(n).padStart(2, "0");
 }

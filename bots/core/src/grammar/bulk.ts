@@ -1,5 +1,6 @@
 import type { AlertRef, Command } from "./commands.ts";
-import { parseAlertRef, refuse } from "./parse.ts";
+import { parseAlertRef } from "./parse.ts";
+import { refuse } from "./refusal.ts";
 import { readSymbol } from "./values.ts";
 
 // `/pause all`, `/resume all`, `/delete AAPL`, `/delete all` beside `/delete 2`: the word after the verb is an

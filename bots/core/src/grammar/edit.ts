@@ -1,26 +1,16 @@
-import { MAX_NOTE_LENGTH } from "@tickerbell/contracts";
 import type { AlertRef, EditCommand, EditLevel, ParseResult } from "./commands.ts";
 import {
   type AlertOptionsGiven,
   OPTION_WORDS,
   parseAlertRef,
   parseCondition,
-  Refusal,
   readAlertOptions,
-  refuse,
   splitAlertWords,
-  take,
   Words,
 } from "./parse.ts";
+import { answerOrRefusal, Refusal, refuse, valueOrRefuse } from "./refusal.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
-import {
-  looksLikePercent,
-  readCooldown,
-  readExpiry,
-  readPercent,
-  readPrice,
-  unsafeCharacterIn,
-} from "./values.ts";
+import { looksLikePercent, readCooldown, readExpiry, readNote, readPercent, readPrice } from "./values.ts";
 
 // `/edit N …`: the create grammar's own readers (conditions from parse.ts, options from readAlertOptions, values
 // from values.ts) after an alert reference, so a level or an option reads the same in both commands.
@@ -112,7 +102,7 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
     words.next();
     level = {
       kind: "price",
-      value: withEditExample(ref, () => take(readPrice(first), editExample(ref))),
+      value: withEditExample(ref, () => valueOrRefuse(readPrice(first), editExample(ref))),
       text: first,
     };
   } else if (/^\d/.test(first) && looksLikePercent(first)) {
@@ -120,7 +110,7 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
     words.next();
     level = {
       kind: "percent",
-      value: withEditExample(ref, () => take(readPercent(first), `${editExample(ref, "5%")}`)).value,
+      value: withEditExample(ref, () => valueOrRefuse(readPercent(first), `${editExample(ref, "5%")}`)).value,
     };
   } else {
     level = { kind: "condition", condition: withEditExample(ref, () => parseCondition("AAPL", words)) };
@@ -173,13 +163,7 @@ export interface EditOptionsInput {
 
 /** Builds and checks an edit from structured options, with the same readers and messages as the typed grammar. */
 export function editCommandFromOptions(input: EditOptionsInput, options: { now: Date }): ParseResult {
-  try {
-    return { ok: true, command: buildEdit(input, options.now) };
-  } catch (error) {
-    if (error instanceof Refusal)
-      return { ok: false, error: { message: error.message, example: error.example } };
-    throw error;
-  }
+  return answerOrRefusal(() => buildEdit(input, options.now));
 }
 
 function buildEdit(input: EditOptionsInput, now: Date): EditCommand {
@@ -199,23 +183,17 @@ function buildEdit(input: EditOptionsInput, now: Date): EditCommand {
   const given: AlertOptionsGiven = {};
   const example = `${editExample(ref)} repeat 1h`;
   if (input.note !== undefined) {
-    const unsafe = unsafeCharacterIn(input.note);
-    if (unsafe !== null) refuse(unsafe.charAt(0).toUpperCase() + unsafe.slice(1), example);
-    const note = normalizeInput(input.note);
-    if (note.length === 0) refuse("The note is empty.", example);
-    if ([...note].length > MAX_NOTE_LENGTH)
-      refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
-    given.note = note;
+    given.note = valueOrRefuse(readNote(input.note), example);
   }
   if (input.repeat !== undefined) {
     const text = normalizeInput(input.repeat).toLowerCase();
     given.repeat = ["off", "once", "no", "none", "never"].includes(text)
       ? null
-      : { cooldownSeconds: take(readCooldown(text), example) };
+      : { cooldownSeconds: valueOrRefuse(readCooldown(text), example) };
   }
   if (input.expires !== undefined) {
     const text = normalizeInput(input.expires).toLowerCase();
-    given.expiresAt = text === "never" ? null : take(readExpiry(text, now), example);
+    given.expiresAt = text === "never" ? null : valueOrRefuse(readExpiry(text, now), example);
   }
   if (input.regularHoursOnly !== undefined) given.regularHoursOnly = input.regularHoursOnly;
   if (input.urgent !== undefined) given.urgent = input.urgent;

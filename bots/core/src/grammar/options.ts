@@ -1,21 +1,21 @@
-import { type AlertCondition, MAX_NOTE_LENGTH } from "@tickerbell/contracts";
-import type { AlertCommand, ParseResult } from "./commands.ts";
+import type { AlertCondition } from "@tickerbell/contracts";
+import type { AlertCommand, AlertLevelsCommand, ParseResult } from "./commands.ts";
 import {
   DEFAULT_REPEAT_COOLDOWN_SECONDS,
   MAX_COMMAND_LENGTH,
   MAX_LEVELS_PER_COMMAND,
   parseCommand,
 } from "./parse.ts";
+import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
 import { normalizeInput } from "./tokens.ts";
 import {
   looksLikePercent,
-  type Read,
   readCooldown,
   readDirectedPercent,
   readExpiry,
+  readNote,
   readPrice,
   readSymbol,
-  unsafeCharacterIn,
 } from "./values.ts";
 
 /**
@@ -50,23 +50,6 @@ const DIRECTIONS = {
   trailing: ["down", "up"],
 } as const;
 
-class Refusal extends Error {
-  readonly example: string;
-  constructor(message: string, example: string) {
-    super(message);
-    this.example = example;
-  }
-}
-
-function refuse(message: string, example: string): never {
-  throw new Refusal(message, example);
-}
-
-function take<T>(read: Read<T>, example: string): T {
-  if (!read.ok) refuse(read.reason.charAt(0).toUpperCase() + read.reason.slice(1), example);
-  return read.value;
-}
-
 function present(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const normalized = normalizeInput(text);
@@ -78,35 +61,28 @@ function present(text: string | undefined): string | undefined {
  * working example written in the typed grammar (adapters may render it in their own syntax).
  */
 export function alertCommandFromOptions(input: AlertOptionsInput, options: { now: Date }): ParseResult {
-  try {
-    const levels = input.kind === "price" ? priceLevels(input.value) : [];
-    // Anything but a list of prices is read whole, so a refusal quotes what was typed.
-    if (levels.length <= 1 || !levels.every((level) => readPrice(level).ok))
-      return { ok: true, command: build(input, options.now) };
-    if (levels.length > MAX_LEVELS_PER_COMMAND)
-      refuse(
-        `At most ${MAX_LEVELS_PER_COMMAND} levels in one alert command.`,
-        "/alert AAPL above 200 210 220",
-      );
-    // `value:200 210 220`: one alert per level, each with the same options, as `/alert AAPL above 200 210 220`.
-    const alert = build({ ...input, value: levels[0] }, options.now);
-    const condition = alert.condition;
-    if (condition.kind !== "price") return { ok: true, command: alert };
-    const targets = [
-      ...new Set(levels.map((level) => take(readPrice(level), `/alert ${alert.symbol} above 200 210 220`))),
-    ];
-    return {
-      ok: true,
-      command: {
-        name: "alert-levels",
-        alerts: targets.map((target) => ({ ...alert, condition: { ...condition, target } })),
-      },
-    };
-  } catch (error) {
-    if (error instanceof Refusal)
-      return { ok: false, error: { message: error.message, example: error.example } };
-    throw error;
-  }
+  return answerOrRefusal(() => buildAlertOrLevels(input, options.now));
+}
+
+function buildAlertOrLevels(input: AlertOptionsInput, now: Date): AlertCommand | AlertLevelsCommand {
+  const levels = input.kind === "price" ? priceLevels(input.value) : [];
+  // Anything but a list of prices is read whole, so a refusal quotes what was typed.
+  if (levels.length <= 1 || !levels.every((level) => readPrice(level).ok)) return build(input, now);
+  if (levels.length > MAX_LEVELS_PER_COMMAND)
+    refuse(`At most ${MAX_LEVELS_PER_COMMAND} levels in one alert command.`, "/alert AAPL above 200 210 220");
+  // `value:200 210 220`: one alert per level, each with the same options, as `/alert AAPL above 200 210 220`.
+  const alert = build({ ...input, value: levels[0] }, now);
+  const condition = alert.condition;
+  if (condition.kind !== "price") return alert;
+  const targets = [
+    ...new Set(
+      levels.map((level) => valueOrRefuse(readPrice(level), `/alert ${alert.symbol} above 200 210 220`)),
+    ),
+  ];
+  return {
+    name: "alert-levels",
+    alerts: targets.map((target) => ({ ...alert, condition: { ...condition, target } })),
+  };
 }
 
 /** The prices of a price alert's value: several when it holds several (`200 210 220`), read as typed ones are. */
@@ -130,7 +106,7 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
   }
   const symbolText = present(input.symbol);
   if (symbolText === undefined) refuse("Which ticker and what condition?", "/alert AAPL above 200");
-  const symbol = take(readSymbol(symbolText), "/alert AAPL above 200");
+  const symbol = valueOrRefuse(readSymbol(symbolText), "/alert AAPL above 200");
   const condition = buildCondition(input, symbol);
   const example = `/alert ${symbol} above 200 repeat 1h expires 7d note "why" rth`;
   return {
@@ -139,7 +115,7 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
     condition,
     repeat: buildRepeat(input.repeat, example),
     expiresAt: buildExpiry(input.expires, now, example),
-    note: input.note === undefined ? null : buildNote(input.note, example),
+    note: input.note === undefined ? null : valueOrRefuse(readNote(input.note), example),
     regularHoursOnly: input.regularHoursOnly ?? false,
     ...(input.urgent === true ? { urgent: true } : {}),
   };
@@ -187,7 +163,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       return {
         kind: "price",
         direction: direction as "above" | "below" | "cross",
-        target: take(readPrice(value), priceExample),
+        target: valueOrRefuse(readPrice(value), priceExample),
       };
     }
     case "percent": {
@@ -195,7 +171,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       if (value === undefined) refuse(`${capitalize(direction)} by how much?`, example);
       if (!looksLikePercent(asPercent(value)))
         refuse(`"${value}" is not a percentage; write it like 5%.`, example);
-      const percent = take(
+      const percent = valueOrRefuse(
         readDirectedPercent(asPercent(value), direction as "up" | "down" | "move"),
         example,
       );
@@ -220,7 +196,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       const isAmount = unit === "amount" || (unit === undefined && value.startsWith("$"));
       const trailDirection = direction as "down" | "up";
       if (isPercent) {
-        const percent = take(
+        const percent = valueOrRefuse(
           readDirectedPercent(asPercent(value), direction as "up" | "down" | "move"),
           example,
         );
@@ -236,7 +212,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       return {
         kind: "trailing",
         direction: trailDirection,
-        offset: { unit: "amount", value: take(readPrice(value), example) },
+        offset: { unit: "amount", value: valueOrRefuse(readPrice(value), example) },
       };
     }
   }
@@ -265,30 +241,14 @@ function buildRepeat(raw: string | undefined, example: string): { cooldownSecond
   if (raw === undefined) return null;
   const text = present(raw);
   if (text === undefined) return { cooldownSeconds: DEFAULT_REPEAT_COOLDOWN_SECONDS };
-  return { cooldownSeconds: take(readCooldown(text), example) };
+  return { cooldownSeconds: valueOrRefuse(readCooldown(text), example) };
 }
 
 function buildExpiry(raw: string | undefined, now: Date, example: string): string | null {
   if (raw === undefined) return null;
   const text = present(raw);
   if (text === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
-  return take(readExpiry(text, now), example);
-}
-
-function buildNote(raw: string, example: string): string {
-  // Control characters are refused, not folded away, so check before normalizing.
-  const unsafe = unsafeCharacterIn(raw);
-  if (unsafe !== null) refuse(capitalize(unsafe), example);
-  const note = normalizeInput(raw);
-  if (note.length === 0) refuse("The note is empty.", example);
-  if ([...note].length > MAX_NOTE_LENGTH) {
-    refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
-  }
-  return note;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return valueOrRefuse(readExpiry(text, now), example);
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
   type AlertCondition,
-  MAX_NOTE_LENGTH,
   MAX_SNOOZE_SECONDS,
   MAX_WATCHLIST_BATCH,
   MAX_WEBHOOK_URL_LENGTH,
@@ -16,20 +15,20 @@ import {
   type ParseResult,
 } from "./commands.ts";
 import { parseEdit } from "./edit.ts";
+import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
 import { parseSettingsArgs } from "./settings.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
   looksLikePercent,
-  type Read,
   readCooldown,
   readDirectedPercent,
   readDuration,
   readExpiry,
+  readNote,
   readPercent,
   readPrice,
   readSymbol,
-  unsafeCharacterIn,
 } from "./values.ts";
 
 export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
@@ -43,28 +42,6 @@ export const MAX_COMMAND_LENGTH = 500;
 export interface ParseOptions {
   /** Used to turn `expires 7d` into a date. */
   now: Date;
-}
-
-/** A command refused with a message and a working example (thrown inside the parsers, caught by parseCommand). */
-export class Refusal extends Error {
-  readonly example: string;
-  constructor(message: string, example: string) {
-    super(message);
-    this.example = example;
-  }
-}
-
-export function refuse(message: string, example: string): never {
-  throw new Refusal(message, example);
-}
-
-export function take<T>(read: Read<T>, example: string): T {
-  if (!read.ok) refuse(capitalize(read.reason), example);
-  return read.value;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const ALIASES: Record<string, Command["name"]> = {
@@ -114,13 +91,7 @@ const ALIASES: Record<string, Command["name"]> = {
  * with an example that works.
  */
 export function parseCommand(raw: string, options: ParseOptions): ParseResult {
-  try {
-    return { ok: true, command: parseOrRefuse(raw, options) };
-  } catch (error) {
-    if (error instanceof Refusal)
-      return { ok: false, error: { message: error.message, example: error.example } };
-    throw error;
-  }
+  return answerOrRefusal(() => parseOrRefuse(raw, options));
 }
 
 function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
@@ -153,7 +124,10 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "alerts":
     case "history":
       if (args.length > 1) refuse("One ticker at most.", `/${command} AAPL`);
-      return { name: command, symbol: args[0] ? take(readSymbol(args[0]), `/${command} AAPL`) : null };
+      return {
+        name: command,
+        symbol: args[0] ? valueOrRefuse(readSymbol(args[0]), `/${command} AAPL`) : null,
+      };
     case "delete":
     case "pause":
     case "resume":
@@ -293,7 +267,7 @@ function parseSnooze(args: string[]): Command {
   if (extra !== undefined) refuse("One alert and one duration, please.", example);
   const ref = parseAlertRef("snooze", refWord === undefined ? [] : [refWord]);
   if (durationWord === undefined) return { name: "snooze", ref, seconds: DEFAULT_SNOOZE_SECONDS };
-  const seconds = take(readDuration(durationWord), example);
+  const seconds = valueOrRefuse(readDuration(durationWord), example);
   if (seconds < 60) refuse("A snooze lasts at least 1 minute.", example);
   if (seconds > MAX_SNOOZE_SECONDS)
     refuse(
@@ -307,7 +281,7 @@ function parseSymbols(args: string[], example: string): string[] {
   const words = args.flatMap((a) => a.split(",")).filter((w) => w.length > 0);
   if (words.length === 0) refuse("Which ticker?", example);
   if (words.length > MAX_WATCHLIST_BATCH) refuse(`At most ${MAX_WATCHLIST_BATCH} tickers at once.`, example);
-  const symbols = words.map((w) => take(readSymbol(w), example));
+  const symbols = words.map((w) => valueOrRefuse(readSymbol(w), example));
   return [...new Set(symbols)];
 }
 
@@ -349,32 +323,32 @@ const EARNINGS = new Set(["earnings", "earning", "results"]);
 
 /** A cursor over the words after the ticker. */
 export class Words {
-  private readonly tokens: Token[];
-  private index = 0;
+  readonly #tokens: Token[];
+  #index = 0;
   constructor(tokens: Token[]) {
-    this.tokens = tokens;
+    this.#tokens = tokens;
   }
   peek(offset = 0): string | undefined {
-    return this.tokens[this.index + offset]?.text;
+    return this.#tokens[this.#index + offset]?.text;
   }
   /** The next word if it was typed in quotes. */
   peekQuoted(): string | undefined {
-    const token = this.tokens[this.index];
+    const token = this.#tokens[this.#index];
     return token?.quoted ? token.text : undefined;
   }
   peekLower(offset = 0): string | undefined {
     return this.peek(offset)?.toLowerCase();
   }
   next(): string | undefined {
-    return this.tokens[this.index++]?.text;
+    return this.#tokens[this.#index++]?.text;
   }
   rest(): string[] {
-    const rest = this.tokens.slice(this.index).map((t) => t.text);
-    this.index = this.tokens.length;
+    const rest = this.#tokens.slice(this.#index).map((t) => t.text);
+    this.#index = this.#tokens.length;
     return rest;
   }
   done(): boolean {
-    return this.index >= this.tokens.length;
+    return this.#index >= this.#tokens.length;
   }
 }
 
@@ -403,13 +377,7 @@ export function parseAlertTokens(
   args: Token[],
   now: Date,
 ): { ok: true; command: AlertCommand | AlertLevelsCommand } | { ok: false; error: CommandError } {
-  try {
-    return { ok: true, command: parseAlert(args, now) };
-  } catch (error) {
-    if (error instanceof Refusal)
-      return { ok: false, error: { message: error.message, example: error.example } };
-    throw error;
-  }
+  return answerOrRefusal(() => parseAlert(args, now));
 }
 
 function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand {
@@ -418,7 +386,7 @@ function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand
   if (symbolWord === undefined) {
     refuse("Which ticker and what condition?", "/alert AAPL above 200");
   }
-  const symbol = take(readSymbol(symbolWord), "/alert AAPL above 200");
+  const symbol = valueOrRefuse(readSymbol(symbolWord), "/alert AAPL above 200");
   const words = new Words(splitAlertWords(rest));
   if (words.done()) {
     refuse(
@@ -491,13 +459,20 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
       return percentCondition(
         symbol,
         percentDirection,
-        take(readDirectedPercent(value, percentDirection), `/alert ${symbol} ${percentDirection} 5%`),
+        valueOrRefuse(
+          readDirectedPercent(value, percentDirection),
+          `/alert ${symbol} ${percentDirection} 5%`,
+        ),
         words,
       );
     }
     // `above 200, 210`: a comma after the first of several levels, as after the others.
     const listed = value.endsWith(",") && words.peek() !== undefined ? value.slice(0, -1) : value;
-    return { kind: "price", direction: priceDirection, target: take(readPrice(listed), priceExample) };
+    return {
+      kind: "price",
+      direction: priceDirection,
+      target: valueOrRefuse(readPrice(listed), priceExample),
+    };
   }
 
   if (EARNINGS.has(first)) {
@@ -518,7 +493,7 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     const value = words.next();
     if (value === undefined) refuse("Trail by how much? Give a percentage or a dollar amount.", example);
     if (looksLikePercent(value)) {
-      const percent = take(readPercent(value.replace(/^[-+]/, "")), example).value;
+      const percent = valueOrRefuse(readPercent(value.replace(/^[-+]/, "")), example).value;
       if (percent >= 100) refuse("A trailing percentage must be below 100%.", example);
       return { kind: "trailing", direction, offset: { unit: "percent", value: percent } };
     }
@@ -528,7 +503,7 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     return {
       kind: "trailing",
       direction,
-      offset: { unit: "amount", value: take(readPrice(value), example) },
+      offset: { unit: "amount", value: valueOrRefuse(readPrice(value), example) },
     };
   }
 
@@ -539,12 +514,17 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     const example = `/alert ${symbol} ${direction} 5%`;
     if (value === undefined) refuse(`${capitalize(first)} by how much?`, example);
     if (!looksLikePercent(value)) refuse(`"${value}" is not a percentage; write it like 5%.`, example);
-    return percentCondition(symbol, direction, take(readDirectedPercent(value, direction), example), words);
+    return percentCondition(
+      symbol,
+      direction,
+      valueOrRefuse(readDirectedPercent(value, direction), example),
+      words,
+    );
   }
 
   if (looksLikePercent(first)) {
     words.next();
-    const { value, sign } = take(readPercent(first), `/alert ${symbol} +5%`);
+    const { value, sign } = valueOrRefuse(readPercent(first), `/alert ${symbol} +5%`);
     const direction = sign === "+" ? "up" : sign === "-" ? "down" : "move";
     return percentCondition(symbol, direction, value, words);
   }
@@ -642,7 +622,7 @@ export function readAlertOptions(words: Words, now: Date, example: string): Aler
       if (words.peekLower() === "every") words.next();
       const duration = takeDurationText(words);
       const cooldownSeconds =
-        duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : take(readCooldown(duration), example);
+        duration === null ? DEFAULT_REPEAT_COOLDOWN_SECONDS : valueOrRefuse(readCooldown(duration), example);
       given.repeat = { cooldownSeconds };
     } else if (key === "once") {
       given.repeat = null;
@@ -691,21 +671,14 @@ function parseExpiry(words: Words, now: Date, example: string): string {
   if (word === undefined) refuse("Expires when? Give a duration like 7d or a date like 2026-12-31.", example);
   // A word that is neither is left to readExpiry, so both grammars say the same.
   const text = /^\d{4}-/.test(word) ? (words.next() ?? word) : (takeDurationText(words) ?? word);
-  return take(readExpiry(text, now), example);
+  return valueOrRefuse(readExpiry(text, now), example);
 }
 
 /** `note "text" rth` takes the quoted text; an unquoted note runs to the end of the message. */
 function parseNote(words: Words, example: string): string {
   const quoted = words.peekQuoted();
   if (quoted !== undefined) words.next();
-  const note = (quoted ?? words.rest().join(" ")).trim();
-  if (note.length === 0) refuse("The note is empty.", example);
-  if ([...note].length > MAX_NOTE_LENGTH) {
-    refuse(`The note is ${[...note].length} characters; keep it to ${MAX_NOTE_LENGTH}.`, example);
-  }
-  const unsafe = unsafeCharacterIn(note);
-  if (unsafe !== null) refuse(capitalize(unsafe), example);
-  return note;
+  return valueOrRefuse(readNote(quoted ?? words.rest().join(" ")), example);
 }
 
 export function formatCommandError(error: CommandError): string {

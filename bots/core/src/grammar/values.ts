@@ -3,11 +3,13 @@ import {
   findUnsafeCharacter,
   MAX_COOLDOWN_SECONDS,
   MAX_EXPIRY_DAYS,
+  MAX_NOTE_LENGTH,
   MAX_PERCENT_MOVE,
   MAX_PRICE,
   MIN_COOLDOWN_SECONDS,
   SYMBOL_PATTERN,
 } from "@tickerbell/contracts";
+import { normalizeInput } from "./tokens.ts";
 
 /** A value read from a word, or the reason it could not be. */
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -120,11 +122,25 @@ export function readDuration(word: string): Read<number> {
  * The characters a note may not hold: the alert service's own rule (control and bidi characters, line
  * separators), so the bot says which character before the service would refuse it.
  */
-export function unsafeCharacterIn(text: string): string | null {
+function unsafeCharacterIn(text: string): string | null {
   const found = findUnsafeCharacter(text);
   return found === null
     ? null
     : `the note can't contain ${describeCodePoint(found.codePoint)} (character ${found.position}); control and bidi characters are not allowed`;
+}
+
+/**
+ * A note as stored: free of unsafe characters (checked before normalizing, so they are refused rather than folded
+ * away), normalized, not empty and within the length the alert service keeps.
+ */
+export function readNote(raw: string): Read<string> {
+  const unsafe = unsafeCharacterIn(raw);
+  if (unsafe !== null) return no(unsafe);
+  const note = normalizeInput(raw);
+  if (note.length === 0) return no("the note is empty.");
+  const length = [...note].length;
+  if (length > MAX_NOTE_LENGTH) return no(`the note is ${length} characters; keep it to ${MAX_NOTE_LENGTH}.`);
+  return ok(note);
 }
 
 /** A repeat cooldown: a duration within the limits the alert service accepts. */

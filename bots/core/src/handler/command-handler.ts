@@ -69,42 +69,42 @@ const APOLOGY = "Sorry, something went wrong on our side. Please try again in a 
 const LISTS_REMEMBERED = 10_000;
 
 export class CommandHandler {
-  private readonly deps: CommandHandlerDeps;
-  private readonly now: () => Date;
+  readonly #deps: CommandHandlerDeps;
+  readonly #now: () => Date;
   /**
    * The alert ids of each user's last `/alerts`, in the order shown: `/delete 2` acts on the second alert of
    * the list the user saw (a filtered list numbers only its own), until the user lists again.
    */
-  private readonly lastListed = new Map<string, string[]>();
+  readonly #lastListed = new Map<string, string[]>();
 
   /** `/pause all`, `/delete AAPL` and their buttons (bulk-actions.ts). */
-  private readonly bulk: BulkActions;
+  readonly #bulk: BulkActions;
   /** `/export` and `/import` (transfer.ts). */
-  private readonly transfers: Transfers;
+  readonly #transfers: Transfers;
 
   constructor(deps: CommandHandlerDeps) {
-    this.deps = deps;
-    this.now = deps.now ?? (() => new Date());
-    this.bulk = new BulkActions({ alerts: deps.alerts, now: this.now });
-    this.transfers = new Transfers({
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+    this.#bulk = new BulkActions({ alerts: deps.alerts, now: this.#now });
+    this.#transfers = new Transfers({
       alerts: deps.alerts,
       prices: deps.prices,
-      now: this.now,
-      createRequest: (ctx, command, quote) => this.createRequest(ctx, command, quote),
+      now: this.#now,
+      createRequest: (ctx, command, quote) => this.#createRequest(ctx, command, quote),
     });
   }
 
   /** `/import` with the file the user sent (the adapter reads it only when asked, within the cap). */
   async handleImport(ctx: ChatContext, file: IncomingFile): Promise<Reply> {
-    return this.answering(ctx, "import", (turn) =>
-      this.handleCommand(turn, { name: "import", path: null }, file),
+    return this.#answering(ctx, "import", (turn) =>
+      this.#handleCommand(turn, { name: "import", path: null }, file),
     );
   }
 
   /** Handles one typed message. Never throws: every failure becomes a reply. */
   async handleText(ctx: ChatContext, text: string): Promise<Reply> {
-    return this.answering(ctx, "text", async (turn) => {
-      const parsed = parseCommand(text, { now: this.now() });
+    return this.#answering(ctx, "text", async (turn) => {
+      const parsed = parseCommand(text, { now: this.#now() });
       if (!parsed.ok) return { text: formatCommandError(parsed.error) };
       return this.handle(turn, parsed.command);
     });
@@ -115,7 +115,7 @@ export class CommandHandler {
    * that user with an apology and is logged once. It never reaches the adapter or the process, and never
    * leaves the user without a reply.
    */
-  private async answering(
+  async #answering(
     ctx: ChatContext,
     what: string,
     run: (ctx: ChatContext) => Promise<Reply>,
@@ -124,7 +124,7 @@ export class CommandHandler {
       // Every alert-service call made for this command carries its id, so the command counts once.
       return await run({ ...ctx, commandId: ctx.commandId ?? randomUUID() });
     } catch (error) {
-      this.deps.logger.error(
+      this.#deps.logger.error(
         { err: error, platform: ctx.platform, handling: what },
         "unexpected failure handling a command",
       );
@@ -137,26 +137,26 @@ export class CommandHandler {
    * reach the user are told here, once, ahead of the reply.
    */
   async handle(ctx: ChatContext, command: Command): Promise<Reply> {
-    return this.answering(ctx, command.name, (turn) => this.handleCommand(turn, command));
+    return this.#answering(ctx, command.name, (turn) => this.#handleCommand(turn, command));
   }
 
-  private async handleCommand(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
-    const logger = this.deps.logger.child({ platform: ctx.platform, command: command.name });
+  async #handleCommand(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
+    const logger = this.#deps.logger.child({ platform: ctx.platform, command: command.name });
     try {
-      const resolved = await this.deps.alerts.resolveUser({
+      const resolved = await this.#deps.alerts.resolveUser({
         platformUserId: ctx.platformUserId,
         ...(ctx.displayName ? { displayName: ctx.displayName.slice(0, 100) } : {}),
       });
       ctx = { ...ctx, userId: resolved.user.id };
     } catch (error) {
-      return this.explain(error, logger);
+      return this.#explain(error, logger);
     }
-    const notice = await this.takeUndeliverableNotice(ctx, logger);
+    const notice = await this.#takeUndeliverableNotice(ctx, logger);
     let reply: Reply;
     try {
-      reply = await this.run(ctx, command, file);
+      reply = await this.#run(ctx, command, file);
     } catch (error) {
-      reply = this.explain(error, logger);
+      reply = this.#explain(error, logger);
     }
     return notice === null ? reply : { ...reply, text: `${notice}\n\n${reply.text}` };
   }
@@ -165,9 +165,9 @@ export class CommandHandler {
    * The notice about undeliverable notifications, acknowledged so it is told once. Never fails the command:
    * if the alert service cannot answer now, the notice waits for the next one.
    */
-  private async takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
+  async #takeUndeliverableNotice(ctx: ChatContext, logger: Logger): Promise<string | null> {
     try {
-      const list = await this.deps.alerts.undeliverable(ctx);
+      const list = await this.#deps.alerts.undeliverable(ctx);
       const notices = [
         formatUndeliverableNotice(list, ctx.platform),
         formatDisabledWebhooksNotice(list.webhooks ?? []),
@@ -175,10 +175,10 @@ export class CommandHandler {
       if (notices.length === 0) return null;
       // Acknowledge what is shown; when the notice only counts older ones, those are told too.
       const webhookIds = list.webhooks?.length ? list.webhooks.map((w) => w.webhookId) : undefined;
-      if (list.total > list.items.length) await this.deps.alerts.acknowledgeUndeliverable(ctx);
+      if (list.total > list.items.length) await this.#deps.alerts.acknowledgeUndeliverable(ctx);
       else {
         const triggerIds = list.items.length > 0 ? list.items.map((i) => i.triggerId) : undefined;
-        await this.deps.alerts.acknowledgeUndeliverable(ctx, triggerIds, webhookIds);
+        await this.#deps.alerts.acknowledgeUndeliverable(ctx, triggerIds, webhookIds);
       }
       return notices.join("\n\n");
     } catch (error) {
@@ -189,15 +189,15 @@ export class CommandHandler {
 
   /** Handles a button press (`actionOf`). Never throws; the reply carries the buttons that still make sense. */
   async handleAction(ctx: ChatContext, action: string): Promise<Reply> {
-    return this.answering(ctx, "action", (turn) => this.handleButton(turn, action));
+    return this.#answering(ctx, "action", (turn) => this.#handleButton(turn, action));
   }
 
-  private async handleButton(ctx: ChatContext, action: string): Promise<Reply> {
+  async #handleButton(ctx: ChatContext, action: string): Promise<Reply> {
     if (action.startsWith(BULK_ACTION_PREFIX)) {
       try {
-        return await this.bulk.action(ctx, action);
+        return await this.#bulk.action(ctx, action);
       } catch (error) {
-        return this.explain(error, this.deps.logger.child({ platform: ctx.platform, action: "bulk" }));
+        return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: "bulk" }));
       }
     }
     const [verb, alertId] = action.split(":");
@@ -208,39 +208,39 @@ export class CommandHandler {
     try {
       switch (verb as ActionVerb) {
         case "pause":
-          return this.acted(
-            await this.deps.alerts.updateAlert(user, alertId, { status: "paused" }),
+          return this.#acted(
+            await this.#deps.alerts.updateAlert(user, alertId, { status: "paused" }),
             "Paused",
           );
         case "resume":
-          return this.acted(
-            await this.deps.alerts.updateAlert(user, alertId, { status: "active" }),
+          return this.#acted(
+            await this.#deps.alerts.updateAlert(user, alertId, { status: "active" }),
             "Resumed",
           );
         case "rearm":
-          return await this.rearm(ctx, alertId);
+          return await this.#rearm(ctx, alertId);
         case "snooze": {
           // The alert service pauses it and its sweep resumes it when the hour is up, surviving restarts.
-          const snoozed = await this.deps.alerts.updateAlert(user, alertId, {
+          const snoozed = await this.#deps.alerts.updateAlert(user, alertId, {
             snoozeSeconds: SNOOZE_SECONDS,
           });
-          return this.acted(snoozed, "Snoozed for 1 hour", await this.displayOf(ctx));
+          return this.#acted(snoozed, "Snoozed for 1 hour", await this.#displayOf(ctx));
         }
         case "delete":
-          return this.acted(await this.deps.alerts.cancelAlert(user, alertId), "Deleted");
+          return this.#acted(await this.#deps.alerts.cancelAlert(user, alertId), "Deleted");
       }
     } catch (error) {
-      return this.explain(error, this.deps.logger.child({ platform: ctx.platform, action: verb }));
+      return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: verb }));
     }
   }
 
-  private changed(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    return { text: `${what}: ${describeAlert(alert, this.now(), display)}`, alerts: [alert] };
+  #changed(alert: Alert, what: string, display?: TimeDisplay): Reply {
+    return { text: `${what}: ${describeAlert(alert, this.#now(), display)}`, alerts: [alert] };
   }
 
   /** A changed alert, with the buttons that apply to its new state (an edited message keeps working). */
-  private acted(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    const reply = this.changed(alert, what, display);
+  #acted(alert: Alert, what: string, display?: TimeDisplay): Reply {
+    const reply = this.#changed(alert, what, display);
     const buttons = buttonsFor(alert);
     return buttons.length > 0 ? { ...reply, buttons: [buttons] } : reply;
   }
@@ -249,16 +249,16 @@ export class CommandHandler {
    * Re-arm from a notification: an alert that is still open is simply made active again; one that already
    * fired (or expired) is set up afresh with the same condition and options from today's price, as a new alert.
    */
-  private async rearm(ctx: ChatContext, alertId: string): Promise<Reply> {
-    const alert = await this.deps.alerts.getAlert(ctx, alertId);
+  async #rearm(ctx: ChatContext, alertId: string): Promise<Reply> {
+    const alert = await this.#deps.alerts.getAlert(ctx, alertId);
     if (alert.status === "active" || alert.status === "paused") {
-      const updated = await this.deps.alerts.updateAlert(ctx, alertId, { status: "active" });
-      return this.acted(updated, "Re-armed");
+      const updated = await this.#deps.alerts.updateAlert(ctx, alertId, { status: "active" });
+      return this.#acted(updated, "Re-armed");
     }
     if (alert.status === "cancelled") return { text: "That alert was deleted; set a new one with /alert." };
     const expiresAt =
-      alert.expiresAt && Date.parse(alert.expiresAt) > this.now().getTime() ? alert.expiresAt : null;
-    const reply = await this.createAlert(ctx, {
+      alert.expiresAt && Date.parse(alert.expiresAt) > this.#now().getTime() ? alert.expiresAt : null;
+    const reply = await this.#createAlert(ctx, {
       name: "alert",
       symbol: alert.symbol,
       condition: alert.condition,
@@ -273,70 +273,72 @@ export class CommandHandler {
       : reply;
   }
 
-  private async run(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
+  async #run(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
     if (
       (command.name === "delete" || command.name === "pause" || command.name === "resume") &&
       command.ref.by === "id" &&
       command.ref.orSymbol !== undefined
     ) {
       // `/delete ADBE`: the ticker's alerts when the user has some, else the id prefix it also spells.
-      const many = await this.bulk.commandIfHeld(ctx, command.name, command.ref.orSymbol);
+      const many = await this.#bulk.commandIfHeld(ctx, command.name, command.ref.orSymbol);
       if (many !== null) return many;
     }
     switch (command.name) {
       case "edit":
         return editAlert(
           {
-            alerts: this.deps.alerts,
-            prices: this.deps.prices,
-            now: this.now,
-            display: await this.displayOf(ctx),
-            findAlert: (c, ref) => this.findAlert(c, ref),
-            acted: (alert, what, display) => this.acted(alert, what, display),
+            alerts: this.#deps.alerts,
+            prices: this.#deps.prices,
+            now: this.#now,
+            display: await this.#displayOf(ctx),
+            findAlert: (c, ref) => this.#findAlert(c, ref),
+            acted: (alert, what, display) => this.#acted(alert, what, display),
           },
           ctx,
           command,
         );
       case "bulk":
-        return this.bulk.command(ctx, command);
+        return this.#bulk.command(ctx, command);
       case "start":
-        return this.start();
+        return this.#start();
       case "help":
-        return this.help(command.topic);
+        return this.#help(command.topic);
       case "alert":
-        return this.createAlert(ctx, command);
+        return this.#createAlert(ctx, command);
       case "alert-levels":
-        return this.createAlertLevels(ctx, command.alerts);
+        return this.#createAlertLevels(ctx, command.alerts);
       case "alerts":
-        return this.listAlerts(ctx, command.symbol);
+        return this.#listAlerts(ctx, command.symbol);
       case "history":
-        return this.history(ctx, command.symbol);
+        return this.#history(ctx, command.symbol);
       case "delete": {
-        const alert = await this.findAlert(ctx, command.ref);
-        return this.changed(await this.deps.alerts.cancelAlert(ctx, alert.id), "Deleted");
+        const alert = await this.#findAlert(ctx, command.ref);
+        return this.#changed(await this.#deps.alerts.cancelAlert(ctx, alert.id), "Deleted");
       }
       case "pause": {
-        const alert = await this.findAlert(ctx, command.ref);
-        const updated = await this.deps.alerts.updateAlert(ctx, alert.id, {
+        const alert = await this.#findAlert(ctx, command.ref);
+        const updated = await this.#deps.alerts.updateAlert(ctx, alert.id, {
           status: "paused",
         });
-        return this.changed(updated, "Paused");
+        return this.#changed(updated, "Paused");
       }
       case "resume": {
-        const alert = await this.findAlert(ctx, command.ref);
-        const updated = await this.deps.alerts.updateAlert(ctx, alert.id, {
+        const alert = await this.#findAlert(ctx, command.ref);
+        const updated = await this.#deps.alerts.updateAlert(ctx, alert.id, {
           status: "active",
         });
-        return this.changed(updated, "Resumed");
+        return this.#changed(updated, "Resumed");
       }
       case "snooze": {
-        const alert = await this.findAlert(ctx, command.ref);
+        const alert = await this.#findAlert(ctx, command.ref);
         // The alert service pauses it and its sweep resumes it when the time is up, surviving restarts.
-        const snoozed = await this.deps.alerts.updateAlert(ctx, alert.id, { snoozeSeconds: command.seconds });
-        return this.acted(
+        const snoozed = await this.#deps.alerts.updateAlert(ctx, alert.id, {
+          snoozeSeconds: command.seconds,
+        });
+        return this.#acted(
           snoozed,
           `Snoozed for ${formatDuration(command.seconds)}`,
-          await this.displayOf(ctx),
+          await this.#displayOf(ctx),
         );
       }
       case "rearm": {
@@ -346,55 +348,55 @@ export class CommandHandler {
         const id =
           ref.by === "id" && IdSchema.safeParse(ref.id).success
             ? ref.id
-            : (await this.findAlert(ctx, ref)).id;
-        return this.rearm(ctx, id);
+            : (await this.#findAlert(ctx, ref)).id;
+        return this.#rearm(ctx, id);
       }
       case "watch":
-        return this.watch(ctx, command.symbols);
+        return this.#watch(ctx, command.symbols);
       case "unwatch":
-        return this.unwatch(ctx, command.symbols);
+        return this.#unwatch(ctx, command.symbols);
       case "watchlist":
-        return this.showWatchlist(ctx);
+        return this.#showWatchlist(ctx);
       case "price":
-        return this.prices(command.symbols);
+        return this.#prices(command.symbols);
       case "link":
-        return this.link(ctx, command.code);
+        return this.#link(ctx, command.code);
       case "settings":
-        return this.settings(ctx, command);
+        return this.#settings(ctx, command);
       case "export":
-        return this.transfers.export(ctx, command.format);
+        return this.#transfers.export(ctx, command.format);
       case "import":
-        return file === undefined ? this.transfers.howToImport(ctx) : this.transfers.import(ctx, file);
+        return file === undefined ? this.#transfers.howToImport(ctx) : this.#transfers.import(ctx, file);
       case "webhook":
-        return webhookCommand(this.deps.alerts, ctx, command);
+        return webhookCommand(this.#deps.alerts, ctx, command);
     }
   }
 
   /** `/settings` shows them; `/settings tz …` or `/settings quiet …` changes one and shows them all. */
-  private async settings(ctx: ChatContext, command: Extract<Command, { name: "settings" }>): Promise<Reply> {
+  async #settings(ctx: ChatContext, command: Extract<Command, { name: "settings" }>): Promise<Reply> {
     const { change } = command;
     const settings =
       change === null
-        ? await this.deps.alerts.settings(ctx)
-        : await this.deps.alerts.updateSettings(ctx, change);
-    if (change !== null && ctx.userId !== undefined) this.deps.onSettingsChanged?.(ctx.userId, settings);
-    return { text: describeSettings(settings, ctx.platform, change, this.now()) };
+        ? await this.#deps.alerts.settings(ctx)
+        : await this.#deps.alerts.updateSettings(ctx, change);
+    if (change !== null && ctx.userId !== undefined) this.#deps.onSettingsChanged?.(ctx.userId, settings);
+    return { text: describeSettings(settings, ctx.platform, change, this.#now()) };
   }
 
   /** How this user reads times: Discord's `<t:…>`; elsewhere the zone of their settings (UTC unless set). */
-  private async displayOf(ctx: ChatContext): Promise<TimeDisplay> {
+  async #displayOf(ctx: ChatContext): Promise<TimeDisplay> {
     if (ctx.platform === "discord") return { kind: "discord" };
     try {
-      return displayFor(ctx.platform, await this.deps.alerts.settings(ctx));
+      return displayFor(ctx.platform, await this.#deps.alerts.settings(ctx));
     } catch (error) {
       // Times in UTC (they say so) rather than no answer at all.
-      this.deps.logger.warn({ err: error, platform: ctx.platform }, "could not read the user's settings");
+      this.#deps.logger.warn({ err: error, platform: ctx.platform }, "could not read the user's settings");
       return UTC_DISPLAY;
     }
   }
 
-  private start(): Reply {
-    const name = this.deps.botName ?? "Tickerbell";
+  #start(): Reply {
+    const name = this.#deps.botName ?? "Tickerbell";
     return {
       text: [
         `Welcome to ${name}! I message you the moment a stock hits your level — I watch every trade, not once a minute.`,
@@ -407,7 +409,7 @@ export class CommandHandler {
     };
   }
 
-  private help(topic: string | null): Reply {
+  #help(topic: string | null): Reply {
     if (topic === "alert") {
       return {
         text: [
@@ -448,9 +450,9 @@ export class CommandHandler {
     };
   }
 
-  private async createAlert(ctx: ChatContext, command: AlertCommand): Promise<Reply> {
-    const quote = await this.deps.prices.quote(command.symbol);
-    if (!quote) return this.unknownSymbol(command.symbol);
+  async #createAlert(ctx: ChatContext, command: AlertCommand): Promise<Reply> {
+    const quote = await this.#deps.prices.quote(command.symbol);
+    if (!quote) return this.#unknownSymbol(command.symbol);
     if (
       command.condition.kind === "percent" &&
       command.condition.basis === "close" &&
@@ -460,10 +462,10 @@ export class CommandHandler {
         text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
       };
     }
-    const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
-    const next = alert.condition.kind === "earnings" ? await this.nextEarningsLine(alert.symbol) : "";
+    const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
+    const next = alert.condition.kind === "earnings" ? await this.#nextEarningsLine(alert.symbol) : "";
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.now(), await this.displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
       alerts: [alert],
       buttons: [
         [
@@ -475,9 +477,9 @@ export class CommandHandler {
   }
 
   /** The release an earnings alert speaks about next; nothing when the calendar cannot be read right now. */
-  private async nextEarningsLine(symbol: string): Promise<string> {
-    const events = await this.deps.prices.earnings?.(symbol).catch((err: unknown) => {
-      this.deps.logger.warn({ err, symbol }, "earnings calendar unavailable for a confirmation");
+  async #nextEarningsLine(symbol: string): Promise<string> {
+    const events = await this.#deps.prices.earnings?.(symbol).catch((err: unknown) => {
+      this.#deps.logger.warn({ err, symbol }, "earnings calendar unavailable for a confirmation");
       return null;
     });
     if (!events) return "";
@@ -490,7 +492,7 @@ export class CommandHandler {
     return `\nNext earnings: ${weekday} ${event.date}, ${earningsHourText(event.hour)}.`;
   }
 
-  private createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
+  #createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
     return {
       symbol: command.symbol,
       condition: command.condition,
@@ -511,22 +513,22 @@ export class CommandHandler {
    * Several levels of one ticker: each is its own alert (counted against the cap, refused on its own), and one
    * reply says what became of each.
    */
-  private async createAlertLevels(ctx: ChatContext, commands: AlertCommand[]): Promise<Reply> {
+  async #createAlertLevels(ctx: ChatContext, commands: AlertCommand[]): Promise<Reply> {
     const symbol = commands[0]?.symbol ?? "";
-    const quote = await this.deps.prices.quote(symbol);
-    if (!quote) return this.unknownSymbol(symbol);
+    const quote = await this.#deps.prices.quote(symbol);
+    if (!quote) return this.#unknownSymbol(symbol);
     const created: Alert[] = [];
     const lines: string[] = [];
-    const display = await this.displayOf(ctx);
+    const display = await this.#displayOf(ctx);
     for (const command of commands) {
       try {
-        const alert = await this.deps.alerts.createAlert(ctx, this.createRequest(ctx, command, quote));
+        const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
         created.push(alert);
-        lines.push(`✅ ${describeAlert(alert, this.now(), display)}`);
+        lines.push(`✅ ${describeAlert(alert, this.#now(), display)}`);
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
         const level = `${command.symbol} ${describeCondition(command.condition)}`;
-        lines.push(`✗ ${level}: ${this.explain(error, this.deps.logger).text.split("\n")[0]}`);
+        lines.push(`✗ ${level}: ${this.#explain(error, this.#deps.logger).text.split("\n")[0]}`);
       }
     }
     const title =
@@ -546,8 +548,8 @@ export class CommandHandler {
     };
   }
 
-  private async unknownSymbol(symbol: string): Promise<Reply> {
-    const matches = await this.deps.prices.search(symbol).catch(() => []);
+  async #unknownSymbol(symbol: string): Promise<Reply> {
+    const matches = await this.#deps.prices.search(symbol).catch(() => []);
     const hint =
       matches.length > 0
         ? ` Did you mean ${matches
@@ -562,12 +564,12 @@ export class CommandHandler {
    * The user's open alerts (active and paused), oldest first: what /alerts shows and `/delete 2` counts in.
    * Only those are asked for; the finished history (however long) never leaves the alert service.
    */
-  private liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
-    return this.deps.alerts.listAlerts(ctx, { status: "open", ...(symbol ? { symbol } : {}) });
+  #liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
+    return this.#deps.alerts.listAlerts(ctx, { status: "open", ...(symbol ? { symbol } : {}) });
   }
 
-  private async listAlerts(ctx: ChatContext, symbol: string | null): Promise<Reply> {
-    const alerts = await this.liveAlerts(ctx, symbol);
+  async #listAlerts(ctx: ChatContext, symbol: string | null): Promise<Reply> {
+    const alerts = await this.#liveAlerts(ctx, symbol);
     if (alerts.length === 0) {
       return {
         text: symbol
@@ -575,9 +577,9 @@ export class CommandHandler {
           : "You have no alerts yet. Try /alert AAPL above 200",
       };
     }
-    this.rememberListed(ctx, alerts);
-    const now = this.now();
-    const display = await this.displayOf(ctx);
+    this.#rememberListed(ctx, alerts);
+    const now = this.#now();
+    const display = await this.#displayOf(ctx);
     const lines = alerts.map(
       (a, i) =>
         `${i + 1}. ${describeAlert(a, now, display)}${listedState(a, now, display)} · id ${a.id.slice(0, 8)}`,
@@ -597,15 +599,15 @@ export class CommandHandler {
   }
 
   /** The last firings, newest first: what fired, at what price, and when (relative, and in the user's time). */
-  private async history(ctx: ChatContext, symbol: string | null): Promise<Reply> {
-    const firings = await this.deps.alerts.firings(ctx, symbol ? { symbol } : {});
+  async #history(ctx: ChatContext, symbol: string | null): Promise<Reply> {
+    const firings = await this.#deps.alerts.firings(ctx, symbol ? { symbol } : {});
     if (firings.length === 0) {
       return {
         text: symbol ? `No alert of yours on ${symbol} has fired yet.` : "No alert of yours has fired yet.",
       };
     }
-    const now = this.now();
-    const display = await this.displayOf(ctx);
+    const now = this.#now();
+    const display = await this.#displayOf(ctx);
     const lines = firings.map(
       (f) =>
         // An earnings message has no price: it was due by the calendar.
@@ -617,27 +619,28 @@ export class CommandHandler {
     return { text: [title, ...lines].join("\n") };
   }
 
-  private rememberListed(ctx: ChatContext, alerts: Alert[]): void {
+  #rememberListed(ctx: ChatContext, alerts: Alert[]): void {
     const key = `${ctx.platform}:${ctx.platformUserId}`;
-    this.lastListed.delete(key);
-    this.lastListed.set(
+    this.#lastListed.delete(key);
+    this.#lastListed.set(
       key,
       alerts.map((a) => a.id),
     );
-    if (this.lastListed.size > LISTS_REMEMBERED) this.lastListed.delete(this.lastListed.keys().next().value!);
+    if (this.#lastListed.size > LISTS_REMEMBERED)
+      this.#lastListed.delete(this.#lastListed.keys().next().value!);
   }
 
-  private async findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
-    if (ref.by === "id") return this.findById(ctx, ref.id);
-    const listed = this.lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
-    if (listed === undefined) return this.findByPosition(ctx, ref.position);
+  async #findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
+    if (ref.by === "id") return this.#findById(ctx, ref.id);
+    const listed = this.#lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
+    if (listed === undefined) return this.#findByPosition(ctx, ref.position);
     const id = listed[ref.position - 1];
     if (id === undefined)
       throw new UserFacingError(
         `Your last list had ${listed.length} alert(s); there is no number ${ref.position}. See /alerts.`,
       );
     // The list the user saw names the alert: fetch that one, not the list again.
-    const alert = await this.openAlert(ctx, id);
+    const alert = await this.#openAlert(ctx, id);
     if (!alert)
       throw new UserFacingError(
         `Alert ${ref.position} of your last list (${id.slice(0, 8)}) has fired, expired or been deleted since. See /alerts.`,
@@ -646,8 +649,8 @@ export class CommandHandler {
   }
 
   /** No list seen (in this process): the number counts in the open alerts as they are now. */
-  private async findByPosition(ctx: ChatContext, position: number): Promise<Alert> {
-    const alerts = await this.liveAlerts(ctx);
+  async #findByPosition(ctx: ChatContext, position: number): Promise<Alert> {
+    const alerts = await this.#liveAlerts(ctx);
     const alert = alerts[position - 1];
     if (!alert)
       throw new UserFacingError(
@@ -657,12 +660,12 @@ export class CommandHandler {
   }
 
   /** A whole id is fetched on its own; a prefix (the 8 characters a list shows) is looked up among the open alerts. */
-  private async findById(ctx: ChatContext, idOrPrefix: string): Promise<Alert> {
+  async #findById(ctx: ChatContext, idOrPrefix: string): Promise<Alert> {
     if (IdSchema.safeParse(idOrPrefix).success) {
-      const alert = await this.openAlert(ctx, idOrPrefix);
+      const alert = await this.#openAlert(ctx, idOrPrefix);
       if (alert) return alert;
     } else {
-      const matches = (await this.liveAlerts(ctx)).filter((a) => a.id.startsWith(idOrPrefix));
+      const matches = (await this.#liveAlerts(ctx)).filter((a) => a.id.startsWith(idOrPrefix));
       if (matches.length === 1) return matches[0]!;
       if (matches.length > 1)
         throw new UserFacingError(`More than one alert starts with ${idOrPrefix}; give more of the id.`);
@@ -671,9 +674,9 @@ export class CommandHandler {
   }
 
   /** The user's alert `id` while it is open; null once it fired, expired, was deleted or is gone. */
-  private async openAlert(ctx: ChatContext, id: string): Promise<Alert | null> {
+  async #openAlert(ctx: ChatContext, id: string): Promise<Alert | null> {
     try {
-      const alert = await this.deps.alerts.getAlert(ctx, id);
+      const alert = await this.#deps.alerts.getAlert(ctx, id);
       return alert.status === "active" || alert.status === "paused" ? alert : null;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
@@ -681,25 +684,25 @@ export class CommandHandler {
     }
   }
 
-  private async watch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
-    const quotes = await Promise.all(symbols.map((s) => this.deps.prices.quote(s)));
+  async #watch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
+    const quotes = await Promise.all(symbols.map((s) => this.#deps.prices.quote(s)));
     const unknown = symbols.filter((_, i) => quotes[i] === null);
     const known = symbols.filter((_, i) => quotes[i] !== null);
     const lines: string[] = [];
     if (known.length > 0) {
-      await this.deps.alerts.watch(ctx, known);
+      await this.#deps.alerts.watch(ctx, known);
       lines.push(`👀 Watching ${known.join(", ")}.`);
     }
     if (unknown.length > 0) lines.push(`I don't know ${unknown.join(", ")}; not added.`);
     return { text: lines.join("\n") };
   }
 
-  private async unwatch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
+  async #unwatch(ctx: ChatContext, symbols: string[]): Promise<Reply> {
     const removed: string[] = [];
     const missing: string[] = [];
     for (const symbol of symbols) {
       try {
-        await this.deps.alerts.unwatch(ctx, symbol);
+        await this.#deps.alerts.unwatch(ctx, symbol);
         removed.push(symbol);
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) missing.push(symbol);
@@ -713,10 +716,10 @@ export class CommandHandler {
     return { text: lines.join("\n") };
   }
 
-  private async showWatchlist(ctx: ChatContext): Promise<Reply> {
-    const { items } = await this.deps.alerts.watchlist(ctx);
+  async #showWatchlist(ctx: ChatContext): Promise<Reply> {
+    const { items } = await this.#deps.alerts.watchlist(ctx);
     if (items.length === 0) return { text: "Your watchlist is empty. Add tickers with /watch AAPL MSFT" };
-    const quotes = await Promise.all(items.map((i) => this.deps.prices.quote(i.symbol).catch(() => null)));
+    const quotes = await Promise.all(items.map((i) => this.#deps.prices.quote(i.symbol).catch(() => null)));
     const lines = items.map((item, i) => {
       const q = quotes[i];
       if (!q) return `${item.symbol} — no price right now`;
@@ -725,12 +728,12 @@ export class CommandHandler {
     return { text: ["*Watchlist*", ...lines].join("\n") };
   }
 
-  private async prices(symbols: string[]): Promise<Reply> {
+  async #prices(symbols: string[]): Promise<Reply> {
     const lines: string[] = [];
     for (const symbol of symbols) {
-      const q = await this.deps.prices.quote(symbol);
+      const q = await this.#deps.prices.quote(symbol);
       if (!q) {
-        lines.push((await this.unknownSymbol(symbol)).text);
+        lines.push((await this.#unknownSymbol(symbol)).text);
         continue;
       }
       const change =
@@ -742,32 +745,32 @@ export class CommandHandler {
     return { text: lines.join("\n") };
   }
 
-  private async link(ctx: ChatContext, code: string | null): Promise<Reply> {
+  async #link(ctx: ChatContext, code: string | null): Promise<Reply> {
     if (code === null) {
-      const link = await this.deps.alerts.createLinkCode(ctx);
+      const link = await this.#deps.alerts.createLinkCode(ctx);
       return {
         text: `Your link code is *${link.code}*. Within 10 minutes, send /link ${link.code} to Tickerbell on your other platform; both will then share the same alerts.`,
       };
     }
-    const { user, movedAlerts } = await this.deps.alerts.redeemLinkCode(ctx, code);
+    const { user, movedAlerts } = await this.#deps.alerts.redeemLinkCode(ctx, code);
     const platforms = [...new Set(user.identities.map((i) => i.platform))].join(" and ");
     const moved = movedAlerts > 0 ? ` ${movedAlerts} alert(s) from this account moved over.` : "";
     return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.${moved}` };
   }
 
   /** The refusal of a twin: the alert that exists, with its buttons, so the user can act on it at once. */
-  private duplicateOf(error: ApiError): Reply {
+  #duplicateOf(error: ApiError): Reply {
     const existing = AlertSchema.safeParse((error.details as { existing?: unknown } | null)?.existing);
     if (!existing.success) return { text: "You already have this alert; see /alerts." };
     const buttons = buttonsFor(existing.data);
     return {
-      text: `You already have this alert: ${describeAlert(existing.data, this.now())}\nNothing new was set; pause, change or delete that one instead.`,
+      text: `You already have this alert: ${describeAlert(existing.data, this.#now())}\nNothing new was set; pause, change or delete that one instead.`,
       alerts: [existing.data],
       ...(buttons.length > 0 ? { buttons: [buttons] } : {}),
     };
   }
 
-  private explain(error: unknown, logger: Logger): Reply {
+  #explain(error: unknown, logger: Logger): Reply {
     if (error instanceof UserFacingError || isWebhookNotFound(error)) return { text: error.message };
     if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
       const seconds = retryAfterSeconds(error.details);
@@ -784,7 +787,7 @@ export class CommandHandler {
         return { text: "I can't find that alert among yours. See /alerts." };
       if (error.code === "condition_already_met")
         return { text: `That would fire right away: ${error.message}.` };
-      if (error.code === "duplicate_alert") return this.duplicateOf(error);
+      if (error.code === "duplicate_alert") return this.#duplicateOf(error);
       // The service's messages are written for people; only the sentence case is ours.
       return { text: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
     }

@@ -26,18 +26,18 @@ type Outcome = { label: string; result: "created" | "duplicate" | "refused"; tex
 
 /** `/export` and `/import`: the user's open alerts and watchlist to and from a file. */
 export class Transfers {
-  private readonly deps: TransferDeps;
+  readonly #deps: TransferDeps;
   constructor(deps: TransferDeps) {
-    this.deps = deps;
+    this.#deps = deps;
   }
 
   async export(ctx: ChatContext, format: "csv" | "json"): Promise<Reply> {
     const [alerts, watchlist] = await Promise.all([
-      this.deps.alerts.listAlerts(ctx, { status: "open" }),
-      this.deps.alerts.watchlist(ctx),
+      this.#deps.alerts.listAlerts(ctx, { status: "open" }),
+      this.#deps.alerts.watchlist(ctx),
     ]);
     const symbols = watchlist.items.map((i) => i.symbol);
-    const file = exportFile(format, alerts, symbols, this.deps.now());
+    const file = exportFile(format, alerts, symbols, this.#deps.now());
     const what = `${plural(alerts.length, "alert")} and ${plural(symbols.length, "watchlist ticker")}`;
     return {
       text: `📄 Your ${what}, as ${format.toUpperCase()}. Send it back with /import to set them again, here or on another account.`,
@@ -52,7 +52,7 @@ export class Transfers {
         ? "Send the file as a document with the caption /import, or answer /import to a file you sent."
         : ctx.platform === "discord"
           ? "Use /import and attach the file to its file option."
-          : `Give the file's path: /import ./data/exports/tickerbell-${this.deps.now().toISOString().slice(0, 10)}.csv`;
+          : `Give the file's path: /import ./data/exports/tickerbell-${this.#deps.now().toISOString().slice(0, 10)}.csv`;
     return {
       text: `${how}\nIt reads the CSV or JSON file /export writes (up to ${formatBytes(MAX_IMPORT_BYTES)}); /help import shows the columns.`,
     };
@@ -74,22 +74,22 @@ export class Transfers {
         };
       throw error;
     }
-    const read = readImportFile(bytes, file.name, this.deps.now());
+    const read = readImportFile(bytes, file.name, this.#deps.now());
     if (!read.ok) return { text: `Nothing was imported. ${read.message}` };
     if (read.lines.length === 0)
       return { text: "Nothing was imported: the file has no alert or watch lines." };
     const outcomes = new Map<ImportLine, Outcome>();
-    const quotes = await this.quotes(read.lines);
+    const quotes = await this.#quotes(read.lines);
     for (const line of read.lines) {
       if (line.kind === "refused")
         outcomes.set(line, { label: line.label, result: "refused", text: line.why });
     }
-    await this.importAlerts(ctx, read.lines, quotes, outcomes);
-    await this.importWatchlist(ctx, read.lines, quotes, outcomes);
+    await this.#importAlerts(ctx, read.lines, quotes, outcomes);
+    await this.#importWatchlist(ctx, read.lines, quotes, outcomes);
     return summary(read.lines.map((line) => outcomes.get(line)!));
   }
 
-  private async quotes(lines: ImportLine[]): Promise<Map<string, Quote | null>> {
+  async #quotes(lines: ImportLine[]): Promise<Map<string, Quote | null>> {
     const symbols = [
       ...new Set(
         lines.flatMap((l) =>
@@ -100,7 +100,7 @@ export class Transfers {
     const quotes = new Map<string, Quote | null>();
     for (let i = 0; i < symbols.length; i += QUOTE_CONCURRENCY) {
       const batch = symbols.slice(i, i + QUOTE_CONCURRENCY);
-      const answers = await Promise.all(batch.map((s) => this.deps.prices.quote(s)));
+      const answers = await Promise.all(batch.map((s) => this.#deps.prices.quote(s)));
       for (const [j, s] of batch.entries()) quotes.set(s, answers[j] ?? null);
     }
     return quotes;
@@ -111,7 +111,7 @@ export class Transfers {
    * duplicate (also of an earlier line) or refused (already met, the active-alert cap). A service failure
    * stops the import; what was created stays, and importing the file again skips it as duplicates.
    */
-  private async importAlerts(
+  async #importAlerts(
     ctx: ChatContext,
     lines: ImportLine[],
     quotes: Map<string, Quote | null>,
@@ -142,11 +142,11 @@ export class Transfers {
         continue;
       }
       try {
-        const alert = await this.deps.alerts.createAlert(ctx, this.deps.createRequest(ctx, command, quote));
+        const alert = await this.#deps.alerts.createAlert(ctx, this.#deps.createRequest(ctx, command, quote));
         // Created is created: a pause that fails leaves it active, and the line says so.
         const paused =
           line.paused &&
-          (await this.deps.alerts.updateAlert(ctx, alert.id, { status: "paused" }).then(
+          (await this.#deps.alerts.updateAlert(ctx, alert.id, { status: "paused" }).then(
             () => true,
             () => false,
           ));
@@ -166,7 +166,7 @@ export class Transfers {
     }
   }
 
-  private async importWatchlist(
+  async #importWatchlist(
     ctx: ChatContext,
     lines: ImportLine[],
     quotes: Map<string, Quote | null>,
@@ -174,7 +174,7 @@ export class Transfers {
   ): Promise<void> {
     const watches = lines.filter((l): l is Extract<ImportLine, { kind: "watch" }> => l.kind === "watch");
     if (watches.length === 0) return;
-    const held = new Set((await this.deps.alerts.watchlist(ctx)).items.map((i) => i.symbol));
+    const held = new Set((await this.#deps.alerts.watchlist(ctx)).items.map((i) => i.symbol));
     const toAdd: typeof watches = [];
     for (const line of watches) {
       const set = (result: Outcome["result"], text: string) =>
@@ -190,7 +190,7 @@ export class Transfers {
       const batch = toAdd.slice(i, i + MAX_WATCHLIST_BATCH);
       let refusal: string | null = null;
       try {
-        await this.deps.alerts.watch(
+        await this.#deps.alerts.watch(
           ctx,
           batch.map((l) => l.symbol),
         );

@@ -36,10 +36,10 @@ export interface HeldStore {
  * own token: its platform decides whose. Failures throw (ApiError, ServiceUnavailableError); callers retry.
  */
 export class HttpHeldStore implements SettingsSource, HeldStore {
-  private readonly api: AlertsApi;
+  readonly #api: AlertsApi;
 
   constructor(options: { baseUrl: string; token: string; timeoutMs?: number; fetch?: Fetch }) {
-    this.api = new AlertsApi(options);
+    this.#api = new AlertsApi(options);
   }
 
   async lookupSettings(userIds: readonly string[]): Promise<Map<string, UserSettings>> {
@@ -47,7 +47,7 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
     const unique = [...new Set(userIds)];
     for (let i = 0; i < unique.length; i += MAX_SETTINGS_LOOKUP) {
       const chunk = unique.slice(i, i + MAX_SETTINGS_LOOKUP);
-      const answer = await this.api.call("post", "/v1/settings/lookup", LookupSettingsResponseSchema, {
+      const answer = await this.#api.call("post", "/v1/settings/lookup", LookupSettingsResponseSchema, {
         body: { userIds: chunk },
       });
       for (const id of chunk) {
@@ -61,7 +61,7 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
   async settingsChanges(
     after: { since: string; afterUserId: string } | null,
   ): Promise<SettingsChangesResponse> {
-    return this.api.call("get", "/v1/settings/changes", SettingsChangesResponseSchema, {
+    return this.#api.call("get", "/v1/settings/changes", SettingsChangesResponseSchema, {
       query: after ?? {},
     });
   }
@@ -69,7 +69,7 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
   async hold(notifications: readonly Notification[]): Promise<string[]> {
     const refused: string[] = [];
     for (let i = 0; i < notifications.length; i += MAX_HELD_BATCH) {
-      const answer = await this.api.call("put", "/v1/held", HoldNotificationsResponseSchema, {
+      const answer = await this.#api.call("put", "/v1/held", HoldNotificationsResponseSchema, {
         body: { notifications: notifications.slice(i, i + MAX_HELD_BATCH) },
       });
       for (const r of answer.results) if (r.result === "refused") refused.push(r.triggerId);
@@ -78,11 +78,11 @@ export class HttpHeldStore implements SettingsSource, HeldStore {
   }
 
   async heldUsers(): Promise<HeldUser[]> {
-    return (await this.api.call("get", "/v1/held", HeldUserListSchema)).users;
+    return (await this.#api.call("get", "/v1/held", HeldUserListSchema)).users;
   }
 
   async claim(userId: string, leaseSeconds: number): Promise<Notification[]> {
-    const answer = await this.api.call("post", "/v1/held/claim", ClaimHeldResponseSchema, {
+    const answer = await this.#api.call("post", "/v1/held/claim", ClaimHeldResponseSchema, {
       body: { userId, leaseSeconds },
     });
     return answer.notifications;

@@ -1,4 +1,4 @@
-import type { Logger } from "@tickerbell/config";
+import { type Logger, PeriodicPass } from "@tickerbell/config";
 import type { Notification, Platform } from "@tickerbell/contracts";
 import { DeliveryError, type DeliveryLog, type QuietHoursGate } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
@@ -55,8 +55,7 @@ export class QuietHours implements QuietHoursGate {
   readonly cache: SettingsCache;
   readonly #options: QuietHoursOptions;
   readonly #now: () => Date;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #running: Promise<number> = Promise.resolve(0);
+  readonly #digests: PeriodicPass<number>;
   #stopped = false;
   readonly #holds: { notification: Notification; resolve: () => void; reject: (error: unknown) => void }[] =
     [];
@@ -69,6 +68,12 @@ export class QuietHours implements QuietHoursGate {
       source: options.store,
       ...(options.settingsTtlMs === undefined ? {} : { ttlMs: options.settingsTtlMs }),
       now: () => this.#now().getTime(),
+    });
+    this.#digests = new PeriodicPass(() => this.#pass(), {
+      intervalMs: options.digestEveryMs ?? 30_000,
+      fallback: 0,
+      logger: options.logger,
+      failure: "quiet-hours digest pass failed; the next pass retries",
     });
   }
 
@@ -112,28 +117,17 @@ export class QuietHours implements QuietHoursGate {
 
   /** Starts the digest loop (one pass at once, then every `digestEveryMs`). */
   start(): void {
-    if (this.#timer) return;
-    void this.runOnce();
-    this.#timer = setInterval(() => void this.runOnce(), this.#options.digestEveryMs ?? 30_000);
-    this.#timer.unref();
+    this.#digests.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await this.#digests.stop();
   }
 
   /** One pass of the digest loop; answers how many digests went out. Never throws (the next pass retries). */
   runOnce(): Promise<number> {
-    this.#running = this.#running
-      .then(() => this.#pass())
-      .catch((err: unknown) => {
-        this.#options.logger.warn({ err }, "quiet-hours digest pass failed; the next pass retries");
-        return 0;
-      });
-    return this.#running;
+    return this.#digests.runOnce();
   }
 
   async #pass(): Promise<number> {

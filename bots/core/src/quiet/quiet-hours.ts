@@ -4,29 +4,13 @@ import {
   type Platform,
   type UserSettings,
 } from "@tickerbell/contracts";
+import { wallClock } from "@tickerbell/rules";
 import type { TimeDisplay } from "../format/time.ts";
-
-const CLOCKS = new Map<string, Intl.DateTimeFormat>();
 
 /** Minutes after midnight of `at` on the wall clock of `timeZone`. */
 export function minutesInZone(at: Date, timeZone: string): number {
-  let clock = CLOCKS.get(timeZone);
-  if (!clock) {
-    clock = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    CLOCKS.set(timeZone, clock);
-  }
-  let hour = 0;
-  let minute = 0;
-  for (const part of clock.formatToParts(at)) {
-    if (part.type === "hour") hour = Number(part.value);
-    if (part.type === "minute") minute = Number(part.value);
-  }
-  return hour * 60 + minute;
+  const clock = wallClock(at, timeZone);
+  return clock.hour * 60 + clock.minute;
 }
 
 /**

@@ -47,3 +47,21 @@ export function networkErrorCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * What a failed start becomes: a ChatLoginError when the platform refused the token (`refused`: the platform
+ * client's own reading of its 401) or could not be reached (a network error code); anything else as it was.
+ */
+export function chatLoginErrorOf(
+  error: unknown,
+  platform: "telegram" | "discord",
+  sentences: { refused: boolean; refusedMessage: string; unreachableMessage: (code: string) => string },
+): unknown {
+  if (sentences.refused) {
+    return new ChatLoginError(platform, "token-refused", sentences.refusedMessage, { cause: error });
+  }
+  const code = networkErrorCode(error);
+  if (code)
+    return new ChatLoginError(platform, "unreachable", sentences.unreachableMessage(code), { cause: error });
+  return error;
+}

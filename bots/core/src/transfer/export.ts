@@ -7,6 +7,7 @@ import {
   TRANSFER_FORMAT_VERSION,
   type TransferCsvColumn,
 } from "@tickerbell/contracts";
+import { formatDuration } from "../format/format.ts";
 import { writeCsv } from "./csv.ts";
 import type { ReplyFile } from "./files.ts";
 
@@ -42,19 +43,11 @@ export function conditionWords(condition: AlertCondition): string {
   }
 }
 
-/** A duration in the largest unit that divides it: `1h`, `90m`, `2d`. */
-export function durationWords(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-
 export function exportedAlert(alert: Alert): ExportedAlert {
   return {
     symbol: alert.symbol,
     condition: conditionWords(alert.condition),
-    repeat: alert.repeat === null ? null : durationWords(alert.repeat.cooldownSeconds),
+    repeat: alert.repeat === null ? null : formatDuration(alert.repeat.cooldownSeconds),
     expires: alert.expiresAt,
     note: alert.note,
     rth: alert.regularHoursOnly,

@@ -1,5 +1,5 @@
 export { ApiError, ServiceUnavailableError } from "@tickerbell/alerts-client";
-export { AlertsClient, type AlertsClientOptions } from "./alerts-client.ts";
+export { AlertSnapshotClient, type AlertSnapshotClientOptions } from "./alert-snapshot-client.ts";
 export { createOpsApp } from "./http.ts";
 export {
   DEFAULT_CHECKPOINT_MS,

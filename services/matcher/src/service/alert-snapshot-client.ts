@@ -6,7 +6,7 @@ import { AlertsApi } from "@tickerbell/alerts-client";
 import { type InternalAlertPage, InternalAlertPageSchema, MAX_INTERNAL_PAGE } from "@tickerbell/contracts";
 import type { AlertSnapshotPage, AlertSnapshotSource, SnapshotRequest } from "./ports.ts";
 
-export interface AlertsClientOptions {
+export interface AlertSnapshotClientOptions {
   baseUrl: string;
   internalToken: string;
   /** Per request; the first page may wait for the alert service to catch up with alerts.runtime (default 60 s). */
@@ -15,11 +15,11 @@ export interface AlertsClientOptions {
   pageSize?: number;
 }
 
-export class AlertsClient implements AlertSnapshotSource {
+export class AlertSnapshotClient implements AlertSnapshotSource {
   readonly #api: AlertsApi;
   readonly #pageSize: number;
 
-  constructor(options: AlertsClientOptions) {
+  constructor(options: AlertSnapshotClientOptions) {
     this.#api = new AlertsApi({
       baseUrl: options.baseUrl,
       token: options.internalToken,
