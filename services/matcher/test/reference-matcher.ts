@@ -21,12 +21,12 @@ interface Tracked {
 }
 
 export class ReferenceMatcher {
-  private readonly bySymbol = new Map<string, Map<string, Tracked>>();
-  private readonly symbolOf = new Map<string, string>();
-  private readonly regularHours: (ts: number) => boolean;
+  readonly #bySymbol = new Map<string, Map<string, Tracked>>();
+  readonly #symbolOf = new Map<string, string>();
+  readonly #regularHours: (ts: number) => boolean;
 
   constructor(regularHours: (ts: number) => boolean = isRegularHours) {
-    this.regularHours = regularHours;
+    this.#regularHours = regularHours;
   }
 
   upsert(alert: Alert, state?: AlertRuntimeState): void {
@@ -36,31 +36,31 @@ export class ReferenceMatcher {
     if (alert.status !== "active" || alert.condition.kind === "earnings") return;
     const rule = ruleOf(alert);
     const next = consistentState(rule, state ?? held ?? runtimeStateOf(alert));
-    let alerts = this.bySymbol.get(alert.symbol);
+    let alerts = this.#bySymbol.get(alert.symbol);
     if (!alerts) {
       alerts = new Map();
-      this.bySymbol.set(alert.symbol, alerts);
+      this.#bySymbol.set(alert.symbol, alerts);
     }
-    this.symbolOf.set(alert.id, alert.symbol);
+    this.#symbolOf.set(alert.id, alert.symbol);
     alerts.set(alert.id, { alert, rule, state: { ...next } });
   }
 
   remove(alertId: string): void {
-    const symbol = this.symbolOf.get(alertId);
-    if (symbol !== undefined) this.bySymbol.get(symbol)?.delete(alertId);
-    this.symbolOf.delete(alertId);
+    const symbol = this.#symbolOf.get(alertId);
+    if (symbol !== undefined) this.#bySymbol.get(symbol)?.delete(alertId);
+    this.#symbolOf.delete(alertId);
   }
 
   get size(): number {
     let n = 0;
-    for (const alerts of this.bySymbol.values()) n += alerts.size;
+    for (const alerts of this.#bySymbol.values()) n += alerts.size;
     return n;
   }
 
   onTick(tick: TickInput): MatchEvent[] {
-    const alerts = this.bySymbol.get(tick.symbol);
+    const alerts = this.#bySymbol.get(tick.symbol);
     if (!alerts) return [];
-    const open = this.regularHours(tick.ts);
+    const open = this.#regularHours(tick.ts);
     const expired: Expiration[] = [];
     const fired: Firing[] = [];
     // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
@@ -84,8 +84,8 @@ export class ReferenceMatcher {
   }
 
   exportState(alertId: string): AlertRuntimeState | undefined {
-    const symbol = this.symbolOf.get(alertId);
-    const tracked = symbol === undefined ? undefined : this.bySymbol.get(symbol)?.get(alertId);
+    const symbol = this.#symbolOf.get(alertId);
+    const tracked = symbol === undefined ? undefined : this.#bySymbol.get(symbol)?.get(alertId);
     return tracked ? { ...tracked.state } : undefined;
   }
 }
