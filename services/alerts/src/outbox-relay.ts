@@ -1,4 +1,4 @@
-import { Backoff, type Counter, counterIn, Gauge, type Logger, type Registry } from "@tickerbell/config";
+import { Backoff, type Counter, counterIn, gaugeIn, type Logger, type Registry } from "@tickerbell/config";
 import { type AlertChangeEvent, AlertChangeEventSchema, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { z } from "zod";
 import type { OutboxRow, OutboxStore } from "./domain/ports.ts";
@@ -87,28 +87,22 @@ export class OutboxRelay {
       help: "Relay rounds that failed (publish or mark) and will be retried",
     });
     // Read from the database at each scrape: every replica reports the same backlog, whichever holds the lease.
-    if (options.metrics && !options.metrics.getSingleMetric("tickerbell_outbox_pending_rows")) {
-      const store = this.#store;
-      new Gauge({
-        name: "tickerbell_outbox_pending_rows",
-        help: "Outbox rows not yet published to alerts.changes",
-        registers: [options.metrics],
-        async collect() {
-          this.set((await store.backlog()).rows);
-        },
-      });
-      new Gauge({
-        name: "tickerbell_outbox_oldest_pending_age_seconds",
-        help: "Age of the oldest unpublished outbox row (0: none); growing means the relay is stuck",
-        registers: [options.metrics],
-        async collect() {
-          const { oldestCreatedAt } = await store.backlog();
-          this.set(
-            oldestCreatedAt === null ? 0 : Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000),
-          );
-        },
-      });
-    }
+    const store = this.#store;
+    gaugeIn(options.metrics, {
+      name: "tickerbell_outbox_pending_rows",
+      help: "Outbox rows not yet published to alerts.changes",
+      async collect() {
+        this.set((await store.backlog()).rows);
+      },
+    });
+    gaugeIn(options.metrics, {
+      name: "tickerbell_outbox_oldest_pending_age_seconds",
+      help: "Age of the oldest unpublished outbox row (0: none); growing means the relay is stuck",
+      async collect() {
+        const { oldestCreatedAt } = await store.backlog();
+        this.set(oldestCreatedAt === null ? 0 : Math.max(0, (Date.now() - oldestCreatedAt.getTime()) / 1000));
+      },
+    });
   }
 
   /**
