@@ -1,5 +1,6 @@
 // Time-axis labels. Intraday axes are read in the user's IANA zone (whole local hours, local dates); daily bars
 // stand for a trading day (00:00 UTC of it), so their labels are that day's date, the same in every zone.
+import { wallClock } from "@tickerbell/rules";
 import type { ChartWindow } from "./windows.ts";
 
 export interface TimeTick {
@@ -13,29 +14,13 @@ const DAY_MS = 24 * HOUR_MS;
 const MAX_TICKS = 8;
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-
+/** The wall clock of the zone (the rule book's one reading of Intl). */
 function localParts(
   t: number,
   timeZone: string,
 ): { month: number; day: number; hour: number; minute: number } {
-  let formatter = partsFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      hourCycle: "h23",
-    });
-    partsFormatters.set(timeZone, formatter);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of formatter.formatToParts(t)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
-  return { month: parts.month ?? 1, day: parts.day ?? 1, hour: parts.hour ?? 0, minute: parts.minute ?? 0 };
+  const { month, day, hour, minute } = wallClock(t, timeZone);
+  return { month, day, hour, minute };
 }
 
 /** `14:05` in the zone. */
