@@ -48,6 +48,8 @@ const RAMP = (process.env.BENCH_E2E_RAMP ?? "2000,5000,10000,20000,30000,40000,6
   .split(",")
   .map(Number);
 const RAMP_STEP_SECONDS = 10;
+/** The recorder writes every 2 s, so its oldest tick's wait swings between 0 and about that, plus the write. */
+const BAR_FLUSH_SLACK_MS = 2_000;
 // Telegram's real limit is 30 msgs/s; the fake and the bot are both raised to this so the burst fits the run.
 const TELEGRAM_LIMIT_PER_SECOND = Number(process.env.BENCH_E2E_TELEGRAM_LIMIT ?? 300);
 /** The paid-broadcast burst: Telegram takes up to 1,000 messages/s with allow_paid_broadcast. */
@@ -243,11 +245,37 @@ try {
     log(
       `ramp ${rate}/s: offered ${step.offeredPerSec}/s, pricing took ${step.receivedPerSec}/s, published ${step.publishedPerSec} msgs/s, matcher lag ${step.lagSamples.join(" ")} -> ${step.steady ? "steady" : "GROWING"}`,
     );
+    log(
+      `ramp ${rate}/s: bar writes ${step.barWrites.partsWrittenPerSec} parts/s, oldest unwritten ${step.barWrites.oldestUnwrittenMsSamples.join(" ")} ms, buffered ${step.barWrites.bufferedSamples.join(" ")}, dropped ${step.barWrites.partsDropped} -> ${step.barWrites.grew ? "GROWING" : "keeping up"}`,
+    );
     if (!step.steady) break;
     maxSustainedTicksPerSec = step.offeredPerSec;
     await drainLag(`matcher-${runId}`);
   }
   await drainLag(`matcher-${runId}`);
+
+  const atHighestRate = ramp.find((step) => step.offeredPerSec === maxSustainedTicksPerSec);
+  const barWrites = {
+    perStep: ramp.map((step) => ({
+      offeredPerSec: step.offeredPerSec,
+      partsWrittenPerSec: step.barWrites.partsWrittenPerSec,
+      maxOldestUnwrittenMs: Math.max(0, ...step.barWrites.oldestUnwrittenMsSamples),
+      maxBuffered: Math.max(0, ...step.barWrites.bufferedSamples),
+      partsDropped: step.barWrites.partsDropped,
+      writeFailures: step.barWrites.writeFailures,
+      grew: step.barWrites.grew,
+    })),
+    partsWrittenInRun: (await barMetrics(pricingUrl)).written,
+    sustainedAtHighestRate: atHighestRate !== undefined && !atHighestRate.barWrites.grew,
+    highestRate: maxSustainedTicksPerSec,
+    note:
+      `Pricing records minute bars into the run's PostgreSQL database (DATABASE_URL, as docker-compose.yml gives ` +
+      `it) over the ${SYMBOLS} symbols of the run. Sampled once a second per ramp step: ` +
+      `pricing_bar_oldest_unwritten_seconds (how long the oldest tick not yet in the store has waited; it swings ` +
+      `between 0 and the 2 s flush interval plus the write) and pricing_bar_parts_buffered. A step's writes grew ` +
+      `when its second half waited more than ${BAR_FLUSH_SLACK_MS} ms longer than its first half's longest, or ` +
+      `parts were dropped. sustainedAtHighestRate: at the ramp's highest sustained trade rate.`,
+  };
 
   // ---- 3. burst: every alert still armed fires on one frame ----
   const fired = new Set(bells().map((b) => b.chatId));
@@ -357,10 +385,15 @@ try {
     burst: summaryOf(burst),
     paidBroadcastBurst: summaryOf(paidBurst),
     charts,
+    barWrites,
     targets: {
       p50Ms: { target: 25, met: p50Ms <= 25 },
       p99Ms: { target: 100, met: p99Ms <= 100 },
       maxSustainedTicksPerSec: { target: 20_000, met: maxSustainedTicksPerSec >= 20_000 },
+      barWritesAtHighestRate: {
+        target: "bar writes keep up at the highest sustained rate (no growing wait, nothing dropped)",
+        met: barWrites.sustainedAtHighestRate && barWrites.partsWrittenInRun > 0,
+      },
       burst: { target: ">= 90% of the limit, 0 lost, 0 duplicated", met: burstMet(burst) },
       paidBroadcastBurst: { target: ">= 90% of 1,000/s, 0 lost, 0 duplicated", met: burstMet(paidBurst) },
       alertServiceRequestsPerDmDuringBursts: {
@@ -404,6 +437,7 @@ try {
       `  highest sustained trade rate: ${maxSustainedTicksPerSec}/s (target >= 20000: ${result.targets.maxSustainedTicksPerSec.met ? "met" : "NOT met"})\n` +
       `  burst of ${armed.length} on Telegram: ${burst.deliveredPerSec}/s of ${TELEGRAM_LIMIT_PER_SECOND}/s, lost ${burst.lost}, duplicated ${burst.duplicated}, ${burst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.burst.met ? "met" : "NOT met"})\n` +
       `  paid-broadcast burst of ${paidCount}: ${paidBurst.deliveredPerSec}/s of ${PAID_BROADCAST_LIMIT_PER_SECOND}/s, lost ${paidBurst.lost}, duplicated ${paidBurst.duplicated}, ${paidBurst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.paidBroadcastBurst.met ? "met" : "NOT met"})\n` +
+      `  bar writes at ${maxSustainedTicksPerSec} trades/s: ${barWrites.sustainedAtHighestRate ? "keeping up" : "GROWING"} (${barWrites.perStep.map((st) => `${st.offeredPerSec}/s max wait ${st.maxOldestUnwrittenMs} ms`).join(", ")})\n` +
       `  charts off -> on: latency p50 ${charts.off.p50Ms} -> ${charts.on.p50Ms} ms, p99 ${charts.off.p99Ms} -> ${charts.on.p99Ms} ms; burst ${charts.off.burst.deliveredPerSec}/s -> ${charts.on.burst.deliveredPerSec}/s; DMs with a chart (on): latency ${charts.on.latencyDms.withChart}/${chartsLatency.latencies.length}, burst ${charts.on.burst.dms.withChart}/${chartsBurst.delivered}\n` +
       `  written to ${RESULT_FILE}`,
   );
@@ -649,17 +683,39 @@ interface RampStep {
   publishedPerSec: number;
   lagSamples: number[];
   steady: boolean;
+  barWrites: BarWrites;
+}
+
+/** Pricing's price-history recording during a ramp step, sampled once a second off its /metrics. */
+interface BarWrites {
+  /** pricing_bar_oldest_unwritten_seconds: how long the oldest unwritten tick had waited, in ms. */
+  oldestUnwrittenMsSamples: number[];
+  /** pricing_bar_parts_buffered: minute parts waiting for the store. */
+  bufferedSamples: number[];
+  partsWrittenPerSec: number;
+  partsDropped: number;
+  writeFailures: number;
+  /** The wait climbed past what one flush interval explains, or parts were dropped. */
+  grew: boolean;
 }
 
 async function rampStep(ticker: Ticker, rate: number, pricingUrl: string, group: string): Promise<RampStep> {
   const receivedBefore = await metric(pricingUrl, "pricing_ticks_received_total");
   const publishedBefore = await metric(pricingUrl, "pricing_ticks_published_total");
+  const barsBefore = await barMetrics(pricingUrl);
   const lagSamples: number[] = [];
+  const oldestUnwrittenMsSamples: number[] = [];
+  const bufferedSamples: number[] = [];
   const sampler = setInterval(() => {
     void matcherLag(group).then((lag) => lagSamples.push(lag));
+    void barMetrics(pricingUrl).then((bars) => {
+      oldestUnwrittenMsSamples.push(bars.oldestUnwrittenMs);
+      bufferedSamples.push(bars.buffered);
+    });
   }, 1000);
   const { sent, seconds } = await ticker.run(rate, RAMP_STEP_SECONDS, () => undefined);
   clearInterval(sampler);
+  const barsAfter = await barMetrics(pricingUrl);
   // Whatever pricing still had to read off the socket counts against the step.
   const receivedPerSec = Math.round(
     ((await metric(pricingUrl, "pricing_ticks_received_total")) - receivedBefore) / seconds,
@@ -675,7 +731,32 @@ async function rampStep(ticker: Ticker, rate: number, pricingUrl: string, group:
   const secondHalf = lagSamples.slice(half);
   const lagBounded = secondHalf.every((lag) => lag <= firstHalfMax + Math.max(200, publishedPerSec * 0.25));
   const steady = lagBounded && receivedPerSec >= offeredPerSec * 0.95;
-  return { offeredPerSec, receivedPerSec, publishedPerSec, lagSamples, steady };
+  // Bar writes keep up when the second half's longest wait stays within one flush of the first half's.
+  const waitHalf = Math.floor(oldestUnwrittenMsSamples.length / 2);
+  const firstHalfWait = Math.max(0, ...oldestUnwrittenMsSamples.slice(0, waitHalf));
+  const partsDropped = barsAfter.dropped - barsBefore.dropped;
+  const barWrites: BarWrites = {
+    oldestUnwrittenMsSamples,
+    bufferedSamples,
+    partsWrittenPerSec: Math.round((barsAfter.written - barsBefore.written) / seconds),
+    partsDropped,
+    writeFailures: barsAfter.failures - barsBefore.failures,
+    grew:
+      partsDropped > 0 ||
+      oldestUnwrittenMsSamples.slice(waitHalf).some((ms) => ms > firstHalfWait + BAR_FLUSH_SLACK_MS),
+  };
+  return { offeredPerSec, receivedPerSec, publishedPerSec, lagSamples, steady, barWrites };
+}
+
+async function barMetrics(pricingUrl: string) {
+  const text = await (await fetch(`${pricingUrl}/metrics`)).text();
+  return {
+    oldestUnwrittenMs: Math.round(metricIn(text, "pricing_bar_oldest_unwritten_seconds") * 1000),
+    buffered: metricIn(text, "pricing_bar_parts_buffered"),
+    written: metricIn(text, "pricing_bar_parts_written_total"),
+    dropped: metricIn(text, "pricing_bar_parts_dropped_total"),
+    failures: metricIn(text, "pricing_bar_write_failures_total"),
+  };
 }
 
 /** Messages of prices.ticks the matcher's group has not committed yet, over all partitions. */
@@ -700,7 +781,11 @@ async function drainLag(group: string): Promise<void> {
 }
 
 async function metric(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return metricIn(await (await fetch(`${baseUrl}/metrics`)).text(), name);
+}
+
+/** The sum of a metric's series in a Prometheus text exposition. */
+function metricIn(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
