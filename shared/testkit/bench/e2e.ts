@@ -93,6 +93,8 @@ const CHARTS_SET: AlertSet = {
   levelOf: (alertIndex) => PAID_SET.abovePrice + 1000 + Math.floor(alertIndex / SYMBOLS) * LEVEL_STEP,
   abovePrice: PAID_SET.abovePrice + 1000 + CHARTS_ON_ALERTS * LEVEL_STEP,
 };
+/** Crossing alerts used so far per set and symbol: each latency run fires the next level up. */
+const levelsUsed = new Map<AlertSet, number[]>();
 const userIdOf = FIRST_SET.userIdOf;
 const symbolOf = (alertIndex: number) => symbols[alertIndex % SYMBOLS]!;
 const log = (line: string) => console.error(`e2e: ${line}`);
@@ -448,9 +450,6 @@ try {
 } finally {
   await cleanUp();
 }
-
-/** Crossing alerts used so far per set and symbol: each latency run fires the next level up. */
-const levelsUsed = new Map<AlertSet, number[]>();
 
 /**
  * TICK_RATE trades/s for `seconds`, CROSSINGS_PER_SECOND of them each crossing exactly one alert of `set` (the
