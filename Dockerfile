@@ -54,7 +54,9 @@ RUN find shared services bots -mindepth 2 -not -name package.json -not -type d -
   && find shared services bots -mindepth 2 -type d -empty -delete
 
 # Production dependencies from the lockfile. The root devDependencies (node, typescript, vitest, ...) stay out:
-# the image's own Node 24 runs the TypeScript directly.
+# the image's own Node 24 runs the TypeScript directly. Optional dependencies stay in: the bots' charts draw with
+# resvg's native binary, the optional package for this platform (linux-x64-gnu on this Debian image), and their
+# font comes from the dejavu-fonts-ttf package (the slim image has no system fonts).
 FROM node:24.21.0-trixie-slim AS deps
 ARG WORKSPACE
 WORKDIR /app

@@ -23,6 +23,9 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
   readonly barWriteFailures: Counter;
   readonly barPartsDropped: Counter;
   readonly barPartsBuffered: Gauge;
+  readonly barOldestUnwritten: Gauge;
+  /** Read when scraped: the bar recorder's wait, once there is a recorder. */
+  #barWaitMs: (() => number) | undefined;
   readonly barsSweptTotal: Counter<"resolution">;
 
   constructor(registry: Registry) {
@@ -121,6 +124,14 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
       help: "Minute bar parts waiting to be written",
       registers,
     });
+    this.barOldestUnwritten = new Gauge({
+      name: "pricing_bar_oldest_unwritten_seconds",
+      help: "How long the oldest tick whose minute bar is not yet in the price history store has waited (up to the flush interval and back; climbing on means writes fall behind)",
+      registers,
+      collect: () => {
+        this.barOldestUnwritten.set((this.#barWaitMs?.() ?? 0) / 1000);
+      },
+    });
     this.barsSweptTotal = new Counter({
       name: "pricing_bars_swept_total",
       help: "Bars deleted by the retention sweep, by resolution",
@@ -140,6 +151,10 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
   }
   barsBuffered(parts: number): void {
     this.barPartsBuffered.set(parts);
+  }
+  /** Reports the recorder's `unwrittenForMs` on every scrape. */
+  watchBarRecorder(recorder: { unwrittenForMs(): number }): void {
+    this.#barWaitMs = () => recorder.unwrittenForMs();
   }
   barsSwept(resolution: "1m" | "1d", bars: number): void {
     this.barsSweptTotal.inc({ resolution }, bars);

@@ -153,7 +153,10 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         ...(tuning.barFlushMs !== undefined ? { flushEveryMs: tuning.barFlushMs } : {}),
       })
     : undefined;
-  bars?.start();
+  if (bars) {
+    metrics.watchBarRecorder(bars);
+    bars.start();
+  }
   const backfiller = deps.barStore
     ? new Backfiller({
         source: tuning.history ?? history,

@@ -100,6 +100,9 @@ describe("GET /v1/bars/{symbol}", () => {
       to: NOW,
       bars: [{ t: Date.UTC(2026, 5, 3), o: 10, h: 13, l: 10, c: 13, v: 12, n: 4 }],
     });
+    // Every trade is in the store: nothing waits to be written.
+    const metrics = await (await pricing.http.request("/metrics")).text();
+    expect(metrics).toMatch(/^pricing_bar_oldest_unwritten_seconds\{[^}]*\} 0$/m);
   });
 
   it("answers the previous session's close from the daily bars", async () => {

@@ -8,7 +8,13 @@
 //   3. burst: every alert still armed fires on one frame; delivery rate against the Telegram limit, lost and
 //      duplicated DMs counted per alert at the fake, and what the DMs cost the alert service (requests per DM);
 //   4. the same burst in paid-broadcast mode: the bot restarted with TELEGRAM_ALLOW_PAID_BROADCAST=true (1,000/s,
-//      allow_paid_broadcast on every DM), a second set of alerts above the first burst's price.
+//      allow_paid_broadcast on every DM), a second set of alerts above the first burst's price;
+//   5. charts on: phases 1-3 run with CHARTS=off on the bot; the bot then restarts with charts on (CHARTS unset)
+//      and a shorter latency run and a smaller burst on a third set of alerts measure what charts cost. Each DM is
+//      counted at the fake as carrying a chart (sendPhoto, the text as its caption) or not (sendMessage).
+// Pricing records price history into the database (DATABASE_URL from docker-compose.yml, as the alert service):
+// during the ramp the bench samples its bar recorder (the age of its oldest unwritten tick, its write buffer,
+// dropped parts) to tell whether bar writes keep up at each rate.
 // Writes bench-results/e2e.json. Starts its own broker unless KAFKA_BROKERS is set.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -42,10 +48,17 @@ const RAMP = (process.env.BENCH_E2E_RAMP ?? "2000,5000,10000,20000,30000,40000,6
   .split(",")
   .map(Number);
 const RAMP_STEP_SECONDS = 10;
+/** The recorder writes every 2 s, so its oldest tick's wait swings between 0 and about that, plus the write. */
+const BAR_FLUSH_SLACK_MS = 2_000;
 // Telegram's real limit is 30 msgs/s; the fake and the bot are both raised to this so the burst fits the run.
 const TELEGRAM_LIMIT_PER_SECOND = Number(process.env.BENCH_E2E_TELEGRAM_LIMIT ?? 300);
 /** The paid-broadcast burst: Telegram takes up to 1,000 messages/s with allow_paid_broadcast. */
 const PAID_BROADCAST_LIMIT_PER_SECOND = 1000;
+/** The charts-on run is shorter than the charts-off one, to keep the bench's total time in bounds. */
+const CHARTS_ON_LATENCY_SECONDS = Number(
+  process.env.BENCH_E2E_CHARTS_LATENCY_SECONDS ?? Math.min(LATENCY_SECONDS, 15),
+);
+const CHARTS_ON_ALERTS = Number(process.env.BENCH_E2E_CHARTS_ALERTS ?? Math.min(ALERTS, 3_000));
 const CREATE_CONCURRENCY = 64;
 const BASE_PRICE = 100;
 const FIRST_LEVEL = 150;
@@ -74,9 +87,16 @@ const PAID_SET: AlertSet = {
   levelOf: (alertIndex) => FIRST_SET.abovePrice + 1000 + Math.floor(alertIndex / SYMBOLS) * LEVEL_STEP,
   abovePrice: FIRST_SET.abovePrice + 1000 + ALERTS * LEVEL_STEP,
 };
+/** The charts-on run's alerts, above everything the paid burst fired. */
+const CHARTS_SET: AlertSet = {
+  userIdOf: (alertIndex) => 920_000_000 + alertIndex,
+  levelOf: (alertIndex) => PAID_SET.abovePrice + 1000 + Math.floor(alertIndex / SYMBOLS) * LEVEL_STEP,
+  abovePrice: PAID_SET.abovePrice + 1000 + CHARTS_ON_ALERTS * LEVEL_STEP,
+};
+/** Crossing alerts used so far per set and symbol: each latency run fires the next level up. */
+const levelsUsed = new Map<AlertSet, number[]>();
 const userIdOf = FIRST_SET.userIdOf;
 const symbolOf = (alertIndex: number) => symbols[alertIndex % SYMBOLS]!;
-const levelOf = FIRST_SET.levelOf;
 const log = (line: string) => console.error(`e2e: ${line}`);
 /** Experiments: BENCH_E2E_BOT_MAX_WAIT_MS sets the bot's fetch wait. */
 const botTuning = (): Record<string, string> =>
@@ -129,6 +149,8 @@ Object.assign(doc.services["telegram-bot"]!.environment as Record<string, string
   // Its own group, started at the end of the topic: a bot of another suite on a shared broker in the default
   // group would take partitions (and this run's DMs) over, and the topic's history is not this run's.
   TELEGRAM_GROUP_ID: `telegram-bot-${runId}`,
+  // Phases 1-4 without charts; phase 5 restarts the bot with them.
+  CHARTS: "off",
   ...botTuning(),
 });
 Object.assign(doc.services.matcher!.environment as Record<string, string>, {
@@ -200,41 +222,9 @@ try {
   // Warm-up: every process's hot path compiled before anything is timed.
   await ticker.run(TICK_RATE, 5, () => undefined);
 
-  // ---- 1. latency at TICK_RATE ----
-  // Where the time goes: the matcher's notification, read off its topic, splits trade -> DM in two.
-  const published = new Map<number, number>(); // chat id -> Kafka timestamp of its notification
-  const tap = new Kafka({ clientId: "bench-e2e-tap", brokers, logLevel: logLevel.NOTHING }).consumer({
-    groupId: `bench-e2e-tap-${runId}`,
-    maxWaitTimeInMs: 20,
-  });
-  // From the end of the topic: earlier runs' notifications for the same chat ids would spoil the split.
-  await startGroupAtTheEnd(brokers, `bench-e2e-tap-${runId}`, "notifications.telegram");
-  await tap.connect();
-  await tap.subscribe({ topic: "notifications.telegram", fromBeginning: true });
-  await tap.run({
-    eachMessage: async ({ message }) => {
-      const { origin } = JSON.parse(String(message.value)) as { origin: { chatId: string } };
-      published.set(Number(origin.chatId), Number(message.timestamp));
-    },
-  });
-  const sentAt = new Map<number, number>(); // chat id -> when its crossing trade was sent
-  const levelsUsed = new Array<number>(SYMBOLS).fill(0);
-  let crossings = 0;
-  const crossingEvery = Math.round(TICK_RATE / CROSSINGS_PER_SECOND);
-  await ticker.run(TICK_RATE, LATENCY_SECONDS, (tickNumber) => {
-    if (tickNumber % crossingEvery !== 0) return undefined;
-    const symbolIndex = crossings++ % SYMBOLS;
-    const alertIndex = levelsUsed[symbolIndex]!++ * SYMBOLS + symbolIndex;
-    if (alertIndex >= ALERTS) return undefined;
-    return {
-      symbol: symbolOf(alertIndex),
-      price: levelOf(alertIndex) + 0.01,
-      onSent: (at) => sentAt.set(userIdOf(alertIndex), at),
-    };
-  });
-  await waitUntil(async () => bells().length >= sentAt.size, "every latency DM", 60_000).catch(
-    () => undefined,
-  );
+  // ---- 1. latency at TICK_RATE (charts off) ----
+  const latency = await measureLatency("latency", FIRST_SET, ALERTS, LATENCY_SECONDS, ticker);
+  const { p50Ms, p99Ms, latencies, sentAt, stages } = latency;
   const loadDuringLatency = loadavg()[0];
   // Event-loop delay of each service since it started (prom-client's default metrics): a stalled loop is
   // what a latency tail on a shared 2-core machine usually is.
@@ -247,36 +237,6 @@ try {
     };
   }
   log(`event-loop delay since start: ${JSON.stringify(eventLoopDelay)}`);
-  const latencies: number[] = [];
-  for (const bell of bells()) {
-    const sent = sentAt.get(bell.chatId);
-    if (sent !== undefined) latencies.push(bell.receivedAt - sent);
-  }
-  latencies.sort((a, b) => a - b);
-  const toPublished: number[] = [];
-  const toDm: number[] = [];
-  for (const bell of bells()) {
-    const sent = sentAt.get(bell.chatId);
-    const at = published.get(bell.chatId);
-    if (sent === undefined || at === undefined) continue;
-    toPublished.push(at - sent);
-    toDm.push(bell.receivedAt - at);
-  }
-  toPublished.sort((a, b) => a - b);
-  toDm.sort((a, b) => a - b);
-  const stages = {
-    tradeToNotificationPublishedP50Ms: percentile(toPublished, 0.5),
-    tradeToNotificationPublishedP99Ms: percentile(toPublished, 0.99),
-    notificationPublishedToDmP50Ms: percentile(toDm, 0.5),
-    notificationPublishedToDmP99Ms: percentile(toDm, 0.99),
-  };
-  log(`stages: ${JSON.stringify(stages)}`);
-  await tap.disconnect();
-  const p50Ms = percentile(latencies, 0.5);
-  const p99Ms = percentile(latencies, 0.99);
-  log(
-    `latency: ${latencies.length}/${sentAt.size} DMs, p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${latencies.at(-1)} ms`,
-  );
 
   // ---- 2. highest sustained trade rate ----
   const ramp: RampStep[] = [];
@@ -287,11 +247,37 @@ try {
     log(
       `ramp ${rate}/s: offered ${step.offeredPerSec}/s, pricing took ${step.receivedPerSec}/s, published ${step.publishedPerSec} msgs/s, matcher lag ${step.lagSamples.join(" ")} -> ${step.steady ? "steady" : "GROWING"}`,
     );
+    log(
+      `ramp ${rate}/s: bar writes ${step.barWrites.partsWrittenPerSec} parts/s, oldest unwritten ${step.barWrites.oldestUnwrittenMsSamples.join(" ")} ms, buffered ${step.barWrites.bufferedSamples.join(" ")}, dropped ${step.barWrites.partsDropped} -> ${step.barWrites.grew ? "GROWING" : "keeping up"}`,
+    );
     if (!step.steady) break;
     maxSustainedTicksPerSec = step.offeredPerSec;
     await drainLag(`matcher-${runId}`);
   }
   await drainLag(`matcher-${runId}`);
+
+  const atHighestRate = ramp.find((step) => step.offeredPerSec === maxSustainedTicksPerSec);
+  const barWrites = {
+    perStep: ramp.map((step) => ({
+      offeredPerSec: step.offeredPerSec,
+      partsWrittenPerSec: step.barWrites.partsWrittenPerSec,
+      maxOldestUnwrittenMs: Math.max(0, ...step.barWrites.oldestUnwrittenMsSamples),
+      maxBuffered: Math.max(0, ...step.barWrites.bufferedSamples),
+      partsDropped: step.barWrites.partsDropped,
+      writeFailures: step.barWrites.writeFailures,
+      grew: step.barWrites.grew,
+    })),
+    partsWrittenInRun: (await barMetrics(pricingUrl)).written,
+    sustainedAtHighestRate: atHighestRate !== undefined && !atHighestRate.barWrites.grew,
+    highestRate: maxSustainedTicksPerSec,
+    note:
+      `Pricing records minute bars into the run's PostgreSQL database (DATABASE_URL, as docker-compose.yml gives ` +
+      `it) over the ${SYMBOLS} symbols of the run. Sampled once a second per ramp step: ` +
+      `pricing_bar_oldest_unwritten_seconds (how long the oldest tick not yet in the store has waited; it swings ` +
+      `between 0 and the 2 s flush interval plus the write) and pricing_bar_parts_buffered. A step's writes grew ` +
+      `when its second half waited more than ${BAR_FLUSH_SLACK_MS} ms longer than its first half's longest, or ` +
+      `parts were dropped. sustainedAtHighestRate: at the ramp's highest sustained trade rate.`,
+  };
 
   // ---- 3. burst: every alert still armed fires on one frame ----
   const fired = new Set(bells().map((b) => b.chatId));
@@ -330,6 +316,68 @@ try {
     alertsUrl,
   );
 
+  // ---- 5. charts on: the bot as phases 1-3 ran it, with its charts switched on ----
+  await harness.kill("telegram-bot", "SIGTERM");
+  delete botEnv.TELEGRAM_ALLOW_PAID_BROADCAST;
+  delete botEnv.CHARTS;
+  botEnv.TELEGRAM_MESSAGES_PER_SECOND = String(TELEGRAM_LIMIT_PER_SECOND);
+  await harness.restart("telegram-bot");
+  const chartsCreateStarted = performance.now();
+  await createAlerts(alertsUrl, vars.API_TOKEN_TELEGRAM, CHARTS_SET, CHARTS_ON_ALERTS);
+  log(
+    `${CHARTS_ON_ALERTS} alerts for the charts-on run in ${((performance.now() - chartsCreateStarted) / 1000).toFixed(1)} s`,
+  );
+  await waitUntil(
+    async () => (await metric(matcherUrl, "tickerbell_matcher_alerts")) >= CHARTS_ON_ALERTS,
+    "matcher to index the charts-on run's alerts",
+    120_000,
+  );
+  // Warm-up: the restarted bot's first charts (and their renderer) are not what a running bot pays.
+  await measureLatency("charts-on warm-up", CHARTS_SET, CHARTS_ON_ALERTS, 3, ticker);
+  const chartsLatency = await measureLatency(
+    "charts-on latency",
+    CHARTS_SET,
+    CHARTS_ON_ALERTS,
+    CHARTS_ON_LATENCY_SECONDS,
+    ticker,
+  );
+  const chartsFired = new Set(bells().map((b) => b.chatId));
+  const chartsArmed = Array.from({ length: CHARTS_ON_ALERTS }, (_, i) => CHARTS_SET.userIdOf(i)).filter(
+    (chat) => !chartsFired.has(chat),
+  );
+  const chartsBurst = await measureBurst(
+    "charts-on burst",
+    chartsArmed,
+    CHARTS_SET.abovePrice,
+    TELEGRAM_LIMIT_PER_SECOND,
+    alertsUrl,
+  );
+  const chartsFigures = (
+    run: { p50Ms: number; p99Ms: number; latencies: number[]; charts: ReturnType<typeof chartCounts> },
+    b: BurstMeasurement,
+    latencySeconds: number,
+  ) => ({
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    latencySamples: run.latencies.length,
+    latencySeconds,
+    latencyDms: run.charts,
+    burst: { ...summaryOf(b), dms: b.charts },
+  });
+  const charts = {
+    off: chartsFigures(latency, burst, LATENCY_SECONDS),
+    on: chartsFigures(chartsLatency, chartsBurst, CHARTS_ON_LATENCY_SECONDS),
+    note:
+      `The same bot process settings both times (TELEGRAM_MESSAGES_PER_SECOND ${TELEGRAM_LIMIT_PER_SECOND}, fake limit ` +
+      `${TELEGRAM_LIMIT_PER_SECOND}/s): "off" is phases 1 and 3 with CHARTS=off on the bot; "on" restarts the bot ` +
+      `with CHARTS unset (default on), on a third set of ${CHARTS_ON_ALERTS} alerts, with a shorter latency run ` +
+      `(${CHARTS_ON_LATENCY_SECONDS} s against ${LATENCY_SECONDS} s, after a 3 s warm-up of crossings that is not ` +
+      `counted) and a burst of ${chartsArmed.length} against ${armed.length}, to keep the bench's time in bounds. ` +
+      `Charts are counted at the fake Telegram: a DM sent as sendPhoto (the text as caption) carried a chart, one ` +
+      `sent as sendMessage went without. Telegram only: the bench does not run the Discord bot.`,
+  };
+  log(`charts: ${JSON.stringify({ off: charts.off, on: charts.on })}`);
+
   const result = {
     alerts: ALERTS,
     tickRate: TICK_RATE,
@@ -338,10 +386,16 @@ try {
     maxSustainedTicksPerSec,
     burst: summaryOf(burst),
     paidBroadcastBurst: summaryOf(paidBurst),
+    charts,
+    barWrites,
     targets: {
       p50Ms: { target: 25, met: p50Ms <= 25 },
       p99Ms: { target: 100, met: p99Ms <= 100 },
       maxSustainedTicksPerSec: { target: 20_000, met: maxSustainedTicksPerSec >= 20_000 },
+      barWritesAtHighestRate: {
+        target: "bar writes keep up at the highest sustained rate (no growing wait, nothing dropped)",
+        met: barWrites.sustainedAtHighestRate && barWrites.partsWrittenInRun > 0,
+      },
       burst: { target: ">= 90% of the limit, 0 lost, 0 duplicated", met: burstMet(burst) },
       paidBroadcastBurst: { target: ">= 90% of 1,000/s, 0 lost, 0 duplicated", met: burstMet(paidBurst) },
       alertServiceRequestsPerDmDuringBursts: {
@@ -385,6 +439,8 @@ try {
       `  highest sustained trade rate: ${maxSustainedTicksPerSec}/s (target >= 20000: ${result.targets.maxSustainedTicksPerSec.met ? "met" : "NOT met"})\n` +
       `  burst of ${armed.length} on Telegram: ${burst.deliveredPerSec}/s of ${TELEGRAM_LIMIT_PER_SECOND}/s, lost ${burst.lost}, duplicated ${burst.duplicated}, ${burst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.burst.met ? "met" : "NOT met"})\n` +
       `  paid-broadcast burst of ${paidCount}: ${paidBurst.deliveredPerSec}/s of ${PAID_BROADCAST_LIMIT_PER_SECOND}/s, lost ${paidBurst.lost}, duplicated ${paidBurst.duplicated}, ${paidBurst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.paidBroadcastBurst.met ? "met" : "NOT met"})\n` +
+      `  bar writes at ${maxSustainedTicksPerSec} trades/s: ${barWrites.sustainedAtHighestRate ? "keeping up" : "GROWING"} (${barWrites.perStep.map((st) => `${st.offeredPerSec}/s max wait ${st.maxOldestUnwrittenMs} ms`).join(", ")})\n` +
+      `  charts off -> on: latency p50 ${charts.off.p50Ms} -> ${charts.on.p50Ms} ms, p99 ${charts.off.p99Ms} -> ${charts.on.p99Ms} ms; burst ${charts.off.burst.deliveredPerSec}/s -> ${charts.on.burst.deliveredPerSec}/s; DMs with a chart (on): latency ${charts.on.latencyDms.withChart}/${chartsLatency.latencies.length}, burst ${charts.on.burst.dms.withChart}/${chartsBurst.delivered}\n` +
       `  written to ${RESULT_FILE}`,
   );
 } catch (error) {
@@ -395,6 +451,91 @@ try {
   await cleanUp();
 }
 
+/**
+ * TICK_RATE trades/s for `seconds`, CROSSINGS_PER_SECOND of them each crossing exactly one alert of `set` (the
+ * lowest armed level on its symbol); trade sent -> DM received at the fake, split at the matcher's notification.
+ */
+async function measureLatency(name: string, set: AlertSet, count: number, seconds: number, ticker: Ticker) {
+  // Where the time goes: the matcher's notification, read off its topic, splits trade -> DM in two.
+  const published = new Map<number, number>(); // chat id -> Kafka timestamp of its notification
+  const tapGroup = `bench-e2e-tap-${runId}-${name.replaceAll(" ", "-")}`;
+  const tap = new Kafka({ clientId: "bench-e2e-tap", brokers, logLevel: logLevel.NOTHING }).consumer({
+    groupId: tapGroup,
+    maxWaitTimeInMs: 20,
+  });
+  // From the end of the topic: earlier runs' notifications for the same chat ids would spoil the split.
+  await startGroupAtTheEnd(brokers, tapGroup, "notifications.telegram");
+  await tap.connect();
+  await tap.subscribe({ topic: "notifications.telegram", fromBeginning: true });
+  await tap.run({
+    eachMessage: async ({ message }) => {
+      const { origin } = JSON.parse(String(message.value)) as { origin: { chatId: string } };
+      published.set(Number(origin.chatId), Number(message.timestamp));
+    },
+  });
+  const sentAt = new Map<number, number>(); // chat id -> when its crossing trade was sent
+  const used = levelsUsed.get(set) ?? new Array<number>(SYMBOLS).fill(0);
+  levelsUsed.set(set, used);
+  let crossings = 0;
+  const crossingEvery = Math.round(TICK_RATE / CROSSINGS_PER_SECOND);
+  const before = telegram.allSent().length;
+  const runBells = () =>
+    telegram
+      .allSent()
+      .slice(before)
+      .filter((m) => isBell(m) && sentAt.has(m.chatId));
+  await ticker.run(TICK_RATE, seconds, (tickNumber) => {
+    if (tickNumber % crossingEvery !== 0) return undefined;
+    const symbolIndex = crossings++ % SYMBOLS;
+    const alertIndex = used[symbolIndex]!++ * SYMBOLS + symbolIndex;
+    if (alertIndex >= count) return undefined;
+    return {
+      symbol: symbolOf(alertIndex),
+      price: set.levelOf(alertIndex) + 0.01,
+      onSent: (at) => sentAt.set(set.userIdOf(alertIndex), at),
+    };
+  });
+  await waitUntil(async () => runBells().length >= sentAt.size, `every ${name} DM`, 60_000).catch(
+    () => undefined,
+  );
+  const dms = runBells();
+  const latencies: number[] = [];
+  const toPublished: number[] = [];
+  const toDm: number[] = [];
+  for (const bell of dms) {
+    const sent = sentAt.get(bell.chatId)!;
+    latencies.push(bell.receivedAt - sent);
+    const at = published.get(bell.chatId);
+    if (at === undefined) continue;
+    toPublished.push(at - sent);
+    toDm.push(bell.receivedAt - at);
+  }
+  latencies.sort((a, b) => a - b);
+  toPublished.sort((a, b) => a - b);
+  toDm.sort((a, b) => a - b);
+  const stages = {
+    tradeToNotificationPublishedP50Ms: percentile(toPublished, 0.5),
+    tradeToNotificationPublishedP99Ms: percentile(toPublished, 0.99),
+    notificationPublishedToDmP50Ms: percentile(toDm, 0.5),
+    notificationPublishedToDmP99Ms: percentile(toDm, 0.99),
+  };
+  log(`${name} stages: ${JSON.stringify(stages)}`);
+  await tap.disconnect();
+  const p50Ms = percentile(latencies, 0.5);
+  const p99Ms = percentile(latencies, 0.99);
+  const charts = chartCounts(dms);
+  log(
+    `${name}: ${latencies.length}/${sentAt.size} DMs (${charts.withChart} with a chart), p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${latencies.at(-1)} ms`,
+  );
+  return { p50Ms, p99Ms, latencies, sentAt, stages, charts };
+}
+
+/** DMs that carried a chart (a photo with the text as caption) and those that went without (a text message). */
+function chartCounts(dms: readonly RecordedMessage[]): { withChart: number; withoutChart: number } {
+  const withChart = dms.filter((m) => m.method === "sendPhoto").length;
+  return { withChart, withoutChart: dms.length - withChart };
+}
+
 type BurstMeasurement = Awaited<ReturnType<typeof measureBurst>>;
 
 /**
@@ -403,10 +544,12 @@ type BurstMeasurement = Awaited<ReturnType<typeof measureBurst>>;
  */
 async function measureBurst(name: string, chats: number[], price: number, limit: number, alertsUrl: string) {
   const wanted = new Set(chats);
-  const isBell = (m: RecordedMessage) =>
-    wanted.has(m.chatId) && m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false);
   const before = telegram.allSent().length;
-  const burstBells = () => telegram.allSent().slice(before).filter(isBell);
+  const burstBells = () =>
+    telegram
+      .allSent()
+      .slice(before)
+      .filter((m) => wanted.has(m.chatId) && isBell(m));
   const refusalsBefore = telegram.tooManyRequests().length;
   const httpBefore = await alertServiceRequests(alertsUrl);
   const cpuBefore = await serviceCpuSeconds();
@@ -460,6 +603,7 @@ async function measureBurst(name: string, chats: number[], price: number, limit:
     publishedPerSecond,
     dmsPerSecond,
     paidBroadcastDms: dms.filter((m) => m.paidBroadcast).length,
+    charts: chartCounts(dms),
     alertServiceRequestsDuringBurst,
     alertServiceRequestsPerDm: requestsPerDm(alertServiceRequestsDuringBurst, dms.length),
     cpuMsPerFiring,
@@ -495,8 +639,13 @@ function burstMet(b: BurstMeasurement): boolean {
   return b.deliveredPerSec >= 0.9 * b.limitPerSec && b.lost === 0 && b.duplicated === 0;
 }
 
+/** A notification DM: a text message, or a chart photo with the text as its caption. */
+function isBell(m: RecordedMessage): boolean {
+  return (m.method === "sendMessage" || m.method === "sendPhoto") && (m.text?.startsWith("🔔") ?? false);
+}
+
 function bells(): RecordedMessage[] {
-  return telegram.allSent().filter((m) => m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false));
+  return telegram.allSent().filter(isBell);
 }
 
 async function createAlerts(alertsUrl: string, token: string, set: AlertSet, count: number): Promise<void> {
@@ -533,17 +682,39 @@ interface RampStep {
   publishedPerSec: number;
   lagSamples: number[];
   steady: boolean;
+  barWrites: BarWrites;
+}
+
+/** Pricing's price-history recording during a ramp step, sampled once a second off its /metrics. */
+interface BarWrites {
+  /** pricing_bar_oldest_unwritten_seconds: how long the oldest unwritten tick had waited, in ms. */
+  oldestUnwrittenMsSamples: number[];
+  /** pricing_bar_parts_buffered: minute parts waiting for the store. */
+  bufferedSamples: number[];
+  partsWrittenPerSec: number;
+  partsDropped: number;
+  writeFailures: number;
+  /** The wait climbed past what one flush interval explains, or parts were dropped. */
+  grew: boolean;
 }
 
 async function rampStep(ticker: Ticker, rate: number, pricingUrl: string, group: string): Promise<RampStep> {
   const receivedBefore = await metric(pricingUrl, "pricing_ticks_received_total");
   const publishedBefore = await metric(pricingUrl, "pricing_ticks_published_total");
+  const barsBefore = await barMetrics(pricingUrl);
   const lagSamples: number[] = [];
+  const oldestUnwrittenMsSamples: number[] = [];
+  const bufferedSamples: number[] = [];
   const sampler = setInterval(() => {
     void matcherLag(group).then((lag) => lagSamples.push(lag));
+    void barMetrics(pricingUrl).then((bars) => {
+      oldestUnwrittenMsSamples.push(bars.oldestUnwrittenMs);
+      bufferedSamples.push(bars.buffered);
+    });
   }, 1000);
   const { sent, seconds } = await ticker.run(rate, RAMP_STEP_SECONDS, () => undefined);
   clearInterval(sampler);
+  const barsAfter = await barMetrics(pricingUrl);
   // Whatever pricing still had to read off the socket counts against the step.
   const receivedPerSec = Math.round(
     ((await metric(pricingUrl, "pricing_ticks_received_total")) - receivedBefore) / seconds,
@@ -559,7 +730,32 @@ async function rampStep(ticker: Ticker, rate: number, pricingUrl: string, group:
   const secondHalf = lagSamples.slice(half);
   const lagBounded = secondHalf.every((lag) => lag <= firstHalfMax + Math.max(200, publishedPerSec * 0.25));
   const steady = lagBounded && receivedPerSec >= offeredPerSec * 0.95;
-  return { offeredPerSec, receivedPerSec, publishedPerSec, lagSamples, steady };
+  // Bar writes keep up when the second half's longest wait stays within one flush of the first half's.
+  const waitHalf = Math.floor(oldestUnwrittenMsSamples.length / 2);
+  const firstHalfWait = Math.max(0, ...oldestUnwrittenMsSamples.slice(0, waitHalf));
+  const partsDropped = barsAfter.dropped - barsBefore.dropped;
+  const barWrites: BarWrites = {
+    oldestUnwrittenMsSamples,
+    bufferedSamples,
+    partsWrittenPerSec: Math.round((barsAfter.written - barsBefore.written) / seconds),
+    partsDropped,
+    writeFailures: barsAfter.failures - barsBefore.failures,
+    grew:
+      partsDropped > 0 ||
+      oldestUnwrittenMsSamples.slice(waitHalf).some((ms) => ms > firstHalfWait + BAR_FLUSH_SLACK_MS),
+  };
+  return { offeredPerSec, receivedPerSec, publishedPerSec, lagSamples, steady, barWrites };
+}
+
+async function barMetrics(pricingUrl: string) {
+  const text = await (await fetch(`${pricingUrl}/metrics`)).text();
+  return {
+    oldestUnwrittenMs: Math.round(metricIn(text, "pricing_bar_oldest_unwritten_seconds") * 1000),
+    buffered: metricIn(text, "pricing_bar_parts_buffered"),
+    written: metricIn(text, "pricing_bar_parts_written_total"),
+    dropped: metricIn(text, "pricing_bar_parts_dropped_total"),
+    failures: metricIn(text, "pricing_bar_write_failures_total"),
+  };
 }
 
 /** Messages of prices.ticks the matcher's group has not committed yet, over all partitions. */
@@ -584,7 +780,11 @@ async function drainLag(group: string): Promise<void> {
 }
 
 async function metric(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return metricIn(await (await fetch(`${baseUrl}/metrics`)).text(), name);
+}
+
+/** The sum of a metric's series in a Prometheus text exposition. */
+function metricIn(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))

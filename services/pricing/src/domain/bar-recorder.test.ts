@@ -116,6 +116,35 @@ describe("BarRecorder", () => {
     expect(store.writes.flat().map((p) => p.o)).toEqual([12, 13, 14]);
   });
 
+  it("tells how long its oldest unwritten tick has waited, across failed writes, until all of it is written", async () => {
+    const store = new FlakyStore();
+    let now = T0;
+    const recorder = new BarRecorder({
+      store,
+      log: silent,
+      retention: { minuteDays: 30, dailyDays: 400 },
+      now: () => now,
+    });
+    expect(recorder.unwrittenForMs()).toBe(0);
+    recorder.offer(tick("AAPL", 10, T0));
+    now += 1_500;
+    recorder.offer(tick("AAPL", 11, T0 + 1));
+    expect(recorder.unwrittenForMs()).toBe(1_500);
+    store.down = true;
+    await recorder.flush();
+    now += 2_000;
+    recorder.offer(tick("MSFT", 20, T0 + 2));
+    // Still the first tick's wait: the database refused it.
+    expect(recorder.unwrittenForMs()).toBe(3_500);
+    store.down = false;
+    await recorder.flush();
+    expect(recorder.unwrittenForMs()).toBe(0);
+    now += 1_000;
+    recorder.offer(tick("MSFT", 21, T0 + 3));
+    now += 250;
+    expect(recorder.unwrittenForMs()).toBe(250);
+  });
+
   it("sweeps with cutoffs from its retention periods", async () => {
     const store = new FlakyStore();
     const recorder = new BarRecorder({

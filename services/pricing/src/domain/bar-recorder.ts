@@ -49,6 +49,10 @@ export class BarRecorder {
   #sweepTimer: NodeJS.Timeout | undefined;
   #failing = false;
   #written = 0;
+  /** When the oldest tick not yet handed to the buffer arrived (undefined: none since the last hand-over). */
+  #builtSince: number | undefined;
+  /** When the oldest tick behind what is buffered arrived (undefined: the buffer is empty). */
+  #bufferedSince: number | undefined;
 
   constructor(options: BarRecorderOptions) {
     this.#o = options;
@@ -57,6 +61,7 @@ export class BarRecorder {
   /** The hot path: no I/O, no await. */
   offer(tick: PriceTick): void {
     this.#builder.add(tick);
+    this.#builtSince ??= this.#now();
   }
 
   start(): void {
@@ -76,9 +81,21 @@ export class BarRecorder {
     return this.#buffer.size;
   }
 
+  /**
+   * How long the oldest tick whose bar is not yet in the store has waited (0: everything is written). Between
+   * flushes it climbs to the flush interval and falls back; a value that keeps climbing is writes falling behind.
+   */
+  unwrittenForMs(): number {
+    const since = Math.min(this.#bufferedSince ?? Infinity, this.#builtSince ?? Infinity);
+    return since === Infinity ? 0 : Math.max(0, this.#now() - since);
+  }
+
   /** Writes what was built so far (one write in flight at a time); resolves when this round is done. */
   async flush(): Promise<void> {
-    this.#take(this.#builder.drain());
+    const built = this.#builder.drain();
+    if (built.length > 0) this.#bufferedSince ??= this.#builtSince;
+    this.#builtSince = undefined;
+    this.#take(built);
     if (this.#writing) return this.#writing;
     this.#writing = this.#writeBuffered().finally(() => {
       this.#writing = undefined;
@@ -88,7 +105,7 @@ export class BarRecorder {
 
   /** Deletes bars older than the retention periods. */
   async sweep(): Promise<void> {
-    const now = (this.#o.now ?? Date.now)();
+    const now = this.#now();
     const { minuteDays, dailyDays } = this.#o.retention;
     try {
       const gone = await this.#o.store.sweep({
@@ -119,6 +136,10 @@ export class BarRecorder {
     ]);
     clearTimeout(timer);
     if (this.#buffer.size > 0) this.#o.log.warn({ parts: this.#buffer.size }, "stopping with unwritten bars");
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
   }
 
   /** Adds parts behind what is buffered, merging per symbol-minute, and enforces the bound. */
@@ -160,6 +181,7 @@ export class BarRecorder {
       try {
         await this.#o.store.write(batch);
         this.#written += batch.length;
+        if (this.#buffer.size === 0) this.#bufferedSince = undefined;
         this.#o.observer?.barsWritten(batch.length);
         if (this.#failing) this.#o.log.info("writing price history again");
         this.#failing = false;

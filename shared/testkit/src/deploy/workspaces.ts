@@ -23,6 +23,25 @@ export const DEPLOYABLES: readonly Deployable[] = [
   { workspace: "bots/discord", service: "discord-bot", port: 8085, envSchemaExport: "DiscordEnvSchema" },
 ];
 
+/**
+ * Chart drawing at run time: the workspace, and what an image holding it needs besides its sources. The images
+ * are node:24 on Debian (glibc) for x64, so resvg's native renderer is its linux-x64-gnu package (an optional
+ * dependency npm installs for the platform it runs on); without the bundled font the labels would have no face
+ * (the slim image has no system fonts).
+ */
+export const CHART_RUNTIME = {
+  workspace: "shared/charts",
+  /** Deployables that draw charts: `/chart` and the chart in every notification. */
+  deployables: ["bots/telegram", "bots/discord"],
+  /** Files the image must hold, relative to its WORKDIR. */
+  files: [
+    "node_modules/echarts/package.json",
+    "node_modules/@resvg/resvg-js/package.json",
+    "node_modules/@resvg/resvg-js-linux-x64-gnu/resvgjs.linux-x64-gnu.node",
+    "node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf",
+  ],
+} as const;
+
 /** A one-shot process in docker-compose.yml: runs to completion before the services that depend on it. */
 export interface ComposeJob {
   workspace: string;

@@ -9,7 +9,12 @@ import {
   splitStages,
   stageEnv,
 } from "../../src/deploy/dockerfile.ts";
-import { DEPLOYABLES, productionClosure, undeclaredImports } from "../../src/deploy/workspaces.ts";
+import {
+  CHART_RUNTIME,
+  DEPLOYABLES,
+  productionClosure,
+  undeclaredImports,
+} from "../../src/deploy/workspaces.ts";
 import { pinnedNodeVersion, REPO_ROOT, repoFile } from "./repo.ts";
 
 const compose = parseCompose(repoFile("docker-compose.yml"));
@@ -85,10 +90,18 @@ describe("the build context", () => {
       "bots/core",
       "shared/alerts-client",
       "shared/bus",
+      "shared/charts",
       "shared/config",
       "shared/contracts",
       "shared/rules",
     ]);
     expect(productionClosure(REPO_ROOT, "services/alerts")).not.toContain("shared/testkit");
   });
+
+  it.each(CHART_RUNTIME.deployables)(
+    "%s's image carries the chart renderer (its production closure has shared/charts)",
+    (workspace) => {
+      expect(productionClosure(REPO_ROOT, workspace)).toContain(CHART_RUNTIME.workspace);
+    },
+  );
 });
