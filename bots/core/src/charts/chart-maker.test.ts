@@ -24,7 +24,10 @@ function morning(): Bar[] {
 /** Recorded bars kept in memory, as the pricing service would answer them; remembers what was asked. */
 class RecordedBars implements BarsLookup {
   readonly asked: string[] = [];
-  constructor(readonly recorded: Bar[]) {}
+  readonly recorded: Bar[];
+  constructor(recorded: Bar[]) {
+    this.recorded = recorded;
+  }
   async bars(symbol: string, query: { resolution: "1m" | "1d"; from: number; to: number }) {
     this.asked.push(`${symbol} ${query.resolution}`);
     const inRange = this.recorded.filter((bar) => bar.t >= query.from && bar.t < query.to);
@@ -75,13 +78,13 @@ describe("notificationAlert", () => {
   it("marks a percent alert's reference by its kind, and gives a fixed level none", () => {
     const percent = notificationAlert({
       ...fired,
-      condition: { kind: "percent", direction: "up", percent: 3, from: "previousClose" },
+      condition: { kind: "percent", direction: "up", percent: 3, basis: "close" },
       side: "upper",
       level: 103,
       referencePrice: 100,
       referenceKind: "previousClose",
       extreme: null,
-    } as Notification);
+    });
     expect(percent?.reference).toEqual({ kind: "previousClose", price: 100 });
     expect(percent?.level.label).toBe("above 103");
     const fixed = notificationAlert({
