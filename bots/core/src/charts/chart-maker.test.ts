@@ -33,7 +33,6 @@ class RecordedBars implements BarsLookup {
     const inRange = this.recorded.filter((bar) => bar.t >= query.from && bar.t < query.to);
     return {
       symbol,
-      resolution: query.resolution,
       ...query,
       bars: inRange,
       previousClose: 99.5,
