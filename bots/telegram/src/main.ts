@@ -1,6 +1,7 @@
 import {
   AlertsClient,
   CommandHandler,
+  chartMakerFrom,
   HttpDeliveryLog,
   HttpHeldStore,
   PricingClient,
@@ -32,9 +33,12 @@ const delivery = telegramDeliverySettings(env);
 const limiter = new RateLimiter(delivery.limits);
 const deliveryLog = new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN });
 let quietHours: QuietHours | undefined;
+const prices = new PricingClient({ baseUrl: env.PRICING_URL });
+const charts = chartMakerFrom(env, prices);
 const handler = new CommandHandler({
   alerts: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform: "telegram" }),
-  prices: new PricingClient({ baseUrl: env.PRICING_URL }),
+  prices,
+  ...(charts ? { charts } : {}),
   logger,
   // A user's new settings reach the delivery side at once, not after the cache's minute.
   onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
@@ -81,6 +85,7 @@ const running = await runBotProcess({
   notifier,
   limiter,
   quietHours,
+  ...(charts ? { charts } : {}),
 });
 
 stopOnSignals(logger, async (signal) => {

@@ -9,7 +9,9 @@ import {
   chartWithin,
   sparkline,
 } from "@tickerbell/charts";
+import { envInt } from "@tickerbell/config";
 import type { Alert, BarResolution, BarsResponse, Notification } from "@tickerbell/contracts";
+import { z } from "zod";
 
 /** Recorded bars, from the pricing service (the PricingClient). */
 export interface BarsLookup {
@@ -142,4 +144,24 @@ let sharedRenderer: ChartRenderer | undefined;
 export function processChartRenderer(): ChartRenderer {
   sharedRenderer ??= new ChartRenderer();
   return sharedRenderer;
+}
+
+/** CHARTS (on|off, default on) and CHART_BUDGET_MS (default 1500): the operator's switch and a chart's budget. */
+export const ChartsEnvShape = {
+  CHARTS: z
+    .enum(["on", "off"], { error: "must be on or off" })
+    .default("on")
+    .transform((value) => value === "on"),
+  CHART_BUDGET_MS: envInt(1500).pipe(
+    z.number().min(1, "must be at least 1").max(60_000, "must be at most 60000 (a minute)"),
+  ),
+};
+
+/** The process's chart maker from its environment; none when the operator turned charts off. */
+export function chartMakerFrom(
+  env: { CHARTS: boolean; CHART_BUDGET_MS: number },
+  bars: BarsLookup,
+): ChartMaker | undefined {
+  if (!env.CHARTS) return undefined;
+  return new BarChartMaker({ bars, renderer: processChartRenderer(), budgetMs: env.CHART_BUDGET_MS });
 }
