@@ -1,6 +1,7 @@
 import {
   AlertsClient,
   CommandHandler,
+  chartMakerFrom,
   discordDeliverySettings,
   HttpDeliveryLog,
   HttpHeldStore,
@@ -33,6 +34,7 @@ const alerts = new AlertsClient({
   platform: "discord",
 });
 const prices = new PricingClient({ baseUrl: env.PRICING_URL });
+const charts = chartMakerFrom(env, prices);
 let quietHours: QuietHours | undefined;
 const bot = new DiscordBot({
   token: env.DISCORD_TOKEN,
@@ -40,6 +42,7 @@ const bot = new DiscordBot({
   handler: new CommandHandler({
     alerts,
     prices,
+    ...(charts ? { charts } : {}),
     logger,
     // A user's new settings reach the delivery side at once, not after the cache's minute.
     onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
@@ -87,6 +90,7 @@ const running = await runBotProcess({
   notifier,
   limiter,
   quietHours,
+  ...(charts ? { charts } : {}),
 });
 
 stopOnSignals(logger, async (signal) => {

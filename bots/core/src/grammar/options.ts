@@ -304,6 +304,7 @@ export function commandFromArguments(
     | "watch"
     | "unwatch"
     | "price"
+    | "chart"
     | "link"
     | "alerts"
     | "history"
