@@ -387,6 +387,7 @@ export async function startStandalone(
         tickers: { alerts: alertsFor("console"), prices },
         ...(historyFile ? { historyFile } : {}),
         exportDir: join(env.DATA_DIR, "exports"),
+        chartDir: join(env.DATA_DIR, "charts"),
       });
       // The console starts reading only after the banner (openConsole); as a ChatBot it just stops.
       const consoleBot: ChatBot = { start: async () => {}, stop: async () => chat.stop() };
