@@ -4,7 +4,7 @@ import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor 
 import type { ChatContext, CommandHandler, Reply } from "@tickerbell/bot-core";
 import { escapeUnsafeCharacters } from "@tickerbell/contracts";
 import { ConsoleCompleter, type TickerSource } from "./completion.ts";
-import { importFileAt, saveExport } from "./files.ts";
+import { importFileAt, saveChart, saveExport } from "./files.ts";
 
 export interface ConsoleChatOptions {
   handler: CommandHandler;
@@ -25,6 +25,8 @@ export interface ConsoleChatOptions {
   historySize?: number;
   /** Where /export writes its file (default ./data/exports). */
   exportDir?: string;
+  /** Where /chart writes its picture (default ./data/charts). */
+  chartDir?: string;
 }
 
 const PROMPT = "> ";
@@ -162,6 +164,7 @@ export class ConsoleChat {
               text.startsWith("/") ? text : `/${text}`,
             );
     if (reply.file !== undefined) reply = saveExport(reply, this.#options.exportDir ?? "./data/exports");
+    if (reply.image !== undefined) reply = saveChart(reply, this.#options.chartDir ?? "./data/charts");
     this.#question = reply.confirm ?? null;
     this.#show(renderReply(reply), { safe: true });
   }

@@ -41,6 +41,34 @@ export function importFileAt(typed: string): IncomingFile {
   };
 }
 
+/** Writes a reply's picture (a /chart) under `dir`, and gives its path and its sparkline in place of it. */
+export function saveChart(reply: Reply, dir: string): Reply {
+  const image = reply.image;
+  if (image === undefined) return reply;
+  const { image: _written, ...rest } = reply;
+  try {
+    mkdirSync(dir, { recursive: true });
+    const dot = image.name.lastIndexOf(".");
+    const [stem, extension] = dot > 0 ? [image.name.slice(0, dot), image.name.slice(dot)] : [image.name, ""];
+    let path = join(dir, image.name);
+    for (let n = 2; existsSync(path); n++) path = join(dir, `${stem}-${n}${extension}`);
+    writeFileSync(path, image.data);
+    return {
+      ...rest,
+      text: `${reply.text}
+${image.sparkline}
+Chart saved to ${resolve(path)}`,
+    };
+  } catch (error) {
+    return {
+      ...rest,
+      text: `${reply.text}
+${image.sparkline}
+Could not write the chart to ${dir}: ${(error as Error).message}`,
+    };
+  }
+}
+
 /** Writes a reply's file (an export) under `dir`, never over an earlier one, and says where it is. */
 export function saveExport(reply: Reply, dir: string): Reply {
   const file = reply.file;

@@ -3,9 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { startAlertService } from "@tickerbell/alerts";
-import { AlertsClient, CommandHandler, type Fetch, PricingClient } from "@tickerbell/bot-core";
+import {
+  AlertsClient,
+  BarChartMaker,
+  CommandHandler,
+  type Fetch,
+  PricingClient,
+  processChartRenderer,
+} from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import {
+  Backfiller,
+  createHttpApp,
+  openPricingDb,
+  SimulatedFeed,
+  SimulatedHistory,
+  SimulatedMarketData,
+  SqlBarStore,
+} from "@tickerbell/pricing";
 import xterm from "@xterm/headless";
 import { ConsoleChat, type ConsoleChatOptions } from "../src/console-chat.ts";
 
@@ -14,7 +29,8 @@ const IN_PROCESS = "http://in-process.local";
 
 /**
  * What the console talks to in `npm start`, for real and in process: the alert service on embedded PGlite in a
- * temporary folder, and the pricing service's HTTP API on its simulated feed (prices hold still).
+ * temporary folder, and the pricing service's HTTP API on its simulated feed (prices hold still), with price
+ * history on PGlite too, back-filled from the feed's past on a symbol's first demand as `npm start` does.
  */
 export async function startWorld() {
   const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-console-"));
@@ -28,7 +44,15 @@ export async function startWorld() {
     metrics: createMetricsRegistry("alerts"),
   });
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
+  const bars = new SqlBarStore(await openPricingDb({ kind: "pglite", dataDir: join(dataDir, "pricing") }));
+  const backfiller = new Backfiller({
+    source: new SimulatedHistory(feed, { seed: 42, marketHours: "always-open" }),
+    store: bars,
+    log: logger,
+  });
   const pricing = createHttpApp({
+    bars,
+    onBarsDemand: (symbol) => backfiller.request(symbol),
     marketData: new SimulatedMarketData(feed),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
@@ -43,7 +67,9 @@ export async function startWorld() {
     fetch: alertsFetch,
   });
   const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
-  const handler = new CommandHandler({ alerts, prices, logger });
+  // A budget no loaded machine runs out of: the tests are about what the console shows, not how fast.
+  const charts = new BarChartMaker({ bars: prices, renderer: processChartRenderer(), budgetMs: 120_000 });
+  const handler = new CommandHandler({ alerts, prices, logger, charts });
   return {
     dataDir,
     handler,
@@ -51,6 +77,7 @@ export async function startWorld() {
     prices,
     async close() {
       await service.close();
+      await bars.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,3 +1,4 @@
+export * from "./charts/chart-maker.ts";
 export * from "./clients/alerts-client.ts";
 export * from "./clients/http.ts";
 export * from "./clients/pricing-client.ts";

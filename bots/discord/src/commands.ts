@@ -223,6 +223,25 @@ const price = new SlashCommandBuilder()
     o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
   );
 
+const chart = new SlashCommandBuilder()
+  .setName("chart")
+  .setDescription("A price chart with your alert levels")
+  .addStringOption((o) =>
+    o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+  )
+  .addStringOption((o) =>
+    o
+      .setName("window")
+      .setDescription("How far back (a day unless you pick)")
+      .addChoices(
+        { name: "1 day", value: "1d" },
+        { name: "5 days", value: "5d" },
+        { name: "1 month", value: "1m" },
+        { name: "6 months", value: "6m" },
+        { name: "1 year", value: "1y" },
+      ),
+  );
+
 const link = new SlashCommandBuilder()
   .setName("link")
   .setDescription("Link your Discord and Telegram accounts")
@@ -322,6 +341,7 @@ export const SLASH_COMMANDS: RESTPostAPIChatInputApplicationCommandsJSONBody[] =
   alert,
   watchlist,
   price,
+  chart,
   link,
   settings,
   exportCommand,
@@ -436,6 +456,14 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("unwatch", text(options.ticker) ?? "", args));
     case "price":
       return fromResult(commandFromArguments("price", text(options.ticker) ?? "", args));
+    case "chart":
+      return fromResult(
+        commandFromArguments(
+          "chart",
+          `${text(options.ticker) ?? ""} ${text(options.window) ?? ""}`.trim(),
+          args,
+        ),
+      );
     case "link":
       return fromResult(commandFromArguments("link", text(options.code), args));
     case "settings show":
@@ -515,6 +543,8 @@ export function slashExample(typed: string): string {
       return "/watchlist show";
     case "price":
       return `/price ticker:${command.symbols[0] ?? "AAPL"}`;
+    case "chart":
+      return `/chart ticker:${command.symbol} window:${command.window}`;
     case "link":
       return command.code ? `/link code:${command.code}` : "/link";
     case "alert-levels":

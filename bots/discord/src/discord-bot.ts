@@ -25,6 +25,7 @@ import {
   type ChatInputCommandInteraction,
   Client,
   type CommandInteractionOption,
+  EmbedBuilder,
   Events,
   type Interaction,
   MessageFlags,
@@ -310,9 +311,20 @@ export function render(reply: Reply): {
   content: string;
   components: ActionRowBuilder<ButtonBuilder>[];
   files?: Array<{ attachment: Buffer; name: string }>;
+  embeds?: EmbedBuilder[];
 } {
   const text = discordText(reply.text);
   const rendered = { content: clip(text), components: buttonRows(reply.buttons ?? []) };
+  // A picture (a /chart) is attached and shown as the image of an embed titled with the reply's text.
+  if (reply.image !== undefined) {
+    const { name, data } = reply.image;
+    return {
+      ...rendered,
+      content: "",
+      embeds: [new EmbedBuilder().setDescription(clipTo(text, 4096)).setImage(`attachment://${name}`)],
+      files: [{ attachment: Buffer.from(data), name }],
+    };
+  }
   if (reply.file !== undefined)
     return { ...rendered, files: [{ attachment: Buffer.from(reply.file.data), name: reply.file.name }] };
   if (text.length > MAX_CONTENT) {

@@ -42,12 +42,27 @@ export class DiscordNotifier implements Notifier {
     this.#client = client;
   }
 
-  /** Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `_options` says. */
-  async send(batch: NotificationBatch, _options: NotifyOptions = {}): Promise<void> {
+  /**
+   * Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `options.display` says.
+   * A one-firing message's chart is attached and shown as its embed's image; without one the footer says why.
+   */
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+    const chart = batch.length === 1 ? options.chart : undefined;
+    const embeds = batch.map(notificationEmbed);
+    const files: Array<{ attachment: Buffer; name: string }> = [];
+    const first = embeds[0]!;
+    if (chart?.png) {
+      const name = `${batch[0].symbol.replace(/[^A-Za-z0-9._-]/g, "_")}.png`;
+      files.push({ attachment: chart.png, name });
+      first.image = { url: `attachment://${name}` };
+    } else if (chart?.missing) {
+      first.footer = { text: `${first.footer?.text ?? "Tickerbell"} · chart unavailable: ${chart.missing}` };
+    }
     try {
       const channel = await this.#client.users.createDM(batch[0].origin.chatId);
       await channel.send({
-        embeds: batch.map(notificationEmbed),
+        embeds,
+        ...(files.length > 0 ? { files } : {}),
         components: buttonRows(
           batch.length === 1 ? [notificationButtons(batch[0])] : compactNotificationButtons(batch),
         ),

@@ -1,4 +1,4 @@
-import { DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
+import { ChartsEnvShape, DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import { envBrokers, envLogLevel, envPort, envSecret, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
@@ -24,6 +24,8 @@ export const DiscordEnvSchema = z.object({
   ...DiscordDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
   ...QuietHoursEnvShape,
+  /** CHARTS (on|off) and CHART_BUDGET_MS: /chart and the chart in each notification. */
+  ...ChartsEnvShape,
   LOG_LEVEL: envLogLevel(),
 });
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;

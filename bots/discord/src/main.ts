@@ -1,6 +1,7 @@
 import {
   AlertsClient,
   CommandHandler,
+  chartMakerFrom,
   discordDeliverySettings,
   HttpDeliveryLog,
   HttpHeldStore,
@@ -23,6 +24,7 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
     platform: "discord",
   });
   const prices = new PricingClient({ baseUrl: env.PRICING_URL });
+  const charts = chartMakerFrom(env, prices);
   let quietHours: QuietHours | undefined;
   const bot = new DiscordBot({
     token: env.DISCORD_TOKEN,
@@ -30,6 +32,7 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
     handler: new CommandHandler({
       alerts,
       prices,
+      ...(charts ? { charts } : {}),
       logger,
       // A user's new settings reach the delivery side at once, not after the cache's minute.
       onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
@@ -77,6 +80,7 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
     notifier,
     limiter,
     quietHours,
+    ...(charts ? { charts } : {}),
   });
   return async (signal) => {
     await running.stop(signal);

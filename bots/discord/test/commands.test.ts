@@ -19,6 +19,7 @@ describe("registration", () => {
       "alert",
       "watchlist",
       "price",
+      "chart",
       "link",
       "settings",
       "export",

@@ -2,9 +2,24 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
 import { type RunningAlertService, startAlertService } from "@tickerbell/alerts";
-import { AlertsClient, CommandHandler, PricingClient } from "@tickerbell/bot-core";
+import {
+  AlertsClient,
+  BarChartMaker,
+  type ChartMaker,
+  CommandHandler,
+  PricingClient,
+  processChartRenderer,
+} from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry, type Logger } from "@tickerbell/config";
-import { createHttpApp, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import {
+  Backfiller,
+  createHttpApp,
+  openPricingDb,
+  SimulatedFeed,
+  SimulatedHistory,
+  SimulatedMarketData,
+  SqlBarStore,
+} from "@tickerbell/pricing";
 import { createTestDatabase, FakeDiscord, type FakeDiscordOptions } from "@tickerbell/testkit";
 import { REST } from "discord.js";
 import { DiscordBot } from "../src/discord-bot.ts";
@@ -67,6 +82,9 @@ export interface Stack {
   alertCommandIds: (string | null)[];
   pricingUrl: string;
   feed: SimulatedFeed;
+  prices: PricingClient;
+  /** The chart maker of /chart and of notifications (none: charts off). */
+  charts: ChartMaker | undefined;
   logs: () => Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -77,7 +95,16 @@ export interface Stack {
  * client, its commands registered the way `npm run register` does.
  */
 export async function startStack(
-  options: { fake?: FakeDiscordOptions; now?: () => Date; pricingUrl?: string } = {},
+  options: {
+    fake?: FakeDiscordOptions;
+    now?: () => Date;
+    pricingUrl?: string;
+    /**
+     * Charts on, each within this budget (ms): the pricing API then records price history (the simulated feed
+     * back-fills it on a symbol's first demand). Unset: charts are off, as with CHARTS=off.
+     */
+    chartBudgetMs?: number;
+  } = {},
 ): Promise<Stack> {
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -110,7 +137,23 @@ export async function startStack(
 
     // Prices stay at the universe's starting prices (AAPL 190, TSLA 245, NVDA 122...) until the feed advances.
     const feed = new SimulatedFeed({ seed: 7, startMs: Date.now() });
+    let history: { store: SqlBarStore; backfiller: Backfiller } | null = null;
+    if (options.chartBudgetMs !== undefined) {
+      const barsDatabase = await createTestDatabase("tb_discord_bars");
+      cleanups.push(() => barsDatabase.drop());
+      const store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: barsDatabase.url }));
+      cleanups.push(() => store.close());
+      const backfiller = new Backfiller({
+        source: new SimulatedHistory(feed, { seed: 7, marketHours: "always-open" }),
+        store,
+        log: createLogger({ service: "pricing-test", level: "silent" }),
+      });
+      history = { store, backfiller };
+    }
     const pricingApp = createHttpApp({
+      ...(history
+        ? { bars: history.store, onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
+        : {}),
       marketData: new SimulatedMarketData(feed),
       metrics: createMetricsRegistry("pricing"),
       log: createLogger({ service: "pricing-test", level: "silent" }),
@@ -126,10 +169,19 @@ export async function startStack(
     const { logger, lines } = capturedLogger("discord-test");
     const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.discord, platform: "discord" });
     const prices = new PricingClient({ baseUrl: options.pricingUrl ?? pricingHttp.url });
+    const charts: ChartMaker | undefined =
+      options.chartBudgetMs === undefined
+        ? undefined
+        : new BarChartMaker({
+            bars: prices,
+            renderer: processChartRenderer(),
+            budgetMs: options.chartBudgetMs,
+          });
     const handler = new CommandHandler({
       alerts,
       prices,
       logger,
+      ...(charts ? { charts } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     const bot = new DiscordBot({
@@ -153,6 +205,8 @@ export async function startStack(
       alertCommandIds,
       pricingUrl: pricingHttp.url,
       feed,
+      prices,
+      charts,
       logs: lines,
       close: closeAll,
     };

@@ -26,7 +26,7 @@ describe("npm run register", () => {
   it("registers the declared commands for one guild, finding the application id itself", async () => {
     const { stdout } = await register(["--guild", "900000000000000042"]);
     expect(stdout).toBe(
-      `Registered 9 commands (guild 900000000000000042) for application ${fake.applicationId}.\n`,
+      `Registered 10 commands (guild 900000000000000042) for application ${fake.applicationId}.\n`,
     );
     expect(fake.commandRegistrations()).toMatchObject([{ method: "PUT", guildId: "900000000000000042" }]);
     expect(fake.commandRegistrations()[0]?.body).toEqual(JSON.parse(JSON.stringify(SLASH_COMMANDS)));
@@ -35,11 +35,12 @@ describe("npm run register", () => {
 
   it("registers globally with DISCORD_APPLICATION_ID", async () => {
     const { stdout } = await register([], { DISCORD_APPLICATION_ID: fake.applicationId });
-    expect(stdout).toMatch(/Registered 9 commands \(global\)/);
+    expect(stdout).toMatch(/Registered 10 commands \(global\)/);
     expect(fake.registeredCommands().map((c) => c.name)).toEqual([
       "alert",
       "watchlist",
       "price",
+      "chart",
       "link",
       "settings",
       "export",

@@ -1,6 +1,7 @@
 import {
   AlertsClient,
   CommandHandler,
+  chartMakerFrom,
   HttpDeliveryLog,
   HttpHeldStore,
   PricingClient,
@@ -22,9 +23,12 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
   const limiter = new RateLimiter(delivery.limits);
   const deliveryLog = new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN });
   let quietHours: QuietHours | undefined;
+  const prices = new PricingClient({ baseUrl: env.PRICING_URL });
+  const charts = chartMakerFrom(env, prices);
   const handler = new CommandHandler({
     alerts: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform: "telegram" }),
-    prices: new PricingClient({ baseUrl: env.PRICING_URL }),
+    prices,
+    ...(charts ? { charts } : {}),
     logger,
     // A user's new settings reach the delivery side at once, not after the cache's minute.
     onSettingsChanged: (userId, settings) => quietHours?.cache.set(userId, settings),
@@ -73,6 +77,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     notifier,
     limiter,
     quietHours,
+    ...(charts ? { charts } : {}),
   });
   return async (signal) => {
     await running.stop(signal);

@@ -16,7 +16,7 @@ import type { Logger } from "@tickerbell/config";
 import { type Context, Telegraf, TelegramError } from "telegraf";
 import { callbackQuery, message } from "telegraf/filters";
 import { inlineKeyboard } from "./keyboards.ts";
-import { escapeHtml } from "./telegram-notifier.ts";
+import { escapeHtml, MAX_CAPTION_LENGTH } from "./telegram-notifier.ts";
 
 export interface TelegramBotOptions {
   token: string;
@@ -169,6 +169,23 @@ export class TelegramBot {
 
   /** A reply: its text (in as many messages as it takes, buttons under the last), and its file as a document. */
   async #send(ctx: Context, chatId: number, reply: Reply): Promise<void> {
+    const image = reply.image;
+    const caption = image === undefined ? null : renderHtml({ text: reply.text });
+    // A picture (a /chart) carries its text as its caption when it fits in one.
+    if (image !== undefined && caption !== null && caption.length <= MAX_CAPTION_LENGTH) {
+      await this.#paced(String(chatId), () =>
+        ctx.telegram.sendPhoto(
+          chatId,
+          { source: Buffer.from(image.data), filename: image.name },
+          {
+            caption,
+            parse_mode: "HTML",
+            ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+          },
+        ),
+      );
+      return;
+    }
     // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
     const parts = renderMessages(reply);
     for (const [i, part] of parts.entries()) {
@@ -178,6 +195,12 @@ export class TelegramBot {
           parse_mode: "HTML",
           ...(last && reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
         }),
+      );
+    }
+    // A picture whose text was too long for a caption follows the text on its own.
+    if (image !== undefined) {
+      await this.#paced(String(chatId), () =>
+        ctx.telegram.sendPhoto(chatId, { source: Buffer.from(image.data), filename: image.name }),
       );
     }
     const file = reply.file;

@@ -16,6 +16,9 @@ import { compactNotificationKeyboard, notificationKeyboard } from "./keyboards.t
  */
 export const TELEGRAM_MAX_NOTIFICATIONS_PER_MESSAGE = 8;
 
+/** A photo's caption, in characters: counted here on the HTML, which is never shorter than what Telegram counts. */
+export const MAX_CAPTION_LENGTH = 1024;
+
 export interface TelegramNotifierOptions {
   /**
    * Send with `allow_paid_broadcast`: Telegram then takes up to 1,000 messages a second instead of about 30,
@@ -43,14 +46,24 @@ export class TelegramNotifier implements Notifier {
 
   /** `options.display` is the reader's zone, for the times the notification shows. */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+    const chart = batch.length === 1 ? options.chart : undefined;
+    const html = notificationsHtml(batch, options);
+    const extra = {
+      parse_mode: "HTML" as const,
+      reply_markup: batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
+      // Not in telegraf's types yet (Bot API 7.11); telegraf passes the extra fields through as they are.
+      ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
+    };
     try {
-      await this.#telegram.sendMessage(batch[0].origin.chatId, notificationsHtml(batch, options), {
-        parse_mode: "HTML",
-        reply_markup:
-          batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
-        // Not in telegraf's types yet (Bot API 7.11); telegraf passes the extra fields through as they are.
-        ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
-      });
+      // The chart is the message's photo and the text its caption, when the text fits in one; a longer text
+      // (a long note) goes as a message without the chart rather than cut.
+      if (chart?.png && html.length <= MAX_CAPTION_LENGTH) {
+        const png = { source: chart.png, filename: `${batch[0].symbol}.png` };
+        await this.#telegram.sendPhoto(batch[0].origin.chatId, png, { ...extra, caption: html });
+        return;
+      }
+      const footer = chart?.missing ? `\n<i>chart unavailable: ${escapeHtml(chart.missing)}</i>` : "";
+      await this.#telegram.sendMessage(batch[0].origin.chatId, html + footer, extra);
     } catch (error) {
       throw classify(error);
     }

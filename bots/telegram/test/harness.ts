@@ -4,16 +4,28 @@ import { serve } from "@hono/node-server";
 import { parseAllowList, startAlertService } from "@tickerbell/alerts";
 import {
   AlertsClient,
+  BarChartMaker,
+  type ChartMaker,
   CommandHandler,
   DeliveryPipeline,
   HttpDeliveryLog,
   PricingClient,
+  processChartRenderer,
   RateLimiter,
   telegramDeliverySettings,
 } from "@tickerbell/bot-core";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import type { Alert, AlertRuntimeState, Notification, UserSettings } from "@tickerbell/contracts";
-import { createHttpApp, type MarketData, SimulatedFeed, SimulatedMarketData } from "@tickerbell/pricing";
+import {
+  Backfiller,
+  createHttpApp,
+  type MarketData,
+  openPricingDb,
+  SimulatedFeed,
+  SimulatedHistory,
+  SimulatedMarketData,
+  SqlBarStore,
+} from "@tickerbell/pricing";
 import {
   createTestDatabase,
   FakeTelegram,
@@ -67,6 +79,11 @@ export async function startWorld(
     /** The alert service's clock (default: the system's). */
     alertsClock?: { now(): Date };
     webhookAllowHosts?: string[];
+    /**
+     * Charts on, each within this budget (ms): the pricing API then records price history (the simulated feed
+     * back-fills it on a symbol's first demand). Unset: charts are off, as with CHARTS=off.
+     */
+    chartBudgetMs?: number;
   } = {},
 ) {
   const logLines: string[] = [];
@@ -95,7 +112,9 @@ export async function startWorld(
   const alertsHttp = await listen(alertService.app.fetch);
 
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
+  const history = options.chartBudgetMs === undefined ? null : await startHistory(feed, logger);
   const pricingApp = createHttpApp({
+    ...(history ? { bars: history.store, onBarsDemand: (symbol) => history.backfiller.request(symbol) } : {}),
     marketData: options.marketData ?? new SimulatedMarketData(feed),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
@@ -107,12 +126,21 @@ export async function startWorld(
   const telegram = await FakeTelegram.start();
   const alerts = new AlertsClient({ baseUrl: alertsHttp.url, token: TOKENS.telegram, platform: "telegram" });
   const prices = new PricingClient({ baseUrl: pricingHttp.url });
+  const charts: ChartMaker | undefined =
+    options.chartBudgetMs === undefined
+      ? undefined
+      : new BarChartMaker({
+          bars: prices,
+          renderer: processChartRenderer(),
+          budgetMs: options.chartBudgetMs,
+        });
   /** Told when a user changes their settings (as main.ts tells the quiet-hours settings cache). */
   const settingsListeners: Array<(userId: string, settings: UserSettings) => void> = [];
   const handler = new CommandHandler({
     alerts,
     prices,
     logger,
+    ...(charts ? { charts } : {}),
     onSettingsChanged: (userId, settings) => {
       for (const listener of settingsListeners) listener(userId, settings);
     },
@@ -127,6 +155,7 @@ export async function startWorld(
     limiter,
     logger,
     onUndeliverable: (n, reason) => void undeliverable.push({ triggerId: n.triggerId, reason }),
+    ...(charts ? { charts } : {}),
   });
   // The operator's paid-broadcast mode (TELEGRAM_ALLOW_PAID_BROADCAST=true): the same bot, paced at 1,000/s.
   const paidPipeline = new DeliveryPipeline({
@@ -274,6 +303,7 @@ export async function startWorld(
       await closeServer(alertsHttp.server);
       await alertService.close();
       await db.drop();
+      await history?.close();
     },
   };
 }
@@ -323,4 +353,23 @@ export function buttonsOf(message: RecordedMessage): string[] {
 /** Button labels under a message. */
 export function labelsOf(message: RecordedMessage): string[] {
   return (message.replyMarkup?.inline_keyboard ?? []).flat().map((b) => b.text);
+}
+
+/** Price history on a database of its own, back-filled from the simulated feed's past as the pricing service does. */
+async function startHistory(feed: SimulatedFeed, logger: ReturnType<typeof createLogger>) {
+  const db = await createTestDatabase("tb_telegram_bars");
+  const store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: db.url }));
+  const backfiller = new Backfiller({
+    source: new SimulatedHistory(feed, { seed: 42, marketHours: "always-open" }),
+    store,
+    log: logger,
+  });
+  return {
+    store,
+    backfiller,
+    async close() {
+      await store.close();
+      await db.drop();
+    },
+  };
 }

@@ -23,6 +23,7 @@ export * from "./metrics.ts";
 export * from "./pricing.ts";
 export * from "./replay/replay-source.ts";
 export * from "./simulated/simulated-feed.ts";
+export * from "./simulated/simulated-history.ts";
 export * from "./simulated/simulated-market-data.ts";
 export * from "./simulated/simulated-source.ts";
 export * from "./simulated/universe.ts";

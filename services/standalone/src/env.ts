@@ -1,6 +1,11 @@
 import { join } from "node:path";
 import { alertHistoryDaysEnv, UserLimitsEnvShape, webhookAllowHostsEnv } from "@tickerbell/alerts";
-import { DiscordDeliveryEnvShape, QuietHoursEnvShape, TelegramDeliveryEnvShape } from "@tickerbell/bot-core";
+import {
+  ChartsEnvShape,
+  DiscordDeliveryEnvShape,
+  QuietHoursEnvShape,
+  TelegramDeliveryEnvShape,
+} from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import { envBrokers, envInt, envLogLevel, isPlaceholder, parseEnv, registerSecret } from "@tickerbell/config";
 import { PriceHistoryEnvShape } from "@tickerbell/pricing";
@@ -59,6 +64,8 @@ export const StandaloneEnvSchema = z.object({
   ...TelegramDeliveryEnvShape,
   ...DiscordDeliveryEnvShape,
   ...QuietHoursEnvShape,
+  /** CHARTS (on|off) and CHART_BUDGET_MS: /chart and the chart in each notification. */
+  ...ChartsEnvShape,
 });
 export type StandaloneEnv = z.output<typeof StandaloneEnvSchema>;
 

@@ -14,6 +14,7 @@ import {
   AlertsClient,
   type ChatBot,
   CommandHandler,
+  chartMakerFrom,
   discordDeliverySettings,
   type Fetch,
   HttpDeliveryLog,
@@ -271,6 +272,8 @@ export async function startStandalone(
     const pricingFetch: Fetch = (request) => pricing.http.fetch(request);
     pricingApi = pricingFetch;
     const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
+    // One chart maker, one renderer, for every platform of this process.
+    const charts = chartMakerFrom(env, prices);
     const alertsFor = (platform: Platform) =>
       new AlertsClient({ baseUrl: IN_PROCESS, token: tokens[platform], platform, fetch: alertsFetch });
     /** Each bot's quiet hours (its settings cache and digest loop), once its bot runs. */
@@ -279,6 +282,7 @@ export async function startStandalone(
       new CommandHandler({
         alerts: alertsFor(platform),
         prices,
+        ...(charts ? { charts } : {}),
         logger: logger.child({ component: `${platform}-commands` }),
         onSettingsChanged: (userId, settings) => quietHoursOf.get(platform)?.cache.set(userId, settings),
       });
@@ -321,6 +325,7 @@ export async function startStandalone(
           notifier,
           limiter,
           ...(quietHours ? { quietHours } : {}),
+          ...(charts ? { charts } : {}),
         }).catch((error: unknown) => {
           throw chatFailure(error);
         }),
@@ -387,6 +392,7 @@ export async function startStandalone(
         tickers: { alerts: alertsFor("console"), prices },
         ...(historyFile ? { historyFile } : {}),
         exportDir: join(env.DATA_DIR, "exports"),
+        chartDir: join(env.DATA_DIR, "charts"),
       });
       // The console starts reading only after the banner (openConsole); as a ChatBot it just stops.
       const consoleBot: ChatBot = { start: async () => {}, stop: async () => chat.stop() };

@@ -255,4 +255,16 @@ describe("barsQuery", () => {
     });
     expect(barsQuery("1y", now).resolution).toBe("1d");
   });
+
+  it("never asks for more than the bars API serves at once: 7 days of minute bars, 2 years of daily bars", () => {
+    const now = WED_OPEN + 30_500;
+    for (const window of ["1d", "5d"] as const) {
+      const query = barsQuery(window, now);
+      expect(query.to - query.from, window).toBeLessThanOrEqual(7 * DAY);
+    }
+    for (const window of ["1m", "6m", "1y"] as const) {
+      const query = barsQuery(window, now);
+      expect(query.to - query.from, window).toBeLessThanOrEqual(731 * DAY);
+    }
+  });
 });

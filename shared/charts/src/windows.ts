@@ -37,7 +37,8 @@ export const WINDOWS: Readonly<Record<ChartWindow, WindowDefinition>> = {
     tradingDays: 5,
     calendarDays: null,
     gapBreakMs: 30 * MINUTE_MS,
-    lookbackMs: 10 * DAY_MS,
+    // The bars API serves at most 7 days of minute bars at once; a week holds 5 trading days but for a holiday.
+    lookbackMs: 7 * DAY_MS,
   },
   "1m": {
     resolution: "1d",

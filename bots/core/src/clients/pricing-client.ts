@@ -1,4 +1,7 @@
 import {
+  type BarResolution,
+  type BarsResponse,
+  BarsResponseSchema,
   EarningsCalendarSchema,
   type EarningsEvent,
   QuoteSchema,
@@ -37,6 +40,19 @@ export class PricingClient implements PriceLookup {
       EarningsCalendarSchema,
     );
     return calendar.events;
+  }
+
+  /** Recorded bars of `symbol` with `from <= t < to` (epoch ms); an unrecorded symbol has none. */
+  async bars(
+    symbol: string,
+    query: { resolution: BarResolution; from: number; to: number },
+  ): Promise<BarsResponse> {
+    const search = new URLSearchParams({
+      resolution: query.resolution,
+      from: String(query.from),
+      to: String(query.to),
+    });
+    return this.#http.call("GET", `/v1/bars/${encodeURIComponent(symbol)}?${search}`, BarsResponseSchema);
   }
 
   async search(query: string): Promise<SymbolMatch[]> {

@@ -1,5 +1,7 @@
+import type { ChartOutcome } from "@tickerbell/charts";
 import { backoffMs, type Logger, type RetryPolicy } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
+import type { ChartMaker } from "../charts/chart-maker.ts";
 import type { TimeDisplay } from "../format/time.ts";
 import { StopLatch, StoppedError } from "./backoff.ts";
 import { KnownDeliveries } from "./known-deliveries.ts";
@@ -65,6 +67,11 @@ export interface DeliveryPipelineDeps {
   quietHours?: QuietHoursGate;
   /** DMs per outcome and the trade-to-DM time, for /metrics. */
   metrics?: DeliveryMetrics;
+  /**
+   * Draws the chart of a message that carries one firing, within its budget (past it the message goes without
+   * one and says so); none: charts are off.
+   */
+  charts?: ChartMaker;
   /** The wall clock of the trade-to-DM time and of the retry deadline (default Date.now). */
   now?: () => number;
 }
@@ -89,6 +96,8 @@ interface Entry {
   durable: PromiseWithResolvers<void>;
   /** How the reader wants times shown, once the quiet-hours gate said (unset: the notifier's default). */
   display?: TimeDisplay;
+  /** The reader's zone for a chart's time axis (unset: UTC). */
+  timeZone?: string;
 }
 
 /** Gives up on an entry: neither handled nor durable (settling twice is a no-op). */
@@ -295,6 +304,7 @@ export class DeliveryPipeline {
     if (!gate) return "send";
     const decision = await gate.decide(notification);
     entry.display = decision.display;
+    if (decision.timeZone !== undefined) entry.timeZone = decision.timeZone;
     return decision.hold && notification.urgent !== true ? "hold" : "send";
   }
 
@@ -395,6 +405,7 @@ export class DeliveryPipeline {
     const notifications = batch.map((e) => e.notification) as unknown as NotificationBatch;
     const triggerIds = notifications.map((n) => n.triggerId);
     const now = this.#deps.now ?? Date.now;
+    const chart = await this.#chartOf(batch);
     const giveUpAt = now() + (this.#retry.withinMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await this.#untilStopped(limiter.acquire(chat));
@@ -405,9 +416,12 @@ export class DeliveryPipeline {
       }
       try {
         const display = batch[0]?.display;
-        await (display === undefined
+        await (display === undefined && chart === undefined
           ? notifier.send(notifications)
-          : notifier.send(notifications, { display }));
+          : notifier.send(notifications, {
+              ...(display === undefined ? {} : { display }),
+              ...(chart === undefined ? {} : { chart }),
+            }));
       } catch (error) {
         const failure =
           error instanceof DeliveryError
@@ -439,6 +453,21 @@ export class DeliveryPipeline {
       logger.info({ triggerIds, attempt }, "notification delivered");
       this.#finish(batch, { status: "sent", attempts: attempt });
       return;
+    }
+  }
+
+  /**
+   * The chart of a message that carries one firing, made once for all its attempts; a message of several
+   * firings, an expiry or an earnings notice has none. Never takes longer than the chart budget.
+   */
+  async #chartOf(batch: Entry[]): Promise<ChartOutcome | undefined> {
+    const charts = this.#deps.charts;
+    const only = batch.length === 1 ? batch[0] : undefined;
+    if (charts === undefined || only === undefined) return undefined;
+    try {
+      return (await charts.forNotification(only.notification, only.timeZone ?? "UTC")) ?? undefined;
+    } catch (error) {
+      return { png: null, missing: `chart failed: ${(error as Error).message}` };
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ChartOutcome } from "@tickerbell/charts";
 import type { DeliveryOutcomeRecord, DeliveryState, Notification } from "@tickerbell/contracts";
 import type { Digest } from "../format/digest.ts";
 import type { TimeDisplay } from "../format/time.ts";
@@ -44,6 +45,8 @@ export interface Notifier {
 /** How one message is rendered for its reader. */
 export interface NotifyOptions {
   display?: TimeDisplay;
+  /** A one-notification message's chart, or why there is none (the footer says so); unset: charts are off. */
+  chart?: ChartOutcome;
 }
 
 /**
@@ -51,7 +54,7 @@ export interface NotifyOptions {
  * its reader wants times shown. `hold` resolves once the notification is held durably.
  */
 export interface QuietHoursGate {
-  decide(notification: Notification): Promise<{ hold: boolean; display: TimeDisplay }>;
+  decide(notification: Notification): Promise<{ hold: boolean; display: TimeDisplay; timeZone?: string }>;
   hold(notification: Notification): Promise<void>;
 }
 

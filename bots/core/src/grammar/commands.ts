@@ -1,3 +1,4 @@
+import type { ChartWindow } from "@tickerbell/charts";
 import type { AlertCondition } from "@tickerbell/contracts";
 import type { SettingsChange } from "./settings.ts";
 
@@ -14,6 +15,8 @@ export type Command =
   | { name: "watch" | "unwatch"; symbols: string[] }
   | { name: "watchlist" }
   | { name: "price"; symbols: string[] }
+  /** `/chart AAPL [1d|5d|1m|6m|1y]`: a picture of the price over the window (a day unless said). */
+  | { name: "chart"; symbol: string; window: ChartWindow }
   | { name: "link"; code: string | null }
   | EditCommand
   | BulkCommand
@@ -140,6 +143,11 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   { name: "unwatch", usage: "/unwatch AAPL", summary: "Remove tickers from your watchlist" },
   { name: "watchlist", usage: "/watchlist", summary: "Your watchlist with current prices" },
   { name: "price", usage: "/price AAPL", summary: "Current price of a ticker" },
+  {
+    name: "chart",
+    usage: "/chart AAPL [1d|5d|1m|6m|1y]",
+    summary: "A price chart with your alert levels (a day unless you pick 5d, 1m, 6m or 1y)",
+  },
   { name: "link", usage: "/link [CODE]", summary: "Link your Discord and Telegram accounts" },
   {
     name: "export",

@@ -264,6 +264,7 @@ export function commandFromArguments(
     | "watch"
     | "unwatch"
     | "price"
+    | "chart"
     | "link"
     | "alerts"
     | "history"

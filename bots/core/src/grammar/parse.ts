@@ -1,3 +1,4 @@
+import { ChartWindowSchema } from "@tickerbell/charts";
 import {
   type AlertCondition,
   MAX_SNOOZE_SECONDS,
@@ -72,6 +73,8 @@ const ALIASES: Record<string, Command["name"]> = {
   price: "price",
   p: "price",
   quote: "price",
+  chart: "chart",
+  graph: "chart",
   link: "link",
   edit: "edit",
   change: "edit",
@@ -144,6 +147,8 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
       return { name: command, symbols: parseSymbols(args, `/${command} AAPL MSFT`) };
     case "price":
       return { name: "price", symbols: parseSymbols(args, "/price AAPL") };
+    case "chart":
+      return parseChart(args);
     case "link":
       return { name: "link", code: parseLinkCode(args) };
     case "settings": {
@@ -164,6 +169,24 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     default:
       return refuseUnknown(head, name);
   }
+}
+
+/** `/chart AAPL`, `/chart AAPL 5d`: one ticker, then at most a window. */
+function parseChart(args: readonly string[]): Command {
+  const example = "/chart AAPL 5d";
+  const [ticker, window, ...rest] = args;
+  if (ticker === undefined) refuse("Chart which ticker?", example);
+  const symbol = valueOrRefuse(readSymbol(ticker), example);
+  if (window === undefined) return { name: "chart", symbol, window: "1d" };
+  if (rest.length > 0) refuse("One ticker and one window at a time.", example);
+  const parsed = ChartWindowSchema.safeParse(window.toLowerCase());
+  if (!parsed.success) {
+    refuse(
+      `A chart spans 1d, 5d, 1m (a month), 6m or 1y, not "${window.slice(0, 20)}".`,
+      `/chart ${symbol} 1m`,
+    );
+  }
+  return { name: "chart", symbol, window: parsed.data };
 }
 
 const WEBHOOK_ACTIONS: Record<string, "add" | "list" | "remove" | "test"> = {

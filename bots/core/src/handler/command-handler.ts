@@ -9,6 +9,7 @@ import {
   TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
+import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
 import {
   describeAlert,
@@ -48,6 +49,8 @@ export interface CommandHandlerDeps {
   botName?: string;
   /** Told when a user changed their settings here (the delivery side's settings cache takes them at once). */
   onSettingsChanged?: (userId: string, settings: UserSettings) => void;
+  /** Draws `/chart`; none: the operator turned charts off. */
+  charts?: ChartMaker;
 }
 
 /** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
@@ -359,6 +362,8 @@ export class CommandHandler {
         return this.#showWatchlist(ctx);
       case "price":
         return this.#prices(command.symbols);
+      case "chart":
+        return this.#chart(ctx, command);
       case "link":
         return this.#link(ctx, command.code);
       case "settings":
@@ -743,6 +748,45 @@ export class CommandHandler {
       lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
     }
     return { text: lines.join("\n") };
+  }
+
+  /** `/chart AAPL 5d`: the picture, the window and the last price; or why there is no picture. */
+  async #chart(ctx: ChatContext, command: Extract<Command, { name: "chart" }>): Promise<Reply> {
+    const charts = this.#deps.charts;
+    if (charts === undefined) return { text: "Charts are turned off on this Tickerbell." };
+    const { symbol, window } = command;
+    const quote = await this.#deps.prices.quote(symbol);
+    if (!quote) return this.#unknownSymbol(symbol);
+    const [settings, alerts] = await Promise.all([
+      this.#deps.alerts.settings(ctx),
+      this.#deps.alerts.listAlerts(ctx, { status: "active", symbol }),
+    ]);
+    const answer = await charts.chart({
+      symbol,
+      window,
+      timeZone: settings.timeZone ?? "UTC",
+      levels: alertLevels(alerts),
+    });
+    switch (answer.kind) {
+      case "empty":
+        return {
+          text: `No price history for ${symbol} over ${window} yet: history starts when a symbol is first watched (an alert or /watch ${symbol}), and its chart fills in from then.`,
+        };
+      case "missing":
+        return {
+          text: `The ${symbol} chart could not be drawn just now (${answer.reason}). Try again in a moment.`,
+        };
+      case "chart":
+        return {
+          text: `*${symbol}* · ${window} · last ${formatPrice(answer.lastPrice)}`,
+          image: {
+            name: `${symbol}-${window}.png`,
+            contentType: "image/png",
+            data: answer.png,
+            sparkline: answer.sparkline,
+          },
+        };
+    }
   }
 
   async #link(ctx: ChatContext, code: string | null): Promise<Reply> {

@@ -82,4 +82,9 @@ export interface Reply {
   confirm?: { yes: string; no: string };
   /** A file sent with the reply (`/export`): a Telegram document, a Discord attachment, a path on the console. */
   file?: ReplyFile;
+  /**
+   * A picture shown with the reply (`/chart`): a Telegram photo with the text as its caption, a Discord embed's
+   * image, a saved file on the console (with the sparkline, a picture in block characters).
+   */
+  image?: ReplyFile & { sparkline: string };
 }

@@ -77,11 +77,15 @@ export class QuietHours implements QuietHoursGate {
     });
   }
 
-  async decide(notification: Notification): Promise<{ hold: boolean; display: TimeDisplay }> {
+  async decide(
+    notification: Notification,
+  ): Promise<{ hold: boolean; display: TimeDisplay; timeZone: string }> {
     const settings = await this.cache.get(notification.userId);
     return {
       hold: notification.urgent !== true && isQuietAt(settings, this.#now()),
       display: displayFor(this.#options.platform, settings),
+      // A chart's time axis is in the user's zone on every platform.
+      timeZone: settings.timeZone ?? "UTC",
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
+import type { ChartMaker } from "../charts/chart-maker.ts";
 import { DeliveryMetrics } from "../delivery/metrics.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
@@ -35,6 +36,8 @@ export interface BotProcessOptions {
   maxInFlight?: number;
   /** Quiet hours: the pipeline holds what fires during them, and the digest loop runs while the bot does. */
   quietHours?: QuietHours;
+  /** Draws the chart of each notification (none: charts are off). */
+  charts?: ChartMaker;
 }
 
 export interface RunningBotProcess {
@@ -59,6 +62,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     logger,
     metrics: new DeliveryMetrics(metrics, options.platform),
     ...(options.quietHours ? { quietHours: options.quietHours } : {}),
+    ...(options.charts ? { charts: options.charts } : {}),
   });
 
   let ready = false;

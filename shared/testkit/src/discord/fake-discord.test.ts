@@ -303,6 +303,18 @@ describe("FakeDiscord with the real discord.js client", () => {
     await expect.poll(() => responseMessageId).toBe(reply.id);
   });
 
+  it("keeps the files uploaded with a DM (multipart), bytes included, for an embed's attachment:// image", async () => {
+    const user = { id: "100000000000000777", username: "pictures" };
+    const dm = await client.users.createDM(user.id);
+    const png = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
+    await dm.send({
+      embeds: [{ title: "AAPL", image: { url: "attachment://AAPL.png" } }],
+      files: [{ attachment: png, name: "AAPL.png" }],
+    });
+    const [sent] = fake.dmsTo(user);
+    expect(sent?.attachments.map((a) => [a.filename, a.data])).toEqual([["AAPL.png", png]]);
+  });
+
   it("answers 403 / 50007 for a user whose DMs are closed", async () => {
     fake.closeDms(BOB);
     const dm = await client.users.createDM(BOB.id);

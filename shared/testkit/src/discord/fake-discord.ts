@@ -1153,8 +1153,8 @@ export class FakeDiscord {
       const earlier = this.#messages.get(this.#nonces.get(nonceKey) ?? "");
       if (earlier) return { status: 200, body: this.#messageJson(earlier) };
     }
-    const message = this.#createMessage(channel.id, {
-      ...body,
+    // The body itself (not a copy): the files uploaded with it are found by it.
+    const message = this.#createMessage(channel.id, body, {
       flags: typeof body.flags === "number" ? body.flags & 4096 : 0,
     });
     if (nonceKey) this.#nonces.set(nonceKey, message.id);

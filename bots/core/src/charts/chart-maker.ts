@@ -1,0 +1,167 @@
+import {
+  barsQuery,
+  buildChartSpec,
+  type ChartAlert,
+  type ChartLevel,
+  type ChartOutcome,
+  ChartRenderer,
+  type ChartWindow,
+  chartWithin,
+  sparkline,
+} from "@tickerbell/charts";
+import { envInt } from "@tickerbell/config";
+import type { Alert, BarResolution, BarsResponse, Notification } from "@tickerbell/contracts";
+import { z } from "zod";
+
+/** Recorded bars, from the pricing service (the PricingClient). */
+export interface BarsLookup {
+  bars(symbol: string, query: { resolution: BarResolution; from: number; to: number }): Promise<BarsResponse>;
+}
+
+/** `/chart`'s answer: the picture and what its caption says, or that the window holds no bars yet. */
+export type ChartAnswer =
+  | { kind: "chart"; png: Buffer; symbol: string; window: ChartWindow; lastPrice: number; sparkline: string }
+  | { kind: "empty"; symbol: string; window: ChartWindow }
+  | { kind: "missing"; symbol: string; window: ChartWindow; reason: string };
+
+/** Charts for the bots: `/chart` and the picture of a triggered notification. */
+export interface ChartMaker {
+  /** A chart of `symbol` over `window` with the user's `levels`, drawn in the user's zone. */
+  chart(request: {
+    symbol: string;
+    window: ChartWindow;
+    timeZone: string;
+    levels: readonly ChartLevel[];
+  }): Promise<ChartAnswer>;
+  /**
+   * The picture of a triggered notification (the day's path, its level, reference and trigger), or why there is
+   * none; never takes longer than the budget. Null when the notification gets no chart (an expiry, earnings).
+   */
+  forNotification(notification: Notification, timeZone: string): Promise<ChartOutcome | null>;
+}
+
+export interface BarChartMakerOptions {
+  bars: BarsLookup;
+  /** One per process: it caches base images and bounds how many charts are drawn at once. */
+  renderer: ChartRenderer;
+  /** How long one chart may take, fetching the bars included. */
+  budgetMs: number;
+  now?: () => number;
+}
+
+/** Fetches the bars from the pricing service and draws them with the process's one renderer, within a budget. */
+export class BarChartMaker implements ChartMaker {
+  readonly #bars: BarsLookup;
+  readonly #renderer: ChartRenderer;
+  readonly #budgetMs: number;
+  readonly #now: () => number;
+
+  constructor(options: BarChartMakerOptions) {
+    this.#bars = options.bars;
+    this.#renderer = options.renderer;
+    this.#budgetMs = options.budgetMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async chart(request: {
+    symbol: string;
+    window: ChartWindow;
+    timeZone: string;
+    levels: readonly ChartLevel[];
+  }): Promise<ChartAnswer> {
+    const { symbol, window } = request;
+    const now = this.#now();
+    const bars = await this.#bars.bars(symbol, barsQuery(window, now));
+    if (!bars.bars.some((bar) => bar.t <= now)) return { kind: "empty", symbol, window };
+    const spec = buildChartSpec({
+      symbol,
+      window,
+      bars,
+      now,
+      timeZone: request.timeZone,
+      levels: request.levels.slice(0, 50),
+    });
+    if (spec.lastPrice === null) return { kind: "empty", symbol, window };
+    const lastPrice = spec.lastPrice;
+    const outcome = await chartWithin(this.#budgetMs, (signal) => this.#renderer.render(spec, signal));
+    if (outcome.png === null) return { kind: "missing", symbol, window, reason: outcome.missing };
+    const shown = spec.segments.flat().map((point) => point.price);
+    return { kind: "chart", png: outcome.png, symbol, window, lastPrice, sparkline: sparkline(shown) };
+  }
+
+  async forNotification(notification: Notification, timeZone: string): Promise<ChartOutcome | null> {
+    const alert = notificationAlert(notification);
+    if (alert === null) return null;
+    // The trade that fired it may be stamped a moment ahead of this machine's clock.
+    const now = Math.max(this.#now(), alert.trigger.at);
+    return chartWithin(this.#budgetMs, async (signal) => {
+      const bars = await this.#bars.bars(notification.symbol, barsQuery("1d", now));
+      signal.throwIfAborted();
+      const spec = buildChartSpec({ symbol: notification.symbol, window: "1d", bars, now, timeZone, alert });
+      return this.#renderer.render(spec, signal);
+    });
+  }
+}
+
+/** What a notification's chart marks: the level that fired, the reference it was measured from, the trade. */
+export function notificationAlert(notification: Notification): ChartAlert | null {
+  if (notification.type !== "triggered" || notification.earnings !== undefined) return null;
+  const at = Date.parse(notification.firedAt);
+  if (!Number.isFinite(at) || !(notification.price > 0)) return null;
+  const level = notification.level ?? notification.price;
+  const upper = notification.side === undefined ? notification.price >= level : notification.side === "upper";
+  const alert: ChartAlert = {
+    level: { price: level, label: `${upper ? "above" : "below"} ${level}` },
+    trigger: { at, price: notification.price },
+  };
+  const { condition } = notification;
+  if (condition.kind === "trailing" && (notification.extreme ?? 0) > 0) {
+    alert.reference = {
+      kind: condition.direction === "down" ? "peak" : "trough",
+      price: notification.extreme!,
+    };
+  } else if (condition.kind !== "price" && notification.referencePrice > 0) {
+    alert.reference = { kind: notification.referenceKind ?? "whenSet", price: notification.referencePrice };
+  }
+  return alert;
+}
+
+/** The user's active alerts on a symbol as labelled lines: each level an alert fires at. */
+export function alertLevels(alerts: readonly Alert[]): ChartLevel[] {
+  const levels: ChartLevel[] = [];
+  for (const alert of alerts) {
+    if (alert.status !== "active") continue;
+    const { upper, lower } = alert.thresholds;
+    if (upper !== null && upper > 0) levels.push({ price: upper, label: `above ${upper}` });
+    if (lower !== null && lower > 0) levels.push({ price: lower, label: `below ${lower}` });
+  }
+  return levels.slice(0, 50);
+}
+
+let sharedRenderer: ChartRenderer | undefined;
+
+/** The process's one chart renderer: its cache and its limit on charts drawn at once are shared by all. */
+export function processChartRenderer(): ChartRenderer {
+  sharedRenderer ??= new ChartRenderer();
+  return sharedRenderer;
+}
+
+/** CHARTS (on|off, default on) and CHART_BUDGET_MS (default 1500): the operator's switch and a chart's budget. */
+export const ChartsEnvShape = {
+  CHARTS: z
+    .enum(["on", "off"], { error: "must be on or off" })
+    .default("on")
+    .transform((value) => value === "on"),
+  CHART_BUDGET_MS: envInt(1500).pipe(
+    z.number().min(1, "must be at least 1").max(60_000, "must be at most 60000 (a minute)"),
+  ),
+};
+
+/** The process's chart maker from its environment; none when the operator turned charts off. */
+export function chartMakerFrom(
+  env: { CHARTS: boolean; CHART_BUDGET_MS: number },
+  bars: BarsLookup,
+): ChartMaker | undefined {
+  if (!env.CHARTS) return undefined;
+  return new BarChartMaker({ bars, renderer: processChartRenderer(), budgetMs: env.CHART_BUDGET_MS });
+}
