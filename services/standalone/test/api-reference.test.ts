@@ -83,7 +83,9 @@ describe.runIf(haveChromium || process.env.CI === "true")("the API reference pag
       headers: { authorization: `Bearer ${token}`, "x-platform-user-id": "local" },
     });
     expect(res.status).toBe(200);
-  });
+    // The first request of a standalone still starting (its price history opening an embedded database beside
+    // it) can take seconds on a busy machine.
+  }, 60_000);
 
   it("loads the reference from the service alone and creates an alert from its request UI", async () => {
     const page = await openReference();

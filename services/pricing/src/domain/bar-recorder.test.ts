@@ -156,4 +156,37 @@ describe("BarRecorder", () => {
     await recorder.sweep();
     expect(store.sweeps).toEqual([{ minuteBefore: T0 - 30 * DAY_MS, dailyBefore: T0 - 400 * DAY_MS }]);
   });
+
+  it("says nothing of a sweep cut short by stopping (the store closing under it), and warns of one that fails", async () => {
+    const lines: string[] = [];
+    const log = createLogger({
+      service: "test",
+      level: "info",
+      destination: { write: (l: string) => lines.push(l) },
+    });
+    let closing = false;
+    let release: () => void = () => {};
+    const store = new FlakyStore();
+    store.sweep = async () => {
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      throw new Error(closing ? "PGlite is closing" : "disk full");
+    };
+    const stopping = new BarRecorder({ store, log, retention: { minuteDays: 30, dailyDays: 400 } });
+    const cutShort = stopping.sweep();
+    closing = true;
+    await stopping.stop();
+    release();
+    await cutShort;
+    expect(lines).toEqual([]);
+    const running = new BarRecorder({ store, log, retention: { minuteDays: 30, dailyDays: 400 } });
+    closing = false;
+    const failing = running.sweep();
+    release();
+    await failing;
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      "price history retention sweep failed; next try at the next sweep",
+    ]);
+  });
 });

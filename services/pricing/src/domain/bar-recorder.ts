@@ -48,6 +48,7 @@ export class BarRecorder {
   #flushTimer: NodeJS.Timeout | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   #failing = false;
+  #stopped = false;
   #written = 0;
   /** When the oldest tick not yet handed to the buffer arrived (undefined: none since the last hand-over). */
   #builtSince: number | undefined;
@@ -105,6 +106,7 @@ export class BarRecorder {
 
   /** Deletes bars older than the retention periods. */
   async sweep(): Promise<void> {
+    if (this.#stopped) return;
     const now = this.#now();
     const { minuteDays, dailyDays } = this.#o.retention;
     try {
@@ -116,12 +118,15 @@ export class BarRecorder {
       this.#o.observer?.barsSwept("1d", gone.daily);
       if (gone.minute + gone.daily > 0) this.#o.log.info(gone, "swept price history past its retention");
     } catch (error) {
+      // Cut short by stopping (the store closing under it) is no failure: the next start sweeps again.
+      if (this.#stopped) return;
       this.#o.log.warn({ err: error }, "price history retention sweep failed; next try at the next sweep");
     }
   }
 
   /** Stops the timers and writes what is left, trying for at most `timeoutMs`. */
   async stop(timeoutMs = 5_000): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#flushTimer);
     clearInterval(this.#sweepTimer);
     let timer: NodeJS.Timeout | undefined;
