@@ -22,9 +22,18 @@ function sources(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** `new Counter({ … })` (also Gauge, Histogram, Summary), or the register-once helpers `counterIn(registry, { … })`. */
+const REGISTRATION =
+  /(?:new (Counter|Gauge|Histogram|Summary)\(|\b(counter|gauge|histogram)In(?:<[^>]*>)?\([^,{()]*,)\s*\{([\s\S]*?)\}\)/g;
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
 /**
- * Every metric registered with `new Counter|Gauge|Histogram|Summary({ name, labelNames })` in the src/ of the
- * workspaces that run (testkit excluded). A name given through a constant is resolved from the same file.
+ * Every metric registered with `new Counter|Gauge|Histogram|Summary({ name, labelNames })`, or with the
+ * register-once helpers of shared/config (`counterIn`, `gaugeIn`, `histogramIn`), in the src/ of the workspaces
+ * that run (testkit excluded). A name given through a constant is resolved from the same file.
  */
 export function exportedMetrics(repoRoot: string): Map<string, ExportedMetric> {
   const metrics = new Map<string, ExportedMetric>();
@@ -39,8 +48,9 @@ export function exportedMetrics(repoRoot: string): Map<string, ExportedMetric> {
       }
       for (const file of files) {
         const text = readFileSync(file, "utf8");
-        for (const match of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{([\s\S]*?)\}\)/g)) {
-          const body = match[2]!;
+        for (const match of text.matchAll(REGISTRATION)) {
+          const type = (match[1] ?? capitalize(match[2]!)) as ExportedMetric["type"];
+          const body = match[3]!;
           const literal = /\bname:\s*"([^"]+)"/.exec(body)?.[1];
           const constant = /\bname(?:\s*:\s*([A-Za-z_]\w*))?\s*,/.exec(body);
           const name =
@@ -54,7 +64,7 @@ export function exportedMetrics(repoRoot: string): Map<string, ExportedMetric> {
           );
           metrics.set(name, {
             name,
-            type: match[1] as ExportedMetric["type"],
+            type,
             labels,
             file: relative(repoRoot, file),
           });
