@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { createLogger } from "@tickerbell/config";
 import type { Bar, BarResolution } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
@@ -162,7 +163,12 @@ describe("BarRecorder", () => {
     const log = createLogger({
       service: "test",
       level: "info",
-      destination: { write: (l: string) => lines.push(l) },
+      destination: new Writable({
+        write: (chunk, _encoding, done) => {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
     });
     let closing = false;
     let release: () => void = () => {};
