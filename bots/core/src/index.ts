@@ -29,6 +29,7 @@ export * from "./quiet/held-client.ts";
 export * from "./quiet/quiet-delivery.ts";
 export * from "./quiet/quiet-hours.ts";
 export * from "./quiet/settings-cache.ts";
+export * from "./runtime/bot-on-kafka.ts";
 export * from "./runtime/bot-process.ts";
 export * from "./runtime/chat-login-error.ts";
 export * from "./runtime/delivery-settings.ts";
