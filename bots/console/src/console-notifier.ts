@@ -17,7 +17,7 @@ export class ConsoleNotifier implements Notifier {
     this.#print = print;
   }
   /** Times in `options.display`: the user's zone (UTC unless they set one). */
-  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<undefined> {
     for (const notification of batch) this.#print(notificationText(notification, options.display));
   }
   /** The quiet-hours digest, printed as one block. */

@@ -58,7 +58,7 @@ class RecordingNotifier implements Notifier {
     this.platform = platform;
     this.#refusal = refusal;
   }
-  async send(batch: NotificationBatch): Promise<void> {
+  async send(batch: NotificationBatch): Promise<undefined> {
     if (this.#refusal) throw this.#refusal;
     this.sent.push(...batch.map((n) => n.triggerId));
   }

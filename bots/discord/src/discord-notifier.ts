@@ -2,12 +2,14 @@ import { createHash } from "node:crypto";
 import {
   actionOf,
   type Button,
+  type ChartEdit,
   DeliveryError,
   type Digest,
   formatNotification,
   type NotificationBatch,
   type Notifier,
   type NotifyOptions,
+  type SentMessage,
 } from "@tickerbell/bot-core";
 import type { Notification } from "@tickerbell/contracts";
 import {
@@ -46,21 +48,13 @@ export class DiscordNotifier implements Notifier {
    * Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `options.display` says.
    * A one-firing message's chart is attached and shown as its embed's image; without one the footer says why.
    */
-  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<SentMessage> {
     const chart = batch.length === 1 ? options.chart : undefined;
     const embeds = batch.map(notificationEmbed);
-    const files: Array<{ attachment: Buffer; name: string }> = [];
-    const first = embeds[0]!;
-    if (chart?.png) {
-      const name = `${batch[0].symbol.replace(/[^A-Za-z0-9._-]/g, "_")}.png`;
-      files.push({ attachment: chart.png, name });
-      first.image = { url: `attachment://${name}` };
-    } else if (chart?.missing) {
-      first.footer = { text: `${first.footer?.text ?? "Tickerbell"} · chart unavailable: ${chart.missing}` };
-    }
+    const files = chart ? withChart(embeds[0]!, batch[0], chart) : [];
     try {
       const channel = await this.#client.users.createDM(batch[0].origin.chatId);
-      await channel.send({
+      const message = await channel.send({
         embeds,
         ...(files.length > 0 ? { files } : {}),
         components: buttonRows(
@@ -69,6 +63,22 @@ export class DiscordNotifier implements Notifier {
         // Discord itself drops a second message with the same nonce: a redelivered batch is sent once.
         nonce: nonceOf(batch.map((n) => n.triggerId).join(",")),
         enforceNonce: true,
+      });
+      return { chatId: batch[0].origin.chatId, messageId: message.id };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  /** Edits the chart into a sent notification as its embed's image, or adds the footer that says why there is none. */
+  async attachChart(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void> {
+    const embed = notificationEmbed(notification);
+    const files = withChart(embed, notification, options.chart);
+    try {
+      const channel = await this.#client.users.createDM(sent.chatId);
+      await channel.messages.edit(sent.messageId, {
+        embeds: [embed],
+        ...(files.length > 0 ? { files } : {}),
       });
     } catch (error) {
       throw classify(error);
@@ -91,6 +101,22 @@ export class DiscordNotifier implements Notifier {
       throw classify(error);
     }
   }
+}
+
+/** Shows the chart as the embed's image (the file to attach with it), or says in its footer why there is none. */
+function withChart(
+  embed: APIEmbed,
+  notification: Notification,
+  chart: NonNullable<NotifyOptions["chart"]>,
+): Array<{ attachment: Buffer; name: string }> {
+  if (chart.png) {
+    const name = `${notification.symbol.replace(/[^A-Za-z0-9._-]/g, "_")}.png`;
+    embed.image = { url: `attachment://${name}` };
+    return [{ attachment: chart.png, name }];
+  }
+  if (chart.missing)
+    embed.footer = { text: `${embed.footer?.text ?? "Tickerbell"} · chart unavailable: ${chart.missing}` };
+  return [];
 }
 
 export function digestEmbed(digest: Digest): APIEmbed {

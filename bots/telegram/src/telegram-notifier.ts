@@ -1,10 +1,12 @@
 import {
+  type ChartEdit,
   DeliveryError,
   type Digest,
   formatNotification,
   type NotificationBatch,
   type Notifier,
   type NotifyOptions,
+  type SentMessage,
 } from "@tickerbell/bot-core";
 import type { Notification } from "@tickerbell/contracts";
 import { type Telegram, TelegramError } from "telegraf";
@@ -45,9 +47,10 @@ export class TelegramNotifier implements Notifier {
   }
 
   /** `options.display` is the reader's zone, for the times the notification shows. */
-  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<void> {
+  async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<SentMessage> {
     const chart = batch.length === 1 ? options.chart : undefined;
     const html = notificationsHtml(batch, options);
+    const chatId = batch[0].origin.chatId;
     const extra = {
       parse_mode: "HTML" as const,
       reply_markup: batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
@@ -59,11 +62,48 @@ export class TelegramNotifier implements Notifier {
       // (a long note) goes as a message without the chart rather than cut.
       if (chart?.png && html.length <= MAX_CAPTION_LENGTH) {
         const png = { source: chart.png, filename: `${batch[0].symbol}.png` };
-        await this.#telegram.sendPhoto(batch[0].origin.chatId, png, { ...extra, caption: html });
+        const message = await this.#telegram.sendPhoto(chatId, png, { ...extra, caption: html });
+        return { chatId, messageId: String(message.message_id) };
+      }
+      const message = await this.#telegram.sendMessage(chatId, html + missingChartFooter(chart), extra);
+      return { chatId, messageId: String(message.message_id) };
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  /**
+   * Turns a sent notification into a photo with its text as the caption (Bot API 9: `editMessageMedia` adds media
+   * to a text message), or adds the footer that says why there is no chart. Its buttons are given again: an edit
+   * without them would drop them. A text too long for a caption stays as it is.
+   */
+  async attachChart(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void> {
+    const { chart } = options;
+    const html = notificationsHtml([notification], options);
+    const extra = { reply_markup: notificationKeyboard(notification) };
+    const messageId = Number(sent.messageId);
+    try {
+      if (chart.png !== null) {
+        if (html.length > MAX_CAPTION_LENGTH) return;
+        const media = {
+          type: "photo" as const,
+          media: { source: chart.png, filename: `${notification.symbol}.png` },
+          caption: html,
+          parse_mode: "HTML" as const,
+        };
+        await this.#telegram.editMessageMedia(sent.chatId, messageId, undefined, media, extra);
         return;
       }
-      const footer = chart?.missing ? `\n<i>chart unavailable: ${escapeHtml(chart.missing)}</i>` : "";
-      await this.#telegram.sendMessage(batch[0].origin.chatId, html + footer, extra);
+      await this.#telegram.editMessageText(
+        sent.chatId,
+        messageId,
+        undefined,
+        html + missingChartFooter(chart),
+        {
+          parse_mode: "HTML",
+          ...extra,
+        },
+      );
     } catch (error) {
       throw classify(error);
     }
@@ -80,6 +120,11 @@ export class TelegramNotifier implements Notifier {
       throw classify(error);
     }
   }
+}
+
+/** Where a chart could not be made: an italic last line that says why. */
+function missingChartFooter(chart: NotifyOptions["chart"]): string {
+  return chart?.missing ? `\n<i>chart unavailable: ${escapeHtml(chart.missing)}</i>` : "";
 }
 
 export function digestHtml(digest: Digest): string {

@@ -80,7 +80,7 @@ describe("/chart on Telegram", () => {
 });
 
 describe("a chart in each notification", () => {
-  it("sends a firing as a photo with the notification as its HTML caption and its buttons", async () => {
+  it("sends a firing at once as text, then edits the chart in as its photo, the text its caption, buttons kept", async () => {
     const user = { id: 6201, first_name: "Eli" };
     const price = (await world.prices.quote("MSFT"))!.price;
     const target = Math.ceil(price * 1.01);
@@ -89,12 +89,21 @@ describe("a chart in each notification", () => {
     expect(await world.pipeline.deliver(notificationFor(alert, { price: target + 0.5 }))).toMatchObject({
       status: "sent",
     });
-    const dm = world.telegram.messagesTo(user.id).find((m) => m.text?.startsWith("🔔"));
-    expect(dm?.method).toBe("sendPhoto");
-    expect(dm?.parseMode).toBe("HTML");
-    expect(dm?.text).toMatch(/^🔔 MSFT rose above \$/);
-    expect(dm?.replyMarkup?.inline_keyboard.length).toBeGreaterThan(0);
-    expect(pngSize(dm!.photo!.data!)).toEqual({ width: 800, height: 450 });
+    // Sent and recorded before its chart was made: the DM did not wait for it.
+    const firings = () => world.telegram.messagesTo(user.id).filter((m) => m.text?.startsWith("🔔"));
+    expect(firings().map((m) => m.method)).toEqual(["sendMessage"]);
+    const dm = firings()[0]!;
+    const edit = await world.telegram.waitForMessage(
+      (m) => m.chatId === user.id && m.method === "editMessageMedia",
+      120_000,
+    );
+    expect(edit.messageId).toBe(dm.messageId);
+    expect(edit.parseMode).toBe("HTML");
+    expect(edit.text).toBe(dm.text);
+    expect(edit.text).toMatch(/^🔔 MSFT rose above \$/);
+    expect(edit.replyMarkup).toEqual(dm.replyMarkup);
+    expect(edit.replyMarkup?.inline_keyboard.length).toBeGreaterThan(0);
+    expect(pngSize(edit.photo!.data!)).toEqual({ width: 800, height: 450 });
   }, 180_000);
 
   it("with charts off (CHARTS=off) sends the text alone, without a footer", async () => {
@@ -109,7 +118,7 @@ describe("a chart in each notification", () => {
     expect(dm?.text).not.toContain("chart");
   }, 180_000);
 
-  it("a chart not ready within its budget never holds the DM back: it goes without one and says so", async () => {
+  it("a chart not ready within its budget never holds the DM back: it goes at once and its footer then says so", async () => {
     const user = { id: 6203, first_name: "Gus" };
     const price = (await world.prices.quote("TSLA"))!.price;
     const alert = await alertBy(user, `/alert TSLA above ${Math.ceil(price * 1.02)}`);
@@ -118,8 +127,31 @@ describe("a chart in each notification", () => {
     );
     await pipeline.deliver(notificationFor(alert, { price: Math.ceil(price * 1.02) + 0.5 }));
     await pipeline.close();
-    const dm = world.telegram.messagesTo(user.id).find((m) => m.text?.startsWith("🔔"));
+    const [dm, edit] = world.telegram.messagesTo(user.id).filter((m) => m.text?.startsWith("🔔"));
     expect(dm?.method).toBe("sendMessage");
-    expect(dm?.text?.split("\n").at(-1)).toBe("chart unavailable: chart not ready within 1 ms");
+    expect(dm?.text).not.toContain("chart");
+    expect(edit?.method).toBe("editMessageText");
+    expect(edit?.messageId).toBe(dm?.messageId);
+    expect(edit?.text?.split("\n").at(-1)).toBe("chart unavailable: chart not ready within 1 ms");
+    expect(edit?.replyMarkup).toEqual(dm?.replyMarkup);
+  }, 180_000);
+
+  it("past the charts it may make at once, a DM goes without one and says so from the start", async () => {
+    const user = { id: 6204, first_name: "Hal" };
+    const price = (await world.prices.quote("AMZN"))!.price;
+    const alert = await alertBy(user, `/alert AMZN above ${Math.ceil(price * 1.02)}`);
+    const pipeline = new DeliveryPipeline({
+      notifier: new TelegramNotifier(world.bot.bot.telegram),
+      log: new HttpDeliveryLog({ baseUrl: world.alertsUrl, token: TOKENS.telegram }),
+      limiter: world.limiter,
+      logger: createLogger({ service: "telegram-charts-test", level: "silent" }),
+      charts: world.charts!,
+      maxPendingCharts: 0,
+    });
+    await pipeline.deliver(notificationFor(alert, { price: Math.ceil(price * 1.02) + 0.5 }));
+    await pipeline.close();
+    const firings = world.telegram.messagesTo(user.id).filter((m) => m.text?.startsWith("🔔"));
+    expect(firings.map((m) => m.method)).toEqual(["sendMessage"]);
+    expect(firings[0]?.text?.split("\n").at(-1)).toBe("chart unavailable: too many charts at once");
   }, 180_000);
 });

@@ -190,6 +190,8 @@ export async function startWorld(
     pipeline,
     paidPipeline,
     limiter,
+    /** The chart maker of `pipeline` (unset: charts off). */
+    charts,
     undeliverable,
     logLines,
     settingsListeners,

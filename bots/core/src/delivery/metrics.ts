@@ -4,6 +4,9 @@ import type { Platform } from "@tickerbell/contracts";
 /** What became of a notification's DM: sent, refused for good, or given up after the retry budget (dead-lettered). */
 export type DmOutcome = "sent" | "undeliverable" | "failed";
 
+/** What became of the chart of a DM sent first: edited in, the footer says why there is none, or the edit failed. */
+export type ChartEditOutcome = "attached" | "missing" | "failed";
+
 /**
  * The delivery pipeline's Prometheus metrics, labelled with the bot's platform. Registered once per registry:
  * the standalone runs several bots on one registry, each under its own label.
@@ -11,6 +14,7 @@ export type DmOutcome = "sent" | "undeliverable" | "failed";
 export class DeliveryMetrics {
   readonly #dms: Counter<"platform" | "outcome">;
   readonly #tradeToDm: Histogram<"platform">;
+  readonly #charts: Counter<"platform" | "outcome">;
   readonly #platform: Platform;
 
   constructor(registry: Registry, platform: Platform) {
@@ -26,6 +30,15 @@ export class DeliveryMetrics {
       labelNames: ["platform"],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     });
+    this.#charts = counterIn(registry, {
+      name: "tickerbell_bot_chart_edits_total",
+      help: "Charts edited into DMs already sent, per outcome (attached; missing: the footer says why; failed)",
+      labelNames: ["platform", "outcome"],
+    });
+  }
+
+  charts(outcome: ChartEditOutcome): void {
+    this.#charts.inc({ platform: this.#platform, outcome });
   }
 
   dms(outcome: DmOutcome, count: number): void {

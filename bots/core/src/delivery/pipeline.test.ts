@@ -93,7 +93,7 @@ class ScriptedNotifier implements Notifier {
     this.held.set(chatId, gate);
     return () => gate.resolve();
   }
-  async send(batch: NotificationBatch): Promise<void> {
+  async send(batch: NotificationBatch): Promise<undefined> {
     const chatId = batch[0].origin.chatId;
     this.attempts.push(batch.map((n) => n.triggerId));
     await this.held.get(chatId)?.promise;

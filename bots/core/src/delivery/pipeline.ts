@@ -14,6 +14,7 @@ import {
   type NotificationBatch,
   type Notifier,
   type QuietHoursGate,
+  type SentMessage,
 } from "./ports.ts";
 import { type RateLimiter, realSleep, type Sleep } from "./rate-limiter.ts";
 
@@ -68,10 +69,13 @@ export interface DeliveryPipelineDeps {
   /** DMs per outcome and the trade-to-DM time, for /metrics. */
   metrics?: DeliveryMetrics;
   /**
-   * Draws the chart of a message that carries one firing, within its budget (past it the message goes without
-   * one and says so); none: charts are off.
+   * Draws the chart of a message that carries one firing, within its budget. A notifier that can edit a sent
+   * message gets the DM out at once and the chart edited in after it (or, when none could be made, a footer that
+   * says why); otherwise the DM waits for its chart up to the budget. None: charts are off.
    */
   charts?: ChartMaker;
+  /** Charts being made or edited in at once, at most (default 256); a DM past it goes without and says so. */
+  maxPendingCharts?: number;
   /** The wall clock of the trade-to-DM time and of the retry deadline (default Date.now). */
   now?: () => number;
 }
@@ -109,6 +113,7 @@ function fail(entry: Entry, error: unknown): void {
 const ignore = () => {};
 
 const DUPLICATE: DeliveryOutcome = { status: "duplicate" };
+const TOO_MANY_CHARTS: ChartOutcome = { png: null, missing: "too many charts at once" };
 const HELD: DeliveryOutcome = { status: "held" };
 const SETTLED = Promise.resolve();
 
@@ -137,6 +142,8 @@ export class DeliveryPipeline {
   readonly #recorder: OutcomeRecorder;
   readonly #mailboxes = new Map<string, Entry[]>();
   readonly #inFlight = new Map<string, Acceptance>();
+  /** Charts being made for DMs already sent, to be edited in. */
+  readonly #pendingCharts = new Set<Promise<void>>();
   /** Per owned partition: offsets below this may have been handled by its previous owner. */
   readonly #inherited = new Map<number, bigint>();
   #closing = false;
@@ -283,6 +290,17 @@ export class DeliveryPipeline {
       clearTimeout(timer);
     }
     this.#closing = true;
+    // A chart still being made is edited into its DM if it is ready within the grace; none is lost otherwise.
+    if (this.#pendingCharts.size > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(this.#pendingCharts),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.#stopLatch.stop();
     await Promise.allSettled([...this.#inFlight.values()].map((a) => a.durable));
   }
@@ -405,7 +423,8 @@ export class DeliveryPipeline {
     const notifications = batch.map((e) => e.notification) as unknown as NotificationBatch;
     const triggerIds = notifications.map((n) => n.triggerId);
     const now = this.#deps.now ?? Date.now;
-    const chart = await this.#chartOf(batch);
+    const chartPlan = this.#chartPlanOf(batch);
+    const chart = chartPlan === "after" ? undefined : await chartPlan;
     const giveUpAt = now() + (this.#retry.withinMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) await this.#untilStopped(limiter.acquire(chat));
@@ -414,9 +433,10 @@ export class DeliveryPipeline {
           fail(entry, new StoppedError(`delivering ${entry.notification.triggerId}`));
         return;
       }
+      const display = batch[0]?.display;
+      let sent: SentMessage | undefined;
       try {
-        const display = batch[0]?.display;
-        await (display === undefined && chart === undefined
+        sent = await (display === undefined && chart === undefined
           ? notifier.send(notifications)
           : notifier.send(notifications, {
               ...(display === undefined ? {} : { display }),
@@ -452,23 +472,61 @@ export class DeliveryPipeline {
       }
       logger.info({ triggerIds, attempt }, "notification delivered");
       this.#finish(batch, { status: "sent", attempts: attempt });
+      if (chartPlan === "after" && sent !== undefined) this.#editChartIn(sent, batch[0]!);
       return;
     }
   }
 
   /**
-   * The chart of a message that carries one firing, made once for all its attempts; a message of several
-   * firings, an expiry or an earnings notice has none. Never takes longer than the chart budget.
+   * When a message's chart is made: "after" it was sent (edited in; the DM does not wait), or now, made once for
+   * all its attempts (a notifier that cannot edit; or none: too many charts pending, the DM says so). A message
+   * of several firings, an expiry or an earnings notice has none.
    */
-  async #chartOf(batch: Entry[]): Promise<ChartOutcome | undefined> {
-    const charts = this.#deps.charts;
+  #chartPlanOf(batch: Entry[]): "after" | Promise<ChartOutcome | undefined> {
     const only = batch.length === 1 ? batch[0] : undefined;
-    if (charts === undefined || only === undefined) return undefined;
+    if (this.#deps.charts === undefined || only === undefined) return Promise.resolve(undefined);
+    if (this.#deps.notifier.attachChart === undefined) return this.#chartOf(only);
+    if (this.#pendingCharts.size >= (this.#deps.maxPendingCharts ?? 256))
+      return Promise.resolve(TOO_MANY_CHARTS);
+    return "after";
+  }
+
+  /** The chart of one firing, or why there is none; never longer than the chart budget. */
+  async #chartOf(entry: Entry): Promise<ChartOutcome | undefined> {
     try {
-      return (await charts.forNotification(only.notification, only.timeZone ?? "UTC")) ?? undefined;
+      return (
+        (await this.#deps.charts?.forNotification(entry.notification, entry.timeZone ?? "UTC")) ?? undefined
+      );
     } catch (error) {
       return { png: null, missing: `chart failed: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * Makes the chart of a DM already sent and edits it in, on rate-limit slots no DM wants. Best effort: the DM is
+   * delivered and recorded already; a chart that fails leaves it as it is (and is logged).
+   */
+  #editChartIn(sent: SentMessage, entry: Entry): void {
+    const { notifier, limiter, logger, metrics } = this.#deps;
+    const { triggerId } = entry.notification;
+    const job = (async () => {
+      const chart = await this.#chartOf(entry);
+      if (chart === undefined || this.#stopLatch.stopped) return;
+      await this.#untilStopped(limiter.acquireSpare());
+      if (this.#stopLatch.stopped) return;
+      try {
+        await notifier.attachChart!(sent, entry.notification, {
+          ...(entry.display === undefined ? {} : { display: entry.display }),
+          chart,
+        });
+        metrics?.charts(chart.png === null ? "missing" : "attached");
+      } catch (error) {
+        metrics?.charts("failed");
+        logger.warn({ err: error, triggerId }, "could not edit the chart into a sent DM");
+      }
+    })();
+    this.#pendingCharts.add(job);
+    void job.finally(() => this.#pendingCharts.delete(job));
   }
 
   /** Remembers the outcome at once (a redelivery is skipped from now on): handled now, durable once recorded. */

@@ -36,11 +36,28 @@ export interface Notifier {
   readonly platform: Notification["origin"]["platform"];
   /** The most notifications one message can carry (the platform's length and embed limits). */
   readonly maxBatch: number;
-  /** `options.display`: how the reader wants times shown (their zone, or Discord's `<t:…>`); unset: UTC. */
-  send(batch: NotificationBatch, options?: NotifyOptions): Promise<void>;
+  /**
+   * `options.display`: how the reader wants times shown (their zone, or Discord's `<t:…>`); unset: UTC. Answers
+   * where the message went when the platform can edit it later (a chart is put in after it was sent).
+   */
+  send(batch: NotificationBatch, options?: NotifyOptions): Promise<SentMessage | undefined>;
+  /**
+   * Puts a one-notification message's chart in after it was sent, or (no picture) says in its footer why there
+   * is none. Without this the message waits for its chart and carries it from the start.
+   */
+  attachChart?(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void>;
   /** Sends the digest of what was held during a user's quiet hours to one chat, as one message. */
   sendDigest?(chatId: string, digest: Digest): Promise<void>;
 }
+
+/** A message the bot sent, as the platform names it. */
+export interface SentMessage {
+  chatId: string;
+  messageId: string;
+}
+
+/** What `attachChart` edits in: the chart, with the message's own rendering options. */
+export type ChartEdit = Omit<NotifyOptions, "chart"> & { chart: ChartOutcome };
 
 /** How one message is rendered for its reader. */
 export interface NotifyOptions {

@@ -36,7 +36,7 @@ class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 8;
   readonly sent: Array<{ triggerIds: string[]; display: TimeDisplay | undefined }> = [];
-  async send(batch: NotificationBatch, options?: NotifyOptions): Promise<void> {
+  async send(batch: NotificationBatch, options?: NotifyOptions): Promise<undefined> {
     this.sent.push({ triggerIds: batch.map((n) => n.triggerId), display: options?.display });
   }
 }

@@ -164,3 +164,37 @@ describe("RateLimiter when timers fire late", () => {
     expect(gaps.every((gap) => gap >= 100)).toBe(true);
   });
 });
+
+describe("RateLimiter's spare slots", () => {
+  it("serves a spare slot only when no send waits, at the global pace", async () => {
+    const time = virtualTimers();
+    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 1 }, time.now, time.sleep);
+    const order: string[] = [];
+    const granted = new Map<string, number>();
+    const take = (name: string, slot: Promise<void>) =>
+      slot.then(() => {
+        order.push(name);
+        granted.set(name, time.now());
+      });
+    // The token left at the start goes to the first send; the edits asked for early still wait for the sends.
+    const all = [
+      take("send-0", limiter.acquire("chat-0")),
+      take("edit-0", limiter.acquireSpare()),
+      take("edit-1", limiter.acquireSpare()),
+      ...[1, 2, 3].map((i) => take(`send-${i}`, limiter.acquire(`chat-${i}`))),
+    ];
+    await Promise.all(all);
+    expect(order).toEqual(["send-0", "send-1", "send-2", "send-3", "edit-0", "edit-1"]);
+    expect([granted.get("edit-0"), granted.get("edit-1")]).toEqual([400, 500]);
+  });
+
+  it("does not hold a chat's next send: an edit takes no chat slot", async () => {
+    const time = virtualTime();
+    const limiter = new RateLimiter({ globalPerSecond: 10, perChatPerSecond: 1 }, time.now, time.sleep);
+    await limiter.acquire("chat-1");
+    await limiter.acquireSpare();
+    const editedAt = time.now();
+    await limiter.acquire("chat-1");
+    expect([editedAt, time.now()]).toEqual([100, 1000]);
+  });
+});

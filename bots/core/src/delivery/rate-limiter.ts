@@ -33,6 +33,8 @@ export class RateLimiter {
   /** Senders waiting for a global slot, oldest first (from `head`). */
   #queue: Array<() => void> = [];
   #head = 0;
+  /** Low-priority senders (a chart edited into a sent DM): served only when no send is waiting. */
+  #spare: Array<() => void> = [];
   #pumpScheduled = false;
   /** Each chat's next free slot (reserved when asked, so two senders to one chat are spaced too). */
   readonly #nextChatAt = new Map<string, number>();
@@ -74,6 +76,17 @@ export class RateLimiter {
     this.#nextChatAt.set(chatId, Math.max(this.#nextChatAt.get(chatId) ?? 0, granted + this.#chatGapMs));
   }
 
+  /**
+   * A global slot no send wants: resolves only while nothing waits in `acquire`, so what takes spare slots (a
+   * chart edited into a DM already sent) never slows a DM. No chat slot is taken: an edit is not a new message.
+   */
+  async acquireSpare(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#spare.push(resolve);
+      this.#pump();
+    });
+  }
+
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
   backOff(delayMs: number, chatId?: string): void {
     const until = this.#now() + delayMs;
@@ -97,11 +110,16 @@ export class RateLimiter {
       this.#queue[this.#head++] = undefined as unknown as () => void;
       next();
     }
+    while (this.#head === this.#queue.length && this.#spare.length > 0 && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#spare.shift()!();
+    }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#head < this.#queue.length) this.#pumpAfter((1 - this.#tokens) * this.#globalGapMs);
+    if (this.#head < this.#queue.length || this.#spare.length > 0)
+      this.#pumpAfter((1 - this.#tokens) * this.#globalGapMs);
   }
 
   #pumpAfter(ms: number): void {

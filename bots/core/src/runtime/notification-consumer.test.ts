@@ -82,7 +82,7 @@ class DownNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 10;
   sends = 0;
-  async send(): Promise<void> {
+  async send(): Promise<undefined> {
     this.sends += 1;
     throw new DeliveryError("503", { retryable: true, code: "503" });
   }
@@ -92,7 +92,7 @@ class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 10;
   readonly messages: string[][] = [];
-  async send(batch: NotificationBatch): Promise<void> {
+  async send(batch: NotificationBatch): Promise<undefined> {
     this.messages.push(batch.map((n) => n.triggerId));
   }
   sent(): string[] {

@@ -388,6 +388,46 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(reused.description).toBe("Bad Request: wrong file identifier/HTTP URL specified");
   });
 
+  it("adds an uploaded photo to a text message with editMessageMedia: the caption replaces the text", async () => {
+    const fake = await startFake();
+    const bot = botFor(fake);
+    fake.userSends(ALICE, "hi");
+    const keyboard = Markup.inlineKeyboard([Markup.button.callback("Delete", "delete:1")]);
+    const sent = await bot.telegram.sendMessage(ALICE.id, "<b>AAPL</b> rose", {
+      parse_mode: "HTML",
+      ...keyboard,
+    });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 9, 8, 7]);
+
+    const edited = await bot.telegram.editMessageMedia(
+      ALICE.id,
+      sent.message_id,
+      undefined,
+      {
+        type: "photo",
+        media: { source: png, filename: "AAPL.png" },
+        caption: "<b>AAPL</b> rose",
+        parse_mode: "HTML",
+      },
+      keyboard,
+    );
+    expect(edited).toMatchObject({ message_id: sent.message_id, caption: "AAPL rose" });
+    expect(edited).not.toHaveProperty("text");
+    const record = fake.messagesTo(ALICE.id).find((m) => m.method === "editMessageMedia");
+    expect(record?.photo).toMatchObject({ source: "upload", filename: "AAPL.png" });
+    expect(record?.photo?.data).toEqual(png);
+    expect(record?.text).toBe("AAPL rose");
+    expect(record?.replyMarkup?.inline_keyboard[0]?.[0]?.callback_data).toBe("delete:1");
+
+    const noFile = await telegramError(
+      bot.telegram.editMessageMedia(ALICE.id, sent.message_id, undefined, {
+        type: "photo",
+        media: "never-issued",
+      }),
+    );
+    expect(noFile.description).toBe("Bad Request: wrong file identifier/HTTP URL specified");
+  });
+
   it("renders parse_mode like Telegram and refuses what Telegram cannot parse", async () => {
     const fake = await startFake({ rateLimits: { perChat: { limit: 100, windowMs: 1000 } } });
     const bot = botFor(fake);

@@ -104,6 +104,7 @@ export type RecordedMethod =
   | "sendPhoto"
   | "sendDocument"
   | "editMessageText"
+  | "editMessageMedia"
   | "editMessageReplyMarkup";
 
 /** One accepted send or edit, as the user would see the message right after it. */
@@ -829,6 +830,43 @@ export class FakeTelegram {
         if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
         return this.#applyEdit(bot, chat, message, edited, "editMessageText", { rawText: raw, parseMode });
       },
+      // Bot API 9: replaces a message's photo, or adds one to a text message (its text is then gone; the new
+      // caption is what shows). Photos only: the bots send nothing else.
+      editMessageMedia: ({ bot, params }) => {
+        const { chat, message } = this.#editableMessage(bot, params);
+        const media = optionalJson(params, "media", "can't parse InputMedia JSON object");
+        if (media === undefined) throw badRequest('parameter "media" is required');
+        if (typeof media !== "object" || media === null)
+          throw badRequest("can't parse InputMedia JSON object");
+        const input = media as Record<string, unknown>;
+        if (input.type !== "photo") throw badRequest("the fake edits photos only");
+        const reference = input.media;
+        const attached =
+          typeof reference === "string" && reference.startsWith("attach://")
+            ? params[reference.slice("attach://".length)]
+            : reference;
+        if (attached === undefined) throw badRequest("wrong file identifier/HTTP URL specified");
+        const photo = this.#receivePhoto(attached);
+        const { raw, parseMode, fields: captionFields } = readCaption(input);
+        const replyMarkup = parseReplyMarkup(params);
+        const edited: Message = structuredClone(message);
+        for (const key of [
+          "text",
+          "entities",
+          "caption",
+          "caption_entities",
+          "photo",
+          "reply_markup",
+        ] as const)
+          delete edited[key];
+        Object.assign(edited, { photo: photoSizes(photo.fileId), ...captionFields });
+        if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
+        return this.#applyEdit(bot, chat, message, edited, "editMessageMedia", {
+          rawText: raw,
+          parseMode,
+          photo,
+        });
+      },
       editMessageReplyMarkup: ({ bot, params }) => {
         const { chat, message } = this.#editableMessage(bot, params);
         const replyMarkup = parseReplyMarkup(params);
@@ -922,7 +960,7 @@ export class FakeTelegram {
     before: Message,
     edited: Message,
     method: RecordedMethod,
-    details: { rawText: string | undefined; parseMode: string | undefined },
+    details: { rawText: string | undefined; parseMode: string | undefined; photo?: RecordedPhoto },
   ): Message {
     const { edit_date: _before, ...beforeContent } = before;
     const { edit_date: _after, ...afterContent } = edited;
@@ -934,7 +972,7 @@ export class FakeTelegram {
     edited.edit_date = this.#unixTime();
     chat.messages.set(edited.message_id, edited);
     const result = structuredClone(edited);
-    this.#record(bot, method, result, { ...details, photo: undefined });
+    this.#record(bot, method, result, { ...details, photo: details.photo });
     return result;
   }
 
