@@ -101,25 +101,33 @@ describe("/chart on Discord", () => {
 });
 
 describe("a chart in each Discord notification", () => {
-  it("shows the firing's chart as its embed's image", async () => {
+  it("sends the firing at once, then edits its chart in as the embed's image", async () => {
     const { user, notification } = await firedAlert();
     const pipeline = pipelineWith(stack.charts);
     expect(await pipeline.deliver(notification)).toMatchObject({ status: "sent" });
+    // Sent and recorded before its chart was made: the DM did not wait for it.
+    const [sent] = stack.fake.dmsTo(user);
+    expect(sent?.attachments).toHaveLength(0);
+    expect(sent?.editedAt).toBeNull();
+    const dm = await stack.fake.waitForDm(user, (m) => m.attachments.length > 0, 120_000);
     await pipeline.close();
-    const [dm] = await stack.fake.waitForDms(user, 1);
-    expect(dm?.attachments).toHaveLength(1);
-    expect(pngSize(dm!.attachments[0]!.data)).toEqual({ width: 800, height: 450 });
-    const embed = dm!.embeds[0] as { image?: { url?: string } };
+    expect(dm.id).toBe(sent!.id);
+    expect(dm.attachments).toHaveLength(1);
+    expect(pngSize(dm.attachments[0]!.data)).toEqual({ width: 800, height: 450 });
+    const embed = dm.embeds[0] as { title?: string; image?: { url?: string } };
     expect(embed.image?.url).toBe("attachment://AAPL.png");
+    expect(embed.title).toBe((sent!.embeds[0] as { title?: string }).title);
+    expect(dm.components).toEqual(sent!.components);
   }, 180_000);
 
-  it("with charts off sends the embed alone; past the budget too, its footer saying why", async () => {
+  it("with charts off sends the embed alone; past the budget, its footer then says why", async () => {
     const off = await firedAlert();
     const plain = pipelineWith(undefined);
     await plain.deliver(off.notification);
     await plain.close();
     const [offDm] = await stack.fake.waitForDms(off.user, 1);
     expect(offDm?.attachments).toHaveLength(0);
+    expect(offDm?.editedAt).toBeNull();
     expect((offDm!.embeds[0] as { footer?: { text?: string } }).footer?.text).toBe("Tickerbell · AAPL");
 
     const late = await firedAlert();
@@ -130,8 +138,10 @@ describe("a chart in each Discord notification", () => {
     await hurried.close();
     const [lateDm] = await stack.fake.waitForDms(late.user, 1);
     expect(lateDm?.attachments).toHaveLength(0);
+    expect(lateDm?.editedAt).not.toBeNull();
     expect((lateDm!.embeds[0] as { footer?: { text?: string } }).footer?.text).toBe(
       "Tickerbell · AAPL · chart unavailable: chart not ready within 1 ms",
     );
+    expect(lateDm?.components).toHaveLength(1);
   }, 180_000);
 });

@@ -471,6 +471,19 @@ export class FakeDiscord {
     );
   }
 
+  /** Waits until a DM to `user` matches `predicate` (as it is now: an edit counts); resolves with it. */
+  waitForDm(
+    user: UserRef,
+    predicate: (dm: DiscordMessageRecord) => boolean,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<DiscordMessageRecord> {
+    return this.#signal.until(
+      () => this.dmsTo(user).find(predicate),
+      timeoutMs,
+      `a DM to ${userId(user)} as the test expects it`,
+    );
+  }
+
   /** Every message in a channel, interaction responses included (current state, oldest first). */
   messagesIn(channelId: string): DiscordMessageRecord[] {
     return [...this.#messages.values()]
