@@ -11,7 +11,7 @@
 //      allow_paid_broadcast on every DM), a second set of alerts above the first burst's price;
 //   5. charts on: phases 1-3 run with CHARTS=off on the bot; the bot then restarts with CHARTS=on
 //      and a shorter latency run and a smaller burst on a third set of alerts measure what charts cost. Each DM is
-//      counted at the fake as carrying a chart (sendPhoto, the text as its caption) or not (sendMessage).
+//      counted at the fake as having its chart edited in after it (editMessageMedia) or not.
 // Pricing records price history into the database (DATABASE_URL from docker-compose.yml, as the alert service):
 // during the ramp the bench samples its bar recorder (the age of its oldest unwritten tick, its write buffer,
 // dropped parts) to tell whether bar writes keep up at each rate.
@@ -373,8 +373,10 @@ try {
       `with CHARTS=on, on a third set of ${CHARTS_ON_ALERTS} alerts, with a shorter latency run ` +
       `(${CHARTS_ON_LATENCY_SECONDS} s against ${LATENCY_SECONDS} s, after a 3 s warm-up of crossings that is not ` +
       `counted) and a burst of ${chartsArmed.length} against ${armed.length}, to keep the bench's time in bounds. ` +
-      `Charts are counted at the fake Telegram: a DM sent as sendPhoto (the text as caption) carried a chart, one ` +
-      `sent as sendMessage went without. Telegram only: the bench does not run the Discord bot.`,
+      `Charts are counted at the fake Telegram: the bot sends each DM at once and edits its chart in after it ` +
+      `(editMessageMedia: chartEditedIn, with how long after the DM it came), or its footer says why there is none ` +
+      `(withoutChart); withChart counts DMs sent as photos from the start. Counted when each run's DMs are in: a ` +
+      `chart still being made then counts as without. Telegram only: the bench does not run the Discord bot.`,
   };
   log(`charts: ${JSON.stringify({ off: charts.off, on: charts.on })}`);
 
@@ -530,10 +532,29 @@ async function measureLatency(name: string, set: AlertSet, count: number, second
   return { p50Ms, p99Ms, latencies, sentAt, stages, charts };
 }
 
-/** DMs that carried a chart (a photo with the text as caption) and those that went without (a text message). */
-function chartCounts(dms: readonly RecordedMessage[]): { withChart: number; withoutChart: number } {
-  const withChart = dms.filter((m) => m.method === "sendPhoto").length;
-  return { withChart, withoutChart: dms.length - withChart };
+/**
+ * Per DM, where its chart came from: with it (sent as a photo, the text its caption), edited in after it
+ * (editMessageMedia on the same message; how long after the DM), or not at all (its footer says why).
+ */
+function chartCounts(dms: readonly RecordedMessage[]) {
+  const edits = new Map<string, RecordedMessage>();
+  for (const m of telegram.allSent())
+    if (m.method === "editMessageMedia") edits.set(`${m.chatId}:${m.messageId}`, m);
+  let withChart = 0;
+  const chartAfterDm: number[] = [];
+  for (const dm of dms) {
+    if (dm.method === "sendPhoto") withChart++;
+    const edit = edits.get(`${dm.chatId}:${dm.messageId}`);
+    if (dm.method !== "sendPhoto" && edit !== undefined) chartAfterDm.push(edit.receivedAt - dm.receivedAt);
+  }
+  chartAfterDm.sort((a, b) => a - b);
+  return {
+    withChart,
+    chartEditedIn: chartAfterDm.length,
+    withoutChart: dms.length - withChart - chartAfterDm.length,
+    chartAfterDmP50Ms: percentile(chartAfterDm, 0.5),
+    chartAfterDmP99Ms: percentile(chartAfterDm, 0.99),
+  };
 }
 
 type BurstMeasurement = Awaited<ReturnType<typeof measureBurst>>;
