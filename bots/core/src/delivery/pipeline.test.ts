@@ -1,16 +1,20 @@
+import type { ChartOutcome } from "@tickerbell/charts";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
+import type { ChartAnswer, ChartMaker } from "../charts/chart-maker.ts";
 import { StoppedError } from "./backoff.ts";
 import { InMemoryDeliveryLog } from "./memory-log.ts";
 import { DeliveryMetrics } from "./metrics.ts";
 import { type DeliveryOutcome, DeliveryPipeline, type DeliveryPipelineDeps } from "./pipeline.ts";
 import {
+  type ChartEdit,
   DeliveryError,
   type DeliveryOutcomeRecord,
   type NotificationBatch,
   type Notifier,
   type RefusedRecord,
+  type SentMessage,
 } from "./ports.ts";
 import { RateLimiter, type RateLimits } from "./rate-limiter.ts";
 
@@ -93,13 +97,14 @@ class ScriptedNotifier implements Notifier {
     this.held.set(chatId, gate);
     return () => gate.resolve();
   }
-  async send(batch: NotificationBatch): Promise<undefined> {
+  async send(batch: NotificationBatch): Promise<SentMessage> {
     const chatId = batch[0].origin.chatId;
     this.attempts.push(batch.map((n) => n.triggerId));
     await this.held.get(chatId)?.promise;
     const next = this.#script.shift() ?? "ok";
     if (next !== "ok") throw next;
     this.messages.push({ chatId, triggerIds: batch.map((n) => n.triggerId), at: this.#clock() });
+    return { chatId, messageId: `m-${batch[0].triggerId}` };
   }
   sentIds(): string[] {
     return this.messages.flatMap((m) => m.triggerIds);
@@ -504,5 +509,85 @@ describe("DeliveryPipeline: close", () => {
     expect(b).toBeInstanceOf(StoppedError);
     expect(c).toBeInstanceOf(StoppedError);
     expect(notifier.sentIds()).not.toContain(idOf(98));
+  });
+});
+
+/** A platform whose sent messages can be edited: records each chart edit, and fails those it is told to. */
+class EditingNotifier extends ScriptedNotifier {
+  readonly edits: Array<{ messageId: string; chart: ChartOutcome }> = [];
+  failEdits = false;
+  async attachChart(sent: SentMessage, _notification: Notification, options: ChartEdit): Promise<void> {
+    if (this.failEdits)
+      throw new DeliveryError("message to edit not found", { retryable: false, code: "400" });
+    this.edits.push({ messageId: sent.messageId, chart: options.chart });
+  }
+}
+
+/** Charts that are ready when the test says so. */
+class GatedCharts implements ChartMaker {
+  readonly asked: string[] = [];
+  readonly gate = Promise.withResolvers<void>();
+  readonly outcome: ChartOutcome;
+  constructor(outcome: ChartOutcome) {
+    this.outcome = outcome;
+  }
+  async chart(): Promise<ChartAnswer> {
+    throw new Error("not used");
+  }
+  async forNotification(notification: Notification): Promise<ChartOutcome> {
+    this.asked.push(notification.triggerId);
+    await this.gate.promise;
+    return this.outcome;
+  }
+}
+
+describe("DeliveryPipeline: a chart edited in after the DM", () => {
+  function chartSetup(outcome: ChartOutcome) {
+    const registry = createMetricsRegistry("test");
+    const charts = new GatedCharts(outcome);
+    const time = virtualTime();
+    const notifier = new EditingNotifier(time.now);
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log: new InMemoryDeliveryLog(),
+      limiter: new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }, time.now, time.sleep),
+      logger,
+      sleep: time.sleep,
+      now: time.now,
+      charts,
+      metrics: new DeliveryMetrics(registry, "telegram"),
+      recording: { flushEveryMs: 1 },
+    });
+    pipeline.partitionsAssigned([{ partition: 0, endOffset: "100" }]);
+    const edits = async (outcome: string) =>
+      Number(
+        new RegExp(
+          `^tickerbell_bot_chart_edits_total\\{platform="telegram",outcome="${outcome}",service="test"\\} (\\S+)$`,
+          "m",
+        ).exec(await registry.metrics())?.[1] ?? 0,
+      );
+    return { charts, notifier, pipeline, edits };
+  }
+
+  it("sends and records the DM before its chart is made, then edits the chart into that message", async () => {
+    const { charts, notifier, pipeline, edits } = chartSetup({ png: Buffer.from("png"), missing: null });
+    expect(await pipeline.deliver(notification(300), steady())).toEqual({ status: "sent", attempts: 1 });
+    expect(notifier.sentIds()).toEqual([idOf(300)]);
+    expect(notifier.edits).toEqual([]);
+    charts.gate.resolve();
+    await pipeline.close();
+    expect(notifier.edits).toEqual([{ messageId: `m-${idOf(300)}`, chart: charts.outcome }]);
+    expect(await edits("attached")).toBe(1);
+  });
+
+  it("an edit the platform refuses leaves the DM delivered, and is counted", async () => {
+    const { charts, notifier, pipeline, edits } = chartSetup({ png: null, missing: "no bars yet" });
+    notifier.failEdits = true;
+    charts.gate.resolve();
+    expect(await pipeline.deliver(notification(301), steady())).toEqual({ status: "sent", attempts: 1 });
+    await pipeline.close();
+    expect(notifier.sentIds()).toEqual([idOf(301)]);
+    expect(await edits("failed")).toBe(1);
+    expect(await edits("missing")).toBe(0);
   });
 });
