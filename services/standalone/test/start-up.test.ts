@@ -21,12 +21,20 @@ beforeAll(async () => {
 /** Every process a test started, killed at the end whatever the test's outcome. */
 const started: Run[] = [];
 afterAll(async () => {
-  for (const run of started) if (run.child.exitCode === null) run.child.kill("SIGKILL");
+  // The whole process group: `npm start` runs the standalone as its child, which a kill of npm alone would leave
+  // running (and connected to the fakes, whose close would then wait for it).
+  for (const run of started) {
+    try {
+      if (run.child.pid !== undefined) process.kill(-run.child.pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
   await Promise.all(started.map((run) => run.exited));
   await telegram?.close();
   await discord?.close();
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 120_000);
 
 /** The environment of the test runner, without any of Tickerbell's own variables. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -59,7 +67,8 @@ class Run {
   output = "";
   readonly exited: Promise<number | null>;
   constructor(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-    this.child = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
+    // Its own process group, so the clean-up can stop what it started too (npm's child).
+    this.child = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"], detached: true });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.on("data", (chunk) => {
         this.output += String(chunk);
