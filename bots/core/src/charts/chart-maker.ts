@@ -2,12 +2,13 @@ import {
   barsQuery,
   buildChartSpec,
   type ChartAlert,
+  type ChartDrawer,
   type ChartLevel,
   type ChartOutcome,
-  ChartRenderer,
   type ChartWindow,
   chartWithin,
   sparkline,
+  ThreadedChartRenderer,
 } from "@tickerbell/charts";
 import { envInt } from "@tickerbell/config";
 import type { Alert, BarResolution, BarsResponse, Notification } from "@tickerbell/contracts";
@@ -43,7 +44,7 @@ export interface ChartMaker {
 export interface BarChartMakerOptions {
   bars: BarsLookup;
   /** One per process: it caches base images and bounds how many charts are drawn at once. */
-  renderer: ChartRenderer;
+  renderer: ChartDrawer;
   /** How long one chart may take, fetching the bars included. */
   budgetMs: number;
   now?: () => number;
@@ -52,7 +53,7 @@ export interface BarChartMakerOptions {
 /** Fetches the bars from the pricing service and draws them with the process's one renderer, within a budget. */
 export class BarChartMaker implements ChartMaker {
   readonly #bars: BarsLookup;
-  readonly #renderer: ChartRenderer;
+  readonly #renderer: ChartDrawer;
   readonly #budgetMs: number;
   readonly #now: () => number;
 
@@ -138,11 +139,14 @@ export function alertLevels(alerts: readonly Alert[]): ChartLevel[] {
   return levels.slice(0, 50);
 }
 
-let sharedRenderer: ChartRenderer | undefined;
+let sharedRenderer: ThreadedChartRenderer | undefined;
 
-/** The process's one chart renderer: its cache and its limit on charts drawn at once are shared by all. */
-export function processChartRenderer(): ChartRenderer {
-  sharedRenderer ??= new ChartRenderer();
+/**
+ * The process's one chart renderer, in a thread of its own (drawing would otherwise hold the event loop that sends
+ * DMs): its cache and its limit on charts drawn at once are shared by all.
+ */
+export function processChartRenderer(): ChartDrawer {
+  sharedRenderer ??= new ThreadedChartRenderer();
   return sharedRenderer;
 }
 

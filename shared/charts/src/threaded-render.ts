@@ -1,0 +1,91 @@
+import { Worker } from "node:worker_threads";
+import type { ChartSpec } from "./chart-data.ts";
+import type { ChartRendererOptions } from "./render.ts";
+
+/** What draws a chart spec as a PNG: the renderer in this thread, or one in a thread of its own. */
+export interface ChartDrawer {
+  render(spec: ChartSpec, signal?: AbortSignal): Promise<Buffer>;
+}
+
+/** To the render thread: a chart to draw, or one no longer wanted. */
+export type RenderRequest = { kind: "render"; id: number; spec: ChartSpec } | { kind: "cancel"; id: number };
+/** From the render thread: the PNG, or why there is none. */
+export type RenderReply = { id: number; png: Uint8Array } | { id: number; error: string };
+
+interface Pending {
+  resolve: (png: Buffer) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Draws charts in a worker thread (a ChartRenderer there, with its cache and its limit on charts drawn at once),
+ * so drawing never holds the event loop that sends DMs: ECharts lays a chart out in plain JavaScript. The thread
+ * starts on the first chart, does not keep the process alive, and is started again if it dies.
+ */
+export class ThreadedChartRenderer implements ChartDrawer {
+  readonly #options: ChartRendererOptions;
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+
+  constructor(options: ChartRendererOptions = {}) {
+    this.#options = options;
+  }
+
+  async render(spec: ChartSpec, signal?: AbortSignal): Promise<Buffer> {
+    signal?.throwIfAborted();
+    const worker = this.#thread();
+    const id = this.#nextId++;
+    return new Promise<Buffer>((resolve, reject) => {
+      const onAbort = () => {
+        this.#pending.delete(id);
+        worker.postMessage({ kind: "cancel", id } satisfies RenderRequest);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#pending.set(id, {
+        resolve: (png) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(png);
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      });
+      worker.postMessage({ kind: "render", id, spec } satisfies RenderRequest);
+    });
+  }
+
+  /** Stops the thread; charts still being drawn fail. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  #thread(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL("./render-worker.ts", import.meta.url), { workerData: this.#options });
+    worker.unref();
+    worker.on("message", (reply: RenderReply) => {
+      const pending = this.#pending.get(reply.id);
+      if (pending === undefined) return; // given up on meanwhile
+      this.#pending.delete(reply.id);
+      if ("png" in reply)
+        pending.resolve(Buffer.from(reply.png.buffer, reply.png.byteOffset, reply.png.byteLength));
+      else pending.reject(new Error(reply.error));
+    });
+    const lost = (error: Error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      for (const [id, pending] of this.#pending) {
+        this.#pending.delete(id);
+        pending.reject(error);
+      }
+    };
+    worker.on("error", lost);
+    worker.on("exit", (code) => lost(new Error(`the chart thread stopped (exit ${code})`)));
+    this.#worker = worker;
+    return worker;
+  }
+}
