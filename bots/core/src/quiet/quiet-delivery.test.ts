@@ -33,7 +33,7 @@ function notification(n: number): Notification {
 
 /** The alert service's side, in memory: settings, held notifications, requests counted. */
 class MemoryStore implements SettingsSource, HeldStore {
-  settings: UserSettings = { timeZone: "UTC", quietHours: { start: "22:00", end: "07:00" } };
+  settings: UserSettings = { timeZone: "UTC", quietHours: { start: "22:00", end: "07:00" }, charts: true };
   readonly held = new Map<string, Notification>();
   holdRequests = 0;
   async lookupSettings(userIds: readonly string[]) {
