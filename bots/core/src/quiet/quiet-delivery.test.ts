@@ -71,7 +71,12 @@ describe("QuietHours", () => {
       now: () => now,
     });
     const decision = await quiet.decide(notification(1));
-    expect(decision).toEqual({ hold: true, display: { kind: "zone", timeZone: "UTC" }, timeZone: "UTC" });
+    expect(decision).toEqual({
+      hold: true,
+      display: { kind: "zone", timeZone: "UTC" },
+      timeZone: "UTC",
+      charts: true,
+    });
     expect(await quiet.decide({ ...notification(1), urgent: true })).toMatchObject({ hold: false });
     await Promise.all([1, 2, 3].map((n) => quiet.hold(notification(n))));
     expect(store.holdRequests).toBe(1);
