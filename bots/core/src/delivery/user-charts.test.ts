@@ -1,4 +1,4 @@
-import { ChartRenderer } from "@tickerbell/charts";
+import { type ChartOutcome, ChartRenderer } from "@tickerbell/charts";
 import { createLogger } from "@tickerbell/config";
 import {
   type Bar,
@@ -13,7 +13,7 @@ import type { HeldStore, SettingsSource } from "../quiet/held-client.ts";
 import { QuietHours } from "../quiet/quiet-delivery.ts";
 import { InMemoryDeliveryLog } from "./memory-log.ts";
 import { DeliveryPipeline } from "./pipeline.ts";
-import type { NotificationBatch, Notifier, NotifyOptions } from "./ports.ts";
+import type { ChartEdit, NotificationBatch, Notifier, NotifyOptions, SentMessage } from "./ports.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 
 // `/settings charts off`: the operator draws charts (CHARTS=on), and this user's DMs still come without one.
@@ -53,13 +53,35 @@ class Settings implements SettingsSource, HeldStore {
   }
 }
 
-/** Keeps each message's notifications and whether a chart went with them. */
+/** A platform that cannot edit a sent message: each message's chart, if any, goes with it. */
 class RecordingNotifier implements Notifier {
   readonly platform = "telegram" as const;
   readonly maxBatch = 8;
   readonly sent: Array<{ userId: string; options: NotifyOptions | undefined }> = [];
-  async send(batch: NotificationBatch, options?: NotifyOptions): Promise<void> {
+  async send(batch: NotificationBatch, options?: NotifyOptions): Promise<SentMessage | undefined> {
     this.sent.push({ userId: batch[0].userId, options });
+    return undefined;
+  }
+  /** Each user's chart, as the message carried it. */
+  charts(): Map<string, ChartOutcome | undefined> {
+    return new Map(this.sent.map((m) => [m.userId, m.options?.chart]));
+  }
+}
+
+/** A platform that sends at once and edits the chart into the sent message afterwards. */
+class EditingNotifier extends RecordingNotifier {
+  readonly edits: Array<{ userId: string; chart: ChartOutcome }> = [];
+  override async send(batch: NotificationBatch, options?: NotifyOptions): Promise<SentMessage> {
+    await super.send(batch, options);
+    return { chatId: batch[0].origin.chatId, messageId: batch[0].triggerId };
+  }
+  async attachChart(_sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void> {
+    this.edits.push({ userId: notification.userId, chart: options.chart });
+  }
+  override charts(): Map<string, ChartOutcome | undefined> {
+    const sent = super.charts();
+    for (const edit of this.edits) sent.set(edit.userId, edit.chart);
+    return sent;
   }
 }
 
@@ -87,42 +109,53 @@ function fired(userId: string, chatId: string): Notification {
 }
 
 describe("a user's charts setting on the delivery path", () => {
-  it("sends a user with charts off their notification without a chart, while others get theirs", async () => {
-    const logger = createLogger({ service: "test", level: "silent" });
-    const limiter = new RateLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000 });
-    const log = new InMemoryDeliveryLog();
-    const quietHours = new QuietHours({
-      platform: "telegram",
-      store: new Settings(),
-      log,
-      sendDigest: async () => {},
-      limiter,
-      logger,
-      now: () => new Date(NOW),
-    });
-    const notifier = new RecordingNotifier();
-    const pipeline = new DeliveryPipeline({
-      notifier,
-      log,
-      limiter,
-      logger,
-      quietHours,
-      charts: new BarChartMaker({
-        bars: new RecordedBars(),
-        renderer: new ChartRenderer(),
-        budgetMs: 60_000,
-        now: () => NOW,
-      }),
-    });
-    await Promise.all([
-      pipeline.deliver(fired(WANTS_CHARTS, "chat-a")),
-      pipeline.deliver(fired(NO_CHARTS, "chat-b")),
-    ]);
-    const byUser = new Map(notifier.sent.map((m) => [m.userId, m.options]));
-    expect(byUser.get(WANTS_CHARTS)?.chart?.png?.subarray(1, 4).toString()).toBe("PNG");
-    // As with charts off for everyone: the same message, with no chart and no word about a missing one.
-    expect(byUser.get(NO_CHARTS)).toEqual({ display: { kind: "zone", timeZone: "UTC" } });
-    await pipeline.close();
-    await quietHours.stop();
-  });
+  it.each([
+    ["waits for its chart", () => new RecordingNotifier()],
+    ["edits the chart in after the DM", () => new EditingNotifier()],
+  ])(
+    "sends a user with charts off their notification without a chart, others theirs (a platform that %s)",
+    async (_kind, platform) => {
+      const logger = createLogger({ service: "test", level: "silent" });
+      const limiter = new RateLimiter({ globalPerSecond: 1000, perChatPerSecond: 1000 });
+      const log = new InMemoryDeliveryLog();
+      const quietHours = new QuietHours({
+        platform: "telegram",
+        store: new Settings(),
+        log,
+        sendDigest: async () => {},
+        limiter,
+        logger,
+        now: () => new Date(NOW),
+      });
+      const notifier = platform();
+      const pipeline = new DeliveryPipeline({
+        notifier,
+        log,
+        limiter,
+        logger,
+        quietHours,
+        charts: new BarChartMaker({
+          bars: new RecordedBars(),
+          renderer: new ChartRenderer(),
+          budgetMs: 60_000,
+          now: () => NOW,
+        }),
+      });
+      await Promise.all([
+        pipeline.deliver(fired(WANTS_CHARTS, "chat-a")),
+        pipeline.deliver(fired(NO_CHARTS, "chat-b")),
+      ]);
+      // Closing waits for charts still being edited in.
+      await pipeline.close();
+      await quietHours.stop();
+      const charts = notifier.charts();
+      expect(charts.get(WANTS_CHARTS)?.png?.subarray(1, 4).toString()).toBe("PNG");
+      // As with charts off for everyone: the same message, with no chart and no word about a missing one.
+      expect(charts.has(NO_CHARTS)).toBe(true);
+      expect(charts.get(NO_CHARTS)).toBeUndefined();
+      expect(notifier.sent.find((m) => m.userId === NO_CHARTS)?.options).toEqual({
+        display: { kind: "zone", timeZone: "UTC" },
+      });
+    },
+  );
 });
