@@ -53,6 +53,15 @@ describe("console chat through a pipe", () => {
   });
 });
 
+describe("/settings charts on the console", () => {
+  it("turns charts off and refuses a word that is neither on nor off", async () => {
+    const printed = await session("cleo", ["/settings charts off", "/settings charts maybe"]);
+    expect(printed).toContain("✅ Charts off: alert messages come without a chart.");
+    expect(printed).toContain('Charts are on or off, not "maybe".');
+    expect((await world.alerts.settings("cleo")).charts).toBe(false);
+  });
+});
+
 // /export writes a file under the export folder and prints its path; /import <path> reads one, within the cap.
 async function session(user: string, lines: string[]): Promise<string> {
   const input = new PassThrough();

@@ -68,22 +68,29 @@ describe("the settings copy", () => {
     await copy.sync();
     expect(copy.synced).toBe(true);
     requests.length = 0;
-    expect(await copy.get(tokyo)).toEqual({ timeZone: "Asia/Tokyo", quietHours: null });
-    expect(await copy.get(quiet)).toEqual({ timeZone: null, quietHours: { start: "22:00", end: "07:00" } });
-    expect(await copy.get(plain)).toEqual({ timeZone: null, quietHours: null });
+    expect(await copy.get(tokyo)).toEqual({ timeZone: "Asia/Tokyo", quietHours: null, charts: true });
+    expect(await copy.get(quiet)).toEqual({
+      timeZone: null,
+      quietHours: { start: "22:00", end: "07:00" },
+      charts: true,
+    });
+    expect(await copy.get(plain)).toEqual({ timeZone: null, quietHours: null, charts: true });
     expect(await copy.get("0f8fad5b-d9cb-469f-a165-70867728950e")).toEqual({
       timeZone: null,
       quietHours: null,
+      charts: true,
     });
     expect(requests).toEqual([]);
 
     // Changed through another bot process: seen after the next sync, which reads only the recent changes.
     await users.updateSettings("copy-3", { timeZone: "Europe/Berlin" });
+    await users.updateSettings("copy-1", { charts: false });
     await users.updateSettings("copy-2", { quietHours: null });
     expect((await copy.get(plain)).timeZone).toBeNull();
     await copy.sync();
     expect(requests).toEqual(["GET /v1/settings/changes"]);
     expect((await copy.get(plain)).timeZone).toBe("Europe/Berlin");
     expect((await copy.get(quiet)).quietHours).toBeNull();
+    expect(await copy.get(tokyo)).toEqual({ timeZone: "Asia/Tokyo", quietHours: null, charts: false });
   });
 });

@@ -251,7 +251,7 @@ const link = new SlashCommandBuilder()
 
 const settings = new SlashCommandBuilder()
   .setName("settings")
-  .setDescription("Your time zone and quiet hours")
+  .setDescription("Your time zone, quiet hours and charts")
   .addSubcommand((sub) => sub.setName("show").setDescription("Your settings"))
   .addSubcommand((sub) =>
     sub
@@ -273,6 +273,18 @@ const settings = new SlashCommandBuilder()
           .setName("hours")
           .setDescription("From-to on a 24-hour clock, e.g. 22:00-07:00, or off")
           .setRequired(true),
+      ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("charts")
+      .setDescription("Whether a triggered alert's DM shows its price chart")
+      .addStringOption((o) =>
+        o
+          .setName("state")
+          .setDescription("on or off")
+          .setRequired(true)
+          .addChoices(...choices("on", "off")),
       ),
   );
 
@@ -472,6 +484,8 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("settings", `tz ${text(options.zone) ?? ""}`, args));
     case "settings quiet":
       return fromResult(commandFromArguments("settings", `quiet ${text(options.hours) ?? ""}`, args));
+    case "settings charts":
+      return fromResult(commandFromArguments("settings", `charts ${text(options.state) ?? ""}`, args));
     case "export":
       return fromResult(commandFromArguments("export", text(options.format) ?? "", args));
     case "import":
@@ -568,6 +582,7 @@ export function slashExample(typed: string): string {
       const change = command.change;
       if (change === null) return "/settings show";
       if ("timeZone" in change) return `/settings timezone zone:${change.timeZone ?? "UTC"}`;
+      if ("charts" in change) return `/settings charts state:${change.charts ? "on" : "off"}`;
       return `/settings quiet hours:${change.quietHours ? `${change.quietHours.start}-${change.quietHours.end}` : "off"}`;
     }
     case "export":

@@ -2,14 +2,16 @@ import {
   BarChartMaker,
   type ChartMaker,
   DeliveryPipeline,
+  HttpHeldStore,
   InMemoryDeliveryLog,
   processChartRenderer,
+  QuietHours,
   RateLimiter,
 } from "@tickerbell/bot-core";
 import type { Alert, Notification } from "@tickerbell/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier } from "../src/discord-notifier.ts";
-import { capturedLogger, newUser, type Stack, startStack } from "./harness.ts";
+import { capturedLogger, newUser, type Stack, startStack, TOKENS } from "./harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -118,6 +120,40 @@ describe("a chart in each Discord notification", () => {
     expect(embed.image?.url).toBe("attachment://AAPL.png");
     expect(embed.title).toBe((sent!.embeds[0] as { title?: string }).title);
     expect(dm.components).toEqual(sent!.components);
+  }, 180_000);
+
+  it("a user who chose /settings charts state:off gets the embed alone while charts are on, never edited", async () => {
+    const { user, notification } = await firedAlert();
+    await stack.fake.slashCommand(user, "settings charts", { state: "off" }).reply();
+    const log = new InMemoryDeliveryLog();
+    const limiter = new RateLimiter({ globalPerSecond: 50, perChatPerSecond: 5 });
+    const { logger } = capturedLogger("charts-test");
+    const notifier = new DiscordNotifier(stack.bot.client);
+    // As main.ts wires it: the quiet-hours gate reads the user's settings from the alert service.
+    const quietHours = new QuietHours({
+      platform: "discord",
+      store: new HttpHeldStore({ baseUrl: stack.alertsUrl, token: TOKENS.discord }),
+      log,
+      sendDigest: (chatId, digest) => notifier.sendDigest(chatId, digest),
+      limiter,
+      logger,
+    });
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log,
+      limiter,
+      logger,
+      quietHours,
+      charts: stack.charts!,
+    });
+    expect(await pipeline.deliver(notification)).toMatchObject({ status: "sent" });
+    // Closing waits for the charts still being edited in: none was, for this DM.
+    await pipeline.close();
+    await quietHours.stop();
+    const [dm] = stack.fake.dmsTo(user);
+    expect(dm?.attachments).toHaveLength(0);
+    expect(dm?.editedAt).toBeNull();
+    expect((dm!.embeds[0] as { footer?: { text?: string } }).footer?.text).toBe("Tickerbell · AAPL");
   }, 180_000);
 
   it("with charts off sends the embed alone; past the budget, its footer then says why", async () => {

@@ -23,7 +23,7 @@ describe("/settings on Discord", () => {
     const reply = await stack.fake.slashCommand(newUser(), "settings show").reply();
     expect(reply.flags & 64).toBe(64);
     expect(reply.content).toMatch(
-      /Time zone: UTC \(the default; set yours with \/settings timezone zone:Europe\/Berlin\)\. Now: .* UTC\nDiscord shows every time in your own device's time\.\nQuiet hours: off \(set with \/settings quiet hours:22:00-07:00\)$/,
+      /Time zone: UTC \(the default; set yours with \/settings timezone zone:Europe\/Berlin\)\. Now: .* UTC\nDiscord shows every time in your own device's time\.\nQuiet hours: off \(set with \/settings quiet hours:22:00-07:00\)\nCharts: on \(\/settings charts state:off turns them off\)/,
     );
   });
 
@@ -46,9 +46,28 @@ describe("/settings on Discord", () => {
     expect(await stack.alerts.settings(user.id)).toEqual({
       timeZone: "America/New_York",
       quietHours: { start: "23:30", end: "06:15" },
+      charts: true,
     });
     const off = await stack.fake.slashCommand(user, "settings quiet", { hours: "off" }).reply();
     expect(off.content).toMatch(/^✅ Quiet hours off/);
+  });
+
+  it("/settings charts turns charts off and on, and offers nothing but on and off", async () => {
+    const user = newUser();
+    const off = await stack.fake.slashCommand(user, "settings charts", { state: "off" }).reply();
+    expect(off.flags & 64).toBe(64);
+    expect(off.content).toMatch(/^✅ Charts off: alert messages come without a chart\./);
+    expect(off.content).toMatch(/\nCharts: off \(\/settings charts state:on turns them on\)/);
+    expect((await stack.alerts.settings(user.id)).charts).toBe(false);
+    expect((await stack.fake.slashCommand(user, "settings show").reply()).content).toMatch(/\nCharts: off /);
+    // The command offers only on and off: Discord's client sends nothing else (the grammar refuses it anyway).
+    expect(() => stack.fake.slashCommand(user, "settings charts", { state: "maybe" })).toThrow(
+      /option "state" must be one of "on", "off"/,
+    );
+    expect((await stack.alerts.settings(user.id)).charts).toBe(false);
+    const on = await stack.fake.slashCommand(user, "settings charts", { state: "on" }).reply();
+    expect(on.content).toMatch(/^✅ Charts on/);
+    expect((await stack.alerts.settings(user.id)).charts).toBe(true);
   });
 
   it("urgent:True sets an urgent alert; /alert list says so; history times are <t:…> timestamps", async () => {

@@ -3,7 +3,9 @@ import {
   type ChartMaker,
   DeliveryPipeline,
   HttpDeliveryLog,
+  HttpHeldStore,
   processChartRenderer,
+  QuietHours,
 } from "@tickerbell/bot-core";
 import { createLogger } from "@tickerbell/config";
 import type { Alert } from "@tickerbell/contracts";
@@ -116,6 +118,53 @@ describe("a chart in each notification", () => {
     const dm = world.telegram.messagesTo(user.id).find((m) => m.text?.startsWith("🔔"));
     expect(dm?.method).toBe("sendMessage");
     expect(dm?.text).not.toContain("chart");
+  }, 180_000);
+
+  it("a user who said /settings charts off gets the text alone with charts on, never edited; the others their chart", async () => {
+    const off = { id: 6206, first_name: "Hana" };
+    const on = { id: 6207, first_name: "Ivo" };
+    expect((await answerTo(off, "/settings charts off")).text).toMatch(/^✅ Charts off/);
+    const price = (await world.prices.quote("AAPL"))!.price;
+    const target = Math.ceil(price * 1.01);
+    const offAlert = await alertBy(off, `/alert AAPL above ${target}`);
+    const onAlert = await alertBy(on, `/alert AAPL above ${target}`);
+    await world.fire(off, offAlert, target + 0.5);
+    await world.fire(on, onAlert, target + 0.5);
+    // As main.ts wires it: the quiet-hours gate reads each user's settings from the alert service.
+    const logger = createLogger({ service: "telegram-charts-test", level: "silent" });
+    const log = new HttpDeliveryLog({ baseUrl: world.alertsUrl, token: TOKENS.telegram });
+    const notifier = new TelegramNotifier(world.bot.bot.telegram);
+    const quietHours = new QuietHours({
+      platform: "telegram",
+      store: new HttpHeldStore({ baseUrl: world.alertsUrl, token: TOKENS.telegram }),
+      log,
+      sendDigest: (chatId, digest) => notifier.sendDigest(chatId, digest),
+      limiter: world.limiter,
+      logger,
+    });
+    const pipeline = new DeliveryPipeline({
+      notifier,
+      log,
+      limiter: world.limiter,
+      logger,
+      quietHours,
+      charts: new BarChartMaker({ bars: world.prices, renderer: processChartRenderer(), budgetMs: 120_000 }),
+    });
+    await Promise.all([
+      pipeline.deliver(notificationFor(offAlert, { price: target + 0.5 })),
+      pipeline.deliver(notificationFor(onAlert, { price: target + 0.5 })),
+    ]);
+    await pipeline.close();
+    await quietHours.stop();
+    // The one who wants charts gets theirs edited in; the other's DM stays as sent, no chart and no footer.
+    const edit = await world.telegram.waitForMessage(
+      (m) => m.chatId === on.id && m.method === "editMessageMedia",
+      120_000,
+    );
+    expect(pngSize(edit.photo!.data!)).toEqual({ width: 800, height: 450 });
+    const offDms = world.telegram.messagesTo(off.id).filter((m) => m.text?.startsWith("🔔"));
+    expect(offDms.map((m) => m.method)).toEqual(["sendMessage"]);
+    expect(offDms[0]?.text).not.toContain("chart");
   }, 180_000);
 
   it("a chart not ready within its budget never holds the DM back: it goes at once and its footer then says so", async () => {

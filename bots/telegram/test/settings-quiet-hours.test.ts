@@ -34,7 +34,7 @@ describe("/settings on Telegram", () => {
     const ann = { id: 7101, first_name: "Ann" };
     const reply = await world.say(ann, "/settings");
     expect(reply.text).toMatch(
-      /^Your settings\nTime zone: UTC \(the default; set yours with \/settings tz Europe\/Berlin\)\. Now: \d{4}-\d\d-\d\d \d\d:\d\d UTC\nQuiet hours: off \(set with \/settings quiet 22:00-07:00\)$/,
+      /^Your settings\nTime zone: UTC \(the default; set yours with \/settings tz Europe\/Berlin\)\. Now: \d{4}-\d\d-\d\d \d\d:\d\d UTC\nQuiet hours: off \(set with \/settings quiet 22:00-07:00\)\nCharts: on \(\/settings charts off turns them off\)\. This Tickerbell has charts turned off for now\.$/,
     );
   });
 
@@ -52,7 +52,11 @@ describe("/settings on Telegram", () => {
     expect(city.text).toMatch(/^"Tokio" is not a time zone I know\. Did you mean Asia\/Tokyo/);
     const nothing = await world.say(bob, "/settings tz Qqqqqqqqqq/Zzzz");
     expect(nothing.text).toMatch(/not a time zone I know\. Use an IANA name like Europe\/Berlin/);
-    expect(await world.alerts.settings("7102")).toEqual({ timeZone: "Europe/Berlin", quietHours: null });
+    expect(await world.alerts.settings("7102")).toEqual({
+      timeZone: "Europe/Berlin",
+      quietHours: null,
+      charts: true,
+    });
   });
 
   it("sets quiet hours that wrap midnight, refuses a time that is none, and turns them off", async () => {
@@ -73,7 +77,27 @@ describe("/settings on Telegram", () => {
     expect(off.text).toMatch(/^✅ Quiet hours off: every alert notifies at once\./);
     expect((await world.alerts.settings("7103")).quietHours).toBeNull();
     const what = await world.say(cat, "/settings colour blue");
-    expect(what.text).toMatch(/^I can change your time zone \(tz\) or quiet hours \(quiet\), not "colour"/);
+    expect(what.text).toMatch(
+      /^I can change your time zone \(tz\), quiet hours \(quiet\) or charts \(charts\), not "colour"/,
+    );
+  });
+
+  it("turns charts off and on, keeping the choice in the alert service, and refuses what is neither", async () => {
+    const hal = { id: 7108, first_name: "Hal" };
+    const off = await world.say(hal, "/settings charts off");
+    expect(off.text).toMatch(/^✅ Charts off: alert messages come without a chart\.\nYour settings\n/);
+    expect(off.text).toMatch(/\nCharts: off \(\/settings charts on turns them on\)$/);
+    expect((await world.alerts.settings("7108")).charts).toBe(false);
+    expect((await world.say(hal, "/settings")).text).toMatch(/\nCharts: off /);
+    const maybe = await world.say(hal, "/settings charts maybe");
+    expect(maybe.text).toBe('Charts are on or off, not "maybe".\nExample: /settings charts off');
+    const bare = await world.say(hal, "/settings charts");
+    expect(bare.text).toBe("Charts on or off?\nExample: /settings charts off");
+    expect((await world.alerts.settings("7108")).charts).toBe(false);
+    // This world's operator has charts off (CHARTS=off): the choice is kept, and the reply says so.
+    const on = await world.say(hal, "/settings charts ON");
+    expect(on.text).toMatch(/^✅ Charts on: they show once this Tickerbell turns charts on\.\n/);
+    expect((await world.alerts.settings("7108")).charts).toBe(true);
   });
 
   it("/history and /alerts show times in the user's zone", async () => {

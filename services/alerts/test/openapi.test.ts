@@ -109,6 +109,16 @@ describe("the OpenAPI document", () => {
     });
   });
 
+  it("shows the charts setting: true by default (a reader takes a missing one as true), changed on its own", () => {
+    const schemas = spec.components.schemas as Record<
+      string,
+      { properties: Record<string, unknown>; required?: string[] }
+    >;
+    expect(schemas.UserSettings?.properties.charts).toMatchObject({ type: "boolean", default: true });
+    expect(schemas.UpdateSettingsRequest?.properties.charts).toMatchObject({ type: "boolean" });
+    expect(schemas.UpdateSettingsRequest?.required ?? []).not.toContain("charts");
+  });
+
   it("gives examples the API accepts", () => {
     const body = (path: string, method: string) =>
       spec.paths[path][method].requestBody.content["application/json"];

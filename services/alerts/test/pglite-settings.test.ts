@@ -19,11 +19,12 @@ describe("settings and held notifications on PGlite", { timeout: 180_000 }, () =
     try {
       const set = await h.api("PATCH", "/v1/settings", {
         as: "lite-s",
-        body: { timeZone: "America/New_York", quietHours: { start: "21:30", end: "06:45" } },
+        body: { timeZone: "America/New_York", quietHours: { start: "21:30", end: "06:45" }, charts: false },
       });
       expect(set.body).toEqual({
         timeZone: "America/New_York",
         quietHours: { start: "21:30", end: "06:45" },
+        charts: false,
       });
       const bad = await h.api("PATCH", "/v1/settings", { as: "lite-s", body: { timeZone: "Mars/Olympus" } });
       expect(bad.status).toBe(400);
@@ -53,13 +54,16 @@ describe("settings and held notifications on PGlite", { timeout: 180_000 }, () =
   it("keeps them across a restart, and the delivery log releases them", async () => {
     const h = await startHarness({ kind: "pglite", dataDir });
     try {
-      expect((await h.api("GET", "/v1/settings", { as: "lite-s" })).body.timeZone).toBe("America/New_York");
+      expect((await h.api("GET", "/v1/settings", { as: "lite-s" })).body).toMatchObject({
+        timeZone: "America/New_York",
+        charts: false,
+      });
       const users = await h.api("GET", "/v1/held");
       expect(users.body.users).toEqual([
         expect.objectContaining({
           userId: alert.userId,
           held: 1,
-          settings: expect.objectContaining({ timeZone: "America/New_York" }),
+          settings: expect.objectContaining({ timeZone: "America/New_York", charts: false }),
         }),
       ]);
       const claim = await h.api("POST", "/v1/held/claim", { body: { userId: alert.userId } });

@@ -22,23 +22,27 @@ describe("GET and PATCH /v1/settings", () => {
   it("answers the defaults (no zone: UTC, no quiet hours) until the user changes something", async () => {
     const res = await h.api("GET", "/v1/settings", { as: "set-1" });
     expect(res.status).toBe(200);
-    expect(UserSettingsSchema.parse(res.body)).toEqual({ timeZone: null, quietHours: null });
+    expect(UserSettingsSchema.parse(res.body)).toEqual({ timeZone: null, quietHours: null, charts: true });
   });
 
   it("takes an IANA zone in its canonical spelling and quiet hours that wrap midnight, each change on its own", async () => {
     const zone = await h.api("PATCH", "/v1/settings", { as: "set-2", body: { timeZone: "europe/berlin" } });
     expect(zone.status).toBe(200);
-    expect(zone.body).toEqual({ timeZone: "Europe/Berlin", quietHours: null });
+    expect(zone.body).toEqual({ timeZone: "Europe/Berlin", quietHours: null, charts: true });
     const quiet = await h.api("PATCH", "/v1/settings", {
       as: "set-2",
       body: { quietHours: { start: "22:00", end: "07:30" } },
     });
-    expect(quiet.body).toEqual({ timeZone: "Europe/Berlin", quietHours: { start: "22:00", end: "07:30" } });
+    expect(quiet.body).toEqual({
+      timeZone: "Europe/Berlin",
+      quietHours: { start: "22:00", end: "07:30" },
+      charts: true,
+    });
     expect((await h.api("GET", "/v1/settings", { as: "set-2" })).body).toEqual(quiet.body);
     const off = await h.api("PATCH", "/v1/settings", { as: "set-2", body: { quietHours: null } });
-    expect(off.body).toEqual({ timeZone: "Europe/Berlin", quietHours: null });
+    expect(off.body).toEqual({ timeZone: "Europe/Berlin", quietHours: null, charts: true });
     const utc = await h.api("PATCH", "/v1/settings", { as: "set-2", body: { timeZone: null } });
-    expect(utc.body).toEqual({ timeZone: null, quietHours: null });
+    expect(utc.body).toEqual({ timeZone: null, quietHours: null, charts: true });
   });
 
   it.each([
@@ -52,7 +56,9 @@ describe("GET and PATCH /v1/settings", () => {
     [{ quietHours: { start: "7:00", end: "22:00" } }, /HH:MM on a 24-hour clock/],
     [{ quietHours: { start: "22:00", end: "22:00" } }, /must start and end at different times/],
     [{ quietHours: "22:00-07:00" }, /quietHours/],
-    [{}, /nothing to change: give timeZone or quietHours/],
+    [{}, /nothing to change: give timeZone, quietHours or charts/],
+    [{ charts: "off" }, /charts is true or false/],
+    [{ charts: null }, /charts is true or false/],
     [{ timeZone: "UTC", theme: "dark" }, /theme/],
   ])("refuses %j with a 400 that says why", async (body, message) => {
     const res = await h.api("PATCH", "/v1/settings", { as: "set-3", body });
@@ -61,7 +67,38 @@ describe("GET and PATCH /v1/settings", () => {
     expect((await h.api("GET", "/v1/settings", { as: "set-3" })).body).toEqual({
       timeZone: null,
       quietHours: null,
+      charts: true,
     });
+  });
+
+  it("turns charts off and on, each change keeping the others, and answers charts in lookups and changes", async () => {
+    const since = h.clock.now().toISOString();
+    h.clock.advance(1_000);
+    await h.api("PATCH", "/v1/settings", { as: "chart-1", body: { timeZone: "Asia/Tokyo" } });
+    const off = await h.api("PATCH", "/v1/settings", { as: "chart-1", body: { charts: false } });
+    expect(off.status).toBe(200);
+    expect(off.body).toEqual({ timeZone: "Asia/Tokyo", quietHours: null, charts: false });
+    const quiet = await h.api("PATCH", "/v1/settings", {
+      as: "chart-1",
+      body: { quietHours: { start: "22:00", end: "07:00" } },
+    });
+    expect(quiet.body).toEqual({
+      timeZone: "Asia/Tokyo",
+      quietHours: { start: "22:00", end: "07:00" },
+      charts: false,
+    });
+    expect((await h.api("GET", "/v1/settings", { as: "chart-1" })).body.charts).toBe(false);
+    const id = (await h.api("POST", "/v1/users/resolve", { body: { platformUserId: "chart-1" } })).body.user
+      .id as string;
+    expect(
+      (await h.api("POST", "/v1/settings/lookup", { body: { userIds: [id] } })).body.settings[id],
+    ).toEqual(quiet.body);
+    const changes = await h.api("GET", `/v1/settings/changes?since=${encodeURIComponent(since)}`);
+    expect(changes.body.changes.find((c: { userId: string }) => c.userId === id)?.settings).toEqual(
+      quiet.body,
+    );
+    const on = await h.api("PATCH", "/v1/settings", { as: "chart-1", body: { charts: true } });
+    expect(on.body).toEqual({ ...quiet.body, charts: true });
   });
 
   it("is for bots acting for a user: no user header is a 400, the internal token a 403", async () => {
@@ -87,8 +124,8 @@ describe("GET and PATCH /v1/settings", () => {
     const res = await h.api("POST", "/v1/settings/lookup", { body: { userIds: [tg, dc] } });
     expect(res.status).toBe(200);
     expect(res.body.settings).toEqual({
-      [tg]: { timeZone: "Asia/Tokyo", quietHours: { start: "23:00", end: "06:00" } },
-      [dc]: { timeZone: null, quietHours: null },
+      [tg]: { timeZone: "Asia/Tokyo", quietHours: { start: "23:00", end: "06:00" }, charts: true },
+      [dc]: { timeZone: null, quietHours: null, charts: true },
     });
     const bad = await h.api("POST", "/v1/settings/lookup", { body: { userIds: ["nope"] } });
     expect(bad.status).toBe(400);
@@ -118,7 +155,7 @@ describe("GET /v1/settings/changes", () => {
     expect(all.body.more).toBe(false);
     expect(all.body.changes.at(-1)).toMatchObject({
       userId: three,
-      settings: { timeZone: "America/New_York", quietHours: null },
+      settings: { timeZone: "America/New_York", quietHours: null, charts: true },
     });
     // From the first of two changes at the same moment: the second, then the later one.
     const [first] = all.body.changes;

@@ -463,7 +463,7 @@ export interface paths {
     };
   };
   "/v1/settings": {
-    /** The user's settings: time zone (null: UTC) and quiet hours (null: off) */
+    /** The user's settings: time zone (null: UTC), quiet hours (null: off) and charts (true: on) */
     get: {
       operationId: "getSettings";
       parameters: {
@@ -1071,6 +1071,7 @@ export interface components {
         start: string;
         end: string;
       } | null;
+      charts?: boolean | undefined;
     };
     UpdateSettingsRequest: {
       timeZone?: string | null | undefined;
@@ -1078,6 +1079,7 @@ export interface components {
         start: string;
         end: string;
       } | null | undefined;
+      charts?: boolean | undefined;
     };
     CreatedWebhook: {
       webhook: components["schemas"]["Webhook"];

@@ -72,20 +72,26 @@ export const UserSettingsSchema = z.object({
   timeZone: z.string().nullable(),
   /** Null: off. */
   quietHours: QuietHoursSchema.nullable(),
+  /**
+   * Whether a triggered alert's DM carries a chart when the operator has charts on. Missing (an alert service from
+   * before the setting) reads as true, the default.
+   */
+  charts: z.boolean().default(true),
 });
 export type UserSettings = z.infer<typeof UserSettingsSchema>;
 
-export const DEFAULT_USER_SETTINGS: UserSettings = { timeZone: null, quietHours: null };
+export const DEFAULT_USER_SETTINGS: UserSettings = { timeZone: null, quietHours: null, charts: true };
 
 /** `PATCH /v1/settings`: what to change; null turns a setting back to its default (UTC, no quiet hours). */
 export const UpdateSettingsRequestSchema = z
   .object({
     timeZone: TimeZoneSchema.nullable().optional(),
     quietHours: QuietHoursSchema.nullable().optional(),
+    charts: z.boolean({ error: "charts is true or false" }).optional(),
   })
   .strict()
-  .refine((u) => u.timeZone !== undefined || u.quietHours !== undefined, {
-    message: "nothing to change: give timeZone or quietHours",
+  .refine((u) => u.timeZone !== undefined || u.quietHours !== undefined || u.charts !== undefined, {
+    message: "nothing to change: give timeZone, quietHours or charts",
   });
 export type UpdateSettingsRequest = z.input<typeof UpdateSettingsRequestSchema>;
 

@@ -102,6 +102,8 @@ interface Entry {
   display?: TimeDisplay;
   /** The reader's zone for a chart's time axis (unset: UTC). */
   timeZone?: string;
+  /** Whether the reader wants charts (`/settings charts`; unset: yes). */
+  charts?: boolean;
 }
 
 /** Gives up on an entry: neither handled nor durable (settling twice is a no-op). */
@@ -323,6 +325,7 @@ export class DeliveryPipeline {
     const decision = await gate.decide(notification);
     entry.display = decision.display;
     if (decision.timeZone !== undefined) entry.timeZone = decision.timeZone;
+    if (decision.charts !== undefined) entry.charts = decision.charts;
     return decision.hold && notification.urgent !== true ? "hold" : "send";
   }
 
@@ -480,11 +483,12 @@ export class DeliveryPipeline {
   /**
    * When a message's chart is made: "after" it was sent (edited in; the DM does not wait), or now, made once for
    * all its attempts (a notifier that cannot edit; or none: too many charts pending, the DM says so). A message
-   * of several firings, an expiry or an earnings notice has none.
+   * of several firings, an expiry or an earnings notice has none, nor does one whose reader turned charts off.
    */
   #chartPlanOf(batch: Entry[]): "after" | Promise<ChartOutcome | undefined> {
     const only = batch.length === 1 ? batch[0] : undefined;
-    if (this.#deps.charts === undefined || only === undefined) return Promise.resolve(undefined);
+    if (this.#deps.charts === undefined || only === undefined || only.charts === false)
+      return Promise.resolve(undefined);
     if (this.#deps.notifier.attachChart === undefined) return this.#chartOf(only);
     if (this.#pendingCharts.size >= (this.#deps.maxPendingCharts ?? 256))
       return Promise.resolve(TOO_MANY_CHARTS);

@@ -68,10 +68,13 @@ export interface NotifyOptions {
 
 /**
  * Quiet hours on the delivery path: whether a notification is sent now or held for the user's digest, and how
- * its reader wants times shown. `hold` resolves once the notification is held durably.
+ * its reader wants times shown (and whether with a chart: `charts` false is `/settings charts off`; unset: on).
+ * `hold` resolves once the notification is held durably.
  */
 export interface QuietHoursGate {
-  decide(notification: Notification): Promise<{ hold: boolean; display: TimeDisplay; timeZone?: string }>;
+  decide(
+    notification: Notification,
+  ): Promise<{ hold: boolean; display: TimeDisplay; timeZone?: string; charts?: boolean }>;
   hold(notification: Notification): Promise<void>;
 }
 

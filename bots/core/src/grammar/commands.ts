@@ -20,7 +20,7 @@ export type Command =
   | { name: "link"; code: string | null }
   | EditCommand
   | BulkCommand
-  /** `/settings` shows them (change null); `/settings tz …` and `/settings quiet …` change one. */
+  /** `/settings` shows them (change null); `/settings tz …`, `/settings quiet …` and `/settings charts …` change one. */
   | { name: "settings"; change: SettingsChange | null }
   /** `/export [csv|json]`: the user's open alerts and watchlist as a file. */
   | { name: "export"; format: "csv" | "json" }
@@ -161,8 +161,8 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   },
   {
     name: "settings",
-    usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off]",
-    summary: "Your time zone and quiet hours (firings then wait for one digest)",
+    usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off | charts on|off]",
+    summary: "Your time zone, quiet hours (firings then wait for one digest) and charts in alert DMs",
   },
   {
     name: "webhook",

@@ -52,7 +52,35 @@ describe("/settings", () => {
     }
     expect(parse("/settings volume 11")).toMatchObject({
       ok: false,
-      error: { message: expect.stringMatching(/time zone \(tz\) or quiet hours \(quiet\)/) },
+      error: {
+        message: expect.stringMatching(/time zone \(tz\), quiet hours \(quiet\) or charts \(charts\)/),
+      },
+    });
+  });
+
+  it("charts takes on or off, in any case", () => {
+    for (const [text, charts] of [
+      ["charts on", true],
+      ["charts off", false],
+      ["Charts OFF", false],
+      ["chart on", true],
+    ] as const) {
+      expect(parse(`/settings ${text}`), text).toEqual({
+        ok: true,
+        command: { name: "settings", change: { charts } },
+      });
+    }
+  });
+
+  it("charts refuses anything but on or off, saying so", () => {
+    for (const bad of ["charts maybe", "charts", "charts on off"]) {
+      expect(parse(`/settings ${bad}`), bad).toMatchObject({
+        ok: false,
+        error: { message: expect.stringMatching(/on or off/), example: "/settings charts off" },
+      });
+    }
+    expect(parse("/settings charts maybe")).toMatchObject({
+      error: { message: 'Charts are on or off, not "maybe".' },
     });
   });
 });

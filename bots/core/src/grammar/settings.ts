@@ -1,7 +1,10 @@
 import { canonicalTimeZone, clockTimeOfMinutes, type QuietHours } from "@tickerbell/contracts";
 
-/** `/settings`, `/settings tz Europe/Berlin`, `/settings quiet 22:00-07:00`, `/settings quiet off`. */
-export type SettingsChange = { timeZone: string | null } | { quietHours: QuietHours | null };
+/** `/settings`, `/settings tz Europe/Berlin`, `/settings quiet 22:00-07:00`, `/settings quiet off`, `/settings charts off`. */
+export type SettingsChange =
+  | { timeZone: string | null }
+  | { quietHours: QuietHours | null }
+  | { charts: boolean };
 
 export type SettingsParse =
   | { ok: true; change: SettingsChange | null }
@@ -10,6 +13,10 @@ export type SettingsParse =
 const ZONE_WORDS = new Set(["tz", "timezone", "time-zone", "zone"]);
 const QUIET_WORDS = new Set(["quiet", "quiet-hours", "quiethours", "dnd"]);
 const OFF_WORDS = new Set(["off", "none", "no", "disable", "disabled", "reset"]);
+const CHARTS_WORDS = new Set(["charts", "chart"]);
+// No "reset" or "none" here: charts' default is on, so those would read either way.
+const CHARTS_ON = new Set(["on", "yes", "enable", "enabled", "show"]);
+const CHARTS_OFF = new Set(["off", "no", "disable", "disabled", "hide"]);
 
 /** The words after `/settings`. Zones are checked against the platform's zone database; times on a 24-hour clock. */
 export function parseSettingsArgs(args: readonly string[]): SettingsParse {
@@ -19,9 +26,10 @@ export function parseSettingsArgs(args: readonly string[]): SettingsParse {
   if (key === "time" && rest[0]?.toLowerCase() === "zone") return parseZone(rest.slice(1));
   if (ZONE_WORDS.has(key)) return parseZone(rest);
   if (QUIET_WORDS.has(key)) return parseQuiet(rest);
+  if (CHARTS_WORDS.has(key)) return parseCharts(rest);
   return {
     ok: false,
-    message: `I can change your time zone (tz) or quiet hours (quiet), not "${what.slice(0, 40)}".`,
+    message: `I can change your time zone (tz), quiet hours (quiet) or charts (charts), not "${what.slice(0, 40)}".`,
     example: "/settings tz Europe/Berlin",
   };
 }
@@ -69,6 +77,17 @@ function parseQuiet(words: readonly string[]): SettingsParse {
     ok: true,
     change: { quietHours: { start: clockTimeOfMinutes(start), end: clockTimeOfMinutes(end) } },
   };
+}
+
+/** Whether a triggered alert's DM carries its chart: on or off. */
+function parseCharts(words: readonly string[]): SettingsParse {
+  const example = "/settings charts off";
+  const typed = words.join(" ").trim();
+  if (typed === "") return { ok: false, message: "Charts on or off?", example };
+  const word = typed.toLowerCase();
+  if (CHARTS_ON.has(word)) return { ok: true, change: { charts: true } };
+  if (CHARTS_OFF.has(word)) return { ok: true, change: { charts: false } };
+  return { ok: false, message: `Charts are on or off, not "${typed.slice(0, 40)}".`, example };
 }
 
 /** `22:00`, `7:30`, `22`, `7` → minutes after midnight; null when it is no time of day. */

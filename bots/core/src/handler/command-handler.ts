@@ -377,7 +377,7 @@ export class CommandHandler {
     }
   }
 
-  /** `/settings` shows them; `/settings tz …` or `/settings quiet …` changes one and shows them all. */
+  /** `/settings` shows them; `/settings tz …`, `quiet …` or `charts …` changes one and shows them all. */
   async #settings(ctx: ChatContext, command: Extract<Command, { name: "settings" }>): Promise<Reply> {
     const { change } = command;
     const settings =
@@ -385,7 +385,9 @@ export class CommandHandler {
         ? await this.#deps.alerts.settings(ctx)
         : await this.#deps.alerts.updateSettings(ctx, change);
     if (change !== null && ctx.userId !== undefined) this.#deps.onSettingsChanged?.(ctx.userId, settings);
-    return { text: describeSettings(settings, ctx.platform, change, this.#now()) };
+    return {
+      text: describeSettings(settings, ctx.platform, change, this.#now(), this.#deps.charts !== undefined),
+    };
   }
 
   /** How this user reads times: Discord's `<t:…>`; elsewhere the zone of their settings (UTC unless set). */

@@ -33,7 +33,7 @@ function notification(n: number): Notification {
 
 /** The alert service's side, in memory: settings, held notifications, requests counted. */
 class MemoryStore implements SettingsSource, HeldStore {
-  settings: UserSettings = { timeZone: "UTC", quietHours: { start: "22:00", end: "07:00" } };
+  settings: UserSettings = { timeZone: "UTC", quietHours: { start: "22:00", end: "07:00" }, charts: true };
   readonly held = new Map<string, Notification>();
   holdRequests = 0;
   async lookupSettings(userIds: readonly string[]) {
@@ -71,7 +71,12 @@ describe("QuietHours", () => {
       now: () => now,
     });
     const decision = await quiet.decide(notification(1));
-    expect(decision).toEqual({ hold: true, display: { kind: "zone", timeZone: "UTC" }, timeZone: "UTC" });
+    expect(decision).toEqual({
+      hold: true,
+      display: { kind: "zone", timeZone: "UTC" },
+      timeZone: "UTC",
+      charts: true,
+    });
     expect(await quiet.decide({ ...notification(1), urgent: true })).toMatchObject({ hold: false });
     await Promise.all([1, 2, 3].map((n) => quiet.hold(notification(n))));
     expect(store.holdRequests).toBe(1);

@@ -79,13 +79,14 @@ export class QuietHours implements QuietHoursGate {
 
   async decide(
     notification: Notification,
-  ): Promise<{ hold: boolean; display: TimeDisplay; timeZone: string }> {
+  ): Promise<{ hold: boolean; display: TimeDisplay; timeZone: string; charts: boolean }> {
     const settings = await this.cache.get(notification.userId);
     return {
       hold: notification.urgent !== true && isQuietAt(settings, this.#now()),
       display: displayFor(this.#options.platform, settings),
       // A chart's time axis is in the user's zone on every platform.
       timeZone: settings.timeZone ?? "UTC",
+      charts: settings.charts,
     };
   }
 

@@ -17,7 +17,7 @@ export function minutesInZone(at: Date, timeZone: string): number {
  * Whether `at` falls in the user's quiet hours, read on the wall clock of their zone (UTC unless set): from
  * start (included) to end (excluded), wrapping midnight when start is later than end.
  */
-export function isQuietAt(settings: UserSettings, at: Date): boolean {
+export function isQuietAt(settings: Pick<UserSettings, "timeZone" | "quietHours">, at: Date): boolean {
   const quiet = settings.quietHours;
   if (quiet === null) return false;
   const now = minutesInZone(at, settings.timeZone ?? DEFAULT_TIME_ZONE);
@@ -27,7 +27,10 @@ export function isQuietAt(settings: UserSettings, at: Date): boolean {
 }
 
 /** How times are shown to this user: Discord renders `<t:…>` in each reader's own zone; elsewhere their zone. */
-export function displayFor(platform: Platform, settings: UserSettings): TimeDisplay {
+export function displayFor(
+  platform: Platform,
+  settings: Pick<UserSettings, "timeZone" | "quietHours">,
+): TimeDisplay {
   if (platform === "discord") return { kind: "discord" };
   return { kind: "zone", timeZone: settings.timeZone ?? DEFAULT_TIME_ZONE };
 }

@@ -13,12 +13,14 @@ interface SettingsRow {
   time_zone: string | null;
   quiet_start: number | null;
   quiet_end: number | null;
+  charts: boolean;
 }
 
 const stored = (row: Omit<SettingsRow, "user_id">): StoredSettings => ({
   timeZone: row.time_zone,
   quietStart: row.quiet_start === null ? null : Number(row.quiet_start),
   quietEnd: row.quiet_end === null ? null : Number(row.quiet_end),
+  charts: row.charts,
 });
 
 /** SettingsRepository on MikroORM (plain SQL: a row per user who changed something). */
@@ -32,7 +34,7 @@ export class MikroSettingsRepository implements SettingsRepository {
   async find(userIds: readonly string[]): Promise<Map<string, StoredSettings>> {
     if (userIds.length === 0) return new Map();
     const rows = await this.#em.fork().execute<SettingsRow[]>(
-      `select user_id, time_zone, quiet_start, quiet_end from user_settings
+      `select user_id, time_zone, quiet_start, quiet_end, charts from user_settings
           where user_id = any(array(select jsonb_array_elements_text(?::jsonb)::uuid))`,
       [JSON.stringify(userIds)],
     );
@@ -41,25 +43,27 @@ export class MikroSettingsRepository implements SettingsRepository {
 
   async upsert(
     userId: string,
-    change: { timeZone?: string | null; quiet?: { start: number; end: number } | null },
+    change: { timeZone?: string | null; quiet?: { start: number; end: number } | null; charts?: boolean },
     now: Date,
   ): Promise<StoredSettings> {
     const setZone = change.timeZone !== undefined;
     const setQuiet = change.quiet !== undefined;
+    const setCharts = change.charts !== undefined;
     const zone = change.timeZone ?? null;
     const start = change.quiet?.start ?? null;
     const end = change.quiet?.end ?? null;
     // One statement: a first change inserts the row, a later one updates only the fields given.
     const [row] = await this.#em.fork().execute<SettingsRow[]>(
-      `insert into user_settings (user_id, time_zone, quiet_start, quiet_end, updated_at)
-       values (?, ?, ?, ?, ?)
+      `insert into user_settings (user_id, time_zone, quiet_start, quiet_end, charts, updated_at)
+       values (?, ?, ?, ?, ?, ?)
        on conflict (user_id) do update set
          time_zone = case when ? then excluded.time_zone else user_settings.time_zone end,
          quiet_start = case when ? then excluded.quiet_start else user_settings.quiet_start end,
          quiet_end = case when ? then excluded.quiet_end else user_settings.quiet_end end,
+         charts = case when ? then excluded.charts else user_settings.charts end,
          updated_at = excluded.updated_at
-       returning user_id, time_zone, quiet_start, quiet_end`,
-      [userId, zone, start, end, now, setZone, setQuiet, setQuiet],
+       returning user_id, time_zone, quiet_start, quiet_end, charts`,
+      [userId, zone, start, end, change.charts ?? true, now, setZone, setQuiet, setQuiet, setCharts],
     );
     return stored(row!);
   }
@@ -76,7 +80,7 @@ export class MikroSettingsRepository implements SettingsRepository {
 
   async changedSince(platform: Platform, after: { at: Date; userId: string } | null, limit: number) {
     const rows = await this.#em.fork().execute<(SettingsRow & { updated_at: Date | string })[]>(
-      `select s.user_id, s.time_zone, s.quiet_start, s.quiet_end, s.updated_at from user_settings s
+      `select s.user_id, s.time_zone, s.quiet_start, s.quiet_end, s.charts, s.updated_at from user_settings s
         where (s.updated_at, s.user_id) > (?::timestamptz, ?::uuid)
           and exists (select 1 from platform_identities i where i.user_id = s.user_id and i.platform = ?)
         order by s.updated_at, s.user_id
@@ -137,10 +141,10 @@ export class MikroHeldRepository implements HeldRepository {
       .fork()
       .execute<(SettingsRow & { held: string; oldest: Date; has_settings: boolean })[]>(
         `select h.user_id, count(*) as held, min(h.held_at) as oldest,
-              s.user_id is not null as has_settings, s.time_zone, s.quiet_start, s.quiet_end
+              s.user_id is not null as has_settings, s.time_zone, s.quiet_start, s.quiet_end, s.charts
          from held_notifications h left join user_settings s on s.user_id = h.user_id
         where h.platform = ?
-        group by h.user_id, s.user_id, s.time_zone, s.quiet_start, s.quiet_end
+        group by h.user_id, s.user_id, s.time_zone, s.quiet_start, s.quiet_end, s.charts
         order by min(h.held_at), h.user_id
         limit ?`,
         [platform, limit],

@@ -15,6 +15,7 @@ export interface StoredSettings {
   timeZone: string | null;
   quietStart: number | null;
   quietEnd: number | null;
+  charts: boolean;
 }
 
 export interface SettingsRepository {
@@ -23,7 +24,7 @@ export interface SettingsRepository {
   /** Writes the given fields (undefined: left as is) and answers the row as it is now. */
   upsert(
     userId: string,
-    change: { timeZone?: string | null; quiet?: { start: number; end: number } | null },
+    change: { timeZone?: string | null; quiet?: { start: number; end: number } | null; charts?: boolean },
     now: Date,
   ): Promise<StoredSettings>;
   /** Of `userIds`, those with an identity on `platform`. */
@@ -66,11 +67,11 @@ export function toUserSettings(stored: StoredSettings | null | undefined): UserS
     stored.quietStart === null || stored.quietEnd === null
       ? null
       : { start: clockTimeOfMinutes(stored.quietStart), end: clockTimeOfMinutes(stored.quietEnd) };
-  return { timeZone: stored.timeZone, quietHours };
+  return { timeZone: stored.timeZone, quietHours, charts: stored.charts };
 }
 
 /**
- * Per-user settings (time zone, quiet hours) and the notifications bots hold during quiet hours. The bots decide
+ * Per-user settings (time zone, quiet hours, charts) and the notifications bots hold during quiet hours. The bots decide
  * when a user's quiet hours are on (they hold the clock that sends); this service keeps what they hold durable
  * across restarts of either side and hands each user's held notifications to one digest sender at a time.
  */
@@ -92,7 +93,11 @@ export class SettingsService {
   /** `timeZone` comes canonical from the request schema; null resets a setting to its default. */
   async update(
     userId: string,
-    change: { timeZone?: string | null | undefined; quietHours?: QuietHours | null | undefined },
+    change: {
+      timeZone?: string | null | undefined;
+      quietHours?: QuietHours | null | undefined;
+      charts?: boolean | undefined;
+    },
   ): Promise<UserSettings> {
     const quiet =
       change.quietHours === undefined
@@ -105,6 +110,7 @@ export class SettingsService {
       {
         ...(change.timeZone === undefined ? {} : { timeZone: change.timeZone }),
         ...(quiet === undefined ? {} : { quiet }),
+        ...(change.charts === undefined ? {} : { charts: change.charts }),
       },
       this.#clock.now(),
     );

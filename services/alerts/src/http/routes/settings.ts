@@ -28,7 +28,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
       operationId: "getSettings",
       middleware: [actAs] as const,
       tags: ["settings"],
-      summary: "The user's settings: time zone (null: UTC) and quiet hours (null: off)",
+      summary: "The user's settings: time zone (null: UTC), quiet hours (null: off) and charts (true: on)",
       responses: { 200: jsonResponse(UserSettingsSchema, "The settings"), ...errorResponses(429) },
     }),
     async (c) => c.json(await settings.get(c.get("userId")), 200),
@@ -43,7 +43,7 @@ export function settingsRoutes(settings: SettingsService, actAs: ActAsPlatformUs
       tags: ["settings"],
       summary: "Change the user's settings",
       description:
-        "timeZone is an IANA name (answered in its canonical spelling); quietHours {start, end} are HH:MM in that zone and may wrap midnight. Null resets a setting (UTC, no quiet hours).",
+        "timeZone is an IANA name (answered in its canonical spelling); quietHours {start, end} are HH:MM in that zone and may wrap midnight. Null resets a setting (UTC, no quiet hours). charts: false sends triggered alerts' DMs without a chart even when the operator has charts on.",
       request: { body: jsonBody(UpdateSettingsRequestSchema, "What to change") },
       responses: { 200: jsonResponse(UserSettingsSchema, "The settings now"), ...errorResponses(429) },
     }),
