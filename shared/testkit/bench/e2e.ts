@@ -442,7 +442,7 @@ try {
       `  burst of ${armed.length} on Telegram: ${burst.deliveredPerSec}/s of ${TELEGRAM_LIMIT_PER_SECOND}/s, lost ${burst.lost}, duplicated ${burst.duplicated}, ${burst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.burst.met ? "met" : "NOT met"})\n` +
       `  paid-broadcast burst of ${paidCount}: ${paidBurst.deliveredPerSec}/s of ${PAID_BROADCAST_LIMIT_PER_SECOND}/s, lost ${paidBurst.lost}, duplicated ${paidBurst.duplicated}, ${paidBurst.alertServiceRequestsPerDm} alert-service requests per DM (${result.targets.paidBroadcastBurst.met ? "met" : "NOT met"})\n` +
       `  bar writes at ${maxSustainedTicksPerSec} trades/s: ${barWrites.sustainedAtHighestRate ? "keeping up" : "GROWING"} (${barWrites.perStep.map((st) => `${st.offeredPerSec}/s max wait ${st.maxOldestUnwrittenMs} ms`).join(", ")})\n` +
-      `  charts off -> on: latency p50 ${charts.off.p50Ms} -> ${charts.on.p50Ms} ms, p99 ${charts.off.p99Ms} -> ${charts.on.p99Ms} ms; burst ${charts.off.burst.deliveredPerSec}/s -> ${charts.on.burst.deliveredPerSec}/s; DMs with a chart (on): latency ${charts.on.latencyDms.withChart}/${chartsLatency.latencies.length}, burst ${charts.on.burst.dms.withChart}/${chartsBurst.delivered}\n` +
+      `  charts off -> on: latency p50 ${charts.off.p50Ms} -> ${charts.on.p50Ms} ms, p99 ${charts.off.p99Ms} -> ${charts.on.p99Ms} ms; burst ${charts.off.burst.deliveredPerSec}/s -> ${charts.on.burst.deliveredPerSec}/s; charts edited into DMs (on): latency ${charts.on.latencyDms.chartEditedIn}/${chartsLatency.latencies.length} (p50 ${charts.on.latencyDms.chartAfterDmP50Ms} ms after the DM), burst ${charts.on.burst.dms.chartEditedIn}/${chartsBurst.delivered}\n` +
       `  written to ${RESULT_FILE}`,
   );
 } catch (error) {
@@ -527,7 +527,7 @@ async function measureLatency(name: string, set: AlertSet, count: number, second
   const p99Ms = percentile(latencies, 0.99);
   const charts = chartCounts(dms);
   log(
-    `${name}: ${latencies.length}/${sentAt.size} DMs (${charts.withChart} with a chart), p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${latencies.at(-1)} ms`,
+    `${name}: ${latencies.length}/${sentAt.size} DMs (${charts.chartEditedIn} with a chart edited in), p50 ${p50Ms} ms, p99 ${p99Ms} ms, max ${latencies.at(-1)} ms`,
   );
   return { p50Ms, p99Ms, latencies, sentAt, stages, charts };
 }

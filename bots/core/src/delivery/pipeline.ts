@@ -74,7 +74,7 @@ export interface DeliveryPipelineDeps {
    * says why); otherwise the DM waits for its chart up to the budget. None: charts are off.
    */
   charts?: ChartMaker;
-  /** Charts being made or edited in at once, at most (default 256); a DM past it goes without and says so. */
+  /** Charts being made or edited in at once, at most (default 32); a DM past it goes without and says so. */
   maxPendingCharts?: number;
   /** The wall clock of the trade-to-DM time and of the retry deadline (default Date.now). */
   now?: () => number;
@@ -490,7 +490,7 @@ export class DeliveryPipeline {
     if (this.#deps.charts === undefined || only === undefined || only.charts === false)
       return Promise.resolve(undefined);
     if (this.#deps.notifier.attachChart === undefined) return this.#chartOf(only);
-    if (this.#pendingCharts.size >= (this.#deps.maxPendingCharts ?? 256))
+    if (this.#pendingCharts.size >= (this.#deps.maxPendingCharts ?? 32))
       return Promise.resolve(TOO_MANY_CHARTS);
     return "after";
   }
