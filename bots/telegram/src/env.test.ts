@@ -22,7 +22,7 @@ describe("telegram bot env", () => {
       TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
       TELEGRAM_ALLOW_PAID_BROADCAST: false,
       QUIET_HOURS_DIGEST_EVERY_SECONDS: 30,
-      CHARTS: false,
+      CHARTS: true,
       CHART_BUDGET_MS: 1500,
       TELEGRAM_GROUP_ID: "telegram-bot",
       LOG_LEVEL: "info",
