@@ -243,17 +243,17 @@ export class TelegramBot {
       );
       return;
     }
+    const text = renderMessages(reply)[0]!;
+    const extra = {
+      parse_mode: "HTML" as const,
+      ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
+    };
+    // A notification its chart was edited into is a photo: the answer goes in its caption (it has no text).
+    const isPhoto = "photo" in message && message.photo !== undefined;
     await this.#paced(String(message.chat.id), () =>
-      ctx.telegram.editMessageText(
-        message.chat.id,
-        message.message_id,
-        undefined,
-        renderMessages(reply)[0]!,
-        {
-          parse_mode: "HTML",
-          ...(reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
-        },
-      ),
+      isPhoto && text.length <= MAX_CAPTION_LENGTH
+        ? ctx.telegram.editMessageCaption(message.chat.id, message.message_id, undefined, text, extra)
+        : ctx.telegram.editMessageText(message.chat.id, message.message_id, undefined, text, extra),
     ).catch((error: unknown) => {
       // The message may be too old to edit; the callback answer already told the user.
       this.#options.logger.debug({ err: error }, "could not edit the message under a button");

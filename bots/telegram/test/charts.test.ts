@@ -108,6 +108,27 @@ describe("a chart in each notification", () => {
     expect(pngSize(edit.photo!.data!)).toEqual({ width: 800, height: 450 });
   }, 180_000);
 
+  it("a button under a notification that became a photo answers in its caption", async () => {
+    const user = { id: 6205, first_name: "Ida" };
+    const price = (await world.prices.quote("MSFT"))!.price;
+    const target = Math.ceil(price * 1.03);
+    const alert = await alertBy(user, `/alert MSFT above ${target}`);
+    await world.fire(user, alert, target + 0.5);
+    await world.pipeline.deliver(notificationFor(alert, { price: target + 0.5 }));
+    const photo = await world.telegram.waitForMessage(
+      (m) => m.chatId === user.id && m.method === "editMessageMedia",
+      120_000,
+    );
+    world.telegram.userPresses(user, photo, `delete:${alert.id}`);
+    const answered = await world.telegram.waitForMessage(
+      (m) => m.chatId === user.id && m.messageId === photo.messageId && m.method === "editMessageCaption",
+      15_000,
+    );
+    expect(answered.text).toMatch(/^Deleted: MSFT/);
+    expect(answered.message.photo).toEqual(photo.message.photo);
+    expect((await world.alerts.getAlert(String(user.id), alert.id)).status).toBe("cancelled");
+  }, 180_000);
+
   it("with charts off (CHARTS=off) sends the text alone, without a footer", async () => {
     const user = { id: 6202, first_name: "Fay" };
     const price = (await world.prices.quote("NVDA"))!.price;

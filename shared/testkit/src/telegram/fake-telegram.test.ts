@@ -419,6 +419,27 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(record?.text).toBe("AAPL rose");
     expect(record?.replyMarkup?.inline_keyboard[0]?.[0]?.callback_data).toBe("delete:1");
 
+    const captioned = await bot.telegram.editMessageCaption(
+      ALICE.id,
+      sent.message_id,
+      undefined,
+      "<i>Deleted</i>",
+      {
+        parse_mode: "HTML",
+      },
+    );
+    expect(captioned).toMatchObject({
+      caption: "Deleted",
+      caption_entities: [{ type: "italic", offset: 0, length: 7 }],
+    });
+    expect(fake.messagesTo(ALICE.id).at(-1)).toMatchObject({ method: "editMessageCaption", text: "Deleted" });
+    fake.userSends(BOB, "hi");
+    const text = await bot.telegram.sendMessage(BOB.id, "plain");
+    const noCaption = await telegramError(
+      bot.telegram.editMessageCaption(BOB.id, text.message_id, undefined, "x"),
+    );
+    expect(noCaption.description).toBe("Bad Request: there is no caption in the message to edit");
+
     const noFile = await telegramError(
       bot.telegram.editMessageMedia(ALICE.id, sent.message_id, undefined, {
         type: "photo",

@@ -105,6 +105,7 @@ export type RecordedMethod =
   | "sendDocument"
   | "editMessageText"
   | "editMessageMedia"
+  | "editMessageCaption"
   | "editMessageReplyMarkup";
 
 /** One accepted send or edit, as the user would see the message right after it. */
@@ -866,6 +867,21 @@ export class FakeTelegram {
           parseMode,
           photo,
         });
+      },
+      // The caption of a photo (or document) message; a text message has none to edit.
+      editMessageCaption: ({ bot, params }) => {
+        const { chat, message } = this.#editableMessage(bot, params);
+        if (message.photo === undefined && message.document === undefined)
+          throw badRequest("there is no caption in the message to edit");
+        const { raw, parseMode, fields: captionFields } = readCaption(params);
+        const replyMarkup = parseReplyMarkup(params);
+        const edited: Message = structuredClone(message);
+        delete edited.caption;
+        delete edited.caption_entities;
+        delete edited.reply_markup;
+        Object.assign(edited, captionFields);
+        if (replyMarkup !== undefined) edited.reply_markup = replyMarkup;
+        return this.#applyEdit(bot, chat, message, edited, "editMessageCaption", { rawText: raw, parseMode });
       },
       editMessageReplyMarkup: ({ bot, params }) => {
         const { chat, message } = this.#editableMessage(bot, params);
