@@ -26,8 +26,13 @@ const COLOR_UP = 0x2e9e5b;
 const COLOR_DOWN = 0xd14b4b;
 const COLOR_NEUTRAL = 0x7f8c8d;
 
-/** Discord takes up to 10 embeds per message; more notifications for one chat go in the next message. */
-export const DISCORD_MAX_EMBEDS_PER_MESSAGE = 10;
+/**
+ * One notification per message. Discord drops a message whose nonce it saw recently, and a nonce belongs to a
+ * whole message: a bot killed between a send and its record has its notifications sent again by its successor,
+ * possibly grouped otherwise (a backlog arrives at once), and only a message of one notification is sure to carry
+ * the same nonce again.
+ */
+export const DISCORD_NOTIFICATIONS_PER_MESSAGE = 1;
 
 /**
  * Sends notification DMs: opens (or reuses) the DM channel with the user and posts one message with an embed per
@@ -37,7 +42,7 @@ export const DISCORD_MAX_EMBEDS_PER_MESSAGE = 10;
  */
 export class DiscordNotifier implements Notifier {
   readonly platform = "discord" as const;
-  readonly maxBatch = DISCORD_MAX_EMBEDS_PER_MESSAGE;
+  readonly maxBatch = DISCORD_NOTIFICATIONS_PER_MESSAGE;
   readonly #client: Client;
 
   constructor(client: Client) {

@@ -1,20 +1,14 @@
-// The chart renderer's thread: draws what the process's ThreadedChartRenderer posts, off its event loop, one
-// chart at a time, at a lower priority than every other thread of the machine's services.
+// A chart renderer's thread: draws what its ThreadedChartRenderer posts, off the event loop, one chart at a time,
+// at the niceness it was given (a background renderer's charts take only the CPU the services leave over).
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { ChartRenderer, type ChartRendererOptions } from "./render.ts";
 import type { RenderReply, RenderRequest } from "./threaded-render.ts";
 
-/** Niceness of the chart thread: the CPU left over by what sends DMs (and by the other services) draws charts. */
-const CHART_THREAD_NICENESS = 10;
-
-lowerThisThreadsPriority();
-const renderer = new ChartRenderer({
-  ...(workerData as ChartRendererOptions),
-  concurrency: 1,
-  rasteriseInThread: true,
-});
+const { niceness, ...options } = workerData as ChartRendererOptions & { niceness: number };
+if (niceness > 0) lowerThisThreadsPriority(niceness);
+const renderer = new ChartRenderer({ ...options, concurrency: 1, rasteriseInThread: true });
 const running = new Map<number, AbortController>();
 const port = parentPort!;
 
@@ -41,10 +35,10 @@ function reply(message: RenderReply): void {
  * Linux schedules threads on their own: setpriority on this thread's id (from /proc/thread-self) lowers only this
  * thread. Elsewhere, or where it is refused, the thread keeps the process's priority.
  */
-function lowerThisThreadsPriority(): void {
+function lowerThisThreadsPriority(niceness: number): void {
   try {
     const threadId = Number(readlinkSync("/proc/thread-self").split("/").at(-1));
-    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, CHART_THREAD_NICENESS);
+    if (Number.isInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
   } catch {
     // No /proc (not Linux) or not allowed: charts are drawn at normal priority.
   }

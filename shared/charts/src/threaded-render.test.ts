@@ -51,4 +51,10 @@ describe("ThreadedChartRenderer", () => {
   it("answers a spec it cannot draw with the renderer's error, not a hang", async () => {
     await expect(renderer.render({ ...spec(), ticks: null } as never)).rejects.toThrow();
   });
+
+  it("refuses a niceness outside 0-19, naming it", () => {
+    expect(() => new ThreadedChartRenderer({ niceness: 20 })).toThrow(
+      "a chart thread's niceness is a whole number from 0 to 19, got 20",
+    );
+  });
 });

@@ -17,19 +17,30 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+export interface ThreadedChartRendererOptions extends ChartRendererOptions {
+  /**
+   * The thread's niceness on Linux (default 0): 10 makes its drawing take only CPU the other threads of the machine
+   * leave over. A raised niceness cannot be lowered again without privileges, hence a thread per priority.
+   */
+  niceness?: number;
+}
+
 /**
- * Draws charts in a worker thread (a ChartRenderer there, with its cache and its limit on charts drawn at once),
- * so drawing never holds the event loop that sends DMs: ECharts lays a chart out in plain JavaScript. The thread
- * starts on the first chart, does not keep the process alive, and is started again if it dies.
+ * Draws charts in a worker thread (a ChartRenderer there, with its cache, one chart at a time), so drawing never
+ * holds the event loop that sends DMs: ECharts lays a chart out in plain JavaScript. The thread starts on the first
+ * chart, does not keep the process alive, and is started again if it dies.
  */
 export class ThreadedChartRenderer implements ChartDrawer {
-  readonly #options: ChartRendererOptions;
+  readonly #options: ThreadedChartRendererOptions & { niceness: number };
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
 
-  constructor(options: ChartRendererOptions = {}) {
-    this.#options = options;
+  constructor(options: ThreadedChartRendererOptions = {}) {
+    const niceness = options.niceness ?? 0;
+    if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19)
+      throw new RangeError(`a chart thread's niceness is a whole number from 0 to 19, got ${niceness}`);
+    this.#options = { ...options, niceness };
   }
 
   async render(spec: ChartSpec, signal?: AbortSignal): Promise<Buffer> {

@@ -43,8 +43,10 @@ export interface ChartMaker {
 
 export interface BarChartMakerOptions {
   bars: BarsLookup;
-  /** One per process: it caches base images and bounds how many charts are drawn at once. */
+  /** Draws `/chart`: one per process (it caches base images), at the priority of a reply. */
   renderer: ChartDrawer;
+  /** Draws the charts of notifications (default: `renderer`): in the bots, a thread of low priority. */
+  notificationRenderer?: ChartDrawer;
   /** How long one chart may take, fetching the bars included. */
   budgetMs: number;
   now?: () => number;
@@ -54,12 +56,14 @@ export interface BarChartMakerOptions {
 export class BarChartMaker implements ChartMaker {
   readonly #bars: BarsLookup;
   readonly #renderer: ChartDrawer;
+  readonly #notificationRenderer: ChartDrawer;
   readonly #budgetMs: number;
   readonly #now: () => number;
 
   constructor(options: BarChartMakerOptions) {
     this.#bars = options.bars;
     this.#renderer = options.renderer;
+    this.#notificationRenderer = options.notificationRenderer ?? options.renderer;
     this.#budgetMs = options.budgetMs;
     this.#now = options.now ?? Date.now;
   }
@@ -99,7 +103,7 @@ export class BarChartMaker implements ChartMaker {
       const bars = await this.#bars.bars(notification.symbol, barsQuery("1d", now));
       signal.throwIfAborted();
       const spec = buildChartSpec({ symbol: notification.symbol, window: "1d", bars, now, timeZone, alert });
-      return this.#renderer.render(spec, signal);
+      return this.#notificationRenderer.render(spec, signal);
     });
   }
 }
@@ -140,14 +144,24 @@ export function alertLevels(alerts: readonly Alert[]): ChartLevel[] {
 }
 
 let sharedRenderer: ThreadedChartRenderer | undefined;
+let backgroundRenderer: ThreadedChartRenderer | undefined;
 
 /**
- * The process's one chart renderer, in a thread of its own (drawing would otherwise hold the event loop that sends
- * DMs): its cache and its limit on charts drawn at once are shared by all.
+ * The process's renderer of `/chart`, in a thread of its own (drawing would otherwise hold the event loop that
+ * sends DMs), at normal priority: somebody waits for the answer.
  */
 export function processChartRenderer(): ChartDrawer {
   sharedRenderer ??= new ThreadedChartRenderer();
   return sharedRenderer;
+}
+
+/**
+ * The process's renderer of notification charts: a thread at niceness 10, whose drawing takes only the CPU the
+ * services leave over, so charts never slow the firing path (the DM went out already; its chart follows).
+ */
+export function processNotificationChartRenderer(): ChartDrawer {
+  backgroundRenderer ??= new ThreadedChartRenderer({ niceness: 10 });
+  return backgroundRenderer;
 }
 
 /**
@@ -171,5 +185,10 @@ export function chartMakerFrom(
   bars: BarsLookup,
 ): ChartMaker | undefined {
   if (!env.CHARTS) return undefined;
-  return new BarChartMaker({ bars, renderer: processChartRenderer(), budgetMs: env.CHART_BUDGET_MS });
+  return new BarChartMaker({
+    bars,
+    renderer: processChartRenderer(),
+    notificationRenderer: processNotificationChartRenderer(),
+    budgetMs: env.CHART_BUDGET_MS,
+  });
 }
