@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
 import { notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
-import { kafkaBrokersFromEnv, startGroupAtTheEnd } from "@tickerbell/testkit";
+import { kafkaBrokersFromEnv, type RecordedMessage, startGroupAtTheEnd } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notificationFor, startWorld, TOKENS, type World } from "./harness.ts";
 
@@ -92,6 +92,9 @@ afterAll(async () => {
   await world?.close();
 });
 
+/** A message sent, not an edit: charts are on, and each DM's chart (or its footer) is edited in after it. */
+const isDm = (m: RecordedMessage) => m.method === "sendMessage" || m.method === "sendPhoto";
+
 describe("the telegram bot process (main.ts)", () => {
   it("registers its commands and answers a chat", async () => {
     expect(world.telegram.commands().map((c) => c.command)).toContain("alert");
@@ -109,7 +112,7 @@ describe("the telegram bot process (main.ts)", () => {
     // Published twice, as an at-least-once bus may: the delivery log keeps it to one DM.
     await bus.publish("notifications.telegram", [{ value: notification }, { value: notification }]);
     const [dm] = await world.telegram.waitForMessages(
-      (m) => m.chatId === 6001 && (m.text?.startsWith("🔔") ?? false),
+      (m) => m.chatId === 6001 && isDm(m) && (m.text?.startsWith("🔔") ?? false),
       1,
       45_000,
     );
@@ -122,11 +125,11 @@ describe("the telegram bot process (main.ts)", () => {
     const later = notificationFor(alert!, { price: Math.ceil(aapl * 1.1) + 2, generation: 7 });
     await bus.publish("notifications.telegram", [{ value: later }]);
     await world.telegram.waitForMessages(
-      (m) => m.chatId === 6001 && (m.text?.startsWith("🔔") ?? false),
+      (m) => m.chatId === 6001 && isDm(m) && (m.text?.startsWith("🔔") ?? false),
       2,
       45_000,
     );
-    const dms = world.telegram.messagesTo(6001).filter((m) => m.text?.startsWith("🔔"));
+    const dms = world.telegram.messagesTo(6001).filter((m) => isDm(m) && m.text?.startsWith("🔔"));
     expect(dms.map((m) => /^Price: \$([\d,.]+)/m.exec(m.text!)?.[1])).toEqual([
       (Math.ceil(aapl * 1.1) + 1).toFixed(2),
       (Math.ceil(aapl * 1.1) + 2).toFixed(2),

@@ -88,7 +88,11 @@ async function firingsWithoutOutcome(): Promise<string[]> {
 const users = DELAYS_MS.map((_, i) => ({ id: 7_100 + i, first_name: `Trader${i}` }));
 /** User i's alert: above 101 + i; the trade i ms-after-SIGTERM steps the price to 101.5 + i. */
 const levelOf = (i: number) => 101 + i;
-const bells = (chatId: number) => telegram.messagesTo(chatId).filter((m) => m.text?.startsWith("🔔"));
+// DMs sent, not the edits that put each one's chart in after it.
+const bells = (chatId: number) =>
+  telegram
+    .messagesTo(chatId)
+    .filter((m) => (m.method === "sendMessage" || m.method === "sendPhoto") && m.text?.startsWith("🔔"));
 
 describe("npm start stopped with SIGTERM while trades arrive", () => {
   it("DMs every crossing exactly once, whether it happened before, during or after the shutdown", async () => {
