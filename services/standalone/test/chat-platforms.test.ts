@@ -94,9 +94,12 @@ describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
       ]),
     });
 
-    // Nothing further arrives for these one-shot alerts.
+    // Nothing further arrives for these one-shot alerts (the edit that puts the DM's chart in is no new DM).
     await new Promise((r) => setTimeout(r, 2_000));
-    expect(telegram.messagesTo(ada.id).filter((m) => m.text?.includes("🔔"))).toHaveLength(1);
+    const sent = telegram
+      .messagesTo(ada.id)
+      .filter((m) => (m.method === "sendMessage" || m.method === "sendPhoto") && m.text?.includes("🔔"));
+    expect(sent).toHaveLength(1);
     expect(discord.dmsTo(grace)).toHaveLength(1);
   }, 120_000);
 });
