@@ -114,6 +114,18 @@ function fail(entry: Entry, error: unknown): void {
 
 const ignore = () => {};
 
+/** Waits until every promise has settled, or the deadline (epoch ms) has passed, whichever comes first. */
+async function settledOrDeadline(promises: Iterable<Promise<unknown>>, deadline: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 const DUPLICATE: DeliveryOutcome = { status: "duplicate" };
 const TOO_MANY_CHARTS: ChartOutcome = { png: null, missing: "too many charts at once" };
 const HELD: DeliveryOutcome = { status: "held" };
@@ -281,28 +293,14 @@ export class DeliveryPipeline {
   async close(graceMs = 10_000): Promise<void> {
     // What arrives meanwhile (the bus stops starting messages only once its own stop has begun) joins in.
     const deadline = Date.now() + graceMs;
-    while (this.#inFlight.size > 0 && Date.now() < deadline) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.#inFlight.values()].map((a) => a.durable)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, deadline - Date.now());
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    while (this.#inFlight.size > 0 && Date.now() < deadline)
+      await settledOrDeadline(
+        [...this.#inFlight.values()].map((a) => a.durable),
+        deadline,
+      );
     this.#closing = true;
     // A chart still being made is edited into its DM if it is ready within the grace; none is lost otherwise.
-    if (this.#pendingCharts.size > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled(this.#pendingCharts),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.#pendingCharts.size > 0) await settledOrDeadline(this.#pendingCharts, deadline);
     this.#stopLatch.stop();
     await Promise.allSettled([...this.#inFlight.values()].map((a) => a.durable));
   }
