@@ -17,7 +17,10 @@ export const TelegramEnvSchema = z.object({
   /** Consumer group of notifications.telegram: every instance of this bot shares it. */
   TELEGRAM_GROUP_ID: z.string().min(1).default("telegram-bot"),
   PORT: envPort(8084),
-  /** TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND, TELEGRAM_ALLOW_PAID_BROADCAST. */
+  /**
+   * TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND, TELEGRAM_GROUP_MESSAGES_PER_MINUTE,
+   * TELEGRAM_ALLOW_PAID_BROADCAST.
+   */
   ...TelegramDeliveryEnvShape,
   /** QUIET_HOURS_DIGEST_EVERY_SECONDS (default 30): how often the quiet-hours digest loop looks. */
   ...QuietHoursEnvShape,

@@ -166,6 +166,7 @@ export async function startWorld(
         TELEGRAM_ALLOW_PAID_BROADCAST: true,
         TELEGRAM_MESSAGES_PER_SECOND: undefined,
         TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+        TELEGRAM_GROUP_MESSAGES_PER_MINUTE: 20,
       }).limits,
     ),
     logger,

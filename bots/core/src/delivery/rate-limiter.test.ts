@@ -58,6 +58,38 @@ describe("RateLimiter", () => {
     expect(at).toEqual([0, 1050, 2100]);
   });
 
+  it("paces the slower chats (Telegram groups) at their own rate, the others at the per-chat one", async () => {
+    const time = virtualTime();
+    const limiter = new RateLimiter(
+      {
+        globalPerSecond: 30,
+        perChatPerSecond: 1,
+        slowerChats: { matches: (chat) => chat.startsWith("-"), perSecond: 20 / 60 },
+      },
+      time.now,
+      time.sleep,
+    );
+    const group: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire("-1001234");
+      group.push(time.now());
+    }
+    expect(group).toEqual([0, 3000, 6000]);
+    await limiter.acquire("42");
+    const first = time.now();
+    await limiter.acquire("42");
+    expect(time.now() - first).toBe(1000);
+  });
+
+  it("grants a slot whose token is a rounding error short of whole (it used to wait 1e-13 ms forever)", async () => {
+    const time = virtualTime();
+    const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1 }, time.now, time.sleep);
+    await limiter.acquire("chat-1");
+    await limiter.acquire("chat-1");
+    await limiter.acquire("chat-2");
+    expect(time.now()).toBeCloseTo(1000 + 1000 / 30, 6);
+  });
+
   it("without headroom spaces slots exactly by the rate", async () => {
     const time = virtualTime();
     const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 2 }, time.now, time.sleep);

@@ -7,6 +7,8 @@ export interface RateLimits {
   globalPerSecond: number;
   /** Messages per second to one chat. */
   perChatPerSecond: number;
+  /** Chats the platform paces slower than the others (Telegram groups: about 20 messages a minute). */
+  slowerChats?: { matches: (chatId: string) => boolean; perSecond: number };
   /**
    * Spaces slots this fraction further apart than the rates allow (default 0; 0.05 = 5%). Requests leave on
    * time but arrive with some jitter, so a platform counting strictly in sliding windows (Telegram's 1 message
@@ -24,6 +26,7 @@ export interface RateLimits {
 export class RateLimiter {
   readonly #globalGapMs: number;
   readonly #chatGapMs: number;
+  readonly #slowerChats: { matches: (chatId: string) => boolean; gapMs: number } | undefined;
   /** Grants the global pace allows at once after the event loop was busy: 1 at 30/s, 6 at 300/s, 20 at 1,000/s. */
   readonly #burst: number;
   #tokens: number;
@@ -48,6 +51,10 @@ export class RateLimiter {
     const stretch = 1 + (limits.headroom ?? 0);
     this.#globalGapMs = (1000 / limits.globalPerSecond) * stretch;
     this.#chatGapMs = (1000 / limits.perChatPerSecond) * stretch;
+    this.#slowerChats = limits.slowerChats && {
+      matches: limits.slowerChats.matches,
+      gapMs: (1000 / limits.slowerChats.perSecond) * stretch,
+    };
     this.#burst = Math.max(1, Math.round(limits.globalPerSecond / 50));
     this.#tokens = this.#burst;
     this.#now = now;
@@ -57,9 +64,10 @@ export class RateLimiter {
 
   /** Waits for this chat's next slot, then for a global one; resolves when the send may go. */
   async acquire(chatId: string): Promise<void> {
+    const gapMs = this.#gapOf(chatId);
     const now = this.#now();
     const chatAt = Math.max(now, this.#nextChatAt.get(chatId) ?? 0);
-    this.#nextChatAt.set(chatId, chatAt + this.#chatGapMs);
+    this.#nextChatAt.set(chatId, chatAt + gapMs);
     this.#forgetIdleChats(now);
     if (chatAt > now) await this.#sleep(chatAt - now);
     await new Promise<void>((resolve) => {
@@ -69,11 +77,15 @@ export class RateLimiter {
     // The global queue may have held this send past its chat slot while another sender to the same chat (a
     // reply next to a DM) went: its gap still comes first.
     const last = this.#lastChatGrant.get(chatId) ?? Number.NEGATIVE_INFINITY;
-    const early = last + this.#chatGapMs - this.#now();
+    const early = last + gapMs - this.#now();
     if (early > 0) await this.#sleep(early);
     const granted = this.#now();
     this.#lastChatGrant.set(chatId, granted);
-    this.#nextChatAt.set(chatId, Math.max(this.#nextChatAt.get(chatId) ?? 0, granted + this.#chatGapMs));
+    this.#nextChatAt.set(chatId, Math.max(this.#nextChatAt.get(chatId) ?? 0, granted + gapMs));
+  }
+
+  #gapOf(chatId: string): number {
+    return this.#slowerChats?.matches(chatId) ? this.#slowerChats.gapMs : this.#chatGapMs;
   }
 
   /**
@@ -102,7 +114,13 @@ export class RateLimiter {
       this.#pumpAfter(this.#pausedUntil - now);
       return;
     }
-    this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#tokensAt) / this.#globalGapMs);
+    // Rounded up when a hair short of a whole token: elapsed/gap of exactly one gap can come out as 0.999…,
+    // and a wait of 1e-13 ms for the rest would not move a clock at that magnitude.
+    const refilled = this.#tokens + (now - this.#tokensAt) / this.#globalGapMs;
+    this.#tokens = Math.min(
+      this.#burst,
+      Math.ceil(refilled) - refilled < 1e-9 ? Math.ceil(refilled) : refilled,
+    );
     this.#tokensAt = now;
     while (this.#head < this.#queue.length && this.#tokens >= 1) {
       this.#tokens -= 1;

@@ -15,6 +15,14 @@ export const TelegramDeliveryEnvShape = {
   /** Overall pace; default 30, or 1000 with TELEGRAM_ALLOW_PAID_BROADCAST. */
   TELEGRAM_MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1000).optional(),
   TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: envInt(1).pipe(z.number().min(1).max(100)),
+  /** A group takes about 20 messages a minute; firings due faster go out merged into fewer messages. */
+  TELEGRAM_GROUP_MESSAGES_PER_MINUTE: envInt(20).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "allow each group at least 1 message a minute")
+      .max(600, "allow each group at most 600 messages a minute"),
+  ),
   /** Send with allow_paid_broadcast (billed per message beyond the free limit) and raise the default pace. */
   TELEGRAM_ALLOW_PAID_BROADCAST: envBool(false),
 };
@@ -55,11 +63,20 @@ export function telegramDeliverySettings(
     limits: {
       globalPerSecond: env.TELEGRAM_MESSAGES_PER_SECOND ?? fallback,
       perChatPerSecond: env.TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND,
+      slowerChats: {
+        matches: isTelegramGroupChat,
+        perSecond: env.TELEGRAM_GROUP_MESSAGES_PER_MINUTE / 60,
+      },
       // Requests leave on time but arrive with jitter; Telegram counts in sliding windows.
       headroom: 0.05,
     },
     allowPaidBroadcast: env.TELEGRAM_ALLOW_PAID_BROADCAST,
   };
+}
+
+/** Telegram's group and supergroup chat ids are negative; a private chat's id is the user's, positive. */
+export function isTelegramGroupChat(chatId: string): boolean {
+  return chatId.startsWith("-");
 }
 
 export function discordDeliverySettings(
