@@ -492,3 +492,32 @@ describe("a bot with the GUILDS intent", () => {
     await expect.poll(() => client.guilds.cache.has(guildId)).toBe(false);
   });
 });
+
+describe("a bot without intents whose guild exists before it logs in", () => {
+  let fake: FakeDiscord;
+  let client: Client;
+
+  afterAll(async () => {
+    await client?.destroy();
+    await fake?.close();
+  });
+
+  it("is ready at once (READY lists the guild as unavailable) and gets the guild's interactions", async () => {
+    fake = await FakeDiscord.start();
+    const guildId = fake.createGuild({ ownerId: OWNER });
+    const alerts = fake.createChannel(guildId);
+    client = new Client({ intents: [], rest: { api: fake.apiBase } });
+    await login(client, fake);
+    expect(client.guilds.cache.get(guildId)?.available).toBe(false);
+    expect(fake.stats().gateway.dispatches).toBe(1);
+
+    let manage: boolean | undefined;
+    client.on(Events.InteractionCreate, (interaction) => {
+      if (!interaction.isChatInputCommand()) return;
+      manage = interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels);
+      interaction.reply({ content: "ok", flags: 64 }).catch(() => {});
+    });
+    await fake.slashCommand(OWNER, "alert", {}, { guildId, channelId: alerts }).reply();
+    expect(manage).toBe(true);
+  });
+});
