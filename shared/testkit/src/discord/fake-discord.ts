@@ -13,6 +13,15 @@ import {
 } from "./errors.ts";
 import { FakeGateway, type GatewayStats } from "./gateway.ts";
 import {
+  type GuildState,
+  guildJson,
+  type MemberState,
+  memberPermissions,
+  overwriteJson,
+  type RoleState,
+  roleJson,
+} from "./guilds.ts";
+import {
   buildCommandData,
   type DeclaredCommand,
   type DeclaredOption,
@@ -22,7 +31,6 @@ import {
 import { computePings, type MessagePings, parseAllowedMentions } from "./mentions.ts";
 import {
   allows,
-  computePermissions,
   DEFAULT_EVERYONE_PERMISSIONS,
   type Overwrite,
   Permission,
@@ -184,30 +192,6 @@ interface ChannelState {
   position?: number;
   overwrites?: Overwrite[];
   deleted?: boolean;
-}
-
-interface RoleState {
-  id: string;
-  name: string;
-  permissions: bigint;
-  mentionable: boolean;
-  position: number;
-}
-
-interface MemberState {
-  userId: string;
-  roles: string[];
-  joinedAt: number;
-}
-
-/** A guild created by the test (guilds only named in `{ guildId }` keep the old implicit, permissive behaviour). */
-interface GuildState {
-  id: string;
-  name: string;
-  ownerId: string;
-  roles: Map<string, RoleState>;
-  members: Map<string, MemberState>;
-  botPresent: boolean;
 }
 
 interface InteractionState {
@@ -1046,16 +1030,7 @@ export class FakeDiscord {
   }
 
   #permissionsIn(guild: GuildState, channel: ChannelState, user: string): bigint {
-    const member = guild.members.get(user);
-    if (!member) return 0n;
-    return computePermissions({
-      guildId: guild.id,
-      ownerId: guild.ownerId,
-      userId: user,
-      memberRoles: member.roles,
-      rolePermissions: new Map([...guild.roles.values()].map((role) => [role.id, role.permissions])),
-      overwrites: channel.overwrites ?? [],
-    });
+    return memberPermissions(guild, user, channel.overwrites ?? []);
   }
 
   /** Sends a guild event to a bot that asked for the GUILDS intent; `data` is built only then. */
@@ -1150,43 +1125,10 @@ export class FakeDiscord {
     };
   }
 
-  #guildJson(guild: GuildState): Json {
-    return {
-      id: guild.id,
-      name: guild.name,
-      icon: null,
-      splash: null,
-      discovery_splash: null,
-      owner_id: guild.ownerId,
-      afk_channel_id: null,
-      afk_timeout: 300,
-      verification_level: 0,
-      default_message_notifications: 1,
-      explicit_content_filter: 0,
-      roles: [...guild.roles.values()].map(roleJson),
-      emojis: [],
-      stickers: [],
-      features: [],
-      mfa_level: 0,
-      application_id: null,
-      system_channel_id: null,
-      system_channel_flags: 0,
-      rules_channel_id: null,
-      vanity_url_code: null,
-      description: null,
-      banner: null,
-      premium_tier: 0,
-      preferred_locale: "en-US",
-      public_updates_channel_id: null,
-      nsfw_level: 0,
-      premium_progress_bar_enabled: false,
-    };
-  }
-
   /** GUILD_CREATE: the guild with its channels and roles, and the bot's own member. */
   #guildCreateJson(guild: GuildState): Json {
     return {
-      ...this.#guildJson(guild),
+      ...guildJson(guild),
       joined_at: new Date(guild.members.get(this.applicationId)?.joinedAt ?? Date.now()).toISOString(),
       large: false,
       unavailable: false,
@@ -1576,7 +1518,7 @@ export class FakeDiscord {
     }));
     this.#route("GET", "/guilds/:guild_id", true, ({ params }) => ({
       status: 200,
-      body: this.#guildJson(this.#guildForBot(params)),
+      body: guildJson(this.#guildForBot(params)),
     }));
     this.#route("GET", "/guilds/:guild_id/roles", true, ({ params }) => ({
       status: 200,
@@ -2090,32 +2032,6 @@ function collectCustomIds(rows: Json[]): string[] {
     ...(typeof row.custom_id === "string" ? [row.custom_id] : []),
     ...collectCustomIds(Array.isArray(row.components) ? (row.components as Json[]) : []),
   ]);
-}
-
-function overwriteJson(overwrite: Overwrite): Json {
-  return {
-    id: overwrite.id,
-    type: overwrite.type,
-    allow: overwrite.allow.toString(),
-    deny: overwrite.deny.toString(),
-  };
-}
-
-function roleJson(role: RoleState): Json {
-  return {
-    id: role.id,
-    name: role.name,
-    color: 0,
-    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-    hoist: false,
-    icon: null,
-    unicode_emoji: null,
-    position: role.position,
-    permissions: role.permissions.toString(),
-    managed: false,
-    mentionable: role.mentionable,
-    flags: 0,
-  };
 }
 
 /** The channel, role and mentionable options of a command (subcommands included), with their values. */
