@@ -19,13 +19,18 @@ export const DiscordErrorCode = {
   General: 0,
   UnknownApplication: 10002,
   UnknownChannel: 10003,
+  UnknownGuild: 10004,
+  UnknownMember: 10007,
   UnknownMessage: 10008,
   UnknownWebhook: 10015,
   UnknownUser: 10013,
   UnknownInteraction: 10062,
   UnknownApplicationCommand: 10063,
+  MissingAccess: 50001,
   CannotSendEmptyMessage: 50006,
   CannotSendMessagesToThisUser: 50007,
+  CannotSendMessagesInNonTextChannel: 50008,
+  MissingPermissions: 50013,
   InvalidFormBody: 50035,
   InteractionAlreadyAcknowledged: 40060,
   InvalidJson: 50109,
@@ -33,6 +38,19 @@ export const DiscordErrorCode = {
 
 export function unauthorized(): DiscordHttpError {
   return new DiscordHttpError(401, { message: "401: Unauthorized", code: DiscordErrorCode.General });
+}
+
+/** 403 Missing Access (50001): the bot cannot see the channel, or is not in its guild. */
+export function missingAccess(): DiscordHttpError {
+  return new DiscordHttpError(403, { message: "Missing Access", code: DiscordErrorCode.MissingAccess });
+}
+
+/** 403 Missing Permissions (50013): the bot sees the channel but may not do this there. */
+export function missingPermissions(): DiscordHttpError {
+  return new DiscordHttpError(403, {
+    message: "Missing Permissions",
+    code: DiscordErrorCode.MissingPermissions,
+  });
 }
 
 export function notFound(code: number, message: string): DiscordHttpError {

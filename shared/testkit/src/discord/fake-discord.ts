@@ -6,11 +6,37 @@ import {
   DiscordHttpError,
   invalidFormBody,
   type Json,
+  missingAccess,
+  missingPermissions,
   notFound,
   unauthorized,
 } from "./errors.ts";
 import { FakeGateway, type GatewayStats } from "./gateway.ts";
-import { buildCommandData, type DeclaredCommand, type OptionValues } from "./interaction-data.ts";
+import {
+  type GuildState,
+  guildJson,
+  type MemberState,
+  memberPermissions,
+  overwriteJson,
+  type RoleState,
+  roleJson,
+} from "./guilds.ts";
+import {
+  buildCommandData,
+  type DeclaredCommand,
+  type DeclaredOption,
+  type OptionValues,
+  REFERENCE_OPTION_TYPES,
+} from "./interaction-data.ts";
+import { computePings, type MessagePings, parseAllowedMentions } from "./mentions.ts";
+import {
+  allows,
+  DEFAULT_EVERYONE_PERMISSIONS,
+  type Overwrite,
+  Permission,
+  type PermissionInput,
+  toPermissionBits,
+} from "./permissions.ts";
 import { type BucketLimit, DEFAULT_ROUTE_LIMITS, type RateLimitCause, RateLimiter } from "./rate-limits.ts";
 import { nextSnowflake } from "./snowflake.ts";
 import { assertValidAutocompleteChoices, assertValidCommands, assertValidMessageBody } from "./validation.ts";
@@ -59,6 +85,44 @@ export interface DiscordMessageRecord {
   createdAt: number;
   editedAt: number | null;
   deleted: boolean;
+  /** The `allowed_mentions` the message was created with, as sent (null when absent). */
+  allowedMentions: Json | null;
+  /** Who the message notified when it was created (edits notify nobody, as on Discord). */
+  pings: MessagePings;
+}
+
+/** A guild as a test creates it. The owner and (unless `botInGuild` is false) the bot become members. */
+export interface GuildSpec {
+  ownerId: UserRef;
+  id?: string;
+  name?: string;
+  /** The @everyone role's permissions; default DEFAULT_EVERYONE_PERMISSIONS (view, send, embed, attach…). */
+  everyonePermissions?: PermissionInput;
+  botInGuild?: boolean;
+}
+
+export interface RoleSpec {
+  id?: string;
+  name?: string;
+  permissions?: PermissionInput;
+  /** Whether anyone may ping it; otherwise only authors with MENTION_EVERYONE can. Default false. */
+  mentionable?: boolean;
+}
+
+/** A channel overwrite as a test writes it: `id` is a role id (the guild id for @everyone) or a user id. */
+export interface OverwriteSpec {
+  id: string;
+  type: "role" | "member";
+  allow?: PermissionInput;
+  deny?: PermissionInput;
+}
+
+export interface ChannelSpec {
+  id?: string;
+  name?: string;
+  /** Discord's channel type: 0 text (default), 2 voice, 4 category, 5 announcement. */
+  type?: number;
+  overwrites?: OverwriteSpec[];
 }
 
 /** An attachment: what Discord's API shows of it, and its bytes (served at `url`, as the CDN serves them). */
@@ -121,9 +185,13 @@ interface StoredMessage extends DiscordMessageRecord {
 
 interface ChannelState {
   id: string;
-  type: 0 | 1;
+  type: number;
   recipientId?: string;
   guildId?: string;
+  name?: string;
+  position?: number;
+  overwrites?: Overwrite[];
+  deleted?: boolean;
 }
 
 interface InteractionState {
@@ -180,6 +248,10 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const WEBHOOK_TOKEN_LIFETIME_MS = 15 * 60 * 1000;
 // The bot's permissions in every channel: view, send, embed links, read history, use application commands.
 const APP_PERMISSIONS = ((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 16n) | (1n << 31n)).toString();
+/** IDENTIFY intent GUILDS: with it, Discord follows READY with GUILD_CREATE and sends channel and role events. */
+const GUILDS_INTENT = 1;
+const TEXT_CHANNEL_TYPES = [0, 5];
+const CATEGORY_CHANNEL_TYPE = 4;
 
 function asJson(value: unknown): Json {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
@@ -210,6 +282,7 @@ export class FakeDiscord {
 
   readonly #users = new Map<string, Json>();
   readonly #channels = new Map<string, ChannelState>();
+  readonly #guilds = new Map<string, GuildState>();
   readonly #dmChannelByUser = new Map<string, string>();
   readonly #closedDms = new Set<string>();
   readonly #messages = new Map<string, StoredMessage>();
@@ -265,7 +338,10 @@ export class FakeDiscord {
       readyData: (sessionId, resumeUrl) => ({
         v: 10,
         user: this.#botUser,
-        guilds: [],
+        // Discord lists the bot's guilds as unavailable; discord.js waits for their GUILD_CREATE only with GUILDS.
+        guilds: [...this.#guilds.values()]
+          .filter((guild) => guild.botPresent)
+          .map((guild) => ({ id: guild.id, unavailable: true })),
         session_id: sessionId,
         session_type: "normal",
         resume_gateway_url: resumeUrl,
@@ -278,6 +354,11 @@ export class FakeDiscord {
         geo_ordered_rtc_regions: [],
         user_settings: {},
       }),
+      afterReady: (intents) => {
+        if ((intents & GUILDS_INTENT) === 0) return;
+        for (const guild of this.#guilds.values())
+          if (guild.botPresent) this.#gateway.dispatch("GUILD_CREATE", this.#guildCreateJson(guild));
+      },
     });
     this.#server = createServer((request, response) => {
       this.#onRequest(request, response).catch(() => {
@@ -369,9 +450,12 @@ export class FakeDiscord {
     place: InteractionPlace & { validate?: boolean } = {},
   ): FakeInteraction {
     const validate = place.validate ?? true;
+    const guild = place.guildId === undefined ? undefined : this.#guilds.get(place.guildId);
     const data = buildCommandData(path, options, this.#findCommand(path, place.guildId, validate), {
       validate,
+      checkReference: (where, declared, id) => this.#checkReference(guild, where, declared, id),
     });
+    const resolved: Json = {};
     const attached = attachmentOptionIds(data.options);
     if (attached.length > 0) {
       const attachments: Json = {};
@@ -380,8 +464,10 @@ export class FakeDiscord {
         if (file === undefined) throw new Error(`FakeDiscord: no attached file ${id}; use attachFile first`);
         attachments[id] = attachmentJson(file);
       }
-      data.resolved = { attachments };
+      resolved.attachments = attachments;
     }
+    if (guild) Object.assign(resolved, this.#resolveReferences(guild, userId(user), data.options));
+    if (Object.keys(resolved).length > 0) data.resolved = resolved;
     return this.#dispatchInteraction(user, 2, data, place);
   }
 
@@ -537,6 +623,174 @@ export class FakeDiscord {
     return this.#dmChannel(this.#ensureUser(user)).id;
   }
 
+  // ---- guilds, channels, roles, members ----------------------------------------------------------------------
+
+  /**
+   * Creates a guild owned by `ownerId`, with its @everyone role (id = guild id). The bot joins it unless `botInGuild`
+   * is false; a bot logged in with the GUILDS intent gets its GUILD_CREATE. Returns the guild id.
+   */
+  createGuild(spec: GuildSpec): string {
+    const id = spec.id ?? nextSnowflake();
+    if (this.#guilds.has(id) || this.#channels.has(id))
+      throw new Error(`FakeDiscord: id ${id} is already taken`);
+    const owner = this.#ensureUser(spec.ownerId).id as string;
+    const everyone: RoleState = {
+      id,
+      name: "@everyone",
+      permissions: toPermissionBits(
+        spec.everyonePermissions ?? DEFAULT_EVERYONE_PERMISSIONS,
+        "everyonePermissions",
+      ),
+      mentionable: false,
+      position: 0,
+    };
+    const guild: GuildState = {
+      id,
+      name: spec.name ?? `guild ${id.slice(-4)}`,
+      ownerId: owner,
+      roles: new Map([[id, everyone]]),
+      members: new Map([[owner, { userId: owner, roles: [], joinedAt: Date.now() }]]),
+      botPresent: false,
+    };
+    this.#guilds.set(id, guild);
+    if (spec.botInGuild ?? true) this.addBotToGuild(id);
+    return id;
+  }
+
+  /** The bot joins (again) a guild it is not in, with no roles but @everyone; GUILD_CREATE under GUILDS. */
+  addBotToGuild(guildId: string): void {
+    const guild = this.#guild(guildId);
+    if (guild.botPresent) throw new Error(`FakeDiscord: the bot is already in guild ${guildId}`);
+    guild.botPresent = true;
+    guild.members.set(this.applicationId, { userId: this.applicationId, roles: [], joinedAt: Date.now() });
+    this.#guildEvent("GUILD_CREATE", () => this.#guildCreateJson(guild));
+  }
+
+  /**
+   * The bot is kicked from a guild: from now on its requests to the guild and its channels get 403 / 50001 Missing
+   * Access, and a bot with the GUILDS intent gets GUILD_DELETE.
+   */
+  removeBotFromGuild(guildId: string): void {
+    const guild = this.#guild(guildId);
+    if (!guild.botPresent) throw new Error(`FakeDiscord: the bot is not in guild ${guildId}`);
+    this.#guildEvent("GUILD_DELETE", () => ({ id: guild.id }));
+    guild.botPresent = false;
+    guild.members.delete(this.applicationId);
+    this.#signal.changed();
+  }
+
+  /** Creates a role with `permissions` (default none); returns its id. */
+  createRole(guildId: string, spec: RoleSpec = {}): string {
+    const guild = this.#guild(guildId);
+    const id = spec.id ?? nextSnowflake();
+    if (guild.roles.has(id)) throw new Error(`FakeDiscord: guild ${guildId} already has role ${id}`);
+    const role: RoleState = {
+      id,
+      name: spec.name ?? `role ${id.slice(-4)}`,
+      permissions: toPermissionBits(spec.permissions ?? 0n, `permissions of role ${id}`),
+      mentionable: spec.mentionable ?? false,
+      position: guild.roles.size,
+    };
+    guild.roles.set(id, role);
+    this.#guildEvent("GUILD_ROLE_CREATE", () => ({ guild_id: guild.id, role: roleJson(role) }));
+    return id;
+  }
+
+  /** Changes a role's permissions or mentionability mid-test (@everyone is the role whose id is the guild id). */
+  updateRole(
+    guildId: string,
+    roleId: string,
+    change: { permissions?: PermissionInput; mentionable?: boolean },
+  ): void {
+    const role = this.#role(this.#guild(guildId), roleId);
+    if (change.permissions !== undefined)
+      role.permissions = toPermissionBits(change.permissions, `permissions of role ${roleId}`);
+    if (change.mentionable !== undefined) role.mentionable = change.mentionable;
+    this.#guildEvent("GUILD_ROLE_UPDATE", () => ({ guild_id: guildId, role: roleJson(role) }));
+    this.#signal.changed();
+  }
+
+  /** Makes `user` a member of the guild with `roles` (ids of the guild's roles, @everyone implied). */
+  addMember(guildId: string, user: UserRef, roles: string[] = []): void {
+    const guild = this.#guild(guildId);
+    const id = this.#ensureUser(user).id as string;
+    if (guild.members.has(id)) throw new Error(`FakeDiscord: ${id} is already a member of guild ${guildId}`);
+    guild.members.set(id, { userId: id, roles: this.#checkedRoles(guild, roles), joinedAt: Date.now() });
+  }
+
+  /** Replaces a member's roles (the bot's too: pass `fake.applicationId`). */
+  setMemberRoles(guildId: string, user: UserRef, roles: string[]): void {
+    const guild = this.#guild(guildId);
+    this.#member(guild, userId(user)).roles = this.#checkedRoles(guild, roles);
+    this.#signal.changed();
+  }
+
+  /** Creates a channel (a text channel unless `type` says otherwise); returns its id. */
+  createChannel(guildId: string, spec: ChannelSpec = {}): string {
+    const guild = this.#guild(guildId);
+    const id = spec.id ?? nextSnowflake();
+    if (this.#channels.has(id) || this.#guilds.has(id))
+      throw new Error(`FakeDiscord: id ${id} is already taken`);
+    const type = spec.type ?? 0;
+    if (![0, 2, 4, 5].includes(type))
+      throw new Error(`FakeDiscord: channel type ${type} is not one the fake models (0, 2, 4 or 5)`);
+    const channel: ChannelState = {
+      id,
+      type,
+      guildId: guild.id,
+      name: spec.name ?? `channel-${id.slice(-4)}`,
+      position: this.#guildChannels(guild).length,
+      overwrites: [],
+    };
+    this.#channels.set(id, channel);
+    for (const overwrite of spec.overwrites ?? []) this.#putOverwrite(guild, channel, overwrite);
+    this.#guildEvent("CHANNEL_CREATE", () => this.#channelJson(channel));
+    return id;
+  }
+
+  /** Sets (replaces) the overwrite of one role or member on a channel, mid-test if need be. */
+  setOverwrite(channelId: string, overwrite: OverwriteSpec): void {
+    const { guild, channel } = this.#guildChannel(channelId);
+    this.#putOverwrite(guild, channel, overwrite);
+    this.#guildEvent("CHANNEL_UPDATE", () => this.#channelJson(channel));
+    this.#signal.changed();
+  }
+
+  removeOverwrite(channelId: string, id: string): void {
+    const { channel } = this.#guildChannel(channelId);
+    channel.overwrites = (channel.overwrites ?? []).filter((o) => o.id !== id);
+    this.#guildEvent("CHANNEL_UPDATE", () => this.#channelJson(channel));
+    this.#signal.changed();
+  }
+
+  /** Deletes a channel: requests to it then get 404 / 10003 Unknown Channel. */
+  deleteChannel(channelId: string): void {
+    const { channel } = this.#guildChannel(channelId);
+    channel.deleted = true;
+    this.#guildEvent("CHANNEL_DELETE", () => this.#channelJson(channel));
+    this.#signal.changed();
+  }
+
+  /** A member's permissions in a guild channel, computed as Discord does (what interactions carry). */
+  permissionsIn(channelId: string, user: UserRef): bigint {
+    const { guild, channel } = this.#guildChannel(channelId);
+    this.#member(guild, userId(user));
+    return this.#permissionsIn(guild, channel, userId(user));
+  }
+
+  /** Waits until a message in the channel matches `predicate` (as it is now: an edit counts); resolves with it. */
+  waitForChannelMessage(
+    channelId: string,
+    predicate: (message: DiscordMessageRecord) => boolean = () => true,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<DiscordMessageRecord> {
+    return this.#signal.until(
+      () => this.messagesIn(channelId).find(predicate),
+      timeoutMs,
+      `a message in channel ${channelId} as the test expects it`,
+    );
+  }
+
   // ---- fault injection -------------------------------------------------------------------------------------------
 
   /** From now on, sending a message to this user's DM fails with 403 / 50007 (DMs closed or bot blocked). */
@@ -637,7 +891,10 @@ export class FakeDiscord {
     const author = this.#ensureUser(user);
     const uid = author.id as string;
     let channel: ChannelState;
-    if (place.guildId !== undefined) {
+    const guild = place.guildId === undefined ? undefined : this.#guilds.get(place.guildId);
+    if (guild) {
+      channel = this.#interactionChannel(guild, uid, place.channelId);
+    } else if (place.guildId !== undefined) {
       const channelId = place.channelId ?? `${place.guildId}0`;
       channel = this.#channels.get(channelId) ?? { id: channelId, type: 0, guildId: place.guildId };
       this.#channels.set(channelId, channel);
@@ -670,9 +927,11 @@ export class FakeDiscord {
       token: state.token,
       version: 1,
       channel_id: channel.id,
-      channel: this.#channelJson(channel),
+      channel: this.#channelJson(channel, uid),
       locale: place.locale ?? "en-US",
-      app_permissions: APP_PERMISSIONS,
+      app_permissions: guild
+        ? this.#permissionsIn(guild, channel, this.applicationId).toString()
+        : APP_PERMISSIONS,
       entitlements: [],
       attachment_size_limit: 10 * 1024 * 1024,
     };
@@ -680,18 +939,23 @@ export class FakeDiscord {
       payload.guild_id = channel.guildId;
       payload.guild = { id: channel.guildId, locale: "en-US", features: [] };
       payload.guild_locale = "en-US";
-      payload.member = {
-        user: author,
-        roles: [],
-        joined_at: new Date(0).toISOString(),
-        deaf: false,
-        mute: false,
-        flags: 0,
-        pending: false,
-        nick: null,
-        avatar: null,
-        permissions: APP_PERMISSIONS,
-      };
+      payload.member = guild
+        ? {
+            ...this.#memberJson(guild, uid),
+            permissions: this.#permissionsIn(guild, channel, uid).toString(),
+          }
+        : {
+            user: author,
+            roles: [],
+            joined_at: new Date(0).toISOString(),
+            deaf: false,
+            mute: false,
+            flags: 0,
+            pending: false,
+            nick: null,
+            avatar: null,
+            permissions: APP_PERMISSIONS,
+          };
       payload.context = 0;
       payload.authorizing_integration_owners = { "0": channel.guildId };
     } else {
@@ -705,6 +969,211 @@ export class FakeDiscord {
     this.#interactionByToken.set(state.token, state);
     this.#gateway.dispatch("INTERACTION_CREATE", payload);
     return new FakeInteraction(this, state.id);
+  }
+
+  // ---- guild model -----------------------------------------------------------------------------------------------
+
+  #guild(id: string): GuildState {
+    const guild = this.#guilds.get(id);
+    if (!guild) throw new Error(`FakeDiscord: no guild ${id}; create it with createGuild`);
+    return guild;
+  }
+
+  #role(guild: GuildState, id: string): RoleState {
+    const role = guild.roles.get(id);
+    if (!role) throw new Error(`FakeDiscord: guild ${guild.id} has no role ${id}`);
+    return role;
+  }
+
+  #member(guild: GuildState, id: string): MemberState {
+    const member = guild.members.get(id);
+    if (!member) throw new Error(`FakeDiscord: ${id} is not a member of guild ${guild.id}; use addMember`);
+    return member;
+  }
+
+  #checkedRoles(guild: GuildState, roles: string[]): string[] {
+    for (const role of roles) {
+      this.#role(guild, role);
+      if (role === guild.id)
+        throw new Error("FakeDiscord: @everyone is implied; do not list it as a member's role");
+    }
+    return [...new Set(roles)];
+  }
+
+  #guildChannel(channelId: string): { guild: GuildState; channel: ChannelState } {
+    const channel = this.#channels.get(channelId);
+    const guild = channel?.guildId === undefined ? undefined : this.#guilds.get(channel.guildId);
+    if (!channel || !guild)
+      throw new Error(`FakeDiscord: no channel ${channelId} in a guild made with createGuild`);
+    if (channel.deleted) throw new Error(`FakeDiscord: channel ${channelId} was deleted`);
+    return { guild, channel };
+  }
+
+  #guildChannels(guild: GuildState): ChannelState[] {
+    return [...this.#channels.values()].filter((c) => c.guildId === guild.id && !c.deleted);
+  }
+
+  #putOverwrite(guild: GuildState, channel: ChannelState, spec: OverwriteSpec): void {
+    if (spec.type !== "role" && spec.type !== "member")
+      throw new Error(
+        `FakeDiscord: an overwrite's type is "role" or "member", not ${JSON.stringify(spec.type)}`,
+      );
+    if (spec.type === "role") this.#role(guild, spec.id);
+    else this.#member(guild, spec.id);
+    const overwrite: Overwrite = {
+      id: spec.id,
+      type: spec.type === "role" ? 0 : 1,
+      allow: toPermissionBits(spec.allow ?? 0n, `allow of the overwrite for ${spec.id}`),
+      deny: toPermissionBits(spec.deny ?? 0n, `deny of the overwrite for ${spec.id}`),
+    };
+    channel.overwrites = [...(channel.overwrites ?? []).filter((o) => o.id !== spec.id), overwrite];
+  }
+
+  #permissionsIn(guild: GuildState, channel: ChannelState, user: string): bigint {
+    return memberPermissions(guild, user, channel.overwrites ?? []);
+  }
+
+  /** Sends a guild event to a bot that asked for the GUILDS intent; `data` is built only then. */
+  #guildEvent(event: string, data: () => Json): void {
+    if (this.#gateway.hasSession && (this.#gateway.intents & GUILDS_INTENT) !== 0)
+      this.#gateway.dispatch(event, data());
+  }
+
+  /** The channel of an interaction in a test-made guild: Discord's client only sends from one the user can see. */
+  #interactionChannel(guild: GuildState, user: string, channelId: string | undefined): ChannelState {
+    const id = channelId ?? this.#guildChannels(guild).find((c) => TEXT_CHANNEL_TYPES.includes(c.type))?.id;
+    if (id === undefined)
+      throw new Error(`FakeDiscord: guild ${guild.id} has no text channel; use createChannel`);
+    const channel = this.#channels.get(id);
+    if (!channel || channel.guildId !== guild.id)
+      throw new Error(`FakeDiscord: guild ${guild.id} has no channel ${id}`);
+    if (channel.deleted) throw new Error(`FakeDiscord: channel ${id} was deleted`);
+    this.#member(guild, user);
+    if (!allows(this.#permissionsIn(guild, channel, user), Permission.ViewChannel))
+      throw new Error(`FakeDiscord: ${user} cannot view channel ${id}, so cannot use it`);
+    if (!guild.botPresent) throw new Error(`FakeDiscord: the bot is not in guild ${guild.id}`);
+    return channel;
+  }
+
+  /** A channel, role or mentionable option's id must name something of the guild the command is used in. */
+  #checkReference(guild: GuildState | undefined, where: string, declared: DeclaredOption, id: string): void {
+    const fail: (why: string) => never = (why) => {
+      throw new Error(
+        `FakeDiscord: ${where} option "${declared.name}": ${why}; Discord's client would not send this`,
+      );
+    };
+    if (!guild) fail("channel, role and mentionable options need a guild made with createGuild");
+    if (declared.type === 7) {
+      const channel = this.#channels.get(id);
+      if (!channel || channel.guildId !== guild.id || channel.deleted)
+        fail(`guild ${guild.id} has no channel ${id}`);
+      const types = declared.channel_types ?? [];
+      if (types.length > 0 && !types.includes(channel.type))
+        fail(`channel ${id} has type ${channel.type}, not one of ${types.join(", ")}`);
+    } else if (declared.type === 8) {
+      if (!guild.roles.has(id)) fail(`guild ${guild.id} has no role ${id}`);
+    } else if (!guild.roles.has(id) && !guild.members.has(id)) {
+      fail(`${id} is neither a role nor a member of guild ${guild.id}`);
+    }
+  }
+
+  /** `data.resolved` for the channel, role and mentionable options: what Discord sends with the ids. */
+  #resolveReferences(guild: GuildState, invoker: string, options: unknown): Json {
+    const channels: Json = {};
+    const roles: Json = {};
+    const users: Json = {};
+    const members: Json = {};
+    for (const { type, value } of referenceOptions(options)) {
+      const channel = this.#channels.get(value);
+      const role = guild.roles.get(value);
+      if (type === 7 && channel?.guildId === guild.id) {
+        // Partial channels: id, name, type, and the invoking member's permissions there.
+        channels[value] = {
+          id: channel.id,
+          name: channel.name,
+          type: channel.type,
+          permissions: this.#permissionsIn(guild, channel, invoker).toString(),
+        };
+      } else if (role) {
+        roles[value] = roleJson(role);
+      } else if (type === 9 && guild.members.has(value)) {
+        const { user, deaf: _deaf, mute: _mute, ...partial } = this.#memberJson(guild, value);
+        users[value] = user;
+        members[value] = partial;
+      }
+    }
+    const resolved: Json = {};
+    for (const [key, map] of Object.entries({ channels, roles, users, members }))
+      if (Object.keys(map).length > 0) resolved[key] = map;
+    return resolved;
+  }
+
+  #memberJson(guild: GuildState, id: string): Json {
+    const member = this.#member(guild, id);
+    return {
+      user: this.#users.get(id) ?? { id },
+      nick: null,
+      avatar: null,
+      roles: [...member.roles],
+      joined_at: new Date(member.joinedAt).toISOString(),
+      premium_since: null,
+      deaf: false,
+      mute: false,
+      flags: 0,
+      pending: false,
+      communication_disabled_until: null,
+    };
+  }
+
+  /** GUILD_CREATE: the guild with its channels and roles, and the bot's own member. */
+  #guildCreateJson(guild: GuildState): Json {
+    return {
+      ...guildJson(guild),
+      joined_at: new Date(guild.members.get(this.applicationId)?.joinedAt ?? Date.now()).toISOString(),
+      large: false,
+      unavailable: false,
+      member_count: guild.members.size,
+      members: guild.botPresent ? [this.#memberJson(guild, this.applicationId)] : [],
+      channels: this.#guildChannels(guild).map((channel) => this.#channelJson(channel)),
+      threads: [],
+      presences: [],
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+    };
+  }
+
+  /** A guild the bot asks about over REST: unknown is 10004, one it is not in is 50001. */
+  #guildForBot(params: Record<string, string>): GuildState {
+    const guild = this.#guilds.get(params.guild_id ?? "");
+    if (!guild) throw notFound(DiscordErrorCode.UnknownGuild, "Unknown Guild");
+    if (!guild.botPresent) throw missingAccess();
+    return guild;
+  }
+
+  /** Who a new message notifies where it is posted (the author is the bot). */
+  #pingsOf(channelId: string, body: Json): MessagePings {
+    const content = typeof body.content === "string" ? body.content : "";
+    const allowed = parseAllowedMentions(body.allowed_mentions);
+    const channel = this.#channels.get(channelId);
+    const guild = channel?.guildId === undefined ? undefined : this.#guilds.get(channel.guildId);
+    if (!guild || !channel) {
+      return computePings(content, allowed, {
+        mentionableRoles: new Set(),
+        guildRoles: new Set(),
+        canMentionEveryone: false,
+      });
+    }
+    const roles = [...guild.roles.values()].filter((role) => role.id !== guild.id);
+    return computePings(content, allowed, {
+      mentionableRoles: new Set(roles.filter((role) => role.mentionable).map((role) => role.id)),
+      guildRoles: new Set(roles.map((role) => role.id)),
+      canMentionEveryone: allows(
+        this.#permissionsIn(guild, channel, this.applicationId),
+        Permission.MentionEveryone,
+      ),
+    });
   }
 
   // ---- state helpers ---------------------------------------------------------------------------------------------
@@ -741,7 +1210,35 @@ export class FakeDiscord {
     return channel;
   }
 
-  #channelJson(channel: ChannelState): Json {
+  /**
+   * A channel as the API shows it. For an interaction's `channel`, `viewerId` is the invoking user: Discord adds
+   * `permissions`, that user's permissions in the channel.
+   */
+  #channelJson(channel: ChannelState, viewerId?: string): Json {
+    const guild = channel.guildId === undefined ? undefined : this.#guilds.get(channel.guildId);
+    if (guild) {
+      const json: Json = {
+        id: channel.id,
+        type: channel.type,
+        guild_id: guild.id,
+        name: channel.name,
+        position: channel.position ?? 0,
+        parent_id: null,
+        flags: 0,
+        permission_overwrites: (channel.overwrites ?? []).map(overwriteJson),
+      };
+      if (TEXT_CHANNEL_TYPES.includes(channel.type)) {
+        const last = [...this.#messages.values()].filter((m) => m.channelId === channel.id).at(-1);
+        Object.assign(json, {
+          topic: null,
+          nsfw: false,
+          last_message_id: last?.id ?? null,
+          rate_limit_per_user: 0,
+        });
+      }
+      if (viewerId !== undefined) json.permissions = this.#permissionsIn(guild, channel, viewerId).toString();
+      return json;
+    }
     if (channel.type === 1) {
       const recipient = this.#users.get(channel.recipientId ?? "") ?? { id: channel.recipientId };
       const last = [...this.#messages.values()].filter((m) => m.channelId === channel.id).at(-1);
@@ -781,9 +1278,9 @@ export class FakeDiscord {
       timestamp: new Date(message.createdAt).toISOString(),
       edited_timestamp: message.editedAt === null ? null : new Date(message.editedAt).toISOString(),
       tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
+      mention_everyone: message.pings.everyone,
+      mentions: message.pings.users.map((id) => this.#users.get(id) ?? { id }),
+      mention_roles: message.pings.roles,
       attachments: message.attachments.map(attachmentJson),
       embeds: message.embeds,
       components: message.components,
@@ -823,6 +1320,8 @@ export class FakeDiscord {
       createdAt: now,
       editedAt: null,
       deleted: false,
+      allowedMentions: body.allowed_mentions === undefined ? null : asJson(body.allowed_mentions),
+      pings: this.#pingsOf(channelId, body),
       ...extra,
     };
     if (typeof body.nonce === "string" || typeof body.nonce === "number") message.nonce = body.nonce;
@@ -1017,6 +1516,24 @@ export class FakeDiscord {
       status: 200,
       body: this.#channelJson(this.#channel(params)),
     }));
+    this.#route("GET", "/guilds/:guild_id", true, ({ params }) => ({
+      status: 200,
+      body: guildJson(this.#guildForBot(params)),
+    }));
+    this.#route("GET", "/guilds/:guild_id/roles", true, ({ params }) => ({
+      status: 200,
+      body: [...this.#guildForBot(params).roles.values()].map(roleJson),
+    }));
+    this.#route("GET", "/guilds/:guild_id/channels", true, ({ params }) => {
+      const guild = this.#guildForBot(params);
+      return { status: 200, body: this.#guildChannels(guild).map((channel) => this.#channelJson(channel)) };
+    });
+    this.#route("GET", "/guilds/:guild_id/members/:user_id", true, ({ params }) => {
+      const guild = this.#guildForBot(params);
+      if (!guild.members.has(params.user_id ?? ""))
+        throw notFound(DiscordErrorCode.UnknownMember, "Unknown Member");
+      return { status: 200, body: this.#memberJson(guild, params.user_id ?? "") };
+    });
     this.#route("POST", "/channels/:channel_id/messages", true, ({ params, body }) =>
       this.#postChannelMessage(params, asJson(body)),
     );
@@ -1028,6 +1545,7 @@ export class FakeDiscord {
       const message = this.#channelMessage(params);
       const json = asJson(body);
       assertValidMessageBody(json, false);
+      parseAllowedMentions(json.allowed_mentions);
       this.#editMessage(message, json);
       return { status: 200, body: this.#messageJson(message) };
     });
@@ -1138,8 +1656,33 @@ export class FakeDiscord {
 
   #channel(params: Record<string, string>): ChannelState {
     const channel = this.#channels.get(params.channel_id ?? "");
-    if (!channel) throw notFound(DiscordErrorCode.UnknownChannel, "Unknown Channel");
+    if (!channel || channel.deleted) throw notFound(DiscordErrorCode.UnknownChannel, "Unknown Channel");
+    const guild = channel.guildId === undefined ? undefined : this.#guilds.get(channel.guildId);
+    // Discord hides a channel the bot cannot see, or of a guild it is not in, behind 50001.
+    if (
+      guild &&
+      (!guild.botPresent ||
+        !allows(this.#permissionsIn(guild, channel, this.applicationId), Permission.ViewChannel))
+    )
+      throw missingAccess();
     return channel;
+  }
+
+  /** Refuses a message the bot may not post in a guild channel it can see, as Discord does (50008, 50013). */
+  #assertMayPost(channel: ChannelState, body: Json): void {
+    const guild = channel.guildId === undefined ? undefined : this.#guilds.get(channel.guildId);
+    if (!guild) return;
+    if (channel.type === CATEGORY_CHANNEL_TYPE) {
+      throw new DiscordHttpError(400, {
+        message: "Cannot send messages in a non-text channel",
+        code: DiscordErrorCode.CannotSendMessagesInNonTextChannel,
+      });
+    }
+    const permissions = this.#permissionsIn(guild, channel, this.applicationId);
+    let needed = Permission.SendMessages;
+    if (Array.isArray(body.embeds) && body.embeds.length > 0) needed |= Permission.EmbedLinks;
+    if (UPLOADS.has(body)) needed |= Permission.AttachFiles;
+    if (!allows(permissions, needed)) throw missingPermissions();
   }
 
   #channelMessage(params: Record<string, string>): StoredMessage {
@@ -1159,6 +1702,8 @@ export class FakeDiscord {
       });
     }
     assertValidMessageBody(body, true);
+    this.#assertMayPost(channel, body);
+    parseAllowedMentions(body.allowed_mentions);
     const nonce = body.nonce;
     const nonceKey = nonce !== undefined && nonce !== null ? `${channel.id}|${String(nonce)}` : null;
     if (nonceKey && body.enforce_nonce === true) {
@@ -1487,6 +2032,18 @@ function collectCustomIds(rows: Json[]): string[] {
     ...(typeof row.custom_id === "string" ? [row.custom_id] : []),
     ...collectCustomIds(Array.isArray(row.components) ? (row.components as Json[]) : []),
   ]);
+}
+
+/** The channel, role and mentionable options of a command (subcommands included), with their values. */
+function referenceOptions(options: unknown): { type: number; value: string }[] {
+  if (!Array.isArray(options)) return [];
+  return (options as Json[]).flatMap((option) =>
+    typeof option.type === "number" &&
+    REFERENCE_OPTION_TYPES.includes(option.type) &&
+    typeof option.value === "string"
+      ? [{ type: option.type, value: option.value }]
+      : referenceOptions(option.options),
+  );
 }
 
 function failureMatches(failure: InjectedFailure, routeName: string, concrete: string): boolean {

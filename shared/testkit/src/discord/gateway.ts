@@ -50,6 +50,8 @@ interface Session {
   seq: number;
   buffer: { s: number; payload: string }[];
   socket: WebSocket | null;
+  /** The intents IDENTIFY asked for. */
+  intents: number;
 }
 
 export interface GatewayOptions {
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   gatewayUrl: () => string;
   readyData: (sessionId: string, resumeUrl: string) => Json;
+  /** Called right after READY is dispatched, to send what Discord sends next (GUILD_CREATE). */
+  afterReady?: (intents: number) => void;
   signal: ChangeSignal;
 }
 
@@ -86,6 +90,11 @@ export class FakeGateway {
   /** True while the current session has an open websocket. */
   get connected(): boolean {
     return this.#current?.socket?.readyState === WebSocket.OPEN;
+  }
+
+  /** The intents of the current session (0 before any IDENTIFY). */
+  get intents(): number {
+    return this.#current?.intents ?? 0;
   }
 
   get hasSession(): boolean {
@@ -144,11 +153,18 @@ export class FakeGateway {
           return null;
         }
         this.stats.identifies += 1;
-        const created: Session = { id: randomBytes(16).toString("hex"), seq: 0, buffer: [], socket: ws };
+        const created: Session = {
+          id: randomBytes(16).toString("hex"),
+          seq: 0,
+          buffer: [],
+          socket: ws,
+          intents: typeof d.intents === "number" ? d.intents : 0,
+        };
         this.#sessions.set(created.id, created);
         this.#current = created;
         const resumeUrl = this.#options.gatewayUrl();
         this.#dispatchTo(created, "READY", this.#options.readyData(created.id, resumeUrl));
+        this.#options.afterReady?.(created.intents);
         return created;
       }
       case Op.Resume: {

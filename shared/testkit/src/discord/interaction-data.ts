@@ -11,12 +11,24 @@ const OptionType = {
   String: 3,
   Integer: 4,
   Boolean: 5,
+  Channel: 7,
+  Role: 8,
+  Mentionable: 9,
   Number: 10,
   Attachment: 11,
 } as const;
 
-interface DeclaredOption {
+/** Option types whose value is the id of a guild object, resolved in `data.resolved`. */
+export const REFERENCE_OPTION_TYPES: readonly number[] = [
+  OptionType.Channel,
+  OptionType.Role,
+  OptionType.Mentionable,
+];
+
+export interface DeclaredOption {
   type: number;
+  /** For channel options: the channel types the user may pick (empty or absent: any). */
+  channel_types?: number[];
   name: string;
   required?: boolean;
   autocomplete?: boolean;
@@ -44,6 +56,11 @@ export interface BuildOptions {
    * before it sends anything. Default true.
    */
   validate?: boolean;
+  /**
+   * Checks the id given to a channel, role or mentionable option (it must name something of the guild the command is
+   * used in); throws with the reason Discord's client would not offer it.
+   */
+  checkReference?: (where: string, declared: DeclaredOption, id: string) => void;
 }
 
 function inferType(value: OptionValue): number {
@@ -52,7 +69,12 @@ function inferType(value: OptionValue): number {
   return OptionType.String;
 }
 
-function checkValue(where: string, declared: DeclaredOption, value: OptionValue): void {
+function checkValue(
+  where: string,
+  declared: DeclaredOption,
+  value: OptionValue,
+  options: BuildOptions,
+): void {
   const fail = (why: string) => {
     throw new Error(
       `FakeDiscord: ${where} option "${declared.name}" ${why}; Discord's client would not send this`,
@@ -74,6 +96,13 @@ function checkValue(where: string, declared: DeclaredOption, value: OptionValue)
     case OptionType.Attachment:
       // The id of a file the user attached (FakeDiscord.attachFile); its details go in `resolved.attachments`.
       if (typeof value !== "string") fail("is an attachment option: give FakeDiscord.attachFile's id");
+      break;
+    case OptionType.Channel:
+    case OptionType.Role:
+    case OptionType.Mentionable:
+      // The user picks from a list, so the value is always an id of the guild.
+      if (typeof value !== "string" || !/^\d+$/.test(value)) fail("takes an id (a snowflake string)");
+      else options.checkReference?.(where, declared, value);
       break;
     default:
       fail(`has type ${declared.type}, which the fake cannot fill in yet`);
@@ -119,7 +148,7 @@ function leafOptions(
       out.push({ name, type: declaration?.type ?? OptionType.String, value: String(value), focused: true });
       continue;
     }
-    if (validate && declaration) checkValue(where, declaration, value);
+    if (validate && declaration) checkValue(where, declaration, value, options);
     out.push({ name, type: declaration?.type ?? inferType(value), value });
   }
   if (validate && options.focused === undefined) {
