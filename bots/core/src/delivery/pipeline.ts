@@ -465,8 +465,8 @@ export class DeliveryPipeline {
           return;
         }
         // A platform's flood wait usually holds for every chat (Telegram's overall limit): sending on would only
-        // collect more 429s, so everything waits it out.
-        if (failure.retryAfterMs !== undefined) limiter.backOff(failure.retryAfterMs);
+        // collect more 429s, so everything waits it out (a group's own limit holds only the group).
+        if (failure.retryAfterMs !== undefined) limiter.floodWait(failure.retryAfterMs, chat);
         logger.warn({ triggerIds, attempt, code: failure.code, delayMs: delay }, "send failed, retrying");
         await this.#stopLatch.sleep(delay);
         continue;

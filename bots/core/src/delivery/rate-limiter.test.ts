@@ -90,6 +90,28 @@ describe("RateLimiter", () => {
     expect(time.now()).toBeCloseTo(1000 + 1000 / 30, 6);
   });
 
+  it("holds only a slower chat on its 429, and every chat on another chat's", async () => {
+    const time = virtualTime();
+    const limiter = new RateLimiter(
+      {
+        globalPerSecond: 30,
+        perChatPerSecond: 1,
+        slowerChats: { matches: (chat) => chat.startsWith("-"), perSecond: 20 / 60 },
+      },
+      time.now,
+      time.sleep,
+    );
+    await limiter.acquire("-100777");
+    limiter.floodWait(40_000, "-100777");
+    await limiter.acquire("42");
+    expect(time.now()).toBeLessThan(100);
+    await limiter.acquire("-100777");
+    expect(time.now()).toBe(40_000);
+    limiter.floodWait(5_000, "42");
+    await limiter.acquire("43");
+    expect(time.now()).toBe(45_000);
+  });
+
   it("without headroom spaces slots exactly by the rate", async () => {
     const time = virtualTime();
     const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 2 }, time.now, time.sleep);

@@ -99,6 +99,15 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * The platform answered a send to `chatId` with a 429. Telegram's overall limit holds every chat, so usually
+   * everything waits it out; a slower chat's 429 (a group's 20 a minute, with waits of up to a minute) holds
+   * only that chat, or one busy group would stop every DM.
+   */
+  floodWait(delayMs: number, chatId: string): void {
+    this.backOff(delayMs, this.#slowerChats?.matches(chatId) ? chatId : undefined);
+  }
+
   /** The platform said wait: no send to this chat (or anywhere, if global) before the delay has passed. */
   backOff(delayMs: number, chatId?: string): void {
     const until = this.#now() + delayMs;

@@ -172,7 +172,7 @@ export class QuietHours implements QuietHoursGate {
         outcome = { status: "undeliverable", reason: error.code };
       } else {
         if (error instanceof DeliveryError && error.retryAfterMs !== undefined) {
-          limiter.backOff(error.retryAfterMs);
+          limiter.floodWait(error.retryAfterMs, chatId);
         }
         // The lease runs out and a later pass sends it.
         logger.warn({ err: error, chatId }, "digest not sent; a later pass retries");
