@@ -668,6 +668,7 @@ describe("groups, supergroups and administrators", () => {
     bot.action("p:1", async (ctx) => {
       pressedBy.push(ctx.from.id);
       await ctx.answerCbQuery("Paused");
+      await ctx.editMessageText("Paused by an administrator");
     });
     await launch(fake, bot);
 
@@ -686,9 +687,10 @@ describe("groups, supergroups and administrators", () => {
     expect(group.id).toBeLessThan(0);
 
     fake.userPresses(ALICE, first, "p:1");
-    await until(() => fake.answeredCallbacks().length === 1, "the press to be answered");
+    const edit = await fake.waitForMessageIn(group.id, (m) => m.method === "editMessageText");
     expect(pressedBy).toEqual([ALICE.id]);
     expect(fake.answeredCallbacks()[0]).toMatchObject({ userId: ALICE.id, text: "Paused" });
+    expect(edit).toMatchObject({ messageId: first.messageId, text: "Paused by an administrator" });
     expect(() => fake.userPresses(CAROL, first, "p:1")).toThrow(/not in group/);
   });
 

@@ -297,8 +297,10 @@ const KEYBOARD_BUTTON_KINDS = [
 /**
  * A Telegram Bot API server for tests: real HTTP on a free port, so an unmodified bot library (telegraf) reaches
  * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userSendsDocument`,
- * `userPresses`, `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
- * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ * `userPresses`, `blockBot`) and groups (`createGroup`, `userSendsInGroup`, `addBotToGroup`, `removeBotFromGroup`,
+ * `migrateToSupergroup`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`)
+ * and inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ * README.md beside this file lists the whole test-side API.
  *
  * @example
  * const telegram = await FakeTelegram.start();
