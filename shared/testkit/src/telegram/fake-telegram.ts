@@ -227,6 +227,8 @@ interface GroupState extends Conversation {
   upgradedTo: number | undefined;
 }
 
+type ReachableChat = ChatState | GroupState;
+
 interface BotState {
   token: string;
   user: BotUser;
@@ -529,7 +531,7 @@ export class FakeTelegram {
     if (group !== undefined && !isInChat(group.members.get(user.id))) {
       throw new Error(`userPresses: user ${user.id} is not in group ${ref.chatId}`);
     }
-    const chat: Conversation | undefined = group ?? bot.chats.get(ref.chatId);
+    const chat: ReachableChat | undefined = group ?? bot.chats.get(ref.chatId);
     const current = chat?.messages.get(ref.messageId);
     if (chat === undefined || current === undefined) {
       throw new Error(`userPresses: message ${ref.messageId} does not exist in chat ${ref.chatId}`);
@@ -544,7 +546,7 @@ export class FakeTelegram {
     const query: CallbackQuery = {
       id: String(4_200_000_000_000 + this.#nextCallbackQueryId++),
       // In a group the press comes from whoever pressed; in a private chat, from the chat's user.
-      from: group === undefined ? structuredClone((chat as ChatState).user) : this.#groupUser(group, user),
+      from: isGroup(chat) ? this.#groupUser(chat, user) : structuredClone(chat.user),
       message: structuredClone(current),
       chat_instance: `${bot.user.id}${chat.chat.id}`,
       data: callbackData,
@@ -1220,9 +1222,7 @@ export class FakeTelegram {
         const userId = Number(params.user_id);
         if (!Number.isSafeInteger(userId) || userId <= 0) throw badRequest("invalid user_id specified");
         if (!isGroup(chat)) {
-          const privateChat = chat as ChatState;
-          if (userId === privateChat.user.id)
-            return { status: "member", user: structuredClone(privateChat.user) };
+          if (userId === chat.user.id) return { status: "member", user: structuredClone(chat.user) };
           if (userId === bot.user.id) return { status: "member", user: botAsUser(bot) };
           throw badRequest("user not found");
         }
@@ -1276,10 +1276,10 @@ export class FakeTelegram {
     bot: BotState,
     params: Params,
     content?: "text messages" | "photos" | "documents",
-  ): Conversation {
+  ): ReachableChat {
     const chat = this.#knownChat(bot, params);
     if (!isGroup(chat)) {
-      if ((chat as ChatState).blocked) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+      if (chat.blocked) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
       return chat;
     }
     const member = chat.members.get(bot.user.id);
@@ -1295,7 +1295,7 @@ export class FakeTelegram {
   }
 
   /** A chat the bot can reach: its private chat with a user, or a group it is in (with Telegram's refusals). */
-  #knownChat(bot: BotState, params: Params): Conversation {
+  #knownChat(bot: BotState, params: Params): ReachableChat {
     const raw = params.chat_id;
     if (raw === undefined || raw === null || raw === "") throw badRequest("chat_id is empty");
     const chatId = typeof raw === "number" ? raw : Number(raw);
@@ -1322,7 +1322,7 @@ export class FakeTelegram {
     return group;
   }
 
-  #editableMessage(bot: BotState, params: Params): { chat: Conversation; message: Message } {
+  #editableMessage(bot: BotState, params: Params): { chat: ReachableChat; message: Message } {
     if (params.inline_message_id !== undefined) throw badRequest("MESSAGE_ID_INVALID");
     const chat = this.#writableChat(bot, params);
     const messageId = optionalInteger(params, "message_id");
@@ -1415,7 +1415,7 @@ export class FakeTelegram {
    * A paid broadcast counts against its own, higher overall limit instead of the free one; per chat alike. A group
    * also has its per-minute limit on top of the per-chat one.
    */
-  #checkRateLimits(bot: BotState, chat: Conversation, paidBroadcast: boolean): void {
+  #checkRateLimits(bot: BotState, chat: ReachableChat, paidBroadcast: boolean): void {
     const now = this.#now();
     const overall = paidBroadcast ? bot.paidBroadcastLimiter : bot.globalLimiter;
     const globalWait = overall.retryAfterSeconds("all", now);
@@ -1649,7 +1649,7 @@ function refusalReason(error: unknown): RefusalReason {
   return error instanceof RateLimited || error instanceof InjectedFault ? error.reason : "api";
 }
 
-function isGroup(chat: Conversation): chat is GroupState {
+function isGroup(chat: ReachableChat): chat is GroupState {
   return chat.chat.type !== "private";
 }
 
