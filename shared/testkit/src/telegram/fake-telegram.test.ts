@@ -948,6 +948,34 @@ describe("groups, supergroups and administrators", () => {
     expect(customLimited.parameters?.retry_after).toBe(8);
   });
 
+  it("sends chat_member about other members only to an administrator bot that asked for it", async () => {
+    const fake = await startFake();
+    const members = [
+      { user: ALICE, status: "creator" as const },
+      { user: BOB, status: "member" as const },
+    ];
+    const watched = fake.createGroup({ title: "Watched", members, botStatus: "administrator" });
+    const unwatched = fake.createGroup({ title: "Unwatched", members });
+
+    fake.setMemberStatus(watched.id, { user: BOB, status: "administrator" }, { by: ALICE });
+    fake.setMemberStatus(unwatched.id, { user: BOB, status: "administrator" }, { by: ALICE });
+    const updates = (await rawCall(fake, "getUpdates", { allowed_updates: ["chat_member"] })).body
+      .result as Update[];
+
+    expect(
+      updates.map((u) => [
+        u.chat_member?.chat.id,
+        u.chat_member?.from.id,
+        u.chat_member?.old_chat_member.status,
+        u.chat_member?.new_chat_member.status,
+      ]),
+    ).toEqual([[watched.id, ALICE.id, "member", "administrator"]]);
+    expect((await botFor(fake).telegram.getChatMember(unwatched.id, BOB.id)).status).toBe("administrator");
+    expect(() => fake.setMemberStatus(watched.id, { user: BOB, status: "left" }, { by: CAROL })).toThrow(
+      /not in group/,
+    );
+  });
+
   it("refuses group set-ups Telegram could not have, with a message saying why", async () => {
     const fake = await startFake();
     const members = [{ user: ALICE, status: "creator" as const }];

@@ -701,17 +701,36 @@ export class FakeTelegram {
     this.#changeBotMember(bot, group, remover, options.kick === true ? "kicked" : "left", {});
   }
 
-  /** Changes a user's status in a group (promote, restrict, ban…) without telling the bot (no chat_member). */
-  setMemberStatus(groupId: number, member: FakeGroupMember): void {
+  /**
+   * `by` (default: the user themself) changes a user's status in a group: promote, restrict, ban, leave… Bots that
+   * are administrators there get a `chat_member` update, which, as on Telegram, is delivered only to a bot that
+   * lists it in getUpdates' `allowed_updates`.
+   */
+  setMemberStatus(groupId: number, member: FakeGroupMember, options: { by?: FakeUserInput } = {}): void {
     const group = this.#liveGroup(groupId, "setMemberStatus");
-    const { user, status, ...options } = member;
+    const { user, status, ...memberOptions } = member;
     if (this.#botById(user.id) !== undefined) {
       throw new Error("setMemberStatus: change the bot's status with addBotToGroup or removeBotFromGroup");
     }
+    const by =
+      options.by === undefined ? undefined : this.#memberActing(group, options.by, "setMemberStatus");
     // A user named before keeps that name unless the test gives a new one.
-    const known = group.members.get(user.id)?.user;
-    const asUser = known !== undefined && user.first_name === undefined ? known : groupUser(user);
-    group.members.set(user.id, chatMember(structuredClone(asUser), status, group.chat.type, options));
+    const before = group.members.get(user.id);
+    const asUser = before !== undefined && user.first_name === undefined ? before.user : groupUser(user);
+    const after = chatMember(structuredClone(asUser), status, group.chat.type, memberOptions);
+    group.members.set(user.id, after);
+    for (const bot of this.#botsIn(group)) {
+      if (!isAdministrator(group.members.get(bot.user.id))) continue;
+      bot.updates.push({
+        chat_member: {
+          chat: structuredClone(group.chat),
+          from: structuredClone(by ?? asUser),
+          date: this.#unixTime(),
+          old_chat_member: structuredClone(before ?? { status: "left", user: asUser }),
+          new_chat_member: structuredClone(after),
+        },
+      });
+    }
   }
 
   /**

@@ -217,6 +217,7 @@ export interface Update {
   message?: Message;
   callback_query?: CallbackQuery;
   my_chat_member?: ChatMemberUpdated;
+  chat_member?: ChatMemberUpdated;
 }
 
 export interface BotCommand {
