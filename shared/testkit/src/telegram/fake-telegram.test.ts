@@ -704,10 +704,13 @@ describe("groups, supergroups and administrators", () => {
     fake.userSendsInGroup(plainMember.id, ALICE, "/alert@other_bot AAPL above 1");
     fake.userSendsInGroup(plainMember.id, ALICE, "/alerts");
     fake.userSendsInGroup(asAdmin.id, ALICE, "good morning");
+    const question = await botFor(fake).telegram.sendMessage(plainMember.id, "Which ticker?");
+    fake.userSendsInGroup(plainMember.id, ALICE, "AAPL", { replyTo: question.message_id });
 
     expect(fake.pendingUpdates().map((u) => [u.message?.chat.id, u.message?.text])).toEqual([
       [plainMember.id, "/alerts"],
       [asAdmin.id, "good morning"],
+      [plainMember.id, "AAPL"],
     ]);
     expect(() => fake.userSendsInGroup(plainMember.id, CAROL, "hi")).toThrow(/not in group/);
   });
