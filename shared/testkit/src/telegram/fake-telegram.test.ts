@@ -1,4 +1,5 @@
 import { Input, Markup, Telegraf, TelegramError } from "telegraf";
+import { message } from "telegraf/filters";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.ts";
 import type { Update } from "./types.ts";
@@ -636,5 +637,367 @@ describe("files: documents both ways", () => {
     fake.userSendsDocument(ALICE, { filename: "big.bin", data: Buffer.alloc(20 * 1024 * 1024 + 1) });
     const error = await telegramError(bot.telegram.getFile(await received));
     expect(error.description).toBe("Bad Request: file is too big");
+  });
+});
+
+describe("groups, supergroups and administrators", () => {
+  const CAROL = { id: 1003, first_name: "Carol" };
+  const DAVE = { id: 1004, first_name: "Dave" };
+  const ERIN = { id: 1005, first_name: "Erin" };
+  const FRANK = { id: 1006, first_name: "Frank" };
+
+  it("delivers group commands in both forms with the group chat and the sender; a press comes from the presser", async () => {
+    const fake = await startFake({ rateLimits: { perChat: { limit: 10, windowMs: 1000 } } });
+    const group = fake.createGroup({
+      title: "Traders",
+      members: [
+        { user: ALICE, status: "creator" },
+        { user: BOB, status: "member" },
+      ],
+    });
+    const bot = botFor(fake);
+    const seen: Array<{ chat: unknown; from: number; payload: string }> = [];
+    bot.command("alert", async (ctx) => {
+      seen.push({ chat: ctx.chat, from: ctx.from.id, payload: ctx.payload });
+      await ctx.reply(
+        `Alert set: ${ctx.payload}`,
+        Markup.inlineKeyboard([Markup.button.callback("Pause", "p:1")]),
+      );
+    });
+    const pressedBy: number[] = [];
+    bot.action("p:1", async (ctx) => {
+      pressedBy.push(ctx.from.id);
+      await ctx.answerCbQuery("Paused");
+      await ctx.editMessageText("Paused by an administrator");
+    });
+    await launch(fake, bot);
+
+    fake.userSendsInGroup(group.id, BOB, `/alert@${fake.botUser().username} AAPL above 200`);
+    const first = await fake.waitForMessageIn(group.id);
+    const plain = fake.userSendsInGroup(group.id, ALICE, "/alert MSFT below 300");
+    await fake.waitForMessages((m) => m.chatId === group.id, 2);
+
+    expect(plain.entities).toEqual([{ type: "bot_command", offset: 0, length: 6 }]);
+    expect(seen).toEqual([
+      { chat: { id: group.id, type: "group", title: "Traders" }, from: BOB.id, payload: "AAPL above 200" },
+      { chat: { id: group.id, type: "group", title: "Traders" }, from: ALICE.id, payload: "MSFT below 300" },
+    ]);
+    expect(first).toMatchObject({ method: "sendMessage", text: "Alert set: AAPL above 200" });
+    expect(first.message.chat).toEqual({ id: group.id, type: "group", title: "Traders" });
+    expect(group.id).toBeLessThan(0);
+
+    fake.userPresses(ALICE, first, "p:1");
+    const edit = await fake.waitForMessageIn(group.id, (m) => m.method === "editMessageText");
+    expect(pressedBy).toEqual([ALICE.id]);
+    expect(fake.answeredCallbacks()[0]).toMatchObject({ userId: ALICE.id, text: "Paused" });
+    expect(edit).toMatchObject({ messageId: first.messageId, text: "Paused by an administrator" });
+    expect(() => fake.userPresses(CAROL, first, "p:1")).toThrow(/not in group/);
+  });
+
+  it("hides plain talk and other bots' commands from a bot in privacy mode, not from an administrator", async () => {
+    const fake = await startFake();
+    const members = [{ user: ALICE, status: "creator" as const }];
+    const plainMember = fake.createGroup({ title: "Quiet", members });
+    const asAdmin = fake.createGroup({ title: "Admin bot", members, botStatus: "administrator" });
+
+    fake.userSendsInGroup(plainMember.id, ALICE, "good morning");
+    fake.userSendsInGroup(plainMember.id, ALICE, "/alert@other_bot AAPL above 1");
+    fake.userSendsInGroup(plainMember.id, ALICE, "/alerts");
+    fake.userSendsInGroup(asAdmin.id, ALICE, "good morning");
+    const question = await botFor(fake).telegram.sendMessage(plainMember.id, "Which ticker?");
+    fake.userSendsInGroup(plainMember.id, ALICE, "AAPL", { replyTo: question.message_id });
+
+    expect(fake.pendingUpdates().map((u) => [u.message?.chat.id, u.message?.text])).toEqual([
+      [plainMember.id, "/alerts"],
+      [asAdmin.id, "good morning"],
+      [plainMember.id, "AAPL"],
+    ]);
+    expect(() => fake.userSendsInGroup(plainMember.id, CAROL, "hi")).toThrow(/not in group/);
+  });
+
+  it("answers getChatMember for each status, getChatAdministrators and getChat like Telegram", async () => {
+    const fake = await startFake();
+    fake.userSends(FRANK, "/start"); // met the bot in private, not in the group
+    const group = fake.createGroup({
+      type: "supergroup",
+      title: "Desk",
+      members: [
+        { user: ALICE, status: "creator" },
+        { user: BOB, status: "administrator", rights: { can_restrict_members: false }, customTitle: "Chief" },
+        { user: CAROL, status: "member" },
+        { user: DAVE, status: "restricted", restrictions: { can_send_messages: true } },
+        { user: ERIN, status: "left" },
+        { user: { id: 1007 }, status: "kicked" },
+      ],
+    });
+    const api = botFor(fake).telegram;
+
+    expect(String(group.id)).toMatch(/^-100\d{10}$/);
+    expect(await api.getChatMember(group.id, ALICE.id)).toEqual({
+      status: "creator",
+      user: { id: ALICE.id, is_bot: false, first_name: "Alice", username: "alice" },
+      is_anonymous: false,
+    });
+    const admin = await api.getChatMember(group.id, BOB.id);
+    expect(admin).toMatchObject({
+      status: "administrator",
+      custom_title: "Chief",
+      can_be_edited: false,
+      can_manage_chat: true,
+      can_delete_messages: true,
+      can_restrict_members: false,
+      can_promote_members: false,
+      can_pin_messages: true,
+    });
+    expect(await api.getChatMember(group.id, CAROL.id)).toEqual({
+      status: "member",
+      user: { id: CAROL.id, is_bot: false, first_name: "Carol" },
+    });
+    expect(await api.getChatMember(group.id, DAVE.id)).toMatchObject({
+      status: "restricted",
+      is_member: true,
+      can_send_messages: true,
+      can_send_photos: false,
+      until_date: 0,
+    });
+    expect((await api.getChatMember(group.id, ERIN.id)).status).toBe("left");
+    expect(await api.getChatMember(group.id, 1007)).toMatchObject({ status: "kicked", until_date: 0 });
+    expect(await api.getChatMember(group.id, FRANK.id)).toEqual({
+      status: "left",
+      user: { id: FRANK.id, is_bot: false, first_name: "Frank" },
+    });
+    expect(await api.getChatMember(group.id, fake.botUser().id)).toMatchObject({
+      status: "member",
+      user: { is_bot: true },
+    });
+
+    const stranger = await telegramError(api.getChatMember(group.id, 999_999));
+    expect([stranger.code, stranger.description]).toEqual([400, "Bad Request: user not found"]);
+    const noChat = await telegramError(api.getChatMember(-4_000_000_123, ALICE.id));
+    expect([noChat.code, noChat.description]).toEqual([400, "Bad Request: chat not found"]);
+
+    const admins = await api.getChatAdministrators(group.id);
+    expect(admins.map((member) => [member.user.id, member.status])).toEqual([
+      [ALICE.id, "creator"],
+      [BOB.id, "administrator"],
+    ]);
+    expect(await api.getChat(group.id)).toMatchObject({ id: group.id, type: "supergroup", title: "Desk" });
+    const privateAdmins = await telegramError(api.getChatAdministrators(FRANK.id));
+    expect(privateAdmins.description).toBe("Bad Request: there are no administrators in the private chat");
+  });
+
+  it("tells the bot through my_chat_member when it is added and kicked, and then refuses sends with 403", async () => {
+    const fake = await startFake();
+    const group = fake.createGroup({
+      title: "Traders",
+      members: [
+        { user: ALICE, status: "creator" },
+        { user: BOB, status: "member" },
+      ],
+      botStatus: "left",
+    });
+    const bot = botFor(fake);
+    const memberships: Array<{ from: number; chat: number; old: string; new: string; date: number }> = [];
+    const joined: number[] = [];
+    bot.on("my_chat_member", (ctx) => {
+      const update = ctx.myChatMember;
+      memberships.push({
+        from: update.from.id,
+        chat: update.chat.id,
+        old: update.old_chat_member.status,
+        new: update.new_chat_member.status,
+        date: update.date,
+      });
+    });
+    bot.on(message("new_chat_members"), (ctx) => {
+      joined.push(...ctx.message.new_chat_members.map((user) => user.id));
+    });
+    await launch(fake, bot);
+    const notYet = await telegramError(bot.telegram.sendMessage(group.id, "hello?"));
+    expect(notYet.description).toBe("Forbidden: bot is not a member of the group chat");
+
+    fake.addBotToGroup(group.id, BOB);
+    await until(() => memberships.length === 1 && joined.length === 1, "the bot to hear it was added");
+    await bot.telegram.sendMessage(group.id, "Hello, traders");
+    expect(() => fake.removeBotFromGroup(group.id, BOB)).toThrow(/not an administrator/);
+    fake.removeBotFromGroup(group.id, ALICE, { kick: true });
+    await until(() => memberships.length === 2, "the bot to hear it was kicked");
+
+    expect(memberships).toEqual([
+      { from: BOB.id, chat: group.id, old: "left", new: "member", date: expect.any(Number) },
+      { from: ALICE.id, chat: group.id, old: "member", new: "kicked", date: expect.any(Number) },
+    ]);
+    expect(joined).toEqual([fake.botUser().id]);
+    const kicked = await telegramError(bot.telegram.sendMessage(group.id, "still here?"));
+    expect([kicked.code, kicked.description]).toEqual([403, "Forbidden: bot was kicked from the group chat"]);
+    expect(fake.messagesTo(group.id).map((m) => m.text)).toEqual(["Hello, traders"]);
+    expect(fake.refusals().at(-1)).toMatchObject({ chatId: group.id, errorCode: 403, reason: "api" });
+  });
+
+  it("refuses a restricted bot what it may not send, and a supergroup it left with its own wording", async () => {
+    const fake = await startFake();
+    const api = botFor(fake).telegram;
+    const muted = fake.createGroup({
+      title: "Muted",
+      members: [{ user: ALICE, status: "creator" }],
+      botStatus: "restricted",
+      botOptions: { restrictions: { can_send_messages: true } },
+    });
+    await api.sendMessage(muted.id, "text is allowed");
+    const photo = await telegramError(api.sendPhoto(muted.id, "https://example.invalid/c.png"));
+    expect(photo.description).toBe("Bad Request: not enough rights to send photos to the chat");
+
+    const supergroup = fake.createGroup({
+      type: "supergroup",
+      title: "Big",
+      members: [{ user: ALICE, status: "creator" }],
+    });
+    await api.leaveChat(supergroup.id);
+    expect(fake.pendingUpdates().at(-1)?.my_chat_member).toMatchObject({
+      from: { id: fake.botUser().id },
+      new_chat_member: { status: "left" },
+    });
+    const left = await telegramError(api.sendMessage(supergroup.id, "hi"));
+    expect([left.code, left.description]).toEqual([
+      403,
+      "Forbidden: bot is not a member of the supergroup chat",
+    ]);
+  });
+
+  it("migrates a group to a supergroup: both service messages, and the old id answers with migrate_to_chat_id", async () => {
+    const fake = await startFake();
+    const group = fake.createGroup({
+      title: "Growing",
+      members: [
+        { user: ALICE, status: "creator" },
+        { user: BOB, status: "administrator" },
+      ],
+    });
+    const bot = botFor(fake);
+    const moves: Array<{ chat: number; type: string; to?: number; from?: number; sender: number }> = [];
+    bot.on(message("migrate_to_chat_id"), (ctx) => {
+      moves.push({
+        chat: ctx.chat.id,
+        type: ctx.chat.type,
+        to: ctx.message.migrate_to_chat_id,
+        sender: ctx.from.id,
+      });
+    });
+    bot.on(message("migrate_from_chat_id"), (ctx) => {
+      moves.push({
+        chat: ctx.chat.id,
+        type: ctx.chat.type,
+        from: ctx.message.migrate_from_chat_id,
+        sender: ctx.from.id,
+      });
+    });
+    await launch(fake, bot);
+
+    const supergroupId = fake.migrateToSupergroup(group.id);
+    await until(() => moves.length === 2, "both migration messages");
+
+    expect(String(supergroupId)).toMatch(/^-100\d{10}$/);
+    expect(moves).toEqual([
+      { chat: group.id, type: "group", to: supergroupId, sender: ALICE.id },
+      { chat: supergroupId, type: "supergroup", from: group.id, sender: 1087968824 },
+    ]);
+    const upgraded = await telegramError(bot.telegram.sendMessage(group.id, "hello?"));
+    expect(upgraded.code).toBe(400);
+    expect(upgraded.description).toBe("Bad Request: group chat was upgraded to a supergroup chat");
+    expect(upgraded.parameters?.migrate_to_chat_id).toBe(supergroupId);
+    expect(upgraded.response.parameters).toEqual({ migrate_to_chat_id: supergroupId });
+    await bot.telegram.sendMessage(supergroupId, "hello again");
+    expect((await bot.telegram.getChatMember(supergroupId, BOB.id)).status).toBe("administrator");
+    expect(fake.group(group.id)?.upgradedTo).toBe(supergroupId);
+    expect(() => fake.migrateToSupergroup(group.id)).toThrow(/was upgraded/);
+  });
+
+  it("answers the 21st message within a minute to a group with 429 and retry_after, and takes a custom limit", async () => {
+    let now = Date.UTC(2026, 0, 5, 14, 30);
+    const fake = await startFake({ now: () => now });
+    const api = botFor(fake).telegram;
+    const group = fake.createGroup({ title: "Busy", members: [{ user: ALICE, status: "creator" }] });
+    fake.userSends(BOB, "hi");
+
+    // One a second, within the per-chat limit: the group's 20 a minute is what stops the 21st.
+    for (let n = 1; n <= 20; n++) {
+      await api.sendMessage(group.id, `message ${n}`);
+      now += 1000;
+    }
+    const limited = await telegramError(api.sendMessage(group.id, "message 21"));
+    await api.sendMessage(BOB.id, "a private chat is not held up by the group");
+
+    expect(limited.code).toBe(429);
+    expect(limited.description).toBe("Too Many Requests: retry after 40");
+    expect(limited.parameters?.retry_after).toBe(40);
+    expect(fake.tooManyRequests()).toMatchObject([
+      { chatId: group.id, reason: "rate-limit-group", retryAfter: 40 },
+    ]);
+    now += 40_000;
+    await api.sendMessage(group.id, "message 21, after retry_after");
+    expect(fake.messagesTo(group.id)).toHaveLength(21);
+
+    const custom = await startFake({
+      now: () => now,
+      rateLimits: { perGroup: { limit: 2, windowMs: 10_000 } },
+    });
+    const customApi = botFor(custom).telegram;
+    const small = custom.createGroup({ title: "Small", members: [{ user: ALICE, status: "creator" }] });
+    await customApi.sendMessage(small.id, "one");
+    now += 1000;
+    await customApi.sendMessage(small.id, "two");
+    now += 1000;
+    const customLimited = await telegramError(customApi.sendMessage(small.id, "three"));
+    expect(customLimited.parameters?.retry_after).toBe(8);
+  });
+
+  it("sends chat_member about other members only to an administrator bot that asked for it", async () => {
+    const fake = await startFake();
+    const members = [
+      { user: ALICE, status: "creator" as const },
+      { user: BOB, status: "member" as const },
+    ];
+    const watched = fake.createGroup({ title: "Watched", members, botStatus: "administrator" });
+    const unwatched = fake.createGroup({ title: "Unwatched", members });
+
+    fake.setMemberStatus(watched.id, { user: BOB, status: "administrator" }, { by: ALICE });
+    fake.setMemberStatus(unwatched.id, { user: BOB, status: "administrator" }, { by: ALICE });
+    const updates = (await rawCall(fake, "getUpdates", { allowed_updates: ["chat_member"] })).body
+      .result as Update[];
+
+    expect(
+      updates.map((u) => [
+        u.chat_member?.chat.id,
+        u.chat_member?.from.id,
+        u.chat_member?.old_chat_member.status,
+        u.chat_member?.new_chat_member.status,
+      ]),
+    ).toEqual([[watched.id, ALICE.id, "member", "administrator"]]);
+    expect((await botFor(fake).telegram.getChatMember(unwatched.id, BOB.id)).status).toBe("administrator");
+    expect(() => fake.setMemberStatus(watched.id, { user: BOB, status: "left" }, { by: CAROL })).toThrow(
+      /not in group/,
+    );
+  });
+
+  it("refuses group set-ups Telegram could not have, with a message saying why", async () => {
+    const fake = await startFake();
+    const members = [{ user: ALICE, status: "creator" as const }];
+    expect(() => fake.createGroup({ id: 42, title: "x", members })).toThrow(/negative integer/);
+    expect(() => fake.createGroup({ id: -42, type: "supergroup", title: "x", members })).toThrow(/-100/);
+    expect(() => fake.createGroup({ id: -1001234567890, title: "x", members })).toThrow(/basic group id/);
+    expect(() => fake.createGroup({ title: " ", members })).toThrow(/title/);
+    expect(() =>
+      fake.createGroup({
+        title: "x",
+        members: [
+          { user: ALICE, status: "creator" },
+          { user: BOB, status: "creator" },
+        ],
+      }),
+    ).toThrow(/at most one creator/);
+    expect(() => fake.userSendsInGroup(-7, ALICE, "hi")).toThrow(/no group -7/);
+    expect(() => fake.addBotToGroup(fake.createGroup({ title: "y", members }).id, ALICE)).toThrow(
+      /already in group/,
+    );
   });
 });

@@ -9,6 +9,13 @@ import {
 import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import { BotApiError, badRequest, tooManyRequests } from "./api-error.ts";
+import {
+  chatMember,
+  checkGroupId,
+  type FakeMemberOptions,
+  isAdministrator,
+  isInChat,
+} from "./chat-members.ts";
 import { formatText } from "./formatting.ts";
 import { type RateWindow, SlidingWindowLimiter } from "./rate-limiter.ts";
 import {
@@ -25,11 +32,17 @@ import type {
   BotUser,
   CallbackQuery,
   Chat,
+  ChatFullInfo,
+  ChatMember,
+  ChatMemberStatus,
   File,
+  GroupChat,
   InlineKeyboardButton,
   InlineKeyboardMarkup,
   Message,
+  MessageEntity,
   PhotoSize,
+  PrivateChat,
   Update,
   User,
 } from "./types.ts";
@@ -40,6 +53,11 @@ export interface FakeBotConfig {
   token: string;
   username?: string;
   firstName?: string;
+  /**
+   * Privacy mode (BotFather's default, true): in groups where it is not an administrator, the bot receives
+   * only commands, replies to its messages and service messages, as getMe's `can_read_all_group_messages` says.
+   */
+  privacyMode?: boolean;
 }
 
 export interface FakeTelegramOptions {
@@ -47,9 +65,15 @@ export interface FakeTelegramOptions {
   bots?: ReadonlyArray<string | FakeBotConfig>;
   /**
    * Per bot token. Defaults: 30 messages per 1000 ms overall, 1 message per 1000 ms per chat, and 1,000 per
-   * 1000 ms overall for messages sent with `allow_paid_broadcast` (which count against that limit instead).
+   * 1000 ms overall for messages sent with `allow_paid_broadcast` (which count against that limit instead), and
+   * 20 messages per 60,000 ms per group or supergroup (on top of the per-chat limit).
    */
-  rateLimits?: { global?: RateWindow; perChat?: RateWindow; paidBroadcast?: RateWindow };
+  rateLimits?: {
+    global?: RateWindow;
+    perChat?: RateWindow;
+    paidBroadcast?: RateWindow;
+    perGroup?: RateWindow;
+  };
   /** Milliseconds since the epoch; for rate limits, `date` fields and `receivedAt`. */
   now?: () => number;
   host?: string;
@@ -62,6 +86,26 @@ export interface FakeUserInput {
   last_name?: string;
   username?: string;
   language_code?: string;
+}
+
+/** A member of a fake group: who, with which status (creator, administrator, member, restricted, left, kicked). */
+export interface FakeGroupMember extends FakeMemberOptions {
+  user: FakeUserInput;
+  status: ChatMemberStatus;
+}
+
+export interface FakeGroupInput {
+  title: string;
+  /** "group" (default) or "supergroup". */
+  type?: GroupChat["type"];
+  /** Generated when omitted: a negative id for a group, -100… for a supergroup. */
+  id?: number;
+  members: FakeGroupMember[];
+  /** The bot's status from the start (default "member"); no update is queued for it, as with `knowUser`. */
+  botStatus?: ChatMemberStatus;
+  botOptions?: FakeMemberOptions;
+  /** Which bot (the first one by default). */
+  token?: string;
 }
 
 export interface MessageRef {
@@ -146,6 +190,7 @@ export type RefusalReason =
   | "rate-limit-global"
   | "rate-limit-paid-broadcast"
   | "rate-limit-chat"
+  | "rate-limit-group"
   | "storm"
   | "injected";
 
@@ -160,13 +205,29 @@ export interface RecordedRefusal {
   at: number;
 }
 
-interface ChatState {
+/** Where messages are exchanged: a private chat or a group. */
+interface Conversation {
   chat: Chat;
-  user: User;
   nextMessageId: number;
   messages: Map<number, Message>;
+}
+
+/** A bot's private chat with one user. */
+interface ChatState extends Conversation {
+  chat: PrivateChat;
+  user: User;
   blocked: boolean;
 }
+
+/** A group or supergroup, shared by every bot in it; a bot is in it through its own member entry. */
+interface GroupState extends Conversation {
+  chat: GroupChat;
+  members: Map<number, ChatMember>;
+  /** Set once the group became a supergroup: its old id then only answers with the new one. */
+  upgradedTo: number | undefined;
+}
+
+type ReachableChat = ChatState | GroupState;
 
 interface BotState {
   token: string;
@@ -178,6 +239,7 @@ interface BotState {
   globalLimiter: SlidingWindowLimiter;
   paidBroadcastLimiter: SlidingWindowLimiter;
   chatLimiter: SlidingWindowLimiter;
+  groupLimiter: SlidingWindowLimiter;
 }
 
 interface InjectedFailure {
@@ -207,6 +269,15 @@ const DEFAULT_GLOBAL_WINDOW: RateWindow = { limit: 30, windowMs: 1000 };
 const DEFAULT_PER_CHAT_WINDOW: RateWindow = { limit: 1, windowMs: 1000 };
 /** Bot API: `allow_paid_broadcast` allows up to 1000 messages per second, for a fee in Telegram Stars. */
 const DEFAULT_PAID_BROADCAST_WINDOW: RateWindow = { limit: 1000, windowMs: 1000 };
+/** Telegram's FAQ: no more than 20 messages per minute to the same group. */
+const DEFAULT_PER_GROUP_WINDOW: RateWindow = { limit: 20, windowMs: 60_000 };
+/** The user Telegram shows as the sender of messages sent on behalf of a group (`sender_chat`). */
+const GROUP_ANONYMOUS_BOT: User = {
+  id: 1087968824,
+  is_bot: true,
+  first_name: "Group",
+  username: "GroupAnonymousBot",
+};
 const MAX_TEXT_LENGTH = 4096;
 const MAX_CAPTION_LENGTH = 1024;
 /** Bot API: bots download files of up to 20 MB (getFile refuses larger ones) and upload up to 50 MB. */
@@ -228,8 +299,10 @@ const KEYBOARD_BUTTON_KINDS = [
 /**
  * A Telegram Bot API server for tests: real HTTP on a free port, so an unmodified bot library (telegraf) reaches
  * it through its `apiRoot` option (TELEGRAM_API_ROOT). Tests play the users (`userSends`, `userSendsDocument`,
- * `userPresses`, `blockBot`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`) and
- * inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ * `userPresses`, `blockBot`) and groups (`createGroup`, `userSendsInGroup`, `addBotToGroup`, `removeBotFromGroup`,
+ * `migrateToSupergroup`), inspect what the bot sent (`messagesTo`, `waitForMessage`, `answeredCallbacks`, `commands`)
+ * and inject faults (`failNext`, `rateLimitStorm`). Rate limits answer 429 with `retry_after` like the real server.
+ * README.md beside this file lists the whole test-side API.
  *
  * @example
  * const telegram = await FakeTelegram.start();
@@ -250,6 +323,8 @@ export class FakeTelegram {
   readonly #answered: AnsweredCallback[] = [];
   readonly #refusals: RecordedRefusal[] = [];
   readonly #waiters = new Set<MessageWaiter>();
+  readonly #groups = new Map<number, GroupState>();
+  #nextGroupNumber = 1;
   readonly #failures: InjectedFailure[] = [];
   #stormUntil = 0;
   #nextCallbackQueryId = 1;
@@ -265,6 +340,7 @@ export class FakeTelegram {
     const globalWindow = options.rateLimits?.global ?? DEFAULT_GLOBAL_WINDOW;
     const perChatWindow = options.rateLimits?.perChat ?? DEFAULT_PER_CHAT_WINDOW;
     const paidBroadcastWindow = options.rateLimits?.paidBroadcast ?? DEFAULT_PAID_BROADCAST_WINDOW;
+    const perGroupWindow = options.rateLimits?.perGroup ?? DEFAULT_PER_GROUP_WINDOW;
     const bots = options.bots ?? [generatedBot()];
     if (bots.length === 0) throw new Error("FakeTelegram needs at least one bot token");
     for (const entry of bots) {
@@ -281,7 +357,7 @@ export class FakeTelegram {
           first_name: config.firstName ?? "Fake Bot",
           username: config.username ?? `fake_${id}_bot`,
           can_join_groups: true,
-          can_read_all_group_messages: false,
+          can_read_all_group_messages: config.privacyMode === false,
           supports_inline_queries: false,
         },
         updates: new UpdateQueue(),
@@ -291,6 +367,7 @@ export class FakeTelegram {
         globalLimiter: new SlidingWindowLimiter(globalWindow),
         paidBroadcastLimiter: new SlidingWindowLimiter(paidBroadcastWindow),
         chatLimiter: new SlidingWindowLimiter(perChatWindow),
+        groupLimiter: new SlidingWindowLimiter(perGroupWindow),
       });
     }
     this.#handlers = this.#methodHandlers();
@@ -359,13 +436,7 @@ export class FakeTelegram {
     const bot = this.#bot(options.token);
     const chat = this.#ensureChat(bot, user);
     this.#setBlocked(bot, chat, false);
-    const entities = [...text.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map(
-      (match) => ({
-        type: "bot_command",
-        offset: match.index,
-        length: match[0].length,
-      }),
-    );
+    const entities = commandEntities(text);
     const message: Message = {
       message_id: chat.nextMessageId++,
       from: structuredClone(chat.user),
@@ -393,14 +464,7 @@ export class FakeTelegram {
     this.#setBlocked(bot, chat, false);
     const fileId = this.#storeFile(document.data, document.filename);
     const caption = document.caption;
-    const entities =
-      caption === undefined
-        ? []
-        : [...caption.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map((match) => ({
-            type: "bot_command",
-            offset: match.index,
-            length: match[0].length,
-          }));
+    const entities = caption === undefined ? [] : commandEntities(caption);
     const message: Message = {
       message_id: chat.nextMessageId++,
       from: structuredClone(chat.user),
@@ -422,7 +486,7 @@ export class FakeTelegram {
   }
 
   /** A user's message answering an earlier one of the chat (`reply_to_message`, as the clients send it). */
-  #userReplyTo(chat: ChatState, messageId: number | undefined): Partial<Message> {
+  #userReplyTo(chat: Conversation, messageId: number | undefined): Partial<Message> {
     if (messageId === undefined) return {};
     const replied = chat.messages.get(messageId);
     if (replied === undefined)
@@ -460,10 +524,14 @@ export class FakeTelegram {
       ("botId" in message ? this.#botById(message.botId)?.token : undefined) ??
       ("from" in message && message.from.is_bot ? this.#botById(message.from.id)?.token : undefined);
     const bot = this.#bot(botToken);
-    if (ref.chatId !== user.id) {
+    const group = this.#groups.get(ref.chatId);
+    if (group === undefined && ref.chatId !== user.id) {
       throw new Error(`userPresses: user ${user.id} cannot press buttons in chat ${ref.chatId}`);
     }
-    const chat = bot.chats.get(ref.chatId);
+    if (group !== undefined && !isInChat(group.members.get(user.id))) {
+      throw new Error(`userPresses: user ${user.id} is not in group ${ref.chatId}`);
+    }
+    const chat: ReachableChat | undefined = group ?? bot.chats.get(ref.chatId);
     const current = chat?.messages.get(ref.messageId);
     if (chat === undefined || current === undefined) {
       throw new Error(`userPresses: message ${ref.messageId} does not exist in chat ${ref.chatId}`);
@@ -477,7 +545,8 @@ export class FakeTelegram {
     }
     const query: CallbackQuery = {
       id: String(4_200_000_000_000 + this.#nextCallbackQueryId++),
-      from: structuredClone(chat.user),
+      // In a group the press comes from whoever pressed; in a private chat, from the chat's user.
+      from: isGroup(chat) ? this.#groupUser(chat, user) : structuredClone(chat.user),
       message: structuredClone(current),
       chat_instance: `${bot.user.id}${chat.chat.id}`,
       data: callbackData,
@@ -502,6 +571,232 @@ export class FakeTelegram {
     if (chat !== undefined) this.#setBlocked(bot, chat, false);
   }
 
+  // ---- the test plays groups and their members ----
+
+  /**
+   * Creates a group (or supergroup) with its members and the bot in it (status `botStatus`, default "member")
+   * as if that had always been so: no update is queued. Returns the chat as the bot will see it.
+   */
+  createGroup(input: FakeGroupInput): GroupChat {
+    const type = input.type ?? "group";
+    if (type !== "group" && type !== "supergroup") {
+      throw new Error(`createGroup: type must be "group" or "supergroup", got ${JSON.stringify(type)}`);
+    }
+    if (typeof input.title !== "string" || input.title.trim().length === 0) {
+      throw new Error("createGroup: a group needs a non-empty title");
+    }
+    const id = input.id ?? this.#newGroupId(type);
+    checkGroupId(id, type);
+    if (this.#groups.has(id)) throw new Error(`createGroup: chat ${id} already exists`);
+    const group: GroupState = {
+      chat: { id, type, title: input.title },
+      members: new Map(),
+      nextMessageId: 1,
+      messages: new Map(),
+      upgradedTo: undefined,
+    };
+    for (const { user, status, ...options } of input.members) {
+      if (group.members.has(user.id)) throw new Error(`createGroup: user ${user.id} is listed twice`);
+      group.members.set(user.id, chatMember(groupUser(user), status, type, options));
+    }
+    if ([...group.members.values()].filter((member) => member.status === "creator").length > 1) {
+      throw new Error("createGroup: a group has at most one creator");
+    }
+    const bot = this.#bot(input.token);
+    group.members.set(
+      bot.user.id,
+      chatMember(botAsUser(bot), input.botStatus ?? "member", type, input.botOptions ?? {}),
+    );
+    this.#groups.set(id, group);
+    return structuredClone(group.chat);
+  }
+
+  /**
+   * A member writes in a group. Commands carry `bot_command` entities (`/alert` or `/alert@bot_name`). Every bot
+   * in the group receives it unless privacy mode hides it: a bot that is not an administrator and does not read
+   * all group messages gets only commands (bare, or naming it) and replies to its own messages.
+   * Returns the message as stored in the group.
+   */
+  userSendsInGroup(
+    groupId: number,
+    user: FakeUserInput,
+    text: string,
+    options: { replyTo?: number } = {},
+  ): Message {
+    if (text.length === 0) throw new Error("userSendsInGroup: Telegram clients cannot send an empty message");
+    const group = this.#liveGroup(groupId, "userSendsInGroup");
+    const member = group.members.get(user.id);
+    if (!isInChat(member)) throw new Error(`userSendsInGroup: user ${user.id} is not in group ${groupId}`);
+    if (member?.status === "restricted" && !member.can_send_messages) {
+      throw new Error(`userSendsInGroup: user ${user.id} is restricted from sending messages in ${groupId}`);
+    }
+    const entities = commandEntities(text);
+    const message: Message = {
+      message_id: group.nextMessageId++,
+      from: this.#groupUser(group, user),
+      chat: structuredClone(group.chat),
+      date: this.#unixTime(),
+      text,
+      ...(entities.length > 0 ? { entities } : {}),
+      ...this.#userReplyTo(group, options.replyTo),
+    };
+    group.messages.set(message.message_id, message);
+    for (const bot of this.#botsIn(group)) {
+      if (this.#botSees(bot, group, message)) bot.updates.push({ message: structuredClone(message) });
+    }
+    return structuredClone(message);
+  }
+
+  /**
+   * `by` adds the bot to the group (or makes it come back): the bot gets `my_chat_member` (left → member or
+   * administrator) and the `new_chat_members` service message, as Telegram sends them.
+   */
+  addBotToGroup(
+    groupId: number,
+    by: FakeUserInput,
+    options: {
+      status?: "member" | "administrator";
+      token?: string;
+      rights?: FakeMemberOptions["rights"];
+    } = {},
+  ): void {
+    const group = this.#liveGroup(groupId, "addBotToGroup");
+    const adder = this.#memberActing(group, by, "addBotToGroup");
+    const bot = this.#bot(options.token);
+    const before = group.members.get(bot.user.id);
+    if (isInChat(before)) throw new Error(`addBotToGroup: the bot is already in group ${groupId}`);
+    const status = options.status ?? "member";
+    this.#changeBotMember(bot, group, adder, status, {
+      ...(options.rights ? { rights: options.rights } : {}),
+    });
+    const joined: Message = {
+      message_id: group.nextMessageId++,
+      from: adder,
+      chat: structuredClone(group.chat),
+      date: this.#unixTime(),
+      new_chat_members: [botAsUser(bot)],
+    };
+    group.messages.set(joined.message_id, joined);
+    bot.updates.push({ message: structuredClone(joined) });
+  }
+
+  /**
+   * An administrator removes the bot from the group: `kick: true` bans it ("kicked"), otherwise it is "left".
+   * The bot gets `my_chat_member`; from then on sending there fails with 403 as on Telegram.
+   */
+  removeBotFromGroup(
+    groupId: number,
+    by: FakeUserInput,
+    options: { kick?: boolean; token?: string } = {},
+  ): void {
+    const group = this.#liveGroup(groupId, "removeBotFromGroup");
+    const remover = this.#memberActing(group, by, "removeBotFromGroup");
+    if (!isAdministrator(group.members.get(by.id))) {
+      throw new Error(`removeBotFromGroup: user ${by.id} is not an administrator of ${groupId}`);
+    }
+    const bot = this.#bot(options.token);
+    if (!isInChat(group.members.get(bot.user.id))) {
+      throw new Error(`removeBotFromGroup: the bot is not in group ${groupId}`);
+    }
+    this.#changeBotMember(bot, group, remover, options.kick === true ? "kicked" : "left", {});
+  }
+
+  /**
+   * `by` (default: the user themself) changes a user's status in a group: promote, restrict, ban, leave… Bots that
+   * are administrators there get a `chat_member` update, which, as on Telegram, is delivered only to a bot that
+   * lists it in getUpdates' `allowed_updates`.
+   */
+  setMemberStatus(groupId: number, member: FakeGroupMember, options: { by?: FakeUserInput } = {}): void {
+    const group = this.#liveGroup(groupId, "setMemberStatus");
+    const { user, status, ...memberOptions } = member;
+    if (this.#botById(user.id) !== undefined) {
+      throw new Error("setMemberStatus: change the bot's status with addBotToGroup or removeBotFromGroup");
+    }
+    const by =
+      options.by === undefined ? undefined : this.#memberActing(group, options.by, "setMemberStatus");
+    // A user named before keeps that name unless the test gives a new one.
+    const before = group.members.get(user.id);
+    const asUser = before !== undefined && user.first_name === undefined ? before.user : groupUser(user);
+    const after = chatMember(structuredClone(asUser), status, group.chat.type, memberOptions);
+    group.members.set(user.id, after);
+    for (const bot of this.#botsIn(group)) {
+      if (!isAdministrator(group.members.get(bot.user.id))) continue;
+      bot.updates.push({
+        chat_member: {
+          chat: structuredClone(group.chat),
+          from: structuredClone(by ?? asUser),
+          date: this.#unixTime(),
+          old_chat_member: structuredClone(before ?? { status: "left", user: asUser }),
+          new_chat_member: structuredClone(after),
+        },
+      });
+    }
+  }
+
+  /**
+   * The group's creator (or `by`) upgrades it to a supergroup; returns the new -100… id. Every member keeps its
+   * status. Bots in it receive `migrate_to_chat_id` in the old group, then `migrate_from_chat_id` in the new
+   * supergroup; from then on the old id answers 400 with `parameters.migrate_to_chat_id`.
+   */
+  migrateToSupergroup(groupId: number, options: { by?: FakeUserInput; newId?: number } = {}): number {
+    const group = this.#liveGroup(groupId, "migrateToSupergroup");
+    if (group.chat.type !== "group")
+      throw new Error(`migrateToSupergroup: ${groupId} is already a supergroup`);
+    const creator = [...group.members.values()].find((member) => member.status === "creator");
+    const by =
+      options.by === undefined ? creator?.user : this.#memberActing(group, options.by, "migrateToSupergroup");
+    if (by === undefined)
+      throw new Error(`migrateToSupergroup: group ${groupId} has no creator; pass options.by`);
+    const newId = options.newId ?? this.#newGroupId("supergroup");
+    checkGroupId(newId, "supergroup");
+    if (this.#groups.has(newId)) throw new Error(`migrateToSupergroup: chat ${newId} already exists`);
+    const supergroup: GroupState = {
+      chat: { id: newId, type: "supergroup", title: group.chat.title },
+      members: new Map([...group.members].map(([id, member]) => [id, structuredClone(member)])),
+      nextMessageId: 1,
+      messages: new Map(),
+      upgradedTo: undefined,
+    };
+    this.#groups.set(newId, supergroup);
+    const movedOut: Message = {
+      message_id: group.nextMessageId++,
+      from: structuredClone(by),
+      chat: structuredClone(group.chat),
+      date: this.#unixTime(),
+      migrate_to_chat_id: newId,
+    };
+    // The supergroup's first message is sent on its own behalf.
+    const movedIn: Message = {
+      message_id: supergroup.nextMessageId++,
+      from: structuredClone(GROUP_ANONYMOUS_BOT),
+      sender_chat: structuredClone(supergroup.chat),
+      chat: structuredClone(supergroup.chat),
+      date: this.#unixTime(),
+      migrate_from_chat_id: groupId,
+    };
+    group.messages.set(movedOut.message_id, movedOut);
+    supergroup.messages.set(movedIn.message_id, movedIn);
+    group.upgradedTo = newId;
+    for (const bot of this.#botsIn(supergroup)) {
+      bot.updates.push({ message: structuredClone(movedOut) });
+      bot.updates.push({ message: structuredClone(movedIn) });
+    }
+    return newId;
+  }
+
+  /** The group as it is now, with every member entry (left and kicked ones included), or undefined. */
+  group(
+    groupId: number,
+  ): { chat: GroupChat; members: ChatMember[]; upgradedTo: number | undefined } | undefined {
+    const group = this.#groups.get(groupId);
+    if (group === undefined) return undefined;
+    return structuredClone({
+      chat: group.chat,
+      members: [...group.members.values()],
+      upgradedTo: group.upgradedTo,
+    });
+  }
+
   // ---- the test inspects what the bot did ----
 
   /** Every accepted send and edit to a chat, oldest first. */
@@ -516,7 +811,8 @@ export class FakeTelegram {
 
   /** The message as the user sees it now (after edits), or undefined if it never existed or was deleted. */
   currentMessage(ref: MessageRef, options: { token?: string } = {}): Message | undefined {
-    const message = this.#bot(options.token).chats.get(ref.chatId)?.messages.get(ref.messageId);
+    const chat = this.#groups.get(ref.chatId) ?? this.#bot(options.token).chats.get(ref.chatId);
+    const message = chat?.messages.get(ref.messageId);
     return message === undefined ? undefined : structuredClone(message);
   }
 
@@ -562,6 +858,15 @@ export class FakeTelegram {
       }, timeoutMs);
       this.#waiters.add(waiter);
     });
+  }
+
+  /** The first send or edit to `chatId` (a private chat or a group) matching `predicate`, as waitForMessage. */
+  waitForMessageIn(
+    chatId: number,
+    predicate: (message: RecordedMessage) => boolean = () => true,
+    timeoutMs = 3000,
+  ): Promise<RecordedMessage> {
+    return this.waitForMessage((message) => message.chatId === chatId && predicate(message), timeoutMs);
   }
 
   answeredCallbacks(): AnsweredCallback[] {
@@ -734,7 +1039,7 @@ export class FakeTelegram {
         });
       },
       sendMessage: ({ bot, params }) => {
-        const chat = this.#writableChat(bot, params);
+        const chat = this.#writableChat(bot, params, "text messages");
         const raw = optionalString(params, "text") ?? "";
         const parseMode = optionalString(params, "parse_mode");
         const formatted = formatText(
@@ -762,7 +1067,7 @@ export class FakeTelegram {
         return message;
       },
       sendPhoto: ({ bot, params }) => {
-        const chat = this.#writableChat(bot, params);
+        const chat = this.#writableChat(bot, params, "photos");
         const photo = this.#receivePhoto(params.photo);
         const { raw, parseMode, fields: captionFields } = readCaption(params);
         const replyMarkup = parseReplyMarkup(params);
@@ -778,7 +1083,7 @@ export class FakeTelegram {
         return message;
       },
       sendDocument: ({ bot, params }) => {
-        const chat = this.#writableChat(bot, params);
+        const chat = this.#writableChat(bot, params, "documents");
         const document = this.#receiveDocument(params.document);
         const { raw, parseMode, fields: captionFields } = readCaption(params);
         const replyMarkup = parseReplyMarkup(params);
@@ -926,6 +1231,45 @@ export class FakeTelegram {
         });
         return true;
       },
+      getChat: ({ bot, params }): ChatFullInfo => ({
+        ...structuredClone(this.#knownChat(bot, params).chat),
+        accent_color_id: 0,
+        max_reaction_count: 11,
+      }),
+      getChatMember: ({ bot, params }): ChatMember => {
+        const chat = this.#knownChat(bot, params);
+        const userId = Number(params.user_id);
+        if (!Number.isSafeInteger(userId) || userId <= 0) throw badRequest("invalid user_id specified");
+        if (!isGroup(chat)) {
+          if (userId === chat.user.id) return { status: "member", user: structuredClone(chat.user) };
+          if (userId === bot.user.id) return { status: "member", user: botAsUser(bot) };
+          throw badRequest("user not found");
+        }
+        const member = chat.members.get(userId);
+        if (member !== undefined) return structuredClone(member);
+        // Telegram answers "left" for a user it can show the bot, and refuses one the bot has never met.
+        const known = this.#userKnownTo(bot, userId);
+        if (known === undefined) throw badRequest("user not found");
+        return { status: "left", user: known };
+      },
+      getChatAdministrators: ({ bot, params }): ChatMember[] => {
+        const chat = this.#knownChat(bot, params);
+        if (!isGroup(chat)) throw badRequest("there are no administrators in the private chat");
+        const admins = [...chat.members.values()].filter(isAdministrator);
+        return structuredClone(
+          admins.sort((a, b) => Number(b.status === "creator") - Number(a.status === "creator")),
+        );
+      },
+      getChatMemberCount: ({ bot, params }) => {
+        const chat = this.#knownChat(bot, params);
+        return isGroup(chat) ? [...chat.members.values()].filter(isInChat).length : 2;
+      },
+      leaveChat: ({ bot, params }) => {
+        const chat = this.#knownChat(bot, params);
+        if (!isGroup(chat)) throw badRequest("chat member status can't be changed in private chats");
+        this.#changeBotMember(bot, chat, botAsUser(bot), "left", {});
+        return true;
+      },
       setMyCommands: ({ bot, params }) => {
         const commands = optionalJson(params, "commands", "can't parse commands JSON object");
         if (!Array.isArray(commands)) throw badRequest('parameter "commands" is required');
@@ -943,23 +1287,61 @@ export class FakeTelegram {
     return new Map(Object.entries(handlers).map(([name, handler]) => [name.toLowerCase(), handler]));
   }
 
-  /** A private chat the bot may write to: known (the user has talked to the bot) and not blocked. */
-  #writableChat(bot: BotState, params: Params): ChatState {
+  /**
+   * A chat the bot may write to: a private chat whose user has talked to the bot and not blocked it, or a group
+   * the bot is in and (if restricted) may send `content` to.
+   */
+  #writableChat(
+    bot: BotState,
+    params: Params,
+    content?: "text messages" | "photos" | "documents",
+  ): ReachableChat {
     const chat = this.#knownChat(bot, params);
-    if (chat.blocked) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+    if (!isGroup(chat)) {
+      if (chat.blocked) throw new BotApiError(403, "Forbidden: bot was blocked by the user");
+      return chat;
+    }
+    const member = chat.members.get(bot.user.id);
+    if (content !== undefined && member?.status === "restricted") {
+      const allowed = {
+        "text messages": member.can_send_messages,
+        photos: member.can_send_photos,
+        documents: member.can_send_documents,
+      }[content];
+      if (!allowed) throw badRequest(`not enough rights to send ${content} to the chat`);
+    }
     return chat;
   }
 
-  #knownChat(bot: BotState, params: Params): ChatState {
+  /** A chat the bot can reach: its private chat with a user, or a group it is in (with Telegram's refusals). */
+  #knownChat(bot: BotState, params: Params): ReachableChat {
     const raw = params.chat_id;
     if (raw === undefined || raw === null || raw === "") throw badRequest("chat_id is empty");
     const chatId = typeof raw === "number" ? raw : Number(raw);
-    const chat = Number.isSafeInteger(chatId) ? bot.chats.get(chatId) : undefined;
-    if (chat === undefined) throw badRequest("chat not found");
-    return chat;
+    if (!Number.isSafeInteger(chatId)) throw badRequest("chat not found");
+    const group = this.#groups.get(chatId);
+    if (group === undefined) {
+      const chat = bot.chats.get(chatId);
+      if (chat === undefined) throw badRequest("chat not found");
+      return chat;
+    }
+    if (group.upgradedTo !== undefined) {
+      throw new BotApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", {
+        migrate_to_chat_id: group.upgradedTo,
+      });
+    }
+    const member = group.members.get(bot.user.id);
+    // A group the bot was never in does not exist for it.
+    if (member === undefined) throw badRequest("chat not found");
+    if (member.status === "kicked") {
+      throw new BotApiError(403, `Forbidden: bot was kicked from the ${group.chat.type} chat`);
+    }
+    if (!isInChat(member))
+      throw new BotApiError(403, `Forbidden: bot is not a member of the ${group.chat.type} chat`);
+    return group;
   }
 
-  #editableMessage(bot: BotState, params: Params): { chat: ChatState; message: Message } {
+  #editableMessage(bot: BotState, params: Params): { chat: ReachableChat; message: Message } {
     if (params.inline_message_id !== undefined) throw badRequest("MESSAGE_ID_INVALID");
     const chat = this.#writableChat(bot, params);
     const messageId = optionalInteger(params, "message_id");
@@ -972,7 +1354,7 @@ export class FakeTelegram {
 
   #applyEdit(
     bot: BotState,
-    chat: ChatState,
+    chat: Conversation,
     before: Message,
     edited: Message,
     method: RecordedMethod,
@@ -992,7 +1374,7 @@ export class FakeTelegram {
     return result;
   }
 
-  #replyTo(chat: ChatState, params: Params): Partial<Message> {
+  #replyTo(chat: Conversation, params: Params): Partial<Message> {
     const replyParameters = optionalJson(
       params,
       "reply_parameters",
@@ -1048,8 +1430,11 @@ export class FakeTelegram {
     };
   }
 
-  /** A paid broadcast counts against its own, higher overall limit instead of the free one; per chat alike. */
-  #checkRateLimits(bot: BotState, chat: ChatState, paidBroadcast: boolean): void {
+  /**
+   * A paid broadcast counts against its own, higher overall limit instead of the free one; per chat alike. A group
+   * also has its per-minute limit on top of the per-chat one.
+   */
+  #checkRateLimits(bot: BotState, chat: ReachableChat, paidBroadcast: boolean): void {
     const now = this.#now();
     const overall = paidBroadcast ? bot.paidBroadcastLimiter : bot.globalLimiter;
     const globalWait = overall.retryAfterSeconds("all", now);
@@ -1058,11 +1443,15 @@ export class FakeTelegram {
     const chatKey = String(chat.chat.id);
     const chatWait = bot.chatLimiter.retryAfterSeconds(chatKey, now);
     if (chatWait > 0) throw new RateLimited(chatWait, "rate-limit-chat");
+    const inGroup = isGroup(chat);
+    const groupWait = inGroup ? bot.groupLimiter.retryAfterSeconds(chatKey, now) : 0;
+    if (groupWait > 0) throw new RateLimited(groupWait, "rate-limit-group");
     overall.record("all", now);
     bot.chatLimiter.record(chatKey, now);
+    if (inGroup) bot.groupLimiter.record(chatKey, now);
   }
 
-  #storeBotMessage(bot: BotState, chat: ChatState, content: Partial<Message>): Message {
+  #storeBotMessage(bot: BotState, chat: Conversation, content: Partial<Message>): Message {
     const message: Message = {
       message_id: chat.nextMessageId++,
       from: { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username },
@@ -1161,6 +1550,81 @@ export class FakeTelegram {
     });
   }
 
+  #newGroupId(type: GroupChat["type"]): number {
+    const n = this.#nextGroupNumber++;
+    return type === "group" ? -4_500_000_000 - n : -1_002_400_000_000 - n;
+  }
+
+  /** A group the test may act in: it exists and was not upgraded away. */
+  #liveGroup(groupId: number, caller: string): GroupState {
+    const group = this.#groups.get(groupId);
+    if (group === undefined) throw new Error(`${caller}: no group ${groupId}; create it with createGroup`);
+    if (group.upgradedTo !== undefined) {
+      throw new Error(`${caller}: group ${groupId} was upgraded to supergroup ${group.upgradedTo}`);
+    }
+    return group;
+  }
+
+  /** The User a member acting in the group appears as; fails the test when they are not in the group. */
+  #memberActing(group: GroupState, input: FakeUserInput, caller: string): User {
+    if (!isInChat(group.members.get(input.id))) {
+      throw new Error(`${caller}: user ${input.id} is not in group ${group.chat.id}`);
+    }
+    return this.#groupUser(group, input);
+  }
+
+  #groupUser(group: GroupState, input: FakeUserInput): User {
+    return structuredClone(group.members.get(input.id)?.user ?? groupUser(input));
+  }
+
+  #botsIn(group: GroupState): BotState[] {
+    return [...this.#bots.values()].filter((bot) => isInChat(group.members.get(bot.user.id)));
+  }
+
+  /** Privacy mode: what a bot that is no administrator and does not read everything receives from a group. */
+  #botSees(bot: BotState, group: GroupState, message: Message): boolean {
+    if (bot.user.can_read_all_group_messages || isAdministrator(group.members.get(bot.user.id))) return true;
+    if (message.reply_to_message?.from.id === bot.user.id) return true;
+    const text = message.text ?? "";
+    return (message.entities ?? []).some((entity) => {
+      if (entity.type !== "bot_command") return false;
+      const addressee = text.slice(entity.offset, entity.offset + entity.length).split("@")[1];
+      return addressee === undefined || addressee.toLowerCase() === bot.user.username.toLowerCase();
+    });
+  }
+
+  /** Sets the bot's status in a group and sends it the `my_chat_member` update telling so. */
+  #changeBotMember(
+    bot: BotState,
+    group: GroupState,
+    by: User,
+    status: ChatMemberStatus,
+    options: FakeMemberOptions,
+  ): void {
+    const before = group.members.get(bot.user.id) ?? { status: "left", user: botAsUser(bot) };
+    const after = chatMember(botAsUser(bot), status, group.chat.type, options);
+    group.members.set(bot.user.id, after);
+    bot.updates.push({
+      my_chat_member: {
+        chat: structuredClone(group.chat),
+        from: structuredClone(by),
+        date: this.#unixTime(),
+        old_chat_member: structuredClone(before),
+        new_chat_member: structuredClone(after),
+      },
+    });
+  }
+
+  /** A user the bot has met: in a private chat or in a group. */
+  #userKnownTo(bot: BotState, userId: number): User | undefined {
+    const known =
+      bot.chats.get(userId)?.user ??
+      [...this.#groups.values()]
+        .map((group) => group.members.get(userId)?.user)
+        .find((user) => user !== undefined);
+    return known === undefined ? undefined : structuredClone(known);
+  }
+
   #bot(token: string | undefined): BotState {
     if (token === undefined) return this.#defaultBot();
     const bot = this.#bots.get(token);
@@ -1202,6 +1666,37 @@ class InjectedFault extends BotApiError {
 
 function refusalReason(error: unknown): RefusalReason {
   return error instanceof RateLimited || error instanceof InjectedFault ? error.reason : "api";
+}
+
+function isGroup(chat: ReachableChat): chat is GroupState {
+  return chat.chat.type !== "private";
+}
+
+/** `bot_command` entities as the Telegram clients mark them: `/command` or `/command@bot_name`. */
+function commandEntities(text: string): MessageEntity[] {
+  return [...text.matchAll(/(?<=^|\s)\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?/g)].map((match) => ({
+    type: "bot_command",
+    offset: match.index,
+    length: match[0].length,
+  }));
+}
+
+function groupUser(input: FakeUserInput): User {
+  if (!Number.isSafeInteger(input.id) || input.id <= 0)
+    throw new Error(`A user id must be a positive integer: ${input.id}`);
+  return {
+    id: input.id,
+    is_bot: false,
+    first_name: input.first_name ?? `User ${input.id}`,
+    ...(input.last_name === undefined ? {} : { last_name: input.last_name }),
+    ...(input.username === undefined ? {} : { username: input.username }),
+    ...(input.language_code === undefined ? {} : { language_code: input.language_code }),
+  };
+}
+
+/** The bot as a User in messages and member lists (getMe's capability flags left out). */
+function botAsUser(bot: BotState): User {
+  return { id: bot.user.id, is_bot: true, first_name: bot.user.first_name, username: bot.user.username };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
