@@ -145,8 +145,15 @@ export async function startWorld(
       for (const listener of settingsListeners) listener(userId, settings);
     },
   });
-  // As in main.ts: one limiter for replies and notifications, a little slower than Telegram's limits.
-  const limiter = new RateLimiter({ globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05 });
+  // As in main.ts: one limiter for replies and notifications, from the same settings at their defaults.
+  const limiter = new RateLimiter(
+    telegramDeliverySettings({
+      TELEGRAM_ALLOW_PAID_BROADCAST: false,
+      TELEGRAM_MESSAGES_PER_SECOND: undefined,
+      TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      TELEGRAM_GROUP_MESSAGES_PER_MINUTE: 20,
+    }).limits,
+  );
   const bot = new TelegramBot({ token: telegram.token, apiRoot: telegram.apiRoot, handler, logger, limiter });
   const undeliverable: Array<{ triggerId: string; reason: string }> = [];
   const pipeline = new DeliveryPipeline({

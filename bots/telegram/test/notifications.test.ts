@@ -1,4 +1,4 @@
-import type { Alert } from "@tickerbell/contracts";
+import type { Alert, Notification } from "@tickerbell/contracts";
 import type { FakeUserInput, RecordedMessage } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, labelsOf, notificationFor, startWorld, type World } from "./harness.ts";
@@ -168,6 +168,40 @@ describe("notification DMs through the delivery pipeline and the Telegram notifi
     expect(world.telegram.messagesTo(cat.id).filter((m) => m.method === "editMessageText")).toEqual([]);
     expect(world.telegram.messagesTo(cat.id)).toHaveLength(messagesBefore + 1);
     expect((await world.alerts.getAlert("4003", oneShot.id)).status).toBe("cancelled");
+  });
+
+  it("a group's firings go out at the group's pace (20 a minute), merged into few messages: none refused, none dropped", async () => {
+    const eve = { id: 4010, first_name: "Eve" };
+    const group = world.telegram.createGroup({
+      title: "Traders",
+      type: "supergroup",
+      members: [{ user: eve, status: "creator" }],
+    });
+    const tsla = await priceOf("TSLA");
+    const alert = await alertBy(eve, `/alert TSLA above ${Math.ceil(tsla * 1.2)} repeat 1m`);
+    // Posted in the group: the notification's origin is the group's chat.
+    const inGroup = (generation: number): Notification => ({
+      ...notificationFor(alert, { price: tsla * 1.2 + generation, generation }),
+      origin: { platform: "telegram", chatId: String(group.id) },
+    });
+    const refusedBefore = world.telegram.tooManyRequests().length;
+    const firstOutcome = world.pipeline.deliver(inGroup(1));
+    await world.telegram.waitForMessageIn(group.id, (m) => m.text?.startsWith("🔔") === true);
+    // Eleven more within the next moment: the group's next slot is three seconds away, and they wait for it.
+    const burst = Array.from({ length: 11 }, (_, i) => world.pipeline.deliver(inGroup(i + 2)));
+    const outcomes = await Promise.all([firstOutcome, ...burst]);
+    expect(outcomes.map((o) => o.status)).toEqual(Array(12).fill("sent"));
+
+    const posts = world.telegram
+      .messagesTo(group.id)
+      .filter((m) => m.method === "sendMessage" && m.text?.startsWith("🔔"));
+    // 1 at once, then 11 merged at most 8 a message: 3 posts carrying all 12 firings.
+    expect(posts).toHaveLength(3);
+    expect(posts.map((p) => p.text!.split("\n\n").length)).toEqual([1, 8, 3]);
+    for (let i = 1; i < posts.length; i++)
+      expect(posts[i]!.receivedAt - posts[i - 1]!.receivedAt).toBeGreaterThanOrEqual(3000);
+    expect(world.telegram.tooManyRequests().slice(refusedBefore)).toEqual([]);
+    expect(dmsTo(eve)).toEqual([]);
   });
 
   it("rides out a 429 storm (honouring retry_after): nothing lost, nothing sent twice", async () => {
