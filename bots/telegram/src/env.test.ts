@@ -1,4 +1,4 @@
-import { telegramDeliverySettings } from "@tickerbell/bot-core";
+import { isTelegramGroupChat, telegramDeliverySettings } from "@tickerbell/bot-core";
 import { EnvError } from "@tickerbell/config";
 import { describe, expect, it } from "vitest";
 import { loadEnv } from "./env.ts";
@@ -12,6 +12,9 @@ const minimal = {
 };
 
 describe("telegram bot env", () => {
+  /** Groups (negative chat ids) at 20 messages a minute. */
+  const groupPace = { matches: isTelegramGroupChat, perSecond: 20 / 60 };
+
   it("applies defaults: the public Bot API, port 8084, Telegram's 30/s overall and 1/s per chat", () => {
     const env = loadEnv(minimal);
     expect(env).toEqual({
@@ -20,6 +23,7 @@ describe("telegram bot env", () => {
       TELEGRAM_API_ROOT: "https://api.telegram.org",
       PORT: 8084,
       TELEGRAM_MESSAGES_PER_CHAT_PER_SECOND: 1,
+      TELEGRAM_GROUP_MESSAGES_PER_MINUTE: 20,
       TELEGRAM_ALLOW_PAID_BROADCAST: false,
       QUIET_HOURS_DIGEST_EVERY_SECONDS: 30,
       CHARTS: true,
@@ -28,7 +32,7 @@ describe("telegram bot env", () => {
       LOG_LEVEL: "info",
     });
     expect(telegramDeliverySettings(env)).toEqual({
-      limits: { globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05 },
+      limits: { globalPerSecond: 30, perChatPerSecond: 1, headroom: 0.05, slowerChats: groupPace },
       allowPaidBroadcast: false,
     });
   });
@@ -36,7 +40,7 @@ describe("telegram bot env", () => {
   it("with TELEGRAM_ALLOW_PAID_BROADCAST paces at 1,000/s unless TELEGRAM_MESSAGES_PER_SECOND says otherwise", () => {
     const paid = loadEnv({ ...minimal, TELEGRAM_ALLOW_PAID_BROADCAST: "true" });
     expect(telegramDeliverySettings(paid)).toEqual({
-      limits: { globalPerSecond: 1000, perChatPerSecond: 1, headroom: 0.05 },
+      limits: { globalPerSecond: 1000, perChatPerSecond: 1, headroom: 0.05, slowerChats: groupPace },
       allowPaidBroadcast: true,
     });
     const capped = loadEnv({
@@ -47,7 +51,7 @@ describe("telegram bot env", () => {
     expect(telegramDeliverySettings(capped).limits.globalPerSecond).toBe(400);
     expect(
       telegramDeliverySettings(loadEnv({ ...minimal, TELEGRAM_MESSAGES_PER_SECOND: "300" })).limits,
-    ).toEqual({ globalPerSecond: 300, perChatPerSecond: 1, headroom: 0.05 });
+    ).toEqual({ globalPerSecond: 300, perChatPerSecond: 1, headroom: 0.05, slowerChats: groupPace });
     expect(() => loadEnv({ ...minimal, TELEGRAM_ALLOW_PAID_BROADCAST: "maybe" })).toThrow(
       /TELEGRAM_ALLOW_PAID_BROADCAST/,
     );
