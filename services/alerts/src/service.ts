@@ -12,7 +12,11 @@ import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroHeldRepository, MikroSettingsRepository } from "./db/settings-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { MikroWebhookRepository } from "./db/webhook-repository.ts";
-import { AlertService, DEFAULT_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
+import {
+  AlertService,
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
+} from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
@@ -26,12 +30,18 @@ import { WebhookOwners } from "./webhooks/owners.ts";
 import { WebhookSender } from "./webhooks/sender.ts";
 import { WebhookService } from "./webhooks/webhook-service.ts";
 
-export { DEFAULT_ALERT_HISTORY_DAYS, DEFAULT_USER_COMMANDS_PER_MINUTE };
+export {
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
+  DEFAULT_USER_COMMANDS_PER_MINUTE,
+};
 
 export interface AlertServiceConfig {
   database: Database;
   tokens: ApiTokens;
   maxOpenAlertsPerUser: number;
+  /** Open alerts one Discord server or Telegram group may have (ALERTS_MAX_ACTIVE_PER_COMMUNITY); default 100. */
+  maxOpenAlertsPerCommunity?: number;
   /** Requests acting for a user (a bot command makes 2–3) each user may send per minute; default 60. */
   userCommandsPerMinute?: number;
   /** Days finished alerts are kept from their last change before the sweep deletes them; default 90. */
@@ -78,6 +88,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     repository: new MikroAlertRepository(db.em, db.outboxCommits, { createBatchMax: config.createBatchMax }),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
+    maxOpenAlertsPerCommunity: config.maxOpenAlertsPerCommunity ?? DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
     historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,
   });
   const users = new UserService({

@@ -27,6 +27,7 @@ describe("migrations", () => {
       "alert_triggers",
       "alerts",
       "change_sequences",
+      "community_locks",
       "deliveries",
       "held_notifications",
       "link_codes",

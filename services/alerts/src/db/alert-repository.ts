@@ -2,7 +2,13 @@ import { type FilterQuery, LockMode } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, type Firing, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { ListPosition } from "../domain/list-cursor.ts";
-import type { AlertChange, AlertListFilter, AlertRepository, CreateOutcome } from "../domain/ports.ts";
+import type {
+  AlertChange,
+  AlertListFilter,
+  AlertRepository,
+  CreateOutcome,
+  OpenAlertLimits,
+} from "../domain/ports.ts";
 import { GroupCommit } from "../group-commit.ts";
 import { AlertColumns } from "./alert-columns.ts";
 import { AlertEntity } from "./entities.ts";
@@ -24,12 +30,21 @@ interface PendingCreate {
   /** ISO time of the create. */
   at: string;
   limit: number;
+  communityLimit: number;
 }
 
-/** create_alert_within_limit's jsonb answer: `{"duplicate": id}`, or `{"open": n}` (created when n < limit). */
+/**
+ * create_alert_within_limit's jsonb answer: `{"duplicate": id}`, `{"open": n, "communityOpen": m}` (refused by
+ * the community's cap), or `{"open": n}` (created when n < limit).
+ */
 function outcomeOf(outcome: unknown, limit: number): CreateOutcome | Error {
-  const answer = outcome as { open?: unknown; duplicate?: unknown } | null | undefined;
+  const answer = outcome as
+    | { open?: unknown; duplicate?: unknown; communityOpen?: unknown }
+    | null
+    | undefined;
   if (typeof answer?.duplicate === "string") return { created: false, duplicateOf: answer.duplicate };
+  if (answer?.communityOpen !== undefined)
+    return { created: false, communityOpenCount: Number(answer.communityOpen) };
   const openCount = Number(answer?.open ?? Number.NaN);
   if (!Number.isInteger(openCount)) return new Error("create_alert_within_limit answered no count");
   return openCount >= limit ? { created: false, openCount } : { created: true };
@@ -93,20 +108,21 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
-  async createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome> {
-    const outcome = await this.#creates.add(this.#pendingCreate(alert, limit));
+  async createWithinLimit(alert: Alert, limits: OpenAlertLimits): Promise<CreateOutcome> {
+    const outcome = await this.#creates.add(this.#pendingCreate(alert, limits));
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }
 
   /** One item of create_alert(s)_within_limit: the row, its outbox payload, the limit. */
-  #pendingCreate(alert: Alert, limit: number): PendingCreate {
+  #pendingCreate(alert: Alert, limits: OpenAlertLimits): PendingCreate {
     const at = new Date(alert.updatedAt).toISOString();
     return {
       alert: this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null }),
       payload: changePayload("created", alert, new Date(at)),
       at,
-      limit,
+      limit: limits.perUser,
+      communityLimit: limits.perCommunity,
     };
   }
 
@@ -143,8 +159,15 @@ export class MikroAlertRepository implements AlertRepository {
     const [row] = await this.#em
       .fork()
       .execute<{ outcome: unknown }[]>(
-        "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as outcome",
-        [JSON.stringify(item.alert), item.limit, TOPIC_ALERT_CHANGES, JSON.stringify(item.payload), item.at],
+        "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?, ?) as outcome",
+        [
+          JSON.stringify(item.alert),
+          item.limit,
+          TOPIC_ALERT_CHANGES,
+          JSON.stringify(item.payload),
+          item.at,
+          item.communityLimit,
+        ],
       );
     const outcome = outcomeOf(
       typeof row?.outcome === "string" ? JSON.parse(row.outcome) : row?.outcome,

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { partitionForKey } from "@tickerbell/bus";
-import type { Alert, AlertStatus, CreateAlertCommand, Firing, Platform } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertStatus,
+  type CreateAlertCommand,
+  destinationKindOf,
+  type Firing,
+  type Platform,
+} from "@tickerbell/contracts";
 import {
   type AlertUpdate,
   applyUpdate,
@@ -18,12 +25,16 @@ import type { AlertListFilter, AlertRepository, Clock } from "./ports.ts";
 /** The one default of ALERTS_HISTORY_DAYS, in every mode. */
 export const DEFAULT_ALERT_HISTORY_DAYS = 90;
 export const MAX_ALERT_HISTORY_DAYS = 3650;
+/** The one default of ALERTS_MAX_ACTIVE_PER_COMMUNITY, in every mode. */
+export const DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY = 100;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface AlertServiceOptions {
   repository: AlertRepository;
   clock: Clock;
   maxOpenAlertsPerUser: number;
+  /** Open alerts one Discord server or Telegram group may have, whoever created them (ALERTS_MAX_ACTIVE_PER_COMMUNITY). */
+  maxOpenAlertsPerCommunity: number;
   /** How long finished alerts stay listed as history, counted from their last change (ALERTS_HISTORY_DAYS). */
   historyDays: number;
 }
@@ -53,12 +64,14 @@ export class AlertService {
   readonly #repository: AlertRepository;
   readonly #clock: Clock;
   readonly #maxOpen: number;
+  readonly #maxOpenPerCommunity: number;
   readonly #historyMs: number;
 
   constructor(options: AlertServiceOptions) {
     this.#repository = options.repository;
     this.#clock = options.clock;
     this.#maxOpen = options.maxOpenAlertsPerUser;
+    this.#maxOpenPerCommunity = options.maxOpenAlertsPerCommunity;
     this.#historyMs = options.historyDays * DAY_MS;
   }
 
@@ -98,7 +111,12 @@ export class AlertService {
       phase: "armed",
       stateAsOfTick: null,
     };
-    const result = await this.#repository.createWithinLimit(alert, this.#maxOpen);
+    // A community alert counts for its community's cap and for its creator's own: the per-user limit applies to
+    // the person typing the command, wherever the notification goes.
+    const result = await this.#repository.createWithinLimit(alert, {
+      perUser: this.#maxOpen,
+      perCommunity: this.#maxOpenPerCommunity,
+    });
     if ("duplicateOf" in result) {
       const existing = await this.#repository.findOwned(userId, result.duplicateOf);
       throw new DomainError(
@@ -106,6 +124,15 @@ export class AlertService {
         "duplicate_alert",
         `you already have this alert on ${command.symbol} (${result.duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
         { existingAlertId: result.duplicateOf, ...(existing ? { existing } : {}) },
+      );
+    }
+    if ("communityOpenCount" in result) {
+      const where = destinationKindOf(command.origin) === "group" ? "this group" : "this server";
+      throw new DomainError(
+        "conflict",
+        "community_alert_limit_reached",
+        `${where} has ${result.communityOpenCount} active alerts, the most allowed; delete one first`,
+        { limit: this.#maxOpenPerCommunity, openCount: result.communityOpenCount },
       );
     }
     if (!result.created) {

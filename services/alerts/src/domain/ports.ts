@@ -34,14 +34,22 @@ export interface AlertListFilter {
 export type CreateOutcome =
   | { created: true }
   | { created: false; openCount: number }
+  | { created: false; communityOpenCount: number }
   | { created: false; duplicateOf: string };
+
+/** The caps a create is checked against: the creator's open alerts, and its community's (community alerts only). */
+export interface OpenAlertLimits {
+  perUser: number;
+  perCommunity: number;
+}
 
 export interface AlertRepository {
   /**
-   * Inserts unless the user already has `limit` open (active or paused) alerts, or an open alert on the same
-   * symbol with the same condition and levels (`duplicateOf` names it).
+   * Inserts unless the user already has `limits.perUser` open (active or paused) alerts, or an open alert on the
+   * same symbol with the same condition and levels (`duplicateOf` names it), or, for a community destination, the
+   * community already has `limits.perCommunity` open alerts (any owner's). Checked in the insert's transaction.
    */
-  createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome>;
+  createWithinLimit(alert: Alert, limits: OpenAlertLimits): Promise<CreateOutcome>;
   findOwned(userId: string, alertId: string): Promise<Alert | null>;
   /** Up to `limit` of the user's alerts matching `filter` in (createdAt, id) order, after `after` when given. */
   listOwned(
