@@ -18,6 +18,7 @@ import { apiReferenceRoutes, nameComponents, serversFor } from "./http/openapi.t
 import { HttpProblem } from "./http/problems.ts";
 import { alertsRoutes } from "./http/routes/alerts.ts";
 import { deliveriesRoutes } from "./http/routes/deliveries.ts";
+import { destinationsRoutes } from "./http/routes/destinations.ts";
 import { firingsRoutes } from "./http/routes/firings.ts";
 import { internalRoutes } from "./http/routes/internal.ts";
 import { linkCodesRoutes } from "./http/routes/link-codes.ts";
@@ -185,6 +186,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   const actAs = actAsPlatformUser(deps.users, deps.commands);
   app.route("/v1/watchlist", watchlistRoutes(deps.users, actAs));
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
+  app.route("/v1/destinations", destinationsRoutes(deps.alerts));
   app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
   app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs, deps.webhooks));

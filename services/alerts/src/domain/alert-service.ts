@@ -20,7 +20,14 @@ import {
 } from "./alert-rules.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
-import type { AlertListFilter, AlertRepository, Clock } from "./ports.ts";
+import type {
+  AlertListFilter,
+  AlertRepository,
+  AlertScope,
+  Clock,
+  Destination,
+  DestinationPause,
+} from "./ports.ts";
 
 /** The one default of ALERTS_HISTORY_DAYS, in every mode. */
 export const DEFAULT_ALERT_HISTORY_DAYS = 90;
@@ -118,7 +125,7 @@ export class AlertService {
       perCommunity: this.#maxOpenPerCommunity,
     });
     if ("duplicateOf" in result) {
-      const existing = await this.#repository.findOwned(userId, result.duplicateOf);
+      const existing = await this.#repository.findOwned({ userId, destination: null }, result.duplicateOf);
       throw new DomainError(
         "conflict",
         "duplicate_alert",
@@ -152,10 +159,16 @@ export class AlertService {
     return this.#repository.recentFirings(userId, symbol, limit);
   }
 
-  async list(userId: string, filter: AlertListFilter, limit: number, cursor?: string): Promise<AlertPage> {
+  /** One page of the user's alerts, or with `{ destination }` of the community alerts posted in that chat. */
+  async list(
+    owner: string | { destination: Destination },
+    filter: AlertListFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<AlertPage> {
     const after = cursor === undefined ? null : decodeListCursor(cursor);
     // One row more than the page tells whether another page follows, without a count.
-    const rows = await this.#repository.listOwned(userId, filter, after, limit + 1);
+    const rows = await this.#repository.listOwned(owner, filter, after, limit + 1);
     const alerts = rows.slice(0, limit);
     const last = alerts.at(-1);
     const nextCursor =
@@ -165,24 +178,24 @@ export class AlertService {
     return { alerts, nextCursor };
   }
 
-  async get(userId: string, alertId: string): Promise<Alert> {
-    const alert = await this.#repository.findOwned(userId, alertId);
+  async get(scope: AlertScope, alertId: string): Promise<Alert> {
+    const alert = await this.#repository.findOwned(scope, alertId);
     if (!alert) throw alertNotFound(alertId);
     return alert;
   }
 
-  async update(userId: string, alertId: string, update: AlertUpdate): Promise<Alert> {
+  async update(scope: AlertScope, alertId: string, update: AlertUpdate): Promise<Alert> {
     const now = this.#clock.now();
     const decide = (current: Alert) => applyUpdate(current, update, now);
     if (update.condition === undefined) {
-      const alert = await this.#repository.modifyOwned(userId, alertId, decide);
+      const alert = await this.#repository.modifyOwned(scope, alertId, decide);
       if (!alert) throw alertNotFound(alertId);
       return alert;
     }
     // A new condition may make it the twin of another open alert: refused as a create would be.
-    const result = await this.#repository.reviseOwned(userId, alertId, decide);
+    const result = await this.#repository.reviseOwned(scope, alertId, decide);
     if (!result) throw alertNotFound(alertId);
-    if ("duplicateOf" in result) throw await this.#duplicate(userId, result.duplicateOf);
+    if ("duplicateOf" in result) throw await this.#duplicate(scope, result.duplicateOf);
     return result.alert;
   }
 
@@ -191,12 +204,12 @@ export class AlertService {
    * that changed). Named alerts that are not open, or not the user's, are answered in `notOpen` and left alone.
    */
   async bulk(
-    userId: string,
+    scope: AlertScope,
     action: "pause" | "resume" | "cancel",
     alertIds: readonly string[],
   ): Promise<{ changed: Alert[]; unchanged: Alert[]; notOpen: string[] }> {
     const now = this.#clock.now();
-    const { found } = await this.#repository.modifyManyOwned(userId, alertIds, (current) => {
+    const { found } = await this.#repository.modifyManyOwned(scope, alertIds, (current) => {
       if (!isOpen(current)) return null;
       if (action === "cancel") return cancel(current, now);
       return applyUpdate(current, { status: action === "pause" ? "paused" : "active" }, now);
@@ -212,8 +225,8 @@ export class AlertService {
     };
   }
 
-  async #duplicate(userId: string, duplicateOf: string): Promise<DomainError> {
-    const existing = await this.#repository.findOwned(userId, duplicateOf);
+  async #duplicate(scope: AlertScope, duplicateOf: string): Promise<DomainError> {
+    const existing = await this.#repository.findOwned(scope, duplicateOf);
     return new DomainError(
       "conflict",
       "duplicate_alert",
@@ -222,11 +235,34 @@ export class AlertService {
     );
   }
 
-  async cancel(userId: string, alertId: string): Promise<Alert> {
+  async cancel(scope: AlertScope, alertId: string): Promise<Alert> {
     const now = this.#clock.now();
-    const alert = await this.#repository.modifyOwned(userId, alertId, (current) => cancel(current, now));
+    const alert = await this.#repository.modifyOwned(scope, alertId, (current) => cancel(current, now));
     if (!alert) throw alertNotFound(alertId);
     return alert;
+  }
+
+  /**
+   * Pauses every active community alert posted in `destination` (the bot lost the channel or was removed from
+   * the group). Idempotent: a second call finds nothing active. Answers each paused alert with its creator.
+   */
+  pauseDestination(destination: Destination): Promise<DestinationPause[]> {
+    const now = this.#clock.now();
+    return this.#repository.pauseDestination(destination, (current) =>
+      applyUpdate(current, { status: "paused" }, now),
+    );
+  }
+
+  /**
+   * Moves the community alerts posted in `from` to the chat `toChatId` (a Telegram group migrated to a
+   * supergroup gets a new chat id); each open one changes like an edit. Idempotent: a second call finds none left.
+   */
+  moveDestination(from: Destination, toChatId: string): Promise<Alert[]> {
+    const now = this.#clock.now();
+    return this.#repository.moveDestination(from, toChatId, (current) => ({
+      alert: { ...current, origin: { ...current.origin, chatId: toChatId }, updatedAt: now.toISOString() },
+      change: "updated",
+    }));
   }
 
   /** Marks every open alert past its expiry as expired; main.ts runs this on an interval. */
