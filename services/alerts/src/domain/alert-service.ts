@@ -66,6 +66,11 @@ export interface SweepOutcome {
 /** How long a published outbox row is kept (for an operator looking into a change); Kafka holds it after that. */
 export const PUBLISHED_OUTBOX_RETENTION_MS = 24 * 3600 * 1000;
 
+/** A user id alone reaches that user's own alerts. */
+function scopeOf(reach: string | AlertScope): AlertScope {
+  return typeof reach === "string" ? { userId: reach, destination: null } : reach;
+}
+
 /** The alert use cases: the rules live in alert-rules.ts, storage behind AlertRepository. */
 export class AlertService {
   readonly #repository: AlertRepository;
@@ -178,13 +183,15 @@ export class AlertService {
     return { alerts, nextCursor };
   }
 
-  async get(scope: AlertScope, alertId: string): Promise<Alert> {
+  async get(reach: string | AlertScope, alertId: string): Promise<Alert> {
+    const scope = scopeOf(reach);
     const alert = await this.#repository.findOwned(scope, alertId);
     if (!alert) throw alertNotFound(alertId);
     return alert;
   }
 
-  async update(scope: AlertScope, alertId: string, update: AlertUpdate): Promise<Alert> {
+  async update(reach: string | AlertScope, alertId: string, update: AlertUpdate): Promise<Alert> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
     const decide = (current: Alert) => applyUpdate(current, update, now);
     if (update.condition === undefined) {
@@ -204,10 +211,11 @@ export class AlertService {
    * that changed). Named alerts that are not open, or not the user's, are answered in `notOpen` and left alone.
    */
   async bulk(
-    scope: AlertScope,
+    reach: string | AlertScope,
     action: "pause" | "resume" | "cancel",
     alertIds: readonly string[],
   ): Promise<{ changed: Alert[]; unchanged: Alert[]; notOpen: string[] }> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
     const { found } = await this.#repository.modifyManyOwned(scope, alertIds, (current) => {
       if (!isOpen(current)) return null;
@@ -235,7 +243,8 @@ export class AlertService {
     );
   }
 
-  async cancel(scope: AlertScope, alertId: string): Promise<Alert> {
+  async cancel(reach: string | AlertScope, alertId: string): Promise<Alert> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
     const alert = await this.#repository.modifyOwned(scope, alertId, (current) => cancel(current, now));
     if (!alert) throw alertNotFound(alertId);
