@@ -137,3 +137,41 @@ describe("the per-community cap", () => {
     expect(refused.body.error.code).toBe("alert_limit_reached");
   });
 });
+
+describe("linking", () => {
+  it("leaves a community alert where it posts, and counted once for its community, when its creator links", async () => {
+    const guild = "2700000000000000001";
+    const origin = channel(guild, "2700000000000000002", "2700000000000000003");
+    const ids: string[] = [];
+    for (let i = 0; i < COMMUNITY_CAP; i++)
+      ids.push((await create("discord", "link-dc", origin, 310 + i)).body.id);
+    const code = await h.api("POST", "/v1/link-codes", { token: "telegram", as: "link-tg" });
+    expect(code.status).toBe(201);
+    const linked = await h.api("POST", "/v1/link-codes/redeem", {
+      token: "discord",
+      as: "link-dc",
+      body: { code: code.body.code },
+    });
+    expect(linked.status).toBe(200);
+    for (const id of ids) {
+      const read = await h.api("GET", `/v1/alerts/${id}`, { token: "telegram", as: "link-tg" });
+      expect(read.body.origin).toEqual(origin);
+      // The change event the link wrote carries the destination too: the matcher keeps posting there.
+      const [event] = await sql(
+        h.db.url,
+        "select payload->'alert'->'origin' as origin from outbox where payload->'alert'->>'id' = $1 order by id desc limit 1",
+        [id],
+      );
+      expect(event.origin).toEqual(origin);
+    }
+    const listed = await h.api("GET", `/v1/alerts?destination=discord:2700000000000000002`, {
+      token: "discord",
+      as: "someone",
+    });
+    expect(listed.body.alerts).toHaveLength(COMMUNITY_CAP);
+    const refused = await create("discord", "link-other", origin, 330);
+    expect(refused.body.error.message).toBe(
+      "this server has 3 active alerts, the most allowed; delete one first",
+    );
+  });
+});
