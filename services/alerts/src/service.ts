@@ -2,6 +2,7 @@ import type { Logger, Registry } from "@tickerbell/config";
 import { createApp } from "./app.ts";
 import { MikroAlertRepository } from "./db/alert-repository.ts";
 import { channelListener } from "./db/channel-listener.ts";
+import { MikroCommunitySettingsRepository } from "./db/community-repository.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
 import { MikroEarningsRepository } from "./db/earnings-repository.ts";
 import { IDENTITIES_CHANNEL, IdentityCache } from "./db/identity-cache.ts";
@@ -18,6 +19,7 @@ import {
   DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
 } from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
+import { CommunityService } from "./domain/community-service.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
@@ -124,8 +126,13 @@ export async function startAlertService(config: AlertServiceConfig) {
     onActive: (userId) => webhookOwners.add(userId),
     ...(config.webhooks?.maxPerUser === undefined ? {} : { maxPerUser: config.webhooks.maxPerUser }),
   });
+  const communities = new CommunityService({
+    repository: new MikroCommunitySettingsRepository(db.em),
+    clock,
+  });
   const app = createApp({
     webhooks,
+    communities,
     settings,
     alerts,
     runtime,

@@ -28,6 +28,7 @@ describe("migrations", () => {
       "alerts",
       "change_sequences",
       "community_locks",
+      "community_settings",
       "deliveries",
       "held_notifications",
       "link_codes",

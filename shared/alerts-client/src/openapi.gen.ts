@@ -288,6 +288,52 @@ export interface paths {
       };
     };
   };
+  "/v1/communities/{platform}/{communityId}/settings": {
+    /** A Discord server's or Telegram group's settings (alertRoleId null when none is set) */
+    get: {
+      operationId: "getCommunitySettings";
+      parameters: {
+        path: {
+          /** The community's platform, the bot token's own */
+          platform: "discord" | "telegram";
+          /** A Discord server (guild) id, or a Telegram group's chat id (negative) */
+          communityId: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        "200": {
+          alertRoleId: string | null;
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+      };
+    };
+    /** Set a community's settings: `/settings alert-role @Role` (a server manager, checked by the bot) */
+    put: {
+      operationId: "putCommunitySettings";
+      parameters: {
+        path: {
+          /** The community's platform, the bot token's own */
+          platform: "discord" | "telegram";
+          /** A Discord server (guild) id, or a Telegram group's chat id (negative) */
+          communityId: string;
+        };
+      };
+      requestBody: {
+        alertRoleId: string | null;
+      };
+      responses: {
+        "200": {
+          alertRoleId: string | null;
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+      };
+    };
+  };
   "/v1/firings": {
     /** The user's most recent firings, newest first, optionally of one symbol */
     get: {

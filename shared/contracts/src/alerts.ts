@@ -11,6 +11,7 @@ import {
   PlatformSchema,
   PriceSchema,
   plainText,
+  SnowflakeSchema,
   SymbolSchema,
 } from "./common.ts";
 
@@ -386,3 +387,12 @@ export type MoveDestinationRequest = z.infer<typeof MoveDestinationRequestSchema
 /** The open alerts moved just now (none on a repeat). */
 export const MoveDestinationResponseSchema = z.object({ moved: z.array(AlertSchema) });
 export type MoveDestinationResponse = z.infer<typeof MoveDestinationResponseSchema>;
+
+/** A community's settings, kept per Discord server or Telegram group. */
+export const CommunitySettingsSchema = z
+  .object({
+    /** The Discord role whose holders may create channel alerts (`/settings alert-role`); null: none set. */
+    alertRoleId: SnowflakeSchema.nullable(),
+  })
+  .strict();
+export type CommunitySettings = z.infer<typeof CommunitySettingsSchema>;

@@ -15,6 +15,7 @@ import { Migration20261204100000Webhooks } from "./Migration20261204100000_webho
 import { Migration20261205000000Earnings } from "./Migration20261205000000_earnings.ts";
 import { Migration20261206000000SettingsCharts } from "./Migration20261206000000_settings_charts.ts";
 import { Migration20261207000000CommunityDestinations } from "./Migration20261207000000_community_destinations.ts";
+import { Migration20261207010000CommunitySettings } from "./Migration20261207010000_community_settings.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -38,4 +39,5 @@ export const migrationsList = [
     name: "Migration20261207000000_community_destinations",
     class: Migration20261207000000CommunityDestinations,
   },
+  { name: "Migration20261207010000_community_settings", class: Migration20261207010000CommunitySettings },
 ];
