@@ -8,6 +8,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AlertService } from "./domain/alert-service.ts";
 import type { CommandRateLimiter } from "./domain/command-rate-limit.ts";
+import type { CommunityService } from "./domain/community-service.ts";
 import type { DeliveryService } from "./domain/delivery-service.ts";
 import { DomainError, type DomainErrorKind } from "./domain/errors.ts";
 import type { RuntimeService } from "./domain/runtime-service.ts";
@@ -17,7 +18,9 @@ import { type AppEnv, actAsPlatformUser, authenticate, type TokenDirectory } fro
 import { apiReferenceRoutes, nameComponents, serversFor } from "./http/openapi.ts";
 import { HttpProblem } from "./http/problems.ts";
 import { alertsRoutes } from "./http/routes/alerts.ts";
+import { communitiesRoutes } from "./http/routes/communities.ts";
 import { deliveriesRoutes } from "./http/routes/deliveries.ts";
+import { destinationsRoutes } from "./http/routes/destinations.ts";
 import { firingsRoutes } from "./http/routes/firings.ts";
 import { internalRoutes } from "./http/routes/internal.ts";
 import { linkCodesRoutes } from "./http/routes/link-codes.ts";
@@ -37,6 +40,8 @@ export interface AppDependencies {
   settings: SettingsService;
   /** Each user's outbound webhooks. */
   webhooks: WebhookService;
+  /** Settings of Discord servers and Telegram groups (the alert role). */
+  communities: CommunityService;
   /** Per-user allowance of commands (bot requests that act for a user). */
   commands: CommandRateLimiter;
   tokens: TokenDirectory;
@@ -185,6 +190,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   const actAs = actAsPlatformUser(deps.users, deps.commands);
   app.route("/v1/watchlist", watchlistRoutes(deps.users, actAs));
   app.route("/v1/alerts", alertsRoutes(deps.alerts, actAs));
+  app.route("/v1/destinations", destinationsRoutes(deps.alerts));
+  app.route("/v1/communities", communitiesRoutes(deps.communities));
   app.route("/v1/firings", firingsRoutes(deps.alerts, actAs));
   app.route("/v1/link-codes", linkCodesRoutes(deps.users, actAs));
   app.route("/v1/deliveries", deliveriesRoutes(deps.deliveries, actAs, deps.webhooks));

@@ -9,6 +9,7 @@ describe("alerts env", () => {
       PORT: 8081,
       DATA_DIR: "./data",
       ALERTS_MAX_ACTIVE_PER_USER: 100,
+      ALERTS_MAX_ACTIVE_PER_COMMUNITY: 100,
       ALERTS_USER_COMMANDS_PER_MINUTE: 60,
       ALERTS_HISTORY_DAYS: 90,
       ALERTS_CREATE_BATCH_MAX: 100,
@@ -36,6 +37,7 @@ describe("alerts env", () => {
         DATABASE_URL: "mysql://root:hunter2-secret@db/x",
         API_TOKEN_INTERNAL: "short",
         ALERTS_MAX_ACTIVE_PER_USER: "0",
+        ALERTS_MAX_ACTIVE_PER_COMMUNITY: "100001",
         ALERTS_USER_COMMANDS_PER_MINUTE: "lots",
         ALERTS_HISTORY_DAYS: "forever",
       });
@@ -49,6 +51,7 @@ describe("alerts env", () => {
       "DATABASE_URL",
       "API_TOKEN_INTERNAL",
       "ALERTS_MAX_ACTIVE_PER_USER",
+      "ALERTS_MAX_ACTIVE_PER_COMMUNITY",
       "ALERTS_USER_COMMANDS_PER_MINUTE",
       "ALERTS_HISTORY_DAYS",
       "at least one bot token",

@@ -13,7 +13,11 @@ import {
 } from "@tickerbell/config";
 import { z } from "zod";
 import { DEFAULT_CREATE_BATCH_MAX } from "./db/alert-repository.ts";
-import { DEFAULT_ALERT_HISTORY_DAYS, MAX_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
+import {
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
+  MAX_ALERT_HISTORY_DAYS,
+} from "./domain/alert-service.ts";
 import { DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
 import { type AllowList, EMPTY_ALLOW_LIST, parseAllowList } from "./webhooks/address-guard.ts";
 
@@ -43,7 +47,7 @@ export const alertHistoryDaysEnv = () =>
       .max(MAX_ALERT_HISTORY_DAYS, `keep finished alerts at most ${MAX_ALERT_HISTORY_DAYS} days`),
   );
 
-/** The per-user limits, read the same way by the alert service and the standalone. */
+/** The per-user and per-community limits, read the same way by the alert service and the standalone. */
 export const UserLimitsEnvShape = {
   ALERTS_MAX_ACTIVE_PER_USER: envInt(100).pipe(
     z
@@ -51,6 +55,13 @@ export const UserLimitsEnvShape = {
       .int()
       .min(1, "allow each user at least 1 open alert")
       .max(100_000, "allow each user at most 100000 open alerts"),
+  ),
+  ALERTS_MAX_ACTIVE_PER_COMMUNITY: envInt(DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY).pipe(
+    z
+      .number()
+      .int()
+      .min(1, "allow each server or group at least 1 open alert")
+      .max(100_000, "allow each server or group at most 100000 open alerts"),
   ),
   ALERTS_USER_COMMANDS_PER_MINUTE: envInt(DEFAULT_USER_COMMANDS_PER_MINUTE).pipe(
     z

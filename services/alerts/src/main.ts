@@ -23,6 +23,7 @@ await runService("alerts", loadEnv, async ({ env, logger, metrics }) => {
       internal: env.API_TOKEN_INTERNAL,
     },
     maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
+    maxOpenAlertsPerCommunity: env.ALERTS_MAX_ACTIVE_PER_COMMUNITY,
     userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
     historyDays: env.ALERTS_HISTORY_DAYS,
     createBatchMax: env.ALERTS_CREATE_BATCH_MAX,

@@ -2,6 +2,7 @@ import type { Logger, Registry } from "@tickerbell/config";
 import { createApp } from "./app.ts";
 import { MikroAlertRepository } from "./db/alert-repository.ts";
 import { channelListener } from "./db/channel-listener.ts";
+import { MikroCommunitySettingsRepository } from "./db/community-repository.ts";
 import { MikroDeliveryRepository } from "./db/delivery-repository.ts";
 import { MikroEarningsRepository } from "./db/earnings-repository.ts";
 import { IDENTITIES_CHANNEL, IdentityCache } from "./db/identity-cache.ts";
@@ -12,8 +13,13 @@ import { MikroRuntimeRepository } from "./db/runtime-repository.ts";
 import { MikroHeldRepository, MikroSettingsRepository } from "./db/settings-repository.ts";
 import { MikroUserRepository } from "./db/user-repository.ts";
 import { MikroWebhookRepository } from "./db/webhook-repository.ts";
-import { AlertService, DEFAULT_ALERT_HISTORY_DAYS } from "./domain/alert-service.ts";
+import {
+  AlertService,
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
+} from "./domain/alert-service.ts";
 import { CommandRateLimiter, DEFAULT_USER_COMMANDS_PER_MINUTE } from "./domain/command-rate-limit.ts";
+import { CommunityService } from "./domain/community-service.ts";
 import { DeliveryService } from "./domain/delivery-service.ts";
 import { FailedAttemptLimiter } from "./domain/link-codes.ts";
 import { type Clock, systemClock } from "./domain/ports.ts";
@@ -26,12 +32,18 @@ import { WebhookOwners } from "./webhooks/owners.ts";
 import { WebhookSender } from "./webhooks/sender.ts";
 import { WebhookService } from "./webhooks/webhook-service.ts";
 
-export { DEFAULT_ALERT_HISTORY_DAYS, DEFAULT_USER_COMMANDS_PER_MINUTE };
+export {
+  DEFAULT_ALERT_HISTORY_DAYS,
+  DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
+  DEFAULT_USER_COMMANDS_PER_MINUTE,
+};
 
 export interface AlertServiceConfig {
   database: Database;
   tokens: ApiTokens;
   maxOpenAlertsPerUser: number;
+  /** Open alerts one Discord server or Telegram group may have (ALERTS_MAX_ACTIVE_PER_COMMUNITY); default 100. */
+  maxOpenAlertsPerCommunity?: number;
   /** Requests acting for a user (a bot command makes 2–3) each user may send per minute; default 60. */
   userCommandsPerMinute?: number;
   /** Days finished alerts are kept from their last change before the sweep deletes them; default 90. */
@@ -78,6 +90,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     repository: new MikroAlertRepository(db.em, db.outboxCommits, { createBatchMax: config.createBatchMax }),
     clock,
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
+    maxOpenAlertsPerCommunity: config.maxOpenAlertsPerCommunity ?? DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
     historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,
   });
   const users = new UserService({
@@ -113,8 +126,13 @@ export async function startAlertService(config: AlertServiceConfig) {
     onActive: (userId) => webhookOwners.add(userId),
     ...(config.webhooks?.maxPerUser === undefined ? {} : { maxPerUser: config.webhooks.maxPerUser }),
   });
+  const communities = new CommunityService({
+    repository: new MikroCommunitySettingsRepository(db.em),
+    clock,
+  });
   const app = createApp({
     webhooks,
+    communities,
     settings,
     alerts,
     runtime,

@@ -75,6 +75,7 @@ export function apiFor(service: RunningAlertService): Api {
 export interface HarnessOptions {
   webhooks?: AlertServiceConfig["webhooks"];
   maxOpenAlertsPerUser?: number;
+  maxOpenAlertsPerCommunity?: number;
   userCommandsPerMinute?: number;
   historyDays?: number;
 }
@@ -92,6 +93,9 @@ export async function startHarness(database: Database, options: HarnessOptions =
     database,
     tokens: TOKENS,
     maxOpenAlertsPerUser: options.maxOpenAlertsPerUser ?? 100,
+    ...(options.maxOpenAlertsPerCommunity === undefined
+      ? {}
+      : { maxOpenAlertsPerCommunity: options.maxOpenAlertsPerCommunity }),
     // Suites send far more than a person would; the rate-limit suite sets its own, small allowance.
     userCommandsPerMinute: options.userCommandsPerMinute ?? 100_000,
     ...(options.historyDays === undefined ? {} : { historyDays: options.historyDays }),

@@ -27,6 +27,8 @@ describe("migrations", () => {
       "alert_triggers",
       "alerts",
       "change_sequences",
+      "community_locks",
+      "community_settings",
       "deliveries",
       "held_notifications",
       "link_codes",

@@ -142,6 +142,19 @@ describe("the OpenAPI document", () => {
     expect(header.example ?? header.schema.example).toBeDefined();
   });
 
+  it("documents the community destination routes, the destination list and the acting header", () => {
+    expect(spec.paths["/v1/destinations/pause"].post.operationId).toBe("pauseDestination");
+    expect(spec.paths["/v1/destinations/move"].post.operationId).toBe("moveDestination");
+    const listParams = spec.paths["/v1/alerts"].get.parameters.map((p: { name: string }) => p.name);
+    expect(listParams).toContain("destination");
+    for (const method of ["get", "patch", "delete"]) {
+      const names = spec.paths["/v1/alerts/{id}"][method].parameters.map((p: { name: string }) => p.name);
+      expect(names).toContain("x-acting-for-destination");
+    }
+    const bulk = spec.paths["/v1/alerts/bulk"].post.parameters.map((p: { name: string }) => p.name);
+    expect(bulk).toContain("x-acting-for-destination");
+  });
+
   it("names the server it was fetched from", async () => {
     expect(spec.servers).toEqual([expect.objectContaining({ url: "http://127.0.0.1:8081" })]);
     const other = (await (await h.service.app.request("http://localhost:9999/openapi.json")).json()) as {

@@ -144,6 +144,7 @@ export async function startStandalone(
         : { kind: "pglite", dataDir: env.DATA_DIR },
       tokens,
       maxOpenAlertsPerUser: env.ALERTS_MAX_ACTIVE_PER_USER,
+      maxOpenAlertsPerCommunity: env.ALERTS_MAX_ACTIVE_PER_COMMUNITY,
       userCommandsPerMinute: env.ALERTS_USER_COMMANDS_PER_MINUTE,
       historyDays: env.ALERTS_HISTORY_DAYS,
       webhooks: { allow: env.WEBHOOK_ALLOW_HOSTS },

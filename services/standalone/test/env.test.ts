@@ -43,6 +43,20 @@ describe("ALERTS_MAX_ACTIVE_PER_USER", () => {
   });
 });
 
+describe("ALERTS_MAX_ACTIVE_PER_COMMUNITY", () => {
+  it("has the alert service's default and bounds in the standalone", () => {
+    const alerts = loadAlertsEnv({ API_TOKEN_TELEGRAM: "telegram-token-0001" });
+    expect(loadEnv({}).ALERTS_MAX_ACTIVE_PER_COMMUNITY).toBe(alerts.ALERTS_MAX_ACTIVE_PER_COMMUNITY);
+    expect(alerts.ALERTS_MAX_ACTIVE_PER_COMMUNITY).toBe(100);
+    expect(loadEnv({ ALERTS_MAX_ACTIVE_PER_COMMUNITY: "5" }).ALERTS_MAX_ACTIVE_PER_COMMUNITY).toBe(5);
+    for (const bad of ["0", "100001", "2.5", "plenty"]) {
+      expect(() => loadEnv({ ALERTS_MAX_ACTIVE_PER_COMMUNITY: bad })).toThrow(
+        /ALERTS_MAX_ACTIVE_PER_COMMUNITY/,
+      );
+    }
+  });
+});
+
 describe("CONSOLE_HISTORY_FILE", () => {
   it("keeps the console's history in DATA_DIR unless told where, or off", () => {
     expect(consoleHistoryFile(loadEnv({ DATA_DIR: "/var/tickerbell" }))).toBe(

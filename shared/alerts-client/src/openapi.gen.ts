@@ -89,7 +89,7 @@ export interface paths {
     };
   };
   "/v1/alerts": {
-    /** A page of the user's alerts, oldest first, optionally filtered by status and symbol */
+    /** A page of the user's alerts (or of a Discord channel's or Telegram group's), oldest first, optionally filtered by status and symbol */
     get: {
       operationId: "listAlerts";
       parameters: {
@@ -98,6 +98,7 @@ export interface paths {
           symbol?: string | undefined;
           limit?: number | undefined;
           cursor?: string | undefined;
+          destination?: string | undefined;
         };
         header: {
           /** The chat user the bot acts for, on the bot token's own platform (in the standalone, the console chat's user is `local`) */
@@ -147,6 +148,8 @@ export interface paths {
           "x-platform-user-id": string;
           /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
           "x-command-id"?: string | undefined;
+          /** `<platform>:<chatId>` of a Discord channel or Telegram group the bot has checked the user may manage alerts in (Manage Channels, the server's alert role, a group admin): the call then also reaches the community alerts posted there, whoever created them. DM alerts stay their owner's. */
+          "x-acting-for-destination"?: string | undefined;
         };
       };
       requestBody: components["schemas"]["BulkAlertActionRequest"];
@@ -172,6 +175,8 @@ export interface paths {
           "x-platform-user-id": string;
           /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
           "x-command-id"?: string | undefined;
+          /** `<platform>:<chatId>` of a Discord channel or Telegram group the bot has checked the user may manage alerts in (Manage Channels, the server's alert role, a group admin): the call then also reaches the community alerts posted there, whoever created them. DM alerts stay their owner's. */
+          "x-acting-for-destination"?: string | undefined;
         };
       };
       requestBody?: never;
@@ -196,6 +201,8 @@ export interface paths {
           "x-platform-user-id": string;
           /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
           "x-command-id"?: string | undefined;
+          /** `<platform>:<chatId>` of a Discord channel or Telegram group the bot has checked the user may manage alerts in (Manage Channels, the server's alert role, a group admin): the call then also reaches the community alerts posted there, whoever created them. DM alerts stay their owner's. */
+          "x-acting-for-destination"?: string | undefined;
         };
       };
       requestBody?: never;
@@ -221,6 +228,8 @@ export interface paths {
           "x-platform-user-id": string;
           /** The chat command this request is part of: requests with the same id count once against the user's command allowance */
           "x-command-id"?: string | undefined;
+          /** `<platform>:<chatId>` of a Discord channel or Telegram group the bot has checked the user may manage alerts in (Manage Channels, the server's alert role, a group admin): the call then also reaches the community alerts posted there, whoever created them. DM alerts stay their owner's. */
+          "x-acting-for-destination"?: string | undefined;
         };
       };
       requestBody: components["schemas"]["UpdateAlertRequest"];
@@ -232,6 +241,96 @@ export interface paths {
         "404": components["schemas"]["Error"];
         "409": components["schemas"]["Error"];
         "429": components["schemas"]["Error"];
+      };
+    };
+  };
+  "/v1/destinations/pause": {
+    /** Pause every active alert posted in a Discord channel or Telegram group */
+    post: {
+      operationId: "pauseDestination";
+      parameters: {};
+      requestBody: {
+        platform: "discord" | "telegram" | "console";
+        chatId: string;
+        reason: "channel_gone" | "access_lost" | "bot_removed";
+      };
+      responses: {
+        "200": {
+          reason: "channel_gone" | "access_lost" | "bot_removed";
+          paused: ({
+            alert: components["schemas"]["Alert"];
+            creatorPlatformUserId: string | null;
+          })[];
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+      };
+    };
+  };
+  "/v1/destinations/move": {
+    /** Move a Telegram group's alerts to its new chat id (migrated to a supergroup) */
+    post: {
+      operationId: "moveDestination";
+      parameters: {};
+      requestBody: {
+        platform: "telegram";
+        from: string;
+        to: string;
+      };
+      responses: {
+        "200": {
+          moved: (components["schemas"]["Alert"])[];
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+      };
+    };
+  };
+  "/v1/communities/{platform}/{communityId}/settings": {
+    /** A Discord server's or Telegram group's settings (alertRoleId null when none is set) */
+    get: {
+      operationId: "getCommunitySettings";
+      parameters: {
+        path: {
+          /** The community's platform, the bot token's own */
+          platform: "discord" | "telegram";
+          /** A Discord server (guild) id, or a Telegram group's chat id (negative) */
+          communityId: string;
+        };
+      };
+      requestBody?: never;
+      responses: {
+        "200": {
+          alertRoleId: string | null;
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
+      };
+    };
+    /** Set a community's settings: `/settings alert-role @Role` (a server manager, checked by the bot) */
+    put: {
+      operationId: "putCommunitySettings";
+      parameters: {
+        path: {
+          /** The community's platform, the bot token's own */
+          platform: "discord" | "telegram";
+          /** A Discord server (guild) id, or a Telegram group's chat id (negative) */
+          communityId: string;
+        };
+      };
+      requestBody: {
+        alertRoleId: string | null;
+      };
+      responses: {
+        "200": {
+          alertRoleId: string | null;
+        };
+        "400": components["schemas"]["Error"];
+        "401": components["schemas"]["Error"];
+        "403": components["schemas"]["Error"];
       };
     };
   };
@@ -988,6 +1087,9 @@ export interface components {
     Origin: {
       platform: "discord" | "telegram" | "console";
       chatId: string;
+      kind?: "dm" | "channel" | "group" | undefined;
+      communityId?: string | undefined;
+      mentionRoleId?: string | undefined;
     };
     CreateAlertRequest: {
       symbol: string;

@@ -2,13 +2,16 @@ import { z } from "zod";
 import {
   AlertPhaseSchema,
   batchOf,
+  DestinationKeySchema,
   GenerationSchema,
   IdSchema,
   IsoDateTimeSchema,
   OffsetSchema,
   OriginSchema,
+  PlatformSchema,
   PriceSchema,
   plainText,
+  SnowflakeSchema,
   SymbolSchema,
 } from "./common.ts";
 
@@ -283,6 +286,11 @@ export const ListAlertsQuerySchema = z
     limit: pageLimit(MAX_ALERT_PAGE, DEFAULT_ALERT_PAGE),
     /** The previous page's `nextCursor`: continue after its last alert. Opaque; a malformed one is refused. */
     cursor: z.string().optional(),
+    /**
+     * `<platform>:<chatId>`: list the community alerts posted in that Discord channel or Telegram group, whoever
+     * created them, instead of the user's own (open ones unless `status` says otherwise).
+     */
+    destination: DestinationKeySchema.optional(),
   })
   .strict();
 export type ListAlertsQuery = z.input<typeof ListAlertsQuerySchema>;
@@ -331,3 +339,60 @@ export const TriggerIdSchema = z
 export function triggerIdOf(alertId: string, generation: number): string {
   return `${alertId}:${generation}`;
 }
+
+/** Why a bot stops a destination's alerts: the channel was deleted, the bot lost access to it, or left the group. */
+export const DestinationPauseReasonSchema = z.enum(["channel_gone", "access_lost", "bot_removed"]);
+export type DestinationPauseReason = z.infer<typeof DestinationPauseReasonSchema>;
+
+/** `POST /v1/destinations/pause`: pause every active alert posted in one chat. */
+export const PauseDestinationRequestSchema = z
+  .object({
+    platform: PlatformSchema,
+    chatId: plainText().min(1).max(64),
+    reason: DestinationPauseReasonSchema,
+  })
+  .strict();
+export type PauseDestinationRequest = z.infer<typeof PauseDestinationRequestSchema>;
+
+/** The alerts a destination pause paused just now, each with its creator's user id on that platform (to tell). */
+export const PauseDestinationResponseSchema = z.object({
+  reason: DestinationPauseReasonSchema,
+  paused: z.array(
+    z.object({
+      alert: AlertSchema,
+      /** Null when the creator has no identity on the destination's platform (linked from the other one only). */
+      creatorPlatformUserId: z.string().nullable(),
+    }),
+  ),
+});
+export type PauseDestinationResponse = z.infer<typeof PauseDestinationResponseSchema>;
+
+/** `POST /v1/destinations/move`: a Telegram group migrated to a supergroup; its alerts follow to the new chat id. */
+export const MoveDestinationRequestSchema = z
+  .object({
+    platform: z.literal("telegram", { error: "only a Telegram group moves to a new chat id" }),
+    from: plainText().regex(
+      /^-[0-9]{1,19}$/,
+      "a Telegram group's chat id is a negative number, like -123456789",
+    ),
+    to: plainText().regex(
+      /^-[0-9]{1,19}$/,
+      "a Telegram group's chat id is a negative number, like -1001234567890",
+    ),
+  })
+  .strict()
+  .refine((move) => move.from !== move.to, { message: "from and to are the same chat", path: ["to"] });
+export type MoveDestinationRequest = z.infer<typeof MoveDestinationRequestSchema>;
+
+/** The open alerts moved just now (none on a repeat). */
+export const MoveDestinationResponseSchema = z.object({ moved: z.array(AlertSchema) });
+export type MoveDestinationResponse = z.infer<typeof MoveDestinationResponseSchema>;
+
+/** A community's settings, kept per Discord server or Telegram group. */
+export const CommunitySettingsSchema = z
+  .object({
+    /** The Discord role whose holders may create channel alerts (`/settings alert-role`); null: none set. */
+    alertRoleId: SnowflakeSchema.nullable(),
+  })
+  .strict();
+export type CommunitySettings = z.infer<typeof CommunitySettingsSchema>;

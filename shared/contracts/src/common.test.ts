@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { cleanText, describeCodePoint, findUnsafeCharacter, OriginSchema, plainText } from "./common.ts";
+import {
+  cleanText,
+  communityKeyOf,
+  DestinationKeySchema,
+  describeCodePoint,
+  destinationKindOf,
+  findUnsafeCharacter,
+  isCommunityDestination,
+  OriginSchema,
+  plainText,
+} from "./common.ts";
 
 describe("plainText", () => {
   const note = plainText().trim().min(1);
@@ -63,5 +73,90 @@ describe("cleanText", () => {
     ["  Zoë 🚀  ", "Zoë 🚀"],
   ])("cleans %j to %j", (raw, clean) => {
     expect(cleanText(raw)).toBe(clean);
+  });
+});
+
+describe("OriginSchema destinations", () => {
+  const channel = {
+    platform: "discord",
+    chatId: "1100000000000000001",
+    kind: "channel",
+    communityId: "1100000000000000002",
+  } as const;
+  const firstMessage = (value: unknown) => OriginSchema.safeParse(value).error?.issues[0]?.message;
+
+  it("reads an origin without a kind as a DM", () => {
+    const dm = OriginSchema.parse({ platform: "telegram", chatId: "42" });
+    expect(dm).toEqual({ platform: "telegram", chatId: "42" });
+    expect(destinationKindOf(dm)).toBe("dm");
+    expect(isCommunityDestination(dm)).toBe(false);
+    expect(communityKeyOf(dm)).toBeNull();
+  });
+
+  it("keeps a channel's server and role, keyed by the server", () => {
+    const origin = OriginSchema.parse({ ...channel, mentionRoleId: "1100000000000000003" });
+    expect(origin).toEqual({ ...channel, mentionRoleId: "1100000000000000003" });
+    expect(isCommunityDestination(origin)).toBe(true);
+    expect(communityKeyOf(origin)).toBe("discord:1100000000000000002");
+  });
+
+  it("keys a Telegram group by its chat id", () => {
+    const origin = OriginSchema.parse({ platform: "telegram", chatId: "-1001234567890", kind: "group" });
+    expect(communityKeyOf(origin)).toBe("telegram:-1001234567890");
+  });
+
+  it.each([
+    [
+      { ...channel, platform: "telegram" },
+      "a channel alert is posted in a Discord server channel, not on telegram",
+    ],
+    [
+      { ...channel, communityId: undefined },
+      "a channel alert needs communityId, the id of the Discord server",
+    ],
+    [{ ...channel, communityId: "guild" }, "a Discord id is a snowflake"],
+    [{ ...channel, chatId: "general" }, "a Discord channel id is a snowflake"],
+    [{ ...channel, mentionRoleId: "@everyone" }, "a Discord id is a snowflake"],
+    [
+      { platform: "discord", chatId: "-100", kind: "group" },
+      "a group alert is posted in a Telegram group, not on discord",
+    ],
+    [
+      { platform: "telegram", chatId: "12345", kind: "group" },
+      "a Telegram group's chat id is a negative number",
+    ],
+    [
+      { platform: "telegram", chatId: "-100", kind: "group", communityId: "1" },
+      "a Telegram group alert has no communityId",
+    ],
+    [
+      { platform: "telegram", chatId: "-100", kind: "group", mentionRoleId: "1" },
+      "only a Discord channel alert can mention a role",
+    ],
+    [
+      { platform: "discord", chatId: "1", mentionRoleId: "1" },
+      "only a Discord channel alert can mention a role",
+    ],
+    [{ platform: "discord", chatId: "1", communityId: "1" }, "a direct-message alert has no server"],
+    [{ platform: "discord", chatId: "1", kind: "server" }, undefined],
+  ])("refuses %j", (value, message) => {
+    const result = OriginSchema.safeParse(value);
+    expect(result.success).toBe(false);
+    if (message !== undefined) expect(firstMessage(value)).toContain(message);
+  });
+});
+
+describe("DestinationKeySchema", () => {
+  it("splits <platform>:<chatId> at the first colon", () => {
+    expect(DestinationKeySchema.parse("telegram:-1001234567890")).toEqual({
+      platform: "telegram",
+      chatId: "-1001234567890",
+    });
+  });
+
+  it.each(["discord", ":1", "slack:1", "discord:"])("refuses %j with the shape it wants", (key) => {
+    expect(DestinationKeySchema.safeParse(key).error?.issues[0]?.message).toContain(
+      "a destination is <platform>:<chatId>",
+    );
   });
 });

@@ -168,14 +168,112 @@ export const PriceSchema = z
 
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 
-/** Where a notification goes back to: the chat the alert was created in. */
+/**
+ * What kind of chat a notification is posted in: the owner's direct messages, a Discord server channel, or a
+ * Telegram group. Absent means `dm`, so alerts, events and notifications from before destinations read as DMs.
+ */
+export const DestinationKindSchema = z.enum(["dm", "channel", "group"]);
+export type DestinationKind = z.infer<typeof DestinationKindSchema>;
+
+/** A Discord id (guild, channel, role): a snowflake, a 64-bit integer written in decimal. */
+export const SnowflakeSchema = z
+  .string()
+  .regex(/^[0-9]{1,20}$/, "a Discord id is a snowflake: 1 to 20 digits, like 1098765432109876543");
+
+const TELEGRAM_GROUP_CHAT_ID = /^-[0-9]{1,19}$/;
+
+/**
+ * Where a notification goes back to: the chat the alert was created in (`chatId`), and, for a community
+ * destination, what kind of chat it is. A `channel` is a Discord server channel: `communityId` names the server
+ * (guild), `mentionRoleId` optionally the role the post mentions. A `group` is a Telegram group: the group is
+ * `chatId` itself, which Telegram writes as a negative number.
+ */
 export const OriginSchema = z
   .object({
     platform: PlatformSchema,
     chatId: plainText().min(1).max(64),
+    kind: DestinationKindSchema.optional(),
+    communityId: SnowflakeSchema.optional(),
+    mentionRoleId: SnowflakeSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((origin, ctx) => {
+    const kind = origin.kind ?? "dm";
+    const refuse = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (origin.mentionRoleId !== undefined && kind !== "channel")
+      refuse("mentionRoleId", "only a Discord channel alert can mention a role");
+    if (kind === "dm") {
+      if (origin.communityId !== undefined)
+        refuse(
+          "communityId",
+          "a direct-message alert has no server; set kind to channel for a server channel",
+        );
+      return;
+    }
+    if (kind === "channel") {
+      if (origin.platform !== "discord")
+        refuse("kind", `a channel alert is posted in a Discord server channel, not on ${origin.platform}`);
+      if (origin.communityId === undefined)
+        refuse(
+          "communityId",
+          "a channel alert needs communityId, the id of the Discord server the channel is in",
+        );
+      if (!/^[0-9]{1,20}$/.test(origin.chatId))
+        refuse("chatId", "a Discord channel id is a snowflake: 1 to 20 digits");
+      return;
+    }
+    if (origin.platform !== "telegram")
+      refuse("kind", `a group alert is posted in a Telegram group, not on ${origin.platform}`);
+    if (origin.communityId !== undefined)
+      refuse("communityId", "a Telegram group alert has no communityId: the group is its chatId");
+    if (!TELEGRAM_GROUP_CHAT_ID.test(origin.chatId))
+      refuse("chatId", "a Telegram group's chat id is a negative number, like -1001234567890");
+  });
 export type Origin = z.infer<typeof OriginSchema>;
+
+/** The kind of `origin`'s destination, `dm` when it says none. */
+export function destinationKindOf(origin: Origin): DestinationKind {
+  return origin.kind ?? "dm";
+}
+
+/** Whether `origin` posts in a community (a Discord server channel or a Telegram group) rather than a DM. */
+export function isCommunityDestination(origin: Origin): boolean {
+  return destinationKindOf(origin) !== "dm";
+}
+
+/**
+ * The community `origin` posts in, as one key: `discord:<guildId>` for a server channel, `telegram:<chatId>` for
+ * a group; null for a DM. Per-community limits and settings are kept under it.
+ */
+export function communityKeyOf(origin: Origin): string | null {
+  switch (destinationKindOf(origin)) {
+    case "channel":
+      return `${origin.platform}:${origin.communityId}`;
+    case "group":
+      return `${origin.platform}:${origin.chatId}`;
+    default:
+      return null;
+  }
+}
+
+/** A chat as `<platform>:<chatId>` (`discord:1098765432109876543`, `telegram:-1001234567890`). */
+export const DestinationKeySchema = plainText()
+  .max(80)
+  .transform((key, ctx) => {
+    const colon = key.indexOf(":");
+    const platform = PlatformSchema.safeParse(key.slice(0, colon));
+    const chatId = key.slice(colon + 1);
+    if (colon < 1 || !platform.success || chatId.length === 0 || chatId.length > 64) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "a destination is <platform>:<chatId>, like discord:1098765432109876543 or telegram:-1001234567890",
+      });
+      return z.NEVER;
+    }
+    return { platform: platform.data, chatId };
+  });
+export type DestinationKey = z.output<typeof DestinationKeySchema>;
 
 export const IdSchema = z.uuid();
 

@@ -1,11 +1,20 @@
-import { type FilterQuery, LockMode } from "@mikro-orm/core";
+import { type FilterQuery, LockMode, type ObjectQuery } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import { type Alert, type AlertStatus, type Firing, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
 import type { ListPosition } from "../domain/list-cursor.ts";
-import type { AlertChange, AlertListFilter, AlertRepository, CreateOutcome } from "../domain/ports.ts";
+import type {
+  AlertChange,
+  AlertListFilter,
+  AlertRepository,
+  AlertScope,
+  CreateOutcome,
+  Destination,
+  DestinationPause,
+  OpenAlertLimits,
+} from "../domain/ports.ts";
 import { GroupCommit } from "../group-commit.ts";
 import { AlertColumns } from "./alert-columns.ts";
-import { AlertEntity } from "./entities.ts";
+import { AlertEntity, PlatformIdentityEntity } from "./entities.ts";
 import { type AlertRow, toAlert, toAlertRow } from "./mapping.ts";
 import { POOL_SIZE } from "./orm.ts";
 import {
@@ -16,6 +25,21 @@ import {
 } from "./outbox.ts";
 
 const OPEN: AlertStatus[] = ["active", "paused"];
+
+/** The community alerts posted in `destination` (never DMs: a chat id alone does not reach someone's DMs). */
+function postedIn(destination: Destination): ObjectQuery<AlertRow> {
+  return {
+    originPlatform: destination.platform,
+    originChatId: destination.chatId,
+    originKind: { $ne: "dm" },
+  };
+}
+
+/** The alerts `scope` reaches: the user's own, and with a destination, the community alerts posted there. */
+function reach(scope: AlertScope): ObjectQuery<AlertRow> {
+  if (scope.destination === null) return { userId: scope.userId };
+  return { $or: [{ userId: scope.userId }, postedIn(scope.destination)] };
+}
 export const DEFAULT_CREATE_BATCH_MAX = 100;
 
 interface PendingCreate {
@@ -24,12 +48,21 @@ interface PendingCreate {
   /** ISO time of the create. */
   at: string;
   limit: number;
+  communityLimit: number;
 }
 
-/** create_alert_within_limit's jsonb answer: `{"duplicate": id}`, or `{"open": n}` (created when n < limit). */
+/**
+ * create_alert_within_limit's jsonb answer: `{"duplicate": id}`, `{"open": n, "communityOpen": m}` (refused by
+ * the community's cap), or `{"open": n}` (created when n < limit).
+ */
 function outcomeOf(outcome: unknown, limit: number): CreateOutcome | Error {
-  const answer = outcome as { open?: unknown; duplicate?: unknown } | null | undefined;
+  const answer = outcome as
+    | { open?: unknown; duplicate?: unknown; communityOpen?: unknown }
+    | null
+    | undefined;
   if (typeof answer?.duplicate === "string") return { created: false, duplicateOf: answer.duplicate };
+  if (answer?.communityOpen !== undefined)
+    return { created: false, communityOpenCount: Number(answer.communityOpen) };
   const openCount = Number(answer?.open ?? Number.NaN);
   if (!Number.isInteger(openCount)) return new Error("create_alert_within_limit answered no count");
   return openCount >= limit ? { created: false, openCount } : { created: true };
@@ -44,13 +77,18 @@ export const PURGE_BATCH = 1000;
  * index's predicate, so the planner can match that partial index.
  */
 export function listOwnedStatement(
-  userId: string,
+  owner: string | { destination: Destination },
   filter: AlertListFilter,
   after: ListPosition | null,
   limit: number,
 ): { sql: string; params: unknown[] } {
-  const where = ["user_id = ?"];
-  const params: unknown[] = [userId];
+  // A destination's alerts go along alerts_destination_idx: DMs are never listed by chat, only by owner.
+  const where =
+    typeof owner === "string"
+      ? ["user_id = ?"]
+      : ["origin_kind <> 'dm'", "origin_platform = ?", "origin_chat_id = ?"];
+  const params: unknown[] =
+    typeof owner === "string" ? [owner] : [owner.destination.platform, owner.destination.chatId];
   if (filter.status === "open") where.push("status in ('active', 'paused')");
   else if (filter.status) {
     where.push("status = ?");
@@ -94,20 +132,21 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
-  async createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome> {
-    const outcome = await this.#creates.add(this.#pendingCreate(alert, limit));
+  async createWithinLimit(alert: Alert, limits: OpenAlertLimits): Promise<CreateOutcome> {
+    const outcome = await this.#creates.add(this.#pendingCreate(alert, limits));
     if (outcome instanceof Error) throw outcome;
     return outcome;
   }
 
   /** One item of create_alert(s)_within_limit: the row, its outbox payload, the limit. */
-  #pendingCreate(alert: Alert, limit: number): PendingCreate {
+  #pendingCreate(alert: Alert, limits: OpenAlertLimits): PendingCreate {
     const at = new Date(alert.updatedAt).toISOString();
     return {
       alert: this.#columnsOf({ ...toAlertRow(alert), runtimeOffset: null }),
       payload: changePayload("created", alert, new Date(at)),
       at,
-      limit,
+      limit: limits.perUser,
+      communityLimit: limits.perCommunity,
     };
   }
 
@@ -145,8 +184,15 @@ export class MikroAlertRepository implements AlertRepository {
     const [row] = await this.#em
       .fork()
       .execute<{ outcome: unknown }[]>(
-        "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?) as outcome",
-        [JSON.stringify(item.alert), item.limit, TOPIC_ALERT_CHANGES, JSON.stringify(item.payload), item.at],
+        "select create_alert_within_limit(?::jsonb, ?, ?, ?::jsonb, ?, ?) as outcome",
+        [
+          JSON.stringify(item.alert),
+          item.limit,
+          TOPIC_ALERT_CHANGES,
+          JSON.stringify(item.payload),
+          item.at,
+          item.communityLimit,
+        ],
       );
     const outcome = outcomeOf(
       typeof row?.outcome === "string" ? JSON.parse(row.outcome) : row?.outcome,
@@ -162,29 +208,29 @@ export class MikroAlertRepository implements AlertRepository {
     return this.#columns.toColumns(row);
   }
 
-  async findOwned(userId: string, alertId: string): Promise<Alert | null> {
-    const row = await this.#em.fork().findOne(AlertEntity, { id: alertId, userId });
+  async findOwned(scope: AlertScope, alertId: string): Promise<Alert | null> {
+    const row = await this.#em.fork().findOne(AlertEntity, { id: alertId, ...reach(scope) });
     return row ? toAlert(row) : null;
   }
 
   async listOwned(
-    userId: string,
+    owner: string | { destination: Destination },
     filter: AlertListFilter,
     after: ListPosition | null,
     limit: number,
   ): Promise<Alert[]> {
-    const { sql, params } = listOwnedStatement(userId, filter, after, limit);
+    const { sql, params } = listOwnedStatement(owner, filter, after, limit);
     this.#columns ??= new AlertColumns(this.#em);
     const columns = this.#columns;
     const rows = await this.#em.fork().execute<Record<string, unknown>[]>(sql, params);
     return rows.map((raw) => toAlert(columns.fromColumns(raw)));
   }
 
-  modifyOwned(ownerId: string, alertId: string, decide: (current: Alert) => AlertChange | null) {
+  modifyOwned(scope: AlertScope, alertId: string, decide: (current: Alert) => AlertChange | null) {
     return this.#em.fork().transactional(async (em) => {
       const row = await em.findOne(
         AlertEntity,
-        { id: alertId, userId: ownerId },
+        { id: alertId, ...reach(scope) },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!row) return null;
@@ -194,16 +240,23 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
-  reviseOwned(ownerId: string, alertId: string, decide: (current: Alert) => AlertChange | null) {
+  reviseOwned(scope: AlertScope, alertId: string, decide: (current: Alert) => AlertChange | null) {
     return this.#em
       .fork()
       .transactional(async (em): Promise<{ alert: Alert } | { duplicateOf: string } | null> => {
+        // Acting for a destination, the alert's owner may be someone else: the twin check is the owner's.
+        const ownerId =
+          scope.destination === null
+            ? scope.userId
+            : (await em.findOne(AlertEntity, { id: alertId, ...reach(scope) }, { fields: ["userId"] }))
+                ?.userId;
+        if (ownerId === undefined) return null;
         // The owner's row first, as create_alert_within_limit takes it: a create and an edit of the same user
         // cannot both pass the duplicate check.
         await em.execute("select 1 from users where id = ? for update", [ownerId]);
         const row = await em.findOne(
           AlertEntity,
-          { id: alertId, userId: ownerId },
+          { id: alertId, userId: ownerId, ...reach(scope) },
           { lockMode: LockMode.PESSIMISTIC_WRITE },
         );
         if (!row) return null;
@@ -236,7 +289,7 @@ export class MikroAlertRepository implements AlertRepository {
   }
 
   modifyManyOwned(
-    ownerId: string,
+    scope: AlertScope,
     alertIds: readonly string[],
     decide: (current: Alert) => AlertChange | null,
   ) {
@@ -244,7 +297,7 @@ export class MikroAlertRepository implements AlertRepository {
       // Locked in id order, as every writer of several alerts does, so two of them cannot deadlock.
       const rows = await em.find(
         AlertEntity,
-        { userId: ownerId, id: { $in: [...new Set(alertIds)] } },
+        { id: { $in: [...new Set(alertIds)] }, ...reach(scope) },
         { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
       );
       const found: Array<{ before: Alert; after: Alert | null }> = [];
@@ -263,6 +316,66 @@ export class MikroAlertRepository implements AlertRepository {
       await em.flush();
       await appendAlertChanges(em, changes);
       return { found };
+    });
+  }
+
+  pauseDestination(
+    destination: Destination,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<DestinationPause[]> {
+    return this.#em.fork().transactional(async (em) => {
+      const rows = await em.find(
+        AlertEntity,
+        { ...postedIn(destination), status: "active" },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+      );
+      const changes: PendingAlertChange[] = [];
+      for (const row of rows) {
+        const decision = decide(toAlert(row));
+        if (decision) changes.push(this.#update(em, row, decision));
+      }
+      await em.flush();
+      await appendAlertChanges(em, changes);
+      const creators = await em.find(
+        PlatformIdentityEntity,
+        { platform: destination.platform, userId: { $in: [...new Set(changes.map((c) => c.alert.userId))] } },
+        { orderBy: { createdAt: "asc" } },
+      );
+      const creatorOf = new Map<string, string>();
+      for (const identity of creators)
+        if (!creatorOf.has(identity.userId)) creatorOf.set(identity.userId, identity.platformUserId);
+      return changes.map((c) => ({
+        alert: c.alert,
+        creatorPlatformUserId: creatorOf.get(c.alert.userId) ?? null,
+      }));
+    });
+  }
+
+  moveDestination(
+    from: Destination,
+    toChatId: string,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<Alert[]> {
+    return this.#em.fork().transactional(async (em) => {
+      const rows = await em.find(
+        AlertEntity,
+        { ...postedIn(from), status: { $in: OPEN } },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
+      );
+      const changes: PendingAlertChange[] = [];
+      for (const row of rows) {
+        const decision = decide(toAlert(row));
+        if (decision) changes.push(this.#update(em, row, decision));
+      }
+      await em.flush();
+      await appendAlertChanges(em, changes);
+      // Finished alerts follow as history; no consumer holds them, so no change event.
+      await em.nativeUpdate(
+        AlertEntity,
+        { ...postedIn(from), status: { $nin: OPEN } },
+        { originChatId: toChatId },
+      );
+      return changes.map((c) => c.alert);
     });
   }
 

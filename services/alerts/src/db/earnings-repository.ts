@@ -1,6 +1,7 @@
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import type { Notification, Platform } from "@tickerbell/contracts";
+import type { DestinationKind, Notification, Platform } from "@tickerbell/contracts";
 import type { EarningsAlertTarget, EarningsRepository } from "../domain/earnings-scheduler.ts";
+import { originOf } from "./mapping.ts";
 
 interface TargetRow {
   id: string;
@@ -8,6 +9,9 @@ interface TargetRow {
   symbol: string;
   origin_platform: Platform;
   origin_chat_id: string;
+  origin_kind: DestinationKind;
+  origin_community_id: string | null;
+  origin_mention_role_id: string | null;
   note: string | null;
   urgent: boolean;
   time_zone: string | null;
@@ -23,7 +27,8 @@ export class MikroEarningsRepository implements EarningsRepository {
 
   async activeEarningsAlerts(): Promise<EarningsAlertTarget[]> {
     const rows = await this.#em.fork().execute<TargetRow[]>(
-      `select a.id, a.user_id, a.symbol, a.origin_platform, a.origin_chat_id, a.note, a.urgent, s.time_zone
+      `select a.id, a.user_id, a.symbol, a.origin_platform, a.origin_chat_id, a.origin_kind,
+              a.origin_community_id, a.origin_mention_role_id, a.note, a.urgent, s.time_zone
          from alerts a left join user_settings s on s.user_id = a.user_id
         where a.kind = 'earnings' and a.status = 'active'
         order by a.id`,
@@ -32,7 +37,13 @@ export class MikroEarningsRepository implements EarningsRepository {
       id: r.id,
       userId: r.user_id,
       symbol: r.symbol,
-      origin: { platform: r.origin_platform, chatId: r.origin_chat_id },
+      origin: originOf({
+        originPlatform: r.origin_platform,
+        originChatId: r.origin_chat_id,
+        originKind: r.origin_kind,
+        originCommunityId: r.origin_community_id,
+        originMentionRoleId: r.origin_mention_role_id,
+      }),
       note: r.note,
       urgent: r.urgent,
       timeZone: r.time_zone,

@@ -4,6 +4,7 @@ import type {
   AlertPhase,
   AlertStatus,
   DeliveryStatus,
+  DestinationKind,
   Notification,
   Platform,
 } from "@tickerbell/contracts";
@@ -68,6 +69,10 @@ export const AlertEntity = defineEntity({
     urgent: p.boolean(),
     originPlatform: p.string().$type<Platform>(),
     originChatId: p.string(),
+    /** Where the notification is posted (see OriginSchema): 'dm' for every alert from before destinations. */
+    originKind: p.string().$type<DestinationKind>().default("dm"),
+    originCommunityId: p.string().nullable(),
+    originMentionRoleId: p.string().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     lastTriggeredAt: p.datetime().nullable(),

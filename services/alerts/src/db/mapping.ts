@@ -1,8 +1,27 @@
 import type { InferEntity } from "@mikro-orm/core";
-import type { Alert } from "@tickerbell/contracts";
+import type { Alert, DestinationKind, Origin, Platform } from "@tickerbell/contracts";
 import type { AlertEntity } from "./entities.ts";
 
 export type AlertRow = InferEntity<typeof AlertEntity>;
+
+/** The stored origin columns of an alert. */
+export interface OriginColumns {
+  originPlatform: Platform;
+  originChatId: string;
+  originKind?: DestinationKind | null | undefined;
+  originCommunityId?: string | null | undefined;
+  originMentionRoleId?: string | null | undefined;
+}
+
+/** An alert's origin from its columns; a DM is written without `kind`, as origins from before destinations are. */
+export function originOf(row: OriginColumns): Origin {
+  const origin: Origin = { platform: row.originPlatform, chatId: row.originChatId };
+  if (!row.originKind || row.originKind === "dm") return origin;
+  origin.kind = row.originKind;
+  if (row.originCommunityId) origin.communityId = row.originCommunityId;
+  if (row.originMentionRoleId) origin.mentionRoleId = row.originMentionRoleId;
+  return origin;
+}
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -24,7 +43,7 @@ export function toAlert(row: AlertRow): Alert {
     note: row.note ?? null,
     regularHoursOnly: row.regularHoursOnly,
     urgent: row.urgent,
-    origin: { platform: row.originPlatform, chatId: row.originChatId },
+    origin: originOf(row),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     lastTriggeredAt: iso(row.lastTriggeredAt),
@@ -61,6 +80,9 @@ export function toAlertRow(alert: Alert): Omit<AlertRow, "runtimeOffset"> {
     urgent: alert.urgent ?? false,
     originPlatform: alert.origin.platform,
     originChatId: alert.origin.chatId,
+    originKind: alert.origin.kind ?? "dm",
+    originCommunityId: alert.origin.communityId ?? null,
+    originMentionRoleId: alert.origin.mentionRoleId ?? null,
     createdAt: new Date(alert.createdAt),
     updatedAt: new Date(alert.updatedAt),
     lastTriggeredAt: alert.lastTriggeredAt === null ? null : new Date(alert.lastTriggeredAt),

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { partitionForKey } from "@tickerbell/bus";
-import type { Alert, AlertStatus, CreateAlertCommand, Firing, Platform } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertStatus,
+  type CreateAlertCommand,
+  destinationKindOf,
+  type Firing,
+  type Platform,
+} from "@tickerbell/contracts";
 import {
   type AlertUpdate,
   applyUpdate,
@@ -13,17 +20,28 @@ import {
 } from "./alert-rules.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
-import type { AlertListFilter, AlertRepository, Clock } from "./ports.ts";
+import type {
+  AlertListFilter,
+  AlertRepository,
+  AlertScope,
+  Clock,
+  Destination,
+  DestinationPause,
+} from "./ports.ts";
 
 /** The one default of ALERTS_HISTORY_DAYS, in every mode. */
 export const DEFAULT_ALERT_HISTORY_DAYS = 90;
 export const MAX_ALERT_HISTORY_DAYS = 3650;
+/** The one default of ALERTS_MAX_ACTIVE_PER_COMMUNITY, in every mode. */
+export const DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY = 100;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface AlertServiceOptions {
   repository: AlertRepository;
   clock: Clock;
   maxOpenAlertsPerUser: number;
+  /** Open alerts one Discord server or Telegram group may have, whoever created them (ALERTS_MAX_ACTIVE_PER_COMMUNITY). */
+  maxOpenAlertsPerCommunity: number;
   /** How long finished alerts stay listed as history, counted from their last change (ALERTS_HISTORY_DAYS). */
   historyDays: number;
 }
@@ -48,17 +66,24 @@ export interface SweepOutcome {
 /** How long a published outbox row is kept (for an operator looking into a change); Kafka holds it after that. */
 export const PUBLISHED_OUTBOX_RETENTION_MS = 24 * 3600 * 1000;
 
+/** A user id alone reaches that user's own alerts. */
+function scopeOf(reach: string | AlertScope): AlertScope {
+  return typeof reach === "string" ? { userId: reach, destination: null } : reach;
+}
+
 /** The alert use cases: the rules live in alert-rules.ts, storage behind AlertRepository. */
 export class AlertService {
   readonly #repository: AlertRepository;
   readonly #clock: Clock;
   readonly #maxOpen: number;
+  readonly #maxOpenPerCommunity: number;
   readonly #historyMs: number;
 
   constructor(options: AlertServiceOptions) {
     this.#repository = options.repository;
     this.#clock = options.clock;
     this.#maxOpen = options.maxOpenAlertsPerUser;
+    this.#maxOpenPerCommunity = options.maxOpenAlertsPerCommunity;
     this.#historyMs = options.historyDays * DAY_MS;
   }
 
@@ -98,14 +123,28 @@ export class AlertService {
       phase: "armed",
       stateAsOfTick: null,
     };
-    const result = await this.#repository.createWithinLimit(alert, this.#maxOpen);
+    // A community alert counts for its community's cap and for its creator's own: the per-user limit applies to
+    // the person typing the command, wherever the notification goes.
+    const result = await this.#repository.createWithinLimit(alert, {
+      perUser: this.#maxOpen,
+      perCommunity: this.#maxOpenPerCommunity,
+    });
     if ("duplicateOf" in result) {
-      const existing = await this.#repository.findOwned(userId, result.duplicateOf);
+      const existing = await this.#repository.findOwned({ userId, destination: null }, result.duplicateOf);
       throw new DomainError(
         "conflict",
         "duplicate_alert",
         `you already have this alert on ${command.symbol} (${result.duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
         { existingAlertId: result.duplicateOf, ...(existing ? { existing } : {}) },
+      );
+    }
+    if ("communityOpenCount" in result) {
+      const where = destinationKindOf(command.origin) === "group" ? "this group" : "this server";
+      throw new DomainError(
+        "conflict",
+        "community_alert_limit_reached",
+        `${where} has ${result.communityOpenCount} active alerts, the most allowed; delete one first`,
+        { limit: this.#maxOpenPerCommunity, openCount: result.communityOpenCount },
       );
     }
     if (!result.created) {
@@ -125,10 +164,16 @@ export class AlertService {
     return this.#repository.recentFirings(userId, symbol, limit);
   }
 
-  async list(userId: string, filter: AlertListFilter, limit: number, cursor?: string): Promise<AlertPage> {
+  /** One page of the user's alerts, or with `{ destination }` of the community alerts posted in that chat. */
+  async list(
+    owner: string | { destination: Destination },
+    filter: AlertListFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<AlertPage> {
     const after = cursor === undefined ? null : decodeListCursor(cursor);
     // One row more than the page tells whether another page follows, without a count.
-    const rows = await this.#repository.listOwned(userId, filter, after, limit + 1);
+    const rows = await this.#repository.listOwned(owner, filter, after, limit + 1);
     const alerts = rows.slice(0, limit);
     const last = alerts.at(-1);
     const nextCursor =
@@ -138,24 +183,26 @@ export class AlertService {
     return { alerts, nextCursor };
   }
 
-  async get(userId: string, alertId: string): Promise<Alert> {
-    const alert = await this.#repository.findOwned(userId, alertId);
+  async get(reach: string | AlertScope, alertId: string): Promise<Alert> {
+    const scope = scopeOf(reach);
+    const alert = await this.#repository.findOwned(scope, alertId);
     if (!alert) throw alertNotFound(alertId);
     return alert;
   }
 
-  async update(userId: string, alertId: string, update: AlertUpdate): Promise<Alert> {
+  async update(reach: string | AlertScope, alertId: string, update: AlertUpdate): Promise<Alert> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
     const decide = (current: Alert) => applyUpdate(current, update, now);
     if (update.condition === undefined) {
-      const alert = await this.#repository.modifyOwned(userId, alertId, decide);
+      const alert = await this.#repository.modifyOwned(scope, alertId, decide);
       if (!alert) throw alertNotFound(alertId);
       return alert;
     }
     // A new condition may make it the twin of another open alert: refused as a create would be.
-    const result = await this.#repository.reviseOwned(userId, alertId, decide);
+    const result = await this.#repository.reviseOwned(scope, alertId, decide);
     if (!result) throw alertNotFound(alertId);
-    if ("duplicateOf" in result) throw await this.#duplicate(userId, result.duplicateOf);
+    if ("duplicateOf" in result) throw await this.#duplicate(scope, result.duplicateOf);
     return result.alert;
   }
 
@@ -164,12 +211,13 @@ export class AlertService {
    * that changed). Named alerts that are not open, or not the user's, are answered in `notOpen` and left alone.
    */
   async bulk(
-    userId: string,
+    reach: string | AlertScope,
     action: "pause" | "resume" | "cancel",
     alertIds: readonly string[],
   ): Promise<{ changed: Alert[]; unchanged: Alert[]; notOpen: string[] }> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
-    const { found } = await this.#repository.modifyManyOwned(userId, alertIds, (current) => {
+    const { found } = await this.#repository.modifyManyOwned(scope, alertIds, (current) => {
       if (!isOpen(current)) return null;
       if (action === "cancel") return cancel(current, now);
       return applyUpdate(current, { status: action === "pause" ? "paused" : "active" }, now);
@@ -185,8 +233,8 @@ export class AlertService {
     };
   }
 
-  async #duplicate(userId: string, duplicateOf: string): Promise<DomainError> {
-    const existing = await this.#repository.findOwned(userId, duplicateOf);
+  async #duplicate(scope: AlertScope, duplicateOf: string): Promise<DomainError> {
+    const existing = await this.#repository.findOwned(scope, duplicateOf);
     return new DomainError(
       "conflict",
       "duplicate_alert",
@@ -195,11 +243,35 @@ export class AlertService {
     );
   }
 
-  async cancel(userId: string, alertId: string): Promise<Alert> {
+  async cancel(reach: string | AlertScope, alertId: string): Promise<Alert> {
+    const scope = scopeOf(reach);
     const now = this.#clock.now();
-    const alert = await this.#repository.modifyOwned(userId, alertId, (current) => cancel(current, now));
+    const alert = await this.#repository.modifyOwned(scope, alertId, (current) => cancel(current, now));
     if (!alert) throw alertNotFound(alertId);
     return alert;
+  }
+
+  /**
+   * Pauses every active community alert posted in `destination` (the bot lost the channel or was removed from
+   * the group). Idempotent: a second call finds nothing active. Answers each paused alert with its creator.
+   */
+  pauseDestination(destination: Destination): Promise<DestinationPause[]> {
+    const now = this.#clock.now();
+    return this.#repository.pauseDestination(destination, (current) =>
+      applyUpdate(current, { status: "paused" }, now),
+    );
+  }
+
+  /**
+   * Moves the community alerts posted in `from` to the chat `toChatId` (a Telegram group migrated to a
+   * supergroup gets a new chat id); each open one changes like an edit. Idempotent: a second call finds none left.
+   */
+  moveDestination(from: Destination, toChatId: string): Promise<Alert[]> {
+    const now = this.#clock.now();
+    return this.#repository.moveDestination(from, toChatId, (current) => ({
+      alert: { ...current, origin: { ...current.origin, chatId: toChatId }, updatedAt: now.toISOString() },
+      change: "updated",
+    }));
   }
 
   /** Marks every open alert past its expiry as expired; main.ts runs this on an interval. */

@@ -21,6 +21,28 @@ export interface AlertChange {
   change: AlertChangeKind;
 }
 
+/** One chat a notification is posted in: a Discord channel, a Telegram group, or a DM. */
+export interface Destination {
+  platform: Platform;
+  chatId: string;
+}
+
+/**
+ * Which alerts a call may reach: the user's own, and, with `destination` (a bot vouches that the user may manage
+ * that chat's alerts), every community alert posted there, whoever created it. DM alerts stay their owner's.
+ */
+export interface AlertScope {
+  userId: string;
+  destination: Destination | null;
+}
+
+/** A destination's alert paused for it, with who created it (to tell them). */
+export interface DestinationPause {
+  alert: Alert;
+  /** The creator's user id on the destination's platform, or null when they have no identity there. */
+  creatorPlatformUserId: string | null;
+}
+
 /** Which of a user's alerts to list: one status, or `open` (active and paused); one symbol. */
 export interface AlertListFilter {
   status?: AlertListStatus;
@@ -34,25 +56,37 @@ export interface AlertListFilter {
 export type CreateOutcome =
   | { created: true }
   | { created: false; openCount: number }
+  | { created: false; communityOpenCount: number }
   | { created: false; duplicateOf: string };
+
+/** The caps a create is checked against: the creator's open alerts, and its community's (community alerts only). */
+export interface OpenAlertLimits {
+  perUser: number;
+  perCommunity: number;
+}
 
 export interface AlertRepository {
   /**
-   * Inserts unless the user already has `limit` open (active or paused) alerts, or an open alert on the same
-   * symbol with the same condition and levels (`duplicateOf` names it).
+   * Inserts unless the user already has `limits.perUser` open (active or paused) alerts, or an open alert on the
+   * same symbol with the same condition and levels (`duplicateOf` names it), or, for a community destination, the
+   * community already has `limits.perCommunity` open alerts (any owner's). Checked in the insert's transaction.
    */
-  createWithinLimit(alert: Alert, limit: number): Promise<CreateOutcome>;
-  findOwned(userId: string, alertId: string): Promise<Alert | null>;
-  /** Up to `limit` of the user's alerts matching `filter` in (createdAt, id) order, after `after` when given. */
+  createWithinLimit(alert: Alert, limits: OpenAlertLimits): Promise<CreateOutcome>;
+  /** The alert when `scope` reaches it. */
+  findOwned(scope: AlertScope, alertId: string): Promise<Alert | null>;
+  /**
+   * Up to `limit` alerts matching `filter` in (createdAt, id) order, after `after` when given: the user's own, or
+   * with `{ destination }` the community alerts posted in that chat (any owner's).
+   */
   listOwned(
-    userId: string,
+    owner: string | { destination: Destination },
     filter: AlertListFilter,
     after: ListPosition | null,
     limit: number,
   ): Promise<Alert[]>;
-  /** Null when the alert does not exist or is not `ownerId`'s. `decide` returns null for "nothing to write". */
+  /** Null when the alert does not exist or `scope` does not reach it. `decide` returns null for "nothing to write". */
   modifyOwned(
-    ownerId: string,
+    scope: AlertScope,
     alertId: string,
     decide: (current: Alert) => AlertChange | null,
   ): Promise<Alert | null>;
@@ -63,7 +97,7 @@ export interface AlertRepository {
    * is written).
    */
   reviseOwned(
-    ownerId: string,
+    scope: AlertScope,
     alertId: string,
     decide: (current: Alert) => AlertChange | null,
   ): Promise<{ alert: Alert } | { duplicateOf: string } | null>;
@@ -72,10 +106,28 @@ export interface AlertRepository {
    * are not the owner's are left out of `found`; `decide` null means that one stays as it is.
    */
   modifyManyOwned(
-    ownerId: string,
+    scope: AlertScope,
     alertIds: readonly string[],
     decide: (current: Alert) => AlertChange | null,
   ): Promise<{ found: Array<{ before: Alert; after: Alert | null }> }>;
+  /**
+   * Pauses (through `decide`) every active community alert posted in `destination`, in one transaction with one
+   * change event each; answers those paused with their creators' user ids on the destination's platform.
+   */
+  pauseDestination(
+    destination: Destination,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<DestinationPause[]>;
+  /**
+   * Moves every community alert posted in `from` to the chat `to` on the same platform (a Telegram group that
+   * became a supergroup): open ones through `decide` (one change event each), finished ones as they are. Answers
+   * the open alerts moved.
+   */
+  moveDestination(
+    from: Destination,
+    toChatId: string,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<Alert[]>;
   /** Applies `decide` to every open alert whose expiry is at or before `now`; returns how many changed. */
   expireDue(now: Date, decide: (current: Alert) => AlertChange | null): Promise<number>;
   /** Applies `decide` to every paused alert whose snooze ended at or before `now`; returns how many changed. */

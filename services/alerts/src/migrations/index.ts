@@ -14,6 +14,8 @@ import { Migration20261204010000FiringRetention } from "./Migration2026120401000
 import { Migration20261204100000Webhooks } from "./Migration20261204100000_webhooks.ts";
 import { Migration20261205000000Earnings } from "./Migration20261205000000_earnings.ts";
 import { Migration20261206000000SettingsCharts } from "./Migration20261206000000_settings_charts.ts";
+import { Migration20261207000000CommunityDestinations } from "./Migration20261207000000_community_destinations.ts";
+import { Migration20261207010000CommunitySettings } from "./Migration20261207010000_community_settings.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -33,4 +35,9 @@ export const migrationsList = [
   { name: "Migration20261204100000_webhooks", class: Migration20261204100000Webhooks },
   { name: "Migration20261205000000_earnings", class: Migration20261205000000Earnings },
   { name: "Migration20261206000000_settings_charts", class: Migration20261206000000SettingsCharts },
+  {
+    name: "Migration20261207000000_community_destinations",
+    class: Migration20261207000000CommunityDestinations,
+  },
+  { name: "Migration20261207010000_community_settings", class: Migration20261207010000CommunitySettings },
 ];

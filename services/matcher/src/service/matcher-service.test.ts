@@ -256,6 +256,32 @@ describe("MatcherService", () => {
     expect(m.holds(waiting.id)).toBe(false);
   });
 
+  it("posts each community alert's notification where that alert goes: kind, server and role", async () => {
+    const t = await setup();
+    const m = await t.startMember();
+    await waitFor("ready", () => m.ready);
+    const channel = { platform: "discord", chatId: "4100000000000000002", kind: "channel" } as const;
+    const mentioning = alert(
+      "DEST",
+      {},
+      { origin: { ...channel, communityId: "4100000000000000001", mentionRoleId: "4100000000000000003" } },
+    );
+    // The same user and chat without the mention: its notification must not borrow the other's role.
+    const plain = alert(
+      "DEST",
+      { condition: { kind: "price", direction: "above", target: 199 } },
+      { origin: { ...channel, communityId: "4100000000000000001" } },
+    );
+    await t.change("created", mentioning);
+    await t.change("created", plain);
+    await waitFor("indexed", () => m.holds(mentioning.id) && m.holds(plain.id));
+    await t.ticks("DEST", [201]);
+    await waitFor("both fired", () => t.notifications.length === 2);
+    const originOf = (id: string) => t.notifications.find((n) => n.alertId === id)?.origin;
+    expect(originOf(mentioning.id)).toEqual(mentioning.origin);
+    expect(originOf(plain.id)).toEqual(plain.origin);
+  });
+
   it("keeps notifications whose publish failed and sends them when the bus retries the tick", async () => {
     const t = await setup({ failures: 2 });
     const m = await t.startMember();

@@ -225,7 +225,11 @@ export class TrackedAlerts {
   }
 
   #recipientFor(alert: Alert): number {
-    const key = `${alert.userId}\u0000${alert.origin.platform}\u0000${alert.origin.chatId}`;
+    // Every field of the origin: two alerts in one chat may still differ in kind, server or role mentioned.
+    const { platform, chatId, kind, communityId, mentionRoleId } = alert.origin;
+    const key = [alert.userId, platform, chatId, kind ?? "dm", communityId ?? "", mentionRoleId ?? ""].join(
+      "\u0000",
+    );
     let id = this.#recipientIds.get(key);
     if (id === undefined) {
       id = this.#freeRecipients.pop() ?? this.#recipients.length;

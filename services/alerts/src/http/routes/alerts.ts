@@ -5,16 +5,48 @@ import {
   BulkAlertActionRequestSchema,
   BulkAlertActionResponseSchema,
   CreateAlertRequestSchema,
+  DestinationKeySchema,
   IdSchema,
   ListAlertsQuerySchema,
   UpdateAlertRequestSchema,
 } from "@tickerbell/contracts";
+import type { Context } from "hono";
 import type { AlertService } from "../../domain/alert-service.ts";
-import { type ActAsPlatformUser, botPlatform, requireBot } from "../auth.ts";
+import type { AlertScope, Destination } from "../../domain/ports.ts";
+import { type ActAsPlatformUser, type AppEnv, botPlatform, type Caller, requireBot } from "../auth.ts";
 import { EXAMPLES } from "../openapi.ts";
+import { HttpProblem } from "../problems.ts";
 import { errorResponses, jsonBody, jsonResponse, resourceRouter, userRoute } from "./common.ts";
 
 const AlertIdParams = z.object({ id: IdSchema });
+
+/** The chat `x-acting-for-destination` names, on the bot's own platform, or null without the header. */
+export function actingDestination(caller: Caller, header: string | undefined): Destination | null {
+  if (header === undefined) return null;
+  const parsed = DestinationKeySchema.safeParse(header);
+  if (!parsed.success) {
+    throw new HttpProblem(
+      400,
+      "invalid_destination",
+      `the X-Acting-For-Destination header must name a chat: ${parsed.error.issues[0]?.message}`,
+    );
+  }
+  const platform = botPlatform(caller);
+  if (parsed.data.platform !== platform)
+    throw new HttpProblem(403, "platform_mismatch", `a ${platform} bot can only act for ${platform} chats`);
+  return parsed.data;
+}
+
+function scopeOf(c: Context<AppEnv>): AlertScope {
+  return {
+    userId: c.get("userId"),
+    destination: actingDestination(c.get("caller"), c.req.header("x-acting-for-destination")),
+  };
+}
+
+const ACTING = { actingForDestination: true };
+const ACTING_NOTE =
+  " With `x-acting-for-destination`, also the community alerts posted in that chat, whoever created them.";
 
 export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
   const router = resourceRouter(requireBot, actAs);
@@ -47,9 +79,10 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       path: "/",
       operationId: "listAlerts",
       tags: ["alerts"],
-      summary: "A page of the user's alerts, oldest first, optionally filtered by status and symbol",
+      summary:
+        "A page of the user's alerts (or of a Discord channel's or Telegram group's), oldest first, optionally filtered by status and symbol",
       description:
-        "Oldest first (by creation, then id). `status` is one status or `open` (active and paused: what can still fire). Pages hold `limit` alerts (1–500, default 100); pass a page's `nextCursor` as `cursor` to get the next one (null: that was the last). A cursor this service did not hand out is refused with 400 invalid_cursor. Finished alerts (triggered, expired, cancelled) stay listed for ALERTS_HISTORY_DAYS after their last change, then are deleted.",
+        "With `destination` (`<platform>:<chatId>`, on the bot's platform), the community alerts posted in that chat, whoever created them, open ones unless `status` says otherwise: the bot has checked that the user may see them. Oldest first (by creation, then id). `status` is one status or `open` (active and paused: what can still fire). Pages hold `limit` alerts (1–500, default 100); pass a page's `nextCursor` as `cursor` to get the next one (null: that was the last). A cursor this service did not hand out is refused with 400 invalid_cursor. Finished alerts (triggered, expired, cancelled) stay listed for ALERTS_HISTORY_DAYS after their last change, then are deleted.",
       request: { query: ListAlertsQuerySchema },
       responses: {
         200: jsonResponse(AlertListSchema, "One page of matching alerts"),
@@ -57,80 +90,103 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       },
     }),
     async (c) => {
-      const { status, symbol, limit, cursor } = c.req.valid("query");
-      const filter = { ...(status ? { status } : {}), ...(symbol ? { symbol } : {}) };
-      return c.json(await alerts.list(c.get("userId"), filter, limit, cursor), 200);
+      const { status, symbol, limit, cursor, destination } = c.req.valid("query");
+      if (destination === undefined) {
+        const filter = { ...(status ? { status } : {}), ...(symbol ? { symbol } : {}) };
+        return c.json(await alerts.list(c.get("userId"), filter, limit, cursor), 200);
+      }
+      const platform = botPlatform(c.get("caller"));
+      if (destination.platform !== platform)
+        throw new HttpProblem(403, "platform_mismatch", `a ${platform} bot can only list ${platform} chats`);
+      const filter = { status: status ?? ("open" as const), ...(symbol ? { symbol } : {}) };
+      return c.json(await alerts.list({ destination }, filter, limit, cursor), 200);
     },
   );
 
   router.openapi(
-    userRoute({
-      method: "post",
-      path: "/bulk",
-      operationId: "bulkAlertAction",
-      tags: ["alerts"],
-      summary: "Pause, resume or cancel several of the user's alerts at once",
-      description:
-        "One transaction, one alerts.changes event per alert that changed. Only the named alerts are touched: those that are no longer open (fired, expired, deleted) or not the user's come back in `notOpen`, those already as asked in `unchanged`.",
-      request: {
-        body: jsonBody(BulkAlertActionRequestSchema, "The action and the alerts it is for"),
+    userRoute(
+      {
+        method: "post",
+        path: "/bulk",
+        operationId: "bulkAlertAction",
+        tags: ["alerts"],
+        summary: "Pause, resume or cancel several of the user's alerts at once",
+        description:
+          "One transaction, one alerts.changes event per alert that changed. Only the named alerts are touched: those that are no longer open (fired, expired, deleted) or not the user's come back in `notOpen`, those already as asked in `unchanged`." +
+          ACTING_NOTE,
+        request: {
+          body: jsonBody(BulkAlertActionRequestSchema, "The action and the alerts it is for"),
+        },
+        responses: {
+          200: jsonResponse(BulkAlertActionResponseSchema, "What the action did"),
+          ...errorResponses(429),
+        },
       },
-      responses: {
-        200: jsonResponse(BulkAlertActionResponseSchema, "What the action did"),
-        ...errorResponses(429),
-      },
-    }),
+      ACTING,
+    ),
     async (c) => {
       const { action, alertIds } = c.req.valid("json");
-      return c.json(await alerts.bulk(c.get("userId"), action, alertIds), 200);
+      return c.json(await alerts.bulk(scopeOf(c), action, alertIds), 200);
     },
   );
 
   router.openapi(
-    userRoute({
-      method: "get",
-      path: "/{id}",
-      operationId: "getAlert",
-      tags: ["alerts"],
-      summary: "One of the user's alerts",
-      request: { params: AlertIdParams },
-      responses: { 200: one, ...errorResponses(404, 429) },
-    }),
-    async (c) => c.json(await alerts.get(c.get("userId"), c.req.valid("param").id), 200),
+    userRoute(
+      {
+        method: "get",
+        path: "/{id}",
+        operationId: "getAlert",
+        tags: ["alerts"],
+        summary: "One of the user's alerts",
+        description: ACTING_NOTE.trim(),
+        request: { params: AlertIdParams },
+        responses: { 200: one, ...errorResponses(404, 429) },
+      },
+      ACTING,
+    ),
+    async (c) => c.json(await alerts.get(scopeOf(c), c.req.valid("param").id), 200),
   );
 
   router.openapi(
-    userRoute({
-      method: "patch",
-      path: "/{id}",
-      operationId: "updateAlert",
-      tags: ["alerts"],
-      summary: "Change the condition, note, repeat or expiry, or pause/resume",
-      description:
-        "Only the fields given change. A new `condition` (with the `market` now) re-bases the levels as a create would and re-arms the alert, keeping its id, firings and last firing; it is refused with 409 condition_already_met or 409 duplicate_alert as a create is. Changing only the note, repeat or expiry leaves where the alert is in its firing cycle as it is.",
-      request: {
-        params: AlertIdParams,
-        body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change", EXAMPLES.updateAlert),
+    userRoute(
+      {
+        method: "patch",
+        path: "/{id}",
+        operationId: "updateAlert",
+        tags: ["alerts"],
+        summary: "Change the condition, note, repeat or expiry, or pause/resume",
+        description:
+          "Only the fields given change. A new `condition` (with the `market` now) re-bases the levels as a create would and re-arms the alert, keeping its id, firings and last firing; it is refused with 409 condition_already_met or 409 duplicate_alert as a create is. Changing only the note, repeat or expiry leaves where the alert is in its firing cycle as it is." +
+          ACTING_NOTE,
+        request: {
+          params: AlertIdParams,
+          body: jsonBody(UpdateAlertRequestSchema, "Only the fields to change", EXAMPLES.updateAlert),
+        },
+        responses: { 200: one, ...errorResponses(404, 409, 429) },
       },
-      responses: { 200: one, ...errorResponses(404, 409, 429) },
-    }),
+      ACTING,
+    ),
     async (c) => {
-      const alert = await alerts.update(c.get("userId"), c.req.valid("param").id, c.req.valid("json"));
+      const alert = await alerts.update(scopeOf(c), c.req.valid("param").id, c.req.valid("json"));
       return c.json(alert, 200);
     },
   );
 
   router.openapi(
-    userRoute({
-      method: "delete",
-      path: "/{id}",
-      operationId: "cancelAlert",
-      tags: ["alerts"],
-      summary: "Cancel an alert (idempotent; the alert stays listed as cancelled, as history)",
-      request: { params: AlertIdParams },
-      responses: { 200: one, ...errorResponses(404, 409, 429) },
-    }),
-    async (c) => c.json(await alerts.cancel(c.get("userId"), c.req.valid("param").id), 200),
+    userRoute(
+      {
+        method: "delete",
+        path: "/{id}",
+        operationId: "cancelAlert",
+        tags: ["alerts"],
+        summary: "Cancel an alert (idempotent; the alert stays listed as cancelled, as history)",
+        description: ACTING_NOTE.trim(),
+        request: { params: AlertIdParams },
+        responses: { 200: one, ...errorResponses(404, 409, 429) },
+      },
+      ACTING,
+    ),
+    async (c) => c.json(await alerts.cancel(scopeOf(c), c.req.valid("param").id), 200),
   );
   return router;
 }

@@ -35,9 +35,16 @@ type WithUserHeaders<R> = R & {
   request: (R extends { request: infer Q } ? Q : unknown) & { headers: typeof BotHeadersSchema };
 };
 
-/** A route a bot calls for one of its users: its bearer token, and the user it acts for in the headers. */
-export function userRoute<P extends string, R extends RouteOf<P>>(route: R) {
-  const config = { ...route, security: bearer, request: { ...route.request, headers: BotHeadersSchema } };
+/**
+ * A route a bot calls for one of its users: its bearer token, and the user it acts for in the headers; with
+ * `actingForDestination`, also the header that reaches a community chat's alerts (see ActingHeadersSchema).
+ */
+export function userRoute<P extends string, R extends RouteOf<P>>(
+  route: R,
+  options: { actingForDestination?: boolean } = {},
+) {
+  const headers = options.actingForDestination ? ActingHeadersSchema : BotHeadersSchema;
+  const config = { ...route, security: bearer, request: { ...route.request, headers } };
   return createRoute(config as WithUserHeaders<R>);
 }
 
@@ -49,6 +56,17 @@ export const BotHeadersSchema = z.object({
   "x-command-id": CommandIdSchema.optional().describe(
     "The chat command this request is part of: requests with the same id count once against the user's command allowance",
   ),
+});
+
+/** The bot headers, and the one through which a bot acts on a community chat's alerts for a user it vouches for. */
+export const ActingHeadersSchema = BotHeadersSchema.extend({
+  "x-acting-for-destination": z
+    .string()
+    .optional()
+    .describe(
+      "`<platform>:<chatId>` of a Discord channel or Telegram group the bot has checked the user may manage alerts in (Manage Channels, the server's alert role, a group admin): the call then also reaches the community alerts posted there, whoever created them. DM alerts stay their owner's.",
+    )
+    .meta({ example: "discord:1098765432109876543" }),
 });
 
 const DESCRIPTIONS: Record<number, string> = {
