@@ -21,8 +21,13 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
   let running: RunningBotOnKafka | undefined;
   const prices = new PricingClient({ baseUrl: env.PRICING_URL });
   const charts = chartMakerFrom(env, prices);
+  const alerts = new AlertsClient({
+    baseUrl: env.ALERTS_URL,
+    token: env.ALERTS_API_TOKEN,
+    platform: "telegram",
+  });
   const handler = new CommandHandler({
-    alerts: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform: "telegram" }),
+    alerts,
     prices,
     ...(charts ? { charts } : {}),
     logger,
@@ -35,6 +40,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     handler,
     logger,
     limiter,
+    destinations: alerts,
   });
   running = await runBotOnKafka({
     platform: "telegram",

@@ -28,6 +28,17 @@ export interface TelegramBotOptions {
    * against one limit (about 1/s per chat, 30/s overall), whoever in this process sends it.
    */
   limiter?: RateLimiter;
+  /** Where a group's alerts follow the group: paused when the bot leaves it, moved when it becomes a supergroup. */
+  destinations?: GroupDestinations;
+}
+
+/** The alert service's calls for a group as a whole (AlertsClient has them). */
+export interface GroupDestinations {
+  pauseDestination(
+    chatId: string,
+    reason: "bot_removed",
+  ): Promise<Array<{ alert: { symbol: string }; creatorPlatformUserId: string | null }>>;
+  moveDestination(from: string, to: string): Promise<unknown[]>;
 }
 
 /** Tries per reply when Telegram answers 429; each waits the retry_after it was given. */
@@ -52,6 +63,12 @@ export class TelegramBot {
       this.#onDocument(ctx, ctx.message.document, ctx.message.caption),
     );
     this.bot.on(callbackQuery("data"), (ctx) => this.#onButton(ctx, ctx.callbackQuery.data));
+    this.bot.on("my_chat_member", (ctx) =>
+      this.#onBotMembership(ctx.myChatMember.chat, ctx.myChatMember.new_chat_member.status),
+    );
+    this.bot.on(message("migrate_to_chat_id"), (ctx) =>
+      this.#onMigrated(String(ctx.chat.id), String(ctx.message.migrate_to_chat_id)),
+    );
     this.bot.catch((error, ctx) => {
       this.#options.logger.error({ err: error, updateId: ctx.update.update_id }, "failed handling an update");
     });
@@ -91,6 +108,58 @@ export class TelegramBot {
       // Not running (start failed or never called): nothing to stop.
     }
     await this.#running?.catch(() => undefined);
+  }
+
+  /**
+   * The bot left a group or was removed from it: the group's alerts could only fail from now on, so they are
+   * paused (kept, not firing), and each creator hears of it in their private chat.
+   */
+  async #onBotMembership(chat: { id: number; type: string; title?: string }, status: string): Promise<void> {
+    const destinations = this.#options.destinations;
+    if (!destinations || (chat.type !== "group" && chat.type !== "supergroup")) return;
+    if (status !== "left" && status !== "kicked") return;
+    const paused = await destinations.pauseDestination(String(chat.id), "bot_removed");
+    const symbolsByCreator = new Map<string, string[]>();
+    for (const { alert, creatorPlatformUserId } of paused) {
+      if (creatorPlatformUserId === null) continue;
+      symbolsByCreator.set(creatorPlatformUserId, [
+        ...(symbolsByCreator.get(creatorPlatformUserId) ?? []),
+        alert.symbol,
+      ]);
+    }
+    this.#options.logger.info(
+      { chatId: chat.id, paused: paused.length },
+      "removed from a group: its alerts are paused",
+    );
+    const where = chat.title ? `“${chat.title}”` : "the group";
+    for (const [creator, unordered] of symbolsByCreator) {
+      const symbols = unordered.sort();
+      const what =
+        symbols.length === 1
+          ? `Your ${symbols[0]} alert`
+          : `Your ${symbols.length} alerts (${symbols.join(", ")})`;
+      const text = `⏸ ${what} posted in ${where} ${symbols.length === 1 ? "is" : "are"} paused: the bot was removed from the group. ${symbols.length === 1 ? "It is" : "They are"} kept, and do not fire while paused.`;
+      try {
+        await this.#paced(creator, () => this.bot.telegram.sendMessage(creator, text));
+      } catch (error) {
+        // A creator who never opened a private chat with the bot cannot be written to first.
+        this.#options.logger.warn(
+          { err: error, creator },
+          "could not tell a creator their group alerts are paused",
+        );
+      }
+    }
+  }
+
+  /** A group became a supergroup (a new chat id): its alerts are posted there from now on. */
+  async #onMigrated(from: string, to: string): Promise<void> {
+    const destinations = this.#options.destinations;
+    if (!destinations) return;
+    const moved = await destinations.moveDestination(from, to);
+    this.#options.logger.info(
+      { from, to, moved: moved.length },
+      "group became a supergroup: its alerts moved",
+    );
   }
 
   #chatOf(ctx: Context): ChatContext | null {

@@ -154,7 +154,14 @@ export async function startWorld(
       TELEGRAM_GROUP_MESSAGES_PER_MINUTE: 20,
     }).limits,
   );
-  const bot = new TelegramBot({ token: telegram.token, apiRoot: telegram.apiRoot, handler, logger, limiter });
+  const bot = new TelegramBot({
+    token: telegram.token,
+    apiRoot: telegram.apiRoot,
+    handler,
+    logger,
+    limiter,
+    destinations: alerts,
+  });
   const undeliverable: Array<{ triggerId: string; reason: string }> = [];
   const pipeline = new DeliveryPipeline({
     notifier: new TelegramNotifier(bot.bot.telegram),

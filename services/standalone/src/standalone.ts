@@ -348,6 +348,7 @@ export async function startStandalone(
         handler: handlerFor("telegram"),
         logger: logger.child({ component: "telegram" }),
         limiter,
+        destinations: alertsFor("telegram"),
       });
       const notifier = new TelegramNotifier(telegram.bot.telegram, {
         allowPaidBroadcast: delivery.telegram.allowPaidBroadcast,

@@ -11,10 +11,13 @@ import {
   BulkAlertActionResponseSchema,
   type CreateAlertRequest,
   CreatedWebhookSchema,
+  type DestinationPauseReason,
   type Firing,
   FiringListSchema,
   LinkCodeSchema,
   MAX_ALERT_PAGE,
+  MoveDestinationResponseSchema,
+  PauseDestinationResponseSchema,
   type Platform,
   RedeemLinkCodeResponseSchema,
   type ResolveUserRequest,
@@ -233,6 +236,25 @@ export class AlertsClient {
       ...this.#as(actor),
       path: { id: webhookId },
     });
+  }
+
+  /**
+   * Pauses every active alert posted in one chat of this bot's platform (the channel is gone, the bot was removed
+   * from the group); answers those paused just now, each with its creator's user id on this platform.
+   */
+  async pauseDestination(chatId: string, reason: DestinationPauseReason) {
+    const answer = await this.#api.call("post", "/v1/destinations/pause", PauseDestinationResponseSchema, {
+      body: { platform: this.platform, chatId, reason },
+    });
+    return answer.paused;
+  }
+
+  /** A Telegram group became a supergroup: its alerts are posted under the new chat id from now on. */
+  async moveDestination(from: string, to: string) {
+    const answer = await this.#api.call("post", "/v1/destinations/move", MoveDestinationResponseSchema, {
+      body: { platform: "telegram", from, to },
+    });
+    return answer.moved;
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */
