@@ -42,6 +42,21 @@ function virtualTime() {
   };
 }
 
+/** Telegram's pace on virtual time: 30/s overall, 1/s per chat, groups (negative ids) 20 a minute. */
+function withGroups() {
+  const time = virtualTime();
+  const limiter = new RateLimiter(
+    {
+      globalPerSecond: 30,
+      perChatPerSecond: 1,
+      slowerChats: { matches: (chat) => chat.startsWith("-"), perSecond: 20 / 60 },
+    },
+    time.now,
+    time.sleep,
+  );
+  return { time, limiter };
+}
+
 describe("RateLimiter", () => {
   it("stretches the gaps by the headroom", async () => {
     const time = virtualTime();
@@ -59,16 +74,7 @@ describe("RateLimiter", () => {
   });
 
   it("paces the slower chats (Telegram groups) at their own rate, the others at the per-chat one", async () => {
-    const time = virtualTime();
-    const limiter = new RateLimiter(
-      {
-        globalPerSecond: 30,
-        perChatPerSecond: 1,
-        slowerChats: { matches: (chat) => chat.startsWith("-"), perSecond: 20 / 60 },
-      },
-      time.now,
-      time.sleep,
-    );
+    const { time, limiter } = withGroups();
     const group: number[] = [];
     for (let i = 0; i < 3; i++) {
       await limiter.acquire("-1001234");
@@ -91,16 +97,7 @@ describe("RateLimiter", () => {
   });
 
   it("holds only a slower chat on its 429, and every chat on another chat's", async () => {
-    const time = virtualTime();
-    const limiter = new RateLimiter(
-      {
-        globalPerSecond: 30,
-        perChatPerSecond: 1,
-        slowerChats: { matches: (chat) => chat.startsWith("-"), perSecond: 20 / 60 },
-      },
-      time.now,
-      time.sleep,
-    );
+    const { time, limiter } = withGroups();
     await limiter.acquire("-100777");
     limiter.floodWait(40_000, "-100777");
     await limiter.acquire("42");

@@ -324,18 +324,7 @@ export class MikroAlertRepository implements AlertRepository {
     decide: (current: Alert) => AlertChange | null,
   ): Promise<DestinationPause[]> {
     return this.#em.fork().transactional(async (em) => {
-      const rows = await em.find(
-        AlertEntity,
-        { ...postedIn(destination), status: "active" },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
-      );
-      const changes: PendingAlertChange[] = [];
-      for (const row of rows) {
-        const decision = decide(toAlert(row));
-        if (decision) changes.push(this.#update(em, row, decision));
-      }
-      await em.flush();
-      await appendAlertChanges(em, changes);
+      const changes = await this.#changeEach(em, { ...postedIn(destination), status: "active" }, decide);
       const creators = await em.find(
         PlatformIdentityEntity,
         { platform: destination.platform, userId: { $in: [...new Set(changes.map((c) => c.alert.userId))] } },
@@ -351,24 +340,33 @@ export class MikroAlertRepository implements AlertRepository {
     });
   }
 
+  /** Locks the alerts `where` picks (in id order), applies what `decide` says to each, with their change events. */
+  async #changeEach(
+    em: SqlEntityManager,
+    where: FilterQuery<AlertRow>,
+    decide: (current: Alert) => AlertChange | null,
+  ): Promise<PendingAlertChange[]> {
+    const rows = await em.find(AlertEntity, where, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      orderBy: { id: "asc" },
+    });
+    const changes: PendingAlertChange[] = [];
+    for (const row of rows) {
+      const decision = decide(toAlert(row));
+      if (decision) changes.push(this.#update(em, row, decision));
+    }
+    await em.flush();
+    await appendAlertChanges(em, changes);
+    return changes;
+  }
+
   moveDestination(
     from: Destination,
     toChatId: string,
     decide: (current: Alert) => AlertChange | null,
   ): Promise<Alert[]> {
     return this.#em.fork().transactional(async (em) => {
-      const rows = await em.find(
-        AlertEntity,
-        { ...postedIn(from), status: { $in: OPEN } },
-        { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: "asc" } },
-      );
-      const changes: PendingAlertChange[] = [];
-      for (const row of rows) {
-        const decision = decide(toAlert(row));
-        if (decision) changes.push(this.#update(em, row, decision));
-      }
-      await em.flush();
-      await appendAlertChanges(em, changes);
+      const changes = await this.#changeEach(em, { ...postedIn(from), status: { $in: OPEN } }, decide);
       // Finished alerts follow as history; no consumer holds them, so no change event.
       await em.nativeUpdate(
         AlertEntity,
