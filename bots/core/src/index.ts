@@ -3,6 +3,7 @@ export * from "./clients/alerts-client.ts";
 export * from "./clients/http.ts";
 export * from "./clients/pricing-client.ts";
 export * from "./delivery/backoff.ts";
+export * from "./delivery/destination-loss.ts";
 export * from "./delivery/http-log.ts";
 export * from "./delivery/known-deliveries.ts";
 export * from "./delivery/lookup-batcher.ts";

@@ -9,6 +9,8 @@ import {
   type BulkAlertActionRequest,
   type BulkAlertActionResponse,
   BulkAlertActionResponseSchema,
+  type CommunitySettings,
+  CommunitySettingsSchema,
   type CreateAlertRequest,
   CreatedWebhookSchema,
   type DestinationPauseReason,
@@ -40,12 +42,19 @@ import type { Fetch } from "./http.ts";
 export interface Actor {
   platformUserId: string;
   commandId?: string | undefined;
+  /**
+   * A community chat the bot has checked this user may manage alerts in: the call also reaches the alerts posted
+   * there, whoever created them (`X-Acting-For-Destination`).
+   */
+  community?: { chatId: string } | undefined;
 }
 
 /** Which alerts to list: one status or `open` (active and paused, what the bots show), one symbol. */
 export interface AlertFilter {
   status?: AlertListStatus | undefined;
   symbol?: string | undefined;
+  /** The alerts posted in this community chat (on the bot's platform), whoever created them. */
+  destination?: string | undefined;
 }
 
 /**
@@ -75,7 +84,14 @@ export class AlertsClient {
   /** The headers a bot acts through: the platform user, and the chat command the call is part of. */
   #as(actor: string | Actor) {
     if (typeof actor === "string") return { header: { "x-platform-user-id": actor } };
-    return { header: { "x-platform-user-id": actor.platformUserId, "x-command-id": actor.commandId } };
+    return {
+      header: {
+        "x-platform-user-id": actor.platformUserId,
+        "x-command-id": actor.commandId,
+        "x-acting-for-destination":
+          actor.community === undefined ? undefined : `${this.platform}:${actor.community.chatId}`,
+      },
+    };
   }
 
   resolveUser(request: ResolveUserRequest) {
@@ -110,6 +126,7 @@ export class AlertsClient {
         status: filter.status || undefined,
         symbol: filter.symbol || undefined,
         cursor: cursor ?? undefined,
+        destination: filter.destination ? `${this.platform}:${filter.destination}` : undefined,
       },
     });
   }
@@ -255,6 +272,36 @@ export class AlertsClient {
       body: { platform: "telegram", from, to },
     });
     return answer.moved;
+  }
+
+  /** A Discord server's settings (its alert role); every field null when none were set. */
+  communitySettings(communityId: string) {
+    return this.#api.call(
+      "get",
+      "/v1/communities/{platform}/{communityId}/settings",
+      CommunitySettingsSchema,
+      {
+        path: { platform: this.#communityPlatform(), communityId },
+      },
+    );
+  }
+
+  /** Sets them (`/settings alert-role`): the bot has checked the user may manage the server. */
+  updateCommunitySettings(communityId: string, settings: CommunitySettings) {
+    return this.#api.call(
+      "put",
+      "/v1/communities/{platform}/{communityId}/settings",
+      CommunitySettingsSchema,
+      {
+        path: { platform: this.#communityPlatform(), communityId },
+        body: settings,
+      },
+    );
+  }
+
+  #communityPlatform(): "discord" | "telegram" {
+    if (this.platform === "console") throw new Error("the console has no communities");
+    return this.platform;
   }
 
   /** The user's time zone (null: UTC) and quiet hours (null: off). */

@@ -53,7 +53,10 @@ export interface DeliveryPipelineDeps {
   logger: Logger;
   retry?: RetryPolicy;
   sleep?: Sleep;
-  /** Told when a notification becomes undeliverable, e.g. to remember to tell the user on their next command. */
+  /**
+   * Told when a notification becomes undeliverable, once that is recorded (e.g. to pause a community chat's alerts
+   * and tell their creators, DestinationLoss).
+   */
   onUndeliverable?: (notification: Notification, reason: string) => Promise<void> | void;
   /** How many triggerIds this process remembers having handled (default 200,000). */
   knownCapacity?: number;
@@ -548,7 +551,11 @@ export class DeliveryPipeline {
     for (const entry of batch) {
       const n = entry.notification;
       this.#known.remember(n.triggerId, outcome.status);
-      if (outcome.status === "undeliverable") void this.#tellUndeliverable(n, outcome.reason);
+      // Told once the outcome is recorded: what it does may read or acknowledge that record.
+      if (outcome.status === "undeliverable") {
+        const reason = outcome.reason;
+        entry.durable.promise.then(() => this.#tellUndeliverable(n, reason), ignore);
+      }
       this.#recorder
         .record({
           triggerId: n.triggerId,

@@ -1,5 +1,10 @@
 import type { ChartOutcome } from "@tickerbell/charts";
-import type { DeliveryOutcomeRecord, DeliveryState, Notification } from "@tickerbell/contracts";
+import type {
+  DeliveryOutcomeRecord,
+  DeliveryState,
+  DestinationPauseReason,
+  Notification,
+} from "@tickerbell/contracts";
 import type { Digest } from "../format/digest.ts";
 import type { TimeDisplay } from "../format/time.ts";
 
@@ -22,6 +27,22 @@ export class DeliveryError extends Error {
     this.code = options.code;
     this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/**
+ * The DeliveryError codes of a community chat the bot can no longer post in (the channel was deleted, the bot lost
+ * access or a permission, the bot was removed from the group). Not retried: the chat's alerts are paused and
+ * their creators told (DestinationLoss). They are the alert service's pause reasons.
+ */
+export const DESTINATION_LOST_CODES = [
+  "channel_gone",
+  "access_lost",
+  "bot_removed",
+] as const satisfies readonly DestinationPauseReason[];
+export type DestinationLostCode = (typeof DESTINATION_LOST_CODES)[number];
+
+export function isDestinationLost(code: string): code is DestinationLostCode {
+  return (DESTINATION_LOST_CODES as readonly string[]).includes(code);
 }
 
 /** Notifications for one chat, in order, to go out as one message: never empty. */
@@ -48,6 +69,11 @@ export interface Notifier {
   attachChart?(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void>;
   /** Sends the digest of what was held during a user's quiet hours to one chat, as one message. */
   sendDigest?(chatId: string, digest: Digest): Promise<void>;
+  /**
+   * A plain message to one person in their DMs (the creator of a community alert that was paused). Throws
+   * DeliveryError like `send`.
+   */
+  tellUser?(platformUserId: string, text: string): Promise<void>;
 }
 
 /** A message the bot sent, as the platform names it. */

@@ -2,6 +2,23 @@ import type { Alert, EarningsEvent, Platform } from "@tickerbell/contracts";
 import type { AlertsClient } from "../clients/alerts-client.ts";
 import type { ReplyFile } from "../transfer/files.ts";
 
+/**
+ * A community chat a command acts in: a Discord server channel or a Telegram group. The platform adapter sets it
+ * only once it has checked that the person may manage alerts there (Manage Channels or the server's alert role;
+ * a group administrator).
+ */
+export interface CommunityChat {
+  kind: "channel" | "group";
+  /** The channel's or group's chat id: where its alerts are posted. */
+  chatId: string;
+  /** The Discord server (guild) a channel is in. */
+  communityId?: string;
+  /** The role a new channel alert mentions when it fires (Discord). */
+  mentionRoleId?: string;
+  /** How replies name it: `#alerts`, `“Traders”`. */
+  name?: string;
+}
+
 /** Who is talking, and where to answer. */
 export interface ChatContext {
   platform: Platform;
@@ -13,6 +30,11 @@ export interface ChatContext {
   commandId?: string;
   /** The alert service's id of the user (set by the CommandHandler once the identity is resolved). */
   userId?: string;
+  /**
+   * Set: the command acts on that channel's or group's alerts (creates alerts posted there, lists and changes
+   * the alerts posted there whoever created them). Unset: the user's own alerts, notified in their DMs.
+   */
+  community?: CommunityChat;
 }
 
 export interface Quote {
@@ -61,6 +83,8 @@ export type AlertsApi = Pick<
   | "listWebhooks"
   | "deleteWebhook"
   | "testWebhook"
+  | "communitySettings"
+  | "updateCommunitySettings"
 >;
 
 /** A button under a reply. `action` comes back through `handleAction` when pressed. */

@@ -2,6 +2,7 @@ import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
+import type { DestinationLoss } from "../delivery/destination-loss.ts";
 import { DeliveryMetrics } from "../delivery/metrics.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
@@ -38,6 +39,8 @@ export interface BotProcessOptions {
   quietHours?: QuietHours;
   /** Draws the chart of each notification (none: charts are off). */
   charts?: ChartMaker;
+  /** Pauses a community chat's alerts when the bot can no longer post there, and tells their creators. */
+  destinationLoss?: DestinationLoss;
 }
 
 export interface RunningBotProcess {
@@ -63,6 +66,9 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     metrics: new DeliveryMetrics(metrics, options.platform),
     ...(options.quietHours ? { quietHours: options.quietHours } : {}),
     ...(options.charts ? { charts: options.charts } : {}),
+    ...(options.destinationLoss
+      ? { onUndeliverable: options.destinationLoss.onUndeliverable.bind(options.destinationLoss) }
+      : {}),
   });
 
   let ready = false;
