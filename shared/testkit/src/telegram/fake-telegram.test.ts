@@ -694,6 +694,34 @@ describe("groups, supergroups and administrators", () => {
     expect(() => fake.userPresses(CAROL, first, "p:1")).toThrow(/not in group/);
   });
 
+  it("an administrator may post anonymously, as the group: from GroupAnonymousBot, sender_chat the group", async () => {
+    const fake = await startFake();
+    const group = fake.createGroup({
+      title: "Masked",
+      type: "supergroup",
+      members: [
+        { user: ALICE, status: "creator" },
+        { user: BOB, status: "member" },
+      ],
+    });
+
+    const sent = fake.userSendsInGroup(group.id, ALICE, "/alerts", { anonymously: true });
+
+    expect(sent.from).toEqual({
+      id: 1087968824,
+      is_bot: true,
+      first_name: "Group",
+      username: "GroupAnonymousBot",
+    });
+    expect(sent.sender_chat).toEqual({ id: group.id, type: "supergroup", title: "Masked" });
+    expect(fake.pendingUpdates().map((u) => u.message?.from.id)).toEqual([1087968824]);
+    await botFor(fake).telegram.getChatMember(group.id, ALICE.id);
+    expect(fake.callCount("getChatMember")).toBe(1);
+    expect(() => fake.userSendsInGroup(group.id, BOB, "/alerts", { anonymously: true })).toThrow(
+      /only administrators/,
+    );
+  });
+
   it("hides plain talk and other bots' commands from a bot in privacy mode, not from an administrator", async () => {
     const fake = await startFake();
     const members = [{ user: ALICE, status: "creator" as const }];

@@ -333,6 +333,8 @@ export class FakeTelegram {
   readonly #files = new Map<string, { data: Buffer; path: string; uniqueId: string }>();
   #port: number | undefined;
   #fileDownloads = 0;
+  /** Bot API calls received, by lower-cased method name (refused ones too). */
+  readonly #calls = new Map<string, number>();
 
   constructor(options: FakeTelegramOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -615,13 +617,15 @@ export class FakeTelegram {
    * A member writes in a group. Commands carry `bot_command` entities (`/alert` or `/alert@bot_name`). Every bot
    * in the group receives it unless privacy mode hides it: a bot that is not an administrator and does not read
    * all group messages gets only commands (bare, or naming it) and replies to its own messages.
+   * `anonymously`: an administrator posts as the group (Telegram's "Remain anonymous"): the message comes from
+   * GroupAnonymousBot with `sender_chat` the group, and does not name the administrator.
    * Returns the message as stored in the group.
    */
   userSendsInGroup(
     groupId: number,
     user: FakeUserInput,
     text: string,
-    options: { replyTo?: number } = {},
+    options: { replyTo?: number; anonymously?: boolean } = {},
   ): Message {
     if (text.length === 0) throw new Error("userSendsInGroup: Telegram clients cannot send an empty message");
     const group = this.#liveGroup(groupId, "userSendsInGroup");
@@ -630,10 +634,15 @@ export class FakeTelegram {
     if (member?.status === "restricted" && !member.can_send_messages) {
       throw new Error(`userSendsInGroup: user ${user.id} is restricted from sending messages in ${groupId}`);
     }
+    if (options.anonymously === true && !isAdministrator(member)) {
+      throw new Error(`userSendsInGroup: only administrators can post anonymously; ${user.id} is not one`);
+    }
     const entities = commandEntities(text);
     const message: Message = {
       message_id: group.nextMessageId++,
-      from: this.#groupUser(group, user),
+      ...(options.anonymously === true
+        ? { from: structuredClone(GROUP_ANONYMOUS_BOT), sender_chat: structuredClone(group.chat) }
+        : { from: this.#groupUser(group, user) }),
       chat: structuredClone(group.chat),
       date: this.#unixTime(),
       text,
@@ -804,6 +813,11 @@ export class FakeTelegram {
     return this.#recorded.filter((message) => message.chatId === chatId);
   }
 
+  /** How many times the bots called `method` (case-insensitive), answered or refused. */
+  callCount(method: string): number {
+    return this.#calls.get(method.toLowerCase()) ?? 0;
+  }
+
   /** Every accepted send and edit, oldest first. */
   allSent(): RecordedMessage[] {
     return [...this.#recorded];
@@ -933,6 +947,7 @@ export class FakeTelegram {
     const match = /^\/bot([^/]+)\/(?:test\/)?([A-Za-z]+)$/.exec(url.pathname);
     const bot = match === null ? undefined : this.#bots.get(decodeURIComponent(match[1]!));
     const method = match?.[2] ?? "";
+    this.#calls.set(method.toLowerCase(), (this.#calls.get(method.toLowerCase()) ?? 0) + 1);
     let params: Params = {};
     try {
       if (match === null) throw new BotApiError(404, "Not Found");
