@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Command } from "./commands.ts";
 import { HOSTILE_INPUTS } from "./hostile-inputs.ts";
-import { parseCommand } from "./parse.ts";
+import { commandNameOf, parseCommand } from "./parse.ts";
 
 const now = new Date("2026-11-24T15:00:00Z");
 const parse = (text: string) => parseCommand(text, { now });
@@ -232,5 +232,17 @@ describe("pointing at an alert", () => {
     ["/delete 0042a1b2", { by: "id", id: "0042a1b2" }],
   ])("%s", (text, ref) => {
     expect(command(text)).toMatchObject({ ref });
+  });
+});
+
+describe("commandNameOf", () => {
+  it("names the command a message starts with, through aliases and a bot's name, whether or not the rest parses", () => {
+    expect(commandNameOf("/alert@TickerbellBot AAPL above")).toBe("alert");
+    expect(commandNameOf("  /RM 2")).toBe("delete");
+    expect(commandNameOf("/pause all")).toBe("pause");
+    expect(commandNameOf("/prefs tz Europe/Paris")).toBe("settings");
+    expect(commandNameOf("/frobnicate")).toBeNull();
+    expect(commandNameOf("alert AAPL above 200")).toBeNull();
+    expect(commandNameOf("")).toBeNull();
   });
 });

@@ -90,6 +90,17 @@ const ALIASES: Record<string, Command["name"]> = {
 };
 
 /**
+ * The command a message names (`/alert@TickerbellBot …` → "alert", an alias → its command), whether or not the
+ * rest of it parses; null for plain talk or an unknown command. Lets an adapter decide who may send it (a group
+ * administrator, anyone) before handling it.
+ */
+export function commandNameOf(raw: string): Command["name"] | null {
+  const head = normalizeInput(raw).split(/\s/, 1)[0] ?? "";
+  if (!head.startsWith("/")) return null;
+  return ALIASES[head.slice(1).replace(/@\w+$/, "").toLowerCase()] ?? null;
+}
+
+/**
  * Parses one chat message into a command. Never throws: anything it cannot read becomes a specific message
  * with an example that works.
  */
