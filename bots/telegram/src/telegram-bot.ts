@@ -3,7 +3,11 @@ import {
   type ChatContext,
   COMMAND_HELP,
   type CommandHandler,
+  type CommandName,
+  type CommunityChat,
   chatLoginErrorOf,
+  commandNameOf,
+  type DestinationLoss,
   downloadCapped,
   FileTooLargeError,
   FileUnavailableError,
@@ -28,18 +32,54 @@ export interface TelegramBotOptions {
    * against one limit (about 1/s per chat, 30/s overall), whoever in this process sends it.
    */
   limiter?: RateLimiter;
-  /** Where a group's alerts follow the group: paused when the bot leaves it, moved when it becomes a supergroup. */
+  /** Where a group's alerts follow the group when it becomes a supergroup (a new chat id). */
   destinations?: GroupDestinations;
+  /** Pauses a group's alerts when the bot is removed from it, and tells their creators in private. */
+  destinationLoss?: Pick<DestinationLoss, "pause">;
+  /** How long a group member's administrator status is trusted once asked (default 60 s). */
+  adminCacheMs?: number;
 }
 
-/** The alert service's calls for a group as a whole (AlertsClient has them). */
+/** The alert service's call for a group as a whole (AlertsClient has it). */
 export interface GroupDestinations {
-  pauseDestination(
-    chatId: string,
-    reason: "bot_removed",
-  ): Promise<Array<{ alert: { symbol: string }; creatorPlatformUserId: string | null }>>;
   moveDestination(from: string, to: string): Promise<unknown[]>;
 }
+
+/**
+ * Who may send a command in a group: anyone (it touches no alert), the group's administrators (it acts on the
+ * group's alerts), or nobody there (it is about the sender's own account: their private chat).
+ */
+type GroupAccess = "anyone" | "admins" | "private";
+const GROUP_ACCESS: Record<CommandName, GroupAccess> = {
+  start: "anyone",
+  help: "anyone",
+  price: "anyone",
+  chart: "anyone",
+  alert: "admins",
+  "alert-levels": "admins",
+  alerts: "admins",
+  delete: "admins",
+  pause: "admins",
+  resume: "admins",
+  rearm: "admins",
+  snooze: "admins",
+  edit: "admins",
+  bulk: "admins",
+  history: "private",
+  watch: "private",
+  unwatch: "private",
+  watchlist: "private",
+  link: "private",
+  settings: "private",
+  export: "private",
+  import: "private",
+  webhook: "private",
+};
+
+/** The user Telegram shows as the sender when an administrator posts anonymously, as the group. */
+const GROUP_ANONYMOUS_BOT_ID = 1087968824;
+/** Administrator answers remembered at most; the oldest is forgotten first. */
+const ADMIN_ANSWERS_KEPT = 10_000;
 
 /** Tries per reply when Telegram answers 429; each waits the retry_after it was given. */
 const REPLY_ATTEMPTS = 4;
@@ -49,6 +89,11 @@ export class TelegramBot {
   readonly bot: Telegraf;
   readonly #options: TelegramBotOptions;
   #running: Promise<void> | null = null;
+  /**
+   * `chatId:userId` → whether they administer the group, asked of Telegram at most once a minute: a burst of
+   * commands is one getChatMember call, not one each. The promise is kept so concurrent commands share it.
+   */
+  readonly #admins = new Map<string, { isAdmin: Promise<boolean>; until: number }>();
 
   constructor(options: TelegramBotOptions) {
     this.#options = options;
@@ -115,40 +160,13 @@ export class TelegramBot {
    * paused (kept, not firing), and each creator hears of it in their private chat.
    */
   async #onBotMembership(chat: { id: number; type: string; title?: string }, status: string): Promise<void> {
-    const destinations = this.#options.destinations;
-    if (!destinations || (chat.type !== "group" && chat.type !== "supergroup")) return;
+    const loss = this.#options.destinationLoss;
+    if (!loss || !isGroupChat(chat)) return;
     if (status !== "left" && status !== "kicked") return;
-    const paused = await destinations.pauseDestination(String(chat.id), "bot_removed");
-    const symbolsByCreator = new Map<string, string[]>();
-    for (const { alert, creatorPlatformUserId } of paused) {
-      if (creatorPlatformUserId === null) continue;
-      symbolsByCreator.set(creatorPlatformUserId, [
-        ...(symbolsByCreator.get(creatorPlatformUserId) ?? []),
-        alert.symbol,
-      ]);
-    }
-    this.#options.logger.info(
-      { chatId: chat.id, paused: paused.length },
-      "removed from a group: its alerts are paused",
+    await loss.pause(
+      { platform: "telegram", chatId: String(chat.id), name: quotedTitle(chat) },
+      "bot_removed",
     );
-    const where = chat.title ? `“${chat.title}”` : "the group";
-    for (const [creator, unordered] of symbolsByCreator) {
-      const symbols = unordered.sort();
-      const what =
-        symbols.length === 1
-          ? `Your ${symbols[0]} alert`
-          : `Your ${symbols.length} alerts (${symbols.join(", ")})`;
-      const text = `⏸ ${what} posted in ${where} ${symbols.length === 1 ? "is" : "are"} paused: the bot was removed from the group. ${symbols.length === 1 ? "It is" : "They are"} kept, and do not fire while paused.`;
-      try {
-        await this.#paced(creator, () => this.bot.telegram.sendMessage(creator, text));
-      } catch (error) {
-        // A creator who never opened a private chat with the bot cannot be written to first.
-        this.#options.logger.warn(
-          { err: error, creator },
-          "could not tell a creator their group alerts are paused",
-        );
-      }
-    }
   }
 
   /** A group became a supergroup (a new chat id): its alerts are posted there from now on. */
@@ -160,6 +178,87 @@ export class TelegramBot {
       { from, to, moved: moved.length },
       "group became a supergroup: its alerts moved",
     );
+  }
+
+  /**
+   * Who a command in a group acts as, or why it may not: anyone for what touches no alert, a group administrator
+   * (acting for the group: `community`) for alert commands, nobody for personal ones. Plain talk and commands
+   * this bot does not know (another bot's, bare) are ignored: null.
+   */
+  async #groupTurn(ctx: Context, text: string): Promise<{ chat: ChatContext } | { refusal: string } | null> {
+    const name = commandNameOf(text);
+    if (name === null) return null;
+    const access = GROUP_ACCESS[name];
+    if (access === "private") return { refusal: `/${name} is about your own account: ${this.#privately()}` };
+    const chat = this.#chatOf(ctx);
+    if (chat === null) return null;
+    if (access === "anyone") return { chat };
+    const acting = await this.#asAdmin(ctx, chat);
+    return "refusal" in acting ? acting : { chat: acting.chat };
+  }
+
+  /**
+   * The person acting for the group (`community` set) if they administer it: Telegram's word, remembered
+   * briefly. An administrator posting anonymously shows as the group itself, and acts as the group.
+   */
+  async #asAdmin(ctx: Context, person: ChatContext): Promise<{ chat: ChatContext } | { refusal: string }> {
+    const group = ctx.chat;
+    if (!group || !isGroupChat(group)) return { refusal: this.#notAdminText() };
+    const name = quotedTitle(group);
+    const community: CommunityChat = { kind: "group", chatId: String(group.id), ...(name ? { name } : {}) };
+    const senderChat = (ctx.msg as { sender_chat?: { id: number } } | undefined)?.sender_chat;
+    if (ctx.from?.id === GROUP_ANONYMOUS_BOT_ID && senderChat?.id === group.id) {
+      // Telegram does not say which administrator it was: the group is the creator of what they set.
+      const title = "title" in group ? group.title : undefined;
+      return {
+        chat: {
+          platform: "telegram",
+          platformUserId: String(group.id),
+          chatId: String(group.id),
+          ...(title ? { displayName: title } : {}),
+          community,
+        },
+      };
+    }
+    let isAdmin: boolean;
+    try {
+      isAdmin = await this.#isAdmin(group.id, Number(person.platformUserId));
+    } catch (error) {
+      this.#options.logger.warn(
+        { err: error, chatId: group.id },
+        "could not ask Telegram who administers a group",
+      );
+      return {
+        refusal: "I could not check the group's administrators just now. Please try again in a moment.",
+      };
+    }
+    return isAdmin ? { chat: { ...person, community } } : { refusal: this.#notAdminText() };
+  }
+
+  async #isAdmin(chatId: number, userId: number): Promise<boolean> {
+    const key = `${chatId}:${userId}`;
+    const now = Date.now();
+    const known = this.#admins.get(key);
+    if (known !== undefined && known.until > now) return known.isAdmin;
+    const isAdmin = this.bot.telegram
+      .getChatMember(chatId, userId)
+      .then((member) => member.status === "creator" || member.status === "administrator");
+    this.#admins.delete(key);
+    this.#admins.set(key, { isAdmin, until: now + (this.#options.adminCacheMs ?? 60_000) });
+    if (this.#admins.size > ADMIN_ANSWERS_KEPT) this.#admins.delete(this.#admins.keys().next().value!);
+    // A failed question is not remembered: the next command asks again.
+    isAdmin.catch(() => {
+      if (this.#admins.get(key)?.isAdmin === isAdmin) this.#admins.delete(key);
+    });
+    return isAdmin;
+  }
+
+  #notAdminText(): string {
+    return `Only group admins can set group alerts. For your own alerts, ${this.#privately()}`;
+  }
+
+  #privately(): string {
+    return `message me privately: https://t.me/${this.bot.botInfo?.username ?? ""}`;
   }
 
   #chatOf(ctx: Context): ChatContext | null {
@@ -177,9 +276,19 @@ export class TelegramBot {
   }
 
   async #onText(ctx: Context, text: string): Promise<void> {
-    const chat = this.#chatOf(ctx);
-    if (!chat || ctx.chat === undefined) return;
+    if (ctx.chat === undefined) return;
     if (this.#addressedToAnotherBot(text, ctx.botInfo?.username)) return;
+    let chat = this.#chatOf(ctx);
+    if (isGroupChat(ctx.chat)) {
+      const turn = await this.#groupTurn(ctx, text);
+      if (turn === null) return;
+      if ("refusal" in turn) {
+        await this.#send(ctx, ctx.chat.id, { text: turn.refusal });
+        return;
+      }
+      chat = turn.chat;
+    }
+    if (!chat) return;
     // `/import` answering a file the user sent imports that file.
     const replied = (ctx.message as { reply_to_message?: { document?: TelegramDocument } } | undefined)
       ?.reply_to_message?.document;
@@ -195,7 +304,9 @@ export class TelegramBot {
     const chat = this.#chatOf(ctx);
     if (!chat || ctx.chat === undefined) return;
     if (caption !== undefined && this.#addressedToAnotherBot(caption, ctx.botInfo?.username)) return;
-    if (caption !== undefined && isImportCommand(caption)) {
+    if (caption !== undefined && isImportCommand(caption) && isGroupChat(ctx.chat)) {
+      await this.#send(ctx, ctx.chat.id, { text: `/import is about your own account: ${this.#privately()}` });
+    } else if (caption !== undefined && isImportCommand(caption)) {
       await this.#send(
         ctx,
         ctx.chat.id,
@@ -287,8 +398,18 @@ export class TelegramBot {
   }
 
   async #onButton(ctx: Context, data: string): Promise<void> {
-    const chat = this.#chatOf(ctx);
+    let chat = this.#chatOf(ctx);
     if (!chat) return;
+    // Every button acts on an alert: under a group's message, only its administrators may press them.
+    const where = ctx.callbackQuery?.message?.chat;
+    if (where !== undefined && isGroupChat(where)) {
+      const acting = await this.#asAdmin(ctx, chat);
+      if ("refusal" in acting) {
+        await ctx.answerCbQuery(acting.refusal, { show_alert: true });
+        return;
+      }
+      chat = acting.chat;
+    }
     const reply = await this.#options.handler.handleAction(chat, data);
     // Answer first: the client shows a spinner on the button until it is answered.
     // Its text is capped at 200 characters; cut by code point so an emoji is never split in half.
@@ -351,6 +472,16 @@ interface TelegramDocument {
   file_id: string;
   file_name?: string;
   file_size?: number;
+}
+
+function isGroupChat(chat: { type: string }): boolean {
+  return chat.type === "group" || chat.type === "supergroup";
+}
+
+/** How replies and creators' messages name a group: its title in quotes. */
+function quotedTitle(chat: object): string | undefined {
+  const title = (chat as { title?: string }).title;
+  return title ? `“${title}”` : undefined;
 }
 
 /** `/import`, `/import@this_bot`, with anything after it. */

@@ -30,6 +30,25 @@ describe("classify: what a Bot API failure means for delivery", () => {
     expect(failure).toMatchObject(expected);
   });
 
+  // The texts the Bot API answers when a group can no longer be posted in: its alerts are paused, not retried.
+  it.each([
+    ["Forbidden: bot was kicked from the group chat", 403, "bot_removed"],
+    ["Forbidden: bot was kicked from the supergroup chat", 403, "bot_removed"],
+    ["Forbidden: bot is not a member of the supergroup chat", 403, "bot_removed"],
+    ["Forbidden: the group chat was deleted", 403, "channel_gone"],
+    ["Bad Request: chat not found", 400, "channel_gone"],
+    ["Bad Request: not enough rights to send text messages to the chat", 400, "access_lost"],
+    ["Bad Request: have no rights to send a message", 400, "access_lost"],
+    ["Bad Request: CHAT_WRITE_FORBIDDEN", 400, "access_lost"],
+  ] as const)("in a group: %s → %s", (description, status, code) => {
+    expect(classify(refused(status, description), { group: true })).toMatchObject({ retryable: false, code });
+  });
+
+  it("a group's other refusals and a person's chat keep their codes", () => {
+    expect(classify(refused(400, "Bad Request: can't parse entities"), { group: true }).code).toBe("400");
+    expect(classify(refused(403, "Forbidden: bot was blocked by the user")).code).toBe("blocked_by_user");
+  });
+
   it("a 429 without retry_after still waits a second", () => {
     expect(classify(refused(429, "Too Many Requests")).retryAfterMs).toBe(1000);
   });

@@ -1,13 +1,17 @@
 import {
   type ChartEdit,
   DeliveryError,
+  type DestinationLostCode,
   type Digest,
   formatNotification,
   type NotificationBatch,
   type Notifier,
   type NotifyOptions,
+  type RateLimiter,
+  realSleep,
   type SentMessage,
 } from "@tickerbell/bot-core";
+import type { Logger } from "@tickerbell/config";
 import type { Notification } from "@tickerbell/contracts";
 import { type Telegram, TelegramError } from "telegraf";
 import { compactNotificationKeyboard, notificationKeyboard } from "./keyboards.ts";
@@ -27,7 +31,15 @@ export interface TelegramNotifierOptions {
    * billing the bot's Stars balance for what exceeds the free limit.
    */
   allowPaidBroadcast?: boolean;
+  /** Where a group's alerts follow it when a send finds it became a supergroup (a new chat id). */
+  destinations?: { moveDestination(from: string, to: string): Promise<unknown[]> };
+  /** Paces `tellUser`'s private messages (the pipeline paces `send` itself). */
+  limiter?: RateLimiter;
+  logger?: Logger;
 }
+
+/** Tries of one `tellUser` message when Telegram answers 429; each waits the retry_after it was given. */
+const TELL_ATTEMPTS = 4;
 
 /**
  * Sends notification DMs through the Bot API: one HTML message per batch, a block per notification, and the
@@ -40,35 +52,91 @@ export class TelegramNotifier implements Notifier {
   readonly maxBatch = TELEGRAM_MAX_NOTIFICATIONS_PER_MESSAGE;
   readonly #telegram: Telegram;
   readonly #allowPaidBroadcast: boolean;
+  readonly #options: TelegramNotifierOptions;
 
   constructor(telegram: Telegram, options: TelegramNotifierOptions = {}) {
     this.#telegram = telegram;
     this.#allowPaidBroadcast = options.allowPaidBroadcast ?? false;
+    this.#options = options;
   }
 
-  /** `options.display` is the reader's zone, for the times the notification shows. */
+  /**
+   * `options.display` is the reader's zone, for the times the notification shows. A group that became a
+   * supergroup gets it at its new id at once (and its alerts are moved there), so the firing is not lost.
+   */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<SentMessage> {
+    const chatId = batch[0].origin.chatId;
+    try {
+      return await this.#post(chatId, batch, options);
+    } catch (error) {
+      const movedTo = migratedTo(error);
+      if (movedTo === undefined) throw classify(error, { group: isGroupId(chatId) });
+      await this.#move(chatId, movedTo);
+      try {
+        return await this.#post(movedTo, batch, options);
+      } catch (again) {
+        throw classify(again, { group: true });
+      }
+    }
+  }
+
+  /** The group's alerts to its supergroup; a failure is only logged: the next send to the old id tries again. */
+  async #move(from: string, to: string): Promise<void> {
+    try {
+      const moved = await this.#options.destinations?.moveDestination(from, to);
+      this.#options.logger?.info(
+        { from, to, moved: moved?.length },
+        "a group became a supergroup: alerts moved",
+      );
+    } catch (error) {
+      this.#options.logger?.warn({ err: error, from, to }, "could not move a migrated group's alerts");
+    }
+  }
+
+  async #post(chatId: string, batch: NotificationBatch, options: NotifyOptions): Promise<SentMessage> {
     const chart = batch.length === 1 ? options.chart : undefined;
     const html = notificationsHtml(batch, options);
-    const chatId = batch[0].origin.chatId;
     const extra = {
       parse_mode: "HTML" as const,
       reply_markup: batch.length === 1 ? notificationKeyboard(batch[0]) : compactNotificationKeyboard(batch),
       // Not in telegraf's types yet (Bot API 7.11); telegraf passes the extra fields through as they are.
       ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
     };
-    try {
-      // The chart is the message's photo and the text its caption, when the text fits in one; a longer text
-      // (a long note) goes as a message without the chart rather than cut.
-      if (chart?.png && html.length <= MAX_CAPTION_LENGTH) {
-        const png = { source: chart.png, filename: `${batch[0].symbol}.png` };
+    // The chart is the message's photo and the text its caption, when the text fits in one; a longer text
+    // (a long note) goes as a message without the chart rather than cut.
+    if (chart?.png && html.length <= MAX_CAPTION_LENGTH) {
+      const png = { source: chart.png, filename: `${batch[0].symbol}.png` };
+      try {
         const message = await this.#telegram.sendPhoto(chatId, png, { ...extra, caption: html });
         return { chatId, messageId: String(message.message_id) };
+      } catch (error) {
+        // A group may let the bot send text but not photos: the notification goes without its chart.
+        if (!(error instanceof TelegramError && /rights to send photos/i.test(error.description)))
+          throw error;
       }
-      const message = await this.#telegram.sendMessage(chatId, html + missingChartFooter(chart), extra);
-      return { chatId, messageId: String(message.message_id) };
-    } catch (error) {
-      throw classify(error);
+    }
+    const message = await this.#telegram.sendMessage(chatId, html + missingChartFooter(chart), extra);
+    return { chatId, messageId: String(message.message_id) };
+  }
+
+  /**
+   * A plain private message to one person (a group alert's creator, told their alert was paused), within the
+   * rate limits, riding out a 429.
+   */
+  async tellUser(platformUserId: string, text: string): Promise<void> {
+    const limiter = this.#options.limiter;
+    for (let attempt = 1; ; attempt++) {
+      await limiter?.acquire(platformUserId);
+      try {
+        await this.#telegram.sendMessage(platformUserId, text);
+        return;
+      } catch (error) {
+        const failure = classify(error);
+        if (failure.code !== "429" || attempt >= TELL_ATTEMPTS) throw failure;
+        const waitMs = failure.retryAfterMs ?? 1000;
+        if (limiter) limiter.backOff(waitMs, platformUserId);
+        else await realSleep(waitMs);
+      }
     }
   }
 
@@ -105,7 +173,7 @@ export class TelegramNotifier implements Notifier {
         },
       );
     } catch (error) {
-      throw classify(error);
+      throw classify(error, { group: isGroupId(sent.chatId) });
     }
   }
 
@@ -117,7 +185,7 @@ export class TelegramNotifier implements Notifier {
         ...(this.#allowPaidBroadcast ? { allow_paid_broadcast: true } : {}),
       });
     } catch (error) {
-      throw classify(error);
+      throw classify(error, { group: isGroupId(chatId) });
     }
   }
 }
@@ -149,9 +217,47 @@ export function notificationsHtml(batch: readonly Notification[], options: Notif
     .join("\n\n");
 }
 
-export function classify(error: unknown): DeliveryError {
+/** Telegram's group, supergroup and channel ids are negative; a person's (their private chat's) positive. */
+function isGroupId(chatId: string): boolean {
+  return Number(chatId) < 0;
+}
+
+/** The supergroup a basic group became, from the 400 its old id answers (`parameters.migrate_to_chat_id`). */
+function migratedTo(error: unknown): string | undefined {
+  if (!(error instanceof TelegramError) || error.code !== 400) return undefined;
+  const to = error.parameters?.migrate_to_chat_id;
+  return to === undefined ? undefined : String(to);
+}
+
+/**
+ * A group the bot can no longer post in, by the Bot API's words: removed from it, the group deleted, the right
+ * to send taken away. Its alerts are paused rather than retried (DestinationLoss).
+ */
+function groupLost(error: TelegramError): DeliveryError | null {
+  const text = error.description;
+  const lost = (code: DestinationLostCode, message: string) =>
+    new DeliveryError(message, { retryable: false, code, cause: error });
+  if (/was deleted|is deactivated|chat not found/i.test(text))
+    return lost("channel_gone", "the group no longer exists");
+  if (error.code === 403 && /kicked|not a member/i.test(text))
+    return lost("bot_removed", "the bot was removed from the group");
+  if (
+    /not enough rights|have no rights|need administrator rights|CHAT_WRITE_FORBIDDEN|CHAT_RESTRICTED/i.test(
+      text,
+    )
+  )
+    return lost("access_lost", "the bot may no longer post in the group");
+  return error.code === 403 ? lost("access_lost", "Telegram forbids the bot to post in the group") : null;
+}
+
+/** `group`: the chat is a group (a lost group is told apart from a person who blocked the bot). */
+export function classify(error: unknown, where: { group?: boolean } = {}): DeliveryError {
   if (error instanceof TelegramError) {
     const code = error.code;
+    if (where.group === true && (code === 400 || code === 403)) {
+      const lost = groupLost(error);
+      if (lost !== null) return lost;
+    }
     if (code === 429) {
       const seconds = error.parameters?.retry_after ?? 1;
       return new DeliveryError("rate limited by Telegram", {

@@ -8,6 +8,7 @@ import {
   type ChartMaker,
   CommandHandler,
   DeliveryPipeline,
+  DestinationLoss,
   HttpDeliveryLog,
   PricingClient,
   processChartRenderer,
@@ -154,6 +155,12 @@ export async function startWorld(
       TELEGRAM_GROUP_MESSAGES_PER_MINUTE: 20,
     }).limits,
   );
+  // As in main.ts: a lost group pauses its alerts and tells their creators through the notifier (built below).
+  const destinationLoss = new DestinationLoss({
+    alerts,
+    logger,
+    tellUser: (user, text) => notifier.tellUser(user, text),
+  });
   const bot = new TelegramBot({
     token: telegram.token,
     apiRoot: telegram.apiRoot,
@@ -161,14 +168,19 @@ export async function startWorld(
     logger,
     limiter,
     destinations: alerts,
+    destinationLoss,
   });
+  const notifier = new TelegramNotifier(bot.bot.telegram, { destinations: alerts, limiter, logger });
   const undeliverable: Array<{ triggerId: string; reason: string }> = [];
   const pipeline = new DeliveryPipeline({
-    notifier: new TelegramNotifier(bot.bot.telegram),
+    notifier,
     log: new HttpDeliveryLog({ baseUrl: alertsHttp.url, token: TOKENS.telegram }),
     limiter,
     logger,
-    onUndeliverable: (n, reason) => void undeliverable.push({ triggerId: n.triggerId, reason }),
+    onUndeliverable: async (n, reason) => {
+      undeliverable.push({ triggerId: n.triggerId, reason });
+      await destinationLoss.onUndeliverable(n, reason);
+    },
     ...(charts ? { charts } : {}),
   });
   // The operator's paid-broadcast mode (TELEGRAM_ALLOW_PAID_BROADCAST=true): the same bot, paced at 1,000/s.
@@ -225,6 +237,23 @@ export async function startWorld(
         before + 1,
         REPLY_TIMEOUT_MS,
       );
+      return replies[before]!;
+    },
+
+    /**
+     * `user` sends `text` in a group (as the group when `anonymously`); resolves with the bot's next message
+     * there.
+     */
+    async sayInGroup(
+      groupId: number,
+      user: FakeUserInput,
+      text: string,
+      options: { anonymously?: boolean } = {},
+    ): Promise<RecordedMessage> {
+      const inGroup = (m: RecordedMessage) => m.chatId === groupId && m.method === "sendMessage";
+      const before = telegram.messagesTo(groupId).filter(inGroup).length;
+      telegram.userSendsInGroup(groupId, user, text, options);
+      const replies = await telegram.waitForMessages(inGroup, before + 1, REPLY_TIMEOUT_MS);
       return replies[before]!;
     },
 
