@@ -4,6 +4,7 @@ import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
+import { AlertsClient } from "../clients/alerts-client.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import type { Digest } from "../format/digest.ts";
@@ -78,6 +79,7 @@ export async function runBotOnKafka(options: BotOnKafkaOptions): Promise<Running
     notifier,
     limiter,
     quietHours,
+    destinations: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform }),
     ...(options.charts ? { charts: options.charts } : {}),
   });
   return {
