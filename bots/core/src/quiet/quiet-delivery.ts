@@ -1,5 +1,5 @@
 import { type Logger, PeriodicPass } from "@tickerbell/config";
-import type { Notification, Platform } from "@tickerbell/contracts";
+import { isCommunityDestination, type Notification, type Platform } from "@tickerbell/contracts";
 import { DeliveryError, type DeliveryLog, type QuietHoursGate } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import { type Digest, formatDigest } from "../format/digest.ts";
@@ -82,7 +82,11 @@ export class QuietHours implements QuietHoursGate {
   ): Promise<{ hold: boolean; display: TimeDisplay; timeZone: string; charts: boolean }> {
     const settings = await this.cache.get(notification.userId);
     return {
-      hold: notification.urgent !== true && isQuietAt(settings, this.#now()),
+      // A channel's or group's alert is the community's: its creator's quiet hours do not hold it.
+      hold:
+        !isCommunityDestination(notification.origin) &&
+        notification.urgent !== true &&
+        isQuietAt(settings, this.#now()),
       display: displayFor(this.#options.platform, settings),
       // A chart's time axis is in the user's zone on every platform.
       timeZone: settings.timeZone ?? "UTC",

@@ -4,7 +4,7 @@ import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
-import type { DestinationLoss } from "../delivery/destination-loss.ts";
+import { AlertsClient } from "../clients/alerts-client.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import type { Digest } from "../format/digest.ts";
@@ -34,8 +34,6 @@ export interface BotOnKafkaOptions {
   limiter: RateLimiter;
   deliveryLog: DeliveryLog;
   charts?: ChartMaker;
-  /** Pauses a community chat's alerts when the bot can no longer post there, and tells their creators. */
-  destinationLoss?: DestinationLoss;
 }
 
 export interface RunningBotOnKafka {
@@ -81,8 +79,8 @@ export async function runBotOnKafka(options: BotOnKafkaOptions): Promise<Running
     notifier,
     limiter,
     quietHours,
+    destinations: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform }),
     ...(options.charts ? { charts: options.charts } : {}),
-    ...(options.destinationLoss ? { destinationLoss: options.destinationLoss } : {}),
   });
   return {
     quietHours,
