@@ -2,6 +2,7 @@ import {
   AlertsClient,
   CommandHandler,
   chartMakerFrom,
+  DestinationLoss,
   HttpDeliveryLog,
   PricingClient,
   RateLimiter,
@@ -34,6 +35,12 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     // A user's new settings reach the delivery side at once, not after the cache's minute.
     onSettingsChanged: (userId, settings) => running?.quietHours.cache.set(userId, settings),
   });
+  // The bot removed from a group (my_chat_member): its alerts paused, their creators told through the notifier.
+  const destinationLoss = new DestinationLoss({
+    alerts,
+    logger,
+    tellUser: (user, text) => notifier.tellUser(user, text),
+  });
   const bot = new TelegramBot({
     token: env.TELEGRAM_TOKEN,
     apiRoot: env.TELEGRAM_API_ROOT,
@@ -41,6 +48,13 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     logger,
     limiter,
     destinations: alerts,
+    destinationLoss,
+  });
+  const notifier = new TelegramNotifier(bot.bot.telegram, {
+    allowPaidBroadcast: delivery.allowPaidBroadcast,
+    destinations: alerts,
+    limiter,
+    logger,
   });
   running = await runBotOnKafka({
     platform: "telegram",
@@ -49,7 +63,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     logger,
     metrics,
     bot,
-    notifier: new TelegramNotifier(bot.bot.telegram, { allowPaidBroadcast: delivery.allowPaidBroadcast }),
+    notifier,
     limiter,
     deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
     ...(charts ? { charts } : {}),

@@ -15,6 +15,7 @@ import {
   type ChatBot,
   CommandHandler,
   chartMakerFrom,
+  DestinationLoss,
   discordDeliverySettings,
   type Fetch,
   HttpDeliveryLog,
@@ -343,16 +344,28 @@ export async function startStandalone(
       progress("chat", "connecting to Telegram");
       // One limiter for replies and notifications: Telegram counts both against the same limits.
       const limiter = new RateLimiter(delivery.telegram.limits);
+      const telegramLogger = logger.child({ component: "telegram" });
+      const telegramAlerts = alertsFor("telegram");
+      // The bot removed from a group: its alerts paused, their creators told through the notifier.
+      const destinationLoss = new DestinationLoss({
+        alerts: telegramAlerts,
+        logger: telegramLogger,
+        tellUser: (user, text) => notifier.tellUser(user, text),
+      });
       const telegram = new TelegramBot({
         token: env.TELEGRAM_TOKEN,
         apiRoot: env.TELEGRAM_API_ROOT,
         handler: handlerFor("telegram"),
-        logger: logger.child({ component: "telegram" }),
+        logger: telegramLogger,
         limiter,
-        destinations: alertsFor("telegram"),
+        destinations: telegramAlerts,
+        destinationLoss,
       });
       const notifier = new TelegramNotifier(telegram.bot.telegram, {
         allowPaidBroadcast: delivery.telegram.allowPaidBroadcast,
+        destinations: telegramAlerts,
+        limiter,
+        logger: telegramLogger,
       });
       await runBot("telegram", telegram, notifier, limiter);
       chats.push("Telegram");
