@@ -193,8 +193,7 @@ export class TelegramBot {
     const chat = this.#chatOf(ctx);
     if (chat === null) return null;
     if (access === "anyone") return { chat };
-    const acting = await this.#asAdmin(ctx, chat);
-    return "refusal" in acting ? acting : { chat: acting.chat };
+    return this.#asAdmin(ctx, chat);
   }
 
   /**
