@@ -270,6 +270,30 @@ describe("a group lost or moved while a notification is due (the bot missed the 
     expect((await quiet.alerts.getAlert(String(owner.id), alert.id)).status).toBe("paused");
   });
 
+  it("the bot may no longer send in the group: the alert is paused and its creator told why", async () => {
+    const owner = { id: 5203, first_name: "Oz" };
+    quiet.telegram.knowUser(owner);
+    const group = quiet.telegram.createGroup({
+      title: "Muted",
+      members: [{ user: owner, status: "creator" }],
+      botStatus: "restricted",
+    });
+    const alert = await quiet.alerts.createAlert(String(owner.id), {
+      symbol: "NVDA",
+      market: { last: 100 },
+      origin: { platform: "telegram", chatId: String(group.id), kind: "group" },
+      condition: { kind: "price", direction: "above", target: 150 },
+    });
+
+    const outcome = await quiet.pipeline.deliver(notificationFor(alert, { price: 151 }));
+    expect(outcome).toMatchObject({ status: "undeliverable", reason: "access_lost" });
+    const [told] = await quiet.telegram.waitForMessages((m) => m.chatId === owner.id, 1, 20_000);
+    expect(told!.text).toMatch(
+      /^⏸ Your NVDA alert posted in the group is paused: I can no longer post in the group\./,
+    );
+    expect((await quiet.alerts.getAlert(String(owner.id), alert.id)).status).toBe("paused");
+  });
+
   it("the group became a supergroup: the notification is delivered there and the alert moved", async () => {
     const owner = { id: 5202, first_name: "Ned" };
     const group = quiet.telegram.createGroup({
