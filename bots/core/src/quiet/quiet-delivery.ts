@@ -1,5 +1,5 @@
 import { type Logger, PeriodicPass } from "@tickerbell/config";
-import type { Notification, Platform } from "@tickerbell/contracts";
+import type { Notification, Origin, Platform } from "@tickerbell/contracts";
 import { DeliveryError, type DeliveryLog, type QuietHoursGate } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import { type Digest, formatDigest } from "../format/digest.ts";
@@ -31,8 +31,8 @@ export interface QuietHoursOptions {
   store: SettingsSource & HeldStore;
   /** Where the digest's outcome is recorded (the alert service's delivery log), which releases what it carried. */
   log: DeliveryLog;
-  /** Sends a digest to a chat as one message (the platform's notifier). */
-  sendDigest: (chatId: string, digest: Digest) => Promise<void>;
+  /** Sends a digest to a chat as one message (the platform's notifier); `origin` says what kind of chat. */
+  sendDigest: (chatId: string, digest: Digest, origin: Origin) => Promise<void>;
   /** The platform's pace (shared with replies and notifications). */
   limiter: RateLimiter;
   logger: Logger;
@@ -165,7 +165,8 @@ export class QuietHours implements QuietHoursGate {
     await limiter.acquire(chatId);
     let outcome: { status: "sent" } | { status: "undeliverable"; reason: string };
     try {
-      await this.#options.sendDigest(chatId, formatDigest(notifications, display));
+      // One chat's notifications share its origin: a channel's digest is posted in the channel.
+      await this.#options.sendDigest(chatId, formatDigest(notifications, display), notifications[0]!.origin);
       outcome = { status: "sent" };
     } catch (error) {
       if (error instanceof DeliveryError && !error.retryable) {
