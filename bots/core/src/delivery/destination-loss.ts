@@ -27,6 +27,11 @@ export interface LostChat {
  */
 export class DestinationLoss {
   readonly #deps: DestinationLossDeps;
+  /**
+   * Alerts whose creator was told by DM they are paused, and that creator: a notification of theirs that failed
+   * (now, or a moment later, while its record was still being written) is then acknowledged, not told again.
+   */
+  readonly #told = new Map<string, string>();
 
   constructor(deps: DestinationLossDeps) {
     this.#deps = deps;
@@ -36,43 +41,59 @@ export class DestinationLoss {
   async onUndeliverable(notification: Notification, reason: string): Promise<void> {
     const { origin } = notification;
     if (!isCommunityDestination(origin) || !isDestinationLost(reason)) return;
-    await this.pause({ platform: origin.platform, chatId: origin.chatId }, reason, notification.triggerId);
+    await this.pause({ platform: origin.platform, chatId: origin.chatId }, reason);
+    const creator = this.#told.get(notification.alertId);
+    if (creator === undefined) return;
+    await this.#deps.alerts
+      .acknowledgeUndeliverable(creator, [notification.triggerId])
+      .catch((error: unknown) => {
+        this.#deps.logger.warn(
+          { err: error, creator },
+          "could not acknowledge a told undeliverable notification",
+        );
+      });
   }
 
   /**
    * Pauses what is active in `chat` and tells each creator which of their alerts were paused and why. A repeat
    * (another notification for the same chat failing) pauses nothing more and tells nobody again.
    */
-  async pause(chat: LostChat, reason: DestinationLostCode, failedTriggerId?: string): Promise<void> {
+  async pause(chat: LostChat, reason: DestinationLostCode): Promise<void> {
     const { alerts, logger } = this.#deps;
     const paused = await alerts.pauseDestination(chat.chatId, reason);
     logger.info(
       { platform: chat.platform, chatId: chat.chatId, reason, paused: paused.length },
       "a community chat was lost: its alerts are paused",
     );
-    const byCreator = new Map<string, { symbols: string[]; alertIds: Set<string> }>();
+    const byCreator = new Map<string, { symbols: string[]; alertIds: string[] }>();
     for (const { alert, creatorPlatformUserId } of paused) {
       if (creatorPlatformUserId === null) continue;
-      const told = byCreator.get(creatorPlatformUserId) ?? { symbols: [], alertIds: new Set() };
+      const told = byCreator.get(creatorPlatformUserId) ?? { symbols: [], alertIds: [] };
       told.symbols.push(alert.symbol);
-      told.alertIds.add(alert.id);
+      told.alertIds.push(alert.id);
       byCreator.set(creatorPlatformUserId, told);
     }
-    for (const [creator, { symbols }] of byCreator) {
+    for (const [creator, { symbols, alertIds }] of byCreator) {
       try {
         await this.#deps.tellUser(creator, pausedText(chat, reason, symbols.sort()));
       } catch (error) {
+        // Their DMs are closed: the notification that failed tells them on their next command instead.
         logger.warn({ err: error, creator }, "could not tell a creator their community alerts are paused");
         continue;
       }
-      // Told by DM: the failed notification need not be told again on their next command.
-      if (failedTriggerId !== undefined)
-        await alerts.acknowledgeUndeliverable(creator, [failedTriggerId]).catch((error: unknown) => {
-          logger.warn({ err: error, creator }, "could not acknowledge a told undeliverable notification");
-        });
+      for (const alertId of alertIds) this.#remember(alertId, creator);
     }
   }
+
+  #remember(alertId: string, creator: string): void {
+    this.#told.delete(alertId);
+    this.#told.set(alertId, creator);
+    if (this.#told.size > TOLD_REMEMBERED) this.#told.delete(this.#told.keys().next().value!);
+  }
 }
+
+/** Alerts remembered as told (the oldest forgotten first). */
+const TOLD_REMEMBERED = 10_000;
 
 const WHY: Record<DestinationLostCode, { discord: string; telegram: string }> = {
   channel_gone: { discord: "the channel no longer exists", telegram: "the group no longer exists" },

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Alert, MAX_BULK_ALERTS } from "@tickerbell/contracts";
 import { describeAlert } from "../format/format.ts";
 import type { BulkCommand } from "../grammar/commands.ts";
+import { openAlerts } from "./open-alerts.ts";
 import type { AlertsApi, Button, ChatContext, Reply } from "./ports.ts";
 
 // `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`. Pausing and resuming act at once (nothing is lost,
@@ -85,7 +86,7 @@ export class BulkActions {
   }
 
   #open(ctx: ChatContext, symbol: string | null): Promise<Alert[]> {
-    return this.#deps.alerts.listAlerts(ctx, { status: "open", ...(symbol ? { symbol } : {}) });
+    return openAlerts(this.#deps.alerts, ctx, symbol);
   }
 
   #ask(ctx: ChatContext, symbol: string | null, open: Alert[]): Reply {

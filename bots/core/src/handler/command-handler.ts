@@ -34,6 +34,7 @@ import { displayFor } from "../quiet/quiet-hours.ts";
 import type { IncomingFile } from "../transfer/files.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
+import { communityName, openAlerts } from "./open-alerts.ts";
 import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
 import { Transfers } from "./transfer.ts";
@@ -277,6 +278,11 @@ export class CommandHandler {
   }
 
   async #run(ctx: ChatContext, command: Command, file?: IncomingFile): Promise<Reply> {
+    if (ctx.community !== undefined && PERSONAL_COMMANDS.has(command.name)) {
+      return {
+        text: `/${command.name} is about your own account: use it in a private chat with me. Here I handle ${communityName(ctx)}'s alerts.`,
+      };
+    }
     if (
       (command.name === "delete" || command.name === "pause" || command.name === "resume") &&
       command.ref.by === "id" &&
@@ -472,7 +478,7 @@ export class CommandHandler {
     const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
     const next = alert.condition.kind === "earnings" ? await this.#nextEarningsLine(alert.symbol) : "";
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
       alerts: [alert],
       buttons: [
         [
@@ -507,7 +513,7 @@ export class CommandHandler {
         last: quote.price,
         ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
       },
-      origin: { platform: ctx.platform, chatId: ctx.chatId },
+      origin: originOf(ctx),
       repeat: command.repeat,
       expiresAt: command.expiresAt,
       note: command.note,
@@ -572,12 +578,19 @@ export class CommandHandler {
    * Only those are asked for; the finished history (however long) never leaves the alert service.
    */
   #liveAlerts(ctx: ChatContext, symbol: string | null = null): Promise<Alert[]> {
-    return this.#deps.alerts.listAlerts(ctx, { status: "open", ...(symbol ? { symbol } : {}) });
+    return openAlerts(this.#deps.alerts, ctx, symbol);
   }
 
   async #listAlerts(ctx: ChatContext, symbol: string | null): Promise<Reply> {
     const alerts = await this.#liveAlerts(ctx, symbol);
+    const here = communityName(ctx);
     if (alerts.length === 0) {
+      if (here !== null)
+        return {
+          text: symbol
+            ? `There are no alerts on ${symbol} in ${here}.`
+            : `There are no alerts in ${here} yet. Try /alert AAPL above 200`,
+        };
       return {
         text: symbol
           ? `You have no alerts on ${symbol}.`
@@ -589,7 +602,7 @@ export class CommandHandler {
     const display = await this.#displayOf(ctx);
     const lines = alerts.map(
       (a, i) =>
-        `${i + 1}. ${describeAlert(a, now, display)}${listedState(a, now, display)} · id ${a.id.slice(0, 8)}`,
+        `${i + 1}. ${describeAlert(a, now, display)}${listedState(a, now, display)}${here === null ? postedIn(a) : ""} · id ${a.id.slice(0, 8)}`,
     );
     const buttons: Button[][] = alerts
       .slice(0, 10)
@@ -599,9 +612,10 @@ export class CommandHandler {
           : { label: `⏸ Pause ${i + 1}`, action: actionOf("pause", a.id) },
         { label: `🗑 Delete ${i + 1}`, action: actionOf("delete", a.id) },
       ]);
+    const whose = here === null ? "Your alerts" : `Alerts in ${here}`;
     const title = symbol
-      ? `*Your alerts on ${symbol}* (${alerts.length}; /alerts shows all)`
-      : `*Your alerts* (${alerts.length})`;
+      ? `*${whose} on ${symbol}* (${alerts.length}; /alerts shows all)`
+      : `*${whose}* (${alerts.length})`;
     return { text: [title, ...lines].join("\n"), buttons, alerts };
   }
 
@@ -627,7 +641,7 @@ export class CommandHandler {
   }
 
   #rememberListed(ctx: ChatContext, alerts: Alert[]): void {
-    const key = `${ctx.platform}:${ctx.platformUserId}`;
+    const key = listKeyOf(ctx);
     this.#lastListed.delete(key);
     this.#lastListed.set(
       key,
@@ -639,7 +653,7 @@ export class CommandHandler {
 
   async #findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert> {
     if (ref.by === "id") return this.#findById(ctx, ref.id);
-    const listed = this.#lastListed.get(`${ctx.platform}:${ctx.platformUserId}`);
+    const listed = this.#lastListed.get(listKeyOf(ctx));
     if (listed === undefined) return this.#findByPosition(ctx, ref.position);
     const id = listed[ref.position - 1];
     if (id === undefined)
@@ -894,6 +908,53 @@ function buttonsFor(alert: Alert): Button[] {
 function retryAfterSeconds(details: unknown): number | null {
   const value = (details as { retryAfterSeconds?: unknown } | null | undefined)?.retryAfterSeconds;
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.ceil(value) : null;
+}
+
+/** Commands about the person's own account, refused where a command acts on a community chat's alerts. */
+const PERSONAL_COMMANDS: ReadonlySet<Command["name"]> = new Set([
+  "watch",
+  "unwatch",
+  "watchlist",
+  "history",
+  "link",
+  "settings",
+  "export",
+  "import",
+  "webhook",
+]);
+
+/** Where a new alert is posted: the community chat the command acts in, or the user's own DMs. */
+function originOf(ctx: ChatContext): CreateAlertRequest["origin"] {
+  const community = ctx.community;
+  if (community === undefined) return { platform: ctx.platform, chatId: ctx.chatId };
+  return {
+    platform: ctx.platform,
+    chatId: community.chatId,
+    kind: community.kind,
+    ...(community.communityId === undefined ? {} : { communityId: community.communityId }),
+    ...(community.mentionRoleId === undefined ? {} : { mentionRoleId: community.mentionRoleId }),
+  };
+}
+
+/** A list is remembered per person and per chat it lists: `/delete 2` in a group counts in the group's list. */
+function listKeyOf(ctx: ChatContext): string {
+  return `${ctx.platform}:${ctx.platformUserId}:${ctx.community?.chatId ?? ""}`;
+}
+
+/** What a confirmation adds for a community alert: where it will be posted, and whom it mentions. */
+function postingLine(ctx: ChatContext): string {
+  const community = ctx.community;
+  if (community === undefined) return "";
+  const mention = community.mentionRoleId === undefined ? "" : `, mentioning <@&${community.mentionRoleId}>`;
+  return `\nIt will be posted in ${communityName(ctx)}${mention}.`;
+}
+
+/** In the user's own list, where a community alert of theirs is posted. */
+function postedIn(alert: Alert): string {
+  const origin = alert.origin;
+  if (origin.kind === "channel") return ` · posted in <#${origin.chatId}>`;
+  if (origin.kind === "group") return " · posted in a group";
+  return "";
 }
 
 /** A refusal whose message is meant for the user as it is. */

@@ -64,4 +64,18 @@ describe("formatUndeliverableNotice", () => {
       "⚠️ I couldn't DM you about your A, B, C and 2 more alerts on Telegram (the platform refused the message). To get them, /link another platform where I can reach you.",
     );
   });
+
+  it("tells a community alert's creator it could not be posted where it was set, and that it is paused", () => {
+    expect(
+      formatUndeliverableNotice(
+        list(item("AAPL", "discord", "channel_gone"), item("MSFT", "discord", "access_lost")),
+        "discord",
+      ),
+    ).toBe(
+      "⚠️ I couldn't post your AAPL alert in its channel on Discord (the channel no longer exists); it is paused. I couldn't post your MSFT alert in its channel on Discord (I lost access or permissions there); it is paused. Resume them with the channel's alert commands once I can post there again.",
+    );
+    expect(formatUndeliverableNotice(list(item("TSLA", "telegram", "bot_removed")), "telegram")).toBe(
+      "⚠️ I couldn't post your TSLA alert in its group on Telegram (I was removed from it); it is paused. Resume them with the group's alert commands once I can post there again.",
+    );
+  });
 });

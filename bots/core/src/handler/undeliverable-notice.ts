@@ -1,4 +1,5 @@
 import type { Platform, UndeliverableList } from "@tickerbell/contracts";
+import { type DestinationLostCode, isDestinationLost } from "../delivery/ports.ts";
 
 const PLATFORM_NAMES: Record<Platform, string> = {
   discord: "Discord",
@@ -24,6 +25,17 @@ function fix(reason: string, platform: Platform): string | null {
   return null;
 }
 
+/** Where a community alert posts on a platform. */
+function placeOf(platform: Platform): string {
+  return platform === "discord" ? "channel" : "group";
+}
+
+function whyLost(reason: DestinationLostCode, platform: Platform): string {
+  if (reason === "channel_gone") return `the ${placeOf(platform)} no longer exists`;
+  if (reason === "access_lost") return "I lost access or permissions there";
+  return "I was removed from it";
+}
+
 /** `AAPL`, `AAPL and TSLA`, `AAPL, TSLA, NVDA and 2 more`. */
 function symbolsPhrase(symbols: string[]): string {
   const shown = symbols.slice(0, 3);
@@ -47,19 +59,31 @@ export function formatUndeliverableNotice(list: UndeliverableList, here: Platfor
     if (!group.symbols.includes(item.symbol)) group.symbols.push(item.symbol);
     groups.set(key, group);
   }
-  const sentences = [...groups.values()].map((g) => {
-    const alerts = g.symbols.length === 1 ? "alert" : "alerts";
-    return `I couldn't DM you about your ${symbolsPhrase(g.symbols)} ${alerts} on ${PLATFORM_NAMES[g.platform]} (${why(g.reason)}).`;
-  });
+  // A community alert (a channel's, a group's) that could not be posted was paused: said apart from DMs.
+  const lost = [...groups.values()].filter((g) => isDestinationLost(g.reason));
+  const dms = [...groups.values()].filter((g) => !isDestinationLost(g.reason));
+  const sentences = [
+    ...dms.map((g) => {
+      const alerts = g.symbols.length === 1 ? "alert" : "alerts";
+      return `I couldn't DM you about your ${symbolsPhrase(g.symbols)} ${alerts} on ${PLATFORM_NAMES[g.platform]} (${why(g.reason)}).`;
+    }),
+    ...lost.map((g) => {
+      const one = g.symbols.length === 1;
+      return `I couldn't post your ${symbolsPhrase(g.symbols)} ${one ? "alert in its" : "alerts in their"} ${placeOf(g.platform)} on ${PLATFORM_NAMES[g.platform]} (${whyLost(g.reason as DestinationLostCode, g.platform)}); ${one ? "it is" : "they are"} paused.`;
+    }),
+  ];
   const older = list.total - list.items.length;
   if (older > 0)
     sentences.push(`${older} older notification${older === 1 ? "" : "s"} did not arrive either.`);
+  if (lost.length > 0)
+    sentences.push(
+      `Resume them with the ${placeOf(lost[0]!.platform)}'s alert commands once I can post there again.`,
+    );
+  if (dms.length === 0) return `⚠️ ${sentences.join(" ")}`;
 
-  const fixes = [
-    ...new Set([...groups.values()].map((g) => fix(g.reason, g.platform)).filter((f) => f !== null)),
-  ];
+  const fixes = [...new Set(dms.map((g) => fix(g.reason, g.platform)).filter((f) => f !== null))];
   // Telling this platform apart matters: the user is linked already if they hear here about another platform.
-  const elsewhere = [...groups.values()].some((g) => g.platform !== here);
+  const elsewhere = dms.some((g) => g.platform !== here);
   const options = [...fixes];
   options.push(
     elsewhere
