@@ -683,6 +683,7 @@ export function helpText(topic: string | null): string {
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
       "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`), `regular-hours-only`, `urgent`",
       "`/alert history` — your alerts' last firings, with price and time",
+      "In a server: `channel:#alerts` posts the alert there instead of your DMs (`mention:@Role` pings a role); `/alert list channel:#alerts` and the other subcommands with `channel:` act on that channel's alerts. Needs Manage Channels there, or the role set with `/settings alert-role`",
     ].join("\n");
   }
   const lines: string[] = ["**Tickerbell commands**"];

@@ -232,7 +232,7 @@ export class DiscordBot {
    * refusal to show, naming what is missing.
    */
   async #communityOf(
-    interaction: ChatInputCommandInteraction<"cached" | "raw"> | ButtonInteraction<"cached" | "raw">,
+    interaction: GuildInteraction,
     target: {
       guildId: string;
       channelId: string;
@@ -285,7 +285,7 @@ export class DiscordBot {
    * computed by discord.js. A channel the bot cannot see gives no permissions at all.
    */
   async #permissionsIn(
-    interaction: ChatInputCommandInteraction | ButtonInteraction,
+    interaction: ChatInputCommandInteraction | ButtonInteraction | AutocompleteInteraction,
     channelId: string,
     who: "me" | "member" = "member",
   ): Promise<Readonly<PermissionsBitField> | null> {
@@ -352,7 +352,7 @@ export class DiscordBot {
     const subcommand = interaction.options.getSubcommand(false);
     const lookup =
       focused.name === "alert"
-        ? this.#alertChoices(this.#autocompleteActor(interaction.user.id), subcommand, query)
+        ? this.#alertChoicesFor(interaction, subcommand, query)
         : interaction.commandName === "watchlist" && subcommand === "remove"
           ? this.#watchlistChoices(this.#autocompleteActor(interaction.user.id), query)
           : this.#tickerChoices(query);
@@ -394,9 +394,39 @@ export class DiscordBot {
   }
 
   /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
+  /**
+   * With `channel` filled in, the channel's alerts, numbered as `/alert list channel:` numbers them, for whoever
+   * may manage them there (none for anyone else); otherwise the user's own.
+   */
+  async #alertChoicesFor(
+    interaction: AutocompleteInteraction,
+    subcommand: string | null,
+    query: string,
+  ): Promise<Choice[]> {
+    const actor = this.#autocompleteActor(interaction.user.id);
+    const channelId = interaction.options.get("channel")?.value;
+    if (typeof channelId !== "string") return this.#alertChoices(actor, subcommand, query);
+    if (!interaction.inGuild()) return [];
+    const checked = await this.#communityOf(interaction, {
+      guildId: interaction.guildId,
+      channelId,
+      name: `<#${channelId}>`,
+      memberPermissions:
+        channelId === interaction.channelId
+          ? interaction.memberPermissions
+          : await this.#permissionsIn(interaction, channelId),
+      creating: false,
+    });
+    if (typeof checked === "string") return [];
+    return this.#alertChoices({ ...actor, community: { chatId: channelId } }, subcommand, query);
+  }
+
   async #alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
     // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
-    const alerts = await this.#options.alerts.listAlerts(actor, { status: "open" });
+    const alerts = await this.#options.alerts.listAlerts(actor, {
+      status: "open",
+      ...(actor.community ? { destination: actor.community.chatId } : {}),
+    });
     const now = this.#now();
     const wanted = (a: Alert) =>
       subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;
@@ -425,6 +455,12 @@ interface Choice {
   name: string;
   value: string;
 }
+
+/** An interaction in a server: its member, and the member's and the bot's permissions in its channel. */
+type GuildInteraction =
+  | ChatInputCommandInteraction<"cached" | "raw">
+  | ButtonInteraction<"cached" | "raw">
+  | AutocompleteInteraction<"cached" | "raw">;
 
 const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
 const NOT_IN_A_SERVER =
@@ -461,10 +497,7 @@ function permissionsOf(channel: unknown): Readonly<PermissionsBitField> | null {
  * (role ids); with one, a GuildMember, whose roles are read through the guild's role cache, so a role created
  * since it was filled is fetched first.
  */
-async function hasRole(
-  interaction: ChatInputCommandInteraction<"cached" | "raw"> | ButtonInteraction<"cached" | "raw">,
-  roleId: string,
-): Promise<boolean> {
+async function hasRole(interaction: GuildInteraction, roleId: string): Promise<boolean> {
   const member = interaction.member;
   if (!(member instanceof GuildMember)) return member.roles.includes(roleId);
   if (member.roles.cache.has(roleId)) return true;
