@@ -421,7 +421,7 @@ describe("channel posts", () => {
     expect(post?.allowedMentions).toEqual({ parse: [], roles: [server.roles.traders] });
     expect(post?.pings).toEqual({ everyone: false, roles: [server.roles.traders], users: [] });
     expect(post?.embeds[0]).toMatchObject({ title: "🔔 AAPL rose above $200.00" });
-    const buttons = (post?.components[0] as { components: Array<{ custom_id: string }> }).components;
+    const buttons = (post!.components[0] as { components: Array<{ custom_id: string }> }).components;
     expect(buttons.map((b) => b.custom_id)).toEqual([`snooze:${alert.id}`, `delete:${alert.id}`]);
     expect(stack.fake.dmsTo(server.manager)).toEqual([]);
   });
@@ -465,7 +465,7 @@ describe("channel posts", () => {
     expect(sent.chatId).toBe(server.channels.alerts);
     await notifier.attachChart(sent, notification, { chart: { png: null, missing: "no price history" } });
     const edited = stack.fake.message(sent.messageId);
-    expect((edited?.embeds[0] as { footer: { text: string } }).footer.text).toBe(
+    expect((edited!.embeds[0] as { footer: { text: string } }).footer.text).toBe(
       "Tickerbell · AAPL · chart unavailable: no price history",
     );
     await notifier.sendDigest(
@@ -497,7 +497,7 @@ describe("channel posts", () => {
     await notifier.send([notificationFor(alert)], { chart: { png, missing: null } });
     const [post] = stack.fake.messagesIn(server.channels.alerts);
     expect(post?.attachments).toEqual([]);
-    expect((post?.embeds[0] as { footer: { text: string } }).footer.text).toMatch(
+    expect((post!.embeds[0] as { footer: { text: string } }).footer.text).toMatch(
       /chart unavailable: I may not attach files/,
     );
   });
