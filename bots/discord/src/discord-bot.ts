@@ -167,7 +167,8 @@ export class DiscordBot {
         guildId: interaction.guildId,
         channelId,
         name: resolved?.name ? `#${resolved.name}` : `<#${channelId}>`,
-        memberPermissions: permissionsOf(resolved) ?? (await this.#permissionsIn(interaction, channelId)),
+        memberPermissions:
+          permissionsOf(resolved) ?? (await this.#permissionsIn(interaction, channelId).catch(() => null)),
         creating: isCreation(request.command),
         mention: interaction.options.getRole("mention"),
       });
@@ -414,7 +415,7 @@ export class DiscordBot {
       memberPermissions:
         channelId === interaction.channelId
           ? interaction.memberPermissions
-          : await this.#permissionsIn(interaction, channelId),
+          : await this.#permissionsIn(interaction, channelId).catch(() => null),
       creating: false,
     });
     if (typeof checked === "string") return [];

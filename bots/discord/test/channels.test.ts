@@ -372,6 +372,56 @@ describe("a channel's alerts", () => {
   });
 });
 
+describe("a channel's alerts, in bulk and edited", () => {
+  it("removes all of a channel's alerts after Yes, for a manager, and only the channel's", async () => {
+    const server = newServer();
+    const here = { guildId: server.guildId, channelId: server.channels.general };
+    const channel = { channel: server.channels.alerts };
+    const second = server.member("second", [server.roles.managers]);
+    await stack.fake.slashCommand(second, "alert price", { ...AAPL, ...channel }, here).reply();
+    await stack.fake
+      .slashCommand(server.manager, "alert price", { ...AAPL, value: "210", ...channel }, here)
+      .reply();
+    await stack.fake.slashCommand(server.manager, "alert price", { ...AAPL, value: "250" }).reply();
+
+    const ask = await stack.fake
+      .slashCommand(server.manager, "alert remove", { alert: "all", ...channel }, here)
+      .reply();
+    // The channel's two, not the manager's own (the wording, "of your alerts", is bots/core's).
+    expect(ask.content).toMatch(/^\*\*Delete all 2 .*\n• AAPL above \$200\.00\n• AAPL above \$210\.00$/);
+    const ids = ask.components.flatMap((row) =>
+      (row as { components: Array<{ custom_id: string }> }).components.map((b) => b.custom_id),
+    );
+    expect(ids.every((id) => id.startsWith(`in:${server.channels.alerts}:`))).toBe(true);
+    // Someone who may not manage the channel's alerts cannot press it for them.
+    const refused = await stack.fake.pressButton(server.plain, ask, ids[0]!).reply();
+    expect(refused.content).toMatch(/need \*\*Manage Channels\*\*/);
+    expect(await channelAlerts(server.manager, server.channels.alerts)).toHaveLength(2);
+
+    const deleted = await stack.fake.pressButton(server.manager, ask, ids[0]!).reply();
+    expect(deleted.content).toMatch(/^🗑 Deleted 2/);
+    expect(await channelAlerts(server.manager, server.channels.alerts)).toEqual([]);
+    // The manager's own DM alert is untouched.
+    expect(
+      (await stack.alerts.listAlerts(server.manager.id, { status: "open" })).map((a) => a.origin.kind),
+    ).toEqual([undefined]);
+  });
+
+  it("edits a channel's alert in place", async () => {
+    const server = newServer();
+    const here = { guildId: server.guildId, channelId: server.channels.general };
+    const channel = { channel: server.channels.alerts };
+    const second = server.member("second", [server.roles.managers]);
+    await stack.fake.slashCommand(second, "alert price", { ...AAPL, ...channel }, here).reply();
+    const edited = await stack.fake
+      .slashCommand(server.manager, "alert edit", { alert: "1", level: "210", ...channel }, here)
+      .reply();
+    expect(edited.content).toMatch(/210/);
+    const [alert] = await channelAlerts(server.manager, server.channels.alerts);
+    expect(alert?.condition).toMatchObject({ kind: "price", target: 210 });
+  });
+});
+
 describe("autocomplete with channel", () => {
   it("offers the channel's alerts to whoever may manage them, and none to anyone else", async () => {
     const server = newServer();
