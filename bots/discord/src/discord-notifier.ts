@@ -122,23 +122,25 @@ export class DiscordNotifier implements Notifier {
   /**
    * The quiet-hours digest: one embed, a field per ticker with its firings (times as `<t:…>`). Its nonce comes
    * from the triggerIds it carries, so a digest sent again after a crash within Discord's nonce window is dropped.
-   * A channel's digest is posted in the channel, pinging nobody.
+   * Only DMs have one: quiet hours never hold a channel's alerts.
    */
-  async sendDigest(chatId: string, digest: Digest, origin?: Origin): Promise<void> {
-    const message = { embeds: [digestEmbed(digest)], nonce: nonceOf(`digest:${digest.key}`) };
-    if (origin !== undefined && isChannel(origin)) {
-      await this.#postInChannel(chatId, { ...message, allowedMentions: { parse: [] }, files: [] });
-      return;
-    }
+  async sendDigest(chatId: string, digest: Digest): Promise<void> {
     try {
       const channel = await this.#client.users.createDM(chatId);
-      await channel.send({ ...message, enforceNonce: true });
+      await channel.send({
+        embeds: [digestEmbed(digest)],
+        nonce: nonceOf(`digest:${digest.key}`),
+        enforceNonce: true,
+      });
     } catch (error) {
       throw classify(error);
     }
   }
 
-  /** A plain DM to one person (the creator of a channel alert that was paused, DestinationLoss). */
+  /**
+   * A plain DM to one person (the creator of a channel alert that was paused): runBotProcess gives it to
+   * DestinationLoss because this notifier has it.
+   */
   async tellUser(platformUserId: string, text: string): Promise<void> {
     try {
       const channel = await this.#client.users.createDM(platformUserId);

@@ -2,7 +2,6 @@ import {
   AlertsClient,
   CommandHandler,
   chartMakerFrom,
-  DestinationLoss,
   discordDeliverySettings,
   HttpDeliveryLog,
   PricingClient,
@@ -39,7 +38,6 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
     prices,
     logger,
   });
-  const notifier = new DiscordNotifier(bot.client);
   running = await runBotOnKafka({
     platform: "discord",
     env,
@@ -47,19 +45,12 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
     logger,
     metrics,
     bot,
-    notifier,
+    notifier: new DiscordNotifier(bot.client),
     // discord.js's REST manager handles per-route buckets and 429s; this keeps DMs under the global limit.
     // Discord's nonce (enforceNonce) is the second line against a duplicate DM.
     limiter: new RateLimiter(discordDeliverySettings(env).limits),
     deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
     ...(charts ? { charts } : {}),
-    // A channel the bot can no longer post in (deleted, access or a permission lost): its alerts are paused
-    // and their creators told by DM.
-    destinationLoss: new DestinationLoss({
-      alerts,
-      tellUser: (id, text) => notifier.tellUser(id, text),
-      logger,
-    }),
   });
   return running.stop;
 });

@@ -87,13 +87,17 @@ function notificationFor(alert: Alert, note: string | null = alert.note, generat
   };
 }
 
-/** The delivery side as main.ts builds it: the notifier, and DestinationLoss as the pipeline's onUndeliverable. */
+/**
+ * The delivery side as runBotProcess builds it for main.ts: the notifier, and DestinationLoss (the alert
+ * service's destination calls and the notifier's tellUser) as the pipeline's onUndeliverable. process.test.ts
+ * runs main.ts itself through a lost channel.
+ */
 function delivery() {
   const { logger } = capturedLogger("delivery-test");
   const notifier = new DiscordNotifier(stack.bot.client);
   const destinationLoss = new DestinationLoss({
     alerts: stack.alerts,
-    tellUser: (id, text) => notifier.tellUser(id, text),
+    tellUser: notifier.tellUser.bind(notifier),
     logger,
   });
   const pipeline = new DeliveryPipeline({
@@ -102,7 +106,6 @@ function delivery() {
     limiter: new RateLimiter({ globalPerSecond: 50, perChatPerSecond: 5 }),
     logger,
     retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
-    // What runBotProcess does with the destinationLoss main.ts gives it.
     onUndeliverable: destinationLoss.onUndeliverable.bind(destinationLoss),
   });
   return { notifier, pipeline };
@@ -506,7 +509,7 @@ describe("channel posts", () => {
     expect((await channelAlerts(server.manager, server.channels.alerts))[0]?.status).toBe("paused");
   });
 
-  it("edits the chart in, and posts a digest, in the channel", async () => {
+  it("edits the chart into the channel's post", async () => {
     const server = newServer();
     const alert = await channelAlert(server);
     const { notifier } = delivery();
@@ -518,20 +521,12 @@ describe("channel posts", () => {
     expect((edited!.embeds[0] as { footer: { text: string } }).footer.text).toBe(
       "Tickerbell · AAPL · chart unavailable: no price history",
     );
-    await notifier.sendDigest(
-      server.channels.alerts,
-      {
-        title: "🌙 1 alert fired during quiet hours",
-        groups: [{ symbol: "AAPL", lines: ["x"] }],
-        omitted: 0,
-        key: "k1",
-      },
-      alert.origin,
-    );
-    const posts = stack.fake.messagesIn(server.channels.alerts);
-    expect(posts).toHaveLength(2);
-    expect(posts[1]?.embeds[0]).toMatchObject({ title: "🌙 1 alert fired during quiet hours" });
-    expect(posts[1]?.pings).toEqual({ everyone: false, roles: [], users: [] });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+    await notifier.attachChart(sent, notification, { chart: { png, missing: null } });
+    const charted = stack.fake.message(sent.messageId);
+    expect(charted?.attachments.map((a) => a.filename)).toEqual(["AAPL.png"]);
+    expect(charted?.embeds[0]).toMatchObject({ image: { url: expect.stringContaining("AAPL.png") } });
+    expect(stack.fake.messagesIn(server.channels.alerts)).toHaveLength(1);
   });
 
   it("leaves out a chart the bot may not attach there, rather than losing the post", async () => {

@@ -72,6 +72,50 @@ describe("community destinations", () => {
   });
 });
 
+describe("twins are per destination", () => {
+  const G = "-1003000000000";
+  it("lets one person set the same level in their DMs and in a group, but not twice in the same place", async () => {
+    const dm = { platform: "telegram", chatId: "twin-1" };
+    expect((await create("telegram", "twin-1", dm, 301)).status).toBe(201);
+    expect((await create("telegram", "twin-1", group(G), 301)).status).toBe(201);
+    const again = await create("telegram", "twin-1", dm, 301);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("duplicate_alert");
+  });
+
+  it("refuses a group alert another member already set there, pointing at theirs", async () => {
+    const G = "-1003000000002";
+    const first = await create("telegram", "twin-2", group(G), 302);
+    expect(first.status).toBe(201);
+    const twin = await create("telegram", "twin-3", group(G), 302);
+    expect(twin.status).toBe(409);
+    expect(twin.body.error.details.existingAlertId).toBe(first.body.id);
+    // Another group is another place.
+    expect((await create("telegram", "twin-3", group("-1003000000001"), 302)).status).toBe(201);
+  });
+
+  it("checks an edit the same way: moving a level onto the group's twin is refused", async () => {
+    const G = "-1003000000003";
+    const set = await create("telegram", "twin-4", group(G), 303);
+    const other = await create("telegram", "twin-5", group(G), 304);
+    const edit = await h.api("PATCH", `/v1/alerts/${other.body.id}`, {
+      token: "telegram",
+      as: "twin-5",
+      body: { condition: { kind: "price", direction: "above", target: 303 }, market: { last: 190 } },
+    });
+    expect(edit.status).toBe(409);
+    expect(edit.body.error.details.existingAlertId).toBe(set.body.id);
+    // The creator's own DM alert at that level is no twin of a group alert.
+    const dm = await create("telegram", "twin-4", { platform: "telegram", chatId: "twin-4" }, 305);
+    const moved = await h.api("PATCH", `/v1/alerts/${dm.body.id}`, {
+      token: "telegram",
+      as: "twin-4",
+      body: { condition: { kind: "price", direction: "above", target: 303 }, market: { last: 190 } },
+    });
+    expect(moved.status).toBe(200);
+  });
+});
+
 describe("the per-community cap", () => {
   it("refuses a server's alert past the cap, whoever creates it, naming the cap", async () => {
     const guild = "2200000000000000001";
@@ -120,7 +164,7 @@ describe("the per-community cap", () => {
     const guild = "2500000000000000001";
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        create("discord", `race-${i}`, channel(guild, "2500000000000000002"), 270),
+        create("discord", `race-${i}`, channel(guild, "2500000000000000002"), 270 + i),
       ),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(COMMUNITY_CAP);

@@ -327,6 +327,7 @@ export async function startStandalone(
           limiter,
           ...(quietHours ? { quietHours } : {}),
           ...(charts ? { charts } : {}),
+          destinations: alertsFor(platform),
         }).catch((error: unknown) => {
           throw chatFailure(error);
         }),

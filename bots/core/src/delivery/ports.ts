@@ -4,7 +4,6 @@ import type {
   DeliveryState,
   DestinationPauseReason,
   Notification,
-  Origin,
 } from "@tickerbell/contracts";
 import type { Digest } from "../format/digest.ts";
 import type { TimeDisplay } from "../format/time.ts";
@@ -68,11 +67,8 @@ export interface Notifier {
    * is none. Without this the message waits for its chart and carries it from the start.
    */
   attachChart?(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void>;
-  /**
-   * Sends the digest of what was held during a user's quiet hours to one chat, as one message. `origin` is the
-   * held notifications' (a community chat's digest is posted there, not in a DM).
-   */
-  sendDigest?(chatId: string, digest: Digest, origin?: Origin): Promise<void>;
+  /** Sends the digest of what was held during a user's quiet hours to one chat, as one message. */
+  sendDigest?(chatId: string, digest: Digest): Promise<void>;
   /**
    * A plain message to one person in their DMs (the creator of a community alert that was paused). Throws
    * DeliveryError like `send`.

@@ -78,6 +78,12 @@ describe("QuietHours", () => {
       charts: true,
     });
     expect(await quiet.decide({ ...notification(1), urgent: true })).toMatchObject({ hold: false });
+    // A group's alert is the group's: its creator's quiet hours do not hold it.
+    const inGroup = {
+      ...notification(1),
+      origin: { platform: "telegram" as const, chatId: "-100123", kind: "group" as const },
+    };
+    expect(await quiet.decide(inGroup)).toMatchObject({ hold: false });
     await Promise.all([1, 2, 3].map((n) => quiet.hold(notification(n))));
     expect(store.holdRequests).toBe(1);
     expect(await quiet.runOnce()).toBe(0);

@@ -1,5 +1,5 @@
 import { type Logger, PeriodicPass } from "@tickerbell/config";
-import type { Notification, Origin, Platform } from "@tickerbell/contracts";
+import { isCommunityDestination, type Notification, type Platform } from "@tickerbell/contracts";
 import { DeliveryError, type DeliveryLog, type QuietHoursGate } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import { type Digest, formatDigest } from "../format/digest.ts";
@@ -31,8 +31,8 @@ export interface QuietHoursOptions {
   store: SettingsSource & HeldStore;
   /** Where the digest's outcome is recorded (the alert service's delivery log), which releases what it carried. */
   log: DeliveryLog;
-  /** Sends a digest to a chat as one message (the platform's notifier); `origin` says what kind of chat. */
-  sendDigest: (chatId: string, digest: Digest, origin: Origin) => Promise<void>;
+  /** Sends a digest to a chat as one message (the platform's notifier). */
+  sendDigest: (chatId: string, digest: Digest) => Promise<void>;
   /** The platform's pace (shared with replies and notifications). */
   limiter: RateLimiter;
   logger: Logger;
@@ -82,7 +82,11 @@ export class QuietHours implements QuietHoursGate {
   ): Promise<{ hold: boolean; display: TimeDisplay; timeZone: string; charts: boolean }> {
     const settings = await this.cache.get(notification.userId);
     return {
-      hold: notification.urgent !== true && isQuietAt(settings, this.#now()),
+      // A channel's or group's alert is the community's: its creator's quiet hours do not hold it.
+      hold:
+        !isCommunityDestination(notification.origin) &&
+        notification.urgent !== true &&
+        isQuietAt(settings, this.#now()),
       display: displayFor(this.#options.platform, settings),
       // A chart's time axis is in the user's zone on every platform.
       timeZone: settings.timeZone ?? "UTC",
@@ -165,8 +169,7 @@ export class QuietHours implements QuietHoursGate {
     await limiter.acquire(chatId);
     let outcome: { status: "sent" } | { status: "undeliverable"; reason: string };
     try {
-      // One chat's notifications share its origin: a channel's digest is posted in the channel.
-      await this.#options.sendDigest(chatId, formatDigest(notifications, display), notifications[0]!.origin);
+      await this.#options.sendDigest(chatId, formatDigest(notifications, display));
       outcome = { status: "sent" };
     } catch (error) {
       if (error instanceof DeliveryError && !error.retryable) {

@@ -2,9 +2,9 @@
 // quiet-hours gate keeps what it holds in the alert service, and runBotProcess delivers; stopped together.
 import { consumerTuningOf, KafkaBus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
-import { type Origin, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
-import type { DestinationLoss } from "../delivery/destination-loss.ts";
+import { AlertsClient } from "../clients/alerts-client.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import type { Digest } from "../format/digest.ts";
@@ -30,12 +30,10 @@ export interface BotOnKafkaOptions {
   logger: Logger;
   metrics: Registry;
   bot: ChatBot;
-  notifier: Notifier & { sendDigest(chatId: string, digest: Digest, origin?: Origin): Promise<void> };
+  notifier: Notifier & { sendDigest(chatId: string, digest: Digest): Promise<void> };
   limiter: RateLimiter;
   deliveryLog: DeliveryLog;
   charts?: ChartMaker;
-  /** Pauses a community chat's alerts when the bot can no longer post there, and tells their creators. */
-  destinationLoss?: DestinationLoss;
 }
 
 export interface RunningBotOnKafka {
@@ -64,7 +62,7 @@ export async function runBotOnKafka(options: BotOnKafkaOptions): Promise<Running
     platform,
     store: new HttpHeldStore({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
     log: deliveryLog,
-    sendDigest: (chatId, digest, origin) => notifier.sendDigest(chatId, digest, origin),
+    sendDigest: (chatId, digest) => notifier.sendDigest(chatId, digest),
     limiter,
     logger,
     digestEveryMs: env.QUIET_HOURS_DIGEST_EVERY_SECONDS * 1000,
@@ -81,8 +79,8 @@ export async function runBotOnKafka(options: BotOnKafkaOptions): Promise<Running
     notifier,
     limiter,
     quietHours,
+    destinations: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform }),
     ...(options.charts ? { charts: options.charts } : {}),
-    ...(options.destinationLoss ? { destinationLoss: options.destinationLoss } : {}),
   });
   return {
     quietHours,

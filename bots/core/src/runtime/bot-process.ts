@@ -2,7 +2,7 @@ import type { Bus } from "@tickerbell/bus";
 import type { Logger, Registry } from "@tickerbell/config";
 import type { Platform, TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
-import type { DestinationLoss } from "../delivery/destination-loss.ts";
+import { DestinationLoss, type DestinationLossDeps } from "../delivery/destination-loss.ts";
 import { DeliveryMetrics } from "../delivery/metrics.ts";
 import { DeliveryPipeline } from "../delivery/pipeline.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
@@ -39,8 +39,11 @@ export interface BotProcessOptions {
   quietHours?: QuietHours;
   /** Draws the chart of each notification (none: charts are off). */
   charts?: ChartMaker;
-  /** Pauses a community chat's alerts when the bot can no longer post there, and tells their creators. */
-  destinationLoss?: DestinationLoss;
+  /**
+   * The alert service's destination calls: with a notifier that can `tellUser`, a community chat the bot can no
+   * longer post in has its alerts paused and their creators told (DestinationLoss).
+   */
+  destinations?: DestinationLossDeps["alerts"];
 }
 
 export interface RunningBotProcess {
@@ -57,7 +60,12 @@ export interface RunningBotProcess {
  * pipeline, and an ordered stop. Signals and the bus belong to the caller (main.ts, or the standalone).
  */
 export async function runBotProcess(options: BotProcessOptions): Promise<RunningBotProcess> {
-  const { logger, metrics, bot, bus } = options;
+  const { logger, metrics, bot, bus, notifier } = options;
+  const tellUser = notifier.tellUser?.bind(notifier);
+  const destinationLoss =
+    options.destinations && tellUser
+      ? new DestinationLoss({ alerts: options.destinations, tellUser, logger })
+      : undefined;
   const pipeline = new DeliveryPipeline({
     notifier: options.notifier,
     log: options.deliveryLog,
@@ -66,9 +74,7 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     metrics: new DeliveryMetrics(metrics, options.platform),
     ...(options.quietHours ? { quietHours: options.quietHours } : {}),
     ...(options.charts ? { charts: options.charts } : {}),
-    ...(options.destinationLoss
-      ? { onUndeliverable: options.destinationLoss.onUndeliverable.bind(options.destinationLoss) }
-      : {}),
+    ...(destinationLoss ? { onUndeliverable: destinationLoss.onUndeliverable.bind(destinationLoss) } : {}),
   });
 
   let ready = false;

@@ -1,6 +1,12 @@
 import { type FilterQuery, LockMode, type ObjectQuery } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import { type Alert, type AlertStatus, type Firing, TOPIC_ALERT_CHANGES } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertStatus,
+  communityKeyOf,
+  type Firing,
+  TOPIC_ALERT_CHANGES,
+} from "@tickerbell/contracts";
 import type { ListPosition } from "../domain/list-cursor.ts";
 import type {
   AlertChange,
@@ -265,16 +271,32 @@ export class MikroAlertRepository implements AlertRepository {
         if (!decision) return { alert: before };
         const after = decision.alert;
         if (OPEN.includes(after.status) && (after.levelsRevision ?? 0) !== (before.levelsRevision ?? 0)) {
+          // Twins are per place, as create_alert_within_limit has them: the owner's DM alerts, or the alerts
+          // posted in the same chat whoever set them (then under the community's lock, as a create takes it).
+          const community = communityKeyOf(after.origin);
+          if (community !== null)
+            await em.execute(
+              `insert into community_locks as l (community_key) values (?)
+                 on conflict (community_key) do update set community_key = l.community_key`,
+              [community],
+            );
+          const [place, placeParams] =
+            community === null
+              ? ["user_id = ? and origin_kind = 'dm'", [ownerId]]
+              : [
+                  "origin_kind <> 'dm' and origin_platform = ? and origin_chat_id = ?",
+                  [after.origin.platform, after.origin.chatId],
+                ];
           const [twin] = await em.execute<{ id: string }[]>(
             `select id from alerts
-              where user_id = ? and id <> ? and status in ('active', 'paused') and symbol = ?
+              where ${place} and id <> ? and status in ('active', 'paused') and symbol = ?
                 and condition = ?::jsonb
                 and threshold_upper is not distinct from ?::double precision
                 and threshold_lower is not distinct from ?::double precision
               order by created_at, id
               limit 1`,
             [
-              ownerId,
+              ...placeParams,
               alertId,
               after.symbol,
               JSON.stringify(after.condition),

@@ -26,51 +26,7 @@ export class Migration20261207000000CommunityDestinations extends Migration {
       where origin_kind <> 'dm'`);
     this.addSql("create table community_locks (community_key text primary key)");
     this.addSql("drop function create_alert_within_limit(jsonb, integer, text, jsonb, timestamptz)");
-    this.addSql(`create function create_alert_within_limit(p_alert jsonb, p_open_limit integer, p_topic text,
-        p_payload jsonb, p_created_at timestamptz, p_community_limit integer)
-      returns jsonb language plpgsql as $$
-      declare
-        owner uuid := (p_alert->>'user_id')::uuid;
-        community text := ${communityKeySql("p_alert")};
-        existing uuid;
-        open_count integer;
-        community_count integer;
-      begin
-        perform 1 from users where id = owner for update;
-        if not found then
-          raise exception 'no user %', owner;
-        end if;
-        if community is not null then
-          insert into community_locks as l (community_key) values (community)
-            on conflict (community_key) do update set community_key = l.community_key;
-        end if;
-        select id into existing from alerts
-          where user_id = owner and status in ('active', 'paused')
-            and symbol = p_alert->>'symbol' and condition = p_alert->'condition'
-            and threshold_upper is not distinct from (p_alert->>'threshold_upper')::double precision
-            and threshold_lower is not distinct from (p_alert->>'threshold_lower')::double precision
-          order by created_at, id
-          limit 1;
-        if existing is not null then
-          return jsonb_build_object('duplicate', existing);
-        end if;
-        -- A community alert also counts for its creator's own cap: the per-user limit is the typist's.
-        select count(*) into open_count from alerts where user_id = owner and status in ('active', 'paused');
-        if open_count >= p_open_limit then
-          return jsonb_build_object('open', open_count);
-        end if;
-        if community is not null then
-          select count(*) into community_count from alerts
-            where origin_kind <> 'dm' and status in ('active', 'paused')
-              and origin_platform || ':' || coalesce(origin_community_id, origin_chat_id) = community;
-          if community_count >= p_community_limit then
-            return jsonb_build_object('open', open_count, 'communityOpen', community_count);
-          end if;
-        end if;
-        insert into alerts select * from jsonb_populate_record(null::alerts, p_alert);
-        perform append_alert_change(p_topic, p_alert->>'symbol', p_payload, p_created_at);
-        return jsonb_build_object('open', open_count);
-      end $$`);
+    this.addSql(createAlertWithinLimitSql(OWNER_TWINS));
     this.addSql(`create or replace function create_alerts_within_limit(p_items jsonb, p_topic text)
       returns jsonb language plpgsql as $$
       declare
@@ -162,4 +118,60 @@ function communityKeySql(alert: string): string {
   return `case when ${alert}->>'origin_kind' in ('channel', 'group')
     then (${alert}->>'origin_platform') || ':' || coalesce(${alert}->>'origin_community_id', ${alert}->>'origin_chat_id')
     end`;
+}
+
+/** The twin check of the create function as this migration wrote it: any open alert of the same owner. */
+export const OWNER_TWINS = "user_id = owner";
+
+/**
+ * `create_alert_within_limit` with a cap per community (see the class comment); `twinScope` says which open alerts
+ * with the same symbol, condition and levels count as a twin (SQL over the `alerts` row, `owner`, `community`
+ * and `p_alert`).
+ */
+export function createAlertWithinLimitSql(twinScope: string): string {
+  return `create function create_alert_within_limit(p_alert jsonb, p_open_limit integer, p_topic text,
+        p_payload jsonb, p_created_at timestamptz, p_community_limit integer)
+      returns jsonb language plpgsql as $$
+      declare
+        owner uuid := (p_alert->>'user_id')::uuid;
+        community text := ${communityKeySql("p_alert")};
+        existing uuid;
+        open_count integer;
+        community_count integer;
+      begin
+        perform 1 from users where id = owner for update;
+        if not found then
+          raise exception 'no user %', owner;
+        end if;
+        if community is not null then
+          insert into community_locks as l (community_key) values (community)
+            on conflict (community_key) do update set community_key = l.community_key;
+        end if;
+        select id into existing from alerts
+          where ${twinScope} and status in ('active', 'paused')
+            and symbol = p_alert->>'symbol' and condition = p_alert->'condition'
+            and threshold_upper is not distinct from (p_alert->>'threshold_upper')::double precision
+            and threshold_lower is not distinct from (p_alert->>'threshold_lower')::double precision
+          order by created_at, id
+          limit 1;
+        if existing is not null then
+          return jsonb_build_object('duplicate', existing);
+        end if;
+        -- A community alert also counts for its creator's own cap: the per-user limit is the typist's.
+        select count(*) into open_count from alerts where user_id = owner and status in ('active', 'paused');
+        if open_count >= p_open_limit then
+          return jsonb_build_object('open', open_count);
+        end if;
+        if community is not null then
+          select count(*) into community_count from alerts
+            where origin_kind <> 'dm' and status in ('active', 'paused')
+              and origin_platform || ':' || coalesce(origin_community_id, origin_chat_id) = community;
+          if community_count >= p_community_limit then
+            return jsonb_build_object('open', open_count, 'communityOpen', community_count);
+          end if;
+        end if;
+        insert into alerts select * from jsonb_populate_record(null::alerts, p_alert);
+        perform append_alert_change(p_topic, p_alert->>'symbol', p_payload, p_created_at);
+        return jsonb_build_object('open', open_count);
+      end $$`;
 }

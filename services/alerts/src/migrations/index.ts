@@ -16,6 +16,7 @@ import { Migration20261205000000Earnings } from "./Migration20261205000000_earni
 import { Migration20261206000000SettingsCharts } from "./Migration20261206000000_settings_charts.ts";
 import { Migration20261207000000CommunityDestinations } from "./Migration20261207000000_community_destinations.ts";
 import { Migration20261207010000CommunitySettings } from "./Migration20261207010000_community_settings.ts";
+import { Migration20261208000000TwinsPerDestination } from "./Migration20261208000000_twins_per_destination.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -40,4 +41,8 @@ export const migrationsList = [
     class: Migration20261207000000CommunityDestinations,
   },
   { name: "Migration20261207010000_community_settings", class: Migration20261207010000CommunitySettings },
+  {
+    name: "Migration20261208000000_twins_per_destination",
+    class: Migration20261208000000TwinsPerDestination,
+  },
 ];

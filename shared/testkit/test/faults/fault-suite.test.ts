@@ -60,6 +60,8 @@ const DELIVERY_TIMEOUT_MS = 300_000;
 const FAULT_PLATEAUS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14];
 const MATCHERS = ["matcher", "matcher-2"] as const;
 const NOTE = /^Note: fault plan (\d+)$/m;
+/** Users per platform whose alerts post in a community chat (a Telegram group, a Discord channel). */
+const COMMUNITY_USERS = 2;
 /** The price a firing crossed at: the one said, or the one it "reached" within a window that ended elsewhere. */
 const PRICE = /^Price: \$([\d,]+\.\d+)(?: \(reached \$([\d,]+\.\d+)\))?/m;
 
@@ -108,6 +110,8 @@ let tickConsumer: ReturnType<Kafka["consumer"]> | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
 const random = seededRandom(SEED);
 const created: CreatedAlert[] = [];
+/** Where the community users' alerts post, by user. */
+const communityOrigins = new Map<string, Record<string, string>>();
 const faults: FaultRecord[] = [];
 /** Every price seen on prices.ticks, in arrival order (price, high and low of each tick). */
 const observed: { symbol: string; price: number }[] = [];
@@ -281,6 +285,18 @@ function expectedFirings(): ExpectedFiring[] {
   );
 }
 
+/** Every Discord message that could carry a firing: the users' DMs and the community channels' posts. */
+function discordNotifications() {
+  const users = new Set(created.filter((a) => a.platform === "discord").map((a) => a.userRef));
+  const channels = [...communityOrigins.values()]
+    .filter((o) => o.platform === "discord")
+    .map((o) => o.chatId!);
+  return [
+    ...[...users].flatMap((ref) => discord.dmsTo(ref)),
+    ...channels.flatMap((c) => discord.messagesIn(c)),
+  ];
+}
+
 /** Every firing the users saw: each "🔔" block of each Telegram message, each "🔔" embed of each Discord DM. */
 function seenFirings(): SeenFiring[] {
   const seen: SeenFiring[] = [];
@@ -300,16 +316,13 @@ function seenFirings(): SeenFiring[] {
     for (const block of m.text.split("\n\n"))
       if (block.startsWith("🔔")) add("telegram", block, m.receivedAt);
   }
-  const discordUsers = new Set(created.filter((a) => a.platform === "discord").map((a) => a.userRef));
-  for (const ref of discordUsers) {
-    for (const m of discord.dmsTo(ref)) {
-      for (const embed of m.embeds as { title?: string; fields?: { name: string; value: string }[] }[]) {
-        if (!String(embed.title ?? "").startsWith("🔔")) continue;
-        const fields = embed.fields ?? [];
-        const price = fields.find((f) => f.name === "Price")?.value ?? "";
-        const note = fields.find((f) => f.name === "Note")?.value;
-        add("discord", `Price: ${price}\n${note === undefined ? "" : `Note: ${note}`}`, m.createdAt);
-      }
+  for (const m of discordNotifications()) {
+    for (const embed of m.embeds as { title?: string; fields?: { name: string; value: string }[] }[]) {
+      if (!String(embed.title ?? "").startsWith("🔔")) continue;
+      const fields = embed.fields ?? [];
+      const price = fields.find((f) => f.name === "Price")?.value ?? "";
+      const note = fields.find((f) => f.name === "Note")?.value;
+      add("discord", `Price: ${price}\n${note === undefined ? "" : `Note: ${note}`}`, m.createdAt);
     }
   }
   return seen;
@@ -526,6 +539,31 @@ describe("fault suite: microservices on a broker and a database that fail", () =
         platform === "telegram" ? String(910_000 + user) : String(720_000_000_000_000_000n + BigInt(user));
       return { alert, tag, platform, userRef };
     });
+    // The last two users of each platform set community alerts: each Telegram one in a group of their own, each
+    // Discord one in a channel of one server (one of them mentioning a role). They post there, not in DMs.
+    const communityUsers = [...new Set(jobs.map((j) => j.userRef))].slice(-COMMUNITY_USERS * 2);
+    const guild = discord.createGuild({ ownerId: communityUsers.find((ref) => ref.length > 10)! });
+    const traders = discord.createRole(guild, { name: "traders", mentionable: true });
+    for (const ref of communityUsers) {
+      if (ref.length > 10) {
+        const channelId = discord.createChannel(guild, { name: `alerts-${ref.slice(-2)}` });
+        const mention = communityOrigins.size % 2 === 0 ? { mentionRoleId: traders } : {};
+        communityOrigins.set(ref, {
+          platform: "discord",
+          chatId: channelId,
+          kind: "channel",
+          communityId: guild,
+          ...mention,
+        });
+      } else {
+        const user = { id: Number(ref), first_name: `U${ref}` };
+        const group = telegram.createGroup({
+          title: `Traders ${ref}`,
+          members: [{ user, status: "creator" }],
+        });
+        communityOrigins.set(ref, { platform: "telegram", chatId: String(group.id), kind: "group" });
+      }
+    }
     // Telegram users have talked to the bot (a bot may only write to such chats).
     for (const ref of new Set(jobs.filter((j) => j.platform === "telegram").map((j) => j.userRef))) {
       telegram.userSends({ id: Number(ref), first_name: `U${ref}` }, "/start");
@@ -546,7 +584,7 @@ describe("fault suite: microservices on a broker and a database that fail", () =
             symbol: alert.symbol,
             condition: alert.condition,
             market: { last: REFERENCE_PRICE },
-            origin: { platform, chatId: userRef },
+            origin: communityOrigins.get(userRef) ?? { platform, chatId: userRef },
             repeat: alert.repeat,
             note: `fault plan ${tag}`,
           }),
@@ -793,14 +831,9 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     const telegramMessages = telegram
       .allSent()
       .filter((m) => m.method === "sendMessage" && (m.text?.startsWith("🔔") ?? false)).length;
-    const discordMessages = created
-      .filter((a) => a.platform === "discord")
-      .map((a) => a.userRef)
-      .filter((ref, i, all) => all.indexOf(ref) === i)
-      .flatMap((ref) => discord.dmsTo(ref))
-      .filter((m) =>
-        String((m.embeds[0] as { title?: string } | undefined)?.title ?? "").startsWith("🔔"),
-      ).length;
+    const discordMessages = discordNotifications().filter((m) =>
+      String((m.embeds[0] as { title?: string } | undefined)?.title ?? "").startsWith("🔔"),
+    ).length;
     const stats = discord.stats();
     const refusals = new Map<string, number>();
     for (const r of telegram.refusals()) refusals.set(r.reason, (refusals.get(r.reason) ?? 0) + 1);
@@ -844,6 +877,46 @@ describe("fault suite: microservices on a broker and a database that fail", () =
     const crashes = harness!.exits("telegram-bot").filter((e) => e.signal === "SIGKILL");
     for (const t of report.toleratedTelegram)
       expect(crashes.some((e) => e.at >= t.kill && e.at <= t.second)).toBe(true);
+  });
+
+  it("community alerts were posted in their group or channel, never in their creators' DMs, mentioning only their role", () => {
+    printLogsIfThisFails();
+    expect(ranToTheEnd).toBe(true);
+    expect(communityOrigins.size).toBe(COMMUNITY_USERS * 2);
+    const tagsOf = (text: string) =>
+      text
+        .split("\n\n")
+        .filter((block) => block.startsWith("🔔"))
+        .map((block) => Number(NOTE.exec(block)?.[1]));
+    for (const [ref, origin] of communityOrigins) {
+      const theirs = new Set(created.filter((a) => a.userRef === ref).map((a) => a.tag));
+      const due = expectedFirings().filter((f) => f.alert.userRef === ref).length;
+      let posted: number[];
+      let inDms: number[];
+      if (origin.platform === "telegram") {
+        const sent = telegram.allSent().filter((m) => m.method === "sendMessage" && m.text !== undefined);
+        posted = sent.filter((m) => String(m.chatId) === origin.chatId).flatMap((m) => tagsOf(m.text!));
+        inDms = sent.filter((m) => String(m.chatId) === ref).flatMap((m) => tagsOf(m.text!));
+      } else {
+        const tagOf = (m: { embeds: unknown[] }) =>
+          (m.embeds as { fields?: { name: string; value: string }[] }[]).flatMap((e) =>
+            (e.fields ?? [])
+              .filter((f) => f.name === "Note")
+              .map((f) => Number(/fault plan (\d+)/.exec(f.value)?.[1])),
+          );
+        const messages = discord.messagesIn(origin.chatId!);
+        posted = messages.flatMap(tagOf);
+        inDms = discord.dmsTo(ref).flatMap(tagOf);
+        for (const m of messages) {
+          // Exactly the chosen role may be pinged; never @everyone, never a user.
+          expect(m.pings).toMatchObject({ everyone: false, users: [] });
+          expect(m.pings.roles).toEqual(origin.mentionRoleId === undefined ? [] : [origin.mentionRoleId]);
+        }
+      }
+      expect(posted.length).toBeGreaterThanOrEqual(due);
+      expect(posted.every((tag) => theirs.has(tag))).toBe(true);
+      expect(inDms.filter((tag) => theirs.has(tag))).toEqual([]);
+    }
   });
 
   it("each webhook got every firing of its user's alerts, signed, once (a second copy only across a kill of the alert service or the database)", async () => {

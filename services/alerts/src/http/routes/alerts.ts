@@ -60,7 +60,7 @@ export function alertsRoutes(alerts: AlertService, actAs: ActAsPlatformUser) {
       tags: ["alerts"],
       summary: "Create an alert (price, percent or trailing)",
       description:
-        "Refused with 409 condition_already_met when the market already satisfies the condition, with 409 duplicate_alert (details.existingAlertId and details.existing) when the user already has an active or paused alert on the symbol with the same condition and levels, and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
+        "Refused with 409 condition_already_met when the market already satisfies the condition, with 409 duplicate_alert (details.existingAlertId and details.existing) when the same place already has an active or paused alert on the symbol with the same condition and levels (a DM alert: among the user's DM alerts; a channel or group alert: among the alerts posted in that chat, whoever set them), and with 409 alert_limit_reached when the user has the most active or paused alerts allowed.",
       request: {
         body: jsonBody(CreateAlertRequestSchema, "The alert to create", EXAMPLES.createAlert),
       },
