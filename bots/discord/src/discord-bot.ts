@@ -167,8 +167,9 @@ export class DiscordBot {
         guildId: interaction.guildId,
         channelId,
         name: resolved?.name ? `#${resolved.name}` : `<#${channelId}>`,
+        // Discord sends the member's permissions in the channel option's channel with it.
         memberPermissions:
-          permissionsOf(resolved) ?? (await this.#permissionsIn(interaction, channelId).catch(() => null)),
+          permissionsOf(resolved) ?? (await this.#memberPermissionsIn(interaction, channelId)),
         creating: isCreation(request.command),
         mention: interaction.options.getRole("mention"),
       });
@@ -280,6 +281,21 @@ export class DiscordBot {
     };
   }
 
+  /** The member's permissions in a channel: sent with the interaction for its own channel, else computed; null when unknown. */
+  #memberPermissionsIn(
+    interaction: GuildInteraction,
+    channelId: string,
+  ): Promise<Readonly<PermissionsBitField> | null> {
+    if (channelId === interaction.channelId) return Promise.resolve(interaction.memberPermissions);
+    return this.#permissionsIn(interaction, channelId).catch((error: unknown) => {
+      this.#options.logger.warn(
+        { err: error, channelId },
+        "could not compute a member's channel permissions",
+      );
+      return null;
+    });
+  }
+
   /**
    * Someone's permissions in a channel other than the interaction's own (`app_permissions` and the member's
    * permissions cover only that one): the guild's roles, the member and the channel's overwrites fetched fresh,
@@ -299,7 +315,8 @@ export class DiscordBot {
           ? await guild.members.fetchMe({ force: true })
           : await guild.members.fetch({ user: interaction.user.id, force: true });
       const channel = await this.client.channels.fetch(channelId, { force: true });
-      if (channel === null || !("permissionsFor" in channel)) return null;
+      // Only a channel of the server the interaction comes from.
+      if (channel === null || !("permissionsFor" in channel) || channel.guildId !== guildId) return null;
       return channel.permissionsFor(member);
     } catch (error) {
       if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingAccess)
@@ -331,10 +348,7 @@ export class DiscordBot {
         guildId: interaction.guildId,
         channelId,
         name: `<#${channelId}>`,
-        memberPermissions:
-          channelId === interaction.channelId
-            ? interaction.memberPermissions
-            : await this.#permissionsIn(interaction, channelId).catch(() => null),
+        memberPermissions: await this.#memberPermissionsIn(interaction, channelId),
         creating: false,
       });
       if (typeof checked === "string") {
@@ -394,7 +408,6 @@ export class DiscordBot {
       .map((item) => ({ name: item.symbol, value: item.symbol }));
   }
 
-  /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
   /**
    * With `channel` filled in, the channel's alerts, numbered as `/alert list channel:` numbers them, for whoever
    * may manage them there (none for anyone else); otherwise the user's own.
@@ -412,16 +425,14 @@ export class DiscordBot {
       guildId: interaction.guildId,
       channelId,
       name: `<#${channelId}>`,
-      memberPermissions:
-        channelId === interaction.channelId
-          ? interaction.memberPermissions
-          : await this.#permissionsIn(interaction, channelId).catch(() => null),
+      memberPermissions: await this.#memberPermissionsIn(interaction, channelId),
       creating: false,
     });
     if (typeof checked === "string") return [];
     return this.#alertChoices({ ...actor, community: { chatId: channelId } }, subcommand, query);
   }
 
+  /** The user's own live alerts (or a channel's), numbered as in /alert list; pause offers active ones, resume paused ones. */
   async #alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
     // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
     const alerts = await this.#options.alerts.listAlerts(actor, {

@@ -216,7 +216,7 @@ describe("setting an alert in a channel", () => {
     const trader = server.member("trader", [desk]);
     await stack.fake.slashCommand(server.admin, "settings alert-role", { role: desk }, here).reply();
     const byDesk = await stack.fake
-      .slashCommand(trader, "alert price", { ...AAPL, channel: server.channels.alerts }, here)
+      .slashCommand(trader, "alert price", { ...AAPL, value: "205", channel: server.channels.alerts }, here)
       .reply();
     expect(byDesk.content).toMatch(/Alert set/);
 
