@@ -116,6 +116,20 @@ describe("commands acting in a community chat", () => {
     ]);
   });
 
+  it("refuses a twin of the group's alert, whoever set it, and asks before deleting the group's alerts", async () => {
+    const group = "-1006666666666";
+    await say(inGroup("451", group), "/alert AMZN above 250");
+    expect((await say(inGroup("452", group), "/alert AMZN above 250")).text).toMatch(
+      /^“Traders” already has this alert: AMZN above \$250\.00\nNothing new was set/,
+    );
+    expect((await say(inGroup("452", group), "/delete all")).text).toMatch(
+      /^\*Delete the only alert in “Traders”\?\*\n/,
+    );
+    expect((await say(inGroup("452", "-1006666666667"), "/delete all")).text).toBe(
+      "There are no alerts in “Traders”.",
+    );
+  });
+
   it("refuses personal commands in a group and tells where to use them", async () => {
     const reply = await say(inGroup("431"), "/watch AAPL");
     expect(reply.text).toBe(

@@ -30,6 +30,8 @@ describe("SLASH_COMMANDS", () => {
       ["note", 3, false],
       ["regular-hours-only", 5, false],
       ["urgent", 5, false],
+      ["channel", 7, false],
+      ["mention", 8, false],
     ]);
   });
 });
@@ -83,6 +85,68 @@ describe("requestFromSlash", () => {
     ).toMatchObject({
       kind: "refused",
       error: { message: /don't understand "x"/ },
+    });
+  });
+});
+
+describe("channel alerts", () => {
+  const optionsOf = (path: string) => {
+    const [command, subcommand] = path.split(" ");
+    const declared = SLASH_COMMANDS.find((c) => c.name === command)?.options ?? [];
+    const sub = declared.find((o) => o.name === subcommand);
+    return (sub && "options" in sub ? (sub.options ?? []) : []).map((o) => ({
+      name: o.name,
+      type: o.type,
+      ...("channel_types" in o && o.channel_types ? { channel_types: o.channel_types } : {}),
+    }));
+  };
+
+  it("offers channel (text or announcement) and mention on the alert kinds, channel on what acts on alerts", () => {
+    for (const path of ["alert price", "alert percent", "alert trailing"]) {
+      expect(optionsOf(path)).toEqual(
+        expect.arrayContaining([
+          { name: "channel", type: 7, channel_types: [0, 5] },
+          { name: "mention", type: 8 },
+        ]),
+      );
+    }
+    for (const path of ["alert list", "alert remove", "alert pause", "alert resume", "alert edit"]) {
+      expect(optionsOf(path)).toContainEqual({ name: "channel", type: 7, channel_types: [0, 5] });
+      expect(optionsOf(path).map((o) => o.name)).not.toContain("mention");
+    }
+    expect(optionsOf("settings alert-role")).toEqual([{ name: "role", type: 8 }]);
+  });
+
+  it("refuses mention without channel, and builds the command as usual with them", () => {
+    const options = { ticker: "AAPL", condition: "above", value: "200" };
+    expect(
+      requestFromSlash(
+        { command: "alert", subcommand: "price", options: { ...options, mention: "800000000000000001" } },
+        now,
+      ),
+    ).toMatchObject({ kind: "refused", error: { message: /mention needs channel/ } });
+    expect(
+      requestFromSlash(
+        {
+          command: "alert",
+          subcommand: "price",
+          options: { ...options, channel: "700000000000000001", mention: "800000000000000001" },
+        },
+        now,
+      ),
+    ).toMatchObject({ kind: "command", command: { name: "alert", symbol: "AAPL" } });
+  });
+
+  it("reads /settings alert-role: a role sets it, none clears it", () => {
+    expect(
+      requestFromSlash(
+        { command: "settings", subcommand: "alert-role", options: { role: "800000000000000001" } },
+        now,
+      ),
+    ).toEqual({ kind: "alert-role", roleId: "800000000000000001" });
+    expect(requestFromSlash({ command: "settings", subcommand: "alert-role", options: {} }, now)).toEqual({
+      kind: "alert-role",
+      roleId: null,
     });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from "@tickerbell/bot-core";
 import { MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
 import {
+  ChannelType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder,
   type SlashCommandSubcommandBuilder,
@@ -29,6 +30,8 @@ export interface SlashInvocation {
 export type SlashRequest =
   | { kind: "command"; command: Command }
   | { kind: "help"; topic: string | null }
+  /** `/settings alert-role`: the server's alert role, or none (null). */
+  | { kind: "alert-role"; roleId: string | null }
   | { kind: "refused"; error: CommandError };
 
 const choices = (...values: string[]) => values.map((value) => ({ name: value, value }));
@@ -71,6 +74,34 @@ function alertExtras(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommand
     );
 }
 
+/** Where a channel alert is posted: only channels a bot can post an embed in. */
+function channelOption(
+  sub: SlashCommandSubcommandBuilder,
+  description: string,
+): SlashCommandSubcommandBuilder {
+  return sub.addChannelOption((o) =>
+    o
+      .setName("channel")
+      .setDescription(description)
+      .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+  );
+}
+
+/** A new alert posted in a server channel instead of the user's DMs, optionally pinging a role. */
+function destinationOptions(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return channelOption(
+    sub,
+    "Post it in this server channel instead of your DMs (needs Manage Channels there, or the alert role)",
+  ).addRoleOption((o) =>
+    o.setName("mention").setDescription("A role the channel post pings (needs channel)"),
+  );
+}
+
+/** Acting on a channel's alerts (whoever created them) instead of the user's own. */
+function channelAlertsOption(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return channelOption(sub, "The alerts posted in this server channel instead of yours (for its managers)");
+}
+
 function alertRefOption(sub: SlashCommandSubcommandBuilder, what: string): SlashCommandSubcommandBuilder {
   return sub.addStringOption((o) =>
     o
@@ -85,39 +116,45 @@ const alert = new SlashCommandBuilder()
   .setName("alert")
   .setDescription("Set and manage price alerts")
   .addSubcommand((sub) =>
-    alertExtras(
-      alertOptions(
-        sub.setName("price").setDescription("When the price goes above, below or through a level"),
-        ["above", "below", "cross"],
-        "The price, e.g. 200 or 187.50; several levels set one alert each: 200 210 220",
+    destinationOptions(
+      alertExtras(
+        alertOptions(
+          sub.setName("price").setDescription("When the price goes above, below or through a level"),
+          ["above", "below", "cross"],
+          "The price, e.g. 200 or 187.50; several levels set one alert each: 200 210 220",
+        ),
       ),
     ),
   )
   .addSubcommand((sub) =>
-    alertExtras(
-      alertOptions(
-        sub.setName("percent").setDescription("When the price moves by a percentage"),
-        ["up", "down", "move"],
-        "The move in percent, e.g. 5",
-      ).addStringOption((o) =>
-        o
-          .setName("basis")
-          .setDescription("Measured from the last price (default) or the previous close")
-          .addChoices(...choices("last", "close")),
+    destinationOptions(
+      alertExtras(
+        alertOptions(
+          sub.setName("percent").setDescription("When the price moves by a percentage"),
+          ["up", "down", "move"],
+          "The move in percent, e.g. 5",
+        ).addStringOption((o) =>
+          o
+            .setName("basis")
+            .setDescription("Measured from the last price (default) or the previous close")
+            .addChoices(...choices("last", "close")),
+        ),
       ),
     ),
   )
   .addSubcommand((sub) =>
-    alertExtras(
-      alertOptions(
-        sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
-        ["down", "up"],
-        "How far: 8% or $5 (or a number with unit)",
-      ).addStringOption((o) =>
-        o
-          .setName("unit")
-          .setDescription("Whether the value is a percentage or a dollar amount")
-          .addChoices(...choices("percent", "amount")),
+    destinationOptions(
+      alertExtras(
+        alertOptions(
+          sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
+          ["down", "up"],
+          "How far: 8% or $5 (or a number with unit)",
+        ).addStringOption((o) =>
+          o
+            .setName("unit")
+            .setDescription("Whether the value is a percentage or a dollar amount")
+            .addChoices(...choices("percent", "amount")),
+        ),
       ),
     ),
   )
@@ -139,10 +176,12 @@ const alert = new SlashCommandBuilder()
       ),
   )
   .addSubcommand((sub) =>
-    sub
-      .setName("list")
-      .setDescription("Your alerts")
-      .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
+    channelAlertsOption(
+      sub
+        .setName("list")
+        .setDescription("Your alerts, or a channel's")
+        .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
+    ),
   )
   .addSubcommand((sub) =>
     sub
@@ -151,48 +190,56 @@ const alert = new SlashCommandBuilder()
       .addStringOption((o) => o.setName("ticker").setDescription("Only this stock").setAutocomplete(true)),
   )
   .addSubcommand((sub) =>
-    alertRefOption(
-      sub.setName("remove").setDescription("Delete an alert, all of a ticker's (AAPL) or all (asks first)"),
-      "delete",
+    channelAlertsOption(
+      alertRefOption(
+        sub.setName("remove").setDescription("Delete an alert, all of a ticker's (AAPL) or all (asks first)"),
+        "delete",
+      ),
     ),
   )
   .addSubcommand((sub) =>
-    alertRefOption(sub.setName("pause").setDescription("Pause an alert, or all of them"), "pause"),
+    channelAlertsOption(
+      alertRefOption(sub.setName("pause").setDescription("Pause an alert, or all of them"), "pause"),
+    ),
   )
   .addSubcommand((sub) =>
-    alertRefOption(sub.setName("resume").setDescription("Resume a paused alert, or all of them"), "resume"),
+    channelAlertsOption(
+      alertRefOption(sub.setName("resume").setDescription("Resume a paused alert, or all of them"), "resume"),
+    ),
   )
   .addSubcommand((sub) =>
-    alertRefOption(
-      sub.setName("edit").setDescription("Change an alert's level, note, repeat or expiry in place"),
-      "change",
-    )
-      .addStringOption((o) =>
-        o
-          .setName("level")
-          .setDescription("New level: 210 (same direction), above 210, 5%, down 3% from close, trail 8%"),
+    channelAlertsOption(
+      alertRefOption(
+        sub.setName("edit").setDescription("Change an alert's level, note, repeat or expiry in place"),
+        "change",
       )
-      .addStringOption((o) =>
-        o.setName("note").setDescription("New note (up to 200 characters); - removes the note"),
-      )
-      .addStringOption((o) =>
-        o
-          .setName("repeat")
-          .setDescription("Re-arm after firing with this cooldown, e.g. 1h; off to fire once"),
-      )
-      .addStringOption((o) =>
-        o.setName("expires").setDescription("A duration like 3d, a date like 2026-12-31, or never"),
-      )
-      .addBooleanOption((o) =>
-        o
-          .setName("regular-hours-only")
-          .setDescription("True: fire only during regular trading hours; False: at any hour"),
-      )
-      .addBooleanOption((o) =>
-        o
-          .setName("urgent")
-          .setDescription("True: notify even during your quiet hours; False: hold like others"),
-      ),
+        .addStringOption((o) =>
+          o
+            .setName("level")
+            .setDescription("New level: 210 (same direction), above 210, 5%, down 3% from close, trail 8%"),
+        )
+        .addStringOption((o) =>
+          o.setName("note").setDescription("New note (up to 200 characters); - removes the note"),
+        )
+        .addStringOption((o) =>
+          o
+            .setName("repeat")
+            .setDescription("Re-arm after firing with this cooldown, e.g. 1h; off to fire once"),
+        )
+        .addStringOption((o) =>
+          o.setName("expires").setDescription("A duration like 3d, a date like 2026-12-31, or never"),
+        )
+        .addBooleanOption((o) =>
+          o
+            .setName("regular-hours-only")
+            .setDescription("True: fire only during regular trading hours; False: at any hour"),
+        )
+        .addBooleanOption((o) =>
+          o
+            .setName("urgent")
+            .setDescription("True: notify even during your quiet hours; False: hold like others"),
+        ),
+    ),
   );
 
 const watchlist = new SlashCommandBuilder()
@@ -286,6 +333,12 @@ const settings = new SlashCommandBuilder()
           .setRequired(true)
           .addChoices(...choices("on", "off")),
       ),
+  )
+  .addSubcommand((sub) =>
+    sub
+      .setName("alert-role")
+      .setDescription("The role whose members may set alerts in this server's channels (needs Manage Server)")
+      .addRoleOption((o) => o.setName("role").setDescription("The role; leave out to clear it")),
   );
 
 const exportCommand = new SlashCommandBuilder()
@@ -396,6 +449,13 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
   if (unknown !== undefined) {
     return refused(`I don't understand "${unknown.slice(0, 40)}". Pick from the command's options.`, "/help");
   }
+  // A role is pinged by a channel post; a DM has no one to ping.
+  if (options.mention !== undefined && options.channel === undefined) {
+    return refused(
+      "mention needs channel: a role is pinged when the alert is posted in a server channel, not in your DMs.",
+      "/alert AAPL above 200",
+    );
+  }
   const args = { now };
   const fromResult = (result: ReturnType<typeof parseCommand>): SlashRequest =>
     result.ok ? { kind: "command", command: result.command } : { kind: "refused", error: result.error };
@@ -486,6 +546,8 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
       return fromResult(commandFromArguments("settings", `quiet ${text(options.hours) ?? ""}`, args));
     case "settings charts":
       return fromResult(commandFromArguments("settings", `charts ${text(options.state) ?? ""}`, args));
+    case "settings alert-role":
+      return { kind: "alert-role", roleId: text(options.role) ?? null };
     case "export":
       return fromResult(commandFromArguments("export", text(options.format) ?? "", args));
     case "import":
@@ -621,6 +683,7 @@ export function helpText(topic: string | null): string {
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
       "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`), `regular-hours-only`, `urgent`",
       "`/alert history` — your alerts' last firings, with price and time",
+      "In a server: `channel:#alerts` posts the alert there instead of your DMs (`mention:@Role` pings a role); `/alert list channel:#alerts` and the other subcommands with `channel:` act on that channel's alerts. Needs Manage Channels there, or the role set with `/settings alert-role`",
     ].join("\n");
   }
   const lines: string[] = ["**Tickerbell commands**"];

@@ -3,8 +3,10 @@ import {
   type AlertsApi,
   type Button,
   type ChatContext,
+  type Command,
   type CommandError,
   type CommandHandler,
+  type CommunityChat,
   chatLoginErrorOf,
   describeAlert,
   downloadCapped,
@@ -25,10 +27,15 @@ import {
   type ChatInputCommandInteraction,
   Client,
   type CommandInteractionOption,
+  DiscordAPIError,
   EmbedBuilder,
   Events,
+  GuildMember,
   type Interaction,
   MessageFlags,
+  PermissionFlagsBits,
+  PermissionsBitField,
+  RESTJSONErrorCodes,
   type User,
 } from "discord.js";
 import { helpText, type OptionValue, requestFromSlash, slashExample } from "./commands.ts";
@@ -38,8 +45,8 @@ export interface DiscordBotOptions {
   /** DISCORD_API_BASE: Discord's REST root, or a local fake's. */
   apiBase: string;
   handler: CommandHandler;
-  /** For autocomplete over the user's own alerts and watchlist. */
-  alerts: Pick<AlertsApi, "listAlerts" | "watchlist">;
+  /** For autocomplete over the user's own alerts and watchlist, and a server's alert role. */
+  alerts: Pick<AlertsApi, "listAlerts" | "watchlist" | "communitySettings" | "updateCommunitySettings">;
   /** For ticker autocomplete. */
   prices: PriceLookup;
   logger: Logger;
@@ -128,11 +135,12 @@ export class DiscordBot {
   }
 
   async #onSlashCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const options = optionValues(interaction.options.data);
     const request = requestFromSlash(
       {
         command: interaction.commandName,
         subcommand: interaction.options.getSubcommand(false),
-        options: optionValues(interaction.options.data),
+        options,
       },
       this.#now(),
     );
@@ -144,23 +152,213 @@ export class DiscordBot {
       await interaction.reply({ content: clip(refusalText(request.error)), flags: MessageFlags.Ephemeral });
       return;
     }
+    if (request.kind === "alert-role") return this.#onAlertRole(interaction, request.roleId);
+    const channelId = typeof options.channel === "string" ? options.channel : undefined;
+    if (channelId !== undefined && !interaction.inGuild()) {
+      await interaction.reply({ content: NOT_IN_A_SERVER, flags: MessageFlags.Ephemeral });
+      return;
+    }
     // Every other path calls the services: acknowledge first so Discord's 3-second window is always met.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    let chat = this.#chatOf(interaction.user);
+    if (channelId !== undefined && interaction.inGuild()) {
+      const resolved = interaction.options.getChannel("channel");
+      const checked = await this.#communityOf(interaction, {
+        guildId: interaction.guildId,
+        channelId,
+        name: resolved?.name ? `#${resolved.name}` : `<#${channelId}>`,
+        // Discord sends the member's permissions in the channel option's channel with it.
+        memberPermissions:
+          permissionsOf(resolved) ?? (await this.#memberPermissionsIn(interaction, channelId)),
+        creating: isCreation(request.command),
+        mention: interaction.options.getRole("mention"),
+      });
+      if (typeof checked === "string") {
+        await interaction.editReply({ content: clip(checked), allowedMentions: { parse: [] } });
+        return;
+      }
+      chat = { ...chat, community: checked };
+    }
     const attachment = request.command.name === "import" ? interaction.options.getAttachment("file") : null;
     const reply =
       attachment === null
-        ? await this.#options.handler.handle(this.#chatOf(interaction.user), request.command)
-        : await this.#options.handler.handleImport(this.#chatOf(interaction.user), incomingFile(attachment));
-    await interaction.editReply(render(reply));
+        ? await this.#options.handler.handle(chat, request.command)
+        : await this.#options.handler.handleImport(chat, incomingFile(attachment));
+    await interaction.editReply(render(reply, chat.community));
   }
 
-  async #onButton(interaction: ButtonInteraction): Promise<void> {
+  /** `/settings alert-role`: a server manager names the role whose members may set channel alerts. */
+  async #onAlertRole(interaction: ChatInputCommandInteraction, roleId: string | null): Promise<void> {
+    if (!interaction.inGuild()) {
+      await interaction.reply({ content: NOT_IN_A_SERVER, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) {
+      await interaction.reply({
+        content: "Only someone with **Manage Server** can choose the alert role.",
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    if (roleId === interaction.guildId) {
+      await interaction.reply({
+        content:
+          "Pick a role, not @everyone: Manage Channels already decides who may set alerts in a channel.",
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const reply = await this.#options.handler.handleAction(
-      this.#chatOf(interaction.user),
-      interaction.customId,
-    );
-    await interaction.editReply(render(reply));
+    try {
+      await this.#options.alerts.updateCommunitySettings(interaction.guildId, { alertRoleId: roleId });
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, guildId: interaction.guildId },
+        "could not set the alert role",
+      );
+      await interaction.editReply({ content: APOLOGY });
+      return;
+    }
+    await interaction.editReply({
+      content:
+        roleId === null
+          ? "Alert role cleared: only members with **Manage Channels** in a channel can set and manage its alerts."
+          : `Alert role set: members with <@&${roleId}> can set and manage alerts in this server's channels, as can anyone with **Manage Channels** in a channel.`,
+      allowedMentions: { parse: [] },
+    });
+  }
+
+  /**
+   * The community chat a command or button acts in once the member may manage alerts there (Manage Channels in
+   * that channel, or the server's alert role) and, for a new alert, the bot may post there; otherwise the
+   * refusal to show, naming what is missing.
+   */
+  async #communityOf(
+    interaction: GuildInteraction,
+    target: {
+      guildId: string;
+      channelId: string;
+      name: string;
+      memberPermissions: Readonly<PermissionsBitField> | null;
+      creating: boolean;
+      mention?: { id: string; mentionable: boolean } | null;
+    },
+  ): Promise<CommunityChat | string> {
+    const { guildId, channelId, name, mention } = target;
+    try {
+      if (!target.memberPermissions?.has(PermissionFlagsBits.ManageChannels)) {
+        const { alertRoleId } = await this.#options.alerts.communitySettings(guildId);
+        if (alertRoleId === null || !(await hasRole(interaction, alertRoleId))) {
+          const what = target.creating ? "set alerts in" : "manage the alerts of";
+          const role = alertRoleId === null ? "" : `, or the <@&${alertRoleId}> role`;
+          return `To ${what} ${name} you need **Manage Channels** there${role}.`;
+        }
+      }
+      if (target.creating) {
+        if (mention?.id === guildId)
+          return "mention: pick a role, not @everyone: a channel alert never pings everyone.";
+        const mine =
+          channelId === interaction.channelId
+            ? interaction.appPermissions
+            : await this.#permissionsIn(interaction, channelId, "me");
+        const missing = REQUIRED_TO_POST.filter(([bit]) => !mine?.has(bit)).map(([, label]) => label);
+        if (missing.length > 0)
+          return `I can't post alerts in ${name}: I need ${listOf(missing)} there. Ask a server admin to give me ${missing.length === 1 ? "it" : "them"}, then try again.`;
+        // Discord lets only Mention Everyone ping a role that is not mentionable.
+        if (mention && !mention.mentionable && !mine?.has(PermissionFlagsBits.MentionEveryone))
+          return `I can't ping <@&${mention.id}> in ${name}: the role isn't mentionable and I don't have **Mention Everyone** there. Make the role mentionable (Server Settings → Roles), or leave out mention.`;
+      }
+    } catch (error) {
+      this.#options.logger.warn({ err: error, guildId, channelId }, "could not check channel permissions");
+      return `I couldn't check the permissions in ${name} just now; please try again in a moment.`;
+    }
+    return {
+      kind: "channel",
+      chatId: channelId,
+      communityId: guildId,
+      ...(mention ? { mentionRoleId: mention.id } : {}),
+      name,
+    };
+  }
+
+  /** The member's permissions in a channel: sent with the interaction for its own channel, else computed; null when unknown. */
+  #memberPermissionsIn(
+    interaction: GuildInteraction,
+    channelId: string,
+  ): Promise<Readonly<PermissionsBitField> | null> {
+    if (channelId === interaction.channelId) return Promise.resolve(interaction.memberPermissions);
+    return this.#permissionsIn(interaction, channelId).catch((error: unknown) => {
+      this.#options.logger.warn(
+        { err: error, channelId },
+        "could not compute a member's channel permissions",
+      );
+      return null;
+    });
+  }
+
+  /**
+   * Someone's permissions in a channel other than the interaction's own (`app_permissions` and the member's
+   * permissions cover only that one): the guild's roles, the member and the channel's overwrites fetched fresh,
+   * computed by discord.js. A channel the bot cannot see gives no permissions at all.
+   */
+  async #permissionsIn(
+    interaction: ChatInputCommandInteraction | ButtonInteraction | AutocompleteInteraction,
+    channelId: string,
+    who: "me" | "member" = "member",
+  ): Promise<Readonly<PermissionsBitField> | null> {
+    const guildId = interaction.guildId;
+    if (guildId === null) return null;
+    try {
+      const guild = await this.client.guilds.fetch({ guild: guildId, force: true, withCounts: false });
+      const member =
+        who === "me"
+          ? await guild.members.fetchMe({ force: true })
+          : await guild.members.fetch({ user: interaction.user.id, force: true });
+      const channel = await this.client.channels.fetch(channelId, { force: true });
+      // Only a channel of the server the interaction comes from.
+      if (channel === null || !("permissionsFor" in channel) || channel.guildId !== guildId) return null;
+      return channel.permissionsFor(member);
+    } catch (error) {
+      if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingAccess)
+        return new PermissionsBitField();
+      throw error;
+    }
+  }
+
+  /**
+   * A button under a channel post (a notification posted in a channel) or under a reply about a channel's
+   * alerts acts on that channel's alerts, for whoever may manage them there; any other button acts on the
+   * presser's own alerts.
+   */
+  async #onButton(interaction: ButtonInteraction): Promise<void> {
+    const { channelId: marked, action } = parseCustomId(interaction.customId);
+    const posted =
+      interaction.inGuild() && !interaction.message.flags.has(MessageFlags.Ephemeral)
+        ? interaction.channelId
+        : undefined;
+    const channelId = marked ?? posted;
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    let chat = this.#chatOf(interaction.user);
+    if (channelId !== undefined) {
+      if (!interaction.inGuild()) {
+        await interaction.editReply({ content: NOT_IN_A_SERVER });
+        return;
+      }
+      const checked = await this.#communityOf(interaction, {
+        guildId: interaction.guildId,
+        channelId,
+        name: `<#${channelId}>`,
+        memberPermissions: await this.#memberPermissionsIn(interaction, channelId),
+        creating: false,
+      });
+      if (typeof checked === "string") {
+        await interaction.editReply({ content: clip(checked), allowedMentions: { parse: [] } });
+        return;
+      }
+      chat = { ...chat, community: checked };
+    }
+    const reply = await this.#options.handler.handleAction(chat, action);
+    await interaction.editReply(render(reply, chat.community));
   }
 
   async #onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
@@ -169,7 +367,7 @@ export class DiscordBot {
     const subcommand = interaction.options.getSubcommand(false);
     const lookup =
       focused.name === "alert"
-        ? this.#alertChoices(this.#autocompleteActor(interaction.user.id), subcommand, query)
+        ? this.#alertChoicesFor(interaction, subcommand, query)
         : interaction.commandName === "watchlist" && subcommand === "remove"
           ? this.#watchlistChoices(this.#autocompleteActor(interaction.user.id), query)
           : this.#tickerChoices(query);
@@ -210,10 +408,37 @@ export class DiscordBot {
       .map((item) => ({ name: item.symbol, value: item.symbol }));
   }
 
-  /** The user's own live alerts, numbered as in /alert list; pause offers active ones, resume paused ones. */
+  /**
+   * With `channel` filled in, the channel's alerts, numbered as `/alert list channel:` numbers them, for whoever
+   * may manage them there (none for anyone else); otherwise the user's own.
+   */
+  async #alertChoicesFor(
+    interaction: AutocompleteInteraction,
+    subcommand: string | null,
+    query: string,
+  ): Promise<Choice[]> {
+    const actor = this.#autocompleteActor(interaction.user.id);
+    const channelId = interaction.options.get("channel")?.value;
+    if (typeof channelId !== "string") return this.#alertChoices(actor, subcommand, query);
+    if (!interaction.inGuild()) return [];
+    const checked = await this.#communityOf(interaction, {
+      guildId: interaction.guildId,
+      channelId,
+      name: `<#${channelId}>`,
+      memberPermissions: await this.#memberPermissionsIn(interaction, channelId),
+      creating: false,
+    });
+    if (typeof checked === "string") return [];
+    return this.#alertChoices({ ...actor, community: { chatId: channelId } }, subcommand, query);
+  }
+
+  /** The user's own live alerts (or a channel's), numbered as in /alert list; pause offers active ones, resume paused ones. */
   async #alertChoices(actor: Actor, subcommand: string | null, query: string): Promise<Choice[]> {
     // The open alerts only, oldest first as /alert list numbers them; the finished history is not asked for.
-    const alerts = await this.#options.alerts.listAlerts(actor, { status: "open" });
+    const alerts = await this.#options.alerts.listAlerts(actor, {
+      status: "open",
+      ...(actor.community ? { destination: actor.community.chatId } : {}),
+    });
     const now = this.#now();
     const wanted = (a: Alert) =>
       subcommand === "pause" ? a.status === "active" : subcommand === "resume" ? a.status === "paused" : true;
@@ -241,6 +466,64 @@ export class DiscordBot {
 interface Choice {
   name: string;
   value: string;
+}
+
+/** An interaction in a server: its member, and the member's and the bot's permissions in its channel. */
+type GuildInteraction =
+  | ChatInputCommandInteraction<"cached" | "raw">
+  | ButtonInteraction<"cached" | "raw">
+  | AutocompleteInteraction<"cached" | "raw">;
+
+const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
+const NOT_IN_A_SERVER =
+  "channel, mention and the alert role work in a server: run the command in one of its channels.";
+
+/** What the bot needs in a channel to post an alert there (an embed with buttons). */
+const REQUIRED_TO_POST: ReadonlyArray<readonly [bigint, string]> = [
+  [PermissionFlagsBits.ViewChannel, "**View Channel**"],
+  [PermissionFlagsBits.SendMessages, "**Send Messages**"],
+  [PermissionFlagsBits.EmbedLinks, "**Embed Links**"],
+];
+
+function listOf(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+function isCreation(command: Command): boolean {
+  return command.name === "alert" || command.name === "alert-levels";
+}
+
+/**
+ * The invoking member's permissions in a resolved channel option: discord.js gives a cached channel with them as
+ * a bitfield, or (its guild not cached, as without the GUILDS intent) Discord's partial channel with a string.
+ */
+function permissionsOf(channel: unknown): Readonly<PermissionsBitField> | null {
+  const permissions = (channel as { permissions?: unknown } | null)?.permissions;
+  if (permissions instanceof PermissionsBitField) return permissions;
+  if (typeof permissions === "string") return new PermissionsBitField(BigInt(permissions));
+  return null;
+}
+
+/**
+ * Whether the member holds the role. Without a cached guild discord.js gives the member as Discord's raw object
+ * (role ids); with one, a GuildMember, whose roles are read through the guild's role cache, so a role created
+ * since it was filled is fetched first.
+ */
+async function hasRole(interaction: GuildInteraction, roleId: string): Promise<boolean> {
+  const member = interaction.member;
+  if (!(member instanceof GuildMember)) return member.roles.includes(roleId);
+  if (member.roles.cache.has(roleId)) return true;
+  if (member.guild.roles.cache.has(roleId)) return false;
+  await member.guild.roles.fetch(roleId).catch(() => null);
+  return member.roles.cache.has(roleId);
+}
+
+/** `in:<channelId>:` before a button's action: it acts on that channel's alerts. */
+const CHANNEL_MARK = /^in:([0-9]{1,20}):(.*)$/s;
+
+export function parseCustomId(customId: string): { channelId: string | undefined; action: string } {
+  const marked = CHANNEL_MARK.exec(customId);
+  return marked ? { channelId: marked[1], action: marked[2]! } : { channelId: undefined, action: customId };
 }
 
 function allChoice(subcommand: string | null, count: number, ticker: string | null): Choice {
@@ -307,14 +590,23 @@ function clip(text: string): string {
  * A core reply as an ephemeral message: text, and its buttons packed into Discord's five rows of five. A reply's
  * file is attached; a text longer than a message (an import's per-line result) is cut, and attached whole.
  */
-export function render(reply: Reply): {
+export function render(
+  reply: Reply,
+  community?: CommunityChat,
+): {
   content: string;
   components: ActionRowBuilder<ButtonBuilder>[];
+  allowedMentions: { parse: [] };
   files?: Array<{ attachment: Buffer; name: string }>;
   embeds?: EmbedBuilder[];
 } {
   const text = discordText(reply.text);
-  const rendered = { content: clip(text), components: buttonRows(reply.buttons ?? []) };
+  // A reply about a channel's alerts is ephemeral, elsewhere: its buttons carry the channel they act in.
+  const rendered = {
+    content: clip(text),
+    components: buttonRows(reply.buttons ?? [], community?.chatId),
+    allowedMentions: { parse: [] as [] },
+  };
   // A picture (a /chart) is attached and shown as the image of an embed titled with the reply's text.
   if (reply.image !== undefined) {
     const { name, data } = reply.image;
@@ -351,7 +643,7 @@ function incomingFile(attachment: Attachment): IncomingFile {
 }
 
 /** Packs rows of buttons into at most five rows of five, keeping each core row together. */
-export function buttonRows(rows: Button[][]): ActionRowBuilder<ButtonBuilder>[] {
+export function buttonRows(rows: Button[][], channelId?: string): ActionRowBuilder<ButtonBuilder>[] {
   const packed: Button[][] = [];
   for (const row of rows) {
     const last = packed[packed.length - 1];
@@ -363,7 +655,7 @@ export function buttonRows(rows: Button[][]): ActionRowBuilder<ButtonBuilder>[] 
     new ActionRowBuilder<ButtonBuilder>().addComponents(
       row.map((button) =>
         new ButtonBuilder()
-          .setCustomId(button.action)
+          .setCustomId(channelId === undefined ? button.action : `in:${channelId}:${button.action}`)
           .setLabel(clipTo(button.label, 80))
           .setStyle(
             button.action.startsWith("delete:") || button.action.startsWith("bulk:delete:")

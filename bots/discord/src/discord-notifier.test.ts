@@ -37,6 +37,14 @@ describe("classify", () => {
     expect(classify(error)).toBeInstanceOf(DeliveryError);
   });
 
+  it.each([
+    [apiError(404, 10003), "channel_gone"],
+    [apiError(403, 50001), "access_lost"],
+    [apiError(403, 50013), "access_lost"],
+  ])("a channel post refused with %s: the channel is lost (%s)", (error, code) => {
+    expect(classify(error, "channel")).toMatchObject({ retryable: false, code });
+  });
+
   it("carries a surfaced rate limit's retry-after", () => {
     const limited = new RateLimitError({
       timeToReset: 1200,

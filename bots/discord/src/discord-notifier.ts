@@ -11,14 +11,17 @@ import {
   type NotifyOptions,
   type SentMessage,
 } from "@tickerbell/bot-core";
-import type { Notification } from "@tickerbell/contracts";
+import type { Notification, Origin } from "@tickerbell/contracts";
 import {
+  type APIAllowedMentions,
   type APIEmbed,
+  type APIMessage,
   type Client,
   DiscordAPIError,
   HTTPError,
   RateLimitError,
   RESTJSONErrorCodes,
+  Routes,
 } from "discord.js";
 import { buttonRows } from "./discord-bot.ts";
 
@@ -52,24 +55,38 @@ export class DiscordNotifier implements Notifier {
   /**
    * Discord shows every time as a `<t:…>` timestamp in the reader's own zone, whatever `options.display` says.
    * A one-firing message's chart is attached and shown as its embed's image; without one the footer says why.
+   * A channel alert's firing is posted in its channel, pinging its role and nobody else.
    */
   async send(batch: NotificationBatch, options: NotifyOptions = {}): Promise<SentMessage> {
     const chart = batch.length === 1 ? options.chart : undefined;
     const embeds = batch.map(notificationEmbed);
     const files = chart ? withChart(embeds[0]!, batch[0], chart) : [];
+    const message = {
+      embeds,
+      components: buttonRows(
+        batch.length === 1 ? [notificationButtons(batch[0])] : compactNotificationButtons(batch),
+      ),
+      // Discord itself drops a second message with the same nonce: a redelivered batch is sent once.
+      nonce: nonceOf(batch.map((n) => n.triggerId).join(",")),
+    };
+    const { origin } = batch[0];
+    if (isChannel(origin)) {
+      const posted = await this.#postInChannel(origin.chatId, {
+        ...message,
+        content: origin.mentionRoleId === undefined ? undefined : `<@&${origin.mentionRoleId}>`,
+        allowedMentions: allowedMentionsOf(origin),
+        files,
+      });
+      return { chatId: origin.chatId, messageId: posted.id };
+    }
     try {
-      const channel = await this.#client.users.createDM(batch[0].origin.chatId);
-      const message = await channel.send({
-        embeds,
+      const channel = await this.#client.users.createDM(origin.chatId);
+      const sent = await channel.send({
+        ...message,
         ...(files.length > 0 ? { files } : {}),
-        components: buttonRows(
-          batch.length === 1 ? [notificationButtons(batch[0])] : compactNotificationButtons(batch),
-        ),
-        // Discord itself drops a second message with the same nonce: a redelivered batch is sent once.
-        nonce: nonceOf(batch.map((n) => n.triggerId).join(",")),
         enforceNonce: true,
       });
-      return { chatId: batch[0].origin.chatId, messageId: message.id };
+      return { chatId: origin.chatId, messageId: sent.id };
     } catch (error) {
       throw classify(error);
     }
@@ -79,6 +96,18 @@ export class DiscordNotifier implements Notifier {
   async attachChart(sent: SentMessage, notification: Notification, options: ChartEdit): Promise<void> {
     const embed = notificationEmbed(notification);
     const files = withChart(embed, notification, options.chart);
+    if (isChannel(notification.origin)) {
+      // The channel's message, edited over REST: a channel is not opened like a DM.
+      try {
+        await this.#client.rest.patch(Routes.channelMessage(sent.chatId, sent.messageId), {
+          body: { embeds: [embed], ...(files.length > 0 ? { attachments: attachmentsOf(files) } : {}) },
+          files: rawFiles(files),
+        });
+      } catch (error) {
+        throw classify(error, "channel");
+      }
+      return;
+    }
     try {
       const channel = await this.#client.users.createDM(sent.chatId);
       await channel.messages.edit(sent.messageId, {
@@ -93,6 +122,7 @@ export class DiscordNotifier implements Notifier {
   /**
    * The quiet-hours digest: one embed, a field per ticker with its firings (times as `<t:…>`). Its nonce comes
    * from the triggerIds it carries, so a digest sent again after a crash within Discord's nonce window is dropped.
+   * Only DMs have one: quiet hours never hold a channel's alerts.
    */
   async sendDigest(chatId: string, digest: Digest): Promise<void> {
     try {
@@ -106,6 +136,90 @@ export class DiscordNotifier implements Notifier {
       throw classify(error);
     }
   }
+
+  /**
+   * A plain DM to one person (the creator of a channel alert that was paused): runBotProcess gives it to
+   * DestinationLoss because this notifier has it.
+   */
+  async tellUser(platformUserId: string, text: string): Promise<void> {
+    try {
+      const channel = await this.#client.users.createDM(platformUserId);
+      await channel.send({ content: text.slice(0, 2000), allowedMentions: { parse: [] } });
+    } catch (error) {
+      throw classify(error);
+    }
+  }
+
+  /**
+   * Posts in a server channel over REST (the bot runs without the GUILDS intent, so it knows no channel objects).
+   * A chart the bot may not attach there (no Attach Files) is left out and the footer says so: the firing still
+   * gets through, and the channel's alerts are not paused for a missing chart.
+   */
+  async #postInChannel(channelId: string, message: ChannelMessage): Promise<APIMessage> {
+    const post = (files: ChartFile[]) =>
+      this.#client.rest.post(Routes.channelMessages(channelId), {
+        body: {
+          ...(message.content === undefined ? {} : { content: message.content }),
+          embeds: message.embeds,
+          components: message.components?.map((row) => row.toJSON()) ?? [],
+          nonce: message.nonce,
+          enforce_nonce: true,
+          allowed_mentions: message.allowedMentions,
+          ...(files.length > 0 ? { attachments: attachmentsOf(files) } : {}),
+        },
+        files: rawFiles(files),
+      }) as Promise<APIMessage>;
+    try {
+      return await post(message.files);
+    } catch (error) {
+      if (!(message.files.length > 0 && isCode(error, RESTJSONErrorCodes.MissingPermissions)))
+        throw classify(error, "channel");
+    }
+    const [first] = message.embeds;
+    if (first) {
+      delete first.image;
+      first.footer = {
+        text: `${first.footer?.text ?? "Tickerbell"} · chart unavailable: I may not attach files in this channel`,
+      };
+    }
+    try {
+      return await post([]);
+    } catch (error) {
+      throw classify(error, "channel");
+    }
+  }
+}
+
+type ChartFile = { attachment: Buffer; name: string };
+
+interface ChannelMessage {
+  content?: string | undefined;
+  embeds: APIEmbed[];
+  components?: ReturnType<typeof buttonRows>;
+  nonce: string;
+  allowedMentions: APIAllowedMentions;
+  files: ChartFile[];
+}
+
+function isChannel(origin: Origin): boolean {
+  return origin.kind === "channel";
+}
+
+/** Exactly the alert's role may ping: never @everyone, @here or a user named in a note. */
+export function allowedMentionsOf(origin: Origin): APIAllowedMentions {
+  return origin.mentionRoleId === undefined ? { parse: [] } : { parse: [], roles: [origin.mentionRoleId] };
+}
+
+function attachmentsOf(files: ChartFile[]) {
+  return files.map((file, id) => ({ id, filename: file.name }));
+}
+
+function rawFiles(files: ChartFile[]) {
+  return files.map((file) => ({ name: file.name, data: file.attachment, contentType: "image/png" }));
+}
+
+function isCode(error: unknown, code: number): boolean {
+  return error instanceof DiscordAPIError && error.code === code;
 }
 
 /** Shows the chart as the embed's image (the file to attach with it), or says in its footer why there is none. */
@@ -185,9 +299,26 @@ const UNREACHABLE: ReadonlySet<number | string> = new Set([
   RESTJSONErrorCodes.UnknownUser,
 ]);
 
-export function classify(error: unknown): DeliveryError {
+/** What a refused channel post means: the channel is gone, or the bot may no longer post there. */
+const CHANNEL_LOST: ReadonlyMap<number | string, "channel_gone" | "access_lost"> = new Map([
+  [RESTJSONErrorCodes.UnknownChannel, "channel_gone"],
+  [RESTJSONErrorCodes.MissingAccess, "access_lost"],
+  [RESTJSONErrorCodes.MissingPermissions, "access_lost"],
+]);
+
+/** A failed send as a DeliveryError; `where` says whether it was a DM or a post in a server channel. */
+export function classify(error: unknown, where: "dm" | "channel" = "dm"): DeliveryError {
   if (error instanceof DeliveryError) return error;
   if (error instanceof DiscordAPIError) {
+    const lost = where === "channel" ? CHANNEL_LOST.get(error.code) : undefined;
+    if (lost !== undefined) {
+      return new DeliveryError(
+        lost === "channel_gone"
+          ? "the channel no longer exists"
+          : "the bot may no longer post in the channel",
+        { retryable: false, code: lost, cause: error },
+      );
+    }
     if (UNREACHABLE.has(error.code)) {
       return new DeliveryError("the user does not accept DMs from the bot", {
         retryable: false,

@@ -43,6 +43,7 @@ describe("/alert edit", () => {
       "expires",
       "regular-hours-only",
       "urgent",
+      "channel",
     ]);
     expect(edit?.options?.[0]).toMatchObject({ required: true, autocomplete: true });
     const registered = stack.fake.registeredCommands().find((c) => c.name === "alert") as

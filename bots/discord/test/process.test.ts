@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { KafkaBus } from "@tickerbell/bus";
 import { type Notification, notificationTopicOf, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { kafkaBrokersFromEnv, startGroupAtTheEnd } from "@tickerbell/testkit";
+import { PermissionFlagsBits } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, type Stack, startStack, TOKENS } from "./harness.ts";
 
@@ -83,6 +84,51 @@ afterAll(async () => {
 });
 
 describe("the discord bot process", () => {
+  it("pauses the alerts of a channel it can no longer post in, and tells their creator by DM", async () => {
+    const { fake } = stack;
+    const manager = newUser("proc-manager");
+    const guildId = fake.createGuild({ ownerId: newUser("proc-owner") });
+    const managers = fake.createRole(guildId, { permissions: PermissionFlagsBits.ManageChannels });
+    const general = fake.createChannel(guildId, { name: "general" });
+    const alerts = fake.createChannel(guildId, { name: "alerts" });
+    fake.addMember(guildId, manager, [managers]);
+    const created = await fake
+      .slashCommand(
+        manager,
+        "alert price",
+        { ticker: "AAPL", condition: "above", value: "250", channel: alerts },
+        { guildId, channelId: general },
+      )
+      .reply(15_000);
+    expect(created.content).toMatch(/Alert set/);
+    const [alert] = await stack.alerts.listAlerts(manager.id);
+    expect(alert?.origin).toMatchObject({ kind: "channel", chatId: alerts, communityId: guildId });
+
+    fake.deleteChannel(alerts);
+    const notification: Notification = {
+      v: 1,
+      type: "triggered",
+      triggerId: `${alert!.id}:0`,
+      alertId: alert!.id,
+      generation: 0,
+      userId: alert!.userId,
+      origin: alert!.origin,
+      symbol: "AAPL",
+      condition: alert!.condition,
+      price: 250.1,
+      referencePrice: 190,
+      moveAbs: 60.1,
+      movePercent: 31.63,
+      note: null,
+      repeating: false,
+      firedAt: new Date().toISOString(),
+    };
+    await producer.publish(notificationTopicOf("discord"), [{ key: alert!.userId, value: notification }]);
+    const [dm] = await fake.waitForDms(manager, 1, 45_000);
+    expect(dm?.content).toMatch(/^⏸ Your AAPL alert posted in .* is paused: the channel no longer exists/);
+    expect((await stack.alerts.getAlert(manager.id, alert!.id)).status).toBe("paused");
+  });
+
   it("answers commands, delivers notifications from Kafka, and stops on SIGTERM", async () => {
     const user = newUser("proc");
     const created = await stack.fake

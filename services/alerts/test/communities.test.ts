@@ -90,6 +90,8 @@ describe("twins are per destination", () => {
     const twin = await create("telegram", "twin-3", group(G), 302);
     expect(twin.status).toBe(409);
     expect(twin.body.error.details.existingAlertId).toBe(first.body.id);
+    expect(twin.body.error.details.existing).toMatchObject({ id: first.body.id, origin: group(G) });
+    expect(twin.body.error.message).toMatch(/^this group already has this alert on AAPL/);
     // Another group is another place.
     expect((await create("telegram", "twin-3", group("-1003000000001"), 302)).status).toBe(201);
   });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type Alert, MAX_BULK_ALERTS } from "@tickerbell/contracts";
 import { describeAlert } from "../format/format.ts";
 import type { BulkCommand } from "../grammar/commands.ts";
-import { openAlerts } from "./open-alerts.ts";
+import { communityName, openAlerts } from "./open-alerts.ts";
 import type { AlertsApi, Button, ChatContext, Reply } from "./ports.ts";
 
 // `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`. Pausing and resuming act at once (nothing is lost,
@@ -34,7 +34,7 @@ export class BulkActions {
   /** A typed bulk command: pause or resume now, or ask before deleting. */
   async command(ctx: ChatContext, command: BulkCommand): Promise<Reply> {
     const open = await this.#open(ctx, command.symbol);
-    if (open.length === 0) return { text: noAlerts(command.symbol) };
+    if (open.length === 0) return { text: noAlerts(command.symbol, communityName(ctx)) };
     if (command.verb === "delete") return this.#ask(ctx, command.symbol, open);
     return this.#pauseOrResume(ctx, command.verb, command.symbol, open);
   }
@@ -91,14 +91,17 @@ export class BulkActions {
 
   #ask(ctx: ChatContext, symbol: string | null, open: Alert[]): Reply {
     const n = open.length;
+    const here = communityName(ctx);
     const question =
-      symbol === null
-        ? n === 1
-          ? "Delete your only alert?"
-          : `Delete all ${n} of your alerts?`
-        : n === 1
-          ? `Delete your ${symbol} alert?`
-          : `Delete all ${n} ${symbol} alerts?`;
+      here !== null
+        ? `Delete ${n === 1 ? "the only" : `all ${n}`} ${symbol === null ? "" : `${symbol} `}alert${n === 1 ? "" : "s"} in ${here}?`
+        : symbol === null
+          ? n === 1
+            ? "Delete your only alert?"
+            : `Delete all ${n} of your alerts?`
+          : n === 1
+            ? `Delete your ${symbol} alert?`
+            : `Delete all ${n} ${symbol} alerts?`;
     const yes = actionFor("delete", symbol, open, ctx);
     const no = actionFor("keep", symbol, open, ctx);
     return {
@@ -160,7 +163,11 @@ export class BulkActions {
   }
 }
 
-function noAlerts(symbol: string | null): string {
+function noAlerts(symbol: string | null, here: string | null = null): string {
+  if (here !== null)
+    return symbol === null
+      ? `There are no alerts in ${here}.`
+      : `There are no alerts on ${symbol} in ${here}.`;
   return symbol === null
     ? "You have no alerts yet. Try /alert AAPL above 200"
     : `You have no alerts on ${symbol}.`;

@@ -160,7 +160,7 @@ export class CommandHandler {
     try {
       reply = await this.#run(ctx, command, file);
     } catch (error) {
-      reply = this.#explain(error, logger);
+      reply = this.#explain(error, logger, ctx);
     }
     return notice === null ? reply : { ...reply, text: `${notice}\n\n${reply.text}` };
   }
@@ -201,7 +201,7 @@ export class CommandHandler {
       try {
         return await this.#bulk.action(ctx, action);
       } catch (error) {
-        return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: "bulk" }));
+        return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: "bulk" }), ctx);
       }
     }
     const [verb, alertId] = action.split(":");
@@ -234,7 +234,7 @@ export class CommandHandler {
           return this.#acted(await this.#deps.alerts.cancelAlert(user, alertId), "Deleted");
       }
     } catch (error) {
-      return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: verb }));
+      return this.#explain(error, this.#deps.logger.child({ platform: ctx.platform, action: verb }), ctx);
     }
   }
 
@@ -541,7 +541,7 @@ export class CommandHandler {
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
         const level = `${command.symbol} ${describeCondition(command.condition)}`;
-        lines.push(`✗ ${level}: ${this.#explain(error, this.#deps.logger).text.split("\n")[0]}`);
+        lines.push(`✗ ${level}: ${this.#explain(error, this.#deps.logger, ctx).text.split("\n")[0]}`);
       }
     }
     const title =
@@ -819,18 +819,20 @@ export class CommandHandler {
   }
 
   /** The refusal of a twin: the alert that exists, with its buttons, so the user can act on it at once. */
-  #duplicateOf(error: ApiError): Reply {
+  #duplicateOf(ctx: ChatContext | undefined, error: ApiError): Reply {
+    const here = ctx === undefined ? null : communityName(ctx);
+    const who = here === null ? "You already have" : `${here} already has`;
     const existing = AlertSchema.safeParse((error.details as { existing?: unknown } | null)?.existing);
-    if (!existing.success) return { text: "You already have this alert; see /alerts." };
+    if (!existing.success) return { text: `${who} this alert; see /alerts.` };
     const buttons = buttonsFor(existing.data);
     return {
-      text: `You already have this alert: ${describeAlert(existing.data, this.#now())}\nNothing new was set; pause, change or delete that one instead.`,
+      text: `${who} this alert: ${describeAlert(existing.data, this.#now())}\nNothing new was set; pause, change or delete that one instead.`,
       alerts: [existing.data],
       ...(buttons.length > 0 ? { buttons: [buttons] } : {}),
     };
   }
 
-  #explain(error: unknown, logger: Logger): Reply {
+  #explain(error: unknown, logger: Logger, ctx?: ChatContext): Reply {
     if (error instanceof UserFacingError || isWebhookNotFound(error)) return { text: error.message };
     if (error instanceof ApiError && error.status === 429 && error.code === "rate_limited") {
       const seconds = retryAfterSeconds(error.details);
@@ -847,7 +849,7 @@ export class CommandHandler {
         return { text: "I can't find that alert among yours. See /alerts." };
       if (error.code === "condition_already_met")
         return { text: `That would fire right away: ${error.message}.` };
-      if (error.code === "duplicate_alert") return this.#duplicateOf(error);
+      if (error.code === "duplicate_alert") return this.#duplicateOf(ctx, error);
       // The service's messages are written for people; only the sentence case is ours.
       return { text: error.message.charAt(0).toUpperCase() + error.message.slice(1) };
     }

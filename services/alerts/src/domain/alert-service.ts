@@ -6,6 +6,7 @@ import {
   type CreateAlertCommand,
   destinationKindOf,
   type Firing,
+  isCommunityDestination,
   type Platform,
 } from "@tickerbell/contracts";
 import {
@@ -130,11 +131,21 @@ export class AlertService {
       perCommunity: this.#maxOpenPerCommunity,
     });
     if ("duplicateOf" in result) {
-      const existing = await this.#repository.findOwned({ userId, destination: null }, result.duplicateOf);
+      // A community alert's twin is the chat's, whoever set it: read it as the chat's.
+      const community = isCommunityDestination(command.origin);
+      const destination = community
+        ? { platform: command.origin.platform, chatId: command.origin.chatId }
+        : null;
+      const existing = await this.#repository.findOwned({ userId, destination }, result.duplicateOf);
+      const who = !community
+        ? "you already have"
+        : destinationKindOf(command.origin) === "group"
+          ? "this group already has"
+          : "this channel already has";
       throw new DomainError(
         "conflict",
         "duplicate_alert",
-        `you already have this alert on ${command.symbol} (${result.duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
+        `${who} this alert on ${command.symbol} (${result.duplicateOf.slice(0, 8)}, ${existing?.status ?? "active"}); change or delete that one instead of setting it again`,
         { existingAlertId: result.duplicateOf, ...(existing ? { existing } : {}) },
       );
     }
