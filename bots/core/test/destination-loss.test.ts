@@ -160,6 +160,11 @@ describe("a community chat the bot can no longer post in", () => {
     // Told by DM: nothing more on their next command. The creator whose DMs are closed hears it there.
     await expect.poll(async () => (await alerts.undeliverable(open)).items.length).toBe(0);
     expect((await handler.handleText(dm(open), "/alerts")).text).toMatch(/^\*Your alerts\*/);
+    // Not in front of the group: the notice waits for a command in private.
+    expect((await handler.handleText(inGroup(closed), "/alerts")).text).toMatch(/^\*Alerts in “Traders”\*/);
+    expect((await handler.handleText({ ...dm(closed), seenByOthers: true }, "/price AAPL")).text).toMatch(
+      /^AAPL/,
+    );
     const next = await handler.handleText(dm(closed), "/alerts");
     expect(next.text).toMatch(
       /^⚠️ I couldn't post your NVDA alert in its group on Telegram \(I was removed from it\); it is paused\./,

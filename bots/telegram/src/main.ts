@@ -66,6 +66,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     notifier,
     limiter,
     deliveryLog: new HttpDeliveryLog({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN }),
+    destinationLoss,
     ...(charts ? { charts } : {}),
   });
   return running.stop;

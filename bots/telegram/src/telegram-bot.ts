@@ -271,6 +271,7 @@ export class TelegramBot {
       // Notifications go to the private chat with the user, even when the command came from a group.
       chatId: String(from.id),
       ...(name ? { displayName: name } : {}),
+      ...(isGroupChat(chat) ? { seenByOthers: true } : {}),
     };
   }
 

@@ -294,6 +294,7 @@ export async function startStandalone(
       bot: ChatBot,
       notifier: Notifier,
       limiter: RateLimiter,
+      destinationLoss?: DestinationLoss,
     ): Promise<void> => {
       const botLogger = logger.child({ component: `${platform}-bot` });
       const deliveryLog = new HttpDeliveryLog({
@@ -329,6 +330,7 @@ export async function startStandalone(
           ...(quietHours ? { quietHours } : {}),
           ...(charts ? { charts } : {}),
           destinations: alertsFor(platform),
+          ...(destinationLoss ? { destinationLoss } : {}),
         }).catch((error: unknown) => {
           throw chatFailure(error);
         }),
@@ -367,7 +369,7 @@ export async function startStandalone(
         limiter,
         logger: telegramLogger,
       });
-      await runBot("telegram", telegram, notifier, limiter);
+      await runBot("telegram", telegram, notifier, limiter, destinationLoss);
       chats.push("Telegram");
     }
 

@@ -102,4 +102,39 @@ describe("npm start with TELEGRAM_TOKEN and DISCORD_TOKEN", () => {
     expect(sent).toHaveLength(1);
     expect(discord.dmsTo(grace)).toHaveLength(1);
   }, 120_000);
+
+  it("posts a Discord channel alert in its channel, pinging its role, and a Telegram group alert in its group", async () => {
+    // Discord: a manager sets an alert in #alerts that pings @Traders.
+    const owner = { id: "300000000000000050" };
+    const guild = discord.createGuild({ ownerId: owner, name: "Desk" });
+    const traders = discord.createRole(guild, { name: "Traders", mentionable: true });
+    const channel = discord.createChannel(guild, { name: "alerts" });
+    const set = await discord
+      .slashCommand(
+        owner,
+        "alert percent",
+        { ticker: "MSFT", condition: "move", value: "0.1", channel, mention: traders },
+        { guildId: guild, channelId: channel },
+      )
+      .reply();
+    expect(set.content).toMatch(/Alert set: MSFT moves 0\.1%/);
+    // The ephemeral confirmation is recorded in the channel too (the command was sent there); the post is not.
+    const post = await discord.waitForChannelMessage(channel, (m) => ((m.flags ?? 0) & 64) === 0, 60_000);
+    expect(post.pings).toEqual({ everyone: false, roles: [traders], users: [] });
+    expect(discord.dmsTo(owner)).toEqual([]);
+
+    // Telegram: the group's creator sets an alert in the group; it fires in the group, not in their private chat.
+    const bea = { id: 4444, first_name: "Bea" };
+    const group = telegram.createGroup({ title: "Desk", members: [{ user: bea, status: "creator" }] });
+    telegram.userSendsInGroup(group.id, bea, "/alert AMD move 0.1%");
+    await telegram.waitForMessage(
+      (m) => m.chatId === group.id && /Alert set: AMD moves 0\.1%/.test(m.text ?? ""),
+      15_000,
+    );
+    await telegram.waitForMessage(
+      (m) => m.chatId === group.id && /🔔 AMD moved (up|down) 0\.1%/.test(m.text ?? ""),
+      60_000,
+    );
+    expect(telegram.messagesTo(bea.id).filter((m) => m.text?.includes("🔔"))).toEqual([]);
+  }, 120_000);
 });

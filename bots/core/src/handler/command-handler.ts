@@ -155,7 +155,11 @@ export class CommandHandler {
     } catch (error) {
       return this.#explain(error, logger);
     }
-    const notice = await this.#takeUndeliverableNotice(ctx, logger);
+    // Only this person's business: never in front of a group, told on their next command in private.
+    const notice =
+      ctx.community !== undefined || ctx.seenByOthers === true
+        ? null
+        : await this.#takeUndeliverableNotice(ctx, logger);
     let reply: Reply;
     try {
       reply = await this.#run(ctx, command, file);

@@ -35,6 +35,11 @@ export interface ChatContext {
    * the alerts posted there whoever created them). Unset: the user's own alerts, notified in their DMs.
    */
   community?: CommunityChat;
+  /**
+   * Others read the reply (a command in a Telegram group): what is only this person's business (the notice of
+   * their undelivered notifications) waits for a command in private.
+   */
+  seenByOthers?: boolean;
 }
 
 export interface Quote {

@@ -5,6 +5,7 @@ import type { Logger, Registry } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
 import type { ChartMaker } from "../charts/chart-maker.ts";
 import { AlertsClient } from "../clients/alerts-client.ts";
+import type { DestinationLoss } from "../delivery/destination-loss.ts";
 import type { DeliveryLog, Notifier } from "../delivery/ports.ts";
 import type { RateLimiter } from "../delivery/rate-limiter.ts";
 import type { Digest } from "../format/digest.ts";
@@ -34,6 +35,8 @@ export interface BotOnKafkaOptions {
   limiter: RateLimiter;
   deliveryLog: DeliveryLog;
   charts?: ChartMaker;
+  /** The bot's own DestinationLoss, when it has one (see BotProcessOptions). */
+  destinationLoss?: DestinationLoss;
 }
 
 export interface RunningBotOnKafka {
@@ -80,6 +83,7 @@ export async function runBotOnKafka(options: BotOnKafkaOptions): Promise<Running
     limiter,
     quietHours,
     destinations: new AlertsClient({ baseUrl: env.ALERTS_URL, token: env.ALERTS_API_TOKEN, platform }),
+    ...(options.destinationLoss ? { destinationLoss: options.destinationLoss } : {}),
     ...(options.charts ? { charts: options.charts } : {}),
   });
   return {

@@ -44,6 +44,8 @@ export interface BotProcessOptions {
    * longer post in has its alerts paused and their creators told (DestinationLoss).
    */
   destinations?: DestinationLossDeps["alerts"];
+  /** The bot's own DestinationLoss (it also hears of removals from its platform): one memory of who was told. */
+  destinationLoss?: DestinationLoss;
 }
 
 export interface RunningBotProcess {
@@ -63,9 +65,10 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
   const { logger, metrics, bot, bus, notifier } = options;
   const tellUser = notifier.tellUser?.bind(notifier);
   const destinationLoss =
-    options.destinations && tellUser
+    options.destinationLoss ??
+    (options.destinations && tellUser
       ? new DestinationLoss({ alerts: options.destinations, tellUser, logger })
-      : undefined;
+      : undefined);
   const pipeline = new DeliveryPipeline({
     notifier: options.notifier,
     log: options.deliveryLog,
