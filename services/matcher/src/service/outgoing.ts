@@ -46,7 +46,9 @@ export class Outgoing {
     const byTopic = new Map<ReturnType<typeof notificationTopicOf>, Notification[]>();
     for (const n of notifications) {
       const topic = notificationTopicOf(n.origin.platform);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), n]);
+      const batch = byTopic.get(topic);
+      if (batch) batch.push(n);
+      else byTopic.set(topic, [n]);
     }
     const sends: { notifications: Notification[]; runtime: AlertRuntimeEvent[]; sent: Promise<void> }[] = [
       ...[...byTopic].map(([topic, batch]) => ({
