@@ -70,12 +70,19 @@ for (const name of Object.keys(doc.services)) {
 }
 const bot = doc.services["telegram-bot"]!;
 delete (bot.depends_on as Record<string, unknown>).pricing;
+// The alert service asks pricing only when an alert is created; the burst creates none.
+const alertService = doc.services.alerts!;
+if (alertService.depends_on) delete (alertService.depends_on as Record<string, unknown>).pricing;
+if ((alertService.environment as Record<string, string> | undefined)?.PRICING_URL !== undefined)
+  (alertService.environment as Record<string, string>).PRICING_URL = "http://127.0.0.1:9";
 const runId = randomBytes(3).toString("hex");
 Object.assign(bot.environment as Record<string, string>, {
   // Only commands ask for prices; the burst never does.
   PRICING_URL: "http://127.0.0.1:9",
   TELEGRAM_MESSAGES_PER_SECOND: String(TELEGRAM_LIMIT),
   TELEGRAM_GROUP_ID: `telegram-bot-${runId}`,
+  // As the end-to-end bench's bursts: a chart edited into a DM takes a send slot of its own.
+  CHARTS: "off",
   // Experiments: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot spends its time.
   ...(process.env.BENCH_DELIVERY_BOT_NODE_OPTIONS
     ? { NODE_OPTIONS: process.env.BENCH_DELIVERY_BOT_NODE_OPTIONS }
@@ -292,7 +299,11 @@ async function publishBurst(chats: readonly number[], alert: { id: string }): Pr
 
 /** The DMs to `chats` once each has one (or the deadline passed), and 3 s more for late duplicates. */
 async function waitForDms(chats: ReadonlySet<number>, limit: number) {
-  const dms = () => telegram.allSent().filter((m) => chats.has(m.chatId));
+  // The notification DMs only (an edit of one, e.g. its chart, is not another DM).
+  const dms = () =>
+    telegram
+      .allSent()
+      .filter((m) => chats.has(m.chatId) && (m.method === "sendMessage" || m.method === "sendPhoto"));
   const deadline = Date.now() + Math.max(60_000, (chats.size / limit) * 3000);
   while (dms().length < chats.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, 3_000));
