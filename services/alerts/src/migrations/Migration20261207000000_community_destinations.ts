@@ -26,7 +26,7 @@ export class Migration20261207000000CommunityDestinations extends Migration {
       where origin_kind <> 'dm'`);
     this.addSql("create table community_locks (community_key text primary key)");
     this.addSql("drop function create_alert_within_limit(jsonb, integer, text, jsonb, timestamptz)");
-    this.addSql(createAlertWithinLimitSql(OWNER_TWINS));
+    this.addSql(createAlertWithinLimitSql(twinLookupSql(OWNER_TWINS)));
     this.addSql(`create or replace function create_alerts_within_limit(p_items jsonb, p_topic text)
       returns jsonb language plpgsql as $$
       declare
@@ -124,11 +124,24 @@ function communityKeySql(alert: string): string {
 export const OWNER_TWINS = "user_id = owner";
 
 /**
- * `create_alert_within_limit` with a cap per community (see the class comment); `twinScope` says which open alerts
- * with the same symbol, condition and levels count as a twin (SQL over the `alerts` row, `owner`, `community`
- * and `p_alert`).
+ * The plpgsql statement that finds an open twin of `p_alert` (same symbol, condition and levels) among the alerts
+ * `twinScope` selects (SQL over the `alerts` row, `owner`, `community` and `p_alert`), into `existing`.
  */
-export function createAlertWithinLimitSql(twinScope: string): string {
+export function twinLookupSql(twinScope: string): string {
+  return `select id into existing from alerts
+          where ${twinScope} and status in ('active', 'paused')
+            and symbol = p_alert->>'symbol' and condition = p_alert->'condition'
+            and threshold_upper is not distinct from (p_alert->>'threshold_upper')::double precision
+            and threshold_lower is not distinct from (p_alert->>'threshold_lower')::double precision
+          order by created_at, id
+          limit 1;`;
+}
+
+/**
+ * `create_alert_within_limit` with a cap per community (see the class comment); `twinLookup` (see twinLookupSql)
+ * says which open alerts with the same symbol, condition and levels count as a twin.
+ */
+export function createAlertWithinLimitSql(twinLookup: string): string {
   return `create function create_alert_within_limit(p_alert jsonb, p_open_limit integer, p_topic text,
         p_payload jsonb, p_created_at timestamptz, p_community_limit integer)
       returns jsonb language plpgsql as $$
@@ -147,13 +160,7 @@ export function createAlertWithinLimitSql(twinScope: string): string {
           insert into community_locks as l (community_key) values (community)
             on conflict (community_key) do update set community_key = l.community_key;
         end if;
-        select id into existing from alerts
-          where ${twinScope} and status in ('active', 'paused')
-            and symbol = p_alert->>'symbol' and condition = p_alert->'condition'
-            and threshold_upper is not distinct from (p_alert->>'threshold_upper')::double precision
-            and threshold_lower is not distinct from (p_alert->>'threshold_lower')::double precision
-          order by created_at, id
-          limit 1;
+        ${twinLookup}
         if existing is not null then
           return jsonb_build_object('duplicate', existing);
         end if;

@@ -1,5 +1,9 @@
 import { Migration } from "@mikro-orm/migrations";
-import { createAlertWithinLimitSql, OWNER_TWINS } from "./Migration20261207000000_community_destinations.ts";
+import {
+  createAlertWithinLimitSql,
+  OWNER_TWINS,
+  twinLookupSql,
+} from "./Migration20261207000000_community_destinations.ts";
 
 /**
  * A twin is an open alert with the same symbol, condition and levels *in the same place*: among the owner's DM
@@ -16,14 +20,14 @@ export const DESTINATION_TWINS = `case when community is null
 
 export class Migration20261208000000TwinsPerDestination extends Migration {
   override up(): void {
-    this.addSql(orReplace(createAlertWithinLimitSql(DESTINATION_TWINS)));
+    this.addSql(orReplace(createAlertWithinLimitSql(twinLookupSql(DESTINATION_TWINS))));
   }
 
   override down(): void {
-    this.addSql(orReplace(createAlertWithinLimitSql(OWNER_TWINS)));
+    this.addSql(orReplace(createAlertWithinLimitSql(twinLookupSql(OWNER_TWINS))));
   }
 }
 
-function orReplace(sql: string): string {
+export function orReplace(sql: string): string {
   return sql.replace(/^create function/, "create or replace function");
 }

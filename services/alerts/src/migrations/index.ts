@@ -17,6 +17,7 @@ import { Migration20261206000000SettingsCharts } from "./Migration20261206000000
 import { Migration20261207000000CommunityDestinations } from "./Migration20261207000000_community_destinations.ts";
 import { Migration20261207010000CommunitySettings } from "./Migration20261207010000_community_settings.ts";
 import { Migration20261208000000TwinsPerDestination } from "./Migration20261208000000_twins_per_destination.ts";
+import { Migration20261209000000TwinLookupByPlace } from "./Migration20261209000000_twin_lookup_by_place.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -45,4 +46,5 @@ export const migrationsList = [
     name: "Migration20261208000000_twins_per_destination",
     class: Migration20261208000000TwinsPerDestination,
   },
+  { name: "Migration20261209000000_twin_lookup_by_place", class: Migration20261209000000TwinLookupByPlace },
 ];
