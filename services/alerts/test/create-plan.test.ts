@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, copiesForNewUsers, sql, startPostgresHarness } from "./harness.ts";
 
 /**
  * The create statement reads only the rows it needs, however many alerts the service holds: its twin lookup and
@@ -19,53 +19,29 @@ beforeAll(async () => {
   const res = await h.api("POST", "/v1/alerts", { as: "plan-user", body: anotherPriceAlert() });
   expect(res.status, res.text).toBe(201);
   dmSource = res.body.id;
-  // A table that looks like a service's: 400 users with 50 alerts each in their DMs, and 2,000 alerts posted in
-  // 100 Telegram groups.
-  await sql(
+  // A table that looks like a service's: 400 users with 50 alerts each in their DMs, 100 Telegram groups whose
+  // admin set 20 alerts each, and 10 Discord servers of 10 channels whose managers set 20 alerts each (a server's
+  // cap counts all its channels).
+  const statuses = "(array['active', 'paused', 'triggered', 'expired', 'cancelled'])[1 + g % 5]";
+  await copiesForNewUsers(h.db.url, dmSource, 400, 50, `'threshold_upper', 100 + g, 'status', ${statuses}`);
+  const groupAlerts = await copiesForNewUsers(
     h.db.url,
-    `with neighbours as (
-       insert into users (id, created_at) select gen_random_uuid(), now() from generate_series(1, 400)
-       returning id)
-     insert into alerts
-       select (jsonb_populate_record(a, jsonb_build_object(
-         'id', gen_random_uuid(), 'user_id', n.id, 'threshold_upper', 100 + g,
-         'status', (array['active', 'paused', 'triggered', 'expired', 'cancelled'])[1 + g % 5]))).*
-         from alerts a, neighbours n, generate_series(1, 50) g where a.id = $1`,
-    [dmSource],
+    dmSource,
+    100,
+    20,
+    `'threshold_upper', 100 + g, 'origin_kind', 'group', 'origin_platform', 'telegram',
+     'origin_chat_id', (-1000 - n.k)::text, 'origin_community_id', null`,
   );
-  // Each group's admin set its 20 alerts.
-  const [group] = await sql(
+  groupSource = groupAlerts[0]!;
+  const channelAlerts = await copiesForNewUsers(
     h.db.url,
-    `with admins as (
-       insert into users (id, created_at) select gen_random_uuid(), now() from generate_series(1, 100)
-       returning id),
-     numbered as (select id, row_number() over () as k from admins)
-     insert into alerts
-       select (jsonb_populate_record(a, jsonb_build_object(
-         'id', gen_random_uuid(), 'user_id', n.id, 'threshold_upper', 100 + g, 'origin_kind', 'group',
-         'origin_platform', 'telegram', 'origin_chat_id', (-1000 - n.k)::text, 'origin_community_id', null))).*
-         from alerts a, numbered n, generate_series(1, 20) g where a.id = $1
-     returning id`,
-    [dmSource],
+    dmSource,
+    100,
+    20,
+    `'threshold_upper', 100 + g, 'origin_kind', 'channel', 'origin_platform', 'discord',
+     'origin_chat_id', (5000 + n.k)::text, 'origin_community_id', (900 + n.k % 10)::text`,
   );
-  groupSource = group.id;
-  // And 2,000 posted in 10 Discord servers of 10 channels each (a server's cap counts all its channels).
-  const [channel] = await sql(
-    h.db.url,
-    `with managers as (
-       insert into users (id, created_at) select gen_random_uuid(), now() from generate_series(1, 100)
-       returning id),
-     numbered as (select id, row_number() over () as k from managers)
-     insert into alerts
-       select (jsonb_populate_record(a, jsonb_build_object(
-         'id', gen_random_uuid(), 'user_id', n.id, 'threshold_upper', 100 + g, 'origin_kind', 'channel',
-         'origin_platform', 'discord', 'origin_chat_id', (5000 + n.k)::text,
-         'origin_community_id', (900 + n.k % 10)::text))).*
-         from alerts a, numbered n, generate_series(1, 20) g where a.id = $1
-     returning id`,
-    [dmSource],
-  );
-  channelSource = channel.id;
+  channelSource = channelAlerts[0]!;
   await sql(h.db.url, "analyze alerts");
 });
 

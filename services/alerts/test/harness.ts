@@ -157,6 +157,34 @@ export async function sql(url: string, text: string, params: unknown[] = []): Pr
   }
 }
 
+/**
+ * Makes the table look like a service's: `users` new users, each with `perUser` copies of alert `sourceId`, the
+ * copies' columns set by `columns` (pairs for `jsonb_build_object`, over `n.k`, the user's number from 1, `g`, the
+ * copy's number from 1, and `a`, the source row). Answers the copies' ids.
+ */
+export async function copiesForNewUsers(
+  url: string,
+  sourceId: string,
+  users: number,
+  perUser: number,
+  columns: string,
+): Promise<string[]> {
+  const rows = await sql(
+    url,
+    `with added as (
+       insert into users (id, created_at) select gen_random_uuid(), now() from generate_series(1, $2::int)
+       returning id),
+     numbered as (select id, row_number() over () as k from added)
+     insert into alerts
+       select (jsonb_populate_record(a, jsonb_build_object(
+         'id', gen_random_uuid(), 'user_id', n.id, ${columns}))).*
+         from alerts a, numbered n, generate_series(1, $3::int) g where a.id = $1
+     returning id`,
+    [sourceId, users, perUser],
+  );
+  return rows.map((r) => String(r.id));
+}
+
 let runtimeOffset = 0n;
 
 /**

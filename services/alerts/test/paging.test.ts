@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listOwnedStatement } from "../src/db/alert-repository.ts";
 import { encodeListCursor } from "../src/domain/list-cursor.ts";
-import { type Answer, anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { type Answer, anotherPriceAlert, copiesForNewUsers, sql, startPostgresHarness } from "./harness.ts";
 
 /** GET /v1/alerts a page at a time, over HTTP on real PostgreSQL. */
 
@@ -274,18 +274,13 @@ describe("the list statement", () => {
       [open[0]!.id],
     );
     // Neighbours: 400 other users with 50 alerts each, so the table looks like a service's, not one user's.
-    await sql(
+    await copiesForNewUsers(
       h.db.url,
-      `with neighbours as (
-         insert into users (id, created_at) select gen_random_uuid(), now() from generate_series(1, 400)
-         returning id)
-       insert into alerts
-         select (jsonb_populate_record(a, jsonb_build_object(
-           'id', gen_random_uuid(), 'user_id', n.id,
-           'status', (array['active', 'paused', 'triggered', 'expired', 'cancelled'])[1 + g % 5],
-           'created_at', a.created_at - make_interval(secs => g)))).*
-           from alerts a, neighbours n, generate_series(1, 50) g where a.id = $1`,
-      [open[0]!.id],
+      open[0]!.id,
+      400,
+      50,
+      `'status', (array['active', 'paused', 'triggered', 'expired', 'cancelled'])[1 + g % 5],
+       'created_at', a.created_at - make_interval(secs => g)`,
     );
     await sql(h.db.url, "analyze alerts");
   });
