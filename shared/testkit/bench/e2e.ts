@@ -95,7 +95,6 @@ const CHARTS_SET: AlertSet = {
 };
 /** Crossing alerts used so far per set and symbol: each latency run fires the next level up. */
 const levelsUsed = new Map<AlertSet, number[]>();
-const userIdOf = FIRST_SET.userIdOf;
 const symbolOf = (alertIndex: number) => symbols[alertIndex % SYMBOLS]!;
 const log = (line: string) => console.error(`e2e: ${line}`);
 /** Experiments: BENCH_E2E_BOT_MAX_WAIT_MS sets the bot's fetch wait. */
@@ -287,11 +286,10 @@ try {
   };
 
   // ---- 3. burst: every alert still armed fires on one frame ----
-  const fired = new Set(bells().map((b) => b.chatId));
-  const armed = Array.from({ length: ALERTS }, (_, i) => i).filter((i) => !fired.has(userIdOf(i)));
+  const armed = armedChats(FIRST_SET, ALERTS);
   const burst = await measureBurst(
     "burst",
-    armed.map((i) => userIdOf(i)),
+    armed,
     FIRST_SET.abovePrice,
     TELEGRAM_LIMIT_PER_SECOND,
     alertsUrl,
@@ -318,10 +316,7 @@ try {
   // Warm-up, as for the charts-on run: the restarted bot's first DMs run cold code, which a bot in service
   // (like the first burst's, warm from phases 1-2) does not.
   await measureLatency("paid warm-up", PAID_SET, paidCount, 3, ticker);
-  const paidFired = new Set(bells().map((b) => b.chatId));
-  const paidArmed = Array.from({ length: paidCount }, (_, i) => PAID_SET.userIdOf(i)).filter(
-    (chat) => !paidFired.has(chat),
-  );
+  const paidArmed = armedChats(PAID_SET, paidCount);
   const paidBurst = await measureBurst(
     "paid burst",
     paidArmed,
@@ -355,10 +350,7 @@ try {
     CHARTS_ON_LATENCY_SECONDS,
     ticker,
   );
-  const chartsFired = new Set(bells().map((b) => b.chatId));
-  const chartsArmed = Array.from({ length: CHARTS_ON_ALERTS }, (_, i) => CHARTS_SET.userIdOf(i)).filter(
-    (chat) => !chartsFired.has(chat),
-  );
+  const chartsArmed = armedChats(CHARTS_SET, CHARTS_ON_ALERTS);
   const chartsBurst = await measureBurst(
     "charts-on burst",
     chartsArmed,
@@ -677,6 +669,12 @@ function burstMet(b: BurstMeasurement): boolean {
 /** A notification DM: a text message, or a chart photo with the text as its caption. */
 function isBell(m: RecordedMessage): boolean {
   return (m.method === "sendMessage" || m.method === "sendPhoto") && (m.text?.startsWith("🔔") ?? false);
+}
+
+/** The chats of the set's first `count` alerts that have not fired yet (their users got no DM so far). */
+function armedChats(set: AlertSet, count: number): number[] {
+  const fired = new Set(bells().map((b) => b.chatId));
+  return Array.from({ length: count }, (_, i) => set.userIdOf(i)).filter((chat) => !fired.has(chat));
 }
 
 function bells(): RecordedMessage[] {
