@@ -973,6 +973,11 @@ export interface components {
           });
         }) | ({
           kind: "earnings";
+        }) | ({
+          kind: "window";
+          direction: "up" | "down" | "move";
+          percent: number;
+          windowSeconds: number;
         });
         note: string | null;
         repeating: boolean;
@@ -1080,6 +1085,11 @@ export interface components {
       });
     }) | ({
       kind: "earnings";
+    }) | ({
+      kind: "window";
+      direction: "up" | "down" | "move";
+      percent: number;
+      windowSeconds: number;
     });
     Repeat: {
       cooldownSeconds: number;

@@ -87,11 +87,44 @@ export type TrailingCondition = z.infer<typeof TrailingConditionSchema>;
 export const EarningsConditionSchema = z.object({ kind: z.literal("earnings") }).strict();
 export type EarningsCondition = z.infer<typeof EarningsConditionSchema>;
 
+/** The shortest and longest window of a `moves P% within W` alert: 5 minutes and one day. */
+export const MIN_WINDOW_SECONDS = 5 * 60;
+export const MAX_WINDOW_SECONDS = 24 * 3600;
+
+/**
+ * A move of `percent` within a sliding window of the last `windowSeconds`: `up` fires when price is that much
+ * above the window's low, `down` that much below its high, `move` either. The window is read from whole minutes
+ * (it starts at the minute `windowSeconds` ago), the same way by the matcher, the reference and the dry run.
+ */
+export const WindowConditionSchema = z
+  .object({
+    kind: z.literal("window"),
+    direction: z.enum(["up", "down", "move"]),
+    percent: z
+      .number()
+      .finite()
+      .positive("percent must be greater than 0")
+      .max(MAX_PERCENT_MOVE, `percent must be at most ${MAX_PERCENT_MOVE}`),
+    windowSeconds: z
+      .number()
+      .int("the window is a whole number of seconds")
+      .min(MIN_WINDOW_SECONDS, "the window must be at least 5 minutes")
+      .max(MAX_WINDOW_SECONDS, "the window must be at most 1 day"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.direction !== "up" && c.percent >= 100) {
+      ctx.addIssue({ code: "custom", path: ["percent"], message: "a fall must be less than 100%" });
+    }
+  });
+export type WindowCondition = z.infer<typeof WindowConditionSchema>;
+
 export const AlertConditionSchema = z.discriminatedUnion("kind", [
   PriceConditionSchema,
   PercentConditionSchema,
   TrailingConditionSchema,
   EarningsConditionSchema,
+  WindowConditionSchema,
 ]);
 export type AlertCondition = z.infer<typeof AlertConditionSchema>;
 export type AlertKind = AlertCondition["kind"];

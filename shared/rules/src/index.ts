@@ -5,3 +5,4 @@ export * from "./plan.ts";
 export * from "./runtime.ts";
 export * from "./step.ts";
 export * from "./wall-clock.ts";
+export * from "./window.ts";

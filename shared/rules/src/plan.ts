@@ -105,6 +105,12 @@ export function planAlert(condition: AlertCondition, market: MarketContext): Pla
         baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: last },
       };
     }
+    case "window":
+      // Its levels follow the window; a move already under way when it is set is what it reports.
+      return {
+        ok: true,
+        baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: null },
+      };
     case "earnings":
       // No level: it is due by the calendar, never by a price, so it cannot already hold.
       return {

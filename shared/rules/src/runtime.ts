@@ -101,6 +101,9 @@ export function afterFiring(
     case "earnings":
       // Never fires on a price (stepAlert); its firings are the earnings scheduler's.
       return next;
+    case "window":
+      // Its levels come from the window, so nothing re-bases: after the cooldown it fires whenever the move holds.
+      return next;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   isExpiredAt,
   phaseAfterCooldown,
 } from "./runtime.ts";
+import { type PriceWindowView, windowLevels, windowStartOf } from "./window.ts";
 
 /** A price tick as the rules read it: the last price and, for a conflated window, its high and low. */
 export interface TickWindow {
@@ -26,6 +27,8 @@ export interface Hit {
   level: number;
   /** The price that crossed it: the window's high for an upper level, its low for a lower one. */
   price: number;
+  /** Window alerts: the window's low (an upper level) or high (a lower one) the level was computed from. */
+  extreme?: number;
 }
 
 export type StepResult =
@@ -47,13 +50,15 @@ export function windowOf(tick: TickWindow): { high: number; low: number } {
  * untouched; a trailing peak (trough) moves to the window's high (low) first, as if the high came before the low;
  * a cooldown that ended arms the alert (or starts its band wait); an awaiting alert re-arms if the window reached
  * the band and can fire from the next tick on; an armed alert fires on its upper level first (a two-sided move
- * hit on both sides fires once, upward), then its lower level.
+ * hit on both sides fires once, upward), then its lower level. A window alert reads its levels from `history`,
+ * which must already hold this tick (its low before its high, the conservative reading again).
  */
 export function stepAlert(
   rule: AlertRule,
   state: AlertRuntimeState,
   tick: TickWindow,
   regularHoursOpen: boolean,
+  history?: PriceWindowView,
 ): StepResult {
   const ts = tick.ts;
   if (isExpiredAt(rule, ts)) return { kind: "expired" };
@@ -79,7 +84,16 @@ export function stepAlert(
   }
   if (next.phase !== "armed") return { kind: "none", next };
   let hit: Hit | null = null;
-  if (condition.kind === "trailing") {
+  if (condition.kind === "window") {
+    if (!history) throw new Error("a window alert is stepped with its symbol's price history");
+    const extremes = history.extremesFrom(windowStartOf(ts, condition.windowSeconds));
+    if (extremes === null) return { kind: "none", next };
+    const levels = windowLevels(condition.direction, condition.percent, extremes);
+    if (levels.upper !== null && high >= levels.upper)
+      hit = { side: "upper", level: levels.upper, price: high, extreme: extremes.low };
+    else if (levels.lower !== null && low <= levels.lower)
+      hit = { side: "lower", level: levels.lower, price: low, extreme: extremes.high };
+  } else if (condition.kind === "trailing") {
     const level = trailingLevel(
       condition.direction,
       condition.offset.unit,
