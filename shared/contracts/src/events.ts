@@ -41,7 +41,8 @@ export const PriceTickSchema = z.object({
 });
 export type PriceTick = z.infer<typeof PriceTickSchema>;
 
-export const ReferenceKindSchema = z.enum(["previousClose", "whenSet", "lastFiring"]);
+/** `window`: the window's low (a move up) or high (a move down), which a window alert's move is measured from. */
+export const ReferenceKindSchema = z.enum(["previousClose", "whenSet", "lastFiring", "window"]);
 export type ReferenceKind = z.infer<typeof ReferenceKindSchema>;
 
 /** Where a repeating alert stands after it fired: its next levels and when its cooldown ends. */
@@ -95,7 +96,10 @@ export const NotificationSchema = z.object({
   lastPrice: z.number().optional(),
   /** What `referencePrice` is: the previous close, the price when the alert was set, or its last firing. */
   referenceKind: ReferenceKindSchema.optional(),
-  /** Trailing alerts: the peak (trailing down) or trough (trailing up) the level was computed from. */
+  /**
+   * Trailing alerts: the peak (trailing down) or trough (trailing up) the level was computed from. Window alerts:
+   * the window's low (fired upward) or high (fired downward).
+   */
   extreme: z.number().nullable().optional(),
   /** Repeating alerts: when and where it can fire next; null once it is done. */
   rearm: RearmSchema.nullable().optional(),

@@ -14,6 +14,7 @@ function move(priceNow: number, reference: number): { moveAbs: number; movePerce
 
 /** What the reference price of a firing is: a repeating alert re-bases on each firing's price. */
 function referenceKindOf(firing: Firing): ReferenceKind {
+  if (firing.condition.kind === "window") return "window";
   if (firing.firedBefore && firing.condition.kind !== "price") return "lastFiring";
   return firing.condition.kind === "percent" && firing.condition.basis === "close"
     ? "previousClose"
@@ -21,9 +22,10 @@ function referenceKindOf(firing: Firing): ReferenceKind {
 }
 
 export function firingNotification(firing: Firing, alert: AlertRecipient): Notification {
-  // A trailing alert's move is the one from its peak (trough): that is what it watches.
-  const from =
-    firing.condition.kind === "trailing" && firing.extreme !== null ? firing.extreme : firing.referencePrice;
+  // A trailing alert's move is the one from its peak (trough), a window alert's from the window's low (high):
+  // that is what it watches.
+  const watchesExtreme = firing.condition.kind === "trailing" || firing.condition.kind === "window";
+  const from = watchesExtreme && firing.extreme !== null ? firing.extreme : firing.referencePrice;
   return {
     v: 1,
     type: "triggered",
@@ -35,7 +37,8 @@ export function firingNotification(firing: Firing, alert: AlertRecipient): Notif
     symbol: firing.symbol,
     condition: firing.condition,
     price: firing.price,
-    referencePrice: firing.referencePrice,
+    // A window alert reports against the window's extreme (referenceKind "window"); it has no other reference.
+    referencePrice: firing.condition.kind === "window" ? from : firing.referencePrice,
     ...move(firing.price, from),
     note: alert.note,
     repeating: firing.repeating,
