@@ -39,13 +39,17 @@ import {
   bandLevelOf,
   consistentState,
   isRegularHours,
+  type MinuteExtremes,
   phaseAfterCooldown,
   ruleOf,
   runtimeStateOf,
   trailingPercentFactor,
+  windowLowerLevel,
+  windowUpperLevel,
 } from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
+import { SymbolWindows } from "./symbol-windows.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
 import type { Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
 
@@ -60,6 +64,9 @@ const TRAIL_DOWN_PERCENT = 6;
 const TRAIL_DOWN_AMOUNT = 7;
 const TRAIL_UP_PERCENT = 8;
 const TRAIL_UP_AMOUNT = 9;
+const WINDOW_UP = 10;
+const WINDOW_DOWN = 11;
+const WINDOW_MOVE = 12;
 
 // Phases (one byte per alert).
 const FREE = 0;
@@ -89,6 +96,12 @@ function codeOf(condition: AlertCondition): number {
       if (condition.direction === "down")
         return condition.offset.unit === "percent" ? TRAIL_DOWN_PERCENT : TRAIL_DOWN_AMOUNT;
       return condition.offset.unit === "percent" ? TRAIL_UP_PERCENT : TRAIL_UP_AMOUNT;
+    case "window":
+      return condition.direction === "up"
+        ? WINDOW_UP
+        : condition.direction === "down"
+          ? WINDOW_DOWN
+          : WINDOW_MOVE;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
   }
@@ -102,13 +115,24 @@ function paramOf(condition: AlertCondition): number {
       return condition.percent;
     case "trailing":
       return condition.offset.value;
+    case "window":
+      return condition.percent;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
   }
 }
 
-function conditionOf(code: number, param: number, flags: number): AlertCondition {
+function conditionOf(code: number, param: number, flags: number, windowSeconds: number): AlertCondition {
   switch (code) {
+    case WINDOW_UP:
+    case WINDOW_DOWN:
+    case WINDOW_MOVE:
+      return {
+        kind: "window",
+        direction: code === WINDOW_UP ? "up" : code === WINDOW_DOWN ? "down" : "move",
+        percent: param,
+        windowSeconds,
+      };
     case ABOVE:
       return { kind: "price", direction: "above", target: param };
     case BELOW:
@@ -137,7 +161,11 @@ function conditionOf(code: number, param: number, flags: number): AlertCondition
 }
 
 function isTrailing(code: number): boolean {
-  return code >= TRAIL_DOWN_PERCENT;
+  return code >= TRAIL_DOWN_PERCENT && code <= TRAIL_UP_AMOUNT;
+}
+
+function isWindow(code: number): boolean {
+  return code >= WINDOW_UP;
 }
 
 function isMirrored(code: number): boolean {
@@ -156,6 +184,36 @@ interface SymbolEntry {
   allHours: Book | null;
   regularHours: Book | null;
   expiry: IndexedMinHeap | null;
+  /** The symbol's minute history, kept from its first alert on: window alerts read it. */
+  windows: SymbolWindows;
+}
+
+/**
+ * Armed window alerts of one window length in one book. `up` holds moves up keyed by percent (the smallest
+ * fires first: its level is the lowest above the window's low), `down` moves down likewise below the high; a
+ * `move` alert is in both (slot*2 up, slot*2+1 down). The level of each heap's top is cached with the extreme it
+ * was computed from, so a tick that changes neither costs one comparison.
+ */
+class WindowGroup {
+  readonly windowSeconds: number;
+  readonly up: IndexedMinHeap;
+  readonly down: IndexedMinHeap;
+  upLevel = Number.POSITIVE_INFINITY;
+  upFrom = Number.NaN;
+  upTop = -1;
+  downLevel = Number.NEGATIVE_INFINITY;
+  downFrom = Number.NaN;
+  downTop = -1;
+
+  constructor(windowSeconds: number, positions: PositionTable) {
+    this.windowSeconds = windowSeconds;
+    this.up = new IndexedMinHeap(positions);
+    this.down = new IndexedMinHeap(positions);
+  }
+
+  get size(): number {
+    return this.up.size + this.down.size;
+  }
 }
 
 class Book {
@@ -169,6 +227,8 @@ class Book {
   cooldown: IndexedMinHeap | null = null;
   /** Indexed by code - TRAIL_DOWN_PERCENT. */
   readonly trailing: (TrailingBook | null)[] = [null, null, null, null];
+  /** Armed window alerts by window length (few per symbol: each is checked on every tick of the symbol). */
+  readonly windows = new Map<number, WindowGroup>();
   /**
    * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
    * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
@@ -228,6 +288,8 @@ export class AlertIndex {
   #expiresAt: Float64Array;
   #firedAt: Float64Array;
   #firedPrice: Float64Array;
+  /** Window alerts: the window length in seconds. */
+  #windowSeconds: Int32Array;
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
@@ -262,6 +324,7 @@ export class AlertIndex {
     this.#expiresAt = new Float64Array(capacity);
     this.#firedAt = new Float64Array(capacity);
     this.#firedPrice = new Float64Array(capacity);
+    this.#windowSeconds = new Int32Array(capacity);
     this.#levelPositions = new PositionTable(capacity * 2);
     this.#cooldownPositions = new PositionTable(capacity);
     this.#expiryPositions = new PositionTable(capacity);
@@ -307,6 +370,16 @@ export class AlertIndex {
     return slot < 0 ? undefined : this.#stateOf(slot);
   }
 
+  /** The minute history the index keeps for a symbol (what a checkpoint stores for its window alerts). */
+  windowHistory(symbol: string): MinuteExtremes[] {
+    return this.#symbols.get(symbol)?.windows.minutes() ?? [];
+  }
+
+  /** Merges a symbol's stored minute history in (a matcher taking the symbol over). */
+  restoreWindowHistory(symbol: string, minutes: readonly MinuteExtremes[]): void {
+    this.#entryFor(symbol).windows.merge(minutes);
+  }
+
   /**
    * Whether the last onTick() could have changed any state of its symbol (it got past the quiet-zone gates):
    * a trailing peak, a cooldown, a band, a firing. False for the common tick that changes nothing.
@@ -326,6 +399,7 @@ export class AlertIndex {
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
+    entry.windows.record(ts, high, low);
     let expired: Expiration[] | null = null;
     if (entry.expiry !== null && entry.expiry.peekKey() <= ts) {
       expired = this.#expireEntry(entry, ts);
@@ -340,14 +414,18 @@ export class AlertIndex {
       fired = this.#matchBook(allHours, tick, high, low, fired);
       this.#touched = true;
     }
+    if (allHours !== null && allHours.windows.size > 0)
+      fired = this.#matchWindows(allHours, tick, high, low, fired);
     const regular = entry.regularHours;
-    if (
-      regular !== null &&
-      (high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate) &&
-      this.#regularHours(ts)
-    ) {
-      fired = this.#matchBook(regular, tick, high, low, fired);
-      this.#touched = true;
+    if (regular !== null) {
+      const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
+      if ((gated || regular.windows.size > 0) && this.#regularHours(ts)) {
+        if (gated) {
+          fired = this.#matchBook(regular, tick, high, low, fired);
+          this.#touched = true;
+        }
+        if (regular.windows.size > 0) fired = this.#matchWindows(regular, tick, high, low, fired);
+      }
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -445,6 +523,66 @@ export class AlertIndex {
     return fired;
   }
 
+  /**
+   * Window alerts: for each window length, moves up fire while the smallest percent's level above the window's
+   * low is reached by the tick's high, moves down likewise below the high. The symbol's history already holds
+   * this tick (its low before its high, as for trailing alerts).
+   */
+  #matchWindows(
+    book: Book,
+    tick: TickInput,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    const history = book.entry.windows;
+    const before = fired?.length ?? 0;
+    for (const group of book.windows.values()) {
+      if (group.size === 0) continue;
+      const extremes = history.windowExtremes(group.windowSeconds);
+      if (extremes === null) continue;
+      const up = group.up;
+      while (up.size > 0) {
+        const top = up.peekItem();
+        if (top !== group.upTop || extremes.low !== group.upFrom) {
+          group.upTop = top;
+          group.upFrom = extremes.low;
+          group.upLevel = windowUpperLevel(extremes.low, up.peekKey());
+        }
+        if (high < group.upLevel) break;
+        const slot = up.pop() >> 1;
+        group.upTop = -1;
+        if (group.down.has(slot * 2 + 1)) {
+          group.down.remove(slot * 2 + 1);
+          group.downTop = -1;
+        }
+        fired = this.#fire(book, slot, "upper", group.upLevel, high, tick, extremes.low, fired);
+        this.#touched = true;
+      }
+      const down = group.down;
+      while (down.size > 0) {
+        const top = down.peekItem();
+        if (top !== group.downTop || extremes.high !== group.downFrom) {
+          group.downTop = top;
+          group.downFrom = extremes.high;
+          group.downLevel = windowLowerLevel(extremes.high, down.peekKey());
+        }
+        if (low > group.downLevel) break;
+        const slot = down.pop() >> 1;
+        group.downTop = -1;
+        if (group.up.has(slot * 2)) {
+          group.up.remove(slot * 2);
+          group.upTop = -1;
+        }
+        fired = this.#fire(book, slot, "lower", group.downLevel, low, tick, extremes.high, fired);
+        this.#touched = true;
+      }
+    }
+    // A repeating alert that fired now cools down: the book's time gate must see its cooldown.
+    if ((fired?.length ?? 0) > before) this.#refreshGates(book);
+    return fired;
+  }
+
   #refreshGates(book: Book): void {
     let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
     let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
@@ -488,7 +626,7 @@ export class AlertIndex {
       symbol: book.entry.symbol,
       generation,
       triggerId: triggerIdOf(alertId, generation),
-      condition: conditionOf(code, this.#param[slot]!, this.#flags[slot]!),
+      condition: this.#conditionOf(slot),
       side,
       level,
       price,
@@ -516,7 +654,7 @@ export class AlertIndex {
         referencePrice: this.#reference[slot]!,
         upper: nullable(this.#upperLevel[slot]!),
         lower: nullable(this.#lowerLevel[slot]!),
-        extreme: nullable(extreme),
+        extreme: isTrailing(code) ? nullable(extreme) : null,
         lastFiredAt: nullable(this.#firedAt[slot]!),
         lastFirePrice: nullable(this.#firedPrice[slot]!),
       },
@@ -553,13 +691,14 @@ export class AlertIndex {
 
   #endCooldown(book: Book, slot: number): void {
     const code = this.#code[slot]!;
-    if (phaseAfterCooldown(conditionOf(code, this.#param[slot]!, this.#flags[slot]!)) === "awaitingBand") {
+    if (phaseAfterCooldown(this.#conditionOf(slot)) === "awaitingBand") {
       this.#phase[slot] = AWAITING_BAND;
       this.#placeAwaitingBand(book, slot);
       return;
     }
     this.#phase[slot] = ARMED;
     if (isTrailing(code)) this.#trailingBook(book, code).arm(slot);
+    else if (isWindow(code)) this.#placeWindow(book, slot);
     else this.#placeLevels(book, slot);
   }
 
@@ -576,6 +715,7 @@ export class AlertIndex {
     const expiresAt = rule.expiresAtMs;
     this.#code[slot] = code;
     this.#param[slot] = param;
+    this.#windowSeconds[slot] = alert.condition.kind === "window" ? alert.condition.windowSeconds : 0;
     this.#flags[slot] =
       (alert.regularHoursOnly ? FLAG_REGULAR_HOURS : 0) |
       (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0);
@@ -608,6 +748,8 @@ export class AlertIndex {
         trailingKey(code, param),
         phase === ARMED,
       );
+    } else if (phase === ARMED && isWindow(code)) {
+      this.#placeWindow(book, slot);
     } else if (phase === ARMED) {
       this.#placeLevels(book, slot);
     } else if (phase === AWAITING_BAND) {
@@ -629,8 +771,32 @@ export class AlertIndex {
     if (!Number.isNaN(lower)) this.#lowerHeap(book).push(slot * 2 + 1, -lower);
   }
 
+  #placeWindow(book: Book, slot: number): void {
+    const windowSeconds = this.#windowSeconds[slot]!;
+    let group = book.windows.get(windowSeconds);
+    if (!group) {
+      group = new WindowGroup(windowSeconds, this.#levelPositions);
+      book.windows.set(windowSeconds, group);
+      book.entry.windows.track(windowSeconds);
+    }
+    const code = this.#code[slot]!;
+    const percent = this.#param[slot]!;
+    if (code !== WINDOW_DOWN) group.up.push(slot * 2, percent);
+    if (code !== WINDOW_UP) group.down.push(slot * 2 + 1, percent);
+    group.upTop = -1;
+    group.downTop = -1;
+  }
+
+  #unplaceWindow(book: Book, slot: number): void {
+    const group = book.windows.get(this.#windowSeconds[slot]!)!;
+    if (group.up.has(slot * 2)) group.up.remove(slot * 2);
+    if (group.down.has(slot * 2 + 1)) group.down.remove(slot * 2 + 1);
+    group.upTop = -1;
+    group.downTop = -1;
+  }
+
   #placeAwaitingBand(book: Book, slot: number): void {
-    const band = bandLevelOf(conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!))!;
+    const band = bandLevelOf(this.#conditionOf(slot))!;
     if (this.#code[slot] === ABOVE) {
       book.rearmBelow ??= new IndexedMinHeap(this.#levelPositions);
       book.rearmBelow.push(slot * 2 + 1, -band);
@@ -640,11 +806,15 @@ export class AlertIndex {
     }
   }
 
+  #conditionOf(slot: number): AlertCondition {
+    return conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!, this.#windowSeconds[slot]!);
+  }
+
   #ruleOfSlot(slot: number): AlertRule {
     const cooldownSeconds = this.#cooldownSeconds[slot]!;
     const expiresAt = this.#expiresAt[slot]!;
     return {
-      condition: conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!),
+      condition: this.#conditionOf(slot),
       cooldownMs: cooldownSeconds > 0 ? cooldownSeconds * 1000 : null,
       expiresAtMs: Number.isNaN(expiresAt) ? null : expiresAt,
       regularHoursOnly: (this.#flags[slot]! & FLAG_REGULAR_HOURS) !== 0,
@@ -660,6 +830,8 @@ export class AlertIndex {
       if (phase === COOLING) book.cooldown!.remove(slot);
       if (isTrailing(code)) {
         this.#trailingBook(book, code).remove(slot, phase === ARMED);
+      } else if (phase === ARMED && isWindow(code)) {
+        this.#unplaceWindow(book, slot);
       } else if (phase === ARMED) {
         if (!Number.isNaN(this.#upperLevel[slot]!)) book.upper!.remove(slot * 2);
         if (!Number.isNaN(this.#lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
@@ -702,7 +874,7 @@ export class AlertIndex {
   #entryFor(symbol: string): SymbolEntry {
     let entry = this.#symbols.get(symbol);
     if (!entry) {
-      entry = { symbol, allHours: null, regularHours: null, expiry: null };
+      entry = { symbol, allHours: null, regularHours: null, expiry: null, windows: new SymbolWindows() };
       this.#symbols.set(symbol, entry);
     }
     return entry;
@@ -769,6 +941,7 @@ export class AlertIndex {
     this.#expiresAt = grow64(this.#expiresAt, capacity);
     this.#firedAt = grow64(this.#firedAt, capacity);
     this.#firedPrice = grow64(this.#firedPrice, capacity);
+    this.#windowSeconds = grow32(this.#windowSeconds, capacity);
     this.#levelPositions.ensure(capacity * 2);
     this.#cooldownPositions.ensure(capacity);
     this.#expiryPositions.ensure(capacity);

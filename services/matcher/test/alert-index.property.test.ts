@@ -46,6 +46,20 @@ const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.one
         () =>
           ({ kind: "trailing", direction, offset: { unit, value } }) as AlertCondition,
     ),
+  fc
+    .record({
+      direction: fc.constantFrom("up", "down", "move"),
+      percent: fc.double({ min: 0.1, max: 4, noNaN: true }),
+      windowSeconds: fc.oneof(
+        fc.constantFrom(300, 900, 3600, 4 * 3600, 86_400),
+        fc.integer({ min: 5, max: 1440 }).map((minutes) => minutes * 60),
+      ),
+    })
+    .map(
+      ({ direction, percent, windowSeconds }) =>
+        () =>
+          ({ kind: "window", direction, percent, windowSeconds }) as AlertCondition,
+    ),
   // Earnings alerts share the symbols but no price fires them: they must not disturb the others.
   fc.constant(() => ({ kind: "earnings" }) as AlertCondition),
 );
@@ -82,7 +96,7 @@ const stepArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const) }) },
 );
 
-const stats = { runs: 0, fired: 0, steps: 0 };
+const stats = { runs: 0, fired: 0, steps: 0, windowFired: 0 };
 interface Shape {
   symbols: number;
   maxAlerts: number;
@@ -132,7 +146,9 @@ function checkAgainstReference(shape: Shape): void {
               alerts.delete(id);
             }
           } else if (step.op === "restart") {
+            // As a matcher taking symbols over: the minute history from the checkpoint, then each alert's state.
             const restarted = new AlertIndex();
+            for (const symbol of SYMBOLS) restarted.restoreWindowHistory(symbol, index.windowHistory(symbol));
             for (const alert of alerts.values()) {
               const state = index.exportState(alert.id);
               if (state) restarted.upsert(alert, state);
@@ -152,6 +168,9 @@ function checkAgainstReference(shape: Shape): void {
             const actual = index.onTick(tick);
             expect(actual).toEqual(expected);
             fired += expected.length;
+            stats.windowFired += expected.filter(
+              (e) => e.type === "fired" && e.condition.kind === "window",
+            ).length;
           }
           expect(index.size).toBe(reference.size);
         }
@@ -175,5 +194,6 @@ describe("AlertIndex against the naive reference", () => {
     checkAgainstReference({ symbols: 1, maxAlerts: 400, maxSteps: 400, numRuns: 40 });
     // Guards against a generator that stops producing firings: the comparison would pass vacuously.
     expect(stats.fired).toBeGreaterThan(1000);
+    expect(stats.windowFired).toBeGreaterThan(200);
   });
 });

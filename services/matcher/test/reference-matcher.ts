@@ -7,10 +7,12 @@ import {
   type AlertRule,
   consistentState,
   isRegularHours,
+  MinuteHistory,
   ruleOf,
   runtimeStateOf,
   type StepResult,
   stepAlert,
+  windowOf,
 } from "@tickerbell/rules";
 import type { Expiration, Firing, MatchEvent, TickInput } from "../src/types.ts";
 
@@ -22,6 +24,8 @@ interface Tracked {
 
 export class ReferenceMatcher {
   readonly #bySymbol = new Map<string, Map<string, Tracked>>();
+  /** Each symbol's minute history, from its first alert on (as the index keeps it). */
+  readonly #histories = new Map<string, MinuteHistory>();
   readonly #symbolOf = new Map<string, string>();
   readonly #regularHours: (ts: number) => boolean;
 
@@ -40,6 +44,7 @@ export class ReferenceMatcher {
     if (!alerts) {
       alerts = new Map();
       this.#bySymbol.set(alert.symbol, alerts);
+      this.#histories.set(alert.symbol, new MinuteHistory());
     }
     this.#symbolOf.set(alert.id, alert.symbol);
     alerts.set(alert.id, { alert, rule, state: { ...next } });
@@ -60,13 +65,15 @@ export class ReferenceMatcher {
   onTick(tick: TickInput): MatchEvent[] {
     const alerts = this.#bySymbol.get(tick.symbol);
     if (!alerts) return [];
+    const history = this.#histories.get(tick.symbol)!;
+    history.record(tick.ts, windowOf(tick).high, windowOf(tick).low);
     const open = this.#regularHours(tick.ts);
     const expired: Expiration[] = [];
     const fired: Firing[] = [];
     // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
     for (const tracked of alerts.values()) {
       const { alert, rule } = tracked;
-      const result = stepAlert(rule, tracked.state, tick, open);
+      const result = stepAlert(rule, tracked.state, tick, open, history);
       if (result.kind === "expired") {
         alerts.delete(alert.id);
         expired.push(expirationOf(alert, rule, tick.ts));
@@ -120,7 +127,12 @@ export function firingOf(
     price: hit.price,
     tickPrice: tick.price,
     referencePrice: before.referencePrice,
-    extreme: alert.condition.kind === "trailing" ? before.extreme : null,
+    extreme:
+      alert.condition.kind === "trailing"
+        ? before.extreme
+        : alert.condition.kind === "window"
+          ? (hit.extreme ?? null)
+          : null,
     firedBefore: before.lastFiredAt !== null,
     repeating: alert.repeat !== null,
     next:

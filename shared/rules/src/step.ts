@@ -11,7 +11,7 @@ import {
   isExpiredAt,
   phaseAfterCooldown,
 } from "./runtime.ts";
-import { type PriceWindowView, windowLevels, windowStartOf } from "./window.ts";
+import { type PriceWindowView, windowLevels } from "./window.ts";
 
 /** A price tick as the rules read it: the last price and, for a conflated window, its high and low. */
 export interface TickWindow {
@@ -86,7 +86,7 @@ export function stepAlert(
   let hit: Hit | null = null;
   if (condition.kind === "window") {
     if (!history) throw new Error("a window alert is stepped with its symbol's price history");
-    const extremes = history.extremesFrom(windowStartOf(ts, condition.windowSeconds));
+    const extremes = history.windowExtremes(condition.windowSeconds);
     if (extremes === null) return { kind: "none", next };
     const levels = windowLevels(condition.direction, condition.percent, extremes);
     if (levels.upper !== null && high >= levels.upper)

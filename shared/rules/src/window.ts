@@ -15,9 +15,12 @@ export interface WindowExtremes {
   low: number;
 }
 
-/** The price history a window condition reads: the extremes of the minutes from `fromMs`'s minute onwards. */
+/**
+ * The price history a window condition reads: the extremes of a window of the last `windowSeconds` as of the latest
+ * tick recorded (its own minute included), null before any tick in it.
+ */
 export interface PriceWindowView {
-  extremesFrom(fromMs: number): WindowExtremes | null;
+  windowExtremes(windowSeconds: number): WindowExtremes | null;
 }
 
 /** Start of the minute `ts` falls in. */
@@ -40,9 +43,19 @@ export function windowLevels(
   extremes: WindowExtremes,
 ): Levels {
   return {
-    upper: direction === "down" ? null : roundPrice(extremes.low * upFactor(percent)),
-    lower: direction === "up" ? null : roundPrice(extremes.high * downFactor(percent)),
+    upper: direction === "down" ? null : windowUpperLevel(extremes.low, percent),
+    lower: direction === "up" ? null : windowLowerLevel(extremes.high, percent),
   };
+}
+
+/** Where a move up fires: `percent` above the window's low. */
+export function windowUpperLevel(windowLow: number, percent: number): number {
+  return roundPrice(windowLow * upFactor(percent));
+}
+
+/** Where a move down fires: `percent` below the window's high. */
+export function windowLowerLevel(windowHigh: number, percent: number): number {
+  return roundPrice(windowHigh * downFactor(percent));
 }
 
 /** One minute of a symbol's history: its start, highest and lowest price. */
@@ -55,11 +68,14 @@ export type MinuteExtremes = readonly [start: number, high: number, low: number]
  */
 export class MinuteHistory implements PriceWindowView {
   readonly #minutes: [number, number, number][] = [];
+  /** The latest tick time recorded: windows end here. */
+  #now = Number.NEGATIVE_INFINITY;
 
   /** Files a tick (its window's extremes) under its minute; answers the minute it was filed under. */
   record(ts: number, high: number, low: number): number {
+    if (ts > this.#now) this.#now = ts;
     const last = this.#minutes.at(-1);
-    const minute = Math.max(bucketStart(ts), last?.[0] ?? Number.NEGATIVE_INFINITY);
+    const minute = bucketStart(this.#now);
     if (last && last[0] === minute) {
       if (high > last[1]) last[1] = high;
       if (low < last[2]) last[2] = low;
@@ -84,6 +100,12 @@ export class MinuteHistory implements PriceWindowView {
       }
     }
     this.#minutes.sort((a, b) => a[0] - b[0]);
+    const latest = this.#minutes.at(-1)?.[0];
+    if (latest !== undefined && latest > this.#now) this.#now = latest;
+  }
+
+  windowExtremes(windowSeconds: number): WindowExtremes | null {
+    return this.extremesFrom(windowStartOf(this.#now, windowSeconds));
   }
 
   /** The latest minute recorded; null before any. */

@@ -1,0 +1,151 @@
+// One symbol's price history as the matcher keeps it for window alerts: the high and low of each minute of the
+// last day, and for each window length its alerts use, the window's extremes kept up to date as ticks arrive.
+// The rule book's MinuteHistory is the definition (it scans); this is the same thing arranged so a tick costs
+// amortised O(1) per window length: a monotonic deque per side holds the minutes that can still become the
+// window's low (high) as older minutes leave it, so the extremes are always at the deques' fronts.
+import {
+  bucketStart,
+  type MinuteExtremes,
+  type PriceWindowView,
+  WINDOW_HISTORY_MS,
+  type WindowExtremes,
+  windowStartOf,
+} from "@tickerbell/rules";
+
+/** Minutes held in absolute positions: minute number `i` lives at index `i - #base` of the arrays. */
+class WindowTracker {
+  readonly windowSeconds: number;
+  /** Absolute minute numbers with rising lows (front: the window's low). */
+  readonly lows: number[] = [];
+  /** Absolute minute numbers with falling highs (front: the window's high). */
+  readonly highs: number[] = [];
+
+  constructor(windowSeconds: number) {
+    this.windowSeconds = windowSeconds;
+  }
+}
+
+export class SymbolWindows implements PriceWindowView {
+  #base = 0;
+  readonly #starts: number[] = [];
+  readonly #highs: number[] = [];
+  readonly #lows: number[] = [];
+  readonly #trackers = new Map<number, WindowTracker>();
+  /** Time as the history reads it: it never runs backwards (a late tick joins the latest minute). */
+  #now = Number.NEGATIVE_INFINITY;
+
+  /** Files a tick's extremes under its minute and moves every window on to it. */
+  record(ts: number, high: number, low: number): void {
+    if (ts > this.#now) this.#now = ts;
+    const n = this.#starts.length;
+    const latest = n === 0 ? Number.NEGATIVE_INFINITY : this.#starts[n - 1]!;
+    const minute = bucketStart(this.#now);
+    if (minute > latest) {
+      this.#starts.push(minute);
+      this.#highs.push(high);
+      this.#lows.push(low);
+      this.#dropExpired();
+      const position = this.#base + this.#starts.length - 1;
+      for (const tracker of this.#trackers.values()) this.#admit(tracker, position, true, true);
+    } else {
+      const i = n - 1;
+      const newHigh = high > this.#highs[i]!;
+      const newLow = low < this.#lows[i]!;
+      if (newHigh) this.#highs[i] = high;
+      if (newLow) this.#lows[i] = low;
+      if (newHigh || newLow) {
+        const position = this.#base + i;
+        for (const tracker of this.#trackers.values()) this.#admit(tracker, position, newHigh, newLow);
+      }
+    }
+    for (const tracker of this.#trackers.values()) this.#trimFront(tracker);
+  }
+
+  /** The extremes of a window length as of the last tick; null before any tick in it. */
+  windowExtremes(windowSeconds: number): WindowExtremes | null {
+    const tracker = this.#trackers.get(windowSeconds) ?? this.#track(windowSeconds);
+    const low = tracker.lows[0];
+    const high = tracker.highs[0];
+    if (low === undefined || high === undefined) return null;
+    return { high: this.#highs[high - this.#base]!, low: this.#lows[low - this.#base]! };
+  }
+
+  /** Starts keeping a window length's extremes (an alert with that window joined). */
+  track(windowSeconds: number): void {
+    if (!this.#trackers.has(windowSeconds)) this.#track(windowSeconds);
+  }
+
+  /** The minutes held, oldest first: what a checkpoint stores. */
+  minutes(): MinuteExtremes[] {
+    return this.#starts.map((start, i) => [start, this.#highs[i]!, this.#lows[i]!] as const);
+  }
+
+  /** Merges stored minutes in (a restart's snapshot, or recorded bars): extremes of one minute combine. */
+  merge(minutes: readonly MinuteExtremes[]): void {
+    if (minutes.length === 0) return;
+    const byStart = new Map<number, [number, number]>();
+    for (const [start, high, low] of [...this.minutes(), ...minutes]) {
+      const held = byStart.get(start);
+      byStart.set(start, held ? [Math.max(held[0], high), Math.min(held[1], low)] : [high, low]);
+    }
+    const starts = [...byStart.keys()].sort((a, b) => a - b);
+    this.#starts.length = 0;
+    this.#highs.length = 0;
+    this.#lows.length = 0;
+    for (const start of starts) {
+      const [high, low] = byStart.get(start)!;
+      this.#starts.push(start);
+      this.#highs.push(high);
+      this.#lows.push(low);
+    }
+    this.#now = Math.max(this.#now, starts.at(-1)!);
+    this.#dropExpired();
+    for (const windowSeconds of [...this.#trackers.keys()]) this.#track(windowSeconds);
+  }
+
+  /** Builds a window length's deques from the minutes held. */
+  #track(windowSeconds: number): WindowTracker {
+    const tracker = new WindowTracker(windowSeconds);
+    this.#trackers.set(windowSeconds, tracker);
+    for (let i = 0; i < this.#starts.length; i++) this.#admit(tracker, this.#base + i, true, true);
+    this.#trimFront(tracker);
+    return tracker;
+  }
+
+  /** A minute's high (low) rose (fell): minutes behind it that it outdoes can never be the extreme again. */
+  #admit(tracker: WindowTracker, position: number, high: boolean, low: boolean): void {
+    const i = position - this.#base;
+    if (high) {
+      const value = this.#highs[i]!;
+      const deque = tracker.highs;
+      while (deque.length > 0 && this.#highs[deque[deque.length - 1]! - this.#base]! <= value) deque.pop();
+      deque.push(position);
+    }
+    if (low) {
+      const value = this.#lows[i]!;
+      const deque = tracker.lows;
+      while (deque.length > 0 && this.#lows[deque[deque.length - 1]! - this.#base]! >= value) deque.pop();
+      deque.push(position);
+    }
+  }
+
+  #trimFront(tracker: WindowTracker): void {
+    const from = windowStartOf(this.#now, tracker.windowSeconds);
+    const outside = (position: number) =>
+      position < this.#base || this.#starts[position - this.#base]! < from;
+    while (tracker.lows.length > 0 && outside(tracker.lows[0]!)) tracker.lows.shift();
+    while (tracker.highs.length > 0 && outside(tracker.highs[0]!)) tracker.highs.shift();
+  }
+
+  /** Forgets minutes no window can read any more (older than a day and a minute). */
+  #dropExpired(): void {
+    const keepFrom = bucketStart(this.#now - WINDOW_HISTORY_MS);
+    let drop = 0;
+    while (drop < this.#starts.length && this.#starts[drop]! < keepFrom) drop++;
+    if (drop === 0) return;
+    this.#starts.splice(0, drop);
+    this.#highs.splice(0, drop);
+    this.#lows.splice(0, drop);
+    this.#base += drop;
+  }
+}
