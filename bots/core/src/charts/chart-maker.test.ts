@@ -93,6 +93,33 @@ describe("notificationAlert", () => {
     expect(fixed?.reference).toBeUndefined();
   });
 
+  it("marks a move within a window from the window's low (a rise) or high (a fall), as a trough or a peak", () => {
+    const window = { kind: "window" as const, direction: "move" as const, percent: 3, windowSeconds: 3600 };
+    const rise = notificationAlert({
+      ...fired,
+      condition: window,
+      side: "upper",
+      level: 103,
+      price: 103.2,
+      referencePrice: 100,
+      referenceKind: "window",
+      extreme: 100,
+    });
+    expect(rise?.reference).toEqual({ kind: "trough", price: 100 });
+    expect(rise?.level.label).toBe("above 103");
+    const fall = notificationAlert({
+      ...fired,
+      condition: window,
+      side: "lower",
+      level: 97,
+      price: 96.9,
+      referencePrice: 100,
+      referenceKind: "window",
+      extreme: 100,
+    });
+    expect(fall?.reference).toEqual({ kind: "peak", price: 100 });
+  });
+
   it("gives expiries and earnings notices no chart", () => {
     expect(notificationAlert({ ...fired, type: "expired" })).toBeNull();
   });

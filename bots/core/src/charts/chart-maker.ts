@@ -126,7 +126,12 @@ export function notificationAlert(notification: Notification): ChartAlert | null
       price: notification.extreme!,
     };
   } else if (condition.kind !== "price" && notification.referencePrice > 0) {
-    alert.reference = { kind: notification.referenceKind ?? "whenSet", price: notification.referencePrice };
+    // A window's reference is its low (a rise fired) or high (a fall), as a trailing alert's trough or peak.
+    const kind = notification.referenceKind ?? "whenSet";
+    alert.reference = {
+      kind: kind === "window" ? (upper ? "trough" : "peak") : kind,
+      price: notification.referencePrice,
+    };
   }
   return alert;
 }

@@ -61,6 +61,18 @@ describe("formatting", () => {
     expect(
       describeCondition({ kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } }),
     ).toBe("rises $5.00 above its low (trailing)");
+    expect(describeCondition({ kind: "window", direction: "move", percent: 3, windowSeconds: 3600 })).toBe(
+      "moves 3% within 1h",
+    );
+    expect(describeCondition({ kind: "window", direction: "up", percent: 2.5, windowSeconds: 900 })).toBe(
+      "up 2.5% within 15m",
+    );
+    expect(describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 86_400 })).toBe(
+      "down 4% within 1d",
+    );
+    expect(describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 5400 })).toBe(
+      "down 4% within 90m",
+    );
   });
 });
 
@@ -90,6 +102,20 @@ describe("describeAlert", () => {
     phase: "armed",
     stateAsOfTick: null,
   };
+
+  it("says a move within a window as it was typed, with its options", () => {
+    const window = describeAlert(
+      {
+        ...alert,
+        condition: { kind: "window", direction: "move", percent: 3, windowSeconds: 3600 },
+        thresholds: { upper: null, lower: null },
+        repeat: { cooldownSeconds: 3600 },
+        note: "momentum",
+      },
+      now,
+    );
+    expect(window).toBe("AAPL moves 3% within 1h · repeats every 1h · “momentum”");
+  });
 
   it("labels each level of a two-sided move once", () => {
     const move = describeAlert(

@@ -1,4 +1,4 @@
-import type { Alert, AlertCondition, TrailingCondition } from "@tickerbell/contracts";
+import type { Alert, AlertCondition, TrailingCondition, WindowCondition } from "@tickerbell/contracts";
 import { roundPrice, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
@@ -79,7 +79,10 @@ export function formatTrailingOffset(offset: TrailingCondition["offset"]): strin
   return offset.unit === "percent" ? `${offset.value}%` : formatPrice(offset.value);
 }
 
-/** The condition in words, e.g. `above $200.00`, `down 3% from the previous close`, `trailing 8% below the peak`. */
+/**
+ * The condition in words, e.g. `above $200.00`, `down 3% from the previous close`, `trailing 8% below the peak`,
+ * `moves 3% within 1h`.
+ */
 export function describeCondition(condition: AlertCondition): string {
   switch (condition.kind) {
     case "price":
@@ -97,7 +100,15 @@ export function describeCondition(condition: AlertCondition): string {
     }
     case "earnings":
       return "earnings (the evening before and when results are due)";
+    case "window":
+      return describeWindowMove(condition);
   }
+}
+
+/** `moves 3% within 1h`, `up 3% within 15m`, `down 2.5% within 1d`: as the user types it. */
+export function describeWindowMove(condition: WindowCondition): string {
+  const what = condition.direction === "move" ? "moves" : condition.direction;
+  return `${what} ${condition.percent}% within ${formatDuration(condition.windowSeconds)}`;
 }
 
 /**

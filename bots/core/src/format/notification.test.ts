@@ -170,6 +170,57 @@ describe("notificationText", () => {
     expect(trailingDown).toContain("Repeats: after 2026-11-24 16:00 UTC, trailing again from $214.90");
   });
 
+  it("names the window's low a rise within a window fired from, its level and the move from it", () => {
+    const window: Notification = {
+      ...fired,
+      condition: { kind: "window", direction: "move", percent: 3, windowSeconds: 3600 },
+      side: "upper",
+      level: 103,
+      price: 103.2,
+      lastPrice: 103.2,
+      referenceKind: "window",
+      referencePrice: 100,
+      extreme: 100,
+      moveAbs: 3.2,
+      movePercent: 3.2,
+      note: null,
+    };
+    expect(notificationText(window).split("\n")).toEqual([
+      "🔔 AAPL is up 3.2% from its 1h low of $100.00 (now $103.20)",
+      "Price: $103.20 · 2026-11-24 15:00 UTC",
+      "1h low: $100.00",
+      "Level: $103.00",
+      "Move: +$3.20 (+3.20%) from the 1h low",
+    ]);
+  });
+
+  it("names the window's high a fall fired from, and when a repeating one can fire again", () => {
+    const text = notificationText({
+      ...fired,
+      condition: { kind: "window", direction: "down", percent: 3, windowSeconds: 900 },
+      side: "lower",
+      level: 194,
+      price: 193.8,
+      lastPrice: 194.1,
+      referenceKind: "window",
+      referencePrice: 200,
+      extreme: 200,
+      moveAbs: -6.2,
+      movePercent: -3.1,
+      note: null,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: null, band: null, extreme: null },
+    });
+    expect(text.split("\n")).toEqual([
+      "🔔 AAPL is down 3.1% from its 15m high of $200.00 (reached $193.80)",
+      "Price: $194.10 (reached $193.80) · 2026-11-24 15:00 UTC",
+      "15m high: $200.00",
+      "Level: $194.00",
+      "Move: -$6.20 (-3.10%) from the 15m high",
+      "Repeats: after 2026-11-24 16:00 UTC, whenever AAPL falls 3% within 15m again",
+    ]);
+  });
+
   it("still reads a notification published before the facts existed", () => {
     const { side, level, lastPrice, referenceKind, extreme, rearm, ...older } = fired;
     expect(notificationText({ ...older, repeating: true })).toBe(

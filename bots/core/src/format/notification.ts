@@ -7,10 +7,12 @@ import type {
   EarningsNotice,
   Notification,
   ReferenceKind,
+  WindowCondition,
 } from "@tickerbell/contracts";
 import {
   describeCondition,
   formatChange,
+  formatDuration,
   formatPercent,
   formatPrice,
   formatTrailingOffset,
@@ -116,7 +118,9 @@ function firedMessage(n: Notification, display: TimeDisplay): NotificationMessag
     field("Price", `${formatPrice(now)}${reached} · ${formatTime(n.firedAt, display)}`, true),
   ];
   const condition = n.condition;
-  if (condition.kind === "trailing") {
+  if (condition.kind === "window") {
+    fields.push(...windowFields(n, condition));
+  } else if (condition.kind === "trailing") {
     if (n.extreme != null) fields.push(field(extremeName(condition), formatPrice(n.extreme), true));
     if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
     const from = n.extreme != null ? ` from the ${extremeName(condition).toLowerCase()}` : "";
@@ -183,7 +187,43 @@ function firedTitle(n: Notification): string {
     }
     case "earnings":
       return `${symbol} earnings`;
+    case "window":
+      return windowTitle(n, condition);
   }
+}
+
+/** `1h low`, `15m high`: the window's value a move within a window was measured from. */
+function windowExtremeName(n: Notification, condition: WindowCondition): string {
+  return `${formatDuration(condition.windowSeconds)} ${n.side === "lower" ? "high" : "low"}`;
+}
+
+/**
+ * `AAPL is up 3.2% from its 1h low of $100.00 (now $103.20)`: the move, from the window's value that made it
+ * fire (its low for a rise, its high for a fall), to the price that completed it.
+ */
+function windowTitle(n: Notification, condition: WindowCondition): string {
+  if (n.extreme == null || n.side === undefined)
+    return `${n.symbol} ${condition.direction === "move" ? "moved" : `is ${condition.direction}`} ${condition.percent}% within ${formatDuration(condition.windowSeconds)}`;
+  const percent = Math.abs(((n.price - n.extreme) / n.extreme) * 100);
+  const at = (n.lastPrice ?? n.price) === n.price ? "now" : "reached";
+  return `${n.symbol} is ${n.side === "upper" ? "up" : "down"} ${percent.toFixed(1)}% from its ${windowExtremeName(n, condition)} of ${formatPrice(n.extreme)} (${at} ${formatPrice(n.price)})`;
+}
+
+/** The window's low (high), the level and the move from it. */
+function windowFields(n: Notification, condition: WindowCondition): NotificationField[] {
+  const fields: NotificationField[] = [];
+  const name = windowExtremeName(n, condition);
+  if (n.extreme != null) fields.push(field(capitalize(name), formatPrice(n.extreme), true));
+  if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
+  const from = n.extreme != null ? ` from the ${name}` : "";
+  fields.push(
+    field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
+  );
+  return fields;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function extremeName(condition: AlertCondition & { kind: "trailing" }): string {
@@ -195,6 +235,7 @@ function referenceName(kind: ReferenceKind | undefined, basis: "last" | "close")
   const known = kind ?? (basis === "close" ? "previousClose" : "whenSet");
   if (known === "previousClose") return "from the previous close";
   if (known === "lastFiring") return "since its last alert";
+  if (known === "window") return "within its window";
   return "from the price when set";
 }
 
@@ -204,6 +245,7 @@ function sinceReference(kind: ReferenceKind | undefined, price: number): string 
   if (kind === "previousClose") return `since the previous close (${at})`;
   if (kind === "lastFiring") return `since its last alert (${at})`;
   if (kind === "whenSet") return `since it was set (${at})`;
+  if (kind === "window") return `from the window's low or high (${at})`;
   return `since ${at}`;
 }
 
@@ -211,6 +253,10 @@ function sinceReference(kind: ReferenceKind | undefined, price: number): string 
 function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, display: TimeDisplay): string {
   const after = `after ${formatTime(rearm.at, display)}`;
   const condition = n.condition;
+  if (condition.kind === "window") {
+    const verb = condition.direction === "move" ? "moves" : condition.direction === "up" ? "rises" : "falls";
+    return `${after}, whenever ${n.symbol} ${verb} ${condition.percent}% within ${formatDuration(condition.windowSeconds)} again`;
+  }
   if (condition.kind === "trailing") {
     return rearm.extreme === null ? after : `${after}, trailing again from ${formatPrice(rearm.extreme)}`;
   }

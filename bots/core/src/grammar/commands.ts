@@ -84,7 +84,10 @@ export type EditLevel =
   | { kind: "condition"; condition: AlertCondition }
   /** `210` or `$5` as typed (a `$` marks a trailing amount). */
   | { kind: "price"; value: number; text: string }
-  | { kind: "percent"; value: number };
+  /** `5%`; `5% within 4h` also sets the window (a percent alert becomes a move within a window). */
+  | { kind: "percent"; value: number; windowSeconds?: number }
+  /** `within 4h`: a new window for a move within a window (or a percent alert's move, now within one). */
+  | { kind: "window"; seconds: number };
 
 /**
  * `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`: one verb over every open alert (of one ticker, or
@@ -112,7 +115,7 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   {
     name: "alert",
     usage: "/alert AAPL above 200",
-    summary: "Set a price, percent, trailing or earnings alert",
+    summary: "Set a price, percent, move-within-a-window (up 3% within 1h), trailing or earnings alert",
   },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
   { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
@@ -120,7 +123,7 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
     name: "edit",
     usage: "/edit 2 above 210",
     summary:
-      'Change an alert\'s level, note, repeat or expiry in place (/edit 2 210, /edit 2 note "trim", /edit 2 no note)',
+      'Change an alert\'s level, window, note, repeat or expiry in place (/edit 2 210, /edit 2 within 4h, /edit 2 note "trim", /edit 2 no note)',
   },
   {
     name: "delete",
@@ -179,6 +182,8 @@ export const ALERT_EXAMPLES = [
   "/alert TSLA down 3% from close",
   "/alert NVDA trail 8%",
   "/alert NVDA trail up $5",
+  "/alert AAPL moves 3% within 1h",
+  "/alert AMD down 5% within 15m repeat 1h",
   "/alert AAPL earnings",
   '/alert MSFT cross 400 expires 7d note "earnings week" rth',
 ] as const;

@@ -39,6 +39,19 @@ describe("/edit", () => {
       "/edit 2 >210",
       { level: { kind: "condition", condition: { kind: "price", direction: "above", target: 210 } } },
     ],
+    ["/edit 2 within 4h", { level: { kind: "window", seconds: 14_400 } }],
+    ["/edit 2 in 15 minutes", { level: { kind: "window", seconds: 900 } }],
+    ["/edit 2 5% within 1d", { level: { kind: "percent", value: 5, windowSeconds: 86_400 } }],
+    [
+      "/edit 2 up 3% within 1h repeat 1h",
+      {
+        level: {
+          kind: "condition",
+          condition: { kind: "window", direction: "up", percent: 3, windowSeconds: 3600 },
+        },
+        repeat: { cooldownSeconds: 3600 },
+      },
+    ],
     ['/edit 2 note "trim here"', { level: null, note: "trim here" }],
     ["/edit 2 note -", { level: null, note: null }],
     ['/edit 2 note "-"', { level: null, note: null }],
@@ -102,6 +115,14 @@ describe("/edit", () => {
     expect(editCommandFromOptions({ alert: "2", level: "above abc" }, { now })).toEqual({
       ok: false,
       error: { message: expect.stringMatching(/"abc" is not a price/), example: "/edit 2 above 200" },
+    });
+    expect(editCommandFromOptions({ alert: "2", level: "within 30m" }, { now })).toMatchObject({
+      ok: true,
+      command: { level: { kind: "window", seconds: 1800 } },
+    });
+    expect(editCommandFromOptions({ alert: "2", level: "within 2d" }, { now })).toEqual({
+      ok: false,
+      error: { message: expect.stringMatching(/at most 1 day/), example: "/edit 2 within 1h" },
     });
     expect(editCommandFromOptions({ alert: "2" }, { now })).toMatchObject({
       ok: false,

@@ -10,7 +10,16 @@ import {
 } from "./parse.ts";
 import { answerOrRefusal, Refusal, refuse, valueOrRefuse } from "./refusal.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
-import { looksLikePercent, readCooldown, readExpiry, readNote, readPercent, readPrice } from "./values.ts";
+import {
+  isDurationUnit,
+  looksLikePercent,
+  readCooldown,
+  readExpiry,
+  readNote,
+  readPercent,
+  readPrice,
+  readWindow,
+} from "./values.ts";
 
 // `/edit N …`: the create grammar's own readers (conditions from parse.ts, options from readAlertOptions, values
 // from values.ts) after an alert reference, so a level or an option reads the same in both commands.
@@ -28,7 +37,7 @@ export function parseEdit(args: Token[], now: Date): EditCommand {
   if (turnedOff.size > 0 && words.done()) return withTurnedOff(editCommand(ref, null, {}), turnedOff);
   if (words.done()) {
     refuse(
-      'What should change? Give a level (above 210, 210, 5%), note "text" or no note, repeat 1h, once, expires 3d or expires never, rth or no rth, urgent or no urgent.',
+      'What should change? Give a level (above 210, 210, 5%), a window (within 4h), note "text" or no note, repeat 1h, once, expires 3d or expires never, rth or no rth, urgent or no urgent.',
       editExample(ref),
     );
   }
@@ -108,10 +117,19 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
   } else if (/^\d/.test(first) && looksLikePercent(first)) {
     // An unsigned percentage keeps the alert's direction; a signed one (+5%) is a whole condition.
     words.next();
-    level = {
-      kind: "percent",
-      value: withEditExample(ref, () => valueOrRefuse(readPercent(first), `${editExample(ref, "5%")}`)).value,
-    };
+    const value = withEditExample(ref, () =>
+      valueOrRefuse(readPercent(first), `${editExample(ref, "5%")}`),
+    ).value;
+    level = { kind: "percent", value };
+    // `/edit 2 5% within 4h`: the percentage and the window, in the alert's direction.
+    if (WITHIN_WORDS.has(words.peekLower() ?? "")) {
+      words.next();
+      level.windowSeconds = editWindow(words, ref, `${value}% within 1h`);
+    }
+  } else if (WITHIN_WORDS.has(first.toLowerCase())) {
+    // `/edit 2 within 4h`: a new window, the same move.
+    words.next();
+    level = { kind: "window", seconds: editWindow(words, ref, "within 1h") };
   } else {
     level = { kind: "condition", condition: withEditExample(ref, () => parseCondition("AAPL", words)) };
   }
@@ -119,6 +137,25 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
   if (next !== undefined && /^\$?\d/.test(next) && readPrice(next.replace(/,$/, "")).ok)
     refuse("One level per edit; set more levels with /alert.", editExample(ref));
   return level;
+}
+
+const WITHIN_WORDS = new Set(["within", "in"]);
+
+/** The window after `within` in an edit, read as in `/alert` (5m to 1d, whole minutes). */
+function editWindow(words: Words, ref: AlertRef, level: string): number {
+  const example = editExample(ref, level);
+  const word = words.peek();
+  const unit = words.peek(1);
+  let text: string | undefined;
+  if (word !== undefined && /^\d+(\.\d+)?$/.test(word) && unit !== undefined && isDurationUnit(unit)) {
+    words.next();
+    text = `${word}${words.next()}`;
+  } else if (word !== undefined && !OPTION_WORDS.has(word.toLowerCase())) {
+    text = words.next();
+  }
+  if (text === undefined)
+    refuse("Within how long? Give a window from 5m to 1d after within, like 1h.", example);
+  return valueOrRefuse(readWindow(text), example);
 }
 
 function editExample(ref: AlertRef, level = "above 210"): string {

@@ -47,6 +47,34 @@ describe("alertCommandFromOptions", () => {
         },
         "/alert AAPL below 180 expires 2026-12-31 repeat 2h",
       ],
+      [{ kind: "window", symbol: "AAPL", value: "3", window: "1h" }, "/alert AAPL moves 3% within 1h"],
+      [
+        { kind: "window", symbol: "AAPL", direction: "either", value: "3%", window: "24h" },
+        "/alert AAPL moves 3% within 1d",
+      ],
+      [
+        {
+          kind: "window",
+          symbol: "AMD",
+          direction: "down",
+          value: "2.5",
+          window: "15m",
+          repeat: "1h",
+          note: "dip",
+        },
+        '/alert AMD down 2.5% within 15m repeat 1h note "dip"',
+      ],
+      [
+        {
+          kind: "window",
+          symbol: "AMD",
+          direction: "up",
+          value: "+4",
+          window: "90 minutes",
+          regularHoursOnly: true,
+        },
+        "/alert AMD up 4% within 90m rth",
+      ],
     ];
     for (const [input, text] of cases) {
       const typed = parseCommand(text, { now });
@@ -80,6 +108,30 @@ describe("alertCommandFromOptions", () => {
     [
       { kind: "percent", symbol: "AAPL", direction: "up", value: "5%", basis: "open" },
       "/alert AAPL up 5% from open",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "up", value: "3", window: "4m" },
+      "/alert AAPL up 3% within 4m",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "up", value: "3", window: "2d" },
+      "/alert AAPL up 3% within 2d",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "up", value: "3", window: "soon" },
+      "/alert AAPL up 3% within soon",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "down", value: "100", window: "1h" },
+      "/alert AAPL down 100% within 1h",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "up", value: "5000", window: "1h" },
+      "/alert AAPL up 5000% within 1h",
+    ],
+    [
+      { kind: "window", symbol: "AAPL", direction: "up", value: "-3", window: "1h" },
+      "/alert AAPL up -3% within 1h",
     ],
     [{ kind: "trailing", symbol: "NVDA", direction: "down" }, "/alert NVDA trail"],
     [{ kind: "trailing", symbol: "NVDA", direction: "down", value: "5" }, "/alert NVDA trail 5"],
@@ -163,6 +215,24 @@ describe("alertCommandFromOptions", () => {
     for (const result of [wrongDirection, badUnit, badRepeat]) {
       if (result.ok) throw new Error("expected a refusal");
       expect(parseCommand(result.error.example.split("  or  ")[0]!, { now }).ok).toBe(true);
+    }
+  });
+
+  it("refuses a window alert without its percentage or its window, or with a basis, with an example that parses", () => {
+    const cases: Array<[AlertOptionsInput, RegExp]> = [
+      [{ kind: "window", symbol: "AAPL", window: "1h" }, /By how much within the window\?/],
+      [{ kind: "window", symbol: "AAPL", value: "3" }, /Within how long\? Give a window from 5m to 1d/],
+      [
+        { kind: "window", symbol: "AAPL", value: "3", window: "1h", direction: "sideways" },
+        /up, down or either/,
+      ],
+      [{ kind: "window", symbol: "AAPL", value: "3", window: "1h", basis: "close" }, /window's own low/],
+      [{ kind: "window", symbol: "AAPL", value: "three", window: "1h" }, /"three" is not a percentage/],
+    ];
+    for (const [input, message] of cases) {
+      const result = build(input);
+      expect(result, JSON.stringify(input)).toMatchObject({ ok: false, error: { message } });
+      if (!result.ok) expect(parseCommand(result.error.example, { now }).ok, result.error.example).toBe(true);
     }
   });
 

@@ -16,6 +16,7 @@ import {
   readNote,
   readPrice,
   readSymbol,
+  readWindow,
 } from "./values.ts";
 
 /**
@@ -24,12 +25,14 @@ import {
  * grammar, so the same mistake gets the same message on every platform.
  */
 export interface AlertOptionsInput {
-  kind: "price" | "percent" | "trailing" | "earnings";
+  kind: "price" | "percent" | "trailing" | "earnings" | "window";
   symbol?: string | undefined;
-  /** price: above | below | cross; percent: up | down | move; trailing: down | up. */
+  /** price: above | below | cross; percent: up | down | move; trailing: down | up; window: up | down | move (either, the default). */
   direction?: string | undefined;
   /** `200`, `$1,250.50`, `5%`, `5` (a percentage when the kind or unit says so), `$5`. */
   value?: string | undefined;
+  /** window: how long, `1h`, `15m`, `1d` (5m to 1d, whole minutes), read as after `within`. */
+  window?: string | undefined;
   /** percent: last (default) | close. */
   basis?: string | undefined;
   /** trailing: percent | amount; when missing, `8%` or `$5` in the value decides. */
@@ -48,6 +51,7 @@ const DIRECTIONS = {
   price: ["above", "below", "cross"],
   percent: ["up", "down", "move"],
   trailing: ["down", "up"],
+  window: ["up", "down", "move"],
 } as const;
 
 function present(text: string | undefined): string | undefined {
@@ -97,7 +101,7 @@ function priceLevels(value: string | undefined): string[] {
 }
 
 function build(input: AlertOptionsInput, now: Date): AlertCommand {
-  const total = [input.symbol, input.value, input.repeat, input.expires, input.note].reduce(
+  const total = [input.symbol, input.value, input.window, input.repeat, input.expires, input.note].reduce(
     (sum, text) => sum + (text?.length ?? 0),
     0,
   );
@@ -130,6 +134,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       );
     return { kind: "earnings" };
   }
+  if (input.kind === "window") return buildWindow(input, symbol);
   const direction = present(input.direction)?.toLowerCase();
   const value = present(input.value);
   const priceExample = `/alert ${symbol} above 200`;
@@ -216,6 +221,37 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       };
     }
   }
+}
+
+/** `/alert move ticker:AAPL percent:3 within:1h direction:up`: a move of a percentage within a window. */
+function buildWindow(input: AlertOptionsInput, symbol: string): AlertCondition {
+  const typed = present(input.direction)?.toLowerCase() ?? "move";
+  const direction = typed === "either" ? "move" : typed;
+  const example = `/alert ${symbol} ${direction === "move" ? "moves" : direction === "down" ? "down" : "up"} 3% within 1h`;
+  if (direction !== "up" && direction !== "down" && direction !== "move")
+    refuse(`I don't understand the direction "${typed.slice(0, 40)}". Use up, down or either.`, example);
+  const value = present(input.value);
+  if (value === undefined) refuse("By how much within the window? Give a percentage, like 3.", example);
+  if (!looksLikePercent(asPercent(value)))
+    refuse(`"${value.slice(0, 40)}" is not a percentage; write it like 3.`, example);
+  const percent = valueOrRefuse(readDirectedPercent(asPercent(value), direction), example);
+  if (direction !== "up" && percent >= 100)
+    refuse(
+      "A stock can't fall 100% or more; pick a smaller percentage.",
+      `/alert ${symbol} down 20% within 1h`,
+    );
+  const window = present(input.window);
+  if (window === undefined) refuse("Within how long? Give a window from 5m to 1d, like 1h.", example);
+  const windowSeconds = valueOrRefuse(
+    readWindow(window.replace(/^within\s+/i, "").replace(/\s+/g, "")),
+    example,
+  );
+  if (present(input.basis) !== undefined)
+    refuse(
+      "A move within a window is measured from the window's own low (a rise) or high (a fall), not from the close or the price when set: leave out the basis.",
+      example,
+    );
+  return { kind: "window", direction, percent, windowSeconds };
 }
 
 /** A bare number where the option already says "percent" is a percentage: `5` reads as `5%`. */

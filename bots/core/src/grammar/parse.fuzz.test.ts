@@ -84,6 +84,17 @@ const WORDS = [
   "trail",
   "trailing",
   "stop",
+  "within",
+  "an",
+  "last",
+  "5m",
+  "15m",
+  "1h",
+  "24h",
+  "1d",
+  "2d",
+  "hour",
+  "minutes",
   "from",
   "the",
   "close",
@@ -230,6 +241,29 @@ describe("parseCommand under fuzzing", () => {
             expect(repeat.cooldownSeconds).toBeGreaterThanOrEqual(60);
             expect(repeat.cooldownSeconds).toBeLessThanOrEqual(30 * 86_400);
           }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`answers windows at their extremes with a command or a reason, never outside 5m to 1d (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("moves 3%", "up 3%", "down 2.5%", "+1%", "-50%", "3%", "rises 0.5%", "above 2%"),
+        fc.constantFrom("within", "in", "within the last", "WITHIN"),
+        fc.oneof(extremeDuration, extremeNumber, fc.constantFrom("", "an hour", "a day", "1 hour", "soon")),
+        fc.constantFrom("", " repeat 1h", " rth", ' note "x"', " expires 7d", " within 1h", " from close"),
+        (move, within, window, rest) => {
+          const input = `/alert AAPL ${move} ${within} ${window}${rest}`;
+          if (!parseChecked(input)) return;
+          const result = parseCommand(input, { now });
+          if (!result.ok || result.command.name !== "alert") throw new Error(`not an alert: ${input}`);
+          const { condition } = result.command;
+          if (condition.kind !== "window") throw new Error(`not a window: ${input}`);
+          expect(condition.windowSeconds % 60).toBe(0);
+          expect(condition.windowSeconds).toBeGreaterThanOrEqual(300);
+          expect(condition.windowSeconds).toBeLessThanOrEqual(86_400);
         },
       ),
       { numRuns: RUNS },

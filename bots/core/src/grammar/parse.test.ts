@@ -168,6 +168,86 @@ describe("snooze, re-arm and typos", () => {
   });
 });
 
+describe("moves within a window", () => {
+  const w = (direction: string, percent: number, windowSeconds: number) => ({
+    kind: "window",
+    direction,
+    percent,
+    windowSeconds,
+  });
+  it.each([
+    ["/alert AAPL moves 3% within 1h", w("move", 3, 3600)],
+    ["/alert AAPL up 3% within 1h", w("up", 3, 3600)],
+    ["/alert AAPL down 3% within 1h", w("down", 3, 3600)],
+    ["/alert AAPL rises 2.5% within 15m", w("up", 2.5, 900)],
+    ["/alert AAPL falls 4% within 30m", w("down", 4, 1800)],
+    ["/alert AAPL drops 4% within 4h", w("down", 4, 14_400)],
+    ["/alert AAPL +3% within 5m", w("up", 3, 300)],
+    ["/alert AAPL -3% within 1d", w("down", 3, 86_400)],
+    ["/alert AAPL 3% within 24h", w("move", 3, 86_400)],
+    ["/alert AAPL ±3% in 90m", w("move", 3, 5400)],
+    ["/alert AAPL above 3% within 2h", w("up", 3, 7200)],
+    ["/alert AAPL moves 3% within 1 hour", w("move", 3, 3600)],
+    ["/alert AAPL moves 3% within an hour", w("move", 3, 3600)],
+    ["/alert AAPL moves 3% within the last 45 minutes", w("move", 3, 2700)],
+    ["/alert AAPL moves 3% WITHIN 1H", w("move", 3, 3600)],
+    ["/alert AAPL up 500% within 1d", w("up", 500, 86_400)],
+  ])("%s", (text, condition) => {
+    expect(command(text)).toMatchObject({ name: "alert", condition });
+  });
+
+  it("takes every option after the window, as every other kind does", () => {
+    expect(command('/alert AAPL up 3% within 1h repeat 1h expires 7d note "breakout" rth urgent')).toEqual({
+      name: "alert",
+      symbol: "AAPL",
+      condition: w("up", 3, 3600),
+      repeat: { cooldownSeconds: 3600 },
+      expiresAt: "2026-12-01T15:00:00.000Z",
+      note: "breakout",
+      regularHoursOnly: true,
+      urgent: true,
+    });
+  });
+
+  it.each([
+    ["/alert AAPL moves 3% within 4m", /at least 5 minutes \(5m\); 4m is shorter/],
+    ["/alert AAPL moves 3% within 300s", null],
+    ["/alert AAPL moves 3% within 2d", /at most 1 day \(1d or 24h\); 2d is longer/],
+    ["/alert AAPL moves 3% within 25h", /at most 1 day/],
+    ["/alert AAPL moves 3% within 90.5m", /whole number of minutes/],
+    ["/alert AAPL moves 3% within", /Within how long\? Give a window from 5m to 1d/],
+    ["/alert AAPL moves 3% within rth", /Within how long\?/],
+    ["/alert AAPL moves 3% within soon", /"soon" is not a window; write it like 15m, 1h or 1d/],
+    ["/alert AAPL within 1h", /A window needs a move first/],
+    ["/alert AAPL moves within 1h", /Moves by how much within the window\?/],
+    ["/alert AAPL above 200 within 1h", /Only a percentage move takes a window/],
+    ["/alert AAPL trail 8% within 1h", /Only a percentage move takes a window/],
+    ["/alert AAPL earnings within 1h", /Only a percentage move takes a window/],
+    ["/alert AAPL up 3% from close within 1h", /measured from the window's own low/],
+    ["/alert AAPL up 3% within 1h from close", /measured from the window's own low/],
+    ["/alert AAPL down 100% within 1h", /can't fall 100% or more/],
+    ["/alert AAPL moves 150% within 1h", /can't fall 100% or more/],
+    ["/alert AAPL up 1001% within 1h", /more than the 1000%/],
+    ["/alert AAPL up 0% within 1h", /greater than 0/],
+  ])("%s is refused with a reason and a working example", (text, reason) => {
+    const result = parse(text);
+    if (reason === null) {
+      // 300 seconds is 5 minutes: the shortest window.
+      expect(result).toMatchObject({ ok: true, command: { condition: w("move", 3, 300) } });
+      return;
+    }
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.message).toMatch(reason);
+    expect(parse(result.error.example).ok, result.error.example).toBe(true);
+  });
+
+  it("shows an example in the user's direction", () => {
+    const result = parse("/alert AAPL down 3% within 3m");
+    expect(result).toMatchObject({ ok: false, error: { example: "/alert AAPL down 3% within 1h" } });
+  });
+});
+
 describe("earnings alerts", () => {
   it("take a note, an expiry and urgent, and refuse repeat and rth with the reason", () => {
     expect(command('/alert AAPL earnings expires 90d urgent note "sell half"')).toMatchObject({

@@ -30,6 +30,7 @@ import {
   readPercent,
   readPrice,
   readSymbol,
+  readWindow,
 } from "./values.ts";
 
 export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
@@ -354,6 +355,8 @@ const DOWN = new Set(["down", "falls", "fall", "drops", "drop", "loses"]);
 const MOVE = new Set(["move", "moves", "moving", "either"]);
 const TRAIL = new Set(["trail", "trailing", "ts"]);
 const EARNINGS = new Set(["earnings", "earning", "results"]);
+/** The words that put a window on a percentage move: `up 3% within 1h`, `moves 2% in 15m`. */
+const WITHIN = new Set(["within", "in"]);
 
 /** A cursor over the words after the ticker. */
 export class Words {
@@ -514,6 +517,13 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     return { kind: "earnings" };
   }
 
+  if (first === "within") {
+    refuse(
+      `A window needs a move first: by what percentage should ${symbol} move within it?`,
+      windowExample(symbol, "move"),
+    );
+  }
+
   if (TRAIL.has(first)) {
     words.next();
     if (words.peekLower() === "stop") words.next();
@@ -547,6 +557,11 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     const value = words.next();
     const example = `/alert ${symbol} ${direction} 5%`;
     if (value === undefined) refuse(`${capitalize(first)} by how much?`, example);
+    if (WITHIN.has(value.toLowerCase()))
+      refuse(
+        `${capitalize(first)} by how much within the window? Give the percentage before it.`,
+        windowExample(symbol, direction),
+      );
     if (!looksLikePercent(value)) refuse(`"${value}" is not a percentage; write it like 5%.`, example);
     return percentCondition(
       symbol,
@@ -584,6 +599,7 @@ function percentCondition(
     refuse("A stock can't fall 100% or more; pick a smaller percentage.", `/alert ${symbol} down 20%`);
   }
   let basis: "last" | "close" = "last";
+  let basisGiven = false;
   const next = words.peekLower();
   if (next === "from" || next === "since") {
     const what = words.peekLower(1) === "the" ? words.peekLower(2) : words.peekLower(1);
@@ -599,14 +615,57 @@ function percentCondition(
     } else {
       refuse(`From what? Say "from close" for today's move.`, `/alert ${symbol} down 3% from close`);
     }
+    basisGiven = true;
     words.next();
     if (words.peekLower() === "the") words.next();
     words.next();
   } else if (next === "today") {
     basis = "close";
+    basisGiven = true;
     words.next();
   }
-  return { kind: "percent", direction, percent, basis };
+  if (!WITHIN.has(words.peekLower() ?? "")) return { kind: "percent", direction, percent, basis };
+  if (basisGiven) refuseBasisWithWindow(symbol, direction);
+  words.next();
+  const windowSeconds = readWindowWords(words, windowExample(symbol, direction));
+  const after = words.peekLower();
+  if (after === "from" || after === "since" || after === "today") refuseBasisWithWindow(symbol, direction);
+  return { kind: "window", direction, percent, windowSeconds };
+}
+
+/** `/alert AAPL moves 3% within 1h`: an example that works, in the user's direction. */
+function windowExample(symbol: string, direction: "up" | "down" | "move"): string {
+  return `/alert ${symbol} ${direction === "move" ? "moves" : direction} 3% within 1h`;
+}
+
+function refuseBasisWithWindow(symbol: string, direction: "up" | "down" | "move"): never {
+  return refuse(
+    "A move within a window is measured from the window's own low (a rise) or high (a fall), not from the close or the price when set: leave out the from.",
+    windowExample(symbol, direction),
+  );
+}
+
+/** The window after `within`: `1h`, `15 minutes`, `an hour`, `the last 4h`; 5m to 1d in whole minutes. */
+function readWindowWords(words: Words, example: string): number {
+  if (words.peekLower() === "the") words.next();
+  if (words.peekLower() === "last" || words.peekLower() === "past") words.next();
+  const article = words.peekLower();
+  const unit = words.peek(1);
+  let text: string | null;
+  if (
+    (article === "a" || article === "an" || article === "one") &&
+    unit !== undefined &&
+    isDurationUnit(unit)
+  ) {
+    words.next();
+    text = `1${words.next()}`;
+  } else {
+    text = takeDurationText(words);
+    const word = words.peekLower();
+    if (text === null && word !== undefined && !OPTION_WORDS.has(word)) text = words.next() ?? null;
+  }
+  if (text === null) refuse("Within how long? Give a window from 5m to 1d after within, like 1h.", example);
+  return valueOrRefuse(readWindow(text), example);
 }
 
 function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
@@ -675,6 +734,12 @@ export function readAlertOptions(words: Words, now: Date, example: string): Aler
     } else if ((key === "regular" || key === "market") && words.peekLower() === "hours") {
       words.next();
       given.regularHoursOnly = true;
+    } else if (key === "within") {
+      // `/alert AAPL above 200 within 1h`: only a percentage move has a window.
+      refuse(
+        "Only a percentage move takes a window (within 1h); a price level, a trailing stop or earnings does not.",
+        `${example.split(" ").slice(0, 2).join(" ")} moves 3% within 1h`,
+      );
     } else {
       refuse(
         `I don't understand "${word.slice(0, 40)}". After the condition you can add: repeat 1h, expires 7d, note "text", rth, urgent.`,

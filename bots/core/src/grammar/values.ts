@@ -6,7 +6,9 @@ import {
   MAX_NOTE_LENGTH,
   MAX_PERCENT_MOVE,
   MAX_PRICE,
+  MAX_WINDOW_SECONDS,
   MIN_COOLDOWN_SECONDS,
+  MIN_WINDOW_SECONDS,
   SYMBOL_PATTERN,
 } from "@tickerbell/contracts";
 import { normalizeInput } from "./tokens.ts";
@@ -116,6 +118,24 @@ export function readDuration(word: string): Read<number> {
   if (!Number.isFinite(total) || total > MAX_DURATION_SECONDS) return no(`${shorten(word)} is far too long`);
   if (total <= 0) return no("the duration must be longer than 0");
   return ok(total);
+}
+
+/**
+ * The window of a move (`within 1h`): a whole number of minutes from 5m to 1d (`24h` is `1d`), the way the rule
+ * book reads a window (from whole minutes).
+ */
+export function readWindow(word: string): Read<number> {
+  const read = readDuration(word);
+  if (!read.ok) return no(`"${shorten(word)}" is not a window; write it like 15m, 1h or 1d`);
+  const seconds = read.value;
+  if (seconds < MIN_WINDOW_SECONDS)
+    return no(
+      `a window must be at least ${MIN_WINDOW_SECONDS / 60} minutes (5m); ${shorten(word)} is shorter`,
+    );
+  if (seconds > MAX_WINDOW_SECONDS)
+    return no(`a window can be at most 1 day (1d or 24h); ${shorten(word)} is longer`);
+  if (seconds % 60 !== 0) return no(`a window is a whole number of minutes; ${shorten(word)} is not`);
+  return ok(seconds);
 }
 
 /**

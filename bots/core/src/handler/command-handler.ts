@@ -431,8 +431,9 @@ export class CommandHandler {
       return {
         text: [
           "*/alert TICKER CONDITION [options]*",
-          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
-          'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only)',
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
+          "Within a window: up 3% within 1h fires when the price is 3% above the window's low, down 3% within 15m when 3% below its high, moves 3% within 1h either way. Windows from 5m to 1d (24h), in whole minutes, read from the minute the window starts; with repeat it fires again after the cooldown whenever the move holds.",
+          'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only) · urgent',
           "",
           ...ALERT_EXAMPLES.map((e) => `  ${e}`),
         ].join("\n"),
@@ -442,7 +443,7 @@ export class CommandHandler {
       return {
         text: [
           "*/export [csv|json]* — your open alerts and watchlist as a file; */import* with that file sets them again",
-          `CSV columns: ${TRANSFER_CSV_COLUMNS.join(", ")}. type is alert or watch; condition as after /alert TICKER (above 200, down 3% from close, trail up $5); repeat a cooldown like 1h (empty: once); expires a date, date-time or 7d; rth and urgent yes or no; status active or paused.`,
+          `CSV columns: ${TRANSFER_CSV_COLUMNS.join(", ")}. type is alert or watch; condition as after /alert TICKER (above 200, down 3% from close, moves 3% within 1h, trail up $5); repeat a cooldown like 1h (empty: once); expires a date, date-time or 7d; rth and urgent yes or no; status active or paused.`,
           `Up to 1 MB and ${MAX_IMPORT_ROWS} lines; each line is created, a duplicate of one you have, or refused with the reason.`,
         ].join("\n"),
       };

@@ -1,6 +1,6 @@
 import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
 import { ApiError } from "../clients/http.ts";
-import { describeAlert, describeCondition, formatPrice } from "../format/format.ts";
+import { describeAlert, describeCondition, formatDuration, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
 import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
@@ -94,12 +94,28 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
     }
     return `That alert moves by a percentage (${describeCondition(c)}); give one like 5%, or a whole condition like above ${level.text.replace(/^\$/, "")}.\nExample: /edit ${shortRef(alert)} 5%`;
   }
-  if (c.kind === "percent") {
+  if (level.kind === "window") {
+    // A new window keeps the move; a percent alert's move becomes one within the window.
+    if (c.kind === "window") return { ...c, windowSeconds: level.seconds };
+    if (c.kind === "percent")
+      return { kind: "window", direction: c.direction, percent: c.percent, windowSeconds: level.seconds };
+    return `Only a percentage move takes a window, and that alert is ${describeCondition(c)}; give a whole condition like up 3% within ${formatDuration(level.seconds)}.\nExample: /edit ${shortRef(alert)} up 3% within ${formatDuration(level.seconds)}`;
+  }
+  if (c.kind === "percent" || c.kind === "window") {
     if (c.direction !== "up" && level.value >= 100)
       return "A stock can't fall 100% or more; pick a smaller percentage.";
+    if (level.windowSeconds !== undefined)
+      return {
+        kind: "window",
+        direction: c.direction,
+        percent: level.value,
+        windowSeconds: level.windowSeconds,
+      };
     return { ...c, percent: level.value };
   }
   if (c.kind === "trailing") {
+    if (level.windowSeconds !== undefined)
+      return `A trailing stop has no window; give a whole condition like down ${level.value}% within ${formatDuration(level.windowSeconds)}.\nExample: /edit ${shortRef(alert)} down 3% within 1h`;
     if (level.value >= 100) return "A trailing percentage must be below 100%.";
     return { ...c, offset: { unit: "percent", value: level.value } };
   }

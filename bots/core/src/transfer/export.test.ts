@@ -38,6 +38,16 @@ const condition: fc.Arbitrary<AlertCondition> = fc.oneof(
     ),
   }),
   fc.constant({ kind: "earnings" as const }),
+  fc
+    .oneof(
+      fc.record({ direction: fc.constant("up" as const), percent: positive(1000) }),
+      fc.record({ direction: fc.constantFrom("down" as const, "move" as const), percent: below100 }),
+    )
+    .chain((c) =>
+      fc
+        .integer({ min: 5, max: 1440 })
+        .map((minutes) => ({ kind: "window" as const, ...c, windowSeconds: minutes * 60 })),
+    ),
 );
 
 /** The fields export reads; the rest of an Alert does not reach the file. */

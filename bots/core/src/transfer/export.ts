@@ -24,7 +24,10 @@ export function plainNumber(value: number): string {
     : digits.padEnd(shift + 1, "0");
 }
 
-/** The condition in the words a user types after the ticker: `above 200`, `down 3% from close`, `trail up $5`. */
+/**
+ * The condition in the words a user types after the ticker: `above 200`, `down 3% from close`, `trail up $5`,
+ * `moves 3% within 1h`.
+ */
 export function conditionWords(condition: AlertCondition): string {
   switch (condition.kind) {
     case "price":
@@ -40,6 +43,8 @@ export function conditionWords(condition: AlertCondition): string {
     }
     case "earnings":
       return "earnings";
+    case "window":
+      return `${condition.direction === "move" ? "moves" : condition.direction} ${plainNumber(condition.percent)}% within ${formatDuration(condition.windowSeconds)}`;
   }
 }
 
