@@ -23,6 +23,7 @@ export * from "./grammar/hostile-inputs.ts";
 export * from "./grammar/options.ts";
 export * from "./grammar/parse.ts";
 export * from "./grammar/settings.ts";
+export { readWindow } from "./grammar/values.ts";
 export * from "./handler/command-handler.ts";
 export * from "./handler/ports.ts";
 export * from "./handler/settings-reply.ts";

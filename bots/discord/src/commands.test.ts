@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample } from "./commands.ts";
+import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample, windowChoices } from "./commands.ts";
 
 const now = new Date("2026-11-24T15:00:00Z");
 
 describe("SLASH_COMMANDS", () => {
-  it("declares /alert with its ten subcommands and value as a string option read by the core grammar", () => {
+  it("declares /alert with its eleven subcommands and value as a string option read by the core grammar", () => {
     const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
     const subcommands = (alert?.options ?? []).map((o) => o.name);
     expect(subcommands).toEqual([
       "price",
       "percent",
+      "move",
       "trailing",
       "earnings",
       "list",
@@ -33,6 +34,110 @@ describe("SLASH_COMMANDS", () => {
       ["channel", 7, false],
       ["mention", 8, false],
     ]);
+  });
+});
+
+describe("/alert move: a move within a window", () => {
+  const move = () => {
+    const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
+    const sub = alert?.options?.find((o) => o.name === "move");
+    return (sub && "options" in sub ? (sub.options ?? []) : []) as Array<{
+      name: string;
+      type: number;
+      required?: boolean;
+      autocomplete?: boolean;
+      choices?: Array<{ name: string; value: string }>;
+    }>;
+  };
+
+  it("declares the ticker, the percentage, the window (typed, with the usual ones offered), the direction and every option", () => {
+    expect(move().map((o) => [o.name, o.type, o.required ?? false])).toEqual([
+      ["ticker", 3, true],
+      ["percent", 3, true],
+      ["within", 3, true],
+      ["direction", 3, false],
+      ["repeat", 3, false],
+      ["expires", 3, false],
+      ["note", 3, false],
+      ["regular-hours-only", 5, false],
+      ["urgent", 5, false],
+      ["channel", 7, false],
+      ["mention", 8, false],
+    ]);
+    expect(move().find((o) => o.name === "within")?.autocomplete).toBe(true);
+    expect(
+      move()
+        .find((o) => o.name === "direction")
+        ?.choices?.map((c) => c.value),
+    ).toEqual(["either", "up", "down"]);
+  });
+
+  it("builds the same alert as the typed grammar, either way unless a direction is picked", () => {
+    const request = (options: Record<string, string | boolean>) =>
+      requestFromSlash({ command: "alert", subcommand: "move", options }, now);
+    expect(request({ ticker: "aapl", percent: "3", within: "1h" })).toEqual({
+      kind: "command",
+      command: {
+        name: "alert",
+        symbol: "AAPL",
+        condition: { kind: "window", direction: "move", percent: 3, windowSeconds: 3600 },
+        repeat: null,
+        expiresAt: null,
+        note: null,
+        regularHoursOnly: false,
+      },
+    });
+    expect(
+      request({
+        ticker: "AMD",
+        percent: "2.5%",
+        within: "90m",
+        direction: "down",
+        repeat: "1h",
+        note: "dip",
+        "regular-hours-only": true,
+        urgent: true,
+        channel: "700000000000000001",
+      }),
+    ).toMatchObject({
+      kind: "command",
+      command: {
+        condition: { kind: "window", direction: "down", percent: 2.5, windowSeconds: 5400 },
+        repeat: { cooldownSeconds: 3600 },
+        note: "dip",
+        regularHoursOnly: true,
+        urgent: true,
+      },
+    });
+    expect(request({ ticker: "AAPL", percent: "3", within: "2d" })).toMatchObject({
+      kind: "refused",
+      error: { message: /at most 1 day/, example: "/alert AAPL moves 3% within 1h" },
+    });
+    expect(request({ ticker: "AAPL", percent: "3", within: "4m", direction: "up" })).toMatchObject({
+      kind: "refused",
+      error: { message: /at least 5 minutes/ },
+    });
+  });
+
+  it("offers the usual windows as the user types, and a window they typed that is not among them", () => {
+    expect(windowChoices("").map((c) => c.value)).toEqual(["5m", "15m", "30m", "1h", "4h", "1d"]);
+    expect(windowChoices("1")).toEqual([
+      { name: "15 minutes", value: "15m" },
+      { name: "1 hour", value: "1h" },
+      { name: "1 day", value: "1d" },
+    ]);
+    expect(windowChoices("90m")).toEqual([{ name: "90 minutes", value: "90m" }]);
+    expect(windowChoices("2 hours")).toEqual([{ name: "2 hours", value: "2h" }]);
+    expect(windowChoices("2d")).toEqual([]);
+  });
+
+  it("shows a typed window example as the slash command that does the same", () => {
+    expect(slashExample("/alert AAPL moves 3% within 1h")).toBe(
+      "/alert move ticker:AAPL percent:3 within:1h direction:either",
+    );
+    expect(slashExample("/alert AMD down 2.5% within 15m repeat 1h")).toBe(
+      "/alert move ticker:AMD percent:2.5 within:15m direction:down repeat:1h",
+    );
   });
 });
 
@@ -102,7 +207,7 @@ describe("channel alerts", () => {
   };
 
   it("offers channel (text or announcement) and mention on the alert kinds, channel on what acts on alerts", () => {
-    for (const path of ["alert price", "alert percent", "alert trailing"]) {
+    for (const path of ["alert price", "alert percent", "alert move", "alert trailing"]) {
       expect(optionsOf(path)).toEqual(
         expect.arrayContaining([
           { name: "channel", type: 7, channel_types: [0, 5] },
@@ -178,6 +283,8 @@ describe("helpText", () => {
     }
     expect(text.length).toBeLessThanOrEqual(2000);
     expect(helpText("alert").length).toBeLessThanOrEqual(2000);
+    expect(helpText("alert")).toContain("`/alert move ticker:AAPL percent:3 within:1h`");
+    expect(text).toContain("/alert move");
     expect(helpText("watchlist")).not.toContain("/alert price");
   });
 });

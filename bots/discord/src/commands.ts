@@ -4,7 +4,9 @@ import {
   type CommandError,
   commandFromArguments,
   editCommandFromOptions,
+  formatDuration,
   parseCommand,
+  readWindow,
 } from "@tickerbell/bot-core";
 import { MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
 import {
@@ -145,6 +147,42 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
+        sub
+          .setName("move")
+          .setDescription("When the price moves by a percentage within a window (5 minutes to 1 day)")
+          .addStringOption((o) =>
+            o
+              .setName("ticker")
+              .setDescription("The stock, e.g. AAPL")
+              .setRequired(true)
+              .setAutocomplete(true),
+          )
+          .addStringOption((o) =>
+            o.setName("percent").setDescription("The move in percent, e.g. 3").setRequired(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("within")
+              .setDescription(
+                "The window: 5m, 15m, 30m, 1h, 4h, 1d or any whole minutes from 5m to 1d, e.g. 90m",
+              )
+              .setRequired(true)
+              .setAutocomplete(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("direction")
+              .setDescription(
+                "Up: from the window's low; down: from its high; either (the default): both ways",
+              )
+              .addChoices(...choices("either", "up", "down")),
+          ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
         alertOptions(
           sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
           ["down", "up"],
@@ -216,7 +254,9 @@ const alert = new SlashCommandBuilder()
         .addStringOption((o) =>
           o
             .setName("level")
-            .setDescription("New level: 210 (same direction), above 210, 5%, down 3% from close, trail 8%"),
+            .setDescription(
+              "New level: 210 (same direction), above 210, 5%, down 3% from close, within 4h, trail 8%",
+            ),
         )
         .addStringOption((o) =>
           o.setName("note").setDescription("New note (up to 200 characters); - removes the note"),
@@ -481,6 +521,24 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
           args,
         ),
       );
+    case "alert move":
+      return fromResult(
+        alertCommandFromOptions(
+          {
+            kind: "window",
+            symbol: text(options.ticker),
+            direction: text(options.direction),
+            value: text(options.percent),
+            window: text(options.within),
+            repeat: text(options.repeat),
+            expires: text(options.expires),
+            note: text(options.note),
+            regularHoursOnly: options["regular-hours-only"] === true,
+            urgent: options.urgent === true,
+          },
+          args,
+        ),
+      );
     case "alert earnings":
       return fromResult(
         alertCommandFromOptions(
@@ -584,7 +642,14 @@ export function slashExample(typed: string): string {
   switch (command.name) {
     case "alert": {
       const c = command.condition;
-      const parts = [`/alert ${c.kind}`, `ticker:${command.symbol}`];
+      const parts = [`/alert ${c.kind === "window" ? "move" : c.kind}`, `ticker:${command.symbol}`];
+      if (c.kind === "window") {
+        parts.push(
+          `percent:${c.percent}`,
+          `within:${formatDuration(c.windowSeconds)}`,
+          `direction:${c.direction === "move" ? "either" : c.direction}`,
+        );
+      }
       if (c.kind === "price") parts.push(`condition:${c.direction}`, `value:${c.target}`);
       if (c.kind === "percent") {
         parts.push(`condition:${c.direction}`, `value:${c.percent}`);
@@ -663,6 +728,41 @@ export function slashExample(typed: string): string {
   }
 }
 
+/** The windows `/alert move` offers first. */
+const USUAL_WINDOWS: ReadonlyArray<{ name: string; value: string }> = [
+  { name: "5 minutes", value: "5m" },
+  { name: "15 minutes", value: "15m" },
+  { name: "30 minutes", value: "30m" },
+  { name: "1 hour", value: "1h" },
+  { name: "4 hours", value: "4h" },
+  { name: "1 day", value: "1d" },
+];
+
+/** `90 minutes`, `2 hours`, `1 day`. */
+function spelledWindow(seconds: number): string {
+  const [size, unit] =
+    seconds % 86_400 === 0
+      ? [seconds / 86_400, "day"]
+      : seconds % 3600 === 0
+        ? [seconds / 3600, "hour"]
+        : [seconds / 60, "minute"];
+  return `${size} ${unit}${size === 1 ? "" : "s"}`;
+}
+
+/**
+ * `within` of `/alert move` as the user types it: the usual windows that start with what was typed, or the window
+ * typed (`90m`, `2 hours`) when it is one the grammar takes; nothing for a window it would refuse.
+ */
+export function windowChoices(typed: string): Array<{ name: string; value: string }> {
+  const query = typed.trim().toLowerCase();
+  const usual = USUAL_WINDOWS.filter((w) => w.value.startsWith(query) || w.name.startsWith(query));
+  if (usual.length > 0) return usual;
+  const read = readWindow(query.replace(/\s+/g, ""));
+  if (!read.ok) return [];
+  const value = formatDuration(read.value);
+  return [USUAL_WINDOWS.find((w) => w.value === value) ?? { name: spelledWindow(read.value), value }];
+}
+
 /** Help written in slash commands, from the declarations themselves. */
 export function helpText(topic: string | null): string {
   if (topic === "import") {
@@ -674,9 +774,10 @@ export function helpText(topic: string | null): string {
   }
   if (topic === "alert") {
     return [
-      "**/alert** — price, percent, trailing or earnings alerts",
+      "**/alert** — price, percent, move-within-a-window, trailing or earnings alerts",
       "`/alert price ticker:AAPL condition:above value:200` — above, below, or cross a level",
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
+      "`/alert move ticker:AAPL percent:3 within:1h` — a move within a window (5m to 1d): `direction:up` from the window's low, `direction:down` from its high, either way unless you pick; with `repeat` it fires again after the cooldown whenever the move holds",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
       "`/alert earnings ticker:AAPL` — a message the evening before each earnings release and when results are due",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",

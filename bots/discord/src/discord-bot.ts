@@ -38,7 +38,7 @@ import {
   RESTJSONErrorCodes,
   type User,
 } from "discord.js";
-import { helpText, type OptionValue, requestFromSlash, slashExample } from "./commands.ts";
+import { helpText, type OptionValue, requestFromSlash, slashExample, windowChoices } from "./commands.ts";
 
 export interface DiscordBotOptions {
   token: string;
@@ -366,11 +366,13 @@ export class DiscordBot {
     const query = String(focused.value).trim();
     const subcommand = interaction.options.getSubcommand(false);
     const lookup =
-      focused.name === "alert"
-        ? this.#alertChoicesFor(interaction, subcommand, query)
-        : interaction.commandName === "watchlist" && subcommand === "remove"
-          ? this.#watchlistChoices(this.#autocompleteActor(interaction.user.id), query)
-          : this.#tickerChoices(query);
+      focused.name === "within"
+        ? Promise.resolve(windowChoices(query))
+        : focused.name === "alert"
+          ? this.#alertChoicesFor(interaction, subcommand, query)
+          : interaction.commandName === "watchlist" && subcommand === "remove"
+            ? this.#watchlistChoices(this.#autocompleteActor(interaction.user.id), query)
+            : this.#tickerChoices(query);
     const choices = await withDeadline(lookup, this.#options.autocompleteDeadlineMs ?? 2000).catch(
       (error: unknown) => {
         this.#options.logger.warn({ err: error, option: focused.name }, "autocomplete lookup failed");

@@ -163,6 +163,37 @@ describe("/alert percent and /alert trailing", () => {
   });
 });
 
+describe("/alert move", () => {
+  it("sets a move within a window, offers windows as the user types, and /alert edit changes its window", async () => {
+    const user = newUser();
+    const offered = await stack.fake
+      .autocomplete(user, "alert move", { ticker: "AAPL", percent: "3", within: "4" }, "within")
+      .choices();
+    expect(offered).toEqual([{ name: "4 hours", value: "4h" }]);
+    const reply = await stack.fake
+      .slashCommand(user, "alert move", { ticker: "AAPL", percent: "3", within: "1h", repeat: "1h" })
+      .reply();
+    expect(reply.content, JSON.stringify(stack.logs().slice(-5))).toMatch(
+      /^✅ Alert set: AAPL moves 3% within 1h · repeats every 1h\n/,
+    );
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    expect(alert?.condition).toEqual({ kind: "window", direction: "move", percent: 3, windowSeconds: 3600 });
+
+    const list = await stack.fake.slashCommand(user, "alert list").reply();
+    expect(list.content).toMatch(/1\. AAPL moves 3% within 1h/);
+    const edited = await stack.fake
+      .slashCommand(user, "alert edit", { alert: "1", level: "within 4h" })
+      .reply();
+    expect(edited.content).toMatch(/^✏️ Changed: AAPL moves 3% within 4h/);
+    expect(edited.content).toMatch(/Was moves 3% within 1h/);
+    const refused = await stack.fake
+      .slashCommand(user, "alert move", { ticker: "AAPL", percent: "3", within: "3m", direction: "down" })
+      .reply();
+    expect(refused.content).toMatch(/at least 5 minutes/);
+    expect(refused.content).toContain("/alert move ticker:AAPL percent:3 within:1h direction:down");
+  });
+});
+
 describe("/alert earnings", () => {
   it("creates an earnings alert with its note, naming the next release from the pricing calendar", async () => {
     const user = newUser();
