@@ -23,7 +23,7 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const registered = world.telegram.commands();
     expect(registered.map((c) => c.command)).toEqual(COMMAND_HELP.map((c) => c.name));
     expect(registered.find((c) => c.command === "alert")?.description).toMatch(
-      /price, percent, trailing or earnings/,
+      /price, percent, move-within-a-window \(up 3% within 1h\), trailing or earnings/,
     );
   });
 
@@ -63,6 +63,31 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const alert = await world.say(ivy, "/help alert");
     expect(alert.text).toMatch(/^\/alert TICKER CONDITION \[options\]\nConditions: above 200 · below 150/);
     expect(alert.text).toContain("trail up $5");
+    expect(alert.text).toContain("moves 3% within 1h");
+    expect(alert.text).toContain("Windows from 5m to 1d (24h), in whole minutes");
+  });
+
+  it("sets a move within a window, lists it as typed, and /edit changes its window or its percentage", async () => {
+    const wes = { id: 1019, first_name: "Wes" };
+    const set = await world.say(wes, "/alert AMD up 3% within 1h repeat 1h");
+    expect(set.text).toMatch(
+      /^✅ Alert set: AMD up 3% within 1h · repeats every 1h\nAMD is at \$[\d,.]+ now\.$/,
+    );
+    const [alert] = await world.alertsOf(wes);
+    expect(alert).toMatchObject({
+      condition: { kind: "window", direction: "up", percent: 3, windowSeconds: 3600 },
+      repeat: { cooldownSeconds: 3600 },
+    });
+    const list = await world.say(wes, "/alerts");
+    expect(list.text).toContain("1. AMD up 3% within 1h · repeats every 1h");
+    const window = await world.say(wes, "/edit 1 within 15m");
+    expect(window.text).toMatch(/^✏️ Changed: AMD up 3% within 15m/);
+    const percent = await world.say(wes, "/edit 1 4%");
+    expect(percent.text).toMatch(/^✏️ Changed: AMD up 4% within 15m/);
+    const refused = await world.say(wes, "/alert AMD up 3% within 3m");
+    expect(refused.text).toBe(
+      "A window must be at least 5 minutes (5m); 3m is shorter\nExample: /alert AMD up 3% within 1h",
+    );
   });
 
   it("sets every kind of alert, with options, from chat commands", async () => {
