@@ -136,11 +136,11 @@ async function waitForDms(user: FakeUserInput, count: number): Promise<RecordedM
   );
 }
 
-async function publishTicks(prices: number[]): Promise<void> {
+async function publishTicks(prices: number[], symbol = "KO"): Promise<void> {
   const start = Date.now();
   await producer.publish(
     TOPIC_PRICE_TICKS,
-    prices.map((price, i) => ({ value: { v: 1 as const, symbol: "KO", price, ts: start + i } })),
+    prices.map((price, i) => ({ value: { v: 1 as const, symbol, price, ts: start + i } })),
   );
 }
 
@@ -232,5 +232,46 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     expect(live).toHaveLength(1);
     expect(live[0]).toMatchObject({ symbol: "KO", condition: above.condition, note: "breakout" });
     expect((await world.alerts.getAlert("5001", above.id)).status).toBe("triggered");
+  });
+
+  it("a move within a window fires once when a tick completes it, naming the window's low it rose from", async () => {
+    const cleo = { id: 5011, first_name: "Cleo" };
+    // WMT starts at $68.00 in the simulated universe; the window is read from the ticks the matcher sees.
+    const window = await alertBy(cleo, "/alert WMT moves 3% within 1h");
+    expect(window.condition).toEqual({ kind: "window", direction: "move", percent: 3, windowSeconds: 3600 });
+
+    // Inside the move: the low is 67.50 and the high 69.10, never 3% apart (a rise needs 69.53, a fall 67.03).
+    await publishTicks([68, 69, 67.5, 69.1], "WMT");
+    // A sentinel on the same symbol, fired by a tick that is inside the move too: once its DM is out, every
+    // tick before it has been matched.
+    const sentinel = { id: 5012, first_name: "Sentinel" };
+    await alertBy(sentinel, "/alert WMT below 67.6");
+    await publishTicks([67.55], "WMT");
+    await waitForDms(sentinel, 1);
+    expect(dmsTo(cleo)).toEqual([]);
+
+    // 69.60 is 3.11% above the window's low of 67.50: exactly one DM, naming the window and its low.
+    await publishTicks([69.6], "WMT");
+    const [dm] = await waitForDms(cleo, 1);
+    const withoutTime = (text: string) => text.replace(/ · \d{4}-\d\d-\d\d \d\d:\d\d UTC/g, " · <time>");
+    expect(withoutTime(dm!.text!).split("\n")).toEqual([
+      "🔔 WMT is up 3.1% from its 1h low of $67.50 (now $69.60)",
+      "Price: $69.60 · <time>",
+      "1h low: $67.50",
+      expect.stringMatching(/^Level: \$69\.5[23]$/),
+      "Move: +$2.10 (+3.11%) from the 1h low",
+    ]);
+    expect(buttonsOf(dm!)).toEqual([`rearm:${window.id}`, `delete:${window.id}`]);
+    await waitFor("the firing recorded", async () =>
+      (await world.alertsOf(cleo)).every((a) => a.status === "triggered"),
+    );
+
+    // Further moves do not fire the one-shot alert again.
+    await publishTicks([72, 65], "WMT");
+    const late = { id: 5013, first_name: "Late" };
+    await alertBy(late, "/alert WMT above 80");
+    await publishTicks([81], "WMT");
+    await waitForDms(late, 1);
+    expect(firingsTo(cleo)).toHaveLength(1);
   });
 });
