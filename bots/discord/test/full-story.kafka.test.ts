@@ -158,4 +158,64 @@ describe("slash command → matcher → DM", () => {
     expect(live[0]).toMatchObject({ symbol: "ZM", condition: alert!.condition, note: "breakout" });
     expect((await stack.alerts.getAlert(user.id, alert!.id)).status).toBe("triggered");
   });
+
+  it("a fall within a window set with /alert move fires once when a tick completes it, naming the window's high", async () => {
+    const user = newUser("window");
+    // SHOP starts at $68.00 in the simulated universe; the window is read from the ticks the matcher sees.
+    const created = await stack.fake
+      .slashCommand(user, "alert move", { ticker: "SHOP", percent: "3", within: "15m", direction: "down" })
+      .reply();
+    expect(created.content).toMatch(/Alert set: SHOP down 3% within 15m/);
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    expect(alert?.condition).toEqual({ kind: "window", direction: "down", percent: 3, windowSeconds: 900 });
+    await waitFor("the alert in the matcher's index", () => matcher.holds(alert!.id));
+
+    // Inside the move: the high is 70.00, and no tick is 3% below it (that takes 67.90).
+    const now = Date.now();
+    const tick = (price: number, i: number) => ({
+      value: { v: 1 as const, symbol: "SHOP", price, ts: now + i },
+    });
+    await producer.publish(TOPIC_PRICE_TICKS, [68, 70, 68.5, 69].map(tick));
+    // A sentinel fired by a tick inside the move: once its DM is out, every tick before it has been matched.
+    const sentinelUser = newUser("sentinel");
+    const sentinelSet = await stack.fake
+      .slashCommand(sentinelUser, "alert price", { ticker: "SHOP", condition: "above", value: "69.5" })
+      .reply();
+    expect(sentinelSet.content).toMatch(/Alert set/);
+    const [sentinel] = await stack.alerts.listAlerts(sentinelUser.id);
+    await waitFor("the sentinel in the index", () => matcher.holds(sentinel!.id));
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(69.6, 4)]);
+    await stack.fake.waitForDms(sentinelUser, 1, 45_000);
+    expect(stack.fake.dmsTo(user)).toHaveLength(0);
+
+    // 67.80 is 3.14% below the window's high of 70.00: exactly one DM, naming the window and its high.
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(67.8, 5)]);
+    const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
+    expect(dm?.embeds[0]).toMatchObject({
+      title: "🔔 SHOP is down 3.1% from its 15m high of $70.00 (now $67.80)",
+      fields: [
+        { name: "Price", value: `$67.80 · <t:${Math.floor((now + 5) / 1000)}:f>`, inline: true },
+        { name: "15m high", value: "$70.00", inline: true },
+        { name: "Level", value: "$67.90", inline: true },
+        { name: "Move", value: "-$2.20 (-3.14%) from the 15m high", inline: true },
+      ],
+    });
+    await waitFor(
+      "the firing recorded",
+      async () => (await stack.alerts.getAlert(user.id, alert!.id)).status === "triggered",
+    );
+
+    // Further falls do not fire the one-shot alert again.
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(64, 6)]);
+    const lateUser = newUser("late");
+    const lateSet = await stack.fake
+      .slashCommand(lateUser, "alert price", { ticker: "SHOP", condition: "above", value: "80" })
+      .reply();
+    expect(lateSet.content).toMatch(/Alert set/);
+    const [late] = await stack.alerts.listAlerts(lateUser.id);
+    await waitFor("the late sentinel in the index", () => matcher.holds(late!.id));
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(81, 7)]);
+    await stack.fake.waitForDms(lateUser, 1, 45_000);
+    expect(stack.fake.dmsTo(user)).toHaveLength(1);
+  });
 });
