@@ -33,6 +33,25 @@ describe("reading an import file", () => {
     });
   });
 
+  it("reads a move within a window as typed, and refuses a window out of range with the grammar's reason", () => {
+    const file = `${HEADER}alert,AMD,down 2.5% within 15m,1h,,dip,,yes,\nalert,AMD,moves 3% within 2d,,,,,,\nalert,AMD,above 200 within 1h,,,,,,\n`;
+    const result = read(file);
+    expect(result.ok && result.lines[0]).toMatchObject({
+      kind: "alert",
+      command: {
+        symbol: "AMD",
+        condition: { kind: "window", direction: "down", percent: 2.5, windowSeconds: 900 },
+        repeat: { cooldownSeconds: 3600 },
+        note: "dip",
+        urgent: true,
+      },
+    });
+    expect(result.ok && result.lines.slice(1).map((l) => (l.kind === "refused" ? l.why : l.kind))).toEqual([
+      "a window can be at most 1 day (1d or 24h); 2d is longer",
+      expect.stringMatching(/^only a percentage move takes a window/),
+    ]);
+  });
+
   it("takes the formula guard off: a guarded condition or note reads as written", () => {
     const file = writeCsv([
       ["type", "symbol", "condition", "note"],

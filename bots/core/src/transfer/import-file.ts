@@ -233,5 +233,6 @@ function alertLine(label: string, now: Date, fields: AlertFields): ImportLine {
 }
 
 function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  // "Above what price?", "A window …" (the article too), but not a ticker ("AAPL is …").
+  return /^([A-Z][a-z]|A )/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
