@@ -161,7 +161,9 @@ describe("slash command → matcher → DM", () => {
 
   it("a fall within a window set with /alert move fires once when a tick completes it, naming the window's high", async () => {
     const user = newUser("window");
-    // SHOP starts at $68.00 in the simulated universe; the window is read from the ticks the matcher sees.
+    // SHOP starts at $68.00 in the simulated universe; the window is read from the ticks the matcher sees. Those
+    // include minutes an earlier run on the same broker left in alerts.runtime (window history is replayed), so
+    // the story wants a broker of its own, as vitest's global setup and `npm test` give it.
     const created = await stack.fake
       .slashCommand(user, "alert move", { ticker: "SHOP", percent: "3", within: "15m", direction: "down" })
       .reply();
@@ -186,7 +188,7 @@ describe("slash command → matcher → DM", () => {
     await waitFor("the sentinel in the index", () => matcher.holds(sentinel!.id));
     await producer.publish(TOPIC_PRICE_TICKS, [tick(69.6, 4)]);
     await stack.fake.waitForDms(sentinelUser, 1, 45_000);
-    expect(stack.fake.dmsTo(user)).toHaveLength(0);
+    expect(stack.fake.dmsTo(user).map((dm) => dm.embeds[0]?.title)).toEqual([]);
 
     // 67.80 is 3.14% below the window's high of 70.00: exactly one DM, naming the window and its high.
     await producer.publish(TOPIC_PRICE_TICKS, [tick(67.8, 5)]);
