@@ -190,6 +190,8 @@ describe("moves within a window", () => {
     ["/alert AAPL moves 3% within 1 hour", w("move", 3, 3600)],
     ["/alert AAPL moves 3% within an hour", w("move", 3, 3600)],
     ["/alert AAPL moves 3% within the last 45 minutes", w("move", 3, 2700)],
+    ["/alert AAPL moves 3% within the last hour", w("move", 3, 3600)],
+    ["/alert AAPL drops 5% within a day", w("down", 5, 86_400)],
     ["/alert AAPL moves 3% WITHIN 1H", w("move", 3, 3600)],
     ["/alert AAPL up 500% within 1d", w("up", 500, 86_400)],
   ])("%s", (text, condition) => {
@@ -218,6 +220,8 @@ describe("moves within a window", () => {
     ["/alert AAPL moves 3% within", /Within how long\? Give a window from 5m to 1d/],
     ["/alert AAPL moves 3% within rth", /Within how long\?/],
     ["/alert AAPL moves 3% within soon", /"soon" is not a window; write it like 15m, 1h or 1d/],
+    ["/alert AAPL moves 3% within the minute", /at least 5 minutes \(5m\); 1 minute is shorter/],
+    ["/alert AAPL moves 3% within a week", /at most 1 day/],
     ["/alert AAPL within 1h", /A window needs a move first/],
     ["/alert AAPL moves within 1h", /Moves by how much within the window\?/],
     ["/alert AAPL above 200 within 1h", /Only a percentage move takes a window/],

@@ -645,7 +645,7 @@ function refuseBasisWithWindow(symbol: string, direction: "up" | "down" | "move"
   );
 }
 
-/** The window after `within`: `1h`, `15 minutes`, `an hour`, `the last 4h`; 5m to 1d in whole minutes. */
+/** The window after `within`: `1h`, `15 minutes`, `an hour`, `the last 4h`, `the last hour`; 5m to 1d in whole minutes. */
 function readWindowWords(words: Words, example: string): number {
   if (words.peekLower() === "the") words.next();
   if (words.peekLower() === "last" || words.peekLower() === "past") words.next();
@@ -658,7 +658,11 @@ function readWindowWords(words: Words, example: string): number {
     isDurationUnit(unit)
   ) {
     words.next();
-    text = `1${words.next()}`;
+    text = `1 ${words.next()}`;
+  } else if (article !== undefined && isDurationUnit(article) && !/^\d/.test(article)) {
+    // `within the last hour`, `within the day`: one of the unit.
+    words.next();
+    text = `1 ${article}`;
   } else {
     text = takeDurationText(words);
     const word = words.peekLower();
