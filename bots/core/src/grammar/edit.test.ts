@@ -41,6 +41,7 @@ describe("/edit", () => {
     ],
     ["/edit 2 within 4h", { level: { kind: "window", seconds: 14_400 } }],
     ["/edit 2 in 15 minutes", { level: { kind: "window", seconds: 900 } }],
+    ["/edit 2 within the last hour", { level: { kind: "window", seconds: 3600 } }],
     ["/edit 2 5% within 1d", { level: { kind: "percent", value: 5, windowSeconds: 86_400 } }],
     [
       "/edit 2 up 3% within 1h repeat 1h",

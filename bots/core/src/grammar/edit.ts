@@ -5,21 +5,13 @@ import {
   parseAlertRef,
   parseCondition,
   readAlertOptions,
+  readWindowWords,
   splitAlertWords,
   Words,
 } from "./parse.ts";
 import { answerOrRefusal, Refusal, refuse, valueOrRefuse } from "./refusal.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
-import {
-  isDurationUnit,
-  looksLikePercent,
-  readCooldown,
-  readExpiry,
-  readNote,
-  readPercent,
-  readPrice,
-  readWindow,
-} from "./values.ts";
+import { looksLikePercent, readCooldown, readExpiry, readNote, readPercent, readPrice } from "./values.ts";
 
 // `/edit N …`: the create grammar's own readers (conditions from parse.ts, options from readAlertOptions, values
 // from values.ts) after an alert reference, so a level or an option reads the same in both commands.
@@ -143,19 +135,7 @@ const WITHIN_WORDS = new Set(["within", "in"]);
 
 /** The window after `within` in an edit, read as in `/alert` (5m to 1d, whole minutes). */
 function editWindow(words: Words, ref: AlertRef, level: string): number {
-  const example = editExample(ref, level);
-  const word = words.peek();
-  const unit = words.peek(1);
-  let text: string | undefined;
-  if (word !== undefined && /^\d+(\.\d+)?$/.test(word) && unit !== undefined && isDurationUnit(unit)) {
-    words.next();
-    text = `${word}${words.next()}`;
-  } else if (word !== undefined && !OPTION_WORDS.has(word.toLowerCase())) {
-    text = words.next();
-  }
-  if (text === undefined)
-    refuse("Within how long? Give a window from 5m to 1d after within, like 1h.", example);
-  return valueOrRefuse(readWindow(text), example);
+  return readWindowWords(words, editExample(ref, level));
 }
 
 function editExample(ref: AlertRef, level = "above 210"): string {

@@ -646,7 +646,7 @@ function refuseBasisWithWindow(symbol: string, direction: "up" | "down" | "move"
 }
 
 /** The window after `within`: `1h`, `15 minutes`, `an hour`, `the last 4h`, `the last hour`; 5m to 1d in whole minutes. */
-function readWindowWords(words: Words, example: string): number {
+export function readWindowWords(words: Words, example: string): number {
   if (words.peekLower() === "the") words.next();
   if (words.peekLower() === "last" || words.peekLower() === "past") words.next();
   const article = words.peekLower();
