@@ -1,6 +1,6 @@
 // The alert service's internal API as in-process adapters, for a process that runs the alert service itself
 // (the standalone): the same use cases the HTTP routes call, without a loopback request.
-import type { Alert } from "@tickerbell/contracts";
+import type { Alert, WindowHistory } from "@tickerbell/contracts";
 import { MAX_INTERNAL_PAGE } from "@tickerbell/contracts";
 import type { RunningAlertService } from "./service.ts";
 
@@ -14,9 +14,11 @@ export interface InProcessSnapshotRequest {
 /** The matcher's AlertSnapshotSource: GET /v1/internal/alerts with its barrier, called directly. */
 export function inProcessSnapshots(service: Pick<RunningAlertService, "alerts" | "runtime">) {
   return {
-    async *activeAlerts(
-      request: InProcessSnapshotRequest,
-    ): AsyncIterable<{ alerts: readonly Alert[]; changeSeqs: Readonly<Record<string, string>> }> {
+    async *activeAlerts(request: InProcessSnapshotRequest): AsyncIterable<{
+      alerts: readonly Alert[];
+      changeSeqs: Readonly<Record<string, string>>;
+      windowHistories: Readonly<Record<string, WindowHistory>>;
+    }> {
       await service.runtime.awaitApplied(
         new Map([...request.runtimeOffsets].map(([p, offset]) => [p, BigInt(offset)] as const)),
       );
@@ -24,7 +26,8 @@ export function inProcessSnapshots(service: Pick<RunningAlertService, "alerts" |
       let after: string | null = null;
       do {
         const page = await service.alerts.page("active", after, MAX_INTERNAL_PAGE, share);
-        yield { alerts: page.alerts, changeSeqs: page.changeSeqs };
+        const windowHistories = after === null ? await service.runtime.windowHistories(share) : {};
+        yield { alerts: page.alerts, changeSeqs: page.changeSeqs, windowHistories };
         after = page.nextAfter;
       } while (after !== null);
     },

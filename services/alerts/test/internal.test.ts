@@ -235,6 +235,49 @@ describe("storing the matcher's runtime state (alerts.runtime)", () => {
     expect(refused.status).toBe(400);
   });
 
+  it("keeps each symbol's latest window history and hands it, by partition, to a matcher on the first page", async () => {
+    const minute = Date.parse("2026-07-01T14:00:00Z");
+    const history = (symbol: string, asOfTick: string, minutes: [number, number, number][]) =>
+      h.service.runtime.apply([
+        {
+          event: { v: 1, kind: "windowHistory", symbol, asOfTick, minutes },
+          partition: partitionForKey(symbol, 6),
+          offset: nextOffset++,
+        },
+      ]);
+    const symbols = ["WHA", "WHB", "WHC", "WHD", "WHE", "WHF", "WHG"];
+    for (const symbol of symbols)
+      expect(await history(symbol, "5", [[minute, 101, 99]])).toMatchObject({ histories: 1 });
+    // A later tick replaces it; a former owner's late write of an earlier tick does not.
+    await history("WHA", "9", [
+      [minute, 102, 98],
+      [minute + 60_000, 103, 100],
+    ]);
+    expect(await history("WHA", "7", [[minute, 150, 50]])).toMatchObject({ histories: 0 });
+    const wanted = new Set([partitionForKey("WHA", 6)]);
+    const first = InternalAlertPageSchema.parse(
+      (
+        await h.api(
+          "GET",
+          `/v1/internal/alerts?status=active&limit=1000&partitions=${[...wanted].join(",")}&partitionCount=6`,
+          { token: "internal" },
+        )
+      ).body,
+    );
+    const listed = first.windowHistories ?? {};
+    expect(listed.WHA).toEqual({
+      asOfTick: "9",
+      minutes: [
+        [minute, 102, 98],
+        [minute + 60_000, 103, 100],
+      ],
+    });
+    expect(Object.keys(listed).sort()).toEqual(
+      symbols.filter((s) => wanted.has(partitionForKey(s, 6))).sort(),
+    );
+    expect(Object.keys(listed).length).toBeLessThan(symbols.length);
+  });
+
   it("hands out firings that no bot reported on after the grace period, once per grace period", async () => {
     const created = await create("firer", { repeat: { cooldownSeconds: 60 } });
     const alert = (await h.api("GET", `/v1/alerts/${created.id}`, { as: "firer" })).body as Alert;

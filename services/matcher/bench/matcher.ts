@@ -246,6 +246,56 @@ console.log(
 );
 if (!naiveAgrees) throw new Error("the reference evaluator and the index disagree on the prefix");
 
+// --- 20% of the alerts of the new kinds, and what each kind costs ----------------------------------------
+// The same alerts with a fifth of them replaced by moves within a window, over the same ticks; checked against the
+// reference evaluator on a prefix. Then each kind alone (the alerts of that kind in this mix) in its own index:
+// CPU per tick over an index with no alerts is what that kind costs.
+const NEW_KINDS_SHARE = 0.2;
+gc();
+let mixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
+forEachAlert((alert) => mixedIndex!.upsert(alert), { newKinds: NEW_KINDS_SHARE });
+const mixedRun = runTicks(mixedIndex, ticks, TICKS);
+mixedIndex = null;
+gc();
+const mixedNaive = new ReferenceMatcher();
+if (naivePrefix > 0) forEachAlert((alert) => mixedNaive.upsert(alert), { newKinds: NEW_KINDS_SHARE });
+const mixedNaiveRun = runTicks(mixedNaive, ticks, naivePrefix, NAIVE_MAX_MS);
+const mixedAgrees = agrees(mixedNaiveRun, mixedRun);
+console.log(
+  `with ${NEW_KINDS_SHARE * 100}% new kinds: index ${Math.round(rate(mixedRun))} ticks/s, ${mixedRun.firings} firings; reference over ${mixedNaiveRun.ticks} ticks matches: ${mixedAgrees}`,
+);
+if (!mixedAgrees) throw new Error("with the new kinds, the reference evaluator and the index disagree");
+gc();
+const emptyRun = runTicks(new AlertIndex(), ticks, TICKS);
+const perKind: Record<
+  string,
+  { alerts: number; ticksPerSec: number; cpuNsPerTick: number; costNsPerTick: number }
+> = {};
+for (const kind of ["price", "percent", "trailing", "window"] as const) {
+  gc();
+  let alone: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
+  let count = 0;
+  forEachAlert(
+    (alert) => {
+      if (alert.condition.kind !== kind) return;
+      alone!.upsert(alert);
+      count++;
+    },
+    { newKinds: NEW_KINDS_SHARE },
+  );
+  const run = runTicks(alone, ticks, TICKS);
+  alone = null;
+  perKind[kind] = {
+    alerts: count,
+    ticksPerSec: Math.round(rate(run)),
+    cpuNsPerTick: Math.round((run.cpuMs * 1e6) / run.ticks),
+    costNsPerTick: Math.round(((run.cpuMs - emptyRun.cpuMs) * 1e6) / run.ticks),
+  };
+  console.log(
+    `  ${kind} alone: ${count} alerts, ${perKind[kind].ticksPerSec} ticks/s, ${perKind[kind].costNsPerTick} ns per tick over an empty index`,
+  );
+}
+
 const ticksPerSec = rate(indexRun);
 const baselineTicksPerSec = rate(baselineRun);
 const naiveTicksPerSec = naiveRun.ticks > 0 ? rate(naiveRun) : null;
@@ -262,11 +312,21 @@ const result = {
     baselineTicksPerSec: Math.round(rate(fixedBaselineRun)),
     speedupOverBaseline: Math.round((rate(fixedIndexRun) / rate(fixedBaselineRun)) * 10) / 10,
   },
+  newKinds: {
+    share: NEW_KINDS_SHARE,
+    ticksPerSec: Math.round(rate(mixedRun)),
+    firings: mixedRun.firings,
+    referenceTicks: mixedNaiveRun.ticks,
+    referenceEventsMatchIndex: mixedAgrees,
+    emptyIndexCpuNsPerTick: Math.round((emptyRun.cpuMs * 1e6) / emptyRun.ticks),
+    perKind,
+  },
   bytesPerAlert: Math.round(indexMemory.perAlert * 10) / 10,
   serviceBytesPerAlert: Math.round(serviceMemory.perAlert * 10) / 10,
   buildMs: Math.round(buildMs),
   targets: {
     ticksPerSec: ticksPerSec >= 1_000_000,
+    newKindsTicksPerSec: rate(mixedRun) >= 1_000_000,
     fasterThanBaseline: ticksPerSec >= 2 * baselineTicksPerSec,
     serviceBytesPerAlert: serviceMemory.perAlert <= 400,
   },

@@ -1,6 +1,7 @@
 // The matcher benchmark's workload, generated from a seed so that every design under test sees exactly the same
 // alerts and ticks: 1,000,000 alerts over 5,000 symbols (Zipf popularity for both alerts and ticks), a
-// 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low).
+// 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low); and
+// the same with 20% of the alerts replaced by the new kinds (moves within a window of 5 minutes to a day).
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
 import { readUuid } from "../src/alert-id.ts";
@@ -62,11 +63,20 @@ function uuidFrom(random: () => number): string {
   return readUuid(Uint32Array.of(a, (b & 0xffff0fff) | 0x4000, (c & 0x3fffffff) | 0x80000000, d), 0);
 }
 
-/** Calls `visit` with each of the ALERTS alerts, generated one at a time from the seed. */
-export function forEachAlert(visit: (alert: Alert) => void): void {
+/** Window lengths of the new kinds' share: 5 minutes to a day. */
+const WINDOW_SECONDS = [300, 900, 1800, 3600, 4 * 3600, 86_400];
+
+/**
+ * Calls `visit` with each of the ALERTS alerts, generated one at a time from the seed. `newKinds`: the share of
+ * them that are of the kinds computed from the stream (moves within a window) instead of the seed's three.
+ */
+export function forEachAlert(visit: (alert: Alert) => void, options: { newKinds?: number } = {}): void {
   const random = rng(SEED);
   const symbolOf = zipfSampler(SYMBOLS, random);
   const runMs = TICKS; // one tick per ms
+  const newKinds = options.newKinds ?? 0;
+  // Its own stream, so the rest of the workload is the same alerts with or without the new kinds.
+  const newKindRandom = rng(SEED + 3);
   for (let i = 0; i < ALERTS; i++) {
     const s = symbolOf();
     const reference = openingPrices[s]!;
@@ -99,6 +109,15 @@ export function forEachAlert(visit: (alert: Alert) => void): void {
           random() < 0.7
             ? { unit: "percent", value: percent }
             : { unit: "amount", value: Math.round(reference * percent) / 100 },
+      };
+    }
+    if (newKinds > 0 && newKindRandom() < newKinds) {
+      const dirRoll = newKindRandom();
+      condition = {
+        kind: "window",
+        direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
+        percent: Math.round((0.3 + newKindRandom() * 4.7) * 10) / 10,
+        windowSeconds: WINDOW_SECONDS[Math.floor(newKindRandom() * WINDOW_SECONDS.length)]!,
       };
     }
     visit(

@@ -49,7 +49,7 @@ import {
 } from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
-import { SymbolWindows } from "./symbol-windows.ts";
+import { SymbolWindows, type WindowView } from "./symbol-windows.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
 import type { Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
 
@@ -196,6 +196,8 @@ interface SymbolEntry {
  */
 class WindowGroup {
   readonly windowSeconds: number;
+  /** The symbol's window of this length, kept up to date as ticks are recorded. */
+  readonly window: WindowView;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
   upLevel = Number.POSITIVE_INFINITY;
@@ -205,8 +207,9 @@ class WindowGroup {
   downFrom = Number.NaN;
   downTop = -1;
 
-  constructor(windowSeconds: number, positions: PositionTable) {
+  constructor(windowSeconds: number, window: WindowView, positions: PositionTable) {
     this.windowSeconds = windowSeconds;
+    this.window = window;
     this.up = new IndexedMinHeap(positions);
     this.down = new IndexedMinHeap(positions);
   }
@@ -229,6 +232,8 @@ class Book {
   readonly trailing: (TrailingBook | null)[] = [null, null, null, null];
   /** Armed window alerts by window length (few per symbol: each is checked on every tick of the symbol). */
   readonly windows = new Map<number, WindowGroup>();
+  /** The same groups as a list, walked on every tick without an iterator. */
+  readonly windowGroups: WindowGroup[] = [];
   /**
    * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
    * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
@@ -370,6 +375,11 @@ export class AlertIndex {
     return slot < 0 ? undefined : this.#stateOf(slot);
   }
 
+  /** Whether a window alert ever joined the symbol (in any phase): its history is then worth a checkpoint. */
+  keepsWindows(symbol: string): boolean {
+    return this.#symbols.get(symbol)?.windows.tracksAny ?? false;
+  }
+
   /** The minute history the index keeps for a symbol (what a checkpoint stores for its window alerts). */
   windowHistory(symbol: string): MinuteExtremes[] {
     return this.#symbols.get(symbol)?.windows.minutes() ?? [];
@@ -377,6 +387,8 @@ export class AlertIndex {
 
   /** Merges a symbol's stored minute history in (a matcher taking the symbol over). */
   restoreWindowHistory(symbol: string, minutes: readonly MinuteExtremes[]): void {
+    // Nothing to restore makes no entry: a symbol's history starts with its first alert, as in the rule book.
+    if (minutes.length === 0) return;
     this.#entryFor(symbol).windows.merge(minutes);
   }
 
@@ -390,16 +402,17 @@ export class AlertIndex {
 
   /**
    * Matches one tick. Returns expirations (sorted by alertId) then firings (sorted by alertId); the shared
-   * empty array when nothing happened.
+   * empty array when nothing happened. `windows` false: the tick is one the restored window history already
+   * holds (a replay before its checkpoint), so it neither enters the history nor moves window alerts.
    */
-  onTick(tick: TickInput): readonly MatchEvent[] {
+  onTick(tick: TickInput, windows = true): readonly MatchEvent[] {
     this.#touched = false;
     const entry = this.#symbols.get(tick.symbol);
     if (!entry) return NO_EVENTS;
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
-    entry.windows.record(ts, high, low);
+    if (windows) entry.windows.record(ts, high, low);
     let expired: Expiration[] | null = null;
     if (entry.expiry !== null && entry.expiry.peekKey() <= ts) {
       expired = this.#expireEntry(entry, ts);
@@ -419,12 +432,14 @@ export class AlertIndex {
     const regular = entry.regularHours;
     if (regular !== null) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
-      if ((gated || regular.windows.size > 0) && this.#regularHours(ts)) {
+      if ((gated || (windows && regular.windowGroups.length > 0)) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
           this.#touched = true;
         }
-        if (regular.windows.size > 0) fired = this.#matchWindows(regular, tick, high, low, fired);
+        // After the book: a cooldown that ended there may have armed the symbol's first window alert.
+        if (windows && regular.windowGroups.length > 0)
+          fired = this.#matchWindows(regular, tick, high, low, fired);
       }
     }
     if (expired === null && fired === null) return NO_EVENTS;
@@ -535,19 +550,21 @@ export class AlertIndex {
     low: number,
     fired: Firing[] | null,
   ): Firing[] | null {
-    const history = book.entry.windows;
     const before = fired?.length ?? 0;
-    for (const group of book.windows.values()) {
-      if (group.size === 0) continue;
-      const extremes = history.windowExtremes(group.windowSeconds);
-      if (extremes === null) continue;
+    const groups = book.windowGroups;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      if (group.up.size === 0 && group.down.size === 0) continue;
+      const windowLow = group.window.low;
+      const windowHigh = group.window.high;
+      if (Number.isNaN(windowLow)) continue;
       const up = group.up;
       while (up.size > 0) {
         const top = up.peekItem();
-        if (top !== group.upTop || extremes.low !== group.upFrom) {
+        if (top !== group.upTop || windowLow !== group.upFrom) {
           group.upTop = top;
-          group.upFrom = extremes.low;
-          group.upLevel = windowUpperLevel(extremes.low, up.peekKey());
+          group.upFrom = windowLow;
+          group.upLevel = windowUpperLevel(windowLow, up.peekKey());
         }
         if (high < group.upLevel) break;
         const slot = up.pop() >> 1;
@@ -556,16 +573,16 @@ export class AlertIndex {
           group.down.remove(slot * 2 + 1);
           group.downTop = -1;
         }
-        fired = this.#fire(book, slot, "upper", group.upLevel, high, tick, extremes.low, fired);
+        fired = this.#fire(book, slot, "upper", group.upLevel, high, tick, windowLow, fired);
         this.#touched = true;
       }
       const down = group.down;
       while (down.size > 0) {
         const top = down.peekItem();
-        if (top !== group.downTop || extremes.high !== group.downFrom) {
+        if (top !== group.downTop || windowHigh !== group.downFrom) {
           group.downTop = top;
-          group.downFrom = extremes.high;
-          group.downLevel = windowLowerLevel(extremes.high, down.peekKey());
+          group.downFrom = windowHigh;
+          group.downLevel = windowLowerLevel(windowHigh, down.peekKey());
         }
         if (low > group.downLevel) break;
         const slot = down.pop() >> 1;
@@ -574,7 +591,7 @@ export class AlertIndex {
           group.up.remove(slot * 2);
           group.upTop = -1;
         }
-        fired = this.#fire(book, slot, "lower", group.downLevel, low, tick, extremes.high, fired);
+        fired = this.#fire(book, slot, "lower", group.downLevel, low, tick, windowHigh, fired);
         this.#touched = true;
       }
     }
@@ -728,6 +745,8 @@ export class AlertIndex {
     this.#firedAt[slot] = state.lastFiredAt ?? NONE;
     this.#firedPrice[slot] = state.lastFirePrice ?? NONE;
     const entry = this.#entryFor(alert.symbol);
+    // Kept from the alert's arrival whatever its phase: its history is checkpointed from then on.
+    if (isWindow(code)) entry.windows.track(this.#windowSeconds[slot]!);
     const book = this.#bookFor(entry, alert.regularHoursOnly);
     this.#bookOf[slot] = book.id;
     book.size++;
@@ -775,9 +794,9 @@ export class AlertIndex {
     const windowSeconds = this.#windowSeconds[slot]!;
     let group = book.windows.get(windowSeconds);
     if (!group) {
-      group = new WindowGroup(windowSeconds, this.#levelPositions);
+      group = new WindowGroup(windowSeconds, book.entry.windows.track(windowSeconds), this.#levelPositions);
       book.windows.set(windowSeconds, group);
-      book.entry.windows.track(windowSeconds);
+      book.windowGroups.push(group);
     }
     const code = this.#code[slot]!;
     const percent = this.#param[slot]!;

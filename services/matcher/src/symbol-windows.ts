@@ -7,14 +7,23 @@ import {
   bucketStart,
   type MinuteExtremes,
   type PriceWindowView,
+  WINDOW_BUCKET_MS,
   WINDOW_HISTORY_MS,
   type WindowExtremes,
   windowStartOf,
 } from "@tickerbell/rules";
 
+/** What a window alert reads of its window: the extremes now (NaN before any tick in it). */
+export interface WindowView {
+  readonly low: number;
+  readonly high: number;
+}
+
 /** Minutes held in absolute positions: minute number `i` lives at index `i - #base` of the arrays. */
-class WindowTracker {
+class WindowTracker implements WindowView {
   readonly windowSeconds: number;
+  low = Number.NaN;
+  high = Number.NaN;
   /** Absolute minute numbers with rising lows (front: the window's low). */
   readonly lows: number[] = [];
   /** Absolute minute numbers with falling highs (front: the window's high). */
@@ -31,6 +40,8 @@ export class SymbolWindows implements PriceWindowView {
   readonly #highs: number[] = [];
   readonly #lows: number[] = [];
   readonly #trackers = new Map<number, WindowTracker>();
+  /** The same trackers as a list: walked on every tick, without an iterator. */
+  readonly #trackerList: WindowTracker[] = [];
   /** Time as the history reads it: it never runs backwards (a late tick joins the latest minute). */
   #now = Number.NEGATIVE_INFINITY;
 
@@ -39,40 +50,45 @@ export class SymbolWindows implements PriceWindowView {
     if (ts > this.#now) this.#now = ts;
     const n = this.#starts.length;
     const latest = n === 0 ? Number.NEGATIVE_INFINITY : this.#starts[n - 1]!;
-    const minute = bucketStart(this.#now);
-    if (minute > latest) {
-      this.#starts.push(minute);
+    const trackers = this.#trackerList;
+    if (this.#now - latest >= WINDOW_BUCKET_MS) {
+      // A new minute: windows may also have moved past their oldest minutes.
+      this.#starts.push(bucketStart(this.#now));
       this.#highs.push(high);
       this.#lows.push(low);
       this.#dropExpired();
       const position = this.#base + this.#starts.length - 1;
-      for (const tracker of this.#trackers.values()) this.#admit(tracker, position, true, true);
-    } else {
-      const i = n - 1;
-      const newHigh = high > this.#highs[i]!;
-      const newLow = low < this.#lows[i]!;
-      if (newHigh) this.#highs[i] = high;
-      if (newLow) this.#lows[i] = low;
-      if (newHigh || newLow) {
-        const position = this.#base + i;
-        for (const tracker of this.#trackers.values()) this.#admit(tracker, position, newHigh, newLow);
+      for (let t = 0; t < trackers.length; t++) {
+        const tracker = trackers[t]!;
+        this.#admit(tracker, position, true, true);
+        this.#trimFront(tracker);
       }
+      return;
     }
-    for (const tracker of this.#trackers.values()) this.#trimFront(tracker);
+    const i = n - 1;
+    const newHigh = high > this.#highs[i]!;
+    const newLow = low < this.#lows[i]!;
+    if (!newHigh && !newLow) return;
+    if (newHigh) this.#highs[i] = high;
+    if (newLow) this.#lows[i] = low;
+    const position = this.#base + i;
+    for (let t = 0; t < trackers.length; t++) this.#admit(trackers[t]!, position, newHigh, newLow);
   }
 
   /** The extremes of a window length as of the last tick; null before any tick in it. */
   windowExtremes(windowSeconds: number): WindowExtremes | null {
-    const tracker = this.#trackers.get(windowSeconds) ?? this.#track(windowSeconds);
-    const low = tracker.lows[0];
-    const high = tracker.highs[0];
-    if (low === undefined || high === undefined) return null;
-    return { high: this.#highs[high - this.#base]!, low: this.#lows[low - this.#base]! };
+    const tracker = this.track(windowSeconds);
+    return Number.isNaN(tracker.low) ? null : { high: tracker.high, low: tracker.low };
   }
 
-  /** Starts keeping a window length's extremes (an alert with that window joined). */
-  track(windowSeconds: number): void {
-    if (!this.#trackers.has(windowSeconds)) this.#track(windowSeconds);
+  /** Whether any window length is kept (a window alert joined this symbol). */
+  get tracksAny(): boolean {
+    return this.#trackerList.length > 0;
+  }
+
+  /** Keeps a window length's extremes from now on (an alert with that window joined); its live view. */
+  track(windowSeconds: number): WindowView {
+    return this.#trackers.get(windowSeconds) ?? this.#track(windowSeconds);
   }
 
   /** The minutes held, oldest first: what a checkpoint stores. */
@@ -100,16 +116,23 @@ export class SymbolWindows implements PriceWindowView {
     }
     this.#now = Math.max(this.#now, starts.at(-1)!);
     this.#dropExpired();
-    for (const windowSeconds of [...this.#trackers.keys()]) this.#track(windowSeconds);
+    for (const tracker of this.#trackerList) this.#rebuild(tracker);
   }
 
-  /** Builds a window length's deques from the minutes held. */
   #track(windowSeconds: number): WindowTracker {
     const tracker = new WindowTracker(windowSeconds);
     this.#trackers.set(windowSeconds, tracker);
+    this.#trackerList.push(tracker);
+    this.#rebuild(tracker);
+    return tracker;
+  }
+
+  /** Builds a window length's deques from the minutes held. */
+  #rebuild(tracker: WindowTracker): void {
+    tracker.lows.length = 0;
+    tracker.highs.length = 0;
     for (let i = 0; i < this.#starts.length; i++) this.#admit(tracker, this.#base + i, true, true);
     this.#trimFront(tracker);
-    return tracker;
   }
 
   /** A minute's high (low) rose (fell): minutes behind it that it outdoes can never be the extreme again. */
@@ -120,12 +143,14 @@ export class SymbolWindows implements PriceWindowView {
       const deque = tracker.highs;
       while (deque.length > 0 && this.#highs[deque[deque.length - 1]! - this.#base]! <= value) deque.pop();
       deque.push(position);
+      tracker.high = this.#highs[deque[0]! - this.#base]!;
     }
     if (low) {
       const value = this.#lows[i]!;
       const deque = tracker.lows;
       while (deque.length > 0 && this.#lows[deque[deque.length - 1]! - this.#base]! >= value) deque.pop();
       deque.push(position);
+      tracker.low = this.#lows[deque[0]! - this.#base]!;
     }
   }
 
@@ -135,6 +160,10 @@ export class SymbolWindows implements PriceWindowView {
       position < this.#base || this.#starts[position - this.#base]! < from;
     while (tracker.lows.length > 0 && outside(tracker.lows[0]!)) tracker.lows.shift();
     while (tracker.highs.length > 0 && outside(tracker.highs[0]!)) tracker.highs.shift();
+    const low = tracker.lows[0];
+    const high = tracker.highs[0];
+    tracker.low = low === undefined ? Number.NaN : this.#lows[low - this.#base]!;
+    tracker.high = high === undefined ? Number.NaN : this.#highs[high - this.#base]!;
   }
 
   /** Forgets minutes no window can read any more (older than a day and a minute). */

@@ -1,5 +1,6 @@
 // A matcher restarted from the stored record — the way production restarts it — fires exactly what an
-// uninterrupted run fires. Random repeating alerts of every kind on random tick streams; at random points the
+// uninterrupted run fires. Random repeating alerts of every kind (window alerts with the minute history the
+// matcher checkpoints beside their states) on random tick streams; at random points the
 // matcher checkpoints, stops and restarts, or crashes (leaves without a checkpoint) and restarts. The new
 // instance loads the alerts from the real alert service (PostgreSQL), which stored the runtime state the old one
 // wrote to alerts.runtime, and replays the ticks since the last commit. Every triggerId must reach the
@@ -91,6 +92,12 @@ const conditionArb: fc.Arbitrary<AlertCondition> = fc.oneof(
       }),
     ),
   }),
+  fc.record({
+    kind: fc.constant("window" as const),
+    direction: fc.constantFrom("up" as const, "down" as const, "move" as const),
+    percent: fc.integer({ min: 20, max: 300 }).map((p) => p / 100),
+    windowSeconds: fc.constantFrom(300, 900, 3600),
+  }),
 );
 
 const alertArb = fc.record({
@@ -149,6 +156,7 @@ async function settle(run: Run): Promise<void> {
 }
 
 let firingsChecked = 0;
+let windowFiringsChecked = 0;
 let restartsChecked = 0;
 
 describe("a matcher restarted from the stored record", () => {
@@ -236,8 +244,9 @@ describe("a matcher restarted from the stored record", () => {
                   ...(spread === undefined ? {} : { high: price + spread, low: price - spread }),
                 };
                 for (const event of reference.onTick(tick)) {
-                  if (event.type === "fired")
-                    expected.push({ triggerId: event.triggerId, price: event.price } as Notification);
+                  if (event.type !== "fired") continue;
+                  expected.push({ triggerId: event.triggerId, price: event.price } as Notification);
+                  if (event.condition.kind === "window") windowFiringsChecked++;
                 }
                 await bus.publish(TOPIC_PRICE_TICKS, [{ value: tick }]);
                 await settle(run);
@@ -296,6 +305,7 @@ describe("a matcher restarted from the stored record", () => {
     // The property must have had something to compare: firings, across restarts.
     expect(firingsChecked).toBeGreaterThan(10);
     expect(restartsChecked).toBeGreaterThan(5);
+    expect(windowFiringsChecked).toBeGreaterThan(3);
   }, 600_000);
 });
 

@@ -694,7 +694,7 @@ export interface paths {
           side?: "upper" | "lower" | undefined;
           level?: number | undefined;
           lastPrice?: number | undefined;
-          referenceKind?: "previousClose" | "whenSet" | "lastFiring" | undefined;
+          referenceKind?: "previousClose" | "whenSet" | "lastFiring" | "window" | undefined;
           extreme?: number | null | undefined;
           rearm?: {
             at: string;
@@ -767,7 +767,7 @@ export interface paths {
             side?: "upper" | "lower" | undefined;
             level?: number | undefined;
             lastPrice?: number | undefined;
-            referenceKind?: "previousClose" | "whenSet" | "lastFiring" | undefined;
+            referenceKind?: "previousClose" | "whenSet" | "lastFiring" | "window" | undefined;
             extreme?: number | null | undefined;
             rearm?: {
               at: string;
@@ -915,6 +915,12 @@ export interface paths {
           changeSeqs: {
             [key: string]: string;
           };
+          windowHistories?: {
+            [key: string]: {
+              asOfTick: string | null;
+              minutes: (((number) | (number))[])[];
+            };
+          } | undefined;
         };
         "400": components["schemas"]["Error"];
         "401": components["schemas"]["Error"];
@@ -990,7 +996,7 @@ export interface components {
         price: number;
         firedAt: string;
         referencePrice: number;
-        referenceKind: "previousClose" | "whenSet" | "lastFiring" | null;
+        referenceKind: "previousClose" | "whenSet" | "lastFiring" | "window" | null;
         moveAbs: number;
         movePercent: number;
         level: number | null;

@@ -107,7 +107,8 @@ export const WindowConditionSchema = z
       .max(MAX_PERCENT_MOVE, `percent must be at most ${MAX_PERCENT_MOVE}`),
     windowSeconds: z
       .number()
-      .int("the window is a whole number of seconds")
+      .int("the window is a whole number of minutes, in seconds")
+      .multipleOf(60, "the window is a whole number of minutes")
       .min(MIN_WINDOW_SECONDS, "the window must be at least 5 minutes")
       .max(MAX_WINDOW_SECONDS, "the window must be at most 1 day"),
   })

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AlertSchema, AlertStatusSchema } from "./alerts.ts";
 import { IdSchema } from "./common.ts";
+import { WindowHistorySchema } from "./runtime.ts";
 
 // Bodies of the alert service's internal API (matcher and pricing service, internal token only).
 
@@ -53,6 +54,11 @@ export const InternalAlertPageSchema = z.object({
    * `seq` is at most `changeSeqs[symbol]`. A symbol without an entry has had no change yet.
    */
   changeSeqs: z.record(z.string(), z.string().regex(/^\d+$/)),
+  /**
+   * First page only: per symbol of the requested partitions, the minute history its window alerts read, as the
+   * last matcher checkpointed it. Absent or `{}` on later pages.
+   */
+  windowHistories: z.record(z.string(), WindowHistorySchema).optional(),
 });
 export type InternalAlertPage = z.infer<typeof InternalAlertPageSchema>;
 

@@ -70,3 +70,47 @@ export const AlertRuntimeEventSchema = z.object({
   levelsRevision: z.number().int().nonnegative().optional(),
 });
 export type AlertRuntimeEvent = z.infer<typeof AlertRuntimeEventSchema>;
+
+/** One minute of a symbol's price history: its start (epoch ms), highest and lowest price. */
+export const MinuteExtremesSchema = z.tuple([
+  EpochMillisSchema,
+  z.number().positive().finite(),
+  z.number().positive().finite(),
+]);
+
+/** A day and a minute of minutes, the most a window alert reads (see @tickerbell/rules window.ts). */
+export const MAX_WINDOW_HISTORY_MINUTES = 1442;
+
+/** A symbol's minute history as a matcher held it after a tick: what window alerts read. */
+export const WindowHistorySchema = z
+  .object({
+    /** The prices.ticks offset (in the symbol's partition) after which it holds; null before any tick. */
+    asOfTick: OffsetSchema.nullable(),
+    minutes: z.array(MinuteExtremesSchema).max(MAX_WINDOW_HISTORY_MINUTES),
+  })
+  .strict();
+export type WindowHistory = z.infer<typeof WindowHistorySchema>;
+
+/**
+ * `alerts.runtime` also carries, at each checkpoint, the minute history of every symbol with window alerts whose
+ * history changed: the alert service keeps the latest per symbol, and a matcher taking the symbol over starts
+ * from it (the window alerts' states are checkpointed with it, as of the same tick).
+ */
+export const WindowHistoryEventSchema = z
+  .object({
+    v: z.literal(1),
+    kind: z.literal("windowHistory"),
+    symbol: z.string(),
+    asOfTick: OffsetSchema.nullable(),
+    minutes: z.array(MinuteExtremesSchema).max(MAX_WINDOW_HISTORY_MINUTES),
+  })
+  .strict();
+export type WindowHistoryEvent = z.infer<typeof WindowHistoryEventSchema>;
+
+/** Everything on `alerts.runtime`: an alert's runtime state (and firing), or a symbol's window history. */
+export const RuntimeTopicEventSchema = z.union([WindowHistoryEventSchema, AlertRuntimeEventSchema]);
+export type RuntimeTopicEvent = z.infer<typeof RuntimeTopicEventSchema>;
+
+export function isWindowHistoryEvent(event: RuntimeTopicEvent): event is WindowHistoryEvent {
+  return "kind" in event && event.kind === "windowHistory";
+}

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { AlertChangeEventSchema, NotificationSchema, PriceTickSchema } from "./events.ts";
-import { AlertRuntimeEventSchema } from "./runtime.ts";
+import { RuntimeTopicEventSchema } from "./runtime.ts";
 import {
   type notificationTopicOf,
   TOPIC_ALERT_CHANGES,
@@ -63,9 +63,9 @@ export const TOPIC_CATALOG = {
   }),
   [TOPIC_ALERT_RUNTIME]: topic({
     name: TOPIC_ALERT_RUNTIME,
-    key: "symbol of the alert",
+    key: "symbol of the alert (or of the window history)",
     keyOf: (event) => event.symbol,
-    schema: AlertRuntimeEventSchema,
+    schema: RuntimeTopicEventSchema,
     partitions: CO_PARTITIONED_PARTITIONS,
   }),
   [NOTIFICATIONS_DISCORD]: topic({

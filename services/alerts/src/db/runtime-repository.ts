@@ -1,5 +1,12 @@
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
-import type { Alert, Notification } from "@tickerbell/contracts";
+import {
+  type Alert,
+  type AlertRuntimeEvent,
+  isWindowHistoryEvent,
+  type Notification,
+  type WindowHistory,
+  type WindowHistoryEvent,
+} from "@tickerbell/contracts";
 import { recordFieldsOf } from "@tickerbell/rules";
 import type { AppliedRuntime, RuntimeRecord, RuntimeRepository } from "../domain/ports.ts";
 import { AlertColumns } from "./alert-columns.ts";
@@ -28,8 +35,14 @@ export class MikroRuntimeRepository implements RuntimeRepository {
     // every changed row back in one statement; entity hydration and change tracking cost more than the writes.
     this.#columns ??= new AlertColumns(this.#em);
     const columns = this.#columns;
+    const histories: { event: WindowHistoryEvent; offset: bigint }[] = [];
+    const alertRecords: { event: AlertRuntimeEvent; offset: bigint }[] = [];
+    for (const { event, offset } of records) {
+      if (isWindowHistoryEvent(event)) histories.push({ event, offset });
+      else alertRecords.push({ event, offset });
+    }
     return this.#em.fork().transactional(async (em) => {
-      const ids = [...new Set(records.map((r) => r.event.alertId))].sort();
+      const ids = [...new Set(alertRecords.map((r) => r.event.alertId))].sort();
       // Locked in id order (every writer of several alerts does the same), so batches cannot deadlock.
       // `= any(array(…))` probes the primary key; `in (select … jsonb)` is planned as 100 rows and, on a table of
       // some thousands, as a scan of all of it (this file and the other repositories write their id lists so).
@@ -41,9 +54,9 @@ export class MikroRuntimeRepository implements RuntimeRepository {
       const byId = new Map(raw.map((r) => [String(r.id), columns.fromColumns(r)]));
       const changed = new Set<AlertRow>();
       const changes: PendingAlertChange[] = [];
-      const applied: AppliedRuntime = { states: 0, firings: 0, finished: 0, skipped: 0 };
+      const applied: AppliedRuntime = { states: 0, firings: 0, finished: 0, skipped: 0, histories: 0 };
       const firings: Record<string, unknown>[] = [];
-      for (const { event, offset } of records) {
+      for (const { event, offset } of alertRecords) {
         const row = byId.get(event.alertId);
         if (!row) {
           applied.skipped++;
@@ -139,6 +152,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
         );
         applied.firings = inserted.length;
       }
+      if (histories.length > 0) applied.histories = await storeHistories(em, histories, now);
       const progress = new Map<number, bigint>();
       for (const { partition, offset } of records) {
         if (offset + 1n > (progress.get(partition) ?? -1n)) progress.set(partition, offset + 1n);
@@ -162,7 +176,17 @@ export class MikroRuntimeRepository implements RuntimeRepository {
         "update alerts set state_as_of_tick = null, runtime_offset = null where runtime_offset is not null or state_as_of_tick is not null",
       );
       await em.execute("delete from runtime_offsets");
+      await em.execute("update window_histories set as_of_tick = null, runtime_offset = -1");
     });
+  }
+
+  async windowHistories(): Promise<Record<string, WindowHistory>> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ symbol: string; as_of_tick: string | null; minutes: WindowHistory["minutes"] }[]>(
+        "select symbol, as_of_tick::text as as_of_tick, minutes from window_histories",
+      );
+    return Object.fromEntries(rows.map((r) => [r.symbol, { asOfTick: r.as_of_tick, minutes: r.minutes }]));
   }
 
   async appliedOffsets(): Promise<Map<number, bigint>> {
@@ -216,6 +240,43 @@ export class MikroRuntimeRepository implements RuntimeRepository {
       return rows.map((r) => r.notification);
     });
   }
+}
+
+/**
+ * Keeps each symbol's latest history: a replayed event (an offset already applied) or one that holds after an
+ * earlier tick than the stored one (a former owner's late write) changes nothing.
+ */
+async function storeHistories(
+  em: SqlEntityManager,
+  histories: readonly { event: WindowHistoryEvent; offset: bigint }[],
+  now: Date,
+): Promise<number> {
+  const latest = new Map<string, { event: WindowHistoryEvent; offset: bigint }>();
+  for (const h of histories) latest.set(h.event.symbol, h);
+  const stored = await em.execute<{ symbol: string }[]>(
+    `insert into window_histories (symbol, as_of_tick, runtime_offset, minutes, updated_at)
+     select r.symbol, r.as_of_tick, r.runtime_offset, r.minutes, ?
+       from jsonb_to_recordset(?::jsonb) as r(symbol text, as_of_tick bigint, runtime_offset bigint, minutes jsonb)
+     on conflict (symbol) do update
+       set as_of_tick = excluded.as_of_tick, runtime_offset = excluded.runtime_offset,
+           minutes = excluded.minutes, updated_at = excluded.updated_at
+     where excluded.runtime_offset > window_histories.runtime_offset
+       and (excluded.as_of_tick is null or window_histories.as_of_tick is null
+            or excluded.as_of_tick >= window_histories.as_of_tick)
+     returning symbol`,
+    [
+      now,
+      JSON.stringify(
+        [...latest.values()].map(({ event, offset }) => ({
+          symbol: event.symbol,
+          as_of_tick: event.asOfTick,
+          runtime_offset: offset.toString(),
+          minutes: event.minutes,
+        })),
+      ),
+    ],
+  );
+  return stored.length;
 }
 
 function olderThanStored(asOfTick: string | null, stored: string | null | undefined): boolean {

@@ -1,16 +1,17 @@
 import type {
   Alert,
   AlertListStatus,
-  AlertRuntimeEvent,
   AlertStatus,
   DeliveryRecord,
   DeliveryStatus,
   Firing,
   Notification,
   Platform,
+  RuntimeTopicEvent,
   UndeliverableNotice,
   User,
   WatchlistItem,
+  WindowHistory,
 } from "@tickerbell/contracts";
 import type { AlertChangeKind } from "./alert-rules.ts";
 import type { ListPosition } from "./list-cursor.ts";
@@ -267,7 +268,7 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** One alerts.runtime event with where it sits in its partition. */
 export interface RuntimeRecord {
-  event: AlertRuntimeEvent;
+  event: RuntimeTopicEvent;
   partition: number;
   offset: bigint;
 }
@@ -279,6 +280,8 @@ export interface AppliedRuntime {
   finished: number;
   /** Events already applied (replays) or for alerts that no longer exist. */
   skipped: number;
+  /** Symbols' window histories stored. */
+  histories: number;
 }
 
 /** Where the matcher's runtime state and firings are kept (the alert service stores, the matcher decides). */
@@ -296,6 +299,8 @@ export interface RuntimeRepository {
   forgetStreamPositions(): Promise<void>;
   /** Per partition, the offset the next unapplied alerts.runtime event has. */
   appliedOffsets(): Promise<Map<number, bigint>>;
+  /** Every symbol's latest window history (symbols without window alerts have none). */
+  windowHistories(): Promise<Record<string, WindowHistory>>;
   /**
    * Firings recorded before `recordedBefore` that no bot reported an outcome for, not sent again since
    * `retryBefore`: claimed (marked re-emitted now) and returned as their notifications.

@@ -1,4 +1,5 @@
-import type { Notification } from "@tickerbell/contracts";
+import { partitionForKey } from "@tickerbell/bus";
+import type { Notification, WindowHistory } from "@tickerbell/contracts";
 import { DomainError } from "./errors.ts";
 import type { AppliedRuntime, Clock, RuntimeRecord, RuntimeRepository } from "./ports.ts";
 
@@ -62,6 +63,20 @@ export class RuntimeService {
       }
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
     }
+  }
+
+  /**
+   * The window histories of the symbols in a matcher's share (all with `share` null): what its window alerts
+   * read when it takes the symbols over.
+   */
+  async windowHistories(
+    share: { partitions: ReadonlySet<number>; count: number } | null,
+  ): Promise<Record<string, WindowHistory>> {
+    const all = await this.#repository.windowHistories();
+    if (share === null) return all;
+    return Object.fromEntries(
+      Object.entries(all).filter(([symbol]) => share.partitions.has(partitionForKey(symbol, share.count))),
+    );
   }
 
   /** Firings older than `graceMs` without a delivery outcome, claimed so no other replica sends them too. */

@@ -18,6 +18,7 @@ import { Migration20261207000000CommunityDestinations } from "./Migration2026120
 import { Migration20261207010000CommunitySettings } from "./Migration20261207010000_community_settings.ts";
 import { Migration20261208000000TwinsPerDestination } from "./Migration20261208000000_twins_per_destination.ts";
 import { Migration20261209000000TwinLookupByPlace } from "./Migration20261209000000_twin_lookup_by_place.ts";
+import { Migration20261210000000WindowHistories } from "./Migration20261210000000_window_histories.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -47,4 +48,5 @@ export const migrationsList = [
     class: Migration20261208000000TwinsPerDestination,
   },
   { name: "Migration20261209000000_twin_lookup_by_place", class: Migration20261209000000TwinLookupByPlace },
+  { name: "Migration20261210000000_window_histories", class: Migration20261210000000WindowHistories },
 ];

@@ -51,7 +51,11 @@ export class AlertSnapshotClient implements AlertSnapshotSource {
           },
         },
       );
-      yield { alerts: page.alerts, changeSeqs: first ? page.changeSeqs : {} };
+      yield {
+        alerts: page.alerts,
+        changeSeqs: first ? page.changeSeqs : {},
+        windowHistories: first ? (page.windowHistories ?? {}) : {},
+      };
       first = false;
       after = page.nextAfter;
     } while (after !== null);

@@ -11,6 +11,7 @@ import {
   type AlertChangeEvent,
   type AlertCondition,
   type AlertRuntimeEvent,
+  isWindowHistoryEvent,
   type Notification,
   notificationTopicOf,
   TOPIC_ALERT_CHANGES,
@@ -89,7 +90,7 @@ async function setup(options: { failures?: number; failing?: RegExp } = {}) {
     groupId: "runtime-recorder",
     topics: [TOPIC_ALERT_RUNTIME],
     handler: async (m) => {
-      runtime.push(m.value);
+      if (!isWindowHistoryEvent(m.value)) runtime.push(m.value);
     },
   });
   const recorder = await bus.subscribe({

@@ -23,6 +23,7 @@ import {
   TOPIC_ALERT_CHANGES,
   TOPIC_ALERT_RUNTIME,
   TOPIC_PRICE_TICKS,
+  type WindowHistory,
 } from "@tickerbell/contracts";
 import type { AlertIndexOptions } from "../alert-index.ts";
 import { MatcherMetrics } from "./metrics.ts";
@@ -223,15 +224,17 @@ export class MatcherService {
           const runtimeOffsets = new Map([...partitions].map((p) => [p, ends.get(p) ?? "0"] as const));
           const alerts: Alert[] = [];
           let changeSeqs: Readonly<Record<string, string>> | undefined;
+          let windowHistories: Readonly<Record<string, WindowHistory>> | undefined;
           for await (const page of this.#snapshots.activeAlerts({
             partitions: [...partitions],
             partitionCount: this.#bus.partitionsOf(TOPIC_PRICE_TICKS),
             runtimeOffsets,
           })) {
             changeSeqs ??= page.changeSeqs;
+            windowHistories ??= page.windowHistories ?? {};
             alerts.push(...page.alerts);
           }
-          this.#alerts.takeOver(partitions, alerts, changeSeqs ?? {}, tickEnds);
+          this.#alerts.takeOver(partitions, alerts, changeSeqs ?? {}, tickEnds, windowHistories ?? {});
           this.#logger.info(
             {
               partitions: [...partitions],
@@ -316,12 +319,12 @@ export class MatcherService {
     // A tick whose publish failed is still pending: its firings must be out before anything is committed.
     await this.#outgoing.flush();
     const checkpoint = this.#alerts.checkpoint(only);
-    if (checkpoint.events.length > 0) {
+    if (checkpoint.events.length > 0 || checkpoint.histories.length > 0) {
       try {
-        await this.#bus.publish(
-          TOPIC_ALERT_RUNTIME,
-          checkpoint.events.map((value) => ({ value })),
-        );
+        await this.#bus.publish(TOPIC_ALERT_RUNTIME, [
+          ...checkpoint.events.map((value) => ({ value })),
+          ...checkpoint.histories.map((value) => ({ value })),
+        ]);
       } catch (error) {
         checkpoint.failed();
         throw error;

@@ -13,6 +13,8 @@ import type {
   AlertRuntimeEvent,
   AlertRuntimeState,
   PriceTick,
+  WindowHistory,
+  WindowHistoryEvent,
 } from "@tickerbell/contracts";
 import { runtimeStateOf } from "@tickerbell/rules";
 import { AlertIndex, type AlertIndexOptions } from "../alert-index.ts";
@@ -34,6 +36,13 @@ interface OwnedPartition {
   /** Symbols whose alerts may have changed state since the last checkpoint, and alerts that left the index. */
   dirtySymbols: Set<string>;
   dirtyAlerts: Set<string>;
+  /** Symbols with window alerts whose minute history changed since the last checkpoint. */
+  dirtyHistories: Set<string>;
+  /**
+   * Per symbol, the tick its restored window history holds after: replayed ticks up to it are in it already,
+   * and the window alerts' states are as of it too, so those ticks move neither.
+   */
+  historyThrough: Map<string, bigint>;
 }
 
 /** A firing, with the definition it fired under and the state after it (null for a one-shot alert: done). */
@@ -60,6 +69,8 @@ export interface Position {
 /** What a checkpoint writes (states that changed) and, once written, commits. */
 export interface Checkpoint {
   events: AlertRuntimeEvent[];
+  /** The minute histories of symbols with window alerts that changed, as of the same ticks as `events`. */
+  histories: WindowHistoryEvent[];
   positions: Position[];
   /** The events are durable: they become the baseline of the next checkpoint. */
   written(): void;
@@ -132,8 +143,15 @@ export class OwnedAlerts {
     alerts: readonly Alert[],
     changeSeqs: Readonly<Record<string, string>>,
     tickEnds: ReadonlyMap<number, string> = new Map(),
+    windowHistories: Readonly<Record<string, WindowHistory>> = {},
   ) {
     for (const p of partitions) this.#owned.set(p, emptyPartition(BigInt(tickEnds.get(p) ?? "0")));
+    for (const [symbol, history] of Object.entries(windowHistories)) {
+      const owned = this.#owned.get(this.#partitionOf(symbol));
+      if (!owned || !partitions.has(this.#partitionOf(symbol))) continue;
+      this.#index.restoreWindowHistory(symbol, history.minutes);
+      if (history.asOfTick !== null) owned.historyThrough.set(symbol, BigInt(history.asOfTick));
+    }
     for (const [symbol, seq] of Object.entries(changeSeqs)) {
       if (partitions.has(this.#partitionOf(symbol))) this.#changeSeqs.set(symbol, BigInt(seq));
     }
@@ -162,8 +180,12 @@ export class OwnedAlerts {
     if (!owned || (owned.lastTick !== null && offset <= owned.lastTick)) return null;
     this.#join(owned, offset);
     this.#lastPrice.set(tick.symbol, tick.price);
-    const events = this.#index.onTick(tick);
+    const through = owned.historyThrough.get(tick.symbol);
+    const windows = through === undefined || offset > through;
+    if (through !== undefined && windows) owned.historyThrough.delete(tick.symbol);
+    const events = this.#index.onTick(tick, windows);
     if (this.#index.lastTickChangedState) owned.dirtySymbols.add(tick.symbol);
+    if (windows && this.#index.keepsWindows(tick.symbol)) owned.dirtyHistories.add(tick.symbol);
     owned.lastTick = offset;
     const fired: FiredAlert[] = [];
     for (const event of events) {
@@ -221,6 +243,7 @@ export class OwnedAlerts {
   checkpoint(only?: ReadonlySet<number>): Checkpoint {
     const tracked = this.#tracked;
     const events: AlertRuntimeEvent[] = [];
+    const histories: WindowHistoryEvent[] = [];
     const positions: Position[] = [];
     for (const [partition, owned] of this.#owned) {
       if (only && !only.has(partition)) continue;
@@ -246,8 +269,18 @@ export class OwnedAlerts {
       };
       for (const symbol of owned.dirtySymbols) for (const row of tracked.rowsOf(symbol)) consider(row);
       for (const alertId of owned.dirtyAlerts) consider(tracked.find(alertId));
+      for (const symbol of owned.dirtyHistories) {
+        histories.push({
+          v: 1,
+          kind: "windowHistory",
+          symbol,
+          asOfTick: owned.lastTick === null ? null : String(owned.lastTick),
+          minutes: this.#index.windowHistory(symbol).map((m) => [m[0], m[1], m[2]]),
+        });
+      }
       owned.dirtySymbols.clear();
       owned.dirtyAlerts.clear();
+      owned.dirtyHistories.clear();
       if (owned.lastTick !== null && owned.lastTick !== owned.committedTick)
         positions.push({ topic: "prices.ticks", partition, offset: String(owned.lastTick + 1n) });
       if (owned.lastChange !== null && owned.lastChange !== owned.committedChange)
@@ -255,6 +288,7 @@ export class OwnedAlerts {
     }
     return {
       events,
+      histories,
       positions,
       // By id, not row: while the write was under way an alert may have left and its row gone to another.
       written: () => {
@@ -268,6 +302,8 @@ export class OwnedAlerts {
           const row = tracked.find(event.alertId);
           if (row >= 0) this.#owned.get(tracked.partitionOf(row))?.dirtyAlerts.add(event.alertId);
         }
+        for (const history of histories)
+          this.#owned.get(this.#partitionOf(history.symbol))?.dirtyHistories.add(history.symbol);
       },
       committed: () => {
         for (const position of positions) {
@@ -376,6 +412,8 @@ function emptyPartition(replayUntil: bigint): OwnedPartition {
     joining: [],
     dirtySymbols: new Set(),
     dirtyAlerts: new Set(),
+    dirtyHistories: new Set(),
+    historyThrough: new Map(),
   };
 }
 

@@ -1,6 +1,6 @@
 // The matcher service's ports: everything it needs from the outside, injected through its constructor.
 import type { Bus } from "@tickerbell/bus";
-import type { Alert, TOPIC_CATALOG } from "@tickerbell/contracts";
+import type { Alert, TOPIC_CATALOG, WindowHistory } from "@tickerbell/contracts";
 
 export type MatcherBus = Bus<typeof TOPIC_CATALOG>;
 
@@ -18,6 +18,8 @@ export interface AlertSnapshotPage {
   alerts: readonly Alert[];
   /** First page only: per symbol, the alerts.changes seq the snapshot reflects (replays up to it are stale). */
   changeSeqs: Readonly<Record<string, string>>;
+  /** First page only: per symbol, the minute history its window alerts read, as last checkpointed. */
+  windowHistories?: Readonly<Record<string, WindowHistory>>;
 }
 
 /** The alert service's record of the active alerts (GET /v1/internal/alerts), page by page. */

@@ -15,7 +15,7 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
       tags: ["internal"],
       summary: "A page of alerts by status in id order (the matcher's start-up snapshot)",
       description:
-        "The first page (no `after`) carries changeSeqs: per symbol, the highest alerts.changes seq committed before the page was read, so a consumer that loads the snapshot from the first page on may drop replayed changes with a seq at most that of their symbol. Later pages carry {}. With `partitions` and `partitionCount`, only alerts whose symbol falls in those partitions of the co-partitioned topics. With `runtimeOffsets`, the first page is answered only once alerts.runtime is applied up to those offsets (503 `runtime_not_applied` after 30 s): every alert then carries the runtime state its matcher last wrote.",
+        "The first page (no `after`) carries changeSeqs: per symbol, the highest alerts.changes seq committed before the page was read, so a consumer that loads the snapshot from the first page on may drop replayed changes with a seq at most that of their symbol. Later pages carry {}. The first page also carries windowHistories: per symbol of the share, the minute history its window alerts read, as the last matcher checkpointed it. With `partitions` and `partitionCount`, only alerts whose symbol falls in those partitions of the co-partitioned topics. With `runtimeOffsets`, the first page is answered only once alerts.runtime is applied up to those offsets (503 `runtime_not_applied` after 30 s): every alert then carries the runtime state its matcher last wrote.",
       request: { query: InternalAlertsQuerySchema },
       responses: { 200: jsonResponse(InternalAlertPageSchema, "One page"), ...errorResponses(503) },
     }),
@@ -27,7 +27,10 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
         partitions === undefined || partitionCount === undefined
           ? null
           : { partitions: new Set(partitions.split(",").map(Number)), count: partitionCount };
-      return c.json(await alerts.page(status, after ?? null, limit, wanted), 200);
+      const page = await alerts.page(status, after ?? null, limit, wanted);
+      // Read after the barrier, like the alerts: the histories hold as of the states the alerts carry.
+      const windowHistories = after === undefined ? await runtime.windowHistories(wanted) : {};
+      return c.json({ ...page, windowHistories }, 200);
     },
   );
 
