@@ -1,4 +1,5 @@
 import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
+import { regularHoursRefusal } from "@tickerbell/rules";
 import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
@@ -26,6 +27,10 @@ export async function editAlert(
   command: EditCommand,
 ): Promise<Reply> {
   const alert = await deps.findAlert(ctx, command.ref);
+  if (command.regularHoursOnly === true) {
+    const why = regularHoursRefusal(alert.symbol);
+    if (why !== null) return { text: why };
+  }
   const update: UpdateAlertRequest = {
     ...(command.note === undefined ? {} : { note: command.note }),
     ...(command.repeat === undefined ? {} : { repeat: command.repeat }),

@@ -7,7 +7,7 @@ import {
   type MarketContext,
   type UpdateAlertRequestSchema,
 } from "@tickerbell/contracts";
-import { type AlertBaseline, planAlert as rulesPlanAlert } from "@tickerbell/rules";
+import { type AlertBaseline, regularHoursRefusal, planAlert as rulesPlanAlert } from "@tickerbell/rules";
 import type { z } from "zod";
 import { DomainError } from "./errors.ts";
 
@@ -46,6 +46,13 @@ export function checkExpiry(expiresAt: string | null, now: Date): void {
   }
 }
 
+/** `regularHoursOnly` is for stocks: a crypto or forex symbol does not trade the US stock session (400). */
+export function checkRegularHours(symbol: string, regularHoursOnly: boolean | undefined): void {
+  if (regularHoursOnly !== true) return;
+  const why = regularHoursRefusal(symbol);
+  if (why !== null) throw new DomainError("invalid", "regular_hours_not_applicable", why, { symbol });
+}
+
 export function isOpen(alert: Pick<Alert, "status">): boolean {
   return alert.status === "active" || alert.status === "paused";
 }
@@ -64,6 +71,7 @@ export function applyUpdate(
       { status: alert.status },
     );
   }
+  checkRegularHours(alert.symbol, update.regularHoursOnly);
   const next: Alert = { ...alert };
   if (update.condition !== undefined && update.market !== undefined)
     Object.assign(next, rebased(alert, update.condition, update.market));

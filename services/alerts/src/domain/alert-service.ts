@@ -14,6 +14,7 @@ import {
   applyUpdate,
   cancel,
   checkExpiry,
+  checkRegularHours,
   expire,
   isOpen,
   planAlert,
@@ -98,6 +99,7 @@ export class AlertService {
     }
     const now = this.#clock.now();
     checkExpiry(command.expiresAt, now);
+    checkRegularHours(command.symbol, command.regularHoursOnly);
     const baseline = planAlert(command);
     const alert: Alert = {
       id: randomUUID(),
