@@ -25,6 +25,22 @@ const FinnhubSearchSchema = z.object({
     }),
   ),
 });
+/** `/crypto/symbol` and `/forex/symbol`: every pair of one exchange, e.g. `BINANCE:BTCUSDT` shown as `BTC/USDT`. */
+const FinnhubPairListSchema = z.array(
+  z.object({
+    description: z.string(),
+    displaySymbol: z.string(),
+    symbol: z.string(),
+  }),
+);
+
+/** One crypto or forex pair of an exchange, as Finnhub lists it. */
+export interface ExchangePair {
+  symbol: string;
+  displaySymbol: string;
+  description: string;
+}
+
 const FinnhubMarketStatusSchema = z.object({
   exchange: z.string(),
   holiday: z.string().nullable().optional(),
@@ -118,6 +134,25 @@ export class FinnhubRestClient {
   async search(query: string, priority: CallPriority): Promise<SymbolMatch[]> {
     const body = FinnhubSearchSchema.parse(await this.#get("/search", { q: query }, priority));
     return body.result.map((r) => ({ symbol: r.symbol, description: r.description, type: r.type ?? "" }));
+  }
+
+  /** Every pair Finnhub lists for a crypto exchange (`binance`, `coinbase`, `kraken`, …): one call, a long list. */
+  async cryptoSymbols(exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    return this.#pairs("/crypto/symbol", exchange, priority);
+  }
+
+  /** Every pair Finnhub lists for a forex broker (`oanda`, …). */
+  async forexSymbols(exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    return this.#pairs("/forex/symbol", exchange, priority);
+  }
+
+  async #pairs(path: string, exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    const parsed = FinnhubPairListSchema.safeParse(await this.#get(path, { exchange }, priority));
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") ?? "";
+      throw new FinnhubRemoteError(path, 200, `unreadable symbol list (at ${where})`);
+    }
+    return parsed.data;
   }
 
   async marketStatus(priority: CallPriority): Promise<MarketStatus> {
