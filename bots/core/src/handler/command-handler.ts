@@ -432,7 +432,8 @@ export class CommandHandler {
         text: [
           "*/alert TICKER CONDITION [options]*",
           "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
-          'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (regular hours only)',
+          'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (stocks: US regular hours only)',
+          "Tickers: AAPL, BRK.B, or crypto and forex pairs as exchanges write them: BINANCE:BTCUSDT, COINBASE:BTC-USD, OANDA:EUR_USD (crypto trades around the clock, forex Sunday to Friday 17:00 New York)",
           "",
           ...ALERT_EXAMPLES.map((e) => `  ${e}`),
         ].join("\n"),
