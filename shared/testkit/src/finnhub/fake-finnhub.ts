@@ -483,7 +483,9 @@ export class FakeFinnhub {
           }));
         return { status: 200, body: { earningsCalendar } };
       }
-      case "/stock/candle": {
+      case "/stock/candle":
+      case "/crypto/candle":
+      case "/forex/candle": {
         if (!this.#candleAccess) {
           record(403);
           return { status: 403, body: { error: FINNHUB_NO_ACCESS_MSG } };
