@@ -79,6 +79,30 @@ describe("crypto and forex pairs, end to end", () => {
     expect(telegram.messagesTo(sam.id).filter((m) => m.text?.startsWith("🔔"))).toHaveLength(1);
   }, 90_000);
 
+  it("a Discord alert on COINBASE:BTC-USD set with discord.js's slash command is DMed as an embed on a Saturday trade", async () => {
+    const ray = { id: "300000000000000070" };
+    const set = await discord
+      .slashCommand(ray, "alert price", { ticker: "coinbase:btc-usd", condition: "below", value: "95000" })
+      .reply();
+    expect(set.content).toMatch(/Alert set: COINBASE:BTC-USD below \$95,000\.00/);
+    await finnhub.waitFor(
+      () => finnhub.subscriptions().includes("COINBASE:BTC-USD"),
+      "pair subscribed",
+      30_000,
+    );
+    finnhub.pushTrade("COINBASE:BTC-USD", 94_900.25, { ts: SATURDAY_NOON + 60_000, volume: 0.1 });
+    const [dm] = await discord.waitForDms(ray, 1, 30_000);
+    expect(dm?.embeds[0]).toMatchObject({
+      title: expect.stringMatching(/^🔔 COINBASE:BTC-USD fell below \$95,000\.00/),
+      fields: expect.arrayContaining([
+        expect.objectContaining({
+          name: "Price",
+          value: expect.stringMatching(/^\$94,900\.25 · <t:\d+:f>$/),
+        }),
+      ]),
+    });
+  }, 90_000);
+
   it("refuses rth on a pair in Telegram and on Discord's regular-hours-only option, saying why", async () => {
     const kim = { id: 5252, first_name: "Kim" };
     telegram.userSends(kim, "/alert OANDA:EUR_USD above 1.2 rth");
