@@ -24,6 +24,8 @@ describe("SymbolSchema", () => {
     ["oanda:eur_usd", "OANDA:EUR_USD"],
     ["KRAKEN:XBTUSD", "KRAKEN:XBTUSD"],
     [" $binance:ethusdt ", "BINANCE:ETHUSDT"],
+    // Binance glues long pairs: up to 20 characters after the exchange.
+    ["BINANCE:1MBABYDOGEUSDT", "BINANCE:1MBABYDOGEUSDT"],
   ])("normalises %j to %s", (raw, expected) => {
     expect(SymbolSchema.parse(raw)).toBe(expected);
   });
