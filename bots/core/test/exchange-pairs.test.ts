@@ -116,6 +116,13 @@ describe("crypto and forex pairs", () => {
       .updateAlert(user, alert!.id, { regularHoursOnly: true })
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 400, code: "regular_hours_not_applicable" });
+    // Nor can a pair become an earnings alert.
+    expect((await say(user, "/edit 1 earnings")).text).toMatch(
+      /BINANCE:BTCUSDT is crypto: it has no earnings/,
+    );
+    expect((await say(user, "/alert OANDA:EUR_USD earnings")).text).toMatch(
+      /OANDA:EUR_USD is forex: it has no earnings/,
+    );
     // Other edits of the pair go through.
     expect((await say(user, "/edit 1 below 88000")).text).toMatch(
       /^✏️ Changed: BINANCE:BTCUSDT below \$88,000\.00/,

@@ -86,4 +86,25 @@ describe("exchange pairs on the alert API", () => {
     expect(res.status, res.text).toBe(201);
     expect(res.body.regularHoursOnly).toBe(true);
   });
+
+  it("refuses an earnings alert on a pair, on create and as an edit of its condition (400 with the reason)", async () => {
+    const user = "earnings-pair";
+    const refused = await h.api("POST", "/v1/alerts", {
+      as: user,
+      body: btc({ condition: { kind: "earnings" } }),
+    });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: "earnings_not_applicable",
+      details: { symbol: "BINANCE:BTCUSDT" },
+    });
+    expect(refused.body.error.message).toMatch(/BINANCE:BTCUSDT is crypto: it has no earnings releases/);
+    const created = await h.api("POST", "/v1/alerts", { as: user, body: btc() });
+    const edit = await h.api("PATCH", `/v1/alerts/${created.body.id}`, {
+      as: user,
+      body: { condition: { kind: "earnings" }, market: { last: 97_000 } },
+    });
+    expect(edit.status, edit.text).toBe(400);
+    expect(edit.body.error.code).toBe("earnings_not_applicable");
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assetClassOf, hasVolume, regularHoursRefusal } from "./asset-class.ts";
+import { assetClassOf, earningsRefusal, hasVolume, regularHoursRefusal } from "./asset-class.ts";
 import { isForexOpen, isMarketOpen, sessionAt } from "./market-hours.ts";
 
 describe("assetClassOf", () => {
@@ -38,6 +38,16 @@ describe("regularHoursRefusal", () => {
       /BINANCE:BTCUSDT is crypto.*around the clock.*rth/,
     );
     expect(regularHoursRefusal("OANDA:EUR_USD")).toMatch(/OANDA:EUR_USD is forex.*Sunday to Friday.*rth/);
+  });
+});
+
+describe("earningsRefusal", () => {
+  it("lets stocks have earnings alerts and refuses them on pairs", () => {
+    expect(earningsRefusal("AAPL")).toBeNull();
+    expect(earningsRefusal("BINANCE:BTCUSDT")).toBe(
+      "BINANCE:BTCUSDT is crypto: it has no earnings releases; earnings alerts are for stocks.",
+    );
+    expect(earningsRefusal("OANDA:EUR_USD")).toMatch(/^OANDA:EUR_USD is forex: it has no earnings/);
   });
 });
 

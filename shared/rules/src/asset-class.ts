@@ -55,3 +55,13 @@ export function regularHoursRefusal(symbol: string): string | null {
       : "forex trades from Sunday to Friday 17:00 New York";
   return `${symbol} is ${assetClass}: ${hours}, so regular-hours-only (rth) applies to stocks only; leave out rth.`;
 }
+
+/**
+ * Why an earnings alert cannot be set on the symbol, or null when it can: only companies report earnings, so
+ * crypto and forex pairs have none (an alert on them would wait forever).
+ */
+export function earningsRefusal(symbol: string): string | null {
+  const assetClass = assetClassOf(symbol);
+  if (assetClass === "stock") return null;
+  return `${symbol} is ${assetClass}: it has no earnings releases; earnings alerts are for stocks.`;
+}

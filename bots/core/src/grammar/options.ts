@@ -6,6 +6,7 @@ import {
   MAX_COMMAND_LENGTH,
   MAX_LEVELS_PER_COMMAND,
   parseCommand,
+  refuseEarnings,
   refuseRegularHours,
 } from "./parse.ts";
 import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
@@ -126,6 +127,7 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
 
 function buildCondition(input: AlertOptionsInput, symbol: string): AlertCondition {
   if (input.kind === "earnings") {
+    refuseEarnings(symbol);
     if (present(input.repeat) !== undefined || input.regularHoursOnly === true)
       refuse(
         "An earnings alert already comes back every quarter, at set times: leave out repeat and rth.",

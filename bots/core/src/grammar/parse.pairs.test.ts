@@ -93,3 +93,21 @@ describe("rth is refused for crypto and forex", () => {
     expect(ok).toMatchObject({ ok: true, command: { symbol: "BINANCE:BTCUSDT", regularHoursOnly: false } });
   });
 });
+
+describe("earnings are refused for crypto and forex", () => {
+  it.each([
+    ["/alert BINANCE:BTCUSDT earnings", /BINANCE:BTCUSDT is crypto: it has no earnings releases/],
+    ["/alert OANDA:EUR_USD earnings", /OANDA:EUR_USD is forex: it has no earnings releases/],
+  ])("%s", (text, message) => {
+    const result = parse(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(message);
+  });
+
+  it("through structured options too (Discord's /alert earnings)", () => {
+    const result = alertCommandFromOptions({ kind: "earnings", symbol: "coinbase:btc-usd" }, { now });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toMatch(/COINBASE:BTC-USD is crypto: it has no earnings/);
+    expect(command("/alert AAPL earnings")).toMatchObject({ condition: { kind: "earnings" } });
+  });
+});

@@ -5,7 +5,7 @@ import {
   MAX_WATCHLIST_BATCH,
   MAX_WEBHOOK_URL_LENGTH,
 } from "@tickerbell/contracts";
-import { regularHoursRefusal } from "@tickerbell/rules";
+import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { parseManyOrOne } from "./bulk.ts";
 import {
   type AlertCommand,
@@ -447,6 +447,7 @@ function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand
       `/alert ${symbol} earnings`,
     );
   }
+  if (condition.kind === "earnings") refuseEarnings(symbol);
   if (alert.regularHoursOnly) refuseRegularHours(symbol);
   if (condition.kind !== "price" || levels.length === 1) return alert;
   const targets = [...new Set(levels)];
@@ -708,6 +709,12 @@ function parseExpiry(words: Words, now: Date, example: string): string {
   // A word that is neither is left to readExpiry, so both grammars say the same.
   const text = /^\d{4}-/.test(word) ? (words.next() ?? word) : (takeDurationText(words) ?? word);
   return valueOrRefuse(readExpiry(text, now), example);
+}
+
+/** Refuses an earnings alert on a symbol that has no earnings (crypto, forex), with the reason. */
+export function refuseEarnings(symbol: string): void {
+  const why = earningsRefusal(symbol);
+  if (why !== null) refuse(why, `/alert ${symbol} up 5%`);
 }
 
 /** Refuses `rth` on a symbol that does not trade the US stock session (crypto, forex), with the reason. */

@@ -1,5 +1,5 @@
 import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
-import { regularHoursRefusal } from "@tickerbell/rules";
+import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
@@ -42,6 +42,8 @@ export async function editAlert(
   if (command.level !== null) {
     const condition = conditionFor(alert, command.level);
     if (typeof condition === "string") return { text: condition };
+    const noEarnings = condition.kind === "earnings" ? earningsRefusal(alert.symbol) : null;
+    if (noEarnings !== null) return { text: noEarnings };
     if (JSON.stringify(condition) !== JSON.stringify(alert.condition)) {
       const quote = await deps.prices.quote(alert.symbol);
       if (!quote)

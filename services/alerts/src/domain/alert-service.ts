@@ -13,6 +13,7 @@ import {
   type AlertUpdate,
   applyUpdate,
   cancel,
+  checkEarnings,
   checkExpiry,
   checkRegularHours,
   expire,
@@ -100,6 +101,7 @@ export class AlertService {
     const now = this.#clock.now();
     checkExpiry(command.expiresAt, now);
     checkRegularHours(command.symbol, command.regularHoursOnly);
+    checkEarnings(command.symbol, command.condition);
     const baseline = planAlert(command);
     const alert: Alert = {
       id: randomUUID(),
