@@ -34,6 +34,9 @@ describe("matchPairs", () => {
     expect(matchPairs(LISTINGS, "coinbase").map((m) => m.symbol)).toEqual(["COINBASE:BTC-USD"]);
     expect(matchPairs(LISTINGS, "binance:eth").map((m) => m.symbol)).toEqual(["BINANCE:ETHBTC"]);
     expect(matchPairs(LISTINGS, "  ")).toEqual([]);
+    // One or two letters match pairs, not names ("a" is in nearly every exchange's name).
+    expect(matchPairs(LISTINGS, "a")).toEqual([]);
+    expect(matchPairs(LISTINGS, "et").map((m) => m.symbol)).toEqual(["BINANCE:ETHBTC"]);
     expect(matchPairs(LISTINGS, "btc", 1)).toHaveLength(1);
   });
 });

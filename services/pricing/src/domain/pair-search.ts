@@ -28,7 +28,8 @@ export function pairType(symbol: string): string {
 
 /**
  * Pairs matching what a user typed, best first: `BINANCE:ETH` matches symbols starting with it; otherwise the pair
- * (`BTCUSDT`, `btc-usd`, `EUR/USD`) or its base (`BTC`, `EUR`) from the start, or the exchange's description.
+ * (`BTCUSDT`, `btc-usd`, `EUR/USD`) or its base (`BTC`, `EUR`) from the start, or (from three letters) the
+ * exchange's description.
  * Listings the symbol pattern would refuse (Tickerbell could not set an alert on them) are left out.
  */
 export function matchPairs(
@@ -50,7 +51,8 @@ export function matchPairs(
       if (key.length > 0 && own === key) rank = 0;
       else if (key.length > 0 && own.startsWith(key)) rank = 1;
       else if (listing.displaySymbol.toUpperCase().startsWith(q)) rank = 1;
-      else if (listing.description.toUpperCase().includes(q)) rank = 2;
+      // By name only from three letters: "a" is in nearly every exchange's name.
+      else if (q.length >= 3 && listing.description.toUpperCase().includes(q)) rank = 2;
       else rank = -1;
     }
     if (rank >= 0) ranked.push({ listing, rank, order });
