@@ -30,8 +30,8 @@ const TICKER_WORDS: Readonly<Record<string, "first" | "byLetter" | "all">> = {
   unwatch: "all",
 };
 
-/** What a ticker being typed looks like: letters, digits, dots and dashes, maybe after a `$`. */
-const TICKER_PREFIX = /^\$?[A-Za-z0-9.-]*$/;
+/** What a ticker being typed looks like: letters, digits, dots and dashes (a pair's `:` and `_` too), maybe after a `$`. */
+const TICKER_PREFIX = /^\$?[A-Za-z0-9.:_-]*$/;
 
 /** A lookup slower than this completes from what is known: Tab must answer while the user waits. */
 const SEARCH_DEADLINE_MS = 1500;

@@ -38,6 +38,10 @@ describe("console completion", () => {
     // `/delete AAPL` deletes every alert on a ticker.
     expect(await completer.complete("/delete aap")).toEqual([["AAPL "], "aap"]);
     expect(await completer.complete("/pause nfl")).toEqual([["NFLX "], "nfl"]);
+    // Crypto and forex pairs, prefix and all.
+    expect(await completer.complete("/alert binance:b")).toEqual([["BINANCE:BTCUSDT "], "binance:b"]);
+    expect(await completer.complete("/price OANDA:EUR")).toEqual([["OANDA:EUR_USD "], "OANDA:EUR"]);
+    expect(await completer.complete("/watch oanda:eur_u")).toEqual([["OANDA:EUR_USD "], "oanda:eur_u"]);
   });
 
   it("offers the user's own tickers first, looked up again after a command", async () => {

@@ -69,7 +69,9 @@ function alertExtras(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommand
       o.setName("note").setDescription("Shown in the notification (up to 200 characters)"),
     )
     .addBooleanOption((o) =>
-      o.setName("regular-hours-only").setDescription("Only fire during regular trading hours"),
+      o
+        .setName("regular-hours-only")
+        .setDescription("Stocks only: fire only during US regular trading hours"),
     )
     .addBooleanOption((o) =>
       o.setName("urgent").setDescription("Notify even during your quiet hours (see /settings)"),
@@ -272,7 +274,9 @@ const alert = new SlashCommandBuilder()
         .addBooleanOption((o) =>
           o
             .setName("regular-hours-only")
-            .setDescription("True: fire only during regular trading hours; False: at any hour"),
+            .setDescription(
+              "Stocks only. True: fire only during US regular trading hours; False: at any hour",
+            ),
         )
         .addBooleanOption((o) =>
           o

@@ -63,6 +63,10 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const alert = await world.say(ivy, "/help alert");
     expect(alert.text).toMatch(/^\/alert TICKER CONDITION \[options\]\nConditions: above 200 · below 150/);
     expect(alert.text).toContain("trail up $5");
+    expect(alert.text).toContain("rth (stocks: US regular hours only)");
+    expect(alert.text).toMatch(
+      /\nTickers: AAPL, BRK\.B, or crypto and forex pairs .*BINANCE:BTCUSDT, COINBASE:BTC-USD, OANDA:EUR_USD/,
+    );
     expect(alert.text).toContain("moves 3% within 1h");
     expect(alert.text).toContain("Windows from 5m to 1d (24h), in whole minutes");
   });

@@ -15,6 +15,7 @@ import { CallBudget } from "./finnhub/call-budget.ts";
 import { FinnhubHistory } from "./finnhub/finnhub-history.ts";
 import { FinnhubMarketData } from "./finnhub/finnhub-market-data.ts";
 import { FinnhubSource } from "./finnhub/finnhub-source.ts";
+import { PairDirectory } from "./finnhub/pair-directory.ts";
 import { FinnhubRestClient } from "./finnhub/rest-client.ts";
 import { createHttpApp } from "./http/app.ts";
 import { PricingMetrics } from "./metrics.ts";
@@ -123,7 +124,8 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         ...(tuning.reconnect ? { reconnect: tuning.reconnect } : {}),
         ...(tuning.staleAfterMs ? { staleAfterMs: tuning.staleAfterMs } : {}),
       });
-    upstream = new CachedMarketData(new FinnhubMarketData(rest), tuning.cacheTtls);
+    const pairs = new PairDirectory({ rest, log: log.child({ component: "pair-directory" }) });
+    upstream = new CachedMarketData(new FinnhubMarketData(rest, pairs), tuning.cacheTtls);
     history = new FinnhubHistory(rest);
   } else {
     const feed = new SimulatedFeed({

@@ -132,6 +132,31 @@ describe("back-fill from Finnhub candles", () => {
   });
 });
 
+describe("back-fill of crypto and forex pairs", () => {
+  it("reads a crypto pair's candles from /crypto/candle and a forex pair's from /forex/candle, forex without volume", async () => {
+    const fake = await fakeFinnhub(true);
+    const threeAm = Date.UTC(2026, 5, 2, 7, 0); // Tuesday 03:00 New York: stocks shut, crypto and forex trade
+    fake.setCandles("BINANCE:BTCUSDT", "1", [
+      { t: sec(threeAm), o: 97_000, h: 97_100, l: 96_900, c: 97_050, v: 3.5 },
+    ]);
+    fake.setCandles("OANDA:EUR_USD", "1", [
+      { t: sec(threeAm), o: 1.084, h: 1.085, l: 1.083, c: 1.0845, v: 812 },
+    ]);
+    const { pricing } = await start(onFake(fake));
+    await pricing.backfiller?.request("BINANCE:BTCUSDT");
+    await pricing.backfiller?.request("OANDA:EUR_USD");
+    const btc = await bars(pricing, `/v1/bars/BINANCE%3ABTCUSDT?from=${threeAm}&to=${NOW}`);
+    expect(btc.bars).toEqual([{ t: threeAm, o: 97_000, h: 97_100, l: 96_900, c: 97_050, v: 3.5, n: 0 }]);
+    const eur = await bars(pricing, `/v1/bars/OANDA%3AEUR_USD?from=${threeAm}&to=${NOW}`);
+    expect(eur.bars).toEqual([{ t: threeAm, o: 1.084, h: 1.085, l: 1.083, c: 1.0845, v: 0, n: 0 }]);
+    const paths = (symbol: string) => [
+      ...new Set(fake.restCalls.filter((c) => c.symbol === symbol).map((c) => c.path)),
+    ];
+    expect(paths("BINANCE:BTCUSDT")).toEqual(["/crypto/candle"]);
+    expect(paths("OANDA:EUR_USD")).toEqual(["/forex/candle"]);
+  });
+});
+
 describe("back-fill of the simulated feed", () => {
   it("gives a symbol a plausible past that meets the live price", async () => {
     const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });

@@ -142,7 +142,10 @@ describe("GET /v1/bars/{symbol}", () => {
       [`/v1/bars/AAPL?resolution=1d&from=${NOW - 800 * DAY}&to=${NOW}`, /at most 2 years of daily bars/],
       ["/v1/bars/AAPL?resolution=5m", /resolution/],
       ["/v1/bars/AAPL?from=yesterday", /from \(inclusive\) is a time in epoch milliseconds/],
-      ["/v1/bars/not%20a%20ticker", /a ticker is 1-10 letters/],
+      [
+        "/v1/bars/not%20a%20ticker",
+        /a symbol is a ticker like AAPL or BRK.B, or an exchange pair like BINANCE:BTCUSDT/,
+      ],
     ];
     for (const [path, message] of cases) {
       const res = await get(pricing, path);

@@ -78,6 +78,29 @@ describe("FinnhubSource against the fake Finnhub", () => {
     expect(fake.pushTrade("MSFT", 411)).toBe(0);
   });
 
+  it("streams crypto and forex pairs; a forex trade claims no volume", async () => {
+    const { fake, source, ticks } = await harness();
+    source.subscribe(["BINANCE:BTCUSDT", "COINBASE:BTC-USD", "OANDA:EUR_USD"]);
+    await fake.waitFor(() => fake.subscriptions().length === 3, "three pairs subscribed");
+    expect(fake.subscriptions()).toEqual(["BINANCE:BTCUSDT", "COINBASE:BTC-USD", "OANDA:EUR_USD"]);
+    // Saturday 5 December 2026: crypto trades.
+    const saturday = Date.parse("2026-12-05T17:00:00Z");
+    fake.pushTrade("BINANCE:BTCUSDT", 97_250.5, { ts: saturday, volume: 0.0123 });
+    fake.pushTrade("COINBASE:BTC-USD", 97_260, { ts: saturday + 1 });
+    fake.pushTrade("OANDA:EUR_USD", 1.0851, { ts: Date.parse("2026-12-04T15:00:00Z") });
+    await eventually(() => ticks.length === 3, "three ticks");
+    expect(ticks[0]).toEqual({
+      v: 1,
+      symbol: "BINANCE:BTCUSDT",
+      price: 97_250.5,
+      ts: saturday,
+      volume: 0.0123,
+    });
+    expect(ticks[1]).toMatchObject({ symbol: "COINBASE:BTC-USD", price: 97_260, volume: 1 });
+    expect(ticks[2]).toMatchObject({ symbol: "OANDA:EUR_USD", price: 1.0851 });
+    expect(ticks[2]).not.toHaveProperty("volume");
+  });
+
   it("reconnects after a dropped socket, resubscribes, and loses no trade sent after that", async () => {
     const { fake, source, ticks, logs } = await harness();
     source.subscribe(["AAPL", "TSLA"]);

@@ -18,7 +18,7 @@ export function renderBanner(summary: StandaloneSummary, logFile: string | null)
     lines.push(
       "",
       "Type a command and press Enter. Try:",
-      "   /price AAPL",
+      "   /price AAPL BINANCE:BTCUSDT OANDA:EUR_USD   (stocks, crypto and forex pairs)",
       "   /alert AAPL move 0.5%        (fires within a minute or so on the simulated feed)",
       '   /alert AAPL above 200 note "new high"',
       "   /alerts",

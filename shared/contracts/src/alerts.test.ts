@@ -20,12 +20,43 @@ describe("SymbolSchema", () => {
     ["$tsla", "TSLA"],
     [" brk.b ", "BRK.B"],
     ["BINANCE:BTCUSDT", "BINANCE:BTCUSDT"],
+    ["COINBASE:BTC-USD", "COINBASE:BTC-USD"],
+    ["oanda:eur_usd", "OANDA:EUR_USD"],
+    ["KRAKEN:XBTUSD", "KRAKEN:XBTUSD"],
+    [" $binance:ethusdt ", "BINANCE:ETHUSDT"],
+    // Binance glues long pairs: up to 20 characters after the exchange.
+    ["BINANCE:1MBABYDOGEUSDT", "BINANCE:1MBABYDOGEUSDT"],
   ])("normalises %j to %s", (raw, expected) => {
     expect(SymbolSchema.parse(raw)).toBe(expected);
   });
 
-  it.each(["", "1ABC", "AAPL;DROP", "ÄPPLE", "A".repeat(11), "$", "AA PL"])("refuses %j", (raw) => {
+  it.each([
+    "",
+    "1ABC",
+    "AAPL;DROP",
+    "ÄPPLE",
+    "A".repeat(11),
+    "$",
+    "AA PL",
+    "BINANCE:",
+    ":BTCUSDT",
+    "OANDA:EUR__USD",
+    "OANDA:EUR_USD_",
+    "COINBASE:BTC-USD-EUR",
+    "BRK.B_C",
+    "A:B:C",
+    "OANDA:EUR_USD;DROP",
+    "BINANCE:BTC USDT",
+    `BINANCE:${"B".repeat(30)}`,
+  ])("refuses %j", (raw) => {
     expect(SymbolSchema.safeParse(raw).success).toBe(false);
+  });
+
+  it("names the accepted shapes when it refuses", () => {
+    const result = SymbolSchema.safeParse("OANDA:EUR__USD");
+    expect(result.error?.issues[0]?.message).toMatch(
+      /AAPL.*BRK\.B.*BINANCE:BTCUSDT.*COINBASE:BTC-USD.*OANDA:EUR_USD/,
+    );
   });
 });
 

@@ -145,18 +145,21 @@ export function cleanText(text: string): string {
 }
 
 /**
- * A ticker as users type it: `aapl`, `$AAPL`, ` brk.b `. Normalised to upper case without the `$`.
- * Exchange-prefixed symbols (`BINANCE:BTCUSDT`) are allowed because Finnhub uses them.
+ * A symbol as users type it: `aapl`, `$AAPL`, ` brk.b `, `binance:btcusdt`. Normalised to upper case without the `$`.
+ * Two shapes: a ticker (1-10 letters or digits starting with a letter, optionally with a `.`, `-` or `:` part, as
+ * in BRK.B), or an exchange pair as Finnhub writes crypto and forex (`BINANCE:BTCUSDT`, `COINBASE:BTC-USD`,
+ * `OANDA:EUR_USD`): the exchange, a colon, and the pair (up to 20 characters glued, or two legs joined by one
+ * `-` or `_` where the exchange writes them so). Every part is bounded, so nothing else (spaces, quotes, markup)
+ * gets through. Which class a symbol belongs to (stock, crypto, forex) is `assetClassOf` in @tickerbell/rules.
  */
-export const SYMBOL_PATTERN = /^[A-Z][A-Z0-9]{0,9}([.:-][A-Z0-9]{1,12})?$/;
+export const SYMBOL_PATTERN =
+  /^[A-Z][A-Z0-9]{0,9}(?:[.-][A-Z0-9]{1,12}|:[A-Z0-9]{1,20}|:[A-Z0-9]{1,12}[-_][A-Z0-9]{1,12})?$/;
+export const SYMBOL_SHAPES =
+  "a symbol is a ticker like AAPL or BRK.B, or an exchange pair like BINANCE:BTCUSDT, COINBASE:BTC-USD or OANDA:EUR_USD";
 export const SymbolSchema = plainText()
   .trim()
   .transform((raw) => raw.replace(/^\$/, "").toUpperCase())
-  .pipe(
-    z
-      .string()
-      .regex(SYMBOL_PATTERN, "a ticker is 1-10 letters or digits starting with a letter, like AAPL or BRK.B"),
-  );
+  .pipe(z.string().regex(SYMBOL_PATTERN, SYMBOL_SHAPES));
 export type Symbol = z.output<typeof SymbolSchema>;
 
 /** A positive, finite price below the sanity cap. */

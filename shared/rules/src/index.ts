@@ -1,3 +1,4 @@
+export * from "./asset-class.ts";
 export * from "./earnings.ts";
 export * from "./levels.ts";
 export * from "./market-hours.ts";

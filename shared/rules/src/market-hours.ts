@@ -1,3 +1,5 @@
+import { assetClassOf } from "./asset-class.ts";
+
 // US trading hours: the regular session 9:30-16:00 America/New_York (pre-market from 4:00, post-market to 20:00),
 // Monday to Friday, except NYSE full-day closures.
 // Computed from the exchange's holiday rules (no time zone database needed), plus a table of one-off closures.
@@ -158,4 +160,41 @@ export function usSessionAt(utcMs: number): UsSession {
   if (minute < PRE_MARKET_MINUTE || minute >= POST_MARKET_END_MINUTE) return null;
   if (minute < OPEN_MINUTE) return "pre-market";
   return minute < CLOSE_MINUTE ? "regular" : "post-market";
+}
+
+const FX_ROLL_MINUTE = 17 * 60;
+
+/**
+ * Whether the FX market trades at an instant: the standard FX week, from Sunday 17:00 to Friday 17:00 New York
+ * time (summer and winter alike, since it follows New York's clock), holidays included.
+ */
+export function isForexOpen(utcMs: number): boolean {
+  const local = new Date(utcMs + newYorkOffsetMs(utcMs));
+  const weekday = local.getUTCDay();
+  const minute = local.getUTCHours() * 60 + local.getUTCMinutes();
+  if (weekday === 6) return false;
+  if (weekday === 0) return minute >= FX_ROLL_MINUTE;
+  if (weekday === 5) return minute < FX_ROLL_MINUTE;
+  return true;
+}
+
+/**
+ * The session a symbol trades in at an instant, by its asset class: a stock's US equity session (pre-market,
+ * regular, post-market); crypto always `regular` (it trades around the clock); forex `regular` through the FX
+ * week. Null: that market is closed.
+ */
+export function sessionAt(symbol: string, utcMs: number): UsSession {
+  switch (assetClassOf(symbol)) {
+    case "crypto":
+      return "regular";
+    case "forex":
+      return isForexOpen(utcMs) ? "regular" : null;
+    case "stock":
+      return usSessionAt(utcMs);
+  }
+}
+
+/** Whether the symbol's market is open at an instant (a stock's regular session; crypto always; forex its week). */
+export function isMarketOpen(symbol: string, utcMs: number): boolean {
+  return sessionAt(symbol, utcMs) === "regular";
 }

@@ -1,10 +1,13 @@
 import type { AlertCondition } from "@tickerbell/contracts";
+import { regularHoursRefusal } from "@tickerbell/rules";
 import type { AlertCommand, AlertLevelsCommand, ParseResult } from "./commands.ts";
 import {
   DEFAULT_REPEAT_COOLDOWN_SECONDS,
   MAX_COMMAND_LENGTH,
   MAX_LEVELS_PER_COMMAND,
   parseCommand,
+  refuseEarnings,
+  refuseRegularHours,
 } from "./parse.ts";
 import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
 import { normalizeInput } from "./tokens.ts";
@@ -112,7 +115,8 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
   if (symbolText === undefined) refuse("Which ticker and what condition?", "/alert AAPL above 200");
   const symbol = valueOrRefuse(readSymbol(symbolText), "/alert AAPL above 200");
   const condition = buildCondition(input, symbol);
-  const example = `/alert ${symbol} above 200 repeat 1h expires 7d note "why" rth`;
+  if (input.regularHoursOnly === true) refuseRegularHours(symbol);
+  const example = `/alert ${symbol} above 200 repeat 1h expires 7d note "why"${regularHoursRefusal(symbol) === null ? " rth" : ""}`;
   return {
     name: "alert",
     symbol,
@@ -127,6 +131,7 @@ function build(input: AlertOptionsInput, now: Date): AlertCommand {
 
 function buildCondition(input: AlertOptionsInput, symbol: string): AlertCondition {
   if (input.kind === "earnings") {
+    refuseEarnings(symbol);
     if (present(input.repeat) !== undefined || input.regularHoursOnly === true)
       refuse(
         "An earnings alert already comes back every quarter, at set times: leave out repeat and rth.",

@@ -5,6 +5,7 @@ import {
   MAX_WATCHLIST_BATCH,
   MAX_WEBHOOK_URL_LENGTH,
 } from "@tickerbell/contracts";
+import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { parseManyOrOne } from "./bulk.ts";
 import {
   type AlertCommand,
@@ -449,6 +450,8 @@ function parseAlert(args: Token[], now: Date): AlertCommand | AlertLevelsCommand
       `/alert ${symbol} earnings`,
     );
   }
+  if (condition.kind === "earnings") refuseEarnings(symbol);
+  if (alert.regularHoursOnly) refuseRegularHours(symbol);
   if (condition.kind !== "price" || levels.length === 1) return alert;
   const targets = [...new Set(levels)];
   return {
@@ -673,7 +676,7 @@ export function readWindowWords(words: Words, example: string): number {
 }
 
 function parseAlertOptions(alert: AlertCommand, words: Words, now: Date): void {
-  const example = `/alert ${alert.symbol} above 200 repeat 1h expires 7d note "why" rth`;
+  const example = `/alert ${alert.symbol} above 200 repeat 1h expires 7d note "why"${regularHoursRefusal(alert.symbol) === null ? " rth" : ""}`;
   Object.assign(alert, readAlertOptions(words, now, example));
 }
 
@@ -775,6 +778,18 @@ function parseExpiry(words: Words, now: Date, example: string): string {
   // A word that is neither is left to readExpiry, so both grammars say the same.
   const text = /^\d{4}-/.test(word) ? (words.next() ?? word) : (takeDurationText(words) ?? word);
   return valueOrRefuse(readExpiry(text, now), example);
+}
+
+/** Refuses an earnings alert on a symbol that has no earnings (crypto, forex), with the reason. */
+export function refuseEarnings(symbol: string): void {
+  const why = earningsRefusal(symbol);
+  if (why !== null) refuse(why, `/alert ${symbol} up 5%`);
+}
+
+/** Refuses `rth` on a symbol that does not trade the US stock session (crypto, forex), with the reason. */
+export function refuseRegularHours(symbol: string): void {
+  const why = regularHoursRefusal(symbol);
+  if (why !== null) refuse(why, `/alert ${symbol} up 5% repeat 1h`);
 }
 
 /** `note "text" rth` takes the quoted text; an unquoted note runs to the end of the message. */

@@ -228,7 +228,7 @@ export function readDate(word: string): Read<Date> {
   return ok(date);
 }
 
-/** `aapl`, `$AAPL`, `brk.b`. Returns the normalised ticker. */
+/** `aapl`, `$AAPL`, `brk.b`, `binance:btcusdt`. Returns the normalised symbol. */
 export function readSymbol(word: string): Read<string> {
   const symbol = word.replace(/^\$/, "").toUpperCase();
   if (symbol.length === 0) return no("the ticker is missing");
@@ -236,6 +236,10 @@ export function readSymbol(word: string): Read<string> {
   const shown = word.length > 20 ? `${word.slice(0, 20)}…` : word;
   if (/^[\d.,]+$/.test(symbol))
     return no(`"${shown}" looks like a number, not a ticker; the ticker comes first`);
-  if (/^[A-Z0-9.:-]+$/.test(symbol) && symbol.length > 10) return no(`"${shown}" is too long for a ticker`);
+  if (symbol.includes(":"))
+    return no(
+      `"${shown}" is not a symbol I can read; exchange pairs look like BINANCE:BTCUSDT, COINBASE:BTC-USD or OANDA:EUR_USD`,
+    );
+  if (/^[A-Z0-9.-]+$/.test(symbol) && symbol.length > 10) return no(`"${shown}" is too long for a ticker`);
   return no(`"${shown}" is not a ticker; tickers look like AAPL, BRK.B or $TSLA`);
 }

@@ -1,4 +1,5 @@
 import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
+import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatDuration, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
@@ -26,6 +27,10 @@ export async function editAlert(
   command: EditCommand,
 ): Promise<Reply> {
   const alert = await deps.findAlert(ctx, command.ref);
+  if (command.regularHoursOnly === true) {
+    const why = regularHoursRefusal(alert.symbol);
+    if (why !== null) return { text: why };
+  }
   const update: UpdateAlertRequest = {
     ...(command.note === undefined ? {} : { note: command.note }),
     ...(command.repeat === undefined ? {} : { repeat: command.repeat }),
@@ -37,6 +42,8 @@ export async function editAlert(
   if (command.level !== null) {
     const condition = conditionFor(alert, command.level);
     if (typeof condition === "string") return { text: condition };
+    const noEarnings = condition.kind === "earnings" ? earningsRefusal(alert.symbol) : null;
+    if (noEarnings !== null) return { text: noEarnings };
     if (JSON.stringify(condition) !== JSON.stringify(alert.condition)) {
       const quote = await deps.prices.quote(alert.symbol);
       if (!quote)

@@ -68,6 +68,24 @@ describe("reading an import file", () => {
     ]);
   });
 
+  it("reads crypto and forex pairs, and refuses rth on them with the reason", () => {
+    const result = read(
+      `${HEADER}alert,binance:btcusdt,above 100000,,,,,,\nalert,OANDA:EUR_USD,above 1.2,,,,yes,,\nwatch,coinbase:btc-usd,,,,,,,\n`,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      lines: [
+        { label: "line 2", kind: "alert", command: { symbol: "BINANCE:BTCUSDT", regularHoursOnly: false } },
+        {
+          label: "line 3",
+          kind: "refused",
+          why: expect.stringMatching(/OANDA:EUR_USD is forex.*leave out rth/),
+        },
+        { label: "line 4", kind: "watch", symbol: "COINBASE:BTC-USD" },
+      ],
+    });
+  });
+
   it("refuses per line what the grammar refuses, with its reason", () => {
     const result = read(
       `${HEADER}alert,AAPL,sideways 5,,,,,,\nalert,AAPL,above 200,,2001-01-01,,,,\nalert,AAPL,above 200 210,,,,,,\nalert,AAPL,above 1,,,,maybe,,\nshort,row\nalert,AAPL,above 1,,,"bell\u0007",,,\nbuy,AAPL,,,,,,,\n`,

@@ -7,7 +7,12 @@ import {
   type MarketContext,
   type UpdateAlertRequestSchema,
 } from "@tickerbell/contracts";
-import { type AlertBaseline, planAlert as rulesPlanAlert } from "@tickerbell/rules";
+import {
+  type AlertBaseline,
+  earningsRefusal,
+  regularHoursRefusal,
+  planAlert as rulesPlanAlert,
+} from "@tickerbell/rules";
 import type { z } from "zod";
 import { DomainError } from "./errors.ts";
 
@@ -46,6 +51,20 @@ export function checkExpiry(expiresAt: string | null, now: Date): void {
   }
 }
 
+/** `regularHoursOnly` is for stocks: a crypto or forex symbol does not trade the US stock session (400). */
+export function checkRegularHours(symbol: string, regularHoursOnly: boolean | undefined): void {
+  if (regularHoursOnly !== true) return;
+  const why = regularHoursRefusal(symbol);
+  if (why !== null) throw new DomainError("invalid", "regular_hours_not_applicable", why, { symbol });
+}
+
+/** Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400). */
+export function checkEarnings(symbol: string, condition: AlertCondition | undefined): void {
+  if (condition?.kind !== "earnings") return;
+  const why = earningsRefusal(symbol);
+  if (why !== null) throw new DomainError("invalid", "earnings_not_applicable", why, { symbol });
+}
+
 export function isOpen(alert: Pick<Alert, "status">): boolean {
   return alert.status === "active" || alert.status === "paused";
 }
@@ -64,6 +83,8 @@ export function applyUpdate(
       { status: alert.status },
     );
   }
+  checkRegularHours(alert.symbol, update.regularHoursOnly);
+  checkEarnings(alert.symbol, update.condition);
   const next: Alert = { ...alert };
   if (update.condition !== undefined && update.market !== undefined)
     Object.assign(next, rebased(alert, update.condition, update.market));

@@ -13,7 +13,9 @@ import {
   type AlertUpdate,
   applyUpdate,
   cancel,
+  checkEarnings,
   checkExpiry,
+  checkRegularHours,
   expire,
   isOpen,
   planAlert,
@@ -98,6 +100,8 @@ export class AlertService {
     }
     const now = this.#clock.now();
     checkExpiry(command.expiresAt, now);
+    checkRegularHours(command.symbol, command.regularHoursOnly);
+    checkEarnings(command.symbol, command.condition);
     const baseline = planAlert(command);
     const alert: Alert = {
       id: randomUUID(),

@@ -1,3 +1,4 @@
+import { hasVolume } from "@tickerbell/rules";
 import { type HistorySource, HistoryUnavailableError } from "../domain/backfill.ts";
 import type { BarPart } from "../domain/bars.ts";
 import { DAY_MS, MINUTE_MS } from "../domain/bars.ts";
@@ -8,7 +9,7 @@ import type { Candle, FinnhubRestClient } from "./rest-client.ts";
 const MAX_BUDGET_WAITS = 5;
 
 /**
- * History from Finnhub's `/stock/candle`, as background calls within the key's REST budget: a call waits for
+ * History from Finnhub's candles (`/stock/candle`, `/crypto/candle` or `/forex/candle` by the symbol's class), as background calls within the key's REST budget: a call waits for
  * the budget rather than take an interactive request's share. A 403 (the free plan) means no history at all.
  */
 export class FinnhubHistory implements HistorySource {
@@ -43,6 +44,8 @@ export class FinnhubHistory implements HistorySource {
         );
       } catch (error) {
         if (error instanceof FinnhubRemoteError && (error.status === 403 || error.status === 401)) {
+          // A plan without crypto or forex candles still back-fills stocks: that class alone goes without.
+          if (error.path !== "/stock/candle") return [];
           throw new HistoryUnavailableError(`Finnhub answered ${error.status} to /stock/candle`);
         }
         const waitUntil =
@@ -68,7 +71,8 @@ function part(symbol: string, resolution: "1m" | "1d", t: number, spanMs: number
     h: k.h,
     l: k.l,
     c: k.c,
-    v: k.v,
+    // Forex has no traded volume: a forex bar claims none, whatever the candle says.
+    v: hasVolume(symbol) ? k.v : 0,
     n: 0,
     openTs: t,
     closeTs: t + spanMs - 1,

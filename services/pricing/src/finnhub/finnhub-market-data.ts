@@ -1,21 +1,30 @@
+import { mergeMatches } from "../domain/pair-search.ts";
 import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type { PairDirectory } from "./pair-directory.ts";
 import type { FinnhubRestClient } from "./rest-client.ts";
 
 /** The HTTP API's market data straight from Finnhub REST, spending the interactive share of the
  * budget (earnings calendars the background share). */
 export class FinnhubMarketData implements MarketData {
   readonly #rest: FinnhubRestClient;
+  readonly #pairs: PairDirectory | undefined;
 
-  constructor(rest: FinnhubRestClient) {
+  /** `pairs`: where crypto and forex pairs are found (Finnhub's /search finds stocks only). */
+  constructor(rest: FinnhubRestClient, pairs?: PairDirectory) {
     this.#rest = rest;
+    this.#pairs = pairs;
   }
 
   quote(symbol: string): Promise<Quote | null> {
     return this.#rest.quote(symbol, "interactive");
   }
 
-  search(query: string): Promise<SymbolMatch[]> {
-    return this.#rest.search(query, "interactive");
+  async search(query: string): Promise<SymbolMatch[]> {
+    // The stock search takes its call first; the pair lists come from the day's cache (or load in the background
+    // share of the budget), and a failure there leaves the stock answer standing.
+    const stocks = query.includes(":") ? Promise.resolve([]) : this.#rest.search(query, "interactive");
+    const pairs = this.#pairs ? this.#pairs.search(query).catch(() => []) : Promise.resolve([]);
+    return mergeMatches(query, await stocks, await pairs);
   }
 
   marketStatus(): Promise<MarketStatus> {

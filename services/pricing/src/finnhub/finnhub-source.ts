@@ -1,5 +1,6 @@
 import { Backoff, type BackoffPolicy, type Logger } from "@tickerbell/config";
 import type { PriceTick } from "@tickerbell/contracts";
+import { hasVolume } from "@tickerbell/rules";
 import WebSocket from "ws";
 import { z } from "zod";
 import type { PriceSource, TickSink } from "../domain/ports.ts";
@@ -209,7 +210,8 @@ export class FinnhubSource implements PriceSource {
       for (const t of trades.data.data) {
         if (!this.#demand.has(t.s) || !(t.p > 0)) continue;
         const tick: PriceTick = { v: 1, symbol: t.s, price: t.p, ts: Math.max(0, Math.trunc(t.t)) };
-        if (t.v !== undefined && t.v !== null && t.v >= 0) tick.volume = t.v;
+        // Forex prints carry volume 0: a quote feed with no traded volume, so the tick claims none.
+        if (t.v !== undefined && t.v !== null && t.v >= 0 && hasVolume(t.s)) tick.volume = t.v;
         this.#emit(tick);
       }
       return;

@@ -1,3 +1,4 @@
+import { assetClassOf } from "@tickerbell/rules";
 import { z } from "zod";
 import type { EarningsEvent, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
 import type { CallBudget, CallPriority } from "./call-budget.ts";
@@ -25,6 +26,22 @@ const FinnhubSearchSchema = z.object({
     }),
   ),
 });
+/** `/crypto/symbol` and `/forex/symbol`: every pair of one exchange, e.g. `BINANCE:BTCUSDT` shown as `BTC/USDT`. */
+const FinnhubPairListSchema = z.array(
+  z.object({
+    description: z.string(),
+    displaySymbol: z.string(),
+    symbol: z.string(),
+  }),
+);
+
+/** One crypto or forex pair of an exchange, as Finnhub lists it. */
+export interface ExchangePair {
+  symbol: string;
+  displaySymbol: string;
+  description: string;
+}
+
 const FinnhubMarketStatusSchema = z.object({
   exchange: z.string(),
   holiday: z.string().nullable().optional(),
@@ -120,6 +137,25 @@ export class FinnhubRestClient {
     return body.result.map((r) => ({ symbol: r.symbol, description: r.description, type: r.type ?? "" }));
   }
 
+  /** Every pair Finnhub lists for a crypto exchange (`binance`, `coinbase`, `kraken`, …): one call, a long list. */
+  async cryptoSymbols(exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    return this.#pairs("/crypto/symbol", exchange, priority);
+  }
+
+  /** Every pair Finnhub lists for a forex broker (`oanda`, …). */
+  async forexSymbols(exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    return this.#pairs("/forex/symbol", exchange, priority);
+  }
+
+  async #pairs(path: string, exchange: string, priority: CallPriority): Promise<ExchangePair[]> {
+    const parsed = FinnhubPairListSchema.safeParse(await this.#get(path, { exchange }, priority));
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") ?? "";
+      throw new FinnhubRemoteError(path, 200, `unreadable symbol list (at ${where})`);
+    }
+    return parsed.data;
+  }
+
   async marketStatus(priority: CallPriority): Promise<MarketStatus> {
     const s = FinnhubMarketStatusSchema.parse(
       await this.#get("/stock/market-status", { exchange: "US" }, priority),
@@ -158,7 +194,11 @@ export class FinnhubRestClient {
       .sort((a, b) => a.date.localeCompare(b.date));
   }
 
-  /** Candles of one resolution (`1`: minutes, `D`: days) between two instants, epoch seconds, oldest first. */
+  /**
+   * Candles of one resolution (`1`: minutes, `D`: days) between two instants, epoch seconds, oldest first: a
+   * stock's from `/stock/candle`, a crypto pair's from `/crypto/candle`, a forex pair's from `/forex/candle` (the
+   * same parameters and body).
+   */
   async candles(
     symbol: string,
     resolution: "1" | "D",
@@ -166,16 +206,13 @@ export class FinnhubRestClient {
     toSec: number,
     priority: CallPriority,
   ): Promise<Candle[]> {
+    const path = candlePath(symbol);
     const parsed = FinnhubCandlesSchema.safeParse(
-      await this.#get(
-        "/stock/candle",
-        { symbol, resolution, from: String(fromSec), to: String(toSec) },
-        priority,
-      ),
+      await this.#get(path, { symbol, resolution, from: String(fromSec), to: String(toSec) }, priority),
     );
     if (!parsed.success) {
       const where = parsed.error.issues[0]?.path.join(".") ?? "";
-      throw new FinnhubRemoteError("/stock/candle", 200, `unreadable candles (at ${where})`);
+      throw new FinnhubRemoteError(path, 200, `unreadable candles (at ${where})`);
     }
     const body = parsed.data;
     if (body.s === "no_data") return [];
@@ -218,6 +255,16 @@ export class FinnhubRestClient {
     }
     return res.json();
   }
+}
+
+/** Where Finnhub keeps a symbol's candles, by its asset class. */
+export function candlePath(symbol: string): "/stock/candle" | "/crypto/candle" | "/forex/candle" {
+  const assetClass = assetClassOf(symbol);
+  return assetClass === "crypto"
+    ? "/crypto/candle"
+    : assetClass === "forex"
+      ? "/forex/candle"
+      : "/stock/candle";
 }
 
 /** Retry-After is either delta-seconds or an HTTP date. */

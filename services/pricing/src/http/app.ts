@@ -10,10 +10,11 @@ import {
   SymbolSchema,
   SymbolSearchResponseSchema,
 } from "@tickerbell/contracts";
+import { assetClassOf, sessionAt } from "@tickerbell/rules";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { BarStore, MarketData } from "../domain/ports.ts";
+import type { BarStore, MarketData, MarketStatus } from "../domain/ports.ts";
 import {
   CallBudgetExhaustedError,
   FinnhubNetworkError,
@@ -53,6 +54,25 @@ const BarsQuerySchema = z.object({
   from: epochMs("from (inclusive)"),
   to: epochMs("to (exclusive)"),
 });
+
+/**
+ * A crypto or forex symbol's market at an instant, from the rule book's hours per asset class (no upstream call);
+ * null for a stock, whose status is the US market's as Finnhub reports it.
+ */
+export function pairMarketStatus(symbol: string, ts: number): MarketStatus | null {
+  const assetClass = assetClassOf(symbol);
+  if (assetClass === "stock") return null;
+  const session = sessionAt(symbol, ts);
+  return {
+    exchange: symbol.slice(0, symbol.indexOf(":")),
+    isOpen: session === "regular",
+    session,
+    holiday: null,
+    // Crypto has no local day; the FX week turns at 17:00 New York.
+    timezone: assetClass === "crypto" ? "UTC" : "America/New_York",
+    ts,
+  };
+}
 
 /** How far ahead an earnings calendar looks: past the next quarter's release, whatever the day. */
 export const EARNINGS_LOOKAHEAD_DAYS = 100;
@@ -203,7 +223,9 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
       method: "get",
       path: "/v1/market-status",
       tags: ["market data"],
-      summary: "Whether US equities trade now, and in which session",
+      summary:
+        "Whether US equities trade now, and in which session; with ?symbol= that symbol's market (crypto: always open; forex: Sunday to Friday 17:00 New York)",
+      request: { query: z.object({ symbol: SymbolSchema.optional() }) },
       responses: {
         200: {
           description: "Market status",
@@ -212,7 +234,11 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
         503: errorResponse("The market data provider is rate limiting us"),
       },
     }),
-    async (c) => c.json(await marketData.marketStatus(), 200),
+    async (c) => {
+      const { symbol } = c.req.valid("query");
+      const status = symbol === undefined ? null : pairMarketStatus(symbol, (deps.now ?? Date.now)());
+      return c.json(status ?? (await marketData.marketStatus()), 200);
+    },
   );
 
   app.openapi(

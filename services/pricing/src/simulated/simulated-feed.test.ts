@@ -9,6 +9,9 @@ const TUESDAY_6PM = Date.parse("2026-11-24T23:00:00Z");
 const TUESDAY_11PM = Date.parse("2026-11-25T04:00:00Z");
 const SATURDAY_NOON = Date.parse("2026-11-28T17:00:00Z");
 
+const stocks = (ticks: ReturnType<SimulatedFeed["advanceTo"]>) =>
+  ticks.filter((t) => !t.symbol.includes(":"));
+
 function run(seed: number, startMs: number, seconds: number) {
   const feed = new SimulatedFeed({ seed, startMs });
   const ticks = [];
@@ -51,13 +54,39 @@ describe("SimulatedFeed", () => {
     expect(new Set(ticks.map((t) => t.price)).size).toBeGreaterThan(1000);
   });
 
-  it("barely trades after hours and not at all when the market is closed", () => {
-    const regular = run(1, TUESDAY_10AM, 300).ticks.length;
-    const after = run(1, TUESDAY_6PM, 300).ticks.length;
+  it("barely trades stocks after hours and not at all when the market is closed", () => {
+    const regular = stocks(run(1, TUESDAY_10AM, 300).ticks).length;
+    const after = stocks(run(1, TUESDAY_6PM, 300).ticks).length;
     expect(after).toBeGreaterThan(0);
     expect(after).toBeLessThan(regular / 5);
-    expect(run(1, TUESDAY_11PM, 300).ticks).toEqual([]);
-    expect(run(1, SATURDAY_NOON, 300).ticks).toEqual([]);
+    expect(stocks(run(1, TUESDAY_11PM, 300).ticks)).toEqual([]);
+    expect(stocks(run(1, SATURDAY_NOON, 300).ticks)).toEqual([]);
+  });
+
+  it("trades crypto around the clock and forex through the FX week, forex without volume", () => {
+    const symbolsTrading = (startMs: number) => new Set(run(1, startMs, 120).ticks.map((t) => t.symbol));
+    // Saturday noon in New York: only crypto.
+    const saturday = symbolsTrading(SATURDAY_NOON);
+    expect([...saturday].sort()).toEqual([
+      "BINANCE:BTCUSDT",
+      "BINANCE:ETHUSDT",
+      "COINBASE:BTC-USD",
+      "COINBASE:SOL-USD",
+    ]);
+    // Tuesday 23:00 New York: stocks are shut, crypto and forex trade.
+    const night = symbolsTrading(TUESDAY_11PM);
+    expect(night.has("BINANCE:BTCUSDT")).toBe(true);
+    expect(night.has("OANDA:EUR_USD")).toBe(true);
+    expect(night.has("AAPL")).toBe(false);
+    // Friday 16:59 and 17:00 New York (EST): the FX week closes.
+    const fx = (ticks: ReturnType<typeof run>["ticks"]) => ticks.filter((t) => t.symbol.startsWith("OANDA:"));
+    expect(fx(run(1, Date.parse("2026-11-27T21:58:00Z"), 60).ticks).length).toBeGreaterThan(0);
+    expect(fx(run(1, Date.parse("2026-11-27T22:00:00Z"), 60).ticks)).toEqual([]);
+    const forex = fx(run(1, TUESDAY_11PM, 60).ticks);
+    expect(forex.length).toBeGreaterThan(0);
+    expect(forex.every((t) => t.volume === undefined && t.price > 0.5 && t.price < 200)).toBe(true);
+    const btc = run(1, SATURDAY_NOON, 60).ticks.filter((t) => t.symbol === "BINANCE:BTCUSDT");
+    expect(btc.every((t) => (t.volume ?? 0) > 0)).toBe(true);
   });
 
   it("trades around the clock when always open, and moves further per minute when sped up", () => {
@@ -88,6 +117,16 @@ describe("SimulatedMarketData", () => {
       type: "Common Stock",
     });
     expect((await market.search("tesla")).map((m) => m.symbol)).toEqual(["TSLA"]);
+    expect((await market.search("binance:eth")).map((m) => m.symbol)).toEqual(["BINANCE:ETHUSDT"]);
+    expect((await market.search("EUR/USD"))[0]).toEqual({
+      symbol: "OANDA:EUR_USD",
+      description: "Oanda EUR/USD",
+      type: "Forex",
+    });
+    expect(await market.quote("COINBASE:BTC-USD")).toMatchObject({
+      symbol: "COINBASE:BTC-USD",
+      price: 97_050,
+    });
     expect(await market.marketStatus()).toMatchObject({ isOpen: true, session: "regular" });
   });
 });

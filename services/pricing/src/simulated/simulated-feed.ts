@@ -1,10 +1,17 @@
 import type { PriceTick } from "@tickerbell/contracts";
-import { usSessionAt } from "@tickerbell/rules";
+import { type AssetClass, assetClassOf, isForexOpen, type UsSession, usSessionAt } from "@tickerbell/rules";
 import { SeededRandom, seedFor } from "./prng.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
-/** Milliseconds of regular trading in a year (252 days x 6.5 h): the unit annualised volatility refers to. */
-const TRADING_YEAR_MS = 252 * 6.5 * 3_600_000;
+/**
+ * Milliseconds of trading in a year, the unit annualised volatility refers to: a stock's regular sessions (252
+ * days x 6.5 h), crypto's whole year, forex's 260 days of 24 h.
+ */
+const TRADING_YEAR_MS: Record<AssetClass, number> = {
+  stock: 252 * 6.5 * 3_600_000,
+  crypto: 365 * 24 * 3_600_000,
+  forex: 260 * 24 * 3_600_000,
+};
 /** Outside regular hours prices barely move and trade rarely; when the market is closed they do not at all. */
 const EXTENDED_HOURS_VOLATILITY = 0.15;
 const TRADE_PROBABILITY = { regular: 0.85, extended: 0.08 };
@@ -18,8 +25,9 @@ export interface SimulatedFeedOptions {
   /** One step of every walk (default 1 s). */
   stepMs?: number;
   /**
-   * `real` (default): quiet outside US regular hours, still when closed. `always-open`: trade as in regular
-   * hours around the clock, so a try-out at night still sees prices move.
+   * `real` (default): stocks quiet outside US regular hours and still when closed, crypto around the clock, forex
+   * through the FX week (Sunday to Friday 17:00 New York). `always-open`: everything trades as in regular hours
+   * around the clock, so a try-out at night still sees prices move.
    */
   marketHours?: "real" | "always-open";
   /**
@@ -43,6 +51,7 @@ interface Walk {
   state: SimulatedPrice;
   volatility: number;
   random: SeededRandom;
+  assetClass: AssetClass;
 }
 
 /**
@@ -82,6 +91,7 @@ export class SimulatedFeed {
       state: { symbol, price, open: price, high: price, low: price, previousClose: price, ts },
       volatility: known?.volatility ?? 0.35,
       random,
+      assetClass: assetClassOf(symbol),
     });
   }
 
@@ -98,13 +108,18 @@ export class SimulatedFeed {
     while (this.#step < target) {
       this.#step++;
       const ts = this.#step * this.#stepMs;
-      const session = this.#alwaysOpen ? "regular" : usSessionAt(ts);
-      if (session === null) continue;
-      const regular = session === "regular";
-      const sigma =
-        Math.sqrt((this.#stepMs * this.#speed) / TRADING_YEAR_MS) * (regular ? 1 : EXTENDED_HOURS_VOLATILITY);
-      const probability = regular ? TRADE_PROBABILITY.regular : TRADE_PROBABILITY.extended;
+      // Each class trades its own hours: stocks the US session, crypto always, forex the FX week.
+      const sessions: Record<AssetClass, UsSession> = this.#alwaysOpen
+        ? { stock: "regular", crypto: "regular", forex: "regular" }
+        : { stock: usSessionAt(ts), crypto: "regular", forex: isForexOpen(ts) ? "regular" : null };
       for (const walk of this.#walks.values()) {
+        const session = sessions[walk.assetClass];
+        if (session === null) continue;
+        const regular = session === "regular";
+        const sigma =
+          Math.sqrt((this.#stepMs * this.#speed) / TRADING_YEAR_MS[walk.assetClass]) *
+          (regular ? 1 : EXTENDED_HOURS_VOLATILITY);
+        const probability = regular ? TRADE_PROBABILITY.regular : TRADE_PROBABILITY.extended;
         // Draw both numbers every step so a walk's path does not depend on whether it traded.
         const shock = walk.random.normal();
         const trades = walk.random.next() < probability;
@@ -113,13 +128,22 @@ export class SimulatedFeed {
         const s = walk.state;
         const vol = walk.volatility * sigma;
         s.price = Math.max(
-          0.01,
+          0.0001,
           Math.round(s.price * Math.exp(vol * shock - (vol * vol) / 2) * 10_000) / 10_000,
         );
         s.high = Math.max(s.high, s.price);
         s.low = Math.min(s.low, s.price);
         s.ts = ts;
-        ticks.push({ v: 1, symbol: s.symbol, price: s.price, ts, volume, previousClose: s.previousClose });
+        const tick: PriceTick = {
+          v: 1,
+          symbol: s.symbol,
+          price: s.price,
+          ts,
+          previousClose: s.previousClose,
+        };
+        // Forex quotes carry no traded volume; a tick says none rather than a made-up one.
+        if (walk.assetClass !== "forex") tick.volume = volume;
+        ticks.push(tick);
       }
     }
     return ticks;

@@ -1,4 +1,4 @@
-import { usSessionAt } from "@tickerbell/rules";
+import { hasVolume, sessionAt } from "@tickerbell/rules";
 import type { HistorySource } from "../domain/backfill.ts";
 import { type BarPart, DAY_MS, MINUTE_MS } from "../domain/bars.ts";
 import { SeededRandom, seedFor } from "./prng.ts";
@@ -10,8 +10,8 @@ const TRADING_YEAR_MINUTES = 252 * 390;
 /**
  * A plausible past for the simulated feed's walks, so a try-out has charts from the first minute: a seeded
  * random walk run backwards from the symbol's current simulated price, so history and stream meet. Minutes
- * trade when the simulated market does (regular hours, or around the clock when always open); days are
- * trading days (weekdays that are not NYSE holidays).
+ * trade when the symbol's simulated market does (a stock's regular hours, crypto around the clock, forex
+ * through the FX week; everything around the clock when always open); days are its trading days.
  */
 export class SimulatedHistory implements HistorySource {
   readonly name = "simulated";
@@ -34,7 +34,7 @@ export class SimulatedHistory implements HistorySource {
     const out: BarPart[] = [];
     let close = this.#feed.current(symbol)?.price ?? 100;
     for (let t = to - MINUTE_MS; t >= from; t -= MINUTE_MS) {
-      if (!this.#alwaysOpen && usSessionAt(t) !== "regular") continue;
+      if (!this.#alwaysOpen && sessionAt(symbol, t) !== "regular") continue;
       const bar = backwardBar(symbol, "1m", t, MINUTE_MS, close, sigma, random);
       out.push(bar);
       close = bar.o;
@@ -49,8 +49,9 @@ export class SimulatedHistory implements HistorySource {
     const out: BarPart[] = [];
     let close = this.#earliestOpen.get(symbol) ?? this.#feed.current(symbol)?.price ?? 100;
     for (let t = to - DAY_MS; t >= from; t -= DAY_MS) {
-      // 15:00 UTC is inside New York's regular session on every trading day, summer or winter.
-      if (!this.#alwaysOpen && usSessionAt(t + 15 * 3_600_000) !== "regular") continue;
+      // 15:00 UTC is inside New York's regular session on every trading day, summer or winter (and inside the FX
+      // week on every weekday; crypto trades every day).
+      if (!this.#alwaysOpen && sessionAt(symbol, t + 15 * 3_600_000) !== "regular") continue;
       const bar = backwardBar(symbol, "1d", t, DAY_MS, close, sigma, random);
       out.push(bar);
       close = bar.o;
@@ -80,6 +81,7 @@ function backwardBar(
   const l = round(Math.min(o, c) * (1 - Math.abs(random.normal()) * sigma * 0.5));
   const n =
     resolution === "1m" ? 1 + Math.floor(random.next() * 60) : 20_000 + Math.floor(random.next() * 40_000);
-  const v = n * (1 + Math.floor(random.next() * 300));
+  // Forex has no traded volume: its bars say 0, as recorded ones do.
+  const v = hasVolume(symbol) ? n * (1 + Math.floor(random.next() * 300)) : 0;
   return { symbol, resolution, t, o, h, l, c, v, n, openTs: t, closeTs: t + spanMs - 1 };
 }

@@ -1,9 +1,19 @@
 import { usSessionAt } from "@tickerbell/rules";
+import { matchPairs, mergeMatches, type PairListing } from "../domain/pair-search.ts";
 import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
 const MAX_RESULTS = 20;
+const SIMULATED_STOCKS = SIMULATED_UNIVERSE.filter((i) => i.type === "Common Stock" || i.type === "ETP");
+/** The universe's crypto and forex pairs, searched as Finnhub's pair lists are. */
+const SIMULATED_PAIRS: PairListing[] = SIMULATED_UNIVERSE.filter((i) => i.displaySymbol !== undefined).map(
+  (i) => ({
+    symbol: i.symbol,
+    displaySymbol: i.displaySymbol ?? i.symbol,
+    description: i.description,
+  }),
+);
 
 /** Quotes, search and market status answered from the simulated universe. */
 export class SimulatedMarketData implements MarketData {
@@ -38,10 +48,13 @@ export class SimulatedMarketData implements MarketData {
     if (!q) return [];
     const rank = (symbol: string, description: string) =>
       symbol === q ? 0 : symbol.startsWith(q) ? 1 : description.startsWith(q) ? 2 : 3;
-    return SIMULATED_UNIVERSE.filter((i) => i.symbol.startsWith(q) || i.description.includes(q))
-      .sort((a, b) => rank(a.symbol, a.description) - rank(b.symbol, b.description))
-      .slice(0, MAX_RESULTS)
-      .map((i) => ({ symbol: i.symbol, description: i.description, type: i.type }));
+    const stocks = q.includes(":")
+      ? []
+      : SIMULATED_STOCKS.filter((i) => i.symbol.startsWith(q) || i.description.includes(q))
+          .sort((a, b) => rank(a.symbol, a.description) - rank(b.symbol, b.description))
+          .slice(0, MAX_RESULTS)
+          .map((i) => ({ symbol: i.symbol, description: i.description, type: i.type }));
+    return mergeMatches(q, stocks, matchPairs(SIMULATED_PAIRS, q));
   }
 
   async earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]> {

@@ -1,8 +1,13 @@
-/** Well-known US tickers with names and plausible starting prices, for the simulated feed and its search. */
+/**
+ * Well-known US tickers, and a few crypto and forex pairs as Finnhub writes them, with names and plausible starting
+ * prices, for the simulated feed and its search.
+ */
 export interface SimulatedInstrument {
   symbol: string;
   description: string;
-  type: "Common Stock" | "ETP";
+  type: "Common Stock" | "ETP" | "Crypto" | "Forex";
+  /** Pairs only: how the exchange shows it (`BTC/USDT`), for search. */
+  displaySymbol?: string;
   price: number;
   /** Annualised volatility used by the random walk. */
   volatility: number;
@@ -116,6 +121,20 @@ const ETFS: Array<[string, string, number]> = [
   ["GLD", "SPDR GOLD SHARES", 215],
 ];
 
+/** Crypto trades around the clock and forex through the FX week (assetClassOf and sessionAt decide). */
+const CRYPTO: Array<[string, string, string, number]> = [
+  ["BINANCE:BTCUSDT", "BTC/USDT", "Binance BTCUSDT", 97_000],
+  ["BINANCE:ETHUSDT", "ETH/USDT", "Binance ETHUSDT", 3_600],
+  ["COINBASE:BTC-USD", "BTC/USD", "Coinbase BTC-USD", 97_050],
+  ["COINBASE:SOL-USD", "SOL/USD", "Coinbase SOL-USD", 230],
+];
+
+const FOREX: Array<[string, string, string, number]> = [
+  ["OANDA:EUR_USD", "EUR/USD", "Oanda EUR/USD", 1.0842],
+  ["OANDA:GBP_USD", "GBP/USD", "Oanda GBP/USD", 1.271],
+  ["OANDA:USD_JPY", "USD/JPY", "Oanda USD/JPY", 150.2],
+];
+
 /** Higher volatility for names known for it, so the demo moves where people expect it to. */
 const VOLATILE = new Set([
   "TSLA",
@@ -145,6 +164,22 @@ export const SIMULATED_UNIVERSE: readonly SimulatedInstrument[] = [
     type: "ETP" as const,
     price,
     volatility: 0.15,
+  })),
+  ...CRYPTO.map(([symbol, displaySymbol, description, price]) => ({
+    symbol,
+    displaySymbol,
+    description,
+    type: "Crypto" as const,
+    price,
+    volatility: 0.6,
+  })),
+  ...FOREX.map(([symbol, displaySymbol, description, price]) => ({
+    symbol,
+    displaySymbol,
+    description,
+    type: "Forex" as const,
+    price,
+    volatility: 0.08,
   })),
 ];
 

@@ -143,6 +143,42 @@ describe("fake Finnhub REST", () => {
     ]);
   });
 
+  it("lists crypto exchanges' and forex brokers' pairs as /crypto/symbol and /forex/symbol do, and quotes them", async () => {
+    fake = await FakeFinnhub.start();
+    const token = `token=${fake.apiKey}`;
+    expect((await json(`${fake.restUrl}/crypto/exchange?${token}`)).body).toEqual([
+      "BINANCE",
+      "COINBASE",
+      "KRAKEN",
+    ]);
+    expect((await json(`${fake.restUrl}/forex/exchange?${token}`)).body).toEqual(["oanda"]);
+    const binance = await json(`${fake.restUrl}/crypto/symbol?exchange=binance&${token}`);
+    expect(binance.body).toContainEqual({
+      description: "Binance BTCUSDT",
+      displaySymbol: "BTC/USDT",
+      symbol: "BINANCE:BTCUSDT",
+    });
+    expect((await json(`${fake.restUrl}/crypto/symbol?exchange=COINBASE&${token}`)).body).toContainEqual({
+      description: "Coinbase BTC-USD",
+      displaySymbol: "BTC/USD",
+      symbol: "COINBASE:BTC-USD",
+    });
+    expect((await json(`${fake.restUrl}/forex/symbol?exchange=oanda&${token}`)).body).toContainEqual({
+      description: "Oanda EUR/USD",
+      displaySymbol: "EUR/USD",
+      symbol: "OANDA:EUR_USD",
+    });
+    expect((await json(`${fake.restUrl}/crypto/symbol?exchange=nowhere&${token}`)).body).toEqual([]);
+    expect((await json(`${fake.restUrl}/crypto/symbol?${token}`)).status).toBe(422);
+    const quote = await json(
+      `${fake.restUrl}/quote?symbol=${encodeURIComponent("BINANCE:BTCUSDT")}&${token}`,
+    );
+    expect(quote.body).toMatchObject({ c: 97_000 });
+    expect(fake.restCalls.filter((c) => c.path === "/crypto/symbol").map((c) => c.status)).toEqual([
+      200, 200, 200, 422,
+    ]);
+  });
+
   it("answers 429 with Retry-After once the window's calls are spent", async () => {
     fake = await FakeFinnhub.start({ restCallsPerWindow: 2, restWindowMs: 5_000 });
     const url = `${fake.restUrl}/quote?symbol=AAPL&token=${fake.apiKey}`;
@@ -176,6 +212,32 @@ describe("fake Finnhub websocket", () => {
     expect(frames).toEqual([
       { data: [{ s: "AAPL", p: 190.5, t: 1_700_000_000_000, v: 3, c: ["1"] }], type: "trade" },
       { type: "ping" },
+    ]);
+    ws.close();
+  });
+
+  it("streams trades of crypto and forex pairs, forex with volume 0 as Finnhub sends it", async () => {
+    fake = await FakeFinnhub.start({ pingIntervalMs: 0 });
+    const { ws, frames } = await connect(`${fake.wsUrl}/?token=${fake.apiKey}`);
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "BINANCE:BTCUSDT" }));
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "OANDA:EUR_USD" }));
+    await until(() => fake?.subscriptions().length === 2);
+    const saturday = Date.parse("2026-12-05T17:00:00Z");
+    expect(
+      fake.pushTrades([
+        { symbol: "BINANCE:BTCUSDT", price: 97_250.5, ts: saturday, volume: 0.012 },
+        { symbol: "OANDA:EUR_USD", price: 1.0851, ts: saturday - 86_400_000 },
+      ]),
+    ).toBe(2);
+    await until(() => frames.length === 1);
+    expect(frames).toEqual([
+      {
+        data: [
+          { s: "BINANCE:BTCUSDT", p: 97_250.5, t: saturday, v: 0.012, c: ["1"] },
+          { s: "OANDA:EUR_USD", p: 1.0851, t: saturday - 86_400_000, v: 0, c: ["1"] },
+        ],
+        type: "trade",
+      },
     ]);
     ws.close();
   });

@@ -25,6 +25,18 @@ export interface FakeSymbolInfo {
   type?: string;
 }
 
+/** One pair of a crypto exchange's or forex broker's list, as Finnhub's `/crypto/symbol` and `/forex/symbol` send it. */
+export interface FakePair {
+  /** `BINANCE:BTCUSDT`, `COINBASE:BTC-USD`, `OANDA:EUR_USD`: what the websocket and /quote take. */
+  symbol: string;
+  /** `BTC/USDT`. */
+  displaySymbol: string;
+  /** `Binance BTCUSDT`. */
+  description: string;
+  /** Starting /quote price (default 100). */
+  price?: number;
+}
+
 export interface FakeTrade {
   symbol: string;
   price: number;
@@ -84,6 +96,10 @@ export interface FakeFinnhubOptions {
   earnings?: FakeEarnings[];
   /** Whether the key may read `/stock/candle` (default true); Finnhub's free plan answers it with 403. */
   candleAccess?: boolean;
+  /** Pairs per crypto exchange (Finnhub's lower-case exchange name) for `/crypto/symbol?exchange=` (default a few). */
+  cryptoExchanges?: Record<string, FakePair[]>;
+  /** Pairs per forex broker for `/forex/symbol?exchange=` (default OANDA's majors). Their trades carry no volume. */
+  forexExchanges?: Record<string, FakePair[]>;
 }
 
 /** What Finnhub answers a key whose plan does not include a resource. */
@@ -146,6 +162,10 @@ export class FakeFinnhub {
   #refusing = false;
   #candleAccess: boolean;
   readonly #candles = new Map<string, FakeCandle[]>();
+  readonly #cryptoExchanges: Record<string, FakePair[]>;
+  readonly #forexExchanges: Record<string, FakePair[]>;
+  /** Forex symbols: Finnhub's trades for them carry volume 0 (a quote feed, not an exchange's prints). */
+  readonly #forexSymbols: Set<string>;
 
   private constructor(http: Server, wss: WebSocketServer, port: number, options: FakeFinnhubOptions) {
     this.#http = http;
@@ -171,6 +191,18 @@ export class FakeFinnhub {
     for (const s of options.symbols ?? DEFAULT_SYMBOLS) {
       const price = s.price ?? 100;
       this.#quotes.set(s.symbol, { c: price, h: price, l: price, o: price, pc: price, t: nowSeconds });
+    }
+    this.#cryptoExchanges = options.cryptoExchanges ?? DEFAULT_CRYPTO_EXCHANGES;
+    this.#forexExchanges = options.forexExchanges ?? DEFAULT_FOREX_EXCHANGES;
+    this.#forexSymbols = new Set(
+      Object.values(this.#forexExchanges).flatMap((pairs) => pairs.map((p) => p.symbol)),
+    );
+    for (const pair of [
+      ...Object.values(this.#cryptoExchanges),
+      ...Object.values(this.#forexExchanges),
+    ].flat()) {
+      const price = pair.price ?? 100;
+      this.#quotes.set(pair.symbol, { c: price, h: price, l: price, o: price, pc: price, t: nowSeconds });
     }
     http.on("request", (req, res) => this.#onRequest(req, res));
     http.on("upgrade", (req, socket, head) => this.#onUpgrade(req, socket, head));
@@ -201,7 +233,7 @@ export class FakeFinnhub {
       s: t.symbol,
       p: t.price,
       t: t.ts ?? now,
-      v: t.volume ?? 1,
+      v: t.volume ?? (this.#forexSymbols.has(t.symbol) ? 0 : 1),
       c: t.conditions ?? ["1"],
     }));
     for (const d of data) this.#moveQuote(d.s, d.p, d.t);
@@ -381,6 +413,34 @@ export class FakeFinnhub {
           : [];
         return { status: 200, body: { count: result.length, result } };
       }
+      case "/crypto/exchange":
+      case "/forex/exchange": {
+        record(200);
+        const lists = path === "/crypto/exchange" ? this.#cryptoExchanges : this.#forexExchanges;
+        // Finnhub names crypto exchanges in capitals and forex brokers in lower case.
+        const names = Object.keys(lists).map((n) => (path === "/crypto/exchange" ? n.toUpperCase() : n));
+        return { status: 200, body: names };
+      }
+      case "/crypto/symbol":
+      case "/forex/symbol": {
+        const exchange = url.searchParams.get("exchange");
+        if (!exchange) {
+          record(422);
+          return { status: 422, body: { error: "Please provide exchange." } };
+        }
+        record(200);
+        const lists = path === "/crypto/symbol" ? this.#cryptoExchanges : this.#forexExchanges;
+        // An exchange Finnhub does not know answers an empty list.
+        const pairs = lists[exchange.toLowerCase()] ?? [];
+        return {
+          status: 200,
+          body: pairs.map((p) => ({
+            description: p.description,
+            displaySymbol: p.displaySymbol,
+            symbol: p.symbol,
+          })),
+        };
+      }
       case "/stock/market-status": {
         record(200);
         return {
@@ -423,7 +483,9 @@ export class FakeFinnhub {
           }));
         return { status: 200, body: { earningsCalendar } };
       }
-      case "/stock/candle": {
+      case "/stock/candle":
+      case "/crypto/candle":
+      case "/forex/candle": {
         if (!this.#candleAccess) {
           record(403);
           return { status: 403, body: { error: FINNHUB_NO_ACCESS_MSG } };
@@ -578,3 +640,29 @@ export const DEFAULT_SYMBOLS: Array<FakeSymbolInfo & { price: number }> = [
   { symbol: "AMD", description: "ADVANCED MICRO DEVICES", price: 160 },
   { symbol: "SPY", description: "SPDR S&P 500 ETF TRUST", price: 520, type: "ETP" },
 ];
+
+/** A few pairs per crypto exchange, written as Finnhub writes them (Binance glued, Coinbase with a dash). */
+export const DEFAULT_CRYPTO_EXCHANGES: Record<string, FakePair[]> = {
+  binance: [
+    { symbol: "BINANCE:BTCUSDT", displaySymbol: "BTC/USDT", description: "Binance BTCUSDT", price: 97_000 },
+    { symbol: "BINANCE:ETHUSDT", displaySymbol: "ETH/USDT", description: "Binance ETHUSDT", price: 3_600 },
+    { symbol: "BINANCE:SOLUSDT", displaySymbol: "SOL/USDT", description: "Binance SOLUSDT", price: 230 },
+    { symbol: "BINANCE:BNBUSDT", displaySymbol: "BNB/USDT", description: "Binance BNBUSDT", price: 700 },
+  ],
+  coinbase: [
+    { symbol: "COINBASE:BTC-USD", displaySymbol: "BTC/USD", description: "Coinbase BTC-USD", price: 97_050 },
+    { symbol: "COINBASE:SOL-USD", displaySymbol: "SOL/USD", description: "Coinbase SOL-USD", price: 230 },
+  ],
+  kraken: [
+    { symbol: "KRAKEN:XBTUSD", displaySymbol: "XBT/USD", description: "Kraken XBTUSD", price: 97_020 },
+  ],
+};
+
+/** OANDA's majors, as Finnhub's `/forex/symbol?exchange=oanda` lists them. */
+export const DEFAULT_FOREX_EXCHANGES: Record<string, FakePair[]> = {
+  oanda: [
+    { symbol: "OANDA:EUR_USD", displaySymbol: "EUR/USD", description: "Oanda EUR/USD", price: 1.0842 },
+    { symbol: "OANDA:GBP_USD", displaySymbol: "GBP/USD", description: "Oanda GBP/USD", price: 1.271 },
+    { symbol: "OANDA:USD_JPY", displaySymbol: "USD/JPY", description: "Oanda USD/JPY", price: 150.2 },
+  ],
+};

@@ -437,5 +437,7 @@ export function kindOf(condition: AlertCondition): string {
       return `trailing ${condition.direction} ${condition.offset.unit}`;
     case "earnings":
       return "earnings";
+    case "window":
+      return `window ${condition.direction}`;
   }
 }
