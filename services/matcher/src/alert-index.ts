@@ -38,12 +38,14 @@ import {
   afterFiring,
   bandLevelOf,
   consistentState,
+  downFactor,
   isRegularHours,
   type MinuteExtremes,
   phaseAfterCooldown,
   ruleOf,
   runtimeStateOf,
   trailingPercentFactor,
+  upFactor,
   windowLowerLevel,
   windowUpperLevel,
 } from "@tickerbell/rules";
@@ -80,6 +82,8 @@ const FLAG_REGULAR_HOURS = 1;
 const FLAG_BASIS_CLOSE = 2;
 
 const NONE = Number.NaN;
+/** Far more than roundPrice's 12 significant digits move a level: a bound this much inside it is safe. */
+const LEVEL_SLACK = 1e-9;
 const NO_EVENTS: readonly MatchEvent[] = Object.freeze([]);
 
 function codeOf(condition: AlertCondition): number {
@@ -200,10 +204,13 @@ class WindowGroup {
   readonly window: WindowView;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
+  /** The top's level, or (upExact false) a bound a hair below it; the same for downLevel, above. */
   upLevel = Number.POSITIVE_INFINITY;
+  upExact = false;
   upFrom = Number.NaN;
   upTop = -1;
   downLevel = Number.NEGATIVE_INFINITY;
+  downExact = false;
   downFrom = Number.NaN;
   downTop = -1;
 
@@ -234,6 +241,13 @@ class Book {
   readonly windows = new Map<number, WindowGroup>();
   /** The same groups as a list, walked on every tick without an iterator. */
   readonly windowGroups: WindowGroup[] = [];
+  /**
+   * The window groups' quiet-zone gates: while the symbol's windows are as they were (its history's version)
+   * a tick with high below windowHighGate and low above windowLowGate fires no window alert. -1: recompute.
+   */
+  windowVersion = -1;
+  windowHighGate = Number.POSITIVE_INFINITY;
+  windowLowGate = Number.NEGATIVE_INFINITY;
   /**
    * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
    * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
@@ -427,18 +441,24 @@ export class AlertIndex {
       fired = this.#matchBook(allHours, tick, high, low, fired);
       this.#touched = true;
     }
-    if (allHours !== null && allHours.windows.size > 0)
+    if (
+      windows &&
+      allHours !== null &&
+      allHours.windowGroups.length > 0 &&
+      !windowsQuiet(allHours, high, low)
+    )
       fired = this.#matchWindows(allHours, tick, high, low, fired);
     const regular = entry.regularHours;
     if (regular !== null) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
-      if ((gated || (windows && regular.windowGroups.length > 0)) && this.#regularHours(ts)) {
+      const windowed = windows && regular.windowGroups.length > 0;
+      if ((gated || (windowed && !windowsQuiet(regular, high, low))) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
           this.#touched = true;
         }
         // After the book: a cooldown that ended there may have armed the symbol's first window alert.
-        if (windows && regular.windowGroups.length > 0)
+        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, high, low))
           fired = this.#matchWindows(regular, tick, high, low, fired);
       }
     }
@@ -564,9 +584,16 @@ export class AlertIndex {
         if (top !== group.upTop || windowLow !== group.upFrom) {
           group.upTop = top;
           group.upFrom = windowLow;
-          group.upLevel = windowUpperLevel(windowLow, up.peekKey());
+          // The level before its rounding to 12 digits, a hair below: cheap, and never above the real one.
+          group.upLevel = windowLow * upFactor(up.peekKey()) * (1 - LEVEL_SLACK);
+          group.upExact = false;
         }
         if (high < group.upLevel) break;
+        if (!group.upExact) {
+          group.upLevel = windowUpperLevel(windowLow, up.peekKey());
+          group.upExact = true;
+          if (high < group.upLevel) break;
+        }
         const slot = up.pop() >> 1;
         group.upTop = -1;
         if (group.down.has(slot * 2 + 1)) {
@@ -582,9 +609,15 @@ export class AlertIndex {
         if (top !== group.downTop || windowHigh !== group.downFrom) {
           group.downTop = top;
           group.downFrom = windowHigh;
-          group.downLevel = windowLowerLevel(windowHigh, down.peekKey());
+          group.downLevel = windowHigh * downFactor(down.peekKey()) * (1 + LEVEL_SLACK);
+          group.downExact = false;
         }
         if (low > group.downLevel) break;
+        if (!group.downExact) {
+          group.downLevel = windowLowerLevel(windowHigh, down.peekKey());
+          group.downExact = true;
+          if (low > group.downLevel) break;
+        }
         const slot = down.pop() >> 1;
         group.downTop = -1;
         if (group.up.has(slot * 2)) {
@@ -597,6 +630,18 @@ export class AlertIndex {
     }
     // A repeating alert that fired now cools down: the book's time gate must see its cooldown.
     if ((fired?.length ?? 0) > before) this.#refreshGates(book);
+    let highGate = Number.POSITIVE_INFINITY;
+    let lowGate = Number.NEGATIVE_INFINITY;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      if (Number.isNaN(group.window.low)) continue;
+      // The loops above left each non-empty heap's top level computed from the window as it is now.
+      if (group.up.size > 0 && group.upLevel < highGate) highGate = group.upLevel;
+      if (group.down.size > 0 && group.downLevel > lowGate) lowGate = group.downLevel;
+    }
+    book.windowHighGate = highGate;
+    book.windowLowGate = lowGate;
+    book.windowVersion = book.entry.windows.version;
     return fired;
   }
 
@@ -804,6 +849,7 @@ export class AlertIndex {
     if (code !== WINDOW_UP) group.down.push(slot * 2 + 1, percent);
     group.upTop = -1;
     group.downTop = -1;
+    book.windowVersion = -1;
   }
 
   #unplaceWindow(book: Book, slot: number): void {
@@ -812,6 +858,7 @@ export class AlertIndex {
     if (group.down.has(slot * 2 + 1)) group.down.remove(slot * 2 + 1);
     group.upTop = -1;
     group.downTop = -1;
+    book.windowVersion = -1;
   }
 
   #placeAwaitingBand(book: Book, slot: number): void {
@@ -967,6 +1014,15 @@ export class AlertIndex {
     this.#trailingNodes.grow(capacity);
     this.#capacity = capacity;
   }
+}
+
+/** Nothing in the book's window groups can fire on this tick (see Book.windowVersion). */
+function windowsQuiet(book: Book, high: number, low: number): boolean {
+  return (
+    book.windowVersion === book.entry.windows.version &&
+    high < book.windowHighGate &&
+    low > book.windowLowGate
+  );
 }
 
 function byAlertId(a: MatchEvent, b: MatchEvent): number {

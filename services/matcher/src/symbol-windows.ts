@@ -42,6 +42,8 @@ export class SymbolWindows implements PriceWindowView {
   readonly #trackers = new Map<number, WindowTracker>();
   /** The same trackers as a list: walked on every tick, without an iterator. */
   readonly #trackerList: WindowTracker[] = [];
+  /** Counts changes of any window's extremes: a reader that saw this value knows nothing moved since. */
+  version = 0;
   /** Time as the history reads it: it never runs backwards (a late tick joins the latest minute). */
   #now = Number.NEGATIVE_INFINITY;
 
@@ -143,14 +145,22 @@ export class SymbolWindows implements PriceWindowView {
       const deque = tracker.highs;
       while (deque.length > 0 && this.#highs[deque[deque.length - 1]! - this.#base]! <= value) deque.pop();
       deque.push(position);
-      tracker.high = this.#highs[deque[0]! - this.#base]!;
+      const front = this.#highs[deque[0]! - this.#base]!;
+      if (front !== tracker.high) {
+        tracker.high = front;
+        this.version++;
+      }
     }
     if (low) {
       const value = this.#lows[i]!;
       const deque = tracker.lows;
       while (deque.length > 0 && this.#lows[deque[deque.length - 1]! - this.#base]! >= value) deque.pop();
       deque.push(position);
-      tracker.low = this.#lows[deque[0]! - this.#base]!;
+      const front = this.#lows[deque[0]! - this.#base]!;
+      if (front !== tracker.low) {
+        tracker.low = front;
+        this.version++;
+      }
     }
   }
 
@@ -162,8 +172,13 @@ export class SymbolWindows implements PriceWindowView {
     while (tracker.highs.length > 0 && outside(tracker.highs[0]!)) tracker.highs.shift();
     const low = tracker.lows[0];
     const high = tracker.highs[0];
-    tracker.low = low === undefined ? Number.NaN : this.#lows[low - this.#base]!;
-    tracker.high = high === undefined ? Number.NaN : this.#highs[high - this.#base]!;
+    const windowLow = low === undefined ? Number.NaN : this.#lows[low - this.#base]!;
+    const windowHigh = high === undefined ? Number.NaN : this.#highs[high - this.#base]!;
+    if (!Object.is(windowLow, tracker.low) || !Object.is(windowHigh, tracker.high)) {
+      tracker.low = windowLow;
+      tracker.high = windowHigh;
+      this.version++;
+    }
   }
 
   /** Forgets minutes no window can read any more (older than a day and a minute). */
