@@ -1,57 +1,11 @@
-// Issue 17 item 5: crypto and forex pairs are found by search and quoted, against the fake Finnhub (its
-// /crypto/symbol and /forex/symbol lists, read once a day and matched locally) and in the simulated market.
-import { InMemoryBus } from "@tickerbell/bus";
-import { createMetricsRegistry } from "@tickerbell/config";
-import {
-  MarketStatusSchema,
-  QuoteSchema,
-  SymbolSearchResponseSchema,
-  TOPIC_CATALOG,
-} from "@tickerbell/contracts";
-import { FakeFinnhub } from "@tickerbell/testkit";
-import { afterEach, describe, expect, it } from "vitest";
-import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
-import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
-import { pricingConfig } from "./fixtures.ts";
-import { captureLog } from "./helpers.ts";
+// Crypto and forex pairs are found by search and quoted, against the fake Finnhub (its /crypto/symbol and
+// /forex/symbol lists, read once a day and matched locally) and in the simulated market.
+import { MarketStatusSchema, QuoteSchema, SymbolSearchResponseSchema } from "@tickerbell/contracts";
+import type { FakeFinnhub } from "@tickerbell/testkit";
+import { describe, expect, it } from "vitest";
+import { pricingHttpHarness } from "./helpers.ts";
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-async function pricingOn(fake: FakeFinnhub | undefined, tuning: PricingTuning = {}) {
-  const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
-  const logs = captureLog();
-  const pricing = await startPricing({
-    config: pricingConfig(
-      fake
-        ? { FINNHUB_API_KEY: fake.apiKey, FINNHUB_WS_URL: fake.wsUrl, FINNHUB_REST_URL: fake.restUrl }
-        : {},
-    ),
-    bus,
-    demandSource: new NoDemandSnapshot(),
-    log: logs.log,
-    metrics: createMetricsRegistry("pricing-pairs-test"),
-    tuning: { groupId: "pricing-pairs-test", ...tuning },
-  });
-  cleanups.push(async () => {
-    await pricing.stop();
-    await bus.close();
-  });
-  return { pricing, logs };
-}
-
-async function get(pricing: RunningPricing, path: string) {
-  const res = await pricing.http.request(path);
-  return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
-}
-
-async function withFake(options: Parameters<typeof FakeFinnhub.start>[0] = {}) {
-  const fake = await FakeFinnhub.start(options);
-  cleanups.push(() => fake.close());
-  return fake;
-}
+const { pricingOn, get, withFake } = pricingHttpHarness("pricing-pairs-test");
 
 const symbolsOf = (body: unknown) => SymbolSearchResponseSchema.parse(body).results.map((r) => r.symbol);
 const listCalls = (fake: FakeFinnhub) =>

@@ -1,5 +1,12 @@
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "@tickerbell/config";
+import { InMemoryBus } from "@tickerbell/bus";
+import { createLogger, createMetricsRegistry, type Logger } from "@tickerbell/config";
+import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { afterEach } from "vitest";
+import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
+import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
+import { pricingConfig } from "./fixtures.ts";
 
 export interface CapturedLog {
   log: Logger;
@@ -34,4 +41,50 @@ export async function eventually(predicate: () => boolean, what: string, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A pricing service on the in-memory bus (on the fake Finnhub when one is given, else the simulated market) and
+ * its HTTP API, stopped after each test: what the HTTP tests share.
+ */
+export function pricingHttpHarness(name: string) {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+
+  async function pricingOn(fake: FakeFinnhub | undefined, tuning: PricingTuning = {}) {
+    const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
+    const logs = captureLog();
+    const pricing = await startPricing({
+      config: pricingConfig(
+        fake
+          ? { FINNHUB_API_KEY: fake.apiKey, FINNHUB_WS_URL: fake.wsUrl, FINNHUB_REST_URL: fake.restUrl }
+          : {},
+      ),
+      bus,
+      demandSource: new NoDemandSnapshot(),
+      log: logs.log,
+      metrics: createMetricsRegistry(name),
+      tuning: { groupId: name, ...tuning },
+    });
+    cleanups.push(async () => {
+      await pricing.stop();
+      await bus.close();
+    });
+    return { pricing, logs };
+  }
+
+  async function get(pricing: RunningPricing, path: string) {
+    const res = await pricing.http.request(path);
+    return { status: res.status, headers: res.headers, body: (await res.json()) as unknown };
+  }
+
+  async function withFake(options: Parameters<typeof FakeFinnhub.start>[0] = {}) {
+    const fake = await FakeFinnhub.start(options);
+    cleanups.push(() => fake.close());
+    return fake;
+  }
+
+  return { pricingOn, get, withFake };
 }
