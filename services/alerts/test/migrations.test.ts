@@ -42,6 +42,7 @@ describe("migrations", () => {
       "watchlist_items",
       "webhook_deliveries",
       "webhooks",
+      "window_histories",
     ]);
     const second = await openOrm({ kind: "postgres", url: db.url });
     await second.close();
