@@ -51,7 +51,7 @@ import {
 } from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
-import { SymbolWindows, type WindowView } from "./symbol-windows.ts";
+import { SymbolWindows, type WindowReading } from "./symbol-windows.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
 import type { Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
 
@@ -82,6 +82,8 @@ const FLAG_REGULAR_HOURS = 1;
 const FLAG_BASIS_CLOSE = 2;
 
 const NONE = Number.NaN;
+/** A window group's side with no armed alert (its `upTop`/`downTop`); -1 there means "look at the heap again". */
+const EMPTY_SIDE = -2;
 /** Far more than roundPrice's 12 significant digits move a level: a bound this much inside it is safe. */
 const LEVEL_SLACK = 1e-9;
 const NO_EVENTS: readonly MatchEvent[] = Object.freeze([]);
@@ -196,15 +198,24 @@ interface SymbolEntry {
  * Armed window alerts of one window length in one book. `up` holds moves up keyed by percent (the smallest
  * fires first: its level is the lowest above the window's low), `down` moves down likewise below the high; a
  * `move` alert is in both (slot*2 up, slot*2+1 down). The level of each heap's top is cached with the extreme it
- * was computed from, so a tick that changes neither costs one comparison.
+ * was computed from, so a tick that changes neither costs one comparison. The window's extremes are read from
+ * the symbol's history only when the book's gates say they may have moved.
  */
-class WindowGroup {
+class WindowGroup implements WindowReading {
   readonly windowSeconds: number;
-  /** The symbol's window of this length, kept up to date as ticks are recorded. */
-  readonly window: WindowView;
+  /** The window's extremes as last read, and until when they hold without a price beyond them. */
+  low = Number.NaN;
+  lowUntil = Number.NEGATIVE_INFINITY;
+  high = Number.NaN;
+  highUntil = Number.NEGATIVE_INFINITY;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
-  /** The top's level, or (upExact false) a bound a hair below it; the same for downLevel, above. */
+  /**
+   * The heap's top (-1: look again, EMPTY_SIDE: none) and its percent, cached with the level and the extreme it was
+   * computed from: the level, or (upExact false) a bound a hair below it; the same for downLevel, above.
+   */
+  upPercent = 0;
+  downPercent = 0;
   upLevel = Number.POSITIVE_INFINITY;
   upExact = false;
   upFrom = Number.NaN;
@@ -214,9 +225,8 @@ class WindowGroup {
   downFrom = Number.NaN;
   downTop = -1;
 
-  constructor(windowSeconds: number, window: WindowView, positions: PositionTable) {
+  constructor(windowSeconds: number, positions: PositionTable) {
     this.windowSeconds = windowSeconds;
-    this.window = window;
     this.up = new IndexedMinHeap(positions);
     this.down = new IndexedMinHeap(positions);
   }
@@ -242,10 +252,15 @@ class Book {
   /** The same groups as a list, walked on every tick without an iterator. */
   readonly windowGroups: WindowGroup[] = [];
   /**
-   * The window groups' quiet-zone gates: while the symbol's windows are as they were (its history's version)
-   * a tick with high below windowHighGate and low above windowLowGate fires no window alert. -1: recompute.
+   * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
+   * first extreme read leaves its window), with low at or above windowLowFloor and high at or below
+   * windowHighCeiling (no armed group's extremes move), high below windowHighGate and low above windowLowGate
+   * (no level is reached) fires no window alert and needs no reading. Stale: recompute on the next tick.
    */
-  windowVersion = -1;
+  windowGatesStale = true;
+  windowUntil = Number.NEGATIVE_INFINITY;
+  windowLowFloor = Number.POSITIVE_INFINITY;
+  windowHighCeiling = Number.NEGATIVE_INFINITY;
   windowHighGate = Number.POSITIVE_INFINITY;
   windowLowGate = Number.NEGATIVE_INFINITY;
   /**
@@ -403,7 +418,10 @@ export class AlertIndex {
   restoreWindowHistory(symbol: string, minutes: readonly MinuteExtremes[]): void {
     // Nothing to restore makes no entry: a symbol's history starts with its first alert, as in the rule book.
     if (minutes.length === 0) return;
-    this.#entryFor(symbol).windows.merge(minutes);
+    const entry = this.#entryFor(symbol);
+    entry.windows.merge(minutes);
+    if (entry.allHours) entry.allHours.windowGatesStale = true;
+    if (entry.regularHours) entry.regularHours.windowGatesStale = true;
   }
 
   /**
@@ -445,20 +463,20 @@ export class AlertIndex {
       windows &&
       allHours !== null &&
       allHours.windowGroups.length > 0 &&
-      !windowsQuiet(allHours, high, low)
+      !windowsQuiet(allHours, ts, high, low)
     )
       fired = this.#matchWindows(allHours, tick, high, low, fired);
     const regular = entry.regularHours;
     if (regular !== null) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
       const windowed = windows && regular.windowGroups.length > 0;
-      if ((gated || (windowed && !windowsQuiet(regular, high, low))) && this.#regularHours(ts)) {
+      if ((gated || (windowed && !windowsQuiet(regular, ts, high, low))) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
           this.#touched = true;
         }
         // After the book: a cooldown that ended there may have armed the symbol's first window alert.
-        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, high, low))
+        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low))
           fired = this.#matchWindows(regular, tick, high, low, fired);
       }
     }
@@ -561,7 +579,9 @@ export class AlertIndex {
   /**
    * Window alerts: for each window length, moves up fire while the smallest percent's level above the window's
    * low is reached by the tick's high, moves down likewise below the high. The symbol's history already holds
-   * this tick (its low before its high, as for trailing alerts).
+   * this tick (its low before its high, as for trailing alerts). A side whose cached reading still holds (no
+   * price beyond its extreme, its deadline not reached) and whose cached level is not reached is passed over on
+   * the group's own fields: its heap and the history are read only when something may have moved.
    */
   #matchWindows(
     book: Book,
@@ -571,26 +591,43 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const before = fired?.length ?? 0;
+    const ts = tick.ts;
     const groups = book.windowGroups;
+    const history = book.entry.windows;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
-      if (group.up.size === 0 && group.down.size === 0) continue;
-      const windowLow = group.window.low;
-      const windowHigh = group.window.high;
+      const upQuiet =
+        group.upTop === EMPTY_SIDE ||
+        (group.upTop >= 0 && ts < group.lowUntil && low >= group.low && high < group.upLevel);
+      const downQuiet =
+        group.downTop === EMPTY_SIDE ||
+        (group.downTop >= 0 && ts < group.highUntil && high <= group.high && low > group.downLevel);
+      if (upQuiet && downQuiet) continue;
+      history.read(group.windowSeconds, group);
+      const windowLow = group.low;
+      const windowHigh = group.high;
       if (Number.isNaN(windowLow)) continue;
       const up = group.up;
-      while (up.size > 0) {
-        const top = up.peekItem();
-        if (top !== group.upTop || windowLow !== group.upFrom) {
-          group.upTop = top;
+      while (group.upTop !== EMPTY_SIDE) {
+        if (group.upTop < 0) {
+          // The heap changed: look at its top again (otherwise the cached top and percent still hold).
+          if (up.size === 0) {
+            group.upTop = EMPTY_SIDE;
+            break;
+          }
+          group.upTop = up.peekItem();
+          group.upPercent = up.peekKey();
+          group.upFrom = Number.NaN;
+        }
+        if (windowLow !== group.upFrom) {
           group.upFrom = windowLow;
           // The level before its rounding to 12 digits, a hair below: cheap, and never above the real one.
-          group.upLevel = windowLow * upFactor(up.peekKey()) * (1 - LEVEL_SLACK);
+          group.upLevel = windowLow * upFactor(group.upPercent) * (1 - LEVEL_SLACK);
           group.upExact = false;
         }
         if (high < group.upLevel) break;
         if (!group.upExact) {
-          group.upLevel = windowUpperLevel(windowLow, up.peekKey());
+          group.upLevel = windowUpperLevel(windowLow, group.upPercent);
           group.upExact = true;
           if (high < group.upLevel) break;
         }
@@ -604,17 +641,24 @@ export class AlertIndex {
         this.#touched = true;
       }
       const down = group.down;
-      while (down.size > 0) {
-        const top = down.peekItem();
-        if (top !== group.downTop || windowHigh !== group.downFrom) {
-          group.downTop = top;
+      while (group.downTop !== EMPTY_SIDE) {
+        if (group.downTop < 0) {
+          if (down.size === 0) {
+            group.downTop = EMPTY_SIDE;
+            break;
+          }
+          group.downTop = down.peekItem();
+          group.downPercent = down.peekKey();
+          group.downFrom = Number.NaN;
+        }
+        if (windowHigh !== group.downFrom) {
           group.downFrom = windowHigh;
-          group.downLevel = windowHigh * downFactor(down.peekKey()) * (1 + LEVEL_SLACK);
+          group.downLevel = windowHigh * downFactor(group.downPercent) * (1 + LEVEL_SLACK);
           group.downExact = false;
         }
         if (low > group.downLevel) break;
         if (!group.downExact) {
-          group.downLevel = windowLowerLevel(windowHigh, down.peekKey());
+          group.downLevel = windowLowerLevel(windowHigh, group.downPercent);
           group.downExact = true;
           if (low > group.downLevel) break;
         }
@@ -630,18 +674,33 @@ export class AlertIndex {
     }
     // A repeating alert that fired now cools down: the book's time gate must see its cooldown.
     if ((fired?.length ?? 0) > before) this.#refreshGates(book);
+    // The book's gates summarise the groups' fields (each side either empty, or read with its top's level).
     let highGate = Number.POSITIVE_INFINITY;
     let lowGate = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    let lowFloor = Number.NEGATIVE_INFINITY;
+    let highCeiling = Number.POSITIVE_INFINITY;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
-      if (Number.isNaN(group.window.low)) continue;
-      // The loops above left each non-empty heap's top level computed from the window as it is now.
-      if (group.up.size > 0 && group.upLevel < highGate) highGate = group.upLevel;
-      if (group.down.size > 0 && group.downLevel > lowGate) lowGate = group.downLevel;
+      if (group.upTop !== EMPTY_SIDE) {
+        if (group.upTop < 0 || Number.isNaN(group.low)) until = Number.NEGATIVE_INFINITY;
+        if (group.upLevel < highGate) highGate = group.upLevel;
+        if (group.low > lowFloor) lowFloor = group.low;
+        if (group.lowUntil < until) until = group.lowUntil;
+      }
+      if (group.downTop !== EMPTY_SIDE) {
+        if (group.downTop < 0 || Number.isNaN(group.high)) until = Number.NEGATIVE_INFINITY;
+        if (group.downLevel > lowGate) lowGate = group.downLevel;
+        if (group.high < highCeiling) highCeiling = group.high;
+        if (group.highUntil < until) until = group.highUntil;
+      }
     }
     book.windowHighGate = highGate;
     book.windowLowGate = lowGate;
-    book.windowVersion = book.entry.windows.version;
+    book.windowUntil = until;
+    book.windowLowFloor = lowFloor;
+    book.windowHighCeiling = highCeiling;
+    book.windowGatesStale = false;
     return fired;
   }
 
@@ -791,7 +850,7 @@ export class AlertIndex {
     this.#firedPrice[slot] = state.lastFirePrice ?? NONE;
     const entry = this.#entryFor(alert.symbol);
     // Kept from the alert's arrival whatever its phase: its history is checkpointed from then on.
-    if (isWindow(code)) entry.windows.track(this.#windowSeconds[slot]!);
+    if (isWindow(code)) entry.windows.track();
     const book = this.#bookFor(entry, alert.regularHoursOnly);
     this.#bookOf[slot] = book.id;
     book.size++;
@@ -839,7 +898,7 @@ export class AlertIndex {
     const windowSeconds = this.#windowSeconds[slot]!;
     let group = book.windows.get(windowSeconds);
     if (!group) {
-      group = new WindowGroup(windowSeconds, book.entry.windows.track(windowSeconds), this.#levelPositions);
+      group = new WindowGroup(windowSeconds, this.#levelPositions);
       book.windows.set(windowSeconds, group);
       book.windowGroups.push(group);
     }
@@ -849,7 +908,7 @@ export class AlertIndex {
     if (code !== WINDOW_UP) group.down.push(slot * 2 + 1, percent);
     group.upTop = -1;
     group.downTop = -1;
-    book.windowVersion = -1;
+    book.windowGatesStale = true;
   }
 
   #unplaceWindow(book: Book, slot: number): void {
@@ -858,7 +917,7 @@ export class AlertIndex {
     if (group.down.has(slot * 2 + 1)) group.down.remove(slot * 2 + 1);
     group.upTop = -1;
     group.downTop = -1;
-    book.windowVersion = -1;
+    book.windowGatesStale = true;
   }
 
   #placeAwaitingBand(book: Book, slot: number): void {
@@ -1016,12 +1075,15 @@ export class AlertIndex {
   }
 }
 
-/** Nothing in the book's window groups can fire on this tick (see Book.windowVersion). */
-function windowsQuiet(book: Book, high: number, low: number): boolean {
+/** Nothing in the book's window groups can fire on this tick (see Book.windowGatesStale). */
+function windowsQuiet(book: Book, ts: number, high: number, low: number): boolean {
   return (
-    book.windowVersion === book.entry.windows.version &&
+    !book.windowGatesStale &&
+    ts < book.windowUntil &&
     high < book.windowHighGate &&
-    low > book.windowLowGate
+    low > book.windowLowGate &&
+    low >= book.windowLowFloor &&
+    high <= book.windowHighCeiling
   );
 }
 

@@ -1,7 +1,7 @@
 import { MinuteHistory } from "@tickerbell/rules";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SymbolWindows } from "./symbol-windows.ts";
+import { SymbolWindows, type WindowReading } from "./symbol-windows.ts";
 
 const START = Date.parse("2026-07-01T13:00:00Z");
 const WINDOWS = [300, 900, 3600, 4 * 3600, 86_400];
@@ -36,16 +36,13 @@ describe("SymbolWindows against the rule book's MinuteHistory", () => {
         let windows = new SymbolWindows();
         const reference = new MinuteHistory();
         const tracked = new Set<number>([3600]);
-        windows.track(3600);
         let ts = START;
         for (const step of steps) {
           if (step.op === "track") {
             tracked.add(step.window);
-            windows.track(step.window);
           } else if (step.op === "restore") {
             const restored = new SymbolWindows();
             restored.merge(windows.minutes());
-            for (const w of tracked) restored.track(w);
             windows = restored;
           } else {
             ts += step.dtMs;
@@ -61,6 +58,49 @@ describe("SymbolWindows against the rule book's MinuteHistory", () => {
       { numRuns: 200 },
     );
     expect(compared).toBeGreaterThan(10_000);
+  });
+
+  it("keeps a reading's extremes until its own deadline unless a tick goes beyond them (what the index gates on)", () => {
+    let held = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...WINDOWS),
+        fc.array(stepArb, { minLength: 1, maxLength: 400, size: "max" }),
+        (windowSeconds, steps) => {
+          const windows = new SymbolWindows();
+          const reference = new MinuteHistory();
+          const reading: WindowReading = { low: 0, lowUntil: 0, high: 0, highUntil: 0 };
+          windows.read(windowSeconds, reading);
+          expect(reading.lowUntil).toBe(Number.NEGATIVE_INFINITY);
+          let ts = START;
+          let now = Number.NEGATIVE_INFINITY;
+          for (const step of steps) {
+            if (step.op !== "tick") continue;
+            ts += step.dtMs;
+            now = Math.max(now, ts);
+            const high = step.price + step.spread;
+            windows.record(ts, high, step.price);
+            reference.record(ts, high, step.price);
+            const actual = reference.windowExtremes(windowSeconds)!;
+            // The gate's promise: nothing below the low read and its deadline not reached => the low is as read.
+            if (step.price >= reading.low && now < reading.lowUntil) {
+              expect(actual.low).toBe(reading.low);
+              held++;
+            }
+            if (high <= reading.high && now < reading.highUntil) {
+              expect(actual.high).toBe(reading.high);
+              held++;
+            }
+            windows.read(windowSeconds, reading);
+            expect({ high: reading.high, low: reading.low }).toEqual(actual);
+            expect(reading.lowUntil).toBeGreaterThan(now);
+            expect(reading.highUntil).toBeGreaterThan(now);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(held).toBeGreaterThan(10_000);
   });
 
   it("keeps no more than a day and a minute of minutes", () => {

@@ -1,8 +1,14 @@
 // One symbol's price history as the matcher keeps it for window alerts: the high and low of each minute of the
-// last day, and for each window length its alerts use, the window's extremes kept up to date as ticks arrive.
-// The rule book's MinuteHistory is the definition (it scans); this is the same thing arranged so a tick costs
-// amortised O(1) per window length: a monotonic deque per side holds the minutes that can still become the
-// window's low (high) as older minutes leave it, so the extremes are always at the deques' fronts.
+// last day. The rule book's MinuteHistory is the definition (it scans); this is the same thing arranged so that a
+// tick costs amortised O(1) whatever the window lengths, and a window's extremes are read in O(log m):
+//
+// one chain per side holds the minutes that are still the highest (lowest) of every minute after them, oldest
+// first. A window's high is the oldest chain minute inside the window: everything older in the window is outdone
+// by it or by a later chain minute. A new minute extreme drops the chain minutes it outdoes, so every window
+// length shares one chain, and a reading is a binary search for the window's first minute.
+//
+// A reading also says until when it holds: a window's low stays as read until a price below it arrives or its
+// minute leaves the window. The index gates its window alerts on that, so a quiet tick reads nothing.
 import {
   bucketStart,
   type MinuteExtremes,
@@ -13,24 +19,39 @@ import {
   windowStartOf,
 } from "@tickerbell/rules";
 
-/** What a window alert reads of its window: the extremes now (NaN before any tick in it). */
-export interface WindowView {
-  readonly low: number;
-  readonly high: number;
+/**
+ * A window's extremes as of the last tick and the instants they stop holding on their own (their minute leaves
+ * the window); NaN extremes and -Infinity before any tick.
+ */
+export interface WindowReading {
+  low: number;
+  lowUntil: number;
+  high: number;
+  highUntil: number;
 }
 
-/** Minutes held in absolute positions: minute number `i` lives at index `i - #base` of the arrays. */
-class WindowTracker implements WindowView {
-  readonly windowSeconds: number;
-  low = Number.NaN;
-  high = Number.NaN;
-  /** Absolute minute numbers with rising lows (front: the window's low). */
-  readonly lows: number[] = [];
-  /** Absolute minute numbers with falling highs (front: the window's high). */
-  readonly highs: number[] = [];
+/** Absolute minute numbers (the minute at index i of the arrays is number i + base), oldest first. */
+class Chain {
+  readonly positions: number[] = [];
+  head = 0;
 
-  constructor(windowSeconds: number) {
-    this.windowSeconds = windowSeconds;
+  get empty(): boolean {
+    return this.head === this.positions.length;
+  }
+
+  clear(): void {
+    this.positions.length = 0;
+    this.head = 0;
+  }
+
+  /** Drops chain minutes before `position` (they were forgotten). */
+  dropBefore(position: number): void {
+    while (this.head < this.positions.length && this.positions[this.head]! < position) this.head++;
+    // Compacted now and then, so the array does not grow with the day.
+    if (this.head > 1024) {
+      this.positions.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }
 
@@ -39,58 +60,83 @@ export class SymbolWindows implements PriceWindowView {
   readonly #starts: number[] = [];
   readonly #highs: number[] = [];
   readonly #lows: number[] = [];
-  readonly #trackers = new Map<number, WindowTracker>();
-  /** The same trackers as a list: walked on every tick, without an iterator. */
-  readonly #trackerList: WindowTracker[] = [];
-  /** Counts changes of any window's extremes: a reader that saw this value knows nothing moved since. */
-  version = 0;
+  /** Minutes whose high is above every later minute's, their highs falling. */
+  readonly #highChain = new Chain();
+  /** Minutes whose low is below every later minute's, their lows rising. */
+  readonly #lowChain = new Chain();
+  #tracksAny = false;
+  /** The latest minute's start and extremes (the arrays' last entries). */
+  #latestStart = Number.NEGATIVE_INFINITY;
+  #latestHigh = Number.NaN;
+  #latestLow = Number.NaN;
   /** Time as the history reads it: it never runs backwards (a late tick joins the latest minute). */
   #now = Number.NEGATIVE_INFINITY;
 
-  /** Files a tick's extremes under its minute and moves every window on to it. */
+  /**
+   * Files a tick's extremes under its minute. The latest minute is also kept in fields, so the common tick (one
+   * that moves neither of its minute's extremes) reads nothing but this object.
+   */
   record(ts: number, high: number, low: number): void {
     if (ts > this.#now) this.#now = ts;
-    const n = this.#starts.length;
-    const latest = n === 0 ? Number.NEGATIVE_INFINITY : this.#starts[n - 1]!;
-    const trackers = this.#trackerList;
-    if (this.#now - latest >= WINDOW_BUCKET_MS) {
-      // A new minute: windows may also have moved past their oldest minutes.
-      this.#starts.push(bucketStart(this.#now));
+    if (this.#now - this.#latestStart >= WINDOW_BUCKET_MS) {
+      this.#latestStart = bucketStart(this.#now);
+      this.#latestHigh = high;
+      this.#latestLow = low;
+      this.#starts.push(this.#latestStart);
       this.#highs.push(high);
       this.#lows.push(low);
       this.#dropExpired();
       const position = this.#base + this.#starts.length - 1;
-      for (let t = 0; t < trackers.length; t++) {
-        const tracker = trackers[t]!;
-        this.#admit(tracker, position, true, true);
-        this.#trimFront(tracker);
-      }
+      this.#admitHigh(position);
+      this.#admitLow(position);
       return;
     }
-    const i = n - 1;
-    const newHigh = high > this.#highs[i]!;
-    const newLow = low < this.#lows[i]!;
-    if (!newHigh && !newLow) return;
-    if (newHigh) this.#highs[i] = high;
-    if (newLow) this.#lows[i] = low;
-    const position = this.#base + i;
-    for (let t = 0; t < trackers.length; t++) this.#admit(trackers[t]!, position, newHigh, newLow);
+    const i = this.#starts.length - 1;
+    if (high > this.#latestHigh) {
+      this.#latestHigh = high;
+      this.#highs[i] = high;
+      this.#admitHigh(this.#base + i);
+    }
+    if (low < this.#latestLow) {
+      this.#latestLow = low;
+      this.#lows[i] = low;
+      this.#admitLow(this.#base + i);
+    }
+  }
+
+  /** Reads a window length's extremes as of the last tick into `into` (no allocation on the tick path). */
+  read(windowSeconds: number, into: WindowReading): void {
+    const from = windowStartOf(this.#now, windowSeconds);
+    // A minute read now stops holding when the window's start passes it: at its end plus the window's length.
+    const life = windowSeconds * 1000 + WINDOW_BUCKET_MS;
+    const high = this.#first(this.#highChain, from);
+    const low = this.#first(this.#lowChain, from);
+    if (high < 0 || low < 0) {
+      into.low = into.high = Number.NaN;
+      into.lowUntil = into.highUntil = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    into.high = this.#highs[high - this.#base]!;
+    into.highUntil = this.#starts[high - this.#base]! + life;
+    into.low = this.#lows[low - this.#base]!;
+    into.lowUntil = this.#starts[low - this.#base]! + life;
   }
 
   /** The extremes of a window length as of the last tick; null before any tick in it. */
   windowExtremes(windowSeconds: number): WindowExtremes | null {
-    const tracker = this.track(windowSeconds);
-    return Number.isNaN(tracker.low) ? null : { high: tracker.high, low: tracker.low };
+    const reading: WindowReading = { low: 0, lowUntil: 0, high: 0, highUntil: 0 };
+    this.read(windowSeconds, reading);
+    return Number.isNaN(reading.low) ? null : { high: reading.high, low: reading.low };
   }
 
-  /** Whether any window length is kept (a window alert joined this symbol). */
+  /** Whether a window alert ever joined this symbol (its history is then worth a checkpoint). */
   get tracksAny(): boolean {
-    return this.#trackerList.length > 0;
+    return this.#tracksAny;
   }
 
-  /** Keeps a window length's extremes from now on (an alert with that window joined); its live view. */
-  track(windowSeconds: number): WindowView {
-    return this.#trackers.get(windowSeconds) ?? this.#track(windowSeconds);
+  /** Notes that a window alert joined the symbol. */
+  track(): void {
+    this.#tracksAny = true;
   }
 
   /** The minutes held, oldest first: what a checkpoint stores. */
@@ -118,67 +164,54 @@ export class SymbolWindows implements PriceWindowView {
     }
     this.#now = Math.max(this.#now, starts.at(-1)!);
     this.#dropExpired();
-    for (const tracker of this.#trackerList) this.#rebuild(tracker);
-  }
-
-  #track(windowSeconds: number): WindowTracker {
-    const tracker = new WindowTracker(windowSeconds);
-    this.#trackers.set(windowSeconds, tracker);
-    this.#trackerList.push(tracker);
-    this.#rebuild(tracker);
-    return tracker;
-  }
-
-  /** Builds a window length's deques from the minutes held. */
-  #rebuild(tracker: WindowTracker): void {
-    tracker.lows.length = 0;
-    tracker.highs.length = 0;
-    for (let i = 0; i < this.#starts.length; i++) this.#admit(tracker, this.#base + i, true, true);
-    this.#trimFront(tracker);
-  }
-
-  /** A minute's high (low) rose (fell): minutes behind it that it outdoes can never be the extreme again. */
-  #admit(tracker: WindowTracker, position: number, high: boolean, low: boolean): void {
-    const i = position - this.#base;
-    if (high) {
-      const value = this.#highs[i]!;
-      const deque = tracker.highs;
-      while (deque.length > 0 && this.#highs[deque[deque.length - 1]! - this.#base]! <= value) deque.pop();
-      deque.push(position);
-      const front = this.#highs[deque[0]! - this.#base]!;
-      if (front !== tracker.high) {
-        tracker.high = front;
-        this.version++;
-      }
-    }
-    if (low) {
-      const value = this.#lows[i]!;
-      const deque = tracker.lows;
-      while (deque.length > 0 && this.#lows[deque[deque.length - 1]! - this.#base]! >= value) deque.pop();
-      deque.push(position);
-      const front = this.#lows[deque[0]! - this.#base]!;
-      if (front !== tracker.low) {
-        tracker.low = front;
-        this.version++;
-      }
+    const last = this.#starts.length - 1;
+    this.#latestStart = this.#starts[last]!;
+    this.#latestHigh = this.#highs[last]!;
+    this.#latestLow = this.#lows[last]!;
+    this.#highChain.clear();
+    this.#lowChain.clear();
+    for (let i = 0; i < this.#starts.length; i++) {
+      this.#admitHigh(this.#base + i);
+      this.#admitLow(this.#base + i);
     }
   }
 
-  #trimFront(tracker: WindowTracker): void {
-    const from = windowStartOf(this.#now, tracker.windowSeconds);
-    const outside = (position: number) =>
-      position < this.#base || this.#starts[position - this.#base]! < from;
-    while (tracker.lows.length > 0 && outside(tracker.lows[0]!)) tracker.lows.shift();
-    while (tracker.highs.length > 0 && outside(tracker.highs[0]!)) tracker.highs.shift();
-    const low = tracker.lows[0];
-    const high = tracker.highs[0];
-    const windowLow = low === undefined ? Number.NaN : this.#lows[low - this.#base]!;
-    const windowHigh = high === undefined ? Number.NaN : this.#highs[high - this.#base]!;
-    if (!Object.is(windowLow, tracker.low) || !Object.is(windowHigh, tracker.high)) {
-      tracker.low = windowLow;
-      tracker.high = windowHigh;
-      this.version++;
+  /** A minute's high rose: chain minutes before it that it reaches are never a window's high again. */
+  #admitHigh(position: number): void {
+    const chain = this.#highChain;
+    const value = this.#highs[position - this.#base]!;
+    const positions = chain.positions;
+    while (
+      positions.length > chain.head &&
+      this.#highs[positions[positions.length - 1]! - this.#base]! <= value
+    )
+      positions.pop();
+    positions.push(position);
+  }
+
+  #admitLow(position: number): void {
+    const chain = this.#lowChain;
+    const value = this.#lows[position - this.#base]!;
+    const positions = chain.positions;
+    while (
+      positions.length > chain.head &&
+      this.#lows[positions[positions.length - 1]! - this.#base]! >= value
+    )
+      positions.pop();
+    positions.push(position);
+  }
+
+  /** The oldest chain minute starting at or after `from`; -1 when none. */
+  #first(chain: Chain, from: number): number {
+    const positions = chain.positions;
+    let lo = chain.head;
+    let hi = positions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#starts[positions[mid]! - this.#base]! < from) lo = mid + 1;
+      else hi = mid;
     }
+    return lo < positions.length ? positions[lo]! : -1;
   }
 
   /** Forgets minutes no window can read any more (older than a day and a minute). */
@@ -191,5 +224,7 @@ export class SymbolWindows implements PriceWindowView {
     this.#highs.splice(0, drop);
     this.#lows.splice(0, drop);
     this.#base += drop;
+    this.#highChain.dropBefore(this.#base);
+    this.#lowChain.dropBefore(this.#base);
   }
 }
