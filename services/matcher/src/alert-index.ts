@@ -469,8 +469,9 @@ export class AlertIndex {
     const regular = entry.regularHours;
     if (regular !== null) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
-      const windowed = windows && regular.windowGroups.length > 0;
-      if ((gated || (windowed && !windowsQuiet(regular, ts, high, low))) && this.#regularHours(ts)) {
+      const windowsMoved =
+        windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low);
+      if ((gated || windowsMoved) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
           this.#touched = true;
@@ -478,6 +479,9 @@ export class AlertIndex {
         // After the book: a cooldown that ended there may have armed the symbol's first window alert.
         if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low))
           fired = this.#matchWindows(regular, tick, high, low, fired);
+      } else if (windowsMoved) {
+        // Out of hours the trade still enters the history: what it may have moved is read again in hours.
+        regular.windowGatesStale = true;
       }
     }
     if (expired === null && fired === null) return NO_EVENTS;
@@ -594,6 +598,8 @@ export class AlertIndex {
     const ts = tick.ts;
     const groups = book.windowGroups;
     const history = book.entry.windows;
+    // Stale gates may hide trades this book did not see (out of hours): every group reads the history again.
+    const readAll = book.windowGatesStale;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
       const upQuiet =
@@ -602,7 +608,7 @@ export class AlertIndex {
       const downQuiet =
         group.downTop === EMPTY_SIDE ||
         (group.downTop >= 0 && ts < group.highUntil && high <= group.high && low > group.downLevel);
-      if (upQuiet && downQuiet) continue;
+      if (upQuiet && downQuiet && !readAll) continue;
       history.read(group.windowSeconds, group);
       const windowLow = group.low;
       const windowHigh = group.high;
