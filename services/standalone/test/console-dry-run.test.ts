@@ -90,7 +90,7 @@ describe("the dry run on the console chat", () => {
   it("prints how often the new alert would have fired in the last 30 days, and when last", async () => {
     const confirmation = await say(
       "/alert AAPL above 195",
-      /✅ Alert set: AAPL above \$195\.00[^]*?fired[^\n]*\n/,
+      /✅ Alert set: AAPL above \$195\.00[\s\S]*?fired[^\n]*\n/,
     );
     const last = `${new Date(base - 12 * DAY + 30_000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
     expect(confirmation).toContain(
