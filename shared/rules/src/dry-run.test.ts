@@ -1,7 +1,7 @@
 import type { AlertCondition, Bar } from "@tickerbell/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type DryRunAlert, dryRunAlert, SlidingWindow, tradesOf } from "./dry-run.ts";
+import { type DryRunAlert, DryRunReplay, dryRunAlert, SlidingWindow, tradesOf } from "./dry-run.ts";
 import { planAlert } from "./plan.ts";
 import { MinuteHistory } from "./window.ts";
 
@@ -273,6 +273,30 @@ describe("dry run of a regular-hours-only alert", () => {
     expect(
       dryRunAlert(rth, { resolution: "1d", bars: [flat(Date.parse("2026-12-01T00:00:00Z"), 101)] }),
     ).toBeNull();
+  });
+});
+
+describe("a replay fed in batches", () => {
+  it("answers what one go over the same bars answers, wherever the batches split", () => {
+    const alert = alertOf(
+      { kind: "trailing", direction: "down", offset: { unit: "percent", value: 2 } },
+      100,
+      {
+        cooldownSeconds: 60,
+      },
+    );
+    const bars = Array.from({ length: 40 }, (_, i) => {
+      const o = 100 + 5 * Math.sin(i / 3);
+      return bar(T + i * MIN, o, o + 1.5, o - 1.2, o + Math.cos(i));
+    });
+    const whole = dryRunAlert(alert, minutes(bars));
+    expect(whole?.firings).toBeGreaterThan(1);
+    for (const split of [1, 7, 20, 39]) {
+      const replay = DryRunReplay.of(alert, "1m")!;
+      replay.replay(bars.slice(0, split));
+      replay.replay(bars.slice(split));
+      expect(replay.result()).toEqual(whole);
+    }
   });
 });
 

@@ -7,7 +7,7 @@
 // them as live trades of that minute. A daily bar's trades are spread over that day's regular session (9:30,
 // 11:40, 13:50 and 15:59 New York): daily bars cannot tell a window's minutes or the regular session from the
 // extended hours, so window and regular-hours-only alerts are replayed from minute bars only.
-import type { Alert, Bar, BarResolution, WindowCondition } from "@tickerbell/contracts";
+import type { Alert, AlertRuntimeState, Bar, BarResolution, WindowCondition } from "@tickerbell/contracts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
@@ -30,7 +30,7 @@ const DAILY_TRADE_TIMES_MS = [
   13 * HOUR_MS + 50 * MINUTE_MS,
   15 * HOUR_MS + 59 * MINUTE_MS,
 ] as const;
-/** How many bars are replayed between two questions to `shouldStop`. */
+/** How many bars dryRunAlert replays between two questions to `shouldStop`. */
 const BARS_PER_CHECK = 512;
 
 /** The parts of an alert record the dry run reads: its definition and the levels it was created with. */
@@ -83,58 +83,98 @@ export function canDryRun(
 /**
  * Replays `alert` over `history` and counts its firings. Null when it cannot be replayed from these bars
  * (canDryRun), when there are none, or when `shouldStop` ended the replay. Pure: the same bars give the same answer.
- *
- * The alert starts armed at the levels it was created with; a trailing alert starts its peak (trough) at the first
- * bar's open, since its level has no meaning apart from the path before it. Expiry is not replayed (it lies ahead).
  */
 export function dryRunAlert(
   alert: DryRunAlert,
   history: DryRunHistory,
   options: DryRunOptions = {},
 ): DryRunResult | null {
-  const { bars, resolution } = history;
-  const first = bars[0];
-  const lastBar = bars.at(-1);
-  if (!first || !lastBar || !canDryRun(alert, resolution)) return null;
-  const rule: AlertRule = {
-    ...ruleOf({ ...alert, expiresAt: null }),
-    cooldownMs: (alert.repeat?.cooldownSeconds ?? DEFAULT_REPEAT_COOLDOWN_SECONDS) * 1000,
-  };
-  let state = runtimeStateOf({
-    ...alert,
-    generation: 0,
-    phase: "armed",
-    lastTriggeredAt: null,
-    lastTriggerPrice: null,
-  });
-  if (alert.condition.kind === "trailing") state = { ...state, referencePrice: first.o, extreme: first.o };
-  const window = alert.condition.kind === "window" ? new SlidingWindow(alert.condition) : undefined;
-
-  let firings = 0;
-  let last: DryRunResult["last"] = null;
-  for (let i = 0; i < bars.length; i++) {
-    if (i % BARS_PER_CHECK === BARS_PER_CHECK - 1 && options.shouldStop?.()) return null;
-    for (const trade of tradesOf(bars[i]!, resolution)) {
-      window?.record(trade.ts, trade.price);
-      const result = stepAlert(rule, state, trade, isRegularHours(trade.ts), window);
-      if (result.kind === "fired") {
-        firings++;
-        last = { ts: trade.ts, price: result.hit.price };
-        // The cooldown is never null here, so a firing always leaves a next state.
-        state = result.next ?? state;
-      } else if (result.kind === "none") {
-        state = result.next;
-      }
-    }
+  const replay = DryRunReplay.of(alert, history.resolution);
+  if (replay === null) return null;
+  for (let from = 0; from < history.bars.length; from += BARS_PER_CHECK) {
+    if (from > 0 && options.shouldStop?.()) return null;
+    replay.replay(history.bars.slice(from, from + BARS_PER_CHECK));
   }
   if (options.shouldStop?.()) return null;
-  return {
-    firings,
-    last,
-    coveredFrom: first.t,
-    coveredTo: barEnd(lastBar, resolution),
-    resolution,
-  };
+  return replay.result();
+}
+
+/**
+ * One alert's replay, fed bars a batch at a time (oldest first), so a caller can hand the event loop back between
+ * batches; dryRunAlert is the same in one go.
+ *
+ * The alert starts armed at the levels it was created with; a trailing alert starts its peak (trough) at the first
+ * bar's open, since its level has no meaning apart from the path before it. Expiry is not replayed (it lies ahead).
+ */
+export class DryRunReplay {
+  readonly #resolution: BarResolution;
+  readonly #rule: AlertRule;
+  readonly #trailing: boolean;
+  readonly #window: SlidingWindow | undefined;
+  #state: AlertRuntimeState;
+  #firings = 0;
+  #last: DryRunResult["last"] = null;
+  #coveredFrom: number | null = null;
+  #coveredTo: number | null = null;
+
+  /** The replay of `alert` over bars of `resolution`; null when those cannot replay it (canDryRun). */
+  static of(alert: DryRunAlert, resolution: BarResolution): DryRunReplay | null {
+    return canDryRun(alert, resolution) ? new DryRunReplay(alert, resolution) : null;
+  }
+
+  private constructor(alert: DryRunAlert, resolution: BarResolution) {
+    this.#resolution = resolution;
+    this.#rule = {
+      ...ruleOf({ ...alert, expiresAt: null }),
+      cooldownMs: (alert.repeat?.cooldownSeconds ?? DEFAULT_REPEAT_COOLDOWN_SECONDS) * 1000,
+    };
+    this.#state = runtimeStateOf({
+      ...alert,
+      generation: 0,
+      phase: "armed",
+      lastTriggeredAt: null,
+      lastTriggerPrice: null,
+    });
+    this.#trailing = alert.condition.kind === "trailing";
+    this.#window = alert.condition.kind === "window" ? new SlidingWindow(alert.condition) : undefined;
+  }
+
+  /** Replays the next bars, oldest first, after those replayed before. */
+  replay(bars: readonly Bar[]): void {
+    for (const bar of bars) {
+      if (this.#coveredFrom === null) {
+        this.#coveredFrom = bar.t;
+        if (this.#trailing) this.#state = { ...this.#state, referencePrice: bar.o, extreme: bar.o };
+      }
+      this.#coveredTo = barEnd(bar, this.#resolution);
+      for (const trade of tradesOf(bar, this.#resolution)) this.#step(trade);
+    }
+  }
+
+  /** The answer so far; null before any bar. */
+  result(): DryRunResult | null {
+    if (this.#coveredFrom === null || this.#coveredTo === null) return null;
+    return {
+      firings: this.#firings,
+      last: this.#last,
+      coveredFrom: this.#coveredFrom,
+      coveredTo: this.#coveredTo,
+      resolution: this.#resolution,
+    };
+  }
+
+  #step(trade: { price: number; ts: number }): void {
+    this.#window?.record(trade.ts, trade.price);
+    const result = stepAlert(this.#rule, this.#state, trade, isRegularHours(trade.ts), this.#window);
+    if (result.kind === "fired") {
+      this.#firings++;
+      this.#last = { ts: trade.ts, price: result.hit.price };
+      // The cooldown is never null here, so a firing always leaves a next state.
+      this.#state = result.next ?? this.#state;
+    } else if (result.kind === "none") {
+      this.#state = result.next;
+    }
+  }
 }
 
 /** The four trades a bar stands for, in the order documented at the top of this file. */

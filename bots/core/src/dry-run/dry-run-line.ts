@@ -3,7 +3,7 @@
 // all within a budget, so a slow pricing service or a long history costs the reply a line, never time.
 import { envInt } from "@tickerbell/config";
 import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
-import { canDryRun, type DryRunResult, dryRunAlert, newYorkOffsetMs } from "@tickerbell/rules";
+import { canDryRun, DryRunReplay, type DryRunResult, newYorkOffsetMs } from "@tickerbell/rules";
 import { z } from "zod";
 import type { BarsLookup } from "../charts/chart-maker.ts";
 import { formatPrice } from "../format/format.ts";
@@ -19,6 +19,8 @@ const MINUTE_REQUEST_MS = 7 * DAY_MS;
  * for a reason other than a gap in recording (a long weekend, a holiday).
  */
 const FULL_COVERAGE_SLACK_DAYS = 4;
+/** Bars replayed between two turns of the event loop: a few milliseconds' work. */
+const BARS_PER_BATCH = 2000;
 
 /** Answers how often a new alert would have fired; null when there is nothing to say in time. */
 export interface DryRunner {
@@ -76,9 +78,15 @@ export class BarDryRun implements DryRunner {
     const fetched = await withinBudget(this.#fetch(alert.symbol, now), this.#budgetMs);
     if (fetched === null || overBudget()) return null;
     const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
-    if (history === null) return null;
-    const result = dryRunAlert(alert, history, { shouldStop: overBudget });
-    return result === null || overBudget() ? null : result;
+    const replay = history && DryRunReplay.of(alert, history.resolution);
+    if (!history || !replay) return null;
+    // A batch at a time, handing the event loop back in between: other users' commands and DMs go on meanwhile.
+    for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
+      replay.replay(history.bars.slice(from, from + BARS_PER_BATCH));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (overBudget()) return null;
+    }
+    return replay.result();
   }
 
   async #fetch(symbol: string, now: number): Promise<{ minute: Bar[]; daily: Bar[] }> {
