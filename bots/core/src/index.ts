@@ -13,6 +13,7 @@ export * from "./delivery/outcome-recorder.ts";
 export * from "./delivery/pipeline.ts";
 export * from "./delivery/ports.ts";
 export * from "./delivery/rate-limiter.ts";
+export * from "./dry-run/dry-run-line.ts";
 export * from "./format/digest.ts";
 export * from "./format/format.ts";
 export * from "./format/notification.ts";

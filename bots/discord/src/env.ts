@@ -1,4 +1,9 @@
-import { ChartsEnvShape, DiscordDeliveryEnvShape, QuietHoursEnvShape } from "@tickerbell/bot-core";
+import {
+  ChartsEnvShape,
+  DiscordDeliveryEnvShape,
+  DryRunEnvShape,
+  QuietHoursEnvShape,
+} from "@tickerbell/bot-core";
 import { KafkaConsumerTuningEnvShape } from "@tickerbell/bus";
 import { envBrokers, envLogLevel, envPort, envSecret, parseEnv } from "@tickerbell/config";
 import { z } from "zod";
@@ -26,6 +31,8 @@ export const DiscordEnvSchema = z.object({
   ...QuietHoursEnvShape,
   /** CHARTS (on|off) and CHART_BUDGET_MS: /chart and the chart in each notification. */
   ...ChartsEnvShape,
+  /** DRY_RUN_BUDGET_MS: how long the dry run under a new alert's confirmation may take (0: no dry run). */
+  ...DryRunEnvShape,
   LOG_LEVEL: envLogLevel(),
 });
 export type DiscordEnv = z.output<typeof DiscordEnvSchema>;

@@ -3,6 +3,7 @@ import {
   CommandHandler,
   chartMakerFrom,
   discordDeliverySettings,
+  dryRunFrom,
   HttpDeliveryLog,
   PricingClient,
   RateLimiter,
@@ -22,6 +23,7 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
   });
   const prices = new PricingClient({ baseUrl: env.PRICING_URL });
   const charts = chartMakerFrom(env, prices);
+  const dryRun = dryRunFrom(env, prices);
   let running: RunningBotOnKafka | undefined;
   const bot = new DiscordBot({
     token: env.DISCORD_TOKEN,
@@ -30,6 +32,7 @@ await runService("discord-bot", loadEnv, async ({ env, logger, metrics }) => {
       alerts,
       prices,
       ...(charts ? { charts } : {}),
+      ...(dryRun ? { dryRun } : {}),
       logger,
       // A user's new settings reach the delivery side at once, not after the cache's minute.
       onSettingsChanged: (userId, settings) => running?.quietHours.cache.set(userId, settings),

@@ -5,6 +5,7 @@ import { type RunningAlertService, startAlertService } from "@tickerbell/alerts"
 import {
   AlertsClient,
   BarChartMaker,
+  BarDryRun,
   type ChartMaker,
   CommandHandler,
   PricingClient,
@@ -85,6 +86,8 @@ export interface Stack {
   prices: PricingClient;
   /** The chart maker of /chart and of notifications (none: charts off). */
   charts: ChartMaker | undefined;
+  /** The pricing API's price history (none unless charts or the dry run are on). */
+  barStore: SqlBarStore | undefined;
   logs: () => Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -104,6 +107,11 @@ export async function startStack(
      * back-fills it on a symbol's first demand). Unset: charts are off, as with CHARTS=off.
      */
     chartBudgetMs?: number;
+    /**
+     * The dry run under a new alert on, within this budget (ms): the pricing API then has a price history that
+     * only the test writes (`barStore`; no back-fill unless charts are on too).
+     */
+    dryRunBudgetMs?: number;
   } = {},
 ): Promise<Stack> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -138,7 +146,7 @@ export async function startStack(
     // Prices stay at the universe's starting prices (AAPL 190, TSLA 245, NVDA 122...) until the feed advances.
     const feed = new SimulatedFeed({ seed: 7, startMs: Date.now() });
     let history: { store: SqlBarStore; backfiller: Backfiller } | null = null;
-    if (options.chartBudgetMs !== undefined) {
+    if (options.chartBudgetMs !== undefined || options.dryRunBudgetMs !== undefined) {
       const barsDatabase = await createTestDatabase("tb_discord_bars");
       cleanups.push(() => barsDatabase.drop());
       const store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: barsDatabase.url }));
@@ -151,8 +159,9 @@ export async function startStack(
       history = { store, backfiller };
     }
     const pricingApp = createHttpApp({
-      ...(history
-        ? { bars: history.store, onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
+      ...(history ? { bars: history.store } : {}),
+      ...(history && options.chartBudgetMs !== undefined
+        ? { onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
         : {}),
       marketData: new SimulatedMarketData(feed),
       metrics: createMetricsRegistry("pricing"),
@@ -182,6 +191,9 @@ export async function startStack(
       prices,
       logger,
       ...(charts ? { charts } : {}),
+      ...(options.dryRunBudgetMs !== undefined
+        ? { dryRun: new BarDryRun({ bars: prices, budgetMs: options.dryRunBudgetMs }) }
+        : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     const bot = new DiscordBot({
@@ -207,6 +219,7 @@ export async function startStack(
       feed,
       prices,
       charts,
+      barStore: history?.store,
       logs: lines,
       close: closeAll,
     };

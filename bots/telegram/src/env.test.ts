@@ -28,6 +28,7 @@ describe("telegram bot env", () => {
       QUIET_HOURS_DIGEST_EVERY_SECONDS: 30,
       CHARTS: true,
       CHART_BUDGET_MS: 1500,
+      DRY_RUN_BUDGET_MS: 300,
       TELEGRAM_GROUP_ID: "telegram-bot",
       LOG_LEVEL: "info",
     });
@@ -63,6 +64,17 @@ describe("telegram bot env", () => {
   it("takes TELEGRAM_API_ROOT, so tests and the acceptance harness can point the bot at a fake", () => {
     expect(loadEnv({ ...minimal, TELEGRAM_API_ROOT: "http://127.0.0.1:9999" }).TELEGRAM_API_ROOT).toBe(
       "http://127.0.0.1:9999",
+    );
+  });
+
+  it("takes DRY_RUN_BUDGET_MS (0 turns the dry run off) and refuses a negative or huge one by name", () => {
+    expect(loadEnv({ ...minimal, DRY_RUN_BUDGET_MS: "0" }).DRY_RUN_BUDGET_MS).toBe(0);
+    expect(loadEnv({ ...minimal, DRY_RUN_BUDGET_MS: "750" }).DRY_RUN_BUDGET_MS).toBe(750);
+    expect(() => loadEnv({ ...minimal, DRY_RUN_BUDGET_MS: "-1" })).toThrow(
+      /DRY_RUN_BUDGET_MS: must be 0 \(off\)/,
+    );
+    expect(() => loadEnv({ ...minimal, DRY_RUN_BUDGET_MS: "60000" })).toThrow(
+      /DRY_RUN_BUDGET_MS: must be at most 10000/,
     );
   });
 

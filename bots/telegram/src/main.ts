@@ -3,6 +3,7 @@ import {
   CommandHandler,
   chartMakerFrom,
   DestinationLoss,
+  dryRunFrom,
   HttpDeliveryLog,
   PricingClient,
   RateLimiter,
@@ -22,6 +23,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
   let running: RunningBotOnKafka | undefined;
   const prices = new PricingClient({ baseUrl: env.PRICING_URL });
   const charts = chartMakerFrom(env, prices);
+  const dryRun = dryRunFrom(env, prices);
   const alerts = new AlertsClient({
     baseUrl: env.ALERTS_URL,
     token: env.ALERTS_API_TOKEN,
@@ -31,6 +33,7 @@ await runService("telegram-bot", loadEnv, async ({ env, logger, metrics }) => {
     alerts,
     prices,
     ...(charts ? { charts } : {}),
+    ...(dryRun ? { dryRun } : {}),
     logger,
     // A user's new settings reach the delivery side at once, not after the cache's minute.
     onSettingsChanged: (userId, settings) => running?.quietHours.cache.set(userId, settings),

@@ -5,6 +5,7 @@ import { parseAllowList, startAlertService } from "@tickerbell/alerts";
 import {
   AlertsClient,
   BarChartMaker,
+  BarDryRun,
   type ChartMaker,
   CommandHandler,
   DeliveryPipeline,
@@ -85,6 +86,11 @@ export async function startWorld(
      * back-fills it on a symbol's first demand). Unset: charts are off, as with CHARTS=off.
      */
     chartBudgetMs?: number;
+    /**
+     * The dry run under a new alert on, within this budget (ms): the pricing API then has a price history that
+     * only the test writes (`barStore`; no back-fill unless charts are on too).
+     */
+    dryRunBudgetMs?: number;
   } = {},
 ) {
   const logLines: string[] = [];
@@ -113,9 +119,15 @@ export async function startWorld(
   const alertsHttp = await listen(alertService.app.fetch);
 
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
-  const history = options.chartBudgetMs === undefined ? null : await startHistory(feed, logger);
+  const history =
+    options.chartBudgetMs === undefined && options.dryRunBudgetMs === undefined
+      ? null
+      : await startHistory(feed, logger);
   const pricingApp = createHttpApp({
-    ...(history ? { bars: history.store, onBarsDemand: (symbol) => history.backfiller.request(symbol) } : {}),
+    ...(history ? { bars: history.store } : {}),
+    ...(history && options.chartBudgetMs !== undefined
+      ? { onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
+      : {}),
     marketData: options.marketData ?? new SimulatedMarketData(feed),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
@@ -142,6 +154,9 @@ export async function startWorld(
     prices,
     logger,
     ...(charts ? { charts } : {}),
+    ...(options.dryRunBudgetMs !== undefined
+      ? { dryRun: new BarDryRun({ bars: prices, budgetMs: options.dryRunBudgetMs }) }
+      : {}),
     onSettingsChanged: (userId, settings) => {
       for (const listener of settingsListeners) listener(userId, settings);
     },
@@ -219,6 +234,8 @@ export async function startWorld(
     limiter,
     /** The chart maker of `pipeline` (unset: charts off). */
     charts,
+    /** The pricing API's price history (none unless charts or the dry run are on). */
+    barStore: history?.store,
     undeliverable,
     logLines,
     settingsListeners,

@@ -3,6 +3,7 @@ import { alertHistoryDaysEnv, UserLimitsEnvShape, webhookAllowHostsEnv } from "@
 import {
   ChartsEnvShape,
   DiscordDeliveryEnvShape,
+  DryRunEnvShape,
   QuietHoursEnvShape,
   TelegramDeliveryEnvShape,
 } from "@tickerbell/bot-core";
@@ -66,6 +67,8 @@ export const StandaloneEnvSchema = z.object({
   ...QuietHoursEnvShape,
   /** CHARTS (on|off) and CHART_BUDGET_MS: /chart and the chart in each notification. */
   ...ChartsEnvShape,
+  /** DRY_RUN_BUDGET_MS: how long the dry run under a new alert's confirmation may take (0: no dry run). */
+  ...DryRunEnvShape,
 });
 export type StandaloneEnv = z.output<typeof StandaloneEnvSchema>;
 

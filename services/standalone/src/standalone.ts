@@ -17,6 +17,7 @@ import {
   chartMakerFrom,
   DestinationLoss,
   discordDeliverySettings,
+  dryRunFrom,
   type Fetch,
   HttpDeliveryLog,
   HttpHeldStore,
@@ -276,6 +277,7 @@ export async function startStandalone(
     const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
     // One chart maker, one renderer, for every platform of this process.
     const charts = chartMakerFrom(env, prices);
+    const dryRun = dryRunFrom(env, prices);
     const alertsFor = (platform: Platform) =>
       new AlertsClient({ baseUrl: IN_PROCESS, token: tokens[platform], platform, fetch: alertsFetch });
     /** Each bot's quiet hours (its settings cache and digest loop), once its bot runs. */
@@ -285,6 +287,7 @@ export async function startStandalone(
         alerts: alertsFor(platform),
         prices,
         ...(charts ? { charts } : {}),
+        ...(dryRun ? { dryRun } : {}),
         logger: logger.child({ component: `${platform}-commands` }),
         onSettingsChanged: (userId, settings) => quietHoursOf.get(platform)?.cache.set(userId, settings),
       });

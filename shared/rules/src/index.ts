@@ -1,4 +1,5 @@
 export * from "./asset-class.ts";
+export * from "./dry-run.ts";
 export * from "./earnings.ts";
 export * from "./levels.ts";
 export * from "./market-hours.ts";

@@ -5,7 +5,7 @@ import {
   MAX_WATCHLIST_BATCH,
   MAX_WEBHOOK_URL_LENGTH,
 } from "@tickerbell/contracts";
-import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
+import { DEFAULT_REPEAT_COOLDOWN_SECONDS, earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { parseManyOrOne } from "./bulk.ts";
 import {
   type AlertCommand,
@@ -34,7 +34,8 @@ import {
   readWindow,
 } from "./values.ts";
 
-export const DEFAULT_REPEAT_COOLDOWN_SECONDS = 3600;
+/** `repeat` without a duration: the rule book's default, which its dry run also counts one-shot alerts with. */
+export { DEFAULT_REPEAT_COOLDOWN_SECONDS };
 /** `/snooze 2` without a duration, the same hour as the Snooze button. */
 export const DEFAULT_SNOOZE_SECONDS = 3600;
 /** The most price levels one `/alert` may set at once. */

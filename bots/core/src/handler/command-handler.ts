@@ -9,8 +9,10 @@ import {
   TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
+import type { DryRunResult } from "@tickerbell/rules";
 import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
+import { type DryRunner, formatDryRun } from "../dry-run/dry-run-line.ts";
 import {
   describeAlert,
   describeCondition,
@@ -52,6 +54,8 @@ export interface CommandHandlerDeps {
   onSettingsChanged?: (userId: string, settings: UserSettings) => void;
   /** Draws `/chart`; none: the operator turned charts off. */
   charts?: ChartMaker;
+  /** How often a new alert would have fired over recorded history; none: no such line (DRY_RUN_BUDGET_MS=0). */
+  dryRun?: DryRunner;
 }
 
 /** Button actions: `<verb>:<alertId>`, short enough for Telegram's 64-byte callback data. */
@@ -482,9 +486,14 @@ export class CommandHandler {
       };
     }
     const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
-    const next = alert.condition.kind === "earnings" ? await this.#nextEarningsLine(alert.symbol) : "";
+    const [next, display, dryRun] = await Promise.all([
+      alert.condition.kind === "earnings" ? this.#nextEarningsLine(alert.symbol) : "",
+      this.#displayOf(ctx),
+      this.#dryRun(alert),
+    ]);
+    const dryRunLine = dryRun === null ? "" : `\n${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}${dryRunLine}`,
       alerts: [alert],
       buttons: [
         [
@@ -493,6 +502,17 @@ export class CommandHandler {
         ],
       ],
     };
+  }
+
+  /** The new alert's dry run; null when there is none in time. The alert is set either way: this never throws. */
+  async #dryRun(alert: Alert): Promise<DryRunResult | null> {
+    if (!this.#deps.dryRun) return null;
+    try {
+      return await this.#deps.dryRun.run(alert);
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, symbol: alert.symbol }, "the dry run of a new alert failed");
+      return null;
+    }
   }
 
   /** The release an earnings alert speaks about next; nothing when the calendar cannot be read right now. */

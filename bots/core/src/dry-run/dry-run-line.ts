@@ -1,0 +1,160 @@
+// The confirmation's dry run: "In the last 30 days this alert would have fired 3 times (last: …)". The rule book
+// replays the new alert over the symbol's recorded bars (dryRunAlert); this fetches them and words the answer,
+// all within a budget, so a slow pricing service or a long history costs the reply a line, never time.
+import { envInt } from "@tickerbell/config";
+import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
+import { canDryRun, DryRunReplay, type DryRunResult, newYorkOffsetMs } from "@tickerbell/rules";
+import { z } from "zod";
+import type { BarsLookup } from "../charts/chart-maker.ts";
+import { formatPrice } from "../format/format.ts";
+import { formatTime, type TimeDisplay } from "../format/time.ts";
+
+const DAY_MS = 86_400_000;
+/** How far back the dry run looks. */
+export const DRY_RUN_DAYS = 30;
+/** The widest range of minute bars the pricing service answers in one request (BAR_RANGES). */
+const MINUTE_REQUEST_MS = 7 * DAY_MS;
+/**
+ * History that starts this close to the 30 days' start covers them: the first days of the range can hold no bars
+ * for a reason other than a gap in recording (a long weekend, a holiday).
+ */
+const FULL_COVERAGE_SLACK_DAYS = 4;
+/** Bars replayed between two turns of the event loop: a few milliseconds' work. */
+const BARS_PER_BATCH = 2000;
+
+/** Answers how often a new alert would have fired; null when there is nothing to say in time. */
+export interface DryRunner {
+  run(alert: Alert): Promise<DryRunResult | null>;
+}
+
+export interface BarDryRunOptions {
+  bars: BarsLookup;
+  /** Fetching and replaying together; past it the reply goes without the line. */
+  budgetMs: number;
+  now?: () => number;
+  /** Monotonic milliseconds for the deadline (default performance.now). */
+  clock?: () => number;
+}
+
+/**
+ * Which bars: minute bars, which are what the matcher saw (to the minute: a trade's order inside a minute is the
+ * only guess), unless daily bars reach further back by more than a day. That happens where minute bars were
+ * kept for less than 30 days (a symbol back-filled with 5 days of minutes and a year of days, a short
+ * PRICE_HISTORY_MINUTE_DAYS); daily bars give four trades a day, so windows and regular-hours-only alerts, which
+ * they cannot tell apart, stay on the minutes.
+ */
+export function chooseHistory(
+  alert: Pick<Alert, "condition" | "regularHoursOnly">,
+  minute: readonly Bar[],
+  daily: readonly Bar[],
+  now: number,
+): { resolution: BarResolution; bars: readonly Bar[] } | null {
+  const reach = (bars: readonly Bar[]) => (bars[0] === undefined ? 0 : now - bars[0].t);
+  const dailyUsable = daily.length > 0 && canDryRun(alert, "1d");
+  if (dailyUsable && reach(daily) > reach(minute) + DAY_MS) return { resolution: "1d", bars: daily };
+  if (minute.length > 0 && canDryRun(alert, "1m")) return { resolution: "1m", bars: minute };
+  return null;
+}
+
+/** Fetches the last 30 days of bars from the pricing service and replays the alert over them, within the budget. */
+export class BarDryRun implements DryRunner {
+  readonly #bars: BarsLookup;
+  readonly #budgetMs: number;
+  readonly #now: () => number;
+  readonly #clock: () => number;
+
+  constructor(options: BarDryRunOptions) {
+    this.#bars = options.bars;
+    this.#budgetMs = options.budgetMs;
+    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? (() => performance.now());
+  }
+
+  async run(alert: Alert): Promise<DryRunResult | null> {
+    if (!canDryRun(alert, "1m")) return null;
+    const deadline = this.#clock() + this.#budgetMs;
+    const overBudget = () => this.#clock() > deadline;
+    const now = this.#now();
+    const fetched = await withinBudget(this.#fetch(alert.symbol, now), this.#budgetMs);
+    if (fetched === null || overBudget()) return null;
+    const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
+    const replay = history && DryRunReplay.of(alert, history.resolution);
+    if (!history || !replay) return null;
+    // A batch at a time, handing the event loop back in between: other users' commands and DMs go on meanwhile.
+    for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
+      replay.replay(history.bars.slice(from, from + BARS_PER_BATCH));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (overBudget()) return null;
+    }
+    return replay.result();
+  }
+
+  async #fetch(symbol: string, now: number): Promise<{ minute: Bar[]; daily: Bar[] }> {
+    const from = now - DRY_RUN_DAYS * DAY_MS;
+    // `to` is exclusive: one past now takes the minute (and day) under way.
+    const to = now + 1;
+    const chunks: Promise<Bar[]>[] = [];
+    for (let start = from; start < to; start += MINUTE_REQUEST_MS) {
+      const end = Math.min(start + MINUTE_REQUEST_MS, to);
+      chunks.push(this.#bars.bars(symbol, { resolution: "1m", from: start, to: end }).then((r) => r.bars));
+    }
+    const [daily, ...minutes] = await Promise.all([
+      this.#bars.bars(symbol, { resolution: "1d", from, to }).then((r) => r.bars),
+      ...chunks,
+    ]);
+    return { minute: minutes.flat(), daily: daily ?? [] };
+  }
+}
+
+/** The work's answer, or null once `budgetMs` is over (the work goes on unheeded; its failure is swallowed). */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), budgetMs);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
+
+/**
+ * The line under the confirmation. `now` says how much of the 30 days the history covers: starting within a
+ * long weekend of their start counts as all of them.
+ */
+export function formatDryRun(result: DryRunResult, now: number, display: TimeDisplay): string {
+  const days = Math.max(1, Math.round((now - result.coveredFrom) / DAY_MS));
+  const span =
+    days >= DRY_RUN_DAYS - FULL_COVERAGE_SLACK_DAYS
+      ? `the last ${DRY_RUN_DAYS} days`
+      : `the ${days} day${days === 1 ? "" : "s"} recorded`;
+  const daily = result.resolution === "1d" ? ", judged from daily highs and lows" : "";
+  if (result.last === null) return `It would not have fired in ${span}${daily}.`;
+  const times = result.firings === 1 ? "once" : `${result.firings} times`;
+  const when =
+    result.resolution === "1d" ? formatDay(result.last.ts, display) : formatTime(result.last.ts, display);
+  return `In ${span} this alert would have fired ${times} (last: ${when} at ${formatPrice(result.last.price)})${daily}.`;
+}
+
+/** A daily bar's trading day: its New York date (Discord: the reader's own date format). */
+function formatDay(ts: number, display: TimeDisplay): string {
+  if (display.kind === "discord") return `<t:${Math.floor(ts / 1000)}:D>`;
+  return new Date(ts + newYorkOffsetMs(ts)).toISOString().slice(0, 10);
+}
+
+/**
+ * DRY_RUN_BUDGET_MS (default 300): how long the dry run under a new alert's confirmation may take, fetching its
+ * bars included; 0 turns the line off.
+ */
+export const DryRunEnvShape = {
+  DRY_RUN_BUDGET_MS: envInt(300).pipe(
+    z.number().min(0, "must be 0 (off) or more").max(10_000, "must be at most 10000 (10 seconds)"),
+  ),
+};
+
+/** The process's dry run from its environment; none when DRY_RUN_BUDGET_MS is 0. */
+export function dryRunFrom(env: { DRY_RUN_BUDGET_MS: number }, bars: BarsLookup): DryRunner | undefined {
+  return env.DRY_RUN_BUDGET_MS === 0 ? undefined : new BarDryRun({ bars, budgetMs: env.DRY_RUN_BUDGET_MS });
+}

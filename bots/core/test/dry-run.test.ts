@@ -1,0 +1,188 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { startAlertService } from "@tickerbell/alerts";
+import { createLogger, createMetricsRegistry } from "@tickerbell/config";
+import {
+  type BarPart,
+  CallBudget,
+  createHttpApp,
+  FinnhubMarketData,
+  FinnhubRestClient,
+  openPricingDb,
+  SqlBarStore,
+} from "@tickerbell/pricing";
+import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AlertsClient } from "../src/clients/alerts-client.ts";
+import { PricingClient } from "../src/clients/pricing-client.ts";
+import { BarDryRun } from "../src/dry-run/dry-run-line.ts";
+import { CommandHandler } from "../src/handler/command-handler.ts";
+import type { ChatContext, Reply } from "../src/handler/ports.ts";
+
+// Issue 17 item 7 through the command handler: the real alert service on PostgreSQL, the real pricing API (quotes
+// from the fake Finnhub, bars from its PostgreSQL store, seeded here), the real HTTP clients. The expected counts
+// and times are worked out by hand from the bars seeded, in the order a bar's trades are replayed: open, the
+// extreme nearer the open, the other extreme, close, at 0/15/30/45 seconds into the minute.
+
+const TOKEN = "telegram-bot-token-dry-run";
+const logger = createLogger({ service: "bot-core-dry-run", level: "silent" });
+const MIN = 60_000;
+const DAY = 86_400_000;
+/** Friday 4 December 2026, noon in New York. */
+const NOW = Date.parse("2026-12-04T17:00:00Z");
+const now = () => new Date(NOW);
+
+let alertsDb: TestDatabase;
+let barsDb: TestDatabase;
+let store: SqlBarStore;
+let finnhub: FakeFinnhub;
+let service: Awaited<ReturnType<typeof startAlertService>>;
+const servers: ReturnType<typeof serve>[] = [];
+
+/** A handler whose dry run has `budgetMs`, against a pricing API with (or without) price history. */
+let handlerWith: (budgetMs: number, history?: boolean) => CommandHandler;
+
+async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(started));
+  });
+  servers.push(server);
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function minuteBar(symbol: string, t: number, o: number, h: number, l: number, c: number): BarPart {
+  return { symbol, resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
+}
+
+function dailyBar(symbol: string, t: number, o: number, h: number, l: number, c: number): BarPart {
+  return { symbol, resolution: "1d", t, o, h, l, c, v: 1000, n: 10, openTs: t, closeTs: t };
+}
+
+const chat = (platformUserId: string): ChatContext => ({
+  platform: "telegram",
+  platformUserId,
+  chatId: `chat-${platformUserId}`,
+});
+
+beforeAll(async () => {
+  alertsDb = await createTestDatabase("tb_botcore_dry_run");
+  barsDb = await createTestDatabase("tb_botcore_dry_run_bars");
+  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: barsDb.url }));
+  finnhub = await FakeFinnhub.start();
+  service = await startAlertService({
+    database: { kind: "postgres", url: alertsDb.url },
+    tokens: { telegram: TOKEN },
+    maxOpenAlertsPerUser: 100,
+    userCommandsPerMinute: 100_000,
+    logger,
+    metrics: createMetricsRegistry("alerts"),
+  });
+  const alertsUrl = await listen(service.app.fetch);
+  const marketData = new FinnhubMarketData(
+    new FinnhubRestClient({
+      baseUrl: finnhub.restUrl,
+      apiKey: finnhub.apiKey,
+      budget: new CallBudget({ callsPerWindow: 600 }),
+    }),
+  );
+  const pricingApi = (bars?: SqlBarStore) =>
+    createHttpApp({
+      marketData,
+      ...(bars ? { bars } : {}),
+      metrics: createMetricsRegistry("pricing"),
+      log: logger,
+      isReady: () => true,
+      now: () => NOW,
+    });
+  const withHistory = new PricingClient({ baseUrl: await listen(pricingApi(store).fetch) });
+  const withoutHistory = new PricingClient({ baseUrl: await listen(pricingApi().fetch) });
+  handlerWith = (budgetMs, history = true) => {
+    const prices = history ? withHistory : withoutHistory;
+    return new CommandHandler({
+      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
+      prices,
+      logger,
+      now,
+      dryRun: new BarDryRun({ bars: prices, budgetMs, now: () => NOW }),
+    });
+  };
+
+  await store.writeHistory([
+    // AAPL (at $190 on the fake Finnhub), recorded for all 30 days: a quiet first minute 29 days 23 hours ago,
+    minuteBar("AAPL", NOW - 30 * DAY + 60 * MIN, 190, 190.2, 189.9, 190.1),
+    // 18 November 15:10 UTC: 194, 193.9, 195.5 reaches `above 195` (15:10:30), 195.
+    minuteBar("AAPL", Date.parse("2026-11-18T15:10:00Z"), 194, 195.5, 193.9, 195),
+    // The same hour: cooling; 196 does not count.
+    minuteBar("AAPL", Date.parse("2026-11-18T15:40:00Z"), 195, 196, 194.8, 195.2),
+    // 1 December 14:32 UTC: 194 is back at the band (194.025), 193.5, then 196 fires again (14:32:30).
+    minuteBar("AAPL", Date.parse("2026-12-01T14:32:00Z"), 194, 196, 193.5, 194),
+    // MSFT ($410), recorded for the last 6 days only, never near 400.
+    minuteBar("MSFT", NOW - 6 * DAY + 30 * MIN, 410, 411, 409, 410),
+    minuteBar("MSFT", NOW - 2 * DAY, 410, 412, 405, 406),
+    // AMZN ($180): daily bars for a month (from 5 November: 29 days 17 hours, a month), minute bars for the last
+    // two days (as a Finnhub back-fill leaves it).
+    dailyBar("AMZN", Date.parse("2026-11-05T00:00:00Z"), 170, 171, 169, 170),
+    // 20 November: 176, 175.5, 182 reaches `above 181` at 13:50 New York, 181.
+    dailyBar("AMZN", Date.parse("2026-11-20T00:00:00Z"), 176, 182, 175.5, 181),
+    minuteBar("AMZN", NOW - 2 * DAY, 179, 179.5, 178.5, 179),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+  await service?.close();
+  await store?.close();
+  await finnhub?.close();
+  await alertsDb?.drop();
+  await barsDb?.drop();
+});
+
+async function set(handler: CommandHandler, user: string, text: string): Promise<Reply> {
+  const reply = await handler.handleText(chat(user), text);
+  expect(reply.text, text).toMatch(/^✅ Alert set/);
+  return reply;
+}
+
+describe("the dry run under a new alert", () => {
+  it("counts the firings of the last 30 days, a one-shot alert as repeating hourly, and names the last", async () => {
+    const reply = await set(handlerWith(60_000), "dry-a", "/alert AAPL above 195");
+    expect(reply.text.split("\n").at(-1)).toBe(
+      "In the last 30 days this alert would have fired 2 times (last: 2026-12-01 14:32 UTC at $196.00).",
+    );
+  });
+
+  it("says how many days are recorded when fewer than 30, and reads naturally at zero", async () => {
+    const reply = await set(handlerWith(60_000), "dry-b", "/alert MSFT below 400");
+    expect(reply.text.split("\n").at(-1)).toBe("It would not have fired in the 6 days recorded.");
+  });
+
+  it("falls back to daily bars where they reach further back, and says so", async () => {
+    const reply = await set(handlerWith(60_000), "dry-c", "/alert AMZN above 181");
+    expect(reply.text.split("\n").at(-1)).toBe(
+      "In the last 30 days this alert would have fired once (last: 2026-11-20 at $182.00), judged from daily highs and lows.",
+    );
+  });
+
+  it("keeps a regular-hours-only alert on the minute bars", async () => {
+    // AMZN's minute bars hold two days, 2 December 17:00 UTC (noon in New York): 179.5 is short of 181.
+    const reply = await set(handlerWith(60_000), "dry-d", "/alert AMZN above 181 rth");
+    expect(reply.text.split("\n").at(-1)).toBe("It would not have fired in the 2 days recorded.");
+  });
+
+  it("leaves the line out when the budget cannot be met, and the alert is set all the same", async () => {
+    const reply = await set(handlerWith(0), "dry-e", "/alert AAPL above 197");
+    expect(reply.text).not.toMatch(/would (not )?have fired/);
+    expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
+  });
+
+  it("leaves the line out when the pricing service records no history", async () => {
+    const reply = await set(handlerWith(60_000, false), "dry-f", "/alert AAPL above 198");
+    expect(reply.text).not.toMatch(/would (not )?have fired/);
+    expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
+  });
+
+  it("leaves the line out for a symbol with no bars", async () => {
+    const reply = await set(handlerWith(60_000), "dry-g", "/alert TSLA above 250");
+    expect(reply.text.split("\n").at(-1)).toBe("TSLA is at $240.00 now.");
+  });
+});

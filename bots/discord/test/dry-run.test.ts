@@ -1,0 +1,49 @@
+import type { BarPart } from "@tickerbell/pricing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newUser, type Stack, startStack } from "./harness.ts";
+
+// Issue 17 item 7 through discord.js: the confirmation of `/alert price` says how often the alert would have
+// fired over the price history the pricing API recorded (seeded here). The count and the time are worked out by
+// hand from the seeded bars: a bar is replayed as open, the extreme nearer the open, the other extreme, close,
+// at 0/15/30/45 seconds into its minute; a one-shot alert counts as repeating after an hour.
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+let stack: Stack;
+/** Whole minutes, so a bar's start is exactly what was seeded. */
+const base = Math.floor(Date.now() / MIN) * MIN;
+
+function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
+  return { symbol: "AAPL", resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
+}
+
+beforeAll(async () => {
+  // A budget no loaded machine runs out of: this story is about what the line says.
+  stack = await startStack({ dryRunBudgetMs: 120_000 });
+  await stack.barStore!.writeHistory([
+    // Recorded from 20 days ago; AAPL is at $190.
+    minuteBar(base - 20 * DAY, 190, 190, 190, 190),
+    // 186, 186.2, then 184.5 reaches `below 185` 30 s into the minute.
+    minuteBar(base - 15 * DAY, 186, 186.2, 184.5, 185.5),
+    // Half an hour later: still cooling, 184 does not count.
+    minuteBar(base - 15 * DAY + 30 * MIN, 185, 185.1, 184, 184.2),
+    // 186 is back above the band (185.925), 186.5, then 184.9 fires again, 30 s in.
+    minuteBar(base - 5 * DAY, 186, 186.5, 184.9, 185),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe("the dry run on Discord", () => {
+  it("adds how often the alert would have fired, its last time a Discord timestamp", async () => {
+    const reply = await stack.fake
+      .slashCommand(newUser("dryrun"), "alert price", { ticker: "AAPL", condition: "below", value: "185" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: AAPL below \$185\.00/);
+    const lastSeconds = Math.floor((base - 5 * DAY + 30_000) / 1000);
+    expect(reply.content.split("\n").at(-1)).toBe(
+      `In the 20 days recorded this alert would have fired 2 times (last: <t:${lastSeconds}:f> at $184.90).`,
+    );
+  }, 60_000);
+});

@@ -1,0 +1,65 @@
+// Issue 17 item 7 through telegraf: the confirmation of a new alert says how often it would have fired over the
+// price history the pricing API recorded (seeded here), quotes from the fake Finnhub (AAPL at $190). The count
+// and the time are worked out by hand from the seeded bars: a bar is replayed as open, the extreme nearer the
+// open, the other extreme, close, at 0/15/30/45 seconds into its minute.
+import { type BarPart, CallBudget, FinnhubMarketData, FinnhubRestClient } from "@tickerbell/pricing";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorld, type World } from "./harness.ts";
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+/** Whole minutes, so a bar's start is exactly what was seeded. */
+const base = Math.floor(Date.now() / MIN) * MIN;
+let finnhub: FakeFinnhub;
+let world: World;
+
+function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
+  return { symbol: "AAPL", resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
+}
+
+/** `2026-11-28 14:32 UTC`: how a Telegram user who set no time zone reads a time. */
+function utcMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+beforeAll(async () => {
+  finnhub = await FakeFinnhub.start();
+  const rest = new FinnhubRestClient({
+    baseUrl: finnhub.restUrl,
+    apiKey: finnhub.apiKey,
+    budget: new CallBudget({ callsPerWindow: 600 }),
+  });
+  // A budget no loaded machine runs out of: this story is about what the line says.
+  world = await startWorld({ marketData: new FinnhubMarketData(rest), dryRunBudgetMs: 120_000 });
+  const moveAt = base - 4 * DAY;
+  await world.barStore!.writeHistory([
+    // Recorded from 10 days ago.
+    minuteBar(base - 10 * DAY, 190, 190, 190, 190),
+    // Four days ago: a quiet minute at 190 (the 1h window's low), then 20 minutes later 191, 190.5 and 196,
+    // 3% above 190 (195.70), 30 s into the minute.
+    minuteBar(moveAt, 190, 190, 190, 190),
+    minuteBar(moveAt + 20 * MIN, 191, 196, 190.5, 195),
+    // Still within the hour's cooldown: 199 does not count.
+    minuteBar(moveAt + 40 * MIN, 195, 199, 194, 198),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+  await finnhub?.close();
+});
+
+describe("the dry run on Telegram", () => {
+  it("adds how often a move within a window would have fired, and when last", async () => {
+    const reply = await world.say({ id: 7101, first_name: "Dora" }, "/alert AAPL moves 3% within 1h");
+    expect(reply.text).toMatch(/^✅ Alert set: AAPL moves 3% within 1h/);
+    expect(reply.text?.split("\n").at(-1)).toBe(
+      `In the 10 days recorded this alert would have fired once (last: ${utcMinute(base - 4 * DAY + 20 * MIN)} at $196.00).`,
+    );
+  }, 60_000);
+
+  it("reads naturally when it would not have fired", async () => {
+    const reply = await world.say({ id: 7102, first_name: "Emil" }, "/alert AAPL below 150");
+    expect(reply.text?.split("\n").at(-1)).toBe("It would not have fired in the 10 days recorded.");
+  }, 60_000);
+});
