@@ -37,6 +37,8 @@ export interface PricingTuning {
   /** Read alerts.changes from the beginning for a new group (default false: the snapshot covers the past). */
   alertChangesFromBeginning?: boolean;
   demandRecheckDelayMs?: number;
+  /** Wait after an active alert's change before re-reading the snapshot for its levels (default 5 s). */
+  urgencyRecheckDelayMs?: number;
   /** Replace the price source (e.g. a ReplaySource); the market data then follows FINNHUB_API_KEY as usual. */
   source?: PriceSource;
   /** The clock the HTTP API's earnings calendar takes today from. */
@@ -61,6 +63,8 @@ export type PricingConfig = Pick<
   | "SIMULATION_SPEED"
   | "DEMAND_REFRESH_SECONDS"
 > &
+  /** How often the streamed symbols are re-ranked (default 60 s). */
+  Partial<Pick<PricingEnv, "STREAM_REBALANCE_SECONDS">> &
   /** Retention of price history (defaults: 30 days of minute bars, 400 of daily). */
   Partial<Pick<PricingEnv, "PRICE_HISTORY_MINUTE_DAYS" | "PRICE_HISTORY_DAILY_DAYS">>;
 
@@ -174,6 +178,9 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
   const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
   const demand = new DemandTracker(deps.demandSource, log, {
     ...(tuning.demandRecheckDelayMs !== undefined ? { recheckDelayMs: tuning.demandRecheckDelayMs } : {}),
+    ...(tuning.urgencyRecheckDelayMs !== undefined
+      ? { urgencyRecheckDelayMs: tuning.urgencyRecheckDelayMs }
+      : {}),
   });
   const service = new PricingService({
     source,
@@ -186,6 +193,8 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       bars?.offer(tick);
     },
     onDemand: (n) => metrics.demandedSymbols.set(n),
+    rebalanceMs: (config.STREAM_REBALANCE_SECONDS ?? 60) * 1000,
+    balancerObserver: metrics,
   });
 
   // The first demand of a symbol back-fills its history (within the REST budget, in the background).
@@ -210,6 +219,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     metrics: deps.metrics,
     log,
     isReady: () => service.isReady(),
+    feedOf: (symbol) => source.feedOf(symbol),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(deps.barStore ? { bars: deps.barStore } : {}),
     ...(backfiller

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Alert, AlertChangeEvent } from "@tickerbell/contracts";
+import type { Alert, AlertChangeEvent, SymbolDemand } from "@tickerbell/contracts";
 import type { PricingConfig } from "../src/pricing.ts";
 
 export const INTERNAL_TOKEN = "internal-token-for-tests";
@@ -8,6 +8,8 @@ export const INTERNAL_TOKEN = "internal-token-for-tests";
 /** Stands in for the alert service's GET /v1/internal/demand (with its bearer check). */
 export class FakeAlertsDemand {
   symbols: string[] = [];
+  /** Per symbol its alert count and nearest levels; a symbol not listed answers 1 alert and no level. */
+  urgency: Record<string, Omit<SymbolDemand, "symbol">> = {};
   calls = 0;
   readonly #server: Server;
   readonly url: string;
@@ -27,9 +29,15 @@ export class FakeAlertsDemand {
         return;
       }
       fake.calls++;
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify({ symbols: fake.symbols }));
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          symbols: fake.symbols,
+          bySymbol: fake.symbols.map((symbol) => ({
+            symbol,
+            ...(fake.urgency[symbol] ?? { alerts: 1, nearestAbove: null, nearestBelow: null }),
+          })),
+        }),
+      );
     });
     return fake;
   }
