@@ -66,7 +66,13 @@ export function pricingConfig(overrides: Partial<PricingConfig> = {}): PricingCo
 let seq = 0;
 
 /** An alert change as the alert service's outbox relay publishes it. */
-export function alertChange(id: string, symbol: string, status: Alert["status"]): AlertChangeEvent {
+export function alertChange(
+  id: string,
+  symbol: string,
+  status: Alert["status"],
+  /** An `above` alert's level (default 500). */
+  target = 500,
+): AlertChangeEvent {
   const now = new Date().toISOString();
   seq++;
   return {
@@ -78,9 +84,9 @@ export function alertChange(id: string, symbol: string, status: Alert["status"])
       id,
       userId: "7d4f3c1e-2b8a-4e6f-9a1d-3c5b7e9f1a2b",
       symbol,
-      condition: { kind: "price", direction: "above", target: 500 },
+      condition: { kind: "price", direction: "above", target },
       referencePrice: 100,
-      thresholds: { upper: 500, lower: null },
+      thresholds: { upper: target, lower: null },
       extreme: null,
       status,
       generation: 0,

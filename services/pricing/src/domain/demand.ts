@@ -1,5 +1,5 @@
 import type { Logger } from "@tickerbell/config";
-import type { AlertChangeEvent, Demand, SymbolDemand } from "@tickerbell/contracts";
+import type { AlertChangeEvent, SymbolDemand } from "@tickerbell/contracts";
 import { standingLevels } from "@tickerbell/rules";
 import type { DemandSnapshotSource } from "./ports.ts";
 
@@ -182,6 +182,8 @@ export class DemandTracker {
     const { upper, lower } = standingLevels(alert);
     const next: SymbolDemand = {
       ...current,
+      // The active alerts events told of are at least how many there are.
+      alerts: Math.max(current.alerts, this.#activeCountBySymbol.get(alert.symbol) ?? 0),
       nearestAbove:
         upper !== null && upper > 0 && (current.nearestAbove === null || upper < current.nearestAbove)
           ? upper
