@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InMemoryBus } from "@tickerbell/bus";
 import { createMetricsRegistry } from "@tickerbell/config";
-import { QuoteResponseSchema, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { FeedsResponseSchema, QuoteResponseSchema, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { FakeFinnhub } from "@tickerbell/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertsDemandClient } from "../src/adapters/alerts-demand-client.ts";
@@ -123,6 +123,21 @@ describe("streamed and polled symbols", () => {
     expect(dddSubscribedAt).toBeGreaterThanOrEqual(unsubscribedAt);
     expect(fake.eventsOf("subscribe-refused")).toEqual([]);
     expect(await feedOf(pricing, "CCC")).toMatchObject({ path: "polled" });
+    // /alerts asks for several symbols' feeds at once, without a quote.
+    const quotesBefore = fake.restCalls.filter((c) => c.path === "/quote" && c.symbol === "ZZZ").length;
+    const feeds = await pricing.http.request("/v1/feeds?symbols=aaa,CCC,ZZZ");
+    expect(feeds.status).toBe(200);
+    expect(FeedsResponseSchema.parse(await feeds.json()).feeds).toEqual({
+      AAA: { path: "streamed", maxStalenessSeconds: null, streamCap: 2 },
+      CCC: { path: "polled", maxStalenessSeconds: 1, streamCap: 2 },
+      ZZZ: { path: "idle", maxStalenessSeconds: 1, streamCap: 2 },
+    });
+    expect(fake.restCalls.filter((c) => c.path === "/quote" && c.symbol === "ZZZ")).toHaveLength(
+      quotesBefore,
+    );
+    const refused = await pricing.http.request("/v1/feeds?symbols=AAPL,not%20a%20ticker!");
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("validation_failed");
 
     const metrics = await scrape(pricing);
     expect(metrics("pricing_feed_symbols", 'path="streamed"')).toBe(2);

@@ -33,6 +33,10 @@ export const SymbolFeedSchema = z.object({
 });
 export type SymbolFeed = z.infer<typeof SymbolFeedSchema>;
 
+/** `GET /v1/feeds?symbols=`: how each symbol is fed, without a quote (no call to the market data provider). */
+export const FeedsResponseSchema = z.object({ feeds: z.record(z.string(), SymbolFeedSchema) });
+export type FeedsResponse = z.infer<typeof FeedsResponseSchema>;
+
 /** `GET /v1/quote/{symbol}`: the quote and how the symbol is fed. */
 export const QuoteResponseSchema = QuoteSchema.extend({ feed: SymbolFeedSchema });
 export type QuoteResponse = z.infer<typeof QuoteResponseSchema>;

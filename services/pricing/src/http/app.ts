@@ -5,6 +5,7 @@ import {
   BarsResponseSchema,
   EarningsCalendarSchema,
   ErrorBodySchema,
+  FeedsResponseSchema,
   MarketStatusSchema,
   QuoteResponseSchema,
   type SymbolFeed,
@@ -201,6 +202,41 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
         );
       }
       return c.json({ ...quote, feed: deps.feedOf(quote.symbol) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/feeds",
+      tags: ["market data"],
+      summary: "How each of up to 50 symbols is fed (streamed, polled or idle), without a quote",
+      description:
+        "What `/alerts` shows per symbol: the same `feed` GET /v1/quote answers, read from the price source alone, so it costs no call to the market data provider.",
+      request: {
+        query: z.object({
+          symbols: z
+            .string()
+            .transform((raw) => raw.split(",").filter((s) => s.trim() !== ""))
+            .pipe(
+              z
+                .array(SymbolSchema)
+                .min(1, "name at least one symbol")
+                .max(50, "at most 50 symbols per request"),
+            ),
+        }),
+      },
+      responses: {
+        200: {
+          description: "Each symbol's feed, by symbol",
+          content: { "application/json": { schema: FeedsResponseSchema } },
+        },
+        400: errorResponse("No symbols, too many, or one that is not a ticker"),
+      },
+    }),
+    (c) => {
+      const { symbols } = c.req.valid("query");
+      return c.json({ feeds: Object.fromEntries(symbols.map((s) => [s, deps.feedOf(s)])) }, 200);
     },
   );
 
