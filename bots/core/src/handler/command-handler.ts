@@ -11,6 +11,7 @@ import {
 } from "@tickerbell/contracts";
 import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
+import { alertFeedNote, listFeedNotes, priceFeedNote } from "../format/feed.ts";
 import {
   describeAlert,
   describeCondition,
@@ -484,7 +485,7 @@ export class CommandHandler {
     const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
     const next = alert.condition.kind === "earnings" ? await this.#nextEarningsLine(alert.symbol) : "";
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}`,
       alerts: [alert],
       buttons: [
         [
@@ -555,7 +556,12 @@ export class CommandHandler {
         ? `✅ ${created.length} alerts set on ${symbol}`
         : `${created.length} of ${commands.length} alerts set on ${symbol}`;
     return {
-      text: [title, ...lines, `${symbol} is at ${formatPrice(quote.price)} now.`].join("\n"),
+      text: [
+        title,
+        ...lines,
+        `${symbol} is at ${formatPrice(quote.price)} now.`,
+        ...(created.length > 0 ? [alertFeedNote(symbol, quote.feed)].filter((n) => n !== null) : []),
+      ].join("\n"),
       alerts: created,
       buttons: created.slice(0, 10).map((alert) => {
         const level = alert.condition.kind === "price" ? formatPrice(alert.condition.target) : alert.symbol;
@@ -622,7 +628,20 @@ export class CommandHandler {
     const title = symbol
       ? `*${whose} on ${symbol}* (${alerts.length}; /alerts shows all)`
       : `*${whose}* (${alerts.length})`;
-    return { text: [title, ...lines].join("\n"), buttons, alerts };
+    const feedNotes = await this.#feedNotes(alerts);
+    return { text: [title, ...lines, ...feedNotes].join("\n"), buttons, alerts };
+  }
+
+  /** One line per listed symbol on the polled path; none when the pricing service cannot say right now. */
+  async #feedNotes(alerts: readonly Alert[]): Promise<string[]> {
+    const symbols = [...new Set(alerts.filter((a) => a.status === "active").map((a) => a.symbol))];
+    if (symbols.length === 0 || !this.#deps.prices.feeds) return [];
+    try {
+      return listFeedNotes(symbols, await this.#deps.prices.feeds(symbols));
+    } catch (err) {
+      this.#deps.logger.warn({ err }, "feed paths unavailable; /alerts answered without them");
+      return [];
+    }
   }
 
   /** The last firings, newest first: what fired, at what price, and when (relative, and in the user's time). */
@@ -768,6 +787,8 @@ export class CommandHandler {
           ? ""
           : ` ${formatChange(q.price - q.previousClose, q.price)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
       lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
+      const note = priceFeedNote(symbol, q.feed);
+      if (note) lines.push(note);
     }
     return { text: lines.join("\n") };
   }
@@ -967,3 +988,8 @@ function postedIn(alert: Alert): string {
 
 /** A refusal whose message is meant for the user as it is. */
 class UserFacingError extends Error {}
+
+/** A note on its own line, or nothing. */
+function lineOf(note: string | null): string {
+  return note === null ? "" : `\n${note}`;
+}
