@@ -22,9 +22,11 @@ import {
   createHttpApp,
   type MarketData,
   openPricingDb,
+  type PriceSource,
   SimulatedFeed,
   SimulatedHistory,
   SimulatedMarketData,
+  SimulatedSource,
   SqlBarStore,
 } from "@tickerbell/pricing";
 import {
@@ -75,6 +77,11 @@ export async function startWorld(
     startBot?: boolean;
     /** The pricing API's market data (default: the simulated feed), e.g. Finnhub's through the fake. */
     marketData?: MarketData;
+    /**
+     * The price source whose feed paths the quotes tell (default: none runs, every symbol is idle), e.g. a
+     * FinnhubSource on the fake Finnhub with a small cap.
+     */
+    priceSource?: PriceSource;
     /** The pricing API's clock (which day its earnings calendar starts at). */
     pricingNow?: () => number;
     /** The alert service's clock (default: the system's). */
@@ -114,12 +121,14 @@ export async function startWorld(
 
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
   const history = options.chartBudgetMs === undefined ? null : await startHistory(feed, logger);
+  const priceSource = options.priceSource ?? new SimulatedSource(feed);
   const pricingApp = createHttpApp({
     ...(history ? { bars: history.store, onBarsDemand: (symbol) => history.backfiller.request(symbol) } : {}),
     marketData: options.marketData ?? new SimulatedMarketData(feed),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
     isReady: () => true,
+    feedOf: (symbol) => priceSource.feedOf(symbol),
     ...(options.pricingNow ? { now: options.pricingNow } : {}),
   });
   const pricingHttp = await listen(pricingApp.fetch);
