@@ -193,9 +193,10 @@ describe("DemandTracker", () => {
     // A new alert's level counts at once; a farther one does not loosen what is known.
     tracker.apply(change("u1", "AAPL", "active", 1, { kind: "price", direction: "above", target: 210 }));
     tracker.apply(change("u2", "AAPL", "active", 1, { kind: "price", direction: "above", target: 250 }));
+    // Two active alerts told of by events: at least two, whatever the snapshot said.
     expect(tracker.urgency()[0]).toEqual({
       symbol: "AAPL",
-      alerts: 1,
+      alerts: 2,
       nearestAbove: 210,
       nearestBelow: null,
     });

@@ -132,6 +132,11 @@ export class FinnhubSource implements TieredPriceSource {
     for (const symbol of this.#streamed) {
       if (symbols.has(symbol)) this.#leaving.delete(symbol);
       else if (!socketUp) this.#streamed.delete(symbol);
+      // Nothing came for it yet (just subscribed, as at start): no run of trades to keep, it leaves at once.
+      else if (!this.#lastTs.has(symbol)) {
+        this.#streamed.delete(symbol);
+        this.#send({ type: "unsubscribe", symbol });
+      }
       // While the socket is up the symbol stays subscribed until the poller has its price (see #pollOne).
       else this.#leaving.add(symbol);
     }
