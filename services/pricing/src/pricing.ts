@@ -7,7 +7,13 @@ import { Backfiller, type HistorySource } from "./domain/backfill.ts";
 import { BarRecorder } from "./domain/bar-recorder.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
 import { DemandTracker } from "./domain/demand.ts";
-import type { BarStore, DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
+import {
+  type BarStore,
+  type DemandSnapshotSource,
+  isTiered,
+  type MarketData,
+  type PriceSource,
+} from "./domain/ports.ts";
 import { PricingService } from "./domain/pricing-service.ts";
 import { ConflatingPublisher } from "./domain/publisher.ts";
 import type { PricingEnv } from "./env.ts";
@@ -175,6 +181,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       })
     : undefined;
 
+  const capped = isTiered(source);
   const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
   const demand = new DemandTracker(deps.demandSource, log, {
     ...(tuning.demandRecheckDelayMs !== undefined ? { recheckDelayMs: tuning.demandRecheckDelayMs } : {}),
@@ -190,9 +197,14 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     demandRefreshMs: config.DEMAND_REFRESH_SECONDS * 1000,
     onTick: (tick) => {
       metrics.ticksReceived.inc({ source: source.name });
+      // A capped source reports its paths itself; an uncapped one (simulated, replay) streams everything.
+      if (!capped) metrics.delivered("streamed", Math.max(0, Date.now() - tick.ts));
       bars?.offer(tick);
     },
-    onDemand: (n) => metrics.demandedSymbols.set(n),
+    onDemand: (n) => {
+      metrics.demandedSymbols.set(n);
+      if (!capped) metrics.symbols(n, 0);
+    },
     rebalanceMs: (config.STREAM_REBALANCE_SECONDS ?? 60) * 1000,
     balancerObserver: metrics,
   });

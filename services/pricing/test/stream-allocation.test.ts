@@ -4,7 +4,7 @@ import { createMetricsRegistry } from "@tickerbell/config";
 import { FeedsResponseSchema, QuoteResponseSchema, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { FakeFinnhub } from "@tickerbell/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { AlertsDemandClient } from "../src/adapters/alerts-demand-client.ts";
+import { AlertsDemandClient, NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
 import { type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, FakeAlertsDemand, INTERNAL_TOKEN, pricingConfig } from "./fixtures.ts";
 import { captureLog, eventually } from "./helpers.ts";
@@ -176,5 +176,40 @@ describe("streamed and polled symbols", () => {
     expect(await rebalances()).toBeGreaterThanOrEqual(before + 2);
     expect(fake.subscriptions().sort()).toEqual(["AAA", "CCC"]);
     expect(fake.eventsOf("unsubscribe")).toHaveLength(unsubscribes);
+  });
+
+  it("the simulated feed streams every watched symbol, and its metrics say so", async () => {
+    const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
+    const pricing = await startPricing({
+      config: pricingConfig({ SIMULATION_MARKET_HOURS: "always-open" }),
+      bus,
+      demandSource: new NoDemandSnapshot(),
+      log: captureLog().log,
+      metrics: createMetricsRegistry(`stream-simulated-${randomUUID()}`),
+      tuning: { groupId: `stream-sim-${randomUUID()}` },
+    });
+    cleanups.push(async () => {
+      await pricing.stop();
+      await bus.close();
+    });
+    pricing.service.onAlertChange(alertChange(randomUUID(), "AAPL", "active"));
+    expect(await feedOf(pricing, "AAPL")).toEqual({
+      path: "streamed",
+      maxStalenessSeconds: null,
+      streamCap: null,
+    });
+    expect(await feedOf(pricing, "MSFT")).toEqual({
+      path: "idle",
+      maxStalenessSeconds: null,
+      streamCap: null,
+    });
+    let metrics = await scrape(pricing);
+    for (let i = 0; i < 100 && metrics("pricing_feed_ticks_total", 'path="streamed"') === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      metrics = await scrape(pricing);
+    }
+    expect(metrics("pricing_feed_ticks_total", 'path="streamed"')).toBeGreaterThan(0);
+    expect(metrics("pricing_feed_symbols", 'path="streamed"')).toBe(1);
+    expect(metrics("pricing_feed_symbols", 'path="polled"')).toBe(0);
   });
 });
