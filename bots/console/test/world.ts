@@ -19,6 +19,7 @@ import {
   SimulatedFeed,
   SimulatedHistory,
   SimulatedMarketData,
+  SimulatedSource,
   SqlBarStore,
 } from "@tickerbell/pricing";
 import xterm from "@xterm/headless";
@@ -50,10 +51,13 @@ export async function startWorld() {
     store: bars,
     log: logger,
   });
+  const unwatched = new SimulatedSource(feed);
   const pricing = createHttpApp({
     bars,
     onBarsDemand: (symbol) => backfiller.request(symbol),
     marketData: new SimulatedMarketData(feed),
+    // No price source runs here: every symbol is idle (a one-off quote); the simulated feed never polls.
+    feedOf: (symbol: string) => unwatched.feedOf(symbol),
     metrics: createMetricsRegistry("pricing"),
     log: logger,
     isReady: () => true,

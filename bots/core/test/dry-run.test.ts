@@ -93,6 +93,8 @@ beforeAll(async () => {
       log: logger,
       isReady: () => true,
       now: () => NOW,
+      // Every symbol on the live stream: the feed's wording is feed-wording.test.ts's subject.
+      feedOf: () => ({ path: "streamed", maxStalenessSeconds: null, streamCap: 50 }),
     });
   const withHistory = new PricingClient({ baseUrl: await listen(pricingApi(store).fetch) });
   const withoutHistory = new PricingClient({ baseUrl: await listen(pricingApi().fetch) });

@@ -19,6 +19,7 @@ import {
   SimulatedFeed,
   SimulatedHistory,
   SimulatedMarketData,
+  SimulatedSource,
   SqlBarStore,
 } from "@tickerbell/pricing";
 import { createTestDatabase, FakeDiscord, type FakeDiscordOptions } from "@tickerbell/testkit";
@@ -158,12 +159,15 @@ export async function startStack(
       });
       history = { store, backfiller };
     }
+    const unwatched = new SimulatedSource(feed);
     const pricingApp = createHttpApp({
       ...(history ? { bars: history.store } : {}),
       ...(history && options.chartBudgetMs !== undefined
         ? { onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
         : {}),
       marketData: new SimulatedMarketData(feed),
+      // No price source runs here: every symbol is idle (a one-off quote); the simulated feed never polls.
+      feedOf: (symbol: string) => unwatched.feedOf(symbol),
       metrics: createMetricsRegistry("pricing"),
       log: createLogger({ service: "pricing-test", level: "silent" }),
       isReady: () => true,

@@ -23,9 +23,11 @@ import {
   createHttpApp,
   type MarketData,
   openPricingDb,
+  type PriceSource,
   SimulatedFeed,
   SimulatedHistory,
   SimulatedMarketData,
+  SimulatedSource,
   SqlBarStore,
 } from "@tickerbell/pricing";
 import {
@@ -76,6 +78,11 @@ export async function startWorld(
     startBot?: boolean;
     /** The pricing API's market data (default: the simulated feed), e.g. Finnhub's through the fake. */
     marketData?: MarketData;
+    /**
+     * The price source whose feed paths the quotes tell (default: none runs, every symbol is idle), e.g. a
+     * FinnhubSource on the fake Finnhub with a small cap.
+     */
+    priceSource?: PriceSource;
     /** The pricing API's clock (which day its earnings calendar starts at). */
     pricingNow?: () => number;
     /** The alert service's clock (default: the system's). */
@@ -123,6 +130,7 @@ export async function startWorld(
     options.chartBudgetMs === undefined && options.dryRunBudgetMs === undefined
       ? null
       : await startHistory(feed, logger);
+  const priceSource = options.priceSource ?? new SimulatedSource(feed);
   const pricingApp = createHttpApp({
     ...(history ? { bars: history.store } : {}),
     ...(history && options.chartBudgetMs !== undefined
@@ -132,6 +140,7 @@ export async function startWorld(
     metrics: createMetricsRegistry("pricing"),
     log: logger,
     isReady: () => true,
+    feedOf: (symbol) => priceSource.feedOf(symbol),
     ...(options.pricingNow ? { now: options.pricingNow } : {}),
   });
   const pricingHttp = await listen(pricingApp.fetch);

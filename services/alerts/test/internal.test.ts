@@ -4,6 +4,7 @@ import {
   AlertChangeEventSchema,
   type AlertRuntimeEvent,
   type AlertRuntimeState,
+  DemandSchema,
   InternalAlertPageSchema,
   type Notification,
 } from "@tickerbell/contracts";
@@ -401,6 +402,48 @@ describe("snapshot paging and demand", () => {
     expect(res.body.symbols).not.toContain("PAUSD");
     expect(res.body.symbols).not.toContain("EARNS");
     expect(res.body.symbols).toEqual([...new Set(res.body.symbols)].sort());
+  });
+
+  it("answers per symbol its active alerts and their nearest levels above and below, trailing ones included", async () => {
+    await h.api("POST", "/v1/watchlist", { as: "urgency", body: { symbols: ["URGW"] } });
+    await create("urgency", {
+      symbol: "URGA",
+      condition: { kind: "price", direction: "above", target: 210 },
+    });
+    await create("urgency", {
+      symbol: "URGA",
+      condition: { kind: "price", direction: "above", target: 205 },
+    });
+    await create("urgency", {
+      symbol: "URGA",
+      condition: { kind: "price", direction: "below", target: 180 },
+    });
+    // 10% under the reference of 190: 171, farther than the 180 below.
+    await create("urgency", {
+      symbol: "URGA",
+      condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 10 } },
+    });
+    const paused = await create("urgency", {
+      symbol: "URGA",
+      condition: { kind: "price", direction: "above", target: 191 },
+    });
+    await h.api("PATCH", `/v1/alerts/${paused.id}`, { as: "urgency", body: { status: "paused" } });
+    const res = await h.api("GET", "/v1/internal/demand", { token: "internal" });
+    expect(res.status).toBe(200);
+    const demand = DemandSchema.parse(res.body);
+    expect(demand.bySymbol.map((d) => d.symbol)).toEqual(demand.symbols);
+    expect(demand.bySymbol.find((d) => d.symbol === "URGA")).toEqual({
+      symbol: "URGA",
+      alerts: 4,
+      nearestAbove: 205,
+      nearestBelow: 180,
+    });
+    expect(demand.bySymbol.find((d) => d.symbol === "URGW")).toEqual({
+      symbol: "URGW",
+      alerts: 0,
+      nearestAbove: null,
+      nearestBelow: null,
+    });
   });
 });
 

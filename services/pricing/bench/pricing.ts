@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Bus, KafkaBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import { TOPIC_CATALOG } from "@tickerbell/contracts";
+import { type Demand, TOPIC_CATALOG } from "@tickerbell/contracts";
 import { FakeFinnhub, type KafkaBroker, startKafkaBroker } from "@tickerbell/testkit";
 import type { DemandSnapshotSource } from "../src/domain/ports.ts";
 import { startPricing } from "../src/pricing.ts";
@@ -29,8 +29,11 @@ const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 3_000);
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), "../../../bench-results/pricing.json");
 
 class FixedDemand implements DemandSnapshotSource {
-  async fetchDemand(): Promise<string[]> {
-    return SYMBOLS;
+  async fetchDemand(): Promise<Demand> {
+    return {
+      symbols: SYMBOLS,
+      bySymbol: SYMBOLS.map((symbol) => ({ symbol, alerts: 1, nearestAbove: null, nearestBelow: null })),
+    };
   }
 }
 

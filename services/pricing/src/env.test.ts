@@ -9,6 +9,7 @@ describe("loadPricingEnv", () => {
       FINNHUB_WS_URL: "wss://ws.finnhub.io",
       FINNHUB_REST_URL: "https://finnhub.io/api/v1",
       FINNHUB_SYMBOL_CAP: 50,
+      STREAM_REBALANCE_SECONDS: 60,
       FINNHUB_REST_CALLS_PER_MINUTE: 60,
       SIMULATION_SEED: 42,
       SIMULATION_MARKET_HOURS: "real",

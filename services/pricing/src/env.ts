@@ -38,8 +38,14 @@ export const PricingEnvSchema = z
     FINNHUB_API_KEY: z.string().min(1).optional(),
     FINNHUB_WS_URL: envUrl().default("wss://ws.finnhub.io"),
     FINNHUB_REST_URL: envUrl().default("https://finnhub.io/api/v1"),
-    /** Symbols one websocket may carry (Finnhub free tier: 50); the rest are polled over REST. */
-    FINNHUB_SYMBOL_CAP: envInt(50).pipe(z.number().int().min(1)),
+    /** Symbols one websocket may carry (Finnhub free tier: 50): the most urgent stream, the rest are polled over REST. */
+    FINNHUB_SYMBOL_CAP: envInt(50).pipe(
+      z.number().int().min(1, "the websocket must carry at least 1 symbol"),
+    ),
+    /** How often the streamed symbols are re-ranked by urgency as prices move (also on every demand change). */
+    STREAM_REBALANCE_SECONDS: envInt(60).pipe(
+      z.number().int().min(5, "re-balance at most every 5 seconds").max(3600, "re-balance at least hourly"),
+    ),
     /** REST budget shared by polling and the HTTP API (Finnhub free tier: 60 per minute). */
     FINNHUB_REST_CALLS_PER_MINUTE: envInt(60).pipe(z.number().int().min(1)),
     /** Comma-separated bootstrap brokers; unset: in-memory bus (only useful for a local try-out). */

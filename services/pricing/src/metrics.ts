@@ -1,10 +1,13 @@
-import { Counter, Gauge, type Registry } from "@tickerbell/config";
+import { Counter, Gauge, Histogram, type Registry } from "@tickerbell/config";
 import type { BarRecorderObserver } from "./domain/bar-recorder.ts";
 import type { PublishObserver } from "./domain/publisher.ts";
-import type { FinnhubObserver, PollOutcome } from "./finnhub/finnhub-source.ts";
+import type { StreamBalancerObserver } from "./domain/stream-balancer.ts";
+import type { DeliveryPath, FinnhubObserver, PollOutcome } from "./finnhub/finnhub-source.ts";
 
 /** The pricing service's Prometheus metrics; also the observer its components report to. */
-export class PricingMetrics implements FinnhubObserver, PublishObserver, BarRecorderObserver {
+export class PricingMetrics
+  implements FinnhubObserver, PublishObserver, BarRecorderObserver, StreamBalancerObserver
+{
   readonly ticksReceived: Counter<"source">;
   readonly ticksPublished: Counter;
   readonly tradesPublished: Counter;
@@ -27,6 +30,12 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
   /** Read when scraped: the bar recorder's wait, once there is a recorder. */
   #barWaitMs: (() => number) | undefined;
   readonly barsSweptTotal: Counter<"resolution">;
+  readonly feedSymbols: Gauge<"path">;
+  readonly feedTicks: Counter<"path">;
+  readonly feedTickAge: Histogram<"path">;
+  readonly feedMaxStaleness: Gauge<"path">;
+  readonly streamRebalances: Counter<"outcome">;
+  readonly streamMoves: Counter<"to">;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -132,6 +141,43 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
         this.barOldestUnwritten.set((this.#barWaitMs?.() ?? 0) / 1000);
       },
     });
+    this.feedSymbols = new Gauge({
+      name: "pricing_feed_symbols",
+      help: "Demanded symbols per feed path: streamed on the websocket or polled over REST",
+      labelNames: ["path"],
+      registers,
+    });
+    this.feedTicks = new Counter({
+      name: "pricing_feed_ticks_total",
+      help: "Ticks delivered per feed path",
+      labelNames: ["path"],
+      registers,
+    });
+    this.feedTickAge = new Histogram({
+      name: "pricing_feed_tick_age_seconds",
+      help: "How old a tick's trade was when it arrived, per feed path (polled prices lag by up to the poll cycle)",
+      labelNames: ["path"],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900],
+      registers,
+    });
+    this.feedMaxStaleness = new Gauge({
+      name: "pricing_feed_max_staleness_seconds",
+      help: "The longest a price can lag per feed path now (polled: the round-robin cycle; streamed: 0)",
+      labelNames: ["path"],
+      registers,
+    });
+    this.streamRebalances = new Counter({
+      name: "pricing_stream_rebalances_total",
+      help: "Re-balances of which symbols stream, by outcome (changed: some symbol moved)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.streamMoves = new Counter({
+      name: "pricing_stream_moves_total",
+      help: "Symbols moved between feed paths by a re-balance, by the path they moved to",
+      labelNames: ["to"],
+      registers,
+    });
     this.barsSweptTotal = new Counter({
       name: "pricing_bars_swept_total",
       help: "Bars deleted by the retention sweep, by resolution",
@@ -175,6 +221,21 @@ export class PricingMetrics implements FinnhubObserver, PublishObserver, BarReco
   symbols(streamed: number, overflow: number): void {
     this.streamedSymbols.set(streamed);
     this.overflowSymbols.set(overflow);
+    this.feedSymbols.set({ path: "streamed" }, streamed);
+    this.feedSymbols.set({ path: "polled" }, overflow);
+  }
+  delivered(path: DeliveryPath, ageMs: number): void {
+    this.feedTicks.inc({ path });
+    this.feedTickAge.observe({ path }, ageMs / 1000);
+  }
+  pollCycle(ms: number): void {
+    this.feedMaxStaleness.set({ path: "streamed" }, 0);
+    this.feedMaxStaleness.set({ path: "polled" }, ms / 1000);
+  }
+  rebalanced(moves: { toStream: number; toPoll: number }): void {
+    this.streamRebalances.inc({ outcome: moves.toStream + moves.toPoll > 0 ? "changed" : "unchanged" });
+    if (moves.toStream > 0) this.streamMoves.inc({ to: "streamed" }, moves.toStream);
+    if (moves.toPoll > 0) this.streamMoves.inc({ to: "polled" }, moves.toPoll);
   }
   polled(outcome: PollOutcome): void {
     this.polls.inc({ outcome });

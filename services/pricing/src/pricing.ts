@@ -7,7 +7,13 @@ import { Backfiller, type HistorySource } from "./domain/backfill.ts";
 import { BarRecorder } from "./domain/bar-recorder.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
 import { DemandTracker } from "./domain/demand.ts";
-import type { BarStore, DemandSnapshotSource, MarketData, PriceSource } from "./domain/ports.ts";
+import {
+  type BarStore,
+  type DemandSnapshotSource,
+  isTiered,
+  type MarketData,
+  type PriceSource,
+} from "./domain/ports.ts";
 import { PricingService } from "./domain/pricing-service.ts";
 import { ConflatingPublisher } from "./domain/publisher.ts";
 import type { PricingEnv } from "./env.ts";
@@ -37,6 +43,8 @@ export interface PricingTuning {
   /** Read alerts.changes from the beginning for a new group (default false: the snapshot covers the past). */
   alertChangesFromBeginning?: boolean;
   demandRecheckDelayMs?: number;
+  /** Wait after an active alert's change before re-reading the snapshot for its levels (default 5 s). */
+  urgencyRecheckDelayMs?: number;
   /** Replace the price source (e.g. a ReplaySource); the market data then follows FINNHUB_API_KEY as usual. */
   source?: PriceSource;
   /** The clock the HTTP API's earnings calendar takes today from. */
@@ -61,6 +69,8 @@ export type PricingConfig = Pick<
   | "SIMULATION_SPEED"
   | "DEMAND_REFRESH_SECONDS"
 > &
+  /** How often the streamed symbols are re-ranked (default 60 s). */
+  Partial<Pick<PricingEnv, "STREAM_REBALANCE_SECONDS">> &
   /** Retention of price history (defaults: 30 days of minute bars, 400 of daily). */
   Partial<Pick<PricingEnv, "PRICE_HISTORY_MINUTE_DAYS" | "PRICE_HISTORY_DAILY_DAYS">>;
 
@@ -171,9 +181,13 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       })
     : undefined;
 
+  const capped = isTiered(source);
   const publisher = new ConflatingPublisher(new BusTickPublisher(bus), log, { observer: metrics });
   const demand = new DemandTracker(deps.demandSource, log, {
     ...(tuning.demandRecheckDelayMs !== undefined ? { recheckDelayMs: tuning.demandRecheckDelayMs } : {}),
+    ...(tuning.urgencyRecheckDelayMs !== undefined
+      ? { urgencyRecheckDelayMs: tuning.urgencyRecheckDelayMs }
+      : {}),
   });
   const service = new PricingService({
     source,
@@ -183,9 +197,16 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     demandRefreshMs: config.DEMAND_REFRESH_SECONDS * 1000,
     onTick: (tick) => {
       metrics.ticksReceived.inc({ source: source.name });
+      // A capped source reports its paths itself; an uncapped one (simulated, replay) streams everything.
+      if (!capped) metrics.delivered("streamed", Math.max(0, Date.now() - tick.ts));
       bars?.offer(tick);
     },
-    onDemand: (n) => metrics.demandedSymbols.set(n),
+    onDemand: (n) => {
+      metrics.demandedSymbols.set(n);
+      if (!capped) metrics.symbols(n, 0);
+    },
+    rebalanceMs: (config.STREAM_REBALANCE_SECONDS ?? 60) * 1000,
+    balancerObserver: metrics,
   });
 
   // The first demand of a symbol back-fills its history (within the REST budget, in the background).
@@ -210,6 +231,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     metrics: deps.metrics,
     log,
     isReady: () => service.isReady(),
+    feedOf: (symbol) => source.feedOf(symbol),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(deps.barStore ? { bars: deps.barStore } : {}),
     ...(backfiller

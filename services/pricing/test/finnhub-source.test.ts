@@ -141,6 +141,34 @@ describe("FinnhubSource against the fake Finnhub", () => {
     expect(source.allocation.overflow).toEqual([]);
   });
 
+  it("moves a priced symbol off the socket only after polling it, and gives its slot to the chosen one then", async () => {
+    const { fake, source, ticks } = await harness({}, { symbolCap: 2, pollSpacingMs: 200 });
+    source.subscribe(["AAPL", "MSFT", "ZNEW"]);
+    await fake.waitFor(() => fake.subscriptions().join() === "AAPL,MSFT", "cap reached");
+    fake.pushTrade("MSFT", 410);
+    await eventually(() => prices(ticks, "MSFT").includes(410), "MSFT priced over the socket");
+    fake.setQuote("MSFT", { c: 411, t: Math.floor(Date.now() / 1000) + 1 });
+    const choseAt = Date.now();
+    source.setStreamed(new Set(["AAPL", "ZNEW"]));
+    // Until its poll, MSFT stays on the socket and ZNEW waits: the socket never carries more than the cap.
+    expect(fake.subscriptions()).toEqual(["AAPL", "MSFT"]);
+    expect(source.feedOf("MSFT")).toMatchObject({ path: "polled" });
+    expect(source.feedOf("ZNEW")).toMatchObject({ path: "polled" });
+    await fake.waitFor(() => fake.subscriptions().join() === "AAPL,ZNEW", "ZNEW took MSFT's slot");
+    const polled = fake.restCalls.find((c) => c.path === "/quote" && c.symbol === "MSFT" && c.at >= choseAt);
+    const left = fake.eventsOf("unsubscribe").find((e) => e.symbol === "MSFT");
+    expect(polled?.at).toBeLessThanOrEqual(left?.at ?? 0);
+    expect(prices(ticks, "MSFT")).toContain(411);
+    expect(source.feedOf("ZNEW")).toEqual({ path: "streamed", maxStalenessSeconds: null, streamCap: 2 });
+    expect(source.feedOf("MSFT")).toEqual({ path: "polled", maxStalenessSeconds: 1, streamCap: 2 });
+    expect(source.feedOf("TSLA")).toEqual({ path: "idle", maxStalenessSeconds: 1, streamCap: 2 });
+
+    // ZNEW never had a price (no trade; the fake does not know it): nothing to keep, it leaves at once.
+    source.setStreamed(new Set(["AAPL", "MSFT"]));
+    expect(source.allocation.streamed).toEqual(["AAPL", "MSFT"]);
+    await fake.waitFor(() => fake.subscriptions().join() === "AAPL,MSFT", "ZNEW off at once, MSFT back");
+  });
+
   it("keeps prices coming over REST while the socket is down", async () => {
     const { fake, source, ticks } = await harness();
     source.subscribe(["AMD"]);

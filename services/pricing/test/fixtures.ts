@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Alert, AlertChangeEvent } from "@tickerbell/contracts";
+import type { Alert, AlertChangeEvent, SymbolDemand } from "@tickerbell/contracts";
 import type { PricingConfig } from "../src/pricing.ts";
 
 export const INTERNAL_TOKEN = "internal-token-for-tests";
@@ -8,6 +8,8 @@ export const INTERNAL_TOKEN = "internal-token-for-tests";
 /** Stands in for the alert service's GET /v1/internal/demand (with its bearer check). */
 export class FakeAlertsDemand {
   symbols: string[] = [];
+  /** Per symbol its alert count and nearest levels; a symbol not listed answers 1 alert and no level. */
+  urgency: Record<string, Omit<SymbolDemand, "symbol">> = {};
   calls = 0;
   readonly #server: Server;
   readonly url: string;
@@ -27,9 +29,15 @@ export class FakeAlertsDemand {
         return;
       }
       fake.calls++;
-      res
-        .writeHead(200, { "content-type": "application/json" })
-        .end(JSON.stringify({ symbols: fake.symbols }));
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          symbols: fake.symbols,
+          bySymbol: fake.symbols.map((symbol) => ({
+            symbol,
+            ...(fake.urgency[symbol] ?? { alerts: 1, nearestAbove: null, nearestBelow: null }),
+          })),
+        }),
+      );
     });
     return fake;
   }
@@ -58,7 +66,13 @@ export function pricingConfig(overrides: Partial<PricingConfig> = {}): PricingCo
 let seq = 0;
 
 /** An alert change as the alert service's outbox relay publishes it. */
-export function alertChange(id: string, symbol: string, status: Alert["status"]): AlertChangeEvent {
+export function alertChange(
+  id: string,
+  symbol: string,
+  status: Alert["status"],
+  /** An `above` alert's level (default 500). */
+  target = 500,
+): AlertChangeEvent {
   const now = new Date().toISOString();
   seq++;
   return {
@@ -70,9 +84,9 @@ export function alertChange(id: string, symbol: string, status: Alert["status"])
       id,
       userId: "7d4f3c1e-2b8a-4e6f-9a1d-3c5b7e9f1a2b",
       symbol,
-      condition: { kind: "price", direction: "above", target: 500 },
+      condition: { kind: "price", direction: "above", target },
       referencePrice: 100,
-      thresholds: { upper: 500, lower: null },
+      thresholds: { upper: target, lower: null },
       extreme: null,
       status,
       generation: 0,

@@ -930,7 +930,7 @@ export interface paths {
     };
   };
   "/v1/internal/demand": {
-    /** Every symbol with an active alert or on a watchlist (what the pricing service subscribes) */
+    /** Every symbol with an active alert or on a watchlist (what the pricing service subscribes), and per symbol its active alerts and their nearest levels above and below (what it ranks the live stream by) */
     get: {
       operationId: "getDemand";
       parameters: {};
@@ -938,6 +938,12 @@ export interface paths {
       responses: {
         "200": {
           symbols: (string)[];
+          bySymbol: ({
+            symbol: string;
+            alerts: number;
+            nearestAbove: number | null;
+            nearestBelow: number | null;
+          })[];
         };
         "400": components["schemas"]["Error"];
         "401": components["schemas"]["Error"];

@@ -62,6 +62,25 @@ export const InternalAlertPageSchema = z.object({
 });
 export type InternalAlertPage = z.infer<typeof InternalAlertPageSchema>;
 
-/** `GET /v1/internal/demand`: every symbol someone needs prices for (active alerts and watchlists). */
-export const DemandSchema = z.object({ symbols: z.array(z.string()) });
+/**
+ * How urgently one symbol needs prices: its active alerts and the nearest levels they fire at (the lowest level
+ * above and the highest below, as the rule book reads them from the stored alerts without a price). A symbol only
+ * on watchlists has 0 alerts and no levels.
+ */
+export const SymbolDemandSchema = z.object({
+  symbol: z.string(),
+  alerts: z.number().int().nonnegative(),
+  nearestAbove: z.number().positive().nullable(),
+  nearestBelow: z.number().nonnegative().nullable(),
+});
+export type SymbolDemand = z.infer<typeof SymbolDemandSchema>;
+
+/**
+ * `GET /v1/internal/demand`: every symbol someone needs prices for (active alerts and watchlists), and per
+ * symbol what the pricing service ranks the live stream's slots by.
+ */
+export const DemandSchema = z.object({
+  symbols: z.array(z.string()),
+  bySymbol: z.array(SymbolDemandSchema),
+});
 export type Demand = z.infer<typeof DemandSchema>;

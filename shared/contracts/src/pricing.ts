@@ -17,6 +17,30 @@ export const QuoteSchema = z.object({
 });
 export type Quote = z.infer<typeof QuoteSchema>;
 
+/**
+ * How the pricing service feeds a symbol: `streamed` on the live websocket, `polled` over REST round-robin
+ * (its price may be up to `maxStalenessSeconds` old), `idle` when nobody watches it (the quote was a one-off).
+ */
+export const FeedPathSchema = z.enum(["streamed", "polled", "idle"]);
+export type FeedPath = z.infer<typeof FeedPathSchema>;
+
+export const SymbolFeedSchema = z.object({
+  path: FeedPathSchema,
+  /** The longest a matched price can lag on this path, in seconds; null for streamed and idle symbols. */
+  maxStalenessSeconds: z.number().nonnegative().nullable(),
+  /** How many symbols the live stream carries at most (the websocket cap); null where everything streams. */
+  streamCap: z.number().int().positive().nullable(),
+});
+export type SymbolFeed = z.infer<typeof SymbolFeedSchema>;
+
+/** `GET /v1/feeds?symbols=`: how each symbol is fed, without a quote (no call to the market data provider). */
+export const FeedsResponseSchema = z.object({ feeds: z.record(z.string(), SymbolFeedSchema) });
+export type FeedsResponse = z.infer<typeof FeedsResponseSchema>;
+
+/** `GET /v1/quote/{symbol}`: the quote and how the symbol is fed. */
+export const QuoteResponseSchema = QuoteSchema.extend({ feed: SymbolFeedSchema });
+export type QuoteResponse = z.infer<typeof QuoteResponseSchema>;
+
 export const SymbolMatchSchema = z.object({
   symbol: z.string(),
   description: z.string(),

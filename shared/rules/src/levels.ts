@@ -1,7 +1,7 @@
 // The price formulas of every alert kind. Everything that computes a level - the alert service when an alert
 // is created, the matcher's index when it fires and re-arms, the reference evaluator of the tests - calls these,
 // so they agree bit for bit.
-import type { PercentCondition } from "@tickerbell/contracts";
+import type { AlertCondition, PercentCondition } from "@tickerbell/contracts";
 
 /**
  * How far (as a fraction of the level) price must move back across a repeating price alert's level before the
@@ -73,4 +73,41 @@ export function trailingLevel(
 ): number {
   if (unit === "percent") return extreme * trailingPercentFactor(direction, value);
   return direction === "down" ? extreme - value : extreme + value;
+}
+
+/** What a stored alert record says about where it fires (see standingLevels). */
+export interface StandingLevelsInput {
+  condition: AlertCondition;
+  thresholds: Levels;
+  /** A trailing alert's peak (`down`) or trough (`up`) so far; null before the matcher moved it. */
+  extreme: number | null;
+  referencePrice: number;
+}
+
+/**
+ * The levels an active alert stands at, as far as its record tells without a price: a price or percent alert's
+ * stored thresholds, a trailing alert's level from its stored peak or trough. A window alert's levels follow the
+ * window's high and low, which only the price history knows, and an earnings alert has none: both answer none.
+ * The pricing service ranks symbols by how close price is to these (see the alert service's demand).
+ */
+export function standingLevels(alert: StandingLevelsInput): Levels {
+  const { condition } = alert;
+  switch (condition.kind) {
+    case "price":
+    case "percent":
+      return alert.thresholds;
+    case "trailing": {
+      const level = trailingLevel(
+        condition.direction,
+        condition.offset.unit,
+        condition.offset.value,
+        alert.extreme ?? alert.referencePrice,
+      );
+      // A dollar trail larger than the peak has no level above zero to reach.
+      if (condition.direction === "down") return { upper: null, lower: level > 0 ? level : null };
+      return { upper: level, lower: null };
+    }
+    default:
+      return { upper: null, lower: null };
+  }
 }

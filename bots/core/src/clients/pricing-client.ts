@@ -4,7 +4,9 @@ import {
   BarsResponseSchema,
   EarningsCalendarSchema,
   type EarningsEvent,
-  QuoteSchema,
+  FeedsResponseSchema,
+  QuoteResponseSchema,
+  type SymbolFeed,
   SymbolSearchResponseSchema,
 } from "@tickerbell/contracts";
 import type { PriceLookup, Quote, SymbolMatch } from "../handler/ports.ts";
@@ -20,17 +22,24 @@ export class PricingClient implements PriceLookup {
 
   async quote(symbol: string): Promise<Quote | null> {
     try {
-      const q = await this.#http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteSchema);
+      const q = await this.#http.call("GET", `/v1/quote/${encodeURIComponent(symbol)}`, QuoteResponseSchema);
       return {
         symbol: q.symbol,
         price: q.price,
         previousClose: q.previousClose > 0 ? q.previousClose : null,
         ts: q.ts,
+        feed: q.feed,
       };
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  async feeds(symbols: readonly string[]): Promise<Record<string, SymbolFeed>> {
+    if (symbols.length === 0) return {};
+    const query = encodeURIComponent([...new Set(symbols)].slice(0, 50).join(","));
+    return (await this.#http.call("GET", `/v1/feeds?symbols=${query}`, FeedsResponseSchema)).feeds;
   }
 
   async earnings(symbol: string): Promise<EarningsEvent[]> {

@@ -13,6 +13,7 @@ import type { DryRunResult } from "@tickerbell/rules";
 import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
 import { type DryRunner, formatDryRun } from "../dry-run/dry-run-line.ts";
+import { alertFeedNote, listFeedNotes, priceFeedNote } from "../format/feed.ts";
 import {
   describeAlert,
   describeCondition,
@@ -493,7 +494,7 @@ export class CommandHandler {
     ]);
     const dryRunLine = dryRun === null ? "" : `\n${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}${dryRunLine}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
       alerts: [alert],
       buttons: [
         [
@@ -575,7 +576,12 @@ export class CommandHandler {
         ? `✅ ${created.length} alerts set on ${symbol}`
         : `${created.length} of ${commands.length} alerts set on ${symbol}`;
     return {
-      text: [title, ...lines, `${symbol} is at ${formatPrice(quote.price)} now.`].join("\n"),
+      text: [
+        title,
+        ...lines,
+        `${symbol} is at ${formatPrice(quote.price)} now.`,
+        ...(created.length > 0 ? [alertFeedNote(symbol, quote.feed)].filter((n) => n !== null) : []),
+      ].join("\n"),
       alerts: created,
       buttons: created.slice(0, 10).map((alert) => {
         const level = alert.condition.kind === "price" ? formatPrice(alert.condition.target) : alert.symbol;
@@ -642,7 +648,20 @@ export class CommandHandler {
     const title = symbol
       ? `*${whose} on ${symbol}* (${alerts.length}; /alerts shows all)`
       : `*${whose}* (${alerts.length})`;
-    return { text: [title, ...lines].join("\n"), buttons, alerts };
+    const feedNotes = await this.#feedNotes(alerts);
+    return { text: [title, ...lines, ...feedNotes].join("\n"), buttons, alerts };
+  }
+
+  /** One line per listed symbol on the polled path; none when the pricing service cannot say right now. */
+  async #feedNotes(alerts: readonly Alert[]): Promise<string[]> {
+    const symbols = [...new Set(alerts.filter((a) => a.status === "active").map((a) => a.symbol))];
+    if (symbols.length === 0 || !this.#deps.prices.feeds) return [];
+    try {
+      return listFeedNotes(symbols, await this.#deps.prices.feeds(symbols));
+    } catch (err) {
+      this.#deps.logger.warn({ err }, "feed paths unavailable; /alerts answered without them");
+      return [];
+    }
   }
 
   /** The last firings, newest first: what fired, at what price, and when (relative, and in the user's time). */
@@ -788,6 +807,8 @@ export class CommandHandler {
           ? ""
           : ` ${formatChange(q.price - q.previousClose, q.price)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
       lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
+      const note = priceFeedNote(symbol, q.feed);
+      if (note) lines.push(note);
     }
     return { text: lines.join("\n") };
   }
@@ -987,3 +1008,8 @@ function postedIn(alert: Alert): string {
 
 /** A refusal whose message is meant for the user as it is. */
 class UserFacingError extends Error {}
+
+/** A note on its own line, or nothing. */
+function lineOf(note: string | null): string {
+  return note === null ? "" : `\n${note}`;
+}

@@ -1,4 +1,4 @@
-import type { Alert, EarningsEvent, Platform } from "@tickerbell/contracts";
+import type { Alert, EarningsEvent, Platform, SymbolFeed } from "@tickerbell/contracts";
 import type { AlertsClient } from "../clients/alerts-client.ts";
 import type { ReplyFile } from "../transfer/files.ts";
 
@@ -48,6 +48,8 @@ export interface Quote {
   previousClose: number | null;
   /** Trade time of `price`, epoch ms. */
   ts: number;
+  /** How the pricing service feeds the symbol (streamed, polled, idle); absent where the source does not say. */
+  feed?: SymbolFeed;
 }
 
 export interface SymbolMatch {
@@ -60,6 +62,8 @@ export interface PriceLookup {
   /** The latest quote, or null when the symbol is unknown. */
   quote(symbol: string): Promise<Quote | null>;
   search(query: string): Promise<SymbolMatch[]>;
+  /** How each symbol is fed, by symbol, without a quote (for the notes under /alerts). */
+  feeds?(symbols: readonly string[]): Promise<Record<string, SymbolFeed>>;
   /** Upcoming earnings releases, soonest first (for the confirmation of an earnings alert). */
   earnings?(symbol: string): Promise<EarningsEvent[]>;
 }

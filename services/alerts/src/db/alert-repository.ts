@@ -2,11 +2,13 @@ import { type FilterQuery, LockMode, type ObjectQuery } from "@mikro-orm/core";
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import {
   type Alert,
+  type AlertCondition,
   type AlertStatus,
   communityKeyOf,
   type Firing,
   TOPIC_ALERT_CHANGES,
 } from "@tickerbell/contracts";
+import type { DemandAlertRecord } from "../domain/demand.ts";
 import type { ListPosition } from "../domain/list-cursor.ts";
 import type {
   AlertChange,
@@ -546,12 +548,35 @@ export class MikroAlertRepository implements AlertRepository {
     return Object.fromEntries(rows.map((r) => [r.symbol, String(r.seq)]));
   }
 
-  async demandedSymbols(): Promise<string[]> {
-    const rows = await this.#em.fork().execute<{ symbol: string }[]>(
-      // Earnings alerts are due by the calendar, not a price: they need no price stream.
-      "select symbol from alerts where status = 'active' and kind <> 'earnings' union select symbol from watchlist_items order by symbol",
-    );
-    return rows.map((r) => r.symbol);
+  async demandRecords(): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }> {
+    const em = this.#em.fork();
+    const [alerts, watched] = await Promise.all([
+      em.execute<
+        {
+          symbol: string;
+          condition: AlertCondition | string;
+          threshold_upper: number | null;
+          threshold_lower: number | null;
+          extreme: number | null;
+          reference_price: number;
+        }[]
+      >(
+        // Earnings alerts are due by the calendar, not a price: they need no price stream.
+        "select symbol, condition, threshold_upper, threshold_lower, extreme, reference_price from alerts where status = 'active' and kind <> 'earnings'",
+      ),
+      em.execute<{ symbol: string }[]>("select distinct symbol from watchlist_items"),
+    ]);
+    return {
+      alerts: alerts.map((r) => ({
+        symbol: r.symbol,
+        condition:
+          typeof r.condition === "string" ? (JSON.parse(r.condition) as AlertCondition) : r.condition,
+        thresholds: { upper: nullableNumber(r.threshold_upper), lower: nullableNumber(r.threshold_lower) },
+        extreme: nullableNumber(r.extreme),
+        referencePrice: Number(r.reference_price),
+      })),
+      watchedSymbols: watched.map((r) => r.symbol),
+    };
   }
 
   async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {
@@ -568,4 +593,9 @@ export class MikroAlertRepository implements AlertRepository {
     em.assign(row, toAlertRow(alert));
     return { change: decision.change, alert, at: new Date(alert.updatedAt) };
   }
+}
+
+/** A double precision column as the driver hands it back (a number, or a string from some drivers). */
+function nullableNumber(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
 }

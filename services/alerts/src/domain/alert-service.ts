@@ -4,6 +4,7 @@ import {
   type Alert,
   type AlertStatus,
   type CreateAlertCommand,
+  type Demand,
   destinationKindOf,
   type Firing,
   isCommunityDestination,
@@ -21,6 +22,7 @@ import {
   planAlert,
   resumeSnoozed,
 } from "./alert-rules.ts";
+import { demandOf } from "./demand.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
 import type {
@@ -352,7 +354,9 @@ export class AlertService {
     return { alerts, nextAfter: rows.length === limit && last ? last.id : null, changeSeqs: shared };
   }
 
-  demand(): Promise<string[]> {
-    return this.#repository.demandedSymbols();
+  /** What the pricing service subscribes, and how urgently (see demandOf). */
+  async demand(): Promise<Demand> {
+    const { alerts, watchedSymbols } = await this.#repository.demandRecords();
+    return demandOf(alerts, watchedSymbols);
   }
 }

@@ -14,6 +14,7 @@ import type {
   WindowHistory,
 } from "@tickerbell/contracts";
 import type { AlertChangeKind } from "./alert-rules.ts";
+import type { DemandAlertRecord } from "./demand.ts";
 import type { ListPosition } from "./list-cursor.ts";
 
 /** A change to one alert, decided by the domain; the repository persists it with its outbox row. */
@@ -154,8 +155,8 @@ export interface AlertRepository {
    * of a symbol up to its seq is visible to a read that starts after this one.
    */
   changeSeqs(): Promise<Record<string, string>>;
-  /** Distinct symbols of active alerts and of every watchlist. */
-  demandedSymbols(): Promise<string[]>;
+  /** Every active alert that needs prices (not earnings alerts), and the distinct symbols of every watchlist. */
+  demandRecords(): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }>;
 }
 
 export interface Identity {

@@ -1,5 +1,5 @@
 import { AlertsApi } from "@tickerbell/alerts-client";
-import { DemandSchema } from "@tickerbell/contracts";
+import { type Demand, DemandSchema } from "@tickerbell/contracts";
 import type { DemandSnapshotSource } from "../domain/ports.ts";
 
 export interface AlertsDemandClientOptions {
@@ -23,14 +23,14 @@ export class AlertsDemandClient implements DemandSnapshotSource {
     });
   }
 
-  async fetchDemand(): Promise<string[]> {
-    return (await this.#api.call("get", "/v1/internal/demand", DemandSchema)).symbols;
+  async fetchDemand(): Promise<Demand> {
+    return this.#api.call("get", "/v1/internal/demand", DemandSchema);
   }
 }
 
 /** No alert service configured (a local try-out): nobody demands anything until events say so. */
 export class NoDemandSnapshot implements DemandSnapshotSource {
-  async fetchDemand(): Promise<string[]> {
-    return [];
+  async fetchDemand(): Promise<Demand> {
+    return { symbols: [], bySymbol: [] };
   }
 }

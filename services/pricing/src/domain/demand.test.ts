@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { createLogger } from "@tickerbell/config";
-import type { AlertChangeEvent } from "@tickerbell/contracts";
+import type { AlertChangeEvent, Demand } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import { type DemandChange, DemandTracker } from "./demand.ts";
 import type { DemandSnapshotSource } from "./ports.ts";
@@ -14,9 +14,12 @@ const silent = createLogger({
 class ScriptedSnapshot implements DemandSnapshotSource {
   symbols: string[] = [];
   calls = 0;
-  async fetchDemand(): Promise<string[]> {
+  async fetchDemand(): Promise<Demand> {
     this.calls++;
-    return [...this.symbols];
+    return {
+      symbols: [...this.symbols],
+      bySymbol: this.symbols.map((symbol) => ({ symbol, alerts: 1, nearestAbove: null, nearestBelow: null })),
+    };
   }
 }
 
@@ -36,7 +39,17 @@ function change(
     seq: String(version),
     change: status === "active" ? "created" : "cancelled",
     at: new Date().toISOString(),
-    alert: { id, symbol, status, version, condition } as AlertChangeEvent["alert"],
+    alert: {
+      id,
+      symbol,
+      status,
+      version,
+      condition,
+      referencePrice: 1,
+      thresholds:
+        condition.kind === "price" ? { upper: condition.target, lower: null } : { upper: null, lower: null },
+      extreme: null,
+    } as AlertChangeEvent["alert"],
   };
 }
 
@@ -162,6 +175,43 @@ describe("DemandTracker", () => {
     tracker.apply(cancel);
     tracker.apply(change("k1", "KEEP", "active", 1));
     expect(tracker.symbols()).toEqual([]);
+    tracker.stop();
+  });
+
+  it("keeps each symbol's alert count and nearest levels from the snapshot, tightened by events until the next", async () => {
+    const snapshot = new ScriptedSnapshot();
+    snapshot.symbols = ["AAPL", "WATCHED"];
+    const tracker = new DemandTracker(snapshot, silent, { urgencyRecheckDelayMs: 20 });
+    let changes = 0;
+    tracker.onUrgencyChange(() => changes++);
+    await tracker.refresh();
+    expect(changes).toBe(1);
+    expect(tracker.urgency()).toEqual([
+      { symbol: "AAPL", alerts: 1, nearestAbove: null, nearestBelow: null },
+      { symbol: "WATCHED", alerts: 1, nearestAbove: null, nearestBelow: null },
+    ]);
+    // A new alert's level counts at once; a farther one does not loosen what is known.
+    tracker.apply(change("u1", "AAPL", "active", 1, { kind: "price", direction: "above", target: 210 }));
+    tracker.apply(change("u2", "AAPL", "active", 1, { kind: "price", direction: "above", target: 250 }));
+    // Two active alerts told of by events: at least two, whatever the snapshot said.
+    expect(tracker.urgency()[0]).toEqual({
+      symbol: "AAPL",
+      alerts: 2,
+      nearestAbove: 210,
+      nearestBelow: null,
+    });
+    // A symbol known only from an event: its event-known count and level.
+    tracker.apply(change("u3", "NEWCO", "active", 1, { kind: "price", direction: "above", target: 12 }));
+    expect(tracker.urgency().find((d) => d.symbol === "NEWCO")).toEqual({
+      symbol: "NEWCO",
+      alerts: 1,
+      nearestAbove: 12,
+      nearestBelow: null,
+    });
+    // Shortly after, the snapshot is read again and its answer replaces the event-tightened levels.
+    const calls = snapshot.calls;
+    await until(() => snapshot.calls > calls);
+    await until(() => tracker.urgency()[0]?.nearestAbove === null);
     tracker.stop();
   });
 

@@ -1,5 +1,6 @@
 import type { Logger } from "@tickerbell/config";
-import type { AlertChangeEvent } from "@tickerbell/contracts";
+import type { AlertChangeEvent, SymbolDemand } from "@tickerbell/contracts";
+import { standingLevels } from "@tickerbell/rules";
 import type { DemandSnapshotSource } from "./ports.ts";
 
 export interface DemandChange {
@@ -17,6 +18,11 @@ export interface DemandTrackerOptions {
    * active are forgotten: a replay old enough to reach past them is rare, and the periodic snapshot corrects it.
    */
   versionCap?: number;
+  /**
+   * Wait after an active alert's change before re-reading the snapshot for its symbol's alert count and nearest
+   * levels (default 5 s: batches bursts of creations and edits; events tighten the levels at once meanwhile).
+   */
+  urgencyRecheckDelayMs?: number;
 }
 
 /**
@@ -30,6 +36,11 @@ export class DemandTracker {
   readonly #recheckDelayMs: number;
   readonly #listeners = new Set<DemandListener>();
   #snapshot = new Set<string>();
+  /** Per symbol its alert count and nearest levels: the snapshot's, tightened by events since. */
+  #urgency = new Map<string, SymbolDemand>();
+  readonly #urgencyListeners = new Set<() => void>();
+  readonly #urgencyRecheckDelayMs: number;
+  #urgencyTimer: NodeJS.Timeout | undefined;
   /** Active alerts seen in events since start, by id. */
   readonly #activeAlerts = new Map<string, string>();
   /** How many of `#activeAlerts` are on each symbol: an event costs O(1), not a walk over every alert. */
@@ -47,6 +58,26 @@ export class DemandTracker {
     this.#log = log;
     this.#recheckDelayMs = options.recheckDelayMs ?? 250;
     this.#versionCap = options.versionCap ?? 200_000;
+    this.#urgencyRecheckDelayMs = options.urgencyRecheckDelayMs ?? 5_000;
+  }
+
+  /** Called when a symbol's alert count or nearest levels may have changed (the demanded set itself or not). */
+  onUrgencyChange(listener: () => void): () => void {
+    this.#urgencyListeners.add(listener);
+    return () => this.#urgencyListeners.delete(listener);
+  }
+
+  /** Every demanded symbol's alert count and nearest levels (a symbol known from events only: what they said). */
+  urgency(): SymbolDemand[] {
+    return [...this.#current].map(
+      (symbol) =>
+        this.#urgency.get(symbol) ?? {
+          symbol,
+          alerts: this.#activeCountBySymbol.get(symbol) ?? 0,
+          nearestAbove: null,
+          nearestBelow: null,
+        },
+    );
   }
 
   onChange(listener: DemandListener): () => void {
@@ -62,9 +93,13 @@ export class DemandTracker {
   refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
       try {
-        const symbols = await this.#snapshotSource.fetchDemand();
-        this.#snapshot = new Set(symbols.map((s) => s.toUpperCase()));
+        const demand = await this.#snapshotSource.fetchDemand();
+        this.#snapshot = new Set(demand.symbols.map((s) => s.toUpperCase()));
+        this.#urgency = new Map(
+          demand.bySymbol.map((d) => [d.symbol.toUpperCase(), { ...d, symbol: d.symbol.toUpperCase() }]),
+        );
         this.#recompute();
+        this.#urgencyChanged();
       } finally {
         this.#refreshing = undefined;
       }
@@ -100,7 +135,10 @@ export class DemandTracker {
       symbolsChanged = this.#countActive(symbol, +1) || symbolsChanged;
     } else this.#activeAlerts.delete(id);
     if (symbolsChanged) this.#recompute();
-    if (status === "active") return;
+    if (status === "active") {
+      this.#tighten(event);
+      return;
+    }
     // The snapshot may hold the symbol because of this alert: ask again unless an event-known alert keeps it.
     if (this.#snapshot.has(symbol) && !this.#activeCountBySymbol.has(symbol)) this.#scheduleRecheck();
   }
@@ -125,6 +163,57 @@ export class DemandTracker {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#recheckTimer);
+    clearTimeout(this.#urgencyTimer);
+  }
+
+  /**
+   * An active alert was created or changed: its levels count at once where they are nearer than what the
+   * snapshot said (a level that moved away, or a count, waits for the next snapshot, read shortly after).
+   */
+  #tighten(event: AlertChangeEvent): void {
+    const { alert } = event;
+    const known = this.#urgency.get(alert.symbol);
+    const current: SymbolDemand = known ?? {
+      symbol: alert.symbol,
+      alerts: this.#activeCountBySymbol.get(alert.symbol) ?? 1,
+      nearestAbove: null,
+      nearestBelow: null,
+    };
+    const { upper, lower } = standingLevels(alert);
+    const next: SymbolDemand = {
+      ...current,
+      // The active alerts events told of are at least how many there are.
+      alerts: Math.max(current.alerts, this.#activeCountBySymbol.get(alert.symbol) ?? 0),
+      nearestAbove:
+        upper !== null && upper > 0 && (current.nearestAbove === null || upper < current.nearestAbove)
+          ? upper
+          : current.nearestAbove,
+      nearestBelow:
+        lower !== null && lower >= 0 && (current.nearestBelow === null || lower > current.nearestBelow)
+          ? lower
+          : current.nearestBelow,
+    };
+    this.#urgency.set(alert.symbol, next);
+    this.#urgencyChanged();
+    this.#scheduleUrgencyRecheck();
+  }
+
+  #urgencyChanged(): void {
+    for (const listener of this.#urgencyListeners) listener();
+  }
+
+  #scheduleUrgencyRecheck(): void {
+    if (this.#urgencyTimer || this.#stopped) return;
+    this.#urgencyTimer = setTimeout(() => {
+      this.#urgencyTimer = undefined;
+      this.refresh().catch((error: unknown) =>
+        this.#log.warn(
+          { err: error },
+          "demand snapshot failed after an alert change; the periodic one follows",
+        ),
+      );
+    }, this.#urgencyRecheckDelayMs);
+    this.#urgencyTimer.unref?.();
   }
 
   #scheduleRecheck(): void {

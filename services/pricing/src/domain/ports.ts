@@ -1,11 +1,13 @@
 import type {
   Bar,
   BarResolution,
+  Demand,
   EarningsCalendar,
   EarningsEvent,
   MarketStatus,
   PriceTick,
   Quote,
+  SymbolFeed,
   SymbolMatch,
 } from "@tickerbell/contracts";
 import type { BarPart } from "./bars.ts";
@@ -26,7 +28,30 @@ export interface PriceSource {
   unsubscribe(symbols: readonly string[]): void;
   /** True once the source delivers (or is able to deliver) prices; feeds /readyz. */
   isReady(): boolean;
+  /** How the source feeds `symbol` now (what GET /v1/quote tells the bots). */
+  feedOf(symbol: string): SymbolFeed;
   stop(): Promise<void>;
+}
+
+/**
+ * A source whose live stream carries at most `streamCap` symbols and polls the rest (Finnhub's websocket and
+ * `/quote`). Which symbols stream is the StreamBalancer's choice; the source applies it without a gap.
+ */
+export interface TieredPriceSource extends PriceSource {
+  /** The stream's symbol cap now (it may shrink when the server refuses subscriptions). */
+  readonly streamCap: number;
+  /** The symbols on the stream or about to join it. */
+  streamedSymbols(): Set<string>;
+  /**
+   * Streams `symbols` (at most the cap; only demanded ones count) and polls every other demanded symbol. A
+   * symbol leaving the stream stays subscribed until it has been polled once, and one joining takes the slot
+   * that frees then, so neither misses a stretch of trades.
+   */
+  setStreamed(symbols: ReadonlySet<string>): void;
+}
+
+export function isTiered(source: PriceSource): source is TieredPriceSource {
+  return "setStreamed" in source && typeof source.setStreamed === "function";
 }
 
 /** Publishes ticks to `prices.ticks`; resolves when the bus accepted them. */
@@ -34,9 +59,12 @@ export interface TickPublisher {
   publish(ticks: readonly PriceTick[]): Promise<void>;
 }
 
-/** The distinct symbols of active alerts and watchlists, as the alert service knows them now. */
+/**
+ * The distinct symbols of active alerts and watchlists, as the alert service knows them now, with each symbol's
+ * alert count and nearest levels.
+ */
 export interface DemandSnapshotSource {
-  fetchDemand(): Promise<string[]>;
+  fetchDemand(): Promise<Demand>;
 }
 
 /** Point-in-time market data for the HTTP API. `quote` resolves null for a symbol the market does not know. */

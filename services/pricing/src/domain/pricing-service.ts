@@ -1,8 +1,9 @@
 import { Backoff, type Logger } from "@tickerbell/config";
 import type { AlertChangeEvent, PriceTick } from "@tickerbell/contracts";
 import type { DemandTracker } from "./demand.ts";
-import type { PriceSource } from "./ports.ts";
+import { isTiered, type PriceSource } from "./ports.ts";
 import type { ConflatingPublisher } from "./publisher.ts";
+import { StreamBalancer, type StreamBalancerObserver } from "./stream-balancer.ts";
 
 export interface PricingServiceOptions {
   source: PriceSource;
@@ -14,6 +15,9 @@ export interface PricingServiceOptions {
   /** Every tick the source delivers, before conflation (metrics, price history); must not block. */
   onTick?: (tick: PriceTick) => void;
   onDemand?: (symbols: number) => void;
+  /** A capped source's re-ranking of which symbols stream (default every 60 s, and on every demand change). */
+  rebalanceMs?: number;
+  balancerObserver?: StreamBalancerObserver;
 }
 
 /**
@@ -26,9 +30,21 @@ export class PricingService {
   #refreshTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Ranks the stream's symbols when the source caps them (Finnhub); none when everything streams. */
+  readonly #balancer: StreamBalancer | undefined;
 
   constructor(options: PricingServiceOptions) {
     this.#o = options;
+    const { source, demand, log } = options;
+    this.#balancer = isTiered(source)
+      ? new StreamBalancer({
+          source,
+          demand,
+          log: log.child({ component: "stream-balancer" }),
+          ...(options.rebalanceMs !== undefined ? { periodMs: options.rebalanceMs } : {}),
+          ...(options.balancerObserver ? { observer: options.balancerObserver } : {}),
+        })
+      : undefined;
   }
 
   async start(): Promise<void> {
@@ -38,7 +54,9 @@ export class PricingService {
       if (added.length > 0) source.subscribe(added);
       this.#o.onDemand?.(demand.symbols().length);
     });
+    this.#balancer?.start();
     await source.start((tick) => {
+      this.#balancer?.offer(tick);
       this.#o.onTick?.(tick);
       publisher.offer(tick);
     });
@@ -63,6 +81,7 @@ export class PricingService {
     this.#stopped = true;
     clearInterval(this.#refreshTimer);
     clearTimeout(this.#retryTimer);
+    this.#balancer?.stop();
     this.#o.demand.stop();
     await this.#o.source.stop();
     await this.#o.publisher.stop();

@@ -1,9 +1,9 @@
 import { Backoff, type BackoffPolicy, type Logger } from "@tickerbell/config";
-import type { PriceTick } from "@tickerbell/contracts";
+import type { PriceTick, SymbolFeed } from "@tickerbell/contracts";
 import { hasVolume } from "@tickerbell/rules";
 import WebSocket from "ws";
 import { z } from "zod";
-import type { PriceSource, TickSink } from "../domain/ports.ts";
+import type { TickSink, TieredPriceSource } from "../domain/ports.ts";
 import { CallBudgetExhaustedError, FinnhubRateLimitedError } from "./errors.ts";
 import type { FinnhubRestClient } from "./rest-client.ts";
 
@@ -19,6 +19,7 @@ const ErrorFrameSchema = z.object({ type: z.literal("error"), msg: z.string() })
 const TOO_MANY_SYMBOLS = /too many symbols/i;
 
 export type PollOutcome = "ok" | "unknown_symbol" | "rate_limited" | "error";
+export type DeliveryPath = "streamed" | "polled";
 
 export interface FinnhubObserver {
   connected(up: boolean): void;
@@ -27,6 +28,10 @@ export interface FinnhubObserver {
   serverError(): void;
   symbols(streamed: number, overflow: number): void;
   polled(outcome: PollOutcome): void;
+  /** A tick went to the sink: which path brought it and how old its trade was on arrival. */
+  delivered(path: DeliveryPath, ageMs: number): void;
+  /** The longest a polled symbol waits between two polls now (the round-robin cycle), in ms. */
+  pollCycle(ms: number): void;
 }
 
 export interface FinnhubSourceOptions {
@@ -49,7 +54,7 @@ export interface FinnhubSourceOptions {
  * everything while the socket is down. The socket reconnects with jittered backoff and resubscribes all it
  * carried; REST calls stay within the shared budget and pause on 429.
  */
-export class FinnhubSource implements PriceSource {
+export class FinnhubSource implements TieredPriceSource {
   readonly name = "finnhub";
   readonly #o: FinnhubSourceOptions;
   readonly #log: Logger;
@@ -57,6 +62,10 @@ export class FinnhubSource implements PriceSource {
   /** Demanded symbols in demand order; the first ones ride the socket. */
   readonly #demand = new Set<string>();
   readonly #streamed = new Set<string>();
+  /** Streamed symbols the balancer moved to polling: unsubscribed once polled, so their prices never pause. */
+  readonly #leaving = new Set<string>();
+  /** Symbols the balancer moved to the stream, waiting for a slot (polled meanwhile), in order. */
+  #joining: string[] = [];
   #cap: number;
   #sink: TickSink | undefined;
   #socket: WebSocket | undefined;
@@ -108,6 +117,54 @@ export class FinnhubSource implements PriceSource {
     return { streamed: [...this.#streamed], overflow: this.#overflow() };
   }
 
+  get streamCap(): number {
+    return this.#cap;
+  }
+
+  streamedSymbols(): Set<string> {
+    const chosen = new Set([...this.#streamed].filter((s) => !this.#leaving.has(s)));
+    for (const s of this.#joining) chosen.add(s);
+    return chosen;
+  }
+
+  setStreamed(symbols: ReadonlySet<string>): void {
+    const socketUp = this.#connected;
+    for (const symbol of this.#streamed) {
+      if (symbols.has(symbol)) this.#leaving.delete(symbol);
+      else if (!socketUp) this.#streamed.delete(symbol);
+      // Nothing came for it yet (just subscribed, as at start): no run of trades to keep, it leaves at once.
+      else if (!this.#lastTs.has(symbol)) {
+        this.#streamed.delete(symbol);
+        this.#send({ type: "unsubscribe", symbol });
+      }
+      // While the socket is up the symbol stays subscribed until the poller has its price (see #pollOne).
+      else this.#leaving.add(symbol);
+    }
+    this.#joining = [...symbols].filter((s) => this.#demand.has(s) && !this.#streamed.has(s));
+    this.#fillSlots();
+    this.#allocationChanged();
+  }
+
+  feedOf(symbol: string): SymbolFeed {
+    const streamCap = this.#cap;
+    if (!this.#demand.has(symbol)) {
+      // Not watched: what it would get once watched, if the stream is full by then.
+      const full = this.#streamed.size - this.#leaving.size + this.#joining.length >= this.#cap;
+      return {
+        path: "idle",
+        maxStalenessSeconds: full ? this.#pollCycleSeconds(this.#pollTargets().length + 1) : null,
+        streamCap,
+      };
+    }
+    if (this.#connected && this.#streamed.has(symbol) && !this.#leaving.has(symbol))
+      return { path: "streamed", maxStalenessSeconds: null, streamCap };
+    return {
+      path: "polled",
+      maxStalenessSeconds: this.#pollCycleSeconds(this.#pollTargets().length),
+      streamCap,
+    };
+  }
+
   subscribe(symbols: readonly string[]): void {
     for (const symbol of symbols) {
       if (this.#demand.has(symbol)) continue;
@@ -123,10 +180,12 @@ export class FinnhubSource implements PriceSource {
       this.#lastTs.delete(symbol);
       this.#lastPolledAt.delete(symbol);
       this.#lastQuote.delete(symbol);
+      this.#leaving.delete(symbol);
+      this.#joining = this.#joining.filter((s) => s !== symbol);
       if (this.#streamed.delete(symbol)) {
         this.#send({ type: "unsubscribe", symbol });
-        // A freed slot goes to the longest-waiting overflow symbol.
-        const next = this.#overflow()[0];
+        // A freed slot goes to the balancer's next choice, else the longest-waiting overflow symbol.
+        const next = this.#joining.shift() ?? this.#overflow()[0];
         if (next) this.#stream(next);
       }
     }
@@ -212,7 +271,7 @@ export class FinnhubSource implements PriceSource {
         const tick: PriceTick = { v: 1, symbol: t.s, price: t.p, ts: Math.max(0, Math.trunc(t.t)) };
         // Forex prints carry volume 0: a quote feed with no traded volume, so the tick claims none.
         if (t.v !== undefined && t.v !== null && t.v >= 0 && hasVolume(t.s)) tick.volume = t.v;
-        this.#emit(tick);
+        this.#emit(tick, "streamed");
       }
       return;
     }
@@ -235,12 +294,21 @@ export class FinnhubSource implements PriceSource {
     const last = [...this.#streamed].at(-1);
     if (!last) return;
     this.#streamed.delete(last);
+    this.#leaving.delete(last);
     this.#cap = Math.max(0, this.#streamed.size);
     this.#log.warn(
       { cap: this.#cap, symbol: last },
       "finnhub symbol cap is lower than configured; polling instead",
     );
     this.#allocationChanged();
+  }
+
+  /** Streams waiting joiners while there are free slots. */
+  #fillSlots(): void {
+    while (this.#streamed.size < this.#cap && this.#joining.length > 0) {
+      const next = this.#joining.shift() as string;
+      if (this.#demand.has(next) && !this.#streamed.has(next)) this.#stream(next);
+    }
   }
 
   #stream(symbol: string): void {
@@ -260,6 +328,7 @@ export class FinnhubSource implements PriceSource {
   #allocationChanged(): void {
     const overflow = this.#overflow();
     this.#o.observer?.symbols(this.#streamed.size, overflow.length);
+    this.#o.observer?.pollCycle(this.#pollCycleSeconds(this.#pollTargets().length) * 1000);
     if (
       overflow.length !== this.#lastOverflowLogged &&
       (overflow.length > 0 || this.#lastOverflowLogged > 0)
@@ -273,21 +342,35 @@ export class FinnhubSource implements PriceSource {
     this.#wake();
   }
 
-  #emit(tick: PriceTick): void {
+  #emit(tick: PriceTick, path: DeliveryPath): void {
     const last = this.#lastTs.get(tick.symbol) ?? 0;
     if (tick.ts > last) this.#lastTs.set(tick.symbol, tick.ts);
+    this.#o.observer?.delivered(path, Math.max(0, Date.now() - tick.ts));
     this.#sink?.(tick);
+  }
+
+  /** How long a round of `targets` polls takes at the poll spacing: the most a polled price can lag. */
+  #pollCycleSeconds(targets: number): number {
+    if (targets === 0) return 0;
+    return Math.ceil((targets * this.#spacingMs()) / 1000);
+  }
+
+  #spacingMs(): number {
+    return this.#o.pollSpacingMs ?? 1_250;
   }
 
   // ---- REST polling ------------------------------------------------------------------------------------------
 
-  /** What the poller serves: the overflow, plus every streamed symbol while the socket is down. */
+  /**
+   * What the poller serves: the overflow and the symbols leaving the stream, or every symbol while the socket
+   * is down.
+   */
   #pollTargets(): string[] {
-    return this.#connected ? this.#overflow() : [...this.#demand];
+    return this.#connected ? [...this.#leaving, ...this.#overflow()] : [...this.#demand];
   }
 
   async #poll(): Promise<void> {
-    const spacingMs = this.#o.pollSpacingMs ?? 1_250;
+    const spacingMs = this.#spacingMs();
     const budget = this.#o.rest.budget;
     let lastCallAt = 0;
     while (!this.#stopped) {
@@ -301,11 +384,13 @@ export class FinnhubSource implements PriceSource {
         await this.#sleep(at - Date.now());
         continue;
       }
-      // The least recently polled target goes next, so every symbol gets its turn.
+      // A symbol leaving the stream goes first (its slot waits for it); else the least recently polled target
+      // goes next, so every symbol gets its turn.
       let symbol = targets[0] as string;
-      for (const s of targets) {
-        if ((this.#lastPolledAt.get(s) ?? 0) < (this.#lastPolledAt.get(symbol) ?? 0)) symbol = s;
-      }
+      if (!this.#leaving.has(symbol))
+        for (const s of targets) {
+          if ((this.#lastPolledAt.get(s) ?? 0) < (this.#lastPolledAt.get(symbol) ?? 0)) symbol = s;
+        }
       lastCallAt = Date.now();
       this.#lastPolledAt.set(symbol, lastCallAt);
       await this.#pollOne(symbol);
@@ -317,16 +402,21 @@ export class FinnhubSource implements PriceSource {
       const quote = await this.#o.rest.quote(symbol, "background");
       if (!quote) {
         this.#o.observer?.polled("unknown_symbol");
+        this.#leftStream(symbol);
         return;
       }
       this.#o.observer?.polled("ok");
+      this.#leftStream(symbol);
       if (!this.#demand.has(symbol)) return;
       // A quote older than what was already delivered would move the price backwards; an unchanged one is noise.
       const previous = this.#lastQuote.get(symbol);
       if (quote.ts < (this.#lastTs.get(symbol) ?? 0)) return;
       if (previous && previous.ts === quote.ts && previous.price === quote.price) return;
       this.#lastQuote.set(symbol, { ts: quote.ts, price: quote.price });
-      this.#emit({ v: 1, symbol, price: quote.price, ts: quote.ts, previousClose: quote.previousClose });
+      this.#emit(
+        { v: 1, symbol, price: quote.price, ts: quote.ts, previousClose: quote.previousClose },
+        "polled",
+      );
     } catch (error) {
       if (error instanceof CallBudgetExhaustedError) return;
       if (error instanceof FinnhubRateLimitedError) {
@@ -340,6 +430,15 @@ export class FinnhubSource implements PriceSource {
       this.#o.observer?.polled("error");
       this.#log.warn({ symbol, err: error }, "finnhub REST poll failed");
     }
+  }
+
+  /** A symbol leaving the stream has been polled: its slot goes to the next joiner. */
+  #leftStream(symbol: string): void {
+    if (!this.#leaving.delete(symbol)) return;
+    this.#streamed.delete(symbol);
+    this.#send({ type: "unsubscribe", symbol });
+    this.#fillSlots();
+    this.#allocationChanged();
   }
 
   #sleep(ms: number): Promise<void> {

@@ -5,8 +5,10 @@ import {
   BarsResponseSchema,
   EarningsCalendarSchema,
   ErrorBodySchema,
+  FeedsResponseSchema,
   MarketStatusSchema,
-  QuoteSchema,
+  QuoteResponseSchema,
+  type SymbolFeed,
   SymbolSchema,
   SymbolSearchResponseSchema,
 } from "@tickerbell/contracts";
@@ -27,6 +29,8 @@ export interface PricingHttpDeps {
   metrics: Registry;
   log: Logger;
   isReady: () => boolean;
+  /** How the price source feeds a symbol (streamed, polled or idle), told with every quote. */
+  feedOf: (symbol: string) => SymbolFeed;
   /** The clock that says which US/Eastern day it is (tests move it). */
   now?: () => number;
   /** Recorded price history; absent: GET /v1/bars answers 503. */
@@ -170,10 +174,15 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
       method: "get",
       path: "/v1/quote/{symbol}",
       tags: ["market data"],
-      summary: "The latest quote for a symbol (cached for a few seconds)",
+      summary: "The latest quote for a symbol (cached for a few seconds), and how the symbol is fed",
+      description:
+        "`feed.path` says how alerts on the symbol get their prices: `streamed` on the live websocket, `polled` over REST round-robin (a price may be up to `feed.maxStalenessSeconds` old), or `idle` when nobody watches it (the quote was a one-off; `maxStalenessSeconds` then tells what a newly watched symbol would lag while the stream is full, null when it would stream).",
       request: { params: z.object({ symbol: SymbolSchema }) },
       responses: {
-        200: { description: "The quote", content: { "application/json": { schema: QuoteSchema } } },
+        200: {
+          description: "The quote and the symbol's feed",
+          content: { "application/json": { schema: QuoteResponseSchema } },
+        },
         400: errorResponse("Not a ticker"),
         404: errorResponse("The market does not know this symbol"),
         503: errorResponse("The market data provider is rate limiting us; retry after Retry-After seconds"),
@@ -192,7 +201,42 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
           },
         );
       }
-      return c.json(quote, 200);
+      return c.json({ ...quote, feed: deps.feedOf(quote.symbol) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/feeds",
+      tags: ["market data"],
+      summary: "How each of up to 50 symbols is fed (streamed, polled or idle), without a quote",
+      description:
+        "What `/alerts` shows per symbol: the same `feed` GET /v1/quote answers, read from the price source alone, so it costs no call to the market data provider.",
+      request: {
+        query: z.object({
+          symbols: z
+            .string()
+            .transform((raw) => raw.split(",").filter((s) => s.trim() !== ""))
+            .pipe(
+              z
+                .array(SymbolSchema)
+                .min(1, "name at least one symbol")
+                .max(50, "at most 50 symbols per request"),
+            ),
+        }),
+      },
+      responses: {
+        200: {
+          description: "Each symbol's feed, by symbol",
+          content: { "application/json": { schema: FeedsResponseSchema } },
+        },
+        400: errorResponse("No symbols, too many, or one that is not a ticker"),
+      },
+    }),
+    (c) => {
+      const { symbols } = c.req.valid("query");
+      return c.json({ feeds: Object.fromEntries(symbols.map((s) => [s, deps.feedOf(s)])) }, 200);
     },
   );
 

@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { type PriceTick, PriceTickSchema } from "@tickerbell/contracts";
+import { type PriceTick, PriceTickSchema, type SymbolFeed } from "@tickerbell/contracts";
 import type { PriceSource, TickSink } from "../domain/ports.ts";
 
 export interface ReplaySourceOptions {
@@ -43,6 +43,15 @@ export class ReplaySource implements PriceSource {
 
   isReady(): boolean {
     return true;
+  }
+
+  /** A recording has no cap: every subscribed symbol streams. */
+  feedOf(symbol: string): SymbolFeed {
+    return {
+      path: this.#subscribed.has(symbol) ? "streamed" : "idle",
+      maxStalenessSeconds: null,
+      streamCap: null,
+    };
   }
 
   async stop(): Promise<void> {

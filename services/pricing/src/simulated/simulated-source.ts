@@ -1,3 +1,4 @@
+import type { SymbolFeed } from "@tickerbell/contracts";
 import type { PriceSource, TickSink } from "../domain/ports.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 
@@ -42,6 +43,15 @@ export class SimulatedSource implements PriceSource {
 
   isReady(): boolean {
     return true;
+  }
+
+  /** The simulated feed has no cap: every watched symbol streams. */
+  feedOf(symbol: string): SymbolFeed {
+    return {
+      path: this.#subscribed.has(symbol) ? "streamed" : "idle",
+      maxStalenessSeconds: null,
+      streamCap: null,
+    };
   }
 
   async stop(): Promise<void> {

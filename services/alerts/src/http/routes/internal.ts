@@ -40,10 +40,11 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
       path: "/demand",
       operationId: "getDemand",
       tags: ["internal"],
-      summary: "Every symbol with an active alert or on a watchlist (what the pricing service subscribes)",
-      responses: { 200: jsonResponse(DemandSchema, "Symbols, sorted"), ...errorResponses() },
+      summary:
+        "Every symbol with an active alert or on a watchlist (what the pricing service subscribes), and per symbol its active alerts and their nearest levels above and below (what it ranks the live stream by)",
+      responses: { 200: jsonResponse(DemandSchema, "Symbols and their demand, sorted"), ...errorResponses() },
     }),
-    async (c) => c.json({ symbols: await alerts.demand() }, 200),
+    async (c) => c.json(await alerts.demand(), 200),
   );
   return router;
 }

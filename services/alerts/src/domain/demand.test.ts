@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { type DemandAlertRecord, demandOf } from "./demand.ts";
+
+const price = (symbol: string, upper: number | null, lower: number | null): DemandAlertRecord => ({
+  symbol,
+  condition: { kind: "price", direction: upper === null ? "below" : "above", target: upper ?? lower ?? 1 },
+  thresholds: { upper, lower },
+  extreme: null,
+  referencePrice: 100,
+});
+
+describe("demandOf", () => {
+  it("counts each symbol's alerts and keeps the lowest level above and the highest below", () => {
+    const demand = demandOf(
+      [
+        price("MSFT", 450, null),
+        price("AAPL", 210, null),
+        price("AAPL", 205, null),
+        price("AAPL", null, 180),
+        price("AAPL", null, 185),
+        {
+          symbol: "AAPL",
+          condition: { kind: "trailing", direction: "down", offset: { unit: "percent", value: 5 } },
+          thresholds: { upper: null, lower: null },
+          extreme: 200,
+          referencePrice: 190,
+        },
+      ],
+      ["TSLA", "AAPL"],
+    );
+    expect(demand).toEqual({
+      symbols: ["AAPL", "MSFT", "TSLA"],
+      bySymbol: [
+        // The trailing alert's level: 5% under its peak of 200 = 190, nearer than the 185 below.
+        { symbol: "AAPL", alerts: 5, nearestAbove: 205, nearestBelow: 190 },
+        { symbol: "MSFT", alerts: 1, nearestAbove: 450, nearestBelow: null },
+        { symbol: "TSLA", alerts: 0, nearestAbove: null, nearestBelow: null },
+      ],
+    });
+  });
+});
