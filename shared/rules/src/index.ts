@@ -1,5 +1,6 @@
 export * from "./asset-class.ts";
 export * from "./earnings.ts";
+export * from "./extreme.ts";
 export * from "./levels.ts";
 export * from "./market-hours.ts";
 export * from "./plan.ts";
