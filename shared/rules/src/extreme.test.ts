@@ -1,6 +1,6 @@
 import type { Alert, AlertRuntimeState, ExtremeCondition } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import { tradingDayOf } from "./extreme.ts";
+import { sessionEndsAt, tradingDayOf } from "./extreme.ts";
 import { planAlert } from "./plan.ts";
 import { type AlertRule, recordFieldsOf, runtimeStateOf } from "./runtime.ts";
 import { type StepResult, stepAlert, type TickWindow } from "./step.ts";
@@ -211,6 +211,30 @@ describe("a session high starts again on the first trade of the next trading day
       { price: 199.7, ts: Date.parse("2026-12-03T14:30:00Z") },
     ]);
     expect(firedPrices(results)).toEqual([[199.7, 199.62]]);
+  });
+});
+
+describe("when a trading day ends", () => {
+  const days = [
+    ["AAPL", "2026-12-01T20:00:00Z", "2026-12-02T05:00:00Z"],
+    // DST starts on 8 March 2026 at 02:00 New York: that day ends at 04:00 UTC, not 05:00.
+    ["AAPL", "2026-03-08T12:00:00Z", "2026-03-09T04:00:00Z"],
+    ["AAPL", "2026-03-07T12:00:00Z", "2026-03-08T05:00:00Z"],
+    // DST ends on 1 November 2026: that day ends at 05:00 UTC, the day before at 04:00.
+    ["AAPL", "2026-10-31T12:00:00Z", "2026-11-01T04:00:00Z"],
+    ["AAPL", "2026-11-01T12:00:00Z", "2026-11-02T05:00:00Z"],
+    ["AAPL", "2026-12-02T04:59:59Z", "2026-12-02T05:00:00Z"],
+    ["BINANCE:BTCUSDT", "2026-12-01T23:59:59Z", "2026-12-02T00:00:00Z"],
+    ["OANDA:EUR_USD", "2026-12-01T15:00:00Z", "2026-12-01T22:00:00Z"],
+    ["OANDA:EUR_USD", "2026-07-01T22:00:00Z", "2026-07-02T21:00:00Z"],
+  ] as const;
+  it.each(days)("%s at %s: the next day starts at %s", (symbol, since, end) => {
+    const endMs = Date.parse(end);
+    expect(new Date(sessionEndsAt(symbol, Date.parse(since))).toISOString()).toBe(
+      new Date(endMs).toISOString(),
+    );
+    expect(tradingDayOf(symbol, endMs - 1)).toBe(tradingDayOf(symbol, Date.parse(since)));
+    expect(tradingDayOf(symbol, endMs)).toBe(tradingDayOf(symbol, Date.parse(since)) + 1);
   });
 });
 

@@ -24,6 +24,21 @@ export function tradingDayOf(symbol: string, utcMs: number): number {
   }
 }
 
+/**
+ * When the trading day of an instant ends (epoch ms): the first instant whose tradingDayOf is the next day. A
+ * session high/low held since `since` starts again on the first trade at or after it; the matcher keeps its
+ * session alerts ordered by it, so a tick checks the day with one comparison.
+ */
+export function sessionEndsAt(symbol: string, since: number): number {
+  const assetClass = assetClassOf(symbol);
+  if (assetClass === "crypto") return (Math.floor(since / DAY_MS) + 1) * DAY_MS;
+  const shift = assetClass === "forex" ? FX_ROLL_SHIFT_MS : 0;
+  const offset = newYorkOffsetMs(since);
+  const nextLocalDay = (Math.floor((since + offset + shift) / DAY_MS) + 1) * DAY_MS - shift;
+  // New York's offset where the next day starts (a DST switch between the two moves it by an hour).
+  return nextLocalDay - newYorkOffsetMs(nextLocalDay - offset);
+}
+
 /** The words for a span in replies and refusals: "session" and "52-week". */
 export function extremeSpanWords(span: ExtremeCondition["span"]): string {
   return span === "session" ? "session" : "52-week";

@@ -2,7 +2,7 @@
 // reproduce (its property test compares the two on random streams); the index is the same rules arranged so a
 // tick never scans alerts.
 import type { AlertRuntimeState, ExtremeCondition } from "@tickerbell/contracts";
-import { beyondExtreme, movedExtreme, tradingDayOf } from "./extreme.ts";
+import { beyondExtreme, movedExtreme, sessionEndsAt } from "./extreme.ts";
 import { trailingLevel } from "./levels.ts";
 import {
   type AlertRule,
@@ -137,9 +137,8 @@ function stepExtreme(
   let next = state;
   let sessionStarts = false;
   if (condition.span === "session") {
-    const symbol = rule.symbol ?? "";
     if (next.extremeSince === undefined || next.extremeSince === null) next = { ...next, extremeSince: ts };
-    else if (tradingDayOf(symbol, next.extremeSince) !== tradingDayOf(symbol, ts)) {
+    else if (ts >= sessionEndsAt(rule.symbol ?? "", next.extremeSince)) {
       next = { ...next, extreme: condition.side === "high" ? high : low, extremeSince: ts };
       sessionStarts = true;
     }
