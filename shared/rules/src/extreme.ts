@@ -81,3 +81,13 @@ export function movedExtreme(
 ): number {
   return side === "high" ? Math.max(extreme, high) : Math.min(extreme, low);
 }
+
+/**
+ * Why a 52-week high/low alert cannot be set on the symbol, or null when it can: the 52-week range comes from
+ * company metrics, which crypto and forex pairs do not have (a session high/low works for them).
+ */
+export function yearRangeRefusal(symbol: string): string | null {
+  const assetClass = assetClassOf(symbol);
+  if (assetClass === "stock") return null;
+  return `${symbol} is ${assetClass}: there is no 52-week range for pairs; a new session high or low works (new high).`;
+}

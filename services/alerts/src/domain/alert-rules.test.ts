@@ -178,6 +178,17 @@ describe("planAlert: new high / new low", () => {
     expect(error.message).toContain("the 52-week high is not known");
   });
 
+  it("a 52-week high on a pair is refused (400): pairs have no 52-week range", () => {
+    const error = refusal(() =>
+      applyUpdate(
+        { ...alertWith({ kind: "price", direction: "above", target: 110 }), symbol: "BINANCE:BTCUSDT" },
+        { condition: { kind: "extreme", side: "high", span: "52w" }, market },
+        now,
+      ),
+    );
+    expect(error).toMatchObject({ kind: "invalid", code: "year_range_not_applicable" });
+  });
+
   it("an edit to a session high starts its day at the edit; an edit away from it clears the day", () => {
     const later = new Date(now.getTime() + 3_600_000);
     const price = alertWith({ kind: "price", direction: "above", target: 110 });

@@ -12,6 +12,7 @@ import {
   earningsRefusal,
   regularHoursRefusal,
   planAlert as rulesPlanAlert,
+  yearRangeRefusal,
 } from "@tickerbell/rules";
 import type { z } from "zod";
 import { DomainError } from "./errors.ts";
@@ -61,8 +62,15 @@ export function checkRegularHours(symbol: string, regularHoursOnly: boolean | un
   if (why !== null) throw new DomainError("invalid", "regular_hours_not_applicable", why, { symbol });
 }
 
-/** Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400). */
+/**
+ * Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400); nor a 52-week range for a
+ * 52-week high/low.
+ */
 export function checkEarnings(symbol: string, condition: AlertCondition | undefined): void {
+  if (condition?.kind === "extreme" && condition.span === "52w") {
+    const why = yearRangeRefusal(symbol);
+    if (why !== null) throw new DomainError("invalid", "year_range_not_applicable", why, { symbol });
+  }
   if (condition?.kind !== "earnings") return;
   const why = earningsRefusal(symbol);
   if (why !== null) throw new DomainError("invalid", "earnings_not_applicable", why, { symbol });
