@@ -6,6 +6,7 @@ import {
   type CreateAlertRequest,
   IdSchema,
   MAX_IMPORT_ROWS,
+  type MarketContext,
   TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
@@ -34,8 +35,9 @@ import { displayFor } from "../quiet/quiet-hours.ts";
 import type { IncomingFile } from "../transfer/files.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
+import { marketFor, marketOf } from "./market.ts";
 import { communityName, openAlerts } from "./open-alerts.ts";
-import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
+import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
 import { Transfers } from "./transfer.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
@@ -94,7 +96,7 @@ export class CommandHandler {
       alerts: deps.alerts,
       prices: deps.prices,
       now: this.#now,
-      createRequest: (ctx, command, quote) => this.#createRequest(ctx, command, quote),
+      createRequest: (ctx, command, market) => this.#createRequest(ctx, command, market),
     });
   }
 
@@ -481,7 +483,9 @@ export class CommandHandler {
         text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
       };
     }
-    const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
+    const market = await marketFor(command.condition, command.symbol, quote, this.#deps.prices);
+    if (!market.ok) return { text: market.text };
+    const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, market.market));
     const next = alert.condition.kind === "earnings" ? await this.#nextEarningsLine(alert.symbol) : "";
     return {
       text: `✅ Alert set: ${describeAlert(alert, this.#now(), await this.#displayOf(ctx))}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${next}`,
@@ -511,14 +515,11 @@ export class CommandHandler {
     return `\nNext earnings: ${weekday} ${event.date}, ${earningsHourText(event.hour)}.`;
   }
 
-  #createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
+  #createRequest(ctx: ChatContext, command: AlertCommand, market: MarketContext): CreateAlertRequest {
     return {
       symbol: command.symbol,
       condition: command.condition,
-      market: {
-        last: quote.price,
-        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
-      },
+      market,
       origin: originOf(ctx),
       repeat: command.repeat,
       expiresAt: command.expiresAt,
@@ -541,7 +542,11 @@ export class CommandHandler {
     const display = await this.#displayOf(ctx);
     for (const command of commands) {
       try {
-        const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
+        // Several levels are price levels: the quote is all their market.
+        const alert = await this.#deps.alerts.createAlert(
+          ctx,
+          this.#createRequest(ctx, command, marketOf(quote)),
+        );
         created.push(alert);
         lines.push(`✅ ${describeAlert(alert, this.#now(), display)}`);
       } catch (error) {

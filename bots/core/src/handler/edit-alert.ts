@@ -4,6 +4,7 @@ import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatDuration, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
 import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
+import { marketFor } from "./market.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
 
 // `/edit N …`: one PATCH of the alert the user points at. A new level goes with the market now (the alert service
@@ -54,12 +55,11 @@ export async function editAlert(
         return {
           text: `I don't have ${alert.symbol}'s previous close yet; try a move from the current price.`,
         };
+      const market = await marketFor(condition, alert.symbol, quote, deps.prices);
+      if (!market.ok) return { text: market.text };
       priceNow = quote.price;
       update.condition = condition;
-      update.market = {
-        last: quote.price,
-        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
-      };
+      update.market = market.market;
     }
   }
   if (Object.keys(update).length === 0)

@@ -46,8 +46,17 @@ export interface Quote {
   symbol: string;
   price: number;
   previousClose: number | null;
+  /** Today's session high and low so far; null or absent when the source does not say (no trade today yet). */
+  high?: number | null;
+  low?: number | null;
   /** Trade time of `price`, epoch ms. */
   ts: number;
+}
+
+/** A symbol's 52-week range, from the pricing service. */
+export interface YearRange {
+  high52w: number;
+  low52w: number;
 }
 
 export interface SymbolMatch {
@@ -60,6 +69,8 @@ export interface PriceLookup {
   /** The latest quote, or null when the symbol is unknown. */
   quote(symbol: string): Promise<Quote | null>;
   search(query: string): Promise<SymbolMatch[]>;
+  /** The 52-week range (where a 52w high/low alert starts), or null when it is not known for the symbol. */
+  range?(symbol: string): Promise<YearRange | null>;
   /** Upcoming earnings releases, soonest first (for the confirmation of an earnings alert). */
   earnings?(symbol: string): Promise<EarningsEvent[]>;
 }
