@@ -433,8 +433,9 @@ export class CommandHandler {
       return {
         text: [
           "*/alert TICKER CONDITION [options]*",
-          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · new high · new low · 52w high · 52w low · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
           "Within a window: up 3% within 1h fires when the price is 3% above the window's low, down 3% within 15m when 3% below its high, moves 3% within 1h either way. Windows from 5m to 1d (24h), in whole minutes, read from the minute the window starts; with repeat it fires again after the cooldown whenever the move holds.",
+          "New highs and lows: new high fires on the first trade above today's high so far (new low: below its low), 52w high / 52w low beyond the 52-week range (stocks only). Today's range starts again with the first trade of each day; with repeat it fires again after the cooldown at the next trade beyond the high (low) so far.",
           'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (stocks: US regular hours only) · urgent',
           "Tickers: AAPL, BRK.B, or crypto and forex pairs as exchanges write them: BINANCE:BTCUSDT, COINBASE:BTC-USD, OANDA:EUR_USD (crypto trades around the clock, forex Sunday to Friday 17:00 New York)",
           "",
