@@ -118,6 +118,17 @@ describe("new highs and lows", () => {
     expect(alert).toMatchObject({ condition: { span: "52w", side: "high" }, extreme: 199.62 });
   });
 
+  it("an edit of a bare level says a new high has none, and changes nothing", async () => {
+    const user = "highs-e";
+    expect((await say(user, "/alert AAPL new high")).text).toMatch(/^✅/);
+    expect((await say(user, "/edit 1 210")).text).toMatch(
+      /That alert watches for a new session high: it has no level to change\. Give a whole condition, like 52w high or above 210\.\nExample: \/edit [0-9a-f]{8} 52w high/,
+    );
+    expect((await say(user, "/edit 1 5%")).text).toMatch(/it has no level to change/);
+    const [alert] = await direct.listAlerts(user, { status: "open" });
+    expect(alert).toMatchObject({ condition: { span: "session", side: "high" }, levelsRevision: 0 });
+  });
+
   it("is refused with the reason when the range is not known, and sets nothing", async () => {
     const user = "highs-d";
     expect((await say(user, "/alert MSFT new high")).text).toMatch(

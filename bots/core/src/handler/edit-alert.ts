@@ -92,6 +92,11 @@ export async function editAlert(
 function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
   const c = alert.condition;
   if (level.kind === "condition") return level.condition;
+  if (c.kind === "extreme") {
+    // Its level is the running high (low): there is no number of its own to change.
+    const other = c.span === "session" ? `52w ${c.side}` : `new ${c.side}`;
+    return `That alert watches for a ${describeCondition(c)}: it has no level to change. Give a whole condition, like ${other} or above 210.\nExample: /edit ${shortRef(alert)} ${other}`;
+  }
   if (level.kind === "price") {
     if (c.kind === "price") return { ...c, target: level.value };
     if (c.kind === "trailing") {
