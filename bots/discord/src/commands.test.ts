@@ -4,13 +4,14 @@ import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample, windowChoices
 const now = new Date("2026-11-24T15:00:00Z");
 
 describe("SLASH_COMMANDS", () => {
-  it("declares /alert with its eleven subcommands and value as a string option read by the core grammar", () => {
+  it("declares /alert with its twelve subcommands and value as a string option read by the core grammar", () => {
     const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
     const subcommands = (alert?.options ?? []).map((o) => o.name);
     expect(subcommands).toEqual([
       "price",
       "percent",
       "move",
+      "new",
       "trailing",
       "earnings",
       "list",
@@ -34,6 +35,62 @@ describe("SLASH_COMMANDS", () => {
       ["channel", 7, false],
       ["mention", 8, false],
     ]);
+  });
+});
+
+describe("/alert new: a new high or low", () => {
+  const request = (options: Record<string, string | boolean>) =>
+    requestFromSlash({ command: "alert", subcommand: "new", options }, now);
+
+  it("declares the ticker, the side and the range (today or 52 weeks) with every option", () => {
+    const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
+    const sub = alert?.options?.find((o) => o.name === "new");
+    const options = (sub && "options" in sub ? (sub.options ?? []) : []) as Array<{
+      name: string;
+      required?: boolean;
+      choices?: Array<{ name: string; value: string }>;
+    }>;
+    expect(options.map((o) => [o.name, o.required ?? false]).slice(0, 4)).toEqual([
+      ["ticker", true],
+      ["side", true],
+      ["range", false],
+      ["repeat", false],
+    ]);
+    expect(options.find((o) => o.name === "range")?.choices).toEqual([
+      { name: "today", value: "today" },
+      { name: "52 weeks", value: "52w" },
+    ]);
+  });
+
+  it("builds the same alert as the typed grammar: today's unless the 52 weeks are picked", () => {
+    expect(request({ ticker: "aapl", side: "high", repeat: "1h" })).toMatchObject({
+      kind: "command",
+      command: {
+        name: "alert",
+        symbol: "AAPL",
+        condition: { kind: "extreme", side: "high", span: "session" },
+        repeat: { cooldownSeconds: 3600 },
+      },
+    });
+    expect(request({ ticker: "AAPL", side: "low", range: "52w" })).toMatchObject({
+      command: { condition: { kind: "extreme", side: "low", span: "52w" } },
+    });
+  });
+
+  it("refuses a 52-week range on a pair, and a side that is not one, with the reason", () => {
+    expect(request({ ticker: "BINANCE:BTCUSDT", side: "high", range: "52w" })).toMatchObject({
+      kind: "refused",
+      error: { message: /no 52-week range for pairs/ },
+    });
+    expect(request({ ticker: "AAPL", side: "peak" })).toMatchObject({
+      kind: "refused",
+      error: { message: /A new high or a new low, not "peak"/ },
+    });
+  });
+
+  it("shows a typed example as the slash command that does the same", () => {
+    expect(slashExample("/alert AAPL 52w low")).toBe("/alert new ticker:AAPL side:low range:52w");
+    expect(slashExample("/alert AAPL new high")).toBe("/alert new ticker:AAPL side:high range:today");
   });
 });
 

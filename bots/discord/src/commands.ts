@@ -151,7 +151,7 @@ const alert = new SlashCommandBuilder()
       alertExtras(
         sub
           .setName("move")
-          .setDescription("When the price moves by a percentage within a window (5 minutes to 1 day)")
+          .setDescription("A move in percent within a window (5 minutes to 1 day)")
           .addStringOption((o) =>
             o
               .setName("ticker")
@@ -185,6 +185,35 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
+        sub
+          .setName("new")
+          .setDescription("A new high or low (today or 52 weeks)")
+          .addStringOption((o) =>
+            o
+              .setName("ticker")
+              .setDescription("The stock, e.g. AAPL")
+              .setRequired(true)
+              .setAutocomplete(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("side")
+              .setDescription("A new high (above the high so far) or a new low (below the low so far)")
+              .setRequired(true)
+              .addChoices(...choices("high", "low")),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("range")
+              .setDescription("Today's session (the default) or the 52-week range (stocks only)")
+              .addChoices({ name: "today", value: "today" }, { name: "52 weeks", value: "52w" }),
+          ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
         alertOptions(
           sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
           ["down", "up"],
@@ -201,7 +230,7 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     sub
       .setName("earnings")
-      .setDescription("A message the evening before each earnings release and when its results are due")
+      .setDescription("Before each earnings release and when its results are due")
       .addStringOption((o) =>
         o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
       )
@@ -543,6 +572,23 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
           args,
         ),
       );
+    case "alert new":
+      return fromResult(
+        alertCommandFromOptions(
+          {
+            kind: "extreme",
+            symbol: text(options.ticker),
+            side: text(options.side),
+            range: text(options.range),
+            repeat: text(options.repeat),
+            expires: text(options.expires),
+            note: text(options.note),
+            regularHoursOnly: options["regular-hours-only"] === true,
+            urgent: options.urgent === true,
+          },
+          args,
+        ),
+      );
     case "alert earnings":
       return fromResult(
         alertCommandFromOptions(
@@ -646,7 +692,10 @@ export function slashExample(typed: string): string {
   switch (command.name) {
     case "alert": {
       const c = command.condition;
-      const parts = [`/alert ${c.kind === "window" ? "move" : c.kind}`, `ticker:${command.symbol}`];
+      const sub = c.kind === "window" ? "move" : c.kind === "extreme" ? "new" : c.kind;
+      const parts = [`/alert ${sub}`, `ticker:${command.symbol}`];
+      if (c.kind === "extreme")
+        parts.push(`side:${c.side}`, `range:${c.span === "session" ? "today" : "52w"}`);
       if (c.kind === "window") {
         parts.push(
           `percent:${c.percent}`,
@@ -783,6 +832,7 @@ export function helpText(topic: string | null): string {
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
       "`/alert move ticker:AAPL percent:3 within:1h` — a move within a window (5m to 1d): `direction:up` from the window's low, `direction:down` from its high, either way unless you pick; with `repeat` it fires again after the cooldown whenever the move holds",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
+      "`/alert new ticker:AAPL side:high` — a new high (low) of today, or of the 52 weeks with `range:52 weeks`: the first trade beyond the high (low) so far",
       "`/alert earnings ticker:AAPL` — a message the evening before each earnings release and when results are due",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
       "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",

@@ -220,4 +220,59 @@ describe("slash command → matcher → DM", () => {
     await stack.fake.waitForDms(lateUser, 1, 45_000);
     expect(stack.fake.dmsTo(user)).toHaveLength(1);
   });
+
+  it("a new 52-week low set with /alert new fires once on a trade below it, naming the price and the previous low", async () => {
+    const user = newUser("low52");
+    const created = await stack.fake
+      .slashCommand(user, "alert new", { ticker: "PG", side: "low", range: "52w" })
+      .reply();
+    expect(created.content).toMatch(/Alert set: PG new 52-week low \(below \$[\d.,]+\)/);
+    const [alert] = await stack.alerts.listAlerts(user.id);
+    expect(alert?.condition).toEqual({ kind: "extreme", side: "low", span: "52w" });
+    await waitFor("the alert in the matcher's index", () => matcher.holds(alert!.id));
+    // Where it starts: the simulated market's 52-week low for PG.
+    const start = alert!.extreme!;
+    const now = Date.now();
+    const tick = (price: number, i: number) => ({
+      value: { v: 1 as const, symbol: "PG", price, ts: now + i },
+    });
+
+    // Above the low: nothing. The quote stays far above it, so a sentinel below start + 3 can be set, and the
+    // trade at the low (not below it) fires only the sentinel: once its DM is out, every tick before was matched.
+    await producer.publish(TOPIC_PRICE_TICKS, [start + 10, start + 4].map(tick));
+    const sentinelUser = newUser("sentinel-low");
+    const level = Math.round((start + 3) * 100) / 100;
+    const sentinelSet = await stack.fake
+      .slashCommand(sentinelUser, "alert price", { ticker: "PG", condition: "below", value: String(level) })
+      .reply();
+    expect(sentinelSet.content).toMatch(/Alert set/);
+    const [sentinel] = await stack.alerts.listAlerts(sentinelUser.id);
+    await waitFor("the sentinel in the index", () => matcher.holds(sentinel!.id));
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(start, 2)]);
+    await stack.fake.waitForDms(sentinelUser, 1, 45_000);
+    expect(stack.fake.dmsTo(user)).toEqual([]);
+
+    // Below the low: exactly one DM, naming the new low and the previous one.
+    const below = Math.round((start - 0.5) * 100) / 100;
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(below, 3)]);
+    const [dm] = await stack.fake.waitForDms(user, 1, 45_000);
+    const money = (n: number) => `$${n.toFixed(2)}`;
+    expect(dm?.embeds[0]?.title).toBe(
+      `🔔 PG made a new 52-week low: ${money(below)} (previous low ${money(start)})`,
+    );
+    expect(dm?.embeds[0]?.fields).toContainEqual({ name: "Previous low", value: money(start), inline: true });
+
+    // A one-shot alert: lower lows do not fire it again.
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(below - 1, 4)]);
+    const lateUser = newUser("late-low");
+    const lateSet = await stack.fake
+      .slashCommand(lateUser, "alert price", { ticker: "PG", condition: "above", value: "400" })
+      .reply();
+    expect(lateSet.content).toMatch(/Alert set/);
+    const [late] = await stack.alerts.listAlerts(lateUser.id);
+    await waitFor("the late sentinel in the index", () => matcher.holds(late!.id));
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(401, 5)]);
+    await stack.fake.waitForDms(lateUser, 1, 45_000);
+    expect(stack.fake.dmsTo(user)).toHaveLength(1);
+  });
 });

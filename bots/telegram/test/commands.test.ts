@@ -23,7 +23,7 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const registered = world.telegram.commands();
     expect(registered.map((c) => c.command)).toEqual(COMMAND_HELP.map((c) => c.name));
     expect(registered.find((c) => c.command === "alert")?.description).toMatch(
-      /price, percent, move-within-a-window \(up 3% within 1h\), trailing or earnings/,
+      /price, percent, move-within-a-window \(up 3% within 1h\), new high or low \(new high, 52w low\), trailing or earnings/,
     );
   });
 

@@ -276,4 +276,40 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     await waitForDms(late, 1);
     expect(firingsTo(cleo)).toHaveLength(1);
   });
+
+  it("a new session high fires once on a trade above today's high, naming the price and the previous high", async () => {
+    const dora = { id: 5021, first_name: "Dora" };
+    // PEP's starting high is the simulated quote's high for today: the alert says where it starts.
+    const high = await alertBy(dora, "/alert PEP new high");
+    expect(high.condition).toEqual({ kind: "extreme", side: "high", span: "session" });
+    const start = high.extreme!;
+    expect(start).toBeGreaterThan(0);
+
+    // At and below the high: nothing. A sentinel fired by a trade below it shows every tick before was matched.
+    const sentinel = { id: 5022, first_name: "Sentinel" };
+    const under = Math.round((start - 5) * 100) / 100;
+    await publishTicks([start - 1, start], "PEP");
+    await alertBy(sentinel, `/alert PEP below ${under}`);
+    await publishTicks([under - 0.01], "PEP");
+    await waitForDms(sentinel, 1);
+    expect(dmsTo(dora)).toEqual([]);
+
+    // Above the high: exactly one DM, naming the new high and the previous one.
+    const above = Math.round((start + 0.5) * 100) / 100;
+    await publishTicks([above], "PEP");
+    const [dm] = await waitForDms(dora, 1);
+    const money = (n: number) => `$${n.toFixed(2)}`;
+    expect(dm!.text!.split("\n")[0]).toBe(
+      `🔔 PEP made a new session high: ${money(above)} (previous high ${money(start)})`,
+    );
+    expect(dm!.text).toContain(`Previous high: ${money(start)}`);
+
+    // A one-shot alert: higher highs do not fire it again.
+    await publishTicks([above + 1, above + 2], "PEP");
+    const late = { id: 5023, first_name: "Late" };
+    await alertBy(late, `/alert PEP above ${Math.round(above + 5)}`);
+    await publishTicks([Math.round(above + 6)], "PEP");
+    await waitForDms(late, 1);
+    expect(firingsTo(dora)).toHaveLength(1);
+  });
 });

@@ -11,7 +11,7 @@ import {
 import { runtimeStateOf } from "@tickerbell/rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutboxRow } from "../src/domain/ports.ts";
-import { anotherPriceAlert, sql, startPostgresHarness } from "./harness.ts";
+import { anotherPriceAlert, priceAlert, sql, startPostgresHarness } from "./harness.ts";
 
 let h: Awaited<ReturnType<typeof startPostgresHarness>>;
 beforeAll(async () => {
@@ -134,6 +134,56 @@ describe("storing the matcher's runtime state (alerts.runtime)", () => {
     });
     expect(runtimeStateOf(stored)).toEqual(cooling(1, at, 201));
     expect(await changesOf(alert.id)).toEqual(["created"]);
+  });
+
+  it("creates a session high at today's high and keeps its running high and trading day through the matcher's states", async () => {
+    const res = await h.api("POST", "/v1/alerts", {
+      as: "highs",
+      body: priceAlert({
+        symbol: "MSFT",
+        condition: { kind: "extreme", side: "high", span: "session" },
+        market: { last: 410, sessionHigh: 412.5, sessionLow: 405 },
+        repeat: { cooldownSeconds: 300 },
+      }),
+    });
+    expect(res.status, res.text).toBe(201);
+    const alert = res.body as Alert;
+    expect(alert).toMatchObject({
+      referencePrice: 412.5,
+      extreme: 412.5,
+      extremeSince: h.clock.now().toISOString(),
+      thresholds: { upper: null, lower: null },
+    });
+    const [row] = await sql(h.db.url, "select kind, extreme, extreme_since from alerts where id = $1", [
+      alert.id,
+    ]);
+    expect(row).toMatchObject({ kind: "extreme", extreme: 412.5 });
+    // The matcher's state after a new day started and a new high fired: stored as written, read back as it was.
+    const nextDay = h.clock.now().getTime() + 24 * 3600_000;
+    const state: AlertRuntimeState = {
+      generation: 1,
+      phase: "cooling",
+      referencePrice: 412.5,
+      upper: null,
+      lower: null,
+      extreme: 415.25,
+      extremeSince: nextDay,
+      lastFiredAt: nextDay + 60_000,
+      lastFirePrice: 415.25,
+    };
+    await applyRuntime(alert, { state, done: false, firing: firing(alert, 0, 415.25, true) });
+    const stored = (await h.api("GET", `/v1/alerts/${alert.id}`, { as: "highs" })).body as Alert;
+    expect(stored).toMatchObject({ extreme: 415.25, extremeSince: new Date(nextDay).toISOString() });
+    expect(runtimeStateOf(stored)).toEqual(state);
+  });
+
+  it("refuses a 52-week high the bot brought no range for, with the reason", async () => {
+    const res = await h.api("POST", "/v1/alerts", {
+      as: "highs",
+      body: priceAlert({ condition: { kind: "extreme", side: "high", span: "52w" }, market: { last: 410 } }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain("the 52-week high is not known for this symbol");
   });
 
   it("keeps the newest state when events arrive out of order (a batch retried after a later one)", async () => {

@@ -10,6 +10,12 @@
 //   rearmAbove repeating `below` alerts past their cooldown, keyed by band level: re-arm when high >= band
 //   cooldown   repeating alerts that fired, keyed by the end of their cooldown
 //   trailing   four TrailingBooks (down/up x percent/amount), see trailing-book.ts
+//   newHighs   armed new-high alerts keyed by their running high: fire while high > key (strictly)
+//   newLows    armed new-low alerts keyed by -running low: fire while -low > key
+//   highTracker, lowTracker  cooling new-high (new-low) alerts, whose running extreme follows every trade while
+//              they cannot fire: TrailingBooks used only for their peak merges (never armed there)
+//   sessionEnds session high/low alerts keyed by when their trading day ends: the first tick at or after it
+//              starts their running extreme again at its own high (low), once per alert and trading day
 // and the symbol keeps one min-heap of expiry times. A tick with nothing to do looks at the top of each heap.
 // Alert data lives in typed arrays indexed by slot (struct of arrays) to keep a million alerts small.
 //
@@ -22,7 +28,9 @@
 //      b. alerts whose cooldown ended by ts are armed (repeating above/below instead start waiting for the band);
 //      c. armed alerts fire: upper levels <= H, lower levels >= L, trailing levels crossed by L (up: H);
 //         a percent `move` alert hit on both sides fires once, on the upper side;
-//      d. alerts waiting for the band re-arm if the window reached it; they can fire from the next tick on.
+//      d. alerts waiting for the band re-arm if the window reached it; they can fire from the next tick on;
+//      e. new high/low alerts: a session whose day ended starts again at this tick (before b, so it cannot fire
+//         on it), armed ones beyond their extreme fire (in c), cooling ones' extremes follow H (L) last.
 //   3. events are returned expirations first, then firings, each sorted by alertId.
 // After firing, a one-shot alert leaves the index; a repeating one moves to generation + 1 and cools down.
 
@@ -44,6 +52,7 @@ import {
   phaseAfterCooldown,
   ruleOf,
   runtimeStateOf,
+  sessionEndsAt,
   trailingPercentFactor,
   upFactor,
   windowLowerLevel,
@@ -69,6 +78,8 @@ const TRAIL_UP_AMOUNT = 9;
 const WINDOW_UP = 10;
 const WINDOW_DOWN = 11;
 const WINDOW_MOVE = 12;
+const NEW_HIGH = 13;
+const NEW_LOW = 14;
 
 // Phases (one byte per alert).
 const FREE = 0;
@@ -80,6 +91,8 @@ const PHASE_NAMES: readonly AlertPhase[] = ["armed", "armed", "cooling", "awaiti
 // Flag bits.
 const FLAG_REGULAR_HOURS = 1;
 const FLAG_BASIS_CLOSE = 2;
+/** A new high/low alert over today's session (else the 52 weeks). */
+const FLAG_SESSION = 4;
 
 const NONE = Number.NaN;
 /** A window group's side with no armed alert (its `upTop`/`downTop`); -1 there means "look at the heap again". */
@@ -108,6 +121,8 @@ function codeOf(condition: AlertCondition): number {
         : condition.direction === "down"
           ? WINDOW_DOWN
           : WINDOW_MOVE;
+    case "extreme":
+      return condition.side === "high" ? NEW_HIGH : NEW_LOW;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
   }
@@ -123,6 +138,8 @@ function paramOf(condition: AlertCondition): number {
       return condition.offset.value;
     case "window":
       return condition.percent;
+    case "extreme":
+      return 0;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
   }
@@ -130,6 +147,13 @@ function paramOf(condition: AlertCondition): number {
 
 function conditionOf(code: number, param: number, flags: number, windowSeconds: number): AlertCondition {
   switch (code) {
+    case NEW_HIGH:
+    case NEW_LOW:
+      return {
+        kind: "extreme",
+        side: code === NEW_HIGH ? "high" : "low",
+        span: flags & FLAG_SESSION ? "session" : "52w",
+      };
     case WINDOW_UP:
     case WINDOW_DOWN:
     case WINDOW_MOVE:
@@ -171,7 +195,11 @@ function isTrailing(code: number): boolean {
 }
 
 function isWindow(code: number): boolean {
-  return code >= WINDOW_UP;
+  return code >= WINDOW_UP && code <= WINDOW_MOVE;
+}
+
+function isNewExtreme(code: number): boolean {
+  return code === NEW_HIGH || code === NEW_LOW;
 }
 
 function isMirrored(code: number): boolean {
@@ -251,6 +279,11 @@ class Book {
   readonly windows = new Map<number, WindowGroup>();
   /** The same groups as a list, walked on every tick without an iterator. */
   readonly windowGroups: WindowGroup[] = [];
+  newHighs: IndexedMinHeap | null = null;
+  newLows: IndexedMinHeap | null = null;
+  highTracker: TrailingBook | null = null;
+  lowTracker: TrailingBook | null = null;
+  sessionEnds: IndexedMinHeap | null = null;
   /**
    * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
    * first extreme read leaves its window), with low at or above windowLowFloor and high at or below
@@ -324,11 +357,16 @@ export class AlertIndex {
   #firedPrice: Float64Array;
   /** Window alerts: the window length in seconds. */
   #windowSeconds: Int32Array;
+  /** Armed new high/low alerts: their running extreme (a cooling one's is its tracker's peak). */
+  #extreme: Float64Array;
+  /** Session high/low alerts: since when their running extreme holds (epoch ms; NaN: from the next tick). */
+  #extremeSince: Float64Array;
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
   readonly #cooldownPositions: PositionTable;
   readonly #expiryPositions: PositionTable;
+  readonly #sessionPositions: PositionTable;
   readonly #trailingNodes: TrailingNodes;
   readonly #ids: UuidSlotTable;
 
@@ -359,9 +397,12 @@ export class AlertIndex {
     this.#firedAt = new Float64Array(capacity);
     this.#firedPrice = new Float64Array(capacity);
     this.#windowSeconds = new Int32Array(capacity);
+    this.#extreme = new Float64Array(capacity);
+    this.#extremeSince = new Float64Array(capacity);
     this.#levelPositions = new PositionTable(capacity * 2);
     this.#cooldownPositions = new PositionTable(capacity);
     this.#expiryPositions = new PositionTable(capacity);
+    this.#sessionPositions = new PositionTable(capacity);
     this.#trailingNodes = new TrailingNodes(capacity);
     this.#ids = new UuidSlotTable(() => this.#idWords);
   }
@@ -518,6 +559,10 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
+    // e (first). session highs and lows whose trading day ended start again at this tick
+    const sessionEnds = book.sessionEnds;
+    if (sessionEnds !== null)
+      while (sessionEnds.peekKey() <= ts) this.#startSession(book, sessionEnds.pop(), ts, high, low);
     // a. trailing peaks and troughs
     for (let t = 0; t < 4; t++) {
       const trailing = book.trailing[t];
@@ -541,6 +586,22 @@ export class AlertIndex {
         const slot = lower.pop() >> 1;
         if (!Number.isNaN(this.#upperLevel[slot]!)) book.upper!.remove(slot * 2);
         fired = this.#fire(book, slot, "lower", this.#lowerLevel[slot]!, low, tick, NONE, fired);
+      }
+    }
+    const newHighs = book.newHighs;
+    if (newHighs !== null) {
+      while (newHighs.peekKey() < high) {
+        const slot = newHighs.pop() >> 1;
+        const extreme = this.#extreme[slot]!;
+        fired = this.#fire(book, slot, "upper", extreme, high, tick, extreme, fired);
+      }
+    }
+    const newLows = book.newLows;
+    if (newLows !== null) {
+      while (newLows.peekKey() < -low) {
+        const slot = newLows.pop() >> 1;
+        const extreme = this.#extreme[slot]!;
+        fired = this.#fire(book, slot, "lower", extreme, low, tick, extreme, fired);
       }
     }
     for (let t = 0; t < 4; t++) {
@@ -576,8 +637,36 @@ export class AlertIndex {
         this.#lowerHeap(book).push(slot * 2 + 1, -this.#lowerLevel[slot]!);
       }
     }
+    // e (last). cooling new highs (lows) follow the trade; armed ones fired above or were not passed
+    if (book.highTracker !== null && book.highTracker.size > 0) book.highTracker.advance(high);
+    if (book.lowTracker !== null && book.lowTracker.size > 0) book.lowTracker.advance(-low);
     this.#refreshGates(book);
     return fired;
+  }
+
+  /**
+   * A session high/low alert whose trading day ended: its running extreme starts again at this tick's high
+   * (low), where no trade of the tick is beyond it, so it does not fire on it. One without a start yet (a record
+   * from before any session was kept) starts its session here and keeps its extreme.
+   */
+  #startSession(book: Book, slot: number, ts: number, high: number, low: number): void {
+    const code = this.#code[slot]!;
+    if (!Number.isNaN(this.#extremeSince[slot]!)) {
+      const start = code === NEW_HIGH ? high : low;
+      if (this.#phase[slot] === ARMED) {
+        this.#extreme[slot] = start;
+        this.#newExtremeHeap(book, code).set(
+          slot * 2 + (code === NEW_HIGH ? 0 : 1),
+          code === NEW_HIGH ? start : -start,
+        );
+      } else {
+        const tracker = this.#extremeTracker(book, code);
+        tracker.remove(slot, false);
+        tracker.insert(slot, code === NEW_HIGH ? start : -start, 0, false);
+      }
+    }
+    this.#extremeSince[slot] = ts;
+    book.sessionEnds!.push(slot, sessionEndsAt(book.entry.symbol, ts));
   }
 
   /**
@@ -713,6 +802,12 @@ export class AlertIndex {
   #refreshGates(book: Book): void {
     let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
     let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
+    if (book.newHighs !== null) highGate = Math.min(highGate, book.newHighs.peekKey());
+    if (book.newLows !== null) lowGate = Math.max(lowGate, -book.newLows.peekKey());
+    if (book.highTracker !== null && book.highTracker.size > 0)
+      highGate = Math.min(highGate, book.highTracker.lowestPeak());
+    if (book.lowTracker !== null && book.lowTracker.size > 0)
+      lowGate = Math.max(lowGate, -book.lowTracker.lowestPeak());
     for (let t = 0; t < 4; t++) {
       const trailing = book.trailing[t];
       if (!trailing || trailing.size === 0) continue;
@@ -728,7 +823,7 @@ export class AlertIndex {
     }
     book.highGate = highGate;
     book.lowGate = lowGate;
-    book.timeGate = book.cooldown?.peekKey() ?? Infinity;
+    book.timeGate = Math.min(book.cooldown?.peekKey() ?? Infinity, book.sessionEnds?.peekKey() ?? Infinity);
   }
 
   /** The alert has already left its firing structure; record the firing and move it on. */
@@ -781,7 +876,7 @@ export class AlertIndex {
         referencePrice: this.#reference[slot]!,
         upper: nullable(this.#upperLevel[slot]!),
         lower: nullable(this.#lowerLevel[slot]!),
-        extreme: isTrailing(code) ? nullable(extreme) : null,
+        extreme: isTrailing(code) || isNewExtreme(code) ? nullable(extreme) : null,
         lastFiredAt: nullable(this.#firedAt[slot]!),
         lastFirePrice: nullable(this.#firedPrice[slot]!),
       },
@@ -808,6 +903,10 @@ export class AlertIndex {
         trailingKey(code, this.#param[slot]!),
         false,
       );
+    } else if (isNewExtreme(code)) {
+      // Cooling: its running extreme (the price that fired) follows later trades in the tracker.
+      const restart = next.extreme ?? price;
+      this.#extremeTracker(book, code).insert(slot, code === NEW_HIGH ? restart : -restart, 0, false);
     } else {
       this.#upperLevel[slot] = next.upper ?? NONE;
       this.#lowerLevel[slot] = next.lower ?? NONE;
@@ -826,7 +925,12 @@ export class AlertIndex {
     this.#phase[slot] = ARMED;
     if (isTrailing(code)) this.#trailingBook(book, code).arm(slot);
     else if (isWindow(code)) this.#placeWindow(book, slot);
-    else this.#placeLevels(book, slot);
+    else if (isNewExtreme(code)) {
+      const tracker = this.#extremeTracker(book, code);
+      const peak = tracker.peakOf(slot);
+      tracker.remove(slot, false);
+      this.#placeNewExtreme(book, slot, code === NEW_HIGH ? peak : -peak);
+    } else this.#placeLevels(book, slot);
   }
 
   // --- placement ------------------------------------------------------------------------------------------
@@ -843,9 +947,11 @@ export class AlertIndex {
     this.#code[slot] = code;
     this.#param[slot] = param;
     this.#windowSeconds[slot] = alert.condition.kind === "window" ? alert.condition.windowSeconds : 0;
+    const session = alert.condition.kind === "extreme" && alert.condition.span === "session";
     this.#flags[slot] =
       (alert.regularHoursOnly ? FLAG_REGULAR_HOURS : 0) |
-      (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0);
+      (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0) |
+      (session ? FLAG_SESSION : 0);
     this.#cooldownSeconds[slot] = cooldownMs === null ? 0 : cooldownMs / 1000;
     this.#expiresAt[slot] = expiresAt ?? NONE;
     this.#generation[slot] = state.generation;
@@ -864,6 +970,15 @@ export class AlertIndex {
       entry.expiry ??= new IndexedMinHeap(this.#expiryPositions);
       entry.expiry.push(slot, expiresAt);
     }
+    const since = state.extremeSince ?? null;
+    this.#extremeSince[slot] = session && since !== null ? since : NONE;
+    if (session) {
+      book.sessionEnds ??= new IndexedMinHeap(this.#sessionPositions);
+      book.sessionEnds.push(
+        slot,
+        since === null ? Number.NEGATIVE_INFINITY : sessionEndsAt(alert.symbol, since),
+      );
+    }
     const phase = state.phase === "armed" ? ARMED : state.phase === "cooling" ? COOLING : AWAITING_BAND;
     if (phase === AWAITING_BAND && code !== ABOVE && code !== BELOW) {
       throw new Error(`alert ${alert.id}: only repeating above/below alerts wait for the hysteresis band`);
@@ -877,6 +992,10 @@ export class AlertIndex {
         trailingKey(code, param),
         phase === ARMED,
       );
+    } else if (isNewExtreme(code)) {
+      const extreme = state.extreme ?? state.referencePrice;
+      if (phase === ARMED) this.#placeNewExtreme(book, slot, extreme);
+      else this.#extremeTracker(book, code).insert(slot, code === NEW_HIGH ? extreme : -extreme, 0, false);
     } else if (phase === ARMED && isWindow(code)) {
       this.#placeWindow(book, slot);
     } else if (phase === ARMED) {
@@ -898,6 +1017,14 @@ export class AlertIndex {
     const lower = this.#lowerLevel[slot]!;
     if (!Number.isNaN(upper)) this.#upperHeap(book).push(slot * 2, upper);
     if (!Number.isNaN(lower)) this.#lowerHeap(book).push(slot * 2 + 1, -lower);
+  }
+
+  /** An armed new high (low) alert waits in its heap for a trade beyond its running extreme. */
+  #placeNewExtreme(book: Book, slot: number, extreme: number): void {
+    const code = this.#code[slot]!;
+    this.#extreme[slot] = extreme;
+    if (code === NEW_HIGH) this.#newExtremeHeap(book, code).push(slot * 2, extreme);
+    else this.#newExtremeHeap(book, code).push(slot * 2 + 1, -extreme);
   }
 
   #placeWindow(book: Book, slot: number): void {
@@ -949,6 +1076,7 @@ export class AlertIndex {
       cooldownMs: cooldownSeconds > 0 ? cooldownSeconds * 1000 : null,
       expiresAtMs: Number.isNaN(expiresAt) ? null : expiresAt,
       regularHoursOnly: (this.#flags[slot]! & FLAG_REGULAR_HOURS) !== 0,
+      symbol: this.#books[this.#bookOf[slot]!]!.entry.symbol,
     };
   }
 
@@ -961,6 +1089,9 @@ export class AlertIndex {
       if (phase === COOLING) book.cooldown!.remove(slot);
       if (isTrailing(code)) {
         this.#trailingBook(book, code).remove(slot, phase === ARMED);
+      } else if (isNewExtreme(code)) {
+        if (phase === ARMED) this.#newExtremeHeap(book, code).remove(slot * 2 + (code === NEW_HIGH ? 0 : 1));
+        else this.#extremeTracker(book, code).remove(slot, false);
       } else if (phase === ARMED && isWindow(code)) {
         this.#unplaceWindow(book, slot);
       } else if (phase === ARMED) {
@@ -972,6 +1103,7 @@ export class AlertIndex {
       }
     }
     if (!Number.isNaN(this.#expiresAt[slot]!)) book.entry.expiry!.remove(slot);
+    if (this.#flags[slot]! & FLAG_SESSION) book.sessionEnds!.remove(slot);
     book.size--;
     this.#ids.delete(slot);
     this.#phase[slot] = FREE;
@@ -984,20 +1116,30 @@ export class AlertIndex {
     const code = this.#code[slot]!;
     const nullable = (x: number) => (Number.isNaN(x) ? null : x);
     let extreme: number | null = null;
+    const book = this.#books[this.#bookOf[slot]!]!;
     if (isTrailing(code)) {
-      const peak = this.#trailingBook(this.#books[this.#bookOf[slot]!]!, code).peakOf(slot);
+      const peak = this.#trailingBook(book, code).peakOf(slot);
       extreme = isMirrored(code) ? -peak : peak;
+    } else if (isNewExtreme(code)) {
+      if (this.#phase[slot] === ARMED) extreme = this.#extreme[slot]!;
+      else {
+        const peak = this.#extremeTracker(book, code).peakOf(slot);
+        extreme = code === NEW_HIGH ? peak : -peak;
+      }
     }
-    return {
+    const levels = !isTrailing(code) && !isNewExtreme(code);
+    const state: AlertRuntimeState = {
       generation: this.#generation[slot]!,
       phase: PHASE_NAMES[this.#phase[slot]!]!,
       referencePrice: this.#reference[slot]!,
-      upper: isTrailing(code) ? null : nullable(this.#upperLevel[slot]!),
-      lower: isTrailing(code) ? null : nullable(this.#lowerLevel[slot]!),
+      upper: levels ? nullable(this.#upperLevel[slot]!) : null,
+      lower: levels ? nullable(this.#lowerLevel[slot]!) : null,
       extreme,
       lastFiredAt: nullable(this.#firedAt[slot]!),
       lastFirePrice: nullable(this.#firedPrice[slot]!),
     };
+    if (this.#flags[slot]! & FLAG_SESSION) state.extremeSince = nullable(this.#extremeSince[slot]!);
+    return state;
   }
 
   // --- storage --------------------------------------------------------------------------------------------
@@ -1034,6 +1176,25 @@ export class AlertIndex {
   #cooldownHeap(book: Book): IndexedMinHeap {
     book.cooldown ??= new IndexedMinHeap(this.#cooldownPositions);
     return book.cooldown;
+  }
+
+  #newExtremeHeap(book: Book, code: number): IndexedMinHeap {
+    if (code === NEW_HIGH) {
+      book.newHighs ??= new IndexedMinHeap(this.#levelPositions);
+      return book.newHighs;
+    }
+    book.newLows ??= new IndexedMinHeap(this.#levelPositions);
+    return book.newLows;
+  }
+
+  /** Cooling new highs (lows, on negated prices): a TrailingBook's peak merges, with no alert ever armed in it. */
+  #extremeTracker(book: Book, code: number): TrailingBook {
+    if (code === NEW_HIGH) {
+      book.highTracker ??= new TrailingBook(this.#trailingNodes, "amount", false);
+      return book.highTracker;
+    }
+    book.lowTracker ??= new TrailingBook(this.#trailingNodes, "amount", true);
+    return book.lowTracker;
   }
 
   #trailingBook(book: Book, code: number): TrailingBook {
@@ -1073,9 +1234,12 @@ export class AlertIndex {
     this.#firedAt = grow64(this.#firedAt, capacity);
     this.#firedPrice = grow64(this.#firedPrice, capacity);
     this.#windowSeconds = grow32(this.#windowSeconds, capacity);
+    this.#extreme = grow64(this.#extreme, capacity);
+    this.#extremeSince = grow64(this.#extremeSince, capacity);
     this.#levelPositions.ensure(capacity * 2);
     this.#cooldownPositions.ensure(capacity);
     this.#expiryPositions.ensure(capacity);
+    this.#sessionPositions.ensure(capacity);
     this.#trailingNodes.grow(capacity);
     this.#capacity = capacity;
   }

@@ -13,6 +13,8 @@ export interface AlertSpec {
   expiresAt?: number | null;
   regularHoursOnly?: boolean;
   generation?: number;
+  /** Epoch ms the alert was created at (default 2026-01-01): where a session high/low's day starts. */
+  createdAt?: number;
 }
 
 const EPOCH = "2026-01-01T00:00:00.000Z";
@@ -37,7 +39,9 @@ export function makeAlert(spec: AlertSpec): Alert {
     condition: spec.condition,
     referencePrice: spec.referencePrice,
     thresholds: thresholdsFor(spec.condition, spec.referencePrice),
-    extreme: spec.condition.kind === "trailing" ? spec.referencePrice : null,
+    // Trailing alerts start from the last price, new highs/lows from a range the fixtures put at it.
+    extreme:
+      spec.condition.kind === "trailing" || spec.condition.kind === "extreme" ? spec.referencePrice : null,
     status: "active",
     generation: spec.generation ?? 0,
     version: 1,
@@ -46,7 +50,7 @@ export function makeAlert(spec: AlertSpec): Alert {
     note: null,
     regularHoursOnly: spec.regularHoursOnly ?? false,
     origin: { platform: "telegram", chatId: "42" },
-    createdAt: EPOCH,
+    createdAt: spec.createdAt === undefined ? EPOCH : new Date(spec.createdAt).toISOString(),
     updatedAt: EPOCH,
     lastTriggeredAt: null,
     lastTriggerPrice: null,

@@ -60,6 +60,11 @@ const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.one
         () =>
           ({ kind: "window", direction, percent, windowSeconds }) as AlertCondition,
     ),
+  fc.record({ side: fc.constantFrom("high", "low"), span: fc.constantFrom("session", "52w") }).map(
+    ({ side, span }) =>
+      () =>
+        ({ kind: "extreme", side, span }) as AlertCondition,
+  ),
   // Earnings alerts share the symbols but no price fires them: they must not disturb the others.
   fc.constant(() => ({ kind: "earnings" }) as AlertCondition),
 );
@@ -96,7 +101,7 @@ const stepArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const) }) },
 );
 
-const stats = { runs: 0, fired: 0, steps: 0, windowFired: 0 };
+const stats = { runs: 0, fired: 0, steps: 0, windowFired: 0, extremeFired: 0, extremeRefired: 0 };
 interface Shape {
   symbols: number;
   maxAlerts: number;
@@ -128,6 +133,7 @@ function checkAgainstReference(shape: Shape): void {
             cooldownSeconds: draft.cooldownSeconds,
             expiresAt: draft.expiresInMs === null ? null : now + draft.expiresInMs,
             regularHoursOnly: draft.regularHoursOnly,
+            createdAt: now,
           });
           alerts.set(alert.id, alert);
           index.upsert(alert);
@@ -171,6 +177,11 @@ function checkAgainstReference(shape: Shape): void {
             stats.windowFired += expected.filter(
               (e) => e.type === "fired" && e.condition.kind === "window",
             ).length;
+            for (const e of expected) {
+              if (e.type !== "fired" || e.condition.kind !== "extreme") continue;
+              stats.extremeFired++;
+              if (e.firedBefore) stats.extremeRefired++;
+            }
           }
           expect(index.size).toBe(reference.size);
         }
@@ -195,5 +206,8 @@ describe("AlertIndex against the naive reference", () => {
     // Guards against a generator that stops producing firings: the comparison would pass vacuously.
     expect(stats.fired).toBeGreaterThan(1000);
     expect(stats.windowFired).toBeGreaterThan(200);
+    // New highs and lows fire, and repeating ones fire again after their cooldown.
+    expect(stats.extremeFired).toBeGreaterThan(200);
+    expect(stats.extremeRefired).toBeGreaterThan(50);
   });
 });

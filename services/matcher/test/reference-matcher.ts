@@ -130,7 +130,7 @@ export function firingOf(
     extreme:
       alert.condition.kind === "trailing"
         ? before.extreme
-        : alert.condition.kind === "window"
+        : alert.condition.kind === "window" || alert.condition.kind === "extreme"
           ? (hit.extreme ?? null)
           : null,
     firedBefore: before.lastFiredAt !== null,

@@ -24,6 +24,7 @@ import {
   TOPIC_CATALOG,
   TOPIC_PRICE_TICKS,
 } from "@tickerbell/contracts";
+import { sessionEndsAt } from "@tickerbell/rules";
 import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,8 +32,10 @@ import { MatcherService } from "../src/service/matcher-service.ts";
 import { ReferenceMatcher } from "./reference-matcher.ts";
 
 const logger = createLogger({ service: "restart-property", level: process.env.TEST_LOG_LEVEL ?? "silent" });
-// A Saturday: regular hours play no part here (the index property test covers them).
-const START = Date.parse("2026-07-04T15:00:00Z");
+// Regular hours play no part here (the index property test covers them). The stream starts ten minutes before
+// the New York day of now ends (a Saturday in July at the earliest), so session highs and lows, whose day starts
+// when they are created, see the next day start in about half of the runs.
+const START = Math.max(Date.parse("2026-07-04T15:00:00Z"), sessionEndsAt("AAPL", Date.now()) - 10 * 60_000);
 const BASE = 100;
 
 let db: TestDatabase;
@@ -98,7 +101,15 @@ const conditionArb: fc.Arbitrary<AlertCondition> = fc.oneof(
     percent: fc.integer({ min: 20, max: 300 }).map((p) => p / 100),
     windowSeconds: fc.constantFrom(300, 900, 3600),
   }),
+  fc.record({
+    kind: fc.constant("extreme" as const),
+    side: fc.constantFrom("high" as const, "low" as const),
+    span: fc.constantFrom("session" as const, "52w" as const),
+  }),
 );
+
+/** The market the bot brings: today's range and the 52 weeks' around the base price. */
+const MARKET = { last: BASE, sessionHigh: 100.4, sessionLow: 99.6, high52w: 101, low52w: 99 };
 
 const alertArb = fc.record({
   symbol: fc.nat(1),
@@ -157,6 +168,7 @@ async function settle(run: Run): Promise<void> {
 
 let firingsChecked = 0;
 let windowFiringsChecked = 0;
+let extremeFiringsChecked = 0;
 let restartsChecked = 0;
 
 describe("a matcher restarted from the stored record", () => {
@@ -212,7 +224,7 @@ describe("a matcher restarted from the stored record", () => {
               const alert = await service.alerts.create(userId, "telegram", {
                 symbol: symbols[draft.symbol]!,
                 condition: draft.condition,
-                market: { last: BASE },
+                market: MARKET,
                 origin: { platform: "telegram", chatId: "restarter" },
                 repeat: { cooldownSeconds: draft.cooldownSeconds },
                 expiresAt: null,
@@ -247,6 +259,7 @@ describe("a matcher restarted from the stored record", () => {
                   if (event.type !== "fired") continue;
                   expected.push({ triggerId: event.triggerId, price: event.price } as Notification);
                   if (event.condition.kind === "window") windowFiringsChecked++;
+                  if (event.condition.kind === "extreme") extremeFiringsChecked++;
                 }
                 await bus.publish(TOPIC_PRICE_TICKS, [{ value: tick }]);
                 await settle(run);
@@ -306,6 +319,7 @@ describe("a matcher restarted from the stored record", () => {
     expect(firingsChecked).toBeGreaterThan(10);
     expect(restartsChecked).toBeGreaterThan(5);
     expect(windowFiringsChecked).toBeGreaterThan(3);
+    expect(extremeFiringsChecked).toBeGreaterThan(3);
   }, 600_000);
 });
 

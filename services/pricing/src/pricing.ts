@@ -228,6 +228,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
 
   const http = createHttpApp({
     marketData: upstream,
+    rangeSource: upstream instanceof SimulatedMarketData ? "simulated" : "finnhub",
     metrics: deps.metrics,
     log,
     isReady: () => service.isReady(),

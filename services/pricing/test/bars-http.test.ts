@@ -167,3 +167,80 @@ describe("GET /v1/bars/{symbol}", () => {
     expect(Object.keys(doc.paths)).toContain("/v1/bars/{symbol}");
   });
 });
+
+describe("GET /v1/range/{symbol}", () => {
+  const day = (t: number, h: number, l: number) => ({
+    symbol: "YEAR1",
+    resolution: "1d" as const,
+    t,
+    o: l,
+    h,
+    l,
+    c: h,
+    v: 100,
+    n: 10,
+    openTs: t,
+    closeTs: t,
+  });
+
+  it("reads Finnhub's company metrics once a day, then from the cache, within the REST budget", async () => {
+    const fake = await FakeFinnhub.start({ yearRanges: { AAPL: { high: 199.62, low: 164.08 } } });
+    cleanups.push(() => fake.close());
+    const pricing = await pricingWith(undefined, fake);
+    const first = await get(pricing, "/v1/range/aapl");
+    expect(first).toEqual({
+      status: 200,
+      body: { symbol: "AAPL", high52w: 199.62, low52w: 164.08, asOf: NOW, source: "finnhub" },
+    });
+    expect((await get(pricing, "/v1/range/AAPL")).body).toEqual(first.body);
+    expect(fake.restCalls.filter((c) => c.path === "/stock/metric").map((c) => [c.symbol, c.status])).toEqual(
+      [["AAPL", 200]],
+    );
+  });
+
+  it("answers 404 with the reason for a symbol without a range: unknown, or a pair", async () => {
+    const fake = await FakeFinnhub.start();
+    cleanups.push(() => fake.close());
+    const pricing = await pricingWith(undefined, fake);
+    const unknown = await get(pricing, "/v1/range/ZZZZ");
+    expect(unknown.status).toBe(404);
+    expect(ErrorBodySchema.parse(unknown.body).error.message).toBe("no 52-week range is known for ZZZZ");
+    const pair = await get(pricing, "/v1/range/BINANCE:BTCUSDT");
+    expect(pair.status).toBe(404);
+    expect(ErrorBodySchema.parse(pair.body).error.message).toMatch(/no 52-week range for pairs/);
+    // A pair never costs a REST call.
+    expect(fake.restCalls.filter((c) => c.path === "/stock/metric").map((c) => c.symbol)).toEqual(["ZZZZ"]);
+  });
+
+  it("takes the range from the recorded daily bars when they cover a whole year, without a REST call", async () => {
+    const fake = await FakeFinnhub.start({ yearRanges: { YEAR1: { high: 999, low: 1 } } });
+    cleanups.push(() => fake.close());
+    // A year and a day of history: the oldest day (high 500) is outside the 52 weeks and does not count.
+    await store.writeHistory([
+      day(Date.UTC(2025, 5, 2), 500, 40),
+      day(Date.UTC(2025, 5, 4), 120, 80),
+      day(Date.UTC(2026, 0, 15), 150, 95),
+      day(Date.UTC(2026, 5, 2), 130, 110),
+    ]);
+    const nothing = { name: "none", minutes: async () => [], days: async () => [] };
+    const pricing = await pricingWith(store, fake, { history: nothing });
+    expect((await get(pricing, "/v1/range/YEAR1")).body).toEqual({
+      symbol: "YEAR1",
+      high52w: 150,
+      low52w: 80,
+      asOf: NOW,
+      source: "bars",
+    });
+    expect(fake.restCalls.filter((c) => c.path === "/stock/metric")).toEqual([]);
+  });
+
+  it("the simulated market answers it for its stocks", async () => {
+    const pricing = await pricingWith(undefined);
+    const res = await get(pricing, "/v1/range/AAPL");
+    expect(res.status).toBe(200);
+    const body = res.body as { high52w: number; low52w: number; source: string };
+    expect(body.source).toBe("simulated");
+    expect(body.high52w).toBeGreaterThan(body.low52w);
+    expect((await get(pricing, "/v1/range/BINANCE:BTCUSDT")).status).toBe(404);
+  });
+});

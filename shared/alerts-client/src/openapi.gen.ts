@@ -990,6 +990,10 @@ export interface components {
           direction: "up" | "down" | "move";
           percent: number;
           windowSeconds: number;
+        }) | ({
+          kind: "extreme";
+          side: "high" | "low";
+          span: "session" | "52w";
         });
         note: string | null;
         repeating: boolean;
@@ -1058,6 +1062,7 @@ export interface components {
         lower: number | null;
       };
       extreme: number | null;
+      extremeSince?: string | null | undefined;
       status: "active" | "paused" | "triggered" | "expired" | "cancelled";
       generation: number;
       version: number;
@@ -1102,6 +1107,10 @@ export interface components {
       direction: "up" | "down" | "move";
       percent: number;
       windowSeconds: number;
+    }) | ({
+      kind: "extreme";
+      side: "high" | "low";
+      span: "session" | "52w";
     });
     Repeat: {
       cooldownSeconds: number;
@@ -1127,6 +1136,10 @@ export interface components {
     MarketContext: {
       last: number;
       previousClose?: number | undefined;
+      sessionHigh?: number | undefined;
+      sessionLow?: number | undefined;
+      high52w?: number | undefined;
+      low52w?: number | undefined;
     };
     AlertList: {
       alerts: (components["schemas"]["Alert"])[];

@@ -120,12 +120,27 @@ export const WindowConditionSchema = z
   });
 export type WindowCondition = z.infer<typeof WindowConditionSchema>;
 
+/**
+ * A new high (`side: high`) or low beyond a running extreme: today's session high or low (`span: session`, reset
+ * by the first trade of each trading day) or the 52-week range (`span: 52w`). It starts from the quote's high/low
+ * or the 52-week range at creation, and every later trade beyond it moves it on.
+ */
+export const ExtremeConditionSchema = z
+  .object({
+    kind: z.literal("extreme"),
+    side: z.enum(["high", "low"]),
+    span: z.enum(["session", "52w"]),
+  })
+  .strict();
+export type ExtremeCondition = z.infer<typeof ExtremeConditionSchema>;
+
 export const AlertConditionSchema = z.discriminatedUnion("kind", [
   PriceConditionSchema,
   PercentConditionSchema,
   TrailingConditionSchema,
   EarningsConditionSchema,
   WindowConditionSchema,
+  ExtremeConditionSchema,
 ]);
 export type AlertCondition = z.infer<typeof AlertConditionSchema>;
 export type AlertKind = AlertCondition["kind"];
@@ -152,6 +167,12 @@ export const MarketContextSchema = z
   .object({
     last: PriceSchema,
     previousClose: PriceSchema.optional(),
+    /** Today's session high and low so far (the quote's): where a `new high`/`new low` alert starts. */
+    sessionHigh: PriceSchema.optional(),
+    sessionLow: PriceSchema.optional(),
+    /** The 52-week range (pricing's `/v1/range`): where a `52w high`/`52w low` alert starts. */
+    high52w: PriceSchema.optional(),
+    low52w: PriceSchema.optional(),
   })
   .strict();
 export type MarketContext = z.infer<typeof MarketContextSchema>;
@@ -188,8 +209,13 @@ export const AlertSchema = z.object({
   condition: AlertConditionSchema,
   referencePrice: z.number(),
   thresholds: ThresholdsSchema,
-  /** Trailing alerts: the peak (`down`) or trough (`up`) seen since creation. */
+  /** Trailing alerts: the peak (`down`) or trough (`up`) seen since creation; extreme alerts: the running high or low. */
   extreme: z.number().nullable(),
+  /**
+   * Session high/low alerts: when the trading day the running extreme belongs to began being tracked (creation, an
+   * edit, or that day's first trade). Absent or null for other kinds (and read as the creation time).
+   */
+  extremeSince: IsoDateTimeSchema.nullable().optional(),
   status: AlertStatusSchema,
   generation: GenerationSchema,
   /** Starts at 1 and increments on every change: consumers apply a snapshot only if it is newer than theirs. */

@@ -41,6 +41,21 @@ export type FeedsResponse = z.infer<typeof FeedsResponseSchema>;
 export const QuoteResponseSchema = QuoteSchema.extend({ feed: SymbolFeedSchema });
 export type QuoteResponse = z.infer<typeof QuoteResponseSchema>;
 
+/**
+ * `GET /v1/range/{symbol}`: the 52-week range, where a `52w high`/`52w low` alert starts. From the recorded daily
+ * bars when they cover a whole year, otherwise from Finnhub's company metrics (refreshed daily); 404 when neither
+ * knows it (pairs, unknown symbols).
+ */
+export const YearRangeSchema = z.object({
+  symbol: z.string(),
+  high52w: z.number().positive(),
+  low52w: z.number().positive(),
+  /** When the range was read (epoch milliseconds). */
+  asOf: z.number().int().nonnegative(),
+  source: z.enum(["bars", "finnhub", "simulated"]),
+});
+export type YearRange = z.infer<typeof YearRangeSchema>;
+
 export const SymbolMatchSchema = z.object({
   symbol: z.string(),
   description: z.string(),

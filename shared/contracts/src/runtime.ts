@@ -25,8 +25,16 @@ export const AlertRuntimeStateSchema = z
     /** Absolute levels of price and percent alerts (null: that side does not fire). */
     upper: z.number().positive().finite().nullable(),
     lower: z.number().positive().finite().nullable(),
-    /** Trailing alerts: the peak (`down`) or trough (`up`) since creation or the last firing. */
+    /**
+     * Trailing alerts: the peak (`down`) or trough (`up`) since creation or the last firing. Extreme alerts: the
+     * running high (`high`) or low (`low`) a trade must go beyond to fire.
+     */
     extreme: z.number().positive().finite().nullable(),
+    /**
+     * Session high/low alerts: epoch milliseconds from which the running extreme holds (creation, an edit or the
+     * first trade of its trading day); the first trade of a later trading day starts it again. Absent: null.
+     */
+    extremeSince: EpochMillisSchema.nullable().optional(),
     /** Epoch milliseconds of the last firing (the start of its cooldown). */
     lastFiredAt: EpochMillisSchema.nullable(),
     lastFirePrice: z.number().positive().finite().nullable(),

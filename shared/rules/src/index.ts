@@ -1,6 +1,7 @@
 export * from "./asset-class.ts";
 export * from "./dry-run.ts";
 export * from "./earnings.ts";
+export * from "./extreme.ts";
 export * from "./levels.ts";
 export * from "./market-hours.ts";
 export * from "./plan.ts";

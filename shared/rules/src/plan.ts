@@ -1,18 +1,25 @@
 // Where a new alert starts: its reference price and levels from the market at creation, or a refusal when the
 // condition already holds (an alert that would fire on the very next tick is almost always a typo).
 import type { AlertCondition, MarketContext } from "@tickerbell/contracts";
+import { extremeSpanWords, extremeStart } from "./extreme.ts";
 import { type Levels, percentThresholds } from "./levels.ts";
 
 export interface AlertBaseline {
   referencePrice: number;
   thresholds: Levels;
-  /** Trailing alerts: the starting peak (`down`) or trough (`up`). */
+  /** Trailing alerts: the starting peak (`down`) or trough (`up`); extreme alerts: the starting high or low. */
   extreme: number | null;
+  /** Session high/low alerts: the instant (epoch ms) the running extreme holds from; null for other kinds. */
+  extremeSince?: number | null;
 }
 
 export type PlanRefusal = {
   ok: false;
-  code: "condition_already_met" | "previous_close_unknown" | "trailing_offset_too_large";
+  code:
+    | "condition_already_met"
+    | "previous_close_unknown"
+    | "trailing_offset_too_large"
+    | "extreme_range_unknown";
   message: string;
   details: Record<string, unknown>;
 };
@@ -32,7 +39,12 @@ function alreadyMet(last: number, what: string, thresholds: Levels): PlanRefusal
   };
 }
 
-export function planAlert(condition: AlertCondition, market: MarketContext): PlanResult {
+/** `at` (epoch ms, the moment of creation or edit) is where a session high/low alert's trading day starts. */
+export function planAlert(
+  condition: AlertCondition,
+  market: MarketContext,
+  at: number | null = null,
+): PlanResult {
   const last = market.last;
   switch (condition.kind) {
     case "price": {
@@ -111,6 +123,29 @@ export function planAlert(condition: AlertCondition, market: MarketContext): Pla
         ok: true,
         baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: null },
       };
+    case "extreme": {
+      const start = extremeStart(condition, market);
+      if (start === null) {
+        const what =
+          condition.span === "session" ? `today's ${condition.side}` : `the 52-week ${condition.side}`;
+        return {
+          ok: false,
+          code: "extreme_range_unknown",
+          message: `${what} is not known for this symbol, so a new ${extremeSpanWords(condition.span)} ${condition.side} alert cannot be set`,
+          details: {},
+        };
+      }
+      // No level to refuse: beyond the running extreme is by definition not reached yet.
+      return {
+        ok: true,
+        baseline: {
+          referencePrice: start,
+          thresholds: { upper: null, lower: null },
+          extreme: start,
+          extremeSince: condition.span === "session" ? at : null,
+        },
+      };
+    }
     case "earnings":
       // No level: it is due by the calendar, never by a price, so it cannot already hold.
       return {

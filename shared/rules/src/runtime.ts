@@ -20,21 +20,35 @@ export interface AlertRule {
   expiresAtMs: number | null;
   /** Fires only on ticks inside US regular trading hours. */
   regularHoursOnly: boolean;
+  /** The symbol, for the trading day a session high/low starts again on (absent: a stock's New York day). */
+  symbol?: string | undefined;
 }
 
 export function ruleOf(
-  alert: Pick<Alert, "condition" | "repeat" | "expiresAt" | "regularHoursOnly">,
+  alert: Pick<Alert, "condition" | "repeat" | "expiresAt" | "regularHoursOnly"> &
+    Partial<Pick<Alert, "symbol">>,
 ): AlertRule {
   return {
     condition: alert.condition,
     cooldownMs: alert.repeat ? alert.repeat.cooldownSeconds * 1000 : null,
     expiresAtMs: alert.expiresAt === null ? null : Date.parse(alert.expiresAt),
     regularHoursOnly: alert.regularHoursOnly,
+    symbol: alert.symbol,
   };
 }
 
 export function isTrailing(condition: AlertCondition): boolean {
   return condition.kind === "trailing";
+}
+
+/** Kinds whose runtime state carries a running extreme: trailing peaks and troughs, new highs and lows. */
+export function tracksExtreme(condition: AlertCondition): boolean {
+  return condition.kind === "trailing" || condition.kind === "extreme";
+}
+
+/** A session high/low alert: its running extreme starts again with each trading day. */
+export function isSessionExtreme(condition: AlertCondition): boolean {
+  return condition.kind === "extreme" && condition.span === "session";
 }
 
 /** Repeating `above`/`below` alerts wait for the hysteresis band after their cooldown; others re-arm at once. */
@@ -104,6 +118,9 @@ export function afterFiring(
     case "window":
       // Its levels come from the window, so nothing re-bases: after the cooldown it fires whenever the move holds.
       return next;
+    case "extreme":
+      // The trade that fired is the new running extreme (it went beyond the old one); it keeps moving while cooling.
+      return { ...next, extreme: price };
   }
 }
 
@@ -129,6 +146,7 @@ export type RuntimeRecordFields = Pick<
   | "extreme"
   | "lastTriggeredAt"
   | "lastTriggerPrice"
+  | "extremeSince"
 >;
 
 /**
@@ -138,19 +156,25 @@ export type RuntimeRecordFields = Pick<
 export function runtimeStateOf(
   alert: RuntimeRecordFields &
     Pick<Alert, "condition" | "repeat"> &
-    Partial<Pick<Alert, "expiresAt" | "regularHoursOnly">>,
+    Partial<Pick<Alert, "expiresAt" | "regularHoursOnly" | "createdAt">>,
 ): AlertRuntimeState {
   const trailing = isTrailing(alert.condition);
+  const extreme = tracksExtreme(alert.condition);
   const state: AlertRuntimeState = {
     generation: alert.generation,
     phase: alert.phase,
     referencePrice: alert.referencePrice,
     upper: trailing ? null : alert.thresholds.upper,
     lower: trailing ? null : alert.thresholds.lower,
-    extreme: trailing ? (alert.extreme ?? alert.referencePrice) : null,
+    extreme: extreme ? (alert.extreme ?? alert.referencePrice) : null,
     lastFiredAt: alert.lastTriggeredAt === null ? null : Date.parse(alert.lastTriggeredAt),
     lastFirePrice: alert.lastTriggerPrice,
   };
+  if (isSessionExtreme(alert.condition)) {
+    // A record from before its first checkpoint holds its session from creation.
+    const since = alert.extremeSince ?? alert.createdAt ?? null;
+    state.extremeSince = since === null ? null : Date.parse(since);
+  }
   return consistentState(
     ruleOf({
       condition: alert.condition,
@@ -172,5 +196,8 @@ export function recordFieldsOf(state: AlertRuntimeState): RuntimeRecordFields {
     extreme: state.extreme,
     lastTriggeredAt: state.lastFiredAt === null ? null : new Date(state.lastFiredAt).toISOString(),
     lastTriggerPrice: state.lastFirePrice,
+    ...(state.extremeSince === undefined
+      ? {}
+      : { extremeSince: state.extremeSince === null ? null : new Date(state.extremeSince).toISOString() }),
   };
 }

@@ -1,7 +1,8 @@
 // One alert, one tick: the whole state machine written plainly. This is the definition the matcher's index must
 // reproduce (its property test compares the two on random streams); the index is the same rules arranged so a
 // tick never scans alerts.
-import type { AlertRuntimeState } from "@tickerbell/contracts";
+import type { AlertRuntimeState, ExtremeCondition } from "@tickerbell/contracts";
+import { beyondExtreme, movedExtreme, sessionEndsAt } from "./extreme.ts";
 import { trailingLevel } from "./levels.ts";
 import {
   type AlertRule,
@@ -27,7 +28,10 @@ export interface Hit {
   level: number;
   /** The price that crossed it: the window's high for an upper level, its low for a lower one. */
   price: number;
-  /** Window alerts: the window's low (an upper level) or high (a lower one) the level was computed from. */
+  /**
+   * Window alerts: the window's low (an upper level) or high (a lower one) the level was computed from. Extreme
+   * alerts: the running high (low) the trade went beyond, the same as `level`.
+   */
   extreme?: number;
 }
 
@@ -67,6 +71,7 @@ export function stepAlert(
   if (rule.condition.kind === "earnings") return { kind: "none", next: state };
   const { high, low } = windowOf(tick);
   const condition = rule.condition;
+  if (condition.kind === "extreme") return stepExtreme(rule, condition, state, high, low, ts);
   let next = state;
   if (condition.kind === "trailing" && next.extreme !== null) {
     const extreme =
@@ -108,6 +113,47 @@ export function stepAlert(
     hit = { side: "lower", level: next.lower, price: low };
   }
   if (!hit) return { kind: "none", next };
+  return {
+    kind: "fired",
+    hit,
+    before: next,
+    next: rule.cooldownMs === null ? null : afterFiring(rule, next, hit.side, hit.price, ts),
+  };
+}
+
+/**
+ * A new high (low) alert on one trade window: the first trade of a new trading day starts a session's running
+ * extreme again at that trade and never fires; otherwise an armed alert fires when the trade goes strictly beyond
+ * the running extreme, and the extreme follows every trade beyond it, firing or not (also while cooling).
+ */
+function stepExtreme(
+  rule: AlertRule,
+  condition: ExtremeCondition,
+  state: AlertRuntimeState,
+  high: number,
+  low: number,
+  ts: number,
+): StepResult {
+  let next = state;
+  let sessionStarts = false;
+  if (condition.span === "session") {
+    if (next.extremeSince === undefined || next.extremeSince === null) next = { ...next, extremeSince: ts };
+    else if (ts >= sessionEndsAt(rule.symbol ?? "", next.extremeSince)) {
+      next = { ...next, extreme: condition.side === "high" ? high : low, extremeSince: ts };
+      sessionStarts = true;
+    }
+  }
+  const cooldownEnd = cooldownEndsAt(rule, next);
+  if (cooldownEnd !== null && ts >= cooldownEnd) next = { ...next, phase: "armed" };
+  const extreme = next.extreme ?? (condition.side === "high" ? high : low);
+  if (sessionStarts || next.phase !== "armed" || !beyondExtreme(condition.side, extreme, high, low)) {
+    const moved = movedExtreme(condition.side, extreme, high, low);
+    return { kind: "none", next: moved === next.extreme ? next : { ...next, extreme: moved } };
+  }
+  const hit: Hit =
+    condition.side === "high"
+      ? { side: "upper", level: extreme, price: high, extreme }
+      : { side: "lower", level: extreme, price: low, extreme };
   return {
     kind: "fired",
     hit,

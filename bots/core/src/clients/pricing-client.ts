@@ -8,8 +8,9 @@ import {
   QuoteResponseSchema,
   type SymbolFeed,
   SymbolSearchResponseSchema,
+  YearRangeSchema,
 } from "@tickerbell/contracts";
-import type { PriceLookup, Quote, SymbolMatch } from "../handler/ports.ts";
+import type { PriceLookup, Quote, SymbolMatch, YearRange } from "../handler/ports.ts";
 import { ApiError, type Fetch, JsonClient } from "./http.ts";
 
 /** Quotes and symbol search from the pricing service. An unknown symbol is `null`, not an error. */
@@ -27,6 +28,9 @@ export class PricingClient implements PriceLookup {
         symbol: q.symbol,
         price: q.price,
         previousClose: q.previousClose > 0 ? q.previousClose : null,
+        // Finnhub answers 0 for a symbol with no trade today.
+        high: q.high > 0 ? q.high : null,
+        low: q.low > 0 ? q.low : null,
         ts: q.ts,
         feed: q.feed,
       };
@@ -40,6 +44,16 @@ export class PricingClient implements PriceLookup {
     if (symbols.length === 0) return {};
     const query = encodeURIComponent([...new Set(symbols)].slice(0, 50).join(","));
     return (await this.#http.call("GET", `/v1/feeds?symbols=${query}`, FeedsResponseSchema)).feeds;
+  }
+
+  async range(symbol: string): Promise<YearRange | null> {
+    try {
+      const range = await this.#http.call("GET", `/v1/range/${encodeURIComponent(symbol)}`, YearRangeSchema);
+      return { high52w: range.high52w, low52w: range.low52w };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   async earnings(symbol: string): Promise<EarningsEvent[]> {

@@ -117,6 +117,25 @@ describe("describeAlert", () => {
     expect(window).toBe("AAPL moves 3% within 1h · repeats every 1h · “momentum”");
   });
 
+  it("says a new high or low with the running high (low) it fires beyond", () => {
+    const extreme = (side: "high" | "low", span: "session" | "52w", level: number) =>
+      describeAlert(
+        {
+          ...alert,
+          condition: { kind: "extreme", side, span },
+          thresholds: { upper: null, lower: null },
+          referencePrice: level,
+          extreme: level,
+          repeat: { cooldownSeconds: 3600 },
+        },
+        now,
+      );
+    expect(extreme("high", "session", 192.5)).toBe(
+      "AAPL new session high (above $192.50 today) · repeats every 1h",
+    );
+    expect(extreme("low", "52w", 164.08)).toBe("AAPL new 52-week low (below $164.08) · repeats every 1h");
+  });
+
   it("labels each level of a two-sided move once", () => {
     const move = describeAlert(
       {

@@ -1,4 +1,10 @@
-import type { Alert, AlertCondition, TrailingCondition, WindowCondition } from "@tickerbell/contracts";
+import type {
+  Alert,
+  AlertCondition,
+  ExtremeCondition,
+  TrailingCondition,
+  WindowCondition,
+} from "@tickerbell/contracts";
 import { roundPrice, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
@@ -102,7 +108,14 @@ export function describeCondition(condition: AlertCondition): string {
       return "earnings (the evening before and when results are due)";
     case "window":
       return describeWindowMove(condition);
+    case "extreme":
+      return `new ${extremeSpanName(condition)} ${condition.side}`;
   }
+}
+
+/** `session`, `52-week`: which high or low a new high/low alert watches. */
+export function extremeSpanName(condition: ExtremeCondition): string {
+  return condition.span === "session" ? "session" : "52-week";
 }
 
 /** `moves 3% within 1h`, `up 3% within 15m`, `down 2.5% within 1d`: as the user types it. */
@@ -111,13 +124,20 @@ export function describeWindowMove(condition: WindowCondition): string {
   return `${what} ${condition.percent}% within ${formatDuration(condition.windowSeconds)}`;
 }
 
+/** ` (above $192.50 today)`: the running high (low) a new high (low) alert fires beyond; empty for other kinds. */
+function extremeLevel(alert: Alert): string {
+  if (alert.condition.kind !== "extreme" || alert.extreme === null) return "";
+  const beyond = alert.condition.side === "high" ? "above" : "below";
+  return ` (${beyond} ${formatPrice(alert.extreme)}${alert.condition.span === "session" ? " today" : ""})`;
+}
+
 /**
  * One line per alert for lists and confirmations: `AAPL above $200.00 · repeats every 1h · expires in 6 days
  * (2026-12-09 14:05 UTC)`. It says the level that will fire: a percent alert's price (a two-sided one's two,
  * labelled), a trailing alert's peak or low and the level it trails at.
  */
 export function describeAlert(alert: Alert, now: Date, display: TimeDisplay = UTC_DISPLAY): string {
-  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}`];
+  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}${extremeLevel(alert)}`];
   const { upper, lower } = alert.thresholds;
   if (alert.condition.kind === "percent") {
     if (upper !== null && lower !== null)

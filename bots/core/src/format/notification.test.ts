@@ -221,6 +221,53 @@ describe("notificationText", () => {
     ]);
   });
 
+  it("names the new session high and the previous high it went beyond", () => {
+    const text = notificationText({
+      ...fired,
+      condition: { kind: "extreme", side: "high", span: "session" },
+      side: "upper",
+      level: 192.5,
+      price: 193.8,
+      lastPrice: 193.8,
+      referencePrice: 192.5,
+      extreme: 192.5,
+      moveAbs: 1.3,
+      movePercent: 0.675325,
+      note: null,
+    });
+    expect(text.split("\n")).toEqual([
+      "🔔 AAPL made a new session high: $193.80 (previous high $192.50)",
+      "Price: $193.80 · 2026-11-24 15:00 UTC",
+      "Previous high: $192.50",
+      "Move: +$1.30 (+0.68%) from the previous high",
+    ]);
+  });
+
+  it("names a new 52-week low, and where a repeating one fires next", () => {
+    const text = notificationText({
+      ...fired,
+      condition: { kind: "extreme", side: "low", span: "52w" },
+      side: "lower",
+      level: 164.08,
+      price: 163.9,
+      lastPrice: 164,
+      referencePrice: 164.08,
+      extreme: 164.08,
+      moveAbs: -0.18,
+      movePercent: -0.1097,
+      note: null,
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: null, band: null, extreme: 163.9 },
+    });
+    expect(text.split("\n")).toEqual([
+      "🔔 AAPL made a new 52-week low: $163.90 (previous low $164.08)",
+      "Price: $164.00 (reached $163.90) · 2026-11-24 15:00 UTC",
+      "Previous low: $164.08",
+      "Move: -$0.18 (-0.11%) from the previous low",
+      "Repeats: after 2026-11-24 16:00 UTC, at the next trade below the 52-week low so far",
+    ]);
+  });
+
   it("still reads a notification published before the facts existed", () => {
     const { side, level, lastPrice, referenceKind, extreme, rearm, ...older } = fired;
     expect(notificationText({ ...older, repeating: true })).toBe(

@@ -11,6 +11,7 @@ import type {
 } from "@tickerbell/contracts";
 import {
   describeCondition,
+  extremeSpanName,
   formatChange,
   formatDuration,
   formatPercent,
@@ -120,6 +121,12 @@ function firedMessage(n: Notification, display: TimeDisplay): NotificationMessag
   const condition = n.condition;
   if (condition.kind === "window") {
     fields.push(...windowFields(n, condition));
+  } else if (condition.kind === "extreme") {
+    if (n.extreme != null) fields.push(field(`Previous ${condition.side}`, formatPrice(n.extreme), true));
+    const from = n.extreme != null ? ` from the previous ${condition.side}` : "";
+    fields.push(
+      field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
+    );
   } else if (condition.kind === "trailing") {
     if (n.extreme != null) fields.push(field(extremeName(condition), formatPrice(n.extreme), true));
     if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
@@ -189,6 +196,11 @@ function firedTitle(n: Notification): string {
       return `${symbol} earnings`;
     case "window":
       return windowTitle(n, condition);
+    case "extreme": {
+      // The price that went beyond the previous high (low): what made it fire.
+      const previous = n.extreme == null ? "" : ` (previous ${condition.side} ${formatPrice(n.extreme)})`;
+      return `${symbol} made a new ${extremeSpanName(condition)} ${condition.side}: ${formatPrice(n.price)}${previous}`;
+    }
   }
 }
 
@@ -256,6 +268,10 @@ function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, d
   if (condition.kind === "window") {
     const verb = condition.direction === "move" ? "moves" : condition.direction === "up" ? "rises" : "falls";
     return `${after}, whenever ${n.symbol} ${verb} ${condition.percent}% within ${formatDuration(condition.windowSeconds)} again`;
+  }
+  if (condition.kind === "extreme") {
+    const beyond = condition.side === "high" ? "above" : "below";
+    return `${after}, at the next trade ${beyond} the ${extremeSpanName(condition)} ${condition.side} so far`;
   }
   if (condition.kind === "trailing") {
     return rearm.extreme === null ? after : `${after}, trailing again from ${formatPrice(rearm.extreme)}`;

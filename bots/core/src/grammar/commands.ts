@@ -115,7 +115,8 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   {
     name: "alert",
     usage: "/alert AAPL above 200",
-    summary: "Set a price, percent, move-within-a-window (up 3% within 1h), trailing or earnings alert",
+    summary:
+      "Set a price, percent, move-within-a-window (up 3% within 1h), new high or low (new high, 52w low), trailing or earnings alert",
   },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
   { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
@@ -184,6 +185,8 @@ export const ALERT_EXAMPLES = [
   "/alert NVDA trail up $5",
   "/alert AAPL moves 3% within 1h",
   "/alert AMD down 5% within 15m repeat 1h",
+  "/alert AAPL new high",
+  "/alert AAPL 52w low repeat 1d",
   "/alert AAPL earnings",
   '/alert MSFT cross 400 expires 7d note "earnings week" rth',
 ] as const;

@@ -7,6 +7,7 @@ import {
   readAlertOptions,
   readWindowWords,
   splitAlertWords,
+  startsExtreme,
   Words,
 } from "./parse.ts";
 import { answerOrRefusal, Refusal, refuse, valueOrRefuse } from "./refusal.ts";
@@ -99,7 +100,10 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
   const first = words.peek() ?? "";
   if (OPTION_WORDS.has(first.toLowerCase())) return null;
   let level: EditLevel;
-  if (/^\$?\d/.test(first) && !looksLikePercent(first)) {
+  if (startsExtreme(words)) {
+    // `/edit 2 52w low`: a whole condition, though it starts with a number.
+    level = { kind: "condition", condition: withEditExample(ref, () => parseCondition("AAPL", words)) };
+  } else if (/^\$?\d/.test(first) && !looksLikePercent(first)) {
     words.next();
     level = {
       kind: "price",

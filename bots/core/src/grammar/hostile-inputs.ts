@@ -51,6 +51,15 @@ export const HOSTILE_INPUTS: ReadonlyArray<readonly [text: string, reply: RegExp
   ["/alert AAPL down +3%", /"\+3%" does not go down/],
   ["/alert AAPL move +5%", /either way/],
   ["/alert AAPL above -5%", /"-5%" does not go up/],
+  // New highs and lows: today's or the 52 weeks', a side, no pair for the 52 weeks.
+  ["/alert AAPL high", /A new high of today's session or of the 52 weeks\?/],
+  ["/alert AAPL new", /A new high or a new low\? Say which/],
+  ["/alert AAPL new peak", /A new high or a new low, not "peak"\?/],
+  ["/alert AAPL 52w", /A new high or a new low\? Say which/],
+  ["/alert AAPL 52w high today", /over the 52 weeks, not today/],
+  ["/alert AAPL new high 5%", /I don't understand "5%"/],
+  ["/alert AAPL new high within 1h", /Only a percentage move takes a window/],
+  ["/alert BINANCE:BTCUSDT 52w high", /BINANCE:BTCUSDT is crypto: there is no 52-week range for pairs/],
   // Moves within a window: 5m to 1d, after a percentage, on a percentage move only.
   ["/alert AAPL moves 3% within 4m", /at least 5 minutes/],
   ["/alert AAPL moves 3% within 2d", /at most 1 day/],

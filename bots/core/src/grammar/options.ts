@@ -6,11 +6,14 @@ import {
   MAX_COMMAND_LENGTH,
   MAX_LEVELS_PER_COMMAND,
   parseCommand,
+  parseCondition,
   refuseEarnings,
   refuseRegularHours,
+  splitAlertWords,
+  Words,
 } from "./parse.ts";
 import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
-import { normalizeInput } from "./tokens.ts";
+import { normalizeInput, tokenize } from "./tokens.ts";
 import {
   looksLikePercent,
   readCooldown,
@@ -28,7 +31,7 @@ import {
  * grammar, so the same mistake gets the same message on every platform.
  */
 export interface AlertOptionsInput {
-  kind: "price" | "percent" | "trailing" | "earnings" | "window";
+  kind: "price" | "percent" | "trailing" | "earnings" | "window" | "extreme";
   symbol?: string | undefined;
   /** price: above | below | cross; percent: up | down | move; trailing: down | up; window: up | down | move (either, the default). */
   direction?: string | undefined;
@@ -36,6 +39,10 @@ export interface AlertOptionsInput {
   value?: string | undefined;
   /** window: how long, `1h`, `15m`, `1d` (5m to 1d, whole minutes), read as after `within`. */
   window?: string | undefined;
+  /** extreme: high | low. */
+  side?: string | undefined;
+  /** extreme: today (the default) | 52w. */
+  range?: string | undefined;
   /** percent: last (default) | close. */
   basis?: string | undefined;
   /** trailing: percent | amount; when missing, `8%` or `$5` in the value decides. */
@@ -140,6 +147,7 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
     return { kind: "earnings" };
   }
   if (input.kind === "window") return buildWindow(input, symbol);
+  if (input.kind === "extreme") return buildExtreme(input, symbol);
   const direction = present(input.direction)?.toLowerCase();
   const value = present(input.value);
   const priceExample = `/alert ${symbol} above 200`;
@@ -226,6 +234,24 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
       };
     }
   }
+}
+
+/** `/alert new ticker:AAPL side:high range:today`: a new session (or 52-week) high or low, read as typed. */
+function buildExtreme(input: AlertOptionsInput, symbol: string): AlertCondition {
+  const side = present(input.side)?.toLowerCase();
+  const example = `/alert ${symbol} new high`;
+  if (side !== "high" && side !== "low")
+    refuse(
+      `A new high or a new low${side === undefined ? "" : `, not "${side.slice(0, 20)}"`}? Pick the side.`,
+      example,
+    );
+  const range = present(input.range)?.toLowerCase() ?? "today";
+  const typed = range === "today" || range === "session" ? `new ${side}` : `new ${range} ${side}`;
+  const words = new Words(splitAlertWords(tokenize(typed).tokens));
+  const condition = parseCondition(symbol, words);
+  if (!words.done() || condition.kind !== "extreme")
+    refuse(`A new ${side} of today or of the 52 weeks, not "${range.slice(0, 20)}".`, example);
+  return condition;
 }
 
 /** `/alert move ticker:AAPL percent:3 within:1h direction:up`: a move of a percentage within a window. */

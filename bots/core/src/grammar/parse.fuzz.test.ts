@@ -65,6 +65,15 @@ const COMMANDS = [
   "/ALERT",
 ];
 const WORDS = [
+  "new",
+  "high",
+  "low",
+  "52w",
+  "52-week",
+  "52",
+  "week",
+  "session",
+  "today",
   "above",
   "below",
   "over",
@@ -264,6 +273,31 @@ describe("parseCommand under fuzzing", () => {
           expect(condition.windowSeconds % 60).toBe(0);
           expect(condition.windowSeconds).toBeGreaterThanOrEqual(300);
           expect(condition.windowSeconds).toBeLessThanOrEqual(86_400);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it(`answers new highs and lows with a command naming one or a reason (${RUNS} cases)`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("new", "", "NEW", "new new"),
+        fc.constantFrom("", "52w", "52-week", "52 week", "52", "session", "daily", "week 52"),
+        fc.constantFrom("high", "low", "highs", "", "peak", "5%", "high low"),
+        fc.constantFrom("", " today", " repeat 1h", " rth", ' note "x"', " within 1h", " 200"),
+        fc.constantFrom("AAPL", "BINANCE:BTCUSDT", "OANDA:EUR_USD"),
+        (start, span, side, rest, symbol) => {
+          const input = `/alert ${symbol} ${[start, span, side].filter((w) => w !== "").join(" ")}${rest}`;
+          if (!parseChecked(input)) return;
+          const result = parseCommand(input, { now });
+          if (!result.ok || result.command.name !== "alert") return;
+          const { condition } = result.command;
+          if (condition.kind !== "extreme") return;
+          // Accepted: what was typed, and never a 52-week range on a pair.
+          expect(condition.side).toBe(side.startsWith("high") ? "high" : "low");
+          expect(condition.span).toBe(/52/.test(span) ? "52w" : "session");
+          if (condition.span === "52w") expect(symbol).toBe("AAPL");
         },
       ),
       { numRuns: RUNS },

@@ -168,6 +168,43 @@ describe("snooze, re-arm and typos", () => {
   });
 });
 
+describe("new highs and lows", () => {
+  const x = (side: string, span: string) => ({ kind: "extreme", side, span });
+  it.each([
+    ["/alert AAPL new high", x("high", "session")],
+    ["/alert AAPL new low", x("low", "session")],
+    ["/alert AAPL new high today", x("high", "session")],
+    ["/alert AAPL new session low", x("low", "session")],
+    ["/alert AAPL new daily high", x("high", "session")],
+    ["/alert AAPL NEW HIGH", x("high", "session")],
+    ["/alert AAPL 52w high", x("high", "52w")],
+    ["/alert AAPL 52w low", x("low", "52w")],
+    ["/alert AAPL 52-week high", x("high", "52w")],
+    ["/alert AAPL 52 week low", x("low", "52w")],
+    ["/alert AAPL new 52-week high", x("high", "52w")],
+    ["/alert AAPL new 52w lows", x("low", "52w")],
+    ["/alert BINANCE:BTCUSDT new high", x("high", "session")],
+  ])("%s", (text, condition) => {
+    expect(command(text)).toMatchObject({ name: "alert", condition });
+  });
+
+  it("takes the usual options after it", () => {
+    expect(command('/alert AAPL new high repeat 1h expires 7d note "breakout" rth')).toMatchObject({
+      condition: x("high", "session"),
+      repeat: { cooldownSeconds: 3600 },
+      note: "breakout",
+      regularHoursOnly: true,
+    });
+  });
+
+  it("an edit changes an alert to another of them", () => {
+    expect(command("/edit 2 52w low")).toMatchObject({
+      name: "edit",
+      level: { kind: "condition", condition: x("low", "52w") },
+    });
+  });
+});
+
 describe("moves within a window", () => {
   const w = (direction: string, percent: number, windowSeconds: number) => ({
     kind: "window",

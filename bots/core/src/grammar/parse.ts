@@ -5,7 +5,12 @@ import {
   MAX_WATCHLIST_BATCH,
   MAX_WEBHOOK_URL_LENGTH,
 } from "@tickerbell/contracts";
-import { DEFAULT_REPEAT_COOLDOWN_SECONDS, earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
+import {
+  DEFAULT_REPEAT_COOLDOWN_SECONDS,
+  earningsRefusal,
+  regularHoursRefusal,
+  yearRangeRefusal,
+} from "@tickerbell/rules";
 import { parseManyOrOne } from "./bulk.ts";
 import {
   type AlertCommand,
@@ -521,6 +526,9 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
     return { kind: "earnings" };
   }
 
+  const extreme = readExtreme(symbol, words);
+  if (extreme !== null) return extreme;
+
   if (first === "within") {
     refuse(
       `A window needs a move first: by what percentage should ${symbol} move within it?`,
@@ -588,9 +596,76 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
   if (first.startsWith("-") && readPrice(first.slice(1)).ok)
     refuse("Prices can't be negative.", priceExample);
   return refuse(
-    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, trail, or earnings.`,
+    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, or earnings.`,
     priceExample,
   );
+}
+
+const SIDES: Record<string, "high" | "low"> = { high: "high", highs: "high", low: "low", lows: "low" };
+const SESSION_WORDS = new Set(["session", "daily", "day", "day's", "today's", "intraday"]);
+const YEAR_WORDS = new Set(["52w", "52-week", "52-weeks", "52wk", "52-wk", "yearly", "annual"]);
+
+/** `52 week` (two words) or one of YEAR_WORDS at `offset`: how many words the 52 weeks took, 0 when not. */
+function yearWordsAt(words: Words, offset: number): number {
+  const word = words.peekLower(offset);
+  if (word === undefined) return 0;
+  if (YEAR_WORDS.has(word)) return 1;
+  const unit = words.peekLower(offset + 1);
+  if (word === "52" && (unit === "week" || unit === "weeks" || unit === "wk")) return 2;
+  return 0;
+}
+
+/** Whether the words start a new high/low condition (`new …`, `52w …`, `52 week …`), not a price like 52. */
+export function startsExtreme(words: Words): boolean {
+  return words.peekLower() === "new" || yearWordsAt(words, 0) > 0;
+}
+
+/**
+ * `new high` / `new low` (today's session; also `new session high`, `new high today`) and `52w high` / `52w low`
+ * (also `new 52-week high`, `52 week low`). Null when the words do not start one; a bare `high`/`low` is refused
+ * with both spans as examples.
+ */
+function readExtreme(symbol: string, words: Words): AlertCondition | null {
+  const first = words.peekLower() ?? "";
+  // Pairs have no 52-week range: their example stays within what they can set.
+  const example =
+    yearRangeRefusal(symbol) === null
+      ? `/alert ${symbol} new high  or  /alert ${symbol} 52w low`
+      : `/alert ${symbol} new high  or  /alert ${symbol} new low`;
+  if (SIDES[first] !== undefined) {
+    refuse(
+      `A new ${SIDES[first]} of today's session or of the 52 weeks? Say new ${SIDES[first]} or 52w ${SIDES[first]}.`,
+      example,
+    );
+  }
+  const isNew = first === "new";
+  let offset = isNew ? 1 : 0;
+  let span: "session" | "52w" | null = null;
+  const year = yearWordsAt(words, offset);
+  if (year > 0) {
+    span = "52w";
+    offset += year;
+  } else if (isNew && SESSION_WORDS.has(words.peekLower(offset) ?? "")) {
+    span = "session";
+    offset++;
+  } else if (isNew) span = "session";
+  if (span === null) return null;
+  const sideWord = words.peekLower(offset);
+  const side = sideWord === undefined ? undefined : SIDES[sideWord];
+  if (side === undefined) {
+    const said = sideWord === undefined ? "" : ` "${sideWord.slice(0, 20)}"`;
+    refuse(`A new high or a new low${said ? `, not${said}` : ""}? Say which.`, example);
+  }
+  for (let i = 0; i <= offset; i++) words.next();
+  const pairRefusal = span === "52w" ? yearRangeRefusal(symbol) : null;
+  if (pairRefusal !== null) refuse(pairRefusal, `/alert ${symbol} new ${side}`);
+  if (span === "session" && words.peekLower() === "today") words.next();
+  else if (words.peekLower() === "today")
+    refuse(
+      "A 52-week high is over the 52 weeks, not today: leave out today.",
+      `/alert ${symbol} 52w ${side}`,
+    );
+  return { kind: "extreme", side, span };
 }
 
 function percentCondition(

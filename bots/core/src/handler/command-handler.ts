@@ -6,6 +6,7 @@ import {
   type CreateAlertRequest,
   IdSchema,
   MAX_IMPORT_ROWS,
+  type MarketContext,
   TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
@@ -37,8 +38,9 @@ import { displayFor } from "../quiet/quiet-hours.ts";
 import type { IncomingFile } from "../transfer/files.ts";
 import { BULK_ACTION_PREFIX, BulkActions } from "./bulk-actions.ts";
 import { editAlert } from "./edit-alert.ts";
+import { marketFor, marketOf } from "./market.ts";
 import { communityName, openAlerts } from "./open-alerts.ts";
-import type { AlertsApi, Button, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
+import type { AlertsApi, Button, ChatContext, PriceLookup, Reply } from "./ports.ts";
 import { describeSettings } from "./settings-reply.ts";
 import { Transfers } from "./transfer.ts";
 import { formatUndeliverableNotice } from "./undeliverable-notice.ts";
@@ -99,7 +101,7 @@ export class CommandHandler {
       alerts: deps.alerts,
       prices: deps.prices,
       now: this.#now,
-      createRequest: (ctx, command, quote) => this.#createRequest(ctx, command, quote),
+      createRequest: (ctx, command, market) => this.#createRequest(ctx, command, market),
     });
   }
 
@@ -436,8 +438,9 @@ export class CommandHandler {
       return {
         text: [
           "*/alert TICKER CONDITION [options]*",
-          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · new high · new low · 52w high · 52w low · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
           "Within a window: up 3% within 1h fires when the price is 3% above the window's low, down 3% within 15m when 3% below its high, moves 3% within 1h either way. Windows from 5m to 1d (24h), in whole minutes, read from the minute the window starts; with repeat it fires again after the cooldown whenever the move holds.",
+          "New highs and lows: new high fires on the first trade above today's high so far (new low: below its low), 52w high / 52w low beyond the 52-week range (stocks only). Today's range starts again with the first trade of each day; with repeat it fires again after the cooldown at the next trade beyond the high (low) so far.",
           'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (stocks: US regular hours only) · urgent',
           "Tickers: AAPL, BRK.B, or crypto and forex pairs as exchanges write them: BINANCE:BTCUSDT, COINBASE:BTC-USD, OANDA:EUR_USD (crypto trades around the clock, forex Sunday to Friday 17:00 New York)",
           "",
@@ -486,13 +489,19 @@ export class CommandHandler {
         text: `I don't have ${command.symbol}'s previous close yet; try a move from the current price.`,
       };
     }
-    const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
+    const market = await marketFor(command.condition, command.symbol, quote, this.#deps.prices);
+    if (!market.ok) return { text: market.text };
+    const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, market.market));
     const [next, display, dryRun] = await Promise.all([
       alert.condition.kind === "earnings" ? this.#nextEarningsLine(alert.symbol) : "",
       this.#displayOf(ctx),
       this.#dryRun(alert),
     ]);
-    const dryRunLine = dryRun === null ? "" : `\n${formatDryRun(dryRun, this.#now().getTime(), display)}`;
+    const dryRunLine =
+      dryRun === null
+        ? ""
+        : `
+${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     return {
       text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
       alerts: [alert],
@@ -532,14 +541,11 @@ export class CommandHandler {
     return `\nNext earnings: ${weekday} ${event.date}, ${earningsHourText(event.hour)}.`;
   }
 
-  #createRequest(ctx: ChatContext, command: AlertCommand, quote: Quote): CreateAlertRequest {
+  #createRequest(ctx: ChatContext, command: AlertCommand, market: MarketContext): CreateAlertRequest {
     return {
       symbol: command.symbol,
       condition: command.condition,
-      market: {
-        last: quote.price,
-        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
-      },
+      market,
       origin: originOf(ctx),
       repeat: command.repeat,
       expiresAt: command.expiresAt,
@@ -562,7 +568,11 @@ export class CommandHandler {
     const display = await this.#displayOf(ctx);
     for (const command of commands) {
       try {
-        const alert = await this.#deps.alerts.createAlert(ctx, this.#createRequest(ctx, command, quote));
+        // Several levels are price levels: the quote is all their market.
+        const alert = await this.#deps.alerts.createAlert(
+          ctx,
+          this.#createRequest(ctx, command, marketOf(quote)),
+        );
         created.push(alert);
         lines.push(`✅ ${describeAlert(alert, this.#now(), display)}`);
       } catch (error) {

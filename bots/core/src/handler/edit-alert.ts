@@ -4,6 +4,7 @@ import { ApiError } from "../clients/http.ts";
 import { describeAlert, describeCondition, formatDuration, formatPrice } from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
 import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
+import { marketFor } from "./market.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
 
 // `/edit N …`: one PATCH of the alert the user points at. A new level goes with the market now (the alert service
@@ -54,12 +55,11 @@ export async function editAlert(
         return {
           text: `I don't have ${alert.symbol}'s previous close yet; try a move from the current price.`,
         };
+      const market = await marketFor(condition, alert.symbol, quote, deps.prices);
+      if (!market.ok) return { text: market.text };
       priceNow = quote.price;
       update.condition = condition;
-      update.market = {
-        last: quote.price,
-        ...(quote.previousClose === null ? {} : { previousClose: quote.previousClose }),
-      };
+      update.market = market.market;
     }
   }
   if (Object.keys(update).length === 0)
@@ -92,6 +92,11 @@ export async function editAlert(
 function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
   const c = alert.condition;
   if (level.kind === "condition") return level.condition;
+  if (c.kind === "extreme") {
+    // Its level is the running high (low): there is no number of its own to change.
+    const other = c.span === "session" ? `52w ${c.side}` : `new ${c.side}`;
+    return `That alert watches for a ${describeCondition(c)}: it has no level to change. Give a whole condition, like ${other} or above 210.\nExample: /edit ${shortRef(alert)} ${other}`;
+  }
   if (level.kind === "price") {
     if (c.kind === "price") return { ...c, target: level.value };
     if (c.kind === "trailing") {

@@ -46,10 +46,19 @@ export interface Quote {
   symbol: string;
   price: number;
   previousClose: number | null;
+  /** Today's session high and low so far; null or absent when the source does not say (no trade today yet). */
+  high?: number | null;
+  low?: number | null;
   /** Trade time of `price`, epoch ms. */
   ts: number;
   /** How the pricing service feeds the symbol (streamed, polled, idle); absent where the source does not say. */
   feed?: SymbolFeed;
+}
+
+/** A symbol's 52-week range, from the pricing service. */
+export interface YearRange {
+  high52w: number;
+  low52w: number;
 }
 
 export interface SymbolMatch {
@@ -64,6 +73,8 @@ export interface PriceLookup {
   search(query: string): Promise<SymbolMatch[]>;
   /** How each symbol is fed, by symbol, without a quote (for the notes under /alerts). */
   feeds?(symbols: readonly string[]): Promise<Record<string, SymbolFeed>>;
+  /** The 52-week range (where a 52w high/low alert starts), or null when it is not known for the symbol. */
+  range?(symbol: string): Promise<YearRange | null>;
   /** Upcoming earnings releases, soonest first (for the confirmation of an earnings alert). */
   earnings?(symbol: string): Promise<EarningsEvent[]>;
 }

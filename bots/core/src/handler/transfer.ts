@@ -1,10 +1,11 @@
-import { MAX_IMPORT_BYTES, MAX_WATCHLIST_BATCH } from "@tickerbell/contracts";
+import { MAX_IMPORT_BYTES, MAX_WATCHLIST_BATCH, type MarketContext } from "@tickerbell/contracts";
 import { ApiError } from "../clients/http.ts";
 import { describeCondition } from "../format/format.ts";
 import type { AlertCommand } from "../grammar/commands.ts";
 import { exportFile } from "../transfer/export.ts";
 import { FileTooLargeError, FileUnavailableError, type IncomingFile } from "../transfer/files.ts";
 import { formatBytes, type ImportLine, readImportFile } from "../transfer/import-file.ts";
+import { marketFor } from "./market.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Quote, Reply } from "./ports.ts";
 
 export interface TransferDeps {
@@ -15,7 +16,7 @@ export interface TransferDeps {
   createRequest: (
     ctx: ChatContext,
     command: AlertCommand,
-    quote: Quote,
+    market: MarketContext,
   ) => Parameters<AlertsApi["createAlert"]>[1];
 }
 
@@ -141,8 +142,16 @@ export class Transfers {
         set("refused", `I don't have ${command.symbol}'s previous close yet`);
         continue;
       }
+      const market = await marketFor(command.condition, command.symbol, quote, this.#deps.prices);
+      if (!market.ok) {
+        set("refused", market.text);
+        continue;
+      }
       try {
-        const alert = await this.#deps.alerts.createAlert(ctx, this.#deps.createRequest(ctx, command, quote));
+        const alert = await this.#deps.alerts.createAlert(
+          ctx,
+          this.#deps.createRequest(ctx, command, market.market),
+        );
         // Created is created: a pause that fails leaves it active, and the line says so.
         const paused =
           line.paused &&

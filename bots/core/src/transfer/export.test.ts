@@ -48,6 +48,11 @@ const condition: fc.Arbitrary<AlertCondition> = fc.oneof(
         .integer({ min: 5, max: 1440 })
         .map((minutes) => ({ kind: "window" as const, ...c, windowSeconds: minutes * 60 })),
     ),
+  fc.record({
+    kind: fc.constant("extreme" as const),
+    side: fc.constantFrom("high" as const, "low" as const),
+    span: fc.constantFrom("session" as const, "52w" as const),
+  }),
 );
 
 /** The fields export reads; the rest of an Alert does not reach the file. */

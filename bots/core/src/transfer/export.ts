@@ -45,6 +45,8 @@ export function conditionWords(condition: AlertCondition): string {
       return "earnings";
     case "window":
       return `${condition.direction === "move" ? "moves" : condition.direction} ${plainNumber(condition.percent)}% within ${formatDuration(condition.windowSeconds)}`;
+    case "extreme":
+      return `${condition.span === "session" ? "new" : "52w"} ${condition.side}`;
   }
 }
 

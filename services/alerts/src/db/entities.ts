@@ -58,6 +58,8 @@ export const AlertEntity = defineEntity({
     thresholdUpper: p.double().runtimeType("number").$type<number>().nullable(),
     thresholdLower: p.double().runtimeType("number").$type<number>().nullable(),
     extreme: p.double().runtimeType("number").$type<number>().nullable(),
+    /** Session high/low alerts: since when the running extreme holds (see AlertSchema.extremeSince). */
+    extremeSince: p.datetime().nullable(),
     status: p.string().$type<AlertStatus>(),
     generation: p.integer(),
     version: p.integer(),

@@ -16,7 +16,7 @@ function refusal(fn: () => unknown): DomainError {
 }
 
 function alertWith(condition: AlertCondition, overrides: Partial<Alert> = {}): Alert {
-  const baseline = planAlert({ condition, market: { last: 100, previousClose: 95 } });
+  const { extremeSince: _, ...baseline } = planAlert({ condition, market: { last: 100, previousClose: 95 } });
   return {
     id: "0f8fad5b-d9cb-469f-a165-70867728950e",
     userId: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
@@ -144,6 +144,70 @@ describe("checkExpiry", () => {
   });
   it.each(["2026-03-02T15:00:00Z", "2020-01-01T00:00:00Z", "2027-03-04T00:00:00Z"])("refuses %s", (at) => {
     expect(refusal(() => checkExpiry(at, now)).code).toBe("invalid_expiry");
+  });
+});
+
+describe("planAlert: new high / new low", () => {
+  const market = { last: 100, sessionHigh: 101.5, sessionLow: 98.25, high52w: 140, low52w: 80 };
+
+  it("a session high starts at today's high, its day from the moment it is set", () => {
+    expect(planAlert({ condition: { kind: "extreme", side: "high", span: "session" }, market }, now)).toEqual(
+      {
+        referencePrice: 101.5,
+        thresholds: { upper: null, lower: null },
+        extreme: 101.5,
+        extremeSince: now.getTime(),
+      },
+    );
+  });
+
+  it("a 52-week low starts at the 52-week low and keeps no day", () => {
+    expect(
+      planAlert({ condition: { kind: "extreme", side: "low", span: "52w" }, market }, now),
+    ).toMatchObject({
+      extreme: 80,
+      extremeSince: null,
+    });
+  });
+
+  it("is refused (400) when the bot brought no range", () => {
+    const error = refusal(() =>
+      planAlert({ condition: { kind: "extreme", side: "high", span: "52w" }, market: { last: 100 } }, now),
+    );
+    expect(error).toMatchObject({ kind: "invalid", code: "extreme_range_unknown" });
+    expect(error.message).toContain("the 52-week high is not known");
+  });
+
+  it("a 52-week high on a pair is refused (400): pairs have no 52-week range", () => {
+    const error = refusal(() =>
+      applyUpdate(
+        { ...alertWith({ kind: "price", direction: "above", target: 110 }), symbol: "BINANCE:BTCUSDT" },
+        { condition: { kind: "extreme", side: "high", span: "52w" }, market },
+        now,
+      ),
+    );
+    expect(error).toMatchObject({ kind: "invalid", code: "year_range_not_applicable" });
+  });
+
+  it("an edit to a session high starts its day at the edit; an edit away from it clears the day", () => {
+    const later = new Date(now.getTime() + 3_600_000);
+    const price = alertWith({ kind: "price", direction: "above", target: 110 });
+    const edited = applyUpdate(
+      price,
+      { condition: { kind: "extreme", side: "high", span: "session" }, market },
+      later,
+    )!.alert;
+    expect(edited).toMatchObject({ extreme: 101.5, extremeSince: later.toISOString(), phase: "armed" });
+    const back = applyUpdate(
+      edited,
+      { condition: { kind: "price", direction: "above", target: 110 }, market },
+      later,
+    )!.alert;
+    expect(back).toMatchObject({
+      extreme: null,
+      extremeSince: null,
+      thresholds: { upper: 110, lower: null },
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import {
   earningsRefusal,
   regularHoursRefusal,
   planAlert as rulesPlanAlert,
+  yearRangeRefusal,
 } from "@tickerbell/rules";
 import type { z } from "zod";
 import { DomainError } from "./errors.ts";
@@ -25,8 +26,11 @@ const DAY_MS = 24 * 3600 * 1000;
  * The reference price and levels of a new alert, from the rule book; a condition that already holds is refused
  * (an alert that would fire on the very next tick is almost always a typo).
  */
-export function planAlert(command: Pick<CreateAlertCommand, "condition" | "market">): AlertBaseline {
-  const plan = rulesPlanAlert(command.condition, command.market);
+export function planAlert(
+  command: Pick<CreateAlertCommand, "condition" | "market">,
+  now: Date | null = null,
+): AlertBaseline {
+  const plan = rulesPlanAlert(command.condition, command.market, now === null ? null : now.getTime());
   if (plan.ok) return plan.baseline;
   const kind = plan.code === "condition_already_met" ? "conflict" : "invalid";
   throw new DomainError(
@@ -58,8 +62,15 @@ export function checkRegularHours(symbol: string, regularHoursOnly: boolean | un
   if (why !== null) throw new DomainError("invalid", "regular_hours_not_applicable", why, { symbol });
 }
 
-/** Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400). */
+/**
+ * Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400); nor a 52-week range for a
+ * 52-week high/low.
+ */
 export function checkEarnings(symbol: string, condition: AlertCondition | undefined): void {
+  if (condition?.kind === "extreme" && condition.span === "52w") {
+    const why = yearRangeRefusal(symbol);
+    if (why !== null) throw new DomainError("invalid", "year_range_not_applicable", why, { symbol });
+  }
   if (condition?.kind !== "earnings") return;
   const why = earningsRefusal(symbol);
   if (why !== null) throw new DomainError("invalid", "earnings_not_applicable", why, { symbol });
@@ -87,7 +98,7 @@ export function applyUpdate(
   checkEarnings(alert.symbol, update.condition);
   const next: Alert = { ...alert };
   if (update.condition !== undefined && update.market !== undefined)
-    Object.assign(next, rebased(alert, update.condition, update.market));
+    Object.assign(next, rebased(alert, update.condition, update.market, now));
   if (update.note !== undefined) next.note = update.note;
   if (update.repeat !== undefined) next.repeat = update.repeat;
   if (update.regularHoursOnly !== undefined) next.regularHoursOnly = update.regularHoursOnly;
@@ -122,18 +133,28 @@ export function rebased(
   alert: Alert,
   condition: AlertCondition,
   market: MarketContext,
+  now: Date,
 ): Partial<Alert> & Pick<Alert, "condition"> {
   if (sameCondition(alert.condition, condition)) return { condition: alert.condition };
-  const baseline = planAlert({ condition, market });
+  const baseline = planAlert({ condition, market }, now);
   return {
     condition,
     referencePrice: baseline.referencePrice,
     thresholds: baseline.thresholds,
     extreme: baseline.extreme,
+    // Set for a session high/low; cleared when an edit leaves one (absent otherwise, as on every other alert).
+    ...(baseline.extremeSince != null || alert.extremeSince != null
+      ? { extremeSince: extremeSinceOf(baseline) }
+      : {}),
     phase: "armed",
     generation: alert.generation + 1,
     levelsRevision: (alert.levelsRevision ?? 0) + 1,
   };
+}
+
+/** A session high/low's start as the record keeps it; null for every other kind. */
+export function extremeSinceOf(baseline: AlertBaseline): string | null {
+  return baseline.extremeSince == null ? null : new Date(baseline.extremeSince).toISOString();
 }
 
 /** Two conditions that say the same, whatever order their fields were written in. */

@@ -18,6 +18,7 @@ import {
   checkExpiry,
   checkRegularHours,
   expire,
+  extremeSinceOf,
   isOpen,
   planAlert,
   resumeSnoozed,
@@ -104,7 +105,7 @@ export class AlertService {
     checkExpiry(command.expiresAt, now);
     checkRegularHours(command.symbol, command.regularHoursOnly);
     checkEarnings(command.symbol, command.condition);
-    const baseline = planAlert(command);
+    const baseline = planAlert(command, now);
     const alert: Alert = {
       id: randomUUID(),
       userId,
@@ -113,6 +114,7 @@ export class AlertService {
       referencePrice: baseline.referencePrice,
       thresholds: baseline.thresholds,
       extreme: baseline.extreme,
+      ...(baseline.extremeSince == null ? {} : { extremeSince: extremeSinceOf(baseline) }),
       status: "active",
       generation: 0,
       version: 1,

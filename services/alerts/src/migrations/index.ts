@@ -19,6 +19,7 @@ import { Migration20261207010000CommunitySettings } from "./Migration20261207010
 import { Migration20261208000000TwinsPerDestination } from "./Migration20261208000000_twins_per_destination.ts";
 import { Migration20261209000000TwinLookupByPlace } from "./Migration20261209000000_twin_lookup_by_place.ts";
 import { Migration20261210000000WindowHistories } from "./Migration20261210000000_window_histories.ts";
+import { Migration20261211200000NewHighs } from "./Migration20261211200000_new_highs.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -49,4 +50,5 @@ export const migrationsList = [
   },
   { name: "Migration20261209000000_twin_lookup_by_place", class: Migration20261209000000TwinLookupByPlace },
   { name: "Migration20261210000000_window_histories", class: Migration20261210000000WindowHistories },
+  { name: "Migration20261211200000_new_highs", class: Migration20261211200000NewHighs },
 ];

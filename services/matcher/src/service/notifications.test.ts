@@ -16,6 +16,40 @@ describe("notifications", () => {
     note: "sell half",
   };
 
+  it("reports a new high against the previous high it went beyond", () => {
+    const highs = makeAlert({
+      id: "0f8fad5b-d9cb-469f-a165-70867728950f",
+      symbol: "AAPL",
+      condition: { kind: "extreme", side: "high", span: "session" },
+      referencePrice: 190,
+    });
+    const firing: Firing = {
+      type: "fired",
+      alertId: highs.id,
+      symbol: "AAPL",
+      generation: 0,
+      triggerId: `${highs.id}:0`,
+      condition: highs.condition,
+      side: "upper",
+      level: 192.5,
+      price: 193.8,
+      tickPrice: 193.8,
+      referencePrice: 190,
+      extreme: 192.5,
+      firedBefore: false,
+      repeating: false,
+      next: null,
+      ts: Date.parse("2026-03-02T15:00:00Z"),
+    };
+    expect(NotificationSchema.parse(firingNotification(firing, highs))).toMatchObject({
+      price: 193.8,
+      referencePrice: 192.5,
+      extreme: 192.5,
+      moveAbs: 1.3,
+      movePercent: 0.6753,
+    });
+  });
+
   it("carries the move since the reference and the crossing price of a firing", () => {
     const firing: Firing = {
       type: "fired",

@@ -22,9 +22,10 @@ function referenceKindOf(firing: Firing): ReferenceKind {
 }
 
 export function firingNotification(firing: Firing, alert: AlertRecipient): Notification {
-  // A trailing alert's move is the one from its peak (trough), a window alert's from the window's low (high):
-  // that is what it watches.
-  const watchesExtreme = firing.condition.kind === "trailing" || firing.condition.kind === "window";
+  // A trailing alert's move is the one from its peak (trough), a window alert's from the window's low (high), a new
+  // high's (low's) from the previous high (low): that is what it watches.
+  const kind = firing.condition.kind;
+  const watchesExtreme = kind === "trailing" || kind === "window" || kind === "extreme";
   const from = watchesExtreme && firing.extreme !== null ? firing.extreme : firing.referencePrice;
   return {
     v: 1,
@@ -37,8 +38,9 @@ export function firingNotification(firing: Firing, alert: AlertRecipient): Notif
     symbol: firing.symbol,
     condition: firing.condition,
     price: firing.price,
-    // A window alert reports against the window's extreme (referenceKind "window"); it has no other reference.
-    referencePrice: firing.condition.kind === "window" ? from : firing.referencePrice,
+    // A window alert reports against the window's extreme (referenceKind "window"), a new high (low) against the
+    // previous one: they have no other reference.
+    referencePrice: kind === "window" || kind === "extreme" ? from : firing.referencePrice,
     ...move(firing.price, from),
     note: alert.note,
     repeating: firing.repeating,

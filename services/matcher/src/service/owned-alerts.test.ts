@@ -182,6 +182,8 @@ describe("OwnedAlerts", () => {
       { ...base, extreme: 106 },
       { ...base, lastFiredAt: T0 + 1 },
       { ...base, lastFirePrice: null },
+      { ...base, extremeSince: T0 },
+      { ...base, extremeSince: T0 + 86_400_000 },
     ];
     expect(fingerprintOf({ ...base })).toBe(fingerprintOf(base));
     const prints = new Set([base, ...variants].map(fingerprintOf));

@@ -422,7 +422,7 @@ function byJoinTick(a: Joining, b: Joining): number {
 }
 
 const PHASE_CODES: Record<AlertRuntimeState["phase"], number> = { armed: 1, cooling: 2, awaitingBand: 3 };
-const fingerprintScratch = new Float64Array(8);
+const fingerprintScratch = new Float64Array(9);
 const fingerprintWords = new Uint32Array(fingerprintScratch.buffer);
 
 /**
@@ -441,6 +441,8 @@ export function fingerprintOf(state: AlertRuntimeState | null): number {
   f[5] = state.extreme ?? -1;
   f[6] = state.lastFiredAt ?? -1;
   f[7] = state.lastFirePrice ?? -1;
+  // A session high/low that started its day again at the same price differs only here.
+  f[8] = state.extremeSince ?? -1;
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
   for (const word of fingerprintWords) {

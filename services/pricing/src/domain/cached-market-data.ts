@@ -1,4 +1,11 @@
-import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "./ports.ts";
+import type {
+  EarningsEvent,
+  MarketData,
+  MarketStatus,
+  Quote,
+  SymbolMatch,
+  YearRangeFigures,
+} from "./ports.ts";
 
 export interface CacheTtls {
   quoteMs: number;
@@ -8,6 +15,8 @@ export interface CacheTtls {
   marketStatusMs: number;
   /** Release dates change rarely: one call per symbol and day range every few hours is plenty. */
   earningsMs: number;
+  /** A 52-week range moves once a day at most: one REST call per symbol and day. */
+  yearRangeMs: number;
 }
 
 export const DEFAULT_CACHE_TTLS: CacheTtls = {
@@ -16,6 +25,7 @@ export const DEFAULT_CACHE_TTLS: CacheTtls = {
   searchMs: 10 * 60_000,
   marketStatusMs: 60_000,
   earningsMs: 6 * 3600_000,
+  yearRangeMs: 24 * 3600_000,
 };
 
 const MAX_ENTRIES = 5_000;
@@ -71,6 +81,14 @@ export class CachedMarketData implements MarketData {
       `earnings:${symbol}:${from}:${to}`,
       () => this.#inner.earnings(symbol, from, to),
       () => this.#ttls.earningsMs,
+    );
+  }
+
+  yearRange(symbol: string): Promise<YearRangeFigures | null> {
+    return this.#cached(
+      `year-range:${symbol}`,
+      () => this.#inner.yearRange(symbol),
+      () => this.#ttls.yearRangeMs,
     );
   }
 

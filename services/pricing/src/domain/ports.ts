@@ -74,6 +74,14 @@ export interface MarketData {
   marketStatus(): Promise<MarketStatus>;
   /** The symbol's earnings releases from `from` to `to` (US/Eastern days, inclusive), soonest first. */
   earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]>;
+  /** The symbol's 52-week range as the source reports it; null when it has none (pairs, unknown symbols). */
+  yearRange(symbol: string): Promise<YearRangeFigures | null>;
+}
+
+/** A 52-week range: the highest and lowest price of the last 52 weeks. */
+export interface YearRangeFigures {
+  high52w: number;
+  low52w: number;
 }
 
 /** Recorded price history. Implementations must be safe to call while a previous call is still running. */

@@ -1,5 +1,12 @@
 import { mergeMatches } from "../domain/pair-search.ts";
-import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type {
+  EarningsEvent,
+  MarketData,
+  MarketStatus,
+  Quote,
+  SymbolMatch,
+  YearRangeFigures,
+} from "../domain/ports.ts";
 import type { PairDirectory } from "./pair-directory.ts";
 import type { FinnhubRestClient } from "./rest-client.ts";
 
@@ -34,5 +41,10 @@ export class FinnhubMarketData implements MarketData {
   /** Background: the earnings scheduler asks, not a person waiting, and the cache keeps it for hours. */
   earnings(symbol: string, from: string, to: string): Promise<EarningsEvent[]> {
     return this.#rest.earnings(symbol, from, to, "background");
+  }
+
+  /** Interactive: a person setting a 52-week alert waits for it (the cache keeps it for a day). */
+  yearRange(symbol: string): Promise<YearRangeFigures | null> {
+    return this.#rest.yearRange(symbol, "interactive");
   }
 }

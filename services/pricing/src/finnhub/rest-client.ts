@@ -66,6 +66,18 @@ const FinnhubEarningsSchema = z.object({
 });
 const KNOWN_HOURS = new Set(["bmo", "amc", "dmh"]);
 
+/** `/stock/metric?metric=all`: the figures sit in `metric` (an empty object for a symbol Finnhub has none for). */
+const FinnhubMetricSchema = z.object({
+  metric: z
+    .object({
+      "52WeekHigh": z.number().nullable().optional(),
+      "52WeekLow": z.number().nullable().optional(),
+    })
+    .passthrough()
+    .nullable()
+    .optional(),
+});
+
 /** `/stock/candle`: parallel arrays, `t` in epoch seconds; `s: "no_data"` (and no arrays) when there is nothing. */
 const FinnhubCandlesSchema = z.union([
   z.object({
@@ -168,6 +180,21 @@ export class FinnhubRestClient {
       timezone: s.timezone ?? "America/New_York",
       ts: s.t * 1000,
     };
+  }
+
+  /** A stock's 52-week range from its company metrics; null when Finnhub has none (pairs, unknown symbols). */
+  async yearRange(
+    symbol: string,
+    priority: CallPriority,
+  ): Promise<{ high52w: number; low52w: number } | null> {
+    const parsed = FinnhubMetricSchema.safeParse(
+      await this.#get("/stock/metric", { symbol, metric: "all" }, priority),
+    );
+    if (!parsed.success) throw new FinnhubRemoteError("/stock/metric", 200, "unreadable company metrics");
+    const high = parsed.data.metric?.["52WeekHigh"];
+    const low = parsed.data.metric?.["52WeekLow"];
+    if (high == null || low == null || !(high > 0) || !(low > 0) || low > high) return null;
+    return { high52w: high, low52w: low };
   }
 
   /** One symbol's earnings releases between two days (inclusive); Finnhub's empty hour reads as unknown. */

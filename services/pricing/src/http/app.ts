@@ -11,8 +11,9 @@ import {
   type SymbolFeed,
   SymbolSchema,
   SymbolSearchResponseSchema,
+  YearRangeSchema,
 } from "@tickerbell/contracts";
-import { assetClassOf, sessionAt } from "@tickerbell/rules";
+import { assetClassOf, sessionAt, yearRangeRefusal } from "@tickerbell/rules";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -37,7 +38,11 @@ export interface PricingHttpDeps {
   bars?: BarStore;
   /** Called when bars of a symbol are asked for (a back-fill may start); never awaited for long. */
   onBarsDemand?: (symbol: string) => Promise<void>;
+  /** Where `marketData`'s 52-week ranges come from, as /v1/range names it (default finnhub). */
+  rangeSource?: "finnhub" | "simulated";
 }
+
+const YEAR_MS = 365 * 86_400_000;
 
 /** The widest range one request may ask for, and the range given when none is asked. */
 export const BAR_RANGES = {
@@ -363,8 +368,62 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/range/{symbol}",
+      tags: ["market data"],
+      summary:
+        "The symbol's 52-week range: from the recorded daily bars when they cover a year, else Finnhub's (cached a day)",
+      request: { params: z.object({ symbol: SymbolSchema }) },
+      responses: {
+        200: { description: "The range", content: { "application/json": { schema: YearRangeSchema } } },
+        400: errorResponse("Not a ticker"),
+        404: errorResponse("No 52-week range is known for the symbol (pairs, unknown symbols)"),
+        502: errorResponse("The market data provider did not answer properly"),
+        503: errorResponse("The market data provider is rate limiting us; retry after Retry-After seconds"),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      const now = (deps.now ?? Date.now)();
+      const pair = yearRangeRefusal(symbol);
+      if (pair !== null) throw new HttpProblem(404, "year_range_unknown", pair, { symbol });
+      const recorded = deps.bars ? await yearRangeFromBars(deps.bars, symbol, now) : null;
+      if (recorded !== null) return c.json({ symbol, ...recorded, asOf: now, source: "bars" as const }, 200);
+      const reported = await marketData.yearRange(symbol);
+      if (reported === null)
+        throw new HttpProblem(404, "year_range_unknown", `no 52-week range is known for ${symbol}`, {
+          symbol,
+        });
+      return c.json({ symbol, ...reported, asOf: now, source: deps.rangeSource ?? "finnhub" }, 200);
+    },
+  );
+
   app.doc("/openapi.json", OPENAPI_INFO);
   return app;
+}
+
+/**
+ * The 52-week range from the recorded daily bars, when they cover the whole year (a bar at least 365 days old is
+ * kept); null when they do not, and the source's figures are asked for instead.
+ */
+async function yearRangeFromBars(
+  store: BarStore,
+  symbol: string,
+  now: number,
+): Promise<{ high52w: number; low52w: number } | null> {
+  const bars = await store.read(symbol, "1d", now - YEAR_MS - 7 * 86_400_000, now + 1);
+  const first = bars[0];
+  if (first === undefined || first.t > now - YEAR_MS) return null;
+  let high = 0;
+  let low = Number.POSITIVE_INFINITY;
+  for (const bar of bars) {
+    if (bar.t < now - YEAR_MS) continue;
+    if (bar.h > high) high = bar.h;
+    if (bar.l < low) low = bar.l;
+  }
+  return high > 0 ? { high52w: high, low52w: low } : null;
 }
 
 function toProblem(err: unknown): HttpProblem | undefined {

@@ -1,6 +1,13 @@
-import { usSessionAt } from "@tickerbell/rules";
+import { assetClassOf, usSessionAt } from "@tickerbell/rules";
 import { matchPairs, mergeMatches, type PairListing } from "../domain/pair-search.ts";
-import type { EarningsEvent, MarketData, MarketStatus, Quote, SymbolMatch } from "../domain/ports.ts";
+import type {
+  EarningsEvent,
+  MarketData,
+  MarketStatus,
+  Quote,
+  SymbolMatch,
+  YearRangeFigures,
+} from "../domain/ports.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
@@ -40,6 +47,20 @@ export class SimulatedMarketData implements MarketData {
       open: p.open,
       previousClose: p.previousClose,
       ts: p.ts,
+    };
+  }
+
+  /**
+   * A made-up 52-week range around the simulated stock: 25% above and 20% below its previous close, widened to
+   * today's high and low. Pairs have none, as on Finnhub.
+   */
+  async yearRange(symbol: string): Promise<YearRangeFigures | null> {
+    if (!SIMULATED_BY_SYMBOL.has(symbol) || assetClassOf(symbol) !== "stock") return null;
+    const p = this.#feed.current(symbol);
+    if (!p) return null;
+    return {
+      high52w: Math.max(p.high, round4(p.previousClose * 1.25)),
+      low52w: Math.min(p.low, round4(p.previousClose * 0.8)),
     };
   }
 

@@ -76,6 +76,26 @@ describe("fake Finnhub REST", () => {
     expect(fake.restCalls.map((c) => c.status)).toEqual([401, 401, 200, 200, 200, 200]);
   });
 
+  it("answers /stock/metric with the 52-week range in Finnhub's shape, an empty metric for an unknown symbol", async () => {
+    fake = await FakeFinnhub.start({
+      symbols: [{ symbol: "AAPL", description: "APPLE INC", price: 190 }],
+      yearRanges: { MSFT: { high: 468.35, low: 344.79 } },
+    });
+    const url = (q: string) => `${fake?.restUrl}/stock/metric?${q}&token=${fake?.apiKey}`;
+    const aapl = (await json(url("symbol=AAPL&metric=all"))).body as { metric: Record<string, number> };
+    expect(aapl.metric).toMatchObject({ "52WeekHigh": 237.5, "52WeekLow": 152 });
+    const msft = (await json(url("symbol=MSFT&metric=all"))).body as { metric: Record<string, number> };
+    expect(msft.metric).toMatchObject({ "52WeekHigh": 468.35, "52WeekLow": 344.79 });
+    fake.setYearRange("MSFT", null);
+    expect((await json(url("symbol=MSFT&metric=all"))).body).toEqual({
+      metric: {},
+      metricType: "",
+      series: {},
+      symbol: "MSFT",
+    });
+    expect((await json(url("symbol=AAPL"))).status).toBe(422);
+  });
+
   it("answers /calendar/earnings in Finnhub's shape, by day range and symbol, and refuses a malformed date", async () => {
     fake = await FakeFinnhub.start({
       earnings: [

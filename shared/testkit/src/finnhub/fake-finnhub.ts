@@ -96,10 +96,21 @@ export interface FakeFinnhubOptions {
   earnings?: FakeEarnings[];
   /** Whether the key may read `/stock/candle` (default true); Finnhub's free plan answers it with 403. */
   candleAccess?: boolean;
+  /**
+   * The 52-week range `/stock/metric` answers per symbol (default: each universe symbol's starting price +25% and
+   * -20%); a symbol not listed answers Finnhub's empty `metric` object.
+   */
+  yearRanges?: Record<string, FakeYearRange>;
   /** Pairs per crypto exchange (Finnhub's lower-case exchange name) for `/crypto/symbol?exchange=` (default a few). */
   cryptoExchanges?: Record<string, FakePair[]>;
   /** Pairs per forex broker for `/forex/symbol?exchange=` (default OANDA's majors). Their trades carry no volume. */
   forexExchanges?: Record<string, FakePair[]>;
+}
+
+/** A symbol's 52-week range as `/stock/metric?metric=all` reports it (`metric["52WeekHigh"]`, `["52WeekLow"]`). */
+export interface FakeYearRange {
+  high: number;
+  low: number;
 }
 
 /** What Finnhub answers a key whose plan does not include a resource. */
@@ -161,6 +172,7 @@ export class FakeFinnhub {
   #pingTimer: NodeJS.Timeout | undefined;
   #refusing = false;
   #candleAccess: boolean;
+  readonly #yearRanges = new Map<string, FakeYearRange>();
   readonly #candles = new Map<string, FakeCandle[]>();
   readonly #cryptoExchanges: Record<string, FakePair[]>;
   readonly #forexExchanges: Record<string, FakePair[]>;
@@ -191,7 +203,10 @@ export class FakeFinnhub {
     for (const s of options.symbols ?? DEFAULT_SYMBOLS) {
       const price = s.price ?? 100;
       this.#quotes.set(s.symbol, { c: price, h: price, l: price, o: price, pc: price, t: nowSeconds });
+      this.#yearRanges.set(s.symbol, { high: round(price * 1.25, 2), low: round(price * 0.8, 2) });
     }
+    for (const [symbol, range] of Object.entries(options.yearRanges ?? {}))
+      this.#yearRanges.set(symbol, range);
     this.#cryptoExchanges = options.cryptoExchanges ?? DEFAULT_CRYPTO_EXCHANGES;
     this.#forexExchanges = options.forexExchanges ?? DEFAULT_FOREX_EXCHANGES;
     this.#forexSymbols = new Set(
@@ -265,6 +280,12 @@ export class FakeFinnhub {
   setQuote(symbol: string, quote: Partial<FakeQuote> & { c: number }): void {
     const t = quote.t ?? Math.floor(Date.now() / 1000);
     this.#quotes.set(symbol, { h: quote.c, l: quote.c, o: quote.c, pc: quote.c, ...quote, t });
+  }
+
+  /** Sets (or, with null, removes) the 52-week range `/stock/metric` answers for a symbol. */
+  setYearRange(symbol: string, range: FakeYearRange | null): void {
+    if (range === null) this.#yearRanges.delete(symbol);
+    else this.#yearRanges.set(symbol, range);
   }
 
   /** Replaces what /calendar/earnings answers from. */
@@ -453,6 +474,23 @@ export class FakeFinnhub {
             timezone: "America/New_York",
             t: Math.floor(now / 1000),
           },
+        };
+      }
+      case "/stock/metric": {
+        // Finnhub's shape: `metric` holds the figures (an empty object for a symbol it has none for); `metric` is
+        // a required parameter (`all` is what Tickerbell asks).
+        if (url.searchParams.get("metric") === null) {
+          record(422);
+          return { status: 422, body: { error: "Missing metric parameter." } };
+        }
+        record(200);
+        const range = symbol ? this.#yearRanges.get(symbol) : undefined;
+        const metric = range
+          ? { "52WeekHigh": range.high, "52WeekLow": range.low, "52WeekHighDate": "2026-07-16", beta: 1.2 }
+          : {};
+        return {
+          status: 200,
+          body: { metric, metricType: range ? "all" : "", series: {}, symbol: symbol ?? "" },
         };
       }
       case "/calendar/earnings": {

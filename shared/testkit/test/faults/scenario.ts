@@ -439,5 +439,7 @@ export function kindOf(condition: AlertCondition): string {
       return "earnings";
     case "window":
       return `window ${condition.direction}`;
+    case "extreme":
+      return `new ${condition.span} ${condition.side}`;
   }
 }
