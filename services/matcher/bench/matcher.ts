@@ -247,9 +247,9 @@ console.log(
 if (!naiveAgrees) throw new Error("the reference evaluator and the index disagree on the prefix");
 
 // --- 20% of the alerts of the new kinds, and what each kind costs ----------------------------------------
-// The same alerts with a fifth of them replaced by moves within a window, over the same ticks; checked against the
-// reference evaluator on a prefix. Then each kind alone (the alerts of that kind in this mix) in its own index:
-// CPU per tick over an index with no alerts is what that kind costs.
+// The same alerts with a fifth of them replaced by moves within a window and new highs/lows, over the same ticks;
+// checked against the reference evaluator on a prefix. Then each kind alone (the alerts of that kind in this mix)
+// in its own index: CPU per tick over an index with no alerts is what that kind costs.
 const NEW_KINDS_SHARE = 0.2;
 gc();
 let mixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
@@ -271,7 +271,7 @@ const perKind: Record<
   string,
   { alerts: number; ticksPerSec: number; cpuNsPerTick: number; costNsPerTick: number }
 > = {};
-for (const kind of ["price", "percent", "trailing", "window"] as const) {
+for (const kind of ["price", "percent", "trailing", "window", "extreme"] as const) {
   gc();
   let alone: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
   let count = 0;
@@ -314,6 +314,7 @@ const result = {
   },
   newKinds: {
     share: NEW_KINDS_SHARE,
+    mix: "60% moves within a window (5m-1d, 0.3-5%, up/down/move), 40% new highs/lows (70% today's session, 30% 52-week)",
     ticksPerSec: Math.round(rate(mixedRun)),
     firings: mixedRun.firings,
     referenceTicks: mixedNaiveRun.ticks,

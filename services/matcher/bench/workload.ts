@@ -1,7 +1,8 @@
 // The matcher benchmark's workload, generated from a seed so that every design under test sees exactly the same
 // alerts and ticks: 1,000,000 alerts over 5,000 symbols (Zipf popularity for both alerts and ticks), a
 // 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low); and
-// the same with 20% of the alerts replaced by the new kinds (moves within a window of 5 minutes to a day).
+// the same with 20% of the alerts replaced by the new kinds (moves within a window of 5 minutes to a day, new
+// session and 52-week highs and lows).
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
 import { readUuid } from "../src/alert-id.ts";
@@ -68,7 +69,8 @@ const WINDOW_SECONDS = [300, 900, 1800, 3600, 4 * 3600, 86_400];
 
 /**
  * Calls `visit` with each of the ALERTS alerts, generated one at a time from the seed. `newKinds`: the share of
- * them that are of the kinds computed from the stream (moves within a window) instead of the seed's three.
+ * them that are of the kinds computed from the stream (moves within a window, new highs and lows) instead of the
+ * seed's three.
  */
 export function forEachAlert(visit: (alert: Alert) => void, options: { newKinds?: number } = {}): void {
   const random = rng(SEED);
@@ -113,12 +115,20 @@ export function forEachAlert(visit: (alert: Alert) => void, options: { newKinds?
     }
     if (newKinds > 0 && newKindRandom() < newKinds) {
       const dirRoll = newKindRandom();
-      condition = {
-        kind: "window",
-        direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
-        percent: Math.round((0.3 + newKindRandom() * 4.7) * 10) / 10,
-        windowSeconds: WINDOW_SECONDS[Math.floor(newKindRandom() * WINDOW_SECONDS.length)]!,
-      };
+      // Three in five moves within a window, two in five new highs/lows (today's session mostly).
+      condition =
+        newKindRandom() < 0.6
+          ? {
+              kind: "window",
+              direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
+              percent: Math.round((0.3 + newKindRandom() * 4.7) * 10) / 10,
+              windowSeconds: WINDOW_SECONDS[Math.floor(newKindRandom() * WINDOW_SECONDS.length)]!,
+            }
+          : {
+              kind: "extreme",
+              side: dirRoll < 0.5 ? "high" : "low",
+              span: newKindRandom() < 0.7 ? "session" : "52w",
+            };
     }
     visit(
       makeAlert({
@@ -129,6 +139,8 @@ export function forEachAlert(visit: (alert: Alert) => void, options: { newKinds?
         cooldownSeconds: random() < 0.2 ? 60 + Math.floor(random() * 3540) : null,
         expiresAt: random() < 0.05 ? START_MS + Math.floor(random() * runMs * 2) : null,
         regularHoursOnly: random() < 0.1,
+        // Set just before the run, on its trading day: a session high/low starts from the reference then.
+        createdAt: START_MS - 1,
       }),
     );
   }
