@@ -125,6 +125,10 @@ function codeOf(condition: AlertCondition): number {
       return condition.side === "high" ? NEW_HIGH : NEW_LOW;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
+    case "volume":
+    case "average":
+    case "rsi":
+      throw new Error("volume and indicator alerts cannot be set yet");
   }
 }
 
@@ -142,6 +146,10 @@ function paramOf(condition: AlertCondition): number {
       return 0;
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
+    case "volume":
+    case "average":
+    case "rsi":
+      throw new Error("volume and indicator alerts cannot be set yet");
   }
 }
 

@@ -717,6 +717,11 @@ export interface paths {
               revenueEstimate: number | null;
             };
           } | undefined;
+          study?: {
+            key: string;
+            value: number;
+            typical?: number | undefined;
+          } | undefined;
         })[];
       };
       responses: {
@@ -789,6 +794,11 @@ export interface paths {
                 epsEstimate: number | null;
                 revenueEstimate: number | null;
               };
+            } | undefined;
+            study?: {
+              key: string;
+              value: number;
+              typical?: number | undefined;
             } | undefined;
           })[];
         };
@@ -943,6 +953,7 @@ export interface paths {
             alerts: number;
             nearestAbove: number | null;
             nearestBelow: number | null;
+            studies?: (string)[] | undefined;
           })[];
         };
         "400": components["schemas"]["Error"];
@@ -994,6 +1005,20 @@ export interface components {
           kind: "extreme";
           side: "high" | "low";
           span: "session" | "52w";
+        }) | ({
+          kind: "volume";
+          multiple: number;
+        }) | ({
+          kind: "average";
+          average: "sma" | "ema";
+          period: number;
+          direction: "above" | "below" | "cross";
+        }) | ({
+          kind: "rsi";
+          direction: "above" | "below";
+          level: number;
+          period: number;
+          interval: "1d" | "1h";
         });
         note: string | null;
         repeating: boolean;
@@ -1111,6 +1136,20 @@ export interface components {
       kind: "extreme";
       side: "high" | "low";
       span: "session" | "52w";
+    }) | ({
+      kind: "volume";
+      multiple: number;
+    }) | ({
+      kind: "average";
+      average: "sma" | "ema";
+      period: number;
+      direction: "above" | "below" | "cross";
+    }) | ({
+      kind: "rsi";
+      direction: "above" | "below";
+      level: number;
+      period: number;
+      interval: "1d" | "1h";
     });
     Repeat: {
       cooldownSeconds: number;
@@ -1140,6 +1179,16 @@ export interface components {
       sessionLow?: number | undefined;
       high52w?: number | undefined;
       low52w?: number | undefined;
+      studies?: {
+        values?: {
+          [key: string]: number;
+        } | undefined;
+        volume?: {
+          today: number;
+          typical: number;
+          sessions: number;
+        } | undefined;
+      } | undefined;
     };
     AlertList: {
       alerts: (components["schemas"]["Alert"])[];

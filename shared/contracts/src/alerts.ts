@@ -14,6 +14,7 @@ import {
   SnowflakeSchema,
   SymbolSchema,
 } from "./common.ts";
+import { TickStudiesSchema } from "./studies.ts";
 
 export const MAX_NOTE_LENGTH = 200;
 export const MAX_PERCENT_MOVE = 1000;
@@ -134,6 +135,77 @@ export const ExtremeConditionSchema = z
   .strict();
 export type ExtremeCondition = z.infer<typeof ExtremeConditionSchema>;
 
+/** The largest multiple a `volume Nx` alert takes. */
+export const MAX_VOLUME_MULTIPLE = 100;
+
+/**
+ * `volume 3x`: today's volume so far is at least `multiple` times the average volume by the same time of day over
+ * the recorded sessions (the `volume` study; at least MIN_VOLUME_SESSIONS needed). Fires at most once per trading
+ * day; a repeating one can fire again on a later trading day, after its cooldown.
+ */
+export const VolumeConditionSchema = z
+  .object({
+    kind: z.literal("volume"),
+    multiple: z
+      .number()
+      .finite()
+      .gt(1, "the multiple must be more than 1")
+      .max(MAX_VOLUME_MULTIPLE, `the multiple must be at most ${MAX_VOLUME_MULTIPLE}`),
+  })
+  .strict();
+export type VolumeCondition = z.infer<typeof VolumeConditionSchema>;
+
+/** Sessions a daily moving average spans: at least 2, at most 200. */
+export const MIN_AVERAGE_PERIOD = 2;
+export const MAX_AVERAGE_PERIOD = 200;
+
+/**
+ * Price against its daily simple (`sma`) or exponential (`ema`) moving average of `period` sessions (the study
+ * `sma50`, `ema200`): `above` fires when price reaches the average from below, `below` from above, `cross` either
+ * way from the side price was on when it was set. The average moves with each tick (today's bar closes at it).
+ */
+export const AverageConditionSchema = z
+  .object({
+    kind: z.literal("average"),
+    average: z.enum(["sma", "ema"]),
+    period: z
+      .number()
+      .int("the period is a whole number of sessions")
+      .min(MIN_AVERAGE_PERIOD, `the period must be at least ${MIN_AVERAGE_PERIOD}`)
+      .max(MAX_AVERAGE_PERIOD, `the period must be at most ${MAX_AVERAGE_PERIOD}`),
+    direction: z.enum(["above", "below", "cross"]),
+  })
+  .strict();
+export type AverageCondition = z.infer<typeof AverageConditionSchema>;
+
+/** Bars an RSI spans: 14 unless the user says otherwise, at least 2, at most 50. */
+export const DEFAULT_RSI_PERIOD = 14;
+export const MIN_RSI_PERIOD = 2;
+export const MAX_RSI_PERIOD = 50;
+
+/**
+ * `rsi below 30` / `rsi above 70`: the relative strength index of `period` daily (`1d`) or hourly (`1h`) bars, the
+ * forming bar closing at the tick's price (the study `rsi14:1d`), at or beyond `level`.
+ */
+export const RsiConditionSchema = z
+  .object({
+    kind: z.literal("rsi"),
+    direction: z.enum(["above", "below"]),
+    level: z
+      .number()
+      .finite()
+      .gt(0, "an RSI level is between 0 and 100")
+      .lt(100, "an RSI level is between 0 and 100"),
+    period: z
+      .number()
+      .int("the period is a whole number of bars")
+      .min(MIN_RSI_PERIOD, `the period must be at least ${MIN_RSI_PERIOD}`)
+      .max(MAX_RSI_PERIOD, `the period must be at most ${MAX_RSI_PERIOD}`),
+    interval: z.enum(["1d", "1h"]),
+  })
+  .strict();
+export type RsiCondition = z.infer<typeof RsiConditionSchema>;
+
 export const AlertConditionSchema = z.discriminatedUnion("kind", [
   PriceConditionSchema,
   PercentConditionSchema,
@@ -141,6 +213,9 @@ export const AlertConditionSchema = z.discriminatedUnion("kind", [
   EarningsConditionSchema,
   WindowConditionSchema,
   ExtremeConditionSchema,
+  VolumeConditionSchema,
+  AverageConditionSchema,
+  RsiConditionSchema,
 ]);
 export type AlertCondition = z.infer<typeof AlertConditionSchema>;
 export type AlertKind = AlertCondition["kind"];
@@ -173,6 +248,8 @@ export const MarketContextSchema = z
     /** The 52-week range (pricing's `/v1/range`): where a `52w high`/`52w low` alert starts. */
     high52w: PriceSchema.optional(),
     low52w: PriceSchema.optional(),
+    /** Volume and indicator alerts: the studies they watch now (pricing's `/v1/studies`). */
+    studies: TickStudiesSchema.optional(),
   })
   .strict();
 export type MarketContext = z.infer<typeof MarketContextSchema>;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AlertConditionSchema, AlertSchema } from "./alerts.ts";
 import { GenerationSchema, IdSchema, IsoDateTimeSchema, OriginSchema, plainText } from "./common.ts";
 import { EarningsEventSchema } from "./pricing.ts";
+import { StudyKeySchema, TickStudiesSchema } from "./studies.ts";
 
 /** `alerts.changes`, keyed by symbol: the full alert after every change, in commit order per symbol. */
 export const AlertChangeEventSchema = z.object({
@@ -38,6 +39,8 @@ export const PriceTickSchema = z.object({
   count: z.number().int().positive().optional(),
   /** Previous session close, when the source knows it. */
   previousClose: z.number().positive().finite().optional(),
+  /** The symbol's studies at this tick, for symbols whose alerts need them (volume, moving averages, RSI). */
+  studies: TickStudiesSchema.optional(),
 });
 export type PriceTick = z.infer<typeof PriceTickSchema>;
 
@@ -113,5 +116,12 @@ export const NotificationSchema = z.object({
   urgent: z.boolean().optional(),
   /** Earnings alerts: which release and which of its two messages (price, move and levels are then 0). */
   earnings: EarningsNoticeSchema.optional(),
+  /**
+   * Volume and indicator alerts: the study that made it fire and its value at the firing trade (the average, the
+   * RSI, today's volume), with the typical volume by this time of day for a volume alert.
+   */
+  study: z
+    .object({ key: StudyKeySchema, value: z.number().finite(), typical: z.number().finite().optional() })
+    .optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;

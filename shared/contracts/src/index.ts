@@ -6,6 +6,7 @@ export * from "./internal.ts";
 export * from "./pricing.ts";
 export * from "./runtime.ts";
 export * from "./settings.ts";
+export * from "./studies.ts";
 export * from "./topic-catalog.ts";
 export * from "./topics.ts";
 export * from "./transfer.ts";

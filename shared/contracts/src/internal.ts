@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AlertSchema, AlertStatusSchema } from "./alerts.ts";
 import { IdSchema } from "./common.ts";
 import { WindowHistorySchema } from "./runtime.ts";
+import { StudyKeySchema } from "./studies.ts";
 
 // Bodies of the alert service's internal API (matcher and pricing service, internal token only).
 
@@ -72,6 +73,8 @@ export const SymbolDemandSchema = z.object({
   alerts: z.number().int().nonnegative(),
   nearestAbove: z.number().positive().nullable(),
   nearestBelow: z.number().nonnegative().nullable(),
+  /** Studies the symbol's active alerts watch (volume, moving averages, RSI): pricing sends them on its ticks. */
+  studies: z.array(StudyKeySchema).optional(),
 });
 export type SymbolDemand = z.infer<typeof SymbolDemandSchema>;
 

@@ -19,7 +19,8 @@ export type PlanRefusal = {
     | "condition_already_met"
     | "previous_close_unknown"
     | "trailing_offset_too_large"
-    | "extreme_range_unknown";
+    | "extreme_range_unknown"
+    | "condition_unsupported";
   message: string;
   details: Record<string, unknown>;
 };
@@ -146,6 +147,15 @@ export function planAlert(
         },
       };
     }
+    case "volume":
+    case "average":
+    case "rsi":
+      return {
+        ok: false,
+        code: "condition_unsupported",
+        message: "volume and indicator alerts cannot be set yet",
+        details: {},
+      };
     case "earnings":
       // No level: it is due by the calendar, never by a price, so it cannot already hold.
       return {

@@ -115,6 +115,11 @@ export function afterFiring(
     case "earnings":
       // Never fires on a price (stepAlert); its firings are the earnings scheduler's.
       return next;
+    case "volume":
+    case "average":
+    case "rsi":
+      // Not settable yet (planAlert refuses them).
+      return next;
     case "window":
       // Its levels come from the window, so nothing re-bases: after the cooldown it fires whenever the move holds.
       return next;

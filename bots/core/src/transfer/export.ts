@@ -1,6 +1,7 @@
 import {
   type Alert,
   type AlertCondition,
+  DEFAULT_RSI_PERIOD,
   type ExportedAlert,
   type ExportFile,
   TRANSFER_CSV_COLUMNS,
@@ -47,6 +48,15 @@ export function conditionWords(condition: AlertCondition): string {
       return `${condition.direction === "move" ? "moves" : condition.direction} ${plainNumber(condition.percent)}% within ${formatDuration(condition.windowSeconds)}`;
     case "extreme":
       return `${condition.span === "session" ? "new" : "52w"} ${condition.side}`;
+    case "volume":
+      return `volume ${plainNumber(condition.multiple)}x`;
+    case "average":
+      return `${condition.direction === "cross" ? "crosses" : condition.direction} ${condition.average} ${condition.period}`;
+    case "rsi": {
+      const period = condition.period === DEFAULT_RSI_PERIOD ? "" : ` ${condition.period}`;
+      const interval = condition.interval === "1h" ? " 1h" : "";
+      return `rsi${period}${interval} ${condition.direction} ${plainNumber(condition.level)}`;
+    }
   }
 }
 

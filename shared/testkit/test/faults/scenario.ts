@@ -441,5 +441,11 @@ export function kindOf(condition: AlertCondition): string {
       return `window ${condition.direction}`;
     case "extreme":
       return `new ${condition.span} ${condition.side}`;
+    case "volume":
+      return "volume";
+    case "average":
+      return `${condition.average} ${condition.direction}`;
+    case "rsi":
+      return `rsi ${condition.direction}`;
   }
 }
