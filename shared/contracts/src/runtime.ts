@@ -35,6 +35,11 @@ export const AlertRuntimeStateSchema = z
      * first trade of its trading day); the first trade of a later trading day starts it again. Absent: null.
      */
     extremeSince: EpochMillisSchema.nullable().optional(),
+    /**
+     * Moving-average `cross` alerts: the side of the average the next firing comes from — `upper` when price is
+     * below it and fires on reaching it, `lower` when above. Absent: null (other kinds).
+     */
+    watch: z.enum(["upper", "lower"]).nullable().optional(),
     /** Epoch milliseconds of the last firing (the start of its cooldown). */
     lastFiredAt: EpochMillisSchema.nullable(),
     lastFirePrice: z.number().positive().finite().nullable(),

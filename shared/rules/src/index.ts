@@ -9,3 +9,4 @@ export * from "./runtime.ts";
 export * from "./step.ts";
 export * from "./wall-clock.ts";
 export * from "./window.ts";
+export * from "./studies.ts";
