@@ -38,4 +38,37 @@ describe("demandOf", () => {
       ],
     });
   });
+
+  it("names the studies a symbol's volume and indicator alerts watch, once each and sorted", () => {
+    const study = (symbol: string, condition: DemandAlertRecord["condition"]): DemandAlertRecord => ({
+      symbol,
+      condition,
+      thresholds: { upper: null, lower: null },
+      extreme: null,
+      referencePrice: 100,
+    });
+    const demand = demandOf(
+      [
+        study("AAPL", { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" }),
+        study("AAPL", { kind: "volume", multiple: 3 }),
+        study("AAPL", { kind: "average", average: "sma", period: 50, direction: "cross" }),
+        study("AAPL", { kind: "average", average: "sma", period: 50, direction: "above" }),
+        study("MSFT", { kind: "rsi", direction: "above", level: 70, period: 14, interval: "1h" }),
+        price("TSLA", 300, null),
+      ],
+      [],
+    );
+    expect(demand.bySymbol).toEqual([
+      {
+        symbol: "AAPL",
+        alerts: 4,
+        nearestAbove: null,
+        nearestBelow: null,
+        studies: ["rsi14:1d", "sma50", "volume"],
+      },
+      { symbol: "MSFT", alerts: 1, nearestAbove: null, nearestBelow: null, studies: ["rsi14:1h"] },
+      // Price alerts need no study: no `studies` at all.
+      { symbol: "TSLA", alerts: 1, nearestAbove: 300, nearestBelow: null },
+    ]);
+  });
 });
