@@ -21,7 +21,6 @@ import { alertChange, pricingConfig } from "./fixtures.ts";
 import { captureLog, eventually } from "./helpers.ts";
 
 const DAY = 86_400_000;
-const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 5, 3, 15, 0); // Wednesday 11:00 New York
 /** 09:30 New York (13:30 UTC) of the 2026 June/May date. */
 const open0930 = (month: number, date: number) => Date.UTC(2026, month, date, 13, 30);
