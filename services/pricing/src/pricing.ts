@@ -177,10 +177,11 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         source: tuning.history ?? history,
         store: deps.barStore,
         log: log.child({ component: "price-history" }),
-        // The simulated past is made up per symbol on its first demand (a chart asks, an alert is set), not
-        // for the whole universe at start: days of it for a hundred symbols would be millions of rows. Ten days
-        // hold the 5 sessions before today a volume alert needs (6 or more, a holiday aside).
-        minuteDays: config.FINNHUB_API_KEY ? 5 : 10,
+        // Ten days of minutes hold the 5 sessions before today a volume alert needs (6 or more, a holiday aside),
+        // in one candle call. The simulated past is made up per symbol on its first demand (a chart asks, an
+        // alert is set), not for the whole universe at start: days of it for a hundred symbols would be millions
+        // of rows.
+        minuteDays: 10,
         ...(tuning.now ? { now: tuning.now } : {}),
       })
     : undefined;

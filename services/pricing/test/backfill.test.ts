@@ -202,4 +202,23 @@ describe("back-fill of the simulated feed", () => {
     expect(ratio).toBeGreaterThan(0.7);
     expect(ratio).toBeLessThan(1.4);
   });
+
+  it("a fake Finnhub symbol with a plausible past has every study after its back-fill", async () => {
+    const fake = await fakeFinnhub(true);
+    fake.setHistory("AAPL", { now: NOW, price: 190 });
+    const { pricing } = await start(onFake(fake));
+    const res = await pricing.http.request("/v1/studies/AAPL?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
+    expect(res.status).toBe(200);
+    const body = StudiesResponseSchema.parse(await res.json());
+    expect(body.missing).toEqual([]);
+    expect(Object.keys(body.studies.values ?? {}).sort()).toEqual([
+      "ema200",
+      "rsi14:1d",
+      "rsi14:1h",
+      "sma50",
+    ]);
+    // Ten days, today included, reach back to Monday 25 May: 7 weekday sessions of 10 000 a minute (the fake
+    // skips no holiday); by 11:00 New York 91 minutes of it (09:30 to 10:59, and the 11:00 minute: 90 + 1) = 910 000.
+    expect(body.studies.volume).toEqual({ today: 0, typical: 910_000, sessions: 7 });
+  });
 });
