@@ -35,11 +35,14 @@ export class VolumeProfile {
   readonly #symbol: string;
   readonly #maxSessions: number;
   /** Today's volume per minute of the day. */
-  #today = new Float64Array(MINUTES_PER_DAY);
+  readonly #today = new Float64Array(MINUTES_PER_DAY);
   #todayTotal = 0;
   #day: number | null = null;
-  /** The recorded sessions' cumulative curves, oldest first, and their sum per minute. */
-  readonly #sessions: Float64Array[] = [];
+  /**
+   * The recorded sessions' cumulative curves, oldest first (single precision: 20 of them are 115 KB a symbol,
+   * and 7 significant digits are plenty for a typical volume), and their sum per minute.
+   */
+  readonly #sessions: Float32Array[] = [];
   readonly #sum = new Float64Array(MINUTES_PER_DAY);
 
   constructor(symbol: string, maxSessions = MAX_VOLUME_SESSIONS) {
@@ -112,21 +115,22 @@ export class VolumeProfile {
   }
 
   #closeSession(): void {
-    // Today's per-minute volumes become its cumulative curve in place.
-    const curve = this.#today;
+    // Today's per-minute volumes become its cumulative curve; the sum adds exactly what the curve keeps, so
+    // taking the curve off later leaves no rounding behind.
+    const curve = new Float32Array(MINUTES_PER_DAY);
     let running = 0;
     for (let m = 0; m < MINUTES_PER_DAY; m++) {
-      running += curve[m] as number;
+      running += this.#today[m] as number;
       curve[m] = running;
-      this.#sum[m] = (this.#sum[m] as number) + running;
+      this.#sum[m] = (this.#sum[m] as number) + (curve[m] as number);
     }
     this.#sessions.push(curve);
     if (this.#sessions.length > this.#maxSessions) {
-      const oldest = this.#sessions.shift() as Float64Array;
+      const oldest = this.#sessions.shift() as Float32Array;
       for (let m = 0; m < MINUTES_PER_DAY; m++)
         this.#sum[m] = (this.#sum[m] as number) - (oldest[m] as number);
     }
-    this.#today = new Float64Array(MINUTES_PER_DAY);
+    this.#today.fill(0);
     this.#todayTotal = 0;
   }
 }

@@ -108,24 +108,32 @@ export class SymbolStudies {
     if (tick.volume !== undefined) this.#volume?.add(tick.ts, tick.volume);
   }
 
-  /** The demanded studies with the forming bars closing at `price` at `ts`; those not known yet are left out. */
+  /**
+   * The demanded studies with the forming bars closing at `price` at `ts`; those not known yet are left out. The
+   * tick path: O(1) per study, no gap told.
+   */
   at(price: number, ts: number): TickStudies {
-    return this.read(price, ts).studies;
+    return this.#compute(price, ts, undefined);
   }
 
   /** The studies at `price` and `ts`, and why any demanded one has no value. */
   read(price: number, ts: number): { studies: TickStudies; missing: StudyGap[] } {
+    const missing: StudyGap[] = [];
+    const studies = this.#compute(price, ts, missing);
+    return { studies, missing };
+  }
+
+  #compute(price: number, ts: number, missing: StudyGap[] | undefined): TickStudies {
     this.#daily.advance(ts);
     this.#hourly.advance(ts);
     const studies: TickStudies = {};
-    const missing: StudyGap[] = [];
     for (const series of [this.#daily, this.#hourly]) {
       for (const [key, indicator] of series.indicators) {
         const value = indicator.live(price);
         if (value !== null && Number.isFinite(value)) {
           studies.values ??= {};
           studies.values[key] = value;
-        } else {
+        } else if (missing) {
           const spec = parseStudyKey(key);
           const need = "error" in spec || spec.kind === "volume" ? 1 : closesNeeded(spec);
           // The forming bar counts as one of the closes.
@@ -140,29 +148,28 @@ export class SymbolStudies {
         }
       }
     }
-    if (this.#wantsVolume) {
-      if (!this.#volume) {
-        missing.push({
-          key: "volume",
-          reason: "no_volume",
-          have: 0,
-          need: MIN_VOLUME_SESSIONS,
-          message: "no volume is reported for currency pairs",
-        });
-      } else {
-        const volume = this.#volume.study(ts);
-        if ("shortOf" in volume)
-          missing.push({
-            key: "volume",
-            reason: "history_too_short",
-            have: volume.sessions,
-            need: MIN_VOLUME_SESSIONS,
-            message: volume.shortOf,
-          });
-        else studies.volume = volume;
-      }
+    if (!this.#wantsVolume) return studies;
+    if (!this.#volume) {
+      missing?.push({
+        key: "volume",
+        reason: "no_volume",
+        have: 0,
+        need: MIN_VOLUME_SESSIONS,
+        message: "no volume is reported for currency pairs",
+      });
+      return studies;
     }
-    return { studies, missing };
+    const volume = this.#volume.study(ts);
+    if (!("shortOf" in volume)) studies.volume = volume;
+    else
+      missing?.push({
+        key: "volume",
+        reason: "history_too_short",
+        have: volume.sessions,
+        need: MIN_VOLUME_SESSIONS,
+        message: volume.shortOf,
+      });
+    return studies;
   }
 }
 
