@@ -198,6 +198,8 @@ export class StudiesBook {
   /** The keys wanted per symbol (sorted) and a load generation: a load finishing for an older want is dropped. */
   readonly #wanted = new Map<string, { signature: string; generation: number }>();
   readonly #loads = new Map<string, Promise<void>>();
+  /** Symbols whose studies failed on a tick (logged once). */
+  readonly #failed = new Set<string>();
   #generation = 0;
 
   constructor(options: StudiesBookOptions) {
@@ -244,10 +246,22 @@ export class StudiesBook {
   decorate(tick: PriceTick): PriceTick {
     const book = this.#books.get(tick.symbol);
     if (!book) return tick;
-    book.observe(tick);
-    const studies = book.at(tick.price, tick.ts);
-    if (studies.values === undefined && studies.volume === undefined) return tick;
-    return { ...tick, studies };
+    try {
+      book.observe(tick);
+      const studies = book.at(tick.price, tick.ts);
+      if (studies.values === undefined && studies.volume === undefined) return tick;
+      return { ...tick, studies };
+    } catch (error) {
+      // A tick goes out whatever its studies do: without them its study alerts wait, price alerts do not.
+      if (!this.#failed.has(tick.symbol)) {
+        this.#failed.add(tick.symbol);
+        this.#o.log.error(
+          { err: error, symbol: tick.symbol },
+          "computing studies failed; ticks go out without",
+        );
+      }
+      return tick;
+    }
   }
 
   /**
