@@ -456,7 +456,7 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
           { symbol },
         );
       }
-      if (deps.onBarsDemand) await deps.onBarsDemand(symbol);
+      // Read after the symbol's back-fill (the book waits for it): a new alert's studies need the whole past.
       const answer = await studies.read(symbol, keys, quote.price);
       return c.json({ symbol, ...answer }, 200);
     },
