@@ -29,6 +29,8 @@ export class PricingMetrics
   readonly barOldestUnwritten: Gauge;
   /** Read when scraped: the bar recorder's wait, once there is a recorder. */
   #barWaitMs: (() => number) | undefined;
+  readonly studySymbols: Gauge;
+  #studySymbolCount: (() => number) | undefined;
   readonly barsSweptTotal: Counter<"resolution">;
   readonly feedSymbols: Gauge<"path">;
   readonly feedTicks: Counter<"path">;
@@ -141,6 +143,14 @@ export class PricingMetrics
         this.barOldestUnwritten.set((this.#barWaitMs?.() ?? 0) / 1000);
       },
     });
+    this.studySymbols = new Gauge({
+      name: "pricing_study_symbols",
+      help: "Symbols whose ticks carry the studies their alerts watch (volume, moving averages, RSI): bars loaded",
+      registers,
+      collect: () => {
+        this.studySymbols.set(this.#studySymbolCount?.() ?? 0);
+      },
+    });
     this.feedSymbols = new Gauge({
       name: "pricing_feed_symbols",
       help: "Demanded symbols per feed path: streamed on the websocket or polled over REST",
@@ -201,6 +211,9 @@ export class PricingMetrics
   /** Reports the recorder's `unwrittenForMs` on every scrape. */
   watchBarRecorder(recorder: { unwrittenForMs(): number }): void {
     this.#barWaitMs = () => recorder.unwrittenForMs();
+  }
+  watchStudies(studies: { symbols(): string[] }): void {
+    this.#studySymbolCount = () => studies.symbols().length;
   }
   barsSwept(resolution: "1m" | "1d", bars: number): void {
     this.barsSweptTotal.inc({ resolution }, bars);

@@ -237,6 +237,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
 
   // The studies follow the demand: loaded when a symbol's alerts need them, forgotten when none do.
   if (studies) {
+    metrics.watchStudies(studies);
     demand.onStudiesChange((symbols) => {
       for (const symbol of symbols) studies.want(symbol, demand.studiesOf(symbol));
     });

@@ -21,6 +21,8 @@ export interface ConsoleStoryOptions {
 
 export interface ConsoleStory {
   readonly finnhub: FakeFinnhub;
+  /** The standalone's pricing API (its /metrics too). */
+  readonly pricingUrl: string;
   /** Everything the console printed so far. */
   printed(): string;
   /** Types a line into the console and waits until what it prints (from then on) matches; answers the match. */
@@ -84,6 +86,7 @@ export async function startConsoleStory(options: ConsoleStoryOptions): Promise<C
   };
   return {
     finnhub,
+    pricingUrl: running.summary.pricingUrl,
     printed: () => printed,
     say: (line, reply, timeoutMs) => {
       const from = printed.length;
