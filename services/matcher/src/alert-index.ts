@@ -270,10 +270,6 @@ function isStudy(code: number): boolean {
   return code >= VOLUME && code <= RSI_BELOW;
 }
 
-function isAverage(code: number): boolean {
-  return code >= AVERAGE_ABOVE && code <= AVERAGE_CROSS;
-}
-
 /** Study alerts that wait for a band after their cooldown: moving-average above/below and RSI. */
 function studyWaitsForBand(code: number): boolean {
   return code === AVERAGE_ABOVE || code === AVERAGE_BELOW || code === RSI_ABOVE || code === RSI_BELOW;
