@@ -1,6 +1,7 @@
 // A matcher restarted from the stored record — the way production restarts it — fires exactly what an
 // uninterrupted run fires. Random repeating alerts of every kind (window alerts with the minute history the
-// matcher checkpoints beside their states) on random tick streams; at random points the
+// matcher checkpoints beside their states; volume, moving-average and RSI alerts reading the studies some ticks
+// carry) on random tick streams; at random points the
 // matcher checkpoints, stops and restarts, or crashes (leaves without a checkpoint) and restarts. The new
 // instance loads the alerts from the real alert service (PostgreSQL), which stored the runtime state the old one
 // wrote to alerts.runtime, and replays the ticks since the last commit. Every triggerId must reach the
@@ -106,10 +107,47 @@ const conditionArb: fc.Arbitrary<AlertCondition> = fc.oneof(
     side: fc.constantFrom("high" as const, "low" as const),
     span: fc.constantFrom("session" as const, "52w" as const),
   }),
+  fc.record({
+    kind: fc.constant("volume" as const),
+    multiple: fc.integer({ min: 12, max: 30 }).map((m) => m / 10),
+  }),
+  // `above` reads the SMA 50 (above the price when set), `below` the EMA 20 (below it), a cross either.
+  fc.oneof(
+    fc.constant({ kind: "average", average: "sma", period: 50, direction: "above" } as AlertCondition),
+    fc.constant({ kind: "average", average: "ema", period: 20, direction: "below" } as AlertCondition),
+    fc.constant({ kind: "average", average: "sma", period: 50, direction: "cross" } as AlertCondition),
+    fc.constant({ kind: "average", average: "ema", period: 20, direction: "cross" } as AlertCondition),
+  ),
+  fc
+    .record({
+      direction: fc.constantFrom("above" as const, "below" as const),
+      away: fc.integer({ min: 5, max: 30 }),
+    })
+    .map(
+      ({ direction, away }): AlertCondition => ({
+        kind: "rsi",
+        direction,
+        // The RSI is 50 when the alert is set.
+        level: direction === "above" ? 50 + away : 50 - away,
+        period: 14,
+        interval: "1d",
+      }),
+    ),
 );
 
 /** The market the bot brings: today's range and the 52 weeks' around the base price. */
-const MARKET = { last: BASE, sessionHigh: 100.4, sessionLow: 99.6, high52w: 101, low52w: 99 };
+const MARKET = {
+  last: BASE,
+  sessionHigh: 100.4,
+  sessionLow: 99.6,
+  high52w: 101,
+  low52w: 99,
+  // And the studies: the SMA 50 above the price, the EMA 20 below it, the RSI midway, volume as usual.
+  studies: {
+    values: { sma50: 100.5, ema20: 99.5, "rsi14:1d": 50 },
+    volume: { today: 1000, typical: 1000, sessions: 20 },
+  },
+};
 
 const alertArb = fc.record({
   symbol: fc.nat(1),
@@ -129,6 +167,16 @@ const stepArb = fc.oneof(
       spread: fc.option(
         fc.integer({ min: 0, max: 100 }).map((bp) => bp / 10_000),
         { freq: 3 },
+      ),
+      // Most ticks carry the studies (averages a little off the price, the RSI, today's volume); some do not.
+      studies: fc.option(
+        fc.record({
+          sma: fc.integer({ min: -60, max: 60 }).map((bp) => bp / 10_000),
+          ema: fc.integer({ min: -60, max: 60 }).map((bp) => bp / 10_000),
+          rsi: fc.integer({ min: 10, max: 90 }),
+          volume: fc.integer({ min: 0, max: 40 }).map((tenths) => tenths / 10),
+        }),
+        { freq: 4 },
       ),
     }),
   },
@@ -169,6 +217,7 @@ async function settle(run: Run): Promise<void> {
 let firingsChecked = 0;
 let windowFiringsChecked = 0;
 let extremeFiringsChecked = 0;
+let studyFiringsChecked = 0;
 let restartsChecked = 0;
 
 describe("a matcher restarted from the stored record", () => {
@@ -254,12 +303,25 @@ describe("a matcher restarted from the stored record", () => {
                   price,
                   ts,
                   ...(spread === undefined ? {} : { high: price + spread, low: price - spread }),
+                  ...(step.studies === null
+                    ? {}
+                    : {
+                        studies: {
+                          values: {
+                            sma50: Math.round(price * (1 + step.studies.sma) * 100) / 100,
+                            ema20: Math.round(price * (1 + step.studies.ema) * 100) / 100,
+                            "rsi14:1d": step.studies.rsi,
+                          },
+                          volume: { today: step.studies.volume * 1000, typical: 1000, sessions: 20 },
+                        },
+                      }),
                 };
                 for (const event of reference.onTick(tick)) {
                   if (event.type !== "fired") continue;
                   expected.push({ triggerId: event.triggerId, price: event.price } as Notification);
                   if (event.condition.kind === "window") windowFiringsChecked++;
                   if (event.condition.kind === "extreme") extremeFiringsChecked++;
+                  if (["volume", "average", "rsi"].includes(event.condition.kind)) studyFiringsChecked++;
                 }
                 await bus.publish(TOPIC_PRICE_TICKS, [{ value: tick }]);
                 await settle(run);
@@ -320,6 +382,7 @@ describe("a matcher restarted from the stored record", () => {
     expect(restartsChecked).toBeGreaterThan(5);
     expect(windowFiringsChecked).toBeGreaterThan(3);
     expect(extremeFiringsChecked).toBeGreaterThan(3);
+    expect(studyFiringsChecked).toBeGreaterThan(5);
   }, 600_000);
 });
 
