@@ -87,7 +87,9 @@ export type EditLevel =
   /** `5%`; `5% within 4h` also sets the window (a percent alert becomes a move within a window). */
   | { kind: "percent"; value: number; windowSeconds?: number }
   /** `within 4h`: a new window for a move within a window (or a percent alert's move, now within one). */
-  | { kind: "window"; seconds: number };
+  | { kind: "window"; seconds: number }
+  /** `4x`: a volume alert's new multiple of the usual volume. */
+  | { kind: "multiple"; value: number };
 
 /**
  * `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`: one verb over every open alert (of one ticker, or

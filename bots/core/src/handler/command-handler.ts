@@ -249,13 +249,13 @@ export class CommandHandler {
     }
   }
 
-  #changed(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    return { text: `${what}: ${describeAlert(alert, this.#now(), display)}`, alerts: [alert] };
+  #changed(alert: Alert, what: string, display?: TimeDisplay, market?: MarketContext): Reply {
+    return { text: `${what}: ${describeAlert(alert, this.#now(), display, market)}`, alerts: [alert] };
   }
 
   /** A changed alert, with the buttons that apply to its new state (an edited message keeps working). */
-  #acted(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    const reply = this.#changed(alert, what, display);
+  #acted(alert: Alert, what: string, display?: TimeDisplay, market?: MarketContext): Reply {
+    const reply = this.#changed(alert, what, display, market);
     const buttons = buttonsFor(alert);
     return buttons.length > 0 ? { ...reply, buttons: [buttons] } : reply;
   }
@@ -312,7 +312,7 @@ export class CommandHandler {
             now: this.#now,
             display: await this.#displayOf(ctx),
             findAlert: (c, ref) => this.#findAlert(c, ref),
-            acted: (alert, what, display) => this.#acted(alert, what, display),
+            acted: (alert, what, display, market) => this.#acted(alert, what, display, market),
           },
           ctx,
           command,
@@ -503,7 +503,7 @@ export class CommandHandler {
         : `
 ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
       alerts: [alert],
       buttons: [
         [
