@@ -1088,6 +1088,7 @@ export interface components {
       };
       extreme: number | null;
       extremeSince?: string | null | undefined;
+      watch?: "upper" | "lower" | null | undefined;
       status: "active" | "paused" | "triggered" | "expired" | "cancelled";
       generation: number;
       version: number;

@@ -293,6 +293,11 @@ export const AlertSchema = z.object({
    * edit, or that day's first trade). Absent or null for other kinds (and read as the creation time).
    */
   extremeSince: IsoDateTimeSchema.nullable().optional(),
+  /**
+   * Moving-average `cross` alerts: the side of the average the next firing comes from (`upper`: price is below it
+   * and fires on reaching it; `lower`: above). Absent or null for other kinds.
+   */
+  watch: z.enum(["upper", "lower"]).nullable().optional(),
   status: AlertStatusSchema,
   generation: GenerationSchema,
   /** Starts at 1 and increments on every change: consumers apply a snapshot only if it is newer than theirs. */

@@ -7,6 +7,6 @@ export * from "./market-hours.ts";
 export * from "./plan.ts";
 export * from "./runtime.ts";
 export * from "./step.ts";
+export * from "./studies.ts";
 export * from "./wall-clock.ts";
 export * from "./window.ts";
-export * from "./studies.ts";

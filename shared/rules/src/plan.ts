@@ -1,8 +1,9 @@
 // Where a new alert starts: its reference price and levels from the market at creation, or a refusal when the
 // condition already holds (an alert that would fire on the very next tick is almost always a typo).
-import type { AlertCondition, MarketContext } from "@tickerbell/contracts";
+import { type AlertCondition, type MarketContext, MIN_VOLUME_SESSIONS } from "@tickerbell/contracts";
 import { extremeSpanWords, extremeStart } from "./extreme.ts";
 import { type Levels, percentThresholds } from "./levels.ts";
+import { type StudyCondition, studyReadingOf, studyWords, volumeReached } from "./studies.ts";
 
 export interface AlertBaseline {
   referencePrice: number;
@@ -11,6 +12,8 @@ export interface AlertBaseline {
   extreme: number | null;
   /** Session high/low alerts: the instant (epoch ms) the running extreme holds from; null for other kinds. */
   extremeSince?: number | null;
+  /** Moving-average `cross` alerts: the side of the average the first firing comes from; absent for other kinds. */
+  watch?: "upper" | "lower";
 }
 
 export type PlanRefusal = {
@@ -20,6 +23,7 @@ export type PlanRefusal = {
     | "previous_close_unknown"
     | "trailing_offset_too_large"
     | "extreme_range_unknown"
+    | "study_unknown"
     | "condition_unsupported";
   message: string;
   details: Record<string, unknown>;
@@ -150,17 +154,87 @@ export function planAlert(
     case "volume":
     case "average":
     case "rsi":
-      return {
-        ok: false,
-        code: "condition_unsupported",
-        message: "volume and indicator alerts cannot be set yet",
-        details: {},
-      };
+      return planStudyAlert(condition, market);
     case "earnings":
       // No level: it is due by the calendar, never by a price, so it cannot already hold.
       return {
         ok: true,
         baseline: { referencePrice: last, thresholds: { upper: null, lower: null }, extreme: null },
       };
+  }
+}
+
+function formatStudy(value: number): string {
+  return Math.abs(value) >= 1000 ? Math.round(value).toLocaleString("en-US") : String(roundTo2(value));
+}
+
+function roundTo2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/**
+ * Volume and indicator alerts start from the study the bot read from pricing (`market.studies`): without it
+ * there is nothing to compare with, and one already met at that value is refused like a price alert. A cross
+ * of a moving average watches the side price is not on.
+ */
+function planStudyAlert(condition: StudyCondition, market: MarketContext): PlanResult {
+  const last = market.last;
+  const none: Levels = { upper: null, lower: null };
+  const ok = (watch?: "upper" | "lower"): PlanResult => ({
+    ok: true,
+    baseline: {
+      referencePrice: last,
+      thresholds: none,
+      extreme: null,
+      ...(watch === undefined ? {} : { watch }),
+    },
+  });
+  const reading = studyReadingOf(condition, market.studies);
+  if (reading === null) {
+    const why =
+      condition.kind === "volume"
+        ? `today's volume against its typical volume is not known (it needs at least ${MIN_VOLUME_SESSIONS} recorded sessions)`
+        : `the ${studyWords(condition)} is not known (not enough recorded bars yet)`;
+    return {
+      ok: false,
+      code: "study_unknown",
+      message: `${why}, so this alert cannot be set`,
+      details: { study: condition.kind === "volume" ? "volume" : studyWords(condition) },
+    };
+  }
+  const value = reading.value;
+  const met = (message: string): PlanResult => ({
+    ok: false,
+    code: "condition_already_met",
+    message,
+    details: { currentPrice: last, study: { key: reading.key, value, typical: reading.typical } },
+  });
+  switch (condition.kind) {
+    case "volume": {
+      const volume = market.studies!.volume!;
+      if (volumeReached(condition.multiple, volume))
+        return met(
+          `today's volume is already ${roundTo2(volume.today / volume.typical)}x its typical volume by this time (${formatStudy(volume.today)} against ${formatStudy(volume.typical)})`,
+        );
+      return ok();
+    }
+    case "average": {
+      const words = studyWords(condition);
+      const at = `(${words} ${formatPrice(value)}, price ${formatPrice(last)})`;
+      if (condition.direction === "above")
+        return last >= value ? met(`price is already at or above its ${words} ${at}`) : ok();
+      if (condition.direction === "below")
+        return last <= value ? met(`price is already at or below its ${words} ${at}`) : ok();
+      if (last === value) return met(`price is exactly at its ${words} ${at}`);
+      return ok(last < value ? "upper" : "lower");
+    }
+    case "rsi": {
+      const words = studyWords(condition);
+      if (condition.direction === "above" && value >= condition.level)
+        return met(`the ${words} is already at or above ${condition.level} (it is ${roundTo2(value)})`);
+      if (condition.direction === "below" && value <= condition.level)
+        return met(`the ${words} is already at or below ${condition.level} (it is ${roundTo2(value)})`);
+      return ok();
+    }
   }
 }

@@ -9,6 +9,7 @@
 // the alert service stores its latest copy in the alert's record, and runtimeStateOf reads it back from there
 // (the path a matcher takes when it starts or takes a partition over).
 import type { Alert, AlertCondition, AlertPhase, AlertRuntimeState } from "@tickerbell/contracts";
+import { sessionEndsAt } from "./extreme.ts";
 import { crossNextLevels, percentThresholds, rearmBandLevel } from "./levels.ts";
 
 /** The parts of an alert's definition that decide when it fires. */
@@ -46,22 +47,41 @@ export function tracksExtreme(condition: AlertCondition): boolean {
   return condition.kind === "trailing" || condition.kind === "extreme";
 }
 
+/** A moving-average `cross` alert: its runtime state says which side of the average it watches (`watch`). */
+export function isAverageCross(condition: AlertCondition): boolean {
+  return condition.kind === "average" && condition.direction === "cross";
+}
+
 /** A session high/low alert: its running extreme starts again with each trading day. */
 export function isSessionExtreme(condition: AlertCondition): boolean {
   return condition.kind === "extreme" && condition.span === "session";
 }
 
-/** Repeating `above`/`below` alerts wait for the hysteresis band after their cooldown; others re-arm at once. */
-export function waitsForBand(condition: AlertCondition): condition is AlertCondition & {
-  kind: "price";
-  direction: "above" | "below";
-} {
-  return condition.kind === "price" && condition.direction !== "cross";
+/**
+ * Repeating `above`/`below` alerts wait for a band after their cooldown (price and moving-average alerts the
+ * hysteresis band, RSI alerts RSI_BAND_POINTS); others re-arm at once.
+ */
+export function waitsForBand(condition: AlertCondition): boolean {
+  switch (condition.kind) {
+    case "price":
+    case "average":
+      return condition.direction !== "cross";
+    case "rsi":
+      return true;
+    default:
+      return false;
+  }
 }
 
-/** Where an awaiting `above`/`below` alert re-arms: price at or below (above: at or above) this level. */
+/**
+ * Where an awaiting price alert re-arms: price at or below (`above`: at or above) this level. Null for the other
+ * kinds: a moving-average alert's band moves with the average (stepAlert reads it from the tick), an RSI alert's
+ * is in RSI points (rsiRearmLevel).
+ */
 export function bandLevelOf(condition: AlertCondition): number | null {
-  return waitsForBand(condition) ? rearmBandLevel(condition.direction, condition.target) : null;
+  return condition.kind === "price" && condition.direction !== "cross"
+    ? rearmBandLevel(condition.direction, condition.target)
+    : null;
 }
 
 /** The phase a repeating alert enters when its cooldown is over. */
@@ -69,10 +89,20 @@ export function phaseAfterCooldown(condition: AlertCondition): AlertPhase {
   return waitsForBand(condition) ? "awaitingBand" : "armed";
 }
 
+/**
+ * When a repeating alert that fired at `firedAt` may fire again (epoch ms): after its cooldown, and for a volume
+ * alert (at most once per trading day) not before its symbol's next trading day.
+ */
+export function repeatAllowedAt(rule: AlertRule, firedAt: number): number {
+  const end = firedAt + (rule.cooldownMs ?? 0);
+  if (rule.condition.kind !== "volume") return end;
+  return Math.max(end, sessionEndsAt(rule.symbol ?? "", firedAt));
+}
+
 /** When a cooling alert's cooldown ends (epoch ms); null when it is not cooling. */
 export function cooldownEndsAt(rule: AlertRule, state: AlertRuntimeState): number | null {
   if (state.phase !== "cooling" || rule.cooldownMs === null || state.lastFiredAt === null) return null;
-  return state.lastFiredAt + rule.cooldownMs;
+  return repeatAllowedAt(rule, state.lastFiredAt);
 }
 
 export function isExpiredAt(rule: AlertRule, ts: number): boolean {
@@ -115,10 +145,16 @@ export function afterFiring(
     case "earnings":
       // Never fires on a price (stepAlert); its firings are the earnings scheduler's.
       return next;
-    case "volume":
     case "average":
+      // A cross watches the other side of the average next; above/below wait for the band after the cooldown.
+      return condition.direction === "cross"
+        ? { ...next, watch: side === "upper" ? "lower" : "upper" }
+        : next;
+    case "volume":
+      // The next trading day (after the cooldown) it fires again; cooldownEndsAt holds it back till then.
+      return next;
     case "rsi":
-      // Not settable yet (planAlert refuses them).
+      // Waits for the RSI back across the band after the cooldown.
       return next;
     case "window":
       // Its levels come from the window, so nothing re-bases: after the cooldown it fires whenever the move holds.
@@ -152,6 +188,7 @@ export type RuntimeRecordFields = Pick<
   | "lastTriggeredAt"
   | "lastTriggerPrice"
   | "extremeSince"
+  | "watch"
 >;
 
 /**
@@ -180,6 +217,7 @@ export function runtimeStateOf(
     const since = alert.extremeSince ?? alert.createdAt ?? null;
     state.extremeSince = since === null ? null : Date.parse(since);
   }
+  if (isAverageCross(alert.condition)) state.watch = alert.watch ?? null;
   return consistentState(
     ruleOf({
       condition: alert.condition,
@@ -204,5 +242,6 @@ export function recordFieldsOf(state: AlertRuntimeState): RuntimeRecordFields {
     ...(state.extremeSince === undefined
       ? {}
       : { extremeSince: state.extremeSince === null ? null : new Date(state.extremeSince).toISOString() }),
+    ...(state.watch === undefined ? {} : { watch: state.watch }),
   };
 }

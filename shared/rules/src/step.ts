@@ -1,9 +1,9 @@
 // One alert, one tick: the whole state machine written plainly. This is the definition the matcher's index must
 // reproduce (its property test compares the two on random streams); the index is the same rules arranged so a
 // tick never scans alerts.
-import type { AlertRuntimeState, ExtremeCondition } from "@tickerbell/contracts";
+import type { AlertRuntimeState, ExtremeCondition, StudyKey, TickStudies } from "@tickerbell/contracts";
 import { beyondExtreme, movedExtreme, sessionEndsAt } from "./extreme.ts";
-import { trailingLevel } from "./levels.ts";
+import { rearmBandLevel, trailingLevel } from "./levels.ts";
 import {
   type AlertRule,
   afterFiring,
@@ -12,6 +12,13 @@ import {
   isExpiredAt,
   phaseAfterCooldown,
 } from "./runtime.ts";
+import {
+  isStudyCondition,
+  rsiRearmLevel,
+  type StudyCondition,
+  studyReadingOf,
+  volumeReached,
+} from "./studies.ts";
 import { type PriceWindowView, windowLevels } from "./window.ts";
 
 /** A price tick as the rules read it: the last price and, for a conflated window, its high and low. */
@@ -20,6 +27,8 @@ export interface TickWindow {
   ts: number;
   high?: number | undefined;
   low?: number | undefined;
+  /** The symbol's studies at this tick (what volume and indicator alerts read); absent: none known. */
+  studies?: TickStudies | undefined;
 }
 
 export interface Hit {
@@ -33,6 +42,11 @@ export interface Hit {
    * alerts: the running high (low) the trade went beyond, the same as `level`.
    */
   extreme?: number;
+  /**
+   * Volume and indicator alerts: the study value that made it fire (the average, the RSI, today's volume with the
+   * typical volume by this time of day).
+   */
+  study?: { key: StudyKey; value: number; typical?: number };
 }
 
 export type StepResult =
@@ -72,6 +86,7 @@ export function stepAlert(
   const { high, low } = windowOf(tick);
   const condition = rule.condition;
   if (condition.kind === "extreme") return stepExtreme(rule, condition, state, high, low, ts);
+  if (isStudyCondition(condition)) return stepStudy(rule, condition, state, tick, high, low);
   let next = state;
   if (condition.kind === "trailing" && next.extreme !== null) {
     const extreme =
@@ -160,4 +175,90 @@ function stepExtreme(
     before: next,
     next: rule.cooldownMs === null ? null : afterFiring(rule, next, hit.side, hit.price, ts),
   };
+}
+
+/**
+ * A volume or indicator alert on one tick. A tick without its study's value leaves it alone (no firing, no
+ * cooldown ending, no band). Otherwise as a price alert whose level is the study: a cooldown that ended arms it
+ * (above/below: starts the band wait); an awaiting alert re-arms when the band is reached and can fire from the
+ * next tick on; an armed alert fires when the value is reached:
+ * - volume: today's volume >= multiple x the typical volume by this time of day (price: the tick's);
+ * - average: the window's high at or above the average (`above`, a cross watching `upper`), its low at or below
+ *   it (`below`, a cross watching `lower`; a cross with no side known watches both, upper first); its band is the
+ *   price hysteresis band measured from the average at that tick;
+ * - rsi: the RSI at or above (at or below) the level (price: the tick's); its band is RSI_BAND_POINTS back.
+ */
+function stepStudy(
+  rule: AlertRule,
+  condition: StudyCondition,
+  state: AlertRuntimeState,
+  tick: TickWindow,
+  high: number,
+  low: number,
+): StepResult {
+  const reading = studyReadingOf(condition, tick.studies);
+  if (reading === null) return { kind: "none", next: state };
+  const ts = tick.ts;
+  let next = state;
+  const cooldownEnd = cooldownEndsAt(rule, next);
+  if (cooldownEnd !== null && ts >= cooldownEnd) next = { ...next, phase: phaseAfterCooldown(condition) };
+  const value = reading.value;
+  if (next.phase === "awaitingBand") {
+    const reached = studyBandReached(condition, value, high, low);
+    return { kind: "none", next: reached ? { ...next, phase: "armed" } : next };
+  }
+  if (next.phase !== "armed") return { kind: "none", next };
+  let hit: Hit | null = null;
+  switch (condition.kind) {
+    case "volume":
+      if (volumeReached(condition.multiple, tick.studies!.volume!))
+        hit = { side: "upper", level: condition.multiple * reading.typical!, price: tick.price };
+      break;
+    case "average": {
+      const watch = condition.direction === "cross" ? (next.watch ?? null) : null;
+      const up = condition.direction === "above" || (condition.direction === "cross" && watch !== "lower");
+      const down = condition.direction === "below" || (condition.direction === "cross" && watch !== "upper");
+      if (up && high >= value) hit = { side: "upper", level: value, price: high };
+      else if (down && low <= value) hit = { side: "lower", level: value, price: low };
+      break;
+    }
+    case "rsi":
+      if (condition.direction === "above" ? value >= condition.level : value <= condition.level)
+        hit = {
+          side: condition.direction === "above" ? "upper" : "lower",
+          level: condition.level,
+          price: tick.price,
+        };
+      break;
+  }
+  if (!hit) return { kind: "none", next };
+  hit.study = reading;
+  return {
+    kind: "fired",
+    hit,
+    before: next,
+    next: rule.cooldownMs === null ? null : afterFiring(rule, next, hit.side, hit.price, ts),
+  };
+}
+
+/** Whether an awaiting above/below study alert is back across its band at this tick's value. */
+export function studyBandReached(
+  condition: StudyCondition,
+  value: number,
+  high: number,
+  low: number,
+): boolean {
+  switch (condition.kind) {
+    case "average":
+      if (condition.direction === "cross") return true;
+      return condition.direction === "above"
+        ? low <= rearmBandLevel("above", value)
+        : high >= rearmBandLevel("below", value);
+    case "rsi":
+      return condition.direction === "above"
+        ? value <= rsiRearmLevel("above", condition.level)
+        : value >= rsiRearmLevel("below", condition.level);
+    case "volume":
+      return true;
+  }
 }

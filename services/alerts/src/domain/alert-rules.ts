@@ -12,6 +12,7 @@ import {
   earningsRefusal,
   regularHoursRefusal,
   planAlert as rulesPlanAlert,
+  volumeRefusal,
   yearRangeRefusal,
 } from "@tickerbell/rules";
 import type { z } from "zod";
@@ -64,12 +65,16 @@ export function checkRegularHours(symbol: string, regularHoursOnly: boolean | un
 
 /**
  * Earnings alerts are for stocks: a crypto or forex pair has no earnings releases (400); nor a 52-week range for a
- * 52-week high/low.
+ * 52-week high/low. A forex pair has no volume for a volume alert.
  */
 export function checkEarnings(symbol: string, condition: AlertCondition | undefined): void {
   if (condition?.kind === "extreme" && condition.span === "52w") {
     const why = yearRangeRefusal(symbol);
     if (why !== null) throw new DomainError("invalid", "year_range_not_applicable", why, { symbol });
+  }
+  if (condition?.kind === "volume") {
+    const why = volumeRefusal(symbol);
+    if (why !== null) throw new DomainError("invalid", "volume_not_applicable", why, { symbol });
   }
   if (condition?.kind !== "earnings") return;
   const why = earningsRefusal(symbol);
