@@ -9,6 +9,7 @@ import type {
   ReferenceKind,
   WindowCondition,
 } from "@tickerbell/contracts";
+import { rsiRearmLevel } from "@tickerbell/rules";
 import {
   averageName,
   describeCondition,
@@ -24,9 +25,6 @@ import {
   rsiName,
 } from "./format.ts";
 import { formatTime, formatTimeOfDay, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
-
-/** RSI points a repeating RSI alert waits for the RSI to come back across its level by (the rule book's band). */
-const RSI_REARM_POINTS = 5;
 
 export interface NotificationField {
   label: string;
@@ -330,10 +328,7 @@ function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, d
     return `${after}, on a later trading day when volume is ${condition.multiple}× the usual again`;
   if (condition.kind === "rsi") {
     // The rule book re-arms once the RSI is back across the level by a band, so a reading hovering there is quiet.
-    const back =
-      condition.direction === "below"
-        ? `above ${Math.min(100, condition.level + RSI_REARM_POINTS)}`
-        : `below ${Math.max(0, condition.level - RSI_REARM_POINTS)}`;
+    const back = `${condition.direction === "below" ? "above" : "below"} ${rsiRearmLevel(condition.direction, condition.level)}`;
     return `${after}, once the ${rsiName(condition)} has been back ${back}`;
   }
   if (condition.kind === "average") {

@@ -66,7 +66,7 @@ export const HOSTILE_INPUTS: ReadonlyArray<readonly [text: string, reply: RegExp
   ["/alert AAPL volume 0.5x", /more than 1x/],
   ["/alert AAPL volume 1e9x", /"1e9x" is not a multiple/],
   ["/alert AAPL volume 500%", /not a percentage: write 5x/],
-  ["/alert OANDA:EUR_USD volume 3x", /OANDA:EUR_USD is forex: forex quotes carry no traded volume/],
+  ["/alert OANDA:EUR_USD volume 3x", /OANDA:EUR_USD is forex: currency pairs report no traded volume/],
   ["/alert AAPL above sma", /Which moving average\?/],
   ["/alert AAPL above sma 1", /at least 2 sessions; 1 is too few/],
   ["/alert AAPL above sma 500", /at most 200 sessions; 500 is too many/],

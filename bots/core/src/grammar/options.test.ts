@@ -276,7 +276,7 @@ describe("alertCommandFromOptions", () => {
         { kind: "volume", symbol: "AAPL", multiple: "3x repeat 1h" },
         /I don't understand "repeat" in the multiple/,
       ],
-      [{ kind: "volume", symbol: "OANDA:EUR_USD", multiple: "3" }, /forex quotes carry no traded volume/],
+      [{ kind: "volume", symbol: "OANDA:EUR_USD", multiple: "3" }, /currency pairs report no traded volume/],
       [
         { kind: "average", symbol: "AAPL", average: "sma", period: "1", direction: "above" },
         /at least 2 sessions/,

@@ -81,7 +81,7 @@ describe("volume alerts", () => {
     ["/alert AAPL volume 300%", /a multiple of the usual volume, not a percentage: write 3x/],
     ["/alert AAPL volume spike", /"spike" is not a multiple/],
     ["/alert AAPL volume 3x within 1h", /Only a percentage move takes a window/],
-    ["/alert OANDA:EUR_USD volume 3x", /OANDA:EUR_USD is forex: forex quotes carry no traded volume/],
+    ["/alert OANDA:EUR_USD volume 3x", /OANDA:EUR_USD is forex: currency pairs report no traded volume/],
   ])("%s is refused with the reason", (text, reason) => {
     expect(refusal(text)).toMatch(reason);
   });

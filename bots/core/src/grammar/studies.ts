@@ -12,7 +12,7 @@ import {
   MIN_RSI_PERIOD,
   type RsiCondition,
 } from "@tickerbell/contracts";
-import { hasVolume } from "@tickerbell/rules";
+import { volumeRefusal } from "@tickerbell/rules";
 import { ABOVE, BELOW, CROSS } from "./condition-words.ts";
 import type { Words } from "./parse.ts";
 import { refuse, valueOrRefuse } from "./refusal.ts";
@@ -26,12 +26,6 @@ const no = <T>(reason: string): Read<T> => ({ ok: false, reason });
 const VOLUME = new Set(["volume", "vol"]);
 /** Words after the multiple that only restate it: `volume 3x the usual`, `volume 3x normal`. */
 const USUAL = new Set(["usual", "normal", "average", "avg", "typical"]);
-
-/** Why a volume alert cannot be set on the symbol, or null when it can: forex quotes carry no traded volume. */
-export function volumeRefusal(symbol: string): string | null {
-  if (hasVolume(symbol)) return null;
-  return `${symbol} is forex: forex quotes carry no traded volume, so volume alerts are for stocks and crypto.`;
-}
 
 /** `3x`, `2.5x`, `3×`, `3`: more than 1 (1x is the usual volume), at most MAX_VOLUME_MULTIPLE. */
 export function readMultiple(word: string): Read<number> {

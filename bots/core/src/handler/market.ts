@@ -3,9 +3,8 @@
 // the pricing service), and for a volume or indicator alert the study it watches, from the pricing service. A
 // range or study that is not known is refused here with a reason a user can act on.
 import type { AlertCondition, MarketContext, StudyKey } from "@tickerbell/contracts";
-import { studyKeyOf, yearRangeRefusal } from "@tickerbell/rules";
+import { studyKeyOf, volumeRefusal, yearRangeRefusal } from "@tickerbell/rules";
 import { averageName, rsiName } from "../format/format.ts";
-import { volumeRefusal } from "../grammar/studies.ts";
 import type { PriceLookup, Quote, YearRange } from "./ports.ts";
 
 export type MarketResult = { ok: true; market: MarketContext } | { ok: false; text: string };
@@ -80,8 +79,14 @@ async function studiedMarket(
       ok: false,
       text: `I can't read ${symbol}'s ${studyName(condition).replace(/^its /, "")} right now, so I can't set that alert; try again shortly.`,
     };
+  // The pricing service says what is short in its own words: `a 50-day simple average needs 50 daily bars; 23
+  // recorded`, `volume needs 5 recorded sessions; 3 so far`.
   const gap = answer.missing.find((g) => g.key === key);
-  if (gap !== undefined) return { ok: false, text: gap.message };
+  if (gap !== undefined)
+    return {
+      ok: false,
+      text: `I can't watch ${symbol}'s ${studyName(condition).replace(/^its /, "")} yet: ${gap.message}.`,
+    };
   const known =
     condition.kind === "volume"
       ? answer.studies.volume !== undefined
