@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Bus, Subscription } from "@tickerbell/bus";
 import { type BackoffPolicy, type Logger, type Registry, registerSecret } from "@tickerbell/config";
-import { TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
+import { type PriceTick, TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
 import { Backfiller, type HistorySource } from "./domain/backfill.ts";
 import { BarRecorder } from "./domain/bar-recorder.ts";
@@ -16,6 +16,7 @@ import {
 } from "./domain/ports.ts";
 import { PricingService } from "./domain/pricing-service.ts";
 import { ConflatingPublisher } from "./domain/publisher.ts";
+import { StudiesBook } from "./domain/studies.ts";
 import type { PricingEnv } from "./env.ts";
 import { CallBudget } from "./finnhub/call-budget.ts";
 import { FinnhubHistory } from "./finnhub/finnhub-history.ts";
@@ -97,6 +98,8 @@ export interface RunningPricing {
   bars: BarRecorder | undefined;
   /** Fetches a symbol's history on its first demand, when there is a bar store. */
   backfiller: Backfiller | undefined;
+  /** The demanded studies per symbol, sent on their ticks, when there is a bar store. */
+  studies: StudiesBook | undefined;
   /** Stops consuming, stops the source and publishes what is pending. The bus is the caller's to close. */
   stop(): Promise<void>;
 }
@@ -174,10 +177,25 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         source: tuning.history ?? history,
         store: deps.barStore,
         log: log.child({ component: "price-history" }),
-        // The simulated past is made up per symbol on its first demand (a chart asks, an alert is set), not
-        // for the whole universe at start: a few days of it for a hundred symbols would be half a million rows.
-        minuteDays: config.FINNHUB_API_KEY ? 5 : 3,
+        // Ten days of minutes hold the 5 sessions before today a volume alert needs (6 or more, a holiday aside),
+        // in one candle call. The simulated past is made up per symbol on its first demand (a chart asks, an
+        // alert is set), not for the whole universe at start: days of it for a hundred symbols would be millions
+        // of rows.
+        minuteDays: 10,
         ...(tuning.now ? { now: tuning.now } : {}),
+      })
+    : undefined;
+
+  const studies = deps.barStore
+    ? new StudiesBook({
+        store: deps.barStore,
+        log: log.child({ component: "studies" }),
+        ...(tuning.now ? { now: tuning.now } : {}),
+        // Its back-fill first (daily bars not recorded), and what the recorder holds (today's volume so far).
+        beforeLoad: async (symbol) => {
+          await backfiller?.request(symbol);
+          await bars?.flush();
+        },
       })
     : undefined;
 
@@ -201,6 +219,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       if (!capped) metrics.delivered("streamed", Math.max(0, Date.now() - tick.ts));
       bars?.offer(tick);
     },
+    ...(studies ? { decorate: (tick: PriceTick) => studies.decorate(tick) } : {}),
     onDemand: (n) => {
       metrics.demandedSymbols.set(n);
       if (!capped) metrics.symbols(n, 0);
@@ -213,6 +232,16 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
   if (backfiller) {
     demand.onChange(({ added }) => {
       for (const symbol of added) void backfiller.request(symbol);
+    });
+  }
+
+  // The studies follow the demand: loaded when a symbol's alerts need them, forgotten when none do.
+  if (studies) {
+    demand.onStudiesChange((symbols) => {
+      for (const symbol of symbols) studies.want(symbol, demand.studiesOf(symbol));
+    });
+    demand.onChange(({ removed }) => {
+      for (const symbol of removed) studies.want(symbol, []);
     });
   }
 
@@ -235,6 +264,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     feedOf: (symbol) => source.feedOf(symbol),
     ...(tuning.now ? { now: tuning.now } : {}),
     ...(deps.barStore ? { bars: deps.barStore } : {}),
+    ...(studies ? { studies } : {}),
     ...(backfiller
       ? {
           onBarsDemand: (symbol: string) =>
@@ -252,6 +282,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     metrics,
     bars,
     backfiller,
+    studies,
     async stop() {
       await subscription.stop();
       await service.stop();

@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { InMemoryBus } from "@tickerbell/bus";
 import { createMetricsRegistry } from "@tickerbell/config";
-import { type BarsResponse, BarsResponseSchema, TOPIC_CATALOG } from "@tickerbell/contracts";
+import {
+  type BarsResponse,
+  BarsResponseSchema,
+  StudiesResponseSchema,
+  TOPIC_CATALOG,
+} from "@tickerbell/contracts";
 import { usSessionAt } from "@tickerbell/rules";
 import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -163,7 +168,8 @@ describe("back-fill of the simulated feed", () => {
     const minutes = await bars(pricing, `/v1/bars/AAPL?from=${NOW - 3 * DAY_MS}&to=${NOW}`);
     expect(minutes.bars.length).toBeGreaterThan(390);
     for (const b of minutes.bars) {
-      expect(usSessionAt(b.t)).toBe("regular");
+      // Regular hours and, thinly traded, the extended ones (as the feed trades them).
+      expect(usSessionAt(b.t)).not.toBeNull();
       expect(b.h).toBeGreaterThanOrEqual(Math.max(b.o, b.c));
       expect(b.l).toBeLessThanOrEqual(Math.min(b.o, b.c));
     }
@@ -174,5 +180,45 @@ describe("back-fill of the simulated feed", () => {
     expect(days.bars.length).toBeGreaterThan(240);
     expect(days.bars.every((b) => usSessionAt(b.t + 15 * 3_600_000) === "regular")).toBe(true);
     expect(days.previousClose).not.toBeNull();
+  });
+
+  it("holds enough of a past for volume, moving-average and RSI alerts on a simulated stock", async () => {
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });
+    const res = await pricing.http.request("/v1/studies/MSFT?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
+    expect(res.status).toBe(200);
+    const body = StudiesResponseSchema.parse(await res.json());
+    expect(body.missing).toEqual([]);
+    expect(Object.keys(body.studies.values ?? {}).sort()).toEqual([
+      "ema200",
+      "rsi14:1d",
+      "rsi14:1h",
+      "sma50",
+    ]);
+    // Ten days of minutes: at least the 5 sessions a volume alert needs; the past trades as the feed does, so
+    // today's volume so far is about the typical one by this time of day.
+    const volume = body.studies.volume;
+    expect(volume?.sessions).toBeGreaterThanOrEqual(5);
+    const ratio = (volume?.today ?? 0) / (volume?.typical ?? 1);
+    expect(ratio).toBeGreaterThan(0.7);
+    expect(ratio).toBeLessThan(1.4);
+  });
+
+  it("a fake Finnhub symbol with a plausible past has every study after its back-fill", async () => {
+    const fake = await fakeFinnhub(true);
+    fake.setHistory("AAPL", { now: NOW, price: 190 });
+    const { pricing } = await start(onFake(fake));
+    const res = await pricing.http.request("/v1/studies/AAPL?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
+    expect(res.status).toBe(200);
+    const body = StudiesResponseSchema.parse(await res.json());
+    expect(body.missing).toEqual([]);
+    expect(Object.keys(body.studies.values ?? {}).sort()).toEqual([
+      "ema200",
+      "rsi14:1d",
+      "rsi14:1h",
+      "sma50",
+    ]);
+    // Ten days, today included, reach back to Monday 25 May: 7 weekday sessions of 10 000 a minute (the fake
+    // skips no holiday); by 11:00 New York 91 minutes of it (09:30 to 10:59, and the 11:00 minute: 90 + 1) = 910 000.
+    expect(body.studies.volume).toEqual({ today: 0, typical: 910_000, sessions: 7 });
   });
 });

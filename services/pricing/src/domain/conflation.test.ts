@@ -108,4 +108,11 @@ describe("TickConflator", () => {
       { v: 1, symbol: "AAPL", price: 105, ts: 3, open: 100, high: 105, low: 90, count: 3, volume: 3 },
     ]);
   });
+
+  it("keeps the newest tick's studies: the values at the window's last price", () => {
+    const conflator = new TickConflator();
+    conflator.add({ ...trade("AAPL", 100, 1), studies: { values: { sma50: 98 } } });
+    conflator.add({ ...trade("AAPL", 101, 2), studies: { values: { sma50: 98.02 } } });
+    expect(conflator.drain()[0]?.studies).toEqual({ values: { sma50: 98.02 } });
+  });
 });

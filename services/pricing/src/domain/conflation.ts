@@ -91,5 +91,7 @@ function toTick(w: Window): PriceTick {
   };
   if (w.hasVolume) tick.volume = w.volume;
   if (w.previousClose !== undefined) tick.previousClose = w.previousClose;
+  // The studies at the window's last price: the newest, as its price is.
+  if (w.last.studies !== undefined) tick.studies = w.last.studies;
   return tick;
 }

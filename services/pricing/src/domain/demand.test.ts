@@ -227,3 +227,41 @@ describe("DemandTracker", () => {
     expect(tracker.symbols()).toEqual(["AAPL"]);
   });
 });
+
+describe("DemandTracker studies", () => {
+  it("names the studies of the snapshot and of active alerts seen since, per symbol, and tells who changed", async () => {
+    const snapshot = new ScriptedSnapshot();
+    snapshot.symbols = ["AAPL"];
+    const source: DemandSnapshotSource = {
+      fetchDemand: async () => ({
+        ...(await snapshot.fetchDemand()),
+        bySymbol: [{ symbol: "AAPL", alerts: 1, nearestAbove: null, nearestBelow: null, studies: ["sma50"] }],
+      }),
+    };
+    const tracker = new DemandTracker(source, silent, {
+      recheckDelayMs: 10_000,
+      urgencyRecheckDelayMs: 10_000,
+    });
+    const told: string[][] = [];
+    tracker.onStudiesChange((symbols) => told.push([...symbols]));
+    await tracker.refresh();
+    expect(tracker.studiesOf("AAPL")).toEqual(["sma50"]);
+    expect(told).toEqual([["AAPL"]]);
+
+    const rsi = { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1h" } as const;
+    tracker.apply(change("s1", "TSLA", "active", undefined, rsi));
+    tracker.apply(change("s2", "TSLA", "active", undefined, { kind: "volume", multiple: 3 }));
+    tracker.apply(change("s3", "TSLA", "active", undefined, rsi));
+    expect(tracker.studiesOf("TSLA")).toEqual(["rsi14:1h", "volume"]);
+    expect(told.slice(1)).toEqual([["TSLA"], ["TSLA"]]);
+    // One of two RSI alerts cancelled: still watched; the other too: gone.
+    tracker.apply(change("s1", "TSLA", "cancelled"));
+    expect(tracker.studiesOf("TSLA")).toEqual(["rsi14:1h", "volume"]);
+    tracker.apply(change("s3", "TSLA", "cancelled"));
+    expect(tracker.studiesOf("TSLA")).toEqual(["volume"]);
+    expect(tracker.symbolsWithStudies().sort()).toEqual(["AAPL", "TSLA"]);
+    // A symbol nobody demands has no studies.
+    expect(tracker.studiesOf("MSFT")).toEqual([]);
+    tracker.stop();
+  });
+});

@@ -1,6 +1,6 @@
 import type { Logger } from "@tickerbell/config";
-import type { AlertChangeEvent, SymbolDemand } from "@tickerbell/contracts";
-import { standingLevels } from "@tickerbell/rules";
+import type { AlertChangeEvent, StudyKey, SymbolDemand } from "@tickerbell/contracts";
+import { standingLevels, studyKeyOf } from "@tickerbell/rules";
 import type { DemandSnapshotSource } from "./ports.ts";
 
 export interface DemandChange {
@@ -49,6 +49,12 @@ export class DemandTracker {
   readonly #versions = new Map<string, number>();
   readonly #versionCap: number;
   #current = new Set<string>();
+  /** The studies the snapshot named per symbol. */
+  #snapshotStudies = new Map<string, readonly StudyKey[]>();
+  /** The study each event-known active alert watches, and how many such alerts watch it per symbol. */
+  readonly #alertStudies = new Map<string, { symbol: string; key: StudyKey }>();
+  readonly #studyCounts = new Map<string, Map<StudyKey, number>>();
+  readonly #studiesListeners = new Set<(symbols: readonly string[]) => void>();
   #recheckTimer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
   #stopped = false;
@@ -80,6 +86,29 @@ export class DemandTracker {
     );
   }
 
+  /**
+   * Called with the symbols whose demanded studies may have changed (after a snapshot: every symbol it or the one
+   * before named studies for; after an event: its symbol when its alert's study came or went).
+   */
+  onStudiesChange(listener: (symbols: readonly string[]) => void): () => void {
+    this.#studiesListeners.add(listener);
+    return () => this.#studiesListeners.delete(listener);
+  }
+
+  /** The studies a demanded symbol's active alerts watch: the snapshot's and those events told of since. */
+  studiesOf(symbol: string): StudyKey[] {
+    if (!this.#current.has(symbol)) return [];
+    const keys = new Set(this.#snapshotStudies.get(symbol) ?? []);
+    for (const key of this.#studyCounts.get(symbol)?.keys() ?? []) keys.add(key);
+    return [...keys].sort();
+  }
+
+  /** Every demanded symbol that needs studies. */
+  symbolsWithStudies(): string[] {
+    const symbols = new Set([...this.#snapshotStudies.keys(), ...this.#studyCounts.keys()]);
+    return [...symbols].filter((s) => this.#current.has(s));
+  }
+
   onChange(listener: DemandListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -98,8 +127,16 @@ export class DemandTracker {
         this.#urgency = new Map(
           demand.bySymbol.map((d) => [d.symbol.toUpperCase(), { ...d, symbol: d.symbol.toUpperCase() }]),
         );
+        const studiesBefore = this.#snapshotStudies;
+        this.#snapshotStudies = new Map(
+          demand.bySymbol
+            .filter((d) => (d.studies?.length ?? 0) > 0)
+            .map((d) => [d.symbol.toUpperCase(), d.studies ?? []]),
+        );
         this.#recompute();
         this.#urgencyChanged();
+        const touched = new Set([...studiesBefore.keys(), ...this.#snapshotStudies.keys()]);
+        if (touched.size > 0) this.#studiesChanged([...touched]);
       } finally {
         this.#refreshing = undefined;
       }
@@ -135,12 +172,47 @@ export class DemandTracker {
       symbolsChanged = this.#countActive(symbol, +1) || symbolsChanged;
     } else this.#activeAlerts.delete(id);
     if (symbolsChanged) this.#recompute();
+    this.#trackStudy(id, symbol, status === "active" ? studyKeyOf(event.alert.condition) : null);
     if (status === "active") {
       this.#tighten(event);
       return;
     }
     // The snapshot may hold the symbol because of this alert: ask again unless an event-known alert keeps it.
     if (this.#snapshot.has(symbol) && !this.#activeCountBySymbol.has(symbol)) this.#scheduleRecheck();
+  }
+
+  /** Records which study (if any) an alert watches now; tells the listeners when a symbol's set changed. */
+  #trackStudy(id: string, symbol: string, key: StudyKey | null): void {
+    const before = this.#alertStudies.get(id);
+    if (before?.key === key && before?.symbol === symbol) return;
+    const changed = new Set<string>();
+    if (before) {
+      this.#alertStudies.delete(id);
+      const counts = this.#studyCounts.get(before.symbol);
+      const left = (counts?.get(before.key) ?? 1) - 1;
+      if (left > 0) counts?.set(before.key, left);
+      else {
+        counts?.delete(before.key);
+        if (counts?.size === 0) this.#studyCounts.delete(before.symbol);
+        changed.add(before.symbol);
+      }
+    }
+    if (key !== null) {
+      this.#alertStudies.set(id, { symbol, key });
+      let counts = this.#studyCounts.get(symbol);
+      if (!counts) {
+        counts = new Map();
+        this.#studyCounts.set(symbol, counts);
+      }
+      const count = (counts.get(key) ?? 0) + 1;
+      counts.set(key, count);
+      if (count === 1) changed.add(symbol);
+    }
+    if (changed.size > 0) this.#studiesChanged([...changed]);
+  }
+
+  #studiesChanged(symbols: readonly string[]): void {
+    for (const listener of this.#studiesListeners) listener(symbols);
   }
 
   /** Adds or removes one active alert of `symbol`; true when the symbol appeared or disappeared. */

@@ -14,6 +14,8 @@ export interface PricingServiceOptions {
   demandRefreshMs?: number;
   /** Every tick the source delivers, before conflation (metrics, price history); must not block. */
   onTick?: (tick: PriceTick) => void;
+  /** What goes out for a tick (the studies its symbol's alerts need, attached); must not block. */
+  decorate?: (tick: PriceTick) => PriceTick;
   onDemand?: (symbols: number) => void;
   /** A capped source's re-ranking of which symbols stream (default every 60 s, and on every demand change). */
   rebalanceMs?: number;
@@ -58,7 +60,7 @@ export class PricingService {
     await source.start((tick) => {
       this.#balancer?.offer(tick);
       this.#o.onTick?.(tick);
-      publisher.offer(tick);
+      publisher.offer(this.#o.decorate ? this.#o.decorate(tick) : tick);
     });
     await this.#loadDemand();
     const refreshMs = this.#o.demandRefreshMs ?? 300_000;

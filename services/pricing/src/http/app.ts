@@ -8,16 +8,19 @@ import {
   FeedsResponseSchema,
   MarketStatusSchema,
   QuoteResponseSchema,
+  StudiesResponseSchema,
+  type StudyKey,
   type SymbolFeed,
   SymbolSchema,
   SymbolSearchResponseSchema,
   YearRangeSchema,
 } from "@tickerbell/contracts";
-import { assetClassOf, sessionAt, yearRangeRefusal } from "@tickerbell/rules";
+import { assetClassOf, parseStudyKey, sessionAt, yearRangeRefusal } from "@tickerbell/rules";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { BarStore, MarketData, MarketStatus } from "../domain/ports.ts";
+import type { StudiesBook } from "../domain/studies.ts";
 import {
   CallBudgetExhaustedError,
   FinnhubNetworkError,
@@ -38,6 +41,8 @@ export interface PricingHttpDeps {
   bars?: BarStore;
   /** Called when bars of a symbol are asked for (a back-fill may start); never awaited for long. */
   onBarsDemand?: (symbol: string) => Promise<void>;
+  /** The studies kept for demanded symbols (and read from the bars for others); absent: /v1/studies answers 503. */
+  studies?: StudiesBook;
   /** Where `marketData`'s 52-week ranges come from, as /v1/range names it (default finnhub). */
   rangeSource?: "finnhub" | "simulated";
 }
@@ -400,6 +405,63 @@ export function createHttpApp(deps: PricingHttpDeps): OpenAPIHono {
     },
   );
 
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/studies/{symbol}",
+      tags: ["price history"],
+      summary:
+        "The symbol's studies now (moving averages, RSI, volume against its typical volume by this time of day), at the latest price",
+      description:
+        "`keys` names the studies, comma-separated: `smaN`/`emaN` (daily moving averages of N sessions, 2-200), " +
+        "`rsiN:1d`/`rsiN:1h` (Wilder's RSI of N daily or hourly bars, 2-50) and `volume` (today's volume so far " +
+        "and the average by the same time of day over the last up-to-20 recorded sessions, at least 5). The " +
+        "forming bar closes at the latest price. A study without enough recorded history is listed in `missing` " +
+        "with how much there is and how much it needs; currency pairs have no volume.",
+      request: {
+        params: z.object({ symbol: SymbolSchema }),
+        query: z.object({
+          keys: z
+            .string()
+            .openapi({ description: "Study keys, comma-separated", example: "sma50,rsi14:1d,volume" }),
+        }),
+      },
+      responses: {
+        200: {
+          description: "The values now, and why any asked for is missing",
+          content: { "application/json": { schema: StudiesResponseSchema } },
+        },
+        400: errorResponse("Not a ticker, or a key that names no study"),
+        404: errorResponse("The market does not know this symbol"),
+        503: errorResponse("Price history is not recorded by this deployment, or the provider is busy"),
+      },
+    }),
+    async (c) => {
+      const { symbol } = c.req.valid("param");
+      const keys = studyKeysOf(c.req.valid("query").keys);
+      const studies = deps.studies;
+      if (!studies) {
+        throw new HttpProblem(
+          503,
+          "history_off",
+          "studies are computed from recorded price history, and this pricing service runs without DATABASE_URL",
+        );
+      }
+      const quote = await marketData.quote(symbol);
+      if (!quote) {
+        throw new HttpProblem(
+          404,
+          "unknown_symbol",
+          `no studies for ${symbol}: the market does not know this symbol`,
+          { symbol },
+        );
+      }
+      // Read after the symbol's back-fill (the book waits for it): a new alert's studies need the whole past.
+      const answer = await studies.read(symbol, keys, quote.price);
+      return c.json({ symbol, ...answer }, 200);
+    },
+  );
+
   app.doc("/openapi.json", OPENAPI_INFO);
   return app;
 }
@@ -424,6 +486,32 @@ async function yearRangeFromBars(
     if (bar.l < low) low = bar.l;
   }
   return high > 0 ? { high52w: high, low52w: low } : null;
+}
+
+/** The study keys of `?keys=`, each checked; a 400 that names every bad one. */
+function studyKeysOf(raw: string): StudyKey[] {
+  const keys = [
+    ...new Set(
+      raw
+        .split(",")
+        .map((k) => k.trim())
+        .filter((k) => k !== ""),
+    ),
+  ];
+  if (keys.length === 0)
+    throw new HttpProblem(
+      400,
+      "validation_failed",
+      "keys: name at least one study, like sma50,rsi14:1d,volume",
+    );
+  if (keys.length > 20)
+    throw new HttpProblem(400, "validation_failed", "keys: at most 20 studies per request");
+  const errors = keys.flatMap((k) => {
+    const spec = parseStudyKey(k);
+    return "error" in spec ? [spec.error] : [];
+  });
+  if (errors.length > 0) throw new HttpProblem(400, "bad_study_key", errors.join("; "), { keys });
+  return keys;
 }
 
 function toProblem(err: unknown): HttpProblem | undefined {

@@ -1,7 +1,15 @@
 import type { PriceTick } from "@tickerbell/contracts";
-import { type AssetClass, assetClassOf, isForexOpen, type UsSession, usSessionAt } from "@tickerbell/rules";
+import {
+  type AssetClass,
+  assetClassOf,
+  isForexOpen,
+  sessionEndsAt,
+  type UsSession,
+  usSessionAt,
+} from "@tickerbell/rules";
 import { SeededRandom, seedFor } from "./prng.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
+import { inSurge, MAX_TRADE_SIZE, SURGE_FACTOR, surgeOf, TRADE_PROBABILITY } from "./volume.ts";
 
 /**
  * Milliseconds of trading in a year, the unit annualised volatility refers to: a stock's regular sessions (252
@@ -14,7 +22,6 @@ const TRADING_YEAR_MS: Record<AssetClass, number> = {
 };
 /** Outside regular hours prices barely move and trade rarely; when the market is closed they do not at all. */
 const EXTENDED_HOURS_VOLATILITY = 0.15;
-const TRADE_PROBABILITY = { regular: 0.85, extended: 0.08 };
 /** After a long stall (a suspended laptop) the walk skips ahead instead of replaying hours of steps. */
 const MAX_CATCH_UP_STEPS = 3_600;
 
@@ -52,6 +59,9 @@ interface Walk {
   volatility: number;
   random: SeededRandom;
   assetClass: AssetClass;
+  /** The trading day the surge below is for ends at this instant; its busy-day surge, if any. */
+  dayEndsAt: number;
+  surge: { fromMinute: number } | null;
 }
 
 /**
@@ -92,6 +102,8 @@ export class SimulatedFeed {
       volatility: known?.volatility ?? 0.35,
       random,
       assetClass: assetClassOf(symbol),
+      dayEndsAt: Number.NEGATIVE_INFINITY,
+      surge: null,
     });
   }
 
@@ -123,8 +135,13 @@ export class SimulatedFeed {
         // Draw both numbers every step so a walk's path does not depend on whether it traded.
         const shock = walk.random.normal();
         const trades = walk.random.next() < probability;
-        const volume = 1 + Math.floor(walk.random.next() * 500);
+        let volume = 1 + Math.floor(walk.random.next() * MAX_TRADE_SIZE);
         if (!trades) continue;
+        if (ts >= walk.dayEndsAt) {
+          walk.dayEndsAt = sessionEndsAt(walk.state.symbol, ts);
+          walk.surge = surgeOf(this.#seed, walk.state.symbol, ts);
+        }
+        if (inSurge(walk.state.symbol, walk.surge, ts)) volume *= SURGE_FACTOR;
         const s = walk.state;
         const vol = walk.volatility * sigma;
         s.price = Math.max(

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
+import { type CandleHistoryOptions, candleHistory } from "./candle-history.ts";
 
 export interface FakeQuote {
   /** Current price. */
@@ -299,6 +300,16 @@ export class FakeFinnhub {
       `${symbol} ${resolution}`,
       [...candles].sort((a, b) => a.t - b.t),
     );
+  }
+
+  /**
+   * Gives a symbol a plausible past as candles (daily for a year, minutes of the last 10 sessions, with volume):
+   * enough for a back-fill to give volume, moving-average and RSI alerts their studies.
+   */
+  setHistory(symbol: string, options: CandleHistoryOptions): void {
+    const { daily, minutes } = candleHistory(options);
+    this.setCandles(symbol, "D", daily);
+    this.setCandles(symbol, "1", minutes);
   }
 
   /** Grants or takes away the key's access to `/stock/candle` (without it: 403, as on the free plan). */

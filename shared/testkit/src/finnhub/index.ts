@@ -1,1 +1,2 @@
+export * from "./candle-history.ts";
 export * from "./fake-finnhub.ts";
