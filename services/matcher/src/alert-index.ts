@@ -16,6 +16,11 @@
 //              they cannot fire: TrailingBooks used only for their peak merges (never armed there)
 //   sessionEnds session high/low alerts keyed by when their trading day ends: the first tick at or after it
 //              starts their running extreme again at its own high (low), once per alert and trading day
+//   studies    volume and indicator alerts, one StudyGroup per study key (`volume`, `sma50`, `rsi14:1d`): every
+//              alert in a group reads the same value from the tick, so each group orders its armed alerts by
+//              level (RSI) or multiple (volume) - a moving average's all share one level, the average itself -
+//              and keeps its cooling ones keyed by when they may fire again. Groups are read only on ticks that
+//              carry their study (a tick without it changes none of their alerts), outside the price gates.
 // and the symbol keeps one min-heap of expiry times. A tick with nothing to do looks at the top of each heap.
 // Alert data lives in typed arrays indexed by slot (struct of arrays) to keep a million alerts small.
 //
@@ -30,7 +35,8 @@
 //         a percent `move` alert hit on both sides fires once, on the upper side;
 //      d. alerts waiting for the band re-arm if the window reached it; they can fire from the next tick on;
 //      e. new high/low alerts: a session whose day ended starts again at this tick (before b, so it cannot fire
-//         on it), armed ones beyond their extreme fire (in c), cooling ones' extremes follow H (L) last.
+//         on it), armed ones beyond their extreme fire (in c), cooling ones' extremes follow H (L) last;
+//      f. study groups whose value the tick carries: cooldowns that ended, firing, band re-arms (as b to d).
 //   3. events are returned expirations first, then firings, each sorted by alertId.
 // After firing, a one-shot alert leaves the index; a repeating one moves to generation + 1 and cools down.
 
@@ -39,6 +45,7 @@ import {
   type AlertCondition,
   type AlertPhase,
   type AlertRuntimeState,
+  type TickStudies,
   triggerIdOf,
 } from "@tickerbell/contracts";
 import {
@@ -50,11 +57,16 @@ import {
   isRegularHours,
   type MinuteExtremes,
   phaseAfterCooldown,
+  rearmBandLevel,
+  repeatAllowedAt,
+  rsiRearmLevel,
   ruleOf,
   runtimeStateOf,
   sessionEndsAt,
+  studyKeyOf,
   trailingPercentFactor,
   upFactor,
+  volumeReached,
   windowLowerLevel,
   windowUpperLevel,
 } from "@tickerbell/rules";
@@ -62,7 +74,7 @@ import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
 import { SymbolWindows, type WindowReading } from "./symbol-windows.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
-import type { Expiration, Firing, MatchEvent, TickInput } from "./types.ts";
+import type { Expiration, Firing, FiringStudy, MatchEvent, TickInput } from "./types.ts";
 
 // Condition codes (one byte per alert).
 const ABOVE = 0;
@@ -80,6 +92,12 @@ const WINDOW_DOWN = 11;
 const WINDOW_MOVE = 12;
 const NEW_HIGH = 13;
 const NEW_LOW = 14;
+const VOLUME = 15;
+const AVERAGE_ABOVE = 16;
+const AVERAGE_BELOW = 17;
+const AVERAGE_CROSS = 18;
+const RSI_ABOVE = 19;
+const RSI_BELOW = 20;
 
 // Phases (one byte per alert).
 const FREE = 0;
@@ -93,6 +111,15 @@ const FLAG_REGULAR_HOURS = 1;
 const FLAG_BASIS_CLOSE = 2;
 /** A new high/low alert over today's session (else the 52 weeks). */
 const FLAG_SESSION = 4;
+/** A moving average that is exponential (else simple). */
+const FLAG_EMA = 8;
+/** An RSI of hourly bars (else daily). */
+const FLAG_HOURLY = 16;
+
+// A moving-average cross's watched side (one byte per alert): which side the next firing comes from.
+const WATCH_NONE = 0;
+const WATCH_UPPER = 1;
+const WATCH_LOWER = 2;
 
 const NONE = Number.NaN;
 /** A window group's side with no armed alert (its `upTop`/`downTop`); -1 there means "look at the heap again". */
@@ -126,9 +153,15 @@ function codeOf(condition: AlertCondition): number {
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
     case "volume":
+      return VOLUME;
     case "average":
+      return condition.direction === "above"
+        ? AVERAGE_ABOVE
+        : condition.direction === "below"
+          ? AVERAGE_BELOW
+          : AVERAGE_CROSS;
     case "rsi":
-      throw new Error("volume and indicator alerts cannot be set yet");
+      return condition.direction === "above" ? RSI_ABOVE : RSI_BELOW;
   }
 }
 
@@ -147,14 +180,37 @@ function paramOf(condition: AlertCondition): number {
     case "earnings":
       throw new Error("earnings alerts have no level and are never indexed");
     case "volume":
+      return condition.multiple;
     case "average":
+      return condition.period;
     case "rsi":
-      throw new Error("volume and indicator alerts cannot be set yet");
+      return condition.level;
   }
 }
 
-function conditionOf(code: number, param: number, flags: number, windowSeconds: number): AlertCondition {
+/** `period`: a window alert's length in seconds, an RSI's bars (the average's is its param). */
+function conditionOf(code: number, param: number, flags: number, period: number): AlertCondition {
   switch (code) {
+    case VOLUME:
+      return { kind: "volume", multiple: param };
+    case AVERAGE_ABOVE:
+    case AVERAGE_BELOW:
+    case AVERAGE_CROSS:
+      return {
+        kind: "average",
+        average: flags & FLAG_EMA ? "ema" : "sma",
+        period: param,
+        direction: code === AVERAGE_ABOVE ? "above" : code === AVERAGE_BELOW ? "below" : "cross",
+      };
+    case RSI_ABOVE:
+    case RSI_BELOW:
+      return {
+        kind: "rsi",
+        direction: code === RSI_ABOVE ? "above" : "below",
+        level: param,
+        period,
+        interval: flags & FLAG_HOURLY ? "1h" : "1d",
+      };
     case NEW_HIGH:
     case NEW_LOW:
       return {
@@ -169,7 +225,7 @@ function conditionOf(code: number, param: number, flags: number, windowSeconds: 
         kind: "window",
         direction: code === WINDOW_UP ? "up" : code === WINDOW_DOWN ? "down" : "move",
         percent: param,
-        windowSeconds,
+        windowSeconds: period,
       };
     case ABOVE:
       return { kind: "price", direction: "above", target: param };
@@ -208,6 +264,42 @@ function isWindow(code: number): boolean {
 
 function isNewExtreme(code: number): boolean {
   return code === NEW_HIGH || code === NEW_LOW;
+}
+
+function isStudy(code: number): boolean {
+  return code >= VOLUME && code <= RSI_BELOW;
+}
+
+/** Study alerts that wait for a band after their cooldown: moving-average above/below and RSI. */
+function studyWaitsForBand(code: number): boolean {
+  return code === AVERAGE_ABOVE || code === AVERAGE_BELOW || code === RSI_ABOVE || code === RSI_BELOW;
+}
+
+/** Study alerts that fire upward (the value rises to them); `below` ones fire downward, a cross on its side. */
+function firesUpward(code: number): boolean {
+  return code === VOLUME || code === AVERAGE_ABOVE || code === RSI_ABOVE;
+}
+
+/** The key an armed study alert waits under in its group's `up` (`down`) heap: see StudyGroup. */
+function studyFireKey(code: number, param: number): number {
+  if (code === VOLUME || code === RSI_ABOVE) return param;
+  if (code === RSI_BELOW) return -param;
+  return 0;
+}
+
+/** The key an awaiting study alert waits under in its group's rearm heap: see StudyGroup. */
+function studyBandKey(code: number, param: number): number {
+  if (code === RSI_ABOVE) return -rsiRearmLevel("above", param);
+  if (code === RSI_BELOW) return rsiRearmLevel("below", param);
+  return 0;
+}
+
+function watchCode(watch: AlertRuntimeState["watch"]): number {
+  return watch === "upper" ? WATCH_UPPER : watch === "lower" ? WATCH_LOWER : WATCH_NONE;
+}
+
+function watchName(code: number): "upper" | "lower" | null {
+  return code === WATCH_UPPER ? "upper" : code === WATCH_LOWER ? "lower" : null;
 }
 
 function isMirrored(code: number): boolean {
@@ -272,6 +364,42 @@ class WindowGroup implements WindowReading {
   }
 }
 
+/**
+ * Volume and indicator alerts reading one study in one book. Every alert here reads the same value from a tick,
+ * so each heap's top says whether any of its alerts is due (entries slot*2 fire upward, slot*2+1 downward):
+ *   up        armed alerts fired by a rising value: volume keyed by multiple (fire while today >= multiple x
+ *             typical), RSI above keyed by level (while level <= RSI), moving average above and a cross watching
+ *             upper all keyed 0 (all fire when the tick's high reaches the average)
+ *   down      the same downward: RSI below keyed by -level, average below and a cross watching lower keyed 0
+ *             (a cross with no side known is in both)
+ *   rearmDown awaiting `above` alerts: RSI keyed by -(level - 5) (re-arm while the RSI is at or below it),
+ *             averages keyed 0 (all re-arm when the low reaches the average less the hysteresis band)
+ *   rearmUp   awaiting `below` alerts, mirrored
+ *   cooldown  cooling alerts keyed by when they may fire again (a volume alert not before its next trading day)
+ */
+class StudyGroup {
+  readonly id: number;
+  readonly key: string;
+  readonly up: IndexedMinHeap;
+  readonly down: IndexedMinHeap;
+  readonly rearmDown: IndexedMinHeap;
+  readonly rearmUp: IndexedMinHeap;
+  readonly cooldown: IndexedMinHeap;
+  /** An RSI (else a moving average or volume, by its key). */
+  readonly rsi: boolean;
+
+  constructor(id: number, key: string, levels: PositionTable, cooldowns: PositionTable) {
+    this.id = id;
+    this.key = key;
+    this.rsi = key.startsWith("rsi");
+    this.up = new IndexedMinHeap(levels);
+    this.down = new IndexedMinHeap(levels);
+    this.rearmDown = new IndexedMinHeap(levels);
+    this.rearmUp = new IndexedMinHeap(levels);
+    this.cooldown = new IndexedMinHeap(cooldowns);
+  }
+}
+
 class Book {
   readonly id: number;
   readonly entry: SymbolEntry;
@@ -292,6 +420,9 @@ class Book {
   highTracker: TrailingBook | null = null;
   lowTracker: TrailingBook | null = null;
   sessionEnds: IndexedMinHeap | null = null;
+  /** Volume and indicator alerts by study key (few per symbol: each is looked at on every tick carrying it). */
+  readonly studies = new Map<string, StudyGroup>();
+  readonly studyGroups: StudyGroup[] = [];
   /**
    * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
    * first extreme read leaves its window), with low at or above windowLowFloor and high at or below
@@ -369,6 +500,13 @@ export class AlertIndex {
   #extreme: Float64Array;
   /** Session high/low alerts: since when their running extreme holds (epoch ms; NaN: from the next tick). */
   #extremeSince: Float64Array;
+  /** RSI alerts: the bars the RSI spans (a window alert's length is in #windowSeconds). */
+  #period: Int32Array;
+  /** Moving-average crosses: the side the next firing comes from (WATCH_*). */
+  #watch: Uint8Array;
+  /** Study alerts: their StudyGroup (in #studyGroups). */
+  #groupOf: Int32Array;
+  readonly #studyGroups: StudyGroup[] = [];
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
@@ -407,6 +545,9 @@ export class AlertIndex {
     this.#windowSeconds = new Int32Array(capacity);
     this.#extreme = new Float64Array(capacity);
     this.#extremeSince = new Float64Array(capacity);
+    this.#period = new Int32Array(capacity);
+    this.#watch = new Uint8Array(capacity);
+    this.#groupOf = new Int32Array(capacity);
     this.#levelPositions = new PositionTable(capacity * 2);
     this.#cooldownPositions = new PositionTable(capacity);
     this.#expiryPositions = new PositionTable(capacity);
@@ -532,6 +673,14 @@ export class AlertIndex {
         // Out of hours the trade still enters the history: what it may have moved is read again in hours.
         regular.windowGatesStale = true;
       }
+    }
+    // f. volume and indicator alerts, on ticks that carry studies (apart from the price gates: their levels move)
+    const studies = tick.studies;
+    if (studies !== undefined) {
+      if (allHours !== null && allHours.studyGroups.length > 0)
+        fired = this.#matchStudies(allHours, tick, studies, high, low, fired);
+      if (regular !== null && regular.studyGroups.length > 0 && this.#regularHours(ts))
+        fired = this.#matchStudies(regular, tick, studies, high, low, fired);
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -807,6 +956,127 @@ export class AlertIndex {
     return fired;
   }
 
+  /**
+   * Volume and indicator alerts: each group whose study the tick carries ends its cooldowns, fires its armed
+   * alerts the value reached, then re-arms its awaiting ones back across their band (they fire from the next tick
+   * on), the order of the rule book's stepAlert. A group whose study the tick lacks is left as it is.
+   */
+  #matchStudies(
+    book: Book,
+    tick: TickInput,
+    studies: TickStudies,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    const ts = tick.ts;
+    for (const group of book.studyGroups) {
+      const volume = group.key === "volume" ? studies.volume : undefined;
+      const value = group.key === "volume" ? volume?.today : studies.values?.[group.key];
+      if (value === undefined) continue;
+      this.#touched = true;
+      const study: FiringStudy =
+        volume === undefined ? { key: group.key, value } : { key: group.key, value, typical: volume.typical };
+      const cooldown = group.cooldown;
+      while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
+      const { up, down, rearmDown, rearmUp } = group;
+      if (volume !== undefined) {
+        while (up.size > 0 && volumeReached(up.peekKey(), volume)) {
+          const slot = up.pop() >> 1;
+          const level = this.#param[slot]! * volume.typical;
+          fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
+        }
+        continue;
+      }
+      if (group.rsi) {
+        while (up.peekKey() <= value) {
+          const slot = up.pop() >> 1;
+          fired = this.#fire(book, slot, "upper", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+        }
+        while (down.peekKey() <= -value) {
+          const slot = down.pop() >> 1;
+          fired = this.#fire(book, slot, "lower", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+        }
+        while (rearmDown.peekKey() <= -value) this.#placeStudy(group, rearmDown.pop() >> 1);
+        while (rearmUp.peekKey() <= value) this.#placeStudy(group, rearmUp.pop() >> 1);
+        continue;
+      }
+      // A moving average: every alert of a heap shares its level, the average at this tick.
+      if (high >= value) {
+        while (up.size > 0) {
+          const slot = up.pop() >> 1;
+          // A cross with no side known watched both: it fires once, upward.
+          if (down.has(slot * 2 + 1)) down.remove(slot * 2 + 1);
+          fired = this.#fire(book, slot, "upper", value, high, tick, NONE, fired, study);
+        }
+      }
+      if (low <= value) {
+        while (down.size > 0) {
+          const slot = down.pop() >> 1;
+          // A cross with no side known that the high did not reach: it fires downward, once.
+          if (up.has(slot * 2)) up.remove(slot * 2);
+          fired = this.#fire(book, slot, "lower", value, low, tick, NONE, fired, study);
+        }
+      }
+      if (rearmDown.size > 0 && low <= rearmBandLevel("above", value))
+        while (rearmDown.size > 0) this.#placeStudy(group, rearmDown.pop() >> 1);
+      if (rearmUp.size > 0 && high >= rearmBandLevel("below", value))
+        while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
+    }
+    return fired;
+  }
+
+  /** A study alert's cooldown ended: above/below ones wait for their band, the others are armed. */
+  #endStudyCooldown(group: StudyGroup, slot: number): void {
+    const code = this.#code[slot]!;
+    if (studyWaitsForBand(code)) this.#placeStudyAwaiting(group, slot);
+    else this.#placeStudy(group, slot);
+  }
+
+  /** Arms a study alert in its group (see StudyGroup for the keys). */
+  #placeStudy(group: StudyGroup, slot: number): void {
+    const code = this.#code[slot]!;
+    this.#phase[slot] = ARMED;
+    if (code === AVERAGE_CROSS) {
+      const watch = this.#watch[slot];
+      if (watch !== WATCH_LOWER) group.up.push(slot * 2, 0);
+      if (watch !== WATCH_UPPER) group.down.push(slot * 2 + 1, 0);
+    } else if (firesUpward(code)) group.up.push(slot * 2, studyFireKey(code, this.#param[slot]!));
+    else group.down.push(slot * 2 + 1, studyFireKey(code, this.#param[slot]!));
+  }
+
+  #placeStudyAwaiting(group: StudyGroup, slot: number): void {
+    const code = this.#code[slot]!;
+    this.#phase[slot] = AWAITING_BAND;
+    const key = studyBandKey(code, this.#param[slot]!);
+    if (firesUpward(code)) group.rearmDown.push(slot * 2 + 1, key);
+    else group.rearmUp.push(slot * 2, key);
+  }
+
+  #unplaceStudy(slot: number): void {
+    const group = this.#studyGroups[this.#groupOf[slot]!]!;
+    const phase = this.#phase[slot];
+    if (phase === COOLING) group.cooldown.remove(slot);
+    else if (phase === ARMED) {
+      if (group.up.has(slot * 2)) group.up.remove(slot * 2);
+      if (group.down.has(slot * 2 + 1)) group.down.remove(slot * 2 + 1);
+    } else {
+      if (group.rearmDown.has(slot * 2 + 1)) group.rearmDown.remove(slot * 2 + 1);
+      if (group.rearmUp.has(slot * 2)) group.rearmUp.remove(slot * 2);
+    }
+  }
+
+  #studyGroup(book: Book, key: string): StudyGroup {
+    let group = book.studies.get(key);
+    if (!group) {
+      group = new StudyGroup(this.#studyGroups.length, key, this.#levelPositions, this.#cooldownPositions);
+      this.#studyGroups.push(group);
+      book.studies.set(key, group);
+      book.studyGroups.push(group);
+    }
+    return group;
+  }
+
   #refreshGates(book: Book): void {
     let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
     let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
@@ -844,6 +1114,7 @@ export class AlertIndex {
     tick: TickInput,
     extreme: number,
     fired: Firing[] | null,
+    study: FiringStudy | null = null,
   ): Firing[] {
     const code = this.#code[slot]!;
     const alertId = readUuid(this.#idWords, slot * 4);
@@ -868,6 +1139,7 @@ export class AlertIndex {
       next: null,
       ts: tick.ts,
     };
+    if (study !== null) firing.study = study;
     const out = fired ?? [];
     out.push(firing);
     if (!repeating) {
@@ -876,24 +1148,22 @@ export class AlertIndex {
     }
     // The rule book decides the next state; the index only stores it.
     const nullable = (x: number) => (Number.isNaN(x) ? null : x);
-    const next = afterFiring(
-      this.#ruleOfSlot(slot),
-      {
-        generation,
-        phase: "armed",
-        referencePrice: this.#reference[slot]!,
-        upper: nullable(this.#upperLevel[slot]!),
-        lower: nullable(this.#lowerLevel[slot]!),
-        extreme: isTrailing(code) || isNewExtreme(code) ? nullable(extreme) : null,
-        lastFiredAt: nullable(this.#firedAt[slot]!),
-        lastFirePrice: nullable(this.#firedPrice[slot]!),
-      },
-      side,
-      price,
-      tick.ts,
-    );
+    const rule = this.#ruleOfSlot(slot);
+    const allowedAt = repeatAllowedAt(rule, tick.ts);
+    const before: AlertRuntimeState = {
+      generation,
+      phase: "armed",
+      referencePrice: this.#reference[slot]!,
+      upper: nullable(this.#upperLevel[slot]!),
+      lower: nullable(this.#lowerLevel[slot]!),
+      extreme: isTrailing(code) || isNewExtreme(code) ? nullable(extreme) : null,
+      lastFiredAt: nullable(this.#firedAt[slot]!),
+      lastFirePrice: nullable(this.#firedPrice[slot]!),
+    };
+    if (code === AVERAGE_CROSS) before.watch = watchName(this.#watch[slot]!);
+    const next = afterFiring(rule, before, side, price, tick.ts);
     firing.next = {
-      cooldownEndsAt: tick.ts + this.#cooldownSeconds[slot]! * 1000,
+      cooldownEndsAt: allowedAt,
       upper: next.upper,
       lower: next.lower,
       extreme: next.extreme,
@@ -903,6 +1173,12 @@ export class AlertIndex {
     this.#firedAt[slot] = tick.ts;
     this.#firedPrice[slot] = price;
     this.#reference[slot] = next.referencePrice;
+    if (isStudy(code)) {
+      // Cools in its group, which is read only on ticks carrying its study.
+      if (code === AVERAGE_CROSS) this.#watch[slot] = watchCode(next.watch);
+      this.#studyGroups[this.#groupOf[slot]!]!.cooldown.push(slot, allowedAt);
+      return out;
+    }
     if (isTrailing(code)) {
       const restart = next.extreme ?? price;
       this.#trailingBook(book, code).insert(
@@ -955,11 +1231,15 @@ export class AlertIndex {
     this.#code[slot] = code;
     this.#param[slot] = param;
     this.#windowSeconds[slot] = alert.condition.kind === "window" ? alert.condition.windowSeconds : 0;
+    this.#period[slot] = alert.condition.kind === "rsi" ? alert.condition.period : 0;
+    this.#watch[slot] = code === AVERAGE_CROSS ? watchCode(state.watch) : WATCH_NONE;
     const session = alert.condition.kind === "extreme" && alert.condition.span === "session";
     this.#flags[slot] =
       (alert.regularHoursOnly ? FLAG_REGULAR_HOURS : 0) |
       (alert.condition.kind === "percent" && alert.condition.basis === "close" ? FLAG_BASIS_CLOSE : 0) |
-      (session ? FLAG_SESSION : 0);
+      (session ? FLAG_SESSION : 0) |
+      (alert.condition.kind === "average" && alert.condition.average === "ema" ? FLAG_EMA : 0) |
+      (alert.condition.kind === "rsi" && alert.condition.interval === "1h" ? FLAG_HOURLY : 0);
     this.#cooldownSeconds[slot] = cooldownMs === null ? 0 : cooldownMs / 1000;
     this.#expiresAt[slot] = expiresAt ?? NONE;
     this.#generation[slot] = state.generation;
@@ -988,10 +1268,23 @@ export class AlertIndex {
       );
     }
     const phase = state.phase === "armed" ? ARMED : state.phase === "cooling" ? COOLING : AWAITING_BAND;
-    if (phase === AWAITING_BAND && code !== ABOVE && code !== BELOW) {
+    if (phase === AWAITING_BAND && code !== ABOVE && code !== BELOW && !studyWaitsForBand(code)) {
       throw new Error(`alert ${alert.id}: only repeating above/below alerts wait for the hysteresis band`);
     }
     this.#phase[slot] = phase;
+    if (isStudy(code)) {
+      const group = this.#studyGroup(book, studyKeyOf(alert.condition)!);
+      this.#groupOf[slot] = group.id;
+      if (phase === ARMED) this.#placeStudy(group, slot);
+      else if (phase === AWAITING_BAND) this.#placeStudyAwaiting(group, slot);
+      else {
+        if (cooldownMs === null || state.lastFiredAt === null) {
+          throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
+        }
+        group.cooldown.push(slot, repeatAllowedAt(rule, state.lastFiredAt));
+      }
+      return;
+    }
     if (isTrailing(code)) {
       const extreme = state.extreme ?? state.referencePrice;
       this.#trailingBook(book, code).insert(
@@ -1073,7 +1366,9 @@ export class AlertIndex {
   }
 
   #conditionOf(slot: number): AlertCondition {
-    return conditionOf(this.#code[slot]!, this.#param[slot]!, this.#flags[slot]!, this.#windowSeconds[slot]!);
+    const code = this.#code[slot]!;
+    const period = isWindow(code) ? this.#windowSeconds[slot]! : this.#period[slot]!;
+    return conditionOf(code, this.#param[slot]!, this.#flags[slot]!, period);
   }
 
   #ruleOfSlot(slot: number): AlertRule {
@@ -1093,7 +1388,8 @@ export class AlertIndex {
     const book = this.#books[this.#bookOf[slot]!]!;
     const code = this.#code[slot]!;
     const phase = this.#phase[slot]!;
-    if (!fromFiring) {
+    if (!fromFiring && isStudy(code)) this.#unplaceStudy(slot);
+    else if (!fromFiring) {
       if (phase === COOLING) book.cooldown!.remove(slot);
       if (isTrailing(code)) {
         this.#trailingBook(book, code).remove(slot, phase === ARMED);
@@ -1147,6 +1443,7 @@ export class AlertIndex {
       lastFirePrice: nullable(this.#firedPrice[slot]!),
     };
     if (this.#flags[slot]! & FLAG_SESSION) state.extremeSince = nullable(this.#extremeSince[slot]!);
+    if (code === AVERAGE_CROSS) state.watch = watchName(this.#watch[slot]!);
     return state;
   }
 
@@ -1244,6 +1541,9 @@ export class AlertIndex {
     this.#windowSeconds = grow32(this.#windowSeconds, capacity);
     this.#extreme = grow64(this.#extreme, capacity);
     this.#extremeSince = grow64(this.#extremeSince, capacity);
+    this.#period = grow32(this.#period, capacity);
+    this.#watch = grow8(this.#watch, capacity);
+    this.#groupOf = grow32(this.#groupOf, capacity);
     this.#levelPositions.ensure(capacity * 2);
     this.#cooldownPositions.ensure(capacity);
     this.#expiryPositions.ensure(capacity);

@@ -1,4 +1,11 @@
-import type { AlertCondition } from "@tickerbell/contracts";
+import type { AlertCondition, StudyKey, TickStudies } from "@tickerbell/contracts";
+
+/** Volume and indicator alerts: the study value that made it fire (today's volume with the typical one). */
+export interface FiringStudy {
+  key: StudyKey;
+  value: number;
+  typical?: number;
+}
 
 export interface Firing {
   type: "fired";
@@ -26,6 +33,8 @@ export interface Firing {
   next: FiringNext | null;
   /** Tick time, epoch ms. */
   ts: number;
+  /** Volume and indicator alerts: the study value that made it fire. */
+  study?: FiringStudy;
 }
 
 export interface FiringNext {
@@ -54,4 +63,6 @@ export interface TickInput {
   ts: number;
   high?: number | undefined;
   low?: number | undefined;
+  /** The symbol's studies at this tick (volume and indicator alerts read them). */
+  studies?: TickStudies | undefined;
 }

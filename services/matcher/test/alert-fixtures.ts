@@ -1,6 +1,6 @@
 // Builds alert records the way the alert service stores them, for tests and the benchmark.
 
-import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import type { Alert, AlertCondition, TickStudies } from "@tickerbell/contracts";
 import { planAlert } from "@tickerbell/rules";
 
 export interface AlertSpec {
@@ -15,6 +15,8 @@ export interface AlertSpec {
   generation?: number;
   /** Epoch ms the alert was created at (default 2026-01-01): where a session high/low's day starts. */
   createdAt?: number;
+  /** The studies the bot read when the alert was set (where a moving-average cross starts watching from). */
+  studies?: TickStudies;
 }
 
 const EPOCH = "2026-01-01T00:00:00.000Z";
@@ -25,6 +27,13 @@ export function thresholdsFor(condition: AlertCondition, reference: number): Ale
   // Fixtures may set levels the creation check would refuse (already met); their levels are still the plan's.
   if (plan.ok) return plan.baseline.thresholds;
   return (plan.details.thresholds as Alert["thresholds"] | undefined) ?? { upper: null, lower: null };
+}
+
+/** A moving-average cross's first side, as the alert service stores it from the plan (null: not known). */
+function watchFor(spec: AlertSpec): Pick<Alert, "watch"> {
+  if (spec.condition.kind !== "average" || spec.condition.direction !== "cross") return {};
+  const plan = planAlert(spec.condition, { last: spec.referencePrice, studies: spec.studies });
+  return { watch: plan.ok ? (plan.baseline.watch ?? null) : null };
 }
 
 /** Record fields that matching ignores (spread so the fixture keeps compiling while the contract grows). */
@@ -42,6 +51,7 @@ export function makeAlert(spec: AlertSpec): Alert {
     // Trailing alerts start from the last price, new highs/lows from a range the fixtures put at it.
     extreme:
       spec.condition.kind === "trailing" || spec.condition.kind === "extreme" ? spec.referencePrice : null,
+    ...watchFor(spec),
     status: "active",
     generation: spec.generation ?? 0,
     version: 1,

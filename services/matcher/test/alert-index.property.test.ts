@@ -1,8 +1,10 @@
 // The index must produce exactly the firings of the naive reference, in the same order, for random alert sets
 // (all kinds and directions, earnings alerts that never fire on a price, repeat with cooldown, expiry, regular-hours-only) on random price paths with
-// conflated ticks, alerts added and removed along the way, and restarts from exported state.
+// conflated ticks, alerts added and removed along the way, and restarts from exported state. Ticks carry random
+// studies (moving averages near the price, RSIs, today's volume against its typical), each key sometimes absent,
+// for volume, moving-average and RSI alerts.
 
-import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import type { Alert, AlertCondition, TickStudies } from "@tickerbell/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AlertIndex } from "../src/alert-index.ts";
@@ -65,6 +67,32 @@ const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.one
       () =>
         ({ kind: "extreme", side, span }) as AlertCondition,
   ),
+  fc
+    .double({ min: 1.2, max: 4, noNaN: true })
+    .map(
+      (multiple) => () => ({ kind: "volume", multiple: Math.round(multiple * 100) / 100 }) as AlertCondition,
+    ),
+  fc
+    .record({
+      average: fc.constantFrom(["sma", 50] as const, ["ema", 20] as const),
+      direction: fc.constantFrom("above", "below", "cross"),
+    })
+    .map(
+      ({ average, direction }) =>
+        () =>
+          ({ kind: "average", average: average[0], period: average[1], direction }) as AlertCondition,
+    ),
+  fc
+    .record({
+      study: fc.constantFrom([14, "1d"] as const, [7, "1h"] as const),
+      direction: fc.constantFrom("above", "below"),
+      level: fc.integer({ min: 15, max: 85 }),
+    })
+    .map(
+      ({ study, direction, level }) =>
+        () =>
+          ({ kind: "rsi", direction, level, period: study[0], interval: study[1] }) as AlertCondition,
+    ),
   // Earnings alerts share the symbols but no price fires them: they must not disturb the others.
   fc.constant(() => ({ kind: "earnings" }) as AlertCondition),
 );
@@ -87,6 +115,17 @@ const stepArb = fc.oneof(
       symbol: fc.nat(SYMBOLS.length - 1),
       dtMs: fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.integer({ min: 0, max: 12 * 3600_000 })),
       move: fc.double({ min: -0.012, max: 0.012, noNaN: true }),
+      // Each study sometimes absent: an alert reading it is then left as it is.
+      studies: fc.option(
+        fc.record({
+          sma50: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
+          ema20: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
+          rsiDaily: fc.option(fc.double({ min: 5, max: 95, noNaN: true }), { freq: 4 }),
+          rsiHourly: fc.option(fc.double({ min: 5, max: 95, noNaN: true }), { freq: 4 }),
+          volume: fc.option(fc.double({ min: 0, max: 6, noNaN: true }), { freq: 4 }),
+        }),
+        { freq: 5 },
+      ),
       conflated: fc.option(
         fc.record({
           up: fc.double({ min: 0, max: 0.02, noNaN: true }),
@@ -101,7 +140,37 @@ const stepArb = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const) }) },
 );
 
-const stats = { runs: 0, fired: 0, steps: 0, windowFired: 0, extremeFired: 0, extremeRefired: 0 };
+const stats = {
+  runs: 0,
+  fired: 0,
+  steps: 0,
+  windowFired: 0,
+  extremeFired: 0,
+  extremeRefired: 0,
+  studyFired: { volume: 0, average: 0, rsi: 0 },
+  studyRefired: { volume: 0, average: 0, rsi: 0 },
+};
+
+type StudyDraw = {
+  sma50: number | null;
+  ema20: number | null;
+  rsiDaily: number | null;
+  rsiHourly: number | null;
+  volume: number | null;
+};
+
+/** A tick's studies from a draw: averages a little off the price, RSIs as drawn, volume a ratio of 1,000. */
+function studiesOf(draw: StudyDraw, price: number): TickStudies {
+  const values: Record<string, number> = {};
+  if (draw.sma50 !== null) values.sma50 = price * (1 + draw.sma50);
+  if (draw.ema20 !== null) values.ema20 = price * (1 + draw.ema20);
+  if (draw.rsiDaily !== null) values["rsi14:1d"] = draw.rsiDaily;
+  if (draw.rsiHourly !== null) values["rsi7:1h"] = draw.rsiHourly;
+  return {
+    values,
+    ...(draw.volume === null ? {} : { volume: { today: draw.volume * 1000, typical: 1000, sessions: 20 } }),
+  };
+}
 interface Shape {
   symbols: number;
   maxAlerts: number;
@@ -116,6 +185,7 @@ function checkAgainstReference(shape: Shape): void {
       fc.array(stepArb, { minLength: 1, maxLength: shape.maxSteps, size: "max" }),
       (initial, steps) => {
         const prices = SYMBOLS.map(() => 100);
+        const lastStudies: (TickStudies | undefined)[] = SYMBOLS.map(() => undefined);
         let now = START;
         let index = new AlertIndex();
         const reference = new ReferenceMatcher();
@@ -134,6 +204,7 @@ function checkAgainstReference(shape: Shape): void {
             expiresAt: draft.expiresInMs === null ? null : now + draft.expiresInMs,
             regularHoursOnly: draft.regularHoursOnly,
             createdAt: now,
+            ...(lastStudies[s] === undefined ? {} : { studies: lastStudies[s] }),
           });
           alerts.set(alert.id, alert);
           index.upsert(alert);
@@ -166,6 +237,10 @@ function checkAgainstReference(shape: Shape): void {
             const last = prices[s]! * (1 + step.move);
             prices[s] = last;
             const tick: TickInput = { symbol: SYMBOLS[s]!, price: last, ts: now };
+            if (step.studies) {
+              tick.studies = studiesOf(step.studies, last);
+              lastStudies[s] = tick.studies;
+            }
             if (step.conflated) {
               tick.high = last * (1 + step.conflated.up);
               tick.low = last * (1 - step.conflated.down);
@@ -178,7 +253,13 @@ function checkAgainstReference(shape: Shape): void {
               (e) => e.type === "fired" && e.condition.kind === "window",
             ).length;
             for (const e of expected) {
-              if (e.type !== "fired" || e.condition.kind !== "extreme") continue;
+              if (e.type !== "fired") continue;
+              const kind = e.condition.kind;
+              if (kind === "volume" || kind === "average" || kind === "rsi") {
+                stats.studyFired[kind]++;
+                if (e.firedBefore) stats.studyRefired[kind]++;
+              }
+              if (e.condition.kind !== "extreme") continue;
               stats.extremeFired++;
               if (e.firedBefore) stats.extremeRefired++;
             }
@@ -192,7 +273,12 @@ function checkAgainstReference(shape: Shape): void {
         return true;
       },
     ),
-    { numRuns: shape.numRuns },
+    // PROP_SEED and PROP_NO_SHRINK=1 replay a failure quickly (shrinking a long path takes minutes).
+    {
+      numRuns: shape.numRuns,
+      endOnFailure: process.env.PROP_NO_SHRINK === "1",
+      ...(process.env.PROP_SEED ? { seed: Number(process.env.PROP_SEED) } : {}),
+    },
   );
 }
 
@@ -209,5 +295,10 @@ describe("AlertIndex against the naive reference", () => {
     // New highs and lows fire, and repeating ones fire again after their cooldown.
     expect(stats.extremeFired).toBeGreaterThan(200);
     expect(stats.extremeRefired).toBeGreaterThan(50);
+    // Volume, moving-average and RSI alerts fire, and repeating ones fire again (a volume one on a later day).
+    for (const kind of ["volume", "average", "rsi"] as const) {
+      expect(stats.studyFired[kind]).toBeGreaterThan(100);
+      expect(stats.studyRefired[kind]).toBeGreaterThan(20);
+    }
   });
 });

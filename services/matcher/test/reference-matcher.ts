@@ -8,6 +8,7 @@ import {
   consistentState,
   isRegularHours,
   MinuteHistory,
+  repeatAllowedAt,
   ruleOf,
   runtimeStateOf,
   type StepResult,
@@ -139,11 +140,12 @@ export function firingOf(
       result.next === null || rule.cooldownMs === null
         ? null
         : {
-            cooldownEndsAt: tick.ts + rule.cooldownMs,
+            cooldownEndsAt: repeatAllowedAt(rule, tick.ts),
             upper: result.next.upper,
             lower: result.next.lower,
             extreme: result.next.extreme,
           },
     ts: tick.ts,
+    ...(hit.study === undefined ? {} : { study: hit.study }),
   };
 }

@@ -60,6 +60,8 @@ export const AlertEntity = defineEntity({
     extreme: p.double().runtimeType("number").$type<number>().nullable(),
     /** Session high/low alerts: since when the running extreme holds (see AlertSchema.extremeSince). */
     extremeSince: p.datetime().nullable(),
+    /** Moving-average cross alerts: the side the next firing comes from (see AlertSchema.watch). */
+    watch: p.string().$type<"upper" | "lower">().nullable(),
     status: p.string().$type<AlertStatus>(),
     generation: p.integer(),
     version: p.integer(),

@@ -117,6 +117,8 @@ export class MikroRuntimeRepository implements RuntimeRepository {
             extreme: fields.extreme,
             // A state that keeps no session (every kind but session highs/lows) leaves none behind.
             extremeSince: fields.extremeSince ? new Date(fields.extremeSince) : null,
+            // Likewise a side watched: only moving-average crosses keep one.
+            watch: fields.watch ?? null,
             lastTriggeredAt: fields.lastTriggeredAt === null ? null : new Date(fields.lastTriggeredAt),
             lastTriggerPrice: fields.lastTriggerPrice,
             stateAsOfTick: event.asOfTick,
@@ -131,7 +133,7 @@ export class MikroRuntimeRepository implements RuntimeRepository {
               set status = r.status, version = r.version, updated_at = r.updated_at,
                   generation = r.generation, phase = r.phase, reference_price = r.reference_price,
                   threshold_upper = r.threshold_upper, threshold_lower = r.threshold_lower, extreme = r.extreme,
-                  extreme_since = r.extreme_since,
+                  extreme_since = r.extreme_since, watch = r.watch,
                   last_triggered_at = r.last_triggered_at, last_trigger_price = r.last_trigger_price,
                   state_as_of_tick = r.state_as_of_tick, runtime_offset = r.runtime_offset
              from jsonb_populate_recordset(null::alerts, ?::jsonb) as r

@@ -151,6 +151,8 @@ export function rebased(
     ...(baseline.extremeSince != null || alert.extremeSince != null
       ? { extremeSince: extremeSinceOf(baseline) }
       : {}),
+    // Set for a moving-average cross (the side price is not on); cleared when an edit leaves one.
+    ...(baseline.watch !== undefined || alert.watch != null ? { watch: baseline.watch ?? null } : {}),
     phase: "armed",
     generation: alert.generation + 1,
     levelsRevision: (alert.levelsRevision ?? 0) + 1,

@@ -115,6 +115,7 @@ export class AlertService {
       thresholds: baseline.thresholds,
       extreme: baseline.extreme,
       ...(baseline.extremeSince == null ? {} : { extremeSince: extremeSinceOf(baseline) }),
+      ...(baseline.watch === undefined ? {} : { watch: baseline.watch }),
       status: "active",
       generation: 0,
       version: 1,

@@ -20,6 +20,7 @@ import { Migration20261208000000TwinsPerDestination } from "./Migration202612080
 import { Migration20261209000000TwinLookupByPlace } from "./Migration20261209000000_twin_lookup_by_place.ts";
 import { Migration20261210000000WindowHistories } from "./Migration20261210000000_window_histories.ts";
 import { Migration20261211200000NewHighs } from "./Migration20261211200000_new_highs.ts";
+import { Migration20261212000000Studies } from "./Migration20261212000000_studies.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -51,4 +52,5 @@ export const migrationsList = [
   { name: "Migration20261209000000_twin_lookup_by_place", class: Migration20261209000000TwinLookupByPlace },
   { name: "Migration20261210000000_window_histories", class: Migration20261210000000WindowHistories },
   { name: "Migration20261211200000_new_highs", class: Migration20261211200000NewHighs },
+  { name: "Migration20261212000000_studies", class: Migration20261212000000Studies },
 ];

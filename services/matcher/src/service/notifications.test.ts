@@ -50,6 +50,42 @@ describe("notifications", () => {
     });
   });
 
+  it("names the study value a volume or indicator alert fired on", () => {
+    const volume = makeAlert({
+      id: "0f8fad5b-d9cb-469f-a165-708677289510",
+      symbol: "AAPL",
+      condition: { kind: "volume", multiple: 3 },
+      referencePrice: 190,
+      cooldownSeconds: 3600,
+    });
+    const firing: Firing = {
+      type: "fired",
+      alertId: volume.id,
+      symbol: "AAPL",
+      generation: 0,
+      triggerId: `${volume.id}:0`,
+      condition: volume.condition,
+      side: "upper",
+      // 3 x 1,200,000 typical
+      level: 3_600_000,
+      price: 191,
+      tickPrice: 191,
+      referencePrice: 190,
+      extreme: null,
+      firedBefore: false,
+      repeating: true,
+      next: { cooldownEndsAt: Date.parse("2026-03-03T05:00:00Z"), upper: null, lower: null, extreme: null },
+      ts: Date.parse("2026-03-02T15:00:00Z"),
+      study: { key: "volume", value: 3_700_000, typical: 1_200_000 },
+    };
+    expect(NotificationSchema.parse(firingNotification(firing, volume))).toMatchObject({
+      study: { key: "volume", value: 3_700_000, typical: 1_200_000 },
+      rearm: { at: "2026-03-03T05:00:00.000Z", band: null },
+    });
+    const { study: _, ...priceOnly } = firing;
+    expect(firingNotification(priceOnly, volume)).not.toHaveProperty("study");
+  });
+
   it("carries the move since the reference and the crossing price of a firing", () => {
     const firing: Firing = {
       type: "fired",

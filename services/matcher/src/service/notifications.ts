@@ -60,6 +60,7 @@ export function firingNotification(firing: Firing, alert: AlertRecipient): Notif
             band: bandLevelOf(firing.condition),
             extreme: firing.next.extreme,
           },
+    ...(firing.study === undefined ? {} : { study: firing.study }),
     ...urgency(alert),
   };
 }

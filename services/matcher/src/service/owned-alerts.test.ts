@@ -184,6 +184,9 @@ describe("OwnedAlerts", () => {
       { ...base, lastFirePrice: null },
       { ...base, extremeSince: T0 },
       { ...base, extremeSince: T0 + 86_400_000 },
+      // A moving-average cross that fired and now watches the other side differs only here.
+      { ...base, watch: "upper" },
+      { ...base, watch: "lower" },
     ];
     expect(fingerprintOf({ ...base })).toBe(fingerprintOf(base));
     const prints = new Set([base, ...variants].map(fingerprintOf));

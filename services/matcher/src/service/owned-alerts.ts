@@ -422,7 +422,7 @@ function byJoinTick(a: Joining, b: Joining): number {
 }
 
 const PHASE_CODES: Record<AlertRuntimeState["phase"], number> = { armed: 1, cooling: 2, awaitingBand: 3 };
-const fingerprintScratch = new Float64Array(9);
+const fingerprintScratch = new Float64Array(10);
 const fingerprintWords = new Uint32Array(fingerprintScratch.buffer);
 
 /**
@@ -443,6 +443,8 @@ export function fingerprintOf(state: AlertRuntimeState | null): number {
   f[7] = state.lastFirePrice ?? -1;
   // A session high/low that started its day again at the same price differs only here.
   f[8] = state.extremeSince ?? -1;
+  // A moving-average cross that fired (and so watches the other side) may differ from before only here.
+  f[9] = state.watch === "upper" ? 1 : state.watch === "lower" ? 2 : -1;
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
   for (const word of fingerprintWords) {
