@@ -145,4 +145,18 @@ describe("the pricing client's studies", () => {
     );
     expect(await world.direct.listAlerts(user, { status: "open" })).toEqual([]);
   });
+
+  it("behind the bot: the confirmation says the study the pricing service computed", async () => {
+    const user = "studies-pricing-b";
+    // sma3 = 35 / 3 = 11.67 with price 10 below it; rsi3:1d at 10 (Wilder, changes +1 +1 +2 -1 then -2 live):
+    // gain 16/27, loss 24/27, RSI = 100 * 16 / 40 = 40.
+    expect((await world.say(user, "/alert STU crosses sma 3")).text.split("\n")[0]).toBe(
+      "✅ Alert set: STU crosses its 3-day SMA (now $11.67, price $10.00 below it)",
+    );
+    expect((await world.say(user, "/alert STU rsi 3 below 30")).text.split("\n")[0]).toBe(
+      "✅ Alert set: STU daily RSI(3) below 30 (now 40.0)",
+    );
+    const alerts = await world.direct.listAlerts(user, { status: "open" });
+    expect(alerts.find((a) => a.condition.kind === "average")).toMatchObject({ watch: "upper" });
+  });
 });
