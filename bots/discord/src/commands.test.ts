@@ -4,7 +4,7 @@ import { helpText, requestFromSlash, SLASH_COMMANDS, slashExample, windowChoices
 const now = new Date("2026-11-24T15:00:00Z");
 
 describe("SLASH_COMMANDS", () => {
-  it("declares /alert with its twelve subcommands and value as a string option read by the core grammar", () => {
+  it("declares /alert with its fifteen subcommands and value as a string option read by the core grammar", () => {
     const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
     const subcommands = (alert?.options ?? []).map((o) => o.name);
     expect(subcommands).toEqual([
@@ -12,6 +12,9 @@ describe("SLASH_COMMANDS", () => {
       "percent",
       "move",
       "new",
+      "volume",
+      "average",
+      "rsi",
       "trailing",
       "earnings",
       "list",
@@ -35,6 +38,157 @@ describe("SLASH_COMMANDS", () => {
       ["channel", 7, false],
       ["mention", 8, false],
     ]);
+  });
+});
+
+/** Characters Discord counts against a command's 8,000: names, descriptions and choices' names and values. */
+function discordSize(option: {
+  name: string;
+  description?: string | undefined;
+  options?: unknown[] | undefined;
+  choices?: Array<{ name: string; value: unknown }> | undefined;
+}): number {
+  let size = option.name.length + (option.description?.length ?? 0);
+  for (const choice of option.choices ?? []) size += choice.name.length + String(choice.value).length;
+  for (const child of option.options ?? []) size += discordSize(child as typeof option);
+  return size;
+}
+
+describe("Discord's limits", () => {
+  it("every command fits 8,000 characters, 25 options a level, 100 characters a description", () => {
+    const walk = (option: { description?: string | undefined; options?: unknown[] | undefined }) => {
+      expect(option.description?.length ?? 0).toBeLessThanOrEqual(100);
+      expect(option.options?.length ?? 0).toBeLessThanOrEqual(25);
+      for (const child of option.options ?? []) walk(child as typeof option);
+    };
+    for (const command of SLASH_COMMANDS) {
+      expect(discordSize(command), command.name).toBeLessThanOrEqual(8000);
+      walk(command);
+    }
+  });
+});
+
+const optionsOf = (subcommand: string) => {
+  const alert = SLASH_COMMANDS.find((c) => c.name === "alert");
+  const sub = alert?.options?.find((o) => o.name === subcommand);
+  return (sub && "options" in sub ? (sub.options ?? []) : []) as Array<{
+    name: string;
+    type: number;
+    required?: boolean;
+    choices?: Array<{ name: string; value: string }>;
+  }>;
+};
+
+describe("/alert volume, /alert average and /alert rsi", () => {
+  const request = (subcommand: string, options: Record<string, string | boolean>) =>
+    requestFromSlash({ command: "alert", subcommand, options }, now);
+
+  it("declare their values as strings the core grammar reads, the fixed sets as choices, then every option", () => {
+    expect(
+      optionsOf("volume")
+        .map((o) => [o.name, o.type, o.required ?? false])
+        .slice(0, 3),
+    ).toEqual([
+      ["ticker", 3, true],
+      ["multiple", 3, true],
+      ["repeat", 3, false],
+    ]);
+    expect(
+      optionsOf("average")
+        .map((o) => [o.name, o.required ?? false])
+        .slice(0, 5),
+    ).toEqual([
+      ["ticker", true],
+      ["average", true],
+      ["period", true],
+      ["direction", true],
+      ["repeat", false],
+    ]);
+    expect(
+      optionsOf("average")
+        .find((o) => o.name === "direction")
+        ?.choices?.map((c) => c.value),
+    ).toEqual(["above", "below", "crosses"]);
+    expect(
+      optionsOf("rsi")
+        .map((o) => [o.name, o.required ?? false])
+        .slice(0, 6),
+    ).toEqual([
+      ["ticker", true],
+      ["direction", true],
+      ["level", true],
+      ["interval", true],
+      ["period", false],
+      ["repeat", false],
+    ]);
+    expect(optionsOf("rsi").find((o) => o.name === "interval")?.choices).toEqual([
+      { name: "daily", value: "daily" },
+      { name: "hourly", value: "hourly" },
+    ]);
+    for (const sub of ["volume", "average", "rsi"])
+      expect(optionsOf(sub).map((o) => o.name)).toEqual(
+        expect.arrayContaining(["note", "expires", "urgent", "channel", "mention"]),
+      );
+  });
+
+  it("build the same alerts as the typed grammar", () => {
+    expect(request("volume", { ticker: "aapl", multiple: "3", repeat: "1h" })).toMatchObject({
+      kind: "command",
+      command: {
+        name: "alert",
+        symbol: "AAPL",
+        condition: { kind: "volume", multiple: 3 },
+        repeat: { cooldownSeconds: 3600 },
+      },
+    });
+    expect(
+      request("average", { ticker: "AAPL", average: "sma", period: "50", direction: "crosses" }),
+    ).toMatchObject({
+      command: { condition: { kind: "average", average: "sma", period: 50, direction: "cross" } },
+    });
+    expect(
+      request("rsi", { ticker: "AAPL", direction: "above", level: "80", interval: "hourly", period: "7" }),
+    ).toMatchObject({
+      command: { condition: { kind: "rsi", direction: "above", level: 80, period: 7, interval: "1h" } },
+    });
+    expect(
+      request("rsi", { ticker: "AAPL", direction: "below", level: "30", interval: "daily" }),
+    ).toMatchObject({
+      command: { condition: { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" } },
+    });
+  });
+
+  it("refuse numbers out of range with the reason", () => {
+    expect(request("volume", { ticker: "AAPL", multiple: "1" })).toMatchObject({
+      kind: "refused",
+      error: { message: /more than 1x/ },
+    });
+    expect(
+      request("average", { ticker: "AAPL", average: "ema", period: "500", direction: "above" }),
+    ).toMatchObject({ kind: "refused", error: { message: /at most 200 sessions/ } });
+    expect(
+      request("rsi", { ticker: "AAPL", direction: "below", level: "100", interval: "daily" }),
+    ).toMatchObject({
+      kind: "refused",
+      error: { message: /between 0 and 100/ },
+    });
+    expect(request("volume", { ticker: "OANDA:EUR_USD", multiple: "3" })).toMatchObject({
+      kind: "refused",
+      error: { message: /no traded volume/ },
+    });
+  });
+
+  it("show a typed example as the slash command that does the same", () => {
+    expect(slashExample("/alert AAPL volume 3x")).toBe("/alert volume ticker:AAPL multiple:3");
+    expect(slashExample("/alert AAPL crosses sma 50 repeat 1d")).toBe(
+      "/alert average ticker:AAPL average:sma period:50 direction:crosses repeat:1d",
+    );
+    expect(slashExample("/alert AAPL rsi below 30")).toBe(
+      "/alert rsi ticker:AAPL direction:below level:30 interval:daily",
+    );
+    expect(slashExample("/alert AAPL rsi 7 1h above 80")).toBe(
+      "/alert rsi ticker:AAPL direction:above level:80 interval:hourly period:7",
+    );
   });
 });
 
@@ -341,6 +495,10 @@ describe("helpText", () => {
     expect(text.length).toBeLessThanOrEqual(2000);
     expect(helpText("alert").length).toBeLessThanOrEqual(2000);
     expect(helpText("alert")).toContain("`/alert move ticker:AAPL percent:3 within:1h`");
+    for (const sub of ["volume", "average", "rsi"]) {
+      expect(text).toContain(`/alert ${sub}`);
+      expect(helpText("alert")).toContain(`\`/alert ${sub} ticker:AAPL`);
+    }
     expect(text).toContain("/alert move");
     expect(helpText("watchlist")).not.toContain("/alert price");
   });

@@ -8,7 +8,7 @@ import {
   parseCommand,
   readWindow,
 } from "@tickerbell/bot-core";
-import { MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
+import { DEFAULT_RSI_PERIOD, MAX_WEBHOOK_URL_LENGTH } from "@tickerbell/contracts";
 import {
   ChannelType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
@@ -55,6 +55,13 @@ function alertOptions(
         .addChoices(...choices(...conditions)),
     )
     .addStringOption((o) => o.setName("value").setDescription(valueHelp).setRequired(true));
+}
+
+/** The stock an alert watches, completed as it is typed. */
+function tickerOption(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
+  return sub.addStringOption((o) =>
+    o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+  );
 }
 
 function alertExtras(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
@@ -214,6 +221,83 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
+        tickerOption(
+          sub.setName("volume").setDescription("Today's volume a multiple of the usual by this time of day"),
+        ).addStringOption((o) =>
+          o
+            .setName("multiple")
+            .setDescription("How many times the usual volume, e.g. 3 (more than 1, at most 100)")
+            .setRequired(true),
+        ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
+        tickerOption(
+          sub.setName("average").setDescription("Price above, below or across its daily moving average"),
+        )
+          .addStringOption((o) =>
+            o
+              .setName("average")
+              .setDescription("Simple (sma) or exponential (ema)")
+              .setRequired(true)
+              .addChoices(...choices("sma", "ema")),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("period")
+              .setDescription("The sessions it spans, e.g. 50 or 200 (2 to 200)")
+              .setRequired(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("direction")
+              .setDescription(
+                "Above: reaching it from below; below: from above; crosses: either, from where it is",
+              )
+              .setRequired(true)
+              .addChoices(...choices("above", "below", "crosses")),
+          ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
+        tickerOption(
+          sub.setName("rsi").setDescription("The RSI (daily or hourly bars) above or below a level"),
+        )
+          .addStringOption((o) =>
+            o
+              .setName("direction")
+              .setDescription("Above (overbought, e.g. 70) or below (oversold, e.g. 30)")
+              .setRequired(true)
+              .addChoices(...choices("above", "below")),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("level")
+              .setDescription("The RSI level, e.g. 30 or 70 (between 0 and 100)")
+              .setRequired(true),
+          )
+          .addStringOption((o) =>
+            o
+              .setName("interval")
+              .setDescription("Daily or hourly bars")
+              .setRequired(true)
+              .addChoices(...choices("daily", "hourly")),
+          )
+          .addStringOption((o) =>
+            o.setName("period").setDescription("The bars it spans: 14 unless you say (2 to 50)"),
+          ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
         alertOptions(
           sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
           ["down", "up"],
@@ -286,7 +370,7 @@ const alert = new SlashCommandBuilder()
           o
             .setName("level")
             .setDescription(
-              "New level: 210 (same direction), above 210, 5%, down 3% from close, within 4h, trail 8%",
+              "New level: 210 (same direction), above 210, 5%, within 4h, trail 8%, 4x (volume), rsi below 25",
             ),
         )
         .addStringOption((o) =>
@@ -589,6 +673,29 @@ export function requestFromSlash(invocation: SlashInvocation, now: Date): SlashR
           args,
         ),
       );
+    case "alert volume":
+    case "alert average":
+    case "alert rsi":
+      return fromResult(
+        alertCommandFromOptions(
+          {
+            kind: subcommand as "volume" | "average" | "rsi",
+            symbol: text(options.ticker),
+            multiple: text(options.multiple),
+            average: text(options.average),
+            period: text(options.period),
+            direction: text(options.direction),
+            level: text(options.level),
+            interval: text(options.interval),
+            repeat: text(options.repeat),
+            expires: text(options.expires),
+            note: text(options.note),
+            regularHoursOnly: options["regular-hours-only"] === true,
+            urgent: options.urgent === true,
+          },
+          args,
+        ),
+      );
     case "alert earnings":
       return fromResult(
         alertCommandFromOptions(
@@ -703,6 +810,21 @@ export function slashExample(typed: string): string {
           `direction:${c.direction === "move" ? "either" : c.direction}`,
         );
       }
+      if (c.kind === "volume") parts.push(`multiple:${c.multiple}`);
+      if (c.kind === "average")
+        parts.push(
+          `average:${c.average}`,
+          `period:${c.period}`,
+          `direction:${c.direction === "cross" ? "crosses" : c.direction}`,
+        );
+      if (c.kind === "rsi") {
+        parts.push(
+          `direction:${c.direction}`,
+          `level:${c.level}`,
+          `interval:${c.interval === "1h" ? "hourly" : "daily"}`,
+        );
+        if (c.period !== DEFAULT_RSI_PERIOD) parts.push(`period:${c.period}`);
+      }
       if (c.kind === "price") parts.push(`condition:${c.direction}`, `value:${c.target}`);
       if (c.kind === "percent") {
         parts.push(`condition:${c.direction}`, `value:${c.percent}`);
@@ -816,29 +938,39 @@ export function windowChoices(typed: string): Array<{ name: string; value: strin
   return [USUAL_WINDOWS.find((w) => w.value === value) ?? { name: spelledWindow(read.value), value }];
 }
 
+/** The subcommands that set an alert, one per kind. */
+const ALERT_KINDS: ReadonlySet<string> = new Set(
+  ["price", "percent", "move", "new", "volume", "average", "rsi", "trailing", "earnings"].map(
+    (k) => `alert ${k}`,
+  ),
+);
+
 /** Help written in slash commands, from the declarations themselves. */
 export function helpText(topic: string | null): string {
   if (topic === "import") {
     return [
       "**/export** `format:csv` or `format:json` — your open alerts and watchlist as a file",
       "**/import** `file:` — attach a file /export made (or one you wrote): up to 1 MB and 500 lines; the reply says for each line whether it was created, a duplicate of one you have, or refused and why",
-      "CSV columns: `type,symbol,condition,repeat,expires,note,rth,urgent,status` — type `alert` or `watch`; condition as in a typed alert (`above 200`, `down 3% from close`, `trail up $5`); repeat a cooldown like `1h` (empty: once); expires a date, date-time or `7d`; rth and urgent `yes` or empty; status `active` or `paused`",
+      "CSV columns: `type,symbol,condition,repeat,expires,note,rth,urgent,status` — type `alert` or `watch`; condition as in a typed alert (`above 200`, `down 3% from close`, `trail up $5`, `volume 3x`, `crosses sma 50`, `rsi below 30`); repeat a cooldown like `1h` (empty: once); expires a date, date-time or `7d`; rth and urgent `yes` or empty; status `active` or `paused`",
     ].join("\n");
   }
   if (topic === "alert") {
     return [
-      "**/alert** — price, percent, move-within-a-window, trailing or earnings alerts",
+      "**/alert** — every kind of alert",
       "`/alert price ticker:AAPL condition:above value:200` — above, below, or cross a level",
       "`/alert percent ticker:TSLA condition:down value:3 basis:close` — a move in percent (from the last price, or today's move from the previous close)",
-      "`/alert move ticker:AAPL percent:3 within:1h` — a move within a window (5m to 1d): `direction:up` from the window's low, `direction:down` from its high, either way unless you pick; with `repeat` it fires again after the cooldown whenever the move holds",
+      "`/alert move ticker:AAPL percent:3 within:1h` — a move within a window (5m to 1d): `direction:up` from its low, `down` from its high, either unless you pick",
+      "`/alert new ticker:AAPL side:high` — a new high (low) of today, or of the 52 weeks with `range:52 weeks`",
+      "`/alert volume ticker:AAPL multiple:3` — today's volume 3× the usual by this time of day (at most once a trading day)",
+      "`/alert average ticker:AAPL average:sma period:50 direction:crosses` — price through its 50-day SMA (or EMA, 2 to 200 days)",
+      "`/alert rsi ticker:AAPL direction:below level:30 interval:daily` — the RSI(14) below (above) a level; `period:7` for another",
       "`/alert trailing ticker:NVDA condition:down value:8%` — a trailing stop (8% or $5 from the peak)",
-      "`/alert new ticker:AAPL side:high` — a new high (low) of today, or of the 52 weeks with `range:52 weeks`: the first trade beyond the high (low) so far",
-      "`/alert earnings ticker:AAPL` — a message the evening before each earnings release and when results are due",
+      "`/alert earnings ticker:AAPL` — the evening before each earnings release and when results are due",
       "Options on every alert: `repeat:1h` (re-arm after a cooldown), `expires:7d` or `expires:2026-12-31`, `note:text`, `regular-hours-only:True`, `urgent:True` (notifies even in quiet hours)",
-      "`/alert list`, `/alert pause`, `/alert resume`, `/alert remove` — pick the alert from the list Discord shows; `alert:all` (or a ticker, `alert:AAPL`) acts on all of them, and removing several asks first",
+      "`/alert list`, `pause`, `resume`, `remove` — pick the alert from the list Discord shows; `alert:all` (or `alert:AAPL`) acts on all of them, and removing several asks first",
       "`/alert edit alert:2 level:above 210` — change an alert in place: `level` (210 keeps the direction), `note` (`-` removes it), `repeat` (`off` to fire once), `expires` (`never`), `regular-hours-only`, `urgent`",
       "`/alert history` — your alerts' last firings, with price and time",
-      "In a server: `channel:#alerts` posts the alert there instead of your DMs (`mention:@Role` pings a role); `/alert list channel:#alerts` and the other subcommands with `channel:` act on that channel's alerts. Needs Manage Channels there, or the role set with `/settings alert-role`",
+      "In a server: `channel:#alerts` posts the alert there (`mention:@Role` pings a role), and `channel:` on the other subcommands acts on that channel's alerts. Needs Manage Channels there, or the `/settings alert-role` role",
     ].join("\n");
   }
   const lines: string[] = ["**Tickerbell commands**"];
@@ -846,7 +978,14 @@ export function helpText(topic: string | null): string {
     if (topic !== null && command.name !== topic) continue;
     const subcommands = (command.options ?? []).filter((o) => o.type === 1);
     if (subcommands.length === 0) lines.push(`\`/${command.name}\` — ${command.description}`);
-    for (const sub of subcommands) lines.push(`\`/${command.name} ${sub.name}\` — ${sub.description}`);
+    // The kinds of alert share one line: /help topic:alert says each.
+    const kinds = subcommands.filter((sub) => ALERT_KINDS.has(`${command.name} ${sub.name}`));
+    if (kinds.length > 0)
+      lines.push(
+        `${kinds.map((sub) => `\`/${command.name} ${sub.name}\``).join(" · ")} — set an alert of that kind (\`/help topic:alert\`)`,
+      );
+    for (const sub of subcommands)
+      if (!kinds.includes(sub)) lines.push(`\`/${command.name} ${sub.name}\` — ${sub.description}`);
   }
   if (topic === null) lines.push("", "`/help topic:alert` for every kind of alert.");
   return lines.join("\n");

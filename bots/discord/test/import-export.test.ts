@@ -150,7 +150,7 @@ describe("/export and /import on Discord", () => {
     const answer = await importFile(user, "evil.csv", Buffer.from(lines.join("\n")));
     expect(answer.content.split("\n").slice(0, 4)).toEqual([
       "**Imported**: 1 created, 0 duplicates, 61 refused",
-      `✗ line 2: refused — I don't understand the condition "=cmd|'". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, or earnings.`,
+      `✗ line 2: refused — I don't understand the condition "=cmd|'". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, volume 3x, crosses sma 50, rsi below 30, or earnings.`,
       "✅ line 3: created — AAPL down 50% from the price when set",
       "✗ line 4: refused — I don't know the ticker ZZZZQ",
     ]);

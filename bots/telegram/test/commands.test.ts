@@ -23,7 +23,7 @@ describe("the Telegram bot, driven through real chat updates", () => {
     const registered = world.telegram.commands();
     expect(registered.map((c) => c.command)).toEqual(COMMAND_HELP.map((c) => c.name));
     expect(registered.find((c) => c.command === "alert")?.description).toMatch(
-      /price, percent, move-within-a-window \(up 3% within 1h\), new high or low \(new high, 52w low\), trailing or earnings/,
+      /price, percent, move-within-a-window \(up 3% within 1h\), new high or low \(new high, 52w low\), volume \(volume 3x\), moving-average \(crosses sma 50\), RSI \(rsi below 30\), trailing or earnings/,
     );
   });
 
@@ -69,6 +69,10 @@ describe("the Telegram bot, driven through real chat updates", () => {
     );
     expect(alert.text).toContain("moves 3% within 1h");
     expect(alert.text).toContain("Windows from 5m to 1d (24h), in whole minutes");
+    expect(alert.text).toContain(
+      "volume 3x · crosses sma 50 · above ema 200 · rsi below 30 · rsi 7 1h above 80",
+    );
+    expect(alert.text).toContain("/alert NVDA rsi 7 1h above 80");
   });
 
   it("sets a move within a window, lists it as typed, and /edit changes its window or its percentage", async () => {

@@ -188,7 +188,7 @@ describe("hostile files on Telegram", () => {
     const answer = await sendFile(eve, { filename: "evil.csv", data: Buffer.from(file), caption: "/import" });
     expect(answer.text?.split("\n")).toEqual([
       "Imported: 2 created, 0 duplicates, 2 refused",
-      `✗ line 2: refused — I don't understand the condition "=cmd|'". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, or earnings.`,
+      `✗ line 2: refused — I don't understand the condition "=cmd|'". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, volume 3x, crosses sma 50, rsi below 30, or earnings.`,
       `✗ line 3: refused — "@SUM(1+1)" is not a ticker; tickers look like AAPL, BRK.B or $TSLA`,
       "✅ line 4: created — AAPL down 50% from the price when set",
       "✅ line 5: created — AAPL above $900,000.00",

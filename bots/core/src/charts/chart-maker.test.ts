@@ -93,6 +93,50 @@ describe("notificationAlert", () => {
     expect(fixed?.reference).toBeUndefined();
   });
 
+  it("marks a moving-average alert at the average, and an RSI or volume alert (whose level is no price) at the trade", () => {
+    const average = notificationAlert({
+      ...fired,
+      condition: { kind: "average", average: "sma", period: 50, direction: "cross" },
+      side: "lower",
+      level: 103.1,
+      price: 102.9,
+      referencePrice: 106,
+      extreme: null,
+      study: { key: "sma50", value: 103.1 },
+    });
+    expect(average).toEqual({
+      level: { price: 103.1, label: "50-day SMA 103.1" },
+      trigger: { at: NOW - 5 * MINUTE, price: 102.9 },
+    });
+    // The RSI's level is 30 and the volume's 4 million: neither belongs on a price axis.
+    const rsi = notificationAlert({
+      ...fired,
+      condition: { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" },
+      side: "lower",
+      level: 30,
+      price: 102.9,
+      referencePrice: 106,
+      extreme: null,
+      study: { key: "rsi14:1d", value: 29.43 },
+    });
+    expect(rsi).toEqual({
+      level: { price: 102.9, label: "daily RSI(14) 29.4" },
+      trigger: { at: NOW - 5 * MINUTE, price: 102.9 },
+    });
+    const volume = notificationAlert({
+      ...fired,
+      condition: { kind: "volume", multiple: 3 },
+      side: "upper",
+      level: 4_050_000,
+      price: 102.9,
+      referencePrice: 106,
+      extreme: null,
+      study: { key: "volume", value: 4_200_000, typical: 1_350_000 },
+    });
+    expect(volume?.level).toEqual({ price: 102.9, label: "volume 3.1× the usual" });
+    expect(volume?.reference).toBeUndefined();
+  });
+
   it("marks a move within a window from the window's low (a rise) or high (a fall), as a trough or a peak", () => {
     const window = { kind: "window" as const, direction: "move" as const, percent: 3, windowSeconds: 3600 };
     const rise = notificationAlert({

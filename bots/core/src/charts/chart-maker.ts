@@ -13,6 +13,7 @@ import {
 import { envInt } from "@tickerbell/config";
 import type { Alert, BarResolution, BarsResponse, Notification } from "@tickerbell/contracts";
 import { z } from "zod";
+import { averageName, describeCondition, formatMultiple, formatRsi, rsiName } from "../format/format.ts";
 
 /** Recorded bars, from the pricing service (the PricingClient). */
 export interface BarsLookup {
@@ -113,13 +114,15 @@ export function notificationAlert(notification: Notification): ChartAlert | null
   if (notification.type !== "triggered" || notification.earnings !== undefined) return null;
   const at = Date.parse(notification.firedAt);
   if (!Number.isFinite(at) || !(notification.price > 0)) return null;
+  const { condition } = notification;
+  const studied = studyLevel(notification);
+  if (studied !== null) return { level: studied, trigger: { at, price: notification.price } };
   const level = notification.level ?? notification.price;
   const upper = notification.side === undefined ? notification.price >= level : notification.side === "upper";
   const alert: ChartAlert = {
     level: { price: level, label: `${upper ? "above" : "below"} ${level}` },
     trigger: { at, price: notification.price },
   };
-  const { condition } = notification;
   if (condition.kind === "trailing" && (notification.extreme ?? 0) > 0) {
     alert.reference = {
       kind: condition.direction === "down" ? "peak" : "trough",
@@ -134,6 +137,28 @@ export function notificationAlert(notification: Notification): ChartAlert | null
     };
   }
   return alert;
+}
+
+/**
+ * A volume or indicator alert's line: a moving average's value where it fired (a price); the RSI or the volume
+ * labelled at the trade, since their levels (30, 4 million shares) are not prices. Null for the other kinds.
+ */
+function studyLevel(notification: Notification): ChartAlert["level"] | null {
+  const { condition, study, price } = notification;
+  if (condition.kind === "average") {
+    const value = study?.value ?? notification.level ?? price;
+    return { price: value, label: `${averageName(condition)} ${value}` };
+  }
+  if (condition.kind === "rsi")
+    return {
+      price,
+      label: study ? `${rsiName(condition)} ${formatRsi(study.value)}` : describeCondition(condition),
+    };
+  if (condition.kind === "volume") {
+    const times = study?.typical ? formatMultiple(study.value / study.typical) : `${condition.multiple}×`;
+    return { price, label: `volume ${times} the usual` };
+  }
+  return null;
 }
 
 /** The user's active alerts on a symbol as labelled lines: each level an alert fires at. */

@@ -6,6 +6,9 @@ import {
   type EarningsEvent,
   FeedsResponseSchema,
   QuoteResponseSchema,
+  type StudiesResponse,
+  StudiesResponseSchema,
+  type StudyKey,
   type SymbolFeed,
   SymbolSearchResponseSchema,
   YearRangeSchema,
@@ -50,6 +53,24 @@ export class PricingClient implements PriceLookup {
     try {
       const range = await this.#http.call("GET", `/v1/range/${encodeURIComponent(symbol)}`, YearRangeSchema);
       return { high52w: range.high52w, low52w: range.low52w };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * The studies `keys` of `symbol` now (`GET /v1/studies/{symbol}?keys=sma50,volume`): their values, and for each
+   * that has none, why (`missing`). An unknown symbol is null.
+   */
+  async studies(symbol: string, keys: readonly StudyKey[]): Promise<StudiesResponse | null> {
+    const query = encodeURIComponent([...new Set(keys)].join(","));
+    try {
+      return await this.#http.call(
+        "GET",
+        `/v1/studies/${encodeURIComponent(symbol)}?keys=${query}`,
+        StudiesResponseSchema,
+      );
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return null;
       throw error;

@@ -89,4 +89,15 @@ describe("which bars the dry run replays", () => {
     expect(chooseHistory(window, [], [bar(NOW - 29 * DAY)], NOW)).toBeNull();
     expect(chooseHistory(above, [], [], NOW)).toBeNull();
   });
+
+  it("none for a volume or indicator alert: bars carry no studies, so a replay could only say it never fired", () => {
+    for (const condition of [
+      { kind: "volume", multiple: 3 },
+      { kind: "average", average: "sma", period: 50, direction: "cross" },
+      { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" },
+    ] as const)
+      expect(
+        chooseHistory({ condition, regularHoursOnly: false }, minute, [bar(NOW - 29 * DAY)], NOW),
+      ).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Alert } from "@tickerbell/contracts";
+import type { Alert, AlertCondition } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
 import {
   describeAlert,
@@ -8,7 +8,9 @@ import {
   formatPercent,
   formatPrice,
   formatRelative,
+  formatVolume,
 } from "./format.ts";
+import { UTC_DISPLAY } from "./time.ts";
 
 describe("formatting", () => {
   it.each([
@@ -33,6 +35,12 @@ describe("formatting", () => {
     // No change is shown in cents, not to six places.
     expect(formatChange(0)).toBe("±$0.00");
     expect(formatChange(-0.0312)).toBe("-$0.0312");
+  });
+
+  it("writes volumes compactly, to three figures", () => {
+    expect([4_200_000, 1_350_000, 950_000, 12_345, 800, 999_999, 2_500_000_000, 0].map(formatVolume)).toEqual(
+      ["4.2M", "1.35M", "950K", "12.3K", "800", "1M", "2.5B", "0"],
+    );
   });
 
   it("writes relative times both ways", () => {
@@ -72,6 +80,18 @@ describe("formatting", () => {
     );
     expect(describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 5400 })).toBe(
       "down 4% within 90m",
+    );
+    expect(describeCondition({ kind: "volume", multiple: 2.5 })).toBe(
+      "volume 2.5× the usual by this time of day",
+    );
+    expect(describeCondition({ kind: "average", average: "ema", period: 200, direction: "above" })).toBe(
+      "above its 200-day EMA",
+    );
+    expect(describeCondition({ kind: "average", average: "sma", period: 20, direction: "below" })).toBe(
+      "below its 20-day SMA",
+    );
+    expect(describeCondition({ kind: "rsi", direction: "above", level: 80, period: 7, interval: "1h" })).toBe(
+      "hourly RSI(7) above 80",
     );
   });
 });
@@ -134,6 +154,47 @@ describe("describeAlert", () => {
       "AAPL new session high (above $192.50 today) · repeats every 1h",
     );
     expect(extreme("low", "52w", 164.08)).toBe("AAPL new 52-week low (below $164.08) · repeats every 1h");
+  });
+
+  it("says a volume, moving-average or RSI alert as a sentence, and in a confirmation the study now", () => {
+    const studied = (condition: AlertCondition) => ({
+      ...alert,
+      condition,
+      thresholds: { upper: null, lower: null },
+      referencePrice: 190.1,
+    });
+    const sma: AlertCondition = { kind: "average", average: "sma", period: 50, direction: "cross" };
+    const rsi: AlertCondition = { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" };
+    const volume: AlertCondition = { kind: "volume", multiple: 3 };
+    // Lists: the condition alone.
+    expect(describeAlert(studied(sma), now)).toBe("AAPL crosses its 50-day SMA");
+    expect(describeAlert(studied(rsi), now)).toBe("AAPL daily RSI(14) below 30");
+    expect(describeAlert(studied(volume), now)).toBe("AAPL volume 3× the usual by this time of day");
+    // Confirmations: with the study the bot read from the pricing service when it set the alert.
+    const market = {
+      last: 190.1,
+      studies: {
+        values: { sma50: 187.2, "rsi14:1d": 41.23 },
+        // 1.4× = 1,890,000 / 1,350,000
+        volume: { today: 1_890_000, typical: 1_350_000, sessions: 20 },
+      },
+    };
+    expect(describeAlert(studied(sma), now, UTC_DISPLAY, market)).toBe(
+      "AAPL crosses its 50-day SMA (now $187.20, price $190.10 above it)",
+    );
+    expect(describeAlert(studied(rsi), now, UTC_DISPLAY, market)).toBe(
+      "AAPL daily RSI(14) below 30 (now 41.2)",
+    );
+    expect(
+      describeAlert({ ...studied(volume), repeat: { cooldownSeconds: 3600 } }, now, UTC_DISPLAY, market),
+    ).toBe("AAPL volume 3× the usual by this time of day (now 1.4×, over 20 sessions) · repeats every 1h");
+    // Below the average, and a study the market does not hold: nothing is made up.
+    expect(
+      describeAlert(studied({ ...sma, direction: "above" }), now, UTC_DISPLAY, { ...market, last: 180 }),
+    ).toBe("AAPL above its 50-day SMA (now $187.20, price $180.00 below it)");
+    expect(describeAlert(studied({ ...rsi, interval: "1h" }), now, UTC_DISPLAY, market)).toBe(
+      "AAPL hourly RSI(14) below 30",
+    );
   });
 
   it("labels each level of a two-sided move once", () => {

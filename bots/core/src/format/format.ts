@@ -1,11 +1,14 @@
 import type {
   Alert,
   AlertCondition,
+  AverageCondition,
   ExtremeCondition,
+  MarketContext,
+  RsiCondition,
   TrailingCondition,
   WindowCondition,
 } from "@tickerbell/contracts";
-import { roundPrice, trailingLevel } from "@tickerbell/rules";
+import { roundPrice, studyKeyOf, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
 /**
@@ -110,7 +113,66 @@ export function describeCondition(condition: AlertCondition): string {
       return describeWindowMove(condition);
     case "extreme":
       return `new ${extremeSpanName(condition)} ${condition.side}`;
+    case "volume":
+      return `volume ${condition.multiple}× the usual by this time of day`;
+    case "average":
+      return `${condition.direction === "cross" ? "crosses" : condition.direction} its ${averageName(condition)}`;
+    case "rsi":
+      return `${rsiName(condition)} ${condition.direction} ${condition.level}`;
   }
+}
+
+/** `50-day SMA`, `200-day EMA`: the moving average an average alert watches. */
+export function averageName(condition: AverageCondition): string {
+  return `${condition.period}-day ${condition.average.toUpperCase()}`;
+}
+
+/** `daily RSI(14)`, `hourly RSI(7)`: the RSI an RSI alert watches. */
+export function rsiName(condition: RsiCondition): string {
+  return `${condition.interval === "1h" ? "hourly" : "daily"} RSI(${condition.period})`;
+}
+
+/** An RSI value as charts show it: one decimal (`41.2`). */
+export function formatRsi(value: number): string {
+  return value.toFixed(1);
+}
+
+/** How many times the usual volume: one decimal (`1.4×`). */
+export function formatMultiple(value: number): string {
+  return `${value.toFixed(1)}×`;
+}
+
+/** A share volume to three figures: `4.2M`, `1.35M`, `950K`, `800`. */
+export function formatVolume(volume: number): string {
+  // Rounded first, so 999,999 reads as 1M rather than 1000K.
+  const rounded = Number(volume.toPrecision(3));
+  for (const [size, suffix] of [
+    [1e9, "B"],
+    [1e6, "M"],
+    [1e3, "K"],
+  ] as const) {
+    if (rounded >= size) return `${Number((rounded / size).toPrecision(3))}${suffix}`;
+  }
+  return String(Math.round(rounded));
+}
+
+/**
+ * ` (now $187.20, price $190.10 above it)`, ` (now 41.2)`, ` (now 1.4×, over 20 sessions)`: the study a volume or
+ * indicator alert watches, as the bot read it when setting the alert; empty when the market does not hold it.
+ */
+function studyNow(condition: AlertCondition, market: MarketContext): string {
+  const studies = market.studies;
+  if (condition.kind === "volume") {
+    const volume = studies?.volume;
+    if (volume === undefined) return "";
+    return ` (now ${formatMultiple(volume.today / volume.typical)}, over ${volume.sessions} sessions)`;
+  }
+  const key = studyKeyOf(condition);
+  const value = key === null ? undefined : studies?.values?.[key];
+  if (value === undefined) return "";
+  if (condition.kind === "rsi") return ` (now ${formatRsi(value)})`;
+  const side = market.last > value ? "above" : market.last < value ? "below" : "at";
+  return ` (now ${formatPrice(value)}, price ${formatPrice(market.last)} ${side} it)`;
 }
 
 /** `session`, `52-week`: which high or low a new high/low alert watches. */
@@ -134,10 +196,17 @@ function extremeLevel(alert: Alert): string {
 /**
  * One line per alert for lists and confirmations: `AAPL above $200.00 · repeats every 1h · expires in 6 days
  * (2026-12-09 14:05 UTC)`. It says the level that will fire: a percent alert's price (a two-sided one's two,
- * labelled), a trailing alert's peak or low and the level it trails at.
+ * labelled), a trailing alert's peak or low and the level it trails at. A confirmation passes the `market` the
+ * alert was set at, so a volume or indicator alert also says where its study is now.
  */
-export function describeAlert(alert: Alert, now: Date, display: TimeDisplay = UTC_DISPLAY): string {
-  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}${extremeLevel(alert)}`];
+export function describeAlert(
+  alert: Alert,
+  now: Date,
+  display: TimeDisplay = UTC_DISPLAY,
+  market?: MarketContext,
+): string {
+  const study = market === undefined ? "" : studyNow(alert.condition, market);
+  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}${extremeLevel(alert)}${study}`];
   const { upper, lower } = alert.thresholds;
   if (alert.condition.kind === "percent") {
     if (upper !== null && lower !== null)

@@ -268,6 +268,124 @@ describe("notificationText", () => {
     ]);
   });
 
+  it("names the moving average a cross went through and its value, and which side a repeat fires from", () => {
+    const crossed: Notification = {
+      ...fired,
+      condition: { kind: "average", average: "sma", period: 50, direction: "cross" },
+      side: "lower",
+      level: 187.2,
+      price: 186.9,
+      lastPrice: 186.9,
+      referencePrice: 190.1,
+      moveAbs: -3.2,
+      movePercent: -1.6833,
+      note: null,
+      study: { key: "sma50", value: 187.2 },
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: null, band: null, extreme: null },
+    };
+    expect(notificationText(crossed).split("\n")).toEqual([
+      "🔔 AAPL crossed its 50-day SMA going down: $186.90 (SMA $187.20)",
+      "Price: $186.90 · 2026-11-24 15:00 UTC",
+      "50-day SMA: $187.20",
+      "Repeats: after 2026-11-24 16:00 UTC, when AAPL crosses back above its 50-day SMA",
+    ]);
+    const above = notificationText({
+      ...crossed,
+      condition: { kind: "average", average: "ema", period: 200, direction: "above" },
+      side: "upper",
+      price: 190.1,
+      lastPrice: 190.3,
+      study: { key: "ema200", value: 189.9 },
+    });
+    expect(above.split("\n")).toEqual([
+      "🔔 AAPL rose above its 200-day EMA: $190.10 (EMA $189.90)",
+      "Price: $190.30 (reached $190.10) · 2026-11-24 15:00 UTC",
+      "200-day EMA: $189.90",
+      "Repeats: after 2026-11-24 16:00 UTC, once AAPL has been back below its 200-day EMA",
+    ]);
+    expect(
+      notificationText({ ...crossed, condition: { ...crossed.condition, direction: "below" } as never }),
+    ).toMatch(/^🔔 AAPL fell below its 50-day SMA: \$186\.90 \(SMA \$187\.20\)/);
+  });
+
+  it("names the RSI that made an RSI alert fire, and the band a repeat waits for", () => {
+    const fell: Notification = {
+      ...fired,
+      condition: { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" },
+      side: "lower",
+      price: 183.2,
+      lastPrice: 183.2,
+      note: null,
+      study: { key: "rsi14:1d", value: 29.43 },
+      repeating: true,
+      rearm: { at: "2026-11-24T16:00:00.000Z", upper: null, lower: null, band: null, extreme: null },
+    };
+    expect(notificationText(fell).split("\n")).toEqual([
+      "🔔 AAPL daily RSI(14) fell to 29.4 (below 30)",
+      "Price: $183.20 · 2026-11-24 15:00 UTC",
+      "Daily RSI(14): 29.4",
+      // The rule book's band: 5 points back across the level (30 + 5).
+      "Repeats: after 2026-11-24 16:00 UTC, once the daily RSI(14) has been back above 35",
+    ]);
+    const rose = notificationText({
+      ...fell,
+      condition: { kind: "rsi", direction: "above", level: 80, period: 7, interval: "1h" },
+      side: "upper",
+      study: { key: "rsi7:1h", value: 81.06 },
+    });
+    expect(rose.split("\n")[0]).toBe("🔔 AAPL hourly RSI(7) rose to 81.1 (above 80)");
+    expect(rose).toContain("once the hourly RSI(7) has been back below 75");
+  });
+
+  it("names today's volume against the usual by that time of day, in the reader's time", () => {
+    const heavy: Notification = {
+      ...fired,
+      condition: { kind: "volume", multiple: 3 },
+      side: "upper",
+      price: 190.1,
+      lastPrice: 190.1,
+      note: null,
+      firedAt: "2026-11-24T16:30:00.000Z",
+      // 4,200,000 / 1,350,000 = 3.11×
+      study: { key: "volume", value: 4_200_000, typical: 1_350_000 },
+      repeating: true,
+      rearm: { at: "2026-11-24T17:30:00.000Z", upper: null, lower: null, band: null, extreme: null },
+    };
+    const newYork = { kind: "zone", timeZone: "America/New_York" } as const;
+    expect(notificationText(heavy, newYork).split("\n")).toEqual([
+      "🔔 AAPL volume is 3.1× the usual by 11:30 (4.2M vs 1.35M)",
+      "Price: $190.10 · 2026-11-24 11:30 EST",
+      "Volume today: 4.2M",
+      "Usual by now: 1.35M",
+      "Repeats: after 2026-11-24 12:30 EST, on a later trading day when volume is 3× the usual again",
+    ]);
+    expect(formatNotification(heavy).title).toBe("🔔 AAPL volume is 3.1× the usual by 16:30 (4.2M vs 1.35M)");
+    expect(formatNotification(heavy, { kind: "discord" }).title).toBe(
+      `🔔 AAPL volume is 3.1× the usual by <t:${Date.parse(heavy.firedAt) / 1000}:t> (4.2M vs 1.35M)`,
+    );
+  });
+
+  it("says a volume or indicator alert fired without its value when the notification does not carry one", () => {
+    const { side: _side, ...bare } = { ...fired, note: null };
+    expect(formatNotification({ ...bare, condition: { kind: "volume", multiple: 3 } }).title).toBe(
+      "🔔 AAPL volume is 3× the usual by this time of day",
+    );
+    expect(
+      formatNotification({
+        ...bare,
+        side: "lower",
+        condition: { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" },
+      }).title,
+    ).toBe("🔔 AAPL daily RSI(14) fell below 30");
+    expect(
+      formatNotification({
+        ...bare,
+        condition: { kind: "average", average: "sma", period: 50, direction: "cross" },
+      }).title,
+    ).toBe("🔔 AAPL crossed its 50-day SMA");
+  });
+
   it("still reads a notification published before the facts existed", () => {
     const { side, level, lastPrice, referenceKind, extreme, rearm, ...older } = fired;
     expect(notificationText({ ...older, repeating: true })).toBe(

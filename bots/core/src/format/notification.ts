@@ -9,16 +9,22 @@ import type {
   ReferenceKind,
   WindowCondition,
 } from "@tickerbell/contracts";
+import { rsiRearmLevel } from "@tickerbell/rules";
 import {
+  averageName,
   describeCondition,
   extremeSpanName,
   formatChange,
   formatDuration,
+  formatMultiple,
   formatPercent,
   formatPrice,
+  formatRsi,
   formatTrailingOffset,
+  formatVolume,
+  rsiName,
 } from "./format.ts";
-import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
+import { formatTime, formatTimeOfDay, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
 export interface NotificationField {
   label: string;
@@ -121,6 +127,8 @@ function firedMessage(n: Notification, display: TimeDisplay): NotificationMessag
   const condition = n.condition;
   if (condition.kind === "window") {
     fields.push(...windowFields(n, condition));
+  } else if (condition.kind === "volume" || condition.kind === "average" || condition.kind === "rsi") {
+    fields.push(...studyFields(n, condition));
   } else if (condition.kind === "extreme") {
     if (n.extreme != null) fields.push(field(`Previous ${condition.side}`, formatPrice(n.extreme), true));
     const from = n.extreme != null ? ` from the previous ${condition.side}` : "";
@@ -149,7 +157,27 @@ function firedMessage(n: Notification, display: TimeDisplay): NotificationMessag
   if (again) fields.push(field("Repeats", again, false));
   else if (n.repeating) fields.push(field("Repeats", "yes, after its cooldown", false));
   if (n.note) fields.push(field("Note", n.note, false));
-  return { title: `🔔 ${firedTitle(n)}`, fields };
+  return { title: `🔔 ${firedTitle(n, display)}`, fields };
+}
+
+/** The study that made a volume or indicator alert fire: the average, the RSI, today's and the usual volume. */
+function studyFields(
+  n: Notification,
+  condition: AlertCondition & { kind: "volume" | "average" | "rsi" },
+): NotificationField[] {
+  const study = n.study;
+  if (study === undefined) return [];
+  switch (condition.kind) {
+    case "average":
+      return [field(averageName(condition), formatPrice(study.value), true)];
+    case "rsi":
+      return [field(capitalize(rsiName(condition)), formatRsi(study.value), true)];
+    case "volume":
+      return [
+        field("Volume today", formatVolume(study.value), true),
+        ...(study.typical === undefined ? [] : [field("Usual by now", formatVolume(study.typical), true)]),
+      ];
+  }
 }
 
 function expiredMessage(n: Notification, display: TimeDisplay): NotificationMessage {
@@ -166,7 +194,7 @@ function field(label: string, value: string, inline: boolean): NotificationField
 }
 
 /** What happened, in the past tense, with the threshold: `AAPL crossed $200.00 going down`. */
-function firedTitle(n: Notification): string {
+function firedTitle(n: Notification, display: TimeDisplay): string {
   const condition = n.condition;
   const { symbol, side } = n;
   switch (condition.kind) {
@@ -200,6 +228,33 @@ function firedTitle(n: Notification): string {
       // The price that went beyond the previous high (low): what made it fire.
       const previous = n.extreme == null ? "" : ` (previous ${condition.side} ${formatPrice(n.extreme)})`;
       return `${symbol} made a new ${extremeSpanName(condition)} ${condition.side}: ${formatPrice(n.price)}${previous}`;
+    }
+    case "average": {
+      // The trade that reached the average, and the average it reached.
+      const name = averageName(condition);
+      const what =
+        condition.direction === "above"
+          ? `rose above its ${name}`
+          : condition.direction === "below"
+            ? `fell below its ${name}`
+            : `crossed its ${name}${side === undefined ? "" : ` going ${side === "upper" ? "up" : "down"}`}`;
+      const value =
+        n.study === undefined
+          ? ""
+          : `: ${formatPrice(n.price)} (${condition.average.toUpperCase()} ${formatPrice(n.study.value)})`;
+      return `${symbol} ${what}${value}`;
+    }
+    case "rsi": {
+      const verb = condition.direction === "below" ? "fell" : "rose";
+      return n.study === undefined
+        ? `${symbol} ${rsiName(condition)} ${verb} ${condition.direction} ${condition.level}`
+        : `${symbol} ${rsiName(condition)} ${verb} to ${formatRsi(n.study.value)} (${condition.direction} ${condition.level})`;
+    }
+    case "volume": {
+      const study = n.study;
+      if (study?.typical === undefined || study.typical <= 0)
+        return `${symbol} volume is ${condition.multiple}× the usual by this time of day`;
+      return `${symbol} volume is ${formatMultiple(study.value / study.typical)} the usual by ${formatTimeOfDay(n.firedAt, display)} (${formatVolume(study.value)} vs ${formatVolume(study.typical)})`;
     }
   }
 }
@@ -268,6 +323,21 @@ function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, d
   if (condition.kind === "window") {
     const verb = condition.direction === "move" ? "moves" : condition.direction === "up" ? "rises" : "falls";
     return `${after}, whenever ${n.symbol} ${verb} ${condition.percent}% within ${formatDuration(condition.windowSeconds)} again`;
+  }
+  if (condition.kind === "volume")
+    return `${after}, on a later trading day when volume is ${condition.multiple}× the usual again`;
+  if (condition.kind === "rsi") {
+    // The rule book re-arms once the RSI is back across the level by a band, so a reading hovering there is quiet.
+    const back = `${condition.direction === "below" ? "above" : "below"} ${rsiRearmLevel(condition.direction, condition.level)}`;
+    return `${after}, once the ${rsiName(condition)} has been back ${back}`;
+  }
+  if (condition.kind === "average") {
+    const name = averageName(condition);
+    if (condition.direction === "cross") {
+      if (n.side === undefined) return `${after}, when ${n.symbol} crosses its ${name} again`;
+      return `${after}, when ${n.symbol} crosses back ${n.side === "upper" ? "below" : "above"} its ${name}`;
+    }
+    return `${after}, once ${n.symbol} has been back ${condition.direction === "above" ? "below" : "above"} its ${name}`;
   }
   if (condition.kind === "extreme") {
     const beyond = condition.side === "high" ? "above" : "below";

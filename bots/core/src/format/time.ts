@@ -27,6 +27,15 @@ export function formatTime(at: Date | string | number, display: TimeDisplay): st
   return text;
 }
 
+/** `11:30` in a zone (the reader's: the full time beside it names the zone); `<t:…:t>` on Discord. */
+export function formatTimeOfDay(at: Date | string | number, display: TimeDisplay): string {
+  const when = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(when.getTime())) return "an unknown time";
+  if (display.kind === "discord") return `<t:${Math.floor(when.getTime() / 1000)}:t>`;
+  const c = wallClock(when, display.timeZone);
+  return `${twoDigits(c.hour)}:${twoDigits(c.minute)}`;
+}
+
 function twoDigits(n: number): string {
   return String(n).padStart(2, "0");
 }

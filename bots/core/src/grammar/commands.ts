@@ -87,7 +87,9 @@ export type EditLevel =
   /** `5%`; `5% within 4h` also sets the window (a percent alert becomes a move within a window). */
   | { kind: "percent"; value: number; windowSeconds?: number }
   /** `within 4h`: a new window for a move within a window (or a percent alert's move, now within one). */
-  | { kind: "window"; seconds: number };
+  | { kind: "window"; seconds: number }
+  /** `4x`: a volume alert's new multiple of the usual volume. */
+  | { kind: "multiple"; value: number };
 
 /**
  * `/pause all`, `/resume all`, `/delete AAPL`, `/delete all`: one verb over every open alert (of one ticker, or
@@ -116,7 +118,7 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
     name: "alert",
     usage: "/alert AAPL above 200",
     summary:
-      "Set a price, percent, move-within-a-window (up 3% within 1h), new high or low (new high, 52w low), trailing or earnings alert",
+      "Set a price, percent, move-within-a-window (up 3% within 1h), new high or low (new high, 52w low), volume (volume 3x), moving-average (crosses sma 50), RSI (rsi below 30), trailing or earnings alert",
   },
   { name: "alerts", usage: "/alerts [TICKER]", summary: "List your alerts" },
   { name: "history", usage: "/history [TICKER]", summary: "Your alerts' last firings, with price and time" },
@@ -124,7 +126,7 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
     name: "edit",
     usage: "/edit 2 above 210",
     summary:
-      'Change an alert\'s level, window, note, repeat or expiry in place (/edit 2 210, /edit 2 within 4h, /edit 2 note "trim", /edit 2 no note)',
+      'Change an alert\'s level, window, note, repeat or expiry in place (/edit 2 210, /edit 2 within 4h, /edit 2 volume 4x, /edit 2 rsi below 25, /edit 2 note "trim", /edit 2 no note)',
   },
   {
     name: "delete",
@@ -187,6 +189,10 @@ export const ALERT_EXAMPLES = [
   "/alert AMD down 5% within 15m repeat 1h",
   "/alert AAPL new high",
   "/alert AAPL 52w low repeat 1d",
+  "/alert AAPL volume 3x",
+  "/alert AAPL crosses sma 50 repeat 1d",
+  "/alert TSLA rsi below 30",
+  "/alert NVDA rsi 7 1h above 80",
   "/alert AAPL earnings",
   '/alert MSFT cross 400 expires 7d note "earnings week" rth',
 ] as const;

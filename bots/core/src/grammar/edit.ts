@@ -11,6 +11,7 @@ import {
   Words,
 } from "./parse.ts";
 import { answerOrRefusal, Refusal, refuse, valueOrRefuse } from "./refusal.ts";
+import { readMultiple } from "./studies.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import { looksLikePercent, readCooldown, readExpiry, readNote, readPercent, readPrice } from "./values.ts";
 
@@ -100,7 +101,11 @@ function readLevel(words: Words, ref: AlertRef): EditLevel | null {
   const first = words.peek() ?? "";
   if (OPTION_WORDS.has(first.toLowerCase())) return null;
   let level: EditLevel;
-  if (startsExtreme(words)) {
+  if (/^\d+(\.\d+)?[x×]$/i.test(first)) {
+    // `/edit 2 4x`: a volume alert's multiple.
+    words.next();
+    level = { kind: "multiple", value: valueOrRefuse(readMultiple(first), editExample(ref, "3x")) };
+  } else if (startsExtreme(words)) {
     // `/edit 2 52w low`: a whole condition, though it starts with a number.
     level = { kind: "condition", condition: withEditExample(ref, () => parseCondition("AAPL", words)) };
   } else if (/^\$?\d/.test(first) && !looksLikePercent(first)) {

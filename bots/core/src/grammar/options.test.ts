@@ -236,6 +236,90 @@ describe("alertCommandFromOptions", () => {
     }
   });
 
+  it("builds volume, moving-average and RSI alerts as the typed grammar does", () => {
+    const cases: Array<[AlertOptionsInput, string]> = [
+      [{ kind: "volume", symbol: "aapl", multiple: "3" }, "/alert AAPL volume 3x"],
+      [
+        { kind: "volume", symbol: "AAPL", multiple: "2.5x", repeat: "1h" },
+        "/alert AAPL volume 2.5x repeat 1h",
+      ],
+      [
+        { kind: "average", symbol: "AAPL", average: "sma", period: "50", direction: "crosses" },
+        "/alert AAPL crosses sma 50",
+      ],
+      [
+        { kind: "average", symbol: "AAPL", average: "ema", period: "200", direction: "above" },
+        "/alert AAPL above ema 200",
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "below", level: "30", interval: "daily" },
+        "/alert AAPL rsi below 30",
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "above", level: "80", interval: "hourly", period: "7" },
+        "/alert AAPL rsi 7 1h above 80",
+      ],
+    ];
+    for (const [input, typed] of cases) {
+      const built = build(input);
+      const parsed = parseCommand(typed, { now });
+      expect(built, typed).toEqual(parsed);
+    }
+  });
+
+  it("refuses volume, moving-average and RSI options out of range with the typed grammar's reason", () => {
+    const cases: Array<[AlertOptionsInput, RegExp]> = [
+      [{ kind: "volume", symbol: "AAPL" }, /Volume how many times the usual\?/],
+      [{ kind: "volume", symbol: "AAPL", multiple: "1" }, /more than 1x/],
+      [{ kind: "volume", symbol: "AAPL", multiple: "0.5" }, /more than 1x/],
+      [
+        { kind: "volume", symbol: "AAPL", multiple: "3x repeat 1h" },
+        /I don't understand "repeat" in the multiple/,
+      ],
+      [{ kind: "volume", symbol: "OANDA:EUR_USD", multiple: "3" }, /currency pairs report no traded volume/],
+      [
+        { kind: "average", symbol: "AAPL", average: "sma", period: "1", direction: "above" },
+        /at least 2 sessions/,
+      ],
+      [{ kind: "average", symbol: "AAPL", average: "sma", period: "500", direction: "above" }, /at most 200/],
+      [
+        { kind: "average", symbol: "AAPL", average: "wma", period: "50", direction: "above" },
+        /sma or ema, not "wma"/,
+      ],
+      [{ kind: "average", symbol: "AAPL", average: "sma", direction: "above" }, /Which moving average\?/],
+      [
+        { kind: "average", symbol: "AAPL", average: "sma", period: "50" },
+        /Above, below or across its 50-day SMA\?/,
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "below", level: "0", interval: "daily" },
+        /between 0 and 100/,
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "above", level: "100", interval: "daily" },
+        /between 0 and 100/,
+      ],
+      [{ kind: "rsi", symbol: "AAPL", direction: "below", interval: "daily" }, /Below what RSI level\?/],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "below", level: "30", interval: "daily", period: "1" },
+        /at least 2 bars/,
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "crosses", level: "30", interval: "daily" },
+        /above or below a level, not on a cross/,
+      ],
+      [
+        { kind: "rsi", symbol: "AAPL", direction: "below", level: "30", interval: "weekly" },
+        /daily \(1d\) or hourly \(1h\) bars, not weekly/,
+      ],
+    ];
+    for (const [input, message] of cases) {
+      const result = build(input);
+      expect(result, JSON.stringify(input)).toMatchObject({ ok: false, error: { message } });
+      if (!result.ok) expect(parseCommand(result.error.example, { now }).ok, result.error.example).toBe(true);
+    }
+  });
+
   it("reads a blank repeat as the default cooldown and a blank expiry as a question, like the typed words alone", () => {
     expect(build({ kind: "price", symbol: "AAPL", direction: "above", value: "200", repeat: " " })).toEqual(
       parseCommand("/alert AAPL above 200 repeat", { now }),

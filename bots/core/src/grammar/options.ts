@@ -31,7 +31,7 @@ import {
  * grammar, so the same mistake gets the same message on every platform.
  */
 export interface AlertOptionsInput {
-  kind: "price" | "percent" | "trailing" | "earnings" | "window" | "extreme";
+  kind: "price" | "percent" | "trailing" | "earnings" | "window" | "extreme" | "volume" | "average" | "rsi";
   symbol?: string | undefined;
   /** price: above | below | cross; percent: up | down | move; trailing: down | up; window: up | down | move (either, the default). */
   direction?: string | undefined;
@@ -43,6 +43,16 @@ export interface AlertOptionsInput {
   side?: string | undefined;
   /** extreme: today (the default) | 52w. */
   range?: string | undefined;
+  /** volume: how many times the usual volume, `3` or `3x` (more than 1, at most 100). */
+  multiple?: string | undefined;
+  /** average: sma | ema. */
+  average?: string | undefined;
+  /** average: the sessions it spans (2 to 200); rsi: the bars (2 to 50, 14 when missing). */
+  period?: string | undefined;
+  /** rsi: the level it fires at, between 0 and 100. */
+  level?: string | undefined;
+  /** rsi: daily | hourly (also 1d | 1h). */
+  interval?: string | undefined;
   /** percent: last (default) | close. */
   basis?: string | undefined;
   /** trailing: percent | amount; when missing, `8%` or `$5` in the value decides. */
@@ -111,10 +121,17 @@ function priceLevels(value: string | undefined): string[] {
 }
 
 function build(input: AlertOptionsInput, now: Date): AlertCommand {
-  const total = [input.symbol, input.value, input.window, input.repeat, input.expires, input.note].reduce(
-    (sum, text) => sum + (text?.length ?? 0),
-    0,
-  );
+  const total = [
+    input.symbol,
+    input.value,
+    input.window,
+    input.multiple,
+    input.period,
+    input.level,
+    input.repeat,
+    input.expires,
+    input.note,
+  ].reduce((sum, text) => sum + (text?.length ?? 0), 0);
   if (total > MAX_COMMAND_LENGTH) {
     refuse(`That message is too long (${total} characters; commands fit in ${MAX_COMMAND_LENGTH}).`, "/help");
   }
@@ -148,6 +165,8 @@ function buildCondition(input: AlertOptionsInput, symbol: string): AlertConditio
   }
   if (input.kind === "window") return buildWindow(input, symbol);
   if (input.kind === "extreme") return buildExtreme(input, symbol);
+  if (input.kind === "volume" || input.kind === "average" || input.kind === "rsi")
+    return buildStudied(input, symbol);
   const direction = present(input.direction)?.toLowerCase();
   const value = present(input.value);
   const priceExample = `/alert ${symbol} above 200`;
@@ -251,6 +270,42 @@ function buildExtreme(input: AlertOptionsInput, symbol: string): AlertCondition 
   const condition = parseCondition(symbol, words);
   if (!words.done() || condition.kind !== "extreme")
     refuse(`A new ${side} of today or of the 52 weeks, not "${range.slice(0, 20)}".`, example);
+  return condition;
+}
+
+/**
+ * `/alert volume ticker:AAPL multiple:3`, `/alert average … average:sma period:50 direction:crosses`, `/alert rsi …
+ * direction:below level:30 interval:daily period:7`: written as the typed words and read by the typed grammar, so
+ * each number is checked and refused the same way everywhere.
+ */
+function buildStudied(input: AlertOptionsInput, symbol: string): AlertCondition {
+  const word = (text: string | undefined) => present(text)?.toLowerCase();
+  let typed: string;
+  let what: string;
+  let example: string;
+  if (input.kind === "volume") {
+    typed = `volume ${word(input.multiple) ?? ""}`;
+    what = "the multiple";
+    example = `/alert ${symbol} volume 3x`;
+  } else if (input.kind === "average") {
+    const average = word(input.average) ?? "sma";
+    example = `/alert ${symbol} crosses sma 50`;
+    if (average !== "sma" && average !== "ema")
+      refuse(`A moving average is sma or ema, not "${average.slice(0, 20)}".`, example);
+    const direction = word(input.direction);
+    if (direction !== undefined && !["above", "below", "cross", "crosses"].includes(direction))
+      refuse(`Above, below or crosses its moving average, not "${direction.slice(0, 20)}"?`, example);
+    typed = `${direction ?? ""} ${average} ${word(input.period) ?? ""}`;
+    what = "the period";
+  } else {
+    const interval = word(input.interval) ?? "daily";
+    typed = `rsi ${word(input.period) ?? ""} ${interval} ${word(input.direction) ?? ""} ${word(input.level) ?? ""}`;
+    what = "the level";
+    example = `/alert ${symbol} rsi below 30`;
+  }
+  const words = new Words(splitAlertWords(tokenize(typed).tokens));
+  const condition = parseCondition(symbol, words);
+  if (!words.done()) refuse(`I don't understand "${(words.peek() ?? "").slice(0, 40)}" in ${what}.`, example);
   return condition;
 }
 

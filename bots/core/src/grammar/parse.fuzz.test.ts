@@ -1,3 +1,4 @@
+import { type AlertCondition, AlertConditionSchema } from "@tickerbell/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ALERT_EXAMPLES, COMMAND_HELP, type ParseResult } from "./commands.ts";
@@ -65,6 +66,22 @@ const COMMANDS = [
   "/ALERT",
 ];
 const WORDS = [
+  "volume",
+  "3x",
+  "x",
+  "×",
+  "usual",
+  "sma",
+  "ema",
+  "ma",
+  "sma50",
+  "50-day",
+  "day",
+  "its",
+  "rsi",
+  "rsi14",
+  "hourly",
+  "daily",
   "new",
   "high",
   "low",
@@ -302,6 +319,61 @@ describe("parseCommand under fuzzing", () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it(`answers volume, moving-average and RSI alerts at their extremes with a condition within limits or a reason (${RUNS} cases)`, () => {
+    const forms = [
+      "volume {n}",
+      "volume {n}x",
+      "volume above {n} x",
+      "above sma {n}",
+      "crosses ema {n}",
+      "below the {n}-day sma",
+      "cross sma{n}",
+      "rsi {n} below 30",
+      "rsi below {n}",
+      "rsi {n} 1h above {n}",
+      "rsi hourly above {n}",
+      "rsi({n}) below 50",
+    ];
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...forms),
+        // Numbers around the limits (periods 2-200 and 2-50, levels 0-100, multiples 1-100) and far past them.
+        fc.oneof(
+          { weight: 2, arbitrary: fc.integer({ min: -1, max: 250 }).map(String) },
+          { weight: 1, arbitrary: fc.double({ min: 0, max: 120, noNaN: true }).map((n) => n.toFixed(2)) },
+          { weight: 1, arbitrary: extremeNumber },
+          { weight: 1, arbitrary: numberWord },
+        ),
+        fc.constantFrom("", " repeat 1h", " 1h", " daily", " within 1h", " x", " rth", " 200"),
+        fc.constantFrom("AAPL", "BINANCE:BTCUSDT", "OANDA:EUR_USD"),
+        fc.constantFrom("/alert SYMBOL", "/edit 2"),
+        (form, n, rest, symbol, head) => {
+          const input = `${head.replace("SYMBOL", symbol)} ${form.replaceAll("{n}", n)}${rest}`;
+          if (!parseChecked(input)) return;
+          const result = parseCommand(input, { now });
+          if (!result.ok) return;
+          let condition: AlertCondition | null = null;
+          if (result.command.name === "alert") condition = result.command.condition;
+          if (result.command.name === "edit" && result.command.level?.kind === "condition")
+            condition = result.command.level.condition;
+          if (result.command.name === "edit" && result.command.level?.kind === "multiple")
+            condition = { kind: "volume", multiple: result.command.level.value };
+          if (condition === null) return;
+          accepted++;
+          // Accepted: within the contract's limits (what the alert service takes), and no volume on forex.
+          const checked = AlertConditionSchema.safeParse(condition);
+          expect(checked.success, `${input} → ${JSON.stringify(condition)}`).toBe(true);
+          if (condition.kind === "volume" && head.startsWith("/alert"))
+            expect(symbol).not.toBe("OANDA:EUR_USD");
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    // The numbers must land inside the limits often enough that acceptance is tested, not only refusals.
+    expect(accepted).toBeGreaterThan(RUNS / 50);
   });
 
   it(`answers snooze durations at their extremes with a command or a reason, never past 7 days (${RUNS} cases)`, () => {

@@ -21,9 +21,11 @@ import {
   type CommandError,
   type ParseResult,
 } from "./commands.ts";
+import { ABOVE, BELOW, CROSS } from "./condition-words.ts";
 import { parseEdit } from "./edit.ts";
 import { answerOrRefusal, capitalize, refuse, valueOrRefuse } from "./refusal.ts";
 import { parseSettingsArgs } from "./settings.ts";
+import { readAverageAfter, readRsi, readVolume, refuseAverageWithoutDirection } from "./studies.ts";
 import { normalizeInput, type Token, tokenize } from "./tokens.ts";
 import {
   isDurationUnit,
@@ -354,9 +356,6 @@ function parseLinkCode(args: string[]): string | null {
 
 // ---- /alert ---------------------------------------------------------------------------------------------------
 
-const ABOVE = new Set(["above", "over", ">", ">=", "=>", "gt", "gte", "hits", "reaches"]);
-const BELOW = new Set(["below", "under", "<", "<=", "=<", "lt", "lte"]);
-const CROSS = new Set(["cross", "crosses", "crossing", "at", "=", "=="]);
 const UP = new Set(["up", "rises", "rise", "gains", "gain", "jumps"]);
 const DOWN = new Set(["down", "falls", "fall", "drops", "drop", "loses"]);
 const MOVE = new Set(["move", "moves", "moving", "either"]);
@@ -497,6 +496,9 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
         : null;
   if (priceDirection) {
     words.next();
+    // `crosses sma 50`, `above the 200-day ema`: a moving average where a price would be.
+    const average = readAverageAfter(symbol, priceDirection, words);
+    if (average !== null) return average;
     const value = words.next();
     if (value === undefined) refuse(`${capitalize(first)} what price?`, priceExample);
     if (looksLikePercent(value)) {
@@ -520,6 +522,10 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
       target: valueOrRefuse(readPrice(listed), priceExample),
     };
   }
+
+  const study = readVolume(symbol, words) ?? readRsi(symbol, words);
+  if (study !== null) return study;
+  refuseAverageWithoutDirection(symbol, words);
 
   if (EARNINGS.has(first)) {
     words.next();
@@ -596,7 +602,7 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
   if (first.startsWith("-") && readPrice(first.slice(1)).ok)
     refuse("Prices can't be negative.", priceExample);
   return refuse(
-    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, or earnings.`,
+    `I don't understand the condition "${first.slice(0, 40)}". Use above, below, cross, a percentage like +5%, trail, new high, 52w low, volume 3x, crosses sma 50, rsi below 30, or earnings.`,
     priceExample,
   );
 }

@@ -249,13 +249,13 @@ export class CommandHandler {
     }
   }
 
-  #changed(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    return { text: `${what}: ${describeAlert(alert, this.#now(), display)}`, alerts: [alert] };
+  #changed(alert: Alert, what: string, display?: TimeDisplay, market?: MarketContext): Reply {
+    return { text: `${what}: ${describeAlert(alert, this.#now(), display, market)}`, alerts: [alert] };
   }
 
   /** A changed alert, with the buttons that apply to its new state (an edited message keeps working). */
-  #acted(alert: Alert, what: string, display?: TimeDisplay): Reply {
-    const reply = this.#changed(alert, what, display);
+  #acted(alert: Alert, what: string, display?: TimeDisplay, market?: MarketContext): Reply {
+    const reply = this.#changed(alert, what, display, market);
     const buttons = buttonsFor(alert);
     return buttons.length > 0 ? { ...reply, buttons: [buttons] } : reply;
   }
@@ -312,7 +312,7 @@ export class CommandHandler {
             now: this.#now,
             display: await this.#displayOf(ctx),
             findAlert: (c, ref) => this.#findAlert(c, ref),
-            acted: (alert, what, display) => this.#acted(alert, what, display),
+            acted: (alert, what, display, market) => this.#acted(alert, what, display, market),
           },
           ctx,
           command,
@@ -438,9 +438,11 @@ export class CommandHandler {
       return {
         text: [
           "*/alert TICKER CONDITION [options]*",
-          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · new high · new low · 52w high · 52w low · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
+          "Conditions: above 200 · below 150 · cross 180 · +5% · -3% · 5% (either way) · down 3% from close · moves 3% within 1h · new high · new low · 52w high · 52w low · volume 3x · crosses sma 50 · above ema 200 · rsi below 30 · rsi 7 1h above 80 · trail 8% · trail up $5 · earnings (the evening before each release and when results are due)",
           "Within a window: up 3% within 1h fires when the price is 3% above the window's low, down 3% within 15m when 3% below its high, moves 3% within 1h either way. Windows from 5m to 1d (24h), in whole minutes, read from the minute the window starts; with repeat it fires again after the cooldown whenever the move holds.",
           "New highs and lows: new high fires on the first trade above today's high so far (new low: below its low), 52w high / 52w low beyond the 52-week range (stocks only). Today's range starts again with the first trade of each day; with repeat it fires again after the cooldown at the next trade beyond the high (low) so far.",
+          "Volume: volume 3x fires when today's volume so far is 3 times the usual by this time of day (over at least 5 recorded sessions), at most once a trading day; stocks and crypto.",
+          "Moving averages: above sma 50 / below ema 200 fire when price reaches the daily average (2 to 200 days), crosses sma 50 when it goes through from the side it is on. RSI: rsi below 30 / rsi above 70 on the daily RSI(14); rsi 7 1h above 80 for another period (2 to 50) or hourly bars. Refused when already met, or while too little history is recorded; with repeat, an RSI alert waits for the RSI 5 points back first.",
           'Options: repeat [1h] · expires 7d or 2026-12-31 · note "text" · rth (stocks: US regular hours only) · urgent',
           "Tickers: AAPL, BRK.B, or crypto and forex pairs as exchanges write them: BINANCE:BTCUSDT, COINBASE:BTC-USD, OANDA:EUR_USD (crypto trades around the clock, forex Sunday to Friday 17:00 New York)",
           "",
@@ -452,7 +454,7 @@ export class CommandHandler {
       return {
         text: [
           "*/export [csv|json]* — your open alerts and watchlist as a file; */import* with that file sets them again",
-          `CSV columns: ${TRANSFER_CSV_COLUMNS.join(", ")}. type is alert or watch; condition as after /alert TICKER (above 200, down 3% from close, moves 3% within 1h, trail up $5); repeat a cooldown like 1h (empty: once); expires a date, date-time or 7d; rth and urgent yes or no; status active or paused.`,
+          `CSV columns: ${TRANSFER_CSV_COLUMNS.join(", ")}. type is alert or watch; condition as after /alert TICKER (above 200, down 3% from close, moves 3% within 1h, trail up $5, volume 3x, crosses sma 50, rsi 7 1h above 80); repeat a cooldown like 1h (empty: once); expires a date, date-time or 7d; rth and urgent yes or no; status active or paused.`,
           `Up to 1 MB and ${MAX_IMPORT_ROWS} lines; each line is created, a duplicate of one you have, or refused with the reason.`,
         ].join("\n"),
       };
@@ -503,7 +505,7 @@ export class CommandHandler {
         : `
 ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
       alerts: [alert],
       buttons: [
         [

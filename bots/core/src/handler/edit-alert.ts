@@ -1,9 +1,18 @@
-import type { Alert, AlertCondition, UpdateAlertRequest } from "@tickerbell/contracts";
+import type { Alert, AlertCondition, MarketContext, UpdateAlertRequest } from "@tickerbell/contracts";
 import { earningsRefusal, regularHoursRefusal } from "@tickerbell/rules";
 import { ApiError } from "../clients/http.ts";
-import { describeAlert, describeCondition, formatDuration, formatPrice } from "../format/format.ts";
+import {
+  averageName,
+  describeAlert,
+  describeCondition,
+  formatDuration,
+  formatPrice,
+  rsiName,
+} from "../format/format.ts";
 import type { TimeDisplay } from "../format/time.ts";
 import type { AlertRef, EditCommand, EditLevel } from "../grammar/commands.ts";
+import { capitalize } from "../grammar/refusal.ts";
+import { readMultiple, readRsiLevel } from "../grammar/studies.ts";
 import { marketFor } from "./market.ts";
 import type { AlertsApi, ChatContext, PriceLookup, Reply } from "./ports.ts";
 
@@ -18,8 +27,11 @@ export interface AlertEditorDeps {
   display: TimeDisplay;
   /** The alert a reference points at (the handler's own lookup: list numbers, id prefixes). */
   findAlert(ctx: ChatContext, ref: AlertRef): Promise<Alert>;
-  /** A changed alert as the handler shows one, with the buttons for its state. */
-  acted(alert: Alert, what: string, display: TimeDisplay): Reply;
+  /**
+   * A changed alert as the handler shows one, with the buttons for its state; with the market of a new level, a
+   * volume or indicator alert also says where its study is now.
+   */
+  acted(alert: Alert, what: string, display: TimeDisplay, market?: MarketContext): Reply;
 }
 
 export async function editAlert(
@@ -77,7 +89,7 @@ export async function editAlert(
   }
   if (updated.version === alert.version)
     return { text: `Nothing to change: ${describeAlert(updated, deps.now(), deps.display)}` };
-  const reply = deps.acted(updated, "✏️ Changed", deps.display);
+  const reply = deps.acted(updated, "✏️ Changed", deps.display, update.market);
   const lines = [reply.text];
   if (update.condition !== undefined) {
     lines.push(
@@ -97,6 +109,10 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
     const other = c.span === "session" ? `52w ${c.side}` : `new ${c.side}`;
     return `That alert watches for a ${describeCondition(c)}: it has no level to change. Give a whole condition, like ${other} or above 210.\nExample: /edit ${shortRef(alert)} ${other}`;
   }
+  const studied = studyLevel(alert, level);
+  if (studied !== null) return studied;
+  if (level.kind === "multiple")
+    return `A multiple like ${level.value}x is for a volume alert, and that alert is ${describeCondition(c)}; give a whole condition like volume ${level.value}x.\nExample: /edit ${shortRef(alert)} volume ${level.value}x`;
   if (level.kind === "price") {
     if (c.kind === "price") return { ...c, target: level.value };
     if (c.kind === "trailing") {
@@ -132,6 +148,39 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
     return { ...c, offset: { unit: "percent", value: level.value } };
   }
   return `That alert is at a price (${describeCondition(c)}); give a price like 210, or a whole condition like up ${level.value}%.\nExample: /edit ${shortRef(alert)} 210`;
+}
+
+/**
+ * A bare value on a volume or indicator alert: `4x` (or `4`) is a volume alert's multiple, `25` an RSI alert's
+ * level; a moving average's level is the average itself, so it has none. Null for the other kinds.
+ */
+function studyLevel(
+  alert: Alert,
+  level: Exclude<EditLevel, { kind: "condition" }>,
+): AlertCondition | string | null {
+  const c = alert.condition;
+  const ref = shortRef(alert);
+  if (c.kind === "volume") {
+    const text = level.kind === "multiple" ? `${level.value}x` : level.kind === "price" ? level.text : null;
+    if (text === null)
+      return `That alert watches volume (${describeCondition(c)}); give a multiple like 4x.\nExample: /edit ${ref} 4x`;
+    const multiple = readMultiple(text);
+    if (!multiple.ok) return `${capitalize(multiple.reason)}.\nExample: /edit ${ref} 4x`;
+    return { ...c, multiple: multiple.value };
+  }
+  if (c.kind === "rsi") {
+    const example = `/edit ${ref} ${c.direction === "below" ? 25 : 75}`;
+    if (level.kind !== "price" || level.text.startsWith("$"))
+      return `That alert watches the ${rsiName(c)}; give a level like ${c.direction === "below" ? 25 : 75}, or a whole condition like rsi ${c.direction} ${c.direction === "below" ? 25 : 75}.\nExample: ${example}`;
+    const rsiLevel = readRsiLevel(level.text);
+    if (!rsiLevel.ok) return `${capitalize(rsiLevel.reason)}.\nExample: ${example}`;
+    return { ...c, level: rsiLevel.value };
+  }
+  if (c.kind === "average") {
+    const way = c.direction === "cross" ? "crosses" : c.direction;
+    return `That alert watches for price ${way === "crosses" ? "crossing" : way} its ${averageName(c)}: its level is the average itself. Give a whole condition, like ${way} ${c.average} 200 or above 210.\nExample: /edit ${ref} ${way} ${c.average} 200`;
+  }
+  return null;
 }
 
 function shortRef(alert: Alert): string {

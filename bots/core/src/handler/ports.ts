@@ -1,4 +1,11 @@
-import type { Alert, EarningsEvent, Platform, SymbolFeed } from "@tickerbell/contracts";
+import type {
+  Alert,
+  EarningsEvent,
+  Platform,
+  StudiesResponse,
+  StudyKey,
+  SymbolFeed,
+} from "@tickerbell/contracts";
 import type { AlertsClient } from "../clients/alerts-client.ts";
 import type { ReplyFile } from "../transfer/files.ts";
 
@@ -75,6 +82,11 @@ export interface PriceLookup {
   feeds?(symbols: readonly string[]): Promise<Record<string, SymbolFeed>>;
   /** The 52-week range (where a 52w high/low alert starts), or null when it is not known for the symbol. */
   range?(symbol: string): Promise<YearRange | null>;
+  /**
+   * The studies (moving averages, RSI, volume against the usual) of a symbol now, and why any has no value yet
+   * (where a volume or indicator alert starts, and whether it can be set); null when the symbol is unknown.
+   */
+  studies?(symbol: string, keys: readonly StudyKey[]): Promise<StudiesResponse | null>;
   /** Upcoming earnings releases, soonest first (for the confirmation of an earnings alert). */
   earnings?(symbol: string): Promise<EarningsEvent[]>;
 }
