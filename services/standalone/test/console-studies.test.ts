@@ -95,7 +95,7 @@ async function studiesLoaded(symbols: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const metrics = await (await fetch(`${story.pricingUrl}/metrics`)).text();
-    const loaded = /^pricing_study_symbols (\d+)/m.exec(metrics);
+    const loaded = /^pricing_study_symbols(?:\{[^}]*\})? (\d+)/m.exec(metrics);
     if (loaded !== null && Number(loaded[1]) >= symbols) return;
     if (Date.now() > deadline) throw new Error(`pricing never loaded the studies of ${symbols} symbols`);
     await new Promise((resolve) => setTimeout(resolve, 100));
