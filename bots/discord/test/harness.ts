@@ -21,6 +21,7 @@ import {
   SimulatedMarketData,
   SimulatedSource,
   SqlBarStore,
+  StudiesBook,
 } from "@tickerbell/pricing";
 import { createTestDatabase, FakeDiscord, type FakeDiscordOptions } from "@tickerbell/testkit";
 import { REST } from "discord.js";
@@ -87,7 +88,7 @@ export interface Stack {
   prices: PricingClient;
   /** The chart maker of /chart and of notifications (none: charts off). */
   charts: ChartMaker | undefined;
-  /** The pricing API's price history (none unless charts or the dry run are on). */
+  /** The pricing API's price history (none unless charts, the dry run or studies are on). */
   barStore: SqlBarStore | undefined;
   logs: () => Array<Record<string, unknown>>;
   close(): Promise<void>;
@@ -113,6 +114,11 @@ export async function startStack(
      * only the test writes (`barStore`; no back-fill unless charts are on too).
      */
     dryRunBudgetMs?: number;
+    /**
+     * The pricing API answers GET /v1/studies from a price history only the test writes (`barStore`), as the
+     * pricing service computes the studies of volume and indicator alerts.
+     */
+    studies?: boolean;
   } = {},
 ): Promise<Stack> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -147,7 +153,7 @@ export async function startStack(
     // Prices stay at the universe's starting prices (AAPL 190, TSLA 245, NVDA 122...) until the feed advances.
     const feed = new SimulatedFeed({ seed: 7, startMs: Date.now() });
     let history: { store: SqlBarStore; backfiller: Backfiller } | null = null;
-    if (options.chartBudgetMs !== undefined || options.dryRunBudgetMs !== undefined) {
+    if (options.chartBudgetMs !== undefined || options.dryRunBudgetMs !== undefined || options.studies) {
       const barsDatabase = await createTestDatabase("tb_discord_bars");
       cleanups.push(() => barsDatabase.drop());
       const store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: barsDatabase.url }));
@@ -162,6 +168,14 @@ export async function startStack(
     const unwatched = new SimulatedSource(feed);
     const pricingApp = createHttpApp({
       ...(history ? { bars: history.store } : {}),
+      ...(history && options.studies
+        ? {
+            studies: new StudiesBook({
+              store: history.store,
+              log: createLogger({ service: "pricing-test", level: "silent" }),
+            }),
+          }
+        : {}),
       ...(history && options.chartBudgetMs !== undefined
         ? { onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
         : {}),

@@ -8,8 +8,10 @@ import { type AlertWorkers, startAlertWorkers } from "@tickerbell/alerts";
 import { consumeNotifications } from "@tickerbell/bot-core";
 import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import { type Alert, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
+import { type Alert, type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
+import type { BarPart } from "@tickerbell/pricing";
+import { tradingDayOf } from "@tickerbell/rules";
 import { type FakeUserInput, kafkaBrokersFromEnv, type RecordedMessage } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, startWorld, TOKENS, type World } from "./harness.ts";
@@ -60,7 +62,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   // The receiver is on loopback: allowed by the operator, as WEBHOOK_ALLOW_HOSTS would.
-  world = await startWorld({ webhookAllowHosts: ["127.0.0.1"] });
+  world = await startWorld({ webhookAllowHosts: ["127.0.0.1"], studies: true });
   workers = await startAlertWorkers({
     service: world.alertService,
     bus: newBus("alerts-workers"),
@@ -311,5 +313,88 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     await publishTicks([Math.round(above + 6)], "PEP");
     await waitForDms(late, 1);
     expect(firingsTo(dora)).toHaveLength(1);
+  });
+
+  it("volume, moving-average and RSI alerts stay silent short of their studies, then each fires once naming the value", async () => {
+    // JNJ's history as the pricing service records it: 60 daily closes at 90% of today's simulated price (its
+    // 50-day SMA below the price, so the cross waits for a fall; flat closes and a higher price: RSI 100), and
+    // 1,000 shares at the start of each of the 6 trading days before today (the usual volume by any time: 1,000).
+    const price = (await world.prices.quote("JNJ"))!.price;
+    const cents = (n: number) => Math.round(n * 100) / 100;
+    const day = tradingDayOf("JNJ", Date.now()) * 86_400_000;
+    const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
+      symbol: "JNJ",
+      resolution,
+      t,
+      o: close,
+      h: close,
+      l: close,
+      c: close,
+      v,
+      n: 1,
+      openTs: t,
+      closeTs: t,
+    });
+    await world.barStore!.writeHistory([
+      ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
+      // 12:00 New York of each day is after its midnight whatever the season: within that trading day.
+      ...Array.from({ length: 6 }, (_, i) =>
+        bar("1m", day - (i + 1) * 86_400_000 + 17 * 3_600_000, price, 1000),
+      ),
+    ]);
+    const frank = { id: 5031, first_name: "Frank" };
+    const gina = { id: 5032, first_name: "Gina" };
+    const hank = { id: 5033, first_name: "Hank" };
+    await alertBy(frank, "/alert JNJ crosses sma 50");
+    await alertBy(gina, "/alert JNJ rsi below 30");
+    await alertBy(hank, "/alert JNJ volume 3x");
+
+    // Pricing sends the studies on each tick (here the test is the pricing service).
+    const tick = async (at: number, studies: TickStudies) => {
+      await producer.publish(TOPIC_PRICE_TICKS, [
+        { value: { v: 1 as const, symbol: "JNJ", price: at, ts: Date.now(), studies } },
+      ]);
+    };
+    const sma = cents(price * 0.9);
+    const short = {
+      values: { sma50: sma, "rsi14:1d": 35 },
+      volume: { today: 2000, typical: 1000, sessions: 6 },
+    };
+    // Short of all three: above the SMA, RSI 35, 2× the usual volume. A sentinel's firing shows it was matched.
+    await tick(cents(price * 0.95), short);
+    const sentinel = { id: 5034, first_name: "Sentinel" };
+    await alertBy(sentinel, `/alert JNJ below ${cents(price * 0.94)}`);
+    await tick(cents(price * 0.93), short);
+    await waitForDms(sentinel, 1);
+    for (const user of [frank, gina, hank]) expect(dmsTo(user)).toEqual([]);
+
+    // Below the SMA, RSI 29.4, 3.1× the usual: each alert fires once, naming the value that made it.
+    const below = cents(price * 0.89);
+    await tick(below, {
+      values: { sma50: sma, "rsi14:1d": 29.4 },
+      volume: { today: 3100, typical: 1000, sessions: 6 },
+    });
+    const money = (n: number) => `$${n.toFixed(2)}`;
+    const [smaDm] = await waitForDms(frank, 1);
+    expect(smaDm!.text!.split("\n")[0]).toBe(
+      `🔔 JNJ crossed its 50-day SMA going down: ${money(below)} (SMA ${money(sma)})`,
+    );
+    const [rsiDm] = await waitForDms(gina, 1);
+    expect(rsiDm!.text!.split("\n")[0]).toBe("🔔 JNJ daily RSI(14) fell to 29.4 (below 30)");
+    const [volumeDm] = await waitForDms(hank, 1);
+    expect(volumeDm!.text!.split("\n")[0]).toMatch(
+      /^🔔 JNJ volume is 3\.1× the usual by \d\d:\d\d \(3\.1K vs 1K\)$/,
+    );
+
+    // One-shot alerts: a deeper fall does not fire them again.
+    await tick(cents(price * 0.85), {
+      values: { sma50: sma, "rsi14:1d": 20 },
+      volume: { today: 5000, typical: 1000, sessions: 6 },
+    });
+    const late = { id: 5035, first_name: "Late" };
+    await alertBy(late, `/alert JNJ below ${cents(price * 0.8)}`);
+    await tick(cents(price * 0.79), short);
+    await waitForDms(late, 1);
+    for (const user of [frank, gina, hank]) expect(firingsTo(user)).toHaveLength(1);
   });
 });

@@ -29,6 +29,7 @@ import {
   SimulatedMarketData,
   SimulatedSource,
   SqlBarStore,
+  StudiesBook,
 } from "@tickerbell/pricing";
 import {
   createTestDatabase,
@@ -98,6 +99,11 @@ export async function startWorld(
      * only the test writes (`barStore`; no back-fill unless charts are on too).
      */
     dryRunBudgetMs?: number;
+    /**
+     * The pricing API answers GET /v1/studies from a price history only the test writes (`barStore`), as the
+     * pricing service computes the studies of volume and indicator alerts.
+     */
+    studies?: boolean;
   } = {},
 ) {
   const logLines: string[] = [];
@@ -127,12 +133,15 @@ export async function startWorld(
 
   const feed = new SimulatedFeed({ seed: 42, startMs: Date.now(), marketHours: "always-open" });
   const history =
-    options.chartBudgetMs === undefined && options.dryRunBudgetMs === undefined
+    options.chartBudgetMs === undefined && options.dryRunBudgetMs === undefined && !options.studies
       ? null
       : await startHistory(feed, logger);
   const priceSource = options.priceSource ?? new SimulatedSource(feed);
   const pricingApp = createHttpApp({
     ...(history ? { bars: history.store } : {}),
+    ...(history && options.studies
+      ? { studies: new StudiesBook({ store: history.store, log: logger }) }
+      : {}),
     ...(history && options.chartBudgetMs !== undefined
       ? { onBarsDemand: (symbol: string) => history.backfiller.request(symbol) }
       : {}),
@@ -243,7 +252,7 @@ export async function startWorld(
     limiter,
     /** The chart maker of `pipeline` (unset: charts off). */
     charts,
-    /** The pricing API's price history (none unless charts or the dry run are on). */
+    /** The pricing API's price history (none unless charts, the dry run or studies are on). */
     barStore: history?.store,
     undeliverable,
     logLines,

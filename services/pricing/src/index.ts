@@ -12,6 +12,7 @@ export * from "./domain/demand.ts";
 export * from "./domain/ports.ts";
 export * from "./domain/pricing-service.ts";
 export * from "./domain/publisher.ts";
+export * from "./domain/studies.ts";
 export * from "./env.ts";
 export * from "./finnhub/call-budget.ts";
 export * from "./finnhub/errors.ts";
