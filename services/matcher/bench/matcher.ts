@@ -80,8 +80,18 @@ interface Run {
  * the events of every tick, and keeps the running digest at every multiple of 1,024 ticks, so a run that stopped
  * early can be compared with a full one on the ticks it covered.
  */
-function runTicks(matcher: TickMatcher, ticks: Ticks, limit: number, maxMs = Number.POSITIVE_INFINITY): Run {
+/** `withStudies`: every tick carries the studies (as pricing sends them for symbols with such alerts). */
+function runTicks(
+  matcher: TickMatcher,
+  ticks: Ticks,
+  limit: number,
+  maxMs = Number.POSITIVE_INFINITY,
+  withStudies = false,
+): Run {
   const tick: TickInput = { symbol: "", price: 0, ts: 0, high: 0, low: 0 };
+  const values: Record<string, number> = { sma50: 0, ema20: 0, "rsi14:1d": 50 };
+  const volume = { today: 0, typical: 1_000_000, sessions: 20 };
+  if (withStudies) tick.studies = { values, volume };
   let firings = 0;
   let expirations = 0;
   let digest = 0;
@@ -99,6 +109,12 @@ function runTicks(matcher: TickMatcher, ticks: Ticks, limit: number, maxMs = Num
     tick.high = ticks.high[i]!;
     tick.low = ticks.low[i]!;
     tick.ts = START_MS + i;
+    if (withStudies) {
+      values.sma50 = ticks.sma50[i]!;
+      values.ema20 = ticks.ema20[i]!;
+      values["rsi14:1d"] = ticks.rsi[i]!;
+      volume.today = ticks.volumeRatio[i]! * 1_000_000;
+    }
     const events = matcher.onTick(tick);
     handled++;
     if (events.length > 0) {
@@ -247,31 +263,41 @@ console.log(
 if (!naiveAgrees) throw new Error("the reference evaluator and the index disagree on the prefix");
 
 // --- 20% of the alerts of the new kinds, and what each kind costs ----------------------------------------
-// The same alerts with a fifth of them replaced by moves within a window and new highs/lows, over the same ticks;
+// The same alerts with a fifth of them replaced by the new kinds (moves within a window, new highs/lows, volume,
+// moving averages, RSI) over the same ticks, which now carry the studies;
 // checked against the reference evaluator on a prefix. Then each kind alone (the alerts of that kind in this mix)
 // in its own index: CPU per tick over an index with no alerts is what that kind costs.
 const NEW_KINDS_SHARE = 0.2;
 gc();
 let mixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
 forEachAlert((alert) => mixedIndex!.upsert(alert), { newKinds: NEW_KINDS_SHARE });
-const mixedRun = runTicks(mixedIndex, ticks, TICKS);
+const mixedRun = runTicks(mixedIndex, ticks, TICKS, Number.POSITIVE_INFINITY, true);
 mixedIndex = null;
 gc();
 const mixedNaive = new ReferenceMatcher();
 if (naivePrefix > 0) forEachAlert((alert) => mixedNaive.upsert(alert), { newKinds: NEW_KINDS_SHARE });
-const mixedNaiveRun = runTicks(mixedNaive, ticks, naivePrefix, NAIVE_MAX_MS);
+const mixedNaiveRun = runTicks(mixedNaive, ticks, naivePrefix, NAIVE_MAX_MS, true);
 const mixedAgrees = agrees(mixedNaiveRun, mixedRun);
 console.log(
   `with ${NEW_KINDS_SHARE * 100}% new kinds: index ${Math.round(rate(mixedRun))} ticks/s, ${mixedRun.firings} firings; reference over ${mixedNaiveRun.ticks} ticks matches: ${mixedAgrees}`,
 );
 if (!mixedAgrees) throw new Error("with the new kinds, the reference evaluator and the index disagree");
 gc();
-const emptyRun = runTicks(new AlertIndex(), ticks, TICKS);
+const emptyRun = runTicks(new AlertIndex(), ticks, TICKS, Number.POSITIVE_INFINITY, true);
 const perKind: Record<
   string,
   { alerts: number; ticksPerSec: number; cpuNsPerTick: number; costNsPerTick: number }
 > = {};
-for (const kind of ["price", "percent", "trailing", "window", "extreme"] as const) {
+for (const kind of [
+  "price",
+  "percent",
+  "trailing",
+  "window",
+  "extreme",
+  "volume",
+  "average",
+  "rsi",
+] as const) {
   gc();
   let alone: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
   let count = 0;
@@ -283,7 +309,7 @@ for (const kind of ["price", "percent", "trailing", "window", "extreme"] as cons
     },
     { newKinds: NEW_KINDS_SHARE },
   );
-  const run = runTicks(alone, ticks, TICKS);
+  const run = runTicks(alone, ticks, TICKS, Number.POSITIVE_INFINITY, true);
   alone = null;
   perKind[kind] = {
     alerts: count,
@@ -314,7 +340,7 @@ const result = {
   },
   newKinds: {
     share: NEW_KINDS_SHARE,
-    mix: "60% moves within a window (5m-1d, 0.3-5%, up/down/move), 40% new highs/lows (70% today's session, 30% 52-week)",
+    mix: "40% moves within a window (5m-1d, 0.3-5%, up/down/move), 25% new highs/lows (70% today's session, 30% 52-week), 10% volume (1.5-5x), 15% moving averages (SMA 50 / EMA 20, above/below/cross), 10% RSI 14 daily (above 65-80 / below 20-35); every tick of the mix carries the studies",
     ticksPerSec: Math.round(rate(mixedRun)),
     firings: mixedRun.firings,
     referenceTicks: mixedNaiveRun.ticks,

@@ -2,7 +2,7 @@
 // alerts and ticks: 1,000,000 alerts over 5,000 symbols (Zipf popularity for both alerts and ticks), a
 // 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low); and
 // the same with 20% of the alerts replaced by the new kinds (moves within a window of 5 minutes to a day, new
-// session and 52-week highs and lows).
+// session and 52-week highs and lows, volume, moving-average and RSI alerts) over the same ticks carrying studies.
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
 import { readUuid } from "../src/alert-id.ts";
@@ -115,20 +115,41 @@ export function forEachAlert(visit: (alert: Alert) => void, options: { newKinds?
     }
     if (newKinds > 0 && newKindRandom() < newKinds) {
       const dirRoll = newKindRandom();
-      // Three in five moves within a window, two in five new highs/lows (today's session mostly).
-      condition =
-        newKindRandom() < 0.6
-          ? {
-              kind: "window",
-              direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
-              percent: Math.round((0.3 + newKindRandom() * 4.7) * 10) / 10,
-              windowSeconds: WINDOW_SECONDS[Math.floor(newKindRandom() * WINDOW_SECONDS.length)]!,
-            }
-          : {
-              kind: "extreme",
-              side: dirRoll < 0.5 ? "high" : "low",
-              span: newKindRandom() < 0.7 ? "session" : "52w",
-            };
+      const kindRoll = newKindRandom();
+      // Two in five moves within a window, a quarter new highs/lows (today's session mostly), a tenth volume,
+      // 15% moving averages (SMA 50 / EMA 20), a tenth RSI (14, daily).
+      if (kindRoll < 0.4)
+        condition = {
+          kind: "window",
+          direction: dirRoll < 0.4 ? "up" : dirRoll < 0.8 ? "down" : "move",
+          percent: Math.round((0.3 + newKindRandom() * 4.7) * 10) / 10,
+          windowSeconds: WINDOW_SECONDS[Math.floor(newKindRandom() * WINDOW_SECONDS.length)]!,
+        };
+      else if (kindRoll < 0.65)
+        condition = {
+          kind: "extreme",
+          side: dirRoll < 0.5 ? "high" : "low",
+          span: newKindRandom() < 0.7 ? "session" : "52w",
+        };
+      else if (kindRoll < 0.75)
+        condition = { kind: "volume", multiple: Math.round((1.5 + newKindRandom() * 3.5) * 10) / 10 };
+      else if (kindRoll < 0.9)
+        condition = {
+          kind: "average",
+          average: newKindRandom() < 0.5 ? "sma" : "ema",
+          period: 0,
+          direction: dirRoll < 0.4 ? "above" : dirRoll < 0.8 ? "below" : "cross",
+        };
+      else
+        condition = {
+          kind: "rsi",
+          direction: dirRoll < 0.5 ? "above" : "below",
+          level:
+            dirRoll < 0.5 ? 65 + Math.round(newKindRandom() * 15) : 20 + Math.round(newKindRandom() * 15),
+          period: 14,
+          interval: "1d",
+        };
+      if (condition.kind === "average") condition.period = condition.average === "sma" ? 50 : 20;
     }
     visit(
       makeAlert({
@@ -167,7 +188,25 @@ export function generateTicks() {
     high[i] = conflated ? p * (1 + random() * 0.001) : p;
     low[i] = conflated ? p * (1 - random() * 0.001) : p;
   }
-  return { symbol, price, high, low };
+  // The studies pricing would attach (from their own generator, so the prices above stay as they were): the
+  // averages a little off the price, the RSI and today's volume ratio wandering per symbol.
+  const studyRandom = rng(SEED + 4);
+  const sma50 = new Float64Array(TICKS);
+  const ema20 = new Float64Array(TICKS);
+  const rsi = new Float64Array(TICKS);
+  const volumeRatio = new Float64Array(TICKS);
+  const rsiOf = new Float64Array(SYMBOLS).fill(50);
+  const ratioOf = new Float64Array(SYMBOLS).fill(1);
+  for (let i = 0; i < TICKS; i++) {
+    const s = symbol[i]!;
+    sma50[i] = price[i]! * (1 + (studyRandom() - 0.5) * 0.01);
+    ema20[i] = price[i]! * (1 + (studyRandom() - 0.5) * 0.01);
+    rsiOf[s] = Math.min(95, Math.max(5, rsiOf[s]! + (studyRandom() - 0.5) * 2));
+    ratioOf[s] = Math.min(6, Math.max(0.2, ratioOf[s]! + (studyRandom() - 0.5) * 0.02));
+    rsi[i] = rsiOf[s]!;
+    volumeRatio[i] = ratioOf[s]!;
+  }
+  return { symbol, price, high, low, sma50, ema20, rsi, volumeRatio };
 }
 export type Ticks = ReturnType<typeof generateTicks>;
 

@@ -385,6 +385,10 @@ class StudyGroup {
   readonly rearmDown: IndexedMinHeap;
   readonly rearmUp: IndexedMinHeap;
   readonly cooldown: IndexedMinHeap;
+  get size(): number {
+    return this.up.size + this.down.size + this.rearmDown.size + this.rearmUp.size + this.cooldown.size;
+  }
+
   /** An RSI (else a moving average or volume, by its key). */
   readonly rsi: boolean;
 
@@ -970,7 +974,10 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
-    for (const group of book.studyGroups) {
+    const groups = book.studyGroups;
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      if (group.size === 0) continue;
       const volume = group.key === "volume" ? studies.volume : undefined;
       const value = group.key === "volume" ? volume?.today : studies.values?.[group.key];
       if (value === undefined) continue;

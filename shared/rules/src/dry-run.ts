@@ -11,6 +11,7 @@ import type { Alert, AlertRuntimeState, Bar, BarResolution, WindowCondition } fr
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
+import { isStudyCondition } from "./studies.ts";
 import { bucketStart, type PriceWindowView, type WindowExtremes, windowStartOf } from "./window.ts";
 
 /**
@@ -70,12 +71,15 @@ export interface DryRunOptions {
   shouldStop?: () => boolean;
 }
 
-/** Whether an alert can be replayed from bars of this resolution (earnings never can: no price fires them). */
+/**
+ * Whether an alert can be replayed from bars of this resolution (earnings never can: no price fires them; nor
+ * volume and indicator alerts: recorded bars carry no studies, so a replay would always answer none).
+ */
 export function canDryRun(
   alert: Pick<Alert, "condition" | "regularHoursOnly">,
   resolution: BarResolution,
 ): boolean {
-  if (alert.condition.kind === "earnings") return false;
+  if (alert.condition.kind === "earnings" || isStudyCondition(alert.condition)) return false;
   if (resolution === "1d") return alert.condition.kind !== "window" && !alert.regularHoursOnly;
   return true;
 }

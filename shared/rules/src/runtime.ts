@@ -2,8 +2,12 @@
 //
 //   armed --fires--> (one-shot: done)
 //         --fires--> cooling (repeating: generation + 1, levels re-based by afterFiring)
-//   cooling --cooldown over--> armed, or awaitingBand for `above`/`below`
-//   awaitingBand --price back across the hysteresis band--> armed
+//   cooling --cooldown over--> armed, or awaitingBand for `above`/`below` (price, moving average, RSI)
+//   awaitingBand --price (the RSI) back across the band--> armed
+//
+// A volume alert cools until its cooldown is over AND its symbol's next trading day has begun (at most one firing
+// a day); a moving-average cross flips the side it watches (`watch`) on each firing. Volume and indicator alerts
+// move only on ticks that carry their study.
 //
 // A tick that reaches an alert's expiry ends it, whatever its phase. The runtime state is what the matcher owns;
 // the alert service stores its latest copy in the alert's record, and runtimeStateOf reads it back from there

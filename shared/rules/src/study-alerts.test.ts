@@ -7,6 +7,7 @@ import type {
   VolumeCondition,
 } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
+import { canDryRun } from "./dry-run.ts";
 import { planAlert } from "./plan.ts";
 import { type AlertRule, consistentState, recordFieldsOf, runtimeStateOf } from "./runtime.ts";
 import { type StepResult, stepAlert, type TickWindow } from "./step.ts";
@@ -297,5 +298,18 @@ describe("runtime state of study alerts", () => {
     const awaiting = armed({ phase: "awaitingBand", watch: "upper" });
     expect(consistentState(ruleFor(crossSma50, 300_000), awaiting).phase).toBe("armed");
     expect(consistentState(ruleFor(rsiAbove70, 300_000), awaiting).phase).toBe("awaitingBand");
+  });
+});
+
+describe("dry runs", () => {
+  it("are not offered for volume and indicator alerts: recorded bars carry no studies", () => {
+    for (const condition of [volume3x, aboveSma50, rsiBelow30])
+      expect(canDryRun({ condition, regularHoursOnly: false }, "1m")).toBe(false);
+    expect(
+      canDryRun(
+        { condition: { kind: "price", direction: "above", target: 1 }, regularHoursOnly: false },
+        "1m",
+      ),
+    ).toBe(true);
   });
 });
