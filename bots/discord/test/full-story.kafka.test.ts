@@ -11,8 +11,10 @@ import {
 } from "@tickerbell/bot-core";
 import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
-import { TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
+import { type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
+import type { BarPart } from "@tickerbell/pricing";
+import { tradingDayOf } from "@tickerbell/rules";
 import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier } from "../src/discord-notifier.ts";
@@ -48,7 +50,7 @@ let notifications: Subscription;
 let producer: Bus;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ studies: true });
   workers = await startAlertWorkers({
     service: stack.service,
     bus: newBus("alerts-workers"),
@@ -274,5 +276,102 @@ describe("slash command → matcher → DM", () => {
     await producer.publish(TOPIC_PRICE_TICKS, [tick(401, 5)]);
     await stack.fake.waitForDms(lateUser, 1, 45_000);
     expect(stack.fake.dmsTo(user)).toHaveLength(1);
+  });
+
+  it("volume, moving-average and RSI alerts set with /alert volume|average|rsi fire once each, naming the value", async () => {
+    // JNJ's recorded history: 60 daily closes at 90% of today's simulated price (the 50-day SMA below the price,
+    // so the cross waits for a fall; RSI 100 at a price above flat closes), and 1,000 shares at noon New York of
+    // each of the 6 trading days before today (the usual volume by any time of day after it: 1,000).
+    const price = (await stack.prices.quote("JNJ"))!.price;
+    const cents = (n: number) => Math.round(n * 100) / 100;
+    const day = tradingDayOf("JNJ", Date.now()) * 86_400_000;
+    const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
+      symbol: "JNJ",
+      resolution,
+      t,
+      o: close,
+      h: close,
+      l: close,
+      c: close,
+      v,
+      n: 1,
+      openTs: t,
+      closeTs: t,
+    });
+    await stack.barStore!.writeHistory([
+      ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
+      ...Array.from({ length: 6 }, (_, i) =>
+        bar("1m", day - (i + 1) * 86_400_000 + 17 * 3_600_000, price, 1000),
+      ),
+    ]);
+    const set = async (name: string, command: string, options: Record<string, string>) => {
+      const user = newUser(name);
+      const reply = await stack.fake.slashCommand(user, command, { ticker: "JNJ", ...options }).reply();
+      expect(reply.content, command).toMatch(/Alert set: JNJ/);
+      const [alert] = await stack.alerts.listAlerts(user.id);
+      await waitFor(`${command} in the matcher's index`, () => matcher.holds(alert!.id));
+      return user;
+    };
+    const averageUser = await set("sma", "alert average", {
+      average: "sma",
+      period: "50",
+      direction: "crosses",
+    });
+    const rsiUser = await set("rsi", "alert rsi", { direction: "below", level: "30", interval: "daily" });
+    const volumeUser = await set("volume", "alert volume", { multiple: "3" });
+
+    // Pricing sends the studies on each tick (here the test is the pricing service).
+    const now = Date.now();
+    const tick = (at: number, i: number, studies: TickStudies) => ({
+      value: { v: 1 as const, symbol: "JNJ", price: at, ts: now + i, studies },
+    });
+    const sma = cents(price * 0.9);
+    const studies = (rsi: number, volumeToday: number): TickStudies => ({
+      values: { sma50: sma, "rsi14:1d": rsi },
+      volume: { today: volumeToday, typical: 1000, sessions: 6 },
+    });
+    // Short of all three: above the SMA, RSI 35, 2× the usual. A sentinel's DM shows the ticks were matched.
+    const sentinelUser = await set("sentinel-studies", "alert price", {
+      condition: "below",
+      value: String(cents(price * 0.94)),
+    });
+    await producer.publish(TOPIC_PRICE_TICKS, [
+      tick(cents(price * 0.95), 0, studies(35, 2000)),
+      tick(cents(price * 0.93), 1, studies(35, 2000)),
+    ]);
+    await stack.fake.waitForDms(sentinelUser, 1, 45_000);
+    for (const user of [averageUser, rsiUser, volumeUser]) expect(stack.fake.dmsTo(user)).toEqual([]);
+
+    // Below the SMA, RSI 29.4, 3.1× the usual: one DM each, naming the value that made it fire.
+    const below = cents(price * 0.89);
+    await producer.publish(TOPIC_PRICE_TICKS, [tick(below, 2, studies(29.4, 3100))]);
+    const money = (n: number) => `$${n.toFixed(2)}`;
+    const [averageDm] = await stack.fake.waitForDms(averageUser, 1, 45_000);
+    expect(averageDm?.embeds[0]?.title).toBe(
+      `🔔 JNJ crossed its 50-day SMA going down: ${money(below)} (SMA ${money(sma)})`,
+    );
+    expect(averageDm?.embeds[0]?.fields).toContainEqual({
+      name: "50-day SMA",
+      value: money(sma),
+      inline: true,
+    });
+    const [rsiDm] = await stack.fake.waitForDms(rsiUser, 1, 45_000);
+    expect(rsiDm?.embeds[0]?.title).toBe("🔔 JNJ daily RSI(14) fell to 29.4 (below 30)");
+    const [volumeDm] = await stack.fake.waitForDms(volumeUser, 1, 45_000);
+    expect(volumeDm?.embeds[0]?.title).toMatch(
+      /^🔔 JNJ volume is 3\.1× the usual by <t:\d+:t> \(3\.1K vs 1K\)$/,
+    );
+
+    // One-shot alerts: a deeper fall does not fire them again.
+    const late = await set("late-studies", "alert price", {
+      condition: "below",
+      value: String(cents(price * 0.8)),
+    });
+    await producer.publish(TOPIC_PRICE_TICKS, [
+      tick(cents(price * 0.85), 3, studies(20, 5000)),
+      tick(cents(price * 0.79), 4, studies(35, 2000)),
+    ]);
+    await stack.fake.waitForDms(late, 1, 45_000);
+    for (const user of [averageUser, rsiUser, volumeUser]) expect(stack.fake.dmsTo(user)).toHaveLength(1);
   });
 });
