@@ -168,6 +168,13 @@ describe("describeAlert", () => {
     const volume: AlertCondition = { kind: "volume", multiple: 3 };
     // Lists: the condition alone.
     expect(describeAlert(studied(sma), now)).toBe("AAPL crosses its 50-day SMA");
+    // A list says which way a cross fires next (price above the average: a fall through it).
+    expect(describeAlert({ ...studied(sma), watch: "lower" }, now)).toBe(
+      "AAPL crosses its 50-day SMA · next on a fall through it",
+    );
+    expect(describeAlert({ ...studied(sma), watch: "upper" }, now)).toBe(
+      "AAPL crosses its 50-day SMA · next on a rise through it",
+    );
     expect(describeAlert(studied(rsi), now)).toBe("AAPL daily RSI(14) below 30");
     expect(describeAlert(studied(volume), now)).toBe("AAPL volume 3× the usual by this time of day");
     // Confirmations: with the study the bot read from the pricing service when it set the alert.
@@ -179,7 +186,7 @@ describe("describeAlert", () => {
         volume: { today: 1_890_000, typical: 1_350_000, sessions: 20 },
       },
     };
-    expect(describeAlert(studied(sma), now, UTC_DISPLAY, market)).toBe(
+    expect(describeAlert({ ...studied(sma), watch: "lower" }, now, UTC_DISPLAY, market)).toBe(
       "AAPL crosses its 50-day SMA (now $187.20, price $190.10 above it)",
     );
     expect(describeAlert(studied(rsi), now, UTC_DISPLAY, market)).toBe(

@@ -208,6 +208,9 @@ export function describeAlert(
   const study = market === undefined ? "" : studyNow(alert.condition, market);
   const parts = [`${alert.symbol} ${describeCondition(alert.condition)}${extremeLevel(alert)}${study}`];
   const { upper, lower } = alert.thresholds;
+  // A confirmation says the side already (price above it); a list says which way the cross fires next.
+  if (alert.condition.kind === "average" && alert.condition.direction === "cross" && alert.watch && !study)
+    parts.push(`next on a ${alert.watch === "lower" ? "fall" : "rise"} through it`);
   if (alert.condition.kind === "percent") {
     if (upper !== null && lower !== null)
       parts.push(`fires at ${formatPrice(upper)} (up) or ${formatPrice(lower)} (down)`);
