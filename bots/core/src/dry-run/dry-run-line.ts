@@ -3,13 +3,7 @@
 // all within a budget, so a slow pricing service or a long history costs the reply a line, never time.
 import { envInt } from "@tickerbell/config";
 import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
-import {
-  canDryRun,
-  DryRunReplay,
-  type DryRunResult,
-  isStudyCondition,
-  newYorkOffsetMs,
-} from "@tickerbell/rules";
+import { canDryRun, DryRunReplay, type DryRunResult, newYorkOffsetMs } from "@tickerbell/rules";
 import { z } from "zod";
 import type { BarsLookup } from "../charts/chart-maker.ts";
 import { formatPrice } from "../format/format.ts";
@@ -55,8 +49,6 @@ export function chooseHistory(
   daily: readonly Bar[],
   now: number,
 ): { resolution: BarResolution; bars: readonly Bar[] } | null {
-  // Bars carry no studies: a volume or indicator alert replayed over them would never fire, and say so wrongly.
-  if (isStudyCondition(alert.condition)) return null;
   const reach = (bars: readonly Bar[]) => (bars[0] === undefined ? 0 : now - bars[0].t);
   const dailyUsable = daily.length > 0 && canDryRun(alert, "1d");
   if (dailyUsable && reach(daily) > reach(minute) + DAY_MS) return { resolution: "1d", bars: daily };
@@ -79,7 +71,7 @@ export class BarDryRun implements DryRunner {
   }
 
   async run(alert: Alert): Promise<DryRunResult | null> {
-    if (!canDryRun(alert, "1m") || isStudyCondition(alert.condition)) return null;
+    if (!canDryRun(alert, "1m")) return null;
     const deadline = this.#clock() + this.#budgetMs;
     const overBudget = () => this.#clock() > deadline;
     const now = this.#now();
