@@ -47,6 +47,7 @@ import {
   type AlertRuntimeState,
   type TickStudies,
   triggerIdOf,
+  type VolumeStudy,
 } from "@tickerbell/contracts";
 import {
   type AlertRule,
@@ -377,6 +378,44 @@ class WindowGroup implements WindowReading {
  *   rearmUp   awaiting `below` alerts, mirrored
  *   cooldown  cooling alerts keyed by when they may fire again (a volume alert not before its next trading day)
  */
+/**
+ * Whether a tick carrying a group's study moves none of its alerts: no cooldown ends, no armed alert's level is
+ * reached, no awaiting one is back across its band. The same tests as #matchStudies, on the group's copied keys.
+ */
+function studyGroupQuiet(
+  group: StudyGroup,
+  ts: number,
+  value: number,
+  volume: VolumeStudy | undefined,
+  high: number,
+  low: number,
+): boolean {
+  if (group.cooldownEnd <= ts) return false;
+  if (group.kind === STUDY_VOLUME)
+    return (
+      volume === undefined || group.upKey === Number.POSITIVE_INFINITY || !volumeReached(group.upKey, volume)
+    );
+  if (group.kind === STUDY_RSI)
+    return (
+      group.upKey > value && group.downKey > -value && group.rearmDownKey > -value && group.rearmUpKey > value
+    );
+  return (
+    (high < value || group.upKey === Number.POSITIVE_INFINITY) &&
+    (low > value || group.downKey === Number.POSITIVE_INFINITY) &&
+    (group.rearmDownKey === Number.POSITIVE_INFINITY || low > rearmBandLevel("above", value)) &&
+    (group.rearmUpKey === Number.POSITIVE_INFINITY || high < rearmBandLevel("below", value))
+  );
+}
+
+/** The study a volume or indicator alert fired on: its value (today's volume, with the typical one). */
+function firingStudy(key: string, value: number, volume: VolumeStudy | undefined): FiringStudy {
+  return volume === undefined ? { key, value } : { key, value, typical: volume.typical };
+}
+
+const STUDY_VOLUME = 0;
+const STUDY_RSI = 1;
+const STUDY_AVERAGE = 2;
+
 class StudyGroup {
   readonly id: number;
   readonly key: string;
@@ -385,17 +424,35 @@ class StudyGroup {
   readonly rearmDown: IndexedMinHeap;
   readonly rearmUp: IndexedMinHeap;
   readonly cooldown: IndexedMinHeap;
+  /**
+   * The heaps' smallest keys, copied into the group whenever a heap changes (refresh): a tick that moves no alert
+   * of the group reads this one object, not five heaps' arrays scattered in memory.
+   */
+  upKey = Number.POSITIVE_INFINITY;
+  downKey = Number.POSITIVE_INFINITY;
+  rearmDownKey = Number.POSITIVE_INFINITY;
+  rearmUpKey = Number.POSITIVE_INFINITY;
+  cooldownEnd = Number.POSITIVE_INFINITY;
+
   get size(): number {
     return this.up.size + this.down.size + this.rearmDown.size + this.rearmUp.size + this.cooldown.size;
   }
 
-  /** An RSI (else a moving average or volume, by its key). */
-  readonly rsi: boolean;
+  refresh(): void {
+    this.upKey = this.up.peekKey();
+    this.downKey = this.down.peekKey();
+    this.rearmDownKey = this.rearmDown.peekKey();
+    this.rearmUpKey = this.rearmUp.peekKey();
+    this.cooldownEnd = this.cooldown.peekKey();
+  }
+
+  /** STUDY_VOLUME, STUDY_RSI or STUDY_AVERAGE, read once from its key (no string compare per tick). */
+  readonly kind: number;
 
   constructor(id: number, key: string, levels: PositionTable, cooldowns: PositionTable) {
     this.id = id;
     this.key = key;
-    this.rsi = key.startsWith("rsi");
+    this.kind = key === "volume" ? STUDY_VOLUME : key.startsWith("rsi") ? STUDY_RSI : STUDY_AVERAGE;
     this.up = new IndexedMinHeap(levels);
     this.down = new IndexedMinHeap(levels);
     this.rearmDown = new IndexedMinHeap(levels);
@@ -977,58 +1034,126 @@ export class AlertIndex {
     const groups = book.studyGroups;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
-      if (group.size === 0) continue;
-      const volume = group.key === "volume" ? studies.volume : undefined;
-      const value = group.key === "volume" ? volume?.today : studies.values?.[group.key];
-      if (value === undefined) continue;
-      this.#touched = true;
-      const study: FiringStudy =
-        volume === undefined ? { key: group.key, value } : { key: group.key, value, typical: volume.typical };
-      const cooldown = group.cooldown;
-      while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
-      const { up, down, rearmDown, rearmUp } = group;
+      const volume = group.kind === STUDY_VOLUME ? studies.volume : undefined;
+      const value = group.kind === STUDY_VOLUME ? volume?.today : studies.values?.[group.key];
+      if (value === undefined || studyGroupQuiet(group, ts, value, volume, high, low)) continue;
+      const { up, down, rearmDown, rearmUp, cooldown } = group;
+      // Built once the group fires, shared by the alerts it fires: most ticks fire nothing.
+      let study: FiringStudy | null = null;
+      if (cooldown.peekKey() <= ts) {
+        this.#touched = true;
+        while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
+      }
       if (volume !== undefined) {
         while (up.size > 0 && volumeReached(up.peekKey(), volume)) {
           const slot = up.pop() >> 1;
           const level = this.#param[slot]! * volume.typical;
-          fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
+          fired = this.#fire(
+            book,
+            slot,
+            "upper",
+            level,
+            tick.price,
+            tick,
+            NONE,
+            fired,
+            (study ??= firingStudy(group.key, value, volume)),
+          );
+          this.#touched = true;
         }
+        group.refresh();
         continue;
       }
-      if (group.rsi) {
+      if (group.kind === STUDY_RSI) {
         while (up.peekKey() <= value) {
           const slot = up.pop() >> 1;
-          fired = this.#fire(book, slot, "upper", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+          fired = this.#fire(
+            book,
+            slot,
+            "upper",
+            this.#param[slot]!,
+            tick.price,
+            tick,
+            NONE,
+            fired,
+            (study ??= firingStudy(group.key, value, volume)),
+          );
+          this.#touched = true;
         }
         while (down.peekKey() <= -value) {
           const slot = down.pop() >> 1;
-          fired = this.#fire(book, slot, "lower", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+          fired = this.#fire(
+            book,
+            slot,
+            "lower",
+            this.#param[slot]!,
+            tick.price,
+            tick,
+            NONE,
+            fired,
+            (study ??= firingStudy(group.key, value, volume)),
+          );
+          this.#touched = true;
         }
-        while (rearmDown.peekKey() <= -value) this.#placeStudy(group, rearmDown.pop() >> 1);
-        while (rearmUp.peekKey() <= value) this.#placeStudy(group, rearmUp.pop() >> 1);
+        while (rearmDown.peekKey() <= -value) {
+          this.#placeStudy(group, rearmDown.pop() >> 1);
+          this.#touched = true;
+        }
+        while (rearmUp.peekKey() <= value) {
+          this.#placeStudy(group, rearmUp.pop() >> 1);
+          this.#touched = true;
+        }
+        group.refresh();
         continue;
       }
       // A moving average: every alert of a heap shares its level, the average at this tick.
-      if (high >= value) {
+      if (high >= value && up.size > 0) {
+        this.#touched = true;
         while (up.size > 0) {
           const slot = up.pop() >> 1;
           // A cross with no side known watched both: it fires once, upward.
           if (down.has(slot * 2 + 1)) down.remove(slot * 2 + 1);
-          fired = this.#fire(book, slot, "upper", value, high, tick, NONE, fired, study);
+          fired = this.#fire(
+            book,
+            slot,
+            "upper",
+            value,
+            high,
+            tick,
+            NONE,
+            fired,
+            (study ??= firingStudy(group.key, value, volume)),
+          );
         }
       }
-      if (low <= value) {
+      if (low <= value && down.size > 0) {
+        this.#touched = true;
         while (down.size > 0) {
           const slot = down.pop() >> 1;
           // A cross with no side known that the high did not reach: it fires downward, once.
           if (up.has(slot * 2)) up.remove(slot * 2);
-          fired = this.#fire(book, slot, "lower", value, low, tick, NONE, fired, study);
+          fired = this.#fire(
+            book,
+            slot,
+            "lower",
+            value,
+            low,
+            tick,
+            NONE,
+            fired,
+            (study ??= firingStudy(group.key, value, volume)),
+          );
         }
       }
-      if (rearmDown.size > 0 && low <= rearmBandLevel("above", value))
+      if (rearmDown.size > 0 && low <= rearmBandLevel("above", value)) {
+        this.#touched = true;
         while (rearmDown.size > 0) this.#placeStudy(group, rearmDown.pop() >> 1);
-      if (rearmUp.size > 0 && high >= rearmBandLevel("below", value))
+      }
+      if (rearmUp.size > 0 && high >= rearmBandLevel("below", value)) {
+        this.#touched = true;
         while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
+      }
+      group.refresh();
     }
     return fired;
   }
@@ -1050,6 +1175,7 @@ export class AlertIndex {
       if (watch !== WATCH_UPPER) group.down.push(slot * 2 + 1, 0);
     } else if (firesUpward(code)) group.up.push(slot * 2, studyFireKey(code, this.#param[slot]!));
     else group.down.push(slot * 2 + 1, studyFireKey(code, this.#param[slot]!));
+    group.refresh();
   }
 
   #placeStudyAwaiting(group: StudyGroup, slot: number): void {
@@ -1058,6 +1184,7 @@ export class AlertIndex {
     const key = studyBandKey(code, this.#param[slot]!);
     if (firesUpward(code)) group.rearmDown.push(slot * 2 + 1, key);
     else group.rearmUp.push(slot * 2, key);
+    group.refresh();
   }
 
   #unplaceStudy(slot: number): void {
@@ -1071,6 +1198,7 @@ export class AlertIndex {
       if (group.rearmDown.has(slot * 2 + 1)) group.rearmDown.remove(slot * 2 + 1);
       if (group.rearmUp.has(slot * 2)) group.rearmUp.remove(slot * 2);
     }
+    group.refresh();
   }
 
   #studyGroup(book: Book, key: string): StudyGroup {
@@ -1183,7 +1311,9 @@ export class AlertIndex {
     if (isStudy(code)) {
       // Cools in its group, which is read only on ticks carrying its study.
       if (code === AVERAGE_CROSS) this.#watch[slot] = watchCode(next.watch);
-      this.#studyGroups[this.#groupOf[slot]!]!.cooldown.push(slot, allowedAt);
+      const group = this.#studyGroups[this.#groupOf[slot]!]!;
+      group.cooldown.push(slot, allowedAt);
+      group.refresh();
       return out;
     }
     if (isTrailing(code)) {
@@ -1289,6 +1419,7 @@ export class AlertIndex {
           throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
         }
         group.cooldown.push(slot, repeatAllowedAt(rule, state.lastFiredAt));
+        group.refresh();
       }
       return;
     }
