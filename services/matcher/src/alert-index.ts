@@ -1038,8 +1038,8 @@ export class AlertIndex {
       const value = group.kind === STUDY_VOLUME ? volume?.today : studies.values?.[group.key];
       if (value === undefined || studyGroupQuiet(group, ts, value, volume, high, low)) continue;
       const { up, down, rearmDown, rearmUp, cooldown } = group;
-      // Built once the group fires, shared by the alerts it fires: most ticks fire nothing.
-      let study: FiringStudy | null = null;
+      // Shared by the alerts the group fires on this tick (a quiet group, the common case, got no further).
+      const study = firingStudy(group.key, value, volume);
       if (cooldown.peekKey() <= ts) {
         this.#touched = true;
         while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
@@ -1048,17 +1048,7 @@ export class AlertIndex {
         while (up.size > 0 && volumeReached(up.peekKey(), volume)) {
           const slot = up.pop() >> 1;
           const level = this.#param[slot]! * volume.typical;
-          fired = this.#fire(
-            book,
-            slot,
-            "upper",
-            level,
-            tick.price,
-            tick,
-            NONE,
-            fired,
-            (study ??= firingStudy(group.key, value, volume)),
-          );
+          fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
           this.#touched = true;
         }
         group.refresh();
@@ -1067,32 +1057,12 @@ export class AlertIndex {
       if (group.kind === STUDY_RSI) {
         while (up.peekKey() <= value) {
           const slot = up.pop() >> 1;
-          fired = this.#fire(
-            book,
-            slot,
-            "upper",
-            this.#param[slot]!,
-            tick.price,
-            tick,
-            NONE,
-            fired,
-            (study ??= firingStudy(group.key, value, volume)),
-          );
+          fired = this.#fire(book, slot, "upper", this.#param[slot]!, tick.price, tick, NONE, fired, study);
           this.#touched = true;
         }
         while (down.peekKey() <= -value) {
           const slot = down.pop() >> 1;
-          fired = this.#fire(
-            book,
-            slot,
-            "lower",
-            this.#param[slot]!,
-            tick.price,
-            tick,
-            NONE,
-            fired,
-            (study ??= firingStudy(group.key, value, volume)),
-          );
+          fired = this.#fire(book, slot, "lower", this.#param[slot]!, tick.price, tick, NONE, fired, study);
           this.#touched = true;
         }
         while (rearmDown.peekKey() <= -value) {
@@ -1113,17 +1083,7 @@ export class AlertIndex {
           const slot = up.pop() >> 1;
           // A cross with no side known watched both: it fires once, upward.
           if (down.has(slot * 2 + 1)) down.remove(slot * 2 + 1);
-          fired = this.#fire(
-            book,
-            slot,
-            "upper",
-            value,
-            high,
-            tick,
-            NONE,
-            fired,
-            (study ??= firingStudy(group.key, value, volume)),
-          );
+          fired = this.#fire(book, slot, "upper", value, high, tick, NONE, fired, study);
         }
       }
       if (low <= value && down.size > 0) {
@@ -1132,17 +1092,7 @@ export class AlertIndex {
           const slot = down.pop() >> 1;
           // A cross with no side known that the high did not reach: it fires downward, once.
           if (up.has(slot * 2)) up.remove(slot * 2);
-          fired = this.#fire(
-            book,
-            slot,
-            "lower",
-            value,
-            low,
-            tick,
-            NONE,
-            fired,
-            (study ??= firingStudy(group.key, value, volume)),
-          );
+          fired = this.#fire(book, slot, "lower", value, low, tick, NONE, fired, study);
         }
       }
       if (rearmDown.size > 0 && low <= rearmBandLevel("above", value)) {
