@@ -380,30 +380,32 @@ class WindowGroup implements WindowReading {
  */
 /**
  * Whether a tick carrying a group's study moves none of its alerts: no cooldown ends, no armed alert's level is
- * reached, no awaiting one is back across its band. The same tests as #matchStudies, on the group's copied keys.
+ * reached, no awaiting one is back across its band. The same tests as #matchStudies, on the group's line of gates.
  */
 function studyGroupQuiet(
-  group: StudyGroup,
+  gates: Float64Array,
+  at: number,
+  kind: number,
   ts: number,
   value: number,
   volume: VolumeStudy | undefined,
   high: number,
   low: number,
 ): boolean {
-  if (group.cooldownEnd <= ts) return false;
-  if (group.kind === STUDY_VOLUME)
-    return (
-      volume === undefined || group.upKey === Number.POSITIVE_INFINITY || !volumeReached(group.upKey, volume)
-    );
-  if (group.kind === STUDY_RSI)
-    return (
-      group.upKey > value && group.downKey > -value && group.rearmDownKey > -value && group.rearmUpKey > value
-    );
+  if (gates[at + GATE_COOLDOWN_END]! <= ts) return false;
+  const upKey = gates[at + GATE_UP]!;
+  if (kind === STUDY_VOLUME)
+    return volume === undefined || upKey === Number.POSITIVE_INFINITY || !volumeReached(upKey, volume);
+  const downKey = gates[at + GATE_DOWN]!;
+  const rearmDownKey = gates[at + GATE_REARM_DOWN]!;
+  const rearmUpKey = gates[at + GATE_REARM_UP]!;
+  if (kind === STUDY_RSI)
+    return upKey > value && downKey > -value && rearmDownKey > -value && rearmUpKey > value;
   return (
-    (high < value || group.upKey === Number.POSITIVE_INFINITY) &&
-    (low > value || group.downKey === Number.POSITIVE_INFINITY) &&
-    (group.rearmDownKey === Number.POSITIVE_INFINITY || low > rearmBandLevel("above", value)) &&
-    (group.rearmUpKey === Number.POSITIVE_INFINITY || high < rearmBandLevel("below", value))
+    (high < value || upKey === Number.POSITIVE_INFINITY) &&
+    (low > value || downKey === Number.POSITIVE_INFINITY) &&
+    (rearmDownKey === Number.POSITIVE_INFINITY || low > rearmBandLevel("above", value)) &&
+    (rearmUpKey === Number.POSITIVE_INFINITY || high < rearmBandLevel("below", value))
   );
 }
 
@@ -416,6 +418,19 @@ const STUDY_VOLUME = 0;
 const STUDY_RSI = 1;
 const STUDY_AVERAGE = 2;
 
+/**
+ * Each study group's smallest heap keys and its kind, copied into one shared array (a cache line per group)
+ * whenever a heap changes: a tick that moves no alert of a group reads these doubles, not the group object and
+ * its five heaps scattered in memory (and not boxed numbers on an object).
+ */
+const GATE_STRIDE = 8;
+const GATE_COOLDOWN_END = 0;
+const GATE_UP = 1;
+const GATE_DOWN = 2;
+const GATE_REARM_DOWN = 3;
+const GATE_REARM_UP = 4;
+const GATE_KIND = 5;
+
 class StudyGroup {
   readonly id: number;
   readonly key: string;
@@ -424,26 +439,20 @@ class StudyGroup {
   readonly rearmDown: IndexedMinHeap;
   readonly rearmUp: IndexedMinHeap;
   readonly cooldown: IndexedMinHeap;
-  /**
-   * The heaps' smallest keys, copied into the group whenever a heap changes (refresh): a tick that moves no alert
-   * of the group reads this one object, not five heaps' arrays scattered in memory.
-   */
-  upKey = Number.POSITIVE_INFINITY;
-  downKey = Number.POSITIVE_INFINITY;
-  rearmDownKey = Number.POSITIVE_INFINITY;
-  rearmUpKey = Number.POSITIVE_INFINITY;
-  cooldownEnd = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.up.size + this.down.size + this.rearmDown.size + this.rearmUp.size + this.cooldown.size;
   }
 
-  refresh(): void {
-    this.upKey = this.up.peekKey();
-    this.downKey = this.down.peekKey();
-    this.rearmDownKey = this.rearmDown.peekKey();
-    this.rearmUpKey = this.rearmUp.peekKey();
-    this.cooldownEnd = this.cooldown.peekKey();
+  /** Copies the heaps' smallest keys to the group's line of the shared gates (see GATE_STRIDE). */
+  refresh(gates: Float64Array): void {
+    const at = this.id * GATE_STRIDE;
+    gates[at + GATE_COOLDOWN_END] = this.cooldown.peekKey();
+    gates[at + GATE_UP] = this.up.peekKey();
+    gates[at + GATE_DOWN] = this.down.peekKey();
+    gates[at + GATE_REARM_DOWN] = this.rearmDown.peekKey();
+    gates[at + GATE_REARM_UP] = this.rearmUp.peekKey();
+    gates[at + GATE_KIND] = this.kind;
   }
 
   /** STUDY_VOLUME, STUDY_RSI or STUDY_AVERAGE, read once from its key (no string compare per tick). */
@@ -451,7 +460,9 @@ class StudyGroup {
 
   constructor(id: number, key: string, levels: PositionTable, cooldowns: PositionTable) {
     this.id = id;
-    this.key = key;
+    // The key as a property name (interned): a tick's values are looked up by it, and a string built at run time
+    // would be looked up in the string table on every such lookup.
+    this.key = Object.keys({ [key]: 0 })[0]!;
     this.kind = key === "volume" ? STUDY_VOLUME : key.startsWith("rsi") ? STUDY_RSI : STUDY_AVERAGE;
     this.up = new IndexedMinHeap(levels);
     this.down = new IndexedMinHeap(levels);
@@ -483,7 +494,8 @@ class Book {
   sessionEnds: IndexedMinHeap | null = null;
   /** Volume and indicator alerts by study key (few per symbol: each is looked at on every tick carrying it). */
   readonly studies = new Map<string, StudyGroup>();
-  readonly studyGroups: StudyGroup[] = [];
+  /** The groups' ids (their lines in the shared study gates), walked on every tick carrying studies. */
+  readonly studyIds: number[] = [];
   /**
    * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
    * first extreme read leaves its window), with low at or above windowLowFloor and high at or below
@@ -568,6 +580,9 @@ export class AlertIndex {
   /** Study alerts: their StudyGroup (in #studyGroups). */
   #groupOf: Int32Array;
   readonly #studyGroups: StudyGroup[] = [];
+  #studyGates = new Float64Array(GATE_STRIDE * 64);
+  /** Each group's study key by id, beside the gates (a tick reads it to look its value up). */
+  readonly #studyKeys: string[] = [];
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
@@ -738,9 +753,9 @@ export class AlertIndex {
     // f. volume and indicator alerts, on ticks that carry studies (apart from the price gates: their levels move)
     const studies = tick.studies;
     if (studies !== undefined) {
-      if (allHours !== null && allHours.studyGroups.length > 0)
+      if (allHours !== null && allHours.studyIds.length > 0)
         fired = this.#matchStudies(allHours, tick, studies, high, low, fired);
-      if (regular !== null && regular.studyGroups.length > 0 && this.#regularHours(ts))
+      if (regular !== null && regular.studyIds.length > 0 && this.#regularHours(ts))
         fired = this.#matchStudies(regular, tick, studies, high, low, fired);
     }
     if (expired === null && fired === null) return NO_EVENTS;
@@ -1031,12 +1046,15 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
-    const groups = book.studyGroups;
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g]!;
-      const volume = group.kind === STUDY_VOLUME ? studies.volume : undefined;
-      const value = group.kind === STUDY_VOLUME ? volume?.today : studies.values?.[group.key];
-      if (value === undefined || studyGroupQuiet(group, ts, value, volume, high, low)) continue;
+    const ids = book.studyIds;
+    const gates = this.#studyGates;
+    for (let g = 0; g < ids.length; g++) {
+      const at = ids[g]! * GATE_STRIDE;
+      const kind = gates[at + GATE_KIND]!;
+      const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
+      const value = kind === STUDY_VOLUME ? volume?.today : studies.values?.[this.#studyKeys[ids[g]!]!];
+      if (value === undefined || studyGroupQuiet(gates, at, kind, ts, value, volume, high, low)) continue;
+      const group = this.#studyGroups[ids[g]!]!;
       const { up, down, rearmDown, rearmUp, cooldown } = group;
       // Shared by the alerts the group fires on this tick (a quiet group, the common case, got no further).
       const study = firingStudy(group.key, value, volume);
@@ -1051,7 +1069,7 @@ export class AlertIndex {
           fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
           this.#touched = true;
         }
-        group.refresh();
+        group.refresh(this.#studyGates);
         continue;
       }
       if (group.kind === STUDY_RSI) {
@@ -1073,7 +1091,7 @@ export class AlertIndex {
           this.#placeStudy(group, rearmUp.pop() >> 1);
           this.#touched = true;
         }
-        group.refresh();
+        group.refresh(this.#studyGates);
         continue;
       }
       // A moving average: every alert of a heap shares its level, the average at this tick.
@@ -1103,7 +1121,7 @@ export class AlertIndex {
         this.#touched = true;
         while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
       }
-      group.refresh();
+      group.refresh(this.#studyGates);
     }
     return fired;
   }
@@ -1125,7 +1143,7 @@ export class AlertIndex {
       if (watch !== WATCH_UPPER) group.down.push(slot * 2 + 1, 0);
     } else if (firesUpward(code)) group.up.push(slot * 2, studyFireKey(code, this.#param[slot]!));
     else group.down.push(slot * 2 + 1, studyFireKey(code, this.#param[slot]!));
-    group.refresh();
+    group.refresh(this.#studyGates);
   }
 
   #placeStudyAwaiting(group: StudyGroup, slot: number): void {
@@ -1134,7 +1152,7 @@ export class AlertIndex {
     const key = studyBandKey(code, this.#param[slot]!);
     if (firesUpward(code)) group.rearmDown.push(slot * 2 + 1, key);
     else group.rearmUp.push(slot * 2, key);
-    group.refresh();
+    group.refresh(this.#studyGates);
   }
 
   #unplaceStudy(slot: number): void {
@@ -1148,7 +1166,7 @@ export class AlertIndex {
       if (group.rearmDown.has(slot * 2 + 1)) group.rearmDown.remove(slot * 2 + 1);
       if (group.rearmUp.has(slot * 2)) group.rearmUp.remove(slot * 2);
     }
-    group.refresh();
+    group.refresh(this.#studyGates);
   }
 
   #studyGroup(book: Book, key: string): StudyGroup {
@@ -1156,8 +1174,15 @@ export class AlertIndex {
     if (!group) {
       group = new StudyGroup(this.#studyGroups.length, key, this.#levelPositions, this.#cooldownPositions);
       this.#studyGroups.push(group);
+      this.#studyKeys.push(group.key);
       book.studies.set(key, group);
-      book.studyGroups.push(group);
+      book.studyIds.push(group.id);
+      if (this.#studyGates.length < this.#studyGroups.length * GATE_STRIDE) {
+        const gates = new Float64Array(this.#studyGates.length * 2);
+        gates.set(this.#studyGates);
+        this.#studyGates = gates;
+      }
+      group.refresh(this.#studyGates);
     }
     return group;
   }
@@ -1263,7 +1288,7 @@ export class AlertIndex {
       if (code === AVERAGE_CROSS) this.#watch[slot] = watchCode(next.watch);
       const group = this.#studyGroups[this.#groupOf[slot]!]!;
       group.cooldown.push(slot, allowedAt);
-      group.refresh();
+      group.refresh(this.#studyGates);
       return out;
     }
     if (isTrailing(code)) {
@@ -1369,7 +1394,7 @@ export class AlertIndex {
           throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
         }
         group.cooldown.push(slot, repeatAllowedAt(rule, state.lastFiredAt));
-        group.refresh();
+        group.refresh(this.#studyGates);
       }
       return;
     }
