@@ -41,6 +41,9 @@ const servers: ReturnType<typeof serve>[] = [];
 
 /** A handler whose dry run has `budgetMs`, against a pricing API with (or without) price history. */
 let handlerWith: (budgetMs: number, history?: boolean) => CommandHandler;
+/** The pricing API with its price history. */
+let pricingWithHistory: (request: Request) => Response | Promise<Response>;
+let alertsUrl: string;
 
 async function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<string> {
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -77,7 +80,7 @@ beforeAll(async () => {
     logger,
     metrics: createMetricsRegistry("alerts"),
   });
-  const alertsUrl = await listen(service.app.fetch);
+  alertsUrl = await listen(service.app.fetch);
   const marketData = new FinnhubMarketData(
     new FinnhubRestClient({
       baseUrl: finnhub.restUrl,
@@ -96,7 +99,8 @@ beforeAll(async () => {
       // Every symbol on the live stream: the feed's wording is feed-wording.test.ts's subject.
       feedOf: () => ({ path: "streamed", maxStalenessSeconds: null, streamCap: 50 }),
     });
-  const withHistory = new PricingClient({ baseUrl: await listen(pricingApi(store).fetch) });
+  pricingWithHistory = pricingApi(store).fetch;
+  const withHistory = new PricingClient({ baseUrl: await listen(pricingWithHistory) });
   const withoutHistory = new PricingClient({ baseUrl: await listen(pricingApi().fetch) });
   handlerWith = (budgetMs, history = true) => {
     const prices = history ? withHistory : withoutHistory;
@@ -176,6 +180,36 @@ describe("the dry run under a new alert", () => {
     expect(reply.text).not.toMatch(/would (not )?have fired/);
     expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
   });
+
+  it("abandons the bar requests still under way once its budget is over: the pricing service sees them closed", async () => {
+    // The real pricing API, except that its bars take until the asker hangs up.
+    const held: string[] = [];
+    const closed: string[] = [];
+    const slowBars = await listen(async (request) => {
+      const url = new URL(request.url);
+      if (!url.pathname.startsWith("/v1/bars/")) return pricingWithHistory(request);
+      const asked = `${url.searchParams.get("resolution")} from ${url.searchParams.get("from")}`;
+      held.push(asked);
+      await new Promise<void>((resolve) => request.signal.addEventListener("abort", () => resolve()));
+      closed.push(asked);
+      return new Response(null, { status: 503 });
+    });
+    // The client's own timeout is far beyond the test's: only the dry run's abandoning closes the requests.
+    const prices = new PricingClient({ baseUrl: slowBars, timeoutMs: 600_000 });
+    const handler = new CommandHandler({
+      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
+      prices,
+      logger,
+      now,
+      dryRun: new BarDryRun({ bars: prices, budgetMs: 200, now: () => NOW }),
+    });
+    const reply = await set(handler, "dry-h", "/alert AAPL above 199");
+    expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
+    // A day's bars and 30 days of minutes in week-long requests: six, every one closed by the asker.
+    while (closed.length < 6) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(held).toHaveLength(6);
+    expect(new Set(closed)).toEqual(new Set(held));
+  }, 30_000);
 
   it("leaves the line out when the pricing service records no history", async () => {
     const reply = await set(handlerWith(60_000, false), "dry-f", "/alert AAPL above 198");

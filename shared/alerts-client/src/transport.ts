@@ -30,6 +30,8 @@ export interface JsonRequest {
   target: string;
   headers?: Record<string, string>;
   body?: unknown;
+  /** The caller's own cancellation: the request is abandoned (its connection closed) once this aborts. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -48,10 +50,14 @@ export async function exchangeJson(endpoint: Endpoint, request: JsonRequest): Pr
     () => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
     timeoutMs,
   );
+  const cancel = () => deadline.abort(request.signal?.reason);
+  if (request.signal?.aborted) cancel();
+  else request.signal?.addEventListener("abort", cancel, { once: true });
   try {
     return await send(endpoint, request, deadline.signal);
   } finally {
     clearTimeout(timer);
+    request.signal?.removeEventListener("abort", cancel);
   }
 }
 

@@ -17,7 +17,11 @@ import { averageName, describeCondition, formatMultiple, formatRsi, rsiName } fr
 
 /** Recorded bars, from the pricing service (the PricingClient). */
 export interface BarsLookup {
-  bars(symbol: string, query: { resolution: BarResolution; from: number; to: number }): Promise<BarsResponse>;
+  bars(
+    symbol: string,
+    query: { resolution: BarResolution; from: number; to: number },
+    options?: { signal?: AbortSignal },
+  ): Promise<BarsResponse>;
 }
 
 /** `/chart`'s answer: the picture and what its caption says, or that the window holds no bars yet. */

@@ -46,3 +46,37 @@ describe("JsonClient against a service that never answers", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 });
+
+describe("JsonClient cancelled by its caller", () => {
+  it("closes the connection when the caller's signal aborts, and when it was aborted before the call", async () => {
+    const client = new JsonClient({
+      service: "the pricing service",
+      baseUrl,
+      token: "t",
+      timeoutMs: 600_000,
+    });
+    const closedBefore = () => [...sockets].filter((s) => s.closed || s.readableEnded).length;
+    const settledWithin = (call: Promise<unknown>) =>
+      Promise.race([
+        call.then(
+          () => "answered",
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve("still waiting"), 5_000)),
+      ]);
+
+    const cancel = new AbortController();
+    const call = client.call("GET", "/v1/bars/AAPL", z.unknown(), { signal: cancel.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = closedBefore();
+    cancel.abort();
+    expect(await settledWithin(call)).toBeInstanceOf(ServiceUnavailableError);
+    // The service sees its end of the connection closed (the socket it accepted for this call ends).
+    while (closedBefore() === before) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const cancelled = AbortSignal.abort();
+    expect(
+      await settledWithin(client.call("GET", "/v1/bars/MSFT", z.unknown(), { signal: cancelled })),
+    ).toBeInstanceOf(ServiceUnavailableError);
+  }, 20_000);
+});

@@ -38,7 +38,7 @@ export class JsonClient {
     method: string,
     path: string,
     schema: S,
-    init: { body?: unknown; headers?: Record<string, string> } = {},
+    init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<z.output<S>> {
     const route = path.split("?")[0] ?? path;
     const json = await exchangeJson(this.#endpoint, { method, route, target: path, ...init });

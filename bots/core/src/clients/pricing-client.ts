@@ -86,17 +86,26 @@ export class PricingClient implements PriceLookup {
     return calendar.events;
   }
 
-  /** Recorded bars of `symbol` with `from <= t < to` (epoch ms); an unrecorded symbol has none. */
+  /**
+   * Recorded bars of `symbol` with `from <= t < to` (epoch ms); an unrecorded symbol has none. `signal` abandons
+   * the request (a dry run past its budget).
+   */
   async bars(
     symbol: string,
     query: { resolution: BarResolution; from: number; to: number },
+    options: { signal?: AbortSignal } = {},
   ): Promise<BarsResponse> {
     const search = new URLSearchParams({
       resolution: query.resolution,
       from: String(query.from),
       to: String(query.to),
     });
-    return this.#http.call("GET", `/v1/bars/${encodeURIComponent(symbol)}?${search}`, BarsResponseSchema);
+    return this.#http.call(
+      "GET",
+      `/v1/bars/${encodeURIComponent(symbol)}?${search}`,
+      BarsResponseSchema,
+      options,
+    );
   }
 
   async search(query: string): Promise<SymbolMatch[]> {

@@ -75,8 +75,13 @@ export class BarDryRun implements DryRunner {
     const deadline = this.#clock() + this.#budgetMs;
     const overBudget = () => this.#clock() > deadline;
     const now = this.#now();
-    const fetched = await withinBudget(this.#fetch(alert.symbol, now), this.#budgetMs);
-    if (fetched === null || overBudget()) return null;
+    // Past the budget the requests still under way are abandoned: no one waits for their bars any more.
+    const abandon = new AbortController();
+    const fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
+    if (fetched === null || overBudget()) {
+      abandon.abort();
+      return null;
+    }
     const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
     const replay = history && DryRunReplay.of(alert, history.resolution);
     if (!history || !replay) return null;
@@ -89,24 +94,26 @@ export class BarDryRun implements DryRunner {
     return replay.result();
   }
 
-  async #fetch(symbol: string, now: number): Promise<{ minute: Bar[]; daily: Bar[] }> {
+  async #fetch(symbol: string, now: number, signal: AbortSignal): Promise<{ minute: Bar[]; daily: Bar[] }> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
     const chunks: Promise<Bar[]>[] = [];
     for (let start = from; start < to; start += MINUTE_REQUEST_MS) {
       const end = Math.min(start + MINUTE_REQUEST_MS, to);
-      chunks.push(this.#bars.bars(symbol, { resolution: "1m", from: start, to: end }).then((r) => r.bars));
+      chunks.push(
+        this.#bars.bars(symbol, { resolution: "1m", from: start, to: end }, { signal }).then((r) => r.bars),
+      );
     }
     const [daily, ...minutes] = await Promise.all([
-      this.#bars.bars(symbol, { resolution: "1d", from, to }).then((r) => r.bars),
+      this.#bars.bars(symbol, { resolution: "1d", from, to }, { signal }).then((r) => r.bars),
       ...chunks,
     ]);
     return { minute: minutes.flat(), daily: daily ?? [] };
   }
 }
 
-/** The work's answer, or null once `budgetMs` is over (the work goes on unheeded; its failure is swallowed). */
+/** The work's answer, or null once `budgetMs` is over (its failure, past that, is swallowed). */
 async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((resolve) => {
