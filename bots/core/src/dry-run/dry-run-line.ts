@@ -75,13 +75,16 @@ export class BarDryRun implements DryRunner {
     const deadline = this.#clock() + this.#budgetMs;
     const overBudget = () => this.#clock() > deadline;
     const now = this.#now();
-    // Past the budget the requests still under way are abandoned: no one waits for their bars any more.
+    // Requests still under way once the fetch is settled (past the budget, or beside one that failed) are
+    // abandoned: no one waits for their bars any more. Aborting the finished ones changes nothing.
     const abandon = new AbortController();
-    const fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
-    if (fetched === null || overBudget()) {
+    let fetched: { minute: Bar[]; daily: Bar[] } | null;
+    try {
+      fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
+    } finally {
       abandon.abort();
-      return null;
     }
+    if (fetched === null || overBudget()) return null;
     const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
     const replay = history && DryRunReplay.of(alert, history.resolution);
     if (!history || !replay) return null;
