@@ -168,3 +168,36 @@ storeSuite("SqlBarStore on PGlite", async () => {
   const store = new SqlBarStore(await openPricingDb({ kind: "pglite", dataDir: dir }));
   return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
 });
+
+describe("a back-fill written to PGlite, which runs in the process", () => {
+  it("hands the event loop back while it writes, and rolls days split between batches up whole", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tickerbell-pricing-pglite-"));
+    const store = new SqlBarStore(await openPricingDb({ kind: "pglite", dataDir: dir }));
+    try {
+      // Ten days of around-the-clock minutes, as a crypto pair's back-fill brings them.
+      // From midnight in New York (EDT), whose dates name the daily bars: ten whole days.
+      const start = Date.UTC(2026, 5, 1, 4);
+      const minutes = Array.from({ length: 10 * 1440 }, (_, i) =>
+        part("BINANCE:BTCUSDT", start + i * MINUTE_MS, 100 + (i % 7), 110 + (i % 7), 90 + (i % 7), 101, 2),
+      );
+      // Timers and other requests run only when the loop turns: count its turns while the history is written.
+      let turns = 0;
+      let writing = true;
+      const turn = () => {
+        turns++;
+        if (writing) setImmediate(turn);
+      };
+      setImmediate(turn);
+      await store.writeHistory(minutes);
+      writing = false;
+      // One statement for all held the loop throughout (no turn at all); in batches it turns between each.
+      expect(turns).toBeGreaterThanOrEqual(Math.floor(minutes.length / 1000) - 1);
+      const days = await store.read("BINANCE:BTCUSDT", "1d", start - DAY, start + 11 * DAY);
+      expect(days).toHaveLength(10);
+      for (const day of days) expect(day).toMatchObject({ v: 1440 * 2, n: 1440, h: 116, l: 90 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

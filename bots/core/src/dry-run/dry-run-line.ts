@@ -12,8 +12,14 @@ import { formatTime, type TimeDisplay } from "../format/time.ts";
 const DAY_MS = 86_400_000;
 /** How far back the dry run looks. */
 export const DRY_RUN_DAYS = 30;
-/** The widest range of minute bars the pricing service answers in one request (BAR_RANGES). */
-const MINUTE_REQUEST_MS = 7 * DAY_MS;
+/**
+ * Minute bars are asked for two days at a time, two requests in flight, and no more are asked once the budget is
+ * over: where the pricing service runs in the bot's own process (the standalone, on PGlite), each request holds
+ * the event loop while it is read, so requests queued past the budget would hold the reply back, whatever the
+ * budget says. Two days of around-the-clock minutes are 2,880 bars: one such request is the most it overruns by.
+ */
+const MINUTE_REQUEST_MS = 2 * DAY_MS;
+const REQUESTS_IN_FLIGHT = 2;
 /**
  * History that starts this close to the 30 days' start covers them: the first days of the range can hold no bars
  * for a reason other than a gap in recording (a long weekend, a holiday).
@@ -80,7 +86,10 @@ export class BarDryRun implements DryRunner {
     const abandon = new AbortController();
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
+      fetched = await withinBudget(
+        this.#fetch(alert.symbol, now, abandon.signal, overBudget),
+        this.#budgetMs,
+      );
     } finally {
       abandon.abort();
     }
@@ -97,21 +106,32 @@ export class BarDryRun implements DryRunner {
     return replay.result();
   }
 
-  async #fetch(symbol: string, now: number, signal: AbortSignal): Promise<{ minute: Bar[]; daily: Bar[] }> {
+  /** The 30 days' daily and minute bars; null when the budget ran out before all were asked for. */
+  async #fetch(
+    symbol: string,
+    now: number,
+    signal: AbortSignal,
+    overBudget: () => boolean,
+  ): Promise<{ minute: Bar[]; daily: Bar[] } | null> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
-    const chunks: Promise<Bar[]>[] = [];
-    for (let start = from; start < to; start += MINUTE_REQUEST_MS) {
-      const end = Math.min(start + MINUTE_REQUEST_MS, to);
-      chunks.push(
-        this.#bars.bars(symbol, { resolution: "1m", from: start, to: end }, { signal }).then((r) => r.bars),
-      );
-    }
-    const [daily, ...minutes] = await Promise.all([
-      this.#bars.bars(symbol, { resolution: "1d", from, to }, { signal }).then((r) => r.bars),
-      ...chunks,
-    ]);
+    const ranges: { resolution: BarResolution; from: number; to: number }[] = [
+      { resolution: "1d", from, to },
+    ];
+    for (let start = from; start < to; start += MINUTE_REQUEST_MS)
+      ranges.push({ resolution: "1m", from: start, to: Math.min(start + MINUTE_REQUEST_MS, to) });
+    const answers: Bar[][] = [];
+    let next = 0;
+    const askInTurn = async () => {
+      while (next < ranges.length && !signal.aborted && !overBudget()) {
+        const i = next++;
+        answers[i] = (await this.#bars.bars(symbol, ranges[i]!, { signal })).bars;
+      }
+    };
+    await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, askInTurn));
+    if (next < ranges.length) return null;
+    const [daily, ...minutes] = answers;
     return { minute: minutes.flat(), daily: daily ?? [] };
   }
 }

@@ -18,6 +18,9 @@ const MERGE = `
   v = price_bars.v + excluded.v,
   n = price_bars.n + excluded.n`;
 
+/** Bars of history written per statement: some tens of milliseconds of PGlite's time each. */
+const HISTORY_BATCH_BARS = 1000;
+
 interface BarRow {
   t: string | number;
   o: number;
@@ -53,21 +56,30 @@ export class SqlBarStore implements BarStore {
     );
   }
 
+  /**
+   * In batches, handing the event loop back between them: on PGlite the database runs in this process, and a
+   * back-fill's 14,000 minutes in one statement held every other request (a bot's reply, in the standalone) for
+   * seconds. Each batch stands alone: the insert keeps what is stored, and a day is rolled up again from all its
+   * stored minutes, so a day split over two batches comes out whole.
+   */
   async writeHistory(bars: readonly BarPart[]): Promise<void> {
     const unique = mergeAll(bars);
-    if (unique.length === 0) return;
-    await this.#em.fork().transactional(async (em) => {
-      await em.execute(
-        `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
-         select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
-         on conflict (symbol, resolution, t) do nothing`,
-        [JSON.stringify(unique.map(toRecord))],
-      );
-      await rollUpDays(
-        em,
-        unique.filter((b) => b.resolution === "1m"),
-      );
-    });
+    for (let from = 0; from < unique.length; from += HISTORY_BATCH_BARS) {
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      const batch = unique.slice(from, from + HISTORY_BATCH_BARS);
+      await this.#em.fork().transactional(async (em) => {
+        await em.execute(
+          `insert into price_bars (symbol, resolution, t, o, h, l, c, v, n, open_ts, close_ts)
+           select * from jsonb_to_recordset(?::jsonb) as ${RECORD_COLUMNS}
+           on conflict (symbol, resolution, t) do nothing`,
+          [JSON.stringify(batch.map(toRecord))],
+        );
+        await rollUpDays(
+          em,
+          batch.filter((b) => b.resolution === "1m"),
+        );
+      });
+    }
   }
 
   async read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]> {
