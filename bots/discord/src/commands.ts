@@ -38,29 +38,51 @@ export type SlashRequest =
 
 const choices = (...values: string[]) => values.map((value) => ({ name: value, value }));
 
+/** A string option as data: what a person reads, whether it must be given, what Discord offers or completes. */
+interface StringOptionSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  autocomplete?: boolean;
+  /** Fixed values Discord's client offers: plain values, or names shown for values. */
+  choices?: ReadonlyArray<string | { name: string; value: string }>;
+}
+
+/** Adds string options in order, each from its spec. */
+function stringOptions(
+  sub: SlashCommandSubcommandBuilder,
+  ...specs: StringOptionSpec[]
+): SlashCommandSubcommandBuilder {
+  for (const spec of specs)
+    sub.addStringOption((o) => {
+      o.setName(spec.name).setDescription(spec.description);
+      if (spec.required) o.setRequired(true);
+      if (spec.autocomplete) o.setAutocomplete(true);
+      if (spec.choices)
+        o.addChoices(...spec.choices.map((c) => (typeof c === "string" ? { name: c, value: c } : c)));
+      return o;
+    });
+  return sub;
+}
+
+/** The stock an alert watches, completed as it is typed. */
+const TICKER: StringOptionSpec = {
+  name: "ticker",
+  description: "The stock, e.g. AAPL",
+  required: true,
+  autocomplete: true,
+};
+
 function alertOptions(
   sub: SlashCommandSubcommandBuilder,
   conditions: string[],
   valueHelp: string,
 ): SlashCommandSubcommandBuilder {
-  return sub
-    .addStringOption((o) =>
-      o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
-    )
-    .addStringOption((o) =>
-      o
-        .setName("condition")
-        .setDescription("Which way")
-        .setRequired(true)
-        .addChoices(...choices(...conditions)),
-    )
-    .addStringOption((o) => o.setName("value").setDescription(valueHelp).setRequired(true));
-}
-
-/** The stock an alert watches, completed as it is typed. */
-function tickerOption(sub: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
-  return sub.addStringOption((o) =>
-    o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
+  return stringOptions(
+    sub,
+    TICKER,
+    { name: "condition", description: "Which way", required: true, choices: conditions },
+    { name: "value", description: valueHelp, required: true },
   );
 }
 
@@ -140,15 +162,17 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
-        alertOptions(
-          sub.setName("percent").setDescription("When the price moves by a percentage"),
-          ["up", "down", "move"],
-          "The move in percent, e.g. 5",
-        ).addStringOption((o) =>
-          o
-            .setName("basis")
-            .setDescription("Measured from the last price (default) or the previous close")
-            .addChoices(...choices("last", "close")),
+        stringOptions(
+          alertOptions(
+            sub.setName("percent").setDescription("When the price moves by a percentage"),
+            ["up", "down", "move"],
+            "The move in percent, e.g. 5",
+          ),
+          {
+            name: "basis",
+            description: "Measured from the last price (default) or the previous close",
+            choices: ["last", "close"],
+          },
         ),
       ),
     ),
@@ -156,78 +180,57 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
-        sub
-          .setName("move")
-          .setDescription("A move in percent within a window (5 minutes to 1 day)")
-          .addStringOption((o) =>
-            o
-              .setName("ticker")
-              .setDescription("The stock, e.g. AAPL")
-              .setRequired(true)
-              .setAutocomplete(true),
-          )
-          .addStringOption((o) =>
-            o.setName("percent").setDescription("The move in percent, e.g. 3").setRequired(true),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("within")
-              .setDescription(
-                "The window: 5m, 15m, 30m, 1h, 4h, 1d or any whole minutes from 5m to 1d, e.g. 90m",
-              )
-              .setRequired(true)
-              .setAutocomplete(true),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("direction")
-              .setDescription(
-                "Up: from the window's low; down: from its high; either (the default): both ways",
-              )
-              .addChoices(...choices("either", "up", "down")),
-          ),
+        stringOptions(
+          sub.setName("move").setDescription("A move in percent within a window (5 minutes to 1 day)"),
+          TICKER,
+          { name: "percent", description: "The move in percent, e.g. 3", required: true },
+          {
+            name: "within",
+            description: "The window: 5m, 15m, 30m, 1h, 4h, 1d or any whole minutes from 5m to 1d, e.g. 90m",
+            required: true,
+            autocomplete: true,
+          },
+          {
+            name: "direction",
+            description: "Up: from the window's low; down: from its high; either (the default): both ways",
+            choices: ["either", "up", "down"],
+          },
+        ),
       ),
     ),
   )
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
-        sub
-          .setName("new")
-          .setDescription("A new high or low (today or 52 weeks)")
-          .addStringOption((o) =>
-            o
-              .setName("ticker")
-              .setDescription("The stock, e.g. AAPL")
-              .setRequired(true)
-              .setAutocomplete(true),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("side")
-              .setDescription("A new high (above the high so far) or a new low (below the low so far)")
-              .setRequired(true)
-              .addChoices(...choices("high", "low")),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("range")
-              .setDescription("Today's session (the default) or the 52-week range (stocks only)")
-              .addChoices({ name: "today", value: "today" }, { name: "52 weeks", value: "52w" }),
-          ),
+        stringOptions(
+          sub.setName("new").setDescription("A new high or low (today or 52 weeks)"),
+          TICKER,
+          {
+            name: "side",
+            description: "A new high (above the high so far) or a new low (below the low so far)",
+            required: true,
+            choices: ["high", "low"],
+          },
+          {
+            name: "range",
+            description: "Today's session (the default) or the 52-week range (stocks only)",
+            choices: ["today", { name: "52 weeks", value: "52w" }],
+          },
+        ),
       ),
     ),
   )
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
-        tickerOption(
+        stringOptions(
           sub.setName("volume").setDescription("Today's volume a multiple of the usual by this time of day"),
-        ).addStringOption((o) =>
-          o
-            .setName("multiple")
-            .setDescription("How many times the usual volume, e.g. 3 (more than 1, at most 100)")
-            .setRequired(true),
+          TICKER,
+          {
+            name: "multiple",
+            description: "How many times the usual volume, e.g. 3 (more than 1, at most 100)",
+            required: true,
+          },
         ),
       ),
     ),
@@ -235,98 +238,80 @@ const alert = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     destinationOptions(
       alertExtras(
-        tickerOption(
+        stringOptions(
           sub.setName("average").setDescription("Price above, below or across its daily moving average"),
-        )
-          .addStringOption((o) =>
-            o
-              .setName("average")
-              .setDescription("Simple (sma) or exponential (ema)")
-              .setRequired(true)
-              .addChoices(...choices("sma", "ema")),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("period")
-              .setDescription("The sessions it spans, e.g. 50 or 200 (2 to 200)")
-              .setRequired(true),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("direction")
-              .setDescription(
-                "Above: reaching it from below; below: from above; crosses: either, from where it is",
-              )
-              .setRequired(true)
-              .addChoices(...choices("above", "below", "crosses")),
-          ),
-      ),
-    ),
-  )
-  .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        tickerOption(
-          sub.setName("rsi").setDescription("The RSI (daily or hourly bars) above or below a level"),
-        )
-          .addStringOption((o) =>
-            o
-              .setName("direction")
-              .setDescription("Above (overbought, e.g. 70) or below (oversold, e.g. 30)")
-              .setRequired(true)
-              .addChoices(...choices("above", "below")),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("level")
-              .setDescription("The RSI level, e.g. 30 or 70 (between 0 and 100)")
-              .setRequired(true),
-          )
-          .addStringOption((o) =>
-            o
-              .setName("interval")
-              .setDescription("Daily or hourly bars")
-              .setRequired(true)
-              .addChoices(...choices("daily", "hourly")),
-          )
-          .addStringOption((o) =>
-            o.setName("period").setDescription("The bars it spans: 14 unless you say (2 to 50)"),
-          ),
-      ),
-    ),
-  )
-  .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        alertOptions(
-          sub.setName("trailing").setDescription("A trailing stop: when the price falls back from its peak"),
-          ["down", "up"],
-          "How far: 8% or $5 (or a number with unit)",
-        ).addStringOption((o) =>
-          o
-            .setName("unit")
-            .setDescription("Whether the value is a percentage or a dollar amount")
-            .addChoices(...choices("percent", "amount")),
+          TICKER,
+          {
+            name: "average",
+            description: "Simple (sma) or exponential (ema)",
+            required: true,
+            choices: ["sma", "ema"],
+          },
+          { name: "period", description: "The sessions it spans, e.g. 50 or 200 (2 to 200)", required: true },
+          {
+            name: "direction",
+            description:
+              "Above: reaching it from below; below: from above; crosses: either, from where it is",
+            required: true,
+            choices: ["above", "below", "crosses"],
+          },
         ),
       ),
     ),
   )
   .addSubcommand((sub) =>
-    sub
-      .setName("earnings")
-      .setDescription("Before each earnings release and when its results are due")
-      .addStringOption((o) =>
-        o.setName("ticker").setDescription("The stock, e.g. AAPL").setRequired(true).setAutocomplete(true),
-      )
-      .addStringOption((o) =>
-        o.setName("expires").setDescription("A duration like 90d, or a date like 2027-12-31"),
-      )
-      .addStringOption((o) =>
-        o.setName("note").setDescription("Shown in the messages (up to 200 characters)"),
-      )
-      .addBooleanOption((o) =>
-        o.setName("urgent").setDescription("Notify even during your quiet hours (see /settings)"),
+    destinationOptions(
+      alertExtras(
+        stringOptions(
+          sub.setName("rsi").setDescription("The RSI (daily or hourly bars) above or below a level"),
+          TICKER,
+          {
+            name: "direction",
+            description: "Above (overbought, e.g. 70) or below (oversold, e.g. 30)",
+            required: true,
+            choices: ["above", "below"],
+          },
+          { name: "level", description: "The RSI level, e.g. 30 or 70 (between 0 and 100)", required: true },
+          {
+            name: "interval",
+            description: "Daily or hourly bars",
+            required: true,
+            choices: ["daily", "hourly"],
+          },
+          { name: "period", description: "The bars it spans: 14 unless you say (2 to 50)" },
+        ),
       ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    destinationOptions(
+      alertExtras(
+        stringOptions(
+          alertOptions(
+            sub
+              .setName("trailing")
+              .setDescription("A trailing stop: when the price falls back from its peak"),
+            ["down", "up"],
+            "How far: 8% or $5 (or a number with unit)",
+          ),
+          {
+            name: "unit",
+            description: "Whether the value is a percentage or a dollar amount",
+            choices: ["percent", "amount"],
+          },
+        ),
+      ),
+    ),
+  )
+  .addSubcommand((sub) =>
+    stringOptions(
+      sub.setName("earnings").setDescription("Before each earnings release and when its results are due"),
+      TICKER,
+      { name: "expires", description: "A duration like 90d, or a date like 2027-12-31" },
+      { name: "note", description: "Shown in the messages (up to 200 characters)" },
+    ).addBooleanOption((o) =>
+      o.setName("urgent").setDescription("Notify even during your quiet hours (see /settings)"),
+    ),
   )
   .addSubcommand((sub) =>
     channelAlertsOption(
@@ -458,38 +443,29 @@ const settings = new SlashCommandBuilder()
   .setDescription("Your time zone, quiet hours and charts")
   .addSubcommand((sub) => sub.setName("show").setDescription("Your settings"))
   .addSubcommand((sub) =>
-    sub
-      .setName("timezone")
-      .setDescription("Your time zone, for quiet hours (Discord shows times in your device's time)")
-      .addStringOption((o) =>
-        o
-          .setName("zone")
-          .setDescription("An IANA name, e.g. Europe/Berlin or America/New_York")
-          .setRequired(true),
-      ),
+    stringOptions(
+      sub
+        .setName("timezone")
+        .setDescription("Your time zone, for quiet hours (Discord shows times in your device's time)"),
+      { name: "zone", description: "An IANA name, e.g. Europe/Berlin or America/New_York", required: true },
+    ),
   )
   .addSubcommand((sub) =>
-    sub
-      .setName("quiet")
-      .setDescription("Quiet hours: firings wait and arrive as one digest when they end")
-      .addStringOption((o) =>
-        o
-          .setName("hours")
-          .setDescription("From-to on a 24-hour clock, e.g. 22:00-07:00, or off")
-          .setRequired(true),
-      ),
+    stringOptions(
+      sub.setName("quiet").setDescription("Quiet hours: firings wait and arrive as one digest when they end"),
+      { name: "hours", description: "From-to on a 24-hour clock, e.g. 22:00-07:00, or off", required: true },
+    ),
   )
   .addSubcommand((sub) =>
-    sub
-      .setName("charts")
-      .setDescription("Whether a triggered alert's DM shows its price chart")
-      .addStringOption((o) =>
-        o
-          .setName("state")
-          .setDescription("on or off")
-          .setRequired(true)
-          .addChoices(...choices("on", "off")),
-      ),
+    stringOptions(
+      sub.setName("charts").setDescription("Whether a triggered alert's DM shows its price chart"),
+      {
+        name: "state",
+        description: "on or off",
+        required: true,
+        choices: ["on", "off"],
+      },
+    ),
   )
   .addSubcommand((sub) =>
     sub
@@ -515,6 +491,12 @@ const importCommand = new SlashCommandBuilder()
     o.setName("file").setDescription("The CSV or JSON file /export made").setRequired(true),
   );
 
+const WEBHOOK_NUMBER: StringOptionSpec = {
+  name: "webhook",
+  description: "Its number in /webhook list",
+  required: true,
+};
+
 const webhook = new SlashCommandBuilder()
   .setName("webhook")
   .setDescription("Also POST every firing of your alerts, signed, to a URL of yours")
@@ -532,20 +514,15 @@ const webhook = new SlashCommandBuilder()
   )
   .addSubcommand((sub) => sub.setName("list").setDescription("Your webhooks and how they are doing"))
   .addSubcommand((sub) =>
-    sub
-      .setName("remove")
-      .setDescription("Remove a webhook")
-      .addStringOption((o) =>
-        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
-      ),
+    stringOptions(sub.setName("remove").setDescription("Remove a webhook"), WEBHOOK_NUMBER),
   )
   .addSubcommand((sub) =>
-    sub
-      .setName("test")
-      .setDescription("Send a signed test delivery now (turns a webhook that was turned off on again)")
-      .addStringOption((o) =>
-        o.setName("webhook").setDescription("Its number in /webhook list").setRequired(true),
-      ),
+    stringOptions(
+      sub
+        .setName("test")
+        .setDescription("Send a signed test delivery now (turns a webhook that was turned off on again)"),
+      WEBHOOK_NUMBER,
+    ),
   );
 
 const help = new SlashCommandBuilder()
