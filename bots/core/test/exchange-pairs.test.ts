@@ -90,7 +90,7 @@ describe("crypto and forex pairs", () => {
     expect(set.text).toMatch(/^✅ Alert set: BINANCE:BTCUSDT above \$100,000\.00/);
     expect(set.text).toMatch(/BINANCE:BTCUSDT is at \$97,250\.50 now\./);
     expect((await say(user, "/price BINANCE:BTCUSDT OANDA:EUR_USD")).text).toMatch(
-      /^BINANCE:BTCUSDT \$97,250\.50.*\nOANDA:EUR_USD \$1\.08/,
+      /^BINANCE:BTCUSDT \$97,250\.50.*\nOANDA:EUR_USD 1\.0842/,
     );
     expect((await say(user, "/watch oanda:eur_usd")).text).toMatch(/OANDA:EUR_USD/);
     const { items } = await direct.watchlist(user);

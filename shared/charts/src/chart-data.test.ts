@@ -154,6 +154,26 @@ describe("buildChartSpec", () => {
     expect(spec.to).toBeGreaterThan(at);
   });
 
+  it("labels a currency pair's rates to the pip, as the messages write them", () => {
+    const bars = minuteBars(WED_OPEN, SESSION, 1.0842).map((b) => ({
+      ...b,
+      h: b.c + 0.0001,
+      l: b.c - 0.0001,
+    }));
+    const at = WED_OPEN + 90 * MINUTE;
+    const spec = buildChartSpec(
+      request({
+        symbol: "OANDA:EUR_USD",
+        bars: { ...response("OANDA:EUR_USD", bars), previousClose: 1.0838 },
+        now: at,
+        alert: { level: { price: 1.085, label: "above 1.0850" }, trigger: { at, price: 1.08505 } },
+      }),
+    );
+    expect(spec.title).toMatch(/^OANDA:EUR_USD · 1d · 1\.\d{4,5}$/);
+    expect(spec.points[0]?.label).toBe("fired 11:00 at 1.08505");
+    expect(spec.lines[0]).toMatchObject({ kind: "previousClose", label: "prev close 1.0838" });
+  });
+
   it("shows the trigger even when its minute's bar has not been recorded yet", () => {
     const at = WED_OPEN + SESSION * MINUTE + 5 * MINUTE;
     const spec = buildChartSpec(

@@ -1,6 +1,7 @@
 // The chart's data, apart from pixels: which bars, which lines, which points, which axis labels. Pure, so what a
 // chart claims (the right symbol, the right window, the trigger where it happened) is tested on its own.
 import { type Bar, BarResolutionSchema, type BarsResponse, TimeZoneSchema } from "@tickerbell/contracts";
+import { priceNotation } from "@tickerbell/rules";
 import { z } from "zod";
 import { dailyTicks, formatClock, intradayTicks, type TimeTick } from "./time-labels.ts";
 import { type ChartWindow, ChartWindowSchema, WINDOWS } from "./windows.ts";
@@ -210,7 +211,7 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
     lines.push({
       kind: "previousClose",
       price: previousClose,
-      label: `prev close ${formatPrice(previousClose)}`,
+      label: `prev close ${formatPrice(previousClose, input.symbol)}`,
       inView: true,
     });
   }
@@ -225,7 +226,9 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
       lines.push({
         kind: "reference",
         price: reference.price,
-        label: reference.label ?? `${REFERENCE_NAMES[reference.kind]} ${formatPrice(reference.price)}`,
+        label:
+          reference.label ??
+          `${REFERENCE_NAMES[reference.kind]} ${formatPrice(reference.price, input.symbol)}`,
         inView: true,
       });
     }
@@ -233,7 +236,7 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
       kind: "trigger",
       t: input.alert.trigger.at,
       price: input.alert.trigger.price,
-      label: `fired ${formatClock(input.alert.trigger.at, input.timeZone)} at ${formatPrice(input.alert.trigger.price)}`,
+      label: `fired ${formatClock(input.alert.trigger.at, input.timeZone)} at ${formatPrice(input.alert.trigger.price, input.symbol)}`,
     });
   }
 
@@ -246,7 +249,7 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
     symbol: input.symbol,
     window: input.window,
     timeZone: input.timeZone,
-    title: `${input.symbol} · ${input.window}${lastPrice === null ? "" : ` · ${formatPrice(lastPrice)}`}`,
+    title: `${input.symbol} · ${input.window}${lastPrice === null ? "" : ` · ${formatPrice(lastPrice, input.symbol)}`}`,
     subtitle: bars.length === 0 ? `no trades recorded in this window · ${timeNote}` : timeNote,
     from,
     to: Math.max(to, from + barMs),
@@ -269,7 +272,18 @@ const REFERENCE_NAMES: Record<ChartReferenceKind, string> = {
   trough: "trough",
 };
 
-export function formatPrice(price: number): string {
+/**
+ * A price of `symbol` as the chart labels it, without a sign: cents, or four figures below a dollar; a currency
+ * pair's rate to the pip, as the rule book's priceNotation writes it everywhere else (EUR/USD 1.0842).
+ */
+export function formatPrice(price: number, symbol: string): string {
+  const notation = priceNotation(symbol, price);
+  if (notation.sign === "") {
+    const digits = price.toFixed(notation.maxDigits);
+    // Trailing zeros beyond the pip go: 1.08420 reads 1.0842.
+    const cut = digits.length - (notation.maxDigits - notation.minDigits);
+    return digits.slice(0, cut) + digits.slice(cut).replace(/0+$/, "");
+  }
   return price >= 1 ? price.toFixed(2) : Number(price.toPrecision(4)).toString();
 }
 

@@ -293,7 +293,7 @@ function drawBase(spec: ChartSpec, width: number, height: number): BaseChart {
             color: CHART_COLOURS.text,
             showMinLabel: false,
             showMaxLabel: false,
-            formatter: (value: number) => formatPrice(value),
+            formatter: (value: number) => formatPrice(value, spec.symbol),
           },
         },
         {

@@ -6,6 +6,7 @@ export * from "./indicators.ts";
 export * from "./levels.ts";
 export * from "./market-hours.ts";
 export * from "./plan.ts";
+export * from "./price-notation.ts";
 export * from "./runtime.ts";
 export * from "./step.ts";
 export * from "./studies.ts";

@@ -1,8 +1,10 @@
 // Where a new alert starts: its reference price and levels from the market at creation, or a refusal when the
 // condition already holds (an alert that would fire on the very next tick is almost always a typo).
+
 import { type AlertCondition, type MarketContext, MIN_VOLUME_SESSIONS } from "@tickerbell/contracts";
 import { extremeSpanWords, extremeStart } from "./extreme.ts";
 import { type Levels, percentThresholds } from "./levels.ts";
+import { priceNotation } from "./price-notation.ts";
 import { type StudyCondition, studyReadingOf, studyWords, volumeReached } from "./studies.ts";
 
 export interface AlertBaseline {
@@ -31,24 +33,31 @@ export type PlanRefusal = {
 
 export type PlanResult = { ok: true; baseline: AlertBaseline } | PlanRefusal;
 
-function formatPrice(value: number): string {
+/** A price in a refusal: cents, or as it is below a dollar; a currency pair's rate to the pip (priceNotation). */
+function formatPrice(value: number, symbol: string | null): string {
+  const notation = priceNotation(symbol, value);
+  if (notation.sign === "") return value.toFixed(notation.minDigits);
   return value >= 1 ? value.toFixed(2) : String(value);
 }
 
-function alreadyMet(last: number, what: string, thresholds: Levels): PlanRefusal {
+function alreadyMet(last: number, what: string, thresholds: Levels, symbol: string | null): PlanRefusal {
   return {
     ok: false,
     code: "condition_already_met",
-    message: `${what} (current price ${formatPrice(last)})`,
+    message: `${what} (current price ${formatPrice(last, symbol)})`,
     details: { currentPrice: last, thresholds },
   };
 }
 
-/** `at` (epoch ms, the moment of creation or edit) is where a session high/low alert's trading day starts. */
+/**
+ * `at` (epoch ms, the moment of creation or edit) is where a session high/low alert's trading day starts.
+ * `symbol` writes the prices in a refusal as that symbol's are written (null: as a stock's).
+ */
 export function planAlert(
   condition: AlertCondition,
   market: MarketContext,
   at: number | null = null,
+  symbol: string | null = null,
 ): PlanResult {
   const last = market.last;
   switch (condition.kind) {
@@ -61,19 +70,19 @@ export function planAlert(
       if (condition.direction === "above") {
         const thresholds = { upper: x, lower: null };
         return last >= x
-          ? alreadyMet(last, `price is already at or above ${formatPrice(x)}`, thresholds)
+          ? alreadyMet(last, `price is already at or above ${formatPrice(x, symbol)}`, thresholds, symbol)
           : ok(thresholds);
       }
       if (condition.direction === "below") {
         const thresholds = { upper: null, lower: x };
         return last <= x
-          ? alreadyMet(last, `price is already at or below ${formatPrice(x)}`, thresholds)
+          ? alreadyMet(last, `price is already at or below ${formatPrice(x, symbol)}`, thresholds, symbol)
           : ok(thresholds);
       }
       // `cross` watches the side price is not on yet.
       const thresholds = last < x ? { upper: x, lower: null } : { upper: null, lower: x };
       return last === x
-        ? alreadyMet(last, `price is exactly at ${formatPrice(x)}`, thresholds)
+        ? alreadyMet(last, `price is exactly at ${formatPrice(x, symbol)}`, thresholds, symbol)
         : ok(thresholds);
     }
     case "percent": {
@@ -94,15 +103,17 @@ export function planAlert(
       if (thresholds.upper !== null && last >= thresholds.upper) {
         return alreadyMet(
           last,
-          `price is already ${condition.percent}% or more above ${formatPrice(reference)}`,
+          `price is already ${condition.percent}% or more above ${formatPrice(reference, symbol)}`,
           thresholds,
+          symbol,
         );
       }
       if (thresholds.lower !== null && last <= thresholds.lower) {
         return alreadyMet(
           last,
-          `price is already ${condition.percent}% or more below ${formatPrice(reference)}`,
+          `price is already ${condition.percent}% or more below ${formatPrice(reference, symbol)}`,
           thresholds,
+          symbol,
         );
       }
       return { ok: true, baseline: { referencePrice: reference, thresholds, extreme: null } };
@@ -113,7 +124,7 @@ export function planAlert(
         return {
           ok: false,
           code: "trailing_offset_too_large",
-          message: `a trailing stop of ${formatPrice(offset.value)} below a price of ${formatPrice(last)} can never fire`,
+          message: `a trailing stop of ${formatPrice(offset.value, symbol)} below a price of ${formatPrice(last, symbol)} can never fire`,
           details: { currentPrice: last },
         };
       }
@@ -154,7 +165,7 @@ export function planAlert(
     case "volume":
     case "average":
     case "rsi":
-      return planStudyAlert(condition, market);
+      return planStudyAlert(condition, market, symbol);
     case "earnings":
       // No level: it is due by the calendar, never by a price, so it cannot already hold.
       return {
@@ -177,7 +188,7 @@ function roundTo2(value: number): number {
  * there is nothing to compare with, and one already met at that value is refused like a price alert. A cross
  * of a moving average watches the side price is not on.
  */
-function planStudyAlert(condition: StudyCondition, market: MarketContext): PlanResult {
+function planStudyAlert(condition: StudyCondition, market: MarketContext, symbol: string | null): PlanResult {
   const last = market.last;
   const none: Levels = { upper: null, lower: null };
   const ok = (watch?: "upper" | "lower"): PlanResult => ({
@@ -220,7 +231,7 @@ function planStudyAlert(condition: StudyCondition, market: MarketContext): PlanR
     }
     case "average": {
       const words = studyWords(condition);
-      const at = `(${words} ${formatPrice(value)}, price ${formatPrice(last)})`;
+      const at = `(${words} ${formatPrice(value, symbol)}, price ${formatPrice(last, symbol)})`;
       if (condition.direction === "above")
         return last >= value ? met(`price is already at or above its ${words} ${at}`) : ok();
       if (condition.direction === "below")

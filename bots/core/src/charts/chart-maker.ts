@@ -156,7 +156,9 @@ function studyLevel(notification: Notification): ChartAlert["level"] | null {
   if (condition.kind === "rsi")
     return {
       price,
-      label: study ? `${rsiName(condition)} ${formatRsi(study.value)}` : describeCondition(condition),
+      label: study
+        ? `${rsiName(condition)} ${formatRsi(study.value)}`
+        : describeCondition(condition, notification.symbol),
     };
   if (condition.kind === "volume") {
     const times = study?.typical ? formatMultiple(study.value / study.typical) : `${condition.multiple}×`;

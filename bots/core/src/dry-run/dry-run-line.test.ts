@@ -21,43 +21,45 @@ function result(overrides: Partial<DryRunResult>): DryRunResult {
 describe("the dry run's line", () => {
   it("counts firings, once and several, with the last one's time and price", () => {
     const last = { ts: Date.parse("2026-11-28T14:32:30Z"), price: 201.5 };
-    expect(formatDryRun(result({ firings: 1, last }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ firings: 1, last }), NOW, UTC, "AAPL")).toBe(
       "In the last 30 days this alert would have fired once (last: 2026-11-28 14:32 UTC at $201.50).",
     );
-    expect(formatDryRun(result({ firings: 3, last }), NOW, { kind: "zone", timeZone: "Europe/Berlin" })).toBe(
+    expect(
+      formatDryRun(result({ firings: 3, last }), NOW, { kind: "zone", timeZone: "Europe/Berlin" }, "AAPL"),
+    ).toBe(
       "In the last 30 days this alert would have fired 3 times (last: 2026-11-28 15:32 GMT+1 at $201.50).",
     );
-    expect(formatDryRun(result({ firings: 3, last }), NOW, { kind: "discord" })).toBe(
+    expect(formatDryRun(result({ firings: 3, last }), NOW, { kind: "discord" }, "AAPL")).toBe(
       "In the last 30 days this alert would have fired 3 times (last: <t:1795876350:f> at $201.50).",
     );
   });
 
   it("reads naturally at zero", () => {
-    expect(formatDryRun(result({}), NOW, UTC)).toBe("It would not have fired in the last 30 days.");
+    expect(formatDryRun(result({}), NOW, UTC, "AAPL")).toBe("It would not have fired in the last 30 days.");
   });
 
   it("says how many days are recorded when fewer than 30, a long weekend at the start aside", () => {
-    expect(formatDryRun(result({ coveredFrom: NOW - 6 * DAY }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ coveredFrom: NOW - 6 * DAY }), NOW, UTC, "AAPL")).toBe(
       "It would not have fired in the 6 days recorded.",
     );
-    expect(formatDryRun(result({ coveredFrom: NOW - DAY + 60_000 }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ coveredFrom: NOW - DAY + 60_000 }), NOW, UTC, "AAPL")).toBe(
       "It would not have fired in the 1 day recorded.",
     );
     // History from a Tuesday when the 30 days began on the Friday before a Monday holiday: the whole month.
-    expect(formatDryRun(result({ coveredFrom: NOW - 26 * DAY }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ coveredFrom: NOW - 26 * DAY }), NOW, UTC, "AAPL")).toBe(
       "It would not have fired in the last 30 days.",
     );
-    expect(formatDryRun(result({ coveredFrom: NOW - 25 * DAY }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ coveredFrom: NOW - 25 * DAY }), NOW, UTC, "AAPL")).toBe(
       "It would not have fired in the 25 days recorded.",
     );
   });
 
   it("names the day, New York's trading date, when it judged from daily bars", () => {
     const last = { ts: Date.parse("2026-11-20T18:50:00Z"), price: 182 };
-    expect(formatDryRun(result({ firings: 1, last, resolution: "1d" }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ firings: 1, last, resolution: "1d" }), NOW, UTC, "AAPL")).toBe(
       "In the last 30 days this alert would have fired once (last: 2026-11-20 at $182.00), judged from daily highs and lows.",
     );
-    expect(formatDryRun(result({ resolution: "1d" }), NOW, UTC)).toBe(
+    expect(formatDryRun(result({ resolution: "1d" }), NOW, UTC, "AAPL")).toBe(
       "It would not have fired in the last 30 days, judged from daily highs and lows.",
     );
   });

@@ -154,7 +154,12 @@ async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 
  * The line under the confirmation. `now` says how much of the 30 days the history covers: starting within a
  * long weekend of their start counts as all of them.
  */
-export function formatDryRun(result: DryRunResult, now: number, display: TimeDisplay): string {
+export function formatDryRun(
+  result: DryRunResult,
+  now: number,
+  display: TimeDisplay,
+  symbol: string,
+): string {
   const days = Math.max(1, Math.round((now - result.coveredFrom) / DAY_MS));
   const span =
     days >= DRY_RUN_DAYS - FULL_COVERAGE_SLACK_DAYS
@@ -165,7 +170,7 @@ export function formatDryRun(result: DryRunResult, now: number, display: TimeDis
   const times = result.firings === 1 ? "once" : `${result.firings} times`;
   const when =
     result.resolution === "1d" ? formatDay(result.last.ts, display) : formatTime(result.last.ts, display);
-  return `In ${span} this alert would have fired ${times} (last: ${when} at ${formatPrice(result.last.price)})${daily}.`;
+  return `In ${span} this alert would have fired ${times} (last: ${when} at ${formatPrice(result.last.price, symbol)})${daily}.`;
 }
 
 /** A daily bar's trading day: its New York date (Discord: the reader's own date format). */

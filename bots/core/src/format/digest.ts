@@ -50,12 +50,12 @@ export function formatDigest(notifications: readonly Notification[], display: Ti
 
 function digestLine(n: Notification, display: TimeDisplay): string {
   const when = formatTime(n.firedAt, display);
-  if (n.type === "expired") return `${describeCondition(n.condition)} — expired · ${when}`;
+  if (n.type === "expired") return `${describeCondition(n.condition, n.symbol)} — expired · ${when}`;
   if (n.earnings) {
     const day = n.earnings.moment === "eve" ? "tomorrow" : "now";
     return `earnings ${n.earnings.event.date} — results due ${day}, ${earningsHourText(n.earnings.event.hour)} · ${when}`;
   }
-  return `${describeCondition(n.condition)} — ${formatPrice(n.price)} · ${when}`;
+  return `${describeCondition(n.condition, n.symbol)} — ${formatPrice(n.price, n.symbol)} · ${when}`;
 }
 
 /** The digest as plain text lines (the console; the others add their own markup around the same words). */

@@ -19,13 +19,29 @@ describe("formatting", () => {
     [0.5, "$0.5000"],
     [0.001234, "$0.001234"],
   ])("price %d → %s", (price, text) => {
-    expect(formatPrice(price)).toBe(text);
+    expect(formatPrice(price, "AAPL")).toBe(text);
+  });
+
+  it("writes a currency pair's rate bare, to the pip and its tenth (two and three places for yen)", () => {
+    expect(formatPrice(1.0842, "OANDA:EUR_USD")).toBe("1.0842");
+    expect(formatPrice(1.08423, "OANDA:EUR_USD")).toBe("1.08423");
+    expect(formatPrice(1.1, "OANDA:EUR_USD")).toBe("1.1000");
+    expect(formatPrice(150.2, "OANDA:USD_JPY")).toBe("150.20");
+    expect(formatPrice(150.234, "OANDA:USD_JPY")).toBe("150.234");
+    expect(formatChange(-0.0021, "OANDA:GBP_USD", 1.27)).toBe("-0.0021");
+    expect(describeCondition({ kind: "price", direction: "above", target: 1.085 }, "OANDA:EUR_USD")).toBe(
+      "above 1.0850",
+    );
+    // Crypto pairs are in dollars (or dollar coins), as stocks.
+    expect(formatPrice(97_250.5, "BINANCE:BTCUSDT")).toBe("$97,250.50");
+    // Dollars that are no symbol's price (an earnings estimate).
+    expect(formatPrice(2.35, null)).toBe("$2.35");
   });
 
   it("writes a change with the precision of the price that moved", () => {
-    expect(formatChange(-0.6133, 189.39)).toBe("-$0.61");
-    expect(formatChange(-0.0312, 0.41)).toBe("-$0.0312");
-    expect(formatChange(12.4)).toBe("+$12.40");
+    expect(formatChange(-0.6133, "AAPL", 189.39)).toBe("-$0.61");
+    expect(formatChange(-0.0312, "AAPL", 0.41)).toBe("-$0.0312");
+    expect(formatChange(12.4, "AAPL")).toBe("+$12.40");
   });
 
   it("signs percentages", () => {
@@ -33,8 +49,8 @@ describe("formatting", () => {
     expect(formatPercent(-0.345)).toBe("-0.34%");
     expect(formatPercent(0)).toBe("±0.00%");
     // No change is shown in cents, not to six places.
-    expect(formatChange(0)).toBe("±$0.00");
-    expect(formatChange(-0.0312)).toBe("-$0.0312");
+    expect(formatChange(0, "AAPL")).toBe("±$0.00");
+    expect(formatChange(-0.0312, "AAPL")).toBe("-$0.0312");
   });
 
   it("writes volumes compactly, to three figures", () => {
@@ -61,38 +77,40 @@ describe("formatting", () => {
   });
 
   it("describes each kind of condition", () => {
-    expect(describeCondition({ kind: "price", direction: "above", target: 200 })).toBe("above $200.00");
-    expect(describeCondition({ kind: "price", direction: "cross", target: 5 })).toBe("crosses $5.00");
-    expect(describeCondition({ kind: "percent", direction: "down", percent: 3, basis: "close" })).toBe(
-      "down 3% from the previous close",
+    expect(describeCondition({ kind: "price", direction: "above", target: 200 }, "AAPL")).toBe(
+      "above $200.00",
     );
+    expect(describeCondition({ kind: "price", direction: "cross", target: 5 }, "AAPL")).toBe("crosses $5.00");
     expect(
-      describeCondition({ kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } }),
+      describeCondition({ kind: "percent", direction: "down", percent: 3, basis: "close" }, "AAPL"),
+    ).toBe("down 3% from the previous close");
+    expect(
+      describeCondition({ kind: "trailing", direction: "up", offset: { unit: "amount", value: 5 } }, "AAPL"),
     ).toBe("rises $5.00 above its low (trailing)");
-    expect(describeCondition({ kind: "window", direction: "move", percent: 3, windowSeconds: 3600 })).toBe(
-      "moves 3% within 1h",
-    );
-    expect(describeCondition({ kind: "window", direction: "up", percent: 2.5, windowSeconds: 900 })).toBe(
-      "up 2.5% within 15m",
-    );
-    expect(describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 86_400 })).toBe(
-      "down 4% within 1d",
-    );
-    expect(describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 5400 })).toBe(
-      "down 4% within 90m",
-    );
-    expect(describeCondition({ kind: "volume", multiple: 2.5 })).toBe(
+    expect(
+      describeCondition({ kind: "window", direction: "move", percent: 3, windowSeconds: 3600 }, "AAPL"),
+    ).toBe("moves 3% within 1h");
+    expect(
+      describeCondition({ kind: "window", direction: "up", percent: 2.5, windowSeconds: 900 }, "AAPL"),
+    ).toBe("up 2.5% within 15m");
+    expect(
+      describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 86_400 }, "AAPL"),
+    ).toBe("down 4% within 1d");
+    expect(
+      describeCondition({ kind: "window", direction: "down", percent: 4, windowSeconds: 5400 }, "AAPL"),
+    ).toBe("down 4% within 90m");
+    expect(describeCondition({ kind: "volume", multiple: 2.5 }, "AAPL")).toBe(
       "volume 2.5× the usual by this time of day",
     );
-    expect(describeCondition({ kind: "average", average: "ema", period: 200, direction: "above" })).toBe(
-      "above its 200-day EMA",
-    );
-    expect(describeCondition({ kind: "average", average: "sma", period: 20, direction: "below" })).toBe(
-      "below its 20-day SMA",
-    );
-    expect(describeCondition({ kind: "rsi", direction: "above", level: 80, period: 7, interval: "1h" })).toBe(
-      "hourly RSI(7) above 80",
-    );
+    expect(
+      describeCondition({ kind: "average", average: "ema", period: 200, direction: "above" }, "AAPL"),
+    ).toBe("above its 200-day EMA");
+    expect(
+      describeCondition({ kind: "average", average: "sma", period: 20, direction: "below" }, "AAPL"),
+    ).toBe("below its 20-day SMA");
+    expect(
+      describeCondition({ kind: "rsi", direction: "above", level: 80, period: 7, interval: "1h" }, "AAPL"),
+    ).toBe("hourly RSI(7) above 80");
   });
 });
 

@@ -8,30 +8,32 @@ import type {
   TrailingCondition,
   WindowCondition,
 } from "@tickerbell/contracts";
-import { roundPrice, studyKeyOf, trailingLevel } from "@tickerbell/rules";
+import { priceNotation, roundPrice, studyKeyOf, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
 /**
- * Prices the way traders read them: cents for ordinary stocks, more digits below a dollar (penny stocks,
- * crypto pairs) so a move is still visible.
+ * A price of `symbol` the way traders read it (the rule book's priceNotation): `$190.25` for a stock, `$0.0312`
+ * below a dollar, `1.0842` for a currency pair. `scale`: the price whose precision to use (a change of a price).
+ * `symbol` null: dollars that are no symbol's price.
  */
-export function formatPrice(price: number, scale: number = price): string {
-  return `$${priceFormat(digitsFor(scale)).format(price)}`;
+export function formatPrice(price: number, symbol: string | null, scale: number = price): string {
+  const notation = priceNotation(symbol, scale);
+  return `${notation.sign}${priceFormat(notation.minDigits, notation.maxDigits).format(price)}`;
 }
 
 /** One formatter per precision: toLocaleString builds a new one on every call, a tenth of a busy bot's time. */
-const PRICE_FORMATS = new Map<number, Intl.NumberFormat>();
-function priceFormat(digits: number): Intl.NumberFormat {
-  let format = PRICE_FORMATS.get(digits);
+const PRICE_FORMATS = new Map<string, Intl.NumberFormat>();
+function priceFormat(minDigits: number, maxDigits: number): Intl.NumberFormat {
+  const key = `${minDigits}-${maxDigits}`;
+  let format = PRICE_FORMATS.get(key);
   if (!format) {
-    format = new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-    PRICE_FORMATS.set(digits, format);
+    format = new Intl.NumberFormat("en-US", {
+      minimumFractionDigits: minDigits,
+      maximumFractionDigits: maxDigits,
+    });
+    PRICE_FORMATS.set(key, format);
   }
   return format;
-}
-
-function digitsFor(scale: number): number {
-  return scale >= 1 || scale === 0 ? 2 : scale >= 0.01 ? 4 : 6;
 }
 
 /** `+5.20%`, `-0.35%`, always signed. */
@@ -41,12 +43,16 @@ export function formatPercent(percent: number): string {
 }
 
 /**
- * A signed dollar change, with the precision of the price it moved (`price`): `+$12.40`, `-$0.61` for a $190
- * stock, `-$0.0312` for a 40-cent one.
+ * A signed change of `symbol`'s price, with the precision of the price it moved (`price`): `+$12.40`, `-$0.61`
+ * for a $190 stock, `-$0.0312` for a 40-cent one, `+0.0021` for a currency pair.
  */
-export function formatChange(amount: number, price: number = Math.abs(amount)): string {
+export function formatChange(
+  amount: number,
+  symbol: string | null,
+  price: number = Math.abs(amount),
+): string {
   const sign = amount > 0 ? "+" : amount < 0 ? "-" : "±";
-  return `${sign}${formatPrice(Math.abs(amount), price)}`;
+  return `${sign}${formatPrice(Math.abs(amount), symbol, price)}`;
 }
 
 const UNITS: ReadonlyArray<[string, number]> = [
@@ -83,26 +89,26 @@ export function formatDuration(seconds: number): string {
   return `${seconds}s`;
 }
 
-/** How far a trailing alert trails: `8%` or `$5.00`. */
-export function formatTrailingOffset(offset: TrailingCondition["offset"]): string {
-  return offset.unit === "percent" ? `${offset.value}%` : formatPrice(offset.value);
+/** How far a trailing alert on `symbol` trails: `8%` or `$5.00`. */
+export function formatTrailingOffset(offset: TrailingCondition["offset"], symbol: string): string {
+  return offset.unit === "percent" ? `${offset.value}%` : formatPrice(offset.value, symbol);
 }
 
 /**
  * The condition in words, e.g. `above $200.00`, `down 3% from the previous close`, `trailing 8% below the peak`,
  * `moves 3% within 1h`.
  */
-export function describeCondition(condition: AlertCondition): string {
+export function describeCondition(condition: AlertCondition, symbol: string): string {
   switch (condition.kind) {
     case "price":
-      return `${condition.direction === "cross" ? "crosses" : condition.direction} ${formatPrice(condition.target)}`;
+      return `${condition.direction === "cross" ? "crosses" : condition.direction} ${formatPrice(condition.target, symbol)}`;
     case "percent": {
       const what = condition.direction === "move" ? "moves" : condition.direction;
       const from = condition.basis === "close" ? "from the previous close" : "from the price when set";
       return `${what} ${condition.percent}% ${from}`;
     }
     case "trailing": {
-      const size = formatTrailingOffset(condition.offset);
+      const size = formatTrailingOffset(condition.offset, symbol);
       return condition.direction === "down"
         ? `falls ${size} below its peak (trailing)`
         : `rises ${size} above its low (trailing)`;
@@ -160,7 +166,7 @@ export function formatVolume(volume: number): string {
  * ` (now $187.20, price $190.10 above it)`, ` (now 41.2)`, ` (now 1.4×, over 20 sessions)`: the study a volume or
  * indicator alert watches, as the bot read it when setting the alert; empty when the market does not hold it.
  */
-function studyNow(condition: AlertCondition, market: MarketContext): string {
+function studyNow(condition: AlertCondition, symbol: string, market: MarketContext): string {
   const studies = market.studies;
   if (condition.kind === "volume") {
     const volume = studies?.volume;
@@ -172,7 +178,7 @@ function studyNow(condition: AlertCondition, market: MarketContext): string {
   if (value === undefined) return "";
   if (condition.kind === "rsi") return ` (now ${formatRsi(value)})`;
   const side = market.last > value ? "above" : market.last < value ? "below" : "at";
-  return ` (now ${formatPrice(value)}, price ${formatPrice(market.last)} ${side} it)`;
+  return ` (now ${formatPrice(value, symbol)}, price ${formatPrice(market.last, symbol)} ${side} it)`;
 }
 
 /** `session`, `52-week`: which high or low a new high/low alert watches. */
@@ -190,7 +196,7 @@ export function describeWindowMove(condition: WindowCondition): string {
 function extremeLevel(alert: Alert): string {
   if (alert.condition.kind !== "extreme" || alert.extreme === null) return "";
   const beyond = alert.condition.side === "high" ? "above" : "below";
-  return ` (${beyond} ${formatPrice(alert.extreme)}${alert.condition.span === "session" ? " today" : ""})`;
+  return ` (${beyond} ${formatPrice(alert.extreme, alert.symbol)}${alert.condition.span === "session" ? " today" : ""})`;
 }
 
 /**
@@ -205,23 +211,24 @@ export function describeAlert(
   display: TimeDisplay = UTC_DISPLAY,
   market?: MarketContext,
 ): string {
-  const study = market === undefined ? "" : studyNow(alert.condition, market);
-  const parts = [`${alert.symbol} ${describeCondition(alert.condition)}${extremeLevel(alert)}${study}`];
+  const study = market === undefined ? "" : studyNow(alert.condition, alert.symbol, market);
+  const parts = [
+    `${alert.symbol} ${describeCondition(alert.condition, alert.symbol)}${extremeLevel(alert)}${study}`,
+  ];
+  const price = (value: number) => formatPrice(value, alert.symbol);
   const { upper, lower } = alert.thresholds;
   // A confirmation says the side already (price above it); a list says which way the cross fires next.
   if (alert.condition.kind === "average" && alert.condition.direction === "cross" && alert.watch && !study)
     parts.push(`next on a ${alert.watch === "lower" ? "fall" : "rise"} through it`);
   if (alert.condition.kind === "percent") {
     if (upper !== null && lower !== null)
-      parts.push(`fires at ${formatPrice(upper)} (up) or ${formatPrice(lower)} (down)`);
-    else if (upper !== null || lower !== null) parts.push(`fires at ${formatPrice((upper ?? lower)!)}`);
+      parts.push(`fires at ${price(upper)} (up) or ${price(lower)} (down)`);
+    else if (upper !== null || lower !== null) parts.push(`fires at ${price((upper ?? lower)!)}`);
   }
   if (alert.condition.kind === "trailing" && alert.extreme !== null) {
     const { direction, offset } = alert.condition;
     const level = roundPrice(trailingLevel(direction, offset.unit, offset.value, alert.extreme));
-    parts.push(
-      `${direction === "down" ? "peak" : "low"} ${formatPrice(alert.extreme)}, fires at ${formatPrice(level)}`,
-    );
+    parts.push(`${direction === "down" ? "peak" : "low"} ${price(alert.extreme)}, fires at ${price(level)}`);
   }
   if (alert.repeat) parts.push(`repeats every ${formatDuration(alert.repeat.cooldownSeconds)}`);
   if (alert.expiresAt)

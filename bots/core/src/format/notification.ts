@@ -70,7 +70,7 @@ function compactDollars(value: number): string {
   ] as const) {
     if (abs >= size) return `${value < 0 ? "-" : ""}$${(abs / size).toFixed(1)}${suffix}`;
   }
-  return formatPrice(value);
+  return formatPrice(value, null);
 }
 
 /** The evening before: what is coming and when; when due: that the results are out (or about to be). */
@@ -85,7 +85,8 @@ function earningsMessage(n: Notification, notice: EarningsNotice): NotificationM
   ];
   if (event.quarter !== null && event.year !== null)
     fields.push(field("Quarter", `Q${event.quarter} ${event.year}`, true));
-  if (event.epsEstimate !== null) fields.push(field("EPS estimate", formatPrice(event.epsEstimate), true));
+  if (event.epsEstimate !== null)
+    fields.push(field("EPS estimate", formatPrice(event.epsEstimate, null), true));
   if (event.revenueEstimate !== null)
     fields.push(field("Revenue estimate", compactDollars(event.revenueEstimate), true));
   fields.push(field("Repeats", "every quarter, until you delete it", false));
@@ -120,9 +121,9 @@ export function messageText(message: NotificationMessage): string {
 function firedMessage(n: Notification, display: TimeDisplay): NotificationMessage {
   const now = n.lastPrice ?? n.price;
   // The level was crossed inside a window of trades; when the last of them is elsewhere, say both.
-  const reached = now !== n.price ? ` (reached ${formatPrice(n.price)})` : "";
+  const reached = now !== n.price ? ` (reached ${formatPrice(n.price, n.symbol)})` : "";
   const fields: NotificationField[] = [
-    field("Price", `${formatPrice(now)}${reached} · ${formatTime(n.firedAt, display)}`, true),
+    field("Price", `${formatPrice(now, n.symbol)}${reached} · ${formatTime(n.firedAt, display)}`, true),
   ];
   const condition = n.condition;
   if (condition.kind === "window") {
@@ -130,25 +131,34 @@ function firedMessage(n: Notification, display: TimeDisplay): NotificationMessag
   } else if (condition.kind === "volume" || condition.kind === "average" || condition.kind === "rsi") {
     fields.push(...studyFields(n, condition));
   } else if (condition.kind === "extreme") {
-    if (n.extreme != null) fields.push(field(`Previous ${condition.side}`, formatPrice(n.extreme), true));
+    if (n.extreme != null)
+      fields.push(field(`Previous ${condition.side}`, formatPrice(n.extreme, n.symbol), true));
     const from = n.extreme != null ? ` from the previous ${condition.side}` : "";
-    fields.push(
-      field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
-    );
-  } else if (condition.kind === "trailing") {
-    if (n.extreme != null) fields.push(field(extremeName(condition), formatPrice(n.extreme), true));
-    if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
-    const from = n.extreme != null ? ` from the ${extremeName(condition).toLowerCase()}` : "";
-    fields.push(
-      field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
-    );
-  } else {
-    if (condition.kind === "percent" && n.level !== undefined)
-      fields.push(field("Level", formatPrice(n.level), true));
     fields.push(
       field(
         "Move",
-        `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)}) ${sinceReference(n.referenceKind, n.referencePrice)}`,
+        `${formatChange(n.moveAbs, n.symbol, n.price)} (${formatPercent(n.movePercent)})${from}`,
+        true,
+      ),
+    );
+  } else if (condition.kind === "trailing") {
+    if (n.extreme != null) fields.push(field(extremeName(condition), formatPrice(n.extreme, n.symbol), true));
+    if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level, n.symbol), true));
+    const from = n.extreme != null ? ` from the ${extremeName(condition).toLowerCase()}` : "";
+    fields.push(
+      field(
+        "Move",
+        `${formatChange(n.moveAbs, n.symbol, n.price)} (${formatPercent(n.movePercent)})${from}`,
+        true,
+      ),
+    );
+  } else {
+    if (condition.kind === "percent" && n.level !== undefined)
+      fields.push(field("Level", formatPrice(n.level, n.symbol), true));
+    fields.push(
+      field(
+        "Move",
+        `${formatChange(n.moveAbs, n.symbol, n.price)} (${formatPercent(n.movePercent)}) ${sinceReference(n.referenceKind, n.referencePrice, n.symbol)}`,
         true,
       ),
     );
@@ -169,7 +179,7 @@ function studyFields(
   if (study === undefined) return [];
   switch (condition.kind) {
     case "average":
-      return [field(averageName(condition), formatPrice(study.value), true)];
+      return [field(averageName(condition), formatPrice(study.value, n.symbol), true)];
     case "rsi":
       return [field(capitalize(rsiName(condition)), formatRsi(study.value), true)];
     case "volume":
@@ -182,8 +192,8 @@ function studyFields(
 
 function expiredMessage(n: Notification, display: TimeDisplay): NotificationMessage {
   const fields = [
-    field("Condition", `${describeCondition(n.condition)}, not met before it expired`, false),
-    field("Last price", `${formatPrice(n.price)} · ${formatTime(n.firedAt, display)}`, true),
+    field("Condition", `${describeCondition(n.condition, n.symbol)}, not met before it expired`, false),
+    field("Last price", `${formatPrice(n.price, n.symbol)} · ${formatTime(n.firedAt, display)}`, true),
   ];
   if (n.note) fields.push(field("Note", n.note, false));
   return { title: `⌛ Your ${n.symbol} alert expired`, fields };
@@ -199,7 +209,7 @@ function firedTitle(n: Notification, display: TimeDisplay): string {
   const { symbol, side } = n;
   switch (condition.kind) {
     case "price": {
-      const target = formatPrice(condition.target);
+      const target = formatPrice(condition.target, n.symbol);
       if (condition.direction === "above") return `${symbol} rose above ${target}`;
       if (condition.direction === "below") return `${symbol} fell below ${target}`;
       return side
@@ -215,7 +225,7 @@ function firedTitle(n: Notification, display: TimeDisplay): string {
       return `${symbol} is ${condition.direction} ${condition.percent}% ${reference}`;
     }
     case "trailing": {
-      const size = formatTrailingOffset(condition.offset);
+      const size = formatTrailingOffset(condition.offset, n.symbol);
       return condition.direction === "down"
         ? `${symbol} fell ${size} from its peak (trailing)`
         : `${symbol} rose ${size} from its low (trailing)`;
@@ -226,8 +236,9 @@ function firedTitle(n: Notification, display: TimeDisplay): string {
       return windowTitle(n, condition);
     case "extreme": {
       // The price that went beyond the previous high (low): what made it fire.
-      const previous = n.extreme == null ? "" : ` (previous ${condition.side} ${formatPrice(n.extreme)})`;
-      return `${symbol} made a new ${extremeSpanName(condition)} ${condition.side}: ${formatPrice(n.price)}${previous}`;
+      const previous =
+        n.extreme == null ? "" : ` (previous ${condition.side} ${formatPrice(n.extreme, n.symbol)})`;
+      return `${symbol} made a new ${extremeSpanName(condition)} ${condition.side}: ${formatPrice(n.price, n.symbol)}${previous}`;
     }
     case "average": {
       // The trade that reached the average, and the average it reached.
@@ -241,7 +252,7 @@ function firedTitle(n: Notification, display: TimeDisplay): string {
       const value =
         n.study === undefined
           ? ""
-          : `: ${formatPrice(n.price)} (${condition.average.toUpperCase()} ${formatPrice(n.study.value)})`;
+          : `: ${formatPrice(n.price, n.symbol)} (${condition.average.toUpperCase()} ${formatPrice(n.study.value, n.symbol)})`;
       return `${symbol} ${what}${value}`;
     }
     case "rsi": {
@@ -273,18 +284,22 @@ function windowTitle(n: Notification, condition: WindowCondition): string {
     return `${n.symbol} ${condition.direction === "move" ? "moved" : `is ${condition.direction}`} ${condition.percent}% within ${formatDuration(condition.windowSeconds)}`;
   const percent = Math.abs(((n.price - n.extreme) / n.extreme) * 100);
   const at = (n.lastPrice ?? n.price) === n.price ? "now" : "reached";
-  return `${n.symbol} is ${n.side === "upper" ? "up" : "down"} ${percent.toFixed(1)}% from its ${windowExtremeName(n, condition)} of ${formatPrice(n.extreme)} (${at} ${formatPrice(n.price)})`;
+  return `${n.symbol} is ${n.side === "upper" ? "up" : "down"} ${percent.toFixed(1)}% from its ${windowExtremeName(n, condition)} of ${formatPrice(n.extreme, n.symbol)} (${at} ${formatPrice(n.price, n.symbol)})`;
 }
 
 /** The window's low (high), the level and the move from it. */
 function windowFields(n: Notification, condition: WindowCondition): NotificationField[] {
   const fields: NotificationField[] = [];
   const name = windowExtremeName(n, condition);
-  if (n.extreme != null) fields.push(field(capitalize(name), formatPrice(n.extreme), true));
-  if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level), true));
+  if (n.extreme != null) fields.push(field(capitalize(name), formatPrice(n.extreme, n.symbol), true));
+  if (n.level !== undefined) fields.push(field("Level", formatPrice(n.level, n.symbol), true));
   const from = n.extreme != null ? ` from the ${name}` : "";
   fields.push(
-    field("Move", `${formatChange(n.moveAbs, n.price)} (${formatPercent(n.movePercent)})${from}`, true),
+    field(
+      "Move",
+      `${formatChange(n.moveAbs, n.symbol, n.price)} (${formatPercent(n.movePercent)})${from}`,
+      true,
+    ),
   );
   return fields;
 }
@@ -307,8 +322,8 @@ function referenceName(kind: ReferenceKind | undefined, basis: "last" | "close")
 }
 
 /** `since the previous close ($200.00)`; an older notification that does not say which reference it is. */
-function sinceReference(kind: ReferenceKind | undefined, price: number): string {
-  const at = formatPrice(price);
+function sinceReference(kind: ReferenceKind | undefined, price: number, symbol: string): string {
+  const at = formatPrice(price, symbol);
   if (kind === "previousClose") return `since the previous close (${at})`;
   if (kind === "lastFiring") return `since its last alert (${at})`;
   if (kind === "whenSet") return `since it was set (${at})`;
@@ -344,15 +359,17 @@ function fireAgain(n: Notification, rearm: NonNullable<Notification["rearm"]>, d
     return `${after}, at the next trade ${beyond} the ${extremeSpanName(condition)} ${condition.side} so far`;
   }
   if (condition.kind === "trailing") {
-    return rearm.extreme === null ? after : `${after}, trailing again from ${formatPrice(rearm.extreme)}`;
+    return rearm.extreme === null
+      ? after
+      : `${after}, trailing again from ${formatPrice(rearm.extreme, n.symbol)}`;
   }
   if (rearm.band !== null && condition.kind === "price") {
     const back = condition.direction === "above" ? "at or below" : "at or above";
-    return `${after}, once ${n.symbol} has been back ${back} ${formatPrice(rearm.band)}`;
+    return `${after}, once ${n.symbol} has been back ${back} ${formatPrice(rearm.band, n.symbol)}`;
   }
   if (rearm.upper !== null && rearm.lower !== null)
-    return `${after}, at ${formatPrice(rearm.upper)} (up) or ${formatPrice(rearm.lower)} (down)`;
-  if (rearm.upper !== null) return `${after}, on a rise to ${formatPrice(rearm.upper)}`;
-  if (rearm.lower !== null) return `${after}, on a fall to ${formatPrice(rearm.lower)}`;
+    return `${after}, at ${formatPrice(rearm.upper, n.symbol)} (up) or ${formatPrice(rearm.lower, n.symbol)} (down)`;
+  if (rearm.upper !== null) return `${after}, on a rise to ${formatPrice(rearm.upper, n.symbol)}`;
+  if (rearm.lower !== null) return `${after}, on a fall to ${formatPrice(rearm.lower, n.symbol)}`;
   return after;
 }

@@ -503,9 +503,9 @@ export class CommandHandler {
       dryRun === null
         ? ""
         : `
-${formatDryRun(dryRun, this.#now().getTime(), display)}`;
+${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
+      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price, alert.symbol)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
       alerts: [alert],
       buttons: [
         [
@@ -579,7 +579,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
         lines.push(`✅ ${describeAlert(alert, this.#now(), display)}`);
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
-        const level = `${command.symbol} ${describeCondition(command.condition)}`;
+        const level = `${command.symbol} ${describeCondition(command.condition, command.symbol)}`;
         lines.push(`✗ ${level}: ${this.#explain(error, this.#deps.logger, ctx).text.split("\n")[0]}`);
       }
     }
@@ -591,12 +591,13 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
       text: [
         title,
         ...lines,
-        `${symbol} is at ${formatPrice(quote.price)} now.`,
+        `${symbol} is at ${formatPrice(quote.price, symbol)} now.`,
         ...(created.length > 0 ? [alertFeedNote(symbol, quote.feed)].filter((n) => n !== null) : []),
       ].join("\n"),
       alerts: created,
       buttons: created.slice(0, 10).map((alert) => {
-        const level = alert.condition.kind === "price" ? formatPrice(alert.condition.target) : alert.symbol;
+        const level =
+          alert.condition.kind === "price" ? formatPrice(alert.condition.target, alert.symbol) : alert.symbol;
         return [
           { label: `⏸ Pause ${level}`, action: actionOf("pause", alert.id) },
           { label: `🗑 Delete ${level}`, action: actionOf("delete", alert.id) },
@@ -689,7 +690,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     const lines = firings.map(
       (f) =>
         // An earnings message has no price: it was due by the calendar.
-        `${f.symbol} ${describeCondition(f.condition)} — ${f.condition.kind === "earnings" ? "message sent" : formatPrice(f.price)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
+        `${f.symbol} ${describeCondition(f.condition, f.symbol)} — ${f.condition.kind === "earnings" ? "message sent" : formatPrice(f.price, f.symbol)} · ${formatRelative(f.firedAt, now)} (${formatTime(f.firedAt, display)})`,
     );
     const title = symbol
       ? `*Last firings on ${symbol}* (${firings.length}; /history shows all)`
@@ -801,7 +802,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
     const lines = items.map((item, i) => {
       const q = quotes[i];
       if (!q) return `${item.symbol} — no price right now`;
-      return `${item.symbol} ${formatPrice(q.price)}${q.previousClose ? ` (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)} today)` : ""}`;
+      return `${item.symbol} ${formatPrice(q.price, item.symbol)}${q.previousClose ? ` (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)} today)` : ""}`;
     });
     return { text: ["*Watchlist*", ...lines].join("\n") };
   }
@@ -817,8 +818,8 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
       const change =
         q.previousClose === null
           ? ""
-          : ` ${formatChange(q.price - q.previousClose, q.price)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
-      lines.push(`${symbol} ${formatPrice(q.price)}${change}`);
+          : ` ${formatChange(q.price - q.previousClose, symbol, q.price)} (${formatPercent(((q.price - q.previousClose) / q.previousClose) * 100)}) today`;
+      lines.push(`${symbol} ${formatPrice(q.price, symbol)}${change}`);
       const note = priceFeedNote(symbol, q.feed);
       if (note) lines.push(note);
     }
@@ -853,7 +854,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display)}`;
         };
       case "chart":
         return {
-          text: `*${symbol}* · ${window} · last ${formatPrice(answer.lastPrice)}`,
+          text: `*${symbol}* · ${window} · last ${formatPrice(answer.lastPrice, symbol)}`,
           image: {
             name: `${symbol}-${window}.png`,
             contentType: "image/png",
@@ -942,7 +943,8 @@ function listedState(alert: Alert, now: Date, display: TimeDisplay): string {
     );
   }
   if (alert.lastTriggeredAt !== null) {
-    const price = alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice)}`;
+    const price =
+      alert.lastTriggerPrice === null ? "" : ` at ${formatPrice(alert.lastTriggerPrice, alert.symbol)}`;
     parts.push(
       `${alert.condition.kind === "earnings" ? "last message" : "last fired"} ${formatRelative(alert.lastTriggeredAt, now)}${price} (${formatTime(alert.lastTriggeredAt, display)})`,
     );

@@ -93,10 +93,10 @@ export async function editAlert(
   const lines = [reply.text];
   if (update.condition !== undefined) {
     lines.push(
-      `Was ${describeCondition(alert.condition)}; armed again at the new level${alert.lastTriggeredAt ? " (its firings stay in /history)" : ""}.`,
+      `Was ${describeCondition(alert.condition, alert.symbol)}; armed again at the new level${alert.lastTriggeredAt ? " (its firings stay in /history)" : ""}.`,
     );
   }
-  if (priceNow !== null) lines.push(`${alert.symbol} is at ${formatPrice(priceNow)} now.`);
+  if (priceNow !== null) lines.push(`${alert.symbol} is at ${formatPrice(priceNow, alert.symbol)} now.`);
   return { ...reply, text: lines.join("\n") };
 }
 
@@ -107,12 +107,12 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
   if (c.kind === "extreme") {
     // Its level is the running high (low): there is no number of its own to change.
     const other = c.span === "session" ? `52w ${c.side}` : `new ${c.side}`;
-    return `That alert watches for a ${describeCondition(c)}: it has no level to change. Give a whole condition, like ${other} or above 210.\nExample: /edit ${shortRef(alert)} ${other}`;
+    return `That alert watches for a ${describeCondition(c, alert.symbol)}: it has no level to change. Give a whole condition, like ${other} or above 210.\nExample: /edit ${shortRef(alert)} ${other}`;
   }
   const studied = studyLevel(alert, level);
   if (studied !== null) return studied;
   if (level.kind === "multiple")
-    return `A multiple like ${level.value}x is for a volume alert, and that alert is ${describeCondition(c)}; give a whole condition like volume ${level.value}x.\nExample: /edit ${shortRef(alert)} volume ${level.value}x`;
+    return `A multiple like ${level.value}x is for a volume alert, and that alert is ${describeCondition(c, alert.symbol)}; give a whole condition like volume ${level.value}x.\nExample: /edit ${shortRef(alert)} volume ${level.value}x`;
   if (level.kind === "price") {
     if (c.kind === "price") return { ...c, target: level.value };
     if (c.kind === "trailing") {
@@ -120,14 +120,14 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
         return `Trail by ${level.text} what? Write 8% for a percentage or $5 for dollars.\nExample: /edit ${shortRef(alert)} $5`;
       return { ...c, offset: { unit: "amount", value: level.value } };
     }
-    return `That alert moves by a percentage (${describeCondition(c)}); give one like 5%, or a whole condition like above ${level.text.replace(/^\$/, "")}.\nExample: /edit ${shortRef(alert)} 5%`;
+    return `That alert moves by a percentage (${describeCondition(c, alert.symbol)}); give one like 5%, or a whole condition like above ${level.text.replace(/^\$/, "")}.\nExample: /edit ${shortRef(alert)} 5%`;
   }
   if (level.kind === "window") {
     // A new window keeps the move; a percent alert's move becomes one within the window.
     if (c.kind === "window") return { ...c, windowSeconds: level.seconds };
     if (c.kind === "percent")
       return { kind: "window", direction: c.direction, percent: c.percent, windowSeconds: level.seconds };
-    return `Only a percentage move takes a window, and that alert is ${describeCondition(c)}; give a whole condition like up 3% within ${formatDuration(level.seconds)}.\nExample: /edit ${shortRef(alert)} up 3% within ${formatDuration(level.seconds)}`;
+    return `Only a percentage move takes a window, and that alert is ${describeCondition(c, alert.symbol)}; give a whole condition like up 3% within ${formatDuration(level.seconds)}.\nExample: /edit ${shortRef(alert)} up 3% within ${formatDuration(level.seconds)}`;
   }
   if (c.kind === "percent" || c.kind === "window") {
     if (c.direction !== "up" && level.value >= 100)
@@ -147,7 +147,7 @@ function conditionFor(alert: Alert, level: EditLevel): AlertCondition | string {
     if (level.value >= 100) return "A trailing percentage must be below 100%.";
     return { ...c, offset: { unit: "percent", value: level.value } };
   }
-  return `That alert is at a price (${describeCondition(c)}); give a price like 210, or a whole condition like up ${level.value}%.\nExample: /edit ${shortRef(alert)} 210`;
+  return `That alert is at a price (${describeCondition(c, alert.symbol)}); give a price like 210, or a whole condition like up ${level.value}%.\nExample: /edit ${shortRef(alert)} 210`;
 }
 
 /**
@@ -163,7 +163,7 @@ function studyLevel(
   if (c.kind === "volume") {
     const text = level.kind === "multiple" ? `${level.value}x` : level.kind === "price" ? level.text : null;
     if (text === null)
-      return `That alert watches volume (${describeCondition(c)}); give a multiple like 4x.\nExample: /edit ${ref} 4x`;
+      return `That alert watches volume (${describeCondition(c, alert.symbol)}); give a multiple like 4x.\nExample: /edit ${ref} 4x`;
     const multiple = readMultiple(text);
     if (!multiple.ok) return `${capitalize(multiple.reason)}.\nExample: /edit ${ref} 4x`;
     return { ...c, multiple: multiple.value };

@@ -122,7 +122,7 @@ export class Transfers {
     for (const line of lines) {
       if (line.kind !== "alert") continue;
       const { command } = line;
-      const what = `${command.symbol} ${describeCondition(command.condition)}`;
+      const what = `${command.symbol} ${describeCondition(command.condition, command.symbol)}`;
       const set = (result: Outcome["result"], text: string) =>
         outcomes.set(line, { label: line.label, result, text });
       if (failed !== null) {

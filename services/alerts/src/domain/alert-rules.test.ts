@@ -68,6 +68,17 @@ describe("planAlert: price", () => {
     expect(error.message).toContain("current price 100.00");
     expect(error.details).toMatchObject({ currentPrice: 100 });
   });
+
+  it("writes a currency pair's rates to the pip in the refusal (cents would say 1.08 for both)", () => {
+    const error = refusal(() =>
+      planAlert({
+        symbol: "OANDA:EUR_USD",
+        condition: { kind: "price", direction: "above", target: 1.0825 },
+        market: { last: 1.0842 },
+      }),
+    );
+    expect(error.message).toBe("price is already at or above 1.0825 (current price 1.0842)");
+  });
 });
 
 describe("planAlert: percent", () => {

@@ -28,10 +28,15 @@ const DAY_MS = 24 * 3600 * 1000;
  * (an alert that would fire on the very next tick is almost always a typo).
  */
 export function planAlert(
-  command: Pick<CreateAlertCommand, "condition" | "market">,
+  command: Pick<CreateAlertCommand, "condition" | "market"> & { symbol?: string },
   now: Date | null = null,
 ): AlertBaseline {
-  const plan = rulesPlanAlert(command.condition, command.market, now === null ? null : now.getTime());
+  const plan = rulesPlanAlert(
+    command.condition,
+    command.market,
+    now === null ? null : now.getTime(),
+    command.symbol ?? null,
+  );
   if (plan.ok) return plan.baseline;
   const kind = plan.code === "condition_already_met" ? "conflict" : "invalid";
   throw new DomainError(
@@ -141,7 +146,7 @@ export function rebased(
   now: Date,
 ): Partial<Alert> & Pick<Alert, "condition"> {
   if (sameCondition(alert.condition, condition)) return { condition: alert.condition };
-  const baseline = planAlert({ condition, market }, now);
+  const baseline = planAlert({ condition, market, symbol: alert.symbol }, now);
   return {
     condition,
     referencePrice: baseline.referencePrice,
