@@ -92,6 +92,12 @@ describe("crypto and forex pairs", () => {
     expect((await say(user, "/price BINANCE:BTCUSDT OANDA:EUR_USD")).text).toMatch(
       /^BINANCE:BTCUSDT \$97,250\.50.*\nOANDA:EUR_USD 1\.0842/,
     );
+    // A currency pair's rate is written to the pip, without a dollar sign, in the confirmation as in /price.
+    const pair = await say(user, "/alert OANDA:EUR_USD above 1.0850");
+    expect(pair.text).toMatch(/^✅ Alert set: OANDA:EUR_USD above 1\.0850/);
+    expect(pair.text).toMatch(/OANDA:EUR_USD is at 1\.0842 now\./);
+    const refused = await say(user, "/alert OANDA:EUR_USD above 1.0825");
+    expect(refused.text).toMatch(/price is already at or above 1\.0825 \(current price 1\.0842\)/);
     expect((await say(user, "/watch oanda:eur_usd")).text).toMatch(/OANDA:EUR_USD/);
     const { items } = await direct.watchlist(user);
     expect(items.map((i) => i.symbol)).toContain("OANDA:EUR_USD");
