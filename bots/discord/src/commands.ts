@@ -73,16 +73,27 @@ const TICKER: StringOptionSpec = {
   autocomplete: true,
 };
 
-function alertOptions(
-  sub: SlashCommandSubcommandBuilder,
-  conditions: string[],
-  valueHelp: string,
-): SlashCommandSubcommandBuilder {
-  return stringOptions(
-    sub,
+/** A price, percent or trailing alert's first options: the ticker, which way, and how far. */
+function levelOptions(conditions: string[], valueHelp: string): StringOptionSpec[] {
+  return [
     TICKER,
     { name: "condition", description: "Which way", required: true, choices: conditions },
     { name: "value", description: valueHelp, required: true },
+  ];
+}
+
+/**
+ * A subcommand that sets an alert: its own options, then those every alert takes (repeat, expires, note, hours,
+ * urgent), then where it is posted (a channel, a role to ping).
+ */
+function alertSubcommand(
+  sub: SlashCommandSubcommandBuilder,
+  name: string,
+  description: string,
+  ...options: StringOptionSpec[]
+): SlashCommandSubcommandBuilder {
+  return destinationOptions(
+    alertExtras(stringOptions(sub.setName(name).setDescription(description), ...options)),
   );
 }
 
@@ -149,158 +160,124 @@ const alert = new SlashCommandBuilder()
   .setName("alert")
   .setDescription("Set and manage price alerts")
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        alertOptions(
-          sub.setName("price").setDescription("When the price goes above, below or through a level"),
-          ["above", "below", "cross"],
-          "The price, e.g. 200 or 187.50; several levels set one alert each: 200 210 220",
-        ),
+    alertSubcommand(
+      sub,
+      "price",
+      "When the price goes above, below or through a level",
+      ...levelOptions(
+        ["above", "below", "cross"],
+        "The price, e.g. 200 or 187.50; several levels set one alert each: 200 210 220",
       ),
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          alertOptions(
-            sub.setName("percent").setDescription("When the price moves by a percentage"),
-            ["up", "down", "move"],
-            "The move in percent, e.g. 5",
-          ),
-          {
-            name: "basis",
-            description: "Measured from the last price (default) or the previous close",
-            choices: ["last", "close"],
-          },
-        ),
-      ),
+    alertSubcommand(
+      sub,
+      "percent",
+      "When the price moves by a percentage",
+      ...levelOptions(["up", "down", "move"], "The move in percent, e.g. 5"),
+      {
+        name: "basis",
+        description: "Measured from the last price (default) or the previous close",
+        choices: ["last", "close"],
+      },
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          sub.setName("move").setDescription("A move in percent within a window (5 minutes to 1 day)"),
-          TICKER,
-          { name: "percent", description: "The move in percent, e.g. 3", required: true },
-          {
-            name: "within",
-            description: "The window: 5m, 15m, 30m, 1h, 4h, 1d or any whole minutes from 5m to 1d, e.g. 90m",
-            required: true,
-            autocomplete: true,
-          },
-          {
-            name: "direction",
-            description: "Up: from the window's low; down: from its high; either (the default): both ways",
-            choices: ["either", "up", "down"],
-          },
-        ),
-      ),
+    alertSubcommand(
+      sub,
+      "move",
+      "A move in percent within a window (5 minutes to 1 day)",
+      TICKER,
+      { name: "percent", description: "The move in percent, e.g. 3", required: true },
+      {
+        name: "within",
+        description: "The window: 5m, 15m, 30m, 1h, 4h, 1d or any whole minutes from 5m to 1d, e.g. 90m",
+        required: true,
+        autocomplete: true,
+      },
+      {
+        name: "direction",
+        description: "Up: from the window's low; down: from its high; either (the default): both ways",
+        choices: ["either", "up", "down"],
+      },
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          sub.setName("new").setDescription("A new high or low (today or 52 weeks)"),
-          TICKER,
-          {
-            name: "side",
-            description: "A new high (above the high so far) or a new low (below the low so far)",
-            required: true,
-            choices: ["high", "low"],
-          },
-          {
-            name: "range",
-            description: "Today's session (the default) or the 52-week range (stocks only)",
-            choices: ["today", { name: "52 weeks", value: "52w" }],
-          },
-        ),
-      ),
+    alertSubcommand(
+      sub,
+      "new",
+      "A new high or low (today or 52 weeks)",
+      TICKER,
+      {
+        name: "side",
+        description: "A new high (above the high so far) or a new low (below the low so far)",
+        required: true,
+        choices: ["high", "low"],
+      },
+      {
+        name: "range",
+        description: "Today's session (the default) or the 52-week range (stocks only)",
+        choices: ["today", { name: "52 weeks", value: "52w" }],
+      },
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          sub.setName("volume").setDescription("Today's volume a multiple of the usual by this time of day"),
-          TICKER,
-          {
-            name: "multiple",
-            description: "How many times the usual volume, e.g. 3 (more than 1, at most 100)",
-            required: true,
-          },
-        ),
-      ),
+    alertSubcommand(sub, "volume", "Today's volume a multiple of the usual by this time of day", TICKER, {
+      name: "multiple",
+      description: "How many times the usual volume, e.g. 3 (more than 1, at most 100)",
+      required: true,
+    }),
+  )
+  .addSubcommand((sub) =>
+    alertSubcommand(
+      sub,
+      "average",
+      "Price above, below or across its daily moving average",
+      TICKER,
+      {
+        name: "average",
+        description: "Simple (sma) or exponential (ema)",
+        required: true,
+        choices: ["sma", "ema"],
+      },
+      { name: "period", description: "The sessions it spans, e.g. 50 or 200 (2 to 200)", required: true },
+      {
+        name: "direction",
+        description: "Above: reaching it from below; below: from above; crosses: either, from where it is",
+        required: true,
+        choices: ["above", "below", "crosses"],
+      },
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          sub.setName("average").setDescription("Price above, below or across its daily moving average"),
-          TICKER,
-          {
-            name: "average",
-            description: "Simple (sma) or exponential (ema)",
-            required: true,
-            choices: ["sma", "ema"],
-          },
-          { name: "period", description: "The sessions it spans, e.g. 50 or 200 (2 to 200)", required: true },
-          {
-            name: "direction",
-            description:
-              "Above: reaching it from below; below: from above; crosses: either, from where it is",
-            required: true,
-            choices: ["above", "below", "crosses"],
-          },
-        ),
-      ),
+    alertSubcommand(
+      sub,
+      "rsi",
+      "The RSI (daily or hourly bars) above or below a level",
+      TICKER,
+      {
+        name: "direction",
+        description: "Above (overbought, e.g. 70) or below (oversold, e.g. 30)",
+        required: true,
+        choices: ["above", "below"],
+      },
+      { name: "level", description: "The RSI level, e.g. 30 or 70 (between 0 and 100)", required: true },
+      { name: "interval", description: "Daily or hourly bars", required: true, choices: ["daily", "hourly"] },
+      { name: "period", description: "The bars it spans: 14 unless you say (2 to 50)" },
     ),
   )
   .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          sub.setName("rsi").setDescription("The RSI (daily or hourly bars) above or below a level"),
-          TICKER,
-          {
-            name: "direction",
-            description: "Above (overbought, e.g. 70) or below (oversold, e.g. 30)",
-            required: true,
-            choices: ["above", "below"],
-          },
-          { name: "level", description: "The RSI level, e.g. 30 or 70 (between 0 and 100)", required: true },
-          {
-            name: "interval",
-            description: "Daily or hourly bars",
-            required: true,
-            choices: ["daily", "hourly"],
-          },
-          { name: "period", description: "The bars it spans: 14 unless you say (2 to 50)" },
-        ),
-      ),
-    ),
-  )
-  .addSubcommand((sub) =>
-    destinationOptions(
-      alertExtras(
-        stringOptions(
-          alertOptions(
-            sub
-              .setName("trailing")
-              .setDescription("A trailing stop: when the price falls back from its peak"),
-            ["down", "up"],
-            "How far: 8% or $5 (or a number with unit)",
-          ),
-          {
-            name: "unit",
-            description: "Whether the value is a percentage or a dollar amount",
-            choices: ["percent", "amount"],
-          },
-        ),
-      ),
+    alertSubcommand(
+      sub,
+      "trailing",
+      "A trailing stop: when the price falls back from its peak",
+      ...levelOptions(["down", "up"], "How far: 8% or $5 (or a number with unit)"),
+      {
+        name: "unit",
+        description: "Whether the value is a percentage or a dollar amount",
+        choices: ["percent", "amount"],
+      },
     ),
   )
   .addSubcommand((sub) =>
