@@ -8,34 +8,22 @@ import {
   TOPIC_CATALOG,
 } from "@tickerbell/contracts";
 import { usSessionAt } from "@tickerbell/rules";
-import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
-import { openPricingDb } from "../src/db/orm.ts";
-import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import { DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
 import { type PricingConfig, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
-import { captureLog } from "./helpers.ts";
+import { captureLog, postgresBarStore } from "./helpers.ts";
 
 const NOW = Date.UTC(2026, 5, 3, 15, 0, 30); // Wednesday 11:00:30 New York
 const TODAY = Date.UTC(2026, 5, 3);
 const sec = (ms: number) => ms / 1000;
 
-let database: TestDatabase;
 let store: SqlBarStore;
-beforeAll(async () => {
-  database = await createTestDatabase("tb_pricing_backfill");
-  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
-});
-afterAll(async () => {
-  await store?.close();
-  await database?.drop();
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
+const cleanups = postgresBarStore("tb_pricing_backfill", (opened) => {
+  store = opened;
 });
 
 async function start(config: Partial<PricingConfig>) {

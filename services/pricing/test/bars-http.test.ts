@@ -2,34 +2,22 @@ import { randomUUID } from "node:crypto";
 import { InMemoryBus } from "@tickerbell/bus";
 import { createMetricsRegistry } from "@tickerbell/config";
 import { BarsResponseSchema, ErrorBodySchema, TOPIC_CATALOG } from "@tickerbell/contracts";
-import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
-import { openPricingDb } from "../src/db/orm.ts";
-import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import { MINUTE_MS } from "../src/domain/bars.ts";
 import type { BarStore } from "../src/domain/ports.ts";
 import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
-import { captureLog } from "./helpers.ts";
+import { captureLog, postgresBarStore } from "./helpers.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 3, 15, 0); // Wednesday 11:00 New York
 
-let database: TestDatabase;
 let store: SqlBarStore;
-beforeAll(async () => {
-  database = await createTestDatabase("tb_pricing_bars_http");
-  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
-});
-afterAll(async () => {
-  await store?.close();
-  await database?.drop();
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
+const cleanups = postgresBarStore("tb_pricing_bars_http", (opened) => {
+  store = opened;
 });
 
 async function pricingWith(bars: BarStore | undefined, fake?: FakeFinnhub, tuning: PricingTuning = {}) {

@@ -2,9 +2,11 @@ import { Writable } from "node:stream";
 import { InMemoryBus } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry, type Logger } from "@tickerbell/config";
 import { TOPIC_CATALOG } from "@tickerbell/contracts";
-import { FakeFinnhub } from "@tickerbell/testkit";
-import { afterEach } from "vitest";
+import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
+import { openPricingDb } from "../src/db/orm.ts";
+import { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import { type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { pricingConfig } from "./fixtures.ts";
 
@@ -87,4 +89,30 @@ export function pricingHttpHarness(name: string) {
   }
 
   return { pricingOn, get, withFake };
+}
+
+/**
+ * A bar store on a PostgreSQL database of its own for the file (handed to `opened` before its tests), dropped
+ * after them; and what each test starts, stopped after it (push a stop onto the list returned).
+ */
+export function postgresBarStore(
+  name: string,
+  opened: (store: SqlBarStore) => void,
+): Array<() => Promise<void>> {
+  let database: TestDatabase | undefined;
+  let store: SqlBarStore | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(name);
+    store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
+    opened(store);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()?.();
+  });
+  return cleanups;
 }

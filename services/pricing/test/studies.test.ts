@@ -9,16 +9,15 @@ import {
   TOPIC_CATALOG,
   TOPIC_PRICE_TICKS,
 } from "@tickerbell/contracts";
-import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { FakeFinnhub } from "@tickerbell/testkit";
+import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
-import { openPricingDb } from "../src/db/orm.ts";
-import { SqlBarStore } from "../src/db/sql-bar-store.ts";
+import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import type { BarPart } from "../src/domain/bars.ts";
 import { StudiesBook } from "../src/domain/studies.ts";
 import { type PricingTuning, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
-import { captureLog, eventually } from "./helpers.ts";
+import { captureLog, eventually, postgresBarStore } from "./helpers.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 3, 15, 0); // Wednesday 11:00 New York
@@ -55,20 +54,9 @@ function history(symbol: string, sessions = SESSIONS): BarPart[] {
   return [...sessions.map(([t, c], i) => minute(t, c, 100 * (i + 1))), minute(open0930(5, 3), 11, 600)];
 }
 
-let database: TestDatabase;
 let store: SqlBarStore;
-beforeAll(async () => {
-  database = await createTestDatabase("tb_pricing_studies");
-  store = new SqlBarStore(await openPricingDb({ kind: "postgres", url: database.url }));
-});
-afterAll(async () => {
-  await store?.close();
-  await database?.drop();
-});
-
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
+const cleanups = postgresBarStore("tb_pricing_studies", (opened) => {
+  store = opened;
 });
 
 // Hand-computed at the price 10 on the closes 9, 10, 11, 13, 12 (today's forming bar closing at 10):
