@@ -52,7 +52,10 @@ export interface PricingTuning {
   now?: () => number;
   /** How often built bars are written (default 2 s). */
   barFlushMs?: number;
-  /** How long GET /v1/bars waits for a symbol's first back-fill before answering what there is (default 3 s). */
+  /**
+   * How long GET /v1/bars waits for the history provider on a symbol's first back-fill before answering what there
+   * is (default 3 s); history the provider gave in that time is stored before the answer.
+   */
   backfillWaitMs?: number;
   /** Replace where history is back-filled from (default: Finnhub candles, or the simulated feed's past). */
   history?: HistorySource;
@@ -268,8 +271,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     ...(studies ? { studies } : {}),
     ...(backfiller
       ? {
-          onBarsDemand: (symbol: string) =>
-            waitAtMost(backfiller.request(symbol), tuning.backfillWaitMs ?? 3_000),
+          onBarsDemand: (symbol: string) => backfiller.awaitHistory(symbol, tuning.backfillWaitMs ?? 3_000),
         }
       : {}),
   });
@@ -290,11 +292,4 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       await bars?.stop();
     },
   };
-}
-
-/** Waits for `work` at most `ms` (it carries on after); never rejects. */
-async function waitAtMost(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
 import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import { DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
-import { type PricingConfig, type RunningPricing, startPricing } from "../src/pricing.ts";
+import { type PricingConfig, type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
 import { captureLog, postgresBarStore } from "./helpers.ts";
 
@@ -26,7 +26,7 @@ const cleanups = postgresBarStore("tb_pricing_backfill", (opened) => {
   store = opened;
 });
 
-async function start(config: Partial<PricingConfig>) {
+async function start(config: Partial<PricingConfig>, tuning: PricingTuning = {}) {
   const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
   const logs = captureLog();
   const pricing = await startPricing({
@@ -36,7 +36,7 @@ async function start(config: Partial<PricingConfig>) {
     log: logs.log,
     metrics: createMetricsRegistry("pricing-backfill-test"),
     barStore: store,
-    tuning: { groupId: "pricing-backfill-test", now: () => NOW, backfillWaitMs: 30_000 },
+    tuning: { groupId: "pricing-backfill-test", now: () => NOW, backfillWaitMs: 30_000, ...tuning },
   });
   cleanups.push(async () => {
     await pricing.stop();
@@ -168,6 +168,14 @@ describe("back-fill of the simulated feed", () => {
     expect(days.bars.length).toBeGreaterThan(240);
     expect(days.bars.every((b) => usSessionAt(b.t + 15 * 3_600_000) === "regular")).toBe(true);
     expect(days.previousClose).not.toBeNull();
+  });
+
+  it("answers the first ask with the history the provider gave in time, however long storing it takes", async () => {
+    // The simulated past is made in the process (no I/O), so it is given long before a 1 ms wait runs out; storing
+    // ten days of minutes takes far longer. Waiting only for the provider, the answer holds all it gave.
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" }, { backfillWaitMs: 1 });
+    const minutes = await bars(pricing, `/v1/bars/NVDA?from=${NOW - 3 * DAY_MS}&to=${NOW}`);
+    expect(minutes.bars.length).toBeGreaterThan(390);
   });
 
   it("holds enough of a past for volume, moving-average and RSI alerts on a simulated stock", async () => {

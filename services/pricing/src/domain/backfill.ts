@@ -39,6 +39,8 @@ export interface BackfillerOptions {
 export class Backfiller {
   readonly #o: BackfillerOptions;
   readonly #done = new Map<string, Promise<void>>();
+  /** Per symbol: resolves once the provider has answered (or failed), before what it gave is written. */
+  readonly #fetched = new Map<string, Promise<void>>();
   #queue: Promise<void> = Promise.resolve();
   #unavailable = false;
 
@@ -55,13 +57,34 @@ export class Backfiller {
   request(symbol: string): Promise<void> {
     const known = this.#done.get(symbol);
     if (known) return known;
-    const run = this.#queue.then(() => this.#backfill(symbol));
+    let fetched!: () => void;
+    this.#fetched.set(symbol, new Promise<void>((resolve) => (fetched = resolve)));
+    const run = this.#queue.then(() => this.#backfill(symbol, fetched)).finally(fetched);
     this.#queue = run;
     this.#done.set(symbol, run);
     return run;
   }
 
-  async #backfill(symbol: string): Promise<void> {
+  /**
+   * For a request that asks for the symbol's bars: its back-fill (started now if it was not yet), waited for while
+   * the provider answers, at most `providerWaitMs` (a slow provider holds no request for long), then until what it
+   * gave is stored, a local write, so the answer holds it however long a busy machine takes to write it.
+   */
+  async awaitHistory(symbol: string, providerWaitMs: number): Promise<void> {
+    const stored = this.request(symbol).catch(() => {});
+    const fetched = this.#fetched.get(symbol) ?? Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      fetched.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), providerWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (answered) await stored;
+  }
+
+  async #backfill(symbol: string, fetched: () => void): Promise<void> {
     if (this.#unavailable) return;
     const { source, store, log } = this.#o;
     const now = (this.#o.now ?? Date.now)();
@@ -72,6 +95,7 @@ export class Backfiller {
       const minutes = await source.minutes(symbol, minuteFrom, minuteTo);
       const firstDay = minutes.length > 0 ? tradingDay(Math.min(...minutes.map((m) => m.t))) : today;
       const days = await source.days(symbol, firstDay - (this.#o.dailyDays ?? 400) * DAY_MS, firstDay);
+      fetched();
       await store.writeHistory([
         ...minutes.filter((m) => m.t >= minuteFrom && m.t < minuteTo),
         ...days.filter((d) => d.t < firstDay),
