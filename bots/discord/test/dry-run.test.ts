@@ -12,6 +12,8 @@ const DAY = 86_400_000;
 let stack: Stack;
 /** Whole minutes, so a bar's start is exactly what was seeded. */
 const base = Math.floor(Date.now() / MIN) * MIN;
+/** Noon UTC on the day of `ms`. */
+const noonUtc = (ms: number) => Math.floor(ms / DAY) * DAY + 12 * 60 * MIN;
 
 function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
   return { symbol: "AAPL", resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
@@ -21,8 +23,10 @@ beforeAll(async () => {
   // A budget no loaded machine runs out of: this story is about what the line says.
   stack = await startStack({ dryRunBudgetMs: 120_000 });
   await stack.barStore!.writeHistory([
-    // Recorded from 20 days ago; AAPL is at $190.
-    minuteBar(base - 20 * DAY, 190, 190, 190, 190),
+    // Recorded from 20 days ago; AAPL is at $190. At noon UTC that day, whatever the time now: New York's date is then the same, so its daily
+    // bar reaches no further back than the minute (before 05:00 UTC it was the day before, a day further back, and
+    // the dry run took the daily bars), and "20 days" is what the line rounds to at any time of day.
+    minuteBar(noonUtc(base - 20 * DAY), 190, 190, 190, 190),
     // 186, 186.2, then 184.5 reaches `below 185` 30 s into the minute.
     minuteBar(base - 15 * DAY, 186, 186.2, 184.5, 185.5),
     // Half an hour later: still cooling, 184 does not count.

@@ -11,6 +11,8 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 /** Whole minutes, so a bar's start is exactly what was seeded. */
 const base = Math.floor(Date.now() / MIN) * MIN;
+/** Noon UTC on the day of `ms`. */
+const noonUtc = (ms: number) => Math.floor(ms / DAY) * DAY + 12 * 60 * MIN;
 let finnhub: FakeFinnhub;
 let world: World;
 
@@ -34,8 +36,10 @@ beforeAll(async () => {
   world = await startWorld({ marketData: new FinnhubMarketData(rest), dryRunBudgetMs: 120_000 });
   const moveAt = base - 4 * DAY;
   await world.barStore!.writeHistory([
-    // Recorded from 10 days ago.
-    minuteBar(base - 10 * DAY, 190, 190, 190, 190),
+    // Recorded from 10 days ago. At noon UTC that day, whatever the time now: New York's date is then the same, so its daily
+    // bar reaches no further back than the minute (before 05:00 UTC it was the day before, a day further back, and
+    // the dry run took the daily bars), and "10 days" is what the line rounds to at any time of day.
+    minuteBar(noonUtc(base - 10 * DAY), 190, 190, 190, 190),
     // Four days ago: a quiet minute at 190 (the 1h window's low), then 20 minutes later 191, 190.5 and 196,
     // 3% above 190 (195.70), 30 s into the minute.
     minuteBar(moveAt, 190, 190, 190, 190),

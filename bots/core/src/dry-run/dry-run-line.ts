@@ -13,13 +13,10 @@ const DAY_MS = 86_400_000;
 /** How far back the dry run looks. */
 export const DRY_RUN_DAYS = 30;
 /**
- * Minute bars are asked for two days at a time, two requests in flight, and no more are asked once the budget is
- * over: where the pricing service runs in the bot's own process (the standalone, on PGlite), each request holds
- * the event loop while it is read, so requests queued past the budget would hold the reply back, whatever the
- * budget says. Two days of around-the-clock minutes are 2,880 bars: one such request is the most it overruns by.
+ * The widest range of minute bars the pricing service answers in one request (BAR_RANGES). All are asked at once,
+ * so they read the symbol's history as it stood at one moment, a back-fill under way included.
  */
-const MINUTE_REQUEST_MS = 2 * DAY_MS;
-const REQUESTS_IN_FLIGHT = 2;
+const MINUTE_REQUEST_MS = 7 * DAY_MS;
 /**
  * History that starts this close to the 30 days' start covers them: the first days of the range can hold no bars
  * for a reason other than a gap in recording (a long weekend, a holiday).
@@ -86,10 +83,7 @@ export class BarDryRun implements DryRunner {
     const abandon = new AbortController();
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(
-        this.#fetch(alert.symbol, now, abandon.signal, overBudget),
-        this.#budgetMs,
-      );
+      fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
     } finally {
       abandon.abort();
     }
@@ -106,13 +100,8 @@ export class BarDryRun implements DryRunner {
     return replay.result();
   }
 
-  /** The 30 days' daily and minute bars; null when the budget ran out before all were asked for. */
-  async #fetch(
-    symbol: string,
-    now: number,
-    signal: AbortSignal,
-    overBudget: () => boolean,
-  ): Promise<{ minute: Bar[]; daily: Bar[] } | null> {
+  /** The 30 days' daily and minute bars. */
+  async #fetch(symbol: string, now: number, signal: AbortSignal): Promise<{ minute: Bar[]; daily: Bar[] }> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
@@ -121,16 +110,9 @@ export class BarDryRun implements DryRunner {
     ];
     for (let start = from; start < to; start += MINUTE_REQUEST_MS)
       ranges.push({ resolution: "1m", from: start, to: Math.min(start + MINUTE_REQUEST_MS, to) });
-    const answers: Bar[][] = [];
-    let next = 0;
-    const askInTurn = async () => {
-      while (next < ranges.length && !signal.aborted && !overBudget()) {
-        const i = next++;
-        answers[i] = (await this.#bars.bars(symbol, ranges[i]!, { signal })).bars;
-      }
-    };
-    await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, askInTurn));
-    if (next < ranges.length) return null;
+    const answers = await Promise.all(
+      ranges.map(async (range) => (await this.#bars.bars(symbol, range, { signal })).bars),
+    );
     const [daily, ...minutes] = answers;
     return { minute: minutes.flat(), daily: daily ?? [] };
   }
