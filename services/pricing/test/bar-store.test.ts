@@ -127,6 +127,30 @@ function storeSuite(name: string, open: () => Promise<{ store: SqlBarStore; clea
       ]);
     });
 
+    it("rolls a crypto pair's history up by UTC day, a forex pair's by FX day (from 17:00 New York)", async () => {
+      // 23:58 and 00:02 UTC are one New York evening (18:58, 19:02) but two UTC days.
+      const midnight = Date.UTC(2026, 11, 2);
+      await store.writeHistory([
+        part("BINANCE:BTCUSDT", midnight - 2 * MINUTE_MS, 90_000, 90_100, 89_900, 90_050, 2),
+        part("BINANCE:BTCUSDT", midnight + 2 * MINUTE_MS, 90_050, 90_300, 90_000, 90_200, 3),
+      ]);
+      expect(await store.read("BINANCE:BTCUSDT", "1d", midnight - DAY, midnight + DAY)).toEqual([
+        { t: midnight - DAY, o: 90_000, h: 90_100, l: 89_900, c: 90_050, v: 2, n: 1 },
+        { t: midnight, o: 90_050, h: 90_300, l: 90_000, c: 90_200, v: 3, n: 1 },
+      ]);
+      // 16:59 and 17:01 New York on 1 December (21:59 and 22:01 UTC): the FX days of 1 and 2 December.
+      const roll = Date.UTC(2026, 11, 1, 22);
+      await store.writeHistory([
+        part("OANDA:EUR_USD", roll - MINUTE_MS, 1.08, 1.081, 1.079, 1.0805, 0),
+        part("OANDA:EUR_USD", roll + MINUTE_MS, 1.0805, 1.082, 1.08, 1.0815, 0),
+      ]);
+      expect(await store.read("OANDA:EUR_USD", "1d", midnight - DAY, midnight + DAY)).toEqual([
+        { t: midnight - DAY, o: 1.08, h: 1.081, l: 1.079, c: 1.0805, v: 0, n: 1 },
+        { t: midnight, o: 1.0805, h: 1.082, l: 1.08, c: 1.0815, v: 0, n: 1 },
+      ]);
+      expect(await store.previousClose("BINANCE:BTCUSDT", midnight + 3 * MINUTE_MS)).toBe(90_050);
+    });
+
     it("answers the close of the last day before, and reads from inclusive to exclusive", async () => {
       const monday = Date.UTC(2026, 5, 1);
       await store.writeHistory([
@@ -175,8 +199,8 @@ describe("a back-fill written to PGlite, which runs in the process", () => {
     const store = new SqlBarStore(await openPricingDb({ kind: "pglite", dataDir: dir }));
     try {
       // Ten days of around-the-clock minutes, as a crypto pair's back-fill brings them.
-      // From midnight in New York (EDT), whose dates name the daily bars: ten whole days.
-      const start = Date.UTC(2026, 5, 1, 4);
+      // From midnight UTC, whose dates name a crypto pair's daily bars: ten whole days.
+      const start = Date.UTC(2026, 5, 1);
       const minutes = Array.from({ length: 10 * 1440 }, (_, i) =>
         part("BINANCE:BTCUSDT", start + i * MINUTE_MS, 100 + (i % 7), 110 + (i % 7), 90 + (i % 7), 101, 2),
       );

@@ -107,6 +107,19 @@ describe("StudiesBook on recorded bars (PostgreSQL)", () => {
     expect(thursday.studies?.values?.sma3).toBe(15);
   });
 
+  it("closes a crypto pair's day at 00:00 UTC, as its daily bars and session highs do", async () => {
+    const symbol = "BINANCE:STUUSDT";
+    await store.writeHistory(history(symbol));
+    const book = new StudiesBook({ store, log: captureLog().log, now: () => NOW });
+    book.want(symbol, ["sma3"]);
+    await book.loaded(symbol);
+    book.decorate({ v: 1, symbol, price: 15, ts: Date.UTC(2026, 5, 3, 23, 59) });
+    // 00:01 UTC on 4 June is still the evening of 3 June in New York, but a new day for the pair: 3 June closed
+    // at 15, so sma3 = (12 + 15 + 18) / 3 = 15 (on New York's day it would be (13 + 12 + 18) / 3).
+    const next = book.decorate({ v: 1, symbol, price: 18, ts: Date.UTC(2026, 5, 4, 0, 1) });
+    expect(next.studies?.values?.sma3).toBe(15);
+  });
+
   it("says what each study is short of: bars, sessions, or a pair without volume", async () => {
     await store.writeHistory(history("STU3", SESSIONS.slice(2)));
     const book = new StudiesBook({ store, log: captureLog().log, now: () => NOW });

@@ -80,6 +80,28 @@ describe("buildChartSpec", () => {
     expect(spec.from).toBe(WED_OPEN);
   });
 
+  it("1d of a crypto pair is its UTC day, of a forex pair its FX day from 17:00 New York", () => {
+    // 22:00 UTC on 2 December to 02:00 UTC on 3 December: one New York evening, two UTC days.
+    const start = Date.UTC(2026, 11, 2, 22);
+    const now = start + 240 * MINUTE;
+    const firstOf = (symbol: string) =>
+      buildChartSpec(request({ symbol, bars: response(symbol, minuteBars(start, 240)), now })).from;
+    expect(firstOf("BINANCE:BTCUSDT")).toBe(Date.UTC(2026, 11, 3));
+    // The FX day of 3 December began at 17:00 New York (22:00 UTC) on the 2nd: all four hours are in it.
+    expect(firstOf("OANDA:EUR_USD")).toBe(start);
+    expect(firstOf("AAPL")).toBe(start);
+    const afterRoll = Date.UTC(2026, 11, 2, 21);
+    expect(
+      buildChartSpec(
+        request({
+          symbol: "OANDA:EUR_USD",
+          bars: response("OANDA:EUR_USD", minuteBars(afterRoll, 240)),
+          now,
+        }),
+      ).from,
+    ).toBe(start);
+  });
+
   it("5d spans five trading days in 5-minute buckets, leaving older days out", () => {
     const days = [1, 2, 3, 4, 5, 8].map((day) => Date.UTC(2026, 5, day, 14, 30)); // Mon-Fri, then Monday
     const bars = days.flatMap((open) => minuteBars(open, SESSION));

@@ -1,7 +1,7 @@
 // The chart's data, apart from pixels: which bars, which lines, which points, which axis labels. Pure, so what a
 // chart claims (the right symbol, the right window, the trigger where it happened) is tested on its own.
 import { type Bar, BarResolutionSchema, type BarsResponse, TimeZoneSchema } from "@tickerbell/contracts";
-import { priceNotation } from "@tickerbell/rules";
+import { priceNotation, tradingDayOf } from "@tickerbell/rules";
 import { z } from "zod";
 import { dailyTicks, formatClock, intradayTicks, type TimeTick } from "./time-labels.ts";
 import { type ChartWindow, ChartWindowSchema, WINDOWS } from "./windows.ts";
@@ -181,7 +181,14 @@ export function buildChartSpec(request: ChartRequest): ChartSpec {
   const barMs = definition.resolution === "1m" ? definition.bucketMinutes * MINUTE_MS : DAY_MS;
   const { from, to, bars } =
     definition.tradingDays !== null
-      ? intradayWindow(sorted, definition.tradingDays, definition.bucketMinutes, input.now, trigger?.at)
+      ? intradayWindow(
+          sorted,
+          input.symbol,
+          definition.tradingDays,
+          definition.bucketMinutes,
+          input.now,
+          trigger?.at,
+        )
       : dailyWindow(sorted, definition.calendarDays ?? 0, input.now, trigger?.at);
   if (trigger && trigger.at < from) {
     throw new ChartInputError(`the trigger time lies before the ${input.window} window the chart shows`);
@@ -287,34 +294,19 @@ export function formatPrice(price: number, symbol: string): string {
   return price >= 1 ? price.toFixed(2) : Number(price.toPrecision(4)).toString();
 }
 
-const NEW_YORK_DAY = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "America/New_York",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
-/** The last `days` US/Eastern trading days that have bars; a later trigger stretches the axis to it. */
+/** The symbol's last `days` trading days that have bars; a later trigger stretches the axis to it. */
 function intradayWindow(
   bars: Bar[],
+  symbol: string,
   days: number,
   bucketMinutes: number,
   now: number,
   triggerAt: number | undefined,
 ): { from: number; to: number; bars: Bar[] } {
-  // New York's date changes only on a whole UTC hour (its offsets are whole hours): format once per hour.
-  const dayByHour = new Map<number, string>();
-  const dayOf = (t: number) => {
-    const hour = Math.floor(t / HOUR_MS);
-    let day = dayByHour.get(hour);
-    if (day === undefined) {
-      day = NEW_YORK_DAY.format(hour * HOUR_MS);
-      dayByHour.set(hour, day);
-    }
-    return day;
-  };
-  const seen = new Set<string>(bars.map((bar) => dayOf(bar.t)));
-  const kept = [...seen].sort().slice(-days);
+  // The rule book's trading day: a stock's New York date, a crypto pair's UTC date, a forex pair's FX day.
+  const dayOf = (t: number) => tradingDayOf(symbol, t);
+  const seen = new Set<number>(bars.map((bar) => dayOf(bar.t)));
+  const kept = [...seen].sort((a, b) => a - b).slice(-days);
   const firstDay = kept[0];
   if (firstDay === undefined) return { from: now - days * DAY_MS, to: now, bars: [] };
   const inWindow = bars.filter((bar) => dayOf(bar.t) >= firstDay);

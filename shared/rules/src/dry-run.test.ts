@@ -21,11 +21,12 @@ const flat = (t: number, price: number) => bar(t, price, price, price, price);
 function alertOf(
   condition: AlertCondition,
   last: number,
-  options: { cooldownSeconds?: number; regularHoursOnly?: boolean } = {},
+  options: { cooldownSeconds?: number; regularHoursOnly?: boolean; symbol?: string } = {},
 ): DryRunAlert {
   const plan = planAlert(condition, { last });
   if (!plan.ok) throw new Error(plan.message);
   return {
+    symbol: options.symbol ?? "AAPL",
     condition,
     repeat: options.cooldownSeconds === undefined ? null : { cooldownSeconds: options.cooldownSeconds },
     regularHoursOnly: options.regularHoursOnly ?? false,
@@ -43,20 +44,26 @@ const minutes = (bars: Bar[]) => ({ resolution: "1m" as const, bars });
 
 describe("a bar's trades", () => {
   it("go open, nearer extreme, other extreme, close, at 0/15/30/45 s", () => {
-    expect(tradesOf(bar(T, 100, 101, 97, 98), "1m")).toEqual([
+    expect(tradesOf(bar(T, 100, 101, 97, 98), "1m", "AAPL")).toEqual([
       { price: 100, ts: T },
       { price: 101, ts: T + 15 * SEC },
       { price: 97, ts: T + 30 * SEC },
       { price: 98, ts: T + 45 * SEC },
     ]);
-    expect(tradesOf(bar(T, 100, 104, 99, 103), "1m").map((t) => t.price)).toEqual([100, 99, 104, 103]);
+    expect(tradesOf(bar(T, 100, 104, 99, 103), "1m", "AAPL").map((t) => t.price)).toEqual([
+      100, 99, 104, 103,
+    ]);
     // A tie goes to the high.
-    expect(tradesOf(bar(T, 100, 102, 98, 100), "1m").map((t) => t.price)).toEqual([100, 102, 98, 100]);
+    expect(tradesOf(bar(T, 100, 102, 98, 100), "1m", "AAPL").map((t) => t.price)).toEqual([
+      100, 102, 98, 100,
+    ]);
   });
 
   it("of a daily bar fall in that day's regular session, New York time", () => {
     const day = Date.parse("2026-12-01T00:00:00Z");
-    expect(tradesOf(bar(day, 100, 101, 99.5, 100), "1d").map((t) => new Date(t.ts).toISOString())).toEqual([
+    expect(
+      tradesOf(bar(day, 100, 101, 99.5, 100), "1d", "AAPL").map((t) => new Date(t.ts).toISOString()),
+    ).toEqual([
       "2026-12-01T14:30:00.000Z",
       "2026-12-01T16:40:00.000Z",
       "2026-12-01T18:50:00.000Z",
@@ -64,7 +71,29 @@ describe("a bar's trades", () => {
     ]);
     // In summer New York is 4 hours behind UTC.
     const july = Date.parse("2026-07-01T00:00:00Z");
-    expect(new Date(tradesOf(flat(july, 5), "1d")[0]!.ts).toISOString()).toBe("2026-07-01T13:30:00.000Z");
+    expect(new Date(tradesOf(flat(july, 5), "1d", "AAPL")[0]!.ts).toISOString()).toBe(
+      "2026-07-01T13:30:00.000Z",
+    );
+  });
+
+  it("of a crypto or forex pair's daily bar fall in its trading day, around the clock", () => {
+    const day = Date.parse("2026-12-01T00:00:00Z");
+    const times = (symbol: string) =>
+      tradesOf(bar(day, 100, 101, 99.5, 100), "1d", symbol).map((t) => new Date(t.ts).toISOString());
+    // A crypto pair's day is the UTC date.
+    expect(times("BINANCE:BTCUSDT")).toEqual([
+      "2026-12-01T00:00:00.000Z",
+      "2026-12-01T08:00:00.000Z",
+      "2026-12-01T16:00:00.000Z",
+      "2026-12-01T23:59:00.000Z",
+    ]);
+    // A forex pair's day of 1 December runs from 17:00 New York on 30 November.
+    expect(times("OANDA:EUR_USD")).toEqual([
+      "2026-11-30T22:00:00.000Z",
+      "2026-12-01T06:00:00.000Z",
+      "2026-12-01T14:00:00.000Z",
+      "2026-12-01T21:59:00.000Z",
+    ]);
   });
 });
 

@@ -4,10 +4,13 @@
 // A bar holds four prices but not their order, so each bar stands for four trades in one fixed order: the open,
 // then the extreme nearer the open (the high on a tie), then the other extreme, then the close. A minute bar's
 // trades are stamped 0, 15, 30 and 45 seconds into its minute, so cooldowns (a minute at least) and windows read
-// them as live trades of that minute. A daily bar's trades are spread over that day's regular session (9:30,
-// 11:40, 13:50 and 15:59 New York): daily bars cannot tell a window's minutes or the regular session from the
-// extended hours, so window and regular-hours-only alerts are replayed from minute bars only.
+// them as live trades of that minute. A stock's daily bar's trades are spread over that day's regular session
+// (9:30, 11:40, 13:50 and 15:59 New York), a crypto or forex pair's over its trading day (its start, 8 and 16 hours
+// in, and its last minute; tradingDayStart): daily bars cannot tell a window's minutes or the regular session
+// from the extended hours, so window and regular-hours-only alerts are replayed from minute bars only.
 import type { Alert, AlertRuntimeState, Bar, BarResolution, WindowCondition } from "@tickerbell/contracts";
+import { assetClassOf } from "./asset-class.ts";
+import { tradingDayStart } from "./extreme.ts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
@@ -31,12 +34,15 @@ const DAILY_TRADE_TIMES_MS = [
   13 * HOUR_MS + 50 * MINUTE_MS,
   15 * HOUR_MS + 59 * MINUTE_MS,
 ] as const;
+/** Offsets into the trading day of a crypto or forex pair's daily trades (it trades around the clock). */
+const ROUND_THE_CLOCK_TRADE_OFFSETS_MS = [0, 8 * HOUR_MS, 16 * HOUR_MS, 24 * HOUR_MS - MINUTE_MS] as const;
 /** How many bars dryRunAlert replays between two questions to `shouldStop`. */
 const BARS_PER_CHECK = 512;
 
 /** The parts of an alert record the dry run reads: its definition and the levels it was created with. */
 export type DryRunAlert = Pick<
   Alert,
+  | "symbol"
   | "condition"
   | "repeat"
   | "regularHoursOnly"
@@ -112,6 +118,7 @@ export function dryRunAlert(
  */
 export class DryRunReplay {
   readonly #resolution: BarResolution;
+  readonly #symbol: string;
   readonly #rule: AlertRule;
   readonly #trailing: boolean;
   readonly #window: SlidingWindow | undefined;
@@ -128,6 +135,7 @@ export class DryRunReplay {
 
   private constructor(alert: DryRunAlert, resolution: BarResolution) {
     this.#resolution = resolution;
+    this.#symbol = alert.symbol;
     this.#rule = {
       ...ruleOf({ ...alert, expiresAt: null }),
       cooldownMs: (alert.repeat?.cooldownSeconds ?? DEFAULT_REPEAT_COOLDOWN_SECONDS) * 1000,
@@ -151,7 +159,7 @@ export class DryRunReplay {
         if (this.#trailing) this.#state = { ...this.#state, referencePrice: bar.o, extreme: bar.o };
       }
       this.#coveredTo = barEnd(bar, this.#resolution);
-      for (const trade of tradesOf(bar, this.#resolution)) this.#step(trade);
+      for (const trade of tradesOf(bar, this.#resolution, this.#symbol)) this.#step(trade);
     }
   }
 
@@ -182,16 +190,24 @@ export class DryRunReplay {
 }
 
 /** The four trades a bar stands for, in the order documented at the top of this file. */
-export function tradesOf(bar: Bar, resolution: BarResolution): { price: number; ts: number }[] {
+export function tradesOf(
+  bar: Bar,
+  resolution: BarResolution,
+  symbol: string,
+): { price: number; ts: number }[] {
   const highFirst = bar.h - bar.o <= bar.o - bar.l;
   const prices = highFirst ? [bar.o, bar.h, bar.l, bar.c] : [bar.o, bar.l, bar.h, bar.c];
   const times =
-    resolution === "1m" ? MINUTE_TRADE_OFFSETS_MS.map((offset) => bar.t + offset) : dailyTimes(bar.t);
+    resolution === "1m" ? MINUTE_TRADE_OFFSETS_MS.map((offset) => bar.t + offset) : dailyTimes(bar.t, symbol);
   return prices.map((price, i) => ({ price, ts: times[i]! }));
 }
 
-/** A daily bar's `t` is 00:00 UTC of its New York date: its trades at New York times of that date. */
-function dailyTimes(day: number): number[] {
+/** A daily bar's `t` is 00:00 UTC of its trading day's date (tradingDayOf): its trades inside that day. */
+function dailyTimes(day: number, symbol: string): number[] {
+  if (assetClassOf(symbol) !== "stock") {
+    const start = tradingDayStart(symbol, Math.round(day / (24 * HOUR_MS)));
+    return ROUND_THE_CLOCK_TRADE_OFFSETS_MS.map((offset) => start + offset);
+  }
   // Midday's offset holds all session long (DST switches at 02:00).
   const offset = newYorkOffsetMs(day + 17 * HOUR_MS);
   return DAILY_TRADE_TIMES_MS.map((local) => day + local - offset);

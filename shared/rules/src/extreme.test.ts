@@ -1,6 +1,6 @@
 import type { Alert, AlertRuntimeState, ExtremeCondition } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import { sessionEndsAt, tradingDayOf } from "./extreme.ts";
+import { sessionEndsAt, tradingDayOf, tradingDayStart } from "./extreme.ts";
 import { planAlert } from "./plan.ts";
 import { type AlertRule, recordFieldsOf, runtimeStateOf } from "./runtime.ts";
 import { type StepResult, stepAlert, type TickWindow } from "./step.ts";
@@ -235,6 +235,32 @@ describe("when a trading day ends", () => {
     );
     expect(tradingDayOf(symbol, endMs - 1)).toBe(tradingDayOf(symbol, Date.parse(since)));
     expect(tradingDayOf(symbol, endMs)).toBe(tradingDayOf(symbol, Date.parse(since)) + 1);
+  });
+});
+
+describe("when a trading day starts", () => {
+  const starts = [
+    // The daily bar labelled with a date holds the trades from here (New York midnight, UTC midnight, 17:00 New
+    // York the evening before) to the next day's start.
+    ["AAPL", "2026-12-02", "2026-12-02T05:00:00Z"],
+    ["AAPL", "2026-07-01", "2026-07-01T04:00:00Z"],
+    // DST starts on 8 March 2026 at 02:00 New York: midnight before it is still winter time.
+    ["AAPL", "2026-03-08", "2026-03-08T05:00:00Z"],
+    ["AAPL", "2026-03-09", "2026-03-09T04:00:00Z"],
+    ["AAPL", "2026-11-02", "2026-11-02T05:00:00Z"],
+    ["BINANCE:BTCUSDT", "2026-12-02", "2026-12-02T00:00:00Z"],
+    ["COINBASE:ETH-USD", "2026-07-01", "2026-07-01T00:00:00Z"],
+    ["OANDA:EUR_USD", "2026-12-02", "2026-12-01T22:00:00Z"],
+    ["OANDA:EUR_USD", "2026-07-02", "2026-07-01T21:00:00Z"],
+    // The FX day of Monday 9 March starts on Sunday 8 March at 17:00 New York, already summer time.
+    ["OANDA:USD_JPY", "2026-03-09", "2026-03-08T21:00:00Z"],
+  ] as const;
+  it.each(starts)("%s, day of %s: starts at %s", (symbol, date, start) => {
+    const day = Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+    const startMs = tradingDayStart(symbol, day);
+    expect(new Date(startMs).toISOString()).toBe(new Date(start).toISOString());
+    expect(tradingDayOf(symbol, startMs)).toBe(day);
+    expect(tradingDayOf(symbol, startMs - 1)).toBe(day - 1);
   });
 });
 

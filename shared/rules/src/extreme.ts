@@ -39,6 +39,17 @@ export function sessionEndsAt(symbol: string, since: number): number {
   return nextLocalDay - newYorkOffsetMs(nextLocalDay - offset);
 }
 
+/**
+ * When trading day `day` (a tradingDayOf number) starts, epoch ms: a stock's at New York midnight, a crypto pair's
+ * at 00:00 UTC, a forex pair's at 17:00 New York the evening before. A daily bar labelled with the day's date
+ * holds the trades from here to the next day's start.
+ */
+export function tradingDayStart(symbol: string, day: number): number {
+  // 15:00 UTC of the date before is inside the day before on every clock (10:00 or 11:00 in New York).
+  return sessionEndsAt(symbol, (day - 1) * DAY_MS + DAY_START_PROBE_MS);
+}
+const DAY_START_PROBE_MS = 15 * 3600 * 1000;
+
 /** The words for a span in replies and refusals: "session" and "52-week". */
 export function extremeSpanWords(span: ExtremeCondition["span"]): string {
   return span === "session" ? "session" : "52-week";

@@ -63,6 +63,18 @@ describe("the dry run's line", () => {
       "It would not have fired in the last 30 days, judged from daily highs and lows.",
     );
   });
+
+  it("names a crypto pair's UTC date and a forex pair's FX day when it judged from daily bars", () => {
+    // A crypto pair's day opens at 00:00 UTC (19:00 New York the day before), a forex pair's at 17:00 New York.
+    const crypto = { ts: Date.parse("2026-11-20T00:00:00Z"), price: 90_000 };
+    expect(
+      formatDryRun(result({ firings: 1, last: crypto, resolution: "1d" }), NOW, UTC, "BINANCE:BTCUSDT"),
+    ).toContain("(last: 2026-11-20 at $90,000.00)");
+    const forex = { ts: Date.parse("2026-11-19T22:00:00Z"), price: 1.0842 };
+    expect(
+      formatDryRun(result({ firings: 1, last: forex, resolution: "1d" }), NOW, UTC, "OANDA:EUR_USD"),
+    ).toContain("(last: 2026-11-20 at 1.0842)");
+  });
 });
 
 describe("which bars the dry run replays", () => {

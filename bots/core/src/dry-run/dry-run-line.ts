@@ -3,7 +3,7 @@
 // all within a budget, so a slow pricing service or a long history costs the reply a line, never time.
 import { envInt } from "@tickerbell/config";
 import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
-import { canDryRun, DryRunReplay, type DryRunResult, newYorkOffsetMs } from "@tickerbell/rules";
+import { canDryRun, DryRunReplay, type DryRunResult, tradingDayOf } from "@tickerbell/rules";
 import { z } from "zod";
 import type { BarsLookup } from "../charts/chart-maker.ts";
 import { formatPrice } from "../format/format.ts";
@@ -151,14 +151,19 @@ export function formatDryRun(
   if (result.last === null) return `It would not have fired in ${span}${daily}.`;
   const times = result.firings === 1 ? "once" : `${result.firings} times`;
   const when =
-    result.resolution === "1d" ? formatDay(result.last.ts, display) : formatTime(result.last.ts, display);
+    result.resolution === "1d"
+      ? formatDay(result.last.ts, display, symbol)
+      : formatTime(result.last.ts, display);
   return `In ${span} this alert would have fired ${times} (last: ${when} at ${formatPrice(result.last.price, symbol)})${daily}.`;
 }
 
-/** A daily bar's trading day: its New York date (Discord: the reader's own date format). */
-function formatDay(ts: number, display: TimeDisplay): string {
+/**
+ * A daily bar's trading day: the date it bears (a stock's New York date, a crypto pair's UTC date, a forex pair's
+ * FX day; Discord: the reader's own date format).
+ */
+function formatDay(ts: number, display: TimeDisplay, symbol: string): string {
   if (display.kind === "discord") return `<t:${Math.floor(ts / 1000)}:D>`;
-  return new Date(ts + newYorkOffsetMs(ts)).toISOString().slice(0, 10);
+  return new Date(tradingDayOf(symbol, ts) * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**

@@ -97,7 +97,7 @@ export class SqlBarStore implements BarStore {
       .fork()
       .execute<{ c: number }[]>(
         `select c from price_bars where symbol = ? and resolution = '1d' and t < ? order by t desc limit 1`,
-        [symbol, tradingDay(at)],
+        [symbol, tradingDay(symbol, at)],
       );
     return rows[0]?.c ?? null;
   }
@@ -132,9 +132,9 @@ export class SqlBarStore implements BarStore {
 async function rollUpDays(em: SqlEntityManager, minutes: readonly BarPart[]): Promise<void> {
   const days = new Map<string, { symbol: string; day: number; start: number; end: number }>();
   for (const m of minutes) {
-    const day = tradingDay(m.t);
+    const day = tradingDay(m.symbol, m.t);
     const key = `${m.symbol} ${day}`;
-    if (!days.has(key)) days.set(key, { symbol: m.symbol, day, ...tradingDayBounds(day) });
+    if (!days.has(key)) days.set(key, { symbol: m.symbol, day, ...tradingDayBounds(m.symbol, day) });
   }
   if (days.size === 0) return;
   await em.execute(

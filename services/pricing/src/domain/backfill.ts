@@ -88,12 +88,12 @@ export class Backfiller {
     if (this.#unavailable) return;
     const { source, store, log } = this.#o;
     const now = (this.#o.now ?? Date.now)();
-    const today = tradingDay(now);
-    const minuteFrom = tradingDayBounds(today - ((this.#o.minuteDays ?? 5) - 1) * DAY_MS).start;
+    const today = tradingDay(symbol, now);
+    const minuteFrom = tradingDayBounds(symbol, today - ((this.#o.minuteDays ?? 5) - 1) * DAY_MS).start;
     const minuteTo = minuteStart(now);
     try {
       const minutes = await source.minutes(symbol, minuteFrom, minuteTo);
-      const firstDay = minutes.length > 0 ? tradingDay(Math.min(...minutes.map((m) => m.t))) : today;
+      const firstDay = minutes.length > 0 ? tradingDay(symbol, Math.min(...minutes.map((m) => m.t))) : today;
       const days = await source.days(symbol, firstDay - (this.#o.dailyDays ?? 400) * DAY_MS, firstDay);
       fetched();
       await store.writeHistory([

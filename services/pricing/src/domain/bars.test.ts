@@ -25,7 +25,7 @@ const START = Date.UTC(2026, 2, 6, 14, 0); // a Friday before the March DST chan
 const trades = fc
   .array(
     fc.record({
-      symbol: fc.constantFrom("AAPL", "MSFT"),
+      symbol: fc.constantFrom("AAPL", "MSFT", "BINANCE:BTCUSDT", "OANDA:EUR_USD"),
       price: fc.integer({ min: 100, max: 100_000 }).map((cents) => cents / 100),
       step: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 20 * 3_600_000 })),
       volume: fc.integer({ min: 0, max: 500 }),
@@ -49,16 +49,16 @@ const NEW_YORK_DATE = new Intl.DateTimeFormat("en-CA", {
 });
 
 /** The bars of raw trades, computed the plain way: group, then take first, max, min, last, sums. */
-function referenceBars(list: Trade[], periodOf: (ts: number) => number) {
+function referenceBars(list: Trade[], periodOf: (ts: number, symbol: string) => number) {
   const groups = new Map<string, Trade[]>();
   for (const t of list) {
-    const key = `${t.symbol} ${periodOf(t.ts)}`;
+    const key = `${t.symbol} ${periodOf(t.ts, t.symbol)}`;
     groups.set(key, [...(groups.get(key) ?? []), t]);
   }
   return [...groups.entries()]
     .map(([key, g]) => ({
       key,
-      t: periodOf(g[0]?.ts ?? 0),
+      t: periodOf(g[0]?.ts ?? 0, g[0]?.symbol ?? ""),
       o: g[0]?.price,
       h: Math.max(...g.map((x) => x.price)),
       l: Math.min(...g.map((x) => x.price)),
@@ -71,6 +71,13 @@ function referenceBars(list: Trade[], periodOf: (ts: number) => number) {
 
 const minuteOf = (ts: number) => Math.floor(ts / 60_000) * 60_000;
 const nyDateOf = (ts: number) => Date.parse(`${NEW_YORK_DATE.format(ts)}T00:00:00Z`);
+/** A stock's day is its New York date, a crypto pair's its UTC date, a forex pair's the New York date 7 hours on. */
+const tradingDateOf = (ts: number, symbol: string) =>
+  symbol.startsWith("BINANCE:")
+    ? Math.floor(ts / 86_400_000) * 86_400_000
+    : symbol.startsWith("OANDA:")
+      ? nyDateOf(ts + 7 * 3_600_000)
+      : nyDateOf(ts);
 
 function asSorted(parts: BarPart[]) {
   return parts
@@ -129,7 +136,7 @@ describe("minute bars", () => {
     );
   });
 
-  it("daily bars rolled up from minute bars equal the trades grouped by New York date", () => {
+  it("daily bars rolled up from minute bars equal the trades grouped by trading date (New York, UTC, FX)", () => {
     fc.assert(
       fc.property(trades, (steps) => {
         const builder = new MinuteBarBuilder();
@@ -137,7 +144,7 @@ describe("minute bars", () => {
         expect(asSorted(rollUpDaily(builder.drain()))).toEqual(
           referenceBars(
             steps.map((s) => s.trade),
-            nyDateOf,
+            tradingDateOf,
           ),
         );
       }),
@@ -176,15 +183,26 @@ describe("trading day", () => {
       Date.UTC(2026, 10, 2, 4, 59), // 23:59 EST on Nov 1st (DST ended at 02:00)
       Date.UTC(2026, 10, 2, 5, 0),
     ]) {
-      expect(new Date(tradingDay(ts)).toISOString().slice(0, 10)).toBe(NEW_YORK_DATE.format(ts));
+      expect(new Date(tradingDay("AAPL", ts)).toISOString().slice(0, 10)).toBe(NEW_YORK_DATE.format(ts));
     }
   });
 
   it("spans New York midnight to midnight: 23 hours the day DST starts, 25 the day it ends", () => {
-    const spring = tradingDayBounds(Date.UTC(2026, 2, 8));
+    const spring = tradingDayBounds("AAPL", Date.UTC(2026, 2, 8));
     expect(new Date(spring.start).toISOString()).toBe("2026-03-08T05:00:00.000Z");
     expect(spring.end - spring.start).toBe(23 * 3_600_000);
-    const autumn = tradingDayBounds(Date.UTC(2026, 10, 1));
+    const autumn = tradingDayBounds("AAPL", Date.UTC(2026, 10, 1));
     expect(autumn.end - autumn.start).toBe(25 * 3_600_000);
+  });
+
+  it("of a crypto pair is the UTC day, of a forex pair the FX day from 17:00 New York", () => {
+    const late = Date.UTC(2026, 11, 1, 23, 30); // 18:30 New York on 1 December
+    expect(new Date(tradingDay("BINANCE:BTCUSDT", late)).toISOString()).toBe("2026-12-01T00:00:00.000Z");
+    expect(new Date(tradingDay("OANDA:EUR_USD", late)).toISOString()).toBe("2026-12-02T00:00:00.000Z");
+    expect(new Date(tradingDay("AAPL", late)).toISOString()).toBe("2026-12-01T00:00:00.000Z");
+    const crypto = tradingDayBounds("BINANCE:BTCUSDT", Date.UTC(2026, 11, 1));
+    expect([crypto.start, crypto.end]).toEqual([Date.UTC(2026, 11, 1), Date.UTC(2026, 11, 2)]);
+    const fx = tradingDayBounds("OANDA:EUR_USD", Date.UTC(2026, 11, 2));
+    expect([fx.start, fx.end]).toEqual([Date.UTC(2026, 11, 1, 22), Date.UTC(2026, 11, 2, 22)]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Bar, BarResolution, PriceTick } from "@tickerbell/contracts";
-import { newYorkOffsetMs } from "@tickerbell/rules";
+import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
@@ -23,28 +23,22 @@ export function minuteStart(ts: number): number {
 }
 
 /**
- * The trading day of an instant, as the daily bar's `t`: 00:00 UTC of its New York calendar date. A US
- * session (pre-market, regular and after-hours, 04:00-20:00 New York) never crosses New York midnight, so a
- * day's bar holds exactly one session's trades, extended hours included.
+ * The trading day of a symbol's instant, as the daily bar's `t`: 00:00 UTC of the date the rule book's trading day
+ * bears (tradingDayOf: a stock's New York date, a crypto pair's UTC date, a forex pair's FX day from 17:00 New
+ * York), so a daily bar, an average over daily closes and a session high all turn at the same instant. A US
+ * session (04:00-20:00 New York) never crosses New York midnight, so a stock's bar holds one session's trades.
  */
-export function tradingDay(ts: number): number {
-  const local = ts + newYorkOffsetMs(ts);
-  return local - (((local % DAY_MS) + DAY_MS) % DAY_MS);
+export function tradingDay(symbol: string, ts: number): number {
+  return tradingDayOf(symbol, ts) * DAY_MS;
 }
 
-/** The instants a trading day spans: New York midnight to the next New York midnight (23 or 25 h at DST changes). */
-export function tradingDayBounds(day: number): { start: number; end: number } {
-  return { start: newYorkMidnight(day), end: newYorkMidnight(day + DAY_MS) };
-}
-
-function newYorkMidnight(day: number): number {
-  // New York midnight is 04:00 or 05:00 UTC, before DST switches (06:00 or 07:00 UTC): the offset at 00:00 UTC holds.
-  return day - newYorkOffsetMs(day);
-}
-
-/** Start of the bar of this resolution that `ts` falls in. */
-export function barStart(resolution: BarResolution, ts: number): number {
-  return resolution === "1m" ? minuteStart(ts) : tradingDay(ts);
+/**
+ * The instants a symbol's trading day spans (a stock's New York midnight to midnight: 23 or 25 h at DST changes;
+ * a crypto pair's UTC day; a forex pair's 17:00 to 17:00 New York).
+ */
+export function tradingDayBounds(symbol: string, day: number): { start: number; end: number } {
+  const n = Math.round(day / DAY_MS);
+  return { start: tradingDayStart(symbol, n), end: tradingDayStart(symbol, n + 1) };
 }
 
 /**
@@ -107,7 +101,7 @@ export function mergeAll(parts: Iterable<BarPart>): BarPart[] {
 /** Daily bars rolled up from minute bars: each minute goes to its trading day. */
 export function rollUpDaily(minutes: Iterable<BarPart>): BarPart[] {
   const days: BarPart[] = [];
-  for (const m of minutes) days.push({ ...m, resolution: "1d", t: tradingDay(m.t) });
+  for (const m of minutes) days.push({ ...m, resolution: "1d", t: tradingDay(m.symbol, m.t) });
   return mergeAll(days);
 }
 

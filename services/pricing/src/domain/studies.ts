@@ -69,13 +69,13 @@ export interface StudyHistory {
 
 /**
  * One symbol's demanded studies, built from its recorded bars and kept up to date by its ticks: daily closes
- * (the recorded New York trading days, as GET /v1/bars shows them), hourly closes (clock hours, from minute bars)
+ * (the symbol's recorded trading days, as GET /v1/bars shows them), hourly closes (clock hours, from minute bars)
  * and the volume profile (the rule book's trading days). A tick costs O(1) per study.
  */
 export class SymbolStudies {
   readonly symbol: string;
   readonly keys: readonly StudyKey[];
-  readonly #daily = new CloseSeries(tradingDay);
+  readonly #daily: CloseSeries;
   readonly #hourly = new CloseSeries((ts) => Math.floor(ts / HOUR_MS) * HOUR_MS);
   readonly #volume: VolumeProfile | undefined;
   readonly #wantsVolume: boolean;
@@ -83,6 +83,7 @@ export class SymbolStudies {
   constructor(symbol: string, keys: readonly StudyKey[], history: StudyHistory) {
     this.symbol = symbol;
     this.keys = keys;
+    this.#daily = new CloseSeries((ts) => tradingDay(symbol, ts));
     this.#wantsVolume = keys.includes("volume");
     this.#volume = this.#wantsVolume && hasVolume(symbol) ? new VolumeProfile(symbol) : undefined;
     for (const key of keys) {
