@@ -36,5 +36,5 @@ export function inProcessSnapshots(service: Pick<RunningAlertService, "alerts" |
 
 /** The pricing service's DemandSnapshotSource: GET /v1/internal/demand, called directly. */
 export function inProcessDemand(service: Pick<RunningAlertService, "alerts">) {
-  return { fetchDemand: () => service.alerts.demand() };
+  return { fetchDemand: (symbols?: readonly string[]) => service.alerts.demand(symbols ?? null) };
 }

@@ -497,6 +497,49 @@ describe("snapshot paging and demand", () => {
   });
 });
 
+describe("scoped demand (a recheck of some symbols)", () => {
+  it("answers only the asked symbols, from their alerts and watchlists, and refuses a bad list", async () => {
+    await h.api("POST", "/v1/watchlist", { as: "scoped", body: { symbols: ["SCOPEW"] } });
+    await create("scoped", {
+      symbol: "SCOPEA",
+      condition: { kind: "price", direction: "above", target: 205 },
+    });
+    await create("scoped", {
+      symbol: "SCOPEA",
+      condition: { kind: "price", direction: "below", target: 180 },
+    });
+    await create("scoped", {
+      symbol: "SCOPEB",
+      condition: { kind: "price", direction: "above", target: 230 },
+    });
+    const gone = await create("scoped", { symbol: "SCOPEG" });
+    await h.api("DELETE", `/v1/alerts/${gone.id}`, { as: "scoped" });
+    const res = await h.api("GET", "/v1/internal/demand?symbols=SCOPEA,SCOPEW,SCOPEG,NOBODY", {
+      token: "internal",
+    });
+    expect(res.status).toBe(200);
+    expect(DemandSchema.parse(res.body)).toEqual({
+      symbols: ["SCOPEA", "SCOPEW"],
+      bySymbol: [
+        { symbol: "SCOPEA", alerts: 2, nearestAbove: 205, nearestBelow: 180 },
+        { symbol: "SCOPEW", alerts: 0, nearestAbove: null, nearestBelow: null },
+      ],
+    });
+    const crypto = await h.api("GET", "/v1/internal/demand?symbols=BINANCE:BTCUSDT", { token: "internal" });
+    expect(crypto.body).toEqual({ symbols: [], bySymbol: [] });
+    for (const [query, message] of [
+      ["symbols=aapl", "symbols is a comma-separated list of upper-case symbols"],
+      ["symbols=AAPL,,MSFT", "symbols is a comma-separated list of upper-case symbols"],
+      [`symbols=${Array.from({ length: 201 }, (_, i) => `S${i}`).join(",")}`, "at most 200 symbols"],
+      ["symbol=AAPL", "symbol"],
+    ] as const) {
+      const bad = await h.api("GET", `/v1/internal/demand?${query}`, { token: "internal" });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain(message);
+    }
+  });
+});
+
 describe("expiry sweep", () => {
   it("expires open alerts past their expiry once, with an `expired` change", async () => {
     const soon = new Date(h.clock.now().getTime() + 3600_000).toISOString();

@@ -11,6 +11,8 @@ export class FakeAlertsDemand {
   /** Per symbol its alert count and nearest levels; a symbol not listed answers 1 alert and no level. */
   urgency: Record<string, Omit<SymbolDemand, "symbol">> = {};
   calls = 0;
+  /** The symbols each scoped question (`?symbols=`) asked for. */
+  readonly asked: string[][] = [];
   readonly #server: Server;
   readonly url: string;
 
@@ -24,15 +26,22 @@ export class FakeAlertsDemand {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const fake = new FakeAlertsDemand(server);
     server.on("request", (req, res) => {
-      if (req.url !== "/v1/internal/demand" || req.headers.authorization !== `Bearer ${INTERNAL_TOKEN}`) {
-        res.writeHead(req.url === "/v1/internal/demand" ? 401 : 404).end();
+      const url = new URL(req.url ?? "/", "http://alerts");
+      if (
+        url.pathname !== "/v1/internal/demand" ||
+        req.headers.authorization !== `Bearer ${INTERNAL_TOKEN}`
+      ) {
+        res.writeHead(url.pathname === "/v1/internal/demand" ? 401 : 404).end();
         return;
       }
       fake.calls++;
+      const scoped = url.searchParams.get("symbols")?.split(",");
+      if (scoped) fake.asked.push(scoped);
+      const answered = fake.symbols.filter((symbol) => scoped === undefined || scoped.includes(symbol));
       res.writeHead(200, { "content-type": "application/json" }).end(
         JSON.stringify({
-          symbols: fake.symbols,
-          bySymbol: fake.symbols.map((symbol) => ({
+          symbols: answered,
+          bySymbol: answered.map((symbol) => ({
             symbol,
             ...(fake.urgency[symbol] ?? { alerts: 1, nearestAbove: null, nearestBelow: null }),
           })),

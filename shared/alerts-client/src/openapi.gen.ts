@@ -943,7 +943,11 @@ export interface paths {
     /** Every symbol with an active alert or on a watchlist (what the pricing service subscribes), and per symbol its active alerts and their nearest levels above and below (what it ranks the live stream by) */
     get: {
       operationId: "getDemand";
-      parameters: {};
+      parameters: {
+        query?: {
+          symbols?: string | undefined;
+        };
+      };
       requestBody?: never;
       responses: {
         "200": {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AlertSchema, AlertStatusSchema } from "./alerts.ts";
-import { IdSchema } from "./common.ts";
+import { IdSchema, SYMBOL_PATTERN } from "./common.ts";
 import { WindowHistorySchema } from "./runtime.ts";
 import { StudyKeySchema } from "./studies.ts";
 
@@ -77,6 +77,31 @@ export const SymbolDemandSchema = z.object({
   studies: z.array(StudyKeySchema).optional(),
 });
 export type SymbolDemand = z.infer<typeof SymbolDemandSchema>;
+
+/** At most this many symbols in one scoped demand question (GET /v1/internal/demand?symbols=…). */
+export const MAX_DEMAND_SYMBOLS = 200;
+
+/**
+ * `GET /v1/internal/demand`: without `symbols`, every symbol (the snapshot reads every active alert); with
+ * `symbols=AAPL,BINANCE:BTCUSDT`, only those, as upper-case symbols (a recheck after some of their alerts stopped
+ * or changed: it reads only their alerts). An asked symbol nobody needs is absent from the answer.
+ */
+export const DemandQuerySchema = z
+  .object({
+    symbols: z
+      .string()
+      .refine(
+        (list) => list.split(",").length <= MAX_DEMAND_SYMBOLS,
+        `symbols names at most ${MAX_DEMAND_SYMBOLS} symbols`,
+      )
+      .refine(
+        (list) => list.split(",").every((symbol) => SYMBOL_PATTERN.test(symbol)),
+        "symbols is a comma-separated list of upper-case symbols, like AAPL,BINANCE:BTCUSDT",
+      )
+      .optional(),
+  })
+  .strict();
+export type DemandQuery = z.infer<typeof DemandQuerySchema>;
 
 /**
  * `GET /v1/internal/demand`: every symbol someone needs prices for (active alerts and watchlists), and per

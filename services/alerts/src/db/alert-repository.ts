@@ -548,8 +548,14 @@ export class MikroAlertRepository implements AlertRepository {
     return Object.fromEntries(rows.map((r) => [r.symbol, String(r.seq)]));
   }
 
-  async demandRecords(): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }> {
+  async demandRecords(
+    symbols: readonly string[] | null = null,
+  ): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }> {
     const em = this.#em.fork();
+    // Scoped to some symbols: their active alerts through alerts_active_symbol_idx, not every active alert.
+    const only =
+      symbols === null ? "" : " and symbol = any(array(select jsonb_array_elements_text(?::jsonb)))";
+    const params = symbols === null ? [] : [JSON.stringify(symbols)];
     const [alerts, watched] = await Promise.all([
       em.execute<
         {
@@ -562,9 +568,13 @@ export class MikroAlertRepository implements AlertRepository {
         }[]
       >(
         // Earnings alerts are due by the calendar, not a price: they need no price stream.
-        "select symbol, condition, threshold_upper, threshold_lower, extreme, reference_price from alerts where status = 'active' and kind <> 'earnings'",
+        `select symbol, condition, threshold_upper, threshold_lower, extreme, reference_price from alerts where status = 'active' and kind <> 'earnings'${only}`,
+        params,
       ),
-      em.execute<{ symbol: string }[]>("select distinct symbol from watchlist_items"),
+      em.execute<{ symbol: string }[]>(
+        `select distinct symbol from watchlist_items${only.replace(" and", " where")}`,
+        params,
+      ),
     ]);
     return {
       alerts: alerts.map((r) => ({

@@ -357,9 +357,9 @@ export class AlertService {
     return { alerts, nextAfter: rows.length === limit && last ? last.id : null, changeSeqs: shared };
   }
 
-  /** What the pricing service subscribes, and how urgently (see demandOf). */
-  async demand(): Promise<Demand> {
-    const { alerts, watchedSymbols } = await this.#repository.demandRecords();
+  /** What the pricing service subscribes, and how urgently (see demandOf): of every symbol, or of `symbols` only. */
+  async demand(symbols: readonly string[] | null = null): Promise<Demand> {
+    const { alerts, watchedSymbols } = await this.#repository.demandRecords(symbols);
     return demandOf(alerts, watchedSymbols);
   }
 }

@@ -156,7 +156,10 @@ export interface AlertRepository {
    */
   changeSeqs(): Promise<Record<string, string>>;
   /** Every active alert that needs prices (not earnings alerts), and the distinct symbols of every watchlist. */
-  demandRecords(): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }>;
+  /** Active alerts' demand fields and watched symbols: of every symbol, or of `symbols` only. */
+  demandRecords(
+    symbols?: readonly string[] | null,
+  ): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }>;
 }
 
 export interface Identity {

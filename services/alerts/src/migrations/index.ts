@@ -21,6 +21,7 @@ import { Migration20261209000000TwinLookupByPlace } from "./Migration20261209000
 import { Migration20261210000000WindowHistories } from "./Migration20261210000000_window_histories.ts";
 import { Migration20261211200000NewHighs } from "./Migration20261211200000_new_highs.ts";
 import { Migration20261212000000Studies } from "./Migration20261212000000_studies.ts";
+import { Migration20261213000000DemandBySymbol } from "./Migration20261213000000_demand_by_symbol.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -53,4 +54,5 @@ export const migrationsList = [
   { name: "Migration20261210000000_window_histories", class: Migration20261210000000WindowHistories },
   { name: "Migration20261211200000_new_highs", class: Migration20261211200000NewHighs },
   { name: "Migration20261212000000_studies", class: Migration20261212000000Studies },
+  { name: "Migration20261213000000_demand_by_symbol", class: Migration20261213000000DemandBySymbol },
 ];

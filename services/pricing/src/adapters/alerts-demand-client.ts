@@ -23,8 +23,13 @@ export class AlertsDemandClient implements DemandSnapshotSource {
     });
   }
 
-  async fetchDemand(): Promise<Demand> {
-    return this.#api.call("get", "/v1/internal/demand", DemandSchema);
+  async fetchDemand(symbols?: readonly string[]): Promise<Demand> {
+    return this.#api.call(
+      "get",
+      "/v1/internal/demand",
+      DemandSchema,
+      symbols === undefined ? {} : { query: { symbols: symbols.join(",") } },
+    );
   }
 }
 

@@ -10,15 +10,19 @@ const silent = createLogger({
   destination: new Writable({ write: (_c, _e, done) => done() }),
 });
 
-/** The alert service's answer, as a test controls it. */
+/** The alert service's answer, as a test controls it: of every symbol, or of those asked (as GET /demand). */
 class ScriptedSnapshot implements DemandSnapshotSource {
   symbols: string[] = [];
   calls = 0;
-  async fetchDemand(): Promise<Demand> {
+  /** The symbols each scoped question asked for (a whole snapshot asks for none). */
+  readonly asked: string[][] = [];
+  async fetchDemand(symbols?: readonly string[]): Promise<Demand> {
     this.calls++;
+    if (symbols !== undefined) this.asked.push([...symbols]);
+    const answered = this.symbols.filter((s) => symbols === undefined || symbols.includes(s.toUpperCase()));
     return {
-      symbols: [...this.symbols],
-      bySymbol: this.symbols.map((symbol) => ({ symbol, alerts: 1, nearestAbove: null, nearestBelow: null })),
+      symbols: answered,
+      bySymbol: answered.map((symbol) => ({ symbol, alerts: 1, nearestAbove: null, nearestBelow: null })),
     };
   }
 }
@@ -115,20 +119,34 @@ describe("DemandTracker", () => {
     tracker.stop();
   });
 
-  it("asks the alert service again when an alert on a snapshot symbol stops, and follows its answer", async () => {
+  it("asks the alert service again about a snapshot symbol whose alert stopped, and follows its answer", async () => {
     const snapshot = new ScriptedSnapshot();
-    snapshot.symbols = ["AAPL", "NVDA"];
+    snapshot.symbols = ["AAPL", "NVDA", "MSFT"];
     const tracker = new DemandTracker(snapshot, silent, { recheckDelayMs: 1 });
     await tracker.refresh();
-    // NVDA is still on a watchlist: the recheck keeps it.
+    // NVDA is still on a watchlist: the recheck keeps it. It asks about NVDA only, not every symbol.
     tracker.apply(change("a1", "NVDA", "cancelled"));
     await until(() => snapshot.calls === 2);
-    expect(tracker.symbols().sort()).toEqual(["AAPL", "NVDA"]);
-    // AAPL's last alert was paused and nobody else wants it.
+    expect(snapshot.asked).toEqual([["NVDA"]]);
+    expect(tracker.symbols().sort()).toEqual(["AAPL", "MSFT", "NVDA"]);
+    // AAPL's last alert was paused and nobody else wants it; what nobody asked about stays as it was.
     snapshot.symbols = ["NVDA"];
     tracker.apply(change("a2", "AAPL", "paused"));
     await until(() => !tracker.symbols().includes("AAPL"));
-    expect(tracker.symbols()).toEqual(["NVDA"]);
+    expect(snapshot.asked).toEqual([["NVDA"], ["AAPL"]]);
+    expect(tracker.symbols().sort()).toEqual(["MSFT", "NVDA"]);
+    tracker.stop();
+  });
+
+  it("rechecks the symbols of a burst of stopped alerts in one question per 200 symbols", async () => {
+    const snapshot = new ScriptedSnapshot();
+    snapshot.symbols = Array.from({ length: 450 }, (_, i) => `S${i}`);
+    const tracker = new DemandTracker(snapshot, silent, { recheckDelayMs: 20 });
+    await tracker.refresh();
+    snapshot.symbols = [];
+    for (let i = 0; i < 450; i++) tracker.apply(change(`b${i}`, `S${i}`, "triggered"));
+    await until(() => tracker.symbols().length === 0);
+    expect(snapshot.asked.map((symbols) => symbols.length)).toEqual([200, 200, 50]);
     tracker.stop();
   });
 
@@ -208,9 +226,11 @@ describe("DemandTracker", () => {
       nearestAbove: 12,
       nearestBelow: null,
     });
-    // Shortly after, the snapshot is read again and its answer replaces the event-tightened levels.
+    // Shortly after, the alert service is asked about those symbols again (only them): its answer replaces the
+    // event-tightened levels.
     const calls = snapshot.calls;
     await until(() => snapshot.calls > calls);
+    expect(snapshot.asked).toEqual([["AAPL", "NEWCO"]]);
     await until(() => tracker.urgency()[0]?.nearestAbove === null);
     tracker.stop();
   });

@@ -1,5 +1,10 @@
 import type { Logger } from "@tickerbell/config";
-import type { AlertChangeEvent, StudyKey, SymbolDemand } from "@tickerbell/contracts";
+import {
+  type AlertChangeEvent,
+  MAX_DEMAND_SYMBOLS,
+  type StudyKey,
+  type SymbolDemand,
+} from "@tickerbell/contracts";
 import { standingLevels, studyKeyOf } from "@tickerbell/rules";
 import type { DemandSnapshotSource } from "./ports.ts";
 
@@ -27,8 +32,10 @@ export interface DemandTrackerOptions {
 
 /**
  * Which symbols need prices. The alert service's snapshot (active alerts and watchlists) is the authority;
- * `alerts.changes` events add demand at once, and an alert that stops being active triggers a fresh snapshot,
- * because only the alert service knows whether a watchlist or another alert still wants that symbol.
+ * `alerts.changes` events add demand at once, and an alert that stops being active triggers a recheck of its
+ * symbol, because only the alert service knows whether a watchlist or another alert still wants it. Rechecks ask
+ * for the symbols concerned only (their alerts, not every active alert: at a million alerts a full snapshot is a
+ * read of a million rows); the whole snapshot is read at start and every few minutes.
  */
 export class DemandTracker {
   readonly #snapshotSource: DemandSnapshotSource;
@@ -56,6 +63,10 @@ export class DemandTracker {
   readonly #studyCounts = new Map<string, Map<StudyKey, number>>();
   readonly #studiesListeners = new Set<(symbols: readonly string[]) => void>();
   #recheckTimer: NodeJS.Timeout | undefined;
+  /** Symbols waiting for a recheck after an alert of theirs stopped being active. */
+  readonly #recheckSymbols = new Set<string>();
+  /** Symbols waiting for a recheck of their alert count and nearest levels after an alert of theirs changed. */
+  readonly #urgencySymbols = new Set<string>();
   #refreshing: Promise<void> | undefined;
   #stopped = false;
 
@@ -144,6 +155,37 @@ export class DemandTracker {
     return this.#refreshing;
   }
 
+  /**
+   * Re-reads the demand of `symbols` only: each asked symbol takes the answer's alert count, levels and studies,
+   * or, absent from it, leaves the snapshot (nobody needs it, unless events since say otherwise).
+   */
+  async refreshSymbols(symbols: readonly string[]): Promise<void> {
+    for (let from = 0; from < symbols.length; from += MAX_DEMAND_SYMBOLS) {
+      const asked = symbols.slice(from, from + MAX_DEMAND_SYMBOLS);
+      const demand = await this.#snapshotSource.fetchDemand(asked);
+      const answered = new Map(demand.bySymbol.map((d) => [d.symbol.toUpperCase(), d]));
+      const studiesTouched: string[] = [];
+      for (const symbol of asked) {
+        const found = answered.get(symbol);
+        if (this.#snapshotStudies.has(symbol) || (found?.studies?.length ?? 0) > 0)
+          studiesTouched.push(symbol);
+        if (found === undefined) {
+          this.#snapshot.delete(symbol);
+          this.#urgency.delete(symbol);
+          this.#snapshotStudies.delete(symbol);
+          continue;
+        }
+        this.#snapshot.add(symbol);
+        this.#urgency.set(symbol, { ...found, symbol });
+        if ((found.studies?.length ?? 0) > 0) this.#snapshotStudies.set(symbol, found.studies ?? []);
+        else this.#snapshotStudies.delete(symbol);
+      }
+      this.#recompute();
+      this.#urgencyChanged();
+      if (studiesTouched.length > 0) this.#studiesChanged(studiesTouched);
+    }
+  }
+
   /** Alerts whose version is remembered (for tests of the cap). */
   get trackedVersions(): number {
     return this.#versions.size;
@@ -178,7 +220,7 @@ export class DemandTracker {
       return;
     }
     // The snapshot may hold the symbol because of this alert: ask again unless an event-known alert keeps it.
-    if (this.#snapshot.has(symbol) && !this.#activeCountBySymbol.has(symbol)) this.#scheduleRecheck();
+    if (this.#snapshot.has(symbol) && !this.#activeCountBySymbol.has(symbol)) this.#scheduleRecheck([symbol]);
   }
 
   /** Records which study (if any) an alert watches now; tells the listeners when a symbol's set changed. */
@@ -267,34 +309,43 @@ export class DemandTracker {
     };
     this.#urgency.set(alert.symbol, next);
     this.#urgencyChanged();
-    this.#scheduleUrgencyRecheck();
+    this.#scheduleUrgencyRecheck(alert.symbol);
   }
 
   #urgencyChanged(): void {
     for (const listener of this.#urgencyListeners) listener();
   }
 
-  #scheduleUrgencyRecheck(): void {
+  #scheduleUrgencyRecheck(symbol: string): void {
+    this.#urgencySymbols.add(symbol);
     if (this.#urgencyTimer || this.#stopped) return;
     this.#urgencyTimer = setTimeout(() => {
       this.#urgencyTimer = undefined;
-      this.refresh().catch((error: unknown) =>
+      const symbols = [...this.#urgencySymbols];
+      this.#urgencySymbols.clear();
+      this.refreshSymbols(symbols).catch((error: unknown) =>
         this.#log.warn(
-          { err: error },
-          "demand snapshot failed after an alert change; the periodic one follows",
+          { err: error, symbols: symbols.length },
+          "demand recheck failed after an alert change; the periodic snapshot follows",
         ),
       );
     }, this.#urgencyRecheckDelayMs);
     this.#urgencyTimer.unref?.();
   }
 
-  #scheduleRecheck(): void {
+  #scheduleRecheck(symbols: readonly string[]): void {
+    for (const symbol of symbols) this.#recheckSymbols.add(symbol);
     if (this.#recheckTimer || this.#stopped) return;
     this.#recheckTimer = setTimeout(() => {
       this.#recheckTimer = undefined;
-      this.refresh().catch((error: unknown) => {
-        this.#log.warn({ err: error }, "demand snapshot failed after an alert change; retrying");
-        this.#scheduleRecheck();
+      const asked = [...this.#recheckSymbols];
+      this.#recheckSymbols.clear();
+      this.refreshSymbols(asked).catch((error: unknown) => {
+        this.#log.warn(
+          { err: error, symbols: asked.length },
+          "demand recheck failed after an alert change; retrying",
+        );
+        this.#scheduleRecheck(asked);
       });
     }, this.#recheckDelayMs);
   }

@@ -61,10 +61,11 @@ export interface TickPublisher {
 
 /**
  * The distinct symbols of active alerts and watchlists, as the alert service knows them now, with each symbol's
- * alert count and nearest levels.
+ * alert count and nearest levels: all of them, or of `symbols` only (at most MAX_DEMAND_SYMBOLS; an asked symbol
+ * nobody needs is absent from the answer).
  */
 export interface DemandSnapshotSource {
-  fetchDemand(): Promise<Demand>;
+  fetchDemand(symbols?: readonly string[]): Promise<Demand>;
 }
 
 /** Point-in-time market data for the HTTP API. `quote` resolves null for a symbol the market does not know. */

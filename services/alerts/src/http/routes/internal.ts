@@ -1,4 +1,9 @@
-import { DemandSchema, InternalAlertPageSchema, InternalAlertsQuerySchema } from "@tickerbell/contracts";
+import {
+  DemandQuerySchema,
+  DemandSchema,
+  InternalAlertPageSchema,
+  InternalAlertsQuerySchema,
+} from "@tickerbell/contracts";
 import type { AlertService } from "../../domain/alert-service.ts";
 import { parseOffsets, type RuntimeService } from "../../domain/runtime-service.ts";
 import { requireInternal } from "../auth.ts";
@@ -42,9 +47,15 @@ export function internalRoutes(alerts: AlertService, runtime: RuntimeService) {
       tags: ["internal"],
       summary:
         "Every symbol with an active alert or on a watchlist (what the pricing service subscribes), and per symbol its active alerts and their nearest levels above and below (what it ranks the live stream by)",
+      description:
+        "With `symbols`, only those symbols (up to 200): the pricing service's recheck after some of their alerts stopped or changed reads their alerts, not every active alert. An asked symbol nobody needs is absent.",
+      request: { query: DemandQuerySchema },
       responses: { 200: jsonResponse(DemandSchema, "Symbols and their demand, sorted"), ...errorResponses() },
     }),
-    async (c) => c.json(await alerts.demand(), 200),
+    async (c) => {
+      const { symbols } = c.req.valid("query");
+      return c.json(await alerts.demand(symbols === undefined ? null : symbols.split(",")), 200);
+    },
   );
   return router;
 }
