@@ -142,7 +142,7 @@ describe("/edit", () => {
     await say(user, "/alert AAPL above 220");
     await say(user, "/alerts");
     expect((await say(user, "/edit 2 below 195")).text).toMatch(
-      /^That would fire right away: price is already at or below 195\.00/,
+      /^That would fire right away: price is already at or below \$195\.00/,
     );
     expect((await say(user, "/edit 2 200")).text).toBe(
       "You already have that alert: AAPL above $200.00\nThis one was not changed.",

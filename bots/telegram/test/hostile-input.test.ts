@@ -21,9 +21,9 @@ function rows(): Array<{ text: string; reply: RegExp; example: boolean }> {
     ["/alert APPL above 200", /^I don't know the ticker APPL\./],
     [
       "/alert AAPL above 1",
-      /^That would fire right away: price is already at or above 1\.00 \(current price [\d,.]+\)\.$/,
+      /^That would fire right away: price is already at or above \$1\.00 \(current price \$[\d,.]+\)\.$/,
     ],
-    ["/alert AAPL below 999999", /^That would fire right away: price is already at or below 999,?999\.00/],
+    ["/alert AAPL below 999999", /^That would fire right away: price is already at or below \$999,999\.00/],
     ["/price QQQQQ", /^I don't know the ticker QQQQQ/],
     ["/delete 5", /^You have 0 alert\(s\); there is no number 5\. See \/alerts\.$/],
     ["/resume 0f8fad5b", /^I can't find an alert 0f8fad5b among yours\./],

@@ -113,7 +113,10 @@ describe("streamed and polled symbols", () => {
     );
     // The event's level counted at once; shortly after, the alert service is asked again about DDD alone, not
     // for every symbol's demand.
-    await eventually(() => alerts.asked.some((symbols) => symbols.join() === "DDD"), "DDD's demand asked alone");
+    await eventually(
+      () => alerts.asked.some((symbols) => symbols.join() === "DDD"),
+      "DDD's demand asked alone",
+    );
     // CCC left the socket only after the poller had its price: no stretch without one.
     const unsubscribedAt = fake.eventsOf("unsubscribe").find((e) => e.symbol === "CCC")?.at ?? 0;
     const cccPolls = fake.restCalls.filter(

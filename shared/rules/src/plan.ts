@@ -4,7 +4,7 @@
 import { type AlertCondition, type MarketContext, MIN_VOLUME_SESSIONS } from "@tickerbell/contracts";
 import { extremeSpanWords, extremeStart } from "./extreme.ts";
 import { type Levels, percentThresholds } from "./levels.ts";
-import { priceNotation } from "./price-notation.ts";
+import { formatPrice } from "./price-notation.ts";
 import { type StudyCondition, studyReadingOf, studyWords, volumeReached } from "./studies.ts";
 
 export interface AlertBaseline {
@@ -32,13 +32,6 @@ export type PlanRefusal = {
 };
 
 export type PlanResult = { ok: true; baseline: AlertBaseline } | PlanRefusal;
-
-/** A price in a refusal: cents, or as it is below a dollar; a currency pair's rate to the pip (priceNotation). */
-function formatPrice(value: number, symbol: string | null): string {
-  const notation = priceNotation(symbol, value);
-  if (notation.sign === "") return value.toFixed(notation.minDigits);
-  return value >= 1 ? value.toFixed(2) : String(value);
-}
 
 function alreadyMet(last: number, what: string, thresholds: Levels, symbol: string | null): PlanRefusal {
   return {

@@ -92,7 +92,7 @@ describe("planAlert for volume and indicator alerts", () => {
     expect(planAlert(aboveSma50, { last: 100, studies: sma(99.5) })).toMatchObject({
       ok: false,
       code: "condition_already_met",
-      message: "price is already at or above its SMA 50 (SMA 50 99.50, price 100.00)",
+      message: "price is already at or above its SMA 50 (SMA 50 $99.50, price $100.00)",
       details: { study: { key: "sma50", value: 99.5 } },
     });
     expect(planAlert(belowEma20, { last: 100, studies: { values: { ema20: 100 } } })).toMatchObject({

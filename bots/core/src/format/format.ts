@@ -8,33 +8,11 @@ import type {
   TrailingCondition,
   WindowCondition,
 } from "@tickerbell/contracts";
-import { priceNotation, roundPrice, studyKeyOf, trailingLevel } from "@tickerbell/rules";
+import { formatPrice, roundPrice, studyKeyOf, trailingLevel } from "@tickerbell/rules";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "./time.ts";
 
-/**
- * A price of `symbol` the way traders read it (the rule book's priceNotation): `$190.25` for a stock, `$0.0312`
- * below a dollar, `1.0842` for a currency pair. `scale`: the price whose precision to use (a change of a price).
- * `symbol` null: dollars that are no symbol's price.
- */
-export function formatPrice(price: number, symbol: string | null, scale: number = price): string {
-  const notation = priceNotation(symbol, scale);
-  return `${notation.sign}${priceFormat(notation.minDigits, notation.maxDigits).format(price)}`;
-}
-
-/** One formatter per precision: toLocaleString builds a new one on every call, a tenth of a busy bot's time. */
-const PRICE_FORMATS = new Map<string, Intl.NumberFormat>();
-function priceFormat(minDigits: number, maxDigits: number): Intl.NumberFormat {
-  const key = `${minDigits}-${maxDigits}`;
-  let format = PRICE_FORMATS.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat("en-US", {
-      minimumFractionDigits: minDigits,
-      maximumFractionDigits: maxDigits,
-    });
-    PRICE_FORMATS.set(key, format);
-  }
-  return format;
-}
+/** The rule book's formatPrice: `$190.25`, `$0.0312`, `1.0842` (a currency pair). */
+export { formatPrice };
 
 /** `+5.20%`, `-0.35%`, always signed. */
 export function formatPercent(percent: number): string {

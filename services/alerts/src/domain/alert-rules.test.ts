@@ -65,7 +65,7 @@ describe("planAlert: price", () => {
     );
     expect(error.code).toBe("condition_already_met");
     expect(error.kind).toBe("conflict");
-    expect(error.message).toContain("current price 100.00");
+    expect(error.message).toContain("current price $100.00");
     expect(error.details).toMatchObject({ currentPrice: 100 });
   });
 
