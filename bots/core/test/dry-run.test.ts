@@ -175,6 +175,46 @@ describe("the dry run under a new alert", () => {
     expect(reply.text.split("\n").at(-1)).toBe("It would not have fired in the 2 days recorded.");
   });
 
+  it("runs under each level of a several-level command, over one fetch of the bars", async () => {
+    // The real pricing API, counting the bar requests it answers.
+    const barRequests: string[] = [];
+    const counting = await listen((request) => {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith("/v1/bars/")) barRequests.push(url.search);
+      return pricingWithHistory(request);
+    });
+    const prices = new PricingClient({ baseUrl: counting });
+    const handler = new CommandHandler({
+      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
+      prices,
+      logger,
+      now,
+      dryRun: new BarDryRun({ bars: prices, budgetMs: 60_000, now: () => NOW }),
+    });
+    const reply = await handler.handleText(chat("dry-levels"), "/alert AAPL above 195 196 199");
+    // A day's bars and 30 days of minutes in week-long requests: six for the three levels together.
+    expect(barRequests).toHaveLength(6);
+    expect(reply.text.split("\n")).toEqual([
+      "✅ 3 alerts set on AAPL",
+      "✅ AAPL above $195.00",
+      "   In the last 30 days this alert would have fired 2 times (last: 2026-12-01 14:32 UTC at $196.00).",
+      "✅ AAPL above $196.00",
+      // 18 November's 196 at 15:40:30 (the minute's high), and 1 December's 196 at 14:32:30, past the band.
+      "   In the last 30 days this alert would have fired 2 times (last: 2026-12-01 14:32 UTC at $196.00).",
+      "✅ AAPL above $199.00",
+      "   It would not have fired in the last 30 days.",
+      "AAPL is at $190.00 now.",
+    ]);
+    // Over budget: the levels are set all the same, without the lines.
+    const late = await handlerWith(0).handleText(chat("dry-levels-late"), "/alert AAPL above 201 202");
+    expect(late.text.split("\n")).toEqual([
+      "✅ 2 alerts set on AAPL",
+      "✅ AAPL above $201.00",
+      "✅ AAPL above $202.00",
+      "AAPL is at $190.00 now.",
+    ]);
+  });
+
   it("leaves the line out when the budget cannot be met, and the alert is set all the same", async () => {
     const reply = await set(handlerWith(0), "dry-e", "/alert AAPL above 197");
     expect(reply.text).not.toMatch(/would (not )?have fired/);

@@ -28,6 +28,11 @@ const BARS_PER_BATCH = 2000;
 /** Answers how often a new alert would have fired; null when there is nothing to say in time. */
 export interface DryRunner {
   run(alert: Alert): Promise<DryRunResult | null>;
+  /**
+   * The same for several new alerts of one symbol (the levels of one command), within one budget over one fetch
+   * of the bars: an answer per alert, in order, each null when there is nothing to say in time.
+   */
+  runEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]>;
 }
 
 export interface BarDryRunOptions {
@@ -74,7 +79,13 @@ export class BarDryRun implements DryRunner {
   }
 
   async run(alert: Alert): Promise<DryRunResult | null> {
-    if (!canDryRun(alert, "1m")) return null;
+    return (await this.runEach([alert]))[0] ?? null;
+  }
+
+  async runEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]> {
+    const results: (DryRunResult | null)[] = alerts.map(() => null);
+    const first = alerts.find((alert) => canDryRun(alert, "1m"));
+    if (first === undefined) return results;
     const deadline = this.#clock() + this.#budgetMs;
     const overBudget = () => this.#clock() > deadline;
     const now = this.#now();
@@ -83,21 +94,26 @@ export class BarDryRun implements DryRunner {
     const abandon = new AbortController();
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(this.#fetch(alert.symbol, now, abandon.signal), this.#budgetMs);
+      fetched = await withinBudget(this.#fetch(first.symbol, now, abandon.signal), this.#budgetMs);
     } finally {
       abandon.abort();
     }
-    if (fetched === null || overBudget()) return null;
-    const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
-    const replay = history && DryRunReplay.of(alert, history.resolution);
-    if (!history || !replay) return null;
-    // A batch at a time, handing the event loop back in between: other users' commands and DMs go on meanwhile.
-    for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
-      replay.replay(history.bars.slice(from, from + BARS_PER_BATCH));
-      await new Promise((resolve) => setImmediate(resolve));
-      if (overBudget()) return null;
+    if (fetched === null || overBudget()) return results;
+    for (const [i, alert] of alerts.entries()) {
+      if (alert.symbol !== first.symbol) continue;
+      const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
+      const replay = history && DryRunReplay.of(alert, history.resolution);
+      if (!history || !replay) continue;
+      // A batch at a time, handing the event loop back in between: other users' commands and DMs go on meanwhile.
+      for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
+        replay.replay(history.bars.slice(from, from + BARS_PER_BATCH));
+        await new Promise((resolve) => setImmediate(resolve));
+        // Past the budget the alerts replayed whole keep their answers; the rest have none.
+        if (overBudget()) return results;
+      }
+      results[i] = replay.result();
     }
-    return replay.result();
+    return results;
   }
 
   /** The 30 days' daily and minute bars. */

@@ -527,6 +527,17 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     }
   }
 
+  /** The new alerts' dry runs (nulls when there are none in time). Never throws. */
+  async #dryRunEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]> {
+    if (!this.#deps.dryRun || alerts.length === 0) return alerts.map(() => null);
+    try {
+      return await this.#deps.dryRun.runEach(alerts);
+    } catch (error) {
+      this.#deps.logger.warn({ err: error, symbol: alerts[0]?.symbol }, "the dry run of new alerts failed");
+      return alerts.map(() => null);
+    }
+  }
+
   /** The release an earnings alert speaks about next; nothing when the calendar cannot be read right now. */
   async #nextEarningsLine(symbol: string): Promise<string> {
     const events = await this.#deps.prices.earnings?.(symbol).catch((err: unknown) => {
@@ -566,7 +577,8 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     const quote = await this.#deps.prices.quote(symbol);
     if (!quote) return this.#unknownSymbol(symbol);
     const created: Alert[] = [];
-    const lines: string[] = [];
+    /** Each level's line: the alert it set, or why it was refused. */
+    const outcomes: ({ alert: Alert } | { refused: string })[] = [];
     const display = await this.#displayOf(ctx);
     for (const command of commands) {
       try {
@@ -576,13 +588,24 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
           this.#createRequest(ctx, command, marketOf(quote)),
         );
         created.push(alert);
-        lines.push(`✅ ${describeAlert(alert, this.#now(), display)}`);
+        outcomes.push({ alert });
       } catch (error) {
         if (!(error instanceof ApiError) || error.status >= 500 || error.status === 429) throw error;
         const level = `${command.symbol} ${describeCondition(command.condition, command.symbol)}`;
-        lines.push(`✗ ${level}: ${this.#explain(error, this.#deps.logger, ctx).text.split("\n")[0]}`);
+        outcomes.push({
+          refused: `✗ ${level}: ${this.#explain(error, this.#deps.logger, ctx).text.split("\n")[0]}`,
+        });
       }
     }
+    // Each new level's dry run under its line, all within the one budget over one fetch of the bars.
+    const dryRuns = await this.#dryRunEach(created);
+    const now = this.#now();
+    const lines = outcomes.map((outcome) => {
+      if ("refused" in outcome) return outcome.refused;
+      const dryRun = dryRuns[created.indexOf(outcome.alert)] ?? null;
+      const line = `✅ ${describeAlert(outcome.alert, now, display)}`;
+      return dryRun === null ? line : `${line}\n   ${formatDryRun(dryRun, now.getTime(), display, symbol)}`;
+    });
     const title =
       created.length === commands.length
         ? `✅ ${created.length} alerts set on ${symbol}`
