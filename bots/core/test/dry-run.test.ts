@@ -194,6 +194,12 @@ describe("the dry run under a new alert", () => {
     const reply = await handler.handleText(chat("dry-levels"), "/alert AAPL above 195 196 199");
     // A day's bars and 30 days of minutes in week-long requests: six for the three levels together.
     expect(barRequests).toHaveLength(6);
+    // AMZN's minutes start within the last week and its daily bars reach a month back: the daily bars and the
+    // oldest week of minutes (empty) are all it asks for.
+    barRequests.length = 0;
+    const amzn = await handler.handleText(chat("dry-levels"), "/alert AMZN above 181");
+    expect(amzn.text).toContain("judged from daily highs and lows");
+    expect(barRequests).toHaveLength(2);
     expect(reply.text.split("\n")).toEqual([
       "✅ 3 alerts set on AAPL",
       "✅ AAPL above $195.00",
@@ -245,9 +251,9 @@ describe("the dry run under a new alert", () => {
     });
     const reply = await set(handler, "dry-h", "/alert AAPL above 199");
     expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
-    // A day's bars and 30 days of minutes in week-long requests: six, every one closed by the asker.
-    while (closed.length < 6) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(held).toHaveLength(6);
+    // The daily bars and the oldest week of minutes, asked first: both closed by the asker.
+    while (closed.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(held).toHaveLength(2);
     expect(new Set(closed)).toEqual(new Set(held));
   }, 30_000);
 

@@ -34,6 +34,7 @@ const timedStore: BarStore = {
   writeHistory: (bars) => store.writeHistory(bars),
   read: (symbol, resolution, from, to) => store.read(symbol, resolution, from, to),
   previousClose: (symbol, at) => store.previousClose(symbol, at),
+  storedSpan: (symbol, resolution) => store.storedSpan(symbol, resolution),
   sweep: (cutoffs) => store.sweep(cutoffs),
   close: () => store.close(),
 };

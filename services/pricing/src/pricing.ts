@@ -169,6 +169,8 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         },
         observer: metrics,
         ...(tuning.barFlushMs !== undefined ? { flushEveryMs: tuning.barFlushMs } : {}),
+        // One clock for the service: retention sweeps count back from the same now as the back-fill.
+        ...(tuning.now ? { now: tuning.now } : {}),
       })
     : undefined;
   if (bars) {

@@ -110,6 +110,43 @@ describe("back-fill from Finnhub candles", () => {
     expect(fake.restCalls.filter((c) => c.path === "/stock/candle")).toHaveLength(2);
   });
 
+  it("after a restart asks only for what is not stored: nothing within the minute, the minutes since after hours", async () => {
+    const fake = await fakeFinnhub(true);
+    const lastMinute = NOW - 30_000 - MINUTE_MS;
+    fake.setCandles("HISTR", "1", [{ t: sec(lastMinute), o: 20, h: 20, l: 20, c: 20, v: 1 }]);
+    // A year and more of days, as a back-fill brings them.
+    fake.setCandles("HISTR", "D", [
+      { t: sec(TODAY - 399 * DAY_MS), o: 5, h: 6, l: 4, c: 5, v: 1000 },
+      { t: sec(TODAY - DAY_MS), o: 8, h: 9, l: 7, c: 8.5, v: 1000 },
+    ]);
+    const candleCalls = () => fake.restCalls.filter((c) => c.path === "/stock/candle").length;
+    const first = await start(onFake(fake));
+    await first.pricing.backfiller?.request("HISTR");
+    expect(candleCalls()).toBe(2);
+    await first.pricing.stop();
+
+    // Restarted within the minute: the history is all stored, no call.
+    const again = await start(onFake(fake));
+    await again.pricing.backfiller?.request("HISTR");
+    expect(candleCalls()).toBe(2);
+    await again.pricing.stop();
+
+    // Restarted three hours on: one call, for the minutes since the last stored one; the days are stored.
+    const later = NOW + 3 * 3_600_000;
+    fake.setCandles("HISTR", "1", [
+      { t: sec(lastMinute), o: 20, h: 20, l: 20, c: 20, v: 1 },
+      { t: sec(later - 2 * 3_600_000), o: 21, h: 22, l: 21, c: 22, v: 3 },
+    ]);
+    const afterHours = await start(onFake(fake), { now: () => later });
+    await afterHours.pricing.backfiller?.request("HISTR");
+    expect(candleCalls()).toBe(3);
+    const minutes = await bars(afterHours.pricing, `/v1/bars/HISTR?from=${lastMinute}&to=${later}`);
+    expect(minutes.bars.map((b) => [b.t, b.c])).toEqual([
+      [lastMinute, 20],
+      [later - 2 * 3_600_000, 22],
+    ]);
+  });
+
   it("on 403 remembers that the key has no candles and stops asking", async () => {
     const fake = await fakeFinnhub(false);
     const { pricing, logs } = await start(onFake(fake));
@@ -201,9 +238,11 @@ describe("back-fill of the simulated feed", () => {
 
   it("a fake Finnhub symbol with a plausible past has every study after its back-fill", async () => {
     const fake = await fakeFinnhub(true);
-    fake.setHistory("AAPL", { now: NOW, price: 190 });
+    // A symbol of its own: the simulated one's AAPL above is stored in the same database.
+    fake.setHistory("PLAUS", { now: NOW, price: 190 });
+    fake.setQuote("PLAUS", { c: 190, pc: 189, t: sec(NOW) });
     const { pricing } = await start(onFake(fake));
-    const res = await pricing.http.request("/v1/studies/AAPL?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
+    const res = await pricing.http.request("/v1/studies/PLAUS?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
     expect(res.status).toBe(200);
     const body = StudiesResponseSchema.parse(await res.json());
     expect(body.missing).toEqual([]);

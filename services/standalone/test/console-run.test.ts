@@ -129,8 +129,9 @@ describe("npm start with no configuration (console chat)", () => {
     second.type("/alrt MSFT above 9500");
     await second.waitFor(/Did you mean \/alert\?/, 30_000, typed);
     second.type("/alert MSFT above 9600 9700 9800");
+    // Each level with its dry run's line under it when the history answered within the budget.
     await second.waitFor(
-      /✅ 3 alerts set on MSFT\n✅ MSFT above \$9,600\.00\n✅ MSFT above \$9,700\.00\n✅ MSFT above \$9,800\.00/,
+      /✅ 3 alerts set on MSFT\n✅ MSFT above \$9,600\.00\n( {3}[^\n]+\n)?✅ MSFT above \$9,700\.00\n( {3}[^\n]+\n)?✅ MSFT above \$9,800\.00\n/,
       30_000,
       typed,
     );

@@ -92,9 +92,13 @@ export class BarDryRun implements DryRunner {
     // Requests still under way once the fetch is settled (past the budget, or beside one that failed) are
     // abandoned: no one waits for their bars any more. Aborting the finished ones changes nothing.
     const abandon = new AbortController();
+    const dailyServesAll = alerts.every((alert) => alert.symbol !== first.symbol || canDryRun(alert, "1d"));
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(this.#fetch(first.symbol, now, abandon.signal), this.#budgetMs);
+      fetched = await withinBudget(
+        this.#fetch(first.symbol, now, abandon.signal, dailyServesAll),
+        this.#budgetMs,
+      );
     } finally {
       abandon.abort();
     }
@@ -116,21 +120,39 @@ export class BarDryRun implements DryRunner {
     return results;
   }
 
-  /** The 30 days' daily and minute bars. */
-  async #fetch(symbol: string, now: number, signal: AbortSignal): Promise<{ minute: Bar[]; daily: Bar[] }> {
+  /**
+   * The 30 days' daily and minute bars. When daily bars can replay every alert asked about, the daily bars and the
+   * oldest week of minutes come first: minutes that start after that week reach back less than 23 days, so daily
+   * bars reaching further than a day beyond them are what chooseHistory takes whatever the other weeks hold, and
+   * those (the bulk of the bytes: a week of minutes is 10,000 bars) are not asked for.
+   */
+  async #fetch(
+    symbol: string,
+    now: number,
+    signal: AbortSignal,
+    dailyServesAll: boolean,
+  ): Promise<{ minute: Bar[]; daily: Bar[] }> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
-    const ranges: { resolution: BarResolution; from: number; to: number }[] = [
-      { resolution: "1d", from, to },
-    ];
+    const weeks: { resolution: BarResolution; from: number; to: number }[] = [];
     for (let start = from; start < to; start += MINUTE_REQUEST_MS)
-      ranges.push({ resolution: "1m", from: start, to: Math.min(start + MINUTE_REQUEST_MS, to) });
-    const answers = await Promise.all(
-      ranges.map(async (range) => (await this.#bars.bars(symbol, range, { signal })).bars),
-    );
-    const [daily, ...minutes] = answers;
-    return { minute: minutes.flat(), daily: daily ?? [] };
+      weeks.push({ resolution: "1m", from: start, to: Math.min(start + MINUTE_REQUEST_MS, to) });
+    const read = async (range: { resolution: BarResolution; from: number; to: number }) =>
+      (await this.#bars.bars(symbol, range, { signal })).bars;
+    const [oldest, ...later] = weeks;
+    if (!dailyServesAll || oldest === undefined) {
+      const [daily, ...minutes] = await Promise.all(
+        [{ resolution: "1d" as const, from, to }, ...weeks].map(read),
+      );
+      return { minute: minutes.flat(), daily: daily ?? [] };
+    }
+    const [daily, oldestMinutes] = await Promise.all([read({ resolution: "1d", from, to }), read(oldest)]);
+    const firstDay = daily[0];
+    if (oldestMinutes.length === 0 && firstDay !== undefined && firstDay.t < oldest.to - DAY_MS)
+      return { minute: [], daily };
+    const rest = await Promise.all(later.map(read));
+    return { minute: [oldestMinutes, ...rest].flat(), daily };
   }
 }
 

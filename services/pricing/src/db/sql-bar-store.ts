@@ -102,6 +102,22 @@ export class SqlBarStore implements BarStore {
     return rows[0]?.c ?? null;
   }
 
+  async storedSpan(
+    symbol: string,
+    resolution: BarResolution,
+  ): Promise<{ first: number; last: number } | null> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ first: string | number | null; last: string | number | null }[]>(
+        `select min(t) as "first", max(t) as "last" from price_bars where symbol = ? and resolution = ?`,
+        [symbol, resolution],
+      );
+    const row = rows[0];
+    return row?.first == null || row.last == null
+      ? null
+      : { first: Number(row.first), last: Number(row.last) };
+  }
+
   async sweep(cutoffs: {
     minuteBefore: number;
     dailyBefore: number;

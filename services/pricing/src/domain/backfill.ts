@@ -1,5 +1,5 @@
 import type { Logger } from "@tickerbell/config";
-import { type BarPart, DAY_MS, minuteStart, tradingDay, tradingDayBounds } from "./bars.ts";
+import { type BarPart, DAY_MS, MINUTE_MS, minuteStart, tradingDay, tradingDayBounds } from "./bars.ts";
 import type { BarStore } from "./ports.ts";
 
 /** The history provider will not give history with these credentials (Finnhub's free plan answers 403). */
@@ -19,6 +19,11 @@ export interface HistorySource {
   days(symbol: string, from: number, to: number): Promise<BarPart[]>;
 }
 
+interface StoredSpans {
+  minutes: { first: number; last: number } | null;
+  days: { first: number; last: number } | null;
+}
+
 export interface BackfillerOptions {
   source: HistorySource;
   store: BarStore;
@@ -34,13 +39,17 @@ export interface BackfillerOptions {
  * Fetches a symbol's history the first time it is asked for, one symbol at a time, and stores it under what
  * the stream records: only minutes before the one being streamed, only days before the first minute fetched
  * (those days are rolled up from their minutes). Once the provider refuses history for the key, it stops
- * asking: history then starts when a symbol is first watched.
+ * asking: history then starts when a symbol is first watched. History already stored (the process restarted)
+ * is not fetched again: only the minutes since the latest stored one, and no days when the stored days reach
+ * back as far as a back-fill's would (a restart costs the REST budget nothing, a day away one call per symbol).
  */
 export class Backfiller {
   readonly #o: BackfillerOptions;
   readonly #done = new Map<string, Promise<void>>();
   /** Per symbol: resolves once the provider has answered (or failed), before what it gave is written. */
   readonly #fetched = new Map<string, Promise<void>>();
+  /** Per symbol: what the store already holds, read as the back-fill is asked for (a local read). */
+  readonly #stored = new Map<string, Promise<StoredSpans>>();
   #queue: Promise<void> = Promise.resolve();
   #unavailable = false;
 
@@ -59,7 +68,9 @@ export class Backfiller {
     if (known) return known;
     let fetched!: () => void;
     this.#fetched.set(symbol, new Promise<void>((resolve) => (fetched = resolve)));
-    const run = this.#queue.then(() => this.#backfill(symbol, fetched)).finally(fetched);
+    const stored = this.#storedSpans(symbol);
+    this.#stored.set(symbol, stored);
+    const run = this.#queue.then(async () => this.#backfill(symbol, await stored, fetched)).finally(fetched);
     this.#queue = run;
     this.#done.set(symbol, run);
     return run;
@@ -72,6 +83,8 @@ export class Backfiller {
    */
   async awaitHistory(symbol: string, providerWaitMs: number): Promise<void> {
     const stored = this.request(symbol).catch(() => {});
+    // What the store holds is read first, locally: the wait is the provider's (and the queue before it).
+    await this.#stored.get(symbol);
     const fetched = this.#fetched.get(symbol) ?? Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     const answered = await Promise.race([
@@ -84,7 +97,21 @@ export class Backfiller {
     if (answered) await stored;
   }
 
-  async #backfill(symbol: string, fetched: () => void): Promise<void> {
+  /** The spans of the symbol's stored minutes and days; unknown (null) when the store cannot say. */
+  async #storedSpans(symbol: string): Promise<StoredSpans> {
+    const { store } = this.#o;
+    try {
+      const [minutes, days] = await Promise.all([
+        store.storedSpan(symbol, "1m"),
+        store.storedSpan(symbol, "1d"),
+      ]);
+      return { minutes, days };
+    } catch {
+      return { minutes: null, days: null };
+    }
+  }
+
+  async #backfill(symbol: string, stored: StoredSpans, fetched: () => void): Promise<void> {
     if (this.#unavailable) return;
     const { source, store, log } = this.#o;
     const now = (this.#o.now ?? Date.now)();
@@ -92,9 +119,18 @@ export class Backfiller {
     const minuteFrom = tradingDayBounds(symbol, today - ((this.#o.minuteDays ?? 5) - 1) * DAY_MS).start;
     const minuteTo = minuteStart(now);
     try {
-      const minutes = await source.minutes(symbol, minuteFrom, minuteTo);
+      const dailyDays = this.#o.dailyDays ?? 400;
+      const { minutes: storedMinutes, days: storedDays } = stored;
+      // Minutes stored inside the window: only those since the latest are missing.
+      const gapFrom =
+        storedMinutes !== null && storedMinutes.last >= minuteFrom
+          ? storedMinutes.last + MINUTE_MS
+          : minuteFrom;
+      const minutes = gapFrom < minuteTo ? await source.minutes(symbol, gapFrom, minuteTo) : [];
       const firstDay = minutes.length > 0 ? tradingDay(symbol, Math.min(...minutes.map((m) => m.t))) : today;
-      const days = await source.days(symbol, firstDay - (this.#o.dailyDays ?? 400) * DAY_MS, firstDay);
+      // Days stored as far back as a back-fill would reach (a week's slack for weekends and holidays): none asked.
+      const daysStored = storedDays !== null && storedDays.first <= firstDay - (dailyDays - 7) * DAY_MS;
+      const days = daysStored ? [] : await source.days(symbol, firstDay - dailyDays * DAY_MS, firstDay);
       fetched();
       await store.writeHistory([
         ...minutes.filter((m) => m.t >= minuteFrom && m.t < minuteTo),

@@ -25,6 +25,9 @@ class FlakyStore implements BarStore {
   async previousClose(): Promise<number | null> {
     return null;
   }
+  async storedSpan(): Promise<null> {
+    return null;
+  }
   async sweep(cutoffs: { minuteBefore: number; dailyBefore: number }) {
     this.sweeps.push(cutoffs);
     return { minute: 0, daily: 0 };

@@ -10,6 +10,7 @@ function oneBarStore() {
     writeHistory: async () => {},
     read: async () => [{ t: 0, o: 1, h: 1, l: 1, c: 1, v: 0, n: 1 }],
     previousClose: async () => 1,
+    storedSpan: async () => null,
     sweep: async () => ({ minute: 0, daily: 0 }),
     close: async () => {
       state.closed = true;

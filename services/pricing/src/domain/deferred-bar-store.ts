@@ -28,6 +28,12 @@ export class DeferredBarStore implements BarStore {
   async previousClose(symbol: string, at: number): Promise<number | null> {
     return (await this.#opening).previousClose(symbol, at);
   }
+  async storedSpan(
+    symbol: string,
+    resolution: BarResolution,
+  ): Promise<{ first: number; last: number } | null> {
+    return (await this.#opening).storedSpan(symbol, resolution);
+  }
   async sweep(cutoffs: {
     minuteBefore: number;
     dailyBefore: number;
