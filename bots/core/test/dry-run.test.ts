@@ -39,6 +39,17 @@ let finnhub: FakeFinnhub;
 let service: Awaited<ReturnType<typeof startAlertService>>;
 const servers: ReturnType<typeof serve>[] = [];
 
+/** A handler whose dry run has `budgetMs`, its quotes and bars from `prices`. */
+function handlerOn(prices: PricingClient, budgetMs: number): CommandHandler {
+  return new CommandHandler({
+    alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
+    prices,
+    logger,
+    now,
+    dryRun: new BarDryRun({ bars: prices, budgetMs, now: () => NOW }),
+  });
+}
+
 /** A handler whose dry run has `budgetMs`, against a pricing API with (or without) price history. */
 let handlerWith: (budgetMs: number, history?: boolean) => CommandHandler;
 /** The pricing API with its price history. */
@@ -102,16 +113,7 @@ beforeAll(async () => {
   pricingWithHistory = pricingApi(store).fetch;
   const withHistory = new PricingClient({ baseUrl: await listen(pricingWithHistory) });
   const withoutHistory = new PricingClient({ baseUrl: await listen(pricingApi().fetch) });
-  handlerWith = (budgetMs, history = true) => {
-    const prices = history ? withHistory : withoutHistory;
-    return new CommandHandler({
-      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
-      prices,
-      logger,
-      now,
-      dryRun: new BarDryRun({ bars: prices, budgetMs, now: () => NOW }),
-    });
-  };
+  handlerWith = (budgetMs, history = true) => handlerOn(history ? withHistory : withoutHistory, budgetMs);
 
   await store.writeHistory([
     // AAPL (at $190 on the fake Finnhub), recorded for all 30 days: a quiet first minute 29 days 23 hours ago,
@@ -183,14 +185,7 @@ describe("the dry run under a new alert", () => {
       if (url.pathname.startsWith("/v1/bars/")) barRequests.push(url.search);
       return pricingWithHistory(request);
     });
-    const prices = new PricingClient({ baseUrl: counting });
-    const handler = new CommandHandler({
-      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
-      prices,
-      logger,
-      now,
-      dryRun: new BarDryRun({ bars: prices, budgetMs: 60_000, now: () => NOW }),
-    });
+    const handler = handlerOn(new PricingClient({ baseUrl: counting }), 60_000);
     const reply = await handler.handleText(chat("dry-levels"), "/alert AAPL above 195 196 199");
     // A day's bars and 30 days of minutes in week-long requests: six for the three levels together.
     expect(barRequests).toHaveLength(6);
@@ -242,13 +237,7 @@ describe("the dry run under a new alert", () => {
     });
     // The client's own timeout is far beyond the test's: only the dry run's abandoning closes the requests.
     const prices = new PricingClient({ baseUrl: slowBars, timeoutMs: 600_000 });
-    const handler = new CommandHandler({
-      alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
-      prices,
-      logger,
-      now,
-      dryRun: new BarDryRun({ bars: prices, budgetMs: 200, now: () => NOW }),
-    });
+    const handler = handlerOn(prices, 200);
     const reply = await set(handler, "dry-h", "/alert AAPL above 199");
     expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
     // The daily bars and the oldest week of minutes, asked first: both closed by the asker.
