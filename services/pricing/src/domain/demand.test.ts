@@ -138,6 +138,25 @@ describe("DemandTracker", () => {
     tracker.stop();
   });
 
+  it("asks about a stopped alert's symbol again when the alert service did not answer", async () => {
+    const snapshot = new ScriptedSnapshot();
+    snapshot.symbols = ["AAPL", "NVDA"];
+    const tracker = new DemandTracker(snapshot, silent, { recheckDelayMs: 1 });
+    await tracker.refresh();
+    snapshot.symbols = ["NVDA"];
+    const answer = snapshot.fetchDemand.bind(snapshot);
+    let failures = 2;
+    snapshot.fetchDemand = async (symbols) => {
+      if (failures-- > 0) throw new Error("connection refused");
+      return answer(symbols);
+    };
+    tracker.apply(change("f1", "AAPL", "cancelled"));
+    await until(() => !tracker.symbols().includes("AAPL"));
+    expect(snapshot.asked).toEqual([["AAPL"]]);
+    expect(tracker.symbols()).toEqual(["NVDA"]);
+    tracker.stop();
+  });
+
   it("rechecks the symbols of a burst of stopped alerts in one question per 200 symbols", async () => {
     const snapshot = new ScriptedSnapshot();
     snapshot.symbols = Array.from({ length: 450 }, (_, i) => `S${i}`);
