@@ -42,7 +42,7 @@ import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
 import { chatFailure, databaseFailure, finnhubKeyCheck, listenFailure } from "./start-failure.ts";
 
 /** The steps of a start, as the progress lines name them. */
-export type StartStep = "database" | "migrations" | "bus" | "price feed" | "chat";
+export type StartStep = "database" | "migrations" | "bus" | "price feed" | "chat" | "history";
 
 export interface StandaloneIo {
   input: NodeJS.ReadableStream;
@@ -429,6 +429,10 @@ export async function startStandalone(
       chats.push("console chat");
     }
 
+    // Creating the embedded price history database is CPU work on this thread: a command typed while it runs
+    // would wait for it (3 s for the first reply of a first start), so the chat opens once it is done.
+    await barStore.opened();
+    progress("history", "price history open");
     return {
       summary: {
         database: env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${env.DATA_DIR}`,

@@ -160,6 +160,8 @@ describe("npm start", () => {
         /bus +in-memory/,
         /price feed +starting the simulated feed/,
         /chat +opening the console chat/,
+        // The chat reads its first line only once the price history database is open.
+        /history +price history open/,
       ];
       let at = 0;
       for (const step of steps) {

@@ -16,6 +16,11 @@ export class DeferredBarStore implements BarStore {
     opening.catch(() => {});
   }
 
+  /** Resolves once the store has opened, or failed to (each call then reports the failure). */
+  async opened(): Promise<void> {
+    await this.#opening.catch(() => {});
+  }
+
   async write(parts: readonly BarPart[]): Promise<void> {
     return (await this.#opening).write(parts);
   }
