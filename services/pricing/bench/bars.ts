@@ -34,7 +34,7 @@ const timedStore: BarStore = {
   writeHistory: (bars) => store.writeHistory(bars),
   read: (symbol, resolution, from, to) => store.read(symbol, resolution, from, to),
   previousClose: (symbol, at) => store.previousClose(symbol, at),
-  storedSpan: (symbol, resolution) => store.storedSpan(symbol, resolution),
+  storedSpan: (symbol, resolution, before) => store.storedSpan(symbol, resolution, before),
   sweep: (cutoffs) => store.sweep(cutoffs),
   close: () => store.close(),
 };

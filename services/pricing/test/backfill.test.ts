@@ -138,12 +138,33 @@ describe("back-fill from Finnhub candles", () => {
       { t: sec(later - 2 * 3_600_000), o: 21, h: 22, l: 21, c: 22, v: 3 },
     ]);
     const afterHours = await start(onFake(fake), { now: () => later });
+    // The stream recorded the current minute before the back-fill's turn: the gap before it is filled all the same.
+    const streamed = later - (later % MINUTE_MS);
+    await store.write([
+      {
+        symbol: "HISTR",
+        resolution: "1m",
+        t: streamed,
+        o: 23,
+        h: 23,
+        l: 23,
+        c: 23,
+        v: 1,
+        n: 1,
+        openTs: later,
+        closeTs: later,
+      },
+    ]);
     await afterHours.pricing.backfiller?.request("HISTR");
     expect(candleCalls()).toBe(3);
-    const minutes = await bars(afterHours.pricing, `/v1/bars/HISTR?from=${lastMinute}&to=${later}`);
+    const minutes = await bars(
+      afterHours.pricing,
+      `/v1/bars/HISTR?from=${lastMinute}&to=${later + MINUTE_MS}`,
+    );
     expect(minutes.bars.map((b) => [b.t, b.c])).toEqual([
       [lastMinute, 20],
       [later - 2 * 3_600_000, 22],
+      [streamed, 23],
     ]);
   });
 

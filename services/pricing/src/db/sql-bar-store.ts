@@ -105,12 +105,13 @@ export class SqlBarStore implements BarStore {
   async storedSpan(
     symbol: string,
     resolution: BarResolution,
+    before = Number.MAX_SAFE_INTEGER,
   ): Promise<{ first: number; last: number } | null> {
     const rows = await this.#em
       .fork()
       .execute<{ first: string | number | null; last: string | number | null }[]>(
-        `select min(t) as "first", max(t) as "last" from price_bars where symbol = ? and resolution = ?`,
-        [symbol, resolution],
+        `select min(t) as "first", max(t) as "last" from price_bars where symbol = ? and resolution = ? and t < ?`,
+        [symbol, resolution, Math.min(before, Number.MAX_SAFE_INTEGER)],
       );
     const row = rows[0];
     return row?.first == null || row.last == null

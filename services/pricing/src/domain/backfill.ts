@@ -50,11 +50,17 @@ export class Backfiller {
   readonly #fetched = new Map<string, Promise<void>>();
   /** Per symbol: what the store already holds, read as the back-fill is asked for (a local read). */
   readonly #stored = new Map<string, Promise<StoredSpans>>();
+  /**
+   * The minute this process began: minutes stored from it on are the stream's own, recorded since; the gap to
+   * fill runs from the last minute stored before it.
+   */
+  readonly #startMinute: number;
   #queue: Promise<void> = Promise.resolve();
   #unavailable = false;
 
   constructor(options: BackfillerOptions) {
     this.#o = options;
+    this.#startMinute = minuteStart((options.now ?? Date.now)());
   }
 
   /** True once the provider said no: nothing more is asked. */
@@ -102,7 +108,7 @@ export class Backfiller {
     const { store } = this.#o;
     try {
       const [minutes, days] = await Promise.all([
-        store.storedSpan(symbol, "1m"),
+        store.storedSpan(symbol, "1m", this.#startMinute),
         store.storedSpan(symbol, "1d"),
       ]);
       return { minutes, days };
@@ -121,7 +127,7 @@ export class Backfiller {
     try {
       const dailyDays = this.#o.dailyDays ?? 400;
       const { minutes: storedMinutes, days: storedDays } = stored;
-      // Minutes stored inside the window: only those since the latest are missing.
+      // Minutes stored inside the window before this process: only those since the latest of them are missing.
       const gapFrom =
         storedMinutes !== null && storedMinutes.last >= minuteFrom
           ? storedMinutes.last + MINUTE_MS

@@ -36,8 +36,9 @@ export class DeferredBarStore implements BarStore {
   async storedSpan(
     symbol: string,
     resolution: BarResolution,
+    before?: number,
   ): Promise<{ first: number; last: number } | null> {
-    return (await this.#opening).storedSpan(symbol, resolution);
+    return (await this.#opening).storedSpan(symbol, resolution, before);
   }
   async sweep(cutoffs: {
     minuteBefore: number;

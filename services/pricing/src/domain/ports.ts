@@ -102,8 +102,15 @@ export interface BarStore {
   read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]>;
   /** The close of the symbol's last daily bar before the trading day `at` falls in, or null. */
   previousClose(symbol: string, at: number): Promise<number | null>;
-  /** The times (`t`) of the symbol's first and last stored bars of this resolution; null when it has none. */
-  storedSpan(symbol: string, resolution: BarResolution): Promise<{ first: number; last: number } | null>;
+  /**
+   * The times (`t`) of the symbol's first and last stored bars of this resolution with `t < before` (default: all);
+   * null when it has none.
+   */
+  storedSpan(
+    symbol: string,
+    resolution: BarResolution,
+    before?: number,
+  ): Promise<{ first: number; last: number } | null>;
   /** Deletes minute bars older than `minuteBefore` and daily bars older than `dailyBefore`; answers the counts. */
   sweep(cutoffs: { minuteBefore: number; dailyBefore: number }): Promise<{ minute: number; daily: number }>;
   close(): Promise<void>;
