@@ -321,7 +321,16 @@ interface SymbolEntry {
   expiry: IndexedMinHeap | null;
   /** The symbol's minute history, kept from its first alert on: window alerts read it. */
   windows: SymbolWindows;
+  /**
+   * The first of the lines of the shared study gates this symbol's study groups take, a block of STUDY_BLOCK
+   * lines side by side (both books', so a tick reads neighbouring lines); -1 before its first group.
+   */
+  studyBlock: number;
+  studyBlockUsed: number;
 }
+
+/** Study gate lines reserved per symbol at a time: volume, two averages and an RSI in each of its two books. */
+const STUDY_BLOCK = 8;
 
 /**
  * Armed window alerts of one window length in one book. `up` holds moves up keyed by percent (the smallest
@@ -583,6 +592,8 @@ export class AlertIndex {
   #studyGates = new Float64Array(GATE_STRIDE * 64);
   /** Each group's study key by id, beside the gates (a tick reads it to look its value up). */
   readonly #studyKeys: string[] = [];
+  /** Lines of the study gates handed out (in blocks per symbol: see SymbolEntry.studyBlock). */
+  #studyLines = 0;
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
@@ -1172,13 +1183,20 @@ export class AlertIndex {
   #studyGroup(book: Book, key: string): StudyGroup {
     let group = book.studies.get(key);
     if (!group) {
-      group = new StudyGroup(this.#studyGroups.length, key, this.#levelPositions, this.#cooldownPositions);
-      this.#studyGroups.push(group);
-      this.#studyKeys.push(group.key);
+      const entry = book.entry;
+      if (entry.studyBlock < 0 || entry.studyBlockUsed === STUDY_BLOCK) {
+        entry.studyBlock = this.#studyLines;
+        entry.studyBlockUsed = 0;
+        this.#studyLines += STUDY_BLOCK;
+      }
+      const id = entry.studyBlock + entry.studyBlockUsed++;
+      group = new StudyGroup(id, key, this.#levelPositions, this.#cooldownPositions);
+      this.#studyGroups[id] = group;
+      this.#studyKeys[id] = group.key;
       book.studies.set(key, group);
       book.studyIds.push(group.id);
-      if (this.#studyGates.length < this.#studyGroups.length * GATE_STRIDE) {
-        const gates = new Float64Array(this.#studyGates.length * 2);
+      if (this.#studyGates.length < this.#studyLines * GATE_STRIDE) {
+        const gates = new Float64Array(Math.max(this.#studyGates.length * 2, this.#studyLines * GATE_STRIDE));
         gates.set(this.#studyGates);
         this.#studyGates = gates;
       }
@@ -1565,7 +1583,15 @@ export class AlertIndex {
   #entryFor(symbol: string): SymbolEntry {
     let entry = this.#symbols.get(symbol);
     if (!entry) {
-      entry = { symbol, allHours: null, regularHours: null, expiry: null, windows: new SymbolWindows() };
+      entry = {
+        symbol,
+        allHours: null,
+        regularHours: null,
+        expiry: null,
+        windows: new SymbolWindows(),
+        studyBlock: -1,
+        studyBlockUsed: 0,
+      };
       this.#symbols.set(symbol, entry);
     }
     return entry;
