@@ -1,7 +1,7 @@
 // The chart's data, apart from pixels: which bars, which lines, which points, which axis labels. Pure, so what a
 // chart claims (the right symbol, the right window, the trigger where it happened) is tested on its own.
 import { type Bar, BarResolutionSchema, type BarsResponse, TimeZoneSchema } from "@tickerbell/contracts";
-import { priceNotation, tradingDayOf } from "@tickerbell/rules";
+import { assetClassOf, priceNotation, tradingDayIn } from "@tickerbell/rules";
 import { z } from "zod";
 import { dailyTicks, formatClock, intradayTicks, type TimeTick } from "./time-labels.ts";
 import { type ChartWindow, ChartWindowSchema, WINDOWS } from "./windows.ts";
@@ -304,7 +304,8 @@ function intradayWindow(
   triggerAt: number | undefined,
 ): { from: number; to: number; bars: Bar[] } {
   // The rule book's trading day: a stock's New York date, a crypto pair's UTC date, a forex pair's FX day.
-  const dayOf = (t: number) => tradingDayOf(symbol, t);
+  const assetClass = assetClassOf(symbol);
+  const dayOf = (t: number) => tradingDayIn(assetClass, t);
   const seen = new Set<number>(bars.map((bar) => dayOf(bar.t)));
   const kept = [...seen].sort((a, b) => a - b).slice(-days);
   const firstDay = kept[0];

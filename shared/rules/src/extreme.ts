@@ -1,7 +1,7 @@
 // New high / new low alerts: the running extreme a trade must go beyond, where it starts, and the trading day a
 // session extreme belongs to.
 import type { ExtremeCondition, MarketContext } from "@tickerbell/contracts";
-import { assetClassOf } from "./asset-class.ts";
+import { type AssetClass, assetClassOf } from "./asset-class.ts";
 import { newYorkOffsetMs } from "./market-hours.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -14,7 +14,12 @@ const FX_ROLL_SHIFT_MS = 7 * 3600 * 1000;
  * (from 17:00 New York). A session high or low starts again on the first trade of the next one.
  */
 export function tradingDayOf(symbol: string, utcMs: number): number {
-  switch (assetClassOf(symbol)) {
+  return tradingDayIn(assetClassOf(symbol), utcMs);
+}
+
+/** tradingDayOf for a symbol of `assetClass`: for a caller that asks per trade, the class looked up once. */
+export function tradingDayIn(assetClass: AssetClass, utcMs: number): number {
+  switch (assetClass) {
     case "crypto":
       return Math.floor(utcMs / DAY_MS);
     case "forex":

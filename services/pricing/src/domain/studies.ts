@@ -8,15 +8,17 @@ import {
   type TickStudies,
 } from "@tickerbell/contracts";
 import {
+  assetClassOf,
   closesNeeded,
   hasVolume,
   type Indicator,
   indicatorFor,
   indicatorShortfall,
   parseStudyKey,
+  tradingDayIn,
   VolumeProfile,
 } from "@tickerbell/rules";
-import { DAY_MS, tradingDay } from "./bars.ts";
+import { DAY_MS } from "./bars.ts";
 import type { BarStore } from "./ports.ts";
 
 const HOUR_MS = 3_600_000;
@@ -83,7 +85,9 @@ export class SymbolStudies {
   constructor(symbol: string, keys: readonly StudyKey[], history: StudyHistory) {
     this.symbol = symbol;
     this.keys = keys;
-    this.#daily = new CloseSeries((ts) => tradingDay(symbol, ts));
+    // Asked on every tick: the symbol's asset class is looked up once.
+    const assetClass = assetClassOf(symbol);
+    this.#daily = new CloseSeries((ts) => tradingDayIn(assetClass, ts) * DAY_MS);
     this.#wantsVolume = keys.includes("volume");
     this.#volume = this.#wantsVolume && hasVolume(symbol) ? new VolumeProfile(symbol) : undefined;
     for (const key of keys) {
