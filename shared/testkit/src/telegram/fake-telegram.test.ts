@@ -351,6 +351,18 @@ describe("FakeTelegram with the real telegraf client", () => {
     expect(fake.refusals().map((r) => r.reason)).toEqual(["injected", "injected", "storm"]);
   });
 
+  it("starts a storm armed with fromFirstCall at the next call, however late it comes", async () => {
+    const fake = await startFake();
+    fake.rateLimitStorm(200, { fromFirstCall: true });
+    // Longer than the storm: one started at once would be over.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const late = await rawCall(fake, "sendMessage", { chat_id: 1, text: "x" });
+    expect(late.status).toBe(429);
+    // getUpdates neither starts it nor meets it.
+    fake.rateLimitStorm(200, { fromFirstCall: true });
+    expect((await rawCall(fake, "getUpdates", { timeout: 0 })).status).toBe(200);
+  });
+
   it("keeps long polling alive through a 5xx on getUpdates when the failure targets it", async () => {
     const fake = await startFake();
     fake.failNext(1, 500, { methods: ["getUpdates"] });

@@ -327,6 +327,8 @@ export class FakeTelegram {
   #nextGroupNumber = 1;
   readonly #failures: InjectedFailure[] = [];
   #stormUntil = 0;
+  /** A storm armed to start at the next call (its length), or null. */
+  #stormArmedMs: number | null = null;
   #nextCallbackQueryId = 1;
   #nextFileId = 1;
   /** Files users sent or the bot uploaded, by file_id: what getFile and the file download serve. */
@@ -931,9 +933,14 @@ export class FakeTelegram {
     });
   }
 
-  /** For the next `durationMs`, every call but getUpdates is answered 429 with the remaining wait as retry_after. */
-  rateLimitStorm(durationMs: number): void {
-    this.#stormUntil = this.#now() + durationMs;
+  /**
+   * For the next `durationMs`, every call but getUpdates is answered 429 with the remaining wait as retry_after.
+   * `fromFirstCall`: the storm starts at the next such call instead of now, so however long a busy machine takes
+   * to send it, that call meets the storm.
+   */
+  rateLimitStorm(durationMs: number, options: { fromFirstCall?: boolean } = {}): void {
+    if (options.fromFirstCall === true) this.#stormArmedMs = durationMs;
+    else this.#stormUntil = this.#now() + durationMs;
   }
 
   // ---- HTTP ----
@@ -1001,6 +1008,10 @@ export class FakeTelegram {
       throw new InjectedFault(failure.status, failure.description, "injected");
     }
     const now = this.#now();
+    if (key !== "getupdates" && this.#stormArmedMs !== null) {
+      this.#stormUntil = now + this.#stormArmedMs;
+      this.#stormArmedMs = null;
+    }
     if (key !== "getupdates" && now < this.#stormUntil) {
       const seconds = Math.max(1, Math.ceil((this.#stormUntil - now) / 1000));
       throw new InjectedFault(429, `Too Many Requests: retry after ${seconds}`, "storm", seconds);
