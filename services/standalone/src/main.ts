@@ -1,4 +1,5 @@
 // `npm start`: all of Tickerbell in one process. See README.md "Run it".
+import "./dotenv.ts";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createLogger, loadEnvOrExit, logFatalErrors } from "@tickerbell/config";
