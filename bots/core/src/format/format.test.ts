@@ -67,6 +67,22 @@ describe("formatting", () => {
     expect(formatRelative("2026-11-24T12:01:00Z", now)).toBe("in 1 minute");
   });
 
+  it("rounds a relative time to its unit instead of cutting it down", () => {
+    const now = new Date("2026-11-24T12:00:00Z");
+    const from = (seconds: number) => formatRelative(new Date(now.getTime() + seconds * 1000), now);
+    // `expires 7d`, listed a minute after it was set: not "in 6 days".
+    expect(from(7 * 86400 - 60)).toBe("in 1 week");
+    expect(from(7 * 86400 - 3 * 3600)).toBe("in 1 week");
+    expect(from(6 * 86400 + 10 * 3600)).toBe("in 6 days");
+    expect(from(2 * 86400 + 13 * 3600)).toBe("in 3 days");
+    expect(from(59 * 60 + 30)).toBe("in 1 hour");
+    expect(from(50 * 60)).toBe("in 50 minutes");
+    expect(from(-(2 * 3600 + 40 * 60))).toBe("3 hours ago");
+    expect(from(27 * 86400)).toBe("in 4 weeks");
+    expect(from(29 * 86400)).toBe("in 1 month");
+    expect(from(40)).toBe("in 40 seconds");
+  });
+
   it("writes durations compactly", () => {
     expect([formatDuration(3600), formatDuration(1800), formatDuration(172800), formatDuration(90)]).toEqual([
       "1h",

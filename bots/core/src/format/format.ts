@@ -43,6 +43,9 @@ const UNITS: ReadonlyArray<[string, number]> = [
   ["second", 1],
 ];
 
+/** A time within 5% of a unit is said in that unit: 59 minutes 30 seconds is "in 1 hour". */
+const UNIT_TOLERANCE = 0.95;
+
 /** `in 3 days`, `2 hours ago`, `just now`. */
 export function formatRelative(when: Date | string, now: Date): string {
   const at = typeof when === "string" ? new Date(when) : when;
@@ -50,8 +53,9 @@ export function formatRelative(when: Date | string, now: Date): string {
   const abs = Math.abs(seconds);
   if (abs < 5) return "just now";
   for (const [unit, size] of UNITS) {
-    if (abs >= size) {
-      const n = Math.floor(abs / size);
+    // Rounded to the unit, not cut down: `expires 7d` listed a minute later is "in 1 week", not "in 6 days".
+    if (abs >= size * UNIT_TOLERANCE) {
+      const n = Math.max(1, Math.round(abs / size));
       const text = `${n} ${unit}${n === 1 ? "" : "s"}`;
       return seconds > 0 ? `in ${text}` : `${text} ago`;
     }
