@@ -23,6 +23,7 @@ import {
 } from "./consumer-spec.ts";
 import { PartitionDispatcher } from "./in-flight.ts";
 import { toRawMessage } from "./kafka-message.ts";
+import { quietKafkajsNegativeTimeouts } from "./kafkajs-warning.ts";
 import { BusMetrics } from "./metrics.ts";
 import { partitionForKey } from "./partitioner.ts";
 import type {
@@ -118,6 +119,7 @@ export class KafkaBus<C extends TopicCatalog> implements Bus<C> {
     this.#metrics = new BusMetrics(options.metrics);
     this.#logger = options.logger;
     const logger = options.logger;
+    quietKafkajsNegativeTimeouts();
     this.#kafka = new Kafka({
       clientId: options.clientId ?? "tickerbell",
       brokers: options.brokers,

@@ -1,5 +1,6 @@
 // `npm run dlq -- list|show|redrive TOPIC`: inspect and replay dead-lettered messages. See README.md "Dead letters".
 import { type DeadLetterEntry, DlqTool, DlqToolError } from "../dlq-tool.ts";
+import { quietKafkajsNegativeTimeouts } from "../kafkajs-warning.ts";
 
 const USAGE = `usage: npm run dlq -- list TOPIC [--json]
        npm run dlq -- show TOPIC [PARTITION:]OFFSET
@@ -128,13 +129,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 if (import.meta.main) {
-  // kafkajs sets a negative timeout once per process on Node 24 (shared/testkit/KAFKA.md); an operator's terminal
-  // gets what the tool says, not that.
-  const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (rest[0] === "TimeoutNegativeWarning") return;
-    (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
+  // An operator's terminal gets what the tool says, not kafkajs's negative timeout (see kafkajs-warning.ts).
+  quietKafkajsNegativeTimeouts();
   try {
     process.stdout.write(`${await main(process.argv.slice(2), process.env)}\n`);
   } catch (error) {
