@@ -1,6 +1,7 @@
 import {
   type Actor,
   type AlertsApi,
+  APOLOGY,
   type Button,
   type ChatContext,
   type Command,
@@ -184,7 +185,16 @@ export class DiscordBot {
       attachment === null
         ? await this.#options.handler.handle(chat, request.command)
         : await this.#options.handler.handleImport(chat, incomingFile(attachment));
-    await interaction.editReply(render(reply, chat.community));
+    try {
+      await interaction.editReply(render(reply, chat.community));
+    } catch (error) {
+      // Discord refused the answer (or it could not be built): the user is told, not left with "thinking…".
+      this.#options.logger.error(
+        { err: error, interactionId: interaction.id, command: request.command.name },
+        "could not send a command's reply; sent an apology instead",
+      );
+      await interaction.editReply({ content: APOLOGY, embeds: [], components: [], files: [] });
+    }
   }
 
   /** `/settings alert-role`: a server manager names the role whose members may set channel alerts. */
@@ -476,7 +486,6 @@ type GuildInteraction =
   | ButtonInteraction<"cached" | "raw">
   | AutocompleteInteraction<"cached" | "raw">;
 
-const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
 const NOT_IN_A_SERVER =
   "channel, mention and the alert role work in a server: run the command in one of its channels.";
 

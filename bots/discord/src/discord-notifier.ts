@@ -5,6 +5,7 @@ import {
   type ChartEdit,
   DeliveryError,
   type Digest,
+  fileNameOf,
   formatNotification,
   type NotificationBatch,
   type Notifier,
@@ -229,7 +230,7 @@ function withChart(
   chart: NonNullable<NotifyOptions["chart"]>,
 ): Array<{ attachment: Buffer; name: string }> {
   if (chart.png) {
-    const name = `${notification.symbol.replace(/[^A-Za-z0-9._-]/g, "_")}.png`;
+    const name = `${fileNameOf(notification.symbol)}.png`;
     embed.image = { url: `attachment://${name}` };
     return [{ attachment: chart.png, name }];
   }

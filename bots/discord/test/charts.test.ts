@@ -89,6 +89,21 @@ describe("/chart on Discord", () => {
     expect(embed.description).toMatch(/^\*\*AAPL\*\* · 1m · last \$[\d,]+\.\d\d$/);
   }, 180_000);
 
+  it("shows a crypto pair's chart as the embed's image: the file's name is one Discord keeps as it is", async () => {
+    const reply = await stack.fake
+      .slashCommand(newUser(), "chart", { ticker: "BINANCE:BTCUSDT", window: "5d" })
+      .reply(20_000)
+      .catch((e) => {
+        console.log("LOGS", JSON.stringify(stack.logs().slice(-8)));
+        throw e;
+      });
+    const [png] = reply.attachments;
+    expect(png?.filename).toBe("BINANCE_BTCUSDT-5d.png");
+    expect(png?.title).toBeUndefined();
+    const embed = reply.embeds[0] as { image?: { url?: string } };
+    expect(embed.image?.url).toBe(`attachment://${png?.filename}`);
+  }, 180_000);
+
   it("a day unless told; refuses an unknown ticker, and offers only the windows it draws", async () => {
     const day = await stack.fake.slashCommand(newUser(), "chart", { ticker: "MSFT" }).reply();
     expect(day.attachments[0]?.filename).toBe("MSFT-1d.png");

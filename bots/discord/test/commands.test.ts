@@ -61,6 +61,20 @@ describe("/help", () => {
   });
 });
 
+describe("a reply Discord refuses", () => {
+  it("is followed by an apology in its place: the user is never left with 'thinking…'", async () => {
+    // Discord answers the bot's answer with 400 once (as it does for a body it will not take).
+    stack.fake.failNext(1, 400, {
+      route: "PATCH /webhooks/:application_id/:token/messages/:message_id",
+      code: 50035,
+      message: "Invalid Form Body",
+    });
+    const reply = await stack.fake.slashCommand(newUser(), "price", { ticker: "AAPL" }).reply();
+    expect(reply.content).toBe("Sorry, something went wrong on our side. Please try again in a moment.");
+    expect(reply.flags & 64).toBe(64);
+  });
+});
+
 describe("/alert price", () => {
   it("creates the alert in the alert service and says so ephemerally", async () => {
     const user = newUser();

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import {
+  APOLOGY,
   type ChatContext,
   COMMAND_HELP,
   type CommandHandler,
@@ -296,7 +297,23 @@ export class TelegramBot {
       replied !== undefined && isImportCommand(text)
         ? await this.#options.handler.handleImport(chat, this.#incomingFile(replied))
         : await this.#options.handler.handleText(chat, text);
-    await this.#send(ctx, ctx.chat.id, reply);
+    await this.#answer(ctx, ctx.chat.id, reply);
+  }
+
+  /**
+   * A command's reply; should Telegram refuse it (or it could not be built), a plain apology in its place, so
+   * the user is never left unanswered. One the chat cannot take either (the bot blocked) is only logged.
+   */
+  async #answer(ctx: Context, chatId: number, reply: Reply): Promise<void> {
+    try {
+      await this.#send(ctx, chatId, reply);
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, updateId: ctx.update.update_id },
+        "could not send a command's reply; sending an apology instead",
+      );
+      await this.#send(ctx, chatId, { text: APOLOGY });
+    }
   }
 
   /** A file with the caption `/import` is imported; in a private chat, any other file gets told how. */
@@ -307,7 +324,7 @@ export class TelegramBot {
     if (caption !== undefined && isImportCommand(caption) && isGroupChat(ctx.chat)) {
       await this.#send(ctx, ctx.chat.id, { text: `/import is about your own account: ${this.#privately()}` });
     } else if (caption !== undefined && isImportCommand(caption)) {
-      await this.#send(
+      await this.#answer(
         ctx,
         ctx.chat.id,
         await this.#options.handler.handleImport(chat, this.#incomingFile(document)),

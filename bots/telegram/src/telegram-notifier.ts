@@ -3,6 +3,7 @@ import {
   DeliveryError,
   type DestinationLostCode,
   type Digest,
+  fileNameOf,
   formatNotification,
   type NotificationBatch,
   type Notifier,
@@ -105,7 +106,7 @@ export class TelegramNotifier implements Notifier {
     // The chart is the message's photo and the text its caption, when the text fits in one; a longer text
     // (a long note) goes as a message without the chart rather than cut.
     if (chart?.png && html.length <= MAX_CAPTION_LENGTH) {
-      const png = { source: chart.png, filename: `${batch[0].symbol}.png` };
+      const png = { source: chart.png, filename: `${fileNameOf(batch[0].symbol)}.png` };
       try {
         const message = await this.#telegram.sendPhoto(chatId, png, { ...extra, caption: html });
         return { chatId, messageId: String(message.message_id) };

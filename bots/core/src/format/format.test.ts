@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   describeAlert,
   describeCondition,
+  fileNameOf,
   formatChange,
   formatDuration,
   formatPercent,
@@ -81,6 +82,12 @@ describe("formatting", () => {
     expect(from(27 * 86400)).toBe("in 4 weeks");
     expect(from(29 * 86400)).toBe("in 1 month");
     expect(from(40)).toBe("in 40 seconds");
+  });
+
+  it("names files after a symbol with what every platform and file system keeps", () => {
+    expect(["AAPL", "BRK.B", "BINANCE:BTCUSDT", "COINBASE:BTC-USD", "OANDA:EUR_USD"].map(fileNameOf)).toEqual(
+      ["AAPL", "BRK.B", "BINANCE_BTCUSDT", "COINBASE_BTC-USD", "OANDA_EUR_USD"],
+    );
   });
 
   it("writes durations compactly", () => {

@@ -63,6 +63,15 @@ export function formatRelative(when: Date | string, now: Date): string {
   return "just now";
 }
 
+/**
+ * A symbol as part of a file name: `BINANCE_BTCUSDT`. Discord keeps only letters, digits, dots, dashes and
+ * underscores of an attachment's name (an embed's `attachment://` must name it so, and discord.js refuses any other
+ * as an image URL), and `:` is no file name on Windows.
+ */
+export function fileNameOf(symbol: string): string {
+  return symbol.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
 /** `1h`, `30m`, `2d`: compact durations for cooldowns. */
 export function formatDuration(seconds: number): string {
   if (seconds % 86400 === 0) return `${seconds / 86400}d`;

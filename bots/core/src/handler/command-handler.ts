@@ -18,6 +18,7 @@ import { alertFeedNote, listFeedNotes, priceFeedNote } from "../format/feed.ts";
 import {
   describeAlert,
   describeCondition,
+  fileNameOf,
   formatChange,
   formatDuration,
   formatPercent,
@@ -74,7 +75,11 @@ export function actionOf(verb: ActionVerb, alertId: string): string {
  * Turns chat messages and button presses into alert-service calls and replies. Platform-neutral: the
  * Telegram, Discord and console adapters only translate to and from their transport.
  */
-const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
+/**
+ * What a user is told when their command failed in a way nobody foresaw; the chat adapters send it too when the
+ * platform refused the reply itself, so no command goes unanswered.
+ */
+export const APOLOGY = "Sorry, something went wrong on our side. Please try again in a moment.";
 
 /** Users whose last listed numbering is remembered (least recently listed forgotten first). */
 const LISTS_REMEMBERED = 10_000;
@@ -879,7 +884,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
         return {
           text: `*${symbol}* · ${window} · last ${formatPrice(answer.lastPrice, symbol)}`,
           image: {
-            name: `${symbol}-${window}.png`,
+            name: `${fileNameOf(symbol)}-${window}.png`,
             contentType: "image/png",
             data: answer.png,
             sparkline: answer.sparkline,

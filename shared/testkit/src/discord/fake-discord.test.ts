@@ -315,6 +315,17 @@ describe("FakeDiscord with the real discord.js client", () => {
     expect(sent?.attachments.map((a) => [a.filename, a.data])).toEqual([["AAPL.png", png]]);
   });
 
+  it("stores a file name with other characters than letters, digits, dots, dashes and underscores sanitized, as Discord does", async () => {
+    const user = { id: "100000000000000778", username: "pairs" };
+    const dm = await client.users.createDM(user.id);
+    await dm.send({ files: [{ attachment: Buffer.from("x"), name: "BINANCE:BTCUSDT 1d.png" }] });
+    const [sent] = fake.dmsTo(user);
+    // The original name survives as the title; an embed's attachment:// must name the sanitized one.
+    expect(sent?.attachments.map((a) => [a.filename, a.title])).toEqual([
+      ["BINANCEBTCUSDT1d.png", "BINANCE:BTCUSDT 1d.png"],
+    ]);
+  });
+
   it("answers 403 / 50007 for a user whose DMs are closed", async () => {
     fake.closeDms(BOB);
     const dm = await client.users.createDM(BOB.id);

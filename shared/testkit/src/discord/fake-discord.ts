@@ -128,7 +128,10 @@ export interface ChannelSpec {
 /** An attachment: what Discord's API shows of it, and its bytes (served at `url`, as the CDN serves them). */
 export interface DiscordAttachmentRecord {
   id: string;
+  /** As uploaded, less any character but letters, digits, dots, dashes and underscores (as Discord stores it). */
   filename: string;
+  /** The name as uploaded, when sanitizing changed it. */
+  title?: string;
   size: number;
   url: string;
   contentType: string | undefined;
@@ -1356,11 +1359,14 @@ export class FakeDiscord {
     );
   }
 
-  #storeAttachment(filename: string, data: Buffer, contentType: string | undefined): DiscordAttachmentRecord {
+  #storeAttachment(uploaded: string, data: Buffer, contentType: string | undefined): DiscordAttachmentRecord {
     const id = nextSnowflake(Date.now());
+    // Discord keeps a sanitized file name (what an embed's attachment:// must name) and the original as the title.
+    const filename = uploaded.replace(/[^A-Za-z0-9._-]/g, "");
     const record: DiscordAttachmentRecord = {
       id,
       filename,
+      ...(filename === uploaded ? {} : { title: uploaded }),
       size: data.length,
       url: `${this.apiBase.replace(/\/api$/, "")}/attachments/${id}/${encodeURIComponent(filename)}`,
       contentType,
@@ -2065,6 +2071,7 @@ function attachmentJson(file: DiscordAttachmentRecord): Json {
   return {
     id: file.id,
     filename: file.filename,
+    ...(file.title === undefined ? {} : { title: file.title }),
     size: file.size,
     url: file.url,
     proxy_url: file.url,
