@@ -14,7 +14,7 @@ import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
 import type { BarPart } from "@tickerbell/pricing";
-import { tradingDayOf } from "@tickerbell/rules";
+import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
 import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier } from "../src/discord-notifier.ts";
@@ -280,11 +280,12 @@ describe("slash command → matcher → DM", () => {
 
   it("volume, moving-average and RSI alerts set with /alert volume|average|rsi fire once each, naming the value", async () => {
     // JNJ's recorded history: 60 daily closes at 90% of today's simulated price (the 50-day SMA below the price,
-    // so the cross waits for a fall; RSI 100 at a price above flat closes), and 1,000 shares at noon New York of
-    // each of the 6 trading days before today (the usual volume by any time of day after it: 1,000).
+    // so the cross waits for a fall; RSI 100 at a price above flat closes), and 1,000 shares in the first minute
+    // of each of the 6 trading days before today (the usual volume by any time of day, even just after midnight).
     const price = (await stack.prices.quote("JNJ"))!.price;
     const cents = (n: number) => Math.round(n * 100) / 100;
-    const day = tradingDayOf("JNJ", Date.now()) * 86_400_000;
+    const today = tradingDayOf("JNJ", Date.now());
+    const day = today * 86_400_000;
     const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
       symbol: "JNJ",
       resolution,
@@ -300,9 +301,7 @@ describe("slash command → matcher → DM", () => {
     });
     await stack.barStore!.writeHistory([
       ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
-      ...Array.from({ length: 6 }, (_, i) =>
-        bar("1m", day - (i + 1) * 86_400_000 + 17 * 3_600_000, price, 1000),
-      ),
+      ...Array.from({ length: 6 }, (_, i) => bar("1m", tradingDayStart("JNJ", today - (i + 1)), price, 1000)),
     ]);
     const set = async (name: string, command: string, options: Record<string, string>) => {
       const user = newUser(name);

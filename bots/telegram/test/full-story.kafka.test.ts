@@ -11,7 +11,7 @@ import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { type Alert, type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
 import type { BarPart } from "@tickerbell/pricing";
-import { tradingDayOf } from "@tickerbell/rules";
+import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
 import { type FakeUserInput, kafkaBrokersFromEnv, type RecordedMessage } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, startWorld, TOKENS, type World } from "./harness.ts";
@@ -321,7 +321,8 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     // 1,000 shares at the start of each of the 6 trading days before today (the usual volume by any time: 1,000).
     const price = (await world.prices.quote("JNJ"))!.price;
     const cents = (n: number) => Math.round(n * 100) / 100;
-    const day = tradingDayOf("JNJ", Date.now()) * 86_400_000;
+    const today = tradingDayOf("JNJ", Date.now());
+    const day = today * 86_400_000;
     const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
       symbol: "JNJ",
       resolution,
@@ -337,10 +338,8 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     });
     await world.barStore!.writeHistory([
       ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
-      // 12:00 New York of each day is after its midnight whatever the season: within that trading day.
-      ...Array.from({ length: 6 }, (_, i) =>
-        bar("1m", day - (i + 1) * 86_400_000 + 17 * 3_600_000, price, 1000),
-      ),
+      // In the first minute of each day: the usual volume by any time of day today, even just after midnight.
+      ...Array.from({ length: 6 }, (_, i) => bar("1m", tradingDayStart("JNJ", today - (i + 1)), price, 1000)),
     ]);
     const frank = { id: 5031, first_name: "Frank" };
     const gina = { id: 5032, first_name: "Gina" };
