@@ -40,18 +40,6 @@ describe("the Telegram bot, driven through real chat updates", () => {
     expect(await world.alerts.listAlerts("1099").catch(() => [])).toHaveLength(0);
   });
 
-  it("answers with an apology when Telegram refuses the reply itself, instead of leaving the user unanswered", async () => {
-    const rex = { id: 1098, first_name: "Rex" };
-    // Telegram refuses the bot's answer once (as it does a message it cannot parse).
-    world.telegram.failNext(1, 400, {
-      methods: ["sendMessage"],
-      description: "Bad Request: can't parse entities",
-    });
-    const reply = await world.say(rex, "/price AAPL");
-    expect(reply.text).toBe("Sorry, something went wrong on our side. Please try again in a moment.");
-    expect(world.telegram.messagesTo(rex.id)).toHaveLength(1);
-  });
-
   it("/start registers the user and gives the short tour", async () => {
     const ada = { id: 1001, first_name: "Ada", last_name: "Lovelace" };
     const reply = await world.say(ada, "/start");
