@@ -43,19 +43,30 @@ export interface DeadLetterEntry {
   failedAt: string;
   /** Below the redrive group's position: already republished. */
   redriven: boolean;
+  /**
+   * `partition:offset` of an earlier dead letter of the same original message (same topic, partition and
+   * offset): the bus delivers at least once, so a rebalance or a retried send can dead-letter a message twice.
+   * A redrive republishes each original once and passes its repeats over. Null for the first (or only) one.
+   */
+  repeatOf: string | null;
 }
 
 export interface DeadLetterListing {
   topic: string;
   deadLetterTopic: string;
   messages: DeadLetterEntry[];
+  /** Messages a redrive would republish: neither redriven nor a repeat. */
   pending: number;
+  /** Dead letters that repeat an earlier one's original message. */
+  repeats: number;
 }
 
 export interface RedriveReport {
   deadLetterTopic: string;
   topic: string;
   redriven: DeadLetterEntry[];
+  /** Repeats of a message republished before (in this redrive or an earlier one): passed over, not sent again. */
+  skippedRepeats: DeadLetterEntry[];
 }
 
 export interface DlqToolOptions {
@@ -95,8 +106,13 @@ export class DlqTool {
     const names = dlqTopicNames(topic);
     const ranges = await this.#ranges(names.deadLetterTopic, "earliest");
     const redrivenUpTo = await this.#redrivePositions(names.deadLetterTopic);
-    const messages = await this.#read(names.deadLetterTopic, ranges, redrivenUpTo);
-    return { ...names, messages, pending: messages.filter((m) => !m.redriven).length };
+    const messages = markRepeats(await this.#read(names.deadLetterTopic, ranges, redrivenUpTo));
+    return {
+      ...names,
+      messages,
+      pending: messages.filter((m) => !m.redriven && m.repeatOf === null).length,
+      repeats: messages.filter((m) => m.repeatOf !== null).length,
+    };
   }
 
   async show(topic: string, at: { partition: number; offset: bigint }): Promise<DeadLetterEntry> {
@@ -114,10 +130,10 @@ export class DlqTool {
       );
     }
     const redrivenUpTo = await this.#redrivePositions(deadLetterTopic);
-    const [entry] = await this.#read(
-      deadLetterTopic,
-      [{ partition: at.partition, from: at.offset, end: at.offset + 1n }],
-      redrivenUpTo,
+    // Everything kept before it too, to tell whether it repeats an earlier dead letter.
+    const before = ranges.map((r) => (r.partition === at.partition ? { ...r, end: at.offset + 1n } : r));
+    const entry = markRepeats(await this.#read(deadLetterTopic, before, redrivenUpTo)).find(
+      (m) => m.partition === at.partition && m.offset === at.offset.toString(),
     );
     if (!entry) throw new DlqToolError(`offset ${at.offset} of ${deadLetterTopic} could not be read`);
     return entry;
@@ -126,7 +142,8 @@ export class DlqTool {
   /**
    * Republishes every dead letter past the redrive group's position to the original topic (same key, payload
    * and headers, plus {@link REDRIVEN_FROM_HEADER}), in order, committing the position after each batch is
-   * acknowledged. Messages dead-lettered while it runs wait for the next redrive.
+   * acknowledged. Messages dead-lettered while it runs wait for the next redrive. Each original message is
+   * republished once: a repeat of one republished before (see {@link DeadLetterEntry.repeatOf}) is passed over.
    */
   async redrive(topic: string): Promise<RedriveReport> {
     const names = dlqTopicNames(topic);
@@ -134,15 +151,33 @@ export class DlqTool {
     if (!(await (await this.#connectAdmin()).listTopics()).includes(names.topic))
       throw new DlqToolError(`the original topic ${names.topic} does not exist on the broker`);
     const redriven: DeadLetterEntry[] = [];
-    if (ranges.every((r) => r.from >= r.end)) return { ...names, redriven };
+    const skippedRepeats: DeadLetterEntry[] = [];
+    if (ranges.every((r) => r.from >= r.end)) return { ...names, redriven, skippedRepeats };
+    // The originals an earlier redrive republished (the dead letters kept below the group's position).
+    const sent = new Map<string, string>();
+    const earlier = (await this.#ranges(names.deadLetterTopic, "earliest")).map((r) => ({
+      ...r,
+      end: ranges.find((p) => p.partition === r.partition)?.from ?? r.end,
+    }));
+    for (const m of await this.#read(names.deadLetterTopic, earlier, new Map())) {
+      const original = originalOf(m);
+      if (original !== null && !sent.has(original)) sent.set(original, `${m.partition}:${m.offset}`);
+    }
     const producer = this.#kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
-      await this.#consume(
-        REDRIVE_GROUP,
-        names.deadLetterTopic,
-        ranges,
-        async (partition, messages, commit) => {
+      await this.#consume(REDRIVE_GROUP, names.deadLetterTopic, ranges, async (partition, batch, commit) => {
+        const messages: KafkaMessage[] = [];
+        for (const m of batch) {
+          const entry = toEntry(partition, m, true);
+          const original = originalOf(entry);
+          const republished = original === null ? undefined : sent.get(original);
+          if (republished === undefined) {
+            if (original !== null) sent.set(original, `${partition}:${m.offset}`);
+            messages.push(m);
+          } else skippedRepeats.push({ ...entry, repeatOf: republished });
+        }
+        if (messages.length > 0)
           await producer.send({
             topic: names.topic,
             acks: -1,
@@ -155,15 +190,14 @@ export class DlqTool {
               },
             })),
           });
-          // Only once the republish is acknowledged: a crash before this sends the batch again, never loses it.
-          await commit();
-          for (const m of messages) redriven.push(toEntry(partition, m, true));
-        },
-      );
+        // Only once the republish is acknowledged: a crash before this sends the batch again, never loses it.
+        await commit();
+        for (const m of messages) redriven.push(toEntry(partition, m, true));
+      });
     } finally {
       await producer.disconnect();
     }
-    return { ...names, redriven };
+    return { ...names, redriven, skippedRepeats };
   }
 
   async close(): Promise<void> {
@@ -328,7 +362,29 @@ function toEntry(partition: number, m: KafkaMessage, redriven: boolean): DeadLet
     group: headers[DLQ_HEADERS.group] ?? "",
     failedAt: headers[DLQ_HEADERS.failedAt] ?? new Date(Number(m.timestamp)).toISOString(),
     redriven,
+    repeatOf: null,
   };
+}
+
+/** The original message a dead letter holds (`topic/partition/offset`); null when its headers do not say. */
+function originalOf(entry: DeadLetterEntry): string | null {
+  const { originalTopic, originalPartition, originalOffset } = entry;
+  return originalTopic && originalPartition && originalOffset
+    ? `${originalTopic}/${originalPartition}/${originalOffset}`
+    : null;
+}
+
+/** Marks each dead letter (in DLQ order) that repeats an earlier one's original message. */
+function markRepeats(entries: DeadLetterEntry[]): DeadLetterEntry[] {
+  const first = new Map<string, string>();
+  for (const entry of entries) {
+    const original = originalOf(entry);
+    if (original === null) continue;
+    const earlier = first.get(original);
+    if (earlier === undefined) first.set(original, `${entry.partition}:${entry.offset}`);
+    else entry.repeatOf = earlier;
+  }
+  return entries;
 }
 
 /** The headers the message had before it was dead-lettered. */

@@ -17,9 +17,12 @@ const brokers = kafkaBrokersFromEnv();
 const run = randomBytes(3).toString("hex");
 const TICKS = `dlqtool-${run}.prices.ticks`;
 const CHANGES = `dlqtool-${run}.alerts.changes`;
+/** A topic whose dead letters are written by hand, one of them twice, as at-least-once delivery can. */
+const REPEATS = `dlqtool-${run}.prices.repeats`;
 const CATALOG = {
   [TICKS]: { ...TOPIC_CATALOG["prices.ticks"], name: TICKS },
   [CHANGES]: { ...TOPIC_CATALOG["alerts.changes"], name: CHANGES },
+  [REPEATS]: { ...TOPIC_CATALOG["prices.ticks"], name: REPEATS },
 } as Record<string, TopicSpec>;
 
 const CLI = fileURLToPath(new URL("../src/cli/dlq.ts", import.meta.url));
@@ -121,18 +124,23 @@ describe("npm run dlq against a real broker", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     const lines = stdout.trim().split("\n");
-    expect(lines[0]).toBe(`${TICKS}.dlq: 3 dead letters, 3 not redriven yet`);
+    // Delivery is at least once: under load a rebalance can dead-letter a message twice, listed as a repeat.
+    const repeats = lines.slice(1).filter((row) => /\srepeat of 0:\d+\s/.test(row)).length;
+    expect(lines[0]).toBe(
+      `${TICKS}.dlq: ${3 + repeats} dead letters${repeats > 0 ? ` (${repeats} repeat${repeats > 1 ? "s" : ""} of an earlier one)` : ""}, 3 not redriven yet`,
+    );
     const rows = lines.slice(1);
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(3 + repeats);
     // In DLQ order (the original partitions interleave), one line each: partition:offset, key, reason, time.
     for (const [i, row] of rows.entries()) {
       expect(row).toMatch(
         new RegExp(
-          `^0:${i}\\s+(AAPL|MSFT)\\s+failed\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+pending\\s+matcher state store unavailable for \\1$`,
+          `^0:${i}\\s+(AAPL|MSFT)\\s+failed\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\s+(pending|repeat of 0:\\d+)\\s+matcher state store unavailable for \\1$`,
         ),
       );
     }
-    expect(rows.map((r) => r.split(/\s+/)[1]).sort()).toEqual(["AAPL", "AAPL", "MSFT"]);
+    const firsts = rows.filter((row) => !/\srepeat of /.test(row));
+    expect(firsts.map((r) => r.split(/\s+/)[1]).sort()).toEqual(["AAPL", "AAPL", "MSFT"]);
 
     // The DLQ's own name works as well, and so does a topic with an invalid payload.
     const invalid = await dlq(["list", `${CHANGES}.dlq`]);
@@ -188,11 +196,92 @@ describe("npm run dlq against a real broker", () => {
     expect(handled.filter((h) => h !== "AAPL@999").sort()).toEqual(["AAPL@201", "AAPL@203", "MSFT@402"]);
 
     const listing = await dlq(["list", TICKS]);
-    expect(listing.stdout).toContain(`${TICKS}.dlq: 3 dead letters, 0 not redriven yet`);
+    expect(listing.stdout).toMatch(
+      new RegExp(
+        `${TICKS.replace(/\./g, "\\.")}\\.dlq: \\d dead letters( \\(\\d repeats? of an earlier one\\))?, 0 not redriven yet`,
+      ),
+    );
     expect(listing.stdout).toMatch(/0:\d\s+MSFT\s+failed\s+\S+\s+redriven\s/);
     expect(listing.stdout).not.toContain("pending");
     const shown = await dlq(["show", TICKS, "0"]);
     expect(shown.stdout).toMatch(/redriven:\s+yes/);
+  });
+
+  it("republishes each original message once, however often it was dead-lettered", async () => {
+    const deadLetter = (price: number, originalOffset: string, group: string) => ({
+      key: "AAPL",
+      value: JSON.stringify(tick("AAPL", price)),
+      headers: {
+        "x-dlq-original-topic": REPEATS,
+        "x-dlq-original-partition": "0",
+        "x-dlq-original-offset": originalOffset,
+        "x-dlq-reason": "failed",
+        "x-dlq-error": "matcher state store unavailable for AAPL",
+        "x-dlq-attempts": "2",
+        "x-dlq-group": group,
+        "x-dlq-failed-at": "2026-12-03T15:00:02.000Z",
+      },
+    });
+    // AAPL@301 dead-lettered twice (a rebalance between the dead-letter append and the commit), AAPL@302 once.
+    await bus.publishUnvalidated(`${REPEATS}.dlq`, [
+      deadLetter(301, "5", "matcher"),
+      deadLetter(301, "5", "matcher"),
+      deadLetter(302, "6", "matcher"),
+    ]);
+    const seen: string[] = [];
+    const reader = await bus.subscribe({
+      groupId: `dlqtool-${run}-repeats`,
+      topics: [REPEATS],
+      handler: async (m) => {
+        const value = m.value as PriceTick;
+        seen.push(`${value.symbol}@${value.price}`);
+      },
+    });
+    try {
+      const listed = await until(async () => {
+        const result = await dlq(["list", REPEATS]);
+        return result.stdout.includes("3 dead letters") ? result : undefined;
+      }, "the hand-written dead letters listed");
+      const lines = listed.stdout.trim().split("\n");
+      expect(lines[0]).toBe(
+        `${REPEATS}.dlq: 3 dead letters (1 repeat of an earlier one), 2 not redriven yet`,
+      );
+      expect(lines[1]).toMatch(/^0:0\s+AAPL\s+failed\s+\S+\s+pending\s/);
+      expect(lines[2]).toMatch(/^0:1\s+AAPL\s+failed\s+\S+\s+repeat of 0:0\s/);
+      expect(lines[3]).toMatch(/^0:2\s+AAPL\s+failed\s+\S+\s+pending\s/);
+      const json = JSON.parse((await dlq(["list", REPEATS, "--json"])).stdout) as {
+        pending: number;
+        repeats: number;
+        messages: { repeatOf: string | null }[];
+      };
+      expect(json.pending).toBe(2);
+      expect(json.repeats).toBe(1);
+      expect(json.messages.map((m) => m.repeatOf)).toEqual([null, "0:0", null]);
+      const shown = await dlq(["show", REPEATS, "0:1"]);
+      expect(shown.stdout).toMatch(/redriven:\s+a repeat of 0:0 \(the same original message\)/);
+
+      const first = await dlq(["redrive", REPEATS]);
+      expect(first.stderr).toBe("");
+      expect(first.stdout).toContain(
+        `redrove 2 dead letters from ${REPEATS}.dlq to ${REPEATS}; 1 repeat of a message already republished passed over`,
+      );
+      // The same message dead-lettered once more after that redrive: the next one passes it over too.
+      await bus.publishUnvalidated(`${REPEATS}.dlq`, [deadLetter(301, "5", "notifier")]);
+      const second = await until(async () => {
+        const result = await dlq(["redrive", REPEATS]);
+        return result.stdout.includes("passed over") ? result : undefined;
+      }, "the late repeat seen by a redrive");
+      expect(second.stdout).toContain(
+        `nothing to redrive in ${REPEATS}.dlq (1 repeat of a message already republished passed over)`,
+      );
+
+      // A marker after both redrives: once it is handled, whatever they sent was handled before it.
+      await bus.publish(REPEATS, [{ value: tick("AAPL", 999) }]);
+      await until(async () => (seen.includes("AAPL@999") ? true : undefined), "the marker handled");
+      expect(seen).toEqual(["AAPL@301", "AAPL@302", "AAPL@999"]);
+    } finally {
+      await reader.stop();
+    }
   });
 
   it("says plainly what is wrong: unknown topic, unreachable broker, bad arguments", async () => {

@@ -64,7 +64,7 @@ function listLines(messages: DeadLetterEntry[]): string[] {
     m.key ?? "(no key)",
     m.reason,
     m.failedAt,
-    m.redriven ? "redriven" : "pending",
+    m.repeatOf !== null ? `repeat of ${m.repeatOf}` : m.redriven ? "redriven" : "pending",
     oneLine(m.error, 100),
   ]);
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -86,7 +86,7 @@ function showLines(topic: string, m: DeadLetterEntry): string[] {
     `original:   ${m.originalTopic || "?"} partition ${m.originalPartition || "?"} offset ${m.originalOffset || "?"}`,
     `reason:     ${m.reason}${attempts}${m.group ? ` (group ${m.group})` : ""}`,
     `failed at:  ${m.failedAt}`,
-    `redriven:   ${m.redriven ? "yes" : "no"}`,
+    `redriven:   ${m.repeatOf !== null ? `a repeat of ${m.repeatOf} (the same original message): a redrive passes it over` : m.redriven ? "yes" : "no"}`,
     `error:      ${m.error}`,
     ...(headers.length > 0 ? ["headers:", ...headers.map(([k, v]) => `  ${k}: ${v}`)] : []),
     "payload:",
@@ -109,7 +109,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       const listing = await tool.list(command.topic);
       if (command.json) return JSON.stringify(listing, null, 2);
       return [
-        `${listing.deadLetterTopic}: ${plural(listing.messages.length, "dead letter")}, ${listing.pending} not redriven yet`,
+        `${listing.deadLetterTopic}: ${plural(listing.messages.length, "dead letter")}${
+          listing.repeats > 0 ? ` (${plural(listing.repeats, "repeat")} of an earlier one)` : ""
+        }, ${listing.pending} not redriven yet`,
         ...listLines(listing.messages),
       ].join("\n");
     }
@@ -118,10 +120,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       return showLines(`${command.topic.replace(/\.dlq$/, "")}.dlq`, entry).join("\n");
     }
     const report = await tool.redrive(command.topic);
-    if (report.redriven.length === 0) return `nothing to redrive in ${report.deadLetterTopic}`;
+    const skipped = report.skippedRepeats.length;
+    const passedOver =
+      skipped > 0 ? `${plural(skipped, "repeat")} of a message already republished passed over` : "";
+    if (report.redriven.length === 0)
+      return `nothing to redrive in ${report.deadLetterTopic}${passedOver ? ` (${passedOver})` : ""}`;
     return [
-      `redrove ${plural(report.redriven.length, "dead letter")} from ${report.deadLetterTopic} to ${report.topic}`,
-      ...listLines(report.redriven),
+      `redrove ${plural(report.redriven.length, "dead letter")} from ${report.deadLetterTopic} to ${report.topic}${passedOver ? `; ${passedOver}` : ""}`,
+      ...listLines([...report.redriven, ...report.skippedRepeats]),
     ].join("\n");
   } finally {
     await tool.close();
