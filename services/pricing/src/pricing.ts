@@ -3,7 +3,7 @@ import type { Bus, Subscription } from "@tickerbell/bus";
 import { type BackoffPolicy, type Logger, type Registry, registerSecret } from "@tickerbell/config";
 import { type PriceTick, TOPIC_ALERT_CHANGES, type TOPIC_CATALOG } from "@tickerbell/contracts";
 import { BusTickPublisher } from "./adapters/bus-tick-publisher.ts";
-import { Backfiller, type HistorySource } from "./domain/backfill.ts";
+import { Backfiller, BackfillingBarStore, type HistorySource } from "./domain/backfill.ts";
 import { BarRecorder } from "./domain/bar-recorder.ts";
 import { CachedMarketData, type CacheTtls } from "./domain/cached-market-data.ts";
 import { DemandTracker } from "./domain/demand.ts";
@@ -191,14 +191,17 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       })
     : undefined;
 
-  const studies = deps.barStore
+  // Reads see a back-fill's history while it is being written (seconds on an embedded database).
+  const readableBars =
+    deps.barStore && backfiller ? new BackfillingBarStore(deps.barStore, backfiller) : deps.barStore;
+  const studies = readableBars
     ? new StudiesBook({
-        store: deps.barStore,
+        store: readableBars,
         log: log.child({ component: "studies" }),
         ...(tuning.now ? { now: tuning.now } : {}),
         // Its back-fill first (daily bars not recorded), and what the recorder holds (today's volume so far).
         beforeLoad: async (symbol) => {
-          await backfiller?.request(symbol);
+          await backfiller?.fetched(symbol);
           await bars?.flush();
         },
       })
@@ -269,7 +272,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     isReady: () => service.isReady(),
     feedOf: (symbol) => source.feedOf(symbol),
     ...(tuning.now ? { now: tuning.now } : {}),
-    ...(deps.barStore ? { bars: deps.barStore } : {}),
+    ...(readableBars ? { bars: readableBars } : {}),
     ...(studies ? { studies } : {}),
     ...(backfiller
       ? {

@@ -12,7 +12,8 @@ import { FakeFinnhub } from "@tickerbell/testkit";
 import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
 import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
-import { DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
+import { type BarPart, DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
+import type { BarStore } from "../src/domain/ports.ts";
 import { type PricingConfig, type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
 import { captureLog, postgresBarStore } from "./helpers.ts";
@@ -26,7 +27,7 @@ const cleanups = postgresBarStore("tb_pricing_backfill", (opened) => {
   store = opened;
 });
 
-async function start(config: Partial<PricingConfig>, tuning: PricingTuning = {}) {
+async function start(config: Partial<PricingConfig>, tuning: PricingTuning = {}, barStore: BarStore = store) {
   const bus = new InMemoryBus({ catalog: TOPIC_CATALOG });
   const logs = captureLog();
   const pricing = await startPricing({
@@ -35,7 +36,7 @@ async function start(config: Partial<PricingConfig>, tuning: PricingTuning = {})
     demandSource: new NoDemandSnapshot(),
     log: logs.log,
     metrics: createMetricsRegistry("pricing-backfill-test"),
-    barStore: store,
+    barStore,
     tuning: { groupId: "pricing-backfill-test", now: () => NOW, backfillWaitMs: 30_000, ...tuning },
   });
   cleanups.push(async () => {
@@ -236,6 +237,35 @@ describe("back-fill of the simulated feed", () => {
     expect(minutes.bars.length).toBeGreaterThan(390);
   });
 
+  it("answers from the history while it is being stored: the same bars before, during and after the write", async () => {
+    // The write held twice: before anything is stored, and after its first 3,000 bars; the answers at each point
+    // must be what the store gives once it holds everything (minutes, days rolled up from them, the close).
+    const held = new HeldHistoryStore(store, 3_000);
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" }, { backfillWaitMs: 30_000 }, held);
+    const paths = [
+      `/v1/bars/AMD?from=${NOW - 3 * DAY_MS}&to=${NOW}`,
+      `/v1/bars/AMD?from=${NOW - 7 * DAY_MS}&to=${NOW - 4 * DAY_MS}`,
+      `/v1/bars/AMD?resolution=1d&to=${NOW}`,
+    ];
+    const read = () => Promise.all(paths.map((path) => bars(pricing, path)));
+    const unwritten = await read();
+    expect(held.written).toBe(0);
+    held.release();
+    await held.paused;
+    expect(held.written).toBe(3_000);
+    const partlyWritten = await read();
+    held.release();
+    await pricing.backfiller?.request("AMD");
+    expect(held.written).toBeGreaterThan(3_000);
+    const stored = await read();
+    expect(stored[0]!.bars.length).toBeGreaterThan(390);
+    expect(stored[1]!.bars.length).toBeGreaterThan(390);
+    expect(stored[2]!.bars.length).toBeGreaterThan(240);
+    expect(stored[2]!.previousClose).not.toBeNull();
+    expect(unwritten).toEqual(stored);
+    expect(partlyWritten).toEqual(stored);
+  });
+
   it("holds enough of a past for volume, moving-average and RSI alerts on a simulated stock", async () => {
     const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });
     const res = await pricing.http.request("/v1/studies/MSFT?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");
@@ -278,3 +308,59 @@ describe("back-fill of the simulated feed", () => {
     expect(body.studies.volume).toEqual({ today: 0, typical: 910_000, sessions: 7 });
   });
 });
+
+/**
+ * The real store with a back-fill's write held: nothing is written until the first release, then the first
+ * `firstPart` bars (writeHistory's batches stand alone, so a part is what a write cut short leaves), then the
+ * rest at the second release.
+ */
+class HeldHistoryStore implements BarStore {
+  readonly #store: BarStore;
+  readonly #firstPart: number;
+  #gate = Promise.withResolvers<void>();
+  readonly #paused = Promise.withResolvers<void>();
+  written = 0;
+
+  constructor(store: BarStore, firstPart: number) {
+    this.#store = store;
+    this.#firstPart = firstPart;
+  }
+
+  /** Resolves once the first part is written and the rest held. */
+  get paused(): Promise<void> {
+    return this.#paused.promise;
+  }
+
+  release(): void {
+    const gate = this.#gate;
+    this.#gate = Promise.withResolvers<void>();
+    gate.resolve();
+  }
+
+  async writeHistory(bars: readonly BarPart[]): Promise<void> {
+    await this.#gate.promise;
+    await this.#store.writeHistory(bars.slice(0, this.#firstPart));
+    this.written = Math.min(bars.length, this.#firstPart);
+    this.#paused.resolve();
+    await this.#gate.promise;
+    await this.#store.writeHistory(bars.slice(this.#firstPart));
+    this.written = bars.length;
+  }
+
+  write(parts: readonly BarPart[]) {
+    return this.#store.write(parts);
+  }
+  read(...args: Parameters<BarStore["read"]>) {
+    return this.#store.read(...args);
+  }
+  previousClose(symbol: string, at: number) {
+    return this.#store.previousClose(symbol, at);
+  }
+  storedSpan(...args: Parameters<BarStore["storedSpan"]>) {
+    return this.#store.storedSpan(...args);
+  }
+  sweep(cutoffs: { minuteBefore: number; dailyBefore: number }) {
+    return this.#store.sweep(cutoffs);
+  }
+  async close() {}
+}

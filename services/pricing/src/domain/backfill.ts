@@ -1,5 +1,15 @@
 import type { Logger } from "@tickerbell/config";
-import { type BarPart, DAY_MS, MINUTE_MS, minuteStart, tradingDay, tradingDayBounds } from "./bars.ts";
+import type { Bar, BarResolution } from "@tickerbell/contracts";
+import {
+  type BarPart,
+  DAY_MS,
+  MINUTE_MS,
+  minuteStart,
+  rollUpDaily,
+  toBar,
+  tradingDay,
+  tradingDayBounds,
+} from "./bars.ts";
 import type { BarStore } from "./ports.ts";
 
 /** The history provider will not give history with these credentials (Finnhub's free plan answers 403). */
@@ -50,6 +60,8 @@ export class Backfiller {
   readonly #fetched = new Map<string, Promise<void>>();
   /** Per symbol: what the store already holds, read as the back-fill is asked for (a local read). */
   readonly #stored = new Map<string, Promise<StoredSpans>>();
+  /** Per symbol: the history the provider gave that is still being written (see BackfillingBarStore). */
+  readonly #unwritten = new Map<string, readonly BarPart[]>();
   /**
    * The minute this process began: minutes stored from it on are the stream's own, recorded since; the gap to
    * fill runs from the last minute stored before it.
@@ -84,23 +96,38 @@ export class Backfiller {
 
   /**
    * For a request that asks for the symbol's bars: its back-fill (started now if it was not yet), waited for while
-   * the provider answers, at most `providerWaitMs` (a slow provider holds no request for long), then until what it
-   * gave is stored, a local write, so the answer holds it however long a busy machine takes to write it.
+   * the provider answers, at most `providerWaitMs` (a slow provider holds no request for long). Not for the write
+   * that follows (seconds, for ten days of minutes into an embedded database): a read through
+   * {@link BackfillingBarStore} holds what the provider gave meanwhile.
    */
   async awaitHistory(symbol: string, providerWaitMs: number): Promise<void> {
-    const stored = this.request(symbol).catch(() => {});
+    const fetched = this.fetched(symbol);
     // What the store holds is read first, locally: the wait is the provider's (and the queue before it).
     await this.#stored.get(symbol);
-    const fetched = this.#fetched.get(symbol) ?? Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
-    const answered = await Promise.race([
-      fetched.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), providerWaitMs);
+    await Promise.race([
+      fetched,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, providerWaitMs);
       }),
     ]);
     clearTimeout(timer);
-    if (answered) await stored;
+  }
+
+  /**
+   * Resolves once the provider has answered the symbol's back-fill (started now if it was not yet), or it failed
+   * or was skipped: what it gave is readable through {@link BackfillingBarStore} from then on.
+   */
+  async fetched(symbol: string): Promise<void> {
+    const run = this.request(symbol);
+    // What the store holds is read first, locally: the wait is the provider's (and the queue before it).
+    await this.#stored.get(symbol);
+    await Promise.race([this.#fetched.get(symbol) ?? run, run]);
+  }
+
+  /** What the provider gave for the symbol that is not stored yet (written in batches); empty when none. */
+  unwritten(symbol: string): readonly BarPart[] {
+    return this.#unwritten.get(symbol) ?? [];
   }
 
   /** The spans of the symbol's stored minutes and days; unknown (null) when the store cannot say. */
@@ -137,11 +164,18 @@ export class Backfiller {
       // Days stored as far back as a back-fill would reach (a week's slack for weekends and holidays): none asked.
       const daysStored = storedDays !== null && storedDays.first <= firstDay - (dailyDays - 7) * DAY_MS;
       const days = daysStored ? [] : await source.days(symbol, firstDay - dailyDays * DAY_MS, firstDay);
-      fetched();
-      await store.writeHistory([
+      const history = [
         ...minutes.filter((m) => m.t >= minuteFrom && m.t < minuteTo),
         ...days.filter((d) => d.t < firstDay),
-      ]);
+      ];
+      // Readable before it is stored: the bars of a first chart or dry run need not wait for the write.
+      this.#unwritten.set(symbol, history);
+      fetched();
+      try {
+        await store.writeHistory(history);
+      } finally {
+        this.#unwritten.delete(symbol);
+      }
       log.info(
         { symbol, minutes: minutes.length, days: days.length, source: source.name },
         "back-filled price history",
@@ -162,5 +196,88 @@ export class Backfiller {
         "back-filling price history failed; it is tried again on the next demand",
       );
     }
+  }
+}
+
+/** Stored minutes with the fetched ones no stored minute holds (writeHistory keeps what is stored), oldest first. */
+function withFetched(symbol: string, stored: readonly Bar[], fetched: readonly BarPart[]): BarPart[] {
+  const byTime = new Map<number, BarPart>();
+  for (const part of fetched) byTime.set(part.t, part);
+  // A stored minute's first and last trades are inside it: its place among the minutes is all a roll-up reads.
+  for (const bar of stored)
+    byTime.set(bar.t, { ...bar, symbol, resolution: "1m", openTs: bar.t, closeTs: bar.t + MINUTE_MS - 1 });
+  return [...byTime.values()].sort((a, b) => a.t - b.t);
+}
+
+/** Days before a trading day searched for its previous close among the bars being written (holidays, weekends). */
+const PREVIOUS_CLOSE_SEARCH_MS = 14 * DAY_MS;
+
+/**
+ * The bar store as reads see it while a back-fill is being written: the history the provider gave is added to
+ * what is stored, as writeHistory will store it. A stored minute, or a stored day the provider's days reach, wins;
+ * a day rolled up from the fetched minutes merges with the stored bar of its day (the stream's minutes, which all
+ * come after the fetched ones). Writes go straight to the store.
+ */
+export class BackfillingBarStore implements BarStore {
+  readonly #store: BarStore;
+  readonly #backfiller: Pick<Backfiller, "unwritten">;
+
+  constructor(store: BarStore, backfiller: Pick<Backfiller, "unwritten">) {
+    this.#store = store;
+    this.#backfiller = backfiller;
+  }
+
+  async read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]> {
+    // Taken before the store is read: a write that ends meanwhile shows in both, and the stored bar wins.
+    const pending = this.#backfiller.unwritten(symbol);
+    if (pending.length === 0) return this.#store.read(symbol, resolution, from, to);
+    const inRange = (bar: Bar) => bar.t >= from && bar.t < to;
+    const fetchedMinutes = pending.filter((part) => part.resolution === "1m");
+    if (resolution === "1m") {
+      const stored = await this.#store.read(symbol, "1m", from, to);
+      return withFetched(symbol, stored, fetchedMinutes.filter(inRange)).map(toBar);
+    }
+    // The days the fetched minutes fall in are rolled up again from all their minutes, stored and fetched, as
+    // writeHistory does; the provider's days stand where no day is stored.
+    const touched = new Set(
+      fetchedMinutes.map((m) => tradingDay(symbol, m.t)).filter((t) => t >= from && t < to),
+    );
+    const byTime = new Map((await this.#store.read(symbol, "1d", from, to)).map((bar) => [bar.t, bar]));
+    for (const day of pending)
+      if (day.resolution === "1d" && inRange(day) && !byTime.has(day.t)) byTime.set(day.t, toBar(day));
+    if (touched.size > 0) {
+      const first = tradingDayBounds(symbol, Math.min(...touched)).start;
+      const last = tradingDayBounds(symbol, Math.max(...touched)).end;
+      const minutes = withFetched(symbol, await this.#store.read(symbol, "1m", first, last), fetchedMinutes);
+      for (const day of rollUpDaily(minutes)) if (touched.has(day.t)) byTime.set(day.t, toBar(day));
+    }
+    return [...byTime.values()].sort((a, b) => a.t - b.t);
+  }
+
+  async previousClose(symbol: string, at: number): Promise<number | null> {
+    if (this.#backfiller.unwritten(symbol).length === 0) return this.#store.previousClose(symbol, at);
+    const day = tradingDay(symbol, at);
+    const recent = await this.read(symbol, "1d", day - PREVIOUS_CLOSE_SEARCH_MS, day);
+    return recent.at(-1)?.c ?? this.#store.previousClose(symbol, at);
+  }
+
+  write(parts: readonly BarPart[]): Promise<void> {
+    return this.#store.write(parts);
+  }
+  writeHistory(bars: readonly BarPart[]): Promise<void> {
+    return this.#store.writeHistory(bars);
+  }
+  storedSpan(
+    symbol: string,
+    resolution: BarResolution,
+    before?: number,
+  ): Promise<{ first: number; last: number } | null> {
+    return this.#store.storedSpan(symbol, resolution, before);
+  }
+  sweep(cutoffs: { minuteBefore: number; dailyBefore: number }): Promise<{ minute: number; daily: number }> {
+    return this.#store.sweep(cutoffs);
+  }
+  close(): Promise<void> {
+    return this.#store.close();
   }
 }
