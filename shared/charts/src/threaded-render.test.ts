@@ -52,6 +52,22 @@ describe("ThreadedChartRenderer", () => {
     await expect(renderer.render({ ...spec(), ticks: null } as never)).rejects.toThrow();
   });
 
+  it("warms up on request: the thread starts and draws once, before any chart is asked for", async () => {
+    const fresh = new ThreadedChartRenderer();
+    try {
+      expect(fresh.running).toBe(false);
+      const warming = fresh.warm();
+      expect(fresh.running).toBe(true);
+      expect(fresh.warm()).toBe(warming);
+      await warming;
+      const png = PNG.sync.read(await fresh.render(spec()));
+      expect([png.width, png.height]).toEqual([800, 450]);
+    } finally {
+      await fresh.close();
+    }
+    expect(fresh.running).toBe(false);
+  });
+
   it("refuses a niceness outside 0-19, naming it", () => {
     expect(() => new ThreadedChartRenderer({ niceness: 20 })).toThrow(
       "a chart thread's niceness is a whole number from 0 to 19, got 20",

@@ -1,7 +1,14 @@
 import { ChartRenderer } from "@tickerbell/charts";
 import type { Bar, BarsResponse, Notification } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import { BarChartMaker, type BarsLookup, notificationAlert } from "./chart-maker.ts";
+import {
+  BarChartMaker,
+  type BarsLookup,
+  chartMakerFrom,
+  notificationAlert,
+  processChartRenderer,
+  processNotificationChartRenderer,
+} from "./chart-maker.ts";
 
 const MINUTE = 60_000;
 const NOW = Date.UTC(2026, 10, 24, 16, 0); // Tuesday 11:00 New York
@@ -212,6 +219,18 @@ describe("BarChartMaker", () => {
     );
     expect(late?.png).toBeNull();
     expect(late?.missing).toMatch(/^chart failed: .*before the 1d window/);
+  });
+
+  it("made from the environment, starts both of the process's chart threads at once (warm before the first chart)", async () => {
+    const off = chartMakerFrom({ CHARTS: false, CHART_BUDGET_MS: 1500 }, new RecordedBars([]));
+    expect(off).toBeUndefined();
+    expect(processChartRenderer().running).toBe(false);
+    expect(processNotificationChartRenderer().running).toBe(false);
+    chartMakerFrom({ CHARTS: true, CHART_BUDGET_MS: 1500 }, new RecordedBars([]));
+    expect(processChartRenderer().running).toBe(true);
+    expect(processNotificationChartRenderer().running).toBe(true);
+    await Promise.all([processChartRenderer().warm(), processNotificationChartRenderer().warm()]);
+    await Promise.all([processChartRenderer().close(), processNotificationChartRenderer().close()]);
   });
 
   it("never takes longer than its budget: past it the outcome is no chart, with the reason", async () => {

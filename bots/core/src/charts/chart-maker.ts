@@ -186,7 +186,7 @@ let backgroundRenderer: ThreadedChartRenderer | undefined;
  * The process's renderer of `/chart`, in a thread of its own (drawing would otherwise hold the event loop that
  * sends DMs), at normal priority: somebody waits for the answer.
  */
-export function processChartRenderer(): ChartDrawer {
+export function processChartRenderer(): ThreadedChartRenderer {
   sharedRenderer ??= new ThreadedChartRenderer();
   return sharedRenderer;
 }
@@ -195,7 +195,7 @@ export function processChartRenderer(): ChartDrawer {
  * The process's renderer of notification charts: a thread at niceness 10, whose drawing takes only the CPU the
  * services leave over, so charts never slow the firing path (the DM went out already; its chart follows).
  */
-export function processNotificationChartRenderer(): ChartDrawer {
+export function processNotificationChartRenderer(): ThreadedChartRenderer {
   backgroundRenderer ??= new ThreadedChartRenderer({ niceness: 10 });
   return backgroundRenderer;
 }
@@ -221,10 +221,10 @@ export function chartMakerFrom(
   bars: BarsLookup,
 ): ChartMaker | undefined {
   if (!env.CHARTS) return undefined;
-  return new BarChartMaker({
-    bars,
-    renderer: processChartRenderer(),
-    notificationRenderer: processNotificationChartRenderer(),
-    budgetMs: env.CHART_BUDGET_MS,
-  });
+  const renderer = processChartRenderer();
+  const notificationRenderer = processNotificationChartRenderer();
+  // Warm now, so the first /chart after a start is not spent loading the renderer (past its budget, it failed).
+  void renderer.warm();
+  void notificationRenderer.warm();
+  return new BarChartMaker({ bars, renderer, notificationRenderer, budgetMs: env.CHART_BUDGET_MS });
 }
