@@ -255,7 +255,7 @@ describe("the Telegram bot, driven through real chat updates", () => {
       /^Alert 1 of your last list .* has fired, expired or been deleted/,
     );
     expect((await world.say(eli, "/delete 3")).text).toMatch(
-      /^Your last list had 2 alert\(s\); there is no number 3/,
+      /^Your last list had 2 alerts; there is no number 3/,
     );
     const all = await world.say(eli, "/alerts");
     expect(all.text).toMatch(/^Your alerts \(2\)\n1\. TSLA above .*\n2\. MSFT below /);

@@ -25,7 +25,7 @@ function rows(): Array<{ text: string; reply: RegExp; example: boolean }> {
     ],
     ["/alert AAPL below 999999", /^That would fire right away: price is already at or below \$999,999\.00/],
     ["/price QQQQQ", /^I don't know the ticker QQQQQ/],
-    ["/delete 5", /^You have 0 alert\(s\); there is no number 5\. See \/alerts\.$/],
+    ["/delete 5", /^You have 0 alerts; there is no number 5\. See \/alerts\.$/],
     ["/resume 0f8fad5b", /^I can't find an alert 0f8fad5b among yours\./],
     ["/link ABCD2345", /^This link code is unknown, already used or expired; create a new one with \/link$/],
     ["/alerts TSLA", /^You have no alerts on TSLA\.$/],

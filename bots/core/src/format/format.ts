@@ -233,3 +233,8 @@ export function describeAlert(
   if (alert.note) parts.push(`“${alert.note}”`);
   return parts.join(" · ");
 }
+
+/** "1 alert", "3 alerts": a count and its noun, plural unless it is one. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -168,7 +168,8 @@ export const COMMAND_HELP: ReadonlyArray<{ name: CommandName; usage: string; sum
   {
     name: "settings",
     usage: "/settings [tz ZONE | quiet 22:00-07:00 | quiet off | charts on|off]",
-    summary: "Your time zone, quiet hours (firings then wait for one digest) and charts in alert DMs",
+    summary:
+      "Your time zone, quiet hours (firings then wait for one digest) and charts in alert DMs (/tz ZONE and /quiet 22:00-07:00 for short)",
   },
   {
     name: "webhook",

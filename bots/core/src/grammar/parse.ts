@@ -92,12 +92,20 @@ const ALIASES: Record<string, Command["name"]> = {
   settings: "settings",
   setting: "settings",
   prefs: "settings",
+  // A setting's own word as the command: `/tz Europe/Berlin` is `/settings tz Europe/Berlin` (SETTING_SHORTCUTS).
+  tz: "settings",
+  timezone: "settings",
+  quiet: "settings",
+  dnd: "settings",
   export: "export",
   import: "import",
   webhook: "webhook",
   webhooks: "webhook",
   hook: "webhook",
 };
+
+/** Aliases of /settings that are the name of the setting they change, which then comes first in its words. */
+const SETTING_SHORTCUTS = new Set(["tz", "timezone", "quiet", "dnd"]);
 
 /**
  * The command a message names (`/alert@TickerbellBot …` → "alert", an alias → its command), whether or not the
@@ -173,7 +181,7 @@ function parseOrRefuse(raw: string, { now }: ParseOptions): Command {
     case "link":
       return { name: "link", code: parseLinkCode(args) };
     case "settings": {
-      const settings = parseSettingsArgs(args);
+      const settings = parseSettingsArgs(SETTING_SHORTCUTS.has(name) ? [name, ...args] : args);
       if (!settings.ok) refuse(settings.message, settings.example);
       return { name: "settings", change: settings.change };
     }

@@ -22,6 +22,21 @@ describe("/settings", () => {
     expect(parse("/settings tz UTC")).toMatchObject({ command: { change: { timeZone: "UTC" } } });
   });
 
+  it("has shortcuts people type for a setting: /tz, /timezone, /quiet and /dnd are /settings with that word", () => {
+    expect(parse("/tz Europe/Berlin")).toEqual({
+      ok: true,
+      command: { name: "settings", change: { timeZone: "Europe/Berlin" } },
+    });
+    expect(parse("/timezone reset")).toMatchObject({ command: { change: { timeZone: null } } });
+    expect(parse("/quiet 22:00-07:00")).toEqual(parse("/settings quiet 22:00-07:00"));
+    expect(parse("/quiet off")).toEqual(parse("/settings quiet off"));
+    expect(parse("/dnd 23:00-06:30")).toEqual(parse("/settings quiet 23:00-06:30"));
+    // Refusals read as those of /settings, with its example.
+    expect(parse("/tz Mars/Base")).toEqual(parse("/settings tz Mars/Base"));
+    expect(parse("/quiet")).toEqual(parse("/settings quiet"));
+    expect(parse("/quiet")).toMatchObject({ ok: false });
+  });
+
   it("tz refuses what is no zone, with close matches when there are some", () => {
     expect(parse("/settings tz Europe/Berln")).toEqual({
       ok: false,

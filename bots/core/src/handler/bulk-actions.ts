@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type Alert, MAX_BULK_ALERTS } from "@tickerbell/contracts";
-import { describeAlert } from "../format/format.ts";
+import { describeAlert, plural } from "../format/format.ts";
 import type { BulkCommand } from "../grammar/commands.ts";
 import { communityName, openAlerts } from "./open-alerts.ts";
 import type { AlertsApi, Button, ChatContext, Reply } from "./ports.ts";
@@ -63,7 +63,7 @@ export class BulkActions {
       case "keep":
         return open.length === 0
           ? { text: `Nothing was deleted.` }
-          : { text: `Kept your ${count(open.length, `${what}alert`)}; nothing was deleted.`, alerts: open };
+          : { text: `Kept your ${plural(open.length, `${what}alert`)}; nothing was deleted.`, alerts: open };
       case "delete": {
         if (open.length === 0)
           return { text: "Nothing left to delete: those alerts have fired, expired or been deleted since." };
@@ -72,7 +72,7 @@ export class BulkActions {
           return { text: "Nothing left to delete: those alerts have fired, expired or been deleted since." };
         return {
           text: [
-            `🗑 Deleted ${count(changed.length, `${what}alert`)}.`,
+            `🗑 Deleted ${plural(changed.length, `${what}alert`)}.`,
             ...listed(changed, this.#deps.now()),
           ].join("\n"),
           alerts: changed,
@@ -140,7 +140,7 @@ export class BulkActions {
     }
     const { changed } = await this.#apply(ctx, verb === "pause" ? "pause" : "resume", targets);
     const already = open.length - targets.length;
-    const title = `${verb === "pause" ? "⏸ Paused" : "▶ Resumed"} ${count(changed.length, `${what}alert`)}${
+    const title = `${verb === "pause" ? "⏸ Paused" : "▶ Resumed"} ${plural(changed.length, `${what}alert`)}${
       already > 0
         ? ` (${already} ${already === 1 ? "was" : "were"} ${verb === "pause" ? "paused" : "active"} already)`
         : ""
@@ -175,10 +175,6 @@ function noAlerts(symbol: string | null, here: string | null = null): string {
 
 function scopeName(symbol: string | null): string {
   return symbol === null ? "" : `${symbol} `;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function listed(alerts: Alert[], now: Date): string[] {

@@ -24,6 +24,7 @@ import {
   formatPercent,
   formatPrice,
   formatRelative,
+  plural,
 } from "../format/format.ts";
 import { earningsHourText } from "../format/notification.ts";
 import { formatTime, type TimeDisplay, UTC_DISPLAY } from "../format/time.ts";
@@ -744,7 +745,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     const id = listed[ref.position - 1];
     if (id === undefined)
       throw new UserFacingError(
-        `Your last list had ${listed.length} alert(s); there is no number ${ref.position}. See /alerts.`,
+        `Your last list had ${plural(listed.length, "alert")}; there is no number ${ref.position}. See /alerts.`,
       );
     // The list the user saw names the alert: fetch that one, not the list again.
     const alert = await this.#openAlert(ctx, id);
@@ -761,7 +762,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     const alert = alerts[position - 1];
     if (!alert)
       throw new UserFacingError(
-        `You have ${alerts.length} alert(s); there is no number ${position}. See /alerts.`,
+        `You have ${plural(alerts.length, "alert")}; there is no number ${position}. See /alerts.`,
       );
     return alert;
   }
@@ -902,7 +903,7 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     }
     const { user, movedAlerts } = await this.#deps.alerts.redeemLinkCode(ctx, code);
     const platforms = [...new Set(user.identities.map((i) => i.platform))].join(" and ");
-    const moved = movedAlerts > 0 ? ` ${movedAlerts} alert(s) from this account moved over.` : "";
+    const moved = movedAlerts > 0 ? ` ${plural(movedAlerts, "alert")} from this account moved over.` : "";
     return { text: `🔗 Linked. Your alerts are now shared across ${platforms}.${moved}` };
   }
 

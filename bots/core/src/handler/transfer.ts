@@ -1,6 +1,6 @@
 import { MAX_IMPORT_BYTES, MAX_WATCHLIST_BATCH, type MarketContext } from "@tickerbell/contracts";
 import { ApiError } from "../clients/http.ts";
-import { describeCondition } from "../format/format.ts";
+import { describeCondition, plural } from "../format/format.ts";
 import type { AlertCommand } from "../grammar/commands.ts";
 import { exportFile } from "../transfer/export.ts";
 import { FileTooLargeError, FileUnavailableError, type IncomingFile } from "../transfer/files.ts";
@@ -223,10 +223,6 @@ function tooLarge(bytes: number | null): Reply {
   return {
     text: `Nothing was imported: that file is ${size === "too large" ? size : `over ${formatBytes(MAX_IMPORT_BYTES)} (${size})`}; /import takes files up to ${formatBytes(MAX_IMPORT_BYTES)}.`,
   };
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 const MARK: Record<Outcome["result"], string> = { created: "✅", duplicate: "➖", refused: "✗" };
