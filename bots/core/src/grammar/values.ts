@@ -240,6 +240,34 @@ export function readSymbol(word: string): Read<string> {
     return no(
       `"${shown}" is not a symbol I can read; exchange pairs look like BINANCE:BTCUSDT, COINBASE:BTC-USD or OANDA:EUR_USD`,
     );
+  const pair = /^([A-Z]{2,10})\/([A-Z]{3,5})$/.exec(symbol);
+  if (pair) return no(`"${shown}" is ${pairAsSymbol(pair[1]!, pair[2]!)}`);
   if (/^[A-Z0-9.-]+$/.test(symbol) && symbol.length > 10) return no(`"${shown}" is too long for a ticker`);
   return no(`"${shown}" is not a ticker; tickers look like AAPL, BRK.B or $TSLA`);
+}
+
+/** Currencies of the forex pairs OANDA quotes (the majors and the usual crosses' legs). */
+const FIAT = new Set([
+  "USD",
+  "EUR",
+  "GBP",
+  "JPY",
+  "CHF",
+  "AUD",
+  "CAD",
+  "NZD",
+  "SEK",
+  "NOK",
+  "DKK",
+  "SGD",
+  "HKD",
+]);
+/** Quotes Binance lists its crypto pairs against (a pair against dollars is Coinbase's). */
+const STABLECOINS = new Set(["USDT", "USDC", "FDUSD", "BUSD"]);
+
+/** `EUR/USD` and `BTC/USDT` as people write them, and the exchange symbol that names them here. */
+function pairAsSymbol(base: string, quote: string): string {
+  if (FIAT.has(base) && FIAT.has(quote)) return `a currency pair: write it OANDA:${base}_${quote}`;
+  if (STABLECOINS.has(quote)) return `a crypto pair: write it BINANCE:${base}${quote}`;
+  return `a crypto pair: write it COINBASE:${base}-${quote}`;
 }
