@@ -13,9 +13,7 @@ import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
-import type { BarPart } from "@tickerbell/pricing";
-import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
-import { kafkaBrokersFromEnv } from "@tickerbell/testkit";
+import { dailyCloseBars, kafkaBrokersFromEnv, usualVolumeBars } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiscordNotifier } from "../src/discord-notifier.ts";
 import { newUser, type Stack, startStack, TOKENS } from "./harness.ts";
@@ -284,24 +282,9 @@ describe("slash command → matcher → DM", () => {
     // of each of the 6 trading days before today (the usual volume by any time of day, even just after midnight).
     const price = (await stack.prices.quote("JNJ"))!.price;
     const cents = (n: number) => Math.round(n * 100) / 100;
-    const today = tradingDayOf("JNJ", Date.now());
-    const day = today * 86_400_000;
-    const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
-      symbol: "JNJ",
-      resolution,
-      t,
-      o: close,
-      h: close,
-      l: close,
-      c: close,
-      v,
-      n: 1,
-      openTs: t,
-      closeTs: t,
-    });
     await stack.barStore!.writeHistory([
-      ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
-      ...Array.from({ length: 6 }, (_, i) => bar("1m", tradingDayStart("JNJ", today - (i + 1)), price, 1000)),
+      ...dailyCloseBars("JNJ", Array<number>(60).fill(cents(price * 0.9))),
+      ...usualVolumeBars("JNJ", { days: 6, shares: 1000, price }),
     ]);
     const set = async (name: string, command: string, options: Record<string, string>) => {
       const user = newUser(name);

@@ -10,9 +10,13 @@ import { KafkaBus, type Subscription } from "@tickerbell/bus";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import { type Alert, type TickStudies, TOPIC_CATALOG, TOPIC_PRICE_TICKS } from "@tickerbell/contracts";
 import { AlertSnapshotClient, MatcherService } from "@tickerbell/matcher/service";
-import type { BarPart } from "@tickerbell/pricing";
-import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
-import { type FakeUserInput, kafkaBrokersFromEnv, type RecordedMessage } from "@tickerbell/testkit";
+import {
+  dailyCloseBars,
+  type FakeUserInput,
+  kafkaBrokersFromEnv,
+  type RecordedMessage,
+  usualVolumeBars,
+} from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, startWorld, TOKENS, type World } from "./harness.ts";
 
@@ -321,25 +325,9 @@ describe("chat command → matcher → Telegram DM, on a real broker", () => {
     // 1,000 shares at the start of each of the 6 trading days before today (the usual volume by any time: 1,000).
     const price = (await world.prices.quote("JNJ"))!.price;
     const cents = (n: number) => Math.round(n * 100) / 100;
-    const today = tradingDayOf("JNJ", Date.now());
-    const day = today * 86_400_000;
-    const bar = (resolution: "1m" | "1d", t: number, close: number, v: number): BarPart => ({
-      symbol: "JNJ",
-      resolution,
-      t,
-      o: close,
-      h: close,
-      l: close,
-      c: close,
-      v,
-      n: 1,
-      openTs: t,
-      closeTs: t,
-    });
     await world.barStore!.writeHistory([
-      ...Array.from({ length: 60 }, (_, i) => bar("1d", day - (i + 1) * 86_400_000, cents(price * 0.9), 1)),
-      // In the first minute of each day: the usual volume by any time of day today, even just after midnight.
-      ...Array.from({ length: 6 }, (_, i) => bar("1m", tradingDayStart("JNJ", today - (i + 1)), price, 1000)),
+      ...dailyCloseBars("JNJ", Array<number>(60).fill(cents(price * 0.9))),
+      ...usualVolumeBars("JNJ", { days: 6, shares: 1000, price }),
     ]);
     const frank = { id: 5031, first_name: "Frank" };
     const gina = { id: 5032, first_name: "Gina" };

@@ -1,5 +1,6 @@
-import { type BarPart, openPricingDb, SqlBarStore } from "@tickerbell/pricing";
-import { tradingDayOf, WilderRsi } from "@tickerbell/rules";
+import { openPricingDb, SqlBarStore } from "@tickerbell/pricing";
+import { WilderRsi } from "@tickerbell/rules";
+import { dailyCloseBars, usualVolumeBars } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleStory, startConsoleStory } from "./console-story.ts";
 
@@ -8,59 +9,9 @@ import { type ConsoleStory, startConsoleStory } from "./console-story.ts";
 // it fire. The studies come from the whole path: price history seeded into the standalone's database, the pricing
 // service computing them for the symbols whose alerts need them and sending them on its ticks, the matcher.
 // The fake Finnhub allows no candles, so nothing is back-filled beside what is seeded.
-const DAY = 86_400_000;
-const now = Date.now();
-/** 00:00 UTC of a stock's trading day `back` days before today's: where its daily bar starts. */
-const dayStart = (back: number) => (tradingDayOf("AAPL", now) - back) * DAY;
+
 /** MSFT's daily closes, oldest first: a swing of 2 each day, 402 yesterday. */
 const MSFT_CLOSES = Array.from({ length: 40 }, (_, i) => (i % 2 === 1 ? 402 : 400));
-
-function dailyBar(symbol: string, back: number, close: number): BarPart {
-  const t = dayStart(back);
-  return {
-    symbol,
-    resolution: "1d",
-    t,
-    o: close,
-    h: close,
-    l: close,
-    c: close,
-    v: 1,
-    n: 1,
-    openTs: t,
-    closeTs: t + 1,
-  };
-}
-
-/** 1,000 TSLA shares in the first minute of each of the 6 trading days before today: the usual by any time. */
-function volumeBar(back: number): BarPart {
-  const t = dayStart(back) - newYorkOffset(dayStart(back));
-  return {
-    symbol: "TSLA",
-    resolution: "1m",
-    t,
-    o: 240,
-    h: 240,
-    l: 240,
-    c: 240,
-    v: 1000,
-    n: 1,
-    openTs: t,
-    closeTs: t,
-  };
-}
-
-/** New York's offset from UTC (ms, negative) near an instant: its midnight is that much after 00:00 UTC. */
-function newYorkOffset(utcMs: number): number {
-  const hour = Number(
-    new Intl.DateTimeFormat("en-US", {
-      timeZone: "America/New_York",
-      hour: "numeric",
-      hourCycle: "h23",
-    }).format(utcMs + 12 * 3_600_000),
-  );
-  return (hour - 12) * 3_600_000;
-}
 
 let story: ConsoleStory;
 
@@ -72,9 +23,10 @@ beforeAll(async () => {
       const seeding = new SqlBarStore(await openPricingDb({ kind: "postgres", url: databaseUrl }));
       await seeding.writeHistory([
         // AAPL closed at 180 on each of the last 60 days: its 50-day SMA at a price p is (49 × 180 + p) / 50.
-        ...Array.from({ length: 60 }, (_, i) => dailyBar("AAPL", i + 1, 180)),
-        ...MSFT_CLOSES.map((close, i) => dailyBar("MSFT", MSFT_CLOSES.length - i, close)),
-        ...Array.from({ length: 6 }, (_, i) => volumeBar(i + 1)),
+        ...dailyCloseBars("AAPL", Array<number>(60).fill(180)),
+        ...dailyCloseBars("MSFT", MSFT_CLOSES),
+        // 1,000 TSLA shares on each of the 6 days before today: the usual by any time.
+        ...usualVolumeBars("TSLA", { days: 6, shares: 1000, price: 240 }),
       ]);
       await seeding.close();
     },

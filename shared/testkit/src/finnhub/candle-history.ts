@@ -1,3 +1,4 @@
+import { newYorkOffsetMs } from "../history/recorded-bars.ts";
 import type { FakeCandle } from "./fake-finnhub.ts";
 
 const DAY_MS = 86_400_000;
@@ -14,20 +15,6 @@ export interface CandleHistoryOptions {
   minuteSessions?: number;
   /** Shares traded a minute (default 10 000; a day's candle holds 390 of them). */
   volumePerMinute?: number;
-}
-
-const NY_OFFSET = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/New_York",
-  timeZoneName: "longOffset",
-});
-
-/** New York's offset from UTC at an instant, in ms (-4 or -5 hours). */
-function newYorkOffsetMs(utcMs: number): number {
-  const name = NY_OFFSET.formatToParts(utcMs).find((p) => p.type === "timeZoneName")?.value ?? "GMT-05:00";
-  const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
-  if (!match) return -5 * 3_600_000;
-  const sign = match[1] === "-" ? -1 : 1;
-  return sign * (Number(match[2]) * 3_600_000 + Number(match[3]) * MINUTE_MS);
 }
 
 /** 00:00 UTC of the New York dates of the `count` weekdays before `now`'s New York date, oldest first. */
