@@ -31,6 +31,12 @@ export const HOSTILE_INPUTS: ReadonlyArray<readonly [text: string, reply: RegExp
   ["/alert BINANCE:BTC<b>USDT above 5", /exchange pairs look like BINANCE:BTCUSDT/],
   ["/price OANDA:EUR__USD", /exchange pairs look like BINANCE:BTCUSDT, COINBASE:BTC-USD or OANDA:EUR_USD/],
   [`/watch BINANCE:${"B".repeat(40)}`, /exchange pairs look like/],
+  // Words that name Object's own properties: looked up in a table, they once found Object.prototype's.
+  ["/webhook __proto__", /I can add, list, remove or test webhooks, not "__proto__"/],
+  ["/alert AAPL __proto__", /I don't understand the condition "__proto__"/],
+  ["/alert AAPL rsi __proto__ above 70", /I don't understand "__proto__" in an RSI alert/],
+  ["/alert AAPL moves 3% within constructor", /"constructor" is not a window/],
+  ["/constructor", /don't know the command "\/constructor"/],
   ["/alert EUR/USD above 1.2", /"EUR\/USD" is a currency pair: write it OANDA:EUR_USD/],
   ["/price btc/usdt", /"btc\/usdt" is a crypto pair: write it BINANCE:BTCUSDT/],
   ["/alert BTC/USD above 90000", /"BTC\/USD" is a crypto pair: write it COINBASE:BTC-USD/],

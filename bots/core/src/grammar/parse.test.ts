@@ -362,6 +362,8 @@ describe("commandNameOf", () => {
     expect(commandNameOf("  /RM 2")).toBe("delete");
     expect(commandNameOf("/pause all")).toBe("pause");
     expect(commandNameOf("/prefs tz Europe/Paris")).toBe("settings");
+    expect(commandNameOf("/constructor")).toBeNull();
+    expect(commandNameOf("/__proto__")).toBeNull();
     expect(commandNameOf("/frobnicate")).toBeNull();
     expect(commandNameOf("alert AAPL above 200")).toBeNull();
     expect(commandNameOf("")).toBeNull();

@@ -39,6 +39,7 @@ import {
   readPrice,
   readSymbol,
   readWindow,
+  wordTable,
 } from "./values.ts";
 
 /** `repeat` without a duration: the rule book's default, which its dry run also counts one-shot alerts with. */
@@ -55,7 +56,7 @@ export interface ParseOptions {
   now: Date;
 }
 
-const ALIASES: Record<string, Command["name"]> = {
+const ALIASES = wordTable<Command["name"]>({
   start: "start",
   help: "help",
   alert: "alert",
@@ -102,7 +103,7 @@ const ALIASES: Record<string, Command["name"]> = {
   webhook: "webhook",
   webhooks: "webhook",
   hook: "webhook",
-};
+});
 
 /** Aliases of /settings that are the name of the setting they change, which then comes first in its words. */
 const SETTING_SHORTCUTS = new Set(["tz", "timezone", "quiet", "dnd"]);
@@ -218,7 +219,7 @@ function parseChart(args: readonly string[]): Command {
   return { name: "chart", symbol, window: parsed.data };
 }
 
-const WEBHOOK_ACTIONS: Record<string, "add" | "list" | "remove" | "test"> = {
+const WEBHOOK_ACTIONS = wordTable<"add" | "list" | "remove" | "test">({
   add: "add",
   new: "add",
   list: "list",
@@ -230,7 +231,7 @@ const WEBHOOK_ACTIONS: Record<string, "add" | "list" | "remove" | "test"> = {
   rm: "remove",
   test: "test",
   ping: "test",
-};
+});
 
 /** `/webhook`, `/webhook add URL`, `/webhook list`, `/webhook remove 1`, `/webhook test 1`. */
 function parseWebhook(args: readonly string[]): Command {
@@ -285,7 +286,7 @@ function closestCommand(typed: string): Command["name"] | null {
   let best: { name: Command["name"]; distance: number } | null = null;
   let tie = false;
   for (const [alias, name] of Object.entries(ALIASES)) {
-    if (alias.length < 3) continue;
+    if (name === undefined || alias.length < 3) continue;
     const distance = editDistance(typed, alias);
     if (distance > 2 || distance >= typed.length) continue;
     if (best === null || distance < best.distance) {
@@ -615,7 +616,7 @@ export function parseCondition(symbol: string, words: Words): AlertCondition {
   );
 }
 
-const SIDES: Record<string, "high" | "low"> = { high: "high", highs: "high", low: "low", lows: "low" };
+const SIDES = wordTable<"high" | "low">({ high: "high", highs: "high", low: "low", lows: "low" });
 const SESSION_WORDS = new Set(["session", "daily", "day", "day's", "today's", "intraday"]);
 const YEAR_WORDS = new Set(["52w", "52-week", "52-weeks", "52wk", "52-wk", "yearly", "annual"]);
 

@@ -16,7 +16,7 @@ import { volumeRefusal } from "@tickerbell/rules";
 import { ABOVE, BELOW, CROSS } from "./condition-words.ts";
 import type { Words } from "./parse.ts";
 import { refuse, valueOrRefuse } from "./refusal.ts";
-import { looksLikePercent, type Read } from "./values.ts";
+import { looksLikePercent, type Read, wordTable } from "./values.ts";
 
 const ok = <T>(value: T): Read<T> => ({ ok: true, value });
 const no = <T>(reason: string): Read<T> => ({ ok: false, reason });
@@ -174,7 +174,7 @@ export function refuseAverageWithoutDirection(symbol: string, words: Words): voi
 // ---- RSI ------------------------------------------------------------------------------------------------------
 
 const RSI_WORD = /^rsi(?:(\d[\d.]*)|\((.*)\))?$/i;
-const RSI_INTERVALS: Record<string, RsiCondition["interval"]> = {
+const RSI_INTERVALS = wordTable<RsiCondition["interval"]>({
   "1h": "1h",
   "60m": "1h",
   hourly: "1h",
@@ -182,7 +182,7 @@ const RSI_INTERVALS: Record<string, RsiCondition["interval"]> = {
   "1d": "1d",
   daily: "1d",
   day: "1d",
-};
+});
 /** Words that say an interval the RSI does not read: refused by name rather than left for the options. */
 const OTHER_INTERVALS = /^(\d+(\.\d+)?(m|min|h|hr|d|w|wk|mo)|weekly|monthly|minute|minutes|intraday)$/i;
 /** `rsi falls below 30`, `rsi is above 70`: verbs that say nothing the direction does not. */

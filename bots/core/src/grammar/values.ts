@@ -77,7 +77,15 @@ export function looksLikePercent(word: string): boolean {
   return /^[-+±]*\d*(\.\d+)?%$/.test(word) && word !== "%";
 }
 
-const UNIT_SECONDS: Record<string, number> = {
+/**
+ * A table of the words people type, looked up by what they typed: without a prototype, so `__proto__` or
+ * `constructor` finds nothing instead of Object's own.
+ */
+export function wordTable<T>(entries: Record<string, T>): Readonly<Record<string, T | undefined>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T | undefined>, entries));
+}
+
+const UNIT_SECONDS = wordTable<number>({
   s: 1,
   sec: 1,
   secs: 1,
@@ -99,7 +107,7 @@ const UNIT_SECONDS: Record<string, number> = {
   w: 604800,
   week: 604800,
   weeks: 604800,
-};
+});
 
 /**
  * The longest duration read at all (ten years): far above every limit a caller checks, so those say their own
