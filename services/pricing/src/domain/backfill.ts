@@ -215,8 +215,8 @@ const PREVIOUS_CLOSE_SEARCH_MS = 14 * DAY_MS;
 /**
  * The bar store as reads see it while a back-fill is being written: the history the provider gave is added to
  * what is stored, as writeHistory will store it. A stored minute, or a stored day the provider's days reach, wins;
- * a day rolled up from the fetched minutes merges with the stored bar of its day (the stream's minutes, which all
- * come after the fetched ones). Writes go straight to the store.
+ * a day the fetched minutes fall in is rolled up again from all its minutes, stored and fetched, so a write cut
+ * part-way through reads the same. Writes go straight to the store.
  */
 export class BackfillingBarStore implements BarStore {
   readonly #store: BarStore;
