@@ -1,9 +1,3 @@
-// Matcher benchmark: 1,000,000 alerts over 5,000 symbols (Zipf popularity for both alerts and ticks), a
-// 50/30/20 mix of price/percent/trailing alerts, 5,000,000 random-walk ticks (10% conflated with high/low).
-// Measures the index's tick rate, build time and memory per alert, and the naive scan (the test suite's
-// reference evaluator: every alert of the symbol looked at on every tick) on a prefix of the same ticks.
-// Writes bench-results/matcher.json at the repository root. Run with --expose-gc.
-
 // Matcher benchmark over the workload in workload.ts (1M alerts, 5,000 symbols, 5M ticks). Measures, on the same
 // alerts and ticks:
 // - the index: tick rate, build time, memory per alert (the index alone);
@@ -11,29 +5,22 @@
 //   service loads them (takeOver with records parsed from JSON, as they arrive from the alert service);
 // - the fair baseline (sorted-levels-matcher.ts: per-symbol sorted arrays, binary search), over all ticks, with
 //   its events checked against the index's;
-// - the naive scan (the test suite's reference evaluator) on a prefix of the ticks, for perspective.
+// - the naive scan (the test suite's reference evaluator) on a prefix of the ticks, for perspective;
+// - the same alerts with 20% of them of the new kinds, and what each kind costs;
+// - matcher replicas side by side (replicas.ts), as the deployment scales the matcher, for both mixes.
 // Writes bench-results/matcher.json at the repository root. Run with --expose-gc.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import type { Alert } from "@tickerbell/contracts";
+import { type Alert, CO_PARTITIONED_PARTITIONS } from "@tickerbell/contracts";
 import { AlertIndex } from "../src/alert-index.ts";
 import { OwnedAlerts } from "../src/service/owned-alerts.ts";
-import type { MatchEvent, TickInput } from "../src/types.ts";
 import { ReferenceMatcher } from "../test/reference-matcher.ts";
+import { digestOfPartitions, partitionOfSymbol, type ReplicasRun, runAsReplicas } from "./replicas.ts";
+import { agrees, type Run, rate, runTicks } from "./run-ticks.ts";
 import { SortedLevelsMatcher } from "./sorted-levels-matcher.ts";
-import {
-  ALERTS,
-  checksum,
-  forEachAlert,
-  generateTicks,
-  START_MS,
-  SYMBOLS,
-  symbolNames,
-  TICKS,
-  type Ticks,
-} from "./workload.ts";
+import { ALERTS, forEachAlert, generateTicks, START_MS, SYMBOLS, symbolNames, TICKS } from "./workload.ts";
 
 // The naive scan runs on a prefix of the ticks and is extrapolated per tick.
 const NAIVE_MAX_TICKS = Number(process.env.BENCH_NAIVE_TICKS ?? 3_072);
@@ -59,95 +46,6 @@ function bytesPerAlertSince(before: { heap: number; arrayBuffers: number }, aler
   const arrayBuffers = after.arrayBuffers - before.arrayBuffers;
   return { heap, arrayBuffers, perAlert: (heap + arrayBuffers) / alerts };
 }
-
-/** A matcher design under test: what the benchmark runs every tick through. */
-interface TickMatcher {
-  onTick(tick: TickInput): readonly MatchEvent[];
-}
-
-interface Run {
-  ticks: number;
-  ms: number;
-  cpuMs: number;
-  firings: number;
-  expirations: number;
-  digest: number;
-  digestEvery1024: Float64Array;
-}
-
-/**
- * Runs ticks [0, limit) through `matcher`, stopping early (at a multiple of 1,024 ticks) once past maxMs. Digests
- * the events of every tick, and keeps the running digest at every multiple of 1,024 ticks, so a run that stopped
- * early can be compared with a full one on the ticks it covered.
- */
-/** `withStudies`: every tick carries the studies (as pricing sends them for symbols with such alerts). */
-function runTicks(
-  matcher: TickMatcher,
-  ticks: Ticks,
-  limit: number,
-  maxMs = Number.POSITIVE_INFINITY,
-  withStudies = false,
-): Run {
-  const tick: TickInput = { symbol: "", price: 0, ts: 0, high: 0, low: 0 };
-  const values: Record<string, number> = { sma50: 0, ema20: 0, "rsi14:1d": 50 };
-  const volume = { today: 0, typical: 1_000_000, sessions: 20 };
-  if (withStudies) tick.studies = { values, volume };
-  let firings = 0;
-  let expirations = 0;
-  let digest = 0;
-  let handled = 0;
-  const digestEvery1024 = new Float64Array(Math.floor(limit / 1024) + 1);
-  const cpuStart = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < limit; i++) {
-    if ((i & 1023) === 0) {
-      digestEvery1024[i >> 10] = digest + firings;
-      if (performance.now() - start > maxMs) break;
-    }
-    tick.symbol = symbolNames[ticks.symbol[i]!]!;
-    tick.price = ticks.price[i]!;
-    tick.high = ticks.high[i]!;
-    tick.low = ticks.low[i]!;
-    tick.ts = START_MS + i;
-    if (withStudies) {
-      values.sma50 = ticks.sma50[i]!;
-      values.ema20 = ticks.ema20[i]!;
-      values["rsi14:1d"] = ticks.rsi[i]!;
-      volume.today = ticks.volumeRatio[i]! * 1_000_000;
-    }
-    const events = matcher.onTick(tick);
-    handled++;
-    if (events.length > 0) {
-      for (const event of events) {
-        if (event.type === "fired") firings++;
-        else expirations++;
-      }
-      digest += checksum(events);
-    }
-  }
-  const ms = performance.now() - start;
-  const cpu = process.cpuUsage(cpuStart);
-  return {
-    ticks: handled,
-    ms,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    firings,
-    expirations,
-    digest,
-    digestEvery1024,
-  };
-}
-
-/** Whether `partial` (a run that may have stopped early) produced exactly what `full` did on the same ticks. */
-function agrees(partial: Run, full: Run): boolean {
-  if (partial.ticks !== full.ticks && partial.ticks % 1024 !== 0)
-    throw new Error(`a run of ${partial.ticks} ticks cannot be compared: runs stop at multiples of 1,024`);
-  const expected =
-    partial.ticks === full.ticks ? full.digest + full.firings : full.digestEvery1024[partial.ticks >> 10];
-  return partial.digest + partial.firings === expected;
-}
-
-const rate = (run: Run) => run.ticks / (run.ms / 1000);
 
 /**
  * Takes over every partition with the records as the alert service sends them: JSON, each user with their own id
@@ -191,7 +89,7 @@ const ticks = generateTicks();
 // A multiple of 1,024, where the index's running digest is kept (see runTicks).
 const naivePrefix = Math.min(NAIVE_MAX_TICKS - (NAIVE_MAX_TICKS % 1024), TICKS);
 const loadBefore = loadavg()[0]!;
-const indexRun = runTicks(index, ticks, TICKS);
+const indexRun = runTicks(index, ticks, { partitionOfSymbol });
 const alertsLeft = index.size;
 console.log(
   `index: ${indexRun.ticks} ticks in ${indexRun.ms.toFixed(0)} ms = ${Math.round(rate(indexRun))} ticks/s, ${indexRun.firings} firings`,
@@ -218,7 +116,7 @@ let baseline: SortedLevelsMatcher | null = new SortedLevelsMatcher();
 const baselineBuildStart = performance.now();
 forEachAlert((alert) => baseline!.add(alert));
 const baselineBuildMs = performance.now() - baselineBuildStart;
-const baselineRun = runTicks(baseline, ticks, TICKS, BASELINE_MAX_MS);
+const baselineRun = runTicks(baseline, ticks, { maxMs: BASELINE_MAX_MS });
 const baselineAgrees = agrees(baselineRun, indexRun);
 console.log(
   `sorted-levels baseline: ${baselineRun.ticks} ticks in ${baselineRun.ms.toFixed(0)} ms = ${Math.round(rate(baselineRun))} ticks/s, ${baselineRun.firings} firings, events match the index: ${baselineAgrees}`,
@@ -237,12 +135,12 @@ const withoutTrailing = (visit: (alert: Alert) => void) =>
 gc();
 let fixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
 withoutTrailing((alert) => fixedIndex!.upsert(alert));
-const fixedIndexRun = runTicks(fixedIndex, ticks, TICKS);
+const fixedIndexRun = runTicks(fixedIndex, ticks);
 fixedIndex = null;
 gc();
 let fixedBaseline: SortedLevelsMatcher | null = new SortedLevelsMatcher();
 withoutTrailing((alert) => fixedBaseline!.add(alert));
-const fixedBaselineRun = runTicks(fixedBaseline, ticks, TICKS, BASELINE_MAX_MS);
+const fixedBaselineRun = runTicks(fixedBaseline, ticks, { maxMs: BASELINE_MAX_MS });
 fixedBaseline = null;
 const fixedAgrees = agrees(fixedBaselineRun, fixedIndexRun);
 console.log(
@@ -255,7 +153,7 @@ if (!fixedAgrees)
 gc();
 const naive = new ReferenceMatcher();
 if (naivePrefix > 0) forEachAlert((alert) => naive.upsert(alert));
-const naiveRun = runTicks(naive, ticks, naivePrefix, NAIVE_MAX_MS);
+const naiveRun = runTicks(naive, ticks, { limit: naivePrefix, maxMs: NAIVE_MAX_MS });
 const naiveAgrees = agrees(naiveRun, indexRun);
 console.log(
   `naive scan: ${naiveRun.ticks} ticks in ${naiveRun.ms.toFixed(0)} ms = ${Math.round(rate(naiveRun))} ticks/s, events match the index: ${naiveAgrees}`,
@@ -271,19 +169,23 @@ const NEW_KINDS_SHARE = 0.2;
 gc();
 let mixedIndex: AlertIndex | null = new AlertIndex({ capacity: ALERTS });
 forEachAlert((alert) => mixedIndex!.upsert(alert), { newKinds: NEW_KINDS_SHARE });
-const mixedRun = runTicks(mixedIndex, ticks, TICKS, Number.POSITIVE_INFINITY, true);
+const mixedRun = runTicks(mixedIndex, ticks, { withStudies: true, partitionOfSymbol });
 mixedIndex = null;
 gc();
 const mixedNaive = new ReferenceMatcher();
 if (naivePrefix > 0) forEachAlert((alert) => mixedNaive.upsert(alert), { newKinds: NEW_KINDS_SHARE });
-const mixedNaiveRun = runTicks(mixedNaive, ticks, naivePrefix, NAIVE_MAX_MS, true);
+const mixedNaiveRun = runTicks(mixedNaive, ticks, {
+  limit: naivePrefix,
+  maxMs: NAIVE_MAX_MS,
+  withStudies: true,
+});
 const mixedAgrees = agrees(mixedNaiveRun, mixedRun);
 console.log(
   `with ${NEW_KINDS_SHARE * 100}% new kinds: index ${Math.round(rate(mixedRun))} ticks/s, ${mixedRun.firings} firings; reference over ${mixedNaiveRun.ticks} ticks matches: ${mixedAgrees}`,
 );
 if (!mixedAgrees) throw new Error("with the new kinds, the reference evaluator and the index disagree");
 gc();
-const emptyRun = runTicks(new AlertIndex(), ticks, TICKS, Number.POSITIVE_INFINITY, true);
+const emptyRun = runTicks(new AlertIndex(), ticks, { withStudies: true });
 const perKind: Record<
   string,
   { alerts: number; ticksPerSec: number; cpuNsPerTick: number; costNsPerTick: number }
@@ -309,7 +211,7 @@ for (const kind of [
     },
     { newKinds: NEW_KINDS_SHARE },
   );
-  const run = runTicks(alone, ticks, TICKS, Number.POSITIVE_INFINITY, true);
+  const run = runTicks(alone, ticks, { withStudies: true });
   alone = null;
   perKind[kind] = {
     alerts: count,
@@ -321,6 +223,42 @@ for (const kind of [
     `  ${kind} alone: ${count} alerts, ${perKind[kind].ticksPerSec} ticks/s, ${perKind[kind].costNsPerTick} ns per tick over an empty index`,
   );
 }
+
+// --- matcher replicas side by side, as the deployment scales it -----------------------------------------
+// A matcher is one thread; the deployment scales it by partitions (one consumer group, co-partitioned topics, each
+// replica owning whole symbols). This runs as many replicas as the machine has cores (at most one per partition),
+// each over its partitions' alerts and ticks, for the seed's alerts and for the mix with the new kinds; their
+// events are checked against one matcher's, partition by partition.
+const REPLICAS = Number(
+  process.env.BENCH_REPLICAS ?? Math.min(availableParallelism(), CO_PARTITIONED_PARTITIONS),
+);
+function replicasAgree(run: ReplicasRun, one: Run): boolean {
+  return (
+    run.ticks === one.ticks &&
+    run.reports.every((r) => r.digest === digestOfPartitions(one.digestByPartition, r.partitions))
+  );
+}
+const replicaRate = (run: ReplicasRun) => run.ticks / (run.wallMs / 1000);
+const describeReplicas = (run: ReplicasRun) =>
+  run.reports
+    .map(
+      (r) =>
+        `partitions ${r.partitions.join(",")}: ${r.alerts} alerts, ${r.ticks} ticks in ${r.ms.toFixed(0)} ms`,
+    )
+    .join("; ");
+gc();
+const seedReplicas = await runAsReplicas(REPLICAS, 0, false);
+const seedReplicasAgree = replicasAgree(seedReplicas, indexRun);
+const mixedReplicas = await runAsReplicas(REPLICAS, NEW_KINDS_SHARE, true);
+const mixedReplicasAgree = replicasAgree(mixedReplicas, mixedRun);
+console.log(
+  `${REPLICAS} replicas: seed ${Math.round(replicaRate(seedReplicas))} ticks/s (${describeReplicas(seedReplicas)}), events match one matcher's: ${seedReplicasAgree}`,
+);
+console.log(
+  `${REPLICAS} replicas, ${NEW_KINDS_SHARE * 100}% new kinds: ${Math.round(replicaRate(mixedReplicas))} ticks/s (${describeReplicas(mixedReplicas)}), events match one matcher's: ${mixedReplicasAgree}`,
+);
+if (!seedReplicasAgree || !mixedReplicasAgree)
+  throw new Error("matcher replicas and one matcher disagree on the events of the same partitions");
 
 const ticksPerSec = rate(indexRun);
 const baselineTicksPerSec = rate(baselineRun);
@@ -348,12 +286,23 @@ const result = {
     emptyIndexCpuNsPerTick: Math.round((emptyRun.cpuMs * 1e6) / emptyRun.ticks),
     perKind,
   },
+  replicas: {
+    count: REPLICAS,
+    how: "matcher replicas side by side as worker threads, each owning the partitions the group's co-partitioned assignment gives it (its alerts and its ticks only); rate: all ticks over the time from their common start until the last is done",
+    partitions: mixedReplicas.reports.map((r) => r.partitions),
+    ticksPerSec: Math.round(replicaRate(seedReplicas)),
+    newKindsTicksPerSec: Math.round(replicaRate(mixedReplicas)),
+    eventsMatchOneMatcher: seedReplicasAgree && mixedReplicasAgree,
+    seed: seedReplicas.reports,
+    newKinds: mixedReplicas.reports,
+  },
   bytesPerAlert: Math.round(indexMemory.perAlert * 10) / 10,
   serviceBytesPerAlert: Math.round(serviceMemory.perAlert * 10) / 10,
   buildMs: Math.round(buildMs),
   targets: {
     ticksPerSec: ticksPerSec >= 1_000_000,
     newKindsTicksPerSec: rate(mixedRun) >= 1_000_000,
+    newKindsTicksPerSecWithReplicas: replicaRate(mixedReplicas) >= 1_000_000,
     fasterThanBaseline: ticksPerSec >= 2 * baselineTicksPerSec,
     serviceBytesPerAlert: serviceMemory.perAlert <= 400,
   },
