@@ -167,6 +167,10 @@ export class ConsoleChat {
     if (reply.image !== undefined) reply = saveChart(reply, this.#options.chartDir ?? "./data/charts");
     this.#question = reply.confirm ?? null;
     this.#show(renderReply(reply), { safe: true });
+    // What came after the reply's budget (a new alert's dry run) follows it, as a notification would.
+    void reply.amended?.then((amendment) => {
+      if (amendment !== null && !this.#isClosed) this.print(amendment.added);
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { startAlertService } from "@tickerbell/alerts";
 import {
   AlertsClient,
   BarChartMaker,
+  BarDryRun,
   CommandHandler,
   type Fetch,
   PricingClient,
@@ -31,9 +32,10 @@ const IN_PROCESS = "http://in-process.local";
 /**
  * What the console talks to in `npm start`, for real and in process: the alert service on embedded PGlite in a
  * temporary folder, and the pricing service's HTTP API on its simulated feed (prices hold still), with price
- * history on PGlite too, back-filled from the feed's past on a symbol's first demand as `npm start` does.
+ * history on PGlite too, back-filled from the feed's past on a symbol's first demand as `npm start` does. With
+ * `dryRunBudgetMs`, a new alert's dry run within that budget.
  */
-export async function startWorld() {
+export async function startWorld(options: { dryRunBudgetMs?: number } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "tickerbell-console-"));
   const logger = createLogger({ service: "console-test", level: "silent" });
   const service = await startAlertService({
@@ -73,7 +75,18 @@ export async function startWorld() {
   const prices = new PricingClient({ baseUrl: IN_PROCESS, fetch: pricingFetch });
   // A budget no loaded machine runs out of: the tests are about what the console shows, not how fast.
   const charts = new BarChartMaker({ bars: prices, renderer: processChartRenderer(), budgetMs: 120_000 });
-  const handler = new CommandHandler({ alerts, prices, logger, charts });
+  const handler = new CommandHandler({
+    alerts,
+    prices,
+    logger,
+    charts,
+    ...(options.dryRunBudgetMs !== undefined
+      ? {
+          // The follow-up as long as the tests wait: on a loaded machine a first back-fill can take seconds.
+          dryRun: new BarDryRun({ bars: prices, budgetMs: options.dryRunBudgetMs, followUpMs: 120_000 }),
+        }
+      : {}),
+  });
   return {
     dataDir,
     handler,

@@ -39,19 +39,22 @@ let finnhub: FakeFinnhub;
 let service: Awaited<ReturnType<typeof startAlertService>>;
 const servers: ReturnType<typeof serve>[] = [];
 
-/** A handler whose dry run has `budgetMs`, its quotes and bars from `prices`. */
-function handlerOn(prices: PricingClient, budgetMs: number): CommandHandler {
+/**
+ * A handler whose dry run has `budgetMs` and `followUpMs` (none by default: each test that wants the edit after
+ * the reply says so), its quotes and bars from `prices`.
+ */
+function handlerOn(prices: PricingClient, budgetMs: number, followUpMs = 0): CommandHandler {
   return new CommandHandler({
     alerts: new AlertsClient({ baseUrl: alertsUrl, token: TOKEN, platform: "telegram" }),
     prices,
     logger,
     now,
-    dryRun: new BarDryRun({ bars: prices, budgetMs, now: () => NOW }),
+    dryRun: new BarDryRun({ bars: prices, budgetMs, followUpMs, now: () => NOW }),
   });
 }
 
 /** A handler whose dry run has `budgetMs`, against a pricing API with (or without) price history. */
-let handlerWith: (budgetMs: number, history?: boolean) => CommandHandler;
+let handlerWith: (budgetMs: number, history?: boolean, followUpMs?: number) => CommandHandler;
 /** The pricing API with its price history. */
 let pricingWithHistory: (request: Request) => Response | Promise<Response>;
 let alertsUrl: string;
@@ -113,7 +116,8 @@ beforeAll(async () => {
   pricingWithHistory = pricingApi(store).fetch;
   const withHistory = new PricingClient({ baseUrl: await listen(pricingWithHistory) });
   const withoutHistory = new PricingClient({ baseUrl: await listen(pricingApi().fetch) });
-  handlerWith = (budgetMs, history = true) => handlerOn(history ? withHistory : withoutHistory, budgetMs);
+  handlerWith = (budgetMs, history = true, followUpMs = 0) =>
+    handlerOn(history ? withHistory : withoutHistory, budgetMs, followUpMs);
 
   await store.writeHistory([
     // AAPL (at $190 on the fake Finnhub), recorded for all 30 days: a quiet first minute 29 days 23 hours ago,
@@ -206,7 +210,7 @@ describe("the dry run under a new alert", () => {
       "   It would not have fired in the last 30 days.",
       "AAPL is at $190.00 now.",
     ]);
-    // Over budget: the levels are set all the same, without the lines.
+    // Over budget: the levels are set all the same, without the lines; with a follow-up they come in an edit.
     const late = await handlerWith(0).handleText(chat("dry-levels-late"), "/alert AAPL above 201 202");
     expect(late.text.split("\n")).toEqual([
       "✅ 2 alerts set on AAPL",
@@ -214,12 +218,48 @@ describe("the dry run under a new alert", () => {
       "✅ AAPL above $202.00",
       "AAPL is at $190.00 now.",
     ]);
+    expect(late.amended).toBeUndefined();
+    const followed = await handlerWith(0, true, 60_000).handleText(
+      chat("dry-levels-late"),
+      "/alert AAPL above 203 205 207",
+    );
+    expect(followed.text.split("\n")).toHaveLength(5);
+    const amendment = await followed.amended;
+    const lines = [
+      "✅ AAPL above $203.00",
+      "   It would not have fired in the last 30 days.",
+      "✅ AAPL above $205.00",
+      "   It would not have fired in the last 30 days.",
+      "✅ AAPL above $207.00",
+      "   It would not have fired in the last 30 days.",
+    ];
+    expect(amendment?.added.split("\n")).toEqual(lines);
+    expect(amendment?.reply.text.split("\n")).toEqual([
+      "✅ 3 alerts set on AAPL",
+      ...lines,
+      "AAPL is at $190.00 now.",
+    ]);
+    expect(amendment?.reply.buttons).toEqual(followed.buttons);
   });
 
   it("leaves the line out when the budget cannot be met, and the alert is set all the same", async () => {
     const reply = await set(handlerWith(0), "dry-e", "/alert AAPL above 197");
     expect(reply.text).not.toMatch(/would (not )?have fired/);
     expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
+    expect(reply.amended).toBeUndefined();
+  });
+
+  it("past the budget, the line follows in an amended reply once the bars are in", async () => {
+    const reply = await set(handlerWith(0, true, 60_000), "dry-e2", "/alert AAPL above 195");
+    expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
+    const line =
+      "In the last 30 days this alert would have fired 2 times (last: 2026-12-01 14:32 UTC at $196.00).";
+    const amendment = await reply.amended;
+    expect(amendment?.added).toBe(line);
+    // The confirmation as it would have read in time: the same text and buttons, the line added.
+    expect(amendment?.reply.text).toBe(`${reply.text}\n${line}`);
+    expect(amendment?.reply.buttons).toEqual(reply.buttons);
+    expect(amendment?.reply.alerts).toEqual(reply.alerts);
   });
 
   it("abandons the bar requests still under way once its budget is over: the pricing service sees them closed", async () => {
@@ -237,12 +277,20 @@ describe("the dry run under a new alert", () => {
     });
     // The client's own timeout is far beyond the test's: only the dry run's abandoning closes the requests.
     const prices = new PricingClient({ baseUrl: slowBars, timeoutMs: 600_000 });
-    const handler = handlerOn(prices, 200);
-    const reply = await set(handler, "dry-h", "/alert AAPL above 199");
+    const reply = await set(handlerOn(prices, 200), "dry-h", "/alert AAPL above 199");
     expect(reply.text.split("\n").at(-1)).toBe("AAPL is at $190.00 now.");
     // The daily bars and the oldest week of minutes, asked first: both closed by the asker.
     while (closed.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(held).toHaveLength(2);
+    expect(new Set(closed)).toEqual(new Set(held));
+    // With a follow-up, they are kept open for it, and closed once it is over too: nothing is added then.
+    held.length = 0;
+    closed.length = 0;
+    const followed = await set(handlerOn(prices, 200, 2000), "dry-h", "/alert AAPL above 198");
+    while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toEqual([]);
+    expect(await followed.amended).toBeNull();
+    while (closed.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(new Set(closed)).toEqual(new Set(held));
   }, 30_000);
 

@@ -187,6 +187,16 @@ export class DiscordBot {
         : await this.#options.handler.handleImport(chat, incomingFile(attachment));
     try {
       await interaction.editReply(render(reply, chat.community));
+      // A slow part of the reply (a dry run past its budget) is edited in when it comes: a button press
+      // answers in a reply of its own, so the message is still this one.
+      void reply.amended
+        ?.then((amendment) => amendment && interaction.editReply(render(amendment.reply, chat.community)))
+        .catch((error: unknown) =>
+          this.#options.logger.warn(
+            { err: error, interactionId: interaction.id },
+            "could not edit a reply with what came after it",
+          ),
+        );
     } catch (error) {
       // Discord refused the answer (or it could not be built): the user is told, not left with "thinking…".
       this.#options.logger.error(

@@ -22,6 +22,13 @@ function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPa
 beforeAll(async () => {
   // A budget no loaded machine runs out of: this story is about what the line says.
   stack = await startStack({ dryRunBudgetMs: 120_000 });
+  await seed(stack);
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function seed(stack: Stack): Promise<void> {
   await stack.barStore!.writeHistory([
     // Recorded from 20 days ago; AAPL is at $190. At noon UTC that day, whatever the time now: New York's date is then the same, so its daily
     // bar reaches no further back than the minute (before 05:00 UTC it was the day before, a day further back, and
@@ -34,10 +41,7 @@ beforeAll(async () => {
     // 186 is back above the band (185.925), 186.5, then 184.9 fires again, 30 s in.
     minuteBar(base - 5 * DAY, 186, 186.5, 184.9, 185),
   ]);
-}, 120_000);
-afterAll(async () => {
-  await stack?.close();
-});
+}
 
 describe("the dry run on Discord", () => {
   it("adds how often the alert would have fired, its last time a Discord timestamp", async () => {
@@ -49,5 +53,43 @@ describe("the dry run on Discord", () => {
     expect(reply.content.split("\n").at(-1)).toBe(
       `In the 20 days recorded this alert would have fired 2 times (last: <t:${lastSeconds}:f> at $184.90).`,
     );
+  }, 60_000);
+});
+
+describe("the dry run past its budget on Discord", () => {
+  let late: Stack;
+  beforeAll(async () => {
+    // A budget no bar request is answered within (the pricing API over HTTP, its bars from PostgreSQL).
+    late = await startStack({ dryRunBudgetMs: 1 });
+    await seed(late);
+  }, 120_000);
+  afterAll(async () => {
+    await late?.close();
+  });
+
+  it("answers at once and edits the line into the reply when the bars come", async () => {
+    const interaction = late.fake.slashCommand(newUser("dryrun-late"), "alert price", {
+      ticker: "AAPL",
+      condition: "below",
+      value: "185",
+    });
+    const reply = await interaction.reply();
+    expect(reply.content).toMatch(/Alert set: AAPL below \$185\.00/);
+    expect(reply.content).not.toMatch(/would (not )?have fired/);
+    // The deferral, the reply, then the same message edited with the line under it.
+    const [deferral, answered, amended] = [
+      await interaction.next(),
+      await interaction.next(),
+      await interaction.next(),
+    ];
+    expect([deferral.kind, answered.kind, amended.kind]).toEqual(["callback", "edit", "edit"]);
+    const edited = late.fake.message(reply.id);
+    const lastSeconds = Math.floor((base - 5 * DAY + 30_000) / 1000);
+    expect(edited?.content).toBe(
+      `${reply.content}\nIn the 20 days recorded this alert would have fired 2 times (last: <t:${lastSeconds}:f> at $184.90).`,
+    );
+    // Its embed and buttons stay.
+    expect(edited?.components).toEqual(reply.components);
+    expect(edited?.embeds).toEqual(reply.embeds);
   }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
   type IncomingFile,
   type RateLimiter,
   type Reply,
+  type ReplyAmendment,
   realSleep,
 } from "@tickerbell/bot-core";
 import type { Logger } from "@tickerbell/config";
@@ -95,6 +96,8 @@ export class TelegramBot {
    * commands is one getChatMember call, not one each. The promise is kept so concurrent commands share it.
    */
   readonly #admins = new Map<string, { isAdmin: Promise<boolean>; until: number }>();
+  /** `chatId:messageId` of replies waiting for their amendment: still as sent, or changed by a button press. */
+  readonly #awaitingAmendment = new Map<string, "as sent" | "pressed">();
 
   constructor(options: TelegramBotOptions) {
     this.#options = options;
@@ -306,7 +309,8 @@ export class TelegramBot {
    */
   async #answer(ctx: Context, chatId: number, reply: Reply): Promise<void> {
     try {
-      await this.#send(ctx, chatId, reply);
+      const sent = await this.#send(ctx, chatId, reply);
+      if (reply.amended !== undefined && sent !== null) this.#amendLater(ctx, chatId, sent, reply.amended);
     } catch (error) {
       this.#options.logger.error(
         { err: error, updateId: ctx.update.update_id },
@@ -364,8 +368,40 @@ export class TelegramBot {
     };
   }
 
-  /** A reply: its text (in as many messages as it takes, buttons under the last), and its file as a document. */
-  async #send(ctx: Context, chatId: number, reply: Reply): Promise<void> {
+  /**
+   * Edits a sent reply into its amended form once that is ready (a dry run past its budget), unless a button
+   * under it was pressed meanwhile: what the press made of the message stands.
+   */
+  #amendLater(
+    ctx: Context,
+    chatId: number,
+    messageId: number,
+    amended: Promise<ReplyAmendment | null>,
+  ): void {
+    const key = `${chatId}:${messageId}`;
+    this.#awaitingAmendment.set(key, "as sent");
+    void amended
+      .then(async (amendment) => {
+        if (amendment === null || this.#awaitingAmendment.get(key) !== "as sent") return;
+        const text = renderMessages(amendment.reply)[0]!;
+        await this.#paced(String(chatId), () =>
+          ctx.telegram.editMessageText(chatId, messageId, undefined, text, {
+            parse_mode: "HTML",
+            ...(amendment.reply.buttons ? { reply_markup: inlineKeyboard(amendment.reply.buttons) } : {}),
+          }),
+        );
+      })
+      .catch((error: unknown) => {
+        this.#options.logger.warn({ err: error, chatId }, "could not edit a reply with what came after it");
+      })
+      .finally(() => this.#awaitingAmendment.delete(key));
+  }
+
+  /**
+   * A reply: its text (in as many messages as it takes, buttons under the last), and its file as a document.
+   * Resolves with the message id when it went as one text message (one that can be edited into its amended form).
+   */
+  async #send(ctx: Context, chatId: number, reply: Reply): Promise<number | null> {
     const image = reply.image;
     const caption = image === undefined ? null : renderHtml({ text: reply.text });
     // A picture (a /chart) carries its text as its caption when it fits in one.
@@ -381,18 +417,20 @@ export class TelegramBot {
           },
         ),
       );
-      return;
+      return null;
     }
     // A long answer (a hundred alerts) goes out as several messages; the buttons sit under the last one.
     const parts = renderMessages(reply);
+    let sent: number | null = null;
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
-      await this.#paced(String(chatId), () =>
+      const message = await this.#paced(String(chatId), () =>
         ctx.telegram.sendMessage(chatId, part, {
           parse_mode: "HTML",
           ...(last && reply.buttons ? { reply_markup: inlineKeyboard(reply.buttons) } : {}),
         }),
       );
+      sent = parts.length === 1 ? message.message_id : null;
     }
     // A picture whose text was too long for a caption follows the text on its own.
     if (image !== undefined) {
@@ -406,6 +444,7 @@ export class TelegramBot {
         ctx.telegram.sendDocument(chatId, { source: Buffer.from(file.data), filename: file.name }),
       );
     }
+    return image === undefined && file === undefined ? sent : null;
   }
 
   /** In a group, `/alert@other_bot …` is for that bot: only a bare command or one naming this bot is ours. */
@@ -450,6 +489,9 @@ export class TelegramBot {
       );
       return;
     }
+    // A reply waiting for its amendment keeps what this press makes of it.
+    const key = `${message.chat.id}:${message.message_id}`;
+    if (this.#awaitingAmendment.has(key)) this.#awaitingAmendment.set(key, "pressed");
     const text = renderMessages(reply)[0]!;
     const extra = {
       parse_mode: "HTML" as const,

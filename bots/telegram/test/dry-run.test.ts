@@ -14,6 +14,7 @@ const base = Math.floor(Date.now() / MIN) * MIN;
 /** Noon UTC on the day of `ms`. */
 const noonUtc = (ms: number) => Math.floor(ms / DAY) * DAY + 12 * 60 * MIN;
 let finnhub: FakeFinnhub;
+let marketData: FinnhubMarketData;
 let world: World;
 
 function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
@@ -32,8 +33,17 @@ beforeAll(async () => {
     apiKey: finnhub.apiKey,
     budget: new CallBudget({ callsPerWindow: 600 }),
   });
+  marketData = new FinnhubMarketData(rest);
   // A budget no loaded machine runs out of: this story is about what the line says.
-  world = await startWorld({ marketData: new FinnhubMarketData(rest), dryRunBudgetMs: 120_000 });
+  world = await startWorld({ marketData, dryRunBudgetMs: 120_000 });
+  await seed(world);
+}, 120_000);
+afterAll(async () => {
+  await world?.close();
+  await finnhub?.close();
+});
+
+async function seed(world: World): Promise<void> {
   const moveAt = base - 4 * DAY;
   await world.barStore!.writeHistory([
     // Recorded from 10 days ago. At noon UTC that day, whatever the time now: New York's date is then the same, so its daily
@@ -47,11 +57,7 @@ beforeAll(async () => {
     // Still within the hour's cooldown: 199 does not count.
     minuteBar(moveAt + 40 * MIN, 195, 199, 194, 198),
   ]);
-}, 120_000);
-afterAll(async () => {
-  await world?.close();
-  await finnhub?.close();
-});
+}
 
 describe("the dry run on Telegram", () => {
   it("adds how often a move within a window would have fired, and when last", async () => {
@@ -65,5 +71,80 @@ describe("the dry run on Telegram", () => {
   it("reads naturally when it would not have fired", async () => {
     const reply = await world.say({ id: 7102, first_name: "Emil" }, "/alert AAPL below 150");
     expect(reply.text?.split("\n").at(-1)).toBe("It would not have fired in the 10 days recorded.");
+  }, 60_000);
+});
+
+describe("the dry run past its budget on Telegram", () => {
+  /** The dry run's bar requests wait for this while it is set (the pricing API is slow, a new symbol's back-fill). */
+  let hold: Promise<void> | null = null;
+  /** How many of the held requests have been answered since. */
+  let answered = 0;
+  let late: World;
+  beforeAll(async () => {
+    late = await startWorld({
+      marketData,
+      dryRunBudgetMs: 50,
+      dryRunBars: (bars) => ({
+        async bars(symbol, query, options) {
+          const held = hold;
+          if (held !== null) await held;
+          const response = await bars.bars(symbol, query, options);
+          if (held !== null) answered++;
+          return response;
+        },
+      }),
+    });
+    await seed(late);
+  }, 120_000);
+  afterAll(async () => {
+    await late?.close();
+  });
+
+  function holdBars(): () => void {
+    let release!: () => void;
+    hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    answered = 0;
+    return () => {
+      hold = null;
+      release();
+    };
+  }
+
+  it("sends the confirmation at once and edits the line into it when the bars come", async () => {
+    const user = { id: 7201, first_name: "Fritz" };
+    const release = holdBars();
+    const reply = await late.say(user, "/alert AAPL below 150");
+    expect(reply.text).toMatch(/^✅ Alert set: AAPL below \$150\.00/);
+    expect(reply.text).not.toMatch(/would (not )?have fired/);
+    release();
+    const [edit] = await late.telegram.waitForMessages(
+      (m) => m.chatId === user.id && m.messageId === reply.messageId && m.method === "editMessageText",
+      1,
+      30_000,
+    );
+    expect(edit?.text).toBe(`${reply.text}\nIt would not have fired in the 10 days recorded.`);
+    // Its buttons stay under it.
+    expect(edit?.replyMarkup).toEqual(reply.replyMarkup);
+  }, 60_000);
+
+  it("leaves the message as a button pressed meanwhile made it", async () => {
+    const user = { id: 7202, first_name: "Greta" };
+    const release = holdBars();
+    const reply = await late.say(user, "/alert AAPL below 140");
+    const deleteButton = reply.replyMarkup?.inline_keyboard[0]?.find((b) => b.text === "Delete");
+    const pressed = await late.press(user, reply, (deleteButton as { callback_data: string }).callback_data);
+    expect(pressed.text).toMatch(/deleted/i);
+    release();
+    // The dry run's bars come (the daily bars and the oldest week of minutes, then the rest), and the replay
+    // of a few bars takes no time; an edit would wait for the chat's next send slot (one a second), which the
+    // press just took: well after that, the message is still what the press made of it.
+    while (answered < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const edits = late.telegram
+      .messagesTo(user.id)
+      .filter((m) => m.messageId === reply.messageId && m.method === "editMessageText");
+    expect(edits.map((m) => m.text)).toEqual([pressed.text]);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import {
   AlertsClient,
   BarChartMaker,
   BarDryRun,
+  type BarsLookup,
   type ChartMaker,
   CommandHandler,
   DeliveryPipeline,
@@ -99,6 +100,8 @@ export async function startWorld(
      * only the test writes (`barStore`; no back-fill unless charts are on too).
      */
     dryRunBudgetMs?: number;
+    /** The dry run reads its bars through this (a test holds them past the budget). */
+    dryRunBars?: (bars: BarsLookup) => BarsLookup;
     /**
      * The pricing API answers GET /v1/studies from a price history only the test writes (`barStore`), as the
      * pricing service computes the studies of volume and indicator alerts.
@@ -173,7 +176,12 @@ export async function startWorld(
     logger,
     ...(charts ? { charts } : {}),
     ...(options.dryRunBudgetMs !== undefined
-      ? { dryRun: new BarDryRun({ bars: prices, budgetMs: options.dryRunBudgetMs }) }
+      ? {
+          dryRun: new BarDryRun({
+            bars: options.dryRunBars?.(prices) ?? prices,
+            budgetMs: options.dryRunBudgetMs,
+          }),
+        }
       : {}),
     onSettingsChanged: (userId, settings) => {
       for (const listener of settingsListeners) listener(userId, settings);

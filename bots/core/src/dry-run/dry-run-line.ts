@@ -1,6 +1,6 @@
 // The confirmation's dry run: "In the last 30 days this alert would have fired 3 times (last: …)". The rule book
 // replays the new alert over the symbol's recorded bars (dryRunAlert); this fetches them and words the answer,
-// all within a budget, so a slow pricing service or a long history costs the reply a line, never time.
+// within a budget: a slow pricing service or a long history never delays the reply, its line follows in an edit.
 import { envInt } from "@tickerbell/config";
 import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
 import { canDryRun, DryRunReplay, type DryRunResult, tradingDayOf } from "@tickerbell/rules";
@@ -25,20 +25,38 @@ const FULL_COVERAGE_SLACK_DAYS = 4;
 /** Bars replayed between two turns of the event loop: a few milliseconds' work. */
 const BARS_PER_BATCH = 2000;
 
-/** Answers how often a new alert would have fired; null when there is nothing to say in time. */
-export interface DryRunner {
-  run(alert: Alert): Promise<DryRunResult | null>;
+/** The dry run's answers for new alerts: one per alert, in order, null where there is nothing to say. */
+export type DryRunResults = (DryRunResult | null)[];
+
+export interface DryRunAnswers {
+  /** The answers in time for the reply (all null when the budget passed first). */
+  now: DryRunResults;
   /**
-   * The same for several new alerts of one symbol (the levels of one command), within one budget over one fetch
-   * of the bars: an answer per alert, in order, each null when there is nothing to say in time.
+   * When the budget passed before the answers were ready: the answers once they are, for an edit of the reply
+   * (null where there is still nothing to say when the follow-up time is over). Null when `now` is all there is.
+   * It may reject (the bars could not be read): the asker catches it.
    */
-  runEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]>;
+  later: Promise<DryRunResults> | null;
+}
+
+/** Answers how often new alerts would have fired. */
+export interface DryRunner {
+  /**
+   * Several new alerts of one symbol (the levels of one command, or just one) within one budget over one fetch
+   * of the bars; what is not ready in time may follow (`later`).
+   */
+  runEach(alerts: readonly Alert[]): Promise<DryRunAnswers>;
 }
 
 export interface BarDryRunOptions {
   bars: BarsLookup;
   /** Fetching and replaying together; past it the reply goes without the line. */
   budgetMs: number;
+  /**
+   * How much longer than the budget the dry run may go on for an edit of the reply that adds the line (default
+   * FOLLOW_UP_MS; 0: none, the bars are abandoned at the budget).
+   */
+  followUpMs?: number;
   now?: () => number;
   /** Monotonic milliseconds for the deadline (default performance.now). */
   clock?: () => number;
@@ -64,47 +82,57 @@ export function chooseHistory(
   return null;
 }
 
+/**
+ * How long past its budget a dry run goes on for the edit that adds its line: a new symbol's first bars (read
+ * while its back-fill is written) or a busy pricing service take a second or two, not ten.
+ */
+export const FOLLOW_UP_MS = 10_000;
+
 /** Fetches the last 30 days of bars from the pricing service and replays the alert over them, within the budget. */
 export class BarDryRun implements DryRunner {
   readonly #bars: BarsLookup;
   readonly #budgetMs: number;
+  readonly #followUpMs: number;
   readonly #now: () => number;
   readonly #clock: () => number;
 
   constructor(options: BarDryRunOptions) {
     this.#bars = options.bars;
     this.#budgetMs = options.budgetMs;
+    this.#followUpMs = options.followUpMs ?? FOLLOW_UP_MS;
     this.#now = options.now ?? Date.now;
     this.#clock = options.clock ?? (() => performance.now());
   }
 
-  async run(alert: Alert): Promise<DryRunResult | null> {
-    return (await this.runEach([alert]))[0] ?? null;
+  async runEach(alerts: readonly Alert[]): Promise<DryRunAnswers> {
+    const none: DryRunResults = alerts.map(() => null);
+    const first = alerts.find((alert) => canDryRun(alert, "1m"));
+    if (first === undefined) return { now: none, later: null };
+    const work = this.#answer(alerts, first.symbol, this.#budgetMs + this.#followUpMs);
+    const inTime = await withinBudget(work, this.#budgetMs);
+    if (inTime !== null) return { now: inTime, later: null };
+    return { now: none, later: this.#followUpMs > 0 ? work : null };
   }
 
-  async runEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]> {
-    const results: (DryRunResult | null)[] = alerts.map(() => null);
-    const first = alerts.find((alert) => canDryRun(alert, "1m"));
-    if (first === undefined) return results;
-    const deadline = this.#clock() + this.#budgetMs;
-    const overBudget = () => this.#clock() > deadline;
+  /** Fetches the bars and replays each alert of `symbol` over them; past `limitMs` what is not answered stays null. */
+  async #answer(alerts: readonly Alert[], symbol: string, limitMs: number): Promise<DryRunResults> {
+    const results: DryRunResults = alerts.map(() => null);
+    const deadline = this.#clock() + limitMs;
+    const overLimit = () => this.#clock() > deadline;
     const now = this.#now();
-    // Requests still under way once the fetch is settled (past the budget, or beside one that failed) are
+    // Requests still under way once the fetch is settled (past the limit, or beside one that failed) are
     // abandoned: no one waits for their bars any more. Aborting the finished ones changes nothing.
     const abandon = new AbortController();
-    const dailyServesAll = alerts.every((alert) => alert.symbol !== first.symbol || canDryRun(alert, "1d"));
+    const dailyServesAll = alerts.every((alert) => alert.symbol !== symbol || canDryRun(alert, "1d"));
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(
-        this.#fetch(first.symbol, now, abandon.signal, dailyServesAll),
-        this.#budgetMs,
-      );
+      fetched = await withinBudget(this.#fetch(symbol, now, abandon.signal, dailyServesAll), limitMs);
     } finally {
       abandon.abort();
     }
-    if (fetched === null || overBudget()) return results;
+    if (fetched === null || overLimit()) return results;
     for (const [i, alert] of alerts.entries()) {
-      if (alert.symbol !== first.symbol) continue;
+      if (alert.symbol !== symbol) continue;
       const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
       const replay = history && DryRunReplay.of(alert, history.resolution);
       if (!history || !replay) continue;
@@ -112,8 +140,8 @@ export class BarDryRun implements DryRunner {
       for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
         replay.replay(history.bars.slice(from, from + BARS_PER_BATCH));
         await new Promise((resolve) => setImmediate(resolve));
-        // Past the budget the alerts replayed whole keep their answers; the rest have none.
-        if (overBudget()) return results;
+        // Past the limit the alerts replayed whole keep their answers; the rest have none.
+        if (overLimit()) return results;
       }
       results[i] = replay.result();
     }

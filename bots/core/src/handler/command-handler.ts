@@ -10,10 +10,9 @@ import {
   TRANSFER_CSV_COLUMNS,
   type UserSettings,
 } from "@tickerbell/contracts";
-import type { DryRunResult } from "@tickerbell/rules";
 import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
-import { type DryRunner, formatDryRun } from "../dry-run/dry-run-line.ts";
+import { type DryRunner, type DryRunResults, formatDryRun } from "../dry-run/dry-run-line.ts";
 import { alertFeedNote, listFeedNotes, priceFeedNote } from "../format/feed.ts";
 import {
   describeAlert,
@@ -503,15 +502,11 @@ export class CommandHandler {
     const [next, display, dryRun] = await Promise.all([
       alert.condition.kind === "earnings" ? this.#nextEarningsLine(alert.symbol) : "",
       this.#displayOf(ctx),
-      this.#dryRun(alert),
+      this.#dryRunEach([alert]),
     ]);
-    const dryRunLine =
-      dryRun === null
-        ? ""
-        : `
-${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
-    return {
-      text: `✅ Alert set: ${describeAlert(alert, this.#now(), display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price, alert.symbol)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${dryRunLine}`,
+    const now = this.#now();
+    const confirmation = (dryRunLine: string | null): Reply => ({
+      text: `✅ Alert set: ${describeAlert(alert, now, display, market.market)}${alert.urgent === true ? " · urgent: notifies even in quiet hours" : ""}${postingLine(ctx)}\n${alert.symbol} is at ${formatPrice(quote.price, alert.symbol)} now.${lineOf(alertFeedNote(alert.symbol, quote.feed))}${next}${lineOf(dryRunLine)}`,
       alerts: [alert],
       buttons: [
         [
@@ -519,28 +514,36 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
           { label: "Delete", action: actionOf("delete", alert.id) },
         ],
       ],
-    };
+    });
+    const lineFor = ([result]: DryRunResults) =>
+      result == null ? null : formatDryRun(result, now.getTime(), display, alert.symbol);
+    const reply = confirmation(lineFor(dryRun.now));
+    if (dryRun.later !== null)
+      reply.amended = dryRun.later.then((results) => {
+        const line = lineFor(results);
+        return line === null ? null : { reply: confirmation(line), added: line };
+      });
+    return reply;
   }
 
-  /** The new alert's dry run; null when there is none in time. The alert is set either way: this never throws. */
-  async #dryRun(alert: Alert): Promise<DryRunResult | null> {
-    if (!this.#deps.dryRun) return null;
-    try {
-      return await this.#deps.dryRun.run(alert);
-    } catch (error) {
-      this.#deps.logger.warn({ err: error, symbol: alert.symbol }, "the dry run of a new alert failed");
-      return null;
-    }
-  }
-
-  /** The new alerts' dry runs (nulls when there are none in time). Never throws. */
-  async #dryRunEach(alerts: readonly Alert[]): Promise<(DryRunResult | null)[]> {
-    if (!this.#deps.dryRun || alerts.length === 0) return alerts.map(() => null);
-    try {
-      return await this.#deps.dryRun.runEach(alerts);
-    } catch (error) {
+  /**
+   * The new alerts' dry runs: the answers in time for the reply, and those that come after it (for an edit;
+   * nulls when they fail). Never throws: the alerts are set either way.
+   */
+  async #dryRunEach(
+    alerts: readonly Alert[],
+  ): Promise<{ now: DryRunResults; later: Promise<DryRunResults> | null }> {
+    const none: DryRunResults = alerts.map(() => null);
+    if (!this.#deps.dryRun || alerts.length === 0) return { now: none, later: null };
+    const failed = (error: unknown) => {
       this.#deps.logger.warn({ err: error, symbol: alerts[0]?.symbol }, "the dry run of new alerts failed");
-      return alerts.map(() => null);
+      return none;
+    };
+    try {
+      const answers = await this.#deps.dryRun.runEach(alerts);
+      return { now: answers.now, later: answers.later?.catch(failed) ?? null };
+    } catch (error) {
+      return { now: failed(error), later: null };
     }
   }
 
@@ -606,20 +609,22 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
     // Each new level's dry run under its line, all within the one budget over one fetch of the bars.
     const dryRuns = await this.#dryRunEach(created);
     const now = this.#now();
-    const lines = outcomes.map((outcome) => {
-      if ("refused" in outcome) return outcome.refused;
-      const dryRun = dryRuns[created.indexOf(outcome.alert)] ?? null;
-      const line = `✅ ${describeAlert(outcome.alert, now, display)}`;
-      return dryRun === null ? line : `${line}\n   ${formatDryRun(dryRun, now.getTime(), display, symbol)}`;
-    });
+    /** A created level's line, with its dry run's under it when there is one. */
+    const levelLine = (alert: Alert, results: DryRunResults) => {
+      const result = results[created.indexOf(alert)] ?? null;
+      const line = `✅ ${describeAlert(alert, now, display)}`;
+      return result === null ? line : `${line}\n   ${formatDryRun(result, now.getTime(), display, symbol)}`;
+    };
     const title =
       created.length === commands.length
         ? `✅ ${created.length} alerts set on ${symbol}`
         : `${created.length} of ${commands.length} alerts set on ${symbol}`;
-    return {
+    const confirmation = (results: DryRunResults): Reply => ({
       text: [
         title,
-        ...lines,
+        ...outcomes.map((outcome) =>
+          "refused" in outcome ? outcome.refused : levelLine(outcome.alert, results),
+        ),
         `${symbol} is at ${formatPrice(quote.price, symbol)} now.`,
         ...(created.length > 0 ? [alertFeedNote(symbol, quote.feed)].filter((n) => n !== null) : []),
       ].join("\n"),
@@ -632,7 +637,15 @@ ${formatDryRun(dryRun, this.#now().getTime(), display, alert.symbol)}`;
           { label: `🗑 Delete ${level}`, action: actionOf("delete", alert.id) },
         ];
       }),
-    };
+    });
+    const reply = confirmation(dryRuns.now);
+    if (dryRuns.later !== null)
+      reply.amended = dryRuns.later.then((results) => {
+        const answered = created.filter((_, i) => results[i] != null);
+        if (answered.length === 0) return null;
+        return { reply: confirmation(results), added: answered.map((a) => levelLine(a, results)).join("\n") };
+      });
+    return reply;
   }
 
   async #unknownSymbol(symbol: string): Promise<Reply> {

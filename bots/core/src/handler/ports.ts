@@ -143,4 +143,16 @@ export interface Reply {
    * image, a saved file on the console (with the sparkline, a picture in block characters).
    */
   image?: ReplyFile & { sparkline: string };
+  /**
+   * What the reply gains once a slow part of it is ready (a new alert's dry run past its budget): Telegram and
+   * Discord edit the sent message into `reply` (unless a button press changed it meanwhile), the console prints
+   * `added`. Resolves null when nothing is to be added; never rejects.
+   */
+  amended?: Promise<ReplyAmendment | null>;
+}
+
+/** A reply as it reads once its slow part came in, and the lines that part added. */
+export interface ReplyAmendment {
+  reply: Reply;
+  added: string;
 }
