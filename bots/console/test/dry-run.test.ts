@@ -1,7 +1,5 @@
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleChat } from "../src/console-chat.ts";
-import { startWorld, type World } from "./world.ts";
+import { pipeChat, startWorld, type World } from "./world.ts";
 
 // A new alert's dry run past its budget on the console, as in `npm start`: the first alert on a symbol asks for
 // bars while its history is back-filled into PGlite. The confirmation is printed at once; the line follows on its
@@ -19,24 +17,12 @@ afterAll(async () => {
 
 describe("the dry run past its budget on the console", () => {
   it("prints the confirmation at once and the line after it when the bars come", async () => {
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let printed = "";
-    output.on("data", (chunk) => {
-      printed += String(chunk);
-    });
-    const chat = new ConsoleChat({
-      handler: world.handler,
-      input,
-      output,
-      user: { platform: "console", platformUserId: "dry-run-late", chatId: "console" },
-    });
-    chat.start();
+    const { input, chat, printed: output } = pipeChat(world, "dry-run-late");
     input.write("/alert AAPL above 100000\n");
     const deadline = Date.now() + 120_000;
-    while (!/would (not )?have fired/.test(printed) && Date.now() < deadline)
+    while (!/would (not )?have fired/.test(output()) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
-    const [confirmation, after] = printed.split(/\n(?=\n?(?:In the|It would))/);
+    const [confirmation, after] = output().split(/\n(?=\n?(?:In the|It would))/);
     expect(confirmation).toMatch(
       /✅ Alert set: AAPL above \$100,000\.00[^\n]*\nAAPL is at \$[\d,.]+ now\.\n> $/,
     );

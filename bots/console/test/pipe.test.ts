@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConsoleChat } from "../src/console-chat.ts";
-import { startWorld, type World } from "./world.ts";
+import { pipeChat, startWorld, type World } from "./world.ts";
 
 // The console fed from a pipe (`… | npm start`, a script): plain lines, no line editing, every line answered.
 let world: World;
@@ -16,27 +14,13 @@ afterAll(async () => {
   await world?.close();
 });
 
-function pipeChat() {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = "";
-  output.on("data", (chunk) => {
-    printed += String(chunk);
-  });
-  const chat = new ConsoleChat({
-    handler: world.handler,
-    input,
-    output,
-    user: { platform: "console", platformUserId: "piped", chatId: "console" },
-    tickers: { alerts: world.alerts, prices: world.prices },
-  });
-  chat.start();
-  return { input, chat, printed: () => printed };
+function pipedChat() {
+  return pipeChat(world, "piped", { tickers: { alerts: world.alerts, prices: world.prices } });
 }
 
 describe("console chat through a pipe", () => {
   it("answers every line that came before the end of the input, then says goodbye", async () => {
-    const { input, chat, printed } = pipeChat();
+    const { input, chat, printed } = pipedChat();
     input.end("/price AAPL\n/watch NFLX\n");
     await chat.closed;
     expect(printed()).toMatch(/^> AAPL[^\n]*\$[\d,.]+[\s\S]*\n> [^\n]*NFLX[\s\S]*\n> \nGoodbye! /);
@@ -45,7 +29,7 @@ describe("console chat through a pipe", () => {
   });
 
   it("leaves the lines after /quit", async () => {
-    const { input, chat, printed } = pipeChat();
+    const { input, chat, printed } = pipedChat();
     input.write("/quit\n/watch TSLA\n");
     await chat.closed;
     expect(printed()).toBe("> \nGoodbye! Your alerts are kept for the next start.\n");
@@ -64,23 +48,10 @@ describe("/settings charts on the console", () => {
 
 // /export writes a file under the export folder and prints its path; /import <path> reads one, within the cap.
 async function session(user: string, lines: string[]): Promise<string> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let printed = "";
-  output.on("data", (chunk) => {
-    printed += String(chunk);
-  });
-  const chat = new ConsoleChat({
-    handler: world.handler,
-    input,
-    output,
-    user: { platform: "console", platformUserId: user, chatId: "console" },
-    exportDir: join(world.dataDir, "exports"),
-  });
-  chat.start();
+  const { input, chat, printed } = pipeChat(world, user, { exportDir: join(world.dataDir, "exports") });
   input.end(`${lines.join("\n")}\n`);
   await chat.closed;
-  return printed;
+  return printed();
 }
 
 describe("export and import on the console", () => {

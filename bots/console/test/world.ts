@@ -102,6 +102,28 @@ export async function startWorld(options: { dryRunBudgetMs?: number } = {}) {
 
 export type World = Awaited<ReturnType<typeof startWorld>>;
 
+/**
+ * The console chat fed from a pipe (`… | npm start`, a script), started for `user`: its input, and what it
+ * printed so far.
+ */
+export function pipeChat(world: World, user: string, options: Partial<ConsoleChatOptions> = {}) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let printed = "";
+  output.on("data", (chunk) => {
+    printed += String(chunk);
+  });
+  const chat = new ConsoleChat({
+    handler: world.handler,
+    input,
+    output,
+    user: { platform: "console", platformUserId: user, chatId: "console" },
+    ...options,
+  });
+  chat.start();
+  return { input, chat, printed: () => printed };
+}
+
 /** Key presses as a terminal sends them. */
 export const KEY = {
   up: "\x1b[A",
