@@ -383,7 +383,9 @@ export class TelegramBot {
     void amended
       .then(async (amendment) => {
         if (amendment === null || this.#awaitingAmendment.get(key) !== "as sent") return;
-        const text = renderMessages(amendment.reply)[0]!;
+        // One message it was; one message it stays (a reply near Telegram's length limit keeps its first form).
+        const [text, ...more] = renderMessages(amendment.reply);
+        if (text === undefined || more.length > 0) return;
         await this.#paced(String(chatId), () =>
           ctx.telegram.editMessageText(chatId, messageId, undefined, text, {
             parse_mode: "HTML",
