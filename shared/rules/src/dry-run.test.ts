@@ -1,4 +1,4 @@
-import type { AlertCondition, Bar } from "@tickerbell/contracts";
+import type { AlertCondition, Bar, MarketContext } from "@tickerbell/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type DryRunAlert, DryRunReplay, dryRunAlert, SlidingWindow, tradesOf } from "./dry-run.ts";
@@ -21,9 +21,14 @@ const flat = (t: number, price: number) => bar(t, price, price, price, price);
 function alertOf(
   condition: AlertCondition,
   last: number,
-  options: { cooldownSeconds?: number; regularHoursOnly?: boolean; symbol?: string } = {},
+  options: {
+    cooldownSeconds?: number;
+    regularHoursOnly?: boolean;
+    symbol?: string;
+    market?: Omit<MarketContext, "last">;
+  } = {},
 ): DryRunAlert {
-  const plan = planAlert(condition, { last });
+  const plan = planAlert(condition, { last, ...options.market });
   if (!plan.ok) throw new Error(plan.message);
   return {
     symbol: options.symbol ?? "AAPL",
@@ -273,6 +278,38 @@ describe("dry run of a window alert", () => {
         },
       ),
     );
+  });
+});
+
+describe("dry run of a new high or low", () => {
+  it("replays each past session from its first trade, though the alert's session and high are today's", () => {
+    // As the alert service records it: today's high so far (190.76, above every price of the days replayed) and
+    // today's session, started at its creation (3 December, after them).
+    const alert: DryRunAlert = {
+      ...alertOf({ kind: "extreme", side: "high", span: "session" }, 190, {
+        cooldownSeconds: 3600,
+        market: { sessionHigh: 190.76, sessionLow: 189 },
+      }),
+      extremeSince: "2026-12-03T15:00:00.000Z",
+    };
+    const days = ["2026-11-30", "2026-12-01", "2026-12-02"].map((d) => Date.parse(`${d}T00:00:00Z`));
+    // Each day: 180 starts its session, 179, then 182 beyond 180 fires (13:50 New York), 181.
+    const result = dryRunAlert(alert, {
+      resolution: "1d",
+      bars: days.map((d) => bar(d, 180, 182, 179, 181)),
+    });
+    expect(result).toMatchObject({
+      firings: 3,
+      last: { ts: Date.parse("2026-12-02T18:50:00Z"), price: 182 },
+    });
+  });
+
+  it("is not replayed over 52 weeks: the month's bars cannot tell each day's 52-week range", () => {
+    const alert = alertOf({ kind: "extreme", side: "high", span: "52w" }, 190, {
+      market: { high52w: 200, low52w: 150 },
+    });
+    expect(DryRunReplay.of(alert, "1m")).toBeNull();
+    expect(DryRunReplay.of(alert, "1d")).toBeNull();
   });
 });
 

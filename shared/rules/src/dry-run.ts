@@ -12,7 +12,7 @@ import type { Alert, AlertRuntimeState, Bar, BarResolution, WindowCondition } fr
 import { assetClassOf } from "./asset-class.ts";
 import { tradingDayStart } from "./extreme.ts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
-import { type AlertRule, ruleOf, runtimeStateOf } from "./runtime.ts";
+import { type AlertRule, isSessionExtreme, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
 import { isStudyCondition } from "./studies.ts";
 import { bucketStart, type PriceWindowView, type WindowExtremes, windowStartOf } from "./window.ts";
@@ -49,6 +49,7 @@ export type DryRunAlert = Pick<
   | "referencePrice"
   | "thresholds"
   | "extreme"
+  | "extremeSince"
   | "generation"
   | "phase"
   | "lastTriggeredAt"
@@ -79,13 +80,16 @@ export interface DryRunOptions {
 
 /**
  * Whether an alert can be replayed from bars of this resolution (earnings never can: no price fires them; nor
- * volume and indicator alerts: recorded bars carry no studies, so a replay would always answer none).
+ * volume and indicator alerts: recorded bars carry no studies, so a replay would always answer none; nor 52-week
+ * highs and lows: the month's bars cannot tell what the 52-week range stood at on each of its days, and today's
+ * range, which the month's prices never went beyond, would always answer none).
  */
 export function canDryRun(
   alert: Pick<Alert, "condition" | "regularHoursOnly">,
   resolution: BarResolution,
 ): boolean {
   if (alert.condition.kind === "earnings" || isStudyCondition(alert.condition)) return false;
+  if (alert.condition.kind === "extreme" && alert.condition.span === "52w") return false;
   if (resolution === "1d") return alert.condition.kind !== "window" && !alert.regularHoursOnly;
   return true;
 }
@@ -114,7 +118,8 @@ export function dryRunAlert(
  * batches; dryRunAlert is the same in one go.
  *
  * The alert starts armed at the levels it was created with; a trailing alert starts its peak (trough) at the first
- * bar's open, since its level has no meaning apart from the path before it. Expiry is not replayed (it lies ahead).
+ * bar's open, since its level has no meaning apart from the path before it, and a session high (low) starts each
+ * session at its first trade. Expiry is not replayed (it lies ahead).
  */
 export class DryRunReplay {
   readonly #resolution: BarResolution;
@@ -147,6 +152,10 @@ export class DryRunReplay {
       lastTriggeredAt: null,
       lastTriggerPrice: null,
     });
+    // A session high (low) replays each past session from its first trade: the alert's own running extreme and
+    // session are today's, and no past trade ends today's session.
+    if (isSessionExtreme(alert.condition))
+      this.#state = { ...this.#state, extreme: null, extremeSince: null };
     this.#trailing = alert.condition.kind === "trailing";
     this.#window = alert.condition.kind === "window" ? new SlidingWindow(alert.condition) : undefined;
   }
