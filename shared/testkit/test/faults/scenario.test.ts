@@ -236,6 +236,18 @@ describe("planAlerts", () => {
     }
   });
 
+  it("never plans the same condition twice on a symbol, which the alert service refuses as a duplicate", () => {
+    // Seed 880523 drew one user a one-shot and a repeating percent move of 8.86% on FLTF: the suite's second
+    // create got a 409.
+    for (const seed of [42, 880523]) {
+      const keys = planAlerts(520, 312, seed).map((a) => `${a.symbol} ${JSON.stringify(a.condition)}`);
+      expect(
+        keys.filter((key, i) => keys.indexOf(key) !== i),
+        `seed ${seed}`,
+      ).toEqual([]);
+    }
+  });
+
   it("predicts what the product's rule book fires, whichever trade of a plateau a firing or a cooldown meets", () => {
     const disagreements = plan.flatMap((a) =>
       [0, PLATEAU_SPREAD_MS - 1].flatMap((push) => {

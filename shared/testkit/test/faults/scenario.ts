@@ -391,12 +391,18 @@ function drawCooldown(random: () => number): Repeat {
 export function planAlerts(oneShots: number, repeating: number, seed: number): PlannedAlert[] {
   const random = seededRandom(seed);
   const planned: PlannedAlert[] = [];
+  // A condition is drawn again where the plan already has it on the symbol: the suite gives one user one-shot and
+  // repeating alerts, and the alert service refuses a user a second alert with the same condition and levels.
+  const taken = new Set<string>();
   const plan = (symbolIndex: number, draw: () => { condition: AlertCondition; repeat: Repeat | null }) => {
     const path = pathOf(symbolIndex);
     for (;;) {
       const { condition, repeat } = draw();
+      const key = `${symbolIndex} ${JSON.stringify(condition)}`;
+      if (taken.has(key)) continue;
       const outcome = evaluate(condition, repeat, path);
       if (outcome === undefined || outcome.firings[0]?.step === 0) continue;
+      taken.add(key);
       planned.push({
         symbol: SYMBOLS[symbolIndex]!,
         symbolIndex,
