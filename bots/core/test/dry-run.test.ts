@@ -255,7 +255,8 @@ describe("the dry run under a new alert", () => {
     const line =
       "In the last 30 days this alert would have fired 2 times (last: 2026-12-01 14:32 UTC at $196.00).";
     const amendment = await reply.amended;
-    expect(amendment?.added).toBe(line);
+    // On its own (the console prints it after other lines), it names its alert.
+    expect(amendment?.added).toBe(`✅ AAPL above $195.00\n   ${line}`);
     // The confirmation as it would have read in time: the same text and buttons, the line added.
     expect(amendment?.reply.text).toBe(`${reply.text}\n${line}`);
     expect(amendment?.reply.buttons).toEqual(reply.buttons);

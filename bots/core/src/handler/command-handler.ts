@@ -521,7 +521,10 @@ export class CommandHandler {
     if (dryRun.later !== null)
       reply.amended = dryRun.later.then((results) => {
         const line = lineFor(results);
-        return line === null ? null : { reply: confirmation(line), added: line };
+        // Printed on its own (the console), it names its alert: other lines may have come in between.
+        return line === null
+          ? null
+          : { reply: confirmation(line), added: `✅ ${describeAlert(alert, now, display)}\n   ${line}` };
       });
     return reply;
   }
