@@ -191,6 +191,11 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       })
     : undefined;
 
+  // A simulated quote's day is its made-up past's: that past is made before the first quote of a symbol answers
+  // (in milliseconds, unless other back-fills are queued before it; never waited for more than a second).
+  if (backfiller && upstream instanceof SimulatedMarketData)
+    upstream.makePastWith((symbol) => backfiller.awaitHistory(symbol, 1_000));
+
   // Reads see a back-fill's history while it is being written (seconds on an embedded database).
   const readableBars =
     deps.barStore && backfiller ? new BackfillingBarStore(deps.barStore, backfiller) : deps.barStore;

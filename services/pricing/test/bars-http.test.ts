@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { InMemoryBus } from "@tickerbell/bus";
 import { createMetricsRegistry } from "@tickerbell/config";
 import { BarsResponseSchema, ErrorBodySchema, TOPIC_CATALOG } from "@tickerbell/contracts";
+import { tradingDayOf } from "@tickerbell/rules";
 import { FakeFinnhub } from "@tickerbell/testkit";
 import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
@@ -153,6 +154,36 @@ describe("GET /v1/bars/{symbol}", () => {
     const pricing = await pricingWith(undefined);
     const doc = (await get(pricing, "/openapi.json")).body as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toContain("/v1/bars/{symbol}");
+  });
+});
+
+describe("the simulated market's quote and its made-up past", () => {
+  it("agree from the first quote on: its open, high, low and previous close are those of the bars", async () => {
+    const pricing = await pricingWith(store, undefined, { now: () => Date.now() });
+    // The first request about the symbol is the quote; its past is made up before it answers.
+    const quote = (await get(pricing, "/v1/quote/AAPL")).body as {
+      price: number;
+      open: number;
+      high: number;
+      low: number;
+      previousClose: number;
+    };
+    const to = Date.now();
+    const { body } = await get(pricing, `/v1/bars/AAPL?from=${to - 6 * DAY}&to=${to}`);
+    const bars = BarsResponseSchema.parse(body).bars;
+    // The last trading day in the bars (today's, or the last one that traded when the market is shut) and the
+    // close of the one before it.
+    const lastDay = tradingDayOf("AAPL", bars.at(-1)?.t ?? 0);
+    const first = bars.findIndex((b) => tradingDayOf("AAPL", b.t) === lastDay);
+    const day = bars.slice(first);
+    expect(first).toBeGreaterThan(0);
+    expect(quote.open).toBe(day[0]?.o);
+    expect(quote.previousClose).toBe(bars[first - 1]?.c);
+    // The walk may have traded since: the range only grows from the bars'.
+    expect(quote.high).toBeGreaterThanOrEqual(Math.max(...day.map((b) => b.h)));
+    expect(quote.low).toBeLessThanOrEqual(Math.min(...day.map((b) => b.l)));
+    expect(quote.high).toBeLessThan(Math.max(...day.map((b) => b.h)) * 1.01);
+    expect(quote.low).toBeGreaterThan(Math.min(...day.map((b) => b.l)) * 0.99);
   });
 });
 

@@ -1,5 +1,7 @@
+import { tradingDayOf } from "@tickerbell/rules";
 import { describe, expect, it } from "vitest";
 import { SimulatedFeed } from "./simulated-feed.ts";
+import { SimulatedHistory } from "./simulated-history.ts";
 import { SimulatedMarketData } from "./simulated-market-data.ts";
 import { SIMULATED_UNIVERSE } from "./universe.ts";
 
@@ -102,6 +104,78 @@ describe("SimulatedFeed", () => {
     const ratio = spread(100) / spread(1);
     expect(ratio).toBeGreaterThan(5);
     expect(ratio).toBeLessThan(20);
+  });
+});
+
+describe("the simulated trading day", () => {
+  it("opens a new day at its first trade: the last price before it is the previous close", () => {
+    // Crypto's day ends at 00:00 UTC.
+    const start = Date.parse("2026-11-24T23:58:00Z");
+    const midnight = Date.parse("2026-11-25T00:00:00Z");
+    const feed = new SimulatedFeed({ seed: 2, startMs: start });
+    const btc = feed.advanceTo(start + 240_000).filter((t) => t.symbol === "BINANCE:BTCUSDT");
+    const before = btc.filter((t) => t.ts < midnight);
+    const after = btc.filter((t) => t.ts >= midnight);
+    expect(before.length).toBeGreaterThan(60);
+    expect(after.length).toBeGreaterThan(60);
+    const listed = SIMULATED_UNIVERSE.find((i) => i.symbol === "BINANCE:BTCUSDT")?.price;
+    expect(before.every((t) => t.previousClose === listed)).toBe(true);
+    expect(after.every((t) => t.previousClose === before.at(-1)?.price)).toBe(true);
+    const quote = feed.current("BINANCE:BTCUSDT");
+    const prices = after.map((t) => t.price);
+    expect(quote).toMatchObject({
+      open: prices[0],
+      high: Math.max(...prices),
+      low: Math.min(...prices),
+      previousClose: before.at(-1)?.price,
+    });
+  });
+
+  it("quotes the day its history shows: open, high and low of its last day, the close before as previous", async () => {
+    const start = Date.parse("2026-11-24T18:00:00Z"); // Tuesday 13:00 New York
+    const feed = new SimulatedFeed({ seed: 4, startMs: start });
+    const history = new SimulatedHistory(feed, { seed: 4, marketHours: "real" });
+    const bars = await history.minutes("AAPL", Date.parse("2026-11-20T05:00:00Z"), start);
+    const today = bars.filter((b) => tradingDayOf("AAPL", b.t) === tradingDayOf("AAPL", start));
+    const yesterday = bars.filter((b) => tradingDayOf("AAPL", b.t) === tradingDayOf("AAPL", start) - 1);
+    expect(today.length).toBeGreaterThan(300);
+    expect(yesterday.length).toBeGreaterThan(300);
+    const market = new SimulatedMarketData(feed, () => start);
+    const quote = await market.quote("AAPL");
+    expect(quote?.price).toBe(today.at(-1)?.c);
+    expect(quote).toMatchObject({
+      open: today[0]?.o,
+      high: Math.max(...today.map((b) => b.h)),
+      low: Math.min(...today.map((b) => b.l)),
+      previousClose: yesterday.at(-1)?.c,
+    });
+    // The stream goes on from there: the same day's trades move the range, the next day's start it again.
+    const ticks = feed.advanceTo(start + 3_600_000).filter((t) => t.symbol === "AAPL");
+    const after = await market.quote("AAPL");
+    expect(after?.high).toBe(Math.max(quote?.high ?? 0, ...ticks.map((t) => t.price)));
+    expect(after?.open).toBe(quote?.open);
+    expect(ticks.every((t) => t.previousClose === yesterday.at(-1)?.c)).toBe(true);
+  });
+
+  it("on a weekend, quotes the last day that traded, and opens the next one from its close", async () => {
+    const saturday = Date.parse("2026-11-28T17:00:00Z");
+    const feed = new SimulatedFeed({ seed: 4, startMs: saturday });
+    const history = new SimulatedHistory(feed, { seed: 4, marketHours: "real" });
+    const bars = await history.minutes("AAPL", Date.parse("2026-11-25T05:00:00Z"), saturday);
+    const friday = bars.filter((b) => tradingDayOf("AAPL", b.t) === tradingDayOf("AAPL", saturday) - 1);
+    expect(friday.length).toBeGreaterThan(300);
+    expect(bars.at(-1)?.t).toBe(friday.at(-1)?.t);
+    expect(feed.current("AAPL")).toMatchObject({
+      open: friday[0]?.o,
+      high: Math.max(...friday.map((b) => b.h)),
+      low: Math.min(...friday.map((b) => b.l)),
+    });
+    // Monday's pre-market: its first trade opens Monday, Friday's close the previous close.
+    const monday = Date.parse("2026-11-30T09:00:00Z");
+    const ticks = feed.advanceTo(monday + 600_000).filter((t) => t.symbol === "AAPL");
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks[0]?.previousClose).toBe(friday.at(-1)?.c);
+    expect(feed.current("AAPL")?.open).toBe(ticks[0]?.price);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   assetClassOf,
   isForexOpen,
   sessionEndsAt,
+  tradingDayOf,
   type UsSession,
   usSessionAt,
 } from "@tickerbell/rules";
@@ -59,9 +60,21 @@ interface Walk {
   volatility: number;
   random: SeededRandom;
   assetClass: AssetClass;
-  /** The trading day the surge below is for ends at this instant; its busy-day surge, if any. */
+  /**
+   * The trading day the state's open, high and low are for ends at this instant (a trade after it starts the next
+   * day); that day's busy-day surge, if any.
+   */
   dayEndsAt: number;
   surge: { fromMinute: number } | null;
+}
+
+/** The open, high, low and close of one stretch of a symbol's made-up past (a minute bar's fields). */
+export interface PastBar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
 }
 
 /**
@@ -97,14 +110,42 @@ export class SimulatedFeed {
     const known = SIMULATED_BY_SYMBOL.get(symbol);
     const price = known?.price ?? Math.round((10 + random.next() * 290) * 100) / 100;
     const ts = this.#step * this.#stepMs;
+    // The walk starts in the day it is created in (its open, high and low are that day's from here on).
     this.#walks.set(symbol, {
       state: { symbol, price, open: price, high: price, low: price, previousClose: price, ts },
       volatility: known?.volatility ?? 0.35,
       random,
       assetClass: assetClassOf(symbol),
-      dayEndsAt: Number.NEGATIVE_INFINITY,
-      surge: null,
+      dayEndsAt: sessionEndsAt(symbol, ts),
+      surge: surgeOf(this.#seed, symbol, ts),
     });
+  }
+
+  /**
+   * Takes the day's figures from the made-up past that ends at the walk's current price (the simulated history's
+   * minutes up to now, oldest first): the open, high and low of its latest trading day (today's, or the last one
+   * that traded, as a quote on a weekend shows), and the close of the day before as the previous close. A quote
+   * then says what the history and charts show; without it the walk's day would start when the walk did.
+   */
+  adoptPast(symbol: string, bars: readonly PastBar[]): void {
+    const walk = this.#walks.get(symbol);
+    const last = bars.at(-1);
+    if (!walk || !last) return;
+    const day = tradingDayOf(symbol, last.t);
+    let first = bars.length - 1;
+    while (first > 0 && tradingDayOf(symbol, bars[first - 1]!.t) === day) first--;
+    const s = walk.state;
+    s.open = bars[first]!.o;
+    s.high = s.price;
+    s.low = s.price;
+    for (let i = first; i < bars.length; i++) {
+      s.high = Math.max(s.high, bars[i]!.h);
+      s.low = Math.min(s.low, bars[i]!.l);
+    }
+    if (first > 0) s.previousClose = bars[first - 1]!.c;
+    // The next trade after that day starts a new one from these figures.
+    walk.dayEndsAt = sessionEndsAt(symbol, last.t);
+    walk.surge = surgeOf(this.#seed, symbol, last.t);
   }
 
   current(symbol: string): SimulatedPrice | undefined {
@@ -137,19 +178,23 @@ export class SimulatedFeed {
         const trades = walk.random.next() < probability;
         let volume = 1 + Math.floor(walk.random.next() * MAX_TRADE_SIZE);
         if (!trades) continue;
-        if (ts >= walk.dayEndsAt) {
-          walk.dayEndsAt = sessionEndsAt(walk.state.symbol, ts);
-          walk.surge = surgeOf(this.#seed, walk.state.symbol, ts);
-        }
-        if (inSurge(walk.state.symbol, walk.surge, ts)) volume *= SURGE_FACTOR;
         const s = walk.state;
+        // The first trade of a trading day opens it; the last price before it is its previous close.
+        const opensDay = ts >= walk.dayEndsAt;
+        if (opensDay) {
+          walk.dayEndsAt = sessionEndsAt(s.symbol, ts);
+          walk.surge = surgeOf(this.#seed, s.symbol, ts);
+          s.previousClose = s.price;
+        }
+        if (inSurge(s.symbol, walk.surge, ts)) volume *= SURGE_FACTOR;
         const vol = walk.volatility * sigma;
         s.price = Math.max(
           0.0001,
           Math.round(s.price * Math.exp(vol * shock - (vol * vol) / 2) * 10_000) / 10_000,
         );
-        s.high = Math.max(s.high, s.price);
-        s.low = Math.min(s.low, s.price);
+        if (opensDay) s.open = s.price;
+        s.high = opensDay ? s.price : Math.max(s.high, s.price);
+        s.low = opensDay ? s.price : Math.min(s.low, s.price);
         s.ts = ts;
         const tick: PriceTick = {
           v: 1,

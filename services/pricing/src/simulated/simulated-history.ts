@@ -54,7 +54,10 @@ export class SimulatedHistory implements HistorySource {
       close = bar.o;
     }
     this.#earliestOpen.set(symbol, close);
-    return out.reverse();
+    out.reverse();
+    // The quote's open, high, low and previous close are this past's from now on, as its charts show.
+    this.#feed.adoptPast(symbol, out);
+    return out;
   }
 
   async days(symbol: string, from: number, to: number): Promise<BarPart[]> {

@@ -26,14 +26,24 @@ const SIMULATED_PAIRS: PairListing[] = SIMULATED_UNIVERSE.filter((i) => i.displa
 export class SimulatedMarketData implements MarketData {
   readonly #feed: SimulatedFeed;
   readonly #now: () => number;
+  #madeUpPast: (symbol: string) => Promise<void> = async () => {};
 
   constructor(feed: SimulatedFeed, now: () => number = Date.now) {
     this.#feed = feed;
     this.#now = now;
   }
 
+  /**
+   * How a quote has the symbol's made-up past made first (its back-fill, which hands the feed the day's figures),
+   * so that even the first quote's open, high and low are the ones its history and charts show.
+   */
+  makePastWith(madeUpPast: (symbol: string) => Promise<void>): void {
+    this.#madeUpPast = madeUpPast;
+  }
+
   async quote(symbol: string): Promise<Quote | null> {
     if (!SIMULATED_BY_SYMBOL.has(symbol)) return null;
+    await this.#madeUpPast(symbol);
     const p = this.#feed.current(symbol);
     if (!p) return null;
     const change = round4(p.price - p.previousClose);
