@@ -5,6 +5,7 @@
 // session and 52-week highs and lows, volume, moving-average and RSI alerts) over the same ticks carrying studies.
 
 import type { Alert, AlertCondition } from "@tickerbell/contracts";
+import { ExponentialMovingAverage, SimpleMovingAverage, WilderRsi } from "@tickerbell/rules";
 import { readUuid } from "../src/alert-id.ts";
 import type { MatchEvent } from "../src/types.ts";
 import { makeAlert } from "../test/alert-fixtures.ts";
@@ -188,22 +189,36 @@ export function generateTicks() {
     high[i] = conflated ? p * (1 + random() * 0.001) : p;
     low[i] = conflated ? p * (1 - random() * 0.001) : p;
   }
-  // The studies pricing would attach (from their own generator, so the prices above stay as they were): the
-  // averages a little off the price, the RSI and today's volume ratio wandering per symbol.
+  // The studies as pricing attaches them: each symbol's indicators over 60 made-up daily closes (2% a day) that
+  // end at its opening price, read live at each tick's price; today's volume ratio wandering per symbol. (From
+  // their own generator, so the prices above stay as they were.)
   const studyRandom = rng(SEED + 4);
+  const indicators = Array.from({ length: SYMBOLS }, (_, s) => {
+    const closes = [openingPrices[s]!];
+    for (let d = 1; d < 60; d++)
+      closes.push(closes[d - 1]! * Math.exp((studyRandom() + studyRandom() + studyRandom() - 1.5) * 0.04));
+    const sma = new SimpleMovingAverage(50);
+    const ema = new ExponentialMovingAverage(20);
+    const rsi = new WilderRsi(14);
+    for (const close of closes.reverse()) {
+      sma.push(close);
+      ema.push(close);
+      rsi.push(close);
+    }
+    return { sma, ema, rsi };
+  });
   const sma50 = new Float64Array(TICKS);
   const ema20 = new Float64Array(TICKS);
   const rsi = new Float64Array(TICKS);
   const volumeRatio = new Float64Array(TICKS);
-  const rsiOf = new Float64Array(SYMBOLS).fill(50);
   const ratioOf = new Float64Array(SYMBOLS).fill(1);
   for (let i = 0; i < TICKS; i++) {
     const s = symbol[i]!;
-    sma50[i] = price[i]! * (1 + (studyRandom() - 0.5) * 0.01);
-    ema20[i] = price[i]! * (1 + (studyRandom() - 0.5) * 0.01);
-    rsiOf[s] = Math.min(95, Math.max(5, rsiOf[s]! + (studyRandom() - 0.5) * 2));
+    const of = indicators[s]!;
+    sma50[i] = of.sma.live(price[i]!)!;
+    ema20[i] = of.ema.live(price[i]!)!;
+    rsi[i] = of.rsi.live(price[i]!)!;
     ratioOf[s] = Math.min(6, Math.max(0.2, ratioOf[s]! + (studyRandom() - 0.5) * 0.02));
-    rsi[i] = rsiOf[s]!;
     volumeRatio[i] = ratioOf[s]!;
   }
   return { symbol, price, high, low, sma50, ema20, rsi, volumeRatio };
