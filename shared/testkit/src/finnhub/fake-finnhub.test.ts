@@ -1,3 +1,4 @@
+import { createConnection } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -259,6 +260,30 @@ describe("fake Finnhub websocket", () => {
         type: "trade",
       },
     ]);
+    ws.close();
+  });
+
+  it("survives a client that resets its connection while being refused", async () => {
+    fake = await FakeFinnhub.start({ pingIntervalMs: 0 });
+    const { ws, frames } = await connect(`${fake.wsUrl}/?token=${fake.apiKey}`);
+    const port = new URL(fake.wsUrl).port;
+    // A second socket for the key, reset (RST) as soon as its upgrade is sent: the refusal meets a dead socket.
+    for (let i = 0; i < 20; i++) {
+      const raw = createConnection({ host: "127.0.0.1", port: Number(port) });
+      await new Promise<void>((resolve) => raw.once("connect", () => resolve()));
+      raw.write(
+        `GET /?token=${fake.apiKey} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      raw.resetAndDestroy();
+    }
+    await until(() => fake?.eventsOf("refused").length === 20);
+    expect(fake.eventsOf("refused").every((e) => e.reason === "already-connected")).toBe(true);
+    // The fake is still serving: the first socket still gets trades.
+    ws.send(JSON.stringify({ type: "subscribe", symbol: "AAPL" }));
+    await until(() => fake?.subscriptions().includes("AAPL") === true);
+    fake.pushTrades([{ symbol: "AAPL", price: 190, ts: Date.now(), volume: 1 }]);
+    await until(() => frames.length === 1);
     ws.close();
   });
 

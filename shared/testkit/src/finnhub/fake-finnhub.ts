@@ -596,6 +596,9 @@ export class FakeFinnhub {
   // ---- websocket -------------------------------------------------------------------------------------------
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Past the upgrade the HTTP server no longer handles the socket's errors: a client resetting it while it is
+    // refused (a restarting pricing service's second socket) would be an uncaught exception.
+    socket.on("error", () => socket.destroy());
     const url = new URL(req.url ?? "/", "http://fake");
     const key = url.searchParams.get("token") ?? "";
     const at = Date.now();
