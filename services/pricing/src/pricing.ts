@@ -151,11 +151,13 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       speed: config.SIMULATION_SPEED,
     });
     source = tuning.source ?? new SimulatedSource(feed);
-    upstream = new SimulatedMarketData(feed);
-    history = new SimulatedHistory(feed, {
+    const simulatedHistory = new SimulatedHistory(feed, {
       seed: config.SIMULATION_SEED,
       marketHours: config.SIMULATION_MARKET_HOURS,
     });
+    history = simulatedHistory;
+    // A simulated quote's day is its made-up past's (made at the symbol's first quote).
+    upstream = new SimulatedMarketData(feed, Date.now, simulatedHistory);
     log.info({ seed: config.SIMULATION_SEED }, "FINNHUB_API_KEY not set: serving the simulated feed");
   }
 
@@ -190,11 +192,6 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
         ...(tuning.now ? { now: tuning.now } : {}),
       })
     : undefined;
-
-  // A simulated quote's day is its made-up past's: that past is made before the first quote of a symbol answers
-  // (in milliseconds, unless other back-fills are queued before it; never waited for more than a second).
-  if (backfiller && upstream instanceof SimulatedMarketData)
-    upstream.makePastWith((symbol) => backfiller.awaitHistory(symbol, 1_000));
 
   // Reads see a back-fill's history while it is being written (seconds on an embedded database).
   const readableBars =

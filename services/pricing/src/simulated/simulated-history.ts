@@ -1,6 +1,6 @@
 import { hasVolume, sessionAt } from "@tickerbell/rules";
 import type { HistorySource } from "../domain/backfill.ts";
-import { type BarPart, DAY_MS, MINUTE_MS } from "../domain/bars.ts";
+import { type BarPart, DAY_MS, MINUTE_MS, minuteStart } from "../domain/bars.ts";
 import { SeededRandom, seedFor } from "./prng.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
 import { SIMULATED_BY_SYMBOL } from "./universe.ts";
@@ -23,6 +23,8 @@ export class SimulatedHistory implements HistorySource {
   readonly #alwaysOpen: boolean;
   /** Where each symbol's minute history began: its daily history walks back from there. */
   readonly #earliestOpen = new Map<string, number>();
+  /** Each symbol's made-up past ends here: the minute it was made in, at the price it had then. */
+  readonly #anchors = new Map<string, { to: number; close: number }>();
 
   constructor(feed: SimulatedFeed, options: { seed: number; marketHours: "real" | "always-open" }) {
     this.#feed = feed;
@@ -30,13 +32,41 @@ export class SimulatedHistory implements HistorySource {
     this.#alwaysOpen = options.marketHours === "always-open";
   }
 
-  async minutes(symbol: string, from: number, to: number): Promise<BarPart[]> {
+  /**
+   * Makes up the symbol's past once for this run, ending at its price at `now` (the minute it is in), and gives
+   * the feed that past's last day (its quote's open, high, low and previous close). The first quote of a symbol
+   * asks for it; a back-fill before any quote makes it too. Later asks find it made: every back-fill and quote
+   * of the run tells the same past.
+   */
+  makePast(symbol: string, now: number): void {
+    if (this.#anchors.has(symbol)) return;
     this.#feed.track(symbol);
-    const random = new SeededRandom(seedFor(this.#seed, `${symbol}:minutes:${to}`));
+    const anchor = { to: minuteStart(now), close: this.#feed.current(symbol)?.price ?? 100 };
+    this.#anchors.set(symbol, anchor);
+    // A week holds the last day that traded and the one before it, whatever the day of the week.
+    this.#feed.adoptPast(symbol, this.#walkBack(symbol, anchor, anchor.to - 7 * DAY_MS));
+  }
+
+  async minutes(symbol: string, from: number, to: number): Promise<BarPart[]> {
+    this.makePast(symbol, to);
+    const anchor = this.#anchors.get(symbol)!;
+    const out = this.#walkBack(symbol, anchor, from);
+    this.#earliestOpen.set(symbol, out[0]?.o ?? anchor.close);
+    // Minutes after the past was made are the stream's (recorded while the symbol is watched).
+    return out.filter((bar) => bar.t < to);
+  }
+
+  /**
+   * The minute bars from `from` up to the anchor, oldest first: a walk back from its close, seeded by the symbol
+   * and the anchor's minute, so the same minutes come out whichever `from` asks (the walk goes back minute by
+   * minute and stops there).
+   */
+  #walkBack(symbol: string, anchor: { to: number; close: number }, from: number): BarPart[] {
+    const random = new SeededRandom(seedFor(this.#seed, `${symbol}:minutes:${anchor.to}`));
     const sigma = volatilityOf(symbol) / Math.sqrt(TRADING_YEAR_MINUTES);
     const out: BarPart[] = [];
-    let close = this.#feed.current(symbol)?.price ?? 100;
-    for (let t = to - MINUTE_MS; t >= from; t -= MINUTE_MS) {
+    let close = anchor.close;
+    for (let t = anchor.to - MINUTE_MS; t >= from; t -= MINUTE_MS) {
       const session = this.#alwaysOpen ? "regular" : sessionAt(symbol, t);
       if (session === null) continue;
       const regular = session === "regular";
@@ -53,11 +83,7 @@ export class SimulatedHistory implements HistorySource {
       out.push(bar);
       close = bar.o;
     }
-    this.#earliestOpen.set(symbol, close);
-    out.reverse();
-    // The quote's open, high, low and previous close are this past's from now on, as its charts show.
-    this.#feed.adoptPast(symbol, out);
-    return out;
+    return out.reverse();
   }
 
   async days(symbol: string, from: number, to: number): Promise<BarPart[]> {

@@ -9,6 +9,7 @@ import type {
   YearRangeFigures,
 } from "../domain/ports.ts";
 import type { SimulatedFeed } from "./simulated-feed.ts";
+import type { SimulatedHistory } from "./simulated-history.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 
 const MAX_RESULTS = 20;
@@ -26,24 +27,21 @@ const SIMULATED_PAIRS: PairListing[] = SIMULATED_UNIVERSE.filter((i) => i.displa
 export class SimulatedMarketData implements MarketData {
   readonly #feed: SimulatedFeed;
   readonly #now: () => number;
-  #madeUpPast: (symbol: string) => Promise<void> = async () => {};
-
-  constructor(feed: SimulatedFeed, now: () => number = Date.now) {
-    this.#feed = feed;
-    this.#now = now;
-  }
+  readonly #history: SimulatedHistory | undefined;
 
   /**
-   * How a quote has the symbol's made-up past made first (its back-fill, which hands the feed the day's figures),
-   * so that even the first quote's open, high and low are the ones its history and charts show.
+   * With `history`, a symbol's first quote has its made-up past made (in memory, milliseconds), so even that quote's
+   * open, high, low and previous close are the ones its history and charts show.
    */
-  makePastWith(madeUpPast: (symbol: string) => Promise<void>): void {
-    this.#madeUpPast = madeUpPast;
+  constructor(feed: SimulatedFeed, now: () => number = Date.now, history?: SimulatedHistory) {
+    this.#feed = feed;
+    this.#now = now;
+    this.#history = history;
   }
 
   async quote(symbol: string): Promise<Quote | null> {
     if (!SIMULATED_BY_SYMBOL.has(symbol)) return null;
-    await this.#madeUpPast(symbol);
+    this.#history?.makePast(symbol, this.#now());
     const p = this.#feed.current(symbol);
     if (!p) return null;
     const change = round4(p.price - p.previousClose);
