@@ -179,6 +179,34 @@ describe("the simulated trading day", () => {
   });
 });
 
+describe("the simulated past", () => {
+  it("is made at the first quote; a back-fill a while later tells the same past and runs on to the live price", async () => {
+    const feed = new SimulatedFeed({ seed: 6, startMs: TUESDAY_10AM });
+    const history = new SimulatedHistory(feed, { seed: 6, marketHours: "real" });
+    const market = new SimulatedMarketData(feed, () => TUESDAY_10AM, history);
+    const quoted = await market.quote("AAPL");
+    // Twenty minutes on, unwatched (nothing recorded), its back-fill comes.
+    const later = TUESDAY_10AM + 20 * 60_000;
+    feed.advanceTo(later);
+    const from = TUESDAY_10AM - 2 * 86_400_000;
+    const bars = await history.minutes("AAPL", from, later);
+    const past = bars.filter((b) => b.t < TUESDAY_10AM);
+    const since = bars.filter((b) => b.t >= TUESDAY_10AM);
+    // The past is the one the quote told: the same minutes when asked again, its last day the quote's.
+    expect(await history.minutes("AAPL", from, TUESDAY_10AM)).toEqual(past);
+    expect(past.at(-1)?.c).toBe(quoted?.price);
+    const today = past.filter((b) => tradingDayOf("AAPL", b.t) === tradingDayOf("AAPL", TUESDAY_10AM));
+    expect(quoted?.high).toBe(Math.max(...today.map((b) => b.h)));
+    // Then every minute up to the back-fill, from the past's close to the live price, each opening at the close
+    // before it.
+    expect(since.map((b) => b.t)).toEqual(Array.from({ length: 20 }, (_, i) => TUESDAY_10AM + i * 60_000));
+    expect(since[0]?.o).toBe(quoted?.price);
+    expect(since.at(-1)?.c).toBe(feed.current("AAPL")?.price);
+    for (let i = 1; i < since.length; i++) expect(since[i]?.o).toBeCloseTo(since[i - 1]?.c ?? 0, 3);
+    expect(since.every((b) => b.h >= Math.max(b.o, b.c) && b.l <= Math.min(b.o, b.c))).toBe(true);
+  });
+});
+
 describe("SimulatedMarketData", () => {
   it("quotes universe symbols, knows nothing else, and searches by ticker and name", async () => {
     const feed = new SimulatedFeed({ seed: 1, startMs: TUESDAY_10AM });

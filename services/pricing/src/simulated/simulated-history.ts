@@ -50,10 +50,41 @@ export class SimulatedHistory implements HistorySource {
   async minutes(symbol: string, from: number, to: number): Promise<BarPart[]> {
     this.makePast(symbol, to);
     const anchor = this.#anchors.get(symbol)!;
-    const out = this.#walkBack(symbol, anchor, from);
+    const out = [
+      ...this.#walkBack(symbol, anchor, from).filter((bar) => bar.t < to),
+      ...this.#bridge(symbol, anchor, Math.max(from, anchor.to), to),
+    ];
     this.#earliestOpen.set(symbol, out[0]?.o ?? anchor.close);
-    // Minutes after the past was made are the stream's (recorded while the symbol is watched).
-    return out.filter((bar) => bar.t < to);
+    return out;
+  }
+
+  /**
+   * The minutes from the past's end to `to` (a symbol quoted a while before it is back-filled, unwatched
+   * meanwhile): a walk back from the price now, bent so that it starts at the past's last close; charts then run
+   * on from the past to the live price without a gap.
+   */
+  #bridge(symbol: string, anchor: { to: number; close: number }, from: number, to: number): BarPart[] {
+    if (from >= to) return [];
+    const now = { to, close: this.#feed.current(symbol)?.price ?? anchor.close };
+    const bars = this.#walkBack(symbol, now, from);
+    const first = bars[0];
+    if (!first) return [];
+    // A factor going from (past's close / walk's first open) at the first minute's start to 1 at `to`: each open
+    // takes its minute's start's, each close its end's (so a close is still the next open), the wicks the wider.
+    const gap = Math.log(anchor.close / first.o);
+    const factorAt = (t: number) => Math.exp((gap * (to - t)) / (to - first.t));
+    const round = (p: number) => Math.max(0.0001, Math.round(p * 10_000) / 10_000);
+    return bars.map((bar) => {
+      const start = factorAt(bar.t);
+      const end = factorAt(bar.t + MINUTE_MS);
+      return {
+        ...bar,
+        o: round(bar.o * start),
+        h: round(bar.h * Math.max(start, end)),
+        l: round(bar.l * Math.min(start, end)),
+        c: round(bar.c * end),
+      };
+    });
   }
 
   /**
