@@ -12,7 +12,12 @@ import {
 } from "@tickerbell/contracts";
 import { alertLevels, type ChartMaker } from "../charts/chart-maker.ts";
 import { ApiError, ServiceUnavailableError } from "../clients/http.ts";
-import { type DryRunner, type DryRunResults, formatDryRun } from "../dry-run/dry-run-line.ts";
+import {
+  type DryRunAnswers,
+  type DryRunner,
+  type DryRunResults,
+  formatDryRun,
+} from "../dry-run/dry-run-line.ts";
 import { alertFeedNote, listFeedNotes, priceFeedNote } from "../format/feed.ts";
 import {
   describeAlert,
@@ -533,9 +538,7 @@ export class CommandHandler {
    * The new alerts' dry runs: the answers in time for the reply, and those that come after it (for an edit;
    * nulls when they fail). Never throws: the alerts are set either way.
    */
-  async #dryRunEach(
-    alerts: readonly Alert[],
-  ): Promise<{ now: DryRunResults; later: Promise<DryRunResults> | null }> {
+  async #dryRunEach(alerts: readonly Alert[]): Promise<DryRunAnswers> {
     const none: DryRunResults = alerts.map(() => null);
     if (!this.#deps.dryRun || alerts.length === 0) return { now: none, later: null };
     const failed = (error: unknown) => {

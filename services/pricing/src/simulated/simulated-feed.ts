@@ -8,6 +8,7 @@ import {
   type UsSession,
   usSessionAt,
 } from "@tickerbell/rules";
+import type { BarPart } from "../domain/bars.ts";
 import { SeededRandom, seedFor } from "./prng.ts";
 import { SIMULATED_BY_SYMBOL, SIMULATED_UNIVERSE } from "./universe.ts";
 import { inSurge, MAX_TRADE_SIZE, SURGE_FACTOR, surgeOf, TRADE_PROBABILITY } from "./volume.ts";
@@ -68,14 +69,8 @@ interface Walk {
   surge: { fromMinute: number } | null;
 }
 
-/** The open, high, low and close of one stretch of a symbol's made-up past (a minute bar's fields). */
-export interface PastBar {
-  t: number;
-  o: number;
-  h: number;
-  l: number;
-  c: number;
-}
+/** What the feed reads of a bar of a symbol's made-up past: its time, open, high, low and close. */
+type PastBar = Pick<BarPart, "t" | "o" | "h" | "l" | "c">;
 
 /**
  * Geometric random walks, one per symbol, each seeded from (seed, symbol) so that a walk does not depend on
