@@ -6,7 +6,7 @@ import { createLogger, loadEnvOrExit, logFatalErrors } from "@tickerbell/config"
 import { renderBanner } from "./banner.ts";
 import { loadEnv, PLACEHOLDER_VARIABLES, placeholdersIn } from "./env.ts";
 import { type StartStep, startStandalone } from "./standalone.ts";
-import { StartFailure } from "./start-failure.ts";
+import { StartFailure, StartInterrupted } from "./start-failure.ts";
 
 const env = loadEnvOrExit(() => loadEnv());
 
@@ -39,11 +39,32 @@ for (const name of placeholdersIn(process.env)) {
     `${name} is still the placeholder from .env.example: ${off}`,
   );
 }
+// From here on a signal stops in order: while starting, at the next step (what has started stops, DATA_DIR is let
+// go); once running, everything. A signal that arrived before its handler would kill the process outright.
+const stopAsked = new AbortController();
+let shutdown: ((reason: string) => Promise<void>) | undefined;
+function onSignal(signal: NodeJS.Signals): void {
+  if (shutdown) {
+    void shutdown(signal);
+    return;
+  }
+  if (stopAsked.signal.aborted) return;
+  process.stderr.write(`Stopping Tickerbell (${signal}): what has started stops in order\n`);
+  stopAsked.abort(signal);
+}
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
 const running = await startStandalone(env, logger, {
   input: process.stdin,
   output: process.stdout,
   progress,
+  stopAsked: stopAsked.signal,
 }).catch((error: unknown) => {
+  if (error instanceof StartInterrupted) {
+    logger.info({ reason: error.signal }, "stopped while starting");
+    process.exit(0);
+  }
   // Said on the terminal, not only in the log file: the newcomer is looking at the terminal. A failure a person
   // can fix is one sentence and no stack trace; anything else is a bug and the log keeps its stack.
   if (error instanceof StartFailure) {
@@ -55,22 +76,20 @@ const running = await startStandalone(env, logger, {
   console.error(`Tickerbell could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
-// Before the banner: whoever reads it (a test, a supervisor) may signal at once, and a signal that arrives before
-// its handler kills the process outright, skipping the ordered stop (seen on a loaded machine).
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+let stopping = false;
+shutdown = async (reason: string): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ reason }, "shutting down");
+  await running.stop();
+  process.exit(0);
+};
+// A signal after the start's last step and before this point found no shutdown yet: stop now.
+if (stopAsked.signal.aborted) await shutdown(String(stopAsked.signal.reason));
 process.stdout.write(renderBanner(running.summary, chatting ? logFile : null));
 running.openConsole();
 // The banner shows the API token; the log does not.
 const { apiToken: _apiToken, ...summary } = running.summary;
 logger.info(summary, "tickerbell started");
 
-let stopping = false;
-async function shutdown(reason: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ reason }, "shutting down");
-  await running.stop();
-  process.exit(0);
-}
-void running.consoleClosed.then(() => shutdown("console closed"));
+void running.consoleClosed.then(() => shutdown?.("console closed"));

@@ -39,7 +39,13 @@ import { DeferredBarStore, openPricingDb, SqlBarStore, startPricing } from "@tic
 import { TelegramBot, TelegramNotifier } from "@tickerbell/telegram";
 import { claimDataDir } from "./data-dir-claim.ts";
 import { consoleHistoryFile, type StandaloneEnv } from "./env.ts";
-import { chatFailure, databaseFailure, finnhubKeyCheck, listenFailure } from "./start-failure.ts";
+import {
+  chatFailure,
+  databaseFailure,
+  finnhubKeyCheck,
+  listenFailure,
+  StartInterrupted,
+} from "./start-failure.ts";
 
 /** The steps of a start, as the progress lines name them. */
 export type StartStep = "database" | "migrations" | "bus" | "price feed" | "chat" | "history";
@@ -51,6 +57,8 @@ export interface StandaloneIo {
   terminal?: boolean;
   /** Told as each step of the start begins (and how the migrations went), for the progress lines. */
   progress?: (step: StartStep, text: string) => void;
+  /** Aborted (its reason the signal's name) when a stop is asked for mid-start: see StartInterrupted. */
+  stopAsked?: AbortSignal;
 }
 
 export interface RunningStandalone {
@@ -127,6 +135,10 @@ export async function startStandalone(
   // One source for every platform's pace, the same variables as the bot processes read.
   const delivery = { telegram: telegramDeliverySettings(env), discord: discordDeliverySettings(env) };
   const progress = io.progress ?? (() => {});
+  // Called between steps: a stop asked for mid-start ends the start there (the catch below stops what started).
+  const stopIfAsked = () => {
+    if (io.stopAsked?.aborted) throw new StartInterrupted(String(io.stopAsked.reason));
+  };
 
   try {
     // DATA_DIR holds the embedded database (and the console's log and history): one process at a time.
@@ -134,6 +146,7 @@ export async function startStandalone(
       const release = claimDataDir(env.DATA_DIR);
       stages.dataDir = async () => release();
     }
+    stopIfAsked();
     progress(
       "database",
       env.DATABASE_URL
@@ -168,6 +181,7 @@ export async function startStandalone(
     const alertsHttp = await listen(alerts.app.fetch, env.ALERTS_PORT, "ALERTS_PORT");
     stages.alertsHttp = () => close(alertsHttp.server);
 
+    stopIfAsked();
     progress(
       "bus",
       env.KAFKA_BROKERS ? `connecting to Kafka at ${env.KAFKA_BROKERS.join(",")}` : "in-memory",
@@ -207,6 +221,7 @@ export async function startStandalone(
     });
     stages.workers = () => workers.stop();
 
+    stopIfAsked();
     progress(
       "price feed",
       env.FINNHUB_API_KEY
@@ -346,6 +361,7 @@ export async function startStandalone(
     const chats: string[] = [];
 
     if (env.TELEGRAM_TOKEN) {
+      stopIfAsked();
       progress("chat", "connecting to Telegram");
       // One limiter for replies and notifications: Telegram counts both against the same limits.
       const limiter = new RateLimiter(delivery.telegram.limits);
@@ -377,6 +393,7 @@ export async function startStandalone(
     }
 
     if (env.DISCORD_TOKEN) {
+      stopIfAsked();
       progress("chat", "connecting to Discord");
       const discord = new DiscordBot({
         token: env.DISCORD_TOKEN,
@@ -401,6 +418,7 @@ export async function startStandalone(
     let openConsole = () => {};
     let consoleLineEditing = false;
     if (chats.length === 0) {
+      stopIfAsked();
       progress("chat", "opening the console chat");
       const historyFile = consoleHistoryFile(env);
       const chat = new ConsoleChat({
@@ -433,6 +451,7 @@ export async function startStandalone(
     // would wait for it (3 s for the first reply of a first start), so the chat opens once it is done.
     await barStore.opened();
     progress("history", "price history open");
+    stopIfAsked();
     return {
       summary: {
         database: env.DATABASE_URL ? "PostgreSQL (DATABASE_URL)" : `embedded PGlite in ${env.DATA_DIR}`,

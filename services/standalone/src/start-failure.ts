@@ -12,6 +12,20 @@ export class StartFailure extends Error {
   }
 }
 
+/**
+ * A stop asked for (SIGINT or SIGTERM) while the start was still under way: thrown at the next step, once the
+ * current one is done, so that what has started stops in order (a step cut off midway, as a migration, could
+ * leave the embedded database half-written). Not a failure: the process exits 0.
+ */
+export class StartInterrupted extends Error {
+  readonly signal: string;
+  constructor(signal: string) {
+    super(`stopped by ${signal} while starting`);
+    this.signal = signal;
+    this.name = "StartInterrupted";
+  }
+}
+
 /** A failed listen on `port` (set by `variable`) as a StartFailure, when it is one a person can fix. */
 export function listenFailure(error: unknown, port: number, variable: string): unknown {
   const code = (error as { code?: unknown }).code;

@@ -281,6 +281,32 @@ describe("npm start", () => {
     expect(() => readFileSync(join(dataDir, "tickerbell.pid"))).toThrow(/ENOENT/);
   }, 180_000);
 
+  it("stops in order, and lets DATA_DIR go, when SIGTERM or Ctrl-C comes while it is still starting", async () => {
+    const dataDir = freshDataDir();
+    // Signalled at two steps: while the embedded database opens, and once the price feed starts.
+    for (const [signal, step] of [
+      ["SIGTERM", /^ {2}database /m],
+      ["SIGINT", /^ {2}price feed /m],
+    ] as const) {
+      const run = startMain({ DATA_DIR: dataDir });
+      await run.waitFor(step);
+      run.child.kill(signal);
+      // An ordered stop: exit 0 (a stop asked for is no failure), said on the terminal, never "running".
+      expect(await run.exited, run.output).toBe(0);
+      expect(run.output).toContain(`Stopping Tickerbell (${signal}): what has started stops in order`);
+      expect(run.output).not.toMatch(/Tickerbell is running|could not start/);
+      expect(() => readFileSync(join(dataDir, "tickerbell.pid"))).toThrow(/ENOENT/);
+    }
+    // What it stopped in the middle of starting opens again.
+    const next = startMain({ DATA_DIR: dataDir });
+    try {
+      await next.waitFor(/Tickerbell is running/);
+    } finally {
+      next.child.kill("SIGTERM");
+    }
+    expect(await next.exited).toBe(0);
+  }, 180_000);
+
   it("says plainly when PostgreSQL cannot be reached, has no such database or refuses the login", async () => {
     await expectFailedStart(
       startMain({ DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/tickerbell` }),

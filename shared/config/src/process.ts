@@ -56,7 +56,8 @@ export interface ServiceContext<Env> {
 /**
  * The whole of a service's main.ts around its wiring: loads the environment (a bad one is named and the process
  * exits 1), makes the logger and sends crashes through it (a raw stack could quote a token), makes the metrics
- * registry, runs `start`, says it started, and stops with what `start` returned on the first SIGINT or SIGTERM.
+ * registry, runs `start`, says it started, and stops with what `start` returned on the first SIGINT or SIGTERM
+ * (one during the start stops it once the start is done).
  */
 export async function runService<Env extends { LOG_LEVEL: string }>(
   service: string,
@@ -67,7 +68,10 @@ export async function runService<Env extends { LOG_LEVEL: string }>(
   const env = loadEnvOrExit(loadEnv);
   const logger = createLogger({ service, level: env.LOG_LEVEL });
   logFatalErrors(logger);
-  const stop = await start({ env, logger, metrics: createMetricsRegistry(service) });
+  const started = start({ env, logger, metrics: createMetricsRegistry(service) });
+  // Listening from the first moment: a signal while the service starts (a rolling update, a scale-down) stops it
+  // in order once the start is done, within the same grace, instead of killing it midway (as a migration).
+  stopOnSignals(logger, async (signal) => (await started)(signal), options);
+  await started;
   logger.info("started");
-  stopOnSignals(logger, stop, options);
 }

@@ -1,5 +1,5 @@
 // A service started the way every main.ts starts one (runService). argv[2]: what its start does — "ok" or
-// "fail". FIXTURE_PORT is its one variable. It prints "ready" once runService has returned.
+// "fail", or "slow" (it prints "starting" and takes a second and a half). FIXTURE_PORT is its one variable. It prints "ready" once runService has returned.
 import { z } from "zod";
 import { envLogLevel, envPort, parseEnv } from "../src/env.ts";
 import { runService } from "../src/process.ts";
@@ -12,6 +12,10 @@ await runService(
   () => parseEnv("fixture", schema),
   async ({ env, logger, metrics }) => {
     if (behaviour === "fail") throw new Error("the database would not answer");
+    if (behaviour === "slow") {
+      console.log("starting");
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    }
     // Keeps the process alive, as a server would.
     const alive = setInterval(() => undefined, 60_000);
     logger.info({ port: env.FIXTURE_PORT, metrics: (await metrics.getMetricsAsJSON()).length > 0 }, "wired");

@@ -11,8 +11,11 @@ interface Run {
   lines: Record<string, unknown>[];
 }
 
-/** Starts the fixture with `env`, sends SIGTERM once it is ready, and returns its exit code and output. */
-function run(behaviour: string, env: Record<string, string>): Promise<Run> {
+/**
+ * Starts the fixture with `env`, sends SIGTERM once it prints `signalAt` (by default once it is ready), and returns
+ * its exit code and output.
+ */
+function run(behaviour: string, env: Record<string, string>, signalAt = "ready\n"): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fixture, behaviour], {
       env: { PATH: process.env.PATH ?? "", ...env },
@@ -22,7 +25,7 @@ function run(behaviour: string, env: Record<string, string>): Promise<Run> {
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += String(chunk);
-      if (output.includes("ready\n")) child.kill("SIGTERM");
+      if (output.includes(signalAt) && child.signalCode === null) child.kill("SIGTERM");
     });
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += String(chunk);
@@ -53,6 +56,13 @@ describe("runService", () => {
     expect(lines.map((l) => l.msg).sort()).toEqual(
       ["wired", "started", "shutting down", "stop called", "stopped"].sort(),
     );
+  });
+
+  it("stops in order on a SIGTERM that comes while the service is still starting", async () => {
+    // The stop waits for the start to finish (a start cut off midway could leave a migration half done).
+    const { code, lines } = await run("slow", {}, "starting\n");
+    expect(code).toBe(0);
+    expect(lines.map((l) => l.msg)).toEqual(["shutting down", "wired", "started", "stop called", "stopped"]);
   });
 
   it("exits 1 naming a bad variable, before anything starts", async () => {
