@@ -35,6 +35,7 @@ const timedStore: BarStore = {
   read: (symbol, resolution, from, to) => store.read(symbol, resolution, from, to),
   previousClose: (symbol, at) => store.previousClose(symbol, at),
   storedSpan: (symbol, resolution, before) => store.storedSpan(symbol, resolution, before),
+  latestCloses: () => store.latestCloses(),
   sweep: (cutoffs) => store.sweep(cutoffs),
   close: () => store.close(),
 };

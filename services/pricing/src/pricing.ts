@@ -150,6 +150,18 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
       marketHours: config.SIMULATION_MARKET_HOURS,
       speed: config.SIMULATION_SPEED,
     });
+    // After a restart the walks go on from the prices recorded last (before any walk advances or any quote,
+    // back-fill or made-up past reads a price); without that they would jump back to the listed prices.
+    if (deps.barStore) {
+      const recorded = await deps.barStore.latestCloses().catch((err: unknown) => {
+        log.warn(
+          { err },
+          "could not read the last recorded prices: the simulated walks start from listed prices",
+        );
+        return new Map<string, number>();
+      });
+      feed.resumeFrom(recorded);
+    }
     source = tuning.source ?? new SimulatedSource(feed);
     const simulatedHistory = new SimulatedHistory(feed, {
       seed: config.SIMULATION_SEED,

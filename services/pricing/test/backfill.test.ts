@@ -359,6 +359,9 @@ class HeldHistoryStore implements BarStore {
   storedSpan(...args: Parameters<BarStore["storedSpan"]>) {
     return this.#store.storedSpan(...args);
   }
+  latestCloses() {
+    return this.#store.latestCloses();
+  }
   sweep(cutoffs: { minuteBefore: number; dailyBefore: number }) {
     return this.#store.sweep(cutoffs);
   }

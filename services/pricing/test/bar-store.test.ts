@@ -63,6 +63,18 @@ function storeSuite(name: string, open: () => Promise<{ store: SqlBarStore; clea
       ]);
     });
 
+    it("answers each symbol's last stored close: its latest minute, else its latest day", async () => {
+      const t = Date.UTC(2026, 4, 4, 15, 0);
+      await store.writeHistory([
+        part("LAST1", t, 10, 11, 9, 10.5, 1, 1),
+        part("LAST1", t + MINUTE_MS, 10.5, 12, 10, 11.25, 1, 1),
+        { ...part("LAST2", Date.UTC(2026, 4, 3, 4), 7, 8, 6, 7.75, 1, 1), resolution: "1d" },
+      ]);
+      const closes = await store.latestCloses();
+      expect(closes.get("LAST1")).toBe(11.25);
+      expect(closes.get("LAST2")).toBe(7.75);
+    });
+
     it("stores what the pure builder and roll-up compute, however the writes were cut", async () => {
       let run = 0;
       await fc.assert(

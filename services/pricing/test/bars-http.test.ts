@@ -187,6 +187,62 @@ describe("the simulated market's quote and its made-up past", () => {
   });
 });
 
+describe("the simulated market after a restart", () => {
+  it("goes on from each symbol's last recorded price, not from its listed one", async () => {
+    // What an earlier run recorded: MSFT (listed at $415) last traded at $520 an hour ago; AMZN (listed at $182) at
+    // $12.34 yesterday (its daily bar only: the minutes were swept).
+    const now = Date.now();
+    const minute = now - 60 * MINUTE_MS - ((now - 60 * MINUTE_MS) % MINUTE_MS);
+    await store.writeHistory([
+      {
+        symbol: "MSFT",
+        resolution: "1m",
+        t: minute - MINUTE_MS,
+        o: 500,
+        h: 519,
+        l: 499,
+        c: 518,
+        v: 5,
+        n: 2,
+        openTs: minute - MINUTE_MS,
+        closeTs: minute - 1,
+      },
+      {
+        symbol: "MSFT",
+        resolution: "1m",
+        t: minute,
+        o: 518,
+        h: 521,
+        l: 517,
+        c: 520,
+        v: 5,
+        n: 2,
+        openTs: minute,
+        closeTs: minute + MINUTE_MS - 1,
+      },
+      {
+        symbol: "AMZN",
+        resolution: "1d",
+        t: tradingDayOf("AMZN", now - DAY),
+        o: 12,
+        h: 13,
+        l: 11,
+        c: 12.34,
+        v: 9,
+        n: 3,
+        openTs: now - DAY,
+        closeTs: now - DAY,
+      },
+    ]);
+    const pricing = await pricingWith(store, undefined, { now: () => Date.now() });
+    const quote = async (symbol: string) =>
+      ((await get(pricing, `/v1/quote/${symbol}`)).body as { price: number }).price;
+    // At speed 1 a second of walking moves a price by far less than 1%.
+    expect(Math.abs((await quote("MSFT")) / 520 - 1)).toBeLessThan(0.01);
+    expect(Math.abs((await quote("AMZN")) / 12.34 - 1)).toBeLessThan(0.01);
+  });
+});
+
 describe("GET /v1/range/{symbol}", () => {
   const day = (t: number, h: number, l: number) => ({
     symbol: "YEAR1",

@@ -274,6 +274,9 @@ export class BackfillingBarStore implements BarStore {
   ): Promise<{ first: number; last: number } | null> {
     return this.#store.storedSpan(symbol, resolution, before);
   }
+  latestCloses(): Promise<Map<string, number>> {
+    return this.#store.latestCloses();
+  }
   sweep(cutoffs: { minuteBefore: number; dailyBefore: number }): Promise<{ minute: number; daily: number }> {
     return this.#store.sweep(cutoffs);
   }

@@ -28,6 +28,9 @@ class FlakyStore implements BarStore {
   async storedSpan(): Promise<null> {
     return null;
   }
+  async latestCloses(): Promise<Map<string, number>> {
+    return new Map();
+  }
   async sweep(cutoffs: { minuteBefore: number; dailyBefore: number }) {
     this.sweeps.push(cutoffs);
     return { minute: 0, daily: 0 };

@@ -11,6 +11,7 @@ function oneBarStore() {
     read: async () => [{ t: 0, o: 1, h: 1, l: 1, c: 1, v: 0, n: 1 }],
     previousClose: async () => 1,
     storedSpan: async () => null,
+    latestCloses: async () => new Map([["AAPL", 1]]),
     sweep: async () => ({ minute: 0, daily: 0 }),
     close: async () => {
       state.closed = true;

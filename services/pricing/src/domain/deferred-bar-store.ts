@@ -40,6 +40,9 @@ export class DeferredBarStore implements BarStore {
   ): Promise<{ first: number; last: number } | null> {
     return (await this.#opening).storedSpan(symbol, resolution, before);
   }
+  async latestCloses(): Promise<Map<string, number>> {
+    return (await this.#opening).latestCloses();
+  }
   async sweep(cutoffs: {
     minuteBefore: number;
     dailyBefore: number;

@@ -111,6 +111,8 @@ export interface BarStore {
     resolution: BarResolution,
     before?: number,
   ): Promise<{ first: number; last: number } | null>;
+  /** Each stored symbol's last close: of its latest minute bar, or of its latest daily bar where it has no minutes. */
+  latestCloses(): Promise<Map<string, number>>;
   /** Deletes minute bars older than `minuteBefore` and daily bars older than `dailyBefore`; answers the counts. */
   sweep(cutoffs: { minuteBefore: number; dailyBefore: number }): Promise<{ minute: number; daily: number }>;
   close(): Promise<void>;

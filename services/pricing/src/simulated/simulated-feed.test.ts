@@ -45,6 +45,32 @@ describe("SimulatedFeed", () => {
     );
   });
 
+  it("goes on from the prices it is told to resume from, for walks it has and walks it starts later", () => {
+    const feed = new SimulatedFeed({ seed: 1, startMs: TUESDAY_10AM });
+    feed.resumeFrom(
+      new Map([
+        ["AAPL", 321.5],
+        ["LATER1", 4.2],
+        ["MSFT", Number.NaN],
+      ]),
+    );
+    expect(feed.current("AAPL")).toMatchObject({
+      price: 321.5,
+      open: 321.5,
+      high: 321.5,
+      low: 321.5,
+      previousClose: 321.5,
+    });
+    // A price that is no price leaves the listed one.
+    const msft = SIMULATED_UNIVERSE.find((i) => i.symbol === "MSFT")?.price;
+    expect(feed.current("MSFT")?.price).toBe(msft);
+    feed.track("LATER1");
+    expect(feed.current("LATER1")?.price).toBe(4.2);
+    const first = feed.advanceTo(TUESDAY_10AM + 10_000).find((t) => t.symbol === "AAPL");
+    expect(Math.abs((first?.price ?? 0) / 321.5 - 1)).toBeLessThan(0.005);
+    expect(first?.previousClose).toBe(321.5);
+  });
+
   it("starts from plausible prices and moves like a stock in regular hours", () => {
     const { feed, ticks } = run(1, TUESDAY_10AM, 600);
     const aapl = SIMULATED_UNIVERSE.find((i) => i.symbol === "AAPL");

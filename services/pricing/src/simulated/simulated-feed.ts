@@ -83,6 +83,8 @@ export class SimulatedFeed {
   readonly #alwaysOpen: boolean;
   readonly #speed: number;
   readonly #walks = new Map<string, Walk>();
+  /** Where walks go on from instead of their listed prices (see resumeFrom). */
+  readonly #resumeAt = new Map<string, number>();
   #step: number;
 
   constructor(options: SimulatedFeedOptions) {
@@ -103,7 +105,8 @@ export class SimulatedFeed {
     if (this.#walks.has(symbol)) return;
     const random = new SeededRandom(seedFor(this.#seed, symbol));
     const known = SIMULATED_BY_SYMBOL.get(symbol);
-    const price = known?.price ?? Math.round((10 + random.next() * 290) * 100) / 100;
+    const seeded = known?.price ?? Math.round((10 + random.next() * 290) * 100) / 100;
+    const price = this.#resumeAt.get(symbol) ?? seeded;
     const ts = this.#step * this.#stepMs;
     // The walk starts in the day it is created in (its open, high and low are that day's from here on).
     this.#walks.set(symbol, {
@@ -114,6 +117,21 @@ export class SimulatedFeed {
       dayEndsAt: sessionEndsAt(symbol, ts),
       surge: surgeOf(this.#seed, symbol, ts),
     });
+  }
+
+  /**
+   * Each symbol's walk goes on from the given price (its last recorded one, after a restart) instead of its listed
+   * price: otherwise a restarted try-out's prices jump back to the listed ones, which crosses alerts' levels and
+   * puts a cliff in the charts. For walks already started (call it before the first advance) and walks started
+   * later alike; a price that is not a positive number is ignored.
+   */
+  resumeFrom(prices: ReadonlyMap<string, number>): void {
+    for (const [symbol, price] of prices) {
+      if (!(price > 0) || !Number.isFinite(price)) continue;
+      this.#resumeAt.set(symbol, price);
+      const state = this.#walks.get(symbol)?.state;
+      if (state) state.price = state.open = state.high = state.low = state.previousClose = price;
+    }
   }
 
   /**
