@@ -25,7 +25,12 @@ export interface ConsoleStory {
   readonly pricingUrl: string;
   /** Everything the console printed so far. */
   printed(): string;
-  /** Types a line into the console and waits until what it prints (from then on) matches; answers the match. */
+  /**
+   * Types a line into the console and waits until what it prints (from then on) matches; answers the match. An
+   * alert set ("✅ Alert set") is then also waited for in the matcher's index: the reply comes once the alert is
+   * stored, and it reaches the matcher a moment later (through the outbox and the bus), so a trade pushed at once
+   * could be matched before it (seen on a loaded machine).
+   */
   say(line: string, reply: RegExp, timeoutMs?: number): Promise<string>;
   /** Waits until what the console printed from `from` on matches `pattern`. */
   printedAfter(from: number, pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -84,14 +89,30 @@ export async function startConsoleStory(options: ConsoleStoryOptions): Promise<C
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
+  /** How many alerts the matcher's index holds (its gauge, on the process's one metrics registry). */
+  const matcherAlerts = async (): Promise<number> => {
+    const metrics = await (await fetch(`${running!.summary.pricingUrl}/metrics`)).text();
+    const found = /^tickerbell_matcher_alerts(?:\{[^}]*\})? (\d+)/m.exec(metrics);
+    if (found === null) throw new Error("the metrics have no tickerbell_matcher_alerts");
+    return Number(found[1]);
+  };
   return {
     finnhub,
     pricingUrl: running.summary.pricingUrl,
     printed: () => printed,
-    say: (line, reply, timeoutMs) => {
+    say: async (line, reply, timeoutMs) => {
+      const indexed = await matcherAlerts();
       const from = printed.length;
       input.write(`${line}\n`);
-      return printedAfter(from, reply, timeoutMs);
+      const answer = await printedAfter(from, reply, timeoutMs);
+      if (/^\/alert\s/.test(line) && printed.slice(from).includes("✅ Alert set")) {
+        const deadline = Date.now() + 30_000;
+        while ((await matcherAlerts()) <= indexed) {
+          if (Date.now() > deadline) throw new Error(`the matcher never took the alert of ${line}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      return answer;
     },
     printedAfter,
     trade: async (symbol, price, fires) => {
