@@ -308,6 +308,8 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     async stop() {
       await subscription.stop();
       await service.stop();
+      // Before the store closes: a back-fill cut short would leave a hole in the history.
+      await backfiller?.stop();
       await bars?.stop();
     },
   };

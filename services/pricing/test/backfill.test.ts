@@ -266,6 +266,28 @@ describe("back-fill of the simulated feed", () => {
     expect(partlyWritten).toEqual(stored);
   });
 
+  it("stops once the back-fill being written is stored, and begins no other", async () => {
+    // Cut short at a stop, a write would leave a hole that no later back-fill closes (they fill only after the
+    // latest stored minute).
+    const held = new HeldHistoryStore(store, 3_000);
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" }, { backfillWaitMs: 30_000 }, held);
+    await bars(pricing, `/v1/bars/INTC?from=${NOW - 3 * DAY_MS}&to=${NOW}`);
+    const queued = pricing.backfiller!.request("QCOM");
+    held.release();
+    await held.paused;
+    let stopped = false;
+    const stopping = pricing.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stopped).toBe(false);
+    held.release();
+    await stopping;
+    expect(held.written).toBeGreaterThan(3_000);
+    await queued;
+    expect(await store.storedSpan("QCOM", "1m")).toBeNull();
+  });
+
   it("holds enough of a past for volume, moving-average and RSI alerts on a simulated stock", async () => {
     const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });
     const res = await pricing.http.request("/v1/studies/MSFT?keys=volume,sma50,ema200,rsi14:1d,rsi14:1h");

@@ -69,10 +69,20 @@ export class Backfiller {
   readonly #startMinute: number;
   #queue: Promise<void> = Promise.resolve();
   #unavailable = false;
+  #stopping = false;
 
   constructor(options: BackfillerOptions) {
     this.#o = options;
     this.#startMinute = minuteStart((options.now ?? Date.now)());
+  }
+
+  /**
+   * Lets the back-fill under way finish storing (cut short, it would leave a hole that no later back-fill closes:
+   * they fill only after the latest stored minute) and begins no other (the next run's demand asks again).
+   */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#queue.catch(() => {});
   }
 
   /** True once the provider said no: nothing more is asked. */
@@ -145,7 +155,7 @@ export class Backfiller {
   }
 
   async #backfill(symbol: string, stored: StoredSpans, fetched: () => void): Promise<void> {
-    if (this.#unavailable) return;
+    if (this.#unavailable || this.#stopping) return;
     const { source, store, log } = this.#o;
     const now = (this.#o.now ?? Date.now)();
     const today = tradingDay(symbol, now);
