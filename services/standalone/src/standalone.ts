@@ -499,9 +499,9 @@ type Stage =
   | "dataDir";
 
 /**
- * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds and writes its last bars,
- * then the price history store closes once its API is down), then the matcher matches
- * what was published and checkpoints, then the bots deliver every notification published, then the alert
+ * Nothing taken in is lost: first no new trades (pricing, which flushes what it holds, finishes storing a
+ * back-fill under way and writes its last bars, then the price history store closes once its API is down), then
+ * the matcher matches what was published and checkpoints, then the bots deliver every notification published, then the alert
  * service's workers store the last runtime events and publish the last outbox rows, then the bus, then the
  * database, and last DATA_DIR is let go. A firing during shutdown is therefore delivered before the process
  * exits, or replayed after it.
