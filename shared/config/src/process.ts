@@ -68,10 +68,12 @@ export async function runService<Env extends { LOG_LEVEL: string }>(
   const env = loadEnvOrExit(loadEnv);
   const logger = createLogger({ service, level: env.LOG_LEVEL });
   logFatalErrors(logger);
-  const started = start({ env, logger, metrics: createMetricsRegistry(service) });
-  // Listening from the first moment: a signal while the service starts (a rolling update, a scale-down) stops it
-  // in order once the start is done, within the same grace, instead of killing it midway (as a migration).
-  stopOnSignals(logger, async (signal) => (await started)(signal), options);
-  await started;
+  // Listening before the start is called (its synchronous first part runs inside the call): a signal while the
+  // service starts (a rolling update, a scale-down) stops it in order once the start is done, within the same
+  // grace, instead of the default action killing it midway (as a migration).
+  const started = Promise.withResolvers<(signal: NodeJS.Signals) => Promise<void>>();
+  stopOnSignals(logger, async (signal) => (await started.promise)(signal), options);
+  start({ env, logger, metrics: createMetricsRegistry(service) }).then(started.resolve, started.reject);
+  await started.promise;
   logger.info("started");
 }
