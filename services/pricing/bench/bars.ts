@@ -31,7 +31,8 @@ const timedStore: BarStore = {
     await store.write(parts);
     writeMs.push(performance.now() - started);
   },
-  writeHistory: (bars) => store.writeHistory(bars),
+  writeHistory: (bars, mark) => store.writeHistory(bars, mark),
+  backfilledUntil: (symbol) => store.backfilledUntil(symbol),
   read: (symbol, resolution, from, to) => store.read(symbol, resolution, from, to),
   previousClose: (symbol, at) => store.previousClose(symbol, at),
   storedSpan: (symbol, resolution, before) => store.storedSpan(symbol, resolution, before),

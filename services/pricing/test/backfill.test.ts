@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { NoDemandSnapshot } from "../src/adapters/alerts-demand-client.ts";
 import type { SqlBarStore } from "../src/db/sql-bar-store.ts";
 import { type BarPart, DAY_MS, MINUTE_MS } from "../src/domain/bars.ts";
-import type { BarStore } from "../src/domain/ports.ts";
+import type { BackfillMark, BarStore } from "../src/domain/ports.ts";
 import { type PricingConfig, type PricingTuning, type RunningPricing, startPricing } from "../src/pricing.ts";
 import { alertChange, pricingConfig } from "./fixtures.ts";
 import { captureLog, postgresBarStore } from "./helpers.ts";
@@ -166,6 +166,55 @@ describe("back-fill from Finnhub candles", () => {
       [lastMinute, 20],
       [later - 2 * 3_600_000, 22],
       [streamed, 23],
+    ]);
+  });
+
+  it("closes the hole a run leaves when it streams a symbol and stops before back-filling it", async () => {
+    const fake = await fakeFinnhub(true);
+    const lastMinute = NOW - 30_000 - MINUTE_MS;
+    const hole = NOW + 3_600_000 - 30_000; // a minute, an hour after the first run's back-fill
+    const second = NOW + 3 * 3_600_000;
+    const third = NOW + 5 * 3_600_000;
+    const gap = NOW + 4 * 3_600_000 - 30_000; // a minute between the second run and the third
+    fake.setCandles("HISTH", "1", [
+      { t: sec(lastMinute), o: 20, h: 20, l: 20, c: 20, v: 1 },
+      { t: sec(hole), o: 21, h: 21, l: 21, c: 21, v: 2 },
+      { t: sec(gap), o: 24, h: 24, l: 24, c: 24, v: 4 },
+    ]);
+    const first = await start(onFake(fake));
+    await first.pricing.backfiller?.request("HISTH");
+    await first.pricing.stop();
+
+    // The second run streams a minute of HISTH and stops before its back-fill's turn (it never asks for it).
+    const streamed = second - (second % MINUTE_MS);
+    const interrupted = await start(onFake(fake), { now: () => second });
+    await store.write([
+      {
+        symbol: "HISTH",
+        resolution: "1m",
+        t: streamed,
+        o: 23,
+        h: 23,
+        l: 23,
+        c: 23,
+        v: 1,
+        n: 1,
+        openTs: second,
+        closeTs: second,
+      },
+    ]);
+    await interrupted.pricing.stop();
+
+    // The third run's back-fill reaches back to where the last one that finished stopped: behind the streamed
+    // minute too, which stands as the stream recorded it.
+    const later = await start(onFake(fake), { now: () => third });
+    await later.pricing.backfiller?.request("HISTH");
+    const minutes = await bars(later.pricing, `/v1/bars/HISTH?from=${lastMinute}&to=${third + MINUTE_MS}`);
+    expect(minutes.bars.map((b) => [b.t, b.c, b.v])).toEqual([
+      [lastMinute, 20, 1],
+      [hole, 21, 2],
+      [streamed, 23, 1],
+      [gap, 24, 4],
     ]);
   });
 
@@ -359,14 +408,17 @@ class HeldHistoryStore implements BarStore {
     gate.resolve();
   }
 
-  async writeHistory(bars: readonly BarPart[]): Promise<void> {
+  async writeHistory(bars: readonly BarPart[], mark?: BackfillMark): Promise<void> {
     await this.#gate.promise;
     await this.#store.writeHistory(bars.slice(0, this.#firstPart));
     this.written = Math.min(bars.length, this.#firstPart);
     this.#paused.resolve();
     await this.#gate.promise;
-    await this.#store.writeHistory(bars.slice(this.#firstPart));
+    await this.#store.writeHistory(bars.slice(this.#firstPart), mark);
     this.written = bars.length;
+  }
+  backfilledUntil(symbol: string) {
+    return this.#store.backfilledUntil(symbol);
   }
 
   write(parts: readonly BarPart[]) {

@@ -75,6 +75,25 @@ function storeSuite(name: string, open: () => Promise<{ store: SqlBarStore; clea
       expect(closes.get("LAST2")).toBe(7.75);
     });
 
+    it("keeps how far a symbol's back-fills reached, once their bars are stored, never moving it back", async () => {
+      const t = Date.UTC(2026, 4, 5, 15, 0);
+      expect(await store.backfilledUntil("MARK1")).toBeNull();
+      await store.writeHistory([part("MARK1", t, 1, 1, 1, 1, 1)], {
+        symbol: "MARK1",
+        backfilledUntil: t + 5 * MINUTE_MS,
+      });
+      expect(await store.backfilledUntil("MARK1")).toBe(t + 5 * MINUTE_MS);
+      expect(await store.read("MARK1", "1m", t, t + MINUTE_MS)).toHaveLength(1);
+      // An older back-fill finishing late (nothing to write) does not take the mark back.
+      await store.writeHistory([], { symbol: "MARK1", backfilledUntil: t });
+      expect(await store.backfilledUntil("MARK1")).toBe(t + 5 * MINUTE_MS);
+      await store.writeHistory([], { symbol: "MARK1", backfilledUntil: t + 60 * MINUTE_MS });
+      expect(await store.backfilledUntil("MARK1")).toBe(t + 60 * MINUTE_MS);
+      // Bars written without a mark (the stream's, or a test's) leave marks alone.
+      await store.writeHistory([part("MARK2", t, 1, 1, 1, 1, 1)]);
+      expect(await store.backfilledUntil("MARK2")).toBeNull();
+    });
+
     it("stores what the pure builder and roll-up compute, however the writes were cut", async () => {
       let run = 0;
       await fc.assert(

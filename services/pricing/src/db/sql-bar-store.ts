@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from "@mikro-orm/postgresql";
 import type { Bar, BarResolution } from "@tickerbell/contracts";
 import { type BarPart, mergeAll, rollUpDaily, tradingDay, tradingDayBounds } from "../domain/bars.ts";
-import type { BarStore } from "../domain/ports.ts";
+import type { BackfillMark, BarStore } from "../domain/ports.ts";
 import type { OpenedPricingDb } from "./orm.ts";
 
 const RECORD_COLUMNS = `r(symbol text, resolution text, t bigint, o float8, h float8, l float8, c float8,
@@ -62,7 +62,7 @@ export class SqlBarStore implements BarStore {
    * seconds. Each batch stands alone: the insert keeps what is stored, and a day is rolled up again from all its
    * stored minutes, so a day split over two batches comes out whole.
    */
-  async writeHistory(bars: readonly BarPart[]): Promise<void> {
+  async writeHistory(bars: readonly BarPart[], mark?: BackfillMark): Promise<void> {
     const unique = mergeAll(bars);
     for (let from = 0; from < unique.length; from += HISTORY_BATCH_BARS) {
       if (from > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -80,6 +80,24 @@ export class SqlBarStore implements BarStore {
         );
       });
     }
+    // After every batch: a write cut short leaves the mark where it was, and the next back-fill asks again.
+    if (mark)
+      await this.#em.fork().execute(
+        `insert into price_history_marks (symbol, backfilled_until) values (?, ?)
+         on conflict (symbol) do update
+           set backfilled_until = greatest(price_history_marks.backfilled_until, excluded.backfilled_until)`,
+        [mark.symbol, mark.backfilledUntil],
+      );
+  }
+
+  async backfilledUntil(symbol: string): Promise<number | null> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ backfilled_until: string | number }[]>(
+        "select backfilled_until from price_history_marks where symbol = ?",
+        [symbol],
+      );
+    return rows[0] === undefined ? null : Number(rows[0].backfilled_until);
   }
 
   async read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]> {

@@ -10,7 +10,7 @@ import {
   tradingDay,
   tradingDayBounds,
 } from "./bars.ts";
-import type { BarStore } from "./ports.ts";
+import type { BackfillMark, BarStore } from "./ports.ts";
 
 /** The history provider will not give history with these credentials (Finnhub's free plan answers 403). */
 export class HistoryUnavailableError extends Error {
@@ -23,8 +23,11 @@ export class HistoryUnavailableError extends Error {
 /** Complete bars from before the stream, oldest first. */
 export interface HistorySource {
   readonly name: string;
-  /** Minute bars with `from <= t < to`. */
-  minutes(symbol: string, from: number, to: number): Promise<BarPart[]>;
+  /**
+   * Minute bars with `from <= t < to`. `recorded`: the minutes stored in that span, oldest first; a source that
+   * makes its past up fits it between them (a real one has no need: its minutes are the ones recorded).
+   */
+  minutes(symbol: string, from: number, to: number, recorded?: readonly Bar[]): Promise<BarPart[]>;
   /** Daily bars (`t` at 00:00 UTC of the trading day) with `from <= t < to`. */
   days(symbol: string, from: number, to: number): Promise<BarPart[]>;
 }
@@ -32,6 +35,26 @@ export interface HistorySource {
 interface StoredSpans {
   minutes: { first: number; last: number } | null;
   days: { first: number; last: number } | null;
+  /** How far the symbol's earlier back-fills reached (null: none finished, or the store cannot say). */
+  backfilledUntil: number | null;
+  /** The minutes stored from where the back-fill starts (see {@link gapStart}), as it was asked for. */
+  recorded: readonly Bar[];
+}
+
+/** The minutes a back-fill fetches, as of `now`: the trading days it keeps (today included), up to this minute. */
+function minuteSpan(symbol: string, now: number, minuteDays: number): { from: number; to: number } {
+  const today = tradingDay(symbol, now);
+  return { from: tradingDayBounds(symbol, today - (minuteDays - 1) * DAY_MS).start, to: minuteStart(now) };
+}
+
+/**
+ * Where a back-fill's minutes start: since the last back-fill that finished; without one, since the latest minute
+ * stored before this process.
+ */
+function gapStart(stored: Omit<StoredSpans, "recorded">, minuteFrom: number): number {
+  if (stored.backfilledUntil !== null) return Math.max(stored.backfilledUntil, minuteFrom);
+  const last = stored.minutes?.last;
+  return last !== undefined && last >= minuteFrom ? last + MINUTE_MS : minuteFrom;
 }
 
 export interface BackfillerOptions {
@@ -50,8 +73,12 @@ export interface BackfillerOptions {
  * the stream records: only minutes before the one being streamed, only days before the first minute fetched
  * (those days are rolled up from their minutes). Once the provider refuses history for the key, it stops
  * asking: history then starts when a symbol is first watched. History already stored (the process restarted)
- * is not fetched again: only the minutes since the latest stored one, and no days when the stored days reach
- * back as far as a back-fill's would (a restart costs the REST budget nothing, a day away one call per symbol).
+ * is not fetched again: only the minutes since the last back-fill that finished (the first time, since the latest
+ * stored minute), of which only those not stored are written, and no days when the stored days reach back as far
+ * as a back-fill's would (a restart within the minute costs the REST budget nothing, later one call per symbol).
+ * Starting from the last finished back-fill, not the latest minute, is what closes the hole a run leaves when
+ * it streams a symbol and stops (or dies) before that symbol's back-fill is stored: its streamed minutes would
+ * otherwise stand after the hole and hide it.
  */
 export class Backfiller {
   readonly #o: BackfillerOptions;
@@ -140,17 +167,24 @@ export class Backfiller {
     return this.#unwritten.get(symbol) ?? [];
   }
 
-  /** The spans of the symbol's stored minutes and days; unknown (null) when the store cannot say. */
+  /**
+   * What the store holds of the symbol (its spans, its mark, the minutes from where the back-fill starts); unknown
+   * (null, none) when the store cannot say. All local reads, done before the provider is asked.
+   */
   async #storedSpans(symbol: string): Promise<StoredSpans> {
     const { store } = this.#o;
     try {
-      const [minutes, days] = await Promise.all([
+      const [minutes, days, backfilledUntil] = await Promise.all([
         store.storedSpan(symbol, "1m", this.#startMinute),
         store.storedSpan(symbol, "1d"),
+        store.backfilledUntil(symbol),
       ]);
-      return { minutes, days };
+      const spans = { minutes, days, backfilledUntil };
+      const { from } = minuteSpan(symbol, (this.#o.now ?? Date.now)(), this.#o.minuteDays ?? 5);
+      const recorded = await store.read(symbol, "1m", gapStart(spans, from), Number.MAX_SAFE_INTEGER);
+      return { ...spans, recorded };
     } catch {
-      return { minutes: null, days: null };
+      return { minutes: null, days: null, backfilledUntil: null, recorded: [] };
     }
   }
 
@@ -159,18 +193,17 @@ export class Backfiller {
     const { source, store, log } = this.#o;
     const now = (this.#o.now ?? Date.now)();
     const today = tradingDay(symbol, now);
-    const minuteFrom = tradingDayBounds(symbol, today - ((this.#o.minuteDays ?? 5) - 1) * DAY_MS).start;
-    const minuteTo = minuteStart(now);
+    const { from: minuteFrom, to: minuteTo } = minuteSpan(symbol, now, this.#o.minuteDays ?? 5);
     try {
       const dailyDays = this.#o.dailyDays ?? 400;
-      const { minutes: storedMinutes, days: storedDays } = stored;
-      // Minutes stored inside the window before this process: only those since the latest of them are missing.
-      const gapFrom =
-        storedMinutes !== null && storedMinutes.last >= minuteFrom
-          ? storedMinutes.last + MINUTE_MS
-          : minuteFrom;
-      const minutes = gapFrom < minuteTo ? await source.minutes(symbol, gapFrom, minuteTo) : [];
-      const firstDay = minutes.length > 0 ? tradingDay(symbol, Math.min(...minutes.map((m) => m.t))) : today;
+      const storedDays = stored.days;
+      const gapFrom = gapStart(stored, minuteFrom);
+      const recorded = stored.recorded.filter((bar) => bar.t >= gapFrom && bar.t < minuteTo);
+      const given = gapFrom < minuteTo ? await source.minutes(symbol, gapFrom, minuteTo, recorded) : [];
+      // What the stream recorded stands (writeHistory would keep it too): only the holes around it are written.
+      const recordedAt = new Set(recorded.map((bar) => bar.t));
+      const minutes = given.filter((m) => !recordedAt.has(m.t));
+      const firstDay = given.length > 0 ? tradingDay(symbol, Math.min(...given.map((m) => m.t))) : today;
       // Days stored as far back as a back-fill would reach (a week's slack for weekends and holidays): none asked.
       const daysStored = storedDays !== null && storedDays.first <= firstDay - (dailyDays - 7) * DAY_MS;
       const days = daysStored ? [] : await source.days(symbol, firstDay - dailyDays * DAY_MS, firstDay);
@@ -182,7 +215,7 @@ export class Backfiller {
       this.#unwritten.set(symbol, history);
       fetched();
       try {
-        await store.writeHistory(history);
+        await store.writeHistory(history, { symbol, backfilledUntil: minuteTo });
       } finally {
         this.#unwritten.delete(symbol);
       }
@@ -274,8 +307,11 @@ export class BackfillingBarStore implements BarStore {
   write(parts: readonly BarPart[]): Promise<void> {
     return this.#store.write(parts);
   }
-  writeHistory(bars: readonly BarPart[]): Promise<void> {
-    return this.#store.writeHistory(bars);
+  writeHistory(bars: readonly BarPart[], mark?: BackfillMark): Promise<void> {
+    return this.#store.writeHistory(bars, mark);
+  }
+  backfilledUntil(symbol: string): Promise<number | null> {
+    return this.#store.backfilledUntil(symbol);
   }
   storedSpan(
     symbol: string,

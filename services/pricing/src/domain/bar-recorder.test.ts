@@ -19,6 +19,9 @@ class FlakyStore implements BarStore {
     this.writes.push([...parts]);
   }
   async writeHistory(): Promise<void> {}
+  async backfilledUntil(): Promise<null> {
+    return null;
+  }
   async read(_s: string, _r: BarResolution, _f: number, _t: number): Promise<Bar[]> {
     return [];
   }

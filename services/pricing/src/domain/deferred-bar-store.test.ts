@@ -8,6 +8,7 @@ function oneBarStore() {
   const store: BarStore = {
     write: async () => {},
     writeHistory: async () => {},
+    backfilledUntil: async () => null,
     read: async () => [{ t: 0, o: 1, h: 1, l: 1, c: 1, v: 0, n: 1 }],
     previousClose: async () => 1,
     storedSpan: async () => null,

@@ -1,6 +1,6 @@
 import type { Bar, BarResolution } from "@tickerbell/contracts";
 import type { BarPart } from "./bars.ts";
-import type { BarStore } from "./ports.ts";
+import type { BackfillMark, BarStore } from "./ports.ts";
 
 /**
  * A bar store still opening (an embedded database's first start creates it, which takes seconds): everything
@@ -24,8 +24,11 @@ export class DeferredBarStore implements BarStore {
   async write(parts: readonly BarPart[]): Promise<void> {
     return (await this.#opening).write(parts);
   }
-  async writeHistory(bars: readonly BarPart[]): Promise<void> {
-    return (await this.#opening).writeHistory(bars);
+  async writeHistory(bars: readonly BarPart[], mark?: BackfillMark): Promise<void> {
+    return (await this.#opening).writeHistory(bars, mark);
+  }
+  async backfilledUntil(symbol: string): Promise<number | null> {
+    return (await this.#opening).backfilledUntil(symbol);
   }
   async read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]> {
     return (await this.#opening).read(symbol, resolution, from, to);

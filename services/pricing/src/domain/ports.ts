@@ -85,6 +85,12 @@ export interface YearRangeFigures {
   low52w: number;
 }
 
+/** A back-fill that has stored everything its history source gave for `symbol` before `backfilledUntil`. */
+export interface BackfillMark {
+  symbol: string;
+  backfilledUntil: number;
+}
+
 /** Recorded price history. Implementations must be safe to call while a previous call is still running. */
 export interface BarStore {
   /**
@@ -95,9 +101,12 @@ export interface BarStore {
   /**
    * Complete bars from a history source (a back-fill). A bar is kept only where none is stored for its symbol,
    * resolution and time, so streamed bars win and writing the same history twice changes nothing; minute bars
-   * roll up into their days as `write`'s do.
+   * roll up into their days as `write`'s do. `mark`: once every bar is stored, the symbol's back-fill has reached
+   * `backfilledUntil` (see {@link BarStore.backfilledUntil}; a mark never moves back).
    */
-  writeHistory(bars: readonly BarPart[]): Promise<void>;
+  writeHistory(bars: readonly BarPart[], mark?: BackfillMark): Promise<void>;
+  /** How far the symbol's back-fills have reached: minutes before it were asked of the source; null before any. */
+  backfilledUntil(symbol: string): Promise<number | null>;
   /** Bars with `from <= t < to`, oldest first. */
   read(symbol: string, resolution: BarResolution, from: number, to: number): Promise<Bar[]>;
   /** The close of the symbol's last daily bar before the trading day `at` falls in, or null. */
