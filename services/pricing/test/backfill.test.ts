@@ -278,6 +278,51 @@ describe("back-fill of the simulated feed", () => {
     expect(days.previousClose).not.toBeNull();
   });
 
+  it("fills the holes around recorded minutes with walks that meet the recorded prices at both edges", async () => {
+    // Recorded: 20 minutes at $100, a 20-minute hole (a restart's downtime), 10 minutes at $120; the last back-fill
+    // that finished reached two hours back.
+    const base = NOW - 30_000 - 60 * MINUTE_MS;
+    const minute = (t: number, price: number): BarPart => ({
+      symbol: "ORCL",
+      resolution: "1m",
+      t,
+      o: price,
+      h: price,
+      l: price,
+      c: price,
+      v: 1,
+      n: 1,
+      openTs: t,
+      closeTs: t + 59_000,
+    });
+    const recorded = [
+      ...Array.from({ length: 20 }, (_, i) => minute(base + i * MINUTE_MS, 100)),
+      ...Array.from({ length: 10 }, (_, i) => minute(base + (40 + i) * MINUTE_MS, 120)),
+    ];
+    await store.writeHistory(recorded, { symbol: "ORCL", backfilledUntil: NOW - 30_000 - 2 * 3_600_000 });
+    const { pricing } = await start({ SIMULATION_MARKET_HOURS: "real" });
+    await pricing.backfiller?.request("ORCL");
+
+    const all = (await bars(pricing, `/v1/bars/ORCL?from=${NOW - 3 * 3_600_000}&to=${NOW}`)).bars;
+    const at = (t: number) => all.find((b) => b.t === t);
+    // The recorded minutes stand as recorded.
+    expect(recorded.map((r) => at(r.t)?.c)).toEqual(recorded.map((r) => r.c));
+    // Every minute of the hole is there, from $100 (the close before it) to $120 (the open after it).
+    const hole = all.filter((b) => b.t >= base + 20 * MINUTE_MS && b.t < base + 40 * MINUTE_MS);
+    expect(hole).toHaveLength(20);
+    expect(hole[0]?.o).toBeCloseTo(100, 3);
+    expect(hole.at(-1)?.c).toBeCloseTo(120, 3);
+    for (const b of hole) {
+      expect(b.h).toBeGreaterThanOrEqual(Math.max(b.o, b.c));
+      expect(b.l).toBeLessThanOrEqual(Math.min(b.o, b.c));
+    }
+    // Before the recorded minutes, back to the mark: a walk that ends at the first recorded open.
+    expect(at(base - MINUTE_MS)?.c).toBeCloseTo(100, 3);
+    expect(all[0]?.t).toBe(NOW - 30_000 - 2 * 3_600_000);
+    // After them, up to this minute: from the last recorded close to the price now.
+    expect(at(base + 50 * MINUTE_MS)?.o).toBeCloseTo(120, 3);
+  });
+
   it("answers the first ask with the history the provider gave in time, however long storing it takes", async () => {
     // The simulated past is made in the process (no I/O), so it is given long before a 1 ms wait runs out; storing
     // ten days of minutes takes far longer. Waiting only for the provider, the answer holds all it gave.

@@ -1,3 +1,4 @@
+import type { Bar } from "@tickerbell/contracts";
 import { hasVolume, sessionAt } from "@tickerbell/rules";
 import type { HistorySource } from "../domain/backfill.ts";
 import { type BarPart, DAY_MS, MINUTE_MS, minuteStart } from "../domain/bars.ts";
@@ -47,31 +48,58 @@ export class SimulatedHistory implements HistorySource {
     this.#feed.adoptPast(symbol, this.#walkBack(symbol, anchor, anchor.to - 7 * DAY_MS));
   }
 
-  async minutes(symbol: string, from: number, to: number): Promise<BarPart[]> {
+  async minutes(symbol: string, from: number, to: number, recorded: readonly Bar[] = []): Promise<BarPart[]> {
     this.makePast(symbol, to);
     const anchor = this.#anchors.get(symbol)!;
-    const out = [
+    const kept = recorded.filter((bar) => bar.t >= from && bar.t < to);
+    const out =
+      kept.length > 0 ? this.#between(symbol, kept, from, to) : this.#madeUp(symbol, anchor, from, to);
+    this.#earliestOpen.set(symbol, out[0]?.o ?? kept[0]?.o ?? anchor.close);
+    return out;
+  }
+
+  /** The past made up from nothing recorded: the walk back to the anchor, then the bridge on to the price now. */
+  #madeUp(symbol: string, anchor: { to: number; close: number }, from: number, to: number): BarPart[] {
+    const now = { to, close: this.#feed.current(symbol)?.price ?? anchor.close };
+    return [
       ...this.#walkBack(symbol, anchor, from).filter((bar) => bar.t < to),
-      ...this.#bridge(symbol, anchor, Math.max(from, anchor.to), to),
+      ...this.#bent(symbol, anchor.close, now, Math.max(from, anchor.to)),
     ];
-    this.#earliestOpen.set(symbol, out[0]?.o ?? anchor.close);
+  }
+
+  /**
+   * The minutes around recorded ones (a restart's downtime, a run that stopped before its back-fill): each hole a
+   * walk that starts at the close before it and ends at the open after it (the last one at the price now), so the
+   * chart has no step at either edge. Before the first recorded minute, a walk back from its open.
+   */
+  #between(symbol: string, recorded: readonly Bar[], from: number, to: number): BarPart[] {
+    const first = recorded[0]!;
+    const out = this.#walkBack(symbol, { to: first.t, close: first.o }, from);
+    for (let i = 0; i < recorded.length; i++) {
+      const bar = recorded[i]!;
+      const next = recorded[i + 1];
+      const end = next
+        ? { to: next.t, close: next.o }
+        : { to, close: this.#feed.current(symbol)?.price ?? bar.c };
+      out.push(...this.#bent(symbol, bar.c, end, bar.t + MINUTE_MS));
+    }
     return out;
   }
 
   /**
-   * The minutes from the past's end to `to` (a symbol quoted a while before it is back-filled, unwatched
-   * meanwhile): a walk back from the price now, bent so that it starts at the past's last close; charts then run
-   * on from the past to the live price without a gap.
+   * The minutes from `from` to `end.to`: a walk back from `end.close`, bent so that it starts at `startClose` (a
+   * symbol quoted a while before it is back-filled, unwatched meanwhile: from the past's last close to the price
+   * now); charts then run on without a gap.
    */
-  #bridge(symbol: string, anchor: { to: number; close: number }, from: number, to: number): BarPart[] {
+  #bent(symbol: string, startClose: number, end: { to: number; close: number }, from: number): BarPart[] {
+    const to = end.to;
     if (from >= to) return [];
-    const now = { to, close: this.#feed.current(symbol)?.price ?? anchor.close };
-    const bars = this.#walkBack(symbol, now, from);
+    const bars = this.#walkBack(symbol, end, from);
     const first = bars[0];
     if (!first) return [];
-    // A factor going from (past's close / walk's first open) at the first minute's start to 1 at `to`: each open
+    // A factor going from (startClose / walk's first open) at the first minute's start to 1 at `to`: each open
     // takes its minute's start's, each close its end's (so a close is still the next open), the wicks the wider.
-    const gap = Math.log(anchor.close / first.o);
+    const gap = Math.log(startClose / first.o);
     const factorAt = (t: number) => Math.exp((gap * (to - t)) / (to - first.t));
     const round = (p: number) => Math.max(0.0001, Math.round(p * 10_000) / 10_000);
     return bars.map((bar) => {
