@@ -308,7 +308,7 @@ export async function startPricing(deps: PricingDeps): Promise<RunningPricing> {
     async stop() {
       await subscription.stop();
       await service.stop();
-      // Before the store closes: a back-fill cut short would leave a hole in the history.
+      // Before the store closes: the back-fill being written finishes (cut short, the next run would redo it).
       await backfiller?.stop();
       await bars?.stop();
     },

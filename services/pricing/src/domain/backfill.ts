@@ -104,8 +104,8 @@ export class Backfiller {
   }
 
   /**
-   * Lets the back-fill under way finish storing (cut short, it would leave a hole that no later back-fill closes:
-   * they fill only after the latest stored minute) and begins no other (the next run's demand asks again).
+   * Lets the back-fill under way finish storing (cut short, the next run would ask for it all again) and begins
+   * no other (the next run's demand asks again, from where the symbol's last finished back-fill reached).
    */
   async stop(): Promise<void> {
     this.#stopping = true;
