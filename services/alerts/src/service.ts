@@ -48,6 +48,8 @@ export interface AlertServiceConfig {
   userCommandsPerMinute?: number;
   /** Days finished alerts are kept from their last change before the sweep deletes them; default 90. */
   historyDays?: number;
+  /** Alerts read per page of the whole demand snapshot (tests set a small one to see it paged). */
+  demandPageAlerts?: number;
   /** Creates written in one statement at most (1: each alone). */
   createBatchMax?: number;
   logger: Logger;
@@ -92,6 +94,7 @@ export async function startAlertService(config: AlertServiceConfig) {
     maxOpenAlertsPerUser: config.maxOpenAlertsPerUser,
     maxOpenAlertsPerCommunity: config.maxOpenAlertsPerCommunity ?? DEFAULT_MAX_OPEN_ALERTS_PER_COMMUNITY,
     historyDays: config.historyDays ?? DEFAULT_ALERT_HISTORY_DAYS,
+    ...(config.demandPageAlerts === undefined ? {} : { demandPageAlerts: config.demandPageAlerts }),
   });
   const users = new UserService({
     repository: new MikroUserRepository(db.em, identities),

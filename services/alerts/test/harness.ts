@@ -78,6 +78,7 @@ export interface HarnessOptions {
   maxOpenAlertsPerCommunity?: number;
   userCommandsPerMinute?: number;
   historyDays?: number;
+  demandPageAlerts?: number;
 }
 
 export async function startHarness(database: Database, options: HarnessOptions = {}): Promise<Harness> {
@@ -99,6 +100,7 @@ export async function startHarness(database: Database, options: HarnessOptions =
     // Suites send far more than a person would; the rate-limit suite sets its own, small allowance.
     userCommandsPerMinute: options.userCommandsPerMinute ?? 100_000,
     ...(options.historyDays === undefined ? {} : { historyDays: options.historyDays }),
+    ...(options.demandPageAlerts === undefined ? {} : { demandPageAlerts: options.demandPageAlerts }),
     ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
     logger: createLogger({ service: "alerts-test", level: "debug", destination }),
     metrics: createMetricsRegistry("alerts"),

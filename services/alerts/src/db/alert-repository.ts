@@ -16,6 +16,7 @@ import type {
   AlertRepository,
   AlertScope,
   CreateOutcome,
+  DemandPageKey,
   Destination,
   DestinationPause,
   OpenAlertLimits,
@@ -552,41 +553,42 @@ export class MikroAlertRepository implements AlertRepository {
     symbols: readonly string[] | null = null,
   ): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }> {
     const em = this.#em.fork();
-    // Scoped to some symbols: their active alerts through alerts_active_symbol_idx, not every active alert.
+    // Scoped to some symbols: their active alerts through alerts_active_symbol_id_idx, not every active alert.
     const only =
       symbols === null ? "" : " and symbol = any(array(select jsonb_array_elements_text(?::jsonb)))";
     const params = symbols === null ? [] : [JSON.stringify(symbols)];
     const [alerts, watched] = await Promise.all([
-      em.execute<
-        {
-          symbol: string;
-          condition: AlertCondition | string;
-          threshold_upper: number | null;
-          threshold_lower: number | null;
-          extreme: number | null;
-          reference_price: number;
-        }[]
-      >(
-        // Earnings alerts are due by the calendar, not a price: they need no price stream.
-        `select symbol, condition, threshold_upper, threshold_lower, extreme, reference_price from alerts where status = 'active' and kind <> 'earnings'${only}`,
-        params,
-      ),
+      em.execute<DemandRow[]>(`select ${DEMAND_COLUMNS} from alerts where ${DEMAND_ALERTS}${only}`, params),
       em.execute<{ symbol: string }[]>(
         `select distinct symbol from watchlist_items${only.replace(" and", " where")}`,
         params,
       ),
     ]);
+    return { alerts: alerts.map(demandRecordOf), watchedSymbols: watched.map((r) => r.symbol) };
+  }
+
+  async demandPage(
+    after: DemandPageKey | null,
+    limit: number,
+  ): Promise<{ alerts: DemandAlertRecord[]; next: DemandPageKey | null }> {
+    // Along alerts_active_symbol_id_idx from where the last page ended: each page costs its own rows.
+    const rows = await this.#em.fork().execute<(DemandRow & { id: string })[]>(
+      `select id, ${DEMAND_COLUMNS} from alerts where ${DEMAND_ALERTS}${after ? " and (symbol, id) > (?, ?::uuid)" : ""}
+          order by symbol, id limit ?`,
+      after ? [after.symbol, after.id, limit] : [limit],
+    );
+    const last = rows.at(-1);
     return {
-      alerts: alerts.map((r) => ({
-        symbol: r.symbol,
-        condition:
-          typeof r.condition === "string" ? (JSON.parse(r.condition) as AlertCondition) : r.condition,
-        thresholds: { upper: nullableNumber(r.threshold_upper), lower: nullableNumber(r.threshold_lower) },
-        extreme: nullableNumber(r.extreme),
-        referencePrice: Number(r.reference_price),
-      })),
-      watchedSymbols: watched.map((r) => r.symbol),
+      alerts: rows.map(demandRecordOf),
+      next: rows.length === limit && last ? { symbol: last.symbol, id: last.id } : null,
     };
+  }
+
+  async watchedSymbols(): Promise<string[]> {
+    const rows = await this.#em
+      .fork()
+      .execute<{ symbol: string }[]>("select distinct symbol from watchlist_items");
+    return rows.map((r) => r.symbol);
   }
 
   async #write(em: SqlEntityManager, row: AlertRow, decision: AlertChange): Promise<Alert> {
@@ -608,4 +610,27 @@ export class MikroAlertRepository implements AlertRepository {
 /** A double precision column as the driver hands it back (a number, or a string from some drivers). */
 function nullableNumber(value: number | string | null): number | null {
   return value === null ? null : Number(value);
+}
+
+/** The active alerts the demand snapshot reads: earnings alerts are due by the calendar and need no prices. */
+const DEMAND_ALERTS = "status = 'active' and kind <> 'earnings'";
+const DEMAND_COLUMNS = "symbol, condition, threshold_upper, threshold_lower, extreme, reference_price";
+
+interface DemandRow {
+  symbol: string;
+  condition: AlertCondition | string;
+  threshold_upper: number | null;
+  threshold_lower: number | null;
+  extreme: number | null;
+  reference_price: number;
+}
+
+function demandRecordOf(r: DemandRow): DemandAlertRecord {
+  return {
+    symbol: r.symbol,
+    condition: typeof r.condition === "string" ? (JSON.parse(r.condition) as AlertCondition) : r.condition,
+    thresholds: { upper: nullableNumber(r.threshold_upper), lower: nullableNumber(r.threshold_lower) },
+    extreme: nullableNumber(r.extreme),
+    referencePrice: Number(r.reference_price),
+  };
 }

@@ -23,7 +23,7 @@ import {
   planAlert,
   resumeSnoozed,
 } from "./alert-rules.ts";
-import { demandOf } from "./demand.ts";
+import { DemandTally, demandOf } from "./demand.ts";
 import { alertNotFound, DomainError } from "./errors.ts";
 import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
 import type {
@@ -31,6 +31,7 @@ import type {
   AlertRepository,
   AlertScope,
   Clock,
+  DemandPageKey,
   Destination,
   DestinationPause,
 } from "./ports.ts";
@@ -50,7 +51,15 @@ export interface AlertServiceOptions {
   maxOpenAlertsPerCommunity: number;
   /** How long finished alerts stay listed as history, counted from their last change (ALERTS_HISTORY_DAYS). */
   historyDays: number;
+  /** Alerts read per page of the whole demand snapshot (default DEMAND_PAGE_ALERTS). */
+  demandPageAlerts?: number;
 }
+
+/**
+ * How many alerts the whole demand snapshot reads at a time: some tens of milliseconds of this process's
+ * time per page (their rows parsed and summed), so requests are never held for long.
+ */
+export const DEMAND_PAGE_ALERTS = 20_000;
 
 export interface AlertPage {
   alerts: Alert[];
@@ -84,6 +93,7 @@ export class AlertService {
   readonly #maxOpen: number;
   readonly #maxOpenPerCommunity: number;
   readonly #historyMs: number;
+  readonly #demandPageAlerts: number;
 
   constructor(options: AlertServiceOptions) {
     this.#repository = options.repository;
@@ -91,6 +101,7 @@ export class AlertService {
     this.#maxOpen = options.maxOpenAlertsPerUser;
     this.#maxOpenPerCommunity = options.maxOpenAlertsPerCommunity;
     this.#historyMs = options.historyDays * DAY_MS;
+    this.#demandPageAlerts = options.demandPageAlerts ?? DEMAND_PAGE_ALERTS;
   }
 
   async create(userId: string, callerPlatform: Platform, command: CreateAlertCommand): Promise<Alert> {
@@ -359,7 +370,21 @@ export class AlertService {
 
   /** What the pricing service subscribes, and how urgently (see demandOf): of every symbol, or of `symbols` only. */
   async demand(symbols: readonly string[] | null = null): Promise<Demand> {
-    const { alerts, watchedSymbols } = await this.#repository.demandRecords(symbols);
-    return demandOf(alerts, watchedSymbols);
+    if (symbols !== null) {
+      const { alerts, watchedSymbols } = await this.#repository.demandRecords(symbols);
+      return demandOf(alerts, watchedSymbols);
+    }
+    // The whole snapshot a page of alerts at a time, the event loop handed back between pages: read at once, a
+    // million alerts' rows were parsed and summed in one go, holding every other request for seconds.
+    const tally = new DemandTally();
+    let after: DemandPageKey | null = null;
+    do {
+      const page = await this.#repository.demandPage(after, this.#demandPageAlerts);
+      tally.add(page.alerts);
+      after = page.next;
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (after !== null);
+    tally.watch(await this.#repository.watchedSymbols());
+    return tally.demand();
   }
 }

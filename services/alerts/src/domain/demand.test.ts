@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type DemandAlertRecord, demandOf } from "./demand.ts";
+import { type DemandAlertRecord, DemandTally, demandOf } from "./demand.ts";
 
 const price = (symbol: string, upper: number | null, lower: number | null): DemandAlertRecord => ({
   symbol,
@@ -70,5 +70,29 @@ describe("demandOf", () => {
       // Price alerts need no study: no `studies` at all.
       { symbol: "TSLA", alerts: 1, nearestAbove: 300, nearestBelow: null },
     ]);
+  });
+});
+
+describe("DemandTally", () => {
+  it("told the alerts a page at a time, answers what demandOf answers for all of them", () => {
+    const alerts = [
+      price("MSFT", 450, null),
+      price("AAPL", 210, null),
+      price("AAPL", null, 180),
+      price("TSLA", 300, null),
+      price("AAPL", 205, null),
+      price("MSFT", null, 400),
+      price("AAPL", null, 185),
+    ];
+    for (const cut of [[1, 3, 3], [2, 2, 3], [7]]) {
+      const tally = new DemandTally();
+      let from = 0;
+      for (const size of cut) {
+        tally.add(alerts.slice(from, from + size));
+        from += size;
+      }
+      tally.watch(["NFLX", "AAPL"]);
+      expect(tally.demand()).toEqual(demandOf(alerts, ["NFLX", "AAPL"]));
+    }
   });
 });

@@ -13,35 +13,53 @@ export interface DemandAlertRecord extends StandingLevelsInput {
  * once each; absent when none), which pricing then computes and sends on the symbol's ticks.
  */
 export function demandOf(alerts: Iterable<DemandAlertRecord>, watchedSymbols: Iterable<string>): Demand {
-  const bySymbol = new Map<string, SymbolDemand>();
-  const entry = (symbol: string): SymbolDemand => {
-    let found = bySymbol.get(symbol);
+  const tally = new DemandTally();
+  tally.add(alerts);
+  tally.watch(watchedSymbols);
+  return tally.demand();
+}
+
+/** demandOf, told a page of alerts at a time (the whole snapshot is read in pages). */
+export class DemandTally {
+  readonly #bySymbol = new Map<string, SymbolDemand>();
+  readonly #studies = new Map<string, Set<string>>();
+
+  add(alerts: Iterable<DemandAlertRecord>): void {
+    for (const alert of alerts) {
+      const demand = this.#entry(alert.symbol);
+      demand.alerts++;
+      const study = studyKeyOf(alert.condition);
+      if (study !== null) {
+        const keys = this.#studies.get(alert.symbol) ?? new Set<string>();
+        keys.add(study);
+        this.#studies.set(alert.symbol, keys);
+      }
+      const { upper, lower } = standingLevels(alert);
+      if (upper !== null && upper > 0 && (demand.nearestAbove === null || upper < demand.nearestAbove))
+        demand.nearestAbove = upper;
+      if (lower !== null && lower >= 0 && (demand.nearestBelow === null || lower > demand.nearestBelow))
+        demand.nearestBelow = lower;
+    }
+  }
+
+  watch(symbols: Iterable<string>): void {
+    for (const symbol of symbols) this.#entry(symbol);
+  }
+
+  demand(): Demand {
+    for (const [symbol, keys] of this.#studies) this.#entry(symbol).studies = [...keys].sort();
+    const sorted = [...this.#bySymbol.values()].sort((a, b) =>
+      a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0,
+    );
+    return { symbols: sorted.map((d) => d.symbol), bySymbol: sorted };
+  }
+
+  #entry(symbol: string): SymbolDemand {
+    let found = this.#bySymbol.get(symbol);
     if (!found) {
       found = { symbol, alerts: 0, nearestAbove: null, nearestBelow: null };
-      bySymbol.set(symbol, found);
+      this.#bySymbol.set(symbol, found);
     }
     return found;
-  };
-  const studies = new Map<string, Set<string>>();
-  for (const alert of alerts) {
-    const demand = entry(alert.symbol);
-    demand.alerts++;
-    const study = studyKeyOf(alert.condition);
-    if (study !== null) {
-      const keys = studies.get(alert.symbol) ?? new Set<string>();
-      keys.add(study);
-      studies.set(alert.symbol, keys);
-    }
-    const { upper, lower } = standingLevels(alert);
-    if (upper !== null && upper > 0 && (demand.nearestAbove === null || upper < demand.nearestAbove))
-      demand.nearestAbove = upper;
-    if (lower !== null && lower >= 0 && (demand.nearestBelow === null || lower > demand.nearestBelow))
-      demand.nearestBelow = lower;
   }
-  for (const [symbol, keys] of studies) entry(symbol).studies = [...keys].sort();
-  for (const symbol of watchedSymbols) entry(symbol);
-  const sorted = [...bySymbol.values()].sort((a, b) =>
-    a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0,
-  );
-  return { symbols: sorted.map((d) => d.symbol), bySymbol: sorted };
 }

@@ -155,11 +155,29 @@ export interface AlertRepository {
    * of a symbol up to its seq is visible to a read that starts after this one.
    */
   changeSeqs(): Promise<Record<string, string>>;
-  /** Every active alert that needs prices (not earnings alerts), and the distinct symbols of every watchlist. */
-  /** Active alerts' demand fields and watched symbols: of every symbol, or of `symbols` only. */
+  /**
+   * Active alerts' demand fields (those that need prices: not earnings alerts) and watched symbols: of every
+   * symbol, or of `symbols` only.
+   */
   demandRecords(
     symbols?: readonly string[] | null,
   ): Promise<{ alerts: DemandAlertRecord[]; watchedSymbols: string[] }>;
+  /**
+   * Of every active alert that needs prices, the `limit` after `after` in (symbol, id) order; `next` continues
+   * from the page's last (null after the last page).
+   */
+  demandPage(
+    after: DemandPageKey | null,
+    limit: number,
+  ): Promise<{ alerts: DemandAlertRecord[]; next: DemandPageKey | null }>;
+  /** The distinct symbols of every watchlist. */
+  watchedSymbols(): Promise<string[]>;
+}
+
+/** Where a page of the whole demand snapshot ends: its last alert's symbol and id. */
+export interface DemandPageKey {
+  symbol: string;
+  id: string;
 }
 
 export interface Identity {

@@ -22,6 +22,7 @@ import { Migration20261210000000WindowHistories } from "./Migration2026121000000
 import { Migration20261211200000NewHighs } from "./Migration20261211200000_new_highs.ts";
 import { Migration20261212000000Studies } from "./Migration20261212000000_studies.ts";
 import { Migration20261213000000DemandBySymbol } from "./Migration20261213000000_demand_by_symbol.ts";
+import { Migration20261214000000DemandPages } from "./Migration20261214000000_demand_pages.ts";
 
 /** Every migration, oldest first. Listed explicitly: no file globbing, so the set is the same in every mode. */
 export const migrationsList = [
@@ -55,4 +56,5 @@ export const migrationsList = [
   { name: "Migration20261211200000_new_highs", class: Migration20261211200000NewHighs },
   { name: "Migration20261212000000_studies", class: Migration20261212000000Studies },
   { name: "Migration20261213000000_demand_by_symbol", class: Migration20261213000000DemandBySymbol },
+  { name: "Migration20261214000000_demand_pages", class: Migration20261214000000DemandPages },
 ];
