@@ -58,6 +58,24 @@ const onFake = (fake: FakeFinnhub) => ({
   FINNHUB_REST_URL: fake.restUrl,
 });
 
+/** The minute of `at` as the stream records one trade at `price` then. */
+function oneTradeMinute(symbol: string, at: number, price: number): BarPart {
+  const t = at - (at % MINUTE_MS);
+  return {
+    symbol,
+    resolution: "1m",
+    t,
+    o: price,
+    h: price,
+    l: price,
+    c: price,
+    v: 1,
+    n: 1,
+    openTs: at,
+    closeTs: at,
+  };
+}
+
 async function bars(pricing: RunningPricing, path: string): Promise<BarsResponse> {
   const res = await pricing.http.request(path);
   expect(res.status).toBe(200);
@@ -141,21 +159,7 @@ describe("back-fill from Finnhub candles", () => {
     const afterHours = await start(onFake(fake), { now: () => later });
     // The stream recorded the current minute before the back-fill's turn: the gap before it is filled all the same.
     const streamed = later - (later % MINUTE_MS);
-    await store.write([
-      {
-        symbol: "HISTR",
-        resolution: "1m",
-        t: streamed,
-        o: 23,
-        h: 23,
-        l: 23,
-        c: 23,
-        v: 1,
-        n: 1,
-        openTs: later,
-        closeTs: later,
-      },
-    ]);
+    await store.write([oneTradeMinute("HISTR", later, 23)]);
     await afterHours.pricing.backfiller?.request("HISTR");
     expect(candleCalls()).toBe(3);
     const minutes = await bars(
@@ -188,21 +192,7 @@ describe("back-fill from Finnhub candles", () => {
     // The second run streams a minute of HISTH and stops before its back-fill's turn (it never asks for it).
     const streamed = second - (second % MINUTE_MS);
     const interrupted = await start(onFake(fake), { now: () => second });
-    await store.write([
-      {
-        symbol: "HISTH",
-        resolution: "1m",
-        t: streamed,
-        o: 23,
-        h: 23,
-        l: 23,
-        c: 23,
-        v: 1,
-        n: 1,
-        openTs: second,
-        closeTs: second,
-      },
-    ]);
+    await store.write([oneTradeMinute("HISTH", second, 23)]);
     await interrupted.pricing.stop();
 
     // The third run's back-fill reaches back to where the last one that finished stopped: behind the streamed
@@ -282,19 +272,7 @@ describe("back-fill of the simulated feed", () => {
     // Recorded: 20 minutes at $100, a 20-minute hole (a restart's downtime), 10 minutes at $120; the last back-fill
     // that finished reached two hours back.
     const base = NOW - 30_000 - 60 * MINUTE_MS;
-    const minute = (t: number, price: number): BarPart => ({
-      symbol: "ORCL",
-      resolution: "1m",
-      t,
-      o: price,
-      h: price,
-      l: price,
-      c: price,
-      v: 1,
-      n: 1,
-      openTs: t,
-      closeTs: t + 59_000,
-    });
+    const minute = (t: number, price: number) => oneTradeMinute("ORCL", t, price);
     const recorded = [
       ...Array.from({ length: 20 }, (_, i) => minute(base + i * MINUTE_MS, 100)),
       ...Array.from({ length: 10 }, (_, i) => minute(base + (40 + i) * MINUTE_MS, 120)),
