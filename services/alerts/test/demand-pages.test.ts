@@ -1,4 +1,4 @@
-// The whole demand snapshot read a page of alerts at a time (2 here, 20,000 in a service; a symbol's alerts may
+// The whole demand snapshot read a page of alerts at a time (2 here, 5,000 in a service; a symbol's alerts may
 // span pages) answers what one read of every symbol answers, on PostgreSQL and on PGlite (the try-out's).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -59,7 +59,7 @@ export interface AlertServiceOptions {
  * How many alerts the whole demand snapshot reads at a time: some tens of milliseconds of this process's
  * time per page (their rows parsed and summed), so requests are never held for long.
  */
-export const DEMAND_PAGE_ALERTS = 20_000;
+export const DEMAND_PAGE_ALERTS = 5_000;
 
 export interface AlertPage {
   alerts: Alert[];
