@@ -73,7 +73,15 @@ import {
 } from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
-import { SymbolWindows, type WindowReading } from "./symbol-windows.ts";
+import {
+  insideQuietZone,
+  LINE_ALL_HOURS,
+  LINE_EXPIRY,
+  LINE_REGULAR_HOURS,
+  SymbolLines,
+  writeQuietZone,
+} from "./symbol-lines.ts";
+import { recordTick, SymbolWindows, type WindowReading } from "./symbol-windows.ts";
 import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
 import type { Expiration, Firing, FiringStudy, MatchEvent, TickInput } from "./types.ts";
 
@@ -321,6 +329,8 @@ interface SymbolEntry {
   expiry: IndexedMinHeap | null;
   /** The symbol's minute history, kept from its first alert on: window alerts read it. */
   windows: SymbolWindows;
+  /** The symbol's line in the index's SymbolLines (what a quiet tick reads). */
+  line: number;
   /**
    * The first of the lines of the shared study gates this symbol's study groups take, a block of STUDY_BLOCK
    * lines side by side (both books', so a tick reads neighbouring lines); -1 before its first group.
@@ -484,6 +494,9 @@ class StudyGroup {
 class Book {
   readonly id: number;
   readonly entry: SymbolEntry;
+  readonly #lines: SymbolLines;
+  /** Where the book's quiet zone is on its symbol's line. */
+  readonly #quietAt: number;
   size = 0;
   upper: IndexedMinHeap | null = null;
   lower: IndexedMinHeap | null = null;
@@ -526,9 +539,41 @@ class Book {
   lowGate = Number.NEGATIVE_INFINITY;
   timeGate = Number.POSITIVE_INFINITY;
 
-  constructor(id: number, entry: SymbolEntry) {
+  constructor(id: number, entry: SymbolEntry, lines: SymbolLines, regularHours: boolean) {
     this.id = id;
     this.entry = entry;
+    this.#lines = lines;
+    this.#quietAt = entry.line + (regularHours ? LINE_REGULAR_HOURS : LINE_ALL_HOURS);
+    this.publishQuietZone();
+  }
+
+  /** Its window groups must read the history again on the next tick (see windowGatesStale). */
+  markWindowsStale(): void {
+    this.windowGatesStale = true;
+    this.publishQuietZone();
+  }
+
+  /**
+   * Writes the book's quiet zone to its symbol's line: its gates and, once read, its window groups' together. Called
+   * whenever either changes, so a tick inside the zone need not look at the book at all.
+   */
+  publishQuietZone(): void {
+    let highBelow = this.highGate;
+    let highAtMost = Number.POSITIVE_INFINITY;
+    let lowAbove = this.lowGate;
+    let lowAtLeast = Number.NEGATIVE_INFINITY;
+    let until = this.timeGate;
+    if (this.windowGroups.length > 0) {
+      if (this.windowGatesStale) until = Number.NEGATIVE_INFINITY;
+      else {
+        highBelow = Math.min(highBelow, this.windowHighGate);
+        highAtMost = this.windowHighCeiling;
+        lowAbove = Math.max(lowAbove, this.windowLowGate);
+        lowAtLeast = this.windowLowFloor;
+        until = Math.min(until, this.windowUntil);
+      }
+    }
+    writeQuietZone(this.#lines.array, this.#quietAt, highBelow, highAtMost, lowAbove, lowAtLeast, until);
   }
 }
 
@@ -604,6 +649,7 @@ export class AlertIndex {
   readonly #ids: UuidSlotTable;
 
   readonly #symbols = new Map<string, SymbolEntry>();
+  readonly #lines = new SymbolLines();
   readonly #books: Book[] = [];
   readonly #regularHours: (utcMs: number) => boolean;
 
@@ -697,8 +743,8 @@ export class AlertIndex {
     if (minutes.length === 0) return;
     const entry = this.#entryFor(symbol);
     entry.windows.merge(minutes);
-    if (entry.allHours) entry.allHours.windowGatesStale = true;
-    if (entry.regularHours) entry.regularHours.windowGatesStale = true;
+    entry.allHours?.markWindowsStale();
+    entry.regularHours?.markWindowsStale();
   }
 
   /**
@@ -721,30 +767,27 @@ export class AlertIndex {
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
-    if (windows) entry.windows.record(ts, high, low);
+    // The symbol's line says whether anything but its studies may move; the common tick reads nothing else.
+    const lines = this.#lines.array;
+    const at = entry.line;
+    if (windows) recordTick(lines, at, entry.windows, ts, high, low);
     let expired: Expiration[] | null = null;
-    if (entry.expiry !== null && entry.expiry.peekKey() <= ts) {
+    if (lines[at + LINE_EXPIRY]! <= ts) {
       expired = this.#expireEntry(entry, ts);
       this.#touched = true;
     }
     let fired: Firing[] | null = null;
     const allHours = entry.allHours;
-    if (
-      allHours !== null &&
-      (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate)
-    ) {
-      fired = this.#matchBook(allHours, tick, high, low, fired);
-      this.#touched = true;
+    if (allHours !== null && !insideQuietZone(lines, at + LINE_ALL_HOURS, ts, high, low)) {
+      if (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate) {
+        fired = this.#matchBook(allHours, tick, high, low, fired);
+        this.#touched = true;
+      }
+      if (windows && allHours.windowGroups.length > 0 && !windowsQuiet(allHours, ts, high, low))
+        fired = this.#matchWindows(allHours, tick, high, low, fired);
     }
-    if (
-      windows &&
-      allHours !== null &&
-      allHours.windowGroups.length > 0 &&
-      !windowsQuiet(allHours, ts, high, low)
-    )
-      fired = this.#matchWindows(allHours, tick, high, low, fired);
     const regular = entry.regularHours;
-    if (regular !== null) {
+    if (regular !== null && !insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
       const windowsMoved =
         windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low);
@@ -758,7 +801,7 @@ export class AlertIndex {
           fired = this.#matchWindows(regular, tick, high, low, fired);
       } else if (windowsMoved) {
         // Out of hours the trade still enters the history: what it may have moved is read again in hours.
-        regular.windowGatesStale = true;
+        regular.markWindowsStale();
       }
     }
     // f. volume and indicator alerts, on ticks that carry studies (apart from the price gates: their levels move)
@@ -1040,6 +1083,7 @@ export class AlertIndex {
     book.windowLowFloor = lowFloor;
     book.windowHighCeiling = highCeiling;
     book.windowGatesStale = false;
+    book.publishQuietZone();
     return fired;
   }
 
@@ -1230,6 +1274,7 @@ export class AlertIndex {
     book.highGate = highGate;
     book.lowGate = lowGate;
     book.timeGate = Math.min(book.cooldown?.peekKey() ?? Infinity, book.sessionEnds?.peekKey() ?? Infinity);
+    book.publishQuietZone();
   }
 
   /** The alert has already left its firing structure; record the firing and move it on. */
@@ -1387,6 +1432,7 @@ export class AlertIndex {
     if (expiresAt !== null) {
       entry.expiry ??= new IndexedMinHeap(this.#expiryPositions);
       entry.expiry.push(slot, expiresAt);
+      this.#lines.array[entry.line + LINE_EXPIRY] = entry.expiry.peekKey();
     }
     const since = state.extremeSince ?? null;
     this.#extremeSince[slot] = session && since !== null ? since : NONE;
@@ -1473,7 +1519,7 @@ export class AlertIndex {
     if (code !== WINDOW_UP) group.down.push(slot * 2 + 1, percent);
     group.upTop = -1;
     group.downTop = -1;
-    book.windowGatesStale = true;
+    book.markWindowsStale();
   }
 
   #unplaceWindow(book: Book, slot: number): void {
@@ -1482,7 +1528,7 @@ export class AlertIndex {
     if (group.down.has(slot * 2 + 1)) group.down.remove(slot * 2 + 1);
     group.upTop = -1;
     group.downTop = -1;
-    book.windowGatesStale = true;
+    book.markWindowsStale();
   }
 
   #placeAwaitingBand(book: Book, slot: number): void {
@@ -1537,7 +1583,11 @@ export class AlertIndex {
         else book.rearmAbove!.remove(slot * 2);
       }
     }
-    if (!Number.isNaN(this.#expiresAt[slot]!)) book.entry.expiry!.remove(slot);
+    if (!Number.isNaN(this.#expiresAt[slot]!)) {
+      const expiry = book.entry.expiry!;
+      expiry.remove(slot);
+      this.#lines.array[book.entry.line + LINE_EXPIRY] = expiry.peekKey();
+    }
     if (this.#flags[slot]! & FLAG_SESSION) book.sessionEnds!.remove(slot);
     book.size--;
     this.#ids.delete(slot);
@@ -1583,12 +1633,14 @@ export class AlertIndex {
   #entryFor(symbol: string): SymbolEntry {
     let entry = this.#symbols.get(symbol);
     if (!entry) {
+      const line = this.#lines.allocate();
       entry = {
         symbol,
         allHours: null,
         regularHours: null,
         expiry: null,
-        windows: new SymbolWindows(),
+        windows: new SymbolWindows(this.#lines, line),
+        line,
         studyBlock: -1,
         studyBlockUsed: 0,
       };
@@ -1600,7 +1652,7 @@ export class AlertIndex {
   #bookFor(entry: SymbolEntry, regularHoursOnly: boolean): Book {
     const existing = regularHoursOnly ? entry.regularHours : entry.allHours;
     if (existing) return existing;
-    const book = new Book(this.#books.length, entry);
+    const book = new Book(this.#books.length, entry, this.#lines, regularHoursOnly);
     this.#books.push(book);
     if (regularHoursOnly) entry.regularHours = book;
     else entry.allHours = book;

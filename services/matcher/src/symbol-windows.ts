@@ -18,6 +18,13 @@ import {
   type WindowExtremes,
   windowStartOf,
 } from "@tickerbell/rules";
+import {
+  LINE_LATEST_HIGH,
+  LINE_LATEST_LOW,
+  LINE_LATEST_START,
+  LINE_NOW,
+  SymbolLines,
+} from "./symbol-lines.ts";
 
 /**
  * A window's extremes as of the last tick and the instants they stop holding on their own (their minute leaves
@@ -65,24 +72,35 @@ export class SymbolWindows implements PriceWindowView {
   /** Minutes whose low is below every later minute's, their lows rising. */
   readonly #lowChain = new Chain();
   #tracksAny = false;
-  /** The latest minute's start and extremes (the arrays' last entries). */
-  #latestStart = Number.NEGATIVE_INFINITY;
-  #latestHigh = Number.NaN;
-  #latestLow = Number.NaN;
-  /** Time as the history reads it: it never runs backwards (a late tick joins the latest minute). */
-  #now = Number.NEGATIVE_INFINITY;
-
   /**
-   * Files a tick's extremes under its minute. The latest minute is also kept in fields, so the common tick (one
-   * that moves neither of its minute's extremes) reads nothing but this object.
+   * The symbol's line (see symbol-lines.ts), which holds time as the history reads it (it never runs backwards: a
+   * late tick joins the latest minute) and the latest minute's start and extremes (the arrays' last entries).
    */
+  readonly #lines: SymbolLines;
+  readonly #at: number;
+
+  /** `lines` and `at`: the symbol's line where an index keeps it; a line of its own otherwise. */
+  constructor(lines?: SymbolLines, at?: number) {
+    this.#lines = lines ?? new SymbolLines(1);
+    this.#at = lines === undefined || at === undefined ? this.#lines.allocate() : at;
+  }
+
+  get #now(): number {
+    return this.#lines.array[this.#at + LINE_NOW]!;
+  }
+
+  /** Files a tick's extremes under its minute (recordTick answers the common tick from the line alone). */
   record(ts: number, high: number, low: number): void {
-    if (ts > this.#now) this.#now = ts;
-    if (this.#now - this.#latestStart >= WINDOW_BUCKET_MS) {
-      this.#latestStart = bucketStart(this.#now);
-      this.#latestHigh = high;
-      this.#latestLow = low;
-      this.#starts.push(this.#latestStart);
+    const line = this.#lines.array;
+    const at = this.#at;
+    if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
+    const now = line[at + LINE_NOW]!;
+    if (now - line[at + LINE_LATEST_START]! >= WINDOW_BUCKET_MS) {
+      const start = bucketStart(now);
+      line[at + LINE_LATEST_START] = start;
+      line[at + LINE_LATEST_HIGH] = high;
+      line[at + LINE_LATEST_LOW] = low;
+      this.#starts.push(start);
       this.#highs.push(high);
       this.#lows.push(low);
       this.#dropExpired();
@@ -92,13 +110,13 @@ export class SymbolWindows implements PriceWindowView {
       return;
     }
     const i = this.#starts.length - 1;
-    if (high > this.#latestHigh) {
-      this.#latestHigh = high;
+    if (high > line[at + LINE_LATEST_HIGH]!) {
+      line[at + LINE_LATEST_HIGH] = high;
       this.#highs[i] = high;
       this.#admitHigh(this.#base + i);
     }
-    if (low < this.#latestLow) {
-      this.#latestLow = low;
+    if (low < line[at + LINE_LATEST_LOW]!) {
+      line[at + LINE_LATEST_LOW] = low;
       this.#lows[i] = low;
       this.#admitLow(this.#base + i);
     }
@@ -162,12 +180,14 @@ export class SymbolWindows implements PriceWindowView {
       this.#highs.push(high);
       this.#lows.push(low);
     }
-    this.#now = Math.max(this.#now, starts.at(-1)!);
+    const line = this.#lines.array;
+    const at = this.#at;
+    line[at + LINE_NOW] = Math.max(this.#now, starts.at(-1)!);
     this.#dropExpired();
     const last = this.#starts.length - 1;
-    this.#latestStart = this.#starts[last]!;
-    this.#latestHigh = this.#highs[last]!;
-    this.#latestLow = this.#lows[last]!;
+    line[at + LINE_LATEST_START] = this.#starts[last]!;
+    line[at + LINE_LATEST_HIGH] = this.#highs[last]!;
+    line[at + LINE_LATEST_LOW] = this.#lows[last]!;
     this.#highChain.clear();
     this.#lowChain.clear();
     for (let i = 0; i < this.#starts.length; i++) {
@@ -227,4 +247,26 @@ export class SymbolWindows implements PriceWindowView {
     this.#highChain.dropBefore(this.#base);
     this.#lowChain.dropBefore(this.#base);
   }
+}
+
+/**
+ * Files a tick into the history of the symbol whose line is at `at`. The common tick (in the latest minute, inside
+ * its extremes) changes nothing but the time, read and written on the line alone: the history is not touched.
+ */
+export function recordTick(
+  line: Float64Array,
+  at: number,
+  windows: SymbolWindows,
+  ts: number,
+  high: number,
+  low: number,
+): void {
+  if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
+  if (
+    line[at + LINE_NOW]! - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS &&
+    high <= line[at + LINE_LATEST_HIGH]! &&
+    low >= line[at + LINE_LATEST_LOW]!
+  )
+    return;
+  windows.record(ts, high, low);
 }
