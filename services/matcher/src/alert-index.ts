@@ -78,6 +78,9 @@ import {
   LINE_ALL_HOURS,
   LINE_EXPIRY,
   LINE_REGULAR_HOURS,
+  LINE_STUDY_COUNT,
+  LINE_STUDY_GROUPS,
+  LINE_STUDY_GROUPS_MAX,
   SymbolLines,
   writeQuietZone,
 } from "./symbol-lines.ts";
@@ -453,6 +456,7 @@ const GATE_KIND = 5;
 class StudyGroup {
   readonly id: number;
   readonly key: string;
+  readonly book: Book;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
   readonly rearmDown: IndexedMinHeap;
@@ -477,8 +481,9 @@ class StudyGroup {
   /** STUDY_VOLUME, STUDY_RSI or STUDY_AVERAGE, read once from its key (no string compare per tick). */
   readonly kind: number;
 
-  constructor(id: number, key: string, levels: PositionTable, cooldowns: PositionTable) {
+  constructor(id: number, key: string, book: Book, levels: PositionTable, cooldowns: PositionTable) {
     this.id = id;
+    this.book = book;
     // The key as a property name (interned): a tick's values are looked up by it, and a string built at run time
     // would be looked up in the string table on every such lookup.
     this.key = Object.keys({ [key]: 0 })[0]!;
@@ -807,10 +812,8 @@ export class AlertIndex {
     // f. volume and indicator alerts, on ticks that carry studies (apart from the price gates: their levels move)
     const studies = tick.studies;
     if (studies !== undefined) {
-      if (allHours !== null && allHours.studyIds.length > 0)
-        fired = this.#matchStudies(allHours, tick, studies, high, low, fired);
-      if (regular !== null && regular.studyIds.length > 0 && this.#regularHours(ts))
-        fired = this.#matchStudies(regular, tick, studies, high, low, fired);
+      const listed = this.#lines.array[at + LINE_STUDY_COUNT]!;
+      if (listed !== 0) fired = this.#matchStudies(entry, listed, tick, studies, high, low, fired);
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -1093,7 +1096,41 @@ export class AlertIndex {
    * on), the order of the rule book's stepAlert. A group whose study the tick lacks is left as it is.
    */
   #matchStudies(
-    book: Book,
+    entry: SymbolEntry,
+    listed: number,
+    tick: TickInput,
+    studies: TickStudies,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    // Whether the tick is in regular hours, asked once and only for a regular-hours book's group (0 no, 1 yes).
+    let inHours = -1;
+    if (listed > 0) {
+      // The groups listed on the symbol's line: no book is read unless a group is due.
+      for (let k = 0; k < listed; k++) {
+        const coded = this.#lines.array[entry.line + LINE_STUDY_GROUPS + k]!;
+        if ((coded & 1) === 1) {
+          if (inHours < 0) inHours = this.#regularHours(tick.ts) ? 1 : 0;
+          if (inHours === 0) continue;
+        }
+        fired = this.#matchStudyGroup(coded >> 1, tick, studies, high, low, fired);
+      }
+      return fired;
+    }
+    // More groups than the line lists: each book's own list.
+    const allHours = entry.allHours;
+    if (allHours !== null)
+      for (const id of allHours.studyIds) fired = this.#matchStudyGroup(id, tick, studies, high, low, fired);
+    const regular = entry.regularHours;
+    if (regular !== null && regular.studyIds.length > 0 && this.#regularHours(tick.ts))
+      for (const id of regular.studyIds) fired = this.#matchStudyGroup(id, tick, studies, high, low, fired);
+    return fired;
+  }
+
+  /** One study group on a tick carrying studies (see #matchStudies). */
+  #matchStudyGroup(
+    id: number,
     tick: TickInput,
     studies: TickStudies,
     high: number,
@@ -1101,83 +1138,81 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
-    const ids = book.studyIds;
     const gates = this.#studyGates;
-    for (let g = 0; g < ids.length; g++) {
-      const at = ids[g]! * GATE_STRIDE;
-      const kind = gates[at + GATE_KIND]!;
-      const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
-      const value = kind === STUDY_VOLUME ? volume?.today : studies.values?.[this.#studyKeys[ids[g]!]!];
-      if (value === undefined || studyGroupQuiet(gates, at, kind, ts, value, volume, high, low)) continue;
-      const group = this.#studyGroups[ids[g]!]!;
-      const { up, down, rearmDown, rearmUp, cooldown } = group;
-      // Shared by the alerts the group fires on this tick (a quiet group, the common case, got no further).
-      const study = firingStudy(group.key, value, volume);
-      if (cooldown.peekKey() <= ts) {
+    const at = id * GATE_STRIDE;
+    const kind = gates[at + GATE_KIND]!;
+    const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
+    const value = kind === STUDY_VOLUME ? volume?.today : studies.values?.[this.#studyKeys[id]!];
+    if (value === undefined || studyGroupQuiet(gates, at, kind, ts, value, volume, high, low)) return fired;
+    const group = this.#studyGroups[id]!;
+    const book = group.book;
+    const { up, down, rearmDown, rearmUp, cooldown } = group;
+    // Shared by the alerts the group fires on this tick (a quiet group, the common case, got no further).
+    const study = firingStudy(group.key, value, volume);
+    if (cooldown.peekKey() <= ts) {
+      this.#touched = true;
+      while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
+    }
+    if (volume !== undefined) {
+      while (up.size > 0 && volumeReached(up.peekKey(), volume)) {
+        const slot = up.pop() >> 1;
+        const level = this.#param[slot]! * volume.typical;
+        fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
         this.#touched = true;
-        while (cooldown.peekKey() <= ts) this.#endStudyCooldown(group, cooldown.pop());
-      }
-      if (volume !== undefined) {
-        while (up.size > 0 && volumeReached(up.peekKey(), volume)) {
-          const slot = up.pop() >> 1;
-          const level = this.#param[slot]! * volume.typical;
-          fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
-          this.#touched = true;
-        }
-        group.refresh(this.#studyGates);
-        continue;
-      }
-      if (group.kind === STUDY_RSI) {
-        while (up.peekKey() <= value) {
-          const slot = up.pop() >> 1;
-          fired = this.#fire(book, slot, "upper", this.#param[slot]!, tick.price, tick, NONE, fired, study);
-          this.#touched = true;
-        }
-        while (down.peekKey() <= -value) {
-          const slot = down.pop() >> 1;
-          fired = this.#fire(book, slot, "lower", this.#param[slot]!, tick.price, tick, NONE, fired, study);
-          this.#touched = true;
-        }
-        while (rearmDown.peekKey() <= -value) {
-          this.#placeStudy(group, rearmDown.pop() >> 1);
-          this.#touched = true;
-        }
-        while (rearmUp.peekKey() <= value) {
-          this.#placeStudy(group, rearmUp.pop() >> 1);
-          this.#touched = true;
-        }
-        group.refresh(this.#studyGates);
-        continue;
-      }
-      // A moving average: every alert of a heap shares its level, the average at this tick.
-      if (high >= value && up.size > 0) {
-        this.#touched = true;
-        while (up.size > 0) {
-          const slot = up.pop() >> 1;
-          // A cross with no side known watched both: it fires once, upward.
-          if (down.has(slot * 2 + 1)) down.remove(slot * 2 + 1);
-          fired = this.#fire(book, slot, "upper", value, high, tick, NONE, fired, study);
-        }
-      }
-      if (low <= value && down.size > 0) {
-        this.#touched = true;
-        while (down.size > 0) {
-          const slot = down.pop() >> 1;
-          // A cross with no side known that the high did not reach: it fires downward, once.
-          if (up.has(slot * 2)) up.remove(slot * 2);
-          fired = this.#fire(book, slot, "lower", value, low, tick, NONE, fired, study);
-        }
-      }
-      if (rearmDown.size > 0 && low <= rearmBandLevel("above", value)) {
-        this.#touched = true;
-        while (rearmDown.size > 0) this.#placeStudy(group, rearmDown.pop() >> 1);
-      }
-      if (rearmUp.size > 0 && high >= rearmBandLevel("below", value)) {
-        this.#touched = true;
-        while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
       }
       group.refresh(this.#studyGates);
+      return fired;
     }
+    if (group.kind === STUDY_RSI) {
+      while (up.peekKey() <= value) {
+        const slot = up.pop() >> 1;
+        fired = this.#fire(book, slot, "upper", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+        this.#touched = true;
+      }
+      while (down.peekKey() <= -value) {
+        const slot = down.pop() >> 1;
+        fired = this.#fire(book, slot, "lower", this.#param[slot]!, tick.price, tick, NONE, fired, study);
+        this.#touched = true;
+      }
+      while (rearmDown.peekKey() <= -value) {
+        this.#placeStudy(group, rearmDown.pop() >> 1);
+        this.#touched = true;
+      }
+      while (rearmUp.peekKey() <= value) {
+        this.#placeStudy(group, rearmUp.pop() >> 1);
+        this.#touched = true;
+      }
+      group.refresh(this.#studyGates);
+      return fired;
+    }
+    // A moving average: every alert of a heap shares its level, the average at this tick.
+    if (high >= value && up.size > 0) {
+      this.#touched = true;
+      while (up.size > 0) {
+        const slot = up.pop() >> 1;
+        // A cross with no side known watched both: it fires once, upward.
+        if (down.has(slot * 2 + 1)) down.remove(slot * 2 + 1);
+        fired = this.#fire(book, slot, "upper", value, high, tick, NONE, fired, study);
+      }
+    }
+    if (low <= value && down.size > 0) {
+      this.#touched = true;
+      while (down.size > 0) {
+        const slot = down.pop() >> 1;
+        // A cross with no side known that the high did not reach: it fires downward, once.
+        if (up.has(slot * 2)) up.remove(slot * 2);
+        fired = this.#fire(book, slot, "lower", value, low, tick, NONE, fired, study);
+      }
+    }
+    if (rearmDown.size > 0 && low <= rearmBandLevel("above", value)) {
+      this.#touched = true;
+      while (rearmDown.size > 0) this.#placeStudy(group, rearmDown.pop() >> 1);
+    }
+    if (rearmUp.size > 0 && high >= rearmBandLevel("below", value)) {
+      this.#touched = true;
+      while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
+    }
+    group.refresh(this.#studyGates);
     return fired;
   }
 
@@ -1234,11 +1269,12 @@ export class AlertIndex {
         this.#studyLines += STUDY_BLOCK;
       }
       const id = entry.studyBlock + entry.studyBlockUsed++;
-      group = new StudyGroup(id, key, this.#levelPositions, this.#cooldownPositions);
+      group = new StudyGroup(id, key, book, this.#levelPositions, this.#cooldownPositions);
       this.#studyGroups[id] = group;
       this.#studyKeys[id] = group.key;
       book.studies.set(key, group);
       book.studyIds.push(group.id);
+      this.#listStudyGroup(entry, group.id, book === entry.regularHours);
       if (this.#studyGates.length < this.#studyLines * GATE_STRIDE) {
         const gates = new Float64Array(Math.max(this.#studyGates.length * 2, this.#studyLines * GATE_STRIDE));
         gates.set(this.#studyGates);
@@ -1247,6 +1283,19 @@ export class AlertIndex {
       group.refresh(this.#studyGates);
     }
     return group;
+  }
+
+  /** Lists a new study group on its symbol's line, or marks the line full (the books' lists are read then). */
+  #listStudyGroup(entry: SymbolEntry, id: number, regularHours: boolean): void {
+    const line = this.#lines.array;
+    const listed = line[entry.line + LINE_STUDY_COUNT]!;
+    if (listed < 0) return;
+    if (listed === LINE_STUDY_GROUPS_MAX) {
+      line[entry.line + LINE_STUDY_COUNT] = -1;
+      return;
+    }
+    line[entry.line + LINE_STUDY_GROUPS + listed] = id * 2 + (regularHours ? 1 : 0);
+    line[entry.line + LINE_STUDY_COUNT] = listed + 1;
   }
 
   #refreshGates(book: Book): void {

@@ -1,4 +1,4 @@
-// Each symbol's hot numbers side by side in one Float64Array, a line of 16 doubles (two cache lines) per symbol:
+// Each symbol's hot numbers side by side in one Float64Array, a line of 24 doubles (three cache lines) per symbol:
 // everything a quiet tick reads to learn that it moves nothing. A number kept in an object's field is boxed (the
 // field points at a heap number elsewhere), so the same answer read from the entry, the history and the books
 // cost a dozen scattered cache lines per tick, most of them misses for all but the busiest symbols.
@@ -11,8 +11,10 @@
 //   LINE_EXPIRY         the symbol's earliest expiry (+Infinity: none)
 //   LINE_ALL_HOURS      the all-hours book's quiet zone (QUIET_* below)
 //   LINE_REGULAR_HOURS  the regular-hours book's quiet zone
+//   LINE_STUDY_COUNT    how many study groups the line lists (-1: more than it holds; read the books' lists)
+//   LINE_STUDY_GROUPS   each listed group's id * 2, plus 1 for a regular-hours book's group
 
-export const LINE_STRIDE = 16;
+export const LINE_STRIDE = 24;
 export const LINE_NOW = 0;
 export const LINE_LATEST_START = 1;
 export const LINE_LATEST_HIGH = 2;
@@ -20,6 +22,9 @@ export const LINE_LATEST_LOW = 3;
 export const LINE_EXPIRY = 4;
 export const LINE_ALL_HOURS = 5;
 export const LINE_REGULAR_HOURS = 10;
+export const LINE_STUDY_COUNT = 15;
+export const LINE_STUDY_GROUPS = 16;
+export const LINE_STUDY_GROUPS_MAX = LINE_STRIDE - LINE_STUDY_GROUPS;
 
 // A book's quiet zone: a tick with high < HIGH_BELOW, high <= HIGH_AT_MOST, low > LOW_ABOVE, low >= LOW_AT_LEAST
 // and ts < UNTIL changes nothing in the book (neither its gates nor its window groups are passed).
@@ -55,6 +60,7 @@ export class SymbolLines {
     a[at + LINE_EXPIRY] = Number.POSITIVE_INFINITY;
     writeQuietZone(a, at + LINE_ALL_HOURS, Infinity, Infinity, -Infinity, -Infinity, Infinity);
     writeQuietZone(a, at + LINE_REGULAR_HOURS, Infinity, Infinity, -Infinity, -Infinity, Infinity);
+    a[at + LINE_STUDY_COUNT] = 0;
     return at;
   }
 }

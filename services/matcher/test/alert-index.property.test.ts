@@ -74,7 +74,14 @@ const conditionArb: fc.Arbitrary<(reference: number) => AlertCondition> = fc.one
     ),
   fc
     .record({
-      average: fc.constantFrom(["sma", 50] as const, ["ema", 20] as const),
+      // Seven study keys in all, in two books: more study groups than a symbol's line lists (the index then reads
+      // the books' lists), for a symbol with many alerts.
+      average: fc.constantFrom(
+        ["sma", 50] as const,
+        ["ema", 20] as const,
+        ["sma", 10] as const,
+        ["ema", 50] as const,
+      ),
       direction: fc.constantFrom("above", "below", "cross"),
     })
     .map(
@@ -120,6 +127,8 @@ const stepArb = fc.oneof(
         fc.record({
           sma50: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
           ema20: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
+          sma10: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
+          ema50: fc.option(fc.double({ min: -0.012, max: 0.012, noNaN: true }), { freq: 4 }),
           rsiDaily: fc.option(fc.double({ min: 5, max: 95, noNaN: true }), { freq: 4 }),
           rsiHourly: fc.option(fc.double({ min: 5, max: 95, noNaN: true }), { freq: 4 }),
           volume: fc.option(fc.double({ min: 0, max: 6, noNaN: true }), { freq: 4 }),
@@ -154,6 +163,8 @@ const stats = {
 type StudyDraw = {
   sma50: number | null;
   ema20: number | null;
+  sma10: number | null;
+  ema50: number | null;
   rsiDaily: number | null;
   rsiHourly: number | null;
   volume: number | null;
@@ -164,6 +175,8 @@ function studiesOf(draw: StudyDraw, price: number): TickStudies {
   const values: Record<string, number> = {};
   if (draw.sma50 !== null) values.sma50 = price * (1 + draw.sma50);
   if (draw.ema20 !== null) values.ema20 = price * (1 + draw.ema20);
+  if (draw.sma10 !== null) values.sma10 = price * (1 + draw.sma10);
+  if (draw.ema50 !== null) values.ema50 = price * (1 + draw.ema50);
   if (draw.rsiDaily !== null) values["rsi14:1d"] = draw.rsiDaily;
   if (draw.rsiHourly !== null) values["rsi7:1h"] = draw.rsiHourly;
   return {
