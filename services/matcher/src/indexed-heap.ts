@@ -22,6 +22,11 @@ const EMPTY_ITEMS = new Int32Array(0);
 
 export class IndexedMinHeap {
   size = 0;
+  /**
+   * The smallest key, kept beside `size` on the heap object: a tick asks many heaps for it and moves few, and
+   * reading it from the keys' array would cost two more cache lines (the array and its storage).
+   */
+  #top = Number.POSITIVE_INFINITY;
   #keys: Float64Array = EMPTY_KEYS;
   #items: Int32Array = EMPTY_ITEMS;
   readonly #table: PositionTable;
@@ -32,7 +37,7 @@ export class IndexedMinHeap {
 
   /** Smallest key, or +Infinity when empty: callers compare against it without a size check. */
   peekKey(): number {
-    return this.size === 0 ? Number.POSITIVE_INFINITY : this.#keys[0]!;
+    return this.#top;
   }
 
   peekItem(): number {
@@ -54,6 +59,7 @@ export class IndexedMinHeap {
     this.#items[i] = item;
     this.#table.positions[item] = i;
     this.#siftUp(i);
+    this.#top = this.#keys[0]!;
   }
 
   pop(): number {
@@ -78,6 +84,7 @@ export class IndexedMinHeap {
     this.#keys[i] = key;
     if (key < old) this.#siftUp(i);
     else this.#siftDown(i);
+    this.#top = this.#keys[0]!;
   }
 
   /** Items in storage order (not sorted). */
@@ -89,14 +96,16 @@ export class IndexedMinHeap {
     const positions = this.#table.positions;
     positions[this.#items[i]!] = -1;
     const last = --this.size;
-    if (i === last) return;
-    const key = this.#keys[last]!;
-    const item = this.#items[last]!;
-    this.#keys[i] = key;
-    this.#items[i] = item;
-    positions[item] = i;
-    if (i > 0 && key < this.#keys[(i - 1) >> 1]!) this.#siftUp(i);
-    else this.#siftDown(i);
+    if (i !== last) {
+      const key = this.#keys[last]!;
+      const item = this.#items[last]!;
+      this.#keys[i] = key;
+      this.#items[i] = item;
+      positions[item] = i;
+      if (i > 0 && key < this.#keys[(i - 1) >> 1]!) this.#siftUp(i);
+      else this.#siftDown(i);
+    }
+    this.#top = this.size === 0 ? Number.POSITIVE_INFINITY : this.#keys[0]!;
   }
 
   #siftUp(start: number): void {
