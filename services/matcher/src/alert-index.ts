@@ -81,6 +81,12 @@ import {
   LINE_STUDY_COUNT,
   LINE_STUDY_GROUPS,
   LINE_STUDY_GROUPS_MAX,
+  STUDY_SLOT,
+  STUDY_SLOT_A,
+  STUDY_SLOT_B,
+  STUDY_SLOT_COOLDOWN_END,
+  STUDY_SLOT_GROUP,
+  STUDY_SLOT_KEY,
   SymbolLines,
   writeQuietZone,
 } from "./symbol-lines.ts";
@@ -334,16 +340,7 @@ interface SymbolEntry {
   windows: SymbolWindows;
   /** The symbol's line in the index's SymbolLines (what a quiet tick reads). */
   line: number;
-  /**
-   * The first of the lines of the shared study gates this symbol's study groups take, a block of STUDY_BLOCK
-   * lines side by side (both books', so a tick reads neighbouring lines); -1 before its first group.
-   */
-  studyBlock: number;
-  studyBlockUsed: number;
 }
-
-/** Study gate lines reserved per symbol at a time: volume, two averages and an RSI in each of its two books. */
-const STUDY_BLOCK = 8;
 
 /**
  * Armed window alerts of one window length in one book. `up` holds moves up keyed by percent (the smallest
@@ -402,34 +399,38 @@ class WindowGroup implements WindowReading {
  */
 /**
  * Whether a tick carrying a group's study moves none of its alerts: no cooldown ends, no armed alert's level is
- * reached, no awaiting one is back across its band. The same tests as #matchStudies, on the group's line of gates.
+ * reached, no awaiting one is back across its band. The same tests as #matchStudyGroup, on the group's bounds
+ * (see StudyGroup.bounds): a volume group's smallest multiple; an RSI group's quiet range (a, b); a moving
+ * average group's non-empty heaps.
  */
-function studyGroupQuiet(
-  gates: Float64Array,
-  at: number,
+function studyQuiet(
   kind: number,
+  cooldownEnd: number,
+  a: number,
+  b: number,
   ts: number,
   value: number,
   volume: VolumeStudy | undefined,
   high: number,
   low: number,
 ): boolean {
-  if (gates[at + GATE_COOLDOWN_END]! <= ts) return false;
-  const upKey = gates[at + GATE_UP]!;
+  if (cooldownEnd <= ts) return false;
   if (kind === STUDY_VOLUME)
-    return volume === undefined || upKey === Number.POSITIVE_INFINITY || !volumeReached(upKey, volume);
-  const downKey = gates[at + GATE_DOWN]!;
-  const rearmDownKey = gates[at + GATE_REARM_DOWN]!;
-  const rearmUpKey = gates[at + GATE_REARM_UP]!;
-  if (kind === STUDY_RSI)
-    return upKey > value && downKey > -value && rearmDownKey > -value && rearmUpKey > value;
+    return volume === undefined || a === Number.POSITIVE_INFINITY || !volumeReached(a, volume);
+  if (kind === STUDY_RSI) return value > a && value < b;
   return (
-    (high < value || upKey === Number.POSITIVE_INFINITY) &&
-    (low > value || downKey === Number.POSITIVE_INFINITY) &&
-    (rearmDownKey === Number.POSITIVE_INFINITY || low > rearmBandLevel("above", value)) &&
-    (rearmUpKey === Number.POSITIVE_INFINITY || high < rearmBandLevel("below", value))
+    ((a & AVERAGE_UP) === 0 || high < value) &&
+    ((a & AVERAGE_DOWN) === 0 || low > value) &&
+    ((a & AVERAGE_REARM_DOWN) === 0 || low > rearmBandLevel("above", value)) &&
+    ((a & AVERAGE_REARM_UP) === 0 || high < rearmBandLevel("below", value))
   );
 }
+
+// A moving-average group's bounds: which of its heaps hold alerts.
+const AVERAGE_UP = 1;
+const AVERAGE_DOWN = 2;
+const AVERAGE_REARM_DOWN = 4;
+const AVERAGE_REARM_UP = 8;
 
 /** The study a volume or indicator alert fired on: its value (today's volume, with the typical one). */
 function firingStudy(key: string, value: number, volume: VolumeStudy | undefined): FiringStudy {
@@ -440,23 +441,14 @@ const STUDY_VOLUME = 0;
 const STUDY_RSI = 1;
 const STUDY_AVERAGE = 2;
 
-/**
- * Each study group's smallest heap keys and its kind, copied into one shared array (a cache line per group)
- * whenever a heap changes: a tick that moves no alert of a group reads these doubles, not the group object and
- * its five heaps scattered in memory (and not boxed numbers on an object).
- */
-const GATE_STRIDE = 8;
-const GATE_COOLDOWN_END = 0;
-const GATE_UP = 1;
-const GATE_DOWN = 2;
-const GATE_REARM_DOWN = 3;
-const GATE_REARM_UP = 4;
-const GATE_KIND = 5;
-
 class StudyGroup {
   readonly id: number;
   readonly key: string;
+  /** The key's number in the index's list of study keys (a symbol's line names the key by it). */
+  readonly keyIndex: number;
   readonly book: Book;
+  /** Where the group's slot on its symbol's line is (see symbol-lines.ts); -1: not listed there. */
+  slotAt = -1;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
   readonly rearmDown: IndexedMinHeap;
@@ -467,26 +459,64 @@ class StudyGroup {
     return this.up.size + this.down.size + this.rearmDown.size + this.rearmUp.size + this.cooldown.size;
   }
 
-  /** Copies the heaps' smallest keys to the group's line of the shared gates (see GATE_STRIDE). */
-  refresh(gates: Float64Array): void {
-    const at = this.id * GATE_STRIDE;
-    gates[at + GATE_COOLDOWN_END] = this.cooldown.peekKey();
-    gates[at + GATE_UP] = this.up.peekKey();
-    gates[at + GATE_DOWN] = this.down.peekKey();
-    gates[at + GATE_REARM_DOWN] = this.rearmDown.peekKey();
-    gates[at + GATE_REARM_UP] = this.rearmUp.peekKey();
-    gates[at + GATE_KIND] = this.kind;
+  /**
+   * What the quiet test needs, from the heaps' smallest keys: volume, the smallest multiple; RSI, the range of
+   * values that reaches no level and no band (a, b); moving average, which heaps hold alerts (AVERAGE_*).
+   */
+  boundA(): number {
+    if (this.kind === STUDY_VOLUME) return this.up.peekKey();
+    if (this.kind === STUDY_RSI) return Math.max(-this.down.peekKey(), -this.rearmDown.peekKey());
+    return (
+      (this.up.size > 0 ? AVERAGE_UP : 0) |
+      (this.down.size > 0 ? AVERAGE_DOWN : 0) |
+      (this.rearmDown.size > 0 ? AVERAGE_REARM_DOWN : 0) |
+      (this.rearmUp.size > 0 ? AVERAGE_REARM_UP : 0)
+    );
+  }
+
+  boundB(): number {
+    return this.kind === STUDY_RSI ? Math.min(this.up.peekKey(), this.rearmUp.peekKey()) : 0;
+  }
+
+  /** Whether a tick carrying the study moves none of the group's alerts (its symbol's line lists it otherwise). */
+  quiet(ts: number, value: number, volume: VolumeStudy | undefined, high: number, low: number): boolean {
+    return studyQuiet(
+      this.kind,
+      this.cooldown.peekKey(),
+      this.boundA(),
+      this.boundB(),
+      ts,
+      value,
+      volume,
+      high,
+      low,
+    );
+  }
+
+  /** Copies the group's bounds to its slot on its symbol's line, where listed: called whenever a heap changes. */
+  refresh(lines: SymbolLines): void {
+    if (this.slotAt < 0) return;
+    const line = lines.array;
+    line[this.slotAt + STUDY_SLOT_COOLDOWN_END] = this.cooldown.peekKey();
+    line[this.slotAt + STUDY_SLOT_A] = this.boundA();
+    line[this.slotAt + STUDY_SLOT_B] = this.boundB();
   }
 
   /** STUDY_VOLUME, STUDY_RSI or STUDY_AVERAGE, read once from its key (no string compare per tick). */
   readonly kind: number;
 
-  constructor(id: number, key: string, book: Book, levels: PositionTable, cooldowns: PositionTable) {
+  constructor(
+    id: number,
+    key: string,
+    keyIndex: number,
+    book: Book,
+    levels: PositionTable,
+    cooldowns: PositionTable,
+  ) {
     this.id = id;
+    this.keyIndex = keyIndex;
     this.book = book;
-    // The key as a property name (interned): a tick's values are looked up by it, and a string built at run time
-    // would be looked up in the string table on every such lookup.
-    this.key = Object.keys({ [key]: 0 })[0]!;
+    this.key = key;
     this.kind = key === "volume" ? STUDY_VOLUME : key.startsWith("rsi") ? STUDY_RSI : STUDY_AVERAGE;
     this.up = new IndexedMinHeap(levels);
     this.down = new IndexedMinHeap(levels);
@@ -639,11 +669,10 @@ export class AlertIndex {
   /** Study alerts: their StudyGroup (in #studyGroups). */
   #groupOf: Int32Array;
   readonly #studyGroups: StudyGroup[] = [];
-  #studyGates = new Float64Array(GATE_STRIDE * 64);
-  /** Each group's study key by id, beside the gates (a tick reads it to look its value up). */
-  readonly #studyKeys: string[] = [];
-  /** Lines of the study gates handed out (in blocks per symbol: see SymbolEntry.studyBlock). */
-  #studyLines = 0;
+  /** Each distinct study key once, as a property name (interned): a tick's values are looked up by it, and a
+   * string built at run time would be looked up in the string table on every such lookup. */
+  readonly #studyKeyNames: string[] = [];
+  readonly #studyKeyIndex = new Map<string, number>();
 
   /** Threshold-heap entries are slot*2 (upper side) and slot*2+1 (lower side). */
   readonly #levelPositions: PositionTable;
@@ -1104,47 +1133,80 @@ export class AlertIndex {
     low: number,
     fired: Firing[] | null,
   ): Firing[] | null {
+    const ts = tick.ts;
     // Whether the tick is in regular hours, asked once and only for a regular-hours book's group (0 no, 1 yes).
     let inHours = -1;
     if (listed > 0) {
-      // The groups listed on the symbol's line: no book is read unless a group is due.
+      // The groups listed on the symbol's line, each tested on its slot there: no group is read unless it is due.
       for (let k = 0; k < listed; k++) {
-        const coded = this.#lines.array[entry.line + LINE_STUDY_GROUPS + k]!;
+        const line = this.#lines.array;
+        const at = entry.line + LINE_STUDY_GROUPS + k * STUDY_SLOT;
+        const coded = line[at + STUDY_SLOT_GROUP]!;
         if ((coded & 1) === 1) {
-          if (inHours < 0) inHours = this.#regularHours(tick.ts) ? 1 : 0;
+          if (inHours < 0) inHours = this.#regularHours(ts) ? 1 : 0;
           if (inHours === 0) continue;
         }
-        fired = this.#matchStudyGroup(coded >> 1, tick, studies, high, low, fired);
+        const keyAndKind = line[at + STUDY_SLOT_KEY]!;
+        const kind = keyAndKind & 3;
+        const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
+        const value =
+          kind === STUDY_VOLUME ? volume?.today : studies.values?.[this.#studyKeyNames[keyAndKind >> 2]!];
+        if (
+          value === undefined ||
+          studyQuiet(
+            kind,
+            line[at + STUDY_SLOT_COOLDOWN_END]!,
+            line[at + STUDY_SLOT_A]!,
+            line[at + STUDY_SLOT_B]!,
+            ts,
+            value,
+            volume,
+            high,
+            low,
+          )
+        )
+          continue;
+        fired = this.#matchStudyGroup(this.#studyGroups[coded >> 1]!, value, volume, tick, high, low, fired);
       }
       return fired;
     }
     // More groups than the line lists: each book's own list.
     const allHours = entry.allHours;
     if (allHours !== null)
-      for (const id of allHours.studyIds) fired = this.#matchStudyGroup(id, tick, studies, high, low, fired);
+      for (const id of allHours.studyIds)
+        fired = this.#matchUnlistedStudyGroup(this.#studyGroups[id]!, studies, tick, high, low, fired);
     const regular = entry.regularHours;
-    if (regular !== null && regular.studyIds.length > 0 && this.#regularHours(tick.ts))
-      for (const id of regular.studyIds) fired = this.#matchStudyGroup(id, tick, studies, high, low, fired);
+    if (regular !== null && regular.studyIds.length > 0 && this.#regularHours(ts))
+      for (const id of regular.studyIds)
+        fired = this.#matchUnlistedStudyGroup(this.#studyGroups[id]!, studies, tick, high, low, fired);
     return fired;
   }
 
-  /** One study group on a tick carrying studies (see #matchStudies). */
-  #matchStudyGroup(
-    id: number,
-    tick: TickInput,
+  #matchUnlistedStudyGroup(
+    group: StudyGroup,
     studies: TickStudies,
+    tick: TickInput,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    const volume = group.kind === STUDY_VOLUME ? studies.volume : undefined;
+    const value = group.kind === STUDY_VOLUME ? volume?.today : studies.values?.[group.key];
+    if (value === undefined || group.quiet(tick.ts, value, volume, high, low)) return fired;
+    return this.#matchStudyGroup(group, value, volume, tick, high, low, fired);
+  }
+
+  /** One study group whose study the tick carries and that is not quiet (see #matchStudies). */
+  #matchStudyGroup(
+    group: StudyGroup,
+    value: number,
+    volume: VolumeStudy | undefined,
+    tick: TickInput,
     high: number,
     low: number,
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
-    const gates = this.#studyGates;
-    const at = id * GATE_STRIDE;
-    const kind = gates[at + GATE_KIND]!;
-    const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
-    const value = kind === STUDY_VOLUME ? volume?.today : studies.values?.[this.#studyKeys[id]!];
-    if (value === undefined || studyGroupQuiet(gates, at, kind, ts, value, volume, high, low)) return fired;
-    const group = this.#studyGroups[id]!;
     const book = group.book;
     const { up, down, rearmDown, rearmUp, cooldown } = group;
     // Shared by the alerts the group fires on this tick (a quiet group, the common case, got no further).
@@ -1160,7 +1222,7 @@ export class AlertIndex {
         fired = this.#fire(book, slot, "upper", level, tick.price, tick, NONE, fired, study);
         this.#touched = true;
       }
-      group.refresh(this.#studyGates);
+      group.refresh(this.#lines);
       return fired;
     }
     if (group.kind === STUDY_RSI) {
@@ -1182,7 +1244,7 @@ export class AlertIndex {
         this.#placeStudy(group, rearmUp.pop() >> 1);
         this.#touched = true;
       }
-      group.refresh(this.#studyGates);
+      group.refresh(this.#lines);
       return fired;
     }
     // A moving average: every alert of a heap shares its level, the average at this tick.
@@ -1212,7 +1274,7 @@ export class AlertIndex {
       this.#touched = true;
       while (rearmUp.size > 0) this.#placeStudy(group, rearmUp.pop() >> 1);
     }
-    group.refresh(this.#studyGates);
+    group.refresh(this.#lines);
     return fired;
   }
 
@@ -1233,7 +1295,7 @@ export class AlertIndex {
       if (watch !== WATCH_UPPER) group.down.push(slot * 2 + 1, 0);
     } else if (firesUpward(code)) group.up.push(slot * 2, studyFireKey(code, this.#param[slot]!));
     else group.down.push(slot * 2 + 1, studyFireKey(code, this.#param[slot]!));
-    group.refresh(this.#studyGates);
+    group.refresh(this.#lines);
   }
 
   #placeStudyAwaiting(group: StudyGroup, slot: number): void {
@@ -1242,7 +1304,7 @@ export class AlertIndex {
     const key = studyBandKey(code, this.#param[slot]!);
     if (firesUpward(code)) group.rearmDown.push(slot * 2 + 1, key);
     else group.rearmUp.push(slot * 2, key);
-    group.refresh(this.#studyGates);
+    group.refresh(this.#lines);
   }
 
   #unplaceStudy(slot: number): void {
@@ -1256,37 +1318,40 @@ export class AlertIndex {
       if (group.rearmDown.has(slot * 2 + 1)) group.rearmDown.remove(slot * 2 + 1);
       if (group.rearmUp.has(slot * 2)) group.rearmUp.remove(slot * 2);
     }
-    group.refresh(this.#studyGates);
+    group.refresh(this.#lines);
   }
 
   #studyGroup(book: Book, key: string): StudyGroup {
     let group = book.studies.get(key);
     if (!group) {
       const entry = book.entry;
-      if (entry.studyBlock < 0 || entry.studyBlockUsed === STUDY_BLOCK) {
-        entry.studyBlock = this.#studyLines;
-        entry.studyBlockUsed = 0;
-        this.#studyLines += STUDY_BLOCK;
+      const id = this.#studyGroups.length;
+      let keyIndex = this.#studyKeyIndex.get(key);
+      if (keyIndex === undefined) {
+        keyIndex = this.#studyKeyNames.length;
+        this.#studyKeyIndex.set(key, keyIndex);
+        // As a property name (interned; see #studyKeyNames).
+        this.#studyKeyNames.push(Object.keys({ [key]: 0 })[0]!);
       }
-      const id = entry.studyBlock + entry.studyBlockUsed++;
-      group = new StudyGroup(id, key, book, this.#levelPositions, this.#cooldownPositions);
-      this.#studyGroups[id] = group;
-      this.#studyKeys[id] = group.key;
+      group = new StudyGroup(
+        id,
+        this.#studyKeyNames[keyIndex]!,
+        keyIndex,
+        book,
+        this.#levelPositions,
+        this.#cooldownPositions,
+      );
+      this.#studyGroups.push(group);
       book.studies.set(key, group);
       book.studyIds.push(group.id);
-      this.#listStudyGroup(entry, group.id, book === entry.regularHours);
-      if (this.#studyGates.length < this.#studyLines * GATE_STRIDE) {
-        const gates = new Float64Array(Math.max(this.#studyGates.length * 2, this.#studyLines * GATE_STRIDE));
-        gates.set(this.#studyGates);
-        this.#studyGates = gates;
-      }
-      group.refresh(this.#studyGates);
+      this.#listStudyGroup(entry, group, book === entry.regularHours);
+      group.refresh(this.#lines);
     }
     return group;
   }
 
   /** Lists a new study group on its symbol's line, or marks the line full (the books' lists are read then). */
-  #listStudyGroup(entry: SymbolEntry, id: number, regularHours: boolean): void {
+  #listStudyGroup(entry: SymbolEntry, group: StudyGroup, regularHours: boolean): void {
     const line = this.#lines.array;
     const listed = line[entry.line + LINE_STUDY_COUNT]!;
     if (listed < 0) return;
@@ -1294,7 +1359,10 @@ export class AlertIndex {
       line[entry.line + LINE_STUDY_COUNT] = -1;
       return;
     }
-    line[entry.line + LINE_STUDY_GROUPS + listed] = id * 2 + (regularHours ? 1 : 0);
+    const at = entry.line + LINE_STUDY_GROUPS + listed * STUDY_SLOT;
+    line[at + STUDY_SLOT_GROUP] = group.id * 2 + (regularHours ? 1 : 0);
+    line[at + STUDY_SLOT_KEY] = group.keyIndex * 4 + group.kind;
+    group.slotAt = at;
     line[entry.line + LINE_STUDY_COUNT] = listed + 1;
   }
 
@@ -1400,7 +1468,7 @@ export class AlertIndex {
       if (code === AVERAGE_CROSS) this.#watch[slot] = watchCode(next.watch);
       const group = this.#studyGroups[this.#groupOf[slot]!]!;
       group.cooldown.push(slot, allowedAt);
-      group.refresh(this.#studyGates);
+      group.refresh(this.#lines);
       return out;
     }
     if (isTrailing(code)) {
@@ -1507,7 +1575,7 @@ export class AlertIndex {
           throw new Error(`alert ${alert.id}: a cooling alert needs a repeat cooldown and lastFiredAt`);
         }
         group.cooldown.push(slot, repeatAllowedAt(rule, state.lastFiredAt));
-        group.refresh(this.#studyGates);
+        group.refresh(this.#lines);
       }
       return;
     }
@@ -1690,8 +1758,6 @@ export class AlertIndex {
         expiry: null,
         windows: new SymbolWindows(this.#lines, line),
         line,
-        studyBlock: -1,
-        studyBlockUsed: 0,
       };
       this.#symbols.set(symbol, entry);
     }

@@ -1,4 +1,4 @@
-// Each symbol's hot numbers side by side in one Float64Array, a line of 24 doubles (three cache lines) per symbol:
+// Each symbol's hot numbers side by side in one Float64Array, a line of 56 doubles (seven cache lines) per symbol:
 // everything a quiet tick reads to learn that it moves nothing. A number kept in an object's field is boxed (the
 // field points at a heap number elsewhere), so the same answer read from the entry, the history and the books
 // cost a dozen scattered cache lines per tick, most of them misses for all but the busiest symbols.
@@ -12,9 +12,9 @@
 //   LINE_ALL_HOURS      the all-hours book's quiet zone (QUIET_* below)
 //   LINE_REGULAR_HOURS  the regular-hours book's quiet zone
 //   LINE_STUDY_COUNT    how many study groups the line lists (-1: more than it holds; read the books' lists)
-//   LINE_STUDY_GROUPS   each listed group's id * 2, plus 1 for a regular-hours book's group
+//   LINE_STUDY_GROUPS   a slot per listed group (STUDY_SLOT_* below), a tick reading only the slots in use
 
-export const LINE_STRIDE = 24;
+export const LINE_STRIDE = 56;
 export const LINE_NOW = 0;
 export const LINE_LATEST_START = 1;
 export const LINE_LATEST_HIGH = 2;
@@ -24,7 +24,16 @@ export const LINE_ALL_HOURS = 5;
 export const LINE_REGULAR_HOURS = 10;
 export const LINE_STUDY_COUNT = 15;
 export const LINE_STUDY_GROUPS = 16;
-export const LINE_STUDY_GROUPS_MAX = LINE_STRIDE - LINE_STUDY_GROUPS;
+export const STUDY_SLOT = 5;
+export const LINE_STUDY_GROUPS_MAX = (LINE_STRIDE - LINE_STUDY_GROUPS) / STUDY_SLOT;
+
+// A listed study group's slot: its id * 2 (+1 for a regular-hours book's group), its study key's number * 4 + its
+// kind, when its first cooldown ends, and the two bounds of its quiet test (StudyGroup.boundA and boundB).
+export const STUDY_SLOT_GROUP = 0;
+export const STUDY_SLOT_KEY = 1;
+export const STUDY_SLOT_COOLDOWN_END = 2;
+export const STUDY_SLOT_A = 3;
+export const STUDY_SLOT_B = 4;
 
 // A book's quiet zone: a tick with high < HIGH_BELOW, high <= HIGH_AT_MOST, low > LOW_ABOVE, low >= LOW_AT_LEAST
 // and ts < UNTIL changes nothing in the book (neither its gates nor its window groups are passed).
