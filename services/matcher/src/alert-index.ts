@@ -551,7 +551,7 @@ class Book {
   sessionEnds: IndexedMinHeap | null = null;
   /** Volume and indicator alerts by study key (few per symbol: each is looked at on every tick carrying it). */
   readonly studies = new Map<string, StudyGroup>();
-  /** The groups' ids (their lines in the shared study gates), walked on every tick carrying studies. */
+  /** The groups' ids (in AlertIndex's list), walked on ticks carrying studies when the symbol's line lists too few. */
   readonly studyIds: number[] = [];
   /**
    * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
@@ -801,7 +801,7 @@ export class AlertIndex {
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
-    // The symbol's line says whether anything but its studies may move; the common tick reads nothing else.
+    // The symbol's line says what may move (see symbol-lines.ts); the common tick reads nothing else.
     const lines = this.#lines.array;
     const at = entry.line;
     if (windows) recordTick(lines, at, entry.windows, ts, high, low);
