@@ -83,10 +83,11 @@ import {
   LINE_STUDY_GROUPS_MAX,
   STUDY_SLOT,
   STUDY_SLOT_A,
+  STUDY_SLOT_ALL_HOURS,
   STUDY_SLOT_B,
   STUDY_SLOT_COOLDOWN_END,
-  STUDY_SLOT_GROUP,
   STUDY_SLOT_KEY,
+  STUDY_SLOT_REGULAR_HOURS,
   SymbolLines,
   writeQuietZone,
 } from "./symbol-lines.ts";
@@ -447,8 +448,10 @@ class StudyGroup {
   /** The key's number in the index's list of study keys (a symbol's line names the key by it). */
   readonly keyIndex: number;
   readonly book: Book;
-  /** Where the group's slot on its symbol's line is (see symbol-lines.ts); -1: not listed there. */
+  /** Where its key's slot on its symbol's line is (see symbol-lines.ts); -1: not listed there. */
   slotAt = -1;
+  /** The other book's group of the same key, sharing the slot (null: none, or not listed). */
+  sibling: StudyGroup | null = null;
   readonly up: IndexedMinHeap;
   readonly down: IndexedMinHeap;
   readonly rearmDown: IndexedMinHeap;
@@ -493,13 +496,29 @@ class StudyGroup {
     );
   }
 
-  /** Copies the group's bounds to its slot on its symbol's line, where listed: called whenever a heap changes. */
+  /**
+   * Copies the bounds of its key's groups, combined, to their slot on the symbol's line, where listed: called
+   * whenever a heap changes. The slot is quiet exactly when both groups are.
+   */
   refresh(lines: SymbolLines): void {
     if (this.slotAt < 0) return;
     const line = lines.array;
-    line[this.slotAt + STUDY_SLOT_COOLDOWN_END] = this.cooldown.peekKey();
-    line[this.slotAt + STUDY_SLOT_A] = this.boundA();
-    line[this.slotAt + STUDY_SLOT_B] = this.boundB();
+    const other = this.sibling;
+    let cooldownEnd = this.cooldown.peekKey();
+    let a = this.boundA();
+    let b = this.boundB();
+    if (other !== null) {
+      cooldownEnd = Math.min(cooldownEnd, other.cooldown.peekKey());
+      const otherA = other.boundA();
+      if (this.kind === STUDY_VOLUME) a = Math.min(a, otherA);
+      else if (this.kind === STUDY_RSI) {
+        a = Math.max(a, otherA);
+        b = Math.min(b, other.boundB());
+      } else a |= otherA;
+    }
+    line[this.slotAt + STUDY_SLOT_COOLDOWN_END] = cooldownEnd;
+    line[this.slotAt + STUDY_SLOT_A] = a;
+    line[this.slotAt + STUDY_SLOT_B] = b;
   }
 
   /** STUDY_VOLUME, STUDY_RSI or STUDY_AVERAGE, read once from its key (no string compare per tick). */
@@ -1137,15 +1156,10 @@ export class AlertIndex {
     // Whether the tick is in regular hours, asked once and only for a regular-hours book's group (0 no, 1 yes).
     let inHours = -1;
     if (listed > 0) {
-      // The groups listed on the symbol's line, each tested on its slot there: no group is read unless it is due.
+      // The keys listed on the symbol's line, each tested on its slot there: no group is read unless one may move.
       for (let k = 0; k < listed; k++) {
         const line = this.#lines.array;
         const at = entry.line + LINE_STUDY_GROUPS + k * STUDY_SLOT;
-        const coded = line[at + STUDY_SLOT_GROUP]!;
-        if ((coded & 1) === 1) {
-          if (inHours < 0) inHours = this.#regularHours(ts) ? 1 : 0;
-          if (inHours === 0) continue;
-        }
         const keyAndKind = line[at + STUDY_SLOT_KEY]!;
         const kind = keyAndKind & 3;
         const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
@@ -1166,7 +1180,31 @@ export class AlertIndex {
           )
         )
           continue;
-        fired = this.#matchStudyGroup(this.#studyGroups[coded >> 1]!, value, volume, tick, high, low, fired);
+        const allHoursGroup = line[at + STUDY_SLOT_ALL_HOURS]!;
+        const regularGroup = line[at + STUDY_SLOT_REGULAR_HOURS]!;
+        if (allHoursGroup >= 0)
+          fired = this.#matchStudyGroupUnlessQuiet(
+            this.#studyGroups[allHoursGroup]!,
+            value,
+            volume,
+            tick,
+            high,
+            low,
+            fired,
+          );
+        if (regularGroup >= 0) {
+          if (inHours < 0) inHours = this.#regularHours(ts) ? 1 : 0;
+          if (inHours === 1)
+            fired = this.#matchStudyGroupUnlessQuiet(
+              this.#studyGroups[regularGroup]!,
+              value,
+              volume,
+              tick,
+              high,
+              low,
+              fired,
+            );
+        }
       }
       return fired;
     }
@@ -1192,7 +1230,20 @@ export class AlertIndex {
   ): Firing[] | null {
     const volume = group.kind === STUDY_VOLUME ? studies.volume : undefined;
     const value = group.kind === STUDY_VOLUME ? volume?.today : studies.values?.[group.key];
-    if (value === undefined || group.quiet(tick.ts, value, volume, high, low)) return fired;
+    if (value === undefined) return fired;
+    return this.#matchStudyGroupUnlessQuiet(group, value, volume, tick, high, low, fired);
+  }
+
+  #matchStudyGroupUnlessQuiet(
+    group: StudyGroup,
+    value: number,
+    volume: VolumeStudy | undefined,
+    tick: TickInput,
+    high: number,
+    low: number,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    if (group.quiet(tick.ts, value, volume, high, low)) return fired;
     return this.#matchStudyGroup(group, value, volume, tick, high, low, fired);
   }
 
@@ -1350,18 +1401,36 @@ export class AlertIndex {
     return group;
   }
 
-  /** Lists a new study group on its symbol's line, or marks the line full (the books' lists are read then). */
+  /**
+   * Lists a new study group on its symbol's line: in its key's slot, beside the other book's group of the key, or
+   * in a new slot; or marks the line full (the books' lists are read then).
+   */
   #listStudyGroup(entry: SymbolEntry, group: StudyGroup, regularHours: boolean): void {
     const line = this.#lines.array;
     const listed = line[entry.line + LINE_STUDY_COUNT]!;
     if (listed < 0) return;
+    const keyAndKind = group.keyIndex * 4 + group.kind;
+    const side = regularHours ? STUDY_SLOT_REGULAR_HOURS : STUDY_SLOT_ALL_HOURS;
+    for (let k = 0; k < listed; k++) {
+      const at = entry.line + LINE_STUDY_GROUPS + k * STUDY_SLOT;
+      if (line[at + STUDY_SLOT_KEY] !== keyAndKind) continue;
+      const other =
+        this.#studyGroups[line[at + (regularHours ? STUDY_SLOT_ALL_HOURS : STUDY_SLOT_REGULAR_HOURS)]!]!;
+      line[at + side] = group.id;
+      group.slotAt = at;
+      group.sibling = other;
+      other.sibling = group;
+      return;
+    }
     if (listed === LINE_STUDY_GROUPS_MAX) {
       line[entry.line + LINE_STUDY_COUNT] = -1;
       return;
     }
     const at = entry.line + LINE_STUDY_GROUPS + listed * STUDY_SLOT;
-    line[at + STUDY_SLOT_GROUP] = group.id * 2 + (regularHours ? 1 : 0);
-    line[at + STUDY_SLOT_KEY] = group.keyIndex * 4 + group.kind;
+    line[at + STUDY_SLOT_KEY] = keyAndKind;
+    line[at + STUDY_SLOT_ALL_HOURS] = -1;
+    line[at + STUDY_SLOT_REGULAR_HOURS] = -1;
+    line[at + side] = group.id;
     group.slotAt = at;
     line[entry.line + LINE_STUDY_COUNT] = listed + 1;
   }
