@@ -584,6 +584,14 @@ class Book {
   windowHighCeiling = Number.NEGATIVE_INFINITY;
   windowHighGate = Number.POSITIVE_INFINITY;
   windowLowGate = Number.NEGATIVE_INFINITY;
+  /** The smallest percent at the top of the groups' up (down) sides: what a new extreme's gate is bounded by. */
+  windowUpPercent = Number.POSITIVE_INFINITY;
+  windowDownPercent = Number.POSITIVE_INFINITY;
+  /**
+   * The gates absorbed a new extreme that the groups' cached readings do not hold (windowsQuietAbsorbing): the
+   * gates stand, but the groups read the history again when next matched.
+   */
+  windowReadingsStale = false;
   /**
    * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
    * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
@@ -836,14 +844,14 @@ export class AlertIndex {
         fired = this.#matchBook(allHours, tick, high, low, fired);
         this.#touched = true;
       }
-      if (windows && allHours.windowGroups.length > 0 && !windowsQuiet(allHours, ts, high, low))
+      if (windows && allHours.windowGroups.length > 0 && !windowsQuietAbsorbing(allHours, ts, high, low))
         fired = this.#matchWindows(allHours, tick, high, low, fired);
     }
     const regular = entry.regularHours;
     if (regular !== null && !insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
       const windowsMoved =
-        windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low);
+        windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, ts, high, low);
       if ((gated || windowsMoved) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
@@ -1026,7 +1034,7 @@ export class AlertIndex {
     const groups = book.windowGroups;
     const history = book.entry.windows;
     // Stale gates may hide trades this book did not see (out of hours): every group reads the history again.
-    const readAll = book.windowGatesStale;
+    const readAll = book.windowGatesStale || book.windowReadingsStale;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
       const upQuiet =
@@ -1113,6 +1121,8 @@ export class AlertIndex {
     let until = Number.POSITIVE_INFINITY;
     let lowFloor = Number.NEGATIVE_INFINITY;
     let highCeiling = Number.POSITIVE_INFINITY;
+    let upPercent = Number.POSITIVE_INFINITY;
+    let downPercent = Number.POSITIVE_INFINITY;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
       if (group.upTop !== EMPTY_SIDE) {
@@ -1120,12 +1130,14 @@ export class AlertIndex {
         if (group.upLevel < highGate) highGate = group.upLevel;
         if (group.low > lowFloor) lowFloor = group.low;
         if (group.lowUntil < until) until = group.lowUntil;
+        if (group.upPercent < upPercent) upPercent = group.upPercent;
       }
       if (group.downTop !== EMPTY_SIDE) {
         if (group.downTop < 0 || Number.isNaN(group.high)) until = Number.NEGATIVE_INFINITY;
         if (group.downLevel > lowGate) lowGate = group.downLevel;
         if (group.high < highCeiling) highCeiling = group.high;
         if (group.highUntil < until) until = group.highUntil;
+        if (group.downPercent < downPercent) downPercent = group.downPercent;
       }
     }
     book.windowHighGate = highGate;
@@ -1133,7 +1145,10 @@ export class AlertIndex {
     book.windowUntil = until;
     book.windowLowFloor = lowFloor;
     book.windowHighCeiling = highCeiling;
+    book.windowUpPercent = upPercent;
+    book.windowDownPercent = downPercent;
     book.windowGatesStale = false;
+    book.windowReadingsStale = false;
     book.publishQuietZone();
     return fired;
   }
@@ -1926,6 +1941,36 @@ export class AlertIndex {
     this.#trailingNodes.grow(capacity);
     this.#capacity = capacity;
   }
+}
+
+/**
+ * windowsQuiet, but a tick that only moves some windows' extremes (a low below the highest window low, a high
+ * above the lowest window high) is absorbed into the book's gates rather than read group by group. Each window
+ * low it moves becomes this low, so every group's new up level is at least this low's level at the book's
+ * smallest up percent: the high gate drops to that bound, and the floor to this low (likewise for highs). The
+ * groups' cached readings miss the move, so they read the history again when next matched. Most ticks that leave
+ * the quiet zone do so this way (a new extreme of the shortest window), and now cost a few comparisons.
+ */
+function windowsQuietAbsorbing(book: Book, ts: number, high: number, low: number): boolean {
+  if (book.windowGatesStale || ts >= book.windowUntil) return false;
+  let moved = false;
+  if (low < book.windowLowFloor) {
+    const bound = low * upFactor(book.windowUpPercent) * (1 - LEVEL_SLACK);
+    if (bound < book.windowHighGate) book.windowHighGate = bound;
+    book.windowLowFloor = low;
+    moved = true;
+  }
+  if (high > book.windowHighCeiling) {
+    const bound = high * downFactor(book.windowDownPercent) * (1 + LEVEL_SLACK);
+    if (bound > book.windowLowGate) book.windowLowGate = bound;
+    book.windowHighCeiling = high;
+    moved = true;
+  }
+  if (moved) {
+    book.windowReadingsStale = true;
+    book.publishQuietZone();
+  }
+  return high < book.windowHighGate && low > book.windowLowGate;
 }
 
 /** Nothing in the book's window groups can fire on this tick (see Book.windowGatesStale). */
