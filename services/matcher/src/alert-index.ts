@@ -573,13 +573,16 @@ class Book {
   /** The groups' ids (in AlertIndex's list), walked on ticks carrying studies when the symbol's line lists too few. */
   readonly studyIds: number[] = [];
   /**
-   * The window groups' quiet-zone gates, from the extremes they last read: a tick before windowUntil (when the
-   * first extreme read leaves its window), with low at or above windowLowFloor and high at or below
-   * windowHighCeiling (no armed group's extremes move), high below windowHighGate and low above windowLowGate
-   * (no level is reached) fires no window alert and needs no reading. Stale: recompute on the next tick.
+   * The window groups' quiet-zone gates, from the extremes they last read: a tick with low at or above
+   * windowLowFloor and high at or below windowHighCeiling (no armed group's extremes move), high below
+   * windowHighGate and low above windowLowGate (no level is reached) fires no window alert and needs no reading.
+   * Stale: recompute on the next tick (a group's heap changed, or its window held no trade when read).
+   *
+   * A reading's deadline (its extreme's minute leaving the window) is no gate: an extreme that leaves can only
+   * raise the window's low or lower its high, which moves every level away from the price. Gates on a reading
+   * past its deadline are on the safe side; a tick they let through makes the group read again.
    */
   windowGatesStale = true;
-  windowUntil = Number.NEGATIVE_INFINITY;
   windowLowFloor = Number.POSITIVE_INFINITY;
   windowHighCeiling = Number.NEGATIVE_INFINITY;
   windowHighGate = Number.POSITIVE_INFINITY;
@@ -588,10 +591,10 @@ class Book {
   windowUpPercent = Number.POSITIVE_INFINITY;
   windowDownPercent = Number.POSITIVE_INFINITY;
   /**
-   * The gates absorbed a new extreme that the groups' cached readings do not hold (windowsQuietAbsorbing): the
-   * gates stand, but the groups read the history again when next matched.
+   * The groups' cached readings may miss trades: the book did not see them (markWindowsStale), or its gates
+   * absorbed them (windowsQuietAbsorbing). Every group reads the history again when next matched.
    */
-  windowReadingsStale = false;
+  windowReadingsStale = true;
   /**
    * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
    * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
@@ -612,6 +615,7 @@ class Book {
   /** Its window groups must read the history again on the next tick (see windowGatesStale). */
   markWindowsStale(): void {
     this.windowGatesStale = true;
+    this.windowReadingsStale = true;
     this.publishQuietZone();
   }
 
@@ -632,7 +636,6 @@ class Book {
         highAtMost = this.windowHighCeiling;
         lowAbove = Math.max(lowAbove, this.windowLowGate);
         lowAtLeast = this.windowLowFloor;
-        until = Math.min(until, this.windowUntil);
       }
     }
     writeQuietZone(this.#lines.array, this.#quietAt, highBelow, highAtMost, lowAbove, lowAtLeast, until);
@@ -844,21 +847,21 @@ export class AlertIndex {
         fired = this.#matchBook(allHours, tick, high, low, fired);
         this.#touched = true;
       }
-      if (windows && allHours.windowGroups.length > 0 && !windowsQuietAbsorbing(allHours, ts, high, low))
+      if (windows && allHours.windowGroups.length > 0 && !windowsQuietAbsorbing(allHours, high, low))
         fired = this.#matchWindows(allHours, tick, high, low, fired);
     }
     const regular = entry.regularHours;
     if (regular !== null && !insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
       const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
       const windowsMoved =
-        windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, ts, high, low);
+        windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, high, low);
       if ((gated || windowsMoved) && this.#regularHours(ts)) {
         if (gated) {
           fired = this.#matchBook(regular, tick, high, low, fired);
           this.#touched = true;
         }
         // After the book: a cooldown that ended there may have armed the symbol's first window alert.
-        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, ts, high, low))
+        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, high, low))
           fired = this.#matchWindows(regular, tick, high, low, fired);
       } else if (windowsMoved) {
         // Out of hours the trade still enters the history: what it may have moved is read again in hours.
@@ -1034,7 +1037,7 @@ export class AlertIndex {
     const groups = book.windowGroups;
     const history = book.entry.windows;
     // Stale gates may hide trades this book did not see (out of hours): every group reads the history again.
-    const readAll = book.windowGatesStale || book.windowReadingsStale;
+    const readAll = book.windowReadingsStale;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
       const upQuiet =
@@ -1118,7 +1121,7 @@ export class AlertIndex {
     // The book's gates summarise the groups' fields (each side either empty, or read with its top's level).
     let highGate = Number.POSITIVE_INFINITY;
     let lowGate = Number.NEGATIVE_INFINITY;
-    let until = Number.POSITIVE_INFINITY;
+    let mustRead = false;
     let lowFloor = Number.NEGATIVE_INFINITY;
     let highCeiling = Number.POSITIVE_INFINITY;
     let upPercent = Number.POSITIVE_INFINITY;
@@ -1126,28 +1129,25 @@ export class AlertIndex {
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
       if (group.upTop !== EMPTY_SIDE) {
-        if (group.upTop < 0 || Number.isNaN(group.low)) until = Number.NEGATIVE_INFINITY;
+        if (group.upTop < 0 || Number.isNaN(group.low)) mustRead = true;
         if (group.upLevel < highGate) highGate = group.upLevel;
         if (group.low > lowFloor) lowFloor = group.low;
-        if (group.lowUntil < until) until = group.lowUntil;
         if (group.upPercent < upPercent) upPercent = group.upPercent;
       }
       if (group.downTop !== EMPTY_SIDE) {
-        if (group.downTop < 0 || Number.isNaN(group.high)) until = Number.NEGATIVE_INFINITY;
+        if (group.downTop < 0 || Number.isNaN(group.high)) mustRead = true;
         if (group.downLevel > lowGate) lowGate = group.downLevel;
         if (group.high < highCeiling) highCeiling = group.high;
-        if (group.highUntil < until) until = group.highUntil;
         if (group.downPercent < downPercent) downPercent = group.downPercent;
       }
     }
     book.windowHighGate = highGate;
     book.windowLowGate = lowGate;
-    book.windowUntil = until;
     book.windowLowFloor = lowFloor;
     book.windowHighCeiling = highCeiling;
     book.windowUpPercent = upPercent;
     book.windowDownPercent = downPercent;
-    book.windowGatesStale = false;
+    book.windowGatesStale = mustRead;
     book.windowReadingsStale = false;
     book.publishQuietZone();
     return fired;
@@ -1951,8 +1951,8 @@ export class AlertIndex {
  * groups' cached readings miss the move, so they read the history again when next matched. Most ticks that leave
  * the quiet zone do so this way (a new extreme of the shortest window), and now cost a few comparisons.
  */
-function windowsQuietAbsorbing(book: Book, ts: number, high: number, low: number): boolean {
-  if (book.windowGatesStale || ts >= book.windowUntil) return false;
+function windowsQuietAbsorbing(book: Book, high: number, low: number): boolean {
+  if (book.windowGatesStale) return false;
   let moved = false;
   if (low < book.windowLowFloor) {
     const bound = low * upFactor(book.windowUpPercent) * (1 - LEVEL_SLACK);
@@ -1974,10 +1974,9 @@ function windowsQuietAbsorbing(book: Book, ts: number, high: number, low: number
 }
 
 /** Nothing in the book's window groups can fire on this tick (see Book.windowGatesStale). */
-function windowsQuiet(book: Book, ts: number, high: number, low: number): boolean {
+function windowsQuiet(book: Book, high: number, low: number): boolean {
   return (
     !book.windowGatesStale &&
-    ts < book.windowUntil &&
     high < book.windowHighGate &&
     low > book.windowLowGate &&
     low >= book.windowLowFloor &&
