@@ -1036,7 +1036,8 @@ export class AlertIndex {
     const ts = tick.ts;
     const groups = book.windowGroups;
     const history = book.entry.windows;
-    // Stale gates may hide trades this book did not see (out of hours): every group reads the history again.
+    // Stale readings miss trades this book did not see (out of hours) or absorbed into its gates: every group
+    // reads the history again.
     const readAll = book.windowReadingsStale;
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
