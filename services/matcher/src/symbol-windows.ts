@@ -89,41 +89,52 @@ export class SymbolWindows implements PriceWindowView {
     return this.#lines.array[this.#at + LINE_NOW]!;
   }
 
-  /** Files a tick's extremes under its minute (recordTick answers the common tick from the line alone). */
+  /**
+   * Files a tick's extremes under its minute. The latest minute's extremes live on the line alone until the next
+   * minute opens, a read or a checkpoint (#settleLatest): a tick inside the latest minute touches nothing else.
+   */
   record(ts: number, high: number, low: number): void {
     const line = this.#lines.array;
     const at = this.#at;
     if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
     const now = line[at + LINE_NOW]!;
-    if (now - line[at + LINE_LATEST_START]! >= WINDOW_BUCKET_MS) {
-      const start = bucketStart(now);
-      line[at + LINE_LATEST_START] = start;
-      line[at + LINE_LATEST_HIGH] = high;
-      line[at + LINE_LATEST_LOW] = low;
-      this.#starts.push(start);
-      this.#highs.push(high);
-      this.#lows.push(low);
-      this.#dropExpired();
-      const position = this.#base + this.#starts.length - 1;
-      this.#admitHigh(position);
-      this.#admitLow(position);
+    if (now - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS) {
+      recordInLatestMinute(line, at, high, low);
       return;
     }
+    this.#settleLatest();
+    const start = bucketStart(now);
+    line[at + LINE_LATEST_START] = start;
+    line[at + LINE_LATEST_HIGH] = high;
+    line[at + LINE_LATEST_LOW] = low;
+    this.#starts.push(start);
+    this.#highs.push(high);
+    this.#lows.push(low);
+    this.#dropExpired();
+    const position = this.#base + this.#starts.length - 1;
+    this.#admitHigh(position);
+    this.#admitLow(position);
+  }
+
+  /** Brings the latest minute's extremes from the line into the arrays and the chains. */
+  #settleLatest(): void {
     const i = this.#starts.length - 1;
-    if (high > line[at + LINE_LATEST_HIGH]!) {
-      line[at + LINE_LATEST_HIGH] = high;
-      this.#highs[i] = high;
+    if (i < 0) return;
+    const line = this.#lines.array;
+    const at = this.#at;
+    if (line[at + LINE_LATEST_HIGH]! > this.#highs[i]!) {
+      this.#highs[i] = line[at + LINE_LATEST_HIGH]!;
       this.#admitHigh(this.#base + i);
     }
-    if (low < line[at + LINE_LATEST_LOW]!) {
-      line[at + LINE_LATEST_LOW] = low;
-      this.#lows[i] = low;
+    if (line[at + LINE_LATEST_LOW]! < this.#lows[i]!) {
+      this.#lows[i] = line[at + LINE_LATEST_LOW]!;
       this.#admitLow(this.#base + i);
     }
   }
 
   /** Reads a window length's extremes as of the last tick into `into` (no allocation on the tick path). */
   read(windowSeconds: number, into: WindowReading): void {
+    this.#settleLatest();
     const from = windowStartOf(this.#now, windowSeconds);
     // A minute read now stops holding when the window's start passes it: at its end plus the window's length.
     const life = windowSeconds * 1000 + WINDOW_BUCKET_MS;
@@ -159,6 +170,7 @@ export class SymbolWindows implements PriceWindowView {
 
   /** The minutes held, oldest first: what a checkpoint stores. */
   minutes(): MinuteExtremes[] {
+    this.#settleLatest();
     return this.#starts.map((start, i) => [start, this.#highs[i]!, this.#lows[i]!] as const);
   }
 
@@ -250,8 +262,8 @@ export class SymbolWindows implements PriceWindowView {
 }
 
 /**
- * Files a tick into the history of the symbol whose line is at `at`. The common tick (in the latest minute, inside
- * its extremes) changes nothing but the time, read and written on the line alone: the history is not touched.
+ * Files a tick into the history of the symbol whose line is at `at`. A tick in the latest minute changes nothing
+ * but the line (the time, and the minute's extremes): the history's arrays are touched once a minute.
  */
 export function recordTick(
   line: Float64Array,
@@ -262,11 +274,12 @@ export function recordTick(
   low: number,
 ): void {
   if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
-  if (
-    line[at + LINE_NOW]! - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS &&
-    high <= line[at + LINE_LATEST_HIGH]! &&
-    low >= line[at + LINE_LATEST_LOW]!
-  )
-    return;
-  windows.record(ts, high, low);
+  if (line[at + LINE_NOW]! - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS)
+    recordInLatestMinute(line, at, high, low);
+  else windows.record(ts, high, low);
+}
+
+function recordInLatestMinute(line: Float64Array, at: number, high: number, low: number): void {
+  if (high > line[at + LINE_LATEST_HIGH]!) line[at + LINE_LATEST_HIGH] = high;
+  if (low < line[at + LINE_LATEST_LOW]!) line[at + LINE_LATEST_LOW] = low;
 }
