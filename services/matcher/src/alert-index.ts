@@ -72,6 +72,25 @@ import {
   windowUpperLevel,
 } from "@tickerbell/rules";
 import { readUuid, UuidSlotTable, writeUuidWords } from "./alert-id.ts";
+import {
+  BookTops,
+  GATE_HIGH,
+  GATE_LOW,
+  GATE_TIME,
+  TOP_COOLDOWN,
+  TOP_HIGH_TRACKER,
+  TOP_LOW_TRACKER,
+  TOP_LOWER,
+  TOP_NEW_HIGHS,
+  TOP_NEW_LOWS,
+  TOP_REARM_ABOVE,
+  TOP_REARM_BELOW,
+  TOP_SESSION_ENDS,
+  TOP_TRACKER_FIRE_UNUSED,
+  TOP_TRAILING_FIRE,
+  TOP_TRAILING_PEAK,
+  TOP_UPPER,
+} from "./book-tops.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
 import {
   insideQuietZone,
@@ -549,6 +568,9 @@ class Book {
   readonly id: number;
   readonly entry: SymbolEntry;
   readonly #lines: SymbolLines;
+  /** The rows of every book, and where this book's row is (see book-tops.ts). */
+  readonly tops: BookTops;
+  readonly topsAt: number;
   /** Where the book's quiet zone is on its symbol's line. */
   readonly #quietAt: number;
   size = 0;
@@ -595,19 +617,12 @@ class Book {
    * absorbed them (windowsQuietAbsorbing). Every group reads the history again when next matched.
    */
   windowReadingsStale = true;
-  /**
-   * Quiet-zone gates, a summary of the heap tops: a tick with high < highGate, low > lowGate and
-   * ts < timeGate cannot change anything in this book, so it is skipped with three comparisons.
-   * Recomputed after every change to the book.
-   */
-  highGate = Number.POSITIVE_INFINITY;
-  lowGate = Number.NEGATIVE_INFINITY;
-  timeGate = Number.POSITIVE_INFINITY;
-
-  constructor(id: number, entry: SymbolEntry, lines: SymbolLines, regularHours: boolean) {
+  constructor(id: number, entry: SymbolEntry, lines: SymbolLines, tops: BookTops, regularHours: boolean) {
     this.id = id;
     this.entry = entry;
     this.#lines = lines;
+    this.tops = tops;
+    this.topsAt = tops.allocate();
     this.#quietAt = entry.line + (regularHours ? LINE_REGULAR_HOURS : LINE_ALL_HOURS);
     this.publishQuietZone();
   }
@@ -624,11 +639,14 @@ class Book {
    * whenever either changes, so a tick inside the zone need not look at the book at all.
    */
   publishQuietZone(): void {
-    let highBelow = this.highGate;
+    // The gates, a summary of the heap tops (AlertIndex.#refreshGates): a tick with high < GATE_HIGH,
+    // low > GATE_LOW and ts < GATE_TIME cannot change anything in the book's heaps and trailing books.
+    const row = this.tops.array;
+    let highBelow = row[this.topsAt + GATE_HIGH]!;
     let highAtMost = Number.POSITIVE_INFINITY;
-    let lowAbove = this.lowGate;
+    let lowAbove = row[this.topsAt + GATE_LOW]!;
     let lowAtLeast = Number.NEGATIVE_INFINITY;
-    let until = this.timeGate;
+    let until = row[this.topsAt + GATE_TIME]!;
     if (this.windowGroups.length > 0) {
       if (this.windowGatesStale) until = Number.NEGATIVE_INFINITY;
       else {
@@ -714,6 +732,7 @@ export class AlertIndex {
 
   readonly #symbols = new Map<string, SymbolEntry>();
   readonly #lines = new SymbolLines();
+  readonly #tops = new BookTops();
   readonly #books: Book[] = [];
   readonly #regularHours: (utcMs: number) => boolean;
 
@@ -843,7 +862,7 @@ export class AlertIndex {
     let fired: Firing[] | null = null;
     const allHours = entry.allHours;
     if (allHours !== null && !insideQuietZone(lines, at + LINE_ALL_HOURS, ts, high, low)) {
-      if (high >= allHours.highGate || low <= allHours.lowGate || ts >= allHours.timeGate) {
+      if (gatePassed(allHours, ts, high, low)) {
         fired = this.#matchBook(allHours, tick, high, low, fired);
         this.#touched = true;
       }
@@ -852,7 +871,7 @@ export class AlertIndex {
     }
     const regular = entry.regularHours;
     if (regular !== null && !insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
-      const gated = high >= regular.highGate || low <= regular.lowGate || ts >= regular.timeGate;
+      const gated = gatePassed(regular, ts, high, low);
       const windowsMoved =
         windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, high, low);
       if ((gated || windowsMoved) && this.#regularHours(ts)) {
@@ -908,45 +927,50 @@ export class AlertIndex {
     fired: Firing[] | null,
   ): Firing[] | null {
     const ts = tick.ts;
+    // Each structure is touched only when its top (on the book's row, see book-tops.ts) says the tick moves it.
+    const tops = this.#tops.array;
+    const b = book.topsAt;
     // e (first). session highs and lows whose trading day ended start again at this tick
-    const sessionEnds = book.sessionEnds;
-    if (sessionEnds !== null)
+    if (tops[b + TOP_SESSION_ENDS]! <= ts) {
+      const sessionEnds = book.sessionEnds!;
       while (sessionEnds.peekKey() <= ts) this.#startSession(book, sessionEnds.pop(), ts, high, low);
-    // a. trailing peaks and troughs
-    for (let t = 0; t < 4; t++) {
-      const trailing = book.trailing[t];
-      if (trailing && trailing.size > 0) trailing.advance(t < 2 ? high : -low);
     }
+    // a. trailing peaks and troughs
+    for (let t = 0; t < 4; t++)
+      if (tops[b + TOP_TRAILING_PEAK + t]! < (t < 2 ? high : -low))
+        book.trailing[t]!.advance(t < 2 ? high : -low);
     // b. cooldowns that ended
-    const cooldown = book.cooldown;
-    if (cooldown !== null) while (cooldown.peekKey() <= ts) this.#endCooldown(book, cooldown.pop());
+    if (tops[b + TOP_COOLDOWN]! <= ts) {
+      const cooldown = book.cooldown!;
+      while (cooldown.peekKey() <= ts) this.#endCooldown(book, cooldown.pop());
+    }
     // c. firing
-    const upper = book.upper;
-    if (upper !== null) {
+    if (tops[b + TOP_UPPER]! <= high) {
+      const upper = book.upper!;
       while (upper.peekKey() <= high) {
         const slot = upper.pop() >> 1;
         if (!Number.isNaN(this.#lowerLevel[slot]!)) book.lower!.remove(slot * 2 + 1);
         fired = this.#fire(book, slot, "upper", this.#upperLevel[slot]!, high, tick, NONE, fired);
       }
     }
-    const lower = book.lower;
-    if (lower !== null) {
+    if (tops[b + TOP_LOWER]! <= -low) {
+      const lower = book.lower!;
       while (lower.peekKey() <= -low) {
         const slot = lower.pop() >> 1;
         if (!Number.isNaN(this.#upperLevel[slot]!)) book.upper!.remove(slot * 2);
         fired = this.#fire(book, slot, "lower", this.#lowerLevel[slot]!, low, tick, NONE, fired);
       }
     }
-    const newHighs = book.newHighs;
-    if (newHighs !== null) {
+    if (tops[b + TOP_NEW_HIGHS]! < high) {
+      const newHighs = book.newHighs!;
       while (newHighs.peekKey() < high) {
         const slot = newHighs.pop() >> 1;
         const extreme = this.#extreme[slot]!;
         fired = this.#fire(book, slot, "upper", extreme, high, tick, extreme, fired);
       }
     }
-    const newLows = book.newLows;
-    if (newLows !== null) {
+    if (tops[b + TOP_NEW_LOWS]! < -low) {
+      const newLows = book.newLows!;
       while (newLows.peekKey() < -low) {
         const slot = newLows.pop() >> 1;
         const extreme = this.#extreme[slot]!;
@@ -954,9 +978,10 @@ export class AlertIndex {
       }
     }
     for (let t = 0; t < 4; t++) {
-      const trailing = book.trailing[t];
-      if (!trailing || trailing.size === 0) continue;
       const mirrored = t >= 2;
+      // A book's fire key is the negated highest level: a low at or below it fires (a high, mirrored).
+      if (tops[b + TOP_TRAILING_FIRE + t]! > (mirrored ? high : -low)) continue;
+      const trailing = book.trailing[t]!;
       const collected = this.#collected;
       collected.length = 0;
       trailing.collect(mirrored ? -high : low, collected);
@@ -970,16 +995,16 @@ export class AlertIndex {
       }
     }
     // d. re-arming past the hysteresis band
-    const rearmBelow = book.rearmBelow;
-    if (rearmBelow !== null) {
+    if (tops[b + TOP_REARM_BELOW]! <= -low) {
+      const rearmBelow = book.rearmBelow!;
       while (rearmBelow.peekKey() <= -low) {
         const slot = rearmBelow.pop() >> 1;
         this.#phase[slot] = ARMED;
         this.#upperHeap(book).push(slot * 2, this.#upperLevel[slot]!);
       }
     }
-    const rearmAbove = book.rearmAbove;
-    if (rearmAbove !== null) {
+    if (tops[b + TOP_REARM_ABOVE]! <= high) {
+      const rearmAbove = book.rearmAbove!;
       while (rearmAbove.peekKey() <= high) {
         const slot = rearmAbove.pop() >> 1;
         this.#phase[slot] = ARMED;
@@ -987,8 +1012,8 @@ export class AlertIndex {
       }
     }
     // e (last). cooling new highs (lows) follow the trade; armed ones fired above or were not passed
-    if (book.highTracker !== null && book.highTracker.size > 0) book.highTracker.advance(high);
-    if (book.lowTracker !== null && book.lowTracker.size > 0) book.lowTracker.advance(-low);
+    if (tops[b + TOP_HIGH_TRACKER]! < high) book.highTracker!.advance(high);
+    if (tops[b + TOP_LOW_TRACKER]! < -low) book.lowTracker!.advance(-low);
     this.#refreshGates(book);
     return fired;
   }
@@ -1452,30 +1477,31 @@ export class AlertIndex {
   }
 
   #refreshGates(book: Book): void {
-    let highGate = Math.min(book.upper?.peekKey() ?? Infinity, book.rearmAbove?.peekKey() ?? Infinity);
-    let lowGate = -Math.min(book.lower?.peekKey() ?? Infinity, book.rearmBelow?.peekKey() ?? Infinity);
-    if (book.newHighs !== null) highGate = Math.min(highGate, book.newHighs.peekKey());
-    if (book.newLows !== null) lowGate = Math.max(lowGate, -book.newLows.peekKey());
-    if (book.highTracker !== null && book.highTracker.size > 0)
-      highGate = Math.min(highGate, book.highTracker.lowestPeak());
-    if (book.lowTracker !== null && book.lowTracker.size > 0)
-      lowGate = Math.max(lowGate, -book.lowTracker.lowestPeak());
-    for (let t = 0; t < 4; t++) {
-      const trailing = book.trailing[t];
-      if (!trailing || trailing.size === 0) continue;
-      if (t < 2) {
-        // down: a high above the lowest peak moves peaks; a low at the highest level fires.
-        highGate = Math.min(highGate, trailing.lowestPeak());
-        lowGate = Math.max(lowGate, -trailing.fireKey());
-      } else {
-        // up, on negated prices: the same two gates mirrored.
-        highGate = Math.min(highGate, trailing.fireKey());
-        lowGate = Math.max(lowGate, -trailing.lowestPeak());
-      }
-    }
-    book.highGate = highGate;
-    book.lowGate = lowGate;
-    book.timeGate = Math.min(book.cooldown?.peekKey() ?? Infinity, book.sessionEnds?.peekKey() ?? Infinity);
+    const tops = this.#tops.array;
+    const b = book.topsAt;
+    // A high at the gate may fire an upper level, a new high or an up trailing alert (mirrored: its fire key),
+    // or move a peak (a down trailing book's lowest, a cooling new high's); the low gate likewise, negated.
+    tops[b + GATE_HIGH] = Math.min(
+      tops[b + TOP_UPPER]!,
+      tops[b + TOP_REARM_ABOVE]!,
+      tops[b + TOP_NEW_HIGHS]!,
+      tops[b + TOP_HIGH_TRACKER]!,
+      tops[b + TOP_TRAILING_PEAK]!,
+      tops[b + TOP_TRAILING_PEAK + 1]!,
+      tops[b + TOP_TRAILING_FIRE + 2]!,
+      tops[b + TOP_TRAILING_FIRE + 3]!,
+    );
+    tops[b + GATE_LOW] = -Math.min(
+      tops[b + TOP_LOWER]!,
+      tops[b + TOP_REARM_BELOW]!,
+      tops[b + TOP_NEW_LOWS]!,
+      tops[b + TOP_LOW_TRACKER]!,
+      tops[b + TOP_TRAILING_FIRE]!,
+      tops[b + TOP_TRAILING_FIRE + 1]!,
+      tops[b + TOP_TRAILING_PEAK + 2]!,
+      tops[b + TOP_TRAILING_PEAK + 3]!,
+    );
+    tops[b + GATE_TIME] = Math.min(tops[b + TOP_COOLDOWN]!, tops[b + TOP_SESSION_ENDS]!);
     book.publishQuietZone();
   }
 
@@ -1639,7 +1665,11 @@ export class AlertIndex {
     const since = state.extremeSince ?? null;
     this.#extremeSince[slot] = session && since !== null ? since : NONE;
     if (session) {
-      book.sessionEnds ??= new IndexedMinHeap(this.#sessionPositions);
+      book.sessionEnds ??= new IndexedMinHeap(
+        this.#sessionPositions,
+        this.#tops,
+        book.topsAt + TOP_SESSION_ENDS,
+      );
       book.sessionEnds.push(
         slot,
         since === null ? Number.NEGATIVE_INFINITY : sessionEndsAt(alert.symbol, since),
@@ -1736,10 +1766,10 @@ export class AlertIndex {
   #placeAwaitingBand(book: Book, slot: number): void {
     const band = bandLevelOf(this.#conditionOf(slot))!;
     if (this.#code[slot] === ABOVE) {
-      book.rearmBelow ??= new IndexedMinHeap(this.#levelPositions);
+      book.rearmBelow ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_REARM_BELOW);
       book.rearmBelow.push(slot * 2 + 1, -band);
     } else {
-      book.rearmAbove ??= new IndexedMinHeap(this.#levelPositions);
+      book.rearmAbove ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_REARM_ABOVE);
       book.rearmAbove.push(slot * 2, band);
     }
   }
@@ -1852,7 +1882,7 @@ export class AlertIndex {
   #bookFor(entry: SymbolEntry, regularHoursOnly: boolean): Book {
     const existing = regularHoursOnly ? entry.regularHours : entry.allHours;
     if (existing) return existing;
-    const book = new Book(this.#books.length, entry, this.#lines, regularHoursOnly);
+    const book = new Book(this.#books.length, entry, this.#lines, this.#tops, regularHoursOnly);
     this.#books.push(book);
     if (regularHoursOnly) entry.regularHours = book;
     else entry.allHours = book;
@@ -1860,36 +1890,50 @@ export class AlertIndex {
   }
 
   #upperHeap(book: Book): IndexedMinHeap {
-    book.upper ??= new IndexedMinHeap(this.#levelPositions);
+    book.upper ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_UPPER);
     return book.upper;
   }
 
   #lowerHeap(book: Book): IndexedMinHeap {
-    book.lower ??= new IndexedMinHeap(this.#levelPositions);
+    book.lower ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_LOWER);
     return book.lower;
   }
 
   #cooldownHeap(book: Book): IndexedMinHeap {
-    book.cooldown ??= new IndexedMinHeap(this.#cooldownPositions);
+    book.cooldown ??= new IndexedMinHeap(this.#cooldownPositions, this.#tops, book.topsAt + TOP_COOLDOWN);
     return book.cooldown;
   }
 
   #newExtremeHeap(book: Book, code: number): IndexedMinHeap {
     if (code === NEW_HIGH) {
-      book.newHighs ??= new IndexedMinHeap(this.#levelPositions);
+      book.newHighs ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_NEW_HIGHS);
       return book.newHighs;
     }
-    book.newLows ??= new IndexedMinHeap(this.#levelPositions);
+    book.newLows ??= new IndexedMinHeap(this.#levelPositions, this.#tops, book.topsAt + TOP_NEW_LOWS);
     return book.newLows;
   }
 
   /** Cooling new highs (lows, on negated prices): a TrailingBook's peak merges, with no alert ever armed in it. */
   #extremeTracker(book: Book, code: number): TrailingBook {
     if (code === NEW_HIGH) {
-      book.highTracker ??= new TrailingBook(this.#trailingNodes, "amount", false);
+      book.highTracker ??= new TrailingBook(
+        this.#trailingNodes,
+        "amount",
+        false,
+        this.#tops,
+        book.topsAt + TOP_HIGH_TRACKER,
+        book.topsAt + TOP_TRACKER_FIRE_UNUSED,
+      );
       return book.highTracker;
     }
-    book.lowTracker ??= new TrailingBook(this.#trailingNodes, "amount", true);
+    book.lowTracker ??= new TrailingBook(
+      this.#trailingNodes,
+      "amount",
+      true,
+      this.#tops,
+      book.topsAt + TOP_LOW_TRACKER,
+      book.topsAt + TOP_TRACKER_FIRE_UNUSED,
+    );
     return book.lowTracker;
   }
 
@@ -1898,7 +1942,14 @@ export class AlertIndex {
     let trailing = book.trailing[t];
     if (!trailing) {
       const unit = code === TRAIL_DOWN_PERCENT || code === TRAIL_UP_PERCENT ? "percent" : "amount";
-      trailing = new TrailingBook(this.#trailingNodes, unit, isMirrored(code));
+      trailing = new TrailingBook(
+        this.#trailingNodes,
+        unit,
+        isMirrored(code),
+        this.#tops,
+        book.topsAt + TOP_TRAILING_PEAK + t,
+        book.topsAt + TOP_TRAILING_FIRE + t,
+      );
       book.trailing[t] = trailing;
     }
     return trailing;
@@ -1972,6 +2023,13 @@ function windowsQuietAbsorbing(book: Book, high: number, low: number): boolean {
     book.publishQuietZone();
   }
   return high < book.windowHighGate && low > book.windowLowGate;
+}
+
+/** The tick reaches one of the book's gates (see Book.publishQuietZone). */
+function gatePassed(book: Book, ts: number, high: number, low: number): boolean {
+  const row = book.tops.array;
+  const b = book.topsAt;
+  return high >= row[b + GATE_HIGH]! || low <= row[b + GATE_LOW]! || ts >= row[b + GATE_TIME]!;
 }
 
 /** Nothing in the book's window groups can fire on this tick (see Book.windowGatesStale). */

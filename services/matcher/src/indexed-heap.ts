@@ -2,6 +2,8 @@
 // position in a PositionTable shared by heaps whose item sets never overlap, so any item can be removed or
 // re-keyed in O(log n) without a search. Max-heaps are built by storing negated keys.
 
+import type { BookTops } from "./book-tops.ts";
+
 export class PositionTable {
   positions: Int32Array;
 
@@ -30,9 +32,19 @@ export class IndexedMinHeap {
   #keys: Float64Array = EMPTY_KEYS;
   #items: Int32Array = EMPTY_ITEMS;
   readonly #table: PositionTable;
+  /** Where the top is also written, if anywhere (see book-tops.ts). */
+  readonly #tops: BookTops | null;
+  readonly #topAt: number;
 
-  constructor(table: PositionTable) {
+  constructor(table: PositionTable, tops: BookTops | null = null, topAt = -1) {
     this.#table = table;
+    this.#tops = tops;
+    this.#topAt = topAt;
+  }
+
+  #setTop(top: number): void {
+    this.#top = top;
+    if (this.#tops !== null) this.#tops.array[this.#topAt] = top;
   }
 
   /** Smallest key, or +Infinity when empty: callers compare against it without a size check. */
@@ -59,7 +71,7 @@ export class IndexedMinHeap {
     this.#items[i] = item;
     this.#table.positions[item] = i;
     this.#siftUp(i);
-    this.#top = this.#keys[0]!;
+    this.#setTop(this.#keys[0]!);
   }
 
   pop(): number {
@@ -84,7 +96,7 @@ export class IndexedMinHeap {
     this.#keys[i] = key;
     if (key < old) this.#siftUp(i);
     else this.#siftDown(i);
-    this.#top = this.#keys[0]!;
+    this.#setTop(this.#keys[0]!);
   }
 
   /** Items in storage order (not sorted). */
@@ -105,7 +117,7 @@ export class IndexedMinHeap {
       if (i > 0 && key < this.#keys[(i - 1) >> 1]!) this.#siftUp(i);
       else this.#siftDown(i);
     }
-    this.#top = this.size === 0 ? Number.POSITIVE_INFINITY : this.#keys[0]!;
+    this.#setTop(this.size === 0 ? Number.POSITIVE_INFINITY : this.#keys[0]!);
   }
 
   #siftUp(start: number): void {

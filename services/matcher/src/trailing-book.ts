@@ -19,6 +19,7 @@
 // while they cannot fire; arming moves them to the armed heap at their group's peak.
 // Group membership is a union-find forest (`parent`), so the peak of any alert is peak[find(group[slot])].
 
+import type { BookTops } from "./book-tops.ts";
 import { IndexedMinHeap, PositionTable } from "./indexed-heap.ts";
 
 /** Per-alert node fields, indexed by alert slot and owned by the alert index (they grow with it). */
@@ -69,15 +70,38 @@ export class TrailingBook {
   readonly #fire = new IndexedMinHeap(this.#fireTable);
   #lastGroup = -1;
   readonly #scratch: number[] = [];
+  /** Where lowestPeak() (while the book holds alerts) and fireKey() are also written, if anywhere. */
+  readonly #tops: BookTops | null;
+  readonly #peakAt: number;
+  readonly #fireAt: number;
 
   /**
    * `unit` picks the level formula; `mirrored` marks an `up` book fed with negated prices.
    * Node keys: percent down = -(1 - P/100), percent up = 1 + P/100, amount = A (smallest = most urgent).
+   * `tops`: the row its lowest peak and fire key are written to (see book-tops.ts), at `peakAt` and `fireAt`.
    */
-  constructor(nodes: TrailingNodes, unit: "percent" | "amount", mirrored: boolean) {
+  constructor(
+    nodes: TrailingNodes,
+    unit: "percent" | "amount",
+    mirrored: boolean,
+    tops: BookTops | null = null,
+    peakAt = -1,
+    fireAt = -1,
+  ) {
     this.#nodes = nodes;
     this.#percent = unit === "percent";
     this.#mirrored = mirrored;
+    this.#tops = tops;
+    this.#peakAt = peakAt;
+    this.#fireAt = fireAt;
+  }
+
+  /** Writes the book's tops to its row; an empty book's stale peak groups move nothing, so its peak is +Infinity. */
+  #publish(): void {
+    if (this.#tops === null) return;
+    const row = this.#tops.array;
+    row[this.#peakAt] = this.size > 0 ? this.#peaks.peekKey() : Number.POSITIVE_INFINITY;
+    row[this.#fireAt] = this.#fire.peekKey();
   }
 
   /** Alerts (armed or dormant) in the book. */
@@ -104,6 +128,7 @@ export class TrailingBook {
     } else {
       this.#dormantRoot[g] = this.#meld(this.#dormantRoot[g]!, slot);
     }
+    this.#publish();
   }
 
   remove(slot: number, armed: boolean): void {
@@ -116,6 +141,7 @@ export class TrailingBook {
     }
     this.#members[g]!--;
     this.size--;
+    this.#publish();
   }
 
   /** Cooldown over: the alert starts firing from its group's current peak. */
@@ -124,6 +150,7 @@ export class TrailingBook {
     this.#dormantRoot[g] = this.#deleteNode(this.#dormantRoot[g]!, slot);
     this.#armedRoot[g] = this.#meld(this.#armedRoot[g]!, slot);
     this.#refreshFire(g);
+    this.#publish();
   }
 
   /** Lowest group peak: a high above it moves peaks (+Infinity when empty). */
@@ -158,10 +185,12 @@ export class TrailingBook {
       this.#members[rep]! += this.#members[g]!;
       this.#members[g] = 0;
     }
-    if (rep < 0) return;
-    this.#peak[rep] = high;
-    this.#peaks.push(rep, high);
-    this.#refreshFire(rep);
+    if (rep >= 0) {
+      this.#peak[rep] = high;
+      this.#peaks.push(rep, high);
+      this.#refreshFire(rep);
+    }
+    this.#publish();
   }
 
   /** Pops every armed alert whose level is at or above `low`, most urgent group first. */
@@ -176,6 +205,7 @@ export class TrailingBook {
       out.push(root);
       this.#refreshFire(g);
     }
+    this.#publish();
   }
 
   #refreshFire(g: number): void {
