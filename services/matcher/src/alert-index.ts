@@ -97,6 +97,7 @@ import {
   LINE_ALL_HOURS,
   LINE_EXPIRY,
   LINE_REGULAR_HOURS,
+  LINE_STRIDE,
   LINE_STUDY_COUNT,
   LINE_STUDY_GROUPS,
   LINE_STUDY_GROUPS_MAX,
@@ -731,6 +732,12 @@ export class AlertIndex {
   readonly #ids: UuidSlotTable;
 
   readonly #symbols = new Map<string, SymbolEntry>();
+  /**
+   * Each symbol's number (its entry in #entries, its line at number * LINE_STRIDE): what a tick looks up, so a
+   * quiet tick reads its line without touching its entry.
+   */
+  readonly #symbolNumbers = new Map<string, number>();
+  readonly #entries: SymbolEntry[] = [];
   readonly #lines = new SymbolLines();
   readonly #tops = new BookTops();
   readonly #books: Book[] = [];
@@ -845,53 +852,49 @@ export class AlertIndex {
    */
   onTick(tick: TickInput, windows = true): readonly MatchEvent[] {
     this.#touched = false;
-    const entry = this.#symbols.get(tick.symbol);
-    if (!entry) return NO_EVENTS;
+    const number = this.#symbolNumbers.get(tick.symbol);
+    if (number === undefined) return NO_EVENTS;
     const ts = tick.ts;
     const high = tick.high !== undefined && tick.high > tick.price ? tick.high : tick.price;
     const low = tick.low !== undefined && tick.low < tick.price ? tick.low : tick.price;
-    // The symbol's line says what may move (see symbol-lines.ts); the common tick reads nothing else.
+    // The symbol's line says what may move (see symbol-lines.ts); the common tick reads nothing else. A book
+    // the symbol lacks has a quiet zone no price leaves.
     const lines = this.#lines.array;
-    const at = entry.line;
-    if (windows) recordTick(lines, at, entry.windows, ts, high, low);
+    const at = number * LINE_STRIDE;
+    let entry: SymbolEntry | null = null;
+    if (windows && !recordTick(lines, at, ts, high, low)) {
+      entry = this.#entries[number]!;
+      entry.windows.record(ts, high, low);
+    }
     let expired: Expiration[] | null = null;
     if (lines[at + LINE_EXPIRY]! <= ts) {
+      entry ??= this.#entries[number]!;
       expired = this.#expireEntry(entry, ts);
       this.#touched = true;
     }
     let fired: Firing[] | null = null;
-    const allHours = entry.allHours;
-    if (allHours !== null && !insideQuietZone(lines, at + LINE_ALL_HOURS, ts, high, low)) {
-      if (gatePassed(allHours, ts, high, low)) {
-        fired = this.#matchBook(allHours, tick, high, low, fired);
-        this.#touched = true;
-      }
-      if (windows && allHours.windowGroups.length > 0 && !windowsQuietAbsorbing(allHours, high, low))
-        fired = this.#matchWindows(allHours, tick, high, low, fired);
-    }
-    const regular = entry.regularHours;
-    if (regular !== null && !insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
-      const gated = gatePassed(regular, ts, high, low);
-      const windowsMoved =
-        windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, high, low);
-      if ((gated || windowsMoved) && this.#regularHours(ts)) {
-        if (gated) {
-          fired = this.#matchBook(regular, tick, high, low, fired);
+    if (!insideQuietZone(lines, at + LINE_ALL_HOURS, ts, high, low)) {
+      entry ??= this.#entries[number]!;
+      const allHours = entry.allHours;
+      if (allHours !== null) {
+        if (gatePassed(allHours, ts, high, low)) {
+          fired = this.#matchBook(allHours, tick, high, low, fired);
           this.#touched = true;
         }
-        // After the book: a cooldown that ended there may have armed the symbol's first window alert.
-        if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, high, low))
-          fired = this.#matchWindows(regular, tick, high, low, fired);
-      } else if (windowsMoved) {
-        // Out of hours the trade still enters the history: what it may have moved is read again in hours.
-        regular.markWindowsStale();
+        if (windows && allHours.windowGroups.length > 0 && !windowsQuietAbsorbing(allHours, high, low))
+          fired = this.#matchWindows(allHours, tick, high, low, fired);
       }
+    }
+    if (!insideQuietZone(this.#lines.array, at + LINE_REGULAR_HOURS, ts, high, low)) {
+      entry ??= this.#entries[number]!;
+      const regular = entry.regularHours;
+      if (regular !== null) fired = this.#matchRegularHoursBook(regular, tick, high, low, windows, fired);
     }
     // f. volume and indicator alerts, on ticks that carry studies (apart from the price gates: their levels move)
     const studies = tick.studies;
     if (studies !== undefined) {
       const listed = this.#lines.array[at + LINE_STUDY_COUNT]!;
-      if (listed !== 0) fired = this.#matchStudies(entry, listed, tick, studies, high, low, fired);
+      if (listed !== 0) fired = this.#matchStudies(number, listed, tick, studies, high, low, fired);
     }
     if (expired === null && fired === null) return NO_EVENTS;
     const events: MatchEvent[] = [];
@@ -901,6 +904,34 @@ export class AlertIndex {
   }
 
   // --- matching -------------------------------------------------------------------------------------------
+
+  /** The regular-hours book of a tick past its quiet zone: matched in hours; out of hours, its windows go stale. */
+  #matchRegularHoursBook(
+    regular: Book,
+    tick: TickInput,
+    high: number,
+    low: number,
+    windows: boolean,
+    fired: Firing[] | null,
+  ): Firing[] | null {
+    const ts = tick.ts;
+    const gated = gatePassed(regular, ts, high, low);
+    const windowsMoved =
+      windows && regular.windowGroups.length > 0 && !windowsQuietAbsorbing(regular, high, low);
+    if ((gated || windowsMoved) && this.#regularHours(ts)) {
+      if (gated) {
+        fired = this.#matchBook(regular, tick, high, low, fired);
+        this.#touched = true;
+      }
+      // After the book: a cooldown that ended there may have armed the symbol's first window alert.
+      if (windows && regular.windowGroups.length > 0 && !windowsQuiet(regular, high, low))
+        fired = this.#matchWindows(regular, tick, high, low, fired);
+    } else if (windowsMoved) {
+      // Out of hours the trade still enters the history: what it may have moved is read again in hours.
+      regular.markWindowsStale();
+    }
+    return fired;
+  }
 
   #expireEntry(entry: SymbolEntry, now: number): Expiration[] {
     const out: Expiration[] = [];
@@ -1185,7 +1216,7 @@ export class AlertIndex {
    * on), the order of the rule book's stepAlert. A group whose study the tick lacks is left as it is.
    */
   #matchStudies(
-    entry: SymbolEntry,
+    number: number,
     listed: number,
     tick: TickInput,
     studies: TickStudies,
@@ -1200,7 +1231,7 @@ export class AlertIndex {
       // The keys listed on the symbol's line, each tested on its slot there: no group is read unless one may move.
       for (let k = 0; k < listed; k++) {
         const line = this.#lines.array;
-        const at = entry.line + LINE_STUDY_GROUPS + k * STUDY_SLOT;
+        const at = number * LINE_STRIDE + LINE_STUDY_GROUPS + k * STUDY_SLOT;
         const keyAndKind = line[at + STUDY_SLOT_KEY]!;
         const kind = keyAndKind & 3;
         const volume = kind === STUDY_VOLUME ? studies.volume : undefined;
@@ -1250,6 +1281,7 @@ export class AlertIndex {
       return fired;
     }
     // More groups than the line lists: each book's own list.
+    const entry = this.#entries[number]!;
     const allHours = entry.allHours;
     if (allHours !== null)
       for (const id of allHours.studyIds)
@@ -1875,6 +1907,8 @@ export class AlertIndex {
         line,
       };
       this.#symbols.set(symbol, entry);
+      this.#symbolNumbers.set(symbol, line / LINE_STRIDE);
+      this.#entries[line / LINE_STRIDE] = entry;
     }
     return entry;
   }

@@ -262,21 +262,15 @@ export class SymbolWindows implements PriceWindowView {
 }
 
 /**
- * Files a tick into the history of the symbol whose line is at `at`. A tick in the latest minute changes nothing
- * but the line (the time, and the minute's extremes): the history's arrays are touched once a minute.
+ * Files a tick on the line of the symbol at `at` when it falls in the latest minute: it changes nothing but the
+ * line (the time, and the minute's extremes), and the history's arrays are touched once a minute. False when the
+ * tick opens a new minute: the caller hands it to the symbol's SymbolWindows.record.
  */
-export function recordTick(
-  line: Float64Array,
-  at: number,
-  windows: SymbolWindows,
-  ts: number,
-  high: number,
-  low: number,
-): void {
+export function recordTick(line: Float64Array, at: number, ts: number, high: number, low: number): boolean {
   if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
-  if (line[at + LINE_NOW]! - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS)
-    recordInLatestMinute(line, at, high, low);
-  else windows.record(ts, high, low);
+  if (line[at + LINE_NOW]! - line[at + LINE_LATEST_START]! >= WINDOW_BUCKET_MS) return false;
+  recordInLatestMinute(line, at, high, low);
+  return true;
 }
 
 function recordInLatestMinute(line: Float64Array, at: number, high: number, low: number): void {
