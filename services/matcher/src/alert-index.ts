@@ -87,6 +87,7 @@ import {
   TOP_REARM_BELOW,
   TOP_SESSION_ENDS,
   TOP_TRACKER_FIRE_UNUSED,
+  TOP_TRAILING_FAST,
   TOP_TRAILING_FIRE,
   TOP_TRAILING_PEAK,
   TOP_UPPER,
@@ -112,7 +113,7 @@ import {
   writeQuietZone,
 } from "./symbol-lines.ts";
 import { recordTick, SymbolWindows, type WindowReading } from "./symbol-windows.ts";
-import { TrailingBook, TrailingNodes } from "./trailing-book.ts";
+import { advanceOnRow, TrailingBook, TrailingNodes } from "./trailing-book.ts";
 import type { Expiration, Firing, FiringStudy, MatchEvent, TickInput } from "./types.ts";
 
 // Condition codes (one byte per alert).
@@ -166,6 +167,8 @@ const EMPTY_SIDE = -2;
 /** Far more than roundPrice's 12 significant digits move a level: a bound this much inside it is safe. */
 const LEVEL_SLACK = 1e-9;
 const NO_EVENTS: readonly MatchEvent[] = Object.freeze([]);
+const TRAILING_FIRE_FROM_PEAK = TOP_TRAILING_FIRE - TOP_TRAILING_PEAK;
+const TRAILING_FAST_FROM_PEAK = TOP_TRAILING_FAST - TOP_TRAILING_PEAK;
 
 function codeOf(condition: AlertCondition): number {
   switch (condition.kind) {
@@ -966,10 +969,25 @@ export class AlertIndex {
       const sessionEnds = book.sessionEnds!;
       while (sessionEnds.peekKey() <= ts) this.#startSession(book, sessionEnds.pop(), ts, high, low);
     }
-    // a. trailing peaks and troughs
-    for (let t = 0; t < 4; t++)
-      if (tops[b + TOP_TRAILING_PEAK + t]! < (t < 2 ? high : -low))
-        book.trailing[t]!.advance(t < 2 ? high : -low);
+    // a. trailing peaks and troughs: a book that is one group with an armed root moves on its row alone
+    for (let t = 0; t < 4; t++) {
+      const peak = t < 2 ? high : -low;
+      if (tops[b + TOP_TRAILING_PEAK + t]! >= peak) continue;
+      const at = b + TOP_TRAILING_PEAK + t;
+      const percent = t === 0 || t === 2;
+      if (
+        !advanceOnRow(
+          tops,
+          at,
+          at + TRAILING_FIRE_FROM_PEAK,
+          at + TRAILING_FAST_FROM_PEAK,
+          percent,
+          t >= 2,
+          peak,
+        )
+      )
+        book.trailing[t]!.advance(peak);
+    }
     // b. cooldowns that ended
     if (tops[b + TOP_COOLDOWN]! <= ts) {
       const cooldown = book.cooldown!;
@@ -1983,6 +2001,7 @@ export class AlertIndex {
         this.#tops,
         book.topsAt + TOP_TRAILING_PEAK + t,
         book.topsAt + TOP_TRAILING_FIRE + t,
+        book.topsAt + TOP_TRAILING_FAST + t,
       );
       book.trailing[t] = trailing;
     }

@@ -1,4 +1,4 @@
-// Each book's heap tops and gates side by side in one Float64Array, a row of 24 doubles (three cache lines) per
+// Each book's heap tops and gates side by side in one Float64Array, a row of 32 doubles (four cache lines) per
 // book. The heaps and trailing books of a book write their top here whenever it changes, so a tick that gets past
 // the book's quiet zone learns which of them to touch, and the gates are recomputed, from this row alone: reading
 // a heap's top from the heap object costs two or three cache lines per heap (the object, its boxed number, the
@@ -9,9 +9,11 @@
 //   TOP_HIGH_TRACKER, TOP_LOW_TRACKER the cooling new highs' (lows') lowest peak, the lows' negated
 //   TOP_TRAILING_PEAK + t             trailing book t's lowest peak (t = code - TRAIL_DOWN_PERCENT)
 //   TOP_TRAILING_FIRE + t             trailing book t's fire key
+//   TOP_TRAILING_FAST + t             while trailing book t is one group with an armed root, that root's key
+//                                     (NaN otherwise): a new peak is then written to the row alone
 //   GATE_HIGH, GATE_LOW, GATE_TIME    the book's gates (see Book)
 
-export const TOPS_STRIDE = 24;
+export const TOPS_STRIDE = 32;
 export const TOP_UPPER = 0;
 export const TOP_LOWER = 1;
 export const TOP_REARM_BELOW = 2;
@@ -27,8 +29,9 @@ export const TOP_TRAILING_FIRE = 14;
 export const GATE_HIGH = 18;
 export const GATE_LOW = 19;
 export const GATE_TIME = 20;
-/** Where the trackers' fire keys go: a tracker never arms an alert, so nothing reads them. */
+/** Where the trackers' fire keys and armed keys go: a tracker never arms an alert, so nothing reads them. */
 export const TOP_TRACKER_FIRE_UNUSED = 21;
+export const TOP_TRAILING_FAST = 22;
 
 /** The rows of every book. Holders keep this object, not `array`, which is replaced when it grows. */
 export class BookTops {

@@ -70,15 +70,20 @@ export class TrailingBook {
   readonly #fire = new IndexedMinHeap(this.#fireTable);
   #lastGroup = -1;
   readonly #scratch: number[] = [];
-  /** Where lowestPeak() (while the book holds alerts) and fireKey() are also written, if anywhere. */
+  /**
+   * Where lowestPeak() (while the book holds alerts) and fireKey() are also written, if anywhere, and the key of
+   * the one armed root while every alert is in one group (NaN otherwise): see advanceOnRow.
+   */
   readonly #tops: BookTops | null;
   readonly #peakAt: number;
   readonly #fireAt: number;
+  readonly #fastAt: number;
 
   /**
    * `unit` picks the level formula; `mirrored` marks an `up` book fed with negated prices.
    * Node keys: percent down = -(1 - P/100), percent up = 1 + P/100, amount = A (smallest = most urgent).
-   * `tops`: the row its lowest peak and fire key are written to (see book-tops.ts), at `peakAt` and `fireAt`.
+   * `tops`: the row its lowest peak, fire key and single group's armed key are written to (see book-tops.ts), at
+   * `peakAt`, `fireAt` and `fastAt` (-1: peaks are never advanced on the row alone).
    */
   constructor(
     nodes: TrailingNodes,
@@ -87,6 +92,7 @@ export class TrailingBook {
     tops: BookTops | null = null,
     peakAt = -1,
     fireAt = -1,
+    fastAt = -1,
   ) {
     this.#nodes = nodes;
     this.#percent = unit === "percent";
@@ -94,6 +100,7 @@ export class TrailingBook {
     this.#tops = tops;
     this.#peakAt = peakAt;
     this.#fireAt = fireAt;
+    this.#fastAt = fastAt;
   }
 
   /** Writes the book's tops to its row; an empty book's stale peak groups move nothing, so its peak is +Infinity. */
@@ -102,17 +109,31 @@ export class TrailingBook {
     const row = this.#tops.array;
     row[this.#peakAt] = this.size > 0 ? this.#peaks.peekKey() : Number.POSITIVE_INFINITY;
     row[this.#fireAt] = this.#fire.peekKey();
+    if (this.#fastAt < 0) return;
+    // One group holding every alert (live groups are all in #peaks), with an armed root: a new peak moves only
+    // that group, and its fire key follows from the root's key (advanceOnRow).
+    const g = this.#peaks.size === 1 && this.size > 0 ? this.#peaks.peekItem() : -1;
+    const root = g < 0 ? -1 : this.#armedRoot[g]!;
+    row[this.#fastAt] = root < 0 ? Number.NaN : this.#nodes.key[root]!;
+  }
+
+  /** Applies a peak advanceOnRow wrote to the row alone, before anything reads or changes the book. */
+  #catchUp(): void {
+    if (this.#fastAt < 0) return;
+    const row = this.#tops!.array;
+    if (!Number.isNaN(row[this.#fastAt]!) && row[this.#peakAt]! > this.#peaks.peekKey())
+      this.#advance(row[this.#peakAt]!);
   }
 
   /** Alerts (armed or dormant) in the book. */
   size = 0;
 
   level(peak: number, key: number): number {
-    if (!this.#percent) return peak - key;
-    return peak * (this.#mirrored ? key : -key);
+    return trailingLevel(this.#percent, this.#mirrored, peak, key);
   }
 
   insert(slot: number, peak: number, key: number, armed: boolean): void {
+    this.#catchUp();
     const nodes = this.#nodes;
     const g = this.#groupFor(peak);
     nodes.group[slot] = g;
@@ -132,6 +153,7 @@ export class TrailingBook {
   }
 
   remove(slot: number, armed: boolean): void {
+    this.#catchUp();
     const g = this.#find(this.#nodes.group[slot]!);
     if (armed) {
       this.#armedRoot[g] = this.#deleteNode(this.#armedRoot[g]!, slot);
@@ -146,6 +168,7 @@ export class TrailingBook {
 
   /** Cooldown over: the alert starts firing from its group's current peak. */
   arm(slot: number): void {
+    this.#catchUp();
     const g = this.#find(this.#nodes.group[slot]!);
     this.#dormantRoot[g] = this.#deleteNode(this.#dormantRoot[g]!, slot);
     this.#armedRoot[g] = this.#meld(this.#armedRoot[g]!, slot);
@@ -155,20 +178,28 @@ export class TrailingBook {
 
   /** Lowest group peak: a high above it moves peaks (+Infinity when empty). */
   lowestPeak(): number {
+    this.#catchUp();
     return this.#peaks.peekKey();
   }
 
   /** -(highest armed level): a low at or below that level fires (+Infinity when nothing is armed). */
   fireKey(): number {
+    this.#catchUp();
     return this.#fire.peekKey();
   }
 
   peakOf(slot: number): number {
+    this.#catchUp();
     return this.#peak[this.#find(this.#nodes.group[slot]!)]!;
   }
 
   /** A high of `high` happened: every alert with a lower peak now has peak `high`. */
   advance(high: number): void {
+    this.#catchUp();
+    this.#advance(high);
+  }
+
+  #advance(high: number): void {
     if (this.#peaks.peekKey() >= high) return;
     let rep = -1;
     while (this.#peaks.peekKey() < high) {
@@ -195,6 +226,7 @@ export class TrailingBook {
 
   /** Pops every armed alert whose level is at or above `low`, most urgent group first. */
   collect(low: number, out: number[]): void {
+    this.#catchUp();
     const bound = -low;
     while (this.#fire.peekKey() <= bound) {
       const g = this.#fire.peekItem();
@@ -237,6 +269,7 @@ export class TrailingBook {
 
   /** Number of group ids in use (live or dead), for tests. */
   get groupIdsInUse(): number {
+    this.#catchUp();
     return this.#groupCount;
   }
 
@@ -367,6 +400,34 @@ export class TrailingBook {
     next[x] = -1;
     return this.#meld(root, this.#deleteRoot(x));
   }
+}
+
+/** The level of an alert with node key `key` under peak `peak` (see the node keys at TrailingBook's constructor). */
+export function trailingLevel(percent: boolean, mirrored: boolean, peak: number, key: number): number {
+  if (!percent) return peak - key;
+  return peak * (mirrored ? key : -key);
+}
+
+/**
+ * A new high `high` for the trailing book whose row is at `peakAt`, `fireAt` and `fastAt` in `row` (see
+ * book-tops.ts), applied to the row alone when the book is one group with an armed root: the group's peak becomes
+ * `high` and its fire key follows from the root's key, as advance() would leave them. The book catches up the
+ * next time it is used. False when the book must advance itself.
+ */
+export function advanceOnRow(
+  row: Float64Array,
+  peakAt: number,
+  fireAt: number,
+  fastAt: number,
+  percent: boolean,
+  mirrored: boolean,
+  high: number,
+): boolean {
+  const key = row[fastAt]!;
+  if (Number.isNaN(key)) return false;
+  row[peakAt] = high;
+  row[fireAt] = -trailingLevel(percent, mirrored, high, key);
+  return true;
 }
 
 function grownCopy(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
