@@ -108,7 +108,10 @@ describe("SymbolWindows against the rule book's MinuteHistory", () => {
 
   it("keeps no more than a day and a minute of minutes", () => {
     const windows = new SymbolWindows();
-    for (let minute = 0; minute < 3 * 1440; minute++) windows.record(START + minute * 60_000, 100, 100);
-    expect(windows.minutes()).toHaveLength(1442);
+    for (let minute = 0; minute < 3 * 1440; minute++) {
+      windows.record(START + minute * 60_000, 100, 100);
+      // Every minute once the history is full, not at one minute that may happen to be right.
+      if (minute >= 3 * 1440 - 5) expect(windows.minutes()).toHaveLength(1442);
+    }
   });
 });

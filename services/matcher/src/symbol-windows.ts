@@ -37,36 +37,50 @@ export interface WindowReading {
   highUntil: number;
 }
 
-/** Absolute minute numbers (the minute at index i of the arrays is number i + base), oldest first. */
+/**
+ * Minutes still the highest (lowest) of every minute after them, oldest first, as (start, extreme) pairs from
+ * pair `head` on: a reading takes its extreme and the extreme's minute from the chain alone.
+ */
 class Chain {
-  readonly positions: number[] = [];
+  pairs: number[] = [];
   head = 0;
 
-  get empty(): boolean {
-    return this.head === this.positions.length;
-  }
-
   clear(): void {
-    this.positions.length = 0;
+    this.pairs.length = 0;
     this.head = 0;
   }
 
-  /** Drops chain minutes before `position` (they were forgotten). */
-  dropBefore(position: number): void {
-    while (this.head < this.positions.length && this.positions[this.head]! < position) this.head++;
+  /** Drops chain minutes that start before `keepFrom` (they were forgotten). */
+  dropBefore(keepFrom: number): void {
+    const pairs = this.pairs;
+    while (2 * this.head < pairs.length && pairs[2 * this.head]! < keepFrom) this.head++;
     // Compacted now and then, so the array does not grow with the day.
     if (this.head > 1024) {
-      this.positions.splice(0, this.head);
+      pairs.splice(0, 2 * this.head);
       this.head = 0;
     }
+  }
+
+  /** The oldest chain minute starting at or after `from` (its pair's index); -1 when none. */
+  firstFrom(from: number): number {
+    const pairs = this.pairs;
+    let lo = this.head;
+    let hi = pairs.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pairs[2 * mid]! < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return 2 * lo < pairs.length ? lo : -1;
   }
 }
 
 export class SymbolWindows implements PriceWindowView {
-  #base = 0;
-  readonly #starts: number[] = [];
-  readonly #highs: number[] = [];
-  readonly #lows: number[] = [];
+  /** The minutes held as (start, high, low) triples, oldest first from triple `#head` on. */
+  readonly #minutes: number[] = [];
+  #head = 0;
+  /** The minute number (start / 60 s) from which the oldest minute held is too old: a small integer, unboxed. */
+  #dropFromMinute = Number.MAX_SAFE_INTEGER;
   /** Minutes whose high is above every later minute's, their highs falling. */
   readonly #highChain = new Chain();
   /** Minutes whose low is below every later minute's, their lows rising. */
@@ -74,7 +88,7 @@ export class SymbolWindows implements PriceWindowView {
   #tracksAny = false;
   /**
    * The symbol's line (see symbol-lines.ts), which holds time as the history reads it (it never runs backwards: a
-   * late tick joins the latest minute) and the latest minute's start and extremes (the arrays' last entries).
+   * late tick joins the latest minute) and the latest minute's start and extremes.
    */
   readonly #lines: SymbolLines;
   readonly #at: number;
@@ -107,28 +121,29 @@ export class SymbolWindows implements PriceWindowView {
     line[at + LINE_LATEST_START] = start;
     line[at + LINE_LATEST_HIGH] = high;
     line[at + LINE_LATEST_LOW] = low;
-    this.#starts.push(start);
-    this.#highs.push(high);
-    this.#lows.push(low);
-    this.#dropExpired();
-    const position = this.#base + this.#starts.length - 1;
-    this.#admitHigh(position);
-    this.#admitLow(position);
+    this.#minutes.push(start, high, low);
+    if (this.#head * 3 === this.#minutes.length - 3) this.#dropFromMinute = dropFromMinuteOf(start);
+    if (now / WINDOW_BUCKET_MS >= this.#dropFromMinute) this.#dropExpired();
+    admitHigh(this.#highChain, start, high);
+    admitLow(this.#lowChain, start, low);
   }
 
-  /** Brings the latest minute's extremes from the line into the arrays and the chains. */
+  /** Brings the latest minute's extremes from the line into the minutes and the chains. */
   #settleLatest(): void {
-    const i = this.#starts.length - 1;
-    if (i < 0) return;
+    const minutes = this.#minutes;
+    const last = minutes.length - 3;
+    if (last < 3 * this.#head) return;
     const line = this.#lines.array;
     const at = this.#at;
-    if (line[at + LINE_LATEST_HIGH]! > this.#highs[i]!) {
-      this.#highs[i] = line[at + LINE_LATEST_HIGH]!;
-      this.#admitHigh(this.#base + i);
+    const high = line[at + LINE_LATEST_HIGH]!;
+    const low = line[at + LINE_LATEST_LOW]!;
+    if (high > minutes[last + 1]!) {
+      minutes[last + 1] = high;
+      admitHigh(this.#highChain, minutes[last]!, high);
     }
-    if (line[at + LINE_LATEST_LOW]! < this.#lows[i]!) {
-      this.#lows[i] = line[at + LINE_LATEST_LOW]!;
-      this.#admitLow(this.#base + i);
+    if (low < minutes[last + 2]!) {
+      minutes[last + 2] = low;
+      admitLow(this.#lowChain, minutes[last]!, low);
     }
   }
 
@@ -138,17 +153,19 @@ export class SymbolWindows implements PriceWindowView {
     const from = windowStartOf(this.#now, windowSeconds);
     // A minute read now stops holding when the window's start passes it: at its end plus the window's length.
     const life = windowSeconds * 1000 + WINDOW_BUCKET_MS;
-    const high = this.#first(this.#highChain, from);
-    const low = this.#first(this.#lowChain, from);
+    const high = this.#highChain.firstFrom(from);
+    const low = this.#lowChain.firstFrom(from);
     if (high < 0 || low < 0) {
       into.low = into.high = Number.NaN;
       into.lowUntil = into.highUntil = Number.NEGATIVE_INFINITY;
       return;
     }
-    into.high = this.#highs[high - this.#base]!;
-    into.highUntil = this.#starts[high - this.#base]! + life;
-    into.low = this.#lows[low - this.#base]!;
-    into.lowUntil = this.#starts[low - this.#base]! + life;
+    const highs = this.#highChain.pairs;
+    const lows = this.#lowChain.pairs;
+    into.high = highs[2 * high + 1]!;
+    into.highUntil = highs[2 * high]! + life;
+    into.low = lows[2 * low + 1]!;
+    into.lowUntil = lows[2 * low]! + life;
   }
 
   /** The extremes of a window length as of the last tick; null before any tick in it. */
@@ -171,7 +188,11 @@ export class SymbolWindows implements PriceWindowView {
   /** The minutes held, oldest first: what a checkpoint stores. */
   minutes(): MinuteExtremes[] {
     this.#settleLatest();
-    return this.#starts.map((start, i) => [start, this.#highs[i]!, this.#lows[i]!] as const);
+    const minutes = this.#minutes;
+    const out: MinuteExtremes[] = [];
+    for (let i = 3 * this.#head; i < minutes.length; i += 3)
+      out.push([minutes[i]!, minutes[i + 1]!, minutes[i + 2]!] as const);
+    return out;
   }
 
   /** Merges stored minutes in (a restart's snapshot, or recorded bars): extremes of one minute combine. */
@@ -183,82 +204,59 @@ export class SymbolWindows implements PriceWindowView {
       byStart.set(start, held ? [Math.max(held[0], high), Math.min(held[1], low)] : [high, low]);
     }
     const starts = [...byStart.keys()].sort((a, b) => a - b);
-    this.#starts.length = 0;
-    this.#highs.length = 0;
-    this.#lows.length = 0;
+    this.#minutes.length = 0;
+    this.#head = 0;
+    this.#highChain.clear();
+    this.#lowChain.clear();
     for (const start of starts) {
       const [high, low] = byStart.get(start)!;
-      this.#starts.push(start);
-      this.#highs.push(high);
-      this.#lows.push(low);
+      this.#minutes.push(start, high, low);
+      admitHigh(this.#highChain, start, high);
+      admitLow(this.#lowChain, start, low);
     }
+    this.#dropFromMinute = dropFromMinuteOf(starts[0]!);
     const line = this.#lines.array;
     const at = this.#at;
     line[at + LINE_NOW] = Math.max(this.#now, starts.at(-1)!);
     this.#dropExpired();
-    const last = this.#starts.length - 1;
-    line[at + LINE_LATEST_START] = this.#starts[last]!;
-    line[at + LINE_LATEST_HIGH] = this.#highs[last]!;
-    line[at + LINE_LATEST_LOW] = this.#lows[last]!;
-    this.#highChain.clear();
-    this.#lowChain.clear();
-    for (let i = 0; i < this.#starts.length; i++) {
-      this.#admitHigh(this.#base + i);
-      this.#admitLow(this.#base + i);
-    }
-  }
-
-  /** A minute's high rose: chain minutes before it that it reaches are never a window's high again. */
-  #admitHigh(position: number): void {
-    const chain = this.#highChain;
-    const value = this.#highs[position - this.#base]!;
-    const positions = chain.positions;
-    while (
-      positions.length > chain.head &&
-      this.#highs[positions[positions.length - 1]! - this.#base]! <= value
-    )
-      positions.pop();
-    positions.push(position);
-  }
-
-  #admitLow(position: number): void {
-    const chain = this.#lowChain;
-    const value = this.#lows[position - this.#base]!;
-    const positions = chain.positions;
-    while (
-      positions.length > chain.head &&
-      this.#lows[positions[positions.length - 1]! - this.#base]! >= value
-    )
-      positions.pop();
-    positions.push(position);
-  }
-
-  /** The oldest chain minute starting at or after `from`; -1 when none. */
-  #first(chain: Chain, from: number): number {
-    const positions = chain.positions;
-    let lo = chain.head;
-    let hi = positions.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.#starts[positions[mid]! - this.#base]! < from) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < positions.length ? positions[lo]! : -1;
+    const last = this.#minutes.length - 3;
+    line[at + LINE_LATEST_START] = this.#minutes[last]!;
+    line[at + LINE_LATEST_HIGH] = this.#minutes[last + 1]!;
+    line[at + LINE_LATEST_LOW] = this.#minutes[last + 2]!;
   }
 
   /** Forgets minutes no window can read any more (older than a day and a minute). */
   #dropExpired(): void {
     const keepFrom = bucketStart(this.#now - WINDOW_HISTORY_MS);
-    let drop = 0;
-    while (drop < this.#starts.length && this.#starts[drop]! < keepFrom) drop++;
-    if (drop === 0) return;
-    this.#starts.splice(0, drop);
-    this.#highs.splice(0, drop);
-    this.#lows.splice(0, drop);
-    this.#base += drop;
-    this.#highChain.dropBefore(this.#base);
-    this.#lowChain.dropBefore(this.#base);
+    const minutes = this.#minutes;
+    // The latest minute is never dropped: time never runs backwards past it.
+    while (3 * this.#head < minutes.length - 3 && minutes[3 * this.#head]! < keepFrom) this.#head++;
+    this.#dropFromMinute = dropFromMinuteOf(minutes[3 * this.#head]!);
+    if (this.#head > 1024) {
+      minutes.splice(0, 3 * this.#head);
+      this.#head = 0;
+    }
+    this.#highChain.dropBefore(keepFrom);
+    this.#lowChain.dropBefore(keepFrom);
   }
+}
+
+/** The minute number from which a minute starting at `start` is too old to hold (see #dropExpired). */
+function dropFromMinuteOf(start: number): number {
+  return Math.floor((start + WINDOW_HISTORY_MS) / WINDOW_BUCKET_MS) + 1;
+}
+
+/** A minute's high rose: chain minutes before it that it reaches are never a window's high again. */
+function admitHigh(chain: Chain, start: number, high: number): void {
+  const pairs = chain.pairs;
+  while (pairs.length > 2 * chain.head && pairs[pairs.length - 1]! <= high) pairs.length -= 2;
+  pairs.push(start, high);
+}
+
+function admitLow(chain: Chain, start: number, low: number): void {
+  const pairs = chain.pairs;
+  while (pairs.length > 2 * chain.head && pairs[pairs.length - 1]! >= low) pairs.length -= 2;
+  pairs.push(start, low);
 }
 
 /**
