@@ -100,15 +100,15 @@ import {
   LINE_REGULAR_HOURS,
   LINE_STRIDE,
   LINE_STUDY_COUNT,
+  LINE_STUDY_GROUP_IDS,
   LINE_STUDY_GROUPS,
   LINE_STUDY_GROUPS_MAX,
+  STUDY_GROUP_IDS,
   STUDY_SLOT,
   STUDY_SLOT_A,
-  STUDY_SLOT_ALL_HOURS,
   STUDY_SLOT_B,
   STUDY_SLOT_COOLDOWN_END,
   STUDY_SLOT_KEY,
-  STUDY_SLOT_REGULAR_HOURS,
   SymbolLines,
   writeQuietZone,
 } from "./symbol-lines.ts";
@@ -1270,8 +1270,9 @@ export class AlertIndex {
           )
         )
           continue;
-        const allHoursGroup = line[at + STUDY_SLOT_ALL_HOURS]!;
-        const regularGroup = line[at + STUDY_SLOT_REGULAR_HOURS]!;
+        const ids = number * LINE_STRIDE + LINE_STUDY_GROUP_IDS + k * STUDY_GROUP_IDS;
+        const allHoursGroup = line[ids]!;
+        const regularGroup = line[ids + 1]!;
         if (allHoursGroup >= 0)
           fired = this.#matchStudyGroupUnlessQuiet(
             this.#studyGroups[allHoursGroup]!,
@@ -1501,13 +1502,13 @@ export class AlertIndex {
     const listed = line[entry.line + LINE_STUDY_COUNT]!;
     if (listed < 0) return;
     const keyAndKind = group.keyIndex * 4 + group.kind;
-    const side = regularHours ? STUDY_SLOT_REGULAR_HOURS : STUDY_SLOT_ALL_HOURS;
+    const side = regularHours ? 1 : 0;
     for (let k = 0; k < listed; k++) {
       const at = entry.line + LINE_STUDY_GROUPS + k * STUDY_SLOT;
       if (line[at + STUDY_SLOT_KEY] !== keyAndKind) continue;
-      const other =
-        this.#studyGroups[line[at + (regularHours ? STUDY_SLOT_ALL_HOURS : STUDY_SLOT_REGULAR_HOURS)]!]!;
-      line[at + side] = group.id;
+      const ids = entry.line + LINE_STUDY_GROUP_IDS + k * STUDY_GROUP_IDS;
+      const other = this.#studyGroups[line[ids + 1 - side]!]!;
+      line[ids + side] = group.id;
       group.slotAt = at;
       group.sibling = other;
       other.sibling = group;
@@ -1519,9 +1520,10 @@ export class AlertIndex {
     }
     const at = entry.line + LINE_STUDY_GROUPS + listed * STUDY_SLOT;
     line[at + STUDY_SLOT_KEY] = keyAndKind;
-    line[at + STUDY_SLOT_ALL_HOURS] = -1;
-    line[at + STUDY_SLOT_REGULAR_HOURS] = -1;
-    line[at + side] = group.id;
+    const ids = entry.line + LINE_STUDY_GROUP_IDS + listed * STUDY_GROUP_IDS;
+    line[ids] = -1;
+    line[ids + 1] = -1;
+    line[ids + side] = group.id;
     group.slotAt = at;
     line[entry.line + LINE_STUDY_COUNT] = listed + 1;
   }

@@ -13,6 +13,7 @@
 //   LINE_REGULAR_HOURS  the regular-hours book's quiet zone
 //   LINE_STUDY_COUNT    how many study keys the line lists (-1: more than it holds; read the books' lists)
 //   LINE_STUDY_GROUPS   a slot per listed study key (STUDY_SLOT_* below), a tick reading only the slots in use
+//   LINE_STUDY_GROUP_IDS  per listed key, the ids of its two groups: read only when its slot is not quiet
 
 export const LINE_STRIDE = 56;
 export const LINE_NOW = 0;
@@ -24,18 +25,22 @@ export const LINE_ALL_HOURS = 5;
 export const LINE_REGULAR_HOURS = 10;
 export const LINE_STUDY_COUNT = 15;
 export const LINE_STUDY_GROUPS = 16;
-export const STUDY_SLOT = 6;
-export const LINE_STUDY_GROUPS_MAX = Math.floor((LINE_STRIDE - LINE_STUDY_GROUPS) / STUDY_SLOT);
+export const STUDY_SLOT = 4;
+/** A listed key's group ids, two per key after the slots: (all-hours book's, regular-hours book's), -1 for none. */
+export const STUDY_GROUP_IDS = 2;
+export const LINE_STUDY_GROUPS_MAX = Math.floor(
+  (LINE_STRIDE - LINE_STUDY_GROUPS) / (STUDY_SLOT + STUDY_GROUP_IDS),
+);
+export const LINE_STUDY_GROUP_IDS = LINE_STUDY_GROUPS + LINE_STUDY_GROUPS_MAX * STUDY_SLOT;
 
-// A listed study key's slot: the key's number * 4 + its kind, the ids of its two groups (the all-hours book's and
-// the regular-hours book's; -1: none), and the quiet test of both together: the first cooldown end of either and
-// the two bounds combined (studyBounds), so a tick reads each study once, whichever books watch it.
+// A listed study key's slot: the key's number * 4 + its kind, and the quiet test of both its groups (the
+// all-hours book's and the regular-hours book's) together: the first cooldown end of either and the two bounds
+// combined (studyBounds), so a tick reads each study once, whichever books watch it. Four listed keys fit in two
+// cache lines.
 export const STUDY_SLOT_KEY = 0;
-export const STUDY_SLOT_ALL_HOURS = 1;
-export const STUDY_SLOT_REGULAR_HOURS = 2;
-export const STUDY_SLOT_COOLDOWN_END = 3;
-export const STUDY_SLOT_A = 4;
-export const STUDY_SLOT_B = 5;
+export const STUDY_SLOT_COOLDOWN_END = 1;
+export const STUDY_SLOT_A = 2;
+export const STUDY_SLOT_B = 3;
 
 // A book's quiet zone: a tick with high < HIGH_BELOW, high <= HIGH_AT_MOST, low > LOW_ABOVE, low >= LOW_AT_LEAST
 // and ts < UNTIL changes nothing in the book (neither its gates nor its window groups are passed).
