@@ -13,6 +13,8 @@
 //                                     (NaN otherwise): a new peak is then written to the row alone
 //   GATE_HIGH, GATE_LOW, GATE_TIME    the book's gates (see Book)
 
+import { FloatRows } from "./float-rows.ts";
+
 export const TOPS_STRIDE = 32;
 export const TOP_UPPER = 0;
 export const TOP_LOWER = 1;
@@ -34,23 +36,14 @@ export const TOP_TRACKER_FIRE_UNUSED = 21;
 export const TOP_TRAILING_FAST = 22;
 
 /** The rows of every book. Holders keep this object, not `array`, which is replaced when it grows. */
-export class BookTops {
-  array: Float64Array;
-  #used = 0;
-
+export class BookTops extends FloatRows {
   constructor(rows = 64) {
-    this.array = new Float64Array(Math.max(1, rows) * TOPS_STRIDE);
+    super(TOPS_STRIDE, rows);
   }
 
   /** A new book's row (its offset in `array`): every structure empty, every gate open to nothing. */
   allocate(): number {
-    const at = this.#used * TOPS_STRIDE;
-    if (at + TOPS_STRIDE > this.array.length) {
-      const grown = new Float64Array(this.array.length * 2);
-      grown.set(this.array);
-      this.array = grown;
-    }
-    this.#used++;
+    const at = this.addRow();
     this.array.fill(Number.POSITIVE_INFINITY, at, at + TOPS_STRIDE);
     this.array[at + GATE_LOW] = Number.NEGATIVE_INFINITY;
     return at;

@@ -15,6 +15,8 @@
 //   LINE_STUDY_GROUPS   a slot per listed study key (STUDY_SLOT_* below), a tick reading only the slots in use
 //   LINE_STUDY_GROUP_IDS  per listed key, the ids of its two groups: read only when its slot is not quiet
 
+import { FloatRows } from "./float-rows.ts";
+
 export const LINE_STRIDE = 56;
 export const LINE_NOW = 0;
 export const LINE_LATEST_START = 1;
@@ -51,23 +53,14 @@ export const QUIET_LOW_AT_LEAST = 3;
 export const QUIET_UNTIL = 4;
 
 /** The lines of every symbol. Holders keep this object, not `array`, which is replaced when it grows. */
-export class SymbolLines {
-  array: Float64Array;
-  #used = 0;
-
+export class SymbolLines extends FloatRows {
   constructor(lines = 64) {
-    this.array = new Float64Array(Math.max(1, lines) * LINE_STRIDE);
+    super(LINE_STRIDE, lines);
   }
 
   /** A new symbol's line (its offset in `array`): no history yet, no expiry, both books quiet. */
   allocate(): number {
-    const at = this.#used * LINE_STRIDE;
-    if (at + LINE_STRIDE > this.array.length) {
-      const grown = new Float64Array(this.array.length * 2);
-      grown.set(this.array);
-      this.array = grown;
-    }
-    this.#used++;
+    const at = this.addRow();
     const a = this.array;
     a[at + LINE_NOW] = Number.NEGATIVE_INFINITY;
     a[at + LINE_LATEST_START] = Number.NEGATIVE_INFINITY;
