@@ -962,6 +962,7 @@ export class AlertIndex {
   ): Firing[] | null {
     const ts = tick.ts;
     // Each structure is touched only when its top (on the book's row, see book-tops.ts) says the tick moves it.
+    // The rows grow only when a book is created (an upsert), never while matching, so `tops` stays the array.
     const tops = this.#tops.array;
     const b = book.topsAt;
     // e (first). session highs and lows whose trading day ended start again at this tick

@@ -31,7 +31,7 @@ export const TOP_TRAILING_FIRE = 14;
 export const GATE_HIGH = 18;
 export const GATE_LOW = 19;
 export const GATE_TIME = 20;
-/** Where the trackers' fire keys and armed keys go: a tracker never arms an alert, so nothing reads them. */
+/** Where the trackers' fire keys go: a tracker never arms an alert, so nothing reads them. */
 export const TOP_TRACKER_FIRE_UNUSED = 21;
 export const TOP_TRAILING_FAST = 22;
 
