@@ -110,12 +110,8 @@ export class SymbolWindows implements PriceWindowView {
   record(ts: number, high: number, low: number): void {
     const line = this.#lines.array;
     const at = this.#at;
-    if (ts > line[at + LINE_NOW]!) line[at + LINE_NOW] = ts;
+    if (recordTick(line, at, ts, high, low)) return;
     const now = line[at + LINE_NOW]!;
-    if (now - line[at + LINE_LATEST_START]! < WINDOW_BUCKET_MS) {
-      recordInLatestMinute(line, at, high, low);
-      return;
-    }
     this.#settleLatest();
     const start = bucketStart(now);
     line[at + LINE_LATEST_START] = start;
