@@ -38,6 +38,7 @@ function alertOf(
     referencePrice: plan.baseline.referencePrice,
     thresholds: plan.baseline.thresholds,
     extreme: plan.baseline.extreme,
+    ...(plan.baseline.watch === undefined ? {} : { watch: plan.baseline.watch }),
     generation: 0,
     phase: "armed",
     lastTriggeredAt: null,
@@ -363,6 +364,131 @@ describe("a replay fed in batches", () => {
       replay.replay(bars.slice(split));
       expect(replay.result()).toEqual(whole);
     }
+  });
+});
+
+describe("dry run of a moving-average alert", () => {
+  // 1 December 2026 is a Tuesday; 26 November (Thanksgiving) has no bar.
+  const day = (date: string, c: number) => flat(Date.parse(`${date}T00:00:00Z`), c);
+  const daily = [day("2026-11-25", 100), day("2026-11-27", 102), day("2026-11-30", 104)];
+  // SMA 3 on 1 December at a price p: (102 + 104 + p) / 3, the two days before and p as today's close.
+  const aboveSma3 = alertOf({ kind: "average", average: "sma", period: 3, direction: "above" }, 100, {
+    market: { studies: { values: { sma3: 102 } } },
+  });
+  const today = [
+    // 101 (SMA 102.33), 100.5, 102.5 (SMA 102.83), 102: none reaches its SMA.
+    bar(T, 101, 102.5, 100.5, 102),
+    // 102, then 103.2 against an SMA of 103.07: fires at T+1m30s.
+    bar(T + MIN, 102, 103.2, 102, 103),
+  ];
+
+  it("reads the daily closes before each trade's day, the trade's price as today's close", () => {
+    expect(dryRunAlert(aboveSma3, { resolution: "1m", bars: today, daily })).toEqual({
+      firings: 1,
+      last: { ts: T + MIN + 30 * SEC, price: 103.2 },
+      coveredFrom: T,
+      coveredTo: T + 2 * MIN,
+      resolution: "1m",
+    });
+  });
+
+  it("keeps the side a cross watches from the alert as set", () => {
+    // Price under its SMA when set: the cross watches for the SMA from below; 99 under it is no cross.
+    const cross = alertOf({ kind: "average", average: "sma", period: 3, direction: "cross" }, 100, {
+      market: { studies: { values: { sma3: 102 } } },
+    });
+    expect(
+      dryRunAlert(cross, { resolution: "1m", bars: [bar(T - MIN, 100, 100, 99, 99.5), ...today], daily }),
+    ).toMatchObject({ firings: 1, last: { ts: T + MIN + 30 * SEC, price: 103.2 } });
+  });
+
+  it("takes the recorded days the minutes skip", () => {
+    // A minute of 25 November too, at 97: under its SMA of (98 + 98 + 97) / 3 = 97.67.
+    const before = [day("2026-11-23", 98), day("2026-11-24", 98)];
+    const nov25 = flat(Date.parse("2026-11-25T15:00:00Z"), 97);
+    // Without the daily bars of 27 and 30 November, which no minute covers, the SMA at T's open (101) would be
+    // (98 + 97 + 101) / 3 = 98.67, and the alert would fire there.
+    const result = dryRunAlert(aboveSma3, {
+      resolution: "1m",
+      bars: [nov25, ...today],
+      daily: [...before, ...daily],
+    });
+    expect(result?.firings).toBe(1);
+    expect(result?.last).toEqual({ ts: T + MIN + 30 * SEC, price: 103.2 });
+  });
+
+  it("has no answer while the closes before the bars are too few", () => {
+    expect(dryRunAlert(aboveSma3, { resolution: "1m", bars: today, daily: daily.slice(2) })).toBeNull();
+    expect(dryRunAlert(aboveSma3, minutes(today))).toBeNull();
+  });
+
+  it("replays from daily bars, each day's trades against the closes before it", () => {
+    const alert = alertOf({ kind: "average", average: "sma", period: 3, direction: "above" }, 101, {
+      market: { studies: { values: { sma3: 104 } } },
+    });
+    const warmUp = [day("2026-11-23", 104), day("2026-11-24", 104)];
+    // 25 Nov: 100, 99, 103 (SMA (208 + 103) / 3 = 103.67), 101. 27 Nov: 101, 101, 104 against (104 + 101 + 104)
+    // / 3 = 103: fires at 13:50 New York.
+    const replayed = [
+      bar(Date.parse("2026-11-25T00:00:00Z"), 100, 103, 99, 101),
+      bar(Date.parse("2026-11-27T00:00:00Z"), 101, 104, 101, 103),
+    ];
+    expect(
+      dryRunAlert(alert, { resolution: "1d", bars: replayed, daily: [...warmUp, ...replayed] }),
+    ).toMatchObject({ firings: 1, last: { ts: Date.parse("2026-11-27T18:50:00Z"), price: 104 } });
+  });
+});
+
+describe("dry run of an RSI alert", () => {
+  it("reads an hourly RSI from the minutes' hourly closes", () => {
+    const alert = alertOf({ kind: "rsi", direction: "above", level: 70, period: 2, interval: "1h" }, 100, {
+      market: { studies: { values: { "rsi2:1h": 50 } } },
+    });
+    const HOUR = 60 * MIN;
+    // Hourly closes 100, 102; at 101 the RSI is 66.67 (gains 2, losses 1, over 2); at 103 in the next hour,
+    // smoothed: gain (1 + 2) / 2 = 1.5, loss 0.5 / 2 = 0.25, RSI 85.7: fires at that hour's first trade.
+    const bars = [flat(T, 100), flat(T + HOUR, 102), flat(T + 2 * HOUR, 101), flat(T + 3 * HOUR, 103)];
+    expect(dryRunAlert(alert, minutes(bars))).toMatchObject({
+      firings: 1,
+      last: { ts: T + 3 * HOUR, price: 103 },
+    });
+    const below = alertOf({ kind: "rsi", direction: "below", level: 60, period: 2, interval: "1h" }, 100, {
+      market: { studies: { values: { "rsi2:1h": 70 } } },
+    });
+    expect(dryRunAlert(below, minutes(bars))).toMatchObject({ firings: 0, last: null });
+  });
+
+  it("is not replayed hourly from daily bars", () => {
+    const alert = alertOf({ kind: "rsi", direction: "above", level: 70, period: 2, interval: "1h" }, 100, {
+      market: { studies: { values: { "rsi2:1h": 50 } } },
+    });
+    expect(DryRunReplay.of(alert, "1d")).toBeNull();
+  });
+});
+
+describe("dry run of a volume alert", () => {
+  const at = (date: string, o: number, v: number) => ({ ...flat(Date.parse(`${date}T15:00:00Z`), o), v });
+  // Five sessions of 1,000 by 10:00 New York, then 1 December's 2,000 in that minute.
+  const sessions = ["2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27", "2026-11-30"].map((d) =>
+    at(d, 100, 1000),
+  );
+  const bars = [...sessions, at("2026-12-01", 101, 2000)];
+  const volume = (multiple: number) =>
+    alertOf({ kind: "volume", multiple }, 100, {
+      market: { studies: { volume: { today: 0, typical: 1000, sessions: 5 } } },
+    });
+
+  it("counts a minute's volume at its close, against the usual volume by that minute", () => {
+    expect(dryRunAlert(volume(2), minutes(bars))).toMatchObject({
+      firings: 1,
+      last: { ts: T + 45 * SEC, price: 101 },
+    });
+    expect(dryRunAlert(volume(2.5), minutes(bars))).toMatchObject({ firings: 0, last: null });
+  });
+
+  it("has no answer before five sessions, and none from daily bars", () => {
+    expect(dryRunAlert(volume(2), minutes(bars.slice(1)))).toBeNull();
+    expect(DryRunReplay.of(volume(2), "1d")).toBeNull();
   });
 });
 

@@ -8,13 +8,30 @@
 // (9:30, 11:40, 13:50 and 15:59 New York), a crypto or forex pair's over its trading day (its start, 8 and 16 hours
 // in, and its last minute; tradingDayStart): daily bars cannot tell a window's minutes or the regular session
 // from the extended hours, so window and regular-hours-only alerts are replayed from minute bars only.
-import type { Alert, AlertRuntimeState, Bar, BarResolution, WindowCondition } from "@tickerbell/contracts";
-import { assetClassOf } from "./asset-class.ts";
+//
+// A volume or indicator alert reads its study computed from the replayed trades as the pricing service computes
+// it from live ones (close-series.ts, VolumeProfile): a daily indicator from the daily closes before each trade's
+// day (recorded daily bars, a day replayed from minutes closing at its last trade) and the trade's price as the
+// forming day's close; an hourly RSI from the replayed minutes' hourly closes; volume from the minute bars'
+// volumes, a minute's volume counted at its close.
+import type {
+  Alert,
+  AlertRuntimeState,
+  Bar,
+  BarResolution,
+  StudyKey,
+  TickStudies,
+  WindowCondition,
+} from "@tickerbell/contracts";
+import { assetClassOf, hasVolume } from "./asset-class.ts";
+import { type CloseSeries, dailyCloses, hourlyCloses } from "./close-series.ts";
 import { tradingDayStart } from "./extreme.ts";
+import { type Indicator, indicatorFor, parseStudyKey } from "./indicators.ts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, isSessionExtreme, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
-import { isStudyCondition } from "./studies.ts";
+import { isStudyCondition, type StudyCondition, studyKeyOf } from "./studies.ts";
+import { VolumeProfile } from "./volume-profile.ts";
 import { bucketStart, type PriceWindowView, type WindowExtremes, windowStartOf } from "./window.ts";
 
 /**
@@ -54,12 +71,18 @@ export type DryRunAlert = Pick<
   | "phase"
   | "lastTriggeredAt"
   | "lastTriggerPrice"
+  | "watch"
 >;
 
 export interface DryRunHistory {
   resolution: BarResolution;
   /** Bars oldest first, as the pricing service answers them. */
   bars: readonly Bar[];
+  /**
+   * The symbol's daily bars, oldest first, reaching back before `bars` as far as a daily indicator needs
+   * (closesNeeded trading days): the closes it starts from. Only daily indicator alerts read them.
+   */
+  daily?: readonly Bar[];
 }
 
 export interface DryRunResult {
@@ -80,18 +103,33 @@ export interface DryRunOptions {
 
 /**
  * Whether an alert can be replayed from bars of this resolution (earnings never can: no price fires them; nor
- * volume and indicator alerts: recorded bars carry no studies, so a replay would always answer none; nor 52-week
- * highs and lows: the month's bars cannot tell what the 52-week range stood at on each of its days, and today's
- * range, which the month's prices never went beyond, would always answer none).
+ * 52-week highs and lows: the month's bars cannot tell what the 52-week range stood at on each of its days, and
+ * today's range, which the month's prices never went beyond, would always answer none). Daily bars cannot replay
+ * a window, a regular-hours-only alert, volume by the minute of the day or an hourly RSI.
  */
 export function canDryRun(
   alert: Pick<Alert, "condition" | "regularHoursOnly">,
   resolution: BarResolution,
 ): boolean {
-  if (alert.condition.kind === "earnings" || isStudyCondition(alert.condition)) return false;
-  if (alert.condition.kind === "extreme" && alert.condition.span === "52w") return false;
-  if (resolution === "1d") return alert.condition.kind !== "window" && !alert.regularHoursOnly;
-  return true;
+  const condition = alert.condition;
+  if (condition.kind === "earnings") return false;
+  if (condition.kind === "extreme" && condition.span === "52w") return false;
+  if (resolution === "1m") return true;
+  if (condition.kind === "volume") return false;
+  if (condition.kind === "rsi" && condition.interval === "1h") return false;
+  return condition.kind !== "window" && !alert.regularHoursOnly;
+}
+
+/**
+ * How many days of daily bars before the replayed ones a daily indicator alert needs (its closes, weekends and a
+ * few holidays around them); 0 for the other kinds.
+ */
+export function dailyBarsBeforeDays(condition: Alert["condition"]): number {
+  if (condition.kind !== "average" && !(condition.kind === "rsi" && condition.interval === "1d")) return 0;
+  const spec = parseStudyKey(studyKeyOf(condition)!);
+  if ("error" in spec || spec.kind === "volume") return 0;
+  const closes = spec.kind === "rsi" ? spec.period + 1 : spec.period;
+  return Math.ceil((closes * 7) / 5) + 10;
 }
 
 /**
@@ -103,7 +141,7 @@ export function dryRunAlert(
   history: DryRunHistory,
   options: DryRunOptions = {},
 ): DryRunResult | null {
-  const replay = DryRunReplay.of(alert, history.resolution);
+  const replay = DryRunReplay.of(alert, history.resolution, history.daily);
   if (replay === null) return null;
   for (let from = 0; from < history.bars.length; from += BARS_PER_CHECK) {
     if (from > 0 && options.shouldStop?.()) return null;
@@ -119,7 +157,8 @@ export function dryRunAlert(
  *
  * The alert starts armed at the levels it was created with; a trailing alert starts its peak (trough) at the first
  * bar's open, since its level has no meaning apart from the path before it, and a session high (low) starts each
- * session at its first trade. Expiry is not replayed (it lies ahead).
+ * session at its first trade. Expiry is not replayed (it lies ahead). A volume or indicator alert whose study never
+ * had a value over the bars (too little history before them) has no answer.
  */
 export class DryRunReplay {
   readonly #resolution: BarResolution;
@@ -127,18 +166,22 @@ export class DryRunReplay {
   readonly #rule: AlertRule;
   readonly #trailing: boolean;
   readonly #window: SlidingWindow | undefined;
+  readonly #study: ReplayedStudy | undefined;
   #state: AlertRuntimeState;
   #firings = 0;
   #last: DryRunResult["last"] = null;
   #coveredFrom: number | null = null;
   #coveredTo: number | null = null;
 
-  /** The replay of `alert` over bars of `resolution`; null when those cannot replay it (canDryRun). */
-  static of(alert: DryRunAlert, resolution: BarResolution): DryRunReplay | null {
-    return canDryRun(alert, resolution) ? new DryRunReplay(alert, resolution) : null;
+  /**
+   * The replay of `alert` over bars of `resolution`; null when those cannot replay it (canDryRun). `daily`: the
+   * symbol's daily bars (DryRunHistory.daily), for a daily indicator.
+   */
+  static of(alert: DryRunAlert, resolution: BarResolution, daily: readonly Bar[] = []): DryRunReplay | null {
+    return canDryRun(alert, resolution) ? new DryRunReplay(alert, resolution, daily) : null;
   }
 
-  private constructor(alert: DryRunAlert, resolution: BarResolution) {
+  private constructor(alert: DryRunAlert, resolution: BarResolution, daily: readonly Bar[]) {
     this.#resolution = resolution;
     this.#symbol = alert.symbol;
     this.#rule = {
@@ -158,6 +201,9 @@ export class DryRunReplay {
       this.#state = { ...this.#state, extreme: null, extremeSince: null };
     this.#trailing = alert.condition.kind === "trailing";
     this.#window = alert.condition.kind === "window" ? new SlidingWindow(alert.condition) : undefined;
+    this.#study = isStudyCondition(alert.condition)
+      ? new ReplayedStudy(alert.symbol, alert.condition, daily)
+      : undefined;
   }
 
   /** Replays the next bars, oldest first, after those replayed before. */
@@ -168,13 +214,16 @@ export class DryRunReplay {
         if (this.#trailing) this.#state = { ...this.#state, referencePrice: bar.o, extreme: bar.o };
       }
       this.#coveredTo = barEnd(bar, this.#resolution);
-      for (const trade of tradesOf(bar, this.#resolution, this.#symbol)) this.#step(trade);
+      const trades = tradesOf(bar, this.#resolution, this.#symbol);
+      for (const [i, trade] of trades.entries())
+        this.#step(trade, this.#study?.at(trade.ts, trade.price, i === trades.length - 1 ? bar.v : 0));
     }
   }
 
   /** The answer so far; null before any bar. */
   result(): DryRunResult | null {
     if (this.#coveredFrom === null || this.#coveredTo === null) return null;
+    if (this.#study !== undefined && !this.#study.hadValue) return null;
     return {
       firings: this.#firings,
       last: this.#last,
@@ -184,9 +233,10 @@ export class DryRunReplay {
     };
   }
 
-  #step(trade: { price: number; ts: number }): void {
+  #step(trade: { price: number; ts: number }, studies: TickStudies | undefined): void {
     this.#window?.record(trade.ts, trade.price);
-    const result = stepAlert(this.#rule, this.#state, trade, isRegularHours(trade.ts), this.#window);
+    const tick = studies === undefined ? trade : { ...trade, studies };
+    const result = stepAlert(this.#rule, this.#state, tick, isRegularHours(trade.ts), this.#window);
     if (result.kind === "fired") {
       this.#firings++;
       this.#last = { ts: trade.ts, price: result.hit.price };
@@ -220,6 +270,70 @@ function dailyTimes(day: number, symbol: string): number[] {
   // Midday's offset holds all session long (DST switches at 02:00).
   const offset = newYorkOffsetMs(day + 17 * HOUR_MS);
   return DAILY_TRADE_TIMES_MS.map((local) => day + local - offset);
+}
+
+/**
+ * The study of a volume or indicator alert through a replay, trade by trade, as the pricing service computes it
+ * for live ticks (SymbolStudies): the same close series and indicators, the same volume profile.
+ */
+class ReplayedStudy {
+  readonly #key: StudyKey;
+  readonly #closes: CloseSeries | undefined;
+  readonly #indicator: Indicator | undefined;
+  readonly #volume: VolumeProfile | undefined;
+  /** Daily bars not yet taken into the closes (daily indicators only). */
+  readonly #daily: readonly Bar[];
+  #nextDaily = 0;
+  hadValue = false;
+
+  constructor(symbol: string, condition: StudyCondition, daily: readonly Bar[]) {
+    this.#key = studyKeyOf(condition)!;
+    const spec = parseStudyKey(this.#key);
+    if ("error" in spec) throw new Error(spec.error);
+    this.#daily = spec.kind === "volume" || (spec.kind === "rsi" && spec.interval === "1h") ? [] : daily;
+    if (spec.kind === "volume") {
+      this.#volume = hasVolume(symbol) ? new VolumeProfile(symbol) : undefined;
+      return;
+    }
+    this.#closes =
+      spec.kind === "rsi" && spec.interval === "1h" ? hourlyCloses() : dailyCloses(assetClassOf(symbol));
+    this.#indicator = indicatorFor(spec);
+    this.#closes.indicators.set(this.#key, this.#indicator);
+  }
+
+  /** The studies at a replayed trade; `volume`: what the trade adds to today's volume. */
+  at(ts: number, price: number, volume: number): TickStudies | undefined {
+    // A pair without volume (forex) has no volume study, as live.
+    const studies =
+      this.#closes !== undefined
+        ? this.#indicatorAt(ts, price)
+        : this.#volume !== undefined
+          ? this.#volumeAt(ts, volume)
+          : undefined;
+    if (studies !== undefined) this.hadValue = true;
+    return studies;
+  }
+
+  #volumeAt(ts: number, volume: number): TickStudies | undefined {
+    const profile = this.#volume!;
+    profile.add(ts, volume);
+    const study = profile.study(ts);
+    return "shortOf" in study ? undefined : { volume: study };
+  }
+
+  #indicatorAt(ts: number, price: number): TickStudies | undefined {
+    const closes = this.#closes!;
+    const bucket = closes.bucketOf(ts);
+    // The recorded days before this trade's: the closes before the replay, and any day the bars skip.
+    const daily = this.#daily;
+    while (this.#nextDaily < daily.length && daily[this.#nextDaily]!.t < bucket) {
+      const day = daily[this.#nextDaily++]!;
+      closes.observeBucket(day.t, day.c);
+    }
+    closes.observe(ts, price);
+    const value = this.#indicator!.live(price);
+    return value !== null && Number.isFinite(value) ? { values: { [this.#key]: value } } : undefined;
+  }
 }
 
 function barEnd(bar: Bar, resolution: BarResolution): number {

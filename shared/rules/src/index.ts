@@ -1,4 +1,5 @@
 export * from "./asset-class.ts";
+export * from "./close-series.ts";
 export * from "./dry-run.ts";
 export * from "./earnings.ts";
 export * from "./extreme.ts";

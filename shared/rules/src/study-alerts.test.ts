@@ -1,5 +1,6 @@
 import type {
   Alert,
+  AlertCondition,
   AlertRuntimeState,
   AverageCondition,
   RsiCondition,
@@ -7,7 +8,7 @@ import type {
   VolumeCondition,
 } from "@tickerbell/contracts";
 import { describe, expect, it } from "vitest";
-import { canDryRun } from "./dry-run.ts";
+import { canDryRun, dailyBarsBeforeDays } from "./dry-run.ts";
 import { planAlert } from "./plan.ts";
 import { type AlertRule, consistentState, recordFieldsOf, runtimeStateOf } from "./runtime.ts";
 import { type StepResult, stepAlert, type TickWindow } from "./step.ts";
@@ -302,14 +303,24 @@ describe("runtime state of study alerts", () => {
 });
 
 describe("dry runs", () => {
-  it("are not offered for volume and indicator alerts: recorded bars carry no studies", () => {
-    for (const condition of [volume3x, aboveSma50, rsiBelow30])
-      expect(canDryRun({ condition, regularHoursOnly: false }, "1m")).toBe(false);
-    expect(
-      canDryRun(
-        { condition: { kind: "price", direction: "above", target: 1 }, regularHoursOnly: false },
-        "1m",
-      ),
-    ).toBe(true);
+  const rsi1d: AlertCondition = { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" };
+
+  it("replay volume and indicator alerts from minute bars; daily bars only the daily indicators", () => {
+    for (const condition of [volume3x, aboveSma50, rsiBelow30, rsi1d])
+      expect(canDryRun({ condition, regularHoursOnly: false }, "1m")).toBe(true);
+    expect(canDryRun({ condition: aboveSma50, regularHoursOnly: false }, "1d")).toBe(true);
+    expect(canDryRun({ condition: rsi1d, regularHoursOnly: false }, "1d")).toBe(true);
+    expect(canDryRun({ condition: volume3x, regularHoursOnly: false }, "1d")).toBe(false);
+    expect(canDryRun({ condition: rsiBelow30, regularHoursOnly: false }, "1d")).toBe(false);
+    expect(canDryRun({ condition: aboveSma50, regularHoursOnly: true }, "1d")).toBe(false);
+  });
+
+  it("reach back for the closes a daily indicator needs", () => {
+    // 50 trading days are 70 calendar days, and ten more for holidays; 15 closes (21 days) for a 14-day RSI.
+    expect(dailyBarsBeforeDays(aboveSma50)).toBe(80);
+    expect(dailyBarsBeforeDays(rsi1d)).toBe(31);
+    expect(dailyBarsBeforeDays(rsiBelow30)).toBe(0);
+    expect(dailyBarsBeforeDays(volume3x)).toBe(0);
+    expect(dailyBarsBeforeDays({ kind: "price", direction: "above", target: 1 })).toBe(0);
   });
 });

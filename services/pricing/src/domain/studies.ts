@@ -9,59 +9,18 @@ import {
 } from "@tickerbell/contracts";
 import {
   assetClassOf,
+  type CloseSeries,
   closesNeeded,
+  dailyCloses,
   hasVolume,
-  type Indicator,
+  hourlyCloses,
   indicatorFor,
   indicatorShortfall,
   parseStudyKey,
-  tradingDayIn,
   VolumeProfile,
 } from "@tickerbell/rules";
 import { DAY_MS } from "./bars.ts";
 import type { BarStore } from "./ports.ts";
-
-const HOUR_MS = 3_600_000;
-
-/**
- * Closes of one bar interval as ticks and bars come, with the indicators that read them. The forming bar's last
- * price closes it when the first price of a later bar comes (or a question about a later time), one push into
- * each indicator: O(1) per closed bar.
- */
-class CloseSeries {
-  readonly #bucketOf: (ts: number) => number;
-  readonly indicators = new Map<StudyKey, Indicator>();
-  #bucket = Number.NEGATIVE_INFINITY;
-  #last: number | null = null;
-
-  constructor(bucketOf: (ts: number) => number) {
-    this.#bucketOf = bucketOf;
-  }
-
-  /** A bar (or a price) of the bar starting at `bucket`, closing at `close` so far. */
-  observeBucket(bucket: number, close: number): void {
-    if (bucket < this.#bucket) return;
-    this.advanceBucket(bucket);
-    this.#last = close;
-  }
-
-  observe(ts: number, price: number): void {
-    this.observeBucket(this.#bucketOf(ts), price);
-  }
-
-  /** Closes the forming bar if `ts` is in a later one. */
-  advance(ts: number): void {
-    this.advanceBucket(this.#bucketOf(ts));
-  }
-
-  advanceBucket(bucket: number): void {
-    if (bucket <= this.#bucket) return;
-    const closed = this.#last;
-    if (closed !== null) for (const indicator of this.indicators.values()) indicator.push(closed);
-    this.#bucket = bucket;
-    this.#last = null;
-  }
-}
 
 /** What a symbol's studies are read from: its daily bars and its minute bars (oldest first). */
 export interface StudyHistory {
@@ -78,7 +37,7 @@ export class SymbolStudies {
   readonly symbol: string;
   readonly keys: readonly StudyKey[];
   readonly #daily: CloseSeries;
-  readonly #hourly = new CloseSeries((ts) => Math.floor(ts / HOUR_MS) * HOUR_MS);
+  readonly #hourly = hourlyCloses();
   readonly #volume: VolumeProfile | undefined;
   readonly #wantsVolume: boolean;
 
@@ -87,7 +46,7 @@ export class SymbolStudies {
     this.keys = keys;
     // Asked on every tick: the symbol's asset class is looked up once.
     const assetClass = assetClassOf(symbol);
-    this.#daily = new CloseSeries((ts) => tradingDayIn(assetClass, ts) * DAY_MS);
+    this.#daily = dailyCloses(assetClass);
     this.#wantsVolume = keys.includes("volume");
     this.#volume = this.#wantsVolume && hasVolume(symbol) ? new VolumeProfile(symbol) : undefined;
     for (const key of keys) {
