@@ -10,6 +10,7 @@ import {
   FinnhubRestClient,
   openPricingDb,
   SqlBarStore,
+  StudiesBook,
 } from "@tickerbell/pricing";
 import { createTestDatabase, FakeFinnhub, type TestDatabase } from "@tickerbell/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,7 +106,7 @@ beforeAll(async () => {
   const pricingApi = (bars?: SqlBarStore) =>
     createHttpApp({
       marketData,
-      ...(bars ? { bars } : {}),
+      ...(bars ? { bars, studies: new StudiesBook({ store: bars, log: logger, now: () => NOW }) } : {}),
       metrics: createMetricsRegistry("pricing"),
       log: logger,
       isReady: () => true,
@@ -137,6 +138,19 @@ beforeAll(async () => {
     // 20 November: 176, 175.5, 182 reaches `above 181` at 13:50 New York, 181.
     dailyBar("AMZN", Date.parse("2026-11-20T00:00:00Z"), 176, 182, 175.5, 181),
     minuteBar("AMZN", NOW - 2 * DAY, 179, 179.5, 178.5, 179),
+    // NVDA ($120) for `above sma 3`: closes of 126 on 2 and 3 December put its SMA at 124 now. On 5 November (the
+    // 30 days' first day) its SMA at p is (118 + 118 + p) / 3, from the closes of 3 and 4 November, before the 30
+    // days: 117 (SMA 117.67), 116.5, then 119 against 118.33 fires at 15:10:30 UTC.
+    dailyBar("NVDA", Date.parse("2026-11-03T00:00:00Z"), 118, 118, 118, 118),
+    dailyBar("NVDA", Date.parse("2026-11-04T00:00:00Z"), 118, 118, 118, 118),
+    minuteBar("NVDA", Date.parse("2026-11-05T15:10:00Z"), 117, 119, 116.5, 118.5),
+    dailyBar("NVDA", Date.parse("2026-11-05T00:00:00Z"), 117, 119, 116.5, 118.5),
+    dailyBar("NVDA", Date.parse("2026-12-02T00:00:00Z"), 126, 126, 126, 126),
+    dailyBar("NVDA", Date.parse("2026-12-03T00:00:00Z"), 126, 126, 126, 126),
+    // META ($500) for `below sma 3`: closes of 490 on 2 and 3 December (its SMA now 493.33), one minute before them.
+    minuteBar("META", Date.parse("2026-11-10T15:00:00Z"), 480, 481, 479, 480),
+    dailyBar("META", Date.parse("2026-12-02T00:00:00Z"), 490, 490, 490, 490),
+    dailyBar("META", Date.parse("2026-12-03T00:00:00Z"), 490, 490, 490, 490),
   ]);
 }, 60_000);
 
@@ -173,6 +187,19 @@ describe("the dry run under a new alert", () => {
     expect(reply.text.split("\n").at(-1)).toBe(
       "In the last 30 days this alert would have fired once (last: 2026-11-20 at $182.00), judged from daily highs and lows.",
     );
+  });
+
+  it("replays an indicator alert from the closes before the 30 days", async () => {
+    const reply = await set(handlerWith(60_000), "dry-sma", "/alert NVDA above sma 3");
+    expect(reply.text.split("\n").at(-1)).toBe(
+      "In the last 30 days this alert would have fired once (last: 2026-11-05 15:10 UTC at $119.00).",
+    );
+  });
+
+  it("leaves the line out for an indicator the replayed bars never had enough closes for", async () => {
+    // META's only minutes (10 November) come before any daily close: its SMA 3 has no value there.
+    const reply = await set(handlerWith(60_000), "dry-sma-short", "/alert META below sma 3");
+    expect(reply.text.split("\n").at(-1)).toBe("META is at $500.00 now.");
   });
 
   it("keeps a regular-hours-only alert on the minute bars", async () => {

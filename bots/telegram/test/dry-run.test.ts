@@ -17,9 +17,13 @@ let finnhub: FakeFinnhub;
 let marketData: FinnhubMarketData;
 let world: World;
 
-function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
-  return { symbol: "AAPL", resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
+function minuteBar(t: number, o: number, h: number, l: number, c: number, symbol = "AAPL"): BarPart {
+  return { symbol, resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
 }
+
+const HOUR = 60 * MIN;
+/** The clock hour three days ago where MSFT's recorded minutes start (see seed). */
+const msftFrom = Math.floor((base - 3 * DAY) / HOUR) * HOUR;
 
 /** `2026-11-28 14:32 UTC`: how a Telegram user who set no time zone reads a time. */
 function utcMinute(ms: number): string {
@@ -35,7 +39,9 @@ beforeAll(async () => {
   });
   marketData = new FinnhubMarketData(rest);
   // A budget no loaded machine runs out of: this story is about what the line says.
-  world = await startWorld({ marketData, dryRunBudgetMs: 120_000 });
+  world = await startWorld({ marketData, dryRunBudgetMs: 120_000, studies: true });
+  // MSFT at $430 now: its hourly RSI 2 at 89.8 (see seed), so `rsi 2 1h below 30` is not met when set.
+  finnhub.setQuote("MSFT", { c: 430 });
   await seed(world);
 }, 120_000);
 afterAll(async () => {
@@ -56,6 +62,12 @@ async function seed(world: World): Promise<void> {
     minuteBar(moveAt + 20 * MIN, 191, 196, 190.5, 195),
     // Still within the hour's cooldown: 199 does not count.
     minuteBar(moveAt + 40 * MIN, 195, 199, 194, 198),
+    // MSFT, one minute an hour from three days ago: hourly closes 420, 416, 418, 414, 420. Wilder's RSI 2 at 418
+    // is 33.3 (average gain 1, loss 2); at 414 in the next hour 14.3 (gain 0.5, loss 3): `below 30` fires at that
+    // hour's first trade. At 420 it is 68.4, and now at 430 89.8.
+    ...[420, 416, 418, 414, 420].map((price, hour) =>
+      minuteBar(msftFrom + hour * HOUR, price, price, price, price, "MSFT"),
+    ),
   ]);
 }
 
@@ -65,6 +77,14 @@ describe("the dry run on Telegram", () => {
     expect(reply.text).toMatch(/^✅ Alert set: AAPL moves 3% within 1h/);
     expect(reply.text?.split("\n").at(-1)).toBe(
       `In the 10 days recorded this alert would have fired once (last: ${utcMinute(base - 4 * DAY + 20 * MIN)} at $196.00).`,
+    );
+  }, 60_000);
+
+  it("replays an RSI alert over the hourly closes of the minutes recorded", async () => {
+    const reply = await world.say({ id: 7103, first_name: "Ines" }, "/alert MSFT rsi 2 1h below 30");
+    expect(reply.text).toMatch(/^✅ Alert set: MSFT/);
+    expect(reply.text?.split("\n").at(-1)).toBe(
+      `In the 3 days recorded this alert would have fired once (last: ${utcMinute(msftFrom + 3 * HOUR)} at $414.00).`,
     );
   }, 60_000);
 

@@ -104,14 +104,23 @@ describe("which bars the dry run replays", () => {
     expect(chooseHistory(above, [], [], NOW)).toBeNull();
   });
 
-  it("none for a volume or indicator alert: bars carry no studies, so a replay could only say it never fired", () => {
-    for (const condition of [
+  it("for a volume or hourly RSI alert, minute bars only; a daily indicator also from daily bars", () => {
+    const minutesOnly = [
       { kind: "volume", multiple: 3 },
+      { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1h" },
+    ] as const;
+    for (const condition of minutesOnly) {
+      const alert = { condition, regularHoursOnly: false };
+      expect(chooseHistory(alert, minute, [bar(NOW - 29 * DAY)], NOW)?.resolution).toBe("1m");
+      expect(chooseHistory(alert, [], [bar(NOW - 29 * DAY)], NOW)).toBeNull();
+    }
+    const daily = [
       { kind: "average", average: "sma", period: 50, direction: "cross" },
       { kind: "rsi", direction: "below", level: 30, period: 14, interval: "1d" },
-    ] as const)
+    ] as const;
+    for (const condition of daily)
       expect(
-        chooseHistory({ condition, regularHoursOnly: false }, minute, [bar(NOW - 29 * DAY)], NOW),
-      ).toBeNull();
+        chooseHistory({ condition, regularHoursOnly: false }, minute, [bar(NOW - 29 * DAY)], NOW)?.resolution,
+      ).toBe("1d");
   });
 });

@@ -3,7 +3,13 @@
 // within a budget: a slow pricing service or a long history never delays the reply, its line follows in an edit.
 import { envInt } from "@tickerbell/config";
 import type { Alert, Bar, BarResolution } from "@tickerbell/contracts";
-import { canDryRun, DryRunReplay, type DryRunResult, tradingDayOf } from "@tickerbell/rules";
+import {
+  canDryRun,
+  DryRunReplay,
+  type DryRunResult,
+  dailyBarsBeforeDays,
+  tradingDayOf,
+} from "@tickerbell/rules";
 import { z } from "zod";
 import type { BarsLookup } from "../charts/chart-maker.ts";
 import { formatPrice } from "../format/format.ts";
@@ -123,18 +129,26 @@ export class BarDryRun implements DryRunner {
     // Requests still under way once the fetch is settled (past the limit, or beside one that failed) are
     // abandoned: no one waits for their bars any more. Aborting the finished ones changes nothing.
     const abandon = new AbortController();
-    const dailyServesAll = alerts.every((alert) => alert.symbol !== symbol || canDryRun(alert, "1d"));
+    const ofSymbol = alerts.filter((alert) => alert.symbol === symbol);
+    const dailyServesAll = ofSymbol.every((alert) => canDryRun(alert, "1d"));
+    // A daily indicator starts from the closes before the 30 days.
+    const dailyBeforeDays = Math.max(0, ...ofSymbol.map((alert) => dailyBarsBeforeDays(alert.condition)));
     let fetched: { minute: Bar[]; daily: Bar[] } | null;
     try {
-      fetched = await withinBudget(this.#fetch(symbol, now, abandon.signal, dailyServesAll), limitMs);
+      fetched = await withinBudget(
+        this.#fetch(symbol, now, abandon.signal, dailyServesAll, dailyBeforeDays),
+        limitMs,
+      );
     } finally {
       abandon.abort();
     }
     if (fetched === null || overLimit()) return results;
+    const from = now - DRY_RUN_DAYS * DAY_MS;
+    const recentDaily = fetched.daily.filter((bar) => bar.t >= from);
     for (const [i, alert] of alerts.entries()) {
       if (alert.symbol !== symbol) continue;
-      const history = chooseHistory(alert, fetched.minute, fetched.daily, now);
-      const replay = history && DryRunReplay.of(alert, history.resolution);
+      const history = chooseHistory(alert, fetched.minute, recentDaily, now);
+      const replay = history && DryRunReplay.of(alert, history.resolution, fetched.daily);
       if (!history || !replay) continue;
       // A batch at a time, handing the event loop back in between: other users' commands and DMs go on meanwhile.
       for (let from = 0; from < history.bars.length; from += BARS_PER_BATCH) {
@@ -149,18 +163,21 @@ export class BarDryRun implements DryRunner {
   }
 
   /**
-   * The 30 days' daily and minute bars. When daily bars can replay every alert asked about, the daily bars and the
-   * oldest week of minutes come first: minutes that start after that week reach back less than 23 days, so daily
-   * bars reaching further than a day beyond them are what chooseHistory takes whatever the other weeks hold, and
-   * those (the bulk of the bytes: a week of minutes is 10,000 bars) are not asked for.
+   * The 30 days' daily and minute bars, the daily ones from `dailyBeforeDays` earlier (a daily indicator's closes
+   * before them). When daily bars can replay every alert asked about, the daily bars and the oldest week of
+   * minutes come first: minutes that start after that week reach back less than 23 days, so daily bars reaching
+   * further than a day beyond them are what chooseHistory takes whatever the other weeks hold, and those (the bulk
+   * of the bytes: a week of minutes is 10,000 bars) are not asked for.
    */
   async #fetch(
     symbol: string,
     now: number,
     signal: AbortSignal,
     dailyServesAll: boolean,
+    dailyBeforeDays: number,
   ): Promise<{ minute: Bar[]; daily: Bar[] }> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
+    const dailyRange = { resolution: "1d" as const, from: from - dailyBeforeDays * DAY_MS, to: now + 1 };
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
     const weeks: { resolution: BarResolution; from: number; to: number }[] = [];
@@ -170,13 +187,11 @@ export class BarDryRun implements DryRunner {
       (await this.#bars.bars(symbol, range, { signal })).bars;
     const [oldest, ...later] = weeks;
     if (!dailyServesAll || oldest === undefined) {
-      const [daily, ...minutes] = await Promise.all(
-        [{ resolution: "1d" as const, from, to }, ...weeks].map(read),
-      );
+      const [daily, ...minutes] = await Promise.all([dailyRange, ...weeks].map(read));
       return { minute: minutes.flat(), daily: daily ?? [] };
     }
-    const [daily, oldestMinutes] = await Promise.all([read({ resolution: "1d", from, to }), read(oldest)]);
-    const firstDay = daily[0];
+    const [daily, oldestMinutes] = await Promise.all([read(dailyRange), read(oldest)]);
+    const firstDay = daily.find((bar) => bar.t >= from);
     if (oldestMinutes.length === 0 && firstDay !== undefined && firstDay.t < oldest.to - DAY_MS)
       return { minute: [], daily };
     const rest = await Promise.all(later.map(read));
