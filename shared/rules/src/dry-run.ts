@@ -26,7 +26,7 @@ import type {
 import { assetClassOf, hasVolume } from "./asset-class.ts";
 import { type CloseSeries, dailyCloses, hourlyCloses } from "./close-series.ts";
 import { tradingDayStart } from "./extreme.ts";
-import { type Indicator, indicatorFor, parseStudyKey } from "./indicators.ts";
+import { closesNeeded, type Indicator, indicatorFor, parseStudyKey } from "./indicators.ts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, isSessionExtreme, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
@@ -128,8 +128,7 @@ export function dailyBarsBeforeDays(condition: Alert["condition"]): number {
   if (condition.kind !== "average" && !(condition.kind === "rsi" && condition.interval === "1d")) return 0;
   const spec = parseStudyKey(studyKeyOf(condition)!);
   if ("error" in spec || spec.kind === "volume") return 0;
-  const closes = spec.kind === "rsi" ? spec.period + 1 : spec.period;
-  return Math.ceil((closes * 7) / 5) + 10;
+  return Math.ceil((closesNeeded(spec) * 7) / 5) + 10;
 }
 
 /**
