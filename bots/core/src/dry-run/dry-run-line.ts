@@ -177,9 +177,9 @@ export class BarDryRun implements DryRunner {
     dailyBeforeDays: number,
   ): Promise<{ minute: Bar[]; daily: Bar[] }> {
     const from = now - DRY_RUN_DAYS * DAY_MS;
-    const dailyRange = { resolution: "1d" as const, from: from - dailyBeforeDays * DAY_MS, to: now + 1 };
     // `to` is exclusive: one past now takes the minute (and day) under way.
     const to = now + 1;
+    const dailyRange = { resolution: "1d" as const, from: from - dailyBeforeDays * DAY_MS, to };
     const weeks: { resolution: BarResolution; from: number; to: number }[] = [];
     for (let start = from; start < to; start += MINUTE_REQUEST_MS)
       weeks.push({ resolution: "1m", from: start, to: Math.min(start + MINUTE_REQUEST_MS, to) });
