@@ -1,4 +1,5 @@
 import type { BarPart } from "@tickerbell/pricing";
+import { tradingDayOf, tradingDayStart } from "@tickerbell/rules";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newUser, type Stack, startStack } from "./harness.ts";
 
@@ -15,13 +16,21 @@ const base = Math.floor(Date.now() / MIN) * MIN;
 /** Noon UTC on the day of `ms`. */
 const noonUtc = (ms: number) => Math.floor(ms / DAY) * DAY + 12 * 60 * MIN;
 
-function minuteBar(t: number, o: number, h: number, l: number, c: number): BarPart {
-  return { symbol: "AAPL", resolution: "1m", t, o, h, l, c, v: 100, n: 1, openTs: t, closeTs: t + 59_000 };
+function minuteBar(t: number, o: number, h: number, l: number, c: number, symbol = "AAPL", v = 100): BarPart {
+  return { symbol, resolution: "1m", t, o, h, l, c, v, n: 1, openTs: t, closeTs: t + 59_000 };
 }
+
+/**
+ * TSLA's first minute of each of the six New York days before today (its trading day starts at midnight there,
+ * so by any time of today the usual volume counts that minute): 1,000 shares on five of them, then 3,000 on
+ * yesterday's.
+ */
+const today = tradingDayOf("TSLA", base);
+const tslaMinutes = [6, 5, 4, 3, 2, 1].map((back) => tradingDayStart("TSLA", today - back));
 
 beforeAll(async () => {
   // A budget no loaded machine runs out of: this story is about what the line says.
-  stack = await startStack({ dryRunBudgetMs: 120_000 });
+  stack = await startStack({ dryRunBudgetMs: 120_000, studies: true });
   await seed(stack);
 }, 120_000);
 afterAll(async () => {
@@ -40,6 +49,10 @@ async function seed(stack: Stack): Promise<void> {
     minuteBar(base - 15 * DAY + 30 * MIN, 185, 185.1, 184, 184.2),
     // 186 is back above the band (185.925), 186.5, then 184.9 fires again, 30 s in.
     minuteBar(base - 5 * DAY, 186, 186.5, 184.9, 185),
+    // TSLA recorded from noon UTC 10 days ago (a minute without volume: no session), so the line's "10 days"
+    // holds at any time of day.
+    minuteBar(noonUtc(base - 10 * DAY), 240, 240, 240, 240, "TSLA", 0),
+    ...tslaMinutes.map((t, i) => minuteBar(t, 240, 240, 240, 240, "TSLA", i === 5 ? 3000 : 1000)),
   ]);
 }
 
@@ -52,6 +65,20 @@ describe("the dry run on Discord", () => {
     const lastSeconds = Math.floor((base - 5 * DAY + 30_000) / 1000);
     expect(reply.content.split("\n").at(-1)).toBe(
       `In the 20 days recorded this alert would have fired 2 times (last: <t:${lastSeconds}:f> at $184.90).`,
+    );
+  }, 60_000);
+});
+
+describe("the dry run of a volume alert on Discord", () => {
+  it("replays the minutes' volumes against the usual volume by each minute", async () => {
+    const reply = await stack.fake
+      .slashCommand(newUser("dryrun-volume"), "alert volume", { ticker: "TSLA", multiple: "2" })
+      .reply();
+    expect(reply.content).toMatch(/Alert set: TSLA/);
+    // Yesterday's first minute: 3,000 shares at its close (45 s in), 3x the usual 1,000 by then.
+    const lastSeconds = Math.floor((tslaMinutes[5]! + 45_000) / 1000);
+    expect(reply.content.split("\n").at(-1)).toBe(
+      `In the 10 days recorded this alert would have fired once (last: <t:${lastSeconds}:f> at $240.00).`,
     );
   }, 60_000);
 });
