@@ -26,7 +26,13 @@ import type {
 import { assetClassOf, hasVolume } from "./asset-class.ts";
 import { type CloseSeries, dailyCloses, hourlyCloses } from "./close-series.ts";
 import { tradingDayStart } from "./extreme.ts";
-import { closesNeeded, type Indicator, indicatorFor, parseStudyKey } from "./indicators.ts";
+import {
+  closesNeeded,
+  type Indicator,
+  indicatorFor,
+  parseStudyKey,
+  readsHourlyCloses,
+} from "./indicators.ts";
 import { isRegularHours, newYorkOffsetMs } from "./market-hours.ts";
 import { type AlertRule, isSessionExtreme, ruleOf, runtimeStateOf } from "./runtime.ts";
 import { stepAlert } from "./step.ts";
@@ -125,9 +131,10 @@ export function canDryRun(
  * few holidays around them); 0 for the other kinds.
  */
 export function dailyBarsBeforeDays(condition: Alert["condition"]): number {
-  if (condition.kind !== "average" && !(condition.kind === "rsi" && condition.interval === "1d")) return 0;
-  const spec = parseStudyKey(studyKeyOf(condition)!);
-  if ("error" in spec || spec.kind === "volume") return 0;
+  const key = studyKeyOf(condition);
+  if (key === null) return 0;
+  const spec = parseStudyKey(key);
+  if ("error" in spec || spec.kind === "volume" || readsHourlyCloses(spec)) return 0;
   return Math.ceil((closesNeeded(spec) * 7) / 5) + 10;
 }
 
@@ -289,13 +296,14 @@ class ReplayedStudy {
     this.#key = studyKeyOf(condition)!;
     const spec = parseStudyKey(this.#key);
     if ("error" in spec) throw new Error(spec.error);
-    this.#daily = spec.kind === "volume" || (spec.kind === "rsi" && spec.interval === "1h") ? [] : daily;
     if (spec.kind === "volume") {
+      this.#daily = [];
       this.#volume = hasVolume(symbol) ? new VolumeProfile(symbol) : undefined;
       return;
     }
-    this.#closes =
-      spec.kind === "rsi" && spec.interval === "1h" ? hourlyCloses() : dailyCloses(assetClassOf(symbol));
+    const hourly = readsHourlyCloses(spec);
+    this.#daily = hourly ? [] : daily;
+    this.#closes = hourly ? hourlyCloses() : dailyCloses(assetClassOf(symbol));
     this.#indicator = indicatorFor(spec);
     this.#closes.indicators.set(this.#key, this.#indicator);
   }

@@ -37,6 +37,11 @@ export function parseStudyKey(key: string): StudySpec | { error: string } {
   return { error: `${key} is not a study: use smaN, emaN, rsiN:1d, rsiN:1h or volume` };
 }
 
+/** Whether a study reads hourly closes (an hourly RSI) rather than daily ones (or, for volume, minute bars). */
+export function readsHourlyCloses(spec: StudySpec): boolean {
+  return spec.kind === "rsi" && spec.interval === "1h";
+}
+
 /** How many closes (the forming bar's price counting as the last) a study needs before it has a value. */
 export function closesNeeded(spec: Exclude<StudySpec, { kind: "volume" }>): number {
   return spec.kind === "rsi" ? spec.period + 1 : spec.period;
@@ -193,7 +198,7 @@ export function indicatorShortfall(key: StudyKey, have: number): string | null {
   const spec = parseStudyKey(key);
   if ("error" in spec || spec.kind === "volume") return null;
   const need = closesNeeded(spec);
-  const hourly = spec.kind === "rsi" && spec.interval === "1h";
+  const hourly = readsHourlyCloses(spec);
   const bars = hourly ? "hourly bars" : "daily bars";
   const what =
     spec.kind === "sma"

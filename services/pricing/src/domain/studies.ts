@@ -17,6 +17,7 @@ import {
   indicatorFor,
   indicatorShortfall,
   parseStudyKey,
+  readsHourlyCloses,
   VolumeProfile,
 } from "@tickerbell/rules";
 import { DAY_MS } from "./bars.ts";
@@ -52,7 +53,7 @@ export class SymbolStudies {
     for (const key of keys) {
       const spec = parseStudyKey(key);
       if ("error" in spec || spec.kind === "volume") continue;
-      const series = spec.kind === "rsi" && spec.interval === "1h" ? this.#hourly : this.#daily;
+      const series = readsHourlyCloses(spec) ? this.#hourly : this.#daily;
       series.indicators.set(key, indicatorFor(spec));
     }
     if (this.#daily.indicators.size > 0)
