@@ -151,12 +151,31 @@ export class TelegramBot {
   }
 
   async stop(reason = "shutdown"): Promise<void> {
+    const running = this.#running;
+    if (running === null) return;
+    let settled = false;
+    const done = running.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    // telegraf's launch tells it connected (start resolves) before it starts polling (after deleteWebhook), and
+    // until then bot.stop finds nothing to stop: it is asked again until polling has started or launch ended.
+    while (!settled && !this.#stopPolling(reason)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await done;
+  }
+
+  /** Whether telegraf had polling to stop. */
+  #stopPolling(reason: string): boolean {
     try {
       this.bot.stop(reason);
+      return true;
     } catch {
-      // Not running (start failed or never called): nothing to stop.
+      return false;
     }
-    await this.#running?.catch(() => undefined);
   }
 
   /**

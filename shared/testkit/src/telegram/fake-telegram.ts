@@ -326,6 +326,8 @@ export class FakeTelegram {
   readonly #groups = new Map<number, GroupState>();
   #nextGroupNumber = 1;
   readonly #failures: InjectedFailure[] = [];
+  /** Methods whose next call waits for its release (holdNext). */
+  readonly #holds = new Map<string, Promise<void>>();
   #stormUntil = 0;
   /** A storm armed to start at the next call (its length), or null. */
   #stormArmedMs: number | null = null;
@@ -934,6 +936,16 @@ export class FakeTelegram {
   }
 
   /**
+   * The next call of `method` waits, unanswered, until the returned function is called: a slow answer at a chosen
+   * moment (a bot stopped while its launch still waits on deleteWebhook).
+   */
+  holdNext(method: string): () => void {
+    let release!: () => void;
+    this.#holds.set(method.toLowerCase(), new Promise<void>((resolve) => (release = resolve)));
+    return () => release();
+  }
+
+  /**
    * For the next `durationMs`, every call but getUpdates is answered 429 with the remaining wait as retry_after.
    * `fromFirstCall`: the storm starts at the next such call instead of now, so however long a busy machine takes
    * to send it, that call meets the storm.
@@ -963,6 +975,11 @@ export class FakeTelegram {
       if (handler === undefined) throw new BotApiError(404, "Not Found");
       params = await readParams(req, url);
       this.#injectFaults(method);
+      const hold = this.#holds.get(method.toLowerCase());
+      if (hold !== undefined) {
+        this.#holds.delete(method.toLowerCase());
+        await hold;
+      }
       const result = await handler({ bot, method, params, req, res });
       send(res, 200, { ok: true, result });
     } catch (error) {
