@@ -79,11 +79,13 @@ describe("a link made in one replica", () => {
     });
     expect(mine.status).toBe(200);
     // Cut every LISTEN connection of the other replica (and the linker's: the test cannot tell them apart),
-    // then link at once, before any of them is back.
-    await sql(
+    // then link at once, before any of them is back. Only this suite's database: other suites run alongside.
+    const cut = await sql(
       db.url,
-      "select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'tickerbell-listen-%'",
+      `select pg_terminate_backend(pid) as cut from pg_stat_activity
+        where application_name like 'tickerbell-listen-%' and datname = current_database()`,
     );
+    expect(cut.length).toBeGreaterThan(0);
     const ownerId = await linkDiscordToTelegram("dc-cut", "tg-cut-owner");
     const answer = await other.api("POST", "/v1/alerts", {
       token: "discord",
