@@ -14,4 +14,24 @@ describe("createTestDatabase", () => {
     const probe = new pg.Client({ connectionString: db.url });
     await expect(probe.connect()).rejects.toThrow(/does not exist/);
   });
+
+  it("fails, naming who holds the database, instead of waiting without end for its lock", async () => {
+    const db = await createTestDatabase();
+    const holder = new pg.Client({ connectionString: db.url, application_name: "tickerbell-lock-holder" });
+    await holder.connect();
+    try {
+      // A comment on the database locks the database object until the transaction ends.
+      await holder.query("begin");
+      await holder.query(`comment on database "${db.name}" is 'held'`);
+      await expect(db.drop({ lockTimeoutMs: 300 })).rejects.toThrow(
+        new RegExp(`could not drop ${db.name}: .*lock timeout.*tickerbell-lock-holder`),
+      );
+      await holder.query("rollback");
+    } finally {
+      await holder.end();
+    }
+    await db.drop();
+    const probe = new pg.Client({ connectionString: db.url });
+    await expect(probe.connect()).rejects.toThrow(/does not exist/);
+  });
 });

@@ -9,7 +9,28 @@ export function pgAdminUrl(): string {
 export interface TestDatabase {
   name: string;
   url: string;
-  drop(): Promise<void>;
+  /** Drops it; fails (naming who holds it) when a lock keeps it longer than `lockTimeoutMs` (default 20 s). */
+  drop(options?: { lockTimeoutMs?: number }): Promise<void>;
+}
+
+/** How long dropping a test database waits for a lock before it fails. */
+export const DROP_LOCK_TIMEOUT_MS = 20_000;
+
+/** Who holds a lock on the database object, or is connected to it: what a DROP that timed out waited for. */
+async function lockHolders(c: pg.Client, name: string): Promise<string> {
+  const { rows } = await c.query(
+    `select a.pid, a.datname, a.application_name, a.state, a.wait_event_type, a.wait_event,
+            l.mode, l.granted, left(a.query, 160) as query
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'object' and l.classid = 'pg_database'::regclass
+        and l.objid = (select oid from pg_database where datname = $1)
+        and a.pid <> pg_backend_pid()
+     union all
+     select pid, datname, application_name, state, wait_event_type, wait_event, null, null, left(query, 160)
+       from pg_stat_activity where datname = $1`,
+    [name],
+  );
+  return rows.length === 0 ? "nobody holds it" : `held or used by ${JSON.stringify(rows)}`;
 }
 
 /**
@@ -37,11 +58,16 @@ export async function createTestDatabase(prefix = "tb_test"): Promise<TestDataba
   return {
     name,
     url: url.toString(),
-    async drop() {
+    async drop({ lockTimeoutMs = DROP_LOCK_TIMEOUT_MS } = {}) {
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
       try {
+        // DROP waits without end for a lock on the database; a suite's teardown must fail, saying who holds it,
+        // well before its hook times out.
+        await c.query(`SET lock_timeout = '${Math.round(lockTimeoutMs)}ms'`);
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } catch (error) {
+        throw new Error(`could not drop ${name}: ${(error as Error).message}; ${await lockHolders(c, name)}`);
       } finally {
         await c.end();
       }
