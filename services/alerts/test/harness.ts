@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { createLogger, createMetricsRegistry } from "@tickerbell/config";
 import type { Alert, AlertRuntimeState, Notification } from "@tickerbell/contracts";
-import { createTestDatabase, type TestDatabase } from "@tickerbell/testkit";
+import { createTestDatabase, databaseUse, type TestDatabase } from "@tickerbell/testkit";
 import pg from "pg";
 import type { Database } from "../src/db/orm.ts";
 import type { Clock } from "../src/domain/ports.ts";
@@ -106,7 +106,35 @@ export async function startHarness(database: Database, options: HarnessOptions =
     metrics: createMetricsRegistry("alerts"),
     clock,
   });
-  return { service, clock, logs, api: apiFor(service), close: service.close };
+  return { service, clock, logs, api: apiFor(service), close: () => closeWatched(service, database) };
+}
+
+/** Long enough for any close on a busy machine, and well inside a suite's 60 s hook. */
+const CLOSE_WATCH_MS = 30_000;
+
+/**
+ * The service's close, failing after 30 s with what its database connections are doing and what this process
+ * still holds open: a close that stalls otherwise reads only as the suite's hook timing out.
+ */
+async function closeWatched(service: RunningAlertService, database: Database): Promise<void> {
+  const closing = service.close();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), CLOSE_WATCH_MS);
+  });
+  try {
+    if ((await Promise.race([closing.then(() => "closed" as const), late])) === "closed") return;
+  } finally {
+    clearTimeout(timer);
+  }
+  closing.catch(() => undefined);
+  const on =
+    database.kind === "postgres"
+      ? `its database: ${await databaseUse(new URL(database.url).pathname.slice(1))}`
+      : "on PGlite";
+  throw new Error(
+    `the alert service did not close in ${CLOSE_WATCH_MS / 1000} s; ${on}; open in this process: ${process.getActiveResourcesInfo().join(", ")}`,
+  );
 }
 
 /** A fresh PostgreSQL database for one suite, migrated by the service itself; dropped on close. */

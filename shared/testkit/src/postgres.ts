@@ -34,6 +34,20 @@ async function lockHolders(c: pg.Client, name: string): Promise<string> {
 }
 
 /**
+ * What is connected to database `name`, or holds a lock on it, as one line: what a teardown that stalls is waiting
+ * for (an open transaction, a query waiting on a lock).
+ */
+export async function databaseUse(name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: pgAdminUrl() });
+  await c.connect();
+  try {
+    return await lockHolders(c, name);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
  * Creates a fresh, uniquely named database for one test suite. Fails (never skips) when PostgreSQL is not
  * reachable, naming the URL it tried.
  */
