@@ -242,7 +242,9 @@ describe("commands that name an alert without a list seen", () => {
     // A prefix without a digit (0.04% of ids, `/pause beefcafe`) also spells a ticker, whose open alerts are
     // looked at first: one more read of open alerts, scoped to that ticker.
     const lookups = exchanges.filter(isListCall);
-    expect(lookups.map((e) => e.query.get("status"))).toEqual(/\d/.test(prefix) ? ["open"] : ["open", "open"]);
+    expect(lookups.map((e) => e.query.get("status"))).toEqual(
+      /\d/.test(prefix) ? ["open"] : ["open", "open"],
+    );
     expect(lookups.at(-1)?.query.get("symbol") ?? null).toBeNull();
     // A deleted alert's full id is not one of the user's alerts to act on any more.
     expect((await bot.handleText(chat(user), `/pause ${first!.id}`)).text).toMatch(
