@@ -23,8 +23,10 @@ describe("createTestDatabase", () => {
       // A comment on the database locks the database object until the transaction ends.
       await holder.query("begin");
       await holder.query(`comment on database "${db.name}" is 'held'`);
-      await expect(db.drop({ lockTimeoutMs: 300 })).rejects.toThrow(
-        new RegExp(`could not drop ${db.name}: .*lock timeout.*tickerbell-lock-holder`),
+      await expect(db.drop({ waitMs: 300 })).rejects.toThrow(
+        new RegExp(
+          `could not drop ${db.name}: canceling statement due to (lock|statement) timeout.*tickerbell-lock-holder`,
+        ),
       );
       await holder.query("rollback");
     } finally {

@@ -9,12 +9,12 @@ export function pgAdminUrl(): string {
 export interface TestDatabase {
   name: string;
   url: string;
-  /** Drops it; fails (naming who holds it) when a lock keeps it longer than `lockTimeoutMs` (default 20 s). */
-  drop(options?: { lockTimeoutMs?: number }): Promise<void>;
+  /** Drops it; fails, naming who holds it and what is busy, when that takes longer than `waitMs` (default 20 s). */
+  drop(options?: { waitMs?: number }): Promise<void>;
 }
 
-/** How long dropping a test database waits for a lock before it fails. */
-export const DROP_LOCK_TIMEOUT_MS = 20_000;
+/** How long dropping a test database may wait (for a lock, or for every backend to let go of its files). */
+export const DROP_WAIT_MS = 20_000;
 
 /** Who holds a lock on the database object, or is connected to it: what a DROP that timed out waited for. */
 async function lockHolders(c: pg.Client, name: string): Promise<string> {
@@ -31,6 +31,20 @@ async function lockHolders(c: pg.Client, name: string): Promise<string> {
     [name],
   );
   return rows.length === 0 ? "nobody holds it" : `held or used by ${JSON.stringify(rows)}`;
+}
+
+/**
+ * The cluster's backends that are not idle. A DROP DATABASE also waits for every backend of the cluster to close
+ * its files: one that never gets to it holds the DROP, whatever database it is in.
+ */
+async function busyBackends(c: pg.Client): Promise<string> {
+  const { rows } = await c.query(
+    `select pid, datname, application_name, state, wait_event_type, wait_event, left(query, 160) as query
+       from pg_stat_activity
+      where backend_type = 'client backend' and state <> 'idle' and pid <> pg_backend_pid()
+      limit 20`,
+  );
+  return JSON.stringify(rows);
 }
 
 /**
@@ -72,16 +86,19 @@ export async function createTestDatabase(prefix = "tb_test"): Promise<TestDataba
   return {
     name,
     url: url.toString(),
-    async drop({ lockTimeoutMs = DROP_LOCK_TIMEOUT_MS } = {}) {
+    async drop({ waitMs = DROP_WAIT_MS } = {}) {
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
       try {
-        // DROP waits without end for a lock on the database; a suite's teardown must fail, saying who holds it,
-        // well before its hook times out.
-        await c.query(`SET lock_timeout = '${Math.round(lockTimeoutMs)}ms'`);
+        // DROP waits without end for a lock on the database and for every backend to let its files go; a suite's
+        // teardown must fail, saying who holds it, well before its hook times out.
+        await c.query(`SET lock_timeout = ${Math.round(waitMs)}`);
+        await c.query(`SET statement_timeout = ${Math.round(waitMs)}`);
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } catch (error) {
-        throw new Error(`could not drop ${name}: ${(error as Error).message}; ${await lockHolders(c, name)}`);
+        throw new Error(
+          `could not drop ${name}: ${(error as Error).message}; ${await lockHolders(c, name)}; busy in the cluster: ${await busyBackends(c)}`,
+        );
       } finally {
         await c.end();
       }
